@@ -1,0 +1,36 @@
+# Two commands for a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv migrate seed lint format serve
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+# The embedded default (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set.
+run: venv
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) gameplatform.asgi:application
+
+# One more server process on another port (same DATABASE_URL and REDIS_URL).
+serve: venv
+	$(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) gameplatform.asgi:application
+
+test: venv
+	$(BIN)/pytest $(ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

@@ -1,0 +1,142 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.serializers import MeSerializer, PublicUserSerializer
+from gameplatform.errors import NotFound
+
+TokenPairOutput = inline_serializer(
+    "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}
+)
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+        email = serializers.EmailField()
+        password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+        password_confirm = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+        def validate(self, attrs):
+            if attrs["password"] != attrs["password_confirm"]:
+                raise serializers.ValidationError({"password_confirm": ["Passwords do not match."]})
+            return attrs
+
+    class OutputSerializer(serializers.Serializer):
+        user = MeSerializer()
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, tags=["auth"])
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(
+            username=data.validated_data["username"],
+            email=data.validated_data["email"],
+            password=data.validated_data["password"],
+        )
+        body = {"user": MeSerializer(user).data, **services.tokens_for(user)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=254, help_text="Username or email.")
+        password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+    @extend_schema(request=InputSerializer, responses={200: TokenPairOutput}, tags=["auth"])
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        tokens = services.user_login(
+            identifier=data.validated_data["username"],
+            password=data.validated_data["password"],
+            address=request.META.get("REMOTE_ADDR", "unknown"),
+        )
+        return Response(tokens)
+
+
+class RefreshApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, tags=["auth"])
+    def post(self, request):
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.token_refresh(refresh=data.validated_data["refresh"]))
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=RefreshInput, responses={205: None}, tags=["auth"])
+    def post(self, request):
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.token_logout(refresh=data.validated_data["refresh"], user=request.user)
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class WsTicketApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "WsTicket", {"ticket": serializers.CharField(), "expires_in": serializers.IntegerField()}
+            )
+        },
+        tags=["auth"],
+    )
+    def post(self, request):
+        return Response(services.ws_ticket_issue(user=request.user))
+
+
+class MeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        display_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        email = serializers.EmailField(required=False)
+
+    @extend_schema(responses={200: MeSerializer}, tags=["accounts"])
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: MeSerializer}, tags=["accounts"])
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)
+
+
+class UserListApi(ListAPIView):
+    serializer_class = PublicUserSerializer
+
+    def get_queryset(self):
+        return selectors.user_search(query=self.request.query_params.get("search", ""))
+
+    @extend_schema(tags=["accounts"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class UserDetailApi(APIView):
+    @extend_schema(responses={200: PublicUserSerializer}, tags=["accounts"])
+    def get(self, request, user_id: int):
+        user = selectors.user_public_get(user_id=user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return Response(PublicUserSerializer(user).data)

@@ -1,0 +1,15 @@
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+
+
+def user_search(*, query: str = "") -> QuerySet[User]:
+    users = User.objects.filter(is_active=True).order_by("username", "id")
+    query = query.strip()
+    if query:
+        users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    return users
+
+
+def user_public_get(*, user_id: int) -> User | None:
+    return User.objects.filter(pk=user_id, is_active=True).first()

@@ -1,0 +1,17 @@
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class PublicUserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "is_premium"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "display_name", "is_premium", "date_joined"]
+        read_only_fields = ["id", "username", "is_premium", "date_joined"]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from accounts import apis
+
+urlpatterns = [
+    path("auth/register/", apis.RegisterApi.as_view(), name="auth-register"),
+    path("auth/login/", apis.LoginApi.as_view(), name="auth-login"),
+    path("auth/refresh/", apis.RefreshApi.as_view(), name="auth-refresh"),
+    path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
+    path("auth/ws-ticket/", apis.WsTicketApi.as_view(), name="auth-ws-ticket"),
+    path("me/", apis.MeApi.as_view(), name="me"),
+    path("users/", apis.UserListApi.as_view(), name="user-list"),
+    path("users/<int:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),
+]

@@ -1,0 +1,133 @@
+"""Fixtures shared by every app's tests: people, authenticated clients, sockets, clean stores."""
+
+import itertools
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from gameplatform import ratelimit
+from gameplatform.redis import get_redis
+
+_usernames = itertools.count(1)
+
+requires_postgres = pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)")
+requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
+    """Pooled connections opened by consumer threads would keep the test database busy at drop time."""
+    yield
+    from django.db import connections
+
+    for conn in connections.all():
+        if hasattr(conn, "close_pool"):
+            conn.close_pool()
+
+
+@pytest.fixture(autouse=True)
+def clean_shared_stores():
+    """Each test starts with an empty cache, rate-limit windows and presence."""
+    if settings.REDIS_URL:
+        get_redis().flushdb()
+    else:
+        cache.clear()
+        ratelimit._local.hits.clear()
+    yield
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str | None = None, *, premium: bool = False, password: str = "pass-w0rd-long", **extra):
+        username = username or f"player{next(_usernames)}"
+        return django_user_model.objects.create_user(
+            username=username,
+            email=extra.pop("email", f"{username}@example.com"),
+            password=password,
+            is_premium=premium,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("carol")
+
+
+@pytest.fixture
+def premium_owner(make_user):
+    return make_user("premium_owner", premium=True)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def access_token_for(user) -> str:
+    """An access token (no database write, so async tests can call it)."""
+    return str(AccessToken.for_user(user))
+
+
+@pytest.fixture
+def client_for():
+    """An APIClient authenticated as ``user`` with a Bearer access token."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def ws_connect():
+    """Open a socket on the real ASGI application (origin check and JWT middleware included).
+
+    ``user`` authenticates with a Bearer header; ``query`` is appended as-is.
+    Every communicator opened here is disconnected at the end of the test.
+    """
+    from gameplatform.asgi import application
+
+    opened: list[WebsocketCommunicator] = []
+
+    async def connect(path: str, user=None, *, query: str = "", origin: str | None = "http://localhost", headers=None):
+        all_headers = list(headers or [])
+        if origin is not None:
+            all_headers.append((b"origin", origin.encode()))
+        if user is not None:
+            all_headers.append((b"authorization", f"Bearer {access_token_for(user)}".encode()))
+        communicator = WebsocketCommunicator(application, f"{path}?{query}" if query else path, headers=all_headers)
+        opened.append(communicator)
+        connected, code = await communicator.connect(timeout=5)
+        return communicator, connected, code
+
+    yield connect
+    # Communicators are closed by the tests themselves (``await ws.disconnect()``);
+    # anything left open is torn down with the test's event loop.
+    opened.clear()
+
+
+async def receive_type(communicator: WebsocketCommunicator, frame_type: str, timeout: float = 3) -> dict:
+    """The next frame of ``frame_type``, skipping others (e.g. presence noise)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame.get("type") == frame_type:
+            return frame

@@ -1,0 +1,220 @@
+"""The base every WebSocket consumer of the project extends.
+
+It owns what all sockets share, so app consumers stay thin:
+- authentication: anonymous sockets are accepted, then closed with 4401 (so a
+  browser can read the code), and a socket is closed with 4401 when the access
+  token behind it expires;
+- ``on_connect`` may raise ``ApplicationError``: the socket closes with its
+  close code (``Forbidden`` 4403, ``NotFound`` 4404);
+- client frames: size limit (close 1009), JSON object with a string ``type``,
+  dispatch to ``handle_<type>`` for the types the subclass lists in
+  ``client_types``, ``ping`` answered with ``pong``, and every failure answered
+  with an ``error`` frame in the contract's shape, never a silent drop;
+- groups, through the process hub (``join_group``), left again on disconnect
+  whatever happened before.
+"""
+
+import asyncio
+import json
+import logging
+import time
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from rest_framework import serializers
+
+from gameplatform.errors import ApplicationError
+from gameplatform.hub import get_hub
+from gameplatform.logs import new_request_id, request_id_var
+from gameplatform.realtime import encode
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_REPLACED = 4409
+CLOSE_TOO_LARGE = 1009
+
+
+class FrameInvalid(ApplicationError):
+    def __init__(self, fields: dict) -> None:
+        super().__init__("invalid", "The frame has invalid fields.", extra={"fields": fields})
+
+
+class BaseConsumer(AsyncWebsocketConsumer):
+    # Types a client may send, each handled by ``handle_<type>``.
+    client_types: frozenset[str] = frozenset()
+    # No per-socket layer channel: broadcasts reach sockets through the process hub.
+    channel_layer_alias = "__hub_only__"
+
+    user = None
+    user_id: int | None = None
+    accepted = False  # frames may go out
+    connected = False  # on_connect succeeded: on_disconnect will run
+    closing = False  # we sent a close: nothing more goes out
+
+    # --- life cycle ---------------------------------------------------------
+
+    async def connect(self) -> None:
+        self.conn_id = new_request_id()
+        request_id_var.set(self.conn_id)
+        self.groups_joined: set[str] = set()
+        self._expiry: asyncio.TimerHandle | None = None
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse(CLOSE_UNAUTHENTICATED)
+            return
+        self.user, self.user_id = user, user.pk
+        try:
+            await self.on_connect()
+        except ApplicationError as exc:
+            await self.leave_all_groups()
+            await self._refuse(exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
+            return
+        # Accepted only now: by the time a client sees the socket open, it is in
+        # its groups and will hear every broadcast that follows.
+        await self.accept()
+        self.accepted = self.connected = True
+        self._schedule_expiry()
+        logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
+        await self.on_accepted()
+
+    async def _refuse(self, code: int) -> None:
+        # Accept, then close: a browser only sees close codes on an accepted socket.
+        await self.accept()
+        await self.close(code=code)
+
+    async def websocket_disconnect(self, message) -> None:
+        try:
+            if self._expiry is not None:
+                self._expiry.cancel()
+            if self.connected:
+                self.connected = False
+                try:
+                    await self.on_disconnect(message.get("code"))
+                except Exception:
+                    logger.exception("on_disconnect failed")
+        finally:
+            await self.leave_all_groups()
+        await super().websocket_disconnect(message)
+
+    async def on_connect(self) -> None:
+        """Check access and join groups; raise ApplicationError to refuse. Nothing is sent yet."""
+
+    async def on_accepted(self) -> None:
+        """The socket is open and in its groups: send the initial state here."""
+
+    async def on_disconnect(self, code) -> None:
+        """Subclasses tell others the socket went away. Groups are left for them."""
+
+    def _schedule_expiry(self) -> None:
+        expires_at = self.scope.get("auth_expires_at")
+        if not expires_at:
+            return
+        delay = max(0.0, float(expires_at) - time.time())
+        loop = asyncio.get_running_loop()
+        self._expiry = loop.call_later(delay, lambda: loop.create_task(self._expire()))
+
+    async def close(self, code=None, reason=None) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        await super().close(code=code, reason=reason)
+
+    async def _expire(self) -> None:
+        if self.connected and not self.closing:
+            await self.send_frame({"type": "error", "code": "token_expired", "message": "Access token expired."})
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+
+    # --- groups -------------------------------------------------------------
+
+    async def join_group(self, group: str) -> None:
+        await get_hub().join(group, self)
+        self.groups_joined.add(group)
+
+    async def leave_group(self, group: str) -> None:
+        self.groups_joined.discard(group)
+        await get_hub().leave(group, self)
+
+    async def leave_all_groups(self) -> None:
+        hub = get_hub()
+        for group in tuple(getattr(self, "groups_joined", ())):
+            try:
+                await hub.leave(group, self)
+            except Exception:
+                logger.exception("leaving %s failed", group)
+        self.groups_joined = set()
+
+    async def hub_deliver(self, message: dict) -> None:
+        """Called by the process hub for each broadcast to a group this socket joined."""
+        if self.closing or not self.accepted:
+            return
+        text = message.get("text")
+        if text is not None:
+            await self.send(text_data=text)
+            return
+        await self.on_signal(message["signal"], message.get("data", {}))
+
+    async def on_signal(self, signal: str, data: dict) -> None:
+        """Subclasses act on group signals (e.g. close a kicked user's sockets)."""
+
+    # --- frames in ----------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        if not self.connected or self.closing:
+            return
+        raw = text_data if text_data is not None else bytes_data
+        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw or b"")
+        if size > settings.WS_MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        frame, ref = None, None
+        try:
+            frame = self._parse(text_data)
+            ref = frame.get("ref")
+            await self._dispatch_frame(frame)
+        except ApplicationError as exc:
+            await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
+        except Exception:
+            logger.exception("frame handler failed", extra={"frame_type": (frame or {}).get("type")})
+            await self.send_error("server_error", "Something went wrong on the server.", ref=ref)
+
+    def _parse(self, text_data) -> dict:
+        if text_data is None:
+            raise ApplicationError("bad_json", "Frames must be JSON text, not binary.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise ApplicationError("bad_json", "The frame is not valid JSON.") from None
+        if not isinstance(frame, dict):
+            raise ApplicationError("bad_json", "The frame must be a JSON object.")
+        if not isinstance(frame.get("type"), str):
+            raise FrameInvalid({"type": ["This field is required and must be a string."]})
+        return frame
+
+    async def _dispatch_frame(self, frame: dict) -> None:
+        kind = frame["type"]
+        if kind == "ping":
+            await self.send_frame({"type": "pong", **({"ref": frame["ref"]} if "ref" in frame else {})})
+            return
+        if kind not in self.client_types:
+            raise ApplicationError("unknown_type", f"Unknown frame type {kind[:64]!r}.")
+        await getattr(self, f"handle_{kind}")(frame)
+
+    def validate(self, serializer_class: type[serializers.Serializer], frame: dict) -> dict:
+        serializer = serializer_class(data=frame)
+        if not serializer.is_valid():
+            raise FrameInvalid(serializer.errors)
+        return serializer.validated_data
+
+    # --- frames out ---------------------------------------------------------
+
+    async def send_frame(self, payload: dict) -> None:
+        await self.send(text_data=encode(payload))
+
+    async def send_error(self, code: str, message: str, *, ref=None, **extra) -> None:
+        payload = {"type": "error", "code": code, "message": message, **extra}
+        if ref is not None:
+            payload["ref"] = ref
+        await self.send_frame(payload)

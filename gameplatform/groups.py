@@ -1,0 +1,37 @@
+"""The one place group names are made.
+
+Every broadcast in the project goes to one of these groups; nothing else
+builds a group name by hand, so a typo cannot split a room in two.
+"""
+
+GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle"})
+
+
+def group_name(kind: str, *ids: int) -> str:
+    if kind not in GROUP_KINDS:
+        raise ValueError(f"unknown group kind {kind!r}")
+    if not ids:
+        raise ValueError("a group name needs at least one id")
+    return "_".join([kind, *(str(int(i)) for i in ids)])
+
+
+def user_group(user_id: int) -> str:
+    return group_name("user", user_id)
+
+
+def lobby_group(lobby_id: int) -> str:
+    return group_name("lobby", lobby_id)
+
+
+def game_group(game_id: int) -> str:
+    return group_name("game", game_id)
+
+
+def battle_group(battle_id: int) -> str:
+    return group_name("battle", battle_id)
+
+
+def dm_group(user_a: int, user_b: int) -> str:
+    """Both users share one group whichever of them asks: ids are sorted."""
+    low, high = sorted((int(user_a), int(user_b)))
+    return group_name("dm", low, high)

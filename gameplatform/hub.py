@@ -1,0 +1,165 @@
+"""Process-local fan-out of group broadcasts.
+
+A textbook Channels room gives every socket its own channel-layer channel and
+group membership: a broadcast to 200 sockets is 200 layer deliveries, 200
+message decodings, 200 consumer wake-ups and 200 JSON encodings, and the group
+keeps 200 members in Redis that a mass disconnect has to remove one by one.
+
+Here each server process has one ``GroupHub`` per event loop. The hub holds
+one layer channel and subscribes it to a group once, when the first local
+socket joins; the sockets themselves are kept in a local dict. A broadcast is
+encoded to JSON once by the sender, crosses Redis once per process, is decoded
+once per process, and the hub writes the same text to every local socket in
+the group. Leaving a group is a dict removal; only the last local socket of a
+group unsubscribes, so closing many sockets at once leaves nothing behind in
+Redis. With the pub/sub layer the local queue has no capacity limit, so a
+burst is delivered, not dropped.
+
+Two kinds of message travel through a hub:
+- frames: ``text`` already encoded, written as-is (optionally skipping one user's sockets);
+- signals: a named event the consumers handle themselves (``on_signal``), e.g.
+  "close the sockets of this kicked user" on every server process.
+"""
+
+import asyncio
+import logging
+import uuid
+import weakref
+from typing import Protocol
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_TYPE = "hub.message"
+SYNC_TIMEOUT = 5.0
+
+
+class HubMember(Protocol):
+    user_id: int | None
+
+    async def hub_deliver(self, message: dict) -> None: ...
+
+
+class GroupHub:
+    def __init__(self, layer) -> None:
+        self.layer = layer
+        self.members: dict[str, set[HubMember]] = {}
+        self.channel: str | None = None
+        self._subscribing: dict[str, asyncio.Future] = {}
+        self._start_lock = asyncio.Lock()
+        self._task: asyncio.Task | None = None
+        self._syncs: dict[str, asyncio.Future] = {}
+        self.delivered = 0
+
+    async def join(self, group: str, member: HubMember) -> None:
+        members = self.members.get(group)
+        if members is not None:
+            members.add(member)
+            pending = self._subscribing.get(group)
+            if pending is not None:
+                await asyncio.shield(pending)
+            return
+        self.members[group] = {member}
+        pending = asyncio.get_running_loop().create_future()
+        self._subscribing[group] = pending
+        try:
+            await self._ensure_started()
+            await self.layer.group_add(group, self.channel)
+            await self._until_subscribed(group)
+            pending.set_result(None)
+        except BaseException as exc:
+            pending.set_exception(exc)
+            pending.exception()  # mark retrieved: joiners waiting on it re-raise it themselves
+            self.members.pop(group, None)
+            raise
+        finally:
+            self._subscribing.pop(group, None)
+
+    async def leave(self, group: str, member: HubMember) -> None:
+        members = self.members.get(group)
+        if members is None or member not in members:
+            return
+        members.discard(member)
+        if not members:
+            del self.members[group]
+            await self.layer.group_discard(group, self.channel)
+
+    async def _until_subscribed(self, group: str) -> None:
+        """Return once the layer really delivers ``group`` to this hub.
+
+        Redis confirms a SUBSCRIBE on the subscriber connection, not to the caller,
+        and a PUBLISH sent on another connection right after it can overtake it.
+        A marker published to the group and heard back proves the subscription is
+        live, so a frame broadcast right after a socket joins is never missed.
+        """
+        nonce = uuid.uuid4().hex
+        heard = asyncio.get_running_loop().create_future()
+        self._syncs[nonce] = heard
+        try:
+            await self.layer.group_send(group, {"type": MESSAGE_TYPE, "group": group, "sync": nonce})
+            await asyncio.wait_for(heard, SYNC_TIMEOUT)
+        finally:
+            self._syncs.pop(nonce, None)
+
+    async def _ensure_started(self) -> None:
+        if self._task is not None:
+            return
+        async with self._start_lock:
+            if self._task is None:
+                self.channel = await self.layer.new_channel("hub.")
+                self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("group hub receive failed")
+                await asyncio.sleep(0.5)
+                continue
+            await self.dispatch(message)
+
+    async def dispatch(self, message: dict) -> None:
+        if "sync" in message:
+            heard = self._syncs.get(message["sync"])
+            if heard is not None and not heard.done():
+                heard.set_result(None)
+            return
+        members = self.members.get(message.get("group"))
+        if not members:
+            return
+        skip = message.get("skip_user")
+        # A copy: a member may leave (and so change the set) while we deliver.
+        for member in tuple(members):
+            if skip is not None and member.user_id == skip:
+                continue
+            try:
+                await member.hub_deliver(message)
+                self.delivered += 1
+            except Exception:
+                logger.exception("delivery to a socket failed; dropping it from %s", message.get("group"))
+                members.discard(member)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupHub]" = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> GroupHub:
+    """The hub of the running event loop (one per process in a server)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = GroupHub(get_channel_layer())
+    return hub

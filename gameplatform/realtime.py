@@ -1,0 +1,72 @@
+"""Sending to groups: what services and consumers call to reach sockets.
+
+Frames are encoded to JSON here, once per event, and travel as text; every
+process that holds sockets of the group writes that same text to each of them
+(see ``gameplatform.hub``). Sync callers (services) send after commit, so a
+client never sees a state that was rolled back.
+"""
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from gameplatform.groups import user_group
+from gameplatform.hub import MESSAGE_TYPE
+
+logger = logging.getLogger(__name__)
+
+
+def encode(payload: dict) -> str:
+    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
+
+def frame_message(group: str, payload: dict, *, skip_user: int | None = None) -> dict:
+    message = {"type": MESSAGE_TYPE, "group": group, "text": encode(payload)}
+    if skip_user is not None:
+        message["skip_user"] = skip_user
+    return message
+
+
+def signal_message(group: str, signal: str, data: dict) -> dict:
+    return {"type": MESSAGE_TYPE, "group": group, "signal": signal, "data": data}
+
+
+async def agroup_send(group: str, payload: dict, *, skip_user: int | None = None, layer=None) -> None:
+    """Send one frame to every socket in ``group`` on every server process."""
+    await (layer or get_channel_layer()).group_send(group, frame_message(group, payload, skip_user=skip_user))
+
+
+async def agroup_signal(group: str, signal: str, layer=None, **data) -> None:
+    """Ask every socket in ``group`` to run its ``on_signal`` handler for ``signal``."""
+    await (layer or get_channel_layer()).group_send(group, signal_message(group, signal, data))
+
+
+async def asend_to_user(user_id: int, payload: dict) -> None:
+    """Reach every socket that listens on the user's personal group, on any process."""
+    await agroup_send(user_group(user_id), payload)
+
+
+def _send_now(message: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(message["group"], message)
+
+
+def _on_commit(message: dict) -> None:
+    transaction.on_commit(lambda: _send_now(message), robust=True)
+
+
+def broadcast_on_commit(group: str, payload: dict, *, skip_user: int | None = None) -> None:
+    """Send a frame to ``group`` once the current transaction commits (at once outside one)."""
+    _on_commit(frame_message(group, payload, skip_user=skip_user))
+
+
+def signal_on_commit(group: str, signal: str, **data) -> None:
+    _on_commit(signal_message(group, signal, data))
+
+
+def send_to_user(user_id: int, payload: dict) -> None:
+    """Send a frame to the user's personal group after commit: whatever socket of theirs listens."""
+    broadcast_on_commit(user_group(user_id), payload)

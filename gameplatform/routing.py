@@ -1,0 +1,25 @@
+"""All WebSocket routes: each project app's ``routing.websocket_urlpatterns``, combined."""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.urls import re_path
+
+from gameplatform.consumers import BaseConsumer
+from gameplatform.errors import NotFound
+
+
+class UnknownRouteConsumer(BaseConsumer):
+    """Any other ``/ws/`` path: accepted, then closed with 4404 (after the 4401 check)."""
+
+    async def on_connect(self) -> None:
+        raise NotFound("No such socket route.")
+
+
+def collect_websocket_urlpatterns() -> list:
+    patterns = []
+    for app in settings.PROJECT_APPS:
+        if find_spec(f"{app}.routing") is not None:
+            patterns += import_module(f"{app}.routing").websocket_urlpatterns
+    return [*patterns, re_path(r"^ws/", UnknownRouteConsumer.as_asgi())]

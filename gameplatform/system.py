@@ -1,0 +1,93 @@
+"""System routes: health and version."""
+
+import asyncio
+import logging
+import time
+import uuid
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.db import connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gameplatform import presence
+from gameplatform.hub import get_hub
+from gameplatform.realtime import agroup_send
+
+logger = logging.getLogger(__name__)
+STARTED_AT = time.monotonic()
+
+
+class _Probe:
+    user_id = None
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+
+    async def hub_deliver(self, message: dict) -> None:
+        self.arrived.set()
+
+
+async def channel_layer_roundtrip(timeout: float = 2.0) -> bool:
+    """A frame really sent through the channel layer (Redis when configured) and received back."""
+    hub, probe = get_hub(), _Probe()
+    group = f"status_{uuid.uuid4().hex}"
+    await hub.join(group, probe)
+    try:
+        await agroup_send(group, {"type": "probe"})
+        await asyncio.wait_for(probe.arrived.wait(), timeout)
+        return True
+    finally:
+        await hub.leave(group, probe)
+
+
+def _check(name: str, check) -> str:
+    try:
+        return "ok" if check() else "error"
+    except Exception:
+        logger.exception("status check %s failed", name)
+        return "error"
+
+
+def _database_ok() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+class StatusApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "Status",
+                {
+                    "status": serializers.ChoiceField(["ok", "degraded"]),
+                    "version": serializers.CharField(),
+                    "uptime_s": serializers.FloatField(),
+                    "database": serializers.ChoiceField(["ok", "error"]),
+                    "channel_layer": serializers.ChoiceField(["ok", "error"]),
+                    "online_users": serializers.IntegerField(),
+                },
+            )
+        },
+        tags=["system"],
+    )
+    def get(self, request):
+        database = _check("database", _database_ok)
+        layer = _check("channel_layer", async_to_sync(channel_layer_roundtrip))
+        body = {
+            "status": "ok" if database == layer == "ok" else "degraded",
+            "version": settings.VERSION,
+            "uptime_s": round(time.monotonic() - STARTED_AT, 1),
+            "database": database,
+            "channel_layer": layer,
+            "online_users": presence.online_count(),
+        }
+        return Response(body, status=200 if body["status"] == "ok" else 503)

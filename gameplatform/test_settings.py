@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings, with a throwaway key and fast hashing.
+
+``DATABASE_URL`` and ``REDIS_URL`` still decide between the embedded defaults
+and real PostgreSQL/Redis (CI sets both). Tests flush the Redis database they
+are given, so point ``REDIS_URL`` at a database of its own.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from gameplatform.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405

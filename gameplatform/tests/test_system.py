@@ -1,0 +1,42 @@
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from gameplatform.logs import redact_query
+
+pytestmark = pytest.mark.django_db
+
+
+def test_status_reports_database_and_channel_layer(api_client):
+    response = api_client.get("/api/status/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == "ok" and body["channel_layer"] == "ok"
+    assert set(body) == {"status", "version", "uptime_s", "database", "channel_layer", "online_users"}
+
+
+def test_openapi_schema_generates_without_warnings(capsys):
+    from drf_spectacular.drainage import GENERATOR_STATS
+
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert "/api/auth/register/" in schema["paths"]
+    assert "/api/status/" in schema["paths"]
+    assert not GENERATOR_STATS, f"schema warnings: {capsys.readouterr().err}"
+
+
+def test_docs_page_and_its_assets_are_served_locally(client):
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cdn" not in html.lower()
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_secrets_in_query_strings_are_redacted():
+    assert redact_query("token=abc&x=1") == "token=%5Bredacted%5D&x=1"
+    assert "secret" not in redact_query(b"ticket=secret")
+
+
+def test_unknown_api_route_is_404(api_client):
+    assert api_client.get("/api/nothing-here/").status_code == 404

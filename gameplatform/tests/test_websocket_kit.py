@@ -1,0 +1,189 @@
+"""The middleware and the base consumer, through the real ASGI application."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from conftest import access_token_for
+from gameplatform.realtime import agroup_send
+from gameplatform.tests.consumers import test_urlpatterns
+from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+application = OriginCheck(JWTAuthMiddleware(URLRouter(test_urlpatterns)))
+
+
+async def open_echo(*, headers=(), query="", origin="http://localhost"):
+    all_headers = list(headers)
+    if origin:
+        all_headers.append((b"origin", origin.encode()))
+    path = "/ws/test/echo/" + (f"?{query}" if query else "")
+    communicator = WebsocketCommunicator(application, path, headers=all_headers)
+    connected, code = await communicator.connect(timeout=5)
+    return communicator, connected, code
+
+
+def bearer(user) -> tuple[bytes, bytes]:
+    return (b"authorization", f"Bearer {access_token_for(user)}".encode())
+
+
+async def closed_with(communicator) -> int:
+    message = await communicator.receive_output(timeout=3)
+    assert message["type"] == "websocket.close", message
+    return message.get("code")
+
+
+async def test_bearer_header_authenticates(alice):
+    ws, connected, _ = await open_echo(headers=[bearer(alice)])
+    assert connected
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_query_token_authenticates(alice):
+    ws, connected, _ = await open_echo(query=f"token={access_token_for(alice)}")
+    assert connected
+    await ws.send_json_to({"type": "echo", "text": "hi"})
+    assert await ws.receive_json_from() == {"type": "echo", "text": "hi"}
+    await ws.disconnect()
+
+
+async def test_ticket_works_once_and_reuse_is_refused(client_for, alice):
+    from asgiref.sync import sync_to_async
+
+    response = await sync_to_async(lambda: client_for(alice).post("/api/auth/ws-ticket/"))()
+    ticket = response.json()["ticket"]
+    first, connected, _ = await open_echo(query=f"ticket={ticket}")
+    assert connected
+    await first.send_json_to({"type": "ping"})
+    assert (await first.receive_json_from())["type"] == "pong"
+    second, connected, _ = await open_echo(query=f"ticket={ticket}")
+    assert connected  # accepted, then closed, so a browser can read the code
+    assert await closed_with(second) == 4401
+    await first.disconnect()
+
+
+async def test_missing_credentials_close_4401():
+    ws, connected, _ = await open_echo()
+    assert connected
+    assert await closed_with(ws) == 4401
+
+
+async def test_garbage_token_closes_4401():
+    ws, _, _ = await open_echo(query="token=not.a.jwt")
+    assert await closed_with(ws) == 4401
+
+
+async def test_expired_token_closes_4401(alice):
+    token = AccessToken.for_user(alice)
+    token.set_exp(lifetime=-__import__("datetime").timedelta(seconds=5))
+    ws, _, _ = await open_echo(query=f"token={token}")
+    assert await closed_with(ws) == 4401
+
+
+async def test_socket_closes_4401_when_its_token_expires(alice):
+    token = AccessToken.for_user(alice)
+    token.payload["exp"] = int(time.time()) + 2
+    ws, connected, _ = await open_echo(query=f"token={token}")
+    assert connected
+    frame = await ws.receive_json_from(timeout=4)
+    assert frame["code"] == "token_expired"
+    assert await closed_with(ws) == 4401
+
+
+async def test_foreign_origin_is_refused(alice):
+    ws, connected, code = await open_echo(headers=[bearer(alice)], origin="http://evil.example")
+    assert not connected
+
+
+async def test_on_connect_refusal_closes_with_its_code(make_user):
+    from asgiref.sync import sync_to_async
+
+    mallory = await sync_to_async(make_user)("mallory")
+    ws, connected, _ = await open_echo(headers=[bearer(mallory)])
+    assert connected
+    assert await closed_with(ws) == 4403
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_json"),
+        ('{"no_type": 1}', "invalid"),
+        ('{"type": "teleport"}', "unknown_type"),
+        ('{"type": "echo", "text": ""}', "invalid"),
+        ('{"type": "echo", "text": "' + "x" * 30 + '"}', "invalid"),
+        ('{"type": "explode"}', "server_error"),
+    ],
+)
+async def test_bad_frames_get_error_frames_and_socket_stays_open(alice, raw, code):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_to(text_data=raw)
+    error = await ws.receive_json_from()
+    assert error["type"] == "error" and error["code"] == code
+    await ws.send_json_to({"type": "ping"})
+    assert (await ws.receive_json_from())["type"] == "pong"
+    await ws.disconnect()
+
+
+async def test_invalid_frame_lists_field_errors_and_echoes_ref(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_json_to({"type": "echo", "ref": "r-7"})
+    error = await ws.receive_json_from()
+    assert error["code"] == "invalid"
+    assert "text" in error["fields"]
+    assert error["ref"] == "r-7"
+    await ws.disconnect()
+
+
+async def test_binary_frame_is_answered_bad_json(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_to(bytes_data=b"\x00\x01")
+    assert (await ws.receive_json_from())["code"] == "bad_json"
+    await ws.disconnect()
+
+
+@override_settings(WS_MAX_FRAME_BYTES=1024)
+async def test_oversized_frame_closes_1009(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_to(text_data=json.dumps({"type": "echo", "text": "x" * 2000}))
+    assert await closed_with(ws) == 1009
+
+
+async def test_group_frame_reaches_every_socket_and_skip_user_is_honoured(alice, bob):
+    a, _, _ = await open_echo(headers=[bearer(alice)])
+    b, _, _ = await open_echo(headers=[bearer(bob)])
+    await agroup_send("game_1", {"type": "hello", "n": 1})
+    assert await a.receive_json_from() == {"type": "hello", "n": 1}
+    assert await b.receive_json_from() == {"type": "hello", "n": 1}
+    await agroup_send("game_1", {"type": "typing"}, skip_user=alice.pk)
+    assert (await b.receive_json_from())["type"] == "typing"
+    assert await a.receive_nothing(timeout=0.3)
+    await a.disconnect()
+    await b.disconnect()
+
+
+async def test_unknown_socket_route_closes_4404(ws_connect, alice):
+    ws, connected, _ = await ws_connect("/ws/nowhere/", alice)
+    assert connected
+    assert await closed_with(ws) == 4404
+
+
+async def test_notification_socket_receives_user_events(ws_connect, alice):
+    from gameplatform.realtime import asend_to_user
+
+    ws, connected, _ = await ws_connect("/ws/notifications/", alice)
+    assert connected
+    await asyncio.sleep(0)
+    await asend_to_user(alice.pk, {"type": "match_found", "game_id": 9})
+    assert await ws.receive_json_from() == {"type": "match_found", "game_id": 9}
+    await ws.disconnect()

@@ -1,0 +1,138 @@
+"""Friend graph writes. Every change between two users locks both user rows, in id order,
+so concurrent requests, accepts and blocks between the same pair happen one after another."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from friends.models import Block, FriendRequest, Friendship
+from friends.selectors import are_friends, is_blocked_between
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+
+User = get_user_model()
+
+
+def _lock_pair(user_a_id: int, user_b_id: int) -> dict:
+    users = User.objects.select_for_update().filter(pk__in=[user_a_id, user_b_id]).order_by("pk")
+    found = {user.pk: user for user in users}
+    if user_b_id not in found:
+        raise NotFound("No such user.")
+    return found
+
+
+def friendship_create(*, user_a: User, user_b: User) -> None:
+    """Make two users friends directly (accepting a request, admin, demo data, tests)."""
+    Friendship.objects.bulk_create(
+        [Friendship(user=user_a, friend=user_b), Friendship(user=user_b, friend=user_a)], ignore_conflicts=True
+    )
+
+
+@transaction.atomic
+def friend_request_send(*, from_user: User, to_user_id: int) -> FriendRequest:
+    """A request, or, when the other user already asked, the acceptance of theirs."""
+    if from_user.pk == to_user_id:
+        raise ApplicationError("self_request", "You cannot befriend yourself.")
+    users = _lock_pair(from_user.pk, to_user_id)
+    if is_blocked_between(user_a_id=from_user.pk, user_b_id=to_user_id):
+        raise Forbidden("One of you blocks the other.", code="blocked")
+    if are_friends(user_a_id=from_user.pk, user_b_id=to_user_id):
+        raise Conflict("You are already friends.", code="already_friends")
+    pending = FriendRequest.objects.filter(status=FriendRequest.Status.PENDING)
+    if pending.filter(from_user=from_user, to_user_id=to_user_id).exists():
+        raise Conflict("You already asked.", code="duplicate_request")
+    theirs = pending.filter(from_user_id=to_user_id, to_user=from_user).first()
+    if theirs is not None:
+        return _accept(theirs)
+    return FriendRequest.objects.create(from_user=from_user, to_user=users[to_user_id])
+
+
+def _accept(request: FriendRequest) -> FriendRequest:
+    request.status = FriendRequest.Status.ACCEPTED
+    request.responded_at = timezone.now()
+    request.save(update_fields=["status", "responded_at"])
+    friendship_create(user_a=request.from_user, user_b=request.to_user)
+    return request
+
+
+def _pending_for_update(*, request_id: int) -> FriendRequest:
+    request = FriendRequest.objects.filter(pk=request_id).select_related("from_user", "to_user").first()
+    if request is None:
+        raise NotFound("No such friend request.")
+    _lock_pair(request.from_user_id, request.to_user_id)
+    request.refresh_from_db(fields=["status"])
+    return request
+
+
+def _require_pending(request: FriendRequest) -> None:
+    if request.status != FriendRequest.Status.PENDING:
+        raise Conflict(f"The request is already {request.status}.", code="not_pending")
+
+
+@transaction.atomic
+def friend_request_accept(*, request_id: int, user: User) -> FriendRequest:
+    request = _pending_for_update(request_id=request_id)
+    if request.to_user_id != user.pk:
+        raise Forbidden("Only the receiver accepts a request.")
+    _require_pending(request)
+    return _accept(request)
+
+
+@transaction.atomic
+def friend_request_decline(*, request_id: int, user: User) -> FriendRequest:
+    request = _pending_for_update(request_id=request_id)
+    if request.to_user_id != user.pk:
+        raise Forbidden("Only the receiver declines a request.")
+    _require_pending(request)
+    request.status = FriendRequest.Status.DECLINED
+    request.responded_at = timezone.now()
+    request.save(update_fields=["status", "responded_at"])
+    return request
+
+
+@transaction.atomic
+def friend_request_cancel(*, request_id: int, user: User) -> FriendRequest:
+    request = _pending_for_update(request_id=request_id)
+    if request.from_user_id != user.pk:
+        raise Forbidden("Only the sender cancels a request.")
+    _require_pending(request)
+    request.status = FriendRequest.Status.CANCELLED
+    request.responded_at = timezone.now()
+    request.save(update_fields=["status", "responded_at"])
+    return request
+
+
+def _unfriend(user_a_id: int, user_b_id: int) -> int:
+    deleted, _ = Friendship.objects.filter(
+        Q(user_id=user_a_id, friend_id=user_b_id) | Q(user_id=user_b_id, friend_id=user_a_id)
+    ).delete()
+    return deleted
+
+
+@transaction.atomic
+def friendship_remove(*, user: User, friend_id: int) -> None:
+    _lock_pair(user.pk, friend_id)
+    if not _unfriend(user.pk, friend_id):
+        raise NotFound("You are not friends.", code="not_friends")
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked_id: int) -> Block:
+    """Block: unfriends, cancels pending requests both ways, and stops requests, DMs and invites."""
+    if blocker.pk == blocked_id:
+        raise ApplicationError("self_block", "You cannot block yourself.")
+    users = _lock_pair(blocker.pk, blocked_id)
+    _unfriend(blocker.pk, blocked_id)
+    FriendRequest.objects.filter(
+        Q(from_user=blocker, to_user_id=blocked_id) | Q(from_user_id=blocked_id, to_user=blocker),
+        status=FriendRequest.Status.PENDING,
+    ).update(status=FriendRequest.Status.CANCELLED, responded_at=timezone.now())
+    block, _ = Block.objects.get_or_create(blocker=blocker, blocked=users[blocked_id])
+    return block
+
+
+@transaction.atomic
+def block_remove(*, blocker: User, blocked_id: int) -> None:
+    deleted, _ = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
+    if not deleted:
+        raise NotFound("You do not block that user.", code="not_blocked")

@@ -1,0 +1,19 @@
+import signal
+
+from django.core.management.base import BaseCommand
+
+from gameplatform import timers
+
+
+class Command(BaseCommand):
+    help = "Run the background timers (invite expiry, reconnect grace, presence expiry). Safe to run several."
+
+    def handle(self, *args, **options):
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        jobs = timers.discover()
+        self.stdout.write(f"Running timers: {', '.join(sorted(jobs)) or 'none'}")
+        try:
+            timers.run_forever(should_stop=lambda: bool(stopping))
+        except KeyboardInterrupt:
+            pass

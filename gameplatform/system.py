@@ -14,12 +14,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import presence
+from gameplatform import STARTED_AT, presence
 from gameplatform.hub import get_hub
 from gameplatform.realtime import agroup_send
 
 logger = logging.getLogger(__name__)
-STARTED_AT = time.monotonic()
 
 
 class _Probe:

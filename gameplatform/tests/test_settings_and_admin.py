@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+
+from accounts.models import User
+from gameplatform.env import env_bool, env_int
+
+
+def _start(env_overrides: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    env.update(env_overrides)
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='gameplatform.settings'; django.setup()"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_missing_secret_key_without_debug_stops_startup():
+    result = _start({})
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_without_secret_key_starts():
+    assert _start({"DEBUG": "1"}).returncode == 0
+
+
+def test_env_helpers_refuse_values_they_do_not_understand(monkeypatch):
+    monkeypatch.setenv("FLAG", "yes-ish")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("FLAG")
+    monkeypatch.setenv("NUMBER", "ten")
+    with pytest.raises(ImproperlyConfigured):
+        env_int("NUMBER", 1)
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_clear_recreates():
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    demo = User.objects.filter(username__in=["premium_user_1", "premium_user_2", *[f"user_{n}" for n in range(1, 6)]])
+    assert demo.count() == 7
+    assert set(demo.filter(is_premium=True).values_list("username", flat=True)) == {"premium_user_1", "premium_user_2"}
+    assert demo.get(username="user_3").check_password("testpass123")
+    call_command("seed_demo", "--clear", stdout=open(os.devnull, "w"))
+    assert demo.count() == 7
+
+
+@pytest.mark.django_db
+def test_admin_lists_searches_and_filters_users(client, make_user, alice):
+    admin = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get("/admin/accounts/user/?q=ali&is_premium__exact=0")
+    assert page.status_code == 200
+    assert b"alice" in page.content
+
+
+@pytest.mark.django_db
+def test_admin_action_toggles_premium(client, make_user, alice):
+    admin = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    client.post("/admin/accounts/user/", {"action": "make_premium", "_selected_action": [alice.pk]})
+    alice.refresh_from_db()
+    assert alice.is_premium

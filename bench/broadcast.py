@@ -14,7 +14,8 @@ Run (PostgreSQL and Redis as the server uses them; SECRET_KEY the same as the se
   .venv/bin/python manage.py migrate
   .venv/bin/daphne --access-log /dev/null -p 8001 gameplatform.asgi:application &
   .venv/bin/python bench/broadcast.py --target hub --port 8001 --server-pid $!
-  DJANGO_SETTINGS_MODULE=bench.textbook_settings .venv/bin/daphne --access-log /dev/null -p 8011 bench.textbook_asgi:application &
+  export DJANGO_SETTINGS_MODULE=bench.textbook_settings
+  .venv/bin/daphne --access-log /dev/null -p 8011 bench.textbook_asgi:application &
   .venv/bin/python bench/broadcast.py --target textbook --port 8011 --server-pid $!
 """
 

@@ -1,7 +1,5 @@
-from importlib import import_module
-from importlib.util import find_spec
+from chat.areas import AREAS
+from gameplatform.areas import area_modules
 
-# Each area of the app (lobbies, dms) registers its own admin classes.
-for _area in ("lobbies", "dms"):
-    if find_spec(f"chat.{_area}.admin") is not None:
-        import_module(f"chat.{_area}.admin")
+# Importing each area's admin module registers its admin classes.
+area_modules("chat", AREAS, "admin")

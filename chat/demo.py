@@ -1,18 +1,12 @@
-from importlib import import_module
-from importlib.util import find_spec
-
-_AREAS = ("lobbies", "dms")
-
-
-def _modules():
-    return [import_module(f"chat.{area}.demo") for area in _AREAS if find_spec(f"chat.{area}.demo") is not None]
+from chat.areas import AREAS
+from gameplatform.areas import area_modules
 
 
 def seed(*, users, stdout) -> None:
-    for module in _modules():
+    for module in area_modules("chat", AREAS, "demo"):
         module.seed(users=users, stdout=stdout)
 
 
 def clear() -> None:
-    for module in reversed(_modules()):
+    for module in reversed(area_modules("chat", AREAS, "demo")):
         module.clear()

@@ -1,7 +1,5 @@
-from importlib import import_module
-from importlib.util import find_spec
+from matchmaking.areas import AREAS
+from gameplatform.areas import area_modules
 
-# Each area of the app (queue, invites) registers its own admin classes.
-for _area in ("queue", "invites"):
-    if find_spec(f"matchmaking.{_area}.admin") is not None:
-        import_module(f"matchmaking.{_area}.admin")
+# Importing each area's admin module registers its admin classes.
+area_modules("matchmaking", AREAS, "admin")

@@ -1,22 +1,12 @@
-from importlib import import_module
-from importlib.util import find_spec
-
-_AREAS = ("queue", "invites")
-
-
-def _modules():
-    return [
-        import_module(f"matchmaking.{area}.demo")
-        for area in _AREAS
-        if find_spec(f"matchmaking.{area}.demo") is not None
-    ]
+from matchmaking.areas import AREAS
+from gameplatform.areas import area_modules
 
 
 def seed(*, users, stdout) -> None:
-    for module in _modules():
+    for module in area_modules("matchmaking", AREAS, "demo"):
         module.seed(users=users, stdout=stdout)
 
 
 def clear() -> None:
-    for module in reversed(_modules()):
+    for module in reversed(area_modules("matchmaking", AREAS, "demo")):
         module.clear()

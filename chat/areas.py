@@ -1,0 +1,1 @@
+AREAS = ("lobbies", "dms")

@@ -1,0 +1,1 @@
+AREAS = ("queue", "invites")

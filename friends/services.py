@@ -78,26 +78,28 @@ def friend_request_accept(*, request_id: int, user: User) -> FriendRequest:
     return _accept(request)
 
 
-def _close(*, request_id: int, user: User, by: str, status: str) -> FriendRequest:
+@transaction.atomic
+def friend_request_decline(*, request_id: int, user: User) -> FriendRequest:
     request = _pending_for_update(request_id=request_id)
-    if getattr(request, f"{by}_id") != user.pk:
-        who = "receiver" if by == "to_user" else "sender"
-        raise Forbidden(f"Only the {who} can do that.")
+    if request.to_user_id != user.pk:
+        raise Forbidden("Only the receiver declines a request.")
     _require_pending(request)
-    request.status = status
+    request.status = FriendRequest.Status.DECLINED
     request.responded_at = timezone.now()
     request.save(update_fields=["status", "responded_at"])
     return request
 
 
 @transaction.atomic
-def friend_request_decline(*, request_id: int, user: User) -> FriendRequest:
-    return _close(request_id=request_id, user=user, by="to_user", status=FriendRequest.Status.DECLINED)
-
-
-@transaction.atomic
 def friend_request_cancel(*, request_id: int, user: User) -> FriendRequest:
-    return _close(request_id=request_id, user=user, by="from_user", status=FriendRequest.Status.CANCELLED)
+    request = _pending_for_update(request_id=request_id)
+    if request.from_user_id != user.pk:
+        raise Forbidden("Only the sender cancels a request.")
+    _require_pending(request)
+    request.status = FriendRequest.Status.CANCELLED
+    request.responded_at = timezone.now()
+    request.save(update_fields=["status", "responded_at"])
+    return request
 
 
 def _unfriend(user_a_id: int, user_b_id: int) -> int:

@@ -1,5 +1,5 @@
-from matchmaking.areas import AREAS
 from gameplatform.areas import area_modules
+from matchmaking.areas import AREAS
 
 
 def seed(*, users, stdout) -> None:

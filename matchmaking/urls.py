@@ -1,4 +1,4 @@
-from matchmaking.areas import AREAS
 from gameplatform.areas import collect
+from matchmaking.areas import AREAS
 
 urlpatterns = collect("matchmaking", AREAS, "urls", "urlpatterns")

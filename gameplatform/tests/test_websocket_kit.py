@@ -187,3 +187,18 @@ async def test_notification_socket_receives_user_events(ws_connect, alice):
     await asend_to_user(alice.pk, {"type": "match_found", "game_id": 9})
     assert await ws.receive_json_from() == {"type": "match_found", "game_id": 9}
     await ws.disconnect()
+
+
+async def test_query_token_never_reaches_a_log_line(caplog, ws_connect, alice):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    token = access_token_for(alice)
+    ws, connected, _ = await ws_connect("/ws/notifications/", None, query=f"token={token}")
+    assert connected
+    await ws.disconnect()
+    bad, _, _ = await ws_connect("/ws/notifications/", None, query="token=secret-garbage-token")
+    await bad.receive_output(timeout=3)
+    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert "socket open" in logged
+    assert token not in logged and "secret-garbage-token" not in logged

@@ -80,8 +80,8 @@ def test_accept_and_cancel_at_once_exactly_one_wins(alice, bob, sent, games):
     for _ in range(6):
         invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
         accepted, cancelled = race(
-            lambda: invite_accept(invite_id=invite.pk, user=bob),
-            lambda: invite_cancel(invite_id=invite.pk, user=alice),
+            lambda pk=invite.pk: invite_accept(invite_id=pk, user=bob),
+            lambda pk=invite.pk: invite_cancel(invite_id=pk, user=alice),
         )
         winners = [r for r in (accepted, cancelled) if isinstance(r, Invite)]
         assert len(winners) == 1

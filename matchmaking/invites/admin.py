@@ -1,0 +1,13 @@
+from django.contrib import admin
+
+from matchmaking.invites.models import Invite
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    list_display = ["id", "from_user", "to_user", "kind", "mode", "lobby_id", "status", "game_id", "expires_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["from_user__username", "to_user__username"]
+    raw_id_fields = ["from_user", "to_user"]
+    list_select_related = ["from_user", "to_user"]
+    readonly_fields = ["created_at", "responded_at"]

@@ -1,0 +1,263 @@
+"""Invites to a game or a lobby between friends, with a full lifecycle.
+
+pending -> accepted | declined | cancelled | expired. Every transition is one
+conditional update (``filter(pk=..., status="pending").update(...) == 1``): of
+an accept, a cancel, a decline and the expiry job arriving at once, exactly one
+changes the row (the others wait on its row lock, then find it no longer
+pending) and only that one emits its event. Repeating the transition that won
+is answered with the same result (idempotent); any other answer is 409
+``invite_not_pending`` or, after the deadline, 410 ``invite_expired``.
+
+Events go after commit to both sides' personal groups (``send_to_user``):
+``invite_created``, ``invite_accepted`` (with ``game_id`` or ``lobby_id``),
+``invite_declined``, ``invite_cancelled``, ``invite_expired``, each ``{invite}``;
+the receiver's badge is pushed on each change.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from friends.selectors import are_friends, is_blocked_between
+from gameplatform import ratelimit
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound, RateLimited
+from gameplatform.realtime import send_to_user
+from matchmaking.invites import events
+from matchmaking.invites.models import Invite
+from matchmaking.invites.selectors import invite_get_for_party, invite_ids_due
+from notifications.services import badge_push, notify
+
+User = get_user_model()
+
+DEFAULT_MODES = frozenset({"tictactoe", "relay"})
+
+
+@dataclass(frozen=True)
+class Budget:
+    limit: int
+    window: float
+
+
+# At most 10 invites in any 60-second span per sender.
+INVITE_RATE = Budget(limit=10, window=60.0)
+
+
+class InviteExpired(ApplicationError):
+    status_code = 410
+
+    def __init__(self) -> None:
+        super().__init__("invite_expired", "The invite has expired.")
+
+
+def game_modes() -> frozenset[str]:
+    """The game app's modes when it is installed, else the two the platform ships."""
+    try:
+        from game import modes
+    except ImportError:
+        return DEFAULT_MODES
+    for attribute in ("MODES", "REGISTRY", "GAME_MODES"):
+        value = getattr(modes, attribute, None)
+        if value:
+            names = {item if isinstance(item, str) else getattr(item, "name", None) for item in value}
+            return frozenset(name for name in names if name)
+    return DEFAULT_MODES
+
+
+# --- create -----------------------------------------------------------------
+
+
+def invite_create(
+    *, from_user: User, to_user_id: int, kind: str, mode: str | None = None, lobby_id: int | None = None
+) -> Invite:
+    """Invite a friend. Not atomic as a whole: the rate limit (Redis) stays outside the transaction."""
+    if int(to_user_id) == from_user.pk:
+        raise ApplicationError("self_invite", "You cannot invite yourself.")
+    to_user = User.objects.filter(pk=to_user_id, is_active=True).first()
+    if to_user is None:
+        raise NotFound("No such user.")
+    _require_friends(from_user.pk, to_user.pk)
+    mode, lobby_id = _target(kind=kind, mode=mode, lobby_id=lobby_id, sender=from_user)
+    decision = ratelimit.hit(f"invites:user:{from_user.pk}", limit=INVITE_RATE.limit, window=INVITE_RATE.window)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, "Too many invites; slow down.")
+    # A pending invite past its deadline (the job has not run yet) must not block a new one.
+    for stale_id in Invite.objects.filter(
+        from_user=from_user, to_user=to_user, status=Invite.Status.PENDING, expires_at__lte=timezone.now()
+    ).values_list("pk", flat=True):
+        invite_expire(invite_id=stale_id)
+    return _insert(from_user=from_user, to_user=to_user, kind=kind, mode=mode, lobby_id=lobby_id)
+
+
+def _require_friends(user_a_id: int, user_b_id: int) -> None:
+    if is_blocked_between(user_a_id=user_a_id, user_b_id=user_b_id):
+        raise Forbidden("One of you blocks the other.", code="blocked")
+    if not are_friends(user_a_id=user_a_id, user_b_id=user_b_id):
+        raise Forbidden("You can only invite your friends.", code="not_friends")
+
+
+def _target(*, kind: str, mode: str | None, lobby_id: int | None, sender: User) -> tuple[str, int | None]:
+    if kind == Invite.Kind.GAME:
+        mode = mode or "tictactoe"
+        if mode not in game_modes():
+            raise ApplicationError("unknown_mode", f"No game mode {mode[:32]!r}.")
+        return mode, None
+    if kind == Invite.Kind.LOBBY:
+        if lobby_id is None:
+            raise ApplicationError(
+                "invalid", "A lobby invite needs lobby_id.", extra={"fields": {"lobby_id": ["Required."]}}
+            )
+        _require_lobby_invitable(lobby_id=lobby_id, sender=sender)
+        return "", lobby_id
+    raise ApplicationError("invalid", "kind is game or lobby.", extra={"fields": {"kind": ["game or lobby."]}})
+
+
+def _require_lobby_invitable(*, lobby_id: int, sender: User) -> None:
+    """The lobby exists and the sender is in it, as far as the chat app's models tell.
+
+    The chat app is built separately: this looks up its ``Lobby`` model and a
+    membership model (one with ``lobby`` and ``user`` fields) by introspection,
+    and checks nothing when they are absent; ``lobby_join`` decides on accept.
+    """
+    from django.apps import apps
+
+    try:
+        lobby_model = apps.get_model("chat", "Lobby")
+    except LookupError:
+        return
+    if not lobby_model.objects.filter(pk=lobby_id).exists():
+        raise NotFound("No such lobby.", code="lobby_not_found")
+    for related in lobby_model._meta.related_objects:
+        model = related.related_model
+        field_names = {field.name for field in model._meta.get_fields()}
+        if "member" in model.__name__.lower() and {"lobby", "user"} <= field_names:
+            if not model.objects.filter(lobby_id=lobby_id, user_id=sender.pk).exists():
+                raise Forbidden("Only members of a lobby invite to it.", code="not_a_member")
+            return
+
+
+@transaction.atomic
+def _insert(*, from_user: User, to_user: User, kind: str, mode: str, lobby_id: int | None) -> Invite:
+    expires_at = timezone.now() + timedelta(seconds=settings.INVITE_TTL_SECONDS)
+    try:
+        with transaction.atomic():
+            invite = Invite.objects.create(
+                from_user=from_user, to_user=to_user, kind=kind, mode=mode, lobby_id=lobby_id, expires_at=expires_at
+            )
+    except IntegrityError:
+        raise Conflict("You already have a pending invite to this user.", code="duplicate_invite") from None
+    _emit("invite_created", invite)
+    notify(user_id=to_user.pk, kind="invite_received", payload={"invite": events.invite_data(invite)})
+    return invite
+
+
+# --- transitions --------------------------------------------------------------
+
+
+def invite_accept(*, invite_id: int, user: User) -> Invite:
+    """The receiver accepts: a game invite makes a new game for both, a lobby invite joins the lobby."""
+    return _respond(invite_id=invite_id, user=user, side="to_user", status=Invite.Status.ACCEPTED, apply=_apply_accept)
+
+
+def invite_decline(*, invite_id: int, user: User) -> Invite:
+    return _respond(invite_id=invite_id, user=user, side="to_user", status=Invite.Status.DECLINED)
+
+
+def invite_cancel(*, invite_id: int, user: User) -> Invite:
+    return _respond(invite_id=invite_id, user=user, side="from_user", status=Invite.Status.CANCELLED)
+
+
+_EVENTS = {
+    Invite.Status.ACCEPTED: "invite_accepted",
+    Invite.Status.DECLINED: "invite_declined",
+    Invite.Status.CANCELLED: "invite_cancelled",
+    Invite.Status.EXPIRED: "invite_expired",
+}
+_WHO = {"to_user": "receiver", "from_user": "sender"}
+
+
+def _respond(
+    *, invite_id: int, user: User, side: str, status: str, apply: Callable[[Invite], dict] | None = None
+) -> Invite:
+    # Two rounds at most: a lost race re-reads the row and answers from what won.
+    for _ in range(2):
+        invite = invite_get_for_party(invite_id=invite_id, user_id=user.pk)
+        if getattr(invite, f"{side}_id") != user.pk:
+            raise Forbidden(f"Only the {_WHO[side]} can do that.", code="not_allowed")
+        if invite.status == status:
+            return invite
+        _refuse_closed(invite)
+        changed = _transition(invite_id=invite.pk, status=status, apply=apply)
+        if changed is not None:
+            return changed
+    raise Conflict("The invite changed meanwhile.", code="invite_not_pending")
+
+
+def _refuse_closed(invite: Invite) -> None:
+    if invite.status == Invite.Status.EXPIRED:
+        raise InviteExpired()
+    if invite.status != Invite.Status.PENDING:
+        raise Conflict(f"The invite is already {invite.status}.", code="invite_not_pending")
+    if invite.expires_at <= timezone.now():
+        invite_expire(invite_id=invite.pk)
+        raise InviteExpired()
+
+
+@transaction.atomic
+def _transition(*, invite_id: int, status: str, apply: Callable[[Invite], dict] | None) -> Invite | None:
+    """Claim a live pending invite for ``status``; None when something else got there first."""
+    now = timezone.now()
+    claimed = Invite.objects.filter(pk=invite_id, status=Invite.Status.PENDING, expires_at__gt=now).update(
+        status=status, responded_at=now
+    )
+    if claimed != 1:
+        return None
+    invite = Invite.objects.select_related("from_user", "to_user").get(pk=invite_id)
+    extra = apply(invite) if apply is not None else {}
+    _emit(_EVENTS[status], invite, **extra)
+    return invite
+
+
+def _apply_accept(invite: Invite) -> dict:
+    """Inside the accepting transaction: a failure here (e.g. already in a game) undoes the accept."""
+    _require_friends(invite.from_user_id, invite.to_user_id)
+    if invite.kind == Invite.Kind.GAME:
+        from game.services import game_create
+
+        game = game_create(mode=invite.mode, players=[invite.from_user, invite.to_user])
+        invite.game_id = game.pk
+        invite.save(update_fields=["game_id"])
+        return {"game_id": game.pk}
+    from chat.lobbies.services import lobby_join
+
+    lobby_join(lobby_id=invite.lobby_id, user=invite.to_user, via_invite=True)
+    return {"lobby_id": invite.lobby_id}
+
+
+@transaction.atomic
+def invite_expire(*, invite_id: int) -> bool:
+    """Expire one invite past its deadline; True only for the call that did (exactly once)."""
+    now = timezone.now()
+    expired = Invite.objects.filter(pk=invite_id, status=Invite.Status.PENDING, expires_at__lte=now).update(
+        status=Invite.Status.EXPIRED, responded_at=now
+    )
+    if expired != 1:
+        return False
+    _emit("invite_expired", Invite.objects.select_related("from_user", "to_user").get(pk=invite_id))
+    return True
+
+
+def invites_expire_due(*, limit: int = 500) -> int:
+    """The timer job's body: expire every due invite; returns how many this call expired."""
+    return sum(invite_expire(invite_id=invite_id) for invite_id in invite_ids_due(limit=limit))
+
+
+def _emit(event_type: str, invite: Invite, **extra) -> None:
+    payload = events.invite_event(event_type, invite, **extra)
+    send_to_user(invite.from_user_id, payload)
+    send_to_user(invite.to_user_id, payload)
+    badge_push(user_id=invite.to_user_id)

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -46,6 +47,8 @@ class FriendRequestListApi(ListAPIView):
 
     def get_queryset(self):
         direction = self.request.query_params.get("direction", "incoming")
+        if direction not in ("incoming", "outgoing"):
+            raise ValidationError({"direction": ["Use incoming or outgoing."]})
         return selectors.pending_requests(user_id=self.request.user.pk, direction=direction)
 
     @extend_schema(

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 ONLINE, OFFLINE = "online", "offline"
 SWEEP_BATCH = 500
+OPEN_BATCH = 1000
 
 _NOW_MS = """
 local t = redis.call('TIME')
@@ -138,12 +139,15 @@ class RedisStore:
 
     def open(self, pairs: list[tuple[int, str]]) -> list[Change]:
         """Open (or refresh) sockets; return the users this made online."""
-        if not pairs:
-            return []
-        args = [int(lifetime_seconds() * 1000)]
-        for user_id, conn in pairs:
-            args += [user_id, conn]
-        return _changes(self._open(args=args), ONLINE)
+        changes: list[Change] = []
+        lifetime_ms = int(lifetime_seconds() * 1000)
+        # Chunks keep each script short: Redis runs nothing else while a script runs.
+        for start in range(0, len(pairs), OPEN_BATCH):
+            args: list = [lifetime_ms]
+            for user_id, conn in pairs[start : start + OPEN_BATCH]:
+                args += [user_id, conn]
+            changes += _changes(self._open(args=args), ONLINE)
+        return changes
 
     def close(self, user_id: int, conn: str) -> list[Change]:
         return _changes(self._close(args=[user_id, conn]), OFFLINE)

@@ -227,6 +227,15 @@ async def test_a_socket_swept_while_its_process_lived_comes_back_with_the_next_h
     assert presence.online_ids([bob.pk]) == set()
 
 
+@requires_redis
+def test_one_heartbeat_refreshes_thousands_of_sockets_in_chunks():
+    store = RedisStore()
+    pairs = [(n % 1200 + 1, f"conn{n}") for n in range(2500)]
+    assert len(store.open(pairs)) == 1200  # each user comes online once
+    assert store.open(pairs) == []
+    assert store.count() == 1200
+
+
 def test_sweep_is_a_registered_timer():
     from gameplatform.timers import discover
 

@@ -81,6 +81,11 @@ def test_pending_lists_split_incoming_and_outgoing(client_for, alice, bob, carol
     assert client_for(alice).get("/api/friends/requests/").json()["results"] == incoming
 
 
+def test_unknown_direction_is_a_field_error(client_for, alice):
+    response = client_for(alice).get("/api/friends/requests/?direction=sideways")
+    assert response.status_code == 400 and "direction" in response.json()
+
+
 def test_receiver_accepts_and_both_become_friends(client_for, alice, bob):
     _, request = send(client_for(alice), bob)
     response = client_for(bob).post(f"/api/friends/requests/{request['id']}/accept/")

@@ -12,8 +12,8 @@ With ``REDIS_URL`` the bookkeeping lives in Redis, shared by every process:
   an event that arrives after a newer one.
 
 Each process refreshes the deadlines of its own sockets with one script call
-every ``PRESENCE_TTL_SECONDS / 4`` seconds (a deadline is ``0.75 * TTL`` ahead,
-so two missed beats are tolerated). A process that dies stops refreshing; the
+every ``PRESENCE_TTL_SECONDS / 4`` seconds; a deadline is ``lifetime_seconds()``
+ahead (``0.75 * TTL`` for TTL >= 4 s: two missed beats are tolerated). A process that dies stops refreshing; the
 ``friends.presence_sweep`` timer removes its expired sockets and reports who went
 offline. Every change (open, close, refresh, sweep) is one Lua script, so the
 online/offline transition of a user is decided once, whichever process or timer
@@ -123,7 +123,14 @@ def _changes(flat: list, status: str) -> list[Change]:
 
 
 def lifetime_seconds() -> float:
-    return settings.PRESENCE_TTL_SECONDS * 0.75
+    """How long a socket stays counted after its last heartbeat.
+
+    A dead process's users go offline at most ``lifetime + sweep period (1 s)`` after
+    its last heartbeat, so the lifetime leaves a second for the sweep: TTL - 1, at
+    most 0.75 * TTL (room for two missed beats), never under half the TTL.
+    """
+    ttl = settings.PRESENCE_TTL_SECONDS
+    return max(ttl / 2, min(ttl * 0.75, ttl - 1.0))
 
 
 def heartbeat_seconds() -> float:

@@ -240,3 +240,16 @@ def test_sweep_is_a_registered_timer():
     from gameplatform.timers import discover
 
     assert discover()["friends.presence_sweep"].func is presence_sweep
+
+
+async def test_a_failing_presence_store_does_not_break_sockets(ws_connect, monkeypatch, alice):
+    async def broken(*args, **kwargs):
+        raise ConnectionError("store down")
+
+    monkeypatch.setattr(presence, "aopen", broken)
+    ws = await open_socket(ws_connect, alice)
+    assert (await ws.receive_json_from(timeout=3))["type"] == "badge"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from(timeout=3) == {"type": "pong"}
+    await ws.disconnect()
+    assert presence.online_count() == 0

@@ -67,3 +67,15 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
+class LastSeen(models.Model):
+    """When a user's last socket closed (or their process was found dead): kept across restarts."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="last_seen"
+    )
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} last seen {self.at:%Y-%m-%d %H:%M:%S}"

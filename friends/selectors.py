@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 
-from friends.models import Block, FriendRequest, Friendship
+from friends.models import Block, FriendRequest, Friendship, LastSeen
+from gameplatform import presence
 
 
 def are_friends(*, user_a_id: int, user_b_id: int) -> bool:
@@ -31,3 +32,53 @@ def pending_requests(*, user_id: int, direction: str) -> QuerySet[FriendRequest]
 
 def pending_request_count(*, user_id: int) -> int:
     return FriendRequest.objects.filter(to_user_id=user_id, status=FriendRequest.Status.PENDING).count()
+
+
+def blocks_for(*, user_id: int) -> QuerySet[Block]:
+    return Block.objects.filter(blocker_id=user_id).select_related("blocked")
+
+
+def last_seen_map(*, user_ids: list[int]) -> dict:
+    return dict(LastSeen.objects.filter(user_id__in=user_ids).values_list("user_id", "at"))
+
+
+def friend_rows(*, friendships: list[Friendship]) -> list[dict]:
+    """A page of friendships with presence: ``{user, online, since, last_seen}``.
+
+    ``last_seen`` is when the friend's last socket closed; null while online or never seen.
+    One query and one presence read per page, whatever its size.
+    """
+    ids = [f.friend_id for f in friendships]
+    states = presence.states(ids)
+    seen = last_seen_map(user_ids=ids)
+    rows = []
+    for friendship in friendships:
+        online = states.get(friendship.friend_id, (False, 0))[0]
+        rows.append(
+            {
+                "user": friendship.friend,
+                "online": online,
+                "since": friendship.created_at,
+                "last_seen": None if online else seen.get(friendship.friend_id),
+            }
+        )
+    return rows
+
+
+def presence_snapshot(*, user_id: int) -> list[dict]:
+    """Every friend's presence, with the change version the socket filters later events by."""
+    ids = friend_ids(user_id=user_id)
+    states = presence.states(ids)
+    seen = last_seen_map(user_ids=ids)
+    snapshot = []
+    for friend_id in sorted(ids):
+        online, version = states.get(friend_id, (False, 0))
+        snapshot.append(
+            {
+                "user_id": friend_id,
+                "online": online,
+                "last_seen": None if online else seen.get(friend_id),
+                "version": version,
+            }
+        )
+    return snapshot

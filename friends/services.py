@@ -1,14 +1,22 @@
 """Friend graph writes. Every change between two users locks both user rows, in id order,
-so concurrent requests, accepts and blocks between the same pair happen one after another."""
+so concurrent requests, accepts and blocks between the same pair happen one after another.
+
+Events leave after commit (``send_to_user``, ``notify``, ``badge_push``): the receiver of a
+request gets ``friend_request``, a persisted ``notification`` and a new ``badge``; an accepted
+request gives both sides ``friend_accepted`` (the requester also a persisted notification).
+Declines are silent to the sender."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from friends.models import Block, FriendRequest, Friendship
+from friends import events
+from friends.models import Block, FriendRequest, Friendship, LastSeen
 from friends.selectors import are_friends, is_blocked_between
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.realtime import send_to_user
+from notifications.services import badge_push, notify
 
 User = get_user_model()
 
@@ -41,10 +49,14 @@ def friend_request_send(*, from_user: User, to_user_id: int) -> FriendRequest:
     pending = FriendRequest.objects.filter(status=FriendRequest.Status.PENDING)
     if pending.filter(from_user=from_user, to_user_id=to_user_id).exists():
         raise Conflict("You already asked.", code="duplicate_request")
-    theirs = pending.filter(from_user_id=to_user_id, to_user=from_user).first()
+    theirs = pending.filter(from_user_id=to_user_id, to_user=from_user).select_related("from_user", "to_user").first()
     if theirs is not None:
         return _accept(theirs)
-    return FriendRequest.objects.create(from_user=from_user, to_user=users[to_user_id])
+    request = FriendRequest.objects.create(from_user=from_user, to_user=users[to_user_id])
+    send_to_user(request.to_user_id, events.friend_request_frame(request))
+    notify(user_id=request.to_user_id, kind="friend_request", payload={"request": events.request_payload(request)})
+    badge_push(user_id=request.to_user_id)
+    return request
 
 
 def _accept(request: FriendRequest) -> FriendRequest:
@@ -52,12 +64,21 @@ def _accept(request: FriendRequest) -> FriendRequest:
     request.responded_at = timezone.now()
     request.save(update_fields=["status", "responded_at"])
     friendship_create(user_a=request.from_user, user_b=request.to_user)
+    send_to_user(request.from_user_id, events.friend_accepted_frame(request.to_user))
+    send_to_user(request.to_user_id, events.friend_accepted_frame(request.from_user))
+    notify(
+        user_id=request.from_user_id,
+        kind="friend_accepted",
+        payload={"user": events.user_payload(request.to_user), "request_id": request.pk},
+    )
+    badge_push(user_id=request.to_user_id)
     return request
 
 
-def _pending_for_update(*, request_id: int) -> FriendRequest:
+def _pending_for_update(*, request_id: int, user: User) -> FriendRequest:
+    """The request, with both users locked; 404 for people who are not one of its two users."""
     request = FriendRequest.objects.filter(pk=request_id).select_related("from_user", "to_user").first()
-    if request is None:
+    if request is None or user.pk not in (request.from_user_id, request.to_user_id):
         raise NotFound("No such friend request.")
     _lock_pair(request.from_user_id, request.to_user_id)
     request.refresh_from_db(fields=["status"])
@@ -71,7 +92,7 @@ def _require_pending(request: FriendRequest) -> None:
 
 @transaction.atomic
 def friend_request_accept(*, request_id: int, user: User) -> FriendRequest:
-    request = _pending_for_update(request_id=request_id)
+    request = _pending_for_update(request_id=request_id, user=user)
     if request.to_user_id != user.pk:
         raise Forbidden("Only the receiver accepts a request.")
     _require_pending(request)
@@ -80,25 +101,28 @@ def friend_request_accept(*, request_id: int, user: User) -> FriendRequest:
 
 @transaction.atomic
 def friend_request_decline(*, request_id: int, user: User) -> FriendRequest:
-    request = _pending_for_update(request_id=request_id)
+    request = _pending_for_update(request_id=request_id, user=user)
     if request.to_user_id != user.pk:
         raise Forbidden("Only the receiver declines a request.")
     _require_pending(request)
     request.status = FriendRequest.Status.DECLINED
     request.responded_at = timezone.now()
     request.save(update_fields=["status", "responded_at"])
+    badge_push(user_id=request.to_user_id)
     return request
 
 
 @transaction.atomic
 def friend_request_cancel(*, request_id: int, user: User) -> FriendRequest:
-    request = _pending_for_update(request_id=request_id)
+    request = _pending_for_update(request_id=request_id, user=user)
     if request.from_user_id != user.pk:
         raise Forbidden("Only the sender cancels a request.")
     _require_pending(request)
     request.status = FriendRequest.Status.CANCELLED
     request.responded_at = timezone.now()
     request.save(update_fields=["status", "responded_at"])
+    send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
+    badge_push(user_id=request.to_user_id)
     return request
 
 
@@ -106,6 +130,9 @@ def _unfriend(user_a_id: int, user_b_id: int) -> int:
     deleted, _ = Friendship.objects.filter(
         Q(user_id=user_a_id, friend_id=user_b_id) | Q(user_id=user_b_id, friend_id=user_a_id)
     ).delete()
+    if deleted:
+        send_to_user(user_a_id, events.friend_removed_frame(user_b_id))
+        send_to_user(user_b_id, events.friend_removed_frame(user_a_id))
     return deleted
 
 
@@ -123,10 +150,16 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
         raise ApplicationError("self_block", "You cannot block yourself.")
     users = _lock_pair(blocker.pk, blocked_id)
     _unfriend(blocker.pk, blocked_id)
-    FriendRequest.objects.filter(
+    pending = FriendRequest.objects.filter(
         Q(from_user=blocker, to_user_id=blocked_id) | Q(from_user_id=blocked_id, to_user=blocker),
         status=FriendRequest.Status.PENDING,
-    ).update(status=FriendRequest.Status.CANCELLED, responded_at=timezone.now())
+    )
+    for request in pending.select_related("from_user", "to_user"):
+        request.status = FriendRequest.Status.CANCELLED
+        request.responded_at = timezone.now()
+        request.save(update_fields=["status", "responded_at"])
+        send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
+        badge_push(user_id=request.to_user_id)
     block, _ = Block.objects.get_or_create(blocker=blocker, blocked=users[blocked_id])
     return block
 
@@ -136,3 +169,9 @@ def block_remove(*, blocker: User, blocked_id: int) -> None:
     deleted, _ = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
     if not deleted:
         raise NotFound("You do not block that user.", code="not_blocked")
+
+
+def last_seen_record(*, user_id: int) -> None:
+    """The user's last socket closed (or their process was found dead) just now."""
+    if User.objects.filter(pk=user_id).exists():
+        LastSeen.objects.update_or_create(user_id=user_id, defaults={"at": timezone.now()})

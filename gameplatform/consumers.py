@@ -11,7 +11,10 @@ It owns what all sockets share, so app consumers stay thin:
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
   with an ``error`` frame in the contract's shape, never a silent drop;
 - groups, through the process hub (``join_group``), left again on disconnect
-  whatever happened before.
+  whatever happened before;
+- presence: every accepted socket opens a presence entry and closes it on
+  disconnect (``gameplatform.presence``), so a user is online while any socket
+  of theirs is open, on any route.
 """
 
 import asyncio
@@ -23,6 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
 
+from gameplatform import presence
 from gameplatform.errors import ApplicationError
 from gameplatform.hub import get_hub
 from gameplatform.logs import new_request_id, request_id_var
@@ -53,6 +57,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     accepted = False  # frames may go out
     connected = False  # on_connect succeeded: on_disconnect will run
     closing = False  # we sent a close: nothing more goes out
+    presence_conn: str | None = None  # this socket's presence entry, once opened
 
     # --- life cycle ---------------------------------------------------------
 
@@ -78,6 +83,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.accepted = self.connected = True
         self._schedule_expiry()
         logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
+        await self._presence_open()
         await self.on_accepted()
 
     async def _refuse(self, code: int) -> None:
@@ -97,7 +103,25 @@ class BaseConsumer(AsyncWebsocketConsumer):
                     logger.exception("on_disconnect failed")
         finally:
             await self.leave_all_groups()
+            await self._presence_close()
         await super().websocket_disconnect(message)
+
+    # Presence never breaks a socket: a failing store is logged, and the entry
+    # of a socket whose close failed expires with the heartbeat it no longer gets.
+    async def _presence_open(self) -> None:
+        try:
+            self.presence_conn = await presence.aopen(user_id=self.user_id)
+        except Exception:
+            logger.exception("presence open failed")
+
+    async def _presence_close(self) -> None:
+        conn, self.presence_conn = self.presence_conn, None
+        if conn is None:
+            return
+        try:
+            await presence.aclose(conn)
+        except Exception:
+            logger.exception("presence close failed")
 
     async def on_connect(self) -> None:
         """Check access and join groups; raise ApplicationError to refuse. Nothing is sent yet."""

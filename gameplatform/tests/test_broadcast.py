@@ -114,6 +114,7 @@ async def test_rest_style_sync_broadcast_reaches_socket_on_commit(ws_connect, al
     from gameplatform.realtime import send_to_user
 
     ws, _, _ = await ws_connect("/ws/notifications/", alice)
+    assert (await ws.receive_json_from(timeout=3))["type"] == "badge"  # sent on connect
 
     def commit_and_rollback():
         with transaction.atomic():

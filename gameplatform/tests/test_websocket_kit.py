@@ -184,6 +184,7 @@ async def test_notification_socket_receives_user_events(ws_connect, alice):
     ws, connected, _ = await ws_connect("/ws/notifications/", alice)
     assert connected
     await asyncio.sleep(0)
+    assert (await ws.receive_json_from())["type"] == "badge"  # sent on connect
     await asend_to_user(alice.pk, {"type": "match_found", "game_id": 9})
     assert await ws.receive_json_from() == {"type": "match_found", "game_id": 9}
     await ws.disconnect()

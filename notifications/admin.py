@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from notifications.models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "kind", "created_at", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "kind"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"

@@ -44,6 +44,7 @@ async def test_recipient_on_the_dm_socket_gets_no_dm_received(ws_connect, friend
     alice, bob = friends
     b_dm, _, _ = await ws_connect(f"/ws/dm/{alice.pk}/", bob)
     b_notes, _, _ = await ws_connect("/ws/notifications/", bob)
+    assert (await b_notes.receive_json_from(timeout=3))["type"] == "badge"  # sent on connect
     await database_sync_to_async(dm_send)(sender=alice, recipient_id=bob.pk, content="you are here")
     assert (await receive_type(b_dm, "dm_message"))["message"]["content"] == "you are here"
     assert await b_notes.receive_nothing(timeout=0.3)

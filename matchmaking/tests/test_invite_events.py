@@ -36,6 +36,7 @@ async def sockets(ws_connect, *users):
     for user in users:
         ws, connected, _ = await ws_connect("/ws/notifications/", user)
         assert connected
+        assert (await ws.receive_json_from(timeout=3))["type"] == "badge"  # sent on connect
         opened.append(ws)
     return opened
 

@@ -124,6 +124,9 @@ class LedgerEntry(models.Model):
         ]
         verbose_name_plural = "ledger entries"
 
+    def __str__(self) -> str:
+        return f"{self.currency} {self.amount:+d} ({self.reason})"
+
 
 class InventoryItem(models.Model):
     player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="inventory")
@@ -144,6 +147,9 @@ class InventoryItem(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="progression_inventory_quantity_gte_1"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.template_id}"
+
 
 class Egg(models.Model):
     player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="eggs")
@@ -153,6 +159,9 @@ class Egg(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"egg {self.pk} ({self.species_id})"
 
 
 class Pet(models.Model):
@@ -167,6 +176,9 @@ class Pet(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["player", "equipped"], name="progression_pet_equipped_idx")]
         constraints = [models.CheckConstraint(condition=Q(level__gte=1), name="progression_pet_level_gte_1")]
+
+    def __str__(self) -> str:
+        return f"pet {self.pk} level {self.level}"
 
 
 class ShopItem(models.Model):
@@ -219,6 +231,9 @@ class Purchase(models.Model):
     class Meta:
         ordering = ["-id"]
 
+    def __str__(self) -> str:
+        return f"purchase {self.pk}"
+
 
 class IdempotencyKey(models.Model):
     """The first answer to a request sent with an ``Idempotency-Key`` header, per user."""
@@ -232,6 +247,9 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="progression_idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class EnemyTemplate(models.Model):
@@ -278,6 +296,9 @@ class LootEntry(models.Model):
                 name="progression_loot_kind_matches",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} x{self.amount} ({self.chance}%)"
 
 
 class Battle(models.Model):
@@ -326,3 +347,6 @@ class BattleParticipant(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["battle", "player"], name="progression_participant_unique")]
         indexes = [models.Index(fields=["player", "-id"], name="progression_participant_idx")]
+
+    def __str__(self) -> str:
+        return f"player {self.player_id} in battle {self.battle_id}"

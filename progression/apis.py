@@ -34,6 +34,12 @@ class ProgressionWriteThrottle(SlidingWindowThrottle):
 class WriteApi(APIView):
     throttle_classes = [ProgressionWriteThrottle]
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The profile exists before the operation's transaction, so a refused
+        # first purchase does not roll the new profile back with it.
+        services.player_ensure(user_id=request.user.pk)
+
 
 def _profile(user_id: int) -> dict:
     player = services.player_sync(user_id=user_id)

@@ -1,9 +1,10 @@
 import pytest
+from django.db import transaction
 from django.test import override_settings
 
 from progression import rules
 from progression.models import LedgerEntry, Pet, Player
-from progression.services import inventory_grant, player_add_xp
+from progression.services import balance_change, inventory_grant, player_add_xp, player_lock
 from progression.tests.conftest import assert_ledger_matches
 
 pytestmark = pytest.mark.django_db
@@ -54,11 +55,7 @@ def test_allocate_needs_at_least_one_positive_point(client_for, alice):
 
 @override_settings(STAMINA_REGEN_INTERVAL=60, STAMINA_REGEN_PERCENT=10)
 def test_stamina_regenerates_by_elapsed_intervals(client_for, alice, player_of, frozen_clock):
-    player = player_of(alice)
-    from progression.services import balance_change, player_lock
-
-    from django.db import transaction
-
+    player_of(alice)
     with transaction.atomic():
         balance_change(player=player_lock(user_id=alice.pk), stamina=-50, reason="test")
     client = client_for(alice)
@@ -79,10 +76,6 @@ def test_stamina_regenerates_by_elapsed_intervals(client_for, alice, player_of, 
 def test_full_stamina_does_not_bank_time(client_for, alice, player_of, frozen_clock):
     player_of(alice)
     frozen_clock.advance(3600)
-    from django.db import transaction
-
-    from progression.services import balance_change, player_lock
-
     with transaction.atomic():
         balance_change(player=player_lock(user_id=alice.pk), stamina=-30, reason="test")
     frozen_clock.advance(59)

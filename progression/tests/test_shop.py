@@ -2,7 +2,7 @@ import pytest
 from django.db import transaction
 
 from conftest import requires_postgres
-from progression.models import Egg, IdempotencyKey, InventoryItem, LedgerEntry, Player, Purchase, ShopItem
+from progression.models import IdempotencyKey, InventoryItem, LedgerEntry, Player, Purchase, ShopItem
 from progression.services import player_ensure, shop_purchase
 from progression.tests.conftest import assert_ledger_matches, run_at_once
 

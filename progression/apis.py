@@ -95,6 +95,7 @@ class PlayerLedgerApi(ListAPIView):
 
     @extend_schema(tags=["player"])
     def get(self, request, *args, **kwargs):
+        services.player_sync(user_id=request.user.pk)  # first use creates the profile and its ledger
         return super().get(request, *args, **kwargs)
 
 

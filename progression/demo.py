@@ -100,7 +100,7 @@ def seed(*, users, stdout) -> None:
         )
     for name, level, hp, cost, xp, loot in ENEMIES:
         enemy, created = EnemyTemplate.objects.get_or_create(
-            name=name, defaults=dict(level=level, max_hp=hp, stamina_cost=cost, xp_reward=xp)
+            name=name, defaults=dict(level=level, max_hp=hp, stamina_cost=cost, xp_reward=xp, keep_open=True)
         )
         if created:
             for kind, target, amount, chance in loot:

@@ -259,6 +259,9 @@ class EnemyTemplate(models.Model):
     stamina_cost = models.PositiveIntegerField(default=10)
     xp_reward = models.PositiveIntegerField(default=50)
     max_participants = models.PositiveIntegerField(default=10)
+    keep_open = models.BooleanField(
+        default=False, help_text="The timer opens a new battle against this enemy when none is open."
+    )
 
     class Meta:
         ordering = ["id"]

@@ -8,6 +8,7 @@ from progression.services.battles import (
     battle_create,
     battle_join,
     battle_require_participant,
+    battles_reopen,
 )
 from progression.services.items import (
     egg_grant,
@@ -40,6 +41,7 @@ __all__ = [
     "battle_create",
     "battle_join",
     "battle_require_participant",
+    "battles_reopen",
     "egg_grant",
     "egg_hatch",
     "idempotent",

@@ -44,6 +44,22 @@ def battle_create(*, enemy: EnemyTemplate) -> Battle:
     )
 
 
+def battles_reopen() -> int:
+    """Open a battle for every ``keep_open`` enemy that has none open; returns how many were opened.
+
+    Each enemy row is locked while it is checked, so two timer runners never
+    open two battles for the same enemy.
+    """
+    opened = 0
+    for enemy_id in EnemyTemplate.objects.filter(keep_open=True).values_list("pk", flat=True):
+        with transaction.atomic():
+            enemy = EnemyTemplate.objects.select_for_update().get(pk=enemy_id)
+            if not Battle.objects.filter(enemy=enemy, status=Battle.Status.OPEN).exists():
+                battle_create(enemy=enemy)
+                opened += 1
+    return opened
+
+
 def _battle_locked(battle_id: int) -> Battle:
     battle = Battle.objects.select_for_update().filter(pk=battle_id).first()
     if battle is None:

@@ -249,3 +249,39 @@ def test_concurrent_joins_never_overfill_a_battle(make_user, make_battle):
     assert BattleParticipant.objects.filter(battle=battle).count() == 3
     for user in users:
         assert_ledger_matches(user.pk)
+
+
+def test_timer_reopens_a_battle_for_keep_open_enemies_once(make_battle):
+    from progression.timers import reopen_battles
+
+    kept = make_battle(hp=5).enemy
+    kept.keep_open = True
+    kept.save()
+    make_battle(name="Wanderer")  # not kept open: left alone
+    assert reopen_battles() == 0  # one is open already
+    Battle.objects.filter(enemy=kept).update(status="defeated", hp=0, defeated_at="2026-01-01T00:00Z")
+    assert reopen_battles() == 1
+    assert reopen_battles() == 0
+    assert Battle.objects.filter(enemy=kept, status="open").count() == 1
+
+
+def test_ledger_of_a_new_player_shows_the_starting_balances(client_for, alice):
+    rows = client_for(alice).get("/api/player/ledger/").json()["results"]
+    assert {(r["currency"], r["amount"], r["reason"]) for r in rows} == {
+        ("gold", 250, "start"),
+        ("gems", 10, "start"),
+        ("stamina", 100, "start"),
+    }
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_timer_runners_reopen_one_battle(make_battle):
+    from progression.services import battles_reopen
+
+    enemy = make_battle(hp=5).enemy
+    enemy.keep_open = True
+    enemy.save()
+    Battle.objects.filter(enemy=enemy).update(status="defeated", hp=0, defeated_at="2026-01-01T00:00Z")
+    assert sum(run_at_once([battles_reopen] * 4)) == 1
+    assert Battle.objects.filter(enemy=enemy, status="open").count() == 1

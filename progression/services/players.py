@@ -41,8 +41,10 @@ def player_ensure(*, user_id: int) -> None:
 
 def player_lock(*, user_id: int) -> Player:
     """The player's row, locked for this transaction, with stamina regenerated up to now."""
-    player_ensure(user_id=user_id)
-    player = Player.objects.select_for_update().get(pk=user_id)
+    player = Player.objects.select_for_update().filter(pk=user_id).first()
+    if player is None:
+        player_ensure(user_id=user_id)
+        player = Player.objects.select_for_update().get(pk=user_id)
     _regenerate(player)
     return player
 

@@ -285,3 +285,17 @@ def test_two_timer_runners_reopen_one_battle(make_battle):
     Battle.objects.filter(enemy=enemy).update(status="defeated", hp=0, defeated_at="2026-01-01T00:00Z")
     assert sum(run_at_once([battles_reopen] * 4)) == 1
     assert Battle.objects.filter(enemy=enemy, status="open").count() == 1
+
+
+def test_attack_and_purchase_are_cheap_in_queries(
+    client_for, alice, player_of, make_battle, make_shop_item, django_assert_max_num_queries
+):
+    player_of(alice)
+    battle = make_battle(hp=1000)
+    shop_item = make_shop_item(price_gold=5, stock=10)
+    client = client_for(alice)
+    client.post(f"/api/battles/join/{battle.pk}/")
+    with django_assert_max_num_queries(10):
+        assert client.post(f"/api/battles/attack/{battle.pk}/").status_code == 200
+    with django_assert_max_num_queries(16):
+        assert client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}).status_code == 201

@@ -82,13 +82,12 @@ class BattleAdmin(admin.ModelAdmin):
     list_display = ["id", "enemy", "status", "hp", "max_hp", "stamina_cost", "created_at", "defeated_at"]
     list_filter = ["status", "enemy"]
     list_select_related = ["enemy"]
-    readonly_fields = ["status", "hp", "defeated_at"]
+    fields = ["enemy", "status", "hp", "max_hp", "stamina_cost", "max_participants", "created_at", "defeated_at"]
+    readonly_fields = ["enemy", "status", "hp", "max_hp", "stamina_cost", "created_at", "defeated_at"]
     inlines = [ParticipantInline]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.hp = obj.max_hp
-        super().save_model(request, obj, form, change)
+    def has_add_permission(self, request):
+        return False  # battles are opened from an enemy (action) or by the timer
 
 
 class LedgerInline(ReadOnlyInline):
@@ -145,6 +144,25 @@ class PlayerAdmin(admin.ModelAdmin):
     def grant_10_gems(self, request, queryset):
         for player in queryset.select_related("user"):
             services.player_grant(user=player.user, gems=10, reason="admin_grant", reference=request.user.username)
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """Every balance change, for browsing; nothing here can be edited."""
+
+    list_display = ["id", "player", "currency", "amount", "balance_after", "reason", "reference", "created_at"]
+    list_filter = ["currency", "reason"]
+    search_fields = ["player__user__username", "reference"]
+    list_select_related = ["player__user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Purchase)

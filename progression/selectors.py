@@ -1,6 +1,6 @@
 """Every non-trivial read of the progression area."""
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 
 from accounts.models import User
 from gameplatform.errors import NotFound
@@ -85,9 +85,7 @@ def _with_participants(battles: QuerySet[Battle]) -> QuerySet[Battle]:
 
 
 def battles_available() -> QuerySet[Battle]:
-    return _with_participants(Battle.objects.filter(status=Battle.Status.OPEN).order_by("-id")).annotate(
-        participant_count=Count("participants")
-    )
+    return _with_participants(Battle.objects.filter(status=Battle.Status.OPEN).order_by("-id"))
 
 
 def battle_get(*, battle_id: int) -> Battle:

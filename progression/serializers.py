@@ -132,8 +132,12 @@ class BattleSerializer(serializers.Serializer):
     stamina_cost = serializers.IntegerField()
     max_participants = serializers.IntegerField()
     participants = ParticipantSerializer(many=True)
+    participant_count = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     defeated_at = serializers.DateTimeField(allow_null=True)
+
+    def get_participant_count(self, battle) -> int:
+        return len(battle.participants.all())
 
 
 class LootLineSerializer(serializers.Serializer):

@@ -30,7 +30,7 @@ from progression.services.players import (
     player_regenerate_stamina,
     player_sync,
 )
-from progression.services.shop import idempotent, shop_purchase
+from progression.services.shop import idempotency_keys_expire, idempotent, shop_purchase
 
 __all__ = [
     "AttackResult",
@@ -44,6 +44,7 @@ __all__ = [
     "battles_reopen",
     "egg_grant",
     "egg_hatch",
+    "idempotency_keys_expire",
     "idempotent",
     "inventory_equip",
     "inventory_grant",

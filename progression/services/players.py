@@ -170,6 +170,10 @@ def player_add_xp(*, player: Player, xp: int) -> int:
     player.level, player.xp = level, remaining
     fields = ["level", "xp"]
     if gained:
+        if player.stamina >= player.max_stamina:
+            # A full bar banked no time: regeneration towards the new max starts now.
+            player.stamina_updated_at = clock.now()
+            fields.append("stamina_updated_at")
         player.stat_points += gained * rules.STAT_POINTS_PER_LEVEL
         player.max_stamina += gained * rules.MAX_STAMINA_PER_LEVEL
         fields += ["stat_points", "max_stamina"]

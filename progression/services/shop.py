@@ -2,12 +2,14 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
 from gameplatform.errors import ApplicationError, Conflict, NotFound
+from progression import clock
 from progression.models import IdempotencyKey, Purchase, ShopItem
 from progression.services.items import egg_grant, inventory_grant
 from progression.services.players import balance_change, player_lock
@@ -32,6 +34,7 @@ def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with:
         taken = ShopItem.objects.filter(pk=shop_item.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
         if not taken:
             raise ApplicationError("out_of_stock", "Not enough of this item left in the shop.")
+        shop_item.refresh_from_db(fields=["stock"])
     total = unit_price * quantity
     purchase = Purchase.objects.create(
         player=player, shop_item=shop_item, quantity=quantity, currency=currency, total_price=total
@@ -43,6 +46,15 @@ def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with:
     else:
         egg_grant(player=player, species=shop_item.egg_species, quantity=quantity, source="shop")
     return purchase
+
+
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+
+def idempotency_keys_expire() -> int:
+    """Forget answers older than a day (deleting is harmless to repeat, so any runner may)."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=clock.now() - IDEMPOTENCY_KEY_TTL).delete()
+    return deleted
 
 
 def request_fingerprint(payload: dict) -> str:

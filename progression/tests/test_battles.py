@@ -22,6 +22,7 @@ def test_available_lists_open_battles_with_enemy_hp_cost_and_participants(client
     assert (row["hp"], row["max_hp"], row["stamina_cost"], row["status"]) == (500, 500, 15, "open")
     assert row["enemy"]["name"].startswith("Goblin")
     assert row["participants"] == [{"user_id": alice.pk, "username": "alice", "damage": 0}]
+    assert row["participant_count"] == 1
 
 
 def test_battle_detail_and_unknown_battle(client_for, alice, make_battle):
@@ -297,5 +298,5 @@ def test_attack_and_purchase_are_cheap_in_queries(
     client.post(f"/api/battles/join/{battle.pk}/")
     with django_assert_max_num_queries(10):
         assert client.post(f"/api/battles/attack/{battle.pk}/").status_code == 200
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}).status_code == 201

@@ -124,3 +124,12 @@ def test_power_counts_equipped_items_and_pets(client_for, alice, player_of, make
 def test_player_routes_need_authentication(api_client):
     assert api_client.get("/api/player/me/").status_code == 401
     assert api_client.get("/api/player/ledger/").status_code == 401
+
+
+def test_level_up_with_a_full_bar_restarts_regeneration_now(alice, player_of, frozen_clock):
+    player = player_of(alice)
+    frozen_clock.advance(10_000)
+    with transaction.atomic():
+        player_add_xp(player=player_lock(user_id=alice.pk), xp=100)
+    player.refresh_from_db()
+    assert (player.stamina, player.max_stamina, player.stamina_updated_at) == (100, 105, frozen_clock())

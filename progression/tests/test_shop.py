@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 
@@ -196,3 +198,35 @@ def test_same_idempotency_key_sent_twice_at_once_charges_once(client_for, alice,
     assert Purchase.objects.count() == 1
     assert Player.objects.get(pk=alice.pk).gold == 225
     assert_ledger_matches(alice.pk)
+
+
+def test_purchase_answer_shows_the_stock_left(client_for, alice, make_shop_item):
+    shop_item = make_shop_item(price_gold=5, stock=3)
+    body = client_for(alice).post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}).json()
+    assert body["purchase"]["shop_item"]["stock"] == 2
+
+
+def test_stored_answers_expire_after_a_day(client_for, alice, make_shop_item, frozen_clock):
+    from progression.timers import expire_idempotency_keys
+
+    shop_item = make_shop_item(price_gold=5)
+    client_for(alice).post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}, HTTP_IDEMPOTENCY_KEY="old")
+    IdempotencyKey.objects.update(created_at=frozen_clock() - timedelta(hours=25))
+    client_for(alice).post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}, HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyKey.objects.filter(key="new").update(created_at=frozen_clock())
+    assert expire_idempotency_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_writes_are_rate_limited_per_user(client_for, alice, make_shop_item, monkeypatch):
+    from gameplatform.ratelimit import Rate
+    from progression.apis import ProgressionWriteThrottle
+
+    monkeypatch.setattr(ProgressionWriteThrottle, "rate", Rate(limit=2, window=60.0))
+    shop_item = make_shop_item(price_gold=1)
+    client = client_for(alice)
+    for _ in range(2):
+        assert client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}).status_code == 201
+    refused = client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk})
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert Player.objects.get(pk=alice.pk).gold == 248

@@ -43,7 +43,16 @@ def test_admin_pages_for_templates_shop_battles_and_players(admin_client, alice,
     player = player_of(alice)
     inventory_grant(player=player, template=make_item("Admin Blade"))
     battle = make_battle()
-    for name in ["itemtemplate", "petspecies", "enemytemplate", "shopitem", "battle", "player", "purchase"]:
+    for name in [
+        "itemtemplate",
+        "petspecies",
+        "enemytemplate",
+        "shopitem",
+        "battle",
+        "player",
+        "purchase",
+        "ledgerentry",
+    ]:
         assert admin_client.get(f"/admin/progression/{name}/").status_code == 200, name
     page = admin_client.get(f"/admin/progression/player/{alice.pk}/change/")
     assert page.status_code == 200 and b"Ledger entries" in page.content
@@ -93,3 +102,12 @@ def test_openapi_schema_has_every_progression_route():
         "/api/battles/history/",
     ]:
         assert route in paths, route
+
+
+def test_admin_shop_form_refuses_an_entry_without_a_price(admin_client, make_item):
+    item = make_item("Priceless")
+    response = admin_client.post(
+        "/admin/progression/shopitem/add/", {"item": item.pk, "sort_order": 0, "is_active": "on"}
+    )
+    assert response.status_code == 200  # the form again, with the constraint's error
+    assert not ShopItem.objects.exists()

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from progression.consumers import BattleConsumer
+
+websocket_urlpatterns = [
+    path("ws/battle/<int:battle_id>/", BattleConsumer.as_asgi()),
+]

@@ -1,0 +1,99 @@
+"""Every non-trivial read of the progression area."""
+
+from django.db.models import Prefetch, QuerySet, Sum
+
+from accounts.models import User
+from gameplatform.errors import NotFound
+from progression import rules
+from progression.models import (
+    STAT_NAMES,
+    Battle,
+    BattleParticipant,
+    Egg,
+    InventoryItem,
+    LedgerEntry,
+    Pet,
+    Player,
+    ShopItem,
+)
+
+
+def player_combat_stats(*, user_id: int, player: Player | None = None) -> tuple[dict, int]:
+    """(stats with equipped item bonuses, total power of equipped pets): two queries."""
+    player = player or Player.objects.get(pk=user_id)
+    bonuses = InventoryItem.objects.filter(player_id=user_id, equipped=True).aggregate(
+        **{name: Sum(f"template__{name}") for name in STAT_NAMES}
+    )
+    stats = {name: getattr(player, name) + (bonuses[name] or 0) for name in STAT_NAMES}
+    pets = Pet.objects.filter(player_id=user_id, equipped=True).values_list("species__base_power", "level")
+    pet_power = sum(rules.pet_power(base_power=base, level=level) for base, level in pets)
+    return stats, pet_power
+
+
+def player_profile(*, player: Player) -> dict:
+    stats, pet_power = player_combat_stats(user_id=player.pk, player=player)
+    return {
+        "level": player.level,
+        "xp": player.xp,
+        "xp_to_next_level": rules.xp_to_next_level(player.level),
+        "stat_points": player.stat_points,
+        "stats": {name: getattr(player, name) for name in STAT_NAMES},
+        "equipped_stats": stats,
+        "gold": player.gold,
+        "gems": player.gems,
+        "stamina": player.stamina,
+        "max_stamina": player.max_stamina,
+        "stamina_updated_at": player.stamina_updated_at,
+        "power": rules.power(stats=stats, pet_power_total=pet_power),
+        "damage_range": list(rules.damage_bounds(stats=stats, pet_power_total=pet_power)),
+    }
+
+
+def ledger_for(*, user: User) -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(player_id=user.pk).order_by("-id")
+
+
+def ledger_totals(*, user_id: int) -> dict:
+    """Sum of the ledger per currency (what the balances must equal)."""
+    rows = LedgerEntry.objects.filter(player_id=user_id).values("currency").annotate(total=Sum("amount"))
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def inventory_for(*, user: User) -> QuerySet[InventoryItem]:
+    return InventoryItem.objects.filter(player_id=user.pk).select_related("template").order_by("id")
+
+
+def pets_for(*, user: User) -> QuerySet[Pet]:
+    return Pet.objects.filter(player_id=user.pk).select_related("species").order_by("id")
+
+
+def eggs_for(*, user: User) -> list[Egg]:
+    return list(Egg.objects.filter(player_id=user.pk).select_related("species").order_by("id"))
+
+
+def shop_catalog() -> QuerySet[ShopItem]:
+    return ShopItem.objects.filter(is_active=True).select_related("item", "egg_species").order_by("sort_order", "id")
+
+
+def _with_participants(battles: QuerySet[Battle]) -> QuerySet[Battle]:
+    return battles.select_related("enemy").prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=BattleParticipant.objects.select_related("player__user").order_by("id"),
+        )
+    )
+
+
+def battles_available() -> QuerySet[Battle]:
+    return _with_participants(Battle.objects.filter(status=Battle.Status.OPEN).order_by("-id"))
+
+
+def battle_get(*, battle_id: int) -> Battle:
+    battle = _with_participants(Battle.objects.filter(pk=battle_id)).first()
+    if battle is None:
+        raise NotFound("No such battle.")
+    return battle
+
+
+def battle_history(*, user: User) -> QuerySet[BattleParticipant]:
+    return BattleParticipant.objects.filter(player_id=user.pk).select_related("battle__enemy").order_by("-battle_id")

@@ -1,0 +1,99 @@
+"""The shop: one transaction per purchase, and ``Idempotency-Key`` replays."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from accounts.models import User
+from gameplatform.errors import ApplicationError, Conflict, NotFound
+from progression import clock
+from progression.models import IdempotencyKey, Purchase, ShopItem
+from progression.services.items import egg_grant, inventory_grant
+from progression.services.players import balance_change, player_lock
+
+
+@transaction.atomic
+def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with: str | None = None) -> Purchase:
+    """Check and debit funds, take stock, grant the goods and write the ledger, all or nothing.
+
+    An item priced in both currencies is paid in gold unless ``pay_with="gems"``.
+    """
+    shop_item = ShopItem.objects.select_related("item", "egg_species").filter(pk=shop_item_id, is_active=True).first()
+    if shop_item is None:
+        raise NotFound("No such shop item.")
+    currency = pay_with or ("gold" if shop_item.price_gold is not None else "gems")
+    unit_price = shop_item.price_gold if currency == "gold" else shop_item.price_gems
+    if unit_price is None:
+        raise ApplicationError("not_for_sale_in_currency", f"This item cannot be bought with {currency}.")
+    player = player_lock(user_id=user.pk)
+    if shop_item.stock is not None:
+        # Guarded decrement: of concurrent buyers of the last unit only one gets it.
+        taken = ShopItem.objects.filter(pk=shop_item.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
+        if not taken:
+            raise ApplicationError("out_of_stock", "Not enough of this item left in the shop.")
+        shop_item.refresh_from_db(fields=["stock"])
+    total = unit_price * quantity
+    purchase = Purchase.objects.create(
+        player=player, shop_item=shop_item, quantity=quantity, currency=currency, total_price=total
+    )
+    if total:
+        balance_change(player=player, reason="purchase", reference=f"purchase:{purchase.pk}", **{currency: -total})
+    if shop_item.item_id:
+        inventory_grant(player=player, template=shop_item.item, quantity=quantity)
+    else:
+        egg_grant(player=player, species=shop_item.egg_species, quantity=quantity, source="shop")
+    return purchase
+
+
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+
+
+def idempotency_keys_expire() -> int:
+    """Forget answers older than a day (deleting is harmless to repeat, so any runner may)."""
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=clock.now() - IDEMPOTENCY_KEY_TTL).delete()
+    return deleted
+
+
+def request_fingerprint(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def idempotent(*, user: User, key: str | None, payload: dict, run) -> tuple[int, dict]:
+    """Run ``run() -> (status, body)`` once per (user, key) and replay its first answer.
+
+    The key row is inserted in the same transaction as the work. A concurrent
+    request with the same key blocks on the unique index until the first
+    commits, then fails to insert and reads the stored answer; if the first
+    rolled back (an error such as ``insufficient_funds``), nothing was stored
+    and the retry runs for real. Errors are not replayed.
+    """
+    if not key:
+        return run()
+    fingerprint = request_fingerprint(payload)
+    stored = _stored_answer(user=user, key=key, fingerprint=fingerprint)
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            record = IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint)
+            status_code, body = run()
+            record.status_code, record.response = status_code, body
+            record.save(update_fields=["status_code", "response"])
+            return status_code, body
+    except IntegrityError:
+        stored = _stored_answer(user=user, key=key, fingerprint=fingerprint)
+        if stored is None:
+            raise
+        return stored
+
+
+def _stored_answer(*, user: User, key: str, fingerprint: str) -> tuple[int, dict] | None:
+    record = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise Conflict("This Idempotency-Key was used for a different request.", code="idempotency_key_reused")
+    return record.status_code, record.response

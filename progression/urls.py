@@ -1,0 +1,26 @@
+from django.urls import path
+
+from progression import apis
+
+urlpatterns = [
+    path("player/me/", apis.PlayerMeApi.as_view(), name="player-me"),
+    path("player/allocate-stats/", apis.PlayerAllocateStatsApi.as_view(), name="player-allocate-stats"),
+    path("player/regenerate-stamina/", apis.PlayerRegenerateStaminaApi.as_view(), name="player-regenerate-stamina"),
+    path("player/ledger/", apis.PlayerLedgerApi.as_view(), name="player-ledger"),
+    path("inventory/", apis.InventoryListApi.as_view(), name="inventory"),
+    path("inventory/equip/<int:inventory_id>/", apis.InventoryEquipApi.as_view(), name="inventory-equip"),
+    path("inventory/unequip/<str:slot>/", apis.InventoryUnequipApi.as_view(), name="inventory-unequip"),
+    path("pets/", apis.PetListApi.as_view(), name="pets"),
+    path("pets/hatch/<int:egg_id>/", apis.PetHatchApi.as_view(), name="pet-hatch"),
+    path("pets/feed/<int:pet_id>/", apis.PetFeedApi.as_view(), name="pet-feed"),
+    path("pets/equip/<int:pet_id>/", apis.PetEquipApi.as_view(), name="pet-equip"),
+    path("pets/unequip/<int:pet_id>/", apis.PetUnequipApi.as_view(), name="pet-unequip"),
+    path("shop/items/", apis.ShopItemListApi.as_view(), name="shop-items"),
+    path("shop/purchase/", apis.ShopPurchaseApi.as_view(), name="shop-purchase"),
+    path("battles/available/", apis.BattleAvailableApi.as_view(), name="battles-available"),
+    path("battles/history/", apis.BattleHistoryApi.as_view(), name="battles-history"),
+    path("battles/<int:battle_id>/", apis.BattleDetailApi.as_view(), name="battle-detail"),
+    path("battles/join/<int:battle_id>/", apis.BattleJoinApi.as_view(), name="battle-join"),
+    path("battles/attack/<int:battle_id>/", apis.BattleAttackApi.as_view(), name="battle-attack"),
+    path("battles/claim-loot/<int:battle_id>/", apis.BattleClaimLootApi.as_view(), name="battle-claim-loot"),
+]

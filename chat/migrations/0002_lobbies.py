@@ -9,8 +9,6 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
         ('chat', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

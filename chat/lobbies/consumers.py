@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+import time
+from collections import deque
 
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
@@ -25,6 +27,10 @@ logger = logging.getLogger(__name__)
 FLOOD_REFUSALS = 10
 FLOOD_WINDOW = 10.0
 CLOSE_FLOODING = 1008
+# Typing frames are relayed, not stored: a per-socket cap keeps a stuck key from
+# flooding the lobby (excess frames are answered with rate_limited, not relayed).
+TYPING_LIMIT = 10
+TYPING_WINDOW = 5.0
 
 
 def flood_key(user_id: int) -> str:
@@ -45,6 +51,7 @@ class LobbyConsumer(BaseConsumer):
     _heartbeat: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
+        self._typing_sent: deque[float] = deque()
         self.lobby_id = int(self.scope["url_route"]["kwargs"]["lobby_id"])
         self.group = lobby_group(self.lobby_id)
         # In the group before the check: a kick committed after the check reaches us.
@@ -91,10 +98,20 @@ class LobbyConsumer(BaseConsumer):
             raise
 
     async def handle_typing_start(self, frame: dict) -> None:
-        await agroup_send(self.group, events.typing("typing_start", self.user), skip_user=self.user_id)
+        await self._relay_typing("typing_start")
 
     async def handle_typing_stop(self, frame: dict) -> None:
-        await agroup_send(self.group, events.typing("typing_stop", self.user), skip_user=self.user_id)
+        await self._relay_typing("typing_stop")
+
+    async def _relay_typing(self, kind: str) -> None:
+        now = time.monotonic()
+        sent = self._typing_sent
+        while sent and sent[0] <= now - TYPING_WINDOW:
+            sent.popleft()
+        if len(sent) >= TYPING_LIMIT:
+            raise RateLimited(sent[0] + TYPING_WINDOW - now, "Too many typing notifications.")
+        sent.append(now)
+        await agroup_send(self.group, events.typing(kind, self.user), skip_user=self.user_id)
 
     # --- presence ----------------------------------------------------------------------
 

@@ -267,3 +267,19 @@ async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alic
     assert message["code"] == CLOSE_FLOODING
     assert codes == ["rate_limited"] * FLOOD_REFUSALS + ["flooding"]
     await ws.disconnect()
+
+
+async def test_typing_spam_is_capped_per_socket(ws_connect, room, alice, bob):
+    from chat.lobbies.consumers import TYPING_LIMIT
+
+    alice_ws, _ = await open_member(ws_connect, room, alice)
+    bob_ws, _ = await open_member(ws_connect, room, bob)
+    for _ in range(TYPING_LIMIT + 1):
+        await bob_ws.send_json_to({"type": "typing_start"})
+    assert (await receive_type(bob_ws, "error"))["code"] == "rate_limited"
+    relayed = 0
+    while not await alice_ws.receive_nothing(timeout=0.3):
+        relayed += (await alice_ws.receive_json_from())["type"] == "typing_start"
+    assert relayed == TYPING_LIMIT
+    await alice_ws.disconnect()
+    await bob_ws.disconnect()

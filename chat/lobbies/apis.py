@@ -65,6 +65,25 @@ class LobbyMessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class LobbyEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    # Plain text, not an enum: see LobbyDetailSerializer.status.
+    kind = serializers.CharField(help_text="create, join, leave, kick, ban, unban, moderator_added, ...")
+    actor = LobbyUserSerializer(allow_null=True)
+    target = LobbyUserSerializer(allow_null=True)
+    reason = serializers.CharField()
+    data = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+
+class LobbyBanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = LobbyUserSerializer()
+    banned_by = LobbyUserSerializer(allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class TargetInput(serializers.Serializer):
     user_id = serializers.IntegerField(min_value=1)
 
@@ -281,3 +300,25 @@ class LobbyMessageDeleteApi(APIView):
     def delete(self, request, lobby_id: int, message_id: int):
         services.message_delete(message_id=message_id, actor=request.user, lobby_id=lobby_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LobbyEventsApi(ListAPIView):
+    serializer_class = LobbyEventSerializer
+
+    def get_queryset(self):
+        return selectors.lobby_events(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class LobbyBansApi(ListAPIView):
+    serializer_class = LobbyBanSerializer
+
+    def get_queryset(self):
+        return selectors.lobby_bans(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from chat.lobbies import events
-from chat.lobbies.models import Lobby, LobbyEvent, LobbyMessage, Membership
+from chat.lobbies.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
 from gameplatform.errors import Forbidden, NotFound
 
 
@@ -73,5 +73,21 @@ def lobby_messages(*, lobby_id: int, user) -> QuerySet[LobbyMessage]:
     return LobbyMessage.objects.filter(lobby_id=lobby_id).select_related("sender")
 
 
-def lobby_events(*, lobby_id: int) -> QuerySet[LobbyEvent]:
-    return LobbyEvent.objects.filter(lobby_id=lobby_id).select_related("actor", "target")
+def lobby_require_moderator(*, lobby_id: int, user) -> None:
+    if user.is_staff:
+        lobby_get(lobby_id=lobby_id)
+        return
+    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
+    if lobby_role(lobby_id=lobby_id, user_id=user.pk) not in ("owner", "moderator"):
+        raise Forbidden("Only the owner or a moderator may see this.", code="not_moderator")
+
+
+def lobby_events(*, lobby_id: int, user) -> QuerySet[LobbyEvent]:
+    """The moderation log of one lobby, newest first, for its owner and moderators (and staff)."""
+    lobby_require_moderator(lobby_id=lobby_id, user=user)
+    return LobbyEvent.objects.filter(lobby_id=lobby_id).select_related("actor", "target").order_by("-id")
+
+
+def lobby_bans(*, lobby_id: int, user) -> QuerySet[LobbyBan]:
+    lobby_require_moderator(lobby_id=lobby_id, user=user)
+    return LobbyBan.objects.filter(lobby_id=lobby_id).select_related("user", "banned_by").order_by("-id")

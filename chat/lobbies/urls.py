@@ -10,6 +10,8 @@ urlpatterns = [
     path("lobbies/<int:lobby_id>/start/", apis.LobbyStartApi.as_view(), name="lobby-start"),
     path("lobbies/<int:lobby_id>/kick/", apis.LobbyKickApi.as_view(), name="lobby-kick"),
     path("lobbies/<int:lobby_id>/ban/", apis.LobbyBanApi.as_view(), name="lobby-ban"),
+    path("lobbies/<int:lobby_id>/bans/", apis.LobbyBansApi.as_view(), name="lobby-bans"),
+    path("lobbies/<int:lobby_id>/events/", apis.LobbyEventsApi.as_view(), name="lobby-events"),
     path("lobbies/<int:lobby_id>/unban/", apis.LobbyUnbanApi.as_view(), name="lobby-unban"),
     path("lobbies/<int:lobby_id>/moderators/", apis.LobbyModeratorAddApi.as_view(), name="lobby-moderator-add"),
     path(

@@ -414,3 +414,23 @@ def test_moderator_deletes_message_and_member_cannot(client_for, premium_owner, 
     assert event.data["content"] == "rude" and event.actor == alice
     again = client_for(alice).delete(f"/api/lobbies/{lobby.pk}/messages/{message.pk}/")
     assert again.status_code == 404 and again.json()["code"] == "message_not_found"
+
+
+def test_moderators_read_event_log_and_bans(client_for, premium_owner, alice, bob, django_assert_max_num_queries):
+    lobby = make_lobby(owner=premium_owner, members=[bob], moderators=[alice])
+    services.lobby_ban(lobby_id=lobby.pk, actor=alice, user_id=bob.pk, reason="spam")
+    client = client_for(alice)
+    with django_assert_max_num_queries(6):
+        log = client.get(f"/api/lobbies/{lobby.pk}/events/").json()["results"]
+    assert [e["kind"] for e in log][:2] == ["ban", "moderator_added"]
+    assert log[0]["actor"]["id"] == alice.pk and log[0]["target"]["id"] == bob.pk and log[0]["reason"] == "spam"
+    bans = client.get(f"/api/lobbies/{lobby.pk}/bans/").json()["results"]
+    assert [(b["user"]["id"], b["banned_by"]["id"], b["reason"]) for b in bans] == [(bob.pk, alice.pk, "spam")]
+
+
+def test_members_cannot_read_event_log_or_bans(client_for, lobby, alice, bob):
+    for route in ("events", "bans"):
+        response = client_for(alice).get(f"/api/lobbies/{lobby.pk}/{route}/")
+        assert response.status_code == 403 and response.json()["code"] == "not_moderator"
+        response = client_for(bob).get(f"/api/lobbies/{lobby.pk}/{route}/")
+        assert response.status_code == 403 and response.json()["code"] == "not_member"

@@ -49,6 +49,7 @@ class LobbyConsumer(BaseConsumer):
     client_types = frozenset({"chat_message", "typing_start", "typing_stop"})
     in_presence = False
     _heartbeat: asyncio.Task | None = None
+    _closing_presence: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
         self._typing_sent: deque[float] = deque()
@@ -79,8 +80,9 @@ class LobbyConsumer(BaseConsumer):
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == MEMBER_REMOVED and data.get("user_id") == self.user_id:
-            await self._presence_close()
             await self.close(code=data.get("code", 4403))
+            # Off the hub's delivery loop: it waits for each socket it delivers to.
+            self._closing_presence = asyncio.get_running_loop().create_task(self._presence_close())
 
     # --- client frames ---------------------------------------------------------------
 

@@ -67,6 +67,9 @@ class LobbyConsumer(BaseConsumer):
             await self.close(code=exc.close_code)
             return
         first = await self._presence_open()
+        if self.closing:  # removed from the lobby while we were counting this socket in
+            await self._presence_close()
+            return
         online = await presence.aonline_user_ids(lobby_id=self.lobby_id)
         await self.send_frame(events.lobby_state(detail, online))
         if first:

@@ -1,0 +1,324 @@
+"""REST routes of the lobby area: one view per operation, thin over the services."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chat.lobbies import events, selectors, services
+from chat.lobbies.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
+from gameplatform.pagination import MessageCursorPagination
+
+TAGS = ["lobbies"]
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(description=description)
+
+
+class LobbyStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=Lobby.Status.choices, **kwargs)
+
+
+class LobbyRoleField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=Membership.Role.choices, **kwargs)
+
+
+class LobbyUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_premium = serializers.BooleanField()
+
+
+class LobbySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    owner = LobbyUserSerializer()
+    is_public = serializers.BooleanField()
+    max_participants = serializers.IntegerField()
+    status = LobbyStatusField()
+    participant_count = serializers.IntegerField()
+    game_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class LobbyMemberSerializer(serializers.Serializer):
+    user = LobbyUserSerializer()
+    role = LobbyRoleField()
+    joined_at = serializers.DateTimeField()
+
+
+class LobbyDetailSerializer(LobbySerializer):
+    # The enum is documented once, on Lobby: a second component with an enum named
+    # "status" would make drf-spectacular's enum naming collide with other apps'.
+    status = serializers.CharField(help_text="`open`, `in_game` or `closed` (as in Lobby).")
+    members = LobbyMemberSerializer(many=True)
+
+
+class LobbyMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content = serializers.CharField()
+    sender = LobbyUserSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class LobbyEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    # Plain text, not an enum: see LobbyDetailSerializer.status.
+    kind = serializers.CharField(help_text="create, join, leave, kick, ban, unban, moderator_added, ...")
+    actor = LobbyUserSerializer(allow_null=True)
+    target = LobbyUserSerializer(allow_null=True)
+    reason = serializers.CharField()
+    data = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+
+class LobbyBanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = LobbyUserSerializer()
+    banned_by = LobbyUserSerializer(allow_null=True)
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class TargetInput(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class ModerationInput(TargetInput):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+def _detail(lobby_id: int, user) -> dict:
+    return LobbyDetailSerializer(selectors.lobby_detail_for(lobby_id=lobby_id, user=user)).data
+
+
+class LobbiesApi(ListAPIView):
+    serializer_class = LobbySerializer
+
+    class FilterSerializer(serializers.Serializer):
+        public = serializers.BooleanField(required=False, allow_null=True, default=None)
+        status = LobbyStatusField(required=False)
+        search = serializers.CharField(required=False, allow_blank=True, max_length=100, default="")
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        is_public = serializers.BooleanField(default=True)
+        max_participants = serializers.IntegerField(min_value=MIN_PARTICIPANTS, max_value=MAX_PARTICIPANTS, default=8)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return selectors.lobby_list(user=self.request.user, **filters.validated_data)
+
+    @extend_schema(parameters=[FilterSerializer], tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: LobbyDetailSerializer, 403: _error("premium_required")},
+        tags=TAGS,
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lobby = services.lobby_create(owner=request.user, **data.validated_data)
+        return Response(_detail(lobby.pk, request.user), status=status.HTTP_201_CREATED)
+
+
+class LobbyDetailApi(APIView):
+    @extend_schema(responses={200: LobbyDetailSerializer, 403: _error("private_lobby"), 404: _error("")}, tags=TAGS)
+    def get(self, request, lobby_id: int):
+        return Response(_detail(lobby_id, request.user))
+
+
+class LobbyJoinApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: LobbyDetailSerializer,
+            403: _error("banned / private_lobby"),
+            409: _error("lobby_full / lobby_closed"),
+        },
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        services.lobby_join(lobby_id=lobby_id, user=request.user)
+        return Response(_detail(lobby_id, request.user))
+
+
+class LobbyLeaveApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer, 404: _error("not_member")}, tags=TAGS)
+    def post(self, request, lobby_id: int):
+        services.lobby_leave(lobby_id=lobby_id, user=request.user)
+        return Response({"status": "left"})
+
+
+class LobbyStartApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+        game_id = serializers.IntegerField(allow_null=True)
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer, 403: _error("not_owner"), 409: _error("lobby_closed / not_enough_players")},
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        lobby = services.lobby_start(lobby_id=lobby_id, user=request.user)
+        return Response({"status": lobby.status, "game_id": lobby.game_id})
+
+
+class LobbyKickApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+        user_id = serializers.IntegerField()
+
+    @extend_schema(
+        request=ModerationInput,
+        responses={
+            200: OutputSerializer,
+            403: _error("not_moderator / cannot_moderate_owner / cannot_moderate_moderator"),
+            404: _error("not_member"),
+        },
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        data = ModerationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lobby_kick(lobby_id=lobby_id, actor=request.user, **data.validated_data)
+        return Response({"status": "kicked", "user_id": data.validated_data["user_id"]})
+
+
+class LobbyBanApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+        user_id = serializers.IntegerField()
+
+    @extend_schema(
+        request=ModerationInput,
+        responses={
+            200: OutputSerializer,
+            403: _error("not_moderator / cannot_moderate_owner / cannot_moderate_moderator"),
+            404: _error("user_not_found"),
+            409: _error("already_banned"),
+        },
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        data = ModerationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lobby_ban(lobby_id=lobby_id, actor=request.user, **data.validated_data)
+        return Response({"status": "banned", "user_id": data.validated_data["user_id"]})
+
+
+class LobbyUnbanApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+        user_id = serializers.IntegerField()
+
+    @extend_schema(
+        request=TargetInput,
+        responses={200: OutputSerializer, 403: _error("not_moderator"), 404: _error("not_banned")},
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        data = TargetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.lobby_unban(lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"])
+        return Response({"status": "unbanned", "user_id": data.validated_data["user_id"]})
+
+
+class LobbyModeratorAddApi(APIView):
+    @extend_schema(
+        request=TargetInput,
+        responses={
+            200: LobbyMemberSerializer,
+            403: _error("not_owner"),
+            404: _error("not_member"),
+            409: _error("already_moderator"),
+        },
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        data = TargetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.lobby_moderator_add(
+            lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"]
+        )
+        return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
+
+
+class LobbyModeratorRemoveApi(APIView):
+    @extend_schema(
+        responses={200: LobbyMemberSerializer, 403: _error("not_owner"), 404: _error("not_moderator")}, tags=TAGS
+    )
+    def delete(self, request, lobby_id: int, user_id: int):
+        membership = services.lobby_moderator_remove(lobby_id=lobby_id, actor=request.user, user_id=user_id)
+        return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
+
+
+class LobbyMessagesApi(ListAPIView):
+    serializer_class = LobbyMessageSerializer
+    pagination_class = MessageCursorPagination
+
+    class InputSerializer(serializers.Serializer):
+        content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
+
+    def get_queryset(self):
+        return selectors.lobby_messages(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([events.message_payload(m) for m in page])
+
+    @extend_schema(responses={200: LobbyMessageSerializer(many=True), 403: _error("not_member")}, tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: LobbyMessageSerializer, 403: _error("not_member"), 429: _error("rate_limited")},
+        tags=TAGS,
+    )
+    def post(self, request, lobby_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_post(lobby_id=lobby_id, user=request.user, content=data.validated_data["content"])
+        return Response(events.message_payload(message), status=status.HTTP_201_CREATED)
+
+
+class LobbyMessageDeleteApi(APIView):
+    @extend_schema(responses={204: None, 403: _error("not_moderator"), 404: _error("message_not_found")}, tags=TAGS)
+    def delete(self, request, lobby_id: int, message_id: int):
+        services.message_delete(message_id=message_id, actor=request.user, lobby_id=lobby_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LobbyEventsApi(ListAPIView):
+    serializer_class = LobbyEventSerializer
+
+    def get_queryset(self):
+        return selectors.lobby_events(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class LobbyBansApi(ListAPIView):
+    serializer_class = LobbyBanSerializer
+
+    def get_queryset(self):
+        return selectors.lobby_bans(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

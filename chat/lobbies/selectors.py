@@ -1,0 +1,93 @@
+"""Reads of the lobby area: listings, details, memberships, message histories."""
+
+from django.db.models import Q, QuerySet
+
+from chat.lobbies import events
+from chat.lobbies.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
+from gameplatform.errors import Forbidden, NotFound
+
+
+def lobby_list(*, user, public: bool | None = None, status: str | None = None, search: str = "") -> QuerySet[Lobby]:
+    """Public lobbies, and private ones the user belongs to."""
+    lobbies = Lobby.objects.select_related("owner")
+    visible = Q(is_public=True) | Q(memberships__user_id=user.pk)
+    lobbies = lobbies.filter(pk__in=Lobby.objects.filter(visible).values("pk"))
+    if public is not None:
+        lobbies = lobbies.filter(is_public=public)
+    if status:
+        lobbies = lobbies.filter(status=status)
+    if search:
+        lobbies = lobbies.filter(name__icontains=search.strip())
+    return lobbies.order_by("-created_at", "-id")
+
+
+def lobby_get(*, lobby_id: int) -> Lobby:
+    try:
+        return Lobby.objects.select_related("owner").get(pk=lobby_id)
+    except Lobby.DoesNotExist:
+        raise NotFound("No such lobby.", code="lobby_not_found")
+
+
+def lobby_memberships(*, lobby_id: int) -> list[Membership]:
+    return list(Membership.objects.filter(lobby_id=lobby_id).select_related("user").order_by("joined_at", "id"))
+
+
+def lobby_is_member(*, lobby_id: int, user_id: int) -> bool:
+    return Membership.objects.filter(lobby_id=lobby_id, user_id=user_id).exists()
+
+
+def lobby_role(*, lobby_id: int, user_id: int) -> str | None:
+    return Membership.objects.filter(lobby_id=lobby_id, user_id=user_id).values_list("role", flat=True).first()
+
+
+def lobby_detail_for(*, lobby_id: int, user) -> dict:
+    """The lobby with its members; a private lobby shows itself to its members (and staff) only."""
+    lobby = lobby_get(lobby_id=lobby_id)
+    memberships = lobby_memberships(lobby_id=lobby_id)
+    if not lobby.is_public and not user.is_staff and all(m.user_id != user.pk for m in memberships):
+        raise Forbidden("This lobby is private.", code="private_lobby")
+    return events.lobby_detail_payload(lobby, memberships)
+
+
+def lobby_require_member(*, lobby_id: int, user_id: int) -> None:
+    """404 ``lobby_not_found`` for unknown lobbies, 403 ``not_member`` for everyone but members."""
+    role = lobby_role(lobby_id=lobby_id, user_id=user_id)
+    if role is not None:
+        return
+    if not Lobby.objects.filter(pk=lobby_id).exists():
+        raise NotFound("No such lobby.", code="lobby_not_found")
+    raise Forbidden("You are not a member of this lobby.", code="not_member")
+
+
+def lobby_state_for_member(*, lobby_id: int, user_id: int) -> dict:
+    """The lobby detail for the socket's ``lobby_state``; refuses a user who is no longer a member."""
+    lobby = lobby_get(lobby_id=lobby_id)
+    memberships = lobby_memberships(lobby_id=lobby_id)
+    if all(m.user_id != user_id for m in memberships):
+        raise Forbidden("You are not a member of this lobby.", code="not_member")
+    return events.lobby_detail_payload(lobby, memberships)
+
+
+def lobby_messages(*, lobby_id: int, user) -> QuerySet[LobbyMessage]:
+    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
+    return LobbyMessage.objects.filter(lobby_id=lobby_id).select_related("sender")
+
+
+def lobby_require_moderator(*, lobby_id: int, user) -> None:
+    if user.is_staff:
+        lobby_get(lobby_id=lobby_id)
+        return
+    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
+    if lobby_role(lobby_id=lobby_id, user_id=user.pk) not in ("owner", "moderator"):
+        raise Forbidden("Only the owner or a moderator may see this.", code="not_moderator")
+
+
+def lobby_events(*, lobby_id: int, user) -> QuerySet[LobbyEvent]:
+    """The moderation log of one lobby, newest first, for its owner and moderators (and staff)."""
+    lobby_require_moderator(lobby_id=lobby_id, user=user)
+    return LobbyEvent.objects.filter(lobby_id=lobby_id).select_related("actor", "target").order_by("-id")
+
+
+def lobby_bans(*, lobby_id: int, user) -> QuerySet[LobbyBan]:
+    lobby_require_moderator(lobby_id=lobby_id, user=user)
+    return LobbyBan.objects.filter(lobby_id=lobby_id).select_related("user", "banned_by").order_by("-id")

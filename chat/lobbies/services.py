@@ -1,0 +1,343 @@
+"""Writes of the lobby area: lobbies, membership, moderation, messages.
+
+Every rule that guards a lobby's membership (capacity, bans, roles, the owner)
+is checked with the lobby row locked (``select_for_update``), so concurrent
+joins, leaves and kicks of one lobby run one after the other; the
+``participant_count <= max_participants`` constraint backs the capacity rule.
+Frames go out after commit (``broadcast_on_commit``), so nobody hears of a
+change that was rolled back.
+"""
+
+import importlib
+from importlib.util import find_spec
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+
+from chat.lobbies import events
+from chat.lobbies.models import (
+    MAX_PARTICIPANTS,
+    MESSAGE_MAX_LENGTH,
+    MIN_PARTICIPANTS,
+    Lobby,
+    LobbyBan,
+    LobbyEvent,
+    LobbyMessage,
+    Membership,
+)
+from chat.lobbies.selectors import lobby_require_member
+from gameplatform import ratelimit
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound, RateLimited
+from gameplatform.groups import lobby_group
+from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+
+Role = Membership.Role
+Status = Lobby.Status
+Kind = LobbyEvent.Kind
+
+# The seed's anti-spam rule: 3 messages in any 2-second span per user, one budget
+# for REST and sockets on every process.
+CHAT_RATE_LIMIT = 3
+CHAT_RATE_WINDOW = 2.0
+# Signal asking a user's lobby sockets to close (on every process), with the close code.
+MEMBER_REMOVED = "member_removed"
+CLOSE_LEFT = 1000
+CLOSE_REMOVED = 4403
+
+
+def chat_rate_key(user_id: int) -> str:
+    return f"chat:lobby:user:{int(user_id)}"
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError("invalid", message, extra={"fields": {field: [message]}})
+
+
+def _lock_lobby(lobby_id: int) -> Lobby:
+    try:
+        return Lobby.objects.select_for_update().select_related("owner").get(pk=lobby_id)
+    except Lobby.DoesNotExist:
+        raise NotFound("No such lobby.", code="lobby_not_found")
+
+
+def _membership(lobby: Lobby, user_id: int) -> Membership | None:
+    return Membership.objects.select_related("user").filter(lobby=lobby, user_id=user_id).first()
+
+
+def _member_or_404(lobby: Lobby, user_id: int) -> Membership:
+    membership = _membership(lobby, user_id)
+    if membership is None:
+        raise NotFound("That user is not a member of this lobby.", code="not_member")
+    return membership
+
+
+def _require_role(lobby: Lobby, user, roles: tuple[str, ...], code: str) -> Membership:
+    membership = _membership(lobby, user.pk)
+    if membership is None or membership.role not in roles:
+        who = "the owner" if roles == (Role.OWNER,) else "the owner or a moderator"
+        raise Forbidden(f"Only {who} may do that.", code=code)
+    return membership
+
+
+def _log(lobby: Lobby, kind: str, *, actor=None, target=None, reason: str = "", **data) -> None:
+    LobbyEvent.objects.create(lobby=lobby, kind=kind, actor=actor, target=target, reason=reason[:500], data=data)
+
+
+def _remove_member(lobby: Lobby, membership: Membership, *, close_code: int) -> None:
+    membership.delete()
+    Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") - 1)
+    lobby.participant_count -= 1
+    group = lobby_group(lobby.pk)
+    broadcast_on_commit(group, events.member_left(membership.user_id, membership.user.username))
+    signal_on_commit(group, MEMBER_REMOVED, user_id=membership.user_id, code=close_code)
+
+
+def _hand_over(lobby: Lobby, *, previous_owner) -> None:
+    """The owner left: the longest-serving moderator, else the longest member, owns the lobby; else it closes."""
+    remaining = Membership.objects.select_related("user").filter(lobby=lobby)
+    heir = remaining.filter(role=Role.MODERATOR).order_by("joined_at", "id").first()
+    heir = heir or remaining.order_by("joined_at", "id").first()
+    if heir is None:
+        lobby.status = Status.CLOSED
+        lobby.save(update_fields=["status"])
+        _log(lobby, Kind.CLOSE, actor=previous_owner)
+        broadcast_on_commit(lobby_group(lobby.pk), events.lobby_status(Status.CLOSED))
+        return
+    heir.role = Role.OWNER
+    heir.save(update_fields=["role"])
+    lobby.owner = heir.user
+    lobby.save(update_fields=["owner"])
+    _log(lobby, Kind.OWNER_CHANGED, actor=previous_owner, target=heir.user)
+    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(heir.user, Role.OWNER))
+
+
+def _check_moderation_target(actor: Membership, target: Membership | None) -> None:
+    if target is None:
+        return
+    if target.user_id == actor.user_id:
+        raise ApplicationError("cannot_moderate_self", "You cannot do that to yourself.")
+    if target.role == Role.OWNER:
+        raise Forbidden("Nobody may kick or ban the lobby owner.", code="cannot_moderate_owner")
+    if actor.role == Role.MODERATOR and target.role == Role.MODERATOR:
+        raise Forbidden("Moderators cannot act on other moderators.", code="cannot_moderate_moderator")
+
+
+def _user_or_404(user_id: int):
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user
+
+
+# --- lobbies -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def lobby_create(*, owner, name: str, is_public: bool = True, max_participants: int = 8) -> Lobby:
+    if not owner.is_premium:
+        raise Forbidden("Only premium users can create lobbies.", code="premium_required")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise _invalid("name", "Give the lobby a name of 1 to 100 characters.")
+    if not MIN_PARTICIPANTS <= max_participants <= MAX_PARTICIPANTS:
+        raise _invalid("max_participants", f"Between {MIN_PARTICIPANTS} and {MAX_PARTICIPANTS}.")
+    lobby = Lobby.objects.create(
+        name=name, owner=owner, is_public=is_public, max_participants=max_participants, participant_count=1
+    )
+    Membership.objects.create(lobby=lobby, user=owner, role=Role.OWNER)
+    _log(lobby, Kind.CREATE, actor=owner)
+    return lobby
+
+
+@transaction.atomic
+def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
+    """Join a lobby; joining again returns the membership. ``via_invite`` lifts only the private check."""
+    lobby = _lock_lobby(lobby_id)
+    existing = _membership(lobby, user.pk)
+    if existing is not None:
+        return existing
+    if LobbyBan.objects.filter(lobby=lobby, user_id=user.pk).exists():
+        raise Forbidden("You are banned from this lobby.", code="banned")
+    if lobby.status != Status.OPEN:
+        raise Conflict("This lobby is not open.", code="lobby_closed")
+    if not lobby.is_public and not via_invite:
+        raise Forbidden("This lobby is private: join it by invite.", code="private_lobby")
+    if lobby.participant_count >= lobby.max_participants:
+        raise Conflict("This lobby is full.", code="lobby_full")
+    membership = Membership.objects.create(lobby=lobby, user=user, role=Role.MEMBER)
+    Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") + 1)
+    _log(lobby, Kind.JOIN, actor=user, target=user, via_invite=via_invite)
+    broadcast_on_commit(lobby_group(lobby.pk), events.member_joined(membership))
+    return membership
+
+
+@transaction.atomic
+def lobby_leave(*, lobby_id: int, user) -> None:
+    """Leave; an owner who leaves hands the lobby on (see ``_hand_over``)."""
+    lobby = _lock_lobby(lobby_id)
+    membership = _membership(lobby, user.pk)
+    if membership is None:
+        raise NotFound("You are not a member of this lobby.", code="not_member")
+    _remove_member(lobby, membership, close_code=CLOSE_LEFT)
+    _log(lobby, Kind.LEAVE, actor=user, target=user)
+    if membership.role == Role.OWNER:
+        _hand_over(lobby, previous_owner=user)
+
+
+def _create_game(lobby: Lobby, players: list) -> int | None:
+    """A relay game for the members, when the game app provides ``game.services.game_create``."""
+    if find_spec("game") is None or find_spec("game.services") is None:
+        return None
+    game_create = getattr(importlib.import_module("game.services"), "game_create", None)
+    if game_create is None:
+        return None
+    game = game_create(mode="relay", players=players, lobby_id=lobby.pk)
+    return getattr(game, "pk", game)
+
+
+@transaction.atomic
+def lobby_start(*, lobby_id: int, user) -> Lobby:
+    lobby = _lock_lobby(lobby_id)
+    _require_role(lobby, user, (Role.OWNER,), "not_owner")
+    if lobby.status != Status.OPEN:
+        raise Conflict("This lobby is not open.", code="lobby_closed")
+    players = [m.user for m in Membership.objects.select_related("user").filter(lobby=lobby).order_by("joined_at")]
+    if len(players) < MIN_PARTICIPANTS:
+        raise Conflict(f"A game needs at least {MIN_PARTICIPANTS} members.", code="not_enough_players")
+    lobby.game_id = _create_game(lobby, players)
+    lobby.status = Status.IN_GAME
+    lobby.save(update_fields=["status", "game_id"])
+    _log(lobby, Kind.START, actor=user, game_id=lobby.game_id, players=[p.pk for p in players])
+    broadcast_on_commit(lobby_group(lobby.pk), events.lobby_started(lobby.game_id))
+    return lobby
+
+
+def lobby_game_finished(*, lobby_id: int) -> bool:
+    """For the game app: the lobby's game ended, the lobby opens again (once, whoever calls)."""
+    with transaction.atomic():
+        reopened = Lobby.objects.filter(pk=lobby_id, status=Status.IN_GAME).update(status=Status.OPEN) == 1
+        if reopened:
+            broadcast_on_commit(lobby_group(lobby_id), events.lobby_status(Status.OPEN))
+    return reopened
+
+
+# --- moderation --------------------------------------------------------------------
+
+
+@transaction.atomic
+def lobby_kick(*, lobby_id: int, actor, user_id: int, reason: str = "") -> Membership:
+    lobby = _lock_lobby(lobby_id)
+    actor_membership = _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
+    target = _member_or_404(lobby, user_id)
+    _check_moderation_target(actor_membership, target)
+    broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_kick", target.user, reason))
+    _remove_member(lobby, target, close_code=CLOSE_REMOVED)
+    _log(lobby, Kind.KICK, actor=actor, target=target.user, reason=reason)
+    return target
+
+
+@transaction.atomic
+def lobby_ban(*, lobby_id: int, actor, user_id: int, reason: str = "") -> LobbyBan:
+    """Ban a member (who is removed) or anyone else (who then cannot join)."""
+    lobby = _lock_lobby(lobby_id)
+    actor_membership = _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
+    target_user = _user_or_404(user_id)
+    target = _membership(lobby, user_id)
+    if target is None and target_user.pk == actor.pk:
+        raise ApplicationError("cannot_moderate_self", "You cannot do that to yourself.")
+    _check_moderation_target(actor_membership, target)
+    if LobbyBan.objects.filter(lobby=lobby, user_id=user_id).exists():
+        raise Conflict("That user is already banned.", code="already_banned")
+    ban = LobbyBan.objects.create(lobby=lobby, user=target_user, banned_by=actor, reason=reason[:500])
+    broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_ban", target_user, reason))
+    if target is not None:
+        _remove_member(lobby, target, close_code=CLOSE_REMOVED)
+    _log(lobby, Kind.BAN, actor=actor, target=target_user, reason=reason)
+    return ban
+
+
+@transaction.atomic
+def lobby_unban(*, lobby_id: int, actor, user_id: int) -> None:
+    lobby = _lock_lobby(lobby_id)
+    _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
+    deleted, _ = LobbyBan.objects.filter(lobby=lobby, user_id=user_id).delete()
+    if not deleted:
+        raise NotFound("That user is not banned here.", code="not_banned")
+    _log(lobby, Kind.UNBAN, actor=actor, target=_user_or_404(user_id))
+
+
+@transaction.atomic
+def lobby_moderator_add(*, lobby_id: int, actor, user_id: int) -> Membership:
+    lobby = _lock_lobby(lobby_id)
+    _require_role(lobby, actor, (Role.OWNER,), "not_owner")
+    target = _member_or_404(lobby, user_id)
+    if target.role != Role.MEMBER:
+        raise Conflict(f"That user is already the {target.role}.", code="already_moderator")
+    target.role = Role.MODERATOR
+    target.save(update_fields=["role"])
+    _log(lobby, Kind.MODERATOR_ADDED, actor=actor, target=target.user)
+    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(target.user, Role.MODERATOR))
+    return target
+
+
+@transaction.atomic
+def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
+    lobby = _lock_lobby(lobby_id)
+    _require_role(lobby, actor, (Role.OWNER,), "not_owner")
+    target = _membership(lobby, user_id)
+    if target is None or target.role != Role.MODERATOR:
+        raise NotFound("That user is not a moderator of this lobby.", code="not_moderator")
+    target.role = Role.MEMBER
+    target.save(update_fields=["role"])
+    _log(lobby, Kind.MODERATOR_REMOVED, actor=actor, target=target.user)
+    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(target.user, Role.MEMBER))
+    return target
+
+
+# --- messages ----------------------------------------------------------------------
+
+
+def message_clean(content) -> str:
+    text = content.strip() if isinstance(content, str) else ""
+    if not 1 <= len(text) <= MESSAGE_MAX_LENGTH:
+        raise _invalid("content", f"A message has 1 to {MESSAGE_MAX_LENGTH} characters (after trimming).")
+    return text
+
+
+def message_post(*, lobby_id: int, user, content: str) -> LobbyMessage:
+    """Store a member's message and broadcast it; REST and the socket both come here.
+
+    Checks run cheapest-first and nothing is spent on a refused message: an
+    invalid text or a non-member does not use up the rate-limit budget.
+    """
+    text = message_clean(content)
+    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
+    decision = ratelimit.hit(chat_rate_key(user.pk), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW)
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, "At most 3 messages in 2 seconds.")
+    with transaction.atomic():
+        message = LobbyMessage.objects.create(lobby_id=lobby_id, sender=user, content=text)
+        broadcast_on_commit(lobby_group(lobby_id), events.chat_message(message))
+    return message
+
+
+@transaction.atomic
+def message_delete(*, message_id: int, actor, lobby_id: int | None = None) -> None:
+    """Staff (admin) or the lobby's owner and moderators delete a message; the lobby hears ``message_deleted``."""
+    messages = LobbyMessage.objects.select_for_update().select_related("lobby").filter(pk=message_id)
+    if lobby_id is not None:
+        messages = messages.filter(lobby_id=lobby_id)
+    message = messages.first()
+    if message is None:
+        raise NotFound("No such message.", code="message_not_found")
+    lobby = message.lobby
+    if not actor.is_staff:
+        _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
+    sender_id, content = message.sender_id, message.content
+    message.delete()
+    _log(lobby, Kind.MESSAGE_DELETED, actor=actor, message_id=message_id, sender_id=sender_id, content=content)
+    broadcast_on_commit(lobby_group(lobby.pk), events.message_deleted(message_id))

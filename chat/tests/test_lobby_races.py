@@ -1,0 +1,192 @@
+"""Races and several server processes: the join cap, presence decisions, cross-process delivery."""
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+from chat.lobbies import presence, services
+from chat.lobbies.factories import make_lobby
+from chat.lobbies.models import Membership
+from conftest import receive_type, requires_postgres, requires_redis
+from gameplatform.errors import ApplicationError
+from gameplatform.groups import lobby_group
+from gameplatform.hub import GroupHub
+from gameplatform.realtime import agroup_send, agroup_signal
+
+
+class Recorder:
+    """A socket held by another server process, as its hub sees it."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.texts: list[str] = []
+        self.signals: list[tuple] = []
+
+    async def hub_deliver(self, message: dict) -> None:
+        if "text" in message:
+            self.texts.append(message["text"])
+        else:
+            self.signals.append((message["signal"], message["data"]))
+
+
+async def wait_for(condition, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def clean_local_presence():
+    presence._local.reset()
+    yield
+    presence._local.reset()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_users_racing_for_two_places_get_exactly_two_in(premium_owner, make_user):
+    lobby = make_lobby(owner=premium_owner, max_participants=3)
+    users = [make_user() for _ in range(10)]
+    barrier = threading.Barrier(len(users))
+
+    def join(user) -> str:
+        barrier.wait()
+        try:
+            services.lobby_join(lobby_id=lobby.pk, user=user)
+            return "joined"
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(users)) as pool:
+        outcomes = list(pool.map(join, users))
+
+    assert sorted(outcomes) == ["joined"] * 2 + ["lobby_full"] * 8
+    lobby.refresh_from_db()
+    assert lobby.participant_count == 3 == Membership.objects.filter(lobby=lobby).count()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_leaves_and_joins_keep_the_count_exact(premium_owner, make_user):
+    members = [make_user() for _ in range(5)]
+    newcomers = [make_user() for _ in range(5)]
+    lobby = make_lobby(owner=premium_owner, members=members, max_participants=6)
+    barrier = threading.Barrier(10)
+
+    def act(pair) -> None:
+        kind, user = pair
+        barrier.wait()
+        try:
+            if kind == "leave":
+                services.lobby_leave(lobby_id=lobby.pk, user=user)
+            else:
+                services.lobby_join(lobby_id=lobby.pk, user=user)
+        except ApplicationError:
+            pass
+        finally:
+            connection.close()
+
+    work = [("leave", u) for u in members] + [("join", u) for u in newcomers]
+    with ThreadPoolExecutor(10) as pool:
+        list(pool.map(act, work))
+    lobby.refresh_from_db()
+    assert lobby.participant_count == Membership.objects.filter(lobby=lobby).count() <= 6
+
+
+@requires_redis
+def test_presence_first_open_and_last_close_are_decided_once_across_processes():
+    # Two processes (conn ids a*, b*) open sockets of one user at the same moment.
+    barrier = threading.Barrier(20)
+
+    def open_one(n: int) -> bool:
+        barrier.wait()
+        return presence.presence_open(lobby_id=1, user_id=7, conn_id=f"{'ab'[n % 2]}{n}")
+
+    with ThreadPoolExecutor(20) as pool:
+        firsts = list(pool.map(open_one, range(20)))
+    assert firsts.count(True) == 1
+    assert presence.online_user_ids(lobby_id=1) == [7]
+
+    def close_one(n: int) -> bool:
+        barrier.wait()
+        return presence.presence_close(lobby_id=1, user_id=7, conn_id=f"{'ab'[n % 2]}{n}")
+
+    with ThreadPoolExecutor(20) as pool:
+        lasts = list(pool.map(close_one, range(20)))
+    assert lasts.count(True) == 1
+    assert presence.online_user_ids(lobby_id=1) == []
+
+
+@requires_redis
+def test_connections_of_a_crashed_process_expire_and_are_reported_once():
+    presence.presence_open(lobby_id=2, user_id=5, conn_id="crashed", ttl=0.2)
+    presence.presence_open(lobby_id=2, user_id=6, conn_id="alive", ttl=30)
+    assert presence.online_user_ids(lobby_id=2) == [5, 6]
+    time.sleep(0.3)
+    assert presence.online_user_ids(lobby_id=2) == [6]
+    assert presence.presence_sweep(lobby_id=2) == [5]
+    assert presence.presence_sweep(lobby_id=2) == []
+    # The crashed socket's late close (if it ever comes) announces nothing.
+    assert presence.presence_close(lobby_id=2, user_id=5, conn_id="crashed") is False
+
+
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+async def test_live_socket_sweeps_ghosts_and_tells_the_lobby(ws_connect, premium_owner, alice, bob):
+    lobby = await sync_to_async(make_lobby)(owner=premium_owner, members=[alice, bob])
+    # alice was online through a process that then crashed.
+    await presence.apresence_open(lobby_id=lobby.pk, user_id=alice.pk, conn_id="ghost", ttl=0.3)
+    with override_settings(PRESENCE_TTL_SECONDS=0.6):
+        ws, connected, _ = await ws_connect(f"/ws/lobbies/{lobby.pk}/", bob)
+        state = await receive_type(ws, "lobby_state")
+        assert alice.pk in state["online_user_ids"]
+        leave = await receive_type(ws, "presence_leave", timeout=3)
+        assert leave == {"type": "presence_leave", "user_id": alice.pk, "username": "alice"}
+        assert await presence.aonline_user_ids(lobby_id=lobby.pk) == [bob.pk]
+        await ws.disconnect()
+
+
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+async def test_two_processes_see_each_others_lobby_messages_and_kicks(ws_connect, premium_owner, alice, bob):
+    """Process A is this test's server (real sockets); process B is a second layer and hub."""
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    lobby = await sync_to_async(make_lobby)(owner=premium_owner, members=[alice, bob])
+    group = lobby_group(lobby.pk)
+    layer_b = RedisPubSubChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    hub_b = GroupHub(layer_b)
+    on_b = Recorder(bob.pk)
+    await hub_b.join(group, on_b)
+    alice_ws, connected, _ = await ws_connect(f"/ws/lobbies/{lobby.pk}/", alice)
+    await receive_type(alice_ws, "lobby_state")
+
+    # A socket on process A posts: process B's socket hears it.
+    await alice_ws.send_json_to({"type": "chat_message", "message": "from A"})
+    assert (await receive_type(alice_ws, "chat_message"))["message"]["content"] == "from A"
+    await wait_for(lambda: any('"from A"' in text for text in on_b.texts))
+
+    # A message posted on process B (its service broadcasts through its own layer) reaches A's socket.
+    await agroup_send(group, {"type": "chat_message", "message": {"content": "from B"}}, layer=layer_b)
+    assert (await receive_type(alice_ws, "chat_message"))["message"]["content"] == "from B"
+
+    # A kick decided on process B closes alice's socket on process A with 4403.
+    await agroup_signal(group, services.MEMBER_REMOVED, layer=layer_b, user_id=alice.pk, code=4403)
+    while True:
+        message = await alice_ws.receive_output(timeout=3)
+        if message["type"] == "websocket.close":
+            break
+    assert message["code"] == 4403
+    await alice_ws.disconnect()
+    await hub_b.close()
+    await layer_b.flush()

@@ -83,7 +83,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.accepted = self.connected = True
         self._schedule_expiry()
         logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
-        await self._presence_open()
+        await self._user_presence_open()
         await self.on_accepted()
 
     async def _refuse(self, code: int) -> None:
@@ -103,18 +103,18 @@ class BaseConsumer(AsyncWebsocketConsumer):
                     logger.exception("on_disconnect failed")
         finally:
             await self.leave_all_groups()
-            await self._presence_close()
+            await self._user_presence_close()
         await super().websocket_disconnect(message)
 
     # Presence never breaks a socket: a failing store is logged, and the entry
     # of a socket whose close failed expires with the heartbeat it no longer gets.
-    async def _presence_open(self) -> None:
+    async def _user_presence_open(self) -> None:
         try:
             self.presence_conn = await presence.aopen(user_id=self.user_id)
         except Exception:
             logger.exception("presence open failed")
 
-    async def _presence_close(self) -> None:
+    async def _user_presence_close(self) -> None:
         conn, self.presence_conn = self.presence_conn, None
         if conn is None:
             return

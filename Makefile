@@ -18,15 +18,13 @@ $(VENV)/.installed: requirements.txt
 run: venv
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py run_timers & timers=$$!; \
-	trap 'kill $$timers 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) gameplatform.asgi:application
 
 # One more server process on another port (same DATABASE_URL and REDIS_URL).
 serve: venv
 	$(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) gameplatform.asgi:application
 
-# The background timers, when the servers run without `make run` (one or more, anywhere).
+# Dedicated timer runners, for servers started with RUN_TIMERS_IN_SERVER=0.
 timers: venv
 	$(BIN)/python manage.py run_timers
 

@@ -8,13 +8,36 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gameplatform.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from gameplatform import timers  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(collect_websocket_urlpatterns()))),
     }
 )
+
+
+async def application(scope, receive, send):
+    """The router, plus the server's background timers (started once per process)."""
+    if scope["type"] == "lifespan":
+        return await _lifespan(receive, send)
+    if settings.RUN_TIMERS_IN_SERVER:
+        timers.start_in_server()
+    return await router(scope, receive, send)
+
+
+async def _lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if settings.RUN_TIMERS_IN_SERVER:
+                timers.start_in_server()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -185,6 +185,8 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
 
 # --- Real time ---------------------------------------------------------------
+# Background timers run inside each server process (see gameplatform/timers.py).
+RUN_TIMERS_IN_SERVER = env_bool("RUN_TIMERS_IN_SERVER", True)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=128)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)

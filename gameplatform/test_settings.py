@@ -13,3 +13,6 @@ from gameplatform.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405
+
+# Tests run timer jobs themselves, at the moment they choose.
+RUN_TIMERS_IN_SERVER = False

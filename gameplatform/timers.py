@@ -6,21 +6,30 @@ Apps register periodic jobs in a ``timers.py`` module (found through
     @periodic("invites.expire", every=0.25)
     def expire_due_invites() -> int: ...
 
-``python manage.py run_timers`` runs every job on its interval; ``make run``
-and docker-compose start it beside the servers. Any number of runners may run
-at once (two for availability, say): each job must make its effect exactly once
+Every server process runs the jobs itself (``RUN_TIMERS_IN_SERVER``, on by
+default): the loop starts with the first request or socket the process handles,
+or at ASGI lifespan start-up under servers that send it (uvicorn; daphne does
+not). This matters for the embedded setup, where the in-memory channel layer
+cannot carry a timer's event from another process to the server's sockets.
+``python manage.py run_timers`` runs the same jobs in a process of their own,
+for deployments that set ``RUN_TIMERS_IN_SERVER=0``.
+
+Any number of runners may run at once: each job must make its effect exactly once
 itself, with a conditional update (``filter(pk=..., status="pending").update(...)
 == 1``) or an atomic Redis operation, so whichever runner gets there first acts
 and the others find nothing to do. Tests call the job functions directly.
 """
 
+import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from importlib.util import find_spec
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -74,3 +83,28 @@ def run_forever(should_stop: Callable[[], bool] = lambda: False) -> None:
     logger.info("timers running", extra={"jobs": sorted(JOBS)})
     while not should_stop():
         time.sleep(min(run_due(), 0.5))
+
+
+_serving: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()
+
+
+def start_in_server() -> None:
+    """Run the jobs in this server process's event loop (once per loop)."""
+    loop = asyncio.get_running_loop()
+    if loop in _serving:
+        return
+    _serving.add(loop)
+    discover()
+    loop.create_task(_serve_forever())
+
+
+async def _serve_forever() -> None:
+    # Jobs do blocking database work: each round runs in a worker thread, never on the loop.
+    run = sync_to_async(run_due, thread_sensitive=False)
+    while True:
+        try:
+            delay = await run()
+        except Exception:
+            logger.exception("timer round failed")
+            delay = 1.0
+        await asyncio.sleep(min(delay, 0.5))

@@ -86,16 +86,9 @@ async def test_closing_the_dm_socket_brings_back_dm_received(ws_connect, friends
 
 
 async def test_badge_reaches_the_notification_socket_with_the_unread_count(ws_connect, friends):
-    """Runs once the notifications app pushes real badges; skipped on the foundation stub."""
     alice, bob = friends
-    from notifications.services import badge_push
-
     notes, _, _ = await ws_connect("/ws/notifications/", bob)
-    await database_sync_to_async(badge_push)(user_id=bob.pk)
-    if await notes.receive_nothing(timeout=1):
-        await notes.disconnect()
-        pytest.skip("notifications.services.badge_push is the foundation stub")
-    await receive_type(notes, "badge")
+    assert (await receive_type(notes, "badge"))["unread_dms"] == 0  # sent on connect
     await database_sync_to_async(dm_send)(sender=alice, recipient_id=bob.pk, content="count me")
     badge = await receive_type(notes, "badge")
     assert badge["unread_dms"] == 1

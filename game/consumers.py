@@ -1,4 +1,6 @@
+import asyncio
 import json
+import logging
 
 from channels.db import database_sync_to_async
 from rest_framework import serializers
@@ -7,6 +9,7 @@ from game import selectors, services
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer
 from gameplatform.groups import game_group
 
+logger = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 4096
 
 
@@ -45,8 +48,21 @@ class GameConsumer(BaseConsumer):
             game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
         )
         await self.send_frame(state)
+        self._heartbeat_task = asyncio.get_running_loop().create_task(self._beat())
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(services.heartbeat_seconds())
+            try:
+                await database_sync_to_async(services.game_player_heartbeat)(
+                    game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+                )
+            except Exception:
+                logger.exception("game heartbeat failed")
 
     async def on_disconnect(self, code) -> None:
+        if getattr(self, "_heartbeat_task", None) is not None:
+            self._heartbeat_task.cancel()
         await database_sync_to_async(services.game_player_disconnect)(
             game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
         )

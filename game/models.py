@@ -94,14 +94,22 @@ class GamePlayer(models.Model):
     first_connected_at = models.DateTimeField(null=True, blank=True)
     # Since when the player is away (creation time until they first connect): the grace clock.
     disconnected_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed by the socket's heartbeat: a server that died without closing its sockets
+    # leaves players "connected" only until this goes stale.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     forfeited = models.BooleanField(default=False)
+    # Left (forfeit or grace) before the game started: out of the game and out of its rating.
+    left_before_start = models.BooleanField(default=False)
     # Relay mode: the scores this player reports ({user_id: score}); the game ends when all agree.
     reported_scores = models.JSONField(null=True, blank=True)
     rating_change = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["seat"]
-        indexes = [models.Index(fields=["connected", "disconnected_at"], name="gameplayer_absent_idx")]
+        indexes = [
+            models.Index(fields=["connected", "disconnected_at"], name="gameplayer_absent_idx"),
+            models.Index(fields=["connected", "last_seen_at"], name="gameplayer_seen_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["game", "user"], name="gameplayer_once_per_game"),
             models.UniqueConstraint(fields=["game", "seat"], name="gameplayer_one_per_seat"),

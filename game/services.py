@@ -149,8 +149,9 @@ def game_player_connect(*, game_id: int, user_id: int, connection_id: str) -> di
     player.connected = True
     player.connection_id = connection_id
     player.disconnected_at = None
-    player.first_connected_at = player.first_connected_at or timezone.now()
-    player.save(update_fields=["connected", "connection_id", "disconnected_at", "first_connected_at"])
+    player.last_seen_at = timezone.now()
+    player.first_connected_at = player.first_connected_at or player.last_seen_at
+    player.save(update_fields=["connected", "connection_id", "disconnected_at", "first_connected_at", "last_seen_at"])
     if returning:
         _emit(game, events.player_reconnected(user_id), skip_user=user_id)
     _advance(game, players)
@@ -173,6 +174,43 @@ def game_player_disconnect(*, game_id: int, user_id: int, connection_id: str, no
     _emit(game, events.player_disconnected(user_id))
     _emit_state(game, players)
     return True
+
+
+def game_player_heartbeat(*, game_id: int, user_id: int, connection_id: str) -> bool:
+    """The socket holding the seat is alive (one UPDATE, no lock)."""
+    return (
+        GamePlayer.objects.filter(game_id=game_id, user_id=user_id, connection_id=connection_id, connected=True).update(
+            last_seen_at=timezone.now()
+        )
+        == 1
+    )
+
+
+@transaction.atomic
+def game_mark_stale(*, game_id: int, now: datetime | None = None) -> bool:
+    """Players whose socket stopped its heartbeat (its server died) count as away since they were last seen."""
+    now = now or timezone.now()
+    game, players = _lock(game_id)
+    stale_before = now - timedelta(seconds=stale_after_seconds())
+    stale = [p for p in players if p.connected and p.last_seen_at is not None and p.last_seen_at < stale_before]
+    if game.is_over or not stale:
+        return False
+    for player in stale:
+        player.connected = False
+        player.disconnected_at = player.last_seen_at
+        player.save(update_fields=["connected", "disconnected_at"])
+        _emit(game, events.player_disconnected(player.user_id))
+    _save(game)
+    _emit_state(game, players)
+    return True
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "GAME_HEARTBEAT_SECONDS", 15))
+
+
+def stale_after_seconds() -> float:
+    return 3 * heartbeat_seconds()
 
 
 # --- the state machine -------------------------------------------------------------
@@ -259,7 +297,7 @@ def game_action(*, game_id: int, user_id: int, action: str, data: dict) -> Game:
 
 @transaction.atomic
 def game_forfeit(*, game_id: int, user_id: int) -> Game:
-    """The player gives up. With one player left, that player wins (reason ``forfeit``)."""
+    """The player gives up (see ``_eliminate`` for what that costs)."""
     game, players = _lock(game_id)
     player = _playing_seat(game, players, user_id)
     _eliminate(game, players, [player])
@@ -267,15 +305,22 @@ def game_forfeit(*, game_id: int, user_id: int) -> Game:
 
 
 def _eliminate(game: Game, players: list[GamePlayer], leaving: list[GamePlayer]) -> None:
+    """Players leave the game. Before it starts that costs nothing (and with fewer than two left the
+    game is abandoned); once it runs it is a loss, and the last player left wins."""
+    started = game.state == State.ACTIVE
     for player in leaving:
         player.forfeited = True
-        player.save(update_fields=["forfeited"])
+        player.left_before_start = not started
+        player.save(update_fields=["forfeited", "left_before_start"])
         _emit(game, events.forfeit(player.user_id))
     remaining = [p for p in players if not p.forfeited]
-    if len(remaining) == 1:
+    if not started and len(remaining) < 2:
+        _finish(game, players, Outcome(winner_id=None, reason=Game.Reason.ABANDONED))
+        return
+    if started and len(remaining) == 1:
         _finish(game, players, Outcome(winner_id=remaining[0].user_id, reason=Game.Reason.FORFEIT))
         return
-    outcome = get_engine(game.mode).settle(_seats(players)) if game.state == State.ACTIVE else None
+    outcome = get_engine(game.mode).settle(_seats(players)) if started else None
     if outcome is not None:
         _finish(game, players, outcome)
         return
@@ -341,6 +386,7 @@ def _ratings_apply(game: Game, players: list[GamePlayer]) -> None:
     if Game.objects.filter(pk=game.pk, state=State.FINISHED, rated=False).update(rated=True) != 1:
         return
     game.rated = True
+    players = [p for p in players if not p.left_before_start]
     user_ids = sorted(p.user_id for p in players)
     Rating.objects.bulk_create(
         [Rating(user_id=uid, mode=game.mode, rating=START_RATING) for uid in user_ids], ignore_conflicts=True

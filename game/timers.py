@@ -10,6 +10,20 @@ from gameplatform.timers import periodic
 BATCH = 500
 
 
+@periodic("game.stale_sockets", every=5.0)
+def mark_stale_players(now=None) -> int:
+    """Players whose socket's heartbeat stopped (a crashed server) become away since they were last seen."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=services.stale_after_seconds())
+    game_ids = list(
+        GamePlayer.objects.filter(connected=True, last_seen_at__lt=stale_before, game__state__in=Game.UNFINISHED)
+        .order_by("game_id")
+        .values_list("game_id", flat=True)
+        .distinct()[:BATCH]
+    )
+    return sum(services.game_mark_stale(game_id=game_id, now=now) for game_id in game_ids)
+
+
 @periodic("game.reconnect_grace", every=1.0)
 def expire_absent_players(now=None) -> int:
     """End the grace of players away longer than ``RECONNECT_GRACE_SECONDS``; returns the games changed."""

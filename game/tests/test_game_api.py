@@ -18,7 +18,7 @@ def started(make_game, a, b, mode="tictactoe"):
 
 
 def test_history_lists_my_games_newest_first(client_for, make_game, alice, bob, carol):
-    first = make_game(alice, bob)
+    first = started(make_game, alice, bob)
     services.game_forfeit(game_id=first.pk, user_id=bob.pk)
     second = make_game(alice, carol)
     make_game(bob, carol)
@@ -41,8 +41,8 @@ def test_one_game_is_for_its_players_only(client_for, make_game, alice, bob, car
 
 
 def test_leaderboard_ranks_by_rating_per_mode(client_for, make_game, alice, bob, carol):
-    services.game_forfeit(game_id=make_game(alice, bob).pk, user_id=bob.pk)
-    services.game_forfeit(game_id=make_game(carol, bob).pk, user_id=carol.pk)
+    services.game_forfeit(game_id=started(make_game, alice, bob).pk, user_id=bob.pk)
+    services.game_forfeit(game_id=started(make_game, carol, bob).pk, user_id=carol.pk)
     body = client_for(alice).get("/api/leaderboard/?mode=tictactoe").json()
     rows = [(r["rank"], r["user"]["username"], r["wins"], r["losses"]) for r in body["results"]]
     assert rows[0][1] == "alice" and [r[0] for r in rows] == [1, 2, 3]

@@ -165,11 +165,13 @@ def game_player_disconnect(*, game_id: int, user_id: int, connection_id: str, no
     """The socket went away; only the socket holding the seat counts (not one replaced by a newer one)."""
     game, players = _lock(game_id)
     player = _seat_of(players, user_id)
-    if game.is_over or not player.connected or player.connection_id != connection_id:
+    if not player.connected or player.connection_id != connection_id:
         return False
     player.connected = False
     player.disconnected_at = now or timezone.now()
     player.save(update_fields=["connected", "disconnected_at"])
+    if game.is_over:
+        return True  # history shows who is still around; nobody needs telling
     _save(game)
     _emit(game, events.player_disconnected(user_id))
     _emit_state(game, players)

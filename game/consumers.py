@@ -6,7 +6,8 @@ from channels.db import database_sync_to_async
 from rest_framework import serializers
 
 from game import selectors, services
-from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer
+from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
+from gameplatform.errors import ApplicationError
 from gameplatform.groups import game_group
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,14 @@ class GameConsumer(BaseConsumer):
         await self.join_group(game_group(self.game_id))
 
     async def on_accepted(self) -> None:
-        state = await database_sync_to_async(services.game_player_connect)(
-            game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
-        )
+        try:
+            state = await database_sync_to_async(services.game_player_connect)(
+                game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+            )
+        except ApplicationError as exc:  # the game or the seat went away meanwhile
+            self.connected = False
+            await self.close(code=exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
+            return
         await self.send_frame(state)
         self._heartbeat_task = asyncio.get_running_loop().create_task(self._beat())
 

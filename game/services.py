@@ -163,8 +163,11 @@ def game_player_connect(*, game_id: int, user_id: int, connection_id: str) -> di
 @transaction.atomic
 def game_player_disconnect(*, game_id: int, user_id: int, connection_id: str, now: datetime | None = None) -> bool:
     """The socket went away; only the socket holding the seat counts (not one replaced by a newer one)."""
-    game, players = _lock(game_id)
-    player = _seat_of(players, user_id)
+    try:
+        game, players = _lock(game_id)
+        player = _seat_of(players, user_id)
+    except ApplicationError:  # the game (or the player) was deleted meanwhile
+        return False
     if not player.connected or player.connection_id != connection_id:
         return False
     player.connected = False

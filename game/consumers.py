@@ -3,15 +3,22 @@ import json
 import logging
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from rest_framework import serializers
 
 from game import selectors, services
 from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
-from gameplatform.errors import ApplicationError
+from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import game_group
+from gameplatform.ratelimit import ahit
 
 logger = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 4096
+
+
+def frames_per_second() -> int:
+    # Client-simulated (relay) games stream positions: 60 a second fits a 60 Hz game loop.
+    return int(getattr(settings, "GAME_FRAMES_PER_SECOND", 60))
 
 
 class JsonObjectField(serializers.JSONField):
@@ -77,20 +84,30 @@ class GameConsumer(BaseConsumer):
         if signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
             await self.close(code=CLOSE_REPLACED)
 
+    async def _spend(self) -> None:
+        """One frame of the player's budget in this game, shared by all their sockets and processes."""
+        decision = await ahit(f"game:{self.game_id}:{self.user_id}", limit=frames_per_second(), window=1.0)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+
     async def handle_player_ready(self, frame: dict) -> None:
+        await self._spend()
         await database_sync_to_async(services.game_player_ready)(game_id=self.game_id, user_id=self.user_id)
 
     async def handle_player_move(self, frame: dict) -> None:
+        await self._spend()
         data = self.validate(MoveInput, frame)
         await database_sync_to_async(services.game_move)(
             game_id=self.game_id, user_id=self.user_id, movement=data["movement"]
         )
 
     async def handle_game_action(self, frame: dict) -> None:
+        await self._spend()
         data = self.validate(ActionInput, frame)
         await database_sync_to_async(services.game_action)(
             game_id=self.game_id, user_id=self.user_id, action=data["action"], data=data["data"]
         )
 
     async def handle_forfeit(self, frame: dict) -> None:
+        await self._spend()
         await database_sync_to_async(services.game_forfeit)(game_id=self.game_id, user_id=self.user_id)

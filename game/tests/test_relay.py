@@ -1,6 +1,7 @@
 """Relay mode end to end: moves and actions relayed, the result accepted only when reports agree."""
 
 import pytest
+from django.test import override_settings
 
 from conftest import receive_type
 from game import services
@@ -72,3 +73,17 @@ def test_game_create_checks_mode_and_player_count(alice, bob, carol):
     with pytest.raises(services.ApplicationError) as err:
         services.game_create(mode="relay", players=[alice, alice])
     assert err.value.code == "invalid_players"
+
+
+async def test_frames_beyond_the_per_second_budget_are_rate_limited(make_game, alice, bob, start_game):
+    game = await db(make_game)(alice, bob, mode="relay")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    with override_settings(GAME_FRAMES_PER_SECOND=3):  # the ready frame spent one already
+        for n in range(4):
+            await ws_a.send_json_to({"type": "player_move", "movement": {"n": n}})
+        frames = [await ws_a.receive_json_from() for _ in range(4)]
+    assert [f["movement"]["n"] for f in frames if f["type"] == "player_move"] == [0, 1]
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [e["code"] for e in errors] == ["rate_limited", "rate_limited"] and errors[0]["retry_after"] > 0
+    await ws_a.disconnect()
+    await ws_b.disconnect()

@@ -147,13 +147,15 @@ def queue_match(*, mode: str, now: datetime | None = None) -> list[Game]:
 
 
 def queue_status(*, user_id: int) -> QueueStatus:
-    entry = QueueEntry.objects.filter(user_id=user_id).first()
-    if entry is not None:
-        ahead = QueueEntry.objects.filter(mode=entry.mode).filter(
-            Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, id__lt=entry.pk)
-        )
-        return QueueStatus(status="queued", mode=entry.mode, position=ahead.count() + 1)
+    # The game first: a join racing with the match that took this player may leave a stale
+    # entry behind for a moment (the next matcher drops it); the game is what counts.
     game = game_selectors.user_unfinished_game(user_id=user_id)
     if game is not None:
         return QueueStatus(status="matched", mode=game[1], game_id=game[0])
-    return QueueStatus(status="idle")
+    entry = QueueEntry.objects.filter(user_id=user_id).first()
+    if entry is None:
+        return QueueStatus(status="idle")
+    ahead = QueueEntry.objects.filter(mode=entry.mode).filter(
+        Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, id__lt=entry.pk)
+    )
+    return QueueStatus(status="queued", mode=entry.mode, position=ahead.count() + 1)

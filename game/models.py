@@ -43,7 +43,16 @@ class Game(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state"], name="game_state_idx")]
+        indexes = [
+            models.Index(fields=["state"], name="game_state_idx"),
+            # The timers and "is this user in a game?" look only at unfinished games: a small
+            # partial index that does not grow with history.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(state__in=["waiting_for_players", "waiting_for_ready", "active"]),
+                name="game_unfinished_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from game import services
-from game.models import Game, GamePlayer
+from game.models import Game
 from gameplatform.timers import periodic
 
 BATCH = 500
@@ -16,9 +16,9 @@ def mark_stale_players(now=None) -> int:
     now = now or timezone.now()
     stale_before = now - timedelta(seconds=services.stale_after_seconds())
     game_ids = list(
-        GamePlayer.objects.filter(connected=True, last_seen_at__lt=stale_before, game__state__in=Game.UNFINISHED)
-        .order_by("game_id")
-        .values_list("game_id", flat=True)
+        Game.objects.filter(state__in=Game.UNFINISHED, players__connected=True, players__last_seen_at__lt=stale_before)
+        .order_by("id")
+        .values_list("id", flat=True)
         .distinct()[:BATCH]
     )
     return sum(services.game_mark_stale(game_id=game_id, now=now) for game_id in game_ids)
@@ -30,11 +30,14 @@ def expire_absent_players(now=None) -> int:
     now = now or timezone.now()
     deadline = now - timedelta(seconds=settings.RECONNECT_GRACE_SECONDS)
     game_ids = list(
-        GamePlayer.objects.filter(
-            connected=False, forfeited=False, disconnected_at__lte=deadline, game__state__in=Game.UNFINISHED
+        Game.objects.filter(
+            state__in=Game.UNFINISHED,
+            players__connected=False,
+            players__forfeited=False,
+            players__disconnected_at__lte=deadline,
         )
-        .order_by("game_id")
-        .values_list("game_id", flat=True)
+        .order_by("id")
+        .values_list("id", flat=True)
         .distinct()[:BATCH]
     )
     return sum(services.game_expire_absent(game_id=game_id, now=now) for game_id in game_ids)

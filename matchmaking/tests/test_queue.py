@@ -142,3 +142,32 @@ async def test_match_found_reaches_each_players_notification_socket(client_for, 
         assert await receive_type(ws, "match_found") == {"type": "match_found", "game_id": result["game_id"]}
     await ws_a.disconnect()
     await ws_b.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_from_queue_to_a_finished_game(client_for, alice, bob, ws_connect):
+    """Queue, match_found, both players on the game socket, ready, five moves, a winner."""
+    notes = {}
+    for user in (alice, bob):
+        notes[user.pk], _, _ = await ws_connect("/ws/notifications/", user)
+        await sync_to_async(join)(client_for(user))
+    game_id = (await receive_type(notes[alice.pk], "match_found"))["game_id"]
+    assert (await receive_type(notes[bob.pk], "match_found"))["game_id"] == game_id
+    sockets = {}
+    for user in (alice, bob):
+        sockets[user.pk], connected, _ = await ws_connect(f"/ws/game/{game_id}/", user)
+        assert (await receive_type(sockets[user.pk], "game_state"))["id"] == game_id
+    for ws in sockets.values():
+        await ws.send_json_to({"type": "player_ready"})
+    for ws in sockets.values():
+        await receive_type(ws, "game_start")
+    for n, cell in enumerate([0, 3, 1, 4, 2]):
+        mover = sockets[alice.pk] if n % 2 == 0 else sockets[bob.pk]
+        await mover.send_json_to({"type": "player_move", "movement": {"cell": cell}})
+        await receive_type(mover, "player_move")
+    for ws in sockets.values():
+        assert await receive_type(ws, "game_over") == {"type": "game_over", "winner_id": alice.pk, "reason": "win"}
+    status = await sync_to_async(lambda: client_for(alice).get("/api/matchmaking/status/").json())()
+    assert status["status"] == "idle"
+    for ws in [*notes.values(), *sockets.values()]:
+        await ws.disconnect()

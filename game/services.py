@@ -182,13 +182,18 @@ def game_player_disconnect(*, game_id: int, user_id: int, connection_id: str, no
 
 
 def game_player_heartbeat(*, game_id: int, user_id: int, connection_id: str) -> bool:
-    """The socket holding the seat is alive (one UPDATE, no lock)."""
-    return (
-        GamePlayer.objects.filter(game_id=game_id, user_id=user_id, connection_id=connection_id, connected=True).update(
-            last_seen_at=timezone.now()
-        )
-        == 1
-    )
+    """The socket holding the seat is alive: usually one UPDATE, no lock.
+
+    A socket that was taken for dead (its beats were late) but still holds the seat
+    comes back as a reconnection.
+    """
+    seat = GamePlayer.objects.filter(game_id=game_id, user_id=user_id, connection_id=connection_id)
+    if seat.filter(connected=True).update(last_seen_at=timezone.now()) == 1:
+        return True
+    if seat.filter(connected=False, forfeited=False, game__state__in=Game.UNFINISHED).exists():
+        game_player_connect(game_id=game_id, user_id=user_id, connection_id=connection_id)
+        return True
+    return False
 
 
 @transaction.atomic

@@ -90,7 +90,7 @@ def test_a_dead_server_socket_goes_stale_then_the_grace_runs(make_game, alice, b
     assert mark_stale_players(now=seen) == 1
     alice_seat = GamePlayer.objects.get(game=game, user=alice)
     assert alice_seat.connected is False and alice_seat.disconnected_at == seen - timedelta(seconds=60)
-    assert services.game_player_heartbeat(game_id=game.pk, user_id=alice.pk, connection_id=f"c{alice.pk}") is False
+    assert services.game_player_heartbeat(game_id=game.pk, user_id=alice.pk, connection_id="an old socket") is False
     assert expire_absent_players(now=seen) == 1  # away 60 s > 30 s of grace
     game.refresh_from_db()
     assert (game.reason, game.winner_id) == ("forfeit", bob.pk)
@@ -149,3 +149,15 @@ async def test_forfeit_before_the_start_abandons_the_game(make_game, alice, bob,
     assert await db(Rating.objects.count)() == 0
     await ws_a.disconnect()
     await ws_b.disconnect()
+
+
+def test_a_late_heartbeat_from_the_socket_holding_the_seat_brings_the_player_back(make_game, alice, bob):
+    game = make_game(alice, bob)
+    start(game, alice, bob)
+    seen = timezone.now()
+    GamePlayer.objects.filter(game=game, user=alice).update(last_seen_at=seen - timedelta(seconds=60))
+    assert mark_stale_players(now=seen) == 1
+    assert services.game_player_heartbeat(game_id=game.pk, user_id=alice.pk, connection_id=f"c{alice.pk}") is True
+    seat = GamePlayer.objects.get(game=game, user=alice)
+    assert seat.connected is True and seat.disconnected_at is None
+    assert expire_absent_players(now=seen + LATER) == 0

@@ -16,7 +16,7 @@ import json
 import time
 
 import websockets
-from _setup import django_setup, drop_users, make_users, percentile
+from queue_fill import django_setup, drop_users, make_users, percentile
 
 PREFIX = "benchg"
 DRAW = [0, 1, 2, 4, 3, 5, 7, 6, 8]

@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game import selectors
 from game.modes import DEFAULT_MODE, get_engine
-from gameplatform.pagination import PageNumberPagination
 
 
 class GamePlayerOutput(serializers.Serializer):
@@ -34,12 +34,15 @@ class GameOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-class GameListApi(APIView):
-    @extend_schema(responses={200: GameOutput(many=True)}, tags=["game"], description="My games, newest first.")
-    def get(self, request):
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.games_for_user(user_id=request.user.pk), request, view=self)
-        return paginator.get_paginated_response(GameOutput(page, many=True).data)
+class GameListApi(ListAPIView):
+    serializer_class = GameOutput
+
+    def get_queryset(self):
+        return selectors.games_for_user(user_id=self.request.user.pk)
+
+    @extend_schema(tags=["game"], description="My games, newest first.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class GameDetailApi(APIView):
@@ -48,7 +51,7 @@ class GameDetailApi(APIView):
         return Response(GameOutput(selectors.game_get_for_player(game_id=game_id, user_id=request.user.pk)).data)
 
 
-class LeaderboardApi(APIView):
+class LeaderboardApi(ListAPIView):
     class OutputSerializer(serializers.Serializer):
         rank = serializers.IntegerField()
         user = serializers.SerializerMethodField()
@@ -60,20 +63,21 @@ class LeaderboardApi(APIView):
         def get_user(self, rating) -> dict:
             return {"id": rating.user_id, "username": rating.user.username}
 
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        mode = self.request.query_params.get("mode", DEFAULT_MODE)
+        get_engine(mode)  # 400 invalid_mode
+        return selectors.leaderboard(mode=mode)
+
     @extend_schema(
         parameters=[OpenApiParameter("mode", str, description=f"default {DEFAULT_MODE}")],
-        responses={200: OutputSerializer(many=True)},
         tags=["game"],
         description="Elo ratings of one mode, best first (players with at least one rated game).",
     )
-    def get(self, request):
-        mode = request.query_params.get("mode", DEFAULT_MODE)
-        get_engine(mode)  # 400 invalid_mode
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(selectors.leaderboard(mode=mode), request, view=self)
-        first_rank = (paginator.page.number - 1) * paginator.page.paginator.per_page + 1
-        rows = []
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        first_rank = (self.paginator.page.number - 1) * self.paginator.page.paginator.per_page + 1
         for rank, rating in enumerate(page, start=first_rank):
             rating.rank = rank
-            rows.append(rating)
-        return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -73,6 +73,15 @@ def test_game_create_checks_mode_and_player_count(alice, bob, carol):
     with pytest.raises(services.ApplicationError) as err:
         services.game_create(mode="relay", players=[alice, alice])
     assert err.value.code == "invalid_players"
+    with pytest.raises(services.ApplicationError) as err:
+        services.game_create(mode="relay", players=list(range(1, 66)))
+    assert err.value.code == "invalid_player_count"
+
+
+def test_a_lobby_can_start_a_64_player_relay_game(make_user):
+    players = [make_user() for _ in range(64)]
+    game = services.game_create(mode="relay", players=players, lobby_id=3)
+    assert game.players.count() == 64 and game.lobby_id == 3 and game.state == "waiting_for_players"
 
 
 async def test_frames_beyond_the_per_second_budget_are_rate_limited(make_game, alice, bob, start_game):

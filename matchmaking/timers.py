@@ -1,7 +1,5 @@
-from importlib import import_module
-from importlib.util import find_spec
+from gameplatform.areas import area_modules
+from matchmaking.areas import AREAS
 
-# Each area of the app (queue, invites) registers its own periodic jobs in its timers.py.
-for _area in ("queue", "invites"):
-    if find_spec(f"matchmaking.{_area}.timers") is not None:
-        import_module(f"matchmaking.{_area}.timers")
+# Importing each area's timers module (queue, invites) registers its periodic jobs.
+area_modules("matchmaking", AREAS, "timers")

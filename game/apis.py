@@ -1,0 +1,83 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from game import selectors
+from game.modes import DEFAULT_MODE, get_engine
+
+
+class GamePlayerOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    score = serializers.IntegerField()
+    side = serializers.CharField()
+    ready = serializers.BooleanField()
+    connected = serializers.BooleanField()
+    forfeited = serializers.BooleanField()
+    rating_change = serializers.IntegerField(allow_null=True)
+
+
+class GameOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    mode = serializers.CharField()
+    state = serializers.CharField()
+    players = GamePlayerOutput(many=True)
+    board = serializers.JSONField(allow_null=True)
+    turn = serializers.IntegerField(source="turn_id", allow_null=True)
+    winner_id = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(help_text="win, draw, forfeit or abandoned; empty while playing")
+    lobby_id = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class GameListApi(ListAPIView):
+    serializer_class = GameOutput
+
+    def get_queryset(self):
+        return selectors.games_for_user(user_id=self.request.user.pk)
+
+    @extend_schema(tags=["game"], description="My games, newest first.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class GameDetailApi(APIView):
+    @extend_schema(responses={200: GameOutput}, tags=["game"], description="Players of the game only (403).")
+    def get(self, request, game_id: int):
+        return Response(GameOutput(selectors.game_get_for_player(game_id=game_id, user_id=request.user.pk)).data)
+
+
+class LeaderboardApi(ListAPIView):
+    class OutputSerializer(serializers.Serializer):
+        rank = serializers.IntegerField()
+        user = serializers.SerializerMethodField()
+        rating = serializers.IntegerField()
+        wins = serializers.IntegerField()
+        losses = serializers.IntegerField()
+        draws = serializers.IntegerField()
+
+        def get_user(self, rating) -> dict:
+            return {"id": rating.user_id, "username": rating.user.username}
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        mode = self.request.query_params.get("mode", DEFAULT_MODE)
+        get_engine(mode)  # 400 invalid_mode
+        return selectors.leaderboard(mode=mode)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("mode", str, description=f"default {DEFAULT_MODE}")],
+        tags=["game"],
+        description="Elo ratings of one mode, best first (players with at least one rated game).",
+    )
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        first_rank = (self.paginator.page.number - 1) * self.paginator.page.paginator.per_page + 1
+        for rank, rating in enumerate(page, start=first_rank):
+            rating.rank = rank
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,113 @@
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from rest_framework import serializers
+
+from game import selectors, services
+from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
+from gameplatform.errors import ApplicationError, RateLimited
+from gameplatform.groups import game_group
+from gameplatform.ratelimit import ahit
+
+logger = logging.getLogger(__name__)
+MAX_PAYLOAD_BYTES = 4096
+
+
+def frames_per_second() -> int:
+    # Client-simulated (relay) games stream positions: 60 a second fits a 60 Hz game loop.
+    return int(getattr(settings, "GAME_FRAMES_PER_SECOND", 60))
+
+
+class JsonObjectField(serializers.JSONField):
+    """A JSON object of bounded size (moves and action data are relayed to the whole room)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        if len(json.dumps(data, separators=(",", ":"))) > MAX_PAYLOAD_BYTES:
+            raise serializers.ValidationError(f"At most {MAX_PAYLOAD_BYTES} bytes.")
+        return data
+
+
+class MoveInput(serializers.Serializer):
+    movement = JsonObjectField()
+
+
+class ActionInput(serializers.Serializer):
+    action = serializers.RegexField(r"^[a-z][a-z0-9_]{0,31}\Z")
+    data = JsonObjectField(required=False, default=dict)
+
+
+class GameConsumer(BaseConsumer):
+    """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409)."""
+
+    client_types = frozenset({"player_ready", "player_move", "game_action", "forfeit"})
+
+    async def on_connect(self) -> None:
+        self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
+        await database_sync_to_async(selectors.game_require_player)(game_id=self.game_id, user_id=self.user_id)
+        await self.join_group(game_group(self.game_id))
+
+    async def on_accepted(self) -> None:
+        try:
+            state = await database_sync_to_async(services.game_player_connect)(
+                game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+            )
+        except ApplicationError as exc:  # the game or the seat went away meanwhile
+            self.connected = False
+            await self.close(code=exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
+            return
+        await self.send_frame(state)
+        self._heartbeat_task = asyncio.get_running_loop().create_task(self._beat())
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(services.heartbeat_seconds())
+            try:
+                await database_sync_to_async(services.game_player_heartbeat)(
+                    game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+                )
+            except Exception:
+                logger.exception("game heartbeat failed")
+
+    async def on_disconnect(self, code) -> None:
+        if getattr(self, "_heartbeat_task", None) is not None:
+            self._heartbeat_task.cancel()
+        await database_sync_to_async(services.game_player_disconnect)(
+            game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+        )
+
+    async def on_signal(self, signal: str, data: dict) -> None:
+        if signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
+            await self.close(code=CLOSE_REPLACED)
+
+    async def _spend(self) -> None:
+        """One frame of the player's budget in this game, shared by all their sockets and processes."""
+        decision = await ahit(f"game:{self.game_id}:{self.user_id}", limit=frames_per_second(), window=1.0)
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after)
+
+    async def handle_player_ready(self, frame: dict) -> None:
+        await self._spend()
+        await database_sync_to_async(services.game_player_ready)(game_id=self.game_id, user_id=self.user_id)
+
+    async def handle_player_move(self, frame: dict) -> None:
+        await self._spend()
+        data = self.validate(MoveInput, frame)
+        await database_sync_to_async(services.game_move)(
+            game_id=self.game_id, user_id=self.user_id, movement=data["movement"]
+        )
+
+    async def handle_game_action(self, frame: dict) -> None:
+        await self._spend()
+        data = self.validate(ActionInput, frame)
+        await database_sync_to_async(services.game_action)(
+            game_id=self.game_id, user_id=self.user_id, action=data["action"], data=data["data"]
+        )
+
+    async def handle_forfeit(self, frame: dict) -> None:
+        await self._spend()
+        await database_sync_to_async(services.game_forfeit)(game_id=self.game_id, user_id=self.user_id)

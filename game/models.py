@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.db import models
+
+
+class Game(models.Model):
+    """One game room. Its state changes only through ``game.services`` (see ``TRANSITIONS`` there)."""
+
+    class State(models.TextChoices):
+        WAITING_FOR_PLAYERS = "waiting_for_players"
+        WAITING_FOR_READY = "waiting_for_ready"
+        ACTIVE = "active"
+        FINISHED = "finished"
+        ABANDONED = "abandoned"
+
+    class Reason(models.TextChoices):
+        WIN = "win"
+        DRAW = "draw"
+        FORFEIT = "forfeit"
+        ABANDONED = "abandoned"
+
+    UNFINISHED = (State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY, State.ACTIVE)
+
+    mode = models.CharField(max_length=32, db_index=True)
+    state = models.CharField(max_length=24, choices=State.choices, default=State.WAITING_FOR_PLAYERS)
+    # Turn-based modes keep their board here (tic-tac-toe: 9 cells of "X" / "O" / null).
+    board = models.JSONField(null=True, blank=True)
+    turn = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    winner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="games_won"
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    lobby_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    move_count = models.PositiveIntegerField(default=0)
+    # Bumped on every change and sent in game_state, so a client keeps the newest state it saw.
+    version = models.PositiveIntegerField(default=0)
+    # Set in the transaction that applies the ratings: a finished game is rated once.
+    rated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state"], name="game_state_idx"),
+            # The timers and "is this user in a game?" look only at unfinished games: a small
+            # partial index that does not grow with history.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(state__in=["waiting_for_players", "waiting_for_ready", "active"]),
+                name="game_unfinished_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=["waiting_for_players", "waiting_for_ready", "active", "finished", "abandoned"]
+                ),
+                name="game_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["finished", "abandoned"], finished_at__isnull=False, reason__gt="")
+                | models.Q(state__in=["waiting_for_players", "waiting_for_ready", "active"], finished_at__isnull=True),
+                name="game_finished_has_time_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(winner__isnull=True) | models.Q(state="finished"),
+                name="game_winner_only_when_finished",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(started_at__isnull=False) | ~models.Q(state="active"),
+                name="game_active_has_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rated=False) | models.Q(state="finished"), name="game_rated_finished"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"game {self.pk} ({self.mode}, {self.state})"
+
+    @property
+    def is_over(self) -> bool:
+        return self.state not in self.UNFINISHED
+
+
+class GamePlayer(models.Model):
+    class Side(models.TextChoices):
+        LEFT = "left"
+        RIGHT = "right"
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="players")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="game_seats")
+    seat = models.PositiveSmallIntegerField()
+    side = models.CharField(max_length=5, choices=Side.choices)
+    score = models.IntegerField(default=0)
+    ready = models.BooleanField(default=False)
+    connected = models.BooleanField(default=False)
+    # The socket that holds this seat; a newer socket replaces it (the old one closes 4409).
+    connection_id = models.CharField(max_length=64, blank=True)
+    first_connected_at = models.DateTimeField(null=True, blank=True)
+    # Since when the player is away (creation time until they first connect): the grace clock.
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed by the socket's heartbeat: a server that died without closing its sockets
+    # leaves players "connected" only until this goes stale.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    forfeited = models.BooleanField(default=False)
+    # Left (forfeit or grace) before the game started: out of the game and out of its rating.
+    left_before_start = models.BooleanField(default=False)
+    # Relay mode: the scores this player reports ({user_id: score}); the game ends when all agree.
+    reported_scores = models.JSONField(null=True, blank=True)
+    rating_change = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["seat"]
+        indexes = [
+            models.Index(fields=["connected", "disconnected_at"], name="gameplayer_absent_idx"),
+            models.Index(fields=["connected", "last_seen_at"], name="gameplayer_seen_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["game", "user"], name="gameplayer_once_per_game"),
+            models.UniqueConstraint(fields=["game", "seat"], name="gameplayer_one_per_seat"),
+            models.CheckConstraint(condition=models.Q(side__in=["left", "right"]), name="gameplayer_side_valid"),
+            models.CheckConstraint(
+                condition=models.Q(connected=True) | models.Q(disconnected_at__isnull=False),
+                name="gameplayer_absent_since",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in game {self.game_id} ({self.side})"
+
+
+class Rating(models.Model):
+    """Elo rating of one user in one mode (a row appears with the first rated game)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ratings")
+    mode = models.CharField(max_length=32)
+    rating = models.IntegerField(default=1000)
+    wins = models.PositiveIntegerField(default=0)
+    losses = models.PositiveIntegerField(default=0)
+    draws = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["mode", "-rating", "user_id"]
+        indexes = [models.Index(fields=["mode", "-rating", "user"], name="rating_leaderboard_idx")]
+        constraints = [models.UniqueConstraint(fields=["user", "mode"], name="rating_one_per_user_mode")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.mode} {self.rating}"

@@ -1,0 +1,26 @@
+"""Rule engines, one module per mode. Add a mode by adding a module and listing it here.
+
+Each engine module provides ``NAME``, ``MIN_PLAYERS``, ``MAX_PLAYERS`` and
+``start(players)``, ``move(...)``, ``action(...)``, ``settle(players)`` (see ``base``).
+"""
+
+from types import ModuleType
+
+from game.modes import relay, tictactoe
+from gameplatform.errors import ApplicationError
+
+ENGINES: dict[str, ModuleType] = {engine.NAME: engine for engine in (tictactoe, relay)}
+MODES: tuple[str, ...] = tuple(ENGINES)
+DEFAULT_MODE = tictactoe.NAME
+
+
+def get_engine(mode: str) -> ModuleType:
+    try:
+        return ENGINES[mode]
+    except KeyError:
+        raise ApplicationError("invalid_mode", f"Unknown mode {str(mode)[:32]!r}; choose one of {', '.join(MODES)}.")
+
+
+def player_range(mode: str) -> tuple[int, int]:
+    engine = get_engine(mode)
+    return engine.MIN_PLAYERS, engine.MAX_PLAYERS

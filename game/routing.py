@@ -1,0 +1,7 @@
+from django.urls import path
+
+from game.consumers import GameConsumer
+
+websocket_urlpatterns = [
+    path("ws/game/<int:game_id>/", GameConsumer.as_asgi()),
+]

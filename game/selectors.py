@@ -1,0 +1,67 @@
+from django.db.models import Prefetch, QuerySet
+
+from game.elo import START_RATING
+from game.models import Game, GamePlayer, Rating
+from gameplatform.errors import Forbidden, NotFound
+
+
+def user_unfinished_game(*, user_id: int) -> tuple[int, str] | None:
+    """(id, mode) of the game this user still plays (or is about to), if any."""
+    return (
+        GamePlayer.objects.filter(user_id=user_id, forfeited=False, game__state__in=Game.UNFINISHED)
+        .order_by("-game_id")
+        .values_list("game_id", "game__mode")
+        .first()
+    )
+
+
+def user_unfinished_game_id(*, user_id: int) -> int | None:
+    found = user_unfinished_game(user_id=user_id)
+    return found[0] if found else None
+
+
+def users_in_unfinished_games(*, user_ids: list[int]) -> set[int]:
+    return set(
+        GamePlayer.objects.filter(user_id__in=user_ids, forfeited=False, game__state__in=Game.UNFINISHED).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def user_has_unfinished_game(*, user_id: int) -> bool:
+    return user_unfinished_game_id(user_id=user_id) is not None
+
+
+def game_require_player(*, game_id: int, user_id: int) -> None:
+    """Raise NotFound for an unknown game and Forbidden for someone who does not play in it."""
+    if GamePlayer.objects.filter(game_id=game_id, user_id=user_id).exists():
+        return
+    if Game.objects.filter(pk=game_id).exists():
+        raise Forbidden("You are not a player of this game.", code="not_a_player")
+    raise NotFound("No such game.", code="game_not_found")
+
+
+def _with_players(queryset: QuerySet) -> QuerySet:
+    return queryset.prefetch_related(
+        Prefetch("players", queryset=GamePlayer.objects.select_related("user").order_by("seat"))
+    )
+
+
+def games_for_user(*, user_id: int) -> QuerySet:
+    """The user's games, newest first."""
+    return _with_players(Game.objects.filter(players__user_id=user_id).order_by("-created_at", "-id"))
+
+
+def game_get_for_player(*, game_id: int, user_id: int) -> Game:
+    game_require_player(game_id=game_id, user_id=user_id)
+    return _with_players(Game.objects.filter(pk=game_id)).get()
+
+
+def leaderboard(*, mode: str) -> QuerySet:
+    return Rating.objects.filter(mode=mode).select_related("user").order_by("-rating", "-wins", "user_id")
+
+
+def ratings_for(*, user_ids: list[int], mode: str) -> dict[int, int]:
+    """Current ratings (``START_RATING`` for players without a rated game in this mode)."""
+    found = dict(Rating.objects.filter(mode=mode, user_id__in=user_ids).values_list("user_id", "rating"))
+    return {uid: found.get(uid, START_RATING) for uid in user_ids}

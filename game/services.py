@@ -1,0 +1,420 @@
+"""Every write to games: creation, the state machine, moves, reconnection and ratings.
+
+Each public service locks the game row first (``select_for_update``): moves, readies,
+forfeits and the grace timer of one game are serialised, so two moves can never both
+be applied to the same board. Frames go out after commit, to the ``game_<id>`` group.
+
+The state machine lives in ``TRANSITIONS`` and ``_transition`` below; nothing else
+assigns ``Game.state``.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from game import events
+from game.elo import START_RATING, rating_changes
+from game.models import Game, GamePlayer, Rating
+from game.modes import get_engine
+from game.modes.base import Outcome, Seat
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.groups import game_group
+from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+
+State = Game.State
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    State.WAITING_FOR_PLAYERS: frozenset({State.WAITING_FOR_READY, State.FINISHED, State.ABANDONED}),
+    State.WAITING_FOR_READY: frozenset({State.ACTIVE, State.FINISHED, State.ABANDONED}),
+    State.ACTIVE: frozenset({State.FINISHED, State.ABANDONED}),
+    State.FINISHED: frozenset(),
+    State.ABANDONED: frozenset(),
+}
+
+
+def _transition(game: Game, to: str) -> None:
+    if to not in TRANSITIONS[game.state]:
+        raise Conflict(f"A game cannot go from {game.state} to {to}.", code="illegal_transition")
+    game.state = to
+
+
+# --- creation ------------------------------------------------------------------
+
+
+@transaction.atomic
+def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Game:
+    """A game for ``players`` (users or user ids) in seat order: sides alternate left, right, left...
+
+    Sends nothing: the queue sends ``match_found``, invites and lobbies their own events.
+    The players leave any matchmaking queue, so nobody is matched into a second game.
+    """
+    engine = get_engine(mode)
+    user_ids = [getattr(p, "pk", p) for p in players]
+    if len(set(user_ids)) != len(user_ids):
+        raise ApplicationError("invalid_players", "A player can take only one seat.")
+    if not engine.MIN_PLAYERS <= len(user_ids) <= engine.MAX_PLAYERS:
+        raise ApplicationError(
+            "invalid_player_count", f"{mode} takes {engine.MIN_PLAYERS} to {engine.MAX_PLAYERS} players."
+        )
+    now = timezone.now()
+    game = Game.objects.create(mode=mode, lobby_id=lobby_id)
+    GamePlayer.objects.bulk_create(
+        [
+            GamePlayer(
+                game=game, user_id=uid, seat=seat, side="left" if seat % 2 == 0 else "right", disconnected_at=now
+            )
+            for seat, uid in enumerate(user_ids)
+        ]
+    )
+    from matchmaking.queue.services import queue_forget  # the queue creates games too
+
+    queue_forget(user_ids=user_ids)
+    return game
+
+
+# --- loading -------------------------------------------------------------------
+
+
+def _lock(game_id: int) -> tuple[Game, list[GamePlayer]]:
+    game = Game.objects.select_for_update().filter(pk=game_id).first()
+    if game is None:
+        raise NotFound("No such game.", code="game_not_found")
+    players = list(GamePlayer.objects.filter(game_id=game_id).select_related("user").order_by("seat"))
+    return game, players
+
+
+def _seat_of(players: list[GamePlayer], user_id: int) -> GamePlayer:
+    for player in players:
+        if player.user_id == user_id:
+            return player
+    raise Forbidden("You are not a player of this game.", code="not_a_player")
+
+
+def _playing_seat(game: Game, players: list[GamePlayer], user_id: int) -> GamePlayer:
+    player = _seat_of(players, user_id)
+    if game.is_over:
+        raise Conflict("The game is over.", code="game_over")
+    if player.forfeited:
+        raise Forbidden("You have left this game.", code="forfeited")
+    return player
+
+
+def _seats(players: list[GamePlayer]) -> list[Seat]:
+    return [
+        Seat(
+            user_id=p.user_id,
+            seat=p.seat,
+            side=p.side,
+            score=p.score,
+            forfeited=p.forfeited,
+            reported_scores=p.reported_scores,
+        )
+        for p in players
+    ]
+
+
+def _emit(game: Game, *payloads: dict, skip_user: int | None = None) -> None:
+    for payload in payloads:
+        broadcast_on_commit(game_group(game.pk), payload, skip_user=skip_user)
+
+
+def _save(game: Game, *fields: str) -> None:
+    game.version += 1
+    game.save(update_fields=["version", *fields])
+
+
+def _emit_state(game: Game, players: list[GamePlayer], skip_user: int | None = None) -> None:
+    _emit(game, events.game_state(game, players), skip_user=skip_user)
+
+
+# --- connection ------------------------------------------------------------------
+
+
+@transaction.atomic
+def game_player_connect(*, game_id: int, user_id: int, connection_id: str) -> dict:
+    """The socket ``connection_id`` now holds the player's seat; returns the full ``game_state``.
+
+    A socket already holding the seat is told to close (4409). Returning within the
+    grace keeps the game as it was.
+    """
+    game, players = _lock(game_id)
+    player = _seat_of(players, user_id)
+    if game.is_over:
+        return events.game_state(game, players)
+    returning = player.first_connected_at is not None and not player.connected
+    if player.connected:
+        signal_on_commit(game_group(game.pk), "replaced", user_id=user_id, connection_id=connection_id)
+    player.connected = True
+    player.connection_id = connection_id
+    player.disconnected_at = None
+    player.last_seen_at = timezone.now()
+    player.first_connected_at = player.first_connected_at or player.last_seen_at
+    player.save(update_fields=["connected", "connection_id", "disconnected_at", "first_connected_at", "last_seen_at"])
+    if returning:
+        _emit(game, events.player_reconnected(user_id), skip_user=user_id)
+    _advance(game, players)
+    _save(game, "state", "board", "turn", "started_at")
+    _emit_state(game, players, skip_user=user_id)
+    return events.game_state(game, players)
+
+
+@transaction.atomic
+def game_player_disconnect(*, game_id: int, user_id: int, connection_id: str, now: datetime | None = None) -> bool:
+    """The socket went away; only the socket holding the seat counts (not one replaced by a newer one)."""
+    try:
+        game, players = _lock(game_id)
+        player = _seat_of(players, user_id)
+    except ApplicationError:  # the game (or the player) was deleted meanwhile
+        return False
+    if not player.connected or player.connection_id != connection_id:
+        return False
+    player.connected = False
+    player.disconnected_at = now or timezone.now()
+    player.save(update_fields=["connected", "disconnected_at"])
+    if game.is_over:
+        return True  # history shows who is still around; nobody needs telling
+    _save(game)
+    _emit(game, events.player_disconnected(user_id))
+    _emit_state(game, players)
+    return True
+
+
+def game_player_heartbeat(*, game_id: int, user_id: int, connection_id: str) -> bool:
+    """The socket holding the seat is alive: usually one UPDATE, no lock.
+
+    A socket that was taken for dead (its beats were late) but still holds the seat
+    comes back as a reconnection.
+    """
+    seat = GamePlayer.objects.filter(game_id=game_id, user_id=user_id, connection_id=connection_id)
+    if seat.filter(connected=True).update(last_seen_at=timezone.now()) == 1:
+        return True
+    if seat.filter(connected=False, forfeited=False, game__state__in=Game.UNFINISHED).exists():
+        game_player_connect(game_id=game_id, user_id=user_id, connection_id=connection_id)
+        return True
+    return False
+
+
+@transaction.atomic
+def game_mark_stale(*, game_id: int, now: datetime | None = None) -> bool:
+    """Players whose socket stopped its heartbeat (its server died) count as away since they were last seen."""
+    now = now or timezone.now()
+    game, players = _lock(game_id)
+    stale_before = now - timedelta(seconds=stale_after_seconds())
+    stale = [p for p in players if p.connected and p.last_seen_at is not None and p.last_seen_at < stale_before]
+    if game.is_over or not stale:
+        return False
+    for player in stale:
+        player.connected = False
+        player.disconnected_at = player.last_seen_at
+        player.save(update_fields=["connected", "disconnected_at"])
+        _emit(game, events.player_disconnected(player.user_id))
+    _save(game)
+    _emit_state(game, players)
+    return True
+
+
+def heartbeat_seconds() -> float:
+    return float(getattr(settings, "GAME_HEARTBEAT_SECONDS", 15))
+
+
+def stale_after_seconds() -> float:
+    return 3 * heartbeat_seconds()
+
+
+# --- the state machine -------------------------------------------------------------
+
+
+def _advance(game: Game, players: list[GamePlayer]) -> None:
+    """Move forward as far as the players allow: everyone here -> ready phase; everyone ready -> active."""
+    in_game = [p for p in players if not p.forfeited]
+    if game.state == State.WAITING_FOR_PLAYERS and all(p.connected for p in in_game):
+        _transition(game, State.WAITING_FOR_READY)
+    if game.state == State.WAITING_FOR_READY and all(p.ready for p in in_game):
+        _transition(game, State.ACTIVE)
+        game.board, game.turn_id = get_engine(game.mode).start(_seats(in_game))
+        game.started_at = timezone.now()
+        _emit(game, events.game_start())
+
+
+@transaction.atomic
+def game_player_ready(*, game_id: int, user_id: int) -> Game:
+    game, players = _lock(game_id)
+    player = _playing_seat(game, players, user_id)
+    if game.state == State.ACTIVE:
+        raise Conflict("The game has started.", code="game_started")
+    if player.ready:
+        return game
+    player.ready = True
+    player.save(update_fields=["ready"])
+    _emit(game, events.player_ready(user_id))
+    _advance(game, players)
+    _save(game, "state", "board", "turn", "started_at")
+    _emit_state(game, players)
+    return game
+
+
+def _require_active(game: Game) -> None:
+    if game.state != State.ACTIVE:
+        raise Conflict("The game has not started.", code="game_not_active")
+
+
+@transaction.atomic
+def game_move(*, game_id: int, user_id: int, movement: dict) -> Game:
+    """Apply a move through the mode's engine; a refused move changes nothing and sends nothing."""
+    game, players = _lock(game_id)
+    _playing_seat(game, players, user_id)
+    _require_active(game)
+    seats = _seats(players)
+    me = next(s for s in seats if s.user_id == user_id)
+    result = get_engine(game.mode).move(
+        board=game.board, turn_id=game.turn_id, player=me, players=seats, movement=movement
+    )
+    _emit(game, events.player_move(user_id, result.movement))
+    if not result.changed:
+        return game
+    game.board, game.turn_id = result.board, result.turn_id
+    game.move_count += 1
+    if result.outcome is not None:
+        _finish(game, players, result.outcome)
+        return game
+    _save(game, "board", "turn", "move_count")
+    _emit_state(game, players)
+    return game
+
+
+@transaction.atomic
+def game_action(*, game_id: int, user_id: int, action: str, data: dict) -> Game:
+    """Relay an action to the room; the engine may read it (relay mode: ``report_score``)."""
+    game, players = _lock(game_id)
+    player = _playing_seat(game, players, user_id)
+    _require_active(game)
+    seats = _seats(players)
+    engine = get_engine(game.mode)
+    me = next(s for s in seats if s.user_id == user_id)
+    result = engine.action(player=me, players=seats, action=action, data=data)
+    _emit(game, events.game_action(user_id, action, data))
+    if result.report is None:
+        return game
+    player.reported_scores = {str(uid): score for uid, score in result.report.items()}
+    player.save(update_fields=["reported_scores"])
+    outcome = engine.settle(_seats(players))
+    if outcome is not None:
+        _finish(game, players, outcome)
+    return game
+
+
+@transaction.atomic
+def game_forfeit(*, game_id: int, user_id: int) -> Game:
+    """The player gives up (see ``_eliminate`` for what that costs)."""
+    game, players = _lock(game_id)
+    player = _playing_seat(game, players, user_id)
+    _eliminate(game, players, [player])
+    return game
+
+
+def _eliminate(game: Game, players: list[GamePlayer], leaving: list[GamePlayer]) -> None:
+    """Players leave the game. Before it starts that costs nothing (and with fewer than two left the
+    game is abandoned); once it runs it is a loss, and the last player left wins."""
+    started = game.state == State.ACTIVE
+    for player in leaving:
+        player.forfeited = True
+        player.left_before_start = not started
+        player.save(update_fields=["forfeited", "left_before_start"])
+        _emit(game, events.forfeit(player.user_id))
+    remaining = [p for p in players if not p.forfeited]
+    if not started and len(remaining) < 2:
+        _finish(game, players, Outcome(winner_id=None, reason=Game.Reason.ABANDONED))
+        return
+    if started and len(remaining) == 1:
+        _finish(game, players, Outcome(winner_id=remaining[0].user_id, reason=Game.Reason.FORFEIT))
+        return
+    outcome = get_engine(game.mode).settle(_seats(players)) if started else None
+    if outcome is not None:
+        _finish(game, players, outcome)
+        return
+    _advance(game, players)
+    _save(game, "state", "board", "turn", "started_at")
+    _emit_state(game, players)
+
+
+@transaction.atomic
+def game_expire_absent(*, game_id: int, now: datetime | None = None) -> bool:
+    """Players away longer than ``RECONNECT_GRACE_SECONDS`` forfeit; with nobody left the game is abandoned.
+
+    Safe to run from several timer processes: the game row lock serialises them and the
+    second one finds nothing left to do.
+    """
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.RECONNECT_GRACE_SECONDS)
+    game, players = _lock(game_id)
+    if game.is_over:
+        return False
+    in_game = [p for p in players if not p.forfeited]
+    gone = [p for p in in_game if not p.connected and p.disconnected_at <= deadline]
+    if not gone:
+        return False
+    if len(gone) == len(in_game):
+        _finish(game, players, Outcome(winner_id=None, reason=Game.Reason.ABANDONED))
+        return True
+    _eliminate(game, players, gone)
+    return True
+
+
+# --- the end -----------------------------------------------------------------------
+
+
+def _finish(game: Game, players: list[GamePlayer], outcome: Outcome) -> None:
+    abandoned = outcome.reason == Game.Reason.ABANDONED
+    _transition(game, State.ABANDONED if abandoned else State.FINISHED)
+    game.winner_id = outcome.winner_id
+    game.reason = outcome.reason
+    game.turn_id = None
+    game.finished_at = timezone.now()
+    if outcome.scores:
+        for player in players:
+            player.score = outcome.scores.get(player.user_id, player.score)
+        GamePlayer.objects.bulk_update(players, ["score"])
+    _save(game, "state", "winner", "reason", "turn", "board", "finished_at", "move_count")
+    if not abandoned:
+        _ratings_apply(game, players)
+    _emit_state(game, players)
+    _emit(game, events.game_over(game.winner_id, game.reason))
+
+
+def _result(game: Game, player: GamePlayer) -> str:
+    if game.winner_id == player.user_id:
+        return "win"
+    if game.winner_id is None and not player.forfeited:
+        return "draw"
+    return "loss"
+
+
+def _ratings_apply(game: Game, players: list[GamePlayer]) -> None:
+    """Elo per mode, once per game: the ``rated`` flag flips in this same transaction or nothing happens."""
+    if Game.objects.filter(pk=game.pk, state=State.FINISHED, rated=False).update(rated=True) != 1:
+        return
+    game.rated = True
+    players = [p for p in players if not p.left_before_start]
+    user_ids = sorted(p.user_id for p in players)
+    Rating.objects.bulk_create(
+        [Rating(user_id=uid, mode=game.mode, rating=START_RATING) for uid in user_ids], ignore_conflicts=True
+    )
+    ratings = {
+        r.user_id: r
+        for r in Rating.objects.select_for_update().filter(mode=game.mode, user_id__in=user_ids).order_by("user_id")
+    }
+    results = {p.user_id: _result(game, p) for p in players}
+    changes = rating_changes({uid: r.rating for uid, r in ratings.items()}, results)
+    now = timezone.now()
+    for uid, rating in ratings.items():
+        rating.rating += changes[uid]
+        rating.wins += results[uid] == "win"
+        rating.draws += results[uid] == "draw"
+        rating.losses += results[uid] == "loss"
+        rating.updated_at = now
+    Rating.objects.bulk_update(list(ratings.values()), ["rating", "wins", "draws", "losses", "updated_at"])
+    for player in players:
+        player.rating_change = changes[player.user_id]
+    GamePlayer.objects.bulk_update(players, ["rating_change"])

@@ -1,0 +1,98 @@
+"""Relay mode end to end: moves and actions relayed, the result accepted only when reports agree."""
+
+import pytest
+from django.test import override_settings
+
+from conftest import receive_type
+from game import services
+from game.models import Game, Rating
+from game.tests.conftest import db
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_relay_game_end_to_end(make_game, alice, bob, start_game):
+    game = await db(make_game)(alice, bob, mode="relay")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    await ws_a.send_json_to({"type": "player_move", "movement": {"x": 10, "y": 4, "vx": -1}})
+    for ws in (ws_a, ws_b):
+        frame = await ws.receive_json_from()
+        assert frame == {"type": "player_move", "user_id": alice.pk, "movement": {"x": 10, "y": 4, "vx": -1}}
+    await ws_b.send_json_to({"type": "player_move", "movement": [1, 2]})
+    assert (await ws_b.receive_json_from())["code"] == "invalid"
+    await ws_b.send_json_to({"type": "player_move", "movement": {"blob": "x" * 5000}})
+    assert (await ws_b.receive_json_from())["code"] == "invalid"
+
+    scores = {str(alice.pk): 5, str(bob.pk): 3}
+    disagree = {str(alice.pk): 4, str(bob.pk): 3}
+    for sender, report in ((ws_a, scores), (ws_b, disagree)):
+        await sender.send_json_to({"type": "game_action", "action": "report_score", "data": {"scores": report}})
+        for ws in (ws_a, ws_b):  # every report is relayed to the room, its sender included
+            assert (await ws.receive_json_from())["data"]["scores"] == report
+    assert await ws_a.receive_nothing(0.2)  # no agreement: the game goes on
+    assert (await db(Game.objects.get)(pk=game.pk)).state == "active"
+
+    await ws_b.send_json_to({"type": "game_action", "action": "report_score", "data": {"scores": scores}})
+    for ws in (ws_a, ws_b):
+        state = await receive_type(ws, "game_state")
+        assert state["state"] == "finished" and {p["id"]: p["score"] for p in state["players"]} == {
+            alice.pk: 5,
+            bob.pk: 3,
+        }
+        assert await ws.receive_json_from() == {"type": "game_over", "winner_id": alice.pk, "reason": "win"}
+    assert await db(lambda: Rating.objects.get(user=alice, mode="relay").rating)() == 1016
+    await ws_a.disconnect()
+    await ws_b.disconnect()
+
+
+def test_relay_lobby_game_goes_on_when_one_of_three_forfeits(make_game, alice, bob, carol):
+    game = make_game(alice, bob, carol, mode="relay", lobby_id=12)
+    assert [p.side for p in game.players.all()] == ["left", "right", "left"]
+    for user in (alice, bob, carol):
+        services.game_player_connect(game_id=game.pk, user_id=user.pk, connection_id=str(user.pk))
+        services.game_player_ready(game_id=game.pk, user_id=user.pk)
+    services.game_forfeit(game_id=game.pk, user_id=carol.pk)
+    game.refresh_from_db()
+    assert game.state == "active"
+    scores = {"scores": {str(alice.pk): 1, str(bob.pk): 1}}
+    services.game_action(game_id=game.pk, user_id=alice.pk, action="report_score", data=scores)
+    services.game_action(game_id=game.pk, user_id=bob.pk, action="report_score", data=scores)
+    game.refresh_from_db()
+    assert (game.state, game.reason, game.winner_id) == ("finished", "draw", None)
+    results = {r.user_id: (r.wins, r.draws, r.losses) for r in Rating.objects.filter(mode="relay")}
+    assert results == {alice.pk: (0, 1, 0), bob.pk: (0, 1, 0), carol.pk: (0, 0, 1)}
+
+
+def test_game_create_checks_mode_and_player_count(alice, bob, carol):
+    with pytest.raises(services.ApplicationError) as err:
+        services.game_create(mode="chess", players=[alice, bob])
+    assert err.value.code == "invalid_mode"
+    with pytest.raises(services.ApplicationError) as err:
+        services.game_create(mode="tictactoe", players=[alice, bob, carol])
+    assert err.value.code == "invalid_player_count"
+    with pytest.raises(services.ApplicationError) as err:
+        services.game_create(mode="relay", players=[alice, alice])
+    assert err.value.code == "invalid_players"
+    with pytest.raises(services.ApplicationError) as err:
+        services.game_create(mode="relay", players=list(range(1, 66)))
+    assert err.value.code == "invalid_player_count"
+
+
+def test_a_lobby_can_start_a_64_player_relay_game(make_user):
+    players = [make_user() for _ in range(64)]
+    game = services.game_create(mode="relay", players=players, lobby_id=3)
+    assert game.players.count() == 64 and game.lobby_id == 3 and game.state == "waiting_for_players"
+
+
+async def test_frames_beyond_the_per_second_budget_are_rate_limited(make_game, alice, bob, start_game):
+    game = await db(make_game)(alice, bob, mode="relay")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    with override_settings(GAME_FRAMES_PER_SECOND=3):  # the ready frame spent one already
+        for n in range(4):
+            await ws_a.send_json_to({"type": "player_move", "movement": {"n": n}})
+        frames = [await ws_a.receive_json_from() for _ in range(4)]
+    assert [f["movement"]["n"] for f in frames if f["type"] == "player_move"] == [0, 1]
+    errors = [f for f in frames if f["type"] == "error"]
+    assert [e["code"] for e in errors] == ["rate_limited", "rate_limited"] and errors[0]["retry_after"] > 0
+    await ws_a.disconnect()
+    await ws_b.disconnect()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from game import apis
+
+urlpatterns = [
+    path("games/", apis.GameListApi.as_view(), name="game-list"),
+    path("games/<int:game_id>/", apis.GameDetailApi.as_view(), name="game-detail"),
+    path("leaderboard/", apis.LeaderboardApi.as_view(), name="leaderboard"),
+]

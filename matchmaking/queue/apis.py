@@ -1,0 +1,55 @@
+from dataclasses import asdict
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from game.modes import DEFAULT_MODE, MODES
+from matchmaking.queue import services
+
+
+class QueueStatusOutput(serializers.Serializer):
+    status = serializers.CharField(help_text="idle, queued or matched")
+    mode = serializers.CharField(allow_null=True)
+    position = serializers.IntegerField(allow_null=True, help_text="1 = next in line (queued only)")
+    game_id = serializers.IntegerField(allow_null=True, help_text="the game you were matched into (matched only)")
+
+
+class MatchmakingJoinApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        mode = serializers.CharField(default=DEFAULT_MODE, max_length=32, help_text=f"one of {', '.join(MODES)}")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: QueueStatusOutput},
+        tags=["matchmaking"],
+        description="Join the queue (idempotent). 409 `already_in_game` (with `game_id`) while in an unfinished game; "
+        "400 `invalid_mode`.",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        status = services.queue_join(user_id=request.user.pk, mode=data.validated_data["mode"])
+        return Response(QueueStatusOutput(asdict(status)).data)
+
+
+class MatchmakingLeaveApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField(help_text="left")
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=["matchmaking"],
+        description="Leave the queue; 404 `not_queued` when not queued (e.g. already matched).",
+    )
+    def post(self, request):
+        services.queue_leave(user_id=request.user.pk)
+        return Response({"status": "left"})
+
+
+class MatchmakingStatusApi(APIView):
+    @extend_schema(responses={200: QueueStatusOutput}, tags=["matchmaking"])
+    def get(self, request):
+        return Response(QueueStatusOutput(asdict(services.queue_status(user_id=request.user.pk))).data)

@@ -32,7 +32,7 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 MESSAGE_TYPE = "hub.message"
-SYNC_TIMEOUT = 5.0
+SYNC_TIMEOUT = 2.0
 
 
 class HubMember(Protocol):
@@ -44,46 +44,60 @@ class HubMember(Protocol):
 class GroupHub:
     def __init__(self, layer) -> None:
         self.layer = layer
+        # Groups appear here only once their subscription is live (see join).
         self.members: dict[str, set[HubMember]] = {}
         self.channel: str | None = None
-        self._subscribing: dict[str, asyncio.Future] = {}
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._start_lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self._syncs: dict[str, asyncio.Future] = {}
         self.delivered = 0
 
+    def _lock(self, group: str) -> asyncio.Lock:
+        lock = self._locks.get(group)
+        if lock is None:
+            lock = self._locks[group] = asyncio.Lock()
+        return lock
+
     async def join(self, group: str, member: HubMember) -> None:
         members = self.members.get(group)
         if members is not None:
             members.add(member)
-            pending = self._subscribing.get(group)
-            if pending is not None:
-                await asyncio.shield(pending)
             return
-        self.members[group] = {member}
-        pending = asyncio.get_running_loop().create_future()
-        self._subscribing[group] = pending
-        try:
-            await self._ensure_started()
-            await self.layer.group_add(group, self.channel)
-            await self._until_subscribed(group)
-            pending.set_result(None)
-        except BaseException as exc:
-            pending.set_exception(exc)
-            pending.exception()  # mark retrieved: joiners waiting on it re-raise it themselves
-            self.members.pop(group, None)
-            raise
-        finally:
-            self._subscribing.pop(group, None)
+        # Subscribing and unsubscribing one group take turns, so a join racing the
+        # last member's leave always ends with the group subscribed.
+        async with self._lock(group):
+            members = self.members.get(group)
+            if members is None:
+                await self._subscribe(group)
+                members = self.members[group] = set()
+            members.add(member)
 
     async def leave(self, group: str, member: HubMember) -> None:
         members = self.members.get(group)
         if members is None or member not in members:
             return
         members.discard(member)
-        if not members:
-            del self.members[group]
-            await self.layer.group_discard(group, self.channel)
+        if members:
+            return
+        async with self._lock(group):
+            # Still empty, and still the same set (nobody joined while we waited)?
+            if self.members.get(group) is members and not members:
+                del self.members[group]
+                await self.layer.group_discard(group, self.channel)
+
+    async def _subscribe(self, group: str) -> None:
+        await self._ensure_started()
+        for attempt in (1, 2):
+            await self.layer.group_add(group, self.channel)
+            try:
+                await self._until_subscribed(group)
+                return
+            except TimeoutError:
+                # A subscription lost on the way (e.g. a Redis reconnect): subscribe afresh once.
+                logger.warning("group %s not confirmed (attempt %s)", group, attempt)
+                await self.layer.group_discard(group, self.channel)
+        raise TimeoutError(f"could not subscribe to group {group}")
 
     async def _until_subscribed(self, group: str) -> None:
         """Return once the layer really delivers ``group`` to this hub.

@@ -131,3 +131,20 @@ async def test_rest_style_sync_broadcast_reaches_socket_on_commit(ws_connect, al
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
     assert access_token_for  # imported for the fixture module
+
+
+async def test_joining_while_the_last_member_leaves_keeps_the_group_subscribed():
+    layer = new_process_layer()
+    hub = GroupHub(layer)
+    leaving, joining = Counter(1), Counter(2)
+    for n in range(15):
+        await hub.join("lobby_9", leaving)
+        # A join racing the last member's leave must end up subscribed, not unsubscribed by it.
+        await asyncio.gather(hub.leave("lobby_9", leaving), hub.join("lobby_9", joining))
+        await agroup_send("lobby_9", {"type": "round", "n": n}, layer=layer)
+        await wait_for(lambda: len(joining.texts) == 1, timeout=3)
+        joining.texts.clear()
+        await hub.leave("lobby_9", joining)
+    assert hub.members == {}
+    await hub.close()
+    await layer.flush()

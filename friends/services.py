@@ -11,11 +11,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.dms.services import dm_access_revoke
 from friends import events
 from friends.models import Block, FriendRequest, Friendship, LastSeen
 from friends.selectors import are_friends, is_blocked_between
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.realtime import send_to_user
+from matchmaking.invites.services import invites_cancel_between
 from notifications.services import badge_push, notify
 
 User = get_user_model()
@@ -133,6 +135,7 @@ def _unfriend(user_a_id: int, user_b_id: int) -> int:
     if deleted:
         send_to_user(user_a_id, events.friend_removed_frame(user_b_id))
         send_to_user(user_b_id, events.friend_removed_frame(user_a_id))
+        dm_access_revoke(user_a_id=user_a_id, user_b_id=user_b_id)
     return deleted
 
 
@@ -160,6 +163,7 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
         request.save(update_fields=["status", "responded_at"])
         send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
         badge_push(user_id=request.to_user_id)
+    invites_cancel_between(user_a_id=blocker.pk, user_b_id=blocked_id)
     block, _ = Block.objects.get_or_create(blocker=blocker, blocked=users[blocked_id])
     return block
 

@@ -379,8 +379,17 @@ def _finish(game: Game, players: list[GamePlayer], outcome: Outcome) -> None:
     _save(game, "state", "winner", "reason", "turn", "board", "finished_at", "move_count")
     if not abandoned:
         _ratings_apply(game, players)
+    if game.lobby_id is not None:
+        _lobby_reopen(game.lobby_id)
     _emit_state(game, players)
     _emit(game, events.game_over(game.winner_id, game.reason))
+
+
+def _lobby_reopen(lobby_id: int) -> None:
+    """A lobby's game is over: the lobby opens again for its members."""
+    from chat.lobbies.services import lobby_game_finished
+
+    lobby_game_finished(lobby_id=lobby_id)
 
 
 def _result(game: Game, player: GamePlayer) -> str:

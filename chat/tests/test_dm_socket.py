@@ -158,13 +158,18 @@ async def test_socket_and_rest_share_one_rate_budget(ws_connect, friends, client
     await ws.disconnect()
 
 
-async def test_message_after_a_block_on_an_open_socket_is_refused(ws_connect, friends):
+async def test_a_block_closes_the_open_dm_socket_and_refuses_later_messages(ws_connect, friends):
+    from gameplatform.errors import ApplicationError
+
     alice, bob = friends
     ws, _, _ = await ws_connect(f"/ws/dm/{bob.pk}/", alice)
     await database_sync_to_async(block_create)(blocker=bob, blocked_id=alice.pk)
-    await ws.send_json_to({"type": "dm_message", "content": "still there?"})
-    assert (await receive_type(ws, "error"))["code"] == "blocked"
-    await ws.disconnect()
+    while (message := await ws.receive_output(timeout=3))["type"] != "websocket.close":
+        pass
+    assert message["code"] == 4403
+    with pytest.raises(ApplicationError) as refused:
+        await database_sync_to_async(dm_send)(sender=alice, recipient_id=bob.pk, content="still there?")
+    assert refused.value.code == "blocked"
 
 
 async def test_dm_read_frame_marks_read_and_tells_both(ws_connect, friends):

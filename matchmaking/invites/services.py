@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from friends.selectors import are_friends, is_blocked_between
@@ -117,30 +118,17 @@ def _target(*, kind: str, mode: str | None, lobby_id: int | None, sender: User) 
 
 
 def _require_lobby_invitable(*, lobby_id: int, sender: User) -> None:
-    """The lobby exists and the sender is in it, as far as the chat app's models tell.
-
-    The chat app is built separately: this looks up its ``Lobby`` model and a
-    membership model (one with ``lobby`` and ``user`` fields) by introspection,
-    and checks nothing when they are absent; ``lobby_join`` decides on accept.
-    """
-    from django.apps import apps
+    """The lobby exists and the sender is one of its members."""
+    from chat.lobbies.selectors import lobby_get, lobby_is_member
 
     try:
-        lobby_model = apps.get_model("chat", "Lobby")
-    except LookupError:
-        return
-    if not lobby_model.objects.filter(pk=lobby_id).exists():
-        raise NotFound("No such lobby.", code="lobby_not_found")
-    for related in lobby_model._meta.related_objects:
-        model = related.related_model
-        field_names = {field.name for field in model._meta.get_fields()}
-        if "member" in model.__name__.lower() and {"lobby", "user"} <= field_names:
-            if not model.objects.filter(lobby_id=lobby_id, user_id=sender.pk).exists():
-                raise Forbidden("Only members of a lobby invite to it.", code="not_a_member")
-            return
+        lobby_get(lobby_id=lobby_id)
+    except NotFound:
+        raise NotFound("No such lobby.", code="lobby_not_found") from None
+    if not lobby_is_member(lobby_id=lobby_id, user_id=sender.pk):
+        raise Forbidden("Only members of a lobby invite to it.", code="not_a_member")
 
 
-@transaction.atomic
 def _insert(*, from_user: User, to_user: User, kind: str, mode: str, lobby_id: int | None) -> Invite:
     expires_at = timezone.now() + timedelta(seconds=settings.INVITE_TTL_SECONDS)
     try:
@@ -249,6 +237,18 @@ def invite_expire(*, invite_id: int) -> bool:
         return False
     _emit("invite_expired", Invite.objects.select_related("from_user", "to_user").get(pk=invite_id))
     return True
+
+
+def invites_cancel_between(*, user_a_id: int, user_b_id: int) -> int:
+    """Cancel every pending invite between two users (a block started); each is announced once."""
+    pending = Invite.objects.filter(
+        Q(from_user_id=user_a_id, to_user_id=user_b_id) | Q(from_user_id=user_b_id, to_user_id=user_a_id),
+        status=Invite.Status.PENDING,
+    ).values_list("pk", flat=True)
+    return sum(
+        _transition(invite_id=invite_id, status=Invite.Status.CANCELLED, apply=None) is not None
+        for invite_id in list(pending)
+    )
 
 
 def invites_expire_due(*, limit: int = 500) -> int:

@@ -301,13 +301,13 @@ def test_accept_after_unfriending_is_403_and_the_invite_stays_pending(client_for
     assert Invite.objects.get(pk=invite_id).status == "pending"
 
 
-def test_accept_after_a_block_is_403_blocked(client_for, friends, fake_game):
+def test_a_block_cancels_the_invite_so_accepting_is_409(client_for, friends, fake_game):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     block_create(blocker=alice, blocked_id=bob.pk)
     response = act(client_for(bob), invite_id, "accept")
-    assert response.status_code == 403
-    assert response.json()["code"] == "blocked"
+    assert response.status_code == 409
+    assert response.json()["code"] == "invite_not_pending"
 
 
 def test_accepting_an_unknown_invite_is_404(client_for, alice):

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
@@ -184,6 +185,15 @@ class BaseConsumer(AsyncWebsocketConsumer):
         """Subclasses act on group signals (e.g. close a kicked user's sockets)."""
 
     # --- frames in ----------------------------------------------------------
+
+    async def dispatch(self, message) -> None:
+        # Channels' dispatch first closes stale connections on the main sync thread,
+        # a thread hop per frame; our database work runs in worker threads that
+        # manage their own connections (gameplatform.db), so it is skipped here.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if not self.connected or self.closing:

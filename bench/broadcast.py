@@ -8,6 +8,9 @@ delivery (from /proc, so pass the server's pid). Two targets:
   textbook  bench/textbook_asgi.py: a room where every socket is a group member of the
             default channels-redis layer and re-encodes JSON per socket
 
+Several servers: ``--port 8001,8002 --server-pid PID1,PID2`` spreads the sockets over them
+(the CPU figure then sums both processes).
+
 Run (PostgreSQL and Redis as the server uses them; SECRET_KEY the same as the server's):
 
   export DATABASE_URL=postgres://postgres@127.0.0.1:5432/gp_bench REDIS_URL=redis://127.0.0.1:6379/9 SECRET_KEY=bench
@@ -44,11 +47,12 @@ from gameplatform.realtime import agroup_send  # noqa: E402
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int | None) -> float:
-    if not pid:
-        return 0.0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return total
 
 
 def bench_user():
@@ -74,12 +78,12 @@ async def client(url: str, expected: int, counts: list, index: int, ready: async
 async def run(args) -> None:
     if args.target == "hub":
         user = await sync_to_async(bench_user)()
-        url = f"ws://127.0.0.1:{args.port}/ws/notifications/?token={AccessToken.for_user(user)}"
+        urls = [f"ws://127.0.0.1:{port}/ws/notifications/?token={AccessToken.for_user(user)}" for port in args.ports]
 
         async def publish(n: int) -> None:
             await agroup_send(user_group(user.pk), {"type": "tick", "n": n, "body": "x" * args.size})
     else:
-        url = f"ws://127.0.0.1:{args.port}/ws/textbook/"
+        urls = [f"ws://127.0.0.1:{port}/ws/textbook/" for port in args.ports]
         layer = get_channel_layer("textbook")
 
         async def publish(n: int) -> None:
@@ -92,11 +96,12 @@ async def run(args) -> None:
     tasks = []
     for i in range(args.sockets):
         ready = asyncio.Event()
+        url = urls[i % len(urls)]  # sockets spread over the servers
         tasks.append(asyncio.create_task(client(url, args.events, counts, i, ready, done)))
         await asyncio.wait_for(ready.wait(), 10)
     await asyncio.sleep(1.0)
 
-    cpu_before, started = cpu_seconds(args.server_pid), time.perf_counter()
+    cpu_before, started = cpu_seconds(args.server_pids), time.perf_counter()
     for start in range(0, args.events, args.batch):
         await asyncio.gather(*(publish(n) for n in range(start, min(start + args.batch, args.events))))
     try:
@@ -104,24 +109,29 @@ async def run(args) -> None:
     except TimeoutError:
         pass
     elapsed = time.perf_counter() - started
-    cpu_used = cpu_seconds(args.server_pid) - cpu_before
+    cpu_used = cpu_seconds(args.server_pids) - cpu_before
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
 
     expected, received = args.sockets * args.events, sum(counts)
-    print(f"target={args.target} sockets={args.sockets} events={args.events} payload={args.size}B")
+    shape = f"servers={len(args.ports)} sockets={args.sockets} events={args.events} payload={args.size}B"
+    print(f"target={args.target} {shape}")
     print(f"delivered={received}/{expected} lost={expected - received}")
     print(f"wall={elapsed:.2f}s deliveries_per_s={received / elapsed:,.0f}")
-    if args.server_pid:
+    if args.server_pids:
         print(f"server_cpu={cpu_used:.2f}s cpu_us_per_delivery={cpu_used / max(received, 1) * 1e6:.1f}")
+
+
+def _ints(value: str) -> list[int]:
+    return [int(part) for part in value.split(",") if part]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", choices=["hub", "textbook"], default="hub")
-    parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--server-pid", type=int, default=0)
+    parser.add_argument("--port", dest="ports", type=_ints, default=[8001], help="port, or ports: 8001,8002")
+    parser.add_argument("--server-pid", dest="server_pids", type=_ints, default=[], help="pid(s) for CPU figures")
     parser.add_argument("--sockets", type=int, default=200)
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--size", type=int, default=64, help="payload filler bytes")

@@ -8,9 +8,6 @@ Frames go out after commit (``broadcast_on_commit``), so nobody hears of a
 change that was rolled back.
 """
 
-import importlib
-from importlib.util import find_spec
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
@@ -188,15 +185,11 @@ def lobby_leave(*, lobby_id: int, user) -> None:
         _hand_over(lobby, previous_owner=user)
 
 
-def _create_game(lobby: Lobby, players: list) -> int | None:
-    """A relay game for the members, when the game app provides ``game.services.game_create``."""
-    if find_spec("game") is None or find_spec("game.services") is None:
-        return None
-    game_create = getattr(importlib.import_module("game.services"), "game_create", None)
-    if game_create is None:
-        return None
-    game = game_create(mode="relay", players=players, lobby_id=lobby.pk)
-    return getattr(game, "pk", game)
+def _create_game(lobby: Lobby, players: list) -> int:
+    """A relay game for the members, in join order; it reopens the lobby when it ends."""
+    from game.services import game_create  # the game app calls back into this module
+
+    return game_create(mode="relay", players=players, lobby_id=lobby.pk).pk
 
 
 @transaction.atomic

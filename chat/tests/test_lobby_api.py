@@ -436,26 +436,15 @@ def test_members_cannot_read_event_log_or_bans(client_for, lobby, alice, bob):
         assert response.status_code == 403 and response.json()["code"] == "not_member"
 
 
-def test_start_creates_relay_game_through_game_app_when_present(monkeypatch, client_for, lobby, premium_owner, alice):
-    import importlib.machinery
-    import sys
-    import types
-
-    calls = []
-
-    def game_create(*, mode, players, lobby_id=None):
-        calls.append((mode, [p.pk for p in players], lobby_id))
-        return types.SimpleNamespace(pk=4242)
-
-    fake = types.ModuleType("game.services")
-    fake.__spec__ = importlib.machinery.ModuleSpec("game.services", None)
-    fake.game_create = game_create
-    monkeypatch.setitem(sys.modules, "game.services", fake)
+def test_start_creates_a_relay_game_for_the_members(client_for, lobby, premium_owner, alice):
+    from game.models import Game
 
     response = client_for(premium_owner).post(f"/api/lobbies/{lobby.pk}/start/")
-    assert response.json() == {"status": "in_game", "game_id": 4242}
-    assert calls == [("relay", [premium_owner.pk, alice.pk], lobby.pk)]
-    assert LobbyEvent.objects.get(lobby=lobby, kind="start").data["game_id"] == 4242
+    game = Game.objects.get(lobby_id=lobby.pk)
+    assert response.json() == {"status": "in_game", "game_id": game.pk}
+    assert game.mode == "relay"
+    assert list(game.players.order_by("id").values_list("user_id", flat=True)) == [premium_owner.pk, alice.pk]
+    assert LobbyEvent.objects.get(lobby=lobby, kind="start").data["game_id"] == game.pk
 
 
 def test_lobby_is_member_interface(lobby, alice, bob):

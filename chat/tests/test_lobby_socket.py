@@ -213,7 +213,7 @@ async def test_start_broadcasts_lobby_started(ws_connect, room, premium_owner, a
     lobby = await sync_to_async(services.lobby_start)(lobby_id=room.pk, user=premium_owner)
     frame = await receive_type(alice_ws, "lobby_started")
     assert frame == {"type": "lobby_started", "game_id": lobby.game_id}
-    assert frame["game_id"] is None or isinstance(frame["game_id"], int)
+    assert isinstance(frame["game_id"], int)
     await alice_ws.disconnect()
 
 

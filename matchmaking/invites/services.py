@@ -35,8 +35,6 @@ from notifications.services import badge_push, notify
 
 User = get_user_model()
 
-DEFAULT_MODES = frozenset({"tictactoe", "relay"})
-
 
 @dataclass(frozen=True)
 class Budget:
@@ -56,17 +54,10 @@ class InviteExpired(ApplicationError):
 
 
 def game_modes() -> frozenset[str]:
-    """The game app's modes when it is installed, else the two the platform ships."""
-    try:
-        from game import modes
-    except ImportError:
-        return DEFAULT_MODES
-    for attribute in ("MODES", "REGISTRY", "GAME_MODES"):
-        value = getattr(modes, attribute, None)
-        if value:
-            names = {item if isinstance(item, str) else getattr(item, "name", None) for item in value}
-            return frozenset(name for name in names if name)
-    return DEFAULT_MODES
+    """The modes a game invite may name: the game app's rule engines."""
+    from game.modes import MODES
+
+    return frozenset(MODES)
 
 
 # --- create -----------------------------------------------------------------

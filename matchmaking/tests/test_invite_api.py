@@ -28,7 +28,7 @@ def friends(alice, bob):
 
 @pytest.fixture
 def fake_game(monkeypatch):
-    """Stands in for ``game.services`` (built on another branch): records the games it makes."""
+    """Stands in for ``game.services`` where a test is about the invite, not the game: records the games."""
     made = []
 
     def game_create(*, mode, players, lobby_id=None):
@@ -362,13 +362,10 @@ def test_decline_or_cancel_after_the_deadline_is_410(client_for, friends):
     assert act(client_for(alice), invite_id, "cancel").json()["code"] == "invite_expired"
 
 
-# --- with the real game and lobby apps (after the merge) -----------------------------------
+# --- with the real game and lobby apps -----------------------------------------------------
 
 
 def test_accepted_game_invite_starts_a_real_game(client_for, friends):
-    services = pytest.importorskip("game.services")
-    if not hasattr(services, "game_create"):
-        pytest.skip("game.services.game_create is not there yet")
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     body = act(client_for(bob), invite_id, "accept").json()
@@ -379,7 +376,6 @@ def test_accepted_game_invite_starts_a_real_game(client_for, friends):
 
 
 def test_lobby_invite_needs_an_existing_lobby_the_sender_is_in(client_for, friends, make_user):
-    pytest.importorskip("chat.lobbies.services")
     alice, bob = friends
     refused = client_for(alice).post(
         "/api/invites/", {"to_user_id": bob.pk, "kind": "lobby", "lobby_id": 999999}, format="json"
@@ -398,9 +394,6 @@ def test_lobby_invite_needs_an_existing_lobby_the_sender_is_in(client_for, frien
 
 
 def test_accepted_lobby_invite_joins_a_private_lobby(client_for, make_user):
-    services = pytest.importorskip("chat.lobbies.services")
-    if not hasattr(services, "lobby_join"):
-        pytest.skip("chat.lobbies.services.lobby_join is not there yet")
     owner, friend = make_user(premium=True), make_user()
     friendship_create(user_a=owner, user_b=friend)
     lobby = client_for(owner).post(

@@ -7,8 +7,13 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gameplatform.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+if settings.SECRET_KEY_MISSING:
+    raise ImproperlyConfigured("SECRET_KEY is not set. Set SECRET_KEY (or DEBUG=1 for a throwaway development key).")
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from gameplatform import timers  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402

@@ -11,20 +11,28 @@ from gameplatform.env import env_bool, env_int
 
 
 def _start(env_overrides: dict) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    """Load the ASGI application as a server would, in a fresh interpreter."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
     env.update(env_overrides)
-    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='gameplatform.settings'; django.setup()"
+    code = "import gameplatform.asgi"
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_missing_secret_key_without_debug_stops_startup():
+def test_missing_secret_key_without_debug_stops_server_startup():
     result = _start({})
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_debug_without_secret_key_starts():
+def test_server_starts_with_a_secret_key_or_with_debug():
+    assert _start({"SECRET_KEY": "k" * 40}).returncode == 0
     assert _start({"DEBUG": "1"}).returncode == 0
+
+
+def test_management_commands_run_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run([sys.executable, "manage.py", "check"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
 
 
 def test_env_helpers_refuse_values_they_do_not_understand(monkeypatch):

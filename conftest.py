@@ -31,12 +31,17 @@ def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
-    """Each test starts with an empty cache, rate-limit windows and presence."""
+    """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
+    from chat.lobbies import presence as lobby_presence
+    from gameplatform import presence
+
     if settings.REDIS_URL:
         get_redis().flushdb()
     else:
         cache.clear()
         ratelimit._local.hits.clear()
+    presence._local_store.clear()
+    lobby_presence._local.reset()
     yield
 
 
@@ -73,6 +78,17 @@ def carol(make_user):
 @pytest.fixture
 def premium_owner(make_user):
     return make_user("premium_owner", premium=True)
+
+
+@pytest.fixture
+def befriend():
+    """Make two users friends (both directions), as accepting a request would."""
+    from friends.services import friendship_create
+
+    def make(user_a, user_b) -> None:
+        friendship_create(user_a=user_a, user_b=user_b)
+
+    return make
 
 
 @pytest.fixture

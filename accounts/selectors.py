@@ -13,3 +13,7 @@ def user_search(*, query: str = "") -> QuerySet[User]:
 
 def user_public_get(*, user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
+
+
+def username_of(*, user_id: int) -> str:
+    return User.objects.filter(pk=user_id).values_list("username", flat=True).first() or ""

@@ -6,9 +6,9 @@ import time
 from collections import deque
 
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from accounts.selectors import username_of
 from chat.lobbies import events, presence
 from chat.lobbies.models import MESSAGE_MAX_LENGTH
 from chat.lobbies.selectors import lobby_require_member, lobby_state_for_member
@@ -39,10 +39,6 @@ def flood_key(user_id: int) -> str:
 
 class ChatMessageInput(serializers.Serializer):
     message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-
-def _username(user_id: int) -> str:
-    return get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
 
 
 class LobbyConsumer(BaseConsumer):
@@ -144,7 +140,7 @@ class LobbyConsumer(BaseConsumer):
                     # Our entry had expired and was swept (a stalled process): we are back.
                     await agroup_send(self.group, events.presence_join(self.user), skip_user=self.user_id)
                 for user_id in await presence.apresence_sweep(lobby_id=self.lobby_id):
-                    username = await database_sync_to_async(_username)(user_id)
+                    username = await database_sync_to_async(username_of)(user_id=user_id)
                     await agroup_send(self.group, events.presence_leave(user_id, username))
             except Exception:
                 logger.exception("lobby presence heartbeat failed")

@@ -43,13 +43,6 @@ async def wait_for(condition, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture(autouse=True)
-def clean_local_presence():
-    presence._local.reset()
-    yield
-    presence._local.reset()
-
-
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_ten_users_racing_for_two_places_get_exactly_two_in(premium_owner, make_user):

@@ -13,13 +13,6 @@ from conftest import receive_type
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def clean_local_presence():
-    presence._local.reset()
-    yield
-    presence._local.reset()
-
-
 @pytest.fixture
 def room(premium_owner, alice, bob):
     return make_lobby(owner=premium_owner, members=[alice, bob], name="Socket room")

@@ -1,37 +1,13 @@
 """Concurrent changes between one pair of users happen one after another (PostgreSQL row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from conftest import requires_postgres
 from friends import services
 from friends.models import Block, FriendRequest, Friendship
-from gameplatform.errors import ApplicationError
+from gameplatform.testing import run_at_once
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_at_once(*calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        try:
-            results[index] = call()
-        except ApplicationError as exc:
-            results[index] = exc.code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_mutual_requests_at_the_same_moment_make_one_friendship(alice, bob):

@@ -1,40 +1,17 @@
 """Races on PostgreSQL: concurrent moves on one board, several timer runners on one grace."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from conftest import requires_postgres
 from game import services
 from game.models import Game, Rating
 from game.timers import expire_absent_players
-from gameplatform.errors import ApplicationError
+from gameplatform.testing import run_at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), requires_postgres]
-
-
-def at_once(calls: list) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except ApplicationError as exc:
-            results.append(exc.code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def started(make_game, a, b):
@@ -47,8 +24,8 @@ def started(make_game, a, b):
 
 def test_two_moves_at_once_on_one_turn_apply_exactly_one(make_game, alice, bob):
     game = started(make_game, alice, bob)
-    results = at_once(
-        [
+    results = run_at_once(
+        *[
             lambda cell=cell: services.game_move(game_id=game.pk, user_id=alice.pk, movement={"cell": cell})
             for cell in range(8)
         ]
@@ -62,7 +39,7 @@ def test_several_timer_runners_forfeit_once_and_rate_once(make_game, alice, bob)
     game = started(make_game, alice, bob)
     services.game_player_disconnect(game_id=game.pk, user_id=alice.pk, connection_id=f"c{alice.pk}")
     later = timezone.now() + timedelta(seconds=60)
-    results = at_once([lambda: expire_absent_players(now=later) for _ in range(6)])
+    results = run_at_once(*[lambda: expire_absent_players(now=later) for _ in range(6)])
     assert sorted(results) == [0, 0, 0, 0, 0, 1]
     game.refresh_from_db()
     assert (game.state, game.winner_id, game.rated) == ("finished", bob.pk, True)

@@ -7,12 +7,12 @@ import types
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from conftest import requires_postgres
 from friends.services import friendship_create
-from gameplatform.errors import ApplicationError
+from gameplatform.testing import run_at_once
 from matchmaking.invites.models import Invite
 from matchmaking.invites.services import invite_accept, invite_cancel, invite_create
 from matchmaking.invites.timers import expire_due_invites
@@ -53,33 +53,11 @@ def games(monkeypatch):
     return made
 
 
-def race(*calls):
-    """Run the calls at the same moment, each in its own thread; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(n, call):
-        try:
-            barrier.wait()
-            results[n] = call()
-        except ApplicationError as exc:
-            results[n] = exc.code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_accept_and_cancel_at_once_exactly_one_wins(alice, bob, sent, games):
     friendship_create(user_a=alice, user_b=bob)
     for _ in range(6):
         invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
-        accepted, cancelled = race(
+        accepted, cancelled = run_at_once(
             lambda pk=invite.pk: invite_accept(invite_id=pk, user=bob),
             lambda pk=invite.pk: invite_cancel(invite_id=pk, user=alice),
         )
@@ -97,7 +75,7 @@ def test_accept_and_cancel_at_once_exactly_one_wins(alice, bob, sent, games):
 def test_two_accepts_at_once_make_one_game(alice, bob, sent, games):
     friendship_create(user_a=alice, user_b=bob)
     invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
-    first, second = race(
+    first, second = run_at_once(
         lambda: invite_accept(invite_id=invite.pk, user=bob),
         lambda: invite_accept(invite_id=invite.pk, user=bob),
     )
@@ -114,7 +92,7 @@ def test_two_expiry_runners_expire_each_invite_exactly_once(make_user, sent):
         friendship_create(user_a=sender, user_b=receiver)
         pairs.append(invite_create(from_user=sender, to_user_id=receiver.pk, kind="game", mode="tictactoe"))
     Invite.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    first, second = race(expire_due_invites, expire_due_invites)
+    first, second = run_at_once(expire_due_invites, expire_due_invites)
     assert first + second == count
     expired = [(user_id, pk) for user_id, kind, pk in sent if kind == "invite_expired"]
     assert len(expired) == 2 * count
@@ -127,7 +105,7 @@ def test_accept_against_the_expiry_job_at_the_deadline_is_one_or_the_other(alice
     invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
     Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() + timedelta(milliseconds=30))
     time.sleep(0.03)
-    accepted, expired_now = race(lambda: invite_accept(invite_id=invite.pk, user=bob), expire_due_invites)
+    accepted, expired_now = run_at_once(lambda: invite_accept(invite_id=invite.pk, user=bob), expire_due_invites)
     final = Invite.objects.get(pk=invite.pk)
     assert final.status == "expired"  # the deadline has passed: accept cannot win
     assert accepted == "invite_expired"

@@ -1,45 +1,28 @@
 """A real race on PostgreSQL: many players join at once and each lands in exactly one game."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from conftest import requires_postgres
 from game.models import Game, GamePlayer
 from gameplatform.errors import ApplicationError
+from gameplatform.testing import run_at_once
 from matchmaking.queue.models import QueueEntry
 from matchmaking.queue.services import queue_join, queue_leave
 
 pytestmark = [pytest.mark.django_db(transaction=True), requires_postgres]
 
 
-def run_at_once(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return errors
+def failures(results: list) -> list:
+    """Error codes (str) and exceptions among the results."""
+    return [r for r in results if isinstance(r, str | Exception)]
 
 
 def test_forty_players_joining_at_once_each_land_in_exactly_one_game(make_user):
     users = [make_user() for _ in range(40)]
-    errors = run_at_once([lambda u=u: queue_join(user_id=u.pk, mode="tictactoe") for u in users])
+    errors = failures(run_at_once(*[lambda u=u: queue_join(user_id=u.pk, mode="tictactoe") for u in users]))
     assert errors == []
     seats = Counter(GamePlayer.objects.values_list("user_id", flat=True))
     assert set(seats) == {u.pk for u in users} and set(seats.values()) == {1}
@@ -64,7 +47,7 @@ def test_leaving_while_others_join_never_matches_a_player_who_left(make_user):
 
     calls = [lambda u=u: queue_join(user_id=u.pk, mode="relay") for u in stayers]
     calls += [lambda u=u: leave(u) for u in leavers]
-    assert run_at_once(calls) == []
+    assert failures(run_at_once(*calls)) == []
     seats = Counter(GamePlayer.objects.values_list("user_id", flat=True))
     queued = set(QueueEntry.objects.values_list("user_id", flat=True))
     assert set(seats.values()) <= {1} and not set(seats) & queued

@@ -1,10 +1,8 @@
 """Factories and a controlled clock for the progression tests."""
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
 
 from progression import clock
 from progression.models import EnemyTemplate, ItemTemplate, LootEntry, PetSpecies, ShopItem
@@ -94,28 +92,6 @@ def player_of():
         return Player.objects.get(pk=user.pk)
 
     return make
-
-
-def run_at_once(targets: list) -> list:
-    """Run callables in threads released together; each returns a result or the exception it raised."""
-    barrier = threading.Barrier(len(targets))
-    results: list = [None] * len(targets)
-
-    def run(index, target):
-        try:
-            barrier.wait()
-            results[index] = target()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def assert_ledger_matches(user_id: int) -> None:

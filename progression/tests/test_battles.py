@@ -1,10 +1,11 @@
 import pytest
 
 from conftest import requires_postgres
+from gameplatform.testing import run_at_once
 from progression import rules
 from progression.models import Battle, BattleParticipant, Egg, InventoryItem, LedgerEntry, Player
 from progression.services import AttackResult, battle_attack, battle_claim_loot, battle_join, player_ensure
-from progression.tests.conftest import assert_ledger_matches, run_at_once
+from progression.tests.conftest import assert_ledger_matches
 
 pytestmark = pytest.mark.django_db
 
@@ -209,12 +210,12 @@ def test_concurrent_attacks_defeat_the_enemy_exactly_once(make_user, make_battle
     for user in users:
         player_ensure(user_id=user.pk)
         battle_join(user=user, battle_id=battle.pk)
-    results = run_at_once([lambda u=u: battle_attack(user=u, battle_id=battle.pk) for u in users])
+    results = run_at_once(*[lambda u=u: battle_attack(user=u, battle_id=battle.pk) for u in users])
     hits = [r for r in results if isinstance(r, AttackResult)]
     refused = [r for r in results if not isinstance(r, AttackResult)]
     assert sum(h.defeated for h in hits) == 1
     assert sum(h.damage for h in hits) == 100
-    assert all(getattr(r, "code", None) == "battle_over" for r in refused), refused
+    assert all(r == "battle_over" for r in refused), refused
     assert len(hits) == 4  # 28 + 28 + 28 + 16
     battle.refresh_from_db()
     assert (battle.hp, battle.status) == (0, "defeated")
@@ -229,10 +230,10 @@ def test_loot_is_claimed_once_under_a_race(alice, make_battle, fixed_roll):
     player_ensure(user_id=alice.pk)
     battle_join(user=alice, battle_id=battle.pk)
     battle_attack(user=alice, battle_id=battle.pk)
-    results = run_at_once([lambda: battle_claim_loot(user=alice, battle_id=battle.pk)] * 5)
+    results = run_at_once(*[lambda: battle_claim_loot(user=alice, battle_id=battle.pk)] * 5)
     claimed = [r for r in results if isinstance(r, BattleParticipant)]
     assert len(claimed) == 1
-    assert sorted(getattr(r, "code", "") for r in results if r not in claimed) == ["already_claimed"] * 4
+    assert sorted(r for r in results if r not in claimed) == ["already_claimed"] * 4
     assert Player.objects.get(pk=alice.pk).gold == 290
     assert Egg.objects.filter(player_id=alice.pk).count() == 1
     assert_ledger_matches(alice.pk)
@@ -245,7 +246,7 @@ def test_concurrent_joins_never_overfill_a_battle(make_user, make_battle):
     users = [make_user() for _ in range(6)]
     for user in users:
         player_ensure(user_id=user.pk)
-    results = run_at_once([lambda u=u: battle_join(user=u, battle_id=battle.pk) for u in users])
+    results = run_at_once(*[lambda u=u: battle_join(user=u, battle_id=battle.pk) for u in users])
     assert sum(isinstance(r, BattleParticipant) for r in results) == 3
     assert BattleParticipant.objects.filter(battle=battle).count() == 3
     for user in users:
@@ -284,7 +285,7 @@ def test_two_timer_runners_reopen_one_battle(make_battle):
     enemy.keep_open = True
     enemy.save()
     Battle.objects.filter(enemy=enemy).update(status="defeated", hp=0, defeated_at="2026-01-01T00:00Z")
-    assert sum(run_at_once([battles_reopen] * 4)) == 1
+    assert sum(run_at_once(*[battles_reopen] * 4)) == 1
     assert Battle.objects.filter(enemy=enemy, status="open").count() == 1
 
 

@@ -4,9 +4,10 @@ import pytest
 from django.db import transaction
 
 from conftest import requires_postgres
+from gameplatform.testing import run_at_once
 from progression.models import IdempotencyKey, InventoryItem, LedgerEntry, Player, Purchase, ShopItem
 from progression.services import player_ensure, shop_purchase
-from progression.tests.conftest import assert_ledger_matches, run_at_once
+from progression.tests.conftest import assert_ledger_matches
 
 pytestmark = pytest.mark.django_db
 
@@ -157,11 +158,11 @@ def test_database_refuses_negative_gold_and_stock(alice, player_of, make_shop_it
 def test_concurrent_purchases_beyond_the_balance_never_overdraw(alice, make_shop_item):
     shop_item = make_shop_item(price_gold=60)
     player_ensure(user_id=alice.pk)
-    results = run_at_once([lambda: shop_purchase(user=alice, shop_item_id=shop_item.pk)] * 8)
+    results = run_at_once(*[lambda: shop_purchase(user=alice, shop_item_id=shop_item.pk)] * 8)
     bought = [r for r in results if isinstance(r, Purchase)]
     refused = [r for r in results if not isinstance(r, Purchase)]
     assert len(bought) == 4  # 250 // 60
-    assert all(getattr(r, "code", None) == "insufficient_funds" for r in refused), refused
+    assert all(r == "insufficient_funds" for r in refused), refused
     assert Player.objects.get(pk=alice.pk).gold == 10
     assert_ledger_matches(alice.pk)
 
@@ -173,9 +174,9 @@ def test_last_unit_in_stock_is_sold_once(alice, bob, carol, make_shop_item):
     users = [alice, bob, carol]
     for user in users:
         player_ensure(user_id=user.pk)
-    results = run_at_once([lambda u=u: shop_purchase(user=u, shop_item_id=shop_item.pk) for u in users])
+    results = run_at_once(*[lambda u=u: shop_purchase(user=u, shop_item_id=shop_item.pk) for u in users])
     assert sum(isinstance(r, Purchase) for r in results) == 1
-    assert sorted(getattr(r, "code", "") for r in results) == ["", "out_of_stock", "out_of_stock"]
+    assert sorted(r for r in results if isinstance(r, str)) == ["out_of_stock", "out_of_stock"]
     assert ShopItem.objects.get(pk=shop_item.pk).stock == 0
     for user in users:
         assert_ledger_matches(user.pk)
@@ -192,7 +193,7 @@ def test_same_idempotency_key_sent_twice_at_once_charges_once(client_for, alice,
             "/api/shop/purchase/", {"shop_item_id": shop_item.pk}, HTTP_IDEMPOTENCY_KEY="race"
         )
 
-    responses = run_at_once([buy] * 4)
+    responses = run_at_once(*[buy] * 4)
     assert [r.status_code for r in responses] == [201] * 4, responses
     assert all(r.json() == responses[0].json() for r in responses)
     assert Purchase.objects.count() == 1

@@ -38,9 +38,13 @@ def user_register(*, username: str, email: str, password: str) -> User:
     if errors:
         raise serializers.ValidationError(errors)
     try:
-        return User.objects.create_user(username=username, email=email, password=password)
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError:
-        raise serializers.ValidationError({"username": ["A user with that username already exists."]}) from None
+        # A concurrent registration took the name or the address between the checks and the insert.
+        if User.objects.filter(username__iexact=username).exists():
+            raise serializers.ValidationError({"username": ["A user with that username already exists."]}) from None
+        raise serializers.ValidationError({"email": ["A user with that email already exists."]}) from None
 
 
 def _login_keys(identifier: str, address: str) -> tuple[str, str]:

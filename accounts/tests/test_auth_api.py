@@ -139,3 +139,24 @@ def test_ws_ticket_is_issued_for_thirty_seconds(client_for, alice):
 
 def test_ws_ticket_requires_authentication(api_client):
     assert api_client.post("/api/auth/ws-ticket/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_with_one_email_create_one_account(api_client):
+    from rest_framework.test import APIClient
+
+    from gameplatform.testing import run_at_once
+
+    def register_as(name):
+        body = {
+            "username": name,
+            "email": "same@example.com",
+            "password": "s3cret-Passphrase",
+            "password_confirm": "s3cret-Passphrase",
+        }
+        return APIClient().post(REGISTER, body, format="json")
+
+    responses = run_at_once(*[lambda n=n: register_as(f"racer{n}") for n in range(4)])
+    assert sorted(r.status_code for r in responses) == [201, 400, 400, 400]
+    assert all("email" in r.json() for r in responses if r.status_code == 400)
+    assert User.objects.filter(email__iexact="same@example.com").count() == 1

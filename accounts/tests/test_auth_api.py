@@ -2,6 +2,7 @@ import pytest
 from django.test import override_settings
 
 from accounts.models import User
+from conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +142,7 @@ def test_ws_ticket_requires_authentication(api_client):
     assert api_client.post("/api/auth/ws-ticket/").status_code == 401
 
 
+@requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_with_one_email_create_one_account(api_client):
     from rest_framework.test import APIClient

@@ -1,7 +1,6 @@
-from channels.db import database_sync_to_async
-
 from friends import events
 from friends.selectors import presence_snapshot
+from gameplatform import db
 from gameplatform.consumers import BaseConsumer
 from gameplatform.groups import user_group
 
@@ -19,7 +18,7 @@ class FriendStatusConsumer(BaseConsumer):
         await self.join_group(user_group(self.user_id))
 
     async def on_accepted(self) -> None:
-        snapshot = await database_sync_to_async(presence_snapshot)(user_id=self.user_id)
+        snapshot = await db.run(presence_snapshot, user_id=self.user_id)
         for friend in snapshot:
             self.filter.seen(friend["user_id"], friend.pop("version"))
         await self.send_frame({"type": "presence_snapshot", "friends": snapshot})

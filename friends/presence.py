@@ -9,10 +9,9 @@ friends status socket and the notification socket of that friend turn it into a
 
 import asyncio
 
-from channels.db import database_sync_to_async
-
 from friends.selectors import friend_ids
 from friends.services import last_seen_record
+from gameplatform import db
 from gameplatform.groups import user_group
 from gameplatform.presence import OFFLINE, Change
 from gameplatform.realtime import agroup_signal
@@ -25,6 +24,6 @@ def _record_and_list_friends(change: Change) -> list[int]:
 
 
 async def announce(change: Change, layer=None) -> None:
-    friends = await database_sync_to_async(_record_and_list_friends)(change)
+    friends = await db.run(_record_and_list_friends, change)
     data = {"user_id": change.user_id, "status": change.status, "version": change.version}
     await asyncio.gather(*(agroup_signal(user_group(fid), "presence", layer=layer, **data) for fid in friends))

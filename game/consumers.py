@@ -2,11 +2,11 @@ import asyncio
 import json
 import logging
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from rest_framework import serializers
 
 from game import selectors, services
+from gameplatform import db
 from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import game_group
@@ -48,13 +48,13 @@ class GameConsumer(BaseConsumer):
 
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
-        await database_sync_to_async(selectors.game_require_player)(game_id=self.game_id, user_id=self.user_id)
+        await db.run(selectors.game_require_player, game_id=self.game_id, user_id=self.user_id)
         await self.join_group(game_group(self.game_id))
 
     async def on_accepted(self) -> None:
         try:
-            state = await database_sync_to_async(services.game_player_connect)(
-                game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+            state = await db.run(
+                services.game_player_connect, game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
             )
         except ApplicationError as exc:  # the game or the seat went away meanwhile
             self.connected = False
@@ -67,8 +67,11 @@ class GameConsumer(BaseConsumer):
         while True:
             await asyncio.sleep(services.heartbeat_seconds())
             try:
-                await database_sync_to_async(services.game_player_heartbeat)(
-                    game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+                await db.run_always(
+                    services.game_player_heartbeat,
+                    game_id=self.game_id,
+                    user_id=self.user_id,
+                    connection_id=self.conn_id,
                 )
             except Exception:
                 logger.exception("game heartbeat failed")
@@ -76,8 +79,8 @@ class GameConsumer(BaseConsumer):
     async def on_disconnect(self, code) -> None:
         if getattr(self, "_heartbeat_task", None) is not None:
             self._heartbeat_task.cancel()
-        await database_sync_to_async(services.game_player_disconnect)(
-            game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
+        await db.run_always(
+            services.game_player_disconnect, game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
         )
 
     async def on_signal(self, signal: str, data: dict) -> None:
@@ -92,22 +95,20 @@ class GameConsumer(BaseConsumer):
 
     async def handle_player_ready(self, frame: dict) -> None:
         await self._spend()
-        await database_sync_to_async(services.game_player_ready)(game_id=self.game_id, user_id=self.user_id)
+        await db.run(services.game_player_ready, game_id=self.game_id, user_id=self.user_id)
 
     async def handle_player_move(self, frame: dict) -> None:
         await self._spend()
         data = self.validate(MoveInput, frame)
-        await database_sync_to_async(services.game_move)(
-            game_id=self.game_id, user_id=self.user_id, movement=data["movement"]
-        )
+        await db.run(services.game_move, game_id=self.game_id, user_id=self.user_id, movement=data["movement"])
 
     async def handle_game_action(self, frame: dict) -> None:
         await self._spend()
         data = self.validate(ActionInput, frame)
-        await database_sync_to_async(services.game_action)(
-            game_id=self.game_id, user_id=self.user_id, action=data["action"], data=data["data"]
+        await db.run(
+            services.game_action, game_id=self.game_id, user_id=self.user_id, action=data["action"], data=data["data"]
         )
 
     async def handle_forfeit(self, frame: dict) -> None:
         await self._spend()
-        await database_sync_to_async(services.game_forfeit)(game_id=self.game_id, user_id=self.user_id)
+        await db.run(services.game_forfeit, game_id=self.game_id, user_id=self.user_id)

@@ -28,6 +28,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from gameplatform import presence
+from gameplatform.db import Overloaded
 from gameplatform.errors import ApplicationError
 from gameplatform.hub import get_hub
 from gameplatform.logs import new_request_id, request_id_var
@@ -68,12 +69,19 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.groups_joined: set[str] = set()
         self._expiry: asyncio.TimerHandle | None = None
         user = self.scope.get("user")
+        if self.scope.get("overloaded") is not None:
+            await self._refuse_busy(self.scope["overloaded"])
+            return
         if user is None or not user.is_authenticated:
             await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         self.user, self.user_id = user, user.pk
         try:
             await self.on_connect()
+        except Overloaded as exc:
+            await self.leave_all_groups()
+            await self._refuse_busy(exc)
+            return
         except ApplicationError as exc:
             await self.leave_all_groups()
             await self._refuse(exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
@@ -91,6 +99,13 @@ class BaseConsumer(AsyncWebsocketConsumer):
         # Accept, then close: a browser only sees close codes on an accepted socket.
         await self.accept()
         await self.close(code=code)
+
+    async def _refuse_busy(self, exc: Overloaded) -> None:
+        """The process has more work queued than it takes: say so, then close 1013 (try again later)."""
+        await self.accept()
+        self.accepted = True
+        await self.send_error(exc.code, exc.message, **exc.extra)
+        await self.close(code=exc.close_code)
 
     async def websocket_disconnect(self, message) -> None:
         try:

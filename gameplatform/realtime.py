@@ -4,8 +4,14 @@ Frames are encoded to JSON here, once per event, and travel as text; every
 process that holds sockets of the group writes that same text to each of them
 (see ``gameplatform.hub``). Sync callers (services) send after commit, so a
 client never sees a state that was rolled back.
+
+A service running as a unit of work of ``gameplatform.db`` (every socket and
+REST call) does not publish from its worker thread: its committed broadcasts
+go to the unit's outbox, and the event loop publishes them when the unit
+returns. Elsewhere (management commands, a shell) they are published at once.
 """
 
+import contextvars
 import json
 import logging
 
@@ -50,8 +56,31 @@ async def asend_to_user(user_id: int, payload: dict) -> None:
     await agroup_send(user_group(user_id), payload)
 
 
+# Messages to publish once the current unit of database work returns; None outside one.
+outbox_var: contextvars.ContextVar[list | None] = contextvars.ContextVar("realtime_outbox", default=None)
+
+
+async def publish(messages: list[dict], layer=None) -> None:
+    """Publish layer messages in order, from the event loop."""
+    layer = layer or get_channel_layer()
+    for message in messages:
+        try:
+            await layer.group_send(message["group"], message)
+        except Exception:
+            logger.exception("publishing to %s failed", message["group"])
+
+
 def _send_now(message: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(message["group"], message)
+    outbox = outbox_var.get()
+    if outbox is not None:
+        outbox.append(message)
+    else:
+        async_to_sync(get_channel_layer().group_send)(message["group"], message)
+
+
+def send_now(group: str, payload: dict) -> None:
+    """Send a frame from sync code without waiting for a commit (e.g. inside an on-commit hook)."""
+    _send_now(frame_message(group, payload))
 
 
 def _on_commit(message: dict) -> None:

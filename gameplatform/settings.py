@@ -91,16 +91,21 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
-# Under ASGI every socket may run database work, so connections are never kept
-# per thread (CONN_MAX_AGE = 0) and PostgreSQL goes through psycopg's pool: the
-# number of connections is bounded by the pool, not by the number of sockets.
+# Database work runs on DB_WORKERS threads per process (gameplatform/db.py), each
+# giving its connection back after every unit of work (CONN_MAX_AGE = 0). With
+# PostgreSQL the connections come from psycopg's pool, sized for those workers
+# plus a few for timers and management work, so a worker never waits for one.
+# Past DB_WORKERS + DB_QUEUE_LIMIT units waiting, a process answers 503 overloaded.
+DB_WORKERS = env_int("DB_WORKERS", 10, minimum=1)
+DB_QUEUE_LIMIT = env_int("DB_QUEUE_LIMIT", 2000, minimum=0)
+HTTP_MAX_BODY_BYTES = env_int("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":
         _db.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env_int("DB_POOL_MIN_SIZE", 1, minimum=0),
-            "max_size": env_int("DB_POOL_MAX_SIZE", 20, minimum=1),
+            "min_size": env_int("DB_POOL_MIN_SIZE", 2, minimum=0),
+            "max_size": env_int("DB_POOL_MAX_SIZE", DB_WORKERS + 4, minimum=1),
             "timeout": env_float("DB_POOL_TIMEOUT", 10.0, minimum=0.1),
         }
     DATABASES = {"default": _db}

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from importlib import import_module
 from importlib.util import find_spec
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
+
+from gameplatform import db
 
 logger = logging.getLogger(__name__)
 
@@ -99,11 +100,11 @@ def start_in_server() -> None:
 
 
 async def _serve_forever() -> None:
-    # Jobs do blocking database work: each round runs in a worker thread, never on the loop.
-    run = sync_to_async(run_due, thread_sensitive=False)
+    # Jobs do blocking database work: each round is a unit of work on the process's
+    # database workers (never on the loop), which gives its connection back after.
     while True:
         try:
-            delay = await run()
+            delay = await db.run_always(run_due)
         except Exception:
             logger.exception("timer round failed")
             delay = 1.0

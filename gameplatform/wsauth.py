@@ -10,7 +10,6 @@ carries the access token's expiry so the consumer can close with 4401 when it pa
 import logging
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
 from django.conf import settings
@@ -19,6 +18,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services as account_services
+from gameplatform import db
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ def _user_for_ticket(raw: str):
     return user, None
 
 
-@database_sync_to_async
 def authenticate(scope):
     found = _credentials(scope)
     if found is None:
@@ -67,7 +66,11 @@ def authenticate(scope):
 class JWTAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
-        scope["user"], scope["auth_expires_at"] = await authenticate(scope)
+        try:
+            scope["user"], scope["auth_expires_at"] = await db.run(authenticate, scope)
+        except db.Overloaded as exc:
+            # The consumer accepts, sends the error frame and closes (gameplatform.consumers).
+            scope["user"], scope["auth_expires_at"], scope["overloaded"] = AnonymousUser(), None, exc
         return await super().__call__(scope, receive, send)
 
 

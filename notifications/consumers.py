@@ -1,6 +1,5 @@
-from channels.db import database_sync_to_async
-
 from friends.events import PresenceFilter, presence_frame
+from gameplatform import db
 from gameplatform.consumers import BaseConsumer
 from gameplatform.groups import user_group
 from notifications.events import badge_frame
@@ -19,7 +18,7 @@ class NotificationConsumer(BaseConsumer):
         await self.join_group(user_group(self.user_id))
 
     async def on_accepted(self) -> None:
-        counts = await database_sync_to_async(badge_counts)(user_id=self.user_id)
+        counts = await db.run(badge_counts, user_id=self.user_id)
         await self.send_frame(badge_frame(counts))
 
     async def on_signal(self, signal: str, data: dict) -> None:

@@ -8,12 +8,11 @@ change and never lags behind the change that asked for it.
 
 import logging
 
-from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
 from gameplatform.groups import user_group
-from gameplatform.realtime import agroup_send, send_to_user
+from gameplatform.realtime import send_now, send_to_user
 from notifications import events
 from notifications.models import Notification
 from notifications.selectors import badge_counts
@@ -38,7 +37,7 @@ def badge_push(*, user_id: int) -> None:
 
 def _badge_send(user_id: int) -> None:
     frame = events.badge_frame(badge_counts(user_id=user_id))
-    async_to_sync(agroup_send)(user_group(user_id), frame)
+    send_now(user_group(user_id), frame)
 
 
 @transaction.atomic

@@ -1,8 +1,8 @@
 """``/ws/battle/{battle_id}/``: participants only; attacks and chat go through the services."""
 
-from channels.db import database_sync_to_async
 from rest_framework import serializers
 
+from gameplatform import db
 from gameplatform.consumers import BaseConsumer
 from gameplatform.groups import battle_group
 from gameplatform.realtime import agroup_send
@@ -23,14 +23,12 @@ class BattleConsumer(BaseConsumer):
 
     async def on_connect(self) -> None:
         self.battle_id = int(self.scope["url_route"]["kwargs"]["battle_id"])
-        await database_sync_to_async(services.battle_require_participant)(
-            battle_id=self.battle_id, user_id=self.user_id
-        )
+        await db.run(services.battle_require_participant, battle_id=self.battle_id, user_id=self.user_id)
         self.group = battle_group(self.battle_id)
         await self.join_group(self.group)
 
     async def on_accepted(self) -> None:
-        battle = await database_sync_to_async(_battle_state)(self.battle_id)
+        battle = await db.run(_battle_state, self.battle_id)
         await self.send_frame({"type": "connected", "battle": battle})
         await agroup_send(self.group, events.presence("player_joined", user=self.user), skip_user=self.user_id)
 
@@ -39,10 +37,8 @@ class BattleConsumer(BaseConsumer):
 
     async def handle_attack(self, frame: dict) -> None:
         # Any "damage" the client sends is ignored: the service computes it.
-        await database_sync_to_async(services.battle_attack)(user=self.user, battle_id=self.battle_id)
+        await db.run(services.battle_attack, user=self.user, battle_id=self.battle_id)
 
     async def handle_chat(self, frame: dict) -> None:
         data = self.validate(ChatInput, frame)
-        await database_sync_to_async(services.battle_chat_post)(
-            battle_id=self.battle_id, user=self.user, message=data["message"]
-        )
+        await db.run(services.battle_chat_post, battle_id=self.battle_id, user=self.user, message=data["message"])

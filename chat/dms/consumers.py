@@ -2,13 +2,13 @@ import asyncio
 import contextlib
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from rest_framework import serializers
 
 from chat.dms import sockets
 from chat.dms.models import DM_MAX_LENGTH
 from chat.dms.selectors import dm_require_access
 from chat.dms.services import dm_mark_read, dm_send
+from gameplatform import db
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import Forbidden
 from gameplatform.groups import dm_group
@@ -32,7 +32,7 @@ class DirectMessageConsumer(BaseConsumer):
         self.peer_id = int(self.scope["url_route"]["kwargs"]["user_id"])
         if self.peer_id == self.user_id:
             raise Forbidden("You cannot message yourself.", code="self_message")
-        await database_sync_to_async(dm_require_access)(user_id=self.user_id, peer_id=self.peer_id)
+        await db.run(dm_require_access, user_id=self.user_id, peer_id=self.peer_id)
         await self.join_group(dm_group(self.user_id, self.peer_id))
 
     async def on_accepted(self) -> None:
@@ -57,10 +57,10 @@ class DirectMessageConsumer(BaseConsumer):
     async def handle_dm_message(self, frame: dict) -> None:
         data = self.validate(DmMessageInput, frame)
         # The frame comes back to this socket too, through the conversation group.
-        await database_sync_to_async(dm_send)(sender=self.user, recipient_id=self.peer_id, content=data["content"])
+        await db.run(dm_send, sender=self.user, recipient_id=self.peer_id, content=data["content"])
 
     async def handle_dm_read(self, frame: dict) -> None:
-        await database_sync_to_async(dm_mark_read)(user=self.user, peer_id=self.peer_id)
+        await db.run(dm_mark_read, user=self.user, peer_id=self.peer_id)
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == "dm_revoked":

@@ -5,7 +5,6 @@ import logging
 import time
 from collections import deque
 
-from channels.db import database_sync_to_async
 from rest_framework import serializers
 
 from accounts.selectors import username_of
@@ -13,7 +12,7 @@ from chat.lobbies import events, presence
 from chat.lobbies.models import MESSAGE_MAX_LENGTH
 from chat.lobbies.selectors import lobby_require_member, lobby_state_for_member
 from chat.lobbies.services import MEMBER_REMOVED, message_post
-from gameplatform import ratelimit
+from gameplatform import db, ratelimit
 from gameplatform.consumers import BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import lobby_group
@@ -53,12 +52,12 @@ class LobbyConsumer(BaseConsumer):
         self.group = lobby_group(self.lobby_id)
         # In the group before the check: a kick committed after the check reaches us.
         await self.join_group(self.group)
-        await database_sync_to_async(lobby_require_member)(lobby_id=self.lobby_id, user_id=self.user_id)
+        await db.run(lobby_require_member, lobby_id=self.lobby_id, user_id=self.user_id)
 
     async def on_accepted(self) -> None:
         try:
             # Checks membership again: a kick signalled before the socket was accepted was not delivered.
-            detail = await database_sync_to_async(lobby_state_for_member)(lobby_id=self.lobby_id, user_id=self.user_id)
+            detail = await db.run(lobby_state_for_member, lobby_id=self.lobby_id, user_id=self.user_id)
         except ApplicationError as exc:
             await self.close(code=exc.close_code)
             return
@@ -88,7 +87,7 @@ class LobbyConsumer(BaseConsumer):
     async def handle_chat_message(self, frame: dict) -> None:
         data = self.validate(ChatMessageInput, frame)
         try:
-            await database_sync_to_async(message_post)(lobby_id=self.lobby_id, user=self.user, content=data["message"])
+            await db.run(message_post, lobby_id=self.lobby_id, user=self.user, content=data["message"])
         except RateLimited:
             flood = await ratelimit.ahit(flood_key(self.user_id), limit=FLOOD_REFUSALS, window=FLOOD_WINDOW)
             if not flood.allowed:
@@ -140,7 +139,7 @@ class LobbyConsumer(BaseConsumer):
                     # Our entry had expired and was swept (a stalled process): we are back.
                     await agroup_send(self.group, events.presence_join(self.user), skip_user=self.user_id)
                 for user_id in await presence.apresence_sweep(lobby_id=self.lobby_id):
-                    username = await database_sync_to_async(username_of)(user_id=user_id)
+                    username = await db.run(username_of, user_id=user_id)
                     await agroup_send(self.group, events.presence_leave(user_id, username))
             except Exception:
                 logger.exception("lobby presence heartbeat failed")

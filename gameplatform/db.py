@@ -1,0 +1,161 @@
+"""Database work from the event loop: a bounded pool of worker threads per process.
+
+Consumers, REST views (``gameplatform.http``) and timers run their blocking
+Django work through ``run``. Three rules make that safe and fast:
+
+- **Bounded and concurrent.** ``DB_WORKERS`` threads per process run units of
+  work side by side (Channels' default sends every consumer's database work of a
+  process to one thread). The pool of database connections is sized from the
+  same setting, so a worker never waits for a connection.
+- **Every connection goes back after each unit.** Django keeps a connection per
+  thread; a worker thread lives for the whole process, so a unit that ended
+  without closing kept its connection checked out of the pool for good (this is
+  how pooled connections leaked before). ``_unit`` closes in ``finally``,
+  whatever the unit did.
+- **Busy is not broken.** Units wait in a queue of at most ``DB_QUEUE_LIMIT``
+  per process; past that ``run`` raises ``Overloaded`` at once (a 503 on REST,
+  an ``error`` frame on a socket), before anything has changed.
+
+Broadcasts a unit makes after commit (``gameplatform.realtime``) are not sent
+from the worker thread: they are collected in the unit's outbox and published
+from the event loop once the unit returns, in order, before the caller goes on.
+"""
+
+import asyncio
+import contextvars
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+from gameplatform.errors import ApplicationError
+from gameplatform.realtime import outbox_var, publish
+
+logger = logging.getLogger(__name__)
+
+
+class Overloaded(ApplicationError):
+    status_code = 503
+    close_code = 1013  # "try again later"
+
+    def __init__(self, retry_after: float = 1.0) -> None:
+        super().__init__(
+            "overloaded",
+            "The server is busy; try again shortly.",
+            extra={"retry_after": retry_after},
+        )
+        self.retry_after = retry_after
+
+
+class WorkPool:
+    """The worker threads of one process and the count of units waiting or running."""
+
+    def __init__(self, workers: int, queue_limit: int) -> None:
+        self.workers = workers
+        self.limit = workers + queue_limit
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self._lock = threading.Lock()
+        self.pending = 0  # units admitted and not yet finished
+        self.refused = 0
+
+    def admit(self) -> None:
+        with self._lock:
+            if self.pending >= self.limit:
+                self.refused += 1
+                raise Overloaded()
+            self.pending += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self.pending -= 1
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_pool: WorkPool | None = None
+_pool_lock = threading.Lock()
+
+
+def get_pool() -> WorkPool:
+    global _pool
+    if _pool is None:
+        with _pool_lock:
+            if _pool is None:
+                _pool = WorkPool(settings.DB_WORKERS, settings.DB_QUEUE_LIMIT)
+    return _pool
+
+
+def reset_pool() -> None:
+    """Stop the workers (tests that change the sizes; a clean process stop)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown()
+
+
+def close_connections() -> None:
+    """Give this thread's database connections back (to the pool, with PostgreSQL)."""
+    for conn in connections.all(initialized_only=True):
+        try:
+            conn.close()
+        except Exception:
+            logger.exception("closing a database connection failed")
+
+
+def _unit(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, list]:
+    outbox: list = []
+    token = outbox_var.set(outbox)
+    try:
+        return fn(*args, **kwargs), None, outbox
+    except BaseException as exc:  # handed back to the loop, raised there
+        return None, exc, outbox
+    finally:
+        outbox_var.reset(token)
+        close_connections()
+
+
+async def run(fn: Callable, /, *args, **kwargs) -> Any:
+    """Run ``fn(*args, **kwargs)`` on a worker thread; publish its broadcasts; return its result.
+
+    Raises ``Overloaded`` without running ``fn`` when the process already has
+    ``DB_WORKERS + DB_QUEUE_LIMIT`` units waiting or running.
+    """
+    pool = get_pool()
+    pool.admit()
+    try:
+        return await _run(pool, fn, args, kwargs)
+    finally:
+        pool.release()
+
+
+async def run_always(fn: Callable, /, *args, **kwargs) -> Any:
+    """Like ``run``, never refused: clean-up that must happen (a socket's goodbye, timers)."""
+    return await _run(get_pool(), fn, args, kwargs)
+
+
+async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
+    context = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, fn, args, kwargs)
+    if outbox:
+        await publish(outbox)
+    if error is not None:
+        raise error
+    return result
+
+
+def database_async(fn: Callable) -> Callable:
+    """``fn`` as a coroutine function that runs through ``run``."""
+
+    async def call(*args, **kwargs):
+        return await run(fn, *args, **kwargs)
+
+    call.__name__ = getattr(fn, "__name__", "call")
+    call.__doc__ = fn.__doc__
+    return call

@@ -1,11 +1,13 @@
-"""ASGI entry point: HTTP to Django, WebSockets through origin check, JWT auth and the app routes."""
+"""ASGI entry point: HTTP to Django (as WSGI, on the database workers), WebSockets
+through origin check, JWT auth and the app routes."""
 
+import asyncio
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gameplatform.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
@@ -15,13 +17,15 @@ if settings.SECRET_KEY_MISSING:
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from gameplatform import timers  # noqa: E402
+from gameplatform import db, timers  # noqa: E402
+from gameplatform.http import WSGIBridge  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # REST, admin and static files: Django's WSGI handler on the database workers.
+        "http": WSGIBridge(),
         "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(collect_websocket_urlpatterns()))),
     }
 )
@@ -44,5 +48,6 @@ async def _lifespan(receive, send) -> None:
                 timers.start_in_server()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await asyncio.to_thread(db.reset_pool)
             await send({"type": "lifespan.shutdown.complete"})
             return

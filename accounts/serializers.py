@@ -1,16 +1,15 @@
-from rest_framework import serializers
-
 from accounts.models import User
+from gameplatform.serializers import ModelSerializer
 
 
-class PublicUserSerializer(serializers.ModelSerializer):
+class PublicUserSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "display_name", "is_premium"]
         read_only_fields = fields
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "email", "display_name", "is_premium", "date_joined"]

@@ -4,12 +4,13 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gameplatform.serializers import ModelSerializer
 from notifications import selectors, services
 from notifications.models import Notification
 
 
 class NotificationListApi(ListAPIView):
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(ModelSerializer):
         read = serializers.SerializerMethodField()
 
         class Meta:

@@ -8,9 +8,10 @@ from accounts.serializers import PublicUserSerializer
 from chat.dms import selectors, services
 from chat.dms.models import DM_MAX_LENGTH, DirectMessage
 from gameplatform.pagination import MessageCursorPagination
+from gameplatform.serializers import ModelSerializer
 
 
-class DirectMessageSerializer(serializers.ModelSerializer):
+class DirectMessageSerializer(ModelSerializer):
     class Meta:
         model = DirectMessage
         fields = ["id", "sender_id", "recipient_id", "content", "created_at", "read_at"]

@@ -1,12 +1,11 @@
 """Payload builders for invite frames (pure functions)."""
 
-from rest_framework import serializers
-
 from accounts.serializers import PublicUserSerializer
+from gameplatform.serializers import ModelSerializer
 from matchmaking.invites.models import Invite
 
 
-class InviteSerializer(serializers.ModelSerializer):
+class InviteSerializer(ModelSerializer):
     from_user = PublicUserSerializer(read_only=True)
     to_user = PublicUserSerializer(read_only=True)
 

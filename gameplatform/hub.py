@@ -153,6 +153,10 @@ class GroupHub:
             try:
                 await member.hub_deliver(message)
                 self.delivered += 1
+            except OSError:
+                # The client went away (uvicorn's ClientDisconnected); its disconnect handler
+                # runs on its own: no log line per frame that raced with the close.
+                members.discard(member)
             except Exception:
                 logger.exception("delivery to a socket failed; dropping it from %s", message.get("group"))
                 members.discard(member)

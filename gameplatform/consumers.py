@@ -192,9 +192,29 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         text = message.get("text")
         if text is not None:
+            if self._stalled():
+                return
             await self.send(text_data=text)
             return
         await self.on_signal(message["signal"], message.get("data", {}))
+
+    def _stalled(self) -> bool:
+        """True, and the connection dropped, when the client stopped reading.
+
+        uvicorn's send waits while the connection's write buffer is over its high-water
+        mark; the hub writes to a process's sockets one after another, so one client
+        that stops reading would hold up the group for everyone. Such a client is more
+        than the kernel's socket buffer plus the transport's buffer behind: it is cut
+        off (its disconnect clean-up runs as usual) instead of being waited for.
+        """
+        protocol = getattr(self.base_send, "__self__", None)
+        writable = getattr(protocol, "writable", None)
+        if writable is None or writable.is_set():
+            return False
+        logger.warning("client stopped reading; dropping the connection", extra={"user_id": self.user_id})
+        self.closing = True
+        protocol.transport.abort()
+        return True
 
     async def on_signal(self, signal: str, data: dict) -> None:
         """Subclasses act on group signals (e.g. close a kicked user's sockets)."""

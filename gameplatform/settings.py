@@ -164,7 +164,9 @@ else:
 
 # --- Auth -------------------------------------------------------------------
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1); older argon2 and PBKDF2
+    # hashes still verify and are rehashed on the next successful login.
+    "accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

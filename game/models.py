@@ -100,8 +100,10 @@ class GamePlayer(models.Model):
     connected = models.BooleanField(default=False)
     # The socket that holds this seat; a newer socket replaces it (the old one closes 4409).
     connection_id = models.CharField(max_length=64, blank=True)
+    # Null until the player's first socket: until then the first-connect window applies, not the reconnect grace.
     first_connected_at = models.DateTimeField(null=True, blank=True)
-    # Since when the player is away (creation time until they first connect): the grace clock.
+    # The grace clock: since when the player is away; before their first connection, since the
+    # game was handed to the players (its creating transaction committed).
     disconnected_at = models.DateTimeField(null=True, blank=True)
     # Refreshed by the socket's heartbeat: a server that died without closing its sockets
     # leaves players "connected" only until this goes stale.

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from game import events
@@ -49,6 +50,11 @@ def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Gam
 
     Sends nothing: the queue sends ``match_found``, invites and lobbies their own events.
     The players leave any matchmaking queue, so nobody is matched into a second game.
+
+    Every seat starts away (nobody has connected yet). Its first-connect window runs from
+    when the game is handed to the players, i.e. when this transaction commits (the events
+    announcing the game go out after commit too): a matcher creating many games in one long
+    transaction does not eat into the time the players have to come.
     """
     engine = get_engine(mode)
     user_ids = [getattr(p, "pk", p) for p in players]
@@ -71,7 +77,21 @@ def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Gam
     from matchmaking.queue.services import queue_forget  # the queue creates games too
 
     queue_forget(user_ids=user_ids)
+    # Registered before the caller's match_found / invite / lobby events, so it runs first.
+    transaction.on_commit(lambda: _start_first_connect_clock(game.pk), robust=True)
     return game
+
+
+def _start_first_connect_clock(game_id: int) -> None:
+    """After commit: the first-connect window of players who have not connected starts now.
+
+    Conditional on "never connected", so a player who connected meanwhile keeps their own
+    clock. If this fails (robust hook), the window counts from creation instead: a little
+    shorter, never longer.
+    """
+    GamePlayer.objects.filter(
+        game_id=game_id, connected=False, first_connected_at__isnull=True, forfeited=False
+    ).update(disconnected_at=timezone.now())
 
 
 # --- loading -------------------------------------------------------------------
@@ -223,6 +243,46 @@ def stale_after_seconds() -> float:
     return 3 * heartbeat_seconds()
 
 
+# --- grace -------------------------------------------------------------------------
+
+
+def reconnect_grace_seconds() -> int:
+    """How long a player who connected once and dropped keeps their seat."""
+    return settings.RECONNECT_GRACE_SECONDS
+
+
+def first_connect_grace_seconds() -> int:
+    """How long a player who has never connected keeps their seat: never shorter than the reconnect grace."""
+    return max(settings.FIRST_CONNECT_GRACE_SECONDS, reconnect_grace_seconds())
+
+
+def grace_over(*, now: datetime, prefix: str = "") -> Q:
+    """Seats whose grace is over at ``now`` (a filter on ``GamePlayer``, or through ``prefix``).
+
+    ``disconnected_at`` is when the player went away, or, for one who never connected, when
+    the game was handed to them; ``first_connected_at`` tells which window applies.
+    """
+    reconnect_deadline = now - timedelta(seconds=reconnect_grace_seconds())
+    first_deadline = now - timedelta(seconds=first_connect_grace_seconds())
+    # The first-connect window is never the shorter one, so the reconnect deadline bounds both
+    # (keeps the (connected, disconnected_at) index useful).
+    absent = {"connected": False, "forfeited": False, "disconnected_at__lte": reconnect_deadline}
+    never = {"first_connected_at__isnull": True, "disconnected_at__lte": first_deadline}
+    dropped = {"first_connected_at__isnull": False}
+
+    def q(conditions: dict) -> Q:
+        return Q(**{prefix + key: value for key, value in conditions.items()})
+
+    return q(absent) & (q(never) | q(dropped))
+
+
+def _grace_is_over(player: GamePlayer, now: datetime) -> bool:
+    if player.connected or player.forfeited:
+        return False
+    grace = reconnect_grace_seconds() if player.first_connected_at is not None else first_connect_grace_seconds()
+    return player.disconnected_at <= now - timedelta(seconds=grace)
+
+
 # --- the state machine -------------------------------------------------------------
 
 
@@ -341,18 +401,19 @@ def _eliminate(game: Game, players: list[GamePlayer], leaving: list[GamePlayer])
 
 @transaction.atomic
 def game_expire_absent(*, game_id: int, now: datetime | None = None) -> bool:
-    """Players away longer than ``RECONNECT_GRACE_SECONDS`` forfeit; with nobody left the game is abandoned.
+    """Players whose grace is over forfeit; with nobody left the game is abandoned.
 
-    Safe to run from several timer processes: the game row lock serialises them and the
-    second one finds nothing left to do.
+    The grace: ``RECONNECT_GRACE_SECONDS`` since a player who had connected went away;
+    ``first_connect_grace_seconds()`` since the game was handed out for a player who never
+    connected. Safe to run from several timer processes: the game row lock serialises them
+    and the second one finds nothing left to do.
     """
     now = now or timezone.now()
-    deadline = now - timedelta(seconds=settings.RECONNECT_GRACE_SECONDS)
     game, players = _lock(game_id)
     if game.is_over:
         return False
     in_game = [p for p in players if not p.forfeited]
-    gone = [p for p in in_game if not p.connected and p.disconnected_at <= deadline]
+    gone = [p for p in in_game if _grace_is_over(p, now)]
     if not gone:
         return False
     if len(gone) == len(in_game):

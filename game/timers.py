@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 
 from game import services
@@ -26,16 +25,10 @@ def mark_stale_players(now=None) -> int:
 
 @periodic("game.reconnect_grace", every=1.0)
 def expire_absent_players(now=None) -> int:
-    """End the grace of players away longer than ``RECONNECT_GRACE_SECONDS``; returns the games changed."""
+    """End the grace of absent players (see ``services.game_expire_absent``); returns the games changed."""
     now = now or timezone.now()
-    deadline = now - timedelta(seconds=settings.RECONNECT_GRACE_SECONDS)
     game_ids = list(
-        Game.objects.filter(
-            state__in=Game.UNFINISHED,
-            players__connected=False,
-            players__forfeited=False,
-            players__disconnected_at__lte=deadline,
-        )
+        Game.objects.filter(services.grace_over(now=now, prefix="players__"), state__in=Game.UNFINISHED)
         .order_by("id")
         .values_list("id", flat=True)
         .distinct()[:BATCH]

@@ -1,6 +1,7 @@
 import asyncio
 import json
 import logging
+import weakref
 
 from django.conf import settings
 from rest_framework import serializers
@@ -41,6 +42,46 @@ class ActionInput(serializers.Serializer):
     data = JsonObjectField(required=False, default=dict)
 
 
+class SeatBeat:
+    """One heartbeat task per server process for every game socket it holds.
+
+    The seats' ``last_seen_at`` tells the stale-player timer that this process is
+    alive; one bulk UPDATE per beat replaces a task and an UPDATE per socket.
+    """
+
+    def __init__(self) -> None:
+        self.seats: dict[str, tuple[int, int]] = {}  # connection id -> (game id, user id)
+        self.task: asyncio.Task | None = None
+
+    def add(self, connection_id: str, game_id: int, user_id: int) -> None:
+        self.seats[connection_id] = (game_id, user_id)
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def remove(self, connection_id: str) -> None:
+        self.seats.pop(connection_id, None)
+
+    async def _run(self) -> None:
+        while self.seats:
+            await asyncio.sleep(services.heartbeat_seconds())
+            seats = [(game_id, user_id, conn) for conn, (game_id, user_id) in self.seats.items()]
+            try:
+                await db.run_always(services.game_seats_heartbeat, seats=seats)
+            except Exception:
+                logger.exception("game heartbeat failed")
+
+
+_beats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SeatBeat]" = weakref.WeakKeyDictionary()
+
+
+def seat_beat() -> SeatBeat:
+    loop = asyncio.get_running_loop()
+    beat = _beats.get(loop)
+    if beat is None:
+        beat = _beats[loop] = SeatBeat()
+    return beat
+
+
 class GameConsumer(BaseConsumer):
     """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409)."""
 
@@ -61,24 +102,10 @@ class GameConsumer(BaseConsumer):
             await self.close(code=exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
             return
         await self.send_frame(state)
-        self._heartbeat_task = asyncio.get_running_loop().create_task(self._beat())
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(services.heartbeat_seconds())
-            try:
-                await db.run_always(
-                    services.game_player_heartbeat,
-                    game_id=self.game_id,
-                    user_id=self.user_id,
-                    connection_id=self.conn_id,
-                )
-            except Exception:
-                logger.exception("game heartbeat failed")
+        seat_beat().add(self.conn_id, self.game_id, self.user_id)
 
     async def on_disconnect(self, code) -> None:
-        if getattr(self, "_heartbeat_task", None) is not None:
-            self._heartbeat_task.cancel()
+        seat_beat().remove(self.conn_id)
         await db.run_always(
             services.game_player_disconnect, game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
         )

@@ -235,6 +235,28 @@ def game_mark_stale(*, game_id: int, now: datetime | None = None) -> bool:
     return True
 
 
+def game_seats_heartbeat(*, seats: list[tuple[int, int, str]]) -> int:
+    """One beat for every game socket a server process holds: ``(game_id, user_id, connection_id)``.
+
+    One UPDATE for all the seats still connected; the few that are not (taken for
+    dead after late beats) go through ``game_player_heartbeat`` one by one.
+    Returns how many seats were refreshed.
+    """
+    if not seats:
+        return 0
+    by_conn = {conn: (game_id, user_id) for game_id, user_id, conn in seats}
+    fresh = GamePlayer.objects.filter(connection_id__in=by_conn, connected=True)
+    refreshed = fresh.update(last_seen_at=timezone.now())
+    if refreshed < len(by_conn):
+        live = set(
+            GamePlayer.objects.filter(connection_id__in=by_conn, connected=True).values_list("connection_id", flat=True)
+        )
+        for conn in by_conn.keys() - live:
+            game_id, user_id = by_conn[conn]
+            refreshed += game_player_heartbeat(game_id=game_id, user_id=user_id, connection_id=conn)
+    return refreshed
+
+
 def heartbeat_seconds() -> float:
     return float(getattr(settings, "GAME_HEARTBEAT_SECONDS", 15))
 

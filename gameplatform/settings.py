@@ -96,10 +96,12 @@ TEMPLATES = [
 # PostgreSQL the connections come from psycopg's pool, sized for those workers
 # plus a few for timers and management work, so a worker never waits for one.
 # Past DB_WORKERS + DB_QUEUE_LIMIT units waiting, a process answers 503 overloaded.
-DB_WORKERS = env_int("DB_WORKERS", 10, minimum=1)
+DATABASE_URL = env_str("DATABASE_URL")
+# SQLite (the embedded default) takes one writer at a time, and its shared in-memory
+# test database refuses a second connection's write outright: one worker there.
+DB_WORKERS = env_int("DB_WORKERS", 1 if not DATABASE_URL or DATABASE_URL.startswith("sqlite") else 10, minimum=1)
 DB_QUEUE_LIMIT = env_int("DB_QUEUE_LIMIT", 2000, minimum=0)
 HTTP_MAX_BODY_BYTES = env_int("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
-DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":

@@ -15,12 +15,20 @@ each match and takes the closest rating within a gap that widens the longer they
 wait (``QUEUE_BASE_GAP`` + ``QUEUE_GAP_PER_SECOND`` x seconds waited), so matches are
 fair early and nobody waits forever. A timer re-runs the matcher every second, so
 widening gaps take effect without anyone new joining.
+
+A join never waits for the lock while holding a database connection that others
+need: when another matcher of the mode is running, the join raises a "run again"
+flag in the shared cache and returns. A matcher clears the flag right after
+taking the lock (so it reads every entry committed before the flag went up) and,
+once committed, runs again if the flag went up meanwhile; nothing else clears it. So the guarantee
+holds: every committed entry is seen by a matcher that starts after it.
 """
 
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -95,7 +103,7 @@ def queue_join(*, user_id: int, mode: str) -> QueueStatus:
     """
     _queueable(mode)
     _enqueue(user_id=user_id, mode=mode)
-    queue_match(mode=mode)
+    queue_match_or_hand_over(mode=mode)
     return queue_status(user_id=user_id)
 
 
@@ -109,19 +117,52 @@ def queue_forget(*, user_ids: list[int]) -> None:
     QueueEntry.objects.filter(user_id__in=user_ids).delete()
 
 
-def _mode_lock(mode: str) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            key = zlib.crc32(mode.encode()) & 0x7FFFFFFF
+def _mode_lock(mode: str, *, wait: bool = True) -> bool:
+    """Take the mode's matcher lock for this transaction; without ``wait``, only if it is free."""
+    if connection.vendor != "postgresql":
+        return True  # SQLite: IMMEDIATE transactions serialise writers already
+    key = zlib.crc32(mode.encode()) & 0x7FFFFFFF
+    with connection.cursor() as cursor:
+        if wait:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, key])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, key])
+        return cursor.fetchone()[0]
+
+
+def _rerun_key(mode: str) -> str:
+    return f"mm:rerun:{mode}"
+
+
+def queue_match_or_hand_over(*, mode: str) -> None:
+    """Match now if no other matcher of ``mode`` runs; otherwise leave it to the one that does.
+
+    The flag goes up before the lock is tried: a matcher that holds the lock either
+    has not cleared the flag yet (and then reads our entry) or sees it after its
+    commit and runs again.
+    """
+    cache.set(_rerun_key(mode), 1, timeout=60)
+    # Only a lock holder clears the flag, right after taking the lock: a flag that went up
+    # later is still up after its commit (run again), or for whoever took the lock next.
+    while _match(mode=mode, now=None, wait=False) is not None and cache.get(_rerun_key(mode)):
+        pass
 
 
 @transaction.atomic
 def queue_match(*, mode: str, now: datetime | None = None) -> list[Game]:
     """Match the waiting players of ``mode`` that can be matched now; each gets ``match_found``."""
+    return _match(mode=mode, now=now, wait=True)
+
+
+@transaction.atomic
+def _match(*, mode: str, now: datetime | None, wait: bool) -> list[Game] | None:
+    """The matcher, under the mode's lock; ``None`` when ``wait`` is off and the lock is taken."""
     from game.services import game_create  # game_create also clears queue entries
 
-    _mode_lock(mode)
+    if not _mode_lock(mode, wait=wait):
+        return None
+    if not wait:
+        cache.delete(_rerun_key(mode))  # what was committed before the flag went up is read below
     entries = list(
         QueueEntry.objects.select_for_update(skip_locked=True)
         .filter(mode=mode)

@@ -1,8 +1,12 @@
 """A real race on PostgreSQL: many players join at once and each lands in exactly one game."""
 
+import threading
+import time
 from collections import Counter
 
 import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from conftest import requires_postgres
@@ -10,7 +14,7 @@ from game.models import Game, GamePlayer
 from gameplatform.errors import ApplicationError
 from gameplatform.testing import run_at_once
 from matchmaking.queue.models import QueueEntry
-from matchmaking.queue.services import queue_join, queue_leave
+from matchmaking.queue.services import _mode_lock, _rerun_key, queue_join, queue_leave, queue_match_or_hand_over
 
 pytestmark = [pytest.mark.django_db(transaction=True), requires_postgres]
 
@@ -55,3 +59,35 @@ def test_leaving_while_others_join_never_matches_a_player_who_left(make_user):
         assert (user.pk in left) != (user.pk in seats)  # left, or matched before leaving: never both
         assert user.pk not in queued
     assert all(u.pk in seats or u.pk in queued for u in stayers)
+
+
+def test_a_join_does_not_wait_for_a_running_matcher_and_leaves_it_a_rerun(make_user):
+    alice, bob = make_user(), make_user()
+    held, release = threading.Event(), threading.Event()
+
+    def running_matcher() -> None:
+        try:
+            with transaction.atomic():
+                _mode_lock("tictactoe")
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    matcher = threading.Thread(target=running_matcher)
+    matcher.start()
+    try:
+        assert held.wait(5)
+        started = time.monotonic()
+        statuses = run_at_once(
+            lambda: queue_join(user_id=alice.pk, mode="tictactoe"),
+            lambda: queue_join(user_id=bob.pk, mode="tictactoe"),
+        )
+        assert time.monotonic() - started < 5  # neither waited for the lock
+        assert [s.status for s in statuses] == ["queued", "queued"]
+        assert cache.get(_rerun_key("tictactoe")) == 1  # the running matcher will go again
+    finally:
+        release.set()
+        matcher.join(10)
+    queue_match_or_hand_over(mode="tictactoe")
+    assert QueueEntry.objects.count() == 0 and Game.objects.count() == 1

@@ -103,7 +103,7 @@ async def test_clean_up_work_is_never_refused(small_pool):
 async def test_rest_answers_503_overloaded_with_retry_after_when_the_queue_is_full(small_pool, make_user):
     from gameplatform.asgi import application
 
-    user = await asyncio.to_thread(make_user)
+    user = await db.run(make_user)  # a worker unit: its connection goes back
     transport = httpx.ASGITransport(app=application)
     headers = {"Authorization": f"Bearer {access_token_for(user)}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:

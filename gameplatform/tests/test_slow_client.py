@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 
 from chat.lobbies import services as lobbies
 from conftest import access_token_for
+from gameplatform import db
 from gameplatform.groups import lobby_group
 from gameplatform.realtime import agroup_send
 
@@ -60,7 +61,7 @@ def _lobby_with(owner, member) -> int:
 async def test_a_client_that_stops_reading_is_dropped_and_the_group_still_gets_every_frame(
     server, premium_owner, alice
 ):
-    lobby_id = await asyncio.to_thread(_lobby_with, premium_owner, alice)
+    lobby_id = await db.run(_lobby_with, premium_owner, alice)
     path = f"/ws/lobbies/{lobby_id}/"
     reader = await connect(
         server + path,

@@ -23,6 +23,7 @@ import logging
 import time
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
@@ -120,7 +121,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         finally:
             await self.leave_all_groups()
             await self._user_presence_close()
-        await super().websocket_disconnect(message)
+        # Not Channels' websocket_disconnect: it would discard layer groups this socket never
+        # joined (the hub holds them) and close "old" database connections by a hop to the
+        # process's one sync thread, which queued 15,000 closing sockets behind each other.
+        # Database work here runs on the workers of gameplatform.db, which close their own.
+        raise StopConsumer()
 
     # Presence never breaks a socket: a failing store is logged, and the entry
     # of a socket whose close failed expires with the heartbeat it no longer gets.

@@ -19,6 +19,14 @@ def friend_ids(*, user_id: int) -> list[int]:
     return list(Friendship.objects.filter(user_id=user_id).values_list("friend_id", flat=True))
 
 
+def friend_ids_of(*, user_ids: list[int]) -> dict[int, list[int]]:
+    """Each user's friends, in one query."""
+    friends: dict[int, list[int]] = {}
+    for user_id, friend_id in Friendship.objects.filter(user_id__in=user_ids).values_list("user_id", "friend_id"):
+        friends.setdefault(user_id, []).append(friend_id)
+    return friends
+
+
 def friendships_for(*, user_id: int) -> QuerySet[Friendship]:
     return Friendship.objects.filter(user_id=user_id).select_related("friend")
 

@@ -175,7 +175,13 @@ def block_remove(*, blocker: User, blocked_id: int) -> None:
         raise NotFound("You do not block that user.", code="not_blocked")
 
 
-def last_seen_record(*, user_id: int) -> None:
-    """The user's last socket closed (or their process was found dead) just now."""
-    if User.objects.filter(pk=user_id).exists():
-        LastSeen.objects.update_or_create(user_id=user_id, defaults={"at": timezone.now()})
+def last_seen_record(*, user_ids: list[int]) -> None:
+    """These users' last socket closed (or their process was found dead) just now: one upsert."""
+    existing = User.objects.filter(pk__in=user_ids).values_list("pk", flat=True)  # deleted meanwhile: skipped
+    now = timezone.now()
+    LastSeen.objects.bulk_create(
+        [LastSeen(user_id=user_id, at=now) for user_id in existing],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["at"],
+    )

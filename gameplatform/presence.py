@@ -92,6 +92,21 @@ return changed
 """
 )
 
+# ARGV: pairs (user id, conn id). Returns {uid, version, ...} of users who went offline.
+_CLOSE_MANY = (
+    _NOW_MS
+    + _SETTLE
+    + """
+local changed = {}
+for i = 1, #ARGV, 2 do
+  redis.call('ZREM', 'presence:user:' .. ARGV[i], ARGV[i + 1])
+  redis.call('ZREM', 'presence:conns', ARGV[i] .. '|' .. ARGV[i + 1])
+  settle(ARGV[i], changed)
+end
+return changed
+"""
+)
+
 # ARGV[1] batch size. Removes expired sockets of every process; returns {uid, version, ...} gone offline.
 _SWEEP = (
     _NOW_MS
@@ -142,6 +157,7 @@ class RedisStore:
         self.client = client or get_redis()
         self._open = self.client.register_script(_OPEN)
         self._close = self.client.register_script(_CLOSE)
+        self._close_many = self.client.register_script(_CLOSE_MANY)
         self._sweep = self.client.register_script(_SWEEP)
 
     def open(self, pairs: list[tuple[int, str]]) -> list[Change]:
@@ -158,6 +174,16 @@ class RedisStore:
 
     def close(self, user_id: int, conn: str) -> list[Change]:
         return _changes(self._close(args=[user_id, conn]), OFFLINE)
+
+    def close_many(self, pairs: list[tuple[int, str]]) -> list[Change]:
+        """Close sockets; return the users this made offline."""
+        changes: list[Change] = []
+        for start in range(0, len(pairs), OPEN_BATCH):
+            args: list = []
+            for user_id, conn in pairs[start : start + OPEN_BATCH]:
+                args += [user_id, conn]
+            changes += _changes(self._close_many(args=args), OFFLINE)
+        return changes
 
     def sweep(self) -> list[Change]:
         changes: list[Change] = []
@@ -214,6 +240,9 @@ class LocalStore:
             del self.conns[user_id]
             return [self._bump(user_id, OFFLINE)]
 
+    def close_many(self, pairs: list[tuple[int, str]]) -> list[Change]:
+        return [change for user_id, conn in pairs for change in self.close(user_id, conn)]
+
     def sweep(self) -> list[Change]:
         return []
 
@@ -246,7 +275,7 @@ def get_store() -> RedisStore | LocalStore:
 
 # --- announcing transitions -----------------------------------------------
 
-Announcer = Callable[[Change, object], Awaitable[None]]
+Announcer = Callable[[list[Change], object], Awaitable[None]]
 _announcer: Announcer | None = None
 
 
@@ -257,13 +286,13 @@ def set_announcer(announcer: Announcer) -> None:
 
 
 async def announce(changes: list[Change], layer=None) -> None:
-    if _announcer is None:
+    """Hand transitions to the announcer, all at once (a mass close is one call, not thousands)."""
+    if _announcer is None or not changes:
         return
-    for change in changes:
-        try:
-            await _announcer(change, layer)
-        except Exception:
-            logger.exception("announcing presence of user %s failed", change.user_id)
+    try:
+        await _announcer(changes, layer)
+    except Exception:
+        logger.exception("announcing presence of %s users failed", len(changes))
 
 
 # --- the per-process tracker ------------------------------------------------
@@ -281,10 +310,47 @@ class PresenceTracker:
         self.store = store or get_store()
         self.layer = layer
         self.conns: dict[str, int] = {}
-        # Serialises store calls of this process: a heartbeat in flight must not
-        # re-add a socket that a close just removed.
-        self._lock = asyncio.Lock()
+        # Store calls of this process, in the order they were asked for: one flusher
+        # applies them in batches (a heartbeat in flight can never re-add a socket that
+        # a later close removed, and 15,000 sockets closing are a few script calls).
+        self._pending: list[tuple[str, list[tuple[int, str]], asyncio.Future]] = []
+        self._flusher: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
+
+    async def _submit(self, kind: str, pairs: list[tuple[int, str]]) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((kind, pairs, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                changes = await self._call(self._apply, [(kind, pairs) for kind, pairs, _ in batch])
+            except Exception as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+            await announce(changes, self.layer)
+
+    def _apply(self, ops: list[tuple[str, list[tuple[int, str]]]]) -> list[Change]:
+        """Runs the ops in order, each run of one kind as one store call."""
+        changes: list[Change] = []
+        run_kind, run_pairs = None, []
+        for kind, pairs in [*ops, (None, [])]:
+            if kind != run_kind and run_pairs:
+                method = self.store.open if run_kind == "open" else self.store.close_many
+                changes += method(run_pairs)
+                run_pairs = []
+            run_kind = kind
+            run_pairs += pairs
+        return changes
 
     async def _call(self, method, *args):
         if isinstance(self.store, LocalStore):
@@ -293,26 +359,20 @@ class PresenceTracker:
 
     async def open(self, user_id: int) -> str:
         conn = uuid.uuid4().hex
-        async with self._lock:
-            self.conns[conn] = user_id
-            changes = await self._call(self.store.open, [(user_id, conn)])
+        self.conns[conn] = user_id
+        await self._submit("open", [(user_id, conn)])
         self._ensure_heartbeat()
-        await announce(changes, self.layer)
         return conn
 
     async def close(self, conn: str) -> None:
-        async with self._lock:
-            user_id = self.conns.pop(conn, None)
-            if user_id is None:
-                return
-            changes = await self._call(self.store.close, user_id, conn)
-        await announce(changes, self.layer)
+        user_id = self.conns.pop(conn, None)
+        if user_id is not None:
+            await self._submit("close", [(user_id, conn)])
 
     async def beat(self) -> None:
         """Push every local socket's deadline forward (and revive any a sweep took too early)."""
-        async with self._lock:
-            changes = await self._call(self.store.open, list((uid, conn) for conn, uid in self.conns.items()))
-        await announce(changes, self.layer)
+        if self.conns:
+            await self._submit("open", [(uid, conn) for conn, uid in self.conns.items()])
 
     def _ensure_heartbeat(self) -> None:
         if isinstance(self.store, LocalStore):

@@ -108,16 +108,34 @@ def close_connections() -> None:
             logger.exception("closing a database connection failed")
 
 
-def _unit(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, list]:
+# The event loop that handed the current unit to its worker; None outside a unit.
+_loop_var: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar("db_loop", default=None)
+
+
+def _unit(loop, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, list]:
     outbox: list = []
-    token = outbox_var.set(outbox)
+    token, loop_token = outbox_var.set(outbox), _loop_var.set(loop)
     try:
         return fn(*args, **kwargs), None, outbox
     except BaseException as exc:  # handed back to the loop, raised there
         return None, exc, outbox
     finally:
         outbox_var.reset(token)
+        _loop_var.reset(loop_token)
         close_connections()
+
+
+def await_on_loop(coroutine, timeout: float) -> Any:
+    """From a unit of work: run ``coroutine`` on the server's event loop and wait for it.
+
+    Outside a unit (a management command, a test's thread) it runs on a loop of its
+    own, as ``async_to_sync`` would. Inside one, the process's own loop, its Redis
+    connections and its hub are used, instead of a new event loop per call.
+    """
+    loop = _loop_var.get()
+    if loop is None:
+        return asyncio.run(asyncio.wait_for(coroutine, timeout))
+    return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
 
 
 async def run(fn: Callable, /, *args, **kwargs) -> Any:
@@ -142,7 +160,7 @@ async def run_always(fn: Callable, /, *args, **kwargs) -> Any:
 async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
     context = contextvars.copy_context()
     loop = asyncio.get_running_loop()
-    result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, fn, args, kwargs)
+    result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, loop, fn, args, kwargs)
     if outbox:
         await publish(outbox)
     if error is not None:

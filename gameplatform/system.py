@@ -5,7 +5,6 @@ import logging
 import time
 import uuid
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import STARTED_AT, presence
+from gameplatform import STARTED_AT, db, presence
 from gameplatform.hub import get_hub
 from gameplatform.realtime import agroup_send
 
@@ -80,7 +79,7 @@ class StatusApi(APIView):
     )
     def get(self, request):
         database = _check("database", _database_ok)
-        layer = _check("channel_layer", async_to_sync(channel_layer_roundtrip))
+        layer = _check("channel_layer", lambda: db.await_on_loop(channel_layer_roundtrip(), timeout=3.0))
         body = {
             "status": "ok" if database == layer == "ok" else "degraded",
             "version": settings.VERSION,

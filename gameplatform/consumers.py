@@ -64,6 +64,23 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     # --- life cycle ---------------------------------------------------------
 
+    async def __call__(self, scope, receive, send) -> None:
+        """One socket: the server's messages, dispatched in order, on the server's own task.
+
+        Channels' loop also listens on a channel-layer channel of the socket, through a
+        task per source and an ``asyncio.wait`` per message. Our sockets have no such
+        channel (the hub delivers broadcasts), so the messages are awaited directly: one
+        task fewer per socket and no wait set per frame.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def connect(self) -> None:
         self.conn_id = new_request_id()
         request_id_var.set(self.conn_id)

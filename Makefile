@@ -37,6 +37,11 @@ serve-daphne: venv
 timers: venv
 	$(BIN)/python manage.py run_timers
 
+# Every platform figure against its target (own PostgreSQL database and Redis db; needs wrk).
+# ARGS=--quick for a smoke run.
+bench: venv
+	$(BIN)/python bench/figures.py $(ARGS)
+
 test: venv
 	$(BIN)/pytest $(ARGS)
 

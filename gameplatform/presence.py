@@ -29,12 +29,12 @@ import asyncio
 import logging
 import threading
 import uuid
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from gameplatform.loops import per_loop
 from gameplatform.redis import get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
@@ -334,10 +334,12 @@ class PresenceTracker:
                     if not done.done():
                         done.set_exception(exc)
                 continue
+            # Announced before the callers go on: a socket's goodbye is complete (offline,
+            # last seen recorded, friends told) when its close returns.
+            await announce(changes, self.layer)
             for _, _, done in batch:
                 if not done.done():
                     done.set_result(None)
-            await announce(changes, self.layer)
 
     def _apply(self, ops: list[tuple[str, list[tuple[int, str]]]]) -> list[Change]:
         """Runs the ops in order, each run of one kind as one store call."""
@@ -395,15 +397,8 @@ class PresenceTracker:
         self.conns.clear()
 
 
-_trackers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceTracker]" = weakref.WeakKeyDictionary()
-
-
-def get_tracker() -> PresenceTracker:
-    loop = asyncio.get_running_loop()
-    tracker = _trackers.get(loop)
-    if tracker is None:
-        tracker = _trackers[loop] = PresenceTracker()
-    return tracker
+get_tracker = per_loop(PresenceTracker)
+"""This process's tracker (one per event loop)."""
 
 
 async def aopen(*, user_id: int) -> str:

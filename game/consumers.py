@@ -1,7 +1,6 @@
 import asyncio
 import json
 import logging
-import weakref
 
 from django.conf import settings
 from rest_framework import serializers
@@ -11,6 +10,7 @@ from gameplatform import db
 from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import game_group
+from gameplatform.loops import per_loop
 from gameplatform.ratelimit import ahit
 
 logger = logging.getLogger(__name__)
@@ -71,15 +71,7 @@ class SeatBeat:
                 logger.exception("game heartbeat failed")
 
 
-_beats: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SeatBeat]" = weakref.WeakKeyDictionary()
-
-
-def seat_beat() -> SeatBeat:
-    loop = asyncio.get_running_loop()
-    beat = _beats.get(loop)
-    if beat is None:
-        beat = _beats[loop] = SeatBeat()
-    return beat
+seat_beat = per_loop(SeatBeat)
 
 
 class GameConsumer(BaseConsumer):

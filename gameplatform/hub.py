@@ -29,6 +29,8 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from gameplatform.loops import per_loop
+
 logger = logging.getLogger(__name__)
 
 MESSAGE_TYPE = "hub.message"
@@ -171,13 +173,5 @@ class GroupHub:
             self._task = None
 
 
-_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, GroupHub]" = weakref.WeakKeyDictionary()
-
-
-def get_hub() -> GroupHub:
-    """The hub of the running event loop (one per process in a server)."""
-    loop = asyncio.get_running_loop()
-    hub = _hubs.get(loop)
-    if hub is None:
-        hub = _hubs[loop] = GroupHub(get_channel_layer())
-    return hub
+get_hub = per_loop(lambda: GroupHub(get_channel_layer()))
+"""The hub of the running event loop (one per process in a server)."""

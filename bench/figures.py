@@ -51,6 +51,7 @@ from collections import Counter  # noqa: E402
 from dataclasses import asdict, dataclass, replace  # noqa: E402
 
 import httpx  # noqa: E402
+from procstat import cpu_seconds  # noqa: E402
 from websockets.asyncio.client import connect as ws_connect  # noqa: E402
 
 HOST = "127.0.0.1"  # the only address this script sends traffic to
@@ -66,7 +67,6 @@ UVICORN_FLAGS = (
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/gp_platform_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 LOBBY_SEND_INTERVAL = 0.7  # 3 messages in any 2 s per user is the limit: one every ~0.67 s, with a margin
 MARK = "pbench@"  # chat text is MARK + the sender's perf_counter(); found in frames without a JSON decode
 MEASUREMENTS = ["rest", "logins", "queue", "lobby", "moves", "scale", "idle"]
@@ -286,15 +286,6 @@ def write_plot(rows: list[dict], path: str) -> None:
 
 
 # --- servers ------------------------------------------------------------------------------
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """user + system CPU time of the processes, from /proc (as bench/broadcast.py reads it)."""
-    total = 0.0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return total
 
 
 def own_cpu_seconds() -> float:

@@ -301,17 +301,31 @@ def message_clean(content) -> str:
     return text
 
 
-def message_post(*, lobby_id: int, user, content: str) -> LobbyMessage:
+def _require_budget(decision: ratelimit.Decision) -> None:
+    if not decision.allowed:
+        raise RateLimited(decision.retry_after, "At most 3 messages in 2 seconds.")
+
+
+async def achat_budget_spend(*, user_id: int) -> None:
+    """Spend one message of the user's chat budget from the event loop, when a frame arrives.
+
+    A socket spends its budget on arrival, before any database work, so a sender who
+    keeps to the limit is never refused because its frames waited behind others' work.
+    """
+    _require_budget(await ratelimit.ahit(chat_rate_key(user_id), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW))
+
+
+def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = False) -> LobbyMessage:
     """Store a member's message and broadcast it; REST and the socket both come here.
 
     Checks run cheapest-first and nothing is spent on a refused message: an
-    invalid text or a non-member does not use up the rate-limit budget.
+    invalid text or a non-member does not use up the rate-limit budget. The
+    socket spends the budget itself when the frame arrives (``budget_spent``).
     """
     text = message_clean(content)
     lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
-    decision = ratelimit.hit(chat_rate_key(user.pk), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after, "At most 3 messages in 2 seconds.")
+    if not budget_spent:
+        _require_budget(ratelimit.hit(chat_rate_key(user.pk), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW))
     with transaction.atomic():
         message = LobbyMessage.objects.create(lobby_id=lobby_id, sender=user, content=text)
         broadcast_on_commit(lobby_group(lobby_id), events.chat_message(message))

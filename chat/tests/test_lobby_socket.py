@@ -1,5 +1,6 @@
 """``WS /ws/lobbies/{id}/``: access, chat, typing, presence, moderation, rate limits."""
 
+import asyncio
 import json
 
 import pytest
@@ -279,3 +280,30 @@ async def test_typing_spam_is_capped_per_socket(ws_connect, room, alice, bob):
     assert relayed == TYPING_LIMIT
     await alice_ws.disconnect()
     await bob_ws.disconnect()
+
+
+async def test_a_sender_keeping_to_the_limit_is_not_refused_when_its_messages_wait_for_the_database(
+    ws_connect, room, alice, settings
+):
+    """The budget is counted when a frame arrives, not when its database work gets a worker."""
+    import threading
+
+    from gameplatform import db
+
+    db.reset_pool()
+    settings.DB_WORKERS = 1
+    try:
+        ws, _ = await open_member(ws_connect, room, alice)
+        busy = threading.Event()
+        blocked = asyncio.ensure_future(db.run(busy.wait, 10))  # the only worker is taken
+        for n in range(4):  # 3 in any 2 s: 0.0, 0.7, 1.4, 2.1
+            await ws.send_json_to({"type": "chat_message", "message": f"paced {n}", "ref": n})
+            await asyncio.sleep(0.7)
+        busy.set()  # the four wait for the worker, then are stored within milliseconds
+        await blocked
+        contents = [(await receive_type(ws, "chat_message"))["message"]["content"] for _ in range(4)]
+        assert contents == [f"paced {n}" for n in range(4)]
+        assert await ws.receive_nothing(timeout=0.3)  # and no rate_limited error
+        await ws.disconnect()
+    finally:
+        db.reset_pool()

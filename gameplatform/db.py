@@ -29,6 +29,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 
@@ -58,6 +59,10 @@ class WorkPool:
         self.workers = workers
         self.limit = workers + queue_limit
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        # SQLite (one process, one writer): units run on asgiref's one sync thread, the thread
+        # every other sync_to_async call of the process uses, so no two connections ever
+        # meet on SQLite's shared in-memory test database (which refuses, not waits).
+        self.on_sync_thread = connections["default"].vendor == "sqlite"
         self._lock = threading.Lock()
         self.pending = 0  # units admitted and not yet finished
         self.refused = 0
@@ -158,9 +163,12 @@ async def run_always(fn: Callable, /, *args, **kwargs) -> Any:
 
 
 async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
-    context = contextvars.copy_context()
     loop = asyncio.get_running_loop()
-    result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, loop, fn, args, kwargs)
+    if pool.on_sync_thread:
+        result, error, outbox = await sync_to_async(_unit, thread_sensitive=True)(loop, fn, args, kwargs)
+    else:
+        context = contextvars.copy_context()
+        result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, loop, fn, args, kwargs)
     if outbox:
         await publish(outbox)
     if error is not None:

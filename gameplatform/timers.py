@@ -30,7 +30,6 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
-from django.db import close_old_connections
 
 from gameplatform import db
 
@@ -69,7 +68,6 @@ def run_due(now: float | None = None) -> float:
     for job in JOBS.values():
         if job.next_run <= now:
             job.next_run = now + job.every
-            close_old_connections()
             try:
                 job.func()
             except Exception:
@@ -83,7 +81,11 @@ def run_forever(should_stop: Callable[[], bool] = lambda: False) -> None:
     discover()
     logger.info("timers running", extra={"jobs": sorted(JOBS)})
     while not should_stop():
-        time.sleep(min(run_due(), 0.5))
+        try:
+            delay = run_due()
+        finally:
+            db.close_connections()  # as a unit of work does: nothing kept between rounds
+        time.sleep(min(delay, 0.5))
 
 
 _serving: "weakref.WeakSet[asyncio.AbstractEventLoop]" = weakref.WeakSet()

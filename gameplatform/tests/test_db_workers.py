@@ -67,6 +67,7 @@ async def test_thousands_of_units_leave_every_pooled_connection_in_the_pool():
     assert stats.get("requests_errors", 0) == 0
 
 
+@requires_postgres  # SQLite runs every unit on the one sync thread
 async def test_units_run_side_by_side_on_several_workers(settings):
     db.reset_pool()
     settings.DB_WORKERS = 4

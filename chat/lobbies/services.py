@@ -9,8 +9,9 @@ change that was rolled back.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from chat.lobbies import events
 from chat.lobbies.models import (
@@ -323,13 +324,36 @@ def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = Fals
     socket spends the budget itself when the frame arrives (``budget_spent``).
     """
     text = message_clean(content)
-    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
     if not budget_spent:
+        lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
         _require_budget(ratelimit.hit(chat_rate_key(user.pk), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW))
-    with transaction.atomic():
-        message = LobbyMessage.objects.create(lobby_id=lobby_id, sender=user, content=text)
-        broadcast_on_commit(lobby_group(lobby_id), events.chat_message(message))
+    message = _message_insert_if_member(lobby_id=lobby_id, user=user, text=text)
+    if message is None:  # not (or no longer) a member: say why
+        lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
+        raise Forbidden("You are not a member of this lobby.", code="not_member")
+    broadcast_on_commit(lobby_group(lobby_id), events.chat_message(message))
     return message
+
+
+def _message_insert_if_member(*, lobby_id: int, user, text: str) -> LobbyMessage | None:
+    """Store the message only if ``user`` is a member, in one statement: the chat's hot path.
+
+    ``INSERT ... SELECT ... WHERE EXISTS (membership)`` checks and writes in one round
+    trip and one implicit transaction, where the ORM takes a membership query plus
+    BEGIN, INSERT and COMMIT. A kick committed before the statement always wins.
+    """
+    now = timezone.now()
+    sql = (
+        f"INSERT INTO {LobbyMessage._meta.db_table} (lobby_id, sender_id, content, created_at) "
+        f"SELECT %s, %s, %s, %s WHERE EXISTS "
+        f"(SELECT 1 FROM {Membership._meta.db_table} WHERE lobby_id = %s AND user_id = %s) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [lobby_id, user.pk, text, connection.ops.adapt_datetimefield_value(now), lobby_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return LobbyMessage(pk=row[0], lobby_id=lobby_id, sender=user, content=text, created_at=now)
 
 
 @transaction.atomic

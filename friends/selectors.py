@@ -75,9 +75,10 @@ def friend_rows(*, friendships: list[Friendship]) -> list[dict]:
 
 def presence_snapshot(*, user_id: int) -> list[dict]:
     """Every friend's presence, with the change version the socket filters later events by."""
-    ids = friend_ids(user_id=user_id)
+    # Friends and when each was last seen, in one query (a socket handshake waits for it).
+    seen = dict(Friendship.objects.filter(user_id=user_id).values_list("friend_id", "friend__last_seen__at"))
+    ids = list(seen)
     states = presence.states(ids)
-    seen = last_seen_map(user_ids=ids)
     snapshot = []
     for friend_id in sorted(ids):
         online, version = states.get(friend_id, (False, 0))

@@ -8,4 +8,6 @@ COPY . .
 RUN SECRET_KEY=build STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput
 
 EXPOSE 8000
-CMD ["daphne", "--access-log", "/dev/null", "-b", "0.0.0.0", "-p", "8000", "gameplatform.asgi:application"]
+# One uvicorn process per container (scale with replicas); see the README, "Which server serves what".
+CMD ["uvicorn", "--no-access-log", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", \
+     "--timeout-graceful-shutdown", "10", "--host", "0.0.0.0", "--port", "8000", "gameplatform.asgi:application"]

@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
@@ -61,6 +62,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     connected = False  # on_connect succeeded: on_disconnect will run
     closing = False  # we sent a close: nothing more goes out
     presence_conn: str | None = None  # this socket's presence entry, once opened
+    _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -292,6 +294,35 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if kind not in self.client_types:
             raise ApplicationError("unknown_type", f"Unknown frame type {kind[:64]!r}.")
         await getattr(self, f"handle_{kind}")(frame)
+
+    def then_in_order(self, work: Callable[[], Awaitable], *, ref=None) -> None:
+        """Run ``work`` after this socket's earlier ordered work, without holding up the next frame.
+
+        For frames whose effect is stored (chat): the handler checks what must be checked
+        on arrival (fields, rate budget), then hands the database work here, so the socket
+        reads on while it waits for a worker, and the effects still happen in arrival
+        order. An error of ``work`` is answered as a handler's would be, with ``ref``.
+        """
+        self._in_order = asyncio.ensure_future(self._ordered(self._in_order, work, ref))
+
+    async def _ordered(self, previous: asyncio.Future | None, work: Callable[[], Awaitable], ref) -> None:
+        if previous is not None:
+            await previous  # never raises: each piece answers its own errors
+        try:
+            await work()
+        except ApplicationError as exc:
+            await self._answer_quietly(exc.code, exc.message, ref=ref, **exc.extra)
+        except Exception:
+            logger.exception("ordered socket work failed")
+            await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
+
+    async def _answer_quietly(self, code: str, message: str, **extra) -> None:
+        if self.closing:
+            return
+        try:
+            await self.send_error(code, message, **extra)
+        except OSError:  # the client went away meanwhile
+            pass
 
     def validate(self, serializer_class: type[serializers.Serializer], frame: dict) -> dict:
         serializer = serializer_class(data=frame)

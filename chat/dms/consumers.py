@@ -7,7 +7,7 @@ from rest_framework import serializers
 from chat.dms import sockets
 from chat.dms.models import DM_MAX_LENGTH
 from chat.dms.selectors import dm_require_access
-from chat.dms.services import dm_mark_read, dm_send
+from chat.dms.services import adm_budget_spend, dm_mark_read, dm_send
 from gameplatform import db
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import Forbidden
@@ -56,8 +56,15 @@ class DirectMessageConsumer(BaseConsumer):
 
     async def handle_dm_message(self, frame: dict) -> None:
         data = self.validate(DmMessageInput, frame)
-        # The frame comes back to this socket too, through the conversation group.
-        await db.run(dm_send, sender=self.user, recipient_id=self.peer_id, content=data["content"])
+        await adm_budget_spend(user_id=self.user_id)  # counted on arrival
+        # Stored in arrival order while the socket reads on; the frame comes back to this
+        # socket too, through the conversation group.
+        self.then_in_order(
+            lambda: db.run(
+                dm_send, sender=self.user, recipient_id=self.peer_id, content=data["content"], budget_spent=True
+            ),
+            ref=frame.get("ref"),
+        )
 
     async def handle_dm_read(self, frame: dict) -> None:
         await db.run(dm_mark_read, user=self.user, peer_id=self.peer_id)

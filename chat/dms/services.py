@@ -54,14 +54,24 @@ def _clean(content: str) -> str:
     return content
 
 
-def dm_send(*, sender: User, recipient_id: int, content: str) -> DirectMessage:
-    """Send a DM to a friend. Not atomic as a whole on purpose: the rate limit is a Redis
-    call and stays outside the transaction; the write itself is atomic (``_store``)."""
-    content = _clean(content)
-    recipient = dm_require_access(user_id=sender.pk, peer_id=recipient_id)
-    decision = ratelimit.hit(dm_rate_key(sender.pk), limit=DM_RATE.limit, window=DM_RATE.window)
+def _require_budget(decision: ratelimit.Decision) -> None:
     if not decision.allowed:
         raise RateLimited(decision.retry_after, "Too many direct messages; slow down.")
+
+
+async def adm_budget_spend(*, user_id: int) -> None:
+    """Spend one DM of the sender's budget from the event loop, when the socket frame arrives."""
+    _require_budget(await ratelimit.ahit(dm_rate_key(user_id), limit=DM_RATE.limit, window=DM_RATE.window))
+
+
+def dm_send(*, sender: User, recipient_id: int, content: str, budget_spent: bool = False) -> DirectMessage:
+    """Send a DM to a friend. Not atomic as a whole on purpose: the rate limit is a Redis
+    call and stays outside the transaction; the write itself is atomic (``_store``). The
+    socket spends the budget itself when the frame arrives (``budget_spent``)."""
+    content = _clean(content)
+    recipient = dm_require_access(user_id=sender.pk, peer_id=recipient_id)
+    if not budget_spent:
+        _require_budget(ratelimit.hit(dm_rate_key(sender.pk), limit=DM_RATE.limit, window=DM_RATE.window))
     return _store(sender=sender, recipient=recipient, content=content)
 
 

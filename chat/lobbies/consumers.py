@@ -43,7 +43,6 @@ class ChatMessageInput(serializers.Serializer):
 class LobbyConsumer(BaseConsumer):
     client_types = frozenset({"chat_message", "typing_start", "typing_stop"})
     in_presence = False
-    _posting: asyncio.Future | None = None  # the last message still being stored
     _heartbeat: asyncio.Task | None = None
     _closing_presence: asyncio.Task | None = None
 
@@ -97,28 +96,12 @@ class LobbyConsumer(BaseConsumer):
                 await self.close(code=CLOSE_FLOODING)
                 return
             raise
-        # Stored in arrival order, while the socket goes on reading: the next frame's budget
-        # is counted when it arrives, not after this one's database work.
-        self._posting = asyncio.ensure_future(self._post(self._posting, data["message"], frame.get("ref")))
-
-    async def _post(self, previous: asyncio.Future | None, text: str, ref) -> None:
-        if previous is not None:
-            await previous  # never raises: each post answers its own errors
-        try:
-            await db.run(message_post, lobby_id=self.lobby_id, user=self.user, content=text, budget_spent=True)
-        except ApplicationError as exc:
-            await self._answer_quietly(exc.code, exc.message, ref=ref, **exc.extra)
-        except Exception:
-            logger.exception("storing a lobby message failed")
-            await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
-
-    async def _answer_quietly(self, code: str, message: str, **extra) -> None:
-        if self.closing:
-            return
-        try:
-            await self.send_error(code, message, **extra)
-        except OSError:  # the client went away meanwhile
-            pass
+        self.then_in_order(
+            lambda: db.run(
+                message_post, lobby_id=self.lobby_id, user=self.user, content=data["message"], budget_spent=True
+            ),
+            ref=frame.get("ref"),
+        )
 
     async def handle_typing_start(self, frame: dict) -> None:
         await self._relay_typing("typing_start")

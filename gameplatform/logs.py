@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from urllib.parse import parse_qsl, urlencode
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_logger = logging.getLogger("gameplatform.access")
@@ -42,6 +43,15 @@ class RequestIdFilter(logging.Filter):
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
+def _loggable(value):
+    """Django attaches the request to its log records (``django.request``): its repr is the
+    full URL, query string and any ``?token=`` included. Log method, path and redacted query."""
+    if isinstance(value, HttpRequest):
+        query = redact_query(value.META.get("QUERY_STRING", ""))
+        return f"{value.method} {value.path}" + (f"?{query}" if query else "")
+    return value
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -53,7 +63,7 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = _loggable(value)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

@@ -112,22 +112,28 @@ class GameConsumer(BaseConsumer):
         if not decision.allowed:
             raise RateLimited(decision.retry_after)
 
+    # Each frame spends its budget when it arrives; its database work then runs in arrival
+    # order while the socket reads on (a frame never waits behind the previous one's unit).
+
     async def handle_player_ready(self, frame: dict) -> None:
         await self._spend()
-        await db.run(services.game_player_ready, game_id=self.game_id, user_id=self.user_id)
+        self._in_order_run(frame, services.game_player_ready)
 
     async def handle_player_move(self, frame: dict) -> None:
         await self._spend()
         data = self.validate(MoveInput, frame)
-        await db.run(services.game_move, game_id=self.game_id, user_id=self.user_id, movement=data["movement"])
+        self._in_order_run(frame, services.game_move, movement=data["movement"])
 
     async def handle_game_action(self, frame: dict) -> None:
         await self._spend()
         data = self.validate(ActionInput, frame)
-        await db.run(
-            services.game_action, game_id=self.game_id, user_id=self.user_id, action=data["action"], data=data["data"]
-        )
+        self._in_order_run(frame, services.game_action, action=data["action"], data=data["data"])
 
     async def handle_forfeit(self, frame: dict) -> None:
         await self._spend()
-        await db.run(services.game_forfeit, game_id=self.game_id, user_id=self.user_id)
+        self._in_order_run(frame, services.game_forfeit)
+
+    def _in_order_run(self, frame: dict, service, **kwargs) -> None:
+        self.then_in_order(
+            lambda: db.run(service, game_id=self.game_id, user_id=self.user_id, **kwargs), ref=frame.get("ref")
+        )

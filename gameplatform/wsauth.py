@@ -8,16 +8,19 @@ carries the access token's expiry so the consumer can close with 4401 when it pa
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
-from accounts import services as account_services
 from gameplatform import db
 
 logger = logging.getLogger(__name__)
@@ -37,18 +40,42 @@ def _credentials(scope) -> tuple[str, str] | None:
     return None
 
 
+UserLookup = Callable[[object], "AbstractBaseUser | None"]
+
+
+@dataclass(frozen=True)
+class UserResolvers:
+    """How a socket's credentials become a user: the accounts app registers these
+    (``AccountsConfig.ready``), so the kit knows no app."""
+
+    by_id: UserLookup  # an active user by id (from an access token), or None
+    by_ticket: UserLookup  # redeems a one-time WebSocket ticket: its active user once, else None
+
+
+_resolvers: UserResolvers | None = None
+
+
+def set_user_resolvers(resolvers: UserResolvers) -> None:
+    global _resolvers
+    _resolvers = resolvers
+
+
+def _registered() -> UserResolvers:
+    if _resolvers is None:
+        raise ImproperlyConfigured("No app registered WebSocket user resolvers (wsauth.set_user_resolvers).")
+    return _resolvers
+
+
 def _user_for_token(raw: str):
     try:
         token = AccessToken(raw)
     except TokenError:
         return None, None
-    user = account_services.user_active_get(user_id=token.get("user_id"))
-    return user, token.get("exp")
+    return _registered().by_id(token.get("user_id")), token.get("exp")
 
 
 def _user_for_ticket(raw: str):
-    user = account_services.ws_ticket_redeem(ticket=raw)
-    return user, None
+    return _registered().by_ticket(raw), None
 
 
 def authenticate(scope):

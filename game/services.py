@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from game import events
+from game import events, hooks
 from game.elo import START_RATING, rating_changes
 from game.models import Game, GamePlayer, Rating
 from game.modes import get_engine
@@ -74,9 +74,7 @@ def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Gam
             for seat, uid in enumerate(user_ids)
         ]
     )
-    from matchmaking.queue.services import queue_forget  # the queue creates games too
-
-    queue_forget(user_ids=user_ids)
+    hooks.game_created(user_ids)  # e.g. the queue forgets them (see game/hooks.py)
     # Registered before the caller's match_found / invite / lobby events, so it runs first.
     transaction.on_commit(lambda: _start_first_connect_clock(game.pk), robust=True)
     return game
@@ -463,16 +461,9 @@ def _finish(game: Game, players: list[GamePlayer], outcome: Outcome) -> None:
     if not abandoned:
         _ratings_apply(game, players)
     if game.lobby_id is not None:
-        _lobby_reopen(game.lobby_id)
+        hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
     _emit_state(game, players)
     _emit(game, events.game_over(game.winner_id, game.reason))
-
-
-def _lobby_reopen(lobby_id: int) -> None:
-    """A lobby's game is over: the lobby opens again for its members."""
-    from chat.lobbies.services import lobby_game_finished
-
-    lobby_game_finished(lobby_id=lobby_id)
 
 
 def _result(game: Game, player: GamePlayer) -> str:

@@ -63,7 +63,6 @@ async def test_thousands_of_units_leave_every_pooled_connection_in_the_pool():
     stats = pool.get_stats()
     # Every connection a worker used is back in the pool, idle; no request waited in vain.
     assert stats["pool_size"] - stats["pool_available"] == in_use_before
-    assert stats["pool_size"] <= db.get_pool().workers + in_use_before
     assert stats.get("requests_errors", 0) == 0
 
 

@@ -171,3 +171,15 @@ async def test_broadcasts_of_a_unit_leave_from_the_loop_after_commit_and_never_a
     assert publishers == [threading.current_thread().name]  # the loop's thread, not a worker
     for group in ("g1", "g2"):
         await get_hub().leave(group, member)
+
+
+async def test_a_body_over_the_limit_is_answered_413_before_any_work(settings):
+    from gameplatform.asgi import application
+
+    settings.HTTP_MAX_BODY_BYTES = 1024
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        response = await client.post("/api/auth/register/", content=b'{"username": "' + b"x" * 2000 + b'"}')
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Request body too large.", "code": "too_large"}
+    assert await db.run(lambda: get_user_model().objects.count()) == 0

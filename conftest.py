@@ -32,7 +32,6 @@ def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
     """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
-    from chat.lobbies import presence as lobby_presence
     from gameplatform import presence
 
     if settings.REDIS_URL:
@@ -41,7 +40,6 @@ def clean_shared_stores():
         cache.clear()
         ratelimit._local.hits.clear()
     presence._local_store.clear()
-    lobby_presence._local.reset()
     yield
 
 

@@ -1,4 +1,5 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -23,7 +24,10 @@ class RegisterApi(APIView):
     authentication_classes = []
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+        username = serializers.CharField(
+            max_length=150,
+            help_text="ASCII letters, digits and _ . - (after NFKC); unique in any case and width.",
+        )
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         password_confirm = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
@@ -46,6 +50,7 @@ class RegisterApi(APIView):
             username=data.validated_data["username"],
             email=data.validated_data["email"],
             password=data.validated_data["password"],
+            address=request.META.get("REMOTE_ADDR", "unknown"),
         )
         body = {"user": MeSerializer(user).data, **services.tokens_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -56,15 +61,21 @@ class LoginApi(APIView):
     authentication_classes = []
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.CharField(max_length=254, help_text="Username or email.")
+        username = serializers.CharField(max_length=254, required=False, help_text="Username or email.")
+        email = serializers.CharField(max_length=254, required=False, help_text="Instead of username (seed 001).")
         password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+        def validate(self, attrs):
+            if "username" not in attrs and "email" not in attrs:
+                raise serializers.ValidationError({"username": ["This field is required."]})
+            return attrs
 
     @extend_schema(request=InputSerializer, responses={200: TokenPairOutput}, tags=["auth"])
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tokens = services.user_login(
-            identifier=data.validated_data["username"],
+            identifier=data.validated_data.get("username", data.validated_data.get("email")),
             password=data.validated_data["password"],
             address=request.META.get("REMOTE_ADDR", "unknown"),
         )
@@ -83,11 +94,17 @@ class RefreshApi(APIView):
 
 
 class LogoutApi(APIView):
-    @extend_schema(request=RefreshInput, responses={205: None}, tags=["auth"])
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(
+            required=False, help_text="Killed if given; without it the client drops its tokens."
+        )
+
+    @extend_schema(request=InputSerializer, responses={205: None}, tags=["auth"])
     def post(self, request):
-        data = RefreshInput(data=request.data)
+        data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.token_logout(refresh=data.validated_data["refresh"], user=request.user)
+        if "refresh" in data.validated_data:
+            services.token_logout(refresh=data.validated_data["refresh"], user=request.user)
         return Response(status=status.HTTP_205_RESET_CONTENT)
 
 
@@ -128,7 +145,18 @@ class UserListApi(ListAPIView):
     def get_queryset(self):
         return selectors.user_search(query=self.request.query_params.get("search", ""))
 
-    @extend_schema(tags=["accounts"])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Only users whose username or display name contains this text (any case).",
+            )
+        ],
+        tags=["accounts"],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

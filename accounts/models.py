@@ -1,14 +1,45 @@
-from django.contrib.auth.models import AbstractUser
+import unicodedata
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+
+USERNAME_KEY_MAX_LENGTH = 255
+
+
+def username_key(username: str) -> str:
+    """The name two usernames share when they look alike: NFKC, then case folded.
+
+    ``ＵＳＥＲ_1`` (fullwidth), ``USER_1`` and ``user_1`` all have the key ``user_1``;
+    the database keeps keys unique (``accounts_user_username_key_unique``).
+    """
+    return unicodedata.normalize("NFKC", username).casefold()[:USERNAME_KEY_MAX_LENGTH]
+
+
+class GameUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        """The account a typed username names, in any case or width: the exact name first
+        (an older database may hold look-alike names, see migration 0003), then the key."""
+        user = self.filter(username=username).first()
+        if user is None:
+            user = self.filter(username_key=username_key(username)).first()
+        if user is None:
+            raise self.model.DoesNotExist
+        return user
 
 
 class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     is_premium = models.BooleanField(default=False, db_index=True)
+    # username_key(username), set on save; unique, so look-alike names cannot coexist.
+    username_key = models.CharField(max_length=USERNAME_KEY_MAX_LENGTH, editable=False, default="")
+
+    objects = GameUserManager()
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(fields=["username_key"], name="accounts_user_username_key_unique"),
             models.UniqueConstraint(
                 Lower("email"),
                 condition=~models.Q(email=""),
@@ -19,6 +50,19 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
-    @property
-    def public_name(self) -> str:
-        return self.display_name or self.username
+    def clean(self):
+        """Forms (the admin's) refuse a look-alike of another account's name, as the database would."""
+        super().clean()
+        key = username_key(self.username)
+        if type(self)._default_manager.filter(username_key=key).exclude(pk=self.pk).exists():
+            raise ValidationError({"username": "A user with that username already exists."})
+
+    def save(self, *args, **kwargs):
+        key = username_key(self.username)
+        # A key suffixed by migration 0003 (a look-alike of an older name) stays as it is.
+        if self.username_key != key and not self.username_key.startswith(key + "#"):
+            self.username_key = key
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)

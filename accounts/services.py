@@ -1,6 +1,8 @@
 """Account writes: registration, login with throttling, tokens, WebSocket tickets, profiles."""
 
+import re
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -11,9 +13,9 @@ from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User
-from gameplatform import ratelimit
-from gameplatform.errors import ApplicationError, RateLimited
+from accounts.models import User, username_key
+from gameplatform.errors import ApplicationError
+from gameplatform.ratelimit import Budget
 
 TICKET_PREFIX = "wsticket:"
 
@@ -23,12 +25,50 @@ def tokens_for(user: User) -> dict:
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
 
+# Usernames, after NFKC: ASCII letters, digits and ``_ . -`` only. One script (Latin), so
+# no name can pass for another with a Cyrillic or Greek look-alike letter (``uѕer_1``);
+# no ``@`` (an identifier with ``@`` is looked up as an email at login).
+USERNAME_ALLOWED = re.compile(r"[A-Za-z0-9_.-]+\Z")
+USERNAME_MAX_LENGTH = 150
+USERNAME_TAKEN = "A user with that username already exists."
+
+
+def username_normalize(username: str) -> tuple[str, list[str]]:
+    """The name as stored (NFKC, so fullwidth ``ＵＳＥＲ_1`` is ``USER_1``) and its errors."""
+    name = unicodedata.normalize("NFKC", username)
+    if not name:
+        return name, ["This field may not be blank."]
+    if len(name) > USERNAME_MAX_LENGTH:
+        return name, [f"Ensure this field has no more than {USERNAME_MAX_LENGTH} characters."]
+    if not USERNAME_ALLOWED.match(name):
+        return name, ["Use only ASCII letters, digits and the characters _ . - in a username."]
+    return name, []
+
+
+# Registrations per client address: REGISTRATIONS_PER_ADDRESS in any
+# REGISTRATION_WINDOW_SECONDS (settings, read at each attempt).
+REGISTRATIONS_PER_ADDRESS = Budget(
+    "register:ip",
+    limit=10,
+    window=3600,
+    what="registrations",
+    limit_setting="REGISTRATIONS_PER_ADDRESS",
+    window_setting="REGISTRATION_WINDOW_SECONDS",
+)
+
+
 @transaction.atomic
-def user_register(*, username: str, email: str, password: str) -> User:
-    """Create an account. Raises DRF ``ValidationError`` with field errors."""
+def user_register(*, username: str, email: str, password: str, address: str | None = None) -> User:
+    """Create an account. Raises DRF ``ValidationError`` with field errors, or ``RateLimited``
+    (429) past ``REGISTRATIONS_PER_ADDRESS`` attempts from ``address`` in the window."""
+    if address is not None:
+        REGISTRATIONS_PER_ADDRESS.spend(address)
     errors = {}
-    if User.objects.filter(username__iexact=username).exists():
-        errors["username"] = ["A user with that username already exists."]
+    username, username_errors = username_normalize(username)
+    if username_errors:
+        errors["username"] = username_errors
+    elif User.objects.filter(username_key=username_key(username)).exists():
+        errors["username"] = [USERNAME_TAKEN]
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email already exists."]
     try:
@@ -42,43 +82,81 @@ def user_register(*, username: str, email: str, password: str) -> User:
             return User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError:
         # A concurrent registration took the name or the address between the checks and the insert.
-        if User.objects.filter(username__iexact=username).exists():
-            raise serializers.ValidationError({"username": ["A user with that username already exists."]}) from None
+        if User.objects.filter(username_key=username_key(username)).exists():
+            raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
         raise serializers.ValidationError({"email": ["A user with that email already exists."]}) from None
 
 
-def _login_keys(identifier: str, address: str) -> tuple[str, str]:
-    return f"login:account:{identifier.strip().lower()}", f"login:ip:{address}"
+# Failed logins, counted per account and per address: LOGIN_FAILURE_LIMIT in any
+# LOGIN_FAILURE_WINDOW_SECONDS each (settings, read at each attempt).
+def _login_failures(name: str) -> Budget:
+    return Budget(
+        name,
+        limit=5,
+        window=300,
+        what="failed login attempts",
+        limit_setting="LOGIN_FAILURE_LIMIT",
+        window_setting="LOGIN_FAILURE_WINDOW_SECONDS",
+    )
+
+
+LOGIN_FAILURES_PER_ACCOUNT = _login_failures("login:account")
+LOGIN_FAILURES_PER_ADDRESS = _login_failures("login:ip")
+
+
+def login_account(identifier: str) -> User | None:
+    """The account a typed username or email names, in any case or width, or None."""
+    if "@" in identifier:
+        by_email = User.objects.filter(email__iexact=identifier.strip()).first()
+        if by_email is not None:
+            return by_email
+    try:  # a username (older ones may hold "@")
+        return User.objects.get_by_natural_key(identifier)
+    except User.DoesNotExist:
+        return None
+
+
+def login_budgets(identifier: str, address: str, account: User | None) -> tuple[tuple[Budget, str], ...]:
+    """The failure windows an attempt spends: the account's, whatever name or email was typed
+    (the id when the identifier names an account, else the normalised text, so unknown names
+    are limited alike and the lock does not tell which names exist), and the address's."""
+    ident = f"user:{account.pk}" if account is not None else f"name:{username_key(identifier.strip())}"
+    return (LOGIN_FAILURES_PER_ACCOUNT, ident), (LOGIN_FAILURES_PER_ADDRESS, address)
+
+
+def login_guard_check(budgets) -> None:
+    """``RateLimited`` (429) if any window is used up."""
+    for budget, ident in budgets:
+        budget.check(ident)
+
+
+def login_failed(budgets) -> None:
+    for budget, ident in budgets:
+        budget.hit(ident)
+
+
+def login_succeeded(budgets) -> None:
+    budget, ident = budgets[0]
+    budget.reset(ident)
 
 
 def user_login(*, identifier: str, password: str, address: str) -> dict:
     """Tokens for a username-or-email and password.
 
-    Failed attempts are counted per account and per address in the shared
-    window; past ``LOGIN_FAILURE_LIMIT`` failures in the window every attempt is
-    refused with 429 until the window slides, right password or not.
+    Failed attempts are counted per account (whatever identifier named it) and per
+    address in the shared window; past ``LOGIN_FAILURE_LIMIT`` failures in the window
+    every attempt is refused with 429 until the window slides, right password or not.
+    Usernames match in any case and width (``User_1`` logs in ``user_1``).
     """
-    limit, window = settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_WINDOW_SECONDS
-    keys = _login_keys(identifier, address)
-    for key in keys:
-        decision = ratelimit.peek(key, limit=limit, window=window)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after, "Too many failed login attempts. Try again later.")
-    user = _authenticate(identifier, password)
+    account = login_account(identifier)
+    budgets = login_budgets(identifier, address, account)
+    login_guard_check(budgets)
+    user = authenticate(username=account.username if account is not None else identifier, password=password)
     if user is None:
-        for key in keys:
-            ratelimit.hit(key, limit=limit, window=window)
-        raise ApplicationError("invalid_credentials", "Wrong username/email or password.", status_code=401)
-    ratelimit.reset(keys[0])
+        login_failed(budgets)
+        raise ApplicationError("Wrong username/email or password.", code="invalid_credentials", status_code=401)
+    login_succeeded(budgets)
     return tokens_for(user)
-
-
-def _authenticate(identifier: str, password: str) -> User | None:
-    username = identifier
-    if "@" in identifier:
-        match = User.objects.filter(email__iexact=identifier).values_list("username", flat=True).first()
-        username = match or identifier
-    return authenticate(username=username, password=password)
 
 
 @transaction.atomic
@@ -88,14 +166,14 @@ def token_refresh(*, refresh: str) -> dict:
         old = RefreshToken(refresh)
         user = User.objects.filter(pk=old["user_id"], is_active=True).first()
         if user is None:
-            raise ApplicationError("token_not_valid", "Token is invalid or expired.", status_code=401)
+            raise ApplicationError("Token is invalid or expired.", code="token_not_valid", status_code=401)
         # The blacklist row is unique per token: of two concurrent refreshes with
         # the same token, only the one that created it gets a new pair.
         _, created = old.blacklist()
         if not created:
             raise TokenError("already rotated")
     except TokenError:
-        raise ApplicationError("token_not_valid", "Token is invalid or expired.", status_code=401) from None
+        raise ApplicationError("Token is invalid or expired.", code="token_not_valid", status_code=401) from None
     return tokens_for(user)
 
 
@@ -103,9 +181,9 @@ def token_logout(*, refresh: str, user: User) -> None:
     try:
         token = RefreshToken(refresh)
     except TokenError:
-        raise ApplicationError("token_not_valid", "Token is invalid or expired.", status_code=401) from None
+        raise ApplicationError("Token is invalid or expired.", code="token_not_valid", status_code=401) from None
     if str(token["user_id"]) != str(user.pk):
-        raise ApplicationError("token_not_valid", "That refresh token is not yours.", status_code=400)
+        raise ApplicationError("That refresh token is not yours.", code="token_not_valid", status_code=400)
     token.blacklist()
 
 

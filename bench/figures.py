@@ -619,7 +619,7 @@ def measure_queue(server: Server, sizes: Sizes) -> dict:
     from queue_fill import drop_users, percentile
 
     from game.models import GamePlayer
-    from matchmaking.queue.models import QueueEntry
+    from matchmaking.models import QueueEntry
 
     players = fresh_users("pbqueue", sizes.queue_players - sizes.queue_players % 2)
     user_ids = [user.pk for user, _ in players]
@@ -675,7 +675,7 @@ def make_lobbies(prefix: str, lobbies: int, members: int) -> list[tuple[int, lis
 def drop_lobbies(prefix: str, lobbies: list[tuple[int, list[str]]]) -> None:
     from queue_fill import drop_users
 
-    from chat.lobbies.models import Lobby
+    from chat.models import Lobby
 
     Lobby.objects.filter(pk__in=[lobby_id for lobby_id, _ in lobbies]).delete()
     drop_users(prefix)

@@ -34,7 +34,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from chat.lobbies import services  # noqa: E402
-from chat.lobbies.models import Lobby  # noqa: E402
+from chat.models import Lobby  # noqa: E402
 
 # Per sender: 3 messages in any 2 s is the limit (0.667 s apart on average); keep a margin.
 SEND_INTERVAL = 0.7

@@ -63,7 +63,7 @@ async def connect(port: int, user: User):
     ws = await websockets.connect(
         f"ws://127.0.0.1:{port}/ws/friends/status/",
         additional_headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"},
-        origin="http://localhost",
+        origin=f"http://127.0.0.1:{port}",
     )
     await ws.recv()  # presence_snapshot
     return ws

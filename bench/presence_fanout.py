@@ -61,7 +61,7 @@ class Client:
         self.ws = await websockets.connect(
             f"ws://127.0.0.1:{self.port}/ws/friends/status/",
             additional_headers={"Authorization": f"Bearer {self.token}"},
-            origin="http://localhost",
+            origin=f"http://127.0.0.1:{self.port}",
         )
         snapshot = json.loads(await self.ws.recv())
         assert snapshot["type"] == "presence_snapshot", snapshot

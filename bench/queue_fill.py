@@ -41,11 +41,16 @@ def make_users(prefix: str, count: int) -> list:
     """``count`` fresh users named ``<prefix>_<n>`` (previous ones removed) and an access token for each."""
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from accounts.models import User
+    from accounts.models import User, username_key
 
     User.objects.filter(username__startswith=f"{prefix}_").delete()
+    names = [f"{prefix}_{n}" for n in range(count)]
+    # bulk_create skips User.save(), which sets username_key (unique): set it here.
     User.objects.bulk_create(
-        [User(username=f"{prefix}_{n}", email=f"{prefix}_{n}@bench.invalid", password="!") for n in range(count)]
+        [
+            User(username=name, username_key=username_key(name), email=f"{name}@bench.invalid", password="!")
+            for name in names
+        ]
     )
     users = list(User.objects.filter(username__startswith=f"{prefix}_").order_by("id"))
     return [(user, str(AccessToken.for_user(user))) for user in users]

@@ -39,7 +39,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
 from friends.services import friendship_create  # noqa: E402
-from matchmaking.invites.models import Invite  # noqa: E402
+from matchmaking.models import Invite  # noqa: E402
 
 A, B = "127.0.0.1:8700", "127.0.0.1:8701"
 User = get_user_model()

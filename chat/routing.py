@@ -1,4 +1,12 @@
-from chat.areas import AREAS
-from gameplatform.areas import collect
+from django.urls import path
 
-websocket_urlpatterns = collect("chat", AREAS, "routing", "websocket_urlpatterns")
+from chat.dms.consumers import DirectMessageConsumer
+from chat.lobbies.consumers import LobbyByNameConsumer, LobbyConsumer
+
+websocket_urlpatterns = [
+    path("ws/lobbies/<int:lobby_id>/", LobbyConsumer.as_asgi()),
+    path("ws/dm/<int:user_id>/", DirectMessageConsumer.as_asgi()),
+    # Seed 004's addresses: the lobby by its name, the DM socket by the friend's id.
+    path("ws/chat/lobby/<str:lobby_name>/", LobbyByNameConsumer.as_asgi()),
+    path("ws/chat/<int:user_id>/", DirectMessageConsumer.as_asgi()),
+]

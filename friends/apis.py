@@ -9,12 +9,11 @@ from rest_framework.views import APIView
 from accounts.serializers import PublicUserSerializer
 from friends import selectors, services
 from friends.serializers import FriendRequestSerializer, UserIdInput
-from gameplatform.ratelimit import Rate, SlidingWindowThrottle
+from gameplatform.ratelimit import Budget, SlidingWindowThrottle
 
 
 class FriendRequestThrottle(SlidingWindowThrottle):
-    scope = "friend_request"
-    rate = Rate(limit=30, window=60.0)
+    budget = Budget("friend_request", limit=30, window=60.0, what="friend requests")
 
 
 class FriendListApi(ListAPIView):

@@ -6,8 +6,14 @@ class FriendsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from friends.events import PresenceFilter
         from friends.presence import announce
+        from friends.selectors import pending_request_count
         from gameplatform import presence
+        from notifications import hooks as notifications
 
         # The kit decides presence transitions; the friend graph decides who hears of them.
         presence.set_announcer(announce)
+        # The notification socket shows friends' presence, newest first; the badge counts requests.
+        notifications.add_signal("presence", lambda: PresenceFilter().read)
+        notifications.add_badge_count("pending_friend_requests", pending_request_count)

@@ -53,3 +53,7 @@ class PresenceFilter:
             return False
         self.seen(user_id, version)
         return True
+
+    def read(self, data: dict) -> dict | None:
+        """The ``presence`` frame for a presence signal, or None when it is stale."""
+        return presence_frame(data) if self.is_new(data) else None

@@ -15,10 +15,6 @@ def is_blocked_between(*, user_a_id: int, user_b_id: int) -> bool:
     ).exists()
 
 
-def friend_ids(*, user_id: int) -> list[int]:
-    return list(Friendship.objects.filter(user_id=user_id).values_list("friend_id", flat=True))
-
-
 def friend_ids_of(*, user_ids: list[int]) -> dict[int, list[int]]:
     """Each user's friends, in one query."""
     friends: dict[int, list[int]] = {}

@@ -11,13 +11,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from chat.dms.services import dm_access_revoke
-from friends import events
+from friends import events, hooks
 from friends.models import Block, FriendRequest, Friendship, LastSeen
 from friends.selectors import are_friends, is_blocked_between
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.realtime import send_to_user
-from matchmaking.invites.services import invites_cancel_between
 from notifications.services import badge_push, notify
 
 User = get_user_model()
@@ -42,7 +40,7 @@ def friendship_create(*, user_a: User, user_b: User) -> None:
 def friend_request_send(*, from_user: User, to_user_id: int) -> FriendRequest:
     """A request, or, when the other user already asked, the acceptance of theirs."""
     if from_user.pk == to_user_id:
-        raise ApplicationError("self_request", "You cannot befriend yourself.")
+        raise ApplicationError("You cannot befriend yourself.", code="self_request")
     users = _lock_pair(from_user.pk, to_user_id)
     if is_blocked_between(user_a_id=from_user.pk, user_b_id=to_user_id):
         raise Forbidden("One of you blocks the other.", code="blocked")
@@ -135,7 +133,7 @@ def _unfriend(user_a_id: int, user_b_id: int) -> int:
     if deleted:
         send_to_user(user_a_id, events.friend_removed_frame(user_b_id))
         send_to_user(user_b_id, events.friend_removed_frame(user_a_id))
-        dm_access_revoke(user_a_id=user_a_id, user_b_id=user_b_id)
+        hooks.friendship_ended(user_a_id, user_b_id)
     return deleted
 
 
@@ -150,7 +148,7 @@ def friendship_remove(*, user: User, friend_id: int) -> None:
 def block_create(*, blocker: User, blocked_id: int) -> Block:
     """Block: unfriends, cancels pending requests both ways, and stops requests, DMs and invites."""
     if blocker.pk == blocked_id:
-        raise ApplicationError("self_block", "You cannot block yourself.")
+        raise ApplicationError("You cannot block yourself.", code="self_block")
     users = _lock_pair(blocker.pk, blocked_id)
     _unfriend(blocker.pk, blocked_id)
     pending = FriendRequest.objects.filter(
@@ -163,7 +161,7 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
         request.save(update_fields=["status", "responded_at"])
         send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
         badge_push(user_id=request.to_user_id)
-    invites_cancel_between(user_a_id=blocker.pk, user_b_id=blocked_id)
+    hooks.block_started(blocker.pk, blocked_id)
     block, _ = Block.objects.get_or_create(blocker=blocker, blocked=users[blocked_id])
     return block
 

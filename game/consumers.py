@@ -2,24 +2,23 @@ import asyncio
 import json
 import logging
 
-from django.conf import settings
 from rest_framework import serializers
 
 from game import selectors, services
 from gameplatform import db
 from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
-from gameplatform.errors import ApplicationError, RateLimited
+from gameplatform.errors import ApplicationError
 from gameplatform.groups import game_group
 from gameplatform.loops import per_loop
-from gameplatform.ratelimit import ahit
+from gameplatform.ratelimit import Budget
 
 logger = logging.getLogger(__name__)
 MAX_PAYLOAD_BYTES = 4096
 
 
-def frames_per_second() -> int:
-    # Client-simulated (relay) games stream positions: 60 a second fits a 60 Hz game loop.
-    return int(getattr(settings, "GAME_FRAMES_PER_SECOND", 60))
+# Client frames per player and game in any second, on every socket and process. Client-simulated
+# (relay) games stream positions: 60 a second fits a 60 Hz game loop (GAME_FRAMES_PER_SECOND).
+FRAME_RATE = Budget("game", limit=60, window=1.0, what="frames", limit_setting="GAME_FRAMES_PER_SECOND")
 
 
 class JsonObjectField(serializers.JSONField):
@@ -108,9 +107,7 @@ class GameConsumer(BaseConsumer):
 
     async def _spend(self) -> None:
         """One frame of the player's budget in this game, shared by all their sockets and processes."""
-        decision = await ahit(f"game:{self.game_id}:{self.user_id}", limit=frames_per_second(), window=1.0)
-        if not decision.allowed:
-            raise RateLimited(decision.retry_after)
+        await FRAME_RATE.aspend(self.game_id, self.user_id)
 
     # Each frame spends its budget when it arrives; its database work then runs in arrival
     # order while the socket reads on (a frame never waits behind the previous one's unit).

@@ -28,10 +28,6 @@ def users_in_unfinished_games(*, user_ids: list[int]) -> set[int]:
     )
 
 
-def user_has_unfinished_game(*, user_id: int) -> bool:
-    return user_unfinished_game_id(user_id=user_id) is not None
-
-
 def game_require_player(*, game_id: int, user_id: int) -> None:
     """Raise NotFound for an unknown game and Forbidden for someone who does not play in it."""
     if GamePlayer.objects.filter(game_id=game_id, user_id=user_id).exists():

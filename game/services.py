@@ -59,10 +59,10 @@ def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Gam
     engine = get_engine(mode)
     user_ids = [getattr(p, "pk", p) for p in players]
     if len(set(user_ids)) != len(user_ids):
-        raise ApplicationError("invalid_players", "A player can take only one seat.")
+        raise ApplicationError("A player can take only one seat.", code="invalid_players")
     if not engine.MIN_PLAYERS <= len(user_ids) <= engine.MAX_PLAYERS:
         raise ApplicationError(
-            "invalid_player_count", f"{mode} takes {engine.MIN_PLAYERS} to {engine.MAX_PLAYERS} players."
+            f"{mode} takes {engine.MIN_PLAYERS} to {engine.MAX_PLAYERS} players.", code="invalid_player_count"
         )
     now = timezone.now()
     game = Game.objects.create(mode=mode, lobby_id=lobby_id)

@@ -19,6 +19,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from gameplatform import db, timers  # noqa: E402
 from gameplatform.http import WSGIBridge  # noqa: E402
+from gameplatform.paths import WebSocketTrailingSlash  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
@@ -26,7 +27,8 @@ router = ProtocolTypeRouter(
     {
         # REST, admin and static files: Django's WSGI handler on the database workers.
         "http": WSGIBridge(),
-        "websocket": OriginCheck(JWTAuthMiddleware(URLRouter(collect_websocket_urlpatterns()))),
+        # Trailing slash optional on every socket route (gameplatform.paths).
+        "websocket": WebSocketTrailingSlash(OriginCheck(JWTAuthMiddleware(URLRouter(collect_websocket_urlpatterns())))),
     }
 )
 

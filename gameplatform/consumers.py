@@ -18,7 +18,6 @@ It owns what all sockets share, so app consumers stay thin:
 """
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -29,9 +28,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
 
-from gameplatform import presence
+from gameplatform import parsers, presence
 from gameplatform.db import Overloaded
-from gameplatform.errors import ApplicationError
+from gameplatform.errors import ApplicationError, Unavailable, is_outage
 from gameplatform.hub import get_hub
 from gameplatform.logs import new_request_id, request_id_var
 from gameplatform.realtime import encode
@@ -47,7 +46,7 @@ CLOSE_TOO_LARGE = 1009
 
 class FrameInvalid(ApplicationError):
     def __init__(self, fields: dict) -> None:
-        super().__init__("invalid", "The frame has invalid fields.", extra={"fields": fields})
+        super().__init__("The frame has invalid fields.", code="invalid", extra={"fields": fields})
 
 
 class BaseConsumer(AsyncWebsocketConsumer):
@@ -98,13 +97,28 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.user, self.user_id = user, user.pk
         try:
             await self.on_connect()
-        except Overloaded as exc:
+        except (Overloaded, Unavailable) as exc:
             await self.leave_all_groups()
             await self._refuse_busy(exc)
             return
         except ApplicationError as exc:
             await self.leave_all_groups()
-            await self._refuse(exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
+            code = exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN
+            if exc.tell_on_refuse:  # the contract names an error frame before this close
+                await self.accept()
+                self.accepted = True
+                await self.send_error(exc.code, exc.message, **exc.extra)
+                await self.close(code=code)
+                return
+            await self._refuse(code)
+            return
+        except Exception as exc:
+            # Redis or the database cannot be reached: accept, ``error`` unavailable, close 1013.
+            if not is_outage(exc):
+                raise
+            logger.warning("socket refused during an outage: %r", exc)
+            await self.leave_all_groups()
+            await self._refuse_busy(Unavailable())
             return
         # Accepted only now: by the time a client sees the socket open, it is in
         # its groups and will hear every broadcast that follows.
@@ -113,17 +127,25 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self._schedule_expiry()
         logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
         await self._user_presence_open()
-        await self.on_accepted()
+        try:
+            await self.on_accepted()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            logger.warning("socket closed during an outage: %r", exc)
+            await self.leave_presence()
+            await self._refuse_busy(Unavailable())
 
     async def _refuse(self, code: int) -> None:
         # Accept, then close: a browser only sees close codes on an accepted socket.
         await self.accept()
         await self.close(code=code)
 
-    async def _refuse_busy(self, exc: Overloaded) -> None:
-        """The process has more work queued than it takes: say so, then close 1013 (try again later)."""
-        await self.accept()
-        self.accepted = True
+    async def _refuse_busy(self, exc: ApplicationError) -> None:
+        """Overloaded or a needed service unavailable: say so, then close 1013 (try again later)."""
+        if not self.accepted:
+            await self.accept()
+            self.accepted = True
         await self.send_error(exc.code, exc.message, **exc.extra)
         await self.close(code=exc.close_code)
 
@@ -150,9 +172,28 @@ class BaseConsumer(AsyncWebsocketConsumer):
     # of a socket whose close failed expires with the heartbeat it no longer gets.
     async def _user_presence_open(self) -> None:
         try:
-            self.presence_conn = await presence.aopen(user_id=self.user_id)
+            self.presence_conn = await presence.aopen(user_id=self.user_id, places=self.presence_places())
         except Exception:
             logger.exception("presence open failed")
+
+    def presence_places(self) -> tuple[str, ...]:
+        """The places this socket stands at while open (``lobby:<id>``...); see ``gameplatform.presence``."""
+        return ()
+
+    async def move_presence(self) -> None:
+        """Stand at ``presence_places()`` again, after they changed (a world character moved)."""
+        if self.presence_conn is None:
+            return
+        try:
+            self.presence_conn = await presence.amove(
+                self.presence_conn, user_id=self.user_id, places=self.presence_places()
+            )
+        except Exception:
+            logger.exception("presence move failed")
+
+    async def leave_presence(self) -> None:
+        """Count this socket out now (a kicked member leaves the lobby before the close handshake ends)."""
+        await self._user_presence_close()
 
     async def _user_presence_close(self) -> None:
         conn, self.presence_conn = self.presence_conn, None
@@ -269,19 +310,24 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self._dispatch_frame(frame)
         except ApplicationError as exc:
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):  # the socket stays open: the client may retry later
+                logger.warning("frame refused during an outage: %r", exc)
+                error = Unavailable()
+                await self.send_error(error.code, error.message, ref=ref, **error.extra)
+                return
             logger.exception("frame handler failed", extra={"frame_type": (frame or {}).get("type")})
             await self.send_error("server_error", "Something went wrong on the server.", ref=ref)
 
     def _parse(self, text_data) -> dict:
         if text_data is None:
-            raise ApplicationError("bad_json", "Frames must be JSON text, not binary.")
+            raise ApplicationError("Frames must be JSON text, not binary.", code="bad_json")
         try:
-            frame = json.loads(text_data)
+            frame = parsers.loads(text_data)  # nesting limit and NUL check: ``invalid``
         except ValueError:
-            raise ApplicationError("bad_json", "The frame is not valid JSON.") from None
+            raise ApplicationError("The frame is not valid JSON.", code="bad_json") from None
         if not isinstance(frame, dict):
-            raise ApplicationError("bad_json", "The frame must be a JSON object.")
+            raise ApplicationError("The frame must be a JSON object.", code="bad_json")
         if not isinstance(frame.get("type"), str):
             raise FrameInvalid({"type": ["This field is required and must be a string."]})
         return frame
@@ -292,7 +338,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.send_frame({"type": "pong", **({"ref": frame["ref"]} if "ref" in frame else {})})
             return
         if kind not in self.client_types:
-            raise ApplicationError("unknown_type", f"Unknown frame type {kind[:64]!r}.")
+            raise ApplicationError(f"Unknown frame type {kind[:64]!r}.", code="unknown_type")
         await getattr(self, f"handle_{kind}")(frame)
 
     def then_in_order(self, work: Callable[[], Awaitable], *, ref=None) -> None:
@@ -312,7 +358,12 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await work()
         except ApplicationError as exc:
             await self._answer_quietly(exc.code, exc.message, ref=ref, **exc.extra)
-        except Exception:
+        except Exception as exc:
+            if is_outage(exc):
+                logger.warning("ordered socket work refused during an outage: %r", exc)
+                error = Unavailable()
+                await self._answer_quietly(error.code, error.message, ref=ref, **error.extra)
+                return
             logger.exception("ordered socket work failed")
             await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
 

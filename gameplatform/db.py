@@ -45,8 +45,8 @@ class Overloaded(ApplicationError):
 
     def __init__(self, retry_after: float = 1.0) -> None:
         super().__init__(
-            "overloaded",
             "The server is busy; try again shortly.",
+            code="overloaded",
             extra={"retry_after": retry_after},
         )
         self.retry_after = retry_after
@@ -174,14 +174,3 @@ async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
     if error is not None:
         raise error
     return result
-
-
-def database_async(fn: Callable) -> Callable:
-    """``fn`` as a coroutine function that runs through ``run``."""
-
-    async def call(*args, **kwargs):
-        return await run(fn, *args, **kwargs)
-
-    call.__name__ = getattr(fn, "__name__", "call")
-    call.__doc__ = fn.__doc__
-    return call

@@ -1,27 +1,41 @@
 """One domain exception and the one place that turns errors into the contract's shape.
 
-Services raise ``ApplicationError(code, message)``. The DRF exception handler
+Services raise ``ApplicationError(message, code=...)`` or one of its subclasses
+(``NotFound``, ``Forbidden``, ``Conflict``, whose code has a default). Every
+constructor takes the message first and the code by keyword only, e.g.
+``Conflict("This lobby is full.", code="lobby_full")``. The DRF exception handler
 below answers ``{"detail", "code"}`` with the error's HTTP status; the base
 consumer answers an ``error`` frame with the same code, or closes the socket
 with the error's close code when it happens while connecting.
 """
 
+import logging
+import sys
+
+import redis.exceptions
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     close_code = 4400
+    # Raised while a socket connects: send the ``error`` frame before closing (the world
+    # socket's ``unsupported_version``); otherwise the close code alone answers.
+    tell_on_refuse = False
 
     def __init__(
         self,
-        code: str,
         message: str,
         *,
+        code: str,
         status_code: int | None = None,
         extra: dict | None = None,
     ) -> None:
@@ -40,24 +54,24 @@ class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     close_code = 4404
 
-    def __init__(self, message: str = "Not found.", code: str = "not_found", **kwargs) -> None:
-        super().__init__(code, message, **kwargs)
+    def __init__(self, message: str = "Not found.", *, code: str = "not_found", **kwargs) -> None:
+        super().__init__(message, code=code, **kwargs)
 
 
 class Forbidden(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
     close_code = 4403
 
-    def __init__(self, message: str = "Not allowed.", code: str = "forbidden", **kwargs) -> None:
-        super().__init__(code, message, **kwargs)
+    def __init__(self, message: str = "Not allowed.", *, code: str = "forbidden", **kwargs) -> None:
+        super().__init__(message, code=code, **kwargs)
 
 
 class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     close_code = 4409
 
-    def __init__(self, message: str = "Conflict.", code: str = "conflict", **kwargs) -> None:
-        super().__init__(code, message, **kwargs)
+    def __init__(self, message: str = "Conflict.", *, code: str = "conflict", **kwargs) -> None:
+        super().__init__(message, code=code, **kwargs)
 
 
 class RateLimited(ApplicationError):
@@ -65,8 +79,79 @@ class RateLimited(ApplicationError):
 
     def __init__(self, retry_after: float, message: str = "Too many requests.") -> None:
         retry_after = round(max(retry_after, 0.001), 3)
-        super().__init__("rate_limited", message, extra={"retry_after": retry_after})
+        super().__init__(message, code="rate_limited", extra={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+class Unavailable(ApplicationError):
+    """A service the server depends on (Redis, PostgreSQL) cannot be reached: 503, close 1013."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    close_code = 1013  # "try again later"
+
+    def __init__(self, message: str = "A service the server needs is unavailable; try again shortly.") -> None:
+        super().__init__(message, code="unavailable", extra={"retry_after": UNAVAILABLE_RETRY_AFTER})
+        self.retry_after = UNAVAILABLE_RETRY_AFTER
+
+
+UNAVAILABLE_RETRY_AFTER = 5
+
+
+def _outage_types() -> tuple[type[BaseException], ...]:
+    found: list[type[BaseException]] = [
+        redis.exceptions.ConnectionError,  # refused, reset, pool exhausted, busy loading
+        redis.exceptions.TimeoutError,
+        OperationalError,  # django.db: connection refused, pool timeout, server gone
+        InterfaceError,
+    ]
+    try:
+        import psycopg  # raw psycopg errors outside Django's wrapper (e.g. the pool)
+
+        found += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # pragma: no cover - SQLite-only installs
+        pass
+    try:
+        from django_redis.exceptions import ConnectionInterrupted  # if that cache backend is used
+
+        found.append(ConnectionInterrupted)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+OUTAGE_ERRORS = _outage_types()
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what it was raised from) says Redis or the database cannot be reached."""
+    for _ in range(4):
+        if exc is None:
+            return False
+        if isinstance(exc, (Unavailable, *OUTAGE_ERRORS)):
+            return True
+        if isinstance(exc, ApplicationError | exceptions.APIException | Http404 | PermissionDenied):
+            return False  # a deliberate answer, even when raised while handling an outage
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def unavailable_response(exc: BaseException | None = None) -> Response:
+    """The DRF answer for an outage: 503 ``unavailable`` with ``Retry-After``."""
+    error = exc if isinstance(exc, Unavailable) else Unavailable()
+    response = Response(error.as_dict(), status=error.status_code)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def server_error(request, *args, **kwargs):
+    """``handler500``: outside DRF views (middleware, admin, plain views) an outage is a JSON 503 too."""
+    exc = sys.exc_info()[1]
+    if is_outage(exc):
+        error = Unavailable()
+        response = JsonResponse(error.as_dict(), status=error.status_code)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    return defaults.server_error(request)
 
 
 def _code_of(exc: exceptions.APIException) -> str:
@@ -78,6 +163,9 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 def exception_handler(exc, context):
     """DRF exception handler: every error leaves as ``{"detail", "code"}`` or field errors."""
+    if is_outage(exc):
+        logger.warning("outage answered 503: %r", exc)
+        return unavailable_response(exc)
     if isinstance(exc, ApplicationError):
         response = Response(exc.as_dict(), status=exc.status_code)
         if isinstance(exc, RateLimited):

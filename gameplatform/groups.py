@@ -4,7 +4,7 @@ Every broadcast in the project goes to one of these groups; nothing else
 builds a group name by hand, so a typo cannot split a room in two.
 """
 
-GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle"})
+GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle", "world", "area", "party", "faction"})
 
 
 def group_name(kind: str, *ids: int) -> str:
@@ -29,6 +29,28 @@ def game_group(game_id: int) -> str:
 
 def battle_group(battle_id: int) -> str:
     return group_name("battle", battle_id)
+
+
+def world_group() -> str:
+    """Every world socket (world-wide chat, shard captures, world events)."""
+    return "world_all"
+
+
+def world_user_group(user_id: int) -> str:
+    """The world socket of one user (whispers, and the signal that replaces an older socket)."""
+    return group_name("world", user_id)
+
+
+def area_group(location_id: int) -> str:
+    return group_name("area", location_id)
+
+
+def party_group(party_id: int) -> str:
+    return group_name("party", party_id)
+
+
+def faction_group(faction_id: int) -> str:
+    return group_name("faction", faction_id)
 
 
 def dm_group(user_a: int, user_b: int) -> str:

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 from gameplatform import db
+from gameplatform.errors import Unavailable, is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,14 @@ class WSGIBridge:
         except db.Overloaded as exc:
             retry = str(max(1, round(exc.retry_after)))
             answer = _json_response(503, exc.as_dict(), [(b"retry-after", retry.encode())])
+        except Exception as exc:
+            # Django answers errors of its own request (handler500 maps outages to 503);
+            # this catches an outage outside it, e.g. in a request_started/finished hook.
+            if not is_outage(exc):
+                raise
+            logger.warning("outage answered 503 by the bridge: %r", exc)
+            error = Unavailable()
+            answer = _json_response(503, error.as_dict(), [(b"retry-after", str(error.retry_after).encode())])
         await self._send(send, *answer)
 
     @staticmethod

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from gameplatform.errors import Unavailable
 from gameplatform.loops import per_loop
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class GroupHub:
         self._task: asyncio.Task | None = None
         self._syncs: dict[str, asyncio.Future] = {}
         self.delivered = 0
+        # A subscription failed (Redis down, or back with the layer's connections in a bad
+        # state): the next join starts the hub afresh instead of reusing them.
+        self.broken = False
 
     def _lock(self, group: str) -> asyncio.Lock:
         lock = self._locks.get(group)
@@ -89,6 +93,45 @@ class GroupHub:
                 await self.layer.group_discard(group, self.channel)
 
     async def _subscribe(self, group: str) -> None:
+        try:
+            if self.broken:
+                await self._restart()
+            await self._subscribe_once(group)
+        except Exception as exc:
+            self.broken = True
+            if isinstance(exc, Unavailable):
+                raise
+            # Whatever the layer raised (redis ConnectionError, or a connection torn down
+            # under a concurrent command): for the caller the channel layer is unavailable.
+            logger.warning("group %s not subscribed: %r", group, exc)
+            raise Unavailable(f"Could not subscribe to group {group}; try again shortly.") from exc
+
+    async def _restart(self) -> None:
+        """Drop the layer's connections and this hub's channel; subscribe the local groups afresh.
+
+        After an outage the layer may keep connections and subscriptions that look alive
+        and deliver nothing; starting over is what a process restart used to fix.
+        """
+        logger.warning("restarting the group hub after a failed subscription")
+        task, self._task, self.channel = self._task, None, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        flush = getattr(self.layer, "flush", None)
+        if flush is not None:
+            try:
+                await flush()
+            except Exception:
+                logger.warning("flushing the channel layer failed", exc_info=True)
+        await self._ensure_started()
+        for group in tuple(self.members):
+            await self.layer.group_add(group, self.channel)
+        self.broken = False
+
+    async def _subscribe_once(self, group: str) -> None:
         await self._ensure_started()
         for attempt in (1, 2):
             await self.layer.group_add(group, self.channel)
@@ -99,7 +142,9 @@ class GroupHub:
                 # A subscription lost on the way (e.g. a Redis reconnect): subscribe afresh once.
                 logger.warning("group %s not confirmed (attempt %s)", group, attempt)
                 await self.layer.group_discard(group, self.channel)
-        raise TimeoutError(f"could not subscribe to group {group}")
+        # The layer took the subscription but delivers nothing (Redis just came back, or
+        # is going away): an outage for the caller (socket: ``error`` unavailable, 1013).
+        raise Unavailable(f"Could not subscribe to group {group}; try again shortly.")
 
     async def _until_subscribed(self, group: str) -> None:
         """Return once the layer really delivers ``group`` to this hub.

@@ -40,6 +40,19 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RedactRequestFilter(logging.Filter):
+    """Django attaches the request to its records (``django.request``, ``django.security.*``):
+    its repr is the full URL, ``?token=`` included, for any handler or formatter that prints
+    it. The record keeps ``method path?redacted-query`` instead. On the ``django.request``
+    logger (before any handler) and on the console handler (every other logger)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if isinstance(request, HttpRequest):
+            record.request = _loggable(request)
+        return True
+
+
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 

@@ -1,41 +1,52 @@
-"""Presence: who has at least one authenticated socket open, on any process.
+"""Presence: who has a socket open, on any process, and where.
 
 The base consumer opens a presence entry for every accepted socket and closes
-it on disconnect, so every route counts and several tabs are one presence.
+it on disconnect, so every route counts and several tabs are one presence. A
+socket may also stand at *places* (``presence_places()`` of its consumer): a
+lobby socket at ``lobby:<id>``, a DM socket at ``dm:<peer id>``. A user is
+present at a place while any of their sockets stands there; lobby presence and
+"is the recipient looking at this conversation" are views of this one service.
 
-With ``REDIS_URL`` the bookkeeping lives in Redis, shared by every process:
+With ``REDIS_URL`` the bookkeeping lives in Redis, shared by every process, on
+Redis's clock:
 
-- ``presence:user:<id>``  sorted set: that user's open sockets, scored by a deadline;
-- ``presence:conns``      sorted set: every open socket (``<id>|<conn>``) by deadline;
-- ``presence:online``     set: the users currently announced online;
-- ``presence:ver``        hash: a per-user change counter, so a client can drop
-  an event that arrives after a newer one.
+- ``presence:conns``           sorted set: every open socket (``<uid>|<conn>|<places>``) by deadline;
+- ``presence:user:<id>``       sorted set: that user's open sockets, scored by deadline;
+- ``presence:online``          set: the users currently announced online;
+- ``presence:ver``             hash: a per-user change counter, so a client can drop
+  an event that arrives after a newer one;
+- ``presence:at:<place>:<id>`` and ``presence:at:<place>``: the same two for each place.
 
 Each process refreshes the deadlines of its own sockets with one script call
 every ``PRESENCE_TTL_SECONDS / 4`` seconds; a deadline is ``lifetime_seconds()``
-ahead (``0.75 * TTL`` for TTL >= 4 s: two missed beats are tolerated). A process that dies stops refreshing; the
-``friends.presence_sweep`` timer removes its expired sockets and reports who went
-offline. Every change (open, close, refresh, sweep) is one Lua script, so the
-online/offline transition of a user is decided once, whichever process or timer
-runner gets there first: that is what makes "exactly once per real change" hold.
+ahead (``0.75 * TTL`` for TTL >= 4 s: two missed beats are tolerated). A process
+that dies stops refreshing; the ``presence.sweep`` timer removes its expired
+sockets and reports who went offline, everywhere and at each place. Every change
+(open, close, refresh, sweep) is one Lua script, so each transition is decided
+once, whichever process or timer runner gets there first: that is what makes
+"exactly once per real change" hold.
 
 Without Redis, a process-local store (the embedded single-process setup).
 
-Transitions are handed to an announcer the friends app registers
-(``set_announcer``); this module knows nothing about friends.
+Transitions are handed to announcers that higher apps register by place kind
+(``set_announcer``): friends for the user's presence anywhere, lobbies for
+``lobby:`` places. This module knows none of them.
 """
 
 import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 
+from gameplatform import db
 from gameplatform.loops import per_loop
+from gameplatform.realtime import publish_layer_var
 from gameplatform.redis import get_redis, redis_enabled
+from gameplatform.timers import periodic
 
 logger = logging.getLogger(__name__)
 
@@ -43,83 +54,102 @@ ONLINE, OFFLINE = "online", "offline"
 SWEEP_BATCH = 500
 OPEN_BATCH = 1000
 
+# A socket as the stores see it: (user id, conn id, places it stands at).
+Socket = tuple[int, str, tuple[str, ...]]
+
 _NOW_MS = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# ARGV[1] lifetime in ms, then pairs (user id, conn id). Returns {uid, version, ...} of users who came online.
+# Where a user's sockets (at a place, or anywhere for place '') and the place's users are kept.
+_KEYS = """
+local function user_key(place, uid)
+  if place == '' then return 'presence:user:' .. uid end
+  return 'presence:at:' .. place .. ':' .. uid
+end
+local function users_key(place)
+  if place == '' then return 'presence:online' end
+  return 'presence:at:' .. place
+end
+local function places_of(list)
+  local places = {''}
+  for place in string.gmatch(list, '[^ ]+') do table.insert(places, place) end
+  return places
+end
+local function report(changed, uid, place)
+  table.insert(changed, uid)
+  table.insert(changed, place)
+  if place == '' then
+    table.insert(changed, redis.call('HINCRBY', 'presence:ver', uid, 1))
+  else
+    table.insert(changed, 0)
+  end
+end
+"""
+
+# ARGV[1] lifetime in ms, then triples (user id, conn id, places separated by spaces).
+# Returns {uid, place, version, ...} of users who came online (anywhere: place '').
 _OPEN = (
     _NOW_MS
+    + _KEYS
     + """
 local deadline = now + tonumber(ARGV[1])
 local changed = {}
-for i = 2, #ARGV, 2 do
+for i = 2, #ARGV, 3 do
   local uid, conn = ARGV[i], ARGV[i + 1]
-  redis.call('ZADD', 'presence:user:' .. uid, deadline, conn)
-  redis.call('ZADD', 'presence:conns', deadline, uid .. '|' .. conn)
-  if redis.call('SADD', 'presence:online', uid) == 1 then
-    table.insert(changed, uid)
-    table.insert(changed, redis.call('HINCRBY', 'presence:ver', uid, 1))
+  redis.call('ZADD', 'presence:conns', deadline, uid .. '|' .. conn .. '|' .. ARGV[i + 2])
+  for _, place in ipairs(places_of(ARGV[i + 2])) do
+    redis.call('ZADD', user_key(place, uid), deadline, conn)
+    if redis.call('SADD', users_key(place), uid) == 1 then report(changed, uid, place) end
   end
 end
 return changed
 """
 )
 
-# Shared by close and sweep: drop a user's expired sockets; offline when none is left.
+# Shared by close and sweep: drop a user's expired sockets at a place; gone when none is left.
 _SETTLE = """
-local function settle(uid, changed)
-  local key = 'presence:user:' .. uid
+local function settle(uid, place, changed)
+  local key = user_key(place, uid)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZCARD', key) == 0 and redis.call('SREM', 'presence:online', uid) == 1 then
-    table.insert(changed, uid)
-    table.insert(changed, redis.call('HINCRBY', 'presence:ver', uid, 1))
+  if redis.call('ZCARD', key) == 0 and redis.call('SREM', users_key(place), uid) == 1 then
+    report(changed, uid, place)
+  end
+end
+local function drop(uid, conn, places, changed)
+  redis.call('ZREM', 'presence:conns', uid .. '|' .. conn .. '|' .. places)
+  for _, place in ipairs(places_of(places)) do
+    redis.call('ZREM', user_key(place, uid), conn)
+    settle(uid, place, changed)
   end
 end
 """
 
-# ARGV: user id, conn id. Returns {uid, version} when the user went offline.
+# ARGV: triples (user id, conn id, places). Returns {uid, place, version, ...} of users gone.
 _CLOSE = (
     _NOW_MS
+    + _KEYS
     + _SETTLE
     + """
 local changed = {}
-redis.call('ZREM', 'presence:user:' .. ARGV[1], ARGV[2])
-redis.call('ZREM', 'presence:conns', ARGV[1] .. '|' .. ARGV[2])
-settle(ARGV[1], changed)
+for i = 1, #ARGV, 3 do drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], changed) end
 return changed
 """
 )
 
-# ARGV: pairs (user id, conn id). Returns {uid, version, ...} of users who went offline.
-_CLOSE_MANY = (
-    _NOW_MS
-    + _SETTLE
-    + """
-local changed = {}
-for i = 1, #ARGV, 2 do
-  redis.call('ZREM', 'presence:user:' .. ARGV[i], ARGV[i + 1])
-  redis.call('ZREM', 'presence:conns', ARGV[i] .. '|' .. ARGV[i + 1])
-  settle(ARGV[i], changed)
-end
-return changed
-"""
-)
-
-# ARGV[1] batch size. Removes expired sockets of every process; returns {uid, version, ...} gone offline.
+# ARGV[1] batch size. Removes expired sockets of every process; returns {uid, place, version, ...} gone.
 _SWEEP = (
     _NOW_MS
+    + _KEYS
     + _SETTLE
     + """
 local changed = {}
 local expired = redis.call('ZRANGEBYSCORE', 'presence:conns', '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 for _, member in ipairs(expired) do
-  redis.call('ZREM', 'presence:conns', member)
-  local sep = string.find(member, '|', 1, true)
-  local uid = string.sub(member, 1, sep - 1)
-  redis.call('ZREM', 'presence:user:' .. uid, string.sub(member, sep + 1))
-  settle(uid, changed)
+  local a = string.find(member, '|', 1, true)
+  local b = string.find(member, '|', a + 1, true)
+  drop(string.sub(member, 1, a - 1), string.sub(member, a + 1, b - 1), string.sub(member, b + 1), changed)
 end
 return changed
 """
@@ -130,11 +160,28 @@ return changed
 class Change:
     user_id: int
     status: str  # "online" / "offline"
-    version: int
+    version: int  # counts the user's changes anywhere; 0 for a place
+    place: str = ""  # "" for the user's presence anywhere
+
+    @property
+    def kind(self) -> str:
+        """The place's kind (``lobby`` of ``lobby:7``); "" for the user's presence anywhere."""
+        return self.place.split(":", 1)[0]
 
 
 def _changes(flat: list, status: str) -> list[Change]:
-    return [Change(int(flat[i]), status, int(flat[i + 1])) for i in range(0, len(flat), 2)]
+    return [Change(int(flat[i]), status, int(flat[i + 2]), _text(flat[i + 1])) for i in range(0, len(flat), 3)]
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _args(sockets: list[Socket]) -> list:
+    args: list = []
+    for user_id, conn, places in sockets:
+        args += [user_id, conn, " ".join(places)]
+    return args
 
 
 def lifetime_seconds() -> float:
@@ -157,32 +204,22 @@ class RedisStore:
         self.client = client or get_redis()
         self._open = self.client.register_script(_OPEN)
         self._close = self.client.register_script(_CLOSE)
-        self._close_many = self.client.register_script(_CLOSE_MANY)
         self._sweep = self.client.register_script(_SWEEP)
 
-    def open(self, pairs: list[tuple[int, str]]) -> list[Change]:
-        """Open (or refresh) sockets; return the users this made online."""
+    def open(self, sockets: list[Socket]) -> list[Change]:
+        """Open (or refresh) sockets; return the users this made present."""
         changes: list[Change] = []
         lifetime_ms = int(lifetime_seconds() * 1000)
         # Chunks keep each script short: Redis runs nothing else while a script runs.
-        for start in range(0, len(pairs), OPEN_BATCH):
-            args: list = [lifetime_ms]
-            for user_id, conn in pairs[start : start + OPEN_BATCH]:
-                args += [user_id, conn]
-            changes += _changes(self._open(args=args), ONLINE)
+        for start in range(0, len(sockets), OPEN_BATCH):
+            changes += _changes(self._open(args=[lifetime_ms, *_args(sockets[start : start + OPEN_BATCH])]), ONLINE)
         return changes
 
-    def close(self, user_id: int, conn: str) -> list[Change]:
-        return _changes(self._close(args=[user_id, conn]), OFFLINE)
-
-    def close_many(self, pairs: list[tuple[int, str]]) -> list[Change]:
-        """Close sockets; return the users this made offline."""
+    def close(self, sockets: list[Socket]) -> list[Change]:
+        """Close sockets; return the users this made absent."""
         changes: list[Change] = []
-        for start in range(0, len(pairs), OPEN_BATCH):
-            args: list = []
-            for user_id, conn in pairs[start : start + OPEN_BATCH]:
-                args += [user_id, conn]
-            changes += _changes(self._close_many(args=args), OFFLINE)
+        for start in range(0, len(sockets), OPEN_BATCH):
+            changes += _changes(self._close(args=_args(sockets[start : start + OPEN_BATCH])), OFFLINE)
         return changes
 
     def sweep(self) -> list[Change]:
@@ -206,53 +243,70 @@ class RedisStore:
         online, versions = pipe.execute()
         return {uid: (bool(on), int(ver or 0)) for uid, on, ver in zip(user_ids, online, versions, strict=True)}
 
+    def present_at(self, place: str) -> list[int]:
+        return sorted(int(uid) for uid in self.client.smembers(f"presence:at:{place}"))
+
+    def is_present(self, user_id: int, place: str) -> bool:
+        return bool(self.client.sismember(f"presence:at:{place}", user_id))
+
 
 class LocalStore:
     """The embedded default: one process, so nothing can vanish without closing."""
 
     def __init__(self) -> None:
-        self.conns: dict[int, set[str]] = {}
+        self.conns: dict[tuple[str, int], set[str]] = {}  # (place, user) -> conns; place "" is anywhere
         self.versions: dict[int, int] = {}
         self.lock = threading.Lock()
 
-    def _bump(self, user_id: int, status: str) -> Change:
+    def _change(self, user_id: int, place: str, status: str) -> Change:
+        if place:
+            return Change(user_id, status, 0, place)
         self.versions[user_id] = self.versions.get(user_id, 0) + 1
         return Change(user_id, status, self.versions[user_id])
 
-    def open(self, pairs: list[tuple[int, str]]) -> list[Change]:
+    def open(self, sockets: list[Socket]) -> list[Change]:
         changed = []
         with self.lock:
-            for user_id, conn in pairs:
-                conns = self.conns.setdefault(user_id, set())
-                if not conns:
-                    changed.append(self._bump(user_id, ONLINE))
-                conns.add(conn)
+            for user_id, conn, places in sockets:
+                for place in ("", *places):
+                    conns = self.conns.setdefault((place, user_id), set())
+                    if not conns:
+                        changed.append(self._change(user_id, place, ONLINE))
+                    conns.add(conn)
         return changed
 
-    def close(self, user_id: int, conn: str) -> list[Change]:
+    def close(self, sockets: list[Socket]) -> list[Change]:
+        changed = []
         with self.lock:
-            conns = self.conns.get(user_id)
-            if not conns or conn not in conns:
-                return []
-            conns.discard(conn)
-            if conns:
-                return []
-            del self.conns[user_id]
-            return [self._bump(user_id, OFFLINE)]
-
-    def close_many(self, pairs: list[tuple[int, str]]) -> list[Change]:
-        return [change for user_id, conn in pairs for change in self.close(user_id, conn)]
+            for user_id, conn, places in sockets:
+                for place in ("", *places):
+                    conns = self.conns.get((place, user_id))
+                    if not conns or conn not in conns:
+                        continue
+                    conns.discard(conn)
+                    if not conns:
+                        del self.conns[place, user_id]
+                        changed.append(self._change(user_id, place, OFFLINE))
+        return changed
 
     def sweep(self) -> list[Change]:
         return []
 
     def count(self) -> int:
         with self.lock:
-            return len(self.conns)
+            return sum(1 for place, _ in self.conns if not place)
 
     def states(self, user_ids: list[int]) -> dict[int, tuple[bool, int]]:
         with self.lock:
-            return {uid: (bool(self.conns.get(uid)), self.versions.get(uid, 0)) for uid in user_ids}
+            return {uid: (bool(self.conns.get(("", uid))), self.versions.get(uid, 0)) for uid in user_ids}
+
+    def present_at(self, place: str) -> list[int]:
+        with self.lock:
+            return sorted(uid for at, uid in self.conns if at == place)
+
+    def is_present(self, user_id: int, place: str) -> bool:
+        with self.lock:
+            return bool(self.conns.get((place, user_id)))
 
     def clear(self) -> None:
         with self.lock:
@@ -275,24 +329,46 @@ def get_store() -> RedisStore | LocalStore:
 
 # --- announcing transitions -----------------------------------------------
 
-Announcer = Callable[[list[Change], object], Awaitable[None]]
-_announcer: Announcer | None = None
+# Runs inside a unit of database work; what it sends leaves after the unit (realtime's outbox).
+Announcer = Callable[[list[Change]], None]
+_announcers: dict[str, Announcer] = {}
 
 
-def set_announcer(announcer: Announcer) -> None:
-    """The friends app tells friends about transitions (registered in its AppConfig.ready)."""
-    global _announcer
-    _announcer = announcer
+def set_announcer(announcer: Announcer, *, kind: str = "") -> None:
+    """Who hears of the transitions of one place kind ("" = a user's presence anywhere).
+
+    Registered by the app that owns the kind, in its AppConfig.ready: friends for "",
+    lobbies for ``lobby``. Transitions of a kind nobody registered are not announced.
+    """
+    _announcers[kind] = announcer
+
+
+def announce_now(changes: list[Change]) -> None:
+    """Hand transitions to their announcers, each kind all at once (a mass close is one call)."""
+    by_kind: dict[str, list[Change]] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    for kind, batch in by_kind.items():
+        announcer = _announcers.get(kind)
+        if announcer is None:
+            continue
+        try:
+            announcer(batch)
+        except Exception:
+            logger.exception("announcing %s presence changes of kind %r failed", len(batch), kind)
 
 
 async def announce(changes: list[Change], layer=None) -> None:
-    """Hand transitions to the announcer, all at once (a mass close is one call, not thousands)."""
-    if _announcer is None or not changes:
+    """``announce_now`` as a unit of database work; its events go through ``layer`` (None: the default)."""
+    if not changes:
         return
+    token = publish_layer_var.set(layer)
     try:
-        await _announcer(changes, layer)
+        await db.run_always(announce_now, changes)
     except Exception:
         logger.exception("announcing presence of %s users failed", len(changes))
+    finally:
+        publish_layer_var.reset(token)
 
 
 # --- the per-process tracker ------------------------------------------------
@@ -309,17 +385,17 @@ class PresenceTracker:
     def __init__(self, store=None, layer=None) -> None:
         self.store = store or get_store()
         self.layer = layer
-        self.conns: dict[str, int] = {}
+        self.conns: dict[str, tuple[int, tuple[str, ...]]] = {}
         # Store calls of this process, in the order they were asked for: one flusher
         # applies them in batches (a heartbeat in flight can never re-add a socket that
         # a later close removed, and 15,000 sockets closing are a few script calls).
-        self._pending: list[tuple[str, list[tuple[int, str]], asyncio.Future]] = []
+        self._pending: list[tuple[str, list[Socket], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
 
-    async def _submit(self, kind: str, pairs: list[tuple[int, str]]) -> None:
+    async def _submit(self, kind: str, sockets: list[Socket]) -> None:
         done = asyncio.get_running_loop().create_future()
-        self._pending.append((kind, pairs, done))
+        self._pending.append((kind, sockets, done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
         await done
@@ -328,30 +404,29 @@ class PresenceTracker:
         while self._pending:
             batch, self._pending = self._pending, []
             try:
-                changes = await self._call(self._apply, [(kind, pairs) for kind, pairs, _ in batch])
+                changes = await self._call(self._apply, [(kind, sockets) for kind, sockets, _ in batch])
             except Exception as exc:
                 for _, _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
                 continue
             # Announced before the callers go on: a socket's goodbye is complete (offline,
-            # last seen recorded, friends told) when its close returns.
+            # last seen recorded, friends and lobby told) when its close returns.
             await announce(changes, self.layer)
             for _, _, done in batch:
                 if not done.done():
                     done.set_result(None)
 
-    def _apply(self, ops: list[tuple[str, list[tuple[int, str]]]]) -> list[Change]:
+    def _apply(self, ops: list[tuple[str, list[Socket]]]) -> list[Change]:
         """Runs the ops in order, each run of one kind as one store call."""
         changes: list[Change] = []
-        run_kind, run_pairs = None, []
-        for kind, pairs in [*ops, (None, [])]:
-            if kind != run_kind and run_pairs:
-                method = self.store.open if run_kind == "open" else self.store.close_many
-                changes += method(run_pairs)
-                run_pairs = []
+        run_kind, run = None, []
+        for kind, sockets in [*ops, (None, [])]:
+            if kind != run_kind and run:
+                changes += (self.store.open if run_kind == "open" else self.store.close)(run)
+                run = []
             run_kind = kind
-            run_pairs += pairs
+            run += sockets
         return changes
 
     async def _call(self, method, *args):
@@ -359,22 +434,43 @@ class PresenceTracker:
             return method(*args)
         return await asyncio.to_thread(method, *args)
 
-    async def open(self, user_id: int) -> str:
+    async def open(self, user_id: int, places: Iterable[str] = ()) -> str:
         conn = uuid.uuid4().hex
-        self.conns[conn] = user_id
-        await self._submit("open", [(user_id, conn)])
+        places = tuple(places)
+        self.conns[conn] = (user_id, places)
+        await self._submit("open", [(user_id, conn, places)])
         self._ensure_heartbeat()
         return conn
 
     async def close(self, conn: str) -> None:
-        user_id = self.conns.pop(conn, None)
-        if user_id is not None:
-            await self._submit("close", [(user_id, conn)])
+        entry = self.conns.pop(conn, None)
+        if entry is not None:
+            await self._submit("close", [(entry[0], conn, entry[1])])
+
+    async def move(self, conn: str, user_id: int, places: Iterable[str]) -> str:
+        """The socket stands at other places: a new entry opens, then the old one closes.
+
+        Both go in one batch, in that order, so the user never looks absent from a place
+        that both entries share (``world`` while moving between areas), and the places
+        left and entered are each announced once.
+        """
+        entry = self.conns.pop(conn, None)
+        new, places = uuid.uuid4().hex, tuple(places)
+        self.conns[new] = (user_id, places)
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append(("open", [(user_id, new, places)], done))
+        if entry is not None:
+            self._pending.append(("close", [(entry[0], conn, entry[1])], done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush())
+        await done
+        self._ensure_heartbeat()
+        return new
 
     async def beat(self) -> None:
         """Push every local socket's deadline forward (and revive any a sweep took too early)."""
         if self.conns:
-            await self._submit("open", [(uid, conn) for conn, uid in self.conns.items()])
+            await self._submit("open", [(uid, conn, places) for conn, (uid, places) in self.conns.items()])
 
     def _ensure_heartbeat(self) -> None:
         if isinstance(self.store, LocalStore):
@@ -401,13 +497,18 @@ get_tracker = per_loop(PresenceTracker)
 """This process's tracker (one per event loop)."""
 
 
-async def aopen(*, user_id: int) -> str:
-    """A socket of ``user_id`` opened; returns its presence id for ``aclose``."""
-    return await get_tracker().open(user_id)
+async def aopen(*, user_id: int, places: Iterable[str] = ()) -> str:
+    """A socket of ``user_id`` opened (standing at ``places``); returns its presence id for ``aclose``."""
+    return await get_tracker().open(user_id, places)
 
 
 async def aclose(conn: str) -> None:
     await get_tracker().close(conn)
+
+
+async def amove(conn: str, *, user_id: int, places: Iterable[str]) -> str:
+    """The socket ``conn`` of ``user_id`` now stands at ``places``; returns its new presence id."""
+    return await get_tracker().move(conn, user_id, places)
 
 
 # --- reads and the sweep ------------------------------------------------------
@@ -426,6 +527,28 @@ def online_ids(user_ids: list[int]) -> set[int]:
     return {uid for uid, (online, _) in states(user_ids).items() if online}
 
 
+def present_at(place: str) -> list[int]:
+    """The users with a socket at ``place``, by id."""
+    return get_store().present_at(place)
+
+
+def is_present(*, user_id: int, place: str) -> bool:
+    return get_store().is_present(user_id, place)
+
+
 def sweep() -> list[Change]:
-    """Remove sockets whose process stopped heartbeating; the users this made offline (once each)."""
+    """Remove sockets whose process stopped heartbeating; the transitions this made (once each)."""
     return get_store().sweep()
+
+
+@periodic("presence.sweep", every=1.0)
+def sweep_and_announce() -> int:
+    """Take away the sockets of processes that stopped heartbeating, and say who left.
+
+    The sweep is one Lua script: of several runners, exactly one removes a given
+    expired socket and announces the resulting change. Runs as a unit of database
+    work: the announcements leave from the event loop after it.
+    """
+    changes = sweep()
+    announce_now(changes)
+    return len(changes)

@@ -6,9 +6,15 @@ changed by one Lua script (atomic, and timed by the Redis server's clock so
 processes with skewed clocks agree); without it, a process-local window for the
 embedded single-process setup.
 
-    decision = hit("chat:user:7", limit=3, window=2.0)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after)
+Apps declare a ``Budget`` once and spend it wherever the action happens; a
+refusal is ``RateLimited`` with ``retry_after`` and a message made from the
+budget's own numbers, so the text cannot drift from the rule:
+
+    CHAT_RATE = Budget("chat:lobby:user", limit=3, window=2.0, what="messages")
+    CHAT_RATE.spend(user.pk)  # or ``await CHAT_RATE.aspend(user_id)`` on the event loop
+    # -> RateLimited(retry_after, "At most 3 messages per 2 seconds.")
+
+``hit``/``peek``/``reset`` below are the raw window, for callers that decide for themselves.
 """
 
 import threading
@@ -18,8 +24,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from gameplatform.errors import RateLimited
 from gameplatform.redis import get_redis, redis_enabled
 
 KEY_PREFIX = "rl:"
@@ -125,31 +133,123 @@ def reset(key: str) -> None:
 ahit = sync_to_async(hit, thread_sensitive=False)
 
 
-@dataclass(frozen=True)
-class Rate:
-    limit: int
-    window: float
+def _units(count: int, what: str) -> str:
+    one = what[:-1] if what.endswith("s") else what
+    return f"{count} {one if count == 1 else what}"
+
+
+def describe_window(seconds: float) -> str:
+    """``1.0`` -> "second", ``2.0`` -> "2 seconds", ``60`` -> "minute", ``0.5`` -> "0.5 seconds"."""
+    for unit, size in (("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size and float(seconds) % size == 0:
+            count = int(seconds // size)
+            return unit if count == 1 else f"{count} {unit}s"
+    return f"{seconds:g} seconds"
+
+
+def describe(limit: int, window: float, what: str = "requests") -> str:
+    """The refusal text of a budget: "At most 3 messages per 2 seconds."."""
+    return f"At most {_units(limit, what)} per {describe_window(window)}."
+
+
+class Budget:
+    """At most ``limit`` units per ``window`` seconds per key, on the shared window.
+
+    ``name`` is the key prefix: ``budget.key(7)`` is ``"<name>:7"`` and
+    ``budget.key(3, 7)`` is ``"<name>:3:7"``; every caller spending the same key, on
+    any process, spends one budget. ``what`` names the units (plural) in the
+    refusal message. ``limit_setting``/``window_setting`` name Django settings
+    read at each call that, when defined, replace ``limit``/``window`` (so tests
+    and deployments can change them without touching code).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        limit: int,
+        window: float,
+        what: str = "requests",
+        limit_setting: str | None = None,
+        window_setting: str | None = None,
+    ) -> None:
+        self.name = name
+        self.default_limit = limit
+        self.default_window = window
+        self.what = what
+        self.limit_setting = limit_setting
+        self.window_setting = window_setting
+
+    def __repr__(self) -> str:
+        return f"Budget({self.name!r}, limit={self.limit}, window={self.window}, what={self.what!r})"
+
+    @property
+    def limit(self) -> int:
+        if self.limit_setting is None:
+            return self.default_limit
+        return int(getattr(settings, self.limit_setting, self.default_limit))
+
+    @property
+    def window(self) -> float:
+        if self.window_setting is None:
+            return self.default_window
+        return float(getattr(settings, self.window_setting, self.default_window))
+
+    @property
+    def message(self) -> str:
+        """The refusal text, from the numbers in force now."""
+        return describe(self.limit, self.window, self.what)
+
+    def key(self, *idents) -> str:
+        return ":".join([self.name, *(str(ident) for ident in idents)])
+
+    def hit(self, *idents, cost: int = 1) -> Decision:
+        """Spend ``cost`` units if they fit; the decision either way, nothing raised."""
+        return hit(self.key(*idents), limit=self.limit, window=self.window, cost=cost)
+
+    async def ahit(self, *idents, cost: int = 1) -> Decision:
+        """``hit`` from the event loop."""
+        return await ahit(self.key(*idents), limit=self.limit, window=self.window, cost=cost)
+
+    def spend(self, *idents, cost: int = 1) -> Decision:
+        """Spend ``cost`` units, or raise ``RateLimited`` (nothing spent) when they do not fit."""
+        limit, window = self.limit, self.window
+        return self._require(hit(self.key(*idents), limit=limit, window=window, cost=cost), limit, window)
+
+    async def aspend(self, *idents, cost: int = 1) -> Decision:
+        """``spend`` from the event loop (the store call runs off the loop)."""
+        limit, window = self.limit, self.window
+        return self._require(await ahit(self.key(*idents), limit=limit, window=window, cost=cost), limit, window)
+
+    def check(self, *idents) -> Decision:
+        """Raise ``RateLimited`` if the budget is used up, spending nothing."""
+        limit, window = self.limit, self.window
+        return self._require(peek(self.key(*idents), limit=limit, window=window), limit, window)
+
+    def reset(self, *idents) -> None:
+        reset(self.key(*idents))
+
+    def _require(self, decision: Decision, limit: int, window: float) -> Decision:
+        if not decision.allowed:
+            raise RateLimited(decision.retry_after, describe(limit, window, self.what))
+        return decision
 
 
 class SlidingWindowThrottle(BaseThrottle):
-    """A DRF throttle over the shared window: subclass with ``scope`` and ``rate``.
+    """A DRF throttle over the shared window: subclass with a ``budget``.
 
-    The key is the user for authenticated requests and the address otherwise,
-    so the same budget can be spent from a consumer with ``hit(key_for(...))``.
+    The key is the budget's name and then the user for authenticated requests, the
+    address otherwise (``friend_request:user:7``), so a consumer can spend the same
+    budget with ``budget.spend("user", user_id)``. A refusal is the budget's
+    ``RateLimited`` (429 ``rate_limited`` with ``retry_after`` and its message).
     """
 
-    scope = "default"
-    rate = Rate(limit=60, window=60.0)
-
-    @classmethod
-    def key_for(cls, ident: str | int) -> str:
-        return f"{cls.scope}:{ident}"
+    budget = Budget("default", limit=60, window=60.0)
 
     def allow_request(self, request, view) -> bool:
         user = getattr(request, "user", None)
-        ident = f"user:{user.pk}" if user is not None and user.is_authenticated else f"ip:{self.get_ident(request)}"
-        self.decision = hit(self.key_for(ident), limit=self.rate.limit, window=self.rate.window)
-        return self.decision.allowed
-
-    def wait(self) -> float:
-        return self.decision.retry_after
+        if user is not None and user.is_authenticated:
+            self.budget.spend("user", user.pk)
+        else:
+            self.budget.spend("ip", self.get_ident(request))
+        return True

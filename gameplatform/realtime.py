@@ -58,11 +58,14 @@ async def asend_to_user(user_id: int, payload: dict) -> None:
 
 # Messages to publish once the current unit of database work returns; None outside one.
 outbox_var: contextvars.ContextVar[list | None] = contextvars.ContextVar("realtime_outbox", default=None)
+# The channel layer an outbox is published through when the caller names none (tests
+# set it to play a second server process; None is the process's default layer).
+publish_layer_var: contextvars.ContextVar = contextvars.ContextVar("realtime_publish_layer", default=None)
 
 
 async def publish(messages: list[dict], layer=None) -> None:
     """Publish layer messages in order, from the event loop."""
-    layer = layer or get_channel_layer()
+    layer = layer or publish_layer_var.get() or get_channel_layer()
     for message in messages:
         try:
             await layer.group_send(message["group"], message)

@@ -6,15 +6,16 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.urls import re_path
 
-from gameplatform.consumers import BaseConsumer
-from gameplatform.errors import NotFound
+from gameplatform.consumers import CLOSE_NOT_FOUND, BaseConsumer
 
 
 class UnknownRouteConsumer(BaseConsumer):
-    """Any other ``/ws/`` path: accepted, then closed with 4404 (after the 4401 check)."""
+    """Any other ``/ws/`` path: accepted, then closed with 4404, with or without credentials."""
 
-    async def on_connect(self) -> None:
-        raise NotFound("No such socket route.")
+    async def connect(self) -> None:
+        self.groups_joined = set()
+        self._expiry = None
+        await self._refuse(CLOSE_NOT_FOUND)
 
 
 def collect_websocket_urlpatterns() -> list:

@@ -23,3 +23,49 @@ class ModelSerializer(serializers.ModelSerializer):
             prototype = super().get_fields()
             cls._fields_prototype = prototype
         return copy.deepcopy(prototype)
+
+
+_char_field_to_internal_value = serializers.CharField.to_internal_value
+
+
+def _strict_char_to_internal_value(self, data):
+    if not isinstance(data, str):
+        self.fail("invalid")
+    return _char_field_to_internal_value(self, data)
+
+
+def install_strict_strings() -> None:
+    """Make every DRF ``CharField`` (and its subclasses) refuse non-strings.
+
+    DRF turns a number into a string (``{"content": 5}`` is stored as ``"5"``);
+    here a string field takes strings only, else 400 ``{"field": ["Not a valid
+    string."]}`` (an ``invalid`` error frame on sockets). Installed once, by
+    ``GameplatformConfig.ready``, so that every serializer (the apps', the kit's,
+    simplejwt's) is strict.
+    """
+    serializers.CharField.to_internal_value = _strict_char_to_internal_value
+
+
+# Signed 64-bit: what a ``bigint`` column (PostgreSQL) or a SQLite INTEGER holds.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_integer_field_to_internal_value = serializers.IntegerField.to_internal_value
+
+
+def _bounded_integer_to_internal_value(self, data):
+    value = _integer_field_to_internal_value(self, data)
+    if value > INT64_MAX:
+        self.fail("max_value", max_value=INT64_MAX)
+    if value < INT64_MIN:
+        self.fail("min_value", min_value=INT64_MIN)
+    return value
+
+
+def install_bounded_integers() -> None:
+    """Make every DRF ``IntegerField`` refuse values beyond signed 64 bits.
+
+    A ``user_id`` of ``10**24`` would otherwise reach the database query and fail
+    there (``OverflowError`` on SQLite, out of range on PostgreSQL): a 500. Here it
+    is a 400 naming the field (an ``invalid`` error frame on sockets), like any
+    other out-of-range value. Installed once, by ``GameplatformConfig.ready``.
+    """
+    serializers.IntegerField.to_internal_value = _bounded_integer_to_internal_value

@@ -11,6 +11,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from gameplatform.env import env_bool, env_float, env_int, env_list, env_str
 
@@ -27,6 +30,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS")
+# Origins (scheme://host[:port]) whose pages may open sockets, besides the server's own
+# origin (the Host header's host and port, that host in ALLOWED_HOSTS): gameplatform.wsauth.
+WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS)
 
 # Apps of this project, in the order their URLs, sockets and demo data load.
 PROJECT_APPS = [
@@ -37,11 +43,12 @@ PROJECT_APPS = [
     "friends",
     "notifications",
     "progression",
+    "world",
 ]
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "accounts.admin_apps.GameAdminConfig",  # django.contrib.admin, login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "gameplatform.logs.RequestLogMiddleware",
+    "gameplatform.paths.TrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -69,9 +77,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gameplatform.middleware.QueryNulMiddleware",
+    "gameplatform.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "gameplatform.urls"
+# No redirect to the slashed path (it would drop a POST body): gameplatform.paths serves both.
+APPEND_SLASH = False
 ASGI_APPLICATION = "gameplatform.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -112,6 +124,10 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX_SIZE", DB_WORKERS + 4, minimum=1),
             "timeout": env_float("DB_POOL_TIMEOUT", 10.0, minimum=0.1),
         }
+        # With the pool, Django checks a pooled connection (an empty query) before handing
+        # it out: after a database restart the broken ones are replaced instead of failing
+        # one request each (503 unavailable) until all have been tried.
+        _db["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -129,6 +145,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, cache, rate limits, tickets, presence ----------
 REDIS_URL = env_str("REDIS_URL")
 REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 50, minimum=2)
+# Short socket timeouts on every Redis client (cache, gameplatform.redis, channel layer):
+# when Redis is down or unreachable a request fails fast with 503 ``unavailable``
+# instead of hanging on a connect or a read.
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 2.0, minimum=0.1)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 3.0, minimum=0.1)
+# A pooled connection that Redis closed (a restart) fails its next command once; with
+# no retry that failure reached a caller (a handshake "now and then" after Redis came
+# back). Two quick retries on a fresh connection; a real outage still fails in well
+# under a second when connections are refused.
+REDIS_RETRY = Retry(ExponentialBackoff(cap=0.25, base=0.05), 2)
+REDIS_ASYNC_RETRY = AsyncRetry(ExponentialBackoff(cap=0.25, base=0.05), 2)
 if REDIS_URL:
     # Redis pub/sub channels are not scoped to a database number, so the
     # database number goes into every channel-layer name: two deployments (or
@@ -140,7 +167,20 @@ if REDIS_URL:
             # many sockets close at once) and queues locally without a capacity
             # limit (nothing is dropped in a burst). See gameplatform/hub.py.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"gp{_redis_db}:"},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                        "retry": REDIS_ASYNC_RETRY,
+                        # The subscriber connection pings when idle, so one that died
+                        # silently is noticed and reconnected (it resubscribes itself).
+                        "health_check_interval": 10,
+                    }
+                ],
+                "prefix": f"gp{_redis_db}:",
+            },
         }
     }
     CACHES = {
@@ -154,6 +194,9 @@ if REDIS_URL:
                 "pool_class": "redis.BlockingConnectionPool",
                 "max_connections": REDIS_MAX_CONNECTIONS,
                 "timeout": 5,
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "retry": REDIS_RETRY,
             },
         }
     }
@@ -192,6 +235,8 @@ SIMPLE_JWT = {
 WS_TICKET_TTL_SECONDS = 30
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
+REGISTRATIONS_PER_ADDRESS = env_int("REGISTRATIONS_PER_ADDRESS", 10, minimum=1)
+REGISTRATION_WINDOW_SECONDS = env_int("REGISTRATION_WINDOW_SECONDS", 3600, minimum=1)
 
 # --- Real time ---------------------------------------------------------------
 # Background timers run inside each server process (see gameplatform/timers.py).
@@ -200,6 +245,8 @@ WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=128)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)
 RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)
+# The world's timer fires a world event (reality shift or aetherfall) this often; 0 turns it off.
+WORLD_EVENT_SECONDS = env_int("WORLD_EVENT_SECONDS", 900, minimum=0)
 FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum=0)
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
@@ -215,6 +262,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "gameplatform.schema.AutoSchema",
     "EXCEPTION_HANDLER": "gameplatform.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON with a nesting limit and no NUL in strings (gameplatform/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "gameplatform.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -249,7 +302,10 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "gameplatform.logs.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "gameplatform.logs.RequestIdFilter"},
+        "redact_request": {"()": "gameplatform.logs.RedactRequestFilter"},
+    },
     "formatters": {
         "json": {"()": "gameplatform.logs.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -257,13 +313,16 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_request"],
             "formatter": "plain" if DEBUG else "json",
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_request"]},
+        # SQL with its parameters (refresh tokens among them, token_blacklist) at DEBUG: never.
+        "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
     },
 }

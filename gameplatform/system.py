@@ -14,8 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform import STARTED_AT, db, presence
+from gameplatform.errors import UNAVAILABLE_RETRY_AFTER
 from gameplatform.hub import get_hub
 from gameplatform.realtime import agroup_send
+from gameplatform.redis import get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,18 @@ def _check(name: str, check) -> str:
         return "error"
 
 
+def _redis_ok() -> bool:
+    return bool(get_redis().ping())
+
+
+def _online_users() -> int | None:
+    try:
+        return presence.online_count()
+    except Exception:
+        logger.warning("status: online users not counted", exc_info=True)
+        return None
+
+
 def _database_ok() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -71,7 +85,9 @@ class StatusApi(APIView):
                     "uptime_s": serializers.FloatField(),
                     "database": serializers.ChoiceField(["ok", "error"]),
                     "channel_layer": serializers.ChoiceField(["ok", "error"]),
-                    "online_users": serializers.IntegerField(),
+                    # "disabled": the embedded setup, without Redis.
+                    "redis": serializers.ChoiceField(["ok", "error", "disabled"]),
+                    "online_users": serializers.IntegerField(allow_null=True),
                 },
             )
         },
@@ -79,13 +95,19 @@ class StatusApi(APIView):
     )
     def get(self, request):
         database = _check("database", _database_ok)
+        redis = _check("redis", _redis_ok) if redis_enabled() else "disabled"
         layer = _check("channel_layer", lambda: db.await_on_loop(channel_layer_roundtrip(), timeout=3.0))
         body = {
-            "status": "ok" if database == layer == "ok" else "degraded",
+            "status": "ok" if database == layer == "ok" and redis != "error" else "degraded",
             "version": settings.VERSION,
             "uptime_s": round(time.monotonic() - STARTED_AT, 1),
             "database": database,
             "channel_layer": layer,
-            "online_users": presence.online_count(),
+            "redis": redis,
+            # None when Redis (where presence lives) cannot be reached.
+            "online_users": _online_users() if redis != "error" else None,
         }
-        return Response(body, status=200 if body["status"] == "ok" else 503)
+        response = Response(body, status=200 if body["status"] == "ok" else 503)
+        if body["status"] != "ok":
+            response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+        return response

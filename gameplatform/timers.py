@@ -56,6 +56,7 @@ def periodic(name: str, *, every: float):
 
 
 def discover() -> dict[str, Job]:
+    import_module("gameplatform.presence")  # the kit's own job: the presence sweep
     for app in settings.PROJECT_APPS:
         if find_spec(f"{app}.timers") is not None:
             import_module(f"{app}.timers")

@@ -1,20 +1,45 @@
+from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from gameplatform.paths import API_NOT_FOUND
 from gameplatform.system import StatusApi
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Any other path under /api/, any method: the contract's JSON 404, never an HTML page."""
+    return JsonResponse({"detail": "No such API route.", "code": "not_found"}, status=404)
+
+
+# An outage (Redis, database) outside DRF views answers a JSON 503, not an HTML 500.
+handler500 = "gameplatform.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/status/", StatusApi.as_view(), name="status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    # Seed 001's documentation addresses.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="seed-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 # Each project app that has a urls module serves it under /api/.
 urlpatterns += [
     path("api/", include(f"{app}.urls")) for app in settings.PROJECT_APPS if find_spec(f"{app}.urls") is not None
 ]
+
+# Routes outside /api/ that a seed's clients call (e.g. matchmaking's ``/game/join/``):
+# an app's urls module lists them as ``root_urlpatterns``.
+for app in settings.PROJECT_APPS:
+    if find_spec(f"{app}.urls") is not None:
+        urlpatterns += getattr(import_module(f"{app}.urls"), "root_urlpatterns", [])
+
+urlpatterns += [re_path(r"^api/", api_not_found, name=API_NOT_FOUND)]

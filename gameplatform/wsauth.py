@@ -10,18 +10,20 @@ carries the access token's expiry so the consumer can close with 4401 when it pa
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from channels.middleware import BaseMiddleware
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import split_domain_port, validate_host
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from gameplatform import db
+from gameplatform.errors import Unavailable, is_outage
 
 logger = logging.getLogger(__name__)
 
@@ -98,21 +100,74 @@ class JWTAuthMiddleware(BaseMiddleware):
         except db.Overloaded as exc:
             # The consumer accepts, sends the error frame and closes (gameplatform.consumers).
             scope["user"], scope["auth_expires_at"], scope["overloaded"] = AnonymousUser(), None, exc
+        except Exception as exc:
+            # A ticket needs Redis, a user the database: during an outage the consumer
+            # accepts, sends ``error`` unavailable and closes 1013, never an HTTP 500.
+            if not is_outage(exc):
+                raise
+            logger.warning("socket credentials not checked during an outage: %r", exc)
+            scope["user"], scope["auth_expires_at"], scope["overloaded"] = AnonymousUser(), None, Unavailable()
         return await super().__call__(scope, receive, send)
 
 
-class OriginCheck(OriginValidator):
-    """``AllowedHostsOriginValidator`` that lets clients without an Origin header in.
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
-    Browsers always send Origin, so a foreign page is still refused; native game
-    clients and scripts send none and authenticate with their token as usual.
+
+def _origin(scheme: str, host: str, port: int | None) -> tuple[str, int] | None:
+    """``(host, port)`` with the scheme's default port filled in; None if not a web origin."""
+    scheme = scheme.lower()
+    if not host or scheme not in DEFAULT_PORTS:
+        return None
+    return host.lower().strip("[]"), port or DEFAULT_PORTS[scheme]
+
+
+def parse_origin(text: str) -> tuple[str, int] | None:
+    try:
+        url = urlparse(text.strip())
+        return _origin(url.scheme, url.hostname or "", url.port)
+    except ValueError:  # a port out of range or not a number
+        return None
+
+
+def _allowed_hosts() -> list[str]:
+    return settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+
+
+class OriginCheck(OriginValidator):
+    """Browsers' sockets come from an allowed origin, host and port both; clients without
+    an Origin header (native game clients, scripts) come in and authenticate as usual.
+
+    An Origin is allowed when it is one of ``WS_ALLOWED_ORIGINS`` (full origins,
+    ``https://play.example.com:8443``; default ``CORS_ORIGINS``; ``*`` allows any), or when it
+    is the server's own origin: the same host and port as the request's ``Host`` header, that
+    host being one of ``ALLOWED_HOSTS`` (so a page served by this server works, and a page of
+    ``http://localhost:9999`` cannot open a socket on ``localhost:8000``). A request without a
+    Host header (only in-process test clients) is compared with ``ALLOWED_HOSTS`` on the
+    scheme's default port.
     """
 
     def __init__(self, application):
-        allowed = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
-        super().__init__(application, allowed)
+        super().__init__(application, _allowed_hosts())
 
-    def valid_origin(self, parsed_origin):
-        if parsed_origin is None:
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        if b"origin" in headers and not self.origin_allowed(headers[b"origin"].decode("latin1"), headers.get(b"host")):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
+
+    def origin_allowed(self, origin_header: str, host_header: bytes | None) -> bool:
+        origin = parse_origin(origin_header)
+        if origin is None:  # "null" (sandboxed frames, file: pages) or garbage
+            return False
+        configured = getattr(settings, "WS_ALLOWED_ORIGINS", [])
+        if "*" in configured or origin in {parse_origin(text) for text in configured}:
             return True
-        return self.validate_origin(parsed_origin)
+        if host_header is None:
+            return origin[1] == DEFAULT_PORTS[urlparse(origin_header.strip()).scheme.lower()] and validate_host(
+                origin[0], _allowed_hosts()
+            )
+        host, port = split_domain_port(host_header.decode("latin1"))
+        if not host or not validate_host(host, _allowed_hosts()):
+            return False
+        own_port = int(port) if port else DEFAULT_PORTS[urlparse(origin_header.strip()).scheme.lower()]
+        return origin == (host.strip("[]"), own_port)

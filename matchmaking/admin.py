@@ -1,5 +1,22 @@
-from gameplatform.areas import area_modules
-from matchmaking.areas import AREAS
+from django.contrib import admin
 
-# Importing each area's admin module registers its admin classes.
-area_modules("matchmaking", AREAS, "admin")
+from matchmaking.models import Invite, QueueEntry
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "mode", "rating", "joined_at"]
+    list_filter = ["mode"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user"]
+    ordering = ["joined_at", "id"]
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    list_display = ["id", "from_user", "to_user", "kind", "mode", "lobby_id", "status", "game_id", "expires_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["from_user__username", "to_user__username"]
+    raw_id_fields = ["from_user", "to_user"]
+    list_select_related = ["from_user", "to_user"]
+    readonly_fields = ["created_at", "responded_at"]

@@ -6,8 +6,15 @@ class MatchmakingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from game import hooks
+        from friends import hooks as friends
+        from game import hooks as game
+        from matchmaking.invites.selectors import pending_invite_count
+        from matchmaking.invites.services import invites_cancel_between
         from matchmaking.queue.services import queue_forget
+        from notifications import hooks as notifications
 
         # Players who got a game another way (invite, lobby) leave the queue.
-        hooks.on_game_created(lambda user_ids: queue_forget(user_ids=user_ids))
+        game.on_game_created(lambda user_ids: queue_forget(user_ids=user_ids))
+        # A block cancels the pending invites between the two.
+        friends.on_block_started(lambda a_id, b_id: invites_cancel_between(user_a_id=a_id, user_b_id=b_id))
+        notifications.add_badge_count("pending_invites", pending_invite_count)

@@ -1,12 +1,33 @@
-from gameplatform.areas import area_modules
-from matchmaking.areas import AREAS
+"""Demo: premium_user_2 has a pending game invite to user_1 (they are made friends).
+
+A real invite lives ``INVITE_TTL_SECONDS`` (60 s): the demo one is given a day, so a
+visitor logging in as user_1 finds it. Seeding again re-creates it when none is pending.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from friends.services import friendship_create
+from matchmaking.invites.services import invite_create
+from matchmaking.models import Invite
+
+SENDER, RECEIVER = "premium_user_2", "user_1"
+DEMO_TTL = timedelta(days=1)
 
 
 def seed(*, users, stdout) -> None:
-    for module in area_modules("matchmaking", AREAS, "demo"):
-        module.seed(users=users, stdout=stdout)
+    sender, receiver = users[SENDER], users[RECEIVER]
+    friendship_create(user_a=sender, user_b=receiver)
+    pending = Invite.objects.filter(
+        from_user=sender, to_user=receiver, status=Invite.Status.PENDING, expires_at__gt=timezone.now()
+    )
+    if pending.exists():
+        return
+    invite = invite_create(from_user=sender, to_user_id=receiver.pk, kind=Invite.Kind.GAME, mode="tictactoe")
+    Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() + DEMO_TTL)
+    stdout.write(f"Invites: {SENDER} invited {RECEIVER} to tictactoe (pending).")
 
 
 def clear() -> None:
-    for module in reversed(area_modules("matchmaking", AREAS, "demo")):
-        module.clear()
+    Invite.objects.filter(from_user__username=SENDER, to_user__username=RECEIVER).delete()

@@ -1,8 +1,6 @@
 from django.db.models import QuerySet
 
-from chat.dms.selectors import unread_dm_count
-from friends.selectors import pending_request_count
-from matchmaking.invites.selectors import pending_invite_count
+from notifications import hooks
 from notifications.models import Notification
 
 
@@ -14,9 +12,5 @@ def notification_list(*, user_id: int, unread_only: bool = False) -> QuerySet[No
 
 
 def badge_counts(*, user_id: int) -> dict:
-    """The counts behind the ``badge`` frame, each from the app that owns it."""
-    return {
-        "unread_dms": unread_dm_count(user_id=user_id),
-        "pending_invites": pending_invite_count(user_id=user_id),
-        "pending_friend_requests": pending_request_count(user_id=user_id),
-    }
+    """The counts behind the ``badge`` frame, each from the app that registered it (``hooks``)."""
+    return {name: count(user_id=user_id) for name, count in hooks.badge_counters.items()}

@@ -7,7 +7,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform.ratelimit import Rate, SlidingWindowThrottle
+from gameplatform.ratelimit import Budget, SlidingWindowThrottle
 from progression import selectors, services
 from progression.models import Player
 from progression.serializers import (
@@ -27,8 +27,7 @@ from progression.serializers import (
 class ProgressionWriteThrottle(SlidingWindowThrottle):
     """Writes of this area: 120 per minute per user, on top of the per-operation rules."""
 
-    scope = "progression_write"
-    rate = Rate(limit=120, window=60.0)
+    budget = Budget("progression_write", limit=120, window=60.0, what="writes")
 
 
 class WriteApi(APIView):
@@ -223,7 +222,10 @@ class ShopPurchaseApi(WriteApi):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 required=False,
-                description="A retried purchase with the same key returns the first answer and charges once.",
+                description=(
+                    "A retried purchase with the same key returns the first answer and charges once. "
+                    "Any length; the whole key counts."
+                ),
             )
         ],
         tags=["shop"],
@@ -232,7 +234,7 @@ class ShopPurchaseApi(WriteApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
-        key = request.headers.get("Idempotency-Key", "").strip()[:128] or None
+        key = request.headers.get("Idempotency-Key", "").strip() or None  # any length: the whole key counts
 
         def run():
             purchase = services.shop_purchase(user=request.user, **args)

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import PublicUserSerializer
 from chat.dms import selectors, services
-from chat.dms.models import DM_MAX_LENGTH, DirectMessage
+from chat.models import DM_MAX_LENGTH, DirectMessage
 from gameplatform.pagination import MessageCursorPagination
 from gameplatform.serializers import ModelSerializer
 

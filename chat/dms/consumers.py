@@ -1,13 +1,8 @@
-import asyncio
-import contextlib
-
-from asgiref.sync import sync_to_async
 from rest_framework import serializers
 
-from chat.dms import sockets
-from chat.dms.models import DM_MAX_LENGTH
 from chat.dms.selectors import dm_require_access
-from chat.dms.services import adm_budget_spend, dm_mark_read, dm_send
+from chat.dms.services import adm_budget_spend, dm_mark_read, dm_place, dm_send
+from chat.models import DM_MAX_LENGTH
 from gameplatform import db
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import Forbidden
@@ -18,15 +13,14 @@ class DmMessageInput(serializers.Serializer):
     content = serializers.CharField(max_length=DM_MAX_LENGTH, trim_whitespace=False)
 
 
-_track_open = sync_to_async(sockets.dm_socket_open, thread_sensitive=False)
-_track_close = sync_to_async(sockets.dm_socket_close, thread_sensitive=False)
-
-
 class DirectMessageConsumer(BaseConsumer):
-    """``/ws/dm/<user_id>/``: the message channel between two friends."""
+    """``/ws/dm/<user_id>/``: the message channel between two friends.
+
+    While open, the socket stands at the presence place ``dm:<peer id>``: a message
+    to a user who stands there with the sender is not announced as a DM received away.
+    """
 
     client_types = frozenset({"dm_message", "dm_read"})
-    heartbeat: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
         self.peer_id = int(self.scope["url_route"]["kwargs"]["user_id"])
@@ -35,24 +29,8 @@ class DirectMessageConsumer(BaseConsumer):
         await db.run(dm_require_access, user_id=self.user_id, peer_id=self.peer_id)
         await self.join_group(dm_group(self.user_id, self.peer_id))
 
-    async def on_accepted(self) -> None:
-        # Counted as "on the DM socket" only once open; unregistered in on_disconnect.
-        await self._track()
-        self.heartbeat = asyncio.get_running_loop().create_task(self._keep_tracked())
-
-    async def _track(self) -> None:
-        await _track_open(user_id=self.user_id, peer_id=self.peer_id, socket_id=self.conn_id)
-
-    async def _keep_tracked(self) -> None:
-        while True:
-            await asyncio.sleep(sockets.REFRESH_SECONDS)
-            with contextlib.suppress(Exception):
-                await self._track()
-
-    async def on_disconnect(self, code) -> None:
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
-        await _track_close(user_id=self.user_id, peer_id=self.peer_id, socket_id=self.conn_id)
+    def presence_places(self) -> tuple[str, ...]:
+        return (dm_place(self.peer_id),)
 
     async def handle_dm_message(self, frame: dict) -> None:
         data = self.validate(DmMessageInput, frame)

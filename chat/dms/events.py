@@ -1,6 +1,6 @@
 """Payload builders for DM frames (pure functions)."""
 
-from chat.dms.models import DirectMessage
+from chat.models import DirectMessage
 
 
 def message_data(message: DirectMessage) -> dict:

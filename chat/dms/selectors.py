@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, When
 
-from chat.dms.models import DirectMessage
+from chat.models import DirectMessage
 from friends.selectors import are_friends, is_blocked_between
 from gameplatform.errors import ApplicationError, Forbidden, NotFound
 
@@ -16,7 +16,7 @@ def unread_dm_count(*, user_id: int) -> int:
 def dm_peer_get(*, user_id: int, peer_id: int) -> User:
     """The other side of a conversation, or 404 (400 for oneself)."""
     if int(peer_id) == int(user_id):
-        raise ApplicationError("self_message", "You cannot message yourself.")
+        raise ApplicationError("You cannot message yourself.", code="self_message")
     peer = User.objects.filter(pk=peer_id, is_active=True).first()
     if peer is None:
         raise NotFound("No such user.")

@@ -8,60 +8,48 @@ the notification socket; the first message of an unread streak also leaves a
 persisted ``dm_received`` notification (one per streak, not one per message).
 """
 
-from dataclasses import dataclass
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from chat.dms import events
-from chat.dms.models import DM_MAX_LENGTH, DirectMessage
 from chat.dms.selectors import dm_peer_get, dm_require_access
-from chat.dms.sockets import dm_socket_is_open
-from gameplatform import ratelimit
-from gameplatform.errors import ApplicationError, RateLimited
+from chat.models import DM_MAX_LENGTH, DirectMessage
+from gameplatform import presence
+from gameplatform.errors import ApplicationError
 from gameplatform.groups import dm_group
+from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, send_to_user, signal_on_commit
 from notifications.services import badge_push, notify
 
 User = get_user_model()
 
 
-@dataclass(frozen=True)
-class Budget:
-    limit: int
-    window: float
-
-
 # At most 5 direct messages in any 5-second span per sender, REST and socket together.
-DM_RATE = Budget(limit=5, window=5.0)
+DM_RATE = Budget("dm:user", limit=5, window=5.0, what="direct messages")
 
 
-def dm_rate_key(user_id: int) -> str:
-    return f"dm:user:{int(user_id)}"
+def dm_place(peer_id: int) -> str:
+    """The presence place of a DM socket on the conversation with ``peer_id``."""
+    return f"dm:{int(peer_id)}"
 
 
 def _clean(content: str) -> str:
     if not isinstance(content, str) or not content.strip():
-        raise ApplicationError("invalid", "A message needs some text.", extra={"fields": {"content": ["Empty."]}})
+        raise ApplicationError("A message needs some text.", code="invalid", extra={"fields": {"content": ["Empty."]}})
     if len(content) > DM_MAX_LENGTH:
         raise ApplicationError(
-            "invalid",
             f"A message has at most {DM_MAX_LENGTH} characters.",
+            code="invalid",
             extra={"fields": {"content": [f"At most {DM_MAX_LENGTH} characters."]}},
         )
     return content
 
 
-def _require_budget(decision: ratelimit.Decision) -> None:
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after, "Too many direct messages; slow down.")
-
-
 async def adm_budget_spend(*, user_id: int) -> None:
     """Spend one DM of the sender's budget from the event loop, when the socket frame arrives."""
-    _require_budget(await ratelimit.ahit(dm_rate_key(user_id), limit=DM_RATE.limit, window=DM_RATE.window))
+    await DM_RATE.aspend(int(user_id))
 
 
 def dm_send(*, sender: User, recipient_id: int, content: str, budget_spent: bool = False) -> DirectMessage:
@@ -71,7 +59,7 @@ def dm_send(*, sender: User, recipient_id: int, content: str, budget_spent: bool
     content = _clean(content)
     recipient = dm_require_access(user_id=sender.pk, peer_id=recipient_id)
     if not budget_spent:
-        _require_budget(ratelimit.hit(dm_rate_key(sender.pk), limit=DM_RATE.limit, window=DM_RATE.window))
+        DM_RATE.spend(sender.pk)
     return _store(sender=sender, recipient=recipient, content=content)
 
 
@@ -88,7 +76,7 @@ def _store(*, sender: User, recipient: User, content: str) -> DirectMessage:
 
 def _tell_if_away(message: DirectMessage, *, first_unread: bool) -> None:
     """After commit: the recipient not looking at this conversation hears about it elsewhere."""
-    if dm_socket_is_open(user_id=message.recipient_id, peer_id=message.sender_id):
+    if presence.is_present(user_id=message.recipient_id, place=dm_place(message.sender_id)):
         return
     send_to_user(message.recipient_id, events.dm_received(message))
     badge_push(user_id=message.recipient_id)

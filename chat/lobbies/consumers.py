@@ -1,30 +1,27 @@
 """``WS /ws/lobbies/{lobby_id}/``: lobby chat, typing, presence and moderation for members."""
 
 import asyncio
-import logging
 import time
 from collections import deque
 
 from rest_framework import serializers
 
-from accounts.selectors import username_of
-from chat.lobbies import events, presence
-from chat.lobbies.models import MESSAGE_MAX_LENGTH
-from chat.lobbies.selectors import lobby_require_member, lobby_state_for_member
+from chat.lobbies import events
+from chat.lobbies.presence import lobby_place, online_user_ids
+from chat.lobbies.selectors import lobby_id_for_name, lobby_require_member, lobby_state_for_member
 from chat.lobbies.services import MEMBER_REMOVED, achat_budget_spend, message_post
-from gameplatform import db, ratelimit
+from chat.models import MESSAGE_MAX_LENGTH
+from gameplatform import db
 from gameplatform.consumers import BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import lobby_group
+from gameplatform.ratelimit import Budget, describe
 from gameplatform.realtime import agroup_send
 
-logger = logging.getLogger(__name__)
-
-# A user who keeps sending after being refused: more than FLOOD_REFUSALS refused
-# messages within FLOOD_WINDOW seconds (counted across processes) closes the socket
-# that sent the last one with CLOSE_FLOODING (1008, policy violation).
-FLOOD_REFUSALS = 10
-FLOOD_WINDOW = 10.0
+# A user who keeps sending after being refused: more than 10 refused messages within
+# 10 seconds (counted across processes) closes the socket that sent the last one with
+# CLOSE_FLOODING (1008, policy violation).
+FLOOD = Budget("chat:lobby:flood", limit=10, window=10.0, what="refused messages")
 CLOSE_FLOODING = 1008
 # Typing frames are relayed, not stored: a per-socket cap keeps a stuck key from
 # flooding the lobby (excess frames are answered with rate_limited, not relayed).
@@ -32,55 +29,48 @@ TYPING_LIMIT = 10
 TYPING_WINDOW = 5.0
 
 
-def flood_key(user_id: int) -> str:
-    return f"chat:lobby:flood:{int(user_id)}"
-
-
 class ChatMessageInput(serializers.Serializer):
     message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
 
 
 class LobbyConsumer(BaseConsumer):
+    """Presence in the lobby is the kit's presence at ``lobby:<id>`` (``chat.lobbies.presence``):
+    this socket stands there from its acceptance to its close, and the lobby hears
+    ``presence_join`` / ``presence_leave`` once per real change."""
+
     client_types = frozenset({"chat_message", "typing_start", "typing_stop"})
-    in_presence = False
-    _heartbeat: asyncio.Task | None = None
-    _closing_presence: asyncio.Task | None = None
+    _leaving: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
         self._typing_sent: deque[float] = deque()
-        self.lobby_id = int(self.scope["url_route"]["kwargs"]["lobby_id"])
+        self.lobby_id = await self.lobby_id_of_route()
         self.group = lobby_group(self.lobby_id)
         # In the group before the check: a kick committed after the check reaches us.
         await self.join_group(self.group)
         await db.run(lobby_require_member, lobby_id=self.lobby_id, user_id=self.user_id)
+
+    async def lobby_id_of_route(self) -> int:
+        return int(self.scope["url_route"]["kwargs"]["lobby_id"])
+
+    def presence_places(self) -> tuple[str, ...]:
+        return (lobby_place(self.lobby_id),)
 
     async def on_accepted(self) -> None:
         try:
             # Checks membership again: a kick signalled before the socket was accepted was not delivered.
             detail = await db.run(lobby_state_for_member, lobby_id=self.lobby_id, user_id=self.user_id)
         except ApplicationError as exc:
+            await self.leave_presence()
             await self.close(code=exc.close_code)
             return
-        first = await self._presence_open()
-        if self.closing:  # removed from the lobby while we were counting this socket in
-            await self._presence_close()
-            return
-        online = await presence.aonline_user_ids(lobby_id=self.lobby_id)
+        online = await asyncio.to_thread(online_user_ids, lobby_id=self.lobby_id)
         await self.send_frame(events.lobby_state(detail, online))
-        if first:
-            await agroup_send(self.group, events.presence_join(self.user), skip_user=self.user_id)
-        self._heartbeat = asyncio.get_running_loop().create_task(self._keep_presence())
-
-    async def on_disconnect(self, code) -> None:
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-        await self._presence_close()
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == MEMBER_REMOVED and data.get("user_id") == self.user_id:
             await self.close(code=data.get("code", 4403))
             # Off the hub's delivery loop: it waits for each socket it delivers to.
-            self._closing_presence = asyncio.get_running_loop().create_task(self._presence_close())
+            self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
 
     # --- client frames ---------------------------------------------------------------
 
@@ -89,10 +79,9 @@ class LobbyConsumer(BaseConsumer):
         try:
             await achat_budget_spend(user_id=self.user_id)  # counted on arrival
         except RateLimited:
-            flood = await ratelimit.ahit(flood_key(self.user_id), limit=FLOOD_REFUSALS, window=FLOOD_WINDOW)
-            if not flood.allowed:
+            if not (await FLOOD.ahit(self.user_id)).allowed:
                 await self.send_error("flooding", "Too many messages after being rate limited.", ref=frame.get("ref"))
-                await self._presence_close()
+                await self.leave_presence()
                 await self.close(code=CLOSE_FLOODING)
                 return
             raise
@@ -115,37 +104,16 @@ class LobbyConsumer(BaseConsumer):
         while sent and sent[0] <= now - TYPING_WINDOW:
             sent.popleft()
         if len(sent) >= TYPING_LIMIT:
-            raise RateLimited(sent[0] + TYPING_WINDOW - now, "Too many typing notifications.")
+            refusal = describe(TYPING_LIMIT, TYPING_WINDOW, "typing notifications")
+            raise RateLimited(sent[0] + TYPING_WINDOW - now, refusal)
         sent.append(now)
         await agroup_send(self.group, events.typing(kind, self.user), skip_user=self.user_id)
 
-    # --- presence ----------------------------------------------------------------------
 
-    async def _presence_open(self) -> bool:
-        first = await presence.apresence_open(lobby_id=self.lobby_id, user_id=self.user_id, conn_id=self.conn_id)
-        self.in_presence = True
-        return first
+class LobbyByNameConsumer(LobbyConsumer):
+    """``WS /ws/chat/lobby/<lobby_name>/`` (seed 004): the lobby socket, the lobby found by its
+    name (``lobby_id_for_name``: the newest open one the user is a member of; 4404 for none)."""
 
-    async def _presence_close(self) -> None:
-        if not self.in_presence:
-            return
-        self.in_presence = False
-        last = await presence.apresence_close(lobby_id=self.lobby_id, user_id=self.user_id, conn_id=self.conn_id)
-        if last:
-            await agroup_send(self.group, events.presence_leave(self.user_id, self.user.username))
-
-    async def _keep_presence(self) -> None:
-        """Refresh this socket's presence entry and sweep entries left by crashed processes."""
-        while self.in_presence:
-            await asyncio.sleep(presence.heartbeat_seconds())
-            try:
-                if not self.in_presence:
-                    return
-                if await presence.apresence_open(lobby_id=self.lobby_id, user_id=self.user_id, conn_id=self.conn_id):
-                    # Our entry had expired and was swept (a stalled process): we are back.
-                    await agroup_send(self.group, events.presence_join(self.user), skip_user=self.user_id)
-                for user_id in await presence.apresence_sweep(lobby_id=self.lobby_id):
-                    username = await db.run(username_of, user_id=user_id)
-                    await agroup_send(self.group, events.presence_leave(user_id, username))
-            except Exception:
-                logger.exception("lobby presence heartbeat failed")
+    async def lobby_id_of_route(self) -> int:
+        name = self.scope["url_route"]["kwargs"]["lobby_name"]
+        return await db.run(lobby_id_for_name, name=name, user_id=self.user_id)

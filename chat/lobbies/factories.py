@@ -1,7 +1,7 @@
 """Test data for the lobby area (used by ``chat/tests/test_lobby*.py`` and the bench)."""
 
 from chat.lobbies import services
-from chat.lobbies.models import Lobby, Membership
+from chat.models import Lobby, Membership
 
 
 def make_lobby(*, owner, members=(), moderators=(), name: str = "Test lobby", **fields) -> Lobby:

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from chat.lobbies import events
-from chat.lobbies.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
+from chat.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
 from gameplatform.errors import Forbidden, NotFound
 
 
@@ -57,6 +57,22 @@ def lobby_require_member(*, lobby_id: int, user_id: int) -> None:
     if not Lobby.objects.filter(pk=lobby_id).exists():
         raise NotFound("No such lobby.", code="lobby_not_found")
     raise Forbidden("You are not a member of this lobby.", code="not_member")
+
+
+def lobby_id_for_name(*, name: str, user_id: int) -> int:
+    """The lobby a socket at ``/ws/chat/lobby/<name>/`` (seed 004) means.
+
+    Names are not unique: the newest lobby of that name, not closed, that the user is a
+    member of; else the newest such lobby of that name (whose socket is then refused as
+    ``not_member``). 404 ``lobby_not_found`` when no lobby that is not closed has the name.
+    """
+    named = Lobby.objects.filter(name=name).exclude(status=Lobby.Status.CLOSED).order_by("-created_at", "-id")
+    lobby_id = named.filter(memberships__user_id=user_id).values_list("id", flat=True).first()
+    if lobby_id is None:
+        lobby_id = named.values_list("id", flat=True).first()
+    if lobby_id is None:
+        raise NotFound("No such lobby.", code="lobby_not_found")
+    return lobby_id
 
 
 def lobby_state_for_member(*, lobby_id: int, user_id: int) -> dict:

@@ -14,7 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from chat.lobbies import events
-from chat.lobbies.models import (
+from chat.lobbies.selectors import lobby_require_member
+from chat.models import (
     MAX_PARTICIPANTS,
     MESSAGE_MAX_LENGTH,
     MIN_PARTICIPANTS,
@@ -24,10 +25,9 @@ from chat.lobbies.models import (
     LobbyMessage,
     Membership,
 )
-from chat.lobbies.selectors import lobby_require_member
-from gameplatform import ratelimit
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound, RateLimited
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
+from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, signal_on_commit
 
 Role = Membership.Role
@@ -35,24 +35,27 @@ Status = Lobby.Status
 Kind = LobbyEvent.Kind
 
 # The seed's anti-spam rule: 3 messages in any 2-second span per user, one budget
-# for REST and sockets on every process.
-CHAT_RATE_LIMIT = 3
-CHAT_RATE_WINDOW = 2.0
+# for REST and sockets on every process (settings CHAT_RATE_LIMIT/CHAT_RATE_WINDOW
+# change it, read at each message).
+CHAT_RATE = Budget(
+    "chat:lobby:user",
+    limit=3,
+    window=2.0,
+    what="messages",
+    limit_setting="CHAT_RATE_LIMIT",
+    window_setting="CHAT_RATE_WINDOW",
+)
 # Signal asking a user's lobby sockets to close (on every process), with the close code.
 MEMBER_REMOVED = "member_removed"
 CLOSE_LEFT = 1000
 CLOSE_REMOVED = 4403
 
 
-def chat_rate_key(user_id: int) -> str:
-    return f"chat:lobby:user:{int(user_id)}"
-
-
 # --- helpers -------------------------------------------------------------------
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError("invalid", message, extra={"fields": {field: [message]}})
+    return ApplicationError(message, code="invalid", extra={"fields": {field: [message]}})
 
 
 def _lock_lobby(lobby_id: int) -> Lobby:
@@ -117,7 +120,7 @@ def _check_moderation_target(actor: Membership, target: Membership | None) -> No
     if target is None:
         return
     if target.user_id == actor.user_id:
-        raise ApplicationError("cannot_moderate_self", "You cannot do that to yourself.")
+        raise ApplicationError("You cannot do that to yourself.", code="cannot_moderate_self")
     if target.role == Role.OWNER:
         raise Forbidden("Nobody may kick or ban the lobby owner.", code="cannot_moderate_owner")
     if actor.role == Role.MODERATOR and target.role == Role.MODERATOR:
@@ -242,7 +245,7 @@ def lobby_ban(*, lobby_id: int, actor, user_id: int, reason: str = "") -> LobbyB
     target_user = _user_or_404(user_id)
     target = _membership(lobby, user_id)
     if target is None and target_user.pk == actor.pk:
-        raise ApplicationError("cannot_moderate_self", "You cannot do that to yourself.")
+        raise ApplicationError("You cannot do that to yourself.", code="cannot_moderate_self")
     _check_moderation_target(actor_membership, target)
     if LobbyBan.objects.filter(lobby=lobby, user_id=user_id).exists():
         raise Conflict("That user is already banned.", code="already_banned")
@@ -302,18 +305,13 @@ def message_clean(content) -> str:
     return text
 
 
-def _require_budget(decision: ratelimit.Decision) -> None:
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after, "At most 3 messages in 2 seconds.")
-
-
 async def achat_budget_spend(*, user_id: int) -> None:
     """Spend one message of the user's chat budget from the event loop, when a frame arrives.
 
     A socket spends its budget on arrival, before any database work, so a sender who
     keeps to the limit is never refused because its frames waited behind others' work.
     """
-    _require_budget(await ratelimit.ahit(chat_rate_key(user_id), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW))
+    await CHAT_RATE.aspend(int(user_id))
 
 
 def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = False) -> LobbyMessage:
@@ -326,7 +324,7 @@ def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = Fals
     text = message_clean(content)
     if not budget_spent:
         lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
-        _require_budget(ratelimit.hit(chat_rate_key(user.pk), limit=CHAT_RATE_LIMIT, window=CHAT_RATE_WINDOW))
+        CHAT_RATE.spend(user.pk)
     message = _message_insert_if_member(lobby_id=lobby_id, user=user, text=text)
     if message is None:  # not (or no longer) a member: say why
         lobby_require_member(lobby_id=lobby_id, user_id=user.pk)

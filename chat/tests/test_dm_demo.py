@@ -2,16 +2,18 @@ import io
 
 import pytest
 
-from chat.dms import demo
-from chat.dms.models import DirectMessage
+from chat import demo
 from chat.dms.selectors import unread_dm_count
+from chat.models import DirectMessage
 from friends.selectors import are_friends
 
 pytestmark = pytest.mark.django_db
 
+DEMO_USERS = ["premium_user_1", "premium_user_2", "user_1", "user_2", "user_3", "user_4", "user_5"]
+
 
 def test_demo_thread_is_seeded_once_with_one_unread_message(make_user):
-    users = {name: make_user(name) for name in ("premium_user_1", "user_1")}
+    users = {name: make_user(name) for name in DEMO_USERS}
     demo.seed(users=users, stdout=io.StringIO())
     demo.seed(users=users, stdout=io.StringIO())
     assert are_friends(user_a_id=users["premium_user_1"].pk, user_b_id=users["user_1"].pk)

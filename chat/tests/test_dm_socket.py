@@ -3,8 +3,8 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from chat.dms.models import DirectMessage
 from chat.dms.services import DM_RATE, dm_access_revoke, dm_send
+from chat.models import DirectMessage
 from conftest import receive_type
 from friends.services import block_create, friendship_create
 

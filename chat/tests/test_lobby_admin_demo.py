@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from chat.lobbies import services
 from chat.lobbies.factories import make_lobby
-from chat.lobbies.models import Lobby, LobbyEvent, LobbyMessage, Membership
+from chat.models import Lobby, LobbyEvent, LobbyMessage, Membership
 from conftest import receive_type
 
 

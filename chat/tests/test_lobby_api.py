@@ -4,7 +4,7 @@ import pytest
 
 from chat.lobbies import services
 from chat.lobbies.factories import make_lobby, role_of
-from chat.lobbies.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage
+from chat.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage
 
 pytestmark = pytest.mark.django_db
 

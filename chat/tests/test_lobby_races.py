@@ -2,19 +2,20 @@
 
 import asyncio
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from django.test import override_settings
 
 from chat.lobbies import presence, services
 from chat.lobbies.factories import make_lobby
-from chat.lobbies.models import Membership
+from chat.lobbies.presence import lobby_place
+from chat.models import Membership
 from conftest import receive_type, requires_postgres, requires_redis
+from gameplatform import db
+from gameplatform import presence as kit_presence
 from gameplatform.errors import ApplicationError
 from gameplatform.groups import lobby_group
 from gameplatform.hub import GroupHub
@@ -96,57 +97,51 @@ def test_concurrent_leaves_and_joins_keep_the_count_exact(premium_owner, make_us
     assert lobby.participant_count == Membership.objects.filter(lobby=lobby).count() <= 6
 
 
-@requires_redis
-def test_presence_first_open_and_last_close_are_decided_once_across_processes():
-    # Two processes (conn ids a*, b*) open sockets of one user at the same moment.
+def test_presence_first_open_and_last_close_in_a_lobby_are_decided_once_across_processes():
+    # Two processes (conn ids a*, b*) open sockets of one user in one lobby at the same moment.
+    store = kit_presence.get_store()
+    place = lobby_place(1)
     barrier = threading.Barrier(20)
 
-    def open_one(n: int) -> bool:
+    def joined(n: int, method) -> list:
         barrier.wait()
-        return presence.presence_open(lobby_id=1, user_id=7, conn_id=f"{'ab'[n % 2]}{n}")
+        return [c for c in method([(7, f"{'ab'[n % 2]}{n}", (place,))]) if c.place == place]
 
     with ThreadPoolExecutor(20) as pool:
-        firsts = list(pool.map(open_one, range(20)))
-    assert firsts.count(True) == 1
+        opened = [c for found in pool.map(lambda n: joined(n, store.open), range(20)) for c in found]
+    assert [(c.user_id, c.status) for c in opened] == [(7, "online")]
     assert presence.online_user_ids(lobby_id=1) == [7]
 
-    def close_one(n: int) -> bool:
-        barrier.wait()
-        return presence.presence_close(lobby_id=1, user_id=7, conn_id=f"{'ab'[n % 2]}{n}")
-
     with ThreadPoolExecutor(20) as pool:
-        lasts = list(pool.map(close_one, range(20)))
-    assert lasts.count(True) == 1
+        closed = [c for found in pool.map(lambda n: joined(n, store.close), range(20)) for c in found]
+    assert [(c.user_id, c.status) for c in closed] == [(7, "offline")]
     assert presence.online_user_ids(lobby_id=1) == []
 
 
 @requires_redis
-def test_connections_of_a_crashed_process_expire_and_are_reported_once():
-    presence.presence_open(lobby_id=2, user_id=5, conn_id="crashed", ttl=0.2)
-    presence.presence_open(lobby_id=2, user_id=6, conn_id="alive", ttl=30)
-    assert presence.online_user_ids(lobby_id=2) == [5, 6]
-    time.sleep(0.3)
-    assert presence.online_user_ids(lobby_id=2) == [6]
-    assert presence.presence_sweep(lobby_id=2) == [5]
-    assert presence.presence_sweep(lobby_id=2) == []
-    # The crashed socket's late close (if it ever comes) announces nothing.
-    assert presence.presence_close(lobby_id=2, user_id=5, conn_id="crashed") is False
-
-
-@requires_redis
 @pytest.mark.django_db(transaction=True)
-async def test_live_socket_sweeps_ghosts_and_tells_the_lobby(ws_connect, premium_owner, alice, bob):
+async def test_a_crashed_process_lobby_sockets_expire_and_the_lobby_hears_it_once(
+    ws_connect, settings, premium_owner, alice, bob
+):
     lobby = await sync_to_async(make_lobby)(owner=premium_owner, members=[alice, bob])
-    # alice was online through a process that then crashed.
-    await presence.apresence_open(lobby_id=lobby.pk, user_id=alice.pk, conn_id="ghost", ttl=0.3)
-    with override_settings(PRESENCE_TTL_SECONDS=0.6):
-        ws, connected, _ = await ws_connect(f"/ws/lobbies/{lobby.pk}/", bob)
-        state = await receive_type(ws, "lobby_state")
-        assert alice.pk in state["online_user_ids"]
-        leave = await receive_type(ws, "presence_leave", timeout=3)
-        assert leave == {"type": "presence_leave", "user_id": alice.pk, "username": "alice"}
-        assert await presence.aonline_user_ids(lobby_id=lobby.pk) == [bob.pk]
-        await ws.disconnect()
+    settings.PRESENCE_TTL_SECONDS = 2  # sockets live 1 s past their last heartbeat
+    # alice was in the lobby through a process that then crashed.
+    crashed = kit_presence.PresenceTracker(store=kit_presence.RedisStore())
+    await crashed.open(alice.pk, [lobby_place(lobby.pk)])
+    crashed.vanish()
+    ws, connected, _ = await ws_connect(f"/ws/lobbies/{lobby.pk}/", bob)
+    state = await receive_type(ws, "lobby_state")
+    assert alice.pk in state["online_user_ids"]
+
+    await asyncio.sleep(1.3)
+    # Two timer runners sweeping at once: the lobby hears alice leave once.
+    swept = await asyncio.gather(*(db.run_always(kit_presence.sweep_and_announce) for _ in range(2)))
+    assert sorted(swept) == [0, 2]  # alice offline anywhere, and in the lobby
+    leave = await receive_type(ws, "presence_leave", timeout=3)
+    assert leave == {"type": "presence_leave", "user_id": alice.pk, "username": "alice"}
+    assert await ws.receive_nothing(timeout=0.3)
+    assert presence.online_user_ids(lobby_id=lobby.pk) == [bob.pk]
+    await ws.disconnect()
 
 
 @requires_redis

@@ -1,12 +1,12 @@
-"""What a block or an unfriend does to the other areas: DM sockets and pending invites."""
+"""What a block or an unfriend does to the other apps: DM sockets and pending invites."""
 
 import pytest
 from channels.db import database_sync_to_async
 
 from conftest import receive_type
 from friends import services
-from matchmaking.invites.models import Invite
 from matchmaking.invites.services import invite_create
+from matchmaking.models import Invite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,7 @@ def test_seed_demo_makes_friends_and_a_pending_request_idempotently():
 
     for a, b in FRIEND_PAIRS:
         assert (a, b) in pairs and (b, a) in pairs
-    # Other areas' demo data may befriend more users (a DM thread, an invite); none twice.
+    # Other apps' demo data may befriend more users (a DM thread, an invite); none twice.
     assert Friendship.objects.count() == len(pairs)
     pending = FriendRequest.objects.get(status="pending")
     assert (pending.from_user.username, pending.to_user.username) == ("user_3", "user_1")

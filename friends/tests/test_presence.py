@@ -9,8 +9,7 @@ from django.conf import settings as django_settings
 
 from conftest import requires_redis
 from friends.models import LastSeen
-from friends.timers import presence_sweep
-from gameplatform import presence
+from gameplatform import db, presence
 from gameplatform.groups import user_group
 from gameplatform.presence import PresenceTracker, RedisStore
 from gameplatform.realtime import agroup_signal
@@ -50,7 +49,7 @@ def new_process_layer() -> RedisPubSubChannelLayer:
 
 
 async def run_sweep() -> int:
-    return await sync_to_async(presence_sweep, thread_sensitive=False)()
+    return await db.run_always(presence.sweep_and_announce)  # as the timer runs it
 
 
 async def test_snapshot_lists_friends_with_their_presence(ws_connect, friends_ab, alice, bob, carol):
@@ -230,16 +229,16 @@ async def test_a_socket_swept_while_its_process_lived_comes_back_with_the_next_h
 @requires_redis
 def test_one_heartbeat_refreshes_thousands_of_sockets_in_chunks():
     store = RedisStore()
-    pairs = [(n % 1200 + 1, f"conn{n}") for n in range(2500)]
-    assert len(store.open(pairs)) == 1200  # each user comes online once
-    assert store.open(pairs) == []
+    sockets = [(n % 1200 + 1, f"conn{n}", ()) for n in range(2500)]
+    assert len(store.open(sockets)) == 1200  # each user comes online once
+    assert store.open(sockets) == []
     assert store.count() == 1200
 
 
 def test_sweep_is_a_registered_timer():
     from gameplatform.timers import discover
 
-    assert discover()["friends.presence_sweep"].func is presence_sweep
+    assert discover()["presence.sweep"].func is presence.sweep_and_announce
 
 
 async def test_a_failing_presence_store_does_not_break_sockets(ws_connect, monkeypatch, alice):

@@ -18,9 +18,6 @@ def get_engine(mode: str) -> ModuleType:
     try:
         return ENGINES[mode]
     except KeyError:
-        raise ApplicationError("invalid_mode", f"Unknown mode {str(mode)[:32]!r}; choose one of {', '.join(MODES)}.")
-
-
-def player_range(mode: str) -> tuple[int, int]:
-    engine = get_engine(mode)
-    return engine.MIN_PLAYERS, engine.MAX_PLAYERS
+        raise ApplicationError(
+            f"Unknown mode {str(mode)[:32]!r}; choose one of {', '.join(MODES)}.", code="invalid_mode"
+        )

@@ -34,17 +34,17 @@ def action(*, player: Seat, players: list[Seat], action: str, data: dict) -> Act
 def _parse_scores(data: dict, players: list[Seat]) -> dict[int, int]:
     raw = data.get("scores")
     if not isinstance(raw, dict):
-        raise ApplicationError("illegal_action", "report_score needs data.scores: {user_id: score}.")
+        raise ApplicationError("report_score needs data.scores: {user_id: score}.", code="illegal_action")
     scores = {}
     for key, value in raw.items():
         if not str(key).isdigit() or isinstance(value, bool) or not isinstance(value, int):
-            raise ApplicationError("illegal_action", "Scores are integers keyed by user id.")
+            raise ApplicationError("Scores are integers keyed by user id.", code="illegal_action")
         if not 0 <= value <= MAX_SCORE:
-            raise ApplicationError("illegal_action", "Scores are between 0 and 10^9.")
+            raise ApplicationError("Scores are between 0 and 10^9.", code="illegal_action")
         scores[int(key)] = value
     expected = {p.user_id for p in players if not p.forfeited}
     if set(scores) != expected:
-        raise ApplicationError("illegal_action", "Report a score for every player still in the game.")
+        raise ApplicationError("Report a score for every player still in the game.", code="illegal_action")
     return scores
 
 

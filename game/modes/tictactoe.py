@@ -22,12 +22,12 @@ def start(players: list[Seat]) -> tuple[list, int]:
 
 def move(*, board: list, turn_id: int | None, player: Seat, players: list[Seat], movement: dict) -> MoveResult:
     if turn_id != player.user_id:
-        raise ApplicationError("not_your_turn", "It is not your turn.")
+        raise ApplicationError("It is not your turn.", code="not_your_turn")
     cell = movement.get("cell")
     if isinstance(cell, bool) or not isinstance(cell, int) or not 0 <= cell <= 8:
-        raise ApplicationError("illegal_move", "cell must be an integer from 0 to 8.")
+        raise ApplicationError("cell must be an integer from 0 to 8.", code="illegal_move")
     if board[cell] is not None:
-        raise ApplicationError("illegal_move", "That cell is taken.")
+        raise ApplicationError("That cell is taken.", code="illegal_move")
     board = list(board)
     board[cell] = MARKS[player.side]
     outcome = _outcome(board, player)
@@ -48,7 +48,7 @@ def _outcome(board: list, player: Seat) -> Outcome | None:
 
 def action(*, player: Seat, players: list[Seat], action: str, data: dict) -> ActionResult:
     if action == "report_score":
-        raise ApplicationError("illegal_action", "Tic-tac-toe scores are kept by the server.")
+        raise ApplicationError("Tic-tac-toe scores are kept by the server.", code="illegal_action")
     return ActionResult()  # anything else (emotes, chat) is relayed as is
 
 

@@ -3,8 +3,8 @@
 import pytest
 
 from chat.lobbies.factories import make_lobby
-from chat.lobbies.models import Lobby
 from chat.lobbies.services import lobby_start
+from chat.models import Lobby
 from game import services
 from game.models import Game
 

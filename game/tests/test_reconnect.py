@@ -17,7 +17,7 @@ from game import services
 from game.models import Game, GamePlayer, Rating
 from game.tests.conftest import db, play
 from game.timers import expire_absent_players, mark_stale_players
-from matchmaking.queue.models import QueueEntry
+from matchmaking.models import QueueEntry
 from matchmaking.queue.services import queue_match
 
 pytestmark = pytest.mark.django_db(transaction=True)

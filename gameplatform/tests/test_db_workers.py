@@ -7,10 +7,11 @@ import threading
 import httpx
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 
 from conftest import access_token_for, requires_postgres
-from gameplatform import db
+from gameplatform import db, timers
+from gameplatform.errors import ApplicationError
 from gameplatform.realtime import broadcast_on_commit, outbox_var
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,6 +65,42 @@ async def test_thousands_of_units_leave_every_pooled_connection_in_the_pool():
     # Every connection a worker used is back in the pool, idle; no request waited in vain.
     assert stats["pool_size"] - stats["pool_available"] == in_use_before
     assert stats.get("requests_errors", 0) == 0
+
+
+def _fail_inside_a_transaction() -> None:
+    """A unit that dies with a database error in the middle of a transaction (a fault)."""
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=0).exists()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1/0")
+
+
+def _refuse_inside_a_transaction() -> None:
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=0).exists()
+        raise ApplicationError("No.", code="refused")
+
+
+@requires_postgres
+async def test_a_long_run_of_timers_faults_and_sockets_leaves_the_pool_whole(ws_connect, alice):
+    pool = connection.pool
+    before = pool.get_stats()
+    in_use_before = before["pool_size"] - before["pool_available"]
+    timers.discover()
+    for n in range(20):
+        await db.run_always(timers.run_due, n * 100.0)  # every job, as a server's timer round runs them
+        with pytest.raises(DataError):
+            await db.run(_fail_inside_a_transaction)
+        with pytest.raises(ApplicationError):
+            await db.run(_refuse_inside_a_transaction)
+        ws, connected, _ = await ws_connect("/ws/notifications/", alice)
+        assert connected
+        await ws.receive_json_from(timeout=5)  # the badge: a unit of database work
+        await ws.disconnect()
+    stats = pool.get_stats()
+    # Every connection is back, idle, and the pool still serves: nothing was lost to a fault.
+    assert stats["pool_size"] - stats["pool_available"] == in_use_before
+    assert await db.run(_count_users) >= 1
 
 
 @requires_postgres  # SQLite runs every unit on the one sync thread

@@ -14,7 +14,7 @@ def test_status_reports_database_and_channel_layer(api_client):
     body = response.json()
     assert body["status"] == "ok"
     assert body["database"] == "ok" and body["channel_layer"] == "ok"
-    assert set(body) == {"status", "version", "uptime_s", "database", "channel_layer", "online_users"}
+    assert set(body) == {"status", "version", "uptime_s", "database", "channel_layer", "redis", "online_users"}
 
 
 def test_openapi_schema_generates_without_warnings(capsys):

@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from matchmaking.invites import selectors, services
 from matchmaking.invites.events import InviteSerializer
-from matchmaking.invites.models import Invite
+from matchmaking.models import Invite
 
 
 class InviteListCreateApi(ListAPIView):
@@ -14,7 +14,8 @@ class InviteListCreateApi(ListAPIView):
 
     class InputSerializer(serializers.Serializer):
         to_user_id = serializers.IntegerField(min_value=1)
-        kind = serializers.ChoiceField(choices=Invite.Kind.choices)
+        # Party invites are made by POST /api/party/invite/ (the world app), not here.
+        kind = serializers.ChoiceField(choices=[Invite.Kind.GAME, Invite.Kind.LOBBY])
         mode = serializers.CharField(max_length=32, required=False, help_text='Game invites; default "tictactoe".')
         lobby_id = serializers.IntegerField(min_value=1, required=False, help_text="Lobby invites.")
 
@@ -59,12 +60,19 @@ class InviteAcceptApi(APIView):
         status = serializers.CharField()
         game_id = serializers.IntegerField(allow_null=True)
         lobby_id = serializers.IntegerField(allow_null=True)
+        party_id = serializers.IntegerField(allow_null=True)
         invite = InviteSerializer()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["invites"])
     def post(self, request, invite_id: int):
         invite = services.invite_accept(invite_id=invite_id, user=request.user)
-        body = {"status": invite.status, "game_id": invite.game_id, "lobby_id": invite.lobby_id, "invite": invite}
+        body = {
+            "status": invite.status,
+            "game_id": invite.game_id,
+            "lobby_id": invite.lobby_id,
+            "party_id": invite.party_id,
+            "invite": invite,
+        }
         return Response(self.OutputSerializer(body).data)
 
 

@@ -2,7 +2,7 @@
 
 from accounts.serializers import PublicUserSerializer
 from gameplatform.serializers import ModelSerializer
-from matchmaking.invites.models import Invite
+from matchmaking.models import Invite
 
 
 class InviteSerializer(ModelSerializer):
@@ -18,6 +18,7 @@ class InviteSerializer(ModelSerializer):
             "kind",
             "mode",
             "lobby_id",
+            "party_id",
             "status",
             "game_id",
             "created_at",

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from friends.models import Block
 from gameplatform.errors import NotFound
-from matchmaking.invites.models import Invite
+from matchmaking.models import Invite
 
 BOXES = ("inbox", "sent")
 

@@ -1,4 +1,5 @@
-"""Invites to a game or a lobby between friends, with a full lifecycle.
+"""Invites to a game or a lobby between friends (and kinds higher apps register, e.g. the world's
+``party``: ``matchmaking.invites.hooks``), with a full lifecycle.
 
 pending -> accepted | declined | cancelled | expired. Every transition is one
 conditional update (``filter(pk=..., status="pending").update(...) == 1``): of
@@ -9,13 +10,12 @@ is answered with the same result (idempotent); any other answer is 409
 ``invite_not_pending`` or, after the deadline, 410 ``invite_expired``.
 
 Events go after commit to both sides' personal groups (``send_to_user``):
-``invite_created``, ``invite_accepted`` (with ``game_id`` or ``lobby_id``),
+``invite_created``, ``invite_accepted`` (with ``game_id``, ``lobby_id`` or ``party_id``),
 ``invite_declined``, ``invite_cancelled``, ``invite_expired``, each ``{invite}``;
 the receiver's badge is pushed on each change.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,39 +24,36 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from chat.lobbies.selectors import lobby_get, lobby_is_member
+from chat.lobbies.services import lobby_join
 from friends.selectors import are_friends, is_blocked_between
-from gameplatform import ratelimit
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound, RateLimited
+from game.modes import MODES
+from game.services import game_create
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.ratelimit import Budget
 from gameplatform.realtime import send_to_user
 from matchmaking.invites import events
-from matchmaking.invites.models import Invite
+from matchmaking.invites.hooks import invite_kinds
 from matchmaking.invites.selectors import invite_get_for_party, invite_ids_due
+from matchmaking.models import Invite
 from notifications.services import badge_push, notify
 
 User = get_user_model()
 
 
-@dataclass(frozen=True)
-class Budget:
-    limit: int
-    window: float
-
-
 # At most 10 invites in any 60-second span per sender.
-INVITE_RATE = Budget(limit=10, window=60.0)
+INVITE_RATE = Budget("invites:user", limit=10, window=60.0, what="invites")
 
 
 class InviteExpired(ApplicationError):
     status_code = 410
 
     def __init__(self) -> None:
-        super().__init__("invite_expired", "The invite has expired.")
+        super().__init__("The invite has expired.", code="invite_expired")
 
 
 def game_modes() -> frozenset[str]:
     """The modes a game invite may name: the game app's rule engines."""
-    from game.modes import MODES
-
     return frozenset(MODES)
 
 
@@ -64,31 +61,58 @@ def game_modes() -> frozenset[str]:
 
 
 def invite_create(
-    *, from_user: User, to_user_id: int, kind: str, mode: str | None = None, lobby_id: int | None = None
+    *,
+    from_user: User,
+    to_user_id: int,
+    kind: str,
+    mode: str | None = None,
+    lobby_id: int | None = None,
+    party_id: int | None = None,
 ) -> Invite:
-    """Invite a friend. Not atomic as a whole: the rate limit (Redis) stays outside the transaction."""
+    """Invite a friend. Not atomic as a whole: the rate limit (Redis) stays outside the transaction.
+
+    A kind registered by a higher app (``hooks.invite_kinds``, e.g. ``party``) checks its own
+    target and says whether friendship is needed; a block between the two always refuses.
+    """
     if int(to_user_id) == from_user.pk:
-        raise ApplicationError("self_invite", "You cannot invite yourself.")
+        raise ApplicationError("You cannot invite yourself.", code="self_invite")
     to_user = User.objects.filter(pk=to_user_id, is_active=True).first()
     if to_user is None:
         raise NotFound("No such user.")
+    registered = invite_kinds.get(kind) if kind not in (Invite.Kind.GAME, Invite.Kind.LOBBY) else None
+    if registered is not None:
+        _require_not_blocked(from_user.pk, to_user.pk, friends=registered.needs_friendship)
+        if party_id is None:
+            raise ApplicationError(
+                "A party invite needs party_id.", code="invalid", extra={"fields": {"party_id": ["Required."]}}
+            )
+        registered.check(from_user, party_id)
+        INVITE_RATE.spend(from_user.pk)
+        _expire_stale(from_user=from_user, to_user=to_user)
+        return _insert(from_user=from_user, to_user=to_user, kind=kind, mode="", lobby_id=None, party_id=party_id)
     _require_friends(from_user.pk, to_user.pk)
     mode, lobby_id = _target(kind=kind, mode=mode, lobby_id=lobby_id, sender=from_user)
-    decision = ratelimit.hit(f"invites:user:{from_user.pk}", limit=INVITE_RATE.limit, window=INVITE_RATE.window)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after, "Too many invites; slow down.")
+    INVITE_RATE.spend(from_user.pk)
+    _expire_stale(from_user=from_user, to_user=to_user)
+    return _insert(from_user=from_user, to_user=to_user, kind=kind, mode=mode, lobby_id=lobby_id)
+
+
+def _expire_stale(*, from_user: User, to_user: User) -> None:
     # A pending invite past its deadline (the job has not run yet) must not block a new one.
     for stale_id in Invite.objects.filter(
         from_user=from_user, to_user=to_user, status=Invite.Status.PENDING, expires_at__lte=timezone.now()
     ).values_list("pk", flat=True):
         invite_expire(invite_id=stale_id)
-    return _insert(from_user=from_user, to_user=to_user, kind=kind, mode=mode, lobby_id=lobby_id)
 
 
 def _require_friends(user_a_id: int, user_b_id: int) -> None:
+    _require_not_blocked(user_a_id, user_b_id, friends=True)
+
+
+def _require_not_blocked(user_a_id: int, user_b_id: int, *, friends: bool) -> None:
     if is_blocked_between(user_a_id=user_a_id, user_b_id=user_b_id):
         raise Forbidden("One of you blocks the other.", code="blocked")
-    if not are_friends(user_a_id=user_a_id, user_b_id=user_b_id):
+    if friends and not are_friends(user_a_id=user_a_id, user_b_id=user_b_id):
         raise Forbidden("You can only invite your friends.", code="not_friends")
 
 
@@ -96,22 +120,20 @@ def _target(*, kind: str, mode: str | None, lobby_id: int | None, sender: User) 
     if kind == Invite.Kind.GAME:
         mode = mode or "tictactoe"
         if mode not in game_modes():
-            raise ApplicationError("unknown_mode", f"No game mode {mode[:32]!r}.")
+            raise ApplicationError(f"No game mode {mode[:32]!r}.", code="unknown_mode")
         return mode, None
     if kind == Invite.Kind.LOBBY:
         if lobby_id is None:
             raise ApplicationError(
-                "invalid", "A lobby invite needs lobby_id.", extra={"fields": {"lobby_id": ["Required."]}}
+                "A lobby invite needs lobby_id.", code="invalid", extra={"fields": {"lobby_id": ["Required."]}}
             )
         _require_lobby_invitable(lobby_id=lobby_id, sender=sender)
         return "", lobby_id
-    raise ApplicationError("invalid", "kind is game or lobby.", extra={"fields": {"kind": ["game or lobby."]}})
+    raise ApplicationError("kind is game or lobby.", code="invalid", extra={"fields": {"kind": ["game or lobby."]}})
 
 
 def _require_lobby_invitable(*, lobby_id: int, sender: User) -> None:
     """The lobby exists and the sender is one of its members."""
-    from chat.lobbies.selectors import lobby_get, lobby_is_member
-
     try:
         lobby_get(lobby_id=lobby_id)
     except NotFound:
@@ -120,12 +142,20 @@ def _require_lobby_invitable(*, lobby_id: int, sender: User) -> None:
         raise Forbidden("Only members of a lobby invite to it.", code="not_a_member")
 
 
-def _insert(*, from_user: User, to_user: User, kind: str, mode: str, lobby_id: int | None) -> Invite:
+def _insert(
+    *, from_user: User, to_user: User, kind: str, mode: str, lobby_id: int | None, party_id: int | None = None
+) -> Invite:
     expires_at = timezone.now() + timedelta(seconds=settings.INVITE_TTL_SECONDS)
     try:
         with transaction.atomic():
             invite = Invite.objects.create(
-                from_user=from_user, to_user=to_user, kind=kind, mode=mode, lobby_id=lobby_id, expires_at=expires_at
+                from_user=from_user,
+                to_user=to_user,
+                kind=kind,
+                mode=mode,
+                lobby_id=lobby_id,
+                party_id=party_id,
+                expires_at=expires_at,
             )
     except IntegrityError:
         raise Conflict("You already have a pending invite to this user.", code="duplicate_invite") from None
@@ -202,17 +232,18 @@ def _transition(*, invite_id: int, status: str, apply: Callable[[Invite], dict] 
 
 
 def _apply_accept(invite: Invite) -> dict:
-    """Inside the accepting transaction: a failure here (e.g. already in a game) undoes the accept."""
+    """Inside the accepting transaction: a failure here (a mode the game no longer offers, a full
+    lobby, a full party) undoes the accept."""
+    registered = invite_kinds.get(invite.kind) if invite.kind not in (Invite.Kind.GAME, Invite.Kind.LOBBY) else None
+    if registered is not None:
+        _require_not_blocked(invite.from_user_id, invite.to_user_id, friends=registered.needs_friendship)
+        return registered.accept(invite)
     _require_friends(invite.from_user_id, invite.to_user_id)
     if invite.kind == Invite.Kind.GAME:
-        from game.services import game_create
-
         game = game_create(mode=invite.mode, players=[invite.from_user, invite.to_user])
         invite.game_id = game.pk
         invite.save(update_fields=["game_id"])
         return {"game_id": game.pk}
-    from chat.lobbies.services import lobby_join
-
     lobby_join(lobby_id=invite.lobby_id, user=invite.to_user, via_invite=True)
     return {"lobby_id": invite.lobby_id}
 
@@ -252,3 +283,12 @@ def _emit(event_type: str, invite: Invite, **extra) -> None:
     send_to_user(invite.from_user_id, payload)
     send_to_user(invite.to_user_id, payload)
     badge_push(user_id=invite.to_user_id)
+
+
+def invites_cancel_for_party(*, party_id: int) -> int:
+    """Cancel the pending invites into a party that is gone (disbanded); each is announced once."""
+    pending = Invite.objects.filter(kind=Invite.Kind.PARTY, party_id=party_id, status=Invite.Status.PENDING)
+    return sum(
+        _transition(invite_id=invite_id, status=Invite.Status.CANCELLED, apply=None) is not None
+        for invite_id in list(pending.values_list("pk", flat=True))
+    )

@@ -37,9 +37,10 @@ from game import events as game_events
 from game import selectors as game_selectors
 from game.models import Game
 from game.modes import get_engine
+from game.services import game_create  # game_create also clears queue entries
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.realtime import send_to_user
-from matchmaking.queue.models import QueueEntry
+from matchmaking.models import QueueEntry
 
 QUEUE_BASE_GAP = 100
 QUEUE_GAP_PER_SECOND = 20
@@ -157,8 +158,6 @@ def queue_match(*, mode: str, now: datetime | None = None) -> list[Game]:
 @transaction.atomic
 def _match(*, mode: str, now: datetime | None, wait: bool) -> list[Game] | None:
     """The matcher, under the mode's lock; ``None`` when ``wait`` is off and the lock is taken."""
-    from game.services import game_create  # game_create also clears queue entries
-
     if not _mode_lock(mode, wait=wait):
         return None
     if not wait:

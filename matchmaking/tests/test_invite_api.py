@@ -1,23 +1,20 @@
 """Invites over REST: friends only, every transition and its error codes, the deadline, lists and counts."""
 
-import itertools
-import sys
-import types
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from chat.lobbies.factories import make_lobby
+from chat.models import LobbyEvent, Membership
 from friends.services import block_create, friendship_create
 from friends.services import friendship_remove as unfriend
-from gameplatform.errors import Conflict
-from matchmaking.invites.models import Invite
+from game.models import Game
 from matchmaking.invites.selectors import pending_invite_count
 from matchmaking.invites.services import INVITE_RATE
+from matchmaking.models import Invite
 
 pytestmark = pytest.mark.django_db
-
-_game_ids = itertools.count(1000)
 
 
 @pytest.fixture
@@ -27,32 +24,17 @@ def friends(alice, bob):
 
 
 @pytest.fixture
-def fake_game(monkeypatch):
-    """Stands in for ``game.services`` where a test is about the invite, not the game: records the games."""
-    made = []
-
-    def game_create(*, mode, players, lobby_id=None):
-        if any(getattr(p, "username", "") == "busy" for p in players):
-            raise Conflict("Already in a game.", code="already_in_game")
-        game = types.SimpleNamespace(pk=next(_game_ids), mode=mode, players=list(players))
-        made.append(game)
-        return game
-
-    module = types.ModuleType("game.services")
-    module.game_create = game_create
-    monkeypatch.setitem(sys.modules, "game.services", module)
-    return made
+def alices_lobby(friends):
+    """A real private lobby owned by alice (the sender), so she may invite to it; bob is not in it."""
+    alice, _ = friends
+    alice.is_premium = True  # only premium users create lobbies
+    alice.save(update_fields=["is_premium"])
+    return make_lobby(owner=alice, name="alice's room", is_public=False, max_participants=4)
 
 
-@pytest.fixture
-def fake_lobbies(monkeypatch):
-    """Stands in for the lobby app (``chat.lobbies``): any lobby id is fine, joins are recorded."""
-    joins = []
-    monkeypatch.setattr("matchmaking.invites.services._require_lobby_invitable", lambda **kwargs: None)
-    module = types.ModuleType("chat.lobbies.services")
-    module.lobby_join = lambda *, lobby_id, user, via_invite=False: joins.append((lobby_id, user.pk, via_invite))
-    monkeypatch.setitem(sys.modules, "chat.lobbies.services", module)
-    return joins
+def game_players(game_id) -> list[int]:
+    """The user ids seated in a real game, in seat order."""
+    return list(Game.objects.get(pk=game_id).players.order_by("seat").values_list("user_id", flat=True))
 
 
 def invite(client, to_user_id, **body):
@@ -94,13 +76,14 @@ def test_game_invite_mode_defaults_to_tictactoe(client_for, friends):
     assert invite(client_for(alice), bob.pk).json()["mode"] == "tictactoe"
 
 
-def test_lobby_invite_is_201(client_for, friends, fake_lobbies):
+def test_lobby_invite_is_201(client_for, friends, alices_lobby):
     alice, bob = friends
     response = client_for(alice).post(
-        "/api/invites/", {"to_user_id": bob.pk, "kind": "lobby", "lobby_id": 7}, format="json"
+        "/api/invites/", {"to_user_id": bob.pk, "kind": "lobby", "lobby_id": alices_lobby.pk}, format="json"
     )
     assert response.status_code == 201
-    assert (response.json()["kind"], response.json()["lobby_id"]) == ("lobby", 7)
+    assert (response.json()["kind"], response.json()["lobby_id"]) == ("lobby", alices_lobby.pk)
+    assert not Membership.objects.filter(lobby=alices_lobby, user=bob).exists()  # not before accepting
 
 
 def test_lobby_invite_without_lobby_id_is_400(client_for, friends):
@@ -231,32 +214,41 @@ def test_inbox_is_a_bounded_number_of_queries(client_for, friends, make_user, dj
 # --- accept ------------------------------------------------------------------------
 
 
-def test_accepting_a_game_invite_makes_one_game_for_both(client_for, friends, fake_game):
+def test_accepting_a_game_invite_makes_one_game_for_both(client_for, friends):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     response = act(client_for(bob), invite_id, "accept")
     assert response.status_code == 200
     body = response.json()
-    assert (body["status"], body["game_id"], body["lobby_id"]) == ("accepted", fake_game[0].pk, None)
-    assert [p.pk for p in fake_game[0].players] == [alice.pk, bob.pk]
-    assert fake_game[0].mode == "tictactoe"
+    game = Game.objects.get()
+    assert (body["status"], body["game_id"], body["lobby_id"]) == ("accepted", game.pk, None)
+    assert Invite.objects.get(pk=invite_id).game_id == game.pk
+    assert game_players(game.pk) == [alice.pk, bob.pk]  # the sender takes the first seat
+    assert (game.mode, game.state, game.lobby_id) == ("tictactoe", Game.State.WAITING_FOR_PLAYERS, None)
     again = act(client_for(bob), invite_id, "accept")
     assert again.status_code == 200
     assert again.json()["game_id"] == body["game_id"]
-    assert len(fake_game) == 1
+    assert Game.objects.count() == 1
 
 
-def test_accepting_a_lobby_invite_joins_the_receiver_by_invite(client_for, friends, fake_lobbies):
+def test_accepting_a_lobby_invite_joins_the_receiver_by_invite(client_for, friends, alices_lobby):
     alice, bob = friends
     response = client_for(alice).post(
-        "/api/invites/", {"to_user_id": bob.pk, "kind": "lobby", "lobby_id": 42}, format="json"
+        "/api/invites/", {"to_user_id": bob.pk, "kind": "lobby", "lobby_id": alices_lobby.pk}, format="json"
     )
     body = act(client_for(bob), response.json()["id"], "accept").json()
-    assert (body["status"], body["lobby_id"], body["game_id"]) == ("accepted", 42, None)
-    assert fake_lobbies == [(42, bob.pk, True)]
+    assert (body["status"], body["lobby_id"], body["game_id"]) == ("accepted", alices_lobby.pk, None)
+    membership = Membership.objects.get(lobby=alices_lobby, user=bob)
+    assert membership.role == Membership.Role.MEMBER
+    alices_lobby.refresh_from_db()
+    assert alices_lobby.participant_count == 2
+    # The join is logged as by invite (which is what let bob into a private lobby).
+    join = LobbyEvent.objects.get(lobby=alices_lobby, kind=LobbyEvent.Kind.JOIN, target=bob)
+    assert join.data == {"via_invite": True}
+    assert not Game.objects.exists()
 
 
-def test_only_the_receiver_accepts(client_for, friends, carol, fake_game):
+def test_only_the_receiver_accepts(client_for, friends, carol):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     response = act(client_for(alice), invite_id, "accept")
@@ -265,10 +257,10 @@ def test_only_the_receiver_accepts(client_for, friends, carol, fake_game):
     stranger = act(client_for(carol), invite_id, "accept")
     assert stranger.status_code == 404
     assert stranger.json()["code"] == "invite_not_found"
-    assert fake_game == []
+    assert not Game.objects.exists()
 
 
-def test_accept_after_the_deadline_is_410_even_before_the_timer_ran(client_for, friends, fake_game):
+def test_accept_after_the_deadline_is_410_even_before_the_timer_ran(client_for, friends):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     past_deadline(invite_id)
@@ -277,21 +269,27 @@ def test_accept_after_the_deadline_is_410_even_before_the_timer_ran(client_for, 
     assert response.json()["code"] == "invite_expired"
     assert Invite.objects.get(pk=invite_id).status == "expired"
     assert act(client_for(bob), invite_id, "accept").status_code == 410
-    assert fake_game == []
+    assert not Game.objects.exists()
 
 
-def test_a_failed_game_start_leaves_the_invite_pending(client_for, friends, make_user, fake_game):
-    alice, _ = friends
-    busy = make_user("busy")
-    friendship_create(user_a=alice, user_b=busy)
-    invite_id = invite(client_for(alice), busy.pk).json()["id"]
-    response = act(client_for(busy), invite_id, "accept")
-    assert response.status_code == 409
-    assert response.json()["code"] == "already_in_game"
-    assert Invite.objects.get(pk=invite_id).status == "pending"
+def test_a_failed_game_start_leaves_the_invite_pending(client_for, friends):
+    """``game_create`` refuses inside the accepting transaction: the accept is undone with it.
+
+    The real ``game_create`` refuses an unknown mode (it has no "already in a game" rule), so
+    the invite names a mode the game no longer offers (e.g. retired since the invite was sent).
+    """
+    alice, bob = friends
+    invite_id = invite(client_for(alice), bob.pk).json()["id"]
+    Invite.objects.filter(pk=invite_id).update(mode="retired")
+    response = act(client_for(bob), invite_id, "accept")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_mode"
+    invite_row = Invite.objects.get(pk=invite_id)
+    assert (invite_row.status, invite_row.game_id, invite_row.responded_at) == ("pending", None, None)
+    assert not Game.objects.exists()
 
 
-def test_accept_after_unfriending_is_403_and_the_invite_stays_pending(client_for, friends, fake_game):
+def test_accept_after_unfriending_is_403_and_the_invite_stays_pending(client_for, friends):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     unfriend(user=bob, friend_id=alice.pk)
@@ -299,9 +297,10 @@ def test_accept_after_unfriending_is_403_and_the_invite_stays_pending(client_for
     assert response.status_code == 403
     assert response.json()["code"] == "not_friends"
     assert Invite.objects.get(pk=invite_id).status == "pending"
+    assert not Game.objects.exists()
 
 
-def test_a_block_cancels_the_invite_so_accepting_is_409(client_for, friends, fake_game):
+def test_a_block_cancels_the_invite_so_accepting_is_409(client_for, friends):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     block_create(blocker=alice, blocked_id=bob.pk)
@@ -334,7 +333,7 @@ def test_sender_cannot_decline_and_receiver_cannot_cancel(client_for, friends):
     assert Invite.objects.get(pk=invite_id).status == "pending"
 
 
-def test_sender_cancels_then_accept_is_409(client_for, friends, fake_game):
+def test_sender_cancels_then_accept_is_409(client_for, friends):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     assert act(client_for(alice), invite_id, "cancel").json()["status"] == "cancelled"
@@ -342,10 +341,10 @@ def test_sender_cancels_then_accept_is_409(client_for, friends, fake_game):
     response = act(client_for(bob), invite_id, "accept")
     assert response.status_code == 409
     assert response.json()["code"] == "invite_not_pending"
-    assert fake_game == []
+    assert not Game.objects.exists()
 
 
-def test_cancel_after_accept_is_409(client_for, friends, fake_game):
+def test_cancel_after_accept_is_409(client_for, friends):
     alice, bob = friends
     invite_id = invite(client_for(alice), bob.pk).json()["id"]
     act(client_for(bob), invite_id, "accept")
@@ -362,7 +361,7 @@ def test_decline_or_cancel_after_the_deadline_is_410(client_for, friends):
     assert act(client_for(alice), invite_id, "cancel").json()["code"] == "invite_expired"
 
 
-# --- with the real game and lobby apps -----------------------------------------------------
+# --- seen through the game and lobby APIs ------------------------------------------------------
 
 
 def test_accepted_game_invite_starts_a_real_game(client_for, friends):

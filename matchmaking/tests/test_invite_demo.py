@@ -2,7 +2,7 @@ import io
 
 import pytest
 
-from matchmaking.invites import demo
+from matchmaking import demo
 from matchmaking.invites.selectors import pending_invite_count
 
 pytestmark = pytest.mark.django_db

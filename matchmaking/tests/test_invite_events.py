@@ -1,8 +1,6 @@
 """Invite events on the notification socket: both sides hear every transition, the expiry exactly once."""
 
-import sys
 import threading
-import types
 
 import pytest
 from channels.db import database_sync_to_async
@@ -10,10 +8,11 @@ from django.db import connection
 
 from conftest import receive_type, requires_redis
 from friends.services import friendship_create
+from game.models import Game
 from gameplatform import timers
-from matchmaking.invites.models import Invite
 from matchmaking.invites.services import invite_accept, invite_cancel, invite_create, invite_decline
-from matchmaking.invites.timers import expire_due_invites
+from matchmaking.models import Invite
+from matchmaking.timers import expire_due_invites
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def friends(alice, bob):
     friendship_create(user_a=alice, user_b=bob)
     return alice, bob
-
-
-@pytest.fixture
-def fake_game(monkeypatch):
-    module = types.ModuleType("game.services")
-    module.game_create = lambda *, mode, players, lobby_id=None: types.SimpleNamespace(pk=4242)
-    monkeypatch.setitem(sys.modules, "game.services", module)
 
 
 async def sockets(ws_connect, *users):
@@ -76,15 +68,22 @@ async def test_receiver_gets_an_invite_received_notification(ws_connect, friends
     await b.disconnect()
 
 
-async def test_both_sides_hear_invite_accepted_with_the_game(ws_connect, friends, fake_game):
+def the_game(game_id: int) -> tuple[str, list[int]]:
+    """The real game's mode and its players' ids in seat order."""
+    game = Game.objects.get(pk=game_id)
+    return game.mode, list(game.players.order_by("seat").values_list("user_id", flat=True))
+
+
+async def test_both_sides_hear_invite_accepted_with_the_game(ws_connect, friends):
     alice, bob = friends
     invite = await create(alice, bob)
     a, b = await sockets(ws_connect, alice, bob)
-    await database_sync_to_async(invite_accept)(invite_id=invite.pk, user=bob)
+    accepted = await database_sync_to_async(invite_accept)(invite_id=invite.pk, user=bob)
+    assert await database_sync_to_async(the_game)(accepted.game_id) == ("relay", [alice.pk, bob.pk])
     for ws in (a, b):
         frame = await receive_type(ws, "invite_accepted")
-        assert frame["game_id"] == 4242
-        assert (frame["invite"]["status"], frame["invite"]["game_id"]) == ("accepted", 4242)
+        assert frame["game_id"] == accepted.game_id
+        assert (frame["invite"]["status"], frame["invite"]["game_id"]) == ("accepted", accepted.game_id)
     await database_sync_to_async(invite_accept)(invite_id=invite.pk, user=bob)  # idempotent: no second event
     assert all(f["type"] != "invite_accepted" for f in await quiet_frames(a))
     await a.disconnect()

@@ -1,9 +1,7 @@
 """Invite races on PostgreSQL: accept against cancel, double accepts, and two expiry runners."""
 
-import sys
 import threading
 import time
-import types
 from datetime import timedelta
 
 import pytest
@@ -12,10 +10,12 @@ from django.utils import timezone
 
 from conftest import requires_postgres
 from friends.services import friendship_create
+from game.models import Game
+from game.services import game_create
 from gameplatform.testing import run_at_once
-from matchmaking.invites.models import Invite
 from matchmaking.invites.services import invite_accept, invite_cancel, invite_create
-from matchmaking.invites.timers import expire_due_invites
+from matchmaking.models import Invite
+from matchmaking.timers import expire_due_invites
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -38,22 +38,21 @@ def sent(monkeypatch):
 
 
 @pytest.fixture
-def games(monkeypatch):
-    """A stand-in game_create that takes its time, so the racers overlap."""
-    made = []
+def slow_games(monkeypatch):
+    """The real game_create, after a pause inside the accepting transaction, so the racers overlap."""
 
-    def game_create(*, mode, players, lobby_id=None):
+    def slow_game_create(**kwargs):
         time.sleep(0.05)
-        made.append([p.pk for p in players])
-        return types.SimpleNamespace(pk=len(made))
+        return game_create(**kwargs)
 
-    module = types.ModuleType("game.services")
-    module.game_create = game_create
-    monkeypatch.setitem(sys.modules, "game.services", module)
-    return made
+    monkeypatch.setattr("matchmaking.invites.services.game_create", slow_game_create)
 
 
-def test_accept_and_cancel_at_once_exactly_one_wins(alice, bob, sent, games):
+def players_of(game_id: int) -> list[int]:
+    return list(Game.objects.get(pk=game_id).players.order_by("seat").values_list("user_id", flat=True))
+
+
+def test_accept_and_cancel_at_once_exactly_one_wins(alice, bob, sent, slow_games):
     friendship_create(user_a=alice, user_b=bob)
     for _ in range(6):
         invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
@@ -69,18 +68,23 @@ def test_accept_and_cancel_at_once_exactly_one_wins(alice, bob, sent, games):
         outcome = [kind for _, kind, pk in sent if pk == invite.pk and kind != "invite_created"]
         assert outcome == [f"invite_{final.status}"] * 2  # one event, to both sides
         assert (final.game_id is not None) == (final.status == "accepted")
-    assert len(games) == Invite.objects.filter(status="accepted").count()
+        if final.game_id is not None:
+            assert players_of(final.game_id) == [alice.pk, bob.pk]
+    accepted = Invite.objects.filter(status="accepted")
+    assert Game.objects.count() == accepted.count()  # a game only for an accept that won
+    assert set(Game.objects.values_list("pk", flat=True)) == set(accepted.values_list("game_id", flat=True))
 
 
-def test_two_accepts_at_once_make_one_game(alice, bob, sent, games):
+def test_two_accepts_at_once_make_one_game(alice, bob, sent, slow_games):
     friendship_create(user_a=alice, user_b=bob)
     invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
     first, second = run_at_once(
         lambda: invite_accept(invite_id=invite.pk, user=bob),
         lambda: invite_accept(invite_id=invite.pk, user=bob),
     )
-    assert first.game_id == second.game_id == 1
-    assert games == [[alice.pk, bob.pk]]
+    game = Game.objects.get()  # exactly one
+    assert first.game_id == second.game_id == game.pk
+    assert (game.mode, players_of(game.pk)) == ("tictactoe", [alice.pk, bob.pk])
     assert [kind for _, kind, _ in sent].count("invite_accepted") == 2
 
 
@@ -100,7 +104,7 @@ def test_two_expiry_runners_expire_each_invite_exactly_once(make_user, sent):
     assert set(Invite.objects.values_list("status", flat=True)) == {"expired"}
 
 
-def test_accept_against_the_expiry_job_at_the_deadline_is_one_or_the_other(alice, bob, sent, games):
+def test_accept_against_the_expiry_job_at_the_deadline_is_one_or_the_other(alice, bob, sent, slow_games):
     friendship_create(user_a=alice, user_b=bob)
     invite = invite_create(from_user=alice, to_user_id=bob.pk, kind="game", mode="tictactoe")
     Invite.objects.filter(pk=invite.pk).update(expires_at=timezone.now() + timedelta(milliseconds=30))
@@ -110,4 +114,4 @@ def test_accept_against_the_expiry_job_at_the_deadline_is_one_or_the_other(alice
     assert final.status == "expired"  # the deadline has passed: accept cannot win
     assert accepted == "invite_expired"
     assert [kind for _, kind, _ in sent].count("invite_expired") == 2
-    assert games == []
+    assert not Game.objects.exists()

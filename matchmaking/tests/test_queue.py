@@ -11,9 +11,9 @@ from django.utils import timezone
 from conftest import receive_type
 from game.models import GamePlayer, Rating
 from game.services import game_create, game_forfeit
-from matchmaking.queue.models import QueueEntry
+from matchmaking.models import QueueEntry
 from matchmaking.queue.services import queue_join, queue_match
-from matchmaking.queue.timers import match_waiting_players as match_job
+from matchmaking.timers import match_waiting_players as match_job
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,10 @@
 import pytest
 from asgiref.sync import sync_to_async
 
+from chat.dms.services import dm_send
 from conftest import receive_type
 from friends import services as friends
+from matchmaking.invites.services import invite_create
 from notifications.models import Notification
 from notifications.services import badge_push, notify
 
@@ -129,11 +131,14 @@ async def test_nothing_is_sent_for_a_rolled_back_change(ws_connect, alice):
     await ws.disconnect()
 
 
-async def test_badge_push_reads_counts_from_every_owning_app(ws_connect, monkeypatch, alice):
-    monkeypatch.setattr("notifications.selectors.unread_dm_count", lambda *, user_id: 3)
-    monkeypatch.setattr("notifications.selectors.pending_invite_count", lambda *, user_id: 2)
+async def test_badge_counts_come_from_every_app_that_registered_one(ws_connect, alice, bob, carol):
+    # A DM and an invite from bob (a friend), a friend request from carol: one of each.
+    await sync_to_async(friends.friendship_create)(user_a=alice, user_b=bob)
+    await sync_to_async(dm_send)(sender=bob, recipient_id=alice.pk, content="hi")
+    await sync_to_async(invite_create)(from_user=bob, to_user_id=alice.pk, kind="game", mode="tictactoe")
+    await sync_to_async(friends.friend_request_send)(from_user=carol, to_user_id=alice.pk)
     ws, first = await notification_socket(ws_connect, alice)
-    assert first == badge(dms=3, invites=2)
+    assert first == badge(requests=1, dms=1, invites=1)
     await sync_to_async(badge_push)(user_id=alice.pk)
-    assert await ws.receive_json_from(timeout=3) == badge(dms=3, invites=2)
+    assert await ws.receive_json_from(timeout=3) == badge(requests=1, dms=1, invites=1)
     await ws.disconnect()

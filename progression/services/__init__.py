@@ -31,9 +31,12 @@ from progression.services.players import (
     player_sync,
 )
 from progression.services.shop import idempotency_keys_expire, idempotent, shop_purchase
+from progression.services.trades import Gift, OfferUnavailable, offer_check, trade_swap
 
 __all__ = [
     "AttackResult",
+    "Gift",
+    "OfferUnavailable",
     "balance_change",
     "battle_attack",
     "battle_chat_post",
@@ -49,6 +52,7 @@ __all__ = [
     "inventory_equip",
     "inventory_grant",
     "inventory_unequip",
+    "offer_check",
     "pet_equip",
     "pet_feed",
     "pet_unequip",
@@ -60,4 +64,5 @@ __all__ = [
     "player_regenerate_stamina",
     "player_sync",
     "shop_purchase",
+    "trade_swap",
 ]

@@ -12,9 +12,9 @@ from datetime import timedelta
 from django.db import transaction
 
 from accounts.models import User
-from gameplatform import ratelimit
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound, RateLimited
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import battle_group
+from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit
 from progression import clock, events, rules
 from progression.models import Battle, BattleParticipant, EnemyTemplate, LootEntry, Player
@@ -22,7 +22,8 @@ from progression.selectors import player_combat_stats
 from progression.services.items import egg_grant, inventory_grant
 from progression.services.players import balance_change, player_add_xp, player_lock
 
-CHAT_LIMIT, CHAT_WINDOW = 3, 2.0
+# Battle chat: at most 3 messages in any 2 s per user (its own budget, apart from lobby chat).
+CHAT_RATE = Budget("battle_chat:user", limit=3, window=2.0, what="messages")
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,10 @@ def battle_attack(*, user: User, battle_id: int) -> AttackResult:
         if now < ready_at:
             wait = (ready_at - now).total_seconds()
             raise ApplicationError(
-                "attack_cooldown", "You attacked too recently.", status_code=429, extra={"retry_after": round(wait, 3)}
+                "You attacked too recently.",
+                code="attack_cooldown",
+                status_code=429,
+                extra={"retry_after": round(wait, 3)},
             )
     stats, pet_power = player_combat_stats(user_id=user.pk)
     rolled = rules.roll_damage(stats=stats, pet_power_total=pet_power)
@@ -190,7 +194,5 @@ def _grant_loot(player: Player, entry: LootEntry, battle: Battle) -> dict:
 
 def battle_chat_post(*, battle_id: int, user: User, message: str) -> None:
     """Battle chat: at most 3 messages in any 2 s per user (sliding window, shared store), not stored."""
-    decision = ratelimit.hit(f"battle_chat:user:{user.pk}", limit=CHAT_LIMIT, window=CHAT_WINDOW)
-    if not decision.allowed:
-        raise RateLimited(decision.retry_after, "Slow down: at most 3 messages in 2 seconds.")
+    CHAT_RATE.spend(user.pk)
     broadcast_on_commit(battle_group(battle_id), events.chat(user=user, message=message))

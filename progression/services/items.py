@@ -43,7 +43,7 @@ def inventory_equip(*, user: User, inventory_id: int) -> InventoryItem:
 @transaction.atomic
 def inventory_unequip(*, user: User, slot: str) -> InventoryItem:
     if slot not in Slot.values:
-        raise ApplicationError("invalid_slot", f"Slot must be one of {', '.join(Slot.values)}.")
+        raise ApplicationError(f"Slot must be one of {', '.join(Slot.values)}.", code="invalid_slot")
     player = player_lock(user_id=user.pk)
     item = InventoryItem.objects.select_related("template").filter(player=player, slot=slot, equipped=True).first()
     if item is None:

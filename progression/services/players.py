@@ -116,7 +116,7 @@ def balance_change(
     if not updated:
         short = next(c for c, a in deltas.items() if a < 0 and getattr(player, c) < -a) if guard else None
         code, message = _SHORT[short or next(iter(deltas))]
-        raise ApplicationError(code, message)
+        raise ApplicationError(message, code=code)
     player.refresh_from_db(fields=list(deltas))
     LedgerEntry.objects.bulk_create(
         LedgerEntry(
@@ -145,7 +145,7 @@ def player_allocate_stats(*, user: User, **points: int) -> Player:
     points = {name: int(points.get(name) or 0) for name in STAT_NAMES}
     total = sum(points.values())
     if total <= 0 or any(value < 0 for value in points.values()):
-        raise ApplicationError("invalid", "Allocate at least one point; no negative values.")
+        raise ApplicationError("Allocate at least one point; no negative values.", code="invalid")
     player = player_lock(user_id=user.pk)
     updated = Player.objects.filter(pk=player.pk, stat_points__gte=total).update(
         stat_points=F("stat_points") - total,
@@ -153,7 +153,7 @@ def player_allocate_stats(*, user: User, **points: int) -> Player:
     )
     if not updated:
         raise ApplicationError(
-            "not_enough_stat_points", f"You have {player.stat_points} stat points; {total} asked for."
+            f"You have {player.stat_points} stat points; {total} asked for.", code="not_enough_stat_points"
         )
     player.refresh_from_db()
     return player

@@ -27,13 +27,13 @@ def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with:
     currency = pay_with or ("gold" if shop_item.price_gold is not None else "gems")
     unit_price = shop_item.price_gold if currency == "gold" else shop_item.price_gems
     if unit_price is None:
-        raise ApplicationError("not_for_sale_in_currency", f"This item cannot be bought with {currency}.")
+        raise ApplicationError(f"This item cannot be bought with {currency}.", code="not_for_sale_in_currency")
     player = player_lock(user_id=user.pk)
     if shop_item.stock is not None:
         # Guarded decrement: of concurrent buyers of the last unit only one gets it.
         taken = ShopItem.objects.filter(pk=shop_item.pk, stock__gte=quantity).update(stock=F("stock") - quantity)
         if not taken:
-            raise ApplicationError("out_of_stock", "Not enough of this item left in the shop.")
+            raise ApplicationError("Not enough of this item left in the shop.", code="out_of_stock")
         shop_item.refresh_from_db(fields=["stock"])
     total = unit_price * quantity
     purchase = Purchase.objects.create(
@@ -57,6 +57,22 @@ def idempotency_keys_expire() -> int:
     return deleted
 
 
+IDEMPOTENCY_KEY_STORED_LENGTH = 128  # IdempotencyKey.key's max_length
+_HASHED_KEY_PREFIX = "sha256:"
+
+
+def idempotency_key_stored(key: str) -> str:
+    """The column value for a client's key: the whole key always counts.
+
+    A key that fits is stored as sent; a longer one (or one that looks like a stored
+    hash) is stored as ``sha256:<hex of the whole key>``, so two long keys sharing a
+    prefix stay two keys (the column once held only the first 128 characters).
+    """
+    if len(key) <= IDEMPOTENCY_KEY_STORED_LENGTH and not key.startswith(_HASHED_KEY_PREFIX):
+        return key
+    return _HASHED_KEY_PREFIX + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def request_fingerprint(payload: dict) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -72,6 +88,7 @@ def idempotent(*, user: User, key: str | None, payload: dict, run) -> tuple[int,
     """
     if not key:
         return run()
+    key = idempotency_key_stored(key)
     fingerprint = request_fingerprint(payload)
     stored = _stored_answer(user=user, key=key, fingerprint=fingerprint)
     if stored is not None:

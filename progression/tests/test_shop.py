@@ -220,14 +220,29 @@ def test_stored_answers_expire_after_a_day(client_for, alice, make_shop_item, fr
 
 
 def test_writes_are_rate_limited_per_user(client_for, alice, make_shop_item, monkeypatch):
-    from gameplatform.ratelimit import Rate
+    from gameplatform.ratelimit import Budget
     from progression.apis import ProgressionWriteThrottle
 
-    monkeypatch.setattr(ProgressionWriteThrottle, "rate", Rate(limit=2, window=60.0))
+    monkeypatch.setattr(ProgressionWriteThrottle, "budget", Budget("progression_write", limit=2, window=60.0))
     shop_item = make_shop_item(price_gold=1)
     client = client_for(alice)
     for _ in range(2):
         assert client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}).status_code == 201
     refused = client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk})
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert refused.json()["detail"] == "At most 2 requests per minute." and refused.json()["retry_after"] > 0
     assert Player.objects.get(pk=alice.pk).gold == 248
+
+
+def test_long_idempotency_keys_count_whole_not_by_their_first_128_characters(client_for, alice, make_shop_item):
+    shop_item = make_shop_item(price_gold=30)
+    client = client_for(alice)
+    prefix = "p" * 128
+    first = client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}, HTTP_IDEMPOTENCY_KEY=prefix + "-one")
+    second = client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}, HTTP_IDEMPOTENCY_KEY=prefix + "-two")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["purchase"]["id"] != second.json()["purchase"]["id"]
+    assert Purchase.objects.count() == 2
+    again = client.post("/api/shop/purchase/", {"shop_item_id": shop_item.pk}, HTTP_IDEMPOTENCY_KEY=prefix + "-two")
+    assert again.json() == second.json()
+    assert Purchase.objects.count() == 2 and Player.objects.get(pk=alice.pk).gold == 190

@@ -1,0 +1,39 @@
+"""The admin site, with its login throttled like the API's (``accounts.services`` login windows).
+
+``INSTALLED_APPS`` lists ``accounts.admin_apps.GameAdminConfig`` instead of
+``django.contrib.admin``, so ``admin.site`` (and every ``@admin.register``) is this site.
+"""
+
+from django.contrib import admin
+from django.http import JsonResponse
+
+from accounts import services
+from gameplatform.errors import RateLimited
+
+
+class ThrottledAdminSite(admin.AdminSite):
+    """``/admin/login/`` spends the same failure windows as ``POST /api/auth/login/``: per
+    account (whatever name or email was typed) and per client address. Past
+    ``LOGIN_FAILURE_LIMIT`` failures in ``LOGIN_FAILURE_WINDOW_SECONDS`` a login POST is
+    refused with 429 ``{"detail", "code": "rate_limited", "retry_after"}`` and ``Retry-After``,
+    right password or not."""
+
+    def login(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        identifier = request.POST.get("username", "")
+        budgets = services.login_budgets(
+            identifier, request.META.get("REMOTE_ADDR", "unknown"), services.login_account(identifier)
+        )
+        try:
+            services.login_guard_check(budgets)
+        except RateLimited as exc:
+            response = JsonResponse(exc.as_dict(), status=exc.status_code)
+            response["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
+            return response
+        response = super().login(request, extra_context)
+        if response.status_code == 302:  # logged in: the login view redirects
+            services.login_succeeded(budgets)
+        elif response.status_code == 200:  # the form again, with "enter a correct username and password"
+            services.login_failed(budgets)
+        return response

@@ -1,1 +1,0 @@
-AREAS = ("lobbies", "dms")

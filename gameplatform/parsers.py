@@ -1,0 +1,139 @@
+"""JSON in, hardened: a nesting limit and no NUL characters, for REST bodies and socket frames.
+
+- Nesting: ``json.loads`` recurses once per level, so a small body nested a
+  thousand levels deep ends in ``RecursionError`` (a 500). ``too_deep`` counts
+  the brackets outside strings, without recursion, before anything is parsed;
+  past ``MAX_JSON_DEPTH`` levels the input is refused as ``invalid``.
+- NUL: PostgreSQL refuses ``\\u0000`` in text, so a string holding one would end
+  in a 500 wherever it reaches the database. Any JSON string (key or value)
+  holding one is refused as ``invalid``, naming the field (``a.b.0`` for nested).
+- Lone surrogates: ``"\\ud800"`` is valid JSON but no Unicode text: it cannot be encoded
+  as UTF-8, so it failed wherever it went out (a socket frame, a response echoing it,
+  the database). Refused the same way as NUL.
+"""
+
+import codecs
+import re
+
+from django.conf import settings
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+from rest_framework.utils import json
+
+MAX_JSON_DEPTH = 32
+NUL_MESSAGE = "Null characters are not allowed."
+SURROGATE_MESSAGE = "Lone surrogates (\\ud800-\\udfff) are not valid text."
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether the JSON ``text`` nests arrays/objects more than ``limit`` levels deep."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(_STRING.sub("", text)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def nul_path(value) -> str | None:
+    """The path (``a.b.0``) of the first string, key or value, holding a NUL, else None."""
+    return _bad_string_path(value, lambda text: "\x00" in text)
+
+
+def surrogate_path(value) -> str | None:
+    """The path of the first string, key or value, holding a lone surrogate, else None."""
+    return _bad_string_path(value, lambda text: _SURROGATE.search(text) is not None)
+
+
+def _bad_string_path(value, bad) -> str | None:
+    stack = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if bad(item):
+                return path or "non_field_errors"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if bad(str(key)):
+                    return child_path
+                stack.append((child, child_path))
+        elif isinstance(item, list):
+            stack.extend((child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item))
+    return None
+
+
+# gameplatform.errors imports DRF's views, which import this module (DEFAULT_PARSER_CLASSES):
+# the error class is imported where it is used.
+
+
+def too_deep_error():
+    from gameplatform.errors import ApplicationError
+
+    return ApplicationError(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.", code="invalid")
+
+
+def _safe(path: str) -> str:
+    """A client's field path made safe to echo (UTF-8): lone surrogates as ``\\udxxx``."""
+    return path.encode("utf-8", "backslashreplace").decode()
+
+
+def nul_error(path: str):
+    from gameplatform.errors import ApplicationError
+
+    path = _safe(path)
+    return ApplicationError(
+        f"Null characters (\\u0000) are not allowed: {path!r}.",
+        code="invalid",
+        extra={"fields": {path: [NUL_MESSAGE]}},
+    )
+
+
+def surrogate_error(path: str):
+    from gameplatform.errors import ApplicationError
+
+    path = _safe(path)
+    return ApplicationError(
+        f"Lone surrogates (\\ud800-\\udfff) are not allowed: {path!r}.",
+        code="invalid",
+        extra={"fields": {path: [SURROGATE_MESSAGE]}},
+    )
+
+
+def loads(text: str, *, strict_constants: bool = False):
+    """``json.loads`` with the nesting limit and the NUL check; ValueError if not JSON."""
+    if too_deep(text):
+        raise too_deep_error()
+    value = json.loads(text, parse_constant=json.strict_constant if strict_constants else None)
+    if "\\u0000" in text:
+        path = nul_path(value)
+        if path is not None:
+            raise nul_error(path)
+    if _SURROGATE_ESCAPE.search(text) or _SURROGATE.search(text):
+        path = surrogate_path(value)
+        if path is not None:
+            raise surrogate_error(path)
+    return value
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with the nesting limit and the NUL check of ``loads``."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+            return loads(text, strict_constants=self.strict)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None

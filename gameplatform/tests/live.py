@@ -1,0 +1,198 @@
+"""A real server process for black-box tests: uvicorn with the Makefile's flags, its own database.
+
+``LiveServer`` runs ``manage.py migrate`` and ``seed_demo`` on a database of its own (a SQLite
+file, or a throwaway PostgreSQL database beside the test database when ``DATABASE_URL`` is
+PostgreSQL), then the exact ``UVICORN`` command line of the Makefile. It shares the test's
+``REDIS_URL``, so presence can also be read from the test process. Everything the server logs
+goes to a file the tests read back (``errors_since``): an unhandled exception fails them.
+"""
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = "live-server-test-secret-key-not-for-production-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def makefile_uvicorn_args() -> list[str]:
+    """The flags of the Makefile's ``UVICORN`` line (after the executable), so tests run what operators run."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    line = re.search(r"^UVICORN\s*:=\s*(.+)$", text, re.MULTILINE).group(1)
+    words = shlex.split(line)
+    assert words[0].endswith("uvicorn"), words
+    return words[1:]
+
+
+class LiveServer:
+    """``database_url``: a database of the test's choosing, created, migrated and dropped unless
+    ``prepare=False`` (then the server joins one another server prepared); ``env``: more
+    environment for the server process."""
+
+    def __init__(
+        self, workdir: Path, *, database_url: str | None = None, prepare: bool = True, env: dict | None = None
+    ) -> None:
+        self.workdir = workdir
+        self.prepare = prepare
+        self.port = free_port()
+        self.http = f"http://127.0.0.1:{self.port}"
+        self.ws = f"ws://127.0.0.1:{self.port}"
+        self.log_path = workdir / "server.log"
+        self.process: subprocess.Popen | None = None
+        self.pg_database: str | None = None
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+        self.env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "gameplatform.settings",
+                "SECRET_KEY": SECRET_KEY,
+                "DEBUG": "0",
+                "RUN_TIMERS_IN_SERVER": "1",
+                "LOG_LEVEL": "INFO",
+                # Every test of the session registers from 127.0.0.1 (default: 10 per hour).
+                "REGISTRATIONS_PER_ADDRESS": "100000",
+            }
+        )
+        if database_url:
+            self.env["DATABASE_URL"] = database_url
+            if database_url.startswith("postgres"):
+                self.pg_database = urlparse(database_url).path.lstrip("/")
+        elif settings.IS_POSTGRES:
+            self.pg_database = f"{settings.DATABASES['default']['NAME']}_live"[:60]
+            url = urlparse(settings.DATABASE_URL)
+            self.env["DATABASE_URL"] = urlunparse(url._replace(path=f"/{self.pg_database}"))
+        else:
+            self.env["DATABASE_URL"] = f"sqlite:///{workdir / 'live.sqlite3'}"
+        self.env.update(env or {})
+
+    # --- life cycle -----------------------------------------------------------------
+
+    def start(self) -> "LiveServer":
+        if self.pg_database and self.prepare:
+            self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+            self._pg(f'CREATE DATABASE "{self.pg_database}"')
+        for command in (["migrate", "--noinput"], ["seed_demo"]) if self.prepare else ():
+            done = subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+        args = [*makefile_uvicorn_args(), "--host", "127.0.0.1", "--port", str(self.port)]
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the server's lifetime
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", *args, "gameplatform.asgi:application"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, self.log_path.read_text()
+            try:
+                if httpx.get(f"{self.http}/api/status/", timeout=2).status_code in (200, 503):
+                    return self
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process is not None:
+            self.log.close()
+        if self.pg_database and self.prepare:
+            self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+
+    def kill(self) -> None:
+        """SIGKILL: the process dies on the spot (no shutdown, no socket closed, no presence left)."""
+        self.process.kill()
+        self.process.wait(10)
+
+    def _pg(self, sql: str) -> None:
+        import psycopg
+
+        admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    # --- what tests read back --------------------------------------------------------
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size
+
+    def errors_since(self, offset: int) -> list[str]:
+        """Log lines after ``offset`` that report an error or an unhandled exception."""
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+        bad = []
+        for line in text.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict):
+                if str(record.get("level", "")).upper() in {"ERROR", "CRITICAL"} or record.get("exc"):
+                    bad.append(line)
+            elif "Traceback" in line or "ERROR" in line:
+                bad.append(line)
+        return bad
+
+    def assert_alive(self) -> None:
+        assert self.process is not None and self.process.poll() is None, "the server process died"
+
+    # --- clients ----------------------------------------------------------------------
+
+    def register(self, username: str, password: str = "pass-w0rd-long-enough") -> dict:
+        """A new user through the REST API: ``{"id", "access", ...}``."""
+        response = httpx.post(
+            f"{self.http}/api/auth/register/",
+            json={
+                "username": username,
+                "email": f"{username}@example.com",
+                "password": password,
+                "password_confirm": password,
+            },
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return {"id": body["user"]["id"], "username": username, "access": body["access"]}
+
+    def login(self, username: str, password: str = "testpass123") -> dict:
+        response = httpx.post(
+            f"{self.http}/api/auth/login/", json={"username": username, "password": password}, timeout=10
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        me = httpx.get(f"{self.http}/api/me/", headers=bearer(body["access"]), timeout=10).json()
+        return {"id": me["id"], "username": username, "access": body["access"]}
+
+    def online_users(self) -> int:
+        return httpx.get(f"{self.http}/api/status/", timeout=10).json()["online_users"]
+
+
+def bearer(access: str) -> dict:
+    return {"Authorization": f"Bearer {access}"}

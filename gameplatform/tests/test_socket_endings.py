@@ -1,0 +1,179 @@
+"""Every way a socket ends, against a real server process: the contract's close code, then offline.
+
+The server is the Makefile's uvicorn command line in a process of its own (``live`` fixture,
+gameplatform/tests/conftest.py). After each ending the user must be offline: ``GET /api/status/``
+counts nobody online, and with Redis the test process reads the same presence store.
+"""
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+
+import httpx
+import jwt
+import pytest
+from django.conf import settings
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from gameplatform import presence
+from gameplatform.tests.live import SECRET_KEY, bearer
+
+_names = itertools.count(1)
+_run = uuid.uuid4().hex[:6]
+
+
+def new_name(prefix: str) -> str:
+    return f"{prefix}_{_run}_{next(_names)}"
+
+
+async def open_socket(live, path: str, access: str, **options):
+    return await connect(
+        live.ws + path,
+        additional_headers=bearer(access),
+        compression=None,
+        ping_interval=None,
+        max_size=None,
+        open_timeout=10,
+        **options,
+    )
+
+
+async def wait_online(live, count: int = 1, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while (online := await asyncio.to_thread(live.online_users)) != count:
+        assert time.monotonic() < deadline, f"{online} online, expected {count}"
+        await asyncio.sleep(0.05)
+
+
+async def wait_offline(live, *user_ids: int, timeout: float = 10) -> None:
+    """Nobody online on the server (and, with Redis, none of ``user_ids`` in the shared store)."""
+    await wait_online(live, 0, timeout)
+    if settings.REDIS_URL:
+        assert await asyncio.to_thread(presence.online_ids, list(user_ids)) == set()
+
+
+async def close_code_of(ws, timeout: float = 10) -> int:
+    """Read until the server closes; the code it sent (1006 when it dropped without a close)."""
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(timeout):
+            while True:
+                await ws.recv()
+    return ws.close_code
+
+
+def lobby_with_member(live) -> tuple[dict, dict, int]:
+    owner = live.login("premium_user_1")
+    member = live.register(new_name("member"))
+    response = httpx.post(
+        f"{live.http}/api/lobbies/",
+        json={"name": new_name("lobby"), "is_public": True, "max_participants": 8},
+        headers=bearer(owner["access"]),
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    lobby_id = response.json()["id"]
+    joined = httpx.post(f"{live.http}/api/lobbies/{lobby_id}/join/", headers=bearer(member["access"]), timeout=10)
+    assert joined.status_code == 200, joined.text
+    return owner, member, lobby_id
+
+
+async def test_client_closes_normally_1000_then_offline(live):
+    user = live.register(new_name("closer"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    await ws.close(code=1000)
+    assert ws.close_code == 1000
+    await wait_offline(live, user["id"])
+
+
+async def test_kicked_from_a_lobby_closes_4403_then_offline(live):
+    owner, member, lobby_id = await asyncio.to_thread(lobby_with_member, live)
+    ws = await open_socket(live, f"/ws/lobbies/{lobby_id}/", member["access"])
+    assert json.loads(await ws.recv())["type"] == "lobby_state"
+    await wait_online(live)
+    kicked = await asyncio.to_thread(
+        httpx.post,
+        f"{live.http}/api/lobbies/{lobby_id}/kick/",
+        json={"user_id": member["id"], "reason": "test"},
+        headers=bearer(owner["access"]),
+        timeout=10,
+    )
+    assert kicked.status_code == 200, kicked.text
+    assert await close_code_of(ws) == 4403
+    await wait_offline(live, member["id"])
+
+
+async def test_frame_over_the_platform_limit_closes_1009_then_offline(live):
+    user = live.register(new_name("big"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    await ws.send(json.dumps({"type": "ping", "pad": "x" * settings.WS_MAX_FRAME_BYTES}))
+    assert await close_code_of(ws) == 1009
+    await wait_offline(live, user["id"])
+
+
+async def test_frame_over_the_servers_own_max_size_closes_1009_not_1006_then_offline(live):
+    user = live.register(new_name("huge"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    over = 16 * 1024 * 1024 + 1024  # the Makefile's --ws-max-size is 16 MiB
+    with pytest.raises(ConnectionClosed):
+        await ws.send(json.dumps({"type": "ping", "pad": "x" * over}))
+        await close_code_of(ws)
+    assert ws.close_code == 1009
+    await wait_offline(live, user["id"])
+
+
+async def test_flooding_a_lobby_closes_1008_then_offline(live):
+    _, member, lobby_id = await asyncio.to_thread(lobby_with_member, live)
+    ws = await open_socket(live, f"/ws/lobbies/{lobby_id}/", member["access"])
+    await wait_online(live)
+    codes = []
+
+    async def read() -> None:
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["type"] == "error":
+                    codes.append(frame["code"])
+        except ConnectionClosed:
+            pass
+
+    reading = asyncio.ensure_future(read())
+    with pytest.raises(ConnectionClosed):
+        for n in range(100):
+            await ws.send(json.dumps({"type": "chat_message", "message": f"spam {n}"}))
+            await asyncio.sleep(0.005)
+    await asyncio.wait_for(reading, 10)
+    assert ws.close_code == 1008
+    assert codes[-1] == "flooding" and "rate_limited" in codes
+    await wait_offline(live, member["id"])
+
+
+async def test_access_token_expiring_while_connected_closes_4401_then_offline(live):
+    user = live.register(new_name("expiring"))
+    now = int(time.time())
+    claims = {"token_type": "access", "iat": now, "exp": now + 2, "jti": uuid.uuid4().hex, "user_id": user["id"]}
+    short_lived = jwt.encode(claims, SECRET_KEY, algorithm="HS256")
+    ws = await open_socket(live, "/ws/notifications/", short_lived)
+    assert json.loads(await ws.recv())["type"] == "badge"  # accepted: the token was valid
+    await wait_online(live)
+    frames = []
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(10):
+            while True:
+                frames.append(json.loads(await ws.recv()))
+    assert ws.close_code == 4401
+    assert frames[-1]["code"] == "token_expired"
+    await wait_offline(live, user["id"])
+
+
+async def test_client_that_vanishes_without_a_close_goes_offline(live):
+    user = live.register(new_name("vanish"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    ws.transport.abort()  # TCP drop: no close frame, no closing handshake
+    await wait_offline(live, user["id"], timeout=15)

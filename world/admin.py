@@ -1,0 +1,112 @@
+from django.contrib import admin
+
+from world.models import (
+    Character,
+    Combat,
+    Enemy,
+    Faction,
+    Location,
+    Party,
+    PartyMember,
+    Shard,
+    Trade,
+    TradeOffer,
+    WorldEvent,
+    WorldState,
+)
+
+
+@admin.register(Faction)
+class FactionAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "home_location"]
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "contested"]
+    list_filter = ["contested"]
+    filter_horizontal = ["neighbours"]
+    search_fields = ["name"]
+
+
+@admin.register(Shard)
+class ShardAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "location", "owner_faction", "captured_at"]
+    list_select_related = ["location", "owner_faction"]
+
+
+@admin.register(Character)
+class CharacterAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "user", "faction", "level", "health", "max_health", "location", "selected"]
+    list_filter = ["faction", "selected"]
+    search_fields = ["name", "user__username"]
+    raw_id_fields = ["user"]
+    list_select_related = ["user", "faction", "location"]
+
+
+@admin.register(Enemy)
+class EnemyAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "location", "level", "health", "max_health", "respawn_at"]
+    list_filter = ["location"]
+
+
+@admin.register(WorldEvent)
+class WorldEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "created_at"]
+    list_filter = ["kind"]
+    date_hierarchy = "created_at"
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WorldState)
+class WorldStateAdmin(admin.ModelAdmin):
+    list_display = ["current_reality", "changed_at"]
+
+
+class PartyMemberInline(admin.TabularInline):
+    model = PartyMember
+    extra = 0
+    raw_id_fields = ["character"]
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["id", "leader", "member_count", "created_at"]
+    raw_id_fields = ["leader"]
+    inlines = [PartyMemberInline]
+
+
+@admin.register(Combat)
+class CombatAdmin(admin.ModelAdmin):
+    list_display = ["id", "kind", "status", "location", "attacker", "defender", "enemy", "winner", "started_at"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["attacker", "defender", "enemy"]
+    list_select_related = ["location", "attacker", "defender", "enemy"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TradeOfferInline(admin.TabularInline):
+    model = TradeOffer
+    extra = 0
+    can_delete = False
+    readonly_fields = ["character", "items", "gold", "confirmed"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Trade)
+class TradeAdmin(admin.ModelAdmin):
+    """Trades move items and gold through the world's services only: read only here."""
+
+    list_display = ["id", "from_character", "to_character", "status", "created_at", "completed_at"]
+    list_filter = ["status"]
+    list_select_related = ["from_character", "to_character"]
+    inlines = [TradeOfferInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,252 @@
+"""``WS /ws/world/`` (and the seed's ``/ws``): the selected character in the shared world.
+
+The socket stands at two presence places, ``world`` and ``area:<location>`` (``world.areas``):
+the kit decides once, across processes, when a character enters or leaves an area, and the
+area hears ``player_joined_area`` / ``player_left_area``. Positions are relayed, never
+stored per frame: at most 10 a second per character reach the area, the newest wins.
+"""
+
+import asyncio
+import time
+from urllib.parse import parse_qs
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from chat.lobbies.services import CHAT_RATE
+from gameplatform import db
+from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer
+from gameplatform.errors import ApplicationError, Forbidden
+from gameplatform.groups import area_group, faction_group, world_group, world_user_group
+from gameplatform.realtime import agroup_send, agroup_signal
+from world import areas, events, selectors, services
+from world.socket_combat import CombatFrames
+from world.socket_parties import PartyFrames
+from world.socket_trading import TradeFrames
+
+PROTOCOL_VERSIONS = (1, 1)  # the oldest and newest protocol versions this server speaks
+POSITION_INTERVAL = 0.1  # at most 10 position updates a second per character reach the area
+CHAT_MAX_LENGTH = 500
+
+
+class UnsupportedVersion(ApplicationError):
+    close_code = 4400
+    tell_on_refuse = True
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This protocol version is not supported.",
+            code="unsupported_version",
+            extra={"supported": list(PROTOCOL_VERSIONS)},
+        )
+
+
+class NoCharacter(Forbidden):
+    tell_on_refuse = True
+
+    def __init__(self) -> None:
+        super().__init__("Select a character first.", code="no_character")
+
+
+class Vector(serializers.Serializer):
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+    z = serializers.FloatField(default=0.0)
+
+
+class PositionInput(serializers.Serializer):
+    position = Vector()
+    velocity = Vector(required=False)
+
+
+class MoveInput(serializers.Serializer):
+    to_location_id = serializers.IntegerField(min_value=1)
+
+
+class ChatInput(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["global", "party", "faction"])
+    message = serializers.CharField(max_length=CHAT_MAX_LENGTH)
+
+
+class WhisperInput(serializers.Serializer):
+    to = serializers.CharField(max_length=40)
+    message = serializers.CharField(max_length=CHAT_MAX_LENGTH)
+
+
+class ShardCaptureInput(serializers.Serializer):
+    shard_id = serializers.IntegerField(min_value=1)
+
+
+class AnnouncementInput(serializers.Serializer):
+    message = serializers.CharField(max_length=CHAT_MAX_LENGTH)
+
+
+def protocol_version(scope) -> int:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    raw = (query.get("v") or ["1"])[-1]
+    try:
+        version = int(raw)
+    except ValueError:
+        raise UnsupportedVersion() from None
+    if not PROTOCOL_VERSIONS[0] <= version <= PROTOCOL_VERSIONS[1]:
+        raise UnsupportedVersion()
+    return version
+
+
+class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
+    client_types = (
+        frozenset({"move", "position_update", "chat", "whisper", "world_announcement", "shard_capture"})
+        | PartyFrames.party_frame_types
+        | CombatFrames.combat_frame_types
+        | TradeFrames.trade_frame_types
+    )
+    character = None
+    replaced = False  # closed because a newer world socket of the same user opened
+
+    async def on_connect(self) -> None:
+        self.version = protocol_version(self.scope)
+        entry = await db.run(selectors.world_entry, user_id=self.user_id)
+        if entry is None:
+            raise NoCharacter()
+        self.entry = entry
+        self.character = entry["character"]
+        self.location_id = self.character.location_id
+        self.position: dict | None = None
+        self._position_sent_at = 0.0
+        self._position_pending: dict | None = None
+        self._position_timer: asyncio.TimerHandle | None = None
+        for group in (
+            world_group(),
+            world_user_group(self.user_id),
+            area_group(self.location_id),
+            faction_group(self.character.faction_id),
+        ):
+            await self.join_group(group)
+
+    def presence_places(self) -> tuple[str, ...]:
+        return areas.places_for(self.location_id)
+
+    async def on_accepted(self) -> None:
+        # One world socket per user: an older one, on any process, closes with 4409.
+        await agroup_signal(world_user_group(self.user_id), "replaced", connection_id=self.conn_id)
+        nearby = await db.run(selectors.nearby_characters, location_id=self.location_id, except_user_id=self.user_id)
+        entry = self.entry
+        await self.send_frame(
+            events.welcome(
+                version=self.version,
+                character=self.character,
+                location=entry["location"],
+                nearby=nearby,
+                reality=entry["reality"],
+                shards=entry["shards"],
+            )
+        )
+        del self.entry
+        await self.parties_connected()
+
+    async def on_signal(self, signal: str, data: dict) -> None:
+        if signal == "replaced" and data.get("connection_id") != self.conn_id:
+            self.replaced = True
+            await self.close(code=CLOSE_REPLACED)
+
+    async def on_disconnect(self, code) -> None:
+        if self._position_timer is not None:
+            self._position_timer.cancel()
+        if not self.replaced:
+            # A socket replaced by the user's newer one leaves the character's trades and
+            # fights to it: the character has not left, only changed sockets.
+            await self.trades_disconnected()
+            await self.combat_disconnected()
+        await self.parties_disconnected()
+        if self.position is not None:
+            await db.run_always(
+                services.character_position_save, character_id=self.character.pk, position=self.position
+            )
+
+    # --- movement ------------------------------------------------------------------------
+
+    async def handle_move(self, frame: dict) -> None:
+        data = self.validate(MoveInput, frame)
+        await services.MOVE_RATE.aspend(self.character.pk)
+        here, there = await db.run(
+            services.character_move, character_id=self.character.pk, to_location_id=data["to_location_id"]
+        )
+        await self.relocate(here, there)
+
+    async def relocate(self, here: int, there: int) -> None:
+        """The character stands in another area now (a move, a respawn): the socket follows it.
+
+        Both areas hear ``location_update`` first, then the old one ``player_left_area`` and
+        the new one ``player_joined_area`` (the kit's presence decides those, once, across
+        processes); trades and fights there end; the character gets the new ``nearby``.
+        """
+        update = events.location_update(self.character.pk, here, there)
+        await self.leave_group(area_group(here))
+        await self.join_group(area_group(there))
+        self.location_id = self.character.location_id = there
+        await asyncio.gather(agroup_send(area_group(here), update), agroup_send(area_group(there), update))
+        await self.move_presence()
+        await self.trades_moved(here, there)
+        await self.combat_moved(here, there)
+        nearby = await db.run(selectors.nearby_characters, location_id=there, except_user_id=self.user_id)
+        await self.send_frame(events.nearby(there, nearby))
+
+    async def handle_position_update(self, frame: dict) -> None:
+        data = self.validate(PositionInput, frame)
+        position = dict(data["position"])
+        velocity = dict(data.get("velocity") or {"x": 0.0, "y": 0.0, "z": 0.0})
+        self.position = position
+        self._position_pending = events.position_update(self.character.pk, position, velocity)
+        if self._position_timer is not None:
+            return  # a relay is already due: it will carry this newest one
+        wait = self._position_sent_at + POSITION_INTERVAL - time.monotonic()
+        if wait <= 0:
+            await self._relay_position()
+        else:
+            self._position_timer = asyncio.get_running_loop().call_later(wait, self._relay_position_later)
+
+    def _relay_position_later(self) -> None:
+        self._position_timer = None
+        asyncio.ensure_future(self._relay_position())
+
+    async def _relay_position(self) -> None:
+        frame, self._position_pending = self._position_pending, None
+        if frame is None or self.closing:
+            return
+        self._position_sent_at = time.monotonic()
+        await agroup_send(area_group(self.location_id), frame, skip_user=self.user_id)
+
+    # --- chat --------------------------------------------------------------------------
+
+    async def handle_chat(self, frame: dict) -> None:
+        data = self.validate(ChatInput, frame)
+        channel = data["channel"]
+        group = {
+            "global": world_group(),
+            "faction": faction_group(self.character.faction_id),
+            "party": self.party_chat_group(),
+        }[channel]
+        if group is None:
+            raise ApplicationError("You are not in a party.", code="not_in_party")
+        await CHAT_RATE.aspend(self.user_id)  # the chat rule, shared with the lobbies
+        message = events.chat(channel, self.character, data["message"], timezone.now().isoformat())
+        await agroup_send(group, message)
+
+    async def handle_whisper(self, frame: dict) -> None:
+        data = self.validate(WhisperInput, frame)
+        target = await db.run(services.whisper_target, sender_user_id=self.user_id, name=data["to"])
+        await CHAT_RATE.aspend(self.user_id)
+        message = events.whisper(self.character, target, data["message"], timezone.now().isoformat())
+        await agroup_send(world_user_group(target.user_id), message)
+        if target.user_id != self.user_id:
+            await agroup_send(world_user_group(self.user_id), message)
+
+    async def handle_world_announcement(self, frame: dict) -> None:
+        data = self.validate(AnnouncementInput, frame)
+        await db.run(services.announcement_post, user=self.user, message=data["message"])
+
+    # --- shards ------------------------------------------------------------------------------
+
+    async def handle_shard_capture(self, frame: dict) -> None:
+        data = self.validate(ShardCaptureInput, frame)
+        await db.run(services.shard_capture, character_id=self.character.pk, shard_id=data["shard_id"])

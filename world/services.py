@@ -1,0 +1,242 @@
+"""Characters: create, select and delete, with the contract's rules.
+
+Every change to a user's characters locks that user's row first, so two requests of one
+user (a fourth character created twice at once, two selects) happen one after the
+other; the database's constraints (a name unique whatever its case, one selected
+character per user) make the wrong state impossible to write even so.
+"""
+
+import random
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from friends.selectors import is_blocked_between
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.groups import world_group
+from gameplatform.ratelimit import Budget
+from gameplatform.realtime import broadcast_on_commit
+from world import events
+from world.areas import users_in_area
+from world.models import (
+    CHARACTER_NAME_MAX,
+    MAX_CHARACTERS,
+    Character,
+    Combat,
+    Enemy,
+    Faction,
+    Location,
+    Shard,
+    Trade,
+    WorldEvent,
+    WorldState,
+)
+
+User = get_user_model()
+
+# Letters, digits, spaces and underscores; no space at either end, none twice in a row.
+NAME_PATTERN = re.compile(rf"^(?=.{{3,{CHARACTER_NAME_MAX}}}$)[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$")
+NAME_RULE = "3 to 24 letters, digits, underscores and single spaces, no space at either end."
+
+
+def faction_named(value: int | str) -> Faction | None:
+    """A faction by its id or its name (any case); None when there is none (or it has no home)."""
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        found = Faction.objects.filter(pk=int(value))
+    else:
+        found = Faction.objects.filter(name__iexact=str(value).strip())
+    return found.filter(home_location__isnull=False).first()
+
+
+@transaction.atomic
+def character_create(*, user: User, name: str, faction: Faction) -> Character:
+    if not NAME_PATTERN.match(name):
+        raise ApplicationError(NAME_RULE, code="invalid")
+    User.objects.select_for_update().filter(pk=user.pk).get()
+    existing = Character.objects.filter(user=user).count()
+    if existing >= MAX_CHARACTERS:
+        raise Conflict(f"At most {MAX_CHARACTERS} characters per user.", code="too_many_characters")
+    if Character.objects.filter(name__iexact=name).exists():
+        raise Conflict("That name is taken.", code="name_taken")
+    try:
+        with transaction.atomic():
+            return Character.objects.create(
+                user=user,
+                name=name,
+                faction=faction,
+                location_id=faction.home_location_id,
+                selected=existing == 0,  # a user's first character is selected at once
+            )
+    except IntegrityError as exc:  # another user took the name a moment ago
+        raise Conflict("That name is taken.", code="name_taken") from exc
+
+
+@transaction.atomic
+def character_select(*, user: User, character_id: int) -> Character:
+    User.objects.select_for_update().filter(pk=user.pk).get()
+    character = Character.objects.filter(pk=character_id, user=user).first()
+    if character is None:
+        raise NotFound("No such character.", code="character_not_found")
+    Character.objects.filter(user=user, selected=True).exclude(pk=character.pk).update(selected=False)
+    if not character.selected:
+        character.selected = True
+        character.save(update_fields=["selected"])
+    return character
+
+
+@transaction.atomic
+def character_delete(*, user: User, character_id: int) -> None:
+    User.objects.select_for_update().filter(pk=user.pk).get()
+    character = Character.objects.filter(pk=character_id, user=user).first()
+    if character is None:
+        raise NotFound("No such character.", code="character_not_found")
+    running_trade = Trade.objects.filter(
+        Q(from_character=character) | Q(to_character=character),
+        status__in=[Trade.Status.REQUESTED, Trade.Status.OPEN],
+    )
+    running_combat = Combat.objects.filter(Q(attacker=character) | Q(defender=character), status=Combat.Status.ACTIVE)
+    if running_trade.exists() or running_combat.exists():
+        raise Conflict("The character is in a running trade or combat.", code="character_busy")
+    character.delete()
+
+
+def _event(kind: str, payload: dict) -> WorldEvent:
+    return WorldEvent.objects.create(kind=kind, payload=payload)
+
+
+@transaction.atomic
+def announcement_post(*, user: User, message: str) -> WorldEvent:
+    """Staff only: a ``world_announcement`` to every world socket, kept as an event."""
+    if not user.is_staff:
+        raise Forbidden("Only staff make world announcements.", code="forbidden")
+    event = _event(WorldEvent.Kind.ANNOUNCEMENT, {"message": message, "from": user.username})
+    broadcast_on_commit(world_group(), events.world_announcement(event))
+    return event
+
+
+# --- movement -------------------------------------------------------------------------
+
+# One move per second per character, on every socket and process.
+MOVE_RATE = Budget("world:move", limit=1, window=1.0, what="moves")
+
+
+@transaction.atomic
+def character_move(*, character_id: int, to_location_id: int) -> tuple[int, int]:
+    """Move along the location graph to a neighbour; ``(from, to)`` location ids. The move is stored."""
+    character = Character.objects.select_for_update().filter(pk=character_id).first()
+    if character is None:
+        raise NotFound("No such character.", code="character_not_found")
+    here = character.location_id
+    if not Location.neighbours.through.objects.filter(from_location_id=here, to_location_id=to_location_id).exists():
+        raise ApplicationError("You can only move to a neighbouring location.", code="illegal_move")
+    character.location_id = to_location_id
+    character.save(update_fields=["location"])
+    return here, to_location_id
+
+
+def character_position_save(*, character_id: int, position: dict) -> None:
+    """The last reported position, written when the world socket closes (never per frame)."""
+    Character.objects.filter(pk=character_id).update(position=position)
+
+
+# --- chat -------------------------------------------------------------------------------
+
+
+def whisper_target(*, sender_user_id: int, name: str) -> Character:
+    """The character a whisper goes to; refused when either user blocks the other."""
+    target = Character.objects.filter(name__iexact=name.strip()).select_related("faction").first()
+    if target is None:
+        raise NotFound("No character has that name.", code="character_not_found")
+    if is_blocked_between(user_a_id=sender_user_id, user_b_id=target.user_id):
+        raise Forbidden("One of you blocks the other.", code="forbidden")
+    return target
+
+
+# --- shards ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def shard_capture(*, character_id: int, shard_id: int) -> Shard:
+    """Capture a shard: standing at its location, with no character of its owners there.
+
+    The shard's row is locked, so of two captures at once one wins and the other sees the
+    new owner; ``shard_captured`` and ``shard_status`` go to every world socket after commit.
+    """
+    shard = Shard.objects.select_for_update().filter(pk=shard_id).first()
+    if shard is None:
+        raise NotFound("No such shard.", code="shard_not_found")
+    character = Character.objects.select_related("faction").get(pk=character_id)
+    if character.location_id != shard.location_id:
+        raise Forbidden("Stand at the shard's location to capture it.", code="not_at_shard")
+    if shard.owner_faction_id == character.faction_id:
+        raise Conflict("Your faction holds this shard already.", code="already_owned")
+    if shard.owner_faction_id is not None:
+        here = users_in_area(shard.location_id)
+        defended = Character.objects.filter(
+            user_id__in=here, selected=True, location_id=shard.location_id, faction_id=shard.owner_faction_id
+        ).exists()
+        if defended:
+            raise Conflict("The shard is defended: its faction has a character here.", code="shard_defended")
+    shard.owner_faction = character.faction
+    shard.captured_at = timezone.now()
+    shard.save(update_fields=["owner_faction", "captured_at"])
+    _event(WorldEvent.Kind.SHARD_CAPTURED, events.shard_captured_payload(shard, character))
+    broadcast_on_commit(world_group(), events.shard_captured(shard, character))
+    broadcast_on_commit(world_group(), events.shard_status(shard))
+    return shard
+
+
+# --- world events ---------------------------------------------------------------------------
+
+REALITIES = ["prime", "shattered", "twilight", "verdant", "abyssal"]
+WORLD_EVENT_KINDS = ("reality_shift", "aetherfall")
+
+
+@transaction.atomic
+def world_event_fire(*, kind: str) -> WorldEvent:
+    """A reality shift (the current reality changes for everyone) or an aetherfall at a location."""
+    if kind == WorldEvent.Kind.REALITY_SHIFT:
+        state, _ = WorldState.objects.select_for_update().get_or_create(pk=1)
+        state.current_reality = random.choice([r for r in REALITIES if r != state.current_reality])
+        state.save(update_fields=["current_reality", "changed_at"])
+        event = _event(kind, {"reality": state.current_reality})
+        broadcast_on_commit(world_group(), events.reality_shift(event))
+    elif kind == WorldEvent.Kind.AETHERFALL:
+        location = Location.objects.order_by("?").first()
+        if location is None:
+            raise NotFound("The world has no locations.")
+        payload = {"location_id": location.pk, "location_name": location.name, "intensity": random.randint(1, 5)}
+        event = _event(kind, payload)
+        broadcast_on_commit(world_group(), events.aetherfall(event))
+    else:
+        raise ApplicationError(f"Unknown world event {kind!r}.", code="invalid")
+    return event
+
+
+def world_event_due(*, now=None) -> WorldEvent | None:
+    """The timer's body: fire one event when it is due. Claimed by a conditional update, so
+    however many runners look at once, exactly one fires it."""
+    every = settings.WORLD_EVENT_SECONDS
+    if not every:
+        return None
+    now = now or timezone.now()
+    state, _ = WorldState.objects.get_or_create(pk=1)
+    if state.next_event_at is None:
+        WorldState.objects.filter(pk=1, next_event_at__isnull=True).update(next_event_at=now + timedelta(seconds=every))
+        return None
+    claimed = WorldState.objects.filter(pk=1, next_event_at__lte=now).update(
+        next_event_at=now + timedelta(seconds=every)
+    )
+    if claimed != 1:
+        return None
+    return world_event_fire(kind=random.choice(WORLD_EVENT_KINDS))
+
+
+def enemies_respawn_due() -> int:
+    """Defeated enemies whose time has come are back at full health (idempotent)."""
+    return Enemy.objects.filter(respawn_at__lte=timezone.now()).update(health=F("max_health"), respawn_at=None)

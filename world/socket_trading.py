@@ -1,0 +1,75 @@
+"""The trading frames of the world socket (a mixin of ``world.consumers.WorldConsumer``).
+
+The work is ``world.trading``'s; its frames reach both sides' world sockets after commit.
+"""
+
+from rest_framework import serializers
+
+from gameplatform import db
+from world import trading
+
+MAX_GOLD = 10**12
+
+
+class TradeRequestInput(serializers.Serializer):
+    to_character_id = serializers.IntegerField(min_value=1)
+
+
+class TradeIdInput(serializers.Serializer):
+    trade_id = serializers.IntegerField(min_value=1)
+
+
+class OfferItemInput(serializers.Serializer):
+    inventory_id = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+
+
+class TradeUpdateInput(TradeIdInput):
+    items = OfferItemInput(many=True, required=False, default=list, max_length=trading.MAX_OFFER_ITEMS)
+    gold = serializers.IntegerField(min_value=0, max_value=MAX_GOLD, default=0)
+
+
+class TradeFrames:
+    trade_frame_types: frozenset[str] = frozenset(
+        {"trade_request", "trade_accept", "trade_decline", "trade_update", "trade_confirm", "trade_cancel"}
+    )
+
+    async def handle_trade_request(self, frame: dict) -> None:
+        data = self.validate(TradeRequestInput, frame)
+        await db.run(trading.trade_request, character_id=self.character.pk, **data)
+
+    async def handle_trade_accept(self, frame: dict) -> None:
+        data = self.validate(TradeIdInput, frame)
+        await db.run(trading.trade_accept, character_id=self.character.pk, **data)
+
+    async def handle_trade_decline(self, frame: dict) -> None:
+        data = self.validate(TradeIdInput, frame)
+        await db.run(trading.trade_decline, character_id=self.character.pk, **data)
+
+    async def handle_trade_update(self, frame: dict) -> None:
+        data = self.validate(TradeUpdateInput, frame)
+        items = [dict(entry) for entry in data["items"]]
+        await db.run(
+            trading.trade_update,
+            character_id=self.character.pk,
+            trade_id=data["trade_id"],
+            items=items,
+            gold=data["gold"],
+        )
+
+    async def handle_trade_confirm(self, frame: dict) -> None:
+        data = self.validate(TradeIdInput, frame)
+        await db.run(trading.trade_confirm, character_id=self.character.pk, **data)
+
+    async def handle_trade_cancel(self, frame: dict) -> None:
+        data = self.validate(TradeIdInput, frame)
+        await db.run(trading.trade_cancel, character_id=self.character.pk, **data)
+
+    async def trades_moved(self, from_location_id: int, to_location_id: int) -> None:
+        """The character moved to another area (its open trades are cancelled)."""
+        await db.run_always(trading.trades_cancel_for, character_id=self.character.pk, reason="left_area")
+
+    async def trades_disconnected(self) -> None:
+        """The world socket closed (its open trades are cancelled)."""
+        if self.character is not None:
+            await db.run_always(trading.trades_cancel_for, character_id=self.character.pk, reason="disconnected")

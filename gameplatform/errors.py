@@ -13,7 +13,7 @@ import logging
 import sys
 
 import redis.exceptions
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("django.security")
 
 
 class ApplicationError(Exception):
@@ -171,6 +172,14 @@ def exception_handler(exc, context):
         if isinstance(exc, RateLimited):
             response["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
         return response
+    if isinstance(exc, SuspiciousOperation):
+        # The request broke a limit of Django's own (a form body with more fields than
+        # DATA_UPLOAD_MAX_NUMBER_FIELDS, more files than DATA_UPLOAD_MAX_NUMBER_FILES, ...):
+        # the client's mistake, so a 400 in the contract's shape and a warning, not an error.
+        security_logger.warning("refused: %s", exc)
+        if isinstance(exc, RequestDataTooBig):
+            return Response({"detail": "Request body too large.", "code": "too_large"}, status=413)
+        return Response({"detail": str(exc), "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -93,6 +93,22 @@ def test_nesting_up_to_the_limit_is_parsed_as_usual(api_client):
     assert post_raw(api_client, "/api/auth/login/", body).status_code == 401
 
 
+def test_a_form_body_with_too_many_fields_is_400_invalid_and_no_server_error(client_for, alice, caplog):
+    fields = "&".join(f"f{i}=1" for i in range(1100))  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1,000
+    client = client_for(alice)
+    for content_type in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=b"):
+        body = (
+            fields
+            if content_type.startswith("application")
+            else "".join(f'--b\r\nContent-Disposition: form-data; name="f{i}"\r\n\r\n1\r\n' for i in range(1100))
+            + "--b--\r\n"
+        )
+        response = client.generic("POST", "/api/notifications/read/", body.encode(), content_type=content_type)
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid"
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
 # --- strict strings ------------------------------------------------------------
 
 

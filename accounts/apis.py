@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.serializers import MeSerializer, PublicUserSerializer
 from gameplatform.errors import NotFound
+from gameplatform.schema import error_codes
 
 TokenPairOutput = inline_serializer(
     "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}
@@ -70,7 +71,10 @@ class LoginApi(APIView):
                 raise serializers.ValidationError({"username": ["This field is required."]})
             return attrs
 
-    @extend_schema(request=InputSerializer, responses={200: TokenPairOutput}, tags=["auth"])
+    # The failure budgets are chosen at run time (per account and per address): declared here.
+    @extend_schema(
+        request=InputSerializer, responses={200: TokenPairOutput, 429: error_codes("rate_limited")}, tags=["auth"]
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

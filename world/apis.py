@@ -1,7 +1,7 @@
 """REST routes of the world: characters, the world's state, locations, events, announcements."""
 
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -23,10 +23,6 @@ from world.serializers import (
 from world.trading import trade_list
 
 TAGS = ["world"]
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=description)
 
 
 class FactionListApi(ListAPIView):
@@ -78,7 +74,7 @@ class CharactersApi(ListAPIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: CharacterSerializer, 409: _error("name_taken, too_many_characters")},
+        responses={201: CharacterSerializer},
         tags=TAGS,
     )
     def post(self, request):
@@ -93,7 +89,9 @@ class CharacterSelectApi(APIView):
         character_id = serializers.IntegerField(min_value=1)
 
     @extend_schema(
-        request=InputSerializer, responses={200: CharacterSerializer, 404: _error("character_not_found")}, tags=TAGS
+        request=InputSerializer,
+        responses={200: CharacterSerializer},
+        tags=TAGS,
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
@@ -103,7 +101,7 @@ class CharacterSelectApi(APIView):
 
 
 class CharacterDetailApi(APIView):
-    @extend_schema(responses={204: None, 404: _error("character_not_found"), 409: _error("character_busy")}, tags=TAGS)
+    @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request, character_id: int):
         services.character_delete(user=request.user, character_id=character_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -168,7 +166,7 @@ class AnnouncementApi(APIView):
     class InputSerializer(serializers.Serializer):
         message = serializers.CharField(max_length=500)
 
-    @extend_schema(request=InputSerializer, responses={201: WorldEventSerializer, 403: _error("forbidden")}, tags=TAGS)
+    @extend_schema(request=InputSerializer, responses={201: WorldEventSerializer}, tags=TAGS)
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

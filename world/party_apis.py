@@ -1,18 +1,15 @@
 """REST routes of parties: create, read, invite, leave, kick, disband (``world.parties``)."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gameplatform.schema import error_codes
 from matchmaking.invites.events import InviteSerializer
 from world import parties
 
 TAGS = ["parties"]
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=description)
 
 
 class PartyMemberSerializer(serializers.Serializer):
@@ -38,7 +35,7 @@ class CharacterInput(serializers.Serializer):
 class PartyCreateApi(APIView):
     @extend_schema(
         request=None,
-        responses={201: PartySerializer, 409: _error("already_in_party, no_character")},
+        responses={201: PartySerializer},
         tags=TAGS,
     )
     def post(self, request):
@@ -47,21 +44,20 @@ class PartyCreateApi(APIView):
 
 
 class PartyDetailApi(APIView):
-    @extend_schema(
-        responses={200: PartySerializer, 403: _error("not_member"), 404: _error("party_not_found")}, tags=TAGS
-    )
+    @extend_schema(responses={200: PartySerializer}, tags=TAGS)
     def get(self, request, party_id: int):
         return Response(parties.party_get(party_id=party_id, user=request.user))
 
 
 class PartyInviteApi(APIView):
+    # The invites lifecycle checks blocks, duplicates and the party's room through the
+    # ``party`` kind's hook, which the source walk does not follow: declared here.
     @extend_schema(
         request=CharacterInput,
         responses={
             201: InviteSerializer,
-            403: _error("not_leader, not_member, blocked"),
-            404: _error("character_not_found"),
-            409: _error("party_full, already_in_party, duplicate_invite, no_character"),
+            403: error_codes("blocked"),
+            409: error_codes("party_full", "duplicate_invite"),
         },
         tags=TAGS,
     )
@@ -73,18 +69,14 @@ class PartyInviteApi(APIView):
 
 
 class PartyLeaveApi(APIView):
-    @extend_schema(request=None, responses={200: PartyAfterSerializer, 403: _error("not_member")}, tags=TAGS)
+    @extend_schema(request=None, responses={200: PartyAfterSerializer}, tags=TAGS)
     def post(self, request):
         parties.party_leave(user=request.user)
         return Response({"party": None})
 
 
 class PartyKickApi(APIView):
-    @extend_schema(
-        request=CharacterInput,
-        responses={200: PartyAfterSerializer, 403: _error("not_leader, not_member"), 404: _error("member_not_found")},
-        tags=TAGS,
-    )
+    @extend_schema(request=CharacterInput, responses={200: PartyAfterSerializer}, tags=TAGS)
     def post(self, request):
         data = CharacterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -93,9 +85,7 @@ class PartyKickApi(APIView):
 
 
 class PartyDisbandApi(APIView):
-    @extend_schema(
-        request=None, responses={200: PartyAfterSerializer, 403: _error("not_leader, not_member")}, tags=TAGS
-    )
+    @extend_schema(request=None, responses={200: PartyAfterSerializer}, tags=TAGS)
     def post(self, request):
         parties.party_disband(user=request.user)
         return Response({"party": None})

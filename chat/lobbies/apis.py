@@ -1,6 +1,6 @@
 """REST routes of the lobby area: one view per operation, thin over the services."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -11,10 +11,6 @@ from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, 
 from gameplatform.pagination import MessageCursorPagination
 
 TAGS = ["lobbies"]
-
-
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(description=description)
 
 
 class LobbyStatusField(serializers.ChoiceField):
@@ -120,7 +116,7 @@ class LobbiesApi(ListAPIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: LobbyDetailSerializer, 403: _error("premium_required")},
+        responses={201: LobbyDetailSerializer},
         tags=TAGS,
     )
     def post(self, request):
@@ -131,7 +127,7 @@ class LobbiesApi(ListAPIView):
 
 
 class LobbyDetailApi(APIView):
-    @extend_schema(responses={200: LobbyDetailSerializer, 403: _error("private_lobby"), 404: _error("")}, tags=TAGS)
+    @extend_schema(responses={200: LobbyDetailSerializer}, tags=TAGS)
     def get(self, request, lobby_id: int):
         return Response(_detail(lobby_id, request.user))
 
@@ -141,8 +137,6 @@ class LobbyJoinApi(APIView):
         request=None,
         responses={
             200: LobbyDetailSerializer,
-            403: _error("banned / private_lobby"),
-            409: _error("lobby_full / lobby_closed"),
         },
         tags=TAGS,
     )
@@ -155,7 +149,7 @@ class LobbyLeaveApi(APIView):
     class OutputSerializer(serializers.Serializer):
         status = serializers.CharField()
 
-    @extend_schema(request=None, responses={200: OutputSerializer, 404: _error("not_member")}, tags=TAGS)
+    @extend_schema(request=None, responses={200: OutputSerializer}, tags=TAGS)
     def post(self, request, lobby_id: int):
         services.lobby_leave(lobby_id=lobby_id, user=request.user)
         return Response({"status": "left"})
@@ -168,7 +162,9 @@ class LobbyStartApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: OutputSerializer, 403: _error("not_owner"), 409: _error("lobby_closed / not_enough_players")},
+        responses={
+            200: OutputSerializer,
+        },
         tags=TAGS,
     )
     def post(self, request, lobby_id: int):
@@ -185,8 +181,6 @@ class LobbyKickApi(APIView):
         request=ModerationInput,
         responses={
             200: OutputSerializer,
-            403: _error("not_moderator / cannot_moderate_owner / cannot_moderate_moderator"),
-            404: _error("not_member"),
         },
         tags=TAGS,
     )
@@ -206,9 +200,6 @@ class LobbyBanApi(APIView):
         request=ModerationInput,
         responses={
             200: OutputSerializer,
-            403: _error("not_moderator / cannot_moderate_owner / cannot_moderate_moderator"),
-            404: _error("user_not_found"),
-            409: _error("already_banned"),
         },
         tags=TAGS,
     )
@@ -226,7 +217,7 @@ class LobbyUnbanApi(APIView):
 
     @extend_schema(
         request=TargetInput,
-        responses={200: OutputSerializer, 403: _error("not_moderator"), 404: _error("not_banned")},
+        responses={200: OutputSerializer},
         tags=TAGS,
     )
     def post(self, request, lobby_id: int):
@@ -241,9 +232,6 @@ class LobbyModeratorAddApi(APIView):
         request=TargetInput,
         responses={
             200: LobbyMemberSerializer,
-            403: _error("not_owner"),
-            404: _error("not_member"),
-            409: _error("already_moderator"),
         },
         tags=TAGS,
     )
@@ -258,7 +246,8 @@ class LobbyModeratorAddApi(APIView):
 
 class LobbyModeratorRemoveApi(APIView):
     @extend_schema(
-        responses={200: LobbyMemberSerializer, 403: _error("not_owner"), 404: _error("not_moderator")}, tags=TAGS
+        responses={200: LobbyMemberSerializer},
+        tags=TAGS,
     )
     def delete(self, request, lobby_id: int, user_id: int):
         membership = services.lobby_moderator_remove(lobby_id=lobby_id, actor=request.user, user_id=user_id)
@@ -279,13 +268,13 @@ class LobbyMessagesApi(ListAPIView):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([events.message_payload(m) for m in page])
 
-    @extend_schema(responses={200: LobbyMessageSerializer(many=True), 403: _error("not_member")}, tags=TAGS)
+    @extend_schema(responses={200: LobbyMessageSerializer(many=True)}, tags=TAGS)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: LobbyMessageSerializer, 403: _error("not_member"), 429: _error("rate_limited")},
+        responses={201: LobbyMessageSerializer},
         tags=TAGS,
     )
     def post(self, request, lobby_id: int):
@@ -296,7 +285,7 @@ class LobbyMessagesApi(ListAPIView):
 
 
 class LobbyMessageDeleteApi(APIView):
-    @extend_schema(responses={204: None, 403: _error("not_moderator"), 404: _error("message_not_found")}, tags=TAGS)
+    @extend_schema(responses={204: None}, tags=TAGS)
     def delete(self, request, lobby_id: int, message_id: int):
         services.message_delete(message_id=message_id, actor=request.user, lobby_id=lobby_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -89,13 +89,6 @@ def _regen_due(player: Player) -> bool:
     return elapsed >= settings.STAMINA_REGEN_INTERVAL
 
 
-_SHORT = {
-    Currency.GOLD: ("insufficient_funds", "Not enough gold."),
-    Currency.GEMS: ("insufficient_funds", "Not enough gems."),
-    Currency.STAMINA: ("not_enough_stamina", "Not enough stamina."),
-}
-
-
 def balance_change(
     *, player: Player, reason: str, reference: str = "", gold: int = 0, gems: int = 0, stamina: int = 0
 ) -> Player:
@@ -115,8 +108,10 @@ def balance_change(
     )
     if not updated:
         short = next(c for c, a in deltas.items() if a < 0 and getattr(player, c) < -a) if guard else None
-        code, message = _SHORT[short or next(iter(deltas))]
-        raise ApplicationError(message, code=code)
+        short = short or next(iter(deltas))
+        if short == Currency.STAMINA:
+            raise ApplicationError("Not enough stamina.", code="not_enough_stamina")
+        raise ApplicationError(f"Not enough {short}.", code="insufficient_funds")
     player.refresh_from_db(fields=list(deltas))
     LedgerEntry.objects.bulk_create(
         LedgerEntry(

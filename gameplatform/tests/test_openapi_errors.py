@@ -1,0 +1,82 @@
+"""The OpenAPI schema documents every operation's error answers, and they match what the server answers."""
+
+import re
+
+import pytest
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+
+from chat.lobbies.factories import make_lobby
+
+
+@pytest.fixture(scope="module")
+def schema():
+    GENERATOR_STATS.reset()
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    assert not GENERATOR_STATS, "schema warnings"
+    return generated
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield method.upper(), path, operation
+
+
+def documented_codes(operation, status: int) -> set[str]:
+    answer = operation["responses"].get(str(status))
+    return set(re.findall(r"`([a-z0-9_]+)`", answer["description"])) if answer else set()
+
+
+def test_every_operation_documents_its_error_answers_in_the_error_shape(schema):
+    for method, path, operation in operations(schema):
+        errors = {int(s): r for s, r in operation["responses"].items() if int(s) >= 400}
+        assert 503 in errors, f"{method} {path}"
+        for status, answer in errors.items():
+            assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            assert documented_codes(operation, status), f"{method} {path} {status} names no code"
+        if "{" in path:
+            assert 404 in errors, f"{method} {path}"
+        if method in {"POST", "PUT", "PATCH"}:
+            assert {400, 413} <= set(errors), f"{method} {path}"
+        if operation.get("security") and {} not in operation["security"]:
+            assert 401 in errors, f"{method} {path}"
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["required"]) == {"detail", "code"}
+
+
+def test_codes_raised_in_services_are_documented_on_the_operations_that_reach_them(schema):
+    paths = schema["paths"]
+    join = paths["/api/lobbies/{lobby_id}/join/"]["post"]
+    assert {"lobby_full", "lobby_closed"} <= documented_codes(join, 409)
+    assert {"banned", "private_lobby"} <= documented_codes(join, 403)
+    purchase = paths["/api/shop/purchase/"]["post"]
+    assert {"insufficient_funds", "out_of_stock"} <= documented_codes(purchase, 400)
+    assert "idempotency_key_reused" in documented_codes(purchase, 409)
+    accept = paths["/api/invites/{invite_id}/accept/"]["post"]
+    assert "invite_expired" in documented_codes(accept, 410)
+    # Codes a view declares because they are chosen at run time or behind a hook.
+    assert "rate_limited" in documented_codes(paths["/api/auth/login/"]["post"], 429)
+    assert "party_full" in documented_codes(paths["/api/party/invite/"]["post"], 409)
+
+
+def test_query_parameters_are_documented(schema):
+    def query(path: str) -> set[str]:
+        return {p["name"] for p in schema["paths"][path]["get"].get("parameters", []) if p["in"] == "query"}
+
+    assert "search" in query("/api/users/")
+    assert {"search", "status", "public"} <= query("/api/lobbies/")
+    assert "box" in query("/api/invites/")
+    assert "direction" in query("/api/friends/requests/")
+    assert "unread" in query("/api/notifications/")
+
+
+@pytest.mark.django_db
+def test_an_error_the_server_answers_is_the_one_the_schema_documents(schema, client_for, make_user, premium_owner):
+    lobby = make_lobby(owner=premium_owner, members=[make_user("second")], max_participants=2)
+    response = client_for(make_user("third")).post(f"/api/lobbies/{lobby.pk}/join/")
+    answer = response.json()
+    assert response.status_code == 409 and answer["code"] == "lobby_full"
+    assert answer["code"] in documented_codes(schema["paths"]["/api/lobbies/{lobby_id}/join/"]["post"], 409)
+    assert set(answer) <= set(schema["components"]["schemas"]["Error"]["properties"])

@@ -12,6 +12,11 @@ class FriendStatusConsumer(BaseConsumer):
     apps send to that group belong to the notification socket and are not written here.
     """
 
+    server_frames = {
+        "presence_snapshot": "`{friends: [{user_id, online}]}`: every friend's presence, on connect.",
+        "presence": "`{user_id, status}` with status `online` or `offline`: a friend came or went.",
+    }
+
     async def on_connect(self) -> None:
         self.filter = events.PresenceFilter()
         self.early: list[dict] | None = []  # signals heard before the snapshot went out

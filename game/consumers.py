@@ -77,6 +77,20 @@ class GameConsumer(BaseConsumer):
     """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409)."""
 
     client_types = frozenset({"player_ready", "player_move", "game_action", "forfeit"})
+    server_frames = {
+        "game_state": (
+            "The whole game `{id, mode, state, players: [{id, username, score, side, ready, connected}], board, "
+            "turn, winner_id, version}`: on connect and after every change."
+        ),
+        "player_ready": "`{user_id}`: a player is ready.",
+        "game_start": "Every player is ready: the game is active.",
+        "player_move": "`{user_id, movement}`: a move was made (the new `game_state` follows).",
+        "game_action": "`{user_id, action, data}`: a game action was made.",
+        "player_disconnected": "`{user_id}`: a player's socket closed; the seat is kept for the grace period.",
+        "player_reconnected": "`{user_id}`: the player is back within the grace period.",
+        "forfeit": "`{user_id}`: a player gave up.",
+        "game_over": "`{winner_id, reason}` with reason `win`, `draw`, `forfeit` or `abandoned`.",
+    }
 
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
@@ -113,20 +127,24 @@ class GameConsumer(BaseConsumer):
     # order while the socket reads on (a frame never waits behind the previous one's unit).
 
     async def handle_player_ready(self, frame: dict) -> None:
+        """I am ready: when every player is, the game starts (`game_start`)."""
         await self._spend()
         self._in_order_run(frame, services.game_player_ready)
 
     async def handle_player_move(self, frame: dict) -> None:
+        """`{movement}`: my move; tic-tac-toe `{cell: 0..8}`. Refused with `illegal_move` or `not_your_turn`."""
         await self._spend()
         data = self.validate(MoveInput, frame)
         self._in_order_run(frame, services.game_move, movement=data["movement"])
 
     async def handle_game_action(self, frame: dict) -> None:
+        """`{action, data}`: a game-specific action, relayed to the players."""
         await self._spend()
         data = self.validate(ActionInput, frame)
         self._in_order_run(frame, services.game_action, action=data["action"], data=data["data"])
 
     async def handle_forfeit(self, frame: dict) -> None:
+        """I give up: the other player wins (`game_over` with reason `forfeit`)."""
         await self._spend()
         self._in_order_run(frame, services.game_forfeit)
 

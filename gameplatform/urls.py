@@ -8,6 +8,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from gameplatform.asyncapi import asyncapi_view
 from gameplatform.paths import API_NOT_FOUND
 from gameplatform.system import StatusApi
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("api/status/", StatusApi.as_view(), name="status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("api/asyncapi/", asyncapi_view, name="asyncapi"),
     # Seed 001's documentation addresses.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="seed-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

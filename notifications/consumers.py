@@ -14,6 +14,24 @@ class NotificationConsumer(BaseConsumer):
     as the sending app encoded it.
     """
 
+    # Sent by the apps above (this socket only carries them): listed here for the documentation.
+    server_frames = {
+        "badge": "`{unread_dms, pending_invites, pending_friend_requests}`: on connect and on every change.",
+        "notification": "`{id, kind, payload, created_at}`: a notification (`id` is null for one not stored).",
+        "invite_created": "`{invite}`: an invite to me, or mine, was created.",
+        "invite_accepted": "`{invite, ...}`: an invite was accepted (a lobby or party join, a game).",
+        "invite_declined": "`{invite}`: an invite was declined.",
+        "invite_cancelled": "`{invite}`: an invite was cancelled.",
+        "invite_expired": "`{invite}`: an invite expired (INVITE_TTL_SECONDS).",
+        "friend_request": "`{request}`: someone asked me to be friends.",
+        "friend_request_cancelled": "`{request_id}`: a request to me was withdrawn.",
+        "friend_accepted": "`{user}`: a friend request was accepted.",
+        "friend_removed": "`{user_id}`: a friendship ended.",
+        "presence": "`{user_id, status}`: a friend came online or went offline.",
+        "match_found": "`{game_id}`: the queue matched me; open `/ws/game/{game_id}/`.",
+        "dm_received": "`{from_user_id, message_id}`: a DM arrived while I was not on that conversation's socket.",
+    }
+
     async def on_connect(self) -> None:
         self.signal_readers = {name: make() for name, make in hooks.signal_readers.items()}
         await self.join_group(user_group(self.user_id))

@@ -19,7 +19,18 @@ def _battle_state(battle_id: int) -> dict:
 
 
 class BattleConsumer(BaseConsumer):
+    """``/ws/battle/{battle_id}/``: a cooperative battle against one enemy; participants only."""
+
     client_types = frozenset({"attack", "chat"})
+    server_frames = {
+        "connected": "`{battle}`: the battle, on connect.",
+        "player_joined": "`{user_id, username}`: a participant's socket opened.",
+        "player_left": "`{user_id, username}`: a participant's socket closed.",
+        "participant_joined": "`{battle_id, user_id, username}`: someone joined the battle.",
+        "attack": "`{user_id, damage, enemy_hp}`: a participant hit the enemy (damage computed by the server).",
+        "enemy_defeated": "`{battle_id, ...}`: the enemy is down, once; participants may claim loot.",
+        "chat": "`{user_id, username, message}`: battle chat.",
+    }
 
     async def on_connect(self) -> None:
         self.battle_id = int(self.scope["url_route"]["kwargs"]["battle_id"])
@@ -36,9 +47,11 @@ class BattleConsumer(BaseConsumer):
         await agroup_send(self.group, events.presence("player_left", user=self.user), skip_user=self.user_id)
 
     async def handle_attack(self, frame: dict) -> None:
+        """Attack the enemy: the server computes the damage (a client's numbers are ignored); with a cooldown."""
         # Any "damage" the client sends is ignored: the service computes it.
         await db.run(services.battle_attack, user=self.user, battle_id=self.battle_id)
 
     async def handle_chat(self, frame: dict) -> None:
+        """`{message}`: say something to the battle (up to 500 characters)."""
         data = self.validate(ChatInput, frame)
         await db.run(services.battle_chat_post, battle_id=self.battle_id, user=self.user, message=data["message"])

@@ -94,6 +94,39 @@ def protocol_version(scope) -> int:
 
 
 class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
+    """``/ws/world/`` (and ``/ws``): the user's selected character in the persistent world.
+
+    4403 ``no_character`` without a selected character; one world socket per user (4409);
+    ``?v=N`` names the protocol version (4400 with ``unsupported_version`` otherwise).
+    """
+
+    server_frames = {
+        "welcome": "`{protocol_version, character, location, nearby, world: {current_reality, shards}}`: on connect.",
+        "player_joined_area": "`{character}`: a character entered my area.",
+        "player_left_area": "`{character_id}`: a character left my area (moved, disconnected, or its process died).",
+        "location_update": "`{character_id, from_location_id, to_location_id}`: a move, to everyone involved.",
+        "nearby": "`{location_id, characters}`: who is in my area, after my move.",
+        "position_update": "`{character_id, position, velocity}`: at most 10 per second per character, newest wins.",
+        "chat": "`{channel, sender: {character_id, name, faction}, message, created_at}`: global, party or faction.",
+        "whisper": "`{from, to, message, created_at}`: to the whisper's two characters only.",
+        "world_announcement": "`{message, ...}`: from staff, to every world socket.",
+        "character_update": "`{character}`: my character's level, health or location changed.",
+        "party_update": "`{party}` (or `{party: null, party_id}` after leaving): on every party change.",
+        "shard_captured": "`{shard, faction, character}`: a faction took a shard, to everyone.",
+        "shard_status": "`{shard}`: a shard changed.",
+        "reality_shift": "`{reality, event_id}`: the current reality changed for everyone.",
+        "aetherfall": "`{location_id, ..., event_id}`: an aetherfall event at a location.",
+        "combat_start": "`{combat}`: a fight began in my area.",
+        "combat_state": "`{combat}`: the fight's state.",
+        "combat_damage": "`{combat_id, source_id, target_id, amount, target_health, ...}`: the server's damage.",
+        "combat_heal": "`{combat_id, source_id, target_id, amount, target_health}`: healing computed by the server.",
+        "combat_end": "`{combat_id, winner, loot}`: the fight is over; loot is granted once.",
+        "trade_request": "`{trade}`: a trade was proposed, to both sides.",
+        "trade_update": "`{trade}`: an offer or a confirmation changed, to both sides.",
+        "trade_declined": "`{trade}`: the other side declined.",
+        "trade_complete": "`{trade}`: both confirmed; items and gold moved in one transaction.",
+        "trade_cancelled": "`{trade, reason}`: cancelled, or a side disconnected or left the area.",
+    }
     client_types = (
         frozenset({"move", "position_update", "chat", "whisper", "world_announcement", "shard_capture"})
         | PartyFrames.party_frame_types
@@ -166,6 +199,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
     # --- movement ------------------------------------------------------------------------
 
     async def handle_move(self, frame: dict) -> None:
+        """`{to_location_id}`: walk to a neighbouring location (one move per second; `illegal_move` otherwise)."""
         data = self.validate(MoveInput, frame)
         await services.MOVE_RATE.aspend(self.character.pk)
         here, there = await db.run(
@@ -192,6 +226,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         await self.send_frame(events.nearby(there, nearby))
 
     async def handle_position_update(self, frame: dict) -> None:
+        """`{position: {x, y, z}, velocity: {x, y, z}}`: relayed to the area, at most 10 per second."""
         data = self.validate(PositionInput, frame)
         position = dict(data["position"])
         velocity = dict(data.get("velocity") or {"x": 0.0, "y": 0.0, "z": 0.0})
@@ -219,6 +254,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
     # --- chat --------------------------------------------------------------------------
 
     async def handle_chat(self, frame: dict) -> None:
+        """`{channel, message}`: chat to `global`, `party` or `faction` (3 messages per 2 s, as every chat)."""
         data = self.validate(ChatInput, frame)
         channel = data["channel"]
         group = {
@@ -233,6 +269,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         await agroup_send(group, message)
 
     async def handle_whisper(self, frame: dict) -> None:
+        """`{to, message}`: to one character by name; `forbidden` when either side blocks the other."""
         data = self.validate(WhisperInput, frame)
         target = await db.run(services.whisper_target, sender_user_id=self.user_id, name=data["to"])
         await CHAT_RATE.aspend(self.user_id)
@@ -242,11 +279,13 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
             await agroup_send(world_user_group(self.user_id), message)
 
     async def handle_world_announcement(self, frame: dict) -> None:
+        """`{message}`: staff only (`forbidden` for players): to every world socket."""
         data = self.validate(AnnouncementInput, frame)
         await db.run(services.announcement_post, user=self.user, message=data["message"])
 
     # --- shards ------------------------------------------------------------------------------
 
     async def handle_shard_capture(self, frame: dict) -> None:
+        """`{shard_id}`: capture a shard at my location when no one of its faction is there."""
         data = self.validate(ShardCaptureInput, frame)
         await db.run(services.shard_capture, character_id=self.character.pk, shard_id=data["shard_id"])

@@ -34,11 +34,13 @@ class CombatFrames:
     combat_frame_types: frozenset[str] = frozenset({"combat_start", "combat_action"})
 
     async def handle_combat_start(self, frame: dict) -> None:
+        """`{target: {kind: "enemy" | "character", id}}`: start a fight in my area."""
         data = self.validate(CombatStartInput, frame)
         target = data["target"]
         await db.run(combat.combat_start, character_id=self.character.pk, kind=target["kind"], target_id=target["id"])
 
     async def handle_combat_action(self, frame: dict) -> None:
+        """`{combat_id, action_type, target_id, ability_name?, item_id?}`: act; the server computes the effect."""
         data = self.validate(CombatActionInput, frame)
         await combat.COOLDOWNS[data["action_type"]].aspend(self.character.pk)
         await db.run(

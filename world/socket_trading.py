@@ -35,18 +35,22 @@ class TradeFrames:
     )
 
     async def handle_trade_request(self, frame: dict) -> None:
+        """`{to_character_id}`: propose a trade to a character in my area."""
         data = self.validate(TradeRequestInput, frame)
         await db.run(trading.trade_request, character_id=self.character.pk, **data)
 
     async def handle_trade_accept(self, frame: dict) -> None:
+        """`{trade_id}`: accept a proposed trade."""
         data = self.validate(TradeIdInput, frame)
         await db.run(trading.trade_accept, character_id=self.character.pk, **data)
 
     async def handle_trade_decline(self, frame: dict) -> None:
+        """`{trade_id}`: decline a proposed trade."""
         data = self.validate(TradeIdInput, frame)
         await db.run(trading.trade_decline, character_id=self.character.pk, **data)
 
     async def handle_trade_update(self, frame: dict) -> None:
+        """`{trade_id, items: [{inventory_id, quantity}], gold}`: set my offer (clears both confirmations)."""
         data = self.validate(TradeUpdateInput, frame)
         items = [dict(entry) for entry in data["items"]]
         await db.run(
@@ -58,10 +62,12 @@ class TradeFrames:
         )
 
     async def handle_trade_confirm(self, frame: dict) -> None:
+        """`{trade_id}`: confirm; when both have, the swap happens."""
         data = self.validate(TradeIdInput, frame)
         await db.run(trading.trade_confirm, character_id=self.character.pk, **data)
 
     async def handle_trade_cancel(self, frame: dict) -> None:
+        """`{trade_id}`: cancel the trade."""
         data = self.validate(TradeIdInput, frame)
         await db.run(trading.trade_cancel, character_id=self.character.pk, **data)
 

@@ -21,6 +21,10 @@ class DirectMessageConsumer(BaseConsumer):
     """
 
     client_types = frozenset({"dm_message", "dm_read"})
+    server_frames = {
+        "dm_message": "`{message: {id, sender_id, recipient_id, content, created_at}}`: to both friends.",
+        "dm_read": "`{reader_id, peer_id, up_to_id, count}`: messages were marked read.",
+    }
 
     async def on_connect(self) -> None:
         self.peer_id = int(self.scope["url_route"]["kwargs"]["user_id"])
@@ -33,6 +37,7 @@ class DirectMessageConsumer(BaseConsumer):
         return (dm_place(self.peer_id),)
 
     async def handle_dm_message(self, frame: dict) -> None:
+        """`{content}`: send a message to the friend (stored, then `dm_message` to both)."""
         data = self.validate(DmMessageInput, frame)
         await adm_budget_spend(user_id=self.user_id)  # counted on arrival
         # Stored in arrival order while the socket reads on; the frame comes back to this
@@ -45,6 +50,7 @@ class DirectMessageConsumer(BaseConsumer):
         )
 
     async def handle_dm_read(self, frame: dict) -> None:
+        """Mark the friend's messages to me as read (`dm_read` to both, the badge changes)."""
         await db.run(dm_mark_read, user=self.user, peer_id=self.peer_id)
 
     async def on_signal(self, signal: str, data: dict) -> None:

@@ -39,6 +39,22 @@ class LobbyConsumer(BaseConsumer):
     ``presence_join`` / ``presence_leave`` once per real change."""
 
     client_types = frozenset({"chat_message", "typing_start", "typing_stop"})
+    server_frames = {
+        "lobby_state": "`{lobby, online_user_ids}`: the lobby with its members, on connect.",
+        "chat_message": "`{message: {id, content, sender: {id, username, is_premium}, created_at}}`: a stored message.",
+        "message_deleted": "`{id}`: a moderator deleted a message.",
+        "presence_join": "`{user_id, username, is_premium}`: a member's first socket in this lobby opened.",
+        "presence_leave": "`{user_id, username}`: a member's last socket in this lobby closed (or its process died).",
+        "typing_start": "`{user_id, username}`: a member started typing.",
+        "typing_stop": "`{user_id, username}`: a member stopped typing.",
+        "member_joined": "`{member: {user, role, joined_at}}`: someone joined the lobby.",
+        "member_left": "`{user_id, username}`: someone left the lobby.",
+        "role_changed": "`{user_id, username, role}`: a member became or stopped being a moderator.",
+        "moderation_kick": "`{target_id, target_username, reason}`: a member was kicked (their sockets close 4403).",
+        "moderation_ban": "`{target_id, target_username, reason}`: a member was banned (their sockets close 4403).",
+        "lobby_status": "`{status}`: the lobby is `open`, `in_game` or `closed`.",
+        "lobby_started": "`{game_id}`: the owner started the game; open `/ws/game/{game_id}/`.",
+    }
     _leaving: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
@@ -75,6 +91,7 @@ class LobbyConsumer(BaseConsumer):
     # --- client frames ---------------------------------------------------------------
 
     async def handle_chat_message(self, frame: dict) -> None:
+        """`{message}`: post to the lobby (1–1000 characters; 3 messages per 2 s, shared with REST)."""
         data = self.validate(ChatMessageInput, frame)
         try:
             await achat_budget_spend(user_id=self.user_id)  # counted on arrival
@@ -93,9 +110,11 @@ class LobbyConsumer(BaseConsumer):
         )
 
     async def handle_typing_start(self, frame: dict) -> None:
+        """I started typing: the others get `typing_start`."""
         await self._relay_typing("typing_start")
 
     async def handle_typing_stop(self, frame: dict) -> None:
+        """I stopped typing: the others get `typing_stop`."""
         await self._relay_typing("typing_stop")
 
     async def _relay_typing(self, kind: str) -> None:

@@ -1,0 +1,264 @@
+"""The AsyncAPI 3.0 document of every WebSocket route, built from the consumers themselves.
+
+- channels: one per route of ``collect_websocket_urlpatterns`` (the address with its parameters);
+- client frames: the consumer's ``client_types`` (plus the kit's ``ping``), each described by its
+  ``handle_<type>`` docstring, with the fields of the serializer the handler validates with
+  (``self.validate(Serializer, frame)``, read from the handler's source);
+- server frames: the consumer's ``server_frames`` (``{type: description}``), plus the kit's
+  ``error`` and ``pong``; the socket's close codes go in the channel's description.
+
+``gameplatform/tests/test_asyncapi.py`` checks the document against the code: every frame type the
+apps send is documented on a channel, and every documented one is sent somewhere.
+"""
+
+import ast
+import functools
+import inspect
+import re
+import textwrap
+
+import yaml
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from rest_framework import serializers
+
+from gameplatform.consumers import BaseConsumer
+from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
+
+CLOSE_CODES = {
+    1000: "normal closure",
+    1008: "policy violation (flooding)",
+    1009: "frame too large",
+    1011: "never sent: an unexpected error is answered with an error frame",
+    1013: "try again later: a service the server needs is unavailable",
+    4400: "unsupported protocol version (world socket)",
+    4401: "not authenticated, or the access token expired",
+    4403: "not allowed (not a member, banned, kicked, blocked)",
+    4404: "no such room",
+    4409: "replaced by a newer connection where only one is allowed",
+}
+
+KIT_CLIENT_FRAMES = {"ping": "Answered with `pong` (keep-alive)."}
+KIT_SERVER_FRAMES = {
+    "pong": "The answer to `ping` (with the client's `ref`, if it sent one).",
+    "error": (
+        "A frame was refused: `{code, message, ref?, retry_after?, fields?}`. Codes: `bad_json`, "
+        "`unknown_type`, `invalid` (with `fields`), `rate_limited` (with `retry_after`), `forbidden`, "
+        "`conflict`, `unavailable`, `overloaded`, and the route's own."
+    ),
+}
+ERROR_PAYLOAD = {
+    "type": "object",
+    "required": ["type", "code", "message"],
+    "properties": {
+        "type": {"const": "error"},
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "ref": {"description": "The `ref` of the client frame this answers."},
+        "retry_after": {"type": "number"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+}
+
+
+def channel_address(route: str) -> tuple[str, dict]:
+    """``ws/lobbies/<int:lobby_id>/`` -> (``/ws/lobbies/{lobby_id}/``, its parameters)."""
+    parameters = {}
+
+    def parameter(match: re.Match) -> str:
+        converter, name = match.group(1) or "str", match.group(2)
+        parameters[name] = {"description": f"{'an integer' if converter == 'int' else 'a string'} ({converter})"}
+        return "{" + name + "}"
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", parameter, route), parameters
+
+
+def field_schema(field: serializers.Field) -> dict:
+    """JSON Schema of one DRF field, for the few kinds frames use."""
+    schema: dict
+    if isinstance(field, serializers.ChoiceField):
+        schema = {"enum": list(field.choices)}
+    elif isinstance(field, serializers.BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, serializers.IntegerField):
+        schema = {"type": "integer"}
+        if field.min_value is not None:
+            schema["minimum"] = field.min_value
+        if field.max_value is not None:
+            schema["maximum"] = field.max_value
+    elif isinstance(field, serializers.FloatField | serializers.DecimalField):
+        schema = {"type": "number"}
+    elif isinstance(field, serializers.CharField):
+        schema = {"type": "string"}
+        if field.max_length is not None:
+            schema["maxLength"] = field.max_length
+        if field.min_length is not None:
+            schema["minLength"] = field.min_length
+    elif isinstance(field, serializers.ListSerializer | serializers.ListField):
+        child = field.child
+        schema = {"type": "array", "items": field_schema(child) if child is not None else {}}
+    elif isinstance(field, serializers.Serializer):
+        schema = serializer_schema(type(field))
+    elif isinstance(field, serializers.DictField):
+        schema = {"type": "object"}
+    else:
+        schema = {}
+    if field.help_text:
+        schema["description"] = str(field.help_text)
+    if getattr(field, "allow_null", False):
+        schema = {"oneOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def serializer_schema(serializer_class: type[serializers.Serializer]) -> dict:
+    fields = serializer_class().fields
+    schema = {"type": "object", "properties": {name: field_schema(field) for name, field in fields.items()}}
+    required = [name for name, field in fields.items() if field.required]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def frame_serializer(handler) -> type[serializers.Serializer] | None:
+    """The serializer a ``handle_<type>`` method validates its frame with, if any."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
+    except (OSError, TypeError):
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "validate"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        ):
+            found = handler.__globals__.get(node.args[0].id)
+            if isinstance(found, type) and issubclass(found, serializers.Serializer):
+                return found
+    return None
+
+
+def first_paragraph(text: str | None) -> str:
+    return " ".join(inspect.cleandoc(text or "").split("\n\n")[0].split())
+
+
+def client_frames(consumer: type[BaseConsumer]) -> dict[str, dict]:
+    """``{type: {"description", "payload"}}`` of the frames a client may send on this route."""
+    frames = {kind: {"description": text, "payload": frame_payload(kind)} for kind, text in KIT_CLIENT_FRAMES.items()}
+    for kind in sorted(consumer.client_types):
+        handler = getattr(consumer, f"handle_{kind}")
+        payload = frame_payload(kind)
+        serializer = frame_serializer(handler)
+        if serializer is not None:
+            extra = serializer_schema(serializer)
+            payload["properties"].update(extra["properties"])
+            payload["required"] += extra.get("required", [])
+        frames[kind] = {"description": first_paragraph(handler.__doc__), "payload": payload}
+    return frames
+
+
+def server_frames(consumer: type[BaseConsumer]) -> dict[str, dict]:
+    frames = {
+        kind: {"description": text, "payload": frame_payload(kind, open_=True)}
+        for kind, text in {**getattr(consumer, "server_frames", {}), **KIT_SERVER_FRAMES}.items()
+    }
+    frames["error"]["payload"] = ERROR_PAYLOAD
+    return frames
+
+
+def frame_payload(kind: str, *, open_: bool = False) -> dict:
+    payload = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {
+            "type": {"const": kind},
+            "ref": {"description": "Any JSON value; echoed in the `error` that answers this frame."},
+        },
+    }
+    if open_:
+        payload["properties"].pop("ref")
+        payload["additionalProperties"] = True
+    return payload
+
+
+def channel_id(route: str) -> str:
+    name = re.sub(r"<(?:\w+:)?(\w+)>", r"\1", route).strip("/").replace("/", "_")
+    return name or "ws"
+
+
+@functools.cache
+def asyncapi_document() -> dict:
+    channels: dict = {}
+    operations: dict = {}
+    messages: dict = {}
+    for pattern in collect_websocket_urlpatterns():
+        consumer = pattern.callback.consumer_class
+        if consumer is UnknownRouteConsumer:
+            continue
+        route = str(pattern.pattern)
+        address, parameters = channel_address(route)
+        cid = channel_id(route)
+        refs = {"receive": [], "send": []}
+        for action, frames in (("receive", client_frames(consumer)), ("send", server_frames(consumer))):
+            for kind, frame in frames.items():
+                key = f"{cid}.{'client' if action == 'receive' else 'server'}.{kind}"
+                messages[key] = {
+                    "name": kind,
+                    "title": kind,
+                    "summary": frame["description"],
+                    "contentType": "application/json",
+                    "payload": frame["payload"],
+                }
+                refs[action].append({"$ref": f"#/components/messages/{key}"})
+        channel = {
+            "address": address,
+            "title": consumer.__name__,
+            "description": first_paragraph(consumer.__doc__)
+            + " Close codes: "
+            + "; ".join(f"{code} {text}" for code, text in CLOSE_CODES.items())
+            + ".",
+            "messages": {
+                ref["$ref"].rsplit("/", 1)[1].replace(".", "_"): ref for action in refs for ref in refs[action]
+            },
+        }
+        if parameters:
+            channel["parameters"] = parameters
+        channels[cid] = channel
+        for action, verb in (("receive", "client sends"), ("send", "server sends")):
+            operations[f"{cid}_{action}"] = {
+                "action": action,
+                "channel": {"$ref": f"#/channels/{cid}"},
+                "summary": f"Frames the {verb} on {address}.",
+                "messages": [
+                    {"$ref": f"#/channels/{cid}/messages/{ref['$ref'].rsplit('/', 1)[1].replace('.', '_')}"}
+                    for ref in refs[action]
+                ],
+            }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "gameplatform WebSockets",
+            "version": settings.SPECTACULAR_SETTINGS["VERSION"],
+            "description": (
+                "Every socket route and frame. Frames are JSON objects with a `type`; fields sit beside it. "
+                "Authenticate with `Authorization: Bearer <access>`, `?ticket=` (POST /api/auth/ws-ticket/) "
+                "or `?token=`. The REST API is at /api/schema/."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {"default": {"host": "localhost:8000", "protocol": "ws", "description": "make run"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages},
+    }
+
+
+def asyncapi_view(request):
+    """``GET /api/asyncapi/``: the document as JSON, or YAML with ``?format=yaml``."""
+    document = asyncapi_document()
+    if request.GET.get("format") == "yaml":
+        return HttpResponse(
+            yaml.safe_dump(document, sort_keys=False, allow_unicode=True), content_type="application/yaml"
+        )
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})

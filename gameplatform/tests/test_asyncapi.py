@@ -1,0 +1,164 @@
+"""The AsyncAPI document describes every socket route and frame, and cannot drift from the code."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+from gameplatform.asyncapi import asyncapi_document, channel_address
+from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
+
+ROOT = Path(settings.BASE_DIR)
+# "type" values in dicts that are not frames: ASGI messages, JSON Schema, the status probe's
+# group message (never written to a socket).
+NOT_FRAMES = {"probe", "integer", "string", "object", "array", "number", "boolean", "null"}
+
+
+def routes():
+    for pattern in collect_websocket_urlpatterns():
+        if pattern.callback.consumer_class is not UnknownRouteConsumer:
+            yield str(pattern.pattern), pattern.callback.consumer_class
+
+
+def channel_of(document, address):
+    return next(c for c in document["channels"].values() if c["address"] == address)
+
+
+def messages_of(document, address, action):
+    channel = next(cid for cid, c in document["channels"].items() if c["address"] == address)
+    operation = document["operations"][f"{channel}_{action}"]
+    found = {}
+    for ref in operation["messages"]:
+        key = ref["$ref"].rsplit("/", 1)[1]
+        message_ref = document["channels"][channel]["messages"][key]["$ref"]
+        message = document["components"]["messages"][message_ref.rsplit("/", 1)[1]]
+        found[message["name"]] = message
+    return found
+
+
+def project_modules():
+    for app in settings.PROJECT_APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "tests" not in path.parts and "migrations" not in path.parts:
+                yield path
+
+
+def sent_frame_types() -> set[str]:
+    """Every ``{"type": "<literal>", ...}`` the apps build."""
+    found = set()
+    for path in project_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if (
+                        isinstance(key, ast.Constant)
+                        and key.value == "type"
+                        and isinstance(value, ast.Constant)
+                        and isinstance(value.value, str)
+                        and "." not in value.value
+                    ):
+                        found.add(value.value)
+    return found - NOT_FRAMES
+
+
+def string_literals_outside_frame_docs() -> set[str]:
+    """Every string constant of the apps' code, except the ``server_frames`` documentation itself."""
+    found = set()
+    for path in project_modules():
+        tree = ast.parse(path.read_text())
+        docs = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "server_frames" for t in node.targets)
+        }
+        skipped = {id(n) for node in ast.walk(tree) if id(node) in docs for n in ast.walk(node)}
+        found |= {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skipped
+        }
+    return found
+
+
+def test_asyncapi_is_served_as_json_and_yaml(client):
+    response = client.get("/api/asyncapi/")
+    assert response.status_code == 200
+    assert response.json()["asyncapi"] == "3.0.0"
+    as_yaml = client.get("/api/asyncapi/?format=yaml")
+    assert as_yaml["Content-Type"] == "application/yaml"
+    assert yaml.safe_load(as_yaml.content) == response.json()
+
+
+def test_every_reference_resolves():
+    document = asyncapi_document()
+
+    def refs(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                yield node["$ref"]
+            for value in node.values():
+                yield from refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from refs(value)
+
+    for ref in refs(document):
+        target = document
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]  # KeyError: a dangling reference
+
+
+def test_every_socket_route_is_a_channel_with_its_parameters():
+    document = asyncapi_document()
+    addresses = {c["address"]: c for c in document["channels"].values()}
+    for route, _ in routes():
+        address, parameters = channel_address(route)
+        assert address in addresses, route
+        assert set(addresses[address].get("parameters", {})) == set(parameters)
+    assert "/ws/lobbies/{lobby_id}/" in addresses and "/ws/" in addresses  # the seed's world path
+
+
+def test_client_frames_are_exactly_what_each_consumer_handles_each_described():
+    document = asyncapi_document()
+    for route, consumer in routes():
+        address, _ = channel_address(route)
+        received = messages_of(document, address, "receive")
+        assert set(received) == set(consumer.client_types) | {"ping"}, route
+        for kind, message in received.items():
+            assert message["summary"], f"{route} {kind}: no description (docstring of handle_{kind})"
+
+
+def test_client_frame_payloads_carry_the_fields_their_handler_validates():
+    document = asyncapi_document()
+    chat = messages_of(document, "/ws/lobbies/{lobby_id}/", "receive")["chat_message"]["payload"]
+    assert chat["required"] == ["type", "message"]
+    assert chat["properties"]["message"]["maxLength"] == 1000
+    move = messages_of(document, "/ws/world/", "receive")["move"]["payload"]
+    assert "to_location_id" in move["required"]
+    world_chat = messages_of(document, "/ws/world/", "receive")["chat"]["payload"]
+    assert world_chat["properties"]["channel"]["enum"] == ["global", "party", "faction"]
+
+
+def test_every_frame_the_apps_send_is_documented_on_a_channel():
+    document = asyncapi_document()
+    documented = {m["name"] for key, m in document["components"]["messages"].items() if ".server." in key}
+    missing = sent_frame_types() - documented
+    assert not missing, f"frames sent but not in any consumer's server_frames: {sorted(missing)}"
+
+
+def test_every_documented_server_frame_is_sent_somewhere():
+    literals = string_literals_outside_frame_docs()
+    for route, consumer in routes():
+        stale = set(getattr(consumer, "server_frames", {})) - literals
+        assert not stale, f"{route}: documented but never built by the code: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("route", ["/ws/world/", "/ws/lobbies/{lobby_id}/", "/ws/notifications/"])
+def test_server_frames_include_the_kit_frames_and_the_close_codes(route):
+    document = asyncapi_document()
+    sent = messages_of(document, route, "send")
+    assert {"error", "pong"} <= set(sent)
+    assert "code" in sent["error"]["payload"]["required"]
+    assert "4401" in channel_of(document, route)["description"]

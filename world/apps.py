@@ -7,10 +7,10 @@ class WorldConfig(AppConfig):
 
     def ready(self) -> None:
         from gameplatform import presence
-        from world import areas
+        from world import areas, arrivals
 
         # Who stands in an area is the kit's presence at "area:<id>": the area hears who came and went.
-        presence.set_announcer(areas.announce, kind=areas.AREA)
+        presence.set_announcer(arrivals.announce, kind=areas.AREA)
 
         from django.db.models.signals import pre_delete
 

@@ -7,10 +7,6 @@ a socket that dies with its process leaves both with the presence sweep, so
 """
 
 from gameplatform import presence
-from gameplatform.groups import area_group
-from gameplatform.realtime import broadcast_on_commit
-from world import events
-from world.models import Character
 
 WORLD = "world"
 AREA = "area"
@@ -30,23 +26,3 @@ def users_in_area(location_id: int) -> list[int]:
 
 def users_in_world() -> list[int]:
     return presence.present_at(WORLD)
-
-
-def announce(changes: list[presence.Change]) -> None:
-    """Tell each area who came or went (the announcer of ``area:`` places, see WorldConfig.ready).
-
-    Runs inside a unit of database work: one query for the characters of the whole batch.
-    """
-    users = {change.user_id for change in changes}
-    characters = {
-        c.user_id: c for c in Character.objects.filter(user_id__in=users, selected=True).select_related("faction")
-    }
-    for change in changes:
-        character = characters.get(change.user_id)
-        if character is None:
-            continue
-        group = area_group(int(change.place.split(":", 1)[1]))
-        if change.status == presence.ONLINE:
-            broadcast_on_commit(group, events.player_joined_area(character), skip_user=change.user_id)
-        else:
-            broadcast_on_commit(group, events.player_left_area(character.pk))

@@ -7,12 +7,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db.models import Sum
 
-from conftest import receive_type, requires_postgres
+from conftest import receive_type, requires_postgres, requires_redis
+from gameplatform import db
+from gameplatform import presence as kit_presence
 from gameplatform.errors import ApplicationError
 from gameplatform.testing import run_at_once
 from progression.models import InventoryItem, ItemTemplate, LedgerEntry, Player
 from progression.services import inventory_grant, player_ensure
-from world import trading
+from world import areas, trading
 from world.models import Location, Trade, TradeOffer
 from world.tests.test_world_socket import closed_with, drain, enter, make_character
 
@@ -318,3 +320,27 @@ def test_two_trades_sharing_players_both_ways_complete_without_deadlock(world, a
     assert [type(r).__name__ for r in results] == ["Trade", "Trade"]
     assert stack_of(bob) == 1 and stack_of(alice, "Bob Axe") == 1 and stack_of(alice) == 0
     assert gold_of(alice) + gold_of(bob) == start
+
+
+@requires_redis
+async def test_a_trade_with_a_character_whose_process_died_is_cancelled_when_the_sweep_notices(
+    ws_connect, settings, world, alice, bob
+):
+    settings.PRESENCE_TTL_SECONDS = 2
+    aria = await sync_to_async(make_character)(alice, "Aria")
+    borin = await sync_to_async(make_character)(bob, "Borin")
+    # Bob's world socket lives on a process that dies: its presence is never closed.
+    crashed = kit_presence.PresenceTracker(store=kit_presence.RedisStore())
+    await crashed.open(bob.pk, areas.places_for(borin.location_id))
+    crashed.vanish()
+    alice_ws, _ = await enter(ws_connect, alice)
+    trade = await db.run(trading.trade_request, character_id=borin.pk, to_character_id=aria.pk)
+    assert (await receive_type(alice_ws, "trade_request"))["trade"]["id"] == trade.pk
+
+    await asyncio.sleep(1.3)
+    await db.run_always(kit_presence.sweep_and_announce)
+    assert (await receive_type(alice_ws, "player_left_area"))["character_id"] == borin.pk
+    cancelled = await receive_type(alice_ws, "trade_cancelled")
+    assert cancelled["trade"]["id"] == trade.pk and cancelled["reason"] == "disconnected"
+    assert (await sync_to_async(Trade.objects.get)(pk=trade.pk)).status == Trade.Status.CANCELLED
+    await alice_ws.disconnect()

@@ -175,7 +175,9 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
             )
         )
         del self.entry
-        await self.parties_connected()
+        # In the socket's ordered work: a party signal that arrives meanwhile (a leave committed
+        # just after the party was read) is handled after the socket has joined that party's group.
+        self.then_in_order(self.parties_connected)
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == "replaced" and data.get("connection_id") != self.conn_id:

@@ -1,5 +1,7 @@
 """Parties: REST flows with the contract's codes, invites of kind "party", party chat, party_update."""
 
+import time
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -8,6 +10,7 @@ from friends.services import block_create
 from gameplatform.testing import run_at_once
 from matchmaking.invites.services import invite_accept, invite_decline
 from matchmaking.models import Invite
+from world import parties
 from world.models import PARTY_MAX, Party, PartyMember
 from world.tests.test_world_socket import enter, make_character
 
@@ -225,6 +228,37 @@ async def test_a_socket_opened_later_joins_its_party_chat(ws_connect, world, cli
         assert [m["name"] for m in (await receive_type(ws, "party_update"))["party"]["members"]] == ["Aria", "Borin"]
     await alice_ws.send_json_to({"type": "chat", "channel": "party", "message": "welcome back"})
     assert (await receive_type(bob_ws, "chat"))["message"] == "welcome back"
+    await alice_ws.disconnect()
+    await bob_ws.disconnect()
+
+
+async def test_a_leave_committed_while_the_socket_reads_its_party_leaves_it_out_of_party_chat(
+    ws_connect, world, client_for, alice, bob, monkeypatch
+):
+    await sync_to_async(make_character)(alice, "Aria")
+    borin = await sync_to_async(make_character)(bob, "Borin")
+    await sync_to_async(create)(client_for(alice))
+    await sync_to_async(invite_and_accept)(client_for(alice), client_for(bob), borin.pk)
+    alice_ws, _ = await enter(ws_connect, alice)
+    await receive_type(alice_ws, "party_update")
+    read_party = parties.party_frame_of_character
+
+    def read_then_leave(*, character_id: int):
+        frame = read_party(character_id=character_id)
+        if character_id == borin.pk:
+            # Bob leaves right after his new socket read the party; the leave's signal reaches
+            # the socket before the read returns.
+            parties.party_leave(user=bob)
+            time.sleep(0.3)
+        return frame
+
+    monkeypatch.setattr(parties, "party_frame_of_character", read_then_leave)
+    bob_ws, _ = await enter(ws_connect, bob)
+    assert (await receive_type(bob_ws, "party_update"))["party"] is not None  # what was read
+    assert (await receive_type(bob_ws, "party_update"))["party"] is None  # then the leave
+    await alice_ws.send_json_to({"type": "chat", "channel": "party", "message": "still there?"})
+    assert (await receive_type(alice_ws, "chat"))["message"] == "still there?"
+    assert await bob_ws.receive_nothing(timeout=0.3)
     await alice_ws.disconnect()
     await bob_ws.disconnect()
 

@@ -54,4 +54,4 @@ class BattleConsumer(BaseConsumer):
     async def handle_chat(self, frame: dict) -> None:
         """`{message}`: say something to the battle (up to 500 characters)."""
         data = self.validate(ChatInput, frame)
-        await db.run(services.battle_chat_post, battle_id=self.battle_id, user=self.user, message=data["message"])
+        await services.abattle_chat_post(battle_id=self.battle_id, user=self.user, message=data["message"])

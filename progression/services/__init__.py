@@ -2,8 +2,8 @@
 
 from progression.services.battles import (
     AttackResult,
+    abattle_chat_post,
     battle_attack,
-    battle_chat_post,
     battle_claim_loot,
     battle_create,
     battle_join,
@@ -39,7 +39,7 @@ __all__ = [
     "OfferUnavailable",
     "balance_change",
     "battle_attack",
-    "battle_chat_post",
+    "abattle_chat_post",
     "battle_claim_loot",
     "battle_create",
     "battle_join",

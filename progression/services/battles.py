@@ -15,7 +15,7 @@ from accounts.models import User
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import battle_group
 from gameplatform.ratelimit import Budget
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.realtime import agroup_send, broadcast_on_commit
 from progression import clock, events, rules
 from progression.models import Battle, BattleParticipant, EnemyTemplate, LootEntry, Player
 from progression.selectors import player_combat_stats
@@ -192,7 +192,8 @@ def _grant_loot(player: Player, entry: LootEntry, battle: Battle) -> dict:
     return {"kind": "egg", "amount": entry.amount, "species_id": entry.egg_species_id, "name": entry.egg_species.name}
 
 
-def battle_chat_post(*, battle_id: int, user: User, message: str) -> None:
-    """Battle chat: at most 3 messages in any 2 s per user (sliding window, shared store), not stored."""
-    CHAT_RATE.spend(user.pk)
-    broadcast_on_commit(battle_group(battle_id), events.chat(user=user, message=message))
+async def abattle_chat_post(*, battle_id: int, user: User, message: str) -> None:
+    """Battle chat from a participant's socket: at most 3 messages in any 2 s per user (sliding
+    window, shared store), counted on arrival; not stored, so no database work and no thread hop."""
+    await CHAT_RATE.aspend(user.pk)
+    await agroup_send(battle_group(battle_id), events.chat(user=user, message=message))

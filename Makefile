@@ -5,14 +5,32 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format serve serve-daphne timers bench
+.PHONY: run test venv lock lint format serve serve-daphne timers bench
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
-	touch $@
+# The venv is installed from the lock (every package pinned with its hashes), and again
+# whenever the lock changes. Dependencies are edited in requirements/*.in, then `make lock`.
+$(VENV)/.installed: requirements/dev.txt
+	@test -x $(BIN)/python || { echo "==> creating the virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "==> installing the locked dependencies (requirements/dev.txt)"
+	$(BIN)/pip install --disable-pip-version-check -q --require-hashes -r requirements/dev.txt
+	@# Local packages go here, after the lock, one line each: pip install --no-deps -e ./path
+	@touch $@
+
+# Re-compile the locks from requirements/runtime.in and dev.in, keeping every pin that still
+# fits. Upgrade chosen packages (transitive ones too) with UPGRADE="pyjwt twisted"; a top-level
+# package is upgraded by editing its pin in the .in file. pip-tools runs from a venv of its own.
+PIP_TOOLS := $(VENV)/lock-tools
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(PIP_TOOLS)/bin/pip-compile --quiet --generate-hashes \
+	--strip-extras --no-emit-index-url --no-emit-find-links $(foreach p,$(UPGRADE),--upgrade-package $(p))
+lock:
+	@test -x $(PIP_TOOLS)/bin/pip-compile || { echo "==> installing pip-tools into $(PIP_TOOLS)"; \
+		$(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install -q pip-tools==7.6.2; }
+	@echo "==> compiling requirements/runtime.txt"
+	$(PIP_COMPILE) -o requirements/runtime.txt requirements/runtime.in
+	@echo "==> compiling requirements/dev.txt"
+	$(PIP_COMPILE) -o requirements/dev.txt requirements/dev.in
 
 # uvicorn (uvloop + httptools) serves REST and WebSockets; our own access log replaces its.
 # No per-message deflate: it costs far more memory per socket than our small frames save.
@@ -20,10 +38,21 @@ UVICORN := $(BIN)/uvicorn --no-access-log --ws websockets-sansio --ws-per-messag
 	--ws-max-size 16777216 --timeout-graceful-shutdown 10
 
 # The embedded default (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set.
+URL := http://$(HOST):$(PORT)
 run: venv
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
+	@if [ -n "$$DATABASE_URL" ]; then echo "==> migrating the database (DATABASE_URL)"; \
+		else echo "==> migrating the database (SQLite db.sqlite3)"; fi
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	@echo "==> seeding the demo data (idempotent)"
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "gameplatform is starting on $(URL)/ (Ctrl-C stops it)"
+	@echo "  web client  $(URL)/play/"
+	@echo "  API docs    $(URL)/api/docs/"
+	@echo "  admin       $(URL)/admin/  (create an account first: $(BIN)/python manage.py createsuperuser)"
+	@echo "  demo logins premium_user_1, premium_user_2, user_1 ... user_5, password testpass123"
+	@echo ""
+	@DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
 # More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL.
 serve: venv

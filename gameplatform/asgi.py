@@ -17,18 +17,23 @@ if settings.SECRET_KEY_MISSING:
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from gameplatform import db, timers  # noqa: E402
+from gameplatform import db, ops, timers  # noqa: E402
 from gameplatform.http import WSGIBridge  # noqa: E402
+from gameplatform.metrics import routes_labelled  # noqa: E402
 from gameplatform.paths import WebSocketTrailingSlash  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        # REST, admin and static files: Django's WSGI handler on the database workers.
-        "http": WSGIBridge(),
-        # Trailing slash optional on every socket route (gameplatform.paths).
-        "websocket": WebSocketTrailingSlash(OriginCheck(JWTAuthMiddleware(URLRouter(collect_websocket_urlpatterns())))),
+        # /healthz, /readyz, /metrics (gameplatform.ops); REST, admin and static files:
+        # Django's WSGI handler on the database workers.
+        "http": ops.OpsEndpoints(WSGIBridge()),
+        # Trailing slash optional on every socket route (gameplatform.paths); each route's
+        # pattern goes into the scope, for the socket metrics.
+        "websocket": WebSocketTrailingSlash(
+            OriginCheck(JWTAuthMiddleware(URLRouter(routes_labelled(collect_websocket_urlpatterns()))))
+        ),
     }
 )
 
@@ -39,6 +44,7 @@ async def application(scope, receive, send):
         return await _lifespan(receive, send)
     if settings.RUN_TIMERS_IN_SERVER:
         timers.start_in_server()
+    ops.start_sampler()
     return await router(scope, receive, send)
 
 

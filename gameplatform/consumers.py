@@ -28,7 +28,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from rest_framework import serializers
 
-from gameplatform import parsers, presence
+from gameplatform import metrics, parsers, presence
 from gameplatform.db import Overloaded
 from gameplatform.errors import ApplicationError, Unavailable, is_outage
 from gameplatform.hub import get_hub
@@ -62,6 +62,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     closing = False  # we sent a close: nothing more goes out
     presence_conn: str | None = None  # this socket's presence entry, once opened
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
+    counted_route: str | None = None  # the route this socket is counted open under (metrics)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -98,6 +99,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         try:
             await self.on_connect()
         except (Overloaded, Unavailable) as exc:
+            if isinstance(exc, Unavailable):
+                metrics.outage(exc, "socket")
             await self.leave_all_groups()
             await self._refuse_busy(exc)
             return
@@ -117,6 +120,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if not is_outage(exc):
                 raise
             logger.warning("socket refused during an outage: %r", exc)
+            metrics.outage(exc, "socket")
             await self.leave_all_groups()
             await self._refuse_busy(Unavailable())
             return
@@ -124,6 +128,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         # its groups and will hear every broadcast that follows.
         await self.accept()
         self.accepted = self.connected = True
+        self.counted_route = self.scope.get("route", metrics.UNROUTED)
+        metrics.socket_opened(self.counted_route)
         self._schedule_expiry()
         logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
         await self._user_presence_open()
@@ -133,6 +139,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if not is_outage(exc):
                 raise
             logger.warning("socket closed during an outage: %r", exc)
+            metrics.outage(exc, "socket")
             await self.leave_presence()
             await self._refuse_busy(Unavailable())
 
@@ -160,6 +167,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 except Exception:
                     logger.exception("on_disconnect failed")
         finally:
+            if self.counted_route is not None:
+                metrics.socket_closed(self.counted_route)
+                self.counted_route = None
             await self.leave_all_groups()
             await self._user_presence_close()
         # Not Channels' websocket_disconnect: it would discard layer groups this socket never
@@ -309,10 +319,13 @@ class BaseConsumer(AsyncWebsocketConsumer):
             ref = frame.get("ref")
             await self._dispatch_frame(frame)
         except ApplicationError as exc:
+            if frame is None:  # not a frame we could read: counted as "other"
+                metrics.frame_in(metrics.OTHER)
             await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
         except Exception as exc:
             if is_outage(exc):  # the socket stays open: the client may retry later
                 logger.warning("frame refused during an outage: %r", exc)
+                metrics.outage(exc, "socket")
                 error = Unavailable()
                 await self.send_error(error.code, error.message, ref=ref, **error.extra)
                 return
@@ -334,6 +347,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def _dispatch_frame(self, frame: dict) -> None:
         kind = frame["type"]
+        metrics.frame_in(kind if kind in self.client_types or kind == "ping" else metrics.OTHER)
         if kind == "ping":
             await self.send_frame({"type": "pong", **({"ref": frame["ref"]} if "ref" in frame else {})})
             return
@@ -361,6 +375,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             if is_outage(exc):
                 logger.warning("ordered socket work refused during an outage: %r", exc)
+                metrics.outage(exc, "socket")
                 error = Unavailable()
                 await self._answer_quietly(error.code, error.message, ref=ref, **error.extra)
                 return
@@ -385,6 +400,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def send_frame(self, payload: dict) -> None:
         await self.send(text_data=encode(payload))
+        metrics.frames_out(payload.get("type"))
 
     async def send_error(self, code: str, message: str, *, ref=None, **extra) -> None:
         payload = {"type": "error", "code": code, "message": message, **extra}

@@ -33,6 +33,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 
+from gameplatform import metrics
 from gameplatform.errors import ApplicationError
 from gameplatform.realtime import outbox_var, publish
 
@@ -71,6 +72,7 @@ class WorkPool:
         with self._lock:
             if self.pending >= self.limit:
                 self.refused += 1
+                metrics.WORK_REFUSED.inc()
                 raise Overloaded()
             self.pending += 1
 

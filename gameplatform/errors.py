@@ -21,6 +21,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from gameplatform import metrics
+
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("django.security")
 
@@ -148,6 +150,7 @@ def server_error(request, *args, **kwargs):
     """``handler500``: outside DRF views (middleware, admin, plain views) an outage is a JSON 503 too."""
     exc = sys.exc_info()[1]
     if is_outage(exc):
+        metrics.outage(exc, "http")
         error = Unavailable()
         response = JsonResponse(error.as_dict(), status=error.status_code)
         response["Retry-After"] = str(error.retry_after)
@@ -166,6 +169,7 @@ def exception_handler(exc, context):
     """DRF exception handler: every error leaves as ``{"detail", "code"}`` or field errors."""
     if is_outage(exc):
         logger.warning("outage answered 503: %r", exc)
+        metrics.outage(exc, "http")
         return unavailable_response(exc)
     if isinstance(exc, ApplicationError):
         response = Response(exc.as_dict(), status=exc.status_code)

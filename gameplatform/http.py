@@ -26,16 +26,31 @@ import io
 import json
 import logging
 import sys
+import time
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
-from gameplatform import db
+from gameplatform import db, metrics
 from gameplatform.errors import Unavailable, is_outage
 
 logger = logging.getLogger(__name__)
 
 TOO_LARGE = b"<too large>"  # a sentinel: compared by identity
+ROUTE_KEY = "gameplatform.route"  # the environ key where the handler leaves the matched route
+
+
+class RoutedWSGIHandler(WSGIHandler):
+    """Django's WSGI handler, leaving the URL pattern the request matched in its environ (for metrics)."""
+
+    def get_response(self, request):
+        response = super().get_response(request)
+        match = request.resolver_match
+        if match is not None:
+            request.META[ROUTE_KEY] = match.route
+        elif request.path_info.startswith(settings.STATIC_URL):
+            request.META[ROUTE_KEY] = "static"
+        return response
 
 
 def _json_response(status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> tuple:
@@ -88,14 +103,16 @@ class WSGIBridge:
     """An ASGI application for ``http`` scopes that runs a WSGI application on the database workers."""
 
     def __init__(self, wsgi_app=None) -> None:
-        self.wsgi_app = wsgi_app or WSGIHandler()
+        self.wsgi_app = wsgi_app or RoutedWSGIHandler()
 
     async def __call__(self, scope, receive, send) -> None:
         body = await self._read_body(receive)
         if body is None:  # the client went away
             return
+        started = time.perf_counter()
         if body is TOO_LARGE:
             await self._send(send, *_json_response(413, {"detail": "Request body too large.", "code": "too_large"}))
+            metrics.observe_request(None, scope["method"], 413, time.perf_counter() - started)
             return
         environ = build_environ(scope, body)
         try:
@@ -109,9 +126,11 @@ class WSGIBridge:
             if not is_outage(exc):
                 raise
             logger.warning("outage answered 503 by the bridge: %r", exc)
+            metrics.outage(exc, "http")
             error = Unavailable()
             answer = _json_response(503, error.as_dict(), [(b"retry-after", str(error.retry_after).encode())])
         await self._send(send, *answer)
+        metrics.observe_request(environ.get(ROUTE_KEY), scope["method"], answer[0], time.perf_counter() - started)
 
     @staticmethod
     async def _read_body(receive) -> bytes | None:

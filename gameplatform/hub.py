@@ -29,6 +29,7 @@ from typing import Protocol
 
 from channels.layers import get_channel_layer
 
+from gameplatform import metrics
 from gameplatform.errors import Unavailable
 from gameplatform.loops import per_loop
 
@@ -193,13 +194,14 @@ class GroupHub:
         if not members:
             return
         skip = message.get("skip_user")
+        delivered = 0
         # A copy: a member may leave (and so change the set) while we deliver.
         for member in tuple(members):
             if skip is not None and member.user_id == skip:
                 continue
             try:
                 await member.hub_deliver(message)
-                self.delivered += 1
+                delivered += 1
             except OSError:
                 # The client went away (uvicorn's ClientDisconnected); its disconnect handler
                 # runs on its own: no log line per frame that raced with the close.
@@ -207,6 +209,9 @@ class GroupHub:
             except Exception:
                 logger.exception("delivery to a socket failed; dropping it from %s", message.get("group"))
                 members.discard(member)
+        self.delivered += delivered
+        if delivered and "text" in message:  # one count per message, not per socket
+            metrics.delivered(message.get("frame_type"), delivered)
 
     async def close(self) -> None:
         if self._task is not None:

@@ -27,6 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from gameplatform import metrics
 from gameplatform.errors import RateLimited
 from gameplatform.redis import get_redis, redis_enabled
 
@@ -231,6 +232,7 @@ class Budget:
 
     def _require(self, decision: Decision, limit: int, window: float) -> Decision:
         if not decision.allowed:
+            metrics.rate_limited(self.name)
             raise RateLimited(decision.retry_after, describe(limit, window, self.what))
         return decision
 

@@ -31,7 +31,8 @@ def encode(payload: dict) -> str:
 
 
 def frame_message(group: str, payload: dict, *, skip_user: int | None = None) -> dict:
-    message = {"type": MESSAGE_TYPE, "group": group, "text": encode(payload)}
+    # ``frame_type`` labels the hubs' delivery metrics without decoding the text.
+    message = {"type": MESSAGE_TYPE, "group": group, "text": encode(payload), "frame_type": payload.get("type")}
     if skip_user is not None:
         message["skip_user"] = skip_user
     return message

@@ -7,10 +7,12 @@ several server processes need to behave as one service.
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 from urllib.parse import urlparse
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
@@ -251,6 +253,18 @@ FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 
+# --- Operations: /healthz, /readyz, /metrics (gameplatform/ops.py) ---------
+# /metrics answers callers from METRICS_ALLOWED_IPS (addresses or networks) and any caller
+# sending ``Authorization: Bearer <METRICS_TOKEN>`` (when set); everyone else gets 404/403.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.0/8", "::1"])
+try:
+    [ip_network(item, strict=False) for item in METRICS_ALLOWED_IPS]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
+# Each /readyz check (database, Redis, channel layer) must answer within this many seconds.
+READYZ_TIMEOUT_SECONDS = env_float("READYZ_TIMEOUT_SECONDS", 2.0, minimum=0.1)
+
 # --- REST ----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -272,7 +286,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gameplatform API",
-    "DESCRIPTION": "REST API of gameplatform. WebSocket routes and frames are listed in the README.",
+    "DESCRIPTION": "REST API of gameplatform. The WebSocket routes and frames: AsyncAPI at /api/asyncapi/.",
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

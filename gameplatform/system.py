@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from gameplatform import STARTED_AT, db, presence
 from gameplatform.errors import UNAVAILABLE_RETRY_AFTER
 from gameplatform.hub import get_hub
-from gameplatform.realtime import agroup_send
+from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ async def channel_layer_roundtrip(timeout: float = 2.0) -> bool:
     group = f"status_{uuid.uuid4().hex}"
     await hub.join(group, probe)
     try:
-        await agroup_send(group, {"type": "probe"})
+        await agroup_signal(group, "probe")  # a signal, not a frame: not counted as a delivery
         await asyncio.wait_for(probe.arrived.wait(), timeout)
         return True
     finally:

@@ -31,7 +31,7 @@ from importlib.util import find_spec
 
 from django.conf import settings
 
-from gameplatform import db
+from gameplatform import db, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +69,13 @@ def run_due(now: float | None = None) -> float:
     for job in JOBS.values():
         if job.next_run <= now:
             job.next_run = now + job.every
+            started, failed = time.perf_counter(), False
             try:
                 job.func()
             except Exception:
+                failed = True
                 logger.exception("timer job %s failed", job.name)
+            metrics.timer_ran(job.name, time.perf_counter() - started, failed)
     if not JOBS:
         return 1.0
     return max(0.0, min(job.next_run for job in JOBS.values()) - time.monotonic())

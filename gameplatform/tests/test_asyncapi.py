@@ -11,9 +11,8 @@ from gameplatform.asyncapi import asyncapi_document, channel_address
 from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
 
 ROOT = Path(settings.BASE_DIR)
-# "type" values in dicts that are not frames: ASGI messages, JSON Schema, the status probe's
-# group message (never written to a socket).
-NOT_FRAMES = {"probe", "integer", "string", "object", "array", "number", "boolean", "null"}
+# "type" values in dicts that are not frames: ASGI messages and JSON Schema.
+NOT_FRAMES = {"integer", "string", "object", "array", "number", "boolean", "null"}
 
 
 def routes():

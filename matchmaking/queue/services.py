@@ -40,6 +40,7 @@ from game.modes import get_engine
 from game.services import game_create  # game_create also clears queue entries
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.realtime import send_to_user
+from matchmaking.metrics import matches_made_on_commit
 from matchmaking.models import QueueEntry
 
 QUEUE_BASE_GAP = 100
@@ -183,6 +184,7 @@ def _match(*, mode: str, now: datetime | None, wait: bool) -> list[Game] | None:
         for entry in (seed, partner):
             send_to_user(entry.user_id, game_events.match_found(game.pk))
         games.append(game)
+    matches_made_on_commit(mode=mode, count=len(games))
     return games
 
 

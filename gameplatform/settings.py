@@ -46,6 +46,7 @@ PROJECT_APPS = [
     "notifications",
     "progression",
     "world",
+    "webclient",  # the browser client at /play/: static files and its page, imports no other app
 ]
 
 INSTALLED_APPS = [

@@ -22,6 +22,7 @@ LAYERS = [
     "chat",
     "matchmaking",
     "world",
+    "webclient",
 ]
 
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class WebclientConfig(AppConfig):
+    """The browser client: static files (the SDK and the page's script) and the pages that load them."""
+
+    name = "webclient"
+    default_auto_field = "django.db.models.BigAutoField"

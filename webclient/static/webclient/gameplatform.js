@@ -1,0 +1,479 @@
+// gameplatform browser SDK: one ES module, no build step, no dependencies.
+//
+//   import { Client } from "/static/webclient/gameplatform.js";
+//   const gp = new Client();                       // same origin; new Client({ baseUrl: "https://host" })
+//   await gp.login("user_1", "testpass123");       // or gp.register({...}); tokens kept in localStorage
+//   const me = await gp.get("/api/me/");
+//   const lobby = gp.socket("/ws/lobbies/1/");     // one-time ticket, reconnects with backoff + jitter
+//   lobby.on("chat_message", (frame) => console.log(frame.message.content));
+//   lobby.send("chat_message", { message: "hi" });
+//
+// REST failures throw ApiError {status, code, detail, fields}; socket "error" frames reach
+// on("error") as the same shape (status 0). See the contract for routes and frames.
+
+/**
+ * Types for editors (JSDoc): the frames ``Socket.on`` hands to its handlers, by type. The contract
+ * lists every frame; these are the common ones, any other type gets a plain object.
+ * @typedef {{id: number, username: string, is_premium?: boolean, display_name?: string}} User
+ * @typedef {{type: "chat_message", message: {id: number, content: string, sender: User, created_at: string}}} ChatMessageFrame
+ * @typedef {{type: "lobby_state", lobby: object, online_user_ids: number[]}} LobbyStateFrame
+ * @typedef {{type: "typing_start" | "typing_stop", user_id: number, username: string}} TypingFrame
+ * @typedef {{type: "dm_message", message: {id: number, sender_id: number, recipient_id: number, content: string, created_at: string}}} DmMessageFrame
+ * @typedef {{type: "game_state", id: number, mode: string, state: string, board: (string|null)[] | null,
+ *   turn: number | null, winner_id: number | null,
+ *   players: {id: number, username: string, side: string, ready: boolean, connected: boolean}[]}} GameStateFrame
+ * @typedef {{type: "game_over", winner_id: number | null, reason: "win" | "draw" | "forfeit" | "abandoned"}} GameOverFrame
+ * @typedef {{type: "badge", unread_dms: number, pending_invites: number, pending_friend_requests: number}} BadgeFrame
+ * @typedef {{type: "presence", user_id: number, status: "online" | "offline"}} PresenceFrame
+ * @typedef {{type: "match_found", game_id: number}} MatchFoundFrame
+ * @typedef {{code: number, reason: string, final: boolean}} CloseEvent
+ * @typedef {{chat_message: ChatMessageFrame, lobby_state: LobbyStateFrame, typing_start: TypingFrame,
+ *   typing_stop: TypingFrame, dm_message: DmMessageFrame, game_state: GameStateFrame, game_over: GameOverFrame,
+ *   badge: BadgeFrame, presence: PresenceFrame, match_found: MatchFoundFrame, error: ApiError,
+ *   close: CloseEvent, open: {}, status: "connecting" | "open" | "reconnecting" | "closed"}} KnownFrames
+ */
+
+const REFRESH_MARGIN_S = 60; // refresh the access token this long before it expires
+const STORAGE_KEY = "gameplatform.auth";
+
+/** Every failure: ``status`` (HTTP status, 0 for socket frames and network errors), ``code``
+ * (the contract's machine code), ``detail`` (a human message), ``fields`` (validation errors)
+ * and ``retryAfter`` (seconds, when the server said: 429 rate_limited, 503 overloaded). */
+export class ApiError extends Error {
+  constructor({ status = 0, code = "error", detail = "", fields = null } = {}) {
+    super(detail || code);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.detail = detail || code;
+    this.fields = fields; // {"field": ["message", ...]} for validation errors
+    this.retryAfter = null;
+  }
+
+  static async fromResponse(response) {
+    const error = await ApiError._fromBody(response);
+    const retryAfter = Number(response.headers.get("Retry-After"));
+    if (retryAfter > 0) error.retryAfter = retryAfter;
+    return error;
+  }
+
+  static async _fromBody(response) {
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    if (body && typeof body === "object" && !Array.isArray(body)) {
+      if (typeof body.detail === "string") {
+        return new ApiError({ status: response.status, code: body.code || "error", detail: body.detail, fields: body.fields || null });
+      }
+      // DRF validation errors: {"field": ["message", ...]}
+      const detail = Object.entries(body)
+        .map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`)
+        .join("; ");
+      return new ApiError({ status: response.status, code: "invalid", detail, fields: body });
+    }
+    return new ApiError({ status: response.status, code: `http_${response.status}`, detail: response.statusText || "Request failed." });
+  }
+}
+
+/** The claims of a JWT (not verified: the server does that), or null. */
+export function tokenClaims(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part + "=".repeat((4 - (part.length % 4)) % 4)));
+  } catch {
+    return null;
+  }
+}
+
+/** Seconds since the epoch at which a JWT expires (its ``exp`` claim), or null. */
+export function tokenExpiry(token) {
+  return tokenClaims(token)?.exp ?? null;
+}
+
+/** When to refresh an access token (seconds since the epoch): a minute before it expires,
+ * or a quarter of its lifetime before for short-lived tokens; null if it has no expiry. */
+export function refreshAt(token) {
+  const claims = tokenClaims(token);
+  if (!claims?.exp) return null;
+  const lifetime = claims.iat ? claims.exp - claims.iat : REFRESH_MARGIN_S * 4;
+  return claims.exp - Math.min(REFRESH_MARGIN_S, lifetime / 4);
+}
+
+/** Backoff for the n-th reconnect attempt (0-based): exponential, capped, with full jitter on half of it. */
+export function backoffDelay(attempt, { baseMs = 500, maxMs = 15000 } = {}) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Tokens, kept in a Storage (localStorage by default) so a reload stays logged in. */
+class TokenStore {
+  constructor(storage, key) {
+    this.storage = storage;
+    this.key = key;
+  }
+
+  read() {
+    try {
+      return JSON.parse(this.storage?.getItem(this.key) || "null");
+    } catch {
+      return null;
+    }
+  }
+
+  write(tokens) {
+    if (!this.storage) return;
+    if (tokens) this.storage.setItem(this.key, JSON.stringify(tokens));
+    else this.storage.removeItem(this.key);
+  }
+}
+
+export class Client {
+  constructor({ baseUrl = "", storage = globalThis.localStorage, storageKey = STORAGE_KEY } = {}) {
+    this.baseUrl = baseUrl.replace(/\/$/, "");
+    this.store = new TokenStore(storage, storageKey);
+    this.tokens = this.store.read(); // {access, refresh}
+    this._refreshing = null;
+    this._refreshTimer = null;
+    this._authListeners = new Set();
+    this._scheduleRefresh();
+    // Another tab of this origin logged out or rotated the tokens: follow it.
+    globalThis.addEventListener?.("storage", (event) => {
+      if (event.key !== storageKey || event.storageArea !== storage) return;
+      const tokens = this.store.read();
+      if (!tokens && this.loggedIn) this._setTokens(null);
+      else if (tokens) {
+        this.tokens = tokens;
+        this._scheduleRefresh();
+      }
+    });
+  }
+
+  // --- auth ------------------------------------------------------------------------
+
+  get loggedIn() {
+    return Boolean(this.tokens?.refresh);
+  }
+
+  /** ``fn(loggedIn)`` whenever the session starts or ends (a failed refresh ends it). */
+  onAuthChange(fn) {
+    this._authListeners.add(fn);
+    return () => this._authListeners.delete(fn);
+  }
+
+  async login(username, password) {
+    const tokens = await this.request("POST", "/api/auth/login/", { username, password }, { auth: false });
+    this._setTokens(tokens);
+    return tokens;
+  }
+
+  /** ``{username, email, password, password_confirm}`` → ``{user, access, refresh}``. */
+  async register(fields) {
+    const body = await this.request("POST", "/api/auth/register/", fields, { auth: false });
+    this._setTokens({ access: body.access, refresh: body.refresh });
+    return body;
+  }
+
+  async logout() {
+    const refresh = this.tokens?.refresh;
+    try {
+      if (refresh) await this.request("POST", "/api/auth/logout/", { refresh });
+    } catch {
+      // the session ends on this side whatever the server says
+    } finally {
+      this._setTokens(null);
+    }
+  }
+
+  /** A valid access token, refreshed first when it is about to expire (``refreshAt``). */
+  async accessToken() {
+    if (!this.tokens) throw new ApiError({ status: 401, code: "not_authenticated", detail: "Not logged in." });
+    const at = refreshAt(this.tokens.access);
+    if (at !== null && Date.now() / 1000 >= at) await this.refresh();
+    return this.tokens.access;
+  }
+
+  /** Rotates the tokens; concurrent callers share one request (the old refresh token dies). */
+  refresh() {
+    if (!this._refreshing) {
+      this._refreshing = this._doRefresh().finally(() => {
+        this._refreshing = null;
+      });
+    }
+    return this._refreshing;
+  }
+
+  async _doRefresh() {
+    // Another tab of the same origin may have rotated the tokens already.
+    const stored = this.store.read();
+    if (stored?.refresh && stored.refresh !== this.tokens?.refresh && this._fresh(stored)) return this._adopt(stored);
+    const refresh = stored?.refresh || this.tokens?.refresh;
+    if (!refresh) throw new ApiError({ status: 401, code: "not_authenticated", detail: "Not logged in." });
+    try {
+      const tokens = await this.request("POST", "/api/auth/refresh/", { refresh }, { auth: false });
+      this._setTokens(tokens, { silent: true });
+      return tokens;
+    } catch (error) {
+      // Two tabs refreshing at once: the other one won and stored the new pair.
+      const now = this.store.read();
+      if (now?.refresh && now.refresh !== refresh) return this._adopt(now);
+      if (error.status === 401 || error.status === 400) this._setTokens(null);
+      throw error;
+    }
+  }
+
+  _fresh(tokens) {
+    const at = refreshAt(tokens.access);
+    return at === null || Date.now() / 1000 < at;
+  }
+
+  _adopt(tokens) {
+    this.tokens = tokens;
+    this._scheduleRefresh();
+    return tokens;
+  }
+
+  _setTokens(tokens, { silent = false } = {}) {
+    const was = this.loggedIn;
+    this.tokens = tokens;
+    this.store.write(tokens);
+    this._scheduleRefresh();
+    if (!silent || was !== this.loggedIn) this._authListeners.forEach((fn) => fn(this.loggedIn));
+  }
+
+  /** Refresh ahead of expiry, a little at random so that several tabs do not all go at once. */
+  _scheduleRefresh() {
+    clearTimeout(this._refreshTimer);
+    const at = this.tokens ? refreshAt(this.tokens.access) : null;
+    if (at === null) return;
+    const inMs = Math.max(1000, at * 1000 - Date.now() - Math.random() * 5000);
+    this._refreshTimer = setTimeout(() => this.refresh().catch(() => {}), Math.min(inMs, 2 ** 31 - 1));
+  }
+
+  // --- REST ----------------------------------------------------------------------
+
+  /** JSON in and out; throws ApiError. A 401 with a session refreshes once and retries. */
+  async request(method, path, body = undefined, { auth = true, headers = {}, retry = true } = {}) {
+    const init = { method, headers: { Accept: "application/json", ...headers } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    if (auth && this.tokens) init.headers.Authorization = `Bearer ${await this.accessToken()}`;
+    let response;
+    try {
+      response = await fetch(this.baseUrl + path, init);
+    } catch (error) {
+      throw new ApiError({ status: 0, code: "network_error", detail: `Network error: ${error.message}` });
+    }
+    if (response.status === 401 && auth && retry && this.tokens) {
+      await this.refresh();
+      return this.request(method, path, body, { auth, headers, retry: false });
+    }
+    if (!response.ok) throw await ApiError.fromResponse(response);
+    if (response.status === 204 || response.status === 205) return null;
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  get(path) {
+    return this.request("GET", path);
+  }
+
+  post(path, body = {}, options = {}) {
+    return this.request("POST", path, body, options);
+  }
+
+  patch(path, body) {
+    return this.request("PATCH", path, body);
+  }
+
+  delete(path) {
+    return this.request("DELETE", path);
+  }
+
+  /** Every item of a paginated list (``{next, results}``), following ``next`` up to ``maxPages``. */
+  async all(path, { maxPages = 10 } = {}) {
+    const items = [];
+    let url = path;
+    for (let page = 0; url && page < maxPages; page += 1) {
+      const body = await this.get(url);
+      if (Array.isArray(body)) return body;
+      items.push(...body.results);
+      const next = body.next ? new URL(body.next, this.baseUrl || location.href) : null;
+      url = next ? next.pathname + next.search : null;
+    }
+    return items;
+  }
+
+  // --- sockets -------------------------------------------------------------------
+
+  /** A WebSocket URL for ``path`` with a fresh one-time ticket (never the token in the URL). */
+  async socketUrl(path) {
+    const { ticket } = await this.post("/api/auth/ws-ticket/");
+    const base = new URL(this.baseUrl || location.href, location.href);
+    base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+    const url = new URL(path, base);
+    url.searchParams.set("ticket", ticket);
+    return url.toString();
+  }
+
+  /** An open, self-reconnecting socket; see ``Socket``. */
+  socket(path, options = {}) {
+    return new Socket(this, path, options).open();
+  }
+}
+
+// Close codes after which reconnecting cannot help (contract): not allowed, no such room,
+// replaced by a newer connection, unsupported protocol version, normal close by us.
+const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
+
+/**
+ * One socket that stays connected: every (re)connect takes a fresh ticket; a drop
+ * reconnects after ``backoffDelay`` (reset once connected); 4401 refreshes the session
+ * first. Handlers: ``on(type, fn)`` per frame type, ``on("*", fn)`` for all, and the
+ * pseudo-types ``open``, ``close`` ({code, reason, final}) and ``status`` (connecting /
+ * open / reconnecting / closed).
+ */
+export class Socket {
+  constructor(client, path, { reconnect = true, baseMs = 500, maxMs = 15000, pingMs = 25000 } = {}) {
+    this.client = client;
+    this.path = path;
+    this.options = { reconnect, baseMs, maxMs, pingMs };
+    this.handlers = new Map();
+    this.ws = null;
+    this.attempt = 0;
+    this.status = "idle";
+    this.closedByUs = false;
+    this._timer = null;
+    this._pinger = null;
+  }
+
+  /**
+   * @template {string} T
+   * @param {T} type a frame type, ``"*"`` for every frame, or ``open`` / ``close`` / ``status`` / ``error``
+   * @param {(frame: T extends keyof KnownFrames ? KnownFrames[T] : Record<string, any>) => void} fn
+   * @returns {() => void} removes the handler
+   */
+  on(type, fn) {
+    if (!this.handlers.has(type)) this.handlers.set(type, new Set());
+    this.handlers.get(type).add(fn);
+    return () => this.handlers.get(type)?.delete(fn);
+  }
+
+  _emit(type, payload) {
+    for (const key of [type, "*"]) {
+      for (const fn of this.handlers.get(key) || []) {
+        try {
+          fn(payload);
+        } catch (error) {
+          console.error(`handler for ${type} failed`, error);
+        }
+      }
+    }
+  }
+
+  _setStatus(status) {
+    if (this.status === status) return;
+    this.status = status;
+    this._emit("status", status);
+  }
+
+  get isOpen() {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends ``{type, ...fields}``; false when the socket is not open (nothing is queued). */
+  send(type, fields = {}) {
+    if (!this.isOpen) return false;
+    this.ws.send(JSON.stringify({ ...fields, type }));
+    return true;
+  }
+
+  /** Connects on the next tick, so handlers added right after ``open()`` hear every event. */
+  open() {
+    this.closedByUs = false;
+    queueMicrotask(() => this._connect());
+    return this;
+  }
+
+  close() {
+    this.closedByUs = true;
+    clearTimeout(this._timer);
+    clearInterval(this._pinger);
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000);
+    this._setStatus("closed");
+  }
+
+  async _connect() {
+    if (this.closedByUs) return;
+    this._setStatus(this.attempt === 0 ? "connecting" : "reconnecting");
+    let url;
+    try {
+      url = await this.client.socketUrl(this.path);
+    } catch (error) {
+      if (error.status === 401) return this._final(4401, "not authenticated");
+      return this._retry();
+    }
+    if (this.closedByUs) return;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this._setStatus("open");
+      this._emit("open", {});
+      clearInterval(this._pinger);
+      this._pinger = setInterval(() => this.send("ping"), this.options.pingMs);
+    };
+    ws.onmessage = (event) => {
+      let frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (frame.type === "error") {
+        const error = new ApiError({ status: 0, code: frame.code, detail: frame.message, fields: frame.fields || null });
+        error.ref = frame.ref;
+        error.retryAfter = frame.retry_after ?? null;
+        this._emit("error", error);
+        return;
+      }
+      this._emit(frame.type, frame);
+    };
+    ws.onclose = (event) => this._onClose(ws, event);
+  }
+
+  async _onClose(ws, event) {
+    if (ws !== this.ws) return;
+    clearInterval(this._pinger);
+    if (this.closedByUs) return;
+    const final = !this.options.reconnect || FINAL_CLOSE_CODES.has(event.code);
+    this._emit("close", { code: event.code, reason: event.reason, final });
+    if (final) return this._final(event.code, event.reason, false);
+    if (event.code === 4401) {
+      try {
+        await this.client.refresh();
+      } catch {
+        return this._final(4401, "session expired", false);
+      }
+    }
+    this._retry();
+  }
+
+  _final(code, reason, emit = true) {
+    if (emit) this._emit("close", { code, reason, final: true });
+    this._setStatus("closed");
+  }
+
+  _retry() {
+    if (this.closedByUs) return;
+    const delay = backoffDelay(this.attempt, this.options);
+    this.attempt += 1;
+    this._setStatus("reconnecting");
+    clearTimeout(this._timer);
+    this._timer = setTimeout(() => this._connect(), delay);
+  }
+}

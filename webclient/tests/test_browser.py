@@ -1,0 +1,271 @@
+"""The web client at /play/ driven by headless Chromium against a real server process (DEBUG off,
+static files from the ASGI server): two people register, become friends, chat in a lobby and play
+tic-tac-toe to a win while one of them reloads the page mid-game; seed 000's own ``GameClient``
+plays a game from a browser page.
+
+``UPDATE_SCREENSHOTS=1`` also writes the README's screenshot, ``docs/webclient.png``.
+"""
+
+import itertools
+import os
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gameplatform.tests.live import ROOT
+
+SEED_000_CLIENT = Path(__file__).with_name("seed000_game_client.js")
+LOUNGE = "Premium Tournament Lounge"  # a public demo lobby with room to spare
+_names = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{int(time.time() * 1000) % 10**7}{next(_names)}"
+
+
+def register(page, base: str, username: str) -> None:
+    page.goto(f"{base}/play/")
+    form = page.locator("#register-form")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=email]").fill(f"{username}@example.com")
+    form.locator("input[name=password]").fill("a-long-pass-phrase-42")
+    form.locator("input[name=password_confirm]").fill("a-long-pass-phrase-42")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"body[data-user='{username}']")
+    page.wait_for_selector("#conn-status.live")
+
+
+def tab(page, name: str) -> None:
+    page.click(f"#tabs button[data-tab={name}]")
+    page.wait_for_selector(f"[data-panel={name}]:not([hidden])")
+
+
+def play_cell(page, cell: int) -> None:
+    page.click(f"#board[data-turn=mine] .cell[data-cell='{cell}']:not([disabled])")
+    page.wait_for_selector(f"#board .cell[data-cell='{cell}']:text-matches('[XO]')")
+
+
+def my_turn(page) -> bool:
+    return page.get_attribute("#board", "data-turn") == "mine"
+
+
+def test_two_players_befriend_chat_and_win_a_game_across_a_reload(web, new_page):
+    ann, bob = new_page("ann"), new_page("bob")
+    ann_name, bob_name = unique("ann"), unique("bob")
+    register(ann, web.http, ann_name)
+    register(bob, web.http, bob_name)
+
+    # Friends: Ann finds Bob and asks; Bob hears of it live and accepts; both see the other online.
+    tab(ann, "friends")
+    ann.fill("#user-search-input", bob_name)
+    ann.click("#user-search-form button[type=submit]")
+    ann.click(f"#user-results li[data-username='{bob_name}'] .add-friend")
+    ann.wait_for_selector(f"#friend-requests li.outgoing[data-to='{bob_name}']")
+    bob.wait_for_selector("#badge-friends:not([hidden])")
+    tab(bob, "friends")
+    bob.click(f"#friend-requests li.incoming[data-from='{ann_name}'] .accept-request")
+    bob.wait_for_selector(f"#friend-list li[data-username='{ann_name}'][data-online='1']")
+    ann.wait_for_selector(f"#friend-list li[data-username='{bob_name}'][data-online='1']")
+
+    # A direct message: Bob is told at once (notification socket), then reads the conversation.
+    ann.click(f"#friend-list li[data-username='{bob_name}'] button:has-text('Message')")
+    ann.fill("#dm-input", "psst, the lounge?")
+    ann.press("#dm-input", "Enter")
+    ann.wait_for_selector("#dm-messages li.mine:has-text('psst, the lounge?')")
+    bob.wait_for_selector(f"#banner:has-text('New message from {ann_name}')")
+    bob.click(f"#friend-list li[data-username='{ann_name}'] button:has-text('Message')")
+    bob.wait_for_selector("#dm-messages li:has-text('psst, the lounge?')")
+
+    # Lobby chat: both enter the lobby; typing shows, messages cross, members are present.
+    for page in (ann, bob):
+        tab(page, "lobbies")
+        page.locator("#lobby-list li", has_text=LOUNGE).locator(".enter-lobby").click()
+        page.wait_for_selector("#lobby-room:not([hidden])")
+    ann_id = ann.evaluate("window.gameplatform.me.id")
+    bob.wait_for_selector(f"#lobby-members li[data-user-id='{ann_id}'][data-online='1']")
+    ann.type("#lobby-chat-input", "hello Bob", delay=20)
+    bob.wait_for_selector(f"#lobby-typing:has-text('{ann_name} is typing')")
+    ann.press("#lobby-chat-input", "Enter")
+    bob.wait_for_selector("#lobby-messages li:has-text('hello Bob')")
+    bob.fill("#lobby-chat-input", "hi Ann, up for tic-tac-toe?")
+    bob.press("#lobby-chat-input", "Enter")
+    ann.wait_for_selector("#lobby-messages li:has-text('up for tic-tac-toe?')")
+
+    # The queue pairs them; both get the board and get ready.
+    tab(ann, "play")
+    ann.click("#queue-join")
+    ann.wait_for_selector("#queue-status:has-text('In the queue')")
+    tab(bob, "play")
+    bob.click("#queue-join")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel:not([hidden]) #game-ready:visible")
+        page.click("#game-ready")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel[data-state=active]")
+    assert ann.get_attribute("#game-panel", "data-game-id") == bob.get_attribute("#game-panel", "data-game-id")
+    ann.wait_for_function("document.querySelector('#board').dataset.turn !== undefined")
+    x, o = (ann, bob) if my_turn(ann) else (bob, ann)
+
+    play_cell(x, 0)
+    o.wait_for_selector("#board .cell[data-cell='0']:text('X')")
+    play_cell(o, 3)
+    x.wait_for_selector("#board .cell[data-cell='3']:text('O')")
+    play_cell(x, 1)
+    o.wait_for_selector("#board .cell[data-cell='1']:text('X')")
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        o.screenshot(path=str(ROOT / "docs" / "webclient.png"))
+
+    # O reloads mid-game: the page logs in again from storage, finds the running game, reconnects.
+    o.reload()
+    o.wait_for_selector("#game-panel[data-state=active]")
+    o.wait_for_selector("#board .cell[data-cell='1']:text('X')")
+    # The opponent saw the drop or the return (which one depends on which the server handled first).
+    x.wait_for_selector("#game-log li:has-text('is back'), #game-log li:has-text('lost the connection')")
+    play_cell(o, 4)
+    x.wait_for_selector("#board .cell[data-cell='4']:text('O')")
+    play_cell(x, 2)
+
+    x.wait_for_selector("#game-status:has-text('You won')")
+    o.wait_for_selector("#game-status:has-text('You lost')")
+    for page in (ann, bob):
+        assert page.get_attribute("#game-panel", "data-state") == "finished"
+        assert page.problems == [], page.problems
+
+
+def test_seed_000_game_client_plays_a_game_in_the_browser(web, new_page):
+    """Seed 000's ``GameClient`` (``POST /game/join/``, ``/ws/game/{id}/?token=``), unchanged, in a page
+    of the platform: two of them queue, get the same game, get ready and play it to a win."""
+    x_user, o_user = web.register(unique("seedx")), web.register(unique("seedo"))
+    page = new_page("seed")
+    page.goto(f"{web.http}/play/")  # any page of the platform's origin (its CSP applies)
+    page.evaluate(f"(() => {{ {SEED_000_CLIENT.read_text()}\n window.GameClient = GameClient; }})()")
+    result = page.evaluate(
+        """async ({base, first, second}) => {
+            const until = async (check, what, ms = 10000) => {
+                const start = Date.now();
+                while (!check()) {
+                    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+                    await new Promise((resolve) => setTimeout(resolve, 25));
+                }
+            };
+            const players = [first, second].map((user) => {
+                const client = new GameClient(base, user.access);
+                const frames = [];
+                const seen = client.handleGameMessage.bind(client);
+                client.handleGameMessage = (data) => { frames.push(data); seen(data); };
+                return { user, client, frames };
+            });
+            const queued = await players[0].client.joinQueue();
+            const matched = await players[1].client.joinQueue();
+            if (matched.status !== "matched") throw new Error(`not matched: ${JSON.stringify([queued, matched])}`);
+            for (const p of players) p.client.connectToGame(matched.game_id);
+            await until(() => players.every((p) => p.client.socket.readyState === WebSocket.OPEN), "sockets");
+            await until(() => players.every((p) => p.frames.some((f) => f.type === "game_state")), "game_state");
+            for (const p of players) p.client.sendReady();
+            const latest = (p) => [...p.frames].reverse().find((f) => f.type === "game_state");
+            await until(() => players.every((p) => latest(p)?.state === "active"), "active");
+            // Whoever moves first plays the top row; the other the middle row.
+            const plans = new Map();
+            const firstId = latest(players[0]).turn;
+            for (const p of players) plans.set(p.user.id, p.user.id === firstId ? [0, 1, 2] : [3, 4]);
+            let moves = 0;
+            while (latest(players[0]).state === "active") {
+                const state = latest(players[0]);
+                const mover = players.find((p) => p.user.id === state.turn);
+                mover.client.sendMove({ cell: plans.get(mover.user.id).shift() });
+                moves += 1;
+                await until(() => latest(players[0]).board.filter(Boolean).length === moves, `move ${moves}`);
+            }
+            return { first: firstId, final: latest(players[0]), other: latest(players[1]), game_id: matched.game_id };
+        }""",
+        {"base": web.http, "first": x_user, "second": o_user},
+    )
+    final = result["final"]
+    assert final["state"] == "finished"
+    assert final["winner_id"] == result["first"]
+    assert final["board"][:3] == ["X", "X", "X"]
+    assert result["other"]["winner_id"] == result["first"]
+    game = httpx.get(
+        f"{web.http}/api/games/{result['game_id']}/",
+        headers={"Authorization": f"Bearer {x_user['access']}"},
+        timeout=10,
+    ).json()
+    assert game["state"] == "finished" and game["winner_id"] == result["first"]
+    assert page.problems == [], page.problems
+
+
+def test_sdk_refreshes_reconnects_with_tickets_and_reports_errors(web, new_page):
+    """The browser SDK on its own: ApiError objects, a 401 answered by one refresh and a retry,
+    a dropped socket reconnected with a fresh one-time ticket (never a token in the URL),
+    socket error frames as the same error objects, and bounded, jittered backoff."""
+    user = web.register(unique("sdk"))
+    page = new_page("sdk")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(
+        """async ({username, password}) => {
+            const until = async (check, what, ms = 10000) => {
+                const start = Date.now();
+                while (!check()) {
+                    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+                    await new Promise((resolve) => setTimeout(resolve, 25));
+                }
+            };
+            const plain = (e) => ({ name: e.name, status: e.status, code: e.code, detail: e.detail, fields: e.fields });
+            const sdk = await import("/static/webclient/gameplatform.js");
+            const gp = new sdk.Client({ storage: sessionStorage, storageKey: "sdk-test" });
+            const out = {};
+            await gp.login(username, "not-the-password").catch((e) => (out.badLogin = plain(e)));
+            await gp.register({ username, email: "x@example.com", password: "a", password_confirm: "b" })
+                .catch((e) => (out.invalid = plain(e)));
+            await gp.login(username, password);
+            const firstRefresh = gp.tokens.refresh;
+            gp.tokens = { ...gp.tokens, access: "not.a.token" };  // as if it had expired
+            out.me = (await gp.get("/api/me/")).username;
+            out.rotated = gp.tokens.refresh !== firstRefresh;
+            out.stored = JSON.parse(sessionStorage.getItem("sdk-test")).refresh === gp.tokens.refresh;
+
+            const socket = gp.socket("/ws/notifications/");
+            const urls = [], badges = [], errors = [], statuses = [];
+            socket.on("open", () => urls.push(socket.ws.url));
+            socket.on("badge", (frame) => badges.push(frame));
+            socket.on("error", (error) => errors.push(plain(error)));
+            socket.on("status", (status) => statuses.push(status));
+            await until(() => badges.length === 1, "badge");
+            socket.ws.close(4000);  // the connection drops
+            await until(() => badges.length === 2, "badge after reconnect");
+            socket.send("no_such_frame");
+            await until(() => errors.length === 1, "error frame");
+            socket.close();
+            Object.assign(out, { urls, errors, statuses });
+            out.delays = Array.from({ length: 12 }, (_, attempt) => sdk.backoffDelay(attempt));
+            return out;
+        }""",
+        {"username": user["username"], "password": "pass-w0rd-long-enough"},
+    )
+    assert out["badLogin"]["name"] == "ApiError" and out["badLogin"]["status"] == 401
+    assert out["badLogin"]["code"] and out["badLogin"]["detail"]
+    assert out["invalid"]["status"] == 400 and out["invalid"]["code"] == "invalid" and out["invalid"]["fields"]
+    assert out["me"] == user["username"] and out["rotated"] and out["stored"]
+    assert len(out["urls"]) == 2 and len(set(out["urls"])) == 2
+    assert all("ticket=" in url and "token=" not in url for url in out["urls"])
+    assert out["statuses"][:4] == ["connecting", "open", "reconnecting", "open"]
+    assert out["errors"][0]["code"] == "unknown_type" and out["errors"][0]["status"] == 0
+    assert all(0 < delay <= 15000 for delay in out["delays"]) and out["delays"][-1] >= 7500
+
+
+def test_front_page_points_at_the_client_docs_and_admin(web):
+    page = httpx.get(f"{web.http}/", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for link in ('href="/play/"', 'href="/api/docs/"', 'href="/admin/"'):
+        assert link in page.text
+
+
+@pytest.mark.parametrize("path", ["/static/webclient/gameplatform.js", "/static/webclient/app.js"])
+def test_client_modules_are_served_with_debug_off(web, path):
+    response = httpx.get(f"{web.http}{path}", timeout=10)
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]

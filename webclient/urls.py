@@ -1,0 +1,13 @@
+"""Nothing under ``/api/``: the web client's pages sit at the site's root (``root_urlpatterns``,
+served by ``gameplatform.urls`` like the seeds' own routes)."""
+
+from django.urls import path
+
+from webclient import views
+
+urlpatterns: list = []
+
+root_urlpatterns = [
+    path("", views.front_page, name="front-page"),
+    path("play/", views.play, name="play"),
+]

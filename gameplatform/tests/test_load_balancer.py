@@ -285,6 +285,11 @@ async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_s
         assert sent.status_code == 201, sent.text
         accepted = await http.post(f"/api/friends/requests/{sent.json()['id']}/accept/", headers=bearer(b["access"]))
         assert accepted.status_code == 200, accepted.text
+        # Metrics stay inside: the balancer does not pass /metrics on (a server would answer
+        # the balancer's loopback address).
+        for path in ("/metrics", "/metrics/"):
+            assert (await http.get(path)).status_code == 404
+        assert (await http.get("/healthz")).status_code == 200
 
     # Sockets through the balancer, one on each server: a DM sent on one reaches the other.
     # A's socket is a browser's (Origin is the balancer's own address: the Host header got through

@@ -321,16 +321,19 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except ApplicationError as exc:
             if frame is None:  # not a frame we could read: counted as "other"
                 metrics.frame_in(metrics.OTHER)
-            await self.send_error(exc.code, exc.message, ref=ref, **exc.extra)
+            await self._answer_quietly(exc.code, exc.message, ref=ref, **exc.extra)
         except Exception as exc:
             if is_outage(exc):  # the socket stays open: the client may retry later
                 logger.warning("frame refused during an outage: %r", exc)
                 metrics.outage(exc, "socket")
                 error = Unavailable()
-                await self.send_error(error.code, error.message, ref=ref, **error.extra)
+                await self._answer_quietly(error.code, error.message, ref=ref, **error.extra)
+                return
+            if isinstance(exc, OSError):  # the client left while its frame was handled (a send failed)
+                logger.info("client gone while its frame was handled", extra={"frame_type": (frame or {}).get("type")})
                 return
             logger.exception("frame handler failed", extra={"frame_type": (frame or {}).get("type")})
-            await self.send_error("server_error", "Something went wrong on the server.", ref=ref)
+            await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
 
     def _parse(self, text_data) -> dict:
         if text_data is None:
@@ -378,6 +381,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 metrics.outage(exc, "socket")
                 error = Unavailable()
                 await self._answer_quietly(error.code, error.message, ref=ref, **error.extra)
+                return
+            if isinstance(exc, OSError):  # the client left meanwhile (a send failed)
+                logger.info("client gone while its ordered work ran")
                 return
             logger.exception("ordered socket work failed")
             await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)

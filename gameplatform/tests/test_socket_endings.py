@@ -177,3 +177,26 @@ async def test_client_that_vanishes_without_a_close_goes_offline(live):
     await wait_online(live)
     ws.transport.abort()  # TCP drop: no close frame, no closing handshake
     await wait_offline(live, user["id"], timeout=15)
+
+
+async def test_a_client_that_leaves_while_its_frame_is_handled_costs_no_error(live):
+    """The world socket's move answers with several frames; the client closes after the first.
+    The sends that follow find the client gone: nothing to answer, nothing logged as an error
+    (the ``live`` fixture fails the test on any ERROR line)."""
+    user = live.register(new_name("leaver"))
+    async with httpx.AsyncClient(base_url=live.http, headers=bearer(user["access"]), timeout=10) as http:
+        character = await http.post("/api/characters/", json={"name": f"Leaver{next(_names)}", "faction": 1})
+        assert character.status_code == 201, character.text
+        here = character.json()["location_id"]
+        locations = (await http.get("/api/world/locations/", params={"page_size": 100})).json()["results"]
+    neighbour = next(loc for loc in locations if loc["id"] == here)["neighbours"][0]
+    for _ in range(3):
+        ws = await open_socket(live, "/ws/world/", user["access"])
+        assert json.loads(await ws.recv())["type"] == "welcome"
+        await ws.send(json.dumps({"type": "move", "to_location_id": neighbour}))
+        while json.loads(await ws.recv())["type"] != "location_update":
+            pass
+        await ws.close()  # before `nearby` and `character_update`
+        here, neighbour = neighbour, here
+        await asyncio.sleep(1.1)  # one move per second
+    await wait_offline(live, user["id"])

@@ -11,6 +11,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from gameplatform import ratelimit
 from gameplatform.redis import get_redis
+from gameplatform.tests.live import LiveServer
 
 _usernames = itertools.count(1)
 
@@ -145,3 +146,25 @@ async def receive_type(communicator: WebsocketCommunicator, frame_type: str, tim
         frame = await communicator.receive_json_from(timeout=timeout)
         if frame.get("type") == frame_type:
             return frame
+
+
+# --- a real server process, shared by the black-box tests of every folder ------------
+
+
+@pytest.fixture(scope="session")
+def live_server_process(tmp_path_factory):
+    """One real uvicorn process (the Makefile's flags, DEBUG off, the demo data) for the session:
+    the kit's socket and fuzz tests, the Python SDK's and the browser tests all use it."""
+    server = LiveServer(tmp_path_factory.mktemp("live")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live(live_server_process):
+    """The live server; the test fails if the server logged an error or died meanwhile."""
+    offset = live_server_process.log_size()
+    yield live_server_process
+    live_server_process.assert_alive()
+    errors = live_server_process.errors_since(offset)
+    assert not errors, "the server logged errors:\n" + "\n".join(errors)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gameplatform.tests.live import ROOT, LiveServer
+from gameplatform.tests.live import ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 # Headless in a closed sandbox: no GPU, no first-run or background traffic.
@@ -38,25 +38,16 @@ def find_chromium(playwright) -> str | None:
     return next((path for path in candidates if path and Path(path).is_file()), None)
 
 
-@pytest.fixture(scope="session")
-def web_server(tmp_path_factory):
-    """One real uvicorn process (the Makefile's flags, DEBUG off) with the demo data."""
-    server = LiveServer(tmp_path_factory.mktemp("webclient")).start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def web(web_server):
-    """The live server; the test fails if the server logged an error or died meanwhile."""
-    offset = web_server.log_size()
-    yield web_server
-    web_server.assert_alive()
-    errors = web_server.errors_since(offset)
-    assert not errors, "the server logged errors:\n" + "\n".join(errors)
+def web(live):
+    """The session's live server (root conftest.py: DEBUG off, the demo data), checked for logged
+    errors after each test."""
+    return live
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it is
+# open, and the async tests collected after these (pytest-asyncio) need the thread free again.
+@pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     with sync_api.sync_playwright() as playwright:

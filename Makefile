@@ -11,11 +11,12 @@ venv: $(VENV)/.installed
 
 # The venv is installed from the lock (every package pinned with its hashes), and again
 # whenever the lock changes. Dependencies are edited in requirements/*.in, then `make lock`.
-$(VENV)/.installed: requirements/dev.txt
+$(VENV)/.installed: requirements/dev.txt client/python/pyproject.toml
 	@test -x $(BIN)/python || { echo "==> creating the virtualenv $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing the locked dependencies (requirements/dev.txt)"
 	$(BIN)/pip install --disable-pip-version-check -q --require-hashes -r requirements/dev.txt
-	@# Local packages go here, after the lock, one line each: pip install --no-deps -e ./path
+	@# Local packages, after the lock: the Python SDK (its dependencies are in the lock).
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e ./client/python
 	@touch $@
 
 # Re-compile the locks from requirements/runtime.in and dev.in, keeping every pin that still

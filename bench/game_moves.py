@@ -8,73 +8,79 @@ several are given), say ready and play a full 9-move draw, ``--rounds`` games pe
 back to back. A move's round trip is from sending ``player_move`` until the mover
 receives the ``game_state`` that contains it (validated, committed to PostgreSQL and
 broadcast through Redis). Prints p50/p99/max and moves per second.
+
+The players are Python SDK clients (``client/python``, ``gameplatform_client``), so the SDK
+is exercised by every run: sockets authenticate with the Bearer header (as before the port),
+and reconnection is off, so a dropped socket fails the run instead of being hidden.
 """
 
 import argparse
 import asyncio
-import json
+import sys
 import time
+from pathlib import Path
 
-import websockets
 from queue_fill import django_setup, drop_users, make_users, percentile
+
+try:
+    from gameplatform_client import GameClient, ReconnectPolicy, SocketClosed
+except ImportError:  # not installed: use the source tree's copy
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "client" / "python"))
+    from gameplatform_client import GameClient, ReconnectPolicy, SocketClosed
 
 PREFIX = "benchg"
 DRAW = [0, 1, 2, 4, 3, 5, 7, 6, 8]
-
-
-async def next_of(ws, kind: str) -> dict:
-    while True:
-        frame = json.loads(await ws.recv())
-        if frame["type"] == kind:
-            return frame
-
+NO_RECONNECT = ReconnectPolicy(max_attempts=0)
 
 RETRIES = {"handshakes": 0}
 
 
-async def connect(url: str, token: str):
-    """Open a socket; like a real client, try again once if the handshake fails."""
+def player(url: str, token: str) -> GameClient:
+    base = url.replace("ws://", "http://", 1).replace("wss://", "https://", 1)
+    return GameClient(base, reconnect=NO_RECONNECT, ws_auth="header", ping_interval=20).use_tokens(token)
+
+
+async def open_game(client: GameClient, game_id: int):
+    """Open a game socket; like a real client, try again once if the handshake fails."""
     for attempt in range(2):
         try:
-            return await websockets.connect(
-                url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None
-            )
-        except (OSError, websockets.exceptions.InvalidMessage, TimeoutError):
+            return await client.join_game(game_id)
+        except (OSError, SocketClosed, TimeoutError):
             if attempt:
                 raise
             RETRIES["handshakes"] += 1
 
 
-async def play_game(urls, game_id: int, seats: list, rtts: list) -> None:
-    sockets = []
-    for i, (_, token) in enumerate(seats):
-        ws = await connect(f"{urls[i % len(urls)]}/ws/game/{game_id}/", token)
-        await next_of(ws, "game_state")
-        sockets.append(ws)
-    for ws in sockets:
-        await ws.send(json.dumps({"type": "player_ready"}))
-    for ws in sockets:
-        await next_of(ws, "game_start")
-        await next_of(ws, "game_state")  # the active game
+async def play_game(clients: list[GameClient], game_id: int, rtts: list) -> None:
+    rooms = [await open_game(client, game_id) for client in clients]  # each has its game_state
+    for room in rooms:
+        await room.ready()
+    for room in rooms:
+        await room.next("game_start")
+        await room.next("game_state")  # the active game
     for n, cell in enumerate(DRAW):
-        mover = sockets[n % 2]
+        mover, other = rooms[n % 2], rooms[(n + 1) % 2]
         began = time.perf_counter()
-        await mover.send(json.dumps({"type": "player_move", "movement": {"cell": cell}}))
-        state = await next_of(mover, "game_state")
+        state = await mover.move(cell=cell)  # the game_state after my player_move
         rtts.append(time.perf_counter() - began)
         assert state["board"][cell] is not None, state
-        await next_of(sockets[(n + 1) % 2], "game_state")
-    for ws in sockets:
-        await next_of(ws, "game_over")
-        await ws.close()
+        await other.next("game_state", where=lambda f, v=state["version"]: f["version"] >= v)
+    for room in rooms:
+        await room.next("game_over")
+        await room.close()
 
 
 async def play_pair(urls, games: list[int], seats: list, rtts: list) -> None:
-    for game_id in games:
-        await play_game(urls, game_id, seats, rtts)
+    clients = [player(urls[i % len(urls)], token) for i, (_, token) in enumerate(seats)]
+    try:
+        for game_id in games:
+            await play_game(clients, game_id, rtts)
+    finally:
+        for client in clients:
+            await client.disconnect()
 
 
-async def run(urls, pairs, games_by_pair) -> None:
+async def run(urls, pairs, games_by_pair) -> list[float]:
     rtts: list[float] = []
     began = time.perf_counter()
     await asyncio.gather(*(play_pair(urls, games_by_pair[i], pair, rtts) for i, pair in enumerate(pairs)))
@@ -86,6 +92,7 @@ async def run(urls, pairs, games_by_pair) -> None:
         f"move round trip p50 {percentile(rtts, 50) * 1000:.1f} ms, p99 {percentile(rtts, 99) * 1000:.1f} ms, "
         f"max {max(rtts) * 1000:.1f} ms"
     )
+    return rtts
 
 
 def main() -> None:

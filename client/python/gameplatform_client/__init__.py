@@ -1,0 +1,57 @@
+"""Async Python client for gameplatform: REST, sockets, typed errors and reconnection."""
+
+from .client import GameClient, jwt_claims
+from .errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    ConnectionFailed,
+    Forbidden,
+    GameplatformError,
+    Gone,
+    NotConnected,
+    NotFound,
+    RateLimited,
+    SocketClosed,
+    Unauthorized,
+    Unavailable,
+    ValidationError,
+)
+from .frames import Disconnected, ErrorEvent, Frame, MessageType, Reconnected
+from .rooms import BattleRoom, DMRoom, GameRoom, LobbyRoom, NotificationsSocket, WorldSocket
+from .sockets import ReconnectPolicy, Socket
+
+NetworkClient = GameClient  # seed 002's name
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "BattleRoom",
+    "Conflict",
+    "ConnectionFailed",
+    "DMRoom",
+    "Disconnected",
+    "ErrorEvent",
+    "Forbidden",
+    "Frame",
+    "GameClient",
+    "GameRoom",
+    "GameplatformError",
+    "Gone",
+    "LobbyRoom",
+    "MessageType",
+    "NetworkClient",
+    "NotConnected",
+    "NotFound",
+    "NotificationsSocket",
+    "RateLimited",
+    "ReconnectPolicy",
+    "Reconnected",
+    "Socket",
+    "SocketClosed",
+    "Unauthorized",
+    "Unavailable",
+    "ValidationError",
+    "WorldSocket",
+    "jwt_claims",
+]

@@ -1,0 +1,711 @@
+"""``GameClient``: the platform's REST API and sockets from asyncio code.
+
+Shaped after seed 002's ``NetworkClient`` (``connect``, ``register_handler``,
+``get_characters``, ``select_character``, ``send_chat``, ``get_world_state``, ``send_move``,
+``send_position_update``, ``send_combat_action``, ``get_nearby_players``, ``disconnect``) and
+extended to the rest of the platform. REST calls return the decoded JSON (lists: the
+``results`` of the first page; ``pages()`` walks them all) or raise an ``ApiError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+
+from .errors import ConnectionFailed, NotConnected, Unauthorized, Unavailable, error_from_response
+from .frames import Frame, MessageType, type_key
+from .rooms import BattleRoom, DMRoom, GameRoom, LobbyRoom, NotificationsSocket, WorldSocket
+from .sockets import ReconnectPolicy, Socket
+
+logger = logging.getLogger("gameplatform_client")
+
+
+def jwt_claims(token: str) -> dict:
+    """The payload of a JWT, unverified (the client only reads ``exp`` and ``user_id``)."""
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+
+
+class GameClient:
+    """One user's connection to a gameplatform server.
+
+    ``base_url``: ``http(s)://host:port``. ``reconnect``: the backoff of every socket.
+    ``ws_auth``: ``"ticket"`` (a one-time ticket per connection, the default) or ``"header"``
+    (``Authorization: Bearer``; the server then closes the socket 4401 when that access token
+    expires, and the socket reconnects with a fresh one).
+    ``refresh_margin``: refresh the access token when fewer seconds than this (at most a
+    quarter of its lifetime) remain before its ``exp``. ``ping_interval``: keepalive pings,
+    so a dead connection is noticed within twice this.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        timeout: float = 10.0,
+        reconnect: ReconnectPolicy | None = None,
+        refresh_margin: float = 60.0,
+        ping_interval: float | None = 10.0,
+        retries_on_unavailable: int = 2,
+        http: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.time,
+        ws_auth: str = "ticket",
+    ) -> None:
+        if ws_auth not in ("ticket", "header"):
+            raise ValueError("ws_auth is 'ticket' or 'header'")
+        self.ws_auth = ws_auth
+        self.base_url = base_url.rstrip("/")
+        scheme, rest = self.base_url.split("://", 1)
+        self.ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}"
+        self.timeout = timeout
+        self.reconnect = reconnect or ReconnectPolicy()
+        self.refresh_margin = refresh_margin
+        self.ping_interval = ping_interval
+        self.retries_on_unavailable = retries_on_unavailable
+        self.clock = clock  # wall clock compared with the token's ``exp``
+        self._http = http or httpx.AsyncClient(base_url=self.base_url, timeout=timeout)
+        self.access_token: str | None = None
+        self.refresh_token: str | None = None
+        self.user_id: int | None = None
+        self.username: str | None = None
+        self._refresh_lock = asyncio.Lock()
+        self._handlers: dict[str, list[Callable]] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._sockets: dict[str, Socket] = {}
+        self._queued_mode: str | None = None
+        self.notifications: NotificationsSocket | None = None
+        self.world: WorldSocket | None = None
+
+    async def __aenter__(self) -> GameClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.disconnect()
+
+    # --- tokens ------------------------------------------------------------------------
+
+    def use_tokens(self, access: str, refresh: str | None = None) -> GameClient:
+        """Act with tokens obtained elsewhere (without ``refresh`` nothing can be refreshed)."""
+        self.access_token, self.refresh_token = access, refresh
+        claims = jwt_claims(access)
+        if claims.get("user_id") is not None:
+            self.user_id = int(claims["user_id"])
+        return self
+
+    @property
+    def access_expires_at(self) -> float | None:
+        """The access token's ``exp`` (Unix time), read from the token."""
+        exp = jwt_claims(self.access_token or "").get("exp")
+        return float(exp) if exp is not None else None
+
+    def _needs_refresh(self) -> bool:
+        claims = jwt_claims(self.access_token or "")
+        if not self.refresh_token or "exp" not in claims:
+            return False
+        lifetime = float(claims["exp"]) - float(claims.get("iat", claims["exp"]))
+        margin = min(self.refresh_margin, lifetime / 4) if lifetime > 0 else self.refresh_margin
+        return float(claims["exp"]) - self.clock() < margin
+
+    async def refresh_tokens(self, *, force: bool = True) -> None:
+        """Swap the refresh token for a new pair (refresh tokens rotate: the old one is dead).
+        Concurrent callers share one refresh."""
+        before = self.access_token
+        async with self._refresh_lock:
+            if self.access_token != before or (not force and not self._needs_refresh()):
+                return  # somebody refreshed while we waited
+            if not self.refresh_token:
+                raise Unauthorized("No refresh token: log in again.", status=401, code="not_authenticated")
+            body = await self.request("POST", "/api/auth/refresh/", json={"refresh": self.refresh_token}, auth=False)
+            self.use_tokens(body["access"], body.get("refresh", self.refresh_token))
+
+    async def _bearer(self) -> dict:
+        if self._needs_refresh():
+            await self.refresh_tokens(force=False)
+        if not self.access_token:
+            raise Unauthorized("Not logged in.", status=401, code="not_authenticated")
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    # --- REST --------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict | None = None,
+        headers: dict | None = None,
+        auth: bool = True,
+        retry: bool | None = None,
+    ) -> Any:
+        """One REST call; the decoded answer, or the contract's error as an ``ApiError``.
+        A 503 (``unavailable`` / ``overloaded``: nothing was done) is retried after its
+        ``Retry-After`` for reads and for writes carrying an ``Idempotency-Key``; a 401 on
+        an expired access token is refreshed once and retried."""
+        retry = (method == "GET" or bool(headers and "Idempotency-Key" in headers)) if retry is None else retry
+        refreshed = False
+        attempt = 0
+        while True:
+            sent = dict(headers or {})
+            if auth:
+                sent.update(await self._bearer())
+            try:
+                response = await self._http.request(method, path, json=json, params=params, headers=sent)
+            except httpx.TransportError as exc:
+                raise ConnectionFailed(f"{method} {path}: {exc!r}") from exc
+            if response.status_code < 400:
+                if response.status_code in (204, 205) or not response.content:
+                    return None
+                return response.json()
+            error = error_from_response(response.status_code, _body(response), response.headers)
+            if response.status_code == 401 and auth and self.refresh_token and not refreshed:
+                refreshed = True
+                await self.refresh_tokens()
+                continue
+            if isinstance(error, Unavailable) and retry and attempt < self.retries_on_unavailable:
+                attempt += 1
+                await asyncio.sleep(min(error.retry_after or 1.0, self.timeout))
+                continue
+            raise error
+
+    async def get(self, path: str, params: dict | None = None) -> Any:
+        return await self.request("GET", path, params=params)
+
+    async def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.request("POST", path, json=json, **kwargs)
+
+    async def delete(self, path: str) -> Any:
+        return await self.request("DELETE", path)
+
+    async def _list(self, path: str, params: dict | None = None) -> list:
+        return _results(await self.get(path, params))
+
+    async def pages(self, path: str, params: dict | None = None) -> AsyncIterator[Any]:
+        """Every item of a paginated list, following ``next`` links."""
+        url: str | None = path
+        while url:
+            page = await self.get(url, params)
+            for item in _results(page):
+                yield item
+            url, params = (page.get("next") if isinstance(page, dict) else None), None
+
+    # --- accounts ----------------------------------------------------------------------
+
+    async def register(self, username: str, password: str, *, email: str | None = None) -> dict:
+        """Create an account and act as it; returns the user."""
+        body = await self.request(
+            "POST",
+            "/api/auth/register/",
+            json={
+                "username": username,
+                "email": email or f"{username}@example.com",
+                "password": password,
+                "password_confirm": password,
+            },
+            auth=False,
+        )
+        self.use_tokens(body["access"], body["refresh"])
+        self.username = body["user"]["username"]
+        return body["user"]
+
+    async def login(self, username: str, password: str) -> dict:
+        """Log in (username or email); returns ``{access, refresh}``."""
+        body = await self.request(
+            "POST", "/api/auth/login/", json={"username": username, "password": password}, auth=False
+        )
+        self.use_tokens(body["access"], body["refresh"])
+        self.username = username
+        return body
+
+    async def connect(
+        self, username: str, password: str, *, notifications: bool = True, world: bool = True
+    ) -> GameClient:
+        """Seed 002's ``connect``: log in, open the notification socket and, when the user has a
+        selected character, the world socket."""
+        await self.login(username, password)
+        await self.open_sockets(notifications=notifications, world=world)
+        return self
+
+    async def open_sockets(self, *, notifications: bool = True, world: bool = True) -> None:
+        if notifications and self.notifications is None:
+            self.notifications = await self._start(NotificationsSocket(self))
+        if world and self.world is None and any(c.get("selected") for c in await self.get_characters()):
+            self.world = await self._start(WorldSocket(self))
+
+    async def logout(self) -> None:
+        if self.refresh_token:
+            await self.request("POST", "/api/auth/logout/", json={"refresh": self.refresh_token})
+        self.access_token = self.refresh_token = None
+
+    async def disconnect(self) -> None:
+        """Close every socket and the HTTP client."""
+        for socket in list(self._sockets.values()):
+            await socket.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await self._http.aclose()
+
+    async def ws_ticket(self) -> str:
+        """A one-time WebSocket ticket (30 s)."""
+        return (await self.post("/api/auth/ws-ticket/"))["ticket"]
+
+    async def me(self) -> dict:
+        me = await self.get("/api/me/")
+        self.user_id, self.username = me["id"], me["username"]
+        return me
+
+    get_profile = me
+
+    async def update_me(self, **fields: Any) -> dict:
+        return await self.request("PATCH", "/api/me/", json=fields)
+
+    async def search_users(self, search: str) -> list:
+        return await self._list("/api/users/", {"search": search})
+
+    async def get_user(self, user_id: int) -> dict:
+        return await self.get(f"/api/users/{user_id}/")
+
+    async def server_status(self) -> dict:
+        return await self.request("GET", "/api/status/", auth=False)
+
+    # --- events ------------------------------------------------------------------------
+
+    def register_handler(self, kind: str | MessageType, fn: Callable) -> Callable[[], None]:
+        """Call ``fn(frame)`` for frames of ``kind`` from every socket (``frame.source`` says
+        which); ``fn`` may be sync or async. ``"error"`` handlers get an ``ErrorEvent``,
+        ``"disconnected"`` / ``"reconnected"`` handlers the events of those names, ``"*"``
+        handlers everything. Returns a function that unregisters it."""
+        key = type_key(kind)
+        self._handlers.setdefault(key, []).append(fn)
+        return lambda: self._handlers.get(key, []).remove(fn)
+
+    def _dispatch(self, kind: str, event: Any) -> None:
+        for fn in [*self._handlers.get(kind, ()), *self._handlers.get("*", ())]:
+            self._call(fn, event)
+
+    def _call(self, fn: Callable, event: Any) -> None:
+        try:
+            result = fn(event)
+        except Exception:
+            logger.exception("handler %r failed", fn)
+            return
+        if inspect.isawaitable(result):
+            # Async handlers run as tasks, so a handler may await the same socket's frames.
+            task = asyncio.ensure_future(result)
+            self._tasks.add(task)
+            task.add_done_callback(self._handler_done)
+
+    def _handler_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("async handler failed", exc_info=task.exception())
+
+    async def _start(self, socket: Socket) -> Any:
+        old = self._sockets.get(socket.name)
+        if old is not None:
+            await old.close()
+        self._sockets[socket.name] = socket
+        try:
+            return await socket.start()
+        except BaseException:
+            self._sockets.pop(socket.name, None)
+            raise
+
+    def _forget(self, socket: Socket) -> None:
+        if self._sockets.get(socket.name) is socket:
+            del self._sockets[socket.name]
+        if self.world is socket:
+            self.world = None
+        if self.notifications is socket:
+            self.notifications = None
+
+    def socket(self, name: str) -> Socket | None:
+        """An open socket by name (``"world"``, ``"game:12"``, ``"lobby:3"`` ...)."""
+        return self._sockets.get(name)
+
+    # --- world (seed 002) --------------------------------------------------------------
+
+    def _world(self) -> WorldSocket:
+        if self.world is None:
+            raise NotConnected("The world socket is not open: select a character first.")
+        return self.world
+
+    async def get_factions(self) -> list:
+        return await self._list("/api/world/factions/")
+
+    async def get_characters(self) -> list:
+        return await self._list("/api/characters/")
+
+    async def create_character(self, name: str, faction: str | int) -> dict:
+        return await self.post("/api/characters/", {"name": name, "faction": faction})
+
+    async def delete_character(self, character_id: int) -> None:
+        await self.delete(f"/api/characters/{character_id}/")
+
+    async def select_character(self, character_id: int, *, enter_world: bool = True) -> dict:
+        """Select a character and (re)open the world socket with it."""
+        character = await self.post("/api/characters/select/", {"character_id": character_id})
+        if enter_world:
+            await self.enter_world()
+        return character
+
+    async def enter_world(self, *, protocol_version: int = 1) -> WorldSocket:
+        """Open (or reopen) the world socket with the selected character."""
+        if self.world is not None:
+            await self.world.close()
+        self.world = await self._start(WorldSocket(self, protocol_version))
+        return self.world
+
+    async def get_world_state(self) -> dict:
+        return await self.get("/api/world/state/")
+
+    async def get_shards(self) -> list:
+        return await self._list("/api/world/shards/")
+
+    async def get_world_events(self) -> list:
+        return await self._list("/api/world/events/")
+
+    async def get_locations(self) -> list:
+        return await self._list("/api/world/locations/")
+
+    async def get_nearby_players(self, location_id: int) -> list:
+        """The characters in that area now (``world.nearby`` keeps my own area's list live)."""
+        return await self._list(f"/api/world/locations/{location_id}/players/")
+
+    async def send_chat(self, message: str, channel: str = "global", *, wait: bool = False) -> Frame | None:
+        return await self._world().chat(message, channel, wait=wait)
+
+    async def send_whisper(self, to: str, message: str) -> None:
+        await self._world().whisper(to, message)
+
+    async def send_move(
+        self, to_location_id: int, from_location_id: int | None = None, *, wait: bool = True
+    ) -> Frame | None:
+        """Move to a neighbouring location (``from_location_id`` is seed 002's and not needed:
+        the server knows where the character stands)."""
+        return await self._world().move(to_location_id, wait=wait)
+
+    async def send_position_update(self, position: dict, velocity: dict | None = None) -> None:
+        await self._world().position_update(position, velocity)
+
+    async def send_combat_action(
+        self,
+        combat_id: int,
+        action_type: str = "attack",
+        target_id: int | None = None,
+        ability_name: str | None = None,
+        item_id: int | None = None,
+    ) -> None:
+        await self._world().combat_action(combat_id, action_type, target_id, ability_name, item_id)
+
+    async def start_combat(self, kind: str, target_id: int) -> Frame:
+        return await self._world().combat_start(kind, target_id)
+
+    async def capture_shard(self, shard_id: int) -> None:
+        await self._world().capture_shard(shard_id)
+
+    async def create_party(self) -> dict:
+        return await self.post("/api/party/create/")
+
+    async def get_party(self, party_id: int) -> dict:
+        return await self.get(f"/api/party/{party_id}/")
+
+    async def invite_to_party(self, character_id: int) -> dict:
+        return await self.post("/api/party/invite/", {"character_id": character_id})
+
+    async def leave_party(self) -> dict:
+        return await self.post("/api/party/leave/")
+
+    async def kick_from_party(self, character_id: int) -> dict:
+        return await self.post("/api/party/kick/", {"character_id": character_id})
+
+    async def disband_party(self) -> dict:
+        return await self.post("/api/party/disband/")
+
+    async def get_trades(self) -> list:
+        return await self._list("/api/trades/")
+
+    # --- matchmaking, invites, games ---------------------------------------------------
+
+    async def join_queue(self, mode: str = "tictactoe") -> dict:
+        """``{status: "queued", position}`` or ``{status: "matched", game_id}``."""
+        answer = await self.post("/api/matchmaking/join/", {"mode": mode})
+        self._queued_mode = mode if answer.get("status") == "queued" else None
+        return answer
+
+    async def leave_queue(self) -> dict:
+        self._queued_mode = None
+        return await self.post("/api/matchmaking/leave/")
+
+    async def queue_status(self) -> dict:
+        return await self.get("/api/matchmaking/status/")
+
+    async def wait_for_match(self, *, timeout: float = 30.0) -> int:
+        """The game id of my match: from ``match_found`` on the notification socket, or from
+        the queue status if the match came before this call."""
+        notifications = self.notifications or await self._open_notifications()
+        waiting = asyncio.ensure_future(notifications.wait_for("match_found", timeout=timeout))
+        await asyncio.sleep(0)
+        status = await self.queue_status()
+        if status.get("status") == "matched" and status.get("game_id"):
+            waiting.cancel()
+            self._queued_mode = None
+            return int(status["game_id"])
+        return int((await waiting)["game_id"])
+
+    async def _open_notifications(self) -> NotificationsSocket:
+        self.notifications = await self._start(NotificationsSocket(self))
+        return self.notifications
+
+    async def play(self, mode: str = "tictactoe", *, timeout: float = 30.0) -> GameRoom:
+        """Queue, wait for the match and open the game socket."""
+        answer = await self.join_queue(mode)
+        game_id = answer.get("game_id") if answer.get("status") == "matched" else None
+        return await self.join_game(game_id or await self.wait_for_match(timeout=timeout))
+
+    async def join_game(self, game_id: int) -> GameRoom:
+        """Open the game's socket (players only); ``room.state`` is its ``game_state``."""
+        return await self._start(GameRoom(self, game_id))
+
+    async def list_games(self) -> list:
+        return await self._list("/api/games/")
+
+    async def get_game(self, game_id: int) -> dict:
+        return await self.get(f"/api/games/{game_id}/")
+
+    async def leaderboard(self, mode: str = "tictactoe") -> list:
+        return await self._list("/api/leaderboard/", {"mode": mode})
+
+    async def send_invite(
+        self, to_user_id: int, kind: str = "game", *, mode: str | None = None, lobby_id: int | None = None
+    ) -> dict:
+        body: dict = {"to_user_id": to_user_id, "kind": kind}
+        if mode is not None:
+            body["mode"] = mode
+        if lobby_id is not None:
+            body["lobby_id"] = lobby_id
+        return await self.post("/api/invites/", body)
+
+    async def list_invites(self, box: str = "inbox") -> list:
+        return await self._list("/api/invites/", {"box": box})
+
+    async def accept_invite(self, invite_id: int) -> dict:
+        return await self.post(f"/api/invites/{invite_id}/accept/")
+
+    async def decline_invite(self, invite_id: int) -> dict:
+        return await self.post(f"/api/invites/{invite_id}/decline/")
+
+    async def cancel_invite(self, invite_id: int) -> dict:
+        return await self.post(f"/api/invites/{invite_id}/cancel/")
+
+    # --- lobbies -----------------------------------------------------------------------
+
+    async def list_lobbies(self, *, search: str | None = None, public: bool | None = None, status: str | None = None):
+        params: dict = {}
+        if search is not None:
+            params["search"] = search
+        if public is not None:
+            params["public"] = int(public)
+        if status is not None:
+            params["status"] = status
+        return await self._list("/api/lobbies/", params)
+
+    async def create_lobby(self, name: str, *, is_public: bool = True, max_participants: int = 8) -> dict:
+        return await self.post(
+            "/api/lobbies/", {"name": name, "is_public": is_public, "max_participants": max_participants}
+        )
+
+    async def get_lobby(self, lobby_id: int) -> dict:
+        return await self.get(f"/api/lobbies/{lobby_id}/")
+
+    async def join_lobby(self, lobby_id: int, *, open_socket: bool = True) -> LobbyRoom | dict:
+        """Become a member and open the lobby socket (``open_socket=False``: the REST answer)."""
+        lobby = await self.post(f"/api/lobbies/{lobby_id}/join/")
+        return await self.open_lobby(lobby_id) if open_socket else lobby
+
+    async def open_lobby(self, lobby_id: int) -> LobbyRoom:
+        """Open the socket of a lobby I am a member of."""
+        return await self._start(LobbyRoom(self, lobby_id))
+
+    async def leave_lobby(self, lobby_id: int) -> dict:
+        room = self._sockets.get(f"lobby:{lobby_id}")
+        if room is not None:
+            await room.close()
+        return await self.post(f"/api/lobbies/{lobby_id}/leave/")
+
+    async def start_lobby_game(self, lobby_id: int) -> dict:
+        return await self.post(f"/api/lobbies/{lobby_id}/start/")
+
+    async def lobby_history(self, lobby_id: int, *, page_size: int = 50, cursor_url: str | None = None) -> dict:
+        """One cursor page ``{next, previous, results}``: newest page first, oldest first within it;
+        pass ``next`` back as ``cursor_url`` for older messages."""
+        if cursor_url:
+            return await self.get(cursor_url)
+        return await self.get(f"/api/lobbies/{lobby_id}/messages/", {"page_size": page_size})
+
+    async def post_lobby_message(self, lobby_id: int, content: str) -> dict:
+        return await self.post(f"/api/lobbies/{lobby_id}/messages/", {"content": content})
+
+    async def kick(self, lobby_id: int, user_id: int, reason: str = "") -> dict:
+        return await self.post(f"/api/lobbies/{lobby_id}/kick/", {"user_id": user_id, "reason": reason})
+
+    async def ban(self, lobby_id: int, user_id: int, reason: str = "") -> dict:
+        return await self.post(f"/api/lobbies/{lobby_id}/ban/", {"user_id": user_id, "reason": reason})
+
+    # --- friends, DMs, notifications ---------------------------------------------------
+
+    async def list_friends(self) -> list:
+        """``[{user, online, since, last_seen}]``: presence included."""
+        return await self._list("/api/friends/")
+
+    async def send_friend_request(self, user_id: int) -> dict:
+        return await self.post("/api/friends/requests/", {"user_id": user_id})
+
+    async def friend_requests(self, direction: str = "incoming") -> list:
+        return await self._list("/api/friends/requests/", {"direction": direction})
+
+    async def accept_friend_request(self, request_id: int) -> dict:
+        return await self.post(f"/api/friends/requests/{request_id}/accept/")
+
+    async def decline_friend_request(self, request_id: int) -> dict:
+        return await self.post(f"/api/friends/requests/{request_id}/decline/")
+
+    async def cancel_friend_request(self, request_id: int) -> None:
+        await self.delete(f"/api/friends/requests/{request_id}/")
+
+    async def remove_friend(self, user_id: int) -> None:
+        await self.delete(f"/api/friends/{user_id}/")
+
+    async def block(self, user_id: int) -> dict:
+        return await self.post("/api/friends/blocks/", {"user_id": user_id})
+
+    async def unblock(self, user_id: int) -> None:
+        await self.delete(f"/api/friends/blocks/{user_id}/")
+
+    async def watch_presence(self) -> Socket:
+        """Open ``/ws/friends/status/``: ``presence_snapshot``, then ``presence`` frames."""
+        return await self._start(Socket(self, "/ws/friends/status/", "friends"))
+
+    async def list_conversations(self) -> list:
+        return await self._list("/api/dm/")
+
+    async def dm_history(self, user_id: int, *, page_size: int = 50) -> list:
+        """The newest page of a conversation, oldest first."""
+        return await self._list(f"/api/dm/{user_id}/messages/", {"page_size": page_size})
+
+    async def send_dm(self, user_id: int, content: str) -> dict:
+        return await self.post(f"/api/dm/{user_id}/messages/", {"content": content})
+
+    async def mark_dm_read(self, user_id: int) -> dict:
+        return await self.post(f"/api/dm/{user_id}/read/")
+
+    async def open_dm(self, user_id: int) -> DMRoom:
+        return await self._start(DMRoom(self, user_id))
+
+    async def list_notifications(self, *, unread: bool = False) -> list:
+        return await self._list("/api/notifications/", {"unread": 1} if unread else None)
+
+    async def mark_notifications_read(self, ids: list[int] | None = None) -> dict:
+        """Mark ``ids`` read, or all of them when ``ids`` is None."""
+        return await self.post("/api/notifications/read/", {"ids": ids} if ids is not None else {"all": True})
+
+    async def get_badge(self) -> dict | None:
+        """The latest ``badge`` (opens the notification socket if needed)."""
+        notifications = self.notifications or await self._open_notifications()
+        return notifications.badge
+
+    # --- progression: player, inventory, shop, pets, battles ---------------------------
+
+    async def get_player(self) -> dict:
+        return await self.get("/api/player/me/")
+
+    async def allocate_stats(self, **points: int) -> dict:
+        return await self.post("/api/player/allocate-stats/", points)
+
+    async def regenerate_stamina(self) -> dict:
+        return await self.post("/api/player/regenerate-stamina/")
+
+    async def get_ledger(self) -> list:
+        return await self._list("/api/player/ledger/")
+
+    async def get_inventory(self) -> list:
+        return await self._list("/api/inventory/")
+
+    async def equip(self, inventory_id: int) -> dict:
+        return await self.post(f"/api/inventory/equip/{inventory_id}/")
+
+    async def unequip(self, slot: str) -> dict:
+        return await self.post(f"/api/inventory/unequip/{slot}/")
+
+    async def get_pets(self) -> dict:
+        return await self.get("/api/pets/")
+
+    async def hatch_pet(self, egg_id: int) -> dict:
+        return await self.post(f"/api/pets/hatch/{egg_id}/")
+
+    async def feed_pet(self, pet_id: int) -> dict:
+        return await self.post(f"/api/pets/feed/{pet_id}/")
+
+    async def equip_pet(self, pet_id: int) -> dict:
+        return await self.post(f"/api/pets/equip/{pet_id}/")
+
+    async def unequip_pet(self, pet_id: int) -> dict:
+        return await self.post(f"/api/pets/unequip/{pet_id}/")
+
+    async def shop_items(self) -> list:
+        return await self._list("/api/shop/items/")
+
+    async def purchase(
+        self, shop_item_id: int, quantity: int = 1, *, pay_with: str | None = None, idempotency_key: str | None = None
+    ) -> dict:
+        """Buy; an ``Idempotency-Key`` (a fresh one unless given) makes retries after a 503 or a
+        lost answer charge once."""
+        body: dict = {"shop_item_id": shop_item_id, "quantity": quantity}
+        if pay_with is not None:
+            body["pay_with"] = pay_with
+        key = idempotency_key or uuid.uuid4().hex
+        return await self.post("/api/shop/purchase/", body, headers={"Idempotency-Key": key})
+
+    async def available_battles(self) -> list:
+        return await self._list("/api/battles/available/")
+
+    async def get_battle(self, battle_id: int) -> dict:
+        return await self.get(f"/api/battles/{battle_id}/")
+
+    async def join_battle(self, battle_id: int) -> dict:
+        return await self.post(f"/api/battles/join/{battle_id}/")
+
+    async def attack(self, battle_id: int) -> dict:
+        return await self.post(f"/api/battles/attack/{battle_id}/")
+
+    async def claim_loot(self, battle_id: int) -> dict:
+        return await self.post(f"/api/battles/claim-loot/{battle_id}/")
+
+    async def battle_history(self) -> list:
+        return await self._list("/api/battles/history/")
+
+    async def open_battle(self, battle_id: int) -> BattleRoom:
+        return await self._start(BattleRoom(self, battle_id))
+
+
+def _results(page: Any) -> list:
+    return page["results"] if isinstance(page, dict) and "results" in page else page
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

@@ -1,0 +1,436 @@
+"""The platform's sockets, each with what it keeps and how it catches up after a gap.
+
+What a gap costs, per socket (frames sent while the socket was down are not queued by the
+server; the client rebuilds what the platform stores):
+
+- game: the full ``game_state`` (with ``version``) comes on reconnect; moves in between are
+  only visible through it. A game that ended meanwhile gets a ``game_over`` rebuilt from it.
+- lobby: ``lobby_state`` comes on reconnect; missed ``chat_message`` frames are replayed from
+  ``GET /api/lobbies/{id}/messages/``. Typing and presence frames of the gap are lost
+  (``lobby_state.online_user_ids`` is current).
+- DM: missed ``dm_message`` frames are replayed from ``GET /api/dm/{id}/messages/``.
+- notifications: ``badge`` comes on reconnect; persisted ``notification`` frames are replayed
+  from ``GET /api/notifications/?unread=1``; a ``match_found`` missed while queued is rebuilt
+  from ``GET /api/matchmaking/status/``. Other invite and friend events are lost (their
+  lists are REST calls).
+- world: ``welcome`` (character, location, nearby, world) and ``party_update`` come on
+  reconnect; world events are replayed from ``GET /api/world/events/`` as ``world_event``
+  frames. World chat, whispers and positions are not stored: those of the gap are lost.
+- friends status: ``presence_snapshot`` comes on reconnect (complete).
+- battle: ``connected {battle}`` comes on reconnect (hp and participants are current).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .frames import Frame
+from .sockets import Socket
+
+MAX_CATCH_UP_PAGES = 10
+
+
+class GameRoom(Socket):
+    """``/ws/game/{id}/``. ``state`` is the latest ``game_state``."""
+
+    def __init__(self, client: Any, game_id: int) -> None:
+        super().__init__(client, f"/ws/game/{game_id}/", f"game:{game_id}")
+        self.game_id = game_id
+        self.state: Frame | None = None
+        self._over_seen = False
+
+    @property
+    def version(self) -> int:
+        return int((self.state or {}).get("version") or 0)
+
+    @property
+    def is_over(self) -> bool:
+        return bool(self.state) and self.state.get("state") in ("finished", "abandoned")
+
+    def observe(self, frame: Frame) -> None:
+        if frame.type == "game_state" and int(frame.get("version") or 0) >= self.version:
+            self.state = frame
+        elif frame.type == "game_over":
+            self._over_seen = True
+
+    async def on_open(self, *, first: bool) -> int:
+        if not first and self.is_over and not self._over_seen:
+            self._deliver(
+                {"type": "game_over", "winner_id": self.state.get("winner_id"), "reason": self.state.get("reason")},
+                replayed=True,
+            )
+            return 1
+        return 0
+
+    async def ready(self) -> None:
+        await self.send({"type": "player_ready"})
+
+    async def move(self, movement: dict | None = None, *, cell: int | None = None) -> Frame:
+        """Play a move and return the ``game_state`` that has it; raises the typed error
+        (``not_your_turn``, ``illegal_move`` ...) otherwise. ``cell`` is tic-tac-toe's shortcut."""
+        if movement is None:
+            movement = {"cell": cell}
+        me, moved = self.client.user_id, []
+
+        def answer(frame: Frame) -> bool:
+            # The server broadcasts ``player_move`` then the ``game_state`` that has it.
+            if frame.type == "player_move" and frame.get("user_id") == me and frame.get("movement") == movement:
+                moved.append(frame)
+            return bool(moved) and frame.type == "game_state"
+
+        return await self.request({"type": "player_move", "movement": movement}, expect=answer)
+
+    async def action(self, action: str, data: dict | None = None) -> None:
+        await self.send({"type": "game_action", "action": action, "data": data or {}})
+
+    async def resign(self) -> None:
+        """Leave the game (``forfeit``): a loss once it started."""
+        await self.send({"type": "forfeit"})
+
+    async def until(self, predicate: Callable[[Frame], bool], *, timeout: float = 30.0) -> Frame:
+        """The first ``game_state`` (the current one included) for which ``predicate`` holds."""
+        if self.state is not None and predicate(self.state):
+            return self.state
+        return await self.wait_for("game_state", where=predicate, timeout=timeout)
+
+    async def until_my_turn(self, *, timeout: float = 30.0) -> Frame:
+        me = self.client.user_id
+        return await self.until(lambda s: s.get("turn") == me or s.get("state") != "active", timeout=timeout)
+
+    async def until_over(self, *, timeout: float = 30.0) -> Frame:
+        return await self.until(lambda s: s.get("state") in ("finished", "abandoned"), timeout=timeout)
+
+
+class _HistoryRoom(Socket):
+    """A room whose messages are stored: replays what arrived while it was down."""
+
+    message_type = ""
+
+    def __init__(self, client: Any, path: str, name: str, history_path: str) -> None:
+        super().__init__(client, path, name)
+        self.history_path = history_path
+        self.last_message_id: int | None = None
+        self._live_ids: set[int] = set()  # heard live since the last drop
+
+    def observe(self, frame: Frame) -> None:
+        message = frame.get("message") if frame.type == self.message_type else None
+        if isinstance(message, dict) and isinstance(message.get("id"), int) and not frame.replayed:
+            self.last_message_id = max(self.last_message_id or 0, message["id"])
+            self._live_ids.add(message["id"])
+
+    def on_drop(self) -> None:
+        self._live_ids.clear()
+
+    async def on_open(self, *, first: bool) -> int:
+        if first:
+            if self.last_message_id is None:
+                page = await self.client.get(self.history_path, params={"page_size": 1})
+                ids = [m["id"] for m in page.get("results", [])]
+                self.last_message_id = max(ids) if ids else 0
+            return 0
+        # Messages heard live since reconnecting (while the history was fetched) are not repeated.
+        missed = [m for m in await self._messages_after(self.last_message_id or 0) if m["id"] not in self._live_ids]
+        for message in missed:
+            self._deliver({"type": self.message_type, "message": message}, replayed=True)
+        if missed:
+            self.last_message_id = max(self.last_message_id or 0, missed[-1]["id"])
+        return len(missed)
+
+    async def _messages_after(self, last_id: int) -> list[dict]:
+        """Messages with an id above ``last_id``, oldest first (cursor pages: newest page first)."""
+        found: dict[int, dict] = {}
+        url: str | None = self.history_path
+        params: dict | None = {"page_size": 200}
+        for _ in range(MAX_CATCH_UP_PAGES):
+            page = await self.client.get(url, params=params)
+            newer = [m for m in page.get("results", []) if m["id"] > last_id]
+            found.update({m["id"]: m for m in newer})
+            if len(newer) < len(page.get("results", [])) or not page.get("next"):
+                break
+            url, params = page["next"], None
+        return [found[i] for i in sorted(found)]
+
+    async def history(self, *, page_size: int = 50) -> list[dict]:
+        """The newest page of the history, oldest first."""
+        return (await self.client.get(self.history_path, params={"page_size": page_size}))["results"]
+
+
+class LobbyRoom(_HistoryRoom):
+    """``/ws/lobbies/{id}/``. ``lobby`` and ``online_user_ids`` come from ``lobby_state``."""
+
+    message_type = "chat_message"
+
+    def __init__(self, client: Any, lobby_id: int) -> None:
+        super().__init__(client, f"/ws/lobbies/{lobby_id}/", f"lobby:{lobby_id}", f"/api/lobbies/{lobby_id}/messages/")
+        self.lobby_id = lobby_id
+        self.lobby: dict = {}
+        self.online_user_ids: set[int] = set()
+
+    def observe(self, frame: Frame) -> None:
+        super().observe(frame)
+        if frame.type == "lobby_state":
+            self.lobby = frame.get("lobby") or {}
+            self.online_user_ids = set(frame.get("online_user_ids") or [])
+        elif frame.type == "presence_join":
+            self.online_user_ids.add(frame.get("user_id"))
+        elif frame.type == "presence_leave":
+            self.online_user_ids.discard(frame.get("user_id"))
+
+    async def chat(self, message: str, *, wait: bool = False) -> Frame | None:
+        """Say ``message``; ``wait``: return my ``chat_message`` (or raise ``RateLimited`` ...)."""
+        frame = {"type": "chat_message", "message": message}
+        if not wait:
+            await self.send(frame)
+            return None
+        me, text = self.client.user_id, message.strip()
+        return await self.request(
+            frame,
+            expect=lambda f: (
+                f.type == "chat_message"
+                and (f.get("message") or {}).get("sender", {}).get("id") == me
+                and (f.get("message") or {}).get("content") == text
+            ),
+        )
+
+    async def typing(self, active: bool = True) -> None:
+        await self.send({"type": "typing_start" if active else "typing_stop"})
+
+
+class DMRoom(_HistoryRoom):
+    """``/ws/dm/{user_id}/``: the message channel with one friend."""
+
+    message_type = "dm_message"
+
+    def __init__(self, client: Any, user_id: int) -> None:
+        super().__init__(client, f"/ws/dm/{user_id}/", f"dm:{user_id}", f"/api/dm/{user_id}/messages/")
+        self.peer_id = user_id
+
+    async def send_message(self, content: str, *, wait: bool = True) -> Frame | None:
+        """Send ``content``; ``wait``: return the stored message's ``dm_message`` frame."""
+        frame = {"type": "dm_message", "content": content}
+        if not wait:
+            await self.send(frame)
+            return None
+        me = self.client.user_id
+        return await self.request(
+            frame,
+            expect=lambda f: (
+                f.type == "dm_message"
+                and (f.get("message") or {}).get("sender_id") == me
+                and (f.get("message") or {}).get("content") == content.strip()
+            ),
+        )
+
+    async def mark_read(self) -> None:
+        await self.send({"type": "dm_read"})
+
+
+class NotificationsSocket(Socket):
+    """``/ws/notifications/``: ``badge`` is the latest badge frame."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client, "/ws/notifications/", "notifications")
+        self.badge: Frame | None = None
+        self.last_notification_id: int | None = None
+        self.matched_game_ids: set[int] = set()
+        self._live_ids: set[int] = set()  # heard live since the last drop
+
+    def on_drop(self) -> None:
+        self._live_ids.clear()
+
+    def observe(self, frame: Frame) -> None:
+        if frame.type == "badge":
+            self.badge = frame
+        elif frame.type == "notification" and isinstance(frame.get("id"), int) and not frame.replayed:
+            self.last_notification_id = max(self.last_notification_id or 0, frame["id"])
+            self._live_ids.add(frame["id"])
+        elif frame.type == "match_found":
+            self.matched_game_ids.add(frame.get("game_id"))
+            self.client._queued_mode = None
+
+    async def on_open(self, *, first: bool) -> int:
+        if first:
+            if self.last_notification_id is None:
+                page = await self.client.get("/api/notifications/", params={"page_size": 1})
+                ids = [n["id"] for n in page.get("results", [])]
+                self.last_notification_id = max(ids) if ids else 0
+            return 0
+        replayed, last = 0, self.last_notification_id or 0
+        page = await self.client.get("/api/notifications/", params={"unread": 1, "page_size": 200})
+        for item in sorted(page.get("results", []), key=lambda n: n["id"]):
+            if item["id"] > last and item["id"] not in self._live_ids:
+                self._deliver({"type": "notification", **item}, replayed=True)
+                self.last_notification_id = max(self.last_notification_id or 0, item["id"])
+                replayed += 1
+        if self.client._queued_mode is not None:
+            status = await self.client.queue_status()
+            game_id = status.get("game_id")
+            if status.get("status") == "matched" and game_id and game_id not in self.matched_game_ids:
+                self._deliver({"type": "match_found", "game_id": game_id}, replayed=True)
+                replayed += 1
+        return replayed
+
+
+class WorldSocket(Socket):
+    """``/ws/world/``: the selected character in the world. ``character``, ``location``,
+    ``nearby`` (characters in my area, kept up to date) and ``world`` come from ``welcome``."""
+
+    def __init__(self, client: Any, protocol_version: int = 1) -> None:
+        super().__init__(client, "/ws/world/", "world")
+        self.path = f"/ws/world/?v={protocol_version}"
+        self.character: dict = {}
+        self.location: dict = {}
+        self.nearby: dict[int, dict] = {}
+        self.world: dict = {}
+        self.party: dict | None = None
+        self.last_event_id: int | None = None
+        self._live_captures: set[int] = set()  # live ``shard_captured`` frames carry no event id
+        self._live_event_ids: set[int] = set()  # heard live since the last drop
+
+    def observe(self, frame: Frame) -> None:
+        kind = frame.type
+        if isinstance(frame.get("event_id"), int) and not frame.replayed:
+            self.last_event_id = max(self.last_event_id or 0, frame["event_id"])
+            self._live_event_ids.add(frame["event_id"])
+        if kind == "shard_captured" and not frame.replayed:
+            self._live_captures.add((frame.get("shard") or {}).get("id"))
+        if kind == "welcome":
+            self.character = frame.get("character") or {}
+            self.location = frame.get("location") or {}
+            self.world = frame.get("world") or {}
+            self.nearby = {c.get("character_id", c.get("id")): c for c in frame.get("nearby") or []}
+        elif kind == "nearby":
+            self.nearby = {c.get("character_id", c.get("id")): c for c in frame.get("characters") or []}
+        elif kind == "player_joined_area":
+            character = frame.get("character") or {}
+            self.nearby[character.get("character_id", character.get("id"))] = character
+        elif kind == "player_left_area":
+            self.nearby.pop(frame.get("character_id"), None)
+        elif kind == "character_update":
+            self.character = frame.get("character") or self.character
+        elif kind == "location_update" and frame.get("character_id") == self.character.get("id"):
+            self.character = {**self.character, "location_id": frame.get("to_location_id")}
+        elif kind == "location_update" and frame.get("to_location_id") != self.character.get("location_id"):
+            self.nearby.pop(frame.get("character_id"), None)  # ``player_left_area`` follows
+        elif kind == "party_update":
+            self.party = frame.get("party")
+        elif kind == "reality_shift":
+            self.world = {**self.world, "current_reality": frame.get("reality")}
+
+    def on_drop(self) -> None:
+        self._live_event_ids = set()
+
+    async def on_open(self, *, first: bool) -> int:
+        if first:
+            if self.last_event_id is None:
+                page = await self.client.get("/api/world/events/", params={"page_size": 1})
+                ids = [e["id"] for e in page.get("results", [])]
+                self.last_event_id = max(ids) if ids else 0
+            return 0
+        page = await self.client.get("/api/world/events/", params={"page_size": 200})
+        last, live = self.last_event_id or 0, self._live_event_ids
+        missed = sorted((e for e in page.get("results", []) if e["id"] > last and e["id"] not in live), key=_id)
+        if missed:
+            self.last_event_id = max(last, missed[-1]["id"])
+        replayed = 0
+        for event in missed:
+            shard_id = (event.get("payload") or {}).get("shard_id")
+            if event.get("kind") == "shard_captured" and shard_id in self._live_captures:
+                self._live_captures.discard(shard_id)  # heard live before the gap
+                continue
+            if event.get("kind") == "reality_shift":
+                self.world = {**self.world, "current_reality": (event.get("payload") or {}).get("reality")}
+            self._deliver({"type": "world_event", "event": event}, replayed=True)
+            replayed += 1
+        return replayed
+
+    # seed 002's calls
+    async def chat(self, message: str, channel: str = "global", *, wait: bool = False) -> Frame | None:
+        frame = {"type": "chat", "channel": channel, "message": message}
+        if not wait:
+            await self.send(frame)
+            return None
+        me = self.character.get("id")
+        return await self.request(
+            frame,
+            expect=lambda f: f.type == "chat" and (f.get("sender") or {}).get("character_id") == me,
+        )
+
+    async def whisper(self, to: str, message: str) -> None:
+        await self.send({"type": "whisper", "to": to, "message": message})
+
+    async def move(self, to_location_id: int, *, wait: bool = True) -> Frame | None:
+        """Move to a neighbour; ``wait``: return my ``location_update`` (or raise ``illegal_move``,
+        ``RateLimited`` ...)."""
+        frame = {"type": "move", "to_location_id": to_location_id}
+        if not wait:
+            await self.send(frame)
+            return None
+        me = self.character.get("id")
+        return await self.request(
+            frame,
+            expect=lambda f: (
+                f.type == "location_update"
+                and f.get("character_id") == me
+                and f.get("to_location_id") == to_location_id
+            ),
+        )
+
+    async def position_update(self, position: dict, velocity: dict | None = None) -> None:
+        await self.send(
+            {"type": "position_update", "position": position, "velocity": velocity or {"x": 0, "y": 0, "z": 0}}
+        )
+
+    async def combat_start(self, kind: str, target_id: int) -> Frame:
+        return await self.request(
+            {"type": "combat_start", "target": {"kind": kind, "id": target_id}},
+            expect=lambda f: f.type == "combat_start",
+        )
+
+    async def combat_action(
+        self,
+        combat_id: int,
+        action_type: str = "attack",
+        target_id: int | None = None,
+        ability_name: str | None = None,
+        item_id: int | None = None,
+    ) -> None:
+        frame: dict = {"type": "combat_action", "combat_id": combat_id, "action_type": action_type}
+        for key, value in (("target_id", target_id), ("ability_name", ability_name), ("item_id", item_id)):
+            if value is not None:
+                frame[key] = value
+        await self.send(frame)
+
+    async def capture_shard(self, shard_id: int) -> None:
+        await self.send({"type": "shard_capture", "shard_id": shard_id})
+
+    async def trade(self, kind: str, **fields: Any) -> None:
+        """Trading frames: ``trade("request", to_character_id=...)``, ``trade("update", trade_id=...,
+        items=[...], gold=...)``, ``accept`` / ``decline`` / ``confirm`` / ``cancel`` with ``trade_id``."""
+        await self.send({"type": f"trade_{kind}", **fields})
+
+
+class BattleRoom(Socket):
+    """``/ws/battle/{id}/``: ``battle`` is the state from ``connected``, hp kept up to date."""
+
+    def __init__(self, client: Any, battle_id: int) -> None:
+        super().__init__(client, f"/ws/battle/{battle_id}/", f"battle:{battle_id}")
+        self.battle_id = battle_id
+        self.battle: dict = {}
+
+    def observe(self, frame: Frame) -> None:
+        if frame.type == "connected":
+            self.battle = frame.get("battle") or {}
+        elif frame.type == "attack" and "enemy_hp" in frame:
+            self.battle = {**self.battle, "hp": frame["enemy_hp"]}
+
+    async def attack(self) -> None:
+        await self.send({"type": "attack"})
+
+    async def chat(self, message: str) -> None:
+        await self.send({"type": "chat", "message": message})
+
+
+def _id(item: dict) -> int:
+    return item["id"]

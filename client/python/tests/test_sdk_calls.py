@@ -1,0 +1,143 @@
+"""Every REST wrapper of the SDK against the live server once: the routes and shapes it assumes."""
+
+import asyncio
+
+import pytest
+from gameplatform_client import BadRequest, Conflict, Forbidden, Gone, NotFound, SocketClosed, Unauthorized
+
+from .conftest import new_name
+from .test_sdk_live import befriend
+
+
+async def test_progression_shop_inventory_pets_and_battles(server, make_client):
+    alice = await make_client("shopper")
+    player = await alice.get_player()
+    assert {"gold", "gems", "stamina", "stats", "level"} <= set(player)
+    item = next(i for i in await alice.shop_items() if i["kind"] == "item" and i["price_gold"])
+    key = new_name("key")
+    bought = await alice.purchase(item["id"], idempotency_key=key)
+    again = await alice.purchase(item["id"], idempotency_key=key)  # charged once
+    assert bought == again and bought["gold"] == player["gold"] - item["price_gold"]
+    inventory = await alice.get_inventory()
+    assert [i["item"]["id"] for i in inventory] == [item["item"]["id"]]
+    await alice.equip(inventory[0]["id"])
+    await alice.unequip(inventory[0]["item"]["slot"])
+    with pytest.raises(BadRequest) as bad_slot:
+        await alice.unequip("tail")
+    assert bad_slot.value.code == "invalid_slot"
+    with pytest.raises(BadRequest) as points:
+        await alice.allocate_stats(strength=1)
+    assert points.value.code == "not_enough_stat_points"
+    assert "stamina" in await alice.regenerate_stamina()
+    assert [row["reason"] for row in await alice.get_ledger()][-1] == "start"
+    assert "eggs" in await alice.get_pets()
+
+    battle = (await alice.available_battles())[-1]
+    await alice.join_battle(battle["id"])
+    room = await alice.open_battle(battle["id"])
+    assert room.battle["id"] == battle["id"]
+    attack = await alice.attack(battle["id"])
+    assert (await room.next("attack"))["damage"] == attack["damage"]
+    assert (await alice.get_battle(battle["id"]))["hp"] == attack["enemy_hp"]
+    with pytest.raises(Conflict) as not_over:
+        await alice.claim_loot(battle["id"])
+    assert not_over.value.code == "battle_not_over"
+    assert (await alice.battle_history())[0]["battle_id"] == battle["id"]
+
+
+async def test_accounts_friends_invites_notifications_and_parties(server, make_client):
+    alice, bob = await make_client("alice"), await make_client("bob")
+    assert (await alice.update_me(display_name="Alice A"))["display_name"] == "Alice A"
+    assert (await bob.get_user(alice.user_id))["display_name"] == "Alice A"
+    assert (await alice.server_status())["status"] in ("ok", "degraded")
+    await befriend(alice, bob)
+    presence = await alice.watch_presence()
+    assert (await presence.next("presence_snapshot"))["friends"][0]["user_id"] == bob.user_id
+
+    invite = await alice.send_invite(bob.user_id, "game", mode="tictactoe")
+    assert [i["id"] for i in await bob.list_invites()] == [invite["id"]]
+    assert [i["id"] for i in await alice.list_invites("sent")] == [invite["id"]]
+    accepted = await bob.accept_invite(invite["id"])
+    assert accepted["status"] == "accepted" and accepted["game_id"]
+    assert (await alice.list_games())[0]["id"] == accepted["game_id"]
+    assert isinstance(await alice.leaderboard(), list)
+    with pytest.raises(Conflict):
+        await alice.cancel_invite(invite["id"])
+
+    unread = await alice.list_notifications(unread=True)
+    assert unread and (await alice.mark_notifications_read())["marked"] == len(unread)
+    assert await alice.list_notifications(unread=True) == []
+    await bob.send_dm(alice.user_id, "read me")
+    assert (await alice.list_conversations())[0]["unread_count"] == 1
+    assert (await alice.mark_dm_read(bob.user_id))["marked_read"] == 1
+    badge = await alice.get_badge()
+    assert badge["unread_dms"] == 0
+
+    faction = (await alice.get_factions())[0]["id"]
+    for client in (alice, bob):
+        character = await client.create_character(new_name("p")[-20:].replace("_", "x"), faction)
+        await client.select_character(character["id"], enter_world=False)
+    party = await alice.create_party()
+    bob_character = (await bob.get_characters())[0]
+    party_invite = await alice.invite_to_party(bob_character["id"])
+    joined = await bob.accept_invite(party_invite["id"])
+    assert joined["party_id"] == party["id"]
+    assert len((await bob.get_party(party["id"]))["members"]) == 2
+    await alice.kick_from_party(bob_character["id"])
+    await alice.disband_party()
+    with pytest.raises(NotFound):
+        await alice.get_party(party["id"])  # disbanded
+    assert await alice.get_trades() == []
+    assert len(await alice.get_locations()) >= 9 and len(await alice.get_shards()) >= 5
+    assert isinstance(await alice.get_world_events(), list)
+
+    await alice.block(bob.user_id)
+    with pytest.raises(Forbidden) as blocked:
+        await bob.send_dm(alice.user_id, "hello?")
+    assert blocked.value.code in ("blocked", "not_friends")
+    await alice.unblock(bob.user_id)
+    with pytest.raises(NotFound):
+        await alice.remove_friend(bob.user_id)  # the block ended the friendship
+
+    await alice.logout()
+    with pytest.raises(Unauthorized):
+        await alice.me()
+
+
+async def test_an_expired_invite_is_gone_and_a_kicked_member_socket_closes_for_good(server, make_client):
+    owner, alice = await make_client(login="premium_user_2"), await make_client("alice")
+    lobby = await owner.create_lobby(new_name("kick"), max_participants=4)
+    room = await alice.join_lobby(lobby["id"])
+    closed = asyncio.get_running_loop().create_future()
+    room.on("disconnected", lambda e: closed.done() or closed.set_result(e))
+    await owner.kick(lobby["id"], alice.user_id, "testing")
+    event = await asyncio.wait_for(closed, 5)
+    assert (event.code, event.will_retry) == (4403, False)
+    with pytest.raises(SocketClosed):
+        await room.send({"type": "ping"})
+    with pytest.raises((Gone, NotFound)):
+        await alice.accept_invite(10**9)
+
+
+async def test_world_combat_shard_capture_and_whispers(server, make_client):
+    alice, bob = await make_client("alice"), await make_client("bob")
+    crimson = next(f for f in await alice.get_factions() if f["name"] == "Crimson Covenant")
+    for client in (alice, bob):
+        character = await client.create_character(new_name("f")[-20:].replace("_", "x"), crimson["id"])
+        await client.select_character(character["id"])
+    whisper = asyncio.ensure_future(alice.world.wait_for("whisper"))
+    await bob.send_whisper(alice.world.character["name"], "psst")
+    assert (await whisper)["message"] == "psst"
+
+    road = next(loc for loc in await alice.get_locations() if loc["enemies"] and loc["shard_id"])
+    assert road["id"] in alice.world.location["neighbours"]
+    await alice.send_move(road["id"])
+    started = await alice.start_combat("enemy", road["enemies"][0]["id"])
+    combat_id = started["combat"]["id"]
+    hit = asyncio.ensure_future(alice.world.wait_for("combat_damage", where=lambda f: f["combat_id"] == combat_id))
+    await alice.send_combat_action(combat_id, "attack", target_id=road["enemies"][0]["id"])
+    assert (await hit)["amount"] > 0
+
+    captured = asyncio.ensure_future(bob.world.wait_for("shard_captured"))
+    await alice.capture_shard(road["shard_id"])
+    assert (await captured)["shard"]["id"] == road["shard_id"]

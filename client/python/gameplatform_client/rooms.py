@@ -31,6 +31,13 @@ from .sockets import Socket
 MAX_CATCH_UP_PAGES = 10
 
 
+async def _newest_id(client, path: str) -> int:
+    """The id of the newest entry of a list route (0 when empty): where a replay starts from."""
+    page = await client.get(path, params={"page_size": 1})
+    ids = [entry["id"] for entry in page.get("results", [])]
+    return max(ids) if ids else 0
+
+
 class GameRoom(Socket):
     """``/ws/game/{id}/``. ``state`` is the latest ``game_state``."""
 
@@ -252,9 +259,7 @@ class NotificationsSocket(Socket):
     async def on_open(self, *, first: bool) -> int:
         if first:
             if self.last_notification_id is None:
-                page = await self.client.get("/api/notifications/", params={"page_size": 1})
-                ids = [n["id"] for n in page.get("results", [])]
-                self.last_notification_id = max(ids) if ids else 0
+                self.last_notification_id = await _newest_id(self.client, "/api/notifications/")
             return 0
         replayed, last = 0, self.last_notification_id or 0
         page = await self.client.get("/api/notifications/", params={"unread": 1, "page_size": 200})
@@ -324,9 +329,7 @@ class WorldSocket(Socket):
     async def on_open(self, *, first: bool) -> int:
         if first:
             if self.last_event_id is None:
-                page = await self.client.get("/api/world/events/", params={"page_size": 1})
-                ids = [e["id"] for e in page.get("results", [])]
-                self.last_event_id = max(ids) if ids else 0
+                self.last_event_id = await _newest_id(self.client, "/api/world/events/")
             return 0
         page = await self.client.get("/api/world/events/", params={"page_size": 200})
         last, live = self.last_event_id or 0, self._live_event_ids

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -74,7 +75,8 @@ class LiveServer:
             if database_url.startswith("postgres"):
                 self.pg_database = urlparse(database_url).path.lstrip("/")
         elif settings.IS_POSTGRES:
-            self.pg_database = f"{settings.DATABASES['default']['NAME']}_live"[:60]
+            # One database per server: two servers of a session never drop each other's.
+            self.pg_database = f"{settings.DATABASES['default']['NAME'][:40]}_live_{uuid.uuid4().hex[:8]}"
             url = urlparse(settings.DATABASE_URL)
             self.env["DATABASE_URL"] = urlunparse(url._replace(path=f"/{self.pg_database}"))
         else:

@@ -4,8 +4,11 @@ Access tokens and WebSocket tickets travel in query strings (``?token=``,
 ``?ticket=``); ``redact_query`` is the only way a query string reaches a log.
 """
 
+import atexit
 import json
 import logging
+import logging.handlers
+import queue
 import time
 import uuid
 from contextvars import ContextVar
@@ -53,7 +56,8 @@ class RedactRequestFilter(logging.Filter):
         return True
 
 
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
+# uvicorn adds `color_message` (its message with terminal colours) to its records.
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "color_message"}
 
 
 def _loggable(value):
@@ -136,3 +140,30 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class BackgroundStreamHandler(logging.handlers.QueueHandler):
+    """A console handler that never makes its caller wait for the write.
+
+    Filters and the formatter run on the calling thread (the request id is a context
+    variable there); the formatted line goes through a queue to a thread of this handler's
+    own, which writes it to stderr. The event loop then never blocks on the stream, nor
+    waits to take the GIL back from a database worker after the write's system call.
+    """
+
+    def __init__(self) -> None:
+        line_queue: queue.SimpleQueue = queue.SimpleQueue()
+        super().__init__(line_queue)
+        self.listener = logging.handlers.QueueListener(line_queue, logging.StreamHandler())
+        self.listener.start()
+        atexit.register(self.listener.stop)  # writes what is still queued
+
+
+class QuietConnectionsFilter(logging.Filter):
+    """Drops uvicorn's per-socket lines (``"WebSocket /path" [accepted]``, ``connection open``,
+    ``connection closed``): the consumers log each socket once, with its request id and user."""
+
+    CHATTER = frozenset({'%s - "WebSocket %s" [accepted]', "connection open", "connection closed"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self.CHATTER

@@ -312,7 +312,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Logs: one line per event, JSON unless DEBUG ----------------------------
+# --- Logs: one line per event, JSON unless DEBUG; written by a thread of their own ---
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
@@ -320,6 +320,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "gameplatform.logs.RequestIdFilter"},
         "redact_request": {"()": "gameplatform.logs.RedactRequestFilter"},
+        "quiet_connections": {"()": "gameplatform.logs.QuietConnectionsFilter"},
     },
     "formatters": {
         "json": {"()": "gameplatform.logs.JsonFormatter"},
@@ -327,7 +328,7 @@ LOGGING = {
     },
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler",
+            "()": "gameplatform.logs.BackgroundStreamHandler",
             "filters": ["request_id", "redact_request"],
             "formatter": "plain" if DEBUG else "json",
         }
@@ -339,5 +340,9 @@ LOGGING = {
         # SQL with its parameters (refresh tokens among them, token_blacklist) at DEBUG: never.
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        # uvicorn's own lines (start-up, shutdown, errors) as ours: JSON, written off the loop;
+        # without its per-socket chatter.
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"level": LOG_LEVEL, "filters": ["quiet_connections"]},
     },
 }

@@ -200,3 +200,21 @@ async def test_a_client_that_leaves_while_its_frame_is_handled_costs_no_error(li
         here, neighbour = neighbour, here
         await asyncio.sleep(1.1)  # one move per second
     await wait_offline(live, user["id"])
+
+
+async def test_the_server_log_has_one_json_line_per_socket_and_none_of_uvicorns_chatter(live):
+    user = live.register(new_name("logged"))
+    offset = live.log_size()
+    ws = await open_socket(live, "/ws/friends/status/", user["access"])
+    assert json.loads(await ws.recv())["type"] == "presence_snapshot"
+    await ws.close()
+    await wait_offline(live, user["id"])
+    for _ in range(50):  # lines are written by the log thread, a moment later
+        text = live.log_path.read_bytes()[offset:].decode()
+        if '"socket open"' in text:
+            break
+        await asyncio.sleep(0.05)
+    records = [json.loads(line) for line in text.splitlines()]  # every line is JSON
+    opened = [r for r in records if r["message"] == "socket open" and r.get("user_id") == user["id"]]
+    assert len(opened) == 1 and opened[0]["path"] == "/ws/friends/status/"
+    assert not [r for r in records if "connection open" in r["message"] or "[accepted]" in r["message"]]

@@ -38,8 +38,10 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False, help_text="Field errors, when the input was invalid.")
 
 
-def _project_packages() -> set[str]:
-    return {name.split(".")[0] for name in settings.INSTALLED_APPS} | {"gameplatform"}
+@functools.cache
+def _project_packages() -> frozenset[str]:
+    """The project's own packages: the walk follows their code only (never Django's or a library's)."""
+    return frozenset(settings.PROJECT_APPS) | {"gameplatform"}
 
 
 def _is_project_code(obj) -> bool:
@@ -298,7 +300,7 @@ class AutoSchema(SpectacularAutoSchema):
             add(413, *GENERIC_CODES[413])
         if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
             add(401, *GENERIC_CODES[401])
-        if "{" in self.path:
+        if "{" in self.path or self._get_pagination_parameters():  # a path id, or a page that is not there
             add(404, *GENERIC_CODES[404])
         if self.view.get_throttles():
             add(429, *GENERIC_CODES[429])

@@ -36,8 +36,8 @@ def test_every_operation_documents_its_error_answers_in_the_error_shape(schema):
         for status, answer in errors.items():
             assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
             assert documented_codes(operation, status), f"{method} {path} {status} names no code"
-        if "{" in path:
-            assert 404 in errors, f"{method} {path}"
+        if "{" in path or any(p["name"] in {"page", "cursor"} for p in operation.get("parameters", [])):
+            assert 404 in errors, f"{method} {path}"  # no such object, or no such page
         if method in {"POST", "PUT", "PATCH"}:
             assert {400, 413} <= set(errors), f"{method} {path}"
         if operation.get("security") and {} not in operation["security"]:
@@ -80,3 +80,17 @@ def test_an_error_the_server_answers_is_the_one_the_schema_documents(schema, cli
     assert response.status_code == 409 and answer["code"] == "lobby_full"
     assert answer["code"] in documented_codes(schema["paths"]["/api/lobbies/{lobby_id}/join/"]["post"], 409)
     assert set(answer) <= set(schema["components"]["schemas"]["Error"]["properties"])
+
+
+def test_the_walk_follows_the_projects_code_only(schema):
+    """Django's and DRF's own code are not walked: no 403 ``permission_denied`` from DRF's
+    permission check on a list whose only refusal is a missing token (401)."""
+    users = schema["paths"]["/api/users/"]["get"]["responses"]
+    assert "403" not in users and "401" in users
+
+
+@pytest.mark.django_db
+def test_a_page_that_is_not_there_is_the_documented_404(schema, client_for, alice):
+    response = client_for(alice).get("/api/friends/?page=999")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert "not_found" in documented_codes(schema["paths"]["/api/friends/"]["get"], 404)

@@ -1,7 +1,7 @@
 """Every way a socket ends, against a real server process: the contract's close code, then offline.
 
 The server is the Makefile's uvicorn command line in a process of its own (``live`` fixture,
-gameplatform/tests/conftest.py). After each ending the user must be offline: ``GET /api/status/``
+the root conftest.py). After each ending the user must be offline: ``GET /api/status/``
 counts nobody online, and with Redis the test process reads the same presence store.
 """
 

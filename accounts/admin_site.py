@@ -26,7 +26,7 @@ class ThrottledAdminSite(admin.AdminSite):
             identifier, request.META.get("REMOTE_ADDR", "unknown"), services.login_account(identifier)
         )
         try:
-            services.login_guard_check(budgets)
+            services.login_attempt_reserve(budgets)
         except RateLimited as exc:
             response = JsonResponse(exc.as_dict(), status=exc.status_code)
             response["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))

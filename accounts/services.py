@@ -106,6 +106,8 @@ LOGIN_FAILURES_PER_ADDRESS = _login_failures("login:ip")
 
 def login_account(identifier: str) -> User | None:
     """The account a typed username or email names, in any case or width, or None."""
+    if "\x00" in identifier:  # no account has it; PostgreSQL refuses NUL in a query (the admin's raw POST)
+        return None
     if "@" in identifier:
         by_email = User.objects.filter(email__iexact=identifier.strip()).first()
         if by_email is not None:
@@ -124,15 +126,26 @@ def login_budgets(identifier: str, address: str, account: User | None) -> tuple[
     return (LOGIN_FAILURES_PER_ACCOUNT, ident), (LOGIN_FAILURES_PER_ADDRESS, address)
 
 
-def login_guard_check(budgets) -> None:
-    """``RateLimited`` (429) if any window is used up."""
-    for budget, ident in budgets:
-        budget.check(ident)
+def login_attempt_reserve(budgets) -> None:
+    """``RateLimited`` (429) if any window is used up; else the attempt takes its unit of the
+    account's window now, before the password is checked.
+
+    The account's window is spent in one atomic step of the shared store: a check here and a
+    hit after a failed (slow) password check would let any number of concurrent guesses pass
+    the check before the first of them failed. A success clears the account's window
+    (``login_succeeded``). The address's window is only checked here and spent on a failure
+    (``login_failed``): the store cannot give a unit back, and successful logins from one
+    address (users behind one NAT) must not fill it.
+    """
+    (account_budget, account_ident), (address_budget, address_ident) = budgets
+    address_budget.check(address_ident)
+    account_budget.spend(account_ident)
 
 
 def login_failed(budgets) -> None:
-    for budget, ident in budgets:
-        budget.hit(ident)
+    """The account's unit was spent by ``login_attempt_reserve``; the address's is spent now."""
+    address_budget, address_ident = budgets[1]
+    address_budget.hit(address_ident)
 
 
 def login_succeeded(budgets) -> None:
@@ -150,7 +163,7 @@ def user_login(*, identifier: str, password: str, address: str) -> dict:
     """
     account = login_account(identifier)
     budgets = login_budgets(identifier, address, account)
-    login_guard_check(budgets)
+    login_attempt_reserve(budgets)
     user = authenticate(username=account.username if account is not None else identifier, password=password)
     if user is None:
         login_failed(budgets)

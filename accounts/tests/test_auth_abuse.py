@@ -1,11 +1,16 @@
 """Auth abuse: the login lock follows the account, registration is throttled per address,
 look-alike usernames are refused, the admin login is throttled."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import override_settings
 
 from accounts.models import User
+from gameplatform.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +85,38 @@ def test_a_successful_login_clears_the_account_window(api_client, make_user):
     for n in range(4):
         api_client.post(LOGIN, {"username": "USER_5", "password": "bad"}, format="json", REMOTE_ADDR=f"10.2.0.{n}")
     assert login(api_client, "user_5").status_code == 200
+
+
+def test_concurrent_guesses_get_no_more_tries_than_the_limit(monkeypatch):
+    """Guesses sent at once, each from its own address, while the password check is slow:
+    the account's window is taken before the check, so at most LOGIN_FAILURE_LIMIT of
+    them reach it and the rest are 429."""
+    from accounts import services
+
+    guesses = 12
+    started = threading.Barrier(guesses, timeout=10)
+    checked = []
+
+    def slow_authenticate(**credentials):
+        checked.append(credentials["password"])
+        time.sleep(0.3)  # a password hash: the others arrive meanwhile
+        return None
+
+    monkeypatch.setattr(services, "login_account", lambda identifier: None)
+    monkeypatch.setattr(services, "authenticate", slow_authenticate)
+
+    def guess(n):
+        started.wait()
+        try:
+            services.user_login(identifier="victim_1", password=f"guess{n}", address=f"10.8.0.{n}")
+        except ApplicationError as exc:
+            return exc.code
+        return "ok"
+
+    with ThreadPoolExecutor(guesses) as pool:
+        codes = list(pool.map(guess, range(guesses)))
+    assert len(checked) == 5
+    assert sorted(codes) == ["invalid_credentials"] * 5 + ["rate_limited"] * (guesses - 5)
 
 
 # --- 3. registration per address -------------------------------------------------------
@@ -238,3 +275,10 @@ def test_the_admin_refuses_renaming_to_a_look_alike(client, staff, make_user):
     assert response.status_code == 200
     assert "A user with that username already exists." in response.content.decode()
     assert User.objects.get(pk=other.pk).username == "other_1"
+
+
+@pytest.mark.parametrize("name", ["bo\x00ss", "bo\x00ss@example.com"])
+def test_admin_login_with_a_nul_in_the_name_is_refused_not_500(client, staff, name):
+    response = admin_login(client, name, "pass-w0rd-long")
+    assert response.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in client.session

@@ -162,3 +162,30 @@ def test_concurrent_registrations_with_one_email_create_one_account(api_client):
     assert sorted(r.status_code for r in responses) == [201, 400, 400, 400]
     assert all("email" in r.json() for r in responses if r.status_code == 400)
     assert User.objects.filter(email__iexact="same@example.com").count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_registrations_of_look_alike_names_create_one_account():
+    from rest_framework.test import APIClient
+
+    from gameplatform.testing import run_at_once
+
+    def register_as(n, name):
+        body = {
+            "username": name,
+            "email": f"alike{n}@example.com",
+            "password": "s3cret-Passphrase",
+            "password_confirm": "s3cret-Passphrase",
+        }
+        return APIClient().post(REGISTER, body, format="json", REMOTE_ADDR=f"10.9.0.{n}")
+
+    names = ["racer_x", "RACER_X", "Racer_X", "ｒａｃｅｒ_ｘ"]
+    responses = run_at_once(*[lambda n=n, name=name: register_as(n, name) for n, name in enumerate(names)])
+    assert sorted(r.status_code for r in responses) == [201, 400, 400, 400]
+    assert all(
+        r.json() == {"username": ["A user with that username already exists."]}
+        for r in responses
+        if r.status_code == 400
+    )
+    assert User.objects.filter(username_key="racer_x").count() == 1

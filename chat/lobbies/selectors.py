@@ -66,6 +66,9 @@ def lobby_id_for_name(*, name: str, user_id: int) -> int:
     member of; else the newest such lobby of that name (whose socket is then refused as
     ``not_member``). 404 ``lobby_not_found`` when no lobby that is not closed has the name.
     """
+    if "\x00" in name or len(name) > Lobby._meta.get_field("name").max_length:
+        # No lobby can have it (PostgreSQL text holds no NUL): asking would be a DataError.
+        raise NotFound("No such lobby.", code="lobby_not_found")
     named = Lobby.objects.filter(name=name).exclude(status=Lobby.Status.CLOSED).order_by("-created_at", "-id")
     lobby_id = named.filter(memberships__user_id=user_id).values_list("id", flat=True).first()
     if lobby_id is None:

@@ -25,6 +25,7 @@ from chat.models import (
     LobbyMessage,
     Membership,
 )
+from game.services import game_create
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
 from gameplatform.ratelimit import Budget
@@ -191,8 +192,6 @@ def lobby_leave(*, lobby_id: int, user) -> None:
 
 def _create_game(lobby: Lobby, players: list) -> int:
     """A relay game for the members, in join order; it reopens the lobby when it ends."""
-    from game.services import game_create  # the game app calls back into this module
-
     return game_create(mode="relay", players=players, lobby_id=lobby.pk).pk
 
 

@@ -37,8 +37,7 @@ def offer_check(*, user_id: int, items: dict[int, int], gold: int) -> dict[int, 
     A read without locks, for an offer being set; the swap checks again under its locks.
     Returns the items by id (with their templates).
     """
-    if gold < 0 or any(quantity < 1 for quantity in items.values()):
-        raise ApplicationError("Quantities and gold must be positive.", code="invalid")
+    _require_positive(items=items, gold=gold)
     owned = {
         item.pk: item
         for item in InventoryItem.objects.select_related("template").filter(pk__in=list(items), player_id=user_id)
@@ -66,6 +65,11 @@ def offer_check(*, user_id: int, items: dict[int, int], gold: int) -> dict[int, 
                 "You do not have that much gold.", code="invalid", extra={"reason": "not_enough_gold"}
             )
     return owned
+
+
+def _require_positive(*, items: dict[int, int], gold: int) -> None:
+    if gold < 0 or any(quantity < 1 for quantity in items.values()):
+        raise ApplicationError("Quantities and gold must be positive.", code="invalid")
 
 
 def _give_items(*, giver: Player, receiver: Player, items: dict[int, int]) -> None:
@@ -98,6 +102,9 @@ def trade_swap(*, first: Gift, second: Gift, reference: str) -> None:
     """
     if first.user_id == second.user_id:
         raise ApplicationError("A player cannot trade with themselves.", code="invalid")
+    # Checked again here, not only in offer_check: a negative gift would take from the other side.
+    for gift in (first, second):
+        _require_positive(items=gift.items, gold=gift.gold)
     players = {user_id: player_lock(user_id=user_id) for user_id in sorted((first.user_id, second.user_id))}
     for giver, receiver in ((first, second), (second, first)):
         _give_items(giver=players[giver.user_id], receiver=players[receiver.user_id], items=giver.items)

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 
 from world.models import (
@@ -14,6 +15,7 @@ from world.models import (
     WorldEvent,
     WorldState,
 )
+from world.services import NAME_PATTERN, NAME_RULE
 
 
 @admin.register(Faction)
@@ -35,8 +37,23 @@ class ShardAdmin(admin.ModelAdmin):
     list_select_related = ["location", "owner_faction"]
 
 
+class CharacterAdminForm(forms.ModelForm):
+    """The services' name rule holds here too (whispers and trades find characters by name)."""
+
+    class Meta:
+        model = Character
+        fields = ["user", "name", "faction", "level", "xp", "health", "max_health", "location", "position", "selected"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not NAME_PATTERN.match(name):
+            raise forms.ValidationError(NAME_RULE)
+        return name
+
+
 @admin.register(Character)
 class CharacterAdmin(admin.ModelAdmin):
+    form = CharacterAdminForm
     list_display = ["id", "name", "user", "faction", "level", "health", "max_health", "location", "selected"]
     list_filter = ["faction", "selected"]
     search_fields = ["name", "user__username"]
@@ -68,14 +85,27 @@ class WorldStateAdmin(admin.ModelAdmin):
 class PartyMemberInline(admin.TabularInline):
     model = PartyMember
     extra = 0
-    raw_id_fields = ["character"]
+    can_delete = False
+    readonly_fields = ["character", "joined_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Party)
 class PartyAdmin(admin.ModelAdmin):
+    """Parties change through ``world.parties`` only (the leader a member, ``member_count`` equal to
+    the members under the party's lock, every member told): read only here."""
+
     list_display = ["id", "leader", "member_count", "created_at"]
-    raw_id_fields = ["leader"]
+    list_select_related = ["leader"]
     inlines = [PartyMemberInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Combat)
@@ -84,6 +114,9 @@ class CombatAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     raw_id_fields = ["attacker", "defender", "enemy"]
     list_select_related = ["location", "attacker", "defender", "enemy"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -107,6 +140,9 @@ class TradeAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["from_character", "to_character"]
     inlines = [TradeOfferInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

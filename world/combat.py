@@ -205,9 +205,26 @@ def combat_start(*, character_id: int, kind: str, target_id: int) -> Combat:
     return combat
 
 
-@transaction.atomic
+class _Over(Exception):
+    """A strike found its fight over: the finish it wrote is committed, then ``error`` is raised."""
+
+    def __init__(self, error: ApplicationError) -> None:
+        self.error = error
+
+
 def combat_action(*, character_id: int, combat_id: int, action_type: str, target_id: int | None = None) -> Combat:
     """One action in a running combat; every amount is computed here (see ``action_amount``)."""
+    with transaction.atomic():
+        try:
+            return _combat_action(
+                character_id=character_id, combat_id=combat_id, action_type=action_type, target_id=target_id
+            )
+        except _Over as over:
+            error = over.error
+    raise error
+
+
+def _combat_action(*, character_id: int, combat_id: int, action_type: str, target_id: int | None) -> Combat:
     if action_type not in ACTION_TYPES:
         raise ApplicationError("action_type is attack, spell or item.", code="invalid")
     combat = Combat.objects.filter(pk=combat_id).first()
@@ -243,7 +260,7 @@ def _pve_strike(combat: Combat, actor: Character, amount: int, target_id: int | 
     hit = _hit_enemy(combat.enemy_id, amount, combat.location_id)
     if hit is None:  # someone else defeated it a moment ago
         _finish(combat.pk, winner="", loot={}, reason="target_defeated")
-        raise Conflict("The enemy is already defeated.", code="target_defeated")
+        raise _Over(Conflict("The enemy is already defeated.", code="target_defeated"))
     broadcast_on_commit(group, events.combat_damage(combat, actor.pk, "character", combat.enemy_id, "enemy", hit))
     if hit.defeated_now:
         enemy = Enemy.objects.get(pk=combat.enemy_id)
@@ -280,7 +297,7 @@ def _pvp_strike(combat: Combat, actor: Character, amount: int, target_id: int | 
     hit = _hit_character(opponent_id, amount, combat.location_id)
     if hit is None:
         _finish(combat.pk, winner="", loot={}, reason="target_gone")
-        raise Conflict("Your opponent is no longer here.", code="combat_over")
+        raise _Over(Conflict("Your opponent is no longer here.", code="combat_over"))
     broadcast_on_commit(
         area_group(combat.location_id),
         events.combat_damage(combat, actor.pk, "character", opponent_id, "character", hit),

@@ -87,11 +87,22 @@ def _then_raise(fn):
 
 @transaction.atomic
 def trade_request(*, character_id: int, to_character_id: int) -> Trade:
-    me = Character.objects.select_related("faction").get(pk=character_id)
-    if to_character_id == me.pk:
+    if to_character_id == character_id:
         raise ApplicationError("You cannot trade with yourself.", code="invalid_target")
-    other = Character.objects.select_related("faction").filter(pk=to_character_id, selected=True).first()
-    if other is None:
+    # Both characters' rows, in id order: two requests between one pair (either way round, at
+    # once) happen one after the other, and the second sees the first's trade (`trade_exists`).
+    sides = {
+        c.pk: c
+        for c in Character.objects.select_for_update(of=("self",))
+        .select_related("faction")
+        .filter(pk__in=(character_id, to_character_id))
+        .order_by("pk")
+    }
+    me = sides.get(character_id)
+    if me is None:
+        raise NotFound("No such character.", code="character_not_found")
+    other = sides.get(to_character_id)
+    if other is None or not other.selected:
         raise NotFound("No such character in the world.", code="character_not_found")
     if other.user_id == me.user_id:
         raise ApplicationError("You cannot trade with yourself.", code="invalid_target")

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conftest import receive_type, requires_postgres
+from gameplatform.errors import ApplicationError
 from progression.models import LedgerEntry
 from world import combat, services
 from world.models import Character, Combat, Enemy, Location
@@ -308,3 +309,18 @@ def test_concurrent_final_blows_defeat_once_and_loot_once(world, make_user):
     assert sum(Character.objects.filter(pk__in=[c.pk for c in fighters]).values_list("xp", flat=True)) == 10
     enemy = Enemy.objects.get(pk=wolf.pk)
     assert enemy.health == 0 and enemy.respawn_at is not None
+
+
+def test_a_strike_on_an_enemy_already_defeated_ends_the_fight_as_it_says(world, alice):
+    """A fight started just as another's final blow landed: the strike that finds the enemy gone
+    answers ``target_defeated`` and the fight is over, not left running for the next strike."""
+    aria = make_character(alice, "Aria", at="Ashen Road")
+    wolf = first_wolf()
+    fight = combat.combat_start(character_id=aria.pk, kind="enemy", target_id=wolf.pk)
+    Enemy.objects.filter(pk=wolf.pk).update(health=0, respawn_at=timezone.now() + timedelta(seconds=30))
+    with pytest.raises(ApplicationError) as refused:
+        combat.combat_action(character_id=aria.pk, combat_id=fight.pk, action_type="attack")
+    assert refused.value.code == "target_defeated"
+    fight.refresh_from_db()
+    assert (fight.status, fight.winner) == (Combat.Status.FINISHED, "")
+    assert not Combat.objects.filter(attacker=aria, status=Combat.Status.ACTIVE).exists()

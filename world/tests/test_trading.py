@@ -322,6 +322,21 @@ def test_two_trades_sharing_players_both_ways_complete_without_deadlock(world, a
     assert gold_of(alice) + gold_of(bob) == start
 
 
+@requires_postgres
+def test_two_requests_between_one_pair_at_once_open_one_trade(world, alice, bob, monkeypatch):
+    aria = make_character(alice, "Aria")
+    borin = make_character(bob, "Borin")
+    monkeypatch.setattr(trading, "users_in_area", lambda location_id: [alice.pk, bob.pk])
+    for _ in range(5):  # each way round at once, several times: a race lost once shows
+        results = run_at_once(
+            lambda: trading.trade_request(character_id=aria.pk, to_character_id=borin.pk),
+            lambda: trading.trade_request(character_id=borin.pk, to_character_id=aria.pk),
+        )
+        assert sorted(r if isinstance(r, str) else type(r).__name__ for r in results) == ["Trade", "trade_exists"]
+        assert Trade.objects.filter(status__in=trading.ACTIVE).count() == 1
+        Trade.objects.filter(status__in=trading.ACTIVE).update(status=Trade.Status.CANCELLED)
+
+
 @requires_redis
 async def test_a_trade_with_a_character_whose_process_died_is_cancelled_when_the_sweep_notices(
     ws_connect, settings, world, alice, bob

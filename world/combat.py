@@ -230,6 +230,11 @@ def _combat_action(*, character_id: int, combat_id: int, action_type: str, targe
     combat = Combat.objects.filter(pk=combat_id).first()
     if combat is None or character_id not in (combat.attacker_id, combat.defender_id):
         raise NotFound("No such combat of yours.", code="combat_not_found")
+    # The fighters' rows first, in id order: two strikes of one PvP fight (each writing the
+    # other's health, then its own xp) otherwise lock them in opposite orders and deadlock.
+    fighters = sorted(pk for pk in (combat.attacker_id, combat.defender_id) if pk is not None)
+    list(Character.objects.select_for_update().filter(pk__in=fighters).order_by("pk").values_list("pk", flat=True))
+    combat.refresh_from_db(fields=["status"])  # as it is now that the fighters are ours
     if combat.status != Combat.Status.ACTIVE:
         raise Conflict("This combat is over.", code="combat_over")
     actor = Character.objects.get(pk=character_id)

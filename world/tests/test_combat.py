@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from conftest import receive_type, requires_postgres
 from gameplatform.errors import ApplicationError
+from gameplatform.testing import run_at_once
 from progression.models import LedgerEntry
 from world import combat, services
 from world.models import Character, Combat, Enemy, Location
@@ -324,3 +325,23 @@ def test_a_strike_on_an_enemy_already_defeated_ends_the_fight_as_it_says(world, 
     fight.refresh_from_db()
     assert (fight.status, fight.winner) == (Combat.Status.FINISHED, "")
     assert not Combat.objects.filter(attacker=aria, status=Combat.Status.ACTIVE).exists()
+
+
+@requires_postgres
+def test_two_lethal_blows_between_two_fighters_at_once_end_the_fight_once_without_a_deadlock(world, make_user):
+    """Each side of a PvP fight at 1 health strikes at the same moment, five times over: one
+    wins, the other is refused ``combat_over``, and no strike dies of a deadlock."""
+    plains = Location.objects.get(name="Shattered Plains")
+    for round_ in range(5):
+        red = make_character(make_user(), f"Red {round_}", at="Shattered Plains")
+        blue = make_character(make_user(), f"Blue {round_}", faction="Azure Order", at="Shattered Plains")
+        fight = Combat.objects.create(kind=Combat.Kind.PVP, location=plains, attacker=red, defender=blue)
+        Character.objects.filter(pk__in=[red.pk, blue.pk]).update(health=1)
+        outcomes = run_at_once(
+            lambda: combat.combat_action(character_id=red.pk, combat_id=fight.pk, action_type="attack"),  # noqa: B023
+            lambda: combat.combat_action(character_id=blue.pk, combat_id=fight.pk, action_type="attack"),  # noqa: B023
+        )
+        assert sorted(type(o).__name__ if isinstance(o, Combat) else o for o in outcomes) == ["Combat", "combat_over"]
+        fight.refresh_from_db()
+        assert fight.status == Combat.Status.FINISHED
+        assert fight.winner in {f"character:{red.pk}", f"character:{blue.pk}"}

@@ -109,13 +109,15 @@ async def _check_channel_layer() -> bool:
     """A signal through the channel layer (Redis when configured) to this process's hub and back.
 
     A signal, not a frame: the probe is no delivery to a socket and stays out of those metrics.
+    The wait is bounded: a signal lost in an outage must not leave this check running for
+    good, or every later probe would await it and the process would never be ready again.
     """
     hub, listener = get_hub(), _Listener()
     group = f"readyz_{uuid.uuid4().hex}"
     await hub.join(group, listener)
     try:
         await agroup_signal(group, "probe")
-        await listener.heard.wait()
+        await asyncio.wait_for(listener.heard.wait(), settings.READYZ_TIMEOUT_SECONDS)
         return True
     finally:
         await hub.leave(group, listener)
@@ -261,7 +263,10 @@ def _forget_dead_processes(path: str) -> None:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            multiprocess.mark_process_dead(pid, path)
+            try:
+                multiprocess.mark_process_dead(pid, path)
+            except FileNotFoundError:
+                pass  # a scrape served by another process removed it first
         except PermissionError:
             pass  # alive, another user's
 

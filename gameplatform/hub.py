@@ -59,6 +59,7 @@ class GroupHub:
         # A subscription failed (Redis down, or back with the layer's connections in a bad
         # state): the next join starts the hub afresh instead of reusing them.
         self.broken = False
+        self._restart_lock = asyncio.Lock()
 
     def _lock(self, group: str) -> asyncio.Lock:
         lock = self._locks.get(group)
@@ -96,7 +97,11 @@ class GroupHub:
     async def _subscribe(self, group: str) -> None:
         try:
             if self.broken:
-                await self._restart()
+                # Sockets rejoin together after an outage: one restarts the hub, the others
+                # wait for it (a second restart would drop the connections under the first).
+                async with self._restart_lock:
+                    if self.broken:
+                        await self._restart()
             await self._subscribe_once(group)
         except Exception as exc:
             self.broken = True

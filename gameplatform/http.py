@@ -95,7 +95,9 @@ def build_environ(scope: dict, body: bytes) -> dict:
         if name != "CONTENT_TYPE":
             name = "HTTP_" + name
         value = raw_value.decode("latin1")
-        environ[name] = f"{environ[name]},{value}" if name in environ else value
+        if name in environ:  # a repeated header; cookies are joined with "; " (RFC 9113 8.2.3)
+            value = f"{environ[name]}{'; ' if name == 'HTTP_COOKIE' else ','}{value}"
+        environ[name] = value
     return environ
 
 

@@ -223,7 +223,7 @@ def sample_process() -> None:
     """This process's own gauges: the database pool and the work queue."""
     pool = None
     if settings.IS_POSTGRES:
-        from django.db.backends.postgresql.base import DatabaseWrapper
+        from gameplatform.pgbackend.base import DatabaseWrapper
 
         pool = DatabaseWrapper._connection_pools.get("default")  # None until the first connection
     if pool is not None:

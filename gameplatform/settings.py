@@ -127,10 +127,13 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX_SIZE", DB_WORKERS + 4, minimum=1),
             "timeout": env_float("DB_POOL_TIMEOUT", 10.0, minimum=0.1),
         }
-        # With the pool, Django checks a pooled connection (an empty query) before handing
-        # it out: after a database restart the broken ones are replaced instead of failing
-        # one request each (503 unavailable) until all have been tried.
-        _db["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", True)
+        # A pooled connection is checked before it is handed out: after a database restart
+        # the broken ones are replaced instead of failing one request each (503 unavailable)
+        # until all have been tried. The project's backend (gameplatform/pgbackend) polls the
+        # socket and sends an empty query only when something arrived on it: no round trip per
+        # unit of work, where Django's CONN_HEALTH_CHECKS (psycopg's check) always sends one.
+        _db["ENGINE"] = "gameplatform.pgbackend"
+        _db["CONN_HEALTH_CHECKS"] = False
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -142,7 +145,8 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "gameplatform.pgbackend"
+DB_POOL_CHECK = env_bool("DB_POOL_CHECK", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, rate limits, tickets, presence ----------

@@ -587,31 +587,54 @@ def wait_all_seated(user_ids: list[int], began: float, deadline: float) -> float
         connection.close()
 
 
-async def queue_burst(base: str, players: list, connections: int, timeout: float) -> dict:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    user_ids = [user.pk for user, _ in players]
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        start = asyncio.Event()
+async def post_json(port: int, path: str, body: dict, token: str) -> int:
+    """One POST on a connection of its own, as a player's browser would: the HTTP status.
 
-        async def join(token: str):
-            await start.wait()
+    Plain HTTP/1.1 over asyncio streams instead of one shared httpx client: httpx's pool
+    assigns queued requests to connections in O(requests x connections) on every event
+    (encode/httpcore#1035), and with 1,000 requests over 200 connections the load
+    generator spent the whole measurement in that loop while the servers sat idle.
+    """
+    payload = json.dumps(body).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        writer.write(head + payload)
+        status = int((await reader.readline()).split()[1])
+        await reader.read()  # headers and body, until the server closes
+        return status
+    finally:
+        writer.close()
+
+
+async def queue_burst(port: int, players: list, connections: int, timeout: float) -> dict:
+    """Every player joins at once; at most ``connections`` requests are open at a time."""
+    user_ids = [user.pk for user, _ in players]
+    gate = asyncio.Semaphore(connections)
+    start = asyncio.Event()
+
+    async def join(token: str):
+        await start.wait()
+        async with gate:
             t0 = time.perf_counter()
             try:
-                response = await client.post(
-                    "/api/matchmaking/join/", json={"mode": "tictactoe"}, headers={"Authorization": f"Bearer {token}"}
-                )
-                return response.status_code, time.perf_counter() - t0
-            except httpx.HTTPError as exc:
+                async with asyncio.timeout(30):
+                    status = await post_json(port, "/api/matchmaking/join/", {"mode": "tictactoe"}, token)
+                return status, time.perf_counter() - t0
+            except (OSError, ValueError, IndexError, TimeoutError) as exc:
                 return type(exc).__name__, time.perf_counter() - t0
 
-        tasks = [asyncio.create_task(join(token)) for _, token in players]
-        await asyncio.sleep(0.2)
-        began = time.perf_counter()
-        start.set()
-        seated = asyncio.create_task(asyncio.to_thread(wait_all_seated, user_ids, began, began + timeout))
-        answers = await asyncio.gather(*tasks)
-        joined = time.perf_counter()
-        all_seated = await seated
+    tasks = [asyncio.create_task(join(token)) for _, token in players]
+    await asyncio.sleep(0.2)
+    began = time.perf_counter()
+    start.set()
+    seated = asyncio.create_task(asyncio.to_thread(wait_all_seated, user_ids, began, began + timeout))
+    answers = await asyncio.gather(*tasks)
+    joined = time.perf_counter()
+    all_seated = await seated
     return {"began": began, "joined": joined, "all_seated": all_seated, "answers": answers}
 
 
@@ -624,7 +647,7 @@ def measure_queue(server: Server, sizes: Sizes) -> dict:
     players = fresh_users("pbqueue", sizes.queue_players - sizes.queue_players % 2)
     user_ids = [user.pk for user, _ in players]
     try:
-        run = run_async(queue_burst(server.base, players, sizes.queue_connections, timeout=30.0))
+        run = run_async(queue_burst(server.port, players, sizes.queue_connections, timeout=30.0))
         seats = Counter(GamePlayer.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
         codes = Counter(code for code, _ in run["answers"])
         matched_at = run["all_seated"]

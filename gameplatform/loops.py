@@ -24,4 +24,5 @@ def per_loop(factory: Callable[[], T]) -> Callable[[], T]:
             found = made[loop] = factory()
         return found
 
+    get.clear = made.clear  # every loop makes a new one on next use (tests that change settings)
     return get

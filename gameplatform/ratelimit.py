@@ -17,19 +17,21 @@ budget's own numbers, so the text cannot drift from the rule:
 ``hit``/``peek``/``reset`` below are the raw window, for callers that decide for themselves.
 """
 
+import itertools
+import os
 import threading
 import time
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
 from gameplatform import metrics
 from gameplatform.errors import RateLimited
-from gameplatform.redis import get_redis, redis_enabled
+from gameplatform.loops import per_loop
+from gameplatform.redis import get_async_redis, get_redis, redis_enabled
 
 KEY_PREFIX = "rl:"
 
@@ -63,17 +65,32 @@ class Decision:
     retry_after: float  # seconds until one more unit fits
 
 
+_member_pid = 0
+_member_prefix = ""
+_member_counter = itertools.count()
+
+
+def _member() -> str:
+    """A name for one hit, unique across processes: a random prefix per process and a counter
+    (``uuid4`` per hit read the system's random source on every frame)."""
+    global _member_pid, _member_prefix
+    if _member_pid != os.getpid():  # a forked child takes a prefix of its own
+        _member_pid, _member_prefix = os.getpid(), uuid.uuid4().hex[:16]
+    return f"{_member_prefix}{next(_member_counter)}"
+
+
+def _decision(reply) -> Decision:
+    allowed, remaining, retry_us = reply
+    return Decision(bool(allowed), max(int(remaining), 0), int(retry_us) / 1_000_000)
+
+
 class RedisWindow:
     def __init__(self, client=None) -> None:
         self.client = client or get_redis()
         self.script = self.client.register_script(_SLIDING_WINDOW)
 
     def hit(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
-        allowed, remaining, retry_us = self.script(
-            keys=[KEY_PREFIX + key],
-            args=[limit, int(window * 1_000_000), uuid.uuid4().hex, cost],
-        )
-        return Decision(bool(allowed), max(int(remaining), 0), int(retry_us) / 1_000_000)
+        return _decision(self.script(keys=[KEY_PREFIX + key], args=[limit, int(window * 1_000_000), _member(), cost]))
 
     def reset(self, key: str) -> None:
         self.client.delete(KEY_PREFIX + key)
@@ -131,7 +148,28 @@ def reset(key: str) -> None:
     _window().reset(key)
 
 
-ahit = sync_to_async(hit, thread_sensitive=False)
+class AsyncRedisWindow:
+    """The same window for the event loop: the script runs on the loop's own Redis client."""
+
+    def __init__(self) -> None:
+        self.client = self.script = None
+
+    async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+        client = get_async_redis()
+        if client is not self.client:  # the first hit, or after ``reset_redis``
+            self.client, self.script = client, client.register_script(_SLIDING_WINDOW)
+        args = [limit, int(window * 1_000_000), _member(), cost]
+        return _decision(await self.script(keys=[KEY_PREFIX + key], args=args))
+
+
+_async_window = per_loop(AsyncRedisWindow)
+
+
+async def ahit(key: str, *, limit: int, window: float, cost: int = 1) -> Decision:
+    """``hit`` from the event loop: one Redis round trip on the loop, no worker thread."""
+    if not redis_enabled():
+        return _local.hit(key, limit, window, cost)  # in memory, no I/O
+    return await _async_window().hit(key, limit, window, cost)
 
 
 def _units(count: int, what: str) -> str:
@@ -218,7 +256,7 @@ class Budget:
         return self._require(hit(self.key(*idents), limit=limit, window=window, cost=cost), limit, window)
 
     async def aspend(self, *idents, cost: int = 1) -> Decision:
-        """``spend`` from the event loop (the store call runs off the loop)."""
+        """``spend`` from the event loop."""
         limit, window = self.limit, self.window
         return self._require(await ahit(self.key(*idents), limit=limit, window=window, cost=cost), limit, window)
 

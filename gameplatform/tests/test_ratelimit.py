@@ -24,6 +24,25 @@ def test_budget_is_shared_between_two_redis_clients():
     assert not refused.allowed and 0 < refused.retry_after <= 2.0
 
 
+@requires_redis
+async def test_a_budget_spent_on_the_event_loop_and_in_a_thread_is_one_window():
+    budget = Budget("test:loop-and-thread", limit=3, window=2.0, what="frames")
+    budget.reset("u1")
+    await budget.aspend("u1")  # the loop's own Redis client
+    await sync_to_async(budget.spend, thread_sensitive=False)("u1")  # the threads' client
+    await budget.aspend("u1")
+    with pytest.raises(RateLimited):
+        await budget.aspend("u1")
+    with pytest.raises(RateLimited):
+        await sync_to_async(budget.spend, thread_sensitive=False)("u1")
+    assert (await budget.ahit("u2")).remaining == 2  # another key, its own window
+
+
+def test_hits_have_distinct_members_so_a_burst_counts_every_hit():
+    members = {ratelimit._member() for _ in range(1000)}
+    assert len(members) == 1000
+
+
 @pytest.mark.parametrize("window_kind", ["local", "redis"])
 def test_window_slides_and_peek_spends_nothing(window_kind):
     if window_kind == "redis" and not settings.REDIS_URL:

@@ -56,39 +56,63 @@ def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Gam
     announcing the game go out after commit too): a matcher creating many games in one long
     transaction does not eat into the time the players have to come.
     """
+    return _games_create(mode=mode, groups=[players], lobby_id=lobby_id)[0]
+
+
+@transaction.atomic
+def game_create_many(*, mode: str, groups: list[list]) -> list[Game]:
+    """One game per group of players (users or user ids), in the order of ``groups``; as ``game_create``.
+
+    A handful of statements whatever the number of games (one INSERT of the games, one of
+    their seats, one ``game_created`` hook for all players, one UPDATE after commit): the
+    matcher makes hundreds of games in one transaction. Nobody may be in two groups.
+    """
+    return _games_create(mode=mode, groups=groups, lobby_id=None)
+
+
+def _games_create(*, mode: str, groups: list[list], lobby_id: int | None) -> list[Game]:
     engine = get_engine(mode)
-    user_ids = [getattr(p, "pk", p) for p in players]
-    if len(set(user_ids)) != len(user_ids):
+    seatings = [[getattr(p, "pk", p) for p in players] for players in groups]
+    for user_ids in seatings:
+        if len(set(user_ids)) != len(user_ids):
+            raise ApplicationError("A player can take only one seat.", code="invalid_players")
+        if not engine.MIN_PLAYERS <= len(user_ids) <= engine.MAX_PLAYERS:
+            raise ApplicationError(
+                f"{mode} takes {engine.MIN_PLAYERS} to {engine.MAX_PLAYERS} players.", code="invalid_player_count"
+            )
+    everyone = [uid for user_ids in seatings for uid in user_ids]
+    if len(set(everyone)) != len(everyone):
         raise ApplicationError("A player can take only one seat.", code="invalid_players")
-    if not engine.MIN_PLAYERS <= len(user_ids) <= engine.MAX_PLAYERS:
-        raise ApplicationError(
-            f"{mode} takes {engine.MIN_PLAYERS} to {engine.MAX_PLAYERS} players.", code="invalid_player_count"
-        )
+    if not seatings:
+        return []
     now = timezone.now()
-    game = Game.objects.create(mode=mode, lobby_id=lobby_id)
+    # PostgreSQL and SQLite (3.35+) return the new ids from the one INSERT.
+    games = Game.objects.bulk_create([Game(mode=mode, lobby_id=lobby_id) for _ in seatings])
     GamePlayer.objects.bulk_create(
         [
             GamePlayer(
                 game=game, user_id=uid, seat=seat, side="left" if seat % 2 == 0 else "right", disconnected_at=now
             )
+            for game, user_ids in zip(games, seatings, strict=True)
             for seat, uid in enumerate(user_ids)
         ]
     )
-    hooks.game_created(user_ids)  # e.g. the queue forgets them (see game/hooks.py)
+    hooks.game_created(everyone)  # e.g. the queue forgets them (see game/hooks.py)
     # Registered before the caller's match_found / invite / lobby events, so it runs first.
-    transaction.on_commit(lambda: _start_first_connect_clock(game.pk), robust=True)
-    return game
+    game_ids = [game.pk for game in games]
+    transaction.on_commit(lambda: _start_first_connect_clock(game_ids=game_ids), robust=True)
+    return games
 
 
-def _start_first_connect_clock(game_id: int) -> None:
+def _start_first_connect_clock(*, game_ids: list[int]) -> None:
     """After commit: the first-connect window of players who have not connected starts now.
 
     Conditional on "never connected", so a player who connected meanwhile keeps their own
     clock. If this fails (robust hook), the window counts from creation instead: a little
-    shorter, never longer.
+    shorter, never longer. One UPDATE for all the games a transaction made.
     """
     GamePlayer.objects.filter(
-        game_id=game_id, connected=False, first_connected_at__isnull=True, forfeited=False
+        game_id__in=game_ids, connected=False, first_connected_at__isnull=True, forfeited=False
     ).update(disconnected_at=timezone.now())
 
 

@@ -1,7 +1,7 @@
 """The matchmaking queue: rows in the database, matched without races.
 
-``queue_join`` works in two steps. First a short transaction records the entry and
-commits it. Then the matcher runs for that mode. The matcher holds a per-mode lock
+``queue_join`` works in two steps. First one statement records the entry and commits
+it (autocommit). Then the matcher runs for that mode. The matcher holds a per-mode lock
 for its transaction (a PostgreSQL advisory lock; SQLite's IMMEDIATE transactions
 serialise writers anyway), so matchers of one mode run one after another, and each
 one reads every entry committed before it started. Every entry is committed before
@@ -24,20 +24,22 @@ once committed, runs again if the flag went up meanwhile; nothing else clears it
 holds: every committed entry is seen by a matcher that starts after it.
 """
 
+import bisect
+import heapq
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from game import events as game_events
 from game import selectors as game_selectors
 from game.models import Game
 from game.modes import get_engine
-from game.services import game_create  # game_create also clears queue entries
+from game.services import game_create_many  # it also clears the players' queue entries
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.realtime import send_to_user
 from matchmaking.metrics import matches_made_on_commit
@@ -62,17 +64,51 @@ def allowed_gap(waited_seconds: float) -> float:
 
 
 def pair_entries(entries: list[QueueEntry], *, now: datetime) -> list[tuple[QueueEntry, QueueEntry]]:
-    """Pairs from entries ordered oldest first: each seed takes the closest rating inside its gap."""
-    waiting = list(entries)
+    """Pairs from entries ordered oldest first: each seed takes the closest rating inside its gap.
+
+    Ties go to the longer wait, then the lower id. In O(n log n): the waiting players sit in one
+    heap per rating (longest wait on top; taken ones are dropped when they surface) and the
+    nearest ratings still waiting are found by bisection; the pairs are those of the plain
+    reading "every remaining seed takes ``min(fits, key=(rating gap, joined_at, id))``".
+    """
+    heaps: dict[int, list[tuple]] = {}
+    for index, entry in enumerate(entries):
+        # The index breaks ties between equal keys by list order, as ``min`` would.
+        heaps.setdefault(entry.rating, []).append((entry.joined_at, entry.pk or 0, index))
+    for heap in heaps.values():
+        heapq.heapify(heap)
+    live = {rating: len(heap) for rating, heap in heaps.items()}
+    ratings = sorted(heaps)  # the ratings somebody still waits with
+    taken = [False] * len(entries)
+
+    def take(index: int) -> None:
+        taken[index] = True
+        rating = entries[index].rating
+        live[rating] -= 1
+        if not live[rating]:
+            ratings.pop(bisect.bisect_left(ratings, rating))
+
+    def first_waiting(rating: int) -> tuple:
+        heap = heaps[rating]
+        while taken[heap[0][2]]:
+            heapq.heappop(heap)
+        return heap[0]
+
     pairs = []
-    while waiting:
-        seed = waiting.pop(0)
-        gap = allowed_gap((now - seed.joined_at).total_seconds())
-        fits = [e for e in waiting if abs(e.rating - seed.rating) <= gap]
-        if fits:
-            partner = min(fits, key=lambda e: (abs(e.rating - seed.rating), e.joined_at, e.pk))
-            waiting.remove(partner)
-            pairs.append((seed, partner))
+    for index, seed in enumerate(entries):
+        if taken[index]:
+            continue
+        take(index)
+        at = bisect.bisect_left(ratings, seed.rating)
+        nearest = ratings[max(0, at - 1) : at + 1]  # the closest rating below and the closest at or above
+        if not nearest:
+            continue
+        distance = min(abs(rating - seed.rating) for rating in nearest)
+        if distance > allowed_gap((now - seed.joined_at).total_seconds()):
+            continue
+        partner = min(first_waiting(rating) for rating in nearest if abs(rating - seed.rating) == distance)[2]
+        take(partner)
+        pairs.append((seed, entries[partner]))
     return pairs
 
 
@@ -82,19 +118,28 @@ def _queueable(mode: str) -> None:
         raise Conflict(f"{mode} is not played in pairs.", code="invalid_mode")
 
 
-@transaction.atomic
 def _enqueue(*, user_id: int, mode: str) -> None:
+    """Record the entry, committed at once: one INSERT ... ON CONFLICT, no transaction around it.
+
+    A first join inserts; re-joining the same mode changes nothing (your place is kept);
+    switching modes is a new place at the back of the other mode's queue. The checks before
+    it need no transaction: a game made for the player meanwhile (an invite, a lobby) leaves
+    at worst an entry behind that the next matcher drops (it never matches a busy player).
+    """
     in_game = game_selectors.user_unfinished_game_id(user_id=user_id)
     if in_game is not None:
         raise Conflict("You are in a game already.", code="already_in_game", extra={"game_id": in_game})
     rating = game_selectors.ratings_for(user_ids=[user_id], mode=mode)[user_id]
-    entry, created = QueueEntry.objects.get_or_create(
-        user_id=user_id, defaults={"mode": mode, "rating": rating, "joined_at": timezone.now()}
-    )
-    if not created and entry.mode != mode:
-        # Switching modes is a new place at the back of the other mode's queue.
-        entry.mode, entry.rating, entry.joined_at = mode, rating, timezone.now()
-        entry.save(update_fields=["mode", "rating", "joined_at"])
+    opts, quote = QueueEntry._meta, connection.ops.quote_name
+    table = quote(opts.db_table)
+    user, mode_, rating_, joined = (quote(opts.get_field(f).column) for f in ("user", "mode", "rating", "joined_at"))
+    with connection.cursor() as cursor:  # the same statement in PostgreSQL and SQLite
+        cursor.execute(
+            f"INSERT INTO {table} ({user}, {mode_}, {rating_}, {joined}) VALUES (%s, %s, %s, %s)"
+            f" ON CONFLICT ({user}) DO UPDATE SET {mode_} = excluded.{mode_}, {rating_} = excluded.{rating_},"
+            f" {joined} = excluded.{joined} WHERE {table}.{mode_} <> excluded.{mode_}",
+            [user_id, mode, rating, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
 
 
 def queue_join(*, user_id: int, mode: str) -> QueueStatus:
@@ -105,7 +150,9 @@ def queue_join(*, user_id: int, mode: str) -> QueueStatus:
     """
     _queueable(mode)
     _enqueue(user_id=user_id, mode=mode)
-    queue_match_or_hand_over(mode=mode)
+    game = _match_or_hand_over(mode=mode).get(user_id)
+    if game is not None:  # this join's own matcher seated the player: nothing to read back
+        return QueueStatus(status="matched", mode=game.mode, game_id=game.pk)
     return queue_status(user_id=user_id)
 
 
@@ -115,7 +162,7 @@ def queue_leave(*, user_id: int) -> None:
 
 
 def queue_forget(*, user_ids: list[int]) -> None:
-    """Players who got a game another way (invite, lobby) leave the queue."""
+    """Players who got a game (the queue's own matcher, an invite, a lobby) leave the queue."""
     QueueEntry.objects.filter(user_id__in=user_ids).delete()
 
 
@@ -137,28 +184,42 @@ def _rerun_key(mode: str) -> str:
 
 
 def queue_match_or_hand_over(*, mode: str) -> None:
-    """Match now if no other matcher of ``mode`` runs; otherwise leave it to the one that does.
+    """Match now if no other matcher of ``mode`` runs; otherwise leave it to the one that does."""
+    _match_or_hand_over(mode=mode)
+
+
+def _match_or_hand_over(*, mode: str) -> dict[int, Game]:
+    """``queue_match_or_hand_over``; returns the players its matcher runs seated (user id -> game).
 
     The flag goes up before the lock is tried: a matcher that holds the lock either
     has not cleared the flag yet (and then reads our entry) or sees it after its
     commit and runs again.
     """
     cache.set(_rerun_key(mode), 1, timeout=60)
+    seated: dict[int, Game] = {}
     # Only a lock holder clears the flag, right after taking the lock: a flag that went up
     # later is still up after its commit (run again), or for whoever took the lock next.
-    while _match(mode=mode, now=None, wait=False) is not None and cache.get(_rerun_key(mode)):
-        pass
+    while (round_seated := _match(mode=mode, now=None, wait=False)) is not None:
+        seated.update(round_seated)
+        if not cache.get(_rerun_key(mode)):
+            break
+    return seated
 
 
 @transaction.atomic
 def queue_match(*, mode: str, now: datetime | None = None) -> list[Game]:
     """Match the waiting players of ``mode`` that can be matched now; each gets ``match_found``."""
-    return _match(mode=mode, now=now, wait=True)
+    seated = _match(mode=mode, now=now, wait=True)
+    return list({game.pk: game for game in seated.values()}.values())
 
 
 @transaction.atomic
-def _match(*, mode: str, now: datetime | None, wait: bool) -> list[Game] | None:
-    """The matcher, under the mode's lock; ``None`` when ``wait`` is off and the lock is taken."""
+def _match(*, mode: str, now: datetime | None, wait: bool) -> dict[int, Game] | None:
+    """The matcher, under the mode's lock: the players it seated (user id -> game).
+
+    ``None`` when ``wait`` is off and the lock is taken. A handful of statements whatever
+    the number of pairs: all the games are made by one ``game_create_many``.
+    """
     if not _mode_lock(mode, wait=wait):
         return None
     if not wait:
@@ -169,35 +230,41 @@ def _match(*, mode: str, now: datetime | None, wait: bool) -> list[Game] | None:
         .order_by("joined_at", "id")[:MATCH_CANDIDATES]
     )
     if len(entries) < 2:
-        return []
+        return {}
     busy = game_selectors.users_in_unfinished_games(user_ids=[e.user_id for e in entries])
     if busy:  # matched meanwhile by an invite or a lobby: not queued any more
         QueueEntry.objects.filter(pk__in=[e.pk for e in entries if e.user_id in busy]).delete()
         entries = [e for e in entries if e.user_id not in busy]
     pairs = pair_entries(entries, now=now or timezone.now())
     if not pairs:
-        return []
-    QueueEntry.objects.filter(pk__in=[e.pk for pair in pairs for e in pair]).delete()
-    games = []
-    for seed, partner in pairs:
-        game = game_create(mode=mode, players=[seed.user_id, partner.user_id])
-        for entry in (seed, partner):
+        return {}
+    # The matched entries (locked above) are deleted in this transaction by game_create_many's
+    # game_created hook (queue_forget), so each player lands in exactly one game.
+    games = game_create_many(mode=mode, groups=[[seed.user_id, partner.user_id] for seed, partner in pairs])
+    seated: dict[int, Game] = {}
+    for game, pair in zip(games, pairs, strict=True):
+        for entry in pair:
             send_to_user(entry.user_id, game_events.match_found(game.pk))
-        games.append(game)
+            seated[entry.user_id] = game
     matches_made_on_commit(mode=mode, count=len(games))
-    return games
+    return seated
 
 
 def queue_status(*, user_id: int) -> QueueStatus:
-    # The game first: a join racing with the match that took this player may leave a stale
-    # entry behind for a moment (the next matcher drops it); the game is what counts.
+    # The entry (with its place, in one statement) before the game: a match committing in
+    # between (game in, entry out) is then seen as the game, never as idle. The game counts
+    # over the entry: a join racing with the match that took this player may leave a stale
+    # entry behind for a moment (the next matcher drops it).
+    ahead = (
+        QueueEntry.objects.filter(mode=OuterRef("mode"))
+        .filter(Q(joined_at__lt=OuterRef("joined_at")) | Q(joined_at=OuterRef("joined_at"), id__lt=OuterRef("id")))
+        .order_by()
+        .values(n=Func(F("id"), function="COUNT"))
+    )
+    entry = QueueEntry.objects.filter(user_id=user_id).values_list("mode", Subquery(ahead)).first()
     game = game_selectors.user_unfinished_game(user_id=user_id)
     if game is not None:
         return QueueStatus(status="matched", mode=game[1], game_id=game[0])
-    entry = QueueEntry.objects.filter(user_id=user_id).first()
     if entry is None:
         return QueueStatus(status="idle")
-    ahead = QueueEntry.objects.filter(mode=entry.mode).filter(
-        Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, id__lt=entry.pk)
-    )
-    return QueueStatus(status="queued", mode=entry.mode, position=ahead.count() + 1)
+    return QueueStatus(status="queued", mode=entry[0], position=entry[1] + 1)

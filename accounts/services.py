@@ -6,7 +6,6 @@ import unicodedata
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
@@ -14,6 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, username_key
+from gameplatform.cache import cache
 from gameplatform.errors import ApplicationError
 from gameplatform.ratelimit import Budget
 

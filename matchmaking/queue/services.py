@@ -30,7 +30,6 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -40,6 +39,7 @@ from game import selectors as game_selectors
 from game.models import Game
 from game.modes import get_engine
 from game.services import game_create_many  # it also clears the players' queue entries
+from gameplatform.cache import cache
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.realtime import send_to_user
 from matchmaking.metrics import matches_made_on_commit

@@ -1,0 +1,32 @@
+"""The default cache is one object per process: units of work do not open a Redis connection each."""
+
+import asyncio
+
+import pytest
+import redis
+from django.conf import settings
+
+from conftest import requires_redis
+from gameplatform import db
+from gameplatform.cache import cache
+
+pytestmark = [requires_redis, pytest.mark.django_db(transaction=True)]
+
+
+def _connections_received() -> int:
+    return redis.Redis.from_url(settings.REDIS_URL).info("stats")["total_connections_received"]
+
+
+def _touch_cache(n: int) -> int:
+    cache.set(f"test:shared-cache:{n}", n, timeout=10)
+    return cache.get(f"test:shared-cache:{n}")
+
+
+async def test_two_hundred_units_using_the_cache_share_a_few_redis_connections():
+    await db.run(_touch_cache, -1)  # the pool's first connections
+    before = await asyncio.to_thread(_connections_received)
+    results = await asyncio.gather(*(db.run(_touch_cache, n) for n in range(200)))
+    assert results == list(range(200))
+    opened = await asyncio.to_thread(_connections_received) - before - 1  # -1: the count's own client
+    # At most one per worker thread running at once; a cache object per unit opened 200.
+    assert opened <= settings.DB_WORKERS

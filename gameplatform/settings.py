@@ -218,7 +218,7 @@ else:
 
 # --- Auth -------------------------------------------------------------------
 PASSWORD_HASHERS = [
-    # Argon2id at OWASP's minimum (m=19 MiB, t=2, p=1); older argon2 and PBKDF2
+    # Argon2id at OWASP's minimum (m=7 MiB, t=5, p=1); older argon2 and PBKDF2
     # hashes still verify and are rehashed on the next successful login.
     "accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -22,7 +22,7 @@ def production_hashers(settings):
 
 
 def argon2_parameters(encoded: str) -> tuple[str, str]:
-    """``("argon2id", "m=19456,t=2,p=1")`` for ``argon2$argon2id$v=19$m=19456,t=2,p=1$salt$hash``."""
+    """``("argon2id", "m=7168,t=5,p=1")`` for ``argon2$argon2id$v=19$m=7168,t=5,p=1$salt$hash``."""
     algorithm, variety, version, parameters, _salt, _hash = encoded.split("$")
     assert (algorithm, version) == ("argon2", "v=19")
     return variety, parameters
@@ -44,14 +44,24 @@ def log_in(api_client, password: str = PASSWORD):
 
 def test_new_password_is_stored_as_argon2id_at_owasp_minimum(make_user):
     user = make_user("fresh", password=PASSWORD)
-    assert argon2_parameters(stored_hash(user)) == ("argon2id", "m=19456,t=2,p=1")
+    assert argon2_parameters(stored_hash(user)) == ("argon2id", "m=7168,t=5,p=1")
     assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+
+
+class PreviousMinimumHasher(Argon2PasswordHasher):
+    """The 19 MiB, t = 2 row of OWASP's minimum, this project's setting before the 7 MiB one."""
+
+    time_cost, memory_cost, parallelism = 2, 19456, 1
 
 
 @pytest.mark.parametrize(
     "old_hasher, old_prefix",
-    [(Argon2PasswordHasher, "argon2$argon2id$v=19$m=102400,t=2,p=8$"), (PBKDF2PasswordHasher, "pbkdf2_sha256$")],
-    ids=["stock-django-argon2", "pbkdf2"],
+    [
+        (Argon2PasswordHasher, "argon2$argon2id$v=19$m=102400,t=2,p=8$"),
+        (PreviousMinimumHasher, "argon2$argon2id$v=19$m=19456,t=2,p=1$"),
+        (PBKDF2PasswordHasher, "pbkdf2_sha256$"),
+    ],
+    ids=["stock-django-argon2", "owasp-19mib-row", "pbkdf2"],
 )
 def test_login_with_an_older_hash_succeeds_and_rehashes_at_owasp_minimum(api_client, make_user, old_hasher, old_prefix):
     old = make_password(PASSWORD, hasher=old_hasher())
@@ -61,7 +71,7 @@ def test_login_with_an_older_hash_succeeds_and_rehashes_at_owasp_minimum(api_cli
     response = log_in(api_client)
 
     assert response.status_code == 200
-    assert argon2_parameters(stored_hash(user)) == ("argon2id", "m=19456,t=2,p=1")
+    assert argon2_parameters(stored_hash(user)) == ("argon2id", "m=7168,t=5,p=1")
     assert User.objects.get(pk=user.pk).check_password(PASSWORD)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from game import events, hooks
@@ -364,17 +364,58 @@ def _require_active(game: Game) -> None:
         raise Conflict("The game has not started.", code="game_not_active")
 
 
-@transaction.atomic
 def game_move(*, game_id: int, user_id: int, movement: dict) -> Game:
-    """Apply a move through the mode's engine; a refused move changes nothing and sends nothing."""
-    game, players = _lock(game_id)
+    """Apply a move through the mode's engine; a refused move changes nothing and sends nothing.
+
+    Most moves are two statements and no transaction: the game and its seats are read by
+    one statement (a consistent snapshot), and the new board is written only if the game
+    still has the ``version`` that was read; every change to a game or its seats bumps it.
+    A move that ends the game, or one that lost that race, is made again under the game's
+    row lock, from what is there then.
+    """
+    game, players = _snapshot(game_id)
+    result = _engine_move(game, players, user_id, movement)
+    if not result.changed:
+        _emit(game, events.player_move(user_id, result.movement))
+        return game
+    if result.outcome is None:
+        written = Game.objects.filter(pk=game.pk, version=game.version, state=State.ACTIVE).update(
+            board=result.board, turn_id=result.turn_id, move_count=F("move_count") + 1, version=F("version") + 1
+        )
+        if written:
+            game.board, game.turn_id = result.board, result.turn_id
+            game.move_count, game.version = game.move_count + 1, game.version + 1
+            _emit(game, events.player_move(user_id, result.movement))
+            _emit_state(game, players)
+            return game
+    return _game_move_locked(game_id=game_id, user_id=user_id, movement=movement)
+
+
+def _snapshot(game_id: int) -> tuple[Game, list[GamePlayer]]:
+    """The game and its seats as one statement saw them, without a lock."""
+    players = list(GamePlayer.objects.filter(game_id=game_id).select_related("game", "user").order_by("seat"))
+    if not players:
+        raise NotFound("No such game.", code="game_not_found")
+    game = players[0].game
+    for player in players:
+        player.game = game
+    return game, players
+
+
+def _engine_move(game: Game, players: list[GamePlayer], user_id: int, movement: dict):
     _playing_seat(game, players, user_id)
     _require_active(game)
     seats = _seats(players)
     me = next(s for s in seats if s.user_id == user_id)
-    result = get_engine(game.mode).move(
+    return get_engine(game.mode).move(
         board=game.board, turn_id=game.turn_id, player=me, players=seats, movement=movement
     )
+
+
+@transaction.atomic
+def _game_move_locked(*, game_id: int, user_id: int, movement: dict) -> Game:
+    game, players = _lock(game_id)
+    result = _engine_move(game, players, user_id, movement)
     _emit(game, events.player_move(user_id, result.movement))
     if not result.changed:
         return game
@@ -403,6 +444,7 @@ def game_action(*, game_id: int, user_id: int, action: str, data: dict) -> Game:
         return game
     player.reported_scores = {str(uid): score for uid, score in result.report.items()}
     player.save(update_fields=["reported_scores"])
+    _save(game)  # a seat changed: a move read before this must not be written (game_move)
     outcome = engine.settle(_seats(players))
     if outcome is not None:
         _finish(game, players, outcome)

@@ -45,3 +45,33 @@ def test_several_timer_runners_forfeit_once_and_rate_once(make_game, alice, bob)
     assert (game.state, game.winner_id, game.rated) == ("finished", bob.pk, True)
     assert dict(Rating.objects.values_list("user_id", "rating")) == {alice.pk: 984, bob.pk: 1016}
     assert Game.objects.filter(rated=True).count() == 1
+
+
+def test_a_move_racing_the_opponents_forfeit_is_applied_before_it_or_not_at_all(make_game, alice, bob):
+    for _ in range(6):
+        game = started(make_game, alice, bob)
+        results = run_at_once(
+            lambda game_id=game.pk: services.game_move(game_id=game_id, user_id=alice.pk, movement={"cell": 4}),
+            lambda game_id=game.pk: services.game_forfeit(game_id=game_id, user_id=bob.pk),
+        )
+        game.refresh_from_db()
+        # The forfeit always ends the game; the move is either on the board before it, or refused.
+        assert (game.state, game.winner_id, game.reason) == ("finished", alice.pk, "forfeit")
+        moved = not isinstance(results[0], str)
+        assert game.move_count == (1 if moved else 0)
+        assert (game.board is not None and game.board[4] is not None) == moved
+        if not moved:
+            assert results[0] == "game_over"
+        Game.objects.filter(pk=game.pk).delete()
+
+
+def test_a_plain_move_is_one_read_and_one_write(make_game, alice, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    game = started(make_game, alice, bob)
+    with CaptureQueriesContext(connection) as queries:
+        services.game_move(game_id=game.pk, user_id=alice.pk, movement={"cell": 0})
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "UPDATE"]
+    game.refresh_from_db()
+    assert game.board[0] is not None and game.move_count == 1 and game.turn_id == bob.pk

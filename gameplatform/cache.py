@@ -5,10 +5,20 @@ every unit of work runs in a fresh copy of the context (``gameplatform.db``): ea
 touched it made a new ``RedisCache`` with a new connection pool, that is a new TCP connection
 to Redis (plus redis-py's ``CLIENT SETINFO`` round trips) per request, closed again when the
 object was collected. The backends are safe to share between threads (redis-py's pool,
-local memory's lock), so one instance serves them all.
+local memory's lock), so one instance serves them all. A change of ``CACHES`` (tests) makes
+the next use build it again, as Django's own handler does.
 """
 
 from django.core.cache import caches
-from django.utils.functional import SimpleLazyObject
+from django.core.signals import setting_changed
+from django.utils.functional import SimpleLazyObject, empty
 
 cache = SimpleLazyObject(lambda: caches.create_connection("default"))
+
+
+def _forget_on_new_settings(*, setting: str, **kwargs) -> None:
+    if setting == "CACHES":
+        cache._wrapped = empty
+
+
+setting_changed.connect(_forget_on_new_settings)

@@ -248,6 +248,9 @@ REGISTRATION_WINDOW_SECONDS = env_int("REGISTRATION_WINDOW_SECONDS", 3600, minim
 # --- Real time ---------------------------------------------------------------
 # Background timers run inside each server process (see gameplatform/timers.py).
 RUN_TIMERS_IN_SERVER = env_bool("RUN_TIMERS_IN_SERVER", True)
+# With Redis one runner at a time holds the timers' lease and runs the rounds; another takes
+# over this long after the holder stopped renewing it (gameplatform/timers.py).
+TIMER_LEASE_SECONDS = env_float("TIMER_LEASE_SECONDS", 3.0, minimum=0.5)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=128)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)

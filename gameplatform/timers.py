@@ -18,11 +18,18 @@ Any number of runners may run at once: each job must make its effect exactly onc
 itself, with a conditional update (``filter(pk=..., status="pending").update(...)
 == 1``) or an atomic Redis operation, so whichever runner gets there first acts
 and the others find nothing to do. Tests call the job functions directly.
+
+With Redis, the runners share a lease (``TimerLease``): only its holder runs the
+rounds, so N server processes do the timers' database work once, not N times. The
+holder renews it every round; when it stops (its process died) another runner takes
+it over within ``TIMER_LEASE_SECONDS``. Without Redis (one process) or while Redis
+is unreachable, every runner runs the rounds, which the rule above makes safe.
 """
 
 import asyncio
 import logging
 import time
+import uuid
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +39,7 @@ from importlib.util import find_spec
 from django.conf import settings
 
 from gameplatform import db, metrics
+from gameplatform.redis import get_async_redis, get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +89,69 @@ def run_due(now: float | None = None) -> float:
     return max(0.0, min(job.next_run for job in JOBS.values()) - time.monotonic())
 
 
+# KEYS[1] the lease; ARGV: this runner's id, milliseconds. 1 if this runner holds it now.
+_TAKE_OR_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+LEASE_KEY = "timers:lease"
+
+
+def lease_key() -> str:
+    """One lease per database: the rounds' work is that database's (deployments, or test
+    servers, with databases of their own may share a Redis)."""
+    return f"{LEASE_KEY}:{settings.DATABASES['default']['NAME']}"
+
+
+class TimerLease:
+    """Which runner runs the timer rounds: the one holding this Redis key."""
+
+    def __init__(self, client=None, async_client=None) -> None:
+        self.owner = uuid.uuid4().hex
+        self._client, self._async_client = client, async_client
+
+    @staticmethod
+    def seconds() -> float:
+        return float(getattr(settings, "TIMER_LEASE_SECONDS", 3.0))
+
+    def _args(self) -> list:
+        return [self.owner, int(self.seconds() * 1000)]
+
+    def held(self) -> bool:
+        """Take or renew the lease (a thread's Redis client); True without Redis or when it is unreachable."""
+        if self._client is None and not redis_enabled():
+            return True
+        try:
+            client = self._client or get_redis()
+            return bool(client.eval(_TAKE_OR_RENEW, 1, lease_key(), *self._args()))
+        except Exception as exc:  # noqa: BLE001 - no lease service: run, as every runner may
+            logger.warning("timer lease not checked, running the round: %r", exc)
+            return True
+
+    async def aheld(self) -> bool:
+        """``held`` on the event loop's own Redis client."""
+        if self._async_client is None and not redis_enabled():
+            return True
+        try:
+            client = self._async_client or get_async_redis()
+            return bool(await client.eval(_TAKE_OR_RENEW, 1, lease_key(), *self._args()))
+        except Exception as exc:  # noqa: BLE001 - as in held()
+            logger.warning("timer lease not checked, running the round: %r", exc)
+            return True
+
+
 def run_forever(should_stop: Callable[[], bool] = lambda: False) -> None:
     discover()
+    lease = TimerLease()
     logger.info("timers running", extra={"jobs": sorted(JOBS)})
     while not should_stop():
+        if not lease.held():
+            time.sleep(lease.seconds() / 3)
+            continue
         try:
             delay = run_due()
         finally:
@@ -108,7 +175,13 @@ def start_in_server() -> None:
 async def _serve_forever() -> None:
     # Jobs do blocking database work: each round is a unit of work on the process's
     # database workers (never on the loop), which gives its connection back after.
+    # The lease is checked on the loop first: a process that does not hold it sends
+    # no unit to its workers at all.
+    lease = TimerLease()
     while True:
+        if not await lease.aheld():
+            await asyncio.sleep(lease.seconds() / 3)
+            continue
         try:
             delay = await db.run_always(run_due)
         except Exception:

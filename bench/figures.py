@@ -1192,6 +1192,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--log-level", default="", help="LOG_LEVEL for the servers (default: the environment's)")
     parser.add_argument("--idle-path", default="/ws/friends/status/", choices=sorted(IDLE_FIRST_FRAME))
     parser.add_argument("--idle-sockets", type=int, default=0, help="override the idle socket count")
+    parser.add_argument(
+        "--move-games", type=int, default=0, help="override the number of games moving at once (one move / 2 s each)"
+    )
     args = parser.parse_args()
     args.names = [n for n in args.only.split(",") if n] or list(MEASUREMENTS)
     unknown = set(args.names) - set(MEASUREMENTS)
@@ -1209,6 +1212,8 @@ def main() -> int:
     sizes = QUICK if args.quick else Sizes()
     if args.idle_sockets:
         sizes = replace(sizes, idle_sockets=args.idle_sockets)
+    if args.move_games:
+        sizes = replace(sizes, move_games=args.move_games)
     nofile = raise_open_files()
     env = server_environment(args)
     # This process makes the bench users, lobbies and games directly, on the servers' database.

@@ -1,8 +1,10 @@
 """Every write to games: creation, the state machine, moves, reconnection and ratings.
 
-Each public service locks the game row first (``select_for_update``): moves, readies,
-forfeits and the grace timer of one game are serialised, so two moves can never both
-be applied to the same board. Frames go out after commit, to the ``game_<id>`` group.
+Each public service locks the game row first (``select_for_update``): readies, forfeits,
+game-ending moves and the grace timer of one game are serialised. A common move instead
+writes with a check of the game's ``version`` (see ``game_move``), which every change
+bumps, so two moves can never both be applied to the same board. Frames go out after
+commit, to the ``game_<id>`` group.
 
 The state machine lives in ``TRANSITIONS`` and ``_transition`` below; nothing else
 assigns ``Game.state``.

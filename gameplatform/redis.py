@@ -14,32 +14,26 @@ from django.conf import settings
 from gameplatform.loops import per_loop
 
 
-@functools.cache
-def get_redis() -> redis.Redis:
+def _pool(pool_class, retry):
     if not settings.REDIS_URL:
         raise RuntimeError("REDIS_URL is not set")
-    pool = redis.BlockingConnectionPool.from_url(
+    return pool_class.from_url(
         settings.REDIS_URL,
         max_connections=settings.REDIS_MAX_CONNECTIONS,
         timeout=5,
         socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
         socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        retry=settings.REDIS_RETRY,
+        retry=retry,
     )
-    return redis.Redis(connection_pool=pool)
+
+
+@functools.cache
+def get_redis() -> redis.Redis:
+    return redis.Redis(connection_pool=_pool(redis.BlockingConnectionPool, settings.REDIS_RETRY))
 
 
 def _async_client() -> redis.asyncio.Redis:
-    if not settings.REDIS_URL:
-        raise RuntimeError("REDIS_URL is not set")
-    pool = redis.asyncio.BlockingConnectionPool.from_url(
-        settings.REDIS_URL,
-        max_connections=settings.REDIS_MAX_CONNECTIONS,
-        timeout=5,
-        socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
-        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        retry=settings.REDIS_ASYNC_RETRY,
-    )
+    pool = _pool(redis.asyncio.BlockingConnectionPool, settings.REDIS_ASYNC_RETRY)
     return redis.asyncio.Redis(connection_pool=pool)
 
 

@@ -113,6 +113,7 @@ class TimerLease:
     def __init__(self, client=None, async_client=None) -> None:
         self.owner = uuid.uuid4().hex
         self._client, self._async_client = client, async_client
+        self.unreachable = False  # the last try failed: said once per outage, not every round
 
     @staticmethod
     def seconds() -> float:
@@ -121,16 +122,28 @@ class TimerLease:
     def _args(self) -> list:
         return [self.owner, int(self.seconds() * 1000)]
 
+    def _answered(self, held) -> bool:
+        if self.unreachable:
+            logger.info("timer lease reachable again")
+            self.unreachable = False
+        return bool(held)
+
+    def _failed(self, exc: Exception) -> bool:
+        # No lease service: run the round, as every runner may (the jobs act once by themselves).
+        if not self.unreachable:
+            logger.warning("timer lease not checked, every runner runs the rounds until Redis is back: %r", exc)
+            self.unreachable = True
+        return True
+
     def held(self) -> bool:
         """Take or renew the lease (a thread's Redis client); True without Redis or when it is unreachable."""
         if self._client is None and not redis_enabled():
             return True
         try:
             client = self._client or get_redis()
-            return bool(client.eval(_TAKE_OR_RENEW, 1, lease_key(), *self._args()))
-        except Exception as exc:  # noqa: BLE001 - no lease service: run, as every runner may
-            logger.warning("timer lease not checked, running the round: %r", exc)
-            return True
+            return self._answered(client.eval(_TAKE_OR_RENEW, 1, lease_key(), *self._args()))
+        except Exception as exc:  # noqa: BLE001 - see _failed
+            return self._failed(exc)
 
     async def aheld(self) -> bool:
         """``held`` on the event loop's own Redis client."""
@@ -138,10 +151,9 @@ class TimerLease:
             return True
         try:
             client = self._async_client or get_async_redis()
-            return bool(await client.eval(_TAKE_OR_RENEW, 1, lease_key(), *self._args()))
-        except Exception as exc:  # noqa: BLE001 - as in held()
-            logger.warning("timer lease not checked, running the round: %r", exc)
-            return True
+            return self._answered(await client.eval(_TAKE_OR_RENEW, 1, lease_key(), *self._args()))
+        except Exception as exc:  # noqa: BLE001 - see _failed
+            return self._failed(exc)
 
 
 def run_forever(should_stop: Callable[[], bool] = lambda: False) -> None:

@@ -42,8 +42,13 @@ async def test_a_runner_on_the_event_loop_shares_the_lease_with_a_thread_runner(
     assert await on_loop.aheld()
 
 
-async def test_without_a_reachable_redis_every_runner_runs_the_rounds():
+async def test_without_a_reachable_redis_every_runner_runs_the_rounds_and_says_so_once(caplog):
     # Nothing listens on port 1: the lease cannot be asked, so the round runs (jobs are idempotent).
     unreachable = "redis://127.0.0.1:1/0"
-    assert TimerLease(client=redis.Redis.from_url(unreachable, socket_connect_timeout=0.5)).held()
-    assert await TimerLease(async_client=redis.asyncio.Redis.from_url(unreachable, socket_connect_timeout=0.5)).aheld()
+    in_thread = TimerLease(client=redis.Redis.from_url(unreachable, socket_connect_timeout=0.5))
+    on_loop = TimerLease(async_client=redis.asyncio.Redis.from_url(unreachable, socket_connect_timeout=0.5))
+    with caplog.at_level("WARNING", logger="gameplatform.timers"):
+        assert all(in_thread.held() for _ in range(3))
+        assert all([await on_loop.aheld() for _ in range(3)])
+    # One warning per runner for the outage, not one per round (rounds run twice a second).
+    assert len([r for r in caplog.records if r.levelname == "WARNING"]) == 2

@@ -187,12 +187,10 @@ class LobbyRoom(_HistoryRoom):
     async def chat(self, message: str, *, wait: bool = False) -> Frame | None:
         """Say ``message``; ``wait``: return my ``chat_message`` (or raise ``RateLimited`` ...)."""
         frame = {"type": "chat_message", "message": message}
-        if not wait:
-            await self.send(frame)
-            return None
         me, text = self.client.user_id, message.strip()
-        return await self.request(
+        return await self.send_or_request(
             frame,
+            wait=wait,
             expect=lambda f: (
                 f.type == "chat_message"
                 and (f.get("message") or {}).get("sender", {}).get("id") == me
@@ -216,12 +214,10 @@ class DMRoom(_HistoryRoom):
     async def send_message(self, content: str, *, wait: bool = True) -> Frame | None:
         """Send ``content``; ``wait``: return the stored message's ``dm_message`` frame."""
         frame = {"type": "dm_message", "content": content}
-        if not wait:
-            await self.send(frame)
-            return None
         me = self.client.user_id
-        return await self.request(
+        return await self.send_or_request(
             frame,
+            wait=wait,
             expect=lambda f: (
                 f.type == "dm_message"
                 and (f.get("message") or {}).get("sender_id") == me
@@ -351,12 +347,10 @@ class WorldSocket(Socket):
     # seed 002's calls
     async def chat(self, message: str, channel: str = "global", *, wait: bool = False) -> Frame | None:
         frame = {"type": "chat", "channel": channel, "message": message}
-        if not wait:
-            await self.send(frame)
-            return None
         me = self.character.get("id")
-        return await self.request(
+        return await self.send_or_request(
             frame,
+            wait=wait,
             expect=lambda f: f.type == "chat" and (f.get("sender") or {}).get("character_id") == me,
         )
 
@@ -367,12 +361,10 @@ class WorldSocket(Socket):
         """Move to a neighbour; ``wait``: return my ``location_update`` (or raise ``illegal_move``,
         ``RateLimited`` ...)."""
         frame = {"type": "move", "to_location_id": to_location_id}
-        if not wait:
-            await self.send(frame)
-            return None
         me = self.character.get("id")
-        return await self.request(
+        return await self.send_or_request(
             frame,
+            wait=wait,
             expect=lambda f: (
                 f.type == "location_update"
                 and f.get("character_id") == me

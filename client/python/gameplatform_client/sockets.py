@@ -378,6 +378,13 @@ class Socket:
             raise error_from_frame(got)
         return got
 
+    async def send_or_request(self, frame: dict, *, wait: bool, expect: Predicate) -> Frame | None:
+        """``request`` with ``wait``; without it, only send ``frame`` and return None."""
+        if not wait:
+            await self.send(frame)
+            return None
+        return await self.request(frame, expect=expect)
+
     async def ping(self) -> float:
         """Round trip of a ``ping`` in seconds."""
         began = time.monotonic()

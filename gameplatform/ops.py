@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import re
-import uuid
 import weakref
 from importlib import import_module
 from importlib.util import find_spec
@@ -35,8 +34,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 
 from gameplatform import db, metrics
 from gameplatform.errors import UNAVAILABLE_RETRY_AFTER
-from gameplatform.hub import get_hub
-from gameplatform.realtime import agroup_signal
+from gameplatform.realtime import channel_layer_roundtrip
 from gameplatform.redis import get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
@@ -95,32 +93,8 @@ async def _check_redis() -> bool:
     return await asyncio.to_thread(lambda: bool(get_redis().ping()))
 
 
-class _Listener:
-    user_id = None
-
-    def __init__(self) -> None:
-        self.heard = asyncio.Event()
-
-    async def hub_deliver(self, message: dict) -> None:
-        self.heard.set()
-
-
 async def _check_channel_layer() -> bool:
-    """A signal through the channel layer (Redis when configured) to this process's hub and back.
-
-    A signal, not a frame: the probe is no delivery to a socket and stays out of those metrics.
-    The wait is bounded: a signal lost in an outage must not leave this check running for
-    good, or every later probe would await it and the process would never be ready again.
-    """
-    hub, listener = get_hub(), _Listener()
-    group = f"readyz_{uuid.uuid4().hex}"
-    await hub.join(group, listener)
-    try:
-        await agroup_signal(group, "probe")
-        await asyncio.wait_for(listener.heard.wait(), settings.READYZ_TIMEOUT_SECONDS)
-        return True
-    finally:
-        await hub.leave(group, listener)
+    return await channel_layer_roundtrip(settings.READYZ_TIMEOUT_SECONDS, "readyz")
 
 
 # A check started by an earlier probe and still running (per event loop): awaited again.

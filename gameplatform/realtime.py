@@ -11,9 +11,11 @@ go to the unit's outbox, and the event loop publishes them when the unit
 returns. Elsewhere (management commands, a shell) they are published at once.
 """
 
+import asyncio
 import contextvars
 import json
 import logging
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -21,7 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from gameplatform.groups import user_group
-from gameplatform.hub import MESSAGE_TYPE
+from gameplatform.hub import MESSAGE_TYPE, get_hub
 
 logger = logging.getLogger(__name__)
 
@@ -103,3 +105,31 @@ def signal_on_commit(group: str, signal: str, **data) -> None:
 def send_to_user(user_id: int, payload: dict) -> None:
     """Send a frame to the user's personal group after commit: whatever socket of theirs listens."""
     broadcast_on_commit(user_group(user_id), payload)
+
+
+class _Probe:
+    user_id = None
+
+    def __init__(self) -> None:
+        self.arrived = asyncio.Event()
+
+    async def hub_deliver(self, message: dict) -> None:
+        self.arrived.set()
+
+
+async def channel_layer_roundtrip(timeout: float, prefix: str = "probe") -> bool:
+    """A signal really sent through the channel layer (Redis when configured) to this process's
+    hub and back (``/api/status/``, ``/readyz``).
+
+    A signal, not a frame: the probe is no delivery to a socket and stays out of those metrics.
+    The wait is bounded: a signal lost in an outage must not leave a check running for good.
+    """
+    hub, probe = get_hub(), _Probe()
+    group = f"{prefix}_{uuid.uuid4().hex}"
+    await hub.join(group, probe)
+    try:
+        await agroup_signal(group, "probe")
+        await asyncio.wait_for(probe.arrived.wait(), timeout)
+        return True
+    finally:
+        await hub.leave(group, probe)

@@ -1,9 +1,7 @@
 """System routes: health and version."""
 
-import asyncio
 import logging
 import time
-import uuid
 
 from django.conf import settings
 from django.db import connection
@@ -15,34 +13,10 @@ from rest_framework.views import APIView
 
 from gameplatform import STARTED_AT, db, presence
 from gameplatform.errors import UNAVAILABLE_RETRY_AFTER
-from gameplatform.hub import get_hub
-from gameplatform.realtime import agroup_signal
+from gameplatform.realtime import channel_layer_roundtrip
 from gameplatform.redis import get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
-
-
-class _Probe:
-    user_id = None
-
-    def __init__(self) -> None:
-        self.arrived = asyncio.Event()
-
-    async def hub_deliver(self, message: dict) -> None:
-        self.arrived.set()
-
-
-async def channel_layer_roundtrip(timeout: float = 2.0) -> bool:
-    """A frame really sent through the channel layer (Redis when configured) and received back."""
-    hub, probe = get_hub(), _Probe()
-    group = f"status_{uuid.uuid4().hex}"
-    await hub.join(group, probe)
-    try:
-        await agroup_signal(group, "probe")  # a signal, not a frame: not counted as a delivery
-        await asyncio.wait_for(probe.arrived.wait(), timeout)
-        return True
-    finally:
-        await hub.leave(group, probe)
 
 
 def _check(name: str, check) -> str:
@@ -96,7 +70,7 @@ class StatusApi(APIView):
     def get(self, request):
         database = _check("database", _database_ok)
         redis = _check("redis", _redis_ok) if redis_enabled() else "disabled"
-        layer = _check("channel_layer", lambda: db.await_on_loop(channel_layer_roundtrip(), timeout=3.0))
+        layer = _check("channel_layer", lambda: db.await_on_loop(channel_layer_roundtrip(2.0, "status"), timeout=3.0))
         body = {
             "status": "ok" if database == layer == "ok" and redis != "error" else "degraded",
             "version": settings.VERSION,

@@ -7,6 +7,7 @@ PostgreSQL), then the exact ``UVICORN`` command line of the Makefile. It shares 
 goes to a file the tests read back (``errors_since``): an unhandled exception fails them.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -194,6 +195,15 @@ class LiveServer:
 
     def online_users(self) -> int:
         return httpx.get(f"{self.http}/api/status/", timeout=10).json()["online_users"]
+
+
+async def receive_type(ws, frame_type: str, timeout: float = 10, **match) -> dict:
+    """The next frame of ``frame_type`` whose fields equal ``match`` (others skipped)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame.get("type") == frame_type and all(frame.get(k) == v for k, v in match.items()):
+                return frame
 
 
 def bearer(access: str) -> dict:

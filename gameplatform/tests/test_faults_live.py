@@ -29,7 +29,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 
 from conftest import requires_postgres, requires_redis
-from gameplatform.tests.live import LiveServer, bearer, free_port
+from gameplatform.tests.live import LiveServer, bearer, free_port, receive_type
 from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 
 _run = uuid.uuid4().hex[:6]
@@ -121,14 +121,6 @@ async def open_socket(http_base: str, path: str, access: str):
         ping_interval=None,
         open_timeout=10,
     )
-
-
-async def receive_type(ws, frame_type: str, timeout: float = 10, **match) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame.get("type") == frame_type and all(frame.get(k) == v for k, v in match.items()):
-                return frame
 
 
 async def receive_chat(ws, content: str, timeout: float = 10) -> dict:

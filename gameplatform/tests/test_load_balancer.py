@@ -27,7 +27,7 @@ import yaml
 from django.conf import settings
 from websockets.asyncio.client import connect
 
-from gameplatform.tests.live import ROOT, LiveServer, bearer, free_port, makefile_uvicorn_args
+from gameplatform.tests.live import ROOT, LiveServer, bearer, free_port, makefile_uvicorn_args, receive_type
 from gameplatform.tests.test_faults import OwnRedis
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
@@ -241,14 +241,6 @@ async def _open_on(lb: Nginx, upstream: str, path: str, access: str, **kwargs):
     )
 
 
-async def _receive(ws, frame_type: str, timeout: float = 10, **match) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            frame = json.loads(await ws.recv())
-            if frame.get("type") == frame_type and all(frame.get(k) == v for k, v in match.items()):
-                return frame
-
-
 @requires_nginx
 async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_service(balanced):
     lb, one, two = balanced
@@ -299,7 +291,7 @@ async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_s
     ws_b = await _open_on(lb, two_addr, f"/ws/dm/{a['id']}/", b["access"], query=f"?token={b['access']}")
     try:
         await ws_a.send(json.dumps({"type": "dm_message", "content": "through one"}))
-        heard = await _receive(ws_b, "dm_message")
+        heard = await receive_type(ws_b, "dm_message")
         assert heard["message"]["content"] == "through one" and heard["message"]["sender_id"] == a["id"]
         await ws_b.send(json.dumps({"type": "dm_message", "content": "through two"}))
         heard = await _receive_content(ws_a, "through two")
@@ -356,6 +348,6 @@ def test_servers_behind_the_balancer_count_login_failures_per_real_client_addres
 async def _receive_content(ws, content: str, timeout: float = 10) -> dict:
     async with asyncio.timeout(timeout):
         while True:
-            frame = await _receive(ws, "dm_message", timeout=timeout)
+            frame = await receive_type(ws, "dm_message", timeout=timeout)
             if frame["message"]["content"] == content:
                 return frame

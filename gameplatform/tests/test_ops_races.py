@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gameplatform import ops
+from gameplatform import ops, realtime
 from gameplatform.tests.asgi_http import http
 
 
@@ -20,7 +20,7 @@ async def test_readyz_recovers_after_a_channel_layer_probe_signal_was_lost(setti
         return None
 
     with monkeypatch.context() as patch:
-        patch.setattr(ops, "agroup_signal", lost)
+        patch.setattr(realtime, "agroup_signal", lost)  # what the probe sends through
         status, _, body = await http("/readyz")
     assert status == 503 and json.loads(body)["checks"]["channel_layer"] == "timeout"
     # The layer delivers again: readiness comes back instead of awaiting the lost check for good.

@@ -351,5 +351,10 @@ LOGGING = {
         # without its per-socket chatter.
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "uvicorn.error": {"level": LOG_LEVEL, "filters": ["quiet_connections"]},
+        # One line per request is ours (RequestLogMiddleware: a request id, the query redacted).
+        # uvicorn's `--no-access-log` empties this logger before Django configures logging, and
+        # dictConfig then makes a child of "uvicorn" propagate again: every request was logged
+        # twice, the second time with its raw query string. No handler: uvicorn skips the line.
+        "uvicorn.access": {"handlers": [], "propagate": False},
     },
 }

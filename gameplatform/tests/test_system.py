@@ -56,3 +56,23 @@ def test_a_request_logged_by_django_shows_no_token(api_client, caplog):
 
 def test_unknown_api_route_is_404(api_client):
     assert api_client.get("/api/nothing-here/").status_code == 404
+
+
+def test_uvicorn_logs_no_second_access_line_of_its_own():
+    """uvicorn configures its loggers first (``--no-access-log``), Django's LOGGING after: the
+    access logger must stay without a handler, or every request is logged twice, the second
+    time with its raw query string (tokens included)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, django, uvicorn.config\n"
+        "uvicorn.config.Config('gameplatform.asgi:application', access_log=False).configure_logging()\n"
+        "django.setup()\n"
+        "print(logging.getLogger('uvicorn.access').hasHandlers())\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gameplatform.settings"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

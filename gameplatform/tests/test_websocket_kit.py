@@ -82,6 +82,18 @@ async def test_garbage_token_closes_4401():
     assert await closed_with(ws) == 4401
 
 
+async def test_a_deactivated_users_token_closes_4401(alice):
+    from asgiref.sync import sync_to_async
+
+    from accounts.models import User
+
+    token = access_token_for(alice)
+    await sync_to_async(lambda: User.objects.filter(pk=alice.pk).update(is_active=False))()
+    ws, connected, _ = await open_echo(query=f"token={token}")
+    assert connected  # accepted, then closed, so a browser can read the code
+    assert await closed_with(ws) == 4401
+
+
 async def test_expired_token_closes_4401(alice):
     token = AccessToken.for_user(alice)
     token.set_exp(lifetime=-__import__("datetime").timedelta(seconds=5))

@@ -1,0 +1,67 @@
+"""The user behind a token is loaded by one prepared statement (``gameplatform.rows``), and
+still by SimpleJWT's rules: a deleted or deactivated user's token opens nothing."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import User
+from accounts.selectors import user_by_token_get
+
+pytestmark = pytest.mark.django_db
+
+
+def field_values(user: User) -> dict:
+    return {field.attname: getattr(user, field.attname) for field in User._meta.concrete_fields}
+
+
+def test_the_loaded_user_is_the_row_the_orm_loads_field_for_field(make_user):
+    user = make_user("rowcheck", premium=True, display_name="Row Check")
+    User.objects.filter(pk=user.pk).update(last_login=datetime(2026, 11, 1, 12, 30, tzinfo=UTC))
+
+    loaded = user_by_token_get(user_id=user.pk)
+
+    assert field_values(loaded) == field_values(User.objects.get(pk=user.pk))
+    assert loaded.last_login == datetime(2026, 11, 1, 12, 30, tzinfo=UTC)  # a datetime, also on SQLite
+    assert not loaded._state.adding and loaded._state.db == "default"
+
+
+def test_a_token_claim_given_as_text_finds_the_same_user(make_user):
+    user = make_user("textclaim")
+    assert user_by_token_get(user_id=str(user.pk)).pk == user.pk
+
+
+@pytest.mark.parametrize("claim", [None, "", "not-a-number", 10**12])
+def test_no_user_for_a_missing_or_malformed_claim(claim):
+    assert user_by_token_get(user_id=claim) is None
+
+
+def test_a_request_loads_its_user_with_one_statement_built_once(client_for, make_user):
+    user = make_user("onequery")
+    client = client_for(user)
+    client.get("/api/me/")  # the statement is built on first use
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/me/")
+    assert response.status_code == 200 and response.json()["username"] == "onequery"
+    user_reads = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(user_reads) == 1 and "LIMIT" not in user_reads[0]
+
+
+def test_a_deactivated_users_token_is_refused(client_for, make_user):
+    user = make_user("gone-quiet")
+    client = client_for(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    response = client.get("/api/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_deleted_users_token_is_refused(client_for, make_user):
+    user = make_user("deleted")
+    client = client_for(user)
+    User.objects.filter(pk=user.pk).delete()
+    response = client.get("/api/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"

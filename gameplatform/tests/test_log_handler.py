@@ -1,0 +1,84 @@
+"""The console handler: every line written, in order, by a thread of its own; the caller
+never waits for the stream; a stream that cannot keep up costs bounded memory, and says so."""
+
+import io
+import logging
+import threading
+import time
+
+from gameplatform.logs import BackgroundStreamHandler
+
+
+class StalledStream(io.StringIO):
+    """A stream whose writes wait until ``release`` is set (a full pipe, a stuck terminal)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def write(self, text: str) -> int:
+        self.release.wait(10)
+        return super().write(text)
+
+
+def logger_with(handler: logging.Handler, name: str) -> logging.Logger:
+    logger = logging.getLogger(f"gameplatform.tests.{name}")
+    logger.handlers, logger.propagate, logger.level = [handler], False, logging.DEBUG
+    return logger
+
+
+def test_every_line_is_written_once_in_order():
+    stream = io.StringIO()
+    handler = BackgroundStreamHandler(stream, interval=0.01)
+    logger = logger_with(handler, "order")
+    for n in range(2_000):
+        logger.info("line %s", n)
+    handler.close()
+    assert stream.getvalue().splitlines() == [f"line {n}" for n in range(2_000)]
+
+
+def test_lines_reach_the_stream_without_a_flush_by_the_caller():
+    stream = io.StringIO()
+    handler = BackgroundStreamHandler(stream, interval=0.05)
+    logger = logger_with(handler, "soon")
+    try:
+        logger.info("quiet line")
+        deadline = time.monotonic() + 2
+        while "quiet line" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stream.getvalue() == "quiet line\n"
+    finally:
+        handler.close()
+
+
+def test_a_warning_wakes_the_writer_at_once():
+    stream = io.StringIO()
+    handler = BackgroundStreamHandler(stream, interval=60)  # no periodic write during the test
+    logger = logger_with(handler, "warning")
+    try:
+        logger.info("before")
+        logger.warning("something is wrong")
+        deadline = time.monotonic() + 2
+        while "wrong" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert stream.getvalue() == "before\nsomething is wrong\n"
+    finally:
+        handler.close()
+
+
+def test_a_stalled_stream_never_blocks_the_caller_and_drops_are_counted():
+    stream = StalledStream()
+    handler = BackgroundStreamHandler(stream, interval=0.01, limit=100)
+    logger = logger_with(handler, "stalled")
+    logger.warning("first")  # the writer takes it and blocks in write
+    time.sleep(0.2)
+    began = time.perf_counter()
+    for n in range(1_000):
+        logger.info("line %s", n)
+    assert time.perf_counter() - began < 1.0  # 1,000 lines never waited for the stream
+    stream.release.set()
+    handler.close()
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "first"
+    assert lines[1:101] == [f"line {n}" for n in range(100)]  # the first `limit` lines kept
+    assert lines[101:] == ["900 log lines dropped: the log stream did not keep up"]

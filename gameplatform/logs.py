@@ -167,7 +167,7 @@ class BackgroundStreamHandler(logging.Handler):
         self.dropped = 0
         self._lines: collections.deque[str] = collections.deque()
         self._wake = threading.Event()
-        self._write_lock = threading.Lock()
+        self._write_lock, self._drop_lock = threading.Lock(), threading.Lock()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
         self._thread.start()
@@ -180,7 +180,8 @@ class BackgroundStreamHandler(logging.Handler):
             self.handleError(record)
             return
         if len(self._lines) >= self.limit:
-            self.dropped += 1
+            with self._drop_lock:
+                self.dropped += 1
             return
         self._lines.append(line)
         if record.levelno >= logging.WARNING:
@@ -196,7 +197,9 @@ class BackgroundStreamHandler(logging.Handler):
         with self._write_lock:
             lines = self._lines
             taken = [lines.popleft() for _ in range(len(lines))]
-            with self.lock:  # the lock emit runs under (logging.Handler.handle)
+            # Not the handler's own lock: logging.shutdown holds it while it closes us, and
+            # close waits for this thread.
+            with self._drop_lock:
                 dropped, self.dropped = self.dropped, 0
             if dropped:
                 taken.append(f"{dropped} log lines dropped: the log stream did not keep up")

@@ -82,3 +82,16 @@ def test_a_stalled_stream_never_blocks_the_caller_and_drops_are_counted():
     assert lines[0] == "first"
     assert lines[1:101] == [f"line {n}" for n in range(100)]  # the first `limit` lines kept
     assert lines[101:] == ["900 log lines dropped: the log stream did not keep up"]
+
+
+def test_reconfiguring_logging_closes_the_handler_without_waiting():
+    """``logging.shutdown`` (dictConfig replacing handlers, the process exiting) holds the
+    handler's lock while it closes it; the writer thread must not need that lock."""
+    stream = io.StringIO()
+    handler = BackgroundStreamHandler(stream, interval=0.01)
+    logger = logger_with(handler, "shutdown")
+    logger.info("last words")
+    began = time.perf_counter()
+    logging.shutdown([lambda: handler])  # what logging.config does with the old handlers
+    assert time.perf_counter() - began < 1.0
+    assert stream.getvalue() == "last words\n"

@@ -22,7 +22,22 @@ class ModelSerializer(serializers.ModelSerializer):
         if prototype is None:
             prototype = super().get_fields()
             cls._fields_prototype = prototype
-        return copy.deepcopy(prototype)
+        return {name: _fresh_copy(field) for name, field in prototype.items()}
+
+
+def _fresh_copy(field: serializers.Field) -> serializers.Field:
+    """A copy of an unbound prototype field that this serializer instance may bind.
+
+    DRF deep-copies a field by calling its class again with the original arguments
+    (``Field.__deepcopy__``), validators and error messages rebuilt: most of what building
+    the fields costs. A field without children only gets new attributes when bound
+    (``bind`` assigns its name, parent, label and source), so a shallow copy is enough and
+    the prototype is never touched. A field with children (a nested serializer, a list or
+    dict field, a many-related field) binds its child to itself: that one is deep-copied.
+    """
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    return copy.copy(field)
 
 
 _char_field_to_internal_value = serializers.CharField.to_internal_value

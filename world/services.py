@@ -234,7 +234,10 @@ def world_event_due(*, now=None) -> WorldEvent | None:
     )
     if claimed != 1:
         return None
-    return world_event_fire(kind=random.choice(WORLD_EVENT_KINDS))
+    # An aetherfall needs a location: a world without any (a fresh install, no demo data)
+    # still gets its reality shifts, and the timer never fails.
+    kinds = WORLD_EVENT_KINDS if Location.objects.exists() else (WorldEvent.Kind.REALITY_SHIFT,)
+    return world_event_fire(kind=random.choice(kinds))
 
 
 def enemies_respawn_due() -> int:

@@ -106,6 +106,20 @@ def test_the_world_event_timer_fires_once_per_period(world, settings):
     assert WorldEvent.objects.count() == 1
 
 
+@pytest.mark.django_db
+def test_a_world_without_locations_still_gets_its_due_events(settings):
+    from world.models import Location
+
+    settings.WORLD_EVENT_SECONDS = 60
+    assert not Location.objects.exists()  # a fresh install: no demo data
+    WorldState.objects.update_or_create(pk=1, defaults={"next_event_at": timezone.now() - timedelta(seconds=1)})
+    for _ in range(5):  # every pick, not a lucky one
+        WorldState.objects.filter(pk=1).update(next_event_at=timezone.now() - timedelta(seconds=1))
+        event = services.world_event_due()
+        assert event is not None and event.kind == "reality_shift"
+    assert WorldEvent.objects.count() == 5
+
+
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_runners_racing_for_a_due_world_event_fire_it_once(world, settings):

@@ -27,6 +27,14 @@ def logger_with(handler: logging.Handler, name: str) -> logging.Logger:
     return logger
 
 
+def written_soon(stream: io.StringIO, text: str, within: float = 2.0) -> str:
+    """What the stream holds once ``text`` is in it (or ``within`` seconds have passed)."""
+    deadline = time.monotonic() + within
+    while text not in stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return stream.getvalue()
+
+
 def test_every_line_is_written_once_in_order():
     stream = io.StringIO()
     handler = BackgroundStreamHandler(stream, interval=0.01)
@@ -43,10 +51,7 @@ def test_lines_reach_the_stream_without_a_flush_by_the_caller():
     logger = logger_with(handler, "soon")
     try:
         logger.info("quiet line")
-        deadline = time.monotonic() + 2
-        while "quiet line" not in stream.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert stream.getvalue() == "quiet line\n"
+        assert written_soon(stream, "quiet line") == "quiet line\n"
     finally:
         handler.close()
 
@@ -58,10 +63,7 @@ def test_a_warning_wakes_the_writer_at_once():
     try:
         logger.info("before")
         logger.warning("something is wrong")
-        deadline = time.monotonic() + 2
-        while "wrong" not in stream.getvalue() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert stream.getvalue() == "before\nsomething is wrong\n"
+        assert written_soon(stream, "wrong") == "before\nsomething is wrong\n"
     finally:
         handler.close()
 

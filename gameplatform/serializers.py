@@ -33,11 +33,22 @@ def _fresh_copy(field: serializers.Field) -> serializers.Field:
     the fields costs. A field without children only gets new attributes when bound
     (``bind`` assigns its name, parent, label and source), so a shallow copy is enough and
     the prototype is never touched. A field with children (a nested serializer, a list or
-    dict field, a many-related field) binds its child to itself: that one is deep-copied.
+    dict field, a many-related field) binds its child to itself: that one is deep-copied, and
+    so is a field whose ``default`` or ``initial`` is a mutable container, as DRF copies those
+    for every instance (a request changing it must not change it for the next).
     """
-    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+    if (
+        isinstance(field, serializers.BaseSerializer)
+        or hasattr(field, "child")
+        or hasattr(field, "child_relation")
+        or isinstance(field.default, _MUTABLE)
+        or isinstance(field.initial, _MUTABLE)
+    ):
         return copy.deepcopy(field)
     return copy.copy(field)
+
+
+_MUTABLE = (list, dict, set, bytearray)
 
 
 _char_field_to_internal_value = serializers.CharField.to_internal_value

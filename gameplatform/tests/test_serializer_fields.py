@@ -46,3 +46,20 @@ def test_output_and_validation_use_each_instances_own_context():
     accepted = UserWithExtras(data={"username": "y", "email": "y@example.com", "tags": ["ok"]})
     accepted.is_valid()
     assert "tags" not in accepted.errors
+
+
+class WithMutableDefault(ModelSerializer):
+    settings = serializers.JSONField(default={"sound": True}, required=False)
+
+    class Meta:
+        model = User
+        fields = ["id", "settings"]
+
+
+def test_a_mutable_default_is_every_instances_own():
+    first = WithMutableDefault(data={})
+    assert first.is_valid(), first.errors
+    first.validated_data["settings"]["sound"] = False  # a view changing what it was given
+    second = WithMutableDefault(data={})
+    assert second.is_valid(), second.errors
+    assert second.validated_data["settings"] == {"sound": True}

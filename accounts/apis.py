@@ -168,7 +168,7 @@ class UserListApi(ListAPIView):
 class UserDetailApi(APIView):
     @extend_schema(responses={200: PublicUserSerializer}, tags=["accounts"])
     def get(self, request, user_id: int):
-        user = selectors.user_public_get(user_id=user_id)
+        user = selectors.user_active_get(user_id=user_id)
         if user is None:
             raise NotFound("No such user.")
         return Response(PublicUserSerializer(user).data)

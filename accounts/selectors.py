@@ -12,16 +12,18 @@ def user_by_token_get(*, user_id) -> User | None:
     return _user_by_pk.get(user_id)
 
 
+def user_active_get(*, user_id) -> User | None:
+    """An active user by id (a socket's token or ticket, a public profile), else None."""
+    user = _user_by_pk.get(user_id)
+    return user if user is not None and user.is_active else None
+
+
 def user_search(*, query: str = "") -> QuerySet[User]:
     users = User.objects.filter(is_active=True).order_by("username", "id")
     query = query.strip()
     if query:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
     return users
-
-
-def user_public_get(*, user_id: int) -> User | None:
-    return User.objects.filter(pk=user_id, is_active=True).first()
 
 
 def username_of(*, user_id: int) -> str:

@@ -13,7 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, username_key
-from accounts.selectors import user_by_token_get
+from accounts.selectors import user_active_get
 from gameplatform.cache import cache
 from gameplatform.errors import ApplicationError
 from gameplatform.ratelimit import Budget
@@ -215,11 +215,6 @@ def ws_ticket_redeem(*, ticket: str) -> User | None:
     if user_id is None or not cache.delete(key):
         return None
     return user_active_get(user_id=user_id)
-
-
-def user_active_get(*, user_id) -> User | None:
-    user = user_by_token_get(user_id=user_id)
-    return user if user is not None and user.is_active else None
 
 
 @transaction.atomic

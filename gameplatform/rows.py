@@ -41,7 +41,9 @@ class RowByPk(Generic[M]):
                 found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
                 if found:
                     converters.append((index, column, found))
-            plan = self._plans[connection.alias] = (sql, [field.attname for field in fields], converters)
+            # An integer key out of its column's range names no row (the ORM's rule too).
+            bounds = connection.ops.integer_field_ranges.get(meta.pk.get_internal_type())
+            plan = self._plans[connection.alias] = (sql, [field.attname for field in fields], converters, bounds)
         return plan
 
     def get(self, pk, using: str = "default") -> M | None:
@@ -54,7 +56,9 @@ class RowByPk(Generic[M]):
         if value is None:
             return None
         connection = connections[using]
-        sql, names, converters = self._plan(connection)
+        sql, names, converters, bounds = self._plan(connection)
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            return None  # no row has it, and SQLite could not even bind it (OverflowError)
         with connection.cursor() as cursor:
             cursor.execute(sql, [pk_field.get_db_prep_value(value, connection)])
             row = cursor.fetchone()

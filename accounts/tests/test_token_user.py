@@ -33,7 +33,7 @@ def test_a_token_claim_given_as_text_finds_the_same_user(make_user):
     assert user_by_token_get(user_id=str(user.pk)).pk == user.pk
 
 
-@pytest.mark.parametrize("claim", [None, "", "not-a-number", 10**12])
+@pytest.mark.parametrize("claim", [None, "", "not-a-number", 10**12, 10**24, -(10**24)])
 def test_no_user_for_a_missing_or_malformed_claim(claim):
     assert user_by_token_get(user_id=claim) is None
 
@@ -65,3 +65,16 @@ def test_a_deleted_users_token_is_refused(client_for, make_user):
     response = client.get("/api/me/")
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+
+
+def test_a_public_profile_with_an_id_beyond_any_key_is_a_404(client_for, make_user):
+    client = client_for(make_user("looker"))
+    response = client.get(f"/api/users/{10**24}/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_deactivated_users_public_profile_is_a_404(client_for, make_user):
+    hidden = make_user("hidden")
+    User.objects.filter(pk=hidden.pk).update(is_active=False)
+    assert client_for(make_user("looker2")).get(f"/api/users/{hidden.pk}/").status_code == 404

@@ -8,7 +8,8 @@ instead, on the database workers of ``gameplatform.db``:
 
 1. the body is read on the event loop (at most ``HTTP_MAX_BODY_BYTES``, else 413);
 2. the whole Django request, middleware included, runs as one unit of work on a
-   worker thread, which gives its database connection back when it ends;
+   worker thread, which gives its database connection back when it ends; API
+   requests skip the middlewares of cookies and static files (``MiddlewareByPath``);
 3. broadcasts the request made after commit are published from the loop, then
    the response is written from the loop.
 
@@ -41,7 +42,26 @@ ROUTE_KEY = "gameplatform.route"  # the environ key where the handler leaves the
 
 
 class RoutedWSGIHandler(WSGIHandler):
-    """Django's WSGI handler, leaving the URL pattern the request matched in its environ (for metrics)."""
+    """Django's WSGI handler, leaving the URL pattern the request matched in its environ (for metrics).
+
+    ``middleware`` replaces ``settings.MIDDLEWARE`` for this handler's chain.
+    """
+
+    def __init__(self, middleware: list[str] | None = None) -> None:
+        self.middleware = middleware
+        super().__init__()
+
+    def load_middleware(self, is_async=False):
+        if self.middleware is None:
+            return super().load_middleware(is_async)
+        # Django builds the chain from the setting and takes no list; the handlers are
+        # built once, at startup, before any request runs.
+        configured = settings.MIDDLEWARE
+        settings.MIDDLEWARE = self.middleware
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = configured
 
     def get_response(self, request):
         response = super().get_response(request)
@@ -51,6 +71,20 @@ class RoutedWSGIHandler(WSGIHandler):
         elif request.path_info.startswith(settings.STATIC_URL):
             request.META[ROUTE_KEY] = "static"
         return response
+
+
+class MiddlewareByPath:
+    """A WSGI application of two Django handlers: requests under ``settings.API_PATH_PREFIXES``
+    go through ``settings.API_MIDDLEWARE``, every other one through ``settings.MIDDLEWARE``."""
+
+    def __init__(self) -> None:
+        self.prefixes = tuple(settings.API_PATH_PREFIXES)
+        self.api = RoutedWSGIHandler(settings.API_MIDDLEWARE)
+        self.site = RoutedWSGIHandler()
+
+    def __call__(self, environ, start_response):
+        handler = self.api if environ.get("PATH_INFO", "").startswith(self.prefixes) else self.site
+        return handler(environ, start_response)
 
 
 def _json_response(status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> tuple:
@@ -105,7 +139,7 @@ class WSGIBridge:
     """An ASGI application for ``http`` scopes that runs a WSGI application on the database workers."""
 
     def __init__(self, wsgi_app=None) -> None:
-        self.wsgi_app = wsgi_app or RoutedWSGIHandler()
+        self.wsgi_app = wsgi_app or MiddlewareByPath()
 
     async def __call__(self, scope, receive, send) -> None:
         body = await self._read_body(receive)

@@ -1,0 +1,67 @@
+"""The presence snapshot reads friends and their last-seen times through a query compiled once
+(``gameplatform.rows.PreparedValues``): the same rows, converted as the ORM converts them."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from friends.models import Friendship, LastSeen
+from friends.selectors import _friends_last_seen, presence_snapshot
+from friends.services import friendship_create
+from gameplatform.rows import PreparedValues
+
+pytestmark = pytest.mark.django_db
+
+SEEN = datetime(2026, 11, 1, 12, 30, 15, 250000, tzinfo=UTC)
+
+
+@pytest.fixture
+def alice_with_friends(make_user):
+    alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
+    friendship_create(user_a=alice, user_b=bob)
+    friendship_create(user_a=alice, user_b=carol)
+    LastSeen.objects.create(user=bob, at=SEEN)
+    return alice, bob, carol
+
+
+def test_the_rows_are_the_orms_rows_in_the_orms_order(alice_with_friends):
+    alice, _, _ = alice_with_friends
+    orm = list(Friendship.objects.filter(user_id=alice.pk).values_list("friend_id", "friend__last_seen__at"))
+    assert _friends_last_seen.rows(alice.pk) == orm
+    assert len(orm) == 2
+
+
+def test_the_snapshot_gives_last_seen_as_a_datetime_and_none_for_never_seen(alice_with_friends):
+    alice, bob, carol = alice_with_friends
+    by_id = {friend["user_id"]: friend for friend in presence_snapshot(user_id=alice.pk)}
+    assert by_id[bob.pk]["last_seen"] == SEEN  # a datetime, also on SQLite (converted)
+    assert by_id[carol.pk]["last_seen"] is None
+    assert not by_id[bob.pk]["online"]
+
+
+def test_each_call_binds_its_own_user(alice_with_friends):
+    alice, bob, _ = alice_with_friends
+    assert [friend for friend, _ in _friends_last_seen.rows(bob.pk)] == [alice.pk]
+    assert len(_friends_last_seen.rows(alice.pk)) == 2
+
+
+def test_the_snapshot_is_one_statement(alice_with_friends):
+    alice, _, _ = alice_with_friends
+    _friends_last_seen.rows(alice.pk)  # compiled on first use
+    with CaptureQueriesContext(connection) as queries:
+        _friends_last_seen.rows(alice.pk)
+    assert len(queries) == 1
+
+
+@pytest.mark.parametrize("args", [(), ("1",), (True,), (1.0,), (1, 2)])
+def test_arguments_other_than_the_declared_integers_are_refused(args):
+    with pytest.raises(TypeError):
+        _friends_last_seen.rows(*args)
+
+
+def test_a_query_that_does_not_use_its_argument_is_refused_when_compiled():
+    ignores_it = PreparedValues(lambda user_id: Friendship.objects.values_list("friend_id"))
+    with pytest.raises(ValueError, match="each argument"):
+        ignores_it.rows(1)

@@ -179,6 +179,8 @@ def test_seed_000_game_client_plays_a_game_in_the_browser(web, new_page):
                 moves += 1;
                 await until(() => latest(players[0]).board.filter(Boolean).length === moves, `move ${moves}`);
             }
+            // The other player's last frame may still be on its way.
+            await until(() => players.every((p) => latest(p).state === "finished"), "finished for both");
             return { first: firstId, final: latest(players[0]), other: latest(players[1]), game_id: matched.game_id };
         }""",
         {"base": web.http, "first": x_user, "second": o_user},

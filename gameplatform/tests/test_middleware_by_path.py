@@ -81,3 +81,13 @@ async def test_the_admin_login_page_still_sets_its_csrf_cookie_through_the_serve
     assert status == 200
     assert b"csrftoken=" in headers[b"set-cookie"]
     assert b"csrfmiddlewaretoken" in body
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/schema/", "/api/asyncapi/", "/api/status/"])
+async def test_the_api_pages_that_need_no_token_are_served_through_the_api_chain(page):
+    status, headers, body = await http(page)
+    assert status == 200, body[:300]
+    assert b"set-cookie" not in headers  # no session, no CSRF cookie on the API's paths
+    if page == "/api/docs/":
+        assert b"content-security-policy" in headers

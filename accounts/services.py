@@ -178,7 +178,7 @@ def token_refresh(*, refresh: str) -> dict:
     """Rotate: a new pair; the old refresh token is blacklisted and dies."""
     try:
         old = RefreshToken(refresh)
-        user = User.objects.filter(pk=old["user_id"], is_active=True).first()
+        user = user_active_get(user_id=old.get("user_id"))
         if user is None:
             raise ApplicationError("Token is invalid or expired.", code="token_not_valid", status_code=401)
         # The blacklist row is unique per token: of two concurrent refreshes with

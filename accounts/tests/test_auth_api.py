@@ -103,6 +103,14 @@ def test_refresh_rotates_and_old_refresh_dies(api_client, alice):
     assert api_client.post(REFRESH, {"refresh": rotated.json()["refresh"]}, format="json").status_code == 200
 
 
+def test_a_deactivated_users_refresh_token_gets_no_new_pair(api_client, alice):
+    tokens = api_client.post(LOGIN, {"username": "alice", "password": "pass-w0rd-long"}, format="json").json()
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
 def test_refresh_with_garbage_is_401(api_client):
     response = api_client.post(REFRESH, {"refresh": "not-a-token"}, format="json")
     assert response.status_code == 401

@@ -84,7 +84,11 @@ _MARKS = tuple(-1_999_999_000 - n for n in range(8))
 
 class PreparedValues:
     """``build(*args)`` returns a ``values_list`` queryset of integer arguments; ``rows(*args)``
-    answers its rows as the ORM would (tuples, values converted), compiled once per alias."""
+    answers its rows as the ORM would (tuples, values converted), compiled once per alias.
+
+    Only the arguments change from call to call: any other value the query holds (a
+    ``timezone.now()``, a setting) is the one it had when the query was first compiled.
+    """
 
     def __init__(self, build: Callable[..., QuerySet], arguments: int = 1) -> None:
         if not 1 <= arguments <= len(_MARKS):

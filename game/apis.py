@@ -1,10 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from game import selectors
+from game import registry, selectors
 from game.modes import DEFAULT_MODE, get_engine
 
 
@@ -81,3 +82,27 @@ class LeaderboardApi(ListAPIView):
         for rank, rating in enumerate(page, start=first_rank):
             rating.rank = rank
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ModeListApi(ListAPIView):
+    """The modes this platform runs (the setting ``GAME_MODES``): what a lobby or the queue may start."""
+
+    class OutputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        title = serializers.CharField()
+        description = serializers.CharField()
+        min_players = serializers.IntegerField()
+        max_players = serializers.IntegerField()
+        tick_rate = serializers.IntegerField(help_text="0: turn-based; else updates per second")
+        turn_seconds = serializers.FloatField(allow_null=True, help_text="the turn clock, if the mode has one")
+
+    serializer_class = OutputSerializer
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get_queryset(self):
+        return [mode.describe() for mode in registry.modes().values()]
+
+    @extend_schema(tags=["game"], description="Every game mode this server runs, in the order of `GAME_MODES`.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

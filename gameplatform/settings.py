@@ -272,6 +272,12 @@ RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)
 # The world's timer fires a world event (reality shift or aetherfall) this often; 0 turns it off.
 WORLD_EVENT_SECONDS = env_int("WORLD_EVENT_SECONDS", 900, minimum=0)
 FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum=0)
+# The game modes the platform runs: import paths of ``gameplatform.modes.Mode`` classes, the
+# studio's own among them (env: a comma list). Unset: the built-in modes.
+GAME_MODES = env_list(
+    "GAME_MODES",
+    ["game.modes.builtin.tictactoe.TicTacToe", "game.modes.builtin.relay.Relay"],
+)
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 

@@ -1,0 +1,261 @@
+"""The mode API: what a studio writes to put its own game on the platform.
+
+A mode is a class with declared facts (name, players, tick rate, the shapes of client frames)
+and hooks that change the game's state. Everything the hooks touch is plain data:
+
+- ``state``: the mode's own JSON-serialisable dict (made by ``setup``), changed in place;
+- ``player``: a ``Player`` (id, username, seat, side, connected, ready, out);
+- ``ctx``: the ``Context`` of the room: the players, a seeded ``random``, the room clock and
+  tick, whose ``turn`` it is, ``finish()`` to end the game, ``send()`` for one-off events.
+
+Hooks do no I/O, no ORM, no awaits and no wall-clock reads: a room step costs microseconds,
+a game replays from its seed and inputs, and a unit test needs no server
+(``gameplatform.modes.testing``). A hook refuses a frame with ``raise Reject(code, message)``
+*before* changing anything: the player gets an ``error`` frame with that code and the state
+stays as it was (the test kit checks this).
+
+What a player sees is ``view(state, player)``, and only that: the first ``game_state``, every
+``state_patch`` and every ``send`` to them. A hidden hand of cards stays out of the view of
+the players who may not see it.
+"""
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from gameplatform.modes.schema import Field
+
+
+class Reject(Exception):
+    """A frame the rules refuse: answered with an ``error`` frame of this ``code``; nothing changes."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Player:
+    """A seat in the game. Sides alternate ``left``, ``right`` by seat (the contract's two sides)."""
+
+    id: int
+    username: str
+    seat: int
+    side: str
+    connected: bool = False
+    ready: bool = False
+    out: bool = False  # forfeited, or away past the grace: no longer playing
+    score: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "username": self.username,
+            "seat": self.seat,
+            "side": self.side,
+            "connected": self.connected,
+            "ready": self.ready,
+            "out": self.out,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """How a game ended. ``winner`` None with reason ``draw`` (or ``abandoned``); ``scores`` by player id;
+    ``ranking``: player ids best first (optional; a shared place is a list of ids)."""
+
+    winner: int | None
+    reason: str
+    scores: dict[int, int] = field(default_factory=dict)
+    ranking: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "winner": self.winner,
+            "reason": self.reason,
+            "scores": {str(k): v for k, v in self.scores.items()},
+            "ranking": self.ranking,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Result":
+        return cls(
+            winner=data["winner"],
+            reason=data["reason"],
+            scores={int(k): v for k, v in data.get("scores", {}).items()},
+            ranking=data.get("ranking", []),
+        )
+
+
+REASONS = frozenset({"win", "draw", "forfeit", "abandoned"})
+RELAY_TYPES = frozenset({"player_move", "game_action", "game_event"})
+
+
+class Context:
+    """The room as a mode's hooks see it. Made by the platform (and by the test kit)."""
+
+    def __init__(self, *, players: list[Player], seed: int, tick_rate: int) -> None:
+        self.players = players
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.tick = 0
+        self.now = 0.0  # seconds of game time since the room was made (the room's clock)
+        self.tick_rate = tick_rate
+        self.turn: int | None = None  # whose turn it is (turn clocks follow it); None: nobody's
+        self.result: Result | None = None
+        self.outbox: list[tuple[tuple[int, ...] | None, dict]] = []  # (recipients or everyone, frame)
+
+    @property
+    def dt(self) -> float:
+        """Seconds between two ticks (0 for a turn-based mode)."""
+        return 1.0 / self.tick_rate if self.tick_rate else 0.0
+
+    def player(self, player_id: int) -> Player:
+        for p in self.players:
+            if p.id == player_id:
+                return p
+        raise KeyError(player_id)
+
+    @property
+    def playing(self) -> list[Player]:
+        """The players still in the game, in seat order."""
+        return [p for p in self.players if not p.out]
+
+    def next_turn(self, after: int | None = None) -> int | None:
+        """The id of the next player still playing after ``after`` (default: whose turn it is), by seat."""
+        playing = self.playing
+        if not playing:
+            return None
+        after = self.turn if after is None else after
+        seats = [p.id for p in self.players]
+        start = seats.index(after) + 1 if after in seats else 0
+        for offset in range(len(seats)):
+            candidate = self.players[(start + offset) % len(seats)]
+            if not candidate.out:
+                return candidate.id
+        return None
+
+    def finish(
+        self,
+        *,
+        winner: int | None = None,
+        reason: str | None = None,
+        scores: dict[int, int] | None = None,
+        ranking: list | None = None,
+    ) -> None:
+        """End the game: ``winner`` (None for a draw), ``scores`` by player id, ``ranking`` best first.
+
+        The platform records the result once, rates the players and tells everyone (``game_over``).
+        """
+        if self.result is not None:
+            return
+        reason = reason or ("win" if winner is not None else "draw")
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {sorted(REASONS)}")
+        self.result = Result(winner=winner, reason=reason, scores=dict(scores or {}), ranking=list(ranking or []))
+
+    def send(self, event: dict, *, to: Iterable[int] | None = None) -> None:
+        """A one-off ``game_event {event}`` frame to ``to`` (player ids) or to every player.
+
+        Not part of the state: a player who connects later does not get it. Put only what each
+        recipient may see in it: ``view`` does not filter events.
+        """
+        self.outbox.append((None if to is None else tuple(to), {"type": "game_event", "event": event}))
+
+    def relay(self, frame: dict, *, to: Iterable[int] | None = None) -> None:
+        """A contract frame to pass on (``player_move {user_id, movement}``, ``game_action {...}``)."""
+        if frame.get("type") not in RELAY_TYPES:
+            raise ValueError(f"relay takes {sorted(RELAY_TYPES)}")
+        self.outbox.append((None if to is None else tuple(to), frame))
+
+
+class Mode:
+    """Subclass this; override what your game needs. See the module docstring for the rules of hooks."""
+
+    # --- what the platform lists (GET /api/game/modes/) ----------------------------------
+    name: str = ""
+    title: str = ""
+    description: str = ""
+    min_players: int = 2
+    max_players: int = 2
+    tick_rate: int = 0  # 0: turn-based (the room acts on each frame); else ticks per second
+
+    # --- what clients may send ---------------------------------------------------------
+    move_schema: Field | None = None  # ``player_move {movement}``; None: the mode takes no moves
+    # ``game_action {action, data}``: each action's data; the key "*" stands for any other action name.
+    action_schemas: dict[str, Field] = {}
+    input_schema: Field | None = None  # ``input {data}`` (real-time modes)
+    input_rate: float = 30.0  # frames a second per player; extras get ``rate_limited`` and are dropped
+
+    # --- clocks and resumption ---------------------------------------------------------
+    turn_seconds: float | None = None  # a turn clock: seconds per turn (None: no clock)
+    turn_timeout: str = "pass"  # what a timeout does: "pass" the turn, or "lose" (the player is out)
+    resumable: bool = True  # False: a room whose process died ends ``abandoned``
+    snapshot_ticks: int = 10  # real-time: snapshot every this many ticks (turn-based: every change)
+
+    # --- hooks ---------------------------------------------------------------------------
+    def setup(self, ctx: Context) -> dict:
+        """The initial state, before the game starts (the players are known)."""
+        return {}
+
+    def on_start(self, state: dict, ctx: Context) -> None:
+        """Every player is ready: the game is active. Set ``ctx.turn`` here for a turn-based game."""
+
+    def on_join(self, state: dict, player: Player, ctx: Context) -> None:
+        """A player's first connection."""
+
+    def on_leave(self, state: dict, player: Player, ctx: Context) -> None:
+        """A player's socket went away; the seat is kept for the reconnect grace."""
+
+    def on_reconnect(self, state: dict, player: Player, ctx: Context) -> None:
+        """A player is back within the grace."""
+
+    def on_out(self, state: dict, player: Player, ctx: Context) -> None:
+        """A player left the game for good (forfeit, grace over, or ``turn_timeout = "lose"``).
+
+        The default: with one player left, that player wins; the turn passes on.
+        """
+        playing = ctx.playing
+        if len(playing) == 1:
+            ctx.finish(winner=playing[0].id, reason="forfeit")
+        elif ctx.turn == player.id:
+            ctx.turn = ctx.next_turn()
+
+    def on_move(self, state: dict, player: Player, movement: dict, ctx: Context) -> None:
+        """``player_move {movement}`` (already checked against ``move_schema``)."""
+        raise Reject("not_supported", "This game takes no moves.")
+
+    def on_action(self, state: dict, player: Player, action: str, data: dict, ctx: Context) -> None:
+        """``game_action {action, data}`` (``data`` checked against ``action_schemas[action]``)."""
+        raise Reject("not_supported", "This game takes no such action.")
+
+    def on_input(self, state: dict, player: Player, data: dict, ctx: Context) -> None:
+        """``input {data}`` (checked against ``input_schema``); usually kept in the state for ``on_tick``."""
+        raise Reject("not_supported", "This game takes no inputs.")
+
+    def on_tick(self, state: dict, ctx: Context) -> None:
+        """One step of a real-time game: ``ctx.dt`` seconds passed."""
+
+    def on_turn_timeout(self, state: dict, player: Player, ctx: Context) -> None:
+        """``player`` ran out of time (``turn_seconds``). The default follows ``turn_timeout``."""
+        if self.turn_timeout == "pass":
+            ctx.turn = ctx.next_turn()
+
+    def view(self, state: dict, player: Player) -> dict:
+        """Everything ``player`` may see of the game, as JSON data. The default: the whole state."""
+        return state
+
+    @classmethod
+    def describe(cls) -> dict:
+        """What ``GET /api/game/modes/`` lists."""
+        return {
+            "name": cls.name,
+            "title": cls.title or cls.name,
+            "description": cls.description,
+            "min_players": cls.min_players,
+            "max_players": cls.max_players,
+            "tick_rate": cls.tick_rate,
+            "turn_seconds": cls.turn_seconds,
+        }

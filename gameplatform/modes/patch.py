@@ -1,0 +1,119 @@
+"""RFC 6902 JSON Patch between two JSON documents: what a ``state_patch`` frame carries.
+
+``diff(old, new)`` gives operations that turn ``old`` into ``new``: ``replace`` for a changed
+value, ``add`` and ``remove`` for keys and list items that came or went (a list changes at its
+end; a list that changed in the middle gets its changed items replaced). ``apply(doc, ops)``
+applies such a patch to a copy of ``doc``: clients do this, and the tests check that applying
+every patch in order always gives the document a fresh state would.
+
+Documents are JSON values (dict, list, str, int, float, bool, None). A value compared on its
+own is compared as JSON shows it (``1`` and ``True`` differ, ``1`` and ``1.0`` do not). A whole
+object or list is first compared with Python's ``==``, which is fast and skips unchanged parts,
+but takes ``True`` for ``1`` inside them: a field that switches between a boolean and a number
+must keep one type (a mode's view is built by its own code, so this is the mode's choice).
+"""
+
+import copy
+
+
+def _pointer(path: str, key) -> str:
+    return f"{path}/{str(key).replace('~', '~0').replace('/', '~1')}"
+
+
+def _same(a, b) -> bool:
+    # bool is an int to Python, never to JSON.
+    return a == b and (type(a) is bool) == (type(b) is bool)
+
+
+def diff(old, new, path: str = "") -> list[dict]:
+    ops: list[dict] = []
+    _diff(old, new, path, ops)
+    return ops
+
+
+def _diff(old, new, path: str, ops: list) -> None:
+    if type(old) is dict and type(new) is dict:
+        for key, value in old.items():
+            if key not in new:
+                ops.append({"op": "remove", "path": _pointer(path, key)})
+            else:
+                other = new[key]
+                if other is not value and not _same(value, other):
+                    _diff(value, other, _pointer(path, key), ops)
+        for key, value in new.items():
+            if key not in old:
+                ops.append({"op": "add", "path": _pointer(path, key), "value": copy.deepcopy(value)})
+        return
+    if type(old) is list and type(new) is list:
+        common = min(len(old), len(new))
+        for i in range(common):
+            if not _same(old[i], new[i]):
+                _diff(old[i], new[i], f"{path}/{i}", ops)
+        for i in range(len(old) - 1, common - 1, -1):  # from the end: indexes stay valid
+            ops.append({"op": "remove", "path": f"{path}/{i}"})
+        for i in range(common, len(new)):
+            ops.append({"op": "add", "path": f"{path}/-", "value": copy.deepcopy(new[i])})
+        return
+    if not _same(old, new):
+        ops.append({"op": "replace", "path": path, "value": copy.deepcopy(new)})
+
+
+class PatchError(ValueError):
+    pass
+
+
+def _tokens(path: str) -> list[str]:
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchError(f"bad pointer {path!r}")
+    return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
+
+
+def _index(container: list, token: str, *, end_ok: bool) -> int:
+    if token == "-" and end_ok:
+        return len(container)
+    if not token.isdigit():
+        raise PatchError(f"bad list index {token!r}")
+    index = int(token)
+    if index > len(container) or (index == len(container) and not end_ok):
+        raise PatchError(f"list index {index} out of range")
+    return index
+
+
+def apply(doc, ops: list[dict]):
+    """A copy of ``doc`` with ``ops`` applied (add, remove, replace; what ``diff`` makes)."""
+    doc = copy.deepcopy(doc)
+    for op in ops:
+        tokens = _tokens(op["path"])
+        value = copy.deepcopy(op.get("value"))
+        if not tokens:
+            if op["op"] == "remove":
+                raise PatchError("cannot remove the whole document")
+            doc = value
+            continue
+        parent = doc
+        for token in tokens[:-1]:
+            parent = parent[_index(parent, token, end_ok=False)] if type(parent) is list else parent[token]
+        last = tokens[-1]
+        kind = op["op"]
+        if type(parent) is list:
+            index = _index(parent, last, end_ok=kind == "add")
+            if kind == "add":
+                parent.insert(index, value)
+            elif kind == "remove":
+                del parent[index]
+            elif kind == "replace":
+                parent[index] = value
+            else:
+                raise PatchError(f"unsupported op {kind!r}")
+        else:
+            if kind in ("add", "replace"):
+                if kind == "replace" and last not in parent:
+                    raise PatchError(f"replace of a missing key {last!r}")
+                parent[last] = value
+            elif kind == "remove":
+                del parent[last]
+            else:
+                raise PatchError(f"unsupported op {kind!r}")
+    return doc

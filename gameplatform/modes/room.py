@@ -1,0 +1,481 @@
+"""One running game: a mode, its state and its players, with no I/O at all.
+
+``Room`` is what the server runs for every game and what the test kit drives in unit tests:
+the same code in both places. It owns the life cycle of the contract (``waiting_for_players``
+→ ``waiting_for_ready`` → ``active`` → ``finished`` or ``abandoned``), checks every client
+frame against the mode's schema before the mode sees it, runs the ticks of a real-time mode
+and the turn clock, applies the reconnect grace, and turns each step into frames:
+
+- ``game_state``: the whole game with this player's ``view``; on connect and on every change
+  of the game's life cycle (and, for turn-based modes, after every change, as the game
+  section of the contract says);
+- ``state_patch {tick, ops}``: per player, the JSON Patch from the view they were last sent
+  to the one they may see now; at most one per step (a tick, or a frame of a turn-based game);
+- the contract's one-off frames (``player_ready``, ``game_start``, ``player_move``...).
+
+Each step returns nothing; ``drain()`` hands over the frames made since the last call, as
+``(player_id, frame)`` pairs (``player_id`` None: every connected player). ``snapshot()`` is a
+JSON-serialisable copy of everything the room needs to go on in another process
+(``Room.restore``); the last views are not in it: after a takeover every player gets a fresh
+``game_state``.
+"""
+
+import json
+from dataclasses import dataclass
+
+from gameplatform.modes.api import Context, Mode, Player, Reject, Result
+from gameplatform.modes.patch import diff
+from gameplatform.modes.schema import check
+
+WAITING_FOR_PLAYERS = "waiting_for_players"
+WAITING_FOR_READY = "waiting_for_ready"
+ACTIVE = "active"
+FINISHED = "finished"
+ABANDONED = "abandoned"
+OVER = frozenset({FINISHED, ABANDONED})
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Grace:
+    """Seconds a player may be away: after having connected (``reconnect``), before ever connecting (``first``)."""
+
+    reconnect: float = 60.0
+    first: float = 60.0
+
+
+def _encode(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Room:
+    def __init__(
+        self,
+        mode: Mode,
+        *,
+        game_id: int,
+        players: list[Player],
+        seed: int,
+        lobby_id: int | None = None,
+        grace: Grace | None = None,
+        now: float = 0.0,
+    ) -> None:
+        self.mode = mode
+        self.game_id = game_id
+        self.lobby_id = lobby_id
+        self.grace = grace or Grace()
+        self.ctx = Context(players=players, seed=seed, tick_rate=mode.tick_rate)
+        self.ctx.now = now
+        self.phase = WAITING_FOR_PLAYERS
+        self.version = 0
+        self.turn_deadline: float | None = None
+        self.away_since: dict[int, float] = {p.id: now for p in players}  # nobody has connected yet
+        self.seen: set[int] = set()  # players who connected at least once
+        self.recorded_start = False  # the runtime's mark: the start is in the database
+        self.state = mode.setup(self.ctx)
+        self._sent: dict[int, tuple[str, object]] = {}  # player id -> (view text, view) last sent
+        self._frames: list[tuple[int | None, dict]] = []
+        self._dirty = False  # the view may have changed since the last sync
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def players(self) -> list[Player]:
+        return self.ctx.players
+
+    @property
+    def result(self) -> Result | None:
+        return self.ctx.result if self.phase in OVER else None
+
+    @property
+    def over(self) -> bool:
+        return self.phase in OVER
+
+    def player(self, player_id: int) -> Player:
+        try:
+            return self.ctx.player(player_id)
+        except KeyError:
+            raise Reject("not_a_player", "You are not a player of this game.") from None
+
+    def view_of(self, player_id: int):
+        """The view ``player_id`` may see now, as JSON data (what their ``game_state`` carries)."""
+        return json.loads(_encode(self.mode.view(self.state, self.player(player_id))))
+
+    def game_state(self, player_id: int) -> dict:
+        """A fresh ``game_state`` for ``player_id``; from now on their patches start from it."""
+        text = _encode(self.mode.view(self.state, self.player(player_id)))
+        view = json.loads(text)
+        self._sent[player_id] = (text, view)
+        result = self.ctx.result if self.over else None
+        return {
+            "type": "game_state",
+            "id": self.game_id,
+            "mode": self.mode.name,
+            "state": self.phase,
+            "players": [self._player_payload(p) for p in self.players],
+            "board": view.get("board") if isinstance(view, dict) else None,
+            "turn": self.ctx.turn if self.phase == ACTIVE else None,
+            "turn_deadline": self._deadline_left(),
+            "winner_id": result.winner if result else None,
+            "reason": result.reason if result else None,
+            "lobby_id": self.lobby_id,
+            "version": self.version,
+            "tick": self.ctx.tick,
+            "view": view,
+        }
+
+    def _deadline_left(self) -> float | None:
+        if self.turn_deadline is None or self.phase != ACTIVE:
+            return None
+        return round(max(0.0, self.turn_deadline - self.ctx.now), 3)
+
+    @staticmethod
+    def _player_payload(p: Player) -> dict:
+        return {
+            "id": p.id,
+            "username": p.username,
+            "score": p.score,
+            "side": p.side,
+            "ready": p.ready,
+            "connected": p.connected,
+            "forfeited": p.out,
+        }
+
+    def drain(self) -> list[tuple[int | None, dict]]:
+        """The frames made since the last call, state patches last."""
+        self._sync()
+        frames, self._frames = self._frames, []
+        return frames
+
+    # --- connection and life cycle -----------------------------------------------------
+
+    def connect(self, player_id: int) -> None:
+        """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
+        player = self.player(player_id)
+        returning = player_id in self.seen and not player.connected
+        player.connected = True
+        self.away_since.pop(player_id, None)
+        if not self.over:
+            if player_id not in self.seen:
+                self.seen.add(player_id)
+                self._call(self.mode.on_join, player)
+            elif returning:
+                self._emit({"type": "player_reconnected", "user_id": player_id}, skip=player_id)
+                self._call(self.mode.on_reconnect, player)
+            self._advance()
+            self._changed(full=True, skip=player_id)
+        self._frames.append((player_id, self.game_state(player_id)))
+
+    def disconnect(self, player_id: int) -> None:
+        """The socket holding the seat went away: the grace starts."""
+        player = self.player(player_id)
+        self._sent.pop(player_id, None)
+        if not player.connected:
+            return
+        player.connected = False
+        self.away_since[player_id] = self.ctx.now
+        if self.over:
+            return
+        self._emit({"type": "player_disconnected", "user_id": player_id})
+        self._call(self.mode.on_leave, player)
+        self._changed(full=True)
+
+    def ready(self, player_id: int) -> None:
+        player = self._playing(player_id)
+        if self.phase == ACTIVE:
+            raise Reject("game_started", "The game has started.")
+        if player.ready:
+            return
+        player.ready = True
+        self._emit({"type": "player_ready", "user_id": player_id})
+        self._advance()
+        self._changed(full=True)
+
+    def forfeit(self, player_id: int) -> None:
+        self._eliminate([self._playing(player_id)])
+
+    def _playing(self, player_id: int) -> Player:
+        player = self.player(player_id)
+        if self.over:
+            raise Reject("game_over", "The game is over.")
+        if player.out:
+            raise Reject("forfeited", "You have left this game.")
+        return player
+
+    def _advance(self) -> None:
+        """Forward as far as the players allow: everyone here, then everyone ready: active."""
+        playing = self.ctx.playing
+        if self.phase == WAITING_FOR_PLAYERS and all(p.connected for p in playing):
+            self.phase = WAITING_FOR_READY
+        if self.phase == WAITING_FOR_READY and all(p.ready for p in playing):
+            self.phase = ACTIVE
+            self._emit({"type": "game_start"})
+            self._call(self.mode.on_start)
+            self._arm_turn_clock(None)
+
+    def _eliminate(self, leaving: list[Player]) -> None:
+        """Players leave for good. Before the start it costs nothing (under two left: abandoned);
+        once active the mode decides (``on_out``; by default the last one left wins)."""
+        started = self.phase == ACTIVE
+        for player in leaving:
+            player.out = True
+            self._emit({"type": "forfeit", "user_id": player.id})
+        if not started:
+            if len(self.ctx.playing) < 2:
+                self._end(Result(winner=None, reason="abandoned"))
+                return
+            self._advance()
+        else:
+            for player in leaving:
+                if self.ctx.result is None:
+                    self._call(self.mode.on_out, player)
+        if not self.over:
+            self._changed(full=True)
+
+    # --- client frames -------------------------------------------------------------
+
+    def move(self, player_id: int, movement) -> None:
+        schema = self.mode.move_schema
+        if schema is None:
+            raise Reject("unknown_type", "This game takes no player_move frames.")
+        movement = check(schema, movement, "movement")
+        player = self._acting(player_id)
+        self._call(self.mode.on_move, player, movement)
+        self._after_frame()
+
+    def action(self, player_id: int, action: str, data) -> None:
+        schemas = self.mode.action_schemas
+        schema = schemas.get(action, schemas.get("*"))
+        if schema is None:
+            raise Reject("unknown_action", f"This game has no action {str(action)[:32]!r}.")
+        data = check(schema, data, "data")
+        player = self._acting(player_id)
+        self._call(self.mode.on_action, player, action, data)
+        self._after_frame()
+
+    def input(self, player_id: int, data) -> None:
+        schema = self.mode.input_schema
+        if schema is None:
+            raise Reject("unknown_type", "This game takes no input frames.")
+        data = check(schema, data, "data")
+        player = self._acting(player_id)
+        self._call(self.mode.on_input, player, data)
+        if self.mode.tick_rate == 0:  # real-time: the input shows in the next tick's patch
+            self._after_frame()
+
+    def _after_frame(self) -> None:
+        if not self.over:  # a game that just ended has sent its last game_state already
+            self._changed(full=self.mode.tick_rate == 0)
+
+    def _acting(self, player_id: int) -> Player:
+        player = self._playing(player_id)
+        if self.phase != ACTIVE:
+            raise Reject("game_not_active", "The game has not started.")
+        return player
+
+    # --- time --------------------------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
+        if self.over:
+            return
+        if self.phase == ACTIVE and self.mode.tick_rate:
+            dt = 1.0 / self.mode.tick_rate
+            # One step per due tick, but never a burst: a late room skips ahead (counted by the runtime).
+            due = int((now - self.ctx.now) / dt + 1e-9)
+            for _ in range(min(due, 3)):
+                self.ctx.tick += 1
+                self.ctx.now += dt
+                self._call(self.mode.on_tick)
+                self._dirty = True
+                if self.over:
+                    return
+            if due > 3:
+                self.ctx.now = now
+        else:
+            self.ctx.now = max(self.ctx.now, now)
+        self._turn_clock()
+        self._expire_absent()
+
+    def next_wakeup(self) -> float | None:
+        """When this room next needs ``advance`` (game time), or None while nothing is due."""
+        if self.over:
+            return None
+        times = []
+        if self.phase == ACTIVE and self.mode.tick_rate:
+            times.append(self.ctx.now + 1.0 / self.mode.tick_rate)
+        if self.turn_deadline is not None and self.phase == ACTIVE:
+            times.append(self.turn_deadline)
+        for player_id, since in self.away_since.items():
+            if not self.player(player_id).out:
+                times.append(since + self._grace_for(player_id))
+        return min(times) if times else None
+
+    def _grace_for(self, player_id: int) -> float:
+        return self.grace.reconnect if player_id in self.seen else max(self.grace.first, self.grace.reconnect)
+
+    def _turn_clock(self) -> None:
+        if self.turn_deadline is None or self.phase != ACTIVE or self.ctx.now < self.turn_deadline:
+            return
+        turn = self.ctx.turn
+        if turn is None:
+            self.turn_deadline = None
+            return
+        player = self.ctx.player(turn)
+        self._emit({"type": "turn_timeout", "user_id": turn})
+        if self.mode.turn_timeout == "lose":
+            self._eliminate([player])
+        else:
+            self._call(self.mode.on_turn_timeout, player)
+            self._after_frame()
+        if self.ctx.turn == turn and not self.over:
+            self._arm_turn_clock(None)  # the same player again: a fresh clock
+
+    def _arm_turn_clock(self, before: int | None) -> None:
+        if self.mode.turn_seconds is None or self.phase != ACTIVE:
+            return
+        if self.ctx.turn is None:
+            self.turn_deadline = None
+        elif self.ctx.turn != before or self.turn_deadline is None:
+            self.turn_deadline = self.ctx.now + self.mode.turn_seconds
+
+    def _expire_absent(self) -> None:
+        gone = [
+            self.ctx.player(pid)
+            for pid, since in self.away_since.items()
+            if self.ctx.now >= since + self._grace_for(pid) and not self.ctx.player(pid).out
+        ]
+        if not gone or self.over:
+            return
+        if len(gone) == len(self.ctx.playing):
+            for player in gone:
+                player.out = True
+            self._end(Result(winner=None, reason="abandoned"))
+            return
+        self._eliminate(gone)
+
+    def abandon(self) -> None:
+        """End the game ``abandoned`` (a mode that cannot resume after its process died)."""
+        if not self.over:
+            self._end(Result(winner=None, reason="abandoned"))
+
+    # --- the mode's hooks and what they leave ------------------------------------------
+
+    def _call(self, hook, *args) -> None:
+        turn = self.ctx.turn
+        if hook in (self.mode.on_start, self.mode.on_tick):
+            hook(self.state, self.ctx)
+        else:
+            hook(self.state, *args, self.ctx)
+        for to, frame in self.ctx.outbox:
+            if to is None:
+                self._emit(frame)
+            else:
+                for player_id in to:
+                    self._frames.append((player_id, frame))
+        self.ctx.outbox.clear()
+        if self.ctx.turn != turn:
+            self._arm_turn_clock(turn)
+        if self.ctx.result is not None and not self.over:
+            self._end(self.ctx.result)
+
+    def _end(self, result: Result) -> None:
+        self.ctx.result = result
+        self.phase = ABANDONED if result.reason == "abandoned" else FINISHED
+        self.turn_deadline = None
+        for player in self.players:
+            player.score = result.scores.get(player.id, player.score)
+        self._changed(full=True)
+        self._emit({"type": "game_over", "winner_id": result.winner, "reason": result.reason})
+
+    def _emit(self, frame: dict, skip: int | None = None) -> None:
+        if skip is None:
+            self._frames.append((None, frame))
+        else:
+            self._frames.extend((p.id, frame) for p in self.players if p.id != skip and p.connected)
+
+    def _changed(self, *, full: bool, skip: int | None = None) -> None:
+        """The game changed: a new version; ``full``: everyone gets a fresh ``game_state`` too."""
+        self.version += 1
+        self._dirty = True
+        if full:
+            self._sync()
+            for p in self.players:
+                if p.connected and p.id != skip:
+                    self._frames.append((p.id, self.game_state(p.id)))
+
+    def _sync(self) -> None:
+        """A ``state_patch`` for each connected player whose view changed since they were last sent one."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        made: dict[tuple[str, str], dict] = {}  # players with the same old and new view share one frame
+        for player in self.players:
+            sent = self._sent.get(player.id)
+            if sent is None or not player.connected:
+                continue
+            text = _encode(self.mode.view(self.state, player))
+            if text == sent[0]:
+                continue
+            key = (sent[0], text)
+            frame = made.get(key)
+            view = json.loads(text)
+            if frame is None:
+                frame = made[key] = {"type": "state_patch", "tick": self.ctx.tick, "ops": diff(sent[1], view)}
+            self._sent[player.id] = (text, view)
+            self._frames.append((player.id, frame))
+
+    # --- going on elsewhere ------------------------------------------------------------
+
+    def snapshot(self) -> dict:
+        version, internal, gauss = self.ctx.random.getstate()
+        return {
+            "v": SNAPSHOT_VERSION,
+            "mode": self.mode.name,
+            "game_id": self.game_id,
+            "lobby_id": self.lobby_id,
+            "phase": self.phase,
+            "version": self.version,
+            "seed": self.ctx.seed,
+            "tick": self.ctx.tick,
+            "now": self.ctx.now,
+            "turn": self.ctx.turn,
+            "turn_deadline": self.turn_deadline,
+            "random": [version, list(internal), gauss],
+            "players": [p.as_dict() for p in self.players],
+            "away_since": {str(k): v for k, v in self.away_since.items()},
+            "seen": sorted(self.seen),
+            "recorded_start": self.recorded_start,
+            "result": self.ctx.result.as_dict() if self.ctx.result else None,
+            "state": self.state,
+        }
+
+    @classmethod
+    def restore(cls, mode: Mode, snap: dict, *, grace: Grace | None = None) -> "Room":
+        """The room of ``snapshot()``, every player counted away from ``snap['now']`` until they connect here."""
+        if snap.get("v") != SNAPSHOT_VERSION or snap.get("mode") != mode.name:
+            raise ValueError("not a snapshot of this mode")
+        room = object.__new__(cls)
+        room.mode, room.game_id, room.lobby_id = mode, snap["game_id"], snap["lobby_id"]
+        room.grace = grace or Grace()
+        players = [Player(**p) for p in snap["players"]]
+        room.ctx = Context(players=players, seed=snap["seed"], tick_rate=mode.tick_rate)
+        version, internal, gauss = snap["random"]
+        room.ctx.random.setstate((version, tuple(internal), gauss))
+        room.ctx.tick, room.ctx.now, room.ctx.turn = snap["tick"], snap["now"], snap["turn"]
+        room.ctx.result = Result.from_dict(snap["result"]) if snap["result"] else None
+        room.phase, room.version = snap["phase"], snap["version"]
+        room.turn_deadline = snap["turn_deadline"]
+        room.away_since = {int(k): v for k, v in snap["away_since"].items()}
+        room.seen = set(snap["seen"])
+        room.recorded_start = snap["recorded_start"]
+        room.state = snap["state"]
+        room._sent, room._frames, room._dirty = {}, [], False
+        for player in players:  # nobody's socket is known here yet: away since the snapshot
+            if player.connected:
+                player.connected = False
+                room.away_since.setdefault(player.id, room.ctx.now)
+        return room
+
+    def encode_snapshot(self) -> str:
+        return _encode(self.snapshot())

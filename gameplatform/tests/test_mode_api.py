@@ -1,0 +1,273 @@
+"""The public mode API without a server: schemas, JSON Patch, and the room's life cycle."""
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gameplatform.modes import Grace, Mode, Reject, Room
+from gameplatform.modes.patch import PatchError, apply, diff
+from gameplatform.modes.schema import AnyObject, Choice, Float, Int, Invalid, List, Obj, Str, check
+from gameplatform.modes.testing import ModeTester
+
+# --- schemas -----------------------------------------------------------------------------
+
+
+def test_a_schema_names_every_wrong_field_of_a_frame():
+    schema = Obj(cell=Int(0, 8), note=Str(5).opt(), tags=List(Choice("a", "b"), max_items=2))
+    with pytest.raises(Invalid) as caught:
+        check(schema, {"cell": 9, "note": "too long", "tags": ["a", "c"], "extra": 1})
+    assert caught.value.fields == {
+        "cell": ["Must be an integer from 0 to 8."],
+        "note": ["Must be 0 to 5 characters."],
+        "tags.1": ["Must be one of: a, b."],
+        "extra": ["Unknown field."],
+    }
+
+
+def test_a_schema_refuses_booleans_and_non_finite_numbers_as_numbers():
+    with pytest.raises(Invalid):
+        check(Int(), True)
+    with pytest.raises(Invalid):
+        check(Float(), float("nan"))
+    assert check(Float(-1, 1), 1) == 1.0
+
+
+def test_a_missing_required_field_is_named_and_an_optional_one_may_be_left_out():
+    schema = Obj(x=Float(), y=Float().opt())
+    assert check(schema, {"x": 1.5}) == {"x": 1.5}
+    with pytest.raises(Invalid) as caught:
+        check(schema, {"y": 1})
+    assert caught.value.fields == {"x": ["This field is required."]}
+
+
+def test_any_object_is_bounded_by_its_encoded_size():
+    assert check(AnyObject(max_bytes=20), {"a": 1}) == {"a": 1}
+    with pytest.raises(Invalid):
+        check(AnyObject(max_bytes=20), {"a": "x" * 30})
+
+
+def test_schemas_describe_themselves_as_json_schema():
+    assert Obj(cell=Int(0, 8)).json_schema() == {
+        "type": "object",
+        "properties": {"cell": {"type": "integer", "minimum": 0, "maximum": 8}},
+        "required": ["cell"],
+        "additionalProperties": False,
+    }
+
+
+# --- JSON Patch ----------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.integers(-5, 5) | st.text(max_size=3),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, json_values)
+def test_applying_the_diff_of_two_documents_gives_the_second(old, new):
+    assert json.dumps(apply(old, diff(old, new)), sort_keys=True) == json.dumps(new, sort_keys=True)
+
+
+def test_the_diff_of_equal_documents_is_empty_and_keys_are_escaped():
+    assert diff({"a": [1, {"b": 2}]}, {"a": [1, {"b": 2}]}) == []
+    assert diff({"a/b": 1, "c~d": 1}, {"a/b": 2, "c~d": 1}) == [{"op": "replace", "path": "/a~1b", "value": 2}]
+
+
+def test_a_boolean_replacing_a_number_is_a_change():
+    assert diff({"a": 1}, {"a": True}) == [{"op": "replace", "path": "/a", "value": True}]
+
+
+def test_a_patch_does_not_share_values_with_the_documents():
+    new = {"a": {"b": [1]}}
+    ops = diff({}, new)
+    new["a"]["b"].append(2)
+    assert apply({}, ops) == {"a": {"b": [1]}}
+
+
+def test_a_patch_with_a_bad_path_is_refused():
+    with pytest.raises(PatchError):
+        apply([1], [{"op": "replace", "path": "/5", "value": 0}])
+
+
+# --- the room ------------------------------------------------------------------------------
+
+
+class Race(Mode):
+    """First to 3 points; each player's secret is visible only to them; a turn clock of 5 s."""
+
+    name = "race"
+    min_players, max_players = 2, 4
+    move_schema = Obj(points=Int(1, 2))
+    turn_seconds = 5.0
+
+    def setup(self, ctx):
+        return {
+            "points": {str(p.id): 0 for p in ctx.players},
+            "secret": {str(p.id): ctx.random.random() for p in ctx.players},
+        }
+
+    def on_start(self, state, ctx):
+        ctx.turn = ctx.players[0].id
+
+    def on_move(self, state, player, movement, ctx):
+        if ctx.turn != player.id:
+            raise Reject("not_your_turn", "Wait.")
+        state["points"][str(player.id)] += movement["points"]
+        if state["points"][str(player.id)] >= 3:
+            ctx.finish(winner=player.id, scores={int(k): v for k, v in state["points"].items()})
+        else:
+            ctx.turn = ctx.next_turn()
+
+    def view(self, state, player):
+        return {"points": state["points"], "my_secret": state["secret"][str(player.id)]}
+
+
+class Losing(Race):
+    name = "race_lose"
+    turn_timeout = "lose"
+
+
+class Ticker(Mode):
+    name = "ticker"
+    tick_rate = 20
+    input_schema = Obj(dx=Int(-1, 1))
+
+    def setup(self, ctx):
+        return {"x": {str(p.id): 0 for p in ctx.players}, "dir": {str(p.id): 0 for p in ctx.players}, "t": 0}
+
+    def on_input(self, state, player, data, ctx):
+        state["dir"][str(player.id)] = data["dx"]
+
+    def on_tick(self, state, ctx):
+        state["t"] = ctx.tick
+        for key, d in state["dir"].items():
+            state["x"][key] += d
+
+
+def test_the_game_starts_when_every_player_is_connected_and_ready():
+    game = ModeTester(Race(), players=3)
+    game.connect(1, 2)
+    assert game.phase == "waiting_for_players"
+    game.connect(3)
+    assert game.phase == "waiting_for_ready"
+    game.ready(1, 2, 3)
+    assert game.phase == "active"
+    assert [f["type"] for f in game.frames(1)].count("game_start") == 1
+    assert game.frames(2, "game_state")[-1]["turn"] == 1
+
+
+def test_a_move_before_the_start_is_refused_with_game_not_active():
+    game = ModeTester(Race())
+    game.connect()
+    game.refused(1, "game_not_active", move={"points": 1})
+
+
+def test_a_frame_that_breaks_the_schema_is_refused_with_its_fields_and_changes_nothing():
+    game = ModeTester(Race())
+    game.start()
+    refused = game.refused(1, "invalid", move={"points": 7})
+    assert refused.fields == {"movement.points": ["Must be an integer from 1 to 2."]}
+
+
+def test_a_player_never_receives_another_players_secret():
+    game = ModeTester(Race(), players=2, seed=3)
+    game.start()
+    game.move(1, {"points": 1})
+    game.move(2, {"points": 2})
+    secret_of_2 = json.dumps(game.state["secret"]["2"])
+    assert secret_of_2 not in game.seen_text(1)
+    assert game.view(2)["my_secret"] == game.state["secret"]["2"]
+
+
+def test_the_turn_clock_passes_the_turn_when_it_runs_out():
+    game = ModeTester(Race())
+    game.start()
+    game.advance(4.9)
+    assert game.room.ctx.turn == 1
+    game.advance(0.2)
+    assert game.room.ctx.turn == 2
+    assert game.frames(1, "turn_timeout")[-1] == {"type": "turn_timeout", "user_id": 1}
+
+
+def test_a_turn_clock_that_loses_ends_a_two_player_game_for_the_other_player():
+    game = ModeTester(Losing())
+    game.start()
+    game.advance(5.1)
+    assert game.result.winner == 2
+    assert game.result.reason == "forfeit"
+    assert game.frames(1, "game_over") == [{"type": "game_over", "winner_id": 2, "reason": "forfeit"}]
+
+
+def test_a_player_away_past_the_grace_forfeits_and_the_other_wins():
+    game = ModeTester(Race(), grace=Grace(reconnect=10, first=10))
+    game.start()
+    game.disconnect(2)
+    assert game.frames(1, "player_disconnected") == [{"type": "player_disconnected", "user_id": 2}]
+    game.advance(9.5)
+    assert game.result is None
+    game.connect(2)
+    assert game.frames(1, "player_reconnected") == [{"type": "player_reconnected", "user_id": 2}]
+    game.disconnect(2)
+    game.advance(10.5)
+    assert (game.result.winner, game.result.reason) == (1, "forfeit")
+
+
+def test_everyone_away_past_the_grace_abandons_the_game():
+    game = ModeTester(Race(), grace=Grace(reconnect=5, first=5))
+    game.connect(1)
+    game.disconnect(1)
+    game.advance(6)
+    assert game.phase == "abandoned"
+    assert game.result.reason == "abandoned"
+
+
+def test_a_real_time_room_ticks_at_its_rate_and_patches_once_per_tick():
+    game = ModeTester(Ticker())
+    game.start()
+    game.input(1, {"dx": 1})
+    patches_before = len(game.frames(2, "state_patch"))
+    game.advance(1.0)
+    assert game.room.ctx.tick == 20
+    assert game.state["x"]["1"] == 20
+    assert len(game.frames(2, "state_patch")) - patches_before == 20
+    assert game.view(2)["x"]["1"] == 20
+
+
+def test_a_room_restored_from_its_snapshot_plays_on_exactly_as_the_original():
+    def play(room: Room, moves: list) -> None:
+        for pid, points in moves:
+            room.move(pid, {"points": points})
+
+    original = ModeTester(Race(), players=3, seed=11).room
+    for pid in (1, 2, 3):
+        original.connect(pid)
+        original.ready(pid)
+    play(original, [(1, 1), (2, 1)])
+    copy = Room.restore(Race(), json.loads(original.encode_snapshot()))
+    assert copy.ctx.random.random() == original.ctx.random.random()
+    for room in (original, copy):
+        play(room, [(3, 2), (1, 2)])
+    assert copy.state == original.state
+    assert copy.result == original.result and copy.result.winner == 1
+
+
+def test_a_long_random_game_keeps_every_players_patched_view_equal_to_a_fresh_one():
+    rng = random.Random(5)
+    game = ModeTester(Ticker(), players=4)
+    game.start()
+    for _ in range(200):
+        pid = rng.randint(1, 4)
+        choice = rng.random()
+        if choice < 0.5:
+            game.input(pid, {"dx": rng.choice((-1, 0, 1))})
+        elif choice < 0.6 and game.room.player(pid).connected:
+            game.disconnect(pid)
+        elif choice < 0.7:
+            game.connect(pid)
+        game.advance(rng.choice((0.05, 0.1, 0.2)))  # the tester compares views after every step
+    assert game.room.ctx.tick >= 200

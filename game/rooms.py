@@ -1,0 +1,394 @@
+"""Rooms that run in memory: each running game is owned by one server process.
+
+The owner holds the game's ``Room`` (``gameplatform.modes.room``) and runs it: client frames
+are applied as they come, real-time rooms tick at their mode's rate from one driver task per
+process (not a task per room), and nothing touches the database between a game's start and
+its end. What a step produces goes out as one hub signal per step to the game's group
+(``room_frames``): each socket picks the frames addressed to everyone or to its own player.
+
+Ownership is a lease in Redis (``RoomStore``), renewed by the owner for all its rooms at once.
+After every turn (turn-based) or every ``snapshot_ticks`` ticks (real-time) the owner writes
+the room's snapshot. A process that dies stops renewing; a process that holds sockets of that
+game notices the missing owner (``watch``), claims the lease and restores the room from its
+last snapshot, then asks every socket of the game to connect again (``room_hello``): the
+players get a fresh ``game_state``. A mode that declares ``resumable = False`` ends
+``abandoned`` instead. Without Redis (the embedded, one-process setup) the store is this
+process's memory and the one process owns every room.
+
+The database sees a game three times, each written exactly once by a conditional update:
+created (by the matchmaker, a lobby or an invite), started, and its result (``GameRecorder``).
+"""
+
+import asyncio
+import heapq
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from gameplatform.modes import Grace, Invalid, Mode, Player, Reject, Result, Room
+from gameplatform.redis import get_async_redis, redis_enabled
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_TTL_SECONDS = 24 * 3600
+
+# KEYS: leases; ARGV[1] the owner, ARGV[2] milliseconds. Returns the indexes (1-based) still held.
+_RENEW = """
+local held = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then
+    redis.call('PEXPIRE', key, ARGV[2])
+    table.insert(held, i)
+  end
+end
+return held
+"""
+_RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
+
+def lease_seconds() -> float:
+    return float(getattr(settings, "ROOM_LEASE_SECONDS", 3.0))
+
+
+class RoomStore:
+    """Who owns which room, and each room's last snapshot: Redis, or this process without it."""
+
+    def __init__(self, client=None, namespace: str | None = None) -> None:
+        self.client = client
+        self.ns = namespace or settings.DATABASES["default"]["NAME"]
+        self._local_owner: dict[int, str] = {}
+        self._local_snap: dict[int, str] = {}
+
+    def _redis(self):
+        if self.client is not None:
+            return self.client
+        return get_async_redis() if redis_enabled() else None
+
+    def _lease(self, game_id: int) -> str:
+        return f"room:{self.ns}:{game_id}:owner"
+
+    def _snap(self, game_id: int) -> str:
+        return f"room:{self.ns}:{game_id}:snap"
+
+    async def claim(self, game_id: int, owner: str) -> bool:
+        client = self._redis()
+        if client is None:
+            return self._local_owner.setdefault(game_id, owner) == owner
+        ms = int(lease_seconds() * 1000)
+        return bool(await client.set(self._lease(game_id), owner, nx=True, px=ms))
+
+    async def renew(self, game_ids: list[int], owner: str) -> set[int]:
+        """Renew this owner's leases; returns the ids it still holds."""
+        client = self._redis()
+        if client is None or not game_ids:
+            return {g for g in game_ids if self._local_owner.get(g) == owner}
+        keys = [self._lease(g) for g in game_ids]
+        held = await client.eval(_RENEW, len(keys), *keys, owner, int(lease_seconds() * 1000))
+        return {game_ids[int(i) - 1] for i in held}
+
+    async def owners(self, game_ids: list[int]) -> dict[int, str | None]:
+        client = self._redis()
+        if client is None:
+            return {g: self._local_owner.get(g) for g in game_ids}
+        values = await client.mget([self._lease(g) for g in game_ids]) if game_ids else []
+        return {g: (v.decode() if isinstance(v, bytes) else v) for g, v in zip(game_ids, values, strict=True)}
+
+    async def release(self, game_id: int, owner: str) -> None:
+        client = self._redis()
+        if client is None:
+            if self._local_owner.get(game_id) == owner:
+                del self._local_owner[game_id]
+            return
+        await client.eval(_RELEASE, 1, self._lease(game_id), owner)
+
+    async def save(self, game_id: int, snapshot: str) -> None:
+        client = self._redis()
+        if client is None:
+            self._local_snap[game_id] = snapshot
+            return
+        await client.set(self._snap(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
+
+    async def load(self, game_id: int) -> str | None:
+        client = self._redis()
+        if client is None:
+            return self._local_snap.get(game_id)
+        value = await client.get(self._snap(game_id))
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def drop(self, game_id: int) -> None:
+        client = self._redis()
+        if client is None:
+            self._local_snap.pop(game_id, None)
+            return
+        await client.delete(self._snap(game_id))
+
+
+@dataclass
+class Seating:
+    """What a new room needs from the game's record."""
+
+    mode: Mode
+    players: list[Player]
+    seed: int
+    lobby_id: int | None = None
+    over: bool = False  # already finished or abandoned: nothing to run
+
+
+@dataclass
+class Hooks:
+    """The host's I/O, given by the game app (and by tests): each one a coroutine function."""
+
+    seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
+    record_start: Callable[[int], Awaitable[None]]
+    record_result: Callable[[int, Result, list[Player]], Awaitable[None]]
+    publish: Callable[[int, list[tuple[int, str]]], Awaitable[None]]  # (player id or 0, frame text)
+    grace: Callable[[], Grace] = Grace
+
+
+@dataclass(order=True)
+class _Wake:
+    at: float
+    game_id: int = field(compare=False)
+
+
+def _text(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+class RoomHost:
+    """The rooms one process owns, their driver, their leases and their takeover."""
+
+    def __init__(self, hooks: Hooks, store: RoomStore | None = None, *, owner: str | None = None) -> None:
+        self.hooks = hooks
+        self.store = store or RoomStore()
+        self.owner = owner or uuid.uuid4().hex
+        self.rooms: dict[int, Room] = {}
+        self.origin: dict[int, float] = {}  # game time 0 of each room, on this loop's clock
+        self.snapshot_tick: dict[int, int] = {}
+        self.watched: dict[int, int] = {}  # games with sockets here: how many
+        self.lateness: list[float] = []  # seconds each due tick ran late (bench and metrics)
+        self._wakes: list[_Wake] = []
+        self._wake_event = asyncio.Event()
+        self._claiming: dict[int, asyncio.Future] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    # --- life -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self._tasks:
+            loop = asyncio.get_running_loop()
+            self._tasks = [loop.create_task(self._drive()), loop.create_task(self._keep_leases())]
+
+    async def stop(self, *, release: bool = True) -> None:
+        """Stop driving (``release=False`` plays a process that died: its leases just run out)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        self._tasks = []
+        if release:
+            for game_id in list(self.rooms):
+                await self.store.release(game_id, self.owner)
+        self.rooms.clear()
+
+    def now(self, game_id: int) -> float:
+        return time.monotonic() - self.origin[game_id]
+
+    # --- owning a room ------------------------------------------------------------------
+
+    async def open(self, game_id: int) -> bool:
+        """Own ``game_id`` here if nobody does: True when this process runs it now."""
+        if game_id in self.rooms:
+            return True
+        pending = self._claiming.get(game_id)
+        if pending is not None:
+            return await pending
+        future = self._claiming[game_id] = asyncio.get_running_loop().create_future()
+        try:
+            owned = await self._open(game_id)
+            future.set_result(owned)
+            return owned
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a failed claim is reported to the caller, not logged twice
+            raise
+        finally:
+            del self._claiming[game_id]
+
+    async def _open(self, game_id: int) -> bool:
+        if not await self.store.claim(game_id, self.owner):
+            return False
+        try:
+            room = await self._load(game_id)
+        except BaseException:
+            await self.store.release(game_id, self.owner)
+            raise
+        if room is None:
+            await self.store.release(game_id, self.owner)
+            return False
+        self.rooms[game_id] = room
+        self.origin[game_id] = time.monotonic() - room.ctx.now
+        self.snapshot_tick[game_id] = room.ctx.tick
+        self.start()
+        self._schedule(game_id)
+        return True
+
+    async def _load(self, game_id: int) -> Room | None:
+        seating = await self.hooks.seating(game_id)
+        if seating is None or seating.over:
+            return None
+        saved = await self.store.load(game_id)
+        if saved is None:
+            seed = seating.seed
+            return Room(
+                seating.mode,
+                game_id=game_id,
+                players=seating.players,
+                seed=seed,
+                lobby_id=seating.lobby_id,
+                grace=self.hooks.grace(),
+            )
+        room = Room.restore(seating.mode, json.loads(saved), grace=self.hooks.grace())
+        logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick})
+        if not seating.mode.resumable and room.phase == "active":
+            room.abandon()
+            await self._after_step(game_id, room, snapshot=False)
+            return None
+        await self.hooks.publish(game_id, [(0, _text({"type": "room_hello"}))])
+        return room
+
+    # --- frames in ----------------------------------------------------------------------
+
+    async def apply(self, game_id: int, player_id: int, op: str, args: tuple = (), ref=None) -> bool:
+        """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
+        ``action``, ``input``) to a room owned here. False when this process does not own it."""
+        room = self.rooms.get(game_id)
+        if room is None:
+            return False
+        try:
+            getattr(room, op)(player_id, *args)
+        except Reject as exc:
+            await self._refuse(game_id, room, player_id, exc.code, exc.message, ref)
+            return True
+        except Invalid as exc:
+            await self._refuse(game_id, room, player_id, "invalid", "The frame has invalid fields.", ref, exc.fields)
+            return True
+        snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit")
+        await self._after_step(game_id, room, snapshot=snapshot)
+        self._schedule(game_id)
+        return True
+
+    async def _refuse(self, game_id, room: Room, player_id, code, message, ref, fields=None) -> None:
+        error = {"type": "error", "code": code, "message": message}
+        if fields is not None:
+            error["fields"] = fields
+        if ref is not None:
+            error["ref"] = ref
+        frames = [(0 if to is None else to, _text(f)) for to, f in room.drain()]
+        await self.hooks.publish(game_id, [*frames, (player_id, _text(error))])
+
+    # --- the driver ----------------------------------------------------------------------
+
+    def _schedule(self, game_id: int) -> None:
+        room = self.rooms.get(game_id)
+        if room is None:
+            return
+        at = room.next_wakeup()
+        if at is not None:
+            heapq.heappush(self._wakes, _Wake(at + self.origin[game_id], game_id))
+            self._wake_event.set()
+
+    async def _drive(self) -> None:
+        while True:
+            now = time.monotonic()
+            while self._wakes and self._wakes[0].at <= now:
+                wake = heapq.heappop(self._wakes)
+                room = self.rooms.get(wake.game_id)
+                if room is None:
+                    continue
+                due = room.next_wakeup()
+                if due is None or due + self.origin[wake.game_id] > now + 1e-6:
+                    continue  # rescheduled since (a frame moved the clock): a newer entry stands
+                self.lateness.append(now - wake.at)
+                try:
+                    room.advance(self.now(wake.game_id))
+                    tick_snapshot = room.ctx.tick - self.snapshot_tick[wake.game_id] >= room.mode.snapshot_ticks
+                    await self._after_step(wake.game_id, room, snapshot=tick_snapshot or room.mode.tick_rate == 0)
+                except Exception:
+                    logger.exception("room step failed", extra={"game_id": wake.game_id})
+                    room.abandon()
+                    await self._after_step(wake.game_id, room, snapshot=False)
+                self._schedule(wake.game_id)
+                now = time.monotonic()
+            self._wake_event.clear()
+            delay = self._wakes[0].at - time.monotonic() if self._wakes else 1.0
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self._wake_event.wait(), delay)
+                except TimeoutError:
+                    pass
+
+    async def _after_step(self, game_id: int, room: Room, *, snapshot: bool) -> None:
+        frames = room.drain()
+        if room.phase == "active" and not room.recorded_start:
+            room.recorded_start = True
+            await self.hooks.record_start(game_id)
+            snapshot = True
+        if frames:
+            await self.hooks.publish(game_id, [(0 if to is None else to, _text(f)) for to, f in frames])
+        if room.over:
+            await self._finish(game_id, room)
+        elif snapshot:
+            self.snapshot_tick[game_id] = room.ctx.tick
+            await self.store.save(game_id, room.encode_snapshot())
+
+    async def _finish(self, game_id: int, room: Room) -> None:
+        # The result first, the snapshot after: a process that dies in between leaves a snapshot
+        # whose result the database already has (the conditional update records it once).
+        await self.store.save(game_id, room.encode_snapshot())
+        await self.hooks.record_result(game_id, room.result, room.players)
+        self.rooms.pop(game_id, None)
+        await self.store.drop(game_id)
+        await self.store.release(game_id, self.owner)
+
+    # --- leases and takeover ----------------------------------------------------------------
+
+    def watch(self, game_id: int) -> None:
+        """A socket of ``game_id`` is open here: take the room over if its owner goes away."""
+        self.watched[game_id] = self.watched.get(game_id, 0) + 1
+        self.start()
+
+    def unwatch(self, game_id: int) -> None:
+        left = self.watched.get(game_id, 0) - 1
+        if left > 0:
+            self.watched[game_id] = left
+        else:
+            self.watched.pop(game_id, None)
+
+    async def _keep_leases(self) -> None:
+        while True:
+            await asyncio.sleep(lease_seconds() / 3)
+            try:
+                await self.keep_leases_once()
+            except Exception:
+                logger.warning("room leases not renewed", exc_info=True)
+
+    async def keep_leases_once(self) -> None:
+        owned = list(self.rooms)
+        held = await self.store.renew(owned, self.owner)
+        for game_id in set(owned) - held:  # another process has it now: stop running it here
+            logger.warning("room lease lost", extra={"game_id": game_id})
+            self.rooms.pop(game_id, None)
+        orphans = [g for g in self.watched if g not in self.rooms]
+        if orphans:
+            for game_id, owner in (await self.store.owners(orphans)).items():
+                if owner is None:
+                    await self.open(game_id)

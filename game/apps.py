@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class GameConfig(AppConfig):
     name = "game"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from game import registry
+
+        registry.modes()  # a wrong GAME_MODES entry stops start-up here, with its name

@@ -151,3 +151,18 @@ def test_a_class_with_impossible_facts_is_refused_with_every_problem(settings):
 class Broken(TicTacToe):
     name = "Bad Name"
     min_players = 1
+
+
+def test_a_wrong_mode_path_stops_manage_py_at_start_up_with_its_name():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "GAME_MODES": "nowhere.modes.Missing", "DJANGO_SETTINGS_MODULE": "gameplatform.test_settings"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert "GAME_MODES: 'nowhere.modes.Missing' does not import" in done.stderr

@@ -134,8 +134,10 @@ MOVE_RATE = Budget("world:move", limit=1, window=1.0, what="moves")
 
 @transaction.atomic
 def character_move(*, character_id: int, to_location_id: int) -> tuple[int, int]:
-    """Move along the location graph to a neighbour; ``(from, to)`` location ids. The move is stored."""
-    character = Character.objects.select_for_update().filter(pk=character_id).first()
+    """Move along the location graph to a neighbour; ``(from, to)`` location ids. The move is stored,
+    and the character's own world socket gets ``character_update``."""
+    locked = Character.objects.select_for_update(of=("self",)).select_related("faction")
+    character = locked.filter(pk=character_id).first()
     if character is None:
         raise NotFound("No such character.", code="character_not_found")
     here = character.location_id
@@ -143,6 +145,7 @@ def character_move(*, character_id: int, to_location_id: int) -> tuple[int, int]
         raise ApplicationError("You can only move to a neighbouring location.", code="illegal_move")
     character.location_id = to_location_id
     character.save(update_fields=["location"])
+    broadcast_on_commit(world_user_group(character.user_id), events.character_update(character))
     return here, to_location_id
 
 

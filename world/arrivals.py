@@ -32,7 +32,9 @@ def announce(changes: list[presence.Change]) -> None:
         if change.status == presence.ONLINE:
             broadcast_on_commit(group, events.player_joined_area(character), skip_user=change.user_id)
             continue
-        broadcast_on_commit(group, events.player_left_area(character.pk))
+        # Not to the user's own sockets: after a selection the announcer names the newly selected
+        # character, whose socket may be opening in this area (the one that left said so itself).
+        broadcast_on_commit(group, events.player_left_area(character.pk), skip_user=change.user_id)
         if character.location_id == location_id:
             # Gone from the area without moving: the socket closed, or died with its process
             # and the sweep noticed. A closing socket has already ended these itself; for a

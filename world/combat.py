@@ -156,6 +156,12 @@ def _finish(combat_id: int, *, winner: str, loot: dict, reason: str, also_user: 
     return True
 
 
+def _tell_character(character_id: int) -> None:
+    """``character_update`` to the character's own world socket: its health changed."""
+    character = Character.objects.select_related("faction").get(pk=character_id)
+    broadcast_on_commit(world_user_group(character.user_id), events.character_update(character))
+
+
 def _add_xp(character_id: int, xp: int) -> None:
     Character.objects.filter(pk=character_id).update(xp=F("xp") + xp)
     character = Character.objects.select_related("faction").get(pk=character_id)
@@ -247,6 +253,7 @@ def _combat_action(*, character_id: int, combat_id: int, action_type: str, targe
         Character.objects.filter(pk=actor.pk, health__gt=0).update(health=Least(F("health") + amount, F("max_health")))
         health = Character.objects.values_list("health", flat=True).get(pk=actor.pk)
         broadcast_on_commit(group, events.combat_heal(combat, actor.pk, actor.pk, amount, health))
+        _tell_character(actor.pk)
     elif combat.kind == Combat.Kind.PVE:
         _pve_strike(combat, actor, amount, target_id)
     else:
@@ -292,7 +299,9 @@ def _pve_strike(combat: Combat, actor: Character, amount: int, target_id: int | 
     broadcast_on_commit(group, events.combat_damage(combat, enemy.pk, "enemy", actor.pk, "character", back))
     if back.defeated_now:
         _finish(combat.pk, winner=f"enemy:{enemy.pk}", loot={}, reason="defeated")
-        _character_defeated(actor.pk)
+        _character_defeated(actor.pk)  # tells the character it is home with full health
+    else:
+        _tell_character(actor.pk)
 
 
 def _pvp_strike(combat: Combat, actor: Character, amount: int, target_id: int | None) -> None:
@@ -312,7 +321,9 @@ def _pvp_strike(combat: Combat, actor: Character, amount: int, target_id: int | 
         loot = pvp_loot(defeated)
         if _finish(combat.pk, winner=f"character:{actor.pk}", loot=loot, reason="victory"):
             _add_xp(actor.pk, loot["xp"])
-        _character_defeated(opponent_id)
+        _character_defeated(opponent_id)  # tells the character it is home with full health
+    else:
+        _tell_character(opponent_id)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ stored per frame: at most 10 a second per character reach the area, the newest w
 """
 
 import asyncio
+import logging
 import time
 from urllib.parse import parse_qs
 
@@ -15,7 +16,7 @@ from rest_framework import serializers
 
 from chat.lobbies.services import CHAT_RATE
 from gameplatform import db
-from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer
+from gameplatform.consumers import CLOSE_NOT_FOUND, CLOSE_REPLACED, BaseConsumer
 from gameplatform.errors import ApplicationError, Forbidden
 from gameplatform.groups import area_group, faction_group, world_group, world_user_group
 from gameplatform.realtime import agroup_send, agroup_signal
@@ -23,6 +24,8 @@ from world import areas, events, selectors, services
 from world.socket_combat import CombatFrames
 from world.socket_parties import PartyFrames
 from world.socket_trading import TradeFrames
+
+logger = logging.getLogger(__name__)
 
 PROTOCOL_VERSIONS = (1, 1)  # the oldest and newest protocol versions this server speaks
 POSITION_INTERVAL = 0.1  # at most 10 position updates a second per character reach the area
@@ -98,6 +101,9 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
 
     4403 ``no_character`` without a selected character; one world socket per user (4409);
     ``?v=N`` names the protocol version (4400 with ``unsupported_version`` otherwise).
+    The socket plays the character selected when it opened: deleting that character closes it
+    4404 (``error character_deleted`` first), selecting another one closes it 4409 (``error
+    character_replaced``); the character then leaves its area, trades and fights at once.
     """
 
     server_frames = {
@@ -134,7 +140,8 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         | TradeFrames.trade_frame_types
     )
     character = None
-    replaced = False  # closed because a newer world socket of the same user opened
+    replaced = False  # closed because a newer world socket of the same user took over this character
+    left_world = False  # the character already left its area, trades and fights (deleted or deselected)
 
     async def on_connect(self) -> None:
         self.version = protocol_version(self.scope)
@@ -161,7 +168,9 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
 
     async def on_accepted(self) -> None:
         # One world socket per user: an older one, on any process, closes with 4409.
-        await agroup_signal(world_user_group(self.user_id), "replaced", connection_id=self.conn_id)
+        await agroup_signal(
+            world_user_group(self.user_id), "replaced", connection_id=self.conn_id, character_id=self.character.pk
+        )
         nearby = await db.run(selectors.nearby_characters, location_id=self.location_id, except_user_id=self.user_id)
         entry = self.entry
         await self.send_frame(
@@ -180,14 +189,54 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         self.then_in_order(self.parties_connected)
 
     async def on_signal(self, signal: str, data: dict) -> None:
+        playing = self.character.pk
         if signal == "replaced" and data.get("connection_id") != self.conn_id:
-            self.replaced = True
+            # The newer socket takes over the character's trades and fights only if it plays it.
+            self.replaced = data.get("character_id", playing) == playing
             await self.close(code=CLOSE_REPLACED)
+        elif signal == services.CHARACTER_DELETED and data.get("character_id") == playing:
+            await self.character_gone(
+                CLOSE_NOT_FOUND, "character_deleted", "Your character was deleted.", character_id=playing
+            )
+        elif signal == services.CHARACTER_SELECTED and data.get("character_id") != playing:
+            await self.character_gone(
+                CLOSE_REPLACED,
+                "character_replaced",
+                "Another character was selected: reconnect to play it.",
+                character_id=data.get("character_id"),
+            )
+
+    async def character_gone(self, close_code: int, code: str, message: str, **extra) -> None:
+        """The character this socket plays was deleted, or the user selected another: say so, close."""
+        try:
+            await self.send_error(code, message, **extra)
+        except OSError:  # the client went away meanwhile
+            pass
+        await self.close(code=close_code)
+        # Now, not when the client answers the close; and off the hub's delivery loop, which
+        # waits for each socket it delivers to.
+        self.left_world = True
+        self._leaving = asyncio.ensure_future(self._leave_world())
+
+    async def _leave_world(self) -> None:
+        """The character leaves its area, trades and fights, as on a disconnect.
+
+        The area hears ``player_left_area`` from here: the presence announcer names the user's
+        selected character, which is another one now, or none.
+        """
+        try:
+            await self.trades_disconnected()
+            await self.combat_disconnected()
+            left = events.player_left_area(self.character.pk)
+            await agroup_send(area_group(self.location_id), left, skip_user=self.user_id)
+            await self.leave_presence()
+        except Exception:
+            logger.exception("leaving the world failed")
 
     async def on_disconnect(self, code) -> None:
         if self._position_timer is not None:
             self._position_timer.cancel()
-        if not self.replaced:
+        if not self.replaced and not self.left_world:
             # A socket replaced by the user's newer one leaves the character's trades and
             # fights to it: the character has not left, only changed sockets.
             await self.trades_disconnected()

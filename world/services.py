@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from friends.selectors import is_blocked_between
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.groups import world_group
+from gameplatform.groups import world_group, world_user_group
 from gameplatform.ratelimit import Budget
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.realtime import broadcast_on_commit, signal_on_commit
 from world import events
 from world.areas import users_in_area
 from world.models import (
@@ -42,6 +42,11 @@ User = get_user_model()
 # Letters, digits, spaces and underscores; no space at either end, none twice in a row.
 NAME_PATTERN = re.compile(rf"^(?=.{{3,{CHARACTER_NAME_MAX}}}$)[A-Za-z0-9_]+( [A-Za-z0-9_]+)*$")
 NAME_RULE = "3 to 24 letters, digits, underscores and single spaces, no space at either end."
+
+# Signals to the user's world sockets (``world_user_group``), on every process, after commit:
+# the character a socket plays was deleted (it closes 4404), or another one was selected (4409).
+CHARACTER_DELETED = "character_deleted"
+CHARACTER_SELECTED = "character_selected"
 
 
 def faction_named(value: int | str) -> Faction | None:
@@ -86,6 +91,7 @@ def character_select(*, user: User, character_id: int) -> Character:
     if not character.selected:
         character.selected = True
         character.save(update_fields=["selected"])
+        signal_on_commit(world_user_group(user.pk), CHARACTER_SELECTED, character_id=character.pk)
     return character
 
 
@@ -103,6 +109,7 @@ def character_delete(*, user: User, character_id: int) -> None:
     if running_trade.exists() or running_combat.exists():
         raise Conflict("The character is in a running trade or combat.", code="character_busy")
     character.delete()
+    signal_on_commit(world_user_group(user.pk), CHARACTER_DELETED, character_id=character_id)
 
 
 def _event(kind: str, payload: dict) -> WorldEvent:
@@ -127,8 +134,10 @@ MOVE_RATE = Budget("world:move", limit=1, window=1.0, what="moves")
 
 @transaction.atomic
 def character_move(*, character_id: int, to_location_id: int) -> tuple[int, int]:
-    """Move along the location graph to a neighbour; ``(from, to)`` location ids. The move is stored."""
-    character = Character.objects.select_for_update().filter(pk=character_id).first()
+    """Move along the location graph to a neighbour; ``(from, to)`` location ids. The move is stored,
+    and the character's own world socket gets ``character_update``."""
+    locked = Character.objects.select_for_update(of=("self",)).select_related("faction")
+    character = locked.filter(pk=character_id).first()
     if character is None:
         raise NotFound("No such character.", code="character_not_found")
     here = character.location_id
@@ -136,6 +145,7 @@ def character_move(*, character_id: int, to_location_id: int) -> tuple[int, int]
         raise ApplicationError("You can only move to a neighbouring location.", code="illegal_move")
     character.location_id = to_location_id
     character.save(update_fields=["location"])
+    broadcast_on_commit(world_user_group(character.user_id), events.character_update(character))
     return here, to_location_id
 
 
@@ -170,7 +180,9 @@ def shard_capture(*, character_id: int, shard_id: int) -> Shard:
     shard = Shard.objects.select_for_update().filter(pk=shard_id).first()
     if shard is None:
         raise NotFound("No such shard.", code="shard_not_found")
-    character = Character.objects.select_related("faction").get(pk=character_id)
+    character = Character.objects.select_related("faction").filter(pk=character_id).first()
+    if character is None:  # deleted while its socket was still open
+        raise NotFound("No such character.", code="character_not_found")
     if character.location_id != shard.location_id:
         raise Forbidden("Stand at the shard's location to capture it.", code="not_at_shard")
     if shard.owner_faction_id == character.faction_id:

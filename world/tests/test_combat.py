@@ -138,6 +138,21 @@ async def test_an_enemy_that_defeats_a_character_sends_it_home_with_full_health(
     await ws.disconnect()
 
 
+async def test_every_health_change_of_my_character_sends_me_character_update(ws_connect, world, quick, alice):
+    aria = await sync_to_async(make_character)(alice, "Aria", at="Ashen Road")
+    wolf = await sync_to_async(first_wolf)()
+    ws, _ = await enter(ws_connect, alice)
+    await ws.send_json_to({"type": "combat_start", "target": {"kind": "enemy", "id": wolf.pk}})
+    fight = (await receive_type(ws, "combat_start"))["combat"]
+    await ws.send_json_to({"type": "combat_action", "combat_id": fight["id"], "action_type": "attack"})
+    hurt = await receive_type(ws, "character_update")  # the wolf hits back for 5
+    assert hurt["character"]["id"] == aria.pk and hurt["character"]["health"] == 95
+    await ws.send_json_to({"type": "combat_action", "combat_id": fight["id"], "action_type": "item"})
+    healed = await receive_type(ws, "character_update")
+    assert healed["character"]["id"] == aria.pk and healed["character"]["health"] == 100
+    await ws.disconnect()
+
+
 async def test_an_enemy_elsewhere_or_defeated_cannot_be_fought(ws_connect, world, alice):
     await sync_to_async(make_character)(alice, "Aria")  # at Emberhold
     wolf = await sync_to_async(first_wolf)()
@@ -242,6 +257,8 @@ async def test_pvp_only_in_contested_areas_against_other_factions(ws_connect, wo
     )
     hit = await receive_type(carol_ws, "combat_damage")
     assert (hit["target_id"], hit["amount"], hit["target_health"]) == (borin.pk, 10, 5)
+    hurt = await receive_type(bob_ws, "character_update")  # the one struck hears its own health
+    assert hurt["character"]["id"] == borin.pk and hurt["character"]["health"] == 5
     assert (await receive_type(alice_ws, "combat_damage")) == hit
     # Borin may strike back in the same fight.
     await bob_ws.send_json_to(

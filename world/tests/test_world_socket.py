@@ -118,6 +118,16 @@ async def test_a_move_goes_to_a_neighbour_only_once_a_second_and_is_stored(ws_co
     await bob_ws.disconnect()
 
 
+async def test_the_mover_gets_character_update_with_the_new_location(ws_connect, world, place, alice):
+    aria = await sync_to_async(make_character)(alice, "Aria")
+    ws, _ = await enter(ws_connect, alice)
+    await ws.send_json_to({"type": "move", "to_location_id": place["Ashen Road"]})
+    update = await receive_type(ws, "character_update")
+    assert update["character"]["id"] == aria.pk and update["character"]["location_id"] == place["Ashen Road"]
+    assert update["character"]["faction"] == "Crimson Covenant" and update["character"]["health"] == 100
+    await ws.disconnect()
+
+
 async def test_positions_reach_the_area_at_most_ten_a_second_newest_last_and_are_stored_on_close(
     ws_connect, world, alice, bob
 ):

@@ -79,14 +79,20 @@ def test_the_fleets_follow_the_seed():
     assert fleets(7)[0] != fleets(7)[1]
 
 
+def latest(game, pid: int, key: str):
+    """The newest ``key`` a player was sent, from a ``game_state`` or a ``state_patch``."""
+    frames = [f for f in game.frames(pid) if f["type"] in ("game_state", "state_patch")]
+    return frames[-1][key]
+
+
 # --- shots ------------------------------------------------------------------------------
 
 
 def test_the_first_seat_fires_first_and_the_turn_passes_after_a_hit_as_after_a_miss(game):
-    assert game.frames(1, "game_state")[-1]["turn"] == 1
+    assert latest(game, 1, "turn") == 1
     game.refused(2, "not_your_turn", move={"x": 0, "y": 0})
     game.move(1, {"x": 2, "y": 5})  # player 2's carrier
-    assert game.frames(2, "game_state")[-1]["turn"] == 2
+    assert latest(game, 2, "turn") == 2
     assert game.frames(2, "player_move")[-1] == {"type": "player_move", "user_id": 1, "movement": {"x": 2, "y": 5}}
     shot = {"kind": "shot", "by": 1, "x": 2, "y": 5, "hit": True, "sunk": None}
     assert events(game, 1) == events(game, 2) == [shot]
@@ -98,7 +104,7 @@ def test_the_first_seat_fires_first_and_the_turn_passes_after_a_hit_as_after_a_m
     game.move(2, {"x": 9, "y": 9})  # water
     assert events(game, 1)[-1] == {"kind": "shot", "by": 2, "x": 9, "y": 9, "hit": False, "sunk": None}
     assert game.view(2)["theirs"]["shots"] == [{"x": 9, "y": 9, "hit": False}]
-    assert game.frames(1, "game_state")[-1]["turn"] == 1
+    assert latest(game, 1, "turn") == 1
 
 
 def test_a_shot_is_one_add_at_the_end_of_the_shots_in_the_patch(game):
@@ -195,18 +201,17 @@ def test_a_forfeit_gives_the_win_to_the_other_with_the_hits_so_far(game):
 
 
 def test_a_turn_that_runs_out_passes_to_the_opponent(game):
-    assert game.frames(1, "game_state")[-1]["turn_deadline"] == 30.0
+    assert latest(game, 1, "turn_deadline") == 30.0
     game.advance(29.75)
     assert game.room.ctx.turn == 1 and not game.frames(1, "turn_timeout")
     game.advance(0.25)
     assert game.frames(2, "turn_timeout") == [{"type": "turn_timeout", "user_id": 1}]
-    state = game.frames(2, "game_state")[-1]
-    assert (state["turn"], state["turn_deadline"]) == (2, 30.0)
+    assert (latest(game, 2, "turn"), latest(game, 2, "turn_deadline")) == (2, 30.0)
     assert game.view(1)["theirs"]["shots"] == [] and game.result is None
     game.refused(1, "not_your_turn", move={"x": 0, "y": 5})
     game.advance(10)
     game.move(2, {"x": 0, "y": 0})
-    assert game.frames(1, "game_state")[-1]["turn_deadline"] == 30.0  # a fresh clock for player 1
+    assert latest(game, 1, "turn_deadline") == 30.0  # a fresh clock for player 1
     game.advance(60)  # two more timeouts: the turn goes back and forth, nobody loses
     assert game.room.ctx.turn == 1 and game.result is None
     assert len(game.frames(1, "turn_timeout")) == 3

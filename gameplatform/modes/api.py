@@ -194,6 +194,9 @@ class Mode:
     turn_timeout: str = "pass"  # what a timeout does: "pass" the turn, or "lose" (the player is out)
     resumable: bool = True  # False: a room whose process died ends ``abandoned``
     snapshot_ticks: int = 10  # real-time: snapshot every this many ticks (turn-based: every change)
+    # A full ``game_state`` after every change besides the patch (the game socket's older clients
+    # expect it: tic-tac-toe and relay); False: patches only, a full state on life-cycle changes.
+    state_every_change: bool = False
 
     # --- hooks ---------------------------------------------------------------------------
     def setup(self, ctx: Context) -> dict:
@@ -242,6 +245,10 @@ class Mode:
         """``player`` ran out of time (``turn_seconds``). The default follows ``turn_timeout``."""
         if self.turn_timeout == "pass":
             ctx.turn = ctx.next_turn()
+
+    def on_end(self, state: dict, result: Result, ctx: Context) -> None:
+        """The game is over (a result, a forfeit, the grace, or abandoned): the last change before
+        the final ``game_state`` (e.g. reveal what was hidden, in the state ``view`` reads)."""
 
     def view(self, state: dict, player: Player) -> dict:
         """Everything ``player`` may see of the game, as JSON data. The default: the whole state."""

@@ -14,6 +14,7 @@ must keep one type (a mode's view is built by its own code, so this is the mode'
 """
 
 import copy
+import json
 
 
 def _pointer(path: str, key) -> str:
@@ -81,12 +82,17 @@ def _index(container: list, token: str, *, end_ok: bool) -> int:
     return index
 
 
+def _copy(value):
+    # JSON data only: a round trip through the C encoder is several times faster than deepcopy.
+    return json.loads(json.dumps(value))
+
+
 def apply(doc, ops: list[dict]):
     """A copy of ``doc`` with ``ops`` applied (add, remove, replace; what ``diff`` makes)."""
-    doc = copy.deepcopy(doc)
+    doc = _copy(doc)
     for op in ops:
         tokens = _tokens(op["path"])
-        value = copy.deepcopy(op.get("value"))
+        value = _copy(op.get("value"))
         if not tokens:
             if op["op"] == "remove":
                 raise PatchError("cannot remove the whole document")

@@ -73,7 +73,7 @@ class Room:
         self.seen: set[int] = set()  # players who connected at least once
         self.recorded_start = False  # the runtime's mark: the start is in the database
         self.state = mode.setup(self.ctx)
-        self._sent: dict[int, tuple[str, object]] = {}  # player id -> (view text, view) last sent
+        self._sent: dict[int, tuple] = {}  # player id -> (view text, view, (turn, deadline)) last sent
         self._frames: list[tuple[int | None, dict]] = []
         self._dirty = False  # the view may have changed since the last sync
 
@@ -105,7 +105,7 @@ class Room:
         """A fresh ``game_state`` for ``player_id``; from now on their patches start from it."""
         text = _encode(self.mode.view(self.state, self.player(player_id)))
         view = json.loads(text)
-        self._sent[player_id] = (text, view)
+        self._sent[player_id] = (text, view, self._clock())
         result = self.ctx.result if self.over else None
         return {
             "type": "game_state",
@@ -123,6 +123,10 @@ class Room:
             "tick": self.ctx.tick,
             "view": view,
         }
+
+    def _clock(self) -> tuple:
+        """Whose turn and until when (game time): a change of either is sent in a patch."""
+        return (self.ctx.turn, self.turn_deadline) if self.phase == ACTIVE else (None, None)
 
     def _deadline_left(self) -> float | None:
         if self.turn_deadline is None or self.phase != ACTIVE:
@@ -265,7 +269,7 @@ class Room:
 
     def _after_frame(self) -> None:
         if not self.over:  # a game that just ended has sent its last game_state already
-            self._changed(full=self.mode.tick_rate == 0)
+            self._changed(full=self.mode.state_every_change)
 
     def _acting(self, player_id: int) -> Player:
         player = self._playing(player_id)
@@ -385,6 +389,8 @@ class Room:
         self.turn_deadline = None
         for player in self.players:
             player.score = result.scores.get(player.id, player.score)
+        self.mode.on_end(self.state, result, self.ctx)
+        self.ctx.outbox.clear()  # the game is over: nothing more is relayed
         self._changed(full=True)
         self._emit({"type": "game_over", "winner_id": result.winner, "reason": result.reason})
 
@@ -405,25 +411,37 @@ class Room:
                     self._frames.append((p.id, self.game_state(p.id)))
 
     def _sync(self) -> None:
-        """A ``state_patch`` for each connected player whose view changed since they were last sent one."""
+        """A ``state_patch`` for each connected player whose view (or whose turn) changed since they
+        were last sent one. It carries ``turn`` and ``turn_deadline`` too: they are not in the view."""
         if not self._dirty:
             return
         self._dirty = False
+        clock = self._clock()
         made: dict[tuple[str, str], dict] = {}  # players with the same old and new view share one frame
         for player in self.players:
             sent = self._sent.get(player.id)
             if sent is None or not player.connected:
                 continue
             text = _encode(self.mode.view(self.state, player))
-            if text == sent[0]:
+            if text == sent[0] and clock == sent[2]:
                 continue
             key = (sent[0], text)
             frame = made.get(key)
-            view = json.loads(text)
+            view = json.loads(text) if frame is None else frame["_view"]
             if frame is None:
-                frame = made[key] = {"type": "state_patch", "tick": self.ctx.tick, "ops": diff(sent[1], view)}
-            self._sent[player.id] = (text, view)
+                ops = diff(sent[1], view) if text != sent[0] else []
+                frame = made[key] = {
+                    "type": "state_patch",
+                    "tick": self.ctx.tick,
+                    "ops": ops,
+                    "turn": clock[0],
+                    "turn_deadline": self._deadline_left(),
+                    "_view": view,
+                }
+            self._sent[player.id] = (text, view, clock)
             self._frames.append((player.id, frame))
+        for frame in made.values():
+            del frame["_view"]
 
     # --- going on elsewhere ------------------------------------------------------------
 

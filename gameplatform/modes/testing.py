@@ -134,6 +134,11 @@ class ModeTester:
         return self.room.result
 
     @property
+    def turn(self) -> int | None:
+        """Whose turn it is (the mode's ``ctx.turn``)."""
+        return self.room.ctx.turn
+
+    @property
     def state(self) -> dict:
         return self.room.state
 

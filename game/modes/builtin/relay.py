@@ -23,6 +23,7 @@ class Relay(Mode):
     max_players = 64
     move_schema = AnyObject()
     action_schemas = {"*": AnyObject()}
+    state_every_change = True  # the game socket's contract: game_state after every change
     input_rate = 60.0  # positions streamed by a 60 Hz client loop
 
     def setup(self, ctx):

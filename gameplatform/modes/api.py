@@ -197,6 +197,9 @@ class Mode:
     # A full ``game_state`` after every change besides the patch (the game socket's older clients
     # expect it: tic-tac-toe and relay); False: patches only, a full state on life-cycle changes.
     state_every_change: bool = False
+    # Every player sees the same view (nothing hidden): ``view`` is called once per step, with
+    # ``player`` None, instead of once per player.
+    shared_view: bool = False
 
     # --- hooks ---------------------------------------------------------------------------
     def setup(self, ctx: Context) -> dict:

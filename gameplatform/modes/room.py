@@ -418,11 +418,12 @@ class Room:
         self._dirty = False
         clock = self._clock()
         made: dict[tuple[str, str], dict] = {}  # players with the same old and new view share one frame
+        shared = _encode(self.mode.view(self.state, None)) if self.mode.shared_view else None
         for player in self.players:
             sent = self._sent.get(player.id)
             if sent is None or not player.connected:
                 continue
-            text = _encode(self.mode.view(self.state, player))
+            text = shared if shared is not None else _encode(self.mode.view(self.state, player))
             if text == sent[0] and clock == sent[2]:
                 continue
             key = (sent[0], text)
@@ -430,6 +431,8 @@ class Room:
             view = json.loads(text) if frame is None else frame["_view"]
             if frame is None:
                 ops = diff(sent[1], view) if text != sent[0] else []
+                if len(ops) > 1 and len(_encode(ops)) > len(text):  # the whole view is smaller
+                    ops = [{"op": "replace", "path": "", "value": view}]
                 frame = made[key] = {
                     "type": "state_patch",
                     "tick": self.ctx.tick,

@@ -18,8 +18,8 @@ class TicTacToe(Mode):
     description = "Two players, three in a row wins. The server owns the board."
     min_players = max_players = 2
     move_schema = AnyObject(max_bytes=256)
-    action_schemas = {"*": AnyObject()}
-    state_every_change = True  # the game socket's contract: game_state after every change  # emotes and the like are relayed; report_score is refused
+    action_schemas = {"*": AnyObject()}  # emotes and the like are relayed; report_score is refused
+    state_every_change = True  # the game socket's contract: game_state after every change
 
     def setup(self, ctx):
         x, o = ctx.players

@@ -33,6 +33,7 @@ def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
     """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
+    from game import rooms
     from gameplatform import presence
 
     if settings.REDIS_URL:
@@ -41,6 +42,7 @@ def clean_shared_stores():
         cache.clear()
         ratelimit._local.hits.clear()
     presence._local_store.clear()
+    rooms.clear_local_store()
     yield
 
 

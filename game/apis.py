@@ -6,7 +6,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game import registry, selectors
-from game.modes import DEFAULT_MODE, get_engine
 
 
 class GamePlayerOutput(serializers.Serializer):
@@ -67,12 +66,12 @@ class LeaderboardApi(ListAPIView):
     serializer_class = OutputSerializer
 
     def get_queryset(self):
-        mode = self.request.query_params.get("mode", DEFAULT_MODE)
-        get_engine(mode)  # 400 invalid_mode
+        mode = self.request.query_params.get("mode") or registry.default_mode()
+        registry.get_mode(mode)  # 400 invalid_mode
         return selectors.leaderboard(mode=mode)
 
     @extend_schema(
-        parameters=[OpenApiParameter("mode", str, description=f"default {DEFAULT_MODE}")],
+        parameters=[OpenApiParameter("mode", str, description="default tictactoe")],
         tags=["game"],
         description="Elo ratings of one mode, best first (players with at least one rated game).",
     )

@@ -1,154 +1,159 @@
-import asyncio
-import json
 import logging
+import time
 
 from rest_framework import serializers
 
-from game import selectors, services
+from game import rooms, selectors
+from game.events import game_state
+from game.registry import get_mode
 from gameplatform import db
-from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer
-from gameplatform.errors import ApplicationError
+from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer
+from gameplatform.errors import Conflict, RateLimited
 from gameplatform.groups import game_group
-from gameplatform.loops import per_loop
-from gameplatform.ratelimit import Budget
+from gameplatform.realtime import agroup_signal
 
 logger = logging.getLogger(__name__)
-MAX_PAYLOAD_BYTES = 4096
-
-
-# Client frames per player and game in any second, on every socket and process. Client-simulated
-# (relay) games stream positions: 60 a second fits a 60 Hz game loop (GAME_FRAMES_PER_SECOND).
-FRAME_RATE = Budget("game", limit=60, window=1.0, what="frames", limit_setting="GAME_FRAMES_PER_SECOND")
-
-
-class JsonObjectField(serializers.JSONField):
-    """A JSON object of bounded size (moves and action data are relayed to the whole room)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, dict):
-            raise serializers.ValidationError("Must be a JSON object.")
-        if len(json.dumps(data, separators=(",", ":"))) > MAX_PAYLOAD_BYTES:
-            raise serializers.ValidationError(f"At most {MAX_PAYLOAD_BYTES} bytes.")
-        return data
+GAME_OVER_PREFIX = '{"type":"game_over"'
 
 
 class MoveInput(serializers.Serializer):
-    movement = JsonObjectField()
+    movement = serializers.JSONField()
 
 
 class ActionInput(serializers.Serializer):
     action = serializers.RegexField(r"^[a-z][a-z0-9_]{0,31}\Z")
-    data = JsonObjectField(required=False, default=dict)
+    data = serializers.JSONField(required=False, default=dict)
 
 
-class SeatBeat:
-    """One heartbeat task per server process for every game socket it holds.
-
-    The seats' ``last_seen_at`` tells the stale-player timer that this process is
-    alive; one bulk UPDATE per beat replaces a task and an UPDATE per socket.
-    """
-
-    def __init__(self) -> None:
-        self.seats: dict[str, tuple[int, int]] = {}  # connection id -> (game id, user id)
-        self.task: asyncio.Task | None = None
-
-    def add(self, connection_id: str, game_id: int, user_id: int) -> None:
-        self.seats[connection_id] = (game_id, user_id)
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run())
-
-    def remove(self, connection_id: str) -> None:
-        self.seats.pop(connection_id, None)
-
-    async def _run(self) -> None:
-        while self.seats:
-            await asyncio.sleep(services.heartbeat_seconds())
-            seats = [(game_id, user_id, conn) for conn, (game_id, user_id) in self.seats.items()]
-            try:
-                await db.run_always(services.game_seats_heartbeat, seats=seats)
-            except Exception:
-                logger.exception("game heartbeat failed")
+class InputFrame(serializers.Serializer):
+    data = serializers.JSONField()
 
 
-seat_beat = per_loop(SeatBeat)
+class InputBudget:
+    """The mode's input rate for one socket (one socket per player and game): a token bucket
+    of one second's worth, refilled continuously. Local: no round trip per frame."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate, self.tokens, self.at = rate, rate, time.monotonic()
+
+    def spend(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            raise RateLimited(retry_after=round((1 - self.tokens) / self.rate, 3))
+        self.tokens -= 1
 
 
 class GameConsumer(BaseConsumer):
-    """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409)."""
+    """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409).
 
-    client_types = frozenset({"player_ready", "player_move", "game_action", "forfeit"})
+    The socket parses frames and hands them to the game's room (``game.rooms``), which runs on
+    one process; what the room says comes back as ``room_frames`` signals to the game's group.
+    """
+
+    client_types = frozenset({"player_ready", "player_move", "game_action", "input", "forfeit"})
     server_frames = {
         "game_state": (
-            "The whole game `{id, mode, state, players: [{id, username, score, side, ready, connected}], board, "
-            "turn, winner_id, version}`: on connect and after every change."
+            "The whole game `{id, mode, state, players: [{id, username, score, side, ready, connected, forfeited}], "
+            "board, turn, turn_deadline, winner_id, reason, version, tick, view}`: on connect, on every change of "
+            "the game's life cycle, and (tic-tac-toe, relay) after every change. `view` is what this player may see."
+        ),
+        "state_patch": (
+            "`{tick, ops, turn, turn_deadline}`: `ops` is an RFC 6902 JSON Patch from my previous `view` to my new "
+            "one; at most one per tick (real-time) or per change (turn-based)."
         ),
         "player_ready": "`{user_id}`: a player is ready.",
         "game_start": "Every player is ready: the game is active.",
-        "player_move": "`{user_id, movement}`: a move was made (the new `game_state` follows).",
+        "player_move": "`{user_id, movement}`: a move was made.",
         "game_action": "`{user_id, action, data}`: a game action was made.",
+        "game_event": "`{event}`: a one-off event of the mode, to the players it concerns.",
+        "turn_timeout": "`{user_id}`: that player's turn clock ran out.",
         "player_disconnected": "`{user_id}`: a player's socket closed; the seat is kept for the grace period.",
         "player_reconnected": "`{user_id}`: the player is back within the grace period.",
-        "forfeit": "`{user_id}`: a player gave up.",
+        "forfeit": "`{user_id}`: a player left the game.",
         "game_over": "`{winner_id, reason}` with reason `win`, `draw`, `forfeit` or `abandoned`.",
     }
 
+    budget: InputBudget | None = None
+    joined_room = False
+
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
-        await db.run(selectors.game_require_player, game_id=self.game_id, user_id=self.user_id)
+        seat = await db.run(selectors.game_player_seat, game_id=self.game_id, user_id=self.user_id)
+        self.mode_name, self.over = seat["mode"], seat["over"]
         await self.join_group(game_group(self.game_id))
 
     async def on_accepted(self) -> None:
-        try:
-            state = await db.run(
-                services.game_player_connect, game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
-            )
-        except ApplicationError as exc:  # the game or the seat went away meanwhile
-            self.connected = False
-            await self.close(code=exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
+        if self.over:  # history: the game as it ended
+            game, players = await db.run(selectors.game_with_seats, game_id=self.game_id)
+            await self.send_frame(game_state(game, players))
             return
-        await self.send_frame(state)
-        seat_beat().add(self.conn_id, self.game_id, self.user_id)
+        self.budget = InputBudget(get_mode(self.mode_name).input_rate)
+        host = rooms.get_room_host()
+        host.watch(self.game_id)
+        self.joined_room = True
+        # One socket per seat: older sockets of this player, on any process, close 4409.
+        await agroup_signal(game_group(self.game_id), "replaced", user_id=self.user_id, connection_id=self.conn_id)
+        await host.open(self.game_id)  # runs here unless another process already does
+        await self._submit("connect")
 
     async def on_disconnect(self, code) -> None:
-        seat_beat().remove(self.conn_id)
-        await db.run_always(
-            services.game_player_disconnect, game_id=self.game_id, user_id=self.user_id, connection_id=self.conn_id
-        )
+        if self.joined_room:
+            rooms.get_room_host().unwatch(self.game_id)
+            await self._submit("disconnect")
 
     async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
+        if signal == "room_frames":
+            for to, text in data["frames"]:
+                if to and to != self.user_id:
+                    continue
+                if text == rooms.ROOM_HELLO:  # the room moved to another process: take the seat there
+                    if self.joined_room:
+                        await self._submit("connect")
+                    continue
+                if text.startswith(GAME_OVER_PREFIX):
+                    self.over = True
+                await self.send(text_data=text)
+        elif signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
             await self.close(code=CLOSE_REPLACED)
 
-    async def _spend(self) -> None:
-        """One frame of the player's budget in this game, shared by all their sockets and processes."""
-        await FRAME_RATE.aspend(self.game_id, self.user_id)
+    async def _submit(self, op: str, *args, ref=None) -> None:
+        await rooms.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id)
 
-    # Each frame spends its budget when it arrives; its database work then runs in arrival
-    # order while the socket reads on (a frame never waits behind the previous one's unit).
+    def _spend(self) -> None:
+        if self.over:  # the room is gone: answered here
+            raise Conflict("The game is over.", code="game_over")
+        if self.budget is not None:
+            self.budget.spend()
 
     async def handle_player_ready(self, frame: dict) -> None:
         """I am ready: when every player is, the game starts (`game_start`)."""
-        await self._spend()
-        self._in_order_run(frame, services.game_player_ready)
+        self._spend()
+        await self._submit("ready", ref=frame.get("ref"))
 
     async def handle_player_move(self, frame: dict) -> None:
-        """`{movement}`: my move; tic-tac-toe `{cell: 0..8}`. Refused with `illegal_move` or `not_your_turn`."""
-        await self._spend()
+        """`{movement}`: my move, checked by the mode's `move_schema` (tic-tac-toe `{cell: 0..8}`).
+
+        Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`."""
+        self._spend()
         data = self.validate(MoveInput, frame)
-        self._in_order_run(frame, services.game_move, movement=data["movement"])
+        await self._submit("move", data["movement"], ref=frame.get("ref"))
 
     async def handle_game_action(self, frame: dict) -> None:
-        """`{action, data}`: a game-specific action, relayed to the players."""
-        await self._spend()
+        """`{action, data}`: a game-specific action (checked by the mode's `action_schemas`)."""
+        self._spend()
         data = self.validate(ActionInput, frame)
-        self._in_order_run(frame, services.game_action, action=data["action"], data=data["data"])
+        await self._submit("action", data["action"], data["data"], ref=frame.get("ref"))
+
+    async def handle_input(self, frame: dict) -> None:
+        """`{data}`: a real-time input (checked by the mode's `input_schema`); over the mode's
+        `input_rate` it is answered `rate_limited` and dropped."""
+        self._spend()
+        data = self.validate(InputFrame, frame)
+        await self._submit("input", data["data"], ref=frame.get("ref"))
 
     async def handle_forfeit(self, frame: dict) -> None:
-        """I give up: the other player wins (`game_over` with reason `forfeit`)."""
-        await self._spend()
-        self._in_order_run(frame, services.game_forfeit)
-
-    def _in_order_run(self, frame: dict, service, **kwargs) -> None:
-        self.then_in_order(
-            lambda: db.run(service, game_id=self.game_id, user_id=self.user_id, **kwargs), ref=frame.get("ref")
-        )
+        """I give up: the mode decides what that means (by default the last player left wins)."""
+        self._spend()
+        await self._submit("forfeit", ref=frame.get("ref"))

@@ -1,7 +1,12 @@
-"""Demo data: a few finished games between demo users, played through the services (ratings included)."""
+"""Demo data: a few finished games between demo users, played by their modes' rules (ratings included).
+
+Each game runs in a ``Room`` here, as a server process would run it, and is recorded through the
+same services (start, result and ratings).
+"""
 
 from game import services
 from game.models import Game, Rating
+from game.offline import game_play_offline, start_all
 
 # (mode, left, right, moves): tic-tac-toe moves are cells, relay games end with agreed scores.
 DEMO_GAMES = [
@@ -10,24 +15,22 @@ DEMO_GAMES = [
     ("tictactoe", "premium_user_1", "user_1", [4, 0, 2, 6, 3, 5, 8, 1, 7]),  # a draw
     ("relay", "premium_user_2", "user_5", {"premium_user_2": 7, "user_5": 4}),
 ]
-DEMO_CONNECTION = "demo"
 
 
 def _play(mode: str, left, right, moves) -> None:
     game = services.game_create(mode=mode, players=[left, right])
-    for user in (left, right):
-        services.game_player_connect(game_id=game.pk, user_id=user.pk, connection_id=DEMO_CONNECTION)
-        services.game_player_ready(game_id=game.pk, user_id=user.pk)
-    if mode == "relay":
-        scores = {str(left.pk): moves[left.username], str(right.pk): moves[right.username]}
-        for user in (left, right):
-            services.game_action(game_id=game.pk, user_id=user.pk, action="report_score", data={"scores": scores})
-    else:
-        for i, cell in enumerate(moves):
-            mover = left if i % 2 == 0 else right
-            services.game_move(game_id=game.pk, user_id=mover.pk, movement={"cell": cell})
-    for user in (left, right):
-        services.game_player_disconnect(game_id=game.pk, user_id=user.pk, connection_id=DEMO_CONNECTION)
+
+    def steps(room) -> None:
+        start_all(room)
+        if mode == "relay":
+            scores = {str(left.pk): moves[left.username], str(right.pk): moves[right.username]}
+            for user in (left, right):
+                room.action(user.pk, "report_score", {"scores": scores})
+        else:
+            for i, cell in enumerate(moves):
+                room.move((left if i % 2 == 0 else right).pk, {"cell": cell})
+
+    game_play_offline(game_id=game.pk, steps=steps)
 
 
 def seed(*, users, stdout) -> None:

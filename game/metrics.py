@@ -4,7 +4,7 @@ from django.db.models import Count
 from prometheus_client import Gauge
 
 from game.models import Game
-from game.modes import MODES
+from game.registry import mode_names
 from gameplatform.metrics import on_scrape
 
 # Set by whichever process serves the scrape; the newest value is the truth.
@@ -15,7 +15,7 @@ GAMES_ACTIVE = Gauge(
 
 def refresh_games_active() -> None:
     counts = dict(Game.objects.filter(state=Game.State.ACTIVE).values_list("mode").annotate(n=Count("id")).order_by())
-    for mode in MODES:
+    for mode in mode_names():
         GAMES_ACTIVE.labels(mode).set(counts.get(mode, 0))
 
 

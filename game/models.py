@@ -22,7 +22,8 @@ class Game(models.Model):
 
     mode = models.CharField(max_length=32, db_index=True)
     state = models.CharField(max_length=24, choices=State.choices, default=State.WAITING_FOR_PLAYERS)
-    # Turn-based modes keep their board here (tic-tac-toe: 9 cells of "X" / "O" / null).
+    # The final board of a mode whose view is the same for everyone (tic-tac-toe: 9 cells of
+    # "X" / "O" / null), written with the result; a running game lives in its room, not here.
     board = models.JSONField(null=True, blank=True)
     turn = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -32,6 +33,8 @@ class Game(models.Model):
     )
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     lobby_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The seed of the game's random numbers (``ctx.random``): with the inputs it replays the game.
+    seed = models.BigIntegerField(default=0)
     move_count = models.PositiveIntegerField(default=0)
     # Bumped on every change and sent in game_state, so a client keeps the newest state it saw.
     version = models.PositiveIntegerField(default=0)

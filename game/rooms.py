@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from gameplatform.loops import per_loop
 from gameplatform.modes import Grace, Invalid, Mode, Player, Reject, Result, Room
-from gameplatform.redis import get_async_redis, redis_enabled
+from gameplatform.redis import get_async_redis, get_redis, redis_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +56,25 @@ def lease_seconds() -> float:
     return float(getattr(settings, "ROOM_LEASE_SECONDS", 3.0))
 
 
+_LOCAL_OWNER: dict[int, str] = {}
+_LOCAL_SNAP: dict[int, str] = {}
+
+
+def clear_local_store() -> None:
+    """Forget the rooms of the embedded store (tests: each starts without rooms)."""
+    _LOCAL_OWNER.clear()
+    _LOCAL_SNAP.clear()
+
+
 class RoomStore:
     """Who owns which room, and each room's last snapshot: Redis, or this process without it."""
 
     def __init__(self, client=None, namespace: str | None = None) -> None:
         self.client = client
         self.ns = namespace or settings.DATABASES["default"]["NAME"]
-        self._local_owner: dict[int, str] = {}
-        self._local_snap: dict[int, str] = {}
+        # Without Redis: this process's memory, one for every store (the timer's and the loop's).
+        self._local_owner = _LOCAL_OWNER
+        self._local_snap = _LOCAL_SNAP
 
     def _redis(self):
         if self.client is not None:
@@ -120,6 +132,27 @@ class RoomStore:
         value = await client.get(self._snap(game_id))
         return value.decode() if isinstance(value, bytes) else value
 
+    def unclaimed(self, game_ids: list[int], *, idle_seconds: float) -> list[int]:
+        """Of these games, those no process runs and none can resume: no owner, and no snapshot
+        or one older than ``idle_seconds`` (a thread's call: the timers)."""
+        if not game_ids:
+            return []
+        if not redis_enabled() and self.client is None:
+            return [g for g in game_ids if g not in self._local_owner and g not in self._local_snap]
+        client = get_redis()
+        pipe = client.pipeline(transaction=False)
+        for game_id in game_ids:
+            pipe.exists(self._lease(game_id))
+            pipe.pttl(self._snap(game_id))
+        answers = pipe.execute()
+        found = []
+        for i, game_id in enumerate(game_ids):
+            owned, ttl_ms = answers[2 * i], answers[2 * i + 1]
+            age = SNAPSHOT_TTL_SECONDS - ttl_ms / 1000 if ttl_ms >= 0 else None
+            if not owned and (age is None or age > idle_seconds):
+                found.append(game_id)
+        return found
+
     async def drop(self, game_id: int) -> None:
         client = self._redis()
         if client is None:
@@ -145,15 +178,23 @@ class Hooks:
 
     seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
     record_start: Callable[[int], Awaitable[None]]
-    record_result: Callable[[int, Result, list[Player]], Awaitable[None]]
+    record_result: Callable[[int, Result, list[Player], object], Awaitable[None]]  # ..., the final board
     publish: Callable[[int, list[tuple[int, str]]], Awaitable[None]]  # (player id or 0, frame text)
     grace: Callable[[], Grace] = Grace
+    # Hear the players' frames sent from other processes while this host owns the room, and stop.
+    listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
 
 
 @dataclass(order=True)
 class _Wake:
     at: float
     game_id: int = field(compare=False)
+
+
+# Published by a process that took a room over: every socket of the game connects again
+# (not a frame for clients: the sockets answer it themselves).
+ROOM_HELLO = '{"type":"room_hello"}'
 
 
 def _text(frame: dict) -> str:
@@ -176,6 +217,7 @@ class RoomHost:
         self._wake_event = asyncio.Event()
         self._claiming: dict[int, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
+        self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
 
     # --- life -------------------------------------------------------------------------
 
@@ -194,10 +236,11 @@ class RoomHost:
             except asyncio.CancelledError:
                 pass
         self._tasks = []
-        if release:
-            for game_id in list(self.rooms):
+        for game_id in list(self.rooms):
+            if release:
                 await self.store.release(game_id, self.owner)
-        self.rooms.clear()
+            await self._let_go(game_id)
+        self.holders.clear()
 
     def now(self, game_id: int) -> float:
         return time.monotonic() - self.origin[game_id]
@@ -236,6 +279,8 @@ class RoomHost:
             return False
         self.rooms[game_id] = room
         self.origin[game_id] = time.monotonic() - room.ctx.now
+        if self.hooks.listen is not None:
+            await self.hooks.listen(game_id, self)
         self.snapshot_tick[game_id] = room.ctx.tick
         self.start()
         self._schedule(game_id)
@@ -258,21 +303,36 @@ class RoomHost:
             )
         room = Room.restore(seating.mode, json.loads(saved), grace=self.hooks.grace())
         logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick})
+        if room.over:  # its owner died between the end and its record
+            await self._after_step(game_id, room, snapshot=False)
+            return None
         if not seating.mode.resumable and room.phase == "active":
             room.abandon()
             await self._after_step(game_id, room, snapshot=False)
             return None
-        await self.hooks.publish(game_id, [(0, _text({"type": "room_hello"}))])
+        await self.hooks.publish(game_id, [(0, ROOM_HELLO)])
         return room
 
     # --- frames in ----------------------------------------------------------------------
 
-    async def apply(self, game_id: int, player_id: int, op: str, args: tuple = (), ref=None) -> bool:
+    async def apply(
+        self, game_id: int, player_id: int, op: str, args: tuple = (), ref=None, conn: str | None = None
+    ) -> bool:
         """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
-        ``action``, ``input``) to a room owned here. False when this process does not own it."""
+        ``action``, ``input``) to a room owned here. False when this process does not own it.
+
+        ``conn`` names the socket: a ``disconnect`` of a socket that no longer holds the seat (a
+        newer one replaced it) changes nothing."""
         room = self.rooms.get(game_id)
         if room is None:
             return False
+        key = (game_id, player_id)
+        if op == "connect" and conn is not None:
+            self.holders[key] = conn
+        elif op == "disconnect" and conn is not None:
+            if self.holders.get(key) != conn:
+                return True
+            del self.holders[key]
         try:
             getattr(room, op)(player_id, *args)
         except Reject as exc:
@@ -337,27 +397,40 @@ class RoomHost:
                     pass
 
     async def _after_step(self, game_id: int, room: Room, *, snapshot: bool) -> None:
+        # The database first, then the players: a client that sees ``game_over`` (or the start)
+        # and asks the REST API finds it recorded.
         frames = room.drain()
         if room.phase == "active" and not room.recorded_start:
             room.recorded_start = True
             await self.hooks.record_start(game_id)
             snapshot = True
+        if room.over:
+            await self._record_result(game_id, room)
         if frames:
             await self.hooks.publish(game_id, [(0 if to is None else to, _text(f)) for to, f in frames])
         if room.over:
-            await self._finish(game_id, room)
+            await self._let_go(game_id)
+            await self.store.drop(game_id)
+            await self.store.release(game_id, self.owner)
         elif snapshot:
             self.snapshot_tick[game_id] = room.ctx.tick
             await self.store.save(game_id, room.encode_snapshot())
 
-    async def _finish(self, game_id: int, room: Room) -> None:
-        # The result first, the snapshot after: a process that dies in between leaves a snapshot
-        # whose result the database already has (the conditional update records it once).
+    async def _record_result(self, game_id: int, room: Room) -> None:
+        # The snapshot first: a process that dies before the result is recorded leaves a room
+        # that ends again where it is taken over (the conditional update records it once).
         await self.store.save(game_id, room.encode_snapshot())
-        await self.hooks.record_result(game_id, room.result, room.players)
-        self.rooms.pop(game_id, None)
-        await self.store.drop(game_id)
-        await self.store.release(game_id, self.owner)
+        for player in room.players:
+            self.holders.pop((game_id, player.id), None)
+        board = None
+        if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
+            view = room.mode.view(room.state, None)
+            board = view.get("board") if isinstance(view, dict) else None
+        await self.hooks.record_result(game_id, room.result, room.players, board)
+
+    async def _let_go(self, game_id: int) -> None:
+        if self.rooms.pop(game_id, None) is not None and self.hooks.unlisten is not None:
+            await self.hooks.unlisten(game_id, self)
 
     # --- leases and takeover ----------------------------------------------------------------
 
@@ -386,9 +459,97 @@ class RoomHost:
         held = await self.store.renew(owned, self.owner)
         for game_id in set(owned) - held:  # another process has it now: stop running it here
             logger.warning("room lease lost", extra={"game_id": game_id})
-            self.rooms.pop(game_id, None)
+            await self._let_go(game_id)
         orphans = [g for g in self.watched if g not in self.rooms]
         if orphans:
             for game_id, owner in (await self.store.owners(orphans)).items():
                 if owner is None:
                     await self.open(game_id)
+
+
+# --- the platform's hooks: the database through the workers, frames through the hub ----------
+
+
+class _OpListener:
+    """The owner's ear for a room's group: frames of players whose sockets are on other processes."""
+
+    user_id = None
+
+    def __init__(self, host: RoomHost, game_id: int) -> None:
+        self.host, self.game_id = host, game_id
+
+    async def hub_deliver(self, message: dict) -> None:
+        if message.get("signal") != "op":
+            return
+        data = message.get("data", {})
+        await self.host.apply(
+            self.game_id, data["player_id"], data["op"], tuple(data.get("args", ())), data.get("ref"), data.get("conn")
+        )
+
+
+def platform_hooks() -> Hooks:
+    from game import services
+    from game.registry import get_mode
+    from gameplatform import db
+    from gameplatform.groups import game_group, room_group
+    from gameplatform.hub import get_hub
+    from gameplatform.realtime import agroup_signal
+
+    listeners: dict[int, _OpListener] = {}
+
+    async def seating(game_id: int) -> Seating | None:
+        found = await db.run_always(services.game_seating, game_id=game_id)
+        if found is None:
+            return None
+        return Seating(
+            mode=get_mode(found["mode"]),
+            players=found["players"],
+            seed=found["seed"],
+            lobby_id=found["lobby_id"],
+            over=found["over"],
+        )
+
+    async def record_start(game_id: int) -> None:
+        await db.run_always(services.game_record_start, game_id=game_id)
+
+    async def record_result(game_id: int, result: Result, players: list[Player], board=None) -> None:
+        await db.run_always(services.game_record_result, game_id=game_id, result=result, players=players, board=board)
+
+    async def publish(game_id: int, frames: list[tuple[int, str]]) -> None:
+        await agroup_signal(game_group(game_id), "room_frames", frames=frames)
+
+    async def listen(game_id: int, host: RoomHost) -> None:
+        listener = listeners[game_id] = _OpListener(host, game_id)
+        await get_hub().join(room_group(game_id), listener)
+
+    async def unlisten(game_id: int, host: RoomHost) -> None:
+        listener = listeners.pop(game_id, None)
+        if listener is not None:
+            await get_hub().leave(room_group(game_id), listener)
+
+    def grace() -> Grace:
+        return Grace(reconnect=services.reconnect_grace_seconds(), first=services.first_connect_grace_seconds())
+
+    return Hooks(
+        seating=seating,
+        record_start=record_start,
+        record_result=record_result,
+        publish=publish,
+        grace=grace,
+        listen=listen,
+        unlisten=unlisten,
+    )
+
+
+get_room_host = per_loop(lambda: RoomHost(platform_hooks()))
+"""The room host of the running event loop: one per server process."""
+
+
+async def submit(game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn: str | None = None) -> None:
+    """A player's frame to the game's room, wherever it runs: here, or on its owner through the layer."""
+    from gameplatform.groups import room_group
+    from gameplatform.realtime import agroup_signal
+
+    if await get_room_host().apply(game_id, player_id, op, args, ref, conn):
+        return
+    await agroup_signal(room_group(game_id), "op", player_id=player_id, op=op, args=list(args), ref=ref, conn=conn)

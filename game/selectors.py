@@ -37,6 +37,20 @@ def game_require_player(*, game_id: int, user_id: int) -> None:
     raise NotFound("No such game.", code="game_not_found")
 
 
+def game_player_seat(*, game_id: int, user_id: int) -> dict:
+    """``{mode, over}`` of a game this user plays; NotFound / Forbidden as ``game_require_player``."""
+    found = GamePlayer.objects.filter(game_id=game_id, user_id=user_id).values_list("game__mode", "game__state").first()
+    if found is None:
+        game_require_player(game_id=game_id, user_id=user_id)
+    mode, state = found
+    return {"mode": mode, "over": state not in Game.UNFINISHED}
+
+
+def game_with_seats(*, game_id: int) -> tuple[Game, list[GamePlayer]]:
+    game = Game.objects.get(pk=game_id)
+    return game, list(GamePlayer.objects.filter(game_id=game_id).select_related("user").order_by("seat"))
+
+
 def _with_players(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(
         Prefetch("players", queryset=GamePlayer.objects.select_related("user").order_by("seat"))

@@ -4,7 +4,7 @@ Every broadcast in the project goes to one of these groups; nothing else
 builds a group name by hand, so a typo cannot split a room in two.
 """
 
-GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle", "world", "area", "party", "faction"})
+GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle", "world", "area", "party", "faction", "room"})
 
 
 def group_name(kind: str, *ids: int) -> str:
@@ -25,6 +25,11 @@ def lobby_group(lobby_id: int) -> str:
 
 def game_group(game_id: int) -> str:
     return group_name("game", game_id)
+
+
+def room_group(game_id: int) -> str:
+    """The process that owns a game's room (``game.rooms``): players' frames from other processes."""
+    return group_name("room", game_id)
 
 
 def battle_group(battle_id: int) -> str:

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import Count
 from prometheus_client import Counter, Gauge
 
-from game.modes import MODES
+from game.registry import mode_names
 from gameplatform.metrics import on_scrape
 from matchmaking.models import QueueEntry
 
@@ -19,13 +19,13 @@ MATCHES = Counter("gameplatform_matchmaking_matches_total", "Games made by the m
 
 def refresh_queue_length() -> None:
     counts = dict(QueueEntry.objects.values_list("mode").annotate(n=Count("id")).order_by())
-    for mode in MODES:
+    for mode in mode_names():
         QUEUE_LENGTH.labels(mode).set(counts.get(mode, 0))
 
 
 def matches_made_on_commit(*, mode: str, count: int) -> None:
     """Count ``count`` matches of ``mode`` once the transaction that made them commits."""
-    if count and mode in MODES:
+    if count and mode in mode_names():
         transaction.on_commit(lambda: MATCHES.labels(mode).inc(count))
 
 

@@ -1,25 +1,26 @@
-"""History, one game, leaderboard, and flat query counts on moves."""
+"""History, one game, the leaderboard."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from game import services
+from game.offline import game_play_offline, start_all
 
 pytestmark = pytest.mark.django_db
 
 
-def started(make_game, a, b, mode="tictactoe"):
-    game = make_game(a, b, mode=mode)
-    for user in (a, b):
-        services.game_player_connect(game_id=game.pk, user_id=user.pk, connection_id=str(user.pk))
-        services.game_player_ready(game_id=game.pk, user_id=user.pk)
+def forfeited(make_game, winner, loser, mode="tictactoe"):
+    """A game played offline (as a room would) where ``loser`` gives up after the start."""
+    game = make_game(winner, loser, mode=mode)
+
+    def steps(room):
+        start_all(room)
+        room.forfeit(loser.pk)
+
+    game_play_offline(game_id=game.pk, steps=steps)
     return game
 
 
 def test_history_lists_my_games_newest_first(client_for, make_game, alice, bob, carol):
-    first = started(make_game, alice, bob)
-    services.game_forfeit(game_id=first.pk, user_id=bob.pk)
+    first = forfeited(make_game, alice, bob)
     second = make_game(alice, carol)
     make_game(bob, carol)
     body = client_for(alice).get("/api/games/").json()
@@ -41,44 +42,11 @@ def test_one_game_is_for_its_players_only(client_for, make_game, alice, bob, car
 
 
 def test_leaderboard_ranks_by_rating_per_mode(client_for, make_game, alice, bob, carol):
-    services.game_forfeit(game_id=started(make_game, alice, bob).pk, user_id=bob.pk)
-    services.game_forfeit(game_id=started(make_game, carol, bob).pk, user_id=carol.pk)
+    forfeited(make_game, alice, bob)
+    forfeited(make_game, bob, carol)
     body = client_for(alice).get("/api/leaderboard/?mode=tictactoe").json()
     rows = [(r["rank"], r["user"]["username"], r["wins"], r["losses"]) for r in body["results"]]
     assert rows[0][1] == "alice" and [r[0] for r in rows] == [1, 2, 3]
     assert client_for(alice).get("/api/leaderboard/?mode=relay").json()["results"] == []
     bad = client_for(alice).get("/api/leaderboard/?mode=chess")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_mode"
-
-
-def _move_queries(make_game, a, b) -> int:
-    game = started(make_game, a, b)
-    with CaptureQueriesContext(connection) as ctx:
-        services.game_move(game_id=game.pk, user_id=a.pk, movement={"cell": 0})
-    return len(ctx.captured_queries)
-
-
-def test_move_query_count_stays_flat_as_games_grow(make_game, make_user, django_assert_max_num_queries):
-    a, b = make_user(), make_user()
-    few = _move_queries(make_game, a, b)
-    for _ in range(30):
-        started(make_game, make_user(), make_user())
-    c, d = make_user(), make_user()
-    game = started(make_game, c, d)
-    with django_assert_max_num_queries(few):
-        services.game_move(game_id=game.pk, user_id=c.pk, movement={"cell": 0})
-    assert few <= 5
-
-
-def _connect_queries(make_game, a, b) -> int:
-    game = make_game(a, b)
-    with CaptureQueriesContext(connection) as ctx:
-        services.game_player_connect(game_id=game.pk, user_id=a.pk, connection_id="x")
-    return len(ctx.captured_queries)
-
-
-def test_connect_query_count_stays_flat(make_game, make_user):
-    few = _connect_queries(make_game, make_user(), make_user())
-    for _ in range(30):
-        started(make_game, make_user(), make_user())
-    assert _connect_queries(make_game, make_user(), make_user()) == few <= 6

@@ -1,4 +1,10 @@
-"""Races on PostgreSQL: concurrent moves on one board, several timer runners on one grace."""
+"""Races on PostgreSQL: the records a room makes are written once, whoever writes them.
+
+A room normally records its start and result once; a room taken over after its owner died
+may record them again, and two processes may briefly both believe they own it. The database
+is what makes that safe: the start only from a waiting state, the result only once, with the
+ratings in the same transaction.
+"""
 
 from datetime import timedelta
 
@@ -7,71 +13,51 @@ from django.utils import timezone
 
 from conftest import requires_postgres
 from game import services
-from game.models import Game, Rating
-from game.timers import expire_absent_players
+from game.models import Game, GamePlayer, Rating
+from game.timers import abandon_unclaimed_games
+from gameplatform.modes import Player, Result
 from gameplatform.testing import run_at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), requires_postgres]
 
 
-def started(make_game, a, b):
-    game = make_game(a, b)
-    for user in (a, b):
-        services.game_player_connect(game_id=game.pk, user_id=user.pk, connection_id=f"c{user.pk}")
-        services.game_player_ready(game_id=game.pk, user_id=user.pk)
-    return game
+def seats(*users) -> list[Player]:
+    return [
+        Player(id=u.pk, username=u.username, seat=i, side="left" if i % 2 == 0 else "right")
+        for i, u in enumerate(users)
+    ]
 
 
-def test_two_moves_at_once_on_one_turn_apply_exactly_one(make_game, alice, bob):
-    game = started(make_game, alice, bob)
-    results = run_at_once(
-        *[
-            lambda cell=cell: services.game_move(game_id=game.pk, user_id=alice.pk, movement={"cell": cell})
-            for cell in range(8)
-        ]
+def test_two_processes_recording_one_result_record_it_and_rate_it_once(make_game, alice, bob):
+    game = make_game(alice, bob)
+    services.game_record_start(game_id=game.pk)
+    players = seats(alice, bob)
+    outcomes = run_at_once(
+        lambda: services.game_record_result(game_id=game.pk, result=Result(alice.pk, "win"), players=players),
+        lambda: services.game_record_result(game_id=game.pk, result=Result(bob.pk, "win"), players=players),
     )
-    assert sorted(r for r in results if isinstance(r, str)) == ["not_your_turn"] * 7
+    assert sorted(outcomes) == [False, True]
     game.refresh_from_db()
-    assert sum(cell is not None for cell in game.board) == 1 and game.move_count == 1 and game.turn_id == bob.pk
+    assert game.state == "finished" and game.rated
+    ratings = dict(Rating.objects.values_list("user_id", "rating"))
+    assert sorted(ratings.values()) == [984, 1016] and ratings[game.winner_id] == 1016
 
 
-def test_several_timer_runners_forfeit_once_and_rate_once(make_game, alice, bob):
-    game = started(make_game, alice, bob)
-    services.game_player_disconnect(game_id=game.pk, user_id=alice.pk, connection_id=f"c{alice.pk}")
-    later = timezone.now() + timedelta(seconds=60)
-    results = run_at_once(*[lambda: expire_absent_players(now=later) for _ in range(6)])
-    assert sorted(results) == [0, 0, 0, 0, 0, 1]
-    game.refresh_from_db()
-    assert (game.state, game.winner_id, game.rated) == ("finished", bob.pk, True)
-    assert dict(Rating.objects.values_list("user_id", "rating")) == {alice.pk: 984, bob.pk: 1016}
-    assert Game.objects.filter(rated=True).count() == 1
+def test_the_start_is_recorded_once_and_never_after_the_end(make_game, alice, bob):
+    game = make_game(alice, bob)
+    assert sorted(run_at_once(*[lambda: services.game_record_start(game_id=game.pk)] * 4)) == [False] * 3 + [True]
+    services.game_record_result(game_id=game.pk, result=Result(winner=None, reason="draw"), players=seats(alice, bob))
+    assert services.game_record_start(game_id=game.pk) is False
+    assert Game.objects.get(pk=game.pk).state == "finished"
 
 
-def test_a_move_racing_the_opponents_forfeit_is_applied_before_it_or_not_at_all(make_game, alice, bob):
-    for _ in range(6):
-        game = started(make_game, alice, bob)
-        results = run_at_once(
-            lambda game_id=game.pk: services.game_move(game_id=game_id, user_id=alice.pk, movement={"cell": 4}),
-            lambda game_id=game.pk: services.game_forfeit(game_id=game_id, user_id=bob.pk),
-        )
-        game.refresh_from_db()
-        # The forfeit always ends the game; the move is either on the board before it, or refused.
-        assert (game.state, game.winner_id, game.reason) == ("finished", alice.pk, "forfeit")
-        moved = not isinstance(results[0], str)
-        assert game.move_count == (1 if moved else 0)
-        assert (game.board is not None and game.board[4] is not None) == moved
-        if not moved:
-            assert results[0] == "game_over"
-        Game.objects.filter(pk=game.pk).delete()
-
-
-def test_a_plain_move_is_one_read_and_one_write(make_game, alice, bob):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    game = started(make_game, alice, bob)
-    with CaptureQueriesContext(connection) as queries:
-        services.game_move(game_id=game.pk, user_id=alice.pk, movement={"cell": 0})
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "UPDATE"]
-    game.refresh_from_db()
-    assert game.board[0] is not None and game.move_count == 1 and game.turn_id == bob.pk
+def test_a_game_nobody_came_to_is_abandoned_once_by_the_timer(make_game, make_user, alice, bob):
+    stale = make_game(alice, bob)
+    fresh = make_game(make_user(), make_user())  # still within the first-connect grace
+    GamePlayer.objects.filter(game=stale).update(disconnected_at=timezone.now() - timedelta(seconds=120))
+    assert sorted(run_at_once(*[abandon_unclaimed_games] * 3)) == [0, 0, 1]
+    stale.refresh_from_db()
+    assert (stale.state, stale.reason, stale.rated) == ("abandoned", "abandoned", False)
+    assert not Rating.objects.exists()
+    assert Game.objects.get(pk=fresh.pk).state == "waiting_for_players"
+    assert abandon_unclaimed_games() == 0

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import receive_type
-from game.models import Game, Rating
+from game.models import Rating
 from game.tests.conftest import closed_with, db, play
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,8 +130,8 @@ async def test_bad_cells_are_refused_and_change_nothing(make_game, alice, bob, s
     error = await ws_a.receive_json_from()
     assert error["type"] == "error" and error["code"] == code and error["ref"] == 7
     assert await ws_b.receive_nothing(0.2)
-    fresh = await db(Game.objects.get)(pk=game.pk)
-    assert fresh.board == [None] * 9 and fresh.turn_id == alice.pk and fresh.move_count == 0
+    state = await play(ws_a, ws_b, 0)  # nothing changed: the legal move is the first one
+    assert state["board"] == ["X"] + [None] * 8 and state["turn"] == bob.pk
     await ws_a.disconnect()
     await ws_b.disconnect()
 
@@ -147,8 +147,8 @@ async def test_occupied_cell_and_out_of_turn_moves_are_refused(make_game, alice,
     await ws_b.send_json_to({"type": "player_move", "movement": {"cell": 4}})
     assert (await ws_b.receive_json_from())["code"] == "illegal_move"
     assert await ws_a.receive_nothing(0.2)
-    fresh = await db(Game.objects.get)(pk=game.pk)
-    assert fresh.board == [None, None, None, None, "X", None, None, None, None] and fresh.turn_id == bob.pk
+    state = await play(ws_b, ws_a, 0)
+    assert state["board"] == ["O", None, None, None, "X", None, None, None, None] and state["turn"] == alice.pk
     await ws_a.disconnect()
     await ws_b.disconnect()
 
@@ -172,8 +172,11 @@ async def test_a_second_socket_replaces_the_first_with_4409(make_game, alice, bo
     assert await closed_with(first) == 4409
     await first.disconnect()
     assert state["players"][0]["connected"] is True
-    still = await db(lambda: game.players.get(user=alice).connected)()
-    assert still is True  # the replaced socket closing does not mark the player away
+    bob_ws, bob_state = await open_game(game.pk, bob)
+    # the replaced socket closing did not mark alice away
+    assert [p["connected"] for p in bob_state["players"]] == [True, True]
+    assert bob_state["state"] == "waiting_for_ready"
+    await bob_ws.disconnect()
     await second.disconnect()
 
 

@@ -5,8 +5,8 @@ import pytest
 from chat.lobbies.factories import make_lobby
 from chat.lobbies.services import lobby_start
 from chat.models import Lobby
-from game import services
 from game.models import Game
+from game.offline import game_play_offline, start_all
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,12 @@ def test_lobby_opens_again_when_its_game_ends(premium_owner, alice):
     lobby = make_lobby(owner=premium_owner, members=[alice])
     lobby_start(lobby_id=lobby.pk, user=premium_owner)
     game = Game.objects.get(lobby_id=lobby.pk)
-    services.game_forfeit(game_id=game.pk, user_id=alice.pk)
+
+    def steps(room):
+        start_all(room)
+        room.forfeit(alice.pk)
+
+    game_play_offline(game_id=game.pk, steps=steps)
     lobby.refresh_from_db()
     game.refresh_from_db()
     assert game.state in {Game.State.FINISHED, Game.State.ABANDONED}

@@ -1,11 +1,12 @@
 """Relay mode end to end: moves and actions relayed, the result accepted only when reports agree."""
 
 import pytest
-from django.test import override_settings
 
 from conftest import receive_type
-from game import services
+from game import registry, services
 from game.models import Game, Rating
+from game.modes.builtin.relay import Relay
+from game.offline import game_play_offline, start_all
 from game.tests.conftest import db
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +29,9 @@ async def test_relay_game_end_to_end(make_game, alice, bob, start_game):
     for sender, report in ((ws_a, scores), (ws_b, disagree)):
         await sender.send_json_to({"type": "game_action", "action": "report_score", "data": {"scores": report}})
         for ws in (ws_a, ws_b):  # every report is relayed to the room, its sender included
-            assert (await ws.receive_json_from())["data"]["scores"] == report
+            assert (await receive_type(ws, "game_action"))["data"]["scores"] == report
+            state = await receive_type(ws, "game_state")  # the reports are in the view
+            assert state["state"] == "active" and state["view"]["reports"][str(alice.pk)] == scores
     assert await ws_a.receive_nothing(0.2)  # no agreement: the game goes on
     assert (await db(Game.objects.get)(pk=game.pk)).state == "active"
 
@@ -48,15 +51,16 @@ async def test_relay_game_end_to_end(make_game, alice, bob, start_game):
 def test_relay_lobby_game_goes_on_when_one_of_three_forfeits(make_game, alice, bob, carol):
     game = make_game(alice, bob, carol, mode="relay", lobby_id=12)
     assert [p.side for p in game.players.all()] == ["left", "right", "left"]
-    for user in (alice, bob, carol):
-        services.game_player_connect(game_id=game.pk, user_id=user.pk, connection_id=str(user.pk))
-        services.game_player_ready(game_id=game.pk, user_id=user.pk)
-    services.game_forfeit(game_id=game.pk, user_id=carol.pk)
-    game.refresh_from_db()
-    assert game.state == "active"
     scores = {"scores": {str(alice.pk): 1, str(bob.pk): 1}}
-    services.game_action(game_id=game.pk, user_id=alice.pk, action="report_score", data=scores)
-    services.game_action(game_id=game.pk, user_id=bob.pk, action="report_score", data=scores)
+
+    def steps(room):
+        start_all(room)
+        room.forfeit(carol.pk)
+        assert room.phase == "active"
+        room.action(alice.pk, "report_score", scores)
+        room.action(bob.pk, "report_score", scores)
+
+    game_play_offline(game_id=game.pk, steps=steps)
     game.refresh_from_db()
     assert (game.state, game.reason, game.winner_id) == ("finished", "draw", None)
     results = {r.user_id: (r.wins, r.draws, r.losses) for r in Rating.objects.filter(mode="relay")}
@@ -84,13 +88,27 @@ def test_a_lobby_can_start_a_64_player_relay_game(make_user):
     assert game.players.count() == 64 and game.lobby_id == 3 and game.state == "waiting_for_players"
 
 
-async def test_frames_beyond_the_per_second_budget_are_rate_limited(make_game, alice, bob, start_game):
-    game = await db(make_game)(alice, bob, mode="relay")
-    ws_a, ws_b = await start_game(game.pk, alice, bob)
-    with override_settings(GAME_FRAMES_PER_SECOND=3):  # the ready frame spent one already
-        for n in range(4):
-            await ws_a.send_json_to({"type": "player_move", "movement": {"n": n}})
-        frames = [await ws_a.receive_json_from() for _ in range(4)]
+class SlowRelay(Relay):
+    name = "slowrelay"
+    input_rate = 3.0
+
+
+@pytest.fixture
+def slow_relay(settings):
+    settings.GAME_MODES = [*settings.GAME_MODES, "game.tests.test_relay.SlowRelay"]
+    registry.modes.cache_clear()
+    yield
+    registry.modes.cache_clear()
+
+
+async def test_frames_beyond_the_modes_input_rate_are_refused_rate_limited_and_dropped(
+    make_game, alice, bob, start_game, slow_relay
+):
+    game = await db(make_game)(alice, bob, mode="slowrelay")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)  # the ready frame spent one of the 3 a second
+    for n in range(4):
+        await ws_a.send_json_to({"type": "player_move", "movement": {"n": n}})
+    frames = [await ws_a.receive_json_from() for _ in range(4)]
     assert [f["movement"]["n"] for f in frames if f["type"] == "player_move"] == [0, 1]
     errors = [f for f in frames if f["type"] == "error"]
     assert [e["code"] for e in errors] == ["rate_limited", "rate_limited"] and errors[0]["retry_after"] > 0

@@ -59,7 +59,7 @@ class Records:
         async def record_start(game_id):
             self.started.append(game_id)
 
-        async def record_result(game_id, result, players):
+        async def record_result(game_id, result, players, board):
             self.results.append((game_id, result))
 
         async def publish(game_id, frames):

@@ -47,6 +47,7 @@ class Player:
     ready: bool = False
     out: bool = False  # forfeited, or away past the grace: no longer playing
     score: int = 0
+    left_before_start: bool = False  # out before the game started: not part of its result
 
     def as_dict(self) -> dict:
         return {
@@ -58,6 +59,7 @@ class Player:
             "ready": self.ready,
             "out": self.out,
             "score": self.score,
+            "left_before_start": self.left_before_start,
         }
 
 

@@ -223,6 +223,7 @@ class Room:
         started = self.phase == ACTIVE
         for player in leaving:
             player.out = True
+            player.left_before_start = not started
             self._emit({"type": "forfeit", "user_id": player.id})
         if not started:
             if len(self.ctx.playing) < 2:
@@ -268,8 +269,14 @@ class Room:
             self._after_frame()
 
     def _after_frame(self) -> None:
-        if not self.over:  # a game that just ended has sent its last game_state already
-            self._changed(full=self.mode.state_every_change)
+        """A frame was applied: patches for the views it changed (and, for modes that ask, a full state)."""
+        if self.over:  # a game that just ended has sent its last game_state already
+            return
+        self._dirty = True
+        if self._sync() and self.mode.state_every_change:
+            for p in self.players:
+                if p.connected:
+                    self._frames.append((p.id, self.game_state(p.id)))
 
     def _acting(self, player_id: int) -> Player:
         player = self._playing(player_id)
@@ -400,21 +407,21 @@ class Room:
         else:
             self._frames.extend((p.id, frame) for p in self.players if p.id != skip and p.connected)
 
-    def _changed(self, *, full: bool, skip: int | None = None) -> None:
-        """The game changed: a new version; ``full``: everyone gets a fresh ``game_state`` too."""
+    def _changed(self, *, full: bool = True, skip: int | None = None) -> None:
+        """The game's life cycle changed (a player came, left, got ready; the start; the end): a new
+        version, and every connected player but ``skip`` gets a fresh ``game_state`` (no patch first)."""
         self.version += 1
-        self._dirty = True
-        if full:
-            self._sync()
-            for p in self.players:
-                if p.connected and p.id != skip:
-                    self._frames.append((p.id, self.game_state(p.id)))
+        self._dirty = False
+        for p in self.players:
+            if p.connected and p.id != skip:
+                self._frames.append((p.id, self.game_state(p.id)))
 
-    def _sync(self) -> None:
+    def _sync(self) -> bool:
         """A ``state_patch`` for each connected player whose view (or whose turn) changed since they
-        were last sent one. It carries ``turn`` and ``turn_deadline`` too: they are not in the view."""
+        were last sent one. It carries ``turn`` and ``turn_deadline`` too: they are not in the view.
+        True when the game changed for anyone (a new version)."""
         if not self._dirty:
-            return
+            return False
         self._dirty = False
         clock = self._clock()
         made: dict[tuple[str, str], dict] = {}  # players with the same old and new view share one frame
@@ -445,6 +452,9 @@ class Room:
             self._frames.append((player.id, frame))
         for frame in made.values():
             del frame["_view"]
+        if made:
+            self.version += 1
+        return bool(made)
 
     # --- going on elsewhere ------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from chat.lobbies.selectors import lobby_get, lobby_is_member
 from chat.lobbies.services import lobby_join
 from friends.selectors import are_friends, is_blocked_between
-from game.modes import MODES
+from game.registry import mode_names
 from game.services import game_create
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.ratelimit import Budget
@@ -53,8 +53,8 @@ class InviteExpired(ApplicationError):
 
 
 def game_modes() -> frozenset[str]:
-    """The modes a game invite may name: the game app's rule engines."""
-    return frozenset(MODES)
+    """The modes a game invite may name: those the server runs (``GAME_MODES``)."""
+    return frozenset(mode_names())
 
 
 # --- create -----------------------------------------------------------------

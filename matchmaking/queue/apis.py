@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from game.modes import DEFAULT_MODE, MODES
+from game.registry import default_mode
 from matchmaking.queue import services
 
 
@@ -18,7 +18,9 @@ class QueueStatusOutput(serializers.Serializer):
 
 class MatchmakingJoinApi(APIView):
     class InputSerializer(serializers.Serializer):
-        mode = serializers.CharField(default=DEFAULT_MODE, max_length=32, help_text=f"one of {', '.join(MODES)}")
+        mode = serializers.CharField(
+            default=default_mode, max_length=32, help_text="a mode of GET /api/game/modes/ (default tictactoe)"
+        )
 
     @extend_schema(
         request=InputSerializer,

@@ -37,7 +37,7 @@ from django.utils import timezone
 from game import events as game_events
 from game import selectors as game_selectors
 from game.models import Game
-from game.modes import get_engine
+from game.registry import get_mode
 from game.services import game_create_many  # it also clears the players' queue entries
 from gameplatform.cache import cache
 from gameplatform.errors import Conflict, NotFound
@@ -113,8 +113,8 @@ def pair_entries(entries: list[QueueEntry], *, now: datetime) -> list[tuple[Queu
 
 
 def _queueable(mode: str) -> None:
-    engine = get_engine(mode)  # invalid_mode
-    if not engine.MIN_PLAYERS <= 2 <= engine.MAX_PLAYERS:
+    spec = get_mode(mode)  # invalid_mode
+    if not spec.min_players <= 2 <= spec.max_players:
         raise Conflict(f"{mode} is not played in pairs.", code="invalid_mode")
 
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from conftest import receive_type
 from game.models import GamePlayer, Rating
-from game.services import game_create, game_forfeit
+from game.offline import game_play_offline
+from game.services import game_create
 from matchmaking.models import QueueEntry
 from matchmaking.queue.services import queue_join, queue_match
 from matchmaking.timers import match_waiting_players as match_job
@@ -53,7 +54,7 @@ def test_joining_while_in_a_game_is_409_already_in_game(client_for, alice, bob):
     refused = join(client_for(alice))
     assert refused.status_code == 409
     assert refused.json()["code"] == "already_in_game" and refused.json()["game_id"] == game.pk
-    game_forfeit(game_id=game.pk, user_id=bob.pk)
+    game_play_offline(game_id=game.pk, steps=lambda room: room.forfeit(bob.pk))  # before the start: abandoned
     assert join(client_for(alice)).json()["status"] == "queued"
 
 
@@ -128,7 +129,8 @@ def test_join_query_count_stays_flat_as_games_grow(make_user):
     few = queries_for_a_join()
     for _ in range(30):
         game = game_create(mode="tictactoe", players=[make_user(), make_user()])
-        game_forfeit(game_id=game.pk, user_id=game.players.first().user_id)
+        loser = game.players.first().user_id
+        game_play_offline(game_id=game.pk, steps=lambda room, loser=loser: room.forfeit(loser))
     assert queries_for_a_join() == few <= 16
 
 

@@ -24,6 +24,7 @@ class Relay(Mode):
     move_schema = AnyObject()
     action_schemas = {"*": AnyObject()}
     state_every_change = True  # the game socket's contract: game_state after every change
+    shared_view = True  # nothing is hidden
     input_rate = 60.0  # positions streamed by a 60 Hz client loop
 
     def setup(self, ctx):

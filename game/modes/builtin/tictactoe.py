@@ -20,6 +20,7 @@ class TicTacToe(Mode):
     move_schema = AnyObject(max_bytes=256)
     action_schemas = {"*": AnyObject()}  # emotes and the like are relayed; report_score is refused
     state_every_change = True  # the game socket's contract: game_state after every change
+    shared_view = True  # nothing is hidden
 
     def setup(self, ctx):
         x, o = ctx.players

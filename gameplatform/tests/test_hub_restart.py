@@ -1,11 +1,19 @@
-"""A hub that lost its subscriptions in an outage starts afresh once, however many sockets rejoin at once."""
+"""After a Redis outage: a hub that lost its subscriptions starts afresh once, however many
+sockets rejoin at once; the sockets that stayed open are present again without waiting for
+the next heartbeat."""
 
 import asyncio
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
 
 from conftest import requires_redis
+from gameplatform import presence
 from gameplatform.hub import GroupHub
 from gameplatform.realtime import agroup_send
 from gameplatform.tests.test_broadcast import Counter, new_process_layer, wait_for
+from gameplatform.tests.test_faults import own_redis, requires_redis_server  # noqa: F401 (a fixture)
 
 pytestmark = requires_redis
 
@@ -33,3 +41,48 @@ async def test_sockets_rejoining_at_once_after_an_outage_restart_the_hub_once_an
     await wait_for(lambda: all(len(m.texts) == 1 for m in [staying, *members]), timeout=5)
     await hub.close()
     await real_flush()
+
+
+# --- presence through a Redis restart ---------------------------------------------------
+
+
+async def restart(server) -> None:
+    """Stop the test's own redis-server and start it again on its port, empty."""
+    await asyncio.to_thread(server.stop)
+    await asyncio.to_thread(server.start)
+
+
+async def snapshot_of(ws_connect, user) -> dict[int, bool]:
+    """What ``user``'s friends status socket shows on connect: ``{friend id: online}``."""
+    ws, connected, _ = await ws_connect("/ws/friends/status/", user)
+    assert connected
+    frame = await ws.receive_json_from(timeout=10)
+    await ws.disconnect()
+    assert frame["type"] == "presence_snapshot", frame
+    return {friend["user_id"]: friend["online"] for friend in frame["friends"]}
+
+
+@requires_redis_server
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_open_through_a_redis_restart_is_online_to_friends_again_within_a_second(
+    own_redis,  # noqa: F811
+    settings,
+    ws_connect,
+    alice,
+    bob,
+    befriend,
+):
+    settings.PRESENCE_TTL_SECONDS = 20  # a heartbeat every 5 s: the next one is far off
+    await sync_to_async(befriend)(alice, bob)
+    tab, connected, _ = await ws_connect("/ws/notifications/", alice)
+    assert connected
+    assert (await snapshot_of(ws_connect, bob))[alice.pk] is True
+
+    await restart(own_redis)  # its data is gone: nobody is online in it
+    back = time.monotonic()
+    while not (await snapshot_of(ws_connect, bob))[alice.pk]:
+        assert time.monotonic() - back < presence.heartbeat_seconds(), "still offline after a whole heartbeat"
+        await asyncio.sleep(0.1)
+    took = time.monotonic() - back
+    assert took < 2.5, f"online again {took:.1f} s after Redis came back"  # the store is checked every second
+    await tab.disconnect()

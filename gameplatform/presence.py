@@ -14,7 +14,9 @@ Redis's clock:
 - ``presence:user:<id>``       sorted set: that user's open sockets, scored by deadline;
 - ``presence:online``          set: the users currently announced online;
 - ``presence:ver``             hash: a per-user change counter, so a client can drop
-  an event that arrives after a newer one;
+  an event that arrives after a newer one; never below Redis's clock in ms, so it
+  still grows after a Redis restart that lost it (an open socket would drop every
+  later event of that user as old);
 - ``presence:at:<place>:<id>`` and ``presence:at:<place>``: the same two for each place.
 
 Each process refreshes the deadlines of its own sockets with one script call
@@ -86,7 +88,13 @@ local function report(changed, uid, place)
   table.insert(changed, uid)
   table.insert(changed, place)
   if place == '' then
-    table.insert(changed, redis.call('HINCRBY', 'presence:ver', uid, 1))
+    -- Never below the clock (ms): versions keep growing when Redis restarts without its data.
+    local version = redis.call('HINCRBY', 'presence:ver', uid, 1)
+    if version < now then
+      version = now
+      redis.call('HSET', 'presence:ver', uid, version)
+    end
+    table.insert(changed, version)
   else
     table.insert(changed, 0)
   end

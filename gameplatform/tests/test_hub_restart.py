@@ -8,7 +8,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from conftest import requires_redis
+from conftest import receive_type, requires_redis
 from gameplatform import presence
 from gameplatform.hub import GroupHub
 from gameplatform.realtime import agroup_send
@@ -86,3 +86,37 @@ async def test_a_socket_open_through_a_redis_restart_is_online_to_friends_again_
     took = time.monotonic() - back
     assert took < 2.5, f"online again {took:.1f} s after Redis came back"  # the store is checked every second
     await tab.disconnect()
+
+
+@requires_redis_server
+@pytest.mark.django_db(transaction=True)
+async def test_a_friend_watching_through_a_redis_restart_hears_the_user_leave_afterwards(
+    own_redis,  # noqa: F811
+    settings,
+    ws_connect,
+    alice,
+    bob,
+    befriend,
+):
+    settings.PRESENCE_TTL_SECONDS = 4
+    await sync_to_async(befriend)(alice, bob)
+    for _ in range(2):  # alice came and went before: her presence changed three times
+        tab, connected, _ = await ws_connect("/ws/notifications/", alice)
+        assert connected
+        await tab.disconnect()
+    tab, connected, _ = await ws_connect("/ws/notifications/", alice)
+    assert connected
+    watcher, connected, _ = await ws_connect("/ws/friends/status/", bob)
+    assert connected
+    snapshot = await watcher.receive_json_from(timeout=3)
+    assert snapshot["friends"] == [{"user_id": alice.pk, "online": True, "last_seen": None}]
+
+    await restart(own_redis)
+    await wait_for(lambda: presence.online_ids([alice.pk]) == {alice.pk}, timeout=10)  # her socket is back
+    await tab.disconnect()
+    heard = [await receive_type(watcher, "presence", timeout=5)]
+    while heard[-1]["status"] == "online":  # her return after the restart, said again
+        heard.append(await receive_type(watcher, "presence", timeout=5))
+    assert heard[-1] == {"type": "presence", "user_id": alice.pk, "status": "offline"}
+    assert len(heard) <= 2
+    await watcher.disconnect()

@@ -419,6 +419,8 @@ class PresenceTracker:
         self._pending: list[tuple[str, list[Socket], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
+        # A store call failed since the last beat: the next check that reaches the store beats.
+        self.missed = False
 
     async def _submit(self, kind: str, sockets: list[Socket]) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -433,6 +435,7 @@ class PresenceTracker:
             try:
                 changes = await self._call(self._apply, [(kind, sockets) for kind, sockets, _ in batch])
             except Exception as exc:
+                self.missed = True
                 for _, _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
@@ -462,11 +465,22 @@ class PresenceTracker:
         return await asyncio.to_thread(method, *args)
 
     async def open(self, user_id: int, places: Iterable[str] = ()) -> str:
+        """Count a socket in; its presence id for ``close``, even when the store cannot be reached.
+
+        The socket is tracked either way: when the store failed (logged here), the heartbeat
+        puts it in once the store answers again, and ``close`` takes it out. A failure used
+        to leave the caller without the id while the heartbeat kept the entry, so a socket
+        opened during a Redis outage kept its user online after it closed, as long as the
+        process lived.
+        """
         conn = uuid.uuid4().hex
         places = tuple(places)
         self.conns[conn] = (user_id, places)
-        await self._submit("open", [(user_id, conn, places)])
         self._ensure_heartbeat()
+        try:
+            await self._submit("open", [(user_id, conn, places)])
+        except Exception:
+            logger.exception("presence open failed; the heartbeat stores the socket once the store answers")
         return conn
 
     async def close(self, conn: str) -> None:
@@ -479,7 +493,8 @@ class PresenceTracker:
 
         Both go in one batch, in that order, so the user never looks absent from a place
         that both entries share (``world`` while moving between areas), and the places
-        left and entered are each announced once.
+        left and entered are each announced once. As with ``open``, a failing store is
+        logged and the new id returned: the heartbeat brings the store up to date.
         """
         entry = self.conns.pop(conn, None)
         new, places = uuid.uuid4().hex, tuple(places)
@@ -490,8 +505,11 @@ class PresenceTracker:
             self._pending.append(("close", [(entry[0], conn, entry[1])], done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
-        await done
         self._ensure_heartbeat()
+        try:
+            await done
+        except Exception:
+            logger.exception("presence move failed; the heartbeat stores the socket once the store answers")
         return new
 
     async def beat(self) -> None:
@@ -517,24 +535,29 @@ class PresenceTracker:
         due = loop.time() + heartbeat_seconds()
         while self.conns:
             await asyncio.sleep(max(0.0, min(check_seconds(), due - loop.time())))
-            if loop.time() < due and await self._store_holds_oldest():
-                continue
+            if loop.time() < due:
+                held = await self._store_holds_oldest()
+                # Store down (None): wait for the beat, which logs the failure. Store up: beat
+                # now if it lost the sockets or if a store call failed meanwhile (a socket
+                # opened, moved or closed during an outage).
+                if held is None or (held and not self.missed):
+                    continue
             due = loop.time() + heartbeat_seconds()
+            self.missed = False
             try:
                 await self.beat()
             except Exception:
                 logger.exception("presence heartbeat failed")
 
-    async def _store_holds_oldest(self) -> bool:
-        """Whether the store still has this process's oldest socket (True when it cannot say:
-        while it is down, the beats report the failure)."""
+    async def _store_holds_oldest(self) -> bool | None:
+        """Whether the store still has this process's oldest socket; None when it cannot say."""
         if not self.conns:
             return True
         conn, (user_id, places) = next(iter(self.conns.items()))
         try:
             return await self._call(self.store.holds, (user_id, conn, places))
         except Exception:
-            return True
+            return None
 
     def vanish(self) -> None:
         """Stop heartbeating without closing anything: what a killed process does (tests)."""

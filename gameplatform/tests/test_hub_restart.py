@@ -120,3 +120,45 @@ async def test_a_friend_watching_through_a_redis_restart_hears_the_user_leave_af
     assert heard[-1] == {"type": "presence", "user_id": alice.pk, "status": "offline"}
     assert len(heard) <= 2
     await watcher.disconnect()
+
+
+@requires_redis_server
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_opened_and_closed_while_redis_was_down_leaves_no_presence_behind(
+    own_redis,  # noqa: F811
+    settings,
+    ws_connect,
+    alice,
+):
+    settings.PRESENCE_TTL_SECONDS = 2
+    first, connected, _ = await ws_connect("/ws/notifications/", alice)
+    assert connected
+    await wait_for(lambda: presence.online_ids([alice.pk]) == {alice.pk})
+    await asyncio.to_thread(own_redis.stop)
+    second, connected, _ = await ws_connect("/ws/notifications/", alice)  # its presence cannot be stored
+    assert connected
+    await second.disconnect()
+    await asyncio.to_thread(own_redis.start)
+    await wait_for(lambda: presence.online_ids([alice.pk]) == {alice.pk}, timeout=10)  # the first is back
+    await first.disconnect()
+    await asyncio.sleep(3 * presence.heartbeat_seconds())
+    assert presence.online_ids([alice.pk]) == set()
+
+
+@requires_redis_server
+@pytest.mark.django_db(transaction=True)
+async def test_a_socket_moved_while_redis_was_down_leaves_no_presence_behind_when_it_closes(
+    own_redis,  # noqa: F811
+    settings,
+    alice,
+):
+    settings.PRESENCE_TTL_SECONDS = 2
+    tracker = presence.PresenceTracker()  # a server process's, on the test's own Redis
+    conn = await tracker.open(alice.pk, ["area:1"])
+    await asyncio.to_thread(own_redis.stop)
+    conn = await tracker.move(conn, alice.pk, ["area:2"])  # a world character walks on meanwhile
+    await asyncio.to_thread(own_redis.start)
+    await wait_for(lambda: presence.present_at("area:2") == [alice.pk], timeout=10)
+    await tracker.close(conn)
+    await asyncio.sleep(3 * presence.heartbeat_seconds())
+    assert presence.online_ids([alice.pk]) == set() and presence.present_at("area:2") == []

@@ -72,7 +72,7 @@ async def test_a_socket_open_through_a_redis_restart_is_online_to_friends_again_
     bob,
     befriend,
 ):
-    settings.PRESENCE_TTL_SECONDS = 20  # a heartbeat every 5 s: the next one is far off
+    settings.PRESENCE_TTL_SECONDS = 40  # a heartbeat every 10 s: the next one is far off
     await sync_to_async(befriend)(alice, bob)
     tab, connected, _ = await ws_connect("/ws/notifications/", alice)
     assert connected
@@ -84,7 +84,8 @@ async def test_a_socket_open_through_a_redis_restart_is_online_to_friends_again_
         assert time.monotonic() - back < presence.heartbeat_seconds(), "still offline after a whole heartbeat"
         await asyncio.sleep(0.1)
     took = time.monotonic() - back
-    assert took < 2.5, f"online again {took:.1f} s after Redis came back"  # the store is checked every second
+    # The store is checked every second; the rest is slack for a busy machine.
+    assert took < presence.heartbeat_seconds() / 2, f"online again {took:.1f} s after Redis came back"
     await tab.disconnect()
 
 

@@ -14,14 +14,20 @@ Redis's clock:
 - ``presence:user:<id>``       sorted set: that user's open sockets, scored by deadline;
 - ``presence:online``          set: the users currently announced online;
 - ``presence:ver``             hash: a per-user change counter, so a client can drop
-  an event that arrives after a newer one;
+  an event that arrives after a newer one; never below Redis's clock in ms, so it
+  still grows after a Redis restart that lost it (an open socket would drop every
+  later event of that user as old);
 - ``presence:at:<place>:<id>`` and ``presence:at:<place>``: the same two for each place.
 
 Each process refreshes the deadlines of its own sockets with one script call
 every ``PRESENCE_TTL_SECONDS / 4`` seconds; a deadline is ``lifetime_seconds()``
-ahead (``0.75 * TTL`` for TTL >= 4 s: two missed beats are tolerated). A process
-that dies stops refreshing; the ``presence.sweep`` timer removes its expired
-sockets and reports who went offline, everywhere and at each place. Every change
+ahead (``0.75 * TTL`` for TTL >= 4 s: two missed beats are tolerated). In between,
+every second, it asks the store whether it still holds its oldest socket; when it
+does not (Redis restarted empty, or a sweep took the sockets of a process that
+stalled), it beats at once, so its open sockets are back and announced within a
+second, not a whole beat later. A process that dies stops refreshing; the
+``presence.sweep`` timer removes its expired sockets and reports who went offline,
+everywhere and at each place. Every change
 (open, close, refresh, sweep) is one Lua script, so each transition is decided
 once, whichever process or timer runner gets there first: that is what makes
 "exactly once per real change" hold.
@@ -53,6 +59,7 @@ logger = logging.getLogger(__name__)
 ONLINE, OFFLINE = "online", "offline"
 SWEEP_BATCH = 500
 OPEN_BATCH = 1000
+CHECK_SECONDS = 1.0
 
 # A socket as the stores see it: (user id, conn id, places it stands at).
 Socket = tuple[int, str, tuple[str, ...]]
@@ -81,7 +88,13 @@ local function report(changed, uid, place)
   table.insert(changed, uid)
   table.insert(changed, place)
   if place == '' then
-    table.insert(changed, redis.call('HINCRBY', 'presence:ver', uid, 1))
+    -- Never below the clock (ms): versions keep growing when Redis restarts without its data.
+    local version = redis.call('HINCRBY', 'presence:ver', uid, 1)
+    if version < now then
+      version = now
+      redis.call('HSET', 'presence:ver', uid, version)
+    end
+    table.insert(changed, version)
   else
     table.insert(changed, 0)
   end
@@ -199,6 +212,12 @@ def heartbeat_seconds() -> float:
     return settings.PRESENCE_TTL_SECONDS / 4
 
 
+def check_seconds() -> float:
+    """How often a process asks the store whether it still holds its sockets: every second
+    (one small read), or every heartbeat when that is shorter."""
+    return min(CHECK_SECONDS, heartbeat_seconds())
+
+
 class RedisStore:
     def __init__(self, client=None) -> None:
         self.client = client or get_redis()
@@ -229,6 +248,11 @@ class RedisStore:
             changes += _changes(batch, OFFLINE)
             if not batch:
                 return changes
+
+    def holds(self, socket: Socket) -> bool:
+        """Whether the store still has this socket (a Redis restarted without its data has not)."""
+        user_id, conn, _ = socket
+        return self.client.zscore(f"presence:user:{user_id}", conn) is not None
 
     def count(self) -> int:
         return int(self.client.scard("presence:online"))
@@ -291,6 +315,9 @@ class LocalStore:
 
     def sweep(self) -> list[Change]:
         return []
+
+    def holds(self, socket: Socket) -> bool:
+        return True  # nothing here is lost while the process lives
 
     def count(self) -> int:
         with self.lock:
@@ -392,6 +419,8 @@ class PresenceTracker:
         self._pending: list[tuple[str, list[Socket], asyncio.Future]] = []
         self._flusher: asyncio.Task | None = None
         self._heartbeat: asyncio.Task | None = None
+        # A store call failed since the last beat: the next check that reaches the store beats.
+        self.missed = False
 
     async def _submit(self, kind: str, sockets: list[Socket]) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -406,6 +435,7 @@ class PresenceTracker:
             try:
                 changes = await self._call(self._apply, [(kind, sockets) for kind, sockets, _ in batch])
             except Exception as exc:
+                self.missed = True
                 for _, _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
@@ -435,11 +465,22 @@ class PresenceTracker:
         return await asyncio.to_thread(method, *args)
 
     async def open(self, user_id: int, places: Iterable[str] = ()) -> str:
+        """Count a socket in; its presence id for ``close``, even when the store cannot be reached.
+
+        The socket is tracked either way: when the store failed (logged here), the heartbeat
+        puts it in once the store answers again, and ``close`` takes it out. A failure used
+        to leave the caller without the id while the heartbeat kept the entry, so a socket
+        opened during a Redis outage kept its user online after it closed, as long as the
+        process lived.
+        """
         conn = uuid.uuid4().hex
         places = tuple(places)
         self.conns[conn] = (user_id, places)
-        await self._submit("open", [(user_id, conn, places)])
         self._ensure_heartbeat()
+        try:
+            await self._submit("open", [(user_id, conn, places)])
+        except Exception:
+            logger.exception("presence open failed; the heartbeat stores the socket once the store answers")
         return conn
 
     async def close(self, conn: str) -> None:
@@ -452,7 +493,8 @@ class PresenceTracker:
 
         Both go in one batch, in that order, so the user never looks absent from a place
         that both entries share (``world`` while moving between areas), and the places
-        left and entered are each announced once.
+        left and entered are each announced once. As with ``open``, a failing store is
+        logged and the new id returned: the heartbeat brings the store up to date.
         """
         entry = self.conns.pop(conn, None)
         new, places = uuid.uuid4().hex, tuple(places)
@@ -463,8 +505,11 @@ class PresenceTracker:
             self._pending.append(("close", [(entry[0], conn, entry[1])], done))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.get_running_loop().create_task(self._flush())
-        await done
         self._ensure_heartbeat()
+        try:
+            await done
+        except Exception:
+            logger.exception("presence move failed; the heartbeat stores the socket once the store answers")
         return new
 
     async def beat(self) -> None:
@@ -479,12 +524,40 @@ class PresenceTracker:
             self._heartbeat = asyncio.get_running_loop().create_task(self._beat_forever())
 
     async def _beat_forever(self) -> None:
+        """A beat every ``heartbeat_seconds()``, and one at once when the store lost the sockets.
+
+        Between beats the store is asked every ``check_seconds()`` whether it still holds
+        the oldest local socket. Redis restarted without its data holds none: without the
+        check, users whose sockets stayed open looked offline until the next beat (up to
+        15 s with the default TTL); with it, they are back, announced online, within a second.
+        """
+        loop = asyncio.get_running_loop()
+        due = loop.time() + heartbeat_seconds()
         while self.conns:
-            await asyncio.sleep(heartbeat_seconds())
+            await asyncio.sleep(max(0.0, min(check_seconds(), due - loop.time())))
+            if loop.time() < due:
+                held = await self._store_holds_oldest()
+                # Store down (None): wait for the beat, which logs the failure. Store up: beat
+                # now if it lost the sockets or if a store call failed meanwhile (a socket
+                # opened, moved or closed during an outage).
+                if held is None or (held and not self.missed):
+                    continue
+            due = loop.time() + heartbeat_seconds()
+            self.missed = False
             try:
                 await self.beat()
             except Exception:
                 logger.exception("presence heartbeat failed")
+
+    async def _store_holds_oldest(self) -> bool | None:
+        """Whether the store still has this process's oldest socket; None when it cannot say."""
+        if not self.conns:
+            return True
+        conn, (user_id, places) = next(iter(self.conns.items()))
+        try:
+            return await self._call(self.store.holds, (user_id, conn, places))
+        except Exception:
+            return None
 
     def vanish(self) -> None:
         """Stop heartbeating without closing anything: what a killed process does (tests)."""

@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chat.dms import events
-from chat.dms.selectors import dm_peer_get, dm_require_access
+from chat.dms.selectors import dm_require_access
 from chat.models import DM_MAX_LENGTH, DirectMessage
 from gameplatform import presence
 from gameplatform.errors import ApplicationError
@@ -90,8 +90,11 @@ def _tell_if_away(message: DirectMessage, *, first_unread: bool) -> None:
 
 @transaction.atomic
 def dm_mark_read(*, user: User, peer_id: int) -> int:
-    """Mark every message from ``peer_id`` to ``user`` read; returns how many changed."""
-    peer = dm_peer_get(user_id=user.pk, peer_id=peer_id)
+    """Mark every message from ``peer_id`` to ``user`` read; returns how many changed.
+
+    The conversation's own rule applies, as for sending and reading the history: friends
+    only, neither blocking the other (403 ``not_friends`` / ``blocked``)."""
+    peer = dm_require_access(user_id=user.pk, peer_id=peer_id)
     unread = DirectMessage.objects.filter(sender=peer, recipient=user, read_at__isnull=True)
     up_to_id = unread.aggregate(last=Max("id"))["last"]
     if up_to_id is None:

@@ -4,7 +4,7 @@ import pytest
 
 from chat.dms.selectors import unread_dm_count
 from chat.dms.services import DM_RATE, dm_send
-from friends.services import block_create, friendship_create
+from friends.services import block_create, friendship_create, friendship_remove
 
 pytestmark = pytest.mark.django_db
 
@@ -174,6 +174,29 @@ def test_read_marks_the_conversation_read(client_for, friends, spies):
 
 def test_read_of_an_unknown_user_is_404(client_for, alice):
     assert client_for(alice).post("/api/dm/999999/read/").status_code == 404
+
+
+def test_read_of_a_former_friends_conversation_is_403_not_friends_and_changes_nothing(client_for, friends):
+    alice, bob = friends
+    dm_send(sender=bob, recipient_id=alice.pk, content="before we parted")
+    friendship_remove(user=alice, friend_id=bob.pk)
+    response = client_for(alice).post(f"/api/dm/{bob.pk}/read/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_friends"
+    assert unread_dm_count(user_id=alice.pk) == 1
+
+
+@pytest.mark.parametrize("blocker", ["reader", "peer"])
+def test_read_across_a_block_is_403_blocked(client_for, friends, blocker):
+    alice, bob = friends
+    dm_send(sender=bob, recipient_id=alice.pk, content="hi")
+    if blocker == "reader":
+        block_create(blocker=alice, blocked_id=bob.pk)
+    else:
+        block_create(blocker=bob, blocked_id=alice.pk)
+    response = client_for(alice).post(f"/api/dm/{bob.pk}/read/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "blocked"
 
 
 def test_away_recipient_gets_a_badge_per_message_and_one_notification_per_unread_streak(

@@ -10,6 +10,9 @@ It owns what all sockets share, so app consumers stay thin:
   dispatch to ``handle_<type>`` for the types the subclass lists in
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
   with an ``error`` frame in the contract's shape, never a silent drop;
+- endings: ``end(code, error_code, message)`` tells the client why (an ``error`` frame)
+  and closes with the contract's code: the subject of the socket was replaced (4409) or
+  deleted (4404), access was withdrawn (4403), an expired token (4401);
 - groups, through the process hub (``join_group``), left again on disconnect
   whatever happened before;
 - presence: every accepted socket opens a presence entry and closes it on
@@ -68,6 +71,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     closing = False  # we sent a close: nothing more goes out
     presence_conn: str | None = None  # this socket's presence entry, once opened
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
+    _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
 
     # --- life cycle ---------------------------------------------------------
@@ -114,10 +118,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.leave_all_groups()
             code = exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN
             if exc.tell_on_refuse:  # the contract names an error frame before this close
-                await self.accept()
-                self.accepted = True
-                await self.send_error(exc.code, exc.message, **exc.extra)
-                await self.close(code=code)
+                await self.end(code, exc.code, exc.message, **exc.extra)
                 return
             await self._refuse(code)
             return
@@ -156,11 +157,30 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def _refuse_busy(self, exc: ApplicationError) -> None:
         """Overloaded or a needed service unavailable: say so, then close 1013 (try again later)."""
-        if not self.accepted:
+        await self.end(exc.close_code, exc.code, exc.message, **exc.extra)
+
+    async def end(self, code: int, error_code: str, message: str, *, ref=None, **extra) -> None:
+        """End this socket and say why: an ``error`` frame ``error_code``, then the close ``code``.
+
+        The one way a socket is ended for a reason the client should read, whatever the route:
+        the subject of the socket was replaced (4409: a newer socket took the seat) or deleted
+        (4404), access to it was withdrawn (4403: kicked, unfriended), its token expired (4401),
+        a needed service is unavailable (1013). Idempotent: once the
+        socket is closing nothing more is sent, so two reasons arriving together end it once.
+
+        The socket leaves presence at once (off the caller's task: a hub delivery must not wait
+        for it), so others see it gone before the close handshake ends; ``on_disconnect`` and
+        the group clean-up run as usual when the close completes.
+        """
+        if self.closing:
+            return
+        if not self.accepted:  # still connecting: a browser reads close codes of accepted sockets only
             await self.accept()
             self.accepted = True
-        await self.send_error(exc.code, exc.message, **exc.extra)
-        await self.close(code=exc.close_code)
+        await self._answer_quietly(error_code, message, ref=ref, **extra)
+        await self.close(code=code)
+        if self.presence_conn is not None:
+            self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
 
     async def websocket_disconnect(self, message) -> None:
         try:
@@ -244,9 +264,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         await super().close(code=code, reason=reason)
 
     async def _expire(self) -> None:
-        if self.connected and not self.closing:
-            await self.send_frame({"type": "error", "code": "token_expired", "message": "Access token expired."})
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if self.connected:
+            await self.end(CLOSE_UNAUTHENTICATED, "token_expired", "Access token expired.")
 
     # --- groups -------------------------------------------------------------
 

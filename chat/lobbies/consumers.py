@@ -15,14 +15,10 @@ from gameplatform import db
 from gameplatform.consumers import BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import lobby_group
-from gameplatform.ratelimit import Budget, describe
+from gameplatform.ratelimit import describe
 from gameplatform.realtime import agroup_send
 
-# A user who keeps sending after being refused: more than 10 refused messages within
-# 10 seconds (counted across processes) closes the socket that sent the last one with
-# CLOSE_FLOODING (1008, policy violation).
-FLOOD = Budget("chat:lobby:flood", limit=10, window=10.0, what="refused messages")
-CLOSE_FLOODING = 1008
+# Flooding (1008) is the kit's rule, as on every socket (gameplatform.consumers).
 # Typing frames are relayed, not stored: a per-socket cap keeps a stuck key from
 # flooding the lobby (excess frames are answered with rate_limited, not relayed).
 TYPING_LIMIT = 10
@@ -93,15 +89,7 @@ class LobbyConsumer(BaseConsumer):
     async def handle_chat_message(self, frame: dict) -> None:
         """`{message}`: post to the lobby (1–1000 characters; 3 messages per 2 s, shared with REST)."""
         data = self.validate(ChatMessageInput, frame)
-        try:
-            await achat_budget_spend(user_id=self.user_id)  # counted on arrival
-        except RateLimited:
-            if not (await FLOOD.ahit(self.user_id)).allowed:
-                await self.send_error("flooding", "Too many messages after being rate limited.", ref=frame.get("ref"))
-                await self.leave_presence()
-                await self.close(code=CLOSE_FLOODING)
-                return
-            raise
+        await achat_budget_spend(user_id=self.user_id)  # counted on arrival
         self.then_in_order(
             lambda: db.run(
                 message_post, lobby_id=self.lobby_id, user=self.user, content=data["message"], budget_spent=True

@@ -246,12 +246,12 @@ async def test_rate_limit_is_shared_between_rest_and_socket(ws_connect, client_f
 
 
 async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alice, settings):
-    from chat.lobbies.consumers import CLOSE_FLOODING, FLOOD
+    from gameplatform.consumers import CLOSE_FLOODING, FLOOD_REFUSALS
 
     # A window longer than the test, so a slow machine cannot let the window slide mid-burst.
     settings.CHAT_RATE_WINDOW = 60.0
     ws, _ = await open_member(ws_connect, room, alice)
-    for n in range(3 + FLOOD.limit):
+    for n in range(3 + FLOOD_REFUSALS.limit):
         await ws.send_json_to({"type": "chat_message", "message": f"spam {n}"})
     await ws.send_json_to({"type": "chat_message", "message": "one too many"})
     codes = []
@@ -263,7 +263,7 @@ async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alic
         if frame["type"] == "error":
             codes.append(frame["code"])
     assert message["code"] == CLOSE_FLOODING
-    assert codes == ["rate_limited"] * FLOOD.limit + ["flooding"]
+    assert codes == ["rate_limited"] * FLOOD_REFUSALS.limit + ["flooding"]
     await ws.disconnect()
 
 

@@ -104,7 +104,7 @@ class GameConsumer(BaseConsumer):
             )
         except ApplicationError as exc:  # the game or the seat went away meanwhile
             self.connected = False
-            await self.close(code=exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN)
+            await self.end(exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN, exc.code, exc.message)
             return
         await self.send_frame(state)
         seat_beat().add(self.conn_id, self.game_id, self.user_id)
@@ -117,7 +117,7 @@ class GameConsumer(BaseConsumer):
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
-            await self.close(code=CLOSE_REPLACED)
+            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
 
     async def _spend(self) -> None:
         """One frame of the player's budget in this game, shared by all their sockets and processes."""

@@ -9,10 +9,10 @@ from rest_framework import serializers
 from chat.lobbies import events
 from chat.lobbies.presence import lobby_place, online_user_ids
 from chat.lobbies.selectors import lobby_id_for_name, lobby_require_member, lobby_state_for_member
-from chat.lobbies.services import MEMBER_REMOVED, achat_budget_spend, message_post
+from chat.lobbies.services import CLOSE_LEFT, MEMBER_REMOVED, achat_budget_spend, message_post
 from chat.models import MESSAGE_MAX_LENGTH
 from gameplatform import db
-from gameplatform.consumers import BaseConsumer
+from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import lobby_group
 from gameplatform.ratelimit import describe
@@ -51,7 +51,6 @@ class LobbyConsumer(BaseConsumer):
         "lobby_status": "`{status}`: the lobby is `open`, `in_game` or `closed`.",
         "lobby_started": "`{game_id}`: the owner started the game; open `/ws/game/{game_id}/`.",
     }
-    _leaving: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
         self._typing_sent: deque[float] = deque()
@@ -71,18 +70,22 @@ class LobbyConsumer(BaseConsumer):
         try:
             # Checks membership again: a kick signalled before the socket was accepted was not delivered.
             detail = await db.run(lobby_state_for_member, lobby_id=self.lobby_id, user_id=self.user_id)
-        except ApplicationError as exc:
-            await self.leave_presence()
-            await self.close(code=exc.close_code)
+        except ApplicationError as exc:  # removed (4403) or the lobby gone (4404) meanwhile
+            await self.end(exc.close_code, exc.code, exc.message)
             return
         online = await asyncio.to_thread(online_user_ids, lobby_id=self.lobby_id)
         await self.send_frame(events.lobby_state(detail, online))
 
     async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == MEMBER_REMOVED and data.get("user_id") == self.user_id:
-            await self.close(code=data.get("code", 4403))
-            # Off the hub's delivery loop: it waits for each socket it delivers to.
-            self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
+        if signal != MEMBER_REMOVED or data.get("user_id") != self.user_id:
+            return
+        code = data.get("code", CLOSE_FORBIDDEN)
+        if code != CLOSE_LEFT:  # kicked or banned
+            await self.end(code, "not_member", "You were removed from this lobby.")
+            return
+        await self.close(code=code)
+        # Off the hub's delivery loop: it waits for each socket it delivers to.
+        self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
 
     # --- client frames ---------------------------------------------------------------
 

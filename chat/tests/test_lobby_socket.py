@@ -176,6 +176,7 @@ async def test_kick_tells_others_and_closes_every_target_socket_4403(
     assert (await receive_type(bob_ws, "presence_leave"))["user_id"] == alice.pk
     for tab in (tab1, tab2):
         assert await receive_type(tab, "moderation_kick") == kick
+        assert (await receive_type(tab, "error"))["code"] == "not_member"
         assert await closed_with(tab) == 4403
     # A kicked user who reconnects is refused.
     again, _, _ = await ws_connect(path(room), alice)

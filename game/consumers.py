@@ -116,7 +116,7 @@ class GameConsumer(BaseConsumer):
                     self.over = True
                 await self.send(text_data=text)
         elif signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
-            await self.close(code=CLOSE_REPLACED)
+            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
 
     async def _submit(self, op: str, *args, ref=None) -> None:
         await rooms.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id)

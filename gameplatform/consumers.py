@@ -6,10 +6,17 @@ It owns what all sockets share, so app consumers stay thin:
   token behind it expires;
 - ``on_connect`` may raise ``ApplicationError``: the socket closes with its
   close code (``Forbidden`` 4403, ``NotFound`` 4404);
+- flooding: every frame a socket receives spends its frame budget
+  (``WS_FLOOD_FRAMES`` per ``WS_FLOOD_WINDOW_SECONDS``), and every frame refused
+  ``rate_limited`` spends its user's refusal budget (``WS_FLOOD_REFUSALS`` per
+  ``WS_FLOOD_REFUSAL_WINDOW_SECONDS``); over either, ``error`` ``flooding`` and close 1008;
 - client frames: size limit (close 1009), JSON object with a string ``type``,
   dispatch to ``handle_<type>`` for the types the subclass lists in
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
   with an ``error`` frame in the contract's shape, never a silent drop;
+- endings: ``end(code, error_code, message)`` tells the client why (an ``error`` frame)
+  and closes with the contract's code: the subject of the socket was replaced (4409) or
+  deleted (4404), access was withdrawn (4403), a flood (1008), an expired token (4401);
 - groups, through the process hub (``join_group``), left again on disconnect
   whatever happened before;
 - presence: every accepted socket opens a presence entry and closes it on
@@ -31,9 +38,10 @@ from rest_framework import serializers
 
 from gameplatform import metrics, parsers, presence
 from gameplatform.db import Overloaded
-from gameplatform.errors import ApplicationError, Unavailable, is_outage
+from gameplatform.errors import ApplicationError, RateLimited, Unavailable, is_outage
 from gameplatform.hub import get_hub
 from gameplatform.logs import new_request_id, request_id_var
+from gameplatform.ratelimit import Budget, FrameBudget
 from gameplatform.realtime import encode
 
 logger = logging.getLogger(__name__)
@@ -43,6 +51,19 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_REPLACED = 4409
 CLOSE_TOO_LARGE = 1009
+CLOSE_FLOODING = 1008
+
+# A user who keeps sending after being refused: more refused (``rate_limited``) frames than
+# ``WS_FLOOD_REFUSALS`` within ``WS_FLOOD_REFUSAL_WINDOW_SECONDS``, on any of their sockets and
+# processes, closes the socket that sent the last one with 1008.
+FLOOD_REFUSALS = Budget(
+    "ws:flood:refused",
+    limit=10,
+    window=10.0,
+    what="refused frames",
+    limit_setting="WS_FLOOD_REFUSALS",
+    window_setting="WS_FLOOD_REFUSAL_WINDOW_SECONDS",
+)
 
 
 class FrameInvalid(ApplicationError):
@@ -68,6 +89,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     closing = False  # we sent a close: nothing more goes out
     presence_conn: str | None = None  # this socket's presence entry, once opened
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
+    _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
 
     # --- life cycle ---------------------------------------------------------
@@ -94,6 +116,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         request_id_var.set(self.conn_id)
         self.groups_joined: set[str] = set()
         self._expiry: asyncio.TimerHandle | None = None
+        self.frame_budget = FrameBudget(settings.WS_FLOOD_FRAMES, settings.WS_FLOOD_WINDOW_SECONDS)
         user = self.scope.get("user")
         if self.scope.get("overloaded") is not None:
             await self._refuse_busy(self.scope["overloaded"])
@@ -114,10 +137,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.leave_all_groups()
             code = exc.close_code if exc.close_code >= 4000 else CLOSE_FORBIDDEN
             if exc.tell_on_refuse:  # the contract names an error frame before this close
-                await self.accept()
-                self.accepted = True
-                await self.send_error(exc.code, exc.message, **exc.extra)
-                await self.close(code=code)
+                await self.end(code, exc.code, exc.message, **exc.extra)
                 return
             await self._refuse(code)
             return
@@ -156,11 +176,30 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def _refuse_busy(self, exc: ApplicationError) -> None:
         """Overloaded or a needed service unavailable: say so, then close 1013 (try again later)."""
-        if not self.accepted:
+        await self.end(exc.close_code, exc.code, exc.message, **exc.extra)
+
+    async def end(self, code: int, error_code: str, message: str, *, ref=None, **extra) -> None:
+        """End this socket and say why: an ``error`` frame ``error_code``, then the close ``code``.
+
+        The one way a socket is ended for a reason the client should read, whatever the route:
+        the subject of the socket was replaced (4409: a newer socket took the seat) or deleted
+        (4404), access to it was withdrawn (4403: kicked, unfriended), the client flooded (1008),
+        its token expired (4401), a needed service is unavailable (1013). Idempotent: once the
+        socket is closing nothing more is sent, so two reasons arriving together end it once.
+
+        The socket leaves presence at once (off the caller's task: a hub delivery must not wait
+        for it), so others see it gone before the close handshake ends; ``on_disconnect`` and
+        the group clean-up run as usual when the close completes.
+        """
+        if self.closing:
+            return
+        if not self.accepted:  # still connecting: a browser reads close codes of accepted sockets only
             await self.accept()
             self.accepted = True
-        await self.send_error(exc.code, exc.message, **exc.extra)
-        await self.close(code=exc.close_code)
+        await self._answer_quietly(error_code, message, ref=ref, **extra)
+        await self.close(code=code)
+        if self.presence_conn is not None:
+            self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
 
     async def websocket_disconnect(self, message) -> None:
         try:
@@ -244,9 +283,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
         await super().close(code=code, reason=reason)
 
     async def _expire(self) -> None:
-        if self.connected and not self.closing:
-            await self.send_frame({"type": "error", "code": "token_expired", "message": "Access token expired."})
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        if self.connected:
+            await self.end(CLOSE_UNAUTHENTICATED, "token_expired", "Access token expired.")
 
     # --- groups -------------------------------------------------------------
 
@@ -314,6 +352,12 @@ class BaseConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if not self.connected or self.closing:
             return
+        # The rules every route shares, before anything is read: a flood closes 1008, a frame
+        # over the size limit 1009. Every frame spends the budget: pings, bad JSON, unknown types.
+        if not self.frame_budget.spend(time.monotonic()):
+            metrics.rate_limited("ws:flood:frames")
+            await self.end(CLOSE_FLOODING, "flooding", "Too many frames: this socket is closed.")
+            return
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw or b"")
         if size > settings.WS_MAX_FRAME_BYTES:
@@ -327,6 +371,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except ApplicationError as exc:
             if frame is None:  # not a frame we could read: counted as "other"
                 metrics.frame_in(metrics.OTHER)
+            if isinstance(exc, RateLimited) and await self._refusals_exceeded():
+                metrics.rate_limited(FLOOD_REFUSALS.name)
+                await self.end(CLOSE_FLOODING, "flooding", "Too many frames after being rate limited.", ref=ref)
+                return
             await self._answer_quietly(exc.code, exc.message, ref=ref, **exc.extra)
         except Exception as exc:
             if is_outage(exc):  # the socket stays open: the client may retry later
@@ -363,6 +411,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if kind not in self.client_types:
             raise ApplicationError(f"Unknown frame type {kind[:64]!r}.", code="unknown_type")
         await getattr(self, f"handle_{kind}")(frame)
+
+    async def _refusals_exceeded(self) -> bool:
+        """Spend one unit of the user's refusal budget: True when it was already used up."""
+        try:
+            return not (await FLOOD_REFUSALS.ahit(self.user_id)).allowed
+        except Exception as exc:  # the store failed: the refusal is still answered, the socket stays
+            logger.warning("flood refusal budget unavailable: %r", exc)
+            return False
 
     def then_in_order(self, work: Callable[[], Awaitable], *, ref=None) -> None:
         """Run ``work`` after this socket's earlier ordered work, without holding up the next frame.

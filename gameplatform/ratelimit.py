@@ -15,6 +15,8 @@ budget's own numbers, so the text cannot drift from the rule:
     # -> RateLimited(retry_after, "At most 3 messages per 2 seconds.")
 
 ``hit``/``peek``/``reset`` below are the raw window, for callers that decide for themselves.
+``FrameBudget`` is the other kind: a budget of one socket in one process (its frames), kept in
+two numbers on the socket and checked with no I/O, for a rule that runs on every frame.
 """
 
 import itertools
@@ -273,6 +275,36 @@ class Budget:
             metrics.rate_limited(self.name)
             raise RateLimited(decision.retry_after, describe(limit, window, self.what))
         return decision
+
+
+class FrameBudget:
+    """At most ``limit`` units at once and ``limit`` per ``window`` seconds on average, for one owner.
+
+    A token bucket: it holds ``limit`` units, each ``spend`` takes one, and it refills
+    continuously at ``limit / window`` units per second. So a burst of ``limit`` units passes,
+    a steady stream passes while it stays under ``limit / window`` per second, and anything
+    faster runs out. Two floats and no lock: for a socket's frames, on its own event loop,
+    where a shared window (a Redis round trip per frame) would cost more than the frame.
+    ``now`` is the caller's monotonic clock (``time.monotonic()``), so tests can pass their own.
+    """
+
+    __slots__ = ("limit", "rate", "tokens", "last")
+
+    def __init__(self, limit: int, window: float, *, now: float | None = None) -> None:
+        self.limit = float(limit)
+        self.rate = limit / window
+        self.tokens = self.limit
+        self.last = time.monotonic() if now is None else now
+
+    def spend(self, now: float) -> bool:
+        """Take one unit if there is one; False (nothing taken) when the budget ran out."""
+        tokens = min(self.limit, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if tokens < 1.0:
+            self.tokens = tokens
+            return False
+        self.tokens = tokens - 1.0
+        return True
 
 
 class SlidingWindowThrottle(BaseThrottle):

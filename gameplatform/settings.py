@@ -266,6 +266,14 @@ RUN_TIMERS_IN_SERVER = env_bool("RUN_TIMERS_IN_SERVER", True)
 # over this long after the holder stopped renewing it (gameplatform/timers.py).
 TIMER_LEASE_SECONDS = env_float("TIMER_LEASE_SECONDS", 3.0, minimum=0.5)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=128)
+# Flooding closes a socket with 1008 (gameplatform.consumers.BaseConsumer), on every route: more
+# frames than WS_FLOOD_FRAMES at once or per WS_FLOOD_WINDOW_SECONDS on average on one socket (the
+# fastest legitimate sender, a relay game at 60 frames/s, uses half), or more frames refused
+# ``rate_limited`` than WS_FLOOD_REFUSALS per WS_FLOOD_REFUSAL_WINDOW_SECONDS per user.
+WS_FLOOD_FRAMES = env_int("WS_FLOOD_FRAMES", 240, minimum=1)
+WS_FLOOD_WINDOW_SECONDS = env_float("WS_FLOOD_WINDOW_SECONDS", 2.0, minimum=0.01)
+WS_FLOOD_REFUSALS = env_int("WS_FLOOD_REFUSALS", 10, minimum=1)
+WS_FLOOD_REFUSAL_WINDOW_SECONDS = env_float("WS_FLOOD_REFUSAL_WINDOW_SECONDS", 10.0, minimum=0.01)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)
 RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)

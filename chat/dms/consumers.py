@@ -54,5 +54,5 @@ class DirectMessageConsumer(BaseConsumer):
         await db.run(dm_mark_read, user=self.user, peer_id=self.peer_id)
 
     async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == "dm_revoked":
-            await self.close(code=CLOSE_FORBIDDEN)
+        if signal == "dm_revoked":  # the friendship ended or a block started
+            await self.end(CLOSE_FORBIDDEN, "forbidden", "This conversation is closed: you are no longer friends.")

@@ -9,20 +9,16 @@ from rest_framework import serializers
 from chat.lobbies import events
 from chat.lobbies.presence import lobby_place, online_user_ids
 from chat.lobbies.selectors import lobby_id_for_name, lobby_require_member, lobby_state_for_member
-from chat.lobbies.services import MEMBER_REMOVED, achat_budget_spend, message_post
+from chat.lobbies.services import CLOSE_LEFT, MEMBER_REMOVED, achat_budget_spend, message_post
 from chat.models import MESSAGE_MAX_LENGTH
 from gameplatform import db
-from gameplatform.consumers import BaseConsumer
+from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import ApplicationError, RateLimited
 from gameplatform.groups import lobby_group
-from gameplatform.ratelimit import Budget, describe
+from gameplatform.ratelimit import describe
 from gameplatform.realtime import agroup_send
 
-# A user who keeps sending after being refused: more than 10 refused messages within
-# 10 seconds (counted across processes) closes the socket that sent the last one with
-# CLOSE_FLOODING (1008, policy violation).
-FLOOD = Budget("chat:lobby:flood", limit=10, window=10.0, what="refused messages")
-CLOSE_FLOODING = 1008
+# Flooding (1008) is the kit's rule, as on every socket (gameplatform.consumers).
 # Typing frames are relayed, not stored: a per-socket cap keeps a stuck key from
 # flooding the lobby (excess frames are answered with rate_limited, not relayed).
 TYPING_LIMIT = 10
@@ -55,7 +51,6 @@ class LobbyConsumer(BaseConsumer):
         "lobby_status": "`{status}`: the lobby is `open`, `in_game` or `closed`.",
         "lobby_started": "`{game_id}`: the owner started the game; open `/ws/game/{game_id}/`.",
     }
-    _leaving: asyncio.Task | None = None
 
     async def on_connect(self) -> None:
         self._typing_sent: deque[float] = deque()
@@ -75,33 +70,29 @@ class LobbyConsumer(BaseConsumer):
         try:
             # Checks membership again: a kick signalled before the socket was accepted was not delivered.
             detail = await db.run(lobby_state_for_member, lobby_id=self.lobby_id, user_id=self.user_id)
-        except ApplicationError as exc:
-            await self.leave_presence()
-            await self.close(code=exc.close_code)
+        except ApplicationError as exc:  # removed (4403) or the lobby gone (4404) meanwhile
+            await self.end(exc.close_code, exc.code, exc.message)
             return
         online = await asyncio.to_thread(online_user_ids, lobby_id=self.lobby_id)
         await self.send_frame(events.lobby_state(detail, online))
 
     async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == MEMBER_REMOVED and data.get("user_id") == self.user_id:
-            await self.close(code=data.get("code", 4403))
-            # Off the hub's delivery loop: it waits for each socket it delivers to.
-            self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
+        if signal != MEMBER_REMOVED or data.get("user_id") != self.user_id:
+            return
+        code = data.get("code", CLOSE_FORBIDDEN)
+        if code != CLOSE_LEFT:  # kicked or banned
+            await self.end(code, "not_member", "You were removed from this lobby.")
+            return
+        await self.close(code=code)
+        # Off the hub's delivery loop: it waits for each socket it delivers to.
+        self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
 
     # --- client frames ---------------------------------------------------------------
 
     async def handle_chat_message(self, frame: dict) -> None:
         """`{message}`: post to the lobby (1–1000 characters; 3 messages per 2 s, shared with REST)."""
         data = self.validate(ChatMessageInput, frame)
-        try:
-            await achat_budget_spend(user_id=self.user_id)  # counted on arrival
-        except RateLimited:
-            if not (await FLOOD.ahit(self.user_id)).allowed:
-                await self.send_error("flooding", "Too many messages after being rate limited.", ref=frame.get("ref"))
-                await self.leave_presence()
-                await self.close(code=CLOSE_FLOODING)
-                return
-            raise
+        await achat_budget_spend(user_id=self.user_id)  # counted on arrival
         self.then_in_order(
             lambda: db.run(
                 message_post, lobby_id=self.lobby_id, user=self.user, content=data["message"], budget_spent=True

@@ -185,10 +185,11 @@ async def test_dm_read_frame_marks_read_and_tells_both(ws_connect, friends):
     await b.disconnect()
 
 
-async def test_revoked_conversation_closes_both_sockets_4403(ws_connect, friends):
+async def test_revoked_conversation_tells_both_sockets_why_and_closes_them_4403(ws_connect, friends):
     alice, bob = friends
     a, _, _ = await ws_connect(f"/ws/dm/{bob.pk}/", alice)
     b, _, _ = await ws_connect(f"/ws/dm/{alice.pk}/", bob)
     await database_sync_to_async(dm_access_revoke)(user_a_id=alice.pk, user_b_id=bob.pk)
-    assert await closed_with(a) == 4403
-    assert await closed_with(b) == 4403
+    for ws in (a, b):
+        assert (await ws.receive_json_from(timeout=3))["code"] == "forbidden"
+        assert await closed_with(ws) == 4403

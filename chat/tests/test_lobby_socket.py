@@ -176,6 +176,7 @@ async def test_kick_tells_others_and_closes_every_target_socket_4403(
     assert (await receive_type(bob_ws, "presence_leave"))["user_id"] == alice.pk
     for tab in (tab1, tab2):
         assert await receive_type(tab, "moderation_kick") == kick
+        assert (await receive_type(tab, "error"))["code"] == "not_member"
         assert await closed_with(tab) == 4403
     # A kicked user who reconnects is refused.
     again, _, _ = await ws_connect(path(room), alice)
@@ -246,12 +247,12 @@ async def test_rate_limit_is_shared_between_rest_and_socket(ws_connect, client_f
 
 
 async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alice, settings):
-    from chat.lobbies.consumers import CLOSE_FLOODING, FLOOD
+    from gameplatform.consumers import CLOSE_FLOODING, FLOOD_REFUSALS
 
     # A window longer than the test, so a slow machine cannot let the window slide mid-burst.
     settings.CHAT_RATE_WINDOW = 60.0
     ws, _ = await open_member(ws_connect, room, alice)
-    for n in range(3 + FLOOD.limit):
+    for n in range(3 + FLOOD_REFUSALS.limit):
         await ws.send_json_to({"type": "chat_message", "message": f"spam {n}"})
     await ws.send_json_to({"type": "chat_message", "message": "one too many"})
     codes = []
@@ -263,7 +264,7 @@ async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alic
         if frame["type"] == "error":
             codes.append(frame["code"])
     assert message["code"] == CLOSE_FLOODING
-    assert codes == ["rate_limited"] * FLOOD.limit + ["flooding"]
+    assert codes == ["rate_limited"] * FLOOD_REFUSALS.limit + ["flooding"]
     await ws.disconnect()
 
 

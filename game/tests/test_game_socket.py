@@ -165,10 +165,12 @@ async def test_forfeit_frame_ends_the_game_for_the_other_player(make_game, alice
     await ws_b.disconnect()
 
 
-async def test_a_second_socket_replaces_the_first_with_4409(make_game, alice, bob, open_game):
+async def test_a_second_socket_replaces_the_first_which_hears_replaced_then_4409(make_game, alice, bob, open_game):
     game = await db(make_game)(alice, bob)
     first, _ = await open_game(game.pk, alice)
     second, state = await open_game(game.pk, alice)
+    error = await receive_type(first, "error")
+    assert error["code"] == "replaced"
     assert await closed_with(first) == 4409
     await first.disconnect()
     assert state["players"][0]["connected"] is True

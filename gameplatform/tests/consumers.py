@@ -12,7 +12,7 @@ class EchoInput(serializers.Serializer):
 
 
 class EchoConsumer(BaseConsumer):
-    client_types = frozenset({"echo", "explode"})
+    client_types = frozenset({"echo", "explode", "replace_me"})
 
     async def on_connect(self) -> None:
         if self.user.username == "mallory":
@@ -25,6 +25,11 @@ class EchoConsumer(BaseConsumer):
 
     async def handle_explode(self, frame: dict) -> None:
         raise RuntimeError("boom")
+
+    async def handle_replace_me(self, frame: dict) -> None:
+        # Two reasons to end arriving together (a newer socket, and its subject deleted).
+        await self.end(4409, "replaced", "A newer socket took over.")
+        await self.end(4404, "not_found", "It is gone.")
 
 
 test_urlpatterns = [path("ws/test/echo/", EchoConsumer.as_asgi())]

@@ -153,6 +153,63 @@ async def test_flooding_a_lobby_closes_1008_then_offline(live):
     await wait_offline(live, member["id"])
 
 
+def friends(live) -> tuple[dict, dict]:
+    user, friend = live.register(new_name("dm")), live.register(new_name("dm"))
+    asked = httpx.post(
+        f"{live.http}/api/friends/requests/", json={"user_id": friend["id"]}, headers=bearer(user["access"]), timeout=10
+    )
+    assert asked.status_code == 201, asked.text
+    accepted = httpx.post(
+        f"{live.http}/api/friends/requests/{asked.json()['id']}/accept/", headers=bearer(friend["access"]), timeout=10
+    )
+    assert accepted.status_code == 200, accepted.text
+    return user, friend
+
+
+async def error_codes_until_closed(ws, frames: list[str]) -> list[str]:
+    """Send ``frames`` while reading; the codes of the ``error`` frames the server answered."""
+    codes = []
+
+    async def read() -> None:
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["type"] == "error":
+                    codes.append(frame["code"])
+        except ConnectionClosed:
+            pass
+
+    reading = asyncio.ensure_future(read())
+    with pytest.raises(ConnectionClosed):
+        for frame in frames:
+            await ws.send(frame)
+        await asyncio.wait_for(reading, 10)
+        await ws.recv()
+    await asyncio.wait_for(reading, 10)
+    return codes
+
+
+async def test_flooding_a_dm_socket_closes_1008_then_offline(live):
+    user, friend = await asyncio.to_thread(friends, live)
+    ws = await open_socket(live, f"/ws/dm/{friend['id']}/", user["access"])
+    await wait_online(live)
+    spam = [json.dumps({"type": "dm_message", "content": f"spam {n}"}) for n in range(40)]
+    codes = await error_codes_until_closed(ws, spam)
+    assert ws.close_code == 1008
+    assert codes[-1] == "flooding" and "rate_limited" in codes
+    await wait_offline(live, user["id"])
+
+
+async def test_a_flood_of_pings_on_the_notification_socket_closes_1008_then_offline(live):
+    user = live.register(new_name("pinger"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    codes = await error_codes_until_closed(ws, [json.dumps({"type": "ping"})] * 1000)
+    assert ws.close_code == 1008
+    assert codes == ["flooding"]
+    await wait_offline(live, user["id"])
+
+
 async def test_access_token_expiring_while_connected_closes_4401_then_offline(live):
     user = live.register(new_name("expiring"))
     now = int(time.time())

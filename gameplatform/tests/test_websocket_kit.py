@@ -215,3 +215,12 @@ async def test_query_token_never_reaches_a_log_line(caplog, ws_connect, alice):
     logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
     assert "socket open" in logged
     assert token not in logged and "secret-garbage-token" not in logged
+
+
+async def test_ending_a_socket_says_why_once_then_closes_with_the_first_code(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_json_to({"type": "replace_me"})
+    error = await ws.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", "replaced")
+    assert await closed_with(ws) == 4409
+    assert await ws.receive_nothing(timeout=0.2)

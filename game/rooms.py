@@ -197,6 +197,11 @@ class _Wake:
 ROOM_HELLO = '{"type":"room_hello"}'
 
 
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -214,7 +219,7 @@ class RoomHost:
         self.watched: dict[int, int] = {}  # games with sockets here: how many
         self.lateness: list[float] = []  # seconds each due tick ran late (bench and metrics)
         self._wakes: list[_Wake] = []
-        self._wake_event = asyncio.Event()
+        self._waiter: asyncio.Future | None = None  # the driver's sleep, until the next wake
         self._claiming: dict[int, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
@@ -334,6 +339,7 @@ class RoomHost:
                 return True
             del self.holders[key]
         try:
+            room.advance(self.now(game_id))  # the room's clock is now (a turn-based room has no tick)
             getattr(room, op)(player_id, *args)
         except Reject as exc:
             await self._refuse(game_id, room, player_id, exc.code, exc.message, ref)
@@ -364,7 +370,8 @@ class RoomHost:
         at = room.next_wakeup()
         if at is not None:
             heapq.heappush(self._wakes, _Wake(at + self.origin[game_id], game_id))
-            self._wake_event.set()
+            if self._waiter is not None:
+                _wake(self._waiter)
 
     async def _drive(self) -> None:
         while True:
@@ -388,13 +395,18 @@ class RoomHost:
                     await self._after_step(wake.game_id, room, snapshot=False)
                 self._schedule(wake.game_id)
                 now = time.monotonic()
-            self._wake_event.clear()
             delay = self._wakes[0].at - time.monotonic() if self._wakes else 1.0
             if delay > 0:
+                # Until the earliest wake, or until ``_schedule`` brings an earlier one (a plain
+                # future and a timer handle: cancelled cleanly when the loop shuts down).
+                loop = asyncio.get_running_loop()
+                self._waiter = waiter = loop.create_future()
+                timer = loop.call_later(delay, _wake, waiter)
                 try:
-                    await asyncio.wait_for(self._wake_event.wait(), delay)
-                except TimeoutError:
-                    pass
+                    await waiter
+                finally:
+                    timer.cancel()
+                    self._waiter = None
 
     async def _after_step(self, game_id: int, room: Room, *, snapshot: bool) -> None:
         # The database first, then the players: a client that sees ``game_over`` (or the start)

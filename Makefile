@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 
-.PHONY: run test venv lock lint format serve serve-daphne timers bench
+.PHONY: run test venv lock lint format serve serve-check serve-daphne timers bench
 
 venv: $(VENV)/.installed
 
@@ -55,9 +56,18 @@ run: venv
 	@echo ""
 	@DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
-# More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL.
-serve: venv
-	$(UVICORN) --workers $${WORKERS:-2} --host $(HOST) --port $(PORT) gameplatform.asgi:application
+# More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL, or
+# each process would have a database and a channel layer of its own. WORKERS=1 runs without them.
+# uvicorn reads the worker count from WEB_CONCURRENCY, and so does the application (settings).
+serve: serve-check venv
+	WEB_CONCURRENCY=$(WORKERS) $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
+
+serve-check:
+	@if [ "$(WORKERS)" != 1 ] && { [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; }; then \
+		echo "make serve: WORKERS=$(WORKERS) processes need DATABASE_URL and REDIS_URL (PostgreSQL and Redis), or each" >&2; \
+		echo "  process has its own database and channel layer and players on different processes never see" >&2; \
+		echo "  each other. Set both (README, \"Several processes\"), or run one process: make serve WORKERS=1" >&2; \
+		exit 2; fi
 
 # The same application under daphne (still supported; see the README for the differences).
 serve-daphne: venv

@@ -230,6 +230,15 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Server processes -------------------------------------------------------
+# uvicorn starts WEB_CONCURRENCY worker processes when it is set (``make serve`` sets it from
+# WORKERS). Several processes are one service only through a shared database and Redis: without
+# them each has a database and an in-memory channel layer of its own, and two players of one
+# game on different processes never see each other. The server then refuses to start
+# (gameplatform/asgi.py); management commands still run.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
+SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
+
 # --- Auth -------------------------------------------------------------------
 PASSWORD_HASHERS = [
     # Argon2id at OWASP's minimum (m=7 MiB, t=5, p=1); older argon2 and PBKDF2

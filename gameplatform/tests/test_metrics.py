@@ -282,6 +282,7 @@ def _scrape_live(server: LiveServer) -> dict[tuple, float]:
     return parse(response.text)
 
 
+@pytest.mark.live
 async def test_two_processes_sharing_a_multiprocess_dir_are_scraped_as_one_service(tmp_path: Path):
     shared = tmp_path / "prometheus"
     shared.mkdir()

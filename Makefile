@@ -39,8 +39,12 @@ lock:
 UVICORN := $(BIN)/uvicorn --no-access-log --ws websockets-sansio --ws-per-message-deflate false \
 	--ws-max-size 16777216 --timeout-graceful-shutdown 10
 
-# daphne, still supported: the same application. Its access log is off (ours replaces it).
-DAPHNE := $(BIN)/daphne --access-log /dev/null
+# daphne, still supported: the same application. Its access log is off (ours replaces it). Its
+# message and frame limits are the same 16 MiB as uvicorn's, not its default 1 MiB: below them
+# every frame reaches the kit's own limit (WS_MAX_FRAME_BYTES); above them autobahn drops the
+# connection without a close frame (1006).
+DAPHNE := $(BIN)/daphne --access-log /dev/null \
+	--websocket-max-message-size 16777216 --websocket-max-frame-size 16777216
 
 # The embedded default (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set.
 URL := http://$(HOST):$(PORT)

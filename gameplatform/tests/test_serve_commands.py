@@ -1,5 +1,6 @@
 """How the Makefile starts servers, checked without starting one: ``make serve`` refuses several
-processes that would not share a database and a channel layer."""
+processes that would not share a database and a channel layer, and daphne's line takes frames up
+to the size uvicorn's does."""
 
 import os
 import shutil
@@ -9,7 +10,7 @@ import sys
 
 import pytest
 
-from gameplatform.tests.live import ROOT
+from gameplatform.tests.live import ROOT, makefile_server_args
 
 requires_make = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 
@@ -70,3 +71,16 @@ def test_the_application_refuses_several_uvicorn_workers_without_redis():
     )
     assert done.returncode != 0
     assert "WEB_CONCURRENCY=2 server processes need DATABASE_URL and REDIS_URL" in done.stderr
+
+
+def _flag(args: list[str], name: str) -> int:
+    return int(args[args.index(name) + 1])
+
+
+def test_daphne_takes_frames_up_to_the_size_uvicorn_does():
+    """Below the server's own limit every frame reaches the kit's (WS_MAX_FRAME_BYTES), which
+    answers it; daphne's default (1 MiB) would drop a 1 MiB frame without a close (1006)."""
+    limit = _flag(makefile_server_args("uvicorn"), "--ws-max-size")
+    daphne = makefile_server_args("daphne")
+    assert _flag(daphne, "--websocket-max-message-size") == limit
+    assert _flag(daphne, "--websocket-max-frame-size") == limit

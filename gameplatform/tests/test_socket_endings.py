@@ -117,12 +117,24 @@ async def test_frame_over_the_platform_limit_closes_1009_then_offline(live):
     await wait_offline(live, user["id"])
 
 
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
+async def test_a_one_mebibyte_frame_closes_1009_then_offline(live):
+    """Past daphne's default message size (1 MiB), under the servers' own limit (the Makefile's
+    16 MiB, both servers): the frame reaches the kit, which closes 1009."""
+    user = live.register(new_name("mebibyte"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    await ws.send(json.dumps({"type": "ping", "pad": "x" * (1024 * 1024 + 1024)}))
+    assert await close_code_of(ws) == 1009
+    await wait_offline(live, user["id"])
+
+
 @pytest.mark.daphne_differs(DAPHNE_DROPS_OVER_ITS_LIMIT)
 async def test_frame_over_the_servers_own_max_size_closes_1009_not_1006_then_offline(live):
     user = live.register(new_name("huge"))
     ws = await open_socket(live, "/ws/notifications/", user["access"])
     await wait_online(live)
-    over = 16 * 1024 * 1024 + 1024  # the Makefile's --ws-max-size is 16 MiB
+    over = 16 * 1024 * 1024 + 1024  # the Makefile's --ws-max-size (and daphne's limits) is 16 MiB
     with pytest.raises(ConnectionClosed):
         await ws.send(json.dumps({"type": "ping", "pad": "x" * over}))
         await close_code_of(ws)

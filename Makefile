@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 
-.PHONY: run test venv lock lint format serve serve-daphne timers bench
+.PHONY: run test venv lock lint format serve serve-check serve-daphne timers bench
 
 venv: $(VENV)/.installed
 
@@ -38,6 +39,13 @@ lock:
 UVICORN := $(BIN)/uvicorn --no-access-log --ws websockets-sansio --ws-per-message-deflate false \
 	--ws-max-size 16777216 --timeout-graceful-shutdown 10
 
+# daphne, still supported: the same application. Its access log is off (ours replaces it). Its
+# message and frame limits are the same 16 MiB as uvicorn's, not its default 1 MiB: below them
+# every frame reaches the kit's own limit (WS_MAX_FRAME_BYTES); above them autobahn drops the
+# connection without a close frame (1006).
+DAPHNE := $(BIN)/daphne --access-log /dev/null \
+	--websocket-max-message-size 16777216 --websocket-max-frame-size 16777216
+
 # The embedded default (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set.
 URL := http://$(HOST):$(PORT)
 run: venv
@@ -55,13 +63,22 @@ run: venv
 	@echo ""
 	@DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
-# More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL.
-serve: venv
-	$(UVICORN) --workers $${WORKERS:-2} --host $(HOST) --port $(PORT) gameplatform.asgi:application
+# More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL, or
+# each process would have a database and a channel layer of its own. WORKERS=1 runs without them.
+# uvicorn reads the worker count from WEB_CONCURRENCY, and so does the application (settings).
+serve: serve-check venv
+	WEB_CONCURRENCY=$(WORKERS) $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
+
+serve-check:
+	@if [ "$(WORKERS)" != 1 ] && { [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; }; then \
+		echo "make serve: WORKERS=$(WORKERS) processes need DATABASE_URL and REDIS_URL (PostgreSQL and Redis), or each" >&2; \
+		echo "  process has its own database and channel layer and players on different processes never see" >&2; \
+		echo "  each other. Set both (README, \"Several processes\"), or run one process: make serve WORKERS=1" >&2; \
+		exit 2; fi
 
 # The same application under daphne (still supported; see the README for the differences).
 serve-daphne: venv
-	$(BIN)/daphne --access-log /dev/null -b $(HOST) -p $(PORT) gameplatform.asgi:application
+	$(DAPHNE) -b $(HOST) -p $(PORT) gameplatform.asgi:application
 
 # Dedicated timer runners, for servers started with RUN_TIMERS_IN_SERVER=0.
 timers: venv
@@ -72,8 +89,13 @@ timers: venv
 bench: venv
 	$(BIN)/python bench/figures.py $(ARGS)
 
+# The whole suite, its live servers under uvicorn; then the tests that start a server (marker
+# `live`) again under daphne: both servers are held to the one contract. Exit 5 is "no test ran"
+# (ARGS chose no live test).
 test: venv
-	$(BIN)/pytest $(ARGS)
+	LIVE_SERVER=uvicorn $(BIN)/pytest $(ARGS)
+	@echo "==> the live-server tests again, under daphne (LIVE_SERVER=daphne pytest -m live)"
+	LIVE_SERVER=daphne $(BIN)/pytest -m live $(ARGS) || [ $$? -eq 5 ]
 
 lint: venv
 	$(BIN)/ruff check .

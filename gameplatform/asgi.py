@@ -14,6 +14,11 @@ from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
 if settings.SECRET_KEY_MISSING:
     raise ImproperlyConfigured("SECRET_KEY is not set. Set SECRET_KEY (or DEBUG=1 for a throwaway development key).")
+if settings.SHARED_STORES_MISSING:
+    raise ImproperlyConfigured(
+        f"WEB_CONCURRENCY={settings.WEB_CONCURRENCY} server processes need DATABASE_URL and REDIS_URL: without them"
+        " each process has its own database and channel layer. Set both, or run one process (WEB_CONCURRENCY=1)."
+    )
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -230,6 +230,15 @@ else:
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Server processes -------------------------------------------------------
+# uvicorn starts WEB_CONCURRENCY worker processes when it is set (``make serve`` sets it from
+# WORKERS). Several processes are one service only through a shared database and Redis: without
+# them each has a database and an in-memory channel layer of its own, and two players of one
+# game on different processes never see each other. The server then refuses to start
+# (gameplatform/asgi.py); management commands still run.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
+SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
+
 # --- Auth -------------------------------------------------------------------
 PASSWORD_HASHERS = [
     # Argon2id at OWASP's minimum (m=7 MiB, t=5, p=1); older argon2 and PBKDF2
@@ -300,6 +309,16 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
 # Each /readyz check (database, Redis, channel layer) must answer within this many seconds.
 READYZ_TIMEOUT_SECONDS = env_float("READYZ_TIMEOUT_SECONDS", 2.0, minimum=0.1)
+# Several processes on one host write their metrics to files there (gameplatform/metrics.py).
+# prometheus_client opens them as the metrics are defined, so a missing directory would fail
+# start-up halfway through with an error that does not name it. It is not created here: the
+# operator empties it before the servers start, which no one process can do for the others.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR and not Path(PROMETHEUS_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured(
+        f"PROMETHEUS_MULTIPROC_DIR={PROMETHEUS_MULTIPROC_DIR} does not exist or is not a directory "
+        "(create it, empty, before starting the servers)"
+    )
 
 # --- REST ----------------------------------------------------------------
 REST_FRAMEWORK = {

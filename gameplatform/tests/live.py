@@ -1,9 +1,10 @@
-"""A real server process for black-box tests: uvicorn with the Makefile's flags, its own database.
+"""A real server process for black-box tests: uvicorn or daphne with the Makefile's flags, its own database.
 
 ``LiveServer`` runs ``manage.py migrate`` and ``seed_demo`` on a database of its own (a SQLite
 file, or a throwaway PostgreSQL database beside the test database when ``DATABASE_URL`` is
-PostgreSQL), then the exact ``UVICORN`` command line of the Makefile. It shares the test's
-``REDIS_URL``, so presence can also be read from the test process. Everything the server logs
+PostgreSQL), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
+``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). It shares
+the test's ``REDIS_URL``, so presence can also be read from the test process. Everything the server logs
 goes to a file the tests read back (``errors_since``): an unhandled exception fails them.
 """
 
@@ -34,24 +35,80 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def makefile_uvicorn_args() -> list[str]:
-    """The flags of the Makefile's ``UVICORN`` line (after the executable), so tests run what operators run."""
+# The servers the live tests can run: each one's Makefile variable, how it takes an address, and
+# how it is told to take the client's address from X-Forwarded-For of any peer (behind a balancer).
+SERVERS = {
+    "uvicorn": {
+        "variable": "UVICORN",
+        "bind": ["--host", "127.0.0.1", "--port"],
+        "trust_proxy": {"env": {"FORWARDED_ALLOW_IPS": "*"}, "args": []},
+    },
+    "daphne": {
+        "variable": "DAPHNE",
+        "bind": ["-b", "127.0.0.1", "-p"],
+        "trust_proxy": {"env": {}, "args": ["--proxy-headers"]},
+    },
+}
+
+
+# What daphne cannot do, as the reasons of the live tests it fails (``daphne_differs``, conftest.py).
+DAPHNE_CLOSE_CODES = (
+    "autobahn (daphne's WebSocket library) refuses to send close codes 1001-2999 for the application"
+    " (django/daphne#374): the kit's close 1008/1009/1013 raises, the client gets 1011 and the log an ERROR"
+)
+DAPHNE_CLOSE_REPLY = (
+    "autobahn answers a client's close frame with 1000, not the client's code (RFC 6455 only says an"
+    " endpoint typically echoes it), and the browser reports the code it got back: a client that closes"
+    " with 4000 to drop its socket sees 1000, which the SDK takes for a final close"
+)
+DAPHNE_DROPS_OVER_ITS_LIMIT = (
+    "past --websocket-max-message-size autobahn drops the connection without a close frame (1006);"
+    " daphne has no option to close 1009 instead"
+)
+
+
+def live_server_name() -> str:
+    """The server of this test run: ``LIVE_SERVER`` (``uvicorn``, the default, or ``daphne``)."""
+    name = os.environ.get("LIVE_SERVER") or "uvicorn"
+    assert name in SERVERS, f"LIVE_SERVER={name!r}: one of {', '.join(SERVERS)}"
+    return name
+
+
+def makefile_server_args(server: str) -> list[str]:
+    """The flags of the Makefile's line for ``server`` (after the executable), so tests run what operators run."""
+    variable = SERVERS[server]["variable"]
     text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
-    line = re.search(r"^UVICORN\s*:=\s*(.+)$", text, re.MULTILINE).group(1)
+    line = re.search(rf"^{variable}\s*:=\s*(.+)$", text, re.MULTILINE).group(1)
     words = shlex.split(line)
-    assert words[0].endswith("uvicorn"), words
+    assert words[0].endswith(server), words
     return words[1:]
+
+
+def makefile_uvicorn_args() -> list[str]:
+    return makefile_server_args("uvicorn")
 
 
 class LiveServer:
     """``database_url``: a database of the test's choosing, created, migrated and dropped unless
     ``prepare=False`` (then the server joins one another server prepared); ``env``: more
-    environment for the server process."""
+    environment for the server process; ``server``: ``uvicorn`` or ``daphne`` (default:
+    ``LIVE_SERVER``); ``trust_proxy``: the client's address comes from X-Forwarded-For, whoever
+    sends it (a server behind a balancer)."""
 
     def __init__(
-        self, workdir: Path, *, database_url: str | None = None, prepare: bool = True, env: dict | None = None
+        self,
+        workdir: Path,
+        *,
+        database_url: str | None = None,
+        prepare: bool = True,
+        env: dict | None = None,
+        server: str | None = None,
+        trust_proxy: bool = False,
     ) -> None:
         self.workdir = workdir
+        self.server = server or live_server_name()
+        proxy = SERVERS[self.server]["trust_proxy"] if trust_proxy else {"env": {}, "args": []}
+        self.extra_args = proxy["args"]
         self.prepare = prepare
         self.port = free_port()
         self.http = f"http://127.0.0.1:{self.port}"
@@ -82,6 +139,7 @@ class LiveServer:
             self.env["DATABASE_URL"] = urlunparse(url._replace(path=f"/{self.pg_database}"))
         else:
             self.env["DATABASE_URL"] = f"sqlite:///{workdir / 'live.sqlite3'}"
+        self.env.update(proxy["env"])
         self.env.update(env or {})
 
     # --- life cycle -----------------------------------------------------------------
@@ -95,10 +153,10 @@ class LiveServer:
                 [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
             )
             assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
-        args = [*makefile_uvicorn_args(), "--host", "127.0.0.1", "--port", str(self.port)]
+        args = [*makefile_server_args(self.server), *self.extra_args, *SERVERS[self.server]["bind"], str(self.port)]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the server's lifetime
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", *args, "gameplatform.asgi:application"],
+            [sys.executable, "-m", self.server, *args, "gameplatform.asgi:application"],
             cwd=ROOT,
             env=self.env,
             stdout=self.log,

@@ -32,6 +32,9 @@ from conftest import requires_postgres, requires_redis
 from gameplatform.tests.live import LiveServer, bearer, free_port, receive_type
 from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 
+# Each test starts live servers: run again under daphne by `make test` (conftest.py).
+pytestmark = pytest.mark.live
+
 _run = uuid.uuid4().hex[:6]
 
 

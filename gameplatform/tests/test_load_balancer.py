@@ -3,9 +3,10 @@ load balancer's configuration under the real nginx in front of two live server p
 
 The nginx test runs ``deploy/nginx/conf.d/gameplatform.conf`` as it is (its ``map``, log format
 and every ``location``); only the upstream (``upstream.conf`` resolves the compose service
-``web``) is replaced by the two live uvicorn processes, and the ``listen`` lines by free ports.
-The servers share one database and one Redis and trust forwarded headers from any address, as
-the compose file has them (``FORWARDED_ALLOW_IPS=*``).
+``web``) is replaced by two live server processes (uvicorn, or daphne in ``make test``'s second
+pass), and the ``listen`` lines by free ports. The servers share one database and one Redis and
+trust forwarded headers from any address, as the compose file has them (``FORWARDED_ALLOW_IPS=*``;
+daphne: ``--proxy-headers``).
 """
 
 import asyncio
@@ -196,13 +197,13 @@ def balanced(tmp_path_factory):
         database_url = urlunparse(urlparse(settings.DATABASE_URL)._replace(path=f"/{database}"))
     else:
         database_url = f"sqlite:///{workdir / 'lb.sqlite3'}"
-    # As in docker-compose.yml: the servers take X-Forwarded-* from any address.
-    env = {"REDIS_URL": redis_url, "FORWARDED_ALLOW_IPS": "*"}
+    # As in docker-compose.yml: the servers take X-Forwarded-* from any address (trust_proxy).
+    env = {"REDIS_URL": redis_url}
     (workdir / "one").mkdir()
     (workdir / "two").mkdir()
     (workdir / "nginx").mkdir()
-    one = LiveServer(workdir / "one", database_url=database_url, env=env)
-    two = LiveServer(workdir / "two", database_url=database_url, prepare=False, env=env)
+    one = LiveServer(workdir / "one", database_url=database_url, env=env, trust_proxy=True)
+    two = LiveServer(workdir / "two", database_url=database_url, prepare=False, env=env, trust_proxy=True)
     lb = None
     try:
         one.start()
@@ -241,6 +242,7 @@ async def _open_on(lb: Nginx, upstream: str, path: str, access: str, **kwargs):
     )
 
 
+@pytest.mark.live
 @requires_nginx
 async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_service(balanced):
     lb, one, two = balanced
@@ -313,6 +315,7 @@ async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_s
         assert not server.errors_since(0), "\n".join(server.errors_since(0))
 
 
+@pytest.mark.live
 @requires_nginx
 def test_servers_behind_the_balancer_count_login_failures_per_real_client_address(balanced):
     """Each client's own address reaches the servers (not the balancer's), and a client cannot

@@ -7,8 +7,11 @@ so each test compares a scrape after with a scrape before.
 
 import asyncio
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -21,7 +24,7 @@ from gameplatform import db, ratelimit, timers
 from gameplatform.realtime import asend_to_user
 from gameplatform.redis import reset_redis
 from gameplatform.tests.asgi_http import LOOPBACK, OUTSIDER, http, parse
-from gameplatform.tests.live import LiveServer
+from gameplatform.tests.live import ROOT, LiveServer
 
 
 async def scrape(**kwargs) -> dict[tuple, float]:
@@ -254,12 +257,32 @@ async def test_metrics_take_get_only():
 # --- several processes ---------------------------------------------------------------
 
 
+@pytest.mark.parametrize("is_a_file", [False, True], ids=["missing", "a file"])
+def test_a_multiprocess_dir_that_is_not_a_directory_stops_start_up_naming_it(tmp_path: Path, is_a_file):
+    """prometheus_client writes into it as the metrics are defined: a missing one failed
+    ``migrate`` with DuplicateTimeseries, an error that named nothing."""
+    path = tmp_path / "prometheus"
+    if is_a_file:
+        path.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env.update({"DJANGO_SETTINGS_MODULE": "gameplatform.settings", "PROMETHEUS_MULTIPROC_DIR": str(path)})
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode != 0
+    assert f"PROMETHEUS_MULTIPROC_DIR={path} does not exist or is not a directory" in done.stderr
+    assert "create it, empty, before starting the servers" in done.stderr
+    assert "DuplicateTimeseries" not in done.stderr
+    assert not path.is_dir()  # not created behind the operator's back: emptying it is theirs
+
+
 def _scrape_live(server: LiveServer) -> dict[tuple, float]:
     response = httpx.get(f"{server.http}/metrics", timeout=10)
     assert response.status_code == 200, response.text
     return parse(response.text)
 
 
+@pytest.mark.live
 async def test_two_processes_sharing_a_multiprocess_dir_are_scraped_as_one_service(tmp_path: Path):
     shared = tmp_path / "prometheus"
     shared.mkdir()

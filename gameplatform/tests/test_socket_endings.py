@@ -1,8 +1,9 @@
 """Every way a socket ends, against a real server process: the contract's close code, then offline.
 
-The server is the Makefile's uvicorn command line in a process of its own (``live`` fixture,
-the root conftest.py). After each ending the user must be offline: ``GET /api/status/``
-counts nobody online, and with Redis the test process reads the same presence store.
+The server is the Makefile's uvicorn command line (its daphne line with ``LIVE_SERVER=daphne``)
+in a process of its own (``live`` fixture, the root conftest.py). After each ending the user must
+be offline: ``GET /api/status/`` counts nobody online, and with Redis the test process reads the
+same presence store.
 """
 
 import asyncio
@@ -19,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gameplatform import presence
-from gameplatform.tests.live import SECRET_KEY, bearer
+from gameplatform.tests.live import DAPHNE_CLOSE_CODES, DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer
 
 _names = itertools.count(1)
 _run = uuid.uuid4().hex[:6]
@@ -106,6 +107,7 @@ async def test_kicked_from_a_lobby_closes_4403_then_offline(live):
     await wait_offline(live, member["id"])
 
 
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
 async def test_frame_over_the_platform_limit_closes_1009_then_offline(live):
     user = live.register(new_name("big"))
     ws = await open_socket(live, "/ws/notifications/", user["access"])
@@ -115,11 +117,24 @@ async def test_frame_over_the_platform_limit_closes_1009_then_offline(live):
     await wait_offline(live, user["id"])
 
 
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
+async def test_a_one_mebibyte_frame_closes_1009_then_offline(live):
+    """Past daphne's default message size (1 MiB), under the servers' own limit (the Makefile's
+    16 MiB, both servers): the frame reaches the kit, which closes 1009."""
+    user = live.register(new_name("mebibyte"))
+    ws = await open_socket(live, "/ws/notifications/", user["access"])
+    await wait_online(live)
+    await ws.send(json.dumps({"type": "ping", "pad": "x" * (1024 * 1024 + 1024)}))
+    assert await close_code_of(ws) == 1009
+    await wait_offline(live, user["id"])
+
+
+@pytest.mark.daphne_differs(DAPHNE_DROPS_OVER_ITS_LIMIT)
 async def test_frame_over_the_servers_own_max_size_closes_1009_not_1006_then_offline(live):
     user = live.register(new_name("huge"))
     ws = await open_socket(live, "/ws/notifications/", user["access"])
     await wait_online(live)
-    over = 16 * 1024 * 1024 + 1024  # the Makefile's --ws-max-size is 16 MiB
+    over = 16 * 1024 * 1024 + 1024  # the Makefile's --ws-max-size (and daphne's limits) is 16 MiB
     with pytest.raises(ConnectionClosed):
         await ws.send(json.dumps({"type": "ping", "pad": "x" * over}))
         await close_code_of(ws)
@@ -127,6 +142,7 @@ async def test_frame_over_the_servers_own_max_size_closes_1009_not_1006_then_off
     await wait_offline(live, user["id"])
 
 
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
 async def test_flooding_a_lobby_closes_1008_then_offline(live):
     _, member, lobby_id = await asyncio.to_thread(lobby_with_member, live)
     ws = await open_socket(live, f"/ws/lobbies/{lobby_id}/", member["access"])

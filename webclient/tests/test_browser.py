@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gameplatform.tests.live import ROOT
+from gameplatform.tests.live import DAPHNE_CLOSE_REPLY, ROOT
 
 SEED_000_CLIENT = Path(__file__).with_name("seed000_game_client.js")
 LOUNGE = "Premium Tournament Lounge"  # a public demo lobby with room to spare
@@ -199,6 +199,7 @@ def test_seed_000_game_client_plays_a_game_in_the_browser(web, new_page):
     assert page.problems == [], page.problems
 
 
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_REPLY)
 def test_sdk_refreshes_reconnects_with_tickets_and_reports_errors(web, new_page):
     """The browser SDK on its own: ApiError objects, a 401 answered by one refresh and a retry,
     a dropped socket reconnected with a fresh one-time ticket (never a token in the URL),

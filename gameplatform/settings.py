@@ -340,7 +340,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "gameplatform.logs.RequestIdFilter"},
-        "redact_request": {"()": "gameplatform.logs.RedactRequestFilter"},
+        # One redaction rule for every line, whoever logs it (gameplatform.logs.redact).
+        "redact": {"()": "gameplatform.logs.RedactSecretsFilter"},
         "quiet_connections": {"()": "gameplatform.logs.QuietConnectionsFilter"},
     },
     "formatters": {
@@ -350,14 +351,16 @@ LOGGING = {
     "handlers": {
         "console": {
             "()": "gameplatform.logs.BackgroundStreamHandler",
-            "filters": ["request_id", "redact_request"],
+            "filters": ["request_id", "redact"],
             "formatter": "plain" if DEBUG else "json",
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_request"]},
+        # Django's default handlers off (a raw console copy of every django.* line under DEBUG,
+        # mail to ADMINS with the full URL): every line goes through the console handler above.
+        "django": {"handlers": [], "propagate": True},
         # SQL with its parameters (refresh tokens among them, token_blacklist) at DEBUG: never.
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},

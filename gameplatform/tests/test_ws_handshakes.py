@@ -1,7 +1,8 @@
-"""Handshakes refused: a ticket presented is spent, and no credential of a refused handshake
-reaches the server's log."""
+"""Handshakes refused or routed nowhere: a ticket presented is spent, no path is an HTTP 500,
+and no credential of a refused handshake reaches the server's log."""
 
 import asyncio
+import logging
 import time
 import uuid
 
@@ -15,6 +16,8 @@ from accounts.services import ws_ticket_issue
 from gameplatform.tests.live import bearer
 
 FOREIGN_ORIGIN = "http://evil.example"
+# Paths outside the socket routes: the site, the API, the web client, a near miss of /ws/.
+NOWHERE = ["/", "/api/me/", "/play/", "/wsx/", "/static/app.js", "/ws-nothing"]
 
 
 async def closed_with(ws) -> int:
@@ -31,6 +34,19 @@ async def test_a_ticket_presented_on_a_handshake_refused_by_origin_is_spent(ws_c
     ws, connected, _ = await ws_connect("/ws/notifications/", query=f"ticket={ticket}")
     assert connected  # accepted, then closed, so a browser can read the code
     assert await closed_with(ws) == 4401
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", NOWHERE)
+@pytest.mark.parametrize("authenticated", [True, False])
+async def test_an_upgrade_outside_the_socket_routes_closes_4404_and_logs_no_error(
+    ws_connect, alice, caplog, path, authenticated
+):
+    with caplog.at_level(logging.INFO):
+        ws, connected, _ = await ws_connect(path, alice if authenticated else None)
+        assert connected
+        assert await closed_with(ws) == 4404
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 # --- a real server ---------------------------------------------------------------------
@@ -70,3 +86,11 @@ async def test_handshakes_refused_by_origin_log_no_credential_and_spend_the_tick
     assert '/ws/notifications/?ticket=[redacted]\\" 403' in log
     assert user["access"] not in log and ticket not in log
     assert live.credentials_logged(offset) == []
+
+
+@pytest.mark.parametrize("path", NOWHERE)
+async def test_a_live_upgrade_outside_the_socket_routes_closes_4404(live, path):
+    async with connect(f"{live.ws}{path}", open_timeout=10) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+    assert closed.value.rcvd.code == 4404  # and the live fixture: nothing logged at ERROR

@@ -25,6 +25,9 @@ from django.http import HttpRequest
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_logger = logging.getLogger("gameplatform.access")
 
+# The environ key where the HTTP bridge leaves the id it gave the request (gameplatform.http).
+REQUEST_ID_KEY = "gameplatform.request_id"
+
 REDACTED = "[redacted]"
 # A name holding one of these is a secret's: token, access_token, csrftoken, ticket, refresh,
 # password, new_password, password_confirm, SECRET_KEY, sessionid, api_key, access ...
@@ -90,6 +93,29 @@ def redact_query(query: str | bytes) -> str:
 
 def new_request_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def request_id_from(header: str | None) -> str:
+    """The client's ``X-Request-ID`` (its first 64 characters) when printable, else a new id."""
+    return header[:64] if header and header.isprintable() else new_request_id()
+
+
+def log_access(*, request_id: str, method: str, path: str, query: str, status: int, started: float) -> None:
+    """The one access line of a request (``started``: its ``time.perf_counter()``)."""
+    access_logger.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "query": query,  # redacted with the rest of the line (RedactSecretsFilter)
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
 
 
 class RequestIdFilter(logging.Filter):
@@ -207,25 +233,20 @@ class RequestLogMiddleware:
         return self._finish(request, response, started)
 
     def _start(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming[:64] if incoming.isprintable() and incoming else new_request_id()
+        # Under the server the HTTP bridge gave the request its id (and logs with it);
+        # Django's test client and other WSGI servers come here without one.
+        request.request_id = request.META.get(REQUEST_ID_KEY) or request_id_from(request.headers.get("X-Request-ID"))
         return request_id_var.set(request.request_id), time.perf_counter()
 
     def _finish(self, request, response, started):
         response["X-Request-ID"] = request.request_id
-        access_logger.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={
-                "request_id": request.request_id,
-                "method": request.method,
-                "path": request.path,
-                "query": redact_query(request.META.get("QUERY_STRING", "")),
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
+        log_access(
+            request_id=request.request_id,
+            method=request.method,
+            path=request.path,
+            query=request.META.get("QUERY_STRING", ""),
+            status=response.status_code,
+            started=started,
         )
         return response
 

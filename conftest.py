@@ -194,8 +194,8 @@ def live_server_process(tmp_path_factory):
 
 @pytest.fixture
 def live(request, live_server_process):
-    """The live server; the test fails if the server logged an error or died meanwhile (a
-    ``daphne_differs`` test under daphne: what it logged is part of its expected failure)."""
+    """The live server; the test fails if the server logged an error or a credential, or died meanwhile
+    (a ``daphne_differs`` test under daphne: what it logged is part of its expected failure)."""
     offset = live_server_process.log_size()
     yield live_server_process
     live_server_process.assert_alive()
@@ -203,3 +203,5 @@ def live(request, live_server_process):
         return
     errors = live_server_process.errors_since(offset)
     assert not errors, "the server logged errors:\n" + "\n".join(errors)
+    leaked = live_server_process.credentials_logged(offset)
+    assert not leaked, "the server logged credentials:\n" + "\n".join(leaked[:5])

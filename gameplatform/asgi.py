@@ -1,5 +1,5 @@
 """ASGI entry point: HTTP to Django (as WSGI, on the database workers), WebSockets
-through origin check, JWT auth and the app routes."""
+through JWT auth, origin check and the app routes."""
 
 import asyncio
 import os
@@ -35,9 +35,11 @@ router = ProtocolTypeRouter(
         # Django's WSGI handler on the database workers.
         "http": ops.OpsEndpoints(WSGIBridge()),
         # Trailing slash optional on every socket route (gameplatform.paths); each route's
-        # pattern goes into the scope, for the socket metrics.
+        # pattern goes into the scope, for the socket metrics. Credentials are read before
+        # anything can refuse the handshake: a ticket is spent by every handshake that
+        # presents it, the ones the Origin check refuses included.
         "websocket": WebSocketTrailingSlash(
-            OriginCheck(JWTAuthMiddleware(URLRouter(routes_labelled(collect_websocket_urlpatterns()))))
+            JWTAuthMiddleware(OriginCheck(URLRouter(routes_labelled(collect_websocket_urlpatterns()))))
         ),
     }
 )

@@ -11,9 +11,11 @@ with the error's close code when it happens while connecting.
 
 import logging
 import sys
+from functools import partial
 
 import redis.exceptions
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -146,8 +148,47 @@ def unavailable_response(exc: BaseException | None = None) -> Response:
     return response
 
 
+def is_api_path(path: str) -> bool:
+    """``/api``, anything under it (in any case: ``/API/me/``) and the seeds' API routes
+    outside it (``settings.API_PATH_PREFIXES``): paths whose every answer is JSON."""
+    lowered = path.lower().rstrip("/") + "/"
+    return lowered.startswith(("/api/", *(prefix.lower() for prefix in settings.API_PATH_PREFIXES)))
+
+
+def _json_error(request, status_code: int, detail: str, code: str, page):
+    """The contract's error shape on API paths; ``page()`` (Django's HTML page) elsewhere."""
+    if is_api_path(request.path):
+        return JsonResponse({"detail": detail, "code": code}, status=status_code)
+    return page()
+
+
+def bad_request(request, exception):
+    """``handler400``: what Django refuses before a view (a ``Host`` not in ALLOWED_HOSTS, a
+    form past Django's limits). Django logs these at ERROR with a traceback on
+    ``django.security.<name>``; a foreign Host is any client's doing, so that logger is quiet
+    (settings.LOGGING) and it is one warning here."""
+    detail = "Bad request."
+    if isinstance(exception, DisallowedHost):
+        security_logger.warning("refused: %s", exception)
+        detail = "Invalid Host header."
+    return _json_error(request, 400, detail, "invalid", partial(defaults.bad_request, request, exception))
+
+
+def permission_denied(request, exception):
+    """``handler403``: outside DRF views (a CSRF failure): JSON on API paths."""
+    page = partial(defaults.permission_denied, request, exception)
+    return _json_error(request, 403, "Not allowed.", "forbidden", page)
+
+
+def page_not_found(request, exception):
+    """``handler404``: no route. On API paths the contract's JSON 404 (``/api``, ``/API/me/``)."""
+    page = partial(defaults.page_not_found, request, exception)
+    return _json_error(request, 404, "No such API route.", "not_found", page)
+
+
 def server_error(request, *args, **kwargs):
-    """``handler500``: outside DRF views (middleware, admin, plain views) an outage is a JSON 503 too."""
+    """``handler500``: outside DRF views (middleware, admin, plain views) an outage is a JSON 503
+    too; any other error is a JSON 500 on API paths."""
     exc = sys.exc_info()[1]
     if is_outage(exc):
         metrics.outage(exc, "http")
@@ -155,7 +196,8 @@ def server_error(request, *args, **kwargs):
         response = JsonResponse(error.as_dict(), status=error.status_code)
         response["Retry-After"] = str(error.retry_after)
         return response
-    return defaults.server_error(request)
+    page = partial(defaults.server_error, request)
+    return _json_error(request, 500, "Something went wrong on the server.", "server_error", page)
 
 
 def _code_of(exc: exceptions.APIException) -> str:

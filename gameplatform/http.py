@@ -34,6 +34,7 @@ from django.core.handlers.wsgi import WSGIHandler
 
 from gameplatform import db, metrics
 from gameplatform.errors import Unavailable, is_outage
+from gameplatform.logs import REQUEST_ID_KEY, log_access, request_id_from, request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,13 @@ def build_environ(scope: dict, body: bytes) -> dict:
     return environ
 
 
+def _header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
 class WSGIBridge:
     """An ASGI application for ``http`` scopes that runs a WSGI application on the database workers."""
 
@@ -142,20 +150,34 @@ class WSGIBridge:
         self.wsgi_app = wsgi_app or MiddlewareByPath()
 
     async def __call__(self, scope, receive, send) -> None:
+        # The request's id, from here on: every line logged about it carries it, Django's
+        # own after the middlewares (``django.request``'s "Service Unavailable") and the
+        # bridge's answers included.
+        request_id = request_id_from(_header(scope, b"x-request-id"))
+        token = request_id_var.set(request_id)
+        try:
+            await self._serve(scope, receive, send, request_id)
+        finally:
+            request_id_var.reset(token)
+
+    async def _serve(self, scope, receive, send, request_id: str) -> None:
         body = await self._read_body(receive)
         if body is None:  # the client went away
             return
         started = time.perf_counter()
         if body is TOO_LARGE:
-            await self._send(send, *_json_response(413, {"detail": "Request body too large.", "code": "too_large"}))
-            metrics.observe_request(None, scope["method"], 413, time.perf_counter() - started)
+            answer = _json_response(413, {"detail": "Request body too large.", "code": "too_large"})
+            await self._answer_alone(send, scope, answer, request_id, started)
             return
         environ = build_environ(scope, body)
+        environ[REQUEST_ID_KEY] = request_id
         try:
             answer = await db.run(self._respond, environ)
         except db.Overloaded as exc:
             retry = str(max(1, round(exc.retry_after)))
             answer = _json_response(503, exc.as_dict(), [(b"retry-after", retry.encode())])
+            await self._answer_alone(send, scope, answer, request_id, started)
+            return
         except Exception as exc:
             # Django answers errors of its own request (handler500 maps outages to 503);
             # this catches an outage outside it, e.g. in a request_started/finished hook.
@@ -165,8 +187,25 @@ class WSGIBridge:
             metrics.outage(exc, "http")
             error = Unavailable()
             answer = _json_response(503, error.as_dict(), [(b"retry-after", str(error.retry_after).encode())])
+            await self._answer_alone(send, scope, answer, request_id, started)
+            return
         await self._send(send, *answer)
         metrics.observe_request(environ.get(ROUTE_KEY), scope["method"], answer[0], time.perf_counter() - started)
+
+    async def _answer_alone(self, send, scope, answer: tuple, request_id: str, started: float) -> None:
+        """An answer of the bridge's own (413, 503), Django never reached: with the request's id,
+        as a header and on its access line, like every answer Django gives."""
+        status, headers, body = answer
+        await self._send(send, status, [*headers, (b"x-request-id", request_id.encode("latin1"))], body)
+        metrics.observe_request(None, scope["method"], status, time.perf_counter() - started)
+        log_access(
+            request_id=request_id,
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin1"),
+            status=status,
+            started=started,
+        )
 
     @staticmethod
     async def _read_body(receive) -> bytes | None:

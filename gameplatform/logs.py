@@ -1,19 +1,23 @@
 """Logging: one line per event, a request id on every line, no secrets.
 
 Access tokens and WebSocket tickets travel in query strings (``?token=``,
-``?ticket=``); ``redact_query`` is the only way a query string reaches a log.
+``?ticket=``), passwords and refresh tokens in JSON bodies. One rule, ``redact``,
+keeps their values out of every line the process writes, whoever writes it (our
+loggers, uvicorn's, daphne's, Django's): ``RedactSecretsFilter`` applies it on the
+console handler to the formatted message, the exception text and the extra fields.
 """
 
 import atexit
 import collections
 import json
 import logging
+import re
 import sys
 import threading
 import time
 import uuid
 from contextvars import ContextVar
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote_plus
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
@@ -21,20 +25,97 @@ from django.http import HttpRequest
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_logger = logging.getLogger("gameplatform.access")
 
-SECRET_PARAMS = frozenset({"token", "ticket", "access", "refresh", "password"})
+# The environ key where the HTTP bridge leaves the id it gave the request (gameplatform.http).
+REQUEST_ID_KEY = "gameplatform.request_id"
+
+REDACTED = "[redacted]"
+# A name holding one of these is a secret's: token, access_token, csrftoken, ticket, refresh,
+# password, new_password, password_confirm, SECRET_KEY, sessionid, api_key, access ...
+SECRET_WORDS = (
+    "token", "ticket", "refresh", "password", "passwd", "secret", "sessionid", "apikey", "api_key",
+    "authorization", "access",
+)  # fmt: skip
+SECRET_NAME = re.compile("|".join(SECRET_WORDS), re.IGNORECASE)
+# A line holding none of these (nor a percent-encoded name) has nothing to redact: most lines.
+_MARKERS = (*SECRET_WORDS, "bearer", "eyj")
+_SECRETS = re.compile(
+    # A JWT wherever it stands (both its first parts are base64 of JSON: "eyJ").
+    r"(?P<jwt>eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*)"
+    r"|(?P<bearer>\bbearer\s+)[^\s\"',;]+"
+    # "name": "value" and 'name': 'value' (JSON bodies, Python reprs), quotes escaped or not.
+    r"|(?P<q>\\?[\"'])(?P<jkey>[^\"'\\\s]{1,64})(?P=q)\s*:\s*"
+    r"(?P<jvalue>\\[\"'](?:(?!\\[\"']).)*\\[\"']|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s,}\]]+)"
+    # name=value (query strings, forms, cookies); the name may be percent-encoded.
+    r"|(?<![\w%.-])(?P<key>(?:[\w.-]|%[0-9A-Fa-f]{2})+)=(?P<value>[^&\s\"'<>;\\]*)",
+    re.IGNORECASE,
+)
+
+
+def _redact_match(match: re.Match) -> str:
+    if match["jwt"]:
+        return REDACTED
+    if match["bearer"]:
+        return match["bearer"] + REDACTED
+    if match["jkey"]:
+        key, value = match["jkey"], match["jvalue"]
+        prefix = match.group(0)[: match.start("jvalue") - match.start()]
+        if SECRET_NAME.search(key):
+            quote = re.match(r"\\?[\"']", value)
+            return prefix + (f"{quote.group(0)}{REDACTED}{quote.group(0)}" if quote else REDACTED)
+        return prefix + redact(value)
+    key, value = match["key"], match["value"]
+    if SECRET_NAME.search(unquote_plus(key)):
+        return f"{key}={REDACTED}" if value else match.group(0)
+    if "%" in value:  # a URL in a parameter (``next=/ws/%3Ftoken%3D...``): judged decoded
+        decoded = unquote_plus(value)
+        if redact(decoded) != decoded:
+            return f"{key}={redact(decoded)}"
+    return f"{key}={redact(value)}"
+
+
+def redact(text: str) -> str:
+    """``text`` with the value of every secret replaced by ``[redacted]``: query strings and
+    forms (``token=…``, ``?ticket=…``, ``password=…``), JSON and Python reprs
+    (``"refresh": "…"``), ``Bearer …`` and any JWT-shaped string."""
+    if not text:
+        return text
+    lowered = text.lower()
+    if any(marker in lowered for marker in _MARKERS) or ("%" in text and "=" in text):
+        return _SECRETS.sub(_redact_match, text)
+    return text
 
 
 def redact_query(query: str | bytes) -> str:
     if isinstance(query, bytes):
         query = query.decode("latin1")
-    if not query:
-        return ""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, "[redacted]" if k.lower() in SECRET_PARAMS else v) for k, v in pairs])
+    return redact(query)
 
 
 def new_request_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+def request_id_from(header: str | None) -> str:
+    """The client's ``X-Request-ID`` (its first 64 characters) when printable, else a new id."""
+    return header[:64] if header and header.isprintable() else new_request_id()
+
+
+def log_access(*, request_id: str, method: str, path: str, query: str, status: int, started: float) -> None:
+    """The one access line of a request (``started``: its ``time.perf_counter()``)."""
+    access_logger.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+            "query": query,  # redacted with the rest of the line (RedactSecretsFilter)
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
 
 
 class RequestIdFilter(logging.Filter):
@@ -44,16 +125,36 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class RedactRequestFilter(logging.Filter):
-    """Django attaches the request to its records (``django.request``, ``django.security.*``):
-    its repr is the full URL, ``?token=`` included, for any handler or formatter that prints
-    it. The record keeps ``method path?redacted-query`` instead. On the ``django.request``
-    logger (before any handler) and on the console handler (every other logger)."""
+class RedactSecretsFilter(logging.Filter):
+    """The one redaction rule (``redact``) on a record, before any formatter sees it.
+
+    The message is formatted here (``getMessage``, its arguments included) and kept
+    redacted with no arguments left; the exception and stack texts are rendered and
+    redacted (formatters print ``exc_text`` when it is set); extra fields are redacted,
+    and a request Django attaches (``django.request``, ``django.security.*``), whose repr
+    is the full URL, becomes ``method path?query``. On the console handler, so it covers
+    every logger that reaches it; idempotent, so a record may pass it twice.
+    """
+
+    _exceptions = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        request = getattr(record, "request", None)
-        if isinstance(request, HttpRequest):
-            record.request = _loggable(request)
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the format: still never printed raw
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = redact(message), ()
+        vars(record).pop("color_message", None)  # uvicorn's coloured copy of the raw message
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._exceptions.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                setattr(record, key, _redacted(key, value))
+        record._secrets_redacted = True
         return True
 
 
@@ -61,17 +162,29 @@ class RedactRequestFilter(logging.Filter):
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "color_message"}
 
 
-def _loggable(value):
-    """Django attaches the request to its log records (``django.request``): its repr is the
-    full URL, query string and any ``?token=`` included. Log method, path and redacted query."""
+def _redacted(key: str, value):
+    """An extra field of a record, fit for a log line."""
     if isinstance(value, HttpRequest):
-        query = redact_query(value.META.get("QUERY_STRING", ""))
-        return f"{value.method} {value.path}" + (f"?{query}" if query else "")
+        # Django's request repr is the full URL, any ``?token=`` included.
+        query = value.META.get("QUERY_STRING", "")
+        return redact(f"{value.method} {value.path}" + (f"?{query}" if query else ""))
+    if isinstance(value, str):
+        return REDACTED if SECRET_NAME.search(key) else redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(key, v) for v in value]
     return value
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; redacted (``RedactSecretsFilter``) even on a handler without the filter."""
+
+    _redact = RedactSecretsFilter()
+
     def format(self, record: logging.LogRecord) -> str:
+        if not getattr(record, "_secrets_redacted", False):
+            self._redact.filter(record)
         entry = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
@@ -81,9 +194,9 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                entry[key] = _loggable(value)
-        if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+                entry[key] = value
+        if record.exc_info or record.exc_text:
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
 
 
@@ -120,25 +233,20 @@ class RequestLogMiddleware:
         return self._finish(request, response, started)
 
     def _start(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request.request_id = incoming[:64] if incoming.isprintable() and incoming else new_request_id()
+        # Under the server the HTTP bridge gave the request its id (and logs with it);
+        # Django's test client and other WSGI servers come here without one.
+        request.request_id = request.META.get(REQUEST_ID_KEY) or request_id_from(request.headers.get("X-Request-ID"))
         return request_id_var.set(request.request_id), time.perf_counter()
 
     def _finish(self, request, response, started):
         response["X-Request-ID"] = request.request_id
-        access_logger.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={
-                "request_id": request.request_id,
-                "method": request.method,
-                "path": request.path,
-                "query": redact_query(request.META.get("QUERY_STRING", "")),
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
+        log_access(
+            request_id=request.request_id,
+            method=request.method,
+            path=request.path,
+            query=request.META.get("QUERY_STRING", ""),
+            status=response.status_code,
+            started=started,
         )
         return response
 

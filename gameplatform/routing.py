@@ -10,7 +10,8 @@ from gameplatform.consumers import CLOSE_NOT_FOUND, BaseConsumer
 
 
 class UnknownRouteConsumer(BaseConsumer):
-    """Any other ``/ws/`` path: accepted, then closed with 4404, with or without credentials."""
+    """Any other path, under ``/ws/`` or not (``/``, ``/api/me/``): accepted, then closed with
+    4404, with or without credentials; never an HTTP error."""
 
     async def connect(self) -> None:
         self.groups_joined = set()
@@ -23,4 +24,4 @@ def collect_websocket_urlpatterns() -> list:
     for app in settings.PROJECT_APPS:
         if find_spec(f"{app}.routing") is not None:
             patterns += import_module(f"{app}.routing").websocket_urlpatterns
-    return [*patterns, re_path(r"^ws/", UnknownRouteConsumer.as_asgi())]
+    return [*patterns, re_path(r"^", UnknownRouteConsumer.as_asgi())]

@@ -373,7 +373,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "gameplatform.logs.RequestIdFilter"},
-        "redact_request": {"()": "gameplatform.logs.RedactRequestFilter"},
+        # One redaction rule for every line, whoever logs it (gameplatform.logs.redact).
+        "redact": {"()": "gameplatform.logs.RedactSecretsFilter"},
         "quiet_connections": {"()": "gameplatform.logs.QuietConnectionsFilter"},
     },
     "formatters": {
@@ -383,14 +384,22 @@ LOGGING = {
     "handlers": {
         "console": {
             "()": "gameplatform.logs.BackgroundStreamHandler",
-            "filters": ["request_id", "redact_request"],
+            "filters": ["request_id", "redact"],
             "formatter": "plain" if DEBUG else "json",
-        }
+        },
+        # Where a logger's lines go to be dropped (a logger with no handler at all would
+        # have them printed raw by Python's last-resort handler).
+        "drop": {"class": "logging.NullHandler"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
-        "django.request": {"filters": ["redact_request"]},
+        # Django's default handlers off (a raw console copy of every django.* line under DEBUG,
+        # mail to ADMINS with the full URL): every line goes through the console handler above.
+        "django": {"handlers": [], "propagate": True},
+        # ERROR and a traceback for every request with a foreign Host: one warning instead
+        # (gameplatform.errors.bad_request).
+        "django.security.DisallowedHost": {"handlers": ["drop"], "propagate": False},
         # SQL with its parameters (refresh tokens among them, token_blacklist) at DEBUG: never.
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},

@@ -19,7 +19,11 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse({"detail": "No such API route.", "code": "not_found"}, status=404)
 
 
-# An outage (Redis, database) outside DRF views answers a JSON 503, not an HTML 500.
+# An outage (Redis, database) outside DRF views answers a JSON 503, not an HTML 500; on API
+# paths (``/api`` in any case) every error Django answers itself is the contract's JSON.
+handler400 = "gameplatform.errors.bad_request"
+handler403 = "gameplatform.errors.permission_denied"
+handler404 = "gameplatform.errors.page_not_found"
 handler500 = "gameplatform.errors.server_error"
 
 urlpatterns = [

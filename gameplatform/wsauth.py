@@ -110,18 +110,22 @@ class JWTAuthMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# A socket's own scheme is its page's: ws on an http server, wss on an https one.
+PAGE_SCHEMES = {"ws": "http", "wss": "https", "http": "http", "https": "https"}
+
+Origin = tuple[str, str, int]  # scheme, host, port
 
 
-def _origin(scheme: str, host: str, port: int | None) -> tuple[str, int] | None:
-    """``(host, port)`` with the scheme's default port filled in; None if not a web origin."""
+def _origin(scheme: str, host: str, port: int | None) -> Origin | None:
+    """``(scheme, host, port)`` with the scheme's default port filled in; None if not a web origin."""
     scheme = scheme.lower()
     if not host or scheme not in DEFAULT_PORTS:
         return None
-    return host.lower().strip("[]"), port or DEFAULT_PORTS[scheme]
+    return scheme, host.lower().strip("[]"), port or DEFAULT_PORTS[scheme]
 
 
-def parse_origin(text: str) -> tuple[str, int] | None:
+def parse_origin(text: str) -> Origin | None:
     try:
         url = urlparse(text.strip())
         return _origin(url.scheme, url.hostname or "", url.port)
@@ -134,16 +138,21 @@ def _allowed_hosts() -> list[str]:
 
 
 class OriginCheck(OriginValidator):
-    """Browsers' sockets come from an allowed origin, host and port both; clients without
-    an Origin header (native game clients, scripts) come in and authenticate as usual.
+    """Browsers' sockets come from an allowed origin, scheme, host and port all three;
+    clients without an Origin header (native game clients, scripts) come in and
+    authenticate as usual.
 
     An Origin is allowed when it is one of ``WS_ALLOWED_ORIGINS`` (full origins,
     ``https://play.example.com:8443``; default ``CORS_ORIGINS``; ``*`` allows any), or when it
-    is the server's own origin: the same host and port as the request's ``Host`` header, that
-    host being one of ``ALLOWED_HOSTS`` (so a page served by this server works, and a page of
-    ``http://localhost:9999`` cannot open a socket on ``localhost:8000``). A request without a
-    Host header (only in-process test clients) is compared with ``ALLOWED_HOSTS`` on the
-    scheme's default port.
+    is the server's own origin: the socket's scheme (``ws`` is a page of ``http``, ``wss`` of
+    ``https``), and the host and port of the request's ``Host`` header, that host being one
+    of ``ALLOWED_HOSTS`` (so a page served by this server works, and a page of
+    ``http://localhost:9999`` or ``https://localhost:8000`` cannot open a socket on
+    ``http://localhost:8000``). The scheme is the ASGI scope's, as the server sets it: TLS on
+    its own port, or ``X-Forwarded-Proto`` from a proxy it trusts (uvicorn:
+    ``FORWARDED_ALLOW_IPS``), the source Django's ``request.is_secure()`` has too. A request
+    without a Host header (only in-process test clients) is compared with ``ALLOWED_HOSTS``
+    on the scheme's default port.
     """
 
     def __init__(self, application):
@@ -151,23 +160,26 @@ class OriginCheck(OriginValidator):
 
     async def __call__(self, scope, receive, send):
         headers = dict(scope.get("headers", []))
-        if b"origin" in headers and not self.origin_allowed(headers[b"origin"].decode("latin1"), headers.get(b"host")):
+        if b"origin" in headers and not self.origin_allowed(
+            headers[b"origin"].decode("latin1"), headers.get(b"host"), scope.get("scheme", "ws")
+        ):
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
 
-    def origin_allowed(self, origin_header: str, host_header: bytes | None) -> bool:
+    def origin_allowed(self, origin_header: str, host_header: bytes | None, scheme: str = "ws") -> bool:
         origin = parse_origin(origin_header)
         if origin is None:  # "null" (sandboxed frames, file: pages) or garbage
             return False
         configured = getattr(settings, "WS_ALLOWED_ORIGINS", [])
         if "*" in configured or origin in {parse_origin(text) for text in configured}:
             return True
+        own_scheme = PAGE_SCHEMES.get(scheme.lower(), "http")
         if host_header is None:
-            return origin[1] == DEFAULT_PORTS[urlparse(origin_header.strip()).scheme.lower()] and validate_host(
-                origin[0], _allowed_hosts()
+            origin_scheme, host, port = origin
+            return (origin_scheme, port) == (own_scheme, DEFAULT_PORTS[own_scheme]) and validate_host(
+                host, _allowed_hosts()
             )
         host, port = split_domain_port(host_header.decode("latin1"))
         if not host or not validate_host(host, _allowed_hosts()):
             return False
-        own_port = int(port) if port else DEFAULT_PORTS[urlparse(origin_header.strip()).scheme.lower()]
-        return origin == (host.strip("[]"), own_port)
+        return origin == (own_scheme, host.strip("[]"), int(port) if port else DEFAULT_PORTS[own_scheme])

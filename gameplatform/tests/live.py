@@ -5,7 +5,8 @@ file, or a throwaway PostgreSQL database beside the test database when ``DATABAS
 PostgreSQL), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
 ``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). It shares
 the test's ``REDIS_URL``, so presence can also be read from the test process. Everything the server logs
-goes to a file the tests read back (``errors_since``): an unhandled exception fails them.
+goes to a file the tests read back (``errors_since``): an unhandled exception fails them, and
+so does a credential in the log (``credentials_logged``, checked when the server stops).
 """
 
 import asyncio
@@ -27,6 +28,18 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "live-server-test-secret-key-not-for-production-0123456789"
+
+
+# What a credential looks like in a log line, independently of the redaction rule it checks
+# (gameplatform.logs): a JWT; a value of token=, ticket=, refresh=, password= that is not
+# "[redacted]"; a JSON "access"/"refresh"/"token"/"ticket"/"password" string (quotes escaped
+# or not) that is not either.
+CREDENTIAL = re.compile(
+    r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"
+    r"|\b(?:token|ticket|refresh|password)=(?!\[redacted\]|%5Bredacted%5D)[^&\s\"\\]+"
+    r'|\\?"(?:access|refresh|token|ticket|password)\\?"\s*:\s*\\?"(?!\[redacted\])',
+    re.IGNORECASE,
+)
 
 
 def free_port() -> int:
@@ -185,6 +198,8 @@ class LiveServer:
             self.log.close()
         if self.pg_database and self.prepare:
             self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+        leaked = self.credentials_logged()
+        assert not leaked, "the server logged credentials:\n" + "\n".join(leaked[:5])
 
     def kill(self) -> None:
         """SIGKILL: the process dies on the spot (no shutdown, no socket closed, no presence left)."""
@@ -220,6 +235,15 @@ class LiveServer:
             elif "Traceback" in line or "ERROR" in line:
                 bad.append(line)
         return bad
+
+    def credentials_logged(self, offset: int = 0) -> list[str]:
+        """Log lines after ``offset`` that hold a token, a ticket or a password."""
+        if not self.log_path.exists():
+            return []
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+        return [line for line in text.splitlines() if CREDENTIAL.search(line)]
 
     def assert_alive(self) -> None:
         assert self.process is not None and self.process.poll() is None, "the server process died"

@@ -209,7 +209,7 @@ def websocket_paths(live) -> tuple[dict, list[tuple[str, list[str]]]]:
         route = str(pattern.pattern)
         consumer = getattr(pattern.callback, "consumer_class", None)
         types = sorted(getattr(consumer, "client_types", ())) + ["ping"]
-        if route == "^ws/":
+        if route == "^":  # the catch-all of unknown paths
             path = "/ws/no-such-route/"
         else:
             path = "/" + route

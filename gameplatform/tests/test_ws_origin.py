@@ -1,8 +1,12 @@
-"""Socket Origin check: host and port, against the server's own origin or WS_ALLOWED_ORIGINS."""
+"""Socket Origin check: scheme, host and port, against the server's own origin or WS_ALLOWED_ORIGINS."""
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.test import override_settings
+
+from conftest import access_token_for
+from gameplatform.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,6 +22,19 @@ async def opens(ws_connect, make_user, origin, host=None):
     return connected
 
 
+async def opens_over(scheme: str, origin: str, host: str | None, user) -> bool:
+    """A socket whose scope has ``scheme`` (as the server sets it: ``wss`` under TLS or behind
+    a trusted proxy's ``X-Forwarded-Proto: https``)."""
+    headers = [(b"origin", origin.encode()), (b"authorization", f"Bearer {access_token_for(user)}".encode())]
+    if host is not None:
+        headers.append((b"host", host.encode()))
+    ws = WebsocketCommunicator(application, PATH, headers=headers)
+    ws.scope["scheme"] = scheme
+    connected, _ = await ws.connect(timeout=5)
+    await ws.disconnect()
+    return connected
+
+
 @pytest.mark.parametrize(
     ("origin", "host", "allowed"),
     [
@@ -26,11 +43,12 @@ async def opens(ws_connect, make_user, origin, host=None):
         ("http://localhost:9999", "localhost:8000", False),  # another port of the same host
         ("http://localhost", "localhost:8000", False),
         ("http://localhost", "localhost", True),
-        # Schemes are not compared (TLS often ends at a proxy): a Host without a port is on
-        # the Origin scheme's default port.
-        ("https://localhost", "localhost", True),
-        ("https://localhost", "localhost:80", False),
-        ("https://localhost:443", "localhost:443", True),
+        # An http server's own pages are http: an https page of the same host and port is
+        # another origin (the socket's scheme is ws here).
+        ("https://localhost", "localhost", False),
+        ("https://localhost:80", "localhost:80", False),
+        ("https://localhost:8000", "localhost:8000", False),
+        ("https://localhost:443", "localhost:443", False),
         ("http://[::1]:8000", "[::1]:8000", True),
         ("http://[::1]:8001", "[::1]:8000", False),
         ("http://evil.example:8000", "evil.example:8000", False),  # Host not in ALLOWED_HOSTS
@@ -40,11 +58,12 @@ async def opens(ws_connect, make_user, origin, host=None):
         # No Host header (in-process test clients only): ALLOWED_HOSTS on the default port.
         ("http://localhost", None, True),
         ("http://localhost:9999", None, False),
+        ("https://localhost", None, False),
         (None, "localhost:8000", True),  # no Origin: a non-browser client
         (None, None, True),
     ],
 )
-async def test_origin_is_checked_with_its_port(ws_connect, make_user, origin, host, allowed):
+async def test_origin_is_checked_with_its_scheme_and_port(ws_connect, make_user, origin, host, allowed):
     assert await opens(ws_connect, make_user, origin, host) is allowed
 
 
@@ -56,15 +75,33 @@ async def test_origin_is_checked_with_its_port(ws_connect, make_user, origin, ho
         ("https://play.example.com:443", True),
         ("https://play.example.com:8443", False),
         ("http://play.example.com", False),
+        ("http://play.example.com:443", False),  # https's port, not its scheme
         ("http://localhost:3000", True),  # a development front end on its own port
         ("http://localhost:3001", False),
         ("http://localhost:8000", True),  # still the server's own origin
     ],
 )
-async def test_configured_origins_are_allowed_by_host_and_port(ws_connect, make_user, origin, allowed):
+async def test_configured_origins_are_allowed_by_scheme_host_and_port(ws_connect, make_user, origin, allowed):
     assert await opens(ws_connect, make_user, origin, "localhost:8000") is allowed
 
 
 @override_settings(WS_ALLOWED_ORIGINS=["*"])
 async def test_a_star_allows_any_origin(ws_connect, make_user):
     assert await opens(ws_connect, make_user, "http://anything.example:1234", "localhost:8000")
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed"),
+    [
+        ("https://localhost", "localhost", True),  # a Host without a port: https's 443
+        ("https://localhost:443", "localhost:443", True),
+        ("https://localhost:8443", "localhost:8443", True),
+        ("http://localhost:8443", "localhost:8443", False),  # an http page on a TLS server
+        ("http://localhost", "localhost", False),
+        ("https://localhost", None, True),
+        ("http://localhost", None, False),
+    ],
+)
+async def test_a_tls_socket_takes_https_origins_only(make_user, origin, host, allowed):
+    user = await sync_to_async(make_user)()
+    assert await opens_over("wss", origin, host, user) is allowed

@@ -293,7 +293,12 @@ FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum
 # studio's own among them (env: a comma list). Unset: the built-in modes.
 GAME_MODES = env_list(
     "GAME_MODES",
-    ["game.modes.builtin.tictactoe.TicTacToe", "game.modes.builtin.relay.Relay"],
+    [
+        "game.modes.builtin.tictactoe.TicTacToe",
+        "game.modes.builtin.relay.Relay",
+        "game.modes.builtin.battleship.Battleship",
+        "game.modes.builtin.arena.Arena",
+    ],
 )
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)

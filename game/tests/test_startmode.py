@@ -69,8 +69,8 @@ def test_the_modes_route_lists_a_generated_mode_registered_as_the_command_says(i
 
     assert response.status_code == 200
     listed = response.json()["results"]
-    assert [m["name"] for m in listed] == ["tictactoe", "relay", "first_to_ten"]
-    assert listed[2] == {
+    assert [m["name"] for m in listed] == ["tictactoe", "relay", "battleship", "arena", "first_to_ten"]
+    assert listed[-1] == {
         "name": "first_to_ten",
         "title": "First to ten",
         "description": "Take turns adding 1 to 3 to the counter; whoever reaches exactly 10 wins.",

@@ -37,6 +37,7 @@ from gameplatform.redis import get_async_redis, get_redis, redis_enabled
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_TTL_SECONDS = 24 * 3600
+MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
 
 # KEYS: leases; ARGV[1] the owner, ARGV[2] milliseconds. Returns the indexes (1-based) still held.
 _RENEW = """
@@ -197,11 +198,6 @@ class _Wake:
 ROOM_HELLO = '{"type":"room_hello"}'
 
 
-def _wake(waiter: asyncio.Future) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
 def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -219,7 +215,6 @@ class RoomHost:
         self.watched: dict[int, int] = {}  # games with sockets here: how many
         self.lateness: list[float] = []  # seconds each due tick ran late (bench and metrics)
         self._wakes: list[_Wake] = []
-        self._waiter: asyncio.Future | None = None  # the driver's sleep, until the next wake
         self._claiming: dict[int, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
@@ -370,8 +365,6 @@ class RoomHost:
         at = room.next_wakeup()
         if at is not None:
             heapq.heappush(self._wakes, _Wake(at + self.origin[game_id], game_id))
-            if self._waiter is not None:
-                _wake(self._waiter)
 
     async def _drive(self) -> None:
         while True:
@@ -395,18 +388,10 @@ class RoomHost:
                     await self._after_step(wake.game_id, room, snapshot=False)
                 self._schedule(wake.game_id)
                 now = time.monotonic()
-            delay = self._wakes[0].at - time.monotonic() if self._wakes else 1.0
-            if delay > 0:
-                # Until the earliest wake, or until ``_schedule`` brings an earlier one (a plain
-                # future and a timer handle: cancelled cleanly when the loop shuts down).
-                loop = asyncio.get_running_loop()
-                self._waiter = waiter = loop.create_future()
-                timer = loop.call_later(delay, _wake, waiter)
-                try:
-                    await waiter
-                finally:
-                    timer.cancel()
-                    self._waiter = None
+            # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
+            # its first tick or clock within that.
+            delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
+            await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))
 
     async def _after_step(self, game_id: int, room: Room, *, snapshot: bool) -> None:
         # The database first, then the players: a client that sees ``game_over`` (or the start)

@@ -217,6 +217,7 @@ class RoomHost:
         self._wakes: list[_Wake] = []
         self._claiming: dict[int, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
 
     # --- life -------------------------------------------------------------------------
@@ -228,14 +229,15 @@ class RoomHost:
 
     async def stop(self, *, release: bool = True) -> None:
         """Stop driving (``release=False`` plays a process that died: its leases just run out)."""
+        # A flag the loops read as well as a cancel: a cancel that lands inside a Redis command can be
+        # turned into another error by the client (and taken for a failed step), the flag cannot.
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
         self._tasks = []
+        self._stopping = False
         for game_id in list(self.rooms):
             if release:
                 await self.store.release(game_id, self.owner)
@@ -367,7 +369,7 @@ class RoomHost:
             heapq.heappush(self._wakes, _Wake(at + self.origin[game_id], game_id))
 
     async def _drive(self) -> None:
-        while True:
+        while not self._stopping:
             now = time.monotonic()
             while self._wakes and self._wakes[0].at <= now:
                 wake = heapq.heappop(self._wakes)
@@ -383,6 +385,8 @@ class RoomHost:
                     tick_snapshot = room.ctx.tick - self.snapshot_tick[wake.game_id] >= room.mode.snapshot_ticks
                     await self._after_step(wake.game_id, room, snapshot=tick_snapshot or room.mode.tick_rate == 0)
                 except Exception:
+                    if self._stopping:
+                        return
                     logger.exception("room step failed", extra={"game_id": wake.game_id})
                     room.abandon()
                     await self._after_step(wake.game_id, room, snapshot=False)
@@ -444,7 +448,7 @@ class RoomHost:
             self.watched.pop(game_id, None)
 
     async def _keep_leases(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(lease_seconds() / 3)
             try:
                 await self.keep_leases_once()

@@ -415,3 +415,61 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
     shooter.wait_for_selector("#game-status:has-text('You lost')")
     for page in (ann, bob):
         assert page.problems == [], page.problems
+
+
+def test_two_players_move_in_the_arena_and_the_page_interpolates_between_patches(web, new_page):
+    ann, bob = new_page("ann"), new_page("bob")
+    for page, prefix in ((ann, "arann"), (bob, "arbob")):
+        register(page, web.http, unique(prefix))
+        page.on("dialog", lambda dialog: dialog.accept())
+    start_game((ann, bob), "arena")
+    ann_id = str(ann.evaluate("window.gameplatform.me.id"))
+    ann.wait_for_selector("#arena-canvas[data-me-x]")
+    ann.wait_for_selector(f"#arena-scores li[data-user-id='{ann_id}']")
+    ann.wait_for_selector("#arena-time:text-matches('[0-9]+ s')")
+    start = ann.evaluate(f"{ROOM}.view.players[{ann_id}]")
+    assert bob.evaluate(f"{ROOM}.view.players[{ann_id}]") == start
+    toward = "ArrowRight" if start["x"] < 50 else "ArrowLeft"
+
+    # Ann holds an arrow key for a second: the page sends one input, the server moves her, and the
+    # page draws her between the positions of the patches, not only at them.
+    ann.evaluate(
+        """() => {
+            const canvas = document.querySelector("#arena-canvas");
+            window.drawnXs = [];
+            const sample = () => {
+                window.drawnXs.push(Number(canvas.dataset.meX));
+                if (window.drawnXs.length < 600) requestAnimationFrame(sample);
+            };
+            requestAnimationFrame(sample);
+        }"""
+    )
+    sent = ann.evaluate(f"{ROOM}.frames.length")
+    ann.keyboard.down(toward)
+    ann.wait_for_timeout(1000)
+    ann.keyboard.up(toward)
+    ann.wait_for_timeout(300)
+    moved = ann.evaluate(f"{ROOM}.view.players[{ann_id}]")
+    assert abs(moved["x"] - start["x"]) > 5 and moved["y"] == start["y"]
+    # Bob's page follows Ann's dot.
+    bob.wait_for_function(f"{ROOM}.view.players[{ann_id}].x === {moved['x']}")
+    patched = set()
+    for text in ann.evaluate(f"{ROOM}.frames.slice({sent})"):
+        frame = json.loads(text)
+        for op in frame.get("ops", []) if frame["type"] == "state_patch" else []:
+            if op["path"] == f"/players/{ann_id}/x":
+                patched.add(op["value"])
+            elif op["path"] in ("", "/players", f"/players/{ann_id}"):
+                patched.add((op["value"].get("players", {}).get(ann_id) or op["value"]).get("x"))
+    drawn = [x for x in ann.evaluate("window.drawnXs") if x == x]  # NaN: before the first draw
+    assert len(patched) >= 5
+    between = {round(x, 3) for x in drawn} - {round(x, 3) for x in patched if x is not None} - {start["x"]}
+    assert len(between) >= 3, (sorted(patched), drawn)
+    assert abs(drawn[-1] - moved["x"]) < 0.01  # at rest, drawn where the server says
+
+    # Bob leaves: Ann wins by forfeit.
+    bob.click("#game-forfeit")
+    ann.wait_for_selector("#game-status:has-text('You won (forfeit)')")
+    bob.wait_for_selector("#game-status:has-text('You lost')")
+    for page in (ann, bob):
+        assert page.problems == [], page.problems

@@ -9,12 +9,14 @@ plays a game from a browser page.
 import itertools
 import json
 import os
+import random
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from gameplatform.modes.patch import diff
 from gameplatform.tests.live import DAPHNE_CLOSE_REPLY, ROOT
 
 SEED_000_CLIENT = Path(__file__).with_name("seed000_game_client.js")
@@ -473,3 +475,57 @@ def test_two_players_move_in_the_arena_and_the_page_interpolates_between_patches
     bob.wait_for_selector("#game-status:has-text('You lost')")
     for page in (ann, bob):
         assert page.problems == [], page.problems
+
+
+def random_json(rng: random.Random, depth: int = 0):
+    kind = rng.randrange(7 if depth < 3 else 4)
+    if kind == 0:
+        return rng.randint(-3, 3)
+    if kind == 1:
+        return rng.choice(["a", "b", "~/x", ""])
+    if kind == 2:
+        return rng.choice([True, False, None, 0.5])
+    if kind == 3:
+        return rng.randint(0, 2)
+    if kind in (4, 5):
+        return {rng.choice(["a", "b", "c/d", "e~f", "0"]): random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+    return [random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+
+
+def test_sdk_apply_patch_gives_what_the_server_diffed(web, new_page):
+    """``applyPatch`` of the browser SDK, fed the server's own ``diff`` of random documents, gives
+    the new document (escaped keys, list ends, whole-document replaces); bad patches throw."""
+    rng = random.Random(23)
+    cases = []
+    for _ in range(300):
+        old, new = random_json(rng), random_json(rng)
+        if rng.random() < 0.5:  # a small change inside the old document
+            new = {"doc": json.loads(json.dumps(old)), "more": random_json(rng)}
+            old = {"doc": old, "more": [old]}
+        cases.append({"old": old, "ops": diff(old, new), "new": new})
+    cases.append({"old": {"a": 1}, "ops": [{"op": "replace", "path": "", "value": [1, 2]}], "new": [1, 2]})
+    page = new_page("patch")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(
+        """async (cases) => {
+            const { applyPatch } = await import("/static/webclient/gameplatform.js");
+            const results = cases.map(({ old, ops }) => {
+                const before = JSON.stringify(old);
+                const got = applyPatch(old, ops);
+                return { got, untouched: JSON.stringify(old) === before };
+            });
+            const bad = [
+                [{ a: 1 }, [{ op: "replace", path: "/b", value: 1 }]],
+                [[1], [{ op: "remove", path: "/1" }]],
+                [{ a: 1 }, [{ op: "move", path: "/a", from: "/b" }]],
+                [{ a: 1 }, [{ op: "add", path: "/a/b/c", value: 1 }]],
+                [{ a: 1 }, [{ op: "remove", path: "" }]],
+            ].map(([doc, ops]) => { try { applyPatch(doc, ops); return null; } catch (e) { return e.message; } });
+            return { results, bad };
+        }""",
+        cases,
+    )
+    for case, result in zip(cases, out["results"], strict=True):
+        assert result["got"] == case["new"], case
+        assert result["untouched"]
+    assert all(out["bad"]), out["bad"]

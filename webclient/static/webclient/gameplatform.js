@@ -511,16 +511,21 @@ function listIndex(list, token, endOk) {
   return index;
 }
 
+// A copy as JSON sees it: no shared parts (structuredClone would keep two references to one object).
+function jsonCopy(value) {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
 /**
  * ``doc`` with the RFC 6902 operations ``ops`` applied (``add``, ``remove``, ``replace``: what a
  * ``state_patch`` carries; ``path: ""`` replaces the whole document). ``doc`` is not changed: the
  * result is a copy. Throws an Error when an operation does not fit the document.
  */
 export function applyPatch(doc, ops) {
-  let root = doc === undefined ? null : structuredClone(doc);
+  let root = jsonCopy(doc);
   for (const { op, path, value } of ops) {
     const tokens = pointerTokens(path);
-    const copy = value === undefined ? null : structuredClone(value);
+    const copy = jsonCopy(value);
     if (!["add", "remove", "replace"].includes(op)) throw new PatchError(`unsupported op ${op}`);
     if (tokens.length === 0) {
       if (op === "remove") throw new PatchError("cannot remove the whole document");

@@ -385,6 +385,12 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
         shooter.wait_for_selector(cell("bs-theirs", x, y) + ".hit.sunk")
         target.wait_for_selector(cell("bs-mine", x, y) + ".ship.sunk")
     target.wait_for_selector("#game-log li:has-text('a ship of 2 sunk')")
+    # The target reloads: the page reconnects and draws the game again from the full game_state.
+    target.reload()
+    target.wait_for_selector("#game-panel[data-state=active][data-mode=battleship]")
+    for x, y in ((x1, y1), (x2, y2)):
+        target.wait_for_selector(cell("bs-mine", x, y) + ".ship.sunk")
+    target.wait_for_selector(cell("bs-theirs", mx, my) + ".miss")
     nx, ny = a_miss(shooter_fleet, avoid=[(mx, my)])
     target.wait_for_selector("#game-status:has-text('Your turn')")
     target.click(cell("bs-theirs", nx, ny))

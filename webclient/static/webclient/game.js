@@ -175,7 +175,10 @@ function openGame(gameId) {
   $("#game-title").textContent = `Game ${gameId}`;
   $("#game-log").replaceChildren();
   log("Connecting…");
-  on("open", () => log("Connected."));
+  on("open", () => {
+    log("Connected.");
+    arena.reconnected();
+  });
   room.onChange(() => current?.room === room && render());
   on("player_ready", (frame) => log(`${name(frame.user_id)}: ready.`));
   on("game_start", () => {
@@ -429,6 +432,12 @@ const arena = {
     if (dx === this.sent[0] && dy === this.sent[1]) return;
     if (!this.active()) return;
     if (current.room.sendInput({ dx, dy })) this.sent = [dx, dy];
+  },
+
+  /** A new connection: the server stopped this player when the old one dropped; steer again. */
+  reconnected() {
+    this.sent = [0, 0];
+    this.steer();
   },
 
   render(room) {

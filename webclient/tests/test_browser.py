@@ -3,7 +3,7 @@ static files from the ASGI server): two people register, become friends, chat in
 tic-tac-toe to a win while one of them reloads the page mid-game; seed 000's own ``GameClient``
 plays a game from a browser page.
 
-``UPDATE_SCREENSHOTS=1`` also writes the README's screenshot, ``docs/webclient.png``.
+``UPDATE_SCREENSHOTS=1`` also writes the README's screenshots, ``docs/webclient*.png``.
 """
 
 import itertools
@@ -395,6 +395,8 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
     target.wait_for_selector("#game-status:has-text('Your turn')")
     target.click(cell("bs-theirs", nx, ny))
     shooter.wait_for_selector(cell("bs-mine", nx, ny) + ".miss")
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        shooter.locator("#game-panel").screenshot(path=str(ROOT / "docs" / "webclient-battleship.png"))
 
     # Nothing of a fleet reaches the other player but the ships they sank: not in the page, not
     # in any frame the page received (the room keeps their text).
@@ -474,6 +476,8 @@ def test_two_players_move_in_the_arena_and_the_page_interpolates_between_patches
     between = {round(x, 3) for x in drawn} - {round(x, 3) for x in patched if x is not None} - {start["x"]}
     assert len(between) >= 3, (sorted(patched), drawn)
     assert abs(drawn[-1] - moved["x"]) < 0.01  # at rest, drawn where the server says
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        bob.locator("#game-panel").screenshot(path=str(ROOT / "docs" / "webclient-arena.png"))
 
     # Bob leaves: Ann wins by forfeit.
     bob.click("#game-forfeit")

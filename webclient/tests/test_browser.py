@@ -365,8 +365,18 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
     shooter.wait_for_selector(cell("bs-theirs", x1, y1) + ".hit")
     target.wait_for_selector(cell("bs-mine", x1, y1) + ".ship.hit")
     target.wait_for_selector("#game-status:has-text('Your turn')")
-    # Out of turn: the server's refusal in words.
-    shooter.evaluate(f"{ROOM}.move({{x: 9, y: 9}})")
+    # Out of turn: the server's refusal, with the ref of the frame it refuses, shown in words.
+    refused = shooter.evaluate(
+        f"""() => new Promise((resolve) => {{
+            const room = {ROOM};
+            let ref = null;
+            const off = room.on("error", (error) => {{
+                if (error.ref === ref) {{ off(); resolve({{ ref, code: error.code }}); }}
+            }});
+            ref = room.move({{ x: 9, y: 9 }});
+        }})"""
+    )
+    assert refused["code"] == "not_your_turn" and refused["ref"].startswith("player_move-")
     shooter.wait_for_selector("#banner.error:has-text('Not your turn.')")
 
     mx, my = a_miss(shooter_fleet)

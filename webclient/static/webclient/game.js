@@ -198,7 +198,7 @@ function openGame(gameId) {
   on("error", (error) => {
     if (error.code === "rate_limited" && room.mode === "arena") return; // the next direction change goes through
     const words = WORDS[error.code];
-    showError(words ? Object.assign(error, { detail: words }) : error);
+    showError(words ? { detail: words, code: error.code } : error);
   });
   on("status", (status) => {
     $("#game-panel").dataset.connection = status;

@@ -348,7 +348,7 @@ const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
  * reconnects after ``backoffDelay`` (reset once connected); 4401 refreshes the session
  * first. Handlers: ``on(type, fn)`` per frame type, ``on("*", fn)`` for all, and the
  * pseudo-types ``open``, ``close`` ({code, reason, final}) and ``status`` (connecting /
- * open / reconnecting / closed).
+ * open / reconnecting / closed). The option ``onText(text)`` hears every message as received.
  */
 export class Socket {
   constructor(client, path, { reconnect = true, baseMs = 500, maxMs = 15000, pingMs = 25000, onText = null } = {}) {

@@ -3,17 +3,20 @@ static files from the ASGI server): two people register, become friends, chat in
 tic-tac-toe to a win while one of them reloads the page mid-game; seed 000's own ``GameClient``
 plays a game from a browser page.
 
-``UPDATE_SCREENSHOTS=1`` also writes the README's screenshot, ``docs/webclient.png``.
+``UPDATE_SCREENSHOTS=1`` also writes the README's screenshots, ``docs/webclient*.png``.
 """
 
 import itertools
+import json
 import os
+import random
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from gameplatform.modes.patch import diff
 from gameplatform.tests.live import DAPHNE_CLOSE_REPLY, ROOT
 
 SEED_000_CLIENT = Path(__file__).with_name("seed000_game_client.js")
@@ -272,3 +275,277 @@ def test_client_modules_are_served_with_debug_off(web, path):
     response = httpx.get(f"{web.http}{path}", timeout=10)
     assert response.status_code == 200
     assert "javascript" in response.headers["content-type"]
+
+
+# --- the mode API's games in the page: battleship (hidden fleets) and arena (real time) -----------
+
+ROOM = "window.gameplatform.room"
+
+
+def queue_for(page, mode: str) -> None:
+    tab(page, "play")
+    page.wait_for_selector(f"#queue-mode option[value={mode}]", state="attached")
+    page.select_option("#queue-mode", mode)
+    page.click("#queue-join")
+
+
+def start_game(pages, mode: str) -> None:
+    """Both queue for ``mode``, get the same game, get ready and see it start."""
+    first, second = pages
+    queue_for(first, mode)
+    first.wait_for_selector("#queue-status:has-text('In the queue')")
+    queue_for(second, mode)
+    for page in pages:
+        page.wait_for_selector("#game-panel:not([hidden]) #game-ready:visible")
+        page.click("#game-ready")
+    for page in pages:
+        page.wait_for_selector(f"#game-panel[data-state=active][data-mode={mode}]")
+    assert first.get_attribute("#game-panel", "data-game-id") == second.get_attribute("#game-panel", "data-game-id")
+
+
+def cell(grid: str, x: int, y: int) -> str:
+    return f"#{grid} .cell[data-x='{x}'][data-y='{y}']"
+
+
+def ship_cells(ship: dict) -> list[tuple[int, int]]:
+    step = (1, 0) if ship["horizontal"] else (0, 1)
+    return [(ship["x"] + i * step[0], ship["y"] + i * step[1]) for i in range(ship["length"])]
+
+
+def public(ship: dict) -> dict:
+    return {key: ship[key] for key in ("x", "y", "length", "horizontal")}
+
+
+def ships_in(value) -> list[dict]:
+    """Every ship-like object (``{x, y, length, horizontal}``) anywhere inside a JSON value."""
+    found = []
+    if isinstance(value, dict):
+        if {"x", "y", "length", "horizontal"} <= value.keys():
+            found.append(public(value))
+        for item in value.values():
+            found += ships_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += ships_in(item)
+    return found
+
+
+def a_miss(fleet: list[dict], avoid=()) -> tuple[int, int]:
+    taken = {c for ship in fleet for c in ship_cells(ship)} | set(avoid)
+    return next((x, y) for y in range(10) for x in range(10) if (x, y) not in taken)
+
+
+def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_fleet(web, new_page):
+    ann, bob = new_page("ann"), new_page("bob")
+    for page, prefix in ((ann, "bsann"), (bob, "bsbob")):
+        register(page, web.http, unique(prefix))
+        page.on("dialog", lambda dialog: dialog.accept())
+    # The queue offers what GET /api/game/modes/ lists, not a fixed list.
+    modes = [m["name"] for m in httpx.get(f"{web.http}/api/game/modes/", timeout=10).json()["results"]]
+    tab(ann, "play")
+    ann.wait_for_selector("#queue-mode option[value=battleship]", state="attached")
+    assert ann.eval_on_selector_all("#queue-mode option", "options => options.map((o) => o.value)") == modes
+    start_game((ann, bob), "battleship")
+
+    ids = {page: page.evaluate("window.gameplatform.me.id") for page in (ann, bob)}
+    shooter, target = (ann, bob) if ann.evaluate(f"{ROOM}.turn") == ids[ann] else (bob, ann)
+    assert shooter.evaluate(f"{ROOM}.turn") == ids[shooter]
+    shooter.wait_for_selector("#game-status:has-text('Your turn')")
+    shooter.wait_for_selector("#game-clock:visible:has-text('s left on your turn')")
+    target.wait_for_selector('#game-status:has-text("Opponent\'s turn")')
+    # My own fleet is drawn on my grid (17 cells of ships).
+    assert shooter.locator("#bs-mine .cell.ship").count() == 17
+    shooter_fleet = shooter.evaluate(f"{ROOM}.view.mine.ships")
+    target_fleet = target.evaluate(f"{ROOM}.view.mine.ships")
+    small = public(next(ship for ship in target_fleet if ship["length"] == 2))
+    (x1, y1), (x2, y2) = ship_cells(small)
+
+    # A hit: the shooter sees it on their grid, the target on their own fleet.
+    shooter.click(cell("bs-theirs", x1, y1))
+    shooter.wait_for_selector(cell("bs-theirs", x1, y1) + ".hit")
+    target.wait_for_selector(cell("bs-mine", x1, y1) + ".ship.hit")
+    target.wait_for_selector("#game-status:has-text('Your turn')")
+    # Out of turn: the server's refusal, with the ref of the frame it refuses, shown in words.
+    refused = shooter.evaluate(
+        f"""() => new Promise((resolve) => {{
+            const room = {ROOM};
+            let ref = null;
+            const off = room.on("error", (error) => {{
+                if (error.ref === ref) {{ off(); resolve({{ ref, code: error.code }}); }}
+            }});
+            ref = room.move({{ x: 9, y: 9 }});
+        }})"""
+    )
+    assert refused["code"] == "not_your_turn" and refused["ref"].startswith("player_move-")
+    shooter.wait_for_selector("#banner.error:has-text('Not your turn.')")
+
+    mx, my = a_miss(shooter_fleet)
+    target.click(cell("bs-theirs", mx, my))
+    shooter.wait_for_selector(cell("bs-mine", mx, my) + ".miss")
+    target.wait_for_selector(cell("bs-theirs", mx, my) + ".miss")
+    shooter.wait_for_selector("#game-status:has-text('Your turn')")
+    # The same cell again: refused by the server, and the turn stays.
+    shooter.evaluate(f"{ROOM}.move({{x: {x1}, y: {y1}}})")
+    shooter.wait_for_selector("#banner.error:has-text('Already fired there.')")
+    assert shooter.is_disabled(cell("bs-theirs", x1, y1))
+
+    # The second cell sinks the ship: both see it sunk.
+    shooter.click(cell("bs-theirs", x2, y2))
+    for x, y in ((x1, y1), (x2, y2)):
+        shooter.wait_for_selector(cell("bs-theirs", x, y) + ".hit.sunk")
+        target.wait_for_selector(cell("bs-mine", x, y) + ".ship.sunk")
+    target.wait_for_selector("#game-log li:has-text('a ship of 2 sunk')")
+    # The target reloads: the page reconnects and draws the game again from the full game_state.
+    target.reload()
+    target.wait_for_selector("#game-panel[data-state=active][data-mode=battleship]")
+    for x, y in ((x1, y1), (x2, y2)):
+        target.wait_for_selector(cell("bs-mine", x, y) + ".ship.sunk")
+    target.wait_for_selector(cell("bs-theirs", mx, my) + ".miss")
+    nx, ny = a_miss(shooter_fleet, avoid=[(mx, my)])
+    target.wait_for_selector("#game-status:has-text('Your turn')")
+    target.click(cell("bs-theirs", nx, ny))
+    shooter.wait_for_selector(cell("bs-mine", nx, ny) + ".miss")
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        shooter.locator("#game-panel").screenshot(path=str(ROOT / "docs" / "webclient-battleship.png"))
+
+    # Nothing of a fleet reaches the other player but the ships they sank: not in the page, not
+    # in any frame the page received (the room keeps their text).
+    for me, sunk_of_other in ((shooter, [small]), (target, [])):
+        mine = me.evaluate(f"{ROOM}.view.mine.ships")
+        own = [public(ship) for ship in mine]
+        frames = [json.loads(text) for text in me.evaluate(f"{ROOM}.frames")]
+        assert any(f["type"] == "state_patch" for f in frames)
+        seen = ships_in(frames)
+        assert [s for s in seen if s not in own and s not in sunk_of_other] == [], (own, sunk_of_other)
+        shots = {(s["x"], s["y"]) for s in me.evaluate(f"{ROOM}.view.theirs.shots")}
+        sunk_cells = {c for ship in sunk_of_other for c in ship_cells(ship)}
+        marked = me.eval_on_selector_all(
+            "#bs-theirs .cell:not([class='cell'])",
+            "cells => cells.map((c) => [Number(c.dataset.x), Number(c.dataset.y)])",
+        )
+        assert {tuple(c) for c in marked} == shots
+        assert me.locator("#bs-theirs .cell.ship").count() == 0
+        assert sunk_cells <= shots
+        assert me.evaluate(f"{ROOM}.view.theirs.sunk") == sunk_of_other
+
+    # The shooter gives up: the other wins by forfeit.
+    shooter.wait_for_selector("#game-status:has-text('Your turn')")
+    shooter.click("#game-forfeit")
+    target.wait_for_selector("#game-status:has-text('You won (forfeit)')")
+    shooter.wait_for_selector("#game-status:has-text('You lost')")
+    for page in (ann, bob):
+        assert page.problems == [], page.problems
+
+
+def test_two_players_move_in_the_arena_and_the_page_interpolates_between_patches(web, new_page):
+    ann, bob = new_page("ann"), new_page("bob")
+    for page, prefix in ((ann, "arann"), (bob, "arbob")):
+        register(page, web.http, unique(prefix))
+        page.on("dialog", lambda dialog: dialog.accept())
+    start_game((ann, bob), "arena")
+    ann_id = str(ann.evaluate("window.gameplatform.me.id"))
+    ann.wait_for_selector("#arena-canvas[data-me-x]")
+    ann.wait_for_selector(f"#arena-scores li[data-user-id='{ann_id}']")
+    ann.wait_for_selector("#arena-time:text-matches('[0-9]+ s')")
+    start = ann.evaluate(f"{ROOM}.view.players[{ann_id}]")
+    assert bob.evaluate(f"{ROOM}.view.players[{ann_id}]") == start
+    toward = "ArrowRight" if start["x"] < 50 else "ArrowLeft"
+
+    # Ann holds an arrow key for a second: the page sends one input, the server moves her, and the
+    # page draws her between the positions of the patches, not only at them.
+    ann.evaluate(
+        """() => {
+            const canvas = document.querySelector("#arena-canvas");
+            window.drawnXs = [];
+            const sample = () => {
+                window.drawnXs.push(Number(canvas.dataset.meX));
+                if (window.drawnXs.length < 600) requestAnimationFrame(sample);
+            };
+            requestAnimationFrame(sample);
+        }"""
+    )
+    sent = ann.evaluate(f"{ROOM}.frames.length")
+    ann.keyboard.down(toward)
+    ann.wait_for_timeout(1000)
+    ann.keyboard.up(toward)
+    ann.wait_for_timeout(300)
+    moved = ann.evaluate(f"{ROOM}.view.players[{ann_id}]")
+    assert abs(moved["x"] - start["x"]) > 5 and moved["y"] == start["y"]
+    # Bob's page follows Ann's dot.
+    bob.wait_for_function(f"{ROOM}.view.players[{ann_id}].x === {moved['x']}")
+    patched = set()
+    for text in ann.evaluate(f"{ROOM}.frames.slice({sent})"):
+        frame = json.loads(text)
+        for op in frame.get("ops", []) if frame["type"] == "state_patch" else []:
+            if op["path"] == f"/players/{ann_id}/x":
+                patched.add(op["value"])
+            elif op["path"] in ("", "/players", f"/players/{ann_id}"):
+                patched.add((op["value"].get("players", {}).get(ann_id) or op["value"]).get("x"))
+    drawn = [x for x in ann.evaluate("window.drawnXs") if x == x]  # NaN: before the first draw
+    assert len(patched) >= 5
+    between = {round(x, 3) for x in drawn} - {round(x, 3) for x in patched if x is not None} - {start["x"]}
+    assert len(between) >= 3, (sorted(patched), drawn)
+    assert abs(drawn[-1] - moved["x"]) < 0.01  # at rest, drawn where the server says
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        bob.locator("#game-panel").screenshot(path=str(ROOT / "docs" / "webclient-arena.png"))
+
+    # Bob leaves: Ann wins by forfeit.
+    bob.click("#game-forfeit")
+    ann.wait_for_selector("#game-status:has-text('You won (forfeit)')")
+    bob.wait_for_selector("#game-status:has-text('You lost')")
+    for page in (ann, bob):
+        assert page.problems == [], page.problems
+
+
+def random_json(rng: random.Random, depth: int = 0):
+    kind = rng.randrange(7 if depth < 3 else 4)
+    if kind == 0:
+        return rng.randint(-3, 3)
+    if kind == 1:
+        return rng.choice(["a", "b", "~/x", ""])
+    if kind == 2:
+        return rng.choice([True, False, None, 0.5])
+    if kind == 3:
+        return rng.randint(0, 2)
+    if kind in (4, 5):
+        return {rng.choice(["a", "b", "c/d", "e~f", "0"]): random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+    return [random_json(rng, depth + 1) for _ in range(rng.randrange(4))]
+
+
+def test_sdk_apply_patch_gives_what_the_server_diffed(web, new_page):
+    """``applyPatch`` of the browser SDK, fed the server's own ``diff`` of random documents, gives
+    the new document (escaped keys, list ends, whole-document replaces); bad patches throw."""
+    rng = random.Random(23)
+    cases = []
+    for _ in range(300):
+        old, new = random_json(rng), random_json(rng)
+        if rng.random() < 0.5:  # a small change inside the old document
+            new = {"doc": json.loads(json.dumps(old)), "more": random_json(rng)}
+            old = {"doc": old, "more": [old]}
+        cases.append({"old": old, "ops": diff(old, new), "new": new})
+    cases.append({"old": {"a": 1}, "ops": [{"op": "replace", "path": "", "value": [1, 2]}], "new": [1, 2]})
+    page = new_page("patch")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(
+        """async (cases) => {
+            const { applyPatch } = await import("/static/webclient/gameplatform.js");
+            const results = cases.map(({ old, ops }) => {
+                const before = JSON.stringify(old);
+                const got = applyPatch(old, ops);
+                return { got, untouched: JSON.stringify(old) === before };
+            });
+            const bad = [
+                [{ a: 1 }, [{ op: "replace", path: "/b", value: 1 }]],
+                [[1], [{ op: "remove", path: "/1" }]],
+                [{ a: 1 }, [{ op: "move", path: "/a", from: "/b" }]],
+                [{ a: 1 }, [{ op: "add", path: "/a/b/c", value: 1 }]],
+                [{ a: 1 }, [{ op: "remove", path: "" }]],
+            ].map(([doc, ops]) => { try { applyPatch(doc, ops); return null; } catch (e) { return e.message; } });
+            return { results, bad };
+        }""",
+        cases,
+    )
+    for case, result in zip(cases, out["results"], strict=True):
+        assert result["got"] == case["new"], case
+        assert result["untouched"]
+    assert all(out["bad"]), out["bad"]

@@ -1,24 +1,53 @@
-// The queue and the tic-tac-toe board. The game in progress survives a reload: on start the
-// client looks for an unfinished game of the player (GET /api/games/) and reconnects to it;
-// the server keeps the seat for RECONNECT_GRACE_SECONDS and resends the full game_state.
+// The queue and the game in progress: tic-tac-toe's board, battleship's two grids, the arena's
+// canvas, and the common parts (players, whose turn, the turn clock, the room's events). The
+// game runs through the SDK's GameRoom: a full game_state on connect, then state_patch frames
+// applied to the player's view. The game in progress survives a reload: on start the client
+// looks for an unfinished game of the player (GET /api/games/) and reconnects to it; the server
+// keeps the seat for RECONNECT_GRACE_SECONDS and resends the full game_state.
 
 import { $, $$, button, el, fill, showError, showInfo, time } from "./ui.js";
 
 let app;
-let current = null; // {id, socket, state}
+let current = null; // {id, room}
+let modes = []; // GET /api/game/modes/
 const FINISHED = new Set(["finished", "abandoned"]);
 const MARKS = { left: "X", right: "O" };
+const KEEP_FRAMES = 5000; // the text of the frames received, for the console and the browser tests
+const COLORS = ["#2f5bd3", "#c0392b", "#1a9a52", "#8e44ad", "#d35400", "#16a0a0", "#b7950b", "#5d6d7e"];
+
+// The server's codes, in words a player reads (the server's own message otherwise).
+const WORDS = {
+  not_your_turn: "Not your turn.",
+  already_fired: "Already fired there.",
+  illegal_move: "That move is not allowed.",
+  illegal_action: "That is not allowed here.",
+  game_not_active: "The game has not started yet.",
+  game_started: "The game has already started.",
+  game_over: "The game is over.",
+  forfeited: "You have left this game.",
+  not_a_player: "You are not playing in this game.",
+  not_supported: "This game does not take that.",
+  invalid: "The server did not understand that input.",
+  rate_limited: "Slow down a little.",
+};
 
 export function setup(theApp) {
   app = theApp;
   $("#queue-join").addEventListener("click", () => joinQueue().catch(showError));
   $("#queue-leave").addEventListener("click", () => leaveQueue().catch(showError));
-  $("#game-ready").addEventListener("click", () => current?.socket.send("player_ready"));
+  $("#queue-mode").addEventListener("change", () => {
+    describeMode();
+    show().catch(showError);
+  });
+  $("#game-ready").addEventListener("click", () => current?.room.ready());
   $("#game-forfeit").addEventListener("click", () => {
-    if (current && window.confirm("Give up this game?")) current.socket.send("forfeit");
+    if (current && window.confirm("Give up this game?")) current.room.forfeit();
   });
   $("#game-close").addEventListener("click", closeGame);
   for (const cell of $$("#board .cell")) cell.addEventListener("click", () => play(Number(cell.dataset.cell)));
+  battleship.setup();
+  arena.setup();
+  setInterval(renderClock, 250);
   app.on("match_found", (frame) => {
     showInfo("Match found!");
     renderQueue({ status: "matched", game_id: frame.game_id });
@@ -33,7 +62,7 @@ function openFromEvent(gameId) {
 }
 
 export async function start() {
-  const [status, games] = await Promise.all([app.gp.get("/api/matchmaking/status/"), app.gp.get("/api/games/")]);
+  const [status, games] = await Promise.all([app.gp.get("/api/matchmaking/status/"), app.gp.get("/api/games/"), loadModes()]);
   renderQueue(status);
   const running = games.results.find((g) => !FINISHED.has(g.state));
   if (running) {
@@ -42,11 +71,37 @@ export async function start() {
   }
 }
 
+async function loadModes() {
+  try {
+    modes = await app.gp.all("/api/game/modes/");
+  } catch (error) {
+    showError(error);
+    return;
+  }
+  const select = $("#queue-mode");
+  const chosen = select.value;
+  fill(
+    select,
+    modes.map((m) => el("option", { value: m.name }, m.title || m.name)),
+  );
+  if (modes.some((m) => m.name === chosen)) select.value = chosen;
+  describeMode();
+}
+
+function describeMode() {
+  const mode = modes.find((m) => m.name === $("#queue-mode").value);
+  if (!mode) return;
+  const players = mode.min_players === mode.max_players ? `${mode.min_players} players` : `${mode.min_players}–${mode.max_players} players`;
+  const pace = mode.tick_rate ? `real time, ${mode.tick_rate} updates a second` : mode.turn_seconds ? `${mode.turn_seconds} s a turn` : "turn by turn";
+  $("#queue-mode-about").textContent = `${mode.description} (${players}; ${pace}.)`;
+}
+
 export async function show() {
+  const mode = $("#queue-mode").value || "tictactoe";
   const [status, games, board] = await Promise.all([
     app.gp.get("/api/matchmaking/status/"),
     app.gp.get("/api/games/"),
-    app.gp.get("/api/leaderboard/?mode=tictactoe"),
+    app.gp.get(`/api/leaderboard/?mode=${encodeURIComponent(mode)}`),
   ]);
   renderQueue(status);
   fill(
@@ -55,7 +110,7 @@ export async function show() {
       el(
         "li",
         { dataset: { gameId: g.id } },
-        `#${g.id} ${g.players.map((p) => p.username).join(" vs ")} · ${outcomeText(g)} `,
+        `#${g.id} ${modeTitle(g.mode)}: ${g.players.map((p) => p.username).join(" vs ")} · ${outcomeText(g)} `,
         FINISHED.has(g.state) || current?.id === g.id ? null : button("Open", () => openGame(g.id), { class: "small" }),
       ),
     ),
@@ -64,6 +119,10 @@ export async function show() {
     $("#leaderboard"),
     board.results.slice(0, 10).map((row) => el("li", {}, `${row.user.username}: ${row.rating} (${row.wins}W ${row.losses}L ${row.draws}D)`)),
   );
+}
+
+function modeTitle(name) {
+  return modes.find((m) => m.name === name)?.title || name || "game";
 }
 
 function outcomeText(game) {
@@ -76,14 +135,16 @@ function outcomeText(game) {
 
 function renderQueue(status) {
   const queued = status.status === "queued";
-  $("#queue-status").textContent = queued ? `In the queue (position ${status.position ?? "?"}).` : status.status === "matched" ? `In game ${status.game_id}.` : "Not queued.";
+  const what = queued && status.mode ? ` for ${modeTitle(status.mode)}` : "";
+  $("#queue-status").textContent = queued ? `In the queue${what} (position ${status.position ?? "?"}).` : status.status === "matched" ? `In game ${status.game_id}.` : "Not queued.";
   $("#queue-join").hidden = queued || status.status === "matched"; // one unfinished game at a time
   $("#queue-leave").hidden = !queued;
+  $("#queue-mode").disabled = queued || status.status === "matched";
   if (status.status === "matched" && status.game_id && current?.id !== status.game_id) openGame(status.game_id);
 }
 
 async function joinQueue() {
-  const body = await app.gp.post("/api/matchmaking/join/", { mode: "tictactoe" });
+  const body = await app.gp.post("/api/matchmaking/join/", { mode: $("#queue-mode").value || "tictactoe" });
   if (body.status === "matched") {
     renderQueue({ status: "matched", game_id: body.game_id }); // opens the game
   } else {
@@ -102,21 +163,23 @@ async function leaveQueue() {
 
 function openGame(gameId) {
   if (current?.id === gameId) return;
-  current?.socket.close();
-  const socket = app.gp.socket(`/ws/game/${gameId}/`);
-  current = { id: gameId, socket, state: null };
+  closeRoom();
+  const room = app.gp.gameRoom(gameId, { keepFrames: KEEP_FRAMES });
+  current = { id: gameId, room };
+  app.room = room; // for the console: gameplatform.room.view
   // Frames still in flight from a game we closed are dropped.
-  const on = (type, fn) => socket.on(type, (frame) => current?.socket === socket && fn(frame));
+  const on = (type, fn) => room.on(type, (frame) => current?.room === room && fn(frame));
   $("#game-panel").hidden = false;
   $("#game-panel").dataset.gameId = gameId;
+  delete $("#game-panel").dataset.mode;
   $("#game-title").textContent = `Game ${gameId}`;
   $("#game-log").replaceChildren();
   log("Connecting…");
-  on("open", () => log("Connected."));
-  on("game_state", (frame) => {
-    current.state = frame;
-    render();
+  on("open", () => {
+    log("Connected.");
+    arena.reconnected();
   });
+  room.onChange(() => current?.room === room && render());
   on("player_ready", (frame) => log(`${name(frame.user_id)}: ready.`));
   on("game_start", () => {
     log("The game starts.");
@@ -125,12 +188,18 @@ function openGame(gameId) {
   on("player_disconnected", (frame) => log(`${name(frame.user_id)} lost the connection…`));
   on("player_reconnected", (frame) => log(`${name(frame.user_id)} is back.`));
   on("forfeit", (frame) => log(`${name(frame.user_id)} gave up.`));
+  on("turn_timeout", (frame) => log(`${name(frame.user_id)} ran out of time.`));
+  on("game_event", (frame) => gameEvent(frame.event || {}));
   on("game_over", (frame) => {
     const winner = frame.winner_id === app.me.id ? "you win" : frame.winner_id ? `${name(frame.winner_id)} wins` : "";
     log(`Game over: ${frame.reason}${winner ? `, ${winner}` : ""}.`);
     show().catch(() => {});
   });
-  on("error", showError);
+  on("error", (error) => {
+    if (error.code === "rate_limited" && room.mode === "arena") return; // the next direction change goes through
+    const words = WORDS[error.code];
+    showError(words ? { detail: words, code: error.code } : error);
+  });
   on("status", (status) => {
     $("#game-panel").dataset.connection = status;
     if (status === "reconnecting") log("Connection lost, reconnecting…");
@@ -141,15 +210,21 @@ function openGame(gameId) {
   });
 }
 
-function closeGame() {
-  current?.socket.close();
+function closeRoom() {
+  current?.room.close();
+  arena.stop();
   current = null;
+  app.room = null;
+}
+
+function closeGame() {
+  closeRoom();
   $("#game-panel").hidden = true;
 }
 
 function name(userId) {
   if (userId === app.me.id) return "You";
-  return current?.state?.players.find((p) => p.id === userId)?.username || `player ${userId}`;
+  return current?.room.players.find((p) => p.id === userId)?.username || `player ${userId}`;
 }
 
 function log(text) {
@@ -157,39 +232,316 @@ function log(text) {
   list.prepend(el("li", {}, el("span", { class: "time" }, time(new Date().toISOString())), text));
 }
 
+function gameEvent(event) {
+  if (event.kind === "shot") {
+    const who = event.by === app.me.id ? "You fire" : `${name(event.by)} fires`;
+    const at = `${String.fromCharCode(65 + event.x)}${event.y + 1}`;
+    log(`${who} at ${at}: ${event.sunk ? `hit, a ship of ${event.sunk.length} sunk!` : event.hit ? "hit!" : "miss."}`);
+  }
+}
+
 function play(cell) {
-  const state = current?.state;
-  if (!state || state.state !== "active" || state.turn !== app.me.id || state.board?.[cell]) return;
-  current.socket.send("player_move", { movement: { cell } });
+  const room = current?.room;
+  if (!room || room.state !== "active" || room.turn !== app.me.id || room.view?.board?.[cell]) return;
+  room.move({ cell });
 }
 
 function render() {
-  const state = current.state;
-  const me = state.players.find((p) => p.id === app.me.id);
-  const finished = FINISHED.has(state.state);
-  $("#game-panel").dataset.state = state.state;
-  $("#game-players").textContent = state.players
-    .map((p) => `${p.username} (${MARKS[p.side] || p.side})${p.connected ? "" : " · away"}${p.ready ? "" : " · not ready"}`)
+  const room = current.room;
+  if (!room.game) return;
+  const me = room.players.find((p) => p.id === app.me.id);
+  const finished = FINISHED.has(room.state);
+  const panel = $("#game-panel");
+  panel.dataset.state = room.state;
+  panel.dataset.mode = room.mode;
+  $("#game-title").textContent = `${modeTitle(room.mode)} · game ${room.gameId}`;
+  $("#game-players").textContent = room.players
+    .map((p) => `${p.username}${MARKS[p.side] && room.mode === "tictactoe" ? ` (${MARKS[p.side]})` : ""}${p.connected ? "" : " · away"}${p.ready ? "" : " · not ready"}`)
     .join("  vs  ");
-  const board = state.board || Array(9).fill(null);
+  $("#board").hidden = room.mode !== "tictactoe";
+  $("#battleship").hidden = room.mode !== "battleship" || !room.view?.mine;
+  $("#arena").hidden = room.mode !== "arena" || !room.view?.players;
+  $("#game-other").hidden = ["tictactoe", "battleship", "arena"].includes(room.mode);
+  if (room.mode === "tictactoe") renderBoard(room, finished);
+  else if (room.mode === "battleship") battleship.render(room, finished);
+  else if (room.mode === "arena") arena.render(room);
+  else $("#game-other").textContent = `Scores: ${room.players.map((p) => `${p.username} ${p.score}`).join(", ")}`;
+  $("#game-ready").hidden = !me || me.ready || room.state === "active" || finished;
+  $("#game-forfeit").hidden = finished || !me;
+  $("#game-close").hidden = !finished;
+  $("#game-status").textContent = statusText(room, me);
+  renderClock();
+}
+
+function renderBoard(room, finished) {
+  const board = room.view?.board || room.game.board || Array(9).fill(null);
   for (const cell of $$("#board .cell")) {
     const mark = board[Number(cell.dataset.cell)];
     cell.textContent = mark || "";
-    cell.disabled = finished || state.state !== "active" || state.turn !== app.me.id || Boolean(mark);
+    cell.disabled = finished || room.state !== "active" || room.turn !== app.me.id || Boolean(mark);
   }
-  $("#board").dataset.turn = state.turn === app.me.id ? "mine" : "theirs";
-  $("#game-ready").hidden = !me || me.ready || state.state === "active" || finished;
-  $("#game-forfeit").hidden = finished || !me;
-  $("#game-close").hidden = !finished;
-  $("#game-status").textContent = statusText(state, me);
+  $("#board").dataset.turn = room.turn === app.me.id ? "mine" : "theirs";
 }
 
-function statusText(state, me) {
-  if (state.state === "waiting_for_players") return "Waiting for both players to connect…";
-  if (state.state === "waiting_for_ready") return me?.ready ? "Waiting for your opponent to get ready…" : "Press “I'm ready” to start.";
-  if (state.state === "active") return state.turn === app.me.id ? `Your turn (${MARKS[me?.side] || "?"}).` : "Opponent's turn…";
+function renderClock() {
+  const node = $("#game-clock");
+  const left = current?.room.state === "active" ? current.room.secondsLeft() : null;
+  node.hidden = left === null;
+  if (left === null) return;
+  const whose = current.room.turn === app.me.id ? "your turn" : `${name(current.room.turn)}'s turn`;
+  node.textContent = `${Math.ceil(left)} s left on ${whose}.`;
+}
+
+function statusText(room, me) {
+  const state = room.game;
+  if (state.state === "waiting_for_players") return "Waiting for every player to connect…";
+  if (state.state === "waiting_for_ready") return me?.ready ? "Waiting for the others to get ready…" : "Press “I'm ready” to start.";
+  if (state.state === "active") {
+    if (room.mode === "arena") return "Go! Collect the gems.";
+    if (room.mode === "tictactoe") return room.turn === app.me.id ? `Your turn (${MARKS[me?.side] || "?"}).` : "Opponent's turn…";
+    if (room.turn === null) return "The game is on.";
+    return room.turn === app.me.id ? "Your turn: fire at their waters." : "Opponent's turn…";
+  }
   if (state.state === "abandoned") return "The game was abandoned.";
   if (state.reason === "draw") return "Draw.";
   if (state.winner_id === app.me.id) return `You won (${state.reason})!`;
   return `You lost (${state.reason}).`;
 }
+
+// --- battleship ------------------------------------------------------------------------
+
+const battleship = {
+  size: 10,
+
+  setup() {
+    this.build(this.size);
+  },
+
+  build(size) {
+    this.size = size;
+    const mine = [];
+    const theirs = [];
+    for (let y = 0; y < size; y += 1) {
+      for (let x = 0; x < size; x += 1) {
+        const label = `${String.fromCharCode(65 + x)}${y + 1}`;
+        mine.push(el("div", { class: "cell", dataset: { x, y }, title: label }));
+        const target = el("button", { type: "button", class: "cell", dataset: { x, y }, title: label, "aria-label": label });
+        target.addEventListener("click", () => this.fire(x, y));
+        theirs.push(target);
+      }
+    }
+    for (const grid of [$("#bs-mine"), $("#bs-theirs")]) grid.style.gridTemplateColumns = `repeat(${size}, 28px)`;
+    fill($("#bs-mine"), mine);
+    fill($("#bs-theirs"), theirs);
+  },
+
+  fire(x, y) {
+    const room = current?.room;
+    if (!room || room.mode !== "battleship") return;
+    if (room.state !== "active") return showError({ detail: WORDS.game_not_active });
+    if (room.turn !== app.me.id) return showError({ detail: WORDS.not_your_turn });
+    if (room.view.theirs.shots.some((s) => s.x === x && s.y === y)) return showError({ detail: WORDS.already_fired });
+    room.move({ x, y });
+  },
+
+  cells(ship) {
+    return Array.from({ length: ship.length }, (_, i) => (ship.horizontal ? [ship.x + i, ship.y] : [ship.x, ship.y + i]));
+  },
+
+  render(room, finished) {
+    const view = room.view;
+    if (!view?.mine) return;
+    if (view.size !== this.size) this.build(view.size);
+    const key = (x, y) => y * this.size + x;
+    // My grid: my ships, their hits and sunk state, the opponent's shots.
+    const mine = new Map();
+    for (const ship of view.mine.ships) {
+      for (const [x, y] of this.cells(ship)) mine.set(key(x, y), ship.sunk ? "ship sunk" : "ship");
+    }
+    const theirShots = new Map(view.mine.shots.map((s) => [key(s.x, s.y), s.hit ? "hit" : "miss"]));
+    for (const cell of $$("#bs-mine .cell")) {
+      const k = key(Number(cell.dataset.x), Number(cell.dataset.y));
+      cell.className = ["cell", mine.get(k), theirShots.get(k)].filter(Boolean).join(" ");
+    }
+    // Their grid: only my shots and the ships I sank (the view has nothing else of theirs).
+    const sunk = new Set(view.theirs.sunk.flatMap((ship) => this.cells(ship).map(([x, y]) => key(x, y))));
+    const myShots = new Map(view.theirs.shots.map((s) => [key(s.x, s.y), s.hit ? "hit" : "miss"]));
+    const myTurn = room.state === "active" && room.turn === app.me.id;
+    for (const cell of $$("#bs-theirs .cell")) {
+      const k = key(Number(cell.dataset.x), Number(cell.dataset.y));
+      const shot = myShots.get(k);
+      cell.className = ["cell", shot, sunk.has(k) && "sunk"].filter(Boolean).join(" ");
+      cell.disabled = finished || !myTurn || Boolean(shot);
+    }
+    $("#bs-theirs").dataset.turn = myTurn ? "mine" : "theirs";
+  },
+};
+
+// --- arena -----------------------------------------------------------------------------
+
+const KEYS = {
+  ArrowLeft: [-1, 0], KeyA: [-1, 0],
+  ArrowRight: [1, 0], KeyD: [1, 0],
+  ArrowUp: [0, -1], KeyW: [0, -1],
+  ArrowDown: [0, 1], KeyS: [0, 1],
+};
+const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+
+const arena = {
+  pressed: new Set(),
+  sent: [0, 0],
+  snapshots: [], // [{at: ms, players: {id: {x, y}}}], oldest first
+  frame: null,
+  room: null,
+  tickMs: 50,
+  delayMs: 100, // render this far behind the newest positions: two ticks to interpolate between
+
+  setup() {
+    window.addEventListener("keydown", (event) => this.key(event, true));
+    window.addEventListener("keyup", (event) => this.key(event, false));
+    window.addEventListener("blur", () => {
+      this.pressed.clear();
+      this.steer();
+    });
+  },
+
+  active() {
+    const room = current?.room;
+    return room?.mode === "arena" && room.state === "active" && !$("#game-panel").hidden;
+  },
+
+  key(event, down) {
+    const dir = KEYS[event.code];
+    if (!dir || !this.active() || TYPING.has(event.target?.tagName)) return;
+    event.preventDefault(); // no scrolling with the arrows while playing
+    if (down) this.pressed.add(event.code);
+    else this.pressed.delete(event.code);
+    this.steer();
+  },
+
+  /** The direction the keys held give; sent only when it changes. */
+  steer() {
+    let dx = 0;
+    let dy = 0;
+    for (const code of this.pressed) {
+      dx += KEYS[code][0];
+      dy += KEYS[code][1];
+    }
+    dx = Math.max(-1, Math.min(1, dx));
+    dy = Math.max(-1, Math.min(1, dy));
+    if (dx === this.sent[0] && dy === this.sent[1]) return;
+    if (!this.active()) return;
+    if (current.room.sendInput({ dx, dy })) this.sent = [dx, dy];
+  },
+
+  /** A new connection: the server stopped this player when the old one dropped; steer again. */
+  reconnected() {
+    this.sent = [0, 0];
+    this.steer();
+  },
+
+  render(room) {
+    const view = room.view;
+    if (!view?.players) return;
+    if (this.room !== room) {
+      this.room = room;
+      this.snapshots = [];
+      this.sent = [0, 0];
+      const mode = modes.find((m) => m.name === "arena");
+      if (mode?.tick_rate) this.tickMs = 1000 / mode.tick_rate;
+    }
+    this.remember(view.players);
+    $("#arena-time").textContent = `${view.time_left} s`;
+    $("#arena-target").textContent = `${view.target}`;
+    const ids = Object.keys(view.players).sort((a, b) => view.players[b].score - view.players[a].score || a - b);
+    fill(
+      $("#arena-scores"),
+      ids.map((id) =>
+        el(
+          "li",
+          { class: Number(id) === app.me.id ? "me" : null, dataset: { userId: id, score: view.players[id].score } },
+          el("span", { class: "dot online", style: `background:${this.color(room, id)}` }),
+          `${name(Number(id))}: ${view.players[id].score}`,
+        ),
+      ),
+    );
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  },
+
+  /** Keeps the positions of each patch with the time it came; after a pause in the updates the
+   * previous positions are put one tick back, so a player who starts moving glides from there. */
+  remember(players) {
+    const now = performance.now();
+    const positions = Object.fromEntries(Object.entries(players).map(([id, p]) => [id, { x: p.x, y: p.y }]));
+    const last = this.snapshots[this.snapshots.length - 1];
+    if (last && now - last.at > 1.5 * this.tickMs) this.snapshots.push({ at: now - this.tickMs, players: last.players });
+    this.snapshots.push({ at: now, players: positions });
+    const keepFrom = now - 1000;
+    while (this.snapshots.length > 2 && this.snapshots[1].at < keepFrom) this.snapshots.shift();
+  },
+
+  /** Where each player is drawn at ``at``: between the two updates around it. */
+  positions(at) {
+    const snaps = this.snapshots;
+    if (snaps.length === 0) return {};
+    if (at >= snaps[snaps.length - 1].at) return snaps[snaps.length - 1].players;
+    if (at <= snaps[0].at) return snaps[0].players;
+    let i = snaps.length - 2;
+    while (i > 0 && snaps[i].at > at) i -= 1;
+    const [a, b] = [snaps[i], snaps[i + 1]];
+    const f = b.at === a.at ? 1 : (at - a.at) / (b.at - a.at);
+    const out = {};
+    for (const [id, to] of Object.entries(b.players)) {
+      const from = a.players[id] || to;
+      out[id] = { x: from.x + (to.x - from.x) * f, y: from.y + (to.y - from.y) * f };
+    }
+    return out;
+  },
+
+  color(room, id) {
+    const seat = room.players.findIndex((p) => p.id === Number(id));
+    return COLORS[(seat < 0 ? 0 : seat) % COLORS.length];
+  },
+
+  draw() {
+    this.frame = null;
+    const room = current?.room;
+    if (!room || room !== this.room || room.mode !== "arena" || !room.view?.players) return;
+    const canvas = $("#arena-canvas");
+    const ctx = canvas.getContext("2d");
+    const view = room.view;
+    const scale = canvas.width / view.size;
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#f39c12";
+    for (const [gx, gy] of view.gems) {
+      ctx.beginPath();
+      ctx.arc(gx * scale, gy * scale, 4, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    const drawn = this.positions(performance.now() - this.delayMs);
+    ctx.font = "12px system-ui, sans-serif";
+    for (const [id, p] of Object.entries(drawn)) {
+      if (!view.players[id]) continue; // left the field
+      ctx.fillStyle = this.color(room, id);
+      ctx.beginPath();
+      ctx.arc(p.x * scale, p.y * scale, Number(id) === app.me.id ? 8 : 7, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillText(name(Number(id)), p.x * scale + 10, p.y * scale - 8);
+    }
+    const me = drawn[String(app.me.id)];
+    if (me) {
+      canvas.dataset.meX = me.x.toFixed(3);
+      canvas.dataset.meY = me.y.toFixed(3);
+    }
+    if (!FINISHED.has(room.state)) this.frame = requestAnimationFrame(() => this.draw());
+  },
+
+  stop() {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = null;
+    this.room = null;
+    this.snapshots = [];
+    this.pressed.clear();
+    this.sent = [0, 0];
+  },
+};

@@ -7,6 +7,9 @@
 //   const lobby = gp.socket("/ws/lobbies/1/");     // one-time ticket, reconnects with backoff + jitter
 //   lobby.on("chat_message", (frame) => console.log(frame.message.content));
 //   lobby.send("chat_message", { message: "hi" });
+//   const room = gp.gameRoom(42);                  // /ws/game/42/: the view, kept current from state_patch frames
+//   room.onChange((view) => draw(view));           // room.turn, room.state, room.secondsLeft()
+//   room.ready(); room.move({ x: 3, y: 4 });        // also action(), sendInput(), forfeit()
 //
 // REST failures throw ApiError {status, code, detail, fields}; socket "error" frames reach
 // on("error") as the same shape (status 0). See the contract for routes and frames.
@@ -20,15 +23,20 @@
  * @typedef {{type: "typing_start" | "typing_stop", user_id: number, username: string}} TypingFrame
  * @typedef {{type: "dm_message", message: {id: number, sender_id: number, recipient_id: number, content: string, created_at: string}}} DmMessageFrame
  * @typedef {{type: "game_state", id: number, mode: string, state: string, board: (string|null)[] | null,
- *   turn: number | null, winner_id: number | null,
- *   players: {id: number, username: string, side: string, ready: boolean, connected: boolean}[]}} GameStateFrame
+ *   turn: number | null, turn_deadline: number | null, winner_id: number | null, reason: string | null,
+ *   version: number, tick: number, view: any,
+ *   players: {id: number, username: string, score: number, side: string, ready: boolean, connected: boolean,
+ *   forfeited: boolean}[]}} GameStateFrame
+ * @typedef {{op: "add" | "remove" | "replace", path: string, value?: any}} PatchOp
+ * @typedef {{type: "state_patch", tick: number, ops: PatchOp[], turn: number | null, turn_deadline: number | null}} StatePatchFrame
  * @typedef {{type: "game_over", winner_id: number | null, reason: "win" | "draw" | "forfeit" | "abandoned"}} GameOverFrame
  * @typedef {{type: "badge", unread_dms: number, pending_invites: number, pending_friend_requests: number}} BadgeFrame
  * @typedef {{type: "presence", user_id: number, status: "online" | "offline"}} PresenceFrame
  * @typedef {{type: "match_found", game_id: number}} MatchFoundFrame
  * @typedef {{code: number, reason: string, final: boolean}} CloseEvent
  * @typedef {{chat_message: ChatMessageFrame, lobby_state: LobbyStateFrame, typing_start: TypingFrame,
- *   typing_stop: TypingFrame, dm_message: DmMessageFrame, game_state: GameStateFrame, game_over: GameOverFrame,
+ *   typing_stop: TypingFrame, dm_message: DmMessageFrame, game_state: GameStateFrame, state_patch: StatePatchFrame,
+ *   game_over: GameOverFrame,
  *   badge: BadgeFrame, presence: PresenceFrame, match_found: MatchFoundFrame, error: ApiError,
  *   close: CloseEvent, open: {}, status: "connecting" | "open" | "reconnecting" | "closed"}} KnownFrames
  */
@@ -324,6 +332,11 @@ export class Client {
   socket(path, options = {}) {
     return new Socket(this, path, options).open();
   }
+
+  /** The game socket of game ``gameId`` as a ``GameRoom`` (the current view, patched). */
+  gameRoom(gameId, options = {}) {
+    return new GameRoom(this, gameId, options);
+  }
 }
 
 // Close codes after which reconnecting cannot help (contract): not allowed, no such room,
@@ -335,13 +348,14 @@ const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
  * reconnects after ``backoffDelay`` (reset once connected); 4401 refreshes the session
  * first. Handlers: ``on(type, fn)`` per frame type, ``on("*", fn)`` for all, and the
  * pseudo-types ``open``, ``close`` ({code, reason, final}) and ``status`` (connecting /
- * open / reconnecting / closed).
+ * open / reconnecting / closed). The option ``onText(text)`` hears every message as received.
  */
 export class Socket {
-  constructor(client, path, { reconnect = true, baseMs = 500, maxMs = 15000, pingMs = 25000 } = {}) {
+  constructor(client, path, { reconnect = true, baseMs = 500, maxMs = 15000, pingMs = 25000, onText = null } = {}) {
     this.client = client;
     this.path = path;
     this.options = { reconnect, baseMs, maxMs, pingMs };
+    this.onText = onText; // fn(text) for every message as received, before it is parsed
     this.handlers = new Map();
     this.ws = null;
     this.attempt = 0;
@@ -428,6 +442,7 @@ export class Socket {
       this._pinger = setInterval(() => this.send("ping"), this.options.pingMs);
     };
     ws.onmessage = (event) => {
+      this.onText?.(event.data);
       let frame;
       try {
         frame = JSON.parse(event.data);
@@ -475,5 +490,210 @@ export class Socket {
     this._setStatus("reconnecting");
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this._connect(), delay);
+  }
+}
+
+// --- game rooms ------------------------------------------------------------------------
+
+class PatchError extends Error {}
+
+function pointerTokens(path) {
+  if (path === "") return [];
+  if (!path.startsWith("/")) throw new PatchError(`bad pointer ${path}`);
+  return path.slice(1).split("/").map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+}
+
+function listIndex(list, token, endOk) {
+  if (token === "-" && endOk) return list.length;
+  if (!/^(0|[1-9][0-9]*)$/.test(token)) throw new PatchError(`bad list index ${token}`);
+  const index = Number(token);
+  if (index > list.length || (index === list.length && !endOk)) throw new PatchError(`list index ${index} out of range`);
+  return index;
+}
+
+// A copy as JSON sees it: no shared parts (structuredClone would keep two references to one object).
+function jsonCopy(value) {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+/**
+ * ``doc`` with the RFC 6902 operations ``ops`` applied (``add``, ``remove``, ``replace``: what a
+ * ``state_patch`` carries; ``path: ""`` replaces the whole document). ``doc`` is not changed: the
+ * result is a copy. Throws an Error when an operation does not fit the document.
+ */
+export function applyPatch(doc, ops) {
+  let root = jsonCopy(doc);
+  for (const { op, path, value } of ops) {
+    const tokens = pointerTokens(path);
+    const copy = jsonCopy(value);
+    if (!["add", "remove", "replace"].includes(op)) throw new PatchError(`unsupported op ${op}`);
+    if (tokens.length === 0) {
+      if (op === "remove") throw new PatchError("cannot remove the whole document");
+      root = copy;
+      continue;
+    }
+    let parent = root;
+    for (const token of tokens.slice(0, -1)) {
+      parent = Array.isArray(parent) ? parent[listIndex(parent, token, false)] : parent?.[token];
+      if (parent === null || typeof parent !== "object") throw new PatchError(`no container at ${path}`);
+    }
+    const last = tokens[tokens.length - 1];
+    if (Array.isArray(parent)) {
+      const index = listIndex(parent, last, op === "add");
+      if (op === "add") parent.splice(index, 0, copy);
+      else if (op === "remove") parent.splice(index, 1);
+      else parent[index] = copy;
+    } else if (parent !== null && typeof parent === "object") {
+      const has = Object.prototype.hasOwnProperty.call(parent, last);
+      if (op !== "add" && !has) throw new PatchError(`no key ${last} at ${path}`);
+      if (op === "remove") delete parent[last];
+      else parent[last] = copy;
+    } else {
+      throw new PatchError(`no container at ${path}`);
+    }
+  }
+  return root;
+}
+
+/**
+ * A game's socket (``/ws/game/{id}/``) that keeps the game current: the latest ``game_state``
+ * (``game``, without its view), the player's ``view`` with every ``state_patch`` applied in order,
+ * ``turn``, ``state``, ``tick``, ``players`` and the turn clock (``secondsLeft()``). ``onChange(fn)``
+ * calls ``fn(view, room)`` after each of them. A patch that does not apply (it never should)
+ * reconnects the socket: the server sends a fresh ``game_state`` on every connect.
+ *
+ * Inputs: ``ready()``, ``move(movement)``, ``action(action, data)``, ``sendInput(data)``,
+ * ``forfeit()``; each sends a frame with a fresh ``ref`` and returns it (null when the socket is
+ * not open): a refusal comes back as an ``error`` (``on("error", fn)``, an ``ApiError``) with the
+ * same ``ref``. ``on(type, fn)`` hears every frame as ``Socket.on`` does, after the room has
+ * taken it in. ``keepFrames: n`` keeps the text of the last ``n`` frames received in ``frames``
+ * (for debugging, and for tests that check what reached this player).
+ */
+export class GameRoom {
+  constructor(client, gameId, { keepFrames = 0, ...socketOptions } = {}) {
+    this.client = client;
+    this.gameId = gameId;
+    this.game = null;
+    this.view = null;
+    this.tick = null;
+    this.turn = null;
+    this.turnDeadlineAt = null; // performance.now() milliseconds at which the turn clock runs out
+    this.frames = keepFrames > 0 ? [] : null;
+    this._keep = keepFrames;
+    this._changeFns = new Set();
+    this._refs = 0;
+    this.socket = new Socket(client, `/ws/game/${gameId}/`, { ...socketOptions, onText: (text) => this._record(text) });
+    this.socket.on("game_state", (frame) => this._onState(frame));
+    this.socket.on("state_patch", (frame) => this._onPatch(frame));
+    this.socket.open();
+  }
+
+  /** The game's life-cycle state (``waiting_for_players`` ... ``finished``), or null before the first frame. */
+  get state() {
+    return this.game?.state ?? null;
+  }
+
+  get mode() {
+    return this.game?.mode ?? null;
+  }
+
+  get players() {
+    return this.game?.players ?? [];
+  }
+
+  get status() {
+    return this.socket.status;
+  }
+
+  /** Seconds left on the turn clock (null: no clock running). */
+  secondsLeft() {
+    if (this.turnDeadlineAt === null) return null;
+    return Math.max(0, (this.turnDeadlineAt - performance.now()) / 1000);
+  }
+
+  on(type, fn) {
+    return this.socket.on(type, fn);
+  }
+
+  /** ``fn(view, room)`` after every change of the view, the turn or the game; returns an unsubscribe function. */
+  onChange(fn) {
+    this._changeFns.add(fn);
+    return () => this._changeFns.delete(fn);
+  }
+
+  ready() {
+    return this._send("player_ready");
+  }
+
+  move(movement) {
+    return this._send("player_move", { movement });
+  }
+
+  action(action, data = {}) {
+    return this._send("game_action", { action, data });
+  }
+
+  sendInput(data) {
+    return this._send("input", { data });
+  }
+
+  forfeit() {
+    return this._send("forfeit");
+  }
+
+  close() {
+    this.socket.close();
+  }
+
+  _send(type, fields = {}) {
+    this._refs += 1;
+    const ref = `${type}-${this._refs}`;
+    return this.socket.send(type, { ...fields, ref }) ? ref : null;
+  }
+
+  _record(text) {
+    if (!this.frames) return;
+    this.frames.push(text);
+    if (this.frames.length > this._keep) this.frames.splice(0, this.frames.length - this._keep);
+  }
+
+  _clock(turn, deadline) {
+    this.turn = turn ?? null;
+    this.turnDeadlineAt = typeof deadline === "number" ? performance.now() + deadline * 1000 : null;
+  }
+
+  _onState(frame) {
+    const { view, ...game } = frame;
+    this.game = game;
+    this.view = view ?? null;
+    this.tick = frame.tick ?? null;
+    this._clock(frame.turn, frame.turn_deadline);
+    this._changed();
+  }
+
+  _onPatch(frame) {
+    if (!this.game) return; // a game_state always comes first on a connection
+    try {
+      this.view = applyPatch(this.view, frame.ops || []);
+    } catch (error) {
+      console.warn(`game ${this.gameId}: a patch did not apply (${error.message}); resyncing`);
+      this.game = null;
+      this.socket.ws?.close(4000, "resync"); // reconnects; the server sends a fresh game_state
+      return;
+    }
+    this.tick = frame.tick ?? this.tick;
+    this._clock(frame.turn, frame.turn_deadline);
+    this.game = { ...this.game, turn: this.turn, turn_deadline: frame.turn_deadline ?? null, tick: this.tick };
+    this._changed();
+  }
+
+  _changed() {
+    for (const fn of this._changeFns) {
+      try {
+        fn(this.view, this);
+      } catch (error) {
+        console.error("onChange handler failed", error);
+      }
+    }
   }
 }

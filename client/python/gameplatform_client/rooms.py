@@ -108,7 +108,9 @@ class GameRoom(Socket):
     # --- frames in ---------------------------------------------------------------------
 
     def observe(self, frame: Frame) -> None:
-        if frame.type == "game_state" and int(frame.get("version") or 0) >= self.version:
+        if frame.type == "game_state":
+            # Always the newest: frames come in order, and a socket's first one is fresh. (Its
+            # ``version`` may go down: a finished game's state comes from its record, not its room.)
             self.state = frame
             self._changed()
         elif frame.type == "state_patch" and self.state is not None:

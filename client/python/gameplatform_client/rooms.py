@@ -201,12 +201,21 @@ class GameRoom(Socket):
 
     async def action(self, action: str, data: dict | None = None, *, wait: bool = True) -> Frame | None:
         """A mode's action (``game_action {action, data}``). ``wait``: return ``state`` once the server
-        relays it and the view changed, or raise its typed error; else only send it."""
+        relayed my ``game_action`` or my view changed (an emote changes nothing), or raise the typed
+        error it refused the action with; else only send it."""
         frame = {"type": "game_action", "action": action, "data": data or {}}
         if not wait:
             await self.send(frame)
             return None
-        return await self._played(frame, "game_action", lambda f: f.get("action") == action)
+        me = self.client.user_id
+        await self.request(
+            frame,
+            expect=lambda f: (
+                (f.type == "game_action" and f.get("user_id") == me and f.get("action") == action)
+                or f.type in CHANGE_TYPES
+            ),
+        )
+        return self.state
 
     async def send_input(self, data: dict) -> None:
         """A real-time input (``input {data}``, e.g. arena's ``{dx, dy}``), fire-and-forget: its effect

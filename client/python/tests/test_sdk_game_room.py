@@ -44,6 +44,9 @@ async def test_until_my_turn_waits_for_the_start_and_a_game_plays_to_its_end(ser
         x, o = (a, b) if a.players[0]["id"] == alice.user_id else (b, a)
         views = []
         x.on_change(views.append)
+        with pytest.raises(BadRequest) as early:
+            await x.move({"cell": 0})
+        assert early.value.code == "game_not_active"
         await x.ready()
         waiting = asyncio.ensure_future(x.until_my_turn())
         await asyncio.sleep(0.3)
@@ -54,6 +57,12 @@ async def test_until_my_turn_waits_for_the_start_and_a_game_plays_to_its_end(ser
         with pytest.raises(BadRequest) as refused:
             await o.move(cell=4)  # X moves first
         assert refused.value.code == "not_your_turn"
+        relayed = asyncio.ensure_future(x.wait_for("game_action"))
+        await o.action("emote", {"name": "wave"})  # relayed to both; the view does not change
+        assert (await relayed)["data"] == {"name": "wave"}
+        with pytest.raises(BadRequest) as scored:
+            await o.action("report_score", {"score": 3})
+        assert scored.value.code == "illegal_action"
         for n, cell in enumerate(X_WINS):
             mover = (x, o)[n % 2]
             await mover.until_my_turn()

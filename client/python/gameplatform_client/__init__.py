@@ -18,6 +18,7 @@ from .errors import (
     ValidationError,
 )
 from .frames import Disconnected, ErrorEvent, Frame, MessageType, Reconnected
+from .patch import PatchError, apply_patch
 from .rooms import BattleRoom, DMRoom, GameRoom, LobbyRoom, NotificationsSocket, WorldSocket
 from .sockets import ReconnectPolicy, Socket
 
@@ -44,6 +45,7 @@ __all__ = [
     "NotConnected",
     "NotFound",
     "NotificationsSocket",
+    "PatchError",
     "RateLimited",
     "ReconnectPolicy",
     "Reconnected",
@@ -53,5 +55,6 @@ __all__ = [
     "Unavailable",
     "ValidationError",
     "WorldSocket",
+    "apply_patch",
     "jwt_claims",
 ]

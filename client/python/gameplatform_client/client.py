@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
 import json
 import logging
@@ -476,8 +477,17 @@ class GameClient:
         return await self.join_game(game_id or await self.wait_for_match(timeout=timeout))
 
     async def join_game(self, game_id: int) -> GameRoom:
-        """Open the game's socket (players only); ``room.state`` is its ``game_state``."""
+        """Open the game's socket (players only); ``room.state`` is its ``game_state``, ``room.view`` my view."""
         return await self._start(GameRoom(self, game_id))
+
+    @contextlib.asynccontextmanager
+    async def game(self, game_id: int) -> AsyncIterator[GameRoom]:
+        """``async with client.game(id) as game:`` the game's room, closed on leaving the block."""
+        room = await self.join_game(game_id)
+        try:
+            yield room
+        finally:
+            await room.close()
 
     async def list_games(self) -> list:
         return await self._list("/api/games/")

@@ -135,6 +135,10 @@ class MessageType(StrEnum):
     WORLD_EVENT = "world_event"  # replayed from /api/world/events/ after a reconnection
     # games
     GAME_STATE = "game_state"
+    STATE_PATCH = "state_patch"
+    INPUT = "input"
+    GAME_EVENT = "game_event"
+    TURN_TIMEOUT = "turn_timeout"
     PLAYER_READY = "player_ready"
     GAME_START = "game_start"
     PLAYER_MOVE = "player_move"
@@ -211,6 +215,17 @@ class GameState(TypedDict, total=False):
     reason: str | None
     lobby_id: int | None
     version: int
+    turn_deadline: float | None
+    tick: int
+    view: Any  # what this player may see; patched by ``state_patch``
+
+
+class StatePatch(TypedDict, total=False):
+    type: str
+    tick: int
+    ops: list[dict]  # RFC 6902 JSON Patch from my previous view to my new one
+    turn: int | None
+    turn_deadline: float | None
 
 
 class GameOver(TypedDict, total=False):

@@ -22,11 +22,15 @@ server; the client rebuilds what the platform stores):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from .frames import Frame
+from .patch import PatchError, apply_patch
 from .sockets import Socket
+
+logger = logging.getLogger("gameplatform_client")
 
 MAX_CATCH_UP_PAGES = 10
 
@@ -38,28 +42,110 @@ async def _newest_id(client, path: str) -> int:
     return max(ids) if ids else 0
 
 
+GAME_OVER_PHASES = ("finished", "abandoned")
+CHANGE_TYPES = ("game_state", "state_patch")
+
+
 class GameRoom(Socket):
-    """``/ws/game/{id}/``. ``state`` is the latest ``game_state``."""
+    """``/ws/game/{id}/``, for every mode. ``state`` is the latest ``game_state`` kept current by the
+    ``state_patch`` frames since (its ``view``, ``board``, ``turn``, ``turn_deadline`` and ``tick``);
+    ``view``, ``phase``, ``turn``, ``tick`` and ``players`` read it. ``on_change(fn)`` and
+    ``changed()`` follow the view; ``ready``, ``move``, ``action``, ``send_input`` and ``forfeit``
+    play."""
 
     def __init__(self, client: Any, game_id: int) -> None:
         super().__init__(client, f"/ws/game/{game_id}/", f"game:{game_id}")
         self.game_id = game_id
         self.state: Frame | None = None
         self._over_seen = False
+        self._change_handlers: list[Callable] = []
+
+    async def __aenter__(self) -> GameRoom:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # --- what the room knows -----------------------------------------------------------
 
     @property
     def version(self) -> int:
+        """The ``version`` of the latest ``game_state`` (patches do not carry one)."""
         return int((self.state or {}).get("version") or 0)
 
     @property
+    def view(self) -> Any:
+        """What I may see of the game now: the last ``game_state``'s ``view`` with every patch since applied."""
+        return (self.state or {}).get("view")
+
+    @property
+    def phase(self) -> str | None:
+        """``waiting_for_players``, ``waiting_for_ready``, ``active``, ``finished`` or ``abandoned``."""
+        return (self.state or {}).get("state")
+
+    @property
+    def turn(self) -> int | None:
+        """The user id whose turn it is (None: nobody's, or a real-time game)."""
+        return (self.state or {}).get("turn")
+
+    @property
+    def tick(self) -> int:
+        return int((self.state or {}).get("tick") or 0)
+
+    @property
+    def players(self) -> list[dict]:
+        """The seats ``{id, username, score, side, ready, connected, forfeited}`` of the latest ``game_state``."""
+        return list((self.state or {}).get("players") or [])
+
+    @property
     def is_over(self) -> bool:
-        return bool(self.state) and self.state.get("state") in ("finished", "abandoned")
+        return self.phase in GAME_OVER_PHASES
+
+    @property
+    def my_turn(self) -> bool:
+        return self.phase == "active" and self.turn == self.client.user_id
+
+    # --- frames in ---------------------------------------------------------------------
 
     def observe(self, frame: Frame) -> None:
-        if frame.type == "game_state" and int(frame.get("version") or 0) >= self.version:
+        if frame.type == "game_state":
+            # Always the newest: frames come in order, and a socket's first one is fresh. (Its
+            # ``version`` may go down: a finished game's state comes from its record, not its room.)
             self.state = frame
+            self._changed()
+        elif frame.type == "state_patch" and self.state is not None:
+            try:
+                view = apply_patch(self.state.get("view"), frame.get("ops") or [])
+            except PatchError:
+                # Never expected: the view is no longer the server's. A new socket gets a fresh game_state.
+                logger.warning("a state_patch of %s did not apply; reopening for a fresh game_state", self.name)
+                self.drop()
+                return
+            fields = {"view": view, "tick": frame.get("tick", self.tick)}
+            for key in ("turn", "turn_deadline"):
+                if key in frame:
+                    fields[key] = frame[key]
+            if isinstance(view, dict) and "board" in view:
+                fields["board"] = view["board"]
+            self.state = Frame({**self.state, **fields}, self.state.source, frame.replayed)
+            self._changed()
         elif frame.type == "game_over":
             self._over_seen = True
+
+    def _changed(self) -> None:
+        for fn in list(self._change_handlers):
+            self.client._call(fn, self.view)
+
+    def on_change(self, fn: Callable) -> Callable[[], None]:
+        """Call ``fn(view)`` (sync or async) after every ``game_state`` and ``state_patch``, with the
+        view they made. Returns an unsubscribe."""
+        self._change_handlers.append(fn)
+        return lambda: self._change_handlers.remove(fn) if fn in self._change_handlers else None
+
+    async def changed(self, *, timeout: float = 30.0) -> Any:
+        """Wait for the next ``game_state`` or ``state_patch`` and return the view then."""
+        await self.wait_for(where=lambda f: f.type in CHANGE_TYPES, timeout=timeout)
+        return self.view
 
     async def on_open(self, *, first: bool) -> int:
         if not first and self.is_over and not self._over_seen:
@@ -70,43 +156,95 @@ class GameRoom(Socket):
             return 1
         return 0
 
+    # --- playing -----------------------------------------------------------------------
+
+    def _seat(self) -> dict:
+        me = self.client.user_id
+        return next((p for p in self.players if p.get("id") == me), {})
+
     async def ready(self) -> None:
-        await self.send({"type": "player_ready"})
+        """Say I am ready (the game starts when every player is); returns once the server has it.
+        Raises the typed error it refuses with (``game_over``, ``forfeited`` ...)."""
+        if self._seat().get("ready"):
+            return
+        me = self.client.user_id
+        await self.request(
+            {"type": "player_ready"},
+            expect=lambda f: (
+                (f.type == "player_ready" and f.get("user_id") == me)
+                or (f.type == "game_state" and bool(self._seat().get("ready")))
+            ),
+        )
+
+    async def _played(self, frame: dict, relayed: str, mine: Callable[[Frame], bool]) -> Frame:
+        """Send ``frame`` and wait for it to show: the server relays it (``relayed``), then the view
+        changes. Returns ``state`` then; raises the typed error the server answers the frame's ref with."""
+        me, seen = self.client.user_id, []
+
+        def answer(f: Frame) -> bool:
+            if f.type == relayed and f.get("user_id") == me and mine(f):
+                seen.append(f)
+            return bool(seen) and f.type in CHANGE_TYPES
+
+        await self.request(frame, expect=answer)
+        return self.state
 
     async def move(self, movement: dict | None = None, *, cell: int | None = None) -> Frame:
-        """Play a move and return the ``game_state`` that has it; raises the typed error
-        (``not_your_turn``, ``illegal_move`` ...) otherwise. ``cell`` is tic-tac-toe's shortcut."""
+        """Play a move (``player_move {movement}``) and return ``state`` once it shows (the server
+        relays my ``player_move``, then my view changes); raises the typed error (``not_your_turn``,
+        ``illegal_move``, ``invalid``, ``game_not_active`` ...) otherwise. ``cell`` is tic-tac-toe's shortcut."""
         if movement is None:
             movement = {"cell": cell}
-        me, moved = self.client.user_id, []
+        return await self._played(
+            {"type": "player_move", "movement": movement}, "player_move", lambda f: f.get("movement") == movement
+        )
 
-        def answer(frame: Frame) -> bool:
-            # The server broadcasts ``player_move`` then the ``game_state`` that has it.
-            if frame.type == "player_move" and frame.get("user_id") == me and frame.get("movement") == movement:
-                moved.append(frame)
-            return bool(moved) and frame.type == "game_state"
+    async def action(self, action: str, data: dict | None = None, *, wait: bool = True) -> Frame | None:
+        """A mode's action (``game_action {action, data}``). ``wait``: return ``state`` once the server
+        relayed my ``game_action`` or my view changed (an emote changes nothing), or raise the typed
+        error it refused the action with; else only send it."""
+        frame = {"type": "game_action", "action": action, "data": data or {}}
+        if not wait:
+            await self.send(frame)
+            return None
+        me = self.client.user_id
+        await self.request(
+            frame,
+            expect=lambda f: (
+                (f.type == "game_action" and f.get("user_id") == me and f.get("action") == action)
+                or f.type in CHANGE_TYPES
+            ),
+        )
+        return self.state
 
-        return await self.request({"type": "player_move", "movement": movement}, expect=answer)
+    async def send_input(self, data: dict) -> None:
+        """A real-time input (``input {data}``, e.g. arena's ``{dx, dy}``), fire-and-forget: its effect
+        comes in the next tick's patch; a refusal (``rate_limited``, ``invalid``) goes to ``"error"`` handlers."""
+        await self.send({"type": "input", "data": data})
 
-    async def action(self, action: str, data: dict | None = None) -> None:
-        await self.send({"type": "game_action", "action": action, "data": data or {}})
-
-    async def resign(self) -> None:
-        """Leave the game (``forfeit``): a loss once it started."""
+    async def forfeit(self) -> None:
+        """Leave the game for good (``forfeit``): a loss once it started."""
         await self.send({"type": "forfeit"})
 
+    resign = forfeit  # the earlier name
+
+    # --- waiting -----------------------------------------------------------------------
+
     async def until(self, predicate: Callable[[Frame], bool], *, timeout: float = 30.0) -> Frame:
-        """The first ``game_state`` (the current one included) for which ``predicate`` holds."""
+        """The first ``state`` (the current one included, then after every ``game_state`` and
+        ``state_patch``) for which ``predicate`` holds."""
         if self.state is not None and predicate(self.state):
             return self.state
-        return await self.wait_for("game_state", where=predicate, timeout=timeout)
+        await self.wait_for(where=lambda f: f.type in CHANGE_TYPES and predicate(self.state), timeout=timeout)
+        return self.state
 
     async def until_my_turn(self, *, timeout: float = 30.0) -> Frame:
-        me = self.client.user_id
-        return await self.until(lambda s: s.get("turn") == me or s.get("state") != "active", timeout=timeout)
+        """Wait until the game is active and it is my turn (or the game is over); returns ``state``."""
+        return await self.until(lambda s: self.my_turn or self.is_over, timeout=timeout)
 
     async def until_over(self, *, timeout: float = 30.0) -> Frame:
-        return await self.until(lambda s: s.get("state") in ("finished", "abandoned"), timeout=timeout)
+        """Wait for the end: the final ``game_state`` (``winner_id``, ``reason``, ``players`` with scores)."""
+        return await self.until(lambda s: s.get("state") in GAME_OVER_PHASES, timeout=timeout)
 
 
 class _HistoryRoom(Socket):

@@ -101,6 +101,23 @@ async def test_queue_and_play_tictactoe_to_a_win(server, make_client):
     assert (await alice.get_game(x_room.game_id))["winner_id"] == x_id
 
 
+async def test_until_my_turn_waits_until_every_player_is_ready(server, make_client):
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await alice.open_sockets(world=False)
+    await bob.open_sockets(world=False)
+    room_a, room_b = await asyncio.gather(alice.play(), bob.play())
+    x_room, o_room = (room_a, room_b) if room_a.state["players"][0]["id"] == alice.user_id else (room_b, room_a)
+    await x_room.ready()
+    waiting = asyncio.ensure_future(x_room.until_my_turn())
+    await asyncio.sleep(0.3)
+    assert not waiting.done()  # O is not ready: the game has not started, a move would be refused
+    await o_room.ready()
+    assert (await waiting)["state"] == "active"
+    assert (await x_room.move(cell=4))["board"][4] is not None
+    await x_room.resign()
+    assert (await o_room.until_over())["winner_id"] == o_room.client.user_id
+
+
 async def test_world_select_character_move_and_chat(server, make_client):
     alice, bob = await make_client("alice"), await make_client("bob")
     factions = await alice.get_factions()

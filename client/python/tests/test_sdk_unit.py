@@ -1,9 +1,14 @@
 """The SDK's pieces without a server: error mapping, backoff, frames, token timing."""
 
+import ast
 import base64
 import json
+import pathlib
+import random
 
+import gameplatform_client
 import httpx
+import pytest
 from gameplatform_client import (
     BadRequest,
     Conflict,
@@ -11,10 +16,12 @@ from gameplatform_client import (
     GameClient,
     MessageType,
     NotFound,
+    PatchError,
     RateLimited,
     ReconnectPolicy,
     Unavailable,
     ValidationError,
+    apply_patch,
 )
 from gameplatform_client.errors import error_from_frame, error_from_response
 
@@ -75,3 +82,69 @@ async def test_access_token_refresh_is_due_near_exp():
     client.clock = lambda: 1095.0
     assert client._needs_refresh()
     await client.disconnect()
+
+
+def test_json_patch_applies_every_rfc_6902_operation():
+    doc = {"a": {"b": [1, 2, 3]}, "c": "x"}
+    ops = [
+        {"op": "add", "path": "/a/b/1", "value": 9},
+        {"op": "add", "path": "/a/b/-", "value": 4},
+        {"op": "remove", "path": "/a/b/0"},
+        {"op": "replace", "path": "/c", "value": {"d": True}},
+        {"op": "copy", "from": "/c", "path": "/e"},
+        {"op": "move", "from": "/e/d", "path": "/f"},
+        {"op": "test", "path": "/a/b", "value": [9, 2, 3, 4]},
+        {"op": "add", "path": "/g~1h~0", "value": None},
+    ]
+    assert apply_patch(doc, ops) == {"a": {"b": [9, 2, 3, 4]}, "c": {"d": True}, "e": {}, "f": True, "g/h~": None}
+    assert doc == {"a": {"b": [1, 2, 3]}, "c": "x"}  # the original is left alone
+    assert apply_patch(doc, [{"op": "replace", "path": "", "value": [1]}]) == [1]
+
+
+def test_json_patch_that_does_not_apply_raises_patch_error():
+    for ops in (
+        [{"op": "replace", "path": "/missing", "value": 1}],
+        [{"op": "remove", "path": "/a/5"}],
+        [{"op": "add", "path": "/a/01", "value": 1}],
+        [{"op": "test", "path": "/a/0", "value": True}],  # 1 is not true in JSON
+        [{"op": "move", "from": "/a", "path": "/a/0"}],
+        [{"op": "frobnicate", "path": "/a"}],
+        [{"op": "add", "path": "a", "value": 1}],
+    ):
+        with pytest.raises(PatchError):
+            apply_patch({"a": [1]}, ops)
+
+
+def test_json_patch_applies_what_the_servers_diff_makes():
+    from gameplatform.modes.patch import diff  # the server's side, in the test only
+
+    rng = random.Random(23)
+
+    def value(depth: int = 0):
+        kind = rng.randrange(7 if depth < 3 else 4)
+        if kind == 0:
+            return rng.randrange(5)
+        if kind == 1:
+            return rng.choice([True, False, None])
+        if kind == 2:
+            return rng.choice(["a", "b/c", "~d"])
+        if kind == 3:
+            return rng.random()
+        if kind in (4, 5):
+            return {rng.choice("abcde/~"): value(depth + 1) for _ in range(rng.randrange(4))}
+        return [value(depth + 1) for _ in range(rng.randrange(4))]
+
+    doc = value()
+    for _ in range(500):
+        new = value()
+        assert apply_patch(doc, diff(doc, new)) == new
+        doc = new
+
+
+def test_the_sdk_does_not_import_the_server():
+    package = pathlib.Path(gameplatform_client.__file__).parent
+    for source in package.glob("*.py"):
+        tree = ast.parse(source.read_text())
+        imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        imported += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
+        assert not [m for m in imported if m.split(".")[0] in ("gameplatform", "game", "django")], source.name

@@ -1,0 +1,67 @@
+"""The code blocks of the SDK's README run against a real server, as they are written there."""
+
+import asyncio
+import contextlib
+import io
+import pathlib
+import re
+
+from .test_sdk_live import befriend
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def block_defining(name: str) -> dict:
+    """The names a README block defines, for the block that defines ``name``."""
+    source = next(block for block in python_blocks() if f"def {name}(" in block)
+    namespace: dict = {}
+    exec(compile(source, str(README), "exec"), namespace)
+    return namespace
+
+
+def test_every_python_block_of_the_readme_is_run_here():
+    names = ["async def main(", "async def play_tictactoe(", "async def lobby_and_dm("]
+    blocks = python_blocks()
+    assert len(blocks) == len(names)
+    assert all(any(name in block for block in blocks) for name in names)
+
+
+async def test_readme_ten_lines_chat_in_the_world(server):
+    source = next(block for block in python_blocks() if "async def main(" in block)
+    source = source.replace('"http://127.0.0.1:8000"', repr(server.http)).replace("asyncio.run(main())", "")
+    namespace: dict = {}
+    exec(compile(source, str(README), "exec"), namespace)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        await namespace["main"]()
+    lines = printed.getvalue().splitlines()
+    assert "[global] Aria: Hello, world!" in lines and "reality: prime" in lines
+
+
+async def test_readme_game_snippet_plays_tictactoe_to_the_end(server, make_client):
+    play_tictactoe = block_defining("play_tictactoe")["play_tictactoe"]
+    alice, bob = await make_client("alice"), await make_client("bob")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        results = await asyncio.wait_for(asyncio.gather(play_tictactoe(alice), play_tictactoe(bob)), 60)
+    # Both take the first free cell: X 0, O 1, X 2, O 3, X 4, O 5, X 6 wins on the diagonal 2-4-6.
+    x_id = (await alice.get_game((await alice.list_games())[0]["id"]))["players"][0]["id"]
+    assert results[0] == results[1] == (x_id, "win")
+    boards = printed.getvalue().splitlines()
+    assert "['X', 'O', 'X', 'O', 'X', 'O', 'X', None, None]" in boards
+
+
+async def test_readme_lobby_and_dm_snippet(server, make_client):
+    lobby_and_dm = block_defining("lobby_and_dm")["lobby_and_dm"]
+    alice, bob = await make_client("alice"), await make_client("bob")
+    await befriend(alice, bob)
+    owner = await make_client(login="premium_user_1")
+    lobby = await owner.create_lobby(f"readme {alice.user_id}", max_participants=4)
+    with contextlib.redirect_stdout(io.StringIO()):
+        await lobby_and_dm(alice, lobby["id"], bob.user_id)
+    assert [m["content"] for m in await bob.dm_history(alice.user_id)] == ["hi"]
+    assert [m["content"] for m in (await alice.lobby_history(lobby["id"]))["results"]] == ["gg"]

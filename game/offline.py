@@ -20,7 +20,9 @@ def game_play_offline(*, game_id: int, steps: Callable[[Room], None]) -> Room:
     if room.over:
         view = mode.view(room.state, None) if mode.shared_view else None
         board = view.get("board") if isinstance(view, dict) else None
-        services.game_record_result(game_id=game_id, result=room.result, players=room.players, board=board)
+        services.game_record_result(
+            game_id=game_id, result=room.result, players=room.players, board=board, version=room.version
+        )
     return room
 
 

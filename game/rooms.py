@@ -179,7 +179,8 @@ class Hooks:
 
     seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
     record_start: Callable[[int], Awaitable[None]]
-    record_result: Callable[[int, Result, list[Player], object], Awaitable[None]]  # ..., the final board
+    # (game, result, players, the final board or None, the room's last version)
+    record_result: Callable[[int, Result, list[Player], object, int], Awaitable[None]]
     publish: Callable[[int, list[tuple[int, str]]], Awaitable[None]]  # (player id or 0, frame text)
     grace: Callable[[], Grace] = Grace
     # Hear the players' frames sent from other processes while this host owns the room, and stop.
@@ -427,7 +428,7 @@ class RoomHost:
         if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
             view = room.mode.view(room.state, None)
             board = view.get("board") if isinstance(view, dict) else None
-        await self.hooks.record_result(game_id, room.result, room.players, board)
+        await self.hooks.record_result(game_id, room.result, room.players, board, room.version)
 
     async def _let_go(self, game_id: int) -> None:
         if self.rooms.pop(game_id, None) is not None and self.hooks.unlisten is not None:
@@ -458,7 +459,12 @@ class RoomHost:
     async def keep_leases_once(self) -> None:
         owned = list(self.rooms)
         held = await self.store.renew(owned, self.owner)
-        for game_id in set(owned) - held:  # another process has it now: stop running it here
+        for game_id in set(owned) - held:
+            # Renewed too late (a busy process): take it back if nobody else did; if another
+            # process has it now, stop running it here.
+            if await self.store.claim(game_id, self.owner):
+                logger.warning("room lease renewed late", extra={"game_id": game_id})
+                continue
             logger.warning("room lease lost", extra={"game_id": game_id})
             await self._let_go(game_id)
         orphans = [g for g in self.watched if g not in self.rooms]
@@ -513,8 +519,10 @@ def platform_hooks() -> Hooks:
     async def record_start(game_id: int) -> None:
         await db.run_always(services.game_record_start, game_id=game_id)
 
-    async def record_result(game_id: int, result: Result, players: list[Player], board=None) -> None:
-        await db.run_always(services.game_record_result, game_id=game_id, result=result, players=players, board=board)
+    async def record_result(game_id: int, result: Result, players: list[Player], board, version: int) -> None:
+        await db.run_always(
+            services.game_record_result, game_id=game_id, result=result, players=players, board=board, version=version
+        )
 
     async def publish(game_id: int, frames: list[tuple[int, str]]) -> None:
         await agroup_signal(game_group(game_id), "room_frames", frames=frames)

@@ -142,7 +142,7 @@ def game_record_start(*, game_id: int) -> bool:
 
 
 @transaction.atomic
-def game_record_result(*, game_id: int, result: Result, players: list[Player], board=None) -> bool:
+def game_record_result(*, game_id: int, result: Result, players: list[Player], board=None, version: int = 0) -> bool:
     """The game's result, with the seats' scores and the ratings: once, whoever records it.
 
     False when the game was already over (another process recorded it first) or is unknown.
@@ -161,7 +161,9 @@ def game_record_result(*, game_id: int, result: Result, players: list[Player], b
     game.board = board
     game.finished_at = timezone.now()
     game.started_at = game.started_at or (None if abandoned else game.finished_at)
-    game.version += 1
+    # The room's last version when it has one: a client that kept the highest version it saw
+    # takes the recorded game (a reconnect to a finished game) as the newest.
+    game.version = max(game.version + 1, version)
     game.save(update_fields=["state", "winner", "reason", "turn", "board", "finished_at", "started_at", "version"])
     by_id = {p.id: p for p in players}
     seats = list(GamePlayer.objects.filter(game_id=game_id).order_by("seat"))

@@ -59,7 +59,7 @@ class Records:
         async def record_start(game_id):
             self.started.append(game_id)
 
-        async def record_result(game_id, result, players, board):
+        async def record_result(game_id, result, players, board, version):
             self.results.append((game_id, result))
 
         async def publish(game_id, frames):
@@ -73,7 +73,7 @@ class Records:
 
 @pytest.fixture
 def short_lease(settings):
-    settings.ROOM_LEASE_SECONDS = 0.3
+    settings.ROOM_LEASE_SECONDS = 1.0
 
 
 async def start_game(host: RoomHost, game_id: int, players=(1, 2)) -> None:
@@ -132,9 +132,9 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
         while 3 not in b.rooms:
             await b.keep_leases_once()
             await asyncio.sleep(0.05)
-            assert asyncio.get_running_loop().time() - started < 3, "nobody took the room over"
+            assert asyncio.get_running_loop().time() - started < 5, "nobody took the room over"
         took = asyncio.get_running_loop().time() - started
-        assert took < 1.0
+        assert took < 2.5  # the lease (1 s) plus a busy machine
         assert {"type": "room_hello"} in records.frames_for(1)
         for pid in (1, 2):
             await b.apply(3, pid, "connect")
@@ -178,8 +178,11 @@ async def test_a_mode_that_cannot_resume_ends_abandoned_when_its_owner_dies(shor
         await asyncio.sleep(0.6)  # a few ticks; a snapshot after the start
         b.watch(5)
         await a.stop(release=False)
-        await asyncio.sleep(0.4)
-        await b.keep_leases_once()
+        started = asyncio.get_running_loop().time()
+        while not records.results:
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+            assert asyncio.get_running_loop().time() - started < 5, "nobody ended the room"
         assert 5 not in b.rooms
         assert [(g, r.reason) for g, r in records.results] == [(5, "abandoned")]
     finally:
@@ -205,5 +208,5 @@ async def test_leases_are_kept_in_redis_under_the_database_name(short_lease, set
     store = RoomStore()
     assert await store.claim(7, "a")
     ttl = await get_async_redis().pttl(f"room:{settings.DATABASES['default']['NAME']}:7:owner")
-    assert 0 < ttl <= 300
+    assert 0 < ttl <= 1000
     assert await store.renew([7, 8], "a") == {7}

@@ -222,6 +222,7 @@ class RoomHost:
         self._waiter: asyncio.Future | None = None  # the driver's sleep, until the next wake
         self._claiming: dict[int, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
 
     # --- life -------------------------------------------------------------------------
@@ -229,10 +230,16 @@ class RoomHost:
     def start(self) -> None:
         if not self._tasks:
             loop = asyncio.get_running_loop()
+            self._stopping = False
             self._tasks = [loop.create_task(self._drive()), loop.create_task(self._keep_leases())]
 
     async def stop(self, *, release: bool = True) -> None:
-        """Stop driving (``release=False`` plays a process that died: its leases just run out)."""
+        """Stop driving (``release=False`` plays a process that died: its leases just run out).
+
+        The tasks are cancelled and also told to stop: a cancellation that lands in a Redis
+        command (a snapshot, a renewal) can be lost in the client (redis-py's asyncio client
+        was seen to return normally), and the loop must not go round again for ever."""
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -374,7 +381,7 @@ class RoomHost:
                 _wake(self._waiter)
 
     async def _drive(self) -> None:
-        while True:
+        while not self._stopping:
             now = time.monotonic()
             while self._wakes and self._wakes[0].at <= now:
                 wake = heapq.heappop(self._wakes)
@@ -396,7 +403,7 @@ class RoomHost:
                 self._schedule(wake.game_id)
                 now = time.monotonic()
             delay = self._wakes[0].at - time.monotonic() if self._wakes else 1.0
-            if delay > 0:
+            if delay > 0 and not self._stopping:
                 # Until the earliest wake, or until ``_schedule`` brings an earlier one (a plain
                 # future and a timer handle: cancelled cleanly when the loop shuts down).
                 loop = asyncio.get_running_loop()
@@ -459,7 +466,7 @@ class RoomHost:
             self.watched.pop(game_id, None)
 
     async def _keep_leases(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(lease_seconds() / 3)
             try:
                 await self.keep_leases_once()

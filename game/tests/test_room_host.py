@@ -168,6 +168,39 @@ async def test_a_real_time_room_ticks_at_its_rate_on_the_process_driver(short_le
         await host.stop()
 
 
+class LosesCancellations(RoomStore):
+    """A store whose snapshot write returns normally when its task is cancelled meanwhile, as
+    redis-py's asyncio client was seen to do: the host must stop all the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = asyncio.Event()
+
+    async def save(self, game_id, snapshot):
+        self.writing.set()
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            pass
+
+
+@pytest.mark.django_db
+async def test_a_host_stopped_while_its_driver_writes_a_snapshot_stops(short_lease, settings):
+    settings.REDIS_URL = ""
+    records = Records(Counter())
+    store = LosesCancellations()
+    host = RoomHost(records.hooks(), store, owner="solo")
+    await start_game(host, 10)
+    store.writing.clear()
+    await asyncio.wait_for(store.writing.wait(), 3)  # the driver's snapshot, every 10 ticks
+    stopping = asyncio.ensure_future(host.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=2)  # (a timeout that cancels would end it itself)
+    if not done:
+        stopping.cancel()
+    assert done, "the host never stopped"
+    assert host.rooms == {}
+
+
 @requires_redis
 @pytest.mark.django_db
 async def test_a_mode_that_cannot_resume_ends_abandoned_when_its_owner_dies(short_lease):

@@ -282,7 +282,7 @@ class RoomHost:
         if not await self.store.claim(game_id, self.owner):
             return False
         try:
-            room = await self._load(game_id)
+            room, taken_over = await self._load(game_id)
         except BaseException:
             await self.store.release(game_id, self.owner)
             raise
@@ -296,16 +296,21 @@ class RoomHost:
         self.snapshot_tick[game_id] = room.ctx.tick
         self.start()
         self._schedule(game_id)
+        if taken_over:
+            # Only now: the sockets answer with a ``connect``, and one on another process sends
+            # it through the room's group, which this host hears from ``listen`` above on.
+            await self.hooks.publish(game_id, [(0, ROOM_HELLO)])
         return True
 
-    async def _load(self, game_id: int) -> Room | None:
+    async def _load(self, game_id: int) -> tuple[Room | None, bool]:
+        """The room to run (None: nothing to run) and whether it was taken over from a snapshot."""
         seating = await self.hooks.seating(game_id)
         if seating is None or seating.over:
-            return None
+            return None, False
         saved = await self.store.load(game_id)
         if saved is None:
             seed = seating.seed
-            return Room(
+            room = Room(
                 seating.mode,
                 game_id=game_id,
                 players=seating.players,
@@ -313,17 +318,17 @@ class RoomHost:
                 lobby_id=seating.lobby_id,
                 grace=self.hooks.grace(),
             )
+            return room, False
         room = Room.restore(seating.mode, json.loads(saved), grace=self.hooks.grace())
         logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick})
         if room.over:  # its owner died between the end and its record
             await self._after_step(game_id, room, snapshot=False)
-            return None
+            return None, False
         if not seating.mode.resumable and room.phase == "active":
             room.abandon()
             await self._after_step(game_id, room, snapshot=False)
-            return None
-        await self.hooks.publish(game_id, [(0, ROOM_HELLO)])
-        return room
+            return None, False
+        return room, True
 
     # --- frames in ----------------------------------------------------------------------
 

@@ -218,7 +218,7 @@ class RoomHost:
         self._wakes: list[_Wake] = []
         self._claiming: dict[int, asyncio.Future] = {}
         self._tasks: list[asyncio.Task] = []
-        self._stopping = False
+        self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
 
     # --- life -------------------------------------------------------------------------
@@ -226,12 +226,15 @@ class RoomHost:
     def start(self) -> None:
         if not self._tasks:
             loop = asyncio.get_running_loop()
+            self._stopping = False
             self._tasks = [loop.create_task(self._drive()), loop.create_task(self._keep_leases())]
 
     async def stop(self, *, release: bool = True) -> None:
-        """Stop driving (``release=False`` plays a process that died: its leases just run out)."""
-        # A flag the loops read as well as a cancel: a cancel that lands inside a Redis command can be
-        # turned into another error by the client (and taken for a failed step), the flag cannot.
+        """Stop driving (``release=False`` plays a process that died: its leases just run out).
+
+        The tasks are cancelled and also told to stop: a cancellation that lands in a Redis
+        command (a snapshot, a renewal) can be lost in the client (redis-py's asyncio client
+        was seen to return normally), and the loop must not go round again for ever."""
         self._stopping = True
         for task in self._tasks:
             task.cancel()
@@ -273,7 +276,7 @@ class RoomHost:
         if not await self.store.claim(game_id, self.owner):
             return False
         try:
-            room = await self._load(game_id)
+            room, taken_over = await self._load(game_id)
         except BaseException:
             await self.store.release(game_id, self.owner)
             raise
@@ -287,16 +290,21 @@ class RoomHost:
         self.snapshot_tick[game_id] = room.ctx.tick
         self.start()
         self._schedule(game_id)
+        if taken_over:
+            # Only now: the sockets answer with a ``connect``, and one on another process sends
+            # it through the room's group, which this host hears from ``listen`` above on.
+            await self.hooks.publish(game_id, [(0, ROOM_HELLO)])
         return True
 
-    async def _load(self, game_id: int) -> Room | None:
+    async def _load(self, game_id: int) -> tuple[Room | None, bool]:
+        """The room to run (None: nothing to run) and whether it was taken over from a snapshot."""
         seating = await self.hooks.seating(game_id)
         if seating is None or seating.over:
-            return None
+            return None, False
         saved = await self.store.load(game_id)
         if saved is None:
             seed = seating.seed
-            return Room(
+            room = Room(
                 seating.mode,
                 game_id=game_id,
                 players=seating.players,
@@ -304,17 +312,17 @@ class RoomHost:
                 lobby_id=seating.lobby_id,
                 grace=self.hooks.grace(),
             )
+            return room, False
         room = Room.restore(seating.mode, json.loads(saved), grace=self.hooks.grace())
         logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick})
         if room.over:  # its owner died between the end and its record
             await self._after_step(game_id, room, snapshot=False)
-            return None
+            return None, False
         if not seating.mode.resumable and room.phase == "active":
             room.abandon()
             await self._after_step(game_id, room, snapshot=False)
-            return None
-        await self.hooks.publish(game_id, [(0, ROOM_HELLO)])
-        return room
+            return None, False
+        return room, True
 
     # --- frames in ----------------------------------------------------------------------
 

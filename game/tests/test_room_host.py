@@ -7,12 +7,13 @@ are about ownership, the driver and the snapshots.
 
 import asyncio
 import json
+from dataclasses import replace
 
 import pytest
 
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
-from game.rooms import Hooks, RoomHost, RoomStore, Seating
+from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating
 from gameplatform.modes import Mode, Player
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.redis import get_async_redis
@@ -152,6 +153,49 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
 
 @requires_redis
 @pytest.mark.django_db
+async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_once_gets_the_game(short_lease):
+    records = Records(TicTacToe())
+    hooks = records.hooks()
+    group: list[RoomHost] = []  # who hears the room's group (players' frames from other processes)
+    answers: list[dict] = []
+
+    async def listen(game_id, host):
+        group.append(host)
+
+    async def unlisten(game_id, host):
+        group.remove(host)
+
+    async def publish(game_id, frames):
+        await hooks.publish(game_id, frames)
+        if (0, ROOM_HELLO) in frames:
+            # Player 2's socket is on a third process: its connect goes through the room's group.
+            for host in list(group):
+                await host.apply(game_id, 2, "connect")
+            answers.extend(f for f in records.frames_for(2) if f["type"] == "game_state")
+
+    hooks = replace(hooks, listen=listen, unlisten=unlisten)
+    both = replace(hooks, publish=publish)
+    a, b = RoomHost(both, owner="a"), RoomHost(both, owner="b")
+    try:
+        await start_game(a, 9)
+        await a.apply(9, 1, "move", ({"cell": 4},))
+        b.watch(9)
+        await a.stop(release=False)  # its lease runs out; process b holds a socket of the game
+        records.published.clear()
+        started = asyncio.get_running_loop().time()
+        while 9 not in b.rooms:
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+            assert asyncio.get_running_loop().time() - started < 3, "nobody took the room over"
+        assert answers, "the connect sent on the hello reached nobody"
+        assert answers[-1]["board"][4] == "X" and answers[-1]["state"] == "active"
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
 async def test_a_real_time_room_ticks_at_its_rate_on_the_process_driver(short_lease):
     records = Records(Counter())
     host = RoomHost(records.hooks(), owner="a")
@@ -166,6 +210,39 @@ async def test_a_real_time_room_ticks_at_its_rate_on_the_process_driver(short_le
         assert max(host.lateness) < 0.25
     finally:
         await host.stop()
+
+
+class LosesCancellations(RoomStore):
+    """A store whose snapshot write returns normally when its task is cancelled meanwhile, as
+    redis-py's asyncio client was seen to do: the host must stop all the same."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = asyncio.Event()
+
+    async def save(self, game_id, snapshot):
+        self.writing.set()
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            pass
+
+
+@pytest.mark.django_db
+async def test_a_host_stopped_while_its_driver_writes_a_snapshot_stops(short_lease, settings):
+    settings.REDIS_URL = ""
+    records = Records(Counter())
+    store = LosesCancellations()
+    host = RoomHost(records.hooks(), store, owner="solo")
+    await start_game(host, 10)
+    store.writing.clear()
+    await asyncio.wait_for(store.writing.wait(), 3)  # the driver's snapshot, every 10 ticks
+    stopping = asyncio.ensure_future(host.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=2)  # (a timeout that cancels would end it itself)
+    if not done:
+        stopping.cancel()
+    assert done, "the host never stopped"
+    assert host.rooms == {}
 
 
 @requires_redis

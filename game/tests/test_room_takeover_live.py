@@ -1,0 +1,245 @@
+"""A room survives the kill of its owner: two live server processes on one PostgreSQL and one Redis.
+
+Player 1's game socket opens on server A first, so A owns the room; player 2's is on server B.
+A is killed with SIGKILL mid-game. B holds a socket of the game, sees the room's lease run out
+(``ROOM_LEASE_SECONDS``, 3 s), takes the room over from its last snapshot in Redis and asks the
+game's sockets to take their seats again: player 2, who only stayed connected, gets a fresh
+``game_state`` as the game was. Player 1 reconnects to B, and they play to the end there.
+
+B survives both tests (the module's server); each test starts an A of its own and kills it. The
+servers get a redis-server of their own: the game group names carry ids, and another live server
+of the session on the shared Redis (other database, same ids) would hear these games.
+"""
+
+import asyncio
+import json
+import time
+import uuid
+from urllib.parse import urlparse, urlunparse
+
+import httpx
+import pytest
+from django.conf import settings
+from websockets.asyncio.client import connect
+
+from conftest import requires_postgres, requires_redis
+from gameplatform.modes.patch import apply as apply_patch
+from gameplatform.tests.live import LiveServer, bearer, free_port, receive_type
+from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
+
+# Each test starts live servers: run again under daphne by `make test` (conftest.py).
+pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
+
+TAKEOVER_LIMIT = 6.0  # seconds from the kill to the survivor's fresh game_state (the lease is 3 s)
+SNAPSHOT_TICKS = 10  # the mode API's default: a real-time room is saved every 10 ticks
+_run = uuid.uuid4().hex[:6]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """The module's database and Redis, and server B on them (the survivor of every test)."""
+    redis_server = OwnRedis(free_port())
+    redis_server.start()
+    url = urlparse(settings.DATABASE_URL)
+    database = f"{settings.DATABASES['default']['NAME']}_takeover"[:60]
+    env = {"REDIS_URL": redis_server.url}
+    b = LiveServer(tmp_path_factory.mktemp("b"), database_url=urlunparse(url._replace(path=f"/{database}")), env=env)
+    try:
+        b.start()
+        yield b
+    finally:
+        b.stop()
+        redis_server.stop()
+
+
+@pytest.fixture
+def owner(cluster, tmp_path):
+    """Server A of one test, on B's database and Redis: it owns the room until the test kills it."""
+    a = LiveServer(
+        tmp_path, database_url=cluster.env["DATABASE_URL"], prepare=False, env={"REDIS_URL": cluster.env["REDIS_URL"]}
+    )
+    a.start()
+    yield a
+    a.stop()
+
+
+async def open_game(server: LiveServer, game_id: int, access: str):
+    return await connect(
+        f"{server.ws}/ws/game/{game_id}/",
+        additional_headers=bearer(access),
+        compression=None,
+        ping_interval=None,
+        open_timeout=10,
+    )
+
+
+async def send(ws, frame: dict) -> None:
+    await ws.send(json.dumps(frame))
+
+
+async def matched_game(server: LiveServer, mode: str) -> tuple[dict, dict, int]:
+    """Two new users, queued for ``mode`` through the REST API: the second join matches them."""
+    one = await asyncio.to_thread(server.register, f"p1_{mode}_{_run}")
+    two = await asyncio.to_thread(server.register, f"p2_{mode}_{_run}")
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        first = await http.post("/api/matchmaking/join/", json={"mode": mode}, headers=bearer(one["access"]))
+        assert first.status_code == 200 and first.json()["status"] == "queued", first.text
+        second = await http.post("/api/matchmaking/join/", json={"mode": mode}, headers=bearer(two["access"]))
+        assert second.status_code == 200 and second.json()["status"] == "matched", second.text
+    return one, two, second.json()["game_id"]
+
+
+async def start_on_two_servers(a: LiveServer, b: LiveServer, mode: str):
+    """A game of ``mode`` running on A: player 1's socket on A (first: A owns the room), player 2's on B."""
+    one, two, game_id = await matched_game(b, mode)
+    ws1 = await open_game(a, game_id, one["access"])
+    await receive_type(ws1, "game_state", id=game_id)
+    ws2 = await open_game(b, game_id, two["access"])
+    await receive_type(ws2, "game_state", id=game_id)
+    for ws in (ws1, ws2):
+        await send(ws, {"type": "player_ready"})
+    active = [await receive_type(ws, "game_state", state="active") for ws in (ws1, ws2)]
+    return one, two, game_id, ws1, ws2, active[1]
+
+
+async def kill(server: LiveServer) -> float:
+    await asyncio.to_thread(server.kill)
+    return time.monotonic()
+
+
+async def finished_record(server: LiveServer, game_id: int, access: str) -> dict:
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        answer = await http.get(f"/api/games/{game_id}/", headers=bearer(access))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def standings(server: LiveServer, mode: str, access: str) -> dict[int, dict]:
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        answer = await http.get("/api/leaderboard/", params={"mode": mode}, headers=bearer(access))
+    assert answer.status_code == 200, answer.text
+    return {row["user"]["id"]: row for row in answer.json()["results"]}
+
+
+async def test_killed_owner_tictactoe_room_is_taken_over_with_its_board_and_played_to_the_end(cluster, owner):
+    a, b = owner, cluster
+    offset = b.log_size()
+    one, two, game_id, ws1, ws2, active = await start_on_two_servers(a, b, "tictactoe")
+    state = None
+    players = {one["id"]: ws1, two["id"]: ws2}
+    # Whoever has the first turn plays X: 0, then O: 3.
+    x_id = active["turn"]
+    o_id = two["id"] if x_id == one["id"] else one["id"]
+    for mover, cell in ((x_id, 0), (o_id, 3)):
+        await send(players[mover], {"type": "player_move", "movement": {"cell": cell}})
+        for ws in (ws1, ws2):
+            state = await _board_with(ws, cell)
+    board = state["board"]
+    assert board[0] == "X" and board[3] == "O"
+
+    killed = await kill(a)
+    fresh = await receive_type(ws2, "game_state", timeout=TAKEOVER_LIMIT + 4, id=game_id)
+    took = time.monotonic() - killed
+    print(f"\ntakeover (tictactoe): {took:.2f} s from the kill to player 2's fresh game_state")
+    assert fresh["state"] == "active" and fresh["board"] == board and fresh["turn"] == x_id
+    assert took < TAKEOVER_LIMIT, took
+
+    ws1.transport.abort()  # the dead server's socket, on the client's side
+    ws1 = players[one["id"]] = await open_game(b, game_id, one["access"])
+    again = await receive_type(ws1, "game_state", id=game_id)
+    assert again["state"] == "active" and again["board"] == board and again["turn"] == x_id
+
+    for mover, cell in ((x_id, 1), (o_id, 4), (x_id, 2)):
+        await send(players[mover], {"type": "player_move", "movement": {"cell": cell}})
+        if cell != 2:
+            for ws in (ws1, ws2):
+                await _board_with(ws, cell)
+    for ws in (ws1, ws2):
+        over = await receive_type(ws, "game_over")
+        assert over == {"type": "game_over", "winner_id": x_id, "reason": "win"}
+
+    record = await finished_record(b, game_id, one["access"])
+    assert record["state"] == "finished" and record["winner_id"] == x_id and record["reason"] == "win"
+    assert record["board"] == ["X", "X", "X", "O", "O", None, None, None, None]
+    changes = {p["id"]: p["rating_change"] for p in record["players"]}
+    assert changes[x_id] > 0 and changes[o_id] == -changes[x_id]
+    table = await standings(b, "tictactoe", one["access"])  # rated once: one win, one loss
+    assert (table[x_id]["wins"], table[x_id]["losses"], table[x_id]["draws"]) == (1, 0, 0)
+    assert (table[o_id]["wins"], table[o_id]["losses"], table[o_id]["draws"]) == (0, 1, 0)
+    start = table[x_id]["rating"] - changes[x_id]
+    assert table[o_id]["rating"] == start + changes[o_id]
+    for ws in (ws1, ws2):
+        await ws.close()
+    b.assert_alive()
+    errors = b.errors_since(offset)
+    assert not errors, "the surviving server logged errors:\n" + "\n".join(errors)
+
+
+async def _board_with(ws, cell: int) -> dict:
+    """The next game_state whose board has ``cell`` taken."""
+    async with asyncio.timeout(10):
+        while True:
+            state = await receive_type(ws, "game_state")
+            if state["board"][cell] is not None:
+                return state
+
+
+async def test_killed_owner_arena_room_ticks_on_from_its_snapshot_on_the_other_server(cluster, owner):
+    a, b = owner, cluster
+    offset = b.log_size()
+    one, two, game_id, ws1, ws2, active = await start_on_two_servers(a, b, "arena")
+    me = str(two["id"])
+    start = active["view"]["players"][me]
+    # Both move; player 2's inputs cross from B to the owner A through the channel layer.
+    await send(ws1, {"type": "input", "data": {"dx": -1, "dy": 0}})
+    await send(ws2, {"type": "input", "data": {"dx": 0, "dy": 1}})
+    view = active["view"]
+    last_tick = active["tick"]
+    async with asyncio.timeout(10):
+        while last_tick < active["tick"] + 15:  # three quarters of a second of play on A
+            patch = await receive_type(ws2, "state_patch")
+            assert patch["tick"] > last_tick
+            last_tick = patch["tick"]
+            view = apply_patch(view, patch["ops"])
+    assert view["players"][me]["y"] > start["y"]  # player 2's input moved them on A
+
+    killed = await kill(a)
+    # Frames A sent before it died may still be on the way: the last tick player 2 saw, then the fresh state.
+    async with asyncio.timeout(TAKEOVER_LIMIT + 4):
+        while (frame := json.loads(await ws2.recv()))["type"] != "game_state":
+            if frame["type"] == "state_patch":
+                last_tick = frame["tick"]
+                view = apply_patch(view, frame["ops"])
+    took = time.monotonic() - killed
+    print(f"\ntakeover (arena): {took:.2f} s from the kill to player 2's fresh game_state")
+    assert frame["state"] == "active" and took < TAKEOVER_LIMIT, (frame["state"], took)
+    assert frame["tick"] >= last_tick - SNAPSHOT_TICKS, (frame["tick"], last_tick)
+    resumed = frame["view"]
+    assert resumed["players"][me]["y"] > start["y"]  # what A did before the snapshot is kept
+
+    # B runs the room now: it ticks on, and player 2's new input (local now) turns them around.
+    await send(ws2, {"type": "input", "data": {"dx": 0, "dy": -1}})
+    tick, view = frame["tick"], resumed
+    async with asyncio.timeout(10):
+        while tick < frame["tick"] + 10:
+            patch = await receive_type(ws2, "state_patch")
+            assert patch["tick"] > tick
+            tick = patch["tick"]
+            view = apply_patch(view, patch["ops"])
+    assert view["players"][me]["y"] < resumed["players"][me]["y"]
+
+    ws1.transport.abort()  # the dead server's socket, on the client's side
+    ws1 = await open_game(b, game_id, one["access"])
+    again = await receive_type(ws1, "game_state", id=game_id)
+    assert again["state"] == "active" and again["tick"] >= tick
+    await send(ws1, {"type": "forfeit"})
+    for ws in (ws1, ws2):
+        over = await receive_type(ws, "game_over")
+        assert over == {"type": "game_over", "winner_id": two["id"], "reason": "forfeit"}
+    record = await finished_record(b, game_id, two["access"])
+    assert record["state"] == "finished" and record["winner_id"] == two["id"] and record["reason"] == "forfeit"
+    for ws in (ws1, ws2):
+        await ws.close()
+    b.assert_alive()
+    errors = b.errors_since(offset)
+    assert not errors, "the surviving server logged errors:\n" + "\n".join(errors)

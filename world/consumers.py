@@ -252,10 +252,11 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
     async def handle_move(self, frame: dict) -> None:
         """`{to_location_id}`: walk to a neighbouring location (one move per second; `illegal_move` otherwise)."""
         data = self.validate(MoveInput, frame)
+        move = {"character_id": self.character.pk, "to_location_id": data["to_location_id"]}
+        # A refused move spends nothing: legality is read first, then the budget, then the move.
+        await db.run(services.character_move_check, **move)
         await services.MOVE_RATE.aspend(self.character.pk)
-        here, there = await db.run(
-            services.character_move, character_id=self.character.pk, to_location_id=data["to_location_id"]
-        )
+        here, there = await db.run(services.character_move, **move)
         await self.relocate(here, there)
 
     async def relocate(self, here: int, there: int) -> None:

@@ -193,7 +193,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         if signal == "replaced" and data.get("connection_id") != self.conn_id:
             # The newer socket takes over the character's trades and fights only if it plays it.
             self.replaced = data.get("character_id", playing) == playing
-            await self.close(code=CLOSE_REPLACED)
+            await self.end(CLOSE_REPLACED, "replaced", "A newer world socket of yours took this one's place.")
         elif signal == services.CHARACTER_DELETED and data.get("character_id") == playing:
             await self.character_gone(
                 CLOSE_NOT_FOUND, "character_deleted", "Your character was deleted.", character_id=playing

@@ -163,10 +163,11 @@ async def test_positions_reach_the_area_at_most_ten_a_second_newest_last_and_are
     await bob_ws.disconnect()
 
 
-async def test_a_newer_world_socket_closes_the_older_4409(ws_connect, world, alice):
+async def test_a_newer_world_socket_closes_the_older_4409_saying_replaced(ws_connect, world, alice):
     await sync_to_async(make_character)(alice, "Aria")
     first, _ = await enter(ws_connect, alice)
     second, _ = await enter(ws_connect, alice)
+    assert (await receive_type(first, "error"))["code"] == "replaced"
     assert await closed_with(first) == 4409
     await second.disconnect()
 

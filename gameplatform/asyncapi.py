@@ -44,7 +44,8 @@ KIT_SERVER_FRAMES = {
     "error": (
         "A frame was refused: `{code, message, ref?, retry_after?, fields?}`. Codes: `bad_json`, "
         "`unknown_type`, `invalid` (with `fields`), `rate_limited` (with `retry_after`), `forbidden`, "
-        "`conflict`, `unavailable`, `overloaded`, `flooding` (then close 1008), and the route's own."
+        "`conflict`, `unavailable`, `overloaded`, `flooding` (then close 1008), `frame_too_large` (then close"
+        " 1009), and the route's own."
     ),
 }
 ERROR_PAYLOAD = {

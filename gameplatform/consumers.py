@@ -10,7 +10,7 @@ It owns what all sockets share, so app consumers stay thin:
   (``WS_FLOOD_FRAMES`` per ``WS_FLOOD_WINDOW_SECONDS``), and every frame refused
   ``rate_limited`` spends its user's refusal budget (``WS_FLOOD_REFUSALS`` per
   ``WS_FLOOD_REFUSAL_WINDOW_SECONDS``); over either, ``error`` ``flooding`` and close 1008;
-- client frames: size limit (close 1009), JSON object with a string ``type``,
+- client frames: size limit (``error`` ``frame_too_large``, close 1009), JSON object with a string ``type``,
   dispatch to ``handle_<type>`` for the types the subclass lists in
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
   with an ``error`` frame in the contract's shape, never a silent drop;
@@ -361,7 +361,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw or b"")
         if size > settings.WS_MAX_FRAME_BYTES:
-            await self.close(code=CLOSE_TOO_LARGE)
+            limit = settings.WS_MAX_FRAME_BYTES
+            await self.end(
+                CLOSE_TOO_LARGE, "frame_too_large", f"Frames are at most {limit} bytes: this socket is closed."
+            )
             return
         frame, ref = None, None
         try:

@@ -165,9 +165,12 @@ async def test_binary_frame_is_answered_bad_json(alice):
 
 
 @override_settings(WS_MAX_FRAME_BYTES=1024)
-async def test_oversized_frame_closes_1009(alice):
+async def test_oversized_frame_says_frame_too_large_then_closes_1009(alice):
     ws, _, _ = await open_echo(headers=[bearer(alice)])
     await ws.send_to(text_data=json.dumps({"type": "echo", "text": "x" * 2000}))
+    error = await ws.receive_json_from()  # the frame is not read: no ``ref`` to echo
+    assert (error["type"], error["code"]) == ("error", "frame_too_large")
+    assert "1024" in error["message"]
     assert await closed_with(ws) == 1009
 
 

@@ -42,8 +42,10 @@ UVICORN := $(BIN)/uvicorn --no-access-log --ws websockets-sansio --ws-per-messag
 # daphne, still supported: the same application. Its access log is off (ours replaces it). Its
 # message and frame limits are the same 16 MiB as uvicorn's, not its default 1 MiB: below them
 # every frame reaches the kit's own limit (WS_MAX_FRAME_BYTES); above them autobahn drops the
-# connection without a close frame (1006).
-DAPHNE := $(BIN)/daphne --access-log /dev/null \
+# connection without a close frame (1006). autobahn refuses to send close codes 1001-2999 for the
+# application (django/daphne#374): WS_PRIVATE_CLOSE_CODES=1 closes 4008/4009/4013 instead of
+# 1008/1009/1013 (README, "Which server serves what").
+DAPHNE := WS_PRIVATE_CLOSE_CODES=1 $(BIN)/daphne --access-log /dev/null \
 	--websocket-max-message-size 16777216 --websocket-max-frame-size 16777216
 
 # The embedded default (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set.

@@ -167,8 +167,8 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(items):
     """Every test on the session's live server is a ``live`` test (tests that start servers of
     their own carry the marker themselves). Under daphne, ``daphne_differs`` tests are expected
-    to fail, each with its reason in the summary, and run last: a consumer whose close daphne
-    refused never hears its disconnect, so its user stays online on the shared server."""
+    to fail, each with its reason in the summary, and run last: whatever such a failure leaves on
+    the shared server (a user still online) cannot disturb the tests that pass."""
     daphne = live_server_name() == "daphne"
     differing = []
     for item in items:

@@ -31,6 +31,9 @@ CLOSE_CODES = {
     1009: "frame too large",
     1011: "never sent: an unexpected error is answered with an error frame",
     1013: "try again later: a service the server needs is unavailable",
+    4008: "1008 under daphne (WS_PRIVATE_CLOSE_CODES: autobahn refuses to send 1001-2999)",
+    4009: "1009 under daphne (WS_PRIVATE_CLOSE_CODES)",
+    4013: "1013 under daphne (WS_PRIVATE_CLOSE_CODES)",
     4400: "unsupported protocol version (world socket)",
     4401: "not authenticated, or the access token expired",
     4403: "not allowed (not a member, banned, kicked, blocked)",
@@ -44,7 +47,8 @@ KIT_SERVER_FRAMES = {
     "error": (
         "A frame was refused: `{code, message, ref?, retry_after?, fields?}`. Codes: `bad_json`, "
         "`unknown_type`, `invalid` (with `fields`), `rate_limited` (with `retry_after`), `forbidden`, "
-        "`conflict`, `unavailable`, `overloaded`, `flooding` (then close 1008), and the route's own."
+        "`conflict`, `unavailable`, `overloaded`, `flooding` (then close 1008), `frame_too_large` (then close"
+        " 1009), and the route's own."
     ),
 }
 ERROR_PAYLOAD = {

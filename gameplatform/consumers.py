@@ -10,13 +10,16 @@ It owns what all sockets share, so app consumers stay thin:
   (``WS_FLOOD_FRAMES`` per ``WS_FLOOD_WINDOW_SECONDS``), and every frame refused
   ``rate_limited`` spends its user's refusal budget (``WS_FLOOD_REFUSALS`` per
   ``WS_FLOOD_REFUSAL_WINDOW_SECONDS``); over either, ``error`` ``flooding`` and close 1008;
-- client frames: size limit (close 1009), JSON object with a string ``type``,
+- client frames: size limit (``error`` ``frame_too_large``, close 1009), JSON object with a string ``type``,
   dispatch to ``handle_<type>`` for the types the subclass lists in
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
   with an ``error`` frame in the contract's shape, never a silent drop;
 - endings: ``end(code, error_code, message)`` tells the client why (an ``error`` frame)
   and closes with the contract's code: the subject of the socket was replaced (4409) or
   deleted (4404), access was withdrawn (4403), a flood (1008), an expired token (4401);
+- close codes: with ``WS_PRIVATE_CLOSE_CODES`` (daphne, whose autobahn refuses to send 1001-2999)
+  every standard code 1001-1999 goes out as that code + 3000 (1008 -> 4008, 1009 -> 4009,
+  1013 -> 4013), from ``close``, the one place every close passes;
 - groups, through the process hub (``join_group``), left again on disconnect
   whatever happened before;
 - presence: every accepted socket opens a presence entry and closes it on
@@ -52,6 +55,19 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_REPLACED = 4409
 CLOSE_TOO_LARGE = 1009
 CLOSE_FLOODING = 1008
+# Under WS_PRIVATE_CLOSE_CODES a standard code in this range goes out as code + PRIVATE_OFFSET.
+STANDARD_CODES = range(1001, 2000)
+PRIVATE_OFFSET = 3000
+
+
+def close_code_sent(code: int | None) -> int | None:
+    """The close code that goes out for the contract's ``code``: itself, or with
+    ``WS_PRIVATE_CLOSE_CODES`` a standard one (1001-1999) + 3000 (autobahn, daphne's WebSocket
+    library, refuses to send 1001-2999 for the application: django/daphne#374)."""
+    if code is not None and settings.WS_PRIVATE_CLOSE_CODES and code in STANDARD_CODES:
+        return code + PRIVATE_OFFSET
+    return code
+
 
 # A user who keeps sending after being refused: more refused (``rate_limited``) frames than
 # ``WS_FLOOD_REFUSALS`` within ``WS_FLOOD_REFUSAL_WINDOW_SECONDS``, on any of their sockets and
@@ -280,7 +296,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
-        await super().close(code=code, reason=reason)
+        await super().close(code=close_code_sent(code), reason=reason)
 
     async def _expire(self) -> None:
         if self.connected:
@@ -361,7 +377,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
         raw = text_data if text_data is not None else bytes_data
         size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw or b"")
         if size > settings.WS_MAX_FRAME_BYTES:
-            await self.close(code=CLOSE_TOO_LARGE)
+            limit = settings.WS_MAX_FRAME_BYTES
+            await self.end(
+                CLOSE_TOO_LARGE, "frame_too_large", f"Frames are at most {limit} bytes: this socket is closed."
+            )
             return
         frame, ref = None, None
         try:

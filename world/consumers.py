@@ -193,7 +193,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         if signal == "replaced" and data.get("connection_id") != self.conn_id:
             # The newer socket takes over the character's trades and fights only if it plays it.
             self.replaced = data.get("character_id", playing) == playing
-            await self.close(code=CLOSE_REPLACED)
+            await self.end(CLOSE_REPLACED, "replaced", "A newer world socket of yours took this one's place.")
         elif signal == services.CHARACTER_DELETED and data.get("character_id") == playing:
             await self.character_gone(
                 CLOSE_NOT_FOUND, "character_deleted", "Your character was deleted.", character_id=playing
@@ -252,10 +252,11 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
     async def handle_move(self, frame: dict) -> None:
         """`{to_location_id}`: walk to a neighbouring location (one move per second; `illegal_move` otherwise)."""
         data = self.validate(MoveInput, frame)
+        move = {"character_id": self.character.pk, "to_location_id": data["to_location_id"]}
+        # A refused move spends nothing: legality is read first, then the budget, then the move.
+        await db.run(services.character_move_check, **move)
         await services.MOVE_RATE.aspend(self.character.pk)
-        here, there = await db.run(
-            services.character_move, character_id=self.character.pk, to_location_id=data["to_location_id"]
-        )
+        here, there = await db.run(services.character_move, **move)
         await self.relocate(here, there)
 
     async def relocate(self, here: int, there: int) -> None:

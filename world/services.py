@@ -132,17 +132,28 @@ def announcement_post(*, user: User, message: str) -> WorldEvent:
 MOVE_RATE = Budget("world:move", limit=1, window=1.0, what="moves")
 
 
+def _require_neighbour(character: Character | None, to_location_id: int) -> None:
+    if character is None:
+        raise NotFound("No such character.", code="character_not_found")
+    here = character.location_id
+    if not Location.neighbours.through.objects.filter(from_location_id=here, to_location_id=to_location_id).exists():
+        raise ApplicationError("You can only move to a neighbouring location.", code="illegal_move")
+
+
+def character_move_check(*, character_id: int, to_location_id: int) -> None:
+    """Raise what ``character_move`` would (``character_not_found``, ``illegal_move``), writing
+    nothing: a refused move must not spend the move budget (``MOVE_RATE``), so it is checked first."""
+    _require_neighbour(Character.objects.filter(pk=character_id).first(), to_location_id)
+
+
 @transaction.atomic
 def character_move(*, character_id: int, to_location_id: int) -> tuple[int, int]:
     """Move along the location graph to a neighbour; ``(from, to)`` location ids. The move is stored,
     and the character's own world socket gets ``character_update``."""
     locked = Character.objects.select_for_update(of=("self",)).select_related("faction")
     character = locked.filter(pk=character_id).first()
-    if character is None:
-        raise NotFound("No such character.", code="character_not_found")
+    _require_neighbour(character, to_location_id)
     here = character.location_id
-    if not Location.neighbours.through.objects.filter(from_location_id=here, to_location_id=to_location_id).exists():
-        raise ApplicationError("You can only move to a neighbouring location.", code="illegal_move")
     character.location_id = to_location_id
     character.save(update_fields=["location"])
     broadcast_on_commit(world_user_group(character.user_id), events.character_update(character))

@@ -65,10 +65,8 @@ SERVERS = {
 
 
 # What daphne cannot do, as the reasons of the live tests it fails (``daphne_differs``, conftest.py).
-DAPHNE_CLOSE_CODES = (
-    "autobahn (daphne's WebSocket library) refuses to send close codes 1001-2999 for the application"
-    " (django/daphne#374): the kit's close 1008/1009/1013 raises, the client gets 1011 and the log an ERROR"
-)
+# (autobahn's refusal of close codes 1001-2999 is no such reason: the Makefile's daphne line sets
+# WS_PRIVATE_CLOSE_CODES, and ``LiveServer.close_code`` says which code to expect.)
 DAPHNE_CLOSE_REPLY = (
     "autobahn answers a client's close frame with 1000, not the client's code (RFC 6455 only says an"
     " endpoint typically echoes it), and the browser reports the code it got back: a client that closes"
@@ -87,14 +85,24 @@ def live_server_name() -> str:
     return name
 
 
-def makefile_server_args(server: str) -> list[str]:
-    """The flags of the Makefile's line for ``server`` (after the executable), so tests run what operators run."""
+def makefile_server_command(server: str) -> tuple[dict[str, str], list[str]]:
+    """The Makefile's line for ``server``: the environment it sets (``NAME=value`` before the
+    executable) and its flags (after it), so tests run what operators run."""
     variable = SERVERS[server]["variable"]
     text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
     line = re.search(rf"^{variable}\s*:=\s*(.+)$", text, re.MULTILINE).group(1)
     words = shlex.split(line)
+    env = {}
+    while "=" in words[0]:
+        name, value = words.pop(0).split("=", 1)
+        env[name] = value
     assert words[0].endswith(server), words
-    return words[1:]
+    return env, words[1:]
+
+
+def makefile_server_args(server: str) -> list[str]:
+    """The flags of the Makefile's line for ``server`` (after the executable)."""
+    return makefile_server_command(server)[1]
 
 
 def makefile_uvicorn_args() -> list[str]:
@@ -152,6 +160,7 @@ class LiveServer:
             self.env["DATABASE_URL"] = urlunparse(url._replace(path=f"/{self.pg_database}"))
         else:
             self.env["DATABASE_URL"] = f"sqlite:///{workdir / 'live.sqlite3'}"
+        self.env.update(makefile_server_command(self.server)[0])  # what the Makefile's line sets
         self.env.update(proxy["env"])
         self.env.update(env or {})
 
@@ -244,6 +253,13 @@ class LiveServer:
             f.seek(offset)
             text = f.read().decode("utf-8", "replace")
         return [line for line in text.splitlines() if CREDENTIAL.search(line)]
+
+    def close_code(self, code: int) -> int:
+        """The close code this server sends where the contract says ``code``: with
+        ``WS_PRIVATE_CLOSE_CODES`` in its environment (the Makefile's daphne line), a standard
+        code 1001-1999 + 3000 (4008, 4009, 4013), which autobahn lets the application send."""
+        private = self.env.get("WS_PRIVATE_CLOSE_CODES", "").strip().lower() in {"1", "true", "on"}
+        return code + 3000 if private and 1001 <= code <= 1999 else code
 
     def assert_alive(self) -> None:
         assert self.process is not None and self.process.poll() is None, "the server process died"

@@ -169,6 +169,20 @@ async def test_a_socket_opened_when_the_queue_is_full_hears_overloaded_then_clos
         await asyncio.gather(*tasks)
 
 
+async def test_with_private_close_codes_an_overloaded_socket_closes_4013(small_pool, settings, ws_connect, alice):
+    """WS_PRIVATE_CLOSE_CODES (the Makefile's daphne line): 4013 where the contract says 1013."""
+    settings.WS_PRIVATE_CLOSE_CODES = True
+    blocker, tasks = await fill(small_pool)
+    try:
+        ws, connected, _ = await ws_connect("/ws/notifications/", alice)
+        assert connected
+        assert (await ws.receive_json_from(timeout=3))["code"] == "overloaded"
+        assert (await ws.receive_output(timeout=3)) == {"type": "websocket.close", "code": 4013}
+    finally:
+        blocker.release.set()
+        await asyncio.gather(*tasks)
+
+
 def _post(group: str, fail: bool) -> str:
     with transaction.atomic():
         broadcast_on_commit(group, {"type": "note", "n": 1})

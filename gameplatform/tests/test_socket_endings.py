@@ -20,7 +20,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gameplatform import presence
-from gameplatform.tests.live import DAPHNE_CLOSE_CODES, DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer
+from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer
 
 _names = itertools.count(1)
 _run = uuid.uuid4().hex[:6]
@@ -107,25 +107,40 @@ async def test_kicked_from_a_lobby_closes_4403_then_offline(live):
     await wait_offline(live, member["id"])
 
 
-@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
+async def error_codes_then_close(ws, timeout: float = 10) -> tuple[list[str], int]:
+    """Read until the server closes: the codes of the ``error`` frames it sent, and its close code."""
+    codes = []
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = json.loads(await ws.recv())
+                if frame["type"] == "error":
+                    codes.append(frame["code"])
+    return codes, ws.close_code
+
+
 async def test_frame_over_the_platform_limit_closes_1009_then_offline(live):
+    """1009, or 4009 under daphne (``WS_PRIVATE_CLOSE_CODES``), after ``error frame_too_large``."""
     user = live.register(new_name("big"))
     ws = await open_socket(live, "/ws/notifications/", user["access"])
     await wait_online(live)
     await ws.send(json.dumps({"type": "ping", "pad": "x" * settings.WS_MAX_FRAME_BYTES}))
-    assert await close_code_of(ws) == 1009
+    codes, code = await error_codes_then_close(ws)
+    assert code == live.close_code(1009)
+    assert codes[-1:] == ["frame_too_large"]
     await wait_offline(live, user["id"])
 
 
-@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
 async def test_a_one_mebibyte_frame_closes_1009_then_offline(live):
     """Past daphne's default message size (1 MiB), under the servers' own limit (the Makefile's
-    16 MiB, both servers): the frame reaches the kit, which closes 1009."""
+    16 MiB, both servers): the frame reaches the kit, which closes 1009 (4009 under daphne)."""
     user = live.register(new_name("mebibyte"))
     ws = await open_socket(live, "/ws/notifications/", user["access"])
     await wait_online(live)
     await ws.send(json.dumps({"type": "ping", "pad": "x" * (1024 * 1024 + 1024)}))
-    assert await close_code_of(ws) == 1009
+    codes, code = await error_codes_then_close(ws)
+    assert code == live.close_code(1009)
+    assert codes[-1:] == ["frame_too_large"]
     await wait_offline(live, user["id"])
 
 
@@ -142,8 +157,8 @@ async def test_frame_over_the_servers_own_max_size_closes_1009_not_1006_then_off
     await wait_offline(live, user["id"])
 
 
-@pytest.mark.daphne_differs(DAPHNE_CLOSE_CODES)
 async def test_flooding_a_lobby_closes_1008_then_offline(live):
+    """1008, or 4008 under daphne (``WS_PRIVATE_CLOSE_CODES``), after ``error flooding``."""
     _, member, lobby_id = await asyncio.to_thread(lobby_with_member, live)
     ws = await open_socket(live, f"/ws/lobbies/{lobby_id}/", member["access"])
     await wait_online(live)
@@ -164,7 +179,7 @@ async def test_flooding_a_lobby_closes_1008_then_offline(live):
             await ws.send(json.dumps({"type": "chat_message", "message": f"spam {n}"}))
             await asyncio.sleep(0.005)
     await asyncio.wait_for(reading, 10)
-    assert ws.close_code == 1008
+    assert ws.close_code == live.close_code(1008)
     assert codes[-1] == "flooding" and "rate_limited" in codes
     await wait_offline(live, member["id"])
 
@@ -211,7 +226,7 @@ async def test_flooding_a_dm_socket_closes_1008_then_offline(live):
     await wait_online(live)
     spam = [json.dumps({"type": "dm_message", "content": f"spam {n}"}) for n in range(40)]
     codes = await error_codes_until_closed(ws, spam)
-    assert ws.close_code == 1008
+    assert ws.close_code == live.close_code(1008)
     assert codes[-1] == "flooding" and "rate_limited" in codes
     await wait_offline(live, user["id"])
 
@@ -221,7 +236,7 @@ async def test_a_flood_of_pings_on_the_notification_socket_closes_1008_then_offl
     ws = await open_socket(live, "/ws/notifications/", user["access"])
     await wait_online(live)
     codes = await error_codes_until_closed(ws, [json.dumps({"type": "ping"})] * 1000)
-    assert ws.close_code == 1008
+    assert ws.close_code == live.close_code(1008)
     assert codes == ["flooding"]
     await wait_offline(live, user["id"])
 

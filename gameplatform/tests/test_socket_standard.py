@@ -169,7 +169,7 @@ async def test_a_flood_of_any_frames_closes_1008(ws_connect, make_user, settings
 
 
 @every_route
-async def test_a_frame_over_the_size_limit_closes_1009(ws_connect, make_user, pattern):
+async def test_a_frame_over_the_size_limit_says_frame_too_large_then_closes_1009(ws_connect, make_user, pattern):
     ws, _ = await open_route(ws_connect, make_user, pattern)
     if ws is None:
         return
@@ -177,6 +177,7 @@ async def test_a_frame_over_the_size_limit_closes_1009(ws_connect, make_user, pa
     code, frames = await frames_until_close(ws)
     assert code == 1009
     assert all(f["type"] != "pong" for f in frames)
+    assert frames[-1]["type"] == "error" and frames[-1]["code"] == "frame_too_large"
 
 
 @every_route

@@ -165,10 +165,44 @@ async def test_binary_frame_is_answered_bad_json(alice):
 
 
 @override_settings(WS_MAX_FRAME_BYTES=1024)
-async def test_oversized_frame_closes_1009(alice):
+async def test_oversized_frame_says_frame_too_large_then_closes_1009(alice):
     ws, _, _ = await open_echo(headers=[bearer(alice)])
     await ws.send_to(text_data=json.dumps({"type": "echo", "text": "x" * 2000}))
+    error = await ws.receive_json_from()  # the frame is not read: no ``ref`` to echo
+    assert (error["type"], error["code"]) == ("error", "frame_too_large")
+    assert "1024" in error["message"]
     assert await closed_with(ws) == 1009
+
+
+# --- WS_PRIVATE_CLOSE_CODES (daphne: autobahn refuses to send 1001-2999) -----------------------
+
+
+@override_settings(WS_PRIVATE_CLOSE_CODES=True, WS_MAX_FRAME_BYTES=1024)
+async def test_with_private_close_codes_an_oversized_frame_closes_4009_after_saying_why(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_to(text_data=json.dumps({"type": "echo", "text": "x" * 2000}))
+    assert (await ws.receive_json_from())["code"] == "frame_too_large"
+    assert await closed_with(ws) == 4009
+
+
+@override_settings(WS_PRIVATE_CLOSE_CODES=True, WS_FLOOD_FRAMES=5, WS_FLOOD_WINDOW_SECONDS=600.0)
+async def test_with_private_close_codes_a_flood_closes_4008_after_saying_why(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    for _ in range(6):
+        await ws.send_json_to({"type": "ping"})
+    frames = [await ws.receive_json_from() for _ in range(6)]
+    assert [f["type"] for f in frames] == ["pong"] * 5 + ["error"] and frames[-1]["code"] == "flooding"
+    assert await closed_with(ws) == 4008
+
+
+@override_settings(WS_PRIVATE_CLOSE_CODES=True)
+async def test_with_private_close_codes_the_contracts_own_4xxx_codes_are_unchanged(alice):
+    ws, _, _ = await open_echo(headers=[bearer(alice)])
+    await ws.send_json_to({"type": "replace_me"})
+    assert (await ws.receive_json_from())["code"] == "replaced"
+    assert await closed_with(ws) == 4409
+    anonymous, _, _ = await open_echo()
+    assert await closed_with(anonymous) == 4401
 
 
 async def test_group_frame_reaches_every_socket_and_skip_user_is_honoured(alice, bob):

@@ -118,6 +118,21 @@ async def test_a_move_goes_to_a_neighbour_only_once_a_second_and_is_stored(ws_co
     await bob_ws.disconnect()
 
 
+async def test_an_illegal_move_spends_no_move_budget_so_the_legal_move_right_after_is_accepted(
+    ws_connect, world, place, alice
+):
+    aria = await sync_to_async(make_character)(alice, "Aria")
+    ws, _ = await enter(ws_connect, alice)
+    await ws.send_json_to({"type": "move", "to_location_id": place["Crystal Rift"], "ref": "far"})
+    error = await receive_type(ws, "error")
+    assert (error["code"], error["ref"]) == ("illegal_move", "far")
+    await ws.send_json_to({"type": "move", "to_location_id": place["Ashen Road"], "ref": "near"})
+    update = await receive_type(ws, "location_update")
+    assert update["character_id"] == aria.pk and update["to_location_id"] == place["Ashen Road"]
+    assert (await sync_to_async(Character.objects.get)(pk=aria.pk)).location_id == place["Ashen Road"]
+    await ws.disconnect()
+
+
 async def test_the_mover_gets_character_update_with_the_new_location(ws_connect, world, place, alice):
     aria = await sync_to_async(make_character)(alice, "Aria")
     ws, _ = await enter(ws_connect, alice)
@@ -148,10 +163,11 @@ async def test_positions_reach_the_area_at_most_ten_a_second_newest_last_and_are
     await bob_ws.disconnect()
 
 
-async def test_a_newer_world_socket_closes_the_older_4409(ws_connect, world, alice):
+async def test_a_newer_world_socket_closes_the_older_4409_saying_replaced(ws_connect, world, alice):
     await sync_to_async(make_character)(alice, "Aria")
     first, _ = await enter(ws_connect, alice)
     second, _ = await enter(ws_connect, alice)
+    assert (await receive_type(first, "error"))["code"] == "replaced"
     assert await closed_with(first) == 4409
     await second.disconnect()
 

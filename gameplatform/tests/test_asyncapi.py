@@ -38,8 +38,9 @@ def messages_of(document, address, action):
 
 
 def project_modules():
-    for app in settings.PROJECT_APPS:
-        for path in sorted((ROOT / app).rglob("*.py")):
+    # The apps, and the mode API's room, which builds the game socket's frames (state_patch...).
+    for folder in [*(ROOT / app for app in settings.PROJECT_APPS), ROOT / "gameplatform" / "modes"]:
+        for path in sorted(folder.rglob("*.py")):
             if "tests" not in path.parts and "migrations" not in path.parts:
                 yield path
 

@@ -104,7 +104,7 @@ ROUTES = {
     "ws/world/": Route(world_character("/ws/world/"), "welcome", own_frames=False),
     "ws/": Route(world_character("/ws/"), "welcome", own_frames=False),
     # Any other /ws/ path: closed 4404 before a frame can be sent.
-    "^ws/": Route(None),
+    "^": Route(None),
 }
 
 

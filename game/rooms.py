@@ -126,6 +126,17 @@ class RoomStore:
             return
         await client.set(self._snap(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
 
+    async def save_many(self, snapshots: dict[int, str]) -> None:
+        """Several rooms' snapshots in one round trip (the driver's pass)."""
+        client = self._redis()
+        if client is None:
+            self._local_snap.update(snapshots)
+            return
+        pipe = client.pipeline(transaction=False)
+        for game_id, snapshot in snapshots.items():
+            pipe.set(self._snap(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
+        await pipe.execute()
+
     async def load(self, game_id: int) -> str | None:
         client = self._redis()
         if client is None:
@@ -217,6 +228,8 @@ class RoomHost:
         self.lateness: list[float] = []  # seconds each due tick ran late (bench and metrics)
         self._wakes: list[_Wake] = []
         self._claiming: dict[int, asyncio.Future] = {}
+        self._flushing: asyncio.Future | None = None  # the driver's pass writing its rooms' snapshots
+        self._flushing_ids: set[int] = set()
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
@@ -380,6 +393,9 @@ class RoomHost:
     async def _drive(self) -> None:
         while not self._stopping:
             now = time.monotonic()
+            # The snapshots of this pass's rooms, written together once every due room has run:
+            # a round trip per room would make every room after it in the pass late.
+            pending: dict[int, str] = {}
             while self._wakes and self._wakes[0].at <= now:
                 wake = heapq.heappop(self._wakes)
                 room = self.rooms.get(wake.game_id)
@@ -392,21 +408,43 @@ class RoomHost:
                 try:
                     room.advance(self.now(wake.game_id))
                     tick_snapshot = room.ctx.tick - self.snapshot_tick[wake.game_id] >= room.mode.snapshot_ticks
-                    await self._after_step(wake.game_id, room, snapshot=tick_snapshot or room.mode.tick_rate == 0)
+                    await self._after_step(
+                        wake.game_id, room, snapshot=tick_snapshot or room.mode.tick_rate == 0, defer=pending
+                    )
                 except Exception:
                     if self._stopping:
                         return
                     logger.exception("room step failed", extra={"game_id": wake.game_id})
                     room.abandon()
+                    pending.pop(wake.game_id, None)
                     await self._after_step(wake.game_id, room, snapshot=False)
                 self._schedule(wake.game_id)
                 now = time.monotonic()
+            if pending:
+                await self._flush(pending)
             # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
             # its first tick or clock within that.
             delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
             await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))
 
-    async def _after_step(self, game_id: int, room: Room, *, snapshot: bool) -> None:
+    async def _flush(self, pending: dict[int, str]) -> None:
+        self._flushing, self._flushing_ids = asyncio.get_running_loop().create_future(), set(pending)
+        try:
+            await self.store.save_many(pending)
+        except Exception:
+            logger.warning("room snapshots not saved", exc_info=True, extra={"rooms": len(pending)})
+        finally:
+            self._flushing.set_result(None)
+            self._flushing, self._flushing_ids = None, set()
+
+    async def _save(self, game_id: int, snapshot: str) -> None:
+        """A snapshot now, after the driver's pending write of an older one of the same room (if any)."""
+        flushing = self._flushing
+        if flushing is not None and game_id in self._flushing_ids:
+            await asyncio.shield(flushing)
+        await self.store.save(game_id, snapshot)
+
+    async def _after_step(self, game_id: int, room: Room, *, snapshot: bool, defer: dict | None = None) -> None:
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
         frames = room.drain()
@@ -424,12 +462,15 @@ class RoomHost:
             await self.store.release(game_id, self.owner)
         elif snapshot:
             self.snapshot_tick[game_id] = room.ctx.tick
-            await self.store.save(game_id, room.encode_snapshot())
+            if defer is not None:
+                defer[game_id] = room.encode_snapshot()
+            else:
+                await self._save(game_id, room.encode_snapshot())
 
     async def _record_result(self, game_id: int, room: Room) -> None:
         # The snapshot first: a process that dies before the result is recorded leaves a room
         # that ends again where it is taken over (the conditional update records it once).
-        await self.store.save(game_id, room.encode_snapshot())
+        await self._save(game_id, room.encode_snapshot())
         for player in room.players:
             self.holders.pop((game_id, player.id), None)
         board = None

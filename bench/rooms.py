@@ -1,0 +1,696 @@
+"""The rooms' figures against the targets of the mode API: turn-based moves, real-time ticks, takeover.
+
+    .venv/bin/python bench/rooms.py              # full sizes: about five minutes
+    .venv/bin/python bench/rooms.py --quick      # smoke run with small sizes
+    .venv/bin/python bench/rooms.py --only ticks,takeover --plot rooms.png --json rooms.json
+
+Measurements (``--only`` takes these names):
+
+  moves     One uvicorn process (the Makefile's flags) over PostgreSQL and Redis; 1,000 tic-tac-toe
+            games (2,000 sockets), each making a move every 2 s (500 moves/s offered). A game that
+            ends is followed at once by the pair's next game (new sockets, ready, moves on the same
+            beat). After a warm-up, for ``--seconds``: the mover's round trip (``player_move`` sent to
+            its own ``player_move`` echo) p50/p99, and moves lost (no echo to either player in 10 s).
+  ticks     This process runs a ``RoomHost`` (the server's runtime: one driver for every room,
+            snapshots and leases in Redis) with the platform's hooks replaced by in-memory ones:
+            N four-player arena rooms at 20 Hz, started at random phases of a tick, every bot
+            sending an input about 5 times a second. For each N: tick lateness p50/p99, missed
+            ticks (a tick that ran a whole period late or never ran), CPU per room-tick, bytes of
+            a state patch against a full ``game_state``. The figure is the largest N with
+            lateness p99 <= 5 ms and no missed tick.
+  takeover  Two ``RoomHost`` on one Redis play two processes: A owns an arena room and a
+            tic-tac-toe game, B holds sockets of both (``watch``). A stops without releasing
+            its leases (a process that died); measured: the time until B runs the arena's next
+            tick, and until B applies the next tic-tac-toe move (its players reconnect on
+            ``room_hello``), with the default lease (3 s) and a short one.
+
+The database and Redis db are the bench's own (``--database-url`` / ``--redis-url``; created if
+missing, never flushed). Traffic goes to 127.0.0.1 only. The plot needs matplotlib, which the
+project does not install: without it the plot is skipped with a note.
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from dataclasses import asdict, dataclass  # noqa: E402
+
+from figures import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    DEFAULT_REDIS_URL,
+    HOST,
+    PYTHON,
+    Server,
+    close_all,
+    ensure_database,
+    fmt,
+    print_table,
+    raise_open_files,
+    retry,
+    run_async,
+    terminated,
+    wait_quiet,
+    write_plot,
+    ws_open,
+)
+from queue_fill import percentile  # noqa: E402
+
+MEASUREMENTS = ["moves", "ticks", "takeover"]
+DRAW = [0, 1, 2, 4, 3, 5, 7, 6, 8]  # a tic-tac-toe game that fills the board: 9 moves
+PREFIX = "pbrooms"
+
+
+@dataclass
+class Sizes:
+    move_games: int = 1000
+    move_period: float = 2.0
+    move_warmup: float = 4.0
+    move_seconds: float = 30.0
+    tick_rooms: tuple = (50, 100, 250, 400)
+    tick_warmup: float = 3.0
+    tick_seconds: float = 10.0
+    inputs_per_s: float = 5.0
+    takeover_trials: int = 5
+    takeover_leases: tuple = (3.0, 1.0)
+
+
+QUICK = Sizes(
+    move_games=200,
+    move_seconds=8.0,
+    move_warmup=2.0,
+    tick_rooms=(50, 250),
+    tick_warmup=1.0,
+    tick_seconds=3.0,
+    takeover_trials=2,
+)
+
+
+@dataclass
+class Figure:
+    measurement: str
+    key: str
+    label: str
+    unit: str
+    op: str | None = None
+    target: float | None = None
+
+
+FIGURES = [
+    Figure("moves", "offered_per_s", "moves offered", "/s"),
+    Figure("moves", "moves_per_s", "moves echoed", "/s"),
+    Figure("moves", "p50_ms", "move round trip p50", "ms"),
+    Figure("moves", "p99_ms", "move round trip p99", "ms", "<=", 50),
+    Figure("moves", "lost", "moves lost", "count", "==", 0),
+    Figure("ticks", "max_rooms", "4-player rooms at 20 Hz, p99 <= 5 ms", "rooms", ">=", 250),
+    Figure("ticks", "cpu_us_per_room_tick", "CPU per room-tick (inputs incl.)", "us"),
+    Figure("ticks", "patch_bytes", "bytes per state_patch (mean)", "B"),
+    Figure("ticks", "full_bytes", "bytes per full game_state", "B"),
+    Figure("takeover", "arena_default_s", "takeover to next tick, lease 3 s (max)", "s", "<=", 5),
+    Figure("takeover", "turn_default_s", "takeover to next move, lease 3 s (max)", "s", "<=", 5),
+    Figure("takeover", "arena_short_s", "takeover to next tick, short lease (max)", "s"),
+    Figure("takeover", "turn_short_s", "takeover to next move, short lease (max)", "s"),
+]
+
+
+def table_rows(results: dict) -> list[dict]:
+    rows = []
+    for name in MEASUREMENTS:
+        result = results.get(name)
+        if result is None:
+            continue
+        if "error" in result:
+            rows.append({"measurement": name, "figure": "FAILED", "value": result["error"], "unit": "", "target": ""})
+            continue
+        for fig in (f for f in FIGURES if f.measurement == name):
+            value = result.get(fig.key)
+            met = None
+            if fig.op is not None:
+                met = (
+                    value is not None
+                    and {"<=": value <= fig.target, ">=": value >= fig.target, "==": value == fig.target}[fig.op]
+                )
+            rows.append(
+                {
+                    "measurement": name,
+                    "figure": result.get(f"{fig.key}_label", fig.label),
+                    "key": fig.key,
+                    "value": value,
+                    "unit": fig.unit,
+                    "op": fig.op,
+                    "target": f"{fig.op} {fmt(fig.target)}" if fig.op else "",
+                    "target_value": fig.target,
+                    "met": met,
+                }
+            )
+    return rows
+
+
+def ms(seconds):
+    return None if seconds is None or seconds != seconds else round(seconds * 1000, 2)
+
+
+# --- 1. moves: turn-based through one server process -------------------------------------
+
+
+async def frame_where(ws, test, timeout: float = 10.0) -> dict:
+    """The next frame that passes ``test``; an ``error`` frame raises."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame["type"] == "error":
+                raise RuntimeError(f"error frame: {frame}")
+            if test(frame):
+                return frame
+
+
+async def seat_pair(base: str, game_id: int, tokens: list[str], gate: asyncio.Semaphore) -> list:
+    """Both players' sockets on ``game_id``, ready, the game active."""
+    sockets = []
+    try:
+        async with gate:
+            for token in tokens:
+                ws = await ws_open(f"{base}/ws/game/{game_id}/", token)
+                sockets.append(ws)
+                await frame_where(ws, lambda f: f["type"] == "game_state")
+            for ws in sockets:
+                await ws.send('{"type":"player_ready"}')
+            for ws in sockets:
+                await frame_where(ws, lambda f: f["type"] == "game_state" and f["state"] == "active")
+        return sockets
+    except BaseException:
+        await close_all(sockets)
+        raise
+
+
+class Beat:
+    """Every game moves once a period, the games spread evenly over it, from one start time."""
+
+    def __init__(self, games: int, period: float) -> None:
+        self.games, self.period = games, period
+        self.ready = 0
+        self.event = asyncio.Event()
+        self.began = 0.0
+
+    def go(self) -> None:
+        self.began = time.perf_counter() + 0.5
+        self.event.set()
+
+
+async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: int, warmup_slots: int, out):
+    try:
+        sockets = await seat_pair(base, games[0], tokens, gate)
+    except Exception as exc:  # noqa: BLE001 - counted
+        out["setup_failed"].append(f"{type(exc).__name__}: {exc}"[:200])
+        return
+    beat.ready += 1
+    await beat.event.wait()
+    offset = beat.period * index / beat.games
+    slot, game_no, n = 0, 0, 0  # the beat's slot, the pair's game, the move in the game
+    ids = [None, None]
+    try:
+        while slot < end_at_slot:
+            at = beat.began + offset + slot * beat.period
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -beat.period:  # the next game was not ready in time: its move waits for a slot
+                out["late_slots"] += 1
+                slot += 1
+                continue
+            mover, other, cell = sockets[n % 2], sockets[(n + 1) % 2], DRAW[n]
+            counted = slot >= warmup_slots
+            t0 = time.perf_counter()
+            if counted:
+                out["sent"] += 1
+            try:
+                await mover.send(json.dumps({"type": "player_move", "movement": {"cell": cell}}))
+                echo = await frame_where(
+                    mover, lambda f, c=cell: f["type"] == "player_move" and f["movement"]["cell"] == c
+                )
+                rtt = time.perf_counter() - t0
+                ids[n % 2] = echo["user_id"]
+                await frame_where(other, lambda f, c=cell: f["type"] == "player_move" and f["movement"]["cell"] == c)
+            except Exception as exc:  # noqa: BLE001 - lost: this pair stops
+                out["errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+                return
+            if counted:
+                out["rtts"].append(rtt)
+            slot += 1
+            n += 1
+            if n == len(DRAW):  # the game is over: the pair's next game, before the next slot
+                for ws in sockets:
+                    await frame_where(ws, lambda f: f["type"] == "game_over")
+                await close_all(sockets)
+                sockets = []
+                game_no += 1
+                n = 0
+                if game_no >= len(games) or slot >= end_at_slot:
+                    return
+                try:
+                    sockets = await seat_pair(base, games[game_no], tokens, gate)
+                except Exception as exc:  # noqa: BLE001 - counted
+                    out["errors"].append(f"next game: {type(exc).__name__}: {exc}"[:200])
+                    return
+    finally:
+        out["sockets"].extend(sockets)
+
+
+async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes) -> dict:
+    out = {"sent": 0, "rtts": [], "errors": [], "setup_failed": [], "late_slots": 0, "sockets": []}
+    beat = Beat(len(games_by_pair), sizes.move_period)
+    gate = asyncio.Semaphore(32)
+    warmup_slots = math.ceil(sizes.move_warmup / sizes.move_period)
+    end_at_slot = warmup_slots + math.ceil(sizes.move_seconds / sizes.move_period)
+    base = f"ws://{HOST}:{port}"
+    t0 = time.perf_counter()
+    tasks = [
+        asyncio.create_task(play_pair(base, i, g, t, beat, gate, end_at_slot, warmup_slots, out))
+        for i, (g, t) in enumerate(zip(games_by_pair, tokens_by_pair, strict=True))
+    ]
+    deadline = time.perf_counter() + 90 + len(tasks) * 0.1
+    while beat.ready + len(out["setup_failed"]) < len(tasks) and time.perf_counter() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    setup_s = time.perf_counter() - t0
+    beat.go()
+    _, pending = await asyncio.wait(tasks, timeout=end_at_slot * sizes.move_period + 60)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    await close_all(out["sockets"])
+    out["setup_s"] = setup_s
+    out["window_s"] = (end_at_slot - warmup_slots) * sizes.move_period
+    return out
+
+
+def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
+    from figures import drop_games_of, fresh_users
+    from queue_fill import drop_users
+
+    from game.models import Game
+    from game.services import game_create
+
+    moves = math.ceil(sizes.move_warmup / sizes.move_period) + math.ceil(sizes.move_seconds / sizes.move_period)
+    per_pair = math.ceil(moves / len(DRAW))
+    players = fresh_users(PREFIX, 2 * sizes.move_games)
+    server = Server(args.port, env, run_dir / "server-moves.log", workers=None, nofile=raise_open_files()).start()
+    print(f"   one server process up on {server.base}: pid {server.pids()}", flush=True)
+    game_ids: list[int] = []
+    try:
+        games_by_pair, tokens_by_pair = [], []
+        for a, b in zip(players[0::2], players[1::2], strict=True):
+            games = [game_create(mode="tictactoe", players=[a[0].pk, b[0].pk]).pk for _ in range(per_pair)]
+            game_ids += games
+            games_by_pair.append(games)
+            tokens_by_pair.append([a[1], b[1]])
+        out = run_async(moves_run(server.port, games_by_pair, tokens_by_pair, sizes))
+        rtts = out["rtts"]
+        return {
+            "games_at_once": sizes.move_games,
+            "setup_s": round(out["setup_s"], 1),
+            "window_s": out["window_s"],
+            "offered_per_s": round(sizes.move_games / sizes.move_period, 1),
+            "moves_per_s": round(len(rtts) / out["window_s"], 1),
+            "sent": out["sent"],
+            "lost": out["sent"] - len(rtts),
+            "late_slots": out["late_slots"],
+            "setup_failed": len(out["setup_failed"]),
+            "p50_ms": ms(percentile(rtts, 50)),
+            "p99_ms": ms(percentile(rtts, 99)),
+            "max_ms": ms(max(rtts, default=None)),
+            "first_errors": (out["setup_failed"] + out["errors"])[:3],
+        }
+    finally:
+        wait_quiet(server.pids())
+        server.stop()
+        retry(lambda: Game.objects.filter(pk__in=game_ids).delete())
+        retry(lambda: drop_games_of([u.pk for u, _ in players]))
+        retry(lambda: drop_users(PREFIX))
+
+
+# --- 2. ticks: real-time rooms on one process's driver -----------------------------------
+
+
+class Tally:
+    """The in-memory hooks: seats four players, records nothing, counts the bytes it would send."""
+
+    def __init__(self, mode, players: int = 4) -> None:
+        self.mode, self.players = mode, players
+        self.patch_bytes = self.patches = 0
+        self.full_bytes: list[int] = []
+        self.frames = 0
+        self.hellos: dict[int, float] = {}
+
+    def hooks(self):
+        from game.rooms import ROOM_HELLO, Hooks, Seating
+        from gameplatform.modes import Grace, Player
+
+        async def seating(game_id):
+            seats = [
+                Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2])
+                for i in range(self.players)
+            ]
+            return Seating(mode=self.mode, players=seats, seed=game_id)
+
+        async def nothing(*args):
+            return None
+
+        async def publish(game_id, frames):
+            for _, text in frames:
+                self.frames += 1
+                if text.startswith('{"type":"state_patch"'):
+                    self.patches += 1
+                    self.patch_bytes += len(text)
+                elif text.startswith('{"type":"game_state"'):
+                    self.full_bytes.append(len(text))
+                elif text == ROOM_HELLO:
+                    self.hellos.setdefault(game_id, time.perf_counter())
+
+        return Hooks(
+            seating=seating,
+            record_start=nothing,
+            record_result=nothing,
+            publish=publish,
+            grace=lambda: Grace(reconnect=600, first=600),
+        )
+
+
+DIRECTIONS = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0), (0.7, 0.7), (-0.7, 0.7), (0.5, -0.8), (0.0, 0.0)]
+
+
+async def bots(host, game_id: int, players: int, rate: float, stop: asyncio.Event, rng: random.Random) -> int:
+    """The room's players send an input each about ``rate`` times a second (one task per room)."""
+    sent = 0
+    gap = 1.0 / (rate * players)
+    await asyncio.sleep(rng.random() * gap)
+    while not stop.is_set():
+        dx, dy = rng.choice(DIRECTIONS)
+        await host.apply(game_id, 1 + sent % players, "input", ({"dx": dx, "dy": dy},))
+        sent += 1
+        await asyncio.sleep(gap * (0.5 + rng.random()))
+    return sent
+
+
+async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
+    from game.modes.builtin.arena import Arena
+    from game.rooms import RoomHost, RoomStore
+
+    mode = Arena()
+    tally = Tally(mode)
+    host = RoomHost(tally.hooks(), RoomStore(), owner=f"bench-{base_id}")
+    ids = [base_id + i for i in range(n)]
+    rng = random.Random(n)
+    dt = 1.0 / mode.tick_rate
+    stop = asyncio.Event()
+    tasks = []
+    try:
+        began = time.monotonic()
+        for i, game_id in enumerate(ids):  # games start at random phases of a tick, as they do
+            assert await host.open(game_id), f"room {game_id} has an owner"
+            for pid in range(1, 5):
+                await host.apply(game_id, pid, "connect")
+            delay = began + dt * i / n - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for pid in range(1, 5):
+                await host.apply(game_id, pid, "ready")
+            tasks.append(asyncio.create_task(bots(host, game_id, 4, sizes.inputs_per_s, stop, rng)))
+        await asyncio.sleep(sizes.tick_warmup)
+        host.lateness.clear()
+        tally.patch_bytes = tally.patches = 0
+        ticks0 = {g: host.rooms[g].ctx.tick for g in ids if g in host.rooms}  # a lost lease drops a room
+        cpu0, wall0 = time.process_time(), time.monotonic()
+        await asyncio.sleep(sizes.tick_seconds)
+        cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+        lateness = list(host.lateness)
+        running = [g for g in ticks0 if g in host.rooms]
+        ticks = sum(host.rooms[g].ctx.tick - ticks0[g] for g in running)
+        stop.set()
+        inputs = sum(await asyncio.gather(*tasks))
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await host.stop()
+        for game_id in ids:
+            await host.store.drop(game_id)
+    expected = len(running) * wall / dt
+    late = sum(1 for x in lateness if x >= dt)
+    # A tick counts as missed when it ran a whole period late (the next was already due) or never ran
+    # (a room more than 3 ticks behind skips ahead); one tick per room of slack for the window's edges.
+    never = max(0, round(expected - ticks - len(running)))
+    return {
+        "rooms": n,
+        "players": 4 * n,
+        "rooms_running": len(running),  # fewer than ``rooms``: leases lost (the process fell behind)
+        "room_ticks_per_s": round(ticks / wall),
+        "inputs_per_s": round(inputs / (wall + sizes.tick_warmup)),
+        "lateness_p50_ms": ms(percentile(lateness, 50)),
+        "lateness_p99_ms": ms(percentile(lateness, 99)),
+        "lateness_max_ms": ms(max(lateness, default=None)),
+        "missed_ticks": late + never,
+        "cpu_share": round(cpu / wall, 2),
+        "cpu_us_per_room_tick": round(cpu / max(ticks, 1) * 1e6, 1),
+        "patch_bytes": round(tally.patch_bytes / max(tally.patches, 1)),
+        "patches_per_room_tick": round(tally.patches / max(ticks, 1), 2),
+        "full_bytes": round(statistics.fmean(tally.full_bytes)) if tally.full_bytes else None,
+    }
+
+
+def measure_ticks(args, sizes: Sizes) -> dict:
+    steps = []
+    base = random.randrange(10**9, 2 * 10**9)
+    for i, n in enumerate(sizes.tick_rooms):
+        step = run_async(tick_run(n, sizes, base + i * 10_000))
+        steps.append(step)
+        print(
+            f"   {n:4} rooms ({4 * n} players): lateness p50 {step['lateness_p50_ms']} ms, "
+            f"p99 {step['lateness_p99_ms']} ms, max {step['lateness_max_ms']} ms, missed {step['missed_ticks']}; "
+            f"{step['room_ticks_per_s']} room-ticks/s, {step['inputs_per_s']} inputs/s, "
+            f"CPU {step['cpu_share']} of a core, {step['cpu_us_per_room_tick']} us per room-tick; "
+            f"patch {step['patch_bytes']} B vs full {step['full_bytes']} B",
+            flush=True,
+        )
+    good = [
+        s
+        for s in steps
+        if s["lateness_p99_ms"] is not None and s["lateness_p99_ms"] <= 5
+        if not s["missed_ticks"] and s["rooms_running"] == s["rooms"]
+    ]
+    best = max(good, key=lambda s: s["rooms"]) if good else None
+    at = best or steps[0]
+    return {
+        "max_rooms": best["rooms"] if best else 0,
+        "max_rooms_label": f"4-player rooms at 20 Hz, p99 <= 5 ms (tried {','.join(map(str, sizes.tick_rooms))})",
+        "cpu_us_per_room_tick": at["cpu_us_per_room_tick"],
+        "cpu_us_per_room_tick_label": f"CPU per room-tick, inputs incl. ({at['rooms']} rooms)",
+        "patch_bytes": at["patch_bytes"],
+        "full_bytes": at["full_bytes"],
+        "steps": steps,
+    }
+
+
+# --- 3. takeover -------------------------------------------------------------------------
+
+
+async def takeover_trial(lease: float, base_id: int, rng: random.Random) -> tuple[float, float]:
+    from django.test import override_settings
+
+    from game.modes.builtin.arena import Arena
+    from game.modes.builtin.tictactoe import TicTacToe
+    from game.rooms import RoomHost, RoomStore
+
+    arena, ttt = base_id, base_id + 1
+    tally_arena, tally_ttt = Tally(Arena(), players=4), Tally(TicTacToe(), players=2)
+
+    class Both:  # one hooks object per process, seating each game with its mode
+        def __init__(self):
+            self.a, self.t = tally_arena.hooks(), tally_ttt.hooks()
+
+        def hooks(self):
+            from game.rooms import Hooks
+
+            async def seating(game_id):
+                return await (self.a if game_id == arena else self.t).seating(game_id)
+
+            async def publish(game_id, frames):
+                await (self.a if game_id == arena else self.t).publish(game_id, frames)
+
+            return Hooks(
+                seating=seating,
+                record_start=self.a.record_start,
+                record_result=self.a.record_result,
+                publish=publish,
+                grace=self.a.grace,
+            )
+
+    with override_settings(ROOM_LEASE_SECONDS=lease):
+        a = RoomHost(Both().hooks(), RoomStore(), owner=f"a-{base_id}")
+        b = RoomHost(Both().hooks(), RoomStore(), owner=f"b-{base_id}")
+        try:
+            for game_id, players in ((arena, 4), (ttt, 2)):
+                assert await a.open(game_id)
+                for pid in range(1, players + 1):
+                    await a.apply(game_id, pid, "connect")
+                for pid in range(1, players + 1):
+                    await a.apply(game_id, pid, "ready")
+                b.watch(game_id)  # sockets of both games are open on process B too
+            await a.apply(ttt, 1, "move", ({"cell": 4},))
+            await asyncio.sleep(0.6 + rng.random() * lease / 3)  # a few ticks; the kill at any phase of a renewal
+            await a.stop(release=False)
+            killed = time.perf_counter()
+            tick_at = move_at = restored_tick = None
+            deadline = killed + 4 * lease + 5
+            while (tick_at is None or move_at is None) and time.perf_counter() < deadline:
+                room = b.rooms.get(arena)
+                if room is not None and restored_tick is None:
+                    restored_tick = room.ctx.tick
+                if tick_at is None and room is not None and room.ctx.tick > restored_tick:
+                    tick_at = time.perf_counter()
+                if move_at is None and ttt in tally_ttt.hellos:
+                    # The players' sockets answer room_hello by taking their seats again; then O moves.
+                    for pid in (1, 2):
+                        await b.apply(ttt, pid, "connect")
+                    if await b.apply(ttt, 2, "move", ({"cell": 0},)) and b.rooms[ttt].state["board"][0] == "O":
+                        move_at = time.perf_counter()
+                await asyncio.sleep(0.001)
+        finally:
+            await a.stop()
+            await b.stop()
+            for game_id in (arena, ttt):
+                await b.store.drop(game_id)
+    return (
+        None if tick_at is None else tick_at - killed,
+        None if move_at is None else move_at - killed,
+    )
+
+
+def measure_takeover(args, sizes: Sizes) -> dict:
+    rng = random.Random(7)
+    base = random.randrange(3 * 10**9, 4 * 10**9)
+    result = {}
+    for name, lease in zip(("default", "short"), sizes.takeover_leases, strict=True):
+        arena, turn = [], []
+        for trial in range(sizes.takeover_trials):
+            tick_s, move_s = run_async(takeover_trial(lease, base + trial * 10 + (name == "short") * 1000, rng))
+            arena.append(tick_s)
+            turn.append(move_s)
+        ok_arena, ok_turn = [x for x in arena if x is not None], [x for x in turn if x is not None]
+        result[f"arena_{name}_s"] = round(max(ok_arena), 2) if len(ok_arena) == len(arena) else None
+        result[f"turn_{name}_s"] = round(max(ok_turn), 2) if len(ok_turn) == len(turn) else None
+        result[f"arena_{name}_s_label"] = f"takeover to next tick, lease {lease:g} s (max of {len(arena)})"
+        result[f"turn_{name}_s_label"] = f"takeover to next move, lease {lease:g} s (max of {len(turn)})"
+        result[f"{name}_trials"] = {"lease_s": lease, "arena_s": arena, "turn_s": turn}
+        print(
+            f"   lease {lease:g} s: kill -> next tick {', '.join(fmt(x) for x in arena)} s; "
+            f"kill -> next move {', '.join(fmt(x) for x in turn)} s",
+            flush=True,
+        )
+    return result
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
+    parser.add_argument("--only", default="", help=f"comma list of: {','.join(MEASUREMENTS)}")
+    parser.add_argument("--rooms", default="", help="comma list of room counts for ticks (default 50,100,250,400)")
+    parser.add_argument("--plot", default=None, help="PNG path (default: in the run's log folder; '' for none)")
+    parser.add_argument("--json", default="", help="write every figure to this JSON file")
+    parser.add_argument("--port", type=int, default=8775, help="the server's port (moves)")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--secret-key", default="platform-bench-secret")
+    args = parser.parse_args()
+    args.names = [n for n in args.only.split(",") if n] or list(MEASUREMENTS)
+    unknown = set(args.names) - set(MEASUREMENTS)
+    if unknown:
+        parser.error(f"unknown measurement(s) {', '.join(sorted(unknown))}; choose from {', '.join(MEASUREMENTS)}")
+    for url in (args.database_url, args.redis_url):
+        if "127.0.0.1" not in url and "localhost" not in url:
+            parser.error(f"{url}: this bench only talks to 127.0.0.1")
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    signal.signal(signal.SIGTERM, terminated)
+    sizes = QUICK if args.quick else Sizes()
+    if args.rooms:
+        sizes.tick_rooms = tuple(int(n) for n in args.rooms.split(","))
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        SECRET_KEY=args.secret_key,
+        DEBUG="0",
+        RECONNECT_GRACE_SECONDS="600",
+        DJANGO_SETTINGS_MODULE="gameplatform.settings",
+    )
+    env.pop("WEB_CONCURRENCY", None)  # one process
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
+    os.environ.update(RECONNECT_GRACE_SECONDS="600", LOG_LEVEL="WARNING")
+    run_dir = Path(tempfile.mkdtemp(prefix="gp-rooms-bench-"))
+    print(f"rooms bench ({'quick' if args.quick else 'full'}): {', '.join(args.names)}")
+    print(f"database {args.database_url}, redis {args.redis_url}, logs in {run_dir}")
+    ensure_database(args.database_url)
+    migrate = subprocess.run(
+        [str(PYTHON), "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if migrate.returncode:
+        print(migrate.stdout[-2000:], migrate.stderr[-4000:], sep="\n")
+        return 1
+    from queue_fill import django_setup
+
+    django_setup()
+    results: dict = {}
+    started = time.perf_counter()
+    for name in [n for n in MEASUREMENTS if n in args.names]:
+        print(f"-- {name} ...", flush=True)
+        t0 = time.perf_counter()
+        try:
+            if name == "moves":
+                results[name] = measure_moves(args, sizes, env, run_dir)
+            elif name == "ticks":
+                results[name] = measure_ticks(args, sizes)
+            elif name == "takeover":
+                results[name] = measure_takeover(args, sizes)
+        except Exception as exc:  # noqa: BLE001 - one failed measurement does not stop the others
+            traceback.print_exc()
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        shown = {k: v for k, v in results[name].items() if not k.endswith("_label")}
+        print(f"   {name} took {time.perf_counter() - t0:.1f} s: {json.dumps(shown, default=str)}")
+    rows = table_rows(results)
+    print_table(rows)
+    print(f"total {time.perf_counter() - started:.0f} s; logs in {run_dir}")
+    if args.json:
+        payload = {"quick": args.quick, "sizes": asdict(sizes), "results": results, "table": rows}
+        Path(args.json).write_text(json.dumps(payload, indent=2, default=str))
+        print(f"figures written to {args.json}")
+    if args.plot is None:
+        args.plot = str(run_dir / "bench-rooms.png")
+    if args.plot:
+        write_plot(rows, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -210,6 +210,18 @@ class _Wake:
 ROOM_HELLO = '{"type":"room_hello"}'
 
 
+def _encoded(frames: list[tuple[int | None, dict]]) -> list[tuple[int, str]]:
+    """``(player id or 0, text)``; a frame shared by several players (a shared view's patch) is encoded once."""
+    texts: dict[int, str] = {}
+    out = []
+    for to, frame in frames:
+        text = texts.get(id(frame))
+        if text is None:
+            text = texts[id(frame)] = _text(frame)
+        out.append((0 if to is None else to, text))
+    return out
+
+
 def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -377,7 +389,7 @@ class RoomHost:
             error["fields"] = fields
         if ref is not None:
             error["ref"] = ref
-        frames = [(0 if to is None else to, _text(f)) for to, f in room.drain()]
+        frames = _encoded(room.drain())
         await self.hooks.publish(game_id, [*frames, (player_id, _text(error))])
 
     # --- the driver ----------------------------------------------------------------------
@@ -455,7 +467,7 @@ class RoomHost:
         if room.over:
             await self._record_result(game_id, room)
         if frames:
-            await self.hooks.publish(game_id, [(0 if to is None else to, _text(f)) for to, f in frames])
+            await self.hooks.publish(game_id, _encoded(frames))
         if room.over:
             await self._let_go(game_id)
             await self.store.drop(game_id)

@@ -4,6 +4,7 @@ exception text or the extra fields."""
 
 import io
 import logging
+import logging.config
 
 import pytest
 from django.conf import settings
@@ -134,6 +135,10 @@ def handlers_reached(name: str) -> list[logging.Handler]:
 def test_every_handler_a_logger_reaches_redacts(name):
     """No second handler of Django's own (its DEBUG console copy, mail to ADMINS) or the servers'."""
     import gameplatform.asgi  # noqa: F401
+
+    # As a server process starts: the project's configuration, whatever earlier tests of this
+    # process left on the loggers.
+    logging.config.dictConfig(settings.LOGGING)
 
     for handler in handlers_reached(name):
         redacts = any(isinstance(f, RedactSecretsFilter) for f in handler.filters)

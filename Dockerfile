@@ -1,6 +1,6 @@
 # The production image: the runtime lock only (no test or lint tools), a non-root user,
 # static files collected at build time, one uvicorn process per container (scale with replicas).
-# Build: docker build -t gameplatform .   Deploy: see docker-compose.yml and the README.
+# Build: docker build -t gameplatform .   Deploy: see docker-compose.yml and docs/operations/deploy.md.
 
 FROM python:3.11-slim AS deps
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1

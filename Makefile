@@ -1,4 +1,5 @@
-# Two commands for a fresh machine with Python 3.11: `make run` and `make test`.
+# Two commands for a fresh machine with Python 3.11: `make run` and `make test`. `make` alone
+# (or `make help`) lists every target: a target's line ends with `## what it does`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,9 +7,17 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test venv lock lint format serve serve-check serve-daphne timers bench
+.PHONY: help run dev test canary venv install lock lint format serve serve-check serve-daphne timers bench superuser docs docs-serve
+.PHONY: cluster cluster-test
+.DEFAULT_GOAL := help
 
-venv: $(VENV)/.installed
+help: ## list the targets (this)
+	@echo "make TARGET   (README.md and docs/ say more; the two commands of a fresh machine: make run, make test)"
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z][a-z-]*:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
+
+venv: $(VENV)/.installed ## create .venv and install the locked dependencies (again when the lock changes)
+
+install: venv ## the same as venv
 
 # The venv is installed from the lock (every package pinned with its hashes), and again
 # whenever the lock changes. Dependencies are edited in requirements/*.in, then `make lock`.
@@ -26,7 +35,7 @@ $(VENV)/.installed: requirements/dev.txt client/python/pyproject.toml
 PIP_TOOLS := $(VENV)/lock-tools
 PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(PIP_TOOLS)/bin/pip-compile --quiet --generate-hashes \
 	--strip-extras --no-emit-index-url --no-emit-find-links $(foreach p,$(UPGRADE),--upgrade-package $(p))
-lock:
+lock: ## re-compile requirements/*.txt from requirements/*.in (UPGRADE="pkg ..." upgrades those)
 	@test -x $(PIP_TOOLS)/bin/pip-compile || { echo "==> installing pip-tools into $(PIP_TOOLS)"; \
 		$(PYTHON) -m venv $(PIP_TOOLS) && $(PIP_TOOLS)/bin/pip install -q pip-tools==7.6.2; }
 	@echo "==> compiling requirements/runtime.txt"
@@ -44,13 +53,13 @@ UVICORN := $(BIN)/uvicorn --no-access-log --ws websockets-sansio --ws-per-messag
 # every frame reaches the kit's own limit (WS_MAX_FRAME_BYTES); above them autobahn drops the
 # connection without a close frame (1006). autobahn refuses to send close codes 1001-2999 for the
 # application (django/daphne#374): WS_PRIVATE_CLOSE_CODES=1 closes 4008/4009/4013 instead of
-# 1008/1009/1013 (README, "Which server serves what").
+# 1008/1009/1013 (docs/operations/index.md, "Which server serves what").
 DAPHNE := WS_PRIVATE_CLOSE_CODES=1 $(BIN)/daphne --access-log /dev/null \
 	--websocket-max-message-size 16777216 --websocket-max-frame-size 16777216
 
 # The embedded default (SQLite, in-memory channel layer) unless DATABASE_URL / REDIS_URL are set.
 URL := http://$(HOST):$(PORT)
-run: venv
+run: venv ## migrate, seed the demo data, serve on http://127.0.0.1:8000/ (HOST, PORT; SQLite unless DATABASE_URL)
 	@if [ -n "$$DATABASE_URL" ]; then echo "==> migrating the database (DATABASE_URL)"; \
 		else echo "==> migrating the database (SQLite db.sqlite3)"; fi
 	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
@@ -60,49 +69,138 @@ run: venv
 	@echo "gameplatform is starting on $(URL)/ (Ctrl-C stops it)"
 	@echo "  web client  $(URL)/play/"
 	@echo "  API docs    $(URL)/api/docs/"
-	@echo "  admin       $(URL)/admin/  (create an account first: $(BIN)/python manage.py createsuperuser)"
+	@echo "  admin       $(URL)/admin/  (create an account first: make superuser)"
 	@echo "  demo logins premium_user_1, premium_user_2, user_1 ... user_5, password testpass123"
 	@echo ""
 	@DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
+dev: run ## the same as run
+
+# An admin account in the database `make run` uses (DATABASE_URL, or SQLite db.sqlite3), through
+# the venv's Python. Without a terminal (CI, scripts) Django's createsuperuser --noinput reads
+# DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD and DJANGO_SUPERUSER_EMAIL; with neither a
+# terminal nor those it would skip silently, so the target stops and says what to set.
+superuser: venv ## create an admin account (asks; or from DJANGO_SUPERUSER_USERNAME/PASSWORD/EMAIL)
+	@if [ -n "$$DJANGO_SUPERUSER_USERNAME" ] && [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then ask=--noinput; \
+	elif [ -t 0 ]; then ask=; \
+	else \
+		echo "make superuser: no terminal to ask on; set DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_PASSWORD" >&2; \
+		echo "  and DJANGO_SUPERUSER_EMAIL (Django's createsuperuser --noinput reads them)" >&2; \
+		exit 2; fi; \
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput -v 0 && \
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py createsuperuser $$ask
+
 # More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL, or
 # each process would have a database and a channel layer of its own. WORKERS=1 runs without them.
 # uvicorn reads the worker count from WEB_CONCURRENCY, and so does the application (settings).
-serve: serve-check venv
+serve: serve-check venv ## WORKERS uvicorn processes on one port (needs DATABASE_URL and REDIS_URL past 1)
 	WEB_CONCURRENCY=$(WORKERS) $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
-serve-check:
+serve-check: ## refuse several workers without PostgreSQL and Redis (run by serve)
 	@if [ "$(WORKERS)" != 1 ] && { [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; }; then \
 		echo "make serve: WORKERS=$(WORKERS) processes need DATABASE_URL and REDIS_URL (PostgreSQL and Redis), or each" >&2; \
 		echo "  process has its own database and channel layer and players on different processes never see" >&2; \
-		echo "  each other. Set both (README, \"Several processes\"), or run one process: make serve WORKERS=1" >&2; \
+		echo "  each other. Set both (docs/operations, \"Several processes\"), or run one process: make serve WORKERS=1" >&2; \
 		exit 2; fi
 
-# The same application under daphne (still supported; see the README for the differences).
-serve-daphne: venv
+# The same application under daphne (still supported; docs/operations/index.md lists the differences).
+serve-daphne: venv ## the same application under daphne
 	$(DAPHNE) -b $(HOST) -p $(PORT) gameplatform.asgi:application
 
 # Dedicated timer runners, for servers started with RUN_TIMERS_IN_SERVER=0.
-timers: venv
+timers: venv ## the background timers, for servers started with RUN_TIMERS_IN_SERVER=0
 	$(BIN)/python manage.py run_timers
 
 # Every platform figure against its target (own PostgreSQL database and Redis db; needs wrk).
 # ARGS=--quick for a smoke run.
-bench: venv
+bench: venv ## every platform figure against its target (ARGS=--quick for a smoke run; needs wrk)
 	$(BIN)/python bench/figures.py $(ARGS)
 
 # The whole suite, its live servers under uvicorn; then the tests that start a server (marker
 # `live`) again under daphne: both servers are held to the one contract. Exit 5 is "no test ran"
 # (ARGS chose no live test).
-test: venv
+test: venv ## the whole suite, then the live-server tests under daphne (ARGS= passes pytest options)
 	LIVE_SERVER=uvicorn $(BIN)/pytest $(ARGS)
 	@echo "==> the live-server tests again, under daphne (LIVE_SERVER=daphne pytest -m live)"
 	LIVE_SERVER=daphne $(BIN)/pytest -m live $(ARGS) || [ $$? -eq 5 ]
 
-lint: venv
+# The local cluster (deploy/cluster/cluster.py, docs/operations/past-one-machine.md): four
+# uvicorn processes behind nginx, the channel layer on three Redis servers, Redis through Sentinel
+# (a primary, a replica, three sentinels), pgbouncer, a database of its own on the PostgreSQL of
+# DATABASE_URL (or 127.0.0.1:5432). Ports from CLUSTER_PORT on (default 18000). Ctrl-C stops it all.
+CLUSTER_PORT ?= 18000
+cluster: venv ## four servers behind nginx, sharded layer, Sentinel, pgbouncer (CLUSTER_PORT; Ctrl-C stops)
+	$(BIN)/python deploy/cluster/cluster.py --base-port $(CLUSTER_PORT) $(ARGS)
+
+# The failure test on that cluster (marker `cluster`; `make test` runs it too): each part killed in
+# turn while players chat, walk and play; prints the recovery times. Needs a PostgreSQL DATABASE_URL.
+cluster-test: venv ## kill each part of the cluster in turn under players; print the recovery times
+	$(BIN)/pytest -m cluster $(ARGS)
+
+# The upgrade canary: part of the suite on the newest releases of the frameworks the kit is built
+# on (CANARY_PACKAGES), the rest of the lock as it is, in a venv of its own (.venv-canary). The
+# venv is installed from the lock (hash-checked) when the lock changes; then every run upgrades
+# CANARY_PACKAGES to their newest release (unlocked, unhashed: a warning light, never a build).
+# The newest Django needs Python 3.12 or newer: CANARY_PYTHON, else the first python3.12,
+# python3.13 or python3.14 that runs (on PATH, or a pyenv version). Its venv has no setuptools
+# (3.11's had), which the licence test builds the SDK's metadata with: installed beside the lock.
+# CANARY_TESTS chooses the tests (docs/development.md, "The upgrade canary", says which and why):
+# the kit's tests but the infrastructure ones (balancer, pgbouncer, sentinel, the local cluster, faults,
+# fuzzing, the manual...) and two slow ones of its own code, one module or two of each app, the SDK's calls;
+# its live tests then run again under daphne. `make canary CANARY_TESTS=` runs the whole suite; ARGS= adds pytest options.
+CANARY := .venv-canary
+CANARY_PACKAGES := Django djangorestframework djangorestframework-simplejwt channels channels-redis uvicorn daphne
+CANARY_PYTHON ?=
+CANARY_KIT_SKIPS := test_fuzz.py test_faults.py test_faults_live.py test_load_balancer.py test_scale_out_live.py \
+	test_cluster_faults.py test_metrics.py test_seed_routes.py test_docs.py test_pgbouncer.py test_redis_sentinel.py test_hub_restart.py \
+	test_makefile.py test_ws_origin.py test_db_workers.py
+CANARY_TESTS ?= gameplatform/tests $(addprefix --ignore=gameplatform/tests/,$(CANARY_KIT_SKIPS)) \
+	accounts/tests/test_auth_api.py accounts/tests/test_token_user.py chat/tests/test_dm_api.py \
+	chat/tests/test_lobby_admin_demo.py friends/tests/test_requests_api.py game/tests/test_game_api.py \
+	groups/tests/test_group_api.py leaderboards/tests/test_leaderboards.py matchmaking/tests/test_queue.py \
+	notifications/tests/test_socket.py progression/tests/test_battle_socket.py storage/tests/test_storage_api.py \
+	world/tests/test_characters_api.py webclient/tests/test_admin_operations.py \
+	client/python/tests/test_sdk_live.py client/python/tests/test_sdk_calls.py
+
+$(CANARY)/.installed: requirements/dev.txt client/python/pyproject.toml
+	@py="$(CANARY_PYTHON)"; \
+	if [ -z "$$py" ]; then for v in 3.12 3.13 3.14; do \
+		for c in python$$v $$(pyenv root 2>/dev/null)/versions/$$v*/bin/python$$v; do \
+			if "$$c" -c "import sys; assert sys.version_info >= (3, 12)" >/dev/null 2>&1; then py=$$c; break 2; fi; \
+		done; done; fi; \
+	if [ -z "$$py" ]; then echo "make canary: the newest Django needs Python 3.12 or newer; none found:" \
+		"set CANARY_PYTHON=/path/to/python3.12" >&2; exit 2; fi; \
+	echo "==> creating the canary virtualenv $(CANARY) ($$py)"; rm -rf $(CANARY) && "$$py" -m venv $(CANARY)
+	@echo "==> installing the locked dependencies into $(CANARY) (requirements/dev.txt)"
+	$(CANARY)/bin/pip install --disable-pip-version-check -q --require-hashes -r requirements/dev.txt
+	$(CANARY)/bin/pip install --disable-pip-version-check -q setuptools
+	$(CANARY)/bin/pip install --disable-pip-version-check -q --no-deps -e ./client/python
+	@touch $@
+
+canary: $(CANARY)/.installed ## part of the suite on the newest Django, DRF, Channels, uvicorn, daphne... (CANARY_TESTS=, ARGS=)
+	@echo "==> upgrading $(CANARY_PACKAGES) to their newest releases"
+	$(CANARY)/bin/pip install --disable-pip-version-check -q --upgrade $(CANARY_PACKAGES)
+	$(CANARY)/bin/pip check
+	@$(CANARY)/bin/python -c "import sys; from importlib.metadata import version; \
+		print('==> the canary: Python', sys.version.split()[0] + ',', ', '.join(p + ' ' + version(p) for p in sys.argv[1:]))" \
+		$(CANARY_PACKAGES)
+	LIVE_SERVER=uvicorn $(CANARY)/bin/pytest $(CANARY_TESTS) $(ARGS)
+	@echo "==> the canary's live-server tests again, under daphne"
+	LIVE_SERVER=daphne $(CANARY)/bin/pytest -m live $(CANARY_TESTS) $(ARGS) || [ $$? -eq 5 ]
+
+lint: venv ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: venv
+format: venv ## ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The manual (mkdocs.yml, docs/): built strictly, so a broken link, a missing anchor or a page left
+# out of the nav fails the build (gameplatform/tests/test_docs.py builds it the same way).
+DOCS_PORT ?= 8001
+docs: venv ## build the manual (docs/, MkDocs Material) into site/, strictly: any warning fails
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+docs-serve: venv ## serve the manual with live reload on http://127.0.0.1:8001/ (DOCS_PORT)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)

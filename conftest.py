@@ -1,6 +1,7 @@
 """Fixtures shared by every app's tests: people, authenticated clients, sockets, clean stores."""
 
 import itertools
+import os
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -17,6 +18,18 @@ _usernames = itertools.count(1)
 
 requires_postgres = pytest.mark.skipif(not settings.IS_POSTGRES, reason="needs PostgreSQL (set DATABASE_URL)")
 requires_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="needs Redis (set REDIS_URL)")
+
+
+def infrastructure_required() -> bool:
+    """CI (``CI=true``, as .ci/run runs) or ``CLUSTER_REQUIRED=1``: the scale-out tests must run there."""
+    return os.environ.get("CLUSTER_REQUIRED", "") not in ("", "0") or os.environ.get("CI", "").lower() in ("1", "true")
+
+
+def requires_binaries(missing: str | None) -> pytest.MarkDecorator:
+    """``missing`` says what this machine lacks for the test (a binary, an OS user; None: nothing).
+    The test then skips with that reason, or fails with it where ``infrastructure_required()``:
+    CI cannot turn green by skipping the cluster, Sentinel or pgbouncer tests."""
+    return pytest.mark.needs_binaries(missing)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -150,10 +163,27 @@ async def receive_type(communicator: WebsocketCommunicator, frame_type: str, tim
             return frame
 
 
+async def closed_with(communicator: WebsocketCommunicator, timeout: float = 3) -> int:
+    """The close code the socket ends with, skipping the frames before it (an error, presence noise)."""
+    while True:
+        message = await communicator.receive_output(timeout=timeout)
+        if message["type"] == "websocket.close":
+            return message.get("code")
+
+
 # --- a real server process, shared by the black-box tests of every folder ------------
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "cluster: starts the whole local cluster of `make cluster` and breaks it (`make cluster-test` runs these)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "needs_binaries(missing): what the machine lacks for this test (None: nothing); it skips saying so,"
+        " or fails where CI or CLUSTER_REQUIRED is set (conftest.requires_binaries)",
+    )
     config.addinivalue_line(
         "markers", "live: starts a real server process (LiveServer); `make test` runs these again under daphne"
     )
@@ -162,6 +192,17 @@ def pytest_configure(config):
         "daphne_differs(reason): daphne cannot do what this live test asks, for the reason given;"
         " with LIVE_SERVER=daphne the test is an expected failure (strict: it fails once daphne passes it)",
     )
+
+
+def pytest_runtest_setup(item):
+    """A ``needs_binaries`` test whose binaries are missing skips, or fails in CI (``requires_binaries``)."""
+    for mark in item.iter_markers("needs_binaries"):
+        missing = mark.args[0]
+        if not missing:
+            continue
+        if infrastructure_required():
+            pytest.fail(f"{missing} (CI or CLUSTER_REQUIRED is set: this test may not skip)", pytrace=False)
+        pytest.skip(missing)
 
 
 def pytest_collection_modifyitems(items):

@@ -2,24 +2,50 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
-from accounts.models import User
+from accounts.models import GuestDevice, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["id", "username", "email", "display_name", "is_premium", "is_active", "date_joined"]
-    list_filter = ["is_premium", "is_active", "is_staff"]
+    list_display = ["id", "username", "email", "display_name", "is_premium", "is_guest", "is_active", "date_joined"]
+    list_filter = ["is_premium", "is_guest", "is_active", "is_staff"]
     search_fields = ["username", "email", "display_name"]
     list_editable = ["is_premium"]
-    fieldsets = DjangoUserAdmin.fieldsets + (("Game", {"fields": ["display_name", "is_premium"]}),)
-    actions = ["make_premium", "remove_premium"]
+    fieldsets = DjangoUserAdmin.fieldsets + (("Game", {"fields": ["display_name", "is_premium", "is_guest"]}),)
+    actions = ["grant_premium", "revoke_premium"]
 
-    @admin.action(description="Give premium to the selected users")
-    def make_premium(self, request, queryset):
-        for user in queryset:
-            services.user_set_premium(user=user, is_premium=True)
+    @admin.action(description="Grant premium")
+    def grant_premium(self, request, queryset):
+        self._set_premium(request, queryset, is_premium=True)
 
-    @admin.action(description="Take premium from the selected users")
-    def remove_premium(self, request, queryset):
+    @admin.action(description="Revoke premium")
+    def revoke_premium(self, request, queryset):
+        self._set_premium(request, queryset, is_premium=False)
+
+    def _set_premium(self, request, queryset, *, is_premium: bool) -> None:
+        users = list(queryset)
+        for user in users:
+            services.user_set_premium(user=user, is_premium=is_premium)
+        done = "Granted premium to" if is_premium else "Revoked premium from"
+        self.message_user(request, f"{done} {len(users)} user{'' if len(users) == 1 else 's'}.")
+
+    # A deleted user goes through the service, so the apps whose rows cascade with it react first.
+    def delete_model(self, request, obj) -> None:
+        services.user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
         for user in queryset:
-            services.user_set_premium(user=user, is_premium=False)
+            services.user_delete(user=user)
+
+
+@admin.register(GuestDevice)
+class GuestDeviceAdmin(admin.ModelAdmin):
+    """Devices guests log in with: only the SHA-256 of each id is stored, so none can be read back."""
+
+    list_display = ["id", "user", "device_hash", "created_at"]
+    search_fields = ["user__username", "device_hash"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["device_hash", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a device is registered by logging in with it

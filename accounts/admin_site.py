@@ -2,10 +2,14 @@
 
 ``INSTALLED_APPS`` lists ``accounts.admin_apps.GameAdminConfig`` instead of
 ``django.contrib.admin``, so ``admin.site`` (and every ``@admin.register``) is this site.
+
+A higher app adds a page of its own to the site with ``admin.site.add_page`` (in its
+``AppConfig.ready``): served staff-only under ``/admin/<route>`` and linked from the index.
 """
 
 from django.contrib import admin
 from django.http import JsonResponse
+from django.urls import path
 
 from accounts import services
 from gameplatform.errors import RateLimited
@@ -17,6 +21,24 @@ class ThrottledAdminSite(admin.AdminSite):
     ``LOGIN_FAILURE_LIMIT`` failures in ``LOGIN_FAILURE_WINDOW_SECONDS`` a login POST is
     refused with 429 ``{"detail", "code": "rate_limited", "retry_after"}`` and ``Retry-After``,
     right password or not."""
+
+    index_template = "accounts/admin_index.html"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.pages: list[tuple[str, str, str, object]] = []  # (route, url name, title, view)
+
+    def add_page(self, route: str, view, *, name: str, title: str) -> None:
+        """Serve ``view`` at ``/admin/<route>`` to staff (``admin_view``), linked from the index as ``title``."""
+        self.pages.append((route, name, title, view))
+
+    def get_urls(self):
+        pages = [path(route, self.admin_view(view), name=name) for route, name, _, view in self.pages]
+        return pages + super().get_urls()
+
+    def index(self, request, extra_context=None):
+        extra = {"admin_pages": [(name, title) for _, name, title, _ in self.pages], **(extra_context or {})}
+        return super().index(request, extra)
 
     def login(self, request, extra_context=None):
         if request.method != "POST":

@@ -1,6 +1,6 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import MeSerializer, PublicUserSerializer
+from gameplatform import serializers
 from gameplatform.errors import NotFound
 from gameplatform.schema import error_codes
 
@@ -55,6 +56,56 @@ class RegisterApi(APIView):
         )
         body = {"user": MeSerializer(user).data, **services.tokens_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+class DeviceLoginApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        device_id = serializers.CharField(
+            min_length=16,
+            max_length=128,
+            trim_whitespace=False,
+            help_text="A random id the client keeps (e.g. in localStorage); whoever knows it logs in.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        user = MeSerializer()
+        access = serializers.CharField()
+        refresh = serializers.CharField()
+        created = serializers.BooleanField(help_text="True only on the call that made the guest account.")
+
+    # New guests spend the registrations' window of the address (chosen at run time).
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, 429: error_codes("rate_limited")},
+        tags=["auth"],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, created = services.device_login(
+            device_id=data.validated_data["device_id"], address=request.META.get("REMOTE_ADDR", "unknown")
+        )
+        return Response({"user": MeSerializer(user).data, **services.tokens_for(user), "created": created})
+
+
+class LinkApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        username = serializers.CharField(max_length=150, help_text="As at registration.")
+        email = serializers.EmailField()
+        password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+    class OutputSerializer(serializers.Serializer):
+        user = MeSerializer()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, tags=["auth"])
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.guest_link(user=request.user, **data.validated_data)
+        return Response({"user": MeSerializer(user).data})
 
 
 class LoginApi(APIView):

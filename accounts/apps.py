@@ -10,9 +10,5 @@ class AccountsConfig(AppConfig):
         from gameplatform import wsauth
 
         # Sockets authenticate through the kit, which looks users up through us.
-        wsauth.set_user_resolvers(
-            wsauth.UserResolvers(
-                by_id=lambda user_id: selectors.user_active_get(user_id=user_id),
-                by_ticket=lambda ticket: services.ws_ticket_redeem(ticket=ticket),
-            )
-        )
+        wsauth.user_by_id.register(lambda user_id: selectors.user_active_get(user_id=user_id))
+        wsauth.user_by_ticket.register(lambda ticket: services.ws_ticket_redeem(ticket=ticket))

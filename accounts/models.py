@@ -32,6 +32,8 @@ class GameUserManager(UserManager):
 class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     is_premium = models.BooleanField(default=False, db_index=True)
+    # Made by POST /api/auth/device/ with no password; false once linked (POST /api/auth/link/).
+    is_guest = models.BooleanField(default=False)
     # username_key(username), set on save; unique, so look-alike names cannot coexist.
     username_key = models.CharField(max_length=USERNAME_KEY_MAX_LENGTH, editable=False, default="")
 
@@ -66,3 +68,23 @@ class User(AbstractUser):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "username_key"}
         super().save(*args, **kwargs)
+
+
+class GuestDevice(models.Model):
+    """The device a guest account logs in with, by the SHA-256 of its id.
+
+    The raw id is a credential (whoever knows it logs in), so it is never stored. The row
+    stays when the guest links a username and password: the device keeps logging into the
+    same, now full, account.
+    """
+
+    device_hash = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="guest_device")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "guest device"
+        verbose_name_plural = "guest devices"
+
+    def __str__(self) -> str:
+        return f"device {self.device_hash[:12]}… of {self.user_id}"

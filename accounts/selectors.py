@@ -28,3 +28,8 @@ def user_search(*, query: str = "") -> QuerySet[User]:
 
 def username_of(*, user_id: int) -> str:
     return User.objects.filter(pk=user_id).values_list("username", flat=True).first() or ""
+
+
+def users_by_id(*, user_ids: list[int]) -> list[User]:
+    """These users (any that exist), by username."""
+    return list(User.objects.filter(pk__in=user_ids).order_by("username", "id"))

@@ -1,5 +1,6 @@
 """Account writes: registration, login with throttling, tokens, WebSocket tickets, profiles."""
 
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -8,14 +9,15 @@ from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User, username_key
+from accounts import hooks
+from accounts.models import GuestDevice, User, username_key
 from accounts.selectors import user_active_get
+from gameplatform import serializers
 from gameplatform.cache import cache
-from gameplatform.errors import ApplicationError
+from gameplatform.errors import ApplicationError, Conflict
 from gameplatform.ratelimit import Budget
 
 TICKET_PREFIX = "wsticket:"
@@ -64,28 +66,113 @@ def user_register(*, username: str, email: str, password: str, address: str | No
     (429) past ``REGISTRATIONS_PER_ADDRESS`` attempts from ``address`` in the window."""
     if address is not None:
         REGISTRATIONS_PER_ADDRESS.spend(address)
+    username = credentials_validate(username=username, email=email, password=password)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:
+        raise credentials_taken(username=username) from None
+
+
+EMAIL_TAKEN = "A user with that email already exists."
+
+
+def credentials_validate(*, username: str, email: str, password: str, user: User | None = None) -> str:
+    """The username as stored, or DRF ``ValidationError`` with every field's errors: the name's
+    characters, a name or email another account (not ``user``) holds, a weak password."""
+    others = User.objects.exclude(pk=user.pk) if user is not None else User.objects.all()
     errors = {}
     username, username_errors = username_normalize(username)
     if username_errors:
         errors["username"] = username_errors
-    elif User.objects.filter(username_key=username_key(username)).exists():
+    elif others.filter(username_key=username_key(username)).exists():
         errors["username"] = [USERNAME_TAKEN]
-    if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = ["A user with that email already exists."]
+    if others.filter(email__iexact=email).exists():
+        errors["email"] = [EMAIL_TAKEN]
     try:
         password_validation.validate_password(password, User(username=username, email=email))
     except DjangoValidationError as exc:
         errors["password"] = list(exc.messages)
     if errors:
         raise serializers.ValidationError(errors)
+    return username
+
+
+def credentials_taken(*, username: str) -> serializers.ValidationError:
+    """What a concurrent registration that took the name or the address between the checks
+    and the write (an ``IntegrityError``) is answered."""
+    if User.objects.filter(username_key=username_key(username)).exists():
+        return serializers.ValidationError({"username": [USERNAME_TAKEN]})
+    return serializers.ValidationError({"email": [EMAIL_TAKEN]})
+
+
+def device_hash(device_id: str) -> str:
+    """What is stored of a device id: it is a credential, so only its SHA-256."""
+    return hashlib.sha256(device_id.encode()).hexdigest()
+
+
+GUEST_NAME_ATTEMPTS = 5
+
+
+def device_login(*, device_id: str, address: str | None = None) -> tuple[User, bool]:
+    """The account of a device, and whether it was made now.
+
+    An unknown device gets a new guest (no password, a generated name), counted in the same
+    ``REGISTRATIONS_PER_ADDRESS`` window as registrations (429 past it). A device whose guest
+    was linked keeps logging into that account, now a full one. Of two first calls with the
+    same device at once, the unique device hash lets one insert win; the other reads its user.
+    """
+    digest = device_hash(device_id)
+    user = _device_user(digest)
+    if user is not None:
+        return user, False
+    for _ in range(GUEST_NAME_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True)
+                user.set_unusable_password()
+                user.save()
+                GuestDevice.objects.create(device_hash=digest, user=user)
+                # Spent by the call that made the guest only (the racers that lost made none);
+                # refused, the guest is rolled back.
+                if address is not None:
+                    REGISTRATIONS_PER_ADDRESS.spend(address)
+                return user, True
+        except IntegrityError:
+            # The device was taken by a concurrent first call, or the drawn name exists.
+            user = _device_user(digest)
+            if user is not None:
+                return user, False
+    raise ApplicationError("Could not name a new guest; try again.", code="guest_name_unavailable", status_code=503)
+
+
+def _device_user(digest: str) -> User | None:
+    device = GuestDevice.objects.filter(device_hash=digest).select_related("user").first()
+    if device is None:
+        return None
+    if not device.user.is_active:
+        raise ApplicationError("This device's account is disabled.", code="invalid_credentials", status_code=401)
+    return device.user
+
+
+@transaction.atomic
+def guest_link(*, user: User, username: str, email: str, password: str) -> User:
+    """A guest becomes a full account: the same row (so the same id and everything it owns)
+    gets a username, an email and a password, validated as a registration's. 409
+    ``already_linked`` for an account that is not a guest (or was linked meanwhile)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_guest:
+        raise Conflict("This account already has a username and password.", code="already_linked")
+    user.username = credentials_validate(username=username, email=email, password=password, user=user)
+    user.email = email
+    user.set_password(password)
+    user.is_guest = False
     try:
         with transaction.atomic():
-            return User.objects.create_user(username=username, email=email, password=password)
+            user.save(update_fields=["username", "email", "password", "is_guest"])
     except IntegrityError:
-        # A concurrent registration took the name or the address between the checks and the insert.
-        if User.objects.filter(username_key=username_key(username)).exists():
-            raise serializers.ValidationError({"username": [USERNAME_TAKEN]}) from None
-        raise serializers.ValidationError({"email": ["A user with that email already exists."]}) from None
+        raise credentials_taken(username=user.username) from None
+    return user
 
 
 # Failed logins, counted per account and per address: LOGIN_FAILURE_LIMIT in any
@@ -225,7 +312,7 @@ def user_update_profile(*, user: User, display_name: str | None = None, email: s
         fields.append("display_name")
     if email is not None and email.lower() != user.email.lower():
         if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-            raise serializers.ValidationError({"email": ["A user with that email already exists."]})
+            raise serializers.ValidationError({"email": [EMAIL_TAKEN]})
         user.email = email
         fields.append("email")
     if fields:
@@ -237,3 +324,13 @@ def user_set_premium(*, user: User, is_premium: bool) -> User:
     user.is_premium = is_premium
     user.save(update_fields=["is_premium"])
     return user
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete a user and what cascades with them. The apps whose rows go with the user react first
+    (``hooks.user_deleting``), under the user's row lock: a cascade runs none of their rules.
+    Every deletion of a user goes through here (the admin's included); a raw ``delete()`` skips it."""
+    User.objects.select_for_update().filter(pk=user.pk).get()
+    hooks.user_deleting(user)
+    user.delete()

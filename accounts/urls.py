@@ -4,13 +4,15 @@ from accounts import apis
 
 urlpatterns = [
     path("auth/register/", apis.RegisterApi.as_view(), name="auth-register"),
+    path("auth/device/", apis.DeviceLoginApi.as_view(), name="auth-device"),
+    path("auth/link/", apis.LinkApi.as_view(), name="auth-link"),
     path("auth/login/", apis.LoginApi.as_view(), name="auth-login"),
     path("auth/refresh/", apis.RefreshApi.as_view(), name="auth-refresh"),
     path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
     path("auth/ws-ticket/", apis.WsTicketApi.as_view(), name="auth-ws-ticket"),
     path("me/", apis.MeApi.as_view(), name="me"),
     path("users/", apis.UserListApi.as_view(), name="user-list"),
-    path("users/<int:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),
+    path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),
     # Seed 004's addresses for the same views (kept out of the schema: schema=None).
     path("token/", apis.LoginApi.as_view(schema=None), name="seed-token"),
     path("token/refresh/", apis.RefreshApi.as_view(schema=None), name="seed-token-refresh"),

@@ -12,7 +12,8 @@ Every server is stopped at the end, also on errors or Ctrl-C (process groups).
 
 Measurements (``--only`` takes these names):
 
-  rest     GET /api/me/ with a JWT through wrk at 16/32/64 connections; /api/status/ at 32
+  rest     GET /api/me/ with a JWT through wrk at 16/32/64 connections (and the servers' CPU per
+           request); /api/status/ at 32
   lobby    4 lobbies x 64 members, 16 senders per lobby under the rate limit: deliveries/s,
            lost, latency send -> receive, server CPU per delivery
   queue    1000 players join the matchmaking queue at once: errors, exactly one game each,
@@ -132,6 +133,7 @@ FIGURES = [
     Figure("rest", "me_c64_rps", "GET /api/me/ c=64", "req/s"),
     Figure("rest", "me_c64_p99_ms", "GET /api/me/ c=64 p99", "ms"),
     Figure("rest", "status_c32_rps", "GET /api/status/ c=32", "req/s"),
+    Figure("rest", "me_server_cpu_us_per_request", "GET /api/me/ server CPU per request", "us"),
     Figure("rest", "errors", "non-2xx + socket errors", "count"),
     Figure("logins", "logins_per_s", "sequential logins, one user", "/s", ">=", 40),
     Figure("logins", "p50_ms", "login p50", "ms"),
@@ -179,22 +181,24 @@ def is_met(fig: Figure, value, target) -> bool | None:
     }[fig.op]
 
 
-def table_rows(results: dict) -> list[dict]:
+def table_rows(results: dict, measurements: list[str] = MEASUREMENTS, figures: list[Figure] = FIGURES) -> list[dict]:
+    """One row per figure of each measurement run, in order; a result may name a figure itself
+    (``<key>_label``: what it was measured at), else the figure's label is shown."""
     rows = []
-    for name in MEASUREMENTS:
+    for name in measurements:
         if name not in results:
             continue
         result = results[name]
         if "error" in result:
             rows.append({"measurement": name, "figure": "FAILED", "value": result["error"], "unit": "", "target": ""})
             continue
-        for fig in (f for f in FIGURES if f.measurement == name):
+        for fig in (f for f in figures if f.measurement == name):
             value, target = result.get(fig.key), target_value(fig, result)
             met = is_met(fig, value, target)
             rows.append(
                 {
                     "measurement": name,
-                    "figure": fig.label,
+                    "figure": result.get(f"{fig.key}_label", fig.label),
                     "key": fig.key,
                     "value": value,
                     "unit": fig.unit,
@@ -343,8 +347,7 @@ class Server:
             if self.proc.poll() is not None:
                 self.stop()
                 raise RuntimeError(f"server on port {self.port} exited at start-up; see {self.log_path}")
-            started = self.log_path.read_text(errors="replace").count("Application startup complete.")
-            if started >= (self.workers or 1) and self._status_ok():
+            if len(self.pids()) >= (self.workers or 1) and self._status_ok():
                 return self
             time.sleep(0.3)
         self.stop()
@@ -498,12 +501,14 @@ def wrk(url: str, connections: int, seconds: int, token: str | None = None) -> d
     if token:
         cmd += ["-H", f"Authorization: Bearer {token}"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    figures = {"rps": None, "p50_ms": None, "p99_ms": None, "errors": 0}
+    figures = {"rps": None, "p50_ms": None, "p99_ms": None, "errors": 0, "requests": 0}
     units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
     for line in out.splitlines():
         parts = line.split()
         if line.startswith("Requests/sec:"):
             figures["rps"] = float(parts[1])
+        elif len(parts) > 2 and parts[1:3] == ["requests", "in"]:  # "12345 requests in 10.00s, 4.5MB read"
+            figures["requests"] = int(parts[0])
         elif len(parts) == 2 and parts[0] in ("50%", "99%"):
             number = parts[1].rstrip("usm")
             figures[f"p{parts[0][:-1]}_ms"] = round(float(number) * units[parts[1][len(number) :]], 2)
@@ -518,13 +523,18 @@ def measure_rest(server: Server, sizes: Sizes) -> dict:
     from queue_fill import drop_users, make_users
 
     ((_, token),) = make_users("pbrest", 1)
+    pids = server.pids()
     try:
-        result, errors = {}, 0
+        result, errors, cpu, requests = {}, 0, 0.0, 0
         for conns in sizes.rest_connections:
+            before = cpu_seconds(pids)
             figures = wrk(f"{server.base}/api/me/", conns, sizes.rest_seconds, token)
+            cpu, requests = cpu + cpu_seconds(pids) - before, requests + figures["requests"]
             result[f"me_c{conns}_rps"], result[f"me_c{conns}_p99_ms"] = figures["rps"], figures["p99_ms"]
             result[f"me_c{conns}_p50_ms"] = figures["p50_ms"]
             errors += figures["errors"]
+        # The server processes' CPU over every /api/me/ run, per request (bench/capacity.py's rest_us).
+        result["me_server_cpu_us_per_request"] = round(cpu / requests * 1e6) if requests else None
         figures = wrk(f"{server.base}/api/status/", 32, sizes.rest_seconds)
         result["status_c32_rps"], result["status_c32_p99_ms"] = figures["rps"], figures["p99_ms"]
         result["errors"] = errors + figures["errors"]
@@ -890,7 +900,8 @@ def measure_scale(server: Server, sizes: Sizes, env: dict, run_dir: Path, port: 
 
 async def state_where(ws, test, out: dict, timeout: float = 10.0) -> dict:
     """The next ``game_state`` that passes ``test``. Frames of one game made on two processes can
-    arrive out of order (the README: keep the highest ``version``); older ones are counted, skipped."""
+    arrive out of order (``game_state`` carries a ``version``, docs/domains/matchmaking.md: keep
+    the highest); older ones are counted, skipped."""
     seen = out["versions"].get(id(ws), -1)
     while True:
         state = await next_frame(ws, "game_state", timeout)
@@ -1164,7 +1175,18 @@ def ensure_database(url: str) -> None:
             print(f"created database {name}")
 
 
+def migrate(env: dict) -> bool:
+    """``manage.py migrate`` on the bench's database; its output printed when it fails."""
+    done = subprocess.run(
+        [str(PYTHON), "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if done.returncode:
+        print(done.stdout[-2000:], done.stderr[-4000:], sep="\n")
+    return done.returncode == 0
+
+
 def server_environment(args) -> dict:
+    """The servers' environment: the bench's database, Redis and key, DEBUG off; `--log-level` where a bench has it."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=args.database_url,
@@ -1174,7 +1196,7 @@ def server_environment(args) -> dict:
         RECONNECT_GRACE_SECONDS="600",  # games made in a burst are not abandoned while they wait
         DJANGO_SETTINGS_MODULE="gameplatform.settings",
     )
-    if args.log_level:
+    if getattr(args, "log_level", ""):
         env["LOG_LEVEL"] = args.log_level
     return env
 
@@ -1224,11 +1246,7 @@ def main() -> int:
     print(f"database {args.database_url}, redis {args.redis_url}, logs in {run_dir}, open files {nofile}")
 
     ensure_database(args.database_url)
-    migrate = subprocess.run(
-        [str(PYTHON), "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if migrate.returncode:
-        print(migrate.stdout[-2000:], migrate.stderr[-4000:], sep="\n")
+    if not migrate(env):
         return 1
     from queue_fill import django_setup
 

@@ -1,6 +1,7 @@
 """Lobby chat through real servers: N clients in one lobby, M messages, deliveries/s and latency.
 
-Start one or more servers on the same DATABASE_URL / REDIS_URL (see README, "chat lobbies"),
+Start one or more servers on the same DATABASE_URL / REDIS_URL (docs/operations/index.md,
+"Several processes with PostgreSQL and Redis"; the lobby socket: docs/domains/chat.md),
 then, with the same environment and SECRET_KEY:
 
     .venv/bin/python bench/lobby_chat.py --servers ws://127.0.0.1:8400,ws://127.0.0.1:8401 \

@@ -9,15 +9,31 @@ Measurements (``--only`` takes these names):
   moves     One uvicorn process (the Makefile's flags) over PostgreSQL and Redis; 1,000 tic-tac-toe
             games (2,000 sockets), each making a move every 2 s (500 moves/s offered). A game that
             ends is followed at once by the pair's next game (new sockets, ready, moves on the same
-            beat). After a warm-up, for ``--seconds``: the mover's round trip (``player_move`` sent to
-            its own ``player_move`` echo) p50/p99, and moves lost (no echo to either player in 10 s).
+            beat). The games are at every stage when the beat starts (pair i has made i % 9 moves),
+            so about 55 games end and 55 start every second, as on a server that has run for a
+            while. After a warm-up, for the measured window, every game's slots are counted:
+            offered (one a game every 2 s, whether or not the client got to it), sent (in its slot:
+            a pair whose previous move or next game took a whole period past the slot skips it,
+            counted as a missed slot), echoed (the mover and the other player both got the
+            ``player_move``), lost (sent, no echo to either player in 10 s). The mover's round trip
+            (``player_move`` sent to its own echo) p50/p99 is over the echoed moves. The target
+            "0 lost" is checked against the offer: moves offered but not echoed (missed slots,
+            lost moves, slots of pairs that failed or stopped) must be 0.
   ticks     This process runs a ``RoomHost`` (the server's runtime: one driver for every room,
             snapshots and leases in Redis) with the platform's hooks replaced by in-memory ones:
             N four-player arena rooms at 20 Hz, started at random phases of a tick, every bot
             sending an input about 5 times a second. For each N: tick lateness p50/p99, missed
-            ticks (a tick that ran a whole period late or never ran), CPU per room-tick, bytes of
-            a state patch against a full ``game_state``. The figure is the largest N with
-            lateness p99 <= 5 ms and no missed tick.
+            ticks (a tick that ran a whole period late or never ran), input-to-patch latency,
+            CPU per room-tick, bytes of a state patch against a full ``game_state``. The figure
+            is the largest N with lateness p99 <= 5 ms and no missed tick.
+            Input-to-patch: from a bot handing its ``input`` to the room host (where a socket's
+            frame enters the room on a server) to the host publishing the first ``state_patch``
+            of that room whose ``tick`` is after the tick the input was applied at: the arena
+            moves players only in ``on_tick``, with the latest input, so that is the first patch
+            that reflects it (the next tick's wait, up to 50 ms at 20 Hz, plus the tick's
+            lateness and run). The sockets' hops both ways (and Redis for a socket on another
+            process) are not in it: this measurement has no sockets. Inputs sent during the
+            window count; one with no patch by 0.25 s after the window is counted unpatched.
   takeover  Two ``RoomHost`` on one Redis play two processes: A owns an arena room and a
             tic-tac-toe game, B holds sockets of both (``watch``). A stops without releasing
             its leases (a process that died); measured: the time until B runs the arena's next
@@ -45,25 +61,29 @@ import os  # noqa: E402
 import random  # noqa: E402
 import signal  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
+from collections import deque  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 
 from figures import (  # noqa: E402
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
     HOST,
-    PYTHON,
+    Figure,
     Server,
     close_all,
     ensure_database,
     fmt,
+    migrate,
+    ms,
     print_table,
     raise_open_files,
     retry,
     run_async,
+    server_environment,
+    table_rows,
     terminated,
     wait_quiet,
     write_plot,
@@ -101,23 +121,18 @@ QUICK = Sizes(
 )
 
 
-@dataclass
-class Figure:
-    measurement: str
-    key: str
-    label: str
-    unit: str
-    op: str | None = None
-    target: float | None = None
-
-
 FIGURES = [
     Figure("moves", "offered_per_s", "moves offered", "/s"),
+    Figure("moves", "sent_per_s", "moves sent in their slot", "/s"),
     Figure("moves", "moves_per_s", "moves echoed", "/s"),
     Figure("moves", "p50_ms", "move round trip p50", "ms"),
     Figure("moves", "p99_ms", "move round trip p99", "ms", "<=", 50),
-    Figure("moves", "lost", "moves lost", "count", "==", 0),
+    Figure("moves", "missed_slots", "slots missed (not sent in time)", "count"),
+    Figure("moves", "lost", "moves lost (sent, no echo)", "count", "==", 0),
+    Figure("moves", "unserved", "moves offered, not echoed", "count", "==", 0),
     Figure("ticks", "max_rooms", "4-player rooms at 20 Hz, p99 <= 5 ms", "rooms", ">=", 250),
+    Figure("ticks", "input_patch_p50_ms", "input -> state_patch p50 (no sockets)", "ms"),
+    Figure("ticks", "input_patch_p99_ms", "input -> state_patch p99 (no sockets)", "ms"),
     Figure("ticks", "cpu_us_per_room_tick", "CPU per room-tick (inputs incl.)", "us"),
     Figure("ticks", "patch_bytes", "bytes per state_patch (mean)", "B"),
     Figure("ticks", "full_bytes", "bytes per full game_state", "B"),
@@ -126,43 +141,6 @@ FIGURES = [
     Figure("takeover", "arena_short_s", "takeover to next tick, short lease (max)", "s"),
     Figure("takeover", "turn_short_s", "takeover to next move, short lease (max)", "s"),
 ]
-
-
-def table_rows(results: dict) -> list[dict]:
-    rows = []
-    for name in MEASUREMENTS:
-        result = results.get(name)
-        if result is None:
-            continue
-        if "error" in result:
-            rows.append({"measurement": name, "figure": "FAILED", "value": result["error"], "unit": "", "target": ""})
-            continue
-        for fig in (f for f in FIGURES if f.measurement == name):
-            value = result.get(fig.key)
-            met = None
-            if fig.op is not None:
-                met = (
-                    value is not None
-                    and {"<=": value <= fig.target, ">=": value >= fig.target, "==": value == fig.target}[fig.op]
-                )
-            rows.append(
-                {
-                    "measurement": name,
-                    "figure": result.get(f"{fig.key}_label", fig.label),
-                    "key": fig.key,
-                    "value": value,
-                    "unit": fig.unit,
-                    "op": fig.op,
-                    "target": f"{fig.op} {fmt(fig.target)}" if fig.op else "",
-                    "target_value": fig.target,
-                    "met": met,
-                }
-            )
-    return rows
-
-
-def ms(seconds):
-    return None if seconds is None or seconds != seconds else round(seconds * 1000, 2)
 
 
 # --- 1. moves: turn-based through one server process -------------------------------------
@@ -218,10 +196,23 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
     except Exception as exc:  # noqa: BLE001 - counted
         out["setup_failed"].append(f"{type(exc).__name__}: {exc}"[:200])
         return
+    # The pairs' games are at every stage, as in a server that has run for a while: pair ``index``
+    # makes its first game's first ``index % 9`` moves before the beat starts (not counted), so
+    # games end and the next ones start spread evenly over a game's length, not all together.
+    n = index % len(DRAW)  # the move in the game
+    try:
+        for k in range(n):
+            await sockets[k % 2].send(json.dumps({"type": "player_move", "movement": {"cell": DRAW[k]}}))
+            for ws in sockets:
+                await frame_where(ws, lambda f, c=DRAW[k]: f["type"] == "player_move" and f["movement"]["cell"] == c)
+    except Exception as exc:  # noqa: BLE001 - counted
+        out["setup_failed"].append(f"{type(exc).__name__}: {exc}"[:200])
+        await close_all(sockets)
+        return
     beat.ready += 1
     await beat.event.wait()
     offset = beat.period * index / beat.games
-    slot, game_no, n = 0, 0, 0  # the beat's slot, the pair's game, the move in the game
+    slot, game_no = 0, 0  # the beat's slot, the pair's game
     ids = [None, None]
     try:
         while slot < end_at_slot:
@@ -229,8 +220,9 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
             delay = at - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            elif delay < -beat.period:  # the next game was not ready in time: its move waits for a slot
-                out["late_slots"] += 1
+            elif delay < -beat.period:  # not sent in time (the last echo or the next game was late): missed
+                if slot >= warmup_slots:
+                    out["missed_slots"] += 1
                 slot += 1
                 continue
             mover, other, cell = sockets[n % 2], sockets[(n + 1) % 2], DRAW[n]
@@ -238,6 +230,7 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
             t0 = time.perf_counter()
             if counted:
                 out["sent"] += 1
+                out["send_delays"].append(max(0.0, t0 - at))
             try:
                 await mover.send(json.dumps({"type": "player_move", "movement": {"cell": cell}}))
                 echo = await frame_where(
@@ -272,7 +265,7 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
 
 
 async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes) -> dict:
-    out = {"sent": 0, "rtts": [], "errors": [], "setup_failed": [], "late_slots": 0, "sockets": []}
+    out = {"sent": 0, "rtts": [], "send_delays": [], "errors": [], "setup_failed": [], "missed_slots": 0, "sockets": []}
     beat = Beat(len(games_by_pair), sizes.move_period)
     gate = asyncio.Semaphore(32)
     warmup_slots = math.ceil(sizes.move_warmup / sizes.move_period)
@@ -294,7 +287,8 @@ async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes:
     await asyncio.gather(*pending, return_exceptions=True)
     await close_all(out["sockets"])
     out["setup_s"] = setup_s
-    out["window_s"] = (end_at_slot - warmup_slots) * sizes.move_period
+    out["window_slots"] = end_at_slot - warmup_slots
+    out["window_s"] = out["window_slots"] * sizes.move_period
     return out
 
 
@@ -306,7 +300,7 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
     from game.services import game_create
 
     moves = math.ceil(sizes.move_warmup / sizes.move_period) + math.ceil(sizes.move_seconds / sizes.move_period)
-    per_pair = math.ceil(moves / len(DRAW))
+    per_pair = math.ceil((moves + len(DRAW) - 1) / len(DRAW))  # a pair starts up to 8 moves into its first game
     players = fresh_users(PREFIX, 2 * sizes.move_games)
     server = Server(args.port, env, run_dir / "server-moves.log", workers=None, nofile=raise_open_files()).start()
     print(f"   one server process up on {server.base}: pid {server.pids()}", flush=True)
@@ -319,16 +313,24 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             games_by_pair.append(games)
             tokens_by_pair.append([a[1], b[1]])
         out = run_async(moves_run(server.port, games_by_pair, tokens_by_pair, sizes))
-        rtts = out["rtts"]
+        rtts, window = out["rtts"], out["window_s"]
+        # Every pair is offered one move a slot of the window, whatever became of it: a pair that
+        # failed to start or stopped on an error leaves its slots unserved too.
+        offered = sizes.move_games * out["window_slots"]
         return {
             "games_at_once": sizes.move_games,
             "setup_s": round(out["setup_s"], 1),
-            "window_s": out["window_s"],
-            "offered_per_s": round(sizes.move_games / sizes.move_period, 1),
-            "moves_per_s": round(len(rtts) / out["window_s"], 1),
+            "window_s": window,
+            "offered": offered,
             "sent": out["sent"],
+            "echoed": len(rtts),
+            "offered_per_s": round(offered / window, 1),
+            "sent_per_s": round(out["sent"] / window, 1),
+            "moves_per_s": round(len(rtts) / window, 1),
+            "missed_slots": out["missed_slots"],
             "lost": out["sent"] - len(rtts),
-            "late_slots": out["late_slots"],
+            "unserved": offered - len(rtts),
+            "send_delay_p99_ms": ms(percentile(out["send_delays"], 99)),  # sent after its slot time
             "setup_failed": len(out["setup_failed"]),
             "p50_ms": ms(percentile(rtts, 50)),
             "p99_ms": ms(percentile(rtts, 99)),
@@ -346,8 +348,12 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
 # --- 2. ticks: real-time rooms on one process's driver -----------------------------------
 
 
+PATCH_HEAD = '{"type":"state_patch","tick":'
+
+
 class Tally:
-    """The in-memory hooks: seats four players, records nothing, counts the bytes it would send."""
+    """The in-memory hooks: seats four players, records nothing, counts the bytes it would send,
+    and times each noted input to the first ``state_patch`` of a later tick (``note_input``)."""
 
     def __init__(self, mode, players: int = 4) -> None:
         self.mode, self.players = mode, players
@@ -355,6 +361,23 @@ class Tally:
         self.full_bytes: list[int] = []
         self.frames = 0
         self.hellos: dict[int, float] = {}
+        self.measuring = False  # inputs are noted only while this is set
+        self.waiting: dict[int, deque] = {}  # game -> (tick the input was applied at, sent at), oldest first
+        self.input_patch: list[float] = []  # seconds from each noted input to its patch
+
+    def note_input(self, game_id: int, tick: int, sent_at: float) -> None:
+        if self.measuring:
+            self.waiting.setdefault(game_id, deque()).append((tick, sent_at))
+
+    def unpatched(self) -> int:
+        return sum(len(q) for q in self.waiting.values())
+
+    def _patched(self, game_id: int, text: str) -> None:
+        queue = self.waiting.get(game_id)
+        if queue:
+            tick, now = int(text[len(PATCH_HEAD) : text.index(",", len(PATCH_HEAD))]), time.perf_counter()
+            while queue and queue[0][0] < tick:  # applied before this patch's tick ran: it shows here
+                self.input_patch.append(now - queue.popleft()[1])
 
     def hooks(self):
         from game.rooms import ROOM_HELLO, Hooks, Seating
@@ -373,9 +396,10 @@ class Tally:
         async def publish(game_id, frames):
             for _, text in frames:
                 self.frames += 1
-                if text.startswith('{"type":"state_patch"'):
+                if text.startswith(PATCH_HEAD):
                     self.patches += 1
                     self.patch_bytes += len(text)
+                    self._patched(game_id, text)
                 elif text.startswith('{"type":"game_state"'):
                     self.full_bytes.append(len(text))
                 elif text == ROOM_HELLO:
@@ -393,14 +417,18 @@ class Tally:
 DIRECTIONS = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0), (0.7, 0.7), (-0.7, 0.7), (0.5, -0.8), (0.0, 0.0)]
 
 
-async def bots(host, game_id: int, players: int, rate: float, stop: asyncio.Event, rng: random.Random) -> int:
+async def bots(host, tally: Tally, game_id: int, players: int, rate: float, stop: asyncio.Event, rng) -> int:
     """The room's players send an input each about ``rate`` times a second (one task per room)."""
     sent = 0
     gap = 1.0 / (rate * players)
     await asyncio.sleep(rng.random() * gap)
     while not stop.is_set():
         dx, dy = rng.choice(DIRECTIONS)
+        sent_at = time.perf_counter()
         await host.apply(game_id, 1 + sent % players, "input", ({"dx": dx, "dy": dy},))
+        room = host.rooms.get(game_id)
+        if room is not None:  # the tick it was applied at (``apply`` runs any overdue tick first)
+            tally.note_input(game_id, room.ctx.tick, sent_at)
         sent += 1
         await asyncio.sleep(gap * (0.5 + rng.random()))
     return sent
@@ -429,10 +457,11 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
                 await asyncio.sleep(delay)
             for pid in range(1, 5):
                 await host.apply(game_id, pid, "ready")
-            tasks.append(asyncio.create_task(bots(host, game_id, 4, sizes.inputs_per_s, stop, rng)))
+            tasks.append(asyncio.create_task(bots(host, tally, game_id, 4, sizes.inputs_per_s, stop, rng)))
         await asyncio.sleep(sizes.tick_warmup)
         host.lateness.clear()
         tally.patch_bytes = tally.patches = 0
+        tally.measuring = True
         ticks0 = {g: host.rooms[g].ctx.tick for g in ids if g in host.rooms}  # a lost lease drops a room
         cpu0, wall0 = time.process_time(), time.monotonic()
         await asyncio.sleep(sizes.tick_seconds)
@@ -440,6 +469,9 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
         lateness = list(host.lateness)
         running = [g for g in ticks0 if g in host.rooms]
         ticks = sum(host.rooms[g].ctx.tick - ticks0[g] for g in running)
+        tally.measuring = False
+        await asyncio.sleep(0.25)  # the window's last inputs get their patch
+        input_patch, unpatched = list(tally.input_patch), tally.unpatched()
         stop.set()
         inputs = sum(await asyncio.gather(*tasks))
     finally:
@@ -465,6 +497,11 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
         "lateness_p99_ms": ms(percentile(lateness, 99)),
         "lateness_max_ms": ms(max(lateness, default=None)),
         "missed_ticks": late + never,
+        "input_patch_p50_ms": ms(percentile(input_patch, 50)),
+        "input_patch_p99_ms": ms(percentile(input_patch, 99)),
+        "input_patch_max_ms": ms(max(input_patch, default=None)),
+        "inputs_timed": len(input_patch),
+        "inputs_unpatched": unpatched,
         "cpu_share": round(cpu / wall, 2),
         "cpu_us_per_room_tick": round(cpu / max(ticks, 1) * 1e6, 1),
         "patch_bytes": round(tally.patch_bytes / max(tally.patches, 1)),
@@ -482,6 +519,8 @@ def measure_ticks(args, sizes: Sizes) -> dict:
         print(
             f"   {n:4} rooms ({4 * n} players): lateness p50 {step['lateness_p50_ms']} ms, "
             f"p99 {step['lateness_p99_ms']} ms, max {step['lateness_max_ms']} ms, missed {step['missed_ticks']}; "
+            f"input -> patch p50 {step['input_patch_p50_ms']} ms, p99 {step['input_patch_p99_ms']} ms "
+            f"({step['inputs_unpatched']} of {step['inputs_timed'] + step['inputs_unpatched']} unpatched); "
             f"{step['room_ticks_per_s']} room-ticks/s, {step['inputs_per_s']} inputs/s, "
             f"CPU {step['cpu_share']} of a core, {step['cpu_us_per_room_tick']} us per room-tick; "
             f"patch {step['patch_bytes']} B vs full {step['full_bytes']} B",
@@ -498,6 +537,10 @@ def measure_ticks(args, sizes: Sizes) -> dict:
     return {
         "max_rooms": best["rooms"] if best else 0,
         "max_rooms_label": f"4-player rooms at 20 Hz, p99 <= 5 ms (tried {','.join(map(str, sizes.tick_rooms))})",
+        "input_patch_p50_ms": at["input_patch_p50_ms"],
+        "input_patch_p50_ms_label": f"input -> state_patch p50, no sockets ({at['rooms']} rooms)",
+        "input_patch_p99_ms": at["input_patch_p99_ms"],
+        "input_patch_p99_ms_label": f"input -> state_patch p99, no sockets ({at['rooms']} rooms)",
         "cpu_us_per_room_tick": at["cpu_us_per_room_tick"],
         "cpu_us_per_room_tick_label": f"CPU per room-tick, inputs incl. ({at['rooms']} rooms)",
         "patch_bytes": at["patch_bytes"],
@@ -612,6 +655,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
     parser.add_argument("--only", default="", help=f"comma list of: {','.join(MEASUREMENTS)}")
+    parser.add_argument("--games", type=int, default=0, help="tic-tac-toe games at once for moves (default 1000)")
     parser.add_argument("--rooms", default="", help="comma list of room counts for ticks (default 50,100,250,400)")
     parser.add_argument("--plot", default=None, help="PNG path (default: in the run's log folder; '' for none)")
     parser.add_argument("--json", default="", help="write every figure to this JSON file")
@@ -634,17 +678,11 @@ def main() -> int:
     args = parse_args()
     signal.signal(signal.SIGTERM, terminated)
     sizes = QUICK if args.quick else Sizes()
+    if args.games:
+        sizes.move_games = args.games
     if args.rooms:
         sizes.tick_rooms = tuple(int(n) for n in args.rooms.split(","))
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        SECRET_KEY=args.secret_key,
-        DEBUG="0",
-        RECONNECT_GRACE_SECONDS="600",
-        DJANGO_SETTINGS_MODULE="gameplatform.settings",
-    )
+    env = server_environment(args)
     env.pop("WEB_CONCURRENCY", None)  # one process
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
     os.environ.update(RECONNECT_GRACE_SECONDS="600", LOG_LEVEL="WARNING")
@@ -652,11 +690,7 @@ def main() -> int:
     print(f"rooms bench ({'quick' if args.quick else 'full'}): {', '.join(args.names)}")
     print(f"database {args.database_url}, redis {args.redis_url}, logs in {run_dir}")
     ensure_database(args.database_url)
-    migrate = subprocess.run(
-        [str(PYTHON), "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if migrate.returncode:
-        print(migrate.stdout[-2000:], migrate.stderr[-4000:], sep="\n")
+    if not migrate(env):
         return 1
     from queue_fill import django_setup
 
@@ -678,7 +712,7 @@ def main() -> int:
             results[name] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
         shown = {k: v for k, v in results[name].items() if not k.endswith("_label")}
         print(f"   {name} took {time.perf_counter() - t0:.1f} s: {json.dumps(shown, default=str)}")
-    rows = table_rows(results)
+    rows = table_rows(results, MEASUREMENTS, FIGURES)
     print_table(rows)
     print(f"total {time.perf_counter() - started:.0f} s; logs in {run_dir}")
     if args.json:

@@ -3,17 +3,11 @@ from django.db.models import Count
 
 from chat.lobbies import services
 from chat.models import DirectMessage, Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
+from gameplatform.admin import MembersInline, ShortContentAdmin
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(MembersInline):
     model = Membership
-    extra = 0
-    fields = ["user", "role", "joined_at"]
-    readonly_fields = ["user", "role", "joined_at"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Lobby)
@@ -34,7 +28,7 @@ class LobbyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LobbyMessage)
-class LobbyMessageAdmin(admin.ModelAdmin):
+class LobbyMessageAdmin(ShortContentAdmin):
     list_display = ["id", "lobby", "sender", "short_content", "created_at"]
     list_filter = ["lobby__status"]
     search_fields = ["content", "sender__username", "lobby__name"]
@@ -42,13 +36,12 @@ class LobbyMessageAdmin(admin.ModelAdmin):
     raw_id_fields = ["lobby", "sender"]
     actions = ["delete_and_announce"]
 
-    @admin.display(description="content")
-    def short_content(self, obj) -> str:
-        return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
-
-    def get_actions(self, request):
+    def get_actions(self, request, action_location=None):
         # Every deletion goes through the service, which tells the lobby (``message_deleted``).
-        actions = super().get_actions(request)
+        # Django 6.1 passes where the actions are shown (``action_location``) and warns about an
+        # override without it; Django 5.2 knows no such argument.
+        where = {} if action_location is None else {"action_location": action_location}
+        actions = super().get_actions(request, **where)
         actions.pop("delete_selected", None)
         return actions
 

@@ -16,9 +16,9 @@ class ChatConfig(AppConfig):
         from notifications import hooks as notifications
 
         # A lobby's game is over: the lobby opens again for its members.
-        game.on_lobby_game_over(lambda lobby_id: lobby_game_finished(lobby_id=lobby_id))
+        game.lobby_game_over.register(lambda lobby_id: lobby_game_finished(lobby_id=lobby_id))
         # No longer friends: their DM sockets on each other close.
-        friends.on_friendship_ended(lambda a_id, b_id: dm_access_revoke(user_a_id=a_id, user_b_id=b_id))
-        notifications.add_badge_count("unread_dms", unread_dm_count)
+        friends.friendship_ended.register(lambda a_id, b_id: dm_access_revoke(user_a_id=a_id, user_b_id=b_id))
+        notifications.badge_count.register("unread_dms", unread_dm_count)
         # Lobby presence is the kit's presence at "lobby:<id>": the lobby hears who came and went.
-        presence.set_announcer(lobby_presence.announce, kind=lobby_presence.KIND)
+        presence.announcers.register(lobby_presence.KIND, lobby_presence.announce)

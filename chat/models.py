@@ -32,6 +32,7 @@ class Lobby(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "lobbies"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "is_public", "-created_at"], name="lobby_status_public_idx")]
         constraints = [

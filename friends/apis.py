@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.serializers import PublicUserSerializer
 from friends import selectors, services
 from friends.serializers import FriendRequestSerializer, UserIdInput
+from gameplatform import serializers
 from gameplatform.ratelimit import Budget, SlidingWindowThrottle
 
 

@@ -13,7 +13,7 @@ class FriendsConfig(AppConfig):
         from notifications import hooks as notifications
 
         # The kit decides presence transitions; the friend graph decides who hears of them.
-        presence.set_announcer(announce)
+        presence.announcers.register("", announce)
         # The notification socket shows friends' presence, newest first; the badge counts requests.
-        notifications.add_signal("presence", lambda: PresenceFilter().read)
-        notifications.add_badge_count("pending_friend_requests", pending_request_count)
+        notifications.signal_reader.register("presence", lambda: PresenceFilter().read)
+        notifications.badge_count.register("pending_friend_requests", pending_request_count)

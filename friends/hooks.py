@@ -12,8 +12,5 @@ the change, so a reaction commits or rolls back with it.
 
 from gameplatform.hooks import Hook
 
-friendship_ended: Hook[[int, int]] = Hook("friendship_ended")
-block_started: Hook[[int, int]] = Hook("block_started")
-
-on_friendship_ended = friendship_ended.register
-on_block_started = block_started.register
+friendship_ended: Hook[[int, int], None] = Hook("friendship_ended")
+block_started: Hook[[int, int], None] = Hook("block_started")

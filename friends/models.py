@@ -77,5 +77,8 @@ class LastSeen(models.Model):
     )
     at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = "last seen time"
+
     def __str__(self) -> str:
         return f"{self.user_id} last seen {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,8 +1,7 @@
 """Serializers shared by several friend routes (one schema component each)."""
 
-from rest_framework import serializers
-
 from accounts.serializers import PublicUserSerializer
+from gameplatform import serializers
 
 
 class FriendRequestSerializer(serializers.Serializer):

@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game import registry, selectors
+from gameplatform import serializers
 
 
 class GamePlayerOutput(serializers.Serializer):
@@ -83,6 +83,21 @@ class LeaderboardApi(ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+class ModeMessagesOutput(serializers.Serializer):
+    """What a client may send a mode, as JSON Schema (``Mode.message_schemas``)."""
+
+    player_move = serializers.JSONField(
+        allow_null=True, help_text="JSON Schema of `player_move`'s `movement`; null: the mode takes no moves"
+    )
+    game_action = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text='JSON Schema of each `game_action`\'s `data`, by action name ("*": any other name); {}: no actions',
+    )
+    input = serializers.JSONField(
+        allow_null=True, help_text="JSON Schema of `input`'s `data` (real-time modes); null: the mode takes no inputs"
+    )
+
+
 class ModeListApi(ListAPIView):
     """The modes this platform runs (the setting ``GAME_MODES``): what a lobby or the queue may start."""
 
@@ -94,6 +109,8 @@ class ModeListApi(ListAPIView):
         max_players = serializers.IntegerField()
         tick_rate = serializers.IntegerField(help_text="0: turn-based; else updates per second")
         turn_seconds = serializers.FloatField(allow_null=True, help_text="the turn clock, if the mode has one")
+        messages = ModeMessagesOutput(help_text="the client frames the mode takes and their schemas")
+        input_rate = serializers.FloatField(help_text="client frames a second per player; extras get rate_limited")
 
     serializer_class = OutputSerializer
     permission_classes = [AllowAny]

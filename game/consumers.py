@@ -1,13 +1,11 @@
 import logging
 import time
 
-from rest_framework import serializers
-
 from game import rooms, selectors
 from game.events import game_state
 from game.registry import get_mode
-from gameplatform import db
-from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer
+from gameplatform import db, serializers
+from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, RateLimited
 from gameplatform.groups import game_group
 from gameplatform.realtime import agroup_signal
@@ -73,6 +71,10 @@ class GameConsumer(BaseConsumer):
         "player_reconnected": "`{user_id}`: the player is back within the grace period.",
         "forfeit": "`{user_id}`: a player left the game.",
         "game_over": "`{winner_id, reason}` with reason `win`, `draw`, `forfeit` or `abandoned`.",
+        "ack": (
+            "`{ref}`: the room took my frame sent with that `ref` (`player_ready`, `player_move`, `game_action`, "
+            "`input`, `forfeit`); the frames its step made came before it, so my view already shows it."
+        ),
     }
 
     budget: InputBudget | None = None
@@ -127,11 +129,13 @@ class GameConsumer(BaseConsumer):
         if self.budget is not None:
             self.budget.spend()
 
+    @receives(errors=("game_over",))
     async def handle_player_ready(self, frame: dict) -> None:
         """I am ready: when every player is, the game starts (`game_start`)."""
         self._spend()
         await self._submit("ready", ref=frame.get("ref"))
 
+    @receives(MoveInput, errors=("game_over",))
     async def handle_player_move(self, frame: dict) -> None:
         """`{movement}`: my move, checked by the mode's `move_schema` (tic-tac-toe `{cell: 0..8}`).
 
@@ -140,12 +144,14 @@ class GameConsumer(BaseConsumer):
         data = self.validate(MoveInput, frame)
         await self._submit("move", data["movement"], ref=frame.get("ref"))
 
+    @receives(ActionInput, errors=("game_over",))
     async def handle_game_action(self, frame: dict) -> None:
         """`{action, data}`: a game-specific action (checked by the mode's `action_schemas`)."""
         self._spend()
         data = self.validate(ActionInput, frame)
         await self._submit("action", data["action"], data["data"], ref=frame.get("ref"))
 
+    @receives(InputFrame, errors=("game_over",))
     async def handle_input(self, frame: dict) -> None:
         """`{data}`: a real-time input (checked by the mode's `input_schema`); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
@@ -153,6 +159,7 @@ class GameConsumer(BaseConsumer):
         data = self.validate(InputFrame, frame)
         await self._submit("input", data["data"], ref=frame.get("ref"))
 
+    @receives(errors=("game_over",))
     async def handle_forfeit(self, frame: dict) -> None:
         """I give up: the mode decides what that means (by default the last player left wins)."""
         self._spend()

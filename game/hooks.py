@@ -8,12 +8,13 @@ change, so a reaction commits or rolls back with it.
   queue drops their entries so nobody is matched into a second game.
 - ``lobby_game_over(lobby_id)``: the game a lobby started is over, e.g. the lobby
   opens again.
+- ``game_result_recorded(game_id=, mode=, winner=, scores=, user_ids=)``: a game ended
+  with a result (not abandoned): ``scores`` by player id as the mode reported them,
+  ``user_ids`` the seated players, e.g. leaderboards write the mode's board.
 """
 
 from gameplatform.hooks import Hook
 
-game_created: Hook[[list[int]]] = Hook("game_created")
-lobby_game_over: Hook[[int]] = Hook("lobby_game_over")
-
-on_game_created = game_created.register
-on_lobby_game_over = lobby_game_over.register
+game_created: Hook[[list[int]], None] = Hook("game_created")
+lobby_game_over: Hook[[int], None] = Hook("lobby_game_over")
+game_result_recorded: Hook[..., None] = Hook("game_result_recorded")

@@ -1,10 +1,9 @@
 """The game's metrics: games being played, read from the database at each scrape."""
 
-from django.db.models import Count
 from prometheus_client import Gauge
 
-from game.models import Game
 from game.registry import mode_names
+from game.selectors import active_game_counts
 from gameplatform.metrics import on_scrape
 
 # Set by whichever process serves the scrape; the newest value is the truth.
@@ -14,7 +13,7 @@ GAMES_ACTIVE = Gauge(
 
 
 def refresh_games_active() -> None:
-    counts = dict(Game.objects.filter(state=Game.State.ACTIVE).values_list("mode").annotate(n=Count("id")).order_by())
+    counts = active_game_counts()
     for mode in mode_names():
         GAMES_ACTIVE.labels(mode).set(counts.get(mode, 0))
 

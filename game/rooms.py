@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_TTL_SECONDS = 24 * 3600
 MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
+RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # a result the database refused is tried again after these, then every 5 s
 
 # KEYS: leases; ARGV[1] the owner, ARGV[2] milliseconds. Returns the indexes (1-based) still held.
 _RENEW = """
@@ -126,15 +127,22 @@ class RoomStore:
             return
         await client.set(self._snap(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
 
-    async def save_many(self, snapshots: dict[int, str]) -> None:
-        """Several rooms' snapshots in one round trip (the driver's pass)."""
+    async def save_many(self, snapshots: dict[int, str | None]) -> None:
+        """Several rooms' snapshots in one round trip; None drops a room's snapshot."""
         client = self._redis()
         if client is None:
-            self._local_snap.update(snapshots)
+            for game_id, snapshot in snapshots.items():
+                if snapshot is None:
+                    self._local_snap.pop(game_id, None)
+                else:
+                    self._local_snap[game_id] = snapshot
             return
         pipe = client.pipeline(transaction=False)
         for game_id, snapshot in snapshots.items():
-            pipe.set(self._snap(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
+            if snapshot is None:
+                pipe.delete(self._snap(game_id))
+            else:
+                pipe.set(self._snap(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
         await pipe.execute()
 
     async def load(self, game_id: int) -> str | None:
@@ -171,6 +179,65 @@ class RoomStore:
             self._local_snap.pop(game_id, None)
             return
         await client.delete(self._snap(game_id))
+
+
+class SnapshotWriter:
+    """A host's snapshot writes, grouped: what comes while a write is on its way goes out together
+    in the next one (one pipeline), and a room's newer snapshot replaces its unsent older one.
+
+    One write at a time, so a room's snapshots land in the order they were made. Under load a
+    turn-based move waits for one round trip shared with every other move of that moment instead
+    of a round trip of its own; the driver's pass does not wait at all.
+    """
+
+    def __init__(self, store: RoomStore) -> None:
+        self.store = store
+        self.pending: dict[int, str | None] = {}
+        self.batch: asyncio.Future | None = None  # resolved when ``pending`` is written
+        self.task: asyncio.Task | None = None
+
+    async def write(self, snapshots: dict[int, str | None], *, wait: bool = True) -> None:
+        """Write these snapshots (None drops one); ``wait``: until they are in the store (or raise)."""
+        loop = asyncio.get_running_loop()
+        self.pending.update(snapshots)
+        if self.batch is None:
+            self.batch = loop.create_future()
+        batch = self.batch
+        if self.task is None:
+            self.task = loop.create_task(self._run())
+        if wait:
+            await asyncio.shield(batch)
+
+    async def _run(self) -> None:
+        try:
+            while self.pending:
+                snapshots, batch = self.pending, self.batch
+                self.pending, self.batch = {}, None
+                try:
+                    await self.store.save_many(snapshots)
+                except asyncio.CancelledError:
+                    batch.cancel()
+                    raise
+                except Exception as exc:
+                    logger.warning("room snapshots not saved", exc_info=True, extra={"rooms": len(snapshots)})
+                    batch.set_exception(exc)
+                    batch.exception()  # retrieved: a write nobody waits for (the driver's) is logged once, above
+                else:
+                    batch.set_result(None)
+        finally:
+            self.task = None
+            if self.batch is not None and not self.pending:
+                self.batch.cancel()
+                self.batch = None
+
+    async def stop(self) -> None:
+        task = self.task
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task], timeout=5)
+        if self.batch is not None:
+            self.batch.cancel()
+        self.pending, self.batch, self.task = {}, None, None
 
 
 @dataclass
@@ -210,18 +277,6 @@ class _Wake:
 ROOM_HELLO = '{"type":"room_hello"}'
 
 
-def _encoded(frames: list[tuple[int | None, dict]]) -> list[tuple[int, str]]:
-    """``(player id or 0, text)``; a frame shared by several players (a shared view's patch) is encoded once."""
-    texts: dict[int, str] = {}
-    out = []
-    for to, frame in frames:
-        text = texts.get(id(frame))
-        if text is None:
-            text = texts[id(frame)] = _text(frame)
-        out.append((0 if to is None else to, text))
-    return out
-
-
 def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -239,12 +294,15 @@ class RoomHost:
         self.watched: dict[int, int] = {}  # games with sockets here: how many
         self.lateness: list[float] = []  # seconds each due tick ran late (bench and metrics)
         self._wakes: list[_Wake] = []
+        self._next_wake: dict[int, float] = {}  # each room's live entry in ``_wakes`` (older ones are skipped)
         self._claiming: dict[int, asyncio.Future] = {}
-        self._flushing: asyncio.Future | None = None  # the driver's pass writing its rooms' snapshots
-        self._flushing_ids: set[int] = set()
+        self.writes = SnapshotWriter(self.store)
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
+        # Games over whose result the database has not taken yet: the frames held back, the tries.
+        self.unrecorded: dict[int, tuple[list[tuple[int, str]], int]] = {}
+        self._ending: dict[int, asyncio.Task] = {}  # the driver's tries at recording a result, running
 
     # --- life -------------------------------------------------------------------------
 
@@ -261,11 +319,12 @@ class RoomHost:
         command (a snapshot, a renewal) can be lost in the client (redis-py's asyncio client
         was seen to return normally), and the loop must not go round again for ever."""
         self._stopping = True
-        for task in self._tasks:
+        for task in [*self._tasks, *self._ending.values()]:
             task.cancel()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         self._tasks = []
+        await self.writes.stop()
         self._stopping = False
         for game_id in list(self.rooms):
             if release:
@@ -379,7 +438,10 @@ class RoomHost:
             await self._refuse(game_id, room, player_id, "invalid", "The frame has invalid fields.", ref, exc.fields)
             return True
         snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit")
-        await self._after_step(game_id, room, snapshot=snapshot)
+        # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step made:
+        # a client knows its move was applied, and that its view already shows it.
+        reply = None if ref is None else (player_id, _text({"type": "ack", "ref": ref}))
+        await self._after_step(game_id, room, snapshot=snapshot, reply=reply)
         self._schedule(game_id)
         return True
 
@@ -389,18 +451,22 @@ class RoomHost:
             error["fields"] = fields
         if ref is not None:
             error["ref"] = ref
-        frames = _encoded(room.drain())
+        frames = room.drain_encoded()
         await self.hooks.publish(game_id, [*frames, (player_id, _text(error))])
 
     # --- the driver ----------------------------------------------------------------------
 
     def _schedule(self, game_id: int) -> None:
+        """The room's next wake in the heap, unless it is there already (an input changes nothing)."""
         room = self.rooms.get(game_id)
-        if room is None:
+        at = room.next_wakeup() if room is not None else None
+        if at is None:
+            self._next_wake.pop(game_id, None)
             return
-        at = room.next_wakeup()
-        if at is not None:
-            heapq.heappush(self._wakes, _Wake(at + self.origin[game_id], game_id))
+        at += self.origin[game_id]
+        if self._next_wake.get(game_id) != at:
+            self._next_wake[game_id] = at
+            heapq.heappush(self._wakes, _Wake(at, game_id))
 
     async def _drive(self) -> None:
         while not self._stopping:
@@ -413,9 +479,13 @@ class RoomHost:
                 room = self.rooms.get(wake.game_id)
                 if room is None:
                     continue
-                due = room.next_wakeup()
-                if due is None or due + self.origin[wake.game_id] > now + 1e-6:
+                if room.over:  # over but not recorded yet: try again
+                    if wake.game_id in self.unrecorded:
+                        self._end_soon(wake.game_id, room, [])
+                    continue
+                if self._next_wake.get(wake.game_id) != wake.at:
                     continue  # rescheduled since (a frame moved the clock): a newer entry stands
+                del self._next_wake[wake.game_id]  # popped: ``_schedule`` below pushes the next one
                 self.lateness.append(now - wake.at)
                 try:
                     room.advance(self.now(wake.game_id))
@@ -433,51 +503,93 @@ class RoomHost:
                 self._schedule(wake.game_id)
                 now = time.monotonic()
             if pending:
-                await self._flush(pending)
+                await self.writes.write(pending, wait=False)
             # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
             # its first tick or clock within that.
             delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
             await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))
 
-    async def _flush(self, pending: dict[int, str]) -> None:
-        self._flushing, self._flushing_ids = asyncio.get_running_loop().create_future(), set(pending)
-        try:
-            await self.store.save_many(pending)
-        except Exception:
-            logger.warning("room snapshots not saved", exc_info=True, extra={"rooms": len(pending)})
-        finally:
-            self._flushing.set_result(None)
-            self._flushing, self._flushing_ids = None, set()
-
     async def _save(self, game_id: int, snapshot: str) -> None:
-        """A snapshot now, after the driver's pending write of an older one of the same room (if any)."""
-        flushing = self._flushing
-        if flushing is not None and game_id in self._flushing_ids:
-            await asyncio.shield(flushing)
-        await self.store.save(game_id, snapshot)
+        """A snapshot, in the store when this returns (written with whatever else is due then)."""
+        await self.writes.write({game_id: snapshot})
 
-    async def _after_step(self, game_id: int, room: Room, *, snapshot: bool, defer: dict | None = None) -> None:
+    async def _after_step(
+        self, game_id: int, room: Room, *, snapshot: bool, defer: dict | None = None, reply: tuple | None = None
+    ) -> None:
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
-        frames = room.drain()
+        frames = room.drain_encoded()
+        if reply is not None:
+            frames.append(reply)
         if room.phase == "active" and not room.recorded_start:
-            room.recorded_start = True
-            await self.hooks.record_start(game_id)
-            snapshot = True
-        if room.over:
-            await self._record_result(game_id, room)
-        if frames:
-            await self.hooks.publish(game_id, _encoded(frames))
-        if room.over:
-            await self._let_go(game_id)
-            await self.store.drop(game_id)
-            await self.store.release(game_id, self.owner)
-        elif snapshot:
-            self.snapshot_tick[game_id] = room.ctx.tick
-            if defer is not None:
-                defer[game_id] = room.encode_snapshot()
+            try:
+                await self.hooks.record_start(game_id)
+            except Exception:  # the database is away: the game goes on; the next step tries again
+                logger.warning("game start not recorded", exc_info=True, extra={"game_id": game_id})
             else:
+                room.recorded_start = True
+                snapshot = True
+        if room.over:
+            if defer is not None:  # the driver's pass: the other rooms' ticks do not wait for the database
+                self._end_soon(game_id, room, frames)
+            else:
+                await self._end(game_id, room, frames)
+            return
+        if snapshot and defer is None:
+            # The snapshot before the frames: a move a player has seen (and been sent ``ack`` for)
+            # is in Redis, so a process that dies right after cannot take it back. (Frames go out
+            # even when the write fails: the players' views follow the room, which has the move.)
+            self.snapshot_tick[game_id] = room.ctx.tick
+            try:
                 await self._save(game_id, room.encode_snapshot())
+            finally:
+                if frames:
+                    await self.hooks.publish(game_id, frames)
+            return
+        if frames:
+            await self.hooks.publish(game_id, frames)
+        if snapshot:  # the driver's pass: written together after every due room has run
+            self.snapshot_tick[game_id] = room.ctx.tick
+            defer[game_id] = room.encode_snapshot()
+
+    def _end_soon(self, game_id: int, room: Room, frames: list[tuple[int, str]]) -> None:
+        """``_end`` in a task of its own (one at a time per game; frames made meanwhile wait with it)."""
+        if game_id in self._ending:
+            held, tries = self.unrecorded.get(game_id, ([], 0))
+            self.unrecorded[game_id] = (held + frames, tries)
+            return
+        task = asyncio.get_running_loop().create_task(self._end(game_id, room, frames))
+        self._ending[game_id] = task
+        task.add_done_callback(lambda _: self._ending.pop(game_id, None))
+
+    async def _end(self, game_id: int, room: Room, frames: list[tuple[int, str]]) -> None:
+        """Record the result, then publish the last frames and let the room go.
+
+        Until the database takes the result (it may be away), nobody hears of the end: the frames
+        wait here and the driver tries again (``RECORD_RETRY_SECONDS``) while this process keeps
+        the room's lease. A process that dies meanwhile leaves the over room's snapshot, and the
+        process that takes it over records it (once: the update is conditional)."""
+        held, tries = self.unrecorded.pop(game_id, ([], 0))
+        frames = held + frames
+        try:
+            await self._record_result(game_id, room)
+        except Exception:
+            if self.rooms.get(game_id) is not room:  # let go meanwhile (the host stopped): its snapshot has the end
+                return
+            tries += 1
+            delay = RECORD_RETRY_SECONDS[min(tries, len(RECORD_RETRY_SECONDS)) - 1]
+            held, _ = self.unrecorded.get(game_id, ([], 0))  # frames that came while this try ran
+            self.unrecorded[game_id] = (frames + held, tries)
+            heapq.heappush(self._wakes, _Wake(time.monotonic() + delay, game_id))
+            logger.warning(
+                "game result not recorded; trying again", exc_info=True, extra={"game_id": game_id, "tries": tries}
+            )
+            return
+        if frames:
+            await self.hooks.publish(game_id, frames)
+        await self._let_go(game_id)
+        await self.writes.write({game_id: None})  # after any older snapshot of it still on its way
+        await self.store.release(game_id, self.owner)
 
     async def _record_result(self, game_id: int, room: Room) -> None:
         # The snapshot first: a process that dies before the result is recorded leaves a room
@@ -492,6 +604,8 @@ class RoomHost:
         await self.hooks.record_result(game_id, room.result, room.players, board, room.version)
 
     async def _let_go(self, game_id: int) -> None:
+        self.unrecorded.pop(game_id, None)
+        self._next_wake.pop(game_id, None)
         if self.rooms.pop(game_id, None) is not None and self.hooks.unlisten is not None:
             await self.hooks.unlisten(game_id, self)
 
@@ -521,9 +635,14 @@ class RoomHost:
         owned = list(self.rooms)
         held = await self.store.renew(owned, self.owner)
         for game_id in set(owned) - held:
+            if game_id not in self.rooms:  # it ended (its lease released) while the renewal was on its way
+                continue
             # Renewed too late (a busy process): take it back if nobody else did; if another
             # process has it now, stop running it here.
             if await self.store.claim(game_id, self.owner):
+                if game_id not in self.rooms:  # it ended while the claim was on its way: let go again
+                    await self.store.release(game_id, self.owner)
+                    continue
                 logger.warning("room lease renewed late", extra={"game_id": game_id})
                 continue
             logger.warning("room lease lost", extra={"game_id": game_id})
@@ -550,9 +669,21 @@ class _OpListener:
         if message.get("signal") != "op":
             return
         data = message.get("data", {})
-        await self.host.apply(
-            self.game_id, data["player_id"], data["op"], tuple(data.get("args", ())), data.get("ref"), data.get("conn")
-        )
+        try:
+            await self.host.apply(
+                self.game_id,
+                data["player_id"],
+                data["op"],
+                tuple(data.get("args", ())),
+                data.get("ref"),
+                data.get("conn"),
+            )
+        except Exception:
+            # The hub drops a member whose delivery raised (for a socket: it is gone). This is the
+            # room's only ear for players on other processes: one step whose frames could not be
+            # published (a layer shard away) must not leave the room deaf, and its game stuck, for
+            # good. The players missed those frames; a socket that reconnects gets the state.
+            logger.warning("an op of game %s failed half-way", self.game_id, exc_info=True)
 
 
 def platform_hooks() -> Hooks:

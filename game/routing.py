@@ -3,5 +3,5 @@ from django.urls import path
 from game.consumers import GameConsumer
 
 websocket_urlpatterns = [
-    path("ws/game/<int:game_id>/", GameConsumer.as_asgi()),
+    path("ws/game/<id:game_id>/", GameConsumer.as_asgi()),
 ]

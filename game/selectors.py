@@ -1,4 +1,4 @@
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from game.elo import START_RATING
 from game.models import Game, GamePlayer, Rating
@@ -75,3 +75,21 @@ def ratings_for(*, user_ids: list[int], mode: str) -> dict[int, int]:
     """Current ratings (``START_RATING`` for players without a rated game in this mode)."""
     found = dict(Rating.objects.filter(mode=mode, user_id__in=user_ids).values_list("user_id", "rating"))
     return {uid: found.get(uid, START_RATING) for uid in user_ids}
+
+
+def running_game_counts() -> dict[tuple[str, str], int]:
+    """``{(mode, state): games}`` of the games not finished (waiting for players or ready, active)."""
+    rows = (
+        Game.objects.filter(state__in=Game.UNFINISHED).values_list("mode", "state").annotate(n=Count("id")).order_by()
+    )
+    return {(mode, state): n for mode, state, n in rows}
+
+
+def active_game_counts() -> dict[str, int]:
+    """``{mode: games in state active}`` (the modes with none left out)."""
+    return dict(Game.objects.filter(state=Game.State.ACTIVE).values_list("mode").annotate(n=Count("id")).order_by())
+
+
+def running_games(*, limit: int) -> list[Game]:
+    """The newest ``limit`` unfinished games, with their seats."""
+    return list(_with_players(Game.objects.filter(state__in=Game.UNFINISHED)).order_by("-created_at", "-id")[:limit])

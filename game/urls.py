@@ -4,7 +4,7 @@ from game import apis
 
 urlpatterns = [
     path("games/", apis.GameListApi.as_view(), name="game-list"),
-    path("games/<int:game_id>/", apis.GameDetailApi.as_view(), name="game-detail"),
+    path("games/<id:game_id>/", apis.GameDetailApi.as_view(), name="game-detail"),
     path("game/modes/", apis.ModeListApi.as_view(), name="game-modes"),
     path("leaderboard/", apis.LeaderboardApi.as_view(), name="leaderboard"),
 ]

@@ -5,9 +5,4 @@ class GameplatformConfig(AppConfig):
     name = "gameplatform"
 
     def ready(self) -> None:
-        from gameplatform import converters
-        from gameplatform.serializers import install_bounded_integers, install_strict_strings
-
-        install_strict_strings()
-        install_bounded_integers()
-        converters.install()  # before any urls or routing module builds its patterns
+        from gameplatform import converters  # noqa: F401 (registers <id:...>, before any urls or routing module)

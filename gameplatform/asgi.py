@@ -2,6 +2,7 @@
 through JWT auth, origin check and the app routes."""
 
 import asyncio
+import logging
 import os
 
 import django
@@ -28,6 +29,8 @@ from gameplatform.metrics import routes_labelled  # noqa: E402
 from gameplatform.paths import WebSocketTrailingSlash  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 router = ProtocolTypeRouter(
     {
@@ -62,6 +65,8 @@ async def _lifespan(receive, send) -> None:
             if settings.RUN_TIMERS_IN_SERVER:
                 timers.start_in_server()
             await send({"type": "lifespan.startup.complete"})
+            # uvicorn's start-up banners are INFO lines of "uvicorn.error", off (settings.LOGGING).
+            logger.info("server started", extra={"pid": os.getpid()})
         elif message["type"] == "lifespan.shutdown":
             await asyncio.to_thread(db.reset_pool)
             await send({"type": "lifespan.shutdown.complete"})

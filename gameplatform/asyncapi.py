@@ -2,27 +2,31 @@
 
 - channels: one per route of ``collect_websocket_urlpatterns`` (the address with its parameters);
 - client frames: the consumer's ``client_types`` (plus the kit's ``ping``), each described by its
-  ``handle_<type>`` docstring, with the fields of the serializer the handler validates with
-  (``self.validate(Serializer, frame)``, read from the handler's source);
+  ``handle_<type>`` docstring, with the fields and the error codes its ``@receives`` declares
+  (``gameplatform.consumers.receives``);
 - server frames: the consumer's ``server_frames`` (``{type: description}``), plus the kit's
   ``error`` and ``pong``; the socket's close codes go in the channel's description.
 
-``gameplatform/tests/test_asyncapi.py`` checks the document against the code: every frame type the
-apps send is documented on a channel, and every documented one is sent somewhere.
+Nothing here reads source code: the document is made of declarations only.
+``gameplatform/tests/test_asyncapi.py`` checks the declarations against the code: every frame type
+the apps send is documented on a channel, every documented one is sent somewhere, and each handler's
+``@receives`` names the serializer it validates with and every error code it can raise.
 """
 
-import ast
 import functools
 import inspect
+import json
 import re
-import textwrap
 
 import yaml
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from rest_framework import serializers
 
-from gameplatform.consumers import BaseConsumer
+from gameplatform.consumers import BaseConsumer, client_frame_of
 from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
 
 CLOSE_CODES = {
@@ -48,7 +52,7 @@ KIT_SERVER_FRAMES = {
         "A frame was refused: `{code, message, ref?, retry_after?, fields?}`. Codes: `bad_json`, "
         "`unknown_type`, `invalid` (with `fields`), `rate_limited` (with `retry_after`), `forbidden`, "
         "`conflict`, `unavailable`, `overloaded`, `flooding` (then close 1008), `frame_too_large` (then close"
-        " 1009), and the route's own."
+        " 1009), and the codes each client frame lists as its own."
     ),
 }
 ERROR_PAYLOAD = {
@@ -66,12 +70,13 @@ ERROR_PAYLOAD = {
 
 
 def channel_address(route: str) -> tuple[str, dict]:
-    """``ws/lobbies/<int:lobby_id>/`` -> (``/ws/lobbies/{lobby_id}/``, its parameters)."""
+    """``ws/lobbies/<id:lobby_id>/`` -> (``/ws/lobbies/{lobby_id}/``, its parameters)."""
     parameters = {}
 
     def parameter(match: re.Match) -> str:
         converter, name = match.group(1) or "str", match.group(2)
-        parameters[name] = {"description": f"{'an integer' if converter == 'int' else 'a string'} ({converter})"}
+        kind = "an integer" if converter in ("id", "int") else "a string"
+        parameters[name] = {"description": f"{kind} ({converter})"}
         return "{" + name + "}"
 
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", parameter, route), parameters
@@ -123,28 +128,13 @@ def serializer_schema(serializer_class: type[serializers.Serializer]) -> dict:
     return schema
 
 
-def frame_serializer(handler) -> type[serializers.Serializer] | None:
-    """The serializer a ``handle_<type>`` method validates its frame with, if any."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
-    except (OSError, TypeError):
-        return None
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "validate"
-            and node.args
-            and isinstance(node.args[0], ast.Name)
-        ):
-            found = handler.__globals__.get(node.args[0].id)
-            if isinstance(found, type) and issubclass(found, serializers.Serializer):
-                return found
-    return None
-
-
 def first_paragraph(text: str | None) -> str:
-    return " ".join(inspect.cleandoc(text or "").split("\n\n")[0].split())
+    """The docstring's first paragraph on one line, its RST literals (````x````) as Markdown's."""
+    return markdown_literals(" ".join(inspect.cleandoc(text or "").split("\n\n")[0].split()))
+
+
+def markdown_literals(text: str) -> str:
+    return re.sub(r"``(.+?)``", r"`\1`", text)
 
 
 def client_frames(consumer: type[BaseConsumer]) -> dict[str, dict]:
@@ -152,19 +142,21 @@ def client_frames(consumer: type[BaseConsumer]) -> dict[str, dict]:
     frames = {kind: {"description": text, "payload": frame_payload(kind)} for kind, text in KIT_CLIENT_FRAMES.items()}
     for kind in sorted(consumer.client_types):
         handler = getattr(consumer, f"handle_{kind}")
+        declared = client_frame_of(handler)
         payload = frame_payload(kind)
-        serializer = frame_serializer(handler)
-        if serializer is not None:
-            extra = serializer_schema(serializer)
+        if declared is not None and declared.fields is not None:
+            extra = serializer_schema(declared.fields)
             payload["properties"].update(extra["properties"])
             payload["required"] += extra.get("required", [])
         frames[kind] = {"description": first_paragraph(handler.__doc__), "payload": payload}
+        if declared is not None and declared.errors:
+            frames[kind]["errors"] = sorted(declared.errors)
     return frames
 
 
 def server_frames(consumer: type[BaseConsumer]) -> dict[str, dict]:
     frames = {
-        kind: {"description": text, "payload": frame_payload(kind, open_=True)}
+        kind: {"description": markdown_literals(text), "payload": frame_payload(kind, open_=True)}
         for kind, text in {**getattr(consumer, "server_frames", {}), **KIT_SERVER_FRAMES}.items()
     }
     frames["error"]["payload"] = ERROR_PAYLOAD
@@ -214,6 +206,10 @@ def asyncapi_document() -> dict:
                     "contentType": "application/json",
                     "payload": frame["payload"],
                 }
+                if frame.get("errors"):
+                    codes = ", ".join(f"`{code}`" for code in frame["errors"])
+                    messages[key]["description"] = f"Its own error codes: {codes}."
+                    messages[key]["x-error-codes"] = frame["errors"]
                 refs[action].append({"$ref": f"#/components/messages/{key}"})
         channel = {
             "address": address,
@@ -258,11 +254,84 @@ def asyncapi_document() -> dict:
     }
 
 
+def document_for(request) -> dict:
+    """The document with the server that answered this request as its server (not a fixed host)."""
+    server = {
+        "host": request.get_host(),
+        "protocol": "wss" if request.is_secure() else "ws",
+        "description": "this server",
+    }
+    return {**asyncapi_document(), "servers": {"default": server}}
+
+
+def wants_html(request) -> bool:
+    """A browser (``Accept: text/html`` first) gets the page; any other client the JSON document."""
+    if request.GET.get("format"):
+        return request.GET["format"] == "html"
+    return request.accepts("text/html") and request.get_preferred_type(["application/json", "text/html"]) == "text/html"
+
+
 def asyncapi_view(request):
-    """``GET /api/asyncapi/``: the document as JSON, or YAML with ``?format=yaml``."""
-    document = asyncapi_document()
+    """``GET /api/asyncapi/``: a readable page for a browser (``Accept: text/html``); the document
+    as JSON for any other client (or ``?format=json``, or ``/api/asyncapi.json``), YAML with
+    ``?format=yaml``."""
+    document = document_for(request)
     if request.GET.get("format") == "yaml":
         return HttpResponse(
             yaml.safe_dump(document, sort_keys=False, allow_unicode=True), content_type="application/yaml"
         )
+    if wants_html(request):
+        return render(request, "gameplatform/asyncapi.html", page_context(document))
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+
+
+def asyncapi_json_view(request):
+    """``GET /api/asyncapi.json``: the JSON document, whatever the client accepts."""
+    return JsonResponse(document_for(request), json_dumps_params={"ensure_ascii": False})
+
+
+def as_html(text: str) -> str:
+    """Markdown's inline code (`` `x` ``) as ``<code>``, everything else escaped."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))  # noqa: S308 - escaped first
+
+
+def page_context(document: dict) -> dict:
+    """What the page lists: per channel, the frames each side sends, with their fields."""
+    messages = document["components"]["messages"]
+    channels = []
+    for cid, channel in document["channels"].items():
+        sides = {"receive": [], "send": []}
+        for action in sides:
+            for ref in document["operations"][f"{cid}_{action}"]["messages"]:
+                key = ref["$ref"].rsplit("/", 1)[1]
+                message = messages[channel["messages"][key]["$ref"].rsplit("/", 1)[1]]
+                payload = message["payload"]
+                fields = [
+                    {
+                        "name": name,
+                        "required": name in payload.get("required", []),
+                        "schema": json.dumps(schema, ensure_ascii=False),
+                    }
+                    for name, schema in payload.get("properties", {}).items()
+                    if name != "type"
+                ]
+                what = " ".join(filter(None, (message["summary"], message.get("description"))))
+                sides[action].append({"type": message["name"], "summary": as_html(what), "fields": fields})
+        description, _, closes = channel["description"].partition(" Close codes: ")
+        channels.append(
+            {
+                "id": cid,
+                "address": channel["address"],
+                "title": channel["title"],
+                "description": as_html(description),
+                "close_codes": closes.rstrip(".").split("; ") if closes else [],
+                "client": sides["receive"],
+                "server": sides["send"],
+            }
+        )
+    server = document["servers"]["default"]
+    return {
+        "info": {**document["info"], "description": as_html(document["info"]["description"])},
+        "server_url": f"{server['protocol']}://{server['host']}",
+        "channels": channels,
+    }

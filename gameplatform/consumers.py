@@ -13,7 +13,9 @@ It owns what all sockets share, so app consumers stay thin:
 - client frames: size limit (``error`` ``frame_too_large``, close 1009), JSON object with a string ``type``,
   dispatch to ``handle_<type>`` for the types the subclass lists in
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
-  with an ``error`` frame in the contract's shape, never a silent drop;
+  with an ``error`` frame in the contract's shape, never a silent drop; each handler
+  declares its frame's fields and its own error codes with ``@receives`` (the AsyncAPI
+  document reads the declarations; a test checks them against the handler's code);
 - endings: ``end(code, error_code, message)`` tells the client why (an ``error`` frame)
   and closes with the contract's code: the subject of the socket was replaced (4409) or
   deleted (4404), access was withdrawn (4403), a flood (1008), an expired token (4401);
@@ -32,17 +34,18 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from rest_framework import serializers
 
-from gameplatform import metrics, parsers, presence
+from gameplatform import metrics, parsers, presence, serializers
 from gameplatform.db import Overloaded
 from gameplatform.errors import ApplicationError, RateLimited, Unavailable, is_outage
-from gameplatform.hub import get_hub
+from gameplatform.hub import CLIENT_GONE, get_hub
 from gameplatform.logs import new_request_id, request_id_var
 from gameplatform.ratelimit import Budget, FrameBudget
 from gameplatform.realtime import encode
@@ -85,6 +88,52 @@ FLOOD_REFUSALS = Budget(
 class FrameInvalid(ApplicationError):
     def __init__(self, fields: dict) -> None:
         super().__init__("The frame has invalid fields.", code="invalid", extra={"fields": fields})
+
+
+# The codes any client frame may be refused with, on every route (the kit's own refusals).
+KIT_ERROR_CODES = frozenset(
+    {
+        "bad_json",
+        "unknown_type",
+        "invalid",
+        "rate_limited",
+        "unavailable",
+        "overloaded",
+        "flooding",
+        "frame_too_large",
+        "server_error",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ClientFrame:
+    """What a ``handle_<type>`` handler declares: the serializer its frame's fields are
+    validated with (``self.validate(fields, frame)``), and the error codes it may answer
+    beyond ``KIT_ERROR_CODES``."""
+
+    fields: type[serializers.Serializer] | None = None
+    errors: tuple[str, ...] = ()
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
+
+
+def receives(
+    fields: type[serializers.Serializer] | None = None, *, errors: tuple[str, ...] = ()
+) -> Callable[[Handler], Handler]:
+    """Declare a handler's frame: ``@receives(ChatMessageInput, errors=("not_member",))``."""
+
+    def declare(handler: Handler) -> Handler:
+        handler.client_frame = ClientFrame(fields, errors)
+        return handler
+
+    return declare
+
+
+def client_frame_of(handler) -> ClientFrame | None:
+    """The ``@receives`` declaration of a handler, or None when it has none."""
+    return getattr(handler, "client_frame", None)
 
 
 @functools.cache
@@ -474,7 +523,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         try:
             await self.send_error(code, message, **extra)
-        except OSError:  # the client went away meanwhile
+        except CLIENT_GONE:  # the client went away meanwhile
             pass
 
     def validate(self, serializer_class: type[serializers.Serializer], frame: dict) -> dict:

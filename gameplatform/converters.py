@@ -2,16 +2,16 @@
 
 Django's ``int`` converter matches any run of digits, so ``/api/lobbies/<10**24>/bans/``
 reached the view and its query failed (``OverflowError`` on SQLite, out of range on
-PostgreSQL): a 500. Here ``int`` matches at most 18 digits (below 2**63, a ``bigint``):
-a longer id matches no route, so it is the contract's JSON 404 on ``/api/`` and a 4404
-close on ``/ws/``, like any other unknown path.
+PostgreSQL): a 500. Every route writes its ids as ``<id:...>`` instead: at most 18 digits
+(below 2**63, a ``bigint``). A longer id matches no route, so it is the contract's JSON 404
+on ``/api/`` and a 4404 close on ``/ws/``, like any other unknown path.
 
-``install`` replaces the built-in ``int`` once, from ``GameplatformConfig.ready``, before
-any urls or routing module builds its patterns (they compile their converters then). The
-apps keep writing ``<int:...>``, and the OpenAPI schema still says ``integer``.
+``id`` is registered once, when this module is first imported: ``GameplatformConfig.ready``
+imports it, before any urls or routing module builds its patterns (they look their converters
+up then). Django refuses a second registration of a name, and any registration of a built-in
+one (``int``) from 6.0 on. The OpenAPI schema says ``integer`` for it
+(``PATH_CONVERTER_OVERRIDES`` in the settings), the AsyncAPI document too.
 """
-
-import warnings
 
 from django.urls import converters, register_converter
 
@@ -24,11 +24,4 @@ class IdConverter(converters.IntConverter):
     regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
 
 
-def install() -> None:
-    if isinstance(converters.get_converters()["int"], IdConverter):
-        return
-    with warnings.catch_warnings():
-        # Django 5.x warns that overriding a built-in converter ends in 6.0 (then an ``id``
-        # converter and ``<id:...>`` in every route replace this).
-        warnings.filterwarnings("ignore", message="Converter 'int' is already registered")
-        register_converter(IdConverter, "int")
+register_converter(IdConverter, "id")

@@ -4,7 +4,7 @@ Every broadcast in the project goes to one of these groups; nothing else
 builds a group name by hand, so a typo cannot split a room in two.
 """
 
-GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle", "world", "area", "party", "faction", "room"})
+GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle", "world", "area", "party", "faction", "room", "clan"})
 
 
 def group_name(kind: str, *ids: int) -> str:
@@ -52,6 +52,11 @@ def area_group(location_id: int) -> str:
 
 def party_group(party_id: int) -> str:
     return group_name("party", party_id)
+
+
+def clan_group(group_id: int) -> str:
+    """The chat socket of a player group (the ``groups`` app: clans)."""
+    return group_name("clan", group_id)
 
 
 def faction_group(faction_id: int) -> str:

@@ -15,6 +15,13 @@ group unsubscribes, so closing many sockets at once leaves nothing behind in
 Redis. With the pub/sub layer the local queue has no capacity limit, so a
 burst is delivered, not dropped.
 
+A broadcast sent from this process (``send``) reaches this process's sockets at once, in
+the sender's task, and the other processes through the layer; when the layer brings the
+copy back, the hub skips it (it carries the hub's ``origin``). The room that owns a game
+and the sockets of its players are usually on one process: a move's echo then waits for
+no Redis round trip, and the layer's publishes (one at a time per connection in
+channels-redis's pub/sub layer) are off the path of the frames this process serves.
+
 Two kinds of message travel through a hub:
 - frames: ``text`` already encoded, written as-is (optionally skipping one user's sockets);
 - signals: a named event the consumers handle themselves (``on_signal``), e.g.
@@ -36,6 +43,13 @@ from gameplatform.loops import per_loop
 logger = logging.getLogger(__name__)
 
 MESSAGE_TYPE = "hub.message"
+
+try:  # daphne's WebSocket library raises its own error for a send on a protocol that just closed
+    from autobahn.exception import Disconnected as _AutobahnDisconnected
+except ImportError:  # daphne is not installed: uvicorn's is an OSError
+    _AutobahnDisconnected = OSError
+# What a send raises when the client has gone: the socket is dropped from its groups quietly.
+CLIENT_GONE: tuple[type[Exception], ...] = (OSError, _AutobahnDisconnected)
 SYNC_TIMEOUT = 2.0
 
 
@@ -60,6 +74,15 @@ class GroupHub:
         # state): the next join starts the hub afresh instead of reusing them.
         self.broken = False
         self._restart_lock = asyncio.Lock()
+        self.origin = uuid.uuid4().hex  # marks the broadcasts this hub delivered itself
+
+    async def send(self, group: str, message: dict) -> None:
+        """Broadcast ``message`` to ``group`` on every process: this process's sockets first,
+        then the others through the layer (this hub skips its own copy when it comes back)."""
+        if group in self.members and not self.broken:
+            message = {**message, "origin": self.origin}
+            await self.dispatch(message)
+        await self.layer.group_send(group, message)
 
     def _lock(self, group: str) -> asyncio.Lock:
         lock = self._locks.get(group)
@@ -187,7 +210,8 @@ class GroupHub:
                 logger.exception("group hub receive failed")
                 await asyncio.sleep(0.5)
                 continue
-            await self.dispatch(message)
+            if message.get("origin") != self.origin:  # not delivered here already (``send``)
+                await self.dispatch(message)
 
     async def dispatch(self, message: dict) -> None:
         if "sync" in message:
@@ -207,9 +231,9 @@ class GroupHub:
             try:
                 await member.hub_deliver(message)
                 delivered += 1
-            except OSError:
-                # The client went away (uvicorn's ClientDisconnected); its disconnect handler
-                # runs on its own: no log line per frame that raced with the close.
+            except CLIENT_GONE:
+                # The client went away (uvicorn's ClientDisconnected, daphne's Disconnected); its
+                # disconnect handler runs on its own: no log line per frame that raced with the close.
                 members.discard(member)
             except Exception:
                 logger.exception("delivery to a socket failed; dropping it from %s", message.get("group"))

@@ -30,10 +30,10 @@ REQUEST_ID_KEY = "gameplatform.request_id"
 
 REDACTED = "[redacted]"
 # A name holding one of these is a secret's: token, access_token, csrftoken, ticket, refresh,
-# password, new_password, password_confirm, SECRET_KEY, sessionid, api_key, access ...
+# password, new_password, password_confirm, SECRET_KEY, sessionid, api_key, access, device_id ...
 SECRET_WORDS = (
     "token", "ticket", "refresh", "password", "passwd", "secret", "sessionid", "apikey", "api_key",
-    "authorization", "access",
+    "authorization", "access", "device_id",
 )  # fmt: skip
 SECRET_NAME = re.compile("|".join(SECRET_WORDS), re.IGNORECASE)
 # A line holding none of these (nor a percent-encoded name) has nothing to redact: most lines.
@@ -144,7 +144,6 @@ class RedactSecretsFilter(logging.Filter):
         except Exception:  # arguments that do not fit the format: still never printed raw
             message = f"{record.msg} {record.args!r}"
         record.msg, record.args = redact(message), ()
-        vars(record).pop("color_message", None)  # uvicorn's coloured copy of the raw message
         if record.exc_info and not record.exc_text:
             record.exc_text = self._exceptions.formatException(record.exc_info)
         if record.exc_text:
@@ -158,8 +157,7 @@ class RedactSecretsFilter(logging.Filter):
         return True
 
 
-# uvicorn adds `color_message` (its message with terminal colours) to its records.
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id", "color_message"}
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "request_id"}
 
 
 def _redacted(key: str, value):
@@ -330,13 +328,3 @@ class BackgroundStreamHandler(logging.Handler):
             self._thread.join(timeout=5)
             self._write()
         super().close()
-
-
-class QuietConnectionsFilter(logging.Filter):
-    """Drops uvicorn's per-socket lines (``"WebSocket /path" [accepted]``, ``connection open``,
-    ``connection closed``): the consumers log each socket once, with its request id and user."""
-
-    CHATTER = frozenset({'%s - "WebSocket %s" [accepted]', "connection open", "connection closed"})
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.msg not in self.CHATTER

@@ -7,7 +7,7 @@ adds them up. The directory must exist and be emptied before the servers start (
 earlier run would otherwise be counted again).
 
 Labels are bounded: a request's label is the route pattern it matched
-(``api/lobbies/<int:lobby_id>/join/``), never its path; a client frame's type is one its
+(``api/lobbies/<id:lobby_id>/join/``), never its path; a client frame's type is one its
 consumer declares (anything else is ``other``); methods outside the standard ones are ``other``.
 Recorders keep the label children they made in a dict, so the hot paths (a request, a frame)
 cost a dict look-up and an increment.
@@ -18,12 +18,75 @@ gauges that are read from the database (queue length, games active).
 """
 
 import logging
+import os
 
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, multiprocess
 
 from gameplatform.hooks import Hook
 
 logger = logging.getLogger(__name__)
+
+# --- several processes: which ones wrote values --------------------------------------
+# A process that dies leaves its live gauges (open sockets, pool use) in the shared directory
+# until ``prometheus_client.multiprocess.mark_process_dead(pid)`` is called for it; gunicorn
+# has a ``child_exit`` hook for that, uvicorn none. So each process that defines the metrics
+# writes its pid in a directory of the kit's own inside ``PROMETHEUS_MULTIPROC_DIR`` (a
+# subdirectory: prometheus_client reads only its own value files), and a scrape marks dead
+# the processes listed there that no longer run. prometheus_client's own file names are
+# never read.
+
+PROCESSES_SUBDIR = "gameplatform-processes"
+
+
+def processes_dir(path: str) -> str:
+    return os.path.join(path, PROCESSES_SUBDIR)
+
+
+def register_process(path: str, pid: int) -> None:
+    """Lists ``pid`` as a process writing values under ``path`` (the multiprocess directory)."""
+    os.makedirs(processes_dir(path), exist_ok=True)
+    with open(os.path.join(processes_dir(path), str(pid)), "w"):
+        pass
+
+
+def forget_dead_processes(path: str) -> list[int]:
+    """Marks dead (``mark_process_dead``) every listed process that no longer runs; its pids."""
+    try:
+        names = os.listdir(processes_dir(path))
+    except FileNotFoundError:
+        return []
+    forgotten = []
+    for name in names:
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        try:
+            os.kill(pid, 0)
+            continue
+        except PermissionError:
+            continue  # alive, another user's
+        except ProcessLookupError:
+            pass
+        try:
+            multiprocess.mark_process_dead(pid, path)
+        except FileNotFoundError:
+            pass  # a scrape served by another process removed its files first
+        try:
+            os.remove(os.path.join(processes_dir(path), name))
+        except FileNotFoundError:
+            pass  # likewise
+        forgotten.append(pid)
+    return forgotten
+
+
+def _register_this_process() -> None:
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path and os.path.isdir(path):
+        register_process(path, os.getpid())
+
+
+_register_this_process()
+os.register_at_fork(after_in_child=_register_this_process)  # a forked child writes under its own pid
 
 # No ``_created`` series beside each counter and histogram: half the exposition, unused.
 disable_created_metrics()
@@ -98,7 +161,7 @@ TIMER_DURATION = Histogram(
 )
 
 # Reactions run once per scrape (on a database worker) to set gauges read from the database.
-on_scrape: Hook[[]] = Hook("metrics_scrape")
+on_scrape: Hook[[], None] = Hook("metrics_scrape")
 
 
 # --- recorders for the hot paths ------------------------------------------------

@@ -17,13 +17,11 @@ the prober sends (an orchestrator probes the pod's address, which is in no
 
 import asyncio
 import functools
-import glob
 import hmac
 import ipaddress
 import json
 import logging
 import os
-import re
 import weakref
 from importlib import import_module
 from importlib.util import find_spec
@@ -195,11 +193,7 @@ def discover() -> None:
 
 def sample_process() -> None:
     """This process's own gauges: the database pool and the work queue."""
-    pool = None
-    if settings.IS_POSTGRES:
-        from gameplatform.pgbackend.base import DatabaseWrapper
-
-        pool = DatabaseWrapper._connection_pools.get("default")  # None until the first connection
+    pool = connection.pool if settings.IS_POSTGRES else None  # psycopg_pool's pool, one per process
     if pool is not None:
         stats = pool.get_stats()
         metrics.DB_POOL_SIZE.set(stats.get("pool_size", 0))
@@ -224,35 +218,49 @@ async def refresh() -> None:
     await _run_check("metrics_refresh", lambda: db.run_always(_refresh_from_database))
 
 
-_PID = re.compile(r"^gauge_live\w+?_(\d+)\.db$")
-
-
-def _forget_dead_processes(path: str) -> None:
-    """Drop the live gauges of server processes that died (a worker restarted by uvicorn)."""
-    for name in glob.glob(os.path.join(path, "gauge_live*_*.db")):
-        match = _PID.match(os.path.basename(name))
-        if match is None:
-            continue
-        pid = int(match.group(1))
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            try:
-                multiprocess.mark_process_dead(pid, path)
-            except FileNotFoundError:
-                pass  # a scrape served by another process removed it first
-        except PermissionError:
-            pass  # alive, another user's
+def registry():
+    """What ``/metrics`` exposes: this process's registry, or every process's files added up."""
+    path = multiprocess_dir()
+    if path is None:
+        return REGISTRY
+    metrics.forget_dead_processes(path)
+    collected = CollectorRegistry()
+    multiprocess.MultiProcessCollector(collected, path=path)
+    return collected
 
 
 def exposition() -> bytes:
-    path = multiprocess_dir()
-    if path is None:
-        return generate_latest(REGISTRY)
-    _forget_dead_processes(path)
-    registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry, path=path)
-    return generate_latest(registry)
+    return generate_latest(registry())
+
+
+# The error counters ``/metrics`` exposes, as the operations page shows them:
+# (sample name, what it counts, the label that names a row, which samples count).
+ERROR_COUNTERS = (
+    ("gameplatform_http_requests_total", "HTTP 5xx answers", "route", lambda labels: labels["status"][:1] == "5"),
+    ("gameplatform_dependency_errors_total", "Outages answered 503 / unavailable", "dependency", None),
+    ("gameplatform_timer_failures_total", "Timer job runs that raised", "timer", None),
+    ("gameplatform_db_work_refused_total", "Database work refused as overloaded", None, None),
+)
+
+
+def error_counts() -> list[dict]:
+    """The error counters since the servers started: ``[{"what", "total", "rows": {label: n}}]``.
+
+    The platform keeps no log of recent errors (log lines go to the stream); these are the
+    same counters ``/metrics`` exposes, read from the same registry."""
+    samples: dict[str, list] = {}
+    for family in registry().collect():
+        for sample in family.samples:
+            samples.setdefault(sample.name, []).append(sample)
+    counted = []
+    for name, what, row_label, keep in ERROR_COUNTERS:
+        rows: dict[str, int] = {}
+        for sample in samples.get(name, ()):
+            if keep is None or keep(sample.labels):
+                key = sample.labels.get(row_label, "") if row_label else ""
+                rows[key] = rows.get(key, 0) + int(sample.value)
+        counted.append({"what": what, "total": sum(rows.values()), "rows": {k: n for k, n in rows.items() if n}})
+    return counted
 
 
 async def metrics_endpoint(scope, send) -> None:

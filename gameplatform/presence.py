@@ -28,15 +28,16 @@ stalled), it beats at once, so its open sockets are back and announced within a
 second, not a whole beat later. A process that dies stops refreshing; the
 ``presence.sweep`` timer removes its expired sockets and reports who went offline,
 everywhere and at each place. Every change
-(open, close, refresh, sweep) is one Lua script, so each transition is decided
-once, whichever process or timer runner gets there first: that is what makes
-"exactly once per real change" hold.
+(open, close, refresh, and the sweep's removal of the expired sockets it found) is
+one Lua script, so each transition is decided once, whichever process or timer
+runner gets there first: that is what makes "exactly once per real change" hold.
+Each script is given every key it touches (KEYS), none built inside it.
 
 Without Redis, a process-local store (the embedded single-process setup).
 
 Transitions are handed to announcers that higher apps register by place kind
-(``set_announcer``): friends for the user's presence anywhere, lobbies for
-``lobby:`` places. This module knows none of them.
+(``announcers.register(kind, announce)``, a ``KeyedHook``): friends for the user's presence
+anywhere (kind ""), lobbies for ``lobby:`` places. This module knows none of them.
 """
 
 import asyncio
@@ -49,6 +50,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from gameplatform import db
+from gameplatform.hooks import KeyedHook
 from gameplatform.loops import per_loop
 from gameplatform.realtime import publish_layer_var
 from gameplatform.redis import get_redis, redis_enabled
@@ -69,16 +71,26 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 """
 
-# Where a user's sockets (at a place, or anywhere for place '') and the place's users are kept.
+CONNS = "presence:conns"
+VERSIONS = "presence:ver"
+
+
+def user_key(place: str, user_id: int | str) -> str:
+    """Where a user's sockets at a place (anywhere for place '') are kept."""
+    return f"presence:user:{user_id}" if not place else f"presence:at:{place}:{user_id}"
+
+
+def users_key(place: str) -> str:
+    """Where the users at a place (anywhere for place '') are kept."""
+    return "presence:online" if not place else f"presence:at:{place}"
+
+
+# Every key a script touches is passed in KEYS, as Redis requires of scripts (a server that
+# routes or checks keys, a proxy or a cluster, sees what each call touches): KEYS[1] the open
+# sockets, KEYS[2] the versions, then for each socket of ARGV, for each of its places ('' first,
+# then the ones of its places list, in order), the user's sockets there and the place's users.
 _KEYS = """
-local function user_key(place, uid)
-  if place == '' then return 'presence:user:' .. uid end
-  return 'presence:at:' .. place .. ':' .. uid
-end
-local function users_key(place)
-  if place == '' then return 'presence:online' end
-  return 'presence:at:' .. place
-end
+local CONNS, VERSIONS = KEYS[1], KEYS[2]
 local function places_of(list)
   local places = {''}
   for place in string.gmatch(list, '[^ ]+') do table.insert(places, place) end
@@ -89,10 +101,10 @@ local function report(changed, uid, place)
   table.insert(changed, place)
   if place == '' then
     -- Never below the clock (ms): versions keep growing when Redis restarts without its data.
-    local version = redis.call('HINCRBY', 'presence:ver', uid, 1)
+    local version = redis.call('HINCRBY', VERSIONS, uid, 1)
     if version < now then
       version = now
-      redis.call('HSET', 'presence:ver', uid, version)
+      redis.call('HSET', VERSIONS, uid, version)
     end
     table.insert(changed, version)
   else
@@ -109,33 +121,34 @@ _OPEN = (
     + """
 local deadline = now + tonumber(ARGV[1])
 local changed = {}
+local k = 3
 for i = 2, #ARGV, 3 do
   local uid, conn = ARGV[i], ARGV[i + 1]
-  redis.call('ZADD', 'presence:conns', deadline, uid .. '|' .. conn .. '|' .. ARGV[i + 2])
+  redis.call('ZADD', CONNS, deadline, uid .. '|' .. conn .. '|' .. ARGV[i + 2])
   for _, place in ipairs(places_of(ARGV[i + 2])) do
-    redis.call('ZADD', user_key(place, uid), deadline, conn)
-    if redis.call('SADD', users_key(place), uid) == 1 then report(changed, uid, place) end
+    redis.call('ZADD', KEYS[k], deadline, conn)
+    if redis.call('SADD', KEYS[k + 1], uid) == 1 then report(changed, uid, place) end
+    k = k + 2
   end
 end
 return changed
 """
 )
 
-# Shared by close and sweep: drop a user's expired sockets at a place; gone when none is left.
-_SETTLE = """
-local function settle(uid, place, changed)
-  local key = user_key(place, uid)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZCARD', key) == 0 and redis.call('SREM', users_key(place), uid) == 1 then
-    report(changed, uid, place)
-  end
-end
-local function drop(uid, conn, places, changed)
-  redis.call('ZREM', 'presence:conns', uid .. '|' .. conn .. '|' .. places)
+# Shared by close and sweep: drop a socket at each of its places (its keys from KEYS[k] on) and
+# settle the user there: gone when none of their sockets is left. Returns the next key's index.
+_DROP = """
+local function drop(uid, conn, places, k, changed)
   for _, place in ipairs(places_of(places)) do
-    redis.call('ZREM', user_key(place, uid), conn)
-    settle(uid, place, changed)
+    local sockets, users = KEYS[k], KEYS[k + 1]
+    redis.call('ZREM', sockets, conn)
+    redis.call('ZREMRANGEBYSCORE', sockets, '-inf', now)
+    if redis.call('ZCARD', sockets) == 0 and redis.call('SREM', users, uid) == 1 then
+      report(changed, uid, place)
+    end
+    k = k + 2
   end
+  return k
 end
 """
 
@@ -143,26 +156,44 @@ end
 _CLOSE = (
     _NOW_MS
     + _KEYS
-    + _SETTLE
+    + _DROP
     + """
 local changed = {}
-for i = 1, #ARGV, 3 do drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], changed) end
+local k = 3
+for i = 1, #ARGV, 3 do
+  redis.call('ZREM', CONNS, ARGV[i] .. '|' .. ARGV[i + 1] .. '|' .. ARGV[i + 2])
+  k = drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], k, changed)
+end
 return changed
 """
 )
 
-# ARGV[1] batch size. Removes expired sockets of every process; returns {uid, place, version, ...} gone.
+# KEYS[1] the open sockets; ARGV[1] batch size. The expired ones (the sweep's first step).
+_EXPIRED = (
+    _NOW_MS
+    + """
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+"""
+)
+
+# The sweep's second step, on the sockets the first found: each is dropped only if it is still
+# expired (a heartbeat in between kept it) and still there (another sweeper took it first), so
+# every socket's end is decided, and announced, once. Returns {uid, place, version, ...} gone.
 _SWEEP = (
     _NOW_MS
     + _KEYS
-    + _SETTLE
+    + _DROP
     + """
 local changed = {}
-local expired = redis.call('ZRANGEBYSCORE', 'presence:conns', '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-for _, member in ipairs(expired) do
-  local a = string.find(member, '|', 1, true)
-  local b = string.find(member, '|', a + 1, true)
-  drop(string.sub(member, 1, a - 1), string.sub(member, a + 1, b - 1), string.sub(member, b + 1), changed)
+local k = 3
+for i = 1, #ARGV, 3 do
+  local member = ARGV[i] .. '|' .. ARGV[i + 1] .. '|' .. ARGV[i + 2]
+  local deadline = redis.call('ZSCORE', CONNS, member)
+  if deadline and tonumber(deadline) <= now and redis.call('ZREM', CONNS, member) == 1 then
+    k = drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], k, changed)
+  else
+    k = k + 2 * #places_of(ARGV[i + 2])
+  end
 end
 return changed
 """
@@ -197,6 +228,21 @@ def _args(sockets: list[Socket]) -> list:
     return args
 
 
+def _keys(sockets: list[Socket]) -> list[str]:
+    """The keys the scripts touch for these sockets, in the order they read them (see ``_KEYS``)."""
+    keys = [CONNS, VERSIONS]
+    for user_id, _, places in sockets:
+        for place in ("", *" ".join(places).split()):  # the places as the script splits them
+            keys += [user_key(place, user_id), users_key(place)]
+    return keys
+
+
+def _socket(member) -> Socket:
+    """An entry of ``presence:conns`` (``<uid>|<conn>|<places>``) as a socket."""
+    user_id, conn, places = _text(member).split("|", 2)
+    return int(user_id), conn, tuple(places.split())
+
+
 def lifetime_seconds() -> float:
     """How long a socket stays counted after its last heartbeat.
 
@@ -223,7 +269,11 @@ class RedisStore:
         self.client = client or get_redis()
         self._open = self.client.register_script(_OPEN)
         self._close = self.client.register_script(_CLOSE)
+        self._expired = self.client.register_script(_EXPIRED)
         self._sweep = self.client.register_script(_SWEEP)
+
+    def _run(self, script, sockets: list[Socket], *head) -> list:
+        return script(keys=_keys(sockets), args=[*head, *_args(sockets)])
 
     def open(self, sockets: list[Socket]) -> list[Change]:
         """Open (or refresh) sockets; return the users this made present."""
@@ -231,47 +281,57 @@ class RedisStore:
         lifetime_ms = int(lifetime_seconds() * 1000)
         # Chunks keep each script short: Redis runs nothing else while a script runs.
         for start in range(0, len(sockets), OPEN_BATCH):
-            changes += _changes(self._open(args=[lifetime_ms, *_args(sockets[start : start + OPEN_BATCH])]), ONLINE)
+            changes += _changes(self._run(self._open, sockets[start : start + OPEN_BATCH], lifetime_ms), ONLINE)
         return changes
 
     def close(self, sockets: list[Socket]) -> list[Change]:
         """Close sockets; return the users this made absent."""
         changes: list[Change] = []
         for start in range(0, len(sockets), OPEN_BATCH):
-            changes += _changes(self._close(args=_args(sockets[start : start + OPEN_BATCH])), OFFLINE)
+            changes += _changes(self._run(self._close, sockets[start : start + OPEN_BATCH]), OFFLINE)
         return changes
 
     def sweep(self) -> list[Change]:
+        """Remove the expired sockets of every process, a batch at a time; the users this made absent."""
         changes: list[Change] = []
         while True:
-            batch = self._sweep(args=[SWEEP_BATCH])
-            changes += _changes(batch, OFFLINE)
-            if not batch:
+            expired = [_socket(member) for member in self._expired(keys=[CONNS], args=[SWEEP_BATCH])]
+            if not expired:
                 return changes
+            changes += _changes(self._run(self._sweep, expired), OFFLINE)
 
     def holds(self, socket: Socket) -> bool:
         """Whether the store still has this socket (a Redis restarted without its data has not)."""
         user_id, conn, _ = socket
-        return self.client.zscore(f"presence:user:{user_id}", conn) is not None
+        return self.client.zscore(user_key("", user_id), conn) is not None
 
     def count(self) -> int:
-        return int(self.client.scard("presence:online"))
+        return int(self.client.scard(users_key("")))
 
     def states(self, user_ids: list[int]) -> dict[int, tuple[bool, int]]:
         """``{user_id: (online, version)}``."""
         if not user_ids:
             return {}
         pipe = self.client.pipeline(transaction=True)
-        pipe.smismember("presence:online", user_ids)
-        pipe.hmget("presence:ver", user_ids)
+        pipe.smismember(users_key(""), user_ids)
+        pipe.hmget(VERSIONS, user_ids)
         online, versions = pipe.execute()
         return {uid: (bool(on), int(ver or 0)) for uid, on, ver in zip(user_ids, online, versions, strict=True)}
 
     def present_at(self, place: str) -> list[int]:
-        return sorted(int(uid) for uid in self.client.smembers(f"presence:at:{place}"))
+        return sorted(int(uid) for uid in self.client.smembers(users_key(place)))
+
+    def online_sample(self, limit: int) -> list[int]:
+        return sorted(int(uid) for uid in self.client.srandmember(users_key(""), limit))
+
+    def counts_at(self, places: list[str]) -> dict[str, int]:
+        pipe = self.client.pipeline(transaction=False)
+        for place in places:
+            pipe.scard(users_key(place))
+        return dict(zip(places, map(int, pipe.execute()), strict=True))
 
     def is_present(self, user_id: int, place: str) -> bool:
-        return bool(self.client.sismember(f"presence:at:{place}", user_id))
+        return bool(self.client.sismember(users_key(place), user_id))
 
 
 class LocalStore:
@@ -331,6 +391,17 @@ class LocalStore:
         with self.lock:
             return sorted(uid for at, uid in self.conns if at == place)
 
+    def online_sample(self, limit: int) -> list[int]:
+        return self.present_at("")[:limit]
+
+    def counts_at(self, places: list[str]) -> dict[str, int]:
+        counts = dict.fromkeys(places, 0)
+        with self.lock:
+            for at, _ in self.conns:
+                if at in counts:
+                    counts[at] += 1
+        return counts
+
     def is_present(self, user_id: int, place: str) -> bool:
         with self.lock:
             return bool(self.conns.get((place, user_id)))
@@ -356,18 +427,12 @@ def get_store() -> RedisStore | LocalStore:
 
 # --- announcing transitions -----------------------------------------------
 
-# Runs inside a unit of database work; what it sends leaves after the unit (realtime's outbox).
+# Who hears of the transitions of one place kind ("" = a user's presence anywhere): registered by
+# the app that owns the kind, in its AppConfig.ready (friends for "", lobbies for ``lobby``).
+# Transitions of a kind nobody registered are not announced. An announcer runs inside a unit of
+# database work; what it sends leaves after the unit (realtime's outbox).
 Announcer = Callable[[list[Change]], None]
-_announcers: dict[str, Announcer] = {}
-
-
-def set_announcer(announcer: Announcer, *, kind: str = "") -> None:
-    """Who hears of the transitions of one place kind ("" = a user's presence anywhere).
-
-    Registered by the app that owns the kind, in its AppConfig.ready: friends for "",
-    lobbies for ``lobby``. Transitions of a kind nobody registered are not announced.
-    """
-    _announcers[kind] = announcer
+announcers: KeyedHook[[list[Change]], None] = KeyedHook("presence_announcer")
 
 
 def announce_now(changes: list[Change]) -> None:
@@ -376,7 +441,7 @@ def announce_now(changes: list[Change]) -> None:
     for change in changes:
         by_kind.setdefault(change.kind, []).append(change)
     for kind, batch in by_kind.items():
-        announcer = _announcers.get(kind)
+        announcer = announcers.get(kind)
         if announcer is None:
             continue
         try:
@@ -591,6 +656,11 @@ def online_count() -> int:
     return get_store().count()
 
 
+def online_sample(limit: int) -> list[int]:
+    """Up to ``limit`` of the users online now, by id (any of them: a glance, not a listing)."""
+    return get_store().online_sample(limit) if limit > 0 else []
+
+
 def states(user_ids: list[int]) -> dict[int, tuple[bool, int]]:
     """``{user_id: (online, version)}`` for these users."""
     return get_store().states(list(user_ids))
@@ -603,6 +673,11 @@ def online_ids(user_ids: list[int]) -> set[int]:
 def present_at(place: str) -> list[int]:
     """The users with a socket at ``place``, by id."""
     return get_store().present_at(place)
+
+
+def counts_at(places: list[str]) -> dict[str, int]:
+    """``{place: users with a socket there}`` for these places, in one read."""
+    return get_store().counts_at(list(places)) if places else {}
 
 
 def is_present(*, user_id: int, place: str) -> bool:

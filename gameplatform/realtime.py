@@ -44,14 +44,23 @@ def signal_message(group: str, signal: str, data: dict) -> dict:
     return {"type": MESSAGE_TYPE, "group": group, "signal": signal, "data": data}
 
 
+async def _send(group: str, message: dict, layer) -> None:
+    """Through this process's hub (its own sockets at once, see ``GroupHub.send``); through
+    ``layer`` alone when the caller names one (a test playing another process)."""
+    if layer is None:
+        await get_hub().send(group, message)
+    else:
+        await layer.group_send(group, message)
+
+
 async def agroup_send(group: str, payload: dict, *, skip_user: int | None = None, layer=None) -> None:
     """Send one frame to every socket in ``group`` on every server process."""
-    await (layer or get_channel_layer()).group_send(group, frame_message(group, payload, skip_user=skip_user))
+    await _send(group, frame_message(group, payload, skip_user=skip_user), layer)
 
 
 async def agroup_signal(group: str, signal: str, layer=None, **data) -> None:
     """Ask every socket in ``group`` to run its ``on_signal`` handler for ``signal``."""
-    await (layer or get_channel_layer()).group_send(group, signal_message(group, signal, data))
+    await _send(group, signal_message(group, signal, data), layer)
 
 
 async def asend_to_user(user_id: int, payload: dict) -> None:
@@ -68,10 +77,10 @@ publish_layer_var: contextvars.ContextVar = contextvars.ContextVar("realtime_pub
 
 async def publish(messages: list[dict], layer=None) -> None:
     """Publish layer messages in order, from the event loop."""
-    layer = layer or publish_layer_var.get() or get_channel_layer()
+    layer = layer or publish_layer_var.get()
     for message in messages:
         try:
-            await layer.group_send(message["group"], message)
+            await _send(message["group"], message, layer)
         except Exception:
             logger.exception("publishing to %s failed", message["group"])
 

@@ -4,6 +4,7 @@ import ast
 import builtins
 import functools
 import inspect
+import re
 import textwrap
 import types
 
@@ -11,10 +12,12 @@ from django.conf import settings
 from django.http import Http404
 from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 
+from gameplatform import serializers
 from gameplatform.errors import ApplicationError, RateLimited, Unavailable
 
 # --- Error answers ------------------------------------------------------------------
@@ -226,14 +229,51 @@ GENERIC_CODES = {
 STATUS_TEXT = {
     400: "The input is invalid.",
     401: "Not authenticated.",
+    402: "Not enough of a currency to pay.",
     403: "Not allowed.",
     404: "Not found.",
     409: "Refused by the current state.",
     410: "Gone.",
+    412: "A precondition failed (`If-Match` / `If-None-Match`): read the object again.",
     413: "The body is larger than HTTP_MAX_BODY_BYTES.",
     429: "Too many requests: wait `retry_after` seconds (also in `Retry-After`).",
     503: "A service the server needs is unavailable, or the process is busy: retry after `retry_after` seconds.",
 }
+
+
+# Summaries made from a view's name: the verb its name holds (``FriendRequestAcceptApi``), else
+# one for the method.
+NAME_VERBS = {
+    word: word
+    for word in (
+        "Accept",
+        "Add",
+        "Allocate",
+        "Attack",
+        "Ban",
+        "Cancel",
+        "Claim",
+        "Decline",
+        "Delete",
+        "Disband",
+        "Equip",
+        "Feed",
+        "Hatch",
+        "Invite",
+        "Join",
+        "Kick",
+        "Leave",
+        "Purchase",
+        "Read",
+        "Regenerate",
+        "Remove",
+        "Select",
+        "Start",
+        "Unban",
+        "Unequip",
+    )
+} | {"Login": "Log in", "Logout": "Log out", "Register": "Register", "Refresh": "Refresh"}
+METHOD_VERBS = {"POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete"}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -242,6 +282,40 @@ class AutoSchema(SpectacularAutoSchema):
     Views keep their Input/Output serializers nested (one operation, one place),
     so the plain class name would collide across views.
     """
+
+    def get_summary(self) -> str:
+        """The operation's one-line name in Swagger and ReDoc: the first sentence of its docstring
+        when that reads as one, else words from the view's name (``LobbyJoinApi`` -> "Join lobby")."""
+        handler_doc = get_doc(getattr(self.view, self.method.lower(), None))
+        first = " ".join((handler_doc or self.get_description()).strip().split("\n\n")[0].split())
+        sentence = re.split(r"(?<=\.)\s", first, maxsplit=1)[0].rstrip(".").replace("``", "`")
+        # A docstring shared by the view's several methods names none of them well.
+        shared = not handler_doc and len(set(self.view.allowed_methods) - {"OPTIONS", "HEAD"}) > 1
+        readable = (
+            not shared
+            and len(sentence.split()) >= 4
+            and len(sentence) <= 100
+            and sentence.count("(") == sentence.count(")")
+            and ":" not in sentence  # "Owner only: …", a rule rather than a name
+            and not re.search(r"\(\d{3}\)", sentence)  # "… only (403)"
+        )
+        return sentence if readable else self.summary_from_name()
+
+    def summary_from_name(self) -> str:
+        name = re.sub(r"(Api|APIView|View)$", "", type(self.view).__name__)
+        named = re.findall(r"[A-Z][a-z0-9]*|[a-z0-9]+", name)
+        words = [w for w in named if w not in ("List", "Detail", "Create")]
+        # A verb after the noun it acts on (``InviteAccept``); a name of one word may be the verb itself.
+        first = 0 if len(named) == 1 else 1
+        verb = next((i for i in reversed(range(first, len(words))) if words[i] in NAME_VERBS), None)
+        if verb is not None:
+            what = " ".join(words[verb + 1 :] or words[:verb]).lower()
+            whose = " ".join(words[:verb]).lower() if words[verb + 1 :] and words[:verb] else ""
+            return " ".join(filter(None, [NAME_VERBS[words[verb]], what, f"({whose})" if whose else ""]))
+        what = " ".join(words).lower()
+        if self.method == "GET":
+            return f"{'List' if self._is_list_view() else 'Get'} {what}"
+        return f"{METHOD_VERBS.get(self.method, self.method.title())} {what}"
 
     def get_serializer_name(self, serializer, direction):
         cls = serializer.__class__
@@ -263,6 +337,12 @@ class AutoSchema(SpectacularAutoSchema):
             else {}
         )
         for status, codes in declared.items():
+            # A code the view declares under a status is answered with that status only: a
+            # callee that raises it with another (``balance_change``'s 400) is overridden.
+            for other in [s for s in answers if s != status]:
+                answers[other] -= set(codes)
+                if not answers[other]:
+                    del answers[other]
             answers.setdefault(status, set()).update(codes)
         for status, codes in sorted(answers.items()):
             if None in codes or any(code.startswith("$") for code in codes if code):

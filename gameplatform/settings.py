@@ -6,17 +6,19 @@ With no environment at all this is the embedded single-process setup used by
 several server processes need to behave as one service.
 """
 
+import os
 from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
-from urllib.parse import urlparse
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from gameplatform import redisconf
 from gameplatform.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -39,14 +41,17 @@ WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS)
 # Apps of this project, in the order their URLs, sockets and demo data load.
 PROJECT_APPS = [
     "accounts",
+    "storage",
     "matchmaking",
     "game",
+    "leaderboards",
     "chat",
+    "groups",  # player groups (clans) with a chat socket; the kit's channel-group names are gameplatform.groups
     "friends",
     "notifications",
     "progression",
     "world",
-    "webclient",  # the browser client at /play/: static files and its page, imports no other app
+    "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
 ]
 
 INSTALLED_APPS = [
@@ -85,7 +90,7 @@ MIDDLEWARE = [
 ]
 # What only cookie-authenticated pages (the admin) and static files need. The REST API
 # authenticates by bearer token, never by cookie, so its requests skip these: about
-# 0.2 ms of CPU per request (README, "How a process runs its work").
+# 0.2 ms of CPU per request (docs/concepts.md, "How a process runs its work").
 COOKIE_AND_STATIC_MIDDLEWARE = {
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -133,6 +138,9 @@ DATABASE_URL = env_str("DATABASE_URL")
 DB_WORKERS = env_int("DB_WORKERS", 1 if not DATABASE_URL or DATABASE_URL.startswith("sqlite") else 4, minimum=1)
 DB_QUEUE_LIMIT = env_int("DB_QUEUE_LIMIT", 2000, minimum=0)
 HTTP_MAX_BODY_BYTES = env_int("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
+# DATABASE_URL points at pgbouncer in transaction mode (docs/operations/past-one-machine.md).
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
+DB_POOL_CHECK = env_bool("DB_POOL_CHECK", True)
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":
@@ -143,11 +151,29 @@ if DATABASE_URL:
         }
         # A pooled connection is checked before it is handed out: after a database restart
         # the broken ones are replaced instead of failing one request each (503 unavailable)
-        # until all have been tried. The project's backend (gameplatform/pgbackend) polls the
-        # socket and sends an empty query only when something arrived on it: no round trip per
-        # unit of work, where Django's CONN_HEALTH_CHECKS (psycopg's check) always sends one.
-        _db["ENGINE"] = "gameplatform.pgbackend"
+        # until all have been tried. The pool's public ``check`` callable runs on each
+        # getconn(); the kit's (gameplatform/pgpool.py) polls the socket and sends an empty
+        # query only when something arrived on it. Django takes a ``check`` in the pool options
+        # from 6.1 on; the locked 5.2 passes its own and refuses a second one (TypeError), so
+        # there the check is Django's CONN_HEALTH_CHECKS: psycopg's, one round trip per unit.
         _db["CONN_HEALTH_CHECKS"] = False
+        if DB_POOL_CHECK:
+            if django.VERSION >= (6, 1):
+                from gameplatform.pgpool import check_pooled_connection
+
+                _db["OPTIONS"]["pool"]["check"] = check_pooled_connection
+            else:
+                _db["CONN_HEALTH_CHECKS"] = True
+        if DB_PGBOUNCER:
+            # DATABASE_URL is pgbouncer in transaction mode: each transaction may run on another
+            # server connection, so nothing may outlive one. No prepared statements (psycopg
+            # prepares a query run 5 times on a connection; pgbouncer before 1.21 does not carry
+            # them over; Django disables them too, said here so no default can bring them back),
+            # and no server-side cursors (.iterator() keeps a WITH HOLD cursor on the server
+            # connection between transactions). The queue's matcher takes transaction-level
+            # advisory locks only; nothing uses session locks, LISTEN or a plain SET.
+            _db["OPTIONS"]["prepare_threshold"] = None
+            _db["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES = {"default": _db}
 else:
     DATABASES = {
@@ -159,8 +185,7 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "gameplatform.pgbackend"
-DB_POOL_CHECK = env_bool("DB_POOL_CHECK", True)
+IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, rate limits, tickets, presence ----------
@@ -177,49 +202,45 @@ REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 3.0, minimum=0.1)
 # under a second when connections are refused.
 REDIS_RETRY = Retry(ExponentialBackoff(cap=0.25, base=0.05), 2)
 REDIS_ASYNC_RETRY = AsyncRetry(ExponentialBackoff(cap=0.25, base=0.05), 2)
+# Through Sentinel (docs/operations/past-one-machine.md): every client asks these sentinels for the
+# current primary named REDIS_SENTINEL_MASTER; REDIS_URL still gives the database and password.
+REDIS_SENTINELS = redisconf.parse_sentinels(env_list("REDIS_SENTINELS"))
+REDIS_SENTINEL_MASTER = env_str("REDIS_SENTINEL_MASTER")
+REDIS_SENTINEL_PASSWORD = env_str("REDIS_SENTINEL_PASSWORD")
+if REDIS_SENTINELS and not (REDIS_URL and REDIS_SENTINEL_MASTER):
+    raise ImproperlyConfigured("REDIS_SENTINELS needs REDIS_SENTINEL_MASTER and REDIS_URL (database, password)")
+# The channel layer on Redis servers of its own, its groups spread over them by name. Presence,
+# rate limits, tickets, leases and the cache stay on REDIS_URL: their scripts and transactions
+# touch several keys at once, which needs them on one server.
+CHANNEL_REDIS_URLS = env_list("CHANNEL_REDIS_URLS")
+# Publishing connections per layer server (see gameplatform.redisconf.channel_layer): the same
+# number on every process.
+CHANNEL_LAYER_CONNECTIONS = env_int("CHANNEL_LAYER_CONNECTIONS", 8, minimum=1)
+if CHANNEL_REDIS_URLS and not REDIS_URL:
+    raise ImproperlyConfigured("CHANNEL_REDIS_URLS needs REDIS_URL (presence, rate limits, tickets, cache)")
 if REDIS_URL:
-    # Redis pub/sub channels are not scoped to a database number, so the
-    # database number goes into every channel-layer name: two deployments (or
-    # two test runs) on one Redis with different databases never hear each other.
-    _redis_db = (urlparse(REDIS_URL).path or "/0").lstrip("/") or "0"
     CHANNEL_LAYERS = {
-        "default": {
-            # Pub/sub keeps no group membership in Redis (nothing goes stale when
-            # many sockets close at once) and queues locally without a capacity
-            # limit (nothing is dropped in a burst). See gameplatform/hub.py.
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-                        "socket_timeout": REDIS_SOCKET_TIMEOUT,
-                        "retry": REDIS_ASYNC_RETRY,
-                        # The subscriber connection pings when idle, so one that died
-                        # silently is noticed and reconnected (it resubscribes itself).
-                        "health_check_interval": 10,
-                    }
-                ],
-                "prefix": f"gp{_redis_db}:",
-            },
-        }
+        "default": redisconf.channel_layer(
+            redis_url=REDIS_URL,
+            sentinels=REDIS_SENTINELS,
+            master=REDIS_SENTINEL_MASTER,
+            sentinel_password=REDIS_SENTINEL_PASSWORD,
+            shard_urls=CHANNEL_REDIS_URLS,
+            connections=CHANNEL_LAYER_CONNECTIONS,
+            connect_timeout=REDIS_CONNECT_TIMEOUT,
+            socket_timeout=REDIS_SOCKET_TIMEOUT,
+            retry=REDIS_ASYNC_RETRY,
+        )
     }
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "gp",
-            "OPTIONS": {
-                # Blocking pool: under a spike callers wait for a connection
-                # instead of failing with MaxConnectionsError.
-                "pool_class": "redis.BlockingConnectionPool",
-                "max_connections": REDIS_MAX_CONNECTIONS,
-                "timeout": 5,
-                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-                "socket_timeout": REDIS_SOCKET_TIMEOUT,
-                "retry": REDIS_RETRY,
-            },
-        }
+        "default": redisconf.cache(
+            redis_url=REDIS_URL,
+            sentinels=REDIS_SENTINELS,
+            max_connections=REDIS_MAX_CONNECTIONS,
+            connect_timeout=REDIS_CONNECT_TIMEOUT,
+            socket_timeout=REDIS_SOCKET_TIMEOUT,
+            retry=REDIS_RETRY,
+        )
     }
 else:
     CHANNEL_LAYERS = {
@@ -238,6 +259,32 @@ else:
 # (gameplatform/asgi.py); management commands still run.
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
+
+# --- HTTPS (behind the TLS balancer of deploy/nginx/) ---------------------------
+# All off by default (`make run` serves plain http on localhost); docker-compose.yml turns them
+# on, and `manage.py check --deploy` is clean with its environment (docs/operations/deploy.md, "HTTPS").
+# /healthz, /readyz and /metrics answer before Django (gameplatform.ops): never redirected, so
+# probes and Prometheus reach each replica over plain http.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# BEHIND_TLS_PROXY=1: a proxy that terminates TLS sets X-Forwarded-Proto on every request,
+# replacing whatever the client sent (deploy/nginx/ does), and only it reaches the servers.
+# uvicorn (FORWARDED_ALLOW_IPS) and daphne (--proxy-headers) already take the scheme from it;
+# this makes Django's request.is_secure() say so under any server.
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS for subdomains and browsers' preload lists bind every subdomain and are slow to undo: an
+# operator who sets SECURE_HSTS_INCLUDE_SUBDOMAINS=0 or SECURE_HSTS_PRELOAD=0 has decided, and
+# check --deploy stops asking (left unset, it still asks).
+SILENCED_SYSTEM_CHECKS = [
+    check
+    for check, name in (("security.W005", "SECURE_HSTS_INCLUDE_SUBDOMAINS"), ("security.W021", "SECURE_HSTS_PRELOAD"))
+    if os.environ.get(name, "").strip() != "" and not env_bool(name)
+]
 
 # --- Auth -------------------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -267,6 +314,8 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
 REGISTRATIONS_PER_ADDRESS = env_int("REGISTRATIONS_PER_ADDRESS", 10, minimum=1)
 REGISTRATION_WINDOW_SECONDS = env_int("REGISTRATION_WINDOW_SECONDS", 3600, minimum=1)
+# Cloud storage: objects one user may keep (a new one past it: 409 storage_full).
+STORAGE_MAX_OBJECTS_PER_USER = env_int("STORAGE_MAX_OBJECTS_PER_USER", 1000, minimum=1)
 
 # --- Real time ---------------------------------------------------------------
 # Background timers run inside each server process (see gameplatform/timers.py).
@@ -288,6 +337,9 @@ WS_FLOOD_REFUSAL_WINDOW_SECONDS = env_float("WS_FLOOD_REFUSAL_WINDOW_SECONDS", 1
 # 1001-2999 for the application (django/daphne#374). `make serve-daphne` sets it; uvicorn needs it not.
 WS_PRIVATE_CLOSE_CODES = env_bool("WS_PRIVATE_CLOSE_CODES", False)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
+# The queue's fill window: a group of a mode for more than two players that has min_players but
+# is not full starts once its longest-waiting player has waited this long (0: at once).
+QUEUE_FILL_SECONDS = env_float("QUEUE_FILL_SECONDS", 10.0, minimum=0)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)
 RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)
 # The world's timer fires a world event (reality shift or aetherfall) this often; 0 turns it off.
@@ -350,14 +402,21 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "gameplatform API",
-    "DESCRIPTION": "REST API of gameplatform. The WebSocket routes and frames: AsyncAPI at /api/asyncapi/.",
+    "DESCRIPTION": (
+        "REST API of gameplatform. The WebSocket routes and frames: [the WebSocket reference](/api/asyncapi/) "
+        "(AsyncAPI; the document itself: [/api/asyncapi.json](/api/asyncapi.json))."
+    ),
     "VERSION": VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids and tags without the "api" every path starts with: `auth_login_create`, tag `auth`.
+    "SCHEMA_PATH_PREFIX": r"/api/",
     "ENUM_NAME_OVERRIDES": {"HealthEnum": ["ok", "error"]},
+    # The `<id:...>` of every route (gameplatform/converters.py) is an integer, as Django's `int` would be.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
 }
 
 # --- Static files: served by the ASGI server itself (WhiteNoise) ------------
@@ -384,7 +443,6 @@ LOGGING = {
         "request_id": {"()": "gameplatform.logs.RequestIdFilter"},
         # One redaction rule for every line, whoever logs it (gameplatform.logs.redact).
         "redact": {"()": "gameplatform.logs.RedactSecretsFilter"},
-        "quiet_connections": {"()": "gameplatform.logs.QuietConnectionsFilter"},
     },
     "formatters": {
         "json": {"()": "gameplatform.logs.JsonFormatter"},
@@ -403,6 +461,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.server": {"level": "WARNING"},
+        # A 4xx answer is one line, the access line (method, path, status, request id): Django's
+        # own "Not Found: /x/" warning said it a second time. Its 5xx errors (with the traceback) stay.
+        "django.request": {"level": "ERROR"},
         # Django's default handlers off (a raw console copy of every django.* line under DEBUG,
         # mail to ADMINS with the full URL): every line goes through the console handler above.
         "django": {"handlers": [], "propagate": True},
@@ -412,10 +473,14 @@ LOGGING = {
         # SQL with its parameters (refresh tokens among them, token_blacklist) at DEBUG: never.
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
-        # uvicorn's own lines (start-up, shutdown, errors) as ours: JSON, written off the loop;
-        # without its per-socket chatter.
+        # uvicorn's own lines as ours: JSON, redacted, written off the loop. By its documented
+        # logger names and levels only, never by what a message says: "uvicorn.error" writes its
+        # warnings and errors; its INFO lines are start-up banners and one to three lines per
+        # socket (``"WebSocket /path?query" [accepted]``, ``... 403``, the `websockets` library's
+        # ``connection open``), said once by the kit instead (``socket open``; OriginCheck's
+        # ``websocket refused``; ``server started`` at lifespan start-up).
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.error": {"level": LOG_LEVEL, "filters": ["quiet_connections"]},
+        "uvicorn.error": {"level": LOG_LEVEL if LOG_LEVEL in {"ERROR", "CRITICAL"} else "WARNING"},
         # One line per request is ours (RequestLogMiddleware: a request id, the query redacted).
         # uvicorn's `--no-access-log` empties this logger before Django configures logging, and
         # dictConfig then makes a child of "uvicorn" propagate again: every request was logged

@@ -6,12 +6,11 @@ import time
 from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import STARTED_AT, db, presence
+from gameplatform import STARTED_AT, db, presence, serializers
 from gameplatform.errors import UNAVAILABLE_RETRY_AFTER
 from gameplatform.realtime import channel_layer_roundtrip
 from gameplatform.redis import get_redis, redis_enabled

@@ -16,3 +16,7 @@ LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405
 
 # Tests run timer jobs themselves, at the moment they choose.
 RUN_TIMERS_IN_SERVER = False
+
+# Two players queued for a mode of more (relay, the arena) are matched at once, as before the
+# queue had a fill window; the window's own tests set it (matchmaking/tests/test_queue_groups.py).
+QUEUE_FILL_SECONDS = 0

@@ -1,18 +1,20 @@
-"""Background timers: invite expiry, reconnect grace, presence expiry.
+"""Background timers: the periodic jobs of the apps (invite expiry, the presence sweep, ...).
 
 Apps register periodic jobs in a ``timers.py`` module (found through
-``PROJECT_APPS``)::
+``PROJECT_APPS``; the kit's own presence sweep is in ``gameplatform.presence``)::
 
     @periodic("invites.expire", every=0.25)
     def expire_due_invites() -> int: ...
 
-Every server process runs the jobs itself (``RUN_TIMERS_IN_SERVER``, on by
-default): the loop starts with the first request or socket the process handles,
-or at ASGI lifespan start-up under servers that send it (uvicorn; daphne does
-not). This matters for the embedded setup, where the in-memory channel layer
-cannot carry a timer's event from another process to the server's sockets.
-``python manage.py run_timers`` runs the same jobs in a process of their own,
-for deployments that set ``RUN_TIMERS_IN_SERVER=0``.
+Every server process can run the jobs itself (``RUN_TIMERS_IN_SERVER``, on by
+default; with Redis one at a time does, see the lease below): the loop starts with
+the first request or socket the process handles, or at ASGI lifespan start-up under
+servers that send it (uvicorn; daphne does not). This matters for the embedded
+setup, where the in-memory channel layer cannot carry a timer's event from another
+process to the server's sockets. ``python manage.py run_timers`` runs the same jobs
+in a process of their own, for deployments that set ``RUN_TIMERS_IN_SERVER=0``, and
+prints their names as it starts (docs/concepts.md, "Background timers", names each
+with the page that describes it).
 
 Any number of runners may run at once: each job must make its effect exactly once
 itself, with a conditional update (``filter(pk=..., status="pending").update(...)

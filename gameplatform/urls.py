@@ -6,11 +6,23 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from gameplatform.asyncapi import asyncapi_view
+from gameplatform.asyncapi import asyncapi_json_view, asyncapi_view
+from gameplatform.middleware import REDOC_CONTENT_SECURITY_POLICY
 from gameplatform.paths import API_NOT_FOUND
 from gameplatform.system import StatusApi
+
+
+class RedocView(SpectacularRedocView):
+    """ReDoc under a policy that lets it show the logo it loads (the site's policy otherwise)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        response["Content-Security-Policy"] = REDOC_CONTENT_SECURITY_POLICY
+        return response
 
 
 @csrf_exempt
@@ -32,9 +44,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("api/asyncapi/", asyncapi_view, name="asyncapi"),
+    path("api/asyncapi.json", asyncapi_json_view, name="asyncapi-json"),
     # Seed 001's documentation addresses.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="seed-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 # Each project app that has a urls module serves it under /api/.

@@ -8,8 +8,6 @@ carries the access token's expiry so the consumer can close with 4401 when it pa
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlparse
 
 from channels.middleware import BaseMiddleware
@@ -17,13 +15,13 @@ from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ImproperlyConfigured
 from django.http.request import split_domain_port, validate_host
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from gameplatform import db
 from gameplatform.errors import Unavailable, is_outage
+from gameplatform.hooks import Hook
 
 logger = logging.getLogger(__name__)
 
@@ -42,30 +40,11 @@ def _credentials(scope) -> tuple[str, str] | None:
     return None
 
 
-UserLookup = Callable[[object], "AbstractBaseUser | None"]
-
-
-@dataclass(frozen=True)
-class UserResolvers:
-    """How a socket's credentials become a user: the accounts app registers these
-    (``AccountsConfig.ready``), so the kit knows no app."""
-
-    by_id: UserLookup  # an active user by id (from an access token), or None
-    by_ticket: UserLookup  # redeems a one-time WebSocket ticket: its active user once, else None
-
-
-_resolvers: UserResolvers | None = None
-
-
-def set_user_resolvers(resolvers: UserResolvers) -> None:
-    global _resolvers
-    _resolvers = resolvers
-
-
-def _registered() -> UserResolvers:
-    if _resolvers is None:
-        raise ImproperlyConfigured("No app registered WebSocket user resolvers (wsauth.set_user_resolvers).")
-    return _resolvers
+# How a socket's credentials become a user: the accounts app registers one function on each
+# (``AccountsConfig.ready``), so the kit knows no app. Without one, a socket's authentication
+# raises ImproperlyConfigured naming the hook.
+user_by_id: Hook[[object], "AbstractBaseUser | None"] = Hook("user_by_id")  # an active user by id (an access token's)
+user_by_ticket: Hook[[str], "AbstractBaseUser | None"] = Hook("user_by_ticket")  # a one-time ticket's user, once
 
 
 def _user_for_token(raw: str):
@@ -73,11 +52,11 @@ def _user_for_token(raw: str):
         token = AccessToken(raw)
     except TokenError:
         return None, None
-    return _registered().by_id(token.get("user_id")), token.get("exp")
+    return user_by_id.one()(token.get("user_id")), token.get("exp")
 
 
 def _user_for_ticket(raw: str):
-    return _registered().by_ticket(raw), None
+    return user_by_ticket.one()(raw), None
 
 
 def authenticate(scope):
@@ -137,6 +116,18 @@ def _allowed_hosts() -> list[str]:
     return settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
 
 
+def socket_scheme(scope, headers: dict[bytes, bytes]) -> str:
+    """``wss`` or ``ws``: the proxy's header when Django trusts one (SECURE_PROXY_SSL_HEADER,
+    read as ``request.is_secure()`` reads it), else the scope's scheme."""
+    trusted = getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if trusted:
+        name, secure_value = trusted
+        sent = headers.get(name.removeprefix("HTTP_").lower().replace("_", "-").encode("latin1"))
+        if sent is not None:
+            return "wss" if sent.decode("latin1").split(",", 1)[0].strip() == secure_value else "ws"
+    return scope.get("scheme", "ws")
+
+
 class OriginCheck(OriginValidator):
     """Browsers' sockets come from an allowed origin, scheme, host and port all three;
     clients without an Origin header (native game clients, scripts) come in and
@@ -150,7 +141,9 @@ class OriginCheck(OriginValidator):
     ``http://localhost:9999`` or ``https://localhost:8000`` cannot open a socket on
     ``http://localhost:8000``). The scheme is the ASGI scope's, as the server sets it: TLS on
     its own port, or ``X-Forwarded-Proto`` from a proxy it trusts (uvicorn:
-    ``FORWARDED_ALLOW_IPS``), the source Django's ``request.is_secure()`` has too. A request
+    ``FORWARDED_ALLOW_IPS``), the source Django's ``request.is_secure()`` has too; when
+    ``SECURE_PROXY_SSL_HEADER`` is set (``BEHIND_TLS_PROXY=1``) that header decides, as it does
+    for ``is_secure()`` (daphne's socket scopes carry no scheme at all). A request
     without a Host header (only in-process test clients) is compared with ``ALLOWED_HOSTS``
     on the scheme's default port.
     """
@@ -161,8 +154,17 @@ class OriginCheck(OriginValidator):
     async def __call__(self, scope, receive, send):
         headers = dict(scope.get("headers", []))
         if b"origin" in headers and not self.origin_allowed(
-            headers[b"origin"].decode("latin1"), headers.get(b"host"), scope.get("scheme", "ws")
+            headers[b"origin"].decode("latin1"), headers.get(b"host"), socket_scheme(scope, headers)
         ):
+            # The one line of a refused handshake, under any server (uvicorn's own, at INFO, is
+            # off: settings.LOGGING); the query is redacted with the rest of the line.
+            query = scope.get("query_string", b"").decode("latin1")
+            logger.info(
+                "websocket refused: origin not allowed: %s%s",
+                scope.get("path"),
+                f"?{query}" if query else "",
+                extra={"origin": headers[b"origin"].decode("latin1")},
+            )
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
 

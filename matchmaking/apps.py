@@ -14,7 +14,7 @@ class MatchmakingConfig(AppConfig):
         from notifications import hooks as notifications
 
         # Players who got a game another way (invite, lobby) leave the queue.
-        game.on_game_created(lambda user_ids: queue_forget(user_ids=user_ids))
+        game.game_created.register(lambda user_ids: queue_forget(user_ids=user_ids))
         # A block cancels the pending invites between the two.
-        friends.on_block_started(lambda a_id, b_id: invites_cancel_between(user_a_id=a_id, user_b_id=b_id))
-        notifications.add_badge_count("pending_invites", pending_invite_count)
+        friends.block_started.register(lambda a_id, b_id: invites_cancel_between(user_a_id=a_id, user_b_id=b_id))
+        notifications.badge_count.register("pending_invites", pending_invite_count)

@@ -1,12 +1,11 @@
 """The queue's metrics: its length (read from the database at each scrape) and the matches it made."""
 
 from django.db import transaction
-from django.db.models import Count
 from prometheus_client import Counter, Gauge
 
 from game.registry import mode_names
 from gameplatform.metrics import on_scrape
-from matchmaking.models import QueueEntry
+from matchmaking.queue.selectors import queue_lengths
 
 QUEUE_LENGTH = Gauge(
     "gameplatform_matchmaking_queue_length",
@@ -18,9 +17,8 @@ MATCHES = Counter("gameplatform_matchmaking_matches_total", "Games made by the m
 
 
 def refresh_queue_length() -> None:
-    counts = dict(QueueEntry.objects.values_list("mode").annotate(n=Count("id")).order_by())
-    for mode in mode_names():
-        QUEUE_LENGTH.labels(mode).set(counts.get(mode, 0))
+    for mode, length in queue_lengths().items():
+        QUEUE_LENGTH.labels(mode).set(length)
 
 
 def matches_made_on_commit(*, mode: str, count: int) -> None:

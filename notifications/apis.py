@@ -1,9 +1,9 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gameplatform import serializers
 from gameplatform.serializers import ModelSerializer
 from notifications import selectors, services
 from notifications.models import Notification

@@ -10,7 +10,7 @@ class NotificationConsumer(BaseConsumer):
     """The one per-user socket: it carries events that other apps send to the user's group.
 
     On connect it sends the ``badge``. Group signals (friends' ``presence``) are read by
-    the readers other apps registered (``hooks.add_signal``); everything else is written
+    the readers other apps registered (``hooks.signal_reader``); everything else is written
     as the sending app encoded it.
     """
 
@@ -29,11 +29,14 @@ class NotificationConsumer(BaseConsumer):
         "friend_removed": "`{user_id}`: a friendship ended.",
         "presence": "`{user_id, status}`: a friend came online or went offline.",
         "match_found": "`{game_id}`: the queue matched me; open `/ws/game/{game_id}/`.",
-        "dm_received": "`{from_user_id, message_id}`: a DM arrived while I was not on that conversation's socket.",
+        "dm_received": (
+            "`{from_user_id, from_user: {id, username, display_name, is_premium}, message_id}`: a DM arrived "
+            "while I was not on that conversation's socket."
+        ),
     }
 
     async def on_connect(self) -> None:
-        self.signal_readers = {name: make() for name, make in hooks.signal_readers.items()}
+        self.signal_readers = hooks.signal_reader.answers()
         await self.join_group(user_group(self.user_id))
 
     async def on_accepted(self) -> None:

@@ -7,7 +7,8 @@ class Notification(models.Model):
     """Something a user should see even if no socket of theirs was open when it happened.
 
     ``kind`` is free text owned by the sending app; known kinds: ``friend_request``,
-    ``friend_accepted`` (friends), ``invite_received`` (invites), ``dm_received`` (DMs while away).
+    ``friend_accepted`` (friends), ``invite_received`` (invites), ``dm_received`` (DMs while away),
+    ``tournament_ended`` (leaderboards).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")

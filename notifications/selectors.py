@@ -12,5 +12,5 @@ def notification_list(*, user_id: int, unread_only: bool = False) -> QuerySet[No
 
 
 def badge_counts(*, user_id: int) -> dict:
-    """The counts behind the ``badge`` frame, each from the app that registered it (``hooks``)."""
-    return {name: count(user_id=user_id) for name, count in hooks.badge_counters.items()}
+    """The counts behind the ``badge`` frame, each from the app that registered it (``hooks.badge_count``)."""
+    return hooks.badge_count.answers(user_id=user_id)

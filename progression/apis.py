@@ -2,11 +2,12 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gameplatform import serializers
 from gameplatform.ratelimit import Budget, SlidingWindowThrottle
 from progression import selectors, services
 from progression.models import Player

@@ -1,9 +1,7 @@
 """``/ws/battle/{battle_id}/``: participants only; attacks and chat go through the services."""
 
-from rest_framework import serializers
-
-from gameplatform import db
-from gameplatform.consumers import BaseConsumer
+from gameplatform import db, serializers
+from gameplatform.consumers import BaseConsumer, receives
 from gameplatform.groups import battle_group
 from gameplatform.realtime import agroup_send
 from progression import events, selectors, services
@@ -46,11 +44,13 @@ class BattleConsumer(BaseConsumer):
     async def on_disconnect(self, code) -> None:
         await agroup_send(self.group, events.presence("player_left", user=self.user), skip_user=self.user_id)
 
+    @receives(errors=("attack_cooldown", "battle_over", "not_found", "not_participant"))
     async def handle_attack(self, frame: dict) -> None:
         """Attack the enemy: the server computes the damage (a client's numbers are ignored); with a cooldown."""
         # Any "damage" the client sends is ignored: the service computes it.
         await db.run(services.battle_attack, user=self.user, battle_id=self.battle_id)
 
+    @receives(ChatInput)
     async def handle_chat(self, frame: dict) -> None:
         """`{message}`: say something to the battle (up to 500 characters)."""
         data = self.validate(ChatInput, frame)

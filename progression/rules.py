@@ -1,4 +1,4 @@
-"""The game's numbers: pure functions and constants, documented in the README.
+"""The game's numbers: pure functions and constants, documented in docs/domains/progression.md.
 
 - XP curve: reaching level ``n + 1`` from level ``n`` takes ``100 * n`` XP; XP
   past the threshold carries over. Each level-up grants ``STAT_POINTS_PER_LEVEL``

@@ -1,7 +1,6 @@
 """Output shapes shared by several progression endpoints and the battle socket."""
 
-from rest_framework import serializers
-
+from gameplatform import serializers
 from progression.models import Currency, Rarity, Slot
 
 

@@ -6,3 +6,10 @@ class WebclientConfig(AppConfig):
 
     name = "webclient"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from webclient.operations import operations_page
+
+        admin.site.add_page("operations/", operations_page, name="operations", title="Live operations")

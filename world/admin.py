@@ -15,7 +15,7 @@ from world.models import (
     WorldEvent,
     WorldState,
 )
-from world.services import NAME_PATTERN, NAME_RULE
+from world.services import NAME_PATTERN, NAME_RULE, character_remove
 
 
 @admin.register(Faction)
@@ -60,6 +60,14 @@ class CharacterAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     list_select_related = ["user", "faction", "location"]
 
+    # A deleted character goes through the service: it leaves its party first, its socket closes.
+    def delete_model(self, request, obj) -> None:
+        character_remove(character=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for character in queryset:
+            character_remove(character=character)
+
 
 @admin.register(Enemy)
 class EnemyAdmin(admin.ModelAdmin):
@@ -94,7 +102,7 @@ class PartyMemberInline(admin.TabularInline):
 
 @admin.register(Party)
 class PartyAdmin(admin.ModelAdmin):
-    """Parties change through ``world.parties`` only (the leader a member, ``member_count`` equal to
+    """Parties change through ``world.parties.services`` only (the leader a member, ``member_count`` equal to
     the members under the party's lock, every member told): read only here."""
 
     list_display = ["id", "leader", "member_count", "created_at"]

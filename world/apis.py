@@ -2,14 +2,14 @@
 
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gameplatform import serializers
 from gameplatform.errors import NotFound
 from world import selectors, services
-from world.events import trade_payload
 from world.models import CHARACTER_NAME_MAX
 from world.serializers import (
     CharacterSerializer,
@@ -20,7 +20,6 @@ from world.serializers import (
     WorldEventSerializer,
     WorldStateSerializer,
 )
-from world.trading import trade_list
 
 TAGS = ["world"]
 
@@ -172,50 +171,3 @@ class AnnouncementApi(APIView):
         data.is_valid(raise_exception=True)
         event = services.announcement_post(user=request.user, **data.validated_data)
         return Response(WorldEventSerializer(event).data, status=status.HTTP_201_CREATED)
-
-
-class TradeSideSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class TradeOfferItemSerializer(serializers.Serializer):
-    inventory_id = serializers.IntegerField()
-    quantity = serializers.IntegerField()
-    template_id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
-class TradeOfferSerializer(serializers.Serializer):
-    character_id = serializers.IntegerField()
-    items = TradeOfferItemSerializer(many=True)
-    gold = serializers.IntegerField()
-    confirmed = serializers.BooleanField()
-
-
-class TradeSerializer(serializers.Serializer):
-    """A trade as the world socket's trade frames carry it."""
-
-    id = serializers.IntegerField()
-    from_character = TradeSideSerializer()
-    to_character = TradeSideSerializer()
-    status = serializers.CharField()
-    offers = TradeOfferSerializer(many=True)
-    created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
-
-    def to_representation(self, instance):
-        return trade_payload(instance)
-
-
-class TradeListApi(ListAPIView):
-    """My trades (of any of my characters), newest first."""
-
-    serializer_class = TradeSerializer
-
-    def get_queryset(self):
-        return trade_list(user_id=self.request.user.pk)
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)

@@ -6,24 +6,17 @@ class WorldConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.hooks import user_deleting
         from gameplatform import presence
+        from matchmaking.invites.hooks import invite_kind_accept, invite_kind_check
         from world import areas, arrivals
+        from world.parties.services import party_invite_accept, party_invite_check
+        from world.services import characters_of_user_remove
 
         # Who stands in an area is the kit's presence at "area:<id>": the area hears who came and went.
-        presence.set_announcer(arrivals.announce, kind=areas.AREA)
-
-        from django.db.models.signals import pre_delete
-
-        from matchmaking.invites.hooks import InviteKind, invite_kinds
-        from world import parties
-        from world.models import Character
-
+        presence.announcers.register(areas.AREA, arrivals.announce)
         # Invites of kind "party" (matchmaking's lifecycle): no friendship needed, a block refuses.
-        invite_kinds.register("party", InviteKind(check=parties.party_invite_check, accept=parties.party_invite_accept))
-        # A deleted character leaves its party (a leader's party is disbanded).
-        pre_delete.connect(
-            lambda sender, instance, **kwargs: parties.party_character_deleted(instance),
-            sender=Character,
-            weak=False,
-            dispatch_uid="world_party_character_deleted",
-        )
+        invite_kind_check.register("party", party_invite_check)
+        invite_kind_accept.register("party", party_invite_accept)
+        # A deleted user's characters go through the world's deletion first (each leaves its party).
+        user_deleting.register(characters_of_user_remove)

@@ -9,8 +9,10 @@ and fights.
 from gameplatform import presence
 from gameplatform.groups import area_group
 from gameplatform.realtime import broadcast_on_commit
-from world import combat, events, trading
+from world import events
+from world.combat.services import combats_end_for
 from world.models import Character
+from world.trading.services import trades_cancel_for
 
 
 def announce(changes: list[presence.Change]) -> None:
@@ -39,5 +41,5 @@ def announce(changes: list[presence.Change]) -> None:
             # Gone from the area without moving: the socket closed, or died with its process
             # and the sweep noticed. A closing socket has already ended these itself; for a
             # dead one this is the only place they end.
-            trading.trades_cancel_for(character_id=character.pk, reason="disconnected")
-            combat.combats_end_for(character_id=character.pk, reason="disconnected")
+            trades_cancel_for(character_id=character.pk, reason="disconnected")
+            combats_end_for(character_id=character.pk, reason="disconnected")

@@ -12,18 +12,18 @@ import time
 from urllib.parse import parse_qs
 
 from django.utils import timezone
-from rest_framework import serializers
 
 from chat.lobbies.services import CHAT_RATE
-from gameplatform import db
-from gameplatform.consumers import CLOSE_NOT_FOUND, CLOSE_REPLACED, BaseConsumer
+from gameplatform import db, serializers
+from gameplatform.consumers import CLOSE_NOT_FOUND, CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import ApplicationError, Forbidden
 from gameplatform.groups import area_group, faction_group, world_group, world_user_group
+from gameplatform.hub import CLIENT_GONE
 from gameplatform.realtime import agroup_send, agroup_signal
 from world import areas, events, selectors, services
-from world.socket_combat import CombatFrames
-from world.socket_parties import PartyFrames
-from world.socket_trading import TradeFrames
+from world.combat.consumers import CombatFrames
+from world.parties.consumers import PartyFrames
+from world.trading.consumers import TradeFrames
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         """The character this socket plays was deleted, or the user selected another: say so, close."""
         try:
             await self.send_error(code, message, **extra)
-        except OSError:  # the client went away meanwhile
+        except CLIENT_GONE:  # the client went away meanwhile
             pass
         await self.close(code=close_code)
         # Now, not when the client answers the close; and off the hub's delivery loop, which
@@ -249,6 +249,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
 
     # --- movement ------------------------------------------------------------------------
 
+    @receives(MoveInput, errors=("character_not_found", "illegal_move", "trade_not_found"))
     async def handle_move(self, frame: dict) -> None:
         """`{to_location_id}`: walk to a neighbouring location (one move per second; `illegal_move` otherwise)."""
         data = self.validate(MoveInput, frame)
@@ -277,6 +278,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         nearby = await db.run(selectors.nearby_characters, location_id=there, except_user_id=self.user_id)
         await self.send_frame(events.nearby(there, nearby))
 
+    @receives(PositionInput)
     async def handle_position_update(self, frame: dict) -> None:
         """`{position: {x, y, z}, velocity: {x, y, z}}`: relayed to the area, at most 10 per second."""
         data = self.validate(PositionInput, frame)
@@ -305,6 +307,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
 
     # --- chat --------------------------------------------------------------------------
 
+    @receives(ChatInput, errors=("not_in_party",))
     async def handle_chat(self, frame: dict) -> None:
         """`{channel, message}`: chat to `global`, `party` or `faction` (3 messages per 2 s, as every chat)."""
         data = self.validate(ChatInput, frame)
@@ -320,6 +323,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         message = events.chat(channel, self.character, data["message"], timezone.now().isoformat())
         await agroup_send(group, message)
 
+    @receives(WhisperInput, errors=("character_not_found", "forbidden"))
     async def handle_whisper(self, frame: dict) -> None:
         """`{to, message}`: to one character by name; `forbidden` when either side blocks the other."""
         data = self.validate(WhisperInput, frame)
@@ -330,6 +334,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         if target.user_id != self.user_id:
             await agroup_send(world_user_group(self.user_id), message)
 
+    @receives(AnnouncementInput, errors=("forbidden",))
     async def handle_world_announcement(self, frame: dict) -> None:
         """`{message}`: staff only (`forbidden` for players): to every world socket."""
         data = self.validate(AnnouncementInput, frame)
@@ -337,6 +342,10 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
 
     # --- shards ------------------------------------------------------------------------------
 
+    @receives(
+        ShardCaptureInput,
+        errors=("already_owned", "character_not_found", "not_at_shard", "shard_defended", "shard_not_found"),
+    )
     async def handle_shard_capture(self, frame: dict) -> None:
         """`{shard_id}`: capture a shard at my location when no one of its faction is there."""
         data = self.validate(ShardCaptureInput, frame)

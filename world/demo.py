@@ -4,6 +4,7 @@ wilds, and a character for every demo user (idempotent)."""
 from django.db import transaction
 
 from world.models import Character, Enemy, Faction, Location, Shard, WorldState
+from world.services import character_remove
 
 # name, contested
 LOCATIONS = [
@@ -92,4 +93,5 @@ def seed(*, users, stdout) -> None:
 
 
 def clear() -> None:
-    Character.objects.filter(name__in=[name for _, name, _ in CHARACTERS]).delete()
+    for character in Character.objects.filter(name__in=[name for _, name, _ in CHARACTERS]):
+        character_remove(character=character)

@@ -108,6 +108,7 @@ class Enemy(models.Model):
     respawn_at = models.DateTimeField(null=True, blank=True)  # set while defeated
 
     class Meta:
+        verbose_name_plural = "enemies"
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(health__lte=models.F("max_health")), name="enemy_health_max"),

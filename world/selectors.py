@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from world.areas import users_in_area, users_in_world
+from world.areas import population, users_in_area, users_in_world
 from world.models import Character, Enemy, Faction, Location, Shard, WorldEvent, WorldState
 
 RECENT_EVENTS = 10
@@ -87,3 +87,10 @@ def world_entry(*, user_id: int) -> dict | None:
 
 def nearby_characters(*, location_id: int, except_user_id: int) -> list[Character]:
     return [c for c in characters_in_area(location_id=location_id) if c.user_id != except_user_id]
+
+
+def population_by_area() -> list[tuple[Location, int]]:
+    """Every area with the number of users whose world socket stands in it now (presence)."""
+    locations = list(Location.objects.order_by("id"))
+    counts = population([location.pk for location in locations])
+    return [(location, counts[location.pk]) for location in locations]

@@ -1,4 +1,4 @@
-from rest_framework import serializers
+from gameplatform import serializers
 
 
 class FactionSerializer(serializers.Serializer):

@@ -36,6 +36,7 @@ from world.models import (
     WorldEvent,
     WorldState,
 )
+from world.parties.services import party_character_deleted
 
 User = get_user_model()
 
@@ -108,8 +109,32 @@ def character_delete(*, user: User, character_id: int) -> None:
     running_combat = Combat.objects.filter(Q(attacker=character) | Q(defender=character), status=Combat.Status.ACTIVE)
     if running_trade.exists() or running_combat.exists():
         raise Conflict("The character is in a running trade or combat.", code="character_busy")
+    _remove(character)
+
+
+@transaction.atomic
+def character_remove(*, character: Character) -> None:
+    """Staff only (the admin): the character goes whatever it is doing, as ``character_delete``
+    takes it."""
+    User.objects.select_for_update().filter(pk=character.user_id).get()
+    _remove(character)
+
+
+def characters_of_user_remove(user: User) -> None:
+    """A user is being deleted (accounts' ``user_deleting`` hook, the user's row locked): each of their
+    characters goes as ``character_delete`` takes it, before the cascade would."""
+    for character in Character.objects.filter(user=user).order_by("pk"):
+        _remove(character)
+
+
+def _remove(character: Character) -> None:
+    """Under the user's row lock: the character leaves its party (a leader's party is disbanded),
+    its row goes and its world socket closes (4404 ``character_deleted``). Every deletion of a
+    character goes through here (a raw ``delete()`` would leave its party's count behind)."""
+    character_id = character.pk
+    party_character_deleted(character)
     character.delete()
-    signal_on_commit(world_user_group(user.pk), CHARACTER_DELETED, character_id=character_id)
+    signal_on_commit(world_user_group(character.user_id), CHARACTER_DELETED, character_id=character_id)
 
 
 def _event(kind: str, payload: dict) -> WorldEvent:

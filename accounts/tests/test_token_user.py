@@ -78,3 +78,21 @@ def test_a_deactivated_users_public_profile_is_a_404(client_for, make_user):
     hidden = make_user("hidden")
     User.objects.filter(pk=hidden.pk).update(is_active=False)
     assert client_for(make_user("looker2")).get(f"/api/users/{hidden.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "detail"),
+    [
+        (lambda users: users.update(is_active=False), "User is inactive"),
+        (lambda users: users.delete(), "User not found"),
+    ],
+    ids=["deactivated", "deleted"],
+)
+def test_a_refused_users_token_gets_simplejwts_own_answer(client_for, make_user, change, detail):
+    user = make_user("refused-" + detail.split()[-1])
+    client = client_for(user)
+    change(User.objects.filter(pk=user.pk))
+    response = client.get("/api/me/")
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+    assert detail in str(response.json()), response.json()

@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from accounts.serializers import PublicUserSerializer
 from chat.dms import selectors, services
 from chat.models import DM_MAX_LENGTH, DirectMessage
+from gameplatform import serializers
 from gameplatform.pagination import MessageCursorPagination
 from gameplatform.serializers import ModelSerializer
 

@@ -1,16 +1,18 @@
-from rest_framework import serializers
-
 from chat.dms.selectors import dm_require_access
 from chat.dms.services import adm_budget_spend, dm_mark_read, dm_place, dm_send
 from chat.models import DM_MAX_LENGTH
-from gameplatform import db
-from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
+from gameplatform import db, serializers
+from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
 from gameplatform.errors import Forbidden
 from gameplatform.groups import dm_group
 
 
 class DmMessageInput(serializers.Serializer):
     content = serializers.CharField(max_length=DM_MAX_LENGTH, trim_whitespace=False)
+
+
+# Both frames check the friendship again (it may have ended since the socket opened).
+DM_ERRORS = ("blocked", "not_found", "not_friends", "self_message")
 
 
 class DirectMessageConsumer(BaseConsumer):
@@ -36,6 +38,7 @@ class DirectMessageConsumer(BaseConsumer):
     def presence_places(self) -> tuple[str, ...]:
         return (dm_place(self.peer_id),)
 
+    @receives(DmMessageInput, errors=DM_ERRORS)
     async def handle_dm_message(self, frame: dict) -> None:
         """`{content}`: send a message to the friend (stored, then `dm_message` to both)."""
         data = self.validate(DmMessageInput, frame)
@@ -49,6 +52,7 @@ class DirectMessageConsumer(BaseConsumer):
             ref=frame.get("ref"),
         )
 
+    @receives(errors=DM_ERRORS)
     async def handle_dm_read(self, frame: dict) -> None:
         """Mark the friend's messages to me as read (`dm_read` to both, the badge changes)."""
         await db.run(dm_mark_read, user=self.user, peer_id=self.peer_id)

@@ -1,5 +1,6 @@
 """Payload builders for DM frames (pure functions)."""
 
+from accounts.serializers import PublicUserSerializer
 from chat.models import DirectMessage
 
 
@@ -18,8 +19,18 @@ def dm_message(message: DirectMessage) -> dict:
     return {"type": "dm_message", "message": message_data(message)}
 
 
+def sender_payload(message: DirectMessage) -> dict:
+    """Who wrote it (``{id, username, display_name, is_premium}``): a notice can name them."""
+    return dict(PublicUserSerializer(message.sender).data)
+
+
 def dm_received(message: DirectMessage) -> dict:
-    return {"type": "dm_received", "from_user_id": message.sender_id, "message_id": message.pk}
+    return {
+        "type": "dm_received",
+        "from_user_id": message.sender_id,
+        "from_user": sender_payload(message),
+        "message_id": message.pk,
+    }
 
 
 def dm_read(*, reader_id: int, peer_id: int, up_to_id: int, count: int) -> dict:

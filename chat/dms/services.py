@@ -84,7 +84,11 @@ def _tell_if_away(message: DirectMessage, *, first_unread: bool) -> None:
         notify(
             user_id=message.recipient_id,
             kind="dm_received",
-            payload={"from_user_id": message.sender_id, "message_id": message.pk},
+            payload={
+                "from_user_id": message.sender_id,
+                "from_user": events.sender_payload(message),
+                "message_id": message.pk,
+            },
         )
 
 

@@ -1,13 +1,14 @@
 """REST routes of the lobby area: one view per operation, thin over the services."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat.lobbies import events, selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
+from gameplatform import serializers
 from gameplatform.pagination import MessageCursorPagination
 
 TAGS = ["lobbies"]
@@ -156,19 +157,31 @@ class LobbyLeaveApi(APIView):
 
 
 class LobbyStartApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        mode = serializers.CharField(
+            default=services.LOBBY_MODE,
+            max_length=32,
+            help_text="a mode of GET /api/game/modes/ whose player range holds the member count (default relay)",
+        )
+
     class OutputSerializer(serializers.Serializer):
         status = serializers.CharField()
         game_id = serializers.IntegerField(allow_null=True)
 
     @extend_schema(
-        request=None,
+        request=InputSerializer,
         responses={
             200: OutputSerializer,
         },
         tags=TAGS,
+        description="Owner only: a game of `mode` for every member, in join order. 400 `invalid_mode` for a mode "
+        "the server does not run; 409 `invalid_player_count` (with `min_players`, `max_players`) when the members "
+        "are too few or too many for it, `not_enough_players` under two members, `lobby_closed`.",
     )
     def post(self, request, lobby_id: int):
-        lobby = services.lobby_start(lobby_id=lobby_id, user=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lobby = services.lobby_start(lobby_id=lobby_id, user=request.user, mode=data.validated_data["mode"])
         return Response({"status": lobby.status, "game_id": lobby.game_id})
 
 

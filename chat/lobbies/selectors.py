@@ -110,3 +110,9 @@ def lobby_events(*, lobby_id: int, user) -> QuerySet[LobbyEvent]:
 def lobby_bans(*, lobby_id: int, user) -> QuerySet[LobbyBan]:
     lobby_require_moderator(lobby_id=lobby_id, user=user)
     return LobbyBan.objects.filter(lobby_id=lobby_id).select_related("user", "banned_by").order_by("-id")
+
+
+def open_lobbies(*, limit: int) -> tuple[int, list[Lobby]]:
+    """(how many lobbies are open, public or not; the newest ``limit`` of them with their owners)."""
+    lobbies = Lobby.objects.filter(status=Lobby.Status.OPEN)
+    return lobbies.count(), list(lobbies.select_related("owner").order_by("-created_at", "-id")[:limit])

@@ -9,11 +9,10 @@ change that was rolled back.
 """
 
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from chat.lobbies import events
+from chat.lobbies import events, presence
 from chat.lobbies.selectors import lobby_require_member
 from chat.models import (
     MAX_PARTICIPANTS,
@@ -25,31 +24,43 @@ from chat.models import (
     LobbyMessage,
     Membership,
 )
+from game.registry import get_mode
 from game.services import game_create
+from gameplatform import chatrooms
+from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
-from gameplatform.ratelimit import Budget
-from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.realtime import broadcast_on_commit
 
 Role = Membership.Role
 Status = Lobby.Status
 Kind = LobbyEvent.Kind
 
-# The seed's anti-spam rule: 3 messages in any 2-second span per user, one budget
-# for REST and sockets on every process (settings CHAT_RATE_LIMIT/CHAT_RATE_WINDOW
-# change it, read at each message).
-CHAT_RATE = Budget(
-    "chat:lobby:user",
-    limit=3,
-    window=2.0,
-    what="messages",
-    limit_setting="CHAT_RATE_LIMIT",
-    window_setting="CHAT_RATE_WINDOW",
-)
-# Signal asking a user's lobby sockets to close (on every process), with the close code.
-MEMBER_REMOVED = "member_removed"
-CLOSE_LEFT = 1000
-CLOSE_REMOVED = 4403
+# The seed's anti-spam rule (3 messages in any 2-second span per user, the settings
+# CHAT_RATE_LIMIT/CHAT_RATE_WINDOW change it): one budget for REST and sockets on every
+# process, which world chat spends too.
+CHAT_RATE = chatrooms.chat_budget("chat:lobby:user")
+
+
+class LobbyChat(chatrooms.ChatRoom):
+    """The lobby as a chat room (``gameplatform.chatrooms``): messages, removals and the socket."""
+
+    noun = "lobby"
+    place_kind = presence.KIND
+    message_model = LobbyMessage
+    membership_model = Membership
+    room_field = "lobby"
+    message_max_length = MESSAGE_MAX_LENGTH
+    budget = CHAT_RATE
+
+    def channel(self, room_id: int) -> str:
+        return lobby_group(room_id)
+
+    def require_member(self, room_id: int, user_id: int) -> None:
+        lobby_require_member(lobby_id=room_id, user_id=user_id)
+
+
+ROOM = LobbyChat()
 
 
 # --- helpers -------------------------------------------------------------------
@@ -93,9 +104,7 @@ def _remove_member(lobby: Lobby, membership: Membership, *, close_code: int) -> 
     membership.delete()
     Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") - 1)
     lobby.participant_count -= 1
-    group = lobby_group(lobby.pk)
-    broadcast_on_commit(group, events.member_left(membership.user_id, membership.user.username))
-    signal_on_commit(group, MEMBER_REMOVED, user_id=membership.user_id, code=close_code)
+    ROOM.member_removed_on_commit(room_id=lobby.pk, membership=membership, close_code=close_code)
 
 
 def _hand_over(lobby: Lobby, *, previous_owner) -> None:
@@ -190,13 +199,28 @@ def lobby_leave(*, lobby_id: int, user) -> None:
         _hand_over(lobby, previous_owner=user)
 
 
-def _create_game(lobby: Lobby, players: list) -> int:
-    """A relay game for the members, in join order; it reopens the lobby when it ends."""
-    return game_create(mode="relay", players=players, lobby_id=lobby.pk).pk
+LOBBY_MODE = "relay"  # what a lobby starts when the owner names no mode
+
+
+def _require_playable(mode: str, players: list) -> None:
+    """The mode is listed (400 ``invalid_mode``) and takes this many players (409 ``invalid_player_count``)."""
+    spec = get_mode(mode)
+    if not spec.min_players <= len(players) <= spec.max_players:
+        count = (
+            f"{spec.min_players}"
+            if spec.min_players == spec.max_players
+            else f"{spec.min_players} to {spec.max_players}"
+        )
+        raise Conflict(
+            f"{mode} takes {count} players; this lobby has {len(players)}.",
+            code="invalid_player_count",
+            extra={"min_players": spec.min_players, "max_players": spec.max_players},
+        )
 
 
 @transaction.atomic
-def lobby_start(*, lobby_id: int, user) -> Lobby:
+def lobby_start(*, lobby_id: int, user, mode: str = LOBBY_MODE) -> Lobby:
+    """A game of ``mode`` for the members, seated in join order; it reopens the lobby when it ends."""
     lobby = _lock_lobby(lobby_id)
     _require_role(lobby, user, (Role.OWNER,), "not_owner")
     if lobby.status != Status.OPEN:
@@ -204,10 +228,11 @@ def lobby_start(*, lobby_id: int, user) -> Lobby:
     players = [m.user for m in Membership.objects.select_related("user").filter(lobby=lobby).order_by("joined_at")]
     if len(players) < MIN_PARTICIPANTS:
         raise Conflict(f"A game needs at least {MIN_PARTICIPANTS} members.", code="not_enough_players")
-    lobby.game_id = _create_game(lobby, players)
+    _require_playable(mode, players)
+    lobby.game_id = game_create(mode=mode, players=players, lobby_id=lobby.pk).pk
     lobby.status = Status.IN_GAME
     lobby.save(update_fields=["status", "game_id"])
-    _log(lobby, Kind.START, actor=user, game_id=lobby.game_id, players=[p.pk for p in players])
+    _log(lobby, Kind.START, actor=user, game_id=lobby.game_id, mode=mode, players=[p.pk for p in players])
     broadcast_on_commit(lobby_group(lobby.pk), events.lobby_started(lobby.game_id))
     return lobby
 
@@ -297,60 +322,9 @@ def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
 # --- messages ----------------------------------------------------------------------
 
 
-def message_clean(content) -> str:
-    text = content.strip() if isinstance(content, str) else ""
-    if not 1 <= len(text) <= MESSAGE_MAX_LENGTH:
-        raise _invalid("content", f"A message has 1 to {MESSAGE_MAX_LENGTH} characters (after trimming).")
-    return text
-
-
-async def achat_budget_spend(*, user_id: int) -> None:
-    """Spend one message of the user's chat budget from the event loop, when a frame arrives.
-
-    A socket spends its budget on arrival, before any database work, so a sender who
-    keeps to the limit is never refused because its frames waited behind others' work.
-    """
-    await CHAT_RATE.aspend(int(user_id))
-
-
 def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = False) -> LobbyMessage:
-    """Store a member's message and broadcast it; REST and the socket both come here.
-
-    Checks run cheapest-first and nothing is spent on a refused message: an
-    invalid text or a non-member does not use up the rate-limit budget. The
-    socket spends the budget itself when the frame arrives (``budget_spent``).
-    """
-    text = message_clean(content)
-    if not budget_spent:
-        lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
-        CHAT_RATE.spend(user.pk)
-    message = _message_insert_if_member(lobby_id=lobby_id, user=user, text=text)
-    if message is None:  # not (or no longer) a member: say why
-        lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
-        raise Forbidden("You are not a member of this lobby.", code="not_member")
-    broadcast_on_commit(lobby_group(lobby_id), events.chat_message(message))
-    return message
-
-
-def _message_insert_if_member(*, lobby_id: int, user, text: str) -> LobbyMessage | None:
-    """Store the message only if ``user`` is a member, in one statement: the chat's hot path.
-
-    ``INSERT ... SELECT ... WHERE EXISTS (membership)`` checks and writes in one round
-    trip and one implicit transaction, where the ORM takes a membership query plus
-    BEGIN, INSERT and COMMIT. A kick committed before the statement always wins.
-    """
-    now = timezone.now()
-    sql = (
-        f"INSERT INTO {LobbyMessage._meta.db_table} (lobby_id, sender_id, content, created_at) "
-        f"SELECT %s, %s, %s, %s WHERE EXISTS "
-        f"(SELECT 1 FROM {Membership._meta.db_table} WHERE lobby_id = %s AND user_id = %s) RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lobby_id, user.pk, text, connection.ops.adapt_datetimefield_value(now), lobby_id, user.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return LobbyMessage(pk=row[0], lobby_id=lobby_id, sender=user, content=text, created_at=now)
+    """Store a member's message and broadcast it (``gameplatform.chatrooms.ChatRoom.message_post``)."""
+    return ROOM.message_post(room_id=lobby_id, user=user, content=content, budget_spent=budget_spent)
 
 
 @transaction.atomic

@@ -59,7 +59,17 @@ async def test_recipient_only_on_notifications_gets_dm_received(ws_connect, frie
         f"/api/dm/{bob.pk}/messages/", {"content": "are you there?"}, format="json"
     )
     frame = await receive_type(notes, "dm_received")
-    assert frame == {"type": "dm_received", "from_user_id": alice.pk, "message_id": response.json()["id"]}
+    assert frame == {
+        "type": "dm_received",
+        "from_user_id": alice.pk,
+        "from_user": {
+            "id": alice.pk,
+            "username": alice.username,
+            "display_name": alice.display_name,
+            "is_premium": alice.is_premium,
+        },
+        "message_id": response.json()["id"],
+    }
     await notes.disconnect()
 
 

@@ -225,6 +225,38 @@ def test_start_needs_two_members(client_for, premium_owner):
     assert response.status_code == 409 and response.json()["code"] == "not_enough_players"
 
 
+def test_owner_starts_the_mode_named_for_the_members(client_for, lobby, premium_owner, alice):
+    from game.models import Game
+
+    response = client_for(premium_owner).post(f"/api/lobbies/{lobby.pk}/start/", {"mode": "tictactoe"})
+    assert response.status_code == 200
+    game = Game.objects.get(lobby_id=lobby.pk)
+    assert response.json() == {"status": "in_game", "game_id": game.pk} and game.mode == "tictactoe"
+    assert list(game.players.order_by("seat").values_list("user_id", flat=True)) == [premium_owner.pk, alice.pk]
+    assert LobbyEvent.objects.get(lobby=lobby, kind="start").data["mode"] == "tictactoe"
+
+
+def test_start_with_an_unknown_mode_is_400_invalid_mode_and_starts_nothing(client_for, lobby, premium_owner):
+    response = client_for(premium_owner).post(f"/api/lobbies/{lobby.pk}/start/", {"mode": "chess"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_mode"
+    lobby.refresh_from_db()
+    assert lobby.status == "open" and lobby.game_id is None
+
+
+def test_start_with_more_members_than_the_mode_takes_is_409_invalid_player_count(client_for, premium_owner, make_user):
+    crowded = make_lobby(owner=premium_owner, members=[make_user() for _ in range(8)], max_participants=10)
+    response = client_for(premium_owner).post(f"/api/lobbies/{crowded.pk}/start/", {"mode": "arena"})
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["code"], body["min_players"], body["max_players"]) == ("invalid_player_count", 2, 8)
+    assert body["detail"] == "arena takes 2 to 8 players; this lobby has 9."
+    pair = client_for(premium_owner).post(f"/api/lobbies/{crowded.pk}/start/", {"mode": "tictactoe"})
+    assert pair.json()["detail"] == "tictactoe takes 2 players; this lobby has 9."
+    crowded.refresh_from_db()
+    assert crowded.status == "open" and events_of(crowded)[-1] != "start"
+    assert client_for(premium_owner).post(f"/api/lobbies/{crowded.pk}/start/", {"mode": "relay"}).status_code == 200
+
+
 def test_finished_game_reopens_lobby_once(lobby, premium_owner):
     services.lobby_start(lobby_id=lobby.pk, user=premium_owner)
     assert services.lobby_game_finished(lobby_id=lobby.pk) is True

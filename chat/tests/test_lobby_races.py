@@ -16,6 +16,7 @@ from chat.models import Membership
 from conftest import receive_type, requires_postgres, requires_redis
 from gameplatform import db
 from gameplatform import presence as kit_presence
+from gameplatform.chatrooms import MEMBER_REMOVED
 from gameplatform.errors import ApplicationError
 from gameplatform.groups import lobby_group
 from gameplatform.hub import GroupHub
@@ -169,7 +170,7 @@ async def test_two_processes_see_each_others_lobby_messages_and_kicks(ws_connect
     assert (await receive_type(alice_ws, "chat_message"))["message"]["content"] == "from B"
 
     # A kick decided on process B closes alice's socket on process A with 4403.
-    await agroup_signal(group, services.MEMBER_REMOVED, layer=layer_b, user_id=alice.pk, code=4403)
+    await agroup_signal(group, MEMBER_REMOVED, layer=layer_b, user_id=alice.pk, code=4403)
     while True:
         message = await alice_ws.receive_output(timeout=3)
         if message["type"] == "websocket.close":

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from game.modes.builtin.arena import Arena
 from game.modes.builtin.relay import Relay
 from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.modes.testing import ModeTester
@@ -117,7 +118,32 @@ def test_the_modes_route_lists_every_configured_mode_without_auth(client):
         "max_players": 2,
         "tick_rate": 0,
         "turn_seconds": None,
+        "messages": {
+            "player_move": {"type": "object", "description": "any JSON object, at most 256 bytes"},
+            "game_action": {"*": {"type": "object", "description": "any JSON object, at most 4096 bytes"}},
+            "input": None,
+        },
+        "input_rate": 30.0,
     }
+
+
+@pytest.mark.django_db
+def test_the_modes_route_gives_a_real_time_modes_input_schema_and_rate(client):
+    arena = next(m for m in client.get("/api/game/modes/").json()["results"] if m["name"] == "arena")
+    assert arena["messages"] == {
+        "player_move": None,
+        "game_action": {},
+        "input": {
+            "type": "object",
+            "properties": {
+                "dx": {"type": "number", "minimum": -1, "maximum": 1},
+                "dy": {"type": "number", "minimum": -1, "maximum": 1},
+            },
+            "required": ["dx", "dy"],
+            "additionalProperties": False,
+        },
+    }
+    assert arena["input_rate"] == Arena.input_rate
 
 
 def test_a_mode_path_that_does_not_import_stops_start_up_with_its_name(settings):

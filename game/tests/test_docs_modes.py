@@ -12,9 +12,19 @@ import pytest
 from game import registry
 from game.offline import game_play_offline, start_all
 from game.services import game_create
+from gameplatform.modes import Mode
+from gameplatform.modes.schema import Int, Obj
+from gameplatform.modes.testing import ModeTester
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "build-your-own-game.md"
+
+
+def guide_block(marker: str) -> str:
+    """The one ```python block of the guide that holds ``marker``."""
+    found = [block for block in re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S) if marker in block]
+    assert len(found) == 1, f"{len(found)} python blocks of the guide hold {marker!r}"
+    return found[0]
 
 
 def guide_files() -> dict[str, str]:
@@ -69,3 +79,31 @@ def test_the_guides_mode_is_listed_and_played_once_registered(nim_package, setti
         assert (game.state, game.winner_id) == ("finished", bob.pk)
     finally:
         registry.modes.cache_clear()
+
+
+def test_the_guides_card_game_view_shows_my_hand_and_only_the_size_of_the_others():
+    """The guide's ``view`` (section 5) as the view of a small card game: what each player's frames
+    add up to is their own hand, the others' hand sizes and the top of the pile; a card still in
+    another hand never reaches them, a card played onto the pile does."""
+    guide = {}
+    exec(guide_block("def view(self, state, player):"), guide)  # noqa: S102 - the guide's own code
+
+    class Cards(Mode):
+        name = "cards"
+        move_schema = Obj(play=Int(0, 9))  # the index of a card of my hand, played onto the pile
+        view = guide["view"]
+
+        def setup(self, ctx):
+            return {"hands": {"1": ["7H", "QS"], "2": ["2C", "9D", "AS"]}, "pile": ["3H", "KD"]}
+
+        def on_move(self, state, player, movement, ctx):
+            state["pile"].append(state["hands"][str(player.id)].pop(movement["play"]))
+
+    game = ModeTester(Cards(), players=2)
+    game.start()
+    assert game.view(1) == {"my_hand": ["7H", "QS"], "hand_sizes": {"1": 2, "2": 3}, "pile": ["KD"]}
+    assert game.view(2) == {"my_hand": ["2C", "9D", "AS"], "hand_sizes": {"1": 2, "2": 3}, "pile": ["KD"]}
+    game.move(2, {"play": 0})
+    assert game.view(1) == {"my_hand": ["7H", "QS"], "hand_sizes": {"1": 2, "2": 2}, "pile": ["2C"]}
+    seen = game.seen_text(1)
+    assert "2C" in seen and not any(card in seen for card in ["9D", "AS", "3H"])

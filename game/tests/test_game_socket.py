@@ -194,3 +194,24 @@ async def test_game_action_is_relayed_to_the_room(make_game, alice, bob, start_g
     assert error["code"] == "invalid" and "action" in error["fields"]
     await ws_a.disconnect()
     await ws_b.disconnect()
+
+
+async def test_a_move_sent_with_a_ref_is_acked_after_the_frames_it_made_and_only_to_its_sender(
+    make_game, alice, bob, start_game
+):
+    game = await db(make_game)(alice, bob)
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    await ws_a.send_json_to({"type": "player_move", "movement": {"cell": 4}, "ref": "m1"})
+    seen = []
+    while not seen or seen[-1]["type"] != "ack":
+        seen.append(await ws_a.receive_json_from())
+    types = [frame["type"] for frame in seen]
+    assert types[0] == "player_move" and "game_state" in types  # the move and its state came first
+    assert seen[-1] == {"type": "ack", "ref": "m1"}
+    for_bob = [await ws_b.receive_json_from() for _ in types[:-1]]
+    assert [frame["type"] for frame in for_bob] == types[:-1]  # the same frames, without my ack
+    assert await ws_b.receive_nothing(0.2)
+    await ws_a.send_json_to({"type": "player_move", "movement": {"cell": 0}})  # without a ref: no ack
+    assert (await ws_a.receive_json_from())["type"] == "error"
+    await ws_a.disconnect()
+    await ws_b.disconnect()

@@ -10,12 +10,16 @@ import json
 from dataclasses import replace
 
 import pytest
+import redis
 
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
-from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating
+from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating, _OpListener
+from gameplatform.groups import room_group
+from gameplatform.hub import get_hub
 from gameplatform.modes import Mode, Player
 from gameplatform.modes.schema import Int, Obj
+from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_async_redis
 
 
@@ -323,4 +327,229 @@ async def test_rooms_ticking_together_are_not_late_when_snapshot_writes_are_slow
         assert max(host.lateness) < 0.1
     finally:
         store.delay = 0.0
+        await host.stop()
+
+
+class Flaky(Records):
+    """A database that refuses the first ``failures`` results (it is away), or takes ``slow`` seconds."""
+
+    def __init__(self, mode: Mode, *, failures: int = 0, slow: float = 0.0) -> None:
+        super().__init__(mode)
+        self.failures, self.slow, self.tries = failures, slow, 0
+
+    def hooks(self) -> Hooks:
+        hooks = super().hooks()
+        record = hooks.record_result
+
+        async def record_result(game_id, result, players, board, version):
+            self.tries += 1
+            await asyncio.sleep(self.slow)
+            if self.tries <= self.failures:
+                raise ConnectionError("the database is away")
+            await record(game_id, result, players, board, version)
+
+        return replace(hooks, record_result=record_result)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_result_the_database_refused_is_recorded_when_it_is_back_and_only_then_announced(short_lease):
+    records = Flaky(TicTacToe(), failures=2)
+    host = RoomHost(records.hooks(), owner="a")
+    try:
+        await start_game(host, 20)
+        for player, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X takes the top row
+            await host.apply(20, player, "move", ({"cell": cell},))
+        assert records.results == []
+        assert not any(f["type"] == "game_over" for f in records.frames_for(2))  # nobody hears of an unrecorded end
+        assert 20 in host.rooms and 20 in host.unrecorded  # the room (and its lease) stay here meanwhile
+        for _ in range(40):  # tried again after 0.5 s, then 1 s
+            if records.results:
+                break
+            await asyncio.sleep(0.1)
+        assert records.tries == 3
+        assert [(game_id, result.winner) for game_id, result in records.results] == [(20, 1)]
+        for player in (1, 2):
+            assert [f for f in records.frames_for(player) if f["type"] == "game_over"] == [
+                {"type": "game_over", "winner_id": 1, "reason": "win"}
+            ]
+        assert 20 not in host.rooms and not host.unrecorded
+        assert await host.store.load(20) is None  # the snapshot is gone with the recorded game
+    finally:
+        await host.stop()
+
+
+class Sprint(Counter):
+    """Ends on its fifth tick."""
+
+    name = "sprint"
+
+    def on_tick(self, state, ctx):
+        super().on_tick(state, ctx)
+        if ctx.tick == 5:
+            ctx.finish(winner=1)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_other_rooms_tick_on_time_while_a_slow_database_records_a_real_time_result(short_lease):
+    records = Flaky(Sprint(), slow=1.0)
+    host = RoomHost(records.hooks(), owner="a")
+    try:
+        await start_game(host, 30)
+        await asyncio.sleep(0.4)  # game 30 ends on its fifth tick and waits a second for the database
+        assert 30 in host.rooms and records.results == []
+        await start_game(host, 31)
+        host.lateness.clear()
+        await asyncio.sleep(0.5)
+        assert host.rooms[31].ctx.tick >= 5
+        assert max(host.lateness) < 0.25
+        await asyncio.sleep(0.6)
+        assert [game_id for game_id, _ in records.results] == [30]
+    finally:
+        await host.stop()
+
+
+class CountsWrites(RoomStore):
+    """The process-memory store, counting its round trips; each write takes a moment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[int] = []
+
+    async def save(self, game_id, snapshot):
+        self.writes.append(1)
+        await asyncio.sleep(0.01)
+        await super().save(game_id, snapshot)
+
+    async def save_many(self, snapshots):
+        self.writes.append(len(snapshots))
+        await asyncio.sleep(0.01)
+        await super().save_many(snapshots)
+
+
+@pytest.mark.django_db
+async def test_moves_made_at_the_same_moment_share_one_snapshot_write_and_each_room_keeps_its_newest(settings):
+    settings.REDIS_URL = ""
+    records = Records(TicTacToe())
+    store = CountsWrites()
+    host = RoomHost(records.hooks(), store, owner="solo")
+    games = range(40, 60)
+    try:
+        for game_id in games:
+            await start_game(host, game_id)
+        store.writes.clear()
+        await asyncio.gather(*(host.apply(game_id, 1, "move", ({"cell": 4},)) for game_id in games))
+        await asyncio.gather(*(host.apply(game_id, 2, "move", ({"cell": 0},)) for game_id in games))
+        assert sum(store.writes) <= 2 * len(games) and len(store.writes) <= 6  # not a round trip per move
+        for game_id in games:  # every move was in the store before its players heard of it
+            board = json.loads(await store.load(game_id))["state"]["board"]
+            assert board[4] == "X" and board[0] == "O"
+    finally:
+        await host.stop()
+
+
+class SlowRenewals(RoomStore):
+    """A store whose lease renewal reaches Redis only when the test says so."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def renew(self, game_ids, owner):
+        await self.go.wait()
+        return await super().renew(game_ids, owner)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_game_that_ends_while_its_lease_renewal_is_on_its_way_stays_let_go(short_lease, caplog):
+    records = Records(TicTacToe())
+    store = SlowRenewals()
+    a = RoomHost(records.hooks(), store, owner="a")
+    try:
+        await start_game(a, 11)
+        renewal = asyncio.ensure_future(a.keep_leases_once())  # takes the room's id, then waits
+        await asyncio.sleep(0.05)
+        for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X wins: recorded, lease released
+            await a.apply(11, pid, "move", ({"cell": cell},))
+        assert 11 not in a.rooms and (await store.owners([11]))[11] is None
+        store.go.set()
+        await renewal
+        assert (await store.owners([11]))[11] is None  # not claimed again for a game that is over
+        assert "room lease renewed late" not in caplog.text
+    finally:
+        await a.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_room_still_hears_other_processes_after_one_step_could_not_be_published(short_lease):
+    """A layer shard away while a move from another process is applied: that step's frames are
+    lost, but the room keeps hearing the players' frames afterwards (the game is not stuck)."""
+    records = Records(TicTacToe())
+    hooks = records.hooks()
+    shard_down = False
+
+    async def publish(game_id, frames):
+        if shard_down:
+            raise redis.ConnectionError("Error 111 connecting to the layer shard. Connection refused.")
+        await hooks.publish(game_id, frames)
+
+    listeners = {}
+
+    async def listen(game_id, host):  # as the platform's hooks: the room's ear for other processes
+        listeners[game_id] = _OpListener(host, game_id)
+        await get_hub().join(room_group(game_id), listeners[game_id])
+
+    async def unlisten(game_id, host):
+        await get_hub().leave(room_group(game_id), listeners.pop(game_id))
+
+    host = RoomHost(replace(hooks, publish=publish, listen=listen, unlisten=unlisten), owner="a")
+    try:
+        await start_game(host, 7)
+        shard_down = True  # X's move, from a socket on another process, is applied; its frames are lost
+        await agroup_signal(room_group(7), "op", player_id=1, op="move", args=[{"cell": 4}], ref="x1", conn=None)
+        for _ in range(100):
+            if host.rooms[7].ctx.turn != 1:
+                break
+            await asyncio.sleep(0.02)
+        shard_down = False
+        await agroup_signal(room_group(7), "op", player_id=2, op="move", args=[{"cell": 0}], ref="o1", conn=None)
+        for _ in range(100):
+            if {"type": "ack", "ref": "o1"} in records.frames_for(2):
+                break
+            await asyncio.sleep(0.02)
+        assert {"type": "ack", "ref": "o1"} in records.frames_for(2)
+        assert json.loads(await host.store.load(7))["state"]["board"][:5] == ["O", None, None, None, "X"]
+    finally:
+        await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(short_lease):
+    records = Records(TicTacToe())
+    store = RoomStore()
+    heard_with_snapshot: list[tuple[dict, dict]] = []
+
+    async def publish(game_id, frames):
+        snapshot = json.loads(await store.load(game_id) or "null")
+        for _, text in frames:
+            frame = json.loads(text)
+            if frame["type"] in ("player_move", "ack"):
+                heard_with_snapshot.append((frame, snapshot))
+
+    host = RoomHost(replace(records.hooks(), publish=publish), store, owner="solo")
+    try:
+        await start_game(host, 12)
+        await host.apply(12, 1, "move", ({"cell": 4},), "m1")
+        await host.apply(12, 2, "move", ({"cell": 0},), "m2")
+        kinds = [frame["type"] for frame, _ in heard_with_snapshot]
+        assert kinds == ["player_move", "ack", "player_move", "ack"]
+        for frame, snapshot in heard_with_snapshot[:2]:
+            assert snapshot["state"]["board"][4] == "X", frame  # the snapshot already had X's move
+        for frame, snapshot in heard_with_snapshot[2:]:
+            assert snapshot["state"]["board"][0] == "O", frame
+    finally:
         await host.stop()

@@ -78,6 +78,17 @@ def test_the_modes_route_lists_a_generated_mode_registered_as_the_command_says(i
         "max_players": 4,
         "tick_rate": 0,
         "turn_seconds": 30.0,
+        "messages": {
+            "player_move": {
+                "type": "object",
+                "properties": {"add": {"type": "integer", "minimum": 1, "maximum": 3}},
+                "required": ["add"],
+                "additionalProperties": False,
+            },
+            "game_action": {},
+            "input": None,
+        },
+        "input_rate": 30.0,
     }
 
 

@@ -203,6 +203,12 @@ class Mode:
     # ``player`` None, instead of once per player.
     shared_view: bool = False
 
+    # --- meta-game -----------------------------------------------------------------------
+    # The leaderboard (its id) this mode's results feed, as the server (it may be
+    # ``authoritative``): each player's ``Result.scores`` entry is written with the board's
+    # operator; a result without scores gives the winner 1 (a win count on an ``incr`` board).
+    leaderboard: str | None = None
+
     # --- hooks ---------------------------------------------------------------------------
     def setup(self, ctx: Context) -> dict:
         """The initial state, before the game starts (the players are known)."""
@@ -270,4 +276,22 @@ class Mode:
             "max_players": cls.max_players,
             "tick_rate": cls.tick_rate,
             "turn_seconds": cls.turn_seconds,
+            "messages": cls.message_schemas(),
+            "input_rate": cls.input_rate,
+        }
+
+    @classmethod
+    def message_schemas(cls) -> dict:
+        """The client frames this mode takes, as JSON Schema: ``player_move``'s ``movement``,
+        each ``game_action``'s ``data`` by action name (``"*"``: any other name) and ``input``'s
+        ``data``; None (or no action) where the mode takes no such frame. A client can build its
+        controls from them (the web client's panel for modes it has no page of its own for)."""
+
+        def schema(field: Field | None) -> dict | None:
+            return None if field is None else field.json_schema()
+
+        return {
+            "player_move": schema(cls.move_schema),
+            "game_action": {action: schema(field) for action, field in cls.action_schemas.items()},
+            "input": schema(cls.input_schema),
         }

@@ -44,8 +44,11 @@ class Grace:
     first: float = 60.0
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _encode(value) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 class Room:
@@ -76,6 +79,8 @@ class Room:
         self._sent: dict[int, tuple] = {}  # player id -> (view text, view, (turn, deadline)) last sent
         self._frames: list[tuple[int | None, dict]] = []
         self._dirty = False  # the view may have changed since the last sync
+        self._random_text: tuple[tuple, str] | None = None  # the generator's state, as last encoded
+        self._texts: dict[int, str] = {}  # id(frame) -> its JSON, for frames made with their text
 
     # --- reading ---------------------------------------------------------------------
 
@@ -149,7 +154,23 @@ class Room:
         """The frames made since the last call, state patches last."""
         self._sync()
         frames, self._frames = self._frames, []
+        self._texts.clear()
         return frames
+
+    def drain_encoded(self) -> list[tuple[int, str]]:
+        """``drain()`` as JSON texts: ``(player id, or 0 for everyone, text)``. A frame several
+        players share (a shared view's patch) is encoded once; a patch's text is the one made
+        while checking its size."""
+        self._sync()
+        frames, self._frames = self._frames, []
+        texts, self._texts = self._texts, {}
+        out = []
+        for to, frame in frames:
+            text = texts.get(id(frame))
+            if text is None:
+                text = texts[id(frame)] = _encode(frame)
+            out.append((0 if to is None else to, text))
+        return out
 
     # --- connection and life cycle -----------------------------------------------------
 
@@ -438,8 +459,13 @@ class Room:
             view = json.loads(text) if frame is None else frame["_view"]
             if frame is None:
                 ops = diff(sent[1], view) if text != sent[0] else []
-                if len(ops) > 1 and len(_encode(ops)) > len(text):  # the whole view is smaller
+                # The whole view when it is smaller than the patch: the ops' encoded length is at
+                # least 26 characters each plus their paths, which often settles it without encoding.
+                smaller = len(ops) > 1 and sum(26 + len(op["path"]) for op in ops) > len(text)
+                ops_text = None if smaller else _encode(ops)
+                if smaller or (len(ops) > 1 and len(ops_text) > len(text)):
                     ops = [{"op": "replace", "path": "", "value": view}]
+                    ops_text = f'[{{"op":"replace","path":"","value":{text}}}]'
                 frame = made[key] = {
                     "type": "state_patch",
                     "tick": self.ctx.tick,
@@ -448,6 +474,11 @@ class Room:
                     "turn_deadline": self._deadline_left(),
                     "_view": view,
                 }
+                # The frame's text, as _encode(frame) would give it, without encoding the ops again.
+                self._texts[id(frame)] = (
+                    f'{{"type":"state_patch","tick":{_encode(frame["tick"])},"ops":{ops_text},'
+                    f'"turn":{_encode(frame["turn"])},"turn_deadline":{_encode(frame["turn_deadline"])}}}'
+                )
             self._sent[player.id] = (text, view, clock)
             self._frames.append((player.id, frame))
         for frame in made.values():
@@ -460,6 +491,9 @@ class Room:
 
     def snapshot(self) -> dict:
         version, internal, gauss = self.ctx.random.getstate()
+        return {**self._snapshot_without_random(), "random": [version, list(internal), gauss]}
+
+    def _snapshot_without_random(self) -> dict:
         return {
             "v": SNAPSHOT_VERSION,
             "mode": self.mode.name,
@@ -472,7 +506,6 @@ class Room:
             "now": self.ctx.now,
             "turn": self.ctx.turn,
             "turn_deadline": self.turn_deadline,
-            "random": [version, list(internal), gauss],
             "players": [p.as_dict() for p in self.players],
             "away_since": {str(k): v for k, v in self.away_since.items()},
             "seen": sorted(self.seen),
@@ -501,7 +534,7 @@ class Room:
         room.seen = set(snap["seen"])
         room.recorded_start = snap["recorded_start"]
         room.state = snap["state"]
-        room._sent, room._frames, room._dirty = {}, [], False
+        room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
         for player in players:  # nobody's socket is known here yet: away since the snapshot
             if player.connected:
                 player.connected = False
@@ -509,4 +542,10 @@ class Room:
         return room
 
     def encode_snapshot(self) -> str:
-        return _encode(self.snapshot())
+        """``snapshot()`` as JSON. The generator's state (625 numbers, most of a small room's
+        snapshot) is encoded again only when the game drew from it since the last snapshot."""
+        state = self.ctx.random.getstate()
+        if self._random_text is None or self._random_text[0] != state:
+            version, internal, gauss = state
+            self._random_text = (state, _encode([version, list(internal), gauss]))
+        return f'{_encode(self._snapshot_without_random())[:-1]},"random":{self._random_text[1]}}}'

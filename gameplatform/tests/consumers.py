@@ -1,8 +1,8 @@
 """A small consumer used only by the real-time kit's tests."""
 
 from django.urls import path
-from rest_framework import serializers
 
+from gameplatform import serializers
 from gameplatform.consumers import BaseConsumer
 from gameplatform.errors import Forbidden
 

@@ -147,6 +147,8 @@ class LiveServer:
                 "LOG_LEVEL": "INFO",
                 # Every test of the session registers from 127.0.0.1 (default: 10 per hour).
                 "REGISTRATIONS_PER_ADDRESS": "100000",
+                # Two players queued for the arena start at once (no fill window for more to come).
+                "QUEUE_FILL_SECONDS": "0",
             }
         )
         if database_url:
@@ -188,7 +190,8 @@ class LiveServer:
         while True:
             assert self.process.poll() is None, self.log_path.read_text()
             try:
-                if httpx.get(f"{self.http}/api/status/", timeout=2).status_code in (200, 503):
+                # 301: a server that sends plain http to https (SECURE_SSL_REDIRECT) is up too.
+                if httpx.get(f"{self.http}/api/status/", timeout=2).status_code in (200, 301, 503):
                     return self
             except httpx.HTTPError:
                 pass

@@ -1,6 +1,8 @@
 """The AsyncAPI document describes every socket route and frame, and cannot drift from the code."""
 
 import ast
+import inspect
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,9 @@ import yaml
 from django.conf import settings
 
 from gameplatform.asyncapi import asyncapi_document, channel_address
+from gameplatform.consumers import KIT_ERROR_CODES, client_frame_of
 from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
+from gameplatform.schema import _function_of, _is_project_code, _owner_of, _resolve, raised_errors
 
 ROOT = Path(settings.BASE_DIR)
 # "type" values in dicts that are not frames: ASGI messages and JSON Schema.
@@ -82,6 +86,45 @@ def string_literals_outside_frame_docs() -> set[str]:
     return found
 
 
+def source_tree(func) -> ast.AST:
+    return ast.parse(textwrap.dedent(inspect.getsource(func)))
+
+
+def validated_serializers(handler) -> set[type]:
+    """The serializers a handler validates its frame with: ``self.validate(Serializer, frame)``."""
+    found = set()
+    for node in ast.walk(source_tree(handler)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "validate"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+        ):
+            found.add(handler.__globals__[node.args[0].id])
+    return found
+
+
+def reachable_error_codes(func, owner: type | None, depth: int = 4) -> set[str | None]:
+    """The codes ``func`` can raise: through the calls it makes (``gameplatform.schema``'s walk)
+    and through the project functions it hands on to be called (``db.run(service, ...)``,
+    ``then_in_order(lambda: ...)``), a few levels deep. ``None``: a code computed at run time."""
+    codes = {code for _, code in raised_errors(func, owner)}
+    func = _function_of(func)
+    if depth == 0 or func is None or not _is_project_code(func):
+        return codes
+    namespace = dict(func.__globals__)
+    for node in ast.walk(source_tree(func)):
+        if not isinstance(node, ast.Call):
+            continue
+        for expr in (node.func, *node.args):
+            target = _resolve(expr, namespace, owner)
+            if target is None or isinstance(target, type) or not callable(target):
+                continue
+            codes |= reachable_error_codes(target, _owner_of(expr, target, namespace, owner), depth - 1)
+    return codes
+
+
 def test_asyncapi_is_served_as_json_and_yaml(client):
     response = client.get("/api/asyncapi/")
     assert response.status_code == 200
@@ -89,6 +132,43 @@ def test_asyncapi_is_served_as_json_and_yaml(client):
     as_yaml = client.get("/api/asyncapi/?format=yaml")
     assert as_yaml["Content-Type"] == "application/yaml"
     assert yaml.safe_load(as_yaml.content) == response.json()
+
+
+def test_a_browser_gets_a_readable_page_of_every_channel_and_frame(client):
+    page = client.get(
+        "/api/asyncapi/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8", HTTP_HOST="localhost:8123"
+    )
+    assert page.status_code == 200
+    assert page["Content-Type"].startswith("text/html")
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    html = page.content.decode()
+    assert "<script" not in html and "``" not in html
+    assert '<code id="server-url">ws://localhost:8123</code>' in html
+    document = asyncapi_document()
+    for channel in document["channels"].values():
+        assert f'data-address="{channel["address"]}"' in html
+    for message in document["components"]["messages"].values():
+        assert f'data-type="{message["name"]}"' in html
+    assert "<code>ping</code>" in html  # Markdown's `ping` as code
+    assert 'href="/api/asyncapi.json"' in html
+
+
+def test_the_json_document_stays_for_clients_and_names_the_host_that_served_it(client):
+    for response in (
+        client.get("/api/asyncapi/", HTTP_HOST="localhost:8123"),
+        client.get("/api/asyncapi/", HTTP_ACCEPT="application/json", HTTP_HOST="localhost:8123"),
+        client.get("/api/asyncapi.json", HTTP_ACCEPT="text/html", HTTP_HOST="localhost:8123"),
+    ):
+        assert response["Content-Type"] == "application/json"
+        document = response.json()
+        assert document["servers"]["default"]["host"] == "localhost:8123"
+        assert document["servers"]["default"]["protocol"] == "ws"
+        assert "``" not in response.content.decode()
+
+
+def test_the_landing_page_links_the_websocket_reference(client):
+    page = client.get("/").content.decode()
+    assert 'href="/api/asyncapi/"' in page and 'href="/api/asyncapi.json"' in page
 
 
 def test_every_reference_resolves():
@@ -139,6 +219,39 @@ def test_client_frame_payloads_carry_the_fields_their_handler_validates():
     assert "to_location_id" in move["required"]
     world_chat = messages_of(document, "/ws/world/", "receive")["chat"]["payload"]
     assert world_chat["properties"]["channel"]["enum"] == ["global", "party", "faction"]
+
+
+def test_every_handler_declares_the_serializer_it_validates_with():
+    for route, consumer in routes():
+        for kind in consumer.client_types:
+            handler = getattr(consumer, f"handle_{kind}")
+            declared = client_frame_of(handler)
+            assert declared is not None, f"{route} handle_{kind}: no @receives declaration"
+            used = validated_serializers(handler)
+            assert used <= {declared.fields}, (
+                f"{route} handle_{kind}: validates with {used}, declares {declared.fields}"
+            )
+            if declared.fields is not None:
+                assert used == {declared.fields}, f"{route} handle_{kind}: declares {declared.fields}, never validates"
+
+
+def test_every_error_code_a_handler_can_raise_is_declared():
+    for route, consumer in routes():
+        for kind in consumer.client_types:
+            handler = getattr(consumer, f"handle_{kind}")
+            declared = client_frame_of(handler)
+            raised = reachable_error_codes(handler, consumer) - KIT_ERROR_CODES
+            assert None not in raised, f"{route} handle_{kind}: raises a computed code; declare what it can be"
+            missing = raised - set(declared.errors)
+            assert not missing, f"{route} handle_{kind}: raises {sorted(missing)}, not in its @receives(errors=...)"
+
+
+def test_client_frames_list_their_declared_error_codes():
+    document = asyncapi_document()
+    move = messages_of(document, "/ws/world/", "receive")["move"]
+    assert "illegal_move" in move["x-error-codes"]
+    assert "`illegal_move`" in move["description"]
+    assert "x-error-codes" not in messages_of(document, "/ws/world/", "receive")["ping"]
 
 
 def test_every_frame_the_apps_send_is_documented_on_a_channel():

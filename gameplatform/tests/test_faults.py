@@ -18,12 +18,12 @@ from channels.testing import HttpCommunicator
 from django.db import OperationalError
 
 from chat.lobbies.factories import make_lobby
-from conftest import receive_type
+from conftest import receive_type, requires_binaries
 from gameplatform import presence, ratelimit
 from gameplatform.errors import Unavailable, exception_handler, is_outage
 from gameplatform.redis import reset_redis
 
-requires_redis_server = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server on PATH")
+requires_redis_server = requires_binaries(None if shutil.which("redis-server") else "needs redis-server on PATH")
 
 LOGIN = "/api/auth/login/"
 

@@ -197,7 +197,12 @@ def websocket_paths(live) -> tuple[dict, list[tuple[str, list[str]]]]:
     character = {"name": f"Fuzzer {random.randrange(10**8)}", "faction": "Crimson Covenant"}
     created = httpx.post(f"{live.http}/api/characters/", json=character, headers=bearer(owner["access"]), timeout=10)
     assert created.status_code == 201, created.text
+    # A group of the owner's (its superadmin), so that the group socket is accepted and fuzzed.
+    group = {"name": f"Fuzzers {random.randrange(10**8)}", "description": "", "open": True, "max_members": 10}
+    founded = httpx.post(f"{live.http}/api/groups/", json=group, headers=bearer(owner["access"]), timeout=10)
+    assert founded.status_code == 201, founded.text
     values = {
+        "group_id": founded.json()["id"],
         "lobby_id": lobby_id,
         "lobby_name": lobby_name,
         "user_id": friend["id"],
@@ -214,7 +219,7 @@ def websocket_paths(live) -> tuple[dict, list[tuple[str, list[str]]]]:
         else:
             path = "/" + route
             for name, value in values.items():
-                for converter in ("int", "str"):
+                for converter in ("id", "str"):
                     path = path.replace(f"<{converter}:{name}>", str(value))
         assert "<" not in path, f"no value for a parameter of {route}"
         routes.append((path, types))

@@ -10,6 +10,7 @@ from chat.models import DirectMessage, LobbyMessage
 from conftest import receive_type, requires_postgres
 from friends.services import friendship_create
 from gameplatform.parsers import MAX_JSON_DEPTH, nul_path, too_deep
+from gameplatform.tests.live import ROOT
 from gameplatform.tests.test_websocket_kit import closed_with
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +237,14 @@ async def test_a_socket_path_id_beyond_64_bits_closes_4404(ws_connect, alice):
     ws, connected, _ = await ws_connect(f"/ws/game/{HUGE_ID}/", alice)
     assert connected
     assert await closed_with(ws) == 4404
+
+
+def test_no_route_takes_an_id_through_djangos_int_which_has_no_length_limit():
+    # Only ``<id:...>`` (gameplatform/converters.py) keeps a 25-digit id from reaching a query.
+    routes = sorted(ROOT.glob("*/urls.py")) + sorted(ROOT.glob("*/routing.py"))
+    assert len(routes) > 10
+    unbounded = [str(path.relative_to(ROOT)) for path in routes if "<int:" in path.read_text()]
+    assert not unbounded, f"write <id:...> for the ids of these routes: {unbounded}"
 
 
 @pytest.mark.django_db(transaction=True)

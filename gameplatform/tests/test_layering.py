@@ -2,7 +2,7 @@
 
 Every import of every module is read from the source (AST, imports inside functions
 included). Tests and migrations are left out: a test may drive a higher app to see a
-lower one's hook fire. ``LAYERS`` is the order the README lists, bottom to top.
+lower one's hook fire. ``LAYERS`` is the order docs/concepts.md lists, bottom to top.
 """
 
 import ast
@@ -15,11 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     "gameplatform",
     "accounts",
+    "storage",
     "notifications",
     "friends",
     "progression",
     "game",
+    "leaderboards",
     "chat",
+    "groups",
     "matchmaking",
     "world",
     "webclient",

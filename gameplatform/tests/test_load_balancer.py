@@ -1,12 +1,15 @@
-"""The deployment as operators run it: the lock, the image's command, the compose file, and the
-load balancer's configuration under the real nginx in front of two live server processes.
+"""The deployment as operators run it: the lock, the image's command, the compose file (its
+secrets, limits, log rotation and a clean ``check --deploy``), and the load balancer's
+configuration under the real nginx, over TLS, in front of two live server processes.
 
-The nginx test runs ``deploy/nginx/conf.d/gameplatform.conf`` as it is (its ``map``, log format
-and every ``location``); only the upstream (``upstream.conf`` resolves the compose service
-``web``) is replaced by two live server processes (uvicorn, or daphne in ``make test``'s second
-pass), and the ``listen`` lines by free ports. The servers share one database and one Redis and
-trust forwarded headers from any address, as the compose file has them (``FORWARDED_ALLOW_IPS=*``;
-daphne: ``--proxy-headers``).
+The nginx test runs ``deploy/nginx/conf.d/gameplatform.conf`` as it is (its ``map``, log format,
+TLS settings, the http server's redirect and every ``location``); only the upstream
+(``upstream.conf`` resolves the compose service ``web``) is replaced by two live server processes
+(uvicorn, or daphne in ``make test``'s second pass), the ``listen`` lines by free ports, and the
+certificate directory by one holding a self-signed certificate made with ``openssl``. The servers
+share one database and one Redis, trust forwarded headers from any address and run with the
+compose file's HTTPS settings, as the compose file has them (``FORWARDED_ALLOW_IPS=*``; daphne:
+``--proxy-headers``).
 """
 
 import asyncio
@@ -16,7 +19,9 @@ import pwd
 import re
 import shutil
 import signal
+import ssl
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -32,9 +37,12 @@ from gameplatform.tests.live import ROOT, LiveServer, bearer, free_port, makefil
 from gameplatform.tests.test_faults import OwnRedis
 
 NGINX_DIR = ROOT / "deploy" / "nginx"
+TLS_DIR = "/etc/gameplatform/tls"  # where docker-compose.yml mounts TLS_DIR in the balancer
+OPENSSL = shutil.which("openssl")
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 requires_nginx = pytest.mark.skipif(
-    NGINX is None, reason="needs the nginx binary to run deploy/nginx/ (Debian: apt-get install nginx-light)"
+    NGINX is None or OPENSSL is None,
+    reason="needs the nginx and openssl binaries to run deploy/nginx/ (Debian: apt-get install nginx-light openssl)",
 )
 DEV_ONLY = {"pytest", "pytest-django", "pytest-asyncio", "pytest-timeout", "schemathesis", "hypothesis", "ruff"}
 DEV_ONLY |= {"httpx", "playwright"}
@@ -92,35 +100,148 @@ def test_compose_publishes_only_the_balancer_and_starts_servers_after_migrations
     for name in ("migrate", "web", "timers"):
         assert services[name]["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?"), name
     assert "./deploy/nginx/conf.d:/etc/nginx/conf.d:ro" in services["lb"]["volumes"]
+    assert f"${{TLS_DIR:-./deploy/tls}}:{TLS_DIR}:ro" in services["lb"]["volumes"]
+    assert services["lb"]["ports"] == ["${HTTP_PORT:-80}:80", "${HTTPS_PORT:-443}:443"]
     assert "server web:8000 resolve" in (NGINX_DIR / "conf.d" / "upstream.conf").read_text()
+
+
+def compose_interpolate(value: str, variables: dict[str, str]) -> str:
+    """A compose value with ``${NAME}``, ``${NAME:-default}`` and ``${NAME:?error}`` replaced
+    from ``variables`` as ``docker compose`` does (``$$`` is a literal ``$``); a missing
+    ``:?`` variable raises ``LookupError`` with its message (compose refuses to start)."""
+
+    def one(match: re.Match) -> str:
+        name, kind, rest = match.group("name"), match.group("kind"), match.group("rest") or ""
+        if variables.get(name):
+            return variables[name]
+        if kind == ":?":
+            raise LookupError(f"{name}: {rest}")
+        return rest if kind == ":-" else ""
+
+    pattern = r"\$\$|\$\{(?P<name>\w+)(?:(?P<kind>:-|:\?)(?P<rest>[^}]*))?\}"
+    return re.sub(pattern, lambda m: "$" if m.group(0) == "$$" else one(m), str(value))
+
+
+def compose_environment(service: str, variables: dict[str, str]) -> dict[str, str]:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"][service]["environment"]
+    return {name: compose_interpolate(value, variables) for name, value in environment.items()}
+
+
+# What an operator exports before `docker compose up` (docker-compose.yml's header).
+OPERATOR = {"SECRET_KEY": "k3y-" + "x7Qz" * 12, "POSTGRES_PASSWORD": "0123456789abcdef" * 3}
+# The HTTPS settings compose gives the servers (the live servers behind nginx run with them).
+HTTPS_SETTINGS = ("BEHIND_TLS_PROXY", "SECURE_", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+
+
+def test_compose_refuses_to_start_without_a_secret_key_or_a_database_password():
+    text = (ROOT / "docker-compose.yml").read_text()
+    for name in ("SECRET_KEY", "POSTGRES_PASSWORD"):
+        uses = re.findall(rf"\$\{{{name}(:.)?", text)
+        assert uses and set(uses) == {":?"}, f"every use of {name} must be ${{{name}:?...}}"
+        for service in ("web", "postgres") if name == "POSTGRES_PASSWORD" else ("web",):
+            with pytest.raises(LookupError, match=name):
+                compose_environment(service, {k: v for k, v in OPERATOR.items() if k != name})
+    web = compose_environment("web", OPERATOR)
+    assert web["DATABASE_URL"] == f"postgres://postgres:{OPERATOR['POSTGRES_PASSWORD']}@postgres:5432/gameplatform"
+    assert compose_environment("postgres", OPERATOR)["POSTGRES_PASSWORD"] == OPERATOR["POSTGRES_PASSWORD"]
+
+
+def test_every_compose_service_rotates_its_logs_and_has_cpu_and_memory_limits():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        logging = service.get("logging", {})
+        assert logging.get("driver") == "json-file", name
+        assert {"max-size", "max-file"} <= set(logging.get("options", {})), name
+        limits = service.get("deploy", {}).get("resources", {}).get("limits", {})
+        assert float(limits["cpus"]) > 0 and re.fullmatch(r"\d+[mg]", limits["memory"]), name
+
+
+def _check_deploy(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    for name in list(env):  # nothing of this machine's own configuration
+        if name in ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY") or name.startswith(HTTPS_SETTINGS):
+            del env[name]
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_the_compose_environment():
+    done = _check_deploy(compose_environment("web", OPERATOR))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "WARNINGS" not in done.stdout + done.stderr, done.stdout + done.stderr
+    # Without the HTTPS settings the same check fails: the test above can fail.
+    plain = {k: v for k, v in compose_environment("web", OPERATOR).items() if not k.startswith(HTTPS_SETTINGS)}
+    done = _check_deploy(plain)
+    assert done.returncode != 0
+    for warning in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert warning in done.stderr, done.stderr
+    # HSTS for subdomains and preloading are asked about until an operator decides (compose: 0).
+    done = _check_deploy({**compose_environment("web", OPERATOR), "SECURE_HSTS_PRELOAD": ""})
+    assert done.returncode != 0 and "security.W021" in done.stderr and "security.W005" not in done.stderr
 
 
 # --- nginx in front of two live servers ----------------------------------------------------
 
 
+def self_signed_certificate(directory: Path) -> Path:
+    """``fullchain.pem`` and ``privkey.pem`` (certbot's names) for 127.0.0.1 in ``directory``;
+    returns the certificate, which clients trust as their only authority."""
+    directory.mkdir(exist_ok=True)
+    subprocess.run(
+        [OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(directory / "privkey.pem")]
+        + ["-out", str(directory / "fullchain.pem")],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return directory / "fullchain.pem"
+
+
 class Nginx:
-    """nginx in the foreground on a free port, with a prefix and temp dirs of its own, running
-    the repo's site configuration in front of ``upstreams`` (``host:port``)."""
+    """nginx in the foreground on free ports (http and https), with a prefix and temp dirs of its
+    own, running the repo's site configuration in front of ``upstreams`` (``host:port``)."""
 
     def __init__(self, workdir: Path, upstreams: list[str]) -> None:
         self.workdir = workdir
-        self.port = free_port()
+        self.port, self.tls_port = free_port(), free_port()
         self.http = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}"
+        self.https = f"https://127.0.0.1:{self.tls_port}"
+        self.wss = f"wss://127.0.0.1:{self.tls_port}"
         self.access_log = workdir / "access.log"
         self.error_log = workdir / "error.log"
         self.upstreams = upstreams
         self.process: subprocess.Popen | None = None
+        self.certificate = self_signed_certificate(workdir / "tls")
+        # What clients trust: this certificate only (no system authority).
+        self.tls = ssl.create_default_context(cafile=str(self.certificate))
 
     def site(self) -> str:
-        """The repo's server configuration; its listen lines on free loopback ports."""
+        """The repo's server configuration: its listen lines on free loopback ports (80 and 443
+        on this balancer's http and https ports, each keeping its parameters such as ``ssl``),
+        the certificate and ACME directories in the work directory."""
         text = (NGINX_DIR / "conf.d" / "gameplatform.conf").read_text()
-        ports = iter([self.port] + [free_port() for _ in range(10)])
+        ports = {"80": self.port, "443": self.tls_port}
+
+        def listen(match: re.Match) -> str:
+            port = ports.get(match.group("address"), None) or free_port()
+            return f"{match.group('indent')}listen 127.0.0.1:{port}{match.group('params')};"
+
         site, count = re.subn(
-            r"^(\s*)listen\s+[^;]+;", lambda m: f"{m.group(1)}listen 127.0.0.1:{next(ports)};", text, flags=re.M
+            r"^(?P<indent>\s*)listen\s+(?P<address>\S+?)(?P<params>(?:\s+\w+)*);", listen, text, flags=re.M
         )
-        assert count >= 1 and "proxy_pass http://gameplatform;" in site
-        return site
+        assert count >= 2 and "proxy_pass http://gameplatform;" in site
+        assert f"listen 127.0.0.1:{self.tls_port} ssl;" in site and f"listen 127.0.0.1:{self.port};" in site
+        assert site.count(TLS_DIR) == 2 and "/var/www/acme" in site
+        return site.replace(TLS_DIR, str(self.certificate.parent)).replace("/var/www/acme", str(self.workdir / "acme"))
 
     def config(self) -> str:
         servers = "\n".join(f"        server {address};" for address in self.upstreams)
@@ -161,7 +282,7 @@ http {{
         while True:
             assert self.process.poll() is None, self.error_log.read_text()
             try:
-                httpx.get(f"{self.http}/api/status/", timeout=2)
+                httpx.get(f"{self.https}/api/status/", timeout=2, verify=self.tls)
                 return self
             except httpx.HTTPError:
                 assert time.monotonic() < deadline, "nginx did not start:\n" + self.error_log.read_text()
@@ -197,8 +318,11 @@ def balanced(tmp_path_factory):
         database_url = urlunparse(urlparse(settings.DATABASE_URL)._replace(path=f"/{database}"))
     else:
         database_url = f"sqlite:///{workdir / 'lb.sqlite3'}"
-    # As in docker-compose.yml: the servers take X-Forwarded-* from any address (trust_proxy).
-    env = {"REDIS_URL": redis_url}
+    # As in docker-compose.yml: the servers take X-Forwarded-* from any address (trust_proxy) and
+    # run with its HTTPS settings (SSL redirect, HSTS, secure cookies, BEHIND_TLS_PROXY).
+    https = {k: v for k, v in compose_environment("web", OPERATOR).items() if k.startswith(HTTPS_SETTINGS)}
+    assert https["SECURE_SSL_REDIRECT"] == "1" and https["BEHIND_TLS_PROXY"] == "1"
+    env = {"REDIS_URL": redis_url, **https}
     (workdir / "one").mkdir()
     (workdir / "two").mkdir()
     (workdir / "nginx").mkdir()
@@ -221,7 +345,8 @@ def balanced(tmp_path_factory):
 
 async def _open(lb: Nginx, path: str, access: str, *, query: str = "", origin: str | None = None):
     return await connect(
-        f"{lb.ws}{path}{query}",
+        f"{lb.wss}{path}{query}",
+        ssl=lb.tls,
         additional_headers=bearer(access) if not query else {},
         origin=origin,
         compression=None,
@@ -247,7 +372,7 @@ async def _open_on(lb: Nginx, upstream: str, path: str, access: str, **kwargs):
 async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_service(balanced):
     lb, one, two = balanced
     upstreams = {f"127.0.0.1:{one.port}", f"127.0.0.1:{two.port}"}
-    async with httpx.AsyncClient(base_url=lb.http, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=lb.https, verify=lb.tls, timeout=10) as http:
         # REST: register and log in through the balancer; an authenticated read.
         users = []
         for name in (f"lb_a_{_run}", f"lb_b_{_run}"):
@@ -286,10 +411,11 @@ async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_s
         assert (await http.get("/healthz")).status_code == 200
 
     # Sockets through the balancer, one on each server: a DM sent on one reaches the other.
-    # A's socket is a browser's (Origin is the balancer's own address: the Host header got through
-    # with its port); B's carries its token in the query string, which no log may show.
+    # Over TLS (wss). A's socket is a browser's (Origin is the balancer's own https address: the
+    # Host header got through with its port, and the servers know the client came over https);
+    # B's carries its token in the query string, which no log may show.
     one_addr, two_addr = f"127.0.0.1:{one.port}", f"127.0.0.1:{two.port}"
-    ws_a = await _open_on(lb, one_addr, f"/ws/dm/{b['id']}/", a["access"], origin=lb.http)
+    ws_a = await _open_on(lb, one_addr, f"/ws/dm/{b['id']}/", a["access"], origin=lb.https)
     ws_b = await _open_on(lb, two_addr, f"/ws/dm/{a['id']}/", b["access"], query=f"?token={b['access']}")
     try:
         await ws_a.send(json.dumps({"type": "dm_message", "content": "through one"}))
@@ -317,13 +443,67 @@ async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_s
 
 @pytest.mark.live
 @requires_nginx
+def test_plain_http_is_redirected_to_https_and_https_answers_with_hsts_and_secure_cookies(balanced):
+    lb, one, two = balanced
+    with httpx.Client(timeout=10) as http:
+        moved = http.get(f"{lb.http}/api/lobbies/?page=2")
+        assert moved.status_code == 301 and moved.headers["Location"] == "https://127.0.0.1/api/lobbies/?page=2"
+        # certbot --webroot renewals are answered over plain http.
+        challenge = lb.workdir / "acme" / ".well-known" / "acme-challenge"
+        challenge.mkdir(parents=True, exist_ok=True)
+        (challenge / "t0ken").write_text("t0ken.thumbprint")
+        answer = http.get(f"{lb.http}/.well-known/acme-challenge/t0ken")
+        assert answer.status_code == 200 and answer.text == "t0ken.thumbprint"
+        # A server reached without the balancer over plain http redirects too (SECURE_SSL_REDIRECT),
+        # but its probes answer there (the orchestrator and Prometheus reach replicas directly).
+        assert http.get(f"{one.http}/api/status/").status_code == 301
+        assert http.get(f"{one.http}/healthz").status_code == 200
+        assert http.get(f"{one.http}/readyz").status_code == 200
+
+    done = subprocess.run(
+        [sys.executable, "manage.py", "createsuperuser", "--noinput"],
+        cwd=ROOT,
+        env={
+            **one.env,
+            "DJANGO_SUPERUSER_USERNAME": f"tls_admin_{_run}",
+            "DJANGO_SUPERUSER_PASSWORD": "a-long-admin-passw0rd",
+            "DJANGO_SUPERUSER_EMAIL": f"tls_admin_{_run}@example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    with httpx.Client(base_url=lb.https, verify=lb.tls, timeout=10) as https:
+        status = https.get("/api/status/")
+        assert status.status_code == 200, status.text
+        assert status.headers["Strict-Transport-Security"] == "max-age=3600"
+        # The admin over https: Django sees a secure request (its CSRF Origin check compares
+        # https://host:port), and its cookies only travel over TLS.
+        form = https.get("/admin/login/")
+        assert form.status_code == 200 and "Secure" in form.headers["Set-Cookie"], form.headers
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        login = https.post(
+            "/admin/login/?next=/admin/",
+            data={"csrfmiddlewaretoken": token, "username": f"tls_admin_{_run}", "password": "a-long-admin-passw0rd"},
+            headers={"Origin": lb.https, "Referer": f"{lb.https}/admin/login/"},
+        )
+        assert login.status_code == 302 and login.headers["Location"] == "/admin/", login.text[:500]
+        session = [c for c in login.headers.get_list("Set-Cookie") if c.startswith("sessionid=")]
+        assert session and "Secure" in session[0] and "HttpOnly" in session[0], login.headers
+        assert https.get("/admin/").status_code == 200
+
+
+@pytest.mark.live
+@requires_nginx
 def test_servers_behind_the_balancer_count_login_failures_per_real_client_address(balanced):
     """Each client's own address reaches the servers (not the balancer's), and a client cannot
     choose it with its own X-Forwarded-For: the per-address login lock holds one client and no other."""
     lb, one, two = balanced
 
     def client(address: str) -> httpx.Client:
-        return httpx.Client(base_url=lb.http, transport=httpx.HTTPTransport(local_address=address), timeout=10)
+        transport = httpx.HTTPTransport(local_address=address, verify=lb.tls)
+        return httpx.Client(base_url=lb.https, transport=transport, timeout=10)
 
     limit = 5  # LOGIN_FAILURE_LIMIT's default
     with client("127.0.0.2") as mallory, client("127.0.0.3") as other:
@@ -344,8 +524,11 @@ def test_servers_behind_the_balancer_count_login_failures_per_real_client_addres
         # Another client behind the same balancer is not locked out.
         allowed = other.post("/api/auth/login/", json={"username": "user_1", "password": "testpass123"})
         assert allowed.status_code == 200, allowed.text
-    lb_log = lb.access_log.read_text()
-    assert "127.0.0.2 " in lb_log and "127.0.0.3 " in lb_log
+    # nginx writes a request's line once its answer is sent: the last one may still be coming.
+    deadline = time.monotonic() + 5
+    while not ("127.0.0.2 " in (lb_log := lb.access_log.read_text()) and "127.0.0.3 " in lb_log):
+        assert time.monotonic() < deadline, lb_log[-2000:]
+        time.sleep(0.1)
 
 
 async def _receive_content(ws, content: str, timeout: float = 10) -> dict:

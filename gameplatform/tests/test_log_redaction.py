@@ -37,6 +37,9 @@ PASSWORD = "correct-horse-battery"  # a name here: a stack or a traceback prints
             '{"username": "a", "password": "[redacted]", "refresh": "[redacted]"}',
         ),
         ("{'access': 'abc', 'n': 2}", "{'access': '[redacted]', 'n': 2}"),
+        # A guest's device id logs in whoever knows it.
+        ('{"device_id": "d3v1ce-1d-0f-a-gu3st"}', '{"device_id": "[redacted]"}'),
+        ("device_id=d3v1ce-1d-0f-a-gu3st&x=1", "device_id=[redacted]&x=1"),
         ('body={\\"new_password\\": \\"pw\\"}', 'body={\\"new_password\\": \\"[redacted]\\"}'),
         ("Authorization: Bearer abc.def.ghi", "Authorization: Bearer [redacted]"),
         (f"decoded {JWT} anywhere", "decoded [redacted] anywhere"),
@@ -55,6 +58,9 @@ def console(request):
     formatter of production (JSON) or of DEBUG (plain)."""
     import gameplatform.asgi  # noqa: F401 - its django.setup() configures logging again: before we look
 
+    # As a server process starts: the project's configuration, whatever earlier tests of this
+    # process left on the loggers (an in-process uvicorn gives "uvicorn" its own stderr handler).
+    logging.config.dictConfig(settings.LOGGING)
     (handler,) = [h for h in logging.getLogger().handlers if isinstance(h, BackgroundStreamHandler)]
     stream, formatter = handler.stream, handler.formatter
     handler.stream = io.StringIO()
@@ -78,7 +84,8 @@ def test_every_logger_written_by_the_console_is_redacted(console):
     # uvicorn's line for a refused handshake, its arguments formatted by logging.
     logging.getLogger("uvicorn.error").warning('%s - "WebSocket %s" 403', "127.0.0.1:5", f"/ws/x/?token={JWT}")
     logging.getLogger("daphne.server").warning("rejected %s", f"/ws/x/?ticket={TICKET}")
-    logging.getLogger("django.request").warning("Not Found: %s", "/api/me/", extra={"request": request})
+    # django.request writes only its 5xx errors (a 4xx is the access line alone): with the request.
+    logging.getLogger("django.request").error("Internal Server Error: %s", "/api/me/", extra={"request": request})
     logging.getLogger("gameplatform.tests.body").warning(
         "refused body",
         extra={"body": {"password": PASSWORD, "inner": [f"refresh={TICKET}"]}, "query": f"ticket={TICKET}"},

@@ -59,7 +59,7 @@ async def test_requests_are_counted_by_route_pattern_and_status_never_by_raw_pat
     assert (await http("/no/such/page/"))[0] == 404
     after = await scrape()
 
-    route = "api/users/<int:user_id>/"
+    route = "api/users/<id:user_id>/"
     requests = "gameplatform_http_requests_total"
     assert grew(before, after, requests, route=route, method="GET", status="200") == 2
     assert grew(before, after, requests, route=route, method="GET", status="404") == 1
@@ -306,7 +306,7 @@ async def test_two_processes_sharing_a_multiprocess_dir_are_scraped_as_one_servi
                 pass  # demo friends' presence, with Redis
 
         from_one, from_two = await asyncio.to_thread(_scrape_live, one), await asyncio.to_thread(_scrape_live, two)
-        route = "api/users/<int:user_id>/"
+        route = "api/users/<id:user_id>/"
         for samples in (from_one, from_two):  # either process answers for both
             assert value(samples, "gameplatform_http_requests_total", route=route, method="GET", status="401") == 5
             assert value(samples, "gameplatform_ws_connections_open", route="ws/notifications/") == 2

@@ -271,3 +271,36 @@ def test_a_long_random_game_keeps_every_players_patched_view_equal_to_a_fresh_on
             game.connect(pid)
         game.advance(rng.choice((0.05, 0.1, 0.2)))  # the tester compares views after every step
     assert game.room.ctx.tick >= 200
+
+
+def test_an_encoded_snapshot_is_the_snapshot_whether_or_not_the_game_drew_from_its_generator_since():
+    room = ModeTester(Race(), players=2, seed=5).room
+    first = room.encode_snapshot()
+    assert json.loads(first) == room.snapshot()
+    assert json.loads(room.encode_snapshot()) == room.snapshot()  # nothing drawn: the same generator state
+    drawn = room.ctx.random.random()
+    after = room.encode_snapshot()
+    assert json.loads(after) == room.snapshot() and after != first
+    restored = Room.restore(Race(), json.loads(after))
+    assert restored.ctx.random.random() == room.ctx.random.random() != drawn
+
+
+def test_frames_drained_as_text_are_exactly_the_frames_encoded():
+    def started() -> Room:
+        room = ModeTester(Ticker(), players=3, seed=9).room
+        for pid in (1, 2, 3):
+            room.connect(pid)
+            room.ready(pid)
+        return room
+
+    as_dicts, as_texts = started(), started()
+    rng = random.Random(3)
+    for tick in range(1, 60):
+        dx = rng.choice([-1, 0, 1])
+        for room in (as_dicts, as_texts):
+            room.input(1 + tick % 3, {"dx": dx})
+            room.advance(tick / 20)
+        frames = as_dicts.drain()
+        texts = as_texts.drain_encoded()
+        assert texts == [(to or 0, json.dumps(frame, separators=(",", ":"))) for to, frame in frames]
+    assert any('"type":"state_patch"' in text for _, text in texts)

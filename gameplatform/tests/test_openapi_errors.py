@@ -54,11 +54,21 @@ def test_codes_raised_in_services_are_documented_on_the_operations_that_reach_th
     purchase = paths["/api/shop/purchase/"]["post"]
     assert {"insufficient_funds", "out_of_stock"} <= documented_codes(purchase, 400)
     assert "idempotency_key_reused" in documented_codes(purchase, 409)
+    tournament_join = paths["/api/tournaments/{tournament_id}/join/"]["post"]
+    assert "insufficient_funds" in documented_codes(tournament_join, 402)
+    assert "insufficient_funds" not in documented_codes(tournament_join, 400)  # declared 402 overrides the walk
     accept = paths["/api/invites/{invite_id}/accept/"]["post"]
     assert "invite_expired" in documented_codes(accept, 410)
     # Codes a view declares because they are chosen at run time or behind a hook.
     assert "rate_limited" in documented_codes(paths["/api/auth/login/"]["post"], 429)
     assert "party_full" in documented_codes(paths["/api/party/invite/"]["post"], 409)
+    assert "rate_limited" in documented_codes(paths["/api/auth/device/"]["post"], 429)
+    assert "already_linked" in documented_codes(paths["/api/auth/link/"]["post"], 409)
+    storage = paths["/api/storage/{collection}/{key}/"]
+    for method in ("put", "delete"):
+        assert "version_conflict" in documented_codes(storage[method], 412)
+    assert "storage_full" in documented_codes(storage["put"], 409)
+    assert "value_too_large" in documented_codes(storage["put"], 413)
 
 
 def test_query_parameters_are_documented(schema):
@@ -94,3 +104,21 @@ def test_a_page_that_is_not_there_is_the_documented_404(schema, client_for, alic
     response = client_for(alice).get("/api/friends/?page=999")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert "not_found" in documented_codes(schema["paths"]["/api/friends/"]["get"], 404)
+
+
+def test_every_operation_has_a_summary_and_a_readable_id(schema):
+    """Swagger and ReDoc list operations by their summary: none is left blank, none is a bare
+    path-and-verb name, and no two read the same on one path."""
+    ids = []
+    for method, path, operation in operations(schema):
+        summary = operation.get("summary", "")
+        assert summary.strip(), f"{method} {path} has no summary"
+        assert "``" not in summary and "\n" not in summary, (method, path, summary)
+        ids.append(operation["operationId"])
+        assert not operation["operationId"].startswith("api_"), (method, path, operation["operationId"])
+    assert len(ids) == len(set(ids))
+    for path, item in schema["paths"].items():
+        summaries = [
+            op["summary"] for method, op in item.items() if method in {"get", "post", "put", "patch", "delete"}
+        ]
+        assert len(summaries) == len(set(summaries)), (path, summaries)

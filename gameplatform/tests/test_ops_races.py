@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gameplatform import ops, realtime
+from gameplatform import metrics, realtime
 from gameplatform.tests.asgi_http import http
 
 
@@ -32,23 +32,34 @@ async def test_readyz_recovers_after_a_channel_layer_probe_signal_was_lost(setti
     assert status == 200, body
 
 
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
+def _sockets_open(path) -> list[float]:
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    collected = CollectorRegistry()
+    multiprocess.MultiProcessCollector(collected, path=str(path))
+    return [
+        sample.value
+        for family in collected.collect()
+        for sample in family.samples
+        if sample.name == "gameplatform_ws_connections_open"
+    ]
 
 
 def test_forgetting_a_dead_process_that_another_scrape_forgot_first_is_no_error(tmp_path, monkeypatch):
-    pid = _dead_pid()
-    live = tmp_path / f"gauge_livesum_{pid}.db"
-    live.write_bytes(b"")
+    # A server process that held a socket open, then died without closing it.
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    script = "from gameplatform import metrics; metrics.SOCKETS_OPEN.labels(route='ws/x/').inc()"
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
+    assert _sockets_open(tmp_path) == [1.0]
     real_remove = os.remove
 
-    def another_scrape_wins(path, *args, **kwargs):  # removed between the glob and the remove
+    def another_scrape_wins(path, *args, **kwargs):  # removed between the listing and the remove
         if os.path.exists(path):
             real_remove(path)
         return real_remove(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "remove", another_scrape_wins)
-    ops._forget_dead_processes(str(tmp_path))
-    assert not live.exists()
+    assert len(metrics.forget_dead_processes(str(tmp_path))) == 1
+    monkeypatch.undo()
+    assert _sockets_open(tmp_path) == []
+    assert metrics.forget_dead_processes(str(tmp_path)) == []  # forgotten once

@@ -8,7 +8,7 @@ from django.db import connection
 
 from conftest import requires_postgres
 from gameplatform import db
-from gameplatform.pgbackend.base import check_pooled_connection
+from gameplatform.pgpool import check_pooled_connection
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -53,3 +53,19 @@ async def test_units_after_every_pooled_connection_was_terminated_all_succeed():
     # Every unit gets a working connection: the broken ones are dropped, none fails a unit.
     after = await asyncio.gather(*(db.run(_backend_pid) for _ in range(20)))
     assert not pids & set(after)
+
+
+def test_a_pool_with_the_check_hands_out_a_working_connection_after_its_idle_ones_were_terminated():
+    # psycopg_pool's contract the settings rely on (Django 6.1 on): a connection whose check
+    # raises is discarded and the next one is tried.
+    from psycopg_pool import ConnectionPool
+
+    with ConnectionPool(_dsn(), min_size=2, max_size=2, check=check_pooled_connection, timeout=10) as pool:
+        pool.wait()
+        with pool.connection() as a, pool.connection() as b:
+            pids = [a.info.backend_pid, b.info.backend_pid]
+        with psycopg.connect(_dsn(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
+            admin.execute("SELECT pg_sleep(0.2)")
+        with pool.connection() as conn:
+            assert conn.execute("SELECT pg_backend_pid()").fetchone()[0] not in pids

@@ -44,6 +44,15 @@ def test_env_helpers_refuse_values_they_do_not_understand(monkeypatch):
         env_int("NUMBER", 1)
 
 
+def test_a_negative_or_wordy_queue_fill_window_stops_server_startup():
+    for value, said in (
+        ("-1", "QUEUE_FILL_SECONDS must be at least 0"),
+        ("soon", "QUEUE_FILL_SECONDS must be a number"),
+    ):
+        result = _start({"SECRET_KEY": "k" * 40, "QUEUE_FILL_SECONDS": value})
+        assert result.returncode != 0 and said in result.stderr
+
+
 @pytest.mark.django_db
 def test_seed_demo_is_idempotent_and_clear_recreates():
     call_command("seed_demo", stdout=open(os.devnull, "w"))
@@ -69,6 +78,6 @@ def test_admin_lists_searches_and_filters_users(client, make_user, alice):
 def test_admin_action_toggles_premium(client, make_user, alice):
     admin = make_user("root", is_staff=True, is_superuser=True)
     client.force_login(admin)
-    client.post("/admin/accounts/user/", {"action": "make_premium", "_selected_action": [alice.pk]})
+    client.post("/admin/accounts/user/", {"action": "grant_premium", "_selected_action": [alice.pk]})
     alice.refresh_from_db()
     assert alice.is_premium

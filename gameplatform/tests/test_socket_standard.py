@@ -44,6 +44,14 @@ def dm_friend(make_user, *, seed_path: bool = False):
     return (f"/ws/chat/{friend.pk}/" if seed_path else f"/ws/dm/{friend.pk}/"), user
 
 
+def group_member(make_user):
+    from groups.factories import make_group
+
+    member = make_user()
+    group = make_group(creator=make_user(), members=[member], name="standard")
+    return f"/ws/groups/{group.pk}/", member
+
+
 def any_user(path: str):
     def setup(make_user):
         return path, make_user()
@@ -92,14 +100,15 @@ class Route:
 
 # Keyed by the route's pattern as the routing declares it.
 ROUTES = {
-    "ws/lobbies/<int:lobby_id>/": Route(lobby_member, "lobby_state"),
+    "ws/lobbies/<id:lobby_id>/": Route(lobby_member, "lobby_state"),
     "ws/chat/lobby/<str:lobby_name>/": Route(lambda make_user: lobby_member(make_user, by_name=True), "lobby_state"),
-    "ws/dm/<int:user_id>/": Route(dm_friend),
-    "ws/chat/<int:user_id>/": Route(lambda make_user: dm_friend(make_user, seed_path=True)),
+    "ws/dm/<id:user_id>/": Route(dm_friend),
+    "ws/chat/<id:user_id>/": Route(lambda make_user: dm_friend(make_user, seed_path=True)),
+    "ws/groups/<id:group_id>/": Route(group_member, "group_state"),
     "ws/notifications/": Route(any_user("/ws/notifications/"), "badge"),
     "ws/friends/status/": Route(any_user("/ws/friends/status/"), "presence_snapshot"),
-    "ws/game/<int:game_id>/": Route(game_player, "game_state"),
-    "ws/battle/<int:battle_id>/": Route(battle_participant, "connected"),
+    "ws/game/<id:game_id>/": Route(game_player, "game_state"),
+    "ws/battle/<id:battle_id>/": Route(battle_participant, "connected"),
     # The world's own frames change elsewhere; here, the part that comes from the kit.
     "ws/world/": Route(world_character("/ws/world/"), "welcome", own_frames=False),
     "ws/": Route(world_character("/ws/"), "welcome", own_frames=False),

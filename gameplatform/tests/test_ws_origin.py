@@ -105,3 +105,31 @@ async def test_a_star_allows_any_origin(ws_connect, make_user):
 async def test_a_tls_socket_takes_https_origins_only(make_user, origin, host, allowed):
     user = await sync_to_async(make_user)()
     assert await opens_over("wss", origin, host, user) is allowed
+
+
+async def opens_behind_tls_proxy(forwarded_proto: str | None, origin: str, user) -> bool:
+    """A socket whose scope has no scheme (daphne's), through a proxy that says how the client came."""
+    headers = [(b"origin", origin.encode()), (b"host", b"game.example.com")]
+    headers.append((b"authorization", f"Bearer {access_token_for(user)}".encode()))
+    if forwarded_proto is not None:
+        headers.append((b"x-forwarded-proto", forwarded_proto.encode()))
+    ws = WebsocketCommunicator(application, PATH, headers=headers)
+    ws.scope.pop("scheme", None)
+    connected, _ = await ws.connect(timeout=5)
+    await ws.disconnect()
+    return connected
+
+
+@override_settings(ALLOWED_HOSTS=["game.example.com"], SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+async def test_behind_a_trusted_tls_proxy_an_https_page_opens_its_socket_whatever_the_server(make_user):
+    user = await sync_to_async(make_user)()
+    assert await opens_behind_tls_proxy("https", "https://game.example.com", user)
+    assert not await opens_behind_tls_proxy("https", "http://game.example.com", user)
+    assert not await opens_behind_tls_proxy("http", "https://game.example.com", user)
+    assert await opens_behind_tls_proxy("http", "http://game.example.com", user)
+
+
+@override_settings(ALLOWED_HOSTS=["game.example.com"])
+async def test_a_forwarded_proto_header_is_ignored_unless_the_proxy_is_trusted(make_user):
+    user = await sync_to_async(make_user)()
+    assert not await opens_behind_tls_proxy("https", "https://game.example.com", user)

@@ -1,9 +1,10 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gameplatform import serializers
 from matchmaking.invites import selectors, services
 from matchmaking.invites.events import InviteSerializer
 from matchmaking.models import Invite

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,13 +28,13 @@ from django.utils import timezone
 from chat.lobbies.selectors import lobby_get, lobby_is_member
 from chat.lobbies.services import lobby_join
 from friends.selectors import are_friends, is_blocked_between
-from game.registry import mode_names
+from game.registry import get_mode
 from game.services import game_create
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.ratelimit import Budget
 from gameplatform.realtime import send_to_user
 from matchmaking.invites import events
-from matchmaking.invites.hooks import invite_kinds
+from matchmaking.invites.hooks import invite_kind_accept, invite_kind_check
 from matchmaking.invites.selectors import invite_get_for_party, invite_ids_due
 from matchmaking.models import Invite
 from notifications.services import badge_push, notify
@@ -52,11 +53,6 @@ class InviteExpired(ApplicationError):
         super().__init__("The invite has expired.", code="invite_expired")
 
 
-def game_modes() -> frozenset[str]:
-    """The modes a game invite may name: those the server runs (``GAME_MODES``)."""
-    return frozenset(mode_names())
-
-
 # --- create -----------------------------------------------------------------
 
 
@@ -71,22 +67,22 @@ def invite_create(
 ) -> Invite:
     """Invite a friend. Not atomic as a whole: the rate limit (Redis) stays outside the transaction.
 
-    A kind registered by a higher app (``hooks.invite_kinds``, e.g. ``party``) checks its own
-    target and says whether friendship is needed; a block between the two always refuses.
+    A kind registered by a higher app (``hooks.invite_kind_check``, e.g. ``party``) checks its own
+    target and needs no friendship; a block between the two always refuses.
     """
     if int(to_user_id) == from_user.pk:
         raise ApplicationError("You cannot invite yourself.", code="self_invite")
     to_user = User.objects.filter(pk=to_user_id, is_active=True).first()
     if to_user is None:
         raise NotFound("No such user.")
-    registered = invite_kinds.get(kind) if kind not in (Invite.Kind.GAME, Invite.Kind.LOBBY) else None
-    if registered is not None:
-        _require_not_blocked(from_user.pk, to_user.pk, friends=registered.needs_friendship)
+    check = invite_kind_check.get(kind) if kind not in (Invite.Kind.GAME, Invite.Kind.LOBBY) else None
+    if check is not None:
+        _require_not_blocked(from_user.pk, to_user.pk, friends=False)
         if party_id is None:
             raise ApplicationError(
                 "A party invite needs party_id.", code="invalid", extra={"fields": {"party_id": ["Required."]}}
             )
-        registered.check(from_user, party_id)
+        check(from_user, party_id)
         INVITE_RATE.spend(from_user.pk)
         _expire_stale(from_user=from_user, to_user=to_user)
         return _insert(from_user=from_user, to_user=to_user, kind=kind, mode="", lobby_id=None, party_id=party_id)
@@ -119,8 +115,11 @@ def _require_not_blocked(user_a_id: int, user_b_id: int, *, friends: bool) -> No
 def _target(*, kind: str, mode: str | None, lobby_id: int | None, sender: User) -> tuple[str, int | None]:
     if kind == Invite.Kind.GAME:
         mode = mode or "tictactoe"
-        if mode not in game_modes():
-            raise ApplicationError(f"No game mode {mode[:32]!r}.", code="unknown_mode")
+        needs = get_mode(mode).min_players  # an unknown mode: 400 invalid_mode, as the queue answers
+        if needs > 2:  # an invite is one-to-one: refused now, not when it is accepted
+            raise ApplicationError(
+                f"{mode} needs at least {needs} players: start it from a lobby.", code="invalid_mode"
+            )
         return mode, None
     if kind == Invite.Kind.LOBBY:
         if lobby_id is None:
@@ -234,10 +233,14 @@ def _transition(*, invite_id: int, status: str, apply: Callable[[Invite], dict] 
 def _apply_accept(invite: Invite) -> dict:
     """Inside the accepting transaction: a failure here (a mode the game no longer offers, a full
     lobby, a full party) undoes the accept."""
-    registered = invite_kinds.get(invite.kind) if invite.kind not in (Invite.Kind.GAME, Invite.Kind.LOBBY) else None
-    if registered is not None:
-        _require_not_blocked(invite.from_user_id, invite.to_user_id, friends=registered.needs_friendship)
-        return registered.accept(invite)
+    if invite.kind not in (Invite.Kind.GAME, Invite.Kind.LOBBY):
+        accept = invite_kind_accept.get(invite.kind)
+        if accept is None:
+            raise ImproperlyConfigured(
+                f"No app registered the accept of invite kind {invite.kind!r} (invite_kind_accept)."
+            )
+        _require_not_blocked(invite.from_user_id, invite.to_user_id, friends=False)
+        return accept(invite)
     _require_friends(invite.from_user_id, invite.to_user_id)
     if invite.kind == Invite.Kind.GAME:
         game = game_create(mode=invite.mode, players=[invite.from_user, invite.to_user])

@@ -1,11 +1,11 @@
 from dataclasses import asdict
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game.registry import default_mode
+from gameplatform import serializers
 from matchmaking.queue import services
 
 

@@ -10,11 +10,15 @@ Entries are claimed with ``select_for_update(skip_locked=True)``: an entry that 
 concurrent ``leave`` is deleting is skipped, never matched. A matched entry is
 deleted in the transaction that creates its game, so it lands in exactly one game.
 
-The pairing (``pair_entries``) is better than FIFO: the longest-waiting player seeds
-each match and takes the closest rating within a gap that widens the longer they
+The grouping (``group_entries``) is better than FIFO: the longest-waiting player seeds
+each match and takes the closest ratings within a gap that widens the longer they
 wait (``QUEUE_BASE_GAP`` + ``QUEUE_GAP_PER_SECOND`` x seconds waited), so matches are
-fair early and nobody waits forever. A timer re-runs the matcher every second, so
-widening gaps take effect without anyone new joining.
+fair early and nobody waits forever. A two-player mode is matched in pairs
+(``pair_entries``), each pair at once. A mode for more (``max_players`` > 2) is matched in
+groups of ``min_players`` to ``max_players``: a full group starts at once, a smaller one
+once its seed has waited ``QUEUE_FILL_SECONDS`` (the fill window), fewer than
+``min_players`` keep waiting. A timer re-runs the matcher every second, so widening gaps
+and ending fill windows take effect without anyone new joining.
 
 A join never waits for the lock while holding a database connection that others
 need: when another matcher of the mode is running, the join raises a "run again"
@@ -30,6 +34,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -63,59 +68,93 @@ def allowed_gap(waited_seconds: float) -> float:
     return QUEUE_BASE_GAP + QUEUE_GAP_PER_SECOND * max(0.0, waited_seconds)
 
 
-def pair_entries(entries: list[QueueEntry], *, now: datetime) -> list[tuple[QueueEntry, QueueEntry]]:
-    """Pairs from entries ordered oldest first: each seed takes the closest rating inside its gap.
+class _Waiting:
+    """The players still waiting in one matcher round; the nearest rating to a seed in O(log n).
 
-    Ties go to the longer wait, then the lower id. In O(n log n): the waiting players sit in one
-    heap per rating (longest wait on top; taken ones are dropped when they surface) and the
-    nearest ratings still waiting are found by bisection; the pairs are those of the plain
-    reading "every remaining seed takes ``min(fits, key=(rating gap, joined_at, id))``".
+    One heap per rating (longest wait on top; taken ones are dropped when they surface) and the
+    ratings somebody still waits with, sorted, searched by bisection.
     """
-    heaps: dict[int, list[tuple]] = {}
-    for index, entry in enumerate(entries):
-        # The index breaks ties between equal keys by list order, as ``min`` would.
-        heaps.setdefault(entry.rating, []).append((entry.joined_at, entry.pk or 0, index))
-    for heap in heaps.values():
-        heapq.heapify(heap)
-    live = {rating: len(heap) for rating, heap in heaps.items()}
-    ratings = sorted(heaps)  # the ratings somebody still waits with
-    taken = [False] * len(entries)
 
-    def take(index: int) -> None:
-        taken[index] = True
-        rating = entries[index].rating
-        live[rating] -= 1
-        if not live[rating]:
-            ratings.pop(bisect.bisect_left(ratings, rating))
+    def __init__(self, entries: list[QueueEntry]) -> None:
+        self.entries = entries
+        self.heaps: dict[int, list[tuple]] = {}
+        for index, entry in enumerate(entries):
+            # The index breaks ties between equal keys by list order, as ``min`` would.
+            self.heaps.setdefault(entry.rating, []).append((entry.joined_at, entry.pk or 0, index))
+        for heap in self.heaps.values():
+            heapq.heapify(heap)
+        self.live = {rating: len(heap) for rating, heap in self.heaps.items()}
+        self.ratings = sorted(self.heaps)
+        self.taken = [False] * len(entries)
 
-    def first_waiting(rating: int) -> tuple:
-        heap = heaps[rating]
-        while taken[heap[0][2]]:
+    def take(self, index: int) -> None:
+        self.taken[index] = True
+        rating = self.entries[index].rating
+        self.live[rating] -= 1
+        if not self.live[rating]:
+            self.ratings.pop(bisect.bisect_left(self.ratings, rating))
+
+    def _first_waiting(self, rating: int) -> tuple:
+        heap = self.heaps[rating]
+        while self.taken[heap[0][2]]:
             heapq.heappop(heap)
         return heap[0]
 
-    pairs = []
-    for index, seed in enumerate(entries):
-        if taken[index]:
-            continue
-        take(index)
-        at = bisect.bisect_left(ratings, seed.rating)
-        nearest = ratings[max(0, at - 1) : at + 1]  # the closest rating below and the closest at or above
+    def nearest(self, rating: int, gap: float) -> int | None:
+        """The waiting entry closest to ``rating`` within ``gap`` (ties: the longer wait, then the lower id)."""
+        at = bisect.bisect_left(self.ratings, rating)
+        nearest = self.ratings[max(0, at - 1) : at + 1]  # the closest rating below and the closest at or above
         if not nearest:
+            return None
+        distance = min(abs(r - rating) for r in nearest)
+        if distance > gap:
+            return None
+        return min(self._first_waiting(r) for r in nearest if abs(r - rating) == distance)[2]
+
+
+def group_entries(
+    entries: list[QueueEntry], *, now: datetime, min_players: int, max_players: int, fill_seconds: float
+) -> list[list[QueueEntry]]:
+    """Groups from entries ordered oldest first, each seed first; the rule for every mode.
+
+    Every seed still waiting, longest wait first, takes the closest ratings inside its gap, one
+    by one (``min(fits, key=(rating gap, joined_at, id))`` each time), up to ``max_players``.
+    A full group starts at once; a group of at least ``min_players`` starts once its seed has
+    waited ``fill_seconds``; a smaller one starts nothing. The players a seed took stay held
+    for it this round, started or not: a group filling around the longest wait is not raided
+    by younger seeds (the next round, a second later, groups again from scratch). For a
+    two-player mode this is exactly ``pair_entries``.
+    """
+    waiting = _Waiting(entries)
+    groups = []
+    for index, seed in enumerate(entries):
+        if waiting.taken[index]:
             continue
-        distance = min(abs(rating - seed.rating) for rating in nearest)
-        if distance > allowed_gap((now - seed.joined_at).total_seconds()):
-            continue
-        partner = min(first_waiting(rating) for rating in nearest if abs(rating - seed.rating) == distance)[2]
-        take(partner)
-        pairs.append((seed, entries[partner]))
-    return pairs
+        waiting.take(index)
+        waited = (now - seed.joined_at).total_seconds()
+        gap = allowed_gap(waited)
+        group = [seed]
+        while len(group) < max_players and (other := waiting.nearest(seed.rating, gap)) is not None:
+            waiting.take(other)
+            group.append(entries[other])
+        if len(group) == max_players or (len(group) >= min_players and waited >= fill_seconds):
+            groups.append(group)
+    return groups
+
+
+def pair_entries(entries: list[QueueEntry], *, now: datetime) -> list[tuple[QueueEntry, QueueEntry]]:
+    """Pairs from entries ordered oldest first: each seed takes the closest rating inside its gap.
+
+    Ties go to the longer wait, then the lower id. In O(n log n) (``_Waiting``); the pairs are
+    those of the plain reading "every remaining seed takes ``min(fits, key=(rating gap,
+    joined_at, id))``": ``group_entries`` for two players, where every group is full.
+    """
+    groups = group_entries(entries, now=now, min_players=2, max_players=2, fill_seconds=0)
+    return [(seed, partner) for seed, partner in groups]
 
 
 def _queueable(mode: str) -> None:
-    spec = get_mode(mode)  # invalid_mode
-    if not spec.min_players <= 2 <= spec.max_players:
-        raise Conflict(f"{mode} is not played in pairs.", code="invalid_mode")
+    get_mode(mode)  # invalid_mode; any listed mode is queued (its groups: min_players to max_players)
 
 
 def _enqueue(*, user_id: int, mode: str) -> None:
@@ -218,7 +257,7 @@ def _match(*, mode: str, now: datetime | None, wait: bool) -> dict[int, Game] | 
     """The matcher, under the mode's lock: the players it seated (user id -> game).
 
     ``None`` when ``wait`` is off and the lock is taken. A handful of statements whatever
-    the number of pairs: all the games are made by one ``game_create_many``.
+    the number of groups: all the games are made by one ``game_create_many``.
     """
     if not _mode_lock(mode, wait=wait):
         return None
@@ -229,21 +268,28 @@ def _match(*, mode: str, now: datetime | None, wait: bool) -> dict[int, Game] | 
         .filter(mode=mode)
         .order_by("joined_at", "id")[:MATCH_CANDIDATES]
     )
-    if len(entries) < 2:
+    spec = get_mode(mode)
+    if len(entries) < spec.min_players:
         return {}
     busy = game_selectors.users_in_unfinished_games(user_ids=[e.user_id for e in entries])
     if busy:  # matched meanwhile by an invite or a lobby: not queued any more
         QueueEntry.objects.filter(pk__in=[e.pk for e in entries if e.user_id in busy]).delete()
         entries = [e for e in entries if e.user_id not in busy]
-    pairs = pair_entries(entries, now=now or timezone.now())
-    if not pairs:
+    groups = group_entries(
+        entries,
+        now=now or timezone.now(),
+        min_players=spec.min_players,
+        max_players=spec.max_players,
+        fill_seconds=settings.QUEUE_FILL_SECONDS,
+    )
+    if not groups:
         return {}
     # The matched entries (locked above) are deleted in this transaction by game_create_many's
     # game_created hook (queue_forget), so each player lands in exactly one game.
-    games = game_create_many(mode=mode, groups=[[seed.user_id, partner.user_id] for seed, partner in pairs])
+    games = game_create_many(mode=mode, groups=[[entry.user_id for entry in group] for group in groups])
     seated: dict[int, Game] = {}
-    for game, pair in zip(games, pairs, strict=True):
-        for entry in pair:
+    for game, group in zip(games, groups, strict=True):
+        for entry in group:
             send_to_user(entry.user_id, game_events.match_found(game.pk))
             seated[entry.user_id] = game
     matches_made_on_commit(mode=mode, count=len(games))

@@ -9,7 +9,9 @@ from chat.lobbies.factories import make_lobby
 from chat.models import LobbyEvent, Membership
 from friends.services import block_create, friendship_create
 from friends.services import friendship_remove as unfriend
+from game import registry
 from game.models import Game
+from game.modes.builtin.relay import Relay
 from matchmaking.invites.selectors import pending_invite_count
 from matchmaking.invites.services import INVITE_RATE
 from matchmaking.models import Invite
@@ -100,11 +102,47 @@ def test_unknown_kind_is_400(client_for, friends):
     assert "kind" in response.json()
 
 
-def test_unknown_mode_is_400_unknown_mode(client_for, friends):
+def test_unknown_mode_is_400_invalid_mode_as_the_queue_answers(client_for, friends):
     alice, bob = friends
     response = invite(client_for(alice), bob.pk, mode="chess")
     assert response.status_code == 400
-    assert response.json()["code"] == "unknown_mode"
+    assert response.json()["code"] == "invalid_mode"
+    assert response.json()["detail"].startswith("Unknown mode 'chess'; choose one of ")
+    assert not Invite.objects.exists()
+
+
+class Trio(Relay):
+    """A test mode that two players cannot play."""
+
+    name = "trio"
+    min_players = 3
+    max_players = 4
+
+
+@pytest.fixture
+def trio_mode(settings):
+    settings.GAME_MODES = [*settings.GAME_MODES, "matchmaking.tests.test_invite_api.Trio"]
+    registry.modes.cache_clear()
+    yield
+    registry.modes.cache_clear()
+
+
+def test_a_mode_for_three_or_more_is_refused_at_creation_400_invalid_mode(client_for, friends, trio_mode):
+    alice, bob = friends
+    response = invite(client_for(alice), bob.pk, mode="trio")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_mode"
+    assert response.json()["detail"] == "trio needs at least 3 players: start it from a lobby."
+    assert not Invite.objects.exists()
+
+
+def test_a_mode_for_two_or_more_is_invited_and_played_by_the_two(client_for, friends):
+    alice, bob = friends
+    created = invite(client_for(alice), bob.pk, mode="arena")
+    assert created.status_code == 201 and created.json()["mode"] == "arena"
+    accepted = act(client_for(bob), created.json()["id"], "accept").json()
+    assert Game.objects.get(pk=accepted["game_id"]).mode == "arena"
+    assert game_players(accepted["game_id"]) == [alice.pk, bob.pk]
 
 
 def test_invite_to_a_non_friend_is_403_not_friends(client_for, alice, carol):

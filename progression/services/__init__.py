@@ -31,7 +31,7 @@ from progression.services.players import (
     player_sync,
 )
 from progression.services.shop import idempotency_keys_expire, idempotent, shop_purchase
-from progression.services.trades import Gift, OfferUnavailable, offer_check, trade_swap
+from progression.services.swaps import Gift, OfferUnavailable, offer_check, trade_swap
 
 __all__ = [
     "AttackResult",

@@ -3,13 +3,16 @@ static files from the ASGI server): two people register, become friends, chat in
 tic-tac-toe to a win while one of them reloads the page mid-game; seed 000's own ``GameClient``
 plays a game from a browser page.
 
-``UPDATE_SCREENSHOTS=1`` also writes the README's screenshots, ``docs/webclient*.png``.
+``UPDATE_SCREENSHOTS=1`` also writes the screenshots of the README and the manual,
+``docs/webclient*.png``.
 """
 
 import itertools
 import json
 import os
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -71,6 +74,16 @@ def test_two_players_befriend_chat_and_win_a_game_across_a_reload(web, new_page)
     bob.click(f"#friend-requests li.incoming[data-from='{ann_name}'] .accept-request")
     bob.wait_for_selector(f"#friend-list li[data-username='{ann_name}'][data-online='1']")
     ann.wait_for_selector(f"#friend-list li[data-username='{bob_name}'][data-online='1']")
+
+    # A game invite names a mode two can play, picked from the server's list; Ann takes it back.
+    ann.wait_for_selector("#invite-mode option[value=battleship]", state="attached")
+    ann.select_option("#invite-mode", "battleship")
+    ann.click(f"#friend-list li[data-username='{bob_name}'] .invite-game")
+    bob.wait_for_selector("#banner:has-text('invites you to a game of battleship')")
+    tab(ann, "inbox")
+    ann.click("#invite-sent li:has-text('a game of battleship') button:has-text('Cancel')")
+    ann.wait_for_selector("#invite-sent li:has-text('Nothing sent')")
+    tab(ann, "friends")
 
     # A direct message: Bob is told at once (notification socket), then reads the conversation.
     ann.click(f"#friend-list li[data-username='{bob_name}'] button:has-text('Message')")
@@ -266,7 +279,7 @@ def test_front_page_points_at_the_client_docs_and_admin(web):
     page = httpx.get(f"{web.http}/", timeout=10)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    for link in ('href="/play/"', 'href="/api/docs/"', 'href="/admin/"'):
+    for link in ('href="/play/"', 'href="/api/docs/"', 'href="/api/asyncapi/"', 'href="/redoc/"', 'href="/admin/"'):
         assert link in page.text
 
 
@@ -301,6 +314,49 @@ def start_game(pages, mode: str) -> None:
     for page in pages:
         page.wait_for_selector(f"#game-panel[data-state=active][data-mode={mode}]")
     assert first.get_attribute("#game-panel", "data-game-id") == second.get_attribute("#game-panel", "data-game-id")
+
+
+def login(page, base: str, username: str) -> None:
+    """A demo user (the demo data's password)."""
+    page.goto(f"{base}/play/")
+    form = page.locator("#login-form")
+    form.locator("input[name=username]").fill(username)
+    form.locator("input[name=password]").fill("testpass123")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"body[data-user='{username}']")
+    page.wait_for_selector("#conn-status.live")
+
+
+def test_a_lobby_owner_starts_a_game_picked_among_the_modes_that_fit_the_members(web, new_page):
+    owner, ann = new_page("owner"), new_page("ann")
+    login(owner, web.http, "premium_user_2")
+    ann_name, lobby_name = unique("ann"), unique("Pick a game ")
+    register(ann, web.http, ann_name)
+
+    tab(owner, "lobbies")
+    owner.click("summary:has-text('Create a lobby')")
+    owner.fill("#lobby-create-form input[name=name]", lobby_name)
+    owner.click("#lobby-create-form button[type=submit]")
+    owner.wait_for_selector(f"#lobby-title:text('{lobby_name}')")
+    # Alone, the owner can start nothing: every mode needs two players at least.
+    owner.wait_for_selector("#lobby-mode option[value=tictactoe][disabled]", state="attached")
+    assert owner.eval_on_selector_all("#lobby-mode option:not([disabled])", "options => options.length") == 0
+    assert owner.is_disabled("#lobby-start")
+
+    tab(ann, "lobbies")
+    ann.locator("#lobby-list li", has_text=lobby_name).locator(".enter-lobby").click()
+    ann.wait_for_selector("#lobby-room:not([hidden])")
+    assert ann.is_hidden("#lobby-mode-label")  # only the owner picks
+    owner.wait_for_selector("#lobby-mode option[value=tictactoe]:not([disabled])", state="attached")
+    assert owner.input_value("#lobby-mode") == "relay"  # the default, as the API's
+    owner.select_option("#lobby-mode", "tictactoe")
+    owner.click("#lobby-start")
+    for page in (owner, ann):
+        page.wait_for_selector("#game-panel:not([hidden])[data-mode=tictactoe]")
+    assert owner.get_attribute("#game-panel", "data-game-id") == ann.get_attribute("#game-panel", "data-game-id")
+    owner.on("dialog", lambda dialog: dialog.accept())
+    owner.click("#game-forfeit")  # the demo owner leaves no unfinished game behind
+    owner.wait_for_selector("#game-panel[data-state=finished], #game-panel[data-state=abandoned]")
 
 
 def cell(grid: str, x: int, y: int) -> str:
@@ -431,7 +487,7 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
     # The shooter gives up: the other wins by forfeit.
     shooter.wait_for_selector("#game-status:has-text('Your turn')")
     shooter.click("#game-forfeit")
-    target.wait_for_selector("#game-status:has-text('You won (forfeit)')")
+    target.wait_for_selector("#game-status:has-text('You won by forfeit')")
     shooter.wait_for_selector("#game-status:has-text('You lost')")
     for page in (ann, bob):
         assert page.problems == [], page.problems
@@ -491,7 +547,7 @@ def test_two_players_move_in_the_arena_and_the_page_interpolates_between_patches
 
     # Bob leaves: Ann wins by forfeit.
     bob.click("#game-forfeit")
-    ann.wait_for_selector("#game-status:has-text('You won (forfeit)')")
+    ann.wait_for_selector("#game-status:has-text('You won by forfeit')")
     bob.wait_for_selector("#game-status:has-text('You lost')")
     for page in (ann, bob):
         assert page.problems == [], page.problems
@@ -549,3 +605,554 @@ def test_sdk_apply_patch_gives_what_the_server_diffed(web, new_page):
         assert result["got"] == case["new"], case
         assert result["untouched"]
     assert all(out["bad"]), out["bad"]
+
+
+def test_a_guest_plays_links_a_password_and_logs_in_with_it_as_the_same_user(web, new_page):
+    page = new_page("guest")
+    page.goto(f"{web.http}/play/")
+    page.click("#guest-login")
+    page.wait_for_selector("body[data-user^='guest-']")
+    page.wait_for_selector("#conn-status.live")
+    assert "guest" in page.text_content("#whoami")
+    guest_id = page.evaluate("window.gameplatform.me.id")
+    device = page.evaluate("localStorage.getItem('gameplatform.device')")
+    assert len(device) >= 16
+
+    # A guest plays like anyone: the queue takes it.
+    tab(page, "play")
+    page.click("#queue-join")
+    page.wait_for_selector("#queue-status:has-text('In the queue')")
+
+    tab(page, "profile")
+    form = page.locator("#link-form")
+    form.wait_for(state="visible")
+    name = unique("linked")
+    form.locator("input[name=username]").fill("user_1")  # a demo account's name: taken
+    form.locator("input[name=email]").fill(f"{name}@example.com")
+    form.locator("input[name=password]").fill("a-long-pass-phrase-42")
+    form.locator("input[name=password_confirm]").fill("a-long-pass-phrase-42")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#banner.error:has-text('A user with that username already exists.')")
+    assert page.problems == [
+        "console: Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
+    page.problems.clear()  # the browser logs the refused request; nothing else went wrong
+    form.locator("input[name=username]").fill(name)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f"#banner.info:has-text('log in as {name}')")
+    page.wait_for_selector("#link-form", state="hidden")
+    assert "guest" not in page.text_content("#whoami")
+
+    # Logged out, the password logs in to the same user.
+    page.click("#logout")
+    page.wait_for_selector("#login-form:visible")
+    page.fill("#login-form input[name=username]", name)
+    page.fill("#login-form input[name=password]", "a-long-pass-phrase-42")
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector(f"body[data-user='{name}']")
+    assert page.evaluate("window.gameplatform.me.id") == guest_id
+    tab(page, "profile")
+    assert page.locator("#link-form").is_hidden()
+
+    # The device kept its id: "Play as guest" comes back to the same, now full, account.
+    page.click("#logout")
+    page.wait_for_selector("#guest-login:visible")
+    page.click("#guest-login")
+    page.wait_for_selector(f"body[data-user='{name}']")
+    assert page.evaluate("window.gameplatform.me.id") == guest_id
+    assert page.problems == [], page.problems
+
+
+def test_a_player_scores_on_a_leaderboard_and_joins_a_tournament_in_the_browser(web, new_page):
+    page = new_page("ranker")
+    name = unique("ranker")
+    register(page, web.http, name)
+
+    # Leaderboards: the demo board's top, my score ranked among them, the window around me.
+    tab(page, "leaderboards")
+    page.click("#board-list li[data-board='high-scores'] .open-board")
+    page.wait_for_selector("#board-rows tr[data-rank='1'][data-username='premium_user_1']")
+    assert "highest first, your best score counts" in page.text_content("#board-about")
+    page.fill("#board-score-form input[name=score]", "1500")
+    page.click("#board-score-form button[type=submit]")
+    page.wait_for_selector("#banner:has-text('Your record: 1500, rank 2')")
+    page.wait_for_selector(f"#board-view[data-view=around] #board-rows tr.me[data-rank='2'][data-username='{name}']")
+    assert page.locator("#board-rows tr").count() >= 3
+
+    # Tournaments: the demo cup, joined once (its fee paid), then my score in its standings.
+    tab(page, "tournaments")
+    cup = page.locator("#tournament-list li[data-tournament='weekly-cup']")
+    cup.locator(".join-tournament").click()
+    page.wait_for_selector("#banner:has-text('You joined Weekly cup')")
+    page.wait_for_selector("#tournament-list li[data-tournament='weekly-cup'][data-joined='1']")
+    rewards = "#tournament-view[data-tournament='weekly-cup'] #tournament-rewards"
+    page.wait_for_selector(f"{rewards} li:has-text('#1: 200 gold')")
+    page.fill("#tournament-score-form input[name=score]", "77")
+    page.click("#tournament-score-form button[type=submit]")
+    page.wait_for_selector(f"#tournament-rows tr.me[data-username='{name}']")
+    assert "(" not in page.text_content("#tournament-about")  # words, not codes
+    assert page.problems == []
+
+
+# --- the server's codes in words (words.js) ---------------------------------------------------------
+
+# Why a fight in the world ends (world/combat/services.py's ``reason=`` of ``combat_end``).
+COMBAT_END_REASONS = ["victory", "defeated", "target_defeated", "target_gone", "moved", "disconnected"]
+
+
+def test_every_code_the_server_sends_reads_as_words_in_the_page(web, new_page):
+    """Game outcomes, notification kinds, fight endings, loot and errors: what the page prints for
+    each code the server can send is a sentence, never the code itself."""
+    from game.models import Game
+
+    page = new_page("words")
+    page.goto(f"{web.http}/play/")
+    # The kinds notifications/models.py lists.
+    kinds = ["friend_request", "friend_accepted", "invite_received", "dm_received", "tournament_ended"]
+    out = page.evaluate(
+        """async ({reasons, kinds, combat}) => {
+            const words = await import("/static/webclient/words.js");
+            return {
+                won: reasons.map((r) => [r, words.outcome(r, { mine: true, winner: "You" })]),
+                lost: reasons.map((r) => [r, words.outcome(r, { mine: false, winner: "ann" })]),
+                short: reasons.map((r) => [r, words.outcomeShort(r, "ann")]),
+                kinds: kinds.map((k) => [k, words.notificationTitle(k)]),
+                combat: combat.map((c) => [c, words.combatEnd(c)]),
+                loot: words.loot({ gold: 10, xp: 10 }),
+                hits: [words.hits("You", "Ash Wolf"), words.hits("Ash Wolf", "You"), words.hits("Aria", "Borin")],
+                error: words.errorText({ code: "not_your_turn", detail: "not_your_turn" }),
+                unknown: words.errorText({ code: "some_new_code", detail: "some_new_code" }),
+                server: words.errorText({ code: "lobby_full", detail: "This lobby is full." }),
+                closed: words.closeText(4409),
+                lobby: words.lobbyStatus("in_game"),
+            };
+        }""",
+        {"reasons": list(Game.Reason.values), "kinds": kinds, "combat": COMBAT_END_REASONS},
+    )
+    assert dict(out["won"])["win"] == "You won!" and dict(out["lost"])["win"] == "You lost."
+    assert dict(out["won"])["forfeit"] == "You won by forfeit."
+    assert dict(out["short"])["win"] == "ann won"
+    assert dict(out["kinds"])["tournament_ended"] == "Tournament over"
+    for code, text in out["won"] + out["lost"] + out["short"] + out["kinds"] + out["combat"]:
+        assert "_" not in text and f"({code})" not in text, (code, text)
+        assert text == "" or text[0].isalpha(), (code, text)
+    assert out["loot"] == "10 gold and 10 XP"
+    assert out["hits"] == ["You hit Ash Wolf", "Ash Wolf hits you", "Aria hits Borin"]
+    assert out["error"] == "Not your turn."
+    assert out["unknown"] == "Some new code."
+    assert out["server"] == "This lobby is full."
+    assert out["closed"] == "This was opened in another window."
+    assert out["lobby"] == "in a game"
+    assert page.problems == [], page.problems
+
+
+def listed_and_room_counts(page, lobby_id: str) -> tuple[str, str]:
+    listed = page.text_content(f"#lobby-list li[data-lobby-id='{lobby_id}'] .count")
+    room = page.text_content("#lobby-meta").split(" members")[0].split(" · ")[-1]
+    return listed, room
+
+
+def test_the_lobby_list_and_the_room_say_the_same_member_count_as_people_join(web, new_page):
+    ann = new_page("ann")
+    register(ann, web.http, unique("cntann"))
+    tab(ann, "lobbies")
+    ann.locator("#lobby-list li", has_text=LOUNGE).locator(".enter-lobby").click()
+    ann.wait_for_selector("#lobby-room:not([hidden])")
+    lobby_id = ann.get_attribute("#lobby-room", "data-lobby-id")
+    ann.wait_for_function(
+        f"""() => {{
+            const listed = document.querySelector("#lobby-list li[data-lobby-id='{lobby_id}'] .count");
+            const meta = document.querySelector("#lobby-meta").textContent;
+            return listed && meta.includes(listed.textContent + " members");
+        }}"""
+    )
+    before = listed_and_room_counts(ann, lobby_id)
+    assert before[0] == before[1]
+
+    # Bob joins over REST, with no socket open: Ann's room and her list both count him.
+    bob = web.register(unique("cntbob"))
+    joined = httpx.post(
+        f"{web.http}/api/lobbies/{lobby_id}/join/", headers={"Authorization": f"Bearer {bob['access']}"}, timeout=10
+    )
+    assert joined.status_code in (200, 201), joined.text
+    members = int(before[0].split("/")[0]) + 1
+    ann.wait_for_selector(f"#lobby-list li[data-lobby-id='{lobby_id}'] .count:text-matches('^{members}/')")
+    ann.wait_for_selector(f"#lobby-meta:text-matches(' {members}/[0-9]+ members')")
+    listed, room = listed_and_room_counts(ann, lobby_id)
+    assert listed == room
+    httpx.post(
+        f"{web.http}/api/lobbies/{lobby_id}/leave/", headers={"Authorization": f"Bearer {bob['access']}"}, timeout=10
+    )
+    ann.click("#lobby-leave")
+    assert ann.problems == [], ann.problems
+
+
+def auth(user: dict) -> dict:
+    return {"Authorization": f"Bearer {user['access']}"}
+
+
+def befriend(base: str, asker: dict, answerer: dict) -> None:
+    request = httpx.post(
+        f"{base}/api/friends/requests/", json={"user_id": answerer["id"]}, headers=auth(asker), timeout=10
+    )
+    assert request.status_code == 201, request.text
+    accepted = httpx.post(
+        f"{base}/api/friends/requests/{request.json()['id']}/accept/", headers=auth(answerer), timeout=10
+    )
+    assert accepted.status_code == 200, accepted.text
+
+
+def test_a_friend_request_notice_goes_once_the_request_is_accepted(web, new_page):
+    bob = new_page("bob")
+    bob_name = unique("frbob")
+    register(bob, web.http, bob_name)
+    bob_id = bob.evaluate("window.gameplatform.me.id")
+    tab(bob, "friends")
+    ann = web.register(unique("frann"))
+    sent = httpx.post(f"{web.http}/api/friends/requests/", json={"user_id": bob_id}, headers=auth(ann), timeout=10)
+    assert sent.status_code == 201, sent.text
+    bob.wait_for_selector(f"#banner.info:has-text('Friend request from {ann['username']}')")
+    bob.click(f"#friend-requests li.incoming[data-from='{ann['username']}'] .accept-request")
+    bob.wait_for_selector(f"#friend-list li[data-username='{ann['username']}']")
+    # Well before the notice's own 5 s: it went because the request was answered.
+    bob.wait_for_selector("#banner", state="hidden", timeout=2000)
+    assert bob.is_hidden("#badge-friends")
+    assert bob.problems == [], bob.problems
+
+
+def test_a_direct_message_names_its_sender_and_is_counted_on_the_inbox_tab(web, new_page):
+    bob = new_page("bob")
+    bob_name = unique("dmbob")
+    register(bob, web.http, bob_name)
+    bob_user = {
+        "id": bob.evaluate("window.gameplatform.me.id"),
+        "access": bob.evaluate("window.gameplatform.gp.tokens.access"),
+    }
+    ann = web.register(unique("dmann"))
+    befriend(web.http, ann, bob_user)
+    sent = httpx.post(
+        f"{web.http}/api/dm/{bob_user['id']}/messages/", json={"content": "over here"}, headers=auth(ann), timeout=10
+    )
+    assert sent.status_code == 201, sent.text
+    bob.wait_for_selector(f"#banner:has-text('New message from {ann['username']}')")
+    # The unread conversation is counted where it is listed: Inbox, not Friends.
+    bob.wait_for_selector("#badge-inbox:not([hidden]):text('1')")
+    assert bob.is_hidden("#badge-friends")
+    tab(bob, "inbox")
+    bob.wait_for_selector(f"#conversation-list li[data-user-id='{ann['id']}'] .badge:text('1')")
+    # The stored notification says who wrote, in words.
+    bob.wait_for_selector(f"#notification-list li:has-text('New message'):has-text('from {ann['username']}')")
+    assert "dm received" not in bob.text_content("#notification-list")
+    assert bob.problems == [], bob.problems
+
+
+def test_a_fight_in_the_world_reads_as_words_and_the_character_list_follows_its_health(web, new_page):
+    page = new_page("fighter")
+    register(page, web.http, unique("fight"))
+    tab(page, "world")
+    page.wait_for_selector("#faction-select option:has-text('Crimson Covenant')", state="attached")
+    page.fill("#character-create-form input[name=name]", unique("Kel")[:20])
+    page.select_option("#faction-select", label="Crimson Covenant")
+    page.click("#character-create-form button[type=submit]")
+    page.wait_for_selector("#character-list li[data-character-id]")
+    if page.locator("#character-list li button:has-text('Select')").count():
+        page.click("#character-list li button:has-text('Select')")
+    page.wait_for_selector("#character-list li.selected")
+    page.click("#world-enter")
+    page.wait_for_selector("#world-location:has-text('at Emberhold')")
+    page.click("#world-map li:has-text('Ashen Road') button:has-text('Travel')")
+    page.wait_for_selector("#world-location:has-text('at Ashen Road')")
+    page.click("#world-enemies li:has-text('Ash Wolf lv 1') button:has-text('Fight')")
+    page.wait_for_selector("#world-enemies li:has-text('Ash Wolf lv 1') button:has-text('Attack')")
+    for _ in range(20):
+        if page.locator("#world-log li:has-text('The fight ends')").count():
+            break
+        attack = page.locator("#world-enemies li:has-text('Ash Wolf lv 1') button:has-text('Attack')")
+        if attack.count():
+            attack.first.click()
+        page.wait_for_timeout(1100)  # the attack cooldown
+    page.wait_for_selector("#world-log li:has-text('The fight ends')")
+    log = page.text_content("#world-log")
+    assert "You hit Ash Wolf" in log and "Ash Wolf hits you" in log
+    assert "You hits" not in log and "{" not in log
+    if "You win" in log:
+        assert "with 10 gold and 10 XP" in log or "with 10 XP and 10 gold" in log
+
+    # The character list beside the world says the health the world says.
+    world_hp = page.text_content("#world-location").split(", ")[-1].split(" hp")[0]
+    assert world_hp != "100/100"
+    page.wait_for_selector(f"#character-list li.selected:has-text('{world_hp} hp')")
+    assert page.problems == [], page.problems
+
+
+def test_an_inline_script_blocked_by_the_csp_says_how_to_serve_it_instead(web, new_page):
+    """Seed 000's client pasted into the page as an inline script: the browser refuses it (the
+    site's CSP) and the page says why and what to do."""
+    page = new_page("inline")
+    warnings = []
+    page.on("console", lambda msg: msg.type == "warning" and warnings.append(msg.text))
+    page.goto(f"{web.http}/play/")
+    page.wait_for_selector("#auth-view:not([hidden])")
+    page.evaluate(
+        """(source) => {
+            const script = document.createElement("script");
+            script.textContent = source + "\\nwindow.pasted = true;";
+            document.body.append(script);
+        }""",
+        SEED_000_CLIENT.read_text(),
+    )
+    page.wait_for_selector("#banner:has-text('Content-Security-Policy runs scripts from files only')")
+    assert page.evaluate("window.pasted === undefined")  # the CSP held
+    assert any("Save the script as a .js file" in text for text in warnings), warnings
+
+
+def test_a_closed_group_takes_a_request_then_its_members_chat_and_the_leader_acts_on_them(web, new_page):
+    leader, ann = new_page("leader"), new_page("ann")
+    leader_name, ann_name, group_name = unique("lead"), unique("ann"), unique("Clan ")
+    register(leader, web.http, leader_name)
+    register(ann, web.http, ann_name)
+
+    tab(leader, "groups")
+    leader.click("summary:has-text('Create a group')")
+    leader.fill("#group-create-form input[name=name]", group_name)
+    leader.uncheck("#group-create-form input[name=open]")
+    leader.click("#group-create-form button[type=submit]")
+    leader.wait_for_selector(f"#group-title:text('{group_name}')")
+    leader.wait_for_selector(f"#group-members li[data-role=superadmin]:has-text('{leader_name}')")
+
+    tab(ann, "groups")
+    ann.fill("#group-search-form input[name=search]", group_name.upper())
+    ann.click("#group-search-form button[type=submit]")
+    ann.locator("#group-list li", has_text=group_name).locator(".join-group:text('Ask to join')").click()
+    ann.wait_for_selector("#banner.info:has-text('You asked to join')")
+
+    leader.locator("#group-mine li", has_text=group_name).locator("button:text('Open')").click()
+    leader.locator("#group-requests li", has_text=ann_name).locator("button:text('Accept')").click()
+    leader.wait_for_selector(f"#group-members li:has-text('{ann_name}')")
+
+    tab(ann, "lobbies")
+    tab(ann, "groups")  # the list again: now a member
+    ann.locator("#group-mine li", has_text=group_name).locator("button:text('Open')").click()
+    ann.wait_for_selector(f"#group-title:text('{group_name}')")
+    leader.wait_for_selector(f"#group-members li[data-online='1']:has-text('{ann_name}')")
+    ann.fill("#group-chat-input", "hello clan")
+    ann.press("#group-chat-input", "Enter")
+    leader.wait_for_selector("#group-messages li:has-text('hello clan')")
+    ann.wait_for_selector("#group-messages li:has-text('hello clan')")
+    assert ann.is_hidden("#group-members button:text('Kick')")  # a member acts on nobody
+
+    leader.locator("#group-members li", has_text=ann_name).locator("button:text('Make admin')").click()
+    ann.wait_for_selector(f"#group-members li[data-role=admin]:has-text('{ann_name}')")
+    leader.locator("#group-members li", has_text=ann_name).locator("button:text('Kick')").click()
+    ann.wait_for_selector("#banner.info:has-text('no longer a member of this group')")
+    ann.wait_for_selector("#group-room[hidden]", state="attached")
+
+
+# --- the SDK's meta-game methods, each called in the page against the live server -------------------
+
+
+def make_admin(web, username: str, password: str) -> None:
+    """An admin as an operator makes one: ``manage.py createsuperuser`` on the server's database."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "createsuperuser", "--noinput"],
+        cwd=ROOT,
+        env={
+            **web.env,
+            "DJANGO_SUPERUSER_USERNAME": username,
+            "DJANGO_SUPERUSER_PASSWORD": password,
+            "DJANGO_SUPERUSER_EMAIL": f"{username}@example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+SDK_META_GAME = """async ({admin, password, names, device}) => {
+    const sdk = await import("/static/webclient/gameplatform.js");
+    const client = (key) => new sdk.Client({ storage: sessionStorage, storageKey: `meta-${key}` });
+    const refused = (promise) => promise.then(() => null, (e) => ({ name: e.name, status: e.status, code: e.code }));
+    const until = async (check, what, ms = 10000) => {
+        const start = Date.now();
+        while (!check()) {
+            if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+    };
+    const people = {};
+    for (const name of ["ann", "bob", "cat"]) {
+        people[name] = client(name);
+        const { user } = await people[name].register({
+            username: names[name], email: `${names[name]}@example.com`, password, password_confirm: password,
+        });
+        people[name].id = user.id;
+    }
+    const { ann, bob, cat } = people;
+    const boss = client("boss");
+    await boss.login(admin, password);
+    const out = {};
+
+    // Guests: the same device, the same guest; linked once to a full account.
+    const guest = client("guest");
+    const first = await guest.deviceLogin(device);
+    const again = await guest.deviceLogin(device);
+    const linked = await guest.linkAccount({ username: names.guest, email: `${names.guest}@example.com`, password });
+    out.guest = {
+        created: [first.created, again.created], sameId: first.user.id === again.user.id, wasGuest: first.user.is_guest,
+        linked: [linked.user.id === first.user.id, linked.user.is_guest, linked.user.username],
+        relink: await refused(guest.linkAccount({ username: names.guest + "x", email: "x@example.com", password })),
+    };
+
+    // Groups: a closed group, a request accepted and one declined, roles, chat, kick, ban, leave.
+    const group = await ann.createGroup({ name: names.group, description: "sdk", open: false, maxMembers: 5 });
+    out.created = { name: group.name, open: group.open, max: group.max_members, count: group.member_count };
+    out.listed = (await ann.listGroups({ search: names.group.toUpperCase() })).map((g) => g.id === group.id);
+    out.mine = (await ann.myGroups()).filter((g) => g.id === group.id).map((g) => g.role);
+    out.detail = (await bob.getGroup(group.id)).name;
+    out.asked = [(await bob.joinGroup(group.id)).status, (await cat.joinGroup(group.id)).status];
+    out.requests = (await ann.groupRequests(group.id)).map((r) => r.user.username).sort();
+    out.accepted = (await ann.acceptGroupRequest(group.id, bob.id)).role;
+    out.declined = (await ann.declineGroupRequest(group.id, cat.id)).status;
+    out.requestsAfter = (await ann.groupRequests(group.id)).length;
+    out.members = (await ann.groupMembers(group.id)).map((m) => [m.user.username, m.role]);
+    out.promoted = (await ann.groupAction(group.id, "promote", bob.id)).role;
+    out.demoted = (await ann.groupAction(group.id, "demote", bob.id)).role;
+    out.memberActs = await refused(bob.groupAction(group.id, "kick", ann.id));
+
+    const socket = bob.groupSocket(group.id);
+    const frames = [];
+    socket.on("*", (frame) => frames.push(frame));
+    const closes = [];
+    socket.on("close", (event) => closes.push(event));
+    await until(() => frames.some((f) => f.type === "group_state"), "group_state");
+    const posted = await ann.postGroupMessage(group.id, "hello from the sdk");
+    await until(() => frames.some((f) => f.type === "chat_message"), "chat_message");
+    const chat = frames.filter((f) => f.type === "chat_message");
+    out.chat = chat.map((f) => [f.message.id === posted.id, f.message.content]);
+    out.history = (await bob.groupHistory(group.id, { pageSize: 10 })).results.map((m) => m.content);
+    out.kicked = (await ann.groupAction(group.id, "kick", bob.id)).status;
+    await until(() => closes.some((c) => c.final), "the kicked member's socket closing");
+    out.kickedClose = closes.filter((c) => c.final).map((c) => c.code);
+    out.banned = (await ann.groupAction(group.id, "ban", cat.id)).status;
+    out.bannedJoins = await refused(cat.joinGroup(group.id));
+    out.unknownAction = await refused(ann.groupAction(group.id, "explode", bob.id));
+    const club = await cat.createGroup({ name: names.group + " open" });
+    out.openJoin = (await bob.joinGroup(club.id)).status;
+    out.left = (await bob.leaveGroup(club.id)).status;
+    out.clubMembers = (await cat.groupMembers(club.id)).length;
+
+    // Leaderboards: an admin's board; records after its operator; the top, around me, the archive.
+    const board = names.board;
+    out.boardByPlayer = await refused(ann.createLeaderboard(board));
+    const made = await boss.createLeaderboard(board, { operator: "incr", sort: "desc" });
+    out.board = [made.id, made.operator, made.sort, made.reset];
+    out.boards = (await ann.listLeaderboards()).some((b) => b.id === board);
+    out.boardDetail = (await ann.getLeaderboard(board)).operator;
+    await ann.writeRecord(board, 5, { via: "sdk" });
+    const mine = await ann.writeRecord(board, 7);
+    const bobs = await bob.writeRecord(board, 20);
+    out.records = [[mine.score, mine.rank], [bobs.score, bobs.rank]];
+    out.top = (await cat.leaderboardRecords(board)).map((r) => [r.rank, r.user.username, r.score]);
+    out.topOne = (await cat.leaderboardRecords(board, { limit: 1 })).map((r) => r.user.username);
+    out.around = (await ann.leaderboardRecords(board, { aroundMe: true, limit: 1 })).map((r) => r.user.username);
+    out.previous = await ann.leaderboardRecords(board, { period: "previous" });
+
+    // Tournaments: made by an admin, joined once (the fee paid once), 402 when too poor, standings.
+    const now = Date.now();
+    const span = { start: new Date(now - 60000).toISOString(), end: new Date(now + 3600000).toISOString() };
+    const rewards = [{ rank_from: 1, rank_to: 1, gold: 50 }];
+    const cup = names.cup;
+    const rich = `${names.cup}-rich`;
+    out.cupByPlayer = await refused(ann.createTournament(cup, { ...span }));
+    const madeCup = await boss.createTournament(cup, { ...span, title: "SDK cup", entry_fee: 5, rewards });
+    await boss.createTournament(rich, { ...span, entry_fee: 1000000 });
+    out.cup = [madeCup.id, madeCup.title, madeCup.status, madeCup.entry_fee];
+    out.tournaments = (await ann.listTournaments()).filter((t) => t.id === cup).map((t) => t.joined);
+    const joined = await ann.joinTournament(cup);
+    const joinedAgain = await ann.joinTournament(cup);
+    out.joined = [joined.joined, joined.entry_count, joinedAgain.entry_count];
+    out.cupDetail = [(await ann.getTournament(cup)).joined, (await bob.getTournament(cup)).joined];
+    out.tooPoor = await refused(ann.joinTournament(rich));
+    await ann.writeRecord(cup, 33);
+    out.standings = (await bob.leaderboardRecords(cup)).map((r) => [r.user.username, r.score]);
+
+    // Cloud storage: versions, If-Match / If-None-Match, public reads, listing, deleting.
+    const saved = await ann.storagePut("saves", "slot1", { level: 3 }, { read: "public" });
+    const kept = await ann.storagePut("saves", "slot2", { level: 1 });
+    out.saved = [saved.version, saved.read, kept.read];
+    out.staleWrite = await refused(ann.storagePut("saves", "slot1", { level: 4 }, { version: 7 }));
+    out.createOnly = await refused(ann.storagePut("saves", "slot1", { level: 4 }, { createOnly: true }));
+    const updated = await ann.storagePut("saves", "slot1", { level: 4 }, { read: "public", version: saved.version });
+    out.updated = [updated.version, updated.value.level];
+    out.read = (await ann.storageGet("saves", "slot1")).value;
+    out.mineListed = (await ann.storageList("saves")).map((o) => o.key);
+    out.theirsListed = (await bob.storageList("saves", { userId: ann.id })).map((o) => o.key);
+    out.theirs = (await bob.storageGet("saves", "slot1", { userId: ann.id })).value;
+    out.theirsPrivate = await refused(bob.storageGet("saves", "slot2", { userId: ann.id }));
+    out.staleDelete = await refused(ann.storageDelete("saves", "slot1", { version: 1 }));
+    out.deleted = await ann.storageDelete("saves", "slot1", { version: updated.version });
+    out.gone = await refused(ann.storageGet("saves", "slot1"));
+    out.deletedAnyVersion = await ann.storageDelete("saves", "slot2");
+    socket.close();
+    return out;
+}"""
+
+
+def test_sdk_meta_game_methods_answer_from_the_live_server(web, new_page):
+    """Every named method of the browser SDK for guests, groups, leaderboards, tournaments and
+    cloud storage, called in a page against the live server, returns what the contract says."""
+    admin, password = unique("boss"), "a-long-pass-phrase-42"
+    make_admin(web, admin, password)
+    names = {key: unique(key) for key in ("ann", "bob", "cat", "guest")}
+    names |= {"group": unique("Sdk clan "), "board": unique("sdk-board-"), "cup": unique("sdk-cup-")}
+    page = new_page("sdk-meta")
+    page.goto(f"{web.http}/play/")
+    device = f"sdk-device-{unique('d')}-0123456789"
+    out = page.evaluate(SDK_META_GAME, {"admin": admin, "password": password, "names": names, "device": device})
+
+    assert out["guest"] == {
+        "created": [True, False],
+        "sameId": True,
+        "wasGuest": True,
+        "linked": [True, False, names["guest"]],
+        "relink": {"name": "ApiError", "status": 409, "code": "already_linked"},
+    }
+
+    assert out["created"] == {"name": names["group"], "open": False, "max": 5, "count": 1}
+    assert out["listed"] == [True] and out["mine"] == ["superadmin"] and out["detail"] == names["group"]
+    assert out["asked"] == ["requested", "requested"]
+    assert out["requests"] == sorted([names["bob"], names["cat"]])
+    assert (out["accepted"], out["declined"], out["requestsAfter"]) == ("member", "declined", 0)
+    assert out["members"] == [[names["ann"], "superadmin"], [names["bob"], "member"]]
+    assert (out["promoted"], out["demoted"]) == ("admin", "member")
+    assert out["memberActs"]["status"] == 403
+    assert out["chat"] == [[True, "hello from the sdk"]] and out["history"] == ["hello from the sdk"]
+    assert out["kicked"] == "kicked" and out["kickedClose"] == [4403]
+    assert out["banned"] == "banned" and out["bannedJoins"]["status"] == 403
+    assert out["unknownAction"]["name"] == "Error"  # refused in the page: no request made
+    assert (out["openJoin"], out["left"], out["clubMembers"]) == ("member", "left", 1)
+
+    assert out["boardByPlayer"] == {"name": "ApiError", "status": 403, "code": "admin_only"}
+    assert out["board"] == [names["board"], "incr", "desc", None]
+    assert out["boards"] is True and out["boardDetail"] == "incr"
+    assert out["records"] == [[12, 1], [20, 1]]
+    assert out["top"] == [[1, names["bob"], 20], [2, names["ann"], 12]]
+    assert out["topOne"] == [names["bob"]] and out["around"] == [names["ann"]] and out["previous"] == []
+
+    assert out["cupByPlayer"]["code"] == "admin_only"
+    assert out["cup"] == [names["cup"], "SDK cup", "open", 5]
+    assert out["tournaments"] == [False] and out["joined"] == [True, 1, 1] and out["cupDetail"] == [True, False]
+    assert out["tooPoor"] == {"name": "ApiError", "status": 402, "code": "insufficient_funds"}
+    assert out["standings"] == [[names["ann"], 33]]
+
+    assert out["saved"] == [1, "public", "owner"]
+    assert out["staleWrite"]["status"] == 412 and out["staleWrite"]["code"] == "version_conflict"
+    assert out["createOnly"]["status"] == 412 and out["createOnly"]["code"] == "version_conflict"
+    assert out["updated"] == [2, 4] and out["read"] == {"level": 4}
+    assert out["mineListed"] == ["slot1", "slot2"] and out["theirsListed"] == ["slot1"]
+    assert out["theirs"] == {"level": 4} and out["theirsPrivate"]["status"] == 404
+    assert out["staleDelete"]["code"] == "version_conflict"
+    assert out["deleted"] is None and out["gone"]["status"] == 404 and out["deletedAnyVersion"] is None
+    # The refusals above are the browser's "failed to load" lines; nothing else went wrong in the page.
+    assert [p for p in page.problems if "Failed to load resource" not in p] == []

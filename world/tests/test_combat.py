@@ -14,7 +14,8 @@ from conftest import receive_type, requires_postgres
 from gameplatform.errors import ApplicationError
 from gameplatform.testing import run_at_once
 from progression.models import LedgerEntry
-from world import combat, services
+from world import services
+from world.combat import services as combat
 from world.models import Character, Combat, Enemy, Location
 from world.tests.test_world_socket import enter, make_character
 

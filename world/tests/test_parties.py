@@ -4,17 +4,21 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from conftest import receive_type, requires_postgres
 from friends.services import block_create
 from gameplatform.testing import run_at_once
 from matchmaking.invites.services import invite_accept, invite_decline
 from matchmaking.models import Invite
-from world import parties
 from world.models import PARTY_MAX, Party, PartyMember
+from world.parties import services as parties
 from world.tests.test_world_socket import enter, make_character
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+User = get_user_model()
 
 
 def create(client) -> dict:
@@ -168,6 +172,44 @@ def test_deleting_a_member_character_leaves_the_party(party_of, client_for):
     assert member_client.delete(f"/api/characters/{member.pk}/").status_code == 204
     party = Party.objects.get(pk=party_id)
     assert party.member_count == 1 and list(party.members.values_list("character_id", flat=True)) == [lead.pk]
+
+
+@pytest.fixture
+def staff_client(make_user):
+    client = Client()
+    client.force_login(make_user("boss", is_staff=True, is_superuser=True))
+    return client
+
+
+def admin_delete(staff_client, model: str, pk: int, *, bulk: bool) -> None:
+    """The admin's two ways to delete: the object's delete page, or the list's "delete selected" action."""
+    if bulk:
+        data = {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
+        page = staff_client.post(f"/admin/{model}/", data)
+    else:
+        page = staff_client.post(f"/admin/{model}/{pk}/delete/", {"post": "yes"})
+    assert page.status_code == 302
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["delete_page", "delete_selected"])
+def test_the_admin_deleting_a_members_user_takes_its_character_out_of_the_party(party_of, staff_client, bulk):
+    party_id, people = party_of(3)
+    (_, lead, _), (user, _, _), (_, third, _) = people
+    admin_delete(staff_client, "accounts/user", user.pk, bulk=bulk)
+    party = Party.objects.get(pk=party_id)
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert party.member_count == 2
+    assert sorted(party.members.values_list("character_id", flat=True)) == [lead.pk, third.pk]
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["delete_page", "delete_selected"])
+def test_the_admin_deleting_a_member_character_takes_it_out_of_the_party(party_of, staff_client, bulk):
+    party_id, people = party_of(3)
+    (_, lead, _), (_, member, _), (_, third, _) = people
+    admin_delete(staff_client, "world/character", member.pk, bulk=bulk)
+    party = Party.objects.get(pk=party_id)
+    assert party.member_count == 2
+    assert sorted(party.members.values_list("character_id", flat=True)) == [lead.pk, third.pk]
 
 
 # --- sockets -----------------------------------------------------------------------------------------

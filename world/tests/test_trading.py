@@ -14,9 +14,10 @@ from gameplatform.errors import ApplicationError
 from gameplatform.testing import run_at_once
 from progression.models import InventoryItem, ItemTemplate, LedgerEntry, Player
 from progression.services import inventory_grant, player_ensure
-from world import areas, trading
+from world import areas
 from world.models import Location, Trade, TradeOffer
 from world.tests.test_world_socket import closed_with, drain, enter, make_character
+from world.trading import services as trading
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import user_delete
 
 DEMO_PASSWORD = "testpass123"
 PREMIUM_USERS = ["premium_user_1", "premium_user_2"]
@@ -54,7 +55,8 @@ class Command(BaseCommand):
             if clear:
                 for module in reversed(modules):
                     module.clear()
-                User.objects.filter(username__in=PREMIUM_USERS + NORMAL_USERS).delete()
+                for user in User.objects.filter(username__in=PREMIUM_USERS + NORMAL_USERS):
+                    user_delete(user=user)
                 self.stdout.write("Cleared the demo data.")
             users = seed_users()
             for module in modules:

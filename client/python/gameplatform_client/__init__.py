@@ -16,10 +16,11 @@ from .errors import (
     Unauthorized,
     Unavailable,
     ValidationError,
+    VersionConflict,
 )
 from .frames import Disconnected, ErrorEvent, Frame, MessageType, Reconnected
 from .patch import PatchError, apply_patch
-from .rooms import BattleRoom, DMRoom, GameRoom, LobbyRoom, NotificationsSocket, WorldSocket
+from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, NotificationsSocket, WorldSocket
 from .sockets import ReconnectPolicy, Socket
 
 NetworkClient = GameClient  # seed 002's name
@@ -37,6 +38,7 @@ __all__ = [
     "Frame",
     "GameClient",
     "GameRoom",
+    "GroupRoom",
     "GameplatformError",
     "Gone",
     "LobbyRoom",
@@ -54,6 +56,7 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "ValidationError",
+    "VersionConflict",
     "WorldSocket",
     "apply_patch",
     "jwt_claims",

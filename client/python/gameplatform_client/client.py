@@ -24,7 +24,7 @@ import httpx
 
 from .errors import ConnectionFailed, NotConnected, Unauthorized, Unavailable, error_from_response
 from .frames import Frame, MessageType, type_key
-from .rooms import BattleRoom, DMRoom, GameRoom, LobbyRoom, NotificationsSocket, WorldSocket
+from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, NotificationsSocket, WorldSocket
 from .sockets import ReconnectPolicy, Socket
 
 logger = logging.getLogger("gameplatform_client")
@@ -229,6 +229,21 @@ class GameClient:
         self.use_tokens(body["access"], body["refresh"])
         self.username = username
         return body
+
+    async def device_login(self, device_id: str) -> dict:
+        """Log in as the guest of a device (16-128 characters the app keeps), made on first use;
+        returns ``{user, created}``. After ``link_account`` the device logs into the full account."""
+        body = await self.request("POST", "/api/auth/device/", json={"device_id": device_id}, auth=False)
+        self.use_tokens(body["access"], body["refresh"])
+        self.username = body["user"]["username"]
+        return {"user": body["user"], "created": body["created"]}
+
+    async def link_account(self, username: str, password: str, *, email: str) -> dict:
+        """Make this guest a full account (the same user id and everything it owns); returns the user.
+        The contract requires the email: none is made up."""
+        body = await self.post("/api/auth/link/", {"username": username, "email": email, "password": password})
+        self.username = body["user"]["username"]
+        return body["user"]
 
     async def connect(
         self, username: str, password: str, *, notifications: bool = True, world: bool = True
@@ -498,6 +513,52 @@ class GameClient:
     async def leaderboard(self, mode: str = "tictactoe") -> list:
         return await self._list("/api/leaderboard/", {"mode": mode})
 
+    # --- leaderboards and tournaments ----------------------------------------------------
+
+    async def list_leaderboards(self) -> list:
+        return await self.get("/api/leaderboards/")
+
+    async def create_leaderboard(
+        self,
+        board_id: str,
+        *,
+        sort: str = "desc",
+        operator: str = "best",
+        reset: str | None = None,
+        authoritative: bool = False,
+        metadata: dict | None = None,
+    ) -> dict:
+        """Admins only; ``reset`` a 5-field cron (UTC) or None."""
+        body = {"id": board_id, "sort": sort, "operator": operator, "reset": reset, "authoritative": authoritative}
+        return await self.post("/api/leaderboards/", {**body, "metadata": metadata or {}})
+
+    async def write_record(self, board_id: str, score: int, metadata: dict | None = None) -> dict:
+        """My record after the board's operator: ``{rank, user, score, metadata, reached_at, updated_at}``."""
+        return await self.post(f"/api/leaderboards/{board_id}/records/", {"score": score, "metadata": metadata or {}})
+
+    async def leaderboard_records(
+        self, board_id: str, *, around_me: bool = False, limit: int = 20, period: str | int | None = None
+    ) -> list:
+        """The top (or the rows around my record); ``period="previous"`` reads the archive of the last reset."""
+        params: dict = {"limit": limit, "around_me": int(around_me)}
+        if period is not None:
+            params["period"] = period
+        return await self.get(f"/api/leaderboards/{board_id}/records/", params)
+
+    async def list_tournaments(self) -> list:
+        return await self.get("/api/tournaments/")
+
+    async def get_tournament(self, tournament_id: str) -> dict:
+        return await self.get(f"/api/tournaments/{tournament_id}/")
+
+    async def create_tournament(self, tournament_id: str, *, start: str, end: str, **fields: Any) -> dict:
+        """Admins only; ``fields``: title, sort, operator, max_entries, entry_fee, rewards."""
+        return await self.post("/api/tournaments/", {"id": tournament_id, "start": start, "end": end, **fields})
+
+    async def join_tournament(self, tournament_id: str) -> dict:
+        """Pays the entry fee once; short of gold: ``ApiError`` with status 402, code ``insufficient_funds``."""
+        return await self.post(f"/api/tournaments/{tournament_id}/join/")
+
     async def send_invite(
         self, to_user_id: int, kind: str = "game", *, mode: str | None = None, lobby_id: int | None = None
     ) -> dict:
@@ -519,6 +580,60 @@ class GameClient:
 
     async def cancel_invite(self, invite_id: int) -> dict:
         return await self.post(f"/api/invites/{invite_id}/cancel/")
+
+    # --- groups (clans) ---------------------------------------------------------------
+
+    async def list_groups(self, *, search: str | None = None):
+        return await self._list("/api/groups/", {"search": search} if search else {})
+
+    async def my_groups(self) -> list:
+        """The groups I am in, each with my ``role``."""
+        return await self.get("/api/groups/mine/")
+
+    async def create_group(
+        self, name: str, *, description: str = "", open: bool = True, max_members: int = 100
+    ) -> dict:
+        body = {"name": name, "description": description, "open": open, "max_members": max_members}
+        return await self.post("/api/groups/", body)
+
+    async def get_group(self, group_id: int) -> dict:
+        return await self.get(f"/api/groups/{group_id}/")
+
+    async def join_group(self, group_id: int) -> dict:
+        """``{status: "member" | "requested", group}``: an open group at once, a closed one by request."""
+        return await self.post(f"/api/groups/{group_id}/join/")
+
+    async def open_group(self, group_id: int) -> GroupRoom:
+        """Open the chat socket of a group I am a member of."""
+        return await self._start(GroupRoom(self, group_id))
+
+    async def leave_group(self, group_id: int) -> dict:
+        room = self._sockets.get(f"group:{group_id}")
+        if room is not None:
+            await room.close()
+        return await self.post(f"/api/groups/{group_id}/leave/")
+
+    async def group_members(self, group_id: int) -> list:
+        return await self.get(f"/api/groups/{group_id}/members/")
+
+    async def group_requests(self, group_id: int) -> list:
+        return await self.get(f"/api/groups/{group_id}/requests/")
+
+    async def accept_group_request(self, group_id: int, user_id: int) -> dict:
+        return await self.post(f"/api/groups/{group_id}/requests/{user_id}/accept/")
+
+    async def decline_group_request(self, group_id: int, user_id: int) -> dict:
+        return await self.post(f"/api/groups/{group_id}/requests/{user_id}/decline/")
+
+    async def group_action(self, group_id: int, action: str, user_id: int) -> dict:
+        """``action``: ``promote``, ``demote``, ``kick`` or ``ban``."""
+        return await self.post(f"/api/groups/{group_id}/{action}/", {"user_id": user_id})
+
+    async def group_history(self, group_id: int, *, page_size: int = 50) -> dict:
+        return await self.get(f"/api/groups/{group_id}/messages/", {"page_size": page_size})
+
+    async def post_group_message(self, group_id: int, content: str) -> dict:
+        return await self.post(f"/api/groups/{group_id}/messages/", {"content": content})
 
     # --- lobbies -----------------------------------------------------------------------
 
@@ -555,8 +670,10 @@ class GameClient:
             await room.close()
         return await self.post(f"/api/lobbies/{lobby_id}/leave/")
 
-    async def start_lobby_game(self, lobby_id: int) -> dict:
-        return await self.post(f"/api/lobbies/{lobby_id}/start/")
+    async def start_lobby_game(self, lobby_id: int, mode: str | None = None) -> dict:
+        """Owner only: ``{status: "in_game", game_id}``, a game of ``mode`` (default: the server's, relay)
+        for every member; ``Conflict`` ``invalid_player_count`` when the members do not fit the mode."""
+        return await self.post(f"/api/lobbies/{lobby_id}/start/", {"mode": mode} if mode else None)
 
     async def lobby_history(self, lobby_id: int, *, page_size: int = 50, cursor_url: str | None = None) -> dict:
         """One cursor page ``{next, previous, results}``: newest page first, oldest first within it;
@@ -708,6 +825,43 @@ class GameClient:
 
     async def open_battle(self, battle_id: int) -> BattleRoom:
         return await self._start(BattleRoom(self, battle_id))
+
+    # --- cloud storage -----------------------------------------------------------------
+
+    async def storage_get(self, collection: str, key: str, *, user_id: int | None = None) -> dict:
+        """An object of mine, or another user's public one: ``{collection, key, value, version, read,
+        updated_at}``."""
+        params = {"user_id": user_id} if user_id is not None else None
+        return await self.get(f"/api/storage/{collection}/{key}/", params)
+
+    async def storage_put(
+        self,
+        collection: str,
+        key: str,
+        value: Any,
+        *,
+        read: str = "owner",
+        version: int | None = None,
+        create_only: bool = False,
+    ) -> dict:
+        """Write an object whole. ``version``: only if it is still at that version, else
+        ``VersionConflict`` (412); ``create_only``: only if there is none (412 too)."""
+        headers = {}
+        if version is not None:
+            headers["If-Match"] = f'"{version}"'
+        if create_only:
+            headers["If-None-Match"] = "*"
+        return await self.request(
+            "PUT", f"/api/storage/{collection}/{key}/", json={"value": value, "read": read}, headers=headers
+        )
+
+    async def storage_delete(self, collection: str, key: str, *, version: int | None = None) -> None:
+        headers = {"If-Match": f'"{version}"'} if version is not None else None
+        await self.request("DELETE", f"/api/storage/{collection}/{key}/", headers=headers)
+
+    async def storage_list(self, collection: str, *, user_id: int | None = None) -> list:
+        """My objects in a collection by key, or another user's public ones (first page)."""
+        return await self._list(f"/api/storage/{collection}/", {"user_id": user_id} if user_id is not None else None)
 
 
 def _results(page: Any) -> list:

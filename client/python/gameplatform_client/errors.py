@@ -67,6 +67,10 @@ class Gone(ApiError):
     """410 (``invite_expired``)."""
 
 
+class VersionConflict(ApiError):
+    """412 ``version_conflict``: a storage object is not at the version the write named (read it again)."""
+
+
 class RateLimited(ApiError):
     """429 or ``rate_limited`` / ``attack_cooldown``: wait ``retry_after`` seconds."""
 
@@ -100,6 +104,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     404: NotFound,
     409: Conflict,
     410: Gone,
+    412: VersionConflict,
     429: RateLimited,
     503: Unavailable,
 }
@@ -118,6 +123,7 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "unavailable": Unavailable,
     "overloaded": Unavailable,
     "not_found": NotFound,
+    "version_conflict": VersionConflict,
 }
 
 

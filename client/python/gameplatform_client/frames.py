@@ -143,6 +143,7 @@ class MessageType(StrEnum):
     GAME_START = "game_start"
     PLAYER_MOVE = "player_move"
     GAME_ACTION = "game_action"
+    ACK = "ack"  # the room took my frame sent with that ref
     PLAYER_DISCONNECTED = "player_disconnected"
     PLAYER_RECONNECTED = "player_reconnected"
     FORFEIT = "forfeit"

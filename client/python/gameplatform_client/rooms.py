@@ -162,60 +162,36 @@ class GameRoom(Socket):
         me = self.client.user_id
         return next((p for p in self.players if p.get("id") == me), {})
 
+    async def _taken(self, frame: dict) -> Frame:
+        """Send ``frame`` and return ``state`` once the room took it (its ``ack``: the frames its
+        step made, patches included, came first), or raise the typed error it refused it with."""
+        await self.request(frame, acked=True)
+        return self.state
+
     async def ready(self) -> None:
         """Say I am ready (the game starts when every player is); returns once the server has it.
         Raises the typed error it refuses with (``game_over``, ``forfeited`` ...)."""
         if self._seat().get("ready"):
             return
-        me = self.client.user_id
-        await self.request(
-            {"type": "player_ready"},
-            expect=lambda f: (
-                (f.type == "player_ready" and f.get("user_id") == me)
-                or (f.type == "game_state" and bool(self._seat().get("ready")))
-            ),
-        )
-
-    async def _played(self, frame: dict, relayed: str, mine: Callable[[Frame], bool]) -> Frame:
-        """Send ``frame`` and wait for it to show: the server relays it (``relayed``), then the view
-        changes. Returns ``state`` then; raises the typed error the server answers the frame's ref with."""
-        me, seen = self.client.user_id, []
-
-        def answer(f: Frame) -> bool:
-            if f.type == relayed and f.get("user_id") == me and mine(f):
-                seen.append(f)
-            return bool(seen) and f.type in CHANGE_TYPES
-
-        await self.request(frame, expect=answer)
-        return self.state
+        await self._taken({"type": "player_ready"})
 
     async def move(self, movement: dict | None = None, *, cell: int | None = None) -> Frame:
-        """Play a move (``player_move {movement}``) and return ``state`` once it shows (the server
-        relays my ``player_move``, then my view changes); raises the typed error (``not_your_turn``,
-        ``illegal_move``, ``invalid``, ``game_not_active`` ...) otherwise. ``cell`` is tic-tac-toe's shortcut."""
+        """Play a move (``player_move {movement}``) and return ``state`` once the room took it (my
+        view shows it then); raises the typed error (``not_your_turn``, ``illegal_move``,
+        ``invalid``, ``game_not_active`` ...) otherwise. ``cell`` is tic-tac-toe's shortcut."""
         if movement is None:
             movement = {"cell": cell}
-        return await self._played(
-            {"type": "player_move", "movement": movement}, "player_move", lambda f: f.get("movement") == movement
-        )
+        return await self._taken({"type": "player_move", "movement": movement})
 
     async def action(self, action: str, data: dict | None = None, *, wait: bool = True) -> Frame | None:
-        """A mode's action (``game_action {action, data}``). ``wait``: return ``state`` once the server
-        relayed my ``game_action`` or my view changed (an emote changes nothing), or raise the typed
-        error it refused the action with; else only send it."""
+        """A mode's action (``game_action {action, data}``). ``wait``: return ``state`` once the room
+        took it (an emote changes nothing), or raise the typed error it refused the action with;
+        else only send it."""
         frame = {"type": "game_action", "action": action, "data": data or {}}
         if not wait:
             await self.send(frame)
             return None
-        me = self.client.user_id
-        await self.request(
-            frame,
-            expect=lambda f: (
-                (f.type == "game_action" and f.get("user_id") == me and f.get("action") == action)
-                or f.type in CHANGE_TYPES
-            ),
-        )
-        return self.state
+        return await self._taken(frame)
 
     async def send_input(self, data: dict) -> None:
         """A real-time input (``input {data}``, e.g. arena's ``{dx, dy}``), fire-and-forget: its effect
@@ -301,21 +277,23 @@ class _HistoryRoom(Socket):
         return (await self.client.get(self.history_path, params={"page_size": page_size}))["results"]
 
 
-class LobbyRoom(_HistoryRoom):
-    """``/ws/lobbies/{id}/``. ``lobby`` and ``online_user_ids`` come from ``lobby_state``."""
+class _ChatRoom(_HistoryRoom):
+    """A members' chat room (a lobby, a group): its state frame (``state_type``, the room under
+    ``state_key``) and presence keep ``room`` and ``online_user_ids`` current."""
 
     message_type = "chat_message"
+    state_type = ""
+    state_key = ""
 
-    def __init__(self, client: Any, lobby_id: int) -> None:
-        super().__init__(client, f"/ws/lobbies/{lobby_id}/", f"lobby:{lobby_id}", f"/api/lobbies/{lobby_id}/messages/")
-        self.lobby_id = lobby_id
-        self.lobby: dict = {}
+    def __init__(self, client: Any, path: str, name: str, history_path: str) -> None:
+        super().__init__(client, path, name, history_path)
+        self.room: dict = {}
         self.online_user_ids: set[int] = set()
 
     def observe(self, frame: Frame) -> None:
         super().observe(frame)
-        if frame.type == "lobby_state":
-            self.lobby = frame.get("lobby") or {}
+        if frame.type == self.state_type:
+            self.room = frame.get(self.state_key) or {}
             self.online_user_ids = set(frame.get("online_user_ids") or [])
         elif frame.type == "presence_join":
             self.online_user_ids.add(frame.get("user_id"))
@@ -336,8 +314,36 @@ class LobbyRoom(_HistoryRoom):
             ),
         )
 
+
+class LobbyRoom(_ChatRoom):
+    """``/ws/lobbies/{id}/``. ``lobby`` and ``online_user_ids`` come from ``lobby_state``."""
+
+    state_type, state_key = "lobby_state", "lobby"
+
+    def __init__(self, client: Any, lobby_id: int) -> None:
+        super().__init__(client, f"/ws/lobbies/{lobby_id}/", f"lobby:{lobby_id}", f"/api/lobbies/{lobby_id}/messages/")
+        self.lobby_id = lobby_id
+
+    @property
+    def lobby(self) -> dict:
+        return self.room
+
     async def typing(self, active: bool = True) -> None:
         await self.send({"type": "typing_start" if active else "typing_stop"})
+
+
+class GroupRoom(_ChatRoom):
+    """``/ws/groups/{id}/``: a group's chat. ``group`` and ``online_user_ids`` come from ``group_state``."""
+
+    state_type, state_key = "group_state", "group"
+
+    def __init__(self, client: Any, group_id: int) -> None:
+        super().__init__(client, f"/ws/groups/{group_id}/", f"group:{group_id}", f"/api/groups/{group_id}/messages/")
+        self.group_id = group_id
+
+    @property
+    def group(self) -> dict:
+        return self.room
 
 
 class DMRoom(_HistoryRoom):

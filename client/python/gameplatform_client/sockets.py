@@ -357,14 +357,19 @@ class Socket:
                     raise SocketClosed(self.closed_code) from None
         raise NotConnected(f"{self.name} is not connected")
 
-    async def request(self, frame: dict, *, expect: Predicate, timeout: float | None = None) -> Frame:
-        """Send ``frame`` with a ``ref`` and wait for the first frame that ``expect`` accepts, or
-        raise the typed error (``RateLimited``, ``BadRequest`` ...) the server answered it with."""
+    async def request(
+        self, frame: dict, *, expect: Predicate | None = None, acked: bool = False, timeout: float | None = None
+    ) -> Frame:
+        """Send ``frame`` with a ``ref`` and wait for the first frame that ``expect`` accepts (with
+        ``acked``: the server's ``ack`` of that ``ref``), or raise the typed error (``RateLimited``,
+        ``BadRequest`` ...) the server answered it with."""
         ref = f"sdk{next(self._refs)}"
         wait = self.client.timeout if timeout is None else timeout
 
         def answer(f: Frame) -> bool:
-            return (f.type == "error" and f.get("ref") == ref) or (f.type != "error" and expect(f))
+            if f.type in ("error", "ack"):
+                return f.get("ref") == ref and (f.type == "error" or acked)
+            return expect is not None and expect(f)
 
         waiting = asyncio.ensure_future(self._wait(answer, wait))
         await asyncio.sleep(0)  # the waiter is registered before the frame leaves

@@ -119,6 +119,27 @@ async def test_an_expired_invite_is_gone_and_a_kicked_member_socket_closes_for_g
         await alice.accept_invite(10**9)
 
 
+async def test_a_lobby_owner_starts_the_mode_named_when_the_members_fit_it(server, make_client):
+    owner = await make_client(login="premium_user_1")
+    alice, bob = await make_client("alice"), await make_client("bob")
+    lobby = await owner.create_lobby(new_name("arena"), max_participants=4)
+    for member in (alice, bob):
+        await member.join_lobby(lobby["id"], open_socket=False)
+    with pytest.raises(Conflict) as three_for_two:
+        await owner.start_lobby_game(lobby["id"], "tictactoe")
+    assert three_for_two.value.code == "invalid_player_count"
+    with pytest.raises(BadRequest) as unknown:
+        await owner.start_lobby_game(lobby["id"], "chess")
+    assert unknown.value.code == "invalid_mode"
+    started = await owner.start_lobby_game(lobby["id"], "arena")
+    game = await alice.get_game(started["game_id"])
+    assert game["mode"] == "arena" and {p["id"] for p in game["players"]} == {
+        owner.user_id,
+        alice.user_id,
+        bob.user_id,
+    }
+
+
 async def test_world_combat_shard_capture_and_whispers(server, make_client):
     alice, bob = await make_client("alice"), await make_client("bob")
     crimson = next(f for f in await alice.get_factions() if f["name"] == "Crimson Covenant")
@@ -141,3 +162,108 @@ async def test_world_combat_shard_capture_and_whispers(server, make_client):
     captured = asyncio.ensure_future(bob.world.wait_for("shard_captured"))
     await alice.capture_shard(road["shard_id"])
     assert (await captured)["shard"]["id"] == road["shard_id"]
+
+
+async def test_guest_device_login_link_and_cloud_storage(server, make_client):
+    from gameplatform_client import GameClient, VersionConflict
+
+    guest = GameClient(server.http)
+    try:
+        device = f"sdk-device-{new_name('d')}"
+        first = await guest.device_login(device)
+        assert first["created"] is True and first["user"]["is_guest"] is True
+        again = await guest.device_login(device)
+        assert again["user"]["id"] == first["user"]["id"] and again["created"] is False
+
+        saved = await guest.storage_put("saves", "slot-1", {"level": 1})
+        assert saved["version"] == 1 and saved["read"] == "owner"
+        updated = await guest.storage_put("saves", "slot-1", {"level": 2}, version=1, read="public")
+        assert updated["version"] == 2
+        with pytest.raises(VersionConflict) as stale:
+            await guest.storage_put("saves", "slot-1", {"level": 0}, version=1)
+        assert stale.value.status == 412 and stale.value.code == "version_conflict"
+        with pytest.raises(VersionConflict):
+            await guest.storage_put("saves", "slot-1", {"level": 0}, create_only=True)
+        await guest.storage_put("saves", "slot-2", {"level": 5})
+        assert [o["key"] for o in await guest.storage_list("saves")] == ["slot-1", "slot-2"]
+
+        other = await make_client("reader")
+        assert (await other.storage_get("saves", "slot-1", user_id=guest.user_id))["value"] == {"level": 2}
+        assert [o["key"] for o in await other.storage_list("saves", user_id=guest.user_id)] == ["slot-1"]
+        with pytest.raises(NotFound):
+            await other.storage_get("saves", "slot-2", user_id=guest.user_id)
+
+        name = new_name("linked")
+        with pytest.raises(TypeError):  # the contract requires the email: the SDK makes none up
+            await guest.link_account(name, "pass-w0rd-long-enough")
+        assert (await guest.me())["is_guest"] is True
+        linked = await guest.link_account(name, "pass-w0rd-long-enough", email=f"{name}@players.test")
+        assert linked["id"] == first["user"]["id"] and linked["is_guest"] is False
+        assert linked["email"] == f"{name}@players.test"
+        with pytest.raises(Conflict) as twice:
+            again = new_name("again")
+            await guest.link_account(again, "pass-w0rd-long-enough", email=f"{again}@players.test")
+        assert twice.value.code == "already_linked"
+        await guest.storage_delete("saves", "slot-2", version=1)
+        with pytest.raises(NotFound):
+            await guest.storage_get("saves", "slot-2")
+    finally:
+        await guest.disconnect()
+
+    relogged = GameClient(server.http)
+    try:
+        await relogged.login(name, "pass-w0rd-long-enough")
+        assert (await relogged.me())["id"] == first["user"]["id"]
+        assert (await relogged.storage_get("saves", "slot-1"))["value"] == {"level": 2}
+    finally:
+        await relogged.disconnect()
+
+
+async def test_leaderboards_and_tournaments_from_the_demo_data(server, make_client):
+    alice = await make_client("alice")
+    boards = {b["id"]: b for b in await alice.list_leaderboards()}
+    assert boards["weekly-gems"]["reset"] == "0 0 * * 1" and boards["tictactoe-wins"]["authoritative"]
+    with pytest.raises(Forbidden) as not_admin:
+        await alice.create_leaderboard(new_name("b")[-20:].replace("_", "-"))
+    assert not_admin.value.code == "admin_only"
+    with pytest.raises(Forbidden) as authoritative:
+        await alice.write_record("tictactoe-wins", 5)
+    assert authoritative.value.code == "authoritative"
+    mine = await alice.write_record("high-scores", 1000, {"level": 9})
+    assert (mine["score"], mine["metadata"]) == (1000, {"level": 9})
+    around = await alice.leaderboard_records("high-scores", around_me=True, limit=3)
+    assert [r["user"]["id"] for r in around].index(alice.user_id) == 1 and around[1]["rank"] == mine["rank"]
+    assert await alice.leaderboard_records("high-scores", period="previous") == []
+
+    cup = next(t for t in await alice.list_tournaments() if t["id"] == "weekly-cup")
+    gold = (await alice.get_player())["gold"]
+    joined = await alice.join_tournament("weekly-cup")
+    assert joined["joined"] and joined["entry_count"] == cup["entry_count"] + 1
+    await alice.join_tournament("weekly-cup")  # once
+    assert (await alice.get_player())["gold"] == gold - cup["entry_fee"]
+    assert (await alice.write_record("weekly-cup", 42))["rank"] >= 1
+    assert (await alice.get_tournament("weekly-cup"))["status"] == "open"
+
+
+async def test_groups_create_join_by_request_chat_and_kick(server, make_client):
+    alice, bob = await make_client("clan_chief"), await make_client("clan_member")
+    group = await alice.create_group(new_name("Clan"), description="ours", open=False, max_members=5)
+    assert any(g["id"] == group["id"] for g in await bob.list_groups(search=group["name"].upper()))
+    assert (await bob.join_group(group["id"]))["status"] == "requested"
+    assert [r["user"]["id"] for r in await alice.group_requests(group["id"])] == [bob.user_id]
+    await alice.accept_group_request(group["id"], bob.user_id)
+    assert [(g["id"], g["role"]) for g in await bob.my_groups()] == [(group["id"], "member")]
+    room = await bob.open_group(group["id"])
+    assert room.group["id"] == group["id"] and bob.user_id in room.online_user_ids
+    said = await room.chat("for the clan", wait=True)
+    assert said.message["content"] == "for the clan"
+    assert [m["content"] for m in (await alice.group_history(group["id"]))["results"]] == ["for the clan"]
+    with pytest.raises(Forbidden) as refused:
+        await bob.group_action(group["id"], "kick", alice.user_id)
+    assert refused.value.code == "not_group_admin"
+    closed = asyncio.get_running_loop().create_future()
+    room.on("disconnected", lambda e: closed.done() or closed.set_result(e))
+    await alice.group_action(group["id"], "kick", bob.user_id)
+    event = await asyncio.wait_for(closed, 5)
+    assert (event.code, event.will_retry) == (4403, False)
+    assert [m["user"]["id"] for m in await alice.group_members(group["id"])] == [alice.user_id]

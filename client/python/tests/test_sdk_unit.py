@@ -21,6 +21,7 @@ from gameplatform_client import (
     ReconnectPolicy,
     Unavailable,
     ValidationError,
+    VersionConflict,
     apply_patch,
 )
 from gameplatform_client.errors import error_from_frame, error_from_response
@@ -36,6 +37,8 @@ def test_rest_errors_become_the_exception_of_their_status_and_code():
     busy = error_from_response(503, {"detail": "Busy.", "code": "overloaded"}, httpx.Headers({"Retry-After": "2"}))
     assert isinstance(busy, Unavailable) and busy.retry_after == 2.0
     assert isinstance(error_from_response(409, {"detail": "Full.", "code": "lobby_full"}, {}), Conflict)
+    stale = error_from_response(412, {"detail": "Changed.", "code": "version_conflict"}, {})
+    assert isinstance(stale, VersionConflict) and stale.code == "version_conflict"
     assert isinstance(error_from_response(404, {"detail": "No.", "code": "lobby_not_found"}, {}), NotFound)
     fields = error_from_response(400, {"username": ["Taken."]}, {})
     assert isinstance(fields, ValidationError) and fields.fields == {"username": ["Taken."]}

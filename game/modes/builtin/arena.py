@@ -34,6 +34,7 @@ from gameplatform.modes.schema import Float, Obj
 
 class Arena(Mode):
     name = "arena"
+    leaderboard = "arena-gems"  # each player's gems, best kept (seed_demo makes the board)
     title = "Arena"
     description = "2 to 8 players run around a square arena collecting gems; the server moves everyone."
     min_players = 2

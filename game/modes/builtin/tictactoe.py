@@ -14,6 +14,7 @@ LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4
 
 class TicTacToe(Mode):
     name = "tictactoe"
+    leaderboard = "tictactoe-wins"  # a win counts 1 (seed_demo makes the board, incr)
     title = "Tic-tac-toe"
     description = "Two players, three in a row wins. The server owns the board."
     min_players = max_players = 2

@@ -6,7 +6,7 @@ from gameplatform import timers
 
 
 class Command(BaseCommand):
-    help = "Run the background timers (invite expiry, reconnect grace, presence expiry). Safe to run several."
+    help = "Run the background timers (every app's @periodic jobs; their names are printed first). Safe to run several."
 
     def handle(self, *args, **options):
         stopping = []

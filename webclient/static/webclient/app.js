@@ -1,4 +1,5 @@
-// The web client: log in, then one panel per area (lobbies, friends, inbox, play, profile, world).
+// The web client: log in, then one panel per area (lobbies, groups, friends, inbox, play, profile,
+// world, leaderboards, tournaments).
 // Each panel module exports setup(app) (binds the page once) and may export start() (a session
 // began) and show() (its tab was opened). Frames of the per-user sockets reach the modules
 // through app.on(type, fn).
@@ -6,14 +7,17 @@
 import { Client } from "./gameplatform.js";
 import * as friends from "./friends.js";
 import * as game from "./game.js";
+import * as groups from "./groups.js";
 import * as inbox from "./inbox.js";
+import * as leaderboards from "./leaderboards.js";
 import * as lobbies from "./lobbies.js";
 import * as profile from "./profile.js";
+import * as tournaments from "./tournaments.js";
 import { $, $$, onSubmit, setBadge, showError } from "./ui.js";
 import * as world from "./world.js";
 
-const TABS = ["lobbies", "friends", "inbox", "play", "profile", "world"];
-const MODULES = { lobbies, friends, inbox, play: game, profile, world };
+const TABS = ["lobbies", "groups", "friends", "inbox", "play", "profile", "world", "leaderboards", "tournaments"];
+const MODULES = { lobbies, groups, friends, inbox, play: game, profile, world, leaderboards, tournaments };
 
 const listeners = new Map();
 
@@ -36,6 +40,7 @@ export const app = {
     }
   },
   showTab,
+  showWhoami: () => showWhoami(),
 };
 window.gameplatform = app; // for the console: gameplatform.gp.get("/api/me/")
 
@@ -59,7 +64,7 @@ async function startSession() {
   $("#auth-view").hidden = true;
   $("#tabs").hidden = false;
   $("#session").hidden = false;
-  $("#whoami").textContent = `${app.me.display_name || app.me.username} (${app.me.username}${app.me.is_premium ? ", premium" : ""})`;
+  showWhoami();
   document.body.dataset.user = app.me.username;
   openUserSockets();
   // One panel failing to load must not keep the others (or the session) from starting.
@@ -92,10 +97,46 @@ function openUserSockets() {
   app.sockets.presence = presence;
 }
 
+// Each count on the tab where its list is: friend requests under Friends; invites and unread
+// conversations (the Conversations list) under Inbox.
 app.on("badge", (frame) => {
-  setBadge($("#badge-friends"), frame.pending_friend_requests + frame.unread_dms);
-  setBadge($("#badge-inbox"), frame.pending_invites + (frame.unread_notifications || 0));
+  setBadge($("#badge-friends"), frame.pending_friend_requests || 0);
+  setBadge($("#badge-inbox"), (frame.pending_invites || 0) + (frame.unread_dms || 0));
 });
+
+// The site's Content-Security-Policy runs scripts from this server's files only: a script pasted
+// inline (seed 000's GameClient in a <script> block) is refused by the browser with a terse console
+// line. Say what to do instead, on the page and in the console.
+export const INLINE_SCRIPT_HINT =
+  "An inline script was blocked: this site's Content-Security-Policy runs scripts from files only " +
+  "(script-src 'self'). Save the script as a .js file served by this server (e.g. under a static/ " +
+  "folder) and load it with <script src=…>, or import it from the console.";
+
+document.addEventListener("securitypolicyviolation", (event) => {
+  if (!event.effectiveDirective.startsWith("script-src") || event.blockedURI !== "inline") return;
+  console.warn(INLINE_SCRIPT_HINT);
+  showError(new Error(INLINE_SCRIPT_HINT));
+});
+
+const DEVICE_KEY = "gameplatform.device";
+
+/** This browser's device id: made once, kept after logging out, so "Play as guest" always
+ * comes back to the same account (the guest's, or the full account it became). */
+function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    // getRandomValues, not randomUUID: the latter exists only in secure contexts (not plain http on a LAN address).
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
+
+function showWhoami() {
+  const me = app.me;
+  const notes = [me.username, me.is_premium ? "premium" : null, me.is_guest ? "guest" : null].filter(Boolean);
+  $("#whoami").textContent = `${me.display_name || me.username} (${notes.join(", ")})`;
+}
 
 function setup() {
   for (const module of Object.values(MODULES)) module.setup?.(app);
@@ -104,6 +145,7 @@ function setup() {
   onSubmit($("#login-form"), async ({ username, password }) => {
     await app.gp.login(username.trim(), password);
   });
+  $("#guest-login").addEventListener("click", () => app.gp.deviceLogin(deviceId()).catch(showError));
   onSubmit($("#register-form"), async (fields) => {
     await app.gp.register({ ...fields, username: fields.username.trim() });
   });

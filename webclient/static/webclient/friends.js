@@ -1,6 +1,6 @@
 // Friends with presence, finding players, friend requests, blocks and direct messages.
 
-import { $, button, dot, el, fill, onSubmit, showError, showInfo, time } from "./ui.js";
+import { $, addChatLine, bannerAbout, button, clearInfo, dot, el, fill, onSubmit, showError, showInfo } from "./ui.js";
 
 let app;
 let friends = []; // [{user, online, since}]
@@ -20,7 +20,7 @@ export function setup(theApp) {
   app.on("lobby_changed", renderFriends);
   $("#dm-older").addEventListener("click", () => loadOlderDms().catch(showError));
   app.on("friend_request", (frame) => {
-    showInfo(`Friend request from ${frame.request.from_user.username}.`);
+    showInfo(`Friend request from ${frame.request.from_user.username}.`, { about: `friend-request:${frame.request.id}` });
     refreshRequests().catch(showError);
   });
   app.on("friend_request_cancelled", () => refreshRequests().catch(showError));
@@ -29,8 +29,9 @@ export function setup(theApp) {
   }
   app.on("dm_received", (frame) => {
     if (dm?.user.id !== frame.from_user_id) {
-      const friend = friends.find((f) => f.user.id === frame.from_user_id);
-      showInfo(`New message from ${friend?.user.username || "a friend"}.`);
+      const friend = friends.find((f) => f.user.id === frame.from_user_id)?.user;
+      const sender = frame.from_user || friend;
+      showInfo(`New message from ${sender ? sender.display_name || sender.username : "a friend"}.`);
     }
   });
   app.on("open_dm", ({ user }) => {
@@ -40,7 +41,16 @@ export function setup(theApp) {
 }
 
 export async function start() {
-  await Promise.all([refreshFriends(), refreshRequests()]);
+  await Promise.all([refreshFriends(), refreshRequests(), loadInviteModes()]);
+}
+
+// An invite is one-to-one: only modes two players can play are offered (the server refuses the others).
+async function loadInviteModes() {
+  const modes = (await app.gp.all("/api/game/modes/")).filter((m) => m.min_players <= 2);
+  const select = $("#invite-mode");
+  const chosen = select.value;
+  fill(select, modes.map((m) => el("option", { value: m.name }, m.title || m.name)));
+  if (modes.some((m) => m.name === chosen)) select.value = chosen;
 }
 
 export async function show() {
@@ -139,6 +149,9 @@ async function refreshRequests() {
     ),
   ];
   fill($("#friend-requests"), rows.length ? rows : [el("li", { class: "muted" }, "No pending requests.")]);
+  // A "Friend request from …" notice goes once that request is answered (here or in another window).
+  const about = bannerAbout();
+  if (about.startsWith("friend-request:") && !incoming.some((r) => `friend-request:${r.id}` === about)) clearInfo(about);
 }
 
 async function answer(request, verb) {
@@ -178,8 +191,9 @@ async function refreshBlocks() {
 }
 
 async function inviteToGame(user) {
-  await app.gp.post("/api/invites/", { to_user_id: user.id, kind: "game", mode: "tictactoe" });
-  showInfo(`Invited ${user.username} to a game of tic-tac-toe.`);
+  const select = $("#invite-mode");
+  await app.gp.post("/api/invites/", { to_user_id: user.id, kind: "game", mode: select.value || "tictactoe" });
+  showInfo(`Invited ${user.username} to a game of ${select.selectedOptions[0]?.textContent || select.value}.`);
   app.emit("invites_changed", {});
 }
 
@@ -241,21 +255,7 @@ async function loadOlderDms() {
 }
 
 function addDm(message, { prepend = false } = {}) {
-  if (!dm || dm.seen.has(message.id)) return;
-  dm.seen.add(message.id);
+  if (!dm) return;
   const mine = message.sender_id === app.me.id;
-  const list = $("#dm-messages");
-  const later = prepend ? list.firstChild : [...list.querySelectorAll("li[data-message-id]")].find((li) => Number(li.dataset.messageId) > message.id);
-  list.insertBefore(
-    el(
-      "li",
-      { dataset: { messageId: message.id }, class: mine ? "mine" : "" },
-      el("span", { class: "time" }, time(message.created_at)),
-      el("strong", {}, mine ? app.me.username : dm.user.username),
-      ": ",
-      el("span", { class: "content" }, message.content),
-    ),
-    later || null,
-  );
-  if (!prepend) list.scrollTop = list.scrollHeight;
+  addChatLine($("#dm-messages"), dm.seen, message, { sender: mine ? app.me.username : dm.user.username, mine, prepend });
 }

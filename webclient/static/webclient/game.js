@@ -1,11 +1,14 @@
 // The queue and the game in progress: tic-tac-toe's board, battleship's two grids, the arena's
-// canvas, and the common parts (players, whose turn, the turn clock, the room's events). The
+// canvas; any other mode (a studio's own) in a generic panel: the player's view as JSON and forms
+// built from the schemas the mode declares (GET /api/game/modes/ `messages`). And the common
+// parts (players, whose turn, the turn clock, the room's events). The
 // game runs through the SDK's GameRoom: a full game_state on connect, then state_patch frames
 // applied to the player's view. The game in progress survives a reload: on start the client
 // looks for an unfinished game of the player (GET /api/games/) and reconnects to it; the server
 // keeps the seat for RECONNECT_GRACE_SECONDS and resends the full game_state.
 
 import { $, $$, button, el, fill, showError, showInfo, time } from "./ui.js";
+import { closeText, outcome, outcomeShort } from "./words.js";
 
 let app;
 let current = null; // {id, room}
@@ -13,23 +16,8 @@ let modes = []; // GET /api/game/modes/
 const FINISHED = new Set(["finished", "abandoned"]);
 const MARKS = { left: "X", right: "O" };
 const KEEP_FRAMES = 5000; // the text of the frames received, for the console and the browser tests
+const DRAWN = new Set(["tictactoe", "battleship", "arena"]); // the modes with a page of their own here
 const COLORS = ["#2f5bd3", "#c0392b", "#1a9a52", "#8e44ad", "#d35400", "#16a0a0", "#b7950b", "#5d6d7e"];
-
-// The server's codes, in words a player reads (the server's own message otherwise).
-const WORDS = {
-  not_your_turn: "Not your turn.",
-  already_fired: "Already fired there.",
-  illegal_move: "That move is not allowed.",
-  illegal_action: "That is not allowed here.",
-  game_not_active: "The game has not started yet.",
-  game_started: "The game has already started.",
-  game_over: "The game is over.",
-  forfeited: "You have left this game.",
-  not_a_player: "You are not playing in this game.",
-  not_supported: "This game does not take that.",
-  invalid: "The server did not understand that input.",
-  rate_limited: "Slow down a little.",
-};
 
 export function setup(theApp) {
   app = theApp;
@@ -93,7 +81,8 @@ function describeMode() {
   if (!mode) return;
   const players = mode.min_players === mode.max_players ? `${mode.min_players} players` : `${mode.min_players}–${mode.max_players} players`;
   const pace = mode.tick_rate ? `real time, ${mode.tick_rate} updates a second` : mode.turn_seconds ? `${mode.turn_seconds} s a turn` : "turn by turn";
-  $("#queue-mode-about").textContent = `${mode.description} (${players}; ${pace}.)`;
+  const fill = mode.max_players > 2 ? " The queue starts a full game at once, a smaller one after a short wait for more." : "";
+  $("#queue-mode-about").textContent = `${mode.description} (${players}; ${pace}.)${fill}`;
 }
 
 export async function show() {
@@ -127,10 +116,9 @@ function modeTitle(name) {
 
 function outcomeText(game) {
   if (!FINISHED.has(game.state)) return game.state.replaceAll("_", " ");
-  if (game.reason === "draw") return "draw";
   if (game.state === "abandoned") return "abandoned";
   const winner = game.players.find((p) => p.id === game.winner_id);
-  return winner ? `${winner.username} won (${game.reason})` : game.reason || "finished";
+  return outcomeShort(game.reason, winner?.username);
 }
 
 function renderQueue(status) {
@@ -191,14 +179,15 @@ function openGame(gameId) {
   on("turn_timeout", (frame) => log(`${name(frame.user_id)} ran out of time.`));
   on("game_event", (frame) => gameEvent(frame.event || {}));
   on("game_over", (frame) => {
-    const winner = frame.winner_id === app.me.id ? "you win" : frame.winner_id ? `${name(frame.winner_id)} wins` : "";
-    log(`Game over: ${frame.reason}${winner ? `, ${winner}` : ""}.`);
+    const mine = frame.winner_id === app.me.id;
+    const winner = frame.winner_id ? name(frame.winner_id) : null;
+    log(`Game over. ${outcome(frame.reason, { mine, winner, spectator: current.room.players.length > 2 })}`);
     show().catch(() => {});
   });
   on("error", (error) => {
     if (error.code === "rate_limited" && room.mode === "arena") return; // the next direction change goes through
-    const words = WORDS[error.code];
-    showError(words ? { detail: words, code: error.code } : error);
+    if (room.mode && !DRAWN.has(room.mode)) return generic.refused(refusalText(error)); // the mode's own words
+    showError(error);
   });
   on("status", (status) => {
     $("#game-panel").dataset.connection = status;
@@ -206,7 +195,7 @@ function openGame(gameId) {
   });
   on("close", ({ code, final }) => {
     if (final && code === 4409) log("This game was opened in another window.");
-    else if (final && code !== 1000) log(`Disconnected (${code}).`);
+    else if (final && code !== 1000) log(closeText(code));
   });
 }
 
@@ -261,11 +250,11 @@ function render() {
   $("#board").hidden = room.mode !== "tictactoe";
   $("#battleship").hidden = room.mode !== "battleship" || !room.view?.mine;
   $("#arena").hidden = room.mode !== "arena" || !room.view?.players;
-  $("#game-other").hidden = ["tictactoe", "battleship", "arena"].includes(room.mode);
+  $("#game-other").hidden = DRAWN.has(room.mode);
   if (room.mode === "tictactoe") renderBoard(room, finished);
   else if (room.mode === "battleship") battleship.render(room, finished);
   else if (room.mode === "arena") arena.render(room);
-  else $("#game-other").textContent = `Scores: ${room.players.map((p) => `${p.username} ${p.score}`).join(", ")}`;
+  else generic.render(room);
   $("#game-ready").hidden = !me || me.ready || room.state === "active" || finished;
   $("#game-forfeit").hidden = finished || !me;
   $("#game-close").hidden = !finished;
@@ -300,13 +289,117 @@ function statusText(room, me) {
     if (room.mode === "arena") return "Go! Collect the gems.";
     if (room.mode === "tictactoe") return room.turn === app.me.id ? `Your turn (${MARKS[me?.side] || "?"}).` : "Opponent's turn…";
     if (room.turn === null) return "The game is on.";
-    return room.turn === app.me.id ? "Your turn: fire at their waters." : "Opponent's turn…";
+    if (room.mode === "battleship") return room.turn === app.me.id ? "Your turn: fire at their waters." : "Opponent's turn…";
+    return room.turn === app.me.id ? "Your turn." : `${name(room.turn)}'s turn…`;
   }
   if (state.state === "abandoned") return "The game was abandoned.";
-  if (state.reason === "draw") return "Draw.";
-  if (state.winner_id === app.me.id) return `You won (${state.reason})!`;
-  return `You lost (${state.reason}).`;
+  const mine = state.winner_id === app.me.id;
+  const winner = state.winner_id ? name(state.winner_id) : null;
+  return outcome(state.reason, { mine, winner, spectator: room.players.length > 2 || !me });
 }
+
+/** A refused frame in words: the server's message, and which field was wrong and why. */
+function refusalText(error) {
+  const fields = Object.entries(error.fields || {}).map(([field, problems]) => `${field}: ${[].concat(problems).join(" ")}`);
+  return [error.detail, ...fields].join(" ");
+}
+
+// --- any other mode ----------------------------------------------------------------------
+
+// Its view as JSON, kept current by the patches (the GameRoom applies them), and a form for each
+// frame the mode declares: player_move, each game_action (a "*" action asks for its name too),
+// input. A field's input follows its JSON Schema; anything else is typed as JSON.
+const generic = {
+  built: null, // the room and mode the forms were built for
+
+  render(room) {
+    const spec = modes.find((m) => m.name === room.mode);
+    const key = `${room.gameId}:${spec ? room.mode : ""}`;
+    if (this.built?.room !== room || this.built.key !== key) this.build(room, spec, key);
+    $("#generic-scores").textContent = `Scores: ${room.players.map((p) => `${p.username} ${p.score}`).join(", ")}`;
+    $("#generic-view").textContent = JSON.stringify(room.view ?? null, null, 2);
+    const active = room.state === "active";
+    const myTurn = room.turn === app.me.id;
+    $("#game-other").dataset.turn = active && myTurn ? "mine" : "theirs";
+    for (const form of $$("#generic-forms form")) {
+      // Moves wait for the player's turn when the mode keeps turns; actions and inputs do not.
+      const open = active && (form.dataset.kind !== "player_move" || room.turn === null || myTurn);
+      form.querySelector("button[type=submit]").disabled = !open;
+    }
+  },
+
+  build(room, spec, key) {
+    this.built = { room, key };
+    const messages = spec?.messages || {};
+    const forms = [];
+    if (messages.player_move) forms.push(this.form("Move", messages.player_move, { kind: "player_move" }, (data) => room.move(data)));
+    for (const [action, schema] of Object.entries(messages.game_action || {})) {
+      const title = action === "*" ? "Send action" : action.replaceAll("_", " ");
+      forms.push(this.form(title, schema, { kind: "game_action", action }, (data, named) => room.action(named || action, data)));
+    }
+    if (messages.input) forms.push(this.form("Send input", messages.input, { kind: "input" }, (data) => room.sendInput(data)));
+    fill($("#generic-forms"), forms);
+    this.refused(null);
+  },
+
+  form(title, schema, dataset, send) {
+    const whole = !(schema?.type === "object" && schema.properties); // one JSON value, not fields
+    const required = new Set(schema?.required || []);
+    const fields = whole ? [this.field("data (JSON)", null, schema)] : Object.entries(schema.properties).map(([key, s]) => this.field(key, key, s, required.has(key)));
+    const named = dataset.action === "*" ? el("input", { name: "action", required: true, maxlength: 32 }) : null;
+    const form = el("form", { dataset }, named && el("label", {}, "action", named), fields.map((f) => f.node), el("button", { type: "submit" }, title));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      let data;
+      try {
+        data = whole ? (fields[0].read() ?? {}) : Object.fromEntries(fields.map((f) => [f.key, f.read()]).filter(([, value]) => value !== undefined));
+      } catch (error) {
+        return this.refused(error.message);
+      }
+      this.refused(null);
+      if (send(data, named?.value.trim()) === null) this.refused("Not connected: try again in a moment.");
+    });
+    return form;
+  },
+
+  /** ``{key, node, read}``: a labelled input for one value; ``read()`` gives the value (undefined: left out). */
+  field(label, key, schema, required = true) {
+    const type = schema?.type;
+    let input;
+    let read;
+    if (Array.isArray(schema?.enum)) {
+      input = el("select", { name: label }, schema.enum.map((value) => el("option", {}, String(value))));
+      read = () => schema.enum[input.selectedIndex];
+    } else if (type === "integer" || type === "number") {
+      input = el("input", { type: "number", name: label, min: schema.minimum, max: schema.maximum, step: type === "integer" ? 1 : "any", required });
+      read = () => (input.value === "" ? undefined : Number(input.value));
+    } else if (type === "boolean") {
+      input = el("input", { type: "checkbox", name: label });
+      read = () => input.checked;
+    } else if (type === "string") {
+      input = el("input", { type: "text", name: label, maxlength: schema.maxLength, required: required && schema.minLength > 0 });
+      read = () => input.value;
+    } else {
+      input = el("textarea", { name: label, rows: 3, title: schema?.description }, type === "array" ? "[]" : "{}");
+      read = () => {
+        if (input.value.trim() === "") return undefined;
+        try {
+          return JSON.parse(input.value);
+        } catch {
+          throw new Error(`${label}: that is not valid JSON.`);
+        }
+      };
+    }
+    return { key, node: el("label", {}, label, input), read };
+  },
+
+  /** Shows why the server (or the form) refused the last frame; null clears it. */
+  refused(text) {
+    const node = $("#generic-error");
+    node.textContent = text || "";
+    node.hidden = !text;
+  },
+};
 
 // --- battleship ------------------------------------------------------------------------
 
@@ -338,9 +431,9 @@ const battleship = {
   fire(x, y) {
     const room = current?.room;
     if (!room || room.mode !== "battleship") return;
-    if (room.state !== "active") return showError({ detail: WORDS.game_not_active });
-    if (room.turn !== app.me.id) return showError({ detail: WORDS.not_your_turn });
-    if (room.view.theirs.shots.some((s) => s.x === x && s.y === y)) return showError({ detail: WORDS.already_fired });
+    if (room.state !== "active") return showError({ code: "game_not_active" });
+    if (room.turn !== app.me.id) return showError({ code: "not_your_turn" });
+    if (room.view.theirs.shots.some((s) => s.x === x && s.y === y)) return showError({ code: "already_fired" });
     room.move({ x, y });
   },
 

@@ -2,7 +2,7 @@
 //
 //   import { Client } from "/static/webclient/gameplatform.js";
 //   const gp = new Client();                       // same origin; new Client({ baseUrl: "https://host" })
-//   await gp.login("user_1", "testpass123");       // or gp.register({...}); tokens kept in localStorage
+//   await gp.login("user_1", "testpass123");       // or gp.register({...}), gp.deviceLogin(id); tokens kept in localStorage
 //   const me = await gp.get("/api/me/");
 //   const lobby = gp.socket("/ws/lobbies/1/");     // one-time ticket, reconnects with backoff + jitter
 //   lobby.on("chat_message", (frame) => console.log(frame.message.content));
@@ -10,6 +10,10 @@
 //   const room = gp.gameRoom(42);                  // /ws/game/42/: the view, kept current from state_patch frames
 //   room.onChange((view) => draw(view));           // room.turn, room.state, room.secondsLeft()
 //   room.ready(); room.move({ x: 3, y: 4 });        // also action(), sendInput(), forfeit()
+//
+// Named methods for the meta-game routes: groups (listGroups, createGroup, joinGroup, groupAction,
+// groupSocket ...), leaderboards and tournaments (writeRecord, leaderboardRecords, joinTournament ...)
+// and cloud storage (storageGet, storagePut, storageList, storageDelete); gp.get/post reach any other route.
 //
 // REST failures throw ApiError {status, code, detail, fields}; socket "error" frames reach
 // on("error") as the same shape (status 0). See the contract for routes and frames.
@@ -20,6 +24,7 @@
  * @typedef {{id: number, username: string, is_premium?: boolean, display_name?: string}} User
  * @typedef {{type: "chat_message", message: {id: number, content: string, sender: User, created_at: string}}} ChatMessageFrame
  * @typedef {{type: "lobby_state", lobby: object, online_user_ids: number[]}} LobbyStateFrame
+ * @typedef {{type: "group_state", group: object, online_user_ids: number[]}} GroupStateFrame
  * @typedef {{type: "typing_start" | "typing_stop", user_id: number, username: string}} TypingFrame
  * @typedef {{type: "dm_message", message: {id: number, sender_id: number, recipient_id: number, content: string, created_at: string}}} DmMessageFrame
  * @typedef {{type: "game_state", id: number, mode: string, state: string, board: (string|null)[] | null,
@@ -34,7 +39,8 @@
  * @typedef {{type: "presence", user_id: number, status: "online" | "offline"}} PresenceFrame
  * @typedef {{type: "match_found", game_id: number}} MatchFoundFrame
  * @typedef {{code: number, reason: string, final: boolean}} CloseEvent
- * @typedef {{chat_message: ChatMessageFrame, lobby_state: LobbyStateFrame, typing_start: TypingFrame,
+ * @typedef {{chat_message: ChatMessageFrame, lobby_state: LobbyStateFrame, group_state: GroupStateFrame,
+ *   typing_start: TypingFrame,
  *   typing_stop: TypingFrame, dm_message: DmMessageFrame, game_state: GameStateFrame, state_patch: StatePatchFrame,
  *   game_over: GameOverFrame,
  *   badge: BadgeFrame, presence: PresenceFrame, match_found: MatchFoundFrame, error: ApiError,
@@ -138,6 +144,18 @@ class TokenStore {
   }
 }
 
+/** ``?a=1&b=2`` from the entries that are not null (``""`` when none are). */
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== null && value !== undefined) search.set(name, value);
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+function storagePath(collection, key) {
+  return `/api/storage/${encodeURIComponent(collection)}/${encodeURIComponent(key)}/`;
+}
+
 export class Client {
   constructor({ baseUrl = "", storage = globalThis.localStorage, storageKey = STORAGE_KEY } = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, "");
@@ -183,6 +201,20 @@ export class Client {
     this._setTokens({ access: body.access, refresh: body.refresh });
     return body;
   }
+
+  /** Logs in as the guest of ``deviceId`` (16-128 characters kept by the app), made on first use:
+   * ``{user, access, refresh, created}``. After ``linkAccount`` the device logs into the full account. */
+  async deviceLogin(deviceId) {
+    const body = await this.request("POST", "/api/auth/device/", { device_id: deviceId }, { auth: false });
+    this._setTokens({ access: body.access, refresh: body.refresh });
+    return body;
+  }
+
+  /** ``{username, email, password}``: this guest becomes a full account (same id) → ``{user}``. */
+  linkAccount(fields) {
+    return this.request("POST", "/api/auth/link/", fields);
+  }
+
 
   async logout() {
     const refresh = this.tokens?.refresh;
@@ -314,6 +346,150 @@ export class Client {
       url = next ? next.pathname + next.search : null;
     }
     return items;
+  }
+
+  // --- groups (clans) ----------------------------------------------------------------
+
+  /** Groups by name (``search``), first page: ``[{id, name, description, open, max_members, member_count, created_at}]``. */
+  async listGroups({ search = "" } = {}) {
+    const page = await this.get(`/api/groups/${query({ search: search || null })}`);
+    return page.results;
+  }
+
+  /** The groups I am in, each with my ``role`` (``superadmin`` / ``admin`` / ``member``). */
+  myGroups() {
+    return this.get("/api/groups/mine/");
+  }
+
+  /** A new group of which I am the ``superadmin``. */
+  createGroup({ name, description = "", open = true, maxMembers = 100 }) {
+    return this.post("/api/groups/", { name, description, open, max_members: maxMembers });
+  }
+
+  getGroup(groupId) {
+    return this.get(`/api/groups/${groupId}/`);
+  }
+
+  /** ``{status: "member" | "requested", group}``: an open group at once, a closed one by request (409 group_full). */
+  joinGroup(groupId) {
+    return this.post(`/api/groups/${groupId}/join/`);
+  }
+
+  leaveGroup(groupId) {
+    return this.post(`/api/groups/${groupId}/leave/`);
+  }
+
+  /** ``[{user, role, joined_at}]``. */
+  groupMembers(groupId) {
+    return this.get(`/api/groups/${groupId}/members/`);
+  }
+
+  /** Requests to join a closed group (its admins): ``[{user, created_at}]``. */
+  groupRequests(groupId) {
+    return this.get(`/api/groups/${groupId}/requests/`);
+  }
+
+  acceptGroupRequest(groupId, userId) {
+    return this.post(`/api/groups/${groupId}/requests/${userId}/accept/`);
+  }
+
+  declineGroupRequest(groupId, userId) {
+    return this.post(`/api/groups/${groupId}/requests/${userId}/decline/`);
+  }
+
+  /** A higher role on a lower one (403 otherwise): ``action`` is ``promote``, ``demote``, ``kick`` or ``ban``. */
+  async groupAction(groupId, action, userId) {
+    if (!["promote", "demote", "kick", "ban"].includes(action)) throw new Error(`unknown group action ${action}`);
+    return this.post(`/api/groups/${groupId}/${action}/`, { user_id: userId });
+  }
+
+  /** The chat's latest page (oldest first within it): ``{next, previous, results: [{id, content, sender, created_at}]}``. */
+  groupHistory(groupId, { pageSize = 50 } = {}) {
+    return this.get(`/api/groups/${groupId}/messages/${query({ page_size: pageSize })}`);
+  }
+
+  /** A chat message over REST (the socket's ``chat_message`` frame does the same). */
+  postGroupMessage(groupId, content) {
+    return this.post(`/api/groups/${groupId}/messages/`, { content });
+  }
+
+  /** The group's chat socket (``/ws/groups/{id}/``, members only: 4403): ``group_state``, ``chat_message``, presence. */
+  groupSocket(groupId, options = {}) {
+    return this.socket(`/ws/groups/${groupId}/`, options);
+  }
+
+  // --- leaderboards and tournaments --------------------------------------------------
+
+  /** Every board: ``[{id, sort, operator, reset, authoritative, metadata, ...}]``. */
+  listLeaderboards() {
+    return this.get("/api/leaderboards/");
+  }
+
+  getLeaderboard(boardId) {
+    return this.get(`/api/leaderboards/${encodeURIComponent(boardId)}/`);
+  }
+
+  /** Admins only (403 admin_only); ``reset``: a 5-field cron (UTC) or null. */
+  createLeaderboard(boardId, { sort = "desc", operator = "best", reset = null, authoritative = false, metadata = {} } = {}) {
+    return this.post("/api/leaderboards/", { id: boardId, sort, operator, reset, authoritative, metadata });
+  }
+
+  /** My record after the board's operator: ``{rank, user, score, metadata, updated_at}`` (403 on an authoritative board). */
+  writeRecord(boardId, score, metadata = {}) {
+    return this.post(`/api/leaderboards/${encodeURIComponent(boardId)}/records/`, { score, metadata });
+  }
+
+  /** The top, or the rows around my record (``aroundMe``); ``period: "previous"`` reads the last reset's archive.
+   * A tournament's standings are its board's records. */
+  leaderboardRecords(boardId, { aroundMe = false, limit = 20, period = null } = {}) {
+    const params = query({ around_me: aroundMe ? 1 : null, limit, period });
+    return this.get(`/api/leaderboards/${encodeURIComponent(boardId)}/records/${params}`);
+  }
+
+  /** Every tournament with its ``status`` (upcoming / open / paying / ended) and whether I ``joined``. */
+  listTournaments() {
+    return this.get("/api/tournaments/");
+  }
+
+  getTournament(tournamentId) {
+    return this.get(`/api/tournaments/${encodeURIComponent(tournamentId)}/`);
+  }
+
+  /** Admins only; ``fields``: title, sort, operator, max_entries, entry_fee, rewards (``[{rank_from, rank_to, gold}]``). */
+  createTournament(tournamentId, { start, end, ...fields }) {
+    return this.post("/api/tournaments/", { id: tournamentId, start, end, ...fields });
+  }
+
+  /** Pays the entry fee once (again: nothing paid); short of gold: ApiError status 402, code ``insufficient_funds``. */
+  joinTournament(tournamentId) {
+    return this.post(`/api/tournaments/${encodeURIComponent(tournamentId)}/join/`);
+  }
+
+  // --- cloud storage ------------------------------------------------------------------
+
+  /** An object of mine (or ``userId``'s public one) → ``{collection, key, value, version, read, updated_at}``. */
+  storageGet(collection, key, { userId = null } = {}) {
+    return this.get(`${storagePath(collection, key)}${query({ user_id: userId })}`);
+  }
+
+  /** Writes an object whole; ``version``: only if still at it, ``createOnly``: only if new (else 412 version_conflict). */
+  storagePut(collection, key, value, { read = "owner", version = null, createOnly = false } = {}) {
+    const headers = {};
+    if (version !== null) headers["If-Match"] = `"${version}"`;
+    if (createOnly) headers["If-None-Match"] = "*";
+    return this.request("PUT", storagePath(collection, key), { value, read }, { headers });
+  }
+
+  /** Deletes an object of mine; ``version``: only if still at it (else 412 version_conflict). */
+  storageDelete(collection, key, { version = null } = {}) {
+    const headers = version === null ? {} : { "If-Match": `"${version}"` };
+    return this.request("DELETE", storagePath(collection, key), undefined, { headers });
+  }
+
+  /** My objects in a collection (first page, by key), or ``userId``'s public ones. */
+  async storageList(collection, { userId = null } = {}) {
+    const page = await this.get(`/api/storage/${encodeURIComponent(collection)}/${query({ user_id: userId })}`);
+    return Array.isArray(page) ? page : page.results;
   }
 
   // --- sockets -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Invites (game, lobby, party), persisted notifications and DM conversations.
 
 import { $, button, el, fill, showError, showInfo, time } from "./ui.js";
+import { notificationTitle } from "./words.js";
 
 let app;
 
@@ -99,7 +100,7 @@ async function refreshNotifications() {
             "li",
             { class: n.read ? "read" : "unread", dataset: { notificationId: n.id } },
             el("span", { class: "time" }, time(n.created_at)),
-            el("strong", {}, n.kind.replaceAll("_", " ")),
+            el("strong", {}, notificationTitle(n.kind)),
             " ",
             el("span", { class: "muted" }, summary(n)),
           ),
@@ -113,6 +114,7 @@ function summary(notification) {
   if (payload?.invite) return `from ${payload.invite.from_user.username}: ${describe(payload.invite)}`;
   if (payload?.request) return `from ${payload.request.from_user?.username || ""}`;
   if (payload?.user) return payload.user.username;
+  if (payload?.from_user) return `from ${payload.from_user.display_name || payload.from_user.username}`;
   return "";
 }
 

@@ -1,12 +1,14 @@
 // Lobbies: the list, joining, the chat with typing and presence, and moderation for owners/moderators.
 
-import { $, button, el, fill, onSubmit, showError, showInfo, time } from "./ui.js";
+import { $, addChatLine, addNotice as addChatNotice, button, el, fill, onSubmit, showError, showInfo } from "./ui.js";
+import { lobbyStatus } from "./words.js";
 
 let app;
 let room = null; // {id, lobby, socket, online:Set, typing:Map, seen:Set}
 let typingSentAt = 0;
 let typingStopTimer = null;
 let search = "";
+let modes = null; // GET /api/game/modes/, once
 
 export function setup(theApp) {
   app = theApp;
@@ -40,7 +42,8 @@ export function setup(theApp) {
   $("#lobby-leave").addEventListener("click", () => leave().catch(showError));
   $("#lobby-start").addEventListener("click", async () => {
     try {
-      const body = await app.gp.post(`/api/lobbies/${room.id}/start/`);
+      // The refusal (409 invalid_player_count) says what the mode takes; showError shows it.
+      const body = await app.gp.post(`/api/lobbies/${room.id}/start/`, { mode: $("#lobby-mode").value || "relay" });
       app.emit("open_game", { game_id: body.game_id });
     } catch (error) {
       showError(error);
@@ -69,13 +72,17 @@ async function refreshList() {
         { dataset: { lobbyId: lobby.id }, class: room?.id === lobby.id ? "selected" : "" },
         el("strong", {}, lobby.name),
         " ",
-        el("span", { class: "muted" }, `${lobby.participant_count}/${lobby.max_participants}${lobby.is_public ? "" : " · private"} · ${lobby.owner.username}`),
+        el("span", { class: "muted" }, el("span", { class: "count" }, count(lobby)), `${lobby.is_public ? "" : " · private"} · ${lobby.owner.username}`),
         " ",
         button("Enter", () => enter(lobby.id), { class: "enter-lobby" }),
       ),
     ),
   );
   if (!page.results.length) fill($("#lobby-list"), [el("li", { class: "muted" }, "No open lobbies.")]);
+}
+
+function count(lobby) {
+  return `${lobby.participant_count}/${lobby.max_participants}`;
 }
 
 async function detail(id) {
@@ -92,6 +99,7 @@ async function enter(id, { join = true } = {}) {
     if (!join) throw new Error("not a member");
     await app.gp.post(`/api/lobbies/${id}/join/`);
     lobby = await detail(id);
+    refreshList().catch(showError); // the list counted the lobby without me
   }
   closeRoom();
   const socket = app.gp.socket(`/ws/lobbies/${id}/`);
@@ -131,6 +139,14 @@ async function enter(id, { join = true } = {}) {
     room.typing.delete(frame.user_id);
     renderTyping();
   });
+  // Membership changes (a join or leave over REST, with or without a socket): the room and the
+  // list read the count again, so both say the same.
+  for (const kind of ["member_joined", "member_left", "role_changed", "lobby_status"]) {
+    on(kind, () => {
+      refreshMembers();
+      refreshList().catch(() => {});
+    });
+  }
   for (const kind of ["moderation_kick", "moderation_ban"]) {
     on(kind, (frame) => {
       const verb = kind === "moderation_kick" ? "kicked" : "banned";
@@ -196,9 +212,34 @@ function render() {
   $("#lobby-room").hidden = false;
   $("#lobby-room").dataset.lobbyId = lobby.id;
   $("#lobby-title").textContent = lobby.name;
-  $("#lobby-meta").textContent = `${lobby.is_public ? "public" : "private"} · ${lobby.participant_count}/${lobby.max_participants} members · ${lobby.status} · owner ${lobby.owner.username}`;
-  $("#lobby-start").hidden = myRole(lobby) !== "owner";
+  $("#lobby-meta").textContent = `${lobby.is_public ? "public" : "private"} · ${count(lobby)} members · ${lobbyStatus(lobby.status)} · owner ${lobby.owner.username}`;
+  // The list beside the room says the same count as the room, as members come and go.
+  const listed = $(`#lobby-list li[data-lobby-id="${lobby.id}"] .count`);
+  if (listed) listed.textContent = count(lobby);
+  const owner = myRole(lobby) === "owner";
+  $("#lobby-start").hidden = $("#lobby-mode-label").hidden = !owner;
+  if (owner) renderModes().catch(showError);
   renderMembers();
+}
+
+// The owner picks the game: only modes whose player range holds the member count can be chosen.
+async function renderModes() {
+  modes ??= await app.gp.all("/api/game/modes/");
+  if (!room) return;
+  const count = room.lobby.participant_count;
+  const fits = (m) => m.min_players <= count && count <= m.max_players;
+  const select = $("#lobby-mode");
+  const chosen = select.value;
+  fill(
+    select,
+    modes.map((m) => {
+      const range = m.min_players === m.max_players ? `${m.min_players}` : `${m.min_players}–${m.max_players}`;
+      return el("option", { value: m.name, disabled: !fits(m) }, `${m.title || m.name} (${range} players)`);
+    }),
+  );
+  const playable = modes.filter(fits).map((m) => m.name);
+  select.value = playable.includes(chosen) ? chosen : playable.includes("relay") ? "relay" : playable[0] || "";
+  $("#lobby-start").disabled = !playable.length;
 }
 
 function renderMembers() {
@@ -281,29 +322,13 @@ async function loadOlder() {
 }
 
 function addMessage(message, { prepend = false } = {}) {
-  if (!room || room.seen.has(message.id)) return;
-  room.seen.add(message.id);
-  const list = $("#lobby-messages");
-  // In id order, whichever arrives first (a live frame can beat the history page).
-  const later = prepend ? list.firstChild : [...list.querySelectorAll("li[data-message-id]")].find((li) => Number(li.dataset.messageId) > message.id);
-  list.insertBefore(
-    el(
-      "li",
-      { dataset: { messageId: message.id }, class: message.sender.id === app.me.id ? "mine" : "" },
-      el("span", { class: "time" }, time(message.created_at)),
-      el("strong", {}, message.sender.username),
-      ": ",
-      el("span", { class: "content" }, message.content),
-    ),
-    later || null,
-  );
-  if (!prepend) list.scrollTop = list.scrollHeight;
+  if (!room) return;
+  const { sender } = message;
+  addChatLine($("#lobby-messages"), room.seen, message, { sender: sender.username, mine: sender.id === app.me.id, prepend });
 }
 
 function addNotice(text) {
-  const list = $("#lobby-messages");
-  list.append(el("li", { class: "notice" }, text));
-  list.scrollTop = list.scrollHeight;
+  addChatNotice($("#lobby-messages"), text);
 }
 
 function renderTyping() {

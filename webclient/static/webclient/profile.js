@@ -15,6 +15,19 @@ export function setup(theApp) {
     app.me = await app.gp.patch("/api/me/", { display_name });
     showInfo("Profile saved.");
   });
+  onSubmit($("#link-form"), async ({ username, email, password, password_confirm }) => {
+    if (password !== password_confirm) {
+      showError(new Error("The two passwords differ."));
+      return;
+    }
+    const { user } = await app.gp.linkAccount({ username: username.trim(), email, password });
+    app.me = user;
+    document.body.dataset.user = user.username;
+    app.showWhoami();
+    $("#link-form").reset();
+    $("#link-form").hidden = true;
+    showInfo(`Your account is saved: log in as ${user.username} with your password from now on.`);
+  });
   $("#stamina-regen").addEventListener("click", async () => {
     try {
       await app.gp.post("/api/player/regenerate-stamina/");
@@ -32,6 +45,7 @@ export function setup(theApp) {
 
 export async function show() {
   $("#profile-form").elements.display_name.value = app.me.display_name || "";
+  $("#link-form").hidden = !app.me.is_guest;
   await Promise.all([refreshPlayer(), refreshInventory(), refreshPets(), refreshShop(), refreshBattles()]);
 }
 

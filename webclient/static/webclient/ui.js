@@ -1,5 +1,7 @@
 // Small DOM helpers for the web client. User-provided text only ever goes through textContent.
 
+import { errorText } from "./words.js";
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
@@ -43,25 +45,44 @@ export function fill(node, children) {
 
 let bannerTimer = null;
 
-/** Shows an ApiError (or any error) in the banner: its detail and code. */
+/** Shows an ApiError (or any error) in the banner, in words (words.js); its code stays in
+ * ``data-code`` for whoever debugs. */
 export function showError(error) {
   const banner = $("#banner");
-  const text = error?.detail ? `${error.detail}${error.code ? ` (${error.code})` : ""}` : String(error?.message || error);
+  const text = error?.code ? errorText(error) : String(error?.message || error);
   banner.textContent = text;
   banner.className = "error";
+  banner.dataset.code = error?.code || "";
+  delete banner.dataset.about;
   banner.hidden = false;
   clearTimeout(bannerTimer);
   bannerTimer = setTimeout(() => (banner.hidden = true), 8000);
-  if (!(error?.detail)) console.error(error);
+  if (!error?.code) console.error(error);
 }
 
-export function showInfo(text) {
+/** Shows a notice in the banner; ``about`` names what it is about, so that ``clearInfo(about)``
+ * takes it down once it no longer holds (a friend request answered). */
+export function showInfo(text, { about = "" } = {}) {
   const banner = $("#banner");
   banner.textContent = text;
   banner.className = "info";
+  banner.dataset.code = "";
+  banner.dataset.about = about;
   banner.hidden = false;
   clearTimeout(bannerTimer);
   bannerTimer = setTimeout(() => (banner.hidden = true), 5000);
+}
+
+/** What the notice in view is about ("" for an error or none). */
+export function bannerAbout() {
+  const banner = $("#banner");
+  return !banner.hidden && banner.className === "info" ? banner.dataset.about || "" : "";
+}
+
+/** Hides the banner if it still shows the notice about ``about``. */
+export function clearInfo(about) {
+  const banner = $("#banner");
+  if (banner.className === "info" && banner.dataset.about === about) banner.hidden = true;
 }
 
 /** Runs the form's handler with its values; shows errors; resets the form on success if asked. */
@@ -85,6 +106,32 @@ export function time(iso) {
   if (!iso) return "";
   const date = new Date(iso);
   return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+/** Puts a chat message in ``list`` once per id (``seen``), in id order whichever arrives first (a
+ * live frame can beat the history page); ``prepend`` for an older page, which keeps the scroll. */
+export function addChatLine(list, seen, message, { sender, mine, prepend = false }) {
+  if (seen.has(message.id)) return;
+  seen.add(message.id);
+  const later = prepend ? list.firstChild : [...list.querySelectorAll("li[data-message-id]")].find((li) => Number(li.dataset.messageId) > message.id);
+  list.insertBefore(
+    el(
+      "li",
+      { dataset: { messageId: message.id }, class: mine ? "mine" : "" },
+      el("span", { class: "time" }, time(message.created_at)),
+      el("strong", {}, sender),
+      ": ",
+      el("span", { class: "content" }, message.content),
+    ),
+    later || null,
+  );
+  if (!prepend) list.scrollTop = list.scrollHeight;
+}
+
+/** A line of the room's own (someone was kicked, the game started) at the end of a chat ``list``. */
+export function addNotice(list, text) {
+  list.append(el("li", { class: "notice" }, text));
+  list.scrollTop = list.scrollHeight;
 }
 
 export function dot(online) {

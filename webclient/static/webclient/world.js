@@ -1,6 +1,7 @@
 // The persistent world: characters, the location map, nearby players, world chat, fights and shards.
 
 import { $, button, el, fill, onSubmit, showError, showInfo, time } from "./ui.js";
+import { combatEnd, heals, hits, loot } from "./words.js";
 
 let app;
 let socket = null;
@@ -9,6 +10,7 @@ let here = null; // my location id
 let me = null; // my character
 let nearby = new Map(); // character_id -> {name, faction, level}
 let combat = null;
+let characters = []; // GET /api/characters/
 
 export function setup(theApp) {
   app = theApp;
@@ -36,7 +38,20 @@ async function refreshLocations() {
 }
 
 async function refreshCharacters() {
-  const characters = await app.gp.all("/api/characters/");
+  characters = await app.gp.all("/api/characters/");
+  renderCharacters();
+}
+
+// The list beside the world says what the world says: my character's health and level as the
+// world's frames change them, not as they were when the list was fetched.
+function followInList(character) {
+  const listed = characters.find((c) => c.id === character?.id);
+  if (!listed) return;
+  Object.assign(listed, { health: character.health, max_health: character.max_health, level: character.level });
+  renderCharacters();
+}
+
+function renderCharacters() {
   fill(
     $("#character-list"),
     characters.length
@@ -85,6 +100,7 @@ function enter() {
   socket.on("error", showError);
   socket.on("welcome", (frame) => {
     me = frame.character;
+    followInList(me);
     here = frame.location.id;
     locations.set(frame.location.id, frame.location);
     nearby = new Map(frame.nearby.filter((c) => c.character_id !== me.id).map((c) => [c.character_id, c]));
@@ -115,6 +131,7 @@ function enter() {
   });
   socket.on("character_update", (frame) => {
     me = frame.character;
+    followInList(me);
     renderLocation();
   });
   socket.on("chat", (frame) => chatLine(`[${frame.channel}] ${frame.sender.name}`, frame.message, frame.created_at));
@@ -134,20 +151,33 @@ function enter() {
   socket.on("combat_damage", (frame) => {
     const source = fighterName(frame.source_kind, frame.source_id);
     const target = fighterName(frame.target_kind, frame.target_id);
-    logLine(`${source} hits ${target} for ${frame.amount} (${frame.target_health} hp left).`);
+    logLine(`${hits(source, target)} for ${frame.amount} (${frame.target_health} hp left).`);
     const enemy = frame.target_kind === "enemy" && locations.get(here)?.enemies.find((e) => e.id === frame.target_id);
     if (enemy) enemy.health = frame.target_health;
-    if (frame.target_kind !== "enemy" && frame.target_id === me?.id) me.health = frame.target_health;
+    if (frame.target_kind !== "enemy" && frame.target_id === me?.id) {
+      me.health = frame.target_health;
+      followInList(me);
+    }
     renderLocation();
   });
-  socket.on("combat_heal", (frame) => logLine(`${fighterName("character", frame.target_id)} heals ${frame.amount} (${frame.target_health} hp).`));
+  socket.on("combat_heal", (frame) => {
+    logLine(`${heals(fighterName("character", frame.target_id))} ${frame.amount} (${frame.target_health} hp).`);
+    if (frame.target_id === me?.id) {
+      me.health = frame.target_health;
+      followInList(me);
+      renderLocation();
+    }
+  });
   socket.on("combat_end", (frame) => {
     const [kind, id] = String(frame.winner || "").split(":");
-    const winner = frame.winner ? fighterName(kind, Number(id)) : "nobody";
-    const loot = frame.loot && Object.keys(frame.loot).length ? `, loot ${JSON.stringify(frame.loot)}` : "";
-    logLine(`The fight ends: ${winner} ${winner === "You" ? "win" : "wins"}${loot}.`);
+    const winner = frame.winner ? fighterName(kind, Number(id)) : null;
+    const won = winner ? `${winner} ${winner === "You" ? "win" : "wins"}` : "nobody wins";
+    const why = combatEnd(frame.reason);
+    const spoils = loot(frame.loot);
+    logLine(`The fight ends: ${won}${why ? ` (${why})` : ""}${spoils ? `, with ${spoils}` : ""}.`);
     if (combat?.id === frame.combat_id) combat = null;
     refreshLocations().catch(showError);
+    refreshCharacters().catch(showError); // xp, level, a respawn at home
   });
 }
 

@@ -1,0 +1,15 @@
+"""What accounts let higher apps react to, without knowing them (``gameplatform.hooks``).
+
+Apps above accounts register their reactions in their ``AppConfig.ready``; ``user_delete`` calls
+them inside its transaction, before the user's row goes, so a reaction still sees the rows that
+will cascade with the user and commits or rolls back with the deletion.
+
+- ``user_deleting(user)``: a user is being deleted (by the admin, or the demo data's reset); the
+  user's row is locked. E.g. the world's characters go through the world's own deletion (each
+  leaves its party first), which a cascade would skip.
+"""
+
+from accounts.models import User
+from gameplatform.hooks import Hook
+
+user_deleting: Hook[[User], None] = Hook("user_deleting")

@@ -1,0 +1,54 @@
+"""A broadcast that races a socket's close: the socket is dropped from the group without an
+ERROR line, under either server; any other failure of a delivery is still logged."""
+
+import logging
+
+import pytest
+from autobahn.exception import Disconnected
+from channels.layers import InMemoryChannelLayer
+
+from gameplatform.hub import GroupHub
+
+
+class Member:
+    def __init__(self, user_id: int, fails_with: Exception | None = None) -> None:
+        self.user_id = user_id
+        self.fails_with = fails_with
+        self.heard: list[str] = []
+
+    async def hub_deliver(self, message: dict) -> None:
+        if self.fails_with is not None:
+            raise self.fails_with
+        self.heard.append(message["text"])
+
+
+async def deliver_to(members: list[Member]) -> GroupHub:
+    hub = GroupHub(InMemoryChannelLayer())
+    hub.members["world_all"] = set(members)
+    await hub.dispatch({"group": "world_all", "text": "hello"})
+    return hub
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [Disconnected("Attempt to send on a closed protocol"), ConnectionResetError()],
+    ids=["daphne's Disconnected", "uvicorn's OSError"],
+)
+async def test_a_socket_closed_under_a_broadcast_is_dropped_quietly_and_the_others_hear(gone, caplog):
+    closed, listening = Member(1, fails_with=gone), Member(2)
+    with caplog.at_level(logging.ERROR, logger="gameplatform.hub"):
+        hub = await deliver_to([closed, listening])
+    assert listening.heard == ["hello"]
+    assert hub.members["world_all"] == {listening}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_any_other_failure_of_a_delivery_is_logged_and_drops_the_socket(caplog):
+    broken, listening = Member(1, fails_with=ValueError("a bug")), Member(2)
+    with caplog.at_level(logging.ERROR, logger="gameplatform.hub"):
+        hub = await deliver_to([broken, listening])
+    assert listening.heard == ["hello"]
+    assert hub.members["world_all"] == {listening}
+    assert ["delivery to a socket failed; dropping it from world_all"] == [
+        r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR
+    ]

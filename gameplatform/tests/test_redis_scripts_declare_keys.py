@@ -1,0 +1,111 @@
+"""Every Lua script of the platform is given the keys it touches (KEYS), none built inside it.
+
+Redis requires it of scripts: what routes or checks keys (a proxy, a cluster, ACL key
+patterns) only sees what a call declares. The test watches a Redis server of its own with
+MONITOR, which shows each EVALSHA with its keys and then each command the script ran.
+"""
+
+import re
+import socket
+import uuid
+
+import pytest
+import redis
+import redis.asyncio
+
+from game.rooms import RoomStore
+from gameplatform import presence
+from gameplatform.ratelimit import RedisWindow
+from gameplatform.tests.redis_servers import redis_servers  # noqa: F401
+from gameplatform.tests.test_faults import requires_redis_server
+from gameplatform.timers import TimerLease
+
+pytestmark = requires_redis_server
+
+KEYLESS = {"TIME"}  # the only script commands here that take no key
+
+
+ARGUMENT = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+class Watch:
+    """The commands a Redis server runs, as MONITOR prints them, until ``stop``: for each, who
+    ran it (``lua`` for a script) and its arguments."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.sock = socket.create_connection(server.address, timeout=5)
+        self.sock.sendall(b"MONITOR\r\n")
+        assert self.sock.recv(5) == b"+OK\r\n"
+
+    def stop(self) -> list[tuple[str, list[str]]]:
+        self.server.client().echo("watch-end")
+        text = b""
+        while b'"watch-end"' not in text:
+            text += self.sock.recv(65536)
+        self.sock.close()
+        commands = []
+        for line in text.decode().splitlines():
+            origin = line.split("[", 1)[1].split("]", 1)[0]  # "0 127.0.0.1:5000" or "0 lua"
+            commands.append((origin.split(" ")[1], ARGUMENT.findall(line)))
+        return commands
+
+
+def undeclared(commands: list[tuple[str, list[str]]]) -> list[list[str]]:
+    """Commands run inside a script on a key its EVAL/EVALSHA did not declare."""
+    found, declared, scripts = [], set(), 0
+    for origin, words in commands:
+        if words[0].upper() in ("EVAL", "EVALSHA"):
+            scripts += 1
+            declared = set(words[3 : 3 + int(words[2])])
+        elif origin == "lua" and words[0].upper() not in KEYLESS and words[1] not in declared:
+            found.append(words)
+    assert scripts, "no script ran"
+    return found
+
+
+@pytest.fixture
+def server(redis_servers):  # noqa: F811
+    return redis_servers.redis()
+
+
+def test_presence_scripts_declare_every_key_they_touch(server, settings):
+    settings.PRESENCE_TTL_SECONDS = 4  # sockets expire in 3 s: the sweep has work
+    store = presence.RedisStore(client=server.client())
+    alice, bob = 1, 2
+    watch = Watch(server)
+    opened = store.open([(alice, "a1", ("lobby:7", "dm:2")), (bob, "b1", ()), (alice, "a2", ("lobby:7",))])
+    closed = store.close([(alice, "a1", ("lobby:7", "dm:2"))])
+    server.client().zadd(presence.CONNS, {f"{bob}|b1|": 0})  # bob's process stopped beating long ago
+    server.client().zadd(presence.user_key("", bob), {"b1": 0})
+    swept = store.sweep()
+    lines = watch.stop()
+
+    assert {(c.user_id, c.place) for c in opened} == {(1, ""), (1, "lobby:7"), (1, "dm:2"), (2, "")}
+    assert {(c.user_id, c.place) for c in closed} == {(1, "dm:2")}  # alice's other socket stays in lobby 7
+    assert [(c.user_id, c.place, c.status) for c in swept] == [(2, "", "offline")]
+    assert store.present_at("lobby:7") == [alice]
+    assert {uid: online for uid, (online, _) in store.states([alice, bob]).items()} == {alice: True, bob: False}
+    assert undeclared(lines) == []
+
+
+def test_rate_limit_and_lease_scripts_declare_every_key_they_touch(server, settings):
+    client = server.client()
+    watch = Watch(server)
+    window = RedisWindow(client=client)
+    assert window.hit("declared", 1, 60).allowed and not window.hit("declared", 1, 60).allowed
+    assert TimerLease(client=client).held()
+    lines = watch.stop()
+    assert undeclared(lines) == []
+
+
+async def test_room_lease_scripts_declare_every_key_they_touch(server):
+    client = redis.asyncio.Redis(host="127.0.0.1", port=server.port)
+    store, owner = RoomStore(client=client, namespace="declared"), uuid.uuid4().hex
+    watch = Watch(server)
+    assert await store.claim(1, owner) and await store.claim(2, owner)
+    assert await store.renew([1, 2, 3], owner) == {1, 2}
+    await store.release(1, owner)
+    lines = watch.stop()
+    await client.aclose()
+    assert undeclared(lines) == []

@@ -1,0 +1,102 @@
+"""A live server on the scale-out settings: Redis through Sentinel, the layer on three shards.
+
+The server process reads them from its environment (``REDIS_SENTINELS``,
+``REDIS_SENTINEL_MASTER``, ``CHANNEL_REDIS_URLS``) like a deployment. Players chat in lobbies
+(broadcasts through the shards, tickets and rate limits through Sentinel); the Sentinel primary
+is killed, the replica promoted, and the server serves again: 503 ``unavailable`` meanwhile,
+never a 500, the sockets open before the failover still hearing their lobbies.
+"""
+
+import asyncio
+import time
+import uuid
+
+import httpx
+import pytest
+
+from conftest import requires_postgres
+from gameplatform.tests.live import LiveServer, bearer, receive_type
+from gameplatform.tests.redis_servers import redis_servers, requires_sentinel  # noqa: F401
+from gameplatform.tests.test_faults_live import open_socket, receive_chat, statuses_logged
+from gameplatform.tests.test_redis_sentinel import MASTER, RECOVERY_LIMIT, sentinel_cluster
+
+pytestmark = [requires_postgres, requires_sentinel, pytest.mark.live, pytest.mark.timeout(150)]
+
+LOBBIES = 6
+
+
+async def _chat(http: httpx.AsyncClient, auth: dict, lobby_id: int, content: str) -> httpx.Response:
+    """Post a lobby message, waiting out the chat rate limit (kept in Redis, through Sentinel) when it says so."""
+    for _ in range(10):
+        posted = await http.post(f"/api/lobbies/{lobby_id}/messages/", json={"content": content}, headers=auth)
+        if posted.status_code != 429:
+            break
+        await asyncio.sleep(float(posted.headers["Retry-After"]))
+    return posted
+
+
+async def test_a_server_on_sentinel_and_a_sharded_layer_serves_chat_through_a_failover(
+    redis_servers,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    primary, replica, sentinels = await asyncio.to_thread(sentinel_cluster, redis_servers)
+    shards = [redis_servers.redis() for _ in range(3)]
+    env = {
+        "REDIS_URL": f"redis://{MASTER}/0",
+        "REDIS_SENTINELS": ",".join(f"127.0.0.1:{s.port}" for s in sentinels),
+        "REDIS_SENTINEL_MASTER": MASTER,
+        "CHANNEL_REDIS_URLS": ",".join(f"redis://127.0.0.1:{s.port}/0" for s in shards),
+    }
+    server = LiveServer(tmp_path, env=env)
+    await asyncio.to_thread(server.start)
+    run = uuid.uuid4().hex[:6]
+    sockets = []
+    try:
+        owner = await asyncio.to_thread(server.login, "premium_user_1")
+        auth = bearer(owner["access"])
+        async with httpx.AsyncClient(base_url=server.http, timeout=20) as http:
+            lobbies = []
+            for n in range(LOBBIES):
+                lobby = {"name": f"shard {run} {n}", "is_public": True, "max_participants": 8}
+                created = await http.post("/api/lobbies/", json=lobby, headers=auth)
+                assert created.status_code == 201, created.text
+                lobbies.append(created.json()["id"])
+                ws = await open_socket(server.http, f"/ws/lobbies/{lobbies[-1]}/", owner["access"])
+                await receive_type(ws, "lobby_state")
+                sockets.append(ws)
+            for lobby_id, ws in zip(lobbies, sockets, strict=True):
+                assert (await _chat(http, auth, lobby_id, f"before {lobby_id}")).status_code == 201
+                await receive_chat(ws, f"before {lobby_id}")
+            subscribed = [len(s.client().pubsub_channels("*__group__*")) for s in shards]
+            # The lobbies' groups are on the shards (where channels-redis's hash puts them: consecutive
+            # ids often all on one), none on the Sentinel primary.
+            assert sum(subscribed) == LOBBIES and primary.client().pubsub_channels("*__group__*") == []
+            assert primary.client().dbsize() > 0  # presence, tickets, rate limits: on the Sentinel primary
+
+            primary.kill()
+            killed = time.monotonic()
+            while (ticket := await http.post("/api/auth/ws-ticket/", headers=auth)).status_code not in (200, 201):
+                assert ticket.status_code == 503 and ticket.json()["code"] == "unavailable", ticket.text
+                assert time.monotonic() - killed < RECOVERY_LIMIT, "not serving again after the failover"
+                await asyncio.sleep(0.1)
+            recovered = time.monotonic() - killed
+            assert replica.client().info("replication")["role"] == "master"
+
+            for lobby_id, ws in zip(lobbies, sockets, strict=True):
+                assert (await _chat(http, auth, lobby_id, f"after {lobby_id}")).status_code == 201
+                await receive_chat(ws, f"after {lobby_id}")
+            again = await open_socket(server.http, f"/ws/lobbies/{lobbies[0]}/", owner["access"])
+            await receive_type(again, "lobby_state")
+            sockets.append(again)
+        assert 500 not in statuses_logged(server)
+        server.assert_alive()
+        with capsys.disabled():
+            print(
+                f"\nlive server, Sentinel failover: serving again {recovered:.1f} s after the primary was killed;"
+                f" {LOBBIES} lobbies over the layer's shards: {'/'.join(map(str, subscribed))}"
+            )
+    finally:
+        for ws in sockets:
+            await ws.close()
+        await asyncio.to_thread(server.stop)

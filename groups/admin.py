@@ -1,0 +1,95 @@
+from django import forms
+from django.contrib import admin
+
+from gameplatform.admin import MembersInline, ShortContentAdmin
+from gameplatform.errors import ApplicationError
+from groups import services
+from groups.models import Group, GroupBan, GroupJoinRequest, GroupMembership, GroupMessage
+
+
+class MembershipInline(MembersInline):
+    model = GroupMembership
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "description", "open", "max_members"]
+
+    def clean_max_members(self) -> int:
+        """Not below the members the group has (the count's constraint would refuse the write)."""
+        max_members = self.cleaned_data["max_members"]
+        try:
+            services.group_capacity_check(group=self.instance, max_members=max_members)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+        return max_members
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    form = GroupForm
+    list_display = ["id", "name", "open", "member_count", "max_members", "created_at"]
+    list_filter = ["open"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["member_count", "created_at"]
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        """An edit writes only the fields it changed, through the service (the group row locked)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+        elif form.changed_data:
+            services.group_update(group_id=obj.pk, **{field: getattr(obj, field) for field in form.changed_data})
+
+    def get_deleted_objects(self, objs, request):
+        # Memberships are read only, one by one; a whole group goes with its seats (no count is left wrong).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(GroupMembership._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(admin.ModelAdmin):
+    """Seats are taken, given up and ranked through the services (the count, the size limit, one
+    superadmin, the broadcasts and the sockets): read only here."""
+
+    list_display = ["id", "group", "user", "role", "joined_at"]
+    list_filter = ["role"]
+    search_fields = ["group__name", "user__username"]
+    list_select_related = ["group", "user"]
+    raw_id_fields = ["group", "user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(GroupJoinRequest)
+class GroupJoinRequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "group", "user", "created_at"]
+    search_fields = ["group__name", "user__username"]
+    list_select_related = ["group", "user"]
+    raw_id_fields = ["group", "user"]
+
+
+@admin.register(GroupBan)
+class GroupBanAdmin(admin.ModelAdmin):
+    list_display = ["id", "group", "user", "banned_by", "created_at"]
+    search_fields = ["group__name", "user__username"]
+    list_select_related = ["group", "user", "banned_by"]
+    raw_id_fields = ["group", "user", "banned_by"]
+
+
+@admin.register(GroupMessage)
+class GroupMessageAdmin(ShortContentAdmin):
+    list_display = ["id", "group", "sender", "short_content", "created_at"]
+    search_fields = ["content", "sender__username", "group__name"]
+    list_select_related = ["group", "sender"]
+    raw_id_fields = ["group", "sender"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,261 @@
+"""REST routes of the groups app: one view per operation, thin over the services."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gameplatform import serializers
+from gameplatform.pagination import MessageCursorPagination
+from groups import events, selectors, services
+from groups.models import (
+    DESCRIPTION_MAX_LENGTH,
+    MAX_MEMBERS,
+    MESSAGE_MAX_LENGTH,
+    MIN_MEMBERS,
+    NAME_MAX_LENGTH,
+    GroupMembership,
+)
+
+TAGS = ["groups"]
+
+
+class GroupUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_premium = serializers.BooleanField()
+
+
+class GroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    open = serializers.BooleanField()
+    max_members = serializers.IntegerField()
+    member_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class GroupRoleField(serializers.ChoiceField):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=GroupMembership.Role.choices, **kwargs)
+
+
+class GroupMemberSerializer(serializers.Serializer):
+    user = GroupUserSerializer()
+    role = GroupRoleField()
+    joined_at = serializers.DateTimeField()
+
+
+class MyGroupSerializer(GroupSerializer):
+    role = serializers.CharField(help_text="My role: `superadmin`, `admin` or `member`.")
+
+
+class GroupJoinRequestSerializer(serializers.Serializer):
+    user = GroupUserSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class GroupMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content = serializers.CharField()
+    sender = GroupUserSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class GroupTargetInput(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+class GroupActionOutput(serializers.Serializer):
+    status = serializers.CharField()
+    user_id = serializers.IntegerField()
+
+
+def _group(group_id: int) -> dict:
+    return events.group_payload(selectors.group_get(group_id=group_id))
+
+
+class GroupsApi(ListAPIView):
+    serializer_class = GroupSerializer
+
+    class FilterSerializer(serializers.Serializer):
+        search = serializers.CharField(required=False, allow_blank=True, max_length=NAME_MAX_LENGTH, default="")
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=NAME_MAX_LENGTH)
+        description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+        open = serializers.BooleanField(default=True)
+        max_members = serializers.IntegerField(min_value=MIN_MEMBERS, max_value=MAX_MEMBERS, default=100)
+
+    def get_queryset(self):
+        filters = self.FilterSerializer(data=self.request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        return selectors.group_list(**filters.validated_data)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([events.group_payload(g) for g in page])
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        tags=TAGS,
+        description="Every group, newest first; `search` matches names (any case).",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: GroupSerializer},
+        tags=TAGS,
+        description="A new group; its creator is its `superadmin`. Names are unique in any case.",
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = services.group_create(creator=request.user, **data.validated_data)
+        return Response(events.group_payload(group), status=status.HTTP_201_CREATED)
+
+
+class GroupMineApi(APIView):
+    @extend_schema(
+        responses={200: MyGroupSerializer(many=True)}, tags=TAGS, description="The groups I am in, with my role."
+    )
+    def get(self, request):
+        memberships = selectors.groups_of_user(user_id=request.user.pk)
+        return Response([{**events.group_payload(m.group), "role": m.role} for m in memberships])
+
+
+class GroupDetailApi(APIView):
+    @extend_schema(responses={200: GroupSerializer}, tags=TAGS)
+    def get(self, request, group_id: int):
+        return Response(_group(group_id))
+
+
+class GroupJoinApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField(help_text="`member` (an open group) or `requested` (a closed one).")
+        group = GroupSerializer()
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=TAGS,
+        description="An open group: member at once. A closed one: a join request its admins accept or decline.",
+    )
+    def post(self, request, group_id: int):
+        outcome = services.group_join(group_id=group_id, user=request.user)
+        return Response({"status": outcome, "group": _group(group_id)})
+
+
+class GroupLeaveApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        status = serializers.CharField()
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=TAGS,
+        description="A superadmin who leaves hands the group to the oldest admin, else the oldest member; "
+        "the last member's leaving deletes the group.",
+    )
+    def post(self, request, group_id: int):
+        services.group_leave(group_id=group_id, user=request.user)
+        return Response({"status": "left"})
+
+
+class GroupMembersApi(APIView):
+    @extend_schema(responses={200: GroupMemberSerializer(many=True)}, tags=TAGS)
+    def get(self, request, group_id: int):
+        return Response([events.member_payload(m) for m in selectors.group_memberships(group_id=group_id)])
+
+
+class GroupRequestsApi(APIView):
+    @extend_schema(responses={200: GroupJoinRequestSerializer(many=True)}, tags=TAGS, description="Admins only.")
+    def get(self, request, group_id: int):
+        requests = selectors.group_join_requests(group_id=group_id, user=request.user)
+        return Response([events.request_payload(r) for r in requests])
+
+
+class GroupRequestAcceptApi(APIView):
+    @extend_schema(request=None, responses={200: GroupMemberSerializer}, tags=TAGS)
+    def post(self, request, group_id: int, user_id: int):
+        membership = services.group_request_accept(group_id=group_id, actor=request.user, user_id=user_id)
+        return Response(events.member_payload(membership))
+
+
+class GroupRequestDeclineApi(APIView):
+    @extend_schema(request=None, responses={200: GroupActionOutput}, tags=TAGS)
+    def post(self, request, group_id: int, user_id: int):
+        services.group_request_decline(group_id=group_id, actor=request.user, user_id=user_id)
+        return Response({"status": "declined", "user_id": user_id})
+
+
+class GroupPromoteApi(APIView):
+    @extend_schema(
+        request=GroupTargetInput,
+        responses={200: GroupMemberSerializer},
+        tags=TAGS,
+        description="A member becomes an admin; an admin, promoted by the superadmin, becomes the superadmin "
+        "(the promoter becomes an admin). Only a higher role acts on a lower one.",
+    )
+    def post(self, request, group_id: int):
+        data = GroupTargetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.group_promote(group_id=group_id, actor=request.user, **data.validated_data)
+        return Response(events.member_payload(membership))
+
+
+class GroupDemoteApi(APIView):
+    @extend_schema(request=GroupTargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
+    def post(self, request, group_id: int):
+        data = GroupTargetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.group_demote(group_id=group_id, actor=request.user, **data.validated_data)
+        return Response(events.member_payload(membership))
+
+
+class GroupKickApi(APIView):
+    @extend_schema(request=GroupTargetInput, responses={200: GroupActionOutput}, tags=TAGS)
+    def post(self, request, group_id: int):
+        data = GroupTargetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.group_kick(group_id=group_id, actor=request.user, **data.validated_data)
+        return Response({"status": "kicked", "user_id": data.validated_data["user_id"]})
+
+
+class GroupBanApi(APIView):
+    @extend_schema(request=GroupTargetInput, responses={200: GroupActionOutput}, tags=TAGS)
+    def post(self, request, group_id: int):
+        data = GroupTargetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.group_ban(group_id=group_id, actor=request.user, **data.validated_data)
+        return Response({"status": "banned", "user_id": data.validated_data["user_id"]})
+
+
+class GroupMessagesApi(ListAPIView):
+    serializer_class = GroupMessageSerializer
+    pagination_class = MessageCursorPagination
+
+    class InputSerializer(serializers.Serializer):
+        content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
+
+    def get_queryset(self):
+        return selectors.group_messages(group_id=self.kwargs["group_id"], user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([events.message_payload(m) for m in page])
+
+    @extend_schema(responses={200: GroupMessageSerializer(many=True)}, tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=InputSerializer, responses={201: GroupMessageSerializer}, tags=TAGS)
+    def post(self, request, group_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_post(group_id=group_id, user=request.user, content=data.validated_data["content"])
+        return Response(events.message_payload(message), status=status.HTTP_201_CREATED)

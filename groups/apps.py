@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class GroupsConfig(AppConfig):
+    name = "groups"
+    verbose_name = "Player groups"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from gameplatform import presence
+        from groups import presence as group_presence
+
+        # Group presence is the kit's presence at "group:<id>": the group hears who came and went.
+        presence.announcers.register(group_presence.KIND, group_presence.announce)

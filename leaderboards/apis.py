@@ -1,0 +1,136 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gameplatform.schema import error_codes
+from leaderboards import selectors, services
+from leaderboards.serializers import (
+    BoardInput,
+    BoardOutput,
+    BoardRecordInput,
+    BoardRecordOutput,
+    TournamentInput,
+    TournamentOutput,
+)
+
+MAX_LIMIT = 100
+
+
+class LeaderboardListApi(APIView):
+    @extend_schema(responses={200: BoardOutput(many=True)}, tags=["leaderboards"])
+    def get(self, request):
+        return Response(BoardOutput(selectors.leaderboard_list(), many=True).data)
+
+    @extend_schema(
+        request=BoardInput,
+        responses={201: BoardOutput},
+        tags=["leaderboards"],
+        description="Admins only (403 `admin_only`).",
+    )
+    def post(self, request):
+        data = BoardInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        board = services.leaderboard_create(actor=request.user, **data.validated_data)
+        return Response(BoardOutput(board).data, status=status.HTTP_201_CREATED)
+
+
+class LeaderboardDetailApi(APIView):
+    @extend_schema(responses={200: BoardOutput}, tags=["leaderboards"])
+    def get(self, request, board_id: str):
+        return Response(BoardOutput(selectors.leaderboard_get(board_id=board_id)).data)
+
+
+def _int_param(request, name: str, default: int, low: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    try:
+        return default if raw in (None, "") else max(low, min(high, int(raw)))
+    except ValueError:
+        return default
+
+
+class RecordListApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("around_me", int, enum=[0, 1], description="1: the rows around my record"),
+            OpenApiParameter("limit", int, description=f"rows, 1-{MAX_LIMIT} (default 20)"),
+            OpenApiParameter("period", str, description="current (default), previous, or a period number"),
+        ],
+        responses={200: BoardRecordOutput(many=True)},
+        tags=["leaderboards"],
+        description="Best first; ties ranked by who reached the score first. A tournament's standings too.",
+    )
+    def get(self, request, board_id: str):
+        board = selectors.leaderboard_get(board_id=board_id)
+        period = selectors.period_of(board=board, period=request.query_params.get("period"))
+        limit = _int_param(request, "limit", 20, 1, MAX_LIMIT)
+        if request.query_params.get("around_me") in ("1", "true"):
+            rows = selectors.records_around(board=board, period=period, user_id=request.user.pk, limit=limit)
+        else:
+            rows = selectors.records_top(board=board, period=period, limit=limit)
+        return Response(BoardRecordOutput(rows, many=True).data)
+
+    @extend_schema(
+        request=BoardRecordInput,
+        responses={200: BoardRecordOutput},
+        tags=["leaderboards"],
+        description="My record after the board's operator (best / set / incr). An `authoritative` board "
+        "takes writes from modes' results and admins only (403 `authoritative`).",
+    )
+    def post(self, request, board_id: str):
+        data = BoardRecordInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.record_write(
+            board_id=board_id, user_id=request.user.pk, actor=request.user, **data.validated_data
+        )
+        rank = selectors.record_rank(board=record.board, record=record)
+        return Response(BoardRecordOutput(selectors.Row(rank, record)).data)
+
+
+def _tournament_rows(request, tournaments) -> list[dict]:
+    from django.utils import timezone
+
+    tournaments = list(tournaments)
+    joined = selectors.joined_ids(user=request.user, tournament_ids=[t.pk for t in tournaments])
+    now = timezone.now()
+    for tournament in tournaments:
+        tournament.status = selectors.tournament_status(tournament, now)
+        tournament.joined = tournament.pk in joined
+    return TournamentOutput(tournaments, many=True).data
+
+
+class TournamentListApi(APIView):
+    @extend_schema(responses={200: TournamentOutput(many=True)}, tags=["tournaments"])
+    def get(self, request):
+        return Response(_tournament_rows(request, selectors.tournament_list()))
+
+    @extend_schema(
+        request=TournamentInput,
+        responses={201: TournamentOutput},
+        tags=["tournaments"],
+        description="Admins only (403 `admin_only`). Its standings: `/api/leaderboards/{id}/records/`.",
+    )
+    def post(self, request):
+        data = TournamentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        tournament = services.tournament_create(actor=request.user, **data.validated_data)
+        return Response(_tournament_rows(request, [tournament])[0], status=status.HTTP_201_CREATED)
+
+
+class TournamentDetailApi(APIView):
+    @extend_schema(responses={200: TournamentOutput}, tags=["tournaments"])
+    def get(self, request, tournament_id: str):
+        return Response(_tournament_rows(request, [selectors.tournament_get(tournament_id=tournament_id)])[0])
+
+
+class TournamentJoinApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: TournamentOutput, 201: TournamentOutput, 402: error_codes("insufficient_funds")},
+        tags=["tournaments"],
+        description="Pays the entry fee once (402 `insufficient_funds`); joining again answers 200 and pays nothing.",
+    )
+    def post(self, request, tournament_id: str):
+        _, created = services.tournament_join(tournament_id=tournament_id, user=request.user)
+        row = _tournament_rows(request, [selectors.tournament_get(tournament_id=tournament_id)])[0]
+        return Response(row, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

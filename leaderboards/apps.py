@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class LeaderboardsConfig(AppConfig):
+    name = "leaderboards"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from game import hooks as game_hooks
+        from leaderboards.services import game_result_feed
+
+        # A mode that names a board (``Mode.leaderboard``) writes its players' results there.
+        game_hooks.game_result_recorded.register(game_result_feed)

@@ -45,6 +45,7 @@ class RegisterApi(APIView):
         refresh = serializers.CharField()
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, tags=["auth"])
+    @error_codes({429: ("rate_limited",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -76,12 +77,13 @@ class DeviceLoginApi(APIView):
         refresh = serializers.CharField()
         created = serializers.BooleanField(help_text="True only on the call that made the guest account.")
 
-    # New guests spend the registrations' window of the address (chosen at run time).
+    # 429: new guests spend the registrations' window of the address (a budget chosen at run time).
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer, 429: error_codes("rate_limited")},
+        responses={200: OutputSerializer},
         tags=["auth"],
     )
+    @error_codes({401: ("invalid_credentials",), 429: ("rate_limited",), 503: ("guest_name_unavailable",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -101,6 +103,7 @@ class LinkApi(APIView):
         user = MeSerializer()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, tags=["auth"])
+    @error_codes({409: ("already_linked",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,10 +125,9 @@ class LoginApi(APIView):
                 raise serializers.ValidationError({"username": ["This field is required."]})
             return attrs
 
-    # The failure budgets are chosen at run time (per account and per address): declared here.
-    @extend_schema(
-        request=InputSerializer, responses={200: TokenPairOutput, 429: error_codes("rate_limited")}, tags=["auth"]
-    )
+    # 429: the failure budgets are chosen at run time (per account and per address).
+    @extend_schema(request=InputSerializer, responses={200: TokenPairOutput}, tags=["auth"])
+    @error_codes({401: ("invalid_credentials",), 429: ("rate_limited",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -142,6 +144,7 @@ class RefreshApi(APIView):
     authentication_classes = []
 
     @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, tags=["auth"])
+    @error_codes({401: ("token_not_valid",)})
     def post(self, request):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -155,6 +158,7 @@ class LogoutApi(APIView):
         )
 
     @extend_schema(request=InputSerializer, responses={205: None}, tags=["auth"])
+    @error_codes({400: ("token_not_valid",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

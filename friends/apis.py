@@ -11,6 +11,7 @@ from friends import selectors, services
 from friends.serializers import FriendRequestSerializer, UserIdInput
 from gameplatform import serializers
 from gameplatform.ratelimit import Budget, SlidingWindowThrottle
+from gameplatform.schema import error_codes
 
 
 class FriendRequestThrottle(SlidingWindowThrottle):
@@ -65,6 +66,9 @@ class FriendRequestListApi(ListAPIView):
         "status `pending` or `accepted`.",
         tags=["friends"],
     )
+    @error_codes(
+        {400: ("self_request",), 403: ("blocked",), 404: ("not_found",), 409: ("already_friends", "duplicate_request")}
+    )
     def post(self, request):
         data = UserIdInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -74,6 +78,7 @@ class FriendRequestListApi(ListAPIView):
 
 class FriendRequestAcceptApi(APIView):
     @extend_schema(request=None, responses={200: FriendRequestSerializer}, tags=["friends"])
+    @error_codes({403: ("forbidden",), 409: ("not_pending",)})
     def post(self, request, request_id: int):
         friend_request = services.friend_request_accept(request_id=request_id, user=request.user)
         return Response(FriendRequestSerializer(friend_request).data)
@@ -81,6 +86,7 @@ class FriendRequestAcceptApi(APIView):
 
 class FriendRequestDeclineApi(APIView):
     @extend_schema(request=None, responses={200: FriendRequestSerializer}, tags=["friends"])
+    @error_codes({403: ("forbidden",), 409: ("not_pending",)})
     def post(self, request, request_id: int):
         friend_request = services.friend_request_decline(request_id=request_id, user=request.user)
         return Response(FriendRequestSerializer(friend_request).data)
@@ -88,6 +94,7 @@ class FriendRequestDeclineApi(APIView):
 
 class FriendRequestCancelApi(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["friends"])
+    @error_codes({403: ("forbidden",), 409: ("not_pending",)})
     def delete(self, request, request_id: int):
         services.friend_request_cancel(request_id=request_id, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -95,6 +102,7 @@ class FriendRequestCancelApi(APIView):
 
 class FriendRemoveApi(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["friends"])
+    @error_codes({404: ("not_friends",)})
     def delete(self, request, user_id: int):
         services.friendship_remove(user=request.user, friend_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -115,6 +123,7 @@ class BlockListApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=UserIdInput, responses={201: OutputSerializer}, tags=["friends"])
+    @error_codes({400: ("self_block",), 404: ("not_found",)})
     def post(self, request):
         data = UserIdInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -124,6 +133,7 @@ class BlockListApi(ListAPIView):
 
 class BlockRemoveApi(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["friends"])
+    @error_codes({404: ("not_blocked",)})
     def delete(self, request, user_id: int):
         services.block_remove(blocker=request.user, blocked_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from game import registry, selectors
 from gameplatform import serializers
+from gameplatform.schema import error_codes
 
 
 class GamePlayerOutput(serializers.Serializer):
@@ -47,6 +48,7 @@ class GameListApi(ListAPIView):
 
 class GameDetailApi(APIView):
     @extend_schema(responses={200: GameOutput}, tags=["game"], description="Players of the game only (403).")
+    @error_codes({403: ("not_a_player",), 404: ("game_not_found",)})
     def get(self, request, game_id: int):
         return Response(GameOutput(selectors.game_get_for_player(game_id=game_id, user_id=request.user.pk)).data)
 
@@ -75,6 +77,7 @@ class LeaderboardApi(ListAPIView):
         tags=["game"],
         description="Elo ratings of one mode, best first (players with at least one rated game).",
     )
+    @error_codes({400: ("invalid_mode",)})
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         first_rank = (self.paginator.page.number - 1) * self.paginator.page.paginator.per_page + 1

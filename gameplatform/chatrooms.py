@@ -16,9 +16,9 @@ check), and the pieces here do the rest the same way for every kind:
 
 The kit knows no app: each app's subclass names its models and member check, its consumer
 the room's state frame. The specifics are class attributes and methods (not values passed
-in) so that the schema's reading of the source (``gameplatform.schema``) still follows a
-REST view through ``ROOM.message_post`` to the app's member check and budget, and lists
-their error codes.
+in) so that the test that reads the source for error codes (``gameplatform/tests/error_walk.py``)
+still follows a REST view through ``ROOM.message_post`` to the app's member check and budget,
+and checks that the view declares their codes.
 """
 
 import asyncio

@@ -1,37 +1,26 @@
 """drf-spectacular, as the project uses it: component names, and the error answers of every operation."""
 
-import ast
-import builtins
-import functools
-import inspect
 import re
-import textwrap
-import types
+from collections.abc import Callable
+from typing import TypeVar
 
-from django.conf import settings
-from django.http import Http404
-from drf_spectacular.drainage import warn
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import get_doc
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions as drf_exceptions
 from rest_framework import permissions
+from rest_framework.mixins import ListModelMixin
 
 from gameplatform import serializers
-from gameplatform.errors import ApplicationError, RateLimited, Unavailable
 
 # --- Error answers ------------------------------------------------------------------
 #
-# Every operation documents the errors it can answer. The codes an operation's own code
-# raises are read from the source: the view method and, through the calls it makes,
-# every project function it reaches (a few levels deep). An ``ApplicationError``
-# raised there gives its status and ``code`` (the keyword, or the class's default);
-# DRF's exceptions and ``Http404`` give theirs. The answers any operation can give
-# (validation, authentication, size, outage) are added from what the view declares.
-# So the schema cannot drift from the code: a new ``raise Conflict(..., code="x")``
-# in a service shows up on every operation that reaches it.
-
-SEARCH_DEPTH = 5
+# Every operation documents the errors it can answer, in the contract's error shape. The
+# answers any operation can give are added by rule from what the view is (its method,
+# path, permissions, throttles, pagination and filters): 400 ``invalid``/``parse_error``
+# with a body or parameters, 413 with a body, 401 unless it is public, 404 with a path id
+# or a page, 429 with a throttle, 503 always. The codes of the operation's own rules are
+# declared on its handler with ``@error_codes({status: codes})``; a test
+# (``gameplatform/tests/test_error_codes_declared.py``) reads the source the handler
+# reaches and fails when a code it can raise is not declared.
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -41,182 +30,35 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False, help_text="Field errors, when the input was invalid.")
 
 
-@functools.cache
-def _project_packages() -> frozenset[str]:
-    """The project's own packages: the walk follows their code only (never Django's or a library's)."""
-    return frozenset(settings.PROJECT_APPS) | {"gameplatform"}
+Handler = TypeVar("Handler", bound=Callable)
 
 
-def _is_project_code(obj) -> bool:
-    module = getattr(obj, "__module__", None) or ""
-    return module.split(".")[0] in _project_packages()
+def error_codes(answers: dict[int, tuple[str, ...]]) -> Callable[[Handler], Handler]:
+    """Declare the error codes a REST operation answers beyond the generic ones, by status:
+
+    .. code-block:: python
+
+        class LobbyJoinApi(APIView):
+            @error_codes({403: ("banned", "private_lobby"), 409: ("lobby_closed", "lobby_full")})
+            def post(self, request, lobby_id: int) -> Response:
+                ...
+
+    Put it on the handler method (``get``, ``post``, ...): each of a view's operations declares
+    its own. List every code the services the handler calls can raise and a client can meet,
+    with the status it is answered with (``Conflict`` 409, ``Forbidden`` 403, ...).
+    """
+
+    def declare(handler: Handler) -> Handler:
+        handler.error_codes = {int(status): tuple(codes) for status, codes in answers.items()}
+        return handler
+
+    return declare
 
 
-def _resolve(node: ast.expr, namespace: dict, owner: type | None):
-    """The object an expression names (``name``, ``a.b.c``, ``self.x``), or None."""
-    if isinstance(node, ast.Name):
-        if node.id == "self" and owner is not None:
-            return owner
-        return namespace.get(node.id, getattr(builtins, node.id, None))
-    if isinstance(node, ast.Attribute):
-        base = _resolve(node.value, namespace, owner)
-        if base is None:
-            return None
-        try:
-            return inspect.getattr_static(base, node.attr) if isinstance(base, type) else getattr(base, node.attr)
-        except AttributeError:
-            return None
-    return None
+def declared_error_codes(handler) -> dict[int, tuple[str, ...]]:
+    """``{status: codes}`` a handler declares with ``@error_codes``; empty when it declares none."""
+    return getattr(handler, "error_codes", {})
 
-
-def _function_of(obj):
-    """The plain function behind a function, method, static/class method or callable class (its __init__)."""
-    if isinstance(obj, staticmethod | classmethod):
-        obj = obj.__func__
-    if isinstance(obj, types.MethodType):
-        obj = obj.__func__
-    if isinstance(obj, functools.partial):
-        obj = obj.func
-    if isinstance(obj, types.FunctionType):
-        return inspect.unwrap(obj)
-    return None
-
-
-def _error_of_call(call: ast.expr, namespace: dict, owner, params: set[str]) -> tuple[int, str | None] | None:
-    """``(status, code)`` of a raised expression; code ``"$name"`` when it is the parameter ``name``."""
-    target = call.func if isinstance(call, ast.Call) else call
-    cls = _resolve(target, namespace, owner)
-    if not isinstance(cls, type):
-        return None
-    keywords = {k.arg: k.value for k in call.keywords} if isinstance(call, ast.Call) else {}
-    if issubclass(cls, ApplicationError):
-        status = cls.status_code
-        if isinstance(keywords.get("status_code"), ast.Constant):
-            status = keywords["status_code"].value
-        code = keywords.get("code")
-        if isinstance(code, ast.Constant):
-            return status, code.value
-        if isinstance(code, ast.Name) and code.id in params:
-            return status, f"${code.id}"
-        if code is None:
-            if issubclass(cls, RateLimited):
-                return status, "rate_limited"
-            if issubclass(cls, Unavailable):
-                return status, "unavailable"
-            default = inspect.signature(cls.__init__).parameters.get("code")
-            if default is not None and isinstance(default.default, str):
-                return status, default.default
-            own = _literal_code_in_init(cls)
-            if own:
-                return status, own
-        return status, None  # the code is computed: the view must declare it
-    if issubclass(cls, drf_exceptions.APIException):
-        return cls.status_code, cls.default_code
-    if issubclass(cls, Http404):
-        return 404, "not_found"
-    return None
-
-
-@functools.cache
-def _literal_code_in_init(cls: type) -> str | None:
-    """``code="x"`` passed on in an exception class's own ``__init__``, if it always is."""
-    init = cls.__dict__.get("__init__")
-    if init is None:
-        return None
-    codes = {
-        keyword.value.value
-        for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(init))))
-        if isinstance(node, ast.Call)
-        for keyword in node.keywords
-        if keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
-    }
-    return codes.pop() if len(codes) == 1 else None
-
-
-def _bind(found: frozenset, call: ast.Call, target) -> set[tuple[int, str | None]]:
-    """The callee's errors with parameter codes (``"$code"``) replaced by the literals this call passes."""
-    bound = set()
-    for status, code in found:
-        if code is None or not code.startswith("$"):
-            bound.add((status, code))
-            continue
-        name = code[1:]
-        value = next((k.value for k in call.keywords if k.arg == name), None)
-        if value is None:
-            names = list(inspect.signature(target).parameters)
-            index = names.index(name) if name in names else len(call.args)
-            value = call.args[index] if index < len(call.args) else None
-        bound.add((status, value.value if isinstance(value, ast.Constant) else None))
-    return bound
-
-
-@functools.cache
-def raised_errors(func, owner: type | None = None, depth: int = SEARCH_DEPTH) -> frozenset[tuple[int, str | None]]:
-    """``{(status, code)}`` that ``func`` and the project code it calls can raise (``None``: a computed code)."""
-    func = _function_of(func)
-    if func is None or not _is_project_code(func):
-        return frozenset()
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
-    except (OSError, TypeError, SyntaxError):
-        return frozenset()
-    namespace = dict(func.__globals__)
-    if func.__closure__:
-        namespace.update(zip(func.__code__.co_freevars, (c.cell_contents for c in func.__closure__), strict=False))
-    params = set(inspect.signature(func).parameters)
-    found: set[tuple[int, str | None]] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Raise) and node.exc is not None:
-            error = _error_of_call(node.exc, namespace, owner, params)
-            if error:
-                found.add(error)
-        elif isinstance(node, ast.Call) and depth > 0:
-            target = _resolve(node.func, namespace, owner)
-            if getattr(target, "__name__", "") == "get_object_or_404":
-                found.add((404, "not_found"))
-                continue
-            inner_owner = _owner_of(node.func, target, namespace, owner)
-            if isinstance(target, type) and _is_project_code(target) and not issubclass(target, BaseException):
-                target = target.__init__
-            callee = raised_errors(target, inner_owner, depth - 1)
-            if callee:
-                found |= _bind(callee, node, _function_of(target))
-    return frozenset(found)
-
-
-def _owner_of(node: ast.expr, target, namespace: dict, owner) -> type | None:
-    """The class whose ``self`` the called function sees: for ``self.f()`` the caller's, for
-    ``instance.f()`` the instance's class, for ``Class.f()`` that class."""
-    if isinstance(target, types.MethodType):
-        bound = target.__self__
-        return bound if isinstance(bound, type) else type(bound)
-    if not isinstance(node, ast.Attribute):
-        return None
-    base = _resolve(node.value, namespace, owner)
-    if isinstance(base, type):
-        return base
-    return type(base) if base is not None and _is_project_code(type(base)) else None
-
-
-class ErrorCodes(OpenApiResponse):
-    def __init__(self, codes: tuple[str, ...]) -> None:
-        super().__init__(response=ErrorSerializer, description=", ".join(codes))
-        self.codes = codes
-
-
-def error_codes(*codes: str) -> ErrorCodes:
-    """Codes a view declares where the source cannot show them (chosen at run time, or
-    through a hook): ``responses={429: error_codes("rate_limited")}``."""
-    return ErrorCodes(codes)
-
-
-GENERIC_VIEW_HOOKS = {
-    "GET": ("get_queryset", "get_object", "list", "retrieve"),
-    "POST": ("create", "perform_create"),
-    "PUT": ("get_object", "update", "perform_update"),
-    "PATCH": ("get_object", "update", "perform_update"),
-    "DELETE": ("get_object", "destroy", "perform_destroy"),
-}
 
 GENERIC_CODES = {
     400: ["invalid", "parse_error"],
@@ -314,7 +156,7 @@ class AutoSchema(SpectacularAutoSchema):
             return " ".join(filter(None, [NAME_VERBS[words[verb]], what, f"({whose})" if whose else ""]))
         what = " ".join(words).lower()
         if self.method == "GET":
-            return f"{'List' if self._is_list_view() else 'Get'} {what}"
+            return f"{'List' if self.answers_a_list() else 'Get'} {what}"
         return f"{METHOD_VERBS.get(self.method, self.method.title())} {what}"
 
     def get_serializer_name(self, serializer, direction):
@@ -327,62 +169,57 @@ class AutoSchema(SpectacularAutoSchema):
         inner = inner[: -len("Serializer")] if inner.endswith("Serializer") else inner
         return f"{outer}{inner}"
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        answers = self.error_answers()
-        declared = self.get_response_serializers()
-        declared = (
-            {int(s): r.codes for s, r in declared.items() if isinstance(r, ErrorCodes)}
-            if isinstance(declared, dict)
-            else {}
-        )
-        for status, codes in declared.items():
-            # A code the view declares under a status is answered with that status only: a
-            # callee that raises it with another (``balance_change``'s 400) is overridden.
-            for other in [s for s in answers if s != status]:
-                answers[other] -= set(codes)
-                if not answers[other]:
-                    del answers[other]
-            answers.setdefault(status, set()).update(codes)
-        for status, codes in sorted(answers.items()):
-            if None in codes or any(code.startswith("$") for code in codes if code):
-                codes -= {code for code in codes if code is None or code.startswith("$")}
-                if status not in declared:
-                    warn(
-                        f"{self.method} {self.path} can answer {status} with a code computed at run time; "
-                        f"declare the codes on the view: responses={{{status}: error_codes(...)}}"
-                    )
+    def answers_a_list(self) -> bool:
+        """A GET that answers a list: a generic list view, or one whose answer is ``many=True``."""
+        if self.method != "GET":
+            return False
+        if isinstance(self.view, ListModelMixin):
+            return True
+        answer = self.get_response_serializers()
+        if isinstance(answer, dict):
+            answer = answer.get(200, answer.get("200"))
+        return isinstance(answer, serializers.ListSerializer)
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:  # excluded from the schema
+            return None
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        for status, codes in self.error_answers().items():
             listed = ", ".join(f"`{code}`" for code in sorted(codes))
-            description = STATUS_TEXT.get(status, "Error.") + (f" Codes: {listed}." if listed else "")
-            answer = OpenApiResponse(response=ErrorSerializer, description=description)
-            responses[str(status)] = self._get_response_for_code(answer, str(status), direction=direction)
-        return dict(sorted(responses.items()))
+            operation["responses"][str(status)] = {
+                "content": {media_type: {"schema": error} for media_type in self.map_renderers("media_type")},
+                "description": STATUS_TEXT.get(status, "Error.") + (f" Codes: {listed}." if listed else ""),
+            }
+        operation["responses"] = dict(sorted(operation["responses"].items()))
+        return operation
 
     def error_answers(self) -> dict[int, set[str]]:
-        """``{status: codes}`` this operation can answer with the contract's error shape."""
+        """``{status: codes}`` this operation can answer with the contract's error shape: the
+        generic answers by rule, and the codes its handler declares."""
         answers: dict[int, set[str]] = {}
 
         def add(status: int, *codes: str) -> None:
             answers.setdefault(status, set()).update(codes)
 
-        view_class = type(self.view)
-        handler = getattr(view_class, self.method.lower(), None)
-        for status, code in raised_errors(handler, view_class):
-            add(status, code)
-        # Generic views reach the project's code through these hooks rather than the handler.
-        for hook in GENERIC_VIEW_HOOKS.get(self.method, ()):
-            for status, code in raised_errors(getattr(view_class, hook, None), view_class):
-                add(status, code)
         has_body = self.method in ("POST", "PUT", "PATCH")
-        if has_body or self._get_filter_parameters() or self._get_pagination_parameters() or "{" in self.path:
+        has_path_id = "{" in self.path
+        paged = self.answers_a_list() and getattr(self.view, "paginator", None) is not None
+        filtered = self.answers_a_list() and any(
+            backend().get_schema_operation_parameters(self.view) for backend in self.get_filter_backends()
+        )
+        if has_body or has_path_id or paged or filtered:
             add(400, *GENERIC_CODES[400])
         if has_body:
             add(413, *GENERIC_CODES[413])
         if not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions()):
             add(401, *GENERIC_CODES[401])
-        if "{" in self.path or self._get_pagination_parameters():  # a path id, or a page that is not there
+        if has_path_id or paged:  # no such object, or no such page
             add(404, *GENERIC_CODES[404])
         if self.view.get_throttles():
             add(429, *GENERIC_CODES[429])
         add(503, *GENERIC_CODES[503])
-        return answers
+        handler = getattr(type(self.view), self.method.lower(), None)
+        for status, codes in declared_error_codes(handler).items():
+            add(status, *codes)
+        return dict(sorted(answers.items()))

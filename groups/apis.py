@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from gameplatform import serializers
 from gameplatform.pagination import MessageCursorPagination
+from gameplatform.schema import error_codes
 from groups import events, selectors, services
 from groups.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -112,6 +113,7 @@ class GroupsApi(ListAPIView):
         tags=TAGS,
         description="A new group; its creator is its `superadmin`. Names are unique in any case.",
     )
+    @error_codes({409: ("group_name_taken",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -130,6 +132,7 @@ class GroupMineApi(APIView):
 
 class GroupDetailApi(APIView):
     @extend_schema(responses={200: GroupSerializer}, tags=TAGS)
+    @error_codes({404: ("group_not_found",)})
     def get(self, request, group_id: int):
         return Response(_group(group_id))
 
@@ -145,6 +148,7 @@ class GroupJoinApi(APIView):
         tags=TAGS,
         description="An open group: member at once. A closed one: a join request its admins accept or decline.",
     )
+    @error_codes({403: ("banned",), 404: ("group_not_found",), 409: ("group_full",)})
     def post(self, request, group_id: int):
         outcome = services.group_join(group_id=group_id, user=request.user)
         return Response({"status": outcome, "group": _group(group_id)})
@@ -161,6 +165,7 @@ class GroupLeaveApi(APIView):
         description="A superadmin who leaves hands the group to the oldest admin, else the oldest member; "
         "the last member's leaving deletes the group.",
     )
+    @error_codes({404: ("group_not_found", "not_member")})
     def post(self, request, group_id: int):
         services.group_leave(group_id=group_id, user=request.user)
         return Response({"status": "left"})
@@ -168,12 +173,14 @@ class GroupLeaveApi(APIView):
 
 class GroupMembersApi(APIView):
     @extend_schema(responses={200: GroupMemberSerializer(many=True)}, tags=TAGS)
+    @error_codes({404: ("group_not_found",)})
     def get(self, request, group_id: int):
         return Response([events.member_payload(m) for m in selectors.group_memberships(group_id=group_id)])
 
 
 class GroupRequestsApi(APIView):
     @extend_schema(responses={200: GroupJoinRequestSerializer(many=True)}, tags=TAGS, description="Admins only.")
+    @error_codes({403: ("not_group_admin", "not_member"), 404: ("group_not_found",)})
     def get(self, request, group_id: int):
         requests = selectors.group_join_requests(group_id=group_id, user=request.user)
         return Response([events.request_payload(r) for r in requests])
@@ -181,6 +188,7 @@ class GroupRequestsApi(APIView):
 
 class GroupRequestAcceptApi(APIView):
     @extend_schema(request=None, responses={200: GroupMemberSerializer}, tags=TAGS)
+    @error_codes({403: ("not_group_admin",), 404: ("group_not_found", "request_not_found"), 409: ("group_full",)})
     def post(self, request, group_id: int, user_id: int):
         membership = services.group_request_accept(group_id=group_id, actor=request.user, user_id=user_id)
         return Response(events.member_payload(membership))
@@ -188,6 +196,7 @@ class GroupRequestAcceptApi(APIView):
 
 class GroupRequestDeclineApi(APIView):
     @extend_schema(request=None, responses={200: GroupActionOutput}, tags=TAGS)
+    @error_codes({403: ("not_group_admin",), 404: ("group_not_found", "request_not_found")})
     def post(self, request, group_id: int, user_id: int):
         services.group_request_decline(group_id=group_id, actor=request.user, user_id=user_id)
         return Response({"status": "declined", "user_id": user_id})
@@ -201,6 +210,9 @@ class GroupPromoteApi(APIView):
         description="A member becomes an admin; an admin, promoted by the superadmin, becomes the superadmin "
         "(the promoter becomes an admin). Only a higher role acts on a lower one.",
     )
+    @error_codes(
+        {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"), 404: ("group_not_found", "not_member")}
+    )
     def post(self, request, group_id: int):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -210,6 +222,13 @@ class GroupPromoteApi(APIView):
 
 class GroupDemoteApi(APIView):
     @extend_schema(request=GroupTargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
+    @error_codes(
+        {
+            403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"),
+            404: ("group_not_found", "not_member"),
+            409: ("not_admin",),
+        }
+    )
     def post(self, request, group_id: int):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -219,6 +238,9 @@ class GroupDemoteApi(APIView):
 
 class GroupKickApi(APIView):
     @extend_schema(request=GroupTargetInput, responses={200: GroupActionOutput}, tags=TAGS)
+    @error_codes(
+        {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"), 404: ("group_not_found", "not_member")}
+    )
     def post(self, request, group_id: int):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -228,6 +250,13 @@ class GroupKickApi(APIView):
 
 class GroupBanApi(APIView):
     @extend_schema(request=GroupTargetInput, responses={200: GroupActionOutput}, tags=TAGS)
+    @error_codes(
+        {
+            403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"),
+            404: ("group_not_found", "user_not_found"),
+            409: ("already_banned",),
+        }
+    )
     def post(self, request, group_id: int):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -250,10 +279,12 @@ class GroupMessagesApi(ListAPIView):
         return self.get_paginated_response([events.message_payload(m) for m in page])
 
     @extend_schema(responses={200: GroupMessageSerializer(many=True)}, tags=TAGS)
+    @error_codes({403: ("not_member",), 404: ("group_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, responses={201: GroupMessageSerializer}, tags=TAGS)
+    @error_codes({403: ("not_member",), 404: ("group_not_found",), 429: ("rate_limited",)})
     def post(self, request, group_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -28,6 +28,7 @@ class LeaderboardListApi(APIView):
         tags=["leaderboards"],
         description="Admins only (403 `admin_only`).",
     )
+    @error_codes({400: ("invalid_cron",), 403: ("admin_only",), 409: ("leaderboard_exists",)})
     def post(self, request):
         data = BoardInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -60,6 +61,7 @@ class RecordListApi(APIView):
         tags=["leaderboards"],
         description="Best first; ties ranked by who reached the score first. A tournament's standings too.",
     )
+    @error_codes({400: ("invalid_period",)})
     def get(self, request, board_id: str):
         board = selectors.leaderboard_get(board_id=board_id)
         period = selectors.period_of(board=board, period=request.query_params.get("period"))
@@ -76,6 +78,13 @@ class RecordListApi(APIView):
         tags=["leaderboards"],
         description="My record after the board's operator (best / set / incr). An `authoritative` board "
         "takes writes from modes' results and admins only (403 `authoritative`).",
+    )
+    @error_codes(
+        {
+            400: ("metadata_too_large", "score_out_of_range"),
+            403: ("authoritative", "not_entered"),
+            409: ("tournament_closed",),
+        }
     )
     def post(self, request, board_id: str):
         data = BoardRecordInput(data=request.data)
@@ -110,6 +119,7 @@ class TournamentListApi(APIView):
         tags=["tournaments"],
         description="Admins only (403 `admin_only`). Its standings: `/api/leaderboards/{id}/records/`.",
     )
+    @error_codes({400: ("invalid_cron", "invalid_window"), 403: ("admin_only",), 409: ("leaderboard_exists",)})
     def post(self, request):
         data = TournamentInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -126,10 +136,11 @@ class TournamentDetailApi(APIView):
 class TournamentJoinApi(APIView):
     @extend_schema(
         request=None,
-        responses={200: TournamentOutput, 201: TournamentOutput, 402: error_codes("insufficient_funds")},
+        responses={200: TournamentOutput, 201: TournamentOutput},
         tags=["tournaments"],
         description="Pays the entry fee once (402 `insufficient_funds`); joining again answers 200 and pays nothing.",
     )
+    @error_codes({402: ("insufficient_funds",), 409: ("tournament_full", "tournament_over")})
     def post(self, request, tournament_id: str):
         _, created = services.tournament_join(tournament_id=tournament_id, user=request.user)
         row = _tournament_rows(request, [selectors.tournament_get(tournament_id=tournament_id)])[0]

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from gameplatform import serializers
 from gameplatform.ratelimit import Budget, SlidingWindowThrottle
+from gameplatform.schema import error_codes
 from progression import selectors, services
 from progression.models import Player
 from progression.serializers import (
@@ -68,6 +69,7 @@ class PlayerAllocateStatsApi(WriteApi):
             return attrs
 
     @extend_schema(request=InputSerializer, responses={200: PlayerProfileSerializer}, tags=["player"])
+    @error_codes({400: ("not_enough_stat_points",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,6 +124,7 @@ class InventoryEquipApi(WriteApi):
 
 class InventoryUnequipApi(WriteApi):
     @extend_schema(request=None, responses={200: InventoryItemSerializer}, tags=["inventory"])
+    @error_codes({400: ("invalid_slot",), 404: ("not_equipped",)})
     def post(self, request, slot: str):
         item = services.inventory_unequip(user=request.user, slot=slot)
         return Response(InventoryItemSerializer(item).data)
@@ -169,6 +172,7 @@ class PetFeedApi(WriteApi):
         gold = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["pets"])
+    @error_codes({400: ("insufficient_funds",), 409: ("pet_max_level",)})
     def post(self, request, pet_id: int):
         pet = services.pet_feed(user=request.user, pet_id=pet_id)
         gold = Player.objects.values_list("gold", flat=True).get(pk=request.user.pk)
@@ -177,6 +181,7 @@ class PetFeedApi(WriteApi):
 
 class PetEquipApi(WriteApi):
     @extend_schema(request=None, responses={200: PetSerializer}, tags=["pets"])
+    @error_codes({409: ("too_many_pets",)})
     def post(self, request, pet_id: int):
         return Response(PetSerializer(services.pet_equip(user=request.user, pet_id=pet_id)).data)
 
@@ -231,6 +236,13 @@ class ShopPurchaseApi(WriteApi):
         ],
         tags=["shop"],
     )
+    @error_codes(
+        {
+            400: ("insufficient_funds", "not_for_sale_in_currency", "out_of_stock"),
+            404: ("not_found",),
+            409: ("idempotency_key_reused",),
+        }
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -269,6 +281,7 @@ class BattleDetailApi(APIView):
 
 class BattleJoinApi(WriteApi):
     @extend_schema(request=None, responses={200: BattleSerializer}, tags=["battles"])
+    @error_codes({400: ("not_enough_stamina",), 409: ("already_joined", "battle_full", "battle_over")})
     def post(self, request, battle_id: int):
         services.battle_join(user=request.user, battle_id=battle_id)
         return Response(BattleSerializer(selectors.battle_get(battle_id=battle_id)).data)
@@ -285,6 +298,7 @@ class BattleAttackApi(APIView):
         defeated = serializers.BooleanField()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["battles"])
+    @error_codes({403: ("not_participant",), 409: ("battle_over",), 429: ("attack_cooldown",)})
     def post(self, request, battle_id: int):
         result = services.battle_attack(user=request.user, battle_id=battle_id)
         return Response(self.OutputSerializer(result).data)
@@ -297,6 +311,7 @@ class BattleClaimLootApi(WriteApi):
         gold = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["battles"])
+    @error_codes({403: ("not_participant",), 409: ("already_claimed", "battle_not_over")})
     def post(self, request, battle_id: int):
         participant = services.battle_claim_loot(user=request.user, battle_id=battle_id)
         gold = Player.objects.values_list("gold", flat=True).get(pk=request.user.pk)

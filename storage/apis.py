@@ -101,9 +101,10 @@ class StorageObjectApi(APIView):
     @extend_schema(
         request=InputSerializer,
         parameters=[IF_MATCH, IF_NONE_MATCH_PUT],
-        responses={200: StorageObjectSerializer, 201: StorageObjectSerializer, 412: error_codes("version_conflict")},
+        responses={200: StorageObjectSerializer, 201: StorageObjectSerializer},
         tags=["storage"],
     )
+    @error_codes({409: ("storage_full",), 412: ("version_conflict",), 413: ("value_too_large",)})
     def put(self, request, collection: str, key: str):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -118,7 +119,8 @@ class StorageObjectApi(APIView):
         )
         return object_answer(obj, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(parameters=[IF_MATCH], responses={204: None, 412: error_codes("version_conflict")}, tags=["storage"])
+    @extend_schema(parameters=[IF_MATCH], responses={204: None}, tags=["storage"])
+    @error_codes({412: ("version_conflict",)})
     def delete(self, request, collection: str, key: str):
         services.storage_object_delete(
             user=request.user,

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from gameplatform import serializers
 from gameplatform.errors import NotFound
+from gameplatform.schema import error_codes
 from world import selectors, services
 from world.models import CHARACTER_NAME_MAX
 from world.serializers import (
@@ -76,6 +77,7 @@ class CharactersApi(ListAPIView):
         responses={201: CharacterSerializer},
         tags=TAGS,
     )
+    @error_codes({409: ("name_taken", "too_many_characters")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -92,6 +94,7 @@ class CharacterSelectApi(APIView):
         responses={200: CharacterSerializer},
         tags=TAGS,
     )
+    @error_codes({404: ("character_not_found",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -101,6 +104,7 @@ class CharacterSelectApi(APIView):
 
 class CharacterDetailApi(APIView):
     @extend_schema(responses={204: None}, tags=TAGS)
+    @error_codes({404: ("character_not_found",), 409: ("character_busy",)})
     def delete(self, request, character_id: int):
         services.character_delete(user=request.user, character_id=character_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -166,6 +170,7 @@ class AnnouncementApi(APIView):
         message = serializers.CharField(max_length=500)
 
     @extend_schema(request=InputSerializer, responses={201: WorldEventSerializer}, tags=TAGS)
+    @error_codes({403: ("forbidden",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

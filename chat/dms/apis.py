@@ -9,6 +9,7 @@ from chat.dms import selectors, services
 from chat.models import DM_MAX_LENGTH, DirectMessage
 from gameplatform import serializers
 from gameplatform.pagination import MessageCursorPagination
+from gameplatform.schema import error_codes
 from gameplatform.serializers import ModelSerializer
 
 
@@ -57,10 +58,12 @@ class DmMessagesApi(ListAPIView):
         return selectors.dm_history(user_id=self.request.user.pk, peer_id=peer_id)
 
     @extend_schema(tags=["direct messages"])
+    @error_codes({400: ("self_message",), 403: ("blocked", "not_friends")})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, responses={201: DirectMessageSerializer}, tags=["direct messages"])
+    @error_codes({400: ("self_message",), 403: ("blocked", "not_friends"), 429: ("rate_limited",)})
     def post(self, request, user_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -73,6 +76,7 @@ class DmReadApi(APIView):
         marked_read = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["direct messages"])
+    @error_codes({400: ("self_message",), 403: ("blocked", "not_friends")})
     def post(self, request, user_id: int):
         count = services.dm_mark_read(user=request.user, peer_id=user_id)
         return Response({"marked_read": count})

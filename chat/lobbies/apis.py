@@ -10,6 +10,7 @@ from chat.lobbies import events, selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
 from gameplatform import serializers
 from gameplatform.pagination import MessageCursorPagination
+from gameplatform.schema import error_codes
 
 TAGS = ["lobbies"]
 
@@ -120,6 +121,7 @@ class LobbiesApi(ListAPIView):
         responses={201: LobbyDetailSerializer},
         tags=TAGS,
     )
+    @error_codes({403: ("premium_required", "private_lobby"), 404: ("lobby_not_found",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -129,6 +131,7 @@ class LobbiesApi(ListAPIView):
 
 class LobbyDetailApi(APIView):
     @extend_schema(responses={200: LobbyDetailSerializer}, tags=TAGS)
+    @error_codes({403: ("private_lobby",), 404: ("lobby_not_found",)})
     def get(self, request, lobby_id: int):
         return Response(_detail(lobby_id, request.user))
 
@@ -141,6 +144,7 @@ class LobbyJoinApi(APIView):
         },
         tags=TAGS,
     )
+    @error_codes({403: ("banned", "private_lobby"), 404: ("lobby_not_found",), 409: ("lobby_closed", "lobby_full")})
     def post(self, request, lobby_id: int):
         services.lobby_join(lobby_id=lobby_id, user=request.user)
         return Response(_detail(lobby_id, request.user))
@@ -151,6 +155,7 @@ class LobbyLeaveApi(APIView):
         status = serializers.CharField()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=TAGS)
+    @error_codes({404: ("lobby_not_found", "not_member")})
     def post(self, request, lobby_id: int):
         services.lobby_leave(lobby_id=lobby_id, user=request.user)
         return Response({"status": "left"})
@@ -178,6 +183,14 @@ class LobbyStartApi(APIView):
         "the server does not run; 409 `invalid_player_count` (with `min_players`, `max_players`) when the members "
         "are too few or too many for it, `not_enough_players` under two members, `lobby_closed`.",
     )
+    @error_codes(
+        {
+            400: ("invalid_mode",),
+            403: ("not_owner",),
+            404: ("lobby_not_found",),
+            409: ("invalid_player_count", "lobby_closed", "not_enough_players"),
+        }
+    )
     def post(self, request, lobby_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -196,6 +209,13 @@ class LobbyKickApi(APIView):
             200: OutputSerializer,
         },
         tags=TAGS,
+    )
+    @error_codes(
+        {
+            400: ("cannot_moderate_self",),
+            403: ("cannot_moderate_moderator", "cannot_moderate_owner", "not_moderator"),
+            404: ("lobby_not_found", "not_member"),
+        }
     )
     def post(self, request, lobby_id: int):
         data = ModerationInput(data=request.data)
@@ -216,6 +236,14 @@ class LobbyBanApi(APIView):
         },
         tags=TAGS,
     )
+    @error_codes(
+        {
+            400: ("cannot_moderate_self",),
+            403: ("cannot_moderate_moderator", "cannot_moderate_owner", "not_moderator"),
+            404: ("lobby_not_found", "user_not_found"),
+            409: ("already_banned",),
+        }
+    )
     def post(self, request, lobby_id: int):
         data = ModerationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -233,6 +261,7 @@ class LobbyUnbanApi(APIView):
         responses={200: OutputSerializer},
         tags=TAGS,
     )
+    @error_codes({403: ("not_moderator",), 404: ("lobby_not_found", "not_banned", "user_not_found")})
     def post(self, request, lobby_id: int):
         data = TargetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -248,6 +277,7 @@ class LobbyModeratorAddApi(APIView):
         },
         tags=TAGS,
     )
+    @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_member"), 409: ("already_moderator",)})
     def post(self, request, lobby_id: int):
         data = TargetInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -262,6 +292,7 @@ class LobbyModeratorRemoveApi(APIView):
         responses={200: LobbyMemberSerializer},
         tags=TAGS,
     )
+    @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_moderator")})
     def delete(self, request, lobby_id: int, user_id: int):
         membership = services.lobby_moderator_remove(lobby_id=lobby_id, actor=request.user, user_id=user_id)
         return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
@@ -282,6 +313,7 @@ class LobbyMessagesApi(ListAPIView):
         return self.get_paginated_response([events.message_payload(m) for m in page])
 
     @extend_schema(responses={200: LobbyMessageSerializer(many=True)}, tags=TAGS)
+    @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -290,6 +322,7 @@ class LobbyMessagesApi(ListAPIView):
         responses={201: LobbyMessageSerializer},
         tags=TAGS,
     )
+    @error_codes({403: ("not_member",), 404: ("lobby_not_found",), 429: ("rate_limited",)})
     def post(self, request, lobby_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -299,6 +332,7 @@ class LobbyMessagesApi(ListAPIView):
 
 class LobbyMessageDeleteApi(APIView):
     @extend_schema(responses={204: None}, tags=TAGS)
+    @error_codes({403: ("not_moderator",), 404: ("message_not_found",)})
     def delete(self, request, lobby_id: int, message_id: int):
         services.message_delete(message_id=message_id, actor=request.user, lobby_id=lobby_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -311,6 +345,7 @@ class LobbyEventsApi(ListAPIView):
         return selectors.lobby_events(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
 
     @extend_schema(tags=TAGS)
+    @error_codes({403: ("not_member", "not_moderator"), 404: ("lobby_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -322,5 +357,6 @@ class LobbyBansApi(ListAPIView):
         return selectors.lobby_bans(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
 
     @extend_schema(tags=TAGS)
+    @error_codes({403: ("not_member", "not_moderator"), 404: ("lobby_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

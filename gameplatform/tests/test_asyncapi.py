@@ -12,7 +12,7 @@ from django.conf import settings
 from gameplatform.asyncapi import asyncapi_document, channel_address
 from gameplatform.consumers import KIT_ERROR_CODES, client_frame_of
 from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
-from gameplatform.schema import _function_of, _is_project_code, _owner_of, _resolve, raised_errors
+from gameplatform.tests.error_walk import function_of, is_project_code, owner_of, raised_errors, resolve
 
 ROOT = Path(settings.BASE_DIR)
 # "type" values in dicts that are not frames: ASGI messages and JSON Schema.
@@ -106,22 +106,22 @@ def validated_serializers(handler) -> set[type]:
 
 
 def reachable_error_codes(func, owner: type | None, depth: int = 4) -> set[str | None]:
-    """The codes ``func`` can raise: through the calls it makes (``gameplatform.schema``'s walk)
+    """The codes ``func`` can raise: through the calls it makes (``gameplatform.tests.error_walk``)
     and through the project functions it hands on to be called (``db.run(service, ...)``,
     ``then_in_order(lambda: ...)``), a few levels deep. ``None``: a code computed at run time."""
     codes = {code for _, code in raised_errors(func, owner)}
-    func = _function_of(func)
-    if depth == 0 or func is None or not _is_project_code(func):
+    func = function_of(func)
+    if depth == 0 or func is None or not is_project_code(func):
         return codes
     namespace = dict(func.__globals__)
     for node in ast.walk(source_tree(func)):
         if not isinstance(node, ast.Call):
             continue
         for expr in (node.func, *node.args):
-            target = _resolve(expr, namespace, owner)
+            target = resolve(expr, namespace, owner)
             if target is None or isinstance(target, type) or not callable(target):
                 continue
-            codes |= reachable_error_codes(target, _owner_of(expr, target, namespace, owner), depth - 1)
+            codes |= reachable_error_codes(target, owner_of(expr, target, namespace, owner), depth - 1)
     return codes
 
 

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform import serializers
+from gameplatform.schema import error_codes
 from matchmaking.invites import selectors, services
 from matchmaking.invites.events import InviteSerializer
 from matchmaking.models import Invite
@@ -43,6 +44,15 @@ class InviteListCreateApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, responses={201: InviteSerializer}, tags=["invites"])
+    @error_codes(
+        {
+            400: ("invalid_mode", "self_invite"),
+            403: ("blocked", "not_a_member", "not_friends"),
+            404: ("lobby_not_found", "not_found"),
+            409: ("duplicate_invite",),
+            429: ("rate_limited",),
+        }
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -65,6 +75,9 @@ class InviteAcceptApi(APIView):
         invite = InviteSerializer()
 
     @extend_schema(request=None, responses={200: OutputSerializer}, tags=["invites"])
+    @error_codes(
+        {403: ("not_allowed",), 404: ("invite_not_found",), 409: ("invite_not_pending",), 410: ("invite_expired",)}
+    )
     def post(self, request, invite_id: int):
         invite = services.invite_accept(invite_id=invite_id, user=request.user)
         body = {
@@ -79,11 +92,17 @@ class InviteAcceptApi(APIView):
 
 class InviteDeclineApi(APIView):
     @extend_schema(request=None, responses={200: InviteSerializer}, tags=["invites"])
+    @error_codes(
+        {403: ("not_allowed",), 404: ("invite_not_found",), 409: ("invite_not_pending",), 410: ("invite_expired",)}
+    )
     def post(self, request, invite_id: int):
         return Response(InviteSerializer(services.invite_decline(invite_id=invite_id, user=request.user)).data)
 
 
 class InviteCancelApi(APIView):
     @extend_schema(request=None, responses={200: InviteSerializer}, tags=["invites"])
+    @error_codes(
+        {403: ("not_allowed",), 404: ("invite_not_found",), 409: ("invite_not_pending",), 410: ("invite_expired",)}
+    )
     def post(self, request, invite_id: int):
         return Response(InviteSerializer(services.invite_cancel(invite_id=invite_id, user=request.user)).data)

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from game.registry import default_mode
 from gameplatform import serializers
+from gameplatform.schema import error_codes
 from matchmaking.queue import services
 
 
@@ -29,6 +30,7 @@ class MatchmakingJoinApi(APIView):
         description="Join the queue (idempotent). 409 `already_in_game` (with `game_id`) while in an unfinished game; "
         "400 `invalid_mode`.",
     )
+    @error_codes({400: ("invalid_mode", "invalid_player_count", "invalid_players"), 409: ("already_in_game",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -46,6 +48,7 @@ class MatchmakingLeaveApi(APIView):
         tags=["matchmaking"],
         description="Leave the queue; 404 `not_queued` when not queued (e.g. already matched).",
     )
+    @error_codes({404: ("not_queued",)})
     def post(self, request):
         services.queue_leave(user_id=request.user.pk)
         return Response({"status": "left"})

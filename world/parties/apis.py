@@ -39,6 +39,7 @@ class PartyCreateApi(APIView):
         responses={201: PartySerializer},
         tags=TAGS,
     )
+    @error_codes({409: ("already_in_party", "no_character")})
     def post(self, request):
         party = services.party_create(user=request.user)
         return Response(services.party_payload(party), status=status.HTTP_201_CREATED)
@@ -46,21 +47,25 @@ class PartyCreateApi(APIView):
 
 class PartyDetailApi(APIView):
     @extend_schema(responses={200: PartySerializer}, tags=TAGS)
+    @error_codes({403: ("not_member",), 404: ("party_not_found",), 409: ("no_character",)})
     def get(self, request, party_id: int):
         return Response(services.party_get(party_id=party_id, user=request.user))
 
 
 class PartyInviteApi(APIView):
     # The invites lifecycle checks blocks, duplicates and the party's room through the
-    # ``party`` kind's hook, which the source walk does not follow: declared here.
+    # ``party`` kind's hook (403 ``blocked``, 409 ``duplicate_invite``, ``party_full``).
     @extend_schema(
         request=CharacterInput,
-        responses={
-            201: InviteSerializer,
-            403: error_codes("blocked"),
-            409: error_codes("party_full", "duplicate_invite"),
-        },
+        responses={201: InviteSerializer},
         tags=TAGS,
+    )
+    @error_codes(
+        {
+            403: ("blocked", "not_leader", "not_member"),
+            404: ("character_not_found",),
+            409: ("already_in_party", "duplicate_invite", "no_character", "party_full"),
+        }
     )
     def post(self, request):
         data = CharacterInput(data=request.data)
@@ -71,6 +76,7 @@ class PartyInviteApi(APIView):
 
 class PartyLeaveApi(APIView):
     @extend_schema(request=None, responses={200: PartyAfterSerializer}, tags=TAGS)
+    @error_codes({403: ("not_member",), 409: ("no_character",)})
     def post(self, request):
         services.party_leave(user=request.user)
         return Response({"party": None})
@@ -78,6 +84,9 @@ class PartyLeaveApi(APIView):
 
 class PartyKickApi(APIView):
     @extend_schema(request=CharacterInput, responses={200: PartyAfterSerializer}, tags=TAGS)
+    @error_codes(
+        {403: ("not_leader", "not_member"), 404: ("member_not_found",), 409: ("cannot_kick_self", "no_character")}
+    )
     def post(self, request):
         data = CharacterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -87,6 +96,7 @@ class PartyKickApi(APIView):
 
 class PartyDisbandApi(APIView):
     @extend_schema(request=None, responses={200: PartyAfterSerializer}, tags=TAGS)
+    @error_codes({403: ("not_leader", "not_member"), 409: ("no_character",)})
     def post(self, request):
         services.party_disband(user=request.user)
         return Response({"party": None})

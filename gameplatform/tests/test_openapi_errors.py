@@ -46,7 +46,7 @@ def test_every_operation_documents_its_error_answers_in_the_error_shape(schema):
     assert set(error["required"]) == {"detail", "code"}
 
 
-def test_codes_raised_in_services_are_documented_on_the_operations_that_reach_them(schema):
+def test_the_codes_an_operation_declares_are_documented_under_their_status(schema):
     paths = schema["paths"]
     join = paths["/api/lobbies/{lobby_id}/join/"]["post"]
     assert {"lobby_full", "lobby_closed"} <= documented_codes(join, 409)
@@ -56,10 +56,10 @@ def test_codes_raised_in_services_are_documented_on_the_operations_that_reach_th
     assert "idempotency_key_reused" in documented_codes(purchase, 409)
     tournament_join = paths["/api/tournaments/{tournament_id}/join/"]["post"]
     assert "insufficient_funds" in documented_codes(tournament_join, 402)
-    assert "insufficient_funds" not in documented_codes(tournament_join, 400)  # declared 402 overrides the walk
+    assert "insufficient_funds" not in documented_codes(tournament_join, 400)  # the fee is checked first: 402
     accept = paths["/api/invites/{invite_id}/accept/"]["post"]
     assert "invite_expired" in documented_codes(accept, 410)
-    # Codes a view declares because they are chosen at run time or behind a hook.
+    # Codes chosen at run time or behind a hook.
     assert "rate_limited" in documented_codes(paths["/api/auth/login/"]["post"], 429)
     assert "party_full" in documented_codes(paths["/api/party/invite/"]["post"], 409)
     assert "rate_limited" in documented_codes(paths["/api/auth/device/"]["post"], 429)
@@ -92,9 +92,16 @@ def test_an_error_the_server_answers_is_the_one_the_schema_documents(schema, cli
     assert set(answer) <= set(schema["components"]["schemas"]["Error"]["properties"])
 
 
-def test_the_walk_follows_the_projects_code_only(schema):
-    """Django's and DRF's own code are not walked: no 403 ``permission_denied`` from DRF's
-    permission check on a list whose only refusal is a missing token (401)."""
+def test_reading_the_player_documents_no_payment_refusal(schema):
+    """Reading the player tops up its stamina (a credit): it cannot be refused for funds."""
+    me = schema["paths"]["/api/player/me/"]["get"]
+    assert not {"insufficient_funds", "not_enough_stamina"} & set().union(
+        *(documented_codes(me, int(status)) for status in me["responses"])
+    )
+
+
+def test_a_list_whose_only_refusal_is_a_missing_token_documents_401_not_403(schema):
+    """No 403 ``permission_denied`` for DRF's permission check on a list open to any user."""
     users = schema["paths"]["/api/users/"]["get"]["responses"]
     assert "403" not in users and "401" in users
 

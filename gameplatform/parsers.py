@@ -13,12 +13,13 @@
 """
 
 import codecs
+import json
 import re
 
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
-from rest_framework.utils import json
+from rest_framework.settings import api_settings
 
 MAX_JSON_DEPTH = 32
 NUL_MESSAGE = "Null characters are not allowed."
@@ -113,11 +114,20 @@ def surrogate_error(path: str):
     )
 
 
+def refuse_constant(name: str):
+    """``NaN``, ``Infinity`` and ``-Infinity`` are no JSON (RFC 8259): refused as DRF's parser
+    refuses them under its ``STRICT_JSON`` setting, with its message."""
+    raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
+
+
 def loads(text: str, *, strict_constants: bool = False):
-    """``json.loads`` with the nesting limit and the NUL check; ValueError if not JSON."""
+    """``json.loads`` with the nesting limit and the NUL check; ValueError if not JSON.
+
+    ``strict_constants``: ``NaN`` and ``Infinity`` are refused too (REST bodies, by DRF's
+    ``STRICT_JSON``)."""
     if too_deep(text):
         raise too_deep_error()
-    value = json.loads(text, parse_constant=json.strict_constant if strict_constants else None)
+    value = json.loads(text, parse_constant=refuse_constant if strict_constants else None)
     if "\\u0000" in text:
         path = nul_path(value)
         if path is not None:
@@ -130,13 +140,14 @@ def loads(text: str, *, strict_constants: bool = False):
 
 
 class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with the nesting limit and the NUL check of ``loads``."""
+    """DRF's JSON parser with the nesting limit and the NUL check of ``loads``; ``NaN`` and
+    ``Infinity`` refused as DRF refuses them (its ``STRICT_JSON`` setting, on by default)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = codecs.getreader(encoding)(stream).read()
-            return loads(text, strict_constants=self.strict)
+            return loads(text, strict_constants=api_settings.STRICT_JSON)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None

@@ -94,6 +94,16 @@ def test_nesting_up_to_the_limit_is_parsed_as_usual(api_client):
     assert post_raw(api_client, "/api/auth/login/", body).status_code == 401
 
 
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_in_a_json_body_are_400_and_never_stored(client_for, premium_owner, alice, constant):
+    lobby = make_lobby(owner=premium_owner, members=[alice])
+    response = post_raw(client_for(alice), f"/api/lobbies/{lobby.pk}/messages/", f'{{"content": "a", "n": {constant}}}')
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert "not JSON compliant" in response.json()["detail"]
+    assert not LobbyMessage.objects.filter(lobby=lobby).exists()
+
+
 def test_a_form_body_with_too_many_fields_is_400_invalid_and_no_server_error(client_for, alice, caplog):
     fields = "&".join(f"f{i}=1" for i in range(1100))  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1,000
     client = client_for(alice)

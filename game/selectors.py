@@ -39,7 +39,11 @@ def game_require_player(*, game_id: int, user_id: int) -> None:
 
 def game_player_seat(*, game_id: int, user_id: int) -> dict:
     """``{mode, over}`` of a game this user plays; NotFound / Forbidden as ``game_require_player``."""
-    found = GamePlayer.objects.filter(game_id=game_id, user_id=user_id).values_list("game__mode", "game__state").first()
+    # One row at most (a seat per player and game): no ORDER BY and LIMIT to build, at every game socket's connect.
+    found = next(
+        iter(GamePlayer.objects.filter(game_id=game_id, user_id=user_id).values_list("game__mode", "game__state")),
+        None,
+    )
     if found is None:
         game_require_player(game_id=game_id, user_id=user_id)
     mode, state = found

@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -115,18 +115,35 @@ def _start_first_connect_clock(*, game_ids: list[int]) -> None:
 
 
 def game_seating(*, game_id: int) -> dict | None:
-    """What a room needs to start: the mode's name, the seats in order, the seed; None for no such game."""
-    game = Game.objects.filter(pk=game_id).first()
-    if game is None:
+    """What a room needs to start: the mode's name, the seats in order, the seed; None for no such game.
+
+    One query for the game and its seats (a room opens for every game a process runs)."""
+    rows = list(
+        GamePlayer.objects.filter(game_id=game_id)
+        .order_by("seat")
+        .values_list(
+            "game__mode",
+            "game__seed",
+            "game__lobby_id",
+            "game__state",
+            "user_id",
+            "user__username",
+            "seat",
+            "side",
+            "forfeited",
+        )
+    )
+    if not rows:  # a game has its seats from its creation on: no seat, no game
         return None
-    seats = GamePlayer.objects.filter(game_id=game_id).select_related("user").order_by("seat")
+    mode, seed, lobby_id, state = rows[0][:4]
     return {
-        "mode": game.mode,
-        "seed": game.seed,
-        "lobby_id": game.lobby_id,
-        "over": game.is_over,
+        "mode": mode,
+        "seed": seed,
+        "lobby_id": lobby_id,
+        "over": state not in Game.UNFINISHED,
         "players": [
-            Player(id=s.user_id, username=s.user.username, seat=s.seat, side=s.side, out=s.forfeited) for s in seats
+            Player(id=user_id, username=username, seat=seat, side=side, out=forfeited)
+            for *_, user_id, username, seat, side, forfeited in rows
         ],
     }
 
@@ -147,8 +164,12 @@ def game_record_result(*, game_id: int, result: Result, players: list[Player], b
 
     False when the game was already over (another process recorded it first) or is unknown.
     """
-    game = Game.objects.select_for_update().filter(pk=game_id).first()
-    if game is None or game.is_over:
+    # ``get`` rather than ``first``: no ORDER BY to build, at every game's end.
+    try:
+        game = Game.objects.select_for_update().get(pk=game_id)
+    except Game.DoesNotExist:
+        return False
+    if game.is_over:
         return False
     abandoned = result.reason == Game.Reason.ABANDONED
     to = State.ABANDONED if abandoned else State.FINISHED
@@ -185,18 +206,8 @@ def game_record_result(*, game_id: int, result: Result, players: list[Player], b
             seat.disconnected_at = seat.disconnected_at or game.finished_at
     if not abandoned:
         _ratings_apply(game, seats)
-    # One plain UPDATE per seat (a game has a handful): far cheaper to build than bulk_update's
-    # CASE expressions, which cost milliseconds of CPU per game at every game's end.
-    for seat in seats:
-        GamePlayer.objects.filter(pk=seat.pk).update(
-            score=seat.score,
-            forfeited=seat.forfeited,
-            left_before_start=seat.left_before_start,
-            ready=seat.ready,
-            connected=seat.connected,
-            disconnected_at=seat.disconnected_at,
-            rating_change=seat.rating_change,
-        )
+    seat_fields = ["score", "forfeited", "left_before_start", "ready", "connected", "disconnected_at", "rating_change"]
+    _update_each(GamePlayer, seat_fields, [[getattr(s, f) for f in seat_fields] + [s.pk] for s in seats])
     if not abandoned:  # e.g. the mode's leaderboard takes the scores (see game/hooks.py)
         hooks.game_result_recorded(
             game_id=game.pk,
@@ -248,6 +259,27 @@ def _result(game: Game, player: GamePlayer) -> str:
     return "loss"
 
 
+def _update_each(model, fields: list[str], rows: list[list]) -> None:
+    """``UPDATE`` of ``fields`` for each row ``[*values, pk]``: one statement run for every row.
+
+    A game's end writes a handful of seats and ratings, each row with its own values. Built
+    through the ORM that is one ``UPDATE`` query per row (or bulk_update's ``CASE`` expressions),
+    and building them cost more CPU than running them: at every game's end, on the process
+    that runs the rooms. The values go through each field's ``get_db_prep_value``, as the ORM's.
+    """
+    meta, quote = model._meta, connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    params = [
+        [column.get_db_prep_value(value, connection) for column, value in zip(columns, row[:-1], strict=True)]
+        + [row[-1]]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _ratings_apply(game: Game, players: list[GamePlayer]) -> None:
     """Elo per mode, in the transaction that finishes the game (``game_record_result``, which rates once)."""
     players = [p for p in players if not p.left_before_start]
@@ -267,13 +299,20 @@ def _ratings_apply(game: Game, players: list[GamePlayer]) -> None:
     results = {p.user_id: _result(game, p) for p in players}
     changes = rating_changes({uid: r.rating for uid, r in ratings.items()}, results)
     now = timezone.now()
-    for uid, rating in ratings.items():  # rows locked above, in user id order
-        Rating.objects.filter(pk=rating.pk).update(
-            rating=rating.rating + changes[uid],
-            wins=rating.wins + (results[uid] == "win"),
-            draws=rating.draws + (results[uid] == "draw"),
-            losses=rating.losses + (results[uid] == "loss"),
-            updated_at=now,
-        )
+    _update_each(  # rows locked above, in user id order
+        Rating,
+        ["rating", "wins", "draws", "losses", "updated_at"],
+        [
+            [
+                rating.rating + changes[uid],
+                rating.wins + (results[uid] == "win"),
+                rating.draws + (results[uid] == "draw"),
+                rating.losses + (results[uid] == "loss"),
+                now,
+                rating.pk,
+            ]
+            for uid, rating in ratings.items()
+        ],
+    )
     for player in players:  # written with the seats by the caller
         player.rating_change = changes[player.user_id]

@@ -4,7 +4,7 @@ SimpleJWT's ``JWTAuthentication.get_user`` runs ``User.objects.get(pk=...)`` on 
 and building that query costs more CPU than running it. ``get_user`` is SimpleJWT's
 documented extension point: the override reads the user through
 ``accounts.selectors.user_by_token_get`` (a cursor and ``Model.from_db``, both documented
-Django APIs; 105 µs of CPU per read on PostgreSQL against the ORM's 330 µs) and returns it
+Django APIs; 107 µs of CPU per read on PostgreSQL against the ORM's 315 µs) and returns it
 when SimpleJWT's rules would (an active user under the token's claim). Every other case is
 SimpleJWT's own ``get_user``, which decides with its own rules, messages and codes (no claim,
 no such user, inactive), as do settings the read does not cover (a ``USER_ID_FIELD`` other

@@ -10,7 +10,7 @@ from gameplatform.rawsql import aware
 # Every REST request and socket handshake loads its token's user: one hand-written SELECT
 # through a cursor, the row made an instance by ``Model.from_db`` (both documented Django
 # APIs). ``User.objects.get(pk=...)`` builds its query on every call: measured per call on
-# PostgreSQL, 330 µs of CPU against 105 µs here (``User.objects.raw``: 200 µs).
+# PostgreSQL, 315 µs of CPU against 107 µs here (``User.objects.raw``: 190-220 µs).
 _KEY = User._meta.get_field("id")
 _KEY_MAX = 2**63 - 1  # a BigAutoField holds 1 to 9223372036854775807 (its documented range)
 

@@ -76,7 +76,7 @@ def friend_rows(*, friendships: list[Friendship]) -> list[dict]:
 # The rows of ``Friendship.objects.filter(user_id=...).values_list("friend_id",
 # "friend__last_seen__at")``, in its order (``Friendship.Meta.ordering``), written out: building
 # that query cost more CPU than the rest of a presence socket's handshake (measured per call
-# on PostgreSQL: 505 µs of CPU through the ORM, 110 µs here). The ORM's join through the
+# on PostgreSQL: 512 µs of CPU through the ORM, 115 µs here). The ORM's join through the
 # user table is left out: the foreign key guarantees the friend's row.
 _FRIENDS_LAST_SEEN = (
     f"SELECT f.friend_id, s.at FROM {Friendship._meta.db_table} f"

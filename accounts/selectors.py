@@ -1,20 +1,66 @@
-from django.db.models import Q, QuerySet
+from functools import cache
+
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import DateTimeField, Q, QuerySet
 
 from accounts.models import User
-from gameplatform.rows import RowByPk
+from gameplatform.rawsql import aware
 
-# Every REST request and socket handshake loads its token's user: by a prepared statement.
-_user_by_pk = RowByPk(User)
+# Every REST request and socket handshake loads its token's user: one hand-written SELECT
+# through a cursor, the row made an instance by ``Model.from_db`` (both documented Django
+# APIs). ``User.objects.get(pk=...)`` builds its query on every call: measured per call on
+# PostgreSQL, 315 µs of CPU against 107 µs here (``User.objects.raw``: 190-220 µs).
+_KEY = User._meta.get_field("id")
+_KEY_MAX = 2**63 - 1  # a BigAutoField holds 1 to 9223372036854775807 (its documented range)
+
+
+@cache
+def _user_read() -> tuple[str, list[str], list[int]]:
+    """The statement, the fields' names in ``from_db``'s order, and where its datetimes are.
+
+    Every concrete field, in ``_meta.concrete_fields`` order (``from_db``'s documentation);
+    a column is named by ``db_column`` or else the field's name (``attname``: ``_id`` for a
+    foreign key), each quoted the SQL standard's way, which PostgreSQL and SQLite share.
+    """
+    fields = User._meta.concrete_fields
+    columns = ", ".join(f'"{field.db_column or field.attname}"' for field in fields)
+    key = _KEY.db_column or _KEY.attname
+    sql = f'SELECT {columns} FROM "{User._meta.db_table}" WHERE "{key}" = %s'
+    datetimes = [index for index, field in enumerate(fields) if isinstance(field, DateTimeField)]
+    return sql, [field.attname for field in fields], datetimes
+
+
+def _user_by_pk(user_id, using: str = "default") -> User | None:
+    """The user with this key, as ``User.objects.get(pk=user_id)`` loads it, else None
+    (also for a key that is no integer, as a token's claim may be)."""
+    try:
+        pk = _KEY.to_python(user_id)
+    except ValidationError:
+        return None
+    if pk is None or not 1 <= pk <= _KEY_MAX:
+        return None  # no row has it (and SQLite could not even bind it: OverflowError)
+    sql, names, datetimes = _user_read()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if datetimes:
+        row = list(row)
+        for index in datetimes:
+            row[index] = aware(row[index], using)
+    return User.from_db(using, names, row)
 
 
 def user_by_token_get(*, user_id) -> User | None:
     """The user an access token names, active or not (the caller tells the two apart)."""
-    return _user_by_pk.get(user_id)
+    return _user_by_pk(user_id)
 
 
 def user_active_get(*, user_id) -> User | None:
     """An active user by id (a socket's token or ticket, a public profile), else None."""
-    user = _user_by_pk.get(user_id)
+    user = _user_by_pk(user_id)
     return user if user is not None and user.is_active else None
 
 

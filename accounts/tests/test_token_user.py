@@ -1,7 +1,9 @@
-"""The user behind a token is loaded by one prepared statement (``gameplatform.rows``), and
-still by SimpleJWT's rules: a deleted or deactivated user's token opens nothing."""
+"""The user behind a token is loaded by one hand-written statement (``accounts.selectors``) as
+the ORM would load it, and still by SimpleJWT's rules: a deleted or deactivated user's token
+opens nothing. These run on the database the suite is given (PostgreSQL, or SQLite without
+``DATABASE_URL``): the types a cursor returns differ between the two."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -17,6 +19,10 @@ def field_values(user: User) -> dict:
     return {field.attname: getattr(user, field.attname) for field in User._meta.concrete_fields}
 
 
+def field_types(user: User) -> dict:
+    return {name: type(value) for name, value in field_values(user).items()}
+
+
 def test_the_loaded_user_is_the_row_the_orm_loads_field_for_field(make_user):
     user = make_user("rowcheck", premium=True, display_name="Row Check")
     User.objects.filter(pk=user.pk).update(last_login=datetime(2026, 11, 1, 12, 30, tzinfo=UTC))
@@ -26,6 +32,30 @@ def test_the_loaded_user_is_the_row_the_orm_loads_field_for_field(make_user):
     assert field_values(loaded) == field_values(User.objects.get(pk=user.pk))
     assert loaded.last_login == datetime(2026, 11, 1, 12, 30, tzinfo=UTC)  # a datetime, also on SQLite
     assert not loaded._state.adding and loaded._state.db == "default"
+
+
+def test_every_field_has_the_value_and_the_type_the_orm_gives(make_user):
+    user = make_user("typecheck", premium=True, display_name="Type Check")
+    User.objects.filter(pk=user.pk).update(
+        last_login=datetime(2026, 11, 1, 12, 30, 15, 250000, tzinfo=UTC),
+        first_name="Ty",
+        is_staff=True,
+        is_guest=True,
+    )
+    orm = User.objects.get(pk=user.pk)
+
+    loaded = user_by_token_get(user_id=user.pk)
+
+    assert field_values(loaded) == field_values(orm)
+    assert field_types(loaded) == field_types(orm)  # bool not int, datetime not text, on either database
+    assert loaded.last_login.utcoffset() == orm.last_login.utcoffset() == timedelta(0)
+    assert loaded.date_joined.utcoffset() == timedelta(0)
+
+
+def test_a_user_never_logged_in_has_no_last_login(make_user):
+    user = make_user("neverin")
+    User.objects.filter(pk=user.pk).update(last_login=None)
+    assert user_by_token_get(user_id=user.pk).last_login is None
 
 
 def test_a_token_claim_given_as_text_finds_the_same_user(make_user):
@@ -38,10 +68,10 @@ def test_no_user_for_a_missing_or_malformed_claim(claim):
     assert user_by_token_get(user_id=claim) is None
 
 
-def test_a_request_loads_its_user_with_one_statement_built_once(client_for, make_user):
+def test_a_request_loads_its_user_with_one_statement(client_for, make_user):
     user = make_user("onequery")
     client = client_for(user)
-    client.get("/api/me/")  # the statement is built on first use
+    client.get("/api/me/")  # anything done once per process is done by now
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/api/me/")
     assert response.status_code == 200 and response.json()["username"] == "onequery"

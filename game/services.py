@@ -267,10 +267,12 @@ def _update_each(model, fields: list[str], rows: list[list]) -> None:
     and building them cost more CPU than running them: at every game's end, on the process
     that runs the rooms. The values go through each field's ``get_db_prep_value``, as the ORM's.
     """
-    meta, quote = model._meta, connection.ops.quote_name
+    meta = model._meta
     columns = [meta.get_field(name) for name in fields]
-    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    # A column is named by ``db_column``, else the field's ``attname``; quoted the SQL standard's way.
+    assignments = ", ".join(f'"{column.db_column or column.attname}" = %s' for column in columns)
+    key = meta.pk.db_column or meta.pk.attname
+    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{key}" = %s'
     params = [
         [column.get_db_prep_value(value, connection) for column, value in zip(columns, row[:-1], strict=True)]
         + [row[-1]]

@@ -72,6 +72,16 @@ def test_an_admin_logged_in_by_cookie_is_not_logged_into_the_api_and_gets_no_coo
     assert "Cookie" not in me.headers.get("Vary", "")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("api_path", ["/api/asyncapi/", "/api/asyncapi.json", "/api/no-such-route/", "/api/me/"])
+def test_no_api_path_refuses_a_request_for_its_missing_csrf_token(api_path):
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies["csrftoken"] = "a" * 32  # a browser that once opened the admin
+    response = browser.post(api_path, b"{}", content_type="application/json")
+    assert response.status_code != 403, response.content
+    assert not response.cookies
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_the_admin_login_page_still_sets_its_csrf_cookie_through_the_server():
     status, headers, body = await http("/admin/login/")

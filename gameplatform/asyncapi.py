@@ -24,6 +24,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import serializers
 
 from gameplatform.consumers import BaseConsumer, client_frame_of
@@ -271,6 +272,8 @@ def wants_html(request) -> bool:
     return request.accepts("text/html") and request.get_preferred_type(["application/json", "text/html"]) == "text/html"
 
 
+# Read-only documents on an API path, like every API view exempt from CSRF (docs/concepts.md).
+@csrf_exempt
 def asyncapi_view(request):
     """``GET /api/asyncapi/``: a readable page for a browser (``Accept: text/html``); the document
     as JSON for any other client (or ``?format=json``, or ``/api/asyncapi.json``), YAML with
@@ -285,6 +288,7 @@ def asyncapi_view(request):
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt
 def asyncapi_json_view(request):
     """``GET /api/asyncapi.json``: the JSON document, whatever the client accepts."""
     return JsonResponse(document_for(request), json_dumps_params={"ensure_ascii": False})

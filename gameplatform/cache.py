@@ -9,16 +9,31 @@ local memory's lock), so one instance serves them all. A change of ``CACHES`` (t
 the next use build it again, as Django's own handler does.
 """
 
+import functools
+
 from django.core.cache import caches
 from django.core.signals import setting_changed
-from django.utils.functional import SimpleLazyObject, empty
 
-cache = SimpleLazyObject(lambda: caches.create_connection("default"))
+
+@functools.cache
+def default_cache():
+    """The process's one instance of the ``default`` cache, made on first use."""
+    return caches.create_connection("default")
+
+
+class SharedCache:
+    """The default cache's methods (``cache.get``, ``cache.set``...), on the shared instance."""
+
+    def __getattr__(self, name: str):
+        return getattr(default_cache(), name)
+
+
+cache = SharedCache()
 
 
 def _forget_on_new_settings(*, setting: str, **kwargs) -> None:
     if setting == "CACHES":
-        cache._wrapped = empty
+        default_cache.cache_clear()
 
 
 setting_changed.connect(_forget_on_new_settings)

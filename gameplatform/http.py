@@ -8,8 +8,9 @@ instead, on the database workers of ``gameplatform.db``:
 
 1. the body is read on the event loop (at most ``HTTP_MAX_BODY_BYTES``, else 413);
 2. the whole Django request, middleware included, runs as one unit of work on a
-   worker thread, which gives its database connection back when it ends; API
-   requests skip the middlewares of cookies and static files (``MiddlewareByPath``);
+   worker thread, which gives its database connection back when it ends (API
+   requests pass by the middlewares of cookies and static files:
+   ``gameplatform.middleware.SkippedOnApiPaths``);
 3. broadcasts the request made after commit are published from the loop, then
    the response is written from the loop.
 
@@ -21,8 +22,14 @@ JSON documents and the static files served here (admin, API docs) are small.
 We wrote this instead of using a2wsgi because a2wsgi sends every part of the
 response with a blocking cross-thread round trip and keeps its own executor,
 outside the admission limit that keeps the process from answering 500s.
+
+The parts are the frameworks' public ones: the WSGI application is Django's
+(``get_wsgi_application``, its chain built from ``settings.MIDDLEWARE``), and
+``build_environ`` makes its WSGI environ from the ASGI scope as the two
+specifications define them (PEP 3333's environ keys, ASGI's HTTP connection scope).
 """
 
+import contextvars
 import io
 import json
 import logging
@@ -30,7 +37,7 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
 
 from gameplatform import db, metrics
 from gameplatform.errors import Unavailable, is_outage
@@ -39,53 +46,26 @@ from gameplatform.logs import REQUEST_ID_KEY, log_access, request_id_from, reque
 logger = logging.getLogger(__name__)
 
 TOO_LARGE = b"<too large>"  # a sentinel: compared by identity
-ROUTE_KEY = "gameplatform.route"  # the environ key where the handler leaves the matched route
+# The URL pattern the request on this unit of work matched (``RouteMiddleware``), read by the
+# bridge when Django is done (each unit runs in a context of its own, ``gameplatform.db``).
+route_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("http_route", default=None)
 
 
-class RoutedWSGIHandler(WSGIHandler):
-    """Django's WSGI handler, leaving the URL pattern the request matched in its environ (for metrics).
+class RouteMiddleware:
+    """Notes the URL pattern the request matched (``request.resolver_match``), for the bridge's
+    metrics; ``static`` for a file WhiteNoise served before any URL was resolved."""
 
-    ``middleware`` replaces ``settings.MIDDLEWARE`` for this handler's chain.
-    """
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-    def __init__(self, middleware: list[str] | None = None) -> None:
-        self.middleware = middleware
-        super().__init__()
-
-    def load_middleware(self, is_async=False):
-        if self.middleware is None:
-            return super().load_middleware(is_async)
-        # Django builds the chain from the setting and takes no list; the handlers are
-        # built once, at startup, before any request runs.
-        configured = settings.MIDDLEWARE
-        settings.MIDDLEWARE = self.middleware
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = configured
-
-    def get_response(self, request):
-        response = super().get_response(request)
+    def __call__(self, request):
+        response = self.get_response(request)
         match = request.resolver_match
         if match is not None:
-            request.META[ROUTE_KEY] = match.route
+            route_var.set(match.route)
         elif request.path_info.startswith(settings.STATIC_URL):
-            request.META[ROUTE_KEY] = "static"
+            route_var.set("static")
         return response
-
-
-class MiddlewareByPath:
-    """A WSGI application of two Django handlers: requests under ``settings.API_PATH_PREFIXES``
-    go through ``settings.API_MIDDLEWARE``, every other one through ``settings.MIDDLEWARE``."""
-
-    def __init__(self) -> None:
-        self.prefixes = tuple(settings.API_PATH_PREFIXES)
-        self.api = RoutedWSGIHandler(settings.API_MIDDLEWARE)
-        self.site = RoutedWSGIHandler()
-
-    def __call__(self, environ, start_response):
-        handler = self.api if environ.get("PATH_INFO", "").startswith(self.prefixes) else self.site
-        return handler(environ, start_response)
 
 
 def _json_response(status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> tuple:
@@ -98,6 +78,7 @@ def _json_response(status: int, body: dict, headers: list[tuple[bytes, bytes]] =
 
 
 def build_environ(scope: dict, body: bytes) -> dict:
+    """The WSGI environ (PEP 3333) of an ASGI ``http`` scope and its whole body."""
     script_name = scope.get("root_path", "")
     path = scope["path"]
     if script_name and path.startswith(script_name):
@@ -147,7 +128,7 @@ class WSGIBridge:
     """An ASGI application for ``http`` scopes that runs a WSGI application on the database workers."""
 
     def __init__(self, wsgi_app=None) -> None:
-        self.wsgi_app = wsgi_app or MiddlewareByPath()
+        self.wsgi_app = wsgi_app or get_wsgi_application()
 
     async def __call__(self, scope, receive, send) -> None:
         # The request's id, from here on: every line logged about it carries it, Django's
@@ -189,8 +170,9 @@ class WSGIBridge:
             answer = _json_response(503, error.as_dict(), [(b"retry-after", str(error.retry_after).encode())])
             await self._answer_alone(send, scope, answer, request_id, started)
             return
-        await self._send(send, *answer)
-        metrics.observe_request(environ.get(ROUTE_KEY), scope["method"], answer[0], time.perf_counter() - started)
+        status, headers, body, route = answer
+        await self._send(send, status, headers, body)
+        metrics.observe_request(route, scope["method"], status, time.perf_counter() - started)
 
     async def _answer_alone(self, send, scope, answer: tuple, request_id: str, started: float) -> None:
         """An answer of the bridge's own (413, 503), Django never reached: with the request's id,
@@ -222,8 +204,9 @@ class WSGIBridge:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    def _respond(self, environ: dict) -> tuple[int, list, bytes]:
-        """Runs on a worker thread: the whole Django request, collected."""
+    def _respond(self, environ: dict) -> tuple[int, list, bytes, str | None]:
+        """Runs on a worker thread: the whole Django request, collected, and the route it matched."""
+        route_var.set(None)
         started: list = []
         chunks: list[bytes] = []
 
@@ -240,7 +223,8 @@ class WSGIBridge:
             if close is not None:
                 close()
         status, headers = started
-        return status, [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers], b"".join(chunks)
+        headers = [(k.lower().encode("latin1"), v.encode("latin1")) for k, v in headers]
+        return status, headers, b"".join(chunks), route_var.get()
 
     @staticmethod
     async def _send(send, status: int, headers: list, body: bytes) -> None:

@@ -1,8 +1,52 @@
-"""Project middleware: NUL in query parameters, and the Content-Security-Policy of HTML pages."""
+"""Project middleware: NUL in query parameters, the Content-Security-Policy of HTML pages, and the
+middlewares of cookies and static files, which API requests pass by."""
 
+from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import JsonResponse
+from whitenoise.middleware import WhiteNoiseMiddleware as StockWhiteNoiseMiddleware
 
 from gameplatform.parsers import NUL_MESSAGE
+
+
+class SkippedOnApiPaths:
+    """Mixin for a middleware class: a request under ``settings.API_PATH_PREFIXES`` goes straight on
+    to the rest of the chain; any other one through the middleware, unchanged.
+
+    The REST API authenticates by bearer token, never by cookie, and serves no static files: its
+    requests need no session, cookie user, messages or WhiteNoise. The classes below are the
+    libraries' own, listed in ``settings.MIDDLEWARE`` under these names; as subclasses they still
+    satisfy the admin's checks. CSRF stays Django's own class on every path: Django's deploy checks
+    look for it by its dotted path, and every API view is exempt (DRF's views, ``api_not_found``).
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.rest_of_chain = get_response
+        self.api_prefixes = tuple(settings.API_PATH_PREFIXES)
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.api_prefixes):
+            return self.rest_of_chain(request)
+        return super().__call__(request)
+
+
+class WhiteNoiseMiddleware(SkippedOnApiPaths, StockWhiteNoiseMiddleware):
+    """WhiteNoise's middleware, off API paths only."""
+
+
+class SessionMiddleware(SkippedOnApiPaths, DjangoSessionMiddleware):
+    """Django's session middleware, off API paths only."""
+
+
+class AuthenticationMiddleware(SkippedOnApiPaths, DjangoAuthenticationMiddleware):
+    """Django's cookie user (``request.user``), off API paths only: DRF sets the token's user."""
+
+
+class MessageMiddleware(SkippedOnApiPaths, DjangoMessageMiddleware):
+    """Django's messages, off API paths only."""
 
 
 class QueryNulMiddleware:

@@ -73,34 +73,28 @@ INSTALLED_APPS = [
     *PROJECT_APPS,
 ]
 
+# The middlewares of cookies and static files (WhiteNoise, sessions, the cookie user, messages)
+# are the libraries' own through gameplatform.middleware, which API requests (API_PATH_PREFIXES)
+# pass by: the REST API authenticates by bearer token, never by cookie (docs/concepts.md, "How a
+# process runs its work").
 MIDDLEWARE = [
     "gameplatform.logs.RequestLogMiddleware",
+    "gameplatform.http.RouteMiddleware",
     "gameplatform.paths.TrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gameplatform.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "gameplatform.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "gameplatform.middleware.AuthenticationMiddleware",
+    "gameplatform.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gameplatform.middleware.QueryNulMiddleware",
     "gameplatform.middleware.ContentSecurityPolicyMiddleware",
 ]
-# What only cookie-authenticated pages (the admin) and static files need. The REST API
-# authenticates by bearer token, never by cookie, so its requests skip these: about
-# 0.2 ms of CPU per request (docs/concepts.md, "How a process runs its work").
-COOKIE_AND_STATIC_MIDDLEWARE = {
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-}
-API_MIDDLEWARE = [name for name in MIDDLEWARE if name not in COOKIE_AND_STATIC_MIDDLEWARE]
-# Requests whose path starts with one of these go through API_MIDDLEWARE (gameplatform.http):
-# the REST API and API docs, and the seed's matchmaking routes outside /api/.
+# Requests whose path starts with one of these pass by the middlewares of cookies and static
+# files: the REST API and API docs, and the seed's matchmaking routes outside /api/.
 API_PATH_PREFIXES = ("/api/", "/game/")
 
 ROOT_URLCONF = "gameplatform.urls"

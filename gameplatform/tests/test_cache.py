@@ -30,3 +30,15 @@ async def test_two_hundred_units_using_the_cache_share_a_few_redis_connections()
     opened = await asyncio.to_thread(_connections_received) - before - 1  # -1: the count's own client
     # At most one per worker thread running at once; a cache object per unit opened 200.
     assert opened <= settings.DB_WORKERS
+
+
+def test_a_change_of_caches_is_used_from_the_next_call(settings):
+    cache.set("test:shared-cache:which", "redis", timeout=10)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-shared-cache"}
+    }
+    assert cache.get("test:shared-cache:which") is None  # a new backend, not the old one
+    cache.set("test:shared-cache:which", "local memory", timeout=10)
+    assert cache.get("test:shared-cache:which") == "local memory"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert cache.get("test:shared-cache:which") is None

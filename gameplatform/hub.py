@@ -35,6 +35,7 @@ import weakref
 from typing import Protocol
 
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 from gameplatform import metrics
 from gameplatform.errors import Unavailable
@@ -51,6 +52,22 @@ except ImportError:  # daphne is not installed: uvicorn's is an OSError
 # What a send raises when the client has gone: the socket is dropped from its groups quietly.
 CLIENT_GONE: tuple[type[Exception], ...] = (OSError, _AutobahnDisconnected)
 SYNC_TIMEOUT = 2.0
+
+# channels-redis's pub/sub layer reads a shard's subscriber connection only while that shard
+# has a subscription; an idle shard looks again every 0.1 s. With the layer's servers listed
+# several times (``CHANNEL_LAYER_CONNECTIONS``), most shards of a quiet process are idle, and
+# the first group subscribed on one was heard up to 100 ms late: a quiet server's first
+# sockets, and every ``/api/status/`` and ``/readyz`` probe (its own group each time). The hub
+# keeps every shard subscribed with groups nobody sends to: 16 names per listed host, spread
+# over the shards by the layer's own hashing (the chance that one of 8 shards gets none of
+# 128 names is about 3 in 10 million).
+IDLE_GROUPS_PER_HOST = 16
+
+
+def idle_group_names() -> list[str]:
+    """The groups that keep every shard of the default layer subscribed (none without hosts)."""
+    hosts = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {}).get("hosts", ())
+    return [f"hub-idle-{i}" for i in range(IDLE_GROUPS_PER_HOST * len(hosts))] if len(hosts) > 1 else []
 
 
 class HubMember(Protocol):
@@ -199,6 +216,8 @@ class GroupHub:
             if self._task is None:
                 self.channel = await self.layer.new_channel("hub.")
                 self._task = asyncio.get_running_loop().create_task(self._run())
+                for group in idle_group_names():
+                    await self.layer.group_add(group, self.channel)
 
     async def _run(self) -> None:
         while True:

@@ -163,3 +163,28 @@ async def test_a_socket_moved_while_redis_was_down_leaves_no_presence_behind_whe
     await tracker.close(conn)
     await asyncio.sleep(3 * presence.heartbeat_seconds())
     assert presence.online_ids([alice.pk]) == set() and presence.present_at("area:2") == []
+
+
+# --- a quiet process ----------------------------------------------------------------------
+
+
+async def test_a_quiet_process_subscribes_a_new_group_without_waiting_for_an_idle_shard(settings):
+    # The layer's server listed 8 times (CHANNEL_LAYER_CONNECTIONS): channels-redis reads an idle
+    # shard's subscriptions only every 0.1 s, so a join on one took about 100 ms before the hub
+    # kept every shard subscribed.
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    assert len(config["hosts"]) == 8
+    layer = new_process_layer()
+    hub = GroupHub(layer)
+    await hub.join("quiet_0", Counter(0))  # the hub starts: its channel and its idle groups
+    took = []
+    for n in range(1, 41):
+        member = Counter(n)
+        started = time.perf_counter()
+        await hub.join(f"quiet_{n}", member)  # returns once the layer delivers the group here
+        took.append(time.perf_counter() - started)
+        await hub.leave(f"quiet_{n}", member)
+    mean = sum(took) / len(took)  # an idle shard's wait is 0-100 ms: about 37 ms on average over 8 shards
+    assert mean < 0.015, f"mean join {mean * 1000:.1f} ms"
+    await hub.close()
+    await layer.flush()

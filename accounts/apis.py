@@ -188,7 +188,7 @@ class MeApi(APIView):
 
     @extend_schema(responses={200: MeSerializer}, tags=["accounts"])
     def get(self, request):
-        return Response(MeSerializer(request.user).data)
+        return Response(serializers.represent(MeSerializer, request.user))
 
     @extend_schema(request=InputSerializer, responses={200: MeSerializer}, tags=["accounts"])
     def patch(self, request):

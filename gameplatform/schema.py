@@ -1,11 +1,11 @@
 """drf-spectacular, as the project uses it: component names, and the error answers of every operation."""
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import get_doc
 from rest_framework import permissions
 from rest_framework.mixins import ListModelMixin
 
@@ -128,7 +128,8 @@ class AutoSchema(SpectacularAutoSchema):
     def get_summary(self) -> str:
         """The operation's one-line name in Swagger and ReDoc: the first sentence of its docstring
         when that reads as one, else words from the view's name (``LobbyJoinApi`` -> "Join lobby")."""
-        handler_doc = get_doc(getattr(self.view, self.method.lower(), None))
+        handler = getattr(self.view, self.method.lower(), None)
+        handler_doc = (inspect.getdoc(handler) or "") if handler is not None else ""
         first = " ".join((handler_doc or self.get_description()).strip().split("\n\n")[0].split())
         sentence = re.split(r"(?<=\.)\s", first, maxsplit=1)[0].rstrip(".").replace("``", "`")
         # A docstring shared by the view's several methods names none of them well.

@@ -169,15 +169,17 @@ def _enqueue(*, user_id: int, mode: str) -> None:
     if in_game is not None:
         raise Conflict("You are in a game already.", code="already_in_game", extra={"game_id": in_game})
     rating = game_selectors.ratings_for(user_ids=[user_id], mode=mode)[user_id]
-    opts, quote = QueueEntry._meta, connection.ops.quote_name
-    table = quote(opts.db_table)
-    user, mode_, rating_, joined = (quote(opts.get_field(f).column) for f in ("user", "mode", "rating", "joined_at"))
+    opts = QueueEntry._meta
+    table = f'"{opts.db_table}"'
+    # Columns by the documented rule (``db_column``, else ``attname``), quoted the SQL way.
+    fields = [opts.get_field(name) for name in ("user", "mode", "rating", "joined_at")]
+    user, mode_, rating_, joined = (f'"{field.db_column or field.attname}"' for field in fields)
     with connection.cursor() as cursor:  # the same statement in PostgreSQL and SQLite
         cursor.execute(
             f"INSERT INTO {table} ({user}, {mode_}, {rating_}, {joined}) VALUES (%s, %s, %s, %s)"
             f" ON CONFLICT ({user}) DO UPDATE SET {mode_} = excluded.{mode_}, {rating_} = excluded.{rating_},"
             f" {joined} = excluded.{joined} WHERE {table}.{mode_} <> excluded.{mode_}",
-            [user_id, mode, rating, connection.ops.adapt_datetimefield_value(timezone.now())],
+            [user_id, mode, rating, fields[3].get_db_prep_value(timezone.now(), connection)],
         )
 
 

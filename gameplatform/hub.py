@@ -62,12 +62,13 @@ SYNC_TIMEOUT = 2.0
 # over the shards by the layer's own hashing (the chance that one of 8 shards gets none of
 # 128 names is about 3 in 10 million).
 IDLE_GROUPS_PER_HOST = 16
+IDLE_GROUP_PREFIX = "hub-idle-"
 
 
 def idle_group_names() -> list[str]:
     """The groups that keep every shard of the default layer subscribed (none without hosts)."""
     hosts = settings.CHANNEL_LAYERS.get("default", {}).get("CONFIG", {}).get("hosts", ())
-    return [f"hub-idle-{i}" for i in range(IDLE_GROUPS_PER_HOST * len(hosts))] if len(hosts) > 1 else []
+    return [f"{IDLE_GROUP_PREFIX}{i}" for i in range(IDLE_GROUPS_PER_HOST * len(hosts))] if len(hosts) > 1 else []
 
 
 class HubMember(Protocol):

@@ -51,6 +51,8 @@ class Recorder(AsyncWebsocketConsumer):
         await self.send(text_data=f"echo {text_data}")
 
 
+# Channels' own dispatch closes old database connections on its sync thread first.
+@pytest.mark.django_db(transaction=True)
 async def test_channels_calls_the_handlers_the_kit_dispatches_each_server_event_to():
     """Channels' own loop (``AsyncConsumer.__call__``) calls, for each ASGI event, the handler
     ``ASGI_HANDLERS`` names: the base consumer's loop calls the same ones."""

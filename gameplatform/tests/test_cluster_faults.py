@@ -44,6 +44,7 @@ that reconnects reads the stored state again (lobby history, ``welcome``, ``game
 import asyncio
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -618,11 +619,21 @@ async def test_players_are_served_again_after_each_part_of_the_cluster_is_killed
 
 
 def consecutive_free_ports(count: int) -> int:
-    """A base port with ``count`` free ports from it (``CLUSTER_BASE_PORT`` + 50 when set)."""
+    """A base port with ``count`` free ports from it (``CLUSTER_BASE_PORT`` + 50 when set).
+
+    Below the kernel's range of ephemeral ports: a port in that range may be handed to any
+    outgoing connection of the machine between this check and the cluster's bind (a sentinel
+    once failed to start on one), while ports below it are only ever taken by a listener.
+    """
     if os.environ.get("CLUSTER_BASE_PORT"):
         return int(os.environ["CLUSTER_BASE_PORT"]) + 50
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    chooser = random.SystemRandom()
     for _ in range(50):
-        base = free_port()
+        base = chooser.randrange(20000, ephemeral_low - count) if ephemeral_low - count > 20000 else free_port()
         if base + count < 65536 and all(port_free(base + n) for n in range(count)):
             return base
     (pytest.fail if infrastructure_required() else pytest.skip)(f"no {count} consecutive free ports found")

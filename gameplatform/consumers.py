@@ -48,6 +48,7 @@ from gameplatform.hub import CLIENT_GONE, get_hub
 from gameplatform.logs import new_request_id, request_id_var
 from gameplatform.ratelimit import Budget, FrameBudget
 from gameplatform.realtime import encode
+from gameplatform.stalls import ClientStalled, get_send_watch
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ CLOSE_NOT_FOUND = 4404
 CLOSE_REPLACED = 4409
 CLOSE_TOO_LARGE = 1009
 CLOSE_FLOODING = 1008
+CLOSE_ABNORMAL = 1006  # no close frame: what a client cut off for not reading sees
 # Under WS_PRIVATE_CLOSE_CODES a standard code in this range goes out as code + PRIVATE_OFFSET.
 STANDARD_CODES = range(1001, 2000)
 PRIVATE_OFFSET = 3000
@@ -158,6 +160,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     accepted = False  # frames may go out
     connected = False  # on_connect succeeded: on_disconnect will run
     closing = False  # we sent a close: nothing more goes out
+    stalled = False  # cut off: the client stopped reading (``cut_off``)
     presence_conn: str | None = None  # this socket's presence entry, once opened
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
     _leaving: asyncio.Task | None = None  # leaving presence after ``end``
@@ -174,15 +177,28 @@ class BaseConsumer(AsyncWebsocketConsumer):
         ``channel_layer`` is None, and the messages are awaited directly, one task fewer
         per socket. ``base_send`` is where Channels' ``send`` (and so ``accept``, ``send``
         and ``close``) writes: ``test_framework_contracts.py`` fails if it stops being so.
+        Ours is ``send_to_client``, the server's ``send`` timed (``gameplatform.stalls``).
         """
         self.scope = scope
         self.channel_layer = None
-        self.base_send = send
+        self.server_send = send
+        self.base_send = self.send_to_client
+        self.send_watch = get_send_watch()
+        self.own_task = asyncio.current_task()
         try:
             while True:
                 await self.dispatch(await receive())
         except StopConsumer:
             pass
+        except asyncio.CancelledError:
+            # Cut off (``cut_off``): end as on a disconnect, and return, so that the server
+            # closes the connection. Any other cancellation (the server stopping) goes on.
+            if not self.stalled or self.own_task.uncancel() > 0:
+                raise
+            try:
+                await self.websocket_disconnect({"type": "websocket.disconnect", "code": CLOSE_ABNORMAL})
+            except StopConsumer:
+                pass
 
     async def connect(self) -> None:
         self.conn_id = new_request_id()
@@ -384,34 +400,48 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         text = message.get("text")
         if text is not None:
-            if self._stalled():
-                return
             await self.send(text_data=text)
             return
         await self.on_signal(message["signal"], message.get("data", {}))
 
-    def _stalled(self) -> bool:
-        """True, and the connection dropped, when the client stopped reading.
+    # --- clients that stopped reading ----------------------------------------
 
-        uvicorn's send waits while the connection's write buffer is over its high-water
-        mark; the hub writes to a process's sockets one after another, so one client
-        that stops reading would hold up the group for everyone. Such a client is more
-        than the kernel's socket buffer plus the transport's buffer behind: it is cut
-        off (its disconnect clean-up runs as usual) instead of being waited for.
+    async def send_to_client(self, message: dict) -> None:
+        """The server's ``send``, timed: a send still waiting after ``WS_STALL_SECONDS`` cuts
+        the socket off (``gameplatform.stalls``) and raises ``ClientStalled`` in its sender."""
+        if self.stalled:
+            raise ClientStalled()
+        task = asyncio.current_task()
+        waiting = self.send_watch.waiting
+        waiting[task] = (self, self.send_watch.loop.time())
+        try:
+            await self.server_send(message)
+        except asyncio.CancelledError:
+            # Cancelled by the watch (``cut_off``), in a hub's or room's task: that sender goes
+            # on to its next socket. The socket's own task ends in ``__call__``.
+            if not self.stalled or task is self.own_task or task.uncancel() > 0:
+                raise
+            raise ClientStalled() from None
+        finally:
+            waiting.pop(task, None)
 
-        ASGI has no word for "this send would wait": the protocol behind uvicorn's ``send``
-        (websockets-sansio, the servers' ``--ws``) is read for its ``writable`` event and its
-        ``transport``; ``test_framework_contracts.py`` fails if uvicorn changes either. Under
-        daphne (whose ``send`` never waits) nothing is read and nobody is cut off here.
+    def cut_off(self, waiting: list[asyncio.Task]) -> None:
+        """The client stopped reading: cancel the sends waiting on it, and end the socket.
+
+        Nothing more is written to it; its own task ends as on a disconnect (``on_disconnect``,
+        groups, presence) and returns, and the server closes the connection without a close
+        frame, which would wait behind the unread frames. Called by the send watch.
         """
-        protocol = getattr(self.base_send, "__self__", None)
-        writable = getattr(protocol, "writable", None)
-        if writable is None or writable.is_set():
-            return False
-        logger.warning("client stopped reading; dropping the connection", extra={"user_id": self.user_id})
-        self.closing = True
-        protocol.transport.abort()
-        return True
+        first = not self.stalled
+        self.stalled = self.closing = True
+        for task in waiting:
+            task.cancel()
+        if not first:
+            return
+        logger.warning("client stopped reading; cutting the socket off", extra={"user_id": self.user_id})
+        metrics.cut_off(self.scope.get("route", metrics.UNROUTED))
+        if self.own_task not in waiting and not self.own_task.done():
+            self.own_task.cancel()
 
     async def on_signal(self, signal: str, data: dict) -> None:
         """Subclasses act on group signals (e.g. close a kicked user's sockets)."""

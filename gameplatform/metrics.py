@@ -123,6 +123,11 @@ FRAMES_OUT = Counter(
 DELIVERIES = Counter(
     "gameplatform_ws_deliveries_total", "Broadcast frames written to sockets by the process hubs (one per socket)."
 )
+CUT_OFF = Counter(
+    "gameplatform_ws_cut_off_total",
+    "Sockets cut off because their client stopped reading (a send waited over WS_STALL_SECONDS), by route.",
+    ["route"],
+)
 RATE_LIMITED = Counter(
     "gameplatform_rate_limit_refusals_total", "Actions refused by a rate-limit budget, by budget name.", ["budget"]
 )
@@ -224,6 +229,10 @@ def delivered(frame_type, count: int) -> None:
     """``count`` sockets were written one broadcast frame by a hub."""
     DELIVERIES.inc(count)
     frames_out(frame_type, count)
+
+
+def cut_off(route: str) -> None:
+    CUT_OFF.labels(route).inc()
 
 
 def rate_limited(budget: str) -> None:

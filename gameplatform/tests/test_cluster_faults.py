@@ -65,7 +65,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
 from conftest import infrastructure_required, requires_binaries, requires_postgres
-from deploy.cluster.cluster import SERVERS, SHARDS, Cluster, Process, layout, missing_binaries, redis_client
+from deploy.cluster.cluster import SHARDS, Cluster, Process, layout, missing_binaries, redis_client
 from gameplatform.tests.live import ROOT, free_port
 from gameplatform.tests.test_pgbouncer import _pgbouncer_unavailable
 
@@ -96,20 +96,16 @@ PRESENCE_TTL = 10
 # request in flight on a killed server process, and the servers' 503 with the contract's body.
 TOLERATED_5XX = {502, 503}
 UNAVAILABLE_CODES = {"unavailable", "overloaded"}
+LAYOUT_PORTS = 41  # deploy/cluster/cluster.py's layout: nginx at its base port, pgbouncer at base + 40
 
 
 def cluster_ports() -> dict:
-    """``CLUSTER_BASE_PORT``'s layout when set (a machine that reserves a range), else free ports."""
+    """``CLUSTER_BASE_PORT``'s layout when set (a machine that reserves a range), else a layout on
+    free ports below the kernel's ephemeral range (``consecutive_free_ports``): a free port taken
+    from the ephemeral range was once handed to an outgoing connection before a server bound it."""
     if os.environ.get("CLUSTER_BASE_PORT"):
         return layout(int(os.environ["CLUSTER_BASE_PORT"]))
-    return {
-        "nginx": free_port(),
-        "servers": [free_port() for _ in range(SERVERS)],
-        "shards": [free_port() for _ in range(SHARDS)],
-        "redis": [free_port(), free_port()],
-        "sentinels": [free_port() for _ in range(3)],
-        "pgbouncer": free_port(),
-    }
+    return layout(consecutive_free_ports(LAYOUT_PORTS))
 
 
 @pytest.fixture
@@ -653,7 +649,7 @@ def port_free(port: int) -> bool:
 def test_make_cluster_prints_its_url_serves_it_and_stops_everything_on_ctrl_c(tmp_path):
     from django.conf import settings
 
-    base = consecutive_free_ports(41)
+    base = consecutive_free_ports(LAYOUT_PORTS)
     database = f"{urlparse(settings.DATABASE_URL).path.lstrip('/')[:40]}_cluster_cli"
     command = [sys.executable, "deploy/cluster/cluster.py", "--base-port", str(base), "--database", database]
     env = {**os.environ, "CLUSTER_POSTGRES": settings.DATABASE_URL}

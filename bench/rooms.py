@@ -78,6 +78,7 @@ from figures import (  # noqa: E402
     fmt,
     migrate,
     ms,
+    own_cpu_seconds,
     print_table,
     raise_open_files,
     retry,
@@ -89,6 +90,7 @@ from figures import (  # noqa: E402
     write_plot,
     ws_open,
 )
+from procstat import cpu_seconds, machine_cpu_seconds  # noqa: E402
 from queue_fill import percentile  # noqa: E402
 
 MEASUREMENTS = ["moves", "ticks", "takeover"]
@@ -264,7 +266,7 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
         out["sockets"].extend(sockets)
 
 
-async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes) -> dict:
+async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes, server_pids=()) -> dict:
     out = {"sent": 0, "rtts": [], "send_delays": [], "errors": [], "setup_failed": [], "missed_slots": 0, "sockets": []}
     beat = Beat(len(games_by_pair), sizes.move_period)
     gate = asyncio.Semaphore(32)
@@ -281,7 +283,17 @@ async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes:
         await asyncio.sleep(0.1)
     setup_s = time.perf_counter() - t0
     beat.go()
+    # Where the machine's CPU goes during the beat: the server, this client, everything.
+    cpu_at = (time.perf_counter(), cpu_seconds(server_pids), own_cpu_seconds(), machine_cpu_seconds())
     _, pending = await asyncio.wait(tasks, timeout=end_at_slot * sizes.move_period + 60)
+    wall = time.perf_counter() - cpu_at[0]
+    busy, every = (now - then for now, then in zip(machine_cpu_seconds(), cpu_at[3], strict=True))
+    out["cores"] = {
+        "server": round((cpu_seconds(server_pids) - cpu_at[1]) / wall, 2),
+        "client": round((own_cpu_seconds() - cpu_at[2]) / wall, 2),
+        "machine_busy": round(busy / every * os.cpu_count(), 2),
+        "machine": os.cpu_count(),
+    }
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
@@ -312,7 +324,7 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             game_ids += games
             games_by_pair.append(games)
             tokens_by_pair.append([a[1], b[1]])
-        out = run_async(moves_run(server.port, games_by_pair, tokens_by_pair, sizes))
+        out = run_async(moves_run(server.port, games_by_pair, tokens_by_pair, sizes, server.pids()))
         rtts, window = out["rtts"], out["window_s"]
         # Every pair is offered one move a slot of the window, whatever became of it: a pair that
         # failed to start or stopped on an error leaves its slots unserved too.
@@ -335,6 +347,7 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             "p50_ms": ms(percentile(rtts, 50)),
             "p99_ms": ms(percentile(rtts, 99)),
             "max_ms": ms(max(rtts, default=None)),
+            "cores_used": out["cores"],  # over the beat: server, this client, the machine in all
             "first_errors": (out["setup_failed"] + out["errors"])[:3],
         }
     finally:

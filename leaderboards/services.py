@@ -7,6 +7,7 @@ there first (a conditional update on the board's period; a unique payout row wri
 in the transaction of its ledger entry).
 """
 
+import functools
 import json
 import logging
 from datetime import datetime
@@ -122,16 +123,26 @@ def record_write(
     order that crosses another's and deadlock. Behind the board's lock, one transaction at a
     time writes the board; a transaction writing several boards writes them in id order.
     """
-    board = (
+    board = _board_locked(board_id)
+    if board is None:
+        raise NotFound("No such leaderboard.", code="not_found")
+    if board.authoritative and actor is not None and not actor.is_staff:
+        raise Forbidden("Only the game server writes this leaderboard.", code="authoritative")
+    return _record_upsert(board, user_id=user_id, score=score, metadata=metadata)
+
+
+def _board_locked(board_id: str) -> Leaderboard | None:
+    """The board, its row locked until the transaction ends (see ``record_write``), or None."""
+    return (
         Leaderboard.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk=board_id)
         .select_related("tournament")
         .first()
     )
-    if board is None:
-        raise NotFound("No such leaderboard.", code="not_found")
-    if board.authoritative and actor is not None and not actor.is_staff:
-        raise Forbidden("Only the game server writes this leaderboard.", code="authoritative")
+
+
+def _record_upsert(board: Leaderboard, *, user_id: int, score: int, metadata: dict | None) -> Record:
+    """One player's score on a board already locked by this transaction, with its operator."""
     tournament = getattr(board, "tournament", None)
     now = timezone.now()
     if tournament is not None:
@@ -181,15 +192,23 @@ def record_write(
     )
 
 
+@functools.cache
+def _warn_missing_board(board_id: str) -> None:
+    """Said once per process: a mode names a board that was never made (``seed_demo`` makes the
+    built-in modes' boards; a studio makes its own in the admin or through the API)."""
+    logger.warning("mode leaderboard %r does not exist: game results are not recorded on it", board_id)
+
+
 def game_result_feed(*, game_id: int, mode: str, winner: int | None, scores: dict[int, int], user_ids: list[int]):
     """A finished game's players on the board their mode names (``Mode.leaderboard``).
 
     With scores in the result, each player's score is written with the board's operator;
     without, the winner gets 1 (a win count on an ``incr`` board). Runs in the game's
     transaction: a rule the board refuses (a tournament the player did not enter) skips
-    that player and never undoes the result. The board's row stays locked (``record_write``)
-    until the game's transaction ends, so other results and writes of the board wait their
-    turn instead of deadlocking on its rank buckets.
+    that player and never undoes the result. The board's row is locked once for all the players
+    and stays locked (as in ``record_write``) until the game's transaction ends, so other results
+    and writes of the board wait their turn instead of deadlocking on its rank buckets. A board
+    the mode names but nobody made is warned about once per process, not at every game.
     """
     board_id = getattr(registry.get_mode(mode), "leaderboard", None)
     if not board_id:
@@ -197,9 +216,15 @@ def game_result_feed(*, game_id: int, mode: str, winner: int | None, scores: dic
     writes = {uid: scores[uid] for uid in user_ids if uid in scores} if scores else {}
     if not scores and winner is not None:
         writes = {winner: 1}
+    if not writes:
+        return
+    board = _board_locked(board_id)  # once for all the players, as record_write would each time
+    if board is None:
+        _warn_missing_board(board_id)
+        return
     for user_id, score in sorted(writes.items()):
-        try:
-            record_write(board_id=board_id, user_id=user_id, score=int(score), metadata={"game_id": game_id})
+        try:  # a refusal comes before its write (or rolls its own write back): the others stand
+            _record_upsert(board, user_id=user_id, score=int(score), metadata={"game_id": game_id})
         except ApplicationError as exc:
             logger.info("game %s: board %s refused user %s: %s", game_id, board_id, user_id, exc.code)
 

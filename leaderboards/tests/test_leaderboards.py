@@ -154,12 +154,17 @@ def test_a_game_result_with_scores_writes_each_player_with_the_operator(make_use
     assert dict(Record.objects.filter(board=board).values_list("user_id", "score")) == {alice.pk: 7, bob.pk: 9}
 
 
-def test_a_game_whose_board_is_missing_is_still_recorded(make_user):
+def test_a_game_whose_board_is_missing_is_still_recorded_and_the_board_is_warned_about_once(make_user, caplog):
+    services._warn_missing_board.cache_clear()  # once per process: this test's process may have said it
     alice, bob = make_user(), make_user()
-    game = game_create(mode="tictactoe", players=[alice, bob])
     players = [Player(id=u.pk, username=u.username, seat=i, side="x") for i, u in enumerate([alice, bob])]
-    assert game_record_result(game_id=game.pk, result=Result(alice.pk, "win"), players=players)
+    with caplog.at_level("INFO", logger="leaderboards.services"):
+        for _ in range(3):
+            game = game_create(mode="tictactoe", players=[alice, bob])
+            assert game_record_result(game_id=game.pk, result=Result(alice.pk, "win"), players=players)
     assert not Record.objects.exists()
+    said = [r for r in caplog.records if r.name == "leaderboards.services"]
+    assert [(r.levelname, "tictactoe-wins" in r.getMessage()) for r in said] == [("WARNING", True)]
 
 
 def test_a_due_reset_archives_the_period_and_starts_empty(client_for, alice, make_board):

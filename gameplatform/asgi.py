@@ -2,6 +2,7 @@
 through JWT auth, origin check and the app routes."""
 
 import asyncio
+import gc
 import logging
 import os
 
@@ -46,6 +47,19 @@ router = ProtocolTypeRouter(
         ),
     }
 )
+
+
+def _collect_less() -> None:
+    """Loaded: the modules, settings and routes are never garbage, so the collector stops
+    scanning them (``gc.freeze``), and collects the youngest generation less often. Measured
+    with ``bench/rooms.py --only moves`` (1,000 games): full collections every 5-6 s pausing the
+    loop 75-430 ms before; none in the 30 s window after (``SERVER_GC_THRESHOLD`` in settings)."""
+    if settings.SERVER_GC_THRESHOLD:
+        gc.freeze()
+        gc.set_threshold(settings.SERVER_GC_THRESHOLD, 20, 10)
+
+
+_collect_less()
 
 
 async def application(scope, receive, send):

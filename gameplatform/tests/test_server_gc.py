@@ -1,0 +1,36 @@
+"""A server process collects garbage less often than CPython's defaults (``SERVER_GC_THRESHOLD``).
+
+Each case loads the ASGI application in a fresh interpreter, as a server does, and reads the
+collector's state there (this test process's collector is not the server's).
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+from gameplatform.tests.live import ROOT
+
+PROBE = "import gc, json, gameplatform.asgi; print(json.dumps([gc.get_threshold(), gc.get_freeze_count()]))"
+
+
+def loaded_server_gc(**env) -> tuple[list[int], int]:
+    environment = {**os.environ, "SECRET_KEY": "gc-test", "DJANGO_SETTINGS_MODULE": "gameplatform.settings", **env}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    threshold, frozen = json.loads(done.stdout.strip().splitlines()[-1])
+    return threshold, frozen
+
+
+def test_a_loaded_server_freezes_its_start_up_objects_and_collects_every_50000_allocations():
+    threshold, frozen = loaded_server_gc()
+    assert threshold == [50_000, 20, 10]
+    assert frozen > 10_000  # Django, the apps, the routes: never scanned again
+
+
+def test_server_gc_threshold_0_keeps_cpythons_collector_as_it_is():
+    threshold, frozen = loaded_server_gc(SERVER_GC_THRESHOLD="0")
+    assert threshold == [700, 10, 10]
+    assert frozen == 0

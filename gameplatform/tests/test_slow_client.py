@@ -9,7 +9,6 @@ socket's own reply) and to the socket afterwards.
 
 import asyncio
 import json
-import socket
 import time
 
 import pytest
@@ -24,17 +23,12 @@ from gameplatform.consumers import BaseConsumer
 from gameplatform.groups import lobby_group
 from gameplatform.realtime import agroup_send, agroup_signal, encode
 from gameplatform.stalls import get_send_watch
+from gameplatform.tests.live import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FRAMES = 4000
 PADDING = "x" * 4000  # 4000 frames of 4 KB: far more than the kernel and the transport buffer
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from gameplatform.batching import Batcher
 from gameplatform.loops import per_loop
 from gameplatform.modes import Grace, Invalid, Mode, Player, Reject, Result, Room
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
@@ -696,8 +697,22 @@ def platform_hooks() -> Hooks:
 
     listeners: dict[int, _OpListener] = {}
 
+    # The database work of many rooms goes together (``gameplatform.batching``): under load the
+    # games that open, start or end during one transaction share the next one.
+    async def seatings(game_ids: list[int]) -> list[dict | None]:
+        return await db.run_always(services.game_seatings, game_ids=game_ids)
+
+    async def starts(game_ids: list[int]) -> list[None]:
+        await db.run_always(services.game_record_starts, game_ids=game_ids)
+        return [None] * len(game_ids)
+
+    async def results(records: list[services.ResultRecord]) -> list[bool]:
+        return await db.run_always(services.game_record_results, records=records)
+
+    seating_batch, start_batch, result_batch = Batcher(seatings), Batcher(starts), Batcher(results)
+
     async def seating(game_id: int) -> Seating | None:
-        found = await db.run_always(services.game_seating, game_id=game_id)
+        found = await seating_batch.submit(game_id)
         if found is None:
             return None
         return Seating(
@@ -709,11 +724,11 @@ def platform_hooks() -> Hooks:
         )
 
     async def record_start(game_id: int) -> None:
-        await db.run_always(services.game_record_start, game_id=game_id)
+        await start_batch.submit(game_id)
 
     async def record_result(game_id: int, result: Result, players: list[Player], board, version: int) -> None:
-        await db.run_always(
-            services.game_record_result, game_id=game_id, result=result, players=players, board=board, version=version
+        await result_batch.submit(
+            services.ResultRecord(game_id=game_id, result=result, players=players, board=board, version=version)
         )
 
     async def publish(game_id: int, frames: list[tuple[int, str]]) -> None:

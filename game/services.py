@@ -10,12 +10,15 @@ transaction. Between the two nothing is written: no database trip per move or ti
 The state machine lives in ``TRANSITIONS``; nothing else assigns ``Game.state``.
 """
 
+import functools
+import operator
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from game import hooks
@@ -115,13 +118,18 @@ def _start_first_connect_clock(*, game_ids: list[int]) -> None:
 
 
 def game_seating(*, game_id: int) -> dict | None:
-    """What a room needs to start: the mode's name, the seats in order, the seed; None for no such game.
+    """What a room needs to start: the mode's name, the seats in order, the seed; None for no such game."""
+    return game_seatings(game_ids=[game_id])[0]
 
-    One query for the game and its seats (a room opens for every game a process runs)."""
-    rows = list(
-        GamePlayer.objects.filter(game_id=game_id)
-        .order_by("seat")
+
+def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
+    """``game_seating`` of each game, in one query (a process opens a room for every game it runs)."""
+    rows: dict[int, list] = {}
+    for row in (
+        GamePlayer.objects.filter(game_id__in=game_ids)
+        .order_by("game_id", "seat")
         .values_list(
+            "game_id",
             "game__mode",
             "game__seed",
             "game__lobby_id",
@@ -132,10 +140,14 @@ def game_seating(*, game_id: int) -> dict | None:
             "side",
             "forfeited",
         )
-    )
-    if not rows:  # a game has its seats from its creation on: no seat, no game
-        return None
-    mode, seed, lobby_id, state = rows[0][:4]
+    ):
+        rows.setdefault(row[0], []).append(row)
+    return [_seating(rows[game_id]) if game_id in rows else None for game_id in game_ids]
+
+
+def _seating(rows: list) -> dict:
+    # A game has its seats from its creation on: no seat, no game (None above).
+    mode, seed, lobby_id, state = rows[0][1:5]
     return {
         "mode": mode,
         "seed": seed,
@@ -150,75 +162,146 @@ def game_seating(*, game_id: int) -> dict | None:
 
 def game_record_start(*, game_id: int) -> bool:
     """The game is active: recorded once (from a waiting state only)."""
-    return (
-        Game.objects.filter(pk=game_id, state__in=(State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY)).update(
-            state=State.ACTIVE, started_at=timezone.now(), version=F("version") + 1
-        )
-        == 1
-    )
+    return game_record_starts(game_ids=[game_id]) == 1
 
 
 @transaction.atomic
+def game_record_starts(*, game_ids: list[int]) -> int:
+    """These games are active, each recorded once (from a waiting state only); how many this call started.
+
+    The rows are locked in id order first, as ``game_record_results`` locks them."""
+    waiting = (State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY)
+    ids = list(
+        Game.objects.select_for_update()
+        .filter(pk__in=game_ids, state__in=waiting)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    return Game.objects.filter(pk__in=ids).update(
+        state=State.ACTIVE, started_at=timezone.now(), version=F("version") + 1
+    )
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """What a room hands over when its game ends: the result, the seats as the room left them,
+    the final board of a game everyone sees whole, and the room's last version."""
+
+    game_id: int
+    result: Result
+    players: list[Player]
+    board: object = None
+    version: int = 0
+
+
+GAME_RESULT_FIELDS = [
+    "state",
+    "winner_id",
+    "reason",
+    "turn_id",
+    "board",
+    "finished_at",
+    "started_at",
+    "version",
+    "rated",
+]
+SEAT_RESULT_FIELDS = [
+    "score",
+    "forfeited",
+    "left_before_start",
+    "ready",
+    "connected",
+    "disconnected_at",
+    "rating_change",
+]
+
+
 def game_record_result(*, game_id: int, result: Result, players: list[Player], board=None, version: int = 0) -> bool:
     """The game's result, with the seats' scores and the ratings: once, whoever records it.
 
     False when the game was already over (another process recorded it first) or is unknown.
     """
-    # ``get`` rather than ``first``: no ORDER BY to build, at every game's end.
-    try:
-        game = Game.objects.select_for_update().get(pk=game_id)
-    except Game.DoesNotExist:
-        return False
-    if game.is_over:
-        return False
-    abandoned = result.reason == Game.Reason.ABANDONED
-    to = State.ABANDONED if abandoned else State.FINISHED
-    if to not in TRANSITIONS[game.state]:
-        return False
-    game.state = to
-    game.winner_id = None if abandoned else result.winner
-    game.reason = result.reason
-    game.turn_id = None
-    game.board = board
-    game.finished_at = timezone.now()
-    game.started_at = game.started_at or (None if abandoned else game.finished_at)
-    # The room's last version when it has one: a client that kept the highest version it saw
-    # takes the recorded game (a reconnect to a finished game) as the newest.
-    game.version = max(game.version + 1, version)
-    # The game row is locked and was not over: this is the one transaction that ends it, and the
-    # one that rates it (``rated`` flips here, with the ratings below, or not at all).
-    game.rated = not abandoned
-    game.save(
-        update_fields=["state", "winner", "reason", "turn", "board", "finished_at", "started_at", "version", "rated"]
-    )
-    by_id = {p.id: p for p in players}
-    seats = list(GamePlayer.objects.filter(game_id=game_id).order_by("seat"))
-    for seat in seats:
-        player = by_id.get(seat.user_id)
-        if player is None:
+    record = ResultRecord(game_id=game_id, result=result, players=players, board=board, version=version)
+    return game_record_results(records=[record])[0]
+
+
+@transaction.atomic
+def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
+    """Several games' results in one transaction, each recorded once: True for each one this call
+    ended, False for one already over (another process recorded it first), unknown, or listed twice.
+
+    A server's rooms end many games a second (``game.rooms`` hands them over together, see
+    ``gameplatform.batching``): the queries below are the same for one game or fifty. The rows
+    are locked in a fixed order (the games by id, then the ratings by mode and player), so
+    concurrent calls never wait for each other in a cycle.
+    """
+    first: dict[int, int] = {}  # each game's first place in ``records``: a later one is not recorded
+    for index, record in enumerate(records):
+        first.setdefault(record.game_id, index)
+    by_id = {game_id: records[index] for game_id, index in first.items()}
+    ended: list[tuple[Game, ResultRecord]] = []
+    now = timezone.now()
+    for game in Game.objects.select_for_update().filter(pk__in=by_id).order_by("pk"):
+        record = by_id[game.pk]
+        abandoned = record.result.reason == Game.Reason.ABANDONED
+        to = State.ABANDONED if abandoned else State.FINISHED
+        if game.is_over or to not in TRANSITIONS[game.state]:
             continue
-        seat.score = result.scores.get(seat.user_id, player.score)
-        seat.forfeited = player.out
-        seat.left_before_start = player.left_before_start
-        seat.ready = player.ready
-        seat.connected = player.connected
-        if not player.connected:
-            seat.disconnected_at = seat.disconnected_at or game.finished_at
-    if not abandoned:
-        _ratings_apply(game, seats)
-    seat_fields = ["score", "forfeited", "left_before_start", "ready", "connected", "disconnected_at", "rating_change"]
-    _update_each(GamePlayer, seat_fields, [[getattr(s, f) for f in seat_fields] + [s.pk] for s in seats])
-    if not abandoned:  # e.g. the mode's leaderboard takes the scores (see game/hooks.py)
-        hooks.game_result_recorded(
-            game_id=game.pk,
-            mode=game.mode,
-            winner=game.winner_id,
-            scores={seat.user_id: seat.score for seat in seats if seat.user_id in result.scores},
-            user_ids=[seat.user_id for seat in seats if not seat.left_before_start],
-        )
-    if game.lobby_id is not None:
-        hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
-    return True
+        game.state = to
+        game.winner_id = None if abandoned else record.result.winner
+        game.reason = record.result.reason
+        game.turn_id = None
+        game.board = record.board
+        game.finished_at = now
+        game.started_at = game.started_at or (None if abandoned else now)
+        # The room's last version when it has one: a client that kept the highest version it saw
+        # takes the recorded game (a reconnect to a finished game) as the newest.
+        game.version = max(game.version + 1, record.version)
+        # The game row is locked and was not over: this is the one transaction that ends it, and
+        # the one that rates it (``rated`` flips here, with the ratings below, or not at all).
+        game.rated = not abandoned
+        ended.append((game, record))
+    if not ended:
+        return [False] * len(records)
+    _update_each(Game, GAME_RESULT_FIELDS, [[getattr(g, f) for f in GAME_RESULT_FIELDS] + [g.pk] for g, _ in ended])
+    seats_of: dict[int, list[GamePlayer]] = {}
+    for seat in GamePlayer.objects.filter(game_id__in=[g.pk for g, _ in ended]).order_by("game_id", "seat"):
+        seats_of.setdefault(seat.game_id, []).append(seat)
+    for game, record in ended:
+        by_player = {p.id: p for p in record.players}
+        for seat in seats_of.get(game.pk, []):
+            player = by_player.get(seat.user_id)
+            if player is None:
+                continue
+            seat.score = record.result.scores.get(seat.user_id, player.score)
+            seat.forfeited = player.out
+            seat.left_before_start = player.left_before_start
+            seat.ready = player.ready
+            seat.connected = player.connected
+            if not player.connected:
+                seat.disconnected_at = seat.disconnected_at or game.finished_at
+    rated = [(game, seats_of.get(game.pk, [])) for game, _ in ended if game.rated]
+    if rated:
+        _ratings_apply(rated)
+    seats = [seat for game, _ in ended for seat in seats_of.get(game.pk, [])]
+    _update_each(GamePlayer, SEAT_RESULT_FIELDS, [[getattr(s, f) for f in SEAT_RESULT_FIELDS] + [s.pk] for s in seats])
+    # The hooks by mode, then game: a mode's board is locked in the same order by every batch.
+    for game, record in sorted(ended, key=lambda pair: (pair[0].mode, pair[0].pk)):
+        if game.rated:  # e.g. the mode's leaderboard takes the scores (see game/hooks.py)
+            game_seats = seats_of.get(game.pk, [])
+            hooks.game_result_recorded(
+                game_id=game.pk,
+                mode=game.mode,
+                winner=game.winner_id,
+                scores={seat.user_id: seat.score for seat in game_seats if seat.user_id in record.result.scores},
+                user_ids=[seat.user_id for seat in game_seats if not seat.left_before_start],
+            )
+        if game.lobby_id is not None:
+            hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
+    recorded = {game.pk for game, _ in ended}
+    return [record.game_id in recorded and first[record.game_id] == index for index, record in enumerate(records)]
 
 
 def game_abandon_unclaimed(*, game_id: int) -> bool:
@@ -282,39 +365,48 @@ def _update_each(model, fields: list[str], rows: list[list]) -> None:
         cursor.executemany(sql, params)
 
 
-def _ratings_apply(game: Game, players: list[GamePlayer]) -> None:
-    """Elo per mode, in the transaction that finishes the game (``game_record_result``, which rates once)."""
-    players = [p for p in players if not p.left_before_start]
-    user_ids = sorted(p.user_id for p in players)
+def _ratings_apply(ended: list[tuple[Game, list[GamePlayer]]]) -> None:
+    """Elo per mode, in the transaction that finishes the games (``game_record_results``, which rates once).
 
-    def locked() -> dict[int, Rating]:  # in user id order: concurrent games lock shared players' rows alike
-        rows = Rating.objects.select_for_update().filter(mode=game.mode, user_id__in=user_ids).order_by("user_id")
-        return {r.user_id: r for r in rows}
+    The games in id order: a player in two of them is rated by the first, then the second."""
+    players_of = {game.pk: [p for p in seats if not p.left_before_start] for game, seats in ended}
+    wanted: dict[str, set[int]] = {}
+    for game, _ in ended:
+        wanted.setdefault(game.mode, set()).update(p.user_id for p in players_of[game.pk])
+
+    def locked() -> dict[tuple[str, int], Rating]:  # by mode and player: concurrent results lock shared rows alike
+        rows = Rating.objects.select_for_update().filter(
+            functools.reduce(operator.or_, (Q(mode=mode, user_id__in=ids) for mode, ids in wanted.items()))
+        )
+        return {(r.mode, r.user_id): r for r in rows.order_by("mode", "user_id")}
 
     ratings = locked()
-    if len(ratings) < len(user_ids):  # somebody's first rated game of this mode
+    if len(ratings) < sum(len(ids) for ids in wanted.values()):  # somebody's first rated game of a mode
         Rating.objects.bulk_create(
-            [Rating(user_id=uid, mode=game.mode, rating=START_RATING) for uid in user_ids if uid not in ratings],
+            [
+                Rating(user_id=uid, mode=mode, rating=START_RATING)
+                for mode, ids in wanted.items()
+                for uid in sorted(ids)
+                if (mode, uid) not in ratings
+            ],
             ignore_conflicts=True,
         )
         ratings = locked()
-    results = {p.user_id: _result(game, p) for p in players}
-    changes = rating_changes({uid: r.rating for uid, r in ratings.items()}, results)
+    for game, _ in ended:
+        players = players_of[game.pk]
+        results = {p.user_id: _result(game, p) for p in players}
+        changes = rating_changes({uid: ratings[(game.mode, uid)].rating for uid in results}, results)
+        for uid, outcome in results.items():
+            rating = ratings[(game.mode, uid)]
+            rating.rating += changes[uid]
+            rating.wins += outcome == "win"
+            rating.draws += outcome == "draw"
+            rating.losses += outcome == "loss"
+        for player in players:  # written with the seats by the caller
+            player.rating_change = changes[player.user_id]
     now = timezone.now()
-    _update_each(  # rows locked above, in user id order
-        Rating,
-        ["rating", "wins", "draws", "losses", "updated_at"],
-        [
-            [
-                rating.rating + changes[uid],
-                rating.wins + (results[uid] == "win"),
-                rating.draws + (results[uid] == "draw"),
-                rating.losses + (results[uid] == "loss"),
-                now,
-                rating.pk,
-            ]
-            for uid, rating in ratings.items()
-        ],
-    )
-    for player in players:  # written with the seats by the caller
-        player.rating_change = changes[player.user_id]
+    fields = ["rating", "wins", "draws", "losses", "updated_at"]
+    touched = [r for key, r in sorted(ratings.items()) if key[1] in wanted[key[0]]]
+    for rating in touched:
+        rating.updated_at = now
+    _update_each(Rating, fields, [[getattr(r, f) for f in fields] + [r.pk] for r in touched])  # rows locked above

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from conftest import requires_postgres
 from game import services
 from game.models import Game, GamePlayer, Rating
@@ -61,3 +62,80 @@ def test_a_game_nobody_came_to_is_abandoned_once_by_the_timer(make_game, make_us
     assert not Rating.objects.exists()
     assert Game.objects.get(pk=fresh.pk).state == "waiting_for_players"
     assert abandon_unclaimed_games() == 0
+
+
+def test_results_recorded_together_match_the_same_results_recorded_one_by_one(make_game, make_user):
+    """A player in two games of one batch is rated by the first, then the second, as if alone."""
+    a, b, c = make_user(), make_user(), make_user()
+    first, second, third = make_game(a, b), make_game(a, c), make_game(b, c)
+    records = [
+        services.ResultRecord(game_id=first.pk, result=Result(a.pk, "win"), players=seats(a, b)),
+        services.ResultRecord(game_id=second.pk, result=Result(c.pk, "win"), players=seats(a, c)),
+        services.ResultRecord(game_id=third.pk, result=Result(None, "draw"), players=seats(b, c)),
+    ]
+    assert services.game_record_results(records=records) == [True, True, True]
+    together = dict(Rating.objects.values_list("user_id", "rating"))
+    changes = sorted(GamePlayer.objects.values_list("game__mode", "user_id", "seat", "rating_change"))
+
+    Game.objects.all().delete()
+    Rating.objects.all().delete()
+    for record in records:
+        game = make_game(*[User.objects.get(pk=p.id) for p in record.players])
+        assert services.game_record_result(game_id=game.pk, result=record.result, players=record.players)
+    assert dict(Rating.objects.values_list("user_id", "rating")) == together
+    assert sorted(GamePlayer.objects.values_list("game__mode", "user_id", "seat", "rating_change")) == changes
+    assert together[a.pk] != 1000  # a won at 1000, then lost to c from 1016: not back to the start
+
+
+def test_a_batch_records_each_game_once_and_says_which_it_ended(make_game, alice, bob, make_user):
+    over, fresh = make_game(alice, bob), make_game(alice, bob)
+    services.game_record_result(game_id=over.pk, result=Result(alice.pk, "win"), players=seats(alice, bob))
+    record = services.ResultRecord(game_id=fresh.pk, result=Result(bob.pk, "win"), players=seats(alice, bob))
+    unknown = services.ResultRecord(game_id=fresh.pk + 1000, result=Result(None, "draw"), players=[])
+    again = services.ResultRecord(game_id=over.pk, result=Result(bob.pk, "win"), players=seats(alice, bob))
+    assert services.game_record_results(records=[again, record, unknown, record]) == [False, True, False, False]
+    assert Game.objects.get(pk=over.pk).winner_id == alice.pk  # not taken back
+    assert Game.objects.get(pk=fresh.pk).winner_id == bob.pk
+    ratings = dict(Rating.objects.values_list("user_id", "wins"))
+    assert ratings == {alice.pk: 1, bob.pk: 1}  # each game rated once
+
+
+def test_overlapping_batches_on_two_processes_record_every_game_once(make_game, make_user):
+    """Two owners (a takeover race) each recording the same games, listed in opposite orders."""
+    users = [make_user() for _ in range(8)]
+    games = [make_game(users[i], users[(i + 1) % 8]) for i in range(8)]
+    records = [
+        services.ResultRecord(game_id=g.pk, result=Result(None, "draw"), players=seats(users[i], users[(i + 1) % 8]))
+        for i, g in enumerate(games)
+    ]
+    outcomes = run_at_once(
+        lambda: services.game_record_results(records=records),
+        lambda: services.game_record_results(records=records[::-1]),
+    )
+    assert sorted(outcomes[0] + outcomes[1]) == [False] * 8 + [True] * 8
+    assert set(Game.objects.values_list("state", flat=True)) == {"finished"}
+    assert set(Rating.objects.values_list("draws", flat=True)) == {2}  # every player in two games, rated twice
+
+
+def test_starts_recorded_together_start_each_waiting_game_once(make_game, alice, bob):
+    games = [make_game(alice, bob) for _ in range(4)]
+    ids = [g.pk for g in games]
+    assert sorted(
+        run_at_once(
+            lambda: services.game_record_starts(game_ids=ids), lambda: services.game_record_starts(game_ids=ids[::-1])
+        )
+    ) == [0, 4]
+    assert set(Game.objects.filter(pk__in=ids).values_list("state", flat=True)) == {"active"}
+    assert services.game_record_starts(game_ids=ids) == 0
+
+
+def test_seatings_of_several_games_come_in_their_order_with_none_for_a_missing_one(make_game, alice, bob, make_user):
+    carol = make_user()
+    first, second = make_game(alice, bob), make_game(carol, alice)
+    found = services.game_seatings(game_ids=[second.pk, second.pk + 1000, first.pk])
+    assert [[p.id for p in s["players"]] if s else None for s in found] == [
+        [carol.pk, alice.pk],
+        None,
+        [alice.pk, bob.pk],
+    ]
+    assert found[0]["mode"] == second.mode and not found[0]["over"]

@@ -97,6 +97,18 @@ class RoomStore:
         ms = int(lease_seconds() * 1000)
         return bool(await client.set(self._lease(game_id), owner, nx=True, px=ms))
 
+    async def claim_many(self, game_ids: list[int], owner: str) -> set[int]:
+        """``claim`` of each game, in one round trip; the ids claimed."""
+        client = self._redis()
+        if client is None or not game_ids:
+            return {g for g in game_ids if self._local_owner.setdefault(g, owner) == owner}
+        ms = int(lease_seconds() * 1000)
+        async with client.pipeline(transaction=False) as pipe:
+            for game_id in game_ids:
+                pipe.set(self._lease(game_id), owner, nx=True, px=ms)
+            claimed = await pipe.execute()
+        return {g for g, ok in zip(game_ids, claimed, strict=True) if ok}
+
     async def renew(self, game_ids: list[int], owner: str) -> set[int]:
         """Renew this owner's leases; returns the ids it still holds."""
         client = self._redis()
@@ -635,19 +647,20 @@ class RoomHost:
     async def keep_leases_once(self) -> None:
         owned = list(self.rooms)
         held = await self.store.renew(owned, self.owner)
-        for game_id in set(owned) - held:
-            if game_id not in self.rooms:  # it ended (its lease released) while the renewal was on its way
-                continue
-            # Renewed too late (a busy process): take it back if nobody else did; if another
-            # process has it now, stop running it here.
-            if await self.store.claim(game_id, self.owner):
-                if game_id not in self.rooms:  # it ended while the claim was on its way: let go again
-                    await self.store.release(game_id, self.owner)
-                    continue
-                logger.warning("room lease renewed late", extra={"game_id": game_id})
-                continue
-            logger.warning("room lease lost", extra={"game_id": game_id})
-            await self._let_go(game_id)
+        # Renewed too late (a busy process): take them back where nobody else did, all in one
+        # round trip (a process late for hundreds of rooms is busy enough); a room another
+        # process has now stops running here.
+        late = [g for g in owned if g not in held and g in self.rooms]
+        claimed = await self.store.claim_many(late, self.owner)
+        for game_id in late:
+            if game_id not in claimed:
+                if game_id in self.rooms:
+                    logger.warning("room lease lost", extra={"game_id": game_id})
+                    await self._let_go(game_id)
+            elif game_id not in self.rooms:  # it ended (its lease released) while the claim was on its way
+                await self.store.release(game_id, self.owner)
+        if claimed:
+            logger.warning("room leases renewed late", extra={"rooms": len(claimed)})
         orphans = [g for g in self.watched if g not in self.rooms]
         if orphans:
             for game_id, owner in (await self.store.owners(orphans)).items():

@@ -477,7 +477,7 @@ async def test_a_game_that_ends_while_its_lease_renewal_is_on_its_way_stays_let_
         store.go.set()
         await renewal
         assert (await store.owners([11]))[11] is None  # not claimed again for a game that is over
-        assert "room lease renewed late" not in caplog.text
+        assert "renewed late" not in caplog.text
     finally:
         await a.stop()
 
@@ -553,3 +553,23 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
             assert snapshot["state"]["board"][0] == "O", frame
     finally:
         await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_of_the_taken(short_lease, caplog):
+    records = Records(TicTacToe())
+    store = RoomStore()
+    a = RoomHost(records.hooks(), store, owner="a")
+    try:
+        for game_id in (21, 22, 23):
+            await start_game(a, game_id)
+        client = get_async_redis()
+        await client.delete(store._lease(21), store._lease(22))  # ran out while the process was busy
+        await client.set(store._lease(23), "b")  # ran out, and another process took the room
+        await a.keep_leases_once()
+        assert await store.owners([21, 22, 23]) == {21: "a", 22: "a", 23: "b"}
+        assert sorted(a.rooms) == [21, 22]
+        assert "room leases renewed late" in caplog.text and "room lease lost" in caplog.text
+    finally:
+        await a.stop()

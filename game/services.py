@@ -169,17 +169,9 @@ def game_record_start(*, game_id: int) -> bool:
 def game_record_starts(*, game_ids: list[int]) -> int:
     """These games are active, each recorded once (from a waiting state only); how many this call started.
 
-    The rows are locked in id order first, as ``game_record_results`` locks them."""
-    waiting = (State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY)
-    ids = list(
-        Game.objects.select_for_update()
-        .filter(pk__in=game_ids, state__in=waiting)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if not ids:
-        return 0
-    return Game.objects.filter(pk__in=ids).update(
+    One statement; its rows are locked in id order, as ``game_record_results`` locks them."""
+    waiting = Game.objects.filter(pk__in=game_ids, state__in=(State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY))
+    return Game.objects.filter(pk__in=waiting.order_by("pk").select_for_update().values("pk")).update(
         state=State.ACTIVE, started_at=timezone.now(), version=F("version") + 1
     )
 

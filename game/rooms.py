@@ -423,6 +423,15 @@ class RoomHost:
 
     # --- frames in ----------------------------------------------------------------------
 
+    def seat_here(self, game_id: int, player_id: int) -> str | None:
+        """The mode's name of a game whose room runs here and that ``player_id`` plays: a socket's
+        seat check without the database (the room's players are the game's seats). None when the
+        room is not here, is over, or has no such player: the database answers then."""
+        room = self.rooms.get(game_id)
+        if room is None or room.over or not any(p.id == player_id for p in room.players):
+            return None
+        return room.mode.name
+
     async def apply(
         self, game_id: int, player_id: int, op: str, args: tuple = (), ref=None, conn: str | None = None
     ) -> bool:

@@ -19,6 +19,18 @@ async def test_non_player_is_refused_4403(make_game, alice, bob, carol, ws_conne
     assert await closed_with(ws) == 4403
 
 
+async def test_non_player_is_refused_4403_while_the_game_runs_here(make_game, alice, bob, carol, open_game, ws_connect):
+    """The second socket's seat check asks the room running here, not the database: a stranger still gets 4403."""
+    game = await db(make_game)(alice, bob)
+    ws_a, _ = await open_game(game.pk, alice)
+    ws_b, state = await open_game(game.pk, bob)  # seated by the room alice's socket opened
+    assert [p["id"] for p in state["players"]] == [alice.pk, bob.pk]
+    ws, connected, _ = await ws_connect(f"/ws/game/{game.pk}/", carol)
+    assert connected and await closed_with(ws) == 4403
+    await ws_a.disconnect()
+    await ws_b.disconnect()
+
+
 async def test_unknown_game_is_4404(alice, ws_connect):
     ws, connected, _ = await ws_connect("/ws/game/999999/", alice)
     assert await closed_with(ws) == 4404

@@ -573,3 +573,19 @@ async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_o
         assert "room leases renewed late" in caplog.text and "room lease lost" in caplog.text
     finally:
         await a.stop()
+
+
+@pytest.mark.django_db
+async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
+    records = Records(TicTacToe())
+    a = RoomHost(records.hooks(), RoomStore(client=None), owner="a")
+    try:
+        assert a.seat_here(31, 1) is None  # no room here: the database answers
+        await start_game(a, 31)
+        assert (a.seat_here(31, 1), a.seat_here(31, 2)) == ("tictactoe", "tictactoe")
+        assert a.seat_here(31, 3) is None  # not a player: the database answers (4403)
+        for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X wins: over, let go
+            await a.apply(31, pid, "move", ({"cell": cell},))
+        assert a.seat_here(31, 1) is None
+    finally:
+        await a.stop()

@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gp_platform_bench .venv/bin/python bench/game_boundaries.py
     ... bench/game_boundaries.py --games 300 --board     # with the mode's leaderboard made first
+    ... bench/game_boundaries.py --batch 8               # eight games a transaction, each charged 1/8
 
 Every game a server's rooms run costs these on a database worker, besides its moves (which
 never touch the database): the room's seating, the start, the result (the game row, the seats,
@@ -28,33 +29,41 @@ PREFIX = "benchgb"
 BOARD = "tictactoe-wins"  # TicTacToe.leaderboard
 
 
-def one_round(pairs: list, times: dict) -> None:
+def one_round(pairs: list, times: dict, batch: int = 1) -> None:
+    """Each pair plays one game; its steps run ``batch`` games at a time, as a busy server's rooms
+    hand them over (``gameplatform.batching``), and each game is charged its share."""
     from django.db import close_old_connections
 
     from game import services
     from gameplatform.modes import Player, Result
 
-    for a, b in pairs:
-        game = services.game_create(mode="tictactoe", players=[a.pk, b.pk])
+    def record(game, a, b) -> services.ResultRecord:
+        return services.ResultRecord(
+            game_id=game.pk,
+            result=Result(winner=a.pk, reason="win", scores={a.pk: 1, b.pk: 0}),
+            players=[
+                Player(id=a.pk, username=a.username, seat=0, side="left", connected=True, ready=True),
+                Player(id=b.pk, username=b.username, seat=1, side="right", connected=True, ready=True),
+            ],
+            board=[0] * 9,
+            version=9,
+        )
+
+    for at in range(0, len(pairs), batch):
+        group = pairs[at : at + batch]
+        games = [services.game_create(mode="tictactoe", players=[a.pk, b.pk]) for a, b in group]
+        ids = [g.pk for g in games]
         close_old_connections()
+        records = [record(g, a, b) for g, (a, b) in zip(games, group, strict=True)]
         steps = {
-            "seating": lambda g=game: services.game_seating(game_id=g.pk),
-            "start": lambda g=game: services.game_record_start(game_id=g.pk),
-            "result": lambda g=game, a=a, b=b: services.game_record_result(
-                game_id=g.pk,
-                result=Result(winner=a.pk, reason="win", scores={a.pk: 1, b.pk: 0}),
-                players=[
-                    Player(id=a.pk, username=a.username, seat=0, side="left", connected=True, ready=True),
-                    Player(id=b.pk, username=b.username, seat=1, side="right", connected=True, ready=True),
-                ],
-                board=[0] * 9,
-                version=9,
-            ),
+            "seating": lambda ids=ids: services.game_seatings(game_ids=ids),
+            "start": lambda ids=ids: services.game_record_starts(game_ids=ids),
+            "result": lambda records=records: services.game_record_results(records=records),
         }
         for name, step in steps.items():
             began = time.thread_time()
             step()
-            times.setdefault(name, []).append(time.thread_time() - began)
+            times.setdefault(name, []).extend([(time.thread_time() - began) / len(group)] * len(group))
             close_old_connections()  # as a database worker does after each unit of work
 
 
@@ -62,6 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--games", type=int, default=150, help="pairs of players, one game each per round")
     parser.add_argument("--board", action="store_true", help=f"make the mode's board ({BOARD}) for the run")
+    parser.add_argument("--batch", type=int, default=1, help="games per transaction (a busy server's rooms share one)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("set DATABASE_URL to a migrated PostgreSQL database")
@@ -79,10 +89,10 @@ def main() -> int:
     )
     try:
         first: dict = {}
-        one_round(pairs, first)
+        one_round(pairs, first, args.batch)
         later: dict = {}
         for _ in range(3):
-            one_round(pairs, later)
+            one_round(pairs, later, args.batch)
     finally:
         Game.objects.filter(players__user__in=users).delete()
         Record.objects.filter(user__in=users).delete()
@@ -90,7 +100,7 @@ def main() -> int:
             Leaderboard.objects.filter(pk=BOARD).delete()
         drop_users(PREFIX)
     board = "the mode's board made" if args.board else "no board for the mode"
-    print(f"{args.games} games a round, {board}; thread CPU per step, ms (median / p90)")
+    print(f"{args.games} games a round, {args.batch} a transaction, {board}; CPU per game and step, ms (median / p90)")
     for label, times in (("first rated game of a pair", first), ("later games (3 rounds)", later)):
         cells = []
         for name, values in times.items():

@@ -165,15 +165,17 @@ def game_record_start(*, game_id: int) -> bool:
     return game_record_starts(game_ids=[game_id]) == 1
 
 
-@transaction.atomic
 def game_record_starts(*, game_ids: list[int]) -> int:
     """These games are active, each recorded once (from a waiting state only); how many this call started.
 
-    One statement; its rows are locked in id order, as ``game_record_results`` locks them."""
+    One statement. Several rows are locked in id order first (by its subquery), as
+    ``game_record_results`` locks them; one row needs no order and no transaction around it."""
     waiting = Game.objects.filter(pk__in=game_ids, state__in=(State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY))
-    return Game.objects.filter(pk__in=waiting.order_by("pk").select_for_update().values("pk")).update(
-        state=State.ACTIVE, started_at=timezone.now(), version=F("version") + 1
-    )
+    changes = {"state": State.ACTIVE, "started_at": timezone.now(), "version": F("version") + 1}
+    if len(set(game_ids)) <= 1:
+        return waiting.update(**changes)
+    with transaction.atomic():
+        return Game.objects.filter(pk__in=waiting.order_by("pk").select_for_update().values("pk")).update(**changes)
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,8 @@ class Hooks:
     # (game, result, players, the final board or None, the room's last version)
     record_result: Callable[[int, Result, list[Player], object, int], Awaitable[None]]
     publish: Callable[[int, list[tuple[int, str]]], Awaitable[None]]  # (player id or 0, frame text)
+    # ``publish`` to this process's sockets only: for a room whose players' sockets are all here.
+    publish_here: Callable[[int, list[tuple[int, str]]], Awaitable[None]] | None = None
     grace: Callable[[], Grace] = Grace
     # Hear the players' frames sent from other processes while this host owns the room, and stop.
     listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
@@ -313,6 +315,9 @@ class RoomHost:
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
+        # game -> its players whose sockets are on other processes (their frames come through the
+        # room's group): while a room has none, its frames go to this process's sockets only.
+        self.elsewhere: dict[int, set[int]] = {}
         # Games over whose result the database has not taken yet: the frames held back, the tries.
         self.unrecorded: dict[int, tuple[list[tuple[int, str]], int]] = {}
         self._ending: dict[int, asyncio.Task] = {}  # the driver's tries at recording a result, running
@@ -344,6 +349,7 @@ class RoomHost:
                 await self.store.release(game_id, self.owner)
             await self._let_go(game_id)
         self.holders.clear()
+        self.elsewhere.clear()
 
     def now(self, game_id: int) -> float:
         return time.monotonic() - self.origin[game_id]
@@ -390,7 +396,7 @@ class RoomHost:
         if taken_over:
             # Only now: the sockets answer with a ``connect``, and one on another process sends
             # it through the room's group, which this host hears from ``listen`` above on.
-            await self.hooks.publish(game_id, [(0, ROOM_HELLO)])
+            await self._publish(game_id, [(0, ROOM_HELLO)], everywhere=True)
         return True
 
     async def _load(self, game_id: int) -> tuple[Room | None, bool]:
@@ -433,13 +439,23 @@ class RoomHost:
         return room.mode.name
 
     async def apply(
-        self, game_id: int, player_id: int, op: str, args: tuple = (), ref=None, conn: str | None = None
+        self,
+        game_id: int,
+        player_id: int,
+        op: str,
+        args: tuple = (),
+        ref=None,
+        conn: str | None = None,
+        *,
+        here: bool = True,
     ) -> bool:
         """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
         ``action``, ``input``) to a room owned here. False when this process does not own it.
 
         ``conn`` names the socket: a ``disconnect`` of a socket that no longer holds the seat (a
-        newer one replaced it) changes nothing."""
+        newer one replaced it) changes nothing. ``here``: the socket is on this process (False for
+        a frame that came through the room's group): the room's frames then go to every process
+        until that player's seat is held from here again or left."""
         room = self.rooms.get(game_id)
         if room is None:
             return False
@@ -450,6 +466,10 @@ class RoomHost:
             if self.holders.get(key) != conn:
                 return True
             del self.holders[key]
+        if op == "disconnect" or (here and op == "connect"):
+            self.elsewhere.get(game_id, set()).discard(player_id)
+        elif not here:
+            self.elsewhere.setdefault(game_id, set()).add(player_id)
         try:
             room.advance(self.now(game_id))  # the room's clock is now (a turn-based room has no tick)
             getattr(room, op)(player_id, *args)
@@ -474,7 +494,14 @@ class RoomHost:
         if ref is not None:
             error["ref"] = ref
         frames = room.drain_encoded()
-        await self.hooks.publish(game_id, [*frames, (player_id, _text(error))])
+        await self._publish(game_id, [*frames, (player_id, _text(error))])
+
+    async def _publish(self, game_id: int, frames: list[tuple[int, str]], *, everywhere: bool = False) -> None:
+        """The room's frames to its game's sockets: this process's only while all its players are here."""
+        if everywhere or self.elsewhere.get(game_id) or self.hooks.publish_here is None:
+            await self.hooks.publish(game_id, frames)
+        else:
+            await self.hooks.publish_here(game_id, frames)
 
     # --- the driver ----------------------------------------------------------------------
 
@@ -566,10 +593,10 @@ class RoomHost:
                 await self._save(game_id, room.encode_snapshot())
             finally:
                 if frames:
-                    await self.hooks.publish(game_id, frames)
+                    await self._publish(game_id, frames)
             return
         if frames:
-            await self.hooks.publish(game_id, frames)
+            await self._publish(game_id, frames)
         if snapshot:  # the driver's pass: written together after every due room has run
             self.snapshot_tick[game_id] = room.ctx.tick
             defer[game_id] = room.encode_snapshot()
@@ -608,7 +635,7 @@ class RoomHost:
             )
             return
         if frames:
-            await self.hooks.publish(game_id, frames)
+            await self._publish(game_id, frames)
         await self._let_go(game_id)
         await self.writes.write({game_id: None})  # after any older snapshot of it still on its way
         await self.store.release(game_id, self.owner)
@@ -627,6 +654,7 @@ class RoomHost:
 
     async def _let_go(self, game_id: int) -> None:
         self.unrecorded.pop(game_id, None)
+        self.elsewhere.pop(game_id, None)
         self._next_wake.pop(game_id, None)
         if self.rooms.pop(game_id, None) is not None and self.hooks.unlisten is not None:
             await self.hooks.unlisten(game_id, self)
@@ -700,6 +728,7 @@ class _OpListener:
                 tuple(data.get("args", ())),
                 data.get("ref"),
                 data.get("conn"),
+                here=False,
             )
         except Exception:
             # The hub drops a member whose delivery raised (for a socket: it is gone). This is the
@@ -715,7 +744,7 @@ def platform_hooks() -> Hooks:
     from gameplatform import db
     from gameplatform.groups import game_group, room_group
     from gameplatform.hub import get_hub
-    from gameplatform.realtime import agroup_signal
+    from gameplatform.realtime import agroup_signal, agroup_signal_here
 
     listeners: dict[int, _OpListener] = {}
 
@@ -756,6 +785,9 @@ def platform_hooks() -> Hooks:
     async def publish(game_id: int, frames: list[tuple[int, str]]) -> None:
         await agroup_signal(game_group(game_id), "room_frames", frames=frames)
 
+    async def publish_here(game_id: int, frames: list[tuple[int, str]]) -> None:
+        await agroup_signal_here(game_group(game_id), "room_frames", frames=frames)
+
     async def listen(game_id: int, host: RoomHost) -> None:
         listener = listeners[game_id] = _OpListener(host, game_id)
         await get_hub().join(room_group(game_id), listener)
@@ -773,6 +805,7 @@ def platform_hooks() -> Hooks:
         record_start=record_start,
         record_result=record_result,
         publish=publish,
+        publish_here=publish_here,
         grace=grace,
         listen=listen,
         unlisten=unlisten,

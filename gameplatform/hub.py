@@ -102,6 +102,17 @@ class GroupHub:
             await self.dispatch(message)
         await self.layer.group_send(group, message)
 
+    async def send_here(self, group: str, message: dict) -> bool:
+        """``send`` to this process's sockets of ``group`` only, for a sender that knows no other
+        process has any (a game's room whose players' sockets are all on its process): no layer
+        publish, and no copy coming back to skip. False, with nothing sent, when this hub cannot
+        deliver by itself (its subscription broke): the caller then uses ``send``."""
+        if self.broken:
+            return False
+        if group in self.members:
+            await self.dispatch({**message, "origin": self.origin})
+        return True
+
     def _lock(self, group: str) -> asyncio.Lock:
         lock = self._locks.get(group)
         if lock is None:

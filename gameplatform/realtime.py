@@ -63,6 +63,15 @@ async def agroup_signal(group: str, signal: str, layer=None, **data) -> None:
     await _send(group, signal_message(group, signal, data), layer)
 
 
+async def agroup_signal_here(group: str, signal: str, **data) -> None:
+    """``agroup_signal`` for a sender that knows every socket of ``group`` is on this process (a
+    game's room whose players are all here): delivered here, nothing published through the layer.
+    When this process's hub cannot deliver by itself, it is sent as ``agroup_signal`` sends."""
+    message = signal_message(group, signal, data)
+    if not await get_hub().send_here(group, message):
+        await _send(group, message, None)
+
+
 async def asend_to_user(user_id: int, payload: dict) -> None:
     """Reach every socket that listens on the user's personal group, on any process."""
     await agroup_send(user_group(user_id), payload)

@@ -589,3 +589,46 @@ async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
         assert a.seat_here(31, 1) is None
     finally:
         await a.stop()
+
+
+class Published(Records):
+    """``Records`` that also tells the frames sent to this process only from those sent everywhere."""
+
+    def __init__(self, mode: Mode) -> None:
+        super().__init__(mode)
+        self.here: list[tuple[int, list]] = []
+
+    def hooks(self) -> Hooks:
+        async def publish_here(game_id, frames):
+            self.here.append((game_id, frames))
+
+        return replace(super().hooks(), publish_here=publish_here)
+
+    def take(self) -> tuple[int, int]:
+        """How many publishes went here only and everywhere since the last take."""
+        counts = (len(self.here), len(self.published))
+        self.here.clear()
+        self.published.clear()
+        return counts
+
+
+@pytest.mark.django_db
+async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only():
+    records = Published(TicTacToe())
+    a = RoomHost(records.hooks(), RoomStore(client=None), owner="a")
+    try:
+        await start_game(a, 41)
+        records.take()
+        await a.apply(41, 1, "move", ({"cell": 0},))
+        assert records.take() == (1, 0)
+        # Player 2's socket is on another process now: its frames come through the room's group.
+        await a.apply(41, 2, "connect", conn="elsewhere", here=False)
+        await a.apply(41, 2, "move", ({"cell": 3},), here=False)
+        assert records.take() == (0, 2)
+        await a.apply(41, 1, "move", ({"cell": 1},))  # player 1's move must reach player 2 there
+        assert records.take() == (0, 1)
+        await a.apply(41, 2, "connect", conn="back here")  # player 2 holds the seat from here again
+        await a.apply(41, 2, "move", ({"cell": 4},))
+        assert records.take() == (2, 0)
+    finally:
+        await a.stop()

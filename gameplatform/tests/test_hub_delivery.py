@@ -52,3 +52,36 @@ async def test_any_other_failure_of_a_delivery_is_logged_and_drops_the_socket(ca
     assert ["delivery to a socket failed; dropping it from world_all"] == [
         r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR
     ]
+
+
+class Layer(InMemoryChannelLayer):
+    """An in-memory layer that counts what is published through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[str] = []
+
+    async def group_send(self, group, message):
+        self.published.append(group)
+        await super().group_send(group, message)
+
+
+async def test_a_broadcast_sent_here_only_reaches_this_process_s_members_and_is_not_published():
+    layer = Layer()
+    hub = GroupHub(layer)
+    member = Member(1)
+    hub.members["game_1"] = {member}
+    assert await hub.send_here("game_1", {"group": "game_1", "text": "move"})
+    assert await hub.send_here("game_2", {"group": "game_2", "text": "nobody here"})
+    assert member.heard == ["move"] and layer.published == []
+    await hub.send("game_1", {"group": "game_1", "text": "everywhere"})
+    assert member.heard == ["move", "everywhere"] and layer.published == ["game_1"]
+
+
+async def test_a_hub_whose_subscription_broke_sends_nothing_here_and_says_so():
+    hub = GroupHub(Layer())
+    member = Member(1)
+    hub.members["game_1"] = {member}
+    hub.broken = True
+    assert not await hub.send_here("game_1", {"group": "game_1", "text": "move"})
+    assert member.heard == []

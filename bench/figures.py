@@ -1210,7 +1210,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765, help="the platform's port; idle uses +1, scale +2")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument("--secret-key", default="platform-bench-secret")
+    parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")
     parser.add_argument("--log-level", default="", help="LOG_LEVEL for the servers (default: the environment's)")
     parser.add_argument("--idle-path", default="/ws/friends/status/", choices=sorted(IDLE_FIRST_FRAME))
     parser.add_argument("--idle-sockets", type=int, default=0, help="override the idle socket count")

@@ -675,7 +675,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8775, help="the server's port (moves)")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
-    parser.add_argument("--secret-key", default="platform-bench-secret")
+    parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")
     args = parser.parse_args()
     args.names = [n for n in args.only.split(",") if n] or list(MEASUREMENTS)
     unknown = set(args.names) - set(MEASUREMENTS)

@@ -5,6 +5,8 @@ are applied as they come, real-time rooms tick at their mode's rate from one dri
 process (not a task per room), and nothing touches the database between a game's start and
 its end. What a step produces goes out as one hub signal per step to the game's group
 (``room_frames``): each socket picks the frames addressed to everyone or to its own player.
+While every player's socket is on the owner's process, that signal stays in the process (no
+publish through Redis); a player whose frames come through the room's group turns it back on.
 
 Ownership is a lease in Redis (``RoomStore``), renewed by the owner for all its rooms at once.
 After every turn (turn-based) or every ``snapshot_ticks`` ticks (real-time) the owner writes
@@ -16,7 +18,9 @@ players get a fresh ``game_state``. A mode that declares ``resumable = False`` e
 process's memory and the one process owns every room.
 
 The database sees a game three times, each written exactly once by a conditional update:
-created (by the matchmaker, a lobby or an invite), started, and its result (``GameRecorder``).
+created (by the matchmaker, a lobby or an invite), started, and its result. The seatings, starts
+and results of a process's rooms go in shared transactions (``gameplatform.batching``): those
+that come while one is on its way go together in the next.
 """
 
 import asyncio

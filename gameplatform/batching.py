@@ -9,12 +9,16 @@ together. Under load a batch holds as many calls as came during one write.
 
 ``run_many(items)`` gets the items in the order they came and returns one outcome per item, in
 that order. When a batch of several fails, each item is tried again alone, so one item the
-database refuses (a constraint, a hook that raises) fails only its own caller.
+database refuses (a constraint, a hook that raises) fails only its own caller; unless the failure
+is an outage (the database or Redis cannot be reached, ``errors.is_outage``): then every caller of
+the batch gets it at once, rather than each waiting out the outage in turn.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
+
+from gameplatform.errors import is_outage
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,13 +62,13 @@ class Batcher(Generic[T, R]):
                 done.cancel()
             raise
         except Exception as exc:
-            if len(batch) > 1:  # each alone: only the item that fails fails
+            if len(batch) > 1 and not is_outage(exc):  # each alone: only the item that fails fails
                 for one in batch:
                     await self._run([one])
                 return
-            _, done = batch[0]
-            if not done.done():
-                done.set_exception(exc)
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
             return
         for (_, done), outcome in zip(batch, outcomes, strict=True):
             if not done.done():  # its caller may have been cancelled meanwhile

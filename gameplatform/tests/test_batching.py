@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from gameplatform.batching import Batcher
+from gameplatform.errors import Unavailable
 
 
 class Writes:
@@ -63,3 +64,19 @@ async def test_a_caller_that_gives_up_leaves_the_others_their_outcomes():
     with pytest.raises(asyncio.CancelledError):
         await gone
     assert await batcher.submit(5) == 50  # and the batcher goes on
+
+
+async def test_an_outage_fails_every_caller_of_the_batch_at_once_without_trying_each_alone():
+    class Away(Writes):
+        async def __call__(self, items: list) -> list:
+            self.batches.append(list(items))
+            raise Unavailable()
+
+    writes = Away()
+    batcher = Batcher(writes)
+    first = asyncio.create_task(batcher.submit(1))
+    await asyncio.sleep(0)
+    rest = [asyncio.create_task(batcher.submit(n)) for n in (2, 3)]
+    outcomes = await asyncio.gather(first, *rest, return_exceptions=True)
+    assert all(isinstance(outcome, Unavailable) for outcome in outcomes)
+    assert writes.batches == [[1], [2, 3]]

@@ -342,7 +342,8 @@ def _update_each(model, fields: list[str], rows: list[list]) -> None:
     A game's end writes a handful of seats and ratings, each row with its own values. Built
     through the ORM that is one ``UPDATE`` query per row (or bulk_update's ``CASE`` expressions),
     and building them cost more CPU than running them: at every game's end, on the process
-    that runs the rooms. The values go through each field's ``get_db_prep_value``, as the ORM's.
+    that runs the rooms. The values go through each field's ``get_db_prep_save``, as the ORM's
+    saves do: a JSON field's None is SQL NULL, not JSON ``null``.
     """
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
@@ -351,7 +352,7 @@ def _update_each(model, fields: list[str], rows: list[list]) -> None:
     key = meta.pk.db_column or meta.pk.attname
     sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{key}" = %s'
     params = [
-        [column.get_db_prep_value(value, connection) for column, value in zip(columns, row[:-1], strict=True)]
+        [column.get_db_prep_save(value, connection) for column, value in zip(columns, row[:-1], strict=True)]
         + [row[-1]]
         for row in rows
     ]

@@ -139,3 +139,14 @@ def test_seatings_of_several_games_come_in_their_order_with_none_for_a_missing_o
         [alice.pk, bob.pk],
     ]
     assert found[0]["mode"] == second.mode and not found[0]["over"]
+
+
+def test_a_result_without_a_board_leaves_the_board_empty_not_json_null(make_game, alice, bob):
+    hidden, shown = make_game(alice, bob), make_game(alice, bob)
+    services.game_record_result(game_id=hidden.pk, result=Result(alice.pk, "win"), players=seats(alice, bob))
+    board = ["X", None, None, None, None, None, None, None, None]
+    services.game_record_result(
+        game_id=shown.pk, result=Result(alice.pk, "win"), players=seats(alice, bob), board=board
+    )
+    assert list(Game.objects.filter(board__isnull=True).values_list("pk", flat=True)) == [hidden.pk]
+    assert Game.objects.get(pk=shown.pk).board == board

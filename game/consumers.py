@@ -82,11 +82,8 @@ class GameConsumer(BaseConsumer):
 
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
-        # The game's room may run here already (the other player's socket opened it): it knows the seats.
-        self.mode_name, self.over = rooms.get_room_host().seat_here(self.game_id, self.user_id), False
-        if self.mode_name is None:
-            seat = await db.run(selectors.game_player_seat, game_id=self.game_id, user_id=self.user_id)
-            self.mode_name, self.over = seat["mode"], seat["over"]
+        seat = await rooms.player_seat(self.game_id, self.user_id)
+        self.mode_name, self.over = seat["mode"], seat["over"]
         await self.join_group(game_group(self.game_id))
 
     async def on_accepted(self) -> None:

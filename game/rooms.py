@@ -820,6 +820,19 @@ get_room_host = per_loop(lambda: RoomHost(platform_hooks()))
 """The room host of the running event loop: one per server process."""
 
 
+async def player_seat(game_id: int, player_id: int) -> dict:
+    """``{mode, over}`` of a game this user plays (``selectors.game_player_seat``'s answer and
+    refusals): from its room when the room runs on this process (it knows the seats), from the
+    database otherwise."""
+    from game import selectors
+    from gameplatform import db
+
+    mode = get_room_host().seat_here(game_id, player_id)
+    if mode is not None:
+        return {"mode": mode, "over": False}
+    return await db.run(selectors.game_player_seat, game_id=game_id, user_id=player_id)
+
+
 async def submit(game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn: str | None = None) -> None:
     """A player's frame to the game's room, wherever it runs: here, or on its owner through the layer."""
     from gameplatform.groups import room_group

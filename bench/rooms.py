@@ -7,7 +7,10 @@
 Measurements (``--only`` takes these names):
 
   moves     One uvicorn process (the Makefile's flags) over PostgreSQL and Redis; 1,000 tic-tac-toe
-            games (2,000 sockets), each making a move every 2 s (500 moves/s offered). A game that
+            games (2,000 game sockets), each making a move every 2 s (500 moves/s offered). Each
+            player also holds a ``/ws/notifications/`` socket for the whole run, as the web client
+            does from sign-in on, so a player stays online between games (``--bare`` leaves it
+            out: then every game's sockets take their players online and offline). A game that
             ends is followed at once by the pair's next game (new sockets, ready, moves on the same
             beat). The games are at every stage when the beat starts (pair i has made i % 9 moves),
             so about 55 games end and 55 start every second, as on a server that has run for a
@@ -192,8 +195,19 @@ class Beat:
         self.event.set()
 
 
+async def hold_notifications(base: str, tokens: list[str], gate: asyncio.Semaphore, out) -> None:
+    """Each player's notifications socket, open (its first frame read) until the run ends."""
+    async with gate:
+        for token in tokens:
+            ws = await ws_open(f"{base}/ws/notifications/", token)
+            out["sockets"].append(ws)
+            await frame_where(ws, lambda f: f["type"] == "badge")
+
+
 async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: int, warmup_slots: int, out):
     try:
+        if out["notifications"]:
+            await hold_notifications(base, tokens, gate, out)
         sockets = await seat_pair(base, games[0], tokens, gate)
     except Exception as exc:  # noqa: BLE001 - counted
         out["setup_failed"].append(f"{type(exc).__name__}: {exc}"[:200])
@@ -266,8 +280,19 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
         out["sockets"].extend(sockets)
 
 
-async def moves_run(port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes, server_pids=()) -> dict:
-    out = {"sent": 0, "rtts": [], "send_delays": [], "errors": [], "setup_failed": [], "missed_slots": 0, "sockets": []}
+async def moves_run(
+    port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes, server_pids=(), notifications: bool = True
+) -> dict:
+    out = {
+        "notifications": notifications,
+        "sent": 0,
+        "rtts": [],
+        "send_delays": [],
+        "errors": [],
+        "setup_failed": [],
+        "missed_slots": 0,
+        "sockets": [],
+    }
     beat = Beat(len(games_by_pair), sizes.move_period)
     gate = asyncio.Semaphore(32)
     warmup_slots = math.ceil(sizes.move_warmup / sizes.move_period)
@@ -324,13 +349,16 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             game_ids += games
             games_by_pair.append(games)
             tokens_by_pair.append([a[1], b[1]])
-        out = run_async(moves_run(server.port, games_by_pair, tokens_by_pair, sizes, server.pids()))
+        out = run_async(
+            moves_run(server.port, games_by_pair, tokens_by_pair, sizes, server.pids(), notifications=not args.bare)
+        )
         rtts, window = out["rtts"], out["window_s"]
         # Every pair is offered one move a slot of the window, whatever became of it: a pair that
         # failed to start or stopped on an error leaves its slots unserved too.
         offered = sizes.move_games * out["window_slots"]
         return {
             "games_at_once": sizes.move_games,
+            "notification_sockets": not args.bare,
             "setup_s": round(out["setup_s"], 1),
             "window_s": window,
             "offered": offered,
@@ -669,6 +697,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
     parser.add_argument("--only", default="", help=f"comma list of: {','.join(MEASUREMENTS)}")
     parser.add_argument("--games", type=int, default=0, help="tic-tac-toe games at once for moves (default 1000)")
+    parser.add_argument(
+        "--bare", action="store_true", help="moves: no notifications socket per player (game sockets only)"
+    )
     parser.add_argument("--rooms", default="", help="comma list of room counts for ticks (default 50,100,250,400)")
     parser.add_argument("--plot", default=None, help="PNG path (default: in the run's log folder; '' for none)")
     parser.add_argument("--json", default="", help="write every figure to this JSON file")

@@ -8,7 +8,6 @@ from gameplatform import db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, RateLimited
 from gameplatform.groups import game_group
-from gameplatform.realtime import agroup_signal
 
 logger = logging.getLogger(__name__)
 GAME_OVER_PREFIX = '{"type":"game_over"'
@@ -95,9 +94,9 @@ class GameConsumer(BaseConsumer):
         host = rooms.get_room_host()
         host.watch(self.game_id)
         self.joined_room = True
-        # One socket per seat: older sockets of this player, on any process, close 4409.
-        await agroup_signal(game_group(self.game_id), "replaced", user_id=self.user_id, connection_id=self.conn_id)
         await host.open(self.game_id)  # runs here unless another process already does
+        # One socket per seat: the room tells an older socket of this player, on any process, that
+        # this one replaced it (``room_replaced``: it closes 4409).
         await self._submit("connect")
 
     async def on_disconnect(self, code) -> None:
@@ -114,11 +113,14 @@ class GameConsumer(BaseConsumer):
                     if self.joined_room:
                         await self._submit("connect")
                     continue
+                if text.startswith(rooms.ROOM_REPLACED_PREFIX):
+                    if text == rooms.room_replaced(self.conn_id):
+                        await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
+                        return
+                    continue
                 if text.startswith(GAME_OVER_PREFIX):
                     self.over = True
                 await self.send(text_data=text)
-        elif signal == "replaced" and data.get("user_id") == self.user_id and data.get("connection_id") != self.conn_id:
-            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
 
     async def _submit(self, op: str, *args, ref=None) -> None:
         await rooms.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id)

@@ -294,6 +294,13 @@ class _Wake:
 # Published by a process that took a room over: every socket of the game connects again
 # (not a frame for clients: the sockets answer it themselves).
 ROOM_HELLO = '{"type":"room_hello"}'
+# Sent to a player when a newer socket of theirs took the seat: the socket it names closes 4409
+# (not a frame for clients either). The room orders the connects, so the last one keeps the seat.
+ROOM_REPLACED_PREFIX = '{"type":"room_replaced","conn":'
+
+
+def room_replaced(conn: str) -> str:
+    return ROOM_REPLACED_PREFIX + json.dumps(conn) + "}"
 
 
 def _text(frame: dict) -> str:
@@ -318,7 +325,8 @@ class RoomHost:
         self.writes = SnapshotWriter(self.store)
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
-        self.holders: dict[tuple[int, int], str] = {}  # (game, player) -> the socket holding the seat
+        # (game, player) -> the socket holding the seat, and whether it is on this process
+        self.holders: dict[tuple[int, int], tuple[str, bool]] = {}
         # game -> its players whose sockets are on other processes (their frames come through the
         # room's group): while a room has none, its frames go to this process's sockets only.
         self.elsewhere: dict[int, set[int]] = {}
@@ -360,8 +368,12 @@ class RoomHost:
 
     # --- owning a room ------------------------------------------------------------------
 
-    async def open(self, game_id: int) -> bool:
-        """Own ``game_id`` here if nobody does: True when this process runs it now."""
+    async def open(self, game_id: int, *, player_id: int | None = None) -> bool:
+        """Own ``game_id`` here if nobody does: True when this process runs it now.
+
+        ``player_id``: open it only if that user plays the game (a socket's first step, before
+        its seat is known: a stranger's socket opens no room). False does not say the user has no
+        seat; while another open of the game is on its way, its answer is this one's."""
         if game_id in self.rooms:
             return True
         pending = self._claiming.get(game_id)
@@ -369,7 +381,7 @@ class RoomHost:
             return await pending
         future = self._claiming[game_id] = asyncio.get_running_loop().create_future()
         try:
-            owned = await self._open(game_id)
+            owned = await self._open(game_id, player_id)
             future.set_result(owned)
             return owned
         except BaseException as exc:
@@ -379,11 +391,11 @@ class RoomHost:
         finally:
             del self._claiming[game_id]
 
-    async def _open(self, game_id: int) -> bool:
+    async def _open(self, game_id: int, player_id: int | None) -> bool:
         if not await self.store.claim(game_id, self.owner):
             return False
         try:
-            room, taken_over = await self._load(game_id)
+            room, taken_over = await self._load(game_id, player_id)
         except BaseException:
             await self.store.release(game_id, self.owner)
             raise
@@ -403,10 +415,13 @@ class RoomHost:
             await self._publish(game_id, [(0, ROOM_HELLO)], everywhere=True)
         return True
 
-    async def _load(self, game_id: int) -> tuple[Room | None, bool]:
-        """The room to run (None: nothing to run) and whether it was taken over from a snapshot."""
+    async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool]:
+        """The room to run (None: nothing to run, or ``player_id`` has no seat) and whether it was
+        taken over from a snapshot."""
         seating = await self.hooks.seating(game_id)
         if seating is None or seating.over:
+            return None, False
+        if player_id is not None and not any(p.id == player_id for p in seating.players):
             return None, False
         saved = await self.store.load(game_id)
         if saved is None:
@@ -456,18 +471,24 @@ class RoomHost:
         """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
         ``action``, ``input``) to a room owned here. False when this process does not own it.
 
-        ``conn`` names the socket: a ``disconnect`` of a socket that no longer holds the seat (a
-        newer one replaced it) changes nothing. ``here``: the socket is on this process (False for
-        a frame that came through the room's group): the room's frames then go to every process
-        until that player's seat is held from here again or left."""
+        ``conn`` names the socket: a ``connect`` from another socket than the one holding the seat
+        tells that one it was replaced (``room_replaced``: it closes 4409), and a ``disconnect``
+        of a socket that no longer holds the seat changes nothing. ``here``: the socket is on this
+        process (False for a frame that came through the room's group): the room's frames then go
+        to every process until that player's seat is held from here again or left."""
         room = self.rooms.get(game_id)
         if room is None:
             return False
         key = (game_id, player_id)
         if op == "connect" and conn is not None:
-            self.holders[key] = conn
+            held = self.holders.get(key)
+            self.holders[key] = (conn, here)
+            if held is not None and held[0] != conn:
+                # To the process of the replaced socket: this one's, or every one.
+                await self._publish(game_id, [(player_id, room_replaced(held[0]))], everywhere=not held[1])
         elif op == "disconnect" and conn is not None:
-            if self.holders.get(key) != conn:
+            held = self.holders.get(key)
+            if held is None or held[0] != conn:
                 return True
             del self.holders[key]
         if op == "disconnect" or (here and op == "connect"):
@@ -822,12 +843,17 @@ get_room_host = per_loop(lambda: RoomHost(platform_hooks()))
 
 async def player_seat(game_id: int, player_id: int) -> dict:
     """``{mode, over}`` of a game this user plays (``selectors.game_player_seat``'s answer and
-    refusals): from its room when the room runs on this process (it knows the seats), from the
-    database otherwise."""
+    refusals). The room knows its seats: when it runs here it answers; when nobody runs it, it
+    is opened here for this player first (the room's own seating read is the check, so a game's
+    first socket costs one read of its seats, not two). Otherwise, and for a user it does not
+    seat, the database answers."""
     from game import selectors
     from gameplatform import db
 
-    mode = get_room_host().seat_here(game_id, player_id)
+    host = get_room_host()
+    mode = host.seat_here(game_id, player_id)
+    if mode is None and game_id not in host.rooms and await host.open(game_id, player_id=player_id):
+        mode = host.seat_here(game_id, player_id)
     if mode is not None:
         return {"mode": mode, "over": False}
     return await db.run(selectors.game_player_seat, game_id=game_id, user_id=player_id)

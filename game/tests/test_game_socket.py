@@ -4,6 +4,7 @@ import pytest
 
 from conftest import receive_type
 from game.models import Rating
+from game.rooms import get_room_host
 from game.tests.conftest import closed_with, db, play
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -12,11 +13,13 @@ WIN_FOR_X = [0, 3, 1, 4, 2]  # X takes the top row
 DRAW = [0, 1, 2, 4, 3, 5, 7, 6, 8]
 
 
-async def test_non_player_is_refused_4403(make_game, alice, bob, carol, ws_connect):
+async def test_non_player_is_refused_4403_and_opens_no_room(make_game, alice, bob, carol, ws_connect):
+    """A game's first socket opens its room for its player only: a stranger's leaves none running."""
     game = await db(make_game)(alice, bob)
     ws, connected, _ = await ws_connect(f"/ws/game/{game.pk}/", carol)
     assert connected  # accepted, then closed, so browsers can read the code
     assert await closed_with(ws) == 4403
+    assert game.pk not in get_room_host().rooms
 
 
 async def test_non_player_is_refused_4403_while_the_game_runs_here(make_game, alice, bob, carol, open_game, ws_connect):

@@ -14,7 +14,7 @@ import redis
 
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
-from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating, _OpListener
+from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating, _OpListener, room_replaced
 from gameplatform.groups import room_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode, Player
@@ -628,7 +628,9 @@ async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only(
         await a.apply(41, 1, "move", ({"cell": 1},))  # player 1's move must reach player 2 there
         assert records.take() == (0, 1)
         await a.apply(41, 2, "connect", conn="back here")  # player 2 holds the seat from here again
+        # The socket it replaced is on another process: only that word goes everywhere.
+        assert records.published == [(41, [(2, room_replaced("elsewhere"))])]
         await a.apply(41, 2, "move", ({"cell": 4},))
-        assert records.take() == (2, 0)
+        assert records.take() == (2, 1)
     finally:
         await a.stop()

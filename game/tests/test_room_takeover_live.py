@@ -77,10 +77,10 @@ async def send(ws, frame: dict) -> None:
     await ws.send(json.dumps(frame))
 
 
-async def matched_game(server: LiveServer, mode: str) -> tuple[dict, dict, int]:
+async def matched_game(server: LiveServer, mode: str, tag: str = "") -> tuple[dict, dict, int]:
     """Two new users, queued for ``mode`` through the REST API: the second join matches them."""
-    one = await asyncio.to_thread(server.register, f"p1_{mode}_{_run}")
-    two = await asyncio.to_thread(server.register, f"p2_{mode}_{_run}")
+    one = await asyncio.to_thread(server.register, f"p1{tag}_{mode}_{_run}")
+    two = await asyncio.to_thread(server.register, f"p2{tag}_{mode}_{_run}")
     async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
         first = await http.post("/api/matchmaking/join/", json={"mode": mode}, headers=bearer(one["access"]))
         assert first.status_code == 200 and first.json()["status"] == "queued", first.text
@@ -89,9 +89,9 @@ async def matched_game(server: LiveServer, mode: str) -> tuple[dict, dict, int]:
     return one, two, second.json()["game_id"]
 
 
-async def start_on_two_servers(a: LiveServer, b: LiveServer, mode: str):
+async def start_on_two_servers(a: LiveServer, b: LiveServer, mode: str, tag: str = ""):
     """A game of ``mode`` running on A: player 1's socket on A (first: A owns the room), player 2's on B."""
-    one, two, game_id = await matched_game(b, mode)
+    one, two, game_id = await matched_game(b, mode, tag)
     ws1 = await open_game(a, game_id, one["access"])
     await receive_type(ws1, "game_state", id=game_id)
     ws2 = await open_game(b, game_id, two["access"])
@@ -243,3 +243,34 @@ async def test_killed_owner_arena_room_ticks_on_from_its_snapshot_on_the_other_s
     b.assert_alive()
     errors = b.errors_since(offset)
     assert not errors, "the surviving server logged errors:\n" + "\n".join(errors)
+
+
+async def _replaced(ws) -> int:
+    """The ``replaced`` error an older socket hears, then its close code."""
+    error = await receive_type(ws, "error")
+    assert error["code"] == "replaced", error
+    await asyncio.wait_for(ws.wait_closed(), 10)
+    return ws.close_code
+
+
+async def test_a_players_newer_socket_on_the_other_server_replaces_the_older_one_either_way(cluster, owner):
+    """One socket per seat across processes: the room (on A) orders the connects and tells the
+    replaced socket, wherever it is, to close 4409; the newer one plays on."""
+    a, b = owner, cluster
+    one, two, game_id, ws1, ws2, active = await start_on_two_servers(a, b, "tictactoe", tag="r")
+    # Player 1's socket is on A, the room's process; the newer one on B.
+    ws1_b = await open_game(b, game_id, one["access"])
+    assert (await receive_type(ws1_b, "game_state", id=game_id))["state"] == "active"
+    assert await _replaced(ws1) == 4409
+    # Player 2's socket is on B; the newer one on A.
+    ws2_a = await open_game(a, game_id, two["access"])
+    assert (await receive_type(ws2_a, "game_state", id=game_id))["state"] == "active"
+    assert await _replaced(ws2) == 4409
+    # The newer sockets hold the seats: a move reaches both, and nobody was counted away.
+    players = {one["id"]: ws1_b, two["id"]: ws2_a}
+    await send(players[active["turn"]], {"type": "player_move", "movement": {"cell": 4}})
+    for ws in (ws1_b, ws2_a):
+        state = await _board_with(ws, 4)
+        assert [p["connected"] for p in state["players"]] == [True, True]
+    for ws in (ws1_b, ws2_a):
+        await ws.close()

@@ -101,8 +101,15 @@ class GameConsumer(BaseConsumer):
 
     async def on_disconnect(self, code) -> None:
         if self.joined_room:
-            rooms.get_room_host().unwatch(self.game_id)
+            self._leave_room()
             await self._submit("disconnect")
+
+    def _leave_room(self) -> None:
+        """No watch on the game's room any more (its socket closed, or the game is over: a
+        finished room is not taken over, and a socket closing after the end tells it nothing)."""
+        if self.joined_room:
+            rooms.get_room_host().unwatch(self.game_id)
+            self.joined_room = False
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == "room_frames":
@@ -120,6 +127,7 @@ class GameConsumer(BaseConsumer):
                     continue
                 if text.startswith(GAME_OVER_PREFIX):
                     self.over = True
+                    self._leave_room()
                 await self.send(text_data=text)
 
     async def _submit(self, op: str, *args, ref=None) -> None:

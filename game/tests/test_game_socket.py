@@ -123,6 +123,8 @@ async def test_full_game_to_a_draw(make_game, alice, bob, start_game):
         assert await ws.receive_json_from() == {"type": "game_over", "winner_id": None, "reason": "draw"}
     draws = await db(lambda: list(Rating.objects.values_list("draws", "rating")))()
     assert draws == [(1, 1000), (1, 1000)]
+    # Sockets that stay open on the finished game keep no watch on it: nobody reopens its room.
+    assert game.pk not in get_room_host().watched
     await ws_a.disconnect()
     await ws_b.disconnect()
 

@@ -734,7 +734,7 @@ class RoomHost:
 
 
 class _OpListener:
-    """The owner's ear for a room's group: frames of players whose sockets are on other processes."""
+    """The owner's ear on the game's group: ``op`` frames of players whose sockets are on other processes."""
 
     user_id = None
 
@@ -767,7 +767,7 @@ def platform_hooks() -> Hooks:
     from game import services
     from game.registry import get_mode
     from gameplatform import db
-    from gameplatform.groups import game_group, room_group
+    from gameplatform.groups import game_group
     from gameplatform.hub import get_hub
     from gameplatform.realtime import agroup_signal, agroup_signal_here
 
@@ -813,14 +813,16 @@ def platform_hooks() -> Hooks:
     async def publish_here(game_id: int, frames: list[tuple[int, str]]) -> None:
         await agroup_signal_here(game_group(game_id), "room_frames", frames=frames)
 
+    # The room hears other processes' ops on the game's own group, which this process has
+    # subscribed already for the game's sockets here: no subscription of its own per game.
     async def listen(game_id: int, host: RoomHost) -> None:
         listener = listeners[game_id] = _OpListener(host, game_id)
-        await get_hub().join(room_group(game_id), listener)
+        await get_hub().join(game_group(game_id), listener)
 
     async def unlisten(game_id: int, host: RoomHost) -> None:
         listener = listeners.pop(game_id, None)
         if listener is not None:
-            await get_hub().leave(room_group(game_id), listener)
+            await get_hub().leave(game_group(game_id), listener)
 
     def grace() -> Grace:
         return Grace(reconnect=services.reconnect_grace_seconds(), first=services.first_connect_grace_seconds())
@@ -861,9 +863,10 @@ async def player_seat(game_id: int, player_id: int) -> dict:
 
 async def submit(game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn: str | None = None) -> None:
     """A player's frame to the game's room, wherever it runs: here, or on its owner through the layer."""
-    from gameplatform.groups import room_group
+    from gameplatform.groups import game_group
     from gameplatform.realtime import agroup_signal
 
     if await get_room_host().apply(game_id, player_id, op, args, ref, conn):
         return
-    await agroup_signal(room_group(game_id), "op", player_id=player_id, op=op, args=list(args), ref=ref, conn=conn)
+    # To the game's group: the owner's listener applies it; the sockets there pass it by.
+    await agroup_signal(game_group(game_id), "op", player_id=player_id, op=op, args=list(args), ref=ref, conn=conn)

@@ -27,11 +27,6 @@ def game_group(game_id: int) -> str:
     return group_name("game", game_id)
 
 
-def room_group(game_id: int) -> str:
-    """The process that owns a game's room (``game.rooms``): players' frames from other processes."""
-    return group_name("room", game_id)
-
-
 def battle_group(battle_id: int) -> str:
     return group_name("battle", battle_id)
 

@@ -15,7 +15,7 @@ import redis
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
 from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating, _OpListener, room_replaced
-from gameplatform.groups import room_group
+from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode, Player
 from gameplatform.modes.schema import Int, Obj
@@ -500,22 +500,22 @@ async def test_a_room_still_hears_other_processes_after_one_step_could_not_be_pu
 
     async def listen(game_id, host):  # as the platform's hooks: the room's ear for other processes
         listeners[game_id] = _OpListener(host, game_id)
-        await get_hub().join(room_group(game_id), listeners[game_id])
+        await get_hub().join(game_group(game_id), listeners[game_id])
 
     async def unlisten(game_id, host):
-        await get_hub().leave(room_group(game_id), listeners.pop(game_id))
+        await get_hub().leave(game_group(game_id), listeners.pop(game_id))
 
     host = RoomHost(replace(hooks, publish=publish, listen=listen, unlisten=unlisten), owner="a")
     try:
         await start_game(host, 7)
         shard_down = True  # X's move, from a socket on another process, is applied; its frames are lost
-        await agroup_signal(room_group(7), "op", player_id=1, op="move", args=[{"cell": 4}], ref="x1", conn=None)
+        await agroup_signal(game_group(7), "op", player_id=1, op="move", args=[{"cell": 4}], ref="x1", conn=None)
         for _ in range(100):
             if host.rooms[7].ctx.turn != 1:
                 break
             await asyncio.sleep(0.02)
         shard_down = False
-        await agroup_signal(room_group(7), "op", player_id=2, op="move", args=[{"cell": 0}], ref="o1", conn=None)
+        await agroup_signal(game_group(7), "op", player_id=2, op="move", args=[{"cell": 0}], ref="o1", conn=None)
         for _ in range(100):
             if {"type": "ack", "ref": "o1"} in records.frames_for(2):
                 break

@@ -257,7 +257,9 @@ WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 # 1,000 games ran a full collection every 5 or 6 s, each stopping the event loop 75-430 ms. The
 # server freezes what exists once it is loaded (``gc.freeze``: never scanned again) and collects
 # its youngest generation every SERVER_GC_THRESHOLD allocations. 0 keeps CPython's defaults.
-SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 50_000, minimum=0)
+# Every 20th collection takes the middle generation too, whose pause grows with the threshold:
+# 50,000 gave 885 ms pauses there, 5,000 at most about 100 ms (docs/benchmarks.md).
+SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 5_000, minimum=0)
 SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
 
 # --- HTTPS (behind the TLS balancer of deploy/nginx/) ---------------------------

@@ -6,7 +6,7 @@ process (not a task per room), and nothing touches the database between a game's
 its end. What a step produces goes out as one hub signal per step to the game's group
 (``room_frames``): each socket picks the frames addressed to everyone or to its own player.
 While every player's socket is on the owner's process, that signal stays in the process (no
-publish through Redis); a player whose frames come through the room's group turns it back on.
+publish through Redis); a player whose frames come through the game's group turns it back on.
 
 Ownership is a lease in Redis (``RoomStore``), renewed by the owner for all its rooms at once.
 After every turn (turn-based) or every ``snapshot_ticks`` ticks (real-time) the owner writes
@@ -411,7 +411,7 @@ class RoomHost:
         self._schedule(game_id)
         if taken_over:
             # Only now: the sockets answer with a ``connect``, and one on another process sends
-            # it through the room's group, which this host hears from ``listen`` above on.
+            # it through the game's group, which this host hears from ``listen`` above on.
             await self._publish(game_id, [(0, ROOM_HELLO)], everywhere=True)
         return True
 
@@ -474,7 +474,7 @@ class RoomHost:
         ``conn`` names the socket: a ``connect`` from another socket than the one holding the seat
         tells that one it was replaced (``room_replaced``: it closes 4409), and a ``disconnect``
         of a socket that no longer holds the seat changes nothing. ``here``: the socket is on this
-        process (False for a frame that came through the room's group): the room's frames then go
+        process (False for a frame that came through the game's group): the room's frames then go
         to every process until that player's seat is held from here again or left."""
         room = self.rooms.get(game_id)
         if room is None:

@@ -160,7 +160,7 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
 async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_once_gets_the_game(short_lease):
     records = Records(TicTacToe())
     hooks = records.hooks()
-    group: list[RoomHost] = []  # who hears the room's group (players' frames from other processes)
+    group: list[RoomHost] = []  # who hears the game's group (players' frames from other processes)
     answers: list[dict] = []
 
     async def listen(game_id, host):
@@ -172,7 +172,7 @@ async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_onc
     async def publish(game_id, frames):
         await hooks.publish(game_id, frames)
         if (0, ROOM_HELLO) in frames:
-            # Player 2's socket is on a third process: its connect goes through the room's group.
+            # Player 2's socket is on a third process: its connect goes through the game's group.
             for host in list(group):
                 await host.apply(game_id, 2, "connect")
             answers.extend(f for f in records.frames_for(2) if f["type"] == "game_state")
@@ -621,7 +621,7 @@ async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only(
         records.take()
         await a.apply(41, 1, "move", ({"cell": 0},))
         assert records.take() == (1, 0)
-        # Player 2's socket is on another process now: its frames come through the room's group.
+        # Player 2's socket is on another process now: its frames come through the game's group.
         await a.apply(41, 2, "connect", conn="elsewhere", here=False)
         await a.apply(41, 2, "move", ({"cell": 3},), here=False)
         assert records.take() == (0, 2)

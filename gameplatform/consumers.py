@@ -177,12 +177,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
         ``channel_layer`` is None, and the messages are awaited directly, one task fewer
         per socket. ``base_send`` is where Channels' ``send`` (and so ``accept``, ``send``
         and ``close``) writes: ``test_framework_contracts.py`` fails if it stops being so.
-        Ours is ``send_to_client``, the server's ``send`` timed (``gameplatform.stalls``).
+        Ours is ``send_to_client``, the server's ``send`` timed (``gameplatform.stalls``),
+        named on the class: stored on the socket as a bound method it would be a reference
+        cycle, and every closed socket (about 70 objects with the server's) would wait for the
+        collector's full pass instead of being freed when its task ends.
         """
         self.scope = scope
         self.channel_layer = None
         self.server_send = send
-        self.base_send = self.send_to_client
         self.send_watch = get_send_watch()
         self.own_task = asyncio.current_task()
         try:
@@ -424,6 +426,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
             raise ClientStalled() from None
         finally:
             waiting.pop(task, None)
+
+    base_send = send_to_client
 
     def cut_off(self, waiting: list[asyncio.Task]) -> None:
         """The client stopped reading: cancel the sends waiting on it, and end the socket.

@@ -1,5 +1,7 @@
 """A small consumer used only by the real-time kit's tests."""
 
+import weakref
+
 from django.urls import path
 
 from gameplatform import serializers
@@ -13,8 +15,10 @@ class EchoInput(serializers.Serializer):
 
 class EchoConsumer(BaseConsumer):
     client_types = frozenset({"echo", "explode", "replace_me"})
+    opened: list[weakref.ref] = []  # every socket opened, as weak references
 
     async def on_connect(self) -> None:
+        self.opened.append(weakref.ref(self))
         if self.user.username == "mallory":
             raise Forbidden()
         await self.join_group("game_1")

@@ -253,13 +253,14 @@ else:
 # (gameplatform/asgi.py); management commands still run.
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 # The server process's garbage collector (gameplatform/asgi.py). A server holds many long-lived
-# objects per socket and room; with CPython's default first threshold (700 container allocations)
-# 1,000 games ran a full collection every 5 or 6 s, each stopping the event loop 75-430 ms. The
-# server freezes what exists once it is loaded (``gc.freeze``: never scanned again) and collects
-# its youngest generation every SERVER_GC_THRESHOLD allocations. 0 keeps CPython's defaults.
-# Every 20th collection takes the middle generation too, whose pause grows with the threshold:
-# 50,000 gave 885 ms pauses there, 5,000 at most about 100 ms (docs/benchmarks.md).
-SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 5_000, minimum=0)
+# objects per socket and room, and CPython's defaults scanned all of them (a full collection,
+# 0.35 s under 1,000 games) every 5 or 6 s. The server freezes what exists once it is loaded
+# (``gc.freeze``: never scanned again) and runs the full collection after 1,000 collections of
+# the middle generation instead of 10. SERVER_GC_THRESHOLD is the youngest generation's
+# threshold (allocations between its collections), CPython's 700 by default: larger ones made
+# longer pauses (5,000: up to 120 ms; 50,000: 885 ms; docs/benchmarks.md). 0 keeps CPython's
+# collector as it is, nothing frozen.
+SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 700, minimum=0)
 SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
 
 # --- HTTPS (behind the TLS balancer of deploy/nginx/) ---------------------------

@@ -1,4 +1,4 @@
-"""A server process collects garbage less often than CPython's defaults (``SERVER_GC_THRESHOLD``).
+"""A server process runs the collector's full pass far less often than CPython's defaults (``SERVER_GC_THRESHOLD``).
 
 Each case loads the ASGI application in a fresh interpreter, as a server does, and reads the
 collector's state there (this test process's collector is not the server's).
@@ -28,10 +28,15 @@ def loaded_server_gc(**env) -> tuple[tuple[list[int], int], tuple[list[int], int
     return tuple(before), tuple(after)
 
 
-def test_a_loaded_server_freezes_its_start_up_objects_and_collects_every_5000_allocations():
+def test_a_loaded_server_freezes_its_start_up_objects_and_puts_off_the_full_collection():
     (_, frozen_before), (threshold, frozen) = loaded_server_gc()
-    assert threshold == [5_000, 20, 10]
+    assert threshold == [700, 10, 1_000]  # the full pass after 1,000 middle ones, not 10
     assert frozen - frozen_before > 10_000  # Django, the apps, the routes: never scanned again
+
+
+def test_server_gc_threshold_sets_the_youngest_generations_threshold():
+    _, (threshold, _) = loaded_server_gc(SERVER_GC_THRESHOLD="2000")
+    assert threshold == [2_000, 10, 1_000]
 
 
 def test_server_gc_threshold_0_keeps_cpythons_collector_as_it_is():

@@ -294,8 +294,16 @@ async def test_quick_start_runs_as_written(server, tmp_path):
     env = {**os.environ, "GAMEPLATFORM_URL": server.http, "PYTHONUNBUFFERED": "1"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CLIENT_DIR), env.get("PYTHONPATH")]))
     said = f"[global] {character['name']}: Hello, world!"
+    # Ctrl-C as in a terminal, even when this suite runs from a shell's background job: that
+    # job's children start with SIGINT ignored, and Python then never raises KeyboardInterrupt.
     process = await asyncio.create_subprocess_exec(
-        sys.executable, script.name, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        sys.executable,
+        script.name,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     printed = []
     try:
@@ -309,7 +317,12 @@ async def test_quick_start_runs_as_written(server, tmp_path):
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-        rest, errors = await asyncio.wait_for(process.communicate(), 15)
+        try:
+            rest, errors = await asyncio.wait_for(process.communicate(), 15)
+        except TimeoutError:
+            process.kill()  # never left running: its player would stay online for the next tests
+            await process.wait()
+            raise AssertionError("the quick start did not stop within 15 s of Ctrl-C") from None
     printed += rest.decode().splitlines()
     assert errors.decode().strip().splitlines()[-1] == "KeyboardInterrupt"  # the stop, and no other error
     async with GameClient(server.http) as reader:

@@ -705,6 +705,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of about a minute")
     parser.add_argument("--only", default="", help=f"comma list of: {','.join(MEASUREMENTS)}")
     parser.add_argument("--games", type=int, default=0, help="tic-tac-toe games at once for moves (default 1000)")
+    parser.add_argument("--window", type=float, default=0, help="moves: seconds measured after the warm-up (30)")
     parser.add_argument(
         "--bare", action="store_true", help="moves: no notifications socket per player (game sockets only)"
     )
@@ -732,6 +733,8 @@ def main() -> int:
     sizes = QUICK if args.quick else Sizes()
     if args.games:
         sizes.move_games = args.games
+    if args.window:
+        sizes.move_seconds = args.window
     if args.rooms:
         sizes.tick_rooms = tuple(int(n) for n in args.rooms.split(","))
     env = server_environment(args)

@@ -54,6 +54,18 @@ class ApplicationError(Exception):
     def as_dict(self) -> dict:
         return {"detail": self.message, "code": self.code, **self.extra}
 
+    def __reduce__(self):
+        # Pickled as its attributes, whatever its class's ``__init__`` asks for: an error a
+        # database worker process raises comes back to the server as itself (``db.run_apart``).
+        return _rebuild_error, (type(self), self.args, self.__dict__)
+
+
+def _rebuild_error(cls: type[ApplicationError], args: tuple, state: dict) -> ApplicationError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND

@@ -2,6 +2,8 @@
 
 import itertools
 import os
+import sys
+import time
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -34,13 +36,39 @@ def requires_binaries(missing: str | None) -> pytest.MarkDecorator:
 
 @pytest.fixture(scope="session", autouse=True)
 def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
-    """Pooled connections opened by consumer threads would keep the test database busy at drop time."""
+    """Pooled connections opened by consumer threads, and the database worker processes
+    (``DB_PROCESSES``), would keep the test database busy at drop time."""
     yield
     from django.db import connections
+
+    from gameplatform import db
+
+    db.reset_processes()
 
     for conn in connections.all():
         if hasattr(conn, "close_pool"):
             conn.close_pool()
+    if settings.IS_POSTGRES:
+        _wait_for_sessions_to_end(connections["default"].settings_dict)
+
+
+def _wait_for_sessions_to_end(database: dict, seconds: float = 10.0) -> None:
+    """A process that closed its connections and ended leaves the database a moment later: the
+    server side of a connection ends after its client. Waits for the test database's sessions to go."""
+    import psycopg
+
+    params = {"host": database["HOST"], "port": database["PORT"], "user": database["USER"], "dbname": "postgres"}
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, password=database["PASSWORD"] or None) as conn:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            count = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database["NAME"]])
+            if count.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+        left = conn.execute(
+            "SELECT backend_start, state, left(query, 120) FROM pg_stat_activity WHERE datname = %s", [database["NAME"]]
+        ).fetchall()
+        print(f"\nsessions still on the test database at its drop: {left}", file=sys.stderr)
 
 
 @pytest.fixture(autouse=True)

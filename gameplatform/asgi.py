@@ -72,6 +72,7 @@ async def application(scope, receive, send):
     if settings.RUN_TIMERS_IN_SERVER:
         timers.start_in_server()
     ops.start_sampler()
+    db.get_processes()  # started here when the server runs no lifespan (daphne)
     return await router(scope, receive, send)
 
 
@@ -81,10 +82,12 @@ async def _lifespan(receive, send) -> None:
         if message["type"] == "lifespan.startup":
             if settings.RUN_TIMERS_IN_SERVER:
                 timers.start_in_server()
+            db.get_processes()
             await send({"type": "lifespan.startup.complete"})
             # uvicorn's start-up banners are INFO lines of "uvicorn.error", off (settings.LOGGING).
             logger.info("server started", extra={"pid": os.getpid()})
         elif message["type"] == "lifespan.shutdown":
             await asyncio.to_thread(db.reset_pool)
+            await asyncio.to_thread(db.reset_processes)
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -24,17 +24,21 @@ from the event loop once the unit returns, in order, before the caller goes on.
 import asyncio
 import contextvars
 import logging
+import multiprocessing
+import os
+import pickle
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
 
-from gameplatform import metrics
-from gameplatform.errors import ApplicationError
+from gameplatform import metrics, process_start
+from gameplatform.errors import ApplicationError, Unavailable, is_outage
 from gameplatform.realtime import outbox_var, publish
 
 logger = logging.getLogger(__name__)
@@ -171,6 +175,94 @@ async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
     else:
         context = contextvars.copy_context()
         result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, loop, fn, args, kwargs)
+    if outbox:
+        await publish(outbox)
+    if error is not None:
+        raise error
+    return result
+
+
+# --- units in worker processes ---------------------------------------------------------------
+#
+# The rooms' database work (a batch of seats read, of games started, of results recorded: see
+# ``game.rooms``) is CPU for the ORM and the driver, and on a worker thread that CPU is taken
+# from the one interpreter the event loop runs in: under 1,000 games it was about a quarter of
+# the process, and each batch made the loop wait its turn for the interpreter. With
+# ``DB_PROCESSES`` set (PostgreSQL only), ``run_apart`` sends such a unit to one of that many
+# worker processes instead. They are started with the ``spawn`` method (a fresh interpreter:
+# never a fork of a process that runs threads) and load Django as the server does. The unit's
+# arguments and outcome cross as pickles; its broadcasts come back in its outbox and are
+# published from the server's loop, as with a thread.
+
+
+class ProcessWork:
+    """The worker processes of one server process."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.executor = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=process_start.start,
+            initargs=(connections["default"].settings_dict["NAME"],),
+        )
+        for _ in range(processes):  # started now, each loading Django, not when the first games wait
+            self.executor.submit(os.getpid)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_processes: ProcessWork | None = None
+
+
+def get_processes() -> ProcessWork | None:
+    """This process's worker processes, started on the first call (the server's start); None
+    when database units run on threads only."""
+    global _processes
+    if _processes is None and settings.DB_PROCESSES and connections["default"].vendor == "postgresql":
+        with _pool_lock:
+            if _processes is None:
+                _processes = ProcessWork(settings.DB_PROCESSES)
+    return _processes
+
+
+def reset_processes() -> None:
+    """Stop the worker processes (a clean process stop; a pool broken by a worker's death)."""
+    global _processes
+    with _pool_lock:
+        work, _processes = _processes, None
+    if work is not None:
+        work.shutdown()
+
+
+def _process_unit(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, list]:
+    """A unit in a worker process. Its error goes back as itself when it survives the trip,
+    else as a plain error with its text (an outage still an outage, ``errors.is_outage``)."""
+    result, error, outbox = _unit(None, fn, args, kwargs)
+    if error is not None:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:  # noqa: BLE001 - any error that cannot cross goes as its text
+            text = f"{type(error).__name__}: {error}"
+            error = Unavailable() if is_outage(error) else RuntimeError(text)
+    return result, error, outbox
+
+
+async def run_apart(fn: Callable, /, *args, **kwargs) -> Any:
+    """Like ``run_always``, on a worker process when ``DB_PROCESSES`` is set: ``fn`` is a
+    module-level function, its arguments and result can be pickled, and it needs nothing of
+    this process but the database and the channel layer (its broadcasts come back here)."""
+    work = get_processes()
+    if work is None:
+        return await run_always(fn, *args, **kwargs)
+    loop = asyncio.get_running_loop()
+    try:
+        result, error, outbox = await loop.run_in_executor(work.executor, _process_unit, fn, args, kwargs)
+    except BrokenProcessPool as exc:  # a worker died (killed, out of memory): new ones next time
+        logger.error("a database worker process died; starting new ones")
+        await asyncio.to_thread(reset_processes)
+        raise Unavailable() from exc
     if outbox:
         await publish(outbox)
     if error is not None:

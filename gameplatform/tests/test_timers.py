@@ -14,7 +14,8 @@ def only_a_ticking_job(monkeypatch):
     return ticks
 
 
-@override_settings(RUN_TIMERS_IN_SERVER=True)
+# No database worker processes: their start and stop would stretch the lifespan the ticks are counted over.
+@override_settings(RUN_TIMERS_IN_SERVER=True, DB_PROCESSES=0)
 async def test_server_starts_its_timers_at_lifespan_startup_once(only_a_ticking_job):
     from gameplatform.asgi import application
 

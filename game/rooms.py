@@ -776,14 +776,14 @@ def platform_hooks() -> Hooks:
     # The database work of many rooms goes together (``gameplatform.batching``): under load the
     # games that open, start or end during one transaction share the next one.
     async def seatings(game_ids: list[int]) -> list[dict | None]:
-        return await db.run_always(services.game_seatings, game_ids=game_ids)
+        return await db.run_apart(services.game_seatings, game_ids=game_ids)
 
     async def starts(game_ids: list[int]) -> list[None]:
-        await db.run_always(services.game_record_starts, game_ids=game_ids)
+        await db.run_apart(services.game_record_starts, game_ids=game_ids)
         return [None] * len(game_ids)
 
     async def results(records: list[services.ResultRecord]) -> list[bool]:
-        return await db.run_always(services.game_record_results, records=records)
+        return await db.run_apart(services.game_record_results, records=records)
 
     seating_batch, start_batch, result_batch = Batcher(seatings), Batcher(starts), Batcher(results)
 

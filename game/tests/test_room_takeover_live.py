@@ -13,8 +13,11 @@ of the session on the shared Redis (other database, same ids) would hear these g
 
 import asyncio
 import json
+import os
+import signal
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import httpx
@@ -274,3 +277,54 @@ async def test_a_players_newer_socket_on_the_other_server_replaces_the_older_one
         assert [p["connected"] for p in state["players"]] == [True, True]
     for ws in (ws1_b, ws2_a):
         await ws.close()
+
+
+def database_workers(server: LiveServer) -> set[int]:
+    """The server's database worker processes (``DB_PROCESSES``): its children multiprocessing started."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or b"spawn_main" not in (entry / "cmdline").read_bytes():
+                continue
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid:
+                found.add(int(entry.name))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+async def test_a_result_whose_database_worker_was_killed_is_recorded_once_by_a_new_one(cluster):
+    """The rooms' database work runs in worker processes: one killed (out of memory, say) costs
+    the result nothing. The room tries again, new workers record it, once."""
+    b = cluster
+    one, two, game_id = await matched_game(b, "tictactoe", "w")
+    ws1, ws2 = await open_game(b, game_id, one["access"]), await open_game(b, game_id, two["access"])
+    for ws in (ws1, ws2):
+        await receive_type(ws, "game_state", id=game_id)
+        await send(ws, {"type": "player_ready"})
+    active = [await receive_type(ws, "game_state", state="active") for ws in (ws1, ws2)][0]
+    x_id = active["turn"]
+    o_id = two["id"] if x_id == one["id"] else one["id"]
+    players = {one["id"]: ws1, two["id"]: ws2}
+    for mover, cell in ((x_id, 0), (o_id, 3), (x_id, 1), (o_id, 4)):
+        await send(players[mover], {"type": "player_move", "movement": {"cell": cell}})
+        for ws in (ws1, ws2):
+            await _board_with(ws, cell)
+
+    workers = await asyncio.to_thread(database_workers, b)
+    assert workers, "the server runs no database worker process"
+    for pid in workers:
+        os.kill(pid, signal.SIGKILL)
+    await send(players[x_id], {"type": "player_move", "movement": {"cell": 2}})  # X wins
+    for ws in (ws1, ws2):
+        over = await receive_type(ws, "game_over", timeout=15)
+        assert over == {"type": "game_over", "winner_id": x_id, "reason": "win"}
+
+    record = await finished_record(b, game_id, one["access"])
+    assert record["state"] == "finished" and record["winner_id"] == x_id
+    table = await standings(b, "tictactoe", one["access"])  # rated once
+    assert (table[x_id]["wins"], table[o_id]["losses"]) == (1, 1)
+    assert not workers & await asyncio.to_thread(database_workers, b)  # new workers recorded it
+    for ws in (ws1, ws2):
+        await ws.close()
+    b.assert_alive()

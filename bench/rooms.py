@@ -79,6 +79,7 @@ from figures import (  # noqa: E402
     HOST,
     Figure,
     Server,
+    children_of,
     close_all,
     ensure_database,
     fmt,
@@ -315,14 +316,23 @@ async def moves_run(
     gc.collect()
     gc.disable()
     beat.go()
-    # Where the machine's CPU goes during the beat: the server, this client, everything.
-    cpu_at = (time.perf_counter(), cpu_seconds(server_pids), own_cpu_seconds(), machine_cpu_seconds())
+    # Where the machine's CPU goes during the beat: the server, its database worker processes
+    # (DB_PROCESSES), this client, everything.
+    workers = database_workers(server_pids)
+    cpu_at = (
+        time.perf_counter(),
+        cpu_seconds(server_pids),
+        own_cpu_seconds(),
+        machine_cpu_seconds(),
+        cpu_seconds(workers),
+    )
     _, pending = await asyncio.wait(tasks, timeout=end_at_slot * sizes.move_period + 60)
     wall = time.perf_counter() - cpu_at[0]
     gc.enable()
     busy, every = (now - then for now, then in zip(machine_cpu_seconds(), cpu_at[3], strict=True))
     out["cores"] = {
         "server": round((cpu_seconds(server_pids) - cpu_at[1]) / wall, 2),
+        "server_db_processes": round((cpu_seconds(workers) - cpu_at[4]) / wall, 2),
         "client": round((own_cpu_seconds() - cpu_at[2]) / wall, 2),
         "machine_busy": round(busy / every * os.cpu_count(), 2),
         "machine": os.cpu_count(),
@@ -335,6 +345,19 @@ async def moves_run(
     out["window_slots"] = end_at_slot - warmup_slots
     out["window_s"] = out["window_slots"] * sizes.move_period
     return out
+
+
+def database_workers(server_pids) -> list[int]:
+    """The server's database worker processes (``DB_PROCESSES``): its children that multiprocessing started."""
+    found = []
+    for pid in server_pids:
+        for kid in children_of(pid):
+            try:
+                if b"spawn_main" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                    found.append(kid)
+            except OSError:
+                pass
+    return found
 
 
 def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:

@@ -51,6 +51,7 @@ class Inputs:
     position_delivery_us: float = 60.0  # a position relayed to one socket (bench/world_positions.py: 46-76 us)
     socket_kib: float = 28.7  # memory per open socket (15,000 idle sockets)
     process_mib: float = 120.0  # a server process's own memory before sockets (the cluster's uvicorn RSS)
+    db_processes_mib: float = 110.0  # its database worker process (DB_PROCESSES, 1): about 110 MiB RSS
     process_cpu_target: float = 0.6  # a process is planned at this share of its core
 
     # --- Redis (redis-benchmark on the CI-class 2-core machine: ~95k GET/INCR/EVAL, 112k PUBLISH/s) ---
@@ -71,7 +72,7 @@ class Inputs:
     statements_per_chat: float = 1.0  # INSERT ... WHERE EXISTS (membership)
     statements_per_game: float = 10.0  # seats, start, result, ratings, leaderboard (moves live in the room)
     statements_per_handshake: float = 1.0  # the token's user
-    pool_per_process: int = 8  # DB_POOL_MAX_SIZE default: DB_WORKERS + 4
+    pool_per_process: int = 10  # DB_POOL_MAX_SIZE default (DB_WORKERS + 4), and 2 for its DB_PROCESSES worker
     pg_cpu_target: float = 0.6
 
 
@@ -146,7 +147,7 @@ def plan(players: int, i: Inputs) -> Plan:
     server_cores = cpu_us / 1e6
     # N processes for the load at the planned share, one more so that any one may die.
     servers = max(2, math.ceil(server_cores / i.process_cpu_target) + 1)
-    memory_gib = (servers * i.process_mib + sockets * i.socket_kib / 1024) / 1024
+    memory_gib = (servers * (i.process_mib + i.db_processes_mib) + sockets * i.socket_kib / 1024) / 1024
 
     # The layer: each publish costs Redis one op, plus a copy per process subscribed to its group
     # (a group's members are spread over the processes: up to one process each).

@@ -135,8 +135,9 @@ DB_QUEUE_LIMIT = env_int("DB_QUEUE_LIMIT", 2000, minimum=0)
 # DB_PROCESSES worker processes per server process, out of the interpreter the sockets and rooms
 # run in (gameplatform/db.py, run_apart). PostgreSQL only (SQLite is one process); 0 runs it on
 # the DB_WORKERS threads.
-# Measured here, 1,000 games moving: move round trip p99 73-83 ms on threads, 28-37 ms with 2.
-DB_PROCESSES = env_int("DB_PROCESSES", 2, minimum=0)
+# Measured here, 1,000 games moving: move round trip p99 73-83 ms on threads, 31-34 ms with one
+# worker process (at 0.3 of a core), the same with two. Each costs about 110 MB of memory.
+DB_PROCESSES = env_int("DB_PROCESSES", 1, minimum=0)
 HTTP_MAX_BODY_BYTES = env_int("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1024)
 # DATABASE_URL points at pgbouncer in transaction mode (docs/operations/past-one-machine.md).
 DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)

@@ -214,24 +214,31 @@ class ProcessWork:
 
 
 _processes: ProcessWork | None = None
+_processes_off = False  # decided: this process runs its units on threads only
 
 
 def get_processes() -> ProcessWork | None:
     """This process's worker processes, started on the first call (the server's start); None
-    when database units run on threads only."""
-    global _processes
-    if _processes is None and settings.DB_PROCESSES and connections["default"].vendor == "postgresql":
+    when database units run on threads only: ``DB_PROCESSES=0``, or no PostgreSQL and Redis.
+    A worker is another process: what a unit reads or writes besides the database (the cache,
+    presence, rate limits) must be in Redis to be the server's too."""
+    global _processes, _processes_off
+    if _processes is None and not _processes_off:
         with _pool_lock:
-            if _processes is None:
-                _processes = ProcessWork(settings.DB_PROCESSES)
+            if _processes is None and not _processes_off:
+                if settings.DB_PROCESSES and settings.REDIS_URL and connections["default"].vendor == "postgresql":
+                    _processes = ProcessWork(settings.DB_PROCESSES)
+                else:
+                    _processes_off = True
     return _processes
 
 
 def reset_processes() -> None:
-    """Stop the worker processes (a clean process stop; a pool broken by a worker's death)."""
-    global _processes
+    """Stop the worker processes (a clean process stop; a pool broken by a worker's death); the
+    next ``get_processes`` reads the settings again."""
+    global _processes, _processes_off
     with _pool_lock:
-        work, _processes = _processes, None
+        work, _processes, _processes_off = _processes, None, False
     if work is not None:
         work.shutdown()
 

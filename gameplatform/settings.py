@@ -133,8 +133,8 @@ DB_WORKERS = env_int("DB_WORKERS", 1 if not DATABASE_URL or DATABASE_URL.startsw
 DB_QUEUE_LIMIT = env_int("DB_QUEUE_LIMIT", 2000, minimum=0)
 # The rooms' database work (a batch of games' seats read, starts or results recorded) runs in
 # DB_PROCESSES worker processes per server process, out of the interpreter the sockets and rooms
-# run in (gameplatform/db.py, run_apart). PostgreSQL only (SQLite is one process); 0 runs it on
-# the DB_WORKERS threads.
+# run in (gameplatform/db.py, run_apart). With PostgreSQL and Redis only (a worker is another
+# process: the cache and presence must be shared); 0 runs it on the DB_WORKERS threads.
 # Measured here, 1,000 games moving: move round trip p99 73-83 ms on threads, 31-34 ms with one
 # worker process (at 0.3 of a core), the same with two. Each costs about 110 MB of memory.
 DB_PROCESSES = env_int("DB_PROCESSES", 1, minimum=0)

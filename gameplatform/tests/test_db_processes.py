@@ -15,12 +15,12 @@ import pytest
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
-from conftest import requires_postgres
+from conftest import requires_postgres, requires_redis
 from gameplatform import db
 from gameplatform.errors import Conflict, Unavailable
 from gameplatform.tests import units
 
-pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [requires_postgres, requires_redis, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,6 +43,17 @@ async def test_without_worker_processes_a_unit_runs_in_the_server_process(settin
     db.reset_processes()
     settings.DB_PROCESSES = 0
     assert await db.run_apart(units.whose_process) == os.getpid()
+
+
+async def test_without_redis_a_unit_runs_in_the_server_process(settings):
+    """A worker is another process: without Redis its cache and presence would not be the server's."""
+    db.reset_processes()
+    settings.DB_PROCESSES, settings.REDIS_URL = 2, ""
+    try:
+        assert db.get_processes() is None
+        assert await db.run_apart(units.whose_process) == os.getpid()
+    finally:
+        db.reset_processes()
 
 
 async def test_what_a_unit_broadcasts_on_commit_is_published_by_the_server(two_processes):

@@ -2,7 +2,6 @@
 
 import itertools
 import os
-import sys
 import time
 
 import pytest
@@ -52,7 +51,7 @@ def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
         _wait_for_sessions_to_end(connections["default"].settings_dict)
 
 
-def _wait_for_sessions_to_end(database: dict, seconds: float = 10.0) -> None:
+def _wait_for_sessions_to_end(database: dict, seconds: float = 2.0) -> None:
     """A process that closed its connections and ended leaves the database a moment later: the
     server side of a connection ends after its client. Waits for the test database's sessions to go."""
     import psycopg
@@ -65,10 +64,6 @@ def _wait_for_sessions_to_end(database: dict, seconds: float = 10.0) -> None:
             if count.fetchone()[0] == 0:
                 return
             time.sleep(0.05)
-        left = conn.execute(
-            "SELECT backend_start, state, left(query, 120) FROM pg_stat_activity WHERE datname = %s", [database["NAME"]]
-        ).fetchall()
-        print(f"\nsessions still on the test database at its drop: {left}", file=sys.stderr)
 
 
 @pytest.fixture(autouse=True)

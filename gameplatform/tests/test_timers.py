@@ -17,7 +17,10 @@ def only_a_ticking_job(monkeypatch):
 # No database worker processes: their start and stop would stretch the lifespan the ticks are counted over.
 @override_settings(RUN_TIMERS_IN_SERVER=True, DB_PROCESSES=0)
 async def test_server_starts_its_timers_at_lifespan_startup_once(only_a_ticking_job):
+    from gameplatform import db
     from gameplatform.asgi import application
+
+    await asyncio.to_thread(db.reset_processes)  # those an earlier test of this process started
 
     inbox = asyncio.Queue()
     sent = []

@@ -188,7 +188,7 @@ async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
 # ``game.rooms``) is CPU for the ORM and the driver, and on a worker thread that CPU is taken
 # from the one interpreter the event loop runs in: under 1,000 games it was about a quarter of
 # the process, and each batch made the loop wait its turn for the interpreter. With
-# ``DB_PROCESSES`` set (PostgreSQL only), ``run_apart`` sends such a unit to one of that many
+# ``DB_PROCESSES`` set (and PostgreSQL and Redis), ``run_apart`` sends such a unit to one of that many
 # worker processes instead. They are started with the ``spawn`` method (a fresh interpreter:
 # never a fork of a process that runs threads) and load Django as the server does. The unit's
 # arguments and outcome cross as pickles; its broadcasts come back in its outbox and are
@@ -234,13 +234,25 @@ def get_processes() -> ProcessWork | None:
 
 
 def reset_processes() -> None:
-    """Stop the worker processes (a clean process stop; a pool broken by a worker's death); the
-    next ``get_processes`` reads the settings again."""
+    """Stop the worker processes (a clean process stop, tests); the next ``get_processes`` reads
+    the settings again."""
     global _processes, _processes_off
     with _pool_lock:
         work, _processes, _processes_off = _processes, None, False
     if work is not None:
         work.shutdown()
+
+
+def drop_broken(work: ProcessWork) -> None:
+    """``work`` lost a worker: it is let go, and the next unit starts new ones. Only ``work``:
+    several units fail with the same broken pool, and the last of them to get here must not stop
+    the new pool that a unit after the first one already started (and cancel its units)."""
+    global _processes
+    with _pool_lock:
+        if _processes is not work:
+            return
+        _processes = None
+    work.shutdown()
 
 
 def _process_unit(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, list]:
@@ -268,7 +280,7 @@ async def run_apart(fn: Callable, /, *args, **kwargs) -> Any:
         result, error, outbox = await loop.run_in_executor(work.executor, _process_unit, fn, args, kwargs)
     except BrokenProcessPool as exc:  # a worker died (killed, out of memory): new ones next time
         logger.error("a database worker process died; starting new ones")
-        await asyncio.to_thread(reset_processes)
+        await asyncio.to_thread(drop_broken, work)
         raise Unavailable() from exc
     if outbox:
         await publish(outbox)

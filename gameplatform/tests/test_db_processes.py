@@ -94,6 +94,20 @@ async def test_a_worker_killed_mid_unit_is_unavailable_and_the_next_unit_runs_on
     assert await db.run_apart(units.whose_process) not in (killed, os.getpid())
 
 
+async def test_units_that_failed_with_a_broken_pool_never_stop_the_new_one(two_processes):
+    """Several units fail with the same dead worker; the new pool that a later unit started
+    stays, whichever of them lets the broken pool go last."""
+    broken = db.get_processes()
+    await asyncio.to_thread(db.drop_broken, broken)  # the first failed unit
+    fresh = db.get_processes()
+    assert fresh is not None and fresh is not broken
+    running = asyncio.ensure_future(db.run_apart(units.sleep_then_whose_process, seconds=1.0))
+    await asyncio.sleep(0.2)
+    await asyncio.to_thread(db.drop_broken, broken)  # a slower unit of the same broken pool
+    assert db.get_processes() is fresh
+    assert await running not in (None, os.getpid())
+
+
 def test_worker_processes_end_when_their_server_is_killed(tmp_path):
     """A server killed outright runs no shutdown: its workers see it gone and end."""
     script = textwrap.dedent(

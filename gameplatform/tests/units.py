@@ -15,6 +15,11 @@ def whose_process() -> int:
     return os.getpid()
 
 
+def sleep_then_whose_process(*, seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def register_and_announce(*, username: str, group: str) -> int:
     """A user made in a transaction, announced to ``group`` once it commits."""
     with transaction.atomic():

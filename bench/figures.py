@@ -317,6 +317,19 @@ def children_of(pid: int) -> list[int]:
     return kids
 
 
+def spawned_children(pid: int) -> list[int]:
+    """The children of ``pid`` that multiprocessing's ``spawn`` started: uvicorn's workers of a
+    supervisor, or a server's database worker processes (``DB_PROCESSES``)."""
+    found = []
+    for kid in children_of(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{kid}/cmdline").read_bytes():
+                found.append(kid)
+        except OSError:
+            pass
+    return sorted(found)
+
+
 RUNNING: list["Server"] = []  # servers to kill if this script is terminated
 
 
@@ -363,14 +376,7 @@ class Server:
         """The processes that serve: the uvicorn workers (not the supervisor, not multiprocessing's tracker)."""
         if (self.workers or 1) == 1:  # uvicorn runs a single worker in the process itself
             return [self.proc.pid]
-        pids = []
-        for pid in children_of(self.proc.pid):
-            try:
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    pids.append(pid)
-            except OSError:
-                pass
-        return sorted(pids)
+        return spawned_children(self.proc.pid)
 
     def stop(self, timeout: float = 30.0) -> float | None:
         """SIGTERM, wait up to ``timeout``; then SIGKILL the whole group. Seconds to a clean exit, or None."""

@@ -79,7 +79,6 @@ from figures import (  # noqa: E402
     HOST,
     Figure,
     Server,
-    children_of,
     close_all,
     ensure_database,
     fmt,
@@ -91,6 +90,7 @@ from figures import (  # noqa: E402
     retry,
     run_async,
     server_environment,
+    spawned_children,
     table_rows,
     terminated,
     wait_quiet,
@@ -318,7 +318,7 @@ async def moves_run(
     beat.go()
     # Where the machine's CPU goes during the beat: the server, its database worker processes
     # (DB_PROCESSES), this client, everything.
-    workers = database_workers(server_pids)
+    workers = [kid for pid in server_pids for kid in spawned_children(pid)]
     cpu_at = (
         time.perf_counter(),
         cpu_seconds(server_pids),
@@ -345,19 +345,6 @@ async def moves_run(
     out["window_slots"] = end_at_slot - warmup_slots
     out["window_s"] = out["window_slots"] * sizes.move_period
     return out
-
-
-def database_workers(server_pids) -> list[int]:
-    """The server's database worker processes (``DB_PROCESSES``): its children that multiprocessing started."""
-    found = []
-    for pid in server_pids:
-        for kid in children_of(pid):
-            try:
-                if b"spawn_main" in Path(f"/proc/{kid}/cmdline").read_bytes():
-                    found.append(kid)
-            except OSError:
-                pass
-    return found
 
 
 def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:

@@ -17,7 +17,6 @@ import os
 import signal
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 import httpx
@@ -279,20 +278,6 @@ async def test_a_players_newer_socket_on_the_other_server_replaces_the_older_one
         await ws.close()
 
 
-def database_workers(server: LiveServer) -> set[int]:
-    """The server's database worker processes (``DB_PROCESSES``): its children multiprocessing started."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        try:
-            if not entry.name.isdigit() or b"spawn_main" not in (entry / "cmdline").read_bytes():
-                continue
-            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == server.process.pid:
-                found.add(int(entry.name))
-        except (OSError, ValueError):
-            pass
-    return found
-
-
 async def test_a_result_whose_database_worker_was_killed_is_recorded_once_by_a_new_one(cluster):
     """The rooms' database work runs in worker processes: one killed (out of memory, say) costs
     the result nothing. The room tries again, new workers record it, once."""
@@ -311,7 +296,7 @@ async def test_a_result_whose_database_worker_was_killed_is_recorded_once_by_a_n
         for ws in (ws1, ws2):
             await _board_with(ws, cell)
 
-    workers = await asyncio.to_thread(database_workers, b)
+    workers = await asyncio.to_thread(b.database_workers)
     assert workers, "the server runs no database worker process"
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
@@ -324,7 +309,7 @@ async def test_a_result_whose_database_worker_was_killed_is_recorded_once_by_a_n
     assert record["state"] == "finished" and record["winner_id"] == x_id
     table = await standings(b, "tictactoe", one["access"])  # rated once
     assert (table[x_id]["wins"], table[o_id]["losses"]) == (1, 1)
-    assert not workers & await asyncio.to_thread(database_workers, b)  # new workers recorded it
+    assert not workers & await asyncio.to_thread(b.database_workers)  # new workers recorded it
     for ws in (ws1, ws2):
         await ws.close()
     b.assert_alive()

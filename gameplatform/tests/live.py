@@ -264,6 +264,19 @@ class LiveServer:
         private = self.env.get("WS_PRIVATE_CLOSE_CODES", "").strip().lower() in {"1", "true", "on"}
         return code + 3000 if private and 1001 <= code <= 1999 else code
 
+    def database_workers(self) -> set[int]:
+        """The server's database worker processes (``DB_PROCESSES``): its children multiprocessing spawned."""
+        found = set()
+        for entry in Path("/proc").iterdir():
+            try:
+                if not entry.name.isdigit() or b"spawn_main" not in (entry / "cmdline").read_bytes():
+                    continue
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.add(int(entry.name))
+            except (OSError, ValueError):
+                pass
+        return found
+
     def assert_alive(self) -> None:
         assert self.process is not None and self.process.poll() is None, "the server process died"
 

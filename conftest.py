@@ -69,8 +69,8 @@ def _wait_for_sessions_to_end(database: dict, seconds: float = 2.0) -> None:
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
     """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
-    from game import rooms
     from gameplatform import presence
+    from gameplatform.rooms import store as rooms
 
     if settings.REDIS_URL:
         get_redis().flushdb()

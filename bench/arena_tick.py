@@ -29,7 +29,8 @@ import django  # noqa: E402
 django.setup()
 
 from game.modes.builtin.arena import Arena  # noqa: E402
-from gameplatform.modes import Mode, Player, Room  # noqa: E402
+from gameplatform.modes import Mode, Player  # noqa: E402
+from gameplatform.rooms import Room  # noqa: E402
 
 DIRECTIONS = [(1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1), (0.5, -0.7)]
 

@@ -439,8 +439,8 @@ class Tally:
                 self.input_patch.append(now - queue.popleft()[1])
 
     def hooks(self):
-        from game.rooms import ROOM_HELLO, Hooks, Seating
-        from gameplatform.modes import Grace, Player
+        from gameplatform.modes import Player
+        from gameplatform.rooms import Grace, Hooks, Seating
 
         async def seating(game_id):
             seats = [
@@ -452,8 +452,10 @@ class Tally:
         async def nothing(*args):
             return None
 
-        async def publish(game_id, frames):
-            for _, text in frames:
+        async def publish(game_id, delivery):
+            if delivery.hello:
+                self.hellos.setdefault(game_id, time.perf_counter())
+            for _, text in delivery.frames:
                 self.frames += 1
                 if text.startswith(PATCH_HEAD):
                     self.patches += 1
@@ -461,8 +463,6 @@ class Tally:
                     self._patched(game_id, text)
                 elif text.startswith('{"type":"game_state"'):
                     self.full_bytes.append(len(text))
-                elif text == ROOM_HELLO:
-                    self.hellos.setdefault(game_id, time.perf_counter())
 
         return Hooks(
             seating=seating,
@@ -485,7 +485,7 @@ async def bots(host, tally: Tally, game_id: int, players: int, rate: float, stop
         dx, dy = rng.choice(DIRECTIONS)
         sent_at = time.perf_counter()
         await host.apply(game_id, 1 + sent % players, "input", ({"dx": dx, "dy": dy},))
-        room = host.rooms.get(game_id)
+        room = host.room(game_id)
         if room is not None:  # the tick it was applied at (``apply`` runs any overdue tick first)
             tally.note_input(game_id, room.ctx.tick, sent_at)
         sent += 1
@@ -495,11 +495,11 @@ async def bots(host, tally: Tally, game_id: int, players: int, rate: float, stop
 
 async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
     from game.modes.builtin.arena import Arena
-    from game.rooms import RoomHost, RoomStore
+    from gameplatform.rooms import RoomHost, room_store
 
     mode = Arena()
     tally = Tally(mode)
-    host = RoomHost(tally.hooks(), RoomStore(), owner=f"bench-{base_id}")
+    host = RoomHost(tally.hooks(), room_store(), owner=f"bench-{base_id}")
     ids = [base_id + i for i in range(n)]
     rng = random.Random(n)
     dt = 1.0 / mode.tick_rate
@@ -525,7 +525,7 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
         cpu0, wall0 = time.process_time(), time.monotonic()
         await asyncio.sleep(sizes.tick_seconds)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
-        lateness = list(host.lateness)
+        lateness = host.lateness
         running = [g for g in ticks0 if g in host.rooms]
         ticks = sum(host.rooms[g].ctx.tick - ticks0[g] for g in running)
         tally.measuring = False
@@ -542,7 +542,7 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
         for game_id in ids:
             await host.store.drop(game_id)
     expected = len(running) * wall / dt
-    late = sum(1 for x in lateness if x >= dt)
+    late = lateness.at_least(dt)
     # A tick counts as missed when it ran a whole period late (the next was already due) or never ran
     # (a room more than 3 ticks behind skips ahead); one tick per room of slack for the window's edges.
     never = max(0, round(expected - ticks - len(running)))
@@ -552,9 +552,9 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
         "rooms_running": len(running),  # fewer than ``rooms``: leases lost (the process fell behind)
         "room_ticks_per_s": round(ticks / wall),
         "inputs_per_s": round(inputs / (wall + sizes.tick_warmup)),
-        "lateness_p50_ms": ms(percentile(lateness, 50)),
-        "lateness_p99_ms": ms(percentile(lateness, 99)),
-        "lateness_max_ms": ms(max(lateness, default=None)),
+        "lateness_p50_ms": ms(lateness.percentile(0.50) if lateness.count else None),
+        "lateness_p99_ms": ms(lateness.percentile(0.99) if lateness.count else None),
+        "lateness_max_ms": ms(lateness.max if lateness.count else None),
         "missed_ticks": late + never,
         "input_patch_p50_ms": ms(percentile(input_patch, 50)),
         "input_patch_p99_ms": ms(percentile(input_patch, 99)),
@@ -616,7 +616,7 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random) -> tupl
 
     from game.modes.builtin.arena import Arena
     from game.modes.builtin.tictactoe import TicTacToe
-    from game.rooms import RoomHost, RoomStore
+    from gameplatform.rooms import RoomHost, room_store
 
     arena, ttt = base_id, base_id + 1
     tally_arena, tally_ttt = Tally(Arena(), players=4), Tally(TicTacToe(), players=2)
@@ -626,13 +626,13 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random) -> tupl
             self.a, self.t = tally_arena.hooks(), tally_ttt.hooks()
 
         def hooks(self):
-            from game.rooms import Hooks
+            from gameplatform.rooms import Hooks
 
             async def seating(game_id):
                 return await (self.a if game_id == arena else self.t).seating(game_id)
 
-            async def publish(game_id, frames):
-                await (self.a if game_id == arena else self.t).publish(game_id, frames)
+            async def publish(game_id, delivery):
+                await (self.a if game_id == arena else self.t).publish(game_id, delivery)
 
             return Hooks(
                 seating=seating,
@@ -643,8 +643,8 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random) -> tupl
             )
 
     with override_settings(ROOM_LEASE_SECONDS=lease):
-        a = RoomHost(Both().hooks(), RoomStore(), owner=f"a-{base_id}")
-        b = RoomHost(Both().hooks(), RoomStore(), owner=f"b-{base_id}")
+        a = RoomHost(Both().hooks(), room_store(), owner=f"a-{base_id}")
+        b = RoomHost(Both().hooks(), room_store(), owner=f"b-{base_id}")
         try:
             for game_id, players in ((arena, 4), (ttt, 2)):
                 assert await a.open(game_id)

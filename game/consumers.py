@@ -8,9 +8,9 @@ from gameplatform import db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, RateLimited
 from gameplatform.groups import game_group
+from gameplatform.rooms.wire import SIGNAL
 
 logger = logging.getLogger(__name__)
-GAME_OVER_PREFIX = '{"type":"game_over"'
 
 
 class MoveInput(serializers.Serializer):
@@ -46,7 +46,9 @@ class GameConsumer(BaseConsumer):
     """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409).
 
     The socket parses frames and hands them to the game's room (``game.rooms``), which runs on
-    one process; what the room says comes back as ``room_frames`` signals to the game's group.
+    one process; what the room says comes back as a ``Delivery`` (the hub signal ``room``) to the
+    game's group: its frames, and words for the sockets (take your seat again, you were replaced,
+    the game is over).
     """
 
     client_types = frozenset({"player_ready", "player_move", "game_action", "input", "forfeit"})
@@ -69,7 +71,10 @@ class GameConsumer(BaseConsumer):
         "player_disconnected": "`{user_id}`: a player's socket closed; the seat is kept for the grace period.",
         "player_reconnected": "`{user_id}`: the player is back within the grace period.",
         "forfeit": "`{user_id}`: a player left the game.",
-        "game_over": "`{winner_id, reason}` with reason `win`, `draw`, `forfeit` or `abandoned`.",
+        "game_over": (
+            "`{winner_id, reason}` with reason `win`, `draw`, `forfeit`, `abandoned`, or `aborted` (the mode kept "
+            "failing: unrated)."
+        ),
         "ack": (
             "`{ref}`: the room took my frame sent with that `ref` (`player_ready`, `player_move`, `game_action`, "
             "`input`, `forfeit`); the frames its step made came before it, so my view already shows it."
@@ -78,6 +83,7 @@ class GameConsumer(BaseConsumer):
 
     budget: InputBudget | None = None
     joined_room = False
+    seat = 0  # this socket's seat number: of two sockets of the player, the higher one holds the seat
 
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
@@ -96,7 +102,9 @@ class GameConsumer(BaseConsumer):
         self.joined_room = True
         await host.open(self.game_id)  # runs here unless another process already does
         # One socket per seat: the room tells an older socket of this player, on any process, that
-        # this one replaced it (``room_replaced``: it closes 4409).
+        # this one replaced it (it closes 4409). The seat number, not the order the connects reach
+        # the room in, says which socket is the newer.
+        self.seat = await rooms.take_seat(self.game_id, self.user_id)
         await self._submit("connect")
 
     async def on_disconnect(self, code) -> None:
@@ -112,26 +120,23 @@ class GameConsumer(BaseConsumer):
             self.joined_room = False
 
     async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == "room_frames":
-            for to, text in data["frames"]:
-                if to and to != self.user_id:
-                    continue
-                if text == rooms.ROOM_HELLO:  # the room moved to another process: take the seat there
-                    if self.joined_room:
-                        await self._submit("connect")
-                    continue
-                if text.startswith(rooms.ROOM_REPLACED_PREFIX):
-                    if text == rooms.room_replaced(self.conn_id):
-                        await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
-                        return
-                    continue
-                if text.startswith(GAME_OVER_PREFIX):
-                    self.over = True
-                    self._leave_room()
+        if signal != SIGNAL:
+            return
+        if self.conn_id in data.get("replaced", ()):
+            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
+            return
+        for to, text in data["frames"]:
+            if not to or to == self.user_id:
                 await self.send(text_data=text)
+        if data.get("over"):
+            self.over = True
+            self._leave_room()
+        elif data.get("hello") and self.joined_room:  # the room moved to another process: take the seat there
+            await self._submit("connect")
 
     async def _submit(self, op: str, *args, ref=None) -> None:
-        await rooms.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id)
+        host = rooms.get_room_host()
+        await host.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id, seat=self.seat)
 
     def _spend(self) -> None:
         if self.over:  # the room is gone: answered here

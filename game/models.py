@@ -17,6 +17,7 @@ class Game(models.Model):
         DRAW = "draw"
         FORFEIT = "forfeit"
         ABANDONED = "abandoned"
+        ABORTED = "aborted"  # the mode kept failing (``Mode.max_errors``): ended, unrated
 
     UNFINISHED = (State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY, State.ACTIVE)
 

@@ -7,7 +7,7 @@ recorded through the same services; ``steps`` drives the room (connect, ready, m
 from collections.abc import Callable
 
 from game import registry, services
-from gameplatform.modes import Room
+from gameplatform.rooms import Room
 
 
 def game_play_offline(*, game_id: int, steps: Callable[[Room], None]) -> Room:

@@ -239,7 +239,7 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
     now = timezone.now()
     for game in Game.objects.select_for_update().filter(pk__in=by_id).order_by("pk"):
         record = by_id[game.pk]
-        abandoned = record.result.reason == Game.Reason.ABANDONED
+        abandoned = record.result.reason in (Game.Reason.ABANDONED, Game.Reason.ABORTED)
         to = State.ABANDONED if abandoned else State.FINISHED
         if game.is_over or to not in TRANSITIONS[game.state]:
             continue

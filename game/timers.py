@@ -2,7 +2,7 @@ from django.utils import timezone
 
 from game import services
 from game.models import Game
-from game.rooms import RoomStore
+from gameplatform.rooms import room_store
 from gameplatform.timers import periodic
 
 BATCH = 500
@@ -20,4 +20,6 @@ def abandon_unclaimed_games(now=None) -> int:
         .distinct()[:BATCH]
     )
     idle = services.reconnect_grace_seconds()
-    return sum(services.game_abandon_unclaimed(game_id=g) for g in RoomStore().unclaimed(candidates, idle_seconds=idle))
+    return sum(
+        services.game_abandon_unclaimed(game_id=g) for g in room_store().unclaimed(candidates, idle_seconds=idle)
+    )

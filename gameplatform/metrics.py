@@ -164,6 +164,9 @@ TIMER_DURATION = Histogram(
     ["timer"],
     buckets=(0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10.0),
 )
+# A mode's hook that raised (the room's step changed nothing): by mode and hook. Both are bounded:
+# the modes a server runs, and the hooks of the mode API (``view`` included).
+MODE_ERRORS = Counter("gameplatform_mode_errors_total", "Mode hooks that raised, by mode and hook.", ["mode", "hook"])
 
 # Reactions run once per scrape (on a database worker) to set gauges read from the database.
 on_scrape: Hook[[], None] = Hook("metrics_scrape")
@@ -244,6 +247,10 @@ def timer_ran(job: str, seconds: float, failed: bool) -> None:
     TIMER_DURATION.labels(job).observe(seconds)
     if failed:
         TIMER_FAILURES.labels(job).inc()
+
+
+def mode_error(mode: str, hook: str) -> None:
+    MODE_ERRORS.labels(mode, hook).inc()
 
 
 # --- outages ----------------------------------------------------------------------

@@ -239,6 +239,7 @@ ERROR_COUNTERS = (
     ("gameplatform_http_requests_total", "HTTP 5xx answers", "route", lambda labels: labels["status"][:1] == "5"),
     ("gameplatform_dependency_errors_total", "Outages answered 503 / unavailable", "dependency", None),
     ("gameplatform_timer_failures_total", "Timer job runs that raised", "timer", None),
+    ("gameplatform_mode_errors_total", "Game mode hooks that raised", "mode", None),
     ("gameplatform_db_work_refused_total", "Database work refused as overloaded", None, None),
 )
 

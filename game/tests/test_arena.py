@@ -11,8 +11,8 @@ import random
 import pytest
 
 from game.modes.builtin.arena import Arena
-from gameplatform.modes import Room
 from gameplatform.modes.testing import ModeTester
+from gameplatform.rooms import Room
 
 TICK = 1 / Arena.tick_rate
 TOP_STEP = Arena.speed * TICK  # the furthest a player may go in one tick

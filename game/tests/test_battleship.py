@@ -15,8 +15,8 @@ import random
 import pytest
 
 from game.modes.builtin.battleship import FLEET, SIZE, Battleship, ship_cells
-from gameplatform.modes import Room
 from gameplatform.modes.testing import ModeTester
+from gameplatform.rooms import Room
 
 # Player 1's ships lie on rows 0-4 from column 0, player 2's on rows 5-9; all horizontal.
 ROWS = {

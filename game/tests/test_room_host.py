@@ -14,13 +14,14 @@ import redis
 
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
-from game.rooms import ROOM_HELLO, Hooks, RoomHost, RoomStore, Seating, _OpListener, room_replaced
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode, Player
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_async_redis
+from gameplatform.rooms import Delivery, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
+from gameplatform.rooms.wire import OpListener
 
 
 class Counter(Mode):
@@ -67,13 +68,13 @@ class Records:
         async def record_result(game_id, result, players, board, version):
             self.results.append((game_id, result))
 
-        async def publish(game_id, frames):
-            self.published.append((game_id, frames))
+        async def publish(game_id, delivery):
+            self.published.append((game_id, delivery))
 
         return Hooks(seating=seating, record_start=record_start, record_result=record_result, publish=publish)
 
     def frames_for(self, player_id: int) -> list[dict]:
-        return [json.loads(text) for _, frames in self.published for to, text in frames if to in (0, player_id)]
+        return [json.loads(text) for _, sent in self.published for to, text in sent.frames if to in (0, player_id)]
 
 
 @pytest.fixture
@@ -140,7 +141,7 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
             assert asyncio.get_running_loop().time() - started < 5, "nobody took the room over"
         took = asyncio.get_running_loop().time() - started
         assert took < 2.5  # the lease (1 s) plus a busy machine
-        assert {"type": "room_hello"} in records.frames_for(1)
+        assert any(sent.hello for _, sent in records.published)  # every socket: take your seat here
         for pid in (1, 2):
             await b.apply(3, pid, "connect")
         state = records.frames_for(2)[-1]
@@ -169,9 +170,9 @@ async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_onc
     async def unlisten(game_id, host):
         group.remove(host)
 
-    async def publish(game_id, frames):
-        await hooks.publish(game_id, frames)
-        if (0, ROOM_HELLO) in frames:
+    async def publish(game_id, delivery):
+        await hooks.publish(game_id, delivery)
+        if delivery.hello:
             # Player 2's socket is on a third process: its connect goes through the game's group.
             for host in list(group):
                 await host.apply(game_id, 2, "connect")
@@ -211,12 +212,12 @@ async def test_a_real_time_room_ticks_at_its_rate_on_the_process_driver(short_le
         assert room.state["n"] == room.ctx.tick
         patches = [f for f in records.frames_for(1) if f["type"] == "state_patch"]
         assert len(patches) >= 5
-        assert max(host.lateness) < 0.25
+        assert host.lateness.max < 0.25
     finally:
         await host.stop()
 
 
-class LosesCancellations(RoomStore):
+class LosesCancellations(MemoryRoomStore):
     """A store whose snapshot write returns normally when its task is cancelled meanwhile, as
     redis-py's asyncio client was seen to do: the host must stop all the same."""
 
@@ -278,7 +279,7 @@ async def test_a_mode_that_cannot_resume_ends_abandoned_when_its_owner_dies(shor
 async def test_without_redis_the_one_process_owns_rooms_in_its_memory(settings):
     settings.REDIS_URL = ""
     records = Records(TicTacToe())
-    host = RoomHost(records.hooks(), RoomStore(), owner="solo")
+    host = RoomHost(records.hooks(), room_store(), owner="solo")
     try:
         await start_game(host, 6)
         await host.apply(6, 1, "move", ({"cell": 0},))
@@ -289,14 +290,14 @@ async def test_without_redis_the_one_process_owns_rooms_in_its_memory(settings):
 
 @requires_redis
 async def test_leases_are_kept_in_redis_under_the_database_name(short_lease, settings):
-    store = RoomStore()
+    store = room_store()
     assert await store.claim(7, "a")
     ttl = await get_async_redis().pttl(f"room:{settings.DATABASES['default']['NAME']}:7:owner")
     assert 0 < ttl <= 1000
     assert await store.renew([7, 8], "a") == {7}
 
 
-class SlowStore(RoomStore):
+class SlowStore(MemoryRoomStore):
     """A store whose every write takes ``delay`` seconds to be answered (a busy Redis)."""
 
     delay = 0.0
@@ -324,7 +325,7 @@ async def test_rooms_ticking_together_are_not_late_when_snapshot_writes_are_slow
         store.delay = 0.02  # 12 rooms snapshot in the same pass every 10 ticks: not 12 waits in a row
         await asyncio.sleep(1.2)
         assert all(host.rooms[g].ctx.tick >= 20 for g in games)
-        assert max(host.lateness) < 0.1
+        assert host.lateness.max < 0.1
     finally:
         store.delay = 0.0
         await host.stop()
@@ -362,7 +363,7 @@ async def test_a_result_the_database_refused_is_recorded_when_it_is_back_and_onl
             await host.apply(20, player, "move", ({"cell": cell},))
         assert records.results == []
         assert not any(f["type"] == "game_over" for f in records.frames_for(2))  # nobody hears of an unrecorded end
-        assert 20 in host.rooms and 20 in host.unrecorded  # the room (and its lease) stay here meanwhile
+        assert 20 in host.rooms and host.running[20].unrecorded  # the room (and its lease) stay here meanwhile
         for _ in range(40):  # tried again after 0.5 s, then 1 s
             if records.results:
                 break
@@ -373,7 +374,7 @@ async def test_a_result_the_database_refused_is_recorded_when_it_is_back_and_onl
             assert [f for f in records.frames_for(player) if f["type"] == "game_over"] == [
                 {"type": "game_over", "winner_id": 1, "reason": "win"}
             ]
-        assert 20 not in host.rooms and not host.unrecorded
+        assert 20 not in host.running
         assert await host.store.load(20) is None  # the snapshot is gone with the recorded game
     finally:
         await host.stop()
@@ -403,14 +404,14 @@ async def test_other_rooms_tick_on_time_while_a_slow_database_records_a_real_tim
         host.lateness.clear()
         await asyncio.sleep(0.5)
         assert host.rooms[31].ctx.tick >= 5
-        assert max(host.lateness) < 0.25
+        assert host.lateness.max < 0.25
         await asyncio.sleep(0.6)
         assert [game_id for game_id, _ in records.results] == [30]
     finally:
         await host.stop()
 
 
-class CountsWrites(RoomStore):
+class CountsWrites(MemoryRoomStore):
     """The process-memory store, counting its round trips; each write takes a moment."""
 
     def __init__(self) -> None:
@@ -449,7 +450,7 @@ async def test_moves_made_at_the_same_moment_share_one_snapshot_write_and_each_r
         await host.stop()
 
 
-class SlowRenewals(RoomStore):
+class SlowRenewals(RedisRoomStore):
     """A store whose lease renewal reaches Redis only when the test says so."""
 
     def __init__(self) -> None:
@@ -491,15 +492,15 @@ async def test_a_room_still_hears_other_processes_after_one_step_could_not_be_pu
     hooks = records.hooks()
     shard_down = False
 
-    async def publish(game_id, frames):
+    async def publish(game_id, delivery):
         if shard_down:
             raise redis.ConnectionError("Error 111 connecting to the layer shard. Connection refused.")
-        await hooks.publish(game_id, frames)
+        await hooks.publish(game_id, delivery)
 
     listeners = {}
 
     async def listen(game_id, host):  # as the platform's hooks: the room's ear for other processes
-        listeners[game_id] = _OpListener(host, game_id)
+        listeners[game_id] = OpListener(host, game_id)
         await get_hub().join(game_group(game_id), listeners[game_id])
 
     async def unlisten(game_id, host):
@@ -530,12 +531,12 @@ async def test_a_room_still_hears_other_processes_after_one_step_could_not_be_pu
 @pytest.mark.django_db
 async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(short_lease):
     records = Records(TicTacToe())
-    store = RoomStore()
+    store = room_store()
     heard_with_snapshot: list[tuple[dict, dict]] = []
 
-    async def publish(game_id, frames):
+    async def publish(game_id, delivery):
         snapshot = json.loads(await store.load(game_id) or "null")
-        for _, text in frames:
+        for _, text in delivery.frames:
             frame = json.loads(text)
             if frame["type"] in ("player_move", "ack"):
                 heard_with_snapshot.append((frame, snapshot))
@@ -559,14 +560,14 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
 @pytest.mark.django_db
 async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_of_the_taken(short_lease, caplog):
     records = Records(TicTacToe())
-    store = RoomStore()
+    store = room_store()
     a = RoomHost(records.hooks(), store, owner="a")
     try:
         for game_id in (21, 22, 23):
             await start_game(a, game_id)
         client = get_async_redis()
-        await client.delete(store._lease(21), store._lease(22))  # ran out while the process was busy
-        await client.set(store._lease(23), "b")  # ran out, and another process took the room
+        await client.delete(store.lease_key(21), store.lease_key(22))  # ran out while the process was busy
+        await client.set(store.lease_key(23), "b")  # ran out, and another process took the room
         await a.keep_leases_once()
         assert await store.owners([21, 22, 23]) == {21: "a", 22: "a", 23: "b"}
         assert sorted(a.rooms) == [21, 22]
@@ -578,7 +579,7 @@ async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_o
 @pytest.mark.django_db
 async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
     records = Records(TicTacToe())
-    a = RoomHost(records.hooks(), RoomStore(client=None), owner="a")
+    a = RoomHost(records.hooks(), room_store(), owner="a")
     try:
         assert a.seat_here(31, 1) is None  # no room here: the database answers
         await start_game(a, 31)
@@ -599,8 +600,8 @@ class Published(Records):
         self.here: list[tuple[int, list]] = []
 
     def hooks(self) -> Hooks:
-        async def publish_here(game_id, frames):
-            self.here.append((game_id, frames))
+        async def publish_here(game_id, delivery):
+            self.here.append((game_id, delivery))
 
         return replace(super().hooks(), publish_here=publish_here)
 
@@ -615,7 +616,7 @@ class Published(Records):
 @pytest.mark.django_db
 async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only():
     records = Published(TicTacToe())
-    a = RoomHost(records.hooks(), RoomStore(client=None), owner="a")
+    a = RoomHost(records.hooks(), room_store(), owner="a")
     try:
         await start_game(a, 41)
         records.take()
@@ -629,8 +630,186 @@ async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only(
         assert records.take() == (0, 1)
         await a.apply(41, 2, "connect", conn="back here")  # player 2 holds the seat from here again
         # The socket it replaced is on another process: only that word goes everywhere.
-        assert records.published == [(41, [(2, room_replaced("elsewhere"))])]
+        assert records.published == [(41, Delivery(replaced=("elsewhere",)))]
         await a.apply(41, 2, "move", ({"cell": 4},))
         assert records.take() == (2, 1)
     finally:
         await a.stop()
+
+
+class Buggy(TicTacToe):
+    """Tic-tac-toe whose ``boom`` action changes the board and then raises (a studio's bug)."""
+
+    name = "buggy"
+    max_errors = 3
+
+    def on_action(self, state, player, action, data, ctx):
+        if action != "boom":
+            return super().on_action(state, player, action, data, ctx)
+        state["board"][8] = "X"
+        raise ValueError("a bug in the mode")
+
+
+def mode_errors(mode: str, hook: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value("gameplatform_mode_errors_total", {"mode": mode, "hook": hook}) or 0.0
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_game_goes_on_from_before_it(
+    short_lease, caplog
+):
+    records = Records(Buggy())
+    host = RoomHost(records.hooks(), owner="a")
+    counted = mode_errors("buggy", "on_action")
+    try:
+        await start_game(host, 50)
+        await host.apply(50, 1, "move", ({"cell": 4},))
+        before = await host.store.load(50)
+        records.published.clear()
+        await host.apply(50, 2, "action", ("boom", {}), "b1")
+        assert records.frames_for(2) == [
+            {"type": "error", "code": "server_error", "message": "The game could not take this frame.", "ref": "b1"}
+        ]
+        assert records.frames_for(1) == []  # nothing changed for anyone else
+        assert await host.store.load(50) == before
+        assert mode_errors("buggy", "on_action") == counted + 1
+        failure = next(r for r in caplog.records if r.message.startswith("a mode's hook raised"))
+        assert (failure.game_id, failure.mode, failure.hook) == (50, "buggy", "on_action")
+        assert "a bug in the mode" in caplog.text  # the traceback is logged
+        await host.apply(50, 2, "move", ({"cell": 0},), "m2")  # the game goes on, from the state before
+        board = json.loads(await host.store.load(50))["state"]["board"]
+        assert board[0] == "O" and board[8] is None
+    finally:
+        await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_game_whose_mode_keeps_failing_ends_aborted_for_everyone_and_is_recorded_unrated(short_lease):
+    records = Records(Buggy())
+    host = RoomHost(records.hooks(), owner="a")
+    try:
+        await start_game(host, 51)
+        for n in range(Buggy.max_errors):
+            await host.apply(51, 1, "action", ("boom", {}), f"b{n}")
+        assert [(g, r.winner, r.reason) for g, r in records.results] == [(51, None, "aborted")]
+        for player in (1, 2):
+            assert [f for f in records.frames_for(player) if f["type"] == "game_over"] == [
+                {"type": "game_over", "winner_id": None, "reason": "aborted"}
+            ]
+        assert records.frames_for(1)[-1]["ref"] == f"b{Buggy.max_errors - 1}"  # the last refusal is answered too
+        assert 51 not in host.running and await host.store.load(51) is None
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_the_newest_socket_keeps_the_seat_whatever_order_the_connects_reach_the_room_in():
+    """A reconnect storm: sockets of one player open and close on two processes, and their
+    connects reach the room in any order. The one with the highest seat number holds the seat."""
+    records = Records(TicTacToe())
+    host = RoomHost(records.hooks(), room_store(), owner="a")
+    try:
+        await start_game(host, 52)
+        seats = [await host.take_seat_number(52, 1) for _ in range(4)]
+        assert seats == sorted(seats) and len(set(seats)) == 4
+        newest = seats[-1]
+        await host.apply(52, 1, "connect", conn="newest", seat=newest)
+        records.published.clear()
+        for n, seat in enumerate(seats[:-1]):  # older sockets' connects, late (through another process)
+            await host.apply(52, 1, "connect", conn=f"old{n}", seat=seat, here=False)
+            await host.apply(52, 1, "disconnect", conn=f"old{n}", seat=seat, here=False)
+        replaced = [name for _, sent in records.published for name in sent.replaced]
+        assert replaced == ["old0", "old1", "old2"]  # each late one is told to close, never the newest
+        assert host.running[52].holders[1][0] == "newest"
+        assert host.room(52).players[0].connected
+        assert not any(f["type"] == "player_disconnected" for f in records.frames_for(2))
+    finally:
+        await host.stop()
+
+
+class Announces(Records):
+    """A database that records a result, and then the process dies before the players hear of it."""
+
+    def __init__(self, mode: Mode) -> None:
+        super().__init__(mode)
+        self.recorded = asyncio.Event()
+
+    def hooks(self) -> Hooks:
+        hooks = super().hooks()
+        record = hooks.record_result
+
+        async def record_result(game_id, result, players, board, version):
+            await record(game_id, result, players, board, version)
+            self.recorded.set()
+            await asyncio.sleep(3600)  # the process is killed here, before it publishes
+
+        return replace(hooks, record_result=record_result)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_an_end_its_owner_recorded_and_died_before_announcing_reaches_every_player_within_the_takeover(
+    short_lease,
+):
+    dying = Announces(TicTacToe())
+    survivor = Records(TicTacToe())
+    survivor.results = dying.results  # one database
+    a = RoomHost(dying.hooks(), owner="a")
+    b = RoomHost(survivor.hooks(), owner="b")
+    try:
+        await start_game(a, 53)
+        b.watch(53)  # player 2's socket is on process b
+        for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4)]:
+            await a.apply(53, pid, "move", ({"cell": cell},))
+        winning = asyncio.ensure_future(a.apply(53, 1, "move", ({"cell": 2},)))
+        await asyncio.wait_for(dying.recorded.wait(), 2)
+        await a.stop(release=False)  # killed: its lease runs out, nothing more is published
+        winning.cancel()
+        assert not any(f["type"] == "game_over" for f in dying.frames_for(2))
+        started = asyncio.get_running_loop().time()
+        while not any(f["type"] == "game_over" for f in survivor.frames_for(2)):
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+            assert asyncio.get_running_loop().time() - started < 3, "nobody told the players"
+        last = survivor.frames_for(2)
+        assert last[-1] == {"type": "game_over", "winner_id": 1, "reason": "win"}
+        assert any(f["type"] == "game_state" and f["state"] == "finished" for f in last)
+        assert any(sent.over for _, sent in survivor.published)  # the sockets stop watching
+        assert [(g, r.winner) for g, r in dying.results] == [(53, 1)]  # recorded once
+        assert await b.store.load(53) is None and 53 not in b.running
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_rooms_that_end_leave_nothing_behind_in_their_host_or_their_store(short_lease):
+    from gameplatform.rooms.host import STALE_WAKES
+
+    records = Records(Counter())
+    store = room_store()
+    host = RoomHost(records.hooks(), store, owner="a")
+    games = range(60, 60 + 2 * STALE_WAKES)
+    try:
+        await start_game(host, 1000)  # one game goes on
+        for game_id in games:
+            await start_game(host, game_id)
+            await host.take_seat_number(game_id, 1)
+            host.watch(game_id)
+        await asyncio.sleep(0.3)  # ticks and snapshots
+        for game_id in games:
+            await host.apply(game_id, 1, "forfeit")
+            await host.apply(game_id, 2, "disconnect")
+            host.unwatch(game_id)
+        assert list(host.running) == [1000] and host.watched == {} and host._claiming == {}
+        assert len(host._wakes) <= 2 + STALE_WAKES  # the ended rooms' wakes do not pile up
+        for game_id in games:
+            assert await get_async_redis().keys(f"room:{store.ns}:{game_id}:*") == []  # no lease, snapshot, seats
+        assert len(records.results) == len(games)
+    finally:
+        await host.stop()

@@ -5,10 +5,11 @@
 
 Everything importable from here, ``gameplatform.modes.schema`` and ``gameplatform.modes.testing``
 is the stable API a studio builds on; the rest of the platform may change under it.
+
+The room that runs a mode (``gameplatform.rooms``) is the platform's runtime, not part of this API.
 """
 
 from gameplatform.modes.api import Context, Mode, Player, Reject, Result
-from gameplatform.modes.room import Grace, Room
 from gameplatform.modes.schema import Invalid
 
-__all__ = ["Context", "Grace", "Invalid", "Mode", "Player", "Reject", "Result", "Room"]
+__all__ = ["Context", "Invalid", "Mode", "Player", "Reject", "Result"]

@@ -196,6 +196,9 @@ class Mode:
     turn_timeout: str = "pass"  # what a timeout does: "pass" the turn, or "lose" (the player is out)
     resumable: bool = True  # False: a room whose process died ends ``abandoned``
     snapshot_ticks: int = 10  # real-time: snapshot every this many ticks (turn-based: every change)
+    # Hooks that may raise in one game before it ends ``aborted`` (unrated). Each one that raises
+    # changes nothing: the room goes on from the state before that step, the sender gets ``server_error``.
+    max_errors: int = 5
     # A full ``game_state`` after every change besides the patch (the game socket's older clients
     # expect it: tic-tac-toe and relay); False: patches only, a full state on life-cycle changes.
     state_every_change: bool = False

@@ -8,6 +8,11 @@ two promises of the platform, so a mode's own tests check them for free:
 - the view a player's frames add up to is the view a fresh ``game_state`` would send;
 - a refused frame (``Reject`` or a schema error) changed nothing.
 
+A hook that raises is handled as the server handles it: the step changes nothing, the player
+who sent the frame gets ``error server_error``, the failure is kept in ``errors`` and, at the
+mode's ``max_errors``, the game ends ``aborted``. ``ModeTester(..., raise_errors=True)`` raises
+the hook's own exception instead, traceback and all.
+
 Example::
 
     from gameplatform.modes.testing import ModeTester
@@ -27,8 +32,8 @@ import json
 
 from gameplatform.modes.api import Mode, Player, Reject
 from gameplatform.modes.patch import apply
-from gameplatform.modes.room import Grace, Room
 from gameplatform.modes.schema import Invalid
+from gameplatform.rooms.room import Grace, HookFailed, Room
 
 
 class ModeTester:
@@ -40,6 +45,7 @@ class ModeTester:
         seed: int = 1,
         grace: Grace | None = None,
         check_sync: bool = True,
+        raise_errors: bool = False,
     ) -> None:
         names = [f"player{i + 1}" for i in range(players)] if isinstance(players, int) else list(players)
         seats = [
@@ -50,6 +56,8 @@ class ModeTester:
         self.room = Room(mode, game_id=1, players=seats, seed=seed, grace=grace)
         self.clock = 0.0
         self.check_sync = check_sync
+        self.raise_errors = raise_errors
+        self.errors: list[HookFailed] = []  # every hook that raised, in order (``.hook``, ``.error``)
         self.inbox: dict[int, list[dict]] = {p.id: [] for p in seats}
         self._client_views: dict[int, object] = {}
 
@@ -61,15 +69,15 @@ class ModeTester:
 
     def connect(self, *player_ids: int) -> None:
         for pid in player_ids or self.ids:
-            self._step(lambda pid=pid: self.room.connect(pid))
+            self._step(lambda pid=pid: self.room.connect(pid), sender=pid)
 
     def disconnect(self, player_id: int) -> None:
-        self._step(lambda: self.room.disconnect(player_id))
+        self._step(lambda: self.room.disconnect(player_id), sender=player_id)
         self._client_views.pop(player_id, None)
 
     def ready(self, *player_ids: int) -> None:
         for pid in player_ids or self.ids:
-            self._step(lambda pid=pid: self.room.ready(pid))
+            self._step(lambda pid=pid: self.room.ready(pid), sender=pid)
 
     def start(self) -> None:
         """Every player connects, then says ready: the game is active."""
@@ -77,17 +85,17 @@ class ModeTester:
         self.ready()
 
     def move(self, player_id: int, movement: dict) -> None:
-        self._step(lambda: self.room.move(player_id, movement))
+        self._step(lambda: self.room.move(player_id, movement), sender=player_id)
 
     def action(self, player_id: int, action: str, data: dict | None = None) -> None:
-        self._step(lambda: self.room.action(player_id, action, data if data is not None else {}))
+        self._step(lambda: self.room.action(player_id, action, data if data is not None else {}), sender=player_id)
 
     def input(self, player_id: int, data: dict) -> None:
         # A real-time room shows inputs in the next tick's patch, not at once: checked after it.
-        self._step(lambda: self.room.input(player_id, data), check=not self.mode.tick_rate)
+        self._step(lambda: self.room.input(player_id, data), check=not self.mode.tick_rate, sender=player_id)
 
     def forfeit(self, player_id: int) -> None:
-        self._step(lambda: self.room.forfeit(player_id))
+        self._step(lambda: self.room.forfeit(player_id), sender=player_id)
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of game time pass, one tick (or turn-clock second) at a time."""
@@ -148,10 +156,19 @@ class ModeTester:
 
     # --- the checks ------------------------------------------------------------------
 
-    def _step(self, action, check: bool = True) -> None:
+    def _step(self, action, check: bool = True, sender: int | None = None) -> None:
         before = json.dumps([self.room.state, [p.as_dict() for p in self.room.players]], sort_keys=True)
         try:
             action()
+        except HookFailed as failure:
+            self.errors.append(failure)
+            if self.raise_errors:
+                raise failure.error
+            if sender is not None and sender in self.inbox:
+                error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
+                self.inbox[sender].append(error)
+            self._deliver(self.room.drain(), check)
+            return
         except (Reject, Invalid):
             after = json.dumps([self.room.state, [p.as_dict() for p in self.room.players]], sort_keys=True)
             assert after == before, "a refused frame changed the game (raise Reject before changing the state)"

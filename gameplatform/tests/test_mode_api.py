@@ -7,10 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameplatform.modes import Grace, Mode, Reject, Room
+from gameplatform.modes import Mode, Reject
 from gameplatform.modes.patch import PatchError, apply, diff
 from gameplatform.modes.schema import AnyObject, Choice, Float, Int, Invalid, List, Obj, Str, check
 from gameplatform.modes.testing import ModeTester
+from gameplatform.rooms import Grace, Room
 
 # --- schemas -----------------------------------------------------------------------------
 

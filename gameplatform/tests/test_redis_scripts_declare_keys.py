@@ -13,9 +13,9 @@ import pytest
 import redis
 import redis.asyncio
 
-from game.rooms import RoomStore
 from gameplatform import presence
 from gameplatform.ratelimit import RedisWindow
+from gameplatform.rooms import room_store
 from gameplatform.tests.redis_servers import redis_servers  # noqa: F401
 from gameplatform.tests.test_faults import requires_redis_server
 from gameplatform.timers import TimerLease
@@ -101,7 +101,7 @@ def test_rate_limit_and_lease_scripts_declare_every_key_they_touch(server, setti
 
 async def test_room_lease_scripts_declare_every_key_they_touch(server):
     client = redis.asyncio.Redis(host="127.0.0.1", port=server.port)
-    store, owner = RoomStore(client=client, namespace="declared"), uuid.uuid4().hex
+    store, owner = room_store(client=client, namespace="declared"), uuid.uuid4().hex
     watch = Watch(server)
     assert await store.claim(1, owner) and await store.claim(2, owner)
     assert await store.renew([1, 2, 3], owner) == {1, 2}

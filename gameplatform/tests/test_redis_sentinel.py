@@ -18,9 +18,9 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
-from game.rooms import RoomStore
 from gameplatform import db, presence, ratelimit, redisconf
 from gameplatform.redis import SentinelBlockingPool, get_redis
+from gameplatform.rooms import room_store
 from gameplatform.tests.redis_servers import redis_servers, requires_sentinel, wait_until  # noqa: F401
 from gameplatform.tests.test_faults import reset_redis_clients
 from gameplatform.timers import TimerLease, lease_key
@@ -138,7 +138,7 @@ async def use_async_rate_limit() -> None:
 
 
 async def use_room_store() -> None:
-    store, game_id, owner = RoomStore(), uuid.uuid4().int % 1_000_000_000, uuid.uuid4().hex
+    store, game_id, owner = room_store(), uuid.uuid4().int % 1_000_000_000, uuid.uuid4().hex
     assert await store.claim(game_id, owner)
     assert await store.owners([game_id]) == {game_id: owner}
     await store.save(game_id, '{"turn": 1}')

@@ -18,22 +18,63 @@ Each step returns nothing; ``drain()`` hands over the frames made since the last
 JSON-serialisable copy of everything the room needs to go on in another process
 (``Room.restore``); the last views are not in it: after a takeover every player gets a fresh
 ``game_state``.
+
+Every step (a client's frame, a connect, the clock's ``advance``) is whole or nothing: a frame the
+rules refuse (``Reject``, a schema error) and a hook that raises leave the room exactly as it was
+before the step, frames included. A raising hook is answered with ``HookFailed``, and counted:
+after the mode's ``max_errors`` in one game, the game ends ``aborted`` (unrated).
 """
 
+import functools
 import json
+import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gameplatform.modes.api import Context, Mode, Player, Reject, Result
 from gameplatform.modes.patch import diff
-from gameplatform.modes.schema import check
+from gameplatform.modes.schema import Invalid, check
 
 WAITING_FOR_PLAYERS = "waiting_for_players"
 WAITING_FOR_READY = "waiting_for_ready"
 ACTIVE = "active"
 FINISHED = "finished"
 ABANDONED = "abandoned"
+ABORTED = "aborted"  # the reason of a game whose mode kept failing (its phase is ``abandoned``)
 OVER = frozenset({FINISHED, ABANDONED})
 SNAPSHOT_VERSION = 1
+
+
+class HookFailed(Exception):
+    """A mode's hook (``view`` included) raised during a step: the room is as it was before it.
+
+    ``hook`` names the hook, ``error`` is what it raised. The room counts it (``Room.errors``)
+    and, at the mode's ``max_errors``, has ended the game ``aborted`` before this is raised."""
+
+    def __init__(self, hook: str, error: BaseException) -> None:
+        super().__init__(f"{hook} raised {error!r}")
+        self.hook = hook
+        self.error = error
+
+
+def _step(method):
+    """A step of the room: all of it, or none of it (refused, or a hook raised)."""
+
+    @functools.wraps(method)
+    def step(self, *args):
+        saved = self._checkpoint()
+        self._hook = "platform"
+        try:
+            method(self, *args)
+            self._sync()  # the views too: a ``view`` that raises fails the step that changed them
+        except (Reject, Invalid):
+            self._rollback(saved)
+            raise
+        except Exception as exc:
+            self._rollback(saved)
+            raise self._failed(exc) from exc
+
+    return step
 
 
 @dataclass(frozen=True)
@@ -81,6 +122,8 @@ class Room:
         self._dirty = False  # the view may have changed since the last sync
         self._random_text: tuple[tuple, str] | None = None  # the generator's state, as last encoded
         self._texts: dict[int, str] = {}  # id(frame) -> its JSON, for frames made with their text
+        self.errors = 0  # hooks that raised in this game
+        self._hook = "platform"  # the mode's hook running now (what a failure names)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -108,6 +151,7 @@ class Room:
 
     def game_state(self, player_id: int) -> dict:
         """A fresh ``game_state`` for ``player_id``; from now on their patches start from it."""
+        self._hook = "view"
         text = _encode(self.mode.view(self.state, self.player(player_id)))
         view = json.loads(text)
         self._sent[player_id] = (text, view, self._clock())
@@ -174,6 +218,7 @@ class Room:
 
     # --- connection and life cycle -----------------------------------------------------
 
+    @_step
     def connect(self, player_id: int) -> None:
         """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
         player = self.player(player_id)
@@ -191,6 +236,7 @@ class Room:
             self._changed(full=True, skip=player_id)
         self._frames.append((player_id, self.game_state(player_id)))
 
+    @_step
     def disconnect(self, player_id: int) -> None:
         """The socket holding the seat went away: the grace starts."""
         player = self.player(player_id)
@@ -205,6 +251,7 @@ class Room:
         self._call(self.mode.on_leave, player)
         self._changed(full=True)
 
+    @_step
     def ready(self, player_id: int) -> None:
         player = self._playing(player_id)
         if self.phase == ACTIVE:
@@ -216,6 +263,7 @@ class Room:
         self._advance()
         self._changed(full=True)
 
+    @_step
     def forfeit(self, player_id: int) -> None:
         self._eliminate([self._playing(player_id)])
 
@@ -260,6 +308,7 @@ class Room:
 
     # --- client frames -------------------------------------------------------------
 
+    @_step
     def move(self, player_id: int, movement) -> None:
         schema = self.mode.move_schema
         if schema is None:
@@ -269,6 +318,7 @@ class Room:
         self._call(self.mode.on_move, player, movement)
         self._after_frame()
 
+    @_step
     def action(self, player_id: int, action: str, data) -> None:
         schemas = self.mode.action_schemas
         schema = schemas.get(action, schemas.get("*"))
@@ -279,6 +329,7 @@ class Room:
         self._call(self.mode.on_action, player, action, data)
         self._after_frame()
 
+    @_step
     def input(self, player_id: int, data) -> None:
         schema = self.mode.input_schema
         if schema is None:
@@ -311,6 +362,15 @@ class Room:
         """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
         if self.over:
             return
+        wake = self.next_wakeup()
+        if wake is None or now < wake - 1e-9:  # nothing is due: only a turn-based room's clock moves
+            if not (self.phase == ACTIVE and self.mode.tick_rate):
+                self.ctx.now = max(self.ctx.now, now)
+            return
+        self._run_clock(now)
+
+    @_step
+    def _run_clock(self, now: float) -> None:
         if self.phase == ACTIVE and self.mode.tick_rate:
             dt = 1.0 / self.mode.tick_rate
             # One step per due tick, but never a burst: a late room skips ahead (counted by the runtime).
@@ -386,6 +446,7 @@ class Room:
             return
         self._eliminate(gone)
 
+    @_step
     def abandon(self) -> None:
         """End the game ``abandoned`` (a mode that cannot resume after its process died)."""
         if not self.over:
@@ -395,6 +456,7 @@ class Room:
 
     def _call(self, hook, *args) -> None:
         turn = self.ctx.turn
+        self._hook = hook.__name__
         if hook in (self.mode.on_start, self.mode.on_tick):
             hook(self.state, self.ctx)
         else:
@@ -411,12 +473,72 @@ class Room:
         if self.ctx.result is not None and not self.over:
             self._end(self.ctx.result)
 
+    # --- a step that fails -------------------------------------------------------------
+
+    def _checkpoint(self) -> tuple:
+        """What a step may change, copied cheaply: the state as a pickle, the rest by value."""
+        ctx = self.ctx
+        return (
+            pickle.dumps(self.state, pickle.HIGHEST_PROTOCOL),
+            ctx.random.getstate(),
+            (ctx.tick, ctx.now, ctx.turn, ctx.result),
+            [vars(p).copy() for p in self.players],
+            (self.phase, self.version, self.turn_deadline, self._dirty),
+            (self.away_since.copy(), self.seen.copy(), self._sent.copy(), self._texts.copy()),
+            len(self._frames),
+        )
+
+    def _rollback(self, saved: tuple) -> None:
+        state, random_state, clock, players, life, kept, frames = saved
+        ctx = self.ctx
+        self.state = pickle.loads(state)
+        ctx.random.setstate(random_state)
+        ctx.tick, ctx.now, ctx.turn, ctx.result = clock
+        for player, fields in zip(self.players, players, strict=True):
+            vars(player).update(fields)
+        self.phase, self.version, self.turn_deadline, self._dirty = life
+        self.away_since, self.seen, self._sent, self._texts = kept
+        del self._frames[frames:]
+        ctx.outbox.clear()
+
+    def _failed(self, error: Exception) -> HookFailed:
+        """A step raised and was rolled back: counted, and the game aborted at the mode's limit."""
+        failure = HookFailed(self._hook, error)
+        self.errors += 1
+        if self.errors >= self.mode.max_errors and not self.over:
+            self._abort()
+        return failure
+
+    def _abort(self) -> None:
+        """End the game ``aborted`` (its mode keeps failing): unrated, and no hook is called again."""
+        self.ctx.result = Result(winner=None, reason=ABORTED)
+        self.phase = ABANDONED
+        self.turn_deadline = None
+        self.ctx.outbox.clear()
+        frames = len(self._frames)
+        try:
+            self._changed(full=True)
+        except Exception:  # the views fail too: the players get ``game_over`` alone
+            del self._frames[frames:]
+        self._emit({"type": "game_over", "winner_id": None, "reason": ABORTED})
+
+    def final_frames(self) -> Iterator[tuple[int, str]]:
+        """A game that is over, told again to every player: their last ``game_state``, then ``game_over``."""
+        try:
+            states = [(p.id, _encode(self.game_state(p.id))) for p in self.players]
+        except Exception:  # a mode whose views fail: ``game_over`` alone
+            states = []
+        yield from states
+        result = self.ctx.result
+        yield 0, _encode({"type": "game_over", "winner_id": result.winner, "reason": result.reason})
+
     def _end(self, result: Result) -> None:
         self.ctx.result = result
         self.phase = ABANDONED if result.reason == "abandoned" else FINISHED
         self.turn_deadline = None
         for player in self.players:
             player.score = result.scores.get(player.id, player.score)
+        self._hook = "on_end"
         self.mode.on_end(self.state, result, self.ctx)
         self.ctx.outbox.clear()  # the game is over: nothing more is relayed
         self._changed(full=True)
@@ -445,6 +567,7 @@ class Room:
             return False
         self._dirty = False
         clock = self._clock()
+        self._hook = "view"
         made: dict[tuple[str, str], dict] = {}  # players with the same old and new view share one frame
         shared = _encode(self.mode.view(self.state, None)) if self.mode.shared_view else None
         for player in self.players:
@@ -512,6 +635,7 @@ class Room:
             "recorded_start": self.recorded_start,
             "result": self.ctx.result.as_dict() if self.ctx.result else None,
             "state": self.state,
+            "errors": self.errors,
         }
 
     @classmethod
@@ -534,6 +658,7 @@ class Room:
         room.seen = set(snap["seen"])
         room.recorded_start = snap["recorded_start"]
         room.state = snap["state"]
+        room.errors, room._hook = snap.get("errors", 0), "platform"
         room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
         for player in players:  # nobody's socket is known here yet: away since the snapshot
             if player.connected:

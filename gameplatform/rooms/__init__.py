@@ -1,0 +1,37 @@
+"""The room engine: every running game of a server process, in one place.
+
+- ``room``: ``Room``, one game's mode, state and players with no I/O (what the test kit drives too);
+- ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), their driver,
+  leases, snapshots and takeover; the app gives it its I/O as ``Hooks``;
+- ``store``: ``RoomStore``, where leases, snapshots and seat numbers live (Redis, or this
+  process's memory in the embedded setup);
+- ``wire``: ``Delivery``, what a room's step sends its game's sockets.
+
+The kit knows no app: the game app (``game.rooms``) gives the host its database and delivery.
+"""
+
+import importlib
+
+# Where each name lives. Imported when first asked for: the test kit imports ``room`` alone, with
+# no Django settings, Redis or hub behind it.
+_HOMES = {
+    "Hooks": "host",
+    "RoomHost": "host",
+    "Running": "host",
+    "Seating": "host",
+    "Grace": "room",
+    "HookFailed": "room",
+    "Room": "room",
+    "MemoryRoomStore": "store",
+    "RedisRoomStore": "store",
+    "RoomStore": "store",
+    "room_store": "store",
+    "Delivery": "wire",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)

@@ -1,0 +1,636 @@
+"""The rooms one server process owns: one record each, one driver, their leases and takeover.
+
+The owner holds each game's ``Room`` (``gameplatform.rooms.room``) and runs it: client frames are
+applied as they come, real-time rooms tick at their mode's rate from one driver task per process
+(not a task per room), and nothing touches the database between a game's start and its end. What
+a step produces goes out as one ``Delivery`` (``gameplatform.rooms.wire``) to the game's group:
+each socket writes the frames addressed to everyone or to its own player. While every player's
+socket is on the owner's process that delivery stays in the process (no publish through Redis);
+a player whose frames come through the game's group turns it back on.
+
+Ownership is a lease in the store (``gameplatform.rooms.store``), renewed by the owner for all
+its rooms at once. After every turn (turn-based) or every ``snapshot_ticks`` ticks (real-time)
+the owner writes the room's snapshot. A process that dies stops renewing; a process that holds
+sockets of that game notices the missing owner (``watch``), claims the lease and restores the
+room from its last snapshot, then asks every socket of the game to take its seat again (``hello``):
+the players get a fresh ``game_state``. A mode that declares ``resumable = False`` ends
+``abandoned`` instead.
+
+The database sees a game three times, each through the host's ``Hooks`` and each written exactly
+once by a conditional update: created (before the room), started, and its result.
+"""
+
+import asyncio
+import heapq
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from gameplatform import metrics
+from gameplatform.modes import Invalid, Mode, Player, Reject, Result
+from gameplatform.rooms.room import Grace, HookFailed, Room
+from gameplatform.rooms.store import RoomStore, SnapshotWriter, lease_seconds, room_store
+from gameplatform.rooms.wire import Delivery, send_op
+
+logger = logging.getLogger(__name__)
+
+MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
+STALE_WAKES = 64  # stale entries the driver's heap may hold beyond twice its rooms before it is compacted
+RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # a result the database refused is tried again after these, then every 5 s
+
+
+@dataclass
+class Seating:
+    """What a new room needs from the game's record."""
+
+    mode: Mode
+    players: list[Player]
+    seed: int
+    lobby_id: int | None = None
+    over: bool = False  # already finished or abandoned: nothing to run
+
+
+@dataclass
+class Hooks:
+    """The host's I/O, given by the game app (and by tests): each one a coroutine function."""
+
+    seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
+    record_start: Callable[[int], Awaitable[None]]
+    # (game, result, players, the final board or None, the room's last version)
+    record_result: Callable[[int, Result, list[Player], object, int], Awaitable[None]]
+    publish: Callable[[int, Delivery], Awaitable[None]]  # to the game's sockets on every process
+    # ``publish`` to this process's sockets only: for a room whose players' sockets are all here.
+    publish_here: Callable[[int, Delivery], Awaitable[None]] | None = None
+    grace: Callable[[], Grace] = Grace
+    # Hear the players' frames sent from other processes while this host owns the room, and stop.
+    listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+
+
+class Lateness:
+    """How late due wakes ran, in a fixed number of buckets: no list that grows per tick.
+
+    Buckets are 0.1 ms wide up to 0.5 s, then one for everything later; a percentile is read
+    to within a bucket, the maximum exactly."""
+
+    WIDTH = 0.0001
+    BUCKETS = 5000
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.counts = [0] * (self.BUCKETS + 1)
+        self.count = 0
+        self.max = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.counts[min(int(seconds / self.WIDTH), self.BUCKETS)] += 1
+        self.count += 1
+        if seconds > self.max:
+            self.max = seconds
+
+    def at_least(self, seconds: float) -> int:
+        """How many wakes ran ``seconds`` late or later (to within a bucket)."""
+        return sum(self.counts[min(int(seconds / self.WIDTH), self.BUCKETS) :])
+
+    def percentile(self, q: float) -> float:
+        """The ``q`` quantile (0 to 1) in seconds, as the upper edge of its bucket; 0 with no wakes."""
+        if not self.count:
+            return 0.0
+        rank, seen = q * self.count, 0
+        for index, n in enumerate(self.counts):
+            seen += n
+            if seen >= rank and n:
+                return min((index + 1) * self.WIDTH, self.max)
+        return self.max
+
+
+@dataclass(eq=False)
+class Running:
+    """One room this process runs, and everything the host keeps for it (gone with it)."""
+
+    room: Room
+    origin: float  # game time 0, on this loop's clock
+    snapshot_tick: int  # the tick of its last snapshot
+    next_wake: float | None = None  # its live entry in the driver's heap (older ones are skipped)
+    # player -> (the socket holding the seat, its seat number, whether that socket is on this process)
+    holders: dict[int, tuple[str, int, bool]] = field(default_factory=dict)
+    # players whose sockets are on other processes (their frames come through the game's group):
+    # while there are none, the room's deliveries go to this process's sockets only
+    elsewhere: set[int] = field(default_factory=set)
+    # over, and the database has not taken the result yet: the frames held back, the tries so far
+    unrecorded: bool = False
+    held: list[tuple[int, str]] = field(default_factory=list)
+    tries: int = 0
+    ending: asyncio.Task | None = None  # the driver's try at recording the result, running
+
+
+@dataclass(order=True)
+class _Wake:
+    at: float
+    game_id: int = field(compare=False)
+
+
+def _text(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+class RoomHost:
+    """The rooms one process owns, their driver, their leases and their takeover."""
+
+    def __init__(self, hooks: Hooks, store: RoomStore | None = None, *, owner: str | None = None) -> None:
+        self.hooks = hooks
+        self.store = store or room_store()
+        self.owner = owner or uuid.uuid4().hex
+        self.running: dict[int, Running] = {}
+        self.watched: dict[int, int] = {}  # games with sockets here: how many
+        self.lateness = Lateness()  # how late each due wake ran (bench and tests)
+        self._wakes: list[_Wake] = []
+        self._claiming: dict[int, asyncio.Future] = {}
+        self.writes = SnapshotWriter(self.store)
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
+
+    @property
+    def rooms(self) -> dict[int, Room]:
+        """The rooms running here, by game (a copy: tests and benches read it)."""
+        return {game_id: run.room for game_id, run in self.running.items()}
+
+    def room(self, game_id: int) -> Room | None:
+        run = self.running.get(game_id)
+        return run.room if run is not None else None
+
+    # --- life -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self._tasks:
+            loop = asyncio.get_running_loop()
+            self._stopping = False
+            self._tasks = [loop.create_task(self._drive()), loop.create_task(self._keep_leases())]
+
+    async def stop(self, *, release: bool = True) -> None:
+        """Stop driving (``release=False`` plays a process that died: its leases just run out).
+
+        The tasks are cancelled and also told to stop: a cancellation that lands in a Redis
+        command (a snapshot, a renewal) can be lost in the client (redis-py's asyncio client
+        was seen to return normally), and the loop must not go round again for ever."""
+        self._stopping = True
+        endings = [run.ending for run in self.running.values() if run.ending is not None]
+        for task in [*self._tasks, *endings]:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        self._tasks = []
+        await self.writes.stop()
+        self._stopping = False
+        for game_id in list(self.running):
+            if release:
+                await self.store.release(game_id, self.owner)
+            await self._let_go(game_id)
+        self._wakes.clear()
+
+    def now(self, game_id: int) -> float:
+        return time.monotonic() - self.running[game_id].origin
+
+    # --- owning a room ------------------------------------------------------------------
+
+    async def open(self, game_id: int, *, player_id: int | None = None) -> bool:
+        """Own ``game_id`` here if nobody does: True when this process runs it now.
+
+        ``player_id``: open it only if that user plays the game (a socket's first step, before
+        its seat is known: a stranger's socket opens no room). False does not say the user has no
+        seat; while another open of the game is on its way, its answer is this one's."""
+        if game_id in self.running:
+            return True
+        pending = self._claiming.get(game_id)
+        if pending is not None:
+            return await pending
+        future = self._claiming[game_id] = asyncio.get_running_loop().create_future()
+        try:
+            owned = await self._open(game_id, player_id)
+            future.set_result(owned)
+            return owned
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a failed claim is reported to the caller, not logged twice
+            raise
+        finally:
+            del self._claiming[game_id]
+
+    async def _open(self, game_id: int, player_id: int | None) -> bool:
+        if not await self.store.claim(game_id, self.owner):
+            return False
+        try:
+            room, taken_over = await self._load(game_id, player_id)
+        except BaseException:
+            await self.store.release(game_id, self.owner)
+            raise
+        if room is None:
+            await self.store.release(game_id, self.owner)
+            return False
+        self.running[game_id] = Running(room, origin=time.monotonic() - room.ctx.now, snapshot_tick=room.ctx.tick)
+        if self.hooks.listen is not None:
+            await self.hooks.listen(game_id, self)
+        self.start()
+        self._schedule(game_id)
+        if taken_over:
+            # Only now: the sockets answer with a ``connect``, and one on another process sends
+            # it through the game's group, which this host hears from ``listen`` above on.
+            await self._publish(game_id, Delivery(hello=True), everywhere=True)
+        return True
+
+    async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool]:
+        """The room to run (None: nothing to run, or ``player_id`` has no seat) and whether it was
+        taken over from a snapshot."""
+        seating = await self.hooks.seating(game_id)
+        if seating is None:
+            return None, False
+        if player_id is not None and not any(p.id == player_id for p in seating.players):
+            return None, False
+        saved = await self.store.load(game_id)
+        if seating.over:
+            if saved is not None:  # recorded, and its owner died before telling the players
+                await self._announce_end(game_id, Room.restore(seating.mode, json.loads(saved)))
+            return None, False
+        if saved is None:
+            room = Room(
+                seating.mode,
+                game_id=game_id,
+                players=seating.players,
+                seed=seating.seed,
+                lobby_id=seating.lobby_id,
+                grace=self.hooks.grace(),
+            )
+            return room, False
+        room = Room.restore(seating.mode, json.loads(saved), grace=self.hooks.grace())
+        logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick})
+        if room.over:  # its owner died between the end and its record
+            await self._finish(game_id, room, list(room.final_frames()))
+            return None, False
+        if not seating.mode.resumable and room.phase == "active":
+            room.abandon()
+            await self._finish(game_id, room, list(room.final_frames()))
+            return None, False
+        return room, True
+
+    async def _announce_end(self, game_id: int, room: Room) -> None:
+        """The end of a game already recorded, to every socket of it: the owner that recorded it
+        died before it published the last frames (or while they were on their way)."""
+        await self._publish(game_id, Delivery(tuple(room.final_frames()), over=True), everywhere=True)
+        await self.writes.write({game_id: None})
+
+    async def _finish(self, game_id: int, room: Room, frames: list[tuple[int, str]]) -> None:
+        """A room over as it is loaded: its result recorded (once), then announced, then let go."""
+        await self._record_result(game_id, room)
+        await self._publish(game_id, Delivery(tuple(frames), over=True), everywhere=True)
+        await self.writes.write({game_id: None})
+
+    # --- frames in ----------------------------------------------------------------------
+
+    def seat_here(self, game_id: int, player_id: int) -> str | None:
+        """The mode's name of a game whose room runs here and that ``player_id`` plays: a socket's
+        seat check without the database (the room's players are the game's seats). None when the
+        room is not here, is over, or has no such player: the database answers then."""
+        room = self.room(game_id)
+        if room is None or room.over or not any(p.id == player_id for p in room.players):
+            return None
+        return room.mode.name
+
+    async def take_seat_number(self, game_id: int, player_id: int) -> int:
+        """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
+        return await self.store.next_seat_number(game_id, player_id)
+
+    async def apply(
+        self,
+        game_id: int,
+        player_id: int,
+        op: str,
+        args: tuple = (),
+        ref=None,
+        conn: str | None = None,
+        *,
+        seat: int = 0,
+        here: bool = True,
+    ) -> bool:
+        """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
+        ``action``, ``input``) to a room owned here. False when this process does not own it.
+
+        ``conn`` names the socket and ``seat`` its seat number (``take_seat_number``): of two
+        sockets of one player the one with the higher number holds the seat, whichever's
+        ``connect`` came last, and the other is told it was replaced (it closes 4409). A
+        ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
+        socket is on this process (False for a frame that came through the game's group): the
+        room's deliveries then go to every process until that player's seat is held from here
+        again or left."""
+        run = self.running.get(game_id)
+        if run is None:
+            return False
+        room = run.room
+        if conn is not None and not await self._hold_seat(game_id, run, player_id, op, conn, seat, here):
+            return True
+        if op == "disconnect" or (here and op == "connect"):
+            run.elsewhere.discard(player_id)
+        elif not here:
+            run.elsewhere.add(player_id)
+        try:
+            room.advance(self.now(game_id))  # the room's clock is now (a turn-based room has no tick)
+        except HookFailed as exc:
+            self._hook_failed(game_id, room, exc)
+        error = None
+        try:
+            getattr(room, op)(player_id, *args)
+        except Reject as exc:
+            error = {"type": "error", "code": exc.code, "message": exc.message}
+        except Invalid as exc:
+            error = {
+                "type": "error",
+                "code": "invalid",
+                "message": "The frame has invalid fields.",
+                "fields": exc.fields,
+            }
+        except HookFailed as exc:
+            self._hook_failed(game_id, room, exc)
+            error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
+        if error is not None:
+            if ref is not None:
+                error["ref"] = ref
+            reply = (player_id, _text(error))
+            if room.over:  # the refusal's failure ended the game (too many errors)
+                await self._after_step(game_id, run, snapshot=True, reply=reply)
+            else:
+                await self._publish(game_id, Delivery((*room.drain_encoded(), reply)))
+            return True
+        snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit")
+        # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step made:
+        # a client knows its move was applied, and that its view already shows it.
+        reply = None if ref is None else (player_id, _text({"type": "ack", "ref": ref}))
+        await self._after_step(game_id, run, snapshot=snapshot, reply=reply)
+        self._schedule(game_id)
+        return True
+
+    async def submit(
+        self, game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn=None, seat: int = 0
+    ) -> None:
+        """A player's frame to the game's room, wherever it runs: here, or on its owner through the game's group."""
+        if not await self.apply(game_id, player_id, op, args, ref, conn, seat=seat):
+            await send_op(game_id, player_id, op, args, ref, conn, seat)
+
+    async def _hold_seat(
+        self, game_id: int, run: Running, player_id: int, op: str, conn: str, seat: int, here: bool
+    ) -> bool:
+        """Who holds ``player_id``'s seat after this ``op`` of socket ``conn``; False: the op is
+        a stale socket's and changes nothing."""
+        held = run.holders.get(player_id)
+        if op == "connect":
+            if held is not None and held[0] != conn:
+                if seat < held[1]:  # an older socket's connect, late: the newer one keeps the seat
+                    await self._publish(game_id, Delivery(replaced=(conn,)), everywhere=not here)
+                    return False
+                # To the process of the replaced socket: this one's, or every one.
+                await self._publish(game_id, Delivery(replaced=(held[0],)), everywhere=not held[2])
+            run.holders[player_id] = (conn, seat, here)
+        elif op == "disconnect":
+            if held is None or held[0] != conn:
+                return False
+            del run.holders[player_id]
+        return True
+
+    def _hook_failed(self, game_id: int, room: Room, exc: HookFailed) -> None:
+        """A mode's hook raised: the room is as it was before the step (``Room``); said and counted."""
+        logger.error(
+            "a mode's hook raised; the step changed nothing",
+            exc_info=exc.error,
+            extra={"game_id": game_id, "mode": room.mode.name, "hook": exc.hook, "errors": room.errors},
+        )
+        metrics.mode_error(room.mode.name, exc.hook)
+
+    async def _publish(self, game_id: int, delivery: Delivery, *, everywhere: bool = False) -> None:
+        """A delivery to its game's sockets: this process's only while all its players are here."""
+        run = self.running.get(game_id)
+        if everywhere or run is None or run.elsewhere or self.hooks.publish_here is None:
+            await self.hooks.publish(game_id, delivery)
+        else:
+            await self.hooks.publish_here(game_id, delivery)
+
+    # --- the driver ----------------------------------------------------------------------
+
+    def _schedule(self, game_id: int) -> None:
+        """The room's next wake in the heap, unless it is there already (an input changes nothing)."""
+        run = self.running.get(game_id)
+        at = run.room.next_wakeup() if run is not None else None
+        if at is None:
+            if run is not None:
+                run.next_wake = None
+            return
+        at += run.origin
+        if run.next_wake != at:
+            run.next_wake = at
+            heapq.heappush(self._wakes, _Wake(at, game_id))
+            self._compact()
+
+    def _compact(self) -> None:
+        """Drop the heap's stale wakes (rescheduled, or of rooms gone) once they outnumber the live
+        ones: the heap stays within twice the rooms running, whatever their clocks did."""
+        if len(self._wakes) <= 2 * len(self.running) + STALE_WAKES:
+            return
+        live = []
+        for wake in self._wakes:
+            run = self.running.get(wake.game_id)
+            if run is not None and (wake.at == run.next_wake or run.unrecorded):
+                live.append(wake)
+        heapq.heapify(live)
+        self._wakes = live
+
+    async def _drive(self) -> None:
+        while not self._stopping:
+            now = time.monotonic()
+            # The snapshots of this pass's rooms, written together once every due room has run:
+            # a round trip per room would make every room after it in the pass late.
+            pending: dict[int, str] = {}
+            while self._wakes and self._wakes[0].at <= now:
+                wake = heapq.heappop(self._wakes)
+                run = self.running.get(wake.game_id)
+                if run is None:
+                    continue
+                room = run.room
+                if room.over:  # over but not recorded yet: try again
+                    if run.unrecorded:
+                        self._end_soon(wake.game_id, run, [])
+                    continue
+                if run.next_wake != wake.at:
+                    continue  # rescheduled since (a frame moved the clock): a newer entry stands
+                run.next_wake = None  # popped: ``_schedule`` below pushes the next one
+                self.lateness.add(now - wake.at)
+                try:
+                    room.advance(self.now(wake.game_id))
+                except HookFailed as exc:
+                    self._hook_failed(wake.game_id, room, exc)
+                try:
+                    tick_snapshot = room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
+                    await self._after_step(
+                        wake.game_id, run, snapshot=tick_snapshot or room.mode.tick_rate == 0, defer=pending
+                    )
+                except Exception:
+                    if self._stopping:
+                        return
+                    logger.exception("room step not delivered", extra={"game_id": wake.game_id})
+                self._schedule(wake.game_id)
+                now = time.monotonic()
+            if pending:
+                await self.writes.write(pending, wait=False)
+            # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
+            # its first tick or clock within that.
+            delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
+            await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))
+
+    async def _save(self, game_id: int, snapshot: str) -> None:
+        """A snapshot, in the store when this returns (written with whatever else is due then)."""
+        await self.writes.write({game_id: snapshot})
+
+    async def _after_step(
+        self, game_id: int, run: Running, *, snapshot: bool, defer: dict | None = None, reply: tuple | None = None
+    ) -> None:
+        # The database first, then the players: a client that sees ``game_over`` (or the start)
+        # and asks the REST API finds it recorded.
+        room = run.room
+        frames = room.drain_encoded()
+        if reply is not None:
+            frames.append(reply)
+        if room.phase == "active" and not room.recorded_start:
+            try:
+                await self.hooks.record_start(game_id)
+            except Exception:  # the database is away: the game goes on; the next step tries again
+                logger.warning("game start not recorded", exc_info=True, extra={"game_id": game_id})
+            else:
+                room.recorded_start = True
+                snapshot = True
+        if room.over:
+            if defer is not None:  # the driver's pass: the other rooms' ticks do not wait for the database
+                self._end_soon(game_id, run, frames)
+            else:
+                await self._end(game_id, run, frames)
+            return
+        if snapshot and defer is None:
+            # The snapshot before the frames: a move a player has seen (and been sent ``ack`` for)
+            # is in Redis, so a process that dies right after cannot take it back. (Frames go out
+            # even when the write fails: the players' views follow the room, which has the move.)
+            run.snapshot_tick = room.ctx.tick
+            try:
+                await self._save(game_id, room.encode_snapshot())
+            finally:
+                if frames:
+                    await self._publish(game_id, Delivery(tuple(frames)))
+            return
+        if frames:
+            await self._publish(game_id, Delivery(tuple(frames)))
+        if snapshot:  # the driver's pass: written together after every due room has run
+            run.snapshot_tick = room.ctx.tick
+            defer[game_id] = room.encode_snapshot()
+
+    def _end_soon(self, game_id: int, run: Running, frames: list[tuple[int, str]]) -> None:
+        """``_end`` in a task of its own (one at a time per game; frames made meanwhile wait with it)."""
+        if run.ending is not None:
+            run.held.extend(frames)
+            return
+        run.ending = asyncio.get_running_loop().create_task(self._end(game_id, run, frames))
+
+        def done(_) -> None:
+            run.ending = None
+
+        run.ending.add_done_callback(done)
+
+    async def _end(self, game_id: int, run: Running, frames: list[tuple[int, str]]) -> None:
+        """Record the result, then publish the last frames and let the room go.
+
+        Until the database takes the result (it may be away), nobody hears of the end: the frames
+        wait here and the driver tries again (``RECORD_RETRY_SECONDS``) while this process keeps
+        the room's lease. A process that dies meanwhile leaves the over room's snapshot, and the
+        process that takes it over records it (once: the update is conditional) and announces it."""
+        frames, run.held = run.held + frames, []
+        run.unrecorded = False
+        try:
+            await self._record_result(game_id, run.room)
+        except Exception:
+            if self.running.get(game_id) is not run:  # let go meanwhile (the host stopped): its snapshot has the end
+                return
+            run.tries += 1
+            delay = RECORD_RETRY_SECONDS[min(run.tries, len(RECORD_RETRY_SECONDS)) - 1]
+            run.held[:0] = frames  # before the frames that came while this try ran
+            run.unrecorded = True
+            heapq.heappush(self._wakes, _Wake(time.monotonic() + delay, game_id))
+            logger.warning(
+                "game result not recorded; trying again", exc_info=True, extra={"game_id": game_id, "tries": run.tries}
+            )
+            return
+        run.holders.clear()
+        await self._publish(game_id, Delivery(tuple(frames), over=True))
+        await self._let_go(game_id)
+        await self.writes.write({game_id: None})  # after any older snapshot of it still on its way
+        await self.store.release(game_id, self.owner)
+
+    async def _record_result(self, game_id: int, room: Room) -> None:
+        # The snapshot first: a process that dies before the result is recorded leaves a room
+        # that ends again where it is taken over (the conditional update records it once), and
+        # one that dies after it leaves the end for that process to announce.
+        await self._save(game_id, room.encode_snapshot())
+        board = None
+        if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
+            view = room.mode.view(room.state, None)
+            board = view.get("board") if isinstance(view, dict) else None
+        await self.hooks.record_result(game_id, room.result, room.players, board, room.version)
+
+    async def _let_go(self, game_id: int) -> None:
+        """Forget the room: its record goes, and with it everything the host kept for it."""
+        if self.running.pop(game_id, None) is not None:
+            self._compact()
+            if self.hooks.unlisten is not None:
+                await self.hooks.unlisten(game_id, self)
+
+    # --- leases and takeover ----------------------------------------------------------------
+
+    def watch(self, game_id: int) -> None:
+        """A socket of ``game_id`` is open here: take the room over if its owner goes away."""
+        self.watched[game_id] = self.watched.get(game_id, 0) + 1
+        self.start()
+
+    def unwatch(self, game_id: int) -> None:
+        left = self.watched.get(game_id, 0) - 1
+        if left > 0:
+            self.watched[game_id] = left
+        else:
+            self.watched.pop(game_id, None)
+
+    async def _keep_leases(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(lease_seconds() / 3)
+            try:
+                await self.keep_leases_once()
+            except Exception:
+                logger.warning("room leases not renewed", exc_info=True)
+
+    async def keep_leases_once(self) -> None:
+        owned = list(self.running)
+        held = await self.store.renew(owned, self.owner)
+        # Renewed too late (a busy process): take them back where nobody else did, all in one
+        # round trip (a process late for hundreds of rooms is busy enough); a room another
+        # process has now stops running here.
+        late = [g for g in owned if g not in held and g in self.running]
+        claimed = await self.store.claim_many(late, self.owner)
+        for game_id in late:
+            if game_id not in claimed:
+                if game_id in self.running:
+                    logger.warning("room lease lost", extra={"game_id": game_id})
+                    await self._let_go(game_id)
+            elif game_id not in self.running:  # it ended (its lease released) while the claim was on its way
+                await self.store.release(game_id, self.owner)
+        if claimed:
+            logger.warning("room leases renewed late", extra={"rooms": len(claimed)})
+        orphans = [g for g in self.watched if g not in self.running]
+        if orphans:
+            for game_id, owner in (await self.store.owners(orphans)).items():
+                if owner is None:
+                    await self.open(game_id)

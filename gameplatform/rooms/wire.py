@@ -1,0 +1,128 @@
+"""What a room sends its game's sockets: frames for the players, and typed words for the sockets.
+
+A room's step goes out as one ``Delivery`` to the game's group (the hub signal ``room``): every
+socket of the game, on every process, writes the frames addressed to everyone or to its own
+player, and acts on the words meant for it. The words are fields of their own, never frames in
+the stream: a socket does not look inside frame texts to find them.
+
+The other way, a socket on another process than the room's owner sends its player's frames to the
+game's group as ``op`` signals, which the owner's ``OpListener`` applies.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from gameplatform.groups import game_group
+from gameplatform.hub import get_hub
+from gameplatform.realtime import agroup_signal, agroup_signal_here
+
+logger = logging.getLogger(__name__)
+
+SIGNAL = "room"  # a room's delivery to its game's sockets
+OP_SIGNAL = "op"  # a player's frame to the room's owner, from a socket on another process
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    # (player id, or 0 for every player, the frame's JSON text), in order
+    frames: tuple[tuple[int, str], ...] = ()
+    # The room is now run by another process: every socket of the game takes its seat again.
+    hello: bool = False
+    # Sockets (their connection ids) whose seat a newer socket of the same player holds: they close 4409.
+    replaced: tuple[str, ...] = ()
+    # These frames end the game (the last ``game_over`` is among them): the sockets stop watching its room.
+    over: bool = False
+
+    def as_signal(self) -> dict:
+        """The signal's data, as the channel layer carries it."""
+        data: dict = {"frames": self.frames}
+        if self.hello:
+            data["hello"] = True
+        if self.replaced:
+            data["replaced"] = self.replaced
+        if self.over:
+            data["over"] = True
+        return data
+
+    @classmethod
+    def from_signal(cls, data: dict) -> "Delivery":
+        return cls(
+            frames=data.get("frames", ()),  # as they came: read once by each socket, not copied
+            hello=bool(data.get("hello")),
+            replaced=tuple(data.get("replaced", ())),
+            over=bool(data.get("over")),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.frames or self.hello or self.replaced)
+
+
+# --- the game's group: deliveries out, other processes' frames in -------------------------
+
+
+async def publish(game_id: int, delivery: Delivery) -> None:
+    """A delivery to the game's sockets on every process."""
+    await agroup_signal(game_group(game_id), SIGNAL, **delivery.as_signal())
+
+
+async def publish_here(game_id: int, delivery: Delivery) -> None:
+    """A delivery to this process's sockets of the game only (its players are all here)."""
+    await agroup_signal_here(game_group(game_id), SIGNAL, **delivery.as_signal())
+
+
+async def send_op(game_id: int, player_id: int, op: str, args: tuple, ref, conn: str | None, seat: int) -> None:
+    """A player's frame to the room's owner on another process, through the game's group: the
+    owner's listener applies it; the sockets there pass it by."""
+    await agroup_signal(
+        game_group(game_id), OP_SIGNAL, player_id=player_id, op=op, args=list(args), ref=ref, conn=conn, seat=seat
+    )
+
+
+class OpListener:
+    """The owner's ear on the game's group: the frames of players whose sockets are on other processes."""
+
+    user_id = None
+
+    def __init__(self, host, game_id: int) -> None:
+        self.host, self.game_id = host, game_id
+
+    async def hub_deliver(self, message: dict) -> None:
+        if message.get("signal") != OP_SIGNAL:
+            return
+        data = message.get("data", {})
+        try:
+            await self.host.apply(
+                self.game_id,
+                data["player_id"],
+                data["op"],
+                tuple(data.get("args", ())),
+                data.get("ref"),
+                data.get("conn"),
+                seat=data.get("seat", 0),
+                here=False,
+            )
+        except Exception:
+            # The hub drops a member whose delivery raised (for a socket: it is gone). This is the
+            # room's only ear for players on other processes: one step whose frames could not be
+            # published (a layer shard away) must not leave the room deaf, and its game stuck, for
+            # good. The players missed those frames; a socket that reconnects gets the state.
+            logger.warning("an op of game %s failed half-way", self.game_id, exc_info=True)
+
+
+def hub_hooks() -> dict:
+    """The host's delivery hooks over this process's hub (``Hooks(..., **hub_hooks())``).
+
+    The room hears other processes' frames on the game's own group, which this process has
+    subscribed already for the game's sockets here: no subscription of its own per game."""
+    listeners: dict[int, OpListener] = {}
+
+    async def listen(game_id: int, host) -> None:
+        listener = listeners[game_id] = OpListener(host, game_id)
+        await get_hub().join(game_group(game_id), listener)
+
+    async def unlisten(game_id: int, host) -> None:
+        listener = listeners.pop(game_id, None)
+        if listener is not None:
+            await get_hub().leave(game_group(game_id), listener)
+
+    return {"publish": publish, "publish_here": publish_here, "listen": listen, "unlisten": unlisten}

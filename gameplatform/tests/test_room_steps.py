@@ -1,0 +1,155 @@
+"""A room's step is whole or nothing: a mode's hook that raises leaves the game as it was.
+
+These run the room as the test kit does (no server); ``game/tests/test_room_host.py`` runs the
+same failures through a room host, where the sender gets ``server_error`` and the end is recorded.
+"""
+
+import pytest
+
+from gameplatform.modes import Mode, Reject
+from gameplatform.modes.schema import AnyObject, Int, Obj
+from gameplatform.modes.testing import ModeTester
+from gameplatform.rooms import HookFailed
+
+
+class Buggy(Mode):
+    """A counter whose ``add`` action adds first and raises after (a studio's bug)."""
+
+    name = "buggy"
+    action_schemas = {"add": Obj(n=Int(0, 10_000)), "boom": AnyObject(), "refuse": AnyObject()}
+
+    def setup(self, ctx):
+        return {"total": 0, "log": []}
+
+    def on_start(self, state, ctx):
+        ctx.turn = ctx.players[0].id
+
+    def on_action(self, state, player, action, data, ctx):
+        state["log"].append(action)
+        player.score += 1
+        ctx.random.random()  # draws from the game's generator before failing
+        if action == "add":
+            state["total"] += data["n"]
+        elif action == "boom":
+            state["total"] += 1000
+            ctx.send({"half": "made"})
+            ctx.turn = ctx.players[1].id
+            raise ValueError("a bug in the mode")
+        elif action == "refuse":
+            state["total"] += 7
+            raise Reject("nope", "Refused after changing the state.")
+
+
+def test_an_action_that_raises_changes_nothing_and_the_next_one_counts_from_before_it():
+    game = ModeTester(Buggy())
+    game.start()
+    game.action(1, "boom")
+    assert game.state == {"total": 0, "log": []}
+    assert game.room.players[0].score == 0 and game.turn == 1
+    game.action(1, "add", {"n": 1})
+    assert game.state["total"] == 1  # not 1002: the failed step's +1000 is gone
+    assert game.view(2)["total"] == 1  # both players' views followed the room, no divergence
+    assert [f["code"] for f in game.frames(1, "error")] == ["server_error"]
+    assert game.frames(2, "error") == [] and game.frames(2, "game_event") == []
+    assert [(e.hook, type(e.error)) for e in game.errors] == [("on_action", ValueError)]
+
+
+def test_a_refusal_raised_after_changing_the_state_changes_nothing_either():
+    game = ModeTester(Buggy())
+    game.start()
+    game.refused(1, "nope", action=("refuse", {}))
+    assert game.state["total"] == 0 and game.room.players[0].score == 0
+
+
+def test_a_failed_step_does_not_move_the_games_random_numbers():
+    failed, clean = ModeTester(Buggy(), seed=5), ModeTester(Buggy(), seed=5)
+    for game in (failed, clean):
+        game.start()
+    failed.action(1, "boom")
+    assert failed.room.ctx.random.random() == clean.room.ctx.random.random()
+
+
+def test_a_game_whose_mode_keeps_failing_ends_aborted_and_unrated():
+    game = ModeTester(Buggy())
+    game.start()
+    for _ in range(Buggy.max_errors):
+        game.action(1, "boom")
+    assert game.phase == "abandoned"
+    assert (game.result.winner, game.result.reason) == (None, "aborted")
+    assert game.frames(2, "game_over")[-1] == {"type": "game_over", "winner_id": None, "reason": "aborted"}
+    assert game.state["total"] == 0
+    assert len(game.errors) == Buggy.max_errors
+
+
+def test_the_test_kit_raises_the_hooks_own_error_when_asked():
+    game = ModeTester(Buggy(), raise_errors=True)
+    game.start()
+    with pytest.raises(ValueError, match="a bug in the mode"):
+        game.action(1, "boom")
+    assert game.state["total"] == 0
+
+
+class TickBomb(Mode):
+    """A real-time mode whose tick fails once, at tick 3."""
+
+    name = "tickbomb"
+    tick_rate = 20
+    max_errors = 3
+
+    def setup(self, ctx):
+        return {"n": 0, "failed": False}
+
+    def on_tick(self, state, ctx):
+        state["n"] += 1
+        if ctx.tick == 3 and not state["failed"]:
+            state["failed"] = True  # set, then taken back with the rest of the step
+            raise RuntimeError("tick 3")
+
+
+def test_a_tick_that_raises_is_taken_back_and_run_again_on_the_next_wake():
+    game = ModeTester(TickBomb())
+    game.start()
+    game.advance(0.1)  # ticks 1 and 2
+    assert game.state["n"] == 2
+    game.advance(0.05)  # tick 3 raises: still tick 2, and again, every time it is due
+    assert game.room.ctx.tick == 2 and game.state == {"n": 2, "failed": False}
+    assert [e.hook for e in game.errors] == ["on_tick"]
+    game.advance(0.1)
+    assert game.room.over and game.result.reason == "aborted"  # the same tick kept failing: 3 errors
+
+
+class BadView(Mode):
+    name = "badview"
+    move_schema = Obj(x=Int(0, 9))
+
+    def setup(self, ctx):
+        return {"x": 0}
+
+    def on_start(self, state, ctx):
+        ctx.turn = ctx.players[0].id
+
+    def on_move(self, state, player, movement, ctx):
+        state["x"] = movement["x"]
+
+    def view(self, state, player):
+        if state["x"] == 9:
+            raise KeyError("no view for 9")
+        return state
+
+
+def test_a_view_that_raises_fails_the_step_that_changed_the_state():
+    game = ModeTester(BadView())
+    game.start()
+    game.move(1, {"x": 9})
+    assert game.state == {"x": 0} and game.errors[0].hook == "view"
+    game.move(1, {"x": 4})
+    assert game.view(1) == {"x": 4} == game.view(2)
+
+
+def test_a_failure_says_which_hook_raised_and_keeps_its_exception():
+    game = ModeTester(Buggy())
+    game.start()
+    game.action(1, "boom")
+    failure = game.errors[0]
+    assert isinstance(failure, HookFailed) and failure.hook == "on_action"
+    assert str(failure.error) == "a bug in the mode"

@@ -9,12 +9,14 @@ socket is on the owner's process that delivery stays in the process (no publish 
 a player whose frames come through the game's group turns it back on.
 
 Ownership is a lease in the store (``gameplatform.rooms.store``), renewed by the owner for all
-its rooms at once. After every turn (turn-based) or every ``snapshot_ticks`` ticks (real-time)
-the owner writes the room's snapshot. A process that dies stops renewing; a process that holds
-sockets of that game notices the missing owner (``watch``), claims the lease and restores the
-room from its last snapshot, then asks every socket of the game to take its seat again (``hello``):
-the players get a fresh ``game_state``. A mode that declares ``resumable = False`` ends
-``abandoned`` instead.
+its rooms at once. Every step that changes a room goes into the owner's journal, and after every
+turn (turn-based) or every ``snapshot_ticks`` ticks (real-time) the owner writes the room's
+snapshot; both reach the store before any player hears of the step (``Outbox``). A process that
+dies stops renewing; a process that holds sockets of that game notices the missing owner
+(``watch``), claims the lease, restores the room from its last snapshot and replays the journal's
+steps after it, so the room is exactly where its players last saw it, then asks every socket of
+the game to take its seat again (``hello``): the players get a fresh ``game_state``. A mode that
+declares ``resumable = False`` ends ``abandoned`` instead.
 
 The database sees a game three times, each through the host's ``Hooks`` and each written exactly
 once by a conditional update: created (before the room), started, and its result.
@@ -32,12 +34,13 @@ from dataclasses import dataclass, field
 from gameplatform import metrics
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.rooms.room import Grace, HookFailed, Room
-from gameplatform.rooms.store import RoomStore, SnapshotWriter, lease_seconds, room_store
+from gameplatform.rooms.store import JournalBatch, RoomStore, lease_seconds, room_store
 from gameplatform.rooms.wire import Delivery, send_op
 
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
+JOURNAL_CACHE_SECONDS = 10.0  # a dead owner's journal, read once for all the rooms taken over from it
 STALE_WAKES = 64  # stale entries the driver's heap may hold beyond twice its rooms before it is compacted
 RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # a result the database refused is tried again after these, then every 5 s
 
@@ -139,6 +142,118 @@ def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
+class Outbox:
+    """The host's one road to the store and to the players, in the order the steps were taken.
+
+    A step queues its journal entry, the room's snapshot when one is due, and its delivery. One
+    task writes what has queued (one store write: a batch of the journal and the snapshots), then
+    publishes the deliveries queued with it, in order, then takes the next. So no player hears of a
+    step before the store has it, and a takeover never goes back behind what they saw; and a room's
+    deliveries keep their order whichever path made them (the driver, a player's frame). Under load
+    one write carries many rooms' steps: a move waits for a round trip shared with every other move
+    of that moment. A write that fails is logged and its deliveries go out all the same: the
+    players' views follow the room, which has the step."""
+
+    def __init__(self, store: RoomStore, owner: str, send) -> None:
+        # The journal's name: the owner's, and this outbox's own (an owner's name may be used
+        # again by a later host: its batches start again from 1, in a journal of their own).
+        self.store, self.send = store, send
+        self.journal = f"{owner}.{uuid.uuid4().hex[:8]}"
+        self.task: asyncio.Task | None = None
+        self.number = 0  # the journal's last batch
+        self.kept_from = 1  # the journal's first batch still kept
+        self.since: dict[int, int] = {}  # game -> the first batch with its steps after its last snapshot
+        self._clear()
+
+    def _clear(self) -> None:
+        self.steps: dict[int, list] = {}
+        self.snapshots: dict[int, str | None] = {}
+        self.deliveries: list[tuple[int, Delivery, bool]] = []
+        self.done: asyncio.Future | None = None
+
+    def log(self, game_id: int, entry: tuple) -> None:
+        self.steps.setdefault(game_id, []).append(entry)
+
+    def snapshot(self, game_id: int, text: str | None) -> None:
+        """The room's snapshot (None: drop it), which holds its steps queued so far."""
+        self.steps.pop(game_id, None)
+        self.snapshots[game_id] = text
+
+    def deliver(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
+        self.deliveries.append((game_id, delivery, everywhere))
+
+    def forget(self, game_id: int) -> None:
+        """The room is no longer run here: its steps no longer hold the journal."""
+        self.since.pop(game_id, None)
+
+    def flush(self) -> asyncio.Future:
+        """Write and publish what is queued; done once its deliveries are out (or failed). Shared
+        by every step queued meanwhile: await it shielded (``sent``)."""
+        loop = asyncio.get_running_loop()
+        if self.done is None:
+            self.done = loop.create_future()
+        done = self.done
+        if self.task is None:
+            self.task = loop.create_task(self._run())
+        return done
+
+    async def _run(self) -> None:
+        try:
+            while self.done is not None:
+                steps, snapshots, deliveries, done = self.steps, self.snapshots, self.deliveries, self.done
+                self._clear()
+                try:
+                    await self._write(steps, snapshots)
+                except asyncio.CancelledError:
+                    done.cancel()
+                    raise
+                except Exception:
+                    logger.warning("room steps not saved; delivered all the same", exc_info=True)
+                for game_id, delivery, everywhere in deliveries:
+                    try:
+                        await self.send(game_id, delivery, everywhere)
+                    except asyncio.CancelledError:
+                        done.cancel()
+                        raise
+                    except Exception:
+                        logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
+                if not done.done():
+                    done.set_result(None)
+        finally:
+            self.task = None
+
+    async def _write(self, steps: dict[int, list], snapshots: dict[int, str | None]) -> None:
+        number = self.number + 1
+        for game_id in snapshots:
+            self.since.pop(game_id, None)
+        for game_id in steps:
+            self.since.setdefault(game_id, number)
+        keep_from = min(self.since.values(), default=number + 1)
+        journal = None
+        if steps or keep_from > self.kept_from:
+            journal = JournalBatch(self.journal, number, steps, keep_from)
+            self.number, self.kept_from = number, keep_from
+        if journal is not None or snapshots:
+            await self.store.write(snapshots, journal)
+
+    async def sent(self) -> None:
+        """``flush``, and wait until what was queued is out. Called from a delivery itself (a
+        socket of this process answers ``hello`` with its ``connect`` as the hub hands it the
+        delivery), it does not wait: what it queued goes out right after the delivery's batch."""
+        done = self.flush()
+        if asyncio.current_task() is not self.task:
+            await asyncio.shield(done)
+
+    async def stop(self) -> None:
+        task = self.task
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task], timeout=5)
+        if self.done is not None:
+            self.done.cancel()
+        self._clear()
+
+
 class RoomHost:
     """The rooms one process owns, their driver, their leases and their takeover."""
 
@@ -151,7 +266,8 @@ class RoomHost:
         self.lateness = Lateness()  # how late each due wake ran (bench and tests)
         self._wakes: list[_Wake] = []
         self._claiming: dict[int, asyncio.Future] = {}
-        self.writes = SnapshotWriter(self.store)
+        self.out = Outbox(self.store, self.owner, self._publish)
+        self._journals: dict[str, tuple[float, dict[int, list]]] = {}  # dead owners' journals, read lately
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
 
@@ -185,13 +301,14 @@ class RoomHost:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         self._tasks = []
-        await self.writes.stop()
+        await self.out.stop()
         self._stopping = False
         for game_id in list(self.running):
             if release:
                 await self.store.release(game_id, self.owner)
             await self._let_go(game_id)
         self._wakes.clear()
+        self._journals.clear()
 
     def now(self, game_id: int) -> float:
         return time.monotonic() - self.running[game_id].origin
@@ -238,25 +355,26 @@ class RoomHost:
         self.start()
         self._schedule(game_id)
         if taken_over:
-            # Only now: the sockets answer with a ``connect``, and one on another process sends
+            # The room as it was rebuilt, saved under this owner's journal from now on; then (only
+            # now) the sockets answer the hello with a ``connect``, and one on another process sends
             # it through the game's group, which this host hears from ``listen`` above on.
-            await self._publish(game_id, Delivery(hello=True), everywhere=True)
+            self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal))
+            self.out.deliver(game_id, Delivery(hello=True), True)
+            await self.out.sent()
         return True
 
     async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool]:
         """The room to run (None: nothing to run, or ``player_id`` has no seat) and whether it was
-        taken over from a snapshot."""
+        taken over from a snapshot and its journal."""
         seating = await self.hooks.seating(game_id)
         if seating is None:
             return None, False
         if player_id is not None and not any(p.id == player_id for p in seating.players):
             return None, False
         saved = await self.store.load(game_id)
-        if seating.over:
-            if saved is not None:  # recorded, and its owner died before telling the players
-                await self._announce_end(game_id, Room.restore(seating.mode, json.loads(saved)))
-            return None, False
         if saved is None:
+            if seating.over:
+                return None, False
             room = Room(
                 seating.mode,
                 game_id=game_id,
@@ -266,28 +384,55 @@ class RoomHost:
                 grace=self.hooks.grace(),
             )
             return room, False
-        room = Room.restore(seating.mode, json.loads(saved), grace=self.hooks.grace())
-        logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick})
+        room = await self._restore(seating.mode, game_id, json.loads(saved))
+        if seating.over:  # recorded, and its owner died before telling the players
+            if room.over:
+                await self._finish(game_id, room, recorded=True)
+            return None, False
+        logger.info("room taken over", extra={"game_id": game_id, "tick": room.ctx.tick, "replayed": room.replayed})
         if room.over:  # its owner died between the end and its record
-            await self._finish(game_id, room, list(room.final_frames()))
+            await self._finish(game_id, room)
             return None, False
         if not seating.mode.resumable and room.phase == "active":
             room.abandon()
-            await self._finish(game_id, room, list(room.final_frames()))
+            await self._finish(game_id, room)
             return None, False
         return room, True
 
-    async def _announce_end(self, game_id: int, room: Room) -> None:
-        """The end of a game already recorded, to every socket of it: the owner that recorded it
-        died before it published the last frames (or while they were on their way)."""
-        await self._publish(game_id, Delivery(tuple(room.final_frames()), over=True), everywhere=True)
-        await self.writes.write({game_id: None})
+    async def _restore(self, mode: Mode, game_id: int, snap: dict) -> Room:
+        """The room of a snapshot and the steps its owner journalled after it."""
+        owner = snap.get("journal")
+        steps = []
+        if owner is not None and owner != self.out.journal:
+            steps = await self._journal_of(owner, game_id)
+        return Room.restore(mode, snap, grace=self.hooks.grace(), journal=steps)
 
-    async def _finish(self, game_id: int, room: Room, frames: list[tuple[int, str]]) -> None:
-        """A room over as it is loaded: its result recorded (once), then announced, then let go."""
-        await self._record_result(game_id, room)
-        await self._publish(game_id, Delivery(tuple(frames), over=True), everywhere=True)
-        await self.writes.write({game_id: None})
+    async def _journal_of(self, owner: str, game_id: int) -> list:
+        """``owner``'s journalled steps of ``game_id``. A dead owner's journal is read once for
+        all the rooms taken over from it (it writes no more)."""
+        now = time.monotonic()
+        self._forget_journals(now)
+        cached = self._journals.get(owner)
+        if cached is None:
+            by_game: dict[int, list] = {}
+            for _, batch in await self.store.journal(owner):
+                for g, entries in batch.items():
+                    by_game.setdefault(g, []).extend(entries)
+            cached = self._journals[owner] = (now, by_game)
+        return cached[1].get(game_id, [])
+
+    def _forget_journals(self, now: float) -> None:
+        for name in [name for name, (at, _) in self._journals.items() if now - at > JOURNAL_CACHE_SECONDS]:
+            del self._journals[name]
+
+    async def _finish(self, game_id: int, room: Room, *, recorded: bool = False) -> None:
+        """A room over as it is loaded: its result recorded (once), then announced to every socket
+        of the game (the last ``game_state`` and ``game_over``), then its snapshot dropped."""
+        if not recorded:
+            await self._record_result(game_id, room)
+        self.out.deliver(game_id, Delivery(tuple(room.final_frames()), over=True), True)
+        self.out.snapshot(game_id, None)
+        await self.out.sent()
 
     # --- frames in ----------------------------------------------------------------------
 
@@ -303,6 +448,13 @@ class RoomHost:
     async def take_seat_number(self, game_id: int, player_id: int) -> int:
         """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
         return await self.store.next_seat_number(game_id, player_id)
+
+    async def submit(
+        self, game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn=None, seat: int = 0
+    ) -> None:
+        """A player's frame to the game's room, wherever it runs: here, or on its owner through the game's group."""
+        if not await self.apply(game_id, player_id, op, args, ref, conn, seat=seat):
+            await send_op(game_id, player_id, op, args, ref, conn, seat)
 
     async def apply(
         self,
@@ -325,73 +477,56 @@ class RoomHost:
         ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
         socket is on this process (False for a frame that came through the game's group): the
         room's deliveries then go to every process until that player's seat is held from here
-        again or left."""
+        again or left. Returns once the step's frames are out."""
         run = self.running.get(game_id)
         if run is None:
             return False
         room = run.room
-        if conn is not None and not await self._hold_seat(game_id, run, player_id, op, conn, seat, here):
+        if conn is not None and not self._hold_seat(game_id, run, player_id, op, conn, seat, here):
+            await self.out.sent()
             return True
         if op == "disconnect" or (here and op == "connect"):
             run.elsewhere.discard(player_id)
         elif not here:
             run.elsewhere.add(player_id)
-        try:
-            room.advance(self.now(game_id))  # the room's clock is now (a turn-based room has no tick)
-        except HookFailed as exc:
-            self._hook_failed(game_id, room, exc)
+        now = self.now(game_id)
         error = None
         try:
-            getattr(room, op)(player_id, *args)
+            changed = room.step(now, op, player_id, *args)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:
-            error = {
-                "type": "error",
-                "code": "invalid",
-                "message": "The frame has invalid fields.",
-                "fields": exc.fields,
-            }
+            error = {"type": "error", "code": "invalid", "message": "The frame has invalid fields."}
+            error["fields"] = exc.fields
         except HookFailed as exc:
             self._hook_failed(game_id, room, exc)
             error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
-        if error is not None:
+        if error is None:
+            if changed:
+                self.out.log(game_id, (room.steps, now, op, [player_id, *args]))
+            # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
+            # made: a client knows its move was applied, and that its view already shows it.
+            reply = None if ref is None else (player_id, _text({"type": "ack", "ref": ref}))
+            snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit")
+        else:
             if ref is not None:
                 error["ref"] = ref
-            reply = (player_id, _text(error))
-            if room.over:  # the refusal's failure ended the game (too many errors)
-                await self._after_step(game_id, run, snapshot=True, reply=reply)
-            else:
-                await self._publish(game_id, Delivery((*room.drain_encoded(), reply)))
-            return True
-        snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit")
-        # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step made:
-        # a client knows its move was applied, and that its view already shows it.
-        reply = None if ref is None else (player_id, _text({"type": "ack", "ref": ref}))
-        await self._after_step(game_id, run, snapshot=snapshot, reply=reply)
+            reply, snapshot = (player_id, _text(error)), room.over  # a failure may have aborted the game
+        await self._after_step(game_id, run, snapshot=snapshot, reply=reply, wait=True)
         self._schedule(game_id)
         return True
 
-    async def submit(
-        self, game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn=None, seat: int = 0
-    ) -> None:
-        """A player's frame to the game's room, wherever it runs: here, or on its owner through the game's group."""
-        if not await self.apply(game_id, player_id, op, args, ref, conn, seat=seat):
-            await send_op(game_id, player_id, op, args, ref, conn, seat)
-
-    async def _hold_seat(
-        self, game_id: int, run: Running, player_id: int, op: str, conn: str, seat: int, here: bool
-    ) -> bool:
+    def _hold_seat(self, game_id: int, run: Running, player_id: int, op: str, conn: str, seat: int, here: bool) -> bool:
         """Who holds ``player_id``'s seat after this ``op`` of socket ``conn``; False: the op is
         a stale socket's and changes nothing."""
         held = run.holders.get(player_id)
         if op == "connect":
             if held is not None and held[0] != conn:
                 if seat < held[1]:  # an older socket's connect, late: the newer one keeps the seat
-                    await self._publish(game_id, Delivery(replaced=(conn,)), everywhere=not here)
+                    self.out.deliver(game_id, Delivery(replaced=(conn,)), not here)
                     return False
                 # To the process of the replaced socket: this one's, or every one.
-                await self._publish(game_id, Delivery(replaced=(held[0],)), everywhere=not held[2])
+                self.out.deliver(game_id, Delivery(replaced=(held[0],)), not held[2])
             run.holders[player_id] = (conn, seat, here)
         elif op == "disconnect":
             if held is None or held[0] != conn:
@@ -408,10 +543,13 @@ class RoomHost:
         )
         metrics.mode_error(room.mode.name, exc.hook)
 
-    async def _publish(self, game_id: int, delivery: Delivery, *, everywhere: bool = False) -> None:
-        """A delivery to its game's sockets: this process's only while all its players are here."""
+    def _deliver(self, game_id: int, delivery: Delivery, *, everywhere: bool = False) -> None:
+        """Queue a delivery to its game's sockets: this process's only while all its players are here."""
         run = self.running.get(game_id)
-        if everywhere or run is None or run.elsewhere or self.hooks.publish_here is None:
+        self.out.deliver(game_id, delivery, everywhere or run is None or bool(run.elsewhere))
+
+    async def _publish(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
+        if everywhere or self.hooks.publish_here is None:
             await self.hooks.publish(game_id, delivery)
         else:
             await self.hooks.publish_here(game_id, delivery)
@@ -448,9 +586,7 @@ class RoomHost:
     async def _drive(self) -> None:
         while not self._stopping:
             now = time.monotonic()
-            # The snapshots of this pass's rooms, written together once every due room has run:
-            # a round trip per room would make every room after it in the pass late.
-            pending: dict[int, str] = {}
+            stepped = False
             while self._wakes and self._wakes[0].at <= now:
                 wake = heapq.heappop(self._wakes)
                 run = self.running.get(wake.game_id)
@@ -465,35 +601,34 @@ class RoomHost:
                     continue  # rescheduled since (a frame moved the clock): a newer entry stands
                 run.next_wake = None  # popped: ``_schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
+                game_now = self.now(wake.game_id)
                 try:
-                    room.advance(self.now(wake.game_id))
+                    if room.step(game_now, "advance"):
+                        self.out.log(wake.game_id, (room.steps, game_now, "advance", []))
                 except HookFailed as exc:
                     self._hook_failed(wake.game_id, room, exc)
                 try:
-                    tick_snapshot = room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
-                    await self._after_step(
-                        wake.game_id, run, snapshot=tick_snapshot or room.mode.tick_rate == 0, defer=pending
-                    )
+                    due = room.mode.tick_rate == 0 or room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
+                    await self._after_step(wake.game_id, run, snapshot=due, wait=False)
+                    stepped = True
                 except Exception:
                     if self._stopping:
                         return
                     logger.exception("room step not delivered", extra={"game_id": wake.game_id})
                 self._schedule(wake.game_id)
                 now = time.monotonic()
-            if pending:
-                await self.writes.write(pending, wait=False)
+            if stepped:  # this pass's steps, snapshots and frames: one write, then the frames
+                self.out.flush()
             # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
             # its first tick or clock within that.
             delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
             await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))
 
-    async def _save(self, game_id: int, snapshot: str) -> None:
-        """A snapshot, in the store when this returns (written with whatever else is due then)."""
-        await self.writes.write({game_id: snapshot})
-
     async def _after_step(
-        self, game_id: int, run: Running, *, snapshot: bool, defer: dict | None = None, reply: tuple | None = None
+        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, reply: tuple | None = None
     ) -> None:
+        """Queue what a step made: its frames (and ``reply``), with the room's snapshot when
+        ``snapshot``; ``wait``: until they are out. A game that just ended is recorded first."""
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
         room = run.room
@@ -509,27 +644,18 @@ class RoomHost:
                 room.recorded_start = True
                 snapshot = True
         if room.over:
-            if defer is not None:  # the driver's pass: the other rooms' ticks do not wait for the database
+            if not wait:  # the driver's pass: the other rooms' ticks do not wait for the database
                 self._end_soon(game_id, run, frames)
             else:
                 await self._end(game_id, run, frames)
             return
-        if snapshot and defer is None:
-            # The snapshot before the frames: a move a player has seen (and been sent ``ack`` for)
-            # is in Redis, so a process that dies right after cannot take it back. (Frames go out
-            # even when the write fails: the players' views follow the room, which has the move.)
+        if snapshot:
             run.snapshot_tick = room.ctx.tick
-            try:
-                await self._save(game_id, room.encode_snapshot())
-            finally:
-                if frames:
-                    await self._publish(game_id, Delivery(tuple(frames)))
-            return
+            self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal))
         if frames:
-            await self._publish(game_id, Delivery(tuple(frames)))
-        if snapshot:  # the driver's pass: written together after every due room has run
-            run.snapshot_tick = room.ctx.tick
-            defer[game_id] = room.encode_snapshot()
+            self._deliver(game_id, Delivery(tuple(frames)))
+        if wait:
+            await self.out.sent()
 
     def _end_soon(self, game_id: int, run: Running, frames: list[tuple[int, str]]) -> None:
         """``_end`` in a task of its own (one at a time per game; frames made meanwhile wait with it)."""
@@ -567,16 +693,18 @@ class RoomHost:
             )
             return
         run.holders.clear()
-        await self._publish(game_id, Delivery(tuple(frames), over=True))
+        self._deliver(game_id, Delivery(tuple(frames), over=True))
         await self._let_go(game_id)
-        await self.writes.write({game_id: None})  # after any older snapshot of it still on its way
+        self.out.snapshot(game_id, None)  # after any older snapshot of it: the outbox keeps the order
+        await self.out.sent()
         await self.store.release(game_id, self.owner)
 
     async def _record_result(self, game_id: int, room: Room) -> None:
         # The snapshot first: a process that dies before the result is recorded leaves a room
         # that ends again where it is taken over (the conditional update records it once), and
         # one that dies after it leaves the end for that process to announce.
-        await self._save(game_id, room.encode_snapshot())
+        self.out.snapshot(game_id, room.encode_snapshot())
+        await self.out.sent()
         board = None
         if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
             view = room.mode.view(room.state, None)
@@ -586,6 +714,7 @@ class RoomHost:
     async def _let_go(self, game_id: int) -> None:
         """Forget the room: its record goes, and with it everything the host kept for it."""
         if self.running.pop(game_id, None) is not None:
+            self.out.forget(game_id)
             self._compact()
             if self.hooks.unlisten is not None:
                 await self.hooks.unlisten(game_id, self)
@@ -613,6 +742,7 @@ class RoomHost:
                 logger.warning("room leases not renewed", exc_info=True)
 
     async def keep_leases_once(self) -> None:
+        self._forget_journals(time.monotonic())
         owned = list(self.running)
         held = await self.store.renew(owned, self.owner)
         # Renewed too late (a busy process): take them back where nobody else did, all in one

@@ -42,6 +42,8 @@ FINISHED = "finished"
 ABANDONED = "abandoned"
 ABORTED = "aborted"  # the reason of a game whose mode kept failing (its phase is ``abandoned``)
 OVER = frozenset({FINISHED, ABANDONED})
+# What a step does after the clock (``Room.step``): the players' frames and the clock alone.
+OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input"})
 SNAPSHOT_VERSION = 1
 
 
@@ -123,6 +125,7 @@ class Room:
         self._random_text: tuple[tuple, str] | None = None  # the generator's state, as last encoded
         self._texts: dict[int, str] = {}  # id(frame) -> its JSON, for frames made with their text
         self.errors = 0  # hooks that raised in this game
+        self.steps = 0  # steps that changed the room (a journal entry each)
         self._hook = "platform"  # the mode's hook running now (what a failure names)
 
     # --- reading ---------------------------------------------------------------------
@@ -216,10 +219,84 @@ class Room:
             out.append((0 if to is None else to, text))
         return out
 
-    # --- connection and life cycle -----------------------------------------------------
+    # --- steps ------------------------------------------------------------------------------
+
+    def step(self, now: float, op: str, *args) -> bool:
+        """One step at game time ``now``: the clock runs to ``now`` (the ticks, turn clock and
+        grace that are due), then ``op`` (one of ``OPS``; ``"advance"``: the clock alone) with its
+        ``args``. Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
+        changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
+        args)``, which ``replay`` applies again to the same effect (modes are deterministic)."""
+        if op == "advance":
+            if self.over:
+                return False
+            wake = self.next_wakeup()
+            if wake is None or now < wake - 1e-9:  # nothing is due: only a turn-based room's clock moves
+                if not (self.phase == ACTIVE and self.mode.tick_rate):
+                    self.ctx.now = max(self.ctx.now, now)
+                return False
+        elif op not in OPS:
+            raise ValueError(f"no such step: {op!r}")
+        self._apply(now, op, args)
+        self.steps += 1
+        return True
 
     @_step
+    def _apply(self, now: float, op: str, args: tuple) -> None:
+        self._run_clock(now)
+        if op != "advance":
+            getattr(self, f"_{op}")(*args)
+
+    def replay(self, entries) -> int:
+        """Apply journalled steps ``(steps, now, op, args)`` newer than this room's, in order, and
+        drop their frames (every player gets a fresh ``game_state`` after a takeover). Stops at a
+        gap or at a step that does not go as it went (a mode that is not deterministic). Returns
+        how many it applied."""
+        applied = 0
+        for steps, now, op, args in entries:
+            if steps <= self.steps:
+                continue
+            if steps != self.steps + 1:
+                break
+            try:
+                if not self.step(now, op, *args):
+                    break
+            except (Reject, Invalid, HookFailed):
+                break
+            applied += 1
+        self.drain()
+        return applied
+
+    def advance(self, now: float) -> None:
+        """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
+        self.step(now, "advance")
+
     def connect(self, player_id: int) -> None:
+        """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
+        self.step(self.ctx.now, "connect", player_id)
+
+    def disconnect(self, player_id: int) -> None:
+        """The socket holding the seat went away: the grace starts."""
+        self.step(self.ctx.now, "disconnect", player_id)
+
+    def ready(self, player_id: int) -> None:
+        self.step(self.ctx.now, "ready", player_id)
+
+    def forfeit(self, player_id: int) -> None:
+        self.step(self.ctx.now, "forfeit", player_id)
+
+    def move(self, player_id: int, movement) -> None:
+        self.step(self.ctx.now, "move", player_id, movement)
+
+    def action(self, player_id: int, action: str, data) -> None:
+        self.step(self.ctx.now, "action", player_id, action, data)
+
+    def input(self, player_id: int, data) -> None:
+        self.step(self.ctx.now, "input", player_id, data)
+
+    # --- connection and life cycle -----------------------------------------------------
+
+    def _connect(self, player_id: int) -> None:
         """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
         player = self.player(player_id)
         returning = player_id in self.seen and not player.connected
@@ -236,8 +313,7 @@ class Room:
             self._changed(full=True, skip=player_id)
         self._frames.append((player_id, self.game_state(player_id)))
 
-    @_step
-    def disconnect(self, player_id: int) -> None:
+    def _disconnect(self, player_id: int) -> None:
         """The socket holding the seat went away: the grace starts."""
         player = self.player(player_id)
         self._sent.pop(player_id, None)
@@ -251,8 +327,7 @@ class Room:
         self._call(self.mode.on_leave, player)
         self._changed(full=True)
 
-    @_step
-    def ready(self, player_id: int) -> None:
+    def _ready(self, player_id: int) -> None:
         player = self._playing(player_id)
         if self.phase == ACTIVE:
             raise Reject("game_started", "The game has started.")
@@ -263,8 +338,7 @@ class Room:
         self._advance()
         self._changed(full=True)
 
-    @_step
-    def forfeit(self, player_id: int) -> None:
+    def _forfeit(self, player_id: int) -> None:
         self._eliminate([self._playing(player_id)])
 
     def _playing(self, player_id: int) -> Player:
@@ -308,8 +382,7 @@ class Room:
 
     # --- client frames -------------------------------------------------------------
 
-    @_step
-    def move(self, player_id: int, movement) -> None:
+    def _move(self, player_id: int, movement) -> None:
         schema = self.mode.move_schema
         if schema is None:
             raise Reject("unknown_type", "This game takes no player_move frames.")
@@ -318,8 +391,7 @@ class Room:
         self._call(self.mode.on_move, player, movement)
         self._after_frame()
 
-    @_step
-    def action(self, player_id: int, action: str, data) -> None:
+    def _action(self, player_id: int, action: str, data) -> None:
         schemas = self.mode.action_schemas
         schema = schemas.get(action, schemas.get("*"))
         if schema is None:
@@ -329,8 +401,7 @@ class Room:
         self._call(self.mode.on_action, player, action, data)
         self._after_frame()
 
-    @_step
-    def input(self, player_id: int, data) -> None:
+    def _input(self, player_id: int, data) -> None:
         schema = self.mode.input_schema
         if schema is None:
             raise Reject("unknown_type", "This game takes no input frames.")
@@ -358,19 +429,10 @@ class Room:
 
     # --- time --------------------------------------------------------------------------
 
-    def advance(self, now: float) -> None:
+    def _run_clock(self, now: float) -> None:
         """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
         if self.over:
             return
-        wake = self.next_wakeup()
-        if wake is None or now < wake - 1e-9:  # nothing is due: only a turn-based room's clock moves
-            if not (self.phase == ACTIVE and self.mode.tick_rate):
-                self.ctx.now = max(self.ctx.now, now)
-            return
-        self._run_clock(now)
-
-    @_step
-    def _run_clock(self, now: float) -> None:
         if self.phase == ACTIVE and self.mode.tick_rate:
             dt = 1.0 / self.mode.tick_rate
             # One step per due tick, but never a burst: a late room skips ahead (counted by the runtime).
@@ -636,11 +698,13 @@ class Room:
             "result": self.ctx.result.as_dict() if self.ctx.result else None,
             "state": self.state,
             "errors": self.errors,
+            "steps": self.steps,
         }
 
     @classmethod
-    def restore(cls, mode: Mode, snap: dict, *, grace: Grace | None = None) -> "Room":
-        """The room of ``snapshot()``, every player counted away from ``snap['now']`` until they connect here."""
+    def restore(cls, mode: Mode, snap: dict, *, grace: Grace | None = None, journal=()) -> "Room":
+        """The room of ``snapshot()`` and the ``journal``'s steps after it (``replay``): where its
+        players last were. Every player is counted away from then until they connect here."""
         if snap.get("v") != SNAPSHOT_VERSION or snap.get("mode") != mode.name:
             raise ValueError("not a snapshot of this mode")
         room = object.__new__(cls)
@@ -658,19 +722,24 @@ class Room:
         room.seen = set(snap["seen"])
         room.recorded_start = snap["recorded_start"]
         room.state = snap["state"]
-        room.errors, room._hook = snap.get("errors", 0), "platform"
+        room.errors, room.steps, room._hook = snap.get("errors", 0), snap.get("steps", 0), "platform"
         room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
-        for player in players:  # nobody's socket is known here yet: away since the snapshot
+        room.replayed = room.replay(journal)
+        for player in room.players:  # nobody's socket is known here yet: away since the last step
             if player.connected:
                 player.connected = False
                 room.away_since.setdefault(player.id, room.ctx.now)
         return room
 
-    def encode_snapshot(self) -> str:
-        """``snapshot()`` as JSON. The generator's state (625 numbers, most of a small room's
-        snapshot) is encoded again only when the game drew from it since the last snapshot."""
+    def encode_snapshot(self, *, journal: str | None = None) -> str:
+        """``snapshot()`` as JSON, naming the ``journal`` that holds the steps after it. The
+        generator's state (625 numbers, most of a small room's snapshot) is encoded again only when
+        the game drew from it since the last snapshot."""
         state = self.ctx.random.getstate()
         if self._random_text is None or self._random_text[0] != state:
             version, internal, gauss = state
             self._random_text = (state, _encode([version, list(internal), gauss]))
-        return f'{_encode(self._snapshot_without_random())[:-1]},"random":{self._random_text[1]}}}'
+        text = _encode(self._snapshot_without_random())[:-1]
+        if journal is not None:
+            text += f',"journal":{_encode(journal)}'
+        return f'{text},"random":{self._random_text[1]}}}'

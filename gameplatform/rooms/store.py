@@ -7,19 +7,22 @@ one-process setup (``make run``). The host runs the same code on both; ``room_st
 - A **lease** says which process owns a room: set if absent, renewed by its owner for all its
   rooms at once, released when the game ends or the process hands it over.
 - A **snapshot** is the JSON of ``Room.snapshot()``: what another process restores the room from.
+- A **journal** is an owner's record of the steps its rooms took since their last snapshots, in
+  numbered batches: ``{game: [(steps, now, op, args), ...]}`` per batch. A process that takes a
+  room over restores its snapshot and replays the steps after it, so the room is where its players
+  last saw it. One journal per owner (one write per batch, whatever the number of rooms), trimmed
+  to the batches some room still needs, and gone a day after its owner stopped writing.
 - A **seat number** orders the sockets of one player in one game: each socket takes the next
   number when it opens, so the room knows which of two sockets is the newer whatever order
   their ``connect`` frames reach it in (one may come through another process).
 """
 
-import asyncio
-import logging
+import json
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
-
-logger = logging.getLogger(__name__)
 
 SNAPSHOT_TTL_SECONDS = 24 * 3600
 
@@ -63,15 +66,23 @@ class RoomStore:
         """Let go of the lease if ``owner`` holds it."""
         raise NotImplementedError
 
-    async def save_many(self, snapshots: dict[int, str | None]) -> None:
-        """Several rooms' snapshots at once; None drops a room's snapshot and its seat numbers."""
+    async def write(self, snapshots: dict[int, str | None], journal: "JournalBatch | None" = None) -> None:
+        """Several rooms' snapshots and one batch of an owner's journal, at once; a None snapshot
+        drops the room's snapshot and its seat numbers."""
         raise NotImplementedError
 
+    async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
+        """The batches of ``owner``'s journal still kept, in order: ``(number, {game: steps})``."""
+        raise NotImplementedError
+
+    async def save_many(self, snapshots: dict[int, str | None]) -> None:
+        await self.write(snapshots)
+
     async def save(self, game_id: int, snapshot: str) -> None:
-        await self.save_many({game_id: snapshot})
+        await self.write({game_id: snapshot})
 
     async def drop(self, game_id: int) -> None:
-        await self.save_many({game_id: None})
+        await self.write({game_id: None})
 
     async def load(self, game_id: int) -> str | None:
         raise NotImplementedError
@@ -86,10 +97,22 @@ class RoomStore:
         raise NotImplementedError
 
 
+@dataclass(frozen=True)
+class JournalBatch:
+    """One write of an owner's journal: batch ``number``'s steps by game; batches before
+    ``keep_from`` are no longer needed by any room (their rooms have newer snapshots)."""
+
+    owner: str
+    number: int
+    steps: dict[int, list]
+    keep_from: int
+
+
 # The embedded store's memory: one for every store of the process (the timer's and the loop's).
 _LOCAL_OWNER: dict[int, str] = {}
 _LOCAL_SNAP: dict[int, str] = {}
 _LOCAL_SEATS: dict[int, dict[int, int]] = {}
+_LOCAL_JOURNAL: dict[str, list[tuple[int, dict[int, list]]]] = {}
 
 
 def clear_local_store() -> None:
@@ -97,6 +120,7 @@ def clear_local_store() -> None:
     _LOCAL_OWNER.clear()
     _LOCAL_SNAP.clear()
     _LOCAL_SEATS.clear()
+    _LOCAL_JOURNAL.clear()
 
 
 class MemoryRoomStore(RoomStore):
@@ -118,13 +142,24 @@ class MemoryRoomStore(RoomStore):
         if _LOCAL_OWNER.get(game_id) == owner:
             del _LOCAL_OWNER[game_id]
 
-    async def save_many(self, snapshots: dict[int, str | None]) -> None:
+    async def write(self, snapshots: dict[int, str | None], journal: JournalBatch | None = None) -> None:
+        if journal is not None:
+            kept = [batch for batch in _LOCAL_JOURNAL.get(journal.owner, ()) if batch[0] >= journal.keep_from]
+            if journal.steps:
+                kept.append((journal.number, journal.steps))
+            if kept:
+                _LOCAL_JOURNAL[journal.owner] = kept
+            else:
+                _LOCAL_JOURNAL.pop(journal.owner, None)
         for game_id, snapshot in snapshots.items():
             if snapshot is None:
                 _LOCAL_SNAP.pop(game_id, None)
                 _LOCAL_SEATS.pop(game_id, None)
             else:
                 _LOCAL_SNAP[game_id] = snapshot
+
+    async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
+        return list(_LOCAL_JOURNAL.get(owner, ()))
 
     async def load(self, game_id: int) -> str | None:
         return _LOCAL_SNAP.get(game_id)
@@ -186,14 +221,32 @@ class RedisRoomStore(RoomStore):
     async def release(self, game_id: int, owner: str) -> None:
         await self._redis().eval(_RELEASE, 1, self.lease_key(game_id), owner)
 
-    async def save_many(self, snapshots: dict[int, str | None]) -> None:
+    def journal_key(self, owner: str) -> str:
+        return f"room:{self.ns}:journal:{owner}"
+
+    async def write(self, snapshots: dict[int, str | None], journal: JournalBatch | None = None) -> None:
         pipe = self._redis().pipeline(transaction=False)
+        if journal is not None:
+            key = self.journal_key(journal.owner)
+            if journal.steps:
+                steps = json.dumps([[g, entries] for g, entries in journal.steps.items()], separators=(",", ":"))
+                pipe.xadd(key, {"s": steps}, id=f"{journal.number}-1")
+                pipe.expire(key, SNAPSHOT_TTL_SECONDS)
+            pipe.xtrim(key, minid=f"{journal.keep_from}-0", approximate=False)
         for game_id, snapshot in snapshots.items():
             if snapshot is None:
                 pipe.delete(self.snapshot_key(game_id), self.seats_key(game_id))
             else:
                 pipe.set(self.snapshot_key(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
         await pipe.execute()
+
+    async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
+        batches = []
+        for entry_id, fields in await self._redis().xrange(self.journal_key(owner)):
+            number = int((entry_id.decode() if isinstance(entry_id, bytes) else entry_id).split("-")[0])
+            steps = fields.get(b"s", fields.get("s"))
+            batches.append((number, {int(g): entries for g, entries in json.loads(steps)}))
+        return batches
 
     async def load(self, game_id: int) -> str | None:
         value = await self._redis().get(self.snapshot_key(game_id))
@@ -229,62 +282,3 @@ def room_store(client=None, namespace: str | None = None) -> RoomStore:
     if client is not None or redis_enabled():
         return RedisRoomStore(client, namespace)
     return MemoryRoomStore()
-
-
-class SnapshotWriter:
-    """A host's snapshot writes, grouped: what comes while a write is on its way goes out together
-    in the next one (one pipeline), and a room's newer snapshot replaces its unsent older one.
-
-    One write at a time, so a room's snapshots land in the order they were made. Under load a
-    turn-based move waits for one round trip shared with every other move of that moment instead
-    of a round trip of its own; the driver's pass does not wait at all.
-    """
-
-    def __init__(self, store: RoomStore) -> None:
-        self.store = store
-        self.pending: dict[int, str | None] = {}
-        self.batch: asyncio.Future | None = None  # resolved when ``pending`` is written
-        self.task: asyncio.Task | None = None
-
-    async def write(self, snapshots: dict[int, str | None], *, wait: bool = True) -> None:
-        """Write these snapshots (None drops one); ``wait``: until they are in the store (or raise)."""
-        loop = asyncio.get_running_loop()
-        self.pending.update(snapshots)
-        if self.batch is None:
-            self.batch = loop.create_future()
-        batch = self.batch
-        if self.task is None:
-            self.task = loop.create_task(self._run())
-        if wait:
-            await asyncio.shield(batch)
-
-    async def _run(self) -> None:
-        try:
-            while self.pending:
-                snapshots, batch = self.pending, self.batch
-                self.pending, self.batch = {}, None
-                try:
-                    await self.store.save_many(snapshots)
-                except asyncio.CancelledError:
-                    batch.cancel()
-                    raise
-                except Exception as exc:
-                    logger.warning("room snapshots not saved", exc_info=True, extra={"rooms": len(snapshots)})
-                    batch.set_exception(exc)
-                    batch.exception()  # retrieved: a write nobody waits for (the driver's) is logged once, above
-                else:
-                    batch.set_result(None)
-        finally:
-            self.task = None
-            if self.batch is not None and not self.pending:
-                self.batch.cancel()
-                self.batch = None
-
-    async def stop(self) -> None:
-        task = self.task
-        if task is not None:
-            task.cancel()
-            await asyncio.wait([task], timeout=5)
-        if self.batch is not None:
-            self.batch.cancel()
-        self.pending, self.batch, self.task = {}, None, None

@@ -153,3 +153,59 @@ def test_a_failure_says_which_hook_raised_and_keeps_its_exception():
     failure = game.errors[0]
     assert isinstance(failure, HookFailed) and failure.hook == "on_action"
     assert str(failure.error) == "a bug in the mode"
+
+
+# --- a room rebuilt from a snapshot and the steps after it ----------------------------------
+
+
+def test_a_room_restored_from_a_snapshot_and_the_steps_after_it_is_the_room_itself():
+    """What a takeover does: the snapshot of step k and the journal's steps after it give the
+    room of the last step exactly (state, clock, random generator), whatever came in between."""
+    import json
+    import random
+
+    from game.modes.builtin.arena import Arena
+    from gameplatform.modes import Player
+    from gameplatform.rooms import Room
+
+    rng = random.Random(3)
+    players = [Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2]) for i in range(4)]
+    room = Room(Arena(), game_id=1, players=players, seed=11)
+    journal, snapshot, now = [], None, 0.0
+    for pid in (1, 2, 3, 4):
+        for op in ("connect", "ready"):
+            assert room.step(now, op, pid)
+            journal.append((room.steps, now, op, [pid]))
+    for n in range(400):
+        now += rng.choice([0.0, 0.01, 0.03, 0.05, 0.12])
+        if rng.random() < 0.5:
+            pid = rng.randint(1, 4)
+            data = {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)}
+            args = [pid, data]
+            changed = room.step(now, "input", *args)
+            op = "input"
+        else:
+            args, op = [], "advance"
+            changed = room.step(now, "advance")
+        if changed:
+            journal.append((room.steps, now, op, args))
+        room.drain()
+        if n == 150:
+            snapshot = json.loads(room.encode_snapshot())
+    assert room.ctx.tick > 100
+    rebuilt = Room.restore(Arena(), snapshot, journal=json.loads(json.dumps(journal)))  # as the store keeps it
+    assert rebuilt.replayed == room.steps - snapshot["steps"] > 100
+    assert (rebuilt.state, rebuilt.ctx.tick, rebuilt.ctx.now) == (room.state, room.ctx.tick, room.ctx.now)
+    assert rebuilt.ctx.random.getstate() == room.ctx.random.getstate()
+
+
+def test_a_replay_stops_at_a_gap_in_the_journal():
+    from gameplatform.rooms import Room
+
+    game = ModeTester(Buggy())
+    game.start()
+    snapshot = game.room.snapshot()
+    steps = game.room.steps
+    entries = [(steps + 1, 0.0, "action", [1, "add", {"n": 5}]), (steps + 3, 0.0, "action", [1, "add", {"n": 7}])]
+    rebuilt = Room.restore(Buggy(), snapshot, journal=entries)
+    assert rebuilt.replayed == 1 and rebuilt.state["total"] == 5

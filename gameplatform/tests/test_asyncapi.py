@@ -42,8 +42,10 @@ def messages_of(document, address, action):
 
 
 def project_modules():
-    # The apps, and the mode API's room, which builds the game socket's frames (state_patch...).
-    for folder in [*(ROOT / app for app in settings.PROJECT_APPS), ROOT / "gameplatform" / "modes"]:
+    # The apps, the room engine and the mode API, which build the game socket's frames (state_patch,
+    # ack, game_event...).
+    kit = [ROOT / "gameplatform" / "rooms", ROOT / "gameplatform" / "modes"]
+    for folder in [*(ROOT / app for app in settings.PROJECT_APPS), *kit]:
         for path in sorted(folder.rglob("*.py")):
             if "tests" not in path.parts and "migrations" not in path.parts:
                 yield path

@@ -56,11 +56,13 @@ class GameConsumer(BaseConsumer):
         "game_state": (
             "The whole game `{id, mode, state, players: [{id, username, score, side, ready, connected, forfeited}], "
             "board, turn, turn_deadline, winner_id, reason, version, tick, view}`: on connect, on every change of "
-            "the game's life cycle, and (tic-tac-toe, relay) after every change. `view` is what this player may see."
+            "the game's life cycle, and (tic-tac-toe, relay) after every change. `view` is what this player may see. "
+            "A game with public timers (the mode's round clocks) also has `timers: {name: seconds_left}`."
         ),
         "state_patch": (
             "`{tick, ops, turn, turn_deadline}`: `ops` is an RFC 6902 JSON Patch from my previous `view` to my new "
-            "one; at most one per tick (real-time) or per change (turn-based)."
+            "one; at most one per tick (real-time) or per change (turn-based). `timers: {name: seconds_left}` when "
+            "a public timer was set, replaced or is gone."
         ),
         "player_ready": "`{user_id}`: a player is ready.",
         "game_start": "Every player is ready: the game is active.",

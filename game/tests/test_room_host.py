@@ -805,3 +805,59 @@ async def test_rooms_that_end_leave_nothing_behind_in_their_host_or_their_store(
         assert len(records.results) == len(games)
     finally:
         await host.stop()
+
+
+class Alarm(TicTacToe):
+    """Tic-tac-toe that ends in a draw when a public timer set at the start runs out."""
+
+    name = "alarm"
+    seconds = 0.4
+
+    def on_start(self, state, ctx):
+        super().on_start(state, ctx)
+        ctx.after(self.seconds, "alarm", {"why": "time"}, public=True)
+
+    def on_timer(self, state, name, data, ctx):
+        ctx.finish(winner=None, reason="draw")
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_turn_based_rooms_timer_wakes_it_with_no_frame_from_anyone(short_lease):
+    records = Records(Alarm())
+    host = RoomHost(records.hooks(), owner="a")
+    try:
+        await start_game(host, 55)
+        assert [f.get("timers") for f in records.frames_for(1) if f["type"] == "game_state"][-1] == {"alarm": 0.4}
+        for _ in range(40):
+            if records.results:
+                break
+            await asyncio.sleep(0.05)
+        assert [(g, r.reason) for g, r in records.results] == [(55, "draw")]
+        assert records.frames_for(2)[-1] == {"type": "game_over", "winner_id": None, "reason": "draw"}
+    finally:
+        await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_timer_survives_the_takeover_of_its_room(short_lease):
+    records = Records(Alarm())
+    a, b = RoomHost(records.hooks(), owner="a"), RoomHost(records.hooks(), owner="b")
+    try:
+        await start_game(a, 56)
+        await a.apply(56, 1, "move", ({"cell": 4},))
+        b.watch(56)
+        await a.stop(release=False)
+        while 56 not in b.running:
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+        assert b.room(56).ctx.time_left("alarm") is not None  # the game's clock went on from where it was
+        for _ in range(40):
+            if records.results:
+                break
+            await asyncio.sleep(0.05)
+        assert [(g, r.reason) for g, r in records.results] == [(56, "draw")]
+    finally:
+        await a.stop()
+        await b.stop()

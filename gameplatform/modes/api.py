@@ -92,6 +92,7 @@ class Result:
 
 
 REASONS = frozenset({"win", "draw", "forfeit", "abandoned"})
+MAX_TIMERS = 64  # a game's timers at once
 RELAY_TYPES = frozenset({"player_move", "game_action", "game_event"})
 
 
@@ -108,6 +109,7 @@ class Context:
         self.turn: int | None = None  # whose turn it is (turn clocks follow it); None: nobody's
         self.result: Result | None = None
         self.outbox: list[tuple[tuple[int, ...] | None, dict]] = []  # (recipients or everyone, frame)
+        self.timers: dict[str, tuple[float, object, bool]] = {}  # name -> (game time due, data, public)
 
     @property
     def dt(self) -> float:
@@ -157,6 +159,29 @@ class Context:
         if reason not in REASONS:
             raise ValueError(f"reason must be one of {sorted(REASONS)}")
         self.result = Result(winner=winner, reason=reason, scores=dict(scores or {}), ranking=list(ranking or []))
+
+    def after(self, seconds: float, name: str, data=None, *, public: bool = False) -> None:
+        """Call ``on_timer(state, name, data, ctx)`` ``seconds`` of game time from now (while the
+        game is active). Setting a timer of the same ``name`` again replaces it. ``data`` is any
+        JSON data. A ``public`` timer's seconds left are in every player's frames (``timers``):
+        a round's clock a client can show. Timers are part of the game: saved with it, replayed
+        with it, and they survive a takeover."""
+        if not isinstance(name, str) or not 0 < len(name) <= 64:
+            raise ValueError("a timer's name is a string of 1 to 64 characters")
+        if not seconds >= 0 or seconds == float("inf"):
+            raise ValueError("a timer's seconds are a finite number, 0 or more")
+        if len(self.timers) >= MAX_TIMERS and name not in self.timers:
+            raise ValueError(f"at most {MAX_TIMERS} timers at once")
+        self.timers[name] = (self.now + seconds, data, bool(public))
+
+    def cancel(self, name: str) -> None:
+        """Forget the timer ``name`` (nothing happens if there is none)."""
+        self.timers.pop(name, None)
+
+    def time_left(self, name: str) -> float | None:
+        """Seconds of game time until the timer ``name`` runs, or None if there is none."""
+        timer = self.timers.get(name)
+        return None if timer is None else max(0.0, timer[0] - self.now)
 
     def send(self, event: dict, *, to: Iterable[int] | None = None) -> None:
         """A one-off ``game_event {event}`` frame to ``to`` (player ids) or to every player.
@@ -254,6 +279,9 @@ class Mode:
 
     def on_tick(self, state: dict, ctx: Context) -> None:
         """One step of a real-time game: ``ctx.dt`` seconds passed."""
+
+    def on_timer(self, state: dict, name: str, data, ctx: Context) -> None:
+        """The timer ``name`` set with ``ctx.after(seconds, name, data)`` ran out."""
 
     def on_turn_timeout(self, state: dict, player: Player, ctx: Context) -> None:
         """``player`` ran out of time (``turn_seconds``). The default follows ``turn_timeout``."""

@@ -31,7 +31,7 @@ import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from gameplatform.modes.api import Context, Mode, Player, Reject, Result
+from gameplatform.modes.api import MAX_TIMERS, Context, Mode, Player, Reject, Result
 from gameplatform.modes.patch import diff
 from gameplatform.modes.schema import Invalid, check
 
@@ -168,6 +168,7 @@ class Room:
             "board": view.get("board") if isinstance(view, dict) else None,
             "turn": self.ctx.turn if self.phase == ACTIVE else None,
             "turn_deadline": self._deadline_left(),
+            **({"timers": timers} if (timers := self._timers_left()) else {}),
             "winner_id": result.winner if result else None,
             "reason": result.reason if result else None,
             "lobby_id": self.lobby_id,
@@ -177,8 +178,15 @@ class Room:
         }
 
     def _clock(self) -> tuple:
-        """Whose turn and until when (game time): a change of either is sent in a patch."""
-        return (self.ctx.turn, self.turn_deadline) if self.phase == ACTIVE else (None, None)
+        """Whose turn and until when, and the public timers (game time): a change is sent in a patch."""
+        if self.phase != ACTIVE:
+            return (None, None, ())
+        public = tuple(sorted((name, at) for name, (at, _, shown) in self.ctx.timers.items() if shown))
+        return (self.ctx.turn, self.turn_deadline, public)
+
+    def _timers_left(self) -> dict[str, float]:
+        """The public timers' seconds left (what the frames carry)."""
+        return {name: round(max(0.0, at - self.ctx.now), 3) for name, at in self._clock()[2]}
 
     def _deadline_left(self) -> float | None:
         if self.turn_deadline is None or self.phase != ACTIVE:
@@ -444,12 +452,30 @@ class Room:
                 self._dirty = True
                 if self.over:
                     return
+                self._run_timers()
             if due > 3:
                 self.ctx.now = now
         else:
             self.ctx.now = max(self.ctx.now, now)
+        self._run_timers()
         self._turn_clock()
         self._expire_absent()
+
+    def _run_timers(self) -> None:
+        """The mode's timers that are due, earliest first (a name breaks a tie), while the game is active."""
+        for _ in range(MAX_TIMERS):  # a timer may set another one that is due at once: never for ever
+            if self.phase != ACTIVE or self.over:
+                return
+            due = [(at, name) for name, (at, _, _) in self.ctx.timers.items() if at <= self.ctx.now + 1e-9]
+            if not due:
+                return
+            _, name = min(due)
+            _, data, _ = self.ctx.timers.pop(name)
+            self._call(self.mode.on_timer, name, data)
+            if self.mode.tick_rate:
+                self._dirty = True
+            else:
+                self._after_frame()
 
     def next_wakeup(self) -> float | None:
         """When this room next needs ``advance`` (game time), or None while nothing is due."""
@@ -460,6 +486,8 @@ class Room:
             times.append(self.ctx.now + 1.0 / self.mode.tick_rate)
         if self.turn_deadline is not None and self.phase == ACTIVE:
             times.append(self.turn_deadline)
+        if self.ctx.timers and self.phase == ACTIVE and not self.mode.tick_rate:  # a real-time room's run at ticks
+            times.append(min(at for at, _, _ in self.ctx.timers.values()))
         for player_id, since in self.away_since.items():
             if not self.player(player_id).out:
                 times.append(since + self._grace_for(player_id))
@@ -543,7 +571,7 @@ class Room:
         return (
             pickle.dumps(self.state, pickle.HIGHEST_PROTOCOL),
             ctx.random.getstate(),
-            (ctx.tick, ctx.now, ctx.turn, ctx.result),
+            (ctx.tick, ctx.now, ctx.turn, ctx.result, ctx.timers.copy()),
             [vars(p).copy() for p in self.players],
             (self.phase, self.version, self.turn_deadline, self._dirty),
             (self.away_since.copy(), self.seen.copy(), self._sent.copy(), self._texts.copy()),
@@ -555,7 +583,7 @@ class Room:
         ctx = self.ctx
         self.state = pickle.loads(state)
         ctx.random.setstate(random_state)
-        ctx.tick, ctx.now, ctx.turn, ctx.result = clock
+        ctx.tick, ctx.now, ctx.turn, ctx.result, ctx.timers = clock
         for player, fields in zip(self.players, players, strict=True):
             vars(player).update(fields)
         self.phase, self.version, self.turn_deadline, self._dirty = life
@@ -659,10 +687,17 @@ class Room:
                     "turn_deadline": self._deadline_left(),
                     "_view": view,
                 }
+                # The public timers, while there are some and in the patch that says they are gone.
+                timers = self._timers_left() if clock[2] or sent[2][2] else None
                 # The frame's text, as _encode(frame) would give it, without encoding the ops again.
+                text_timers = ""
+                if timers is not None:
+                    frame["timers"] = timers
+                    text_timers = f',"timers":{_encode(timers)}'
                 self._texts[id(frame)] = (
                     f'{{"type":"state_patch","tick":{_encode(frame["tick"])},"ops":{ops_text},'
-                    f'"turn":{_encode(frame["turn"])},"turn_deadline":{_encode(frame["turn_deadline"])}}}'
+                    f'"turn":{_encode(frame["turn"])},"turn_deadline":{_encode(frame["turn_deadline"])}'
+                    f"{text_timers}}}"
                 )
             self._sent[player.id] = (text, view, clock)
             self._frames.append((player.id, frame))
@@ -691,6 +726,7 @@ class Room:
             "now": self.ctx.now,
             "turn": self.ctx.turn,
             "turn_deadline": self.turn_deadline,
+            "timers": {name: list(timer) for name, timer in self.ctx.timers.items()},
             "players": [p.as_dict() for p in self.players],
             "away_since": {str(k): v for k, v in self.away_since.items()},
             "seen": sorted(self.seen),
@@ -718,6 +754,7 @@ class Room:
         room.ctx.result = Result.from_dict(snap["result"]) if snap["result"] else None
         room.phase, room.version = snap["phase"], snap["version"]
         room.turn_deadline = snap["turn_deadline"]
+        room.ctx.timers = {name: (at, data, public) for name, (at, data, public) in snap.get("timers", {}).items()}
         room.away_since = {int(k): v for k, v in snap["away_since"].items()}
         room.seen = set(snap["seen"])
         room.recorded_start = snap["recorded_start"]

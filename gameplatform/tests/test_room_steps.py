@@ -209,3 +209,130 @@ def test_a_replay_stops_at_a_gap_in_the_journal():
     entries = [(steps + 1, 0.0, "action", [1, "add", {"n": 5}]), (steps + 3, 0.0, "action", [1, "add", {"n": 7}])]
     rebuilt = Room.restore(Buggy(), snapshot, journal=entries)
     assert rebuilt.replayed == 1 and rebuilt.state["total"] == 5
+
+
+# --- timers -----------------------------------------------------------------------------------
+
+
+class Rounds(Mode):
+    """Everyone picks a number each round; the round's public clock picks 0 for whoever did not."""
+
+    name = "rounds"
+    action_schemas = {"pick": Obj(n=Int(0, 9))}
+    round_seconds = 5.0
+
+    def setup(self, ctx):
+        return {"round": 1, "picks": {}, "history": []}
+
+    def on_start(self, state, ctx):
+        ctx.after(self.round_seconds, "round", {"round": 1}, public=True)
+
+    def on_action(self, state, player, action, data, ctx):
+        state["picks"][str(player.id)] = data["n"]
+        if len(state["picks"]) == len(ctx.players):  # everyone acted: the round ends now
+            ctx.cancel("round")
+            self._reveal(state, ctx)
+
+    def on_timer(self, state, name, data, ctx):
+        assert name == "round" and data == {"round": state["round"]}
+        for player in ctx.players:
+            state["picks"].setdefault(str(player.id), 0)
+        self._reveal(state, ctx)
+
+    def _reveal(self, state, ctx):
+        state["history"].append(state["picks"])
+        state["picks"] = {}
+        state["round"] += 1
+        ctx.after(self.round_seconds, "round", {"round": state["round"]}, public=True)
+
+    def view(self, state, player):
+        return {"round": state["round"], "history": state["history"]}
+
+
+def test_a_round_timer_runs_out_on_time_and_everyone_acting_ends_the_round_early():
+    game = ModeTester(Rounds())
+    game.start()
+    assert game.frames(1, "game_state")[-1]["timers"] == {"round": 5.0}  # a clock the client can show
+    game.advance(4.75)
+    assert game.view(1)["round"] == 1
+    game.advance(0.25)  # the clock runs out: both get 0
+    assert game.view(1) == {"round": 2, "history": [{"1": 0, "2": 0}]}
+    assert game.frames(2, "state_patch")[-1]["timers"] == {"round": 5.0}  # the next round's clock
+    game.action(1, "pick", {"n": 3})
+    game.advance(1.0)
+    game.action(2, "pick", {"n": 7})  # everyone acted: the round ends at once, a new clock
+    assert game.view(2)["history"][-1] == {"1": 3, "2": 7}
+    assert game.room.ctx.time_left("round") == 5.0
+
+
+def test_a_timer_survives_a_snapshot_and_runs_on_time_in_the_restored_room():
+    from gameplatform.rooms import Room
+
+    game = ModeTester(Rounds())
+    game.start()
+    game.advance(3.0)
+    rebuilt = Room.restore(Rounds(), game.room.snapshot())
+    assert rebuilt.ctx.time_left("round") == 2.0
+    rebuilt.advance(game.room.ctx.now + 1.99)
+    assert rebuilt.state["round"] == 1
+    rebuilt.advance(game.room.ctx.now + 2.0)
+    assert rebuilt.state["round"] == 2
+
+
+class TimerBomb(Rounds):
+    name = "timerbomb"
+    max_errors = 2
+
+    def on_timer(self, state, name, data, ctx):
+        state["round"] = 99
+        raise RuntimeError("the timer's hook fails")
+
+
+def test_a_timer_whose_hook_raises_is_taken_back_and_stays_due():
+    game = ModeTester(TimerBomb())
+    game.start()
+    game.advance(5.0)
+    assert game.state["round"] == 1 and game.room.ctx.timers["round"][0] == 5.0  # still set, still due
+    assert [e.hook for e in game.errors] == ["on_timer"]
+    game.advance(0.25)  # due again: the second failure aborts the game
+    assert game.room.over and game.result.reason == "aborted"
+
+
+class Countdown(Mode):
+    """A real-time mode with a timer: it fires at the first tick at or after it comes due."""
+
+    name = "countdown"
+    tick_rate = 20
+
+    def setup(self, ctx):
+        return {"fired_at": None}
+
+    def on_start(self, state, ctx):
+        ctx.after(0.12, "bang")
+
+    def on_timer(self, state, name, data, ctx):
+        state["fired_at"] = ctx.tick
+
+
+def test_a_real_time_modes_timer_runs_at_the_tick_it_comes_due():
+    game = ModeTester(Countdown())
+    game.start()
+    game.advance(0.1)
+    assert game.state["fired_at"] is None
+    game.advance(0.05)
+    assert game.state["fired_at"] == 3  # 0.12 s: due during tick 3 (0.15 s)
+    assert "timers" not in game.frames(1, "game_state")[-1]  # a private timer is in no frame
+
+
+def test_a_timer_takes_a_name_and_finite_seconds():
+    from gameplatform.modes import Context
+
+    ctx = Context(players=[], seed=1, tick_rate=0)
+    with pytest.raises(ValueError):
+        ctx.after(float("nan"), "x")
+    with pytest.raises(ValueError):
+        ctx.after(1, "")
+    ctx.after(1, "x")
+    ctx.cancel("x")
+    ctx.cancel("x")
+    assert ctx.time_left("x") is None

@@ -133,8 +133,18 @@ class GameConsumer(BaseConsumer):
         if data.get("over"):
             self.over = True
             self._leave_room()
-        elif data.get("hello") and self.joined_room:  # the room moved to another process: take the seat there
-            await self._submit("connect")
+        elif data.get("hello") and self.joined_room:  # the room moved: take the seat where it runs now
+            await self._take_seat_again()
+
+    async def _take_seat_again(self) -> None:
+        """The room moved (taken over, or handed over by a stopping server): run it here if nobody
+        does yet (a handed-over room waits for the first of its sockets to claim it), then take
+        the seat wherever it runs."""
+        try:
+            await rooms.get_room_host().open(self.game_id)
+        except Exception:  # the database or Redis away: the watch claims it when they are back
+            logger.warning("the game's room could not be opened here", exc_info=True, extra={"game_id": self.game_id})
+        await self._submit("connect")
 
     async def _submit(self, op: str, *args, ref=None) -> None:
         host = rooms.get_room_host()

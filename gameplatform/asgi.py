@@ -28,6 +28,7 @@ from gameplatform import db, ops, timers  # noqa: E402
 from gameplatform.http import WSGIBridge  # noqa: E402
 from gameplatform.metrics import routes_labelled  # noqa: E402
 from gameplatform.paths import WebSocketTrailingSlash  # noqa: E402
+from gameplatform.rooms.host import drain_all  # noqa: E402
 from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
@@ -87,6 +88,9 @@ async def _lifespan(receive, send) -> None:
             # uvicorn's start-up banners are INFO lines of "uvicorn.error", off (settings.LOGGING).
             logger.info("server started", extra={"pid": os.getpid()})
         elif message["type"] == "lifespan.shutdown":
+            # The sockets are closed (1012, "service restart": clients reconnect to another
+            # process); the rooms this process runs go to the other processes before it exits.
+            await drain_all()
             await asyncio.to_thread(db.reset_pool)
             await asyncio.to_thread(db.reset_processes)
             await send({"type": "lifespan.shutdown.complete"})

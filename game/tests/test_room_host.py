@@ -861,3 +861,65 @@ async def test_a_timer_survives_the_takeover_of_its_room(short_lease):
     finally:
         await a.stop()
         await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_or_goes_back():
+    """A deploy: process a drains (its sockets are closed; the players' sockets on b answer the
+    handover's hello by claiming the room and taking their seats). Process b runs every game
+    within half a second, from where its players last saw it; the games go on there."""
+    arena, ttt = Records(Counter(), players=2), Records(TicTacToe())
+    took: dict[int, float] = {}
+    b_hooks = {}
+
+    def both(records_for):
+        async def seating(game_id):
+            return await records_for(game_id).hooks().seating(game_id)
+
+        async def publish(game_id, delivery):
+            await records_for(game_id).hooks().publish(game_id, delivery)
+            if delivery.hello and "b" in b_hooks:  # b's sockets of the game take their seats again
+                asyncio.get_running_loop().create_task(answer(game_id))
+
+        async def nothing(*args):
+            return None
+
+        return Hooks(seating=seating, record_start=nothing, record_result=nothing, publish=publish)
+
+    def records_for(game_id):
+        return arena if game_id == 61 else ttt
+
+    async def answer(game_id):
+        b = b_hooks["b"]
+        await b.open(game_id)
+        for pid in (1, 2):
+            await b.apply(game_id, pid, "connect")
+        took.setdefault(game_id, asyncio.get_running_loop().time())
+
+    a, b = RoomHost(both(records_for), owner="a"), RoomHost(both(records_for), owner="b")
+    b_hooks["b"] = b
+    try:
+        for game_id in (61, 62):
+            await start_game(a, game_id)
+            b.watch(game_id)
+        await a.apply(62, 1, "move", ({"cell": 4},))
+        await asyncio.sleep(0.3)  # the counter ticks
+        seen_tick = a.room(61).ctx.tick
+        started = asyncio.get_running_loop().time()
+        assert await a.drain() == 2
+        assert not await a.open(63)  # a stopping server takes no new room
+        for _ in range(50):
+            if len(took) == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert sorted(took) == [61, 62]
+        assert max(took.values()) - started <= 0.5  # no lease to wait for
+        assert b.room(61).ctx.tick >= seen_tick and b.room(61).state["n"] == b.room(61).ctx.tick
+        assert b.room(62).state["board"][4] == "X" and not b.room(62).over
+        await b.apply(62, 2, "move", ({"cell": 0},))  # the games go on, on b
+        assert b.room(62).state["board"][0] == "O"
+        assert ttt.results == [] and arena.results == []
+    finally:
+        await a.stop()
+        await b.stop()

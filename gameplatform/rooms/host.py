@@ -28,10 +28,12 @@ import json
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from gameplatform import metrics
+from gameplatform.loops import per_loop
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.rooms.room import Grace, HookFailed, Room
 from gameplatform.rooms.store import JournalBatch, RoomStore, lease_seconds, room_store
@@ -140,6 +142,15 @@ class _Wake:
 
 def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+hosts_of_this_loop = per_loop(weakref.WeakSet)
+"""The room hosts that run on the running event loop (the server process's: ``drain_all``)."""
+
+
+async def drain_all() -> int:
+    """Hand the rooms of every host of this loop over to the other processes (a stopping server)."""
+    return sum([await host.drain() for host in list(hosts_of_this_loop())])
 
 
 class Outbox:
@@ -270,6 +281,7 @@ class RoomHost:
         self._journals: dict[str, tuple[float, dict[int, list]]] = {}  # dead owners' journals, read lately
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
+        self.draining = False  # handing its rooms over (the server is stopping): it takes none
 
     @property
     def rooms(self) -> dict[int, Room]:
@@ -283,10 +295,49 @@ class RoomHost:
     # --- life -------------------------------------------------------------------------
 
     def start(self) -> None:
-        if not self._tasks:
+        if not self._tasks and not self.draining:
             loop = asyncio.get_running_loop()
             self._stopping = False
             self._tasks = [loop.create_task(self._drive()), loop.create_task(self._keep_leases())]
+            hosts_of_this_loop().add(self)
+
+    async def drain(self) -> int:
+        """Hand every room over to the other processes (the server is stopping: a deploy).
+
+        The host takes no room from now on; its driver stops; each room's snapshot goes to the
+        store with everything journalled before it, its lease is released, and every socket of
+        its game is told to take its seat again (``hello``): a socket on another process claims
+        the room at once and restores it as its players last saw it, with no lease to wait for.
+        A game whose result the database has not taken yet keeps its ended snapshot, which the
+        next owner records. Returns how many rooms it handed over."""
+        self.draining = True
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+        self._tasks = []
+        endings = [run.ending for run in self.running.values() if run.ending is not None]
+        if endings:  # results on their way to the database: a moment to land
+            await asyncio.wait(endings, timeout=2)
+        games = list(self.running)
+        for game_id in games:
+            run = self.running[game_id]
+            if not run.room.over:
+                self.out.snapshot(game_id, run.room.encode_snapshot(journal=self.out.journal))
+        try:
+            await self.out.sent()
+        except Exception:
+            logger.warning("rooms not saved before their handover", exc_info=True, extra={"rooms": len(games)})
+        for game_id in games:
+            await self.store.release(game_id, self.owner)
+            await self._let_go(game_id)
+            self.out.deliver(game_id, Delivery(hello=True), True)
+        await self.out.sent()
+        self._stopping = False
+        if games:
+            logger.info("rooms handed over", extra={"rooms": len(games)})
+        return len(games)
 
     async def stop(self, *, release: bool = True) -> None:
         """Stop driving (``release=False`` plays a process that died: its leases just run out).
@@ -323,6 +374,8 @@ class RoomHost:
         seat; while another open of the game is on its way, its answer is this one's."""
         if game_id in self.running:
             return True
+        if self.draining:
+            return False
         pending = self._claiming.get(game_id)
         if pending is not None:
             return await pending
@@ -760,7 +813,7 @@ class RoomHost:
         if claimed:
             logger.warning("room leases renewed late", extra={"rooms": len(claimed)})
         orphans = [g for g in self.watched if g not in self.running]
-        if orphans:
+        if orphans and not self.draining:
             for game_id, owner in (await self.store.owners(orphans)).items():
                 if owner is None:
                     await self.open(game_id)

@@ -13,6 +13,12 @@ from gameplatform.rooms.wire import SIGNAL
 logger = logging.getLogger(__name__)
 
 
+# The game's frames are checked once, by the room, with the mode's schemas (and the action's name
+# with ``gameplatform.rooms.room.ACTION_NAME``); these serializers describe their shape for the
+# documentation.
+ROOM_CHECKS = "the game's room, with the mode's schemas"
+
+
 class MoveInput(serializers.Serializer):
     movement = serializers.JSONField()
 
@@ -162,29 +168,26 @@ class GameConsumer(BaseConsumer):
         self._spend()
         await self._submit("ready", ref=frame.get("ref"))
 
-    @receives(MoveInput, errors=("game_over",))
+    @receives(MoveInput, errors=("game_over",), checked_by=ROOM_CHECKS)
     async def handle_player_move(self, frame: dict) -> None:
         """`{movement}`: my move, checked by the mode's `move_schema` (tic-tac-toe `{cell: 0..8}`).
 
         Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`."""
         self._spend()
-        data = self.validate(MoveInput, frame)
-        await self._submit("move", data["movement"], ref=frame.get("ref"))
+        await self._submit("move", frame.get("movement"), ref=frame.get("ref"))
 
-    @receives(ActionInput, errors=("game_over",))
+    @receives(ActionInput, errors=("game_over",), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
         """`{action, data}`: a game-specific action (checked by the mode's `action_schemas`)."""
         self._spend()
-        data = self.validate(ActionInput, frame)
-        await self._submit("action", data["action"], data["data"], ref=frame.get("ref"))
+        await self._submit("action", frame.get("action"), frame.get("data", {}), ref=frame.get("ref"))
 
-    @receives(InputFrame, errors=("game_over",))
+    @receives(InputFrame, errors=("game_over",), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
         """`{data}`: a real-time input (checked by the mode's `input_schema`); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
-        data = self.validate(InputFrame, frame)
-        await self._submit("input", data["data"], ref=frame.get("ref"))
+        await self._submit("input", frame.get("data"), ref=frame.get("ref"))
 
     @receives(errors=("game_over",))
     async def handle_forfeit(self, frame: dict) -> None:

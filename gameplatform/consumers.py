@@ -111,22 +111,25 @@ KIT_ERROR_CODES = frozenset(
 class ClientFrame:
     """What a ``handle_<type>`` handler declares: the serializer its frame's fields are
     validated with (``self.validate(fields, frame)``), and the error codes it may answer
-    beyond ``KIT_ERROR_CODES``."""
+    beyond ``KIT_ERROR_CODES``. ``checked_by`` names what validates the fields instead, when the
+    handler passes them on unread (a game's room checks its frames with the mode's schemas):
+    ``fields`` then only describes the frame's shape, for the documentation."""
 
     fields: type[serializers.Serializer] | None = None
     errors: tuple[str, ...] = ()
+    checked_by: str | None = None
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
 
 
 def receives(
-    fields: type[serializers.Serializer] | None = None, *, errors: tuple[str, ...] = ()
+    fields: type[serializers.Serializer] | None = None, *, errors: tuple[str, ...] = (), checked_by: str | None = None
 ) -> Callable[[Handler], Handler]:
     """Declare a handler's frame: ``@receives(ChatMessageInput, errors=("not_member",))``."""
 
     def declare(handler: Handler) -> Handler:
-        handler.client_frame = ClientFrame(fields, errors)
+        handler.client_frame = ClientFrame(fields, errors, checked_by)
         return handler
 
     return declare

@@ -28,6 +28,7 @@ after the mode's ``max_errors`` in one game, the game ends ``aborted`` (unrated)
 import functools
 import json
 import pickle
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -77,6 +78,16 @@ def _step(method):
             raise self._failed(exc) from exc
 
     return step
+
+
+ACTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")  # a ``game_action``'s name
+
+
+def _required(value, field: str):
+    """A client frame's field as sent; missing (or null) is refused as the schemas refuse a missing key."""
+    if value is None:
+        raise Invalid({field: ["This field is required."]})
+    return value
 
 
 @dataclass(frozen=True)
@@ -394,12 +405,14 @@ class Room:
         schema = self.mode.move_schema
         if schema is None:
             raise Reject("unknown_type", "This game takes no player_move frames.")
-        movement = check(schema, movement, "movement")
+        movement = check(schema, _required(movement, "movement"), "movement")
         player = self._acting(player_id)
         self._call(self.mode.on_move, player, movement)
         self._after_frame()
 
     def _action(self, player_id: int, action: str, data) -> None:
+        if not isinstance(action, str) or not ACTION_NAME.match(action):
+            raise Invalid({"action": ["Must be 1 to 32 lowercase letters, digits or _, starting with a letter."]})
         schemas = self.mode.action_schemas
         schema = schemas.get(action, schemas.get("*"))
         if schema is None:
@@ -413,7 +426,7 @@ class Room:
         schema = self.mode.input_schema
         if schema is None:
             raise Reject("unknown_type", "This game takes no input frames.")
-        data = check(schema, data, "data")
+        data = check(schema, _required(data, "data"), "data")
         player = self._acting(player_id)
         self._call(self.mode.on_input, player, data)
         if self.mode.tick_rate == 0:  # real-time: the input shows in the next tick's patch

@@ -336,3 +336,14 @@ def test_a_timer_takes_a_name_and_finite_seconds():
     ctx.cancel("x")
     ctx.cancel("x")
     assert ctx.time_left("x") is None
+
+
+def test_the_room_checks_a_game_frame_once_with_the_modes_schema_a_missing_field_and_a_bad_action_name():
+    game = ModeTester(BadView())
+    game.start()
+    assert game.refused(1, "invalid", move=None).fields == {"movement": ["This field is required."]}
+    assert game.refused(1, "invalid", move={"x": 10}).fields == {"movement.x": ["Must be an integer from 0 to 9."]}
+    buggy = ModeTester(Buggy())
+    buggy.start()
+    assert list(buggy.refused(1, "invalid", action=("Bad Name!", {})).fields) == ["action"]
+    assert list(buggy.refused(1, "invalid", action=(["add"], {})).fields) == ["action"]

@@ -43,7 +43,9 @@ Measurements (``--only`` takes these names):
             tic-tac-toe game, B holds sockets of both (``watch``). A stops without releasing
             its leases (a process that died); measured: the time until B runs the arena's next
             tick, and until B applies the next tic-tac-toe move (its players reconnect on
-            ``room_hello``), with the default lease (3 s) and a short one.
+            ``room_hello``), with the default lease (3 s) and a short one. And the handover of a
+            server stopping for a deploy: A drains (``RoomHost.drain``) and B's sockets answer its
+            hello by claiming the room; measured from the drain's start (target 0.5 s).
 
 The database and Redis db are the bench's own (``--database-url`` / ``--redis-url``; created if
 missing, never flushed). Traffic goes to 127.0.0.1 only. The plot needs matplotlib, which the
@@ -148,6 +150,8 @@ FIGURES = [
     Figure("takeover", "arena_default_s", "takeover to next tick, lease 3 s (max)", "s", "<=", 5),
     Figure("takeover", "turn_default_s", "takeover to next move, lease 3 s (max)", "s", "<=", 5),
     Figure("takeover", "arena_short_s", "takeover to next tick, short lease (max)", "s"),
+    Figure("takeover", "arena_drained_s", "drained handover to next tick (max)", "s", "<=", 0.5),
+    Figure("takeover", "turn_drained_s", "drained handover to next move (max)", "s", "<=", 0.5),
     Figure("takeover", "turn_short_s", "takeover to next move, short lease (max)", "s"),
 ]
 
@@ -611,7 +615,7 @@ def measure_ticks(args, sizes: Sizes) -> dict:
 # --- 3. takeover -------------------------------------------------------------------------
 
 
-async def takeover_trial(lease: float, base_id: int, rng: random.Random) -> tuple[float, float]:
+async def takeover_trial(lease: float, base_id: int, rng: random.Random, drain: bool = False) -> tuple[float, float]:
     from django.test import override_settings
 
     from game.modes.builtin.arena import Arena
@@ -655,12 +659,20 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random) -> tupl
                 b.watch(game_id)  # sockets of both games are open on process B too
             await a.apply(ttt, 1, "move", ({"cell": 4},))
             await asyncio.sleep(0.6 + rng.random() * lease / 3)  # a few ticks; the kill at any phase of a renewal
-            await a.stop(release=False)
             killed = time.perf_counter()
+            if drain:  # a server stopping for a deploy: it hands its rooms over
+                await a.drain()
+            else:  # a server that died: its leases run out
+                await a.stop(release=False)
+            opened = set()
             tick_at = move_at = restored_tick = None
             deadline = killed + 4 * lease + 5
             while (tick_at is None or move_at is None) and time.perf_counter() < deadline:
-                room = b.rooms.get(arena)
+                for game_id, tally in ((arena, tally_arena), (ttt, tally_ttt)):
+                    if drain and game_id not in opened and game_id in tally.hellos:
+                        opened.add(game_id)  # B's sockets answer the handover's hello: they claim the room
+                        await b.open(game_id)
+                room = b.room(arena)
                 if room is not None and restored_tick is None:
                     restored_tick = room.ctx.tick
                 if tick_at is None and room is not None and room.ctx.tick > restored_tick:
@@ -687,6 +699,20 @@ def measure_takeover(args, sizes: Sizes) -> dict:
     rng = random.Random(7)
     base = random.randrange(3 * 10**9, 4 * 10**9)
     result = {}
+    arena, turn = [], []
+    for trial in range(sizes.takeover_trials):  # the handover of a server stopping for a deploy
+        tick_s, move_s = run_async(takeover_trial(sizes.takeover_leases[0], base + 5000 + trial * 10, rng, drain=True))
+        arena.append(tick_s)
+        turn.append(move_s)
+    ok_arena, ok_turn = [x for x in arena if x is not None], [x for x in turn if x is not None]
+    result["arena_drained_s"] = round(max(ok_arena), 3) if len(ok_arena) == len(arena) else None
+    result["turn_drained_s"] = round(max(ok_turn), 3) if len(ok_turn) == len(turn) else None
+    result["drained_trials"] = {"arena_s": arena, "turn_s": turn}
+    print(
+        f"   drained: stop -> next tick {', '.join(fmt(x) for x in arena)} s; "
+        f"stop -> next move {', '.join(fmt(x) for x in turn)} s",
+        flush=True,
+    )
     for name, lease in zip(("default", "short"), sizes.takeover_leases, strict=True):
         arena, turn = [], []
         for trial in range(sizes.takeover_trials):

@@ -118,3 +118,12 @@ def test_a_server_error_shows_in_the_error_counters_by_route(staff_client):
     cells = row(html, "errors", "HTTP 5xx answers")
     assert int(cells[1]) == before + 1
     assert "api/lobbies/&lt;id:lobby_id&gt;/: " in cells[2]
+
+
+@pytest.mark.django_db
+def test_a_game_mode_hook_that_raised_shows_in_the_error_counters_by_mode(staff_client):
+    before = int(row(staff_client.get(PAGE).content.decode(), "errors", "Game mode hooks that raised")[1])
+    metrics.mode_error("arena", "on_tick")  # what a room counts when the mode's hook raises
+    cells = row(staff_client.get(PAGE).content.decode(), "errors", "Game mode hooks that raised")
+    assert int(cells[1]) == before + 1
+    assert "arena: " in cells[2]

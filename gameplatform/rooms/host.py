@@ -402,6 +402,7 @@ class RoomHost:
         if room is None:
             await self.store.release(game_id, self.owner)
             return False
+        room.journalled = True  # its steps go into this host's journal
         self.running[game_id] = Running(room, origin=time.monotonic() - room.ctx.now, snapshot_tick=room.ctx.tick)
         if self.hooks.listen is not None:
             await self.hooks.listen(game_id, self)
@@ -542,10 +543,9 @@ class RoomHost:
             run.elsewhere.discard(player_id)
         elif not here:
             run.elsewhere.add(player_id)
-        now = self.now(game_id)
         error = None
         try:
-            changed = room.step(now, op, player_id, *args)
+            room.step(self.now(game_id), op, player_id, *args)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:
@@ -555,8 +555,6 @@ class RoomHost:
             self._hook_failed(game_id, room, exc)
             error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
         if error is None:
-            if changed:
-                self.out.log(game_id, (room.steps, now, op, [player_id, *args]))
             # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
             # made: a client knows its move was applied, and that its view already shows it.
             reply = None if ref is None else (player_id, _text({"type": "ack", "ref": ref}))
@@ -654,10 +652,8 @@ class RoomHost:
                     continue  # rescheduled since (a frame moved the clock): a newer entry stands
                 run.next_wake = None  # popped: ``_schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
-                game_now = self.now(wake.game_id)
                 try:
-                    if room.step(game_now, "advance"):
-                        self.out.log(wake.game_id, (room.steps, game_now, "advance", []))
+                    room.step(self.now(wake.game_id), "advance")
                 except HookFailed as exc:
                     self._hook_failed(wake.game_id, room, exc)
                 try:
@@ -685,6 +681,8 @@ class RoomHost:
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
         room = run.room
+        for entry in room.take_steps():  # into the journal: in the store before anyone hears of them
+            self.out.log(game_id, entry)
         frames = room.drain_encoded()
         if reply is not None:
             frames.append(reply)

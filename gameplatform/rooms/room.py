@@ -19,15 +19,19 @@ JSON-serialisable copy of everything the room needs to go on in another process
 (``Room.restore``); the last views are not in it: after a takeover every player gets a fresh
 ``game_state``.
 
-Every step (a client's frame, a connect, the clock's ``advance``) is whole or nothing: a frame the
-rules refuse (``Reject``, a schema error) and a hook that raises leave the room exactly as it was
-before the step, frames included. A raising hook is answered with ``HookFailed``, and counted:
-after the mode's ``max_errors`` in one game, the game ends ``aborted`` (unrated).
+Every step (a client's frame, a connect, the clock's ``advance``) that changed the room is kept as
+``(steps, now, op, args, version)``: what the room's owner journals, and what a room rebuilt from a
+snapshot replays (modes are deterministic from their seed and inputs). A hook that raises leaves
+the room exactly as it was before the step: it is rebuilt from its last snapshot and the steps
+after it, frames included; the failure is answered with ``HookFailed`` and counted, and after the
+mode's ``max_errors`` in one game the game ends ``aborted`` (unrated). A frame the rules refuse
+(``Reject`` from a hook, which the mode API asks to raise before changing anything) is kept as a
+step all the same, so that a replay does what the room did.
 """
 
 import functools
 import json
-import pickle
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +39,8 @@ from dataclasses import dataclass
 from gameplatform.modes.api import MAX_TIMERS, Context, Mode, Player, Reject, Result
 from gameplatform.modes.patch import diff
 from gameplatform.modes.schema import Invalid, check
+
+logger = logging.getLogger(__name__)
 
 WAITING_FOR_PLAYERS = "waiting_for_players"
 WAITING_FOR_READY = "waiting_for_ready"
@@ -45,6 +51,7 @@ ABORTED = "aborted"  # the reason of a game whose mode kept failing (its phase i
 OVER = frozenset({FINISHED, ABANDONED})
 # What a step does after the clock (``Room.step``): the players' frames and the clock alone.
 OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input"})
+REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
 SNAPSHOT_VERSION = 1
 
 
@@ -61,20 +68,21 @@ class HookFailed(Exception):
 
 
 def _step(method):
-    """A step of the room: all of it, or none of it (refused, or a hook raised)."""
+    """A step of the room: all of it, or (a hook raised) none of it."""
 
     @functools.wraps(method)
     def step(self, *args):
-        saved = self._checkpoint()
+        if self._base is None:  # the room as it was made: what its first failed step is undone from
+            self.encode_snapshot()
+        saved = (len(self._frames), self._sent.copy(), self._texts.copy(), self._dirty, self.version)
         self._hook = "platform"
         try:
             method(self, *args)
             self._sync()  # the views too: a ``view`` that raises fails the step that changed them
         except (Reject, Invalid):
-            self._rollback(saved)
             raise
         except Exception as exc:
-            self._rollback(saved)
+            self._rebuild(saved)
             raise self._failed(exc) from exc
 
     return step
@@ -137,6 +145,11 @@ class Room:
         self._texts: dict[int, str] = {}  # id(frame) -> its JSON, for frames made with their text
         self.errors = 0  # hooks that raised in this game
         self.steps = 0  # steps that changed the room (a journal entry each)
+        # What a failed step is undone from: the last snapshot's text and the steps after it.
+        self._base: str | None = None
+        self._since: list[tuple] = []
+        self._new_steps: list[tuple] = []  # steps not yet taken by the owner's journal (``take_steps``)
+        self.journalled = False  # an owner takes the steps (``take_steps``): keep them for it
         self._hook = "platform"  # the mode's hook running now (what a failure names)
 
     # --- reading ---------------------------------------------------------------------
@@ -256,13 +269,37 @@ class Room:
                 return False
         elif op not in OPS:
             raise ValueError(f"no such step: {op!r}")
-        self._apply(now, op, args)
-        self.steps += 1
+        try:
+            self._apply(now, op, args)
+        except Reject:
+            if self._hook != "platform":  # refused by the mode, which may have changed something first
+                self._took(now, op, args)
+            raise
+        self._took(now, op, args)
         return True
+
+    def _took(self, now: float, op: str, args: tuple) -> None:
+        self.steps += 1
+        entry = (self.steps, now, op, list(args), self.version)
+        self._since.append(entry)
+        if self.journalled:
+            self._new_steps.append(entry)
+        if len(self._since) >= REBASE_STEPS:  # a failure never replays more than this
+            self.encode_snapshot()
+
+    def take_steps(self) -> list[tuple]:
+        """The steps taken since the last call (once ``journalled`` is set): the owner's journal
+        entries for this room."""
+        steps, self._new_steps = self._new_steps, []
+        return steps
 
     @_step
     def _apply(self, now: float, op: str, args: tuple) -> None:
-        self._run_clock(now)
+        wake = self.next_wakeup()
+        if wake is not None and now >= wake - 1e-9:
+            self._run_clock(now)
+        elif not (self.phase == ACTIVE and self.mode.tick_rate):  # nothing due: a turn-based clock moves
+            self.ctx.now = max(self.ctx.now, now)
         if op != "advance":
             getattr(self, f"_{op}")(*args)
 
@@ -272,17 +309,22 @@ class Room:
         gap or at a step that does not go as it went (a mode that is not deterministic). Returns
         how many it applied."""
         applied = 0
-        for steps, now, op, args in entries:
+        for steps, now, op, args, version in entries:
             if steps <= self.steps:
                 continue
             if steps != self.steps + 1:
                 break
             try:
-                if not self.step(now, op, *args):
-                    break
-            except (Reject, Invalid, HookFailed):
+                changed = self.step(now, op, *args)
+            except Reject:  # refused by the mode then too (a refusal that changed something is kept)
+                changed = self.steps == steps
+            except (Invalid, HookFailed):
                 break
+            if not changed:
+                break
+            self.version = version  # the patches the players were sent counted too
             applied += 1
+        self._new_steps.clear()
         self.drain()
         return applied
 
@@ -578,31 +620,22 @@ class Room:
 
     # --- a step that fails -------------------------------------------------------------
 
-    def _checkpoint(self) -> tuple:
-        """What a step may change, copied cheaply: the state as a pickle, the rest by value."""
-        ctx = self.ctx
-        return (
-            pickle.dumps(self.state, pickle.HIGHEST_PROTOCOL),
-            ctx.random.getstate(),
-            (ctx.tick, ctx.now, ctx.turn, ctx.result, ctx.timers.copy()),
-            [vars(p).copy() for p in self.players],
-            (self.phase, self.version, self.turn_deadline, self._dirty),
-            (self.away_since.copy(), self.seen.copy(), self._sent.copy(), self._texts.copy()),
-            len(self._frames),
+    def _rebuild(self, saved: tuple) -> None:
+        """Undo a step that raised: the room is rebuilt from its last snapshot and the steps taken
+        after it, and keeps what the players were sent before the step."""
+        frames, sent, texts, dirty, version = saved
+        rebuilt = Room.restore(self.mode, json.loads(self._base), grace=self.grace, journal=self._since, seated=True)
+        if rebuilt.steps != self.steps:
+            logger.error("a room could not be rebuilt to its last step", extra={"game_id": self.game_id})
+        self.state, self.ctx, self.phase, self.turn_deadline = (
+            rebuilt.state,
+            rebuilt.ctx,
+            rebuilt.phase,
+            rebuilt.turn_deadline,
         )
-
-    def _rollback(self, saved: tuple) -> None:
-        state, random_state, clock, players, life, kept, frames = saved
-        ctx = self.ctx
-        self.state = pickle.loads(state)
-        ctx.random.setstate(random_state)
-        ctx.tick, ctx.now, ctx.turn, ctx.result, ctx.timers = clock
-        for player, fields in zip(self.players, players, strict=True):
-            vars(player).update(fields)
-        self.phase, self.version, self.turn_deadline, self._dirty = life
-        self.away_since, self.seen, self._sent, self._texts = kept
+        self.away_since, self.seen, self.version = rebuilt.away_since, rebuilt.seen, version
         del self._frames[frames:]
-        ctx.outbox.clear()
+        self._sent, self._texts, self._dirty = sent, texts, dirty
 
     def _failed(self, error: Exception) -> HookFailed:
         """A step raised and was rolled back: counted, and the game aborted at the mode's limit."""
@@ -751,9 +784,10 @@ class Room:
         }
 
     @classmethod
-    def restore(cls, mode: Mode, snap: dict, *, grace: Grace | None = None, journal=()) -> "Room":
+    def restore(cls, mode: Mode, snap: dict, *, grace: Grace | None = None, journal=(), seated: bool = False) -> "Room":
         """The room of ``snapshot()`` and the ``journal``'s steps after it (``replay``): where its
-        players last were. Every player is counted away from then until they connect here."""
+        players last were. Every player is counted away from then until they connect here, unless
+        ``seated`` (the same process, whose sockets are still there)."""
         if snap.get("v") != SNAPSHOT_VERSION or snap.get("mode") != mode.name:
             raise ValueError("not a snapshot of this mode")
         room = object.__new__(cls)
@@ -774,7 +808,11 @@ class Room:
         room.state = snap["state"]
         room.errors, room.steps, room._hook = snap.get("errors", 0), snap.get("steps", 0), "platform"
         room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
+        room._base, room._since, room._new_steps, room.journalled = None, [], [], False
+        room._base = room.encode_snapshot()
         room.replayed = room.replay(journal)
+        if seated:
+            return room
         for player in room.players:  # nobody's socket is known here yet: away since the last step
             if player.connected:
                 player.connected = False
@@ -789,7 +827,8 @@ class Room:
         if self._random_text is None or self._random_text[0] != state:
             version, internal, gauss = state
             self._random_text = (state, _encode([version, list(internal), gauss]))
-        text = _encode(self._snapshot_without_random())[:-1]
-        if journal is not None:
-            text += f',"journal":{_encode(journal)}'
-        return f'{text},"random":{self._random_text[1]}}}'
+        text = f'{_encode(self._snapshot_without_random())[:-1]},"random":{self._random_text[1]}}}'
+        self._base, self._since = text, []  # a step that fails from now on is undone from this
+        if journal is None:
+            return text
+        return f'{text[:-1]},"journal":{_encode(journal)}}}'

@@ -54,11 +54,12 @@ def test_an_action_that_raises_changes_nothing_and_the_next_one_counts_from_befo
     assert [(e.hook, type(e.error)) for e in game.errors] == [("on_action", ValueError)]
 
 
-def test_a_refusal_raised_after_changing_the_state_changes_nothing_either():
+def test_the_test_kit_catches_a_refusal_raised_after_changing_the_state():
+    """The mode API asks a hook to refuse before changing anything; the test kit checks it."""
     game = ModeTester(Buggy())
     game.start()
-    game.refused(1, "nope", action=("refuse", {}))
-    assert game.state["total"] == 0 and game.room.players[0].score == 0
+    with pytest.raises(AssertionError, match="raise Reject before changing the state"):
+        game.refused(1, "nope", action=("refuse", {}))
 
 
 def test_a_failed_step_does_not_move_the_games_random_numbers():
@@ -171,24 +172,18 @@ def test_a_room_restored_from_a_snapshot_and_the_steps_after_it_is_the_room_itse
     rng = random.Random(3)
     players = [Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2]) for i in range(4)]
     room = Room(Arena(), game_id=1, players=players, seed=11)
+    room.journalled = True  # as its owner sets it
     journal, snapshot, now = [], None, 0.0
     for pid in (1, 2, 3, 4):
         for op in ("connect", "ready"):
             assert room.step(now, op, pid)
-            journal.append((room.steps, now, op, [pid]))
     for n in range(400):
         now += rng.choice([0.0, 0.01, 0.03, 0.05, 0.12])
         if rng.random() < 0.5:
-            pid = rng.randint(1, 4)
-            data = {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)}
-            args = [pid, data]
-            changed = room.step(now, "input", *args)
-            op = "input"
+            room.step(now, "input", rng.randint(1, 4), {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)})
         else:
-            args, op = [], "advance"
-            changed = room.step(now, "advance")
-        if changed:
-            journal.append((room.steps, now, op, args))
+            room.step(now, "advance")
+        journal += room.take_steps()  # what the owner journals
         room.drain()
         if n == 150:
             snapshot = json.loads(room.encode_snapshot())
@@ -206,7 +201,10 @@ def test_a_replay_stops_at_a_gap_in_the_journal():
     game.start()
     snapshot = game.room.snapshot()
     steps = game.room.steps
-    entries = [(steps + 1, 0.0, "action", [1, "add", {"n": 5}]), (steps + 3, 0.0, "action", [1, "add", {"n": 7}])]
+    entries = [
+        (steps + 1, 0.0, "action", [1, "add", {"n": 5}], 9),
+        (steps + 3, 0.0, "action", [1, "add", {"n": 7}], 11),
+    ]
     rebuilt = Room.restore(Buggy(), snapshot, journal=entries)
     assert rebuilt.replayed == 1 and rebuilt.state["total"] == 5
 

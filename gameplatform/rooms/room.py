@@ -259,18 +259,16 @@ class Room:
         ``args``. Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
         changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
         args)``, which ``replay`` applies again to the same effect (modes are deterministic)."""
-        if op == "advance":
-            if self.over:
-                return False
-            wake = self.next_wakeup()
-            if wake is None or now < wake - 1e-9:  # nothing is due: only a turn-based room's clock moves
-                if not (self.phase == ACTIVE and self.mode.tick_rate):
-                    self.ctx.now = max(self.ctx.now, now)
-                return False
-        elif op not in OPS:
+        if op not in OPS:
             raise ValueError(f"no such step: {op!r}")
+        wake = self.next_wakeup()
+        due = wake is not None and now >= wake - 1e-9
+        if not due and not (self.phase == ACTIVE and self.mode.tick_rate):
+            self.ctx.now = max(self.ctx.now, now)  # nothing is due: only a turn-based room's clock moves
+        if op == "advance" and not due:
+            return False
         try:
-            self._apply(now, op, args)
+            self._apply(now, op, args, due)
         except Reject:
             if self._hook != "platform":  # refused by the mode, which may have changed something first
                 self._took(now, op, args)
@@ -294,12 +292,9 @@ class Room:
         return steps
 
     @_step
-    def _apply(self, now: float, op: str, args: tuple) -> None:
-        wake = self.next_wakeup()
-        if wake is not None and now >= wake - 1e-9:
+    def _apply(self, now: float, op: str, args: tuple, due: bool) -> None:
+        if due:
             self._run_clock(now)
-        elif not (self.phase == ACTIVE and self.mode.tick_rate):  # nothing due: a turn-based clock moves
-            self.ctx.now = max(self.ctx.now, now)
         if op != "advance":
             getattr(self, f"_{op}")(*args)
 

@@ -100,12 +100,14 @@ class RoomStore:
 @dataclass(frozen=True)
 class JournalBatch:
     """One write of an owner's journal: batch ``number``'s steps by game; batches before
-    ``keep_from`` are no longer needed by any room (their rooms have newer snapshots)."""
+    ``keep_from`` are no longer needed by any room (their rooms have newer snapshots: None, nothing
+    to trim this time); ``refresh``: the journal's time to live starts again."""
 
     owner: str
     number: int
     steps: dict[int, list]
-    keep_from: int
+    keep_from: int | None = None
+    refresh: bool = False
 
 
 # The embedded store's memory: one for every store of the process (the timer's and the loop's).
@@ -144,7 +146,8 @@ class MemoryRoomStore(RoomStore):
 
     async def write(self, snapshots: dict[int, str | None], journal: JournalBatch | None = None) -> None:
         if journal is not None:
-            kept = [batch for batch in _LOCAL_JOURNAL.get(journal.owner, ()) if batch[0] >= journal.keep_from]
+            keep_from = journal.keep_from or 0
+            kept = [batch for batch in _LOCAL_JOURNAL.get(journal.owner, ()) if batch[0] >= keep_from]
             if journal.steps:
                 kept.append((journal.number, journal.steps))
             if kept:
@@ -231,8 +234,10 @@ class RedisRoomStore(RoomStore):
             if journal.steps:
                 steps = json.dumps([[g, entries] for g, entries in journal.steps.items()], separators=(",", ":"))
                 pipe.xadd(key, {"s": steps}, id=f"{journal.number}-1")
+            if journal.refresh:
                 pipe.expire(key, SNAPSHOT_TTL_SECONDS)
-            pipe.xtrim(key, minid=f"{journal.keep_from}-0", approximate=False)
+            if journal.keep_from is not None:
+                pipe.xtrim(key, minid=f"{journal.keep_from}-0", approximate=False)
         for game_id, snapshot in snapshots.items():
             if snapshot is None:
                 pipe.delete(self.snapshot_key(game_id), self.seats_key(game_id))

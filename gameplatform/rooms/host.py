@@ -23,6 +23,7 @@ once by a conditional update: created (before the room), started, and its result
 """
 
 import asyncio
+import contextvars
 import heapq
 import json
 import logging
@@ -42,9 +43,9 @@ from gameplatform.rooms.wire import Delivery, send_op
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
-# The outbox writes at most once in this many seconds: under load each write carries the steps of
-# every room that stepped meanwhile (a driver with 2,000 room-ticks a second passes over about one
-# room at a time); a lone step, with no write before it in that time, goes at once.
+# The driver's writes go at most once in this many seconds: under load each carries the steps of
+# every room that ticked meanwhile (a driver with 2,000 room-ticks a second passes over about one
+# room at a time). A write someone waits for (a player's move) goes as soon as the one on its way is.
 WRITE_INTERVAL = 0.005
 JOURNAL_CACHE_SECONDS = 10.0  # a dead owner's journal, read once for all the rooms taken over from it
 JOURNAL_TRIM_SECONDS = 1.0  # a journal is trimmed to what its rooms still need at most this often
@@ -146,6 +147,11 @@ class _Wake:
     game_id: int = field(compare=False)
 
 
+# True inside the outbox's own deliveries: a socket that answers a delivery as the hub hands it over
+# (a ``hello``: it takes its seat again) must not wait for the outbox, which waits for it.
+_delivering: contextvars.ContextVar[bool] = contextvars.ContextVar("rooms_delivering", default=False)
+
+
 def _text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
@@ -189,6 +195,7 @@ class Outbox:
         self.snapshots: dict[int, str | None] = {}
         self.deliveries: list[tuple[int, Delivery, bool]] = []
         self.done: asyncio.Future | None = None
+        self.waited = asyncio.Event()  # someone waits for what is queued: no lingering
 
     def log(self, game_id: int, entry: tuple) -> None:
         self.steps.setdefault(game_id, []).append(entry)
@@ -221,8 +228,11 @@ class Outbox:
         try:
             while self.done is not None:
                 wait = self.written_at + WRITE_INTERVAL - loop.time()
-                if wait > 0:  # a write just went: what comes meanwhile goes with the next one
-                    await asyncio.sleep(wait)
+                if wait > 0 and not self.waited.is_set():  # a write just went: the driver's steps linger
+                    try:
+                        await asyncio.wait_for(self.waited.wait(), wait)
+                    except TimeoutError:
+                        pass
                 self.written_at = loop.time()
                 steps, snapshots, deliveries, done = self.steps, self.snapshots, self.deliveries, self.done
                 self._clear()
@@ -233,18 +243,36 @@ class Outbox:
                     raise
                 except Exception:
                     logger.warning("room steps not saved; delivered all the same", exc_info=True)
-                for game_id, delivery, everywhere in deliveries:
-                    try:
-                        await self.send(game_id, delivery, everywhere)
-                    except asyncio.CancelledError:
-                        done.cancel()
-                        raise
-                    except Exception:
-                        logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
+                try:
+                    await self._send_all(deliveries)
+                except asyncio.CancelledError:
+                    done.cancel()
+                    raise
                 if not done.done():
                     done.set_result(None)
         finally:
             self.task = None
+
+    async def _send_all(self, deliveries: list[tuple[int, Delivery, bool]]) -> None:
+        """A batch's deliveries: each game's in order, the games side by side (a socket slow to
+        take its frames holds up its own game's, not the others')."""
+        by_game: dict[int, list[tuple[Delivery, bool]]] = {}
+        for game_id, delivery, everywhere in deliveries:
+            by_game.setdefault(game_id, []).append((delivery, everywhere))
+        if len(by_game) == 1:
+            await self._send_game(*by_game.popitem())
+        elif by_game:
+            await asyncio.gather(*(self._send_game(game_id, queued) for game_id, queued in by_game.items()))
+
+    async def _send_game(self, game_id: int, queued: list[tuple[Delivery, bool]]) -> None:
+        _delivering.set(True)  # what the sockets do as they take it runs in here (see ``sent``)
+        for delivery, everywhere in queued:
+            try:
+                await self.send(game_id, delivery, everywhere)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
 
     async def _write(self, steps: dict[int, list], snapshots: dict[int, str | None]) -> None:
         number = self.number + 1
@@ -272,7 +300,8 @@ class Outbox:
         socket of this process answers ``hello`` with its ``connect`` as the hub hands it the
         delivery), it does not wait: what it queued goes out right after the delivery's batch."""
         done = self.flush()
-        if asyncio.current_task() is not self.task:
+        if not _delivering.get():
+            self.waited.set()
             await asyncio.shield(done)
 
     async def stop(self) -> None:

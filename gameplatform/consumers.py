@@ -485,8 +485,15 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         frame, ref = None, None
         try:
-            frame = self._parse(text_data)
+            frame, refusal = self._parse(text_data)
             ref = frame.get("ref")
+            if refusal is not None:  # a NUL or a lone surrogate: refused, with the frame's ref
+                metrics.frame_in(metrics.OTHER)
+                if not isinstance(ref, (str, int, float, bool, type(None))):
+                    ref = None  # a ref that is an object or a list holding the bad text is not echoed
+                elif isinstance(ref, str):
+                    ref = parsers.echoable(ref)
+                raise refusal
             await self._dispatch_frame(frame)
         except ApplicationError as exc:
             if frame is None:  # not a frame we could read: counted as "other"
@@ -509,18 +516,21 @@ class BaseConsumer(AsyncWebsocketConsumer):
             logger.exception("frame handler failed", extra={"frame_type": (frame or {}).get("type")})
             await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
 
-    def _parse(self, text_data) -> dict:
+    def _parse(self, text_data) -> tuple[dict, ApplicationError | None]:
+        """The frame, and its refusal when it holds a NUL or a lone surrogate (``invalid``)."""
         if text_data is None:
             raise ApplicationError("Frames must be JSON text, not binary.", code="bad_json")
         try:
-            frame = parsers.loads(text_data)  # nesting limit and NUL check: ``invalid``
+            frame, refusal = parsers.loads_checked(text_data)  # nesting limit, NUL and surrogate checks
         except ValueError:
             raise ApplicationError("The frame is not valid JSON.", code="bad_json") from None
         if not isinstance(frame, dict):
             raise ApplicationError("The frame must be a JSON object.", code="bad_json")
+        if refusal is not None:
+            return frame, refusal
         if not isinstance(frame.get("type"), str):
             raise FrameInvalid({"type": ["This field is required and must be a string."]})
-        return frame
+        return frame, None
 
     async def _dispatch_frame(self, frame: dict) -> None:
         kind = frame["type"]

@@ -57,7 +57,7 @@ def forget_dead_processes(path: str) -> list[int]:
         return []
     forgotten = []
     for name in names:
-        if not name.isdigit():
+        if not (name.isascii() and name.isdigit()):
             continue
         pid = int(name)
         try:

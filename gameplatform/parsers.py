@@ -87,9 +87,12 @@ def too_deep_error():
     return ApplicationError(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.", code="invalid")
 
 
-def _safe(path: str) -> str:
-    """A client's field path made safe to echo (UTF-8): lone surrogates as ``\\udxxx``."""
-    return path.encode("utf-8", "backslashreplace").decode()
+def echoable(text: str) -> str:
+    """A client's string made safe to echo (UTF-8): lone surrogates as ``\\udxxx``."""
+    return text.encode("utf-8", "backslashreplace").decode()
+
+
+_safe = echoable
 
 
 def nul_error(path: str):
@@ -125,18 +128,28 @@ def loads(text: str, *, strict_constants: bool = False):
 
     ``strict_constants``: ``NaN`` and ``Infinity`` are refused too (REST bodies, by DRF's
     ``STRICT_JSON``)."""
+    value, refusal = loads_checked(text, strict_constants=strict_constants)
+    if refusal is not None:
+        raise refusal
+    return value
+
+
+def loads_checked(text: str, *, strict_constants: bool = False):
+    """``loads``, but a value holding a NUL or a lone surrogate comes back with its refusal
+    (``(value, ApplicationError)``) instead of raising it, so the caller can still read what it
+    needs to answer (a socket frame's ``ref``); ``(value, None)`` when it is clean."""
     if too_deep(text):
         raise too_deep_error()
     value = json.loads(text, parse_constant=refuse_constant if strict_constants else None)
     if "\\u0000" in text:
         path = nul_path(value)
         if path is not None:
-            raise nul_error(path)
+            return value, nul_error(path)
     if _SURROGATE_ESCAPE.search(text) or _SURROGATE.search(text):
         path = surrogate_path(value)
         if path is not None:
-            raise surrogate_error(path)
-    return value
+            return value, surrogate_error(path)
+    return value, None
 
 
 class JSONParser(parsers.JSONParser):

@@ -52,7 +52,7 @@ CHARACTER_SELECTED = "character_selected"
 
 def faction_named(value: int | str) -> Faction | None:
     """A faction by its id or its name (any case); None when there is none (or it has no home)."""
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()):
         found = Faction.objects.filter(pk=int(value))
     else:
         found = Faction.objects.filter(name__iexact=str(value).strip())

@@ -114,3 +114,16 @@ async def test_frames_beyond_the_modes_input_rate_are_refused_rate_limited_and_d
     assert [e["code"] for e in errors] == ["rate_limited", "rate_limited"] and errors[0]["retry_after"] > 0
     await ws_a.disconnect()
     await ws_b.disconnect()
+
+
+def test_a_score_keyed_by_a_digit_that_is_not_ascii_is_refused_like_any_other_bad_key():
+    from game.modes.builtin.relay import Relay
+    from gameplatform.modes.testing import ModeTester
+
+    game = ModeTester(Relay())
+    game.start()
+    for key in ("²", "١", "𝟙", "1 "):  # str.isdigit() says yes to the first three; int() to none or the last
+        game.refused(1, "illegal_action", action=("report_score", {"scores": {key: 1, "2": 0}}))
+    game.action(1, "report_score", {"scores": {"1": 1, "2": 0}})
+    assert game.view(2)["reports"] == {"1": {"1": 1, "2": 0}}
+    assert game.errors == []

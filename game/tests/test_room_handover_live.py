@@ -12,6 +12,7 @@ game goes on there. None ends, none is abandoned.
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -75,6 +76,8 @@ async def test_a_server_stopped_for_a_deploy_hands_every_game_over_and_none_ends
         await last_frame_in(mode, movers_ws, active, mover, other)
         games[mode] = (one, two, game_id, ws1, ws2, mover, active)
 
+    workers = await asyncio.to_thread(a.database_workers)  # its database worker processes (DB_PROCESSES)
+    assert workers
     stopping = time.monotonic()
     stop = asyncio.ensure_future(asyncio.to_thread(a.stop))  # SIGTERM, and wait for the process to end
     took = {}
@@ -96,6 +99,10 @@ async def test_a_server_stopped_for_a_deploy_hands_every_game_over_and_none_ends
         assert fresh["state"] == "active", (mode, fresh)
         assert still_has_it(mode, fresh, mover, active, two["id"]), (mode, fresh)
     await stop
+    stopped = time.monotonic()
+    while any(_alive(pid) for pid in workers):  # they end with their server, not a second later
+        assert time.monotonic() - stopped < 0.5, f"database workers {workers} outlived their server"
+        await asyncio.sleep(0.02)
     shown = json.dumps({mode: round(seconds, 2) for mode, seconds in took.items()})
     print(f"\nhandover, from SIGTERM to each game's game_state from B: {shown}")
     assert max(took.values()) < HANDOVER_LIMIT, took
@@ -113,3 +120,11 @@ async def test_a_server_stopped_for_a_deploy_hands_every_game_over_and_none_ends
         await ws1.close()
         await ws2.close()
     b.assert_alive()
+
+
+def _alive(pid: int) -> bool:
+    """The process runs (not gone, not a zombie waiting for its parent to read its exit)."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -76,7 +76,7 @@ def _tokens(path: str) -> list[str]:
 def _index(container: list, token: str, *, end_ok: bool) -> int:
     if token == "-" and end_ok:
         return len(container)
-    if not token.isdigit():
+    if not (token.isascii() and token.isdigit()):
         raise PatchError(f"bad list index {token!r}")
     index = int(token)
     if index > len(container) or (index == len(container) and not end_ok):

@@ -276,3 +276,22 @@ async def test_socket_refuses_lone_surrogates_and_stays_open(ws_connect, premium
     assert (await receive_type(ws, "pong"))["type"] == "pong"
     assert not await database_sync_to_async(LobbyMessage.objects.filter(lobby=lobby).exists)()
     await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_frame_refused_for_a_lone_surrogate_or_a_nul_gets_its_ref_back(ws_connect, premium_owner, alice):
+    from channels.db import database_sync_to_async
+
+    lobby = await database_sync_to_async(make_lobby)(owner=premium_owner, members=[alice])
+    ws, connected, _ = await ws_connect(f"/ws/lobbies/{lobby.pk}/", alice)
+    assert connected
+    await ws.send_to(text_data='{"type": "chat_message", "ref": "r7", "message": "a\\ud800"}')
+    error = await receive_type(ws, "error")
+    assert (error["code"], error["ref"]) == ("invalid", "r7")
+    await ws.send_to(text_data='{"type": "chat_message", "ref": 8, "message": "a\\u0000"}')
+    assert (await receive_type(ws, "error"))["ref"] == 8
+    # A ref that is itself the bad text comes back as text that can be sent: the escape, spelled out.
+    await ws.send_to(text_data='{"type": "chat_message", "ref": "x\\ud800", "message": "a"}')
+    error = await receive_type(ws, "error")
+    assert error["code"] == "invalid" and error["ref"] == "x\\ud800"
+    await ws.disconnect()

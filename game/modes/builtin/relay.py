@@ -55,7 +55,10 @@ def _parse_scores(data: dict, ctx) -> dict[int, int]:
         raise Reject("illegal_action", "report_score needs data.scores: {user_id: score}.")
     scores = {}
     for key, value in raw.items():
-        if not str(key).isdigit() or isinstance(value, bool) or not isinstance(value, int):
+        # Player ids: ASCII digits only (``str.isdigit`` also takes "²" and other digits ``int`` refuses).
+        if not (isinstance(key, str) and key.isascii() and key.isdigit()) or isinstance(value, bool):
+            raise Reject("illegal_action", "Scores are integers keyed by user id.")
+        if not isinstance(value, int):
             raise Reject("illegal_action", "Scores are integers keyed by user id.")
         if not 0 <= value <= MAX_SCORE:
             raise Reject("illegal_action", "Scores are between 0 and 10^9.")

@@ -43,7 +43,7 @@ Measurements (``--only`` takes these names):
             tic-tac-toe game, B holds sockets of both (``watch``). A stops without releasing
             its leases (a process that died); measured: the time until B runs the arena's next
             tick, and until B applies the next tic-tac-toe move (its players reconnect on
-            ``room_hello``), with the default lease (3 s) and a short one. And the handover of a
+            ``hello``), with the default lease (3 s) and a short one. And the handover of a
             server stopping for a deploy: A drains (``RoomHost.drain``) and B's sockets answer its
             hello by claiming the room; measured from the drain's start (target 0.5 s).
 
@@ -678,7 +678,7 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random, drain: 
                 if tick_at is None and room is not None and room.ctx.tick > restored_tick:
                     tick_at = time.perf_counter()
                 if move_at is None and ttt in tally_ttt.hellos:
-                    # The players' sockets answer room_hello by taking their seats again; then O moves.
+                    # The players' sockets answer the hello by taking their seats again; then O moves.
                     for pid in (1, 2):
                         await b.apply(ttt, pid, "connect")
                     if await b.apply(ttt, 2, "move", ({"cell": 0},)) and b.rooms[ttt].state["board"][0] == "O":

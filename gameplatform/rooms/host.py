@@ -43,6 +43,9 @@ from gameplatform.rooms.wire import Delivery, send_op
 logger = logging.getLogger(__name__)
 
 MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
+# The longest the driver steps rooms before it lets the loop's other work in (frames from sockets,
+# lease renewals, deliveries); an overloaded process runs late, it does not stop answering.
+PASS_SECONDS = 0.01
 # The driver's writes go at most once in this many seconds: under load each carries the steps of
 # every room that ticked meanwhile (a driver with 2,000 room-ticks a second passes over about one
 # room at a time). A write someone waits for (a player's move) goes as soon as the one on its way is.
@@ -688,9 +691,9 @@ class RoomHost:
 
     async def _drive(self) -> None:
         while not self._stopping:
-            now = time.monotonic()
+            now = started = time.monotonic()
             stepped = False
-            while self._wakes and self._wakes[0].at <= now:
+            while self._wakes and self._wakes[0].at <= now and now - started < PASS_SECONDS:
                 wake = heapq.heappop(self._wakes)
                 run = self.running.get(wake.game_id)
                 if run is None:

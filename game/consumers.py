@@ -97,6 +97,13 @@ class GameConsumer(BaseConsumer):
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
         seat = await rooms.player_seat(self.game_id, self.user_id)
         self.mode_name, self.over = seat["mode"], seat["over"]
+        if not self.over:
+            # One socket per seat: of two sockets of a player, on any process, the one with the
+            # higher seat number keeps the seat and the room tells the other it was replaced (it
+            # closes 4409). The number is taken before the handshake is answered, so a socket
+            # opened after another one's handshake completed always has the higher number, however
+            # long either one's setup takes after it (a reconnect storm's late stragglers included).
+            self.seat = await rooms.take_seat(self.game_id, self.user_id)
         await self.join_group(game_group(self.game_id))
 
     async def on_accepted(self) -> None:
@@ -109,10 +116,6 @@ class GameConsumer(BaseConsumer):
         host.watch(self.game_id)
         self.joined_room = True
         await host.open(self.game_id)  # runs here unless another process already does
-        # One socket per seat: the room tells an older socket of this player, on any process, that
-        # this one replaced it (it closes 4409). The seat number, not the order the connects reach
-        # the room in, says which socket is the newer.
-        self.seat = await rooms.take_seat(self.game_id, self.user_id)
         await self._submit("connect")
 
     async def on_disconnect(self, code) -> None:

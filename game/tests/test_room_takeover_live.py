@@ -278,6 +278,47 @@ async def test_a_players_newer_socket_on_the_other_server_replaces_the_older_one
         await ws.close()
 
 
+async def _keeps_its_seat(ws, seconds: float) -> None:
+    """Nothing in ``seconds`` tells ``ws`` it was replaced, and it stays open."""
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                frame = json.loads(await ws.recv())
+                assert not (frame["type"] == "error" and frame["code"] == "replaced"), frame
+    except TimeoutError:
+        pass
+    assert ws.close_code is None
+
+
+async def test_after_a_reconnect_storm_across_both_servers_the_players_newest_socket_keeps_the_seat(cluster, owner):
+    """A flaky network's storm: a dozen sockets of one player opened at once on both servers and
+    closed as soon as they open, then one fresh socket. However late the storm's sockets finish
+    setting up, the fresh one keeps the seat, and the opponent sees the player connected."""
+    a, b = owner, cluster
+    one, two, game_id, ws1, ws2, active = await start_on_two_servers(a, b, "tictactoe", tag="st")
+    for storm in range(10):
+
+        async def flash(server: LiveServer) -> None:
+            ws = await open_game(server, game_id, one["access"])
+            await ws.close()
+
+        await asyncio.gather(*(flash(a if i % 2 else b) for i in range(12)))
+        fresh = await open_game(b if storm % 2 else a, game_id, one["access"])
+        assert (await receive_type(fresh, "game_state", id=game_id))["state"] == "active"
+        await _keeps_its_seat(fresh, 1.0)
+        if storm < 9:
+            await fresh.close()
+    # The last fresh socket plays: its move reaches the opponent, who sees both players connected.
+    if active["turn"] == one["id"]:
+        await send(fresh, {"type": "player_move", "movement": {"cell": 4}})
+    else:
+        await send(ws2, {"type": "player_move", "movement": {"cell": 4}})
+    state = await _board_with(ws2, 4)
+    assert [p["connected"] for p in state["players"]] == [True, True]
+    for ws in (fresh, ws2):
+        await ws.close()
+
+
 async def test_a_result_whose_database_worker_was_killed_is_recorded_once_by_a_new_one(cluster):
     """The rooms' database work runs in worker processes: one killed (out of memory, say) costs
     the result nothing. The room tries again, new workers record it, once."""

@@ -11,6 +11,7 @@ game goes on there. None ends, none is abandoned.
 
 import asyncio
 import json
+import signal
 import time
 from pathlib import Path
 
@@ -19,8 +20,15 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from conftest import requires_postgres, requires_redis
-from game.tests.test_room_takeover_live import cluster, open_game, owner, send, start_on_two_servers  # noqa: F401
-from gameplatform.tests.live import bearer, live_server_name, receive_type
+from game.tests.test_room_takeover_live import (  # noqa: F401
+    cluster,
+    matched_game,
+    open_game,
+    owner,
+    send,
+    start_on_two_servers,
+)
+from gameplatform.tests.live import LiveServer, bearer, live_server_name, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 
 pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
@@ -128,3 +136,86 @@ def _alive(pid: int) -> bool:
         return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+async def _read_to_the_end(ws) -> None:
+    try:
+        async for _ in ws:
+            pass
+    except ConnectionClosed:
+        pass
+
+
+async def keep_a_socket(server: LiveServer, game_id: int, access: str, done: asyncio.Event, closes: list) -> None:
+    """A player's client through a restart: whenever the server closes its socket, it opens a
+    new one at once (wherever the port sends it), until ``done``; each close code is kept."""
+    while True:
+        ws = await open_game(server, game_id, access)
+
+        reading, finished = asyncio.ensure_future(_read_to_the_end(ws)), asyncio.ensure_future(done.wait())
+        await asyncio.wait({reading, finished}, return_when=asyncio.FIRST_COMPLETED)
+        if finished.done():
+            reading.cancel()
+            await ws.close()
+            return
+        finished.cancel()
+        closes.append(ws.close_code)
+
+
+@pytest.mark.skipif(not UVICORN, reason="make serve's processes are uvicorn's workers; daphne has no --workers")
+async def test_make_serve_restarting_its_processes_one_by_one_ends_no_game_and_loses_no_input(tmp_path):
+    """``make serve``'s two processes replaced one by one (uvicorn's SIGHUP: each new process
+    ready before the old one stops), with a game of every built-in mode in progress and each
+    player's client reconnecting as soon as its socket closes. Every game is still running
+    afterwards with the last frame it took before the restart, and plays on."""
+    server = LiveServer(tmp_path, env={"WEB_CONCURRENCY": "2"}).start()
+    try:
+        games = {}
+        for mode in ("tictactoe", "battleship", "relay", "arena"):
+            one, two, game_id = await matched_game(server, mode, tag="hup")
+            ws1, ws2 = await open_game(server, game_id, one["access"]), await open_game(server, game_id, two["access"])
+            for ws in (ws1, ws2):
+                await receive_type(ws, "game_state", id=game_id)
+                await send(ws, {"type": "player_ready"})
+            active = [await receive_type(ws, "game_state", state="active") for ws in (ws1, ws2)][1]
+            mover = active["turn"] or one["id"]
+            other = two["id"] if mover == one["id"] else one["id"]
+            await last_frame_in(mode, ws1 if mover == one["id"] else ws2, active, mover, other)
+            await ws1.close()
+            await ws2.close()
+            games[mode] = (one, two, game_id, mover, active)
+
+        old = await asyncio.to_thread(server.database_workers)  # uvicorn's worker processes (spawned)
+        assert len(old) == 2
+        done, closes = asyncio.Event(), []
+        clients = [
+            asyncio.ensure_future(keep_a_socket(server, game_id, player["access"], done, closes))
+            for one, two, game_id, _, _ in games.values()
+            for player in (one, two)
+        ]
+        server.process.send_signal(signal.SIGHUP)
+        async with asyncio.timeout(90):  # each replacement waits for its new process to be ready
+            while any(_alive(pid) for pid in old) or len(await asyncio.to_thread(server.database_workers)) < 2:  # noqa: ASYNC110 - another process's state
+                await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # the last reconnects land on the new processes
+        done.set()
+        await asyncio.gather(*clients)
+        assert closes and set(closes) <= {1012}, closes  # "service restart": the clients came back
+
+        for mode, (one, two, game_id, mover, active) in games.items():
+            sockets = {p["id"]: await open_game(server, game_id, p["access"]) for p in (one, two)}
+            for viewer, ws in sockets.items():
+                again = await receive_type(ws, "game_state", id=game_id)
+                assert again["state"] == "active", (mode, again)
+                assert still_has_it(mode, again, mover, active, viewer), (mode, viewer, again)
+            async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+                record = (await http.get(f"/api/games/{game_id}/", headers=bearer(one["access"]))).json()
+            assert record["state"] == "active", (mode, record)
+            if mode == "tictactoe":  # the game goes on: the other player's move is taken
+                other = two["id"] if mover == one["id"] else one["id"]
+                await acked(sockets[other], {"type": "player_move", "movement": {"cell": 0}}, "t2")
+            for ws in sockets.values():
+                await ws.close()
+        server.assert_alive()
+    finally:
+        server.stop()

@@ -258,6 +258,8 @@ def main() -> int:
     from queue_fill import django_setup
 
     django_setup()
+    import gameplatform.asgi  # noqa: F401 - the server's collector policy (gc.freeze and its thresholds), as a server runs
+
     soak = Soak(args)
     summary = asyncio.run(soak.run())
     print(json.dumps(summary, indent=2))

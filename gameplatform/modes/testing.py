@@ -36,6 +36,13 @@ from gameplatform.modes.schema import Invalid
 from gameplatform.rooms.room import Grace, HookFailed, Room
 
 
+def seated(players: int | list[str] = 2) -> list[Player]:
+    """The seats of a test game: ``players`` players (``player1``, ``player2``, ...) or these
+    names, ids from 1 in seat order, sides left and right by turns."""
+    names = [f"player{i + 1}" for i in range(players)] if isinstance(players, int) else list(players)
+    return [Player(id=i + 1, username=name, seat=i, side=("left", "right")[i % 2]) for i, name in enumerate(names)]
+
+
 class ModeTester:
     def __init__(
         self,
@@ -47,18 +54,13 @@ class ModeTester:
         check_sync: bool = True,
         raise_errors: bool = False,
     ) -> None:
-        names = [f"player{i + 1}" for i in range(players)] if isinstance(players, int) else list(players)
-        seats = [
-            Player(id=i + 1, username=name, seat=i, side="left" if i % 2 == 0 else "right")
-            for i, name in enumerate(names)
-        ]
         self.mode = mode
-        self.room = Room(mode, game_id=1, players=seats, seed=seed, grace=grace)
+        self.room = Room(mode, game_id=1, players=seated(players), seed=seed, grace=grace)
         self.clock = 0.0
         self.check_sync = check_sync
         self.raise_errors = raise_errors
         self.errors: list[HookFailed] = []  # every hook that raised, in order (``.hook``, ``.error``)
-        self.inbox: dict[int, list[dict]] = {p.id: [] for p in seats}
+        self.inbox: dict[int, list[dict]] = {p.id: [] for p in self.room.players}
         self._client_views: dict[int, object] = {}
 
     # --- the players ---------------------------------------------------------------

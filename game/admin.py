@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from game.models import Game, GamePlayer, Rating
+from game.models import Game, GamePlayer, GameReplay, Rating
 
 
 class GamePlayerInline(admin.TabularInline):
@@ -32,3 +32,11 @@ class RatingAdmin(admin.ModelAdmin):
     list_filter = ["mode"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]
+
+
+@admin.register(GameReplay)
+class GameReplayAdmin(admin.ModelAdmin):
+    list_display = ["game", "mode_version", "created_at"]
+    raw_id_fields = ["game"]
+    readonly_fields = ["game", "mode_version", "steps", "grace", "created_at"]
+    date_hierarchy = "created_at"

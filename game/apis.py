@@ -4,7 +4,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from game import registry, selectors
+from game import registry, replays, selectors
 from gameplatform import serializers
 from gameplatform.schema import error_codes
 
@@ -51,6 +51,36 @@ class GameDetailApi(APIView):
     @error_codes({403: ("not_a_player",), 404: ("game_not_found",)})
     def get(self, request, game_id: int):
         return Response(GameOutput(selectors.game_get_for_player(game_id=game_id, user_id=request.user.pk)).data)
+
+
+class ReplayOutput(serializers.Serializer):
+    class InputOutput(serializers.Serializer):
+        t = serializers.FloatField(help_text="game time in seconds")
+        tick = serializers.IntegerField(help_text="the game's tick (turn-based: its clock's steps) after the input")
+        player = serializers.IntegerField()
+        type = serializers.CharField(help_text="connect, disconnect, ready, move, action, input, forfeit")
+        data = serializers.JSONField(allow_null=True)
+
+    game_id = serializers.IntegerField()
+    mode = serializers.CharField()
+    mode_version = serializers.CharField()
+    seed = serializers.IntegerField()
+    players = serializers.JSONField()
+    inputs = InputOutput(many=True)
+    result = serializers.JSONField()
+
+
+class GameReplayApi(APIView):
+    @extend_schema(
+        responses={200: ReplayOutput},
+        tags=["game"],
+        description="A finished game's replay: its seed, players and every input, played again on the server to "
+        "check it ends with the recorded result. The game's players, staff, and anyone for a mode whose views "
+        "are all public.",
+    )
+    @error_codes({403: ("not_allowed",), 404: ("game_not_found", "not_found"), 409: ("replay_unavailable",)})
+    def get(self, request, game_id: int):
+        return Response(ReplayOutput(replays.replay_for(game_id=game_id, user=request.user)).data)
 
 
 class LeaderboardApi(ListAPIView):

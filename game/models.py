@@ -139,6 +139,21 @@ class GamePlayer(models.Model):
         return f"{self.user_id} in game {self.game_id} ({self.side})"
 
 
+class GameReplay(models.Model):
+    """Every step a finished game's room took (its log, from each owner's snapshots), the version
+    of its mode's code and the grace it ran with: with the game's seed and seats it plays again,
+    step for step (``game.replays``)."""
+
+    game = models.OneToOneField(Game, primary_key=True, on_delete=models.CASCADE, related_name="replay")
+    mode_version = models.CharField(max_length=16)
+    steps = models.JSONField()  # [[step, game time, op, args, version], ...]
+    grace = models.JSONField()  # {"reconnect": seconds, "first": seconds}
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"replay of game {self.game_id}"
+
+
 class Rating(models.Model):
     """Elo rating of one user in one mode (a row appears with the first rated game)."""
 

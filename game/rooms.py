@@ -62,10 +62,22 @@ def platform_hooks() -> Hooks:
     def grace() -> Grace:
         return Grace(reconnect=services.reconnect_grace_seconds(), first=services.first_connect_grace_seconds())
 
+    async def record_replay(game_id: int, steps: list) -> None:
+        from game import replays
+
+        ran_with = grace()
+        await db.run_apart(
+            replays.replay_record,
+            game_id=game_id,
+            steps=steps,
+            grace={"reconnect": ran_with.reconnect, "first": ran_with.first},
+        )
+
     return Hooks(
         seating=seating,
         record_start=record_start,
         record_result=record_result,
+        record_replay=record_replay,
         grace=grace,
         **hub_hooks(),
     )

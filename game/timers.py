@@ -1,7 +1,10 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.utils import timezone
 
 from game import services
-from game.models import Game
+from game.models import Game, GameReplay
 from gameplatform.rooms import room_store
 from gameplatform.timers import periodic
 
@@ -23,3 +26,11 @@ def abandon_unclaimed_games(now=None) -> int:
     return sum(
         services.game_abandon_unclaimed(game_id=g) for g in room_store().unclaimed(candidates, idle_seconds=idle)
     )
+
+
+@periodic("game.replays_expired", every=3600.0)
+def drop_expired_replays(now=None) -> int:
+    """Replays older than ``REPLAY_RETENTION_DAYS`` go (a batch an hour). Returns how many."""
+    now = now or timezone.now()
+    old = GameReplay.objects.filter(created_at__lt=now - timedelta(days=settings.REPLAY_RETENTION_DAYS))
+    return GameReplay.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:BATCH])).delete()[0]

@@ -86,6 +86,8 @@ class Hooks:
     unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
     # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
     publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
+    # A game recorded: every step of it (its replay, with its seed and players), once
+    record_replay: Callable[[int, list], Awaitable[None]] | None = None
 
 
 class Lateness:
@@ -145,6 +147,8 @@ class Running:
     held: list[tuple[int, str]] = field(default_factory=list)
     tries: int = 0
     ending: asyncio.Task | None = None  # the driver's try at recording the result, running
+    # Steps since the game's log was last added to (with its last snapshot): the replay's next part
+    log: list = field(default_factory=list)
 
 
 @dataclass
@@ -170,6 +174,12 @@ class _Wake:
 # True inside the outbox's own deliveries: a socket that answers a delivery as the hub hands it over
 # (a ``hello``: it takes its seat again) must not wait for the outbox, which waits for it.
 _delivering: contextvars.ContextVar[bool] = contextvars.ContextVar("rooms_delivering", default=False)
+
+
+def _take_log(run: Running) -> list:
+    """The room's steps not yet in its game's log, taken to go in with a snapshot."""
+    log, run.log = run.log, []
+    return log
 
 
 def _text(frame: dict) -> str:
@@ -212,6 +222,7 @@ class Outbox:
 
     def _clear(self) -> None:
         self.steps: dict[int, list] = {}
+        self.logs: dict[int, list] = {}
         self.snapshots: dict[int, str | None] = {}
         self.deliveries: list[tuple[int, Delivery, bool]] = []
         self.done: asyncio.Future | None = None
@@ -220,10 +231,13 @@ class Outbox:
     def log(self, game_id: int, entry: tuple) -> None:
         self.steps.setdefault(game_id, []).append(entry)
 
-    def snapshot(self, game_id: int, text: str | None) -> None:
-        """The room's snapshot (None: drop it), which holds its steps queued so far."""
+    def snapshot(self, game_id: int, text: str | None, log: list | None = None) -> None:
+        """The room's snapshot (None: drop it), which holds its steps queued so far; ``log``: the
+        steps to add to the game's log with it."""
         self.steps.pop(game_id, None)
         self.snapshots[game_id] = text
+        if log:
+            self.logs.setdefault(game_id, []).extend(log)
 
     def deliver(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
         self.deliveries.append((game_id, delivery, everywhere))
@@ -254,10 +268,11 @@ class Outbox:
                     except TimeoutError:
                         pass
                 self.written_at = loop.time()
-                steps, snapshots, deliveries, done = self.steps, self.snapshots, self.deliveries, self.done
+                steps, snapshots, logs = self.steps, self.snapshots, self.logs
+                deliveries, done = self.deliveries, self.done
                 self._clear()
                 try:
-                    await self._write(steps, snapshots)
+                    await self._write(steps, snapshots, logs)
                 except asyncio.CancelledError:
                     done.cancel()
                     raise
@@ -294,7 +309,7 @@ class Outbox:
             except Exception:
                 logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
 
-    async def _write(self, steps: dict[int, list], snapshots: dict[int, str | None]) -> None:
+    async def _write(self, steps: dict[int, list], snapshots: dict[int, str | None], logs: dict[int, list]) -> None:
         number = self.number + 1
         for game_id in snapshots:
             self.since.pop(game_id, None)
@@ -312,7 +327,9 @@ class Outbox:
                 self.kept_from, self.trimmed_at = keep_from, now
             if refresh:
                 self.refreshed_at = now
-        if journal is not None or snapshots:
+        if logs:
+            await self.store.write(snapshots, journal, logs)
+        elif journal is not None or snapshots:
             await self.store.write(snapshots, journal)
 
     async def sent(self) -> None:
@@ -394,7 +411,7 @@ class RoomHost:
         for game_id in games:
             run = self.running[game_id]
             if not run.room.over:
-                self.out.snapshot(game_id, run.room.encode_snapshot(journal=self.out.journal))
+                self.out.snapshot(game_id, run.room.encode_snapshot(journal=self.out.journal), _take_log(run))
         try:
             await self.out.sent()
         except Exception:
@@ -474,7 +491,9 @@ class RoomHost:
             await self.store.release(game_id, self.owner)
             return False
         room.journalled = True  # its steps go into this host's journal
-        self.running[game_id] = Running(room, origin=time.monotonic() - room.ctx.now, snapshot_tick=room.ctx.tick)
+        run = self.running[game_id] = Running(
+            room, origin=time.monotonic() - room.ctx.now, snapshot_tick=room.ctx.tick, log=list(room.replayed_steps)
+        )
         if self.hooks.listen is not None:
             await self.hooks.listen(game_id, self)
         self.start()
@@ -483,7 +502,7 @@ class RoomHost:
             # The room as it was rebuilt, saved under this owner's journal from now on; then (only
             # now) the sockets answer the hello with a ``connect``, and one on another process sends
             # it through the game's group, which this host hears from ``listen`` above on.
-            self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal))
+            self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal), _take_log(run))
             self.out.deliver(game_id, Delivery(hello=True), True)
             await self.out.sent()
         return True
@@ -553,8 +572,11 @@ class RoomHost:
     async def _finish(self, game_id: int, room: Room, *, recorded: bool = False) -> None:
         """A room over as it is loaded: its result recorded (once), then announced to every socket
         of the game (the last ``game_state`` and ``game_over``), then its snapshot dropped."""
+        run = Running(room, origin=0.0, snapshot_tick=room.ctx.tick, log=list(room.replayed_steps))
         if not recorded:
-            await self._record_result(game_id, room)
+            await self._record_result(game_id, run)
+        else:  # its owner recorded the result and died: the replay, if it did not get to it
+            await self._record_replay(game_id)
         self.out.deliver(game_id, Delivery(tuple(room.final_frames()), over=True), True)
         self.out.snapshot(game_id, None)
         await self.out.sent()
@@ -846,6 +868,7 @@ class RoomHost:
         room = run.room
         for entry in room.take_steps():  # into the journal: in the store before anyone hears of them
             self.out.log(game_id, entry)
+            run.log.append(entry)
         frames = room.drain_encoded()
         if not room.over:  # an end reaches the spectators once it is recorded, as it reaches the players
             frames = self._to_spectators(game_id, room, frames)
@@ -867,7 +890,7 @@ class RoomHost:
             return
         if snapshot:
             run.snapshot_tick = room.ctx.tick
-            self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal))
+            self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal), _take_log(run))
         elif wait and reply is not None and frames == [reply] and room.mode.tick_rate and room.phase == "active":
             # A real-time input shows in the next tick's patch, which waits for the next write: its
             # step goes into the store with that write, and its answer needs to wait for nothing.
@@ -900,7 +923,7 @@ class RoomHost:
         frames, run.held = run.held + frames, []
         run.unrecorded = False
         try:
-            await self._record_result(game_id, run.room)
+            await self._record_result(game_id, run)
         except Exception:
             if self.running.get(game_id) is not run:  # let go meanwhile (the host stopped): its snapshot has the end
                 return
@@ -921,17 +944,30 @@ class RoomHost:
         await self.out.sent()
         await self.store.release(game_id, self.owner)
 
-    async def _record_result(self, game_id: int, room: Room) -> None:
+    async def _record_result(self, game_id: int, run: Running) -> None:
         # The snapshot first: a process that dies before the result is recorded leaves a room
         # that ends again where it is taken over (the conditional update records it once), and
         # one that dies after it leaves the end for that process to announce.
-        self.out.snapshot(game_id, room.encode_snapshot())
+        room = run.room
+        self.out.snapshot(game_id, room.encode_snapshot(), _take_log(run))
         await self.out.sent()
         board = None
         if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
             view = room.mode.view(room.state, None)
             board = view.get("board") if isinstance(view, dict) else None
         await self.hooks.record_result(game_id, room.result, room.players, board, room.version)
+        await self._record_replay(game_id)
+
+    async def _record_replay(self, game_id: int) -> None:
+        """The game's log, every step from its first (what its owners added with their snapshots),
+        to the database as its replay. A replay that cannot be recorded is logged, and the game ends
+        all the same."""
+        if self.hooks.record_replay is None:
+            return
+        try:
+            await self.hooks.record_replay(game_id, await self.store.read_log(game_id))
+        except Exception:
+            logger.warning("game replay not recorded", exc_info=True, extra={"game_id": game_id})
 
     async def _let_go(self, game_id: int) -> None:
         """Forget the room: its record goes, and with it everything the host kept for it."""

@@ -155,6 +155,7 @@ class Room:
         self.journalled = False  # an owner takes the steps (``take_steps``): keep them for it
         self._hook = "platform"  # the mode's hook running now (what a failure names)
         self.watched = False  # someone watches: every change makes the spectators' frames too (``watch``)
+        self.replayed_steps: list = []  # the steps a takeover ran again (``replay``)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -324,12 +325,13 @@ class Room:
         if op != "advance":
             getattr(self, f"_{op}")(*args)
 
-    def replay(self, entries) -> int:
+    def replay(self, entries, each=None) -> int:
         """Apply journalled steps ``(steps, now, op, args)`` newer than this room's, in order, and
         drop their frames (every player gets a fresh ``game_state`` after a takeover). Stops at a
         gap or at a step that does not go as it went (a mode that is not deterministic). Returns
         how many it applied."""
         applied = 0
+        self.replayed_steps = []  # what the takeover ran again: the game's log goes on from them
         for steps, now, op, args, version in entries:
             if steps <= self.steps:
                 continue
@@ -345,6 +347,9 @@ class Room:
                 break
             self.version = version  # the patches the players were sent counted too
             applied += 1
+            self.replayed_steps.append([steps, now, op, args, version])
+            if each is not None:  # a replay's reader: the game after each step
+                each(op, now, args)
         self._new_steps.clear()
         self.drain()
         return applied

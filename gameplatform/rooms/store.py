@@ -66,9 +66,16 @@ class RoomStore:
         """Let go of the lease if ``owner`` holds it."""
         raise NotImplementedError
 
-    async def write(self, snapshots: dict[int, str | None], journal: "JournalBatch | None" = None) -> None:
+    async def write(
+        self, snapshots: dict[int, str | None], journal: "JournalBatch | None" = None, logs: dict | None = None
+    ) -> None:
         """Several rooms' snapshots and one batch of an owner's journal, at once; a None snapshot
-        drops the room's snapshot and its seat numbers."""
+        drops the room's snapshot, its seat numbers and its log. ``logs``: steps to add to each
+        game's log, the whole game's steps in order (its replay, ``read_log``)."""
+        raise NotImplementedError
+
+    async def read_log(self, game_id: int) -> list:
+        """Every step of the game so far, as its owners added them with their snapshots."""
         raise NotImplementedError
 
     async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
@@ -115,6 +122,7 @@ _LOCAL_OWNER: dict[int, str] = {}
 _LOCAL_SNAP: dict[int, str] = {}
 _LOCAL_SEATS: dict[int, dict[int, int]] = {}
 _LOCAL_JOURNAL: dict[str, list[tuple[int, dict[int, list]]]] = {}
+_LOCAL_LOG: dict[int, list] = {}
 
 
 def clear_local_store() -> None:
@@ -123,6 +131,7 @@ def clear_local_store() -> None:
     _LOCAL_SNAP.clear()
     _LOCAL_SEATS.clear()
     _LOCAL_JOURNAL.clear()
+    _LOCAL_LOG.clear()
 
 
 class MemoryRoomStore(RoomStore):
@@ -144,7 +153,11 @@ class MemoryRoomStore(RoomStore):
         if _LOCAL_OWNER.get(game_id) == owner:
             del _LOCAL_OWNER[game_id]
 
-    async def write(self, snapshots: dict[int, str | None], journal: JournalBatch | None = None) -> None:
+    async def write(
+        self, snapshots: dict[int, str | None], journal: JournalBatch | None = None, logs: dict | None = None
+    ) -> None:
+        for game_id, entries in (logs or {}).items():
+            _LOCAL_LOG.setdefault(game_id, []).extend(json.loads(json.dumps(entries)))
         if journal is not None:
             keep_from = journal.keep_from or 0
             kept = [batch for batch in _LOCAL_JOURNAL.get(journal.owner, ()) if batch[0] >= keep_from]
@@ -157,6 +170,7 @@ class MemoryRoomStore(RoomStore):
         for game_id, snapshot in snapshots.items():
             if snapshot is None:
                 _LOCAL_SNAP.pop(game_id, None)
+                _LOCAL_LOG.pop(game_id, None)
                 _LOCAL_SEATS.pop(game_id, None)
             else:
                 _LOCAL_SNAP[game_id] = snapshot
@@ -166,6 +180,9 @@ class MemoryRoomStore(RoomStore):
 
     async def load(self, game_id: int) -> str | None:
         return _LOCAL_SNAP.get(game_id)
+
+    async def read_log(self, game_id: int) -> list:
+        return list(_LOCAL_LOG.get(game_id, ()))
 
     async def next_seat_number(self, game_id: int, player_id: int) -> int:
         seats = _LOCAL_SEATS.setdefault(game_id, {})
@@ -195,6 +212,9 @@ class RedisRoomStore(RoomStore):
 
     def seats_key(self, game_id: int) -> str:
         return f"room:{self.ns}:{game_id}:seats"
+
+    def log_key(self, game_id: int) -> str:
+        return f"room:{self.ns}:{game_id}:log"
 
     async def claim(self, game_id: int, owner: str) -> bool:
         ms = int(lease_seconds() * 1000)
@@ -227,8 +247,13 @@ class RedisRoomStore(RoomStore):
     def journal_key(self, owner: str) -> str:
         return f"room:{self.ns}:journal:{owner}"
 
-    async def write(self, snapshots: dict[int, str | None], journal: JournalBatch | None = None) -> None:
+    async def write(
+        self, snapshots: dict[int, str | None], journal: JournalBatch | None = None, logs: dict | None = None
+    ) -> None:
         pipe = self._redis().pipeline(transaction=False)
+        for game_id, entries in (logs or {}).items():  # one element a segment: a snapshot's steps since the last
+            pipe.rpush(self.log_key(game_id), json.dumps(entries, separators=(",", ":")))
+            pipe.expire(self.log_key(game_id), SNAPSHOT_TTL_SECONDS)
         if journal is not None:
             key = self.journal_key(journal.owner)
             if journal.steps:
@@ -240,7 +265,7 @@ class RedisRoomStore(RoomStore):
                 pipe.xtrim(key, minid=f"{journal.keep_from}-0", approximate=False)
         for game_id, snapshot in snapshots.items():
             if snapshot is None:
-                pipe.delete(self.snapshot_key(game_id), self.seats_key(game_id))
+                pipe.delete(self.snapshot_key(game_id), self.seats_key(game_id), self.log_key(game_id))
             else:
                 pipe.set(self.snapshot_key(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
         await pipe.execute()
@@ -252,6 +277,10 @@ class RedisRoomStore(RoomStore):
             steps = fields.get(b"s", fields.get("s"))
             batches.append((number, {int(g): entries for g, entries in json.loads(steps)}))
         return batches
+
+    async def read_log(self, game_id: int) -> list:
+        segments = await self._redis().lrange(self.log_key(game_id), 0, -1)
+        return [entry for segment in segments for entry in json.loads(segment)]
 
     async def load(self, game_id: int) -> str | None:
         value = await self._redis().get(self.snapshot_key(game_id))

@@ -1,0 +1,111 @@
+"""Replays: a finished game played again from its seed, its seats and every step its room took.
+
+The room engine keeps each game's log (``gameplatform.rooms``: every step, added to the store with
+each snapshot by whichever process owned the room then) and hands it over when the game is
+recorded; ``replay_record`` keeps it in the database beside the game, with the version of its
+mode's code. ``replay_for`` plays it again through the mode (modes are deterministic from their
+seed and inputs) and answers what the REST API shows: the players' inputs with the tick each one
+landed in, and the result, which must be the recorded one. A mode whose code changed since, or
+that does not play the same way again, answers ``replay_unavailable`` rather than a wrong replay.
+"""
+
+import functools
+import hashlib
+import inspect
+
+from django.conf import settings
+
+from game.models import Game, GamePlayer, GameReplay
+from game.registry import modes
+from gameplatform.errors import Conflict, Forbidden, NotFound
+from gameplatform.modes import Mode, Player
+from gameplatform.rooms.room import Grace, Room
+
+PLAYER_OPS = {"connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"}
+
+
+@functools.cache
+def _source_version(cls: type) -> str:
+    try:
+        source = inspect.getsource(inspect.getmodule(cls))
+    except (OSError, TypeError):  # no source shipped: the class's name is all there is to go by
+        source = f"{cls.__module__}.{cls.__qualname__}"
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def mode_version(mode: Mode) -> str:
+    """The version of a mode's code: a digest of its module's source."""
+    return _source_version(type(mode))
+
+
+def replay_record(*, game_id: int, steps: list, grace: dict) -> bool:
+    """Keep a recorded game's steps as its replay (once: a second owner's try changes nothing)."""
+    game = Game.objects.filter(pk=game_id).values_list("mode", flat=True).first()
+    mode = modes().get(game) if game else None
+    if mode is None or not settings.REPLAY_RETENTION_DAYS:
+        return False
+    _, made = GameReplay.objects.get_or_create(
+        game_id=game_id, defaults={"mode_version": mode_version(mode), "steps": steps, "grace": grace}
+    )
+    return made
+
+
+def replay_for(*, game_id: int, user) -> dict:
+    """A finished game's replay as the REST API shows it, for its players, staff, and anyone for
+    a mode whose views are all public (``shared_view``). Played again here, to check it still ends
+    as it did and to say at which tick each input landed."""
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None:
+        raise NotFound("No such game.", code="game_not_found")
+    mode = modes().get(game.mode)
+    seats = list(GamePlayer.objects.filter(game_id=game_id).select_related("user").order_by("seat"))
+    allowed = user.is_staff or any(s.user_id == user.pk for s in seats) or (mode is not None and mode.shared_view)
+    if not allowed:
+        raise Forbidden("Only the game's players may see this replay.", code="not_allowed")
+    replay = GameReplay.objects.filter(game_id=game_id).first()
+    if replay is None:
+        raise NotFound("This game has no replay (not finished, or older than the replays kept).", code="not_found")
+    if mode is None or mode_version(mode) != replay.mode_version:
+        raise Conflict(
+            "The mode's code changed since this game: its replay cannot be played.", code="replay_unavailable"
+        )
+    players = [Player(id=s.user_id, username=s.user.username, seat=s.seat, side=s.side) for s in seats]
+    room = Room(
+        mode, game_id=game_id, players=players, seed=game.seed, lobby_id=game.lobby_id, grace=Grace(**replay.grace)
+    )
+    inputs = []
+
+    def landed(op: str, now: float, args: list) -> None:
+        if op in PLAYER_OPS:
+            inputs.append(
+                {"t": round(now, 3), "tick": room.ctx.tick, "player": args[0], "type": op, "data": _data(op, args)}
+            )
+
+    applied = room.replay(replay.steps, each=landed)
+    result = room.result
+    recorded_winner = game.winner_id
+    if applied != len(replay.steps) or result is None or result.winner != recorded_winner:
+        raise Conflict(
+            "This game does not play again as it went: its replay cannot be shown.", code="replay_unavailable"
+        )
+    return {
+        "game_id": game_id,
+        "mode": game.mode,
+        "mode_version": replay.mode_version,
+        "seed": game.seed,
+        "players": [{"id": p.id, "username": p.username, "seat": p.seat, "side": p.side} for p in players],
+        "inputs": inputs,
+        "result": {
+            "winner_id": result.winner,
+            "reason": result.reason,
+            "scores": {str(k): v for k, v in result.scores.items()},
+        },
+    }
+
+
+def _data(op: str, args: list):
+    if op == "action":
+        return {"action": args[1], "data": args[2]}
+    if op in ("move", "input"):
+        return args[1]
+    return None

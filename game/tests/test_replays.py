@@ -1,0 +1,205 @@
+"""Replays: every step of a game, kept with its snapshots across its owners, re-simulates it.
+
+A room's steps go to its game's log (in the store, with each snapshot); when the game is
+recorded the host hands the whole log to ``record_replay``. Run again from the game's seed and
+players, the log ends where the game ended, with the recorded result, whichever processes ran it.
+"""
+
+import asyncio
+import random
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from conftest import receive_type, requires_redis
+from game.models import GameReplay
+from game.modes.builtin.arena import Arena
+from game.modes.builtin.battleship import Battleship
+from game.modes.builtin.relay import Relay
+from game.modes.builtin.tictactoe import TicTacToe
+from game.tests.test_room_host import Records, start_game
+from gameplatform.modes.testing import seated
+from gameplatform.rooms import RoomHost
+from gameplatform.rooms.room import Grace, Room
+
+
+class QuickArena(Arena):
+    name = "quickarena"
+    duration = 2  # seconds of game time: the whole game within the test
+
+
+class Replays(Records):
+    """``Records`` that also keep every game's replay, as the database would."""
+
+    def __init__(self, mode, players: int = 2) -> None:
+        super().__init__(mode, players)
+        self.replays: dict[int, list] = {}
+
+    def hooks(self):
+        hooks = super().hooks()
+
+        async def record_replay(game_id, steps):
+            self.replays[game_id] = steps
+
+        hooks.record_replay = record_replay
+        return hooks
+
+
+async def until(done, seconds: float, *, thread: bool = False) -> None:
+    """Wait for ``done()`` (on a thread: ``thread``, for a database read)."""
+    async with asyncio.timeout(seconds):
+        while not (await sync_to_async(done)() if thread else done()):  # noqa: ASYNC110 - another part's state
+            await asyncio.sleep(0.05)
+
+
+def resimulated(mode, game_id: int, players: int, steps: list) -> Room:
+    room = Room(mode, game_id=game_id, players=seated(players), seed=game_id, grace=Grace())
+    assert room.replay(steps) == len(steps), "a step did not go as it went"
+    return room
+
+
+async def play_on(host: RoomHost, game_id: int, mode, rng: random.Random) -> None:
+    """Both players play ``mode`` to its end on ``host`` (random legal frames)."""
+    room = host.rooms[game_id]
+    cells = {pid: [(x, y) for x in range(10) for y in range(10)] for pid in (1, 2)}
+    for pid in cells:
+        rng.shuffle(cells[pid])
+    for _ in range(400):
+        room = host.rooms.get(game_id)
+        if room is None or room.over:
+            return
+        if mode.name == "tictactoe":
+            free = [i for i, mark in enumerate(room.state["board"]) if mark is None]
+            await host.apply(game_id, room.ctx.turn, "move", ({"cell": rng.choice(free)},))
+        elif mode.name == "battleship":
+            x, y = cells[room.ctx.turn].pop()
+            await host.apply(game_id, room.ctx.turn, "move", ({"x": x, "y": y},))
+        elif mode.name == "relay":
+            for pid in (1, 2):
+                await host.apply(game_id, pid, "action", ("report_score", {"scores": {"1": 3, "2": 1}}))
+        else:
+            await host.apply(
+                game_id, rng.randint(1, 2), "input", ({"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)},)
+            )
+            await asyncio.sleep(0.03)
+
+
+@requires_redis
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", [TicTacToe(), Battleship(), Relay(), QuickArena()], ids=lambda m: m.name)
+async def test_every_built_in_modes_finished_game_resimulated_from_its_replay_ends_with_its_recorded_result(
+    mode, settings
+):
+    settings.ROOM_LEASE_SECONDS = 1.0
+    records = Replays(mode)
+    host = RoomHost(records.hooks(), owner="a")
+    game_id = 5000 + len(mode.name)
+    try:
+        await start_game(host, game_id)
+        await play_on(host, game_id, mode, random.Random(game_id))
+        await until(lambda: game_id in records.replays, 10)
+    finally:
+        await host.stop()
+    (recorded_id, result), *_ = records.results
+    room = resimulated(mode, game_id, 2, records.replays[game_id])
+    assert room.over and room.result == result
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_game_taken_over_half_way_replays_whole_from_the_log_of_both_its_owners(settings):
+    settings.ROOM_LEASE_SECONDS = 1.0
+    mode = Battleship()
+    records = Replays(mode)
+    a = RoomHost(records.hooks(), owner="a")
+    b = RoomHost(records.hooks(), owner="b")
+    game_id, rng = 6001, random.Random(6001)
+    try:
+        await start_game(a, game_id)
+        cells = [(x, y) for x in range(10) for y in range(10)]
+        rng.shuffle(cells)
+        for x, y in cells[:7]:  # seven shots on a, with its snapshots
+            await a.apply(game_id, a.rooms[game_id].ctx.turn, "move", ({"x": x, "y": y},))
+        await a.stop(release=False)  # a dies
+        b.watch(game_id)
+        await until(lambda: game_id in b.rooms, 5)
+        for pid in (1, 2):
+            await b.apply(game_id, pid, "connect")
+        await play_on(b, game_id, mode, rng)
+        await until(lambda: game_id in records.replays, 10)
+    finally:
+        await a.stop()
+        await b.stop()
+    steps = records.replays[game_id]
+    assert [s[0] for s in steps] == list(range(1, len(steps) + 1))  # every step, once, in order
+    room = resimulated(mode, game_id, 2, steps)
+    assert room.result == records.results[-1][1]
+
+
+WIN_FOR_X = [0, 3, 1, 4, 2]  # X takes the top row
+
+
+async def finished_tictactoe(make_game, alice, bob, start_game):
+    from game.tests.conftest import db, play
+
+    game = await db(make_game)(alice, bob)
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    movers = [(ws_a, ws_b), (ws_b, ws_a)]
+    for i, cell in enumerate(WIN_FOR_X[:-1]):
+        await play(*movers[i % 2], cell)
+    await ws_a.send_json_to({"type": "player_move", "movement": {"cell": WIN_FOR_X[-1]}})
+    await receive_type(ws_a, "game_over")
+    await ws_a.disconnect()
+    await ws_b.disconnect()
+    return game
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_finished_games_replay_gives_every_input_with_its_tick_and_the_recorded_result(
+    make_game, alice, bob, carol, start_game, client_for
+):
+    game = await finished_tictactoe(make_game, alice, bob, start_game)
+    await until(lambda: GameReplay.objects.filter(game_id=game.pk).exists(), 10, thread=True)
+    answer = await sync_to_async(client_for(carol).get)(f"/api/games/{game.pk}/replay/")  # anyone: nothing is hidden
+    assert answer.status_code == 200, answer.content
+    replay = answer.json()
+    assert replay["mode"] == "tictactoe" and replay["seed"] == game.seed and len(replay["mode_version"]) == 16
+    moves = [i for i in replay["inputs"] if i["type"] == "move"]
+    assert [m["data"]["cell"] for m in moves] == WIN_FOR_X
+    assert [m["player"] for m in moves] == [alice.pk, bob.pk, alice.pk, bob.pk, alice.pk]
+    assert [i["type"] for i in replay["inputs"]][:2] == ["connect", "connect"]
+    assert replay["result"]["winner_id"] == alice.pk and replay["result"]["reason"] == "win"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_replay_whose_modes_code_changed_is_unavailable_and_a_hidden_games_is_its_players_only(
+    make_game, alice, bob, carol, start_game, client_for
+):
+    game = await finished_tictactoe(make_game, alice, bob, start_game)
+    await until(lambda: GameReplay.objects.filter(game_id=game.pk).exists(), 10, thread=True)
+    await sync_to_async(GameReplay.objects.filter(game_id=game.pk).update)(mode_version="0" * 16)
+    answer = await sync_to_async(client_for(alice).get)(f"/api/games/{game.pk}/replay/")
+    assert answer.status_code == 409 and answer.json()["code"] == "replay_unavailable"
+
+    hidden = await sync_to_async(make_game)(alice, bob, mode="battleship")
+    answer = await sync_to_async(client_for(carol).get)(f"/api/games/{hidden.pk}/replay/")
+    assert answer.status_code == 403 and answer.json()["code"] == "not_allowed"
+    answer = await sync_to_async(client_for(alice).get)(f"/api/games/{hidden.pk}/replay/")
+    assert answer.status_code == 404  # not finished: no replay yet
+
+
+@pytest.mark.django_db
+def test_replays_older_than_the_retention_are_dropped_by_the_hourly_timer(make_game, alice, bob, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from game.timers import drop_expired_replays
+
+    settings.REPLAY_RETENTION_DAYS = 30
+    old, new = make_game(alice, bob), make_game(alice, bob)
+    for game in (old, new):
+        GameReplay.objects.create(game=game, mode_version="v", steps=[], grace={"reconnect": 30, "first": 60})
+    GameReplay.objects.filter(game=old).update(created_at=timezone.now() - timedelta(days=31))
+    assert drop_expired_replays() == 1
+    assert list(GameReplay.objects.values_list("game_id", flat=True)) == [new.pk]

@@ -1,2 +1,9 @@
 /** gameplatform's TypeScript client: see README.md. */
 export const VERSION = "0.1.0";
+
+export { Client } from "./client.js";
+export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
+export { GamePlatformError } from "./errors.js";
+export { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+export { MemoryStorage, refreshDueAt, tokenClaims, type SessionStorage, type Tokens } from "./session.js";
+export type * from "./types.js";

@@ -1,4 +1,5 @@
 import { errorFromResponse, GamePlatformError } from "./errors.js";
+import type { Frame } from "./frames.js";
 import { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, IDEMPOTENT_METHODS, sleep, type RetryPolicy } from "./retry.js";
 import {
   DEFAULT_STORAGE_KEY,
@@ -10,6 +11,7 @@ import {
   type SessionStorage,
   type Tokens,
 } from "./session.js";
+import { Socket, type SocketOptions } from "./socket.js";
 import type {
   DeviceLoginAnswer,
   GameMode,
@@ -337,6 +339,16 @@ export class Client {
   /** A one-time WebSocket ticket (30 s); sockets take one per connection by themselves. */
   wsTicket(): Promise<WsTicket> {
     return this.post("/api/auth/ws-ticket/");
+  }
+
+  // --- sockets -----------------------------------------------------------------------------
+
+  /**
+   * A socket on `path` (`/ws/lobbies/3/`...) that connects at once, queues what is sent before
+   * it opens and reconnects by itself; `Frames` types its frames.
+   */
+  socket<Frames extends object = Record<string, Frame>>(path: string, options: SocketOptions = {}): Socket<Frames> {
+    return new Socket<Frames>(this, path, options);
   }
 
   readonly users = {

@@ -7,3 +7,6 @@ export { GamePlatformError } from "./errors.js";
 export { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { MemoryStorage, refreshDueAt, tokenClaims, type SessionStorage, type Tokens } from "./session.js";
 export type * from "./types.js";
+export { CLOSE_CODES, closeReason, type CloseKind, type CloseReason } from "./close.js";
+export { Socket, type SendResult, type SocketOptions, type SocketStatus, type WaitOptions } from "./socket.js";
+export type * from "./frames.js";

@@ -11,6 +11,8 @@ import {
   type SessionStorage,
   type Tokens,
 } from "./session.js";
+import { Notifications } from "./notifications.js";
+import { GameRoom, type GameRoomOptions } from "./room.js";
 import { Socket, type SocketOptions } from "./socket.js";
 import type {
   DeviceLoginAnswer,
@@ -102,6 +104,8 @@ export class Client {
   private tokensNow: Tokens | null;
   private refreshing: Promise<Tokens> | null = null;
   private readonly sessionListeners = new Set<SessionListener>();
+  private notificationsNow: Notifications | null = null;
+  private readonly sockets = new Set<Socket<any>>();
 
   constructor(options: ClientOptions = {}) {
     const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
@@ -348,7 +352,45 @@ export class Client {
    * it opens and reconnects by itself; `Frames` types its frames.
    */
   socket<Frames extends object = Record<string, Frame>>(path: string, options: SocketOptions = {}): Socket<Frames> {
-    return new Socket<Frames>(this, path, options);
+    const socket = new Socket<Frames>(this, path, options);
+    this.sockets.add(socket);
+    socket.onClose((reason) => reason.reconnect || this.sockets.delete(socket));
+    return socket;
+  }
+
+  /** Closes every socket this client opened (a bot's or a test's last call: nothing keeps Node running). */
+  close(): void {
+    for (const socket of [...this.sockets]) socket.close();
+    this.sockets.clear();
+  }
+
+  /** The game socket of game `id` as a room: its view kept current, its inputs. */
+  gameRoom<View = unknown>(id: Id, options: GameRoomOptions = {}): GameRoom<View> {
+    return new GameRoom<View>(this, id, options);
+  }
+
+  /** My notification socket (one per client, opened on first use; again after `close()`). */
+  notifications(options: SocketOptions = {}): Notifications {
+    if (!this.notificationsNow || this.notificationsNow.socket.status === "closed") {
+      this.notificationsNow = new Notifications(this, options);
+    }
+    return this.notificationsNow;
+  }
+
+  /**
+   * Queues for `mode` and resolves with the game id of my match: from the join's answer, or from
+   * `match_found` on the notification socket (opened first, so no match is missed).
+   */
+  async findMatch(mode = "tictactoe", { timeoutMs = 60_000 } = {}): Promise<Id> {
+    const notifications = this.notifications();
+    const found = notifications.nextMatch({ timeoutMs });
+    found.catch(() => undefined); // awaited below unless the join answers first
+    const answer = await this.matchmaking.join(mode);
+    if (answer.status === "matched") {
+      notifications.report(answer.game_id, true);
+      return answer.game_id;
+    }
+    return (await found).game_id;
   }
 
   readonly users = {

@@ -10,3 +10,6 @@ export type * from "./types.js";
 export { CLOSE_CODES, closeReason, type CloseKind, type CloseReason } from "./close.js";
 export { Socket, type SendResult, type SocketOptions, type SocketStatus, type WaitOptions } from "./socket.js";
 export type * from "./frames.js";
+export { Notifications } from "./notifications.js";
+export { applyPatch, PatchError } from "./patch.js";
+export { GameRoom, type GameInfo, type GameRoomOptions } from "./room.js";

@@ -1,6 +1,6 @@
 // What the live tests share: the server they run against (GAMEPLATFORM_URL, set by
 // tests/test_sdk_js_live.py to the pytest session's live server) and fresh users on it.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { WebSocket } from "ws";
 
 import { Client, GamePlatformError, MemoryStorage } from "@gameplatform/client";
@@ -35,8 +35,17 @@ export const FAST = { baseMs: 50, maxMs: 500, jitter: 0.5 };
  * @param {import("@gameplatform/client").ClientOptions} [options]
  */
 export function newClient(options = {}) {
-  return new Client({ baseUrl: SERVER, storage: new MemoryStorage(), WebSocket, reconnect: FAST, ...options });
+  const client = new Client({ baseUrl: SERVER, storage: new MemoryStorage(), WebSocket, reconnect: FAST, ...options });
+  clients.push(client);
+  return client;
 }
+
+/** @type {Client[]} */
+const clients = [];
+// Whatever a test left open (it failed half-way) is closed, so that the test file's process ends.
+after(() => {
+  for (const client of clients) client.close();
+});
 
 /**
  * A client logged in as a new user.

@@ -203,12 +203,14 @@ export class GameRoom<View = unknown> {
 
   private onState(frame: GameStateFrame<View>): void {
     const { view, ...game } = frame;
+    // The server sends a game_state after the patch of the same step: no second onChange for it.
+    const same = this.game !== null && JSON.stringify([this.game, this.view]) === JSON.stringify([game, view ?? null]);
     this.game = game;
     this.view = view ?? null;
     if (OVER.has(game.state) && !this.over) {
       this.over = { type: "game_over", winner_id: game.winner_id, reason: game.reason ?? game.state };
     }
-    this.changed();
+    if (!same) this.changed();
   }
 
   private onPatch(frame: StatePatchFrame): void {

@@ -8,6 +8,7 @@ with ``GAMEPLATFORM_URL`` set to the live server (uvicorn, or daphne under ``LIV
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -66,3 +67,44 @@ def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, 
     assert done.returncode == 0, f"node --test failed:\n{done.stdout[-12000:]}\n{done.stderr[-4000:]}"
     assert counts.get("pass", 0) > 0 and counts.get("fail") == 0, counts
     assert counts.get("skipped") == 0, f"some tests skipped (no server?):\n{done.stdout[-4000:]}"
+
+
+# --- the documentation's snippets -------------------------------------------------------------
+
+ROOT = PACKAGE.parents[1]
+# The pages whose ```js blocks marked "checked by" this file are run here (test_docs.py checks
+# that the marker names an existing test that reads the page): docs/sdks.md and client/js/README.md.
+DOCUMENTED = [ROOT / "docs" / "sdks.md", PACKAGE / "README.md"]
+CHECKED_HERE = "<!-- checked by: client/js/tests/test_sdk_js_live.py -->"
+FENCE = re.compile(r"^```js\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def checked_snippets(page: Path) -> list[str]:
+    """The ```js blocks of a page right after this file's ``checked by`` marker."""
+    return [
+        m[1] for m in FENCE.finditer(page.read_text()) if page.read_text()[: m.start()].rstrip().endswith(CHECKED_HERE)
+    ]
+
+
+def installed_like_an_application(tmp_path: Path) -> Path:
+    """A folder whose node_modules holds the built package and ws, as an application's would."""
+    modules = tmp_path / "node_modules"
+    (modules / "@gameplatform").mkdir(parents=True)
+    (modules / "@gameplatform" / "client").symlink_to(PACKAGE)
+    (modules / "ws").symlink_to(PACKAGE / "node_modules" / "ws")
+    return tmp_path
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page", DOCUMENTED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_typescript_sdk_snippets_of_the_docs_run_as_written_against_the_live_server(
+    page, live, built_package, tmp_path
+):
+    snippets = checked_snippets(page)
+    assert snippets, f"{page.relative_to(ROOT)} has no js block marked {CHECKED_HERE}"
+    app = installed_like_an_application(tmp_path)
+    for n, snippet in enumerate(snippets):
+        source = app / f"snippet_{n}.mjs"
+        source.write_text(snippet.replace("http://127.0.0.1:8000", live.http))
+        done = subprocess.run([NODE, str(source)], cwd=app, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{page.name} snippet {n} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"

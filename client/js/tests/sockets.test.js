@@ -115,3 +115,19 @@ test("every close code of the contract has a typed reason and says whether to re
   assert.equal(Object.keys(CLOSE_CODES).length, Object.keys(final).length + Object.keys(again).length);
   assert.deepEqual([closeReason(4999).kind, closeReason(4999).reconnect], ["unknown", true]);
 });
+
+liveTest("a socket the server closes with 4401 refreshes the session and comes back", async () => {
+  const alice = await newPlayer("alice");
+  const realTicket = alice.wsTicket.bind(alice);
+  let calls = 0;
+  // The first connection presents a ticket the server does not know, as an expired session would.
+  alice.wsTicket = async () => (++calls === 1 ? { ticket: "not-a-ticket", expires_in: 30 } : realTicket());
+  const before = alice.tokens?.refresh;
+  const socket = alice.socket("/ws/notifications/");
+  const reason = await nextClose(socket);
+  assert.deepEqual([reason.code, reason.kind, reason.reconnect], [4401, "unauthenticated", true]);
+  await socket.next("badge");
+  assert.equal(socket.status, "open");
+  assert.notEqual(alice.tokens?.refresh, before, "the session was refreshed before coming back");
+  socket.close();
+});

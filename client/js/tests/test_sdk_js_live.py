@@ -3,14 +3,18 @@
 The package is installed from its lock (``npm ci``, again only when package-lock.json changed, as
 the venv is from requirements/dev.txt), built with ``tsc``, and its ``node --test`` suite runs
 with ``GAMEPLATFORM_URL`` set to the live server (uvicorn, or daphne under ``LIVE_SERVER=daphne``:
-``make test`` runs this under both). Without Node the test skips, saying so.
+``make test`` runs this under both). The ``js`` snippets of docs/sdks.md and client/js/README.md
+marked as checked here run as written in Node, the package installed from the tarball ``npm pack``
+makes (as a studio would install it). Without Node the tests skip, saying so.
 """
 
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -86,11 +90,22 @@ def checked_snippets(page: Path) -> list[str]:
     ]
 
 
-def installed_like_an_application(tmp_path: Path) -> Path:
-    """A folder whose node_modules holds the built package and ws, as an application's would."""
+@pytest.fixture(scope="session")
+def packed_package(built_package, tmp_path_factory) -> Path:
+    """The tarball ``npm pack`` makes, unpacked: what a studio installs (only the files it ships)."""
+    out = tmp_path_factory.mktemp("pack")
+    (packed,) = json.loads(npm("pack", "--json", "--ignore-scripts", "--pack-destination", str(out)))
+    unpacked = out / "unpacked"
+    with tarfile.open(out / packed["filename"]) as tar:
+        tar.extractall(unpacked, filter="data")
+    return unpacked / "package"
+
+
+def installed_like_an_application(tmp_path: Path, package: Path) -> Path:
+    """A folder whose node_modules holds the packed package and ws, as an application's would."""
     modules = tmp_path / "node_modules"
     (modules / "@gameplatform").mkdir(parents=True)
-    (modules / "@gameplatform" / "client").symlink_to(PACKAGE)
+    (modules / "@gameplatform" / "client").symlink_to(package)
     (modules / "ws").symlink_to(PACKAGE / "node_modules" / "ws")
     return tmp_path
 
@@ -98,11 +113,11 @@ def installed_like_an_application(tmp_path: Path) -> Path:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("page", DOCUMENTED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_typescript_sdk_snippets_of_the_docs_run_as_written_against_the_live_server(
-    page, live, built_package, tmp_path
+    page, live, packed_package, tmp_path
 ):
     snippets = checked_snippets(page)
     assert snippets, f"{page.relative_to(ROOT)} has no js block marked {CHECKED_HERE}"
-    app = installed_like_an_application(tmp_path)
+    app = installed_like_an_application(tmp_path, packed_package)
     for n, snippet in enumerate(snippets):
         source = app / f"snippet_{n}.mjs"
         source.write_text(snippet.replace("http://127.0.0.1:8000", live.http))

@@ -11,6 +11,15 @@ import {
   type SessionStorage,
   type Tokens,
 } from "./session.js";
+import {
+  dmCalls,
+  friendCalls,
+  groupCalls,
+  leaderboardCalls,
+  lobbyCalls,
+  storageCalls,
+  tournamentCalls,
+} from "./meta.js";
 import { Notifications } from "./notifications.js";
 import { GameRoom, type GameRoomOptions } from "./room.js";
 import { Socket, type SocketOptions } from "./socket.js";
@@ -97,7 +106,7 @@ export class Client {
   readonly WebSocket: WebSocketConstructor | null;
   clock: () => number;
 
-  private readonly storage: SessionStorage;
+  private readonly sessionStore: SessionStorage;
   private readonly storageKey: string;
   private readonly fetchImpl: typeof fetch;
   private readonly refreshMarginS: number;
@@ -112,7 +121,7 @@ export class Client {
     const baseUrl = options.baseUrl ?? origin;
     if (!baseUrl) throw new TypeError("new Client({ baseUrl }): no page origin to default to");
     this.baseUrl = baseUrl.replace(/\/+$/, "");
-    this.storage = options.storage ?? defaultStorage();
+    this.sessionStore = options.storage ?? defaultStorage();
     this.storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (!fetchImpl) throw new TypeError("new Client(): no global fetch; pass { fetch }");
@@ -123,7 +132,7 @@ export class Client {
     this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.refreshMarginS = options.refreshMarginS ?? 60;
     this.clock = options.clock ?? Date.now;
-    this.tokensNow = readTokens(this.storage, this.storageKey);
+    this.tokensNow = readTokens(this.sessionStore, this.storageKey);
   }
 
   // --- the session ---------------------------------------------------------------------
@@ -153,7 +162,7 @@ export class Client {
   useTokens(tokens: TokenPair | null): void {
     const was = this.loggedIn;
     this.tokensNow = tokens ? { access: tokens.access, refresh: tokens.refresh } : null;
-    writeTokens(this.storage, this.storageKey, this.tokensNow);
+    writeTokens(this.sessionStore, this.storageKey, this.tokensNow);
     if (was !== this.loggedIn) for (const fn of this.sessionListeners) fn(this.loggedIn);
   }
 
@@ -436,6 +445,17 @@ export class Client {
     markRead: (ids: Id[] | "all"): Promise<unknown> =>
       this.post("/api/notifications/read/", ids === "all" ? { all: true } : { ids }),
   };
+
+  // --- the meta-game (meta.ts) -------------------------------------------------------------
+
+  readonly lobbies = lobbyCalls(this);
+  readonly dms = dmCalls(this);
+  readonly friends = friendCalls(this);
+  readonly groups = groupCalls(this);
+  readonly leaderboards = leaderboardCalls(this);
+  readonly tournaments = tournamentCalls(this);
+  /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
+  readonly storage = storageCalls(this);
 }
 
 function notLoggedIn(): GamePlatformError {

@@ -13,3 +13,19 @@ export type * from "./frames.js";
 export { Notifications } from "./notifications.js";
 export { applyPatch, PatchError } from "./patch.js";
 export { GameRoom, type GameInfo, type GameRoomOptions } from "./room.js";
+export type {
+  ChatMessage,
+  Conversation,
+  DirectMessage,
+  Friend,
+  FriendRequest,
+  Group,
+  GroupMember,
+  Leaderboard,
+  LeaderboardRecord,
+  Listing,
+  Lobby,
+  StoredObject,
+  Tournament,
+} from "./meta.js";
+export { items } from "./meta.js";

@@ -222,6 +222,10 @@ export class Client {
   }
 
   private async doRefresh(): Promise<Tokens> {
+    // Another client on the same storage (a browser's other tab) may have rotated the tokens
+    // already: the refresh token this one holds is dead then, and the stored pair is the live one.
+    const adopted = this.adoptStored();
+    if (adopted && !this.due(adopted.access)) return adopted;
     const refresh = this.tokensNow?.refresh;
     if (!refresh) throw notLoggedIn();
     try {
@@ -229,16 +233,30 @@ export class Client {
       this.useTokens(tokens);
       return this.tokensNow!;
     } catch (error) {
+      const rotatedMeanwhile = this.adoptStored();
+      if (rotatedMeanwhile) return rotatedMeanwhile;
       if (error instanceof GamePlatformError && (error.status === 401 || error.status === 400)) this.useTokens(null);
       throw error;
     }
   }
 
+  /** The stored pair, taken when it differs from the one held (another client rotated it); else null. */
+  private adoptStored(): Tokens | null {
+    const stored = readTokens(this.sessionStore, this.storageKey);
+    if (!stored || !this.tokensNow || stored.refresh === this.tokensNow.refresh) return null;
+    this.tokensNow = stored;
+    return stored;
+  }
+
+  private due(access: string): boolean {
+    const at = refreshDueAt(access, this.refreshMarginS);
+    return at !== null && this.clock() >= at;
+  }
+
   /** An access token that is not about to expire (refreshed first when it is). */
   async accessToken(): Promise<string> {
     if (!this.tokensNow) throw notLoggedIn();
-    const due = refreshDueAt(this.tokensNow.access, this.refreshMarginS);
-    if (due !== null && this.clock() >= due) await this.refresh();
+    if (this.due(this.tokensNow.access)) await this.refresh();
     return this.tokensNow!.access;
   }
 

@@ -57,6 +57,22 @@ liveTest("an access token about to expire is refreshed before the call, and the 
   await assert.rejects(stale.refresh(), { name: "GamePlatformError", status: 401 });
 });
 
+liveTest("two clients on one storage (a browser's tabs) follow each other's refresh instead of ending the session", async () => {
+  const storage = new MemoryStorage();
+  let now = Date.now();
+  const first = newClient({ storage, clock: () => now });
+  const username = newName("alice");
+  await first.register({ username, email: `${username}@example.com`, password: PASSWORD });
+  const second = newClient({ storage, clock: () => now });
+  now += 60 * 60 * 1000;
+  await first.me(); // refreshes: the refresh token both held is dead now
+  now = Date.now();
+  await second.refresh(); // takes the stored pair rather than sending the dead token
+  assert.ok(second.loggedIn);
+  assert.deepEqual(second.tokens, first.tokens);
+  assert.equal((await second.me()).username, username);
+});
+
 liveTest("a call the server refuses with 401 refreshes the session once and succeeds", async () => {
   const alice = await newPlayer("alice");
   const tokens = alice.tokens;

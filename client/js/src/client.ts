@@ -311,9 +311,13 @@ export class Client {
     return (text ? JSON.parse(text) : null) as T;
   }
 
-  /** An absolute URL for a path of the server (or a full URL, as a page's `next` is), with a query. */
+  /**
+   * An absolute URL for a path of the server (appended to `baseUrl`, which may hold a path prefix
+   * of its own), or a full URL (a page's `next`), with a query.
+   */
   url(path: string, query?: Query): string {
-    const url = new URL(path, this.baseUrl + "/");
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(path);
+    const url = new URL(absolute ? path : this.baseUrl + (path.startsWith("/") ? path : `/${path}`));
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== null && value !== undefined) url.searchParams.set(name, String(value));
     }
@@ -410,14 +414,32 @@ export class Client {
    */
   async findMatch(mode = "tictactoe", { timeoutMs = 60_000 } = {}): Promise<Id> {
     const notifications = this.notifications();
-    const found = notifications.nextMatch({ timeoutMs });
-    found.catch(() => undefined); // awaited below unless the join answers first
-    const answer = await this.matchmaking.join(mode);
-    if (answer.status === "matched") {
-      notifications.report(answer.game_id, true);
-      return answer.game_id;
+    let stop = (): void => undefined;
+    const found = new Promise<Id>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match within ${timeoutMs} ms` }));
+      }, timeoutMs);
+      const unsubscribe = notifications.on("match_found", (frame) => {
+        stop();
+        resolve(frame.game_id);
+      });
+      stop = () => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+    });
+    let answer: QueueAnswer;
+    try {
+      answer = await this.matchmaking.join(mode);
+    } catch (error) {
+      stop();
+      throw error;
     }
-    return (await found).game_id;
+    if (answer.status !== "matched") return found;
+    stop();
+    notifications.report(answer.game_id, true);
+    return answer.game_id;
   }
 
   readonly users = {

@@ -7,6 +7,7 @@
  * same, and each game id is reported once.
  */
 import type { Client } from "./client.js";
+import { GamePlatformError } from "./errors.js";
 import type { MatchFoundFrame, NotificationFrames } from "./frames.js";
 import type { Socket, SocketOptions } from "./socket.js";
 import type { Id } from "./types.js";
@@ -33,12 +34,12 @@ export class Notifications {
     return () => this.matchListeners.delete(fn);
   };
 
-  /** The next match (resolves at once with one already reported and not yet awaited). */
+  /** The next match reported from now on (live or replayed); rejects with `timeout` after `timeoutMs`. */
   nextMatch({ timeoutMs = 60_000 } = {}): Promise<MatchFoundFrame> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         stop();
-        reject(new Error(`no match_found within ${timeoutMs} ms`));
+        reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match_found within ${timeoutMs} ms` }));
       }, timeoutMs);
       const stop = this.on("match_found", (frame) => {
         stop();

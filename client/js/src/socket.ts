@@ -219,7 +219,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
   /** The socket's URL with a fresh one-time ticket. */
   private async url(): Promise<string> {
     const { ticket } = await this.client.wsTicket();
-    const url = new URL(this.path, this.client.baseUrl + "/");
+    const url = new URL(this.client.url(this.path));
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("ticket", ticket);
     return url.toString();

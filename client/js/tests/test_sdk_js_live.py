@@ -36,13 +36,14 @@ def npm(*args: str, timeout: float = 300) -> str:
 
 @pytest.fixture(scope="session")
 def built_package() -> Path:
-    """client/js installed from its lock (when the lock changed) and built into dist/."""
+    """client/js installed from its lock (when the lock changed) and built into dist/ (the example too)."""
     lock = hashlib.sha256((PACKAGE / "package-lock.json").read_bytes()).hexdigest()
     stamp = PACKAGE / "node_modules" / ".installed-from-lock"
     if not stamp.is_file() or stamp.read_text() != lock:
         npm("ci", "--no-audit", "--no-fund")
         stamp.write_text(lock)
     npm("run", "build")
+    npm("run", "build:examples")  # the tests check the arena example's interpolation too
     return PACKAGE
 
 

@@ -206,7 +206,16 @@ export class Socket<Frames extends object = Record<string, Frame>> {
       return;
     }
     if (this.closedForGood) return;
-    const ws = new WebSocketImpl(url);
+    let ws: WebSocketLike;
+    try {
+      ws = new WebSocketImpl(url);
+    } catch (error) {
+      // A URL or a scheme the runtime refuses (a page on https asking for ws:): trying again cannot help.
+      this.closedForGood = true;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.finish({ ...closeReason(1006, reason), reconnect: false });
+      return;
+    }
     this.ws = ws;
     ws.onopen = () => this.opened(ws);
     ws.onmessage = (event) => this.received(ws, event.data);

@@ -5,9 +5,12 @@ the venv is from requirements/dev.txt), built with ``tsc``, and its ``node --tes
 with ``GAMEPLATFORM_URL`` set to the live server (uvicorn, or daphne under ``LIVE_SERVER=daphne``:
 ``make test`` runs this under both). The ``js`` snippets of docs/sdks.md and client/js/README.md
 marked as checked here run as written in Node, the package installed from the tarball ``npm pack``
-makes (as a studio would install it). Without Node the tests skip, saying so.
+makes (as a studio would install it). The arena example (examples/arena), a page outside the
+platform's tree served from an origin of its own, plays in two headless Chromium pages against a
+server that allows that origin. Without Node the tests skip, saying so.
 """
 
+import functools
 import hashlib
 import json
 import os
@@ -15,9 +18,13 @@ import re
 import shutil
 import subprocess
 import tarfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from gameplatform.tests.live import LiveServer, free_port, live_server_name
 
 PACKAGE = Path(__file__).resolve().parents[1]
 NODE = shutil.which("node")
@@ -124,3 +131,68 @@ def test_the_typescript_sdk_snippets_of_the_docs_run_as_written_against_the_live
         source.write_text(snippet.replace("http://127.0.0.1:8000", live.http))
         done = subprocess.run([NODE, str(source)], cwd=app, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"{page.name} snippet {n} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+
+
+# --- the arena example ----------------------------------------------------------------------------
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture
+def example_origin(built_package):
+    """client/js (the package and the example, built) served on a port of its own."""
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(PACKAGE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def arena_server(tmp_path, example_origin):
+    server = LiveServer(tmp_path, env={"CORS_ORIGINS": example_origin}).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.live
+# The page is what this tests; the SDK's own tests above hold daphne to the contract.
+@pytest.mark.skipif(live_server_name() == "daphne", reason="the arena example's page is tested under uvicorn only")
+@pytest.mark.timeout(300)
+def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(arena_server, example_origin):
+    from webclient.tests.conftest import CHROMIUM_ARGS, find_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    url = f"{example_origin}/examples/arena/index.html?server={arena_server.http}"
+    with sync_api.sync_playwright() as playwright:
+        path = find_chromium(playwright)
+        if path is None:
+            pytest.skip("no Chromium found (set CHROMIUM_PATH, or install chromium)")
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            problems = []
+            pages = []
+            for _ in range(2):  # two contexts: two browsers, two guests
+                page = browser.new_context().new_page()
+                page.on("pageerror", lambda error: problems.append(str(error)))
+                page.goto(url)
+                pages.append(page)
+            for page in pages:
+                page.wait_for_function("window.arena?.room?.state === 'active'", timeout=30_000)
+            me = pages[0].evaluate("String(window.arena.client.userId)")
+            start = pages[0].evaluate(f"window.arena.room.view.players['{me}'].x")
+            pages[0].keyboard.down("ArrowRight")
+            pages[0].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
+            pages[0].keyboard.up("ArrowRight")
+            # The other page sees my dot move too, and both draw it where their views say (interpolated).
+            pages[1].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
+            pages[1].wait_for_function(f"window.arena.drawn['{me}'].x > {start} + 5", timeout=10_000)
+            status = pages[0].evaluate("window.arena.status")
+            assert status.startswith("time left"), status
+            assert not problems, problems
+        finally:
+            browser.close()

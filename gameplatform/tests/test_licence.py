@@ -1,7 +1,8 @@
 """The licence: the MIT text at the root, the same text and the MIT metadata in every package
-built from the repository (the Python SDK is the one package today; the platform itself is not
+built from the repository (the Python SDK and the TypeScript SDK; the platform itself is not
 packaged), and the README saying so."""
 
+import json
 import subprocess
 import sys
 
@@ -34,6 +35,14 @@ def test_every_package_ships_the_licence_and_declares_mit_in_its_metadata(tmp_pa
         assert "Classifier: License :: OSI Approved :: MIT License" in headers
         assert "License-File: LICENSE" in headers
         assert "LICENSE" in (info / "SOURCES.txt").read_text().split()
+
+
+def test_the_npm_package_ships_the_licence_and_declares_mit():
+    package = ROOT / "client" / "js"
+    assert (package / "LICENSE").read_text() == (ROOT / "LICENSE").read_text(), "client/js/LICENSE differs"
+    manifest = json.loads((package / "package.json").read_text())
+    assert manifest["license"] == "MIT"
+    assert "LICENSE" in manifest["files"]
 
 
 def test_the_readme_names_the_licence():

@@ -1,0 +1,508 @@
+import { errorFromResponse, GamePlatformError } from "./errors.js";
+import type { Frame } from "./frames.js";
+import { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, IDEMPOTENT_METHODS, sleep, type RetryPolicy } from "./retry.js";
+import {
+  DEFAULT_STORAGE_KEY,
+  defaultStorage,
+  readTokens,
+  refreshDueAt,
+  tokenUserId,
+  writeTokens,
+  type SessionStorage,
+  type Tokens,
+} from "./session.js";
+import {
+  dmCalls,
+  friendCalls,
+  groupCalls,
+  leaderboardCalls,
+  lobbyCalls,
+  storageCalls,
+  tournamentCalls,
+} from "./meta.js";
+import { Notifications } from "./notifications.js";
+import { GameRoom, type GameRoomOptions } from "./room.js";
+import { Socket, type SocketOptions } from "./socket.js";
+import type {
+  DeviceLoginAnswer,
+  GameMode,
+  GameSummary,
+  Id,
+  Invite,
+  InviteAccepted,
+  InviteRequest,
+  LeaderboardRow,
+  Me,
+  Page,
+  PersistedNotification,
+  PublicUser,
+  QueueAnswer,
+  QueueStatus,
+  RegisterAnswer,
+  Registration,
+  Replay,
+  RunningRoom,
+  ServerStatus,
+  TokenPair,
+  WsTicket,
+} from "./types.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+export type Query = Record<string, string | number | boolean | null | undefined>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  headers?: Record<string, string>;
+  /** Send the access token (default true when logged in). */
+  auth?: boolean;
+  /** Retry a failed idempotent call (default: the client's policy; false: never). */
+  retry?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Anything that builds a WebSocket the way browsers do: `new WebSocket(url)`. */
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+/** The part of the browser's WebSocket the SDK uses (the `ws` package's WebSocket has it too). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: any) => void) | null;
+  // Handlers take `any`: each runtime's event types differ (the SDK reads `data`, `code`, `reason`).
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface ClientOptions {
+  /** The server, e.g. `https://games.example`; in a page, its own origin by default. */
+  baseUrl?: string;
+  /** Where the session is kept: `localStorage` in browsers, memory elsewhere by default. */
+  storage?: SessionStorage;
+  /** The storage key (default `gameplatform.auth`, the browser SDK's, so a page keeps its session). */
+  storageKey?: string;
+  /** The fetch to use (default the global one: browsers, Node 18+). */
+  fetch?: typeof fetch;
+  /** The WebSocket constructor (default the global one; in Node 20: `WebSocket` from the `ws` package). */
+  WebSocket?: WebSocketConstructor;
+  /** Retries of idempotent REST calls (GET, PUT, DELETE) after a network failure or a 5xx; false: none. */
+  retry?: Partial<RetryPolicy> | false;
+  /** How sockets come back after a drop. */
+  reconnect?: Partial<RetryPolicy>;
+  /** Refresh the access token this many seconds before it expires (a quarter of a short token's life at most). */
+  refreshMarginS?: number;
+  /** The clock, in milliseconds since the epoch (tests move it to make a token look expired). */
+  clock?: () => number;
+}
+
+type SessionListener = (loggedIn: boolean) => void;
+
+export class Client {
+  readonly baseUrl: string;
+  readonly retryPolicy: RetryPolicy | null;
+  readonly reconnectPolicy: RetryPolicy;
+  readonly WebSocket: WebSocketConstructor | null;
+  clock: () => number;
+
+  private readonly sessionStore: SessionStorage;
+  private readonly storageKey: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly refreshMarginS: number;
+  private tokensNow: Tokens | null;
+  private refreshing: Promise<Tokens> | null = null;
+  private readonly sessionListeners = new Set<SessionListener>();
+  private notificationsNow: Notifications | null = null;
+  private readonly sockets = new Set<Socket<any>>();
+
+  constructor(options: ClientOptions = {}) {
+    const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
+    const baseUrl = options.baseUrl ?? origin;
+    if (!baseUrl) throw new TypeError("new Client({ baseUrl }): no page origin to default to");
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.sessionStore = options.storage ?? defaultStorage();
+    this.storageKey = options.storageKey ?? DEFAULT_STORAGE_KEY;
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (!fetchImpl) throw new TypeError("new Client(): no global fetch; pass { fetch }");
+    this.fetchImpl = fetchImpl.bind(globalThis);
+    const globalWs = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    this.WebSocket = options.WebSocket ?? globalWs ?? null;
+    this.retryPolicy = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
+    this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.refreshMarginS = options.refreshMarginS ?? 60;
+    this.clock = options.clock ?? Date.now;
+    this.tokensNow = readTokens(this.sessionStore, this.storageKey);
+  }
+
+  // --- the session ---------------------------------------------------------------------
+
+  /** True while there is a session (restored from storage, or after a login). */
+  get loggedIn(): boolean {
+    return this.tokensNow !== null;
+  }
+
+  /** The session's tokens, or null. */
+  get tokens(): Tokens | null {
+    return this.tokensNow;
+  }
+
+  /** My user id (from the access token), or null when logged out. */
+  get userId(): Id | null {
+    return this.tokensNow ? tokenUserId(this.tokensNow.access) : null;
+  }
+
+  /** `fn(loggedIn)` when the session starts or ends (a refresh that fails ends it); returns an unsubscribe. */
+  onSessionChange(fn: SessionListener): () => void {
+    this.sessionListeners.add(fn);
+    return () => this.sessionListeners.delete(fn);
+  }
+
+  /** Adopt tokens obtained elsewhere (another client, a provider's sign-in); null logs out locally. */
+  useTokens(tokens: TokenPair | null): void {
+    const was = this.loggedIn;
+    this.tokensNow = tokens ? { access: tokens.access, refresh: tokens.refresh } : null;
+    writeTokens(this.sessionStore, this.storageKey, this.tokensNow);
+    if (was !== this.loggedIn) for (const fn of this.sessionListeners) fn(this.loggedIn);
+  }
+
+  async register(fields: Registration): Promise<RegisterAnswer> {
+    const body = { ...fields, password_confirm: fields.password_confirm ?? fields.password };
+    const answer = await this.request<RegisterAnswer>("POST", "/api/auth/register/", { body, auth: false });
+    this.useTokens(answer);
+    return answer;
+  }
+
+  /** `username` may be an email address too. */
+  async login(username: string, password: string): Promise<TokenPair> {
+    const answer = await this.request<TokenPair>("POST", "/api/auth/login/", {
+      body: { username, password },
+      auth: false,
+    });
+    this.useTokens(answer);
+    return answer;
+  }
+
+  /** The guest account of a device id (16-128 characters the app keeps), made on first use. */
+  async deviceLogin(deviceId: string): Promise<DeviceLoginAnswer> {
+    const answer = await this.request<DeviceLoginAnswer>("POST", "/api/auth/device/", {
+      body: { device_id: deviceId },
+      auth: false,
+    });
+    this.useTokens(answer);
+    return answer;
+  }
+
+  /** This guest becomes a full account (same id, everything it owns kept). */
+  linkAccount(fields: { username: string; email: string; password: string }): Promise<{ user: Me }> {
+    return this.post("/api/auth/link/", fields);
+  }
+
+  /** Ends the session here and on the server (its refresh token dies), whatever the server answers. */
+  async logout(): Promise<void> {
+    const refresh = this.tokensNow?.refresh;
+    try {
+      if (refresh) await this.request("POST", "/api/auth/logout/", { body: { refresh }, retry: false });
+    } catch {
+      // Logged out on this side all the same.
+    } finally {
+      this.useTokens(null);
+    }
+  }
+
+  /**
+   * Rotates the tokens now (`POST /api/auth/refresh/`); concurrent callers share one request, since
+   * the old refresh token dies with the first. A refused refresh ends the session.
+   */
+  refresh(): Promise<Tokens> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<Tokens> {
+    // Another client on the same storage (a browser's other tab) may have rotated the tokens
+    // already: the refresh token this one holds is dead then, and the stored pair is the live one.
+    const adopted = this.adoptStored();
+    if (adopted && !this.due(adopted.access)) return adopted;
+    const refresh = this.tokensNow?.refresh;
+    if (!refresh) throw notLoggedIn();
+    try {
+      const tokens = await this.request<TokenPair>("POST", "/api/auth/refresh/", { body: { refresh }, auth: false });
+      this.useTokens(tokens);
+      return this.tokensNow!;
+    } catch (error) {
+      const rotatedMeanwhile = this.adoptStored();
+      if (rotatedMeanwhile) return rotatedMeanwhile;
+      if (error instanceof GamePlatformError && (error.status === 401 || error.status === 400)) this.useTokens(null);
+      throw error;
+    }
+  }
+
+  /** The stored pair, taken when it differs from the one held (another client rotated it); else null. */
+  private adoptStored(): Tokens | null {
+    const stored = readTokens(this.sessionStore, this.storageKey);
+    if (!stored || !this.tokensNow || stored.refresh === this.tokensNow.refresh) return null;
+    this.tokensNow = stored;
+    return stored;
+  }
+
+  private due(access: string): boolean {
+    const at = refreshDueAt(access, this.refreshMarginS);
+    return at !== null && this.clock() >= at;
+  }
+
+  /** An access token that is not about to expire (refreshed first when it is). */
+  async accessToken(): Promise<string> {
+    if (!this.tokensNow) throw notLoggedIn();
+    if (this.due(this.tokensNow.access)) await this.refresh();
+    return this.tokensNow!.access;
+  }
+
+  // --- REST --------------------------------------------------------------------------
+
+  /**
+   * One REST call: JSON in and out, the answer's body (null for 204/205), or a `GamePlatformError`.
+   * With a session the access token goes along (refreshed first when due; a 401 refreshes once and
+   * tries again). Idempotent calls (GET, PUT, DELETE) that meet a network failure or a 5xx are
+   * retried with exponential backoff and jitter, waiting at least the server's `Retry-After`.
+   */
+  async request<T = unknown>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<T> {
+    const policy = options.retry === false ? null : this.retryPolicy;
+    const retries = policy && IDEMPOTENT_METHODS.has(method) ? policy.retries : 0;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.requestOnce<T>(method, path, options, true);
+      } catch (error) {
+        if (attempt >= retries || !retryable(error)) throw error;
+        const wait = backoffDelay(attempt, policy!);
+        const after = error instanceof GamePlatformError && error.retryAfter ? error.retryAfter * 1000 : 0;
+        await sleep(Math.max(wait, Math.min(after, policy!.maxMs)));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: HttpMethod, path: string, options: RequestOptions, mayRefresh: boolean): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+    const init: RequestInit = { method, headers };
+    if (options.signal) init.signal = options.signal;
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(options.body);
+    }
+    const withAuth = (options.auth ?? true) && this.tokensNow !== null;
+    if (withAuth) headers.Authorization = `Bearer ${await this.accessToken()}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.url(path, options.query), init);
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      const detail = `Network error: ${error instanceof Error ? error.message : String(error)}`;
+      throw new GamePlatformError({ status: 0, code: "network_error", detail });
+    }
+    if (response.status === 401 && withAuth && mayRefresh) {
+      await this.refresh();
+      return this.requestOnce<T>(method, path, options, false);
+    }
+    if (!response.ok) throw await errorFromResponse(response);
+    if (response.status === 204 || response.status === 205) return null as T;
+    const text = await response.text();
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
+  /**
+   * An absolute URL for a path of the server (appended to `baseUrl`, which may hold a path prefix
+   * of its own), or a full URL (a page's `next`), with a query.
+   */
+  url(path: string, query?: Query): string {
+    const absolute = /^[a-z][a-z0-9+.-]*:/i.test(path);
+    const url = new URL(absolute ? path : this.baseUrl + (path.startsWith("/") ? path : `/${path}`));
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== null && value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  get<T = unknown>(path: string, query?: Query): Promise<T> {
+    return this.request<T>("GET", path, query ? { query } : {});
+  }
+
+  post<T = unknown>(path: string, body: unknown = {}, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>("POST", path, { ...options, body });
+  }
+
+  put<T = unknown>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>("PUT", path, { ...options, body });
+  }
+
+  patch<T = unknown>(path: string, body: unknown, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>("PATCH", path, { ...options, body });
+  }
+
+  delete<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.request<T>("DELETE", path, options);
+  }
+
+  /** Every item of a paginated list, following `next` for at most `maxPages` pages. */
+  async all<T>(path: string, query?: Query, { maxPages = 20 } = {}): Promise<T[]> {
+    const items: T[] = [];
+    let page = await this.get<Page<T> | T[]>(path, query);
+    for (let n = 1; ; n += 1) {
+      if (Array.isArray(page)) return items.concat(page);
+      items.push(...page.results);
+      if (!page.next || n >= maxPages) return items;
+      page = await this.get<Page<T>>(page.next);
+    }
+  }
+
+  // --- accounts ------------------------------------------------------------------------
+
+  /** `GET /api/status/`: the server's health and version (no session needed). */
+  status(): Promise<ServerStatus> {
+    return this.request("GET", "/api/status/", { auth: false });
+  }
+
+  me(): Promise<Me> {
+    return this.get("/api/me/");
+  }
+
+  updateMe(fields: { display_name?: string; email?: string }): Promise<Me> {
+    return this.patch("/api/me/", fields);
+  }
+
+  /** A one-time WebSocket ticket (30 s); sockets take one per connection by themselves. */
+  wsTicket(): Promise<WsTicket> {
+    return this.post("/api/auth/ws-ticket/");
+  }
+
+  // --- sockets -----------------------------------------------------------------------------
+
+  /**
+   * A socket on `path` (`/ws/lobbies/3/`...) that connects at once, queues what is sent before
+   * it opens and reconnects by itself; `Frames` types its frames.
+   */
+  socket<Frames extends object = Record<string, Frame>>(path: string, options: SocketOptions = {}): Socket<Frames> {
+    const socket = new Socket<Frames>(this, path, options);
+    this.sockets.add(socket);
+    socket.onClose((reason) => reason.reconnect || this.sockets.delete(socket));
+    return socket;
+  }
+
+  /** Closes every socket this client opened (a bot's or a test's last call: nothing keeps Node running). */
+  close(): void {
+    for (const socket of [...this.sockets]) socket.close();
+    this.sockets.clear();
+  }
+
+  /** The game socket of game `id` as a room: its view kept current, its inputs. */
+  gameRoom<View = unknown>(id: Id, options: GameRoomOptions = {}): GameRoom<View> {
+    return new GameRoom<View>(this, id, options);
+  }
+
+  /** My notification socket (one per client, opened on first use; again after `close()`). */
+  notifications(options: SocketOptions = {}): Notifications {
+    if (!this.notificationsNow || this.notificationsNow.socket.status === "closed") {
+      this.notificationsNow = new Notifications(this, options);
+    }
+    return this.notificationsNow;
+  }
+
+  /**
+   * Queues for `mode` and resolves with the game id of my match: from the join's answer, or from
+   * `match_found` on the notification socket (opened first, so no match is missed).
+   */
+  async findMatch(mode = "tictactoe", { timeoutMs = 60_000 } = {}): Promise<Id> {
+    const notifications = this.notifications();
+    let stop = (): void => undefined;
+    const found = new Promise<Id>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stop();
+        reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match within ${timeoutMs} ms` }));
+      }, timeoutMs);
+      const unsubscribe = notifications.on("match_found", (frame) => {
+        stop();
+        resolve(frame.game_id);
+      });
+      stop = () => {
+        clearTimeout(timer);
+        unsubscribe();
+      };
+    });
+    let answer: QueueAnswer;
+    try {
+      answer = await this.matchmaking.join(mode);
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    if (answer.status !== "matched") return found;
+    stop();
+    notifications.report(answer.game_id, true);
+    return answer.game_id;
+  }
+
+  readonly users = {
+    search: (search: string): Promise<Page<PublicUser>> => this.get("/api/users/", { search }),
+    get: (id: Id): Promise<PublicUser> => this.get(`/api/users/${id}/`),
+  };
+
+  // --- matchmaking, invites, games -----------------------------------------------------
+
+  readonly matchmaking = {
+    /** Queue for a mode (default tic-tac-toe); twice is the same as once. */
+    join: (mode = "tictactoe"): Promise<QueueAnswer> => this.post("/api/matchmaking/join/", { mode }),
+    leave: (): Promise<{ status: "left" }> => this.post("/api/matchmaking/leave/"),
+    status: (): Promise<QueueStatus> => this.get("/api/matchmaking/status/"),
+  };
+
+  readonly invites = {
+    create: (invite: InviteRequest): Promise<Invite> => this.post("/api/invites/", invite),
+    list: (box: "inbox" | "sent" = "inbox"): Promise<Page<Invite>> => this.get("/api/invites/", { box }),
+    accept: (id: Id): Promise<InviteAccepted> => this.post(`/api/invites/${id}/accept/`),
+    decline: (id: Id): Promise<unknown> => this.post(`/api/invites/${id}/decline/`),
+    cancel: (id: Id): Promise<unknown> => this.post(`/api/invites/${id}/cancel/`),
+  };
+
+  readonly games = {
+    /** My games, newest first. */
+    list: (): Promise<Page<GameSummary>> => this.get("/api/games/"),
+    get: (id: Id): Promise<GameSummary> => this.get(`/api/games/${id}/`),
+    /** The modes the server plays (no session needed). */
+    modes: (): Promise<GameMode[]> => this.request("GET", "/api/game/modes/", { auth: false }),
+    /** Running games, e.g. `{ mode: "arena", open: 1 }`. */
+    rooms: (query: Query = {}): Promise<Page<RunningRoom> | RunningRoom[]> => this.get("/api/game/rooms/", query),
+    /** A seat in a running game whose mode takes players in progress. */
+    joinRoom: (id: Id): Promise<{ game_id: Id }> => this.post(`/api/game/rooms/${id}/join/`),
+    replay: (id: Id): Promise<Replay> => this.get(`/api/games/${id}/replay/`),
+    leaderboard: (mode = "tictactoe"): Promise<Page<LeaderboardRow>> => this.get("/api/leaderboard/", { mode }),
+  };
+
+  /** Persisted notifications (the `notification` frames kept by the server). */
+  readonly inbox = {
+    list: ({ unread = false } = {}): Promise<Page<PersistedNotification>> =>
+      this.get("/api/notifications/", unread ? { unread: 1 } : {}),
+    markRead: (ids: Id[] | "all"): Promise<unknown> =>
+      this.post("/api/notifications/read/", ids === "all" ? { all: true } : { ids }),
+  };
+
+  // --- the meta-game (meta.ts) -------------------------------------------------------------
+
+  readonly lobbies = lobbyCalls(this);
+  readonly dms = dmCalls(this);
+  readonly friends = friendCalls(this);
+  readonly groups = groupCalls(this);
+  readonly leaderboards = leaderboardCalls(this);
+  readonly tournaments = tournamentCalls(this);
+  /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
+  readonly storage = storageCalls(this);
+}
+
+function notLoggedIn(): GamePlatformError {
+  return new GamePlatformError({ status: 401, code: "not_authenticated", detail: "Not logged in." });
+}
+
+/** A network failure or a 5xx: worth trying again (a 4xx would get the same answer). */
+function retryable(error: unknown): boolean {
+  return error instanceof GamePlatformError && (error.status === 0 || error.status >= 500);
+}

@@ -1,0 +1,31 @@
+/** gameplatform's TypeScript client: see README.md. */
+export const VERSION = "0.1.0";
+
+export { Client } from "./client.js";
+export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
+export { GamePlatformError } from "./errors.js";
+export { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
+export { MemoryStorage, refreshDueAt, tokenClaims, type SessionStorage, type Tokens } from "./session.js";
+export type * from "./types.js";
+export { CLOSE_CODES, closeReason, type CloseKind, type CloseReason } from "./close.js";
+export { Socket, type SendResult, type SocketOptions, type SocketStatus, type WaitOptions } from "./socket.js";
+export type * from "./frames.js";
+export { Notifications } from "./notifications.js";
+export { applyPatch, PatchError } from "./patch.js";
+export { GameRoom, type GameInfo, type GameRoomOptions } from "./room.js";
+export type {
+  ChatMessage,
+  Conversation,
+  DirectMessage,
+  Friend,
+  FriendRequest,
+  Group,
+  GroupMember,
+  Leaderboard,
+  LeaderboardRecord,
+  Listing,
+  Lobby,
+  StoredObject,
+  Tournament,
+} from "./meta.js";
+export { items } from "./meta.js";

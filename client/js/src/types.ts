@@ -1,0 +1,160 @@
+/** The shapes of the contract's REST answers (docs/api.md; the OpenAPI schema has every field). */
+
+export type Id = number;
+
+/** A paginated list: `results` is one page, `next` / `previous` the neighbouring pages' URLs. */
+export interface Page<T> {
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface PublicUser {
+  id: Id;
+  username: string;
+  display_name: string;
+  is_premium: boolean;
+}
+
+export interface Me extends PublicUser {
+  email: string;
+  date_joined: string;
+  premium_until?: string | null;
+  is_guest?: boolean;
+}
+
+export interface Registration {
+  username: string;
+  email: string;
+  password: string;
+  /** The password again; the SDK fills it in with `password` when left out. */
+  password_confirm?: string;
+}
+
+export interface TokenPair {
+  access: string;
+  refresh: string;
+}
+
+export interface RegisterAnswer extends TokenPair {
+  user: Me;
+}
+
+export interface DeviceLoginAnswer extends TokenPair {
+  user: Me;
+  created: boolean;
+}
+
+export interface WsTicket {
+  ticket: string;
+  expires_in: number;
+}
+
+export interface ServerStatus {
+  status: string;
+  version: string;
+  uptime_s: number;
+  database: string;
+  channel_layer: string;
+  online_users: number;
+}
+
+// --- matchmaking and invites ---------------------------------------------------------
+
+export type QueueAnswer =
+  | { status: "queued"; mode: string; position: number }
+  | { status: "matched"; game_id: Id; mode?: string };
+
+export interface QueueStatus {
+  status: "idle" | "queued" | "matched";
+  mode: string | null;
+  position: number | null;
+  game_id: Id | null;
+}
+
+export interface Invite {
+  id: Id;
+  from_user: PublicUser;
+  to_user: PublicUser;
+  kind: "game" | "lobby" | "party";
+  status: string;
+  expires_at: string;
+  mode?: string | null;
+  lobby_id?: Id | null;
+}
+
+export type InviteRequest =
+  | { to_user_id: Id; kind: "game"; mode?: string }
+  | { to_user_id: Id; kind: "lobby"; lobby_id: Id };
+
+export interface InviteAccepted {
+  status: "accepted";
+  game_id?: Id;
+  lobby_id?: Id;
+}
+
+// --- games ---------------------------------------------------------------------------------
+
+export type GamePhase = "waiting_for_players" | "waiting_for_ready" | "active" | "finished" | "abandoned" | "aborted";
+export type GameOverReason = "win" | "draw" | "forfeit" | "abandoned" | (string & {});
+
+export interface GameSummary {
+  id: Id;
+  mode: string;
+  state: GamePhase;
+  players: { id: Id; username: string; score?: number; side?: string }[];
+  winner_id: Id | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+export interface GameMode {
+  name: string;
+  title: string;
+  description: string;
+  min_players: number;
+  max_players: number;
+  /** 0: turn-based; else updates per second. */
+  tick_rate: number;
+  [more: string]: unknown;
+}
+
+export interface RunningRoom {
+  id: Id;
+  mode: string;
+  phase: GamePhase;
+  players: { id: Id; username: string }[];
+  spectators: number;
+  label: Record<string, unknown>;
+  open: boolean;
+  started_at: string;
+}
+
+export interface LeaderboardRow {
+  rank: number;
+  user: PublicUser;
+  rating: number;
+  wins: number;
+  losses: number;
+  draws: number;
+}
+
+export interface Replay {
+  game_id: Id;
+  mode: string;
+  mode_version: string | number;
+  seed: number | string;
+  players: unknown[];
+  inputs: { t: number; tick: number; player: Id; type: string; data: unknown }[];
+  result: Record<string, unknown>;
+}
+
+// --- notifications -------------------------------------------------------------------------
+
+export interface PersistedNotification {
+  id: Id;
+  kind: string;
+  payload: Record<string, unknown>;
+  created_at: string;
+  read?: boolean;
+}

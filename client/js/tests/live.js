@@ -1,0 +1,92 @@
+// What the live tests share: the server they run against (GAMEPLATFORM_URL, set by
+// tests/test_sdk_js_live.py to the pytest session's live server) and fresh users on it.
+import { after, test } from "node:test";
+import { WebSocket } from "ws";
+
+import { Client, GamePlatformError, MemoryStorage } from "@gameplatform/client";
+
+export const SERVER = process.env.GAMEPLATFORM_URL ?? "";
+export const PASSWORD = "pass-w0rd-long-enough";
+
+const run = Math.random().toString(36).slice(2, 8);
+let names = 0;
+
+/** A username no other test of any run has taken. */
+export function newName(prefix = "js") {
+  names += 1;
+  return `${prefix}_${run}_${names}`;
+}
+
+/**
+ * A test that needs the live server: skipped, saying why, when GAMEPLATFORM_URL is not set.
+ * @param {string} name
+ * @param {() => Promise<void>} fn
+ */
+export function liveTest(name, fn) {
+  const skip = SERVER ? false : "GAMEPLATFORM_URL is not set (tests/test_sdk_js_live.py sets it to a live server)";
+  test(name, { skip, timeout: 60_000 }, fn);
+}
+
+/** Fast reconnection for tests (the default starts at 0.5 s and grows to 15 s). */
+export const FAST = { baseMs: 50, maxMs: 500, jitter: 0.5 };
+
+/**
+ * A client of the live server (the `ws` package's WebSocket: Node 20 has no global one).
+ * @param {import("@gameplatform/client").ClientOptions} [options]
+ */
+export function newClient(options = {}) {
+  const client = new Client({ baseUrl: SERVER, storage: new MemoryStorage(), WebSocket, reconnect: FAST, ...options });
+  clients.push(client);
+  return client;
+}
+
+/** @type {Client[]} */
+const clients = [];
+// Whatever a test left open (it failed half-way) is closed, so that the test file's process ends.
+after(() => {
+  for (const client of clients) client.close();
+});
+
+/**
+ * A client logged in as a new user.
+ * @param {string} [prefix]
+ * @param {import("@gameplatform/client").ClientOptions} [options]
+ */
+export async function newPlayer(prefix = "js", options = {}) {
+  const client = newClient(options);
+  const username = newName(prefix);
+  await client.register({ username, email: `${username}@example.com`, password: PASSWORD });
+  return client;
+}
+
+/**
+ * The promise, or a rejection after `ms` milliseconds saying what was awaited.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {string} what
+ * @param {number} [ms]
+ * @returns {Promise<T>}
+ */
+export function within(promise, what, ms = 10_000) {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return /** @type {Promise<T>} */ (Promise.race([promise, timeout]).finally(() => clearTimeout(timer)));
+}
+
+/**
+ * The GamePlatformError a call fails with (the test fails if it succeeds or fails otherwise).
+ * @param {Promise<unknown>} promise
+ * @returns {Promise<GamePlatformError>}
+ */
+export async function failure(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GamePlatformError) return error;
+    throw error;
+  }
+  throw new Error("the call succeeded; a GamePlatformError was expected");
+}

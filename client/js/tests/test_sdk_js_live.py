@@ -1,0 +1,198 @@
+"""The TypeScript SDK (client/js) tested in Node against the session's live server.
+
+The package is installed from its lock (``npm ci``, again only when package-lock.json changed, as
+the venv is from requirements/dev.txt), built with ``tsc``, and its ``node --test`` suite runs
+with ``GAMEPLATFORM_URL`` set to the live server (uvicorn, or daphne under ``LIVE_SERVER=daphne``:
+``make test`` runs this under both). The ``js`` snippets of docs/sdks.md and client/js/README.md
+marked as checked here run as written in Node, the package installed from the tarball ``npm pack``
+makes (as a studio would install it). The arena example (examples/arena), a page outside the
+platform's tree served from an origin of its own, plays in two headless Chromium pages against a
+server that allows that origin. Without Node the tests skip, saying so.
+"""
+
+import functools
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tarfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from gameplatform.tests.live import LiveServer, free_port, live_server_name
+
+PACKAGE = Path(__file__).resolve().parents[1]
+NODE = shutil.which("node")
+NPM = shutil.which("npm")
+
+pytestmark = pytest.mark.skipif(
+    NODE is None or NPM is None, reason="node and npm are not installed: the TypeScript SDK (client/js) needs Node 20"
+)
+
+
+def npm(*args: str, timeout: float = 300) -> str:
+    done = subprocess.run([NPM, *args], cwd=PACKAGE, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, f"npm {' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def built_package() -> Path:
+    """client/js installed from its lock (when the lock changed) and built into dist/ (the example too)."""
+    lock = hashlib.sha256((PACKAGE / "package-lock.json").read_bytes()).hexdigest()
+    stamp = PACKAGE / "node_modules" / ".installed-from-lock"
+    if not stamp.is_file() or stamp.read_text() != lock:
+        npm("ci", "--no-audit", "--no-fund")
+        stamp.write_text(lock)
+    npm("run", "build")
+    npm("run", "build:examples")  # the tests check the arena example's interpolation too
+    return PACKAGE
+
+
+def node_tests(server: str, files: list[Path]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GAMEPLATFORM_URL": server}
+    command = [NODE, "--test", *(str(f.relative_to(PACKAGE)) for f in files)]
+    return subprocess.run(command, cwd=PACKAGE, env=env, capture_output=True, text=True, timeout=500)
+
+
+def summary(output: str) -> dict[str, int]:
+    """The counts of node's closing TAP lines (``# pass 20``...)."""
+    counts = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "#" and parts[2].isdigit():
+            counts[parts[1]] = int(parts[2])
+    return counts
+
+
+@pytest.mark.timeout(600)
+def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, built_package):
+    files = sorted((built_package / "tests").glob("*.test.js"))
+    assert files, "client/js/tests has no *.test.js"
+    done = node_tests(live.http, files)
+    counts = summary(done.stdout)
+    assert done.returncode == 0, f"node --test failed:\n{done.stdout[-12000:]}\n{done.stderr[-4000:]}"
+    assert counts.get("pass", 0) > 0 and counts.get("fail") == 0, counts
+    assert counts.get("skipped") == 0, f"some tests skipped (no server?):\n{done.stdout[-4000:]}"
+
+
+# --- the documentation's snippets -------------------------------------------------------------
+
+ROOT = PACKAGE.parents[1]
+# The pages whose ```js blocks marked "checked by" this file are run here (test_docs.py checks
+# that the marker names an existing test that reads the page): docs/sdks.md and client/js/README.md.
+DOCUMENTED = [ROOT / "docs" / "sdks.md", PACKAGE / "README.md"]
+CHECKED_HERE = "<!-- checked by: client/js/tests/test_sdk_js_live.py -->"
+FENCE = re.compile(r"^```js\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def checked_snippets(page: Path) -> list[str]:
+    """The ```js blocks of a page right after this file's ``checked by`` marker."""
+    return [
+        m[1] for m in FENCE.finditer(page.read_text()) if page.read_text()[: m.start()].rstrip().endswith(CHECKED_HERE)
+    ]
+
+
+@pytest.fixture(scope="session")
+def packed_package(built_package, tmp_path_factory) -> Path:
+    """The tarball ``npm pack`` makes, unpacked: what a studio installs (only the files it ships)."""
+    out = tmp_path_factory.mktemp("pack")
+    (packed,) = json.loads(npm("pack", "--json", "--ignore-scripts", "--pack-destination", str(out)))
+    unpacked = out / "unpacked"
+    with tarfile.open(out / packed["filename"]) as tar:
+        tar.extractall(unpacked, filter="data")
+    return unpacked / "package"
+
+
+def installed_like_an_application(tmp_path: Path, package: Path) -> Path:
+    """A folder whose node_modules holds the packed package and ws, as an application's would."""
+    modules = tmp_path / "node_modules"
+    (modules / "@gameplatform").mkdir(parents=True)
+    (modules / "@gameplatform" / "client").symlink_to(package)
+    (modules / "ws").symlink_to(PACKAGE / "node_modules" / "ws")
+    return tmp_path
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("page", DOCUMENTED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_typescript_sdk_snippets_of_the_docs_run_as_written_against_the_live_server(
+    page, live, packed_package, tmp_path
+):
+    snippets = checked_snippets(page)
+    assert snippets, f"{page.relative_to(ROOT)} has no js block marked {CHECKED_HERE}"
+    app = installed_like_an_application(tmp_path, packed_package)
+    for n, snippet in enumerate(snippets):
+        source = app / f"snippet_{n}.mjs"
+        source.write_text(snippet.replace("http://127.0.0.1:8000", live.http))
+        done = subprocess.run([NODE, str(source)], cwd=app, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{page.name} snippet {n} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+
+
+# --- the arena example ----------------------------------------------------------------------------
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture
+def example_origin(built_package):
+    """client/js (the package and the example, built) served on a port of its own."""
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(PACKAGE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def arena_server(tmp_path, example_origin):
+    server = LiveServer(tmp_path, env={"CORS_ORIGINS": example_origin}).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.live
+# The page is what this tests; the SDK's own tests above hold daphne to the contract.
+@pytest.mark.skipif(live_server_name() == "daphne", reason="the arena example's page is tested under uvicorn only")
+@pytest.mark.timeout(300)
+def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(arena_server, example_origin):
+    from webclient.tests.conftest import CHROMIUM_ARGS, find_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    url = f"{example_origin}/examples/arena/index.html?server={arena_server.http}"
+    with sync_api.sync_playwright() as playwright:
+        path = find_chromium(playwright)
+        if path is None:
+            pytest.skip("no Chromium found (set CHROMIUM_PATH, or install chromium)")
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            problems = []
+            pages = []
+            for _ in range(2):  # two contexts: two browsers, two guests
+                page = browser.new_context().new_page()
+                page.on("pageerror", lambda error: problems.append(str(error)))
+                page.goto(url)
+                pages.append(page)
+            for page in pages:
+                page.wait_for_function("window.arena?.room?.state === 'active'", timeout=30_000)
+            me = pages[0].evaluate("String(window.arena.client.userId)")
+            start = pages[0].evaluate(f"window.arena.room.view.players['{me}'].x")
+            pages[0].keyboard.down("ArrowRight")
+            pages[0].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
+            pages[0].keyboard.up("ArrowRight")
+            # The other page sees my dot move too, and both draw it where their views say (interpolated).
+            pages[1].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
+            pages[1].wait_for_function(f"window.arena.drawn['{me}'].x > {start} + 5", timeout=10_000)
+            status = pages[0].evaluate("window.arena.status")
+            assert status.startswith("time left"), status
+            assert not problems, problems
+        finally:
+            browser.close()

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -81,6 +83,48 @@ class GameReplayApi(APIView):
     @error_codes({403: ("not_allowed",), 404: ("game_not_found", "not_found"), 409: ("replay_unavailable",)})
     def get(self, request, game_id: int):
         return Response(ReplayOutput(replays.replay_for(game_id=game_id, user=request.user)).data)
+
+
+class ReplayFrameOutput(serializers.Serializer):
+    tick = serializers.IntegerField(help_text="a real-time game's tick; a turn-based game's change, from 0")
+    view = serializers.JSONField(help_text="the spectators' view then (Mode.spectator_view)")
+
+
+class ReplayFramesOutput(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text="the next page, or null")
+    previous = serializers.CharField(allow_null=True)
+    results = ReplayFrameOutput(many=True)
+
+
+class GameReplayFramesApi(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", int, description="the first tick (or change) to show; default 0"),
+            OpenApiParameter("to", int, description="the last; default: the end"),
+        ],
+        responses={200: ReplayFramesOutput},
+        tags=["game"],
+        description="What a spectator saw of a finished game, played again on the server: the spectators' view "
+        f"each time it changed, at most {replays.FRAMES_PAGE} a page. Who may: as the replay.",
+    )
+    @error_codes({403: ("not_allowed",), 404: ("game_not_found", "not_found"), 409: ("replay_unavailable",)})
+    def get(self, request, game_id: int):
+        bounds = ReplayBoundsInput(data=request.query_params)
+        bounds.is_valid(raise_exception=True)
+        start, end = bounds.validated_data.get("from", 0), bounds.validated_data.get("to")
+        frames = replays.replay_frames(game_id=game_id, user=request.user, start=start, end=end)
+        following = None
+        if len(frames) == replays.FRAMES_PAGE and (end is None or frames[-1]["tick"] < end):
+            query = {"from": frames[-1]["tick"] + 1, **({"to": end} if end is not None else {})}
+            following = request.build_absolute_uri(f"{request.path}?{urlencode(query)}")
+        return Response(ReplayFramesOutput({"next": following, "previous": None, "results": frames}).data)
+
+
+class ReplayBoundsInput(serializers.Serializer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = serializers.IntegerField(min_value=0, required=False)
+        self.fields["to"] = serializers.IntegerField(min_value=0, required=False)
 
 
 class LeaderboardApi(ListAPIView):

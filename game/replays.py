@@ -12,6 +12,7 @@ that does not play the same way again, answers ``replay_unavailable`` rather tha
 import functools
 import hashlib
 import inspect
+import json
 
 from django.conf import settings
 
@@ -21,6 +22,7 @@ from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.modes import Mode, Player
 from gameplatform.rooms.room import Grace, Room
 
+FRAMES_PAGE = 600  # frames of a replay's spectators' view in one answer
 PLAYER_OPS = {"connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"}
 
 
@@ -54,6 +56,60 @@ def replay_for(*, game_id: int, user) -> dict:
     """A finished game's replay as the REST API shows it, for its players, staff, and anyone for
     a mode whose views are all public (``shared_view``). Played again here, to check it still ends
     as it did and to say at which tick each input landed."""
+    inputs = []
+
+    def landed(room: Room, op: str, now: float, args: list) -> None:
+        if op in PLAYER_OPS:
+            inputs.append(
+                {"t": round(now, 3), "tick": room.ctx.tick, "player": args[0], "type": op, "data": _data(op, args)}
+            )
+
+    game, replay, players, room = _play_again(game_id, user, landed)
+    result = room.result
+    return {
+        "game_id": game_id,
+        "mode": game.mode,
+        "mode_version": replay.mode_version,
+        "seed": game.seed,
+        "players": [{"id": p.id, "username": p.username, "seat": p.seat, "side": p.side} for p in players],
+        "inputs": inputs,
+        "result": {
+            "winner_id": result.winner,
+            "reason": result.reason,
+            "scores": {str(k): v for k, v in result.scores.items()},
+        },
+    }
+
+
+def replay_frames(*, game_id: int, user, start: int = 0, end: int | None = None) -> list[dict]:
+    """What a spectator saw of a finished game, played again: ``{tick, view}`` each time the
+    spectators' view changed, at ``start`` to ``end`` (a real-time game's ticks; a turn-based
+    game's changes, counted from 0), at most ``FRAMES_PAGE`` of them."""
+    frames: list[dict] = []
+    last = {"text": None, "turn": -1}
+
+    def seen(room: Room, op: str, now: float, args: list) -> None:
+        view = room.mode.spectator_view(room.state)
+        text = json.dumps(view, sort_keys=True)
+        if text == last["text"]:
+            return
+        last["text"] = text
+        last["turn"] += 1
+        at = room.ctx.tick if room.mode.tick_rate else last["turn"]
+        if at >= start and (end is None or at <= end) and len(frames) < FRAMES_PAGE:
+            frames.append({"tick": at, "view": json.loads(text)})
+
+    game = Game.objects.filter(pk=game_id).values_list("mode", flat=True).first()
+    mode = modes().get(game) if game else None
+    if mode is not None and mode.spectators != "everyone":
+        raise Conflict("Games of this mode have no spectators' view to replay.", code="replay_unavailable")
+    _play_again(game_id, user, seen)
+    return frames
+
+
+def _play_again(game_id: int, user, each) -> tuple[Game, GameReplay, list[Player], Room]:
+    """The game played again from its replay, ``each(room, op, now, args)`` after every step;
+    refused as ``replay_for`` says."""
     game = Game.objects.filter(pk=game_id).first()
     if game is None:
         raise NotFound("No such game.", code="game_not_found")
@@ -70,37 +126,14 @@ def replay_for(*, game_id: int, user) -> dict:
             "The mode's code changed since this game: its replay cannot be played.", code="replay_unavailable"
         )
     players = [Player(id=s.user_id, username=s.user.username, seat=s.seat, side=s.side) for s in seats]
-    room = Room(
-        mode, game_id=game_id, players=players, seed=game.seed, lobby_id=game.lobby_id, grace=Grace(**replay.grace)
-    )
-    inputs = []
-
-    def landed(op: str, now: float, args: list) -> None:
-        if op in PLAYER_OPS:
-            inputs.append(
-                {"t": round(now, 3), "tick": room.ctx.tick, "player": args[0], "type": op, "data": _data(op, args)}
-            )
-
-    applied = room.replay(replay.steps, each=landed)
-    result = room.result
-    recorded_winner = game.winner_id
-    if applied != len(replay.steps) or result is None or result.winner != recorded_winner:
+    grace = Grace(**replay.grace)
+    room = Room(mode, game_id=game_id, players=players, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
+    applied = room.replay(replay.steps, each=lambda op, now, args: each(room, op, now, args))
+    if applied != len(replay.steps) or room.result is None or room.result.winner != game.winner_id:
         raise Conflict(
             "This game does not play again as it went: its replay cannot be shown.", code="replay_unavailable"
         )
-    return {
-        "game_id": game_id,
-        "mode": game.mode,
-        "mode_version": replay.mode_version,
-        "seed": game.seed,
-        "players": [{"id": p.id, "username": p.username, "seat": p.seat, "side": p.side} for p in players],
-        "inputs": inputs,
-        "result": {
-            "winner_id": result.winner,
-            "reason": result.reason,
-            "scores": {str(k): v for k, v in result.scores.items()},
-        },
-    }
+    return game, replay, players, room
 
 
 def _data(op: str, args: list):

@@ -6,6 +6,7 @@ urlpatterns = [
     path("games/", apis.GameListApi.as_view(), name="game-list"),
     path("games/<id:game_id>/", apis.GameDetailApi.as_view(), name="game-detail"),
     path("games/<id:game_id>/replay/", apis.GameReplayApi.as_view(), name="game-replay"),
+    path("games/<id:game_id>/replay/frames/", apis.GameReplayFramesApi.as_view(), name="game-replay-frames"),
     path("game/modes/", apis.ModeListApi.as_view(), name="game-modes"),
     path("leaderboard/", apis.LeaderboardApi.as_view(), name="leaderboard"),
 ]

@@ -203,3 +203,23 @@ def test_replays_older_than_the_retention_are_dropped_by_the_hourly_timer(make_g
     GameReplay.objects.filter(game=old).update(created_at=timezone.now() - timedelta(days=31))
     assert drop_expired_replays() == 1
     assert list(GameReplay.objects.values_list("game_id", flat=True)) == [new.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_replays_frames_are_what_a_spectator_saw_change_by_change_a_page_at_a_time(
+    make_game, alice, bob, carol, start_game, client_for
+):
+    game = await finished_tictactoe(make_game, alice, bob, start_game)
+    await until(lambda: GameReplay.objects.filter(game_id=game.pk).exists(), 10, thread=True)
+    answer = await sync_to_async(client_for(carol).get)(f"/api/games/{game.pk}/replay/frames/")
+    assert answer.status_code == 200, answer.content
+    frames = answer.json()["results"]
+    boards = [f["view"]["board"] for f in frames]
+    assert boards[0] == [None] * 9 and boards[-1][:3] == ["X", "X", "X"]
+    assert sum(cell is not None for cell in boards[-1]) == len(WIN_FOR_X)
+    assert [f["tick"] for f in frames] == list(range(len(frames)))  # a turn-based game: its changes
+    assert answer.json()["next"] is None
+    page = await sync_to_async(client_for(carol).get)(f"/api/games/{game.pk}/replay/frames/?from=2&to=3")
+    assert [f["tick"] for f in page.json()["results"]] == [2, 3]
+    bad = await sync_to_async(client_for(carol).get)(f"/api/games/{game.pk}/replay/frames/?from=-1")
+    assert bad.status_code == 400 and "from" in bad.json()

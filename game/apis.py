@@ -69,6 +69,8 @@ class ReplayOutput(serializers.Serializer):
     seed = serializers.IntegerField()
     players = serializers.JSONField()
     inputs = InputOutput(many=True)
+    steps = serializers.JSONField(help_text="every step the room took, [step, t, op, args, version]: to play it again")
+    grace = serializers.JSONField(help_text="the reconnect grace the room ran with: {reconnect, first} seconds")
     result = serializers.JSONField()
 
 

@@ -73,6 +73,8 @@ def replay_for(*, game_id: int, user) -> dict:
         "seed": game.seed,
         "players": [{"id": p.id, "username": p.username, "seat": p.seat, "side": p.side} for p in players],
         "inputs": inputs,
+        "steps": replay.steps,  # every step, clock steps included: to play it again exactly, offline
+        "grace": replay.grace,
         "result": {
             "winner_id": result.winner,
             "reason": result.reason,

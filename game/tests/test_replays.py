@@ -18,7 +18,7 @@ from game.modes.builtin.battleship import Battleship
 from game.modes.builtin.relay import Relay
 from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.test_room_host import Records, start_game
-from gameplatform.modes.testing import seated
+from gameplatform.modes.testing import replayed, seated
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.room import Grace, Room
 
@@ -169,6 +169,8 @@ async def test_a_finished_games_replay_gives_every_input_with_its_tick_and_the_r
     assert [m["player"] for m in moves] == [alice.pk, bob.pk, alice.pk, bob.pk, alice.pk]
     assert [i["type"] for i in replay["inputs"]][:2] == ["connect", "connect"]
     assert replay["result"]["winner_id"] == alice.pk and replay["result"]["reason"] == "win"
+    room = replayed(TicTacToe(), replay)  # offline, with the mode's code, as a studio's tool would
+    assert room.result.winner == alice.pk and room.state["board"][:3] == ["X", "X", "X"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,6 +45,19 @@ def seated(players: int | list[str] = 2) -> list[Player]:
     return [Player(id=i + 1, username=name, seat=i, side=("left", "right")[i % 2]) for i, name in enumerate(names)]
 
 
+def replayed(mode: Mode, replay: dict) -> Room:
+    """A finished game played again offline from its replay (``GET /api/games/{id}/replay/``, or
+    the Python SDK's ``get_replay``) with ``mode``, the mode's code: the room as it ended, its
+    ``state``, ``result`` and players. Raises ``ValueError`` if a step does not go as it went (the
+    mode's code is not the game's, or not deterministic)."""
+    players = [Player(id=p["id"], username=p["username"], seat=p["seat"], side=p["side"]) for p in replay["players"]]
+    grace = Grace(**replay["grace"]) if "grace" in replay else None
+    room = Room(mode, game_id=replay["game_id"], players=players, seed=replay["seed"], grace=grace)
+    if room.replay(replay["steps"]) != len(replay["steps"]):
+        raise ValueError("the replay does not play again with this mode's code")
+    return room
+
+
 class ModeTester:
     def __init__(
         self,

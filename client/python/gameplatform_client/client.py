@@ -510,6 +510,16 @@ class GameClient:
     async def get_game(self, game_id: int) -> dict:
         return await self.get(f"/api/games/{game_id}/")
 
+    async def get_replay(self, game_id: int) -> dict:
+        """A finished game's replay: seed, players, inputs, result, and ``steps`` (every step its
+        room took), to play again with the mode's code (``gameplatform.modes.testing.replayed``)."""
+        return await self.get(f"/api/games/{game_id}/replay/")
+
+    async def get_replay_frames(self, game_id: int, start: int = 0, end: int | None = None) -> dict:
+        """What a spectator saw of a finished game, change by change (a page: ``results``, ``next``)."""
+        params = {"from": start, **({"to": end} if end is not None else {})}
+        return await self.get(f"/api/games/{game_id}/replay/frames/", params=params)
+
     async def leaderboard(self, mode: str = "tictactoe") -> list:
         return await self._list("/api/leaderboard/", {"mode": mode})
 

@@ -1156,3 +1156,68 @@ def test_sdk_meta_game_methods_answer_from_the_live_server(web, new_page):
     assert out["deleted"] is None and out["gone"]["status"] == 404 and out["deletedAnyVersion"] is None
     # The refusals above are the browser's "failed to load" lines; nothing else went wrong in the page.
     assert [p for p in page.problems if "Failed to load resource" not in p] == []
+
+
+def game_by_invite(base: str, host: dict, guest: dict, mode: str = "tictactoe") -> int:
+    """Friends, one invites the other to a game of ``mode``, it is accepted: the new game's id
+    (an invite pairs exactly these two, whoever else waits in the queue)."""
+    befriend(base, host, guest)
+    invite = httpx.post(
+        f"{base}/api/invites/",
+        json={"to_user_id": guest["id"], "kind": "game", "mode": mode},
+        headers=auth(host),
+        timeout=10,
+    )
+    assert invite.status_code == 201, invite.text
+    accepted = httpx.post(f"{base}/api/invites/{invite.json()['id']}/accept/", headers=auth(guest), timeout=10)
+    assert accepted.status_code == 200, accepted.text
+    return accepted.json()["game_id"]
+
+
+def test_players_ready_right_after_opening_the_room_and_the_game_starts(web, new_page):
+    """The guide's browser snippet as written: ``room.ready()`` on the line after
+    ``gp.gameRoom(id)``, before the socket is open. The frames wait for the socket, go out once it
+    opens, and both players' readiness starts the game; a plain socket's early ``send`` too."""
+    ann, bob = web.register(unique("early")), web.register(unique("early"))
+    game_id = game_by_invite(web.http, ann, bob)
+    page = new_page("early")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(
+        """async ({names, password, gameId}) => {
+            const sdk = await import("/static/webclient/gameplatform.js");
+            const until = async (check, what, ms = 10000) => {
+                const start = Date.now();
+                while (!check()) {
+                    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+                    await new Promise((resolve) => setTimeout(resolve, 25));
+                }
+            };
+            const rooms = [];
+            const refs = [];
+            for (const name of names) {
+                const gp = new sdk.Client({ storage: sessionStorage, storageKey: `early-${name}` });
+                await gp.login(name, password);
+                const room = gp.gameRoom(gameId);
+                refs.push(room.ready());
+                rooms.push(room);
+            }
+            const gp = rooms[0].client;
+            const socket = gp.socket("/ws/notifications/");
+            const pongs = [];
+            socket.on("pong", (frame) => pongs.push(frame));
+            const sent = socket.send("ping");
+            await until(() => rooms.every((room) => room.state === "active"), "the game to start");
+            await until(() => pongs.length === 1, "the pong");
+            const out = { refs, sent, states: rooms.map((room) => room.state), pongs: pongs.length };
+            for (const room of rooms) room.close();
+            socket.close();
+            out.afterClose = socket.send("ping");
+            return out;
+        }""",
+        {"names": [ann["username"], bob["username"]], "password": "pass-w0rd-long-enough", "gameId": game_id},
+    )
+    assert out["refs"] == ["player_ready-1", "player_ready-1"]
+    assert out["sent"] is True and out["pongs"] == 1
+    assert out["states"] == ["active", "active"]
+    assert out["afterClose"] is False  # a socket closed for good sends nothing and says so
+    assert page.problems == [], page.problems

@@ -518,6 +518,8 @@ export class Client {
 // Close codes after which reconnecting cannot help (contract): not allowed, no such room,
 // replaced by a newer connection, unsupported protocol version, normal close by us.
 const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
+// Frames sent while the socket is not open wait for it, up to this many (then send says false).
+const MAX_QUEUED_FRAMES = 100;
 
 /**
  * One socket that stays connected: every (re)connect takes a fresh ticket; a drop
@@ -525,6 +527,8 @@ const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
  * first. Handlers: ``on(type, fn)`` per frame type, ``on("*", fn)`` for all, and the
  * pseudo-types ``open``, ``close`` ({code, reason, final}) and ``status`` (connecting /
  * open / reconnecting / closed). The option ``onText(text)`` hears every message as received.
+ * ``send`` before the socket is open (or while it reconnects) queues the frame: queued frames
+ * go out in order as soon as it opens, before the ``open`` handlers run.
  */
 export class Socket {
   constructor(client, path, { reconnect = true, baseMs = 500, maxMs = 15000, pingMs = 25000, onText = null } = {}) {
@@ -539,6 +543,7 @@ export class Socket {
     this.closedByUs = false;
     this._timer = null;
     this._pinger = null;
+    this._queue = []; // frames (as text) sent before the socket opened
   }
 
   /**
@@ -575,11 +580,22 @@ export class Socket {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** Sends ``{type, ...fields}``; false when the socket is not open (nothing is queued). */
+  /** Sends ``{type, ...fields}``, or queues it until the socket opens; false (nothing sent, ever)
+   * once the socket is closed for good or when ``MAX_QUEUED_FRAMES`` already wait. */
   send(type, fields = {}) {
-    if (!this.isOpen) return false;
-    this.ws.send(JSON.stringify({ ...fields, type }));
+    const text = JSON.stringify({ ...fields, type });
+    if (this.isOpen) {
+      this.ws.send(text);
+      return true;
+    }
+    if (this.status === "closed" || this._queue.length >= MAX_QUEUED_FRAMES) return false;
+    this._queue.push(text);
     return true;
+  }
+
+  _flush() {
+    const queued = this._queue.splice(0);
+    for (const text of queued) this.ws.send(text);
   }
 
   /** Connects on the next tick, so handlers added right after ``open()`` hear every event. */
@@ -591,6 +607,7 @@ export class Socket {
 
   close() {
     this.closedByUs = true;
+    this._queue = [];
     clearTimeout(this._timer);
     clearInterval(this._pinger);
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000);
@@ -612,6 +629,7 @@ export class Socket {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
+      this._flush();
       this._setStatus("open");
       this._emit("open", {});
       clearInterval(this._pinger);
@@ -655,6 +673,7 @@ export class Socket {
   }
 
   _final(code, reason, emit = true) {
+    this._queue = [];
     if (emit) this._emit("close", { code, reason, final: true });
     this._setStatus("closed");
   }
@@ -739,9 +758,9 @@ export function applyPatch(doc, ops) {
  * reconnects the socket: the server sends a fresh ``game_state`` on every connect.
  *
  * Inputs: ``ready()``, ``move(movement)``, ``action(action, data)``, ``sendInput(data)``,
- * ``forfeit()``; each sends a frame with a fresh ``ref`` and returns it (null when the socket is
- * not open): a refusal comes back as an ``error`` (``on("error", fn)``, an ``ApiError``) with the
- * same ``ref``. ``on(type, fn)`` hears every frame as ``Socket.on`` does, after the room has
+ * ``forfeit()``; each sends a frame with a fresh ``ref`` and returns it (queued until the socket
+ * opens, so ``room.ready()`` right after ``gameRoom(id)`` works; null once the room is closed): a
+ * refusal comes back as an ``error`` (``on("error", fn)``, an ``ApiError``) with the same ``ref``. ``on(type, fn)`` hears every frame as ``Socket.on`` does, after the room has
  * taken it in. ``keepFrames: n`` keeps the text of the last ``n`` frames received in ``frames``
  * (for debugging, and for tests that check what reached this player).
  */

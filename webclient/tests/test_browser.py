@@ -1221,3 +1221,73 @@ def test_players_ready_right_after_opening_the_room_and_the_game_starts(web, new
     assert out["states"] == ["active", "active"]
     assert out["afterClose"] is False  # a socket closed for good sends nothing and says so
     assert page.problems == [], page.problems
+
+
+MISSED_MATCH = """async ({names, password, dropFirst}) => {
+    const sdk = await import("/static/webclient/gameplatform.js");
+    const until = async (check, what, ms = 10000) => {
+        const start = Date.now();
+        while (!check()) {
+            if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+    };
+    const people = [];
+    for (const name of names) {
+        const gp = new sdk.Client({ storage: sessionStorage, storageKey: `missed-${name}` });
+        await gp.login(name, password);
+        people.push(gp);
+    }
+    // Both join battleship's queue (no other test leaves anyone in it): the second join makes the game.
+    const match = async () => {
+        const first = await people[0].post("/api/matchmaking/join/", { mode: "battleship" });
+        const second = await people[1].post("/api/matchmaking/join/", { mode: "battleship" });
+        const mine = await people[0].get("/api/matchmaking/status/");
+        if (second.status !== "matched" || mine.game_id !== second.game_id) {
+            for (const gp of people) await gp.post("/api/matchmaking/leave/").catch(() => null);
+            throw new Error(`not paired together: ${JSON.stringify([first, second, mine])}`);
+        }
+        return second.game_id;
+    };
+    let gameId = dropFirst ? null : await match();
+    // Reconnects 1.5-3 s after a drop: time enough to be matched while the socket is down.
+    const socket = people[0].socket("/ws/notifications/", { baseMs: 3000 });
+    const found = [], badges = [];
+    socket.on("match_found", (frame) => found.push(frame));
+    socket.on("badge", (frame) => badges.push(frame));
+    await until(() => badges.length === 1, "the first badge");
+    if (dropFirst) {
+        socket.ws.close(4000);  // the connection drops
+        await until(() => socket.status === "reconnecting", "the drop");
+        gameId = await match();
+        await until(() => badges.length === 2, "the badge after the reconnect");
+    }
+    await until(() => found.length === 1, "match_found");
+    socket.ws.close(4000);  // once more: the same match is not announced twice
+    await until(() => badges.length === (dropFirst ? 3 : 2), "the badge after another reconnect", 15000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    socket.close();
+    return { gameId, found };
+}"""
+
+
+def test_a_page_that_queued_before_its_notification_socket_opened_hears_its_match(web, new_page):
+    """The player joins the queue and is matched before the page opens ``/ws/notifications/``:
+    the server's ``match_found`` went nowhere, and the socket, once open, announces the match
+    (``replayed``), once, however often it reconnects."""
+    names = [web.register(unique("mfq"))["username"], web.register(unique("mfq"))["username"]]
+    page = new_page("missed-before-open")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(MISSED_MATCH, {"names": names, "password": "pass-w0rd-long-enough", "dropFirst": False})
+    assert out["found"] == [{"type": "match_found", "game_id": out["gameId"], "replayed": True}]
+    assert page.problems == [], page.problems
+
+
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_REPLY)
+def test_a_match_made_while_the_notification_socket_was_down_is_heard_on_reconnect(web, new_page):
+    names = [web.register(unique("mfd"))["username"], web.register(unique("mfd"))["username"]]
+    page = new_page("missed-while-down")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(MISSED_MATCH, {"names": names, "password": "pass-w0rd-long-enough", "dropFirst": True})
+    assert out["found"] == [{"type": "match_found", "game_id": out["gameId"], "replayed": True}]
+    assert page.problems == [], page.problems

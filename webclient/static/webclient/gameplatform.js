@@ -504,9 +504,15 @@ export class Client {
     return url.toString();
   }
 
-  /** An open, self-reconnecting socket; see ``Socket``. */
+  /** An open, self-reconnecting socket; see ``Socket`` (``/ws/notifications/``: a ``NotificationSocket``). */
   socket(path, options = {}) {
+    if (NOTIFICATIONS_PATH.test(path)) return new NotificationSocket(this, path, options).open();
     return new Socket(this, path, options).open();
+  }
+
+  /** ``/ws/notifications/``, which never loses a ``match_found``; see ``NotificationSocket``. */
+  notifications(options = {}) {
+    return this.socket("/ws/notifications/", options);
   }
 
   /** The game socket of game ``gameId`` as a ``GameRoom`` (the current view, patched). */
@@ -627,14 +633,7 @@ export class Socket {
     if (this.closedByUs) return;
     const ws = new WebSocket(url);
     this.ws = ws;
-    ws.onopen = () => {
-      this.attempt = 0;
-      this._flush();
-      this._setStatus("open");
-      this._emit("open", {});
-      clearInterval(this._pinger);
-      this._pinger = setInterval(() => this.send("ping"), this.options.pingMs);
-    };
+    ws.onopen = () => this._opened();
     ws.onmessage = (event) => {
       this.onText?.(event.data);
       let frame;
@@ -643,16 +642,31 @@ export class Socket {
       } catch {
         return;
       }
-      if (frame.type === "error") {
-        const error = new ApiError({ status: 0, code: frame.code, detail: frame.message, fields: frame.fields || null });
-        error.ref = frame.ref;
-        error.retryAfter = frame.retry_after ?? null;
-        this._emit("error", error);
-        return;
-      }
-      this._emit(frame.type, frame);
+      this._frame(frame);
     };
     ws.onclose = (event) => this._onClose(ws, event);
+  }
+
+  /** Every (re)connect, once the socket is open. */
+  _opened() {
+    this.attempt = 0;
+    this._flush();
+    this._setStatus("open");
+    this._emit("open", {});
+    clearInterval(this._pinger);
+    this._pinger = setInterval(() => this.send("ping"), this.options.pingMs);
+  }
+
+  /** A frame received, parsed: to its handlers (``error`` frames as ``ApiError`` objects). */
+  _frame(frame) {
+    if (frame.type === "error") {
+      const error = new ApiError({ status: 0, code: frame.code, detail: frame.message, fields: frame.fields || null });
+      error.ref = frame.ref;
+      error.retryAfter = frame.retry_after ?? null;
+      this._emit("error", error);
+      return;
+    }
+    this._emit(frame.type, frame);
   }
 
   async _onClose(ws, event) {
@@ -685,6 +699,47 @@ export class Socket {
     this._setStatus("reconnecting");
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this._connect(), delay);
+  }
+}
+
+const NOTIFICATIONS_PATH = /^\/ws\/notifications\/?(\?|$)/;
+
+/**
+ * ``/ws/notifications/`` (``gp.notifications()``, or ``gp.socket("/ws/notifications/")``): a
+ * ``Socket`` that never loses a ``match_found``. The server sends that frame once, to the sockets
+ * open at the time; so on every (re)connect this socket asks ``GET /api/matchmaking/status/``, and
+ * a match it has not announced yet (made before it opened, or while it was down) comes as
+ * ``match_found {game_id, replayed: true}``. Each game is announced once per socket, live or
+ * replayed, whichever comes first.
+ */
+export class NotificationSocket extends Socket {
+  constructor(client, path = "/ws/notifications/", options = {}) {
+    super(client, path, options);
+    this.matchedGameIds = new Set();
+  }
+
+  _opened() {
+    super._opened();
+    this._catchUpMatch();
+  }
+
+  async _catchUpMatch() {
+    let status;
+    try {
+      status = await this.client.get("/api/matchmaking/status/");
+    } catch {
+      return; // the next (re)connect asks again
+    }
+    if (this.closedByUs || status?.status !== "matched" || !status.game_id) return;
+    this._frame({ type: "match_found", game_id: status.game_id, replayed: true });
+  }
+
+  _frame(frame) {
+    if (frame.type === "match_found") {
+      if (this.matchedGameIds.has(frame.game_id)) return;
+      this.matchedGameIds.add(frame.game_id);
+    }
+    super._frame(frame);
   }
 }
 

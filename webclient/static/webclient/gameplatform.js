@@ -379,14 +379,14 @@ export class Client {
     return this.post(`/api/groups/${groupId}/leave/`);
   }
 
-  /** ``[{user, role, joined_at}]``. */
+  /** Every member, longest-standing first (all the pages): ``[{user, role, joined_at}]``. */
   groupMembers(groupId) {
-    return this.get(`/api/groups/${groupId}/members/`);
+    return this.all(`/api/groups/${groupId}/members/?page_size=200`);
   }
 
-  /** Requests to join a closed group (its admins): ``[{user, created_at}]``. */
+  /** Requests to join a closed group (its admins; all the pages), oldest first: ``[{user, created_at}]``. */
   groupRequests(groupId) {
-    return this.get(`/api/groups/${groupId}/requests/`);
+    return this.all(`/api/groups/${groupId}/requests/?page_size=200`);
   }
 
   acceptGroupRequest(groupId, userId) {
@@ -439,11 +439,13 @@ export class Client {
     return this.post(`/api/leaderboards/${encodeURIComponent(boardId)}/records/`, { score, metadata });
   }
 
-  /** The top, or the rows around my record (``aroundMe``); ``period: "previous"`` reads the last reset's archive.
-   * A tournament's standings are its board's records. */
-  leaderboardRecords(boardId, { aroundMe = false, limit = 20, period = null } = {}) {
+  /** The top, or the page around my record (``aroundMe``): the page's rows ``[{rank, user, score, ...}]``;
+   * ``period: "previous"`` reads the last reset's archive. A tournament's standings are its board's records.
+   * The page itself (``{next, previous, results}``, to walk the board) is ``get`` of the same route. */
+  async leaderboardRecords(boardId, { aroundMe = false, limit = 20, period = null } = {}) {
     const params = query({ around_me: aroundMe ? 1 : null, limit, period });
-    return this.get(`/api/leaderboards/${encodeURIComponent(boardId)}/records/${params}`);
+    const page = await this.get(`/api/leaderboards/${encodeURIComponent(boardId)}/records/${params}`);
+    return Array.isArray(page) ? page : page.results;
   }
 
   /** Every tournament with its ``status`` (upcoming / open / paying / ended) and whether I ``joined``. */

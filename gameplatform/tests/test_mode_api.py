@@ -28,6 +28,15 @@ def test_a_schema_names_every_wrong_field_of_a_frame():
     }
 
 
+def test_a_choice_keeps_the_order_the_mode_gave_in_its_schema_and_its_refusal():
+    moves = Choice("rock", "paper", "scissors")
+    assert moves.json_schema() == {"type": "string", "enum": ["rock", "paper", "scissors"]}
+    with pytest.raises(Invalid) as caught:
+        check(Obj(move=moves), {"move": "lizard"})
+    assert caught.value.fields == {"move": ["Must be one of: rock, paper, scissors."]}
+    assert check(moves, "scissors") == "scissors"
+
+
 def test_a_schema_refuses_booleans_and_non_finite_numbers_as_numbers():
     with pytest.raises(Invalid):
         check(Int(), True)

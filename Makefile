@@ -68,7 +68,7 @@ run: venv ## migrate, seed the demo data, serve on http://127.0.0.1:8000/ (HOST,
 	@echo ""
 	@echo "gameplatform is starting on $(URL)/ (Ctrl-C stops it)"
 	@echo "  web client  $(URL)/play/"
-	@echo "  API docs    $(URL)/api/docs/"
+	@echo "  API docs    $(URL)/api/docs/ (REST), $(URL)/api/asyncapi/ (sockets)"
 	@echo "  admin       $(URL)/admin/  (create an account first: make superuser)"
 	@echo "  demo logins premium_user_1, premium_user_2, user_1 ... user_5, password testpass123"
 	@echo ""

@@ -171,19 +171,42 @@ class GroupLeaveApi(APIView):
         return Response({"status": "left"})
 
 
-class GroupMembersApi(APIView):
-    @extend_schema(responses={200: GroupMemberSerializer(many=True)}, tags=TAGS)
+class GroupMembersApi(ListAPIView):
+    serializer_class = GroupMemberSerializer
+
+    def get_queryset(self):
+        return selectors.group_memberships(group_id=self.kwargs["group_id"])
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([events.member_payload(m) for m in page])
+
+    @extend_schema(
+        tags=TAGS, summary="List group members", description="Members, longest-standing first, a page at a time."
+    )
     @error_codes({404: ("group_not_found",)})
-    def get(self, request, group_id: int):
-        return Response([events.member_payload(m) for m in selectors.group_memberships(group_id=group_id)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
-class GroupRequestsApi(APIView):
-    @extend_schema(responses={200: GroupJoinRequestSerializer(many=True)}, tags=TAGS, description="Admins only.")
+class GroupRequestsApi(ListAPIView):
+    serializer_class = GroupJoinRequestSerializer
+
+    def get_queryset(self):
+        return selectors.group_join_requests(group_id=self.kwargs["group_id"], user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([events.request_payload(r) for r in page])
+
+    @extend_schema(
+        tags=TAGS,
+        summary="List group requests",
+        description="Pending join requests, oldest first, a page at a time. Admins only.",
+    )
     @error_codes({403: ("not_group_admin", "not_member"), 404: ("group_not_found",)})
-    def get(self, request, group_id: int):
-        requests = selectors.group_join_requests(group_id=group_id, user=request.user)
-        return Response([events.request_payload(r) for r in requests])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class GroupRequestAcceptApi(APIView):

@@ -29,9 +29,10 @@ def groups_of_user(*, user_id: int) -> list[GroupMembership]:
     return list(GroupMembership.objects.filter(user_id=user_id).select_related("group", "user").order_by("joined_at"))
 
 
-def group_memberships(*, group_id: int) -> list[GroupMembership]:
+def group_memberships(*, group_id: int) -> QuerySet[GroupMembership]:
+    """Members, longest-standing first; 404 ``group_not_found`` for unknown groups."""
     group_get(group_id=group_id)
-    return list(GroupMembership.objects.filter(group_id=group_id).select_related("user").order_by("joined_at", "id"))
+    return GroupMembership.objects.filter(group_id=group_id).select_related("user").order_by("joined_at", "id")
 
 
 def group_role(*, group_id: int, user_id: int) -> str | None:
@@ -50,7 +51,7 @@ def group_require_member(*, group_id: int, user_id: int) -> str:
 def group_state_for_member(*, group_id: int, user_id: int) -> tuple[Group, list[GroupMembership]]:
     """The group and its members for the socket's ``group_state``; refuses a user who is no longer a member."""
     group = group_get(group_id=group_id)
-    memberships = group_memberships(group_id=group_id)
+    memberships = list(group_memberships(group_id=group_id))
     if all(m.user_id != user_id for m in memberships):
         raise Forbidden("You are not a member of this group.", code="not_member")
     return group, memberships

@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,6 +11,8 @@ from leaderboards.serializers import (
     BoardOutput,
     BoardRecordInput,
     BoardRecordOutput,
+    RecordPageInput,
+    RecordPageOutput,
     TournamentInput,
     TournamentOutput,
 )
@@ -50,27 +53,61 @@ def _int_param(request, name: str, default: int, low: int, high: int) -> int:
         return default
 
 
+def _page_link(request, **start: int) -> str:
+    """This request's URL with the page's start (``after`` or ``before``) in place of its own."""
+    params = request.query_params.copy()
+    for name in ("after", "before", "around_me"):
+        params.pop(name, None)
+    for name, value in start.items():
+        params[name] = str(value)
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def _page_start(request, board, period: int) -> dict:
+    """``{"after": record}`` or ``{"before": record}`` from the query (400 when it names no record here)."""
+    data = RecordPageInput(data=request.query_params.dict())
+    data.is_valid(raise_exception=True)
+    start = {}
+    for name, record_id in data.validated_data.items():
+        record = selectors.record_of_period(board=board, period=period, record_id=record_id)
+        if record is None:
+            raise ValidationError({name: ["No record of this board and period has this id."]})
+        start[name] = record
+    return start
+
+
 class RecordListApi(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("around_me", int, enum=[0, 1], description="1: the rows around my record"),
-            OpenApiParameter("limit", int, description=f"rows, 1-{MAX_LIMIT} (default 20)"),
+            OpenApiParameter("around_me", int, enum=[0, 1], description="1: the page around my record"),
+            OpenApiParameter("limit", int, description=f"rows a page, 1-{MAX_LIMIT} (default 20)"),
             OpenApiParameter("period", str, description="current (default), previous, or a period number"),
+            OpenApiParameter("after", int, description="the rows ranked after this record (a `next` link sets it)"),
+            OpenApiParameter("before", int, description="the rows ranked before it (a `previous` link sets it)"),
         ],
-        responses={200: BoardRecordOutput(many=True)},
+        responses={200: RecordPageOutput},
+        operation_id="leaderboards_records_list",
+        summary="List records",
         tags=["leaderboards"],
-        description="Best first; ties ranked by who reached the score first. A tournament's standings too.",
+        description="Best first, a page at a time; ties ranked by who reached the score first. "
+        "A tournament's standings too.",
     )
     @error_codes({400: ("invalid_period",)})
     def get(self, request, board_id: str):
         board = selectors.leaderboard_get(board_id=board_id)
         period = selectors.period_of(board=board, period=request.query_params.get("period"))
         limit = _int_param(request, "limit", 20, 1, MAX_LIMIT)
-        if request.query_params.get("around_me") in ("1", "true"):
-            rows = selectors.records_around(board=board, period=period, user_id=request.user.pk, limit=limit)
+        start = _page_start(request, board, period)
+        if not start and request.query_params.get("around_me") in ("1", "true"):
+            page = selectors.records_page_around(board=board, period=period, user_id=request.user.pk, limit=limit)
         else:
-            rows = selectors.records_top(board=board, period=period, limit=limit)
-        return Response(BoardRecordOutput(rows, many=True).data)
+            page = selectors.records_page(board=board, period=period, limit=limit, **start)
+        body = {
+            "next": _page_link(request, after=page.rows[-1].record.pk) if page.more_after else None,
+            "previous": _page_link(request, before=page.rows[0].record.pk) if page.more_before else None,
+            "results": page.rows,
+        }
+        return Response(RecordPageOutput(body).data)
 
     @extend_schema(
         request=BoardRecordInput,

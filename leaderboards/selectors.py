@@ -24,6 +24,20 @@ class Row:
     record: Record
 
 
+@dataclass
+class Page:
+    """Rows of a board in rank order, and whether other rows rank before and after them."""
+
+    rows: list[Row]
+    more_before: bool
+    more_after: bool
+
+    def __post_init__(self) -> None:
+        # An empty page (after the last row, say) has nothing to link from.
+        if not self.rows:
+            self.more_before = self.more_after = False
+
+
 def leaderboard_list() -> QuerySet[Leaderboard]:
     """Boards that are not a tournament's (those are listed as tournaments)."""
     return Leaderboard.objects.filter(tournament__isnull=True).order_by("id")
@@ -135,21 +149,65 @@ def records_top(*, board: Leaderboard, period: int, limit: int) -> list[Row]:
     return [Row(rank, record) for rank, record in enumerate(records, start=1)]
 
 
+def _above(board: Leaderboard, record: Record, limit: int) -> list[Record]:
+    """Up to ``limit`` rows ranked before ``record``, nearest first: ties on the score, then better scores."""
+    rows = _records(board, record.period).select_related("user")
+    found = list(rows.filter(_tied_before(record)).order_by(*_order(board, reverse=True))[:limit])
+    if len(found) < limit:
+        better = rows.filter(_better_score(board, record)).order_by(*_order(board, reverse=True))
+        found += list(better[: limit - len(found)])
+    return found
+
+
+def _below(board: Leaderboard, record: Record, limit: int) -> list[Record]:
+    """Up to ``limit`` rows ranked after ``record``, nearest first: ties on the score, then worse scores."""
+    rows = _records(board, record.period).select_related("user")
+    found = list(rows.filter(_tied_after(record)).order_by(*_order(board))[:limit])
+    if len(found) < limit:
+        found += list(rows.filter(_worse_score(board, record)).order_by(*_order(board))[: limit - len(found)])
+    return found
+
+
+def record_of_period(*, board: Leaderboard, period: int, record_id: int) -> Record | None:
+    """The record ``record_id`` if it is one of this board's in ``period`` (a page link names it)."""
+    return _records(board, period).filter(pk=record_id).first()
+
+
+def records_page(
+    *, board: Leaderboard, period: int, limit: int, after: Record | None = None, before: Record | None = None
+) -> Page:
+    """The ``limit`` rows ranked after ``after``, or before ``before``, or the top. Pages follow the
+    index from a record (no offset to count through), so the millionth row is as fast as the first."""
+    if after is not None:
+        found = _below(board, after, limit + 1)
+        rank = record_rank(board=board, record=after)
+        rows = [Row(rank + i, r) for i, r in enumerate(found[:limit], start=1)]
+        return Page(rows, more_before=True, more_after=len(found) > limit)
+    if before is not None:
+        found = _above(board, before, limit + 1)
+        rank = record_rank(board=board, record=before)
+        rows = [Row(rank - i, r) for i, r in enumerate(found[:limit], start=1)][::-1]
+        return Page(rows, more_before=len(found) > limit, more_after=True)
+    rows = records_top(board=board, period=period, limit=limit + 1)
+    return Page(rows[:limit], more_before=False, more_after=len(rows) > limit)
+
+
+def records_page_around(*, board: Leaderboard, period: int, user_id: int, limit: int) -> Page:
+    """The page of ``records_around``, and whether rows rank before and after it."""
+    rows = records_around(board=board, period=period, user_id=user_id, limit=limit)
+    if not rows:
+        return Page([], more_before=False, more_after=False)
+    return Page(rows, more_before=rows[0].rank > 1, more_after=bool(_below(board, rows[-1].record, 1)))
+
+
 def records_around(*, board: Leaderboard, period: int, user_id: int, limit: int) -> list[Row]:
     """``limit`` rows with the user's in the middle (or the top when the user has no record)."""
     mine = _records(board, period).select_related("user").filter(user_id=user_id).first()
     if mine is None:
         return records_top(board=board, period=period, limit=limit)
     rank = record_rank(board=board, record=mine)
-    rows = _records(board, period).select_related("user")
-    # Nearest first on each side: ties on the score, then the next scores.
-    above = list(rows.filter(_tied_before(mine)).order_by(*_order(board, reverse=True))[: limit - 1])
-    if len(above) < limit - 1:
-        better = rows.filter(_better_score(board, mine)).order_by(*_order(board, reverse=True))
-        above += list(better[: limit - 1 - len(above)])
-    below = list(rows.filter(_tied_after(mine)).order_by(*_order(board))[: limit - 1])
-    if len(below) < limit - 1:
-        below += list(rows.filter(_worse_score(board, mine)).order_by(*_order(board))[: limit - 1 - len(below)])
+    above = _above(board, mine, limit - 1)
+    below = _below(board, mine, limit - 1)
     keep_above = min(len(above), max((limit - 1) // 2, limit - 1 - len(below)))
     keep_below = min(len(below), limit - 1 - keep_above)
     window = [Row(rank - i, r) for i, r in enumerate(above[:keep_above], start=1)][::-1]

@@ -53,6 +53,24 @@ class BoardRecordOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField(source="record.updated_at")
 
 
+class RecordPageOutput(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The rows ranked after these (null: none)")
+    previous = serializers.URLField(allow_null=True, help_text="The rows ranked before these (null: none)")
+    results = BoardRecordOutput(many=True)
+
+
+class RecordPageInput(serializers.Serializer):
+    """Where a page starts: the ``next`` and ``previous`` links of a page set one of them."""
+
+    after = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    before = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+    def validate(self, data):
+        if "after" in data and "before" in data:
+            raise serializers.ValidationError({"before": ["Give after or before, not both."]})
+        return data
+
+
 class RewardInput(serializers.Serializer):
     rank_from = serializers.IntegerField(min_value=1)
     rank_to = serializers.IntegerField(min_value=1)

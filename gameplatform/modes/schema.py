@@ -101,25 +101,26 @@ class Bool(Field):
 class Str(Field):
     def __init__(self, max_length: int = 256, *, min_length: int = 0, choices: tuple[str, ...] | None = None) -> None:
         self.max_length, self.min_length = max_length, min_length
-        self.choices = frozenset(choices) if choices is not None else None
+        # In the mode's order (repeats dropped): the order the schema and the refusals give them in.
+        self.choices = tuple(dict.fromkeys(choices)) if choices is not None else None
 
     def check(self, value, path, errors):
         if not isinstance(value, str):
             _error(errors, path, "Must be a string.")
         elif self.choices is not None and value not in self.choices:
-            _error(errors, path, f"Must be one of: {', '.join(sorted(self.choices))}.")
+            _error(errors, path, f"Must be one of: {', '.join(self.choices)}.")
         elif not self.min_length <= len(value) <= self.max_length:
             _error(errors, path, f"Must be {self.min_length} to {self.max_length} characters.")
         return value
 
     def json_schema(self) -> dict:
         if self.choices is not None:
-            return {"type": "string", "enum": sorted(self.choices)}
+            return {"type": "string", "enum": list(self.choices)}
         return {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
 
 
 def Choice(*choices: str) -> Str:  # noqa: N802 - reads as a type in a schema
-    """One of the given strings."""
+    """One of the given strings, listed in the order given (in ``enum`` and in a refusal)."""
     return Str(max(len(c) for c in choices), choices=choices)
 
 

@@ -87,3 +87,16 @@ def test_make_superuser_without_a_terminal_or_the_variables_says_what_to_set(tmp
     made = _make(*KEEP_VENV, "superuser", env=env, timeout=180)
     assert made.returncode != 0
     assert "DJANGO_SUPERUSER_USERNAME" in made.stderr and "DJANGO_SUPERUSER_PASSWORD" in made.stderr
+
+
+@requires_make
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md"])
+def test_make_run_prints_every_address_the_front_pages_say_it_prints(page):
+    text = " ".join((ROOT / page).read_text().split())
+    said = text.split("prints where to go", 1)[1].split("Log in as", 1)[0]
+    addresses = re.findall(r"http://127\.0\.0\.1:8000/[\w/.-]*", said)
+    assert "http://127.0.0.1:8000/api/asyncapi/" in addresses
+    run = _make("-n", *KEEP_VENV, "run")
+    assert run.returncode == 0, run.stderr
+    printed = "\n".join(line for line in run.stdout.splitlines() if line.lstrip().startswith("echo"))
+    assert [a for a in addresses if a not in printed] == []

@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,15 @@ def test_a_schema_names_every_wrong_field_of_a_frame():
         "tags.1": ["Must be one of: a, b."],
         "extra": ["Unknown field."],
     }
+
+
+def test_a_choice_keeps_the_order_the_mode_gave_in_its_schema_and_its_refusal():
+    moves = Choice("rock", "paper", "scissors")
+    assert moves.json_schema() == {"type": "string", "enum": ["rock", "paper", "scissors"]}
+    with pytest.raises(Invalid) as caught:
+        check(Obj(move=moves), {"move": "lizard"})
+    assert caught.value.fields == {"move": ["Must be one of: rock, paper, scissors."]}
+    assert check(moves, "scissors") == "scissors"
 
 
 def test_a_schema_refuses_booleans_and_non_finite_numbers_as_numbers():
@@ -305,3 +315,24 @@ def test_frames_drained_as_text_are_exactly_the_frames_encoded():
         texts = as_texts.drain_encoded()
         assert texts == [(to or 0, json.dumps(frame, separators=(",", ":"))) for to, frame in frames]
     assert any('"type":"state_patch"' in text for _, text in texts)
+
+
+def test_the_mode_api_page_describes_every_attribute_of_mode():
+    from gameplatform.tests.live import ROOT
+
+    page = (ROOT / "docs" / "mode-api.md").read_text()
+    table = page.split("## `Mode` attributes", 1)[1].split("\n## ", 1)[0]
+    named = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`(\w+)`", row.split("|")[1])
+    }
+    attributes = {
+        name
+        for name, value in vars(Mode).items()
+        if not name.startswith("_")
+        and not callable(value)
+        and not isinstance(value, property | classmethod | staticmethod)
+    }
+    assert sorted(attributes - named) == []

@@ -81,3 +81,46 @@ def test_admin_action_toggles_premium(client, make_user, alice):
     client.post("/admin/accounts/user/", {"action": "grant_premium", "_selected_action": [alice.pk]})
     alice.refresh_from_db()
     assert alice.is_premium
+
+
+@pytest.fixture
+def listed_modes(settings):
+    """``listed_modes(*paths)``: GAME_MODES as a studio may set it, for this test only."""
+    from game import registry
+
+    def listed(*paths: str) -> None:
+        settings.GAME_MODES = list(paths)
+        registry.modes.cache_clear()
+
+    yield listed
+    registry.modes.cache_clear()  # the settings fixture restores GAME_MODES after this
+
+
+def _seen_by(username: str, path: str) -> list[dict]:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=username))
+    answer = client.get(path)
+    assert answer.status_code == 200, answer.content
+    return answer.json()["results"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_plays_demo_games_only_of_the_modes_listed(listed_modes):
+    """``make run`` on a fresh database with GAME_MODES leaving out tic-tac-toe: the demo data is
+    seeded (before, ``Unknown mode``), with demo games and the demo invite in listed modes only."""
+    listed_modes("game.modes.builtin.relay.Relay", "game.modes.builtin.battleship.Battleship")
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    games = _seen_by("premium_user_2", "/api/games/") + _seen_by("user_1", "/api/games/")
+    assert {game["mode"] for game in games} == {"relay"}
+    assert [invite["mode"] for invite in _seen_by("user_1", "/api/invites/?box=inbox")] == ["relay"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_with_no_demo_game_mode_listed_still_makes_the_users(listed_modes):
+    listed_modes("game.modes.builtin.battleship.Battleship", "game.modes.builtin.arena.Arena")
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert User.objects.get(username="user_3").check_password("testpass123")
+    assert _seen_by("user_1", "/api/games/") == []
+    assert [invite["mode"] for invite in _seen_by("user_1", "/api/invites/?box=inbox")] == ["battleship"]

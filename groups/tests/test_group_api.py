@@ -70,12 +70,39 @@ def test_joining_an_open_group_makes_a_member_at_once(client_for, clan, carol):
     response = client_for(carol).post(f"/api/groups/{clan.pk}/join/")
     assert response.status_code == 200
     assert response.json()["status"] == "member" and response.json()["group"]["member_count"] == 3
-    members = client_for(carol).get(f"/api/groups/{clan.pk}/members/").json()
+    members = client_for(carol).get(f"/api/groups/{clan.pk}/members/").json()["results"]
     assert [(m["user"]["username"], m["role"]) for m in members] == [
         ("alice", "superadmin"),
         ("bob", "admin"),
         ("carol", "member"),
     ]
+
+
+def test_members_come_in_pages_oldest_first(client_for, clan, carol, make_user):
+    dave = make_user("dave")
+    client_for(dave).post(f"/api/groups/{clan.pk}/join/")
+    client_for(carol).post(f"/api/groups/{clan.pk}/join/")
+    first = client_for(carol).get(f"/api/groups/{clan.pk}/members/", {"page_size": 3}).json()
+    assert [m["user"]["username"] for m in first["results"]] == ["alice", "bob", "dave"]
+    assert first["previous"] is None and first["count"] == 4
+    second = client_for(carol).get(first["next"]).json()
+    assert [m["user"]["username"] for m in second["results"]] == ["carol"]
+    assert second["next"] is None and second["previous"] is not None
+
+
+def test_join_requests_come_in_pages_oldest_first(client_for, alice, bob, carol, make_user):
+    group = make_group(creator=alice, open=False)
+    for user in (carol, make_user("dave"), bob):
+        client_for(user).post(f"/api/groups/{group.pk}/join/")
+    first = client_for(alice).get(f"/api/groups/{group.pk}/requests/", {"page_size": 2}).json()
+    assert [r["user"]["username"] for r in first["results"]] == ["carol", "dave"]
+    second = client_for(alice).get(first["next"]).json()
+    assert [r["user"]["username"] for r in second["results"]] == ["bob"] and second["next"] is None
+
+
+def test_members_of_a_group_that_does_not_exist_is_404(client_for, alice):
+    response = client_for(alice).get("/api/groups/999999/members/")
+    assert response.status_code == 404 and error_code(response) == "group_not_found"
 
 
 def test_joining_a_full_group_is_409_group_full(client_for, alice, bob, carol):
@@ -88,12 +115,12 @@ def test_a_closed_group_takes_a_request_that_an_admin_accepts(client_for, alice,
     group = make_group(creator=alice, admins=[bob], open=False)
     response = client_for(carol).post(f"/api/groups/{group.pk}/join/")
     assert response.json()["status"] == "requested" and role_of(group, carol) is None
-    pending = client_for(bob).get(f"/api/groups/{group.pk}/requests/").json()
+    pending = client_for(bob).get(f"/api/groups/{group.pk}/requests/").json()["results"]
     assert [r["user"]["username"] for r in pending] == ["carol"]
     accepted = client_for(bob).post(f"/api/groups/{group.pk}/requests/{carol.pk}/accept/")
     assert accepted.status_code == 200 and accepted.json()["role"] == "member"
     assert role_of(group, carol) == "member"
-    assert client_for(bob).get(f"/api/groups/{group.pk}/requests/").json() == []
+    assert client_for(bob).get(f"/api/groups/{group.pk}/requests/").json()["results"] == []
 
 
 def test_a_declined_request_is_gone_and_the_user_stays_out(client_for, alice, carol):
@@ -109,7 +136,7 @@ def test_leaving_a_group_one_asked_to_join_withdraws_the_request(client_for, ali
     group = make_group(creator=alice, open=False)
     client_for(carol).post(f"/api/groups/{group.pk}/join/")
     assert client_for(carol).post(f"/api/groups/{group.pk}/leave/").status_code == 200
-    assert client_for(alice).get(f"/api/groups/{group.pk}/requests/").json() == []
+    assert client_for(alice).get(f"/api/groups/{group.pk}/requests/").json()["results"] == []
     response = client_for(carol).post(f"/api/groups/{group.pk}/leave/")
     assert response.status_code == 404 and error_code(response) == "not_member"
 
@@ -127,7 +154,7 @@ def test_accepting_into_a_full_group_is_409_and_the_request_stays(client_for, al
     client_for(carol).post(f"/api/groups/{group.pk}/join/")
     response = client_for(alice).post(f"/api/groups/{group.pk}/requests/{carol.pk}/accept/")
     assert response.status_code == 409 and error_code(response) == "group_full"
-    assert len(client_for(alice).get(f"/api/groups/{group.pk}/requests/").json()) == 1
+    assert len(client_for(alice).get(f"/api/groups/{group.pk}/requests/").json()["results"]) == 1
 
 
 def test_superadmin_who_leaves_hands_over_to_the_oldest_admin(client_for, alice, bob, carol, make_user):
@@ -216,7 +243,7 @@ def test_a_banned_user_cannot_join_or_ask_to(client_for, alice, bob, carol):
         response = client_for(carol).post(f"/api/groups/{group.pk}/join/")
         assert response.status_code == 403 and error_code(response) == "banned"
         assert role_of(group, carol) is None
-        assert client_for(alice).get(f"/api/groups/{group.pk}/requests/").json() == []
+        assert client_for(alice).get(f"/api/groups/{group.pk}/requests/").json()["results"] == []
 
 
 def test_banning_a_member_removes_them(client_for, clan, bob, carol):

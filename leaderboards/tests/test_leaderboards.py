@@ -73,7 +73,7 @@ def test_ties_are_ranked_by_who_reached_the_score_first(client_for, make_user, m
     post_score(client_for(late), "b", 100)
     post_score(client_for(early), "b", 90)  # not better: early keeps its time
     post_score(client_for(top), "b", 200)
-    rows = client_for(early).get("/api/leaderboards/b/records/").json()
+    rows = client_for(early).get("/api/leaderboards/b/records/").json()["results"]
     assert [(r["rank"], r["user"]["id"], r["score"]) for r in rows] == [
         (1, top.pk, 200),
         (2, early.pk, 100),
@@ -90,20 +90,70 @@ def test_around_me_centres_the_window_on_my_rank(client_for, make_user, make_boa
         for i, u in enumerate(users)
     )
     me = users[4]
-    rows = client_for(me).get("/api/leaderboards/b/records/?around_me=1&limit=5").json()
+    rows = client_for(me).get("/api/leaderboards/b/records/?around_me=1&limit=5").json()["results"]
     assert [(r["rank"], r["score"]) for r in rows] == [(3, 102), (4, 103), (5, 104), (6, 105), (7, 106)]
     assert rows[2]["user"]["id"] == me.pk
-    last = client_for(users[-1]).get("/api/leaderboards/b/records/?around_me=1&limit=3").json()
+    last = client_for(users[-1]).get("/api/leaderboards/b/records/?around_me=1&limit=3").json()["results"]
     assert [r["rank"] for r in last] == [7, 8, 9]  # at the bottom: the window fills from above
-    first = client_for(users[0]).get("/api/leaderboards/b/records/?around_me=1&limit=3").json()
+    first = client_for(users[0]).get("/api/leaderboards/b/records/?around_me=1&limit=3").json()["results"]
     assert [r["rank"] for r in first] == [1, 2, 3]
 
 
 def test_around_me_without_a_record_shows_the_top(client_for, alice, bob, make_board):
     make_board("b")
     post_score(client_for(bob), "b", 5)
-    rows = client_for(alice).get("/api/leaderboards/b/records/?around_me=1").json()
+    rows = client_for(alice).get("/api/leaderboards/b/records/?around_me=1").json()["results"]
     assert [r["user"]["id"] for r in rows] == [bob.pk]
+
+
+def _bulk_records(board, scores: list[int], make_user) -> list:
+    """One user per score, each reaching it a second after the one before (ties: the earlier first)."""
+    users = [make_user() for _ in scores]
+    start = timezone.now() - timedelta(hours=1)
+    Record.objects.bulk_create(
+        Record(board=board, period=0, user=u, score=score, reached_at=start + timedelta(seconds=i), updated_at=start)
+        for i, (u, score) in enumerate(zip(users, scores, strict=True))
+    )
+    return users
+
+
+def _ranks(page: dict) -> list[tuple[int, int]]:
+    return [(r["rank"], r["score"]) for r in page["results"]]
+
+
+def test_records_come_in_pages_whose_ranks_go_on_across_ties(client_for, alice, make_user, make_board):
+    board = make_board("b")
+    _bulk_records(board, [50, 40, 40, 40, 40, 30, 20], make_user)
+    client = client_for(alice)
+    first = client.get("/api/leaderboards/b/records/?limit=3").json()
+    assert _ranks(first) == [(1, 50), (2, 40), (3, 40)] and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert _ranks(second) == [(4, 40), (5, 40), (6, 30)]
+    third = client.get(second["next"]).json()
+    assert _ranks(third) == [(7, 20)] and third["next"] is None
+    back = client.get(third["previous"]).json()
+    assert _ranks(back) == _ranks(second)
+    assert [r["user"]["id"] for r in back["results"]] == [r["user"]["id"] for r in second["results"]]
+    assert _ranks(client.get(back["previous"]).json()) == _ranks(first)
+
+
+def test_the_page_around_me_links_to_the_rows_above_and_below(client_for, make_user, make_board):
+    board = make_board("b", sort="asc")
+    users = _bulk_records(board, [100 + i for i in range(9)], make_user)
+    client = client_for(users[4])
+    mine = client.get("/api/leaderboards/b/records/?around_me=1&limit=3").json()
+    assert _ranks(mine) == [(4, 103), (5, 104), (6, 105)]
+    assert _ranks(client.get(mine["previous"]).json()) == [(1, 100), (2, 101), (3, 102)]
+    below = client.get(mine["next"]).json()
+    assert _ranks(below) == [(7, 106), (8, 107), (9, 108)] and below["next"] is None
+
+
+def test_a_page_link_that_names_no_record_of_the_board_is_a_400(client_for, alice, make_board):
+    make_board("b")
+    post_score(client_for(alice), "b", 5)
+    for query, field in (("after=999999", "after"), ("before=abc", "before"), ("after=1&before=2", "before")):
+        answer = client_for(alice).get(f"/api/leaderboards/b/records/?{query}")
+        assert answer.status_code == 400 and list(answer.json()) == [field], (query, answer.json())
 
 
 def test_an_authoritative_board_refuses_players_and_takes_admins(client_for, alice, admin, make_board):
@@ -175,8 +225,8 @@ def test_a_due_reset_archives_the_period_and_starts_empty(client_for, alice, mak
     assert services.leaderboards_reset_due() == 1
     board.refresh_from_db()
     assert board.period == 1 and board.next_reset_at > timezone.now()
-    assert client.get("/api/leaderboards/b/records/").json() == []
-    previous = client.get("/api/leaderboards/b/records/?period=previous").json()
+    assert client.get("/api/leaderboards/b/records/").json()["results"] == []
+    previous = client.get("/api/leaderboards/b/records/?period=previous").json()["results"]
     assert [(r["rank"], r["score"]) for r in previous] == [(1, 42)]
     assert post_score(client, "b", 7).json()["score"] == 7  # a fresh period: best starts over
     assert services.leaderboards_reset_due() == 0

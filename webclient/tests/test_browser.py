@@ -660,6 +660,11 @@ def test_a_guest_plays_links_a_password_and_logs_in_with_it_as_the_same_user(web
     page.click("#guest-login")
     page.wait_for_selector(f"body[data-user='{name}']")
     assert page.evaluate("window.gameplatform.me.id") == guest_id
+    # Out of the queue again: the session's server is shared, and a player left waiting there
+    # would be matched with the next test's (the Python SDK README's game, run after this).
+    tab(page, "play")
+    page.click("#queue-leave")
+    page.wait_for_selector("#queue-status:has-text('Not queued')")
     assert page.problems == [], page.problems
 
 
@@ -1156,3 +1161,138 @@ def test_sdk_meta_game_methods_answer_from_the_live_server(web, new_page):
     assert out["deleted"] is None and out["gone"]["status"] == 404 and out["deletedAnyVersion"] is None
     # The refusals above are the browser's "failed to load" lines; nothing else went wrong in the page.
     assert [p for p in page.problems if "Failed to load resource" not in p] == []
+
+
+def game_by_invite(base: str, host: dict, guest: dict, mode: str = "tictactoe") -> int:
+    """Friends, one invites the other to a game of ``mode``, it is accepted: the new game's id
+    (an invite pairs exactly these two, whoever else waits in the queue)."""
+    befriend(base, host, guest)
+    invite = httpx.post(
+        f"{base}/api/invites/",
+        json={"to_user_id": guest["id"], "kind": "game", "mode": mode},
+        headers=auth(host),
+        timeout=10,
+    )
+    assert invite.status_code == 201, invite.text
+    accepted = httpx.post(f"{base}/api/invites/{invite.json()['id']}/accept/", headers=auth(guest), timeout=10)
+    assert accepted.status_code == 200, accepted.text
+    return accepted.json()["game_id"]
+
+
+def test_players_ready_right_after_opening_the_room_and_the_game_starts(web, new_page):
+    """The guide's browser snippet as written: ``room.ready()`` on the line after
+    ``gp.gameRoom(id)``, before the socket is open. The frames wait for the socket, go out once it
+    opens, and both players' readiness starts the game; a plain socket's early ``send`` too."""
+    ann, bob = web.register(unique("early")), web.register(unique("early"))
+    game_id = game_by_invite(web.http, ann, bob)
+    page = new_page("early")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(
+        """async ({names, password, gameId}) => {
+            const sdk = await import("/static/webclient/gameplatform.js");
+            const until = async (check, what, ms = 10000) => {
+                const start = Date.now();
+                while (!check()) {
+                    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+                    await new Promise((resolve) => setTimeout(resolve, 25));
+                }
+            };
+            const rooms = [];
+            const refs = [];
+            for (const name of names) {
+                const gp = new sdk.Client({ storage: sessionStorage, storageKey: `early-${name}` });
+                await gp.login(name, password);
+                const room = gp.gameRoom(gameId);
+                refs.push(room.ready());
+                rooms.push(room);
+            }
+            const gp = rooms[0].client;
+            const socket = gp.socket("/ws/notifications/");
+            const pongs = [];
+            socket.on("pong", (frame) => pongs.push(frame));
+            const sent = socket.send("ping");
+            await until(() => rooms.every((room) => room.state === "active"), "the game to start");
+            await until(() => pongs.length === 1, "the pong");
+            const out = { refs, sent, states: rooms.map((room) => room.state), pongs: pongs.length };
+            for (const room of rooms) room.close();
+            socket.close();
+            out.afterClose = socket.send("ping");
+            return out;
+        }""",
+        {"names": [ann["username"], bob["username"]], "password": "pass-w0rd-long-enough", "gameId": game_id},
+    )
+    assert out["refs"] == ["player_ready-1", "player_ready-1"]
+    assert out["sent"] is True and out["pongs"] == 1
+    assert out["states"] == ["active", "active"]
+    assert out["afterClose"] is False  # a socket closed for good sends nothing and says so
+    assert page.problems == [], page.problems
+
+
+MISSED_MATCH = """async ({names, password, dropFirst}) => {
+    const sdk = await import("/static/webclient/gameplatform.js");
+    const until = async (check, what, ms = 10000) => {
+        const start = Date.now();
+        while (!check()) {
+            if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+            await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+    };
+    const people = [];
+    for (const name of names) {
+        const gp = new sdk.Client({ storage: sessionStorage, storageKey: `missed-${name}` });
+        await gp.login(name, password);
+        people.push(gp);
+    }
+    // Both join battleship's queue (no other test leaves anyone in it): the second join makes the game.
+    const match = async () => {
+        const first = await people[0].post("/api/matchmaking/join/", { mode: "battleship" });
+        const second = await people[1].post("/api/matchmaking/join/", { mode: "battleship" });
+        const mine = await people[0].get("/api/matchmaking/status/");
+        if (second.status !== "matched" || mine.game_id !== second.game_id) {
+            for (const gp of people) await gp.post("/api/matchmaking/leave/").catch(() => null);
+            throw new Error(`not paired together: ${JSON.stringify([first, second, mine])}`);
+        }
+        return second.game_id;
+    };
+    let gameId = dropFirst ? null : await match();
+    // Reconnects 1.5-3 s after a drop: time enough to be matched while the socket is down.
+    const socket = people[0].socket("/ws/notifications/", { baseMs: 3000 });
+    const found = [], badges = [];
+    socket.on("match_found", (frame) => found.push(frame));
+    socket.on("badge", (frame) => badges.push(frame));
+    await until(() => badges.length === 1, "the first badge");
+    if (dropFirst) {
+        socket.ws.close(4000);  // the connection drops
+        await until(() => socket.status === "reconnecting", "the drop");
+        gameId = await match();
+        await until(() => badges.length === 2, "the badge after the reconnect");
+    }
+    await until(() => found.length === 1, "match_found");
+    socket.ws.close(4000);  // once more: the same match is not announced twice
+    await until(() => badges.length === (dropFirst ? 3 : 2), "the badge after another reconnect", 15000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    socket.close();
+    return { gameId, found };
+}"""
+
+
+def test_a_page_that_queued_before_its_notification_socket_opened_hears_its_match(web, new_page):
+    """The player joins the queue and is matched before the page opens ``/ws/notifications/``:
+    the server's ``match_found`` went nowhere, and the socket, once open, announces the match
+    (``replayed``), once, however often it reconnects."""
+    names = [web.register(unique("mfq"))["username"], web.register(unique("mfq"))["username"]]
+    page = new_page("missed-before-open")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(MISSED_MATCH, {"names": names, "password": "pass-w0rd-long-enough", "dropFirst": False})
+    assert out["found"] == [{"type": "match_found", "game_id": out["gameId"], "replayed": True}]
+    assert page.problems == [], page.problems
+
+
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_REPLY)
+def test_a_match_made_while_the_notification_socket_was_down_is_heard_on_reconnect(web, new_page):
+    names = [web.register(unique("mfd"))["username"], web.register(unique("mfd"))["username"]]
+    page = new_page("missed-while-down")
+    page.goto(f"{web.http}/play/")
+    out = page.evaluate(MISSED_MATCH, {"names": names, "password": "pass-w0rd-long-enough", "dropFirst": True})
+    assert out["found"] == [{"type": "match_found", "game_id": out["gameId"], "replayed": True}]
+    assert page.problems == [], page.problems

@@ -549,11 +549,12 @@ class GameClient:
     async def leaderboard_records(
         self, board_id: str, *, around_me: bool = False, limit: int = 20, period: str | int | None = None
     ) -> list:
-        """The top (or the rows around my record); ``period="previous"`` reads the archive of the last reset."""
+        """The top (or the page around my record); ``period="previous"`` reads the archive of the last reset.
+        The page's rows; ``pages()`` on the same route follows its ``next`` links down the board."""
         params: dict = {"limit": limit, "around_me": int(around_me)}
         if period is not None:
             params["period"] = period
-        return await self.get(f"/api/leaderboards/{board_id}/records/", params)
+        return await self._list(f"/api/leaderboards/{board_id}/records/", params)
 
     async def list_tournaments(self) -> list:
         return await self.get("/api/tournaments/")
@@ -624,10 +625,12 @@ class GameClient:
         return await self.post(f"/api/groups/{group_id}/leave/")
 
     async def group_members(self, group_id: int) -> list:
-        return await self.get(f"/api/groups/{group_id}/members/")
+        """Every member, longest-standing first (all the pages)."""
+        return [m async for m in self.pages(f"/api/groups/{group_id}/members/", {"page_size": 200})]
 
     async def group_requests(self, group_id: int) -> list:
-        return await self.get(f"/api/groups/{group_id}/requests/")
+        """Every pending join request, oldest first (all the pages; admins only)."""
+        return [r async for r in self.pages(f"/api/groups/{group_id}/requests/", {"page_size": 200})]
 
     async def accept_group_request(self, group_id: int, user_id: int) -> dict:
         return await self.post(f"/api/groups/{group_id}/requests/{user_id}/accept/")

@@ -65,3 +65,25 @@ async def test_readme_lobby_and_dm_snippet(server, make_client):
         await lobby_and_dm(alice, lobby["id"], bob.user_id)
     assert [m["content"] for m in await bob.dm_history(alice.user_id)] == ["hi"]
     assert [m["content"] for m in (await alice.lobby_history(lobby["id"]))["results"]] == ["gg"]
+
+
+def test_the_readme_gives_the_default_timeout_of_every_wait():
+    """Every call that waits takes ``timeout=``; the README's table of them gives each default."""
+    import inspect
+
+    from gameplatform_client import GameClient
+    from gameplatform_client.rooms import GameRoom
+    from gameplatform_client.sockets import Socket
+
+    text = README.read_text()
+    table = dict(re.findall(r"^\| `(\w+)\(\)`[^|]*\| ([^|]+?) \|", text.split("### Timeouts", 1)[-1], flags=re.M))
+    defaults = {}
+    for cls in (GameClient, GameRoom, Socket):
+        for name, method in inspect.getmembers(cls, inspect.iscoroutinefunction):
+            timeout = inspect.signature(method).parameters.get("timeout")
+            if not name.startswith("_") and timeout is not None and timeout.default is not inspect.Parameter.empty:
+                defaults[name] = timeout.default
+    assert {"wait_for_match", "until_my_turn", "next"} <= set(defaults)
+    said = {name: table.get(name) for name in defaults}
+    expected = {name: "the client's `timeout`" if d is None else f"{d:g} s" for name, d in defaults.items()}
+    assert said == expected

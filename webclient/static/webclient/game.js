@@ -37,6 +37,9 @@ export function setup(theApp) {
   arena.setup();
   setInterval(renderClock, 250);
   app.on("match_found", (frame) => {
+    // The SDK also announces, on every (re)connect, a match it has not announced: after a reload
+    // that is often the game this page already reopened.
+    if (current?.id === frame.game_id) return;
     showInfo("Match found!");
     renderQueue({ status: "matched", game_id: frame.game_id });
     openFromEvent(frame.game_id);

@@ -379,14 +379,14 @@ export class Client {
     return this.post(`/api/groups/${groupId}/leave/`);
   }
 
-  /** ``[{user, role, joined_at}]``. */
+  /** Every member, longest-standing first (all the pages): ``[{user, role, joined_at}]``. */
   groupMembers(groupId) {
-    return this.get(`/api/groups/${groupId}/members/`);
+    return this.all(`/api/groups/${groupId}/members/?page_size=200`);
   }
 
-  /** Requests to join a closed group (its admins): ``[{user, created_at}]``. */
+  /** Requests to join a closed group (its admins; all the pages), oldest first: ``[{user, created_at}]``. */
   groupRequests(groupId) {
-    return this.get(`/api/groups/${groupId}/requests/`);
+    return this.all(`/api/groups/${groupId}/requests/?page_size=200`);
   }
 
   acceptGroupRequest(groupId, userId) {
@@ -439,11 +439,13 @@ export class Client {
     return this.post(`/api/leaderboards/${encodeURIComponent(boardId)}/records/`, { score, metadata });
   }
 
-  /** The top, or the rows around my record (``aroundMe``); ``period: "previous"`` reads the last reset's archive.
-   * A tournament's standings are its board's records. */
-  leaderboardRecords(boardId, { aroundMe = false, limit = 20, period = null } = {}) {
+  /** The top, or the page around my record (``aroundMe``): the page's rows ``[{rank, user, score, ...}]``;
+   * ``period: "previous"`` reads the last reset's archive. A tournament's standings are its board's records.
+   * The page itself (``{next, previous, results}``, to walk the board) is ``get`` of the same route. */
+  async leaderboardRecords(boardId, { aroundMe = false, limit = 20, period = null } = {}) {
     const params = query({ around_me: aroundMe ? 1 : null, limit, period });
-    return this.get(`/api/leaderboards/${encodeURIComponent(boardId)}/records/${params}`);
+    const page = await this.get(`/api/leaderboards/${encodeURIComponent(boardId)}/records/${params}`);
+    return Array.isArray(page) ? page : page.results;
   }
 
   /** Every tournament with its ``status`` (upcoming / open / paying / ended) and whether I ``joined``. */
@@ -504,9 +506,15 @@ export class Client {
     return url.toString();
   }
 
-  /** An open, self-reconnecting socket; see ``Socket``. */
+  /** An open, self-reconnecting socket; see ``Socket`` (``/ws/notifications/``: a ``NotificationSocket``). */
   socket(path, options = {}) {
+    if (NOTIFICATIONS_PATH.test(path)) return new NotificationSocket(this, path, options).open();
     return new Socket(this, path, options).open();
+  }
+
+  /** ``/ws/notifications/``, which never loses a ``match_found``; see ``NotificationSocket``. */
+  notifications(options = {}) {
+    return this.socket("/ws/notifications/", options);
   }
 
   /** The game socket of game ``gameId`` as a ``GameRoom`` (the current view, patched). */
@@ -518,6 +526,8 @@ export class Client {
 // Close codes after which reconnecting cannot help (contract): not allowed, no such room,
 // replaced by a newer connection, unsupported protocol version, normal close by us.
 const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
+// Frames sent while the socket is not open wait for it, up to this many (then send says false).
+const MAX_QUEUED_FRAMES = 100;
 
 /**
  * One socket that stays connected: every (re)connect takes a fresh ticket; a drop
@@ -525,6 +535,8 @@ const FINAL_CLOSE_CODES = new Set([1000, 4400, 4403, 4404, 4409]);
  * first. Handlers: ``on(type, fn)`` per frame type, ``on("*", fn)`` for all, and the
  * pseudo-types ``open``, ``close`` ({code, reason, final}) and ``status`` (connecting /
  * open / reconnecting / closed). The option ``onText(text)`` hears every message as received.
+ * ``send`` before the socket is open (or while it reconnects) queues the frame: queued frames
+ * go out in order as soon as it opens, before the ``open`` handlers run.
  */
 export class Socket {
   constructor(client, path, { reconnect = true, baseMs = 500, maxMs = 15000, pingMs = 25000, onText = null } = {}) {
@@ -539,6 +551,7 @@ export class Socket {
     this.closedByUs = false;
     this._timer = null;
     this._pinger = null;
+    this._queue = []; // frames (as text) sent before the socket opened
   }
 
   /**
@@ -575,11 +588,22 @@ export class Socket {
     return this.ws?.readyState === WebSocket.OPEN;
   }
 
-  /** Sends ``{type, ...fields}``; false when the socket is not open (nothing is queued). */
+  /** Sends ``{type, ...fields}``, or queues it until the socket opens; false (nothing sent, ever)
+   * once the socket is closed for good or when ``MAX_QUEUED_FRAMES`` already wait. */
   send(type, fields = {}) {
-    if (!this.isOpen) return false;
-    this.ws.send(JSON.stringify({ ...fields, type }));
+    const text = JSON.stringify({ ...fields, type });
+    if (this.isOpen) {
+      this.ws.send(text);
+      return true;
+    }
+    if (this.status === "closed" || this._queue.length >= MAX_QUEUED_FRAMES) return false;
+    this._queue.push(text);
     return true;
+  }
+
+  _flush() {
+    const queued = this._queue.splice(0);
+    for (const text of queued) this.ws.send(text);
   }
 
   /** Connects on the next tick, so handlers added right after ``open()`` hear every event. */
@@ -591,6 +615,7 @@ export class Socket {
 
   close() {
     this.closedByUs = true;
+    this._queue = [];
     clearTimeout(this._timer);
     clearInterval(this._pinger);
     if (this.ws && this.ws.readyState <= WebSocket.OPEN) this.ws.close(1000);
@@ -610,13 +635,7 @@ export class Socket {
     if (this.closedByUs) return;
     const ws = new WebSocket(url);
     this.ws = ws;
-    ws.onopen = () => {
-      this.attempt = 0;
-      this._setStatus("open");
-      this._emit("open", {});
-      clearInterval(this._pinger);
-      this._pinger = setInterval(() => this.send("ping"), this.options.pingMs);
-    };
+    ws.onopen = () => this._opened();
     ws.onmessage = (event) => {
       this.onText?.(event.data);
       let frame;
@@ -625,16 +644,31 @@ export class Socket {
       } catch {
         return;
       }
-      if (frame.type === "error") {
-        const error = new ApiError({ status: 0, code: frame.code, detail: frame.message, fields: frame.fields || null });
-        error.ref = frame.ref;
-        error.retryAfter = frame.retry_after ?? null;
-        this._emit("error", error);
-        return;
-      }
-      this._emit(frame.type, frame);
+      this._frame(frame);
     };
     ws.onclose = (event) => this._onClose(ws, event);
+  }
+
+  /** Every (re)connect, once the socket is open. */
+  _opened() {
+    this.attempt = 0;
+    this._flush();
+    this._setStatus("open");
+    this._emit("open", {});
+    clearInterval(this._pinger);
+    this._pinger = setInterval(() => this.send("ping"), this.options.pingMs);
+  }
+
+  /** A frame received, parsed: to its handlers (``error`` frames as ``ApiError`` objects). */
+  _frame(frame) {
+    if (frame.type === "error") {
+      const error = new ApiError({ status: 0, code: frame.code, detail: frame.message, fields: frame.fields || null });
+      error.ref = frame.ref;
+      error.retryAfter = frame.retry_after ?? null;
+      this._emit("error", error);
+      return;
+    }
+    this._emit(frame.type, frame);
   }
 
   async _onClose(ws, event) {
@@ -655,6 +689,7 @@ export class Socket {
   }
 
   _final(code, reason, emit = true) {
+    this._queue = [];
     if (emit) this._emit("close", { code, reason, final: true });
     this._setStatus("closed");
   }
@@ -666,6 +701,47 @@ export class Socket {
     this._setStatus("reconnecting");
     clearTimeout(this._timer);
     this._timer = setTimeout(() => this._connect(), delay);
+  }
+}
+
+const NOTIFICATIONS_PATH = /^\/ws\/notifications\/?(\?|$)/;
+
+/**
+ * ``/ws/notifications/`` (``gp.notifications()``, or ``gp.socket("/ws/notifications/")``): a
+ * ``Socket`` that never loses a ``match_found``. The server sends that frame once, to the sockets
+ * open at the time; so on every (re)connect this socket asks ``GET /api/matchmaking/status/``, and
+ * a match it has not announced yet (made before it opened, or while it was down) comes as
+ * ``match_found {game_id, replayed: true}``. Each game is announced once per socket, live or
+ * replayed, whichever comes first.
+ */
+export class NotificationSocket extends Socket {
+  constructor(client, path = "/ws/notifications/", options = {}) {
+    super(client, path, options);
+    this.matchedGameIds = new Set();
+  }
+
+  _opened() {
+    super._opened();
+    this._catchUpMatch();
+  }
+
+  async _catchUpMatch() {
+    let status;
+    try {
+      status = await this.client.get("/api/matchmaking/status/");
+    } catch {
+      return; // the next (re)connect asks again
+    }
+    if (this.closedByUs || status?.status !== "matched" || !status.game_id) return;
+    this._frame({ type: "match_found", game_id: status.game_id, replayed: true });
+  }
+
+  _frame(frame) {
+    if (frame.type === "match_found") {
+      if (this.matchedGameIds.has(frame.game_id)) return;
+      this.matchedGameIds.add(frame.game_id);
+    }
+    super._frame(frame);
   }
 }
 
@@ -739,9 +815,9 @@ export function applyPatch(doc, ops) {
  * reconnects the socket: the server sends a fresh ``game_state`` on every connect.
  *
  * Inputs: ``ready()``, ``move(movement)``, ``action(action, data)``, ``sendInput(data)``,
- * ``forfeit()``; each sends a frame with a fresh ``ref`` and returns it (null when the socket is
- * not open): a refusal comes back as an ``error`` (``on("error", fn)``, an ``ApiError``) with the
- * same ``ref``. ``on(type, fn)`` hears every frame as ``Socket.on`` does, after the room has
+ * ``forfeit()``; each sends a frame with a fresh ``ref`` and returns it (queued until the socket
+ * opens, so ``room.ready()`` right after ``gameRoom(id)`` works; null once the room is closed): a
+ * refusal comes back as an ``error`` (``on("error", fn)``, an ``ApiError``) with the same ``ref``. ``on(type, fn)`` hears every frame as ``Socket.on`` does, after the room has
  * taken it in. ``keepFrames: n`` keeps the text of the last ``n`` frames received in ``frames``
  * (for debugging, and for tests that check what reached this player).
  */

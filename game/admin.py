@@ -38,5 +38,6 @@ class RatingAdmin(admin.ModelAdmin):
 class GameReplayAdmin(admin.ModelAdmin):
     list_display = ["game", "mode_version", "created_at"]
     raw_id_fields = ["game"]
-    readonly_fields = ["game", "mode_version", "steps", "grace", "created_at"]
+    readonly_fields = ["game", "mode_version", "grace", "created_at"]
+    exclude = ["log"]
     date_hierarchy = "created_at"

@@ -47,7 +47,7 @@ def replay_record(*, game_id: int, steps: list, grace: dict) -> bool:
     if mode is None or not settings.REPLAY_RETENTION_DAYS:
         return False
     _, made = GameReplay.objects.get_or_create(
-        game_id=game_id, defaults={"mode_version": mode_version(mode), "steps": steps, "grace": grace}
+        game_id=game_id, defaults={"mode_version": mode_version(mode), "log": GameReplay.pack(steps), "grace": grace}
     )
     return made
 

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('game', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='replay', serialize=False, to='game.game')),
                 ('mode_version', models.CharField(max_length=16)),
-                ('steps', models.JSONField()),
+                ('log', models.BinaryField()),
                 ('grace', models.JSONField()),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
             ],

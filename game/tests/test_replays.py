@@ -148,7 +148,7 @@ async def finished_tictactoe(make_game, alice, bob, start_game):
     for i, cell in enumerate(WIN_FOR_X[:-1]):
         await play(*movers[i % 2], cell)
     await ws_a.send_json_to({"type": "player_move", "movement": {"cell": WIN_FOR_X[-1]}})
-    await receive_type(ws_a, "game_over")
+    await receive_type(ws_a, "game_over", timeout=10)
     await ws_a.disconnect()
     await ws_b.disconnect()
     return game
@@ -201,7 +201,8 @@ def test_replays_older_than_the_retention_are_dropped_by_the_hourly_timer(make_g
     settings.REPLAY_RETENTION_DAYS = 30
     old, new = make_game(alice, bob), make_game(alice, bob)
     for game in (old, new):
-        GameReplay.objects.create(game=game, mode_version="v", steps=[], grace={"reconnect": 30, "first": 60})
+        grace = {"reconnect": 30, "first": 60}
+        GameReplay.objects.create(game=game, mode_version="v", log=GameReplay.pack([]), grace=grace)
     GameReplay.objects.filter(game=old).update(created_at=timezone.now() - timedelta(days=31))
     assert drop_expired_replays() == 1
     assert list(GameReplay.objects.values_list("game_id", flat=True)) == [new.pk]

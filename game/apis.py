@@ -114,6 +114,9 @@ class ModeListApi(ListAPIView):
         turn_seconds = serializers.FloatField(allow_null=True, help_text="the turn clock, if the mode has one")
         messages = ModeMessagesOutput(help_text="the client frames the mode takes and their schemas")
         input_rate = serializers.FloatField(help_text="client frames a second per player; extras get rate_limited")
+        join_in_progress = serializers.BooleanField(
+            help_text="players may take a free seat while a game runs (POST /api/game/rooms/{id}/join/)"
+        )
 
     serializer_class = OutputSerializer
     permission_classes = [AllowAny]

@@ -230,7 +230,7 @@ class LosesCancellations(MemoryRoomStore):
         super().__init__()
         self.writing = asyncio.Event()
 
-    async def write(self, snapshots, journal=None):  # the driver's batch of a pass
+    async def write(self, snapshots, journal=None, listings=None):  # the driver's batch of a pass
         self.writing.set()
         try:
             await asyncio.sleep(0.2)
@@ -304,9 +304,9 @@ class SlowStore(MemoryRoomStore):
 
     delay = 0.0
 
-    async def write(self, snapshots, journal=None):
+    async def write(self, snapshots, journal=None, listings=None):
         await asyncio.sleep(self.delay)
-        await super().write(snapshots, journal)
+        await super().write(snapshots, journal, listings)
 
 
 @pytest.mark.django_db
@@ -447,10 +447,11 @@ class CountsWrites(MemoryRoomStore):
         super().__init__()
         self.writes: list[int] = []
 
-    async def write(self, snapshots, journal=None):
-        self.writes.append(len(snapshots))
+    async def write(self, snapshots, journal=None, listings=None):
+        if snapshots or journal is not None:
+            self.writes.append(len(snapshots))
         await asyncio.sleep(0.01)
-        await super().write(snapshots, journal)
+        await super().write(snapshots, journal, listings)
 
 
 @pytest.mark.django_db

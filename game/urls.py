@@ -6,5 +6,7 @@ urlpatterns = [
     path("games/", apis.GameListApi.as_view(), name="game-list"),
     path("games/<id:game_id>/", apis.GameDetailApi.as_view(), name="game-detail"),
     path("game/modes/", apis.ModeListApi.as_view(), name="game-modes"),
+    path("game/rooms/", apis.RoomListApi.as_view(), name="game-rooms"),
+    path("game/rooms/<id:game_id>/join/", apis.RoomJoinApi.as_view(), name="game-room-join"),
     path("leaderboard/", apis.LeaderboardApi.as_view(), name="leaderboard"),
 ]

@@ -8,9 +8,10 @@ import pytest
 
 from conftest import receive_type, requires_postgres, requires_redis
 from game import services
-from game.models import GamePlayer
+from game.models import GamePlayer, Rating
 from game.rooms import get_room_host
 from game.tests.conftest import db
+from gameplatform.modes import Player, Result
 from gameplatform.redis import get_async_redis
 from gameplatform.rooms import room_store
 from gameplatform.testing import run_at_once
@@ -179,3 +180,21 @@ async def test_a_finished_game_leaves_the_list_and_leaves_no_key_behind(
     assert game.pk not in get_room_host().running
     for ws in (ws_a, ws_b):
         await ws.disconnect()
+
+
+def test_a_seat_taken_as_the_game_ended_before_its_room_heard_of_it_is_neither_rated_nor_in_the_result(
+    make_game, make_user, alice, bob
+):
+    game = make_game(alice, bob, mode="arena")
+    services.game_record_start(game_id=game.pk)
+    late = make_user()
+    services.game_join(game_id=game.pk, user=late)
+    seats = [
+        Player(id=u.pk, username=u.username, seat=i, side="left" if i % 2 == 0 else "right")
+        for i, u in enumerate((alice, bob))
+    ]
+    assert services.game_record_result(game_id=game.pk, result=Result(alice.pk, "win", {alice.pk: 3}), players=seats)
+    seat = GamePlayer.objects.get(game=game, user=late)
+    assert seat.left_before_start and seat.forfeited and seat.rating_change is None
+    assert not Rating.objects.filter(user=late).exists()
+    assert Rating.objects.filter(user__in=[alice, bob]).count() == 2

@@ -220,10 +220,9 @@ class MemoryRoomStore(RoomStore):
             del _LOCAL_LISTED[game_id]
 
     def listings(self) -> list[str]:
+        # Read from a worker thread while the loop's thread writes: a copy, and no write from here
+        # (an entry leaves when its game ends, its lease is lost or its host stops: one process).
         now = time.time()
-        for game_id, (_, _, expires) in list(_LOCAL_LISTED.items()):  # a copy: the loop's thread writes it
-            if expires <= now:
-                _LOCAL_LISTED.pop(game_id, None)
         return [summary for _, summary, expires in list(_LOCAL_LISTED.values()) if expires > now]
 
     async def load(self, game_id: int) -> str | None:

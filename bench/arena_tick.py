@@ -29,7 +29,8 @@ import django  # noqa: E402
 django.setup()
 
 from game.modes.builtin.arena import Arena  # noqa: E402
-from gameplatform.modes import Mode, Player  # noqa: E402
+from gameplatform.modes import Mode  # noqa: E402
+from gameplatform.modes.testing import seated  # noqa: E402
 from gameplatform.rooms import Room  # noqa: E402
 
 DIRECTIONS = [(1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1), (0.5, -0.7)]
@@ -41,7 +42,7 @@ class Empty(Mode):
 
 
 def started_room(mode: Mode, players: int, seed: int) -> Room:
-    seats = [Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2]) for i in range(players)]
+    seats = seated(players)
     room = Room(mode, game_id=1, players=seats, seed=seed)
     for p in seats:
         room.connect(p.id)

@@ -443,15 +443,11 @@ class Tally:
                 self.input_patch.append(now - queue.popleft()[1])
 
     def hooks(self):
-        from gameplatform.modes import Player
+        from gameplatform.modes.testing import seated
         from gameplatform.rooms import Grace, Hooks, Seating
 
         async def seating(game_id):
-            seats = [
-                Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2])
-                for i in range(self.players)
-            ]
-            return Seating(mode=self.mode, players=seats, seed=game_id)
+            return Seating(mode=self.mode, players=seated(self.players), seed=game_id)
 
         async def nothing(*args):
             return None

@@ -59,7 +59,7 @@ class Soak:
         self.stop = asyncio.Event()
 
     def hooks(self):
-        from gameplatform.modes import Player
+        from gameplatform.modes.testing import seated
         from gameplatform.rooms import Grace, Hooks, Seating
 
         async def seating(game_id):
@@ -67,10 +67,7 @@ class Soak:
             if mode is None:
                 return None
             count = 4 if mode is self.arena else 2
-            seats = [
-                Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2]) for i in range(count)
-            ]
-            return Seating(mode=mode, players=seats, seed=game_id)
+            return Seating(mode=mode, players=seated(count), seed=game_id)
 
         async def nothing(*args):
             return None

@@ -1,13 +1,14 @@
 import logging
 import time
+from urllib.parse import parse_qs
 
 from game import rooms, selectors
 from game.events import game_state
 from game.registry import get_mode
 from gameplatform import db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
-from gameplatform.errors import Conflict, RateLimited
-from gameplatform.groups import game_group
+from gameplatform.errors import Conflict, Forbidden, RateLimited
+from gameplatform.groups import game_group, watch_group
 from gameplatform.rooms.wire import SIGNAL
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,9 @@ class InputBudget:
 
 
 class GameConsumer(BaseConsumer):
-    """``/ws/game/<id>/``: players only. One socket per player and game: a newer one replaces the older (4409).
+    """``/ws/game/<id>/``: a player's socket (one per player and game: a newer one replaces the
+    older, 4409), or with ``?watch=1`` a spectator's (any signed-in user, for a mode that can be
+    watched: the spectators' view, never a player's; it sends no game frames, ``not_a_player``).
 
     The socket parses frames and hands them to the game's room (``game.rooms``), which runs on
     one process; what the room says comes back as a ``Delivery`` (the hub signal ``room``) to the
@@ -92,9 +95,17 @@ class GameConsumer(BaseConsumer):
     budget: InputBudget | None = None
     joined_room = False
     seat = 0  # this socket's seat number: of two sockets of the player, the higher one holds the seat
+    watching = False  # a spectator's socket (``?watch=1``)
+    has_state = False  # a spectator's socket had its first ``game_state``: the frames after it are its own
 
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
+        if parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("watch", [""])[0] in ("1", "true"):
+            self.watching = True
+            game = await db.run(selectors.game_to_watch, game_id=self.game_id)
+            self.mode_name, self.over = game["mode"], game["over"]
+            await self.join_group(watch_group(self.game_id))
+            return
         seat = await rooms.player_seat(self.game_id, self.user_id)
         self.mode_name, self.over = seat["mode"], seat["over"]
         if not self.over:
@@ -111,6 +122,10 @@ class GameConsumer(BaseConsumer):
             game, players = await db.run(selectors.game_with_seats, game_id=self.game_id)
             await self.send_frame(game_state(game, players))
             return
+        if self.watching:  # the room, wherever it runs, sends this socket the spectators' state
+            self.joined_room = True
+            await self._submit("watch")
+            return
         self.budget = InputBudget(get_mode(self.mode_name).input_rate)
         host = rooms.get_room_host()
         host.watch(self.game_id)
@@ -119,7 +134,10 @@ class GameConsumer(BaseConsumer):
         await self._submit("connect")
 
     async def on_disconnect(self, code) -> None:
-        if self.joined_room:
+        if self.joined_room and self.watching:
+            self.joined_room = False
+            await self._submit("unwatch")
+        elif self.joined_room:
             self._leave_room()
             await self._submit("disconnect")
 
@@ -133,6 +151,9 @@ class GameConsumer(BaseConsumer):
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal != SIGNAL:
             return
+        if self.watching:
+            await self._spectate(data)
+            return
         if self.conn_id in data.get("replaced", ()):
             await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
             return
@@ -144,6 +165,24 @@ class GameConsumer(BaseConsumer):
             self._leave_room()
         elif data.get("hello") and self.joined_room:  # the room moved: take the seat where it runs now
             await self._take_seat_again()
+
+    async def _spectate(self, data: dict) -> None:
+        """A delivery to the game's spectators: frames for all of them, or this socket's first
+        ``game_state`` (the frames before it are not on its base, and are passed by)."""
+        conn = data.get("conn")
+        if conn is not None and conn != self.conn_id:
+            return
+        if conn is not None:
+            self.has_state = True
+        if self.has_state:
+            for to, text in data["frames"]:
+                if to <= 0:
+                    await self.send(text_data=text)
+        if data.get("over"):
+            self.over, self.joined_room = True, False
+        elif data.get("hello") and self.joined_room:  # the room moved: ask it again for the state
+            self.has_state = False
+            await self._submit("watch")
 
     async def _take_seat_again(self) -> None:
         """The room moved (taken over, or handed over by a stopping server): run it here if nobody
@@ -160,18 +199,20 @@ class GameConsumer(BaseConsumer):
         await host.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id, seat=self.seat)
 
     def _spend(self) -> None:
+        if self.watching:
+            raise Forbidden("You watch this game; only its players send game frames.", code="not_a_player")
         if self.over:  # the room is gone: answered here
             raise Conflict("The game is over.", code="game_over")
         if self.budget is not None:
             self.budget.spend()
 
-    @receives(errors=("game_over",))
+    @receives(errors=("game_over", "not_a_player"))
     async def handle_player_ready(self, frame: dict) -> None:
         """I am ready: when every player is, the game starts (`game_start`)."""
         self._spend()
         await self._submit("ready", ref=frame.get("ref"))
 
-    @receives(MoveInput, errors=("game_over",), checked_by=ROOM_CHECKS)
+    @receives(MoveInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_player_move(self, frame: dict) -> None:
         """`{movement}`: my move, checked by the mode's `move_schema` (tic-tac-toe `{cell: 0..8}`).
 
@@ -179,20 +220,20 @@ class GameConsumer(BaseConsumer):
         self._spend()
         await self._submit("move", frame.get("movement"), ref=frame.get("ref"))
 
-    @receives(ActionInput, errors=("game_over",), checked_by=ROOM_CHECKS)
+    @receives(ActionInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
         """`{action, data}`: a game-specific action (checked by the mode's `action_schemas`)."""
         self._spend()
         await self._submit("action", frame.get("action"), frame.get("data", {}), ref=frame.get("ref"))
 
-    @receives(InputFrame, errors=("game_over",), checked_by=ROOM_CHECKS)
+    @receives(InputFrame, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
         """`{data}`: a real-time input (checked by the mode's `input_schema`); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
         await self._submit("input", frame.get("data"), ref=frame.get("ref"))
 
-    @receives(errors=("game_over",))
+    @receives(errors=("game_over", "not_a_player"))
     async def handle_forfeit(self, frame: dict) -> None:
         """I give up: the mode decides what that means (by default the last player left wins)."""
         self._spend()

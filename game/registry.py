@@ -18,6 +18,7 @@ from gameplatform.modes import Mode
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 MAX_TICK_RATE = 60
+MAX_SPECTATOR_DELAY = 300  # seconds: what a room keeps for its spectators is bounded by it
 
 
 def _load(path: str) -> Mode:
@@ -38,6 +39,10 @@ def _load(path: str) -> Mode:
         problems.append('turn_timeout must be "pass" or "lose"')
     if cls.input_rate <= 0:
         problems.append("input_rate must be above 0")
+    if cls.spectators not in ("everyone", "nobody"):
+        problems.append('spectators must be "everyone" or "nobody"')
+    if not 0 <= cls.spectator_delay <= MAX_SPECTATOR_DELAY:
+        problems.append(f"spectator_delay must be 0 to {MAX_SPECTATOR_DELAY} seconds")
     if problems:
         raise ImproperlyConfigured(f"GAME_MODES: {path!r}: " + "; ".join(problems))
     return cls()

@@ -54,6 +54,20 @@ def game_player_seat(*, game_id: int, user_id: int) -> dict:
     return {"mode": mode, "over": state not in Game.UNFINISHED}
 
 
+def game_to_watch(*, game_id: int) -> dict:
+    """``{mode, over}`` of a game a spectator may watch: NotFound for an unknown game, Forbidden
+    ``watching_not_allowed`` for a game of a mode nobody watches (``Mode.spectators``)."""
+    from game.registry import modes
+
+    found = Game.objects.filter(pk=game_id).values_list("mode", "state").first()
+    if found is None:
+        raise NotFound("No such game.", code="game_not_found")
+    mode, state = found
+    if getattr(modes().get(mode), "spectators", "nobody") != "everyone":
+        raise Forbidden("Games of this mode cannot be watched.", code="watching_not_allowed")
+    return {"mode": mode, "over": state not in Game.UNFINISHED}
+
+
 def game_with_seats(*, game_id: int) -> tuple[Game, list[GamePlayer]]:
     game = Game.objects.get(pk=game_id)
     return game, list(GamePlayer.objects.filter(game_id=game_id).select_related("user").order_by("seat"))

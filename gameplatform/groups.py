@@ -4,7 +4,9 @@ Every broadcast in the project goes to one of these groups; nothing else
 builds a group name by hand, so a typo cannot split a room in two.
 """
 
-GROUP_KINDS = frozenset({"user", "lobby", "game", "dm", "battle", "world", "area", "party", "faction", "room", "clan"})
+GROUP_KINDS = frozenset(
+    {"user", "lobby", "game", "watch", "dm", "battle", "world", "area", "party", "faction", "room", "clan"}
+)
 
 
 def group_name(kind: str, *ids: int) -> str:
@@ -25,6 +27,11 @@ def lobby_group(lobby_id: int) -> str:
 
 def game_group(game_id: int) -> str:
     return group_name("game", game_id)
+
+
+def watch_group(game_id: int) -> str:
+    """A game's spectators' sockets, on every process (the players' are in ``game_group``)."""
+    return group_name("watch", game_id)
 
 
 def battle_group(battle_id: int) -> str:

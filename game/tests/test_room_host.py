@@ -17,8 +17,9 @@ from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
-from gameplatform.modes import Mode, Player
+from gameplatform.modes import Mode
 from gameplatform.modes.schema import Int, Obj
+from gameplatform.modes.testing import seated
 from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_async_redis
 from gameplatform.rooms import Delivery, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
@@ -57,11 +58,7 @@ class Records:
 
     def hooks(self) -> Hooks:
         async def seating(game_id):
-            players = [
-                Player(id=i + 1, username=f"p{i + 1}", seat=i, side="left" if i % 2 == 0 else "right")
-                for i in range(self.players)
-            ]
-            return Seating(mode=self.mode, players=players, seed=game_id, over=bool(self.results))
+            return Seating(mode=self.mode, players=seated(self.players), seed=game_id, over=bool(self.results))
 
         async def record_start(game_id):
             self.started.append(game_id)

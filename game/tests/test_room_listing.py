@@ -100,7 +100,7 @@ async def test_a_running_room_is_listed_by_its_owner_with_its_label_and_leaves_t
             "id": 40,
             "mode": "drop",
             "phase": "active",
-            "players": [{"id": 1, "username": "p1"}, {"id": 2, "username": "p2"}],
+            "players": [{"id": 1, "username": "player1"}, {"id": 2, "username": "player2"}],
             "spectators": 0,
             "label": {"n": 0, "map": "line"},
             "open": True,

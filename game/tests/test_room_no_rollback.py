@@ -20,9 +20,10 @@ import pytest
 
 from conftest import requires_redis
 from game.modes.builtin.arena import Arena
-from gameplatform.modes import Mode, Player, Reject
+from gameplatform.modes import Mode, Reject
 from gameplatform.modes.patch import apply as apply_patch
 from gameplatform.modes.schema import Choice, Obj
+from gameplatform.modes.testing import seated
 from gameplatform.rooms import Hooks, RoomHost, Seating, room_store
 
 KILLS_PER_MODE = 25
@@ -84,11 +85,7 @@ class Heard:
 
     def hooks(self) -> Hooks:
         async def seating(game_id):
-            seats = [
-                Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2])
-                for i in range(self.players)
-            ]
-            return Seating(mode=self.mode, players=seats, seed=game_id)
+            return Seating(mode=self.mode, players=seated(self.players), seed=game_id)
 
         async def nothing(*args):
             return None

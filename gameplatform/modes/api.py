@@ -261,6 +261,14 @@ class Mode:
     # ``player`` None, instead of once per player.
     shared_view: bool = False
 
+    # --- spectators ------------------------------------------------------------------------
+    # Who may watch a game (``WS /ws/game/{id}/?watch=1``): "everyone" signed in, or "nobody" (the
+    # default: a mode says it can be watched, and what a spectator sees, ``spectator_view``).
+    spectators: str = "nobody"
+    # Spectators see the game this many seconds after its players do (competitive play: no
+    # watching a stream to scout the other side); 0: live.
+    spectator_delay: float = 0.0
+
     # --- meta-game -----------------------------------------------------------------------
     # The leaderboard (its id) this mode's results feed, as the server (it may be
     # ``authoritative``): each player's ``Result.scores`` entry is written with the board's
@@ -341,6 +349,11 @@ class Mode:
         second per game, never inside a step: it changes nothing. The default: ``{}``."""
         return {}
 
+    def spectator_view(self, state: dict) -> dict:
+        """What a spectator sees, as JSON data: nothing any player keeps from another. The
+        default is ``view(state, None)``, the view of a mode whose players all see the same."""
+        return self.view(state, None)
+
     @classmethod
     def describe(cls) -> dict:
         """What ``GET /api/game/modes/`` lists."""
@@ -355,6 +368,8 @@ class Mode:
             "messages": cls.message_schemas(),
             "input_rate": cls.input_rate,
             "join_in_progress": cls.join_in_progress,
+            "spectators": cls.spectators,
+            "spectator_delay": cls.spectator_delay,
         }
 
     @classmethod

@@ -38,7 +38,16 @@ import json
 from gameplatform.modes.api import Mode, Player, Reject, checked_label
 from gameplatform.modes.patch import apply
 from gameplatform.modes.schema import Invalid
-from gameplatform.rooms.room import Grace, HookFailed, Room
+from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room
+
+SPECTATOR = SPECTATORS  # ``watch()``'s spectator, where a player id goes: ``view(SPECTATOR)``, ``frames(SPECTATOR)``
+
+
+def seated(players: int | list[str] = 2) -> list[Player]:
+    """The seats of a test game: ``players`` players (``player1``, ``player2``, ...) or these
+    names, ids from 1 in seat order, sides left and right by turns."""
+    names = [f"player{i + 1}" for i in range(players)] if isinstance(players, int) else list(players)
+    return [Player(id=i + 1, username=name, seat=i, side=("left", "right")[i % 2]) for i, name in enumerate(names)]
 
 
 class ModeTester:
@@ -52,18 +61,13 @@ class ModeTester:
         check_sync: bool = True,
         raise_errors: bool = False,
     ) -> None:
-        names = [f"player{i + 1}" for i in range(players)] if isinstance(players, int) else list(players)
-        seats = [
-            Player(id=i + 1, username=name, seat=i, side="left" if i % 2 == 0 else "right")
-            for i, name in enumerate(names)
-        ]
         self.mode = mode
-        self.room = Room(mode, game_id=1, players=seats, seed=seed, grace=grace)
+        self.room = Room(mode, game_id=1, players=seated(players), seed=seed, grace=grace)
         self.clock = 0.0
         self.check_sync = check_sync
         self.raise_errors = raise_errors
         self.errors: list[HookFailed] = []  # every hook that raised, in order (``.hook``, ``.error``)
-        self.inbox: dict[int, list[dict]] = {p.id: [] for p in seats}
+        self.inbox: dict[int, list[dict]] = {p.id: [] for p in self.room.players}
         self._client_views: dict[int, object] = {}
 
     # --- the players ---------------------------------------------------------------
@@ -151,6 +155,13 @@ class ModeTester:
         """The view ``player_id`` has now, rebuilt from the frames they received."""
         return self._client_views.get(player_id)
 
+    def watch(self) -> None:
+        """A spectator starts watching (the mode's ``spectators`` and ``spectator_view``): from now
+        on ``view(SPECTATOR)``, ``frames(SPECTATOR)`` and ``seen_text(SPECTATOR)`` are what they
+        got, checked after every step like a player's."""
+        self.inbox.setdefault(SPECTATOR, [])
+        self._deliver([(SPECTATOR, self.room.watch(True))], True)
+
     def frames(self, player_id: int, frame_type: str | None = None) -> list[dict]:
         return [f for f in self.inbox[player_id] if frame_type is None or f["type"] == frame_type]
 
@@ -177,6 +188,11 @@ class ModeTester:
 
     # --- the checks ------------------------------------------------------------------
 
+    def _fresh_view(self, viewer: int):
+        if viewer == SPECTATOR:
+            return json.loads(json.dumps(self.mode.spectator_view(self.room.state)))
+        return self.room.view_of(viewer)
+
     def _step(self, action, check: bool = True, sender: int | None = None) -> None:
         before = json.dumps([self.room.state, [p.as_dict() for p in self.room.players]], sort_keys=True)
         try:
@@ -199,6 +215,8 @@ class ModeTester:
 
     def _deliver(self, frames: list[tuple[int | None, dict]], check: bool) -> None:
         connected = {p.id for p in self.room.players if p.connected}
+        if self.room.watched:
+            connected.add(SPECTATOR)
         for to, frame in frames:
             for pid in [to] if to is not None else sorted(connected):
                 if pid not in connected:
@@ -213,7 +231,7 @@ class ModeTester:
         if self.check_sync and check:
             for pid in connected:
                 if pid in self._client_views:
-                    fresh = self.room.view_of(pid)
+                    fresh = self._fresh_view(pid)
                     assert self._client_views[pid] == fresh, (
                         f"player {pid}'s patches add up to {self._client_views[pid]!r}, "
                         f"a fresh game_state says {fresh!r}"

@@ -37,6 +37,7 @@ import logging
 import time
 import uuid
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ from gameplatform import metrics
 from gameplatform.loops import per_loop
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.modes.api import checked_label
-from gameplatform.rooms.room import Grace, HookFailed, Room
+from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room
 from gameplatform.rooms.store import JournalBatch, Listings, RoomStore, lease_seconds, room_store
 from gameplatform.rooms.wire import Delivery, send_op
 
@@ -95,6 +96,8 @@ class Hooks:
     # Hear the players' frames sent from other processes while this host owns the room, and stop.
     listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
     unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
+    publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
 
 
 class Lateness:
@@ -157,6 +160,20 @@ class Running:
     started_at: float | None = None  # when its start was recorded (Unix time): the match list shows it
     listed: str | None = None  # its summary as last written to the match list, and when (the loop's clock)
     listed_at: float = float("-inf")
+
+
+@dataclass
+class Spectators:
+    """Who watches a room run here (their sockets, on any process) and, when its mode delays them,
+    what is on its way to them. Kept until its last delayed frame is out, past the room's end."""
+
+    delay: float  # seconds behind the players (``Mode.spectator_delay``)
+    conns: set[str] = field(default_factory=set)
+    # With a delay: (when due, the frames, the spectators' ``game_state`` after them, the end), in
+    # order; what a new spectator is given first (the newest state released); who waits for one.
+    queue: deque[tuple[float, tuple[tuple[int, str], ...], str | None, bool]] = field(default_factory=deque)
+    state: str | None = None
+    waiting: set[str] = field(default_factory=set)
 
 
 @dataclass(order=True)
@@ -350,6 +367,7 @@ class RoomHost:
         self.owner = owner or uuid.uuid4().hex
         self.running: dict[int, Running] = {}
         self.watched: dict[int, int] = {}  # games with sockets here: how many
+        self.spectators: dict[int, Spectators] = {}  # rooms run here that someone watches
         self.lateness = Lateness()  # how late each due wake ran (bench and tests)
         self._wakes: list[_Wake] = []
         self._claiming: dict[int, asyncio.Future] = {}
@@ -441,6 +459,7 @@ class RoomHost:
             await self._let_go(game_id)
         self._wakes.clear()
         self._journals.clear()
+        self.spectators.clear()
 
     def now(self, game_id: int) -> float:
         return time.monotonic() - self.running[game_id].origin
@@ -654,7 +673,10 @@ class RoomHost:
         ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
         socket is on this process (False for a frame that came through the game's group): the
         room's deliveries then go to every process until that player's seat is held from here
-        again or left. Returns once the step's frames are out."""
+        again or left. Returns once the step's frames are out. (``watch`` and ``unwatch`` are a
+        spectator's socket's, ``spectate``.)"""
+        if op in ("watch", "unwatch"):
+            return await self.spectate(game_id, conn, op == "watch")
         run = self.running.get(game_id)
         if run is None:
             return False
@@ -734,10 +756,94 @@ class RoomHost:
         return run is None or bool(run.elsewhere)
 
     async def _publish(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
+        if delivery.watchers:
+            if self.hooks.publish_watchers is not None:
+                await self.hooks.publish_watchers(game_id, delivery)
+            return
         if everywhere or self.hooks.publish_here is None:
             await self.hooks.publish(game_id, delivery)
         else:
             await self.hooks.publish_here(game_id, delivery)
+        if delivery.hello and self.hooks.publish_watchers is not None:  # the spectators ask again too
+            await self.hooks.publish_watchers(game_id, delivery)
+
+    # --- spectators ------------------------------------------------------------------------
+
+    async def spectate(self, game_id: int, conn: str, watching: bool) -> bool:
+        """A spectator's socket ``conn`` (on any process) starts or stops watching a room run here.
+        A new one gets the spectators' ``game_state`` (with a delay, the newest one released, or
+        the first once there is one), then the patches all of them get. False when the room is
+        not run here."""
+        run = self.running.get(game_id)
+        if run is None:
+            return False
+        room, watch = run.room, self.spectators.get(game_id)
+        if not watching:
+            if watch is not None:
+                watch.conns.discard(conn)
+                watch.waiting.discard(conn)
+                if not watch.conns:
+                    room.watch(False)  # nobody watches: the room makes no spectators' frames
+                    if not watch.queue:
+                        del self.spectators[game_id]
+            return True
+        if watch is None:
+            watch = self.spectators[game_id] = Spectators(delay=room.mode.spectator_delay)
+        watch.conns.add(conn)
+        try:
+            started = None if room.watched else _text(room.watch(True))
+            state = started or _text(room.game_state(SPECTATORS))
+        except Exception:  # the mode's spectator_view fails: the spectator gets nothing, the game goes on
+            room.watch(bool(room.watched))
+            logger.warning("the spectators' view failed", exc_info=True, extra={"game_id": game_id})
+            return True
+        if not watch.delay:
+            self.out.deliver(game_id, Delivery(((SPECTATORS, state),), watchers=True, conn=conn), True)
+        elif watch.state is not None:  # as the spectators are now, ``delay`` seconds behind
+            self.out.deliver(game_id, Delivery(((SPECTATORS, watch.state),), watchers=True, conn=conn), True)
+        else:  # the stream starts now: the first state is theirs once it is ``delay`` seconds old
+            watch.waiting.add(conn)
+            if started is not None:
+                watch.queue.append((time.monotonic() + watch.delay, (), started, False))
+        await self.out.sent()
+        return True
+
+    def _to_spectators(self, game_id: int, room: Room, frames: list[tuple[int, str]], over: bool = False) -> list:
+        """A step's frames: those for everyone and for the spectators go to them (now, or queued
+        for their delay); returns the players' (without the spectators')."""
+        watch = self.spectators.get(game_id)
+        if watch is None or not watch.conns:
+            return frames
+        theirs = tuple((to, text) for to, text in frames if to <= 0)
+        if not (theirs or over):
+            return frames
+        if not watch.delay:
+            self.out.deliver(game_id, Delivery(theirs, over=over, watchers=True), True)
+        else:
+            try:
+                state = _text(room.game_state(SPECTATORS)) if room.watched else None
+            except Exception:
+                state = None
+            watch.queue.append((time.monotonic() + watch.delay, theirs, state, over))
+        return [(to, text) for to, text in frames if to != SPECTATORS]
+
+    def _release_spectators(self, now: float) -> bool:
+        """The delayed spectators' frames now due go out (the driver's pass); True if any did."""
+        released = False
+        for game_id, watch in list(self.spectators.items()):
+            while watch.queue and watch.queue[0][0] <= now:
+                _, frames, state, over = watch.queue.popleft()
+                if frames or over:
+                    self.out.deliver(game_id, Delivery(frames, over=over, watchers=True), True)
+                if state is not None:
+                    watch.state = state
+                    for conn in watch.waiting:
+                        self.out.deliver(game_id, Delivery(((SPECTATORS, state),), watchers=True, conn=conn), True)
+                    watch.waiting.clear()
+                released = True
+            if not watch.queue and (not watch.conns or game_id not in self.running):
+                del self.spectators[game_id]
+        return released
 
     # --- the driver ----------------------------------------------------------------------
 
@@ -800,6 +906,8 @@ class RoomHost:
                     logger.exception("room step not delivered", extra={"game_id": wake.game_id})
                 self._schedule(wake.game_id)
                 now = time.monotonic()
+            if self.spectators and self._release_spectators(now):
+                stepped = True
             if stepped:  # this pass's steps, snapshots and frames: one write, then the frames
                 self.out.flush()
             # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
@@ -818,6 +926,8 @@ class RoomHost:
         for entry in room.take_steps():  # into the journal: in the store before anyone hears of them
             self.out.log(game_id, entry)
         frames = room.drain_encoded()
+        if not room.over:  # an end reaches the spectators once it is recorded, as it reaches the players
+            frames = self._to_spectators(game_id, room, frames)
         if reply is not None:
             frames.append(reply)
         if room.phase == "active" and not room.recorded_start:
@@ -884,6 +994,7 @@ class RoomHost:
             )
             return
         run.holders.clear()
+        frames = self._to_spectators(game_id, run.room, frames, over=True)
         self._deliver(game_id, Delivery(tuple(frames), over=True))
         await self._let_go(game_id)
         self.out.snapshot(game_id, None)  # after any older snapshot of it: the outbox keeps the order
@@ -905,6 +1016,9 @@ class RoomHost:
 
     async def _let_go(self, game_id: int) -> None:
         """Forget the room: its record goes, and with it everything the host kept for it."""
+        watch = self.spectators.get(game_id)
+        if watch is not None and not (watch.queue and watch.queue[-1][3]):  # a delayed end keeps its frames going
+            del self.spectators[game_id]
         if self.running.pop(game_id, None) is not None:
             self.out.forget(game_id)
             self._compact()

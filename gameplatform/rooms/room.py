@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 WAITING_FOR_PLAYERS = "waiting_for_players"
 WAITING_FOR_READY = "waiting_for_ready"
 ACTIVE = "active"
+# The recipient id of the frames for the game's spectators (``Room.watched``): their ``game_state``
+# and patches of ``Mode.spectator_view``. Frames for everyone (id 0) reach them too.
+SPECTATORS = -1
 FINISHED = "finished"
 ABANDONED = "abandoned"
 ABORTED = "aborted"  # the reason of a game whose mode kept failing (its phase is ``abandoned``)
@@ -151,6 +154,7 @@ class Room:
         self._new_steps: list[tuple] = []  # steps not yet taken by the owner's journal (``take_steps``)
         self.journalled = False  # an owner takes the steps (``take_steps``): keep them for it
         self._hook = "platform"  # the mode's hook running now (what a failure names)
+        self.watched = False  # someone watches: every change makes the spectators' frames too (``watch``)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -177,9 +181,10 @@ class Room:
         return json.loads(_encode(self.mode.view(self.state, self.player(player_id))))
 
     def game_state(self, player_id: int) -> dict:
-        """A fresh ``game_state`` for ``player_id``; from now on their patches start from it."""
+        """A fresh ``game_state`` for ``player_id`` (or ``SPECTATORS``); from now on their patches
+        start from it."""
         self._hook = "view"
-        text = _encode(self.mode.view(self.state, self.player(player_id)))
+        text = self._spectator_text() if player_id == SPECTATORS else _encode(self._view_of(player_id))
         view = json.loads(text)
         self._sent[player_id] = (text, view, self._clock())
         result = self.ctx.result if self.over else None
@@ -200,6 +205,27 @@ class Room:
             "tick": self.ctx.tick,
             "view": view,
         }
+
+    def _view_of(self, player_id: int):
+        return self.mode.view(self.state, self.player(player_id))
+
+    def _spectator_text(self, shared: str | None = None) -> str:
+        """The spectators' view as JSON (the shared view's text when the mode's spectators see it)."""
+        if shared is not None and type(self.mode).spectator_view is Mode.spectator_view:
+            return shared
+        self._hook = "spectator_view"
+        text = _encode(self.mode.spectator_view(self.state))
+        self._hook = "view"
+        return text
+
+    def watch(self, watched: bool) -> dict | None:
+        """Someone watches the game now (``watched``), or nobody any more. Returns the spectators'
+        fresh ``game_state`` (their patches start from it), made after the frames pending now."""
+        self.watched = watched
+        if not watched:
+            self._sent.pop(SPECTATORS, None)
+            return None
+        return self.game_state(SPECTATORS)
 
     def _clock(self) -> tuple:
         """Whose turn and until when, and the public timers (game time): a change is sent in a patch."""
@@ -710,6 +736,8 @@ class Room:
         for p in self.players:
             if p.connected and p.id != skip:
                 self._frames.append((p.id, self.game_state(p.id)))
+        if self.watched:
+            self._frames.append((SPECTATORS, self.game_state(SPECTATORS)))
 
     def _sync(self) -> bool:
         """A ``state_patch`` for each connected player whose view (or whose turn) changed since they
@@ -722,11 +750,16 @@ class Room:
         self._hook = "view"
         made: dict[tuple[str, str], dict] = {}  # players with the same old and new view share one frame
         shared = _encode(self.mode.view(self.state, None)) if self.mode.shared_view else None
-        for player in self.players:
-            sent = self._sent.get(player.id)
-            if sent is None or not player.connected:
-                continue
-            text = shared if shared is not None else _encode(self.mode.view(self.state, player))
+        viewers = [p for p in self.players if p.connected and p.id in self._sent]
+        if self.watched and SPECTATORS in self._sent:
+            viewers.append(None)  # the spectators: one patch for all of them, wherever they are
+        for player in viewers:
+            viewer = SPECTATORS if player is None else player.id
+            sent = self._sent[viewer]
+            if player is None:
+                text = self._spectator_text(shared)
+            else:
+                text = shared if shared is not None else _encode(self.mode.view(self.state, player))
             if text == sent[0] and clock == sent[2]:
                 continue
             key = (sent[0], text)
@@ -761,8 +794,8 @@ class Room:
                     f'"turn":{_encode(frame["turn"])},"turn_deadline":{_encode(frame["turn_deadline"])}'
                     f"{text_timers}}}"
                 )
-            self._sent[player.id] = (text, view, clock)
-            self._frames.append((player.id, frame))
+            self._sent[viewer] = (text, view, clock)
+            self._frames.append((viewer, frame))
         for frame in made.values():
             del frame["_view"]
         if made:
@@ -825,6 +858,7 @@ class Room:
         room.errors, room.steps, room._hook = snap.get("errors", 0), snap.get("steps", 0), "platform"
         room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
         room._base, room._since, room._new_steps, room.journalled = None, [], [], False
+        room.watched = False  # its spectators, if any, ask the room again (``watch``)
         room._base = room.encode_snapshot()
         room.replayed = room.replay(journal)
         if seated:

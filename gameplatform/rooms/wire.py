@@ -14,7 +14,7 @@ listener turns into the room's ``join`` step.
 import logging
 from dataclasses import dataclass
 
-from gameplatform.groups import game_group
+from gameplatform.groups import game_group, watch_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Player
 from gameplatform.realtime import agroup_signal, agroup_signal_here
@@ -41,6 +41,10 @@ class Delivery:
     replaced: tuple[str, ...] = ()
     # These frames end the game (the last ``game_over`` is among them): the sockets stop watching its room.
     over: bool = False
+    # For the game's spectators (its ``watch_group``), not its players.
+    watchers: bool = False
+    # The frames are for this one socket only (a spectator's first ``game_state``): the others pass them by.
+    conn: str | None = None
 
     def as_signal(self) -> dict:
         """The signal's data, as the channel layer carries it."""
@@ -51,6 +55,8 @@ class Delivery:
             data["replaced"] = self.replaced
         if self.over:
             data["over"] = True
+        if self.conn is not None:
+            data["conn"] = self.conn
         return data
 
     @classmethod
@@ -60,6 +66,7 @@ class Delivery:
             hello=bool(data.get("hello")),
             replaced=tuple(data.get("replaced", ())),
             over=bool(data.get("over")),
+            conn=data.get("conn"),
         )
 
     def __bool__(self) -> bool:
@@ -72,6 +79,11 @@ class Delivery:
 async def publish(game_id: int, delivery: Delivery) -> None:
     """A delivery to the game's sockets on every process."""
     await agroup_signal(game_group(game_id), SIGNAL, **delivery.as_signal())
+
+
+async def publish_watchers(game_id: int, delivery: Delivery) -> None:
+    """A delivery to the game's spectators on every process: one message a process, whatever their number."""
+    await agroup_signal(watch_group(game_id), SIGNAL, **delivery.as_signal())
 
 
 async def publish_here(game_id: int, delivery: Delivery) -> None:
@@ -144,4 +156,10 @@ def hub_hooks() -> dict:
         if listener is not None:
             await get_hub().leave(game_group(game_id), listener)
 
-    return {"publish": publish, "publish_here": publish_here, "listen": listen, "unlisten": unlisten}
+    return {
+        "publish": publish,
+        "publish_here": publish_here,
+        "publish_watchers": publish_watchers,
+        "listen": listen,
+        "unlisten": unlisten,
+    }

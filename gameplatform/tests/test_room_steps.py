@@ -8,7 +8,7 @@ import pytest
 
 from gameplatform.modes import Mode, Reject
 from gameplatform.modes.schema import AnyObject, Int, Obj
-from gameplatform.modes.testing import ModeTester
+from gameplatform.modes.testing import ModeTester, seated
 from gameplatform.rooms import HookFailed
 
 
@@ -166,11 +166,10 @@ def test_a_room_restored_from_a_snapshot_and_the_steps_after_it_is_the_room_itse
     import random
 
     from game.modes.builtin.arena import Arena
-    from gameplatform.modes import Player
     from gameplatform.rooms import Room
 
     rng = random.Random(3)
-    players = [Player(id=i + 1, username=f"p{i + 1}", seat=i, side=("left", "right")[i % 2]) for i in range(4)]
+    players = seated(4)
     room = Room(Arena(), game_id=1, players=players, seed=11)
     room.journalled = True  # as its owner sets it
     journal, snapshot, now = [], None, 0.0

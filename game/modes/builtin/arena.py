@@ -46,6 +46,7 @@ class Arena(Mode):
     tick_rate = 20
     input_schema = Obj(dx=Float(-1, 1), dy=Float(-1, 1))
     shared_view = True  # nothing is hidden: one view for every player, made once a tick
+    spectators = "everyone"  # they see what the players see
     input_rate = 30.0  # a client sends its stick's direction when it changes, at most 30 times a second
     join_in_progress = True  # a free seat may be taken while the game runs (see on_join)
 

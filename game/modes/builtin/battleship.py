@@ -27,6 +27,12 @@ What a player sees (``view``)::
 fired (a new shot is one ``add`` at the end of the list in the patch). An opponent's ship shows
 in ``theirs.sunk`` once it is sunk, in the order sunk; where their other ships lie never leaves
 the server, not even when the game is over.
+
+Anyone may watch (``spectators``); a spectator sees each player's shots and the ships they sank,
+never a fleet's other ships::
+
+    {"size": 10, "fleet": [5, 4, 3, 3, 2],
+     "players": {"<user id>": {"shots": [{x, y, hit}], "sunk": [{x, y, length, horizontal}]}, ...}}
 """
 
 from gameplatform.modes import Context, Mode, Player, Reject
@@ -73,6 +79,7 @@ class Battleship(Mode):
     min_players = max_players = 2
     move_schema = Obj(x=Int(0, SIZE - 1), y=Int(0, SIZE - 1))
     turn_seconds = 30
+    spectators = "everyone"  # each side's shots and the ships sunk, never a fleet (``spectator_view``)
     turn_timeout = "pass"
 
     # The state, keyed by user id as a string (it goes through JSON in snapshots):
@@ -123,6 +130,19 @@ class Battleship(Mode):
         playing = ctx.playing
         if len(playing) == 1:
             ctx.finish(winner=playing[0].id, reason="forfeit", scores=_hits(state))
+
+    def spectator_view(self, state):
+        return {
+            "size": SIZE,
+            "fleet": list(FLEET),
+            "players": {
+                pid: {
+                    "shots": shots,
+                    "sunk": [_public(state["ships"][str(_opponent(state, int(pid)))][i]) for i in state["sunk"][pid]],
+                }
+                for pid, shots in state["shots"].items()
+            },
+        }
 
     def view(self, state, player):
         me = str(player.id)

@@ -25,6 +25,7 @@ class Relay(Mode):
     action_schemas = {"*": AnyObject()}
     state_every_change = True  # the game socket's contract: game_state after every change
     shared_view = True  # nothing is hidden
+    spectators = "everyone"  # they see what the players see
     input_rate = 60.0  # positions streamed by a 60 Hz client loop
 
     def setup(self, ctx):

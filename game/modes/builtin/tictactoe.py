@@ -22,6 +22,7 @@ class TicTacToe(Mode):
     action_schemas = {"*": AnyObject()}  # emotes and the like are relayed; report_score is refused
     state_every_change = True  # the game socket's contract: game_state after every change
     shared_view = True  # nothing is hidden
+    spectators = "everyone"  # they see what the players see
 
     def setup(self, ctx):
         x, o = ctx.players

@@ -1,0 +1,170 @@
+"""Spectators: a game watched live or with a delay, through the spectators' own view.
+
+The room makes one view a step for all of a game's spectators (``Mode.spectator_view``) and
+sends it, with the frames every player gets, to the game's ``watch`` group: never a player's own
+frames, and with ``spectator_delay`` never sooner than that many seconds after the players.
+"""
+
+import asyncio
+import random
+import time
+from dataclasses import replace
+
+import pytest
+
+from conftest import closed_with, receive_type, requires_redis
+from game import registry
+from game.modes.builtin.arena import Arena
+from game.modes.builtin.battleship import Battleship
+from game.modes.builtin.relay import Relay
+from game.modes.builtin.tictactoe import TicTacToe
+from game.tests.test_room_host import Records, start_game
+from gameplatform.modes import patch
+from gameplatform.modes.testing import SPECTATOR, ModeTester
+from gameplatform.rooms import RoomHost
+
+
+def _ships_in(value) -> list[dict]:
+    """Every ship (``{x, y, length, horizontal}``) anywhere in ``value``."""
+    if isinstance(value, dict):
+        found = [value] if {"x", "y", "length", "horizontal"} <= value.keys() else []
+        return found + [ship for item in value.values() for ship in _ships_in(item)]
+    if isinstance(value, list):
+        return [ship for item in value for ship in _ships_in(item)]
+    return []
+
+
+def _sunk(game: ModeTester) -> list[dict]:
+    """The ships sunk by the end: the only ones whose place is not a player's secret."""
+    state, sunk = game.state, []
+    for shooter, indices in state["sunk"].items():
+        other = next(pid for pid in state["ships"] if pid != shooter)
+        sunk += [{k: state["ships"][other][i][k] for k in ("x", "y", "length", "horizontal")} for i in indices]
+    return sunk
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_spectator_frame_of_a_battleship_game_ever_shows_a_ship_before_it_is_sunk(seed):
+    rng = random.Random(seed)
+    game = ModeTester(Battleship(), seed=seed)
+    game.start()
+    game.watch()
+    cells = {pid: [(x, y) for x in range(10) for y in range(10)] for pid in game.ids}
+    for pid in cells:
+        rng.shuffle(cells[pid])
+    while game.result is None:
+        x, y = cells[game.turn].pop()
+        game.move(game.turn, {"x": x, "y": y})  # the spectator's patches are checked after each step
+    assert '"mine"' not in game.seen_text(SPECTATOR) and '"ships"' not in game.seen_text(SPECTATOR)
+    sunk = _sunk(game)
+    for ship in _ships_in(game.frames(SPECTATOR)):
+        assert {k: ship[k] for k in ("x", "y", "length", "horizontal")} in sunk, ship
+    assert game.frames(SPECTATOR, "game_over")  # the end reached them too
+
+
+def test_a_spectator_of_a_shared_view_game_sees_what_the_players_see():
+    game = ModeTester(TicTacToe())
+    game.start()
+    game.move(game.turn, {"cell": 4})
+    game.watch()
+    game.move(game.turn, {"cell": 0})
+    assert game.view(SPECTATOR) == game.view(1) == game.view(2)
+    assert [f["type"] for f in game.frames(SPECTATOR)][:1] == ["game_state"]
+
+
+class Nobody(Relay):
+    name = "nobodywatches"
+    spectators = "nobody"
+
+
+@pytest.fixture
+def unwatchable(settings):
+    settings.GAME_MODES = [*settings.GAME_MODES, "game.tests.test_spectators.Nobody"]
+    registry.modes.cache_clear()
+    yield
+    registry.modes.cache_clear()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_anyone_signed_in_watches_a_game_through_the_spectators_view_and_sends_no_game_frame(
+    make_game, alice, bob, carol, start_game, ws_connect
+):
+    from asgiref.sync import sync_to_async
+
+    game = await sync_to_async(make_game)(alice, bob, mode="battleship")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    ws_c, connected, code = await ws_connect(f"/ws/game/{game.pk}/", carol, query="watch=1")
+    assert connected, code
+    state = await receive_type(ws_c, "game_state")
+    assert state["state"] == "active" and set(state["view"]["players"]) == {str(alice.pk), str(bob.pk)}
+    view = state["view"]
+    await ws_a.send_json_to({"type": "player_move", "movement": {"x": 0, "y": 0}})
+    patch_frame = await receive_type(ws_c, "state_patch")
+    view = patch.apply(view, patch_frame["ops"])
+    assert view["players"][str(alice.pk)]["shots"][0]["x"] == 0
+    assert "ships" not in str(view) and "mine" not in view
+    await ws_c.send_json_to({"type": "player_move", "movement": {"x": 1, "y": 1}, "ref": "c1"})
+    error = await receive_type(ws_c, "error")
+    assert error["code"] == "not_a_player" and error["ref"] == "c1"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_game_of_a_mode_nobody_watches_refuses_a_spectator_4403(
+    make_game, alice, bob, carol, ws_connect, unwatchable
+):
+    from asgiref.sync import sync_to_async
+
+    game = await sync_to_async(make_game)(alice, bob, mode="nobodywatches")
+    ws_c, connected, code = await ws_connect(f"/ws/game/{game.pk}/", carol, query="watch=1")
+    assert await closed_with(ws_c) == 4403
+
+
+class Delayed(Arena):
+    name = "delayedarena"
+    spectator_delay = 0.4
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_delayed_spectator_never_gets_a_tick_sooner_than_the_delay_after_the_players(settings):
+    settings.ROOM_LEASE_SECONDS = 1.0
+    records = Records(Delayed())
+    watched: list[tuple[float, object]] = []
+    reached: dict[int, float] = {}  # tick -> when the players' patch of it went out
+
+    async def publish_watchers(game_id, delivery):
+        watched.append((time.monotonic(), delivery))
+
+    hooks = records.hooks()
+    publish = hooks.publish
+
+    async def players(game_id, delivery):
+        for _, text in delivery.frames:
+            if text.startswith('{"type":"state_patch","tick":'):
+                reached.setdefault(int(text.split('"tick":')[1].split(",")[0]), time.monotonic())
+        await publish(game_id, delivery)
+
+    hooks = replace(hooks, publish=players, publish_watchers=publish_watchers)
+    host = RoomHost(hooks, owner="a")
+    try:
+        await start_game(host, 77)
+        assert await host.spectate(77, "watcher-1", True)
+        await host.apply(77, 1, "input", ({"dx": 0.3, "dy": 0.0},))  # player 1 runs: every tick changes the view
+        await asyncio.sleep(1.5)
+        first = [d for _, d in watched if d.conn == "watcher-1"]
+        assert first and first[0].frames[0][1].startswith('{"type":"game_state"')
+        ticks = 0
+        for at, delivery in watched:
+            for _, text in delivery.frames:
+                if text.startswith('{"type":"state_patch","tick":'):
+                    tick = int(text.split('"tick":')[1].split(",")[0])
+                    # The delay runs from the step; both deliveries then wait for a store write
+                    # (a few ms, more on a busy machine), which the players' may take longer for.
+                    assert at - reached[tick] >= Delayed.spectator_delay - 0.05, (tick, at - reached[tick])
+                    ticks += 1
+        assert ticks >= 10
+        await host.spectate(77, "watcher-1", False)
+        await asyncio.sleep(Delayed.spectator_delay + 0.2)
+        assert 77 not in host.spectators  # nobody watches and nothing is on its way: nothing kept
+    finally:
+        await host.stop()

@@ -99,7 +99,7 @@ class RoomListApi(ListAPIView):
         mode = serializers.CharField()
         phase = serializers.CharField(help_text="waiting_for_players, waiting_for_ready or active")
         players = RoomPlayerOutput(many=True, help_text="the players still in the game, in seat order")
-        spectators = serializers.IntegerField(help_text="sockets watching the game")
+        spectators = serializers.IntegerField(help_text="spectator sockets watching the game (?watch=1)")
         label = serializers.DictField(
             child=serializers.JSONField(), help_text="the mode's public label: strings, numbers, booleans"
         )

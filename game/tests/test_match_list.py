@@ -198,3 +198,19 @@ def test_a_seat_taken_as_the_game_ended_before_its_room_heard_of_it_is_neither_r
     assert seat.left_before_start and seat.forfeited and seat.rating_change is None
     assert not Rating.objects.filter(user=late).exists()
     assert Rating.objects.filter(user__in=[alice, bob]).count() == 2
+
+
+async def test_the_list_counts_the_spectators_of_a_game(
+    client_for, make_game, alice, bob, carol, start_game, ws_connect, host
+):
+    game = await db(make_game)(alice, bob, mode="arena")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    await listed_now(game.pk)
+    assert (await get(client_for(alice), "/api/game/rooms/")).json()["results"][0]["spectators"] == 0
+    ws_c, connected, code = await ws_connect(f"/ws/game/{game.pk}/", carol, query="watch=1")
+    assert connected, code
+    await receive_type(ws_c, "game_state")
+    await listed_now(game.pk)
+    assert (await get(client_for(alice), "/api/game/rooms/")).json()["results"][0]["spectators"] == 1
+    for ws in (ws_a, ws_b, ws_c):
+        await ws.disconnect()

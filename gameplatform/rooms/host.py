@@ -1065,7 +1065,7 @@ class RoomHost:
                 "mode": mode.name,
                 "phase": room.phase,
                 "players": [{"id": p.id, "username": p.username} for p in room.players if not p.out],
-                "spectators": 0,
+                "spectators": len(watch.conns) if (watch := self.spectators.get(game_id)) is not None else 0,
                 "label": self._label(room),
                 "open": mode.join_in_progress and not room.over and len(room.players) < mode.max_players,
                 "started_at": run.started_at,

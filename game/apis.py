@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from game import registry, replays, selectors
+from game import registry, replays, selectors, services
 from gameplatform import serializers
 from gameplatform.schema import error_codes
 
@@ -162,6 +162,85 @@ class LeaderboardApi(ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+class RoomPlayerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class RoomListApi(ListAPIView):
+    """The match list: running games, as their rooms publish them (no database query)."""
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        mode = serializers.CharField()
+        phase = serializers.CharField(help_text="waiting_for_players, waiting_for_ready or active")
+        players = RoomPlayerOutput(many=True, help_text="the players still in the game, in seat order")
+        spectators = serializers.IntegerField(help_text="spectator sockets watching the game (?watch=1)")
+        label = serializers.DictField(
+            child=serializers.JSONField(), help_text="the mode's public label: strings, numbers, booleans"
+        )
+        open = serializers.BooleanField(help_text="a player may still join (POST /api/game/rooms/{id}/join/)")
+        started_at = serializers.DateTimeField(allow_null=True, help_text="null until every player was ready")
+
+    class FilterSerializer(serializers.Serializer):
+        mode = serializers.CharField(required=False, max_length=32)
+        open = serializers.ChoiceField(choices=["1", "0", "true", "false"], required=False)
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = self.FilterSerializer(data={k: params[k] for k in ("mode", "open") if k in params})
+        filters.is_valid(raise_exception=True)
+        mode = filters.validated_data.get("mode")
+        if mode is not None:
+            registry.get_mode(mode)  # 400 invalid_mode
+        open_only = filters.validated_data.get("open")
+        labels = {key.removeprefix("label."): params[key] for key in params if key.startswith("label.")}
+        return selectors.running_rooms(
+            mode=mode, open_only=None if open_only is None else open_only in ("1", "true"), labels=labels
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mode", str, description="one mode's games only"),
+            OpenApiParameter("open", str, enum=["1", "0"], description="1: games a player may join; 0: the others"),
+            OpenApiParameter(
+                "label.KEY",
+                str,
+                description=(
+                    "games whose label has this value at KEY (any number of them): a string as it is, a number "
+                    "or a boolean as JSON (`label.players=3`, `label.ranked=true`)"
+                ),
+            ),
+        ],
+        tags=["game"],
+        description="Running games, newest first: what each room publishes, at most a second old.",
+    )
+    @error_codes({400: ("invalid_mode",)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class RoomJoinApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        game_id = serializers.IntegerField()
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=["game"],
+        description=(
+            "Seat me in a running game whose mode takes players in progress (`join_in_progress`), while it has "
+            "a free seat; joining twice is one join. Then open `WS /ws/game/{id}/`."
+        ),
+    )
+    @error_codes({404: ("game_not_found",), 409: ("game_full", "not_joinable", "already_in_game")})
+    def post(self, request, game_id: int):
+        game = services.game_join(game_id=game_id, user=request.user)
+        return Response(self.OutputSerializer({"game_id": game.pk}).data)
+
+
 class ModeMessagesOutput(serializers.Serializer):
     """What a client may send a mode, as JSON Schema (``Mode.message_schemas``)."""
 
@@ -190,6 +269,9 @@ class ModeListApi(ListAPIView):
         turn_seconds = serializers.FloatField(allow_null=True, help_text="the turn clock, if the mode has one")
         messages = ModeMessagesOutput(help_text="the client frames the mode takes and their schemas")
         input_rate = serializers.FloatField(help_text="client frames a second per player; extras get rate_limited")
+        join_in_progress = serializers.BooleanField(
+            help_text="players may take a free seat while a game runs (POST /api/game/rooms/{id}/join/)"
+        )
 
     serializer_class = OutputSerializer
     permission_classes = [AllowAny]

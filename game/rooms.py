@@ -49,6 +49,7 @@ def platform_hooks() -> Hooks:
             seed=found["seed"],
             lobby_id=found["lobby_id"],
             over=found["over"],
+            started_at=found["started_at"],
         )
 
     async def record_start(game_id: int) -> None:

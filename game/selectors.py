@@ -1,8 +1,12 @@
+import json
+from datetime import UTC, datetime
+
 from django.db.models import Count, Prefetch, QuerySet
 
 from game.elo import START_RATING
 from game.models import Game, GamePlayer, Rating
 from gameplatform.errors import Forbidden, NotFound
+from gameplatform.rooms import room_store
 
 
 def user_unfinished_game(*, user_id: int) -> tuple[int, str] | None:
@@ -111,3 +115,33 @@ def active_game_counts() -> dict[str, int]:
 def running_games(*, limit: int) -> list[Game]:
     """The newest ``limit`` unfinished games, with their seats."""
     return list(_with_players(Game.objects.filter(state__in=Game.UNFINISHED)).order_by("-created_at", "-id")[:limit])
+
+
+def running_rooms(*, mode: str | None = None, open_only: bool | None = None, labels: dict[str, str] | None = None):
+    """The running games of the match list, newest first: what their rooms published
+    (``gameplatform.rooms.store``: two Redis round trips for every room, no database query),
+    as ``{id, mode, phase, players, spectators, label, open, started_at}`` with ``started_at`` a
+    datetime or None. ``open_only``: only those a player may join (True) or may not (False);
+    ``labels``: the label's value of each key, as the query string gives it (a number or a
+    boolean as its JSON text: ``players=3``, ``ranked=true``)."""
+    found = []
+    for text in room_store().listings():
+        room = json.loads(text)
+        if mode is not None and room["mode"] != mode:
+            continue
+        if open_only is not None and room["open"] != open_only:
+            continue
+        if labels and not all(_label_text(room["label"].get(key)) == value for key, value in labels.items()):
+            continue
+        started = room["started_at"]
+        room["started_at"] = datetime.fromtimestamp(started, UTC) if started is not None else None
+        found.append(room)
+    found.sort(key=lambda room: room["id"], reverse=True)
+    return found
+
+
+def _label_text(value) -> str | None:
+    """A label's value as a query string would spell it: a string as itself, anything else as JSON."""
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value)

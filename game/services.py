@@ -24,9 +24,13 @@ from django.utils import timezone
 from game import hooks
 from game.elo import START_RATING, rating_changes
 from game.models import Game, GamePlayer, Rating
-from game.registry import get_mode
-from gameplatform.errors import ApplicationError
+from game.registry import get_mode, modes
+from game.selectors import users_in_unfinished_games
+from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
+from gameplatform.realtime import signal_on_commit
+from gameplatform.rooms.wire import SEAT_SIGNAL, seat_signal
 
 State = Game.State
 
@@ -105,6 +109,37 @@ def _games_create(*, mode: str, groups: list[list], lobby_id: int | None) -> lis
     return games
 
 
+@transaction.atomic
+def game_join(*, game_id: int, user) -> Game:
+    """Seat ``user`` in a running game whose mode takes players in progress (``join_in_progress``),
+    in the next free seat while the game has fewer than the mode's ``max_players`` seats; the
+    game's room learns of it after commit (the ``seat`` signal, wherever the room runs). A user
+    already seated there keeps their seat (joining twice is one join).
+
+    The game's row is locked first: two users racing for the last seat take turns, and the second
+    finds it taken (``game_full``); the seat's unique constraint would refuse a second anyway."""
+    game = Game.objects.select_for_update().filter(pk=game_id).first()
+    if game is None:
+        raise NotFound("No such game.", code="game_not_found")
+    seats = list(GamePlayer.objects.filter(game=game).values_list("user_id", flat=True))
+    if user.pk in seats:
+        return game
+    spec = modes().get(game.mode)  # None: a mode this server no longer runs
+    if game.is_over or spec is None or not spec.join_in_progress:
+        raise Conflict("This game takes no more players.", code="not_joinable")
+    if len(seats) >= spec.max_players:
+        raise Conflict("This game has no free seat.", code="game_full")
+    if users_in_unfinished_games(user_ids=[user.pk]):
+        raise Conflict("You are already in a game.", code="already_in_game")
+    seat = len(seats)
+    side = "left" if seat % 2 == 0 else "right"
+    GamePlayer.objects.create(game=game, user=user, seat=seat, side=side, disconnected_at=timezone.now())
+    hooks.game_created([user.pk])  # e.g. the queue forgets them
+    player = Player(id=user.pk, username=user.username, seat=seat, side=side)
+    signal_on_commit(game_group(game_id), SEAT_SIGNAL, **seat_signal(player))
+    return game
+
+
 def _start_first_connect_clock(*, game_ids: list[int]) -> None:
     """After commit: the first-connect window of the seats starts now, when the game is handed to the
     players (a matcher making many games in one long transaction does not eat into their time). If
@@ -134,6 +169,7 @@ def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
             "game__seed",
             "game__lobby_id",
             "game__state",
+            "game__started_at",
             "user_id",
             "user__username",
             "seat",
@@ -147,12 +183,13 @@ def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
 
 def _seating(rows: list) -> dict:
     # A game has its seats from its creation on: no seat, no game (None above).
-    mode, seed, lobby_id, state = rows[0][1:5]
+    mode, seed, lobby_id, state, started_at = rows[0][1:6]
     return {
         "mode": mode,
         "seed": seed,
         "lobby_id": lobby_id,
         "over": state not in Game.UNFINISHED,
+        "started_at": started_at.timestamp() if started_at else None,
         "players": [
             Player(id=user_id, username=username, seat=seat, side=side, out=forfeited)
             for *_, user_id, username, seat, side, forfeited in rows
@@ -268,6 +305,8 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
         for seat in seats_of.get(game.pk, []):
             player = by_player.get(seat.user_id)
             if player is None:
+                if record.players:  # seated as the game ended, before its room heard of it: not in its result
+                    seat.forfeited = seat.left_before_start = True
                 continue
             seat.score = record.result.scores.get(seat.user_id, player.score)
             seat.forfeited = player.out

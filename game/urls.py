@@ -8,5 +8,7 @@ urlpatterns = [
     path("games/<id:game_id>/replay/", apis.GameReplayApi.as_view(), name="game-replay"),
     path("games/<id:game_id>/replay/frames/", apis.GameReplayFramesApi.as_view(), name="game-replay-frames"),
     path("game/modes/", apis.ModeListApi.as_view(), name="game-modes"),
+    path("game/rooms/", apis.RoomListApi.as_view(), name="game-rooms"),
+    path("game/rooms/<id:game_id>/join/", apis.RoomJoinApi.as_view(), name="game-room-join"),
     path("leaderboard/", apis.LeaderboardApi.as_view(), name="leaderboard"),
 ]

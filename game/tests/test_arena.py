@@ -11,6 +11,7 @@ import random
 import pytest
 
 from game.modes.builtin.arena import Arena
+from gameplatform.modes import Reject
 from gameplatform.modes.testing import ModeTester
 from gameplatform.rooms import Room
 
@@ -330,3 +331,27 @@ def test_random_long_games_keep_every_patched_view_exact_to_the_end(seed):
         assert sorted(ranked) == game.ids
         assert result.winner is None or result.ranking[0] == result.winner
         assert set(result.scores) == set(game.ids)
+
+
+def test_a_player_who_joins_a_running_arena_enters_the_field_at_their_first_connection_and_collects_gems():
+    game = arena(players=2, seed=5)
+    game.advance(1.0)
+    assert game.label() == {"map": "square", "players": 2}
+    late = game.join("late")
+    assert str(late) not in game.view(1)["players"]
+    game.connect(late)
+    assert position(game, late, seen_by=1) == position(game, late) and game.label()["players"] == 3
+    for _ in range(200):
+        steer_to_nearest_gem(game, late)
+        game.advance(TICK)
+        if score(game, late) or game.result:
+            break
+    assert score(game, late) >= 1
+
+
+def test_an_arena_of_eight_seats_takes_no_ninth_player():
+    game = arena(players=7)
+    game.join()
+    with pytest.raises(Reject) as refused:
+        game.join()
+    assert refused.value.code == "game_full"

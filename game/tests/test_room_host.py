@@ -227,7 +227,7 @@ class LosesCancellations(MemoryRoomStore):
         super().__init__()
         self.writing = asyncio.Event()
 
-    async def write(self, snapshots, journal=None, logs=None):  # the driver's batch of a pass
+    async def write(self, snapshots, journal=None, listings=None, logs=None):  # the driver's batch of a pass
         self.writing.set()
         try:
             await asyncio.sleep(0.2)
@@ -301,9 +301,9 @@ class SlowStore(MemoryRoomStore):
 
     delay = 0.0
 
-    async def write(self, snapshots, journal=None, logs=None):
+    async def write(self, snapshots, journal=None, listings=None, logs=None):
         await asyncio.sleep(self.delay)
-        await super().write(snapshots, journal, logs)
+        await super().write(snapshots, journal, listings, logs)
 
 
 @pytest.mark.django_db
@@ -444,10 +444,11 @@ class CountsWrites(MemoryRoomStore):
         super().__init__()
         self.writes: list[int] = []
 
-    async def write(self, snapshots, journal=None, logs=None):
-        self.writes.append(len(snapshots))
+    async def write(self, snapshots, journal=None, listings=None, logs=None):
+        if snapshots or journal is not None:
+            self.writes.append(len(snapshots))
         await asyncio.sleep(0.01)
-        await super().write(snapshots, journal, logs)
+        await super().write(snapshots, journal, listings, logs)
 
 
 @pytest.mark.django_db

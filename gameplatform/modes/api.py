@@ -19,7 +19,9 @@ What a player sees is ``view(state, player)``, and only that: the first ``game_s
 the players who may not see it.
 """
 
+import math
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -92,8 +94,36 @@ class Result:
 
 
 REASONS = frozenset({"win", "draw", "forfeit", "abandoned"})
+# A label (``Mode.label``): what the match list shows of a running game and filters on.
+LABEL_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")  # a key is a query parameter's name: ``label.KEY``
+MAX_LABEL_KEYS = 16
+MAX_LABEL_TEXT = 64
 MAX_TIMERS = 64  # a game's timers at once
 RELAY_TYPES = frozenset({"player_move", "game_action", "game_event"})
+
+
+def checked_label(label) -> dict:
+    """``label`` if it is a label the match list takes, else ``ValueError`` saying why: a dict of
+    at most 16 keys (1 to 32 lowercase letters, digits or _, starting with a letter), each value a
+    string of at most 64 characters, a finite number or a boolean."""
+    if not isinstance(label, dict):
+        raise ValueError(f"a label is a dict, not {type(label).__name__}")
+    if len(label) > MAX_LABEL_KEYS:
+        raise ValueError(f"a label has at most {MAX_LABEL_KEYS} keys")
+    for key, value in label.items():
+        if not isinstance(key, str) or not LABEL_KEY.match(key):
+            raise ValueError(f"label key {key!r}: 1 to 32 lowercase letters, digits or _, starting with a letter")
+        if isinstance(value, str):
+            if len(value) > MAX_LABEL_TEXT:
+                raise ValueError(f"label {key!r}: a string of at most {MAX_LABEL_TEXT} characters")
+        elif isinstance(value, bool):
+            pass
+        elif isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise ValueError(f"label {key!r}: a finite number")
+        else:
+            raise ValueError(f"label {key!r}: a string, a number or a boolean, not {type(value).__name__}")
+    return label
 
 
 class Context:
@@ -245,6 +275,13 @@ class Mode:
     # operator; a result without scores gives the winner 1 (a win count on an ``incr`` board).
     leaderboard: str | None = None
 
+    # --- the match list (GET /api/game/rooms/) -------------------------------------------
+    # Players may take a free seat while the game runs (``POST /api/game/rooms/{id}/join/``), as
+    # long as the game has fewer than ``max_players`` seats (a seat stays taken when its player
+    # leaves). The new player is seated away; their first connection calls ``on_join``, as
+    # everyone's does: put them in the game there.
+    join_in_progress: bool = False
+
     # --- hooks ---------------------------------------------------------------------------
     def setup(self, ctx: Context) -> dict:
         """The initial state, before the game starts (the players are known)."""
@@ -254,7 +291,8 @@ class Mode:
         """Every player is ready: the game is active. Set ``ctx.turn`` here for a turn-based game."""
 
     def on_join(self, state: dict, player: Player, ctx: Context) -> None:
-        """A player's first connection."""
+        """A player's first connection: before the start, or (``join_in_progress``) at any time
+        for a player who took a free seat while the game ran."""
 
     def on_leave(self, state: dict, player: Player, ctx: Context) -> None:
         """A player's socket went away; the seat is kept for the reconnect grace."""
@@ -304,6 +342,13 @@ class Mode:
         """Everything ``player`` may see of the game, as JSON data. The default: the whole state."""
         return state
 
+    def label(self, state: dict) -> dict:
+        """What the match list shows of a running game, and what it filters on
+        (``?label.KEY=VALUE``): a small dict of short strings, numbers and booleans
+        (``checked_label``). Anyone may read it: put nothing hidden in it. Read at most once a
+        second per game, never inside a step: it changes nothing. The default: ``{}``."""
+        return {}
+
     def spectator_view(self, state: dict) -> dict:
         """What a spectator sees, as JSON data: nothing any player keeps from another. The
         default is ``view(state, None)``, the view of a mode whose players all see the same."""
@@ -322,6 +367,7 @@ class Mode:
             "turn_seconds": cls.turn_seconds,
             "messages": cls.message_schemas(),
             "input_rate": cls.input_rate,
+            "join_in_progress": cls.join_in_progress,
             "spectators": cls.spectators,
             "spectator_delay": cls.spectator_delay,
         }

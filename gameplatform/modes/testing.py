@@ -26,11 +26,16 @@ Example::
         game.advance(seconds=0.5)               # ticks and the turn clock run
         assert game.view(1)["board"][4] == "X"
         assert game.result is None
+
+A mode that takes players in progress (``join_in_progress``) is tested the same way:
+``pid = game.join("late")`` seats a new player while the game runs (their id is returned; a
+refused seat raises ``Reject`` with the room's code), ``game.connect(pid)`` calls ``on_join``;
+``game.label()`` is what the match list would show, checked as the server checks it.
 """
 
 import json
 
-from gameplatform.modes.api import Mode, Player, Reject
+from gameplatform.modes.api import Mode, Player, Reject, checked_label
 from gameplatform.modes.patch import apply
 from gameplatform.modes.schema import Invalid
 from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room
@@ -113,6 +118,22 @@ class ModeTester:
 
     def forfeit(self, player_id: int) -> None:
         self._step(lambda: self.room.forfeit(player_id), sender=player_id)
+
+    def join(self, username: str | None = None) -> int:
+        """A new player takes the next free seat while the game runs (the mode's
+        ``join_in_progress``); returns their id. Not connected yet: ``connect(id)`` calls ``on_join``.
+        Refused (``Reject``: ``not_joinable``, ``game_full``, ``game_over``), it changes nothing."""
+        seat = len(self.room.players)
+        pid = max(self.ids, default=0) + 1
+        side = "left" if seat % 2 == 0 else "right"
+        player = Player(id=pid, username=username or f"player{pid}", seat=seat, side=side)
+        self._step(lambda: self.room.join(player))
+        self.inbox[pid] = []
+        return pid
+
+    def label(self) -> dict:
+        """The game's label in the match list now (``Mode.label``), checked as the server checks it."""
+        return checked_label(self.mode.label(self.room.state))
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of game time pass, one tick (or turn-clock second) at a time."""

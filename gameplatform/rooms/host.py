@@ -20,6 +20,13 @@ declares ``resumable = False`` ends ``abandoned`` instead.
 
 The database sees a game three times, each through the host's ``Hooks`` and each written exactly
 once by a conditional update: created (before the room), started, and its result.
+
+Every room running here is in the match list: at most once a second the host makes each room's
+summary (its mode, phase, players, the mode's ``label``, whether a player may still join) and
+writes those that changed to the store with the outbox's next write (``list_once``); the game's
+end drops it in the write that drops its snapshot, and a lease lost drops it unless the new
+owner already wrote its own. A player seated while the game runs (the mode's
+``join_in_progress``) reaches the room as a ``join`` step (``join``), journalled like every step.
 """
 
 import asyncio
@@ -37,8 +44,9 @@ from dataclasses import dataclass, field
 from gameplatform import metrics
 from gameplatform.loops import per_loop
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
+from gameplatform.modes.api import checked_label
 from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room
-from gameplatform.rooms.store import JournalBatch, RoomStore, lease_seconds, room_store
+from gameplatform.rooms.store import JournalBatch, Listings, RoomStore, lease_seconds, room_store
 from gameplatform.rooms.wire import Delivery, send_op
 
 logger = logging.getLogger(__name__)
@@ -56,6 +64,9 @@ JOURNAL_TRIM_SECONDS = 1.0  # a journal is trimmed to what its rooms still need 
 JOURNAL_REFRESH_SECONDS = 60.0  # and its time to live (a day) started again
 STALE_WAKES = 64  # stale entries the driver's heap may hold beyond twice its rooms before it is compacted
 RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # a result the database refused is tried again after these, then every 5 s
+LIST_SECONDS = 1.0  # a room's summary in the match list changes at most this often
+LIST_REFRESH_SECONDS = 3.0  # and is written again this often when it did not (its listing's time to live)
+LIST_CHUNK = 200  # rooms summarised before the listing pass lets the loop's other work in
 
 
 @dataclass
@@ -67,6 +78,7 @@ class Seating:
     seed: int
     lobby_id: int | None = None
     over: bool = False  # already finished or abandoned: nothing to run
+    started_at: float | None = None  # when its start was recorded (Unix time), if it was
 
 
 @dataclass
@@ -149,6 +161,9 @@ class Running:
     ending: asyncio.Task | None = None  # the driver's try at recording the result, running
     # Steps since the game's log was last added to (with its last snapshot): the replay's next part
     log: list = field(default_factory=list)
+    started_at: float | None = None  # when its start was recorded (Unix time): the match list shows it
+    listed: str | None = None  # its summary as last written to the match list, and when (the loop's clock)
+    listed_at: float = float("-inf")
 
 
 @dataclass
@@ -210,7 +225,7 @@ class Outbox:
     def __init__(self, store: RoomStore, owner: str, send) -> None:
         # The journal's name: the owner's, and this outbox's own (an owner's name may be used
         # again by a later host: its batches start again from 1, in a journal of their own).
-        self.store, self.send = store, send
+        self.store, self.send, self.owner = store, send, owner
         self.journal = f"{owner}.{uuid.uuid4().hex[:8]}"
         self.task: asyncio.Task | None = None
         self.written_at = 0.0  # when the last write started (the loop's clock)
@@ -224,6 +239,7 @@ class Outbox:
         self.steps: dict[int, list] = {}
         self.logs: dict[int, list] = {}
         self.snapshots: dict[int, str | None] = {}
+        self.listings: dict[int, str | None] = {}
         self.deliveries: list[tuple[int, Delivery, bool]] = []
         self.done: asyncio.Future | None = None
         self.waited = asyncio.Event()  # someone waits for what is queued: no lingering
@@ -238,6 +254,10 @@ class Outbox:
         self.snapshots[game_id] = text
         if log:
             self.logs.setdefault(game_id, []).extend(log)
+
+    def listing(self, game_id: int, summary: str | None) -> None:
+        """The room's summary for the match list (None: drop it), written with the next batch."""
+        self.listings[game_id] = summary
 
     def deliver(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
         self.deliveries.append((game_id, delivery, everywhere))
@@ -269,10 +289,10 @@ class Outbox:
                         pass
                 self.written_at = loop.time()
                 steps, snapshots, logs = self.steps, self.snapshots, self.logs
-                deliveries, done = self.deliveries, self.done
+                deliveries, done, listings = self.deliveries, self.done, self.listings
                 self._clear()
                 try:
-                    await self._write(steps, snapshots, logs)
+                    await self._write(steps, snapshots, listings, logs)
                 except asyncio.CancelledError:
                     done.cancel()
                     raise
@@ -309,7 +329,13 @@ class Outbox:
             except Exception:
                 logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
 
-    async def _write(self, steps: dict[int, list], snapshots: dict[int, str | None], logs: dict[int, list]) -> None:
+    async def _write(
+        self,
+        steps: dict[int, list],
+        snapshots: dict[int, str | None],
+        listings: dict[int, str | None],
+        logs: dict[int, list],
+    ) -> None:
         number = self.number + 1
         for game_id in snapshots:
             self.since.pop(game_id, None)
@@ -327,10 +353,11 @@ class Outbox:
                 self.kept_from, self.trimmed_at = keep_from, now
             if refresh:
                 self.refreshed_at = now
+        listed = Listings(self.owner, listings) if listings else None
         if logs:
-            await self.store.write(snapshots, journal, logs)
-        elif journal is not None or snapshots:
-            await self.store.write(snapshots, journal)
+            await self.store.write(snapshots, journal, listed, logs)
+        elif journal is not None or snapshots or listed is not None:
+            await self.store.write(snapshots, journal, listed)
 
     async def sent(self) -> None:
         """``flush``, and wait until what was queued is out. Called from a delivery itself (a
@@ -385,7 +412,11 @@ class RoomHost:
         if not self._tasks and not self.draining:
             loop = asyncio.get_running_loop()
             self._stopping = False
-            self._tasks = [loop.create_task(self._drive()), loop.create_task(self._keep_leases())]
+            self._tasks = [
+                loop.create_task(self._drive()),
+                loop.create_task(self._keep_leases()),
+                loop.create_task(self._keep_listings()),
+            ]
             hosts_of_this_loop().add(self)
 
     async def drain(self) -> int:
@@ -444,6 +475,7 @@ class RoomHost:
         for game_id in list(self.running):
             if release:
                 await self.store.release(game_id, self.owner)
+                await self.store.unlist(game_id, self.owner)
             await self._let_go(game_id)
         self._wakes.clear()
         self._journals.clear()
@@ -483,7 +515,7 @@ class RoomHost:
         if not await self.store.claim(game_id, self.owner):
             return False
         try:
-            room, taken_over = await self._load(game_id, player_id)
+            room, taken_over, started_at = await self._load(game_id, player_id)
         except BaseException:
             await self.store.release(game_id, self.owner)
             raise
@@ -492,7 +524,11 @@ class RoomHost:
             return False
         room.journalled = True  # its steps go into this host's journal
         run = self.running[game_id] = Running(
-            room, origin=time.monotonic() - room.ctx.now, snapshot_tick=room.ctx.tick, log=list(room.replayed_steps)
+            room,
+            origin=time.monotonic() - room.ctx.now,
+            snapshot_tick=room.ctx.tick,
+            started_at=started_at,
+            log=list(room.replayed_steps),
         )
         if self.hooks.listen is not None:
             await self.hooks.listen(game_id, self)
@@ -507,14 +543,20 @@ class RoomHost:
             await self.out.sent()
         return True
 
-    async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool]:
-        """The room to run (None: nothing to run, or ``player_id`` has no seat) and whether it was
-        taken over from a snapshot and its journal."""
+    async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool, float | None]:
+        """The room to run (None: nothing to run, or ``player_id`` has no seat), whether it was
+        taken over from a snapshot and its journal, and when its start was recorded."""
         seating = await self.hooks.seating(game_id)
         if seating is None:
-            return None, False
+            return None, False, None
         if player_id is not None and not any(p.id == player_id for p in seating.players):
-            return None, False
+            return None, False, None
+        room, taken_over = await self._load_seated(game_id, seating)
+        if room is not None and taken_over:
+            self._seat_newcomers(room, seating.players)  # seated while nobody ran the room
+        return room, taken_over, seating.started_at
+
+    async def _load_seated(self, game_id: int, seating: Seating) -> tuple[Room | None, bool]:
         saved = await self.store.load(game_id)
         if saved is None:
             if seating.over:
@@ -579,6 +621,7 @@ class RoomHost:
             await self._record_replay(game_id)
         self.out.deliver(game_id, Delivery(tuple(room.final_frames()), over=True), True)
         self.out.snapshot(game_id, None)
+        self.out.listing(game_id, None)  # a dead owner's
         await self.out.sent()
 
     # --- frames in ----------------------------------------------------------------------
@@ -591,6 +634,39 @@ class RoomHost:
         if room is None or room.over or not any(p.id == player_id for p in room.players):
             return None
         return room.mode.name
+
+    async def join(self, game_id: int, player: Player) -> bool:
+        """``player`` was seated in the game's record while it runs (the mode's ``join_in_progress``):
+        the room seats them too, as a ``join`` step (journalled; the other players get a fresh
+        ``game_state``). False when the room does not run here."""
+        run = self.running.get(game_id)
+        if run is None:
+            return False
+        if self._seat_newcomers(run.room, [player], now=self.now(game_id)):
+            await self._after_step(game_id, run, snapshot=True, wait=True)
+            self._schedule(game_id)
+        return True
+
+    def _seat_newcomers(self, room: Room, players: list[Player], *, now: float | None = None) -> bool:
+        """Seat in ``room`` those of ``players`` (the game's seats) it does not have: seats taken
+        while their message was on its way, or while no process ran the room. True when it took any."""
+        seated = {p.id for p in room.players}
+        took = False
+        for player in sorted(players, key=lambda p: p.seat):
+            if player.id in seated:
+                continue
+            seat = {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}
+            try:
+                room.step(room.ctx.now if now is None else now, "join", seat)
+            except (Reject, HookFailed) as exc:
+                logger.warning(
+                    "a seat taken in the game's record was refused by its room: %s",
+                    exc,
+                    extra={"game_id": room.game_id, "player_id": player.id},
+                )
+                continue
+            took = True
+        return took
 
     async def take_seat_number(self, game_id: int, player_id: int) -> int:
         """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
@@ -632,6 +708,14 @@ class RoomHost:
         if run is None:
             return False
         room = run.room
+        if op == "connect" and not any(p.id == player_id for p in room.players):
+            # Seated in the game's record after the room was made, and the word of it has not
+            # come yet (the socket checked the seat in the database): the record says who sits.
+            seating = await self.hooks.seating(game_id)
+            if self.running.get(game_id) is not run:
+                return False
+            if seating is not None:
+                self._seat_newcomers(room, seating.players, now=self.now(game_id))  # goes out with the connect
         if conn is not None and not self._hold_seat(game_id, run, player_id, op, conn, seat, here):
             await self.out.sent()
             return True
@@ -881,6 +965,7 @@ class RoomHost:
                 logger.warning("game start not recorded", exc_info=True, extra={"game_id": game_id})
             else:
                 room.recorded_start = True
+                run.started_at = run.started_at or time.time()
                 snapshot = True
         if room.over:
             if not wait:  # the driver's pass: the other rooms' ticks do not wait for the database
@@ -941,6 +1026,7 @@ class RoomHost:
         self._deliver(game_id, Delivery(tuple(frames), over=True))
         await self._let_go(game_id)
         self.out.snapshot(game_id, None)  # after any older snapshot of it: the outbox keeps the order
+        self.out.listing(game_id, None)  # and after any summary of it: out of the match list
         await self.out.sent()
         await self.store.release(game_id, self.owner)
 
@@ -980,6 +1066,65 @@ class RoomHost:
             if self.hooks.unlisten is not None:
                 await self.hooks.unlisten(game_id, self)
 
+    # --- the match list ----------------------------------------------------------------------
+
+    async def _keep_listings(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(LIST_SECONDS)
+            try:
+                await self.list_once()
+            except Exception:
+                logger.warning("rooms not listed", exc_info=True)
+
+    async def list_once(self) -> int:
+        """Queue the summaries of the rooms running here that changed since they were last written
+        (or were not written for ``LIST_REFRESH_SECONDS``), for the outbox's next write; how many."""
+        loop = asyncio.get_running_loop()
+        queued = 0
+        for index, (game_id, run) in enumerate(list(self.running.items())):
+            if index and index % LIST_CHUNK == 0:
+                await asyncio.sleep(0)  # thousands of rooms: the sockets and the driver go on meanwhile
+            if self.running.get(game_id) is not run or run.room.over:
+                continue
+            summary = self.summary(game_id, run)
+            now = loop.time()
+            if summary != run.listed or now - run.listed_at >= LIST_REFRESH_SECONDS:
+                run.listed, run.listed_at = summary, now
+                self.out.listing(game_id, summary)
+                queued += 1
+        if queued:
+            self.out.flush()
+        return queued
+
+    def summary(self, game_id: int, run: Running) -> str:
+        """What the match list shows of a room (JSON): ``{id, mode, phase, players, spectators,
+        label, open, started_at}``, ``started_at`` in Unix time or null."""
+        room, mode = run.room, run.room.mode
+        return _text(
+            {
+                "id": game_id,
+                "mode": mode.name,
+                "phase": room.phase,
+                "players": [{"id": p.id, "username": p.username} for p in room.players if not p.out],
+                "spectators": len(watch.conns) if (watch := self.spectators.get(game_id)) is not None else 0,
+                "label": self._label(room),
+                "open": mode.join_in_progress and not room.over and len(room.players) < mode.max_players,
+                "started_at": run.started_at,
+            }
+        )
+
+    @staticmethod
+    def _label(room: Room) -> dict:
+        """The mode's label of the room, or ``{}`` when it raises or is not one (logged and counted)."""
+        try:
+            return checked_label(room.mode.label(room.state))
+        except Exception:
+            logger.warning(
+                "a mode's label failed", exc_info=True, extra={"game_id": room.game_id, "mode": room.mode.name}
+            )
+            metrics.mode_error(room.mode.name, "label")
+            return {}
+
     # --- leases and takeover ----------------------------------------------------------------
 
     def watch(self, game_id: int) -> None:
@@ -1016,6 +1161,7 @@ class RoomHost:
                 if game_id in self.running:
                     logger.warning("room lease lost", extra={"game_id": game_id})
                     await self._let_go(game_id)
+                    await self.store.unlist(game_id, self.owner)  # unless its new owner listed it already
             elif game_id not in self.running:  # it ended (its lease released) while the claim was on its way
                 await self.store.release(game_id, self.owner)
         if claimed:

@@ -53,7 +53,7 @@ ABANDONED = "abandoned"
 ABORTED = "aborted"  # the reason of a game whose mode kept failing (its phase is ``abandoned``)
 OVER = frozenset({FINISHED, ABANDONED})
 # What a step does after the clock (``Room.step``): the players' frames and the clock alone.
-OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input"})
+OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"})
 REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
 SNAPSHOT_VERSION = 1
 
@@ -381,6 +381,13 @@ class Room:
     def input(self, player_id: int, data) -> None:
         self.step(self.ctx.now, "input", player_id, data)
 
+    def join(self, player: Player) -> None:
+        """``player`` took a free seat of a game whose mode takes players in progress: seated
+        away, like a player who has not connected yet (the first-connect grace runs). Refused
+        with ``game_over``, ``not_joinable``, ``game_full`` or ``already_seated``."""
+        seat = {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}
+        self.step(self.ctx.now, "join", seat)
+
     # --- connection and life cycle -----------------------------------------------------
 
     def _connect(self, player_id: int) -> None:
@@ -399,6 +406,20 @@ class Room:
             self._advance()
             self._changed(full=True, skip=player_id)
         self._frames.append((player_id, self.game_state(player_id)))
+
+    def _join(self, seat: dict) -> None:
+        if self.over:
+            raise Reject("game_over", "The game is over.")
+        if not self.mode.join_in_progress:
+            raise Reject("not_joinable", "This game takes no players once it is made.")
+        if any(p.id == seat["id"] for p in self.players):
+            raise Reject("already_seated", "This player has a seat in this game.")
+        if len(self.players) >= self.mode.max_players:
+            raise Reject("game_full", "This game has no free seat.")
+        player = Player(id=seat["id"], username=seat["username"], seat=seat["seat"], side=seat["side"])
+        self.ctx.players.append(player)
+        self.away_since[player.id] = self.ctx.now
+        self._changed(full=True)  # the others' game_state lists the new player
 
     def _disconnect(self, player_id: int) -> None:
         """The socket holding the seat went away: the grace starts."""

@@ -12,12 +12,17 @@ one-process setup (``make run``). The host runs the same code on both; ``room_st
   room over restores its snapshot and replays the steps after it, so the room is where its players
   last saw it. One journal per owner (one write per batch, whatever the number of rooms), trimmed
   to the batches some room still needs, and gone a day after its owner stopped writing.
+- A **listing** is a running room's summary for the match list (JSON, made by its owner at most
+  once a second and only when it changed, ``RoomHost``): kept for ``LISTING_TTL_SECONDS`` unless
+  its owner writes it again, dropped when the game ends or its owner loses the lease. A reader
+  (``GET /api/game/rooms/``) reads every live one in two round trips, whatever the rooms.
 - A **seat number** orders the sockets of one player in one game: each socket takes the next
   number when it opens, so the room knows which of two sockets is the newer whatever order
   their ``connect`` frames reach it in (one may come through another process).
 """
 
 import json
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +30,9 @@ from django.conf import settings
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
 
 SNAPSHOT_TTL_SECONDS = 24 * 3600
+# A listing its owner did not write again within this is gone (its process died, and nobody took
+# the room over): owners write theirs again every few seconds (``RoomHost``).
+LISTING_TTL_SECONDS = 10.0
 
 # KEYS: leases; ARGV[1] the owner, ARGV[2] milliseconds. Returns the indexes (1-based) still held.
 _RENEW = """
@@ -38,6 +46,15 @@ end
 return held
 """
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+# KEYS[1] a room's listing, KEYS[2] the index of listings; ARGV[1] the owner, ARGV[2] the game.
+_UNLIST = """
+if redis.call('HGET', KEYS[1], 'o') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+"""
 
 
 def lease_seconds() -> float:
@@ -67,15 +84,28 @@ class RoomStore:
         raise NotImplementedError
 
     async def write(
-        self, snapshots: dict[int, str | None], journal: "JournalBatch | None" = None, logs: dict | None = None
+        self,
+        snapshots: dict[int, str | None],
+        journal: "JournalBatch | None" = None,
+        listings: "Listings | None" = None,
+        logs: dict | None = None,
     ) -> None:
-        """Several rooms' snapshots and one batch of an owner's journal, at once; a None snapshot
-        drops the room's snapshot, its seat numbers and its log. ``logs``: steps to add to each
-        game's log, the whole game's steps in order (its replay, ``read_log``)."""
+        """Several rooms' snapshots, one batch of an owner's journal and its rooms' listings, at
+        once; a None snapshot drops the room's snapshot, its seat numbers and its log, a None
+        listing the room's listing. ``logs``: steps to add to each game's log, the whole game's
+        steps in order (its replay, ``read_log``)."""
         raise NotImplementedError
 
     async def read_log(self, game_id: int) -> list:
         """Every step of the game so far, as its owners added them with their snapshots."""
+        raise NotImplementedError
+
+    async def unlist(self, game_id: int, owner: str) -> None:
+        """Drop the room's listing if ``owner`` wrote it (a lease lost: the new owner's stays)."""
+        raise NotImplementedError
+
+    def listings(self) -> list[str]:
+        """Every live listing (JSON texts), in no order (a thread's call: the REST API)."""
         raise NotImplementedError
 
     async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
@@ -117,12 +147,21 @@ class JournalBatch:
     refresh: bool = False
 
 
+@dataclass(frozen=True)
+class Listings:
+    """Rooms' listings written by their ``owner``: a summary's JSON text by game, None to drop it."""
+
+    owner: str
+    summaries: dict[int, str | None]
+
+
 # The embedded store's memory: one for every store of the process (the timer's and the loop's).
 _LOCAL_OWNER: dict[int, str] = {}
 _LOCAL_SNAP: dict[int, str] = {}
 _LOCAL_SEATS: dict[int, dict[int, int]] = {}
 _LOCAL_JOURNAL: dict[str, list[tuple[int, dict[int, list]]]] = {}
 _LOCAL_LOG: dict[int, list] = {}
+_LOCAL_LISTED: dict[int, tuple[str, str, float]] = {}  # game -> (owner, summary, wall-clock expiry)
 
 
 def clear_local_store() -> None:
@@ -132,6 +171,7 @@ def clear_local_store() -> None:
     _LOCAL_SEATS.clear()
     _LOCAL_JOURNAL.clear()
     _LOCAL_LOG.clear()
+    _LOCAL_LISTED.clear()
 
 
 class MemoryRoomStore(RoomStore):
@@ -154,10 +194,21 @@ class MemoryRoomStore(RoomStore):
             del _LOCAL_OWNER[game_id]
 
     async def write(
-        self, snapshots: dict[int, str | None], journal: JournalBatch | None = None, logs: dict | None = None
+        self,
+        snapshots: dict[int, str | None],
+        journal: JournalBatch | None = None,
+        listings: Listings | None = None,
+        logs: dict | None = None,
     ) -> None:
         for game_id, entries in (logs or {}).items():
             _LOCAL_LOG.setdefault(game_id, []).extend(json.loads(json.dumps(entries)))
+        if listings is not None:
+            expires = time.time() + LISTING_TTL_SECONDS
+            for game_id, summary in listings.summaries.items():
+                if summary is None:
+                    _LOCAL_LISTED.pop(game_id, None)
+                else:
+                    _LOCAL_LISTED[game_id] = (listings.owner, summary, expires)
         if journal is not None:
             keep_from = journal.keep_from or 0
             kept = [batch for batch in _LOCAL_JOURNAL.get(journal.owner, ()) if batch[0] >= keep_from]
@@ -177,6 +228,17 @@ class MemoryRoomStore(RoomStore):
 
     async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
         return list(_LOCAL_JOURNAL.get(owner, ()))
+
+    async def unlist(self, game_id: int, owner: str) -> None:
+        listed = _LOCAL_LISTED.get(game_id)
+        if listed is not None and listed[0] == owner:
+            del _LOCAL_LISTED[game_id]
+
+    def listings(self) -> list[str]:
+        # Read from a worker thread while the loop's thread writes: a copy, and no write from here
+        # (an entry leaves when its game ends, its lease is lost or its host stops: one process).
+        now = time.time()
+        return [summary for _, summary, expires in list(_LOCAL_LISTED.values()) if expires > now]
 
     async def load(self, game_id: int) -> str | None:
         return _LOCAL_SNAP.get(game_id)
@@ -216,6 +278,13 @@ class RedisRoomStore(RoomStore):
     def log_key(self, game_id: int) -> str:
         return f"room:{self.ns}:{game_id}:log"
 
+    def listing_key(self, game_id: int) -> str:
+        return f"room:{self.ns}:{game_id}:listing"
+
+    def listed_key(self) -> str:
+        """The index of listings: game -> its listing's expiry (milliseconds, wall clock)."""
+        return f"room:{self.ns}:listed"
+
     async def claim(self, game_id: int, owner: str) -> bool:
         ms = int(lease_seconds() * 1000)
         return bool(await self._redis().set(self.lease_key(game_id), owner, nx=True, px=ms))
@@ -248,12 +317,18 @@ class RedisRoomStore(RoomStore):
         return f"room:{self.ns}:journal:{owner}"
 
     async def write(
-        self, snapshots: dict[int, str | None], journal: JournalBatch | None = None, logs: dict | None = None
+        self,
+        snapshots: dict[int, str | None],
+        journal: JournalBatch | None = None,
+        listings: Listings | None = None,
+        logs: dict | None = None,
     ) -> None:
         pipe = self._redis().pipeline(transaction=False)
         for game_id, entries in (logs or {}).items():  # one element a segment: a snapshot's steps since the last
             pipe.rpush(self.log_key(game_id), json.dumps(entries, separators=(",", ":")))
             pipe.expire(self.log_key(game_id), SNAPSHOT_TTL_SECONDS)
+        if listings is not None:
+            self._list(pipe, listings)
         if journal is not None:
             key = self.journal_key(journal.owner)
             if journal.steps:
@@ -269,6 +344,38 @@ class RedisRoomStore(RoomStore):
             else:
                 pipe.set(self.snapshot_key(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
         await pipe.execute()
+
+    def _list(self, pipe, listings: Listings) -> None:
+        now_ms = int(time.time() * 1000)
+        ttl_ms = int(LISTING_TTL_SECONDS * 1000)
+        index = self.listed_key()
+        for game_id, summary in listings.summaries.items():
+            key = self.listing_key(game_id)
+            if summary is None:
+                pipe.delete(key)
+                pipe.zrem(index, game_id)
+            else:
+                pipe.hset(key, mapping={"o": listings.owner, "s": summary})
+                pipe.pexpire(key, ttl_ms)
+                pipe.zadd(index, {game_id: now_ms + ttl_ms})
+        pipe.zremrangebyscore(index, "-inf", now_ms)  # the listings of processes that died: gone by now
+
+    async def unlist(self, game_id: int, owner: str) -> None:
+        await self._redis().eval(_UNLIST, 2, self.listing_key(game_id), self.listed_key(), owner, game_id)
+
+    def listings(self) -> list[str]:
+        client = get_redis()
+        ids = client.zrangebyscore(self.listed_key(), int(time.time() * 1000), "+inf")
+        if not ids:
+            return []
+        pipe = client.pipeline(transaction=False)
+        for game_id in ids:
+            pipe.hget(self.listing_key(int(game_id)), "s")
+        found = []
+        for summary in pipe.execute():
+            if summary is not None:  # expired between the two round trips
+                found.append(summary.decode() if isinstance(summary, bytes) else summary)
+        return found
 
     async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
         batches = []

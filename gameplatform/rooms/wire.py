@@ -6,7 +6,9 @@ player, and acts on the words meant for it. The words are fields of their own, n
 the stream: a socket does not look inside frame texts to find them.
 
 The other way, a socket on another process than the room's owner sends its player's frames to the
-game's group as ``op`` signals, which the owner's ``OpListener`` applies.
+game's group as ``op`` signals, which the owner's ``OpListener`` applies; and a player seated while
+the game runs is announced to the room as a ``seat`` signal (``seat_signal``), which the owner's
+listener turns into the room's ``join`` step.
 """
 
 import logging
@@ -14,12 +16,19 @@ from dataclasses import dataclass
 
 from gameplatform.groups import game_group, watch_group
 from gameplatform.hub import get_hub
+from gameplatform.modes import Player
 from gameplatform.realtime import agroup_signal, agroup_signal_here
 
 logger = logging.getLogger(__name__)
 
 SIGNAL = "room"  # a room's delivery to its game's sockets
 OP_SIGNAL = "op"  # a player's frame to the room's owner, from a socket on another process
+SEAT_SIGNAL = "seat"  # a player seated while the game runs, to the room's owner wherever it is
+
+
+def seat_signal(player: Player) -> dict:
+    """The ``seat`` signal's data for ``player`` (a ``Player``), as the channel layer carries it."""
+    return {"player": {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +108,11 @@ class OpListener:
         self.host, self.game_id = host, game_id
 
     async def hub_deliver(self, message: dict) -> None:
-        if message.get("signal") != OP_SIGNAL:
+        signal = message.get("signal")
+        if signal == SEAT_SIGNAL:
+            await self._seat(message.get("data", {}))
+            return
+        if signal != OP_SIGNAL:
             return
         data = message.get("data", {})
         try:
@@ -119,6 +132,12 @@ class OpListener:
             # published (a layer shard away) must not leave the room deaf, and its game stuck, for
             # good. The players missed those frames; a socket that reconnects gets the state.
             logger.warning("an op of game %s failed half-way", self.game_id, exc_info=True)
+
+    async def _seat(self, data: dict) -> None:
+        try:
+            await self.host.join(self.game_id, Player(**data["player"]))
+        except Exception:  # as an op's: the room's ear must stay; its next connect reads the seats again
+            logger.warning("a seat of game %s did not reach its room", self.game_id, exc_info=True)
 
 
 def hub_hooks() -> dict:

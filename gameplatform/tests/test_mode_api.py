@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameplatform.modes import Mode, Reject
+from gameplatform.modes.api import checked_label
 from gameplatform.modes.patch import PatchError, apply, diff
 from gameplatform.modes.schema import AnyObject, Choice, Float, Int, Invalid, List, Obj, Str, check
 from gameplatform.modes.testing import ModeTester
@@ -336,3 +337,88 @@ def test_the_mode_api_page_describes_every_attribute_of_mode():
         and not isinstance(value, property | classmethod | staticmethod)
     }
     assert sorted(attributes - named) == []
+
+
+# --- players in progress and the match list's label ------------------------------------------
+
+
+class Drop(Ticker):
+    """A ticker that takes players while it runs, up to 3, and shows how many it has."""
+
+    name = "drop"
+    max_players = 3
+    join_in_progress = True
+
+    def on_join(self, state, player, ctx):
+        state["x"].setdefault(str(player.id), 0)
+        state["dir"].setdefault(str(player.id), 0)
+
+    def label(self, state):
+        return {"players": len(state["x"]), "fast": False, "map": "line"}
+
+
+def test_a_player_who_joins_a_running_game_is_in_it_from_their_first_connection_and_plays():
+    game = ModeTester(Drop())
+    game.start()
+    game.advance(0.1)
+    late = game.join("late")
+    assert game.phase == "active" and late == 3 and "3" not in game.state["x"]
+    assert [p["id"] for p in game.frames(1, "game_state")[-1]["players"]] == [1, 2, 3]
+    game.connect(late)  # on_join puts them in the game
+    game.input(late, {"dx": 1})
+    game.advance(0.1)
+    assert game.view(late)["x"]["3"] == 2 and game.label() == {"players": 3, "fast": False, "map": "line"}
+
+
+def test_a_join_is_refused_when_the_game_is_full_over_or_takes_no_players_in_progress():
+    full = ModeTester(Drop(), players=3)
+    full.start()
+    with pytest.raises(Reject) as refused:
+        full.join()
+    assert refused.value.code == "game_full" and len(full.room.players) == 3
+    closed = ModeTester(Ticker())
+    closed.start()
+    with pytest.raises(Reject) as refused:
+        closed.join()
+    assert refused.value.code == "not_joinable"
+    over = ModeTester(Drop())
+    over.start()
+    over.forfeit(1)
+    with pytest.raises(Reject) as refused:
+        over.join()
+    assert refused.value.code == "game_over"
+
+
+def test_a_joined_player_is_kept_by_a_room_rebuilt_from_its_snapshot_and_journal():
+    game = ModeTester(Drop())
+    game.start()
+    snapshot = json.loads(game.room.encode_snapshot())
+    game.room.journalled = True
+    late = game.join()
+    game.connect(late)
+    copy = Room.restore(Drop(), snapshot, journal=game.room.take_steps())
+    assert [p.id for p in copy.players] == [1, 2, late] and copy.state == game.state
+
+
+def test_a_player_who_joins_and_never_comes_is_out_after_the_first_connect_grace():
+    game = ModeTester(Drop(), grace=Grace(reconnect=1, first=2))
+    game.start()
+    late = game.join()
+    game.advance(2.1)
+    assert game.room.ctx.player(late).out and game.result is None
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        [("map", "x")],
+        {"Map": 1},
+        {"map": "x" * 65},
+        {"score": float("inf")},
+        {"players": [1, 2]},
+        {f"k{i}": i for i in range(17)},
+    ],
+)
+def test_a_label_that_is_not_a_small_dict_of_strings_numbers_and_booleans_is_refused(label):
+    with pytest.raises(ValueError):
+        checked_label(label)

@@ -14,6 +14,10 @@ player reaches ``target_score`` or after ``duration`` seconds of game time: the 
 scorer among the players still in the game wins, a shared top score is a draw. A player who
 leaves for good leaves the field; the last one still in wins by forfeit.
 
+Players may join a running game (``join_in_progress``), up to 8 seats: a player who joins
+enters the field at their first connection, at a random spot away from everyone, with no gems.
+The match list shows ``{"map": "square", "players": <players on the field>}``.
+
 Everything is public: every player sees the same view, patched at every tick in which something
 in it changed::
 
@@ -44,6 +48,7 @@ class Arena(Mode):
     shared_view = True  # nothing is hidden: one view for every player, made once a tick
     spectators = "everyone"  # they see what the players see
     input_rate = 30.0  # a client sends its stick's direction when it changes, at most 30 times a second
+    join_in_progress = True  # a free seat may be taken while the game runs (see on_join)
 
     size = 100  # units a side
     speed = 20.0  # units a second at full stick
@@ -92,6 +97,19 @@ class Arena(Mode):
         for player in ctx.players:  # out before the start (never came): off the field
             if player.out:
                 self._leave_field(state, str(player.id))
+
+    def label(self, state):
+        return {"map": "square", "players": len(state["players"])}
+
+    def on_join(self, state, player, ctx):
+        """A player who took a free seat while the game ran enters the field at their first
+        connection (the players seated at the start are on it from ``setup``)."""
+        pid = str(player.id)
+        if pid in state["players"] or pid in state["gone"]:
+            return
+        x, y = self._new_gem(state, ctx)  # a whole-unit spot clear of everyone, from the seeded generator
+        state["players"][pid] = {"x": float(x), "y": float(y), "score": 0}
+        state["dirs"][pid] = [0.0, 0.0]
 
     def on_input(self, state, player, data, ctx):
         dx, dy = data["dx"], data["dy"]

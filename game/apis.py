@@ -272,6 +272,8 @@ class ModeListApi(ListAPIView):
         join_in_progress = serializers.BooleanField(
             help_text="players may take a free seat while a game runs (POST /api/game/rooms/{id}/join/)"
         )
+        spectators = serializers.CharField(help_text='who may watch its games (?watch=1): "everyone" or "nobody"')
+        spectator_delay = serializers.FloatField(help_text="seconds spectators see its games behind the players")
 
     serializer_class = OutputSerializer
     permission_classes = [AllowAny]

@@ -125,6 +125,8 @@ def test_the_modes_route_lists_every_configured_mode_without_auth(client):
         },
         "input_rate": 30.0,
         "join_in_progress": False,
+        "spectators": "everyone",
+        "spectator_delay": 0.0,
     }
     arena = next(m for m in response.json()["results"] if m["name"] == "arena")
     assert arena["join_in_progress"] is True

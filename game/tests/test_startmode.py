@@ -89,6 +89,9 @@ def test_the_modes_route_lists_a_generated_mode_registered_as_the_command_says(i
             "input": None,
         },
         "input_rate": 30.0,
+        "join_in_progress": False,
+        "spectators": "nobody",
+        "spectator_delay": 0.0,
     }
 
 

@@ -291,7 +291,7 @@ def test_the_generic_panel_draws_each_kind_of_field_and_sends_what_it_reads(serv
         ["note", "text", None, None, None],
         ["path", "textarea", None, None, None],
     ]
-    assert move.locator("select[name=color] option").all_text_contents() == ["blue", "red"]
+    assert move.locator("select[name=color] option").all_text_contents() == ["red", "blue"]  # the mode's order
     assert move.locator("input[name=note]").get_attribute("maxlength") == "20"
     actions = ann.locator("#generic-forms form[data-kind=game_action]")
     assert actions.evaluate_all("forms => forms.map((f) => f.dataset.action)") == ["wave", "*"]

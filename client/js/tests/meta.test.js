@@ -61,10 +61,11 @@ liveTest("a group: its creator leads it, another player joins and both are membe
 
 liveTest("a score goes on a leaderboard, an authoritative board refuses it, the cup is listed", async () => {
   const alice = await newPlayer("alice");
-  const mine = await alice.leaderboards.write("high-scores", 4321, { level: 3 });
-  assert.equal(mine.score, 4321);
+  // Under the demo board's top (1,800): the browser tests on the same server read its first rank.
+  const mine = await alice.leaderboards.write("high-scores", 1001, { level: 3 });
+  assert.equal(mine.score, 1001);
   const around = items(await alice.leaderboards.records("high-scores", { aroundMe: true, limit: 3 }));
-  assert.ok(around.some((row) => row.user.id === alice.userId && row.score === 4321));
+  assert.ok(around.some((row) => row.user.id === alice.userId && row.score === 1001));
   assert.equal((await failure(alice.leaderboards.write("tictactoe-wins", 99))).status, 403);
   assert.ok(items(await alice.tournaments.list()).some((t) => t.id === "weekly-cup"));
 });

@@ -1276,6 +1276,7 @@ MISSED_MATCH = """async ({names, password, dropFirst}) => {
 }"""
 
 
+@pytest.mark.daphne_differs(DAPHNE_CLOSE_REPLY)  # its "once, however often it reconnects" drops the socket
 def test_a_page_that_queued_before_its_notification_socket_opened_hears_its_match(web, new_page):
     """The player joins the queue and is matched before the page opens ``/ws/notifications/``:
     the server's ``match_found`` went nowhere, and the socket, once open, announces the match

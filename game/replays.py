@@ -13,6 +13,7 @@ import functools
 import hashlib
 import inspect
 import json
+from pathlib import Path
 
 from django.conf import settings
 
@@ -29,10 +30,10 @@ PLAYER_OPS = {"connect", "disconnect", "ready", "forfeit", "move", "action", "in
 @functools.cache
 def _source_version(cls: type) -> str:
     try:
-        source = inspect.getsource(inspect.getmodule(cls))
-    except (OSError, TypeError):  # no source shipped: the class's name is all there is to go by
-        source = f"{cls.__module__}.{cls.__qualname__}"
-    return hashlib.sha256(source.encode()).hexdigest()[:16]
+        source = Path(inspect.getfile(cls)).read_bytes()  # the module's file: its code as shipped
+    except (OSError, TypeError):  # no file: the class's name is all there is to go by
+        source = f"{cls.__module__}.{cls.__qualname__}".encode()
+    return hashlib.sha256(source).hexdigest()[:16]
 
 
 def mode_version(mode: Mode) -> str:

@@ -1,10 +1,12 @@
 """Fixtures shared by every app's tests: people, authenticated clients, sockets, clean stores."""
 
+import functools
 import itertools
 import os
 import time
 
 import pytest
+import redis
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.core.cache import cache
@@ -13,7 +15,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from gameplatform import ratelimit
 from gameplatform.redis import get_redis
-from gameplatform.tests.live import LiveServer, live_server_name
+from gameplatform.tests.live import live_server_name, session_redis_url, session_server
 
 _usernames = itertools.count(1)
 
@@ -66,6 +68,11 @@ def _wait_for_sessions_to_end(database: dict, seconds: float = 2.0) -> None:
             time.sleep(0.05)
 
 
+@functools.cache
+def _session_redis() -> redis.Redis:
+    return redis.Redis.from_url(session_redis_url())
+
+
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
     """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
@@ -74,6 +81,7 @@ def clean_shared_stores():
 
     if settings.REDIS_URL:
         get_redis().flushdb()
+        _session_redis().flushdb()  # the session's live server's
     else:
         cache.clear()
         ratelimit._local.hits.clear()
@@ -251,7 +259,7 @@ def live_server_process(tmp_path_factory):
     """One real server process (the Makefile's flags for ``LIVE_SERVER``, uvicorn unless it says
     daphne; DEBUG off, the demo data) for the session: the kit's socket and fuzz tests, the
     Python SDK's and the browser tests all use it."""
-    server = LiveServer(tmp_path_factory.mktemp("live")).start()
+    server = session_server(tmp_path_factory.mktemp("live")).start()
     yield server
     server.stop()
 

@@ -3,8 +3,11 @@
 ``LiveServer`` runs ``manage.py migrate`` and ``seed_demo`` on a database of its own (a SQLite
 file, or a throwaway PostgreSQL database beside the test database when ``DATABASE_URL`` is
 PostgreSQL), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
-``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). It shares
-the test's ``REDIS_URL``, so presence can also be read from the test process. Everything the server logs
+``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). A server a
+test starts shares the test's ``REDIS_URL`` (several servers of one test are one deployment, and
+the test reads their presence); the session's shared server (``session_server``) has a Redis
+database of its own (``session_redis_url``): its timers, which sweep presence every second, run
+all session long and would otherwise sweep what a test process planted. Everything the server logs
 goes to a file the tests read back (``errors_since``): an unhandled exception fails them, and
 so does a credential in the log (``credentials_logged``, checked when the server stops).
 """
@@ -107,6 +110,21 @@ def makefile_server_args(server: str) -> list[str]:
 
 def makefile_uvicorn_args() -> list[str]:
     return makefile_server_args("uvicorn")
+
+
+def session_redis_url() -> str:
+    """The Redis database of the session's shared live server: ``LIVE_REDIS_URL``, or the suite's
+    ``REDIS_URL`` with the database next to it (0 and 1, 14 and 15: give concurrent runs even numbers)."""
+    if os.environ.get("LIVE_REDIS_URL"):
+        return os.environ["LIVE_REDIS_URL"]
+    url = urlparse(settings.REDIS_URL)
+    index = int(url.path.lstrip("/") or 0)
+    return urlunparse(url._replace(path=f"/{index ^ 1}"))
+
+
+def session_server(workdir: Path) -> "LiveServer":
+    """The server the session's ``live`` tests share (not started)."""
+    return LiveServer(workdir, env={"REDIS_URL": session_redis_url()} if settings.REDIS_URL else None)
 
 
 class LiveServer:

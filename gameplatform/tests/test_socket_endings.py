@@ -15,12 +15,13 @@ import uuid
 import httpx
 import jwt
 import pytest
+import redis
 from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gameplatform import presence
-from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer
+from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer, session_redis_url
 
 _names = itertools.count(1)
 _run = uuid.uuid4().hex[:6]
@@ -50,10 +51,12 @@ async def wait_online(live, count: int = 1, timeout: float = 10) -> None:
 
 
 async def wait_offline(live, *user_ids: int, timeout: float = 10) -> None:
-    """Nobody online on the server (and, with Redis, none of ``user_ids`` in the shared store)."""
+    """Nobody online on the server (and, with Redis, none of ``user_ids`` in its presence store)."""
     await wait_online(live, 0, timeout)
     if settings.REDIS_URL:
-        assert await asyncio.to_thread(presence.online_ids, list(user_ids)) == set()
+        store = presence.RedisStore(redis.Redis.from_url(session_redis_url()))
+        states = await asyncio.to_thread(store.states, list(user_ids))
+        assert not any(online for online, _ in states.values())
 
 
 async def close_code_of(ws, timeout: float = 10) -> int:

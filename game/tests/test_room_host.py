@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from conftest import requires_redis
+from game.modes.builtin.arena import Arena
 from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
@@ -468,6 +469,28 @@ async def test_moves_made_at_the_same_moment_share_one_snapshot_write_and_each_r
         for game_id in games:  # every move was in the store before its players heard of it
             board = json.loads(await store.load(game_id))["state"]["board"]
             assert board[4] == "X" and board[0] == "O"
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_real_time_input_without_a_ref_hurries_no_write_and_its_patch_follows_the_write(settings):
+    settings.REDIS_URL = ""
+    records = Records(Arena(), players=2)
+    store = CountsWrites()
+    host = RoomHost(records.hooks(), store, owner="solo")
+    try:
+        await start_game(host, 70)
+        await asyncio.sleep(0.1)
+        store.writes.clear()
+        began = time.monotonic()
+        for _ in range(20):  # a client sending directions as fast as it can, none with a ``ref``
+            await host.apply(70, 1, "input", ({"dx": 1.0, "dy": 0.0},))
+        assert time.monotonic() - began < 0.15  # none of them waited for a write (each takes 10 ms here)
+        assert len(store.writes) <= 1  # the driver's next write takes them all, not one each
+        published = len(records.published)
+        await asyncio.sleep(0.2)  # ticks ran: their patches show the inputs...
+        assert len(records.published) > published and store.writes  # ...each after a write took them
     finally:
         await host.stop()
 

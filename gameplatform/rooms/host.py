@@ -976,10 +976,12 @@ class RoomHost:
         if snapshot:
             run.snapshot_tick = room.ctx.tick
             self.out.snapshot(game_id, room.encode_snapshot(journal=self.out.journal), _take_log(run))
-        elif wait and reply is not None and frames == [reply] and room.mode.tick_rate and room.phase == "active":
+        elif wait and frames == ([reply] if reply else []) and room.mode.tick_rate and room.phase == "active":
             # A real-time input shows in the next tick's patch, which waits for the next write: its
-            # step goes into the store with that write, and its answer needs to wait for nothing.
-            await self._publish(game_id, Delivery((reply,)), self._everywhere(game_id))
+            # step goes into the store with that write, and its answer (when it asked for one, with
+            # a ``ref``) needs to wait for nothing. Nor does the step: it hurries no write.
+            if reply is not None:
+                await self._publish(game_id, Delivery((reply,)), self._everywhere(game_id))
             return
         if frames:
             self._deliver(game_id, Delivery(tuple(frames)))

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 
 from game.models import Game, GamePlayer, GameReplay
 from game.registry import modes
@@ -24,6 +25,11 @@ from gameplatform.modes import Mode, Player
 from gameplatform.rooms.room import Grace, Room
 
 FRAMES_PAGE = 600  # frames of a replay's spectators' view in one answer
+# A finished game's frames are kept in the cache after it was played again once, so that paging
+# through a replay (or many people watching it) plays it once: for 10 minutes, and only games of
+# at most this many frames (a 20-tick game of 5 minutes), so the cache holds no giant entry.
+FRAMES_CACHED_MAX = 6000
+FRAMES_CACHE_SECONDS = 600
 PLAYER_OPS = {"connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"}
 
 
@@ -87,9 +93,29 @@ def replay_for(*, game_id: int, user) -> dict:
 def replay_frames(*, game_id: int, user, start: int = 0, end: int | None = None) -> list[dict]:
     """What a spectator saw of a finished game, played again: ``{tick, view}`` each time the
     spectators' view changed, at ``start`` to ``end`` (a real-time game's ticks; a turn-based
-    game's changes, counted from 0), at most ``FRAMES_PAGE`` of them."""
+    game's changes, counted from 0), at most ``FRAMES_PAGE`` of them. Who may see them is asked
+    on every call; the game is played again once in ``FRAMES_CACHE_SECONDS`` (``_all_frames``)."""
+    game = Game.objects.filter(pk=game_id).values_list("mode", flat=True).first()
+    mode = modes().get(game) if game else None
+    if mode is not None and mode.spectators != "everyone":
+        raise Conflict("Games of this mode have no spectators' view to replay.", code="replay_unavailable")
+    game, replay, seats, mode = _checked(game_id, user)
+    # The seed and the replay's time too: a game id alone may name another game in another database.
+    key = f"replay-frames:{game_id}:{game.seed}:{replay.created_at.timestamp()}:{replay.mode_version}"
+    frames = cache.get(key)
+    if frames is None:
+        frames = _all_frames(game, replay, seats, mode, start=start, end=end)
+        if frames is None:  # too long to keep: this call's page only
+            return _all_frames(game, replay, seats, mode, start=start, end=end, keep=False)
+        cache.set(key, frames, FRAMES_CACHE_SECONDS)
+    return [f for f in frames if f["tick"] >= start and (end is None or f["tick"] <= end)][:FRAMES_PAGE]
+
+
+def _all_frames(game, replay, seats, mode, *, start: int, end: int | None, keep: bool = True) -> list[dict] | None:
+    """Every frame of the game played again (None past ``FRAMES_CACHED_MAX``), or with
+    ``keep=False`` the page from ``start`` to ``end`` only."""
     frames: list[dict] = []
-    last = {"text": None, "turn": -1}
+    last = {"text": None, "turn": -1, "over": False}
 
     def seen(room: Room, op: str, now: float, args: list) -> None:
         view = room.mode.spectator_view(room.state)
@@ -99,20 +125,28 @@ def replay_frames(*, game_id: int, user, start: int = 0, end: int | None = None)
         last["text"] = text
         last["turn"] += 1
         at = room.ctx.tick if room.mode.tick_rate else last["turn"]
-        if at >= start and (end is None or at <= end) and len(frames) < FRAMES_PAGE:
+        if keep:
+            last["over"] = last["over"] or len(frames) >= FRAMES_CACHED_MAX
+            if not last["over"]:
+                frames.append({"tick": at, "view": json.loads(text)})
+        elif at >= start and (end is None or at <= end) and len(frames) < FRAMES_PAGE:
             frames.append({"tick": at, "view": json.loads(text)})
 
-    game = Game.objects.filter(pk=game_id).values_list("mode", flat=True).first()
-    mode = modes().get(game) if game else None
-    if mode is not None and mode.spectators != "everyone":
-        raise Conflict("Games of this mode have no spectators' view to replay.", code="replay_unavailable")
-    _play_again(game_id, user, seen)
-    return frames
+    _play(game, replay, seats, mode, seen)
+    return None if last["over"] else frames
 
 
 def _play_again(game_id: int, user, each) -> tuple[Game, GameReplay, list[Player], Room]:
     """The game played again from its replay, ``each(room, op, now, args)`` after every step;
     refused as ``replay_for`` says."""
+    game, replay, seats, mode = _checked(game_id, user)
+    players, room = _play(game, replay, seats, mode, each)
+    return game, replay, players, room
+
+
+def _checked(game_id: int, user) -> tuple[Game, GameReplay, list[GamePlayer], Mode]:
+    """The game, its replay, its seats and its mode, when ``user`` may see its replay and the mode's
+    code is the one it was played with; refused as ``replay_for`` says otherwise."""
     game = Game.objects.filter(pk=game_id).first()
     if game is None:
         raise NotFound("No such game.", code="game_not_found")
@@ -128,15 +162,19 @@ def _play_again(game_id: int, user, each) -> tuple[Game, GameReplay, list[Player
         raise Conflict(
             "The mode's code changed since this game: its replay cannot be played.", code="replay_unavailable"
         )
+    return game, replay, seats, mode
+
+
+def _play(game: Game, replay: GameReplay, seats: list[GamePlayer], mode: Mode, each) -> tuple[list[Player], Room]:
     players = [Player(id=s.user_id, username=s.user.username, seat=s.seat, side=s.side) for s in seats]
     grace = Grace(**replay.grace)
-    room = Room(mode, game_id=game_id, players=players, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
+    room = Room(mode, game_id=game.pk, players=players, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
     applied = room.replay(replay.steps, each=lambda op, now, args: each(room, op, now, args))
     if applied != len(replay.steps) or room.result is None or room.result.winner != game.winner_id:
         raise Conflict(
             "This game does not play again as it went: its replay cannot be shown.", code="replay_unavailable"
         )
-    return game, replay, players, room
+    return players, room
 
 
 def _data(op: str, args: list):

@@ -226,3 +226,24 @@ async def test_a_replays_frames_are_what_a_spectator_saw_change_by_change_a_page
     assert [f["tick"] for f in page.json()["results"]] == [2, 3]
     bad = await sync_to_async(client_for(carol).get)(f"/api/games/{game.pk}/replay/frames/?from=-1")
     assert bad.status_code == 400 and "from" in bad.json()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_paging_through_a_replays_frames_plays_the_game_again_once_and_still_checks_its_mode_every_time(
+    make_game, alice, bob, carol, start_game, client_for, monkeypatch
+):
+    game = await finished_tictactoe(make_game, alice, bob, start_game)
+    await until(lambda: GameReplay.objects.filter(game_id=game.pk).exists(), 10, thread=True)
+    played = []
+    replay = Room.replay
+    monkeypatch.setattr(Room, "replay", lambda room, *args, **kwargs: played.append(1) or replay(room, *args, **kwargs))
+    url = f"/api/games/{game.pk}/replay/frames/"
+    whole = await sync_to_async(client_for(carol).get)(url)
+    page = await sync_to_async(client_for(alice).get)(f"{url}?from=2&to=3")
+    assert whole.status_code == page.status_code == 200
+    assert page.json()["results"] == whole.json()["results"][2:4]
+    assert len(played) == 1  # the second answer came from the frames kept after the first
+
+    await sync_to_async(GameReplay.objects.filter(game_id=game.pk).update)(mode_version="0" * 16)
+    changed = await sync_to_async(client_for(carol).get)(url)
+    assert changed.status_code == 409 and changed.json()["code"] == "replay_unavailable"

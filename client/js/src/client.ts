@@ -40,7 +40,10 @@ import type {
   QueueStatus,
   RegisterAnswer,
   Registration,
+  FrameRange,
   Replay,
+  ReplayFrame,
+  RoomFilter,
   RunningRoom,
   ServerStatus,
   TokenPair,
@@ -470,11 +473,15 @@ export class Client {
     get: (id: Id): Promise<GameSummary> => this.get(`/api/games/${id}/`),
     /** The modes the server plays (no session needed). */
     modes: (): Promise<GameMode[]> => this.request("GET", "/api/game/modes/", { auth: false }),
-    /** Running games, e.g. `{ mode: "arena", open: 1 }`. */
-    rooms: (query: Query = {}): Promise<Page<RunningRoom> | RunningRoom[]> => this.get("/api/game/rooms/", query),
-    /** A seat in a running game whose mode takes players in progress. */
+    /** Running games, newest first, e.g. `{ mode: "arena", open: true, label: { map: "dunes" } }`; watch one with `gameRoom(id, { watch: true })`. */
+    rooms: (filter: RoomFilter = {}): Promise<Page<RunningRoom>> => this.get("/api/game/rooms/", roomQuery(filter)),
+    /** A seat in a running game whose mode takes players in progress (409 `game_full` / `not_joinable`). */
     joinRoom: (id: Id): Promise<{ game_id: Id }> => this.post(`/api/game/rooms/${id}/join/`),
+    /** A finished game's seed, players, inputs and result (403 `not_allowed`, 409 `replay_unavailable`). */
     replay: (id: Id): Promise<Replay> => this.get(`/api/games/${id}/replay/`),
+    /** One page (at most 600) of what a spectator saw of a finished game, tick by tick; `next` continues it. */
+    replayFrames: <View = unknown>(id: Id, { from, to }: FrameRange = {}): Promise<Page<ReplayFrame<View>>> =>
+      this.get(`/api/games/${id}/replay/frames/`, { from, to }),
     leaderboard: (mode = "tictactoe"): Promise<Page<LeaderboardRow>> => this.get("/api/leaderboard/", { mode }),
   };
 
@@ -496,6 +503,15 @@ export class Client {
   readonly tournaments = tournamentCalls(this);
   /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
   readonly storage = storageCalls(this);
+}
+
+/** `games.rooms`' filter as the query the server reads (`label.KEY=VALUE`). */
+function roomQuery({ mode, open, label = {} }: RoomFilter): Query {
+  const query: Query = { mode, open: open === undefined ? undefined : open ? 1 : 0 };
+  for (const [key, value] of Object.entries(label)) {
+    query[`label.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return query;
 }
 
 function notLoggedIn(): GamePlatformError {

@@ -139,14 +139,58 @@ export interface LeaderboardRow {
   draws: number;
 }
 
+/** Which running games `games.rooms` lists: one mode's, the open ones (a player may still join), with these label values. */
+export interface RoomFilter {
+  mode?: string;
+  /** true: games a player may still join; false: the others. */
+  open?: boolean;
+  /** The mode's public label must have these values (`label.KEY=VALUE`): a string as it is, a number or boolean as JSON. */
+  label?: Record<string, string | number | boolean>;
+}
+
+export interface ReplayPlayer {
+  id: Id;
+  username: string;
+  seat: number;
+  side: string;
+}
+
+export interface ReplayInput {
+  /** Game time in seconds. */
+  t: number;
+  /** The tick the input landed in (turn-based: its clock's steps). */
+  tick: number;
+  player: Id;
+  /** `connect`, `disconnect`, `ready`, `move`, `action`, `input`, `forfeit`, `join`. */
+  type: string;
+  data: unknown;
+}
+
+/** A finished game's replay (`GET /api/games/{id}/replay/`), played again on the server. */
 export interface Replay {
   game_id: Id;
   mode: string;
-  mode_version: string | number;
-  seed: number | string;
-  players: unknown[];
-  inputs: { t: number; tick: number; player: Id; type: string; data: unknown }[];
-  result: Record<string, unknown>;
+  /** The version of the mode's code it was played with. */
+  mode_version: string;
+  seed: number;
+  players: ReplayPlayer[];
+  inputs: ReplayInput[];
+  /** Every step the room took, to play it again exactly offline. */
+  steps: unknown[];
+  grace: Record<string, number>;
+  result: { winner_id: Id | null; reason: string | null; scores: Record<string, number> };
+}
+
+/** What a spectator saw at one tick of a replay (a turn-based game: at one change, counted from 0). */
+export interface ReplayFrame<View = unknown> {
+  tick: number;
+  view: View;
+}
+
+/** The ticks of a replay to fetch: `from` (default 0) to `to` (default: the end), both included. */
+export interface FrameRange {
+  from?: number;
+  to?: number;
 }
 
 // --- notifications -------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // world, leaderboards, tournaments).
 // Each panel module exports setup(app) (binds the page once) and may export start() (a session
 // began) and show() (its tab was opened). Frames of the per-user sockets reach the modules
-// through app.on(type, fn).
+// through app.on(type, fn). A tab may have more than one module (PARTS): Play has the live games
+// (watch.js) and the replay viewer (replay.js) beside the game itself.
 
 import { Client } from "./gameplatform.js";
 import * as friends from "./friends.js";
@@ -12,12 +13,16 @@ import * as inbox from "./inbox.js";
 import * as leaderboards from "./leaderboards.js";
 import * as lobbies from "./lobbies.js";
 import * as profile from "./profile.js";
+import * as replay from "./replay.js";
 import * as tournaments from "./tournaments.js";
 import { $, $$, onSubmit, setBadge, showError } from "./ui.js";
+import * as watch from "./watch.js";
 import * as world from "./world.js";
 
 const TABS = ["lobbies", "groups", "friends", "inbox", "play", "profile", "world", "leaderboards", "tournaments"];
 const MODULES = { lobbies, groups, friends, inbox, play: game, profile, world, leaderboards, tournaments };
+const PARTS = { play: [watch, replay] };
+const EVERY_MODULE = [...Object.values(MODULES), ...Object.values(PARTS).flat()];
 
 const listeners = new Map();
 
@@ -49,7 +54,7 @@ function showTab(name) {
   if (location.hash !== `#${name}`) history.replaceState(null, "", `#${name}`);
   for (const panel of $$("[data-panel]")) panel.hidden = panel.dataset.panel !== name;
   for (const tab of $$("#tabs button")) tab.classList.toggle("active", tab.dataset.tab === name);
-  MODULES[name]?.show?.().catch?.(showError);
+  for (const module of [MODULES[name], ...(PARTS[name] || [])]) module?.show?.().catch?.(showError);
 }
 
 function showAuth() {
@@ -68,7 +73,7 @@ async function startSession() {
   document.body.dataset.user = app.me.username;
   openUserSockets();
   // One panel failing to load must not keep the others (or the session) from starting.
-  await Promise.all(Object.values(MODULES).map((module) => module.start?.().catch(showError)));
+  await Promise.all(EVERY_MODULE.map((module) => module.start?.().catch(showError)));
   showTab(location.hash.slice(1));
 }
 
@@ -139,7 +144,7 @@ function showWhoami() {
 }
 
 function setup() {
-  for (const module of Object.values(MODULES)) module.setup?.(app);
+  for (const module of EVERY_MODULE) module.setup?.(app);
   for (const tab of $$("#tabs button")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   window.addEventListener("hashchange", () => app.me && showTab(location.hash.slice(1)));
   onSubmit($("#login-form"), async ({ username, password }) => {

@@ -6,12 +6,15 @@
 // applied to the player's view. The game in progress survives a reload: on start the client
 // looks for an unfinished game of the player (GET /api/games/) and reconnects to it; the server
 // keeps the seat for RECONNECT_GRACE_SECONDS and resends the full game_state.
+// The same panel and renderers show a game watched as a spectator (watch.js) and a finished game
+// played again (replay.js), read-only: ``showRoom(room, {kind})`` takes any object shaped like the
+// SDK's GameRoom.
 
 import { $, $$, button, el, fill, showError, showInfo, time } from "./ui.js";
 import { closeText, outcome, outcomeShort } from "./words.js";
 
 let app;
-let current = null; // {id, room}
+let current = null; // {id, room, kind}: kind "play", "watch" (a spectator) or "replay"
 let modes = []; // GET /api/game/modes/
 const FINISHED = new Set(["finished", "abandoned"]);
 const MARKS = { left: "X", right: "O" };
@@ -32,6 +35,7 @@ export function setup(theApp) {
     if (current && window.confirm("Give up this game?")) current.room.forfeit();
   });
   $("#game-close").addEventListener("click", closeGame);
+  $("#game-replay").addEventListener("click", () => current && app.emit("open_replay", { game_id: current.id }));
   for (const cell of $$("#board .cell")) cell.addEventListener("click", () => play(Number(cell.dataset.cell)));
   battleship.setup();
   arena.setup();
@@ -103,7 +107,8 @@ export async function show() {
         "li",
         { dataset: { gameId: g.id } },
         `#${g.id} ${modeTitle(g.mode)}: ${g.players.map((p) => p.username).join(" vs ")} · ${outcomeText(g)} `,
-        FINISHED.has(g.state) || current?.id === g.id ? null : button("Open", () => openGame(g.id), { class: "small" }),
+        FINISHED.has(g.state) ? button("Replay", () => app.emit("open_replay", { game_id: g.id }), { class: "small" }) : null,
+        FINISHED.has(g.state) || playing(g.id) ? null : button("Open", () => openGame(g.id), { class: "small" }),
       ),
     ),
   );
@@ -113,7 +118,12 @@ export async function show() {
   );
 }
 
-function modeTitle(name) {
+/** The mode as GET /api/game/modes/ lists it (undefined: not listed). */
+export function modeInfo(name) {
+  return modes.find((m) => m.name === name);
+}
+
+export function modeTitle(name) {
   return modes.find((m) => m.name === name)?.title || name || "game";
 }
 
@@ -152,20 +162,45 @@ async function leaveQueue() {
   renderQueue({ status: "idle" });
 }
 
-function openGame(gameId) {
-  if (current?.id === gameId) return;
+function playing(gameId) {
+  return current?.id === gameId && current.kind === "play";
+}
+
+export function openGame(gameId) {
+  if (playing(gameId)) return;
+  showRoom(app.gp.gameRoom(gameId, { keepFrames: KEEP_FRAMES }));
+}
+
+/** Game ``gameId`` watched as a spectator: the spectators' view, read-only. */
+export function watchGame(gameId) {
+  if (current?.id === gameId && current.kind === "watch") return;
+  showRoom(app.gp.gameRoom(gameId, { keepFrames: KEEP_FRAMES, watch: true }), { kind: "watch" });
+}
+
+/** Whether the panel shows a game this page only looks at (watched, or played again). */
+function readOnly() {
+  return current?.kind !== "play";
+}
+
+/** Shows ``room`` in the game panel: a GameRoom, or anything with its shape (replay.js's). */
+export function showRoom(room, { kind = "play" } = {}) {
+  const gameId = room.gameId;
   closeRoom();
-  const room = app.gp.gameRoom(gameId, { keepFrames: KEEP_FRAMES });
-  current = { id: gameId, room };
+  current = { id: gameId, room, kind };
   app.room = room; // for the console: gameplatform.room.view
   // Frames still in flight from a game we closed are dropped.
   const on = (type, fn) => room.on(type, (frame) => current?.room === room && fn(frame));
   $("#game-panel").hidden = false;
   $("#game-panel").dataset.gameId = gameId;
+  $("#game-panel").dataset.kind = kind;
   delete $("#game-panel").dataset.mode;
+  delete $("#game-panel").dataset.state;
+  $("#game-spectating").hidden = kind === "play";
+  $("#game-spectating").textContent = kind === "watch" ? "You are watching this game: a spectator sees it and cannot play." : "A replay of a finished game.";
+  $("#replay-controls").hidden = kind !== "replay";
   $("#game-title").textContent = `Game ${gameId}`;
   $("#game-log").replaceChildren();
-  log("Connecting…");
+  if (kind !== "replay") log("Connecting…");
   on("open", () => {
     log("Connected.");
     arena.reconnected();
@@ -184,7 +219,7 @@ function openGame(gameId) {
   on("game_over", (frame) => {
     const mine = frame.winner_id === app.me.id;
     const winner = frame.winner_id ? name(frame.winner_id) : null;
-    log(`Game over. ${outcome(frame.reason, { mine, winner, spectator: current.room.players.length > 2 })}`);
+    log(`Game over. ${outcome(frame.reason, { mine, winner, spectator: current.room.players.length > 2 || readOnly() })}`);
     show().catch(() => {});
   });
   on("error", (error) => {
@@ -202,7 +237,7 @@ function openGame(gameId) {
   });
 }
 
-function closeRoom() {
+export function closeRoom() {
   current?.room.close();
   arena.stop();
   current = null;
@@ -212,10 +247,11 @@ function closeRoom() {
 function closeGame() {
   closeRoom();
   $("#game-panel").hidden = true;
+  $("#replay-controls").hidden = true;
 }
 
 function name(userId) {
-  if (userId === app.me.id) return "You";
+  if (userId === app.me.id && !readOnly()) return "You";
   return current?.room.players.find((p) => p.id === userId)?.username || `player ${userId}`;
 }
 
@@ -226,7 +262,7 @@ function log(text) {
 
 function gameEvent(event) {
   if (event.kind === "shot") {
-    const who = event.by === app.me.id ? "You fire" : `${name(event.by)} fires`;
+    const who = name(event.by) === "You" ? "You fire" : `${name(event.by)} fires`;
     const at = `${String.fromCharCode(65 + event.x)}${event.y + 1}`;
     log(`${who} at ${at}: ${event.sunk ? `hit, a ship of ${event.sunk.length} sunk!` : event.hit ? "hit!" : "miss."}`);
   }
@@ -234,14 +270,14 @@ function gameEvent(event) {
 
 function play(cell) {
   const room = current?.room;
-  if (!room || room.state !== "active" || room.turn !== app.me.id || room.view?.board?.[cell]) return;
+  if (!room || readOnly() || room.state !== "active" || room.turn !== app.me.id || room.view?.board?.[cell]) return;
   room.move({ cell });
 }
 
 function render() {
   const room = current.room;
   if (!room.game) return;
-  const me = room.players.find((p) => p.id === app.me.id);
+  const me = readOnly() ? null : room.players.find((p) => p.id === app.me.id);
   const finished = FINISHED.has(room.state);
   const panel = $("#game-panel");
   panel.dataset.state = room.state;
@@ -251,7 +287,7 @@ function render() {
     .map((p) => `${p.username}${MARKS[p.side] && room.mode === "tictactoe" ? ` (${MARKS[p.side]})` : ""}${p.connected ? "" : " · away"}${p.ready ? "" : " · not ready"}`)
     .join("  vs  ");
   $("#board").hidden = room.mode !== "tictactoe";
-  $("#battleship").hidden = room.mode !== "battleship" || !room.view?.mine;
+  $("#battleship").hidden = room.mode !== "battleship" || !(room.view?.mine || room.view?.players);
   $("#arena").hidden = room.mode !== "arena" || !room.view?.players;
   $("#game-other").hidden = DRAWN.has(room.mode);
   if (room.mode === "tictactoe") renderBoard(room, finished);
@@ -260,7 +296,8 @@ function render() {
   else generic.render(room);
   $("#game-ready").hidden = !me || me.ready || room.state === "active" || finished;
   $("#game-forfeit").hidden = finished || !me;
-  $("#game-close").hidden = !finished;
+  $("#game-close").hidden = !finished && !readOnly();
+  $("#game-replay").hidden = !finished || current.kind === "replay" || room.state === "abandoned";
   $("#game-status").textContent = statusText(room, me);
   renderClock();
 }
@@ -270,9 +307,9 @@ function renderBoard(room, finished) {
   for (const cell of $$("#board .cell")) {
     const mark = board[Number(cell.dataset.cell)];
     cell.textContent = mark || "";
-    cell.disabled = finished || room.state !== "active" || room.turn !== app.me.id || Boolean(mark);
+    cell.disabled = readOnly() || finished || room.state !== "active" || room.turn !== app.me.id || Boolean(mark);
   }
-  $("#board").dataset.turn = room.turn === app.me.id ? "mine" : "theirs";
+  $("#board").dataset.turn = room.turn === app.me.id && !readOnly() ? "mine" : "theirs";
 }
 
 function renderClock() {
@@ -280,7 +317,7 @@ function renderClock() {
   const left = current?.room.state === "active" ? current.room.secondsLeft() : null;
   node.hidden = left === null;
   if (left === null) return;
-  const whose = current.room.turn === app.me.id ? "your turn" : `${name(current.room.turn)}'s turn`;
+  const whose = name(current.room.turn) === "You" ? "your turn" : `${name(current.room.turn)}'s turn`;
   node.textContent = `${Math.ceil(left)} s left on ${whose}.`;
 }
 
@@ -288,6 +325,10 @@ function statusText(room, me) {
   const state = room.game;
   if (state.state === "waiting_for_players") return "Waiting for every player to connect…";
   if (state.state === "waiting_for_ready") return me?.ready ? "Waiting for the others to get ready…" : "Press “I'm ready” to start.";
+  if (state.state === "active" && readOnly()) {
+    const doing = current.kind === "watch" ? "Spectating" : "Replay";
+    return room.turn ? `${doing}: ${name(room.turn)}'s turn.` : `${doing}: the game is on.`;
+  }
   if (state.state === "active") {
     if (room.mode === "arena") return "Go! Collect the gems.";
     if (room.mode === "tictactoe") return room.turn === app.me.id ? `Your turn (${MARKS[me?.side] || "?"}).` : "Opponent's turn…";
@@ -296,7 +337,8 @@ function statusText(room, me) {
     return room.turn === app.me.id ? "Your turn." : `${name(room.turn)}'s turn…`;
   }
   if (state.state === "abandoned") return "The game was abandoned.";
-  const mine = state.winner_id === app.me.id;
+  if (!FINISHED.has(state.state) && readOnly()) return "Waiting for the game to start…";
+  const mine = state.winner_id === app.me.id && Boolean(me);
   const winner = state.winner_id ? name(state.winner_id) : null;
   return outcome(state.reason, { mine, winner, spectator: room.players.length > 2 || !me });
 }
@@ -321,6 +363,7 @@ const generic = {
     if (this.built?.room !== room || this.built.key !== key) this.build(room, spec, key);
     $("#generic-scores").textContent = `Scores: ${room.players.map((p) => `${p.username} ${p.score}`).join(", ")}`;
     $("#generic-view").textContent = JSON.stringify(room.view ?? null, null, 2);
+    $("#generic-forms").hidden = readOnly(); // a spectator or a replay sends nothing
     const active = room.state === "active";
     const myTurn = room.turn === app.me.id;
     $("#game-other").dataset.turn = active && myTurn ? "mine" : "theirs";
@@ -433,7 +476,7 @@ const battleship = {
 
   fire(x, y) {
     const room = current?.room;
-    if (!room || room.mode !== "battleship") return;
+    if (!room || room.mode !== "battleship" || readOnly()) return;
     if (room.state !== "active") return showError({ code: "game_not_active" });
     if (room.turn !== app.me.id) return showError({ code: "not_your_turn" });
     if (room.view.theirs.shots.some((s) => s.x === x && s.y === y)) return showError({ code: "already_fired" });
@@ -444,9 +487,32 @@ const battleship = {
     return Array.from({ length: ship.length }, (_, i) => (ship.horizontal ? [ship.x + i, ship.y] : [ship.x, ship.y + i]));
   },
 
-  render(room, finished) {
+  /** A spectator's view (each player's shots and the ships they sank) as the first player's: their
+   * shots at the second player's waters, and their own fleet as far as the second player sank it. */
+  seen(room) {
     const view = room.view;
+    if (!view || view.mine || !view.players) return view;
+    const [first, second] = room.players.map((p) => String(p.id));
+    const shotsBy = (id) => view.players[id]?.shots || [];
+    const sunkBy = (id) => view.players[id]?.sunk || [];
+    return {
+      ...view,
+      mine: { ships: sunkBy(second).map((ship) => ({ ...ship, sunk: true })), shots: shotsBy(second) },
+      theirs: { shots: shotsBy(first), sunk: sunkBy(first) },
+    };
+  },
+
+  captions(room) {
+    const [first, second] = room.players.map((p) => p.username);
+    const watching = readOnly() && first && second;
+    $("#bs-theirs-caption").textContent = watching ? `${second}'s waters: ${first}'s shots` : "Their waters: click to fire";
+    $("#bs-mine-caption").textContent = watching ? `${first}'s waters: ${second}'s shots` : "My fleet";
+  },
+
+  render(room, finished) {
+    const view = this.seen(room);
     if (!view?.mine) return;
+    this.captions(room);
     if (view.size !== this.size) this.build(view.size);
     const key = (x, y) => y * this.size + x;
     // My grid: my ships, their hits and sunk state, the opponent's shots.
@@ -462,7 +528,7 @@ const battleship = {
     // Their grid: only my shots and the ships I sank (the view has nothing else of theirs).
     const sunk = new Set(view.theirs.sunk.flatMap((ship) => this.cells(ship).map(([x, y]) => key(x, y))));
     const myShots = new Map(view.theirs.shots.map((s) => [key(s.x, s.y), s.hit ? "hit" : "miss"]));
-    const myTurn = room.state === "active" && room.turn === app.me.id;
+    const myTurn = room.state === "active" && room.turn === app.me.id && !readOnly();
     for (const cell of $$("#bs-theirs .cell")) {
       const k = key(Number(cell.dataset.x), Number(cell.dataset.y));
       const shot = myShots.get(k);
@@ -503,7 +569,7 @@ const arena = {
 
   active() {
     const room = current?.room;
-    return room?.mode === "arena" && room.state === "active" && !$("#game-panel").hidden;
+    return room?.mode === "arena" && !readOnly() && room.state === "active" && !$("#game-panel").hidden;
   },
 
   key(event, down) {
@@ -555,7 +621,7 @@ const arena = {
       ids.map((id) =>
         el(
           "li",
-          { class: Number(id) === app.me.id ? "me" : null, dataset: { userId: id, score: view.players[id].score } },
+          { class: Number(id) === app.me.id && !readOnly() ? "me" : null, dataset: { userId: id, score: view.players[id].score } },
           el("span", { class: "dot online", style: `background:${this.color(room, id)}` }),
           `${name(Number(id))}: ${view.players[id].score}`,
         ),
@@ -620,7 +686,7 @@ const arena = {
       if (!view.players[id]) continue; // left the field
       ctx.fillStyle = this.color(room, id);
       ctx.beginPath();
-      ctx.arc(p.x * scale, p.y * scale, Number(id) === app.me.id ? 8 : 7, 0, 2 * Math.PI);
+      ctx.arc(p.x * scale, p.y * scale, Number(id) === app.me.id && !readOnly() ? 8 : 7, 0, 2 * Math.PI);
       ctx.fill();
       ctx.fillText(name(Number(id)), p.x * scale + 10, p.y * scale - 8);
     }
@@ -629,7 +695,8 @@ const arena = {
       canvas.dataset.meX = me.x.toFixed(3);
       canvas.dataset.meY = me.y.toFixed(3);
     }
-    if (!FINISHED.has(room.state)) this.frame = requestAnimationFrame(() => this.draw());
+    // A replay stops at its end and starts again: it keeps drawing until the panel moves on.
+    if (!FINISHED.has(room.state) || current.kind === "replay") this.frame = requestAnimationFrame(() => this.draw());
   },
 
   stop() {

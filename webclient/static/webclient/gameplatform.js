@@ -517,7 +517,8 @@ export class Client {
     return this.socket("/ws/notifications/", options);
   }
 
-  /** The game socket of game ``gameId`` as a ``GameRoom`` (the current view, patched). */
+  /** The game socket of game ``gameId`` as a ``GameRoom`` (the current view, patched);
+   * ``{watch: true}`` watches it as a spectator. */
   gameRoom(gameId, options = {}) {
     return new GameRoom(this, gameId, options);
   }
@@ -822,9 +823,10 @@ export function applyPatch(doc, ops) {
  * (for debugging, and for tests that check what reached this player).
  */
 export class GameRoom {
-  constructor(client, gameId, { keepFrames = 0, ...socketOptions } = {}) {
+  constructor(client, gameId, { keepFrames = 0, watch = false, ...socketOptions } = {}) {
     this.client = client;
     this.gameId = gameId;
+    this.watching = watch; // a spectator (``?watch=1``): the spectator view; inputs get ``not_a_player``
     this.game = null;
     this.view = null;
     this.tick = null;
@@ -834,7 +836,7 @@ export class GameRoom {
     this._keep = keepFrames;
     this._changeFns = new Set();
     this._refs = 0;
-    this.socket = new Socket(client, `/ws/game/${gameId}/`, { ...socketOptions, onText: (text) => this._record(text) });
+    this.socket = new Socket(client, `/ws/game/${gameId}/${watch ? "?watch=1" : ""}`, { ...socketOptions, onText: (text) => this._record(text) });
     this.socket.on("game_state", (frame) => this._onState(frame));
     this.socket.on("state_patch", (frame) => this._onPatch(frame));
     this.socket.open();

@@ -22,7 +22,7 @@ from game.models import Game, GamePlayer, GameReplay
 from game.registry import modes
 from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.modes import Mode, Player
-from gameplatform.rooms.room import Grace, Room
+from gameplatform.rooms.room import Grace, Room, starting_players
 
 FRAMES_PAGE = 600  # frames of a replay's spectators' view in one answer
 # A finished game's frames are kept in the cache after it was played again once, so that paging
@@ -67,8 +67,9 @@ def replay_for(*, game_id: int, user) -> dict:
 
     def landed(room: Room, op: str, now: float, args: list) -> None:
         if op in PLAYER_OPS:
+            player = args[0]["id"] if op == "join" else args[0]  # a join's is the seat it took
             inputs.append(
-                {"t": round(now, 3), "tick": room.ctx.tick, "player": args[0], "type": op, "data": _data(op, args)}
+                {"t": round(now, 3), "tick": room.ctx.tick, "player": player, "type": op, "data": _data(op, args)}
             )
 
     game, replay, players, room = _play_again(game_id, user, landed)
@@ -166,9 +167,12 @@ def _checked(game_id: int, user) -> tuple[Game, GameReplay, list[GamePlayer], Mo
 
 
 def _play(game: Game, replay: GameReplay, seats: list[GamePlayer], mode: Mode, each) -> tuple[list[Player], Room]:
+    """The game played again: its room starts with the players it started with (a player who
+    joined while it ran takes their seat at their ``join`` step, as they did)."""
     players = [Player(id=s.user_id, username=s.user.username, seat=s.seat, side=s.side) for s in seats]
     grace = Grace(**replay.grace)
-    room = Room(mode, game_id=game.pk, players=players, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
+    first = starting_players(players, replay.steps)
+    room = Room(mode, game_id=game.pk, players=first, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
     applied = room.replay(replay.steps, each=lambda op, now, args: each(room, op, now, args))
     if applied != len(replay.steps) or room.result is None or room.result.winner != game.winner_id:
         raise Conflict(

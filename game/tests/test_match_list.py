@@ -151,6 +151,37 @@ async def test_a_player_who_joins_a_running_arena_sees_it_and_plays_and_the_othe
         await ws.disconnect()
 
 
+async def test_a_finished_game_that_a_player_joined_half_way_replays_to_its_recorded_result(
+    client_for, make_game, alice, bob, carol, start_game, open_game, host
+):
+    from game.models import GameReplay
+    from game.tests.test_replays import until
+
+    game = await db(make_game)(alice, bob, mode="arena")
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    await db(lambda: client_for(carol).post(f"/api/game/rooms/{game.pk}/join/"))()
+    ws_c, _ = await open_game(game.pk, carol)
+    await ws_c.send_json_to({"type": "input", "data": {"dx": 1, "dy": 0}, "ref": "go"})
+    await receive_type(ws_c, "ack")
+    for ws in (ws_a, ws_b):  # the first two leave: the one who joined wins
+        await ws.send_json_to({"type": "forfeit"})
+    over = await receive_type(ws_c, "game_over")
+    assert over["winner_id"] == carol.pk
+    await until(lambda: GameReplay.objects.filter(game_id=game.pk).exists(), 10, thread=True)
+    replay = await get(client_for(carol), f"/api/games/{game.pk}/replay/")
+    assert replay.status_code == 200, replay.content
+    body = replay.json()
+    assert [p["id"] for p in body["players"]] == [alice.pk, bob.pk, carol.pk]
+    assert body["result"]["winner_id"] == carol.pk
+    assert [i["player"] for i in body["inputs"] if i["type"] == "join"] == [carol.pk]
+    frames = await get(client_for(carol), f"/api/games/{game.pk}/replay/frames/")
+    assert frames.status_code == 200, frames.content
+    views = [f["view"] for f in frames.json()["results"]]
+    assert str(carol.pk) not in views[0]["players"] and str(carol.pk) in views[-1]["players"]
+    for ws in (ws_a, ws_b, ws_c):
+        await ws.disconnect()
+
+
 async def _frame_where(ws, test, timeout: float = 5) -> dict:
     while True:
         frame = await ws.receive_json_from(timeout=timeout)

@@ -38,7 +38,7 @@ import json
 from gameplatform.modes.api import Mode, Player, Reject, checked_label
 from gameplatform.modes.patch import apply
 from gameplatform.modes.schema import Invalid
-from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room
+from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room, starting_players
 
 SPECTATOR = SPECTATORS  # ``watch()``'s spectator, where a player id goes: ``view(SPECTATOR)``, ``frames(SPECTATOR)``
 
@@ -57,7 +57,8 @@ def replayed(mode: Mode, replay: dict) -> Room:
     mode's code is not the game's, or not deterministic)."""
     players = [Player(id=p["id"], username=p["username"], seat=p["seat"], side=p["side"]) for p in replay["players"]]
     grace = Grace(**replay["grace"]) if "grace" in replay else None
-    room = Room(mode, game_id=replay["game_id"], players=players, seed=replay["seed"], grace=grace)
+    first = starting_players(players, replay["steps"])  # who joined later takes their seat at their step
+    room = Room(mode, game_id=replay["game_id"], players=first, seed=replay["seed"], grace=grace)
     if room.replay(replay["steps"]) != len(replay["steps"]):
         raise ValueError("the replay does not play again with this mode's code")
     return room

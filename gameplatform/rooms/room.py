@@ -116,6 +116,13 @@ def _encode(value) -> str:
     return _ENCODER.encode(value)
 
 
+def starting_players(players: list[Player], steps) -> list[Player]:
+    """Of a finished game's ``players``, those it started with: a player who joined while it ran
+    (a ``join`` step of its log) takes their seat again at that step when the game is replayed."""
+    joined = {entry[3][0]["id"] for entry in steps if entry[2] == "join"}
+    return [p for p in players if p.id not in joined]
+
+
 class Room:
     def __init__(
         self,

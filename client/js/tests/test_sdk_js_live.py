@@ -81,6 +81,26 @@ def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, 
     assert counts.get("skipped") == 0, f"some tests skipped (no server?):\n{done.stdout[-4000:]}"
 
 
+# --- the browser build the site serves ------------------------------------------------------------
+
+BUNDLE = PACKAGE.parents[1] / "webclient" / "static" / "webclient" / "gameplatform-client.js"
+
+
+def test_the_web_clients_copy_of_the_sdk_is_the_bundle_of_this_package(built_package, tmp_path):
+    """``/play/`` loads the package from the committed bundle (``make run`` needs no Node): a
+    bundle made now from client/js/src must be that file, byte for byte."""
+    fresh = tmp_path / "gameplatform-client.js"
+    done = subprocess.run(
+        [NODE, "scripts/bundle.mjs", str(fresh)], cwd=built_package, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"the bundle did not build:\n{done.stdout}\n{done.stderr}"
+    assert BUNDLE.is_file(), f"{BUNDLE.relative_to(PACKAGE.parents[1])} is missing: run make sdk-bundle"
+    assert BUNDLE.read_text() == fresh.read_text(), (
+        "webclient/static/webclient/gameplatform-client.js is stale (client/js changed since it was made): "
+        "run make sdk-bundle and commit the file"
+    )
+
+
 # --- the documentation's snippets -------------------------------------------------------------
 
 ROOT = PACKAGE.parents[1]

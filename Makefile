@@ -8,6 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .PHONY: help run dev test canary venv install lock lint format serve serve-check serve-daphne timers bench superuser docs docs-serve
+.PHONY: sdk-bundle
 .PHONY: cluster cluster-test
 .DEFAULT_GOAL := help
 
@@ -195,6 +196,12 @@ lint: venv ## ruff check and ruff format --check
 format: venv ## ruff format and ruff check --fix
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The web client's copy of the TypeScript SDK (client/js): one ES module that WhiteNoise serves, committed
+# so that `make run` needs no Node. Run it after changing client/js/src; `make test` fails while the
+# committed file differs from a fresh bundle (client/js/tests/test_sdk_js_live.py). Needs Node 20 and npm.
+sdk-bundle: ## rebuild webclient/static/webclient/gameplatform-client.js from client/js (needs Node 20)
+	cd client/js && npm ci --no-audit --no-fund && npm run bundle
 
 # The manual (mkdocs.yml, docs/): built strictly, so a broken link, a missing anchor or a page left
 # out of the nav fails the build (gameplatform/tests/test_docs.py builds it the same way).

@@ -217,7 +217,7 @@ def test_seed_000_game_client_plays_a_game_in_the_browser(web, new_page):
 
 @pytest.mark.daphne_differs(DAPHNE_CLOSE_REPLY)
 def test_sdk_refreshes_reconnects_with_tickets_and_reports_errors(web, new_page):
-    """The browser SDK on its own: ApiError objects, a 401 answered by one refresh and a retry,
+    """The browser SDK on its own: GamePlatformError objects, a 401 answered by one refresh and a retry,
     a dropped socket reconnected with a fresh one-time ticket (never a token in the URL),
     socket error frames as the same error objects, and bounded, jittered backoff."""
     user = web.register(unique("sdk"))
@@ -234,37 +234,40 @@ def test_sdk_refreshes_reconnects_with_tickets_and_reports_errors(web, new_page)
             };
             const plain = (e) => ({ name: e.name, status: e.status, code: e.code, detail: e.detail, fields: e.fields });
             const sdk = await import("/static/webclient/gameplatform.js");
-            const gp = new sdk.Client({ storage: sessionStorage, storageKey: "sdk-test" });
+            const made = [];  // every connection the SDK makes, through its WebSocket option
+            const WebSocket = class extends window.WebSocket {
+                constructor(url) { super(url); made.push(this); }
+            };
+            const gp = new sdk.Client({ storage: sessionStorage, storageKey: "sdk-test", WebSocket });
             const out = {};
             await gp.login(username, "not-the-password").catch((e) => (out.badLogin = plain(e)));
             await gp.register({ username, email: "x@example.com", password: "a", password_confirm: "b" })
                 .catch((e) => (out.invalid = plain(e)));
             await gp.login(username, password);
             const firstRefresh = gp.tokens.refresh;
-            gp.tokens = { ...gp.tokens, access: "not.a.token" };  // as if it had expired
+            gp.useTokens({ ...gp.tokens, access: "not.a.token" });  // as if it had expired
             out.me = (await gp.get("/api/me/")).username;
             out.rotated = gp.tokens.refresh !== firstRefresh;
             out.stored = JSON.parse(sessionStorage.getItem("sdk-test")).refresh === gp.tokens.refresh;
 
             const socket = gp.socket("/ws/notifications/");
-            const urls = [], badges = [], errors = [], statuses = [];
-            socket.on("open", () => urls.push(socket.ws.url));
+            const badges = [], errors = [], statuses = [socket.status];
             socket.on("badge", (frame) => badges.push(frame));
             socket.on("error", (error) => errors.push(plain(error)));
             socket.on("status", (status) => statuses.push(status));
             await until(() => badges.length === 1, "badge");
-            socket.ws.close(4000);  // the connection drops
+            made.at(-1).close(4000);  // the connection drops
             await until(() => badges.length === 2, "badge after reconnect");
             socket.send("no_such_frame");
             await until(() => errors.length === 1, "error frame");
             socket.close();
-            Object.assign(out, { urls, errors, statuses });
-            out.delays = Array.from({ length: 12 }, (_, attempt) => sdk.backoffDelay(attempt));
+            Object.assign(out, { urls: made.map((ws) => ws.url), errors, statuses });
+            out.delays = Array.from({ length: 12 }, (_, attempt) => sdk.backoffDelay(attempt, sdk.DEFAULT_RECONNECT));
             return out;
         }""",
         {"username": user["username"], "password": "pass-w0rd-long-enough"},
     )
-    assert out["badLogin"]["name"] == "ApiError" and out["badLogin"]["status"] == 401
+    assert out["badLogin"]["name"] == "GamePlatformError" and out["badLogin"]["status"] == 401
     assert out["badLogin"]["code"] and out["badLogin"]["detail"]
     assert out["invalid"]["status"] == 400 and out["invalid"]["code"] == "invalid" and out["invalid"]["fields"]
     assert out["me"] == user["username"] and out["rotated"] and out["stored"]
@@ -421,18 +424,20 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
     shooter.wait_for_selector(cell("bs-theirs", x1, y1) + ".hit")
     target.wait_for_selector(cell("bs-mine", x1, y1) + ".ship.hit")
     target.wait_for_selector("#game-status:has-text('Your turn')")
-    # Out of turn: the server's refusal, with the ref of the frame it refuses, shown in words.
+    # Out of turn: the server's refusal rejects the move, and reaches on("error") with the frame's
+    # ref too (the page shows it in words from there).
     refused = shooter.evaluate(
         f"""() => new Promise((resolve) => {{
             const room = {ROOM};
-            let ref = null;
-            const off = room.on("error", (error) => {{
-                if (error.ref === ref) {{ off(); resolve({{ ref, code: error.code }}); }}
+            const heard = [];
+            const off = room.on("error", (error) => heard.push(error.ref));
+            room.move({{ x: 9, y: 9 }}).catch((error) => {{
+                off();
+                resolve({{ ref: error.ref, code: error.code, heard: heard.includes(error.ref) }});
             }});
-            ref = room.move({{ x: 9, y: 9 }});
         }})"""
     )
-    assert refused["code"] == "not_your_turn" and refused["ref"].startswith("player_move-")
+    assert refused["code"] == "not_your_turn" and refused["ref"].startswith("player_move-") and refused["heard"]
     shooter.wait_for_selector("#banner.error:has-text('Not your turn.')")
 
     mx, my = a_miss(shooter_fleet)
@@ -441,7 +446,7 @@ def test_two_players_play_battleship_in_the_browser_and_never_see_the_other_flee
     target.wait_for_selector(cell("bs-theirs", mx, my) + ".miss")
     shooter.wait_for_selector("#game-status:has-text('Your turn')")
     # The same cell again: refused by the server, and the turn stays.
-    shooter.evaluate(f"{ROOM}.move({{x: {x1}, y: {y1}}})")
+    shooter.evaluate(f"() => void {ROOM}.move({{x: {x1}, y: {y1}}})")
     shooter.wait_for_selector("#banner.error:has-text('Already fired there.')")
     assert shooter.is_disabled(cell("bs-theirs", x1, y1))
 
@@ -1121,7 +1126,7 @@ def test_sdk_meta_game_methods_answer_from_the_live_server(web, new_page):
         "sameId": True,
         "wasGuest": True,
         "linked": [True, False, names["guest"]],
-        "relink": {"name": "ApiError", "status": 409, "code": "already_linked"},
+        "relink": {"name": "GamePlatformError", "status": 409, "code": "already_linked"},
     }
 
     assert out["created"] == {"name": names["group"], "open": False, "max": 5, "count": 1}
@@ -1138,7 +1143,7 @@ def test_sdk_meta_game_methods_answer_from_the_live_server(web, new_page):
     assert out["unknownAction"]["name"] == "Error"  # refused in the page: no request made
     assert (out["openJoin"], out["left"], out["clubMembers"]) == ("member", "left", 1)
 
-    assert out["boardByPlayer"] == {"name": "ApiError", "status": 403, "code": "admin_only"}
+    assert out["boardByPlayer"] == {"name": "GamePlatformError", "status": 403, "code": "admin_only"}
     assert out["board"] == [names["board"], "incr", "desc", None]
     assert out["boards"] is True and out["boardDetail"] == "incr"
     assert out["records"] == [[12, 1], [20, 1]]
@@ -1148,7 +1153,7 @@ def test_sdk_meta_game_methods_answer_from_the_live_server(web, new_page):
     assert out["cupByPlayer"]["code"] == "admin_only"
     assert out["cup"] == [names["cup"], "SDK cup", "open", 5]
     assert out["tournaments"] == [False] and out["joined"] == [True, 1, 1] and out["cupDetail"] == [True, False]
-    assert out["tooPoor"] == {"name": "ApiError", "status": 402, "code": "insufficient_funds"}
+    assert out["tooPoor"] == {"name": "GamePlatformError", "status": 402, "code": "insufficient_funds"}
     assert out["standings"] == [[names["ann"], 33]]
 
     assert out["saved"] == [1, "public", "owner"]
@@ -1198,12 +1203,12 @@ def test_players_ready_right_after_opening_the_room_and_the_game_starts(web, new
                 }
             };
             const rooms = [];
-            const refs = [];
+            const readies = [];
             for (const name of names) {
                 const gp = new sdk.Client({ storage: sessionStorage, storageKey: `early-${name}` });
                 await gp.login(name, password);
                 const room = gp.gameRoom(gameId);
-                refs.push(room.ready());
+                readies.push(room.ready());
                 rooms.push(room);
             }
             const gp = rooms[0].client;
@@ -1213,7 +1218,8 @@ def test_players_ready_right_after_opening_the_room_and_the_game_starts(web, new
             const sent = socket.send("ping");
             await until(() => rooms.every((room) => room.state === "active"), "the game to start");
             await until(() => pongs.length === 1, "the pong");
-            const out = { refs, sent, states: rooms.map((room) => room.state), pongs: pongs.length };
+            const acked = (await Promise.all(readies)).length;  // each resolves at the server's ack
+            const out = { acked, sent, states: rooms.map((room) => room.state), pongs: pongs.length };
             for (const room of rooms) room.close();
             socket.close();
             out.afterClose = socket.send("ping");
@@ -1221,7 +1227,7 @@ def test_players_ready_right_after_opening_the_room_and_the_game_starts(web, new
         }""",
         {"names": [ann["username"], bob["username"]], "password": "pass-w0rd-long-enough", "gameId": game_id},
     )
-    assert out["refs"] == ["player_ready-1", "player_ready-1"]
+    assert out["acked"] == 2
     assert out["sent"] is True and out["pongs"] == 1
     assert out["states"] == ["active", "active"]
     assert out["afterClose"] is False  # a socket closed for good sends nothing and says so
@@ -1238,8 +1244,15 @@ MISSED_MATCH = """async ({names, password, dropFirst}) => {
         }
     };
     const people = [];
+    const made = [];  // the first player's connections, through the SDK's WebSocket option
+    const WebSocket = class extends window.WebSocket {
+        constructor(url) { super(url); made.push(this); }
+    };
+    // Reconnects 1.5-3 s after a drop: time enough to be matched while the socket is down.
+    const reconnect = { baseMs: 3000 };
     for (const name of names) {
-        const gp = new sdk.Client({ storage: sessionStorage, storageKey: `missed-${name}` });
+        const options = people.length === 0 ? { WebSocket, reconnect } : {};
+        const gp = new sdk.Client({ storage: sessionStorage, storageKey: `missed-${name}`, ...options });
         await gp.login(name, password);
         people.push(gp);
     }
@@ -1255,20 +1268,19 @@ MISSED_MATCH = """async ({names, password, dropFirst}) => {
         return second.game_id;
     };
     let gameId = dropFirst ? null : await match();
-    // Reconnects 1.5-3 s after a drop: time enough to be matched while the socket is down.
-    const socket = people[0].socket("/ws/notifications/", { baseMs: 3000 });
+    const socket = people[0].socket("/ws/notifications/");
     const found = [], badges = [];
     socket.on("match_found", (frame) => found.push(frame));
     socket.on("badge", (frame) => badges.push(frame));
     await until(() => badges.length === 1, "the first badge");
     if (dropFirst) {
-        socket.ws.close(4000);  // the connection drops
+        made.at(-1).close(4000);  // the connection drops
         await until(() => socket.status === "reconnecting", "the drop");
         gameId = await match();
         await until(() => badges.length === 2, "the badge after the reconnect");
     }
     await until(() => found.length === 1, "match_found");
-    socket.ws.close(4000);  // once more: the same match is not announced twice
+    made.at(-1).close(4000);  // once more: the same match is not announced twice
     await until(() => badges.length === (dropFirst ? 3 : 2), "the badge after another reconnect", 15000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     socket.close();

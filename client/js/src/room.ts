@@ -43,6 +43,8 @@ export class GameRoom<View = unknown> {
   private readonly changeListeners = new Set<ChangeListener<View>>();
   private readonly pending = new Map<string, Pending>();
   private refs = 0;
+  /** When the turn clock runs out, by the client's clock (milliseconds), or null. */
+  private deadlineAt: number | null = null;
 
   constructor(client: Client, id: Id, options: GameRoomOptions = {}) {
     const { watch = false, ...socketOptions } = options;
@@ -84,6 +86,15 @@ export class GameRoom<View = unknown> {
 
   get status(): SocketStatus {
     return this.socket.status;
+  }
+
+  /**
+   * Seconds left on the turn clock (modes with `turn_seconds`), counted down from the latest
+   * frame that set it; null while no clock runs.
+   */
+  secondsLeft(): number | null {
+    if (this.deadlineAt === null) return null;
+    return Math.max(0, (this.deadlineAt - this.client.clock()) / 1000);
   }
 
   /** `fn(frame)` for the room's frames (`player_move`, `game_action`...), after the room took them in. */
@@ -207,6 +218,7 @@ export class GameRoom<View = unknown> {
     const same = this.game !== null && JSON.stringify([this.game, this.view]) === JSON.stringify([game, view ?? null]);
     this.game = game;
     this.view = view ?? null;
+    this.setClock(game.turn_deadline);
     if (OVER.has(game.state) && !this.over) {
       this.over = { type: "game_over", winner_id: game.winner_id, reason: game.reason ?? game.state };
     }
@@ -224,6 +236,7 @@ export class GameRoom<View = unknown> {
       this.socket.reconnect();
       return;
     }
+    if ("turn_deadline" in frame) this.setClock(frame.turn_deadline);
     this.game = {
       ...this.game,
       tick: frame.tick ?? this.game.tick,
@@ -231,6 +244,11 @@ export class GameRoom<View = unknown> {
       ...("turn_deadline" in frame ? { turn_deadline: frame.turn_deadline ?? null } : {}),
     };
     this.changed();
+  }
+
+  // `turn_deadline` is the seconds left when the frame was sent: the clock starts on arrival.
+  private setClock(seconds: number | null | undefined): void {
+    this.deadlineAt = typeof seconds === "number" ? this.client.clock() + seconds * 1000 : null;
   }
 
   private onOver(frame: GameOverFrame): void {

@@ -110,3 +110,22 @@ liveTest("joining the queue says my place, the status follows it, and leaving ta
   assert.deepEqual(await alice.matchmaking.leave(), { status: "left" });
   assert.equal((await alice.matchmaking.status()).status, "idle");
 });
+
+liveTest("a mode with a turn clock counts the seconds left down from the frame that set it", async () => {
+  const { alice, bob, gameId } = await matchedPair("battleship");
+  const a = alice.gameRoom(gameId);
+  const b = bob.gameRoom(gameId);
+  assert.equal(a.secondsLeft(), null, "no clock before the first game_state");
+  await within(Promise.all([a.ready(), b.ready()]), "both players ready");
+  await a.until((room) => room.state === "active" && room.secondsLeft() !== null);
+  const first = a.secondsLeft();
+  assert.ok(first !== null && first > 0 && first <= 30, `battleship's 30 s clock, got ${first}`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const later = a.secondsLeft();
+  assert.ok(later !== null && later < first, "the clock runs down between frames");
+  await a.forfeit();
+  await within(Promise.all([a.gameOver(), b.gameOver()]), "game_over");
+  await a.until((room) => room.secondsLeft() === null); // the last game_state stops the clock
+  alice.close();
+  bob.close();
+});

@@ -6,8 +6,10 @@ with ``GAMEPLATFORM_URL`` set to the live server (uvicorn, or daphne under ``LIV
 ``make test`` runs this under both). The ``js`` snippets of docs/sdks.md and client/js/README.md
 marked as checked here run as written in Node, the package installed from the tarball ``npm pack``
 makes (as a studio would install it). The arena example (examples/arena), a page outside the
-platform's tree served from an origin of its own, plays in two headless Chromium pages against a
-server that allows that origin. Without Node the tests skip, saying so.
+platform's tree on that tarball installed by npm, served from an origin of its own, plays in two
+headless Chromium pages against a server that allows that origin. The web client's copy of the
+package (the bundle /play/ loads) must be what bundling the package now makes. Without Node the
+tests skip, saying so.
 """
 
 import functools
@@ -81,6 +83,26 @@ def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, 
     assert counts.get("skipped") == 0, f"some tests skipped (no server?):\n{done.stdout[-4000:]}"
 
 
+# --- the browser build the site serves ------------------------------------------------------------
+
+BUNDLE = PACKAGE.parents[1] / "webclient" / "static" / "webclient" / "gameplatform-client.js"
+
+
+def test_the_web_clients_copy_of_the_sdk_is_the_bundle_of_this_package(built_package, tmp_path):
+    """``/play/`` loads the package from the committed bundle (``make run`` needs no Node): a
+    bundle made now from client/js/src must be that file, byte for byte."""
+    fresh = tmp_path / "gameplatform-client.js"
+    done = subprocess.run(
+        [NODE, "scripts/bundle.mjs", str(fresh)], cwd=built_package, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, f"the bundle did not build:\n{done.stdout}\n{done.stderr}"
+    assert BUNDLE.is_file(), f"{BUNDLE.relative_to(PACKAGE.parents[1])} is missing: run make sdk-bundle"
+    assert BUNDLE.read_text() == fresh.read_text(), (
+        "webclient/static/webclient/gameplatform-client.js is stale (client/js changed since it was made): "
+        "run make sdk-bundle and commit the file"
+    )
+
+
 # --- the documentation's snippets -------------------------------------------------------------
 
 ROOT = PACKAGE.parents[1]
@@ -142,10 +164,34 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def example_origin(built_package):
-    """client/js (the package and the example, built) served on a port of its own."""
+def example_site(packed_package, tmp_path) -> Path:
+    """The arena example as a studio's site outside the platform's tree: its page and its built
+    script, and the package installed by npm from the tarball ``npm pack`` made; the page's import
+    map points at the installed copy."""
+    site = tmp_path / "site"
+    shutil.copytree(PACKAGE / "examples" / "arena", site, ignore=shutil.ignore_patterns("src", "tsconfig.json"))
+    (site / "package.json").write_text(json.dumps({"name": "arena-site", "private": True}))
+    (tarball,) = packed_package.parents[1].glob("*.tgz")
+    done = subprocess.run(
+        [NPM, "install", "--offline", "--no-audit", "--no-fund", "--no-save", str(tarball)],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"npm install of the packed package failed:\n{done.stdout}\n{done.stderr}"
+    page = site / "index.html"
+    installed = "./node_modules/@gameplatform/client/dist/index.js"
+    page.write_text(page.read_text().replace("../../dist/index.js", installed))
+    assert installed in page.read_text()
+    return site
+
+
+@pytest.fixture
+def example_origin(example_site):
+    """The example's site served on a port of its own."""
     port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(PACKAGE)))
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(example_site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
@@ -167,7 +213,7 @@ def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(arena_s
     from webclient.tests.conftest import CHROMIUM_ARGS, find_chromium
 
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    url = f"{example_origin}/examples/arena/index.html?server={arena_server.http}"
+    url = f"{example_origin}/index.html?server={arena_server.http}"
     with sync_api.sync_playwright() as playwright:
         path = find_chromium(playwright)
         if path is None:

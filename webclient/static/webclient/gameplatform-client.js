@@ -1320,11 +1320,14 @@ var Client = class {
     get: (id) => this.get(`/api/games/${id}/`),
     /** The modes the server plays (no session needed). */
     modes: () => this.request("GET", "/api/game/modes/", { auth: false }),
-    /** Running games, e.g. `{ mode: "arena", open: 1 }`. */
-    rooms: (query = {}) => this.get("/api/game/rooms/", query),
-    /** A seat in a running game whose mode takes players in progress. */
+    /** Running games, newest first, e.g. `{ mode: "arena", open: true, label: { map: "dunes" } }`; watch one with `gameRoom(id, { watch: true })`. */
+    rooms: (filter = {}) => this.get("/api/game/rooms/", roomQuery(filter)),
+    /** A seat in a running game whose mode takes players in progress (409 `game_full` / `not_joinable`). */
     joinRoom: (id) => this.post(`/api/game/rooms/${id}/join/`),
+    /** A finished game's seed, players, inputs and result (403 `not_allowed`, 409 `replay_unavailable`). */
     replay: (id) => this.get(`/api/games/${id}/replay/`),
+    /** One page (at most 600) of what a spectator saw of a finished game, tick by tick; `next` continues it. */
+    replayFrames: (id, { from: from2, to } = {}) => this.get(`/api/games/${id}/replay/frames/`, { from: from2, to }),
     leaderboard: (mode = "tictactoe") => this.get("/api/leaderboard/", { mode })
   };
   /** Persisted notifications (the `notification` frames kept by the server). */
@@ -1342,6 +1345,13 @@ var Client = class {
   /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
   storage = storageCalls(this);
 };
+function roomQuery({ mode, open, label = {} }) {
+  const query = { mode, open: open === void 0 ? void 0 : open ? 1 : 0 };
+  for (const [key, value] of Object.entries(label)) {
+    query[`label.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return query;
+}
 function notLoggedIn() {
   return new GamePlatformError({ status: 401, code: "not_authenticated", detail: "Not logged in." });
 }

@@ -117,7 +117,8 @@ def test_a_spectator_watches_a_running_game_from_the_live_list_sees_the_moves_an
     for hidden in ("#game-ready", "#game-forfeit"):
         assert page.locator(hidden).is_hidden()
     # Its socket refuses a move sent by hand, and the board does not change.
-    page.evaluate("gameplatform.room.move({cell: 8})")
+    refusal = page.evaluate("gameplatform.room.move({cell: 8}).then(() => null, (e) => e.code)")
+    assert refusal == "not_a_player"
     page.wait_for_selector("#banner:has-text('You are not playing in this game.')")
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         page.locator("#game-panel").screenshot(path=str(ROOT / "docs" / "webclient-watch.png"))

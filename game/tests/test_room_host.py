@@ -105,6 +105,56 @@ async def test_a_second_process_cannot_own_a_room_that_has_an_owner(short_lease)
 
 @requires_redis
 @pytest.mark.django_db
+async def test_a_room_whose_seat_read_outlasted_its_lease_runs_only_where_it_was_claimed_since(short_lease):
+    """A cold process's first seat read can take seconds (its database workers start): longer
+    than the lease its claim took. Another process that claimed the room meanwhile owns it; the
+    slow one runs nothing and tells its sockets' frames to go there. Before, both ran the room
+    until the slow one's first renewal."""
+    records = Records(TicTacToe())
+    slow_hooks = records.hooks()
+    read_seats = slow_hooks.seating
+
+    async def slow_seating(game_id):
+        await asyncio.sleep(1.5)  # past the 1 s lease
+        return await read_seats(game_id)
+
+    a = RoomHost(replace(slow_hooks, seating=slow_seating), owner="a")
+    b = RoomHost(records.hooks(), owner="b")
+    try:
+        opening = asyncio.create_task(a.open(1))
+        await asyncio.sleep(1.2)  # a's lease has run out; its seat read is still on its way
+        assert await b.open(1)
+        assert not await opening
+        assert a.room(1) is None and b.room(1) is not None
+        assert (await b.store.owners([1])) == {1: "b"}
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_room_whose_seat_read_outlasted_its_lease_still_runs_where_nobody_claimed_it(short_lease):
+    records = Records(TicTacToe())
+    slow_hooks = records.hooks()
+    read_seats = slow_hooks.seating
+
+    async def slow_seating(game_id):
+        await asyncio.sleep(1.5)
+        return await read_seats(game_id)
+
+    a = RoomHost(replace(slow_hooks, seating=slow_seating), owner="a")
+    try:
+        assert await a.open(1)
+        assert (await a.store.owners([1])) == {1: "a"}
+        await a.keep_leases_once()
+        assert a.room(1) is not None
+    finally:
+        await a.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
 async def test_a_turn_based_room_is_snapshotted_after_every_move_and_its_start_recorded_once(short_lease):
     records = Records(TicTacToe())
     host = RoomHost(records.hooks(), owner="a")
@@ -496,14 +546,16 @@ async def test_a_real_time_input_without_a_ref_hurries_no_write_and_its_patch_fo
 
 
 class SlowRenewals(RedisRoomStore):
-    """A store whose lease renewal reaches Redis only when the test says so."""
+    """A store whose lease renewals, once ``hold`` is set, reach Redis only when the test says so."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.hold = False
         self.go = asyncio.Event()
 
     async def renew(self, game_ids, owner):
-        await self.go.wait()
+        if self.hold:
+            await self.go.wait()
         return await super().renew(game_ids, owner)
 
 
@@ -515,6 +567,7 @@ async def test_a_game_that_ends_while_its_lease_renewal_is_on_its_way_stays_let_
     a = RoomHost(records.hooks(), store, owner="a")
     try:
         await start_game(a, 11)
+        store.hold = True
         renewal = asyncio.ensure_future(a.keep_leases_once())  # takes the room's id, then waits
         await asyncio.sleep(0.05)
         for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X wins: recorded, lease released

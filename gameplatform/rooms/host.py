@@ -522,6 +522,8 @@ class RoomHost:
         if room is None:
             await self.store.release(game_id, self.owner)
             return False
+        if not await self._still_holds(game_id):  # the load outlasted the lease: another process runs it now
+            return False
         room.journalled = True  # its steps go into this host's journal
         run = self.running[game_id] = Running(
             room,
@@ -542,6 +544,19 @@ class RoomHost:
             self.out.deliver(game_id, Delivery(hello=True), True)
             await self.out.sent()
         return True
+
+    async def _still_holds(self, game_id: int) -> bool:
+        """The lease this host claimed before loading the room is still its own: renewed, or taken
+        again if it ran out with nobody taking it. A load can outlast the lease (the seat read of a
+        cold process waits for its database workers to start), and no renewal covers a room that
+        is not running yet; a process that claimed the room meanwhile runs it, and this one must not."""
+        if game_id in await self.store.renew([game_id], self.owner):
+            return True
+        if await self.store.claim(game_id, self.owner):
+            logger.warning("room lease ran out while the room was loaded", extra={"game_id": game_id})
+            return True
+        logger.info("room claimed elsewhere while it was loaded here", extra={"game_id": game_id})
+        return False
 
     async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool, float | None]:
         """The room to run (None: nothing to run, or ``player_id`` has no seat), whether it was

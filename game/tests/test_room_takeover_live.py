@@ -247,6 +247,52 @@ async def test_killed_owner_arena_room_ticks_on_from_its_snapshot_on_the_other_s
     assert not errors, "the surviving server logged errors:\n" + "\n".join(errors)
 
 
+async def _outcome(ws) -> dict:
+    """What the survivor's socket hears after the owner died: the game's end (its last
+    ``game_state``, then ``game_over``), or its fresh state as the game goes on."""
+    while True:
+        frame = json.loads(await ws.recv())
+        if frame["type"] == "game_over" or (frame["type"] == "game_state" and frame["state"] == "active"):
+            return frame
+
+
+async def test_a_forfeit_whose_owner_died_milliseconds_later_reaches_the_player_on_the_other_server(cluster, tmp_path):
+    """Arena: player 1, on the room's process A, forfeits, and A is killed 2 ms later. Player 2,
+    on B, hears how the game stands within the takeover time, every round: ``game_over`` when the
+    forfeit was taken (and the record says so), or the game going on when A died before it took
+    it (and nothing is recorded). Before the room engine kept its steps, player 2 heard nothing
+    for 15 s, though the result was recorded."""
+    b = cluster
+    for round_ in range(3):
+        workdir = tmp_path / str(round_)
+        workdir.mkdir()
+        a = LiveServer(
+            workdir, database_url=b.env["DATABASE_URL"], prepare=False, env={"REDIS_URL": b.env["REDIS_URL"]}
+        )
+        a.start()
+        try:
+            one, two, game_id, ws1, ws2, _ = await start_on_two_servers(a, b, "arena", tag=f"f{round_}")
+            await send(ws1, {"type": "forfeit"})
+            await asyncio.sleep(0.002)
+            killed = await kill(a)
+            async with asyncio.timeout(TAKEOVER_LIMIT + 4):
+                frame = await _outcome(ws2)
+            took = time.monotonic() - killed
+            record = await finished_record(b, game_id, two["access"])
+            print(f"\nround {round_}: {frame['type']} {took:.2f} s after the kill")
+            assert took < TAKEOVER_LIMIT, took
+            if frame["type"] == "game_over":
+                assert frame == {"type": "game_over", "winner_id": two["id"], "reason": "forfeit"}
+                assert record["state"] == "finished" and record["winner_id"] == two["id"], record
+            else:
+                assert record["state"] != "finished", record
+            ws1.transport.abort()
+            await ws2.close()
+        finally:
+            a.stop()
+    b.assert_alive()
+
+
 async def _replaced(ws) -> int:
     """The ``replaced`` error an older socket hears, then its close code."""
     error = await receive_type(ws, "error")

@@ -143,7 +143,15 @@ class ProviderTokenApi(APIView):
     authentication_classes = []
 
     @extend_schema(request=TokenInput, responses={200: SignInOutput}, tags=["auth"])
-    @error_codes({400: ("invalid_token",), 401: ("invalid_credentials",), 404: ("not_configured",)})
+    @error_codes(
+        {
+            400: ("invalid_token",),
+            401: ("invalid_credentials",),
+            404: ("not_configured",),
+            502: ("provider_unavailable",),
+            503: ("username_unavailable",),
+        }
+    )
     def post(self, request, provider_id: str):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -165,7 +173,9 @@ class IdentityListApi(APIView):
 
 class IdentityApi(APIView):
     @extend_schema(request=TokenInput, responses={200: IdentityOutput}, tags=["auth"])
-    @error_codes({400: ("invalid_token",), 404: ("not_configured",), 409: ("identity_in_use",)})
+    @error_codes(
+        {400: ("invalid_token",), 404: ("not_configured",), 409: ("identity_in_use",), 502: ("provider_unavailable",)}
+    )
     def post(self, request, provider_id: str):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import DateTimeField, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import GuestDevice, User
 from gameplatform.rawsql import aware
 
 # Every REST request and socket handshake loads its token's user: one hand-written SELECT
@@ -79,3 +79,8 @@ def username_of(*, user_id: int) -> str:
 def users_by_id(*, user_ids: list[int]) -> list[User]:
     """These users (any that exist), by username."""
     return list(User.objects.filter(pk__in=user_ids).order_by("username", "id"))
+
+
+def user_has_guest_device(*, user: User) -> bool:
+    """Whether a guest's device logs ``user`` in (POST /api/auth/device/): a way in of its own."""
+    return GuestDevice.objects.filter(user=user).exists()

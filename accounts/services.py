@@ -175,6 +175,27 @@ def guest_link(*, user: User, username: str, email: str, password: str) -> User:
     return user
 
 
+def username_from_hint(hint: str) -> str:
+    """A username made of the allowed characters of ``hint`` (a provider's nickname or name):
+    ``José Núñez`` is ``Jose_Nunez``; nothing usable is ``player``."""
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", hint))
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", text.encode("ascii", "ignore").decode()).strip("_.-")
+    return name[:30] or "player"
+
+
+def user_create_external(*, username_hint: str, display_name: str = "", email: str = "", suffix: bool = False) -> User:
+    """A full account that signs in through an identity provider: no password, a username from
+    ``username_hint`` (with a random suffix when ``suffix``), the email as given. Runs in the
+    caller's transaction; a name or email another account holds raises ``IntegrityError``."""
+    username = username_from_hint(username_hint)
+    if suffix:
+        username = f"{username}-{secrets.token_hex(3)}"
+    user = User(username=username, email=email, display_name=display_name)
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
 # Failed logins, counted per account and per address: LOGIN_FAILURE_LIMIT in any
 # LOGIN_FAILURE_WINDOW_SECONDS each (settings, read at each attempt).
 def _login_failures(name: str) -> Budget:

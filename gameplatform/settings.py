@@ -51,6 +51,7 @@ PROJECT_APPS = [
     "notifications",
     "progression",
     "world",
+    "identities",  # sign-in with identity providers (OpenID Connect, OAuth 2, OpenID 2.0)
     "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
 ]
 
@@ -326,6 +327,47 @@ REGISTRATIONS_PER_ADDRESS = env_int("REGISTRATIONS_PER_ADDRESS", 10, minimum=1)
 REGISTRATION_WINDOW_SECONDS = env_int("REGISTRATION_WINDOW_SECONDS", 3600, minimum=1)
 # Cloud storage: objects one user may keep (a new one past it: 409 storage_full).
 STORAGE_MAX_OBJECTS_PER_USER = env_int("STORAGE_MAX_OBJECTS_PER_USER", 1000, minimum=1)
+
+
+# --- Sign-in with identity providers (identities app; docs/sign-in.md) -----------
+def _auth_providers(raw: str) -> list[dict]:
+    """AUTH_PROVIDERS: a JSON list of {id, name, issuer, client_id, client_secret} (OpenID Connect
+    issuers); a value that is not one stops start-up."""
+    import json
+
+    try:
+        entries = json.loads(raw or "[]")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"AUTH_PROVIDERS is not JSON: {exc}") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ImproperlyConfigured("AUTH_PROVIDERS must be a JSON list of objects.")
+    for entry in entries:
+        missing = {"id", "issuer", "client_id"} - entry.keys()
+        if missing:
+            raise ImproperlyConfigured(f"AUTH_PROVIDERS entry {entry.get('id')!r} lacks {sorted(missing)}.")
+    return entries
+
+
+AUTH_PROVIDERS = _auth_providers(env_str("AUTH_PROVIDERS"))
+GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
+GOOGLE_CLIENT_SECRET = env_str("GOOGLE_CLIENT_SECRET")
+GOOGLE_EXTRA_CLIENT_IDS = env_list("GOOGLE_EXTRA_CLIENT_IDS")  # native apps' client ids (id-token posts)
+APPLE_CLIENT_ID = env_str("APPLE_CLIENT_ID")  # the Services ID
+APPLE_TEAM_ID = env_str("APPLE_TEAM_ID")
+APPLE_KEY_ID = env_str("APPLE_KEY_ID")
+APPLE_PRIVATE_KEY = env_str("APPLE_PRIVATE_KEY")  # the .p8 key's PEM text
+APPLE_EXTRA_CLIENT_IDS = env_list("APPLE_EXTRA_CLIENT_IDS")  # app bundle ids (id-token posts)
+APPLE_ISSUER = env_str("APPLE_ISSUER", "https://appleid.apple.com")
+DISCORD_CLIENT_ID = env_str("DISCORD_CLIENT_ID")
+DISCORD_CLIENT_SECRET = env_str("DISCORD_CLIENT_SECRET")
+DISCORD_AUTHORIZE_URL = env_str("DISCORD_AUTHORIZE_URL", "https://discord.com/oauth2/authorize")
+DISCORD_API_BASE = env_str("DISCORD_API_BASE", "https://discord.com/api")
+STEAM_ENABLED = env_bool("STEAM_ENABLED", False)
+STEAM_OPENID_URL = env_str("STEAM_OPENID_URL", "https://steamcommunity.com/openid/login")
+# The public address of this server as providers call it back (https://play.example.com);
+# empty: the request's own scheme and host.
+AUTH_CALLBACK_BASE_URL = env_str("AUTH_CALLBACK_BASE_URL").rstrip("/")
+AUTH_PROVIDER_TIMEOUT_SECONDS = env_float("AUTH_PROVIDER_TIMEOUT_SECONDS", 5.0, minimum=0.1)
 
 # --- Real time ---------------------------------------------------------------
 # Background timers run inside each server process (see gameplatform/timers.py).

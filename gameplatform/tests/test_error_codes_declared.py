@@ -23,7 +23,10 @@ CREDIT_ONLY = {
     (400, "insufficient_funds"),
     (400, "not_enough_stamina"),
 }
+# The callback answers a refused sign-in with a redirect to next#signin_error=CODE, never an error body.
+SIGNIN_REDIRECTS = {(401, "invalid_credentials"), (503, "username_unavailable")}
 UNREACHABLE = {
+    "GET /api/auth/providers/{provider_id}/callback/": SIGNIN_REDIRECTS,
     "GET /api/player/me/": CREDIT_ONLY,
     "GET /api/player/ledger/": CREDIT_ONLY,
     "POST /api/player/regenerate-stamina/": CREDIT_ONLY,

@@ -15,7 +15,7 @@ import * as lobbies from "./lobbies.js";
 import * as profile from "./profile.js";
 import * as replay from "./replay.js";
 import * as tournaments from "./tournaments.js";
-import { $, $$, onSubmit, setBadge, showError } from "./ui.js";
+import { $, $$, el, fill, onSubmit, setBadge, showError } from "./ui.js";
 import * as watch from "./watch.js";
 import * as world from "./world.js";
 
@@ -143,6 +143,33 @@ function showWhoami() {
   $("#whoami").textContent = `${me.display_name || me.username} (${notes.join(", ")})`;
 }
 
+/** The end of a sign-in with a provider: its callback sent the browser here with the platform's
+ * tokens (or signin_error) in the fragment, which no server sees. Adopt them and clear it. */
+function takeProviderSignIn() {
+  const fields = new URLSearchParams(location.hash.slice(1));
+  if (!fields.has("signin_error") && !(fields.has("access") && fields.has("refresh"))) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  if (fields.has("signin_error")) {
+    showError(new Error(`Sign-in with the provider failed (${fields.get("signin_error")}).`));
+    return;
+  }
+  app.gp.useTokens({ access: fields.get("access"), refresh: fields.get("refresh") });
+}
+
+/** One "Sign in with X" link per configured provider (GET /api/auth/providers/). */
+async function showProviders() {
+  const answer = await fetch("/api/auth/providers/");
+  const providers = answer.ok ? await answer.json() : [];
+  const next = encodeURIComponent(location.pathname);
+  fill(
+    $("#provider-sign-in"),
+    providers.map((p) =>
+      el("a", { class: "provider", href: `/api/auth/providers/${encodeURIComponent(p.id)}/start/?next=${next}` }, `Sign in with ${p.name}`),
+    ),
+  );
+  $("#provider-sign-in").hidden = providers.length === 0;
+}
+
 function setup() {
   for (const module of EVERY_MODULE) module.setup?.(app);
   for (const tab of $$("#tabs button")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
@@ -155,6 +182,7 @@ function setup() {
     await app.gp.register({ ...fields, username: fields.username.trim() });
   });
   $("#logout").addEventListener("click", () => app.gp.logout());
+  takeProviderSignIn();
   app.gp.onAuthChange((loggedIn) => {
     if (loggedIn && !app.me) startSession().catch(showError);
     // Leaving the session: a fresh page closes every socket and forgets every panel.
@@ -167,6 +195,7 @@ function setup() {
     });
   } else {
     showAuth();
+    showProviders().catch(showError);
   }
 }
 

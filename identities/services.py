@@ -1,0 +1,101 @@
+"""Identity writes: sign in (the first time makes the user), link another way in, unlink."""
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from accounts.selectors import user_has_guest_device
+from accounts.services import user_create_external
+from gameplatform.errors import ApplicationError, Conflict, NotFound
+from identities import selectors
+from identities.flows import Profile
+from identities.models import Identity
+
+NEW_USER_ATTEMPTS = 5
+
+
+def identity_sign_in(*, profile: Profile) -> tuple[User, bool]:
+    """The user a provider account signs in, and whether it was made now.
+
+    A provider account seen for the first time gets a new user (no password) with this
+    identity. Of two first sign-ins at once, the unique ``(provider, subject)`` lets one
+    insert win; the other's transaction (its new user with it) rolls back and it reads the
+    winner's user. An account already linked is never merged with another by its email.
+    """
+    user = _identity_user(profile)
+    if user is not None:
+        return user, False
+    for attempt in range(NEW_USER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                user = user_create_external(
+                    username_hint=profile.username_hint or profile.provider,
+                    display_name=profile.name[:64],
+                    # After a clash, maybe the email was the taken part: go on without it.
+                    email=profile.email if attempt == 0 else "",
+                    suffix=attempt > 0,
+                )
+                Identity.objects.create(
+                    user=user, provider=profile.provider, subject=profile.subject, email=profile.email
+                )
+                return user, True
+        except IntegrityError:
+            user = _identity_user(profile)
+            if user is not None:
+                return user, False
+    raise ApplicationError("Could not name the new account; try again.", code="username_unavailable", status_code=503)
+
+
+def _identity_create(*, user: User, profile: Profile) -> Identity:
+    return Identity.objects.create(user=user, provider=profile.provider, subject=profile.subject, email=profile.email)
+
+
+def _identity_user(profile: Profile) -> User | None:
+    identity = selectors.identity_get(provider=profile.provider, subject=profile.subject)
+    if identity is None:
+        return None
+    if not identity.user.is_active:
+        raise ApplicationError("This account is disabled.", code="invalid_credentials", status_code=401)
+    return identity.user
+
+
+@transaction.atomic
+def identity_link(*, user: User, profile: Profile) -> Identity:
+    """Add a provider account to ``user``'s ways in (a guest too: it then signs in from anywhere).
+
+    409 ``identity_in_use`` when that provider account signs in another user, or when
+    ``user`` already has another account of the same provider. Linking the same one again
+    changes nothing.
+    """
+    User.objects.select_for_update().filter(pk=user.pk).get()
+    existing = selectors.identity_get(provider=profile.provider, subject=profile.subject)
+    if existing is not None:
+        if existing.user_id == user.pk:
+            return existing
+        raise Conflict("This provider account already signs in another user.", code="identity_in_use")
+    if Identity.objects.filter(user=user, provider=profile.provider).exists():
+        raise Conflict("You already linked another account of this provider; unlink it first.", code="identity_in_use")
+    try:
+        with transaction.atomic():
+            return Identity.objects.create(
+                user=user, provider=profile.provider, subject=profile.subject, email=profile.email
+            )
+    except IntegrityError:  # the same provider account, linked or signed in elsewhere meanwhile
+        raise Conflict("This provider account already signs in another user.", code="identity_in_use") from None
+
+
+@transaction.atomic
+def identity_unlink(*, user: User, provider: str) -> None:
+    """Remove ``user``'s identity at ``provider``; 409 ``last_identity`` when nothing else would
+    let them in (no usable password, no other identity, no guest device).
+
+    The user's row is locked first, so two unlinks at once cannot both leave the account
+    with no way in.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    identity = Identity.objects.filter(user=user, provider=provider).first()
+    if identity is None:
+        raise NotFound("You have no identity at this provider.", code="not_found")
+    others = Identity.objects.filter(user=user).exclude(pk=identity.pk).exists()
+    if not (others or user.has_usable_password() or user_has_guest_device(user=user)):
+        raise Conflict("This is your only way in: add a password or another provider first.", code="last_identity")
+    identity.delete()

@@ -75,7 +75,15 @@ run: venv ## migrate, seed the demo data, serve on http://127.0.0.1:8000/ (HOST,
 	@echo ""
 	@DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
-dev: run ## the same as run
+# The dev loop: `make run`'s server with --reload, after dev_prepare, which migrates and seeds only
+# when needed (an unapplied migration; demo data missing) and names the directories to watch: the
+# project's packages and the package of every GAME_MODES mode from outside it (a studio's, on
+# PYTHONPATH or installed). An edit there restarts the server, not the preparation (docs/development.md).
+dev: venv ## run with reload: a change to the project or a mode package is served in seconds
+	@echo "==> preparing the database (migrate and seed only when needed)"
+	@export DEBUG=$${DEBUG:-1}; reload=$$($(BIN)/python manage.py dev_prepare) && \
+	echo "" && echo "gameplatform (make dev) is starting on $(URL)/ and reloads on every edit (Ctrl-C stops it)" && \
+	eval exec $(UVICORN) --reload $$reload --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
 # An admin account in the database `make run` uses (DATABASE_URL, or SQLite db.sqlite3), through
 # the venv's Python. Without a terminal (CI, scripts) Django's createsuperuser --noinput reads

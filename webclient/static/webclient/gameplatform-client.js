@@ -1360,7 +1360,7 @@ function retryable(error) {
 }
 
 // dist/index.js
-var VERSION = "0.1.0";
+var VERSION = "1.0.0";
 export {
   CLOSE_CODES,
   Client,

@@ -25,6 +25,7 @@ export type {
   LeaderboardRecord,
   Listing,
   Lobby,
+  PageQuery,
   StoredObject,
   Tournament,
 } from "./meta.js";

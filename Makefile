@@ -155,14 +155,14 @@ cluster-test: venv ## kill each part of the cluster in turn under players; print
 # (3.11's had), which the licence test builds the SDK's metadata with: installed beside the lock.
 # CANARY_TESTS chooses the tests (docs/development.md, "The upgrade canary", says which and why):
 # the kit's tests but the infrastructure ones (balancer, pgbouncer, sentinel, the local cluster, faults,
-# fuzzing, the manual...) and two slow ones of its own code, one module or two of each app, the SDK's calls;
+# fuzzing, the manual, make dev, the image's mode packages...) and two slow ones of its own code, one module or two of each app, the SDK's calls;
 # its live tests then run again under daphne. `make canary CANARY_TESTS=` runs the whole suite; ARGS= adds pytest options.
 CANARY := .venv-canary
 CANARY_PACKAGES := Django djangorestframework djangorestframework-simplejwt channels channels-redis uvicorn daphne
 CANARY_PYTHON ?=
 CANARY_KIT_SKIPS := test_fuzz.py test_faults.py test_faults_live.py test_load_balancer.py test_scale_out_live.py \
 	test_cluster_faults.py test_metrics.py test_seed_routes.py test_docs.py test_pgbouncer.py test_redis_sentinel.py test_hub_restart.py \
-	test_makefile.py test_ws_origin.py test_db_workers.py
+	test_makefile.py test_make_dev.py test_ship_modes.py test_ws_origin.py test_db_workers.py
 CANARY_TESTS ?= gameplatform/tests $(addprefix --ignore=gameplatform/tests/,$(CANARY_KIT_SKIPS)) \
 	accounts/tests/test_auth_api.py accounts/tests/test_token_user.py chat/tests/test_dm_api.py \
 	chat/tests/test_lobby_admin_demo.py friends/tests/test_requests_api.py game/tests/test_game_api.py \

@@ -75,7 +75,15 @@ run: venv ## migrate, seed the demo data, serve on http://127.0.0.1:8000/ (HOST,
 	@echo ""
 	@DEBUG=$${DEBUG:-1} $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
-dev: run ## the same as run
+# The dev loop: `make run`'s server with --reload, after dev_prepare, which migrates and seeds only
+# when needed (an unapplied migration; demo data missing) and names the directories to watch: the
+# project's packages and the package of every GAME_MODES mode from outside it (a studio's, on
+# PYTHONPATH or installed). An edit there restarts the server, not the preparation (docs/development.md).
+dev: venv ## run with reload: a change to the project or a mode package is served in seconds
+	@echo "==> preparing the database (migrate and seed only when needed)"
+	@export DEBUG=$${DEBUG:-1}; reload=$$($(BIN)/python manage.py dev_prepare) && \
+	echo "" && echo "gameplatform (make dev) is starting on $(URL)/ and reloads on every edit (Ctrl-C stops it)" && \
+	eval exec $(UVICORN) --reload $$reload --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
 # An admin account in the database `make run` uses (DATABASE_URL, or SQLite db.sqlite3), through
 # the venv's Python. Without a terminal (CI, scripts) Django's createsuperuser --noinput reads
@@ -147,14 +155,14 @@ cluster-test: venv ## kill each part of the cluster in turn under players; print
 # (3.11's had), which the licence test builds the SDK's metadata with: installed beside the lock.
 # CANARY_TESTS chooses the tests (docs/development.md, "The upgrade canary", says which and why):
 # the kit's tests but the infrastructure ones (balancer, pgbouncer, sentinel, the local cluster, faults,
-# fuzzing, the manual...) and two slow ones of its own code, one module or two of each app, the SDK's calls;
+# fuzzing, the manual, make dev, the image's mode packages...) and two slow ones of its own code, one module or two of each app, the SDK's calls;
 # its live tests then run again under daphne. `make canary CANARY_TESTS=` runs the whole suite; ARGS= adds pytest options.
 CANARY := .venv-canary
 CANARY_PACKAGES := Django djangorestframework djangorestframework-simplejwt channels channels-redis uvicorn daphne
 CANARY_PYTHON ?=
 CANARY_KIT_SKIPS := test_fuzz.py test_faults.py test_faults_live.py test_load_balancer.py test_scale_out_live.py \
 	test_cluster_faults.py test_metrics.py test_seed_routes.py test_docs.py test_pgbouncer.py test_redis_sentinel.py test_hub_restart.py \
-	test_makefile.py test_ws_origin.py test_db_workers.py
+	test_makefile.py test_make_dev.py test_ship_modes.py test_ws_origin.py test_db_workers.py
 CANARY_TESTS ?= gameplatform/tests $(addprefix --ignore=gameplatform/tests/,$(CANARY_KIT_SKIPS)) \
 	accounts/tests/test_auth_api.py accounts/tests/test_token_user.py chat/tests/test_dm_api.py \
 	chat/tests/test_lobby_admin_demo.py friends/tests/test_requests_api.py game/tests/test_game_api.py \

@@ -18,11 +18,11 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from gameplatform import redisconf
+from gameplatform import __version__, redisconf
 from gameplatform.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VERSION = "0.1.0"
+VERSION = __version__
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -403,16 +403,15 @@ REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30, minimum=0)
 WORLD_EVENT_SECONDS = env_int("WORLD_EVENT_SECONDS", 900, minimum=0)
 FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum=0)
 # The game modes the platform runs: import paths of ``gameplatform.modes.Mode`` classes, the
-# studio's own among them (env: a comma list). Unset: the built-in modes.
-GAME_MODES = env_list(
-    "GAME_MODES",
-    [
-        "game.modes.builtin.tictactoe.TicTacToe",
-        "game.modes.builtin.relay.Relay",
-        "game.modes.builtin.battleship.Battleship",
-        "game.modes.builtin.arena.Arena",
-    ],
-)
+# studio's own among them (env: a comma list). Unset or empty: the built-in modes (empty is what
+# the image and the compose file pass when no GAME_MODES is given).
+BUILTIN_GAME_MODES = [
+    "game.modes.builtin.tictactoe.TicTacToe",
+    "game.modes.builtin.relay.Relay",
+    "game.modes.builtin.battleship.Battleship",
+    "game.modes.builtin.arena.Arena",
+]
+GAME_MODES = env_list("GAME_MODES") or BUILTIN_GAME_MODES
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 

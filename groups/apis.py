@@ -121,13 +121,23 @@ class GroupsApi(ListAPIView):
         return Response(events.group_payload(group), status=status.HTTP_201_CREATED)
 
 
-class GroupMineApi(APIView):
+class GroupMineApi(ListAPIView):
+    serializer_class = MyGroupSerializer
+
+    def get_queryset(self):
+        return selectors.groups_of_user(user_id=self.request.user.pk)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([{**events.group_payload(m.group), "role": m.role} for m in page])
+
     @extend_schema(
-        responses={200: MyGroupSerializer(many=True)}, tags=TAGS, description="The groups I am in, with my role."
+        tags=TAGS,
+        description="The groups I am in, with my role, the oldest membership first, a page at a time "
+        "(`page`, `page_size`).",
     )
-    def get(self, request):
-        memberships = selectors.groups_of_user(user_id=request.user.pk)
-        return Response([{**events.group_payload(m.group), "role": m.role} for m in memberships])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 class GroupDetailApi(APIView):

@@ -24,9 +24,9 @@ def group_get(*, group_id: int) -> Group:
         raise NotFound("No such group.", code="group_not_found")
 
 
-def groups_of_user(*, user_id: int) -> list[GroupMembership]:
+def groups_of_user(*, user_id: int) -> QuerySet[GroupMembership]:
     """The user's memberships with their groups, the oldest membership first."""
-    return list(GroupMembership.objects.filter(user_id=user_id).select_related("group", "user").order_by("joined_at"))
+    return GroupMembership.objects.filter(user_id=user_id).select_related("group", "user").order_by("joined_at", "id")
 
 
 def group_memberships(*, group_id: int) -> QuerySet[GroupMembership]:

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,10 +21,18 @@ from leaderboards.serializers import (
 MAX_LIMIT = 100
 
 
-class LeaderboardListApi(APIView):
-    @extend_schema(responses={200: BoardOutput(many=True)}, tags=["leaderboards"])
-    def get(self, request):
-        return Response(BoardOutput(selectors.leaderboard_list(), many=True).data)
+class LeaderboardListApi(ListAPIView):
+    serializer_class = BoardOutput
+
+    def get_queryset(self):
+        return selectors.leaderboard_list()
+
+    @extend_schema(
+        tags=["leaderboards"],
+        description="Every leaderboard that is not a tournament's, by id, a page at a time (`page`, `page_size`).",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=BoardInput,
@@ -145,10 +154,22 @@ def _tournament_rows(request, tournaments) -> list[dict]:
     return TournamentOutput(tournaments, many=True).data
 
 
-class TournamentListApi(APIView):
-    @extend_schema(responses={200: TournamentOutput(many=True)}, tags=["tournaments"])
-    def get(self, request):
-        return Response(_tournament_rows(request, selectors.tournament_list()))
+class TournamentListApi(ListAPIView):
+    serializer_class = TournamentOutput
+
+    def get_queryset(self):
+        return selectors.tournament_list()
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(_tournament_rows(request, page))
+
+    @extend_schema(
+        tags=["tournaments"],
+        description="Every tournament, the latest to start first, a page at a time (`page`, `page_size`).",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=TournamentInput,

@@ -1,6 +1,7 @@
 """The Makefile as a new user meets it: ``make`` alone lists the targets, seed 003's ``make
-install`` / ``make dev`` exist, and ``make superuser`` creates an admin through the venv's Python,
-without a terminal when the DJANGO_SUPERUSER_* variables say who."""
+install`` / ``make dev`` exist (``make dev`` running: test_make_dev.py), and ``make superuser``
+creates an admin through the venv's Python, without a terminal when the DJANGO_SUPERUSER_*
+variables say who."""
 
 import os
 import re
@@ -49,11 +50,11 @@ def test_make_alone_lists_every_target_with_a_line_each_and_builds_nothing():
 
 
 @requires_make
-def test_install_and_dev_are_seed_003s_names_for_venv_and_run():
+def test_install_is_seed_003s_name_for_venv_and_dev_serves_with_reload_after_preparing_only_what_is_needed():
     install, dev = _make("-n", *KEEP_VENV, "install"), _make("-n", *KEEP_VENV, "dev")
     assert install.returncode == dev.returncode == 0, install.stderr + dev.stderr
-    assert dev.stdout == _make("-n", *KEEP_VENV, "run").stdout
-    assert "uvicorn" in dev.stdout and "manage.py migrate" in dev.stdout
+    assert "manage.py dev_prepare" in dev.stdout and "manage.py migrate" not in dev.stdout
+    assert "uvicorn" in dev.stdout and "--reload" in dev.stdout
 
 
 def _clean_env(**extra: str) -> dict:

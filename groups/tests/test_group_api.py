@@ -59,8 +59,19 @@ def test_search_finds_groups_by_part_of_their_name_in_any_case(client_for, alice
 
 def test_mine_lists_my_groups_with_my_role(client_for, clan, bob, carol):
     make_group(creator=carol, members=[bob], name="Other")
-    answer = client_for(bob).get("/api/groups/mine/").json()
+    answer = client_for(bob).get("/api/groups/mine/").json()["results"]
     assert [(g["name"], g["role"]) for g in answer] == [("Clan", "admin"), ("Other", "member")]
+
+
+def test_my_groups_come_in_pages_oldest_membership_first(client_for, clan, bob, carol):
+    make_group(creator=carol, members=[bob], name="Other")
+    make_group(creator=bob, name="Mine")
+    first = client_for(bob).get("/api/groups/mine/", {"page_size": 2}).json()
+    assert [g["name"] for g in first["results"]] == ["Clan", "Other"]
+    assert first["previous"] is None and first["count"] == 3
+    second = client_for(bob).get(first["next"]).json()
+    assert [(g["name"], g["role"]) for g in second["results"]] == [("Mine", "superadmin")]
+    assert second["next"] is None
 
 
 # --- join, leave, requests --------------------------------------------------------------

@@ -23,7 +23,18 @@ def test_an_admin_creates_a_board_and_anyone_lists_it(client_for, admin, alice):
     assert created.status_code == 201, created.json()
     assert created.json()["reset"] == "0 0 * * 1" and created.json()["next_reset_at"] is not None
     listed = client_for(alice).get("/api/leaderboards/").json()
-    assert [b["id"] for b in listed] == ["weekly-gems"]
+    assert [b["id"] for b in listed["results"]] == ["weekly-gems"]
+
+
+def test_boards_come_in_pages_by_id(client_for, alice, make_board):
+    for board_id in ("c-board", "a-board", "b-board"):
+        make_board(board_id)
+    first = client_for(alice).get("/api/leaderboards/", {"page_size": 2}).json()
+    assert [b["id"] for b in first["results"]] == ["a-board", "b-board"]
+    assert first["previous"] is None and first["count"] == 3
+    second = client_for(alice).get(first["next"]).json()
+    assert [b["id"] for b in second["results"]] == ["c-board"]
+    assert second["next"] is None and second["previous"] is not None
 
 
 def test_a_player_cannot_create_a_board(client_for, alice):

@@ -53,9 +53,22 @@ def test_an_admin_creates_a_tournament_that_players_list(client_for, admin, alic
     created = client_for(admin).post("/api/tournaments/", body, format="json")
     assert created.status_code == 201, created.json()
     assert client_for(alice).post("/api/tournaments/", body, format="json").json()["code"] == "admin_only"
-    listed = client_for(alice).get("/api/tournaments/").json()
+    listed = client_for(alice).get("/api/tournaments/").json()["results"]
     assert [(t["id"], t["status"], t["joined"], t["entry_count"]) for t in listed] == [("spring-cup", "open", False, 0)]
-    assert client_for(alice).get("/api/leaderboards/").json() == []  # listed as a tournament, not a board
+    assert client_for(alice).get("/api/leaderboards/").json()["results"] == []  # a tournament, not a board
+
+
+def test_tournaments_come_in_pages_the_latest_to_start_first_with_my_entry(client_for, alice, make_tournament):
+    now = timezone.now()
+    for days, id in ((3, "third"), (1, "first"), (2, "second")):
+        make_tournament(id, start=now - timedelta(days=days))
+    client_for(alice).post("/api/tournaments/third/join/")
+    first = client_for(alice).get("/api/tournaments/", {"page_size": 2}).json()
+    assert [t["id"] for t in first["results"]] == ["first", "second"]
+    assert first["previous"] is None and first["count"] == 3
+    second = client_for(alice).get(first["next"]).json()
+    assert [(t["id"], t["joined"]) for t in second["results"]] == [("third", True)]
+    assert second["next"] is None
 
 
 def test_rewards_with_a_reversed_range_are_refused(client_for, admin):

@@ -3,7 +3,8 @@
 An app adds its demo data by providing ``<app>/demo.py`` with
 ``seed(*, users: dict[str, User], stdout) -> None`` (idempotent) and
 ``clear() -> None``. Apps run in ``PROJECT_APPS`` order; ``--clear`` clears
-them in reverse order first.
+them in reverse order first. ``--unless-seeded`` does nothing when every demo user exists (what
+``make dev`` runs before each start, so that a restart costs no seeding).
 """
 
 from importlib import import_module
@@ -43,13 +44,25 @@ def seed_users() -> dict[str, User]:
     return users
 
 
+def demo_seeded() -> bool:
+    """Every demo user exists: the demo data was seeded (``seed_demo`` makes the users first, and
+    the whole of it in one transaction)."""
+    return User.objects.filter(username__in=PREMIUM_USERS + NORMAL_USERS).count() == len(PREMIUM_USERS + NORMAL_USERS)
+
+
 class Command(BaseCommand):
     help = "Create the demo users and every app's demo data (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--clear", action="store_true", help="Remove the demo data first.")
+        parser.add_argument(
+            "--unless-seeded", action="store_true", help="Do nothing when the demo users exist already."
+        )
 
-    def handle(self, *args, clear: bool = False, **options):
+    def handle(self, *args, clear: bool = False, unless_seeded: bool = False, **options):
+        if unless_seeded and not clear and demo_seeded():
+            self.stdout.write("The demo data is seeded already (manage.py seed_demo seeds it again).")
+            return
         modules = demo_modules()
         with transaction.atomic():
             if clear:

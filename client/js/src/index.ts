@@ -1,5 +1,5 @@
 /** gameplatform's TypeScript client: see README.md. */
-export const VERSION = "0.1.0";
+export const VERSION = "1.0.0";
 
 export { Client } from "./client.js";
 export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
@@ -25,6 +25,7 @@ export type {
   LeaderboardRecord,
   Listing,
   Lobby,
+  PageQuery,
   StoredObject,
   Tournament,
 } from "./meta.js";

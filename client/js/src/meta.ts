@@ -114,6 +114,15 @@ export interface StoredObject<Value = unknown> {
 /** A list answer: a page of the contract's pagination, or (older routes) a bare array. */
 export type Listing<T> = Page<T> | T[];
 
+/** Which page of a numbered list: `page` from 1, `pageSize` up to the server's 200. */
+export interface PageQuery {
+  page?: number;
+  pageSize?: number;
+}
+
+/** The server's largest `page_size`: the calls that read every page read them 200 at a time. */
+const MAX_PAGE_SIZE = 200;
+
 // --- calls ------------------------------------------------------------------------------------
 
 const slug = encodeURIComponent;
@@ -186,7 +195,11 @@ export function friendCalls(client: Client) {
 export function groupCalls(client: Client) {
   return {
     list: (search = ""): Promise<Page<Group>> => client.get("/api/groups/", search ? { search } : {}),
-    mine: (): Promise<Listing<Group>> => client.get("/api/groups/mine/"),
+    /** A page of the groups I am in, each with my `role`, the oldest membership first. */
+    mine: ({ page, pageSize }: PageQuery = {}): Promise<Page<Group>> =>
+      client.get("/api/groups/mine/", { page, page_size: pageSize }),
+    /** Every group I am in (all the pages). */
+    mineAll: (): Promise<Group[]> => client.all("/api/groups/mine/", { page_size: MAX_PAGE_SIZE }),
     /** I become its `superadmin`. */
     create: (fields: { name: string; description?: string; open?: boolean; max_members?: number }): Promise<Group> =>
       client.post("/api/groups/", fields),
@@ -213,7 +226,11 @@ export function groupCalls(client: Client) {
 
 export function leaderboardCalls(client: Client) {
   return {
-    list: (): Promise<Listing<Leaderboard>> => client.get("/api/leaderboards/"),
+    /** A page of the boards that are not a tournament's, by id. */
+    list: ({ page, pageSize }: PageQuery = {}): Promise<Page<Leaderboard>> =>
+      client.get("/api/leaderboards/", { page, page_size: pageSize }),
+    /** Every such board (all the pages). */
+    listAll: (): Promise<Leaderboard[]> => client.all("/api/leaderboards/", { page_size: MAX_PAGE_SIZE }),
     get: (id: string): Promise<Leaderboard> => client.get(`/api/leaderboards/${slug(id)}/`),
     /** Admins only. */
     create: (fields: Leaderboard): Promise<Leaderboard> => client.post("/api/leaderboards/", fields),
@@ -231,7 +248,11 @@ export function leaderboardCalls(client: Client) {
 
 export function tournamentCalls(client: Client) {
   return {
-    list: (): Promise<Listing<Tournament>> => client.get("/api/tournaments/"),
+    /** A page of the tournaments, the latest to start first. */
+    list: ({ page, pageSize }: PageQuery = {}): Promise<Page<Tournament>> =>
+      client.get("/api/tournaments/", { page, page_size: pageSize }),
+    /** Every tournament (all the pages). */
+    listAll: (): Promise<Tournament[]> => client.all("/api/tournaments/", { page_size: MAX_PAGE_SIZE }),
     get: (id: string): Promise<Tournament> => client.get(`/api/tournaments/${slug(id)}/`),
     /** Admins only. */
     create: (fields: Tournament): Promise<Tournament> => client.post("/api/tournaments/", fields),

@@ -7,6 +7,8 @@ export interface Page<T> {
   next: string | null;
   previous: string | null;
   results: T[];
+  /** Numbered pages (`page`, `page_size`) say how many rows there are in all; cursor pages do not. */
+  count?: number;
 }
 
 export interface PublicUser {

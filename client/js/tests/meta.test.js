@@ -59,6 +59,28 @@ liveTest("a group: its creator leads it, another player joins and both are membe
   assert.equal((await failure(bob.groups.act(group.id, "kick", /** @type {number} */ (alice.userId)))).status, 403);
 });
 
+liveTest("my groups, the boards and the tournaments come in pages, and the All calls read every page", async () => {
+  const carol = await newPlayer("carol");
+  const made = [];
+  for (const n of [1, 2, 3]) made.push(await carol.groups.create({ name: newName(`pages${n}`), open: true, max_members: 10 }));
+  const first = await carol.groups.mine({ pageSize: 2 });
+  assert.deepEqual(first.results.map((g) => [g.id, g.role]), made.slice(0, 2).map((g) => [g.id, "superadmin"]));
+  assert.equal(first.previous, null);
+  assert.ok(first.next !== null && first.count === 3);
+  const second = await carol.groups.mine({ page: 2, pageSize: 2 });
+  assert.deepEqual(second.results.map((g) => g.id), [made[2].id]);
+  assert.equal(second.next, null);
+  assert.deepEqual((await carol.groups.mineAll()).map((g) => g.id), made.map((g) => g.id));
+
+  const boards = await carol.leaderboards.list({ pageSize: 1 });
+  assert.equal(boards.results.length, 1);
+  assert.ok(boards.next !== null, "the demo data has more than one board");
+  assert.equal((await carol.leaderboards.listAll()).length, boards.count);
+  const cups = await carol.tournaments.list({ page: 1 });
+  assert.ok(Array.isArray(cups.results));
+  assert.ok((await carol.tournaments.listAll()).some((t) => t.id === "weekly-cup"));
+});
+
 liveTest("a score goes on a leaderboard, an authoritative board refuses it, the cup is listed", async () => {
   const alice = await newPlayer("alice");
   // Under the demo board's top (1,800): the browser tests on the same server read its first rank.

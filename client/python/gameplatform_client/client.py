@@ -526,7 +526,8 @@ class GameClient:
     # --- leaderboards and tournaments ----------------------------------------------------
 
     async def list_leaderboards(self) -> list:
-        return await self.get("/api/leaderboards/")
+        """Every board that is not a tournament's, by id (all the pages)."""
+        return [b async for b in self.pages("/api/leaderboards/", {"page_size": 200})]
 
     async def create_leaderboard(
         self,
@@ -557,7 +558,8 @@ class GameClient:
         return await self._list(f"/api/leaderboards/{board_id}/records/", params)
 
     async def list_tournaments(self) -> list:
-        return await self.get("/api/tournaments/")
+        """Every tournament, the latest to start first (all the pages)."""
+        return [t async for t in self.pages("/api/tournaments/", {"page_size": 200})]
 
     async def get_tournament(self, tournament_id: str) -> dict:
         return await self.get(f"/api/tournaments/{tournament_id}/")
@@ -598,8 +600,8 @@ class GameClient:
         return await self._list("/api/groups/", {"search": search} if search else {})
 
     async def my_groups(self) -> list:
-        """The groups I am in, each with my ``role``."""
-        return await self.get("/api/groups/mine/")
+        """The groups I am in, each with my ``role``, the oldest membership first (all the pages)."""
+        return [g async for g in self.pages("/api/groups/mine/", {"page_size": 200})]
 
     async def create_group(
         self, name: str, *, description: str = "", open: bool = True, max_members: int = 100

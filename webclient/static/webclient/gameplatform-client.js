@@ -138,6 +138,7 @@ function refreshDueAt(token, marginS = 60) {
 }
 
 // dist/meta.js
+var MAX_PAGE_SIZE = 200;
 var slug = encodeURIComponent;
 function lobbyCalls(client) {
   return {
@@ -193,7 +194,10 @@ function friendCalls(client) {
 function groupCalls(client) {
   return {
     list: (search = "") => client.get("/api/groups/", search ? { search } : {}),
-    mine: () => client.get("/api/groups/mine/"),
+    /** A page of the groups I am in, each with my `role`, the oldest membership first. */
+    mine: ({ page, pageSize } = {}) => client.get("/api/groups/mine/", { page, page_size: pageSize }),
+    /** Every group I am in (all the pages). */
+    mineAll: () => client.all("/api/groups/mine/", { page_size: MAX_PAGE_SIZE }),
     /** I become its `superadmin`. */
     create: (fields) => client.post("/api/groups/", fields),
     get: (id) => client.get(`/api/groups/${id}/`),
@@ -214,7 +218,10 @@ function groupCalls(client) {
 }
 function leaderboardCalls(client) {
   return {
-    list: () => client.get("/api/leaderboards/"),
+    /** A page of the boards that are not a tournament's, by id. */
+    list: ({ page, pageSize } = {}) => client.get("/api/leaderboards/", { page, page_size: pageSize }),
+    /** Every such board (all the pages). */
+    listAll: () => client.all("/api/leaderboards/", { page_size: MAX_PAGE_SIZE }),
     get: (id) => client.get(`/api/leaderboards/${slug(id)}/`),
     /** Admins only. */
     create: (fields) => client.post("/api/leaderboards/", fields),
@@ -226,7 +233,10 @@ function leaderboardCalls(client) {
 }
 function tournamentCalls(client) {
   return {
-    list: () => client.get("/api/tournaments/"),
+    /** A page of the tournaments, the latest to start first. */
+    list: ({ page, pageSize } = {}) => client.get("/api/tournaments/", { page, page_size: pageSize }),
+    /** Every tournament (all the pages). */
+    listAll: () => client.all("/api/tournaments/", { page_size: MAX_PAGE_SIZE }),
     get: (id) => client.get(`/api/tournaments/${slug(id)}/`),
     /** Admins only. */
     create: (fields) => client.post("/api/tournaments/", fields),
@@ -1360,7 +1370,7 @@ function retryable(error) {
 }
 
 // dist/index.js
-var VERSION = "0.1.0";
+var VERSION = "1.0.0";
 export {
   CLOSE_CODES,
   Client,

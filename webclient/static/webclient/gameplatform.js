@@ -242,7 +242,7 @@ export class Client extends sdk.Client {
     return sdk.items(await this.groups.list(search));
   }
   myGroups() {
-    return this.groups.mine();
+    return this.groups.mineAll();
   }
   createGroup({ name, description = "", open = true, maxMembers = 100 }) {
     return this.groups.create({ name, description, open, max_members: maxMembers });
@@ -285,7 +285,7 @@ export class Client extends sdk.Client {
 
   // --- leaderboards and tournaments ------------------------------------------------------------
   listLeaderboards() {
-    return this.leaderboards.list();
+    return this.leaderboards.listAll();
   }
   getLeaderboard(boardId) {
     return this.leaderboards.get(boardId);
@@ -300,7 +300,7 @@ export class Client extends sdk.Client {
     return sdk.items(await this.leaderboards.records(boardId, { aroundMe, limit, period: period ?? undefined }));
   }
   listTournaments() {
-    return this.tournaments.list();
+    return this.tournaments.listAll();
   }
   getTournament(tournamentId) {
     return this.tournaments.get(tournamentId);

@@ -78,6 +78,17 @@ def on_core(core: int | None) -> None:
     os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) if core is None else {core})
 
 
+def same_priority(pid: int) -> None:
+    """Give a server that started a session of its own (uvicorn in figures.Server, a daemonized
+    Redis) the scheduling priority of this one's session (Linux autogroups): on a shared machine
+    the two sides then compete for their core alike. Nothing where autogroups are off or not ours."""
+    try:
+        nice = Path("/proc/self/autogroup").read_text().split("nice")[1].strip()
+        Path(f"/proc/{pid}/autogroup").write_text(nice)
+    except (OSError, IndexError):
+        pass
+
+
 def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -118,6 +129,7 @@ class PrivateRedis:
         for _ in range(50):
             try:
                 self.pid = int(self.client.info("server")["process_id"])
+                same_priority(self.pid)
                 return self
             except redis.ConnectionError:
                 time.sleep(0.1)
@@ -183,6 +195,7 @@ def figures_of(result: dict, window: Window, rooms: int, extra: dict | None = No
         "inputs_seen": result["inputs_seen"],
         "inputs_unseen": result["inputs_unseen"],
         "errors": result["errors"],
+        "error_codes": result.get("error_codes", {}),
     }
     return {**out, **(extra or {})}
 
@@ -225,6 +238,7 @@ def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path
     try:
         server = Server(args.port, env, run_dir / f"platform-{rooms}.log", workers=None, nofile=raise_open_files())
         server.start()
+        same_priority(server.proc.pid)  # its database worker process shares its session
     finally:
         on_core(CLIENT_CORE)
     try:

@@ -18,6 +18,7 @@ import { Client } from "@colyseus/sdk";
 const PATCH = 15; // Protocol.ROOM_STATE_PATCH, in the low 5 bits of a Colyseus message's first byte
 const PLATFORM_PATCH = '{"type":"state_patch"';
 const INPUT_MS = 200;
+const codes = {}; // the platform's error frames, by code
 
 function options(argv) {
   const out = { side: "", url: "", rooms: 0, games: "", warmup: 10, seconds: 30, batch: 10 };
@@ -189,6 +190,7 @@ function platformPlayer(url, game, seat, window) {
         }
       } else if (frame.type === "error") {
         me.errors = (me.errors || 0) + 1;
+        codes[frame.code] = (codes[frame.code] || 0) + 1;
         if (!started) reject(new Error(JSON.stringify(frame)));
       }
     });
@@ -268,6 +270,7 @@ async function main() {
     input_to_visible_p99_ms: percentile(visible, 99),
     client_cores: (cpu.user + cpu.system) / 1e6 / (opts.seconds + 0.3),
     errors: players.reduce((s, p) => s + (p.errors || 0), 0),
+    error_codes: codes,
   };
   console.log(JSON.stringify(out));
   await Promise.allSettled(players.map((p) => p.close()));

@@ -151,10 +151,21 @@ class Window:
         self.pids = pids
 
     def run(self, cmd: list[str]) -> dict:
+        proc = subprocess.Popen(cmd, cwd=COLYSEUS, stdout=subprocess.PIPE, text=True)
+        try:
+            result = self._read(proc)
+        finally:
+            if proc.poll() is None:  # stopped early (an error, SIGTERM): the load generator too
+                proc.kill()
+                proc.wait()
+        if proc.returncode or result is None:
+            raise RuntimeError(f"the load generator failed ({proc.returncode}): {' '.join(cmd)}")
+        return result
+
+    def _read(self, proc: subprocess.Popen) -> dict | None:
         from figures import rss_kib
         from procstat import cpu_seconds
 
-        proc = subprocess.Popen(cmd, cwd=COLYSEUS, stdout=subprocess.PIPE, text=True)
         result, start = None, None
         for line in proc.stdout:
             event = json.loads(line)
@@ -166,8 +177,7 @@ class Window:
                 self.rss_mib = sum(rss_kib(pid) for pid in self.pids[:1]) / 1024
             elif "side" in event:
                 result = event
-        if proc.wait() or result is None:
-            raise RuntimeError(f"the load generator failed ({proc.returncode}): {' '.join(cmd)}")
+        proc.wait()
         return result
 
 
@@ -345,9 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     if (os.cpu_count() or 1) < 2:
         print("side_by_side: needs 2 cores (the server on one, the load generator on the other)", file=sys.stderr)
         return 2
-    from figures import ensure_database, migrate, terminated
+    from figures import ensure_database, migrate
 
-    signal.signal(signal.SIGTERM, terminated)
+    # SIGTERM (make, timeout) unwinds like Ctrl-C: every server and the private Redis are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     npm_install()
     run_dir = Path(tempfile.mkdtemp(prefix="gp-side-by-side-"))
     results = []

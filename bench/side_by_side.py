@@ -1,0 +1,406 @@
+"""The platform's arena against a Colyseus 0.18 room with the same rules, in one run.
+
+    .venv/bin/python bench/side_by_side.py --rooms 25,50,100          # --warmup 10 --seconds 30
+    .venv/bin/python bench/side_by_side.py --rooms 50 --seconds 10 --json out.json --plot out.png
+
+For each size, N rooms of 4 players over real WebSockets, on one server process each, one after
+the other: the server pinned to the first core, the load generator to the second. Every player
+sends a direction about 5 times a second; both rooms tick and patch at 20 Hz.
+
+  Colyseus   bench/colyseus/: ``@colyseus/core`` 0.18 with its WebSocket transport, the arena's
+             rules as a schema room (``setSimulationInterval`` and ``patchRate`` 50 ms); installed
+             with ``npm ci`` into that folder on the first run (never a dependency of the platform).
+  platform   ``make serve WORKERS=1``: one uvicorn process with the Makefile's flags over PostgreSQL
+             and a private Redis this script starts (``--redis-port``) and shuts down after; N
+             arena games of 4 made with ``game_create``, each player on ``/ws/game/{id}/``.
+
+The load generator is one Node program for both (``bench/colyseus/loadgen.mjs``: Colyseus's own
+client for Colyseus, ``ws`` for the platform), so the client's cost is alike. Printed, for both:
+server CPU (cores, from /proc of the server process), µs of server CPU per room-tick, patch
+interval p50/p99 per client, patches missed (of 20 a second per client), input to visible p50/p99
+(from sending a direction to the first patch that shows it), bytes per patch frame (the WebSocket
+message), server RSS; and the platform / Colyseus ratios. The machine may be shared: the ratio
+within one run is the figure to read. Traffic to 127.0.0.1 only; the bench's users and games are
+removed at the end.
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+COLYSEUS = HERE / "colyseus"
+PREFIX = "bench_sbs"
+SERVER_CORE, CLIENT_CORE = 0, 1
+TICK_RATE = 20
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rooms", default="25,50,100", help="comma list of room counts (4 players each)")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds of play before the measured window")
+    parser.add_argument("--seconds", type=float, default=30.0, help="the measured window")
+    parser.add_argument("--sides", default="colyseus,platform", help="which servers to run (both by default)")
+    parser.add_argument("--plot", default=str(HERE / "results" / "side_by_side.png"), help="PNG path ('' for none)")
+    parser.add_argument("--json", default="", help="write every figure to this JSON file")
+    parser.add_argument("--port", type=int, default=8790, help="the platform's port")
+    parser.add_argument("--colyseus-port", type=int, default=2590)
+    parser.add_argument("--redis-port", type=int, default=6394, help="the private Redis of the platform side")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/gp_side_by_side_bench")
+    parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")
+    args = parser.parse_args(argv)
+    args.sizes = [int(n) for n in args.rooms.split(",") if n]
+    args.side_list = [s for s in args.sides.split(",") if s]
+    if set(args.side_list) - {"colyseus", "platform"} or not args.side_list:
+        parser.error("--sides takes colyseus and/or platform")
+    if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
+        parser.error(f"{args.database_url}: this bench only talks to 127.0.0.1")
+    return args
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def on_core(core: int | None) -> None:
+    """Pin this process (and so what it starts next) to one core; None: every core again."""
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)) if core is None else {core})
+
+
+def same_priority(pid: int) -> None:
+    """Give a server that started a session of its own (uvicorn in figures.Server, a daemonized
+    Redis) the scheduling priority of this one's session (Linux autogroups): on a shared machine
+    the two sides then compete for their core alike. Nothing where autogroups are off or not ours."""
+    try:
+        nice = Path("/proc/self/autogroup").read_text().split("nice")[1].strip()
+        Path(f"/proc/{pid}/autogroup").write_text(nice)
+    except (OSError, IndexError):
+        pass
+
+
+def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited at start-up")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
+def npm_install() -> None:
+    if not (COLYSEUS / "node_modules" / "@colyseus" / "core").is_dir():
+        print("==> npm ci in bench/colyseus (the Colyseus peer and the load generator's packages)")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=COLYSEUS, check=True)
+
+
+class PrivateRedis:
+    """A Redis of the bench's own, nothing saved: the platform's channel layer, presence and rooms."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def __enter__(self) -> "PrivateRedis":
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            raise RuntimeError(f"port {self.port} is taken: pass another --redis-port")
+        except OSError:
+            pass
+        cmd = ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no", "--daemonize", "yes"]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        import redis
+
+        self.client = redis.Redis(port=self.port)
+        for _ in range(50):
+            try:
+                self.pid = int(self.client.info("server")["process_id"])
+                same_priority(self.pid)
+                return self
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("the private Redis did not start")
+
+    def __exit__(self, *exc) -> None:
+        import redis
+
+        try:
+            self.client.shutdown(nosave=True)
+        except redis.ConnectionError:
+            pass  # it is gone: the answer to SHUTDOWN
+
+
+class Window:
+    """The server's CPU and memory over the load generator's measured window (its two marker lines)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+
+    def run(self, cmd: list[str]) -> dict:
+        proc = subprocess.Popen(cmd, cwd=COLYSEUS, stdout=subprocess.PIPE, text=True)
+        try:
+            result = self._read(proc)
+        finally:
+            if proc.poll() is None:  # stopped early (an error, SIGTERM): the load generator too
+                proc.kill()
+                proc.wait()
+        if proc.returncode or result is None:
+            raise RuntimeError(f"the load generator failed ({proc.returncode}): {' '.join(cmd)}")
+        return result
+
+    def _read(self, proc: subprocess.Popen) -> dict | None:
+        from figures import rss_kib
+        from procstat import cpu_seconds
+
+        result, start = None, None
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event.get("event") == "window_start":
+                start = (time.perf_counter(), cpu_seconds(self.pids))
+            elif event.get("event") == "window_end" and start:
+                wall = time.perf_counter() - start[0]
+                self.cores = (cpu_seconds(self.pids) - start[1]) / wall
+                self.rss_mib = sum(rss_kib(pid) for pid in self.pids[:1]) / 1024
+            elif "side" in event:
+                result = event
+        proc.wait()
+        return result
+
+
+def loadgen(side: str, url: str, args, extra: list[str]) -> list[str]:
+    return [
+        "taskset", "-c", str(CLIENT_CORE), "node", "loadgen.mjs", "--side", side, "--url", url,
+        "--warmup", str(args.warmup), "--seconds", str(args.seconds), *extra,
+    ]  # fmt: skip
+
+
+def figures_of(result: dict, window: Window, rooms: int, extra: dict | None = None) -> dict:
+    cores = window.cores
+    out = {
+        "rooms": rooms,
+        "server_cores": round(cores, 3),
+        "us_per_room_tick": round(cores / (rooms * TICK_RATE) * 1e6, 1),
+        "patch_p50_ms": round(result["patch_interval_p50_ms"] or 0, 1),
+        "patch_p99_ms": round(result["patch_interval_p99_ms"] or 0, 1),
+        "missed_pct": round(100 * result["patches_missed"] / max(result["patches_expected"], 1), 1),
+        "visible_p50_ms": round(result["input_to_visible_p50_ms"] or 0, 1),
+        "visible_p99_ms": round(result["input_to_visible_p99_ms"] or 0, 1),
+        "bytes_per_patch": round(result["bytes_per_patch"] or 0, 1),
+        "rss_mib": round(window.rss_mib, 1),
+        "client_cores": round(result["client_cores"], 3),
+        "inputs_seen": result["inputs_seen"],
+        "inputs_unseen": result["inputs_unseen"],
+        "errors": result["errors"],
+        "error_codes": result.get("error_codes", {}),
+    }
+    return {**out, **(extra or {})}
+
+
+def run_colyseus(rooms: int, args) -> dict:
+    on_core(SERVER_CORE)
+    log = open(Path(tempfile.gettempdir()) / "side-by-side-colyseus.log", "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        ["node", "server.mjs", str(args.colyseus_port)], cwd=COLYSEUS, stdout=log, stderr=subprocess.STDOUT
+    )
+    on_core(CLIENT_CORE)
+    try:
+        wait_port(args.colyseus_port, server)
+        window = Window([server.pid])
+        extra = ["--rooms", str(rooms)]
+        result = window.run(loadgen("colyseus", f"ws://127.0.0.1:{args.colyseus_port}", args, extra))
+        return figures_of(result, window, rooms)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        log.close()
+
+
+def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path) -> dict:
+    from figures import Server, drop_games_of, fresh_users, raise_open_files, retry
+    from procstat import cpu_seconds
+    from queue_fill import drop_users
+
+    from game.services import game_create
+
+    users = fresh_users(PREFIX, 4 * rooms)
+    games = []
+    for g in range(rooms):
+        seats = users[4 * g : 4 * g + 4]
+        game = game_create(mode="arena", players=[user.pk for user, _ in seats])
+        games.append({"id": game.pk, "players": [{"id": user.pk, "token": token} for user, token in seats]})
+    games_file = run_dir / f"games-{rooms}.json"
+    games_file.write_text(json.dumps(games))
+    on_core(SERVER_CORE)
+    try:
+        server = Server(args.port, env, run_dir / f"platform-{rooms}.log", workers=None, nofile=raise_open_files())
+        server.start()
+        same_priority(server.proc.pid)  # its database worker process shares its session
+    finally:
+        on_core(CLIENT_CORE)
+    try:
+        window = Window([server.proc.pid])
+        redis_cpu = cpu_seconds([redis.pid])
+        began = time.perf_counter()
+        result = window.run(loadgen("platform", f"ws://127.0.0.1:{args.port}", args, ["--games", str(games_file)]))
+        redis_cores = (cpu_seconds([redis.pid]) - redis_cpu) / (time.perf_counter() - began)
+    finally:
+        server.stop()
+        user_ids = [user.pk for user, _ in users]
+        retry(lambda: drop_games_of(user_ids))
+        retry(lambda: drop_users(PREFIX))
+    return figures_of(result, window, rooms, {"redis_cores_whole_run": round(redis_cores, 3)})
+
+
+# --- the report -------------------------------------------------------------------------------
+
+COLUMNS = [
+    ("server cores", "server_cores", "{:.2f}"),
+    ("µs/room-tick", "us_per_room_tick", "{:,.0f}"),
+    ("patch p50/p99 ms", ("patch_p50_ms", "patch_p99_ms"), "{:.0f}/{:.0f}"),
+    ("missed %", "missed_pct", "{:.1f}"),
+    ("input→visible p50/p99 ms", ("visible_p50_ms", "visible_p99_ms"), "{:.0f}/{:.0f}"),
+    ("bytes/patch", "bytes_per_patch", "{:,.0f}"),
+    ("RSS MiB", "rss_mib", "{:,.0f}"),
+    ("client cores", "client_cores", "{:.2f}"),
+]
+RATIOS = ["server_cores", "us_per_room_tick", "patch_p99_ms", "visible_p50_ms", "bytes_per_patch", "rss_mib"]
+
+
+def cell(row: dict, key, form: str) -> str:
+    keys = key if isinstance(key, tuple) else (key,)
+    return form.format(*(row[k] for k in keys))
+
+
+def ratio_cell(colyseus: dict, platform: dict, key) -> str:
+    """platform / colyseus of the column's figure in RATIOS (the p99 of a p50/p99 pair, say), else blank."""
+    keys = [k for k in (key if isinstance(key, tuple) else (key,)) if k in RATIOS]
+    if not keys or not colyseus[keys[0]]:
+        return ""
+    return f"{platform[keys[0]] / colyseus[keys[0]]:.2f}×"
+
+
+def table(results: list[dict]) -> str:
+    head = ["rooms of 4", "side", *(name for name, _, _ in COLUMNS)]
+    rows = []
+    for entry in results:
+        for side in ("colyseus", "platform"):
+            if side in entry:
+                rows.append([str(entry["rooms"]), side, *(cell(entry[side], k, f) for _, k, f in COLUMNS)])
+        if "colyseus" in entry and "platform" in entry:
+            c, p = entry["colyseus"], entry["platform"]
+            rows.append([str(entry["rooms"]), "platform / colyseus", *(ratio_cell(c, p, k) for _, k, _ in COLUMNS)])
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def write_plot(results: list[dict], path: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f"note: matplotlib is not installed, no plot written ({path}); `pip install matplotlib` for it")
+        return
+    panels = [
+        ("server CPU (cores)", "server_cores"),
+        ("µs of server CPU per room-tick", "us_per_room_tick"),
+        ("patch interval p99 (ms)", "patch_p99_ms"),
+        ("input to visible p50 (ms)", "visible_p50_ms"),
+    ]
+    fig, axes = plt.subplots(2, 2, figsize=(10, 7))
+    for ax, (title, key) in zip(axes.flat, panels, strict=True):
+        for side, style in (("colyseus", "o-"), ("platform", "s-")):
+            points = [(e["rooms"], e[side][key]) for e in results if side in e]
+            if points:
+                ax.plot(*zip(*points, strict=True), style, label=side)
+        ax.set_title(title)
+        ax.set_xlabel("rooms of 4 at 20 Hz, one server process")
+        ax.set_ylim(bottom=0)
+        ax.legend()
+    fig.suptitle("The arena side by side with Colyseus 0.18 (same run, same load generator)")
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    print(f"plot written to {path}")
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for tool in ("node", "npm", "taskset", "redis-server"):
+        if shutil.which(tool) is None:
+            print(f"side_by_side: {tool} is needed and not on PATH", file=sys.stderr)
+            return 2
+    if (os.cpu_count() or 1) < 2:
+        print("side_by_side: needs 2 cores (the server on one, the load generator on the other)", file=sys.stderr)
+        return 2
+    from figures import ensure_database, migrate
+
+    # SIGTERM (make, timeout) unwinds like Ctrl-C: every server and the private Redis are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    npm_install()
+    run_dir = Path(tempfile.mkdtemp(prefix="gp-side-by-side-"))
+    results = []
+    with PrivateRedis(args.redis_port) as redis:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=args.database_url,
+            REDIS_URL=redis.url,
+            SECRET_KEY=args.secret_key,
+            DEBUG="0",
+            WEB_CONCURRENCY="1",  # make serve WORKERS=1
+            DJANGO_SETTINGS_MODULE="gameplatform.settings",
+        )
+        if "platform" in args.side_list:
+            os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
+            os.environ.setdefault("LOG_LEVEL", "WARNING")
+            ensure_database(args.database_url)
+            if not migrate(env):
+                return 1
+            from queue_fill import django_setup
+
+            django_setup()
+        try:
+            for rooms in args.sizes:
+                entry = {"rooms": rooms}
+                if "colyseus" in args.side_list:
+                    entry["colyseus"] = run_colyseus(rooms, args)
+                    print(f"{rooms} rooms, colyseus: {json.dumps(entry['colyseus'])}", flush=True)
+                if "platform" in args.side_list:
+                    entry["platform"] = run_platform(rooms, args, env, redis, run_dir)
+                    print(f"{rooms} rooms, platform: {json.dumps(entry['platform'])}", flush=True)
+                results.append(entry)
+        finally:
+            on_core(None)
+    print()
+    print(table(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"warmup_s": args.warmup, "seconds": args.seconds, "results": results}))
+    if args.plot:
+        write_plot(results, args.plot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

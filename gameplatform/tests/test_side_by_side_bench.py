@@ -1,0 +1,65 @@
+"""bench/side_by_side.py, the arena against Colyseus (docs/benchmarks.md): its command answers --help,
+its Node programs (the Colyseus room, its server, the load generator) parse, the Colyseus packages are
+pinned, and its table puts the platform / Colyseus ratio under each pair of rows. The bench itself
+(minutes, two cores, npm packages) is run by hand, not here."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from bench.side_by_side import table
+from gameplatform.tests.live import ROOT
+
+COLYSEUS = ROOT / "bench" / "colyseus"
+
+
+def test_the_command_explains_itself():
+    done = subprocess.run(
+        [sys.executable, "bench/side_by_side.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Colyseus" in done.stdout and "--rooms" in done.stdout and "--warmup" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
+@pytest.mark.parametrize("program", ["arena_room.mjs", "server.mjs", "loadgen.mjs"])
+def test_the_node_programs_parse(program):
+    done = subprocess.run(["node", "--check", program], cwd=COLYSEUS, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_colyseus_peer_is_pinned_to_0_18_and_is_no_dependency_of_the_platform():
+    wanted = json.loads((COLYSEUS / "package.json").read_text())["dependencies"]
+    assert all(version[0].isdigit() for version in wanted.values()), wanted  # exact versions, no ranges
+    assert wanted["@colyseus/core"].startswith("0.18.")
+    locked = json.loads((COLYSEUS / "package-lock.json").read_text())["packages"]
+    assert locked["node_modules/@colyseus/core"]["version"] == wanted["@colyseus/core"]
+    assert not (ROOT / "package.json").exists()
+    assert "bench/colyseus/node_modules/" in (ROOT / ".gitignore").read_text().split()
+
+
+def side(cores: float, bytes_per_patch: float) -> dict:
+    return {
+        "server_cores": cores,
+        "us_per_room_tick": cores / (50 * 20) * 1e6,
+        "patch_p50_ms": 50.0,
+        "patch_p99_ms": 55.0,
+        "missed_pct": 0.0,
+        "visible_p50_ms": 40.0,
+        "visible_p99_ms": 90.0,
+        "bytes_per_patch": bytes_per_patch,
+        "rss_mib": 100.0,
+        "client_cores": 0.2,
+    }
+
+
+def test_the_table_gives_the_platform_over_colyseus_ratio():
+    printed = table([{"rooms": 50, "colyseus": side(0.25, 56.0), "platform": side(0.75, 392.0)}])
+    ratio_row = printed.splitlines()[-1]
+    assert ratio_row.startswith("50") and "platform / colyseus" in ratio_row
+    cells = [c.strip() for c in ratio_row.split("|")]
+    assert cells[2:4] == ["3.00×", "3.00×"]  # server cores, µs per room-tick
+    assert "7.00×" in cells  # bytes per patch

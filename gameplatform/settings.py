@@ -50,6 +50,7 @@ PROJECT_APPS = [
     "friends",
     "notifications",
     "progression",
+    "payments",  # Stripe Checkout: products sold for money, granted through progression and accounts
     "world",
     "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
 ]
@@ -371,6 +372,14 @@ GAME_MODES = env_list(
         "game.modes.builtin.arena.Arena",
     ],
 )
+# --- Payments (payments/, docs/payments.md): off unless both Stripe secrets are set ---------
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Where the Stripe library sends its API calls: Stripe's own unless a test points it elsewhere.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Where Checkout sends the buyer back; empty: this server's /play/ (with ?checkout=success or cancel).
+STRIPE_SUCCESS_URL = env_str("STRIPE_SUCCESS_URL")
+STRIPE_CANCEL_URL = env_str("STRIPE_CANCEL_URL")
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 

@@ -19,6 +19,7 @@ LAYERS = [
     "notifications",
     "friends",
     "progression",
+    "payments",
     "game",
     "leaderboards",
     "chat",

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from payments import apis
+
+urlpatterns = [
+    path("payments/products/", apis.ProductListApi.as_view(), name="payments-products"),
+    path("payments/checkout/", apis.CheckoutApi.as_view(), name="payments-checkout"),
+    path("payments/stripe/webhook/", apis.StripeWebhookApi.as_view(), name="payments-stripe-webhook"),
+    path("payments/purchases/", apis.PurchaseListApi.as_view(), name="payments-purchases"),
+]

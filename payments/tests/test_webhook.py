@@ -11,9 +11,9 @@ from accounts.models import User
 from conftest import requires_postgres
 from gameplatform import timers
 from gameplatform.testing import run_at_once
-from payments.models import Purchase, StoreEvent
+from payments.models import Product, Purchase, StoreEvent
 from payments.tests.conftest import deliver
-from progression.models import LedgerEntry
+from progression.models import ItemTemplate, LedgerEntry
 from progression.rules import STARTING_GEMS
 from progression.services import player_grant, player_sync
 
@@ -193,3 +193,14 @@ def test_a_refund_of_a_payment_without_a_purchase_changes_nothing(alice, stripe,
     foreign = stripe.create_session({"mode": "payment"})
     stripe.pay(foreign["id"])
     assert deliver(stripe.refund(foreign["id"])).json() == {"outcome": "no_purchase"}
+
+
+def test_an_item_product_lands_in_the_inventory_and_a_refund_takes_it_back(client_for, alice, stripe, checkout):
+    blade = ItemTemplate.objects.create(name="Storm Blade", slot="weapon", rarity="epic", strength=14)
+    Product.objects.create(id="storm-blade", name="Storm Blade", kind="item", price=299, item=blade)
+    session_id = checkout(alice, "storm-blade")
+    assert deliver(stripe.pay(session_id)).json() == {"outcome": "granted"}
+    [stack] = client_for(alice).get("/api/inventory/").json()["results"]
+    assert stack["quantity"] == 1
+    assert deliver(stripe.refund(session_id)).json() == {"outcome": "revoked"}
+    assert client_for(alice).get("/api/inventory/").json()["results"] == []

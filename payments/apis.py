@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from gameplatform import serializers
 from gameplatform.schema import error_codes
 from payments import selectors, services, stripe_gateway
-from payments.serializers import ProductSerializer, PurchaseSerializer
+from payments.serializers import ProductSerializer, StorePurchaseSerializer
 
 
 class PaymentsApi(APIView):
@@ -28,7 +28,11 @@ class ProductListApi(PaymentsApi, ListAPIView):
     def get_queryset(self):
         return selectors.product_list()
 
-    @extend_schema(tags=["payments"], description="What can be bought with money (prices in minor units).")
+    @extend_schema(
+        tags=["payments"],
+        summary="List the products",
+        description="What can be bought with money (prices in minor units).",
+    )
     @error_codes({404: ("not_configured",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -46,6 +50,7 @@ class CheckoutApi(PaymentsApi):
         request=InputSerializer,
         responses={201: OutputSerializer},
         tags=["payments"],
+        summary="Start a Stripe Checkout",
         description="A Stripe Checkout session for one product. Nothing is granted until Stripe's signed "
         "webhook says the session was paid.",
     )
@@ -72,6 +77,7 @@ class StripeWebhookApi(PaymentsApi):
         request=None,
         responses={200: OutputSerializer},
         tags=["payments"],
+        summary="Receive Stripe's webhook events",
         description="Register this address as a webhook endpoint in Stripe (events: checkout.session.completed, "
         "checkout.session.async_payment_succeeded, charge.refunded, charge.dispute.closed). Each event is applied "
         "once; a repeat answers 200 and changes nothing.",
@@ -85,12 +91,12 @@ class StripeWebhookApi(PaymentsApi):
 
 
 class PurchaseListApi(PaymentsApi, ListAPIView):
-    serializer_class = PurchaseSerializer
+    serializer_class = StorePurchaseSerializer
 
     def get_queryset(self):
         return selectors.purchases_for(user=self.request.user)
 
-    @extend_schema(tags=["payments"], description="My purchases, newest first.")
+    @extend_schema(tags=["payments"], summary="List my purchases", description="Newest first, refunded ones included.")
     @error_codes({404: ("not_configured",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

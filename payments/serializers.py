@@ -16,7 +16,7 @@ class ProductSerializer(serializers.ModelSerializer):
         return product.grants
 
 
-class PurchaseSerializer(serializers.ModelSerializer):
+class StorePurchaseSerializer(serializers.ModelSerializer):
     product = ProductSerializer()
 
     class Meta:

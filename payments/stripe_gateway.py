@@ -6,6 +6,8 @@ the local stand-in a test starts; ``stripe.Webhook.construct_event`` checks a we
 timestamp within the library's tolerance of 5 minutes, so an old delivery cannot be replayed).
 """
 
+import json
+
 import stripe
 from django.conf import settings
 
@@ -48,7 +50,16 @@ def checkout_session_create(*, params: dict) -> tuple[str, str]:
 
 
 def event_verify(*, payload: bytes, signature: str) -> dict:
-    """The webhook's event as a dict, once its signature checks out; 400 ``bad_signature`` otherwise."""
+    """The webhook's event as a dict, once its signature checks out; 400 ``bad_signature`` otherwise.
+
+    A body that is not a JSON object is no Stripe event, signed or not: 400 ``invalid`` before the
+    check (the library's event builder assumes an object)."""
+    try:
+        body = json.loads(payload)
+    except ValueError:  # not JSON, or not UTF-8
+        body = None
+    if not isinstance(body, dict):
+        raise ApplicationError("The webhook's body is not a Stripe event.", code="invalid")
     try:
         event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
     except stripe.SignatureVerificationError as exc:

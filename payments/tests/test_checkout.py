@@ -81,3 +81,11 @@ def test_without_stripes_settings_every_payment_route_is_404_not_configured(clie
     response = getattr(client_for(alice), method)(path, {"product_id": "gems-100"} if method == "post" else None)
     assert response.status_code == 404
     assert response.json()["code"] == "not_configured"
+
+
+@pytest.mark.parametrize("product_id", ["gems\u0000100", 100, None, "x" * 65])
+def test_a_bad_product_id_is_400_naming_the_field(client_for, alice, stripe, products, product_id):
+    response = client_for(alice).post("/api/payments/checkout/", {"product_id": product_id}, format="json")
+    assert response.status_code == 400
+    assert "product_id" in str(response.json())  # the field is named (the kit says NUL in its own words)
+    assert stripe.requests == []

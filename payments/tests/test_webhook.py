@@ -204,3 +204,38 @@ def test_an_item_product_lands_in_the_inventory_and_a_refund_takes_it_back(clien
     assert stack["quantity"] == 1
     assert deliver(stripe.refund(session_id)).json() == {"outcome": "revoked"}
     assert client_for(alice).get("/api/inventory/").json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["", "t=abc,v1=00", "v1=00", "t=1,v1=", "garbage", "t=" + "9" * 400 + ",v1=ff", "t=\u0000,v1=\u00e9"],
+)
+def test_a_malformed_signature_header_is_400_bad_signature(stripe, signature):
+    from rest_framework.test import APIClient
+
+    response = APIClient().post(
+        "/api/payments/stripe/webhook/", data=b"{}", content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_signature"
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"id": 5}', b'{"id": "evt_1", "type": "x"}', b"\xff\xfe"])
+def test_a_signed_body_that_is_no_event_is_400_invalid(stripe, body):
+    import hashlib
+    import hmac
+
+    from rest_framework.test import APIClient
+
+    from payments.tests.stripe_standin import WEBHOOK_SECRET
+
+    at = int(time.time())
+    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    response = APIClient().post(
+        "/api/payments/stripe/webhook/",
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=f"t={at},v1={mac}",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] in ("invalid", "bad_signature")

@@ -9,16 +9,25 @@ from rest_framework.views import APIView
 
 from gameplatform import serializers
 from gameplatform.schema import error_codes
-from payments import selectors, services, stripe_gateway
+from payments import apple_gateway, selectors, services, stripe_gateway
 from payments.serializers import ProductSerializer, StorePurchaseSerializer
 
 
 class PaymentsApi(APIView):
-    """Every route of payments answers 404 ``not_configured`` while no store is configured."""
+    """A route of payments answers 404 ``not_configured`` while its store is off (products and
+    purchases: while every store is)."""
+
+    def require_configured(self) -> None:
+        services.payments_require()
 
     def initial(self, request, *args, **kwargs):
-        stripe_gateway.stripe_require()
+        self.require_configured()
         super().initial(request, *args, **kwargs)
+
+
+class StripeApi(PaymentsApi):
+    def require_configured(self) -> None:
+        stripe_gateway.stripe_require()
 
 
 class ProductListApi(PaymentsApi, ListAPIView):
@@ -38,7 +47,7 @@ class ProductListApi(PaymentsApi, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class CheckoutApi(PaymentsApi):
+class CheckoutApi(StripeApi):
     class InputSerializer(serializers.Serializer):
         product_id = serializers.CharField(max_length=64)
 
@@ -64,7 +73,7 @@ class CheckoutApi(PaymentsApi):
         return Response(self.OutputSerializer(answer).data, status=status.HTTP_201_CREATED)
 
 
-class StripeWebhookApi(PaymentsApi):
+class StripeWebhookApi(StripeApi):
     """Stripe's calls, authenticated by their signature (no token)."""
 
     permission_classes = [AllowAny]
@@ -100,3 +109,31 @@ class PurchaseListApi(PaymentsApi, ListAPIView):
     @error_codes({404: ("not_configured",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class AppleRedeemApi(PaymentsApi):
+    class InputSerializer(serializers.Serializer):
+        signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
+        product_id = serializers.CharField(max_length=64)
+
+    class OutputSerializer(serializers.Serializer):
+        purchase = StorePurchaseSerializer()
+        grants = serializers.DictField()
+
+    def require_configured(self) -> None:
+        apple_gateway.apple_require()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Redeem an App Store transaction",
+        description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
+        "the configured root certificates, grants its product once.",
+    )
+    @error_codes({400: ("invalid_receipt",), 404: ("not_configured", "product_not_found"), 409: ("already_redeemed",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        purchase = services.apple_transaction_redeem(user=request.user, **data.validated_data)
+        return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})

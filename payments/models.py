@@ -27,6 +27,8 @@ class Product(models.Model):
         "progression.ItemTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     item_quantity = models.PositiveIntegerField(default=1)
+    # The product's id in App Store Connect, when it differs from ``id``.
+    apple_product_id = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True)
     sort_order = models.IntegerField(default=0)
 
@@ -73,7 +75,9 @@ class Purchase(models.Model):
     # Stripe: the PaymentIntent, which refunds and disputes name.
     store_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.GRANTED)
-    amount = models.PositiveIntegerField(help_text="What the store charged, in minor units.")
+    amount = models.PositiveBigIntegerField(
+        help_text="What the store charged: minor units (Stripe), milliunits (App Store)."
+    )
     currency = models.CharField(max_length=3)
     # Gems a refund could not take back because they were spent (the balance never goes below 0).
     unrecovered_gems = models.PositiveIntegerField(default=0)

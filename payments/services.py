@@ -20,12 +20,18 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_premium_extend, user_premium_shorten
-from gameplatform.errors import ApplicationError, NotFound
-from payments import stripe_gateway
+from gameplatform.errors import ApplicationError, Conflict, NotFound
+from payments import apple_gateway, stripe_gateway
 from payments.models import Product, Purchase, Store, StoreEvent
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
 logger = logging.getLogger(__name__)
+
+
+def payments_require() -> None:
+    """Products and purchases exist while at least one store is configured."""
+    if not (stripe_gateway.stripe_configured() or apple_gateway.apple_configured()):
+        raise NotFound("Payments are not configured on this server.", code="not_configured")
 
 
 # --- checkout -----------------------------------------------------------------------
@@ -129,6 +135,37 @@ def purchase_revoke(*, purchase_id: int) -> bool:
     purchase.status, purchase.refunded_at = Purchase.Status.REFUNDED, timezone.now()
     purchase.save(update_fields=["status", "refunded_at", "unrecovered_gems"])
     return True
+
+
+# --- the App Store ---------------------------------------------------------------------
+
+
+def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase:
+    """Grant the product a StoreKit 2 signed transaction paid for, once: a transaction id already
+    redeemed, by anyone, is 409 ``already_redeemed`` (the purchase's unique constraint decides,
+    also between two processes at once)."""
+    apple_gateway.apple_require()
+    product = Product.objects.select_related("item").filter(pk=product_id, is_active=True).first()
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    paid = apple_gateway.transaction_verify(signed_transaction=signed_transaction)
+    if paid.productId != (product.apple_product_id or product.pk):
+        raise ApplicationError("The transaction paid for another product.", code="invalid_receipt")
+    if paid.revocationDate is not None:
+        raise ApplicationError("Apple refunded or revoked this transaction.", code="invalid_receipt")
+    with transaction.atomic():
+        purchase, granted = purchase_grant(
+            user_id=user.pk,
+            product=product,
+            store=Store.APPLE,
+            transaction_id=str(paid.transactionId),
+            payment_id=str(paid.originalTransactionId or ""),
+            amount=max(paid.price or 0, 0),
+            currency=(paid.currency or "").lower()[:3],
+        )
+        if not granted:
+            raise Conflict("This transaction was redeemed already.", code="already_redeemed")
+    return purchase
 
 
 # --- Stripe's webhook ----------------------------------------------------------------

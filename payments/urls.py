@@ -6,5 +6,6 @@ urlpatterns = [
     path("payments/products/", apis.ProductListApi.as_view(), name="payments-products"),
     path("payments/checkout/", apis.CheckoutApi.as_view(), name="payments-checkout"),
     path("payments/stripe/webhook/", apis.StripeWebhookApi.as_view(), name="payments-stripe-webhook"),
+    path("payments/apple/", apis.AppleRedeemApi.as_view(), name="payments-apple"),
     path("payments/purchases/", apis.PurchaseListApi.as_view(), name="payments-purchases"),
 ]

@@ -46,3 +46,18 @@ def checkout(client_for, stripe):
         return response.json()["session_id"]
 
     return start
+
+
+@pytest.fixture
+def apple(settings, tmp_path):
+    """A certificate chain of the test's own, its root the one the server trusts (Sandbox)."""
+    from payments.tests.apple_chain import BUNDLE_ID, AppleChain
+
+    chain = AppleChain()
+    root = tmp_path / "root.pem"
+    root.write_bytes(chain.root_pem())
+    settings.APPLE_ROOT_CERTIFICATES = [str(root)]
+    settings.APPLE_BUNDLE_ID = BUNDLE_ID
+    settings.APPLE_ENVIRONMENT = "Sandbox"
+    settings.APPLE_ONLINE_CHECKS = False  # nothing reaches Apple's OCSP responders from the tests
+    return chain

@@ -137,3 +137,34 @@ class AppleRedeemApi(PaymentsApi):
         data.is_valid(raise_exception=True)
         purchase = services.apple_transaction_redeem(user=request.user, **data.validated_data)
         return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
+
+
+class AppleNotificationApi(PaymentsApi):
+    """Apple's calls, authenticated by their signature (no token)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        signedPayload = serializers.CharField(max_length=100_000)  # noqa: N815 - Apple's name
+
+    class OutputSerializer(serializers.Serializer):
+        outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")
+
+    def require_configured(self) -> None:
+        apple_gateway.apple_require()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Receive App Store Server Notifications",
+        description="Set this address as the App Store Server Notifications V2 URL in App Store Connect. REFUND "
+        "and REVOKE take the purchase back; each notification is applied once.",
+    )
+    @error_codes({400: ("bad_signature", "invalid", "invalid_receipt"), 404: ("not_configured",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.apple_notification_apply(signed_payload=data.validated_data["signedPayload"])
+        return Response({"outcome": outcome})

@@ -10,6 +10,7 @@ import functools
 
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
+from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier, VerificationException
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -57,4 +58,15 @@ def transaction_verify(*, signed_transaction: str) -> JWSTransactionDecodedPaylo
     except VerificationException as exc:
         raise ApplicationError(
             f"The App Store transaction does not verify ({exc.status.name.lower()}).", code="invalid_receipt"
+        ) from exc
+
+
+def notification_verify(*, signed_payload: str) -> ResponseBodyV2DecodedPayload:
+    """An App Store Server Notification V2 (its ``signedPayload``), checked as a transaction is;
+    400 ``bad_signature`` when it does not verify."""
+    try:
+        return _verifier().verify_and_decode_notification(signed_payload)
+    except VerificationException as exc:
+        raise ApplicationError(
+            f"The App Store notification does not verify ({exc.status.name.lower()}).", code="bad_signature"
         ) from exc

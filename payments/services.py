@@ -168,6 +168,35 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
     return purchase
 
 
+# Notification types that take an App Store purchase back: Apple refunded it, or revoked it
+# (Family Sharing ended). REFUND_REVERSED (a refund undone) is left to the operator.
+APPLE_REVOKING = {"REFUND", "REVOKE"}
+
+
+def apple_notification_apply(*, signed_payload: str) -> str:
+    """Apply an App Store Server Notification V2 once (by its ``notificationUUID``): a refund or
+    revocation takes the purchase back; any other type is recorded and changes nothing."""
+    apple_gateway.apple_require()
+    notification = apple_gateway.notification_verify(signed_payload=signed_payload)
+    kind = notification.rawNotificationType or ""
+    signed_transaction = notification.data.signedTransactionInfo if notification.data else None
+    transaction_id = None
+    if kind in APPLE_REVOKING and signed_transaction:
+        transaction_id = str(apple_gateway.transaction_verify(signed_transaction=signed_transaction).transactionId)
+    if not notification.notificationUUID:
+        raise ApplicationError("The notification has no notificationUUID.", code="invalid")
+
+    def apply() -> Outcome:
+        if transaction_id is None:
+            return "ignored", None
+        purchase = Purchase.objects.filter(store=Store.APPLE, store_transaction_id=transaction_id).first()
+        if purchase is None:
+            return "no_purchase", None
+        return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+
+    return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
+
+
 # --- Stripe's webhook ----------------------------------------------------------------
 
 
@@ -180,18 +209,18 @@ def stripe_webhook_apply(*, payload: bytes, signature: str) -> str:
     obj = (event.get("data") or {}).get("object")
     if not isinstance(event_id, str) or not isinstance(event_type, str) or not isinstance(obj, dict):
         raise ApplicationError("The webhook's body is not a Stripe event.", code="invalid")
-    return _event_apply(store=Store.STRIPE, event_id=event_id, event_type=event_type, obj=obj)
+    handler = STRIPE_HANDLERS.get(event_type, _ignored)
+    return _event_apply(store=Store.STRIPE, event_id=event_id, event_type=event_type, apply=lambda: handler(obj))
 
 
 @transaction.atomic
-def _event_apply(*, store: str, event_id: str, event_type: str, obj: dict) -> str:
+def _event_apply(*, store: str, event_id: str, event_type: str, apply: Callable[[], "Outcome"]) -> str:
     try:
         with transaction.atomic():
-            record = StoreEvent.objects.create(store=store, event_id=event_id, type=event_type, outcome="")
+            record = StoreEvent.objects.create(store=store, event_id=event_id, type=event_type[:100], outcome="")
     except IntegrityError:
         return "duplicate"
-    handler = STRIPE_HANDLERS.get(event_type, _ignored)
-    record.outcome, purchase_id = handler(obj)
+    record.outcome, purchase_id = apply()
     record.purchase_id = purchase_id
     record.save(update_fields=["outcome", "purchase"])
     logger.info("%s event %s (%s): %s", store, event_id, event_type, record.outcome)

@@ -111,3 +111,15 @@ class AppleChain:
             **overrides,
         }
         return self.sign(payload)
+
+    def notification(self, kind: str, signed_transaction: str, **overrides) -> str:
+        """An App Store Server Notification V2's ``signedPayload`` about one transaction."""
+        payload = {
+            "notificationType": kind,
+            "notificationUUID": str(uuid.uuid4()),
+            "data": {"bundleId": BUNDLE_ID, "environment": "Sandbox", "signedTransactionInfo": signed_transaction},
+            "version": "2.0",
+            "signedDate": int(time.time() * 1000),
+            **overrides,
+        }
+        return self.sign(payload)

@@ -84,3 +84,43 @@ def test_without_apples_settings_the_route_is_404_not_configured(client_for, ali
     response = redeem(client_for(alice), "x")
     assert response.status_code == 404
     assert response.json()["code"] == "not_configured"
+
+
+NOTIFICATIONS = "/api/payments/apple/notifications/"
+
+
+def notify(signed_payload: str):
+    from rest_framework.test import APIClient
+
+    return APIClient().post(NOTIFICATIONS, {"signedPayload": signed_payload}, format="json")
+
+
+def test_an_app_store_refund_takes_the_gems_back_once(client_for, alice, apple, products):
+    signed = apple.transaction("gems-100")
+    redeem(client_for(alice), signed)
+    refund = apple.notification("REFUND", signed)
+    response = notify(refund)
+    assert response.status_code == 200
+    assert response.json() == {"outcome": "revoked"}
+    assert player_sync(user_id=alice.pk).gems == STARTING_GEMS
+    assert notify(refund).json() == {"outcome": "duplicate"}  # Apple retries
+    assert notify(apple.notification("REFUND", signed)).json() == {"outcome": "already_revoked"}
+    [purchase] = client_for(alice).get("/api/payments/purchases/").json()["results"]
+    assert purchase["status"] == "refunded"
+
+
+def test_other_app_store_notifications_change_nothing(client_for, alice, apple, products):
+    signed = apple.transaction("gems-100")
+    redeem(client_for(alice), signed)
+    assert notify(apple.notification("CONSUMPTION_REQUEST", signed)).json() == {"outcome": "ignored"}
+    assert player_sync(user_id=alice.pk).gems == STARTING_GEMS + 100
+
+
+def test_a_forged_app_store_notification_is_refused(client_for, alice, apple, products):
+    signed = apple.transaction("gems-100")
+    redeem(client_for(alice), signed)
+    forged = AppleChain().notification("REFUND", signed)  # signed by a chain the server does not trust
+    response = notify(forged)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_signature"
+    assert player_sync(user_id=alice.pk).gems == STARTING_GEMS + 100

@@ -243,7 +243,7 @@ def _session_paid(session: dict) -> Outcome:
         Product.objects.select_related("item").filter(pk=(session.get("metadata") or {}).get("product_id")).first()
     )
     user_id = _user_id(session.get("client_reference_id"))
-    if product is None or user_id is None:
+    if product is None or user_id is None or not isinstance(session.get("id"), str):
         # Not a session this server made (another integration on the same Stripe account).
         return "not_ours", None
     purchase, granted = purchase_grant(

@@ -7,25 +7,41 @@ from accounts.models import GuestDevice, User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["id", "username", "email", "display_name", "is_premium", "is_guest", "is_active", "date_joined"]
+    list_display = [
+        "id",
+        "username",
+        "email",
+        "display_name",
+        "is_premium",
+        "premium_until",
+        "is_guest",
+        "is_active",
+        "date_joined",
+    ]
     list_filter = ["is_premium", "is_guest", "is_active", "is_staff"]
     search_fields = ["username", "email", "display_name"]
     list_editable = ["is_premium"]
-    fieldsets = DjangoUserAdmin.fieldsets + (("Game", {"fields": ["display_name", "is_premium", "is_guest"]}),)
-    actions = ["grant_premium", "revoke_premium"]
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        ("Game", {"fields": ["display_name", "is_premium", "premium_until", "is_guest"]}),
+    )
+    actions = ["grant_premium", "grant_premium_30_days", "revoke_premium"]
 
     @admin.action(description="Grant premium")
     def grant_premium(self, request, queryset):
         self._set_premium(request, queryset, is_premium=True)
 
+    @admin.action(description="Grant 30 days of premium")
+    def grant_premium_30_days(self, request, queryset):
+        self._set_premium(request, queryset, is_premium=True, days=30)
+
     @admin.action(description="Revoke premium")
     def revoke_premium(self, request, queryset):
         self._set_premium(request, queryset, is_premium=False)
 
-    def _set_premium(self, request, queryset, *, is_premium: bool) -> None:
+    def _set_premium(self, request, queryset, *, is_premium: bool, days: int | None = None) -> None:
         users = list(queryset)
         for user in users:
-            services.user_set_premium(user=user, is_premium=is_premium)
+            services.user_set_premium(user=user, is_premium=is_premium, days=days)
         done = "Granted premium to" if is_premium else "Revoked premium from"
         self.message_user(request, f"{done} {len(users)} user{'' if len(users) == 1 else 's'}.")
 

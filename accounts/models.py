@@ -32,6 +32,9 @@ class GameUserManager(UserManager):
 class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     is_premium = models.BooleanField(default=False, db_index=True)
+    # When premium ends by itself (the timer ``accounts.expire_premium`` clears both); empty
+    # while premium has no end (an operator's grant without days) or the user is not premium.
+    premium_until = models.DateTimeField(null=True, blank=True)
     # Made by POST /api/auth/device/ with no password; false once linked (POST /api/auth/link/).
     is_guest = models.BooleanField(default=False)
     # username_key(username), set on save; unique, so look-alike names cannot coexist.

@@ -12,5 +12,5 @@ class PublicUserSerializer(ModelSerializer):
 class MeSerializer(ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "is_premium", "is_guest", "date_joined"]
-        read_only_fields = ["id", "username", "is_premium", "is_guest", "date_joined"]
+        fields = ["id", "username", "email", "display_name", "is_premium", "premium_until", "is_guest", "date_joined"]
+        read_only_fields = ["id", "username", "is_premium", "premium_until", "is_guest", "date_joined"]

@@ -4,11 +4,13 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -341,10 +343,56 @@ def user_update_profile(*, user: User, display_name: str | None = None, email: s
     return user
 
 
-def user_set_premium(*, user: User, is_premium: bool) -> User:
-    user.is_premium = is_premium
-    user.save(update_fields=["is_premium"])
+@transaction.atomic
+def user_set_premium(*, user: User, is_premium: bool, days: int | None = None) -> User:
+    """An operator's grant or revocation. A grant with ``days`` extends premium as a purchase
+    does (``user_premium_extend``); without, premium has no end. A revocation ends it now."""
+    if is_premium and days:
+        fresh = user_premium_extend(user_id=user.pk, days=days)
+        user.is_premium, user.premium_until = fresh.is_premium, fresh.premium_until
+        return user
+    user.is_premium, user.premium_until = is_premium, None
+    user.save(update_fields=["is_premium", "premium_until"])
     return user
+
+
+@transaction.atomic
+def user_premium_extend(*, user_id: int, days: int) -> User:
+    """Add ``days`` of premium from the later of now and the current end (a renewal before the
+    end loses nothing). Premium without an end stays without one. The row lock orders this with
+    the expiry timer, whose conditional update re-reads the end after the lock is released."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.is_premium and user.premium_until is None:
+        return user
+    now = timezone.now()
+    start = max(now, user.premium_until) if user.is_premium and user.premium_until else now
+    user.is_premium, user.premium_until = True, start + timedelta(days=days)
+    user.save(update_fields=["is_premium", "premium_until"])
+    return user
+
+
+@transaction.atomic
+def user_premium_shorten(*, user_id: int, days: int) -> User:
+    """Take ``days`` back (a refunded purchase): premium ends now if they were all that was left.
+    Premium without an end (an operator's grant) is left alone."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    if not user.is_premium or user.premium_until is None:
+        return user
+    until = user.premium_until - timedelta(days=days)
+    if until <= timezone.now():
+        user.is_premium, user.premium_until = False, None
+    else:
+        user.premium_until = until
+    user.save(update_fields=["is_premium", "premium_until"])
+    return user
+
+
+def users_expire_premium() -> int:
+    """End every premium whose time is up: one conditional update, so any number of runners may
+    run it (a renewal committed first moved the end, and the update's condition sees that)."""
+    return User.objects.filter(is_premium=True, premium_until__lte=timezone.now()).update(
+        is_premium=False, premium_until=None
+    )
 
 
 @transaction.atomic

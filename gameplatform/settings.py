@@ -50,6 +50,7 @@ PROJECT_APPS = [
     "friends",
     "notifications",
     "progression",
+    "payments",  # Stripe Checkout: products sold for money, granted through progression and accounts
     "world",
     "identities",  # sign-in with identity providers (OpenID Connect, OAuth 2, OpenID 2.0)
     "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
@@ -412,6 +413,26 @@ BUILTIN_GAME_MODES = [
     "game.modes.builtin.arena.Arena",
 ]
 GAME_MODES = env_list("GAME_MODES") or BUILTIN_GAME_MODES
+# --- Payments (payments/, docs/payments.md): off unless both Stripe secrets are set ---------
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Where the Stripe library sends its API calls: Stripe's own unless a test points it elsewhere.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
+# Where Checkout sends the buyer back; empty: this server's /play/ (with ?checkout=success or cancel).
+STRIPE_SUCCESS_URL = env_str("STRIPE_SUCCESS_URL")
+STRIPE_CANCEL_URL = env_str("STRIPE_CANCEL_URL")
+# App Store (StoreKit 2) signed transactions: off unless both the roots and the bundle id are set.
+# Paths of Apple's root certificates (DER or PEM; https://www.apple.com/certificateauthority/).
+APPLE_ROOT_CERTIFICATES = env_list("APPLE_ROOT_CERTIFICATES")
+APPLE_BUNDLE_ID = env_str("APPLE_BUNDLE_ID")
+# Which App Store signs the transactions this server accepts: Production or Sandbox only (the
+# library's Xcode and LocalTesting environments skip the signature check, so they are refused).
+APPLE_ENVIRONMENT = env_str("APPLE_ENVIRONMENT", "Production")
+if APPLE_ENVIRONMENT not in ("Production", "Sandbox"):
+    raise ImproperlyConfigured(f"APPLE_ENVIRONMENT must be Production or Sandbox; got {APPLE_ENVIRONMENT!r}")
+APPLE_APP_APPLE_ID = env_int("APPLE_APP_APPLE_ID", 0, minimum=0)  # the app's numeric id; required in Production
+# Ask Apple's OCSP responders whether the signing certificates were revoked (a network call per new chain).
+APPLE_ONLINE_CHECKS = env_bool("APPLE_ONLINE_CHECKS", True)
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 

@@ -1,11 +1,18 @@
 """Premium status, which lobby creation needs, granted and revoked by an operator: the
-``grant_premium`` command and the user admin's "Grant premium" / "Revoke premium" actions."""
+``grant_premium`` command and the user admin's "Grant premium" / "Revoke premium" actions;
+premium for a period (``premium_until``) ends by itself (the ``accounts.expire_premium`` timer)."""
 
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import User
+from gameplatform import timers
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +78,46 @@ def test_admin_revoke_premium_action_stops_lobby_creation(admin_client_, client_
     owner.refresh_from_db()
     assert not owner.is_premium
     assert not _creates_a_lobby(client_for, owner)
+
+
+def test_a_grant_for_days_shows_premium_until_on_me(client_for, alice):
+    out = StringIO()
+    call_command("grant_premium", "alice", "--days", "30", stdout=out)
+    alice.refresh_from_db()
+    assert out.getvalue() == f"alice is premium until {alice.premium_until.isoformat(timespec='seconds')}\n"
+    me = client_for(alice).get("/api/me/").json()
+    assert me["is_premium"] is True
+    until = datetime.fromisoformat(me["premium_until"].replace("Z", "+00:00"))
+    assert timedelta(days=29, hours=23) < until - timezone.now() <= timedelta(days=30)
+
+
+def test_premium_without_days_has_no_end(client_for, alice):
+    call_command("grant_premium", "alice", stdout=StringIO())
+    me = client_for(alice).get("/api/me/").json()
+    assert me["is_premium"] is True and me["premium_until"] is None
+
+
+def test_a_renewal_before_the_end_adds_to_the_end(alice):
+    first = services.user_premium_extend(user_id=alice.pk, days=30).premium_until
+    second = services.user_premium_extend(user_id=alice.pk, days=30).premium_until
+    assert second - first == timedelta(days=30)
+
+
+def test_premium_ends_by_itself_when_its_time_is_up(client_for, alice):
+    services.user_premium_extend(user_id=alice.pk, days=1)
+    expire = timers.discover()["accounts.expire_premium"].func
+    assert expire() == 0  # not yet
+    User.objects.filter(pk=alice.pk).update(premium_until=timezone.now() - timedelta(seconds=1))
+    assert expire() == 1
+    me = client_for(alice).get("/api/me/").json()
+    assert me["is_premium"] is False and me["premium_until"] is None
+    assert not _creates_a_lobby(client_for, alice)
+
+
+def test_admin_grant_30_days_sets_premium_until(admin_client_, alice):
+    page = admin_client_.post(
+        "/admin/accounts/user/", {"action": "grant_premium_30_days", "_selected_action": [alice.pk]}, follow=True
+    )
+    assert "Granted premium to 1 user." in page.content.decode()
+    alice.refresh_from_db()
+    assert alice.is_premium and alice.premium_until > timezone.now() + timedelta(days=29)

@@ -6,7 +6,16 @@ pytestmark = pytest.mark.django_db
 def test_me_returns_own_profile(client_for, alice):
     body = client_for(alice).get("/api/me/").json()
     assert body["username"] == "alice" and body["is_guest"] is False
-    assert set(body) == {"id", "username", "email", "display_name", "is_premium", "is_guest", "date_joined"}
+    assert set(body) == {
+        "id",
+        "username",
+        "email",
+        "display_name",
+        "is_premium",
+        "premium_until",
+        "is_guest",
+        "date_joined",
+    }
 
 
 def test_me_patch_updates_display_name_and_email(client_for, alice):

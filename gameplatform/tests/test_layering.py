@@ -20,6 +20,7 @@ LAYERS = [
     "notifications",
     "friends",
     "progression",
+    "payments",
     "game",
     "leaderboards",
     "chat",

@@ -21,6 +21,20 @@ def inventory_grant(*, player: Player, template: ItemTemplate, quantity: int = 1
     return stack
 
 
+def inventory_take(*, player: Player, template: ItemTemplate, quantity: int) -> int:
+    """Take up to ``quantity`` of a template back from a locked player (a refunded purchase);
+    returns how many were there to take. A stack taken whole goes, equipped or not."""
+    stack = InventoryItem.objects.select_for_update().filter(player=player, template=template).first()
+    if stack is None:
+        return 0
+    taken = min(quantity, stack.quantity)
+    if taken == stack.quantity:
+        stack.delete()
+    else:
+        InventoryItem.objects.filter(pk=stack.pk).update(quantity=F("quantity") - taken)
+    return taken
+
+
 def _own_item(*, player: Player, inventory_id: int) -> InventoryItem:
     item = InventoryItem.objects.select_related("template").filter(pk=inventory_id, player=player).first()
     if item is None:

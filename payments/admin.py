@@ -1,0 +1,86 @@
+"""Products are edited here; purchases and store events are records, read only (a purchase
+changes only through the webhook's services). Each user's page lists their purchases."""
+
+from django.contrib import admin
+
+from accounts.admin import UserAdmin
+from accounts.models import User
+from payments.models import Product, Purchase, StoreEvent
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "kind", "price", "currency", "premium_days", "gems", "item", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["id", "name"]
+    autocomplete_fields = ["item"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UnrecoveredFilter(admin.SimpleListFilter):
+    title = "gems not recovered"
+    parameter_name = "unrecovered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "refunded after the gems were spent")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(unrecovered_gems__gt=0) if self.value() == "yes" else queryset
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id", "user", "product", "store", "status", "amount", "currency", "unrecovered_gems", "created_at"
+    ]  # fmt: skip
+    list_filter = ["status", "store", UnrecoveredFilter]
+    search_fields = ["user__username", "store_transaction_id", "store_payment_id"]
+    list_select_related = ["user", "product"]
+
+
+@admin.register(StoreEvent)
+class StoreEventAdmin(ReadOnlyAdmin):
+    list_display = ["id", "store", "event_id", "type", "outcome", "purchase", "received_at"]
+    list_filter = ["store", "type", "outcome"]
+    search_fields = ["event_id"]
+
+
+class PurchaseInline(admin.TabularInline):
+    model = Purchase
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = [
+        "product",
+        "store",
+        "store_transaction_id",
+        "status",
+        "amount",
+        "currency",
+        "unrecovered_gems",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UserWithPurchasesAdmin(UserAdmin):
+    """The accounts app's user admin, with the user's purchases below (accounts knows no payments)."""
+
+    inlines = [*UserAdmin.inlines, PurchaseInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithPurchasesAdmin)

@@ -1,0 +1,170 @@
+"""REST views of payments: thin; the rules are in services."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gameplatform import serializers
+from gameplatform.schema import error_codes
+from payments import apple_gateway, selectors, services, stripe_gateway
+from payments.serializers import ProductSerializer, StorePurchaseSerializer
+
+
+class PaymentsApi(APIView):
+    """A route of payments answers 404 ``not_configured`` while its store is off (products and
+    purchases: while every store is)."""
+
+    def require_configured(self) -> None:
+        services.payments_require()
+
+    def initial(self, request, *args, **kwargs):
+        self.require_configured()
+        super().initial(request, *args, **kwargs)
+
+
+class StripeApi(PaymentsApi):
+    def require_configured(self) -> None:
+        stripe_gateway.stripe_require()
+
+
+class ProductListApi(PaymentsApi, ListAPIView):
+    serializer_class = ProductSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return selectors.product_list()
+
+    @extend_schema(
+        tags=["payments"],
+        summary="List the products",
+        description="What can be bought with money (prices in minor units).",
+    )
+    @error_codes({404: ("not_configured",)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CheckoutApi(StripeApi):
+    class InputSerializer(serializers.Serializer):
+        product_id = serializers.CharField(max_length=64)
+
+    class OutputSerializer(serializers.Serializer):
+        url = serializers.URLField(help_text="Stripe's hosted Checkout page: send the buyer there")
+        session_id = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        tags=["payments"],
+        summary="Start a Stripe Checkout",
+        description="A Stripe Checkout session for one product. Nothing is granted until Stripe's signed "
+        "webhook says the session was paid.",
+    )
+    @error_codes({404: ("not_configured", "product_not_found"), 502: ("payment_provider_error",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        answer = services.stripe_checkout_start(
+            user=request.user, product_id=data.validated_data["product_id"], return_base=request.build_absolute_uri("/")
+        )
+        return Response(self.OutputSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
+class StripeWebhookApi(StripeApi):
+    """Stripe's calls, authenticated by their signature (no token)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        outcome = serializers.CharField(help_text="granted, revoked, duplicate (a repeat: nothing changed), ...")
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Receive Stripe's webhook events",
+        description="Register this address as a webhook endpoint in Stripe (events: checkout.session.completed, "
+        "checkout.session.async_payment_succeeded, charge.refunded, charge.dispute.closed). Each event is applied "
+        "once; a repeat answers 200 and changes nothing.",
+    )
+    @error_codes({400: ("bad_signature", "invalid"), 404: ("not_configured",)})
+    def post(self, request):
+        outcome = services.stripe_webhook_apply(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+        return Response({"outcome": outcome})
+
+
+class PurchaseListApi(PaymentsApi, ListAPIView):
+    serializer_class = StorePurchaseSerializer
+
+    def get_queryset(self):
+        return selectors.purchases_for(user=self.request.user)
+
+    @extend_schema(tags=["payments"], summary="List my purchases", description="Newest first, refunded ones included.")
+    @error_codes({404: ("not_configured",)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AppleRedeemApi(PaymentsApi):
+    class InputSerializer(serializers.Serializer):
+        signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
+        product_id = serializers.CharField(max_length=64)
+
+    class OutputSerializer(serializers.Serializer):
+        purchase = StorePurchaseSerializer()
+        grants = serializers.DictField()
+
+    def require_configured(self) -> None:
+        apple_gateway.apple_require()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Redeem an App Store transaction",
+        description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
+        "the configured root certificates, grants its product once.",
+    )
+    @error_codes({400: ("invalid_receipt",), 404: ("not_configured", "product_not_found"), 409: ("already_redeemed",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        purchase = services.apple_transaction_redeem(user=request.user, **data.validated_data)
+        return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
+
+
+class AppleNotificationApi(PaymentsApi):
+    """Apple's calls, authenticated by their signature (no token)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class InputSerializer(serializers.Serializer):
+        signedPayload = serializers.CharField(max_length=100_000)  # noqa: N815 - Apple's name
+
+    class OutputSerializer(serializers.Serializer):
+        outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")
+
+    def require_configured(self) -> None:
+        apple_gateway.apple_require()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Receive App Store Server Notifications",
+        description="Set this address as the App Store Server Notifications V2 URL in App Store Connect. REFUND "
+        "and REVOKE take the purchase back; each notification is applied once.",
+    )
+    @error_codes({400: ("bad_signature", "invalid", "invalid_receipt"), 404: ("not_configured",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.apple_notification_apply(signed_payload=data.validated_data["signedPayload"])
+        return Response({"outcome": outcome})

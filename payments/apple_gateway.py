@@ -1,0 +1,72 @@
+"""The one module that checks App Store transactions, through Apple's App Store Server Library.
+
+``SignedDataVerifier.verify_and_decode_signed_transaction`` checks a StoreKit 2 signed
+transaction (a JWS): its ``x5c`` chain up to one of the configured root certificates, Apple's
+marker extensions on the leaf and the intermediate, the ES256 signature with the leaf's key, the
+bundle id and the environment; with online checks, the certificates' OCSP status too.
+"""
+
+import functools
+
+from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
+from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
+from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier, VerificationException
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
+
+from gameplatform.errors import ApplicationError, NotFound
+
+
+def apple_configured() -> bool:
+    return bool(settings.APPLE_ROOT_CERTIFICATES and settings.APPLE_BUNDLE_ID)
+
+
+def apple_require() -> None:
+    if not apple_configured():
+        raise NotFound("App Store purchases are not configured on this server.", code="not_configured")
+
+
+@functools.cache
+def _roots(paths: tuple[str, ...]) -> list[bytes]:
+    """The root certificates as DER (the library's form), from DER or PEM files."""
+    roots = []
+    for path in paths:
+        with open(path, "rb") as file:
+            data = file.read()
+        if data.lstrip().startswith(b"-----BEGIN"):
+            data = x509.load_pem_x509_certificate(data).public_bytes(Encoding.DER)
+        roots.append(data)
+    return roots
+
+
+def _verifier() -> SignedDataVerifier:
+    return SignedDataVerifier(
+        _roots(tuple(settings.APPLE_ROOT_CERTIFICATES)),
+        settings.APPLE_ONLINE_CHECKS,
+        Environment(settings.APPLE_ENVIRONMENT),
+        settings.APPLE_BUNDLE_ID,
+        settings.APPLE_APP_APPLE_ID or None,
+    )
+
+
+def transaction_verify(*, signed_transaction: str) -> JWSTransactionDecodedPayload:
+    """The transaction Apple signed; 400 ``invalid_receipt`` when it does not verify."""
+    try:
+        return _verifier().verify_and_decode_signed_transaction(signed_transaction)
+    except VerificationException as exc:
+        raise ApplicationError(
+            f"The App Store transaction does not verify ({exc.status.name.lower()}).", code="invalid_receipt"
+        ) from exc
+
+
+def notification_verify(*, signed_payload: str) -> ResponseBodyV2DecodedPayload:
+    """An App Store Server Notification V2 (its ``signedPayload``), checked as a transaction is;
+    400 ``bad_signature`` when it does not verify."""
+    try:
+        return _verifier().verify_and_decode_notification(signed_payload)
+    except VerificationException as exc:
+        raise ApplicationError(
+            f"The App Store notification does not verify ({exc.status.name.lower()}).", code="bad_signature"
+        ) from exc

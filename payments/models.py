@@ -1,0 +1,118 @@
+"""What can be bought with money, what was bought, and which store events were applied.
+
+Exactly once is the database's job: a store's transaction id is unique per store (one purchase,
+one grant, whichever process or user presents it), and a store's event id is unique (a repeated
+webhook finds its row and changes nothing).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Product(models.Model):
+    class Kind(models.TextChoices):
+        PREMIUM = "premium"
+        GEMS = "gems"
+        ITEM = "item"
+
+    id = models.SlugField(primary_key=True, max_length=64, help_text="e.g. premium-30d, gems-100")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    price = models.PositiveIntegerField(help_text="In the currency's minor unit (cents): 499 is 4.99.")
+    currency = models.CharField(max_length=3, default="usd", help_text="ISO 4217, lower case (Stripe's form).")
+    premium_days = models.PositiveIntegerField(default=0)
+    gems = models.PositiveIntegerField(default=0)
+    item = models.ForeignKey(
+        "progression.ItemTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    item_quantity = models.PositiveIntegerField(default=1)
+    # The product's id in App Store Connect, when it differs from ``id``.
+    apple_product_id = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="premium", premium_days__gte=1, gems=0, item__isnull=True)
+                | Q(kind="gems", gems__gte=1, premium_days=0, item__isnull=True)
+                | Q(kind="item", item__isnull=False, item_quantity__gte=1, premium_days=0, gems=0),
+                name="payments_product_grants_match_kind",
+            ),
+            models.CheckConstraint(condition=Q(price__gte=1), name="payments_product_price_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grants(self) -> dict:
+        if self.kind == self.Kind.PREMIUM:
+            return {"premium_days": self.premium_days}
+        if self.kind == self.Kind.GEMS:
+            return {"gems": self.gems}
+        return {"item": {"id": self.item_id, "name": self.item.name}, "quantity": self.item_quantity}
+
+
+class Store(models.TextChoices):
+    STRIPE = "stripe"
+    APPLE = "apple"
+    GOOGLE = "google"
+
+
+class Purchase(models.Model):
+    class Status(models.TextChoices):
+        GRANTED = "granted"
+        REFUNDED = "refunded"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_purchases")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchases")
+    store = models.CharField(max_length=16, choices=Store.choices)
+    # Stripe: the Checkout session's id; the stores: their transaction id.
+    store_transaction_id = models.CharField(max_length=255)
+    # Stripe: the PaymentIntent, which refunds and disputes name.
+    store_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.GRANTED)
+    amount = models.PositiveBigIntegerField(
+        help_text="What the store charged: minor units (Stripe), milliunits (App Store)."
+    )
+    currency = models.CharField(max_length=3)
+    # Gems a refund could not take back because they were spent (the balance never goes below 0).
+    unrecovered_gems = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="payments_purchase_user_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "store_transaction_id"], name="payments_purchase_once_per_store"),
+            models.CheckConstraint(
+                condition=Q(status="granted", refunded_at__isnull=True)
+                | Q(status="refunded", refunded_at__isnull=False),
+                name="payments_purchase_status_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} purchase {self.pk} of {self.product_id}"
+
+
+class StoreEvent(models.Model):
+    """A store's webhook event, recorded in the transaction that applied it."""
+
+    store = models.CharField(max_length=16, choices=Store.choices)
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    outcome = models.CharField(max_length=32, help_text="granted, revoked, or why nothing changed")
+    purchase = models.ForeignKey(Purchase, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["store", "event_id"], name="payments_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.type} {self.event_id}"

@@ -1,0 +1,25 @@
+from gameplatform import serializers
+from payments.models import Product, Purchase
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    grants = serializers.SerializerMethodField(
+        help_text="what buying it gives: {premium_days}, {gems} or {item: {id, name}, quantity}"
+    )
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "kind", "price", "currency", "grants"]
+        read_only_fields = fields
+
+    def get_grants(self, product: Product) -> dict:
+        return product.grants
+
+
+class StorePurchaseSerializer(serializers.ModelSerializer):
+    product = ProductSerializer()
+
+    class Meta:
+        model = Purchase
+        fields = ["id", "product", "store", "status", "created_at", "refunded_at"]
+        read_only_fields = fields

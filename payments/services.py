@@ -1,0 +1,296 @@
+"""Every write of payments: checkout, and the grant and reversal of what was bought.
+
+Exactly once, whichever way an event arrives: the store's event row is inserted first, in the
+transaction that applies it. A second delivery of that event (Stripe's retry, or the same event
+reaching two processes at once) blocks on the unique index until the first commits, then fails
+to insert and changes nothing; if the first rolled back, nothing was recorded and the second
+applies it. A purchase is unique per (store, store's transaction id), so two different events of
+one Checkout session (``completed`` and ``async_payment_succeeded``) still grant once.
+
+Locks, in this order: the event row, the purchase row, then the user's premium or the player's
+wallet (through their own apps' services, which write the ledger).
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import user_premium_extend, user_premium_shorten
+from gameplatform.errors import ApplicationError, Conflict, NotFound
+from payments import apple_gateway, stripe_gateway
+from payments.models import Product, Purchase, Store, StoreEvent
+from progression.services import balance_change, inventory_grant, inventory_take, player_lock
+
+logger = logging.getLogger(__name__)
+
+
+def payments_require() -> None:
+    """Products and purchases exist while at least one store is configured."""
+    if not (stripe_gateway.stripe_configured() or apple_gateway.apple_configured()):
+        raise NotFound("Payments are not configured on this server.", code="not_configured")
+
+
+# --- checkout -----------------------------------------------------------------------
+
+
+def stripe_checkout_start(*, user: User, product_id: str, return_base: str) -> dict:
+    """A Stripe Checkout session for one product: ``{url, session_id}``. Nothing is granted
+    here: only the signed ``checkout.session.completed`` webhook grants (``stripe_webhook_apply``).
+    ``return_base`` is this server's address, for the default success and cancel pages."""
+    stripe_gateway.stripe_require()
+    product = Product.objects.filter(pk=product_id, is_active=True).first()
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    session_id, url = stripe_gateway.checkout_session_create(
+        params=_checkout_params(user=user, product=product, return_base=return_base)
+    )
+    return {"url": url, "session_id": session_id}
+
+
+def _checkout_params(*, user: User, product: Product, return_base: str) -> dict:
+    play = return_base.rstrip("/") + "/play/"
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": product.currency,
+                    "unit_amount": product.price,
+                    "product_data": {"name": product.name},
+                },
+            }
+        ],
+        # The buyer and the product travel with the session and come back in its webhook.
+        "client_reference_id": str(user.pk),
+        "metadata": {"product_id": product.pk},
+        "payment_intent_data": {"metadata": {"product_id": product.pk, "user_id": str(user.pk)}},
+        "success_url": settings.STRIPE_SUCCESS_URL or f"{play}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": settings.STRIPE_CANCEL_URL or f"{play}?checkout=cancel",
+    }
+
+
+# --- grants and reversals --------------------------------------------------------------
+
+
+def purchase_grant(
+    *, user_id: int, product: Product, store: str, transaction_id: str, payment_id: str, amount: int, currency: str
+) -> tuple[Purchase, bool]:
+    """Record the purchase and grant the product, in the caller's transaction: ``(purchase,
+    granted)``; ``granted`` is False when this store transaction was granted before."""
+    try:
+        with transaction.atomic():
+            purchase = Purchase.objects.create(
+                user_id=user_id,
+                product=product,
+                store=store,
+                store_transaction_id=transaction_id,
+                store_payment_id=payment_id,
+                amount=amount,
+                currency=currency,
+            )
+    except IntegrityError:
+        return Purchase.objects.get(store=store, store_transaction_id=transaction_id), False
+    reference = f"purchase:{purchase.pk}"
+    if product.kind == Product.Kind.PREMIUM:
+        user_premium_extend(user_id=user_id, days=product.premium_days)
+    elif product.kind == Product.Kind.GEMS:
+        balance_change(
+            player=player_lock(user_id=user_id), reason="store_purchase", reference=reference, gems=product.gems
+        )
+    else:
+        inventory_grant(player=player_lock(user_id=user_id), template=product.item, quantity=product.item_quantity)
+    return purchase, True
+
+
+def purchase_revoke(*, purchase_id: int) -> bool:
+    """Take a refunded (or lost-dispute) purchase back, in the caller's transaction; False if it
+    was already taken back.
+
+    Gems come back as far as the wallet holds them: the balance never goes below zero (a
+    database constraint), and what was already spent is kept on the purchase as
+    ``unrecovered_gems`` for the operator (the admin lists such purchases). Items come back as
+    far as the player still has them; premium loses the purchase's days (ending now if that
+    was all that was left)."""
+    purchase = Purchase.objects.select_for_update().select_related("product").get(pk=purchase_id)
+    if purchase.status == Purchase.Status.REFUNDED:
+        return False
+    product = purchase.product
+    if product.kind == Product.Kind.PREMIUM:
+        user_premium_shorten(user_id=purchase.user_id, days=product.premium_days)
+    elif product.kind == Product.Kind.GEMS:
+        player = player_lock(user_id=purchase.user_id)
+        taken = min(product.gems, player.gems)
+        if taken:
+            balance_change(player=player, reason="store_refund", reference=f"purchase:{purchase.pk}", gems=-taken)
+        purchase.unrecovered_gems = product.gems - taken
+    else:
+        inventory_take(
+            player=player_lock(user_id=purchase.user_id), template=product.item, quantity=product.item_quantity
+        )
+    purchase.status, purchase.refunded_at = Purchase.Status.REFUNDED, timezone.now()
+    purchase.save(update_fields=["status", "refunded_at", "unrecovered_gems"])
+    return True
+
+
+# --- the App Store ---------------------------------------------------------------------
+
+
+def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase:
+    """Grant the product a StoreKit 2 signed transaction paid for, once: a transaction id already
+    redeemed, by anyone, is 409 ``already_redeemed`` (the purchase's unique constraint decides,
+    also between two processes at once)."""
+    apple_gateway.apple_require()
+    product = Product.objects.select_related("item").filter(pk=product_id, is_active=True).first()
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    paid = apple_gateway.transaction_verify(signed_transaction=signed_transaction)
+    if paid.productId != (product.apple_product_id or product.pk):
+        raise ApplicationError("The transaction paid for another product.", code="invalid_receipt")
+    if paid.revocationDate is not None:
+        raise ApplicationError("Apple refunded or revoked this transaction.", code="invalid_receipt")
+    with transaction.atomic():
+        purchase, granted = purchase_grant(
+            user_id=user.pk,
+            product=product,
+            store=Store.APPLE,
+            transaction_id=str(paid.transactionId),
+            payment_id=str(paid.originalTransactionId or ""),
+            amount=max(paid.price or 0, 0),
+            currency=(paid.currency or "").lower()[:3],
+        )
+        if not granted:
+            raise Conflict("This transaction was redeemed already.", code="already_redeemed")
+    return purchase
+
+
+# Notification types that take an App Store purchase back: Apple refunded it, or revoked it
+# (Family Sharing ended). REFUND_REVERSED (a refund undone) is left to the operator.
+APPLE_REVOKING = {"REFUND", "REVOKE"}
+
+
+def apple_notification_apply(*, signed_payload: str) -> str:
+    """Apply an App Store Server Notification V2 once (by its ``notificationUUID``): a refund or
+    revocation takes the purchase back; any other type is recorded and changes nothing."""
+    apple_gateway.apple_require()
+    notification = apple_gateway.notification_verify(signed_payload=signed_payload)
+    kind = notification.rawNotificationType or ""
+    signed_transaction = notification.data.signedTransactionInfo if notification.data else None
+    transaction_id = None
+    if kind in APPLE_REVOKING and signed_transaction:
+        transaction_id = str(apple_gateway.transaction_verify(signed_transaction=signed_transaction).transactionId)
+    if not notification.notificationUUID:
+        raise ApplicationError("The notification has no notificationUUID.", code="invalid")
+
+    def apply() -> Outcome:
+        if transaction_id is None:
+            return "ignored", None
+        purchase = Purchase.objects.filter(store=Store.APPLE, store_transaction_id=transaction_id).first()
+        if purchase is None:
+            return "no_purchase", None
+        return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+
+    return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
+
+
+# --- Stripe's webhook ----------------------------------------------------------------
+
+
+def stripe_webhook_apply(*, payload: bytes, signature: str) -> str:
+    """Verify a webhook delivery and apply its event once; returns what happened (the event's
+    ``outcome``, or ``duplicate`` for a repeat). Unsigned or mis-signed: 400 ``bad_signature``."""
+    stripe_gateway.stripe_require()
+    event = stripe_gateway.event_verify(payload=payload, signature=signature)
+    event_id, event_type = event.get("id"), event.get("type")
+    obj = (event.get("data") or {}).get("object")
+    if not isinstance(event_id, str) or not isinstance(event_type, str) or not isinstance(obj, dict):
+        raise ApplicationError("The webhook's body is not a Stripe event.", code="invalid")
+    handler = STRIPE_HANDLERS.get(event_type, _ignored)
+    return _event_apply(store=Store.STRIPE, event_id=event_id, event_type=event_type, apply=lambda: handler(obj))
+
+
+@transaction.atomic
+def _event_apply(*, store: str, event_id: str, event_type: str, apply: Callable[[], "Outcome"]) -> str:
+    try:
+        with transaction.atomic():
+            record = StoreEvent.objects.create(store=store, event_id=event_id, type=event_type[:100], outcome="")
+    except IntegrityError:
+        return "duplicate"
+    record.outcome, purchase_id = apply()
+    record.purchase_id = purchase_id
+    record.save(update_fields=["outcome", "purchase"])
+    logger.info("%s event %s (%s): %s", store, event_id, event_type, record.outcome)
+    return record.outcome
+
+
+Outcome = tuple[str, int | None]
+
+
+def _ignored(obj: dict) -> Outcome:
+    return "ignored", None
+
+
+def _session_paid(session: dict) -> Outcome:
+    """``checkout.session.completed`` (paid now, or ``no_payment_required``) and
+    ``checkout.session.async_payment_succeeded`` (a bank debit that cleared later)."""
+    if session.get("payment_status") not in ("paid", "no_payment_required"):
+        return "awaiting_payment", None
+    product = (
+        Product.objects.select_related("item").filter(pk=(session.get("metadata") or {}).get("product_id")).first()
+    )
+    user_id = _user_id(session.get("client_reference_id"))
+    if product is None or user_id is None or not isinstance(session.get("id"), str):
+        # Not a session this server made (another integration on the same Stripe account).
+        return "not_ours", None
+    purchase, granted = purchase_grant(
+        user_id=user_id,
+        product=product,
+        store=Store.STRIPE,
+        transaction_id=session["id"],
+        payment_id=session.get("payment_intent") or "",
+        amount=session.get("amount_total") or 0,
+        currency=session.get("currency") or product.currency,
+    )
+    return ("granted" if granted else "already_granted"), purchase.pk
+
+
+def _user_id(raw) -> int | None:
+    try:
+        user_id = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return user_id if User.objects.filter(pk=user_id).exists() else None
+
+
+def _revoke_payment(payment_intent) -> Outcome:
+    purchase = Purchase.objects.filter(store=Store.STRIPE, store_payment_id=payment_intent or "-").first()
+    if purchase is None:
+        return "no_purchase", None
+    return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+
+
+def _charge_refunded(charge: dict) -> Outcome:
+    """Only a full refund takes the goods back (``refunded`` is true once the whole amount is);
+    a partial one is the operator's call, left to the admin."""
+    if not charge.get("refunded"):
+        return "partial_refund", None
+    return _revoke_payment(charge.get("payment_intent"))
+
+
+def _dispute_closed(dispute: dict) -> Outcome:
+    """A dispute takes the goods back when it is lost; one still open or won changes nothing."""
+    if dispute.get("status") != "lost":
+        return f"dispute_{dispute.get('status') or 'closed'}"[:32], None
+    return _revoke_payment(dispute.get("payment_intent"))
+
+
+STRIPE_HANDLERS: dict[str, Callable[[dict], Outcome]] = {
+    "checkout.session.completed": _session_paid,
+    "checkout.session.async_payment_succeeded": _session_paid,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.closed": _dispute_closed,
+}

@@ -55,7 +55,7 @@ from figures import (  # noqa: E402
     server_environment,
     terminated,
 )
-from procstat import cpu_seconds  # noqa: E402
+from procstat import cpu_seconds, machine_cpu_seconds  # noqa: E402
 
 PREFIX = "bench_spec"
 PATCH_HEAD = b'{"type":"state_patch","tick":'
@@ -182,12 +182,13 @@ def latencies(reader: Reader, origin: float, since: float, until: float) -> list
     ]
 
 
-async def window(seconds: float, pids: list[int]) -> tuple[float, float, float, float]:
-    """(start, end, server cores, this client's cores) over ``seconds``."""
-    cpu0, own0, t0 = cpu_seconds(pids), own_cpu_seconds(), time.perf_counter()
+async def window(seconds: float, pids: list[int]) -> tuple[float, float, float, float, float]:
+    """(start, end, server cores, this client's cores, the whole machine's busy cores) over ``seconds``."""
+    cpu0, own0, busy0, t0 = cpu_seconds(pids), own_cpu_seconds(), machine_cpu_seconds()[0], time.perf_counter()
     await asyncio.sleep(seconds)
     t1 = time.perf_counter()
-    return t0, t1, (cpu_seconds(pids) - cpu0) / (t1 - t0), (own_cpu_seconds() - own0) / (t1 - t0)
+    cores = [cpu_seconds(pids) - cpu0, own_cpu_seconds() - own0, machine_cpu_seconds()[0] - busy0]
+    return t0, t1, *(used / (t1 - t0) for used in cores)
 
 
 async def run(args, port: int, game_id: int, tokens: list[str], pids: list[int]) -> dict:
@@ -234,6 +235,8 @@ async def run(args, port: int, game_id: int, tokens: list[str], pids: list[int])
         "server_cores_players_only": round(alone[2], 3),
         "server_cores_watched": round(watched[2], 3),
         "client_cores_watched": round(watched[3], 3),
+        "machine_busy_cores_players_only": round(alone[4], 2),  # everything running, other work included
+        "machine_busy_cores_watched": round(watched[4], 2),
         "player_patches_per_s": round(ticks / elapsed, 1),
         "spectator_frames_per_s": round(per_second),
         "spectator_patches_missing": ticks * len(watchers) - len(spectators),

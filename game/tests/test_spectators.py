@@ -202,3 +202,35 @@ async def test_a_spectator_who_leaves_while_a_frame_is_on_its_way_gets_nothing_a
     assert watch_group(game.pk) not in get_hub().members
     for ws in (ws_a, ws_b):
         await ws.disconnect()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_ticks_patch_reaches_the_players_before_the_spectators_however_many_watch(settings):
+    settings.ROOM_LEASE_SECONDS = 1.0
+    records = Records(Arena())
+    heard: list[tuple[str, int]] = []  # (who, tick) in the order the host published them
+
+    def ticks(delivery) -> list[int]:
+        return [int(t.split('"tick":')[1].split(",")[0]) for _, t in delivery.frames if '"state_patch"' in t]
+
+    async def players(game_id, delivery):
+        heard.extend(("players", tick) for tick in ticks(delivery))
+
+    async def spectators(game_id, delivery):
+        heard.extend(("spectators", tick) for tick in ticks(delivery))
+
+    host = RoomHost(replace(records.hooks(), publish=players, publish_watchers=spectators), owner="a")
+    try:
+        await start_game(host, 78)
+        for n in range(50):
+            assert await host.spectate(78, f"watcher-{n}", True)
+        await host.apply(78, 1, "input", ({"dx": 1.0, "dy": 0.2},))  # every tick changes the view
+        await asyncio.sleep(0.6)
+    finally:
+        await host.stop()
+    firsts = {}
+    for who, tick in heard:
+        firsts.setdefault(tick, who)
+    assert len(firsts) >= 5 and set(firsts.values()) == {"players"}, heard
+    assert {tick for who, tick in heard if who == "spectators"} == set(firsts)  # and the spectators got each one

@@ -205,7 +205,15 @@ async def run(args, port: int, game_id: int, tokens: list[str], pids: list[int])
             direction = -direction
             await asyncio.sleep(1.0)
 
-    steering = asyncio.create_task(steer())
+    lags: list[float] = []  # this client's own loop: how late a 10 ms sleep wakes (its readers wait as long)
+
+    async def probe() -> None:
+        while not stop.is_set():
+            began = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append(time.perf_counter() - began - 0.01)
+
+    steering, probing = asyncio.create_task(steer()), asyncio.create_task(probe())
     await asyncio.sleep(2.0)  # the game starts, the view moves
     alone = await window(args.seconds, pids)
 
@@ -215,10 +223,13 @@ async def run(args, port: int, game_id: int, tokens: list[str], pids: list[int])
         watchers += await asyncio.gather(*(reader_open(port, f"{path}?watch=1", token) for token in batch))
     await asyncio.sleep(2.0)  # settled
     before = sum(w.frames for w in watchers)
+    lags.clear()
     watched = await window(args.seconds, pids)
+    client_lag = list(lags)
     delivered = sum(w.frames for w in watchers) - before
     stop.set()
     steering.cancel()
+    probing.cancel()
     for reader in [*players, *watchers]:
         reader.close()
     origin = tick_origin([players[1], *watchers])
@@ -235,6 +246,7 @@ async def run(args, port: int, game_id: int, tokens: list[str], pids: list[int])
         "server_cores_players_only": round(alone[2], 3),
         "server_cores_watched": round(watched[2], 3),
         "client_cores_watched": round(watched[3], 3),
+        "client_loop_lag_p99_ms": ms(percentile(client_lag, 99)),  # the client's own share of the latencies
         "machine_busy_cores_players_only": round(alone[4], 2),  # everything running, other work included
         "machine_busy_cores_watched": round(watched[4], 2),
         "player_patches_per_s": round(ticks / elapsed, 1),

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from game import registry, replays, selectors, services
 from gameplatform import serializers
+from gameplatform.ratelimit import Budget, SlidingWindowThrottle
 from gameplatform.schema import error_codes
 
 
@@ -74,7 +75,16 @@ class ReplayOutput(serializers.Serializer):
     result = serializers.JSONField()
 
 
+class ReplayThrottle(SlidingWindowThrottle):
+    """Both replay endpoints together, per user: each answer may play the whole game again on the
+    server (a replay is checked against its result; its frames are cached for a while once made)."""
+
+    budget = Budget("replay", limit=60, window=60.0, what="replay requests", limit_setting="REPLAY_RATE_LIMIT")
+
+
 class GameReplayApi(APIView):
+    throttle_classes = [ReplayThrottle]
+
     @extend_schema(
         responses={200: ReplayOutput},
         tags=["game"],
@@ -99,6 +109,8 @@ class ReplayFramesOutput(serializers.Serializer):
 
 
 class GameReplayFramesApi(APIView):
+    throttle_classes = [ReplayThrottle]
+
     @extend_schema(
         parameters=[
             OpenApiParameter("from", int, description="the first tick (or change) to show; default 0"),

@@ -400,8 +400,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.groups_joined = set()
 
     async def hub_deliver(self, message: dict) -> None:
-        """Called by the process hub for each broadcast to a group this socket joined."""
-        if self.closing or not self.accepted:
+        """Called by the process hub for each broadcast to a group this socket joined.
+
+        Nothing once the socket is closing or closed: a delivery on its way when the socket left
+        its groups still holds it in the hub's copy of the group, and writes it nothing."""
+        if self.closing or not self.accepted or not self.connected:
             return
         text = message.get("text")
         if text is not None:

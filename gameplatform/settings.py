@@ -400,6 +400,8 @@ PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)
 RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)
 # Days a finished game's replay (its every step, ``GET /api/games/{id}/replay/``) is kept; 0 keeps none.
 REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30, minimum=0)
+# Requests of the two replay endpoints together, per user and minute: each may play a game again.
+REPLAY_RATE_LIMIT = env_int("REPLAY_RATE_LIMIT", 60, minimum=1)
 # The world's timer fires a world event (reality shift or aetherfall) this often; 0 turns it off.
 WORLD_EVENT_SECONDS = env_int("WORLD_EVENT_SECONDS", 900, minimum=0)
 FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum=0)

@@ -247,3 +247,22 @@ async def test_paging_through_a_replays_frames_plays_the_game_again_once_and_sti
     await sync_to_async(GameReplay.objects.filter(game_id=game.pk).update)(mode_version="0" * 16)
     changed = await sync_to_async(client_for(carol).get)(url)
     assert changed.status_code == 409 and changed.json()["code"] == "replay_unavailable"
+
+
+@pytest.mark.django_db
+def test_a_user_asking_for_replays_too_fast_is_answered_429_rate_limited_and_others_are_not(
+    make_game, alice, bob, carol, client_for, settings
+):
+    settings.REPLAY_RATE_LIMIT = 3
+    game = make_game(alice, bob)
+    replay, frames = f"/api/games/{game.pk}/replay/", f"/api/games/{game.pk}/replay/frames/"
+    answers = [client_for(carol).get(path).status_code for path in (replay, frames, replay)]
+    assert answers == [404, 404, 404]  # not finished: no replay yet, but asked for all the same
+    for path in (replay, frames):  # one budget for both
+        refused = client_for(carol).get(path)
+        assert refused.status_code == 429
+        body = refused.json()
+        assert body["code"] == "rate_limited" and 0 < body["retry_after"] <= 60
+        assert body["detail"] == "At most 3 replay requests per minute."
+        assert int(refused["Retry-After"]) >= 1
+    assert client_for(alice).get(replay).status_code == 404  # her own budget

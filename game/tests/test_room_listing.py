@@ -14,6 +14,7 @@ from game.tests.test_room_host import Counter, Records, start_game
 from gameplatform.modes import Player
 from gameplatform.redis import get_async_redis
 from gameplatform.rooms import RedisRoomStore, RoomHost, room_store
+from gameplatform.rooms.store import Listings
 
 
 class Drop(Counter):
@@ -236,3 +237,47 @@ async def test_a_joiner_whose_seat_word_has_not_come_yet_is_seated_from_the_reco
         assert mine[-1]["type"] == "game_state" and mine[-1]["view"]
     finally:
         await host.stop()
+
+
+def _summary(game_id: int, *, phase: str = "active", players: int = 2) -> str:
+    arena = game_id % 10 == 0
+    return json.dumps(
+        {
+            "id": game_id,
+            "mode": "arena" if arena else "tictactoe",
+            "phase": phase,
+            "players": [{"id": game_id * 10 + i, "username": f"p{game_id}-{i}"} for i in range(players)],
+            "spectators": 0,
+            "label": {"map": "square", "players": players} if arena else {},
+            "open": arena,
+            "started_at": 1_700_000_000.5,
+        }
+    )
+
+
+@pytest.mark.django_db
+async def test_a_thousand_listed_games_read_back_newest_first_each_as_its_owner_last_wrote_it(store):
+    from game.selectors import running_rooms
+
+    def ids(**filters) -> list[int]:
+        return [room["id"] for room in running_rooms(**filters)]
+
+    everyone = range(1, 1001)
+    try:
+        await store.write({}, listings=Listings("a", {g: _summary(g) for g in everyone}))
+        assert ids() == list(reversed(everyone))
+        assert ids(mode="arena", labels={"players": "2"}) == list(range(1000, 0, -10))
+        assert len(ids(open_only=False)) == 900
+        # Summaries the owner wrote again show as they are now, not as the list last read them.
+        await store.write({}, listings=Listings("a", {g: _summary(g, players=3) for g in (10, 20, 999)}))
+        await store.unlist(500, "a")
+        rooms = {room["id"]: room for room in running_rooms()}
+        assert 500 not in rooms and len(rooms) == 999
+        assert [len(rooms[g]["players"]) for g in (10, 20, 30, 999, 998)] == [3, 3, 2, 3, 2]
+        assert ids(mode="arena", labels={"players": "3"}) == [20, 10]
+        assert rooms[1]["started_at"].timestamp() == 1_700_000_000.5
+        if isinstance(store, RedisRoomStore):  # a listing gone with its time, its index entry not yet
+            await get_async_redis().delete(store.listing_key(7))
+            assert 7 not in ids() and len(ids()) == 998
+    finally:
+        await store.write({}, listings=Listings("a", {g: None for g in everyone}))

@@ -168,3 +168,69 @@ async def test_a_delayed_spectator_never_gets_a_tick_sooner_than_the_delay_after
         assert 77 not in host.spectators  # nobody watches and nothing is on its way: nothing kept
     finally:
         await host.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_spectator_who_leaves_while_a_frame_is_on_its_way_gets_nothing_after_and_leaves_no_trace(
+    make_game, alice, bob, carol, start_game, ws_connect
+):
+    from asgiref.sync import sync_to_async
+
+    from game.rooms import get_room_host
+    from gameplatform.groups import watch_group
+    from gameplatform.hub import get_hub
+    from gameplatform.rooms.room import SPECTATORS
+    from gameplatform.rooms.wire import SIGNAL, Delivery
+
+    game = await sync_to_async(make_game)(alice, bob)  # tic-tac-toe: no clock, nothing sent unasked
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    ws_c, connected, code = await ws_connect(f"/ws/game/{game.pk}/", carol, query="watch=1")
+    assert connected, code
+    await receive_type(ws_c, "game_state")
+    host = get_room_host()
+    assert host.room(game.pk).watched and len(host.spectators[game.pk].conns) == 1
+    # A delivery to the spectators took its list of sockets (the hub's copy) just before this one left.
+    on_its_way = tuple(get_hub().members[watch_group(game.pk)])
+    await ws_c.disconnect()
+    frame = '{"type":"state_patch","tick":999,"ops":[],"turn":null,"turn_deadline":null}'
+    delivery = Delivery(((SPECTATORS, frame),), watchers=True)
+    for socket in on_its_way:  # what the hub then does for each socket of its copy
+        await socket.hub_deliver({"group": watch_group(game.pk), "signal": SIGNAL, "data": delivery.as_signal()})
+    assert await ws_c.receive_nothing()
+    assert game.pk not in host.spectators  # the room keeps nobody's socket
+    assert not host.room(game.pk).watched  # and makes no spectators' view any more
+    assert watch_group(game.pk) not in get_hub().members
+    for ws in (ws_a, ws_b):
+        await ws.disconnect()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_ticks_patch_reaches_the_players_before_the_spectators_however_many_watch(settings):
+    settings.ROOM_LEASE_SECONDS = 1.0
+    records = Records(Arena())
+    heard: list[tuple[str, int]] = []  # (who, tick) in the order the host published them
+
+    def ticks(delivery) -> list[int]:
+        return [int(t.split('"tick":')[1].split(",")[0]) for _, t in delivery.frames if '"state_patch"' in t]
+
+    async def players(game_id, delivery):
+        heard.extend(("players", tick) for tick in ticks(delivery))
+
+    async def spectators(game_id, delivery):
+        heard.extend(("spectators", tick) for tick in ticks(delivery))
+
+    host = RoomHost(replace(records.hooks(), publish=players, publish_watchers=spectators), owner="a")
+    try:
+        await start_game(host, 78)
+        for n in range(50):
+            assert await host.spectate(78, f"watcher-{n}", True)
+        await host.apply(78, 1, "input", ({"dx": 1.0, "dy": 0.2},))  # every tick changes the view
+        await asyncio.sleep(0.6)
+    finally:
+        await host.stop()
+    firsts = {}
+    for who, tick in heard:
+        firsts.setdefault(tick, who)
+    assert len(firsts) >= 5 and set(firsts.values()) == {"players"}, heard
+    assert {tick for who, tick in heard if who == "spectators"} == set(firsts)  # and the spectators got each one

@@ -347,15 +347,23 @@ export class Client {
     return this.request<T>("DELETE", path, options);
   }
 
-  /** Every item of a paginated list, following `next` for at most `maxPages` pages. */
-  async all<T>(path: string, query?: Query, { maxPages = 20 } = {}): Promise<T[]> {
+  /**
+   * Every item of a paginated list, following `next` for at most `maxPages` pages; `auth: false`
+   * sends no access token (a list that needs no session).
+   */
+  async all<T>(
+    path: string,
+    query?: Query,
+    { maxPages = 20, auth }: { maxPages?: number; auth?: boolean } = {},
+  ): Promise<T[]> {
+    const options: RequestOptions = auth === undefined ? {} : { auth };
     const items: T[] = [];
-    let page = await this.get<Page<T> | T[]>(path, query);
+    let page = await this.request<Page<T> | T[]>("GET", path, query ? { ...options, query } : options);
     for (let n = 1; ; n += 1) {
       if (Array.isArray(page)) return items.concat(page);
       items.push(...page.results);
       if (!page.next || n >= maxPages) return items;
-      page = await this.get<Page<T>>(page.next);
+      page = await this.request<Page<T>>("GET", page.next, options);
     }
   }
 
@@ -471,8 +479,8 @@ export class Client {
     /** My games, newest first. */
     list: (): Promise<Page<GameSummary>> => this.get("/api/games/"),
     get: (id: Id): Promise<GameSummary> => this.get(`/api/games/${id}/`),
-    /** The modes the server plays (no session needed). */
-    modes: (): Promise<GameMode[]> => this.request("GET", "/api/game/modes/", { auth: false }),
+    /** The modes the server plays, every page of the list (no session needed). */
+    modes: (): Promise<GameMode[]> => this.all<GameMode>("/api/game/modes/", undefined, { auth: false }),
     /** Running games, newest first, e.g. `{ mode: "arena", open: true, label: { map: "dunes" } }`; watch one with `gameRoom(id, { watch: true })`. */
     rooms: (filter: RoomFilter = {}): Promise<Page<RunningRoom>> => this.get("/api/game/rooms/", roomQuery(filter)),
     /** A seat in a running game whose mode takes players in progress (409 `game_full` / `not_joinable`). */

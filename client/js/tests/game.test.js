@@ -1,7 +1,7 @@
 // Matchmaking and game rooms against a live server: two players matched, a whole game played.
 import assert from "node:assert/strict";
 
-import { failure, liveTest, newPlayer, within } from "./live.js";
+import { failure, liveTest, newClient, newPlayer, within } from "./live.js";
 
 const X_WINS = [0, 3, 1, 4, 2]; // X takes the top row; O plays 3 and 4
 
@@ -128,4 +128,16 @@ liveTest("a mode with a turn clock counts the seconds left down from the frame t
   await a.until((room) => room.secondsLeft() === null); // the last game_state stops the clock
   alice.close();
   bob.close();
+});
+
+liveTest("the modes the server plays are an array, with or without a session", async () => {
+  const anonymous = await newClient().games.modes();
+  assert.ok(Array.isArray(anonymous), "an array, not the page the server sends");
+  assert.deepEqual(
+    anonymous.map((mode) => mode.name),
+    ["tictactoe", "relay", "battleship", "arena"],
+    "the built-in modes, in the order of GAME_MODES",
+  );
+  const alice = await newPlayer("alice");
+  assert.deepEqual(await alice.games.modes(), anonymous);
 });

@@ -1216,17 +1216,21 @@ var Client = class {
   delete(path, options = {}) {
     return this.request("DELETE", path, options);
   }
-  /** Every item of a paginated list, following `next` for at most `maxPages` pages. */
-  async all(path, query, { maxPages = 20 } = {}) {
+  /**
+   * Every item of a paginated list, following `next` for at most `maxPages` pages; `auth: false`
+   * sends no access token (a list that needs no session).
+   */
+  async all(path, query, { maxPages = 20, auth } = {}) {
+    const options = auth === void 0 ? {} : { auth };
     const items2 = [];
-    let page = await this.get(path, query);
+    let page = await this.request("GET", path, query ? { ...options, query } : options);
     for (let n = 1; ; n += 1) {
       if (Array.isArray(page))
         return items2.concat(page);
       items2.push(...page.results);
       if (!page.next || n >= maxPages)
         return items2;
-      page = await this.get(page.next);
+      page = await this.request("GET", page.next, options);
     }
   }
   // --- accounts ------------------------------------------------------------------------
@@ -1328,8 +1332,8 @@ var Client = class {
     /** My games, newest first. */
     list: () => this.get("/api/games/"),
     get: (id) => this.get(`/api/games/${id}/`),
-    /** The modes the server plays (no session needed). */
-    modes: () => this.request("GET", "/api/game/modes/", { auth: false }),
+    /** The modes the server plays, every page of the list (no session needed). */
+    modes: () => this.all("/api/game/modes/", void 0, { auth: false }),
     /** Running games, newest first, e.g. `{ mode: "arena", open: true, label: { map: "dunes" } }`; watch one with `gameRoom(id, { watch: true })`. */
     rooms: (filter = {}) => this.get("/api/game/rooms/", roomQuery(filter)),
     /** A seat in a running game whose mode takes players in progress (409 `game_full` / `not_joinable`). */

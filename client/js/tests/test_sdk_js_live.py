@@ -5,9 +5,11 @@ the venv is from requirements/dev.txt), built with ``tsc``, and its ``node --tes
 with ``GAMEPLATFORM_URL`` set to the live server (uvicorn, or daphne under ``LIVE_SERVER=daphne``:
 ``make test`` runs this under both). The ``js`` snippets of docs/sdks.md and client/js/README.md
 marked as checked here run as written in Node, the package installed from the tarball ``npm pack``
-makes (as a studio would install it). The arena example (examples/arena), a page outside the
-platform's tree on that tarball installed by npm, served from an origin of its own, plays in two
-headless Chromium pages against a server that allows that origin. The web client's copy of the
+makes (as a studio would install it). The examples (examples/arena, examples/autoplay), pages of
+a site outside the platform's tree on that tarball installed once by npm, served from an origin of
+their own, play in two headless Chromium pages against a server that allows that origin and runs
+the built-in modes and a mode ``manage.py startmode`` made: the arena steered by a held key, and a
+whole game of every mode played by the autoplay example's bots. The web client's copy of the
 package (the bundle /play/ loads) must be what bundling the package now makes. Without Node the
 tests skip, saying so.
 """
@@ -19,12 +21,17 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tarfile
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlencode
 
+import httpx
 import pytest
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from gameplatform.tests.live import LiveServer, free_port, live_server_name
 
@@ -155,7 +162,13 @@ def test_the_typescript_sdk_snippets_of_the_docs_run_as_written_against_the_live
         assert done.returncode == 0, f"{page.name} snippet {n} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
 
 
-# --- the arena example ----------------------------------------------------------------------------
+# --- a studio's site: the examples on the packed package ------------------------------------------
+# One site outside the platform's tree holds both examples (examples/arena, examples/autoplay), with
+# the package installed once by npm from the tarball; one server serves it all: the built-in modes
+# and a mode `manage.py startmode` made, with the site's origin allowed.
+
+EXAMPLES = ("arena", "autoplay")
+INSTALLED = "../node_modules/@gameplatform/client/dist/index.js"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -163,14 +176,19 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def example_site(packed_package, tmp_path) -> Path:
-    """The arena example as a studio's site outside the platform's tree: its page and its built
-    script, and the package installed by npm from the tarball ``npm pack`` made; the page's import
-    map points at the installed copy."""
-    site = tmp_path / "site"
-    shutil.copytree(PACKAGE / "examples" / "arena", site, ignore=shutil.ignore_patterns("src", "tsconfig.json"))
-    (site / "package.json").write_text(json.dumps({"name": "arena-site", "private": True}))
+@pytest.fixture(scope="module")
+def studio_site(packed_package, tmp_path_factory) -> Path:
+    """The examples as a studio's site: each page and its built script in a folder of its own, and
+    the package installed by npm from the tarball ``npm pack`` made; each page's import map points
+    at the installed copy."""
+    site = tmp_path_factory.mktemp("studio") / "site"
+    for example in EXAMPLES:
+        ignore = shutil.ignore_patterns("src", "tsconfig.json")
+        shutil.copytree(PACKAGE / "examples" / example, site / example, ignore=ignore)
+        page = site / example / "index.html"
+        page.write_text(page.read_text().replace("../../dist/index.js", INSTALLED))
+        assert INSTALLED in page.read_text(), f"examples/{example}/index.html has no import map to rewrite"
+    (site / "package.json").write_text(json.dumps({"name": "studio-site", "private": True}))
     (tarball,) = packed_package.parents[1].glob("*.tgz")
     done = subprocess.run(
         [NPM, "install", "--offline", "--no-audit", "--no-fund", "--no-save", str(tarball)],
@@ -180,65 +198,153 @@ def example_site(packed_package, tmp_path) -> Path:
         timeout=120,
     )
     assert done.returncode == 0, f"npm install of the packed package failed:\n{done.stdout}\n{done.stderr}"
-    page = site / "index.html"
-    installed = "./node_modules/@gameplatform/client/dist/index.js"
-    page.write_text(page.read_text().replace("../../dist/index.js", installed))
-    assert installed in page.read_text()
+    assert (site / "node_modules" / "@gameplatform" / "client" / "dist" / "index.js").is_file()
+    assert not (site / "node_modules" / "@gameplatform" / "client").is_symlink(), "npm linked the tree: not a copy"
     return site
 
 
-@pytest.fixture
-def example_origin(example_site):
-    """The example's site served on a port of its own."""
+@pytest.fixture(scope="module")
+def studio_origin(studio_site):
+    """The studio's site served on a port of its own."""
     port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(example_site)))
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(QuietHandler, directory=str(studio_site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     server.server_close()
 
 
-@pytest.fixture
-def arena_server(tmp_path, example_origin):
-    server = LiveServer(tmp_path, env={"CORS_ORIGINS": example_origin}).start()
+# The studio's mode: what ``manage.py startmode nim`` writes (the template's game, "first to 10"),
+# untouched, registered as docs/development.md shows (its folder on PYTHONPATH, its class in GAME_MODES).
+STUDIO_MODE = "nim"
+
+
+@pytest.fixture(scope="module")
+def studio_mode_path(tmp_path_factory) -> Path:
+    """The folder holding the package ``manage.py startmode`` made, outside the platform's tree."""
+    games = tmp_path_factory.mktemp("mygames")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "startmode", STUDIO_MODE, "--directory", str(games)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, f"manage.py startmode failed:\n{done.stdout}\n{done.stderr}"
+    assert (games / STUDIO_MODE / "mode.py").is_file()
+    return games
+
+
+@pytest.fixture(scope="module")
+def studio_server(tmp_path_factory, studio_origin, studio_mode_path):
+    """A server running every built-in mode and the studio's, allowing the studio's origin."""
+    modes = [*settings.BUILTIN_GAME_MODES, f"{STUDIO_MODE}.mode.{STUDIO_MODE.capitalize()}"]
+    path = os.pathsep.join(p for p in (str(studio_mode_path), os.environ.get("PYTHONPATH")) if p)
+    env = {"CORS_ORIGINS": studio_origin, "GAME_MODES": ",".join(modes), "PYTHONPATH": path}
+    server = LiveServer(tmp_path_factory.mktemp("studio-server"), env=env).start()
     yield server
     server.stop()
+
+
+# Module scope: Playwright's sync API runs an event loop in this thread while it is open.
+@pytest.fixture(scope="module")
+def browser():
+    from webclient.tests.conftest import CHROMIUM_ARGS, find_chromium
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        path = find_chromium(playwright)
+        if path is None:
+            pytest.skip("no Chromium found (set CHROMIUM_PATH, or install chromium)")
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def two_browsers(browser):
+    """Two pages, each in a context of its own (its own storage: two guests); the page errors of
+    both are kept in ``problems``."""
+    contexts = [browser.new_context() for _ in range(2)]
+    pages = [context.new_page() for context in contexts]
+    problems = []
+    for page in pages:
+        page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+        page.on("console", lambda msg: msg.type == "error" and problems.append(f"console: {msg.text}"))
+    yield pages, problems
+    for context in contexts:
+        context.close()
 
 
 @pytest.mark.live
 # The page is what this tests; the SDK's own tests above hold daphne to the contract.
 @pytest.mark.skipif(live_server_name() == "daphne", reason="the arena example's page is tested under uvicorn only")
 @pytest.mark.timeout(300)
-def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(arena_server, example_origin):
-    from webclient.tests.conftest import CHROMIUM_ARGS, find_chromium
+def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(studio_server, studio_origin, two_browsers):
+    pages, problems = two_browsers
+    url = f"{studio_origin}/arena/index.html?server={studio_server.http}"
+    for page in pages:
+        page.goto(url)
+    for page in pages:
+        page.wait_for_function("window.arena?.room?.state === 'active'", timeout=30_000)
+    me = pages[0].evaluate("String(window.arena.client.userId)")
+    start = pages[0].evaluate(f"window.arena.room.view.players['{me}'].x")
+    pages[0].keyboard.down("ArrowRight")
+    pages[0].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
+    pages[0].keyboard.up("ArrowRight")
+    # The other page sees my dot move too, and both draw it where their views say (interpolated).
+    pages[1].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
+    pages[1].wait_for_function(f"window.arena.drawn['{me}'].x > {start} + 5", timeout=10_000)
+    status = pages[0].evaluate("window.arena.status")
+    assert status.startswith("time left"), status
+    assert not problems, problems
+    pages[0].evaluate("window.arena.room.forfeit()")  # the game ends rather than run out its 90 s
+    pages[1].wait_for_function("window.arena.room.over?.reason === 'forfeit'", timeout=10_000)
 
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    url = f"{example_origin}/index.html?server={arena_server.http}"
-    with sync_api.sync_playwright() as playwright:
-        path = find_chromium(playwright)
-        if path is None:
-            pytest.skip("no Chromium found (set CHROMIUM_PATH, or install chromium)")
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            problems = []
-            pages = []
-            for _ in range(2):  # two contexts: two browsers, two guests
-                page = browser.new_context().new_page()
-                page.on("pageerror", lambda error: problems.append(str(error)))
-                page.goto(url)
-                pages.append(page)
-            for page in pages:
-                page.wait_for_function("window.arena?.room?.state === 'active'", timeout=30_000)
-            me = pages[0].evaluate("String(window.arena.client.userId)")
-            start = pages[0].evaluate(f"window.arena.room.view.players['{me}'].x")
-            pages[0].keyboard.down("ArrowRight")
-            pages[0].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
-            pages[0].keyboard.up("ArrowRight")
-            # The other page sees my dot move too, and both draw it where their views say (interpolated).
-            pages[1].wait_for_function(f"window.arena.room.view.players['{me}'].x > {start} + 5", timeout=10_000)
-            pages[1].wait_for_function(f"window.arena.drawn['{me}'].x > {start} + 5", timeout=10_000)
-            status = pages[0].evaluate("window.arena.status")
-            assert status.startswith("time left"), status
-            assert not problems, problems
-        finally:
-            browser.close()
+
+# Every mode the server runs, and the bot of examples/autoplay that plays it (None: the mode's own name).
+PLAYED = [
+    *((import_string(path).name, None) for path in settings.BUILTIN_GAME_MODES),
+    (STUDIO_MODE, "first_to_ten"),  # the startmode template's game, under the studio's name
+]
+
+
+@pytest.mark.live
+@pytest.mark.skipif(live_server_name() == "daphne", reason="the example pages are tested under uvicorn only")
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize(("mode", "bot"), PLAYED, ids=[mode for mode, _ in PLAYED])
+def test_two_pages_on_the_packed_package_play_a_whole_game_of_the_mode_and_both_see_it_end(
+    mode, bot, studio_server, studio_origin, two_browsers
+):
+    """examples/autoplay, installed as a studio would, in two browsers: both are matched into one
+    game, a bot plays each side by the mode's rules, and both hear ``game_over`` with the same
+    result the server recorded."""
+    pages, problems = two_browsers
+    listed = [m["name"] for m in httpx.get(f"{studio_server.http}/api/game/modes/").json()["results"]]
+    assert mode in listed, listed
+    query = urlencode({"server": studio_server.http, "mode": mode, **({"bot": bot} if bot else {})})
+    for page in pages:
+        page.goto(f"{studio_origin}/autoplay/index.html?{query}")
+    ended = "window.autoplay && (window.autoplay.record !== null || window.autoplay.error !== null)"
+    for page in pages:
+        page.wait_for_function(ended, timeout=150_000)
+    seen = [
+        page.evaluate(
+            "({error: autoplay.error, me: autoplay.client.userId, gameId: autoplay.gameId,"
+            " over: autoplay.gameOver, record: autoplay.record, status: autoplay.status})"
+        )
+        for page in pages
+    ]
+    assert [s["error"] for s in seen] == [None, None], seen
+    first, second = seen
+    assert first["me"] != second["me"], "two guests"
+    assert first["gameId"] == second["gameId"], "one game"
+    assert first["over"] is not None and second["over"] is not None, "both pages heard game_over"
+    assert first["over"] == second["over"], "the same result on both pages"
+    assert first["over"]["reason"] in ("win", "draw"), first["over"]  # played to its end, nobody left
+    record = first["record"]
+    assert record == second["record"]
+    assert (record["mode"], record["state"], record["winner_id"]) == (mode, "finished", first["over"]["winner_id"])
+    assert {p["id"] for p in record["players"]} == {first["me"], second["me"]}
+    assert all(s["status"].startswith("game over") for s in seen), seen
+    assert not problems, problems

@@ -165,11 +165,31 @@ def test_the_manual_builds_strictly_without_a_warning(tmp_path):
     assert (tmp_path / "site" / "operations" / "deploy" / "index.html").exists()
 
 
-def test_every_page_of_docs_is_in_the_nav():
+def not_in_nav() -> set[str]:
+    """The pages ``not_in_nav`` of mkdocs.yml keeps out of the navigation (one ``/page.md`` a line)."""
+    config = (ROOT / "mkdocs.yml").read_text()
+    block = re.search(r"^not_in_nav: \|\n((?:  .*\n)+)", config, re.MULTILINE)
+    return {line.strip().lstrip("/") for line in block[1].splitlines()} if block else set()
+
+
+def test_every_page_of_docs_is_in_the_nav_or_kept_out_of_it_by_name():
     nav = (ROOT / "mkdocs.yml").read_text()
     pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
     listed = set(re.findall(r":\s*([\w/-]+\.md)\s*$", nav, re.MULTILINE))
-    assert pages == listed
+    outside = not_in_nav()
+    assert outside == {"benchmark-history.md"}, outside
+    assert not listed & outside, "a page is both in the nav and kept out of it"
+    assert pages == listed | outside
+
+
+def test_the_benchmark_history_out_of_the_nav_is_linked_from_the_benchmarks_and_the_changelog():
+    """Out of the navigation is not out of reach."""
+    linking = {
+        str(p.relative_to(ROOT / "docs"))
+        for p in (ROOT / "docs").rglob("*.md")
+        if re.search(r"\]\(benchmark-history\.md(#[^)]*)?\)", p.read_text())
+    }
+    assert {"benchmarks.md", "changelog.md"} <= linking, linking
 
 
 def github_slug(heading: str) -> str:

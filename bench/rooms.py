@@ -366,7 +366,7 @@ async def moves_run(
         ],
         "server_db_processes": round((cpu_seconds(workers) - cpu_at[4]) / wall, 2),
         "client": round((own_cpu_seconds() - cpu_at[2]) / wall, 2),
-        "machine_busy": round(busy / every * os.cpu_count(), 2),
+        "machine_busy": round(busy / every * os.cpu_count(), 2) if every else None,  # no beat: every pair failed
         "machine": os.cpu_count(),
     }
     for task in pending:

@@ -30,6 +30,8 @@ Measurements (``--only`` takes these names):
             the other player's frames and echoes cross the channel layer. Also counted: moves the
             mover saw and the other player never did (``one_sided``; the pair stops), and games
             whose last move one player never saw; server CPU per process (``server_each``).
+            ``--together``: the same two processes, both players of each game on one of them, the
+            games alternating between them, as ``deploy/nginx``'s hash of a game's path puts them.
   ticks     This process runs a ``RoomHost`` (the server's runtime: one driver for every room,
             snapshots and leases in Redis) with the platform's hooks replaced by in-memory ones:
             N four-player arena rooms at 20 Hz, started at random phases of a tick, every bot
@@ -307,10 +309,17 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
 
 
 async def moves_run(
-    port, games_by_pair: list, tokens_by_pair: list, sizes: Sizes, server_pids=(), notifications: bool = True
+    port,
+    games_by_pair: list,
+    tokens_by_pair: list,
+    sizes: Sizes,
+    server_pids=(),
+    notifications: bool = True,
+    together: bool = False,
 ) -> dict:
     """``port``: the one server's, or a list of two (``--spread``: each game's first player on the
-    first, its second on the second); ``server_pids``: one list of pids per server."""
+    first, its second on the second; ``together``: both players of a pair on one, the pairs
+    alternating); ``server_pids``: one list of pids per server."""
     out = {
         "one_sided": 0,
         "last_move_unseen": 0,
@@ -332,7 +341,9 @@ async def moves_run(
     server_pids = [pid for pids in per_server for pid in pids]
     t0 = time.perf_counter()
     tasks = [
-        asyncio.create_task(play_pair(base, i, g, t, beat, gate, end_at_slot, warmup_slots, out))
+        asyncio.create_task(
+            play_pair(base[i % 2] if together else base, i, g, t, beat, gate, end_at_slot, warmup_slots, out)
+        )
         for i, (g, t) in enumerate(zip(games_by_pair, tokens_by_pair, strict=True))
     ]
     deadline = time.perf_counter() + 90 + len(tasks) * 0.1
@@ -394,7 +405,7 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
     # spreads them (the room runs where its first socket opened it: the other player's frames
     # and echoes cross the channel layer).
     servers = []
-    for k in range(2 if args.spread else 1):
+    for k in range(2 if args.spread or args.together else 1):
         log = run_dir / f"server-moves-{k}.log"
         servers.append(Server(args.port + k, env, log, workers=None, nofile=raise_open_files()).start())
         print(f"   server process up on {servers[-1].base}: pid {servers[-1].pids()}", flush=True)
@@ -408,7 +419,11 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             tokens_by_pair.append([a[1], b[1]])
         ports = servers[0].port if len(servers) == 1 else [server.port for server in servers]
         pids = [server.pids() for server in servers]
-        out = run_async(moves_run(ports, games_by_pair, tokens_by_pair, sizes, pids, notifications=not args.bare))
+        out = run_async(
+            moves_run(
+                ports, games_by_pair, tokens_by_pair, sizes, pids, notifications=not args.bare, together=args.together
+            )
+        )
         rtts, window = out["rtts"], out["window_s"]
         # Every pair is offered one move a slot of the window, whatever became of it: a pair that
         # failed to start or stopped on an error leaves its slots unserved too.
@@ -416,6 +431,7 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
         return {
             "games_at_once": sizes.move_games,
             "server_processes": len(servers),
+            "placement": "together" if args.together else "spread" if args.spread else "one process",
             "notification_sockets": not args.bare,
             "setup_s": round(out["setup_s"], 1),
             "window_s": window,
@@ -788,6 +804,11 @@ def parse_args() -> argparse.Namespace:
         "--spread",
         action="store_true",
         help="moves: two server processes, each game's players on different ones (as a round robin balancer puts them)",
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="moves: two server processes, both players of a game on one, the games alternating (as the nginx hash)",
     )
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)

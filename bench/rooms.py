@@ -24,6 +24,14 @@ Measurements (``--only`` takes these names):
             lost moves, slots of pairs that failed or stopped) must be 0. This client collects its
             garbage once before the beat and not during it: its collector's passes over 4,000
             sockets (up to 0.3 s) would otherwise be timed as the server's round trips.
+            ``--spread``: two server processes (each as ``make serve`` runs one, on ports ``--port``
+            and ``--port`` + 1), every game's first player on the first and its second player on
+            the second, as a round robin balancer spreads them: the room runs on one of them and
+            the other player's frames and echoes cross the channel layer. Also counted: moves the
+            mover saw and the other player never did (``one_sided``; the pair stops), and games
+            whose last move one player never saw; server CPU per process (``server_each``).
+            ``--together``: the same two processes, both players of each game on one of them, the
+            games alternating between them, as ``deploy/nginx``'s hash of a game's path puts them.
   ticks     This process runs a ``RoomHost`` (the server's runtime: one driver for every room,
             snapshots and leases in Redis) with the platform's hooks replaced by in-memory ones:
             N four-player arena rooms at 20 Hz, started at random phases of a tick, every bot
@@ -170,13 +178,18 @@ async def frame_where(ws, test, timeout: float = 10.0) -> dict:
                 return frame
 
 
-async def seat_pair(base: str, game_id: int, tokens: list[str], gate: asyncio.Semaphore) -> list:
-    """Both players' sockets on ``game_id``, ready, the game active."""
+def bases_of(base, players: int) -> list[str]:
+    """The server each player's sockets go to: one for all, or one per player (``--spread``)."""
+    return [base] * players if isinstance(base, str) else list(base)
+
+
+async def seat_pair(base, game_id: int, tokens: list[str], gate: asyncio.Semaphore) -> list:
+    """Both players' sockets on ``game_id``, ready, the game active (``base``: one server, or one a player)."""
     sockets = []
     try:
         async with gate:
-            for token in tokens:
-                ws = await ws_open(f"{base}/ws/game/{game_id}/", token)
+            for token, at in zip(tokens, bases_of(base, len(tokens)), strict=True):
+                ws = await ws_open(f"{at}/ws/game/{game_id}/", token)
                 sockets.append(ws)
                 await frame_where(ws, lambda f: f["type"] == "game_state")
             for ws in sockets:
@@ -203,11 +216,11 @@ class Beat:
         self.event.set()
 
 
-async def hold_notifications(base: str, tokens: list[str], gate: asyncio.Semaphore, out) -> None:
+async def hold_notifications(base, tokens: list[str], gate: asyncio.Semaphore, out) -> None:
     """Each player's notifications socket, open (its first frame read) until the run ends."""
     async with gate:
-        for token in tokens:
-            ws = await ws_open(f"{base}/ws/notifications/", token)
+        for token, at in zip(tokens, bases_of(base, len(tokens)), strict=True):
+            ws = await ws_open(f"{at}/ws/notifications/", token)
             out["sockets"].append(ws)
             await frame_where(ws, lambda f: f["type"] == "badge")
 
@@ -262,9 +275,16 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
                 )
                 rtt = time.perf_counter() - t0
                 ids[n % 2] = echo["user_id"]
-                await frame_where(other, lambda f, c=cell: f["type"] == "player_move" and f["movement"]["cell"] == c)
             except Exception as exc:  # noqa: BLE001 - lost: this pair stops
                 out["errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+                return
+            try:
+                await frame_where(other, lambda f, c=cell: f["type"] == "player_move" and f["movement"]["cell"] == c)
+            except Exception as exc:  # noqa: BLE001 - lost: the mover saw it, the other player never did
+                out["errors"].append(f"{type(exc).__name__}: {exc}"[:200])
+                out["one_sided"] += 1
+                if n == len(DRAW) - 1:
+                    out["last_move_unseen"] += 1
                 return
             if counted:
                 out["rtts"].append(rtt)
@@ -289,9 +309,20 @@ async def play_pair(base, index, games, tokens, beat: Beat, gate, end_at_slot: i
 
 
 async def moves_run(
-    port: int, games_by_pair: list, tokens_by_pair: list, sizes: Sizes, server_pids=(), notifications: bool = True
+    port,
+    games_by_pair: list,
+    tokens_by_pair: list,
+    sizes: Sizes,
+    server_pids=(),
+    notifications: bool = True,
+    together: bool = False,
 ) -> dict:
+    """``port``: the one server's, or a list of two (``--spread``: each game's first player on the
+    first, its second on the second; ``together``: both players of a pair on one, the pairs
+    alternating); ``server_pids``: one list of pids per server."""
     out = {
+        "one_sided": 0,
+        "last_move_unseen": 0,
         "notifications": notifications,
         "sent": 0,
         "rtts": [],
@@ -305,10 +336,14 @@ async def moves_run(
     gate = asyncio.Semaphore(32)
     warmup_slots = math.ceil(sizes.move_warmup / sizes.move_period)
     end_at_slot = warmup_slots + math.ceil(sizes.move_seconds / sizes.move_period)
-    base = f"ws://{HOST}:{port}"
+    base = f"ws://{HOST}:{port}" if isinstance(port, int) else tuple(f"ws://{HOST}:{p}" for p in port)
+    per_server = [list(pids) for pids in server_pids]
+    server_pids = [pid for pids in per_server for pid in pids]
     t0 = time.perf_counter()
     tasks = [
-        asyncio.create_task(play_pair(base, i, g, t, beat, gate, end_at_slot, warmup_slots, out))
+        asyncio.create_task(
+            play_pair(base[i % 2] if together else base, i, g, t, beat, gate, end_at_slot, warmup_slots, out)
+        )
         for i, (g, t) in enumerate(zip(games_by_pair, tokens_by_pair, strict=True))
     ]
     deadline = time.perf_counter() + 90 + len(tasks) * 0.1
@@ -329,6 +364,7 @@ async def moves_run(
         own_cpu_seconds(),
         machine_cpu_seconds(),
         cpu_seconds(workers),
+        [cpu_seconds(pids) for pids in per_server],
     )
     _, pending = await asyncio.wait(tasks, timeout=end_at_slot * sizes.move_period + 60)
     wall = time.perf_counter() - cpu_at[0]
@@ -336,9 +372,12 @@ async def moves_run(
     busy, every = (now - then for now, then in zip(machine_cpu_seconds(), cpu_at[3], strict=True))
     out["cores"] = {
         "server": round((cpu_seconds(server_pids) - cpu_at[1]) / wall, 2),
+        "server_each": [
+            round((cpu_seconds(pids) - then) / wall, 2) for pids, then in zip(per_server, cpu_at[5], strict=True)
+        ],
         "server_db_processes": round((cpu_seconds(workers) - cpu_at[4]) / wall, 2),
         "client": round((own_cpu_seconds() - cpu_at[2]) / wall, 2),
-        "machine_busy": round(busy / every * os.cpu_count(), 2),
+        "machine_busy": round(busy / every * os.cpu_count(), 2) if every else None,  # no beat: every pair failed
         "machine": os.cpu_count(),
     }
     for task in pending:
@@ -361,8 +400,15 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
     moves = math.ceil(sizes.move_warmup / sizes.move_period) + math.ceil(sizes.move_seconds / sizes.move_period)
     per_pair = math.ceil((moves + len(DRAW) - 1) / len(DRAW))  # a pair starts up to 8 moves into its first game
     players = fresh_users(PREFIX, 2 * sizes.move_games)
-    server = Server(args.port, env, run_dir / "server-moves.log", workers=None, nofile=raise_open_files()).start()
-    print(f"   one server process up on {server.base}: pid {server.pids()}", flush=True)
+    # ``--spread``: two server processes, as ``make serve`` runs each, on two ports; every game's
+    # first player on the first and its second player on the second, as a round robin balancer
+    # spreads them (the room runs where its first socket opened it: the other player's frames
+    # and echoes cross the channel layer).
+    servers = []
+    for k in range(2 if args.spread or args.together else 1):
+        log = run_dir / f"server-moves-{k}.log"
+        servers.append(Server(args.port + k, env, log, workers=None, nofile=raise_open_files()).start())
+        print(f"   server process up on {servers[-1].base}: pid {servers[-1].pids()}", flush=True)
     game_ids: list[int] = []
     try:
         games_by_pair, tokens_by_pair = [], []
@@ -371,8 +417,12 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             game_ids += games
             games_by_pair.append(games)
             tokens_by_pair.append([a[1], b[1]])
+        ports = servers[0].port if len(servers) == 1 else [server.port for server in servers]
+        pids = [server.pids() for server in servers]
         out = run_async(
-            moves_run(server.port, games_by_pair, tokens_by_pair, sizes, server.pids(), notifications=not args.bare)
+            moves_run(
+                ports, games_by_pair, tokens_by_pair, sizes, pids, notifications=not args.bare, together=args.together
+            )
         )
         rtts, window = out["rtts"], out["window_s"]
         # Every pair is offered one move a slot of the window, whatever became of it: a pair that
@@ -380,6 +430,8 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
         offered = sizes.move_games * out["window_slots"]
         return {
             "games_at_once": sizes.move_games,
+            "server_processes": len(servers),
+            "placement": "together" if args.together else "spread" if args.spread else "one process",
             "notification_sockets": not args.bare,
             "setup_s": round(out["setup_s"], 1),
             "window_s": window,
@@ -391,6 +443,8 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             "moves_per_s": round(len(rtts) / window, 1),
             "missed_slots": out["missed_slots"],
             "lost": out["sent"] - len(rtts),
+            "one_sided": out["one_sided"],  # the mover saw its echo, the other player never did
+            "last_move_unseen": out["last_move_unseen"],  # games whose last move one player never saw
             "unserved": offered - len(rtts),
             "send_delay_p99_ms": ms(percentile(out["send_delays"], 99)),  # sent after its slot time
             "setup_failed": len(out["setup_failed"]),
@@ -401,8 +455,9 @@ def measure_moves(args, sizes: Sizes, env: dict, run_dir: Path) -> dict:
             "first_errors": (out["setup_failed"] + out["errors"])[:3],
         }
     finally:
-        wait_quiet(server.pids())
-        server.stop()
+        for server in servers:
+            wait_quiet(server.pids())
+            server.stop()
         retry(lambda: Game.objects.filter(pk__in=game_ids).delete())
         retry(lambda: drop_games_of([u.pk for u, _ in players]))
         retry(lambda: drop_users(PREFIX))
@@ -744,7 +799,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rooms", default="", help="comma list of room counts for ticks (default 50,100,250,400)")
     parser.add_argument("--plot", default=None, help="PNG path (default: in the run's log folder; '' for none)")
     parser.add_argument("--json", default="", help="write every figure to this JSON file")
-    parser.add_argument("--port", type=int, default=8775, help="the server's port (moves)")
+    parser.add_argument("--port", type=int, default=8775, help="the server's port (moves; --spread also uses +1)")
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="moves: two server processes, each game's players on different ones (as a round robin balancer puts them)",
+    )
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="moves: two server processes, both players of a game on one, the games alternating (as the nginx hash)",
+    )
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")

@@ -627,6 +627,73 @@ async def test_a_room_still_hears_other_processes_after_one_step_could_not_be_pu
 
 @requires_redis
 @pytest.mark.django_db
+async def test_a_slow_step_of_one_game_holds_up_no_other_games_frames_from_other_processes(short_lease):
+    """The owner applies the ops of players on other processes from the games' group. While one
+    game's op waits (its seat read slow), another game's moves from other processes are applied
+    and answered, and a socket joining a group here is subscribed; the slow game's later ops wait
+    their turn and are applied in the order sent."""
+    records = Records(TicTacToe())
+    hooks = records.hooks()
+    slow = asyncio.Event()
+    slow.set()
+
+    async def seating(game_id):
+        if game_id == 41:
+            await slow.wait()
+        return await hooks.seating(game_id)
+
+    listeners = {}
+
+    async def listen(game_id, host):  # as the platform's hooks: the room's ear for other processes
+        listeners[game_id] = OpListener(host, game_id)
+        await get_hub().join(game_group(game_id), listeners[game_id])
+
+    async def unlisten(game_id, host):
+        await get_hub().leave(game_group(game_id), listeners.pop(game_id))
+
+    host = RoomHost(replace(hooks, seating=seating, listen=listen, unlisten=unlisten), owner="a")
+
+    def frames(game_id: int) -> list[dict]:
+        return [json.loads(text) for g, sent in records.published if g == game_id for _, text in sent.frames]
+
+    async def acked(game_id: int, ref: str) -> bool:
+        for _ in range(100):
+            if {"type": "ack", "ref": ref} in frames(game_id):
+                return True
+            await asyncio.sleep(0.02)
+        return False
+
+    class Socket:
+        user_id = 3
+
+        async def hub_deliver(self, message):
+            pass
+
+    try:
+        await start_game(host, 41)
+        await start_game(host, 42)
+        slow.clear()
+        # Game 41: someone not yet in the room connects (its seats are read again: slow), then moves.
+        await agroup_signal(game_group(41), "op", player_id=3, op="connect", args=[])
+        for pid, cell, ref in [(1, 4, "a1"), (2, 0, "a2"), (1, 8, "a3")]:
+            await agroup_signal(game_group(41), "op", player_id=pid, op="move", args=[{"cell": cell}], ref=ref)
+        for pid, cell, ref in [(1, 4, "b1"), (2, 0, "b2")]:  # game 42 goes on meanwhile
+            await agroup_signal(game_group(42), "op", player_id=pid, op="move", args=[{"cell": cell}], ref=ref)
+            assert await acked(42, ref), ref
+        await asyncio.wait_for(get_hub().join("a-group-joined-meanwhile", Socket()), 1.0)
+        assert not any(f["type"] == "player_move" for f in frames(41))  # waiting its turn
+        slow.set()
+        assert await acked(41, "a3")
+        assert [f["movement"]["cell"] for f in frames(41) if f["type"] == "player_move"] == [4, 0, 8]
+        board = json.loads(await host.store.load(41))["state"]["board"]
+        assert board == ["O", None, None, None, "X", None, None, None, "X"]
+    finally:
+        slow.set()
+        await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
 async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(short_lease):
     records = Records(TicTacToe())
     store = room_store()

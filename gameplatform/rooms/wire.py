@@ -11,7 +11,9 @@ the game runs is announced to the room as a ``seat`` signal (``seat_signal``), w
 listener turns into the room's ``join`` step.
 """
 
+import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from gameplatform.groups import game_group, watch_group
@@ -100,19 +102,39 @@ async def send_op(game_id: int, player_id: int, op: str, args: tuple, ref, conn:
 
 
 class OpListener:
-    """The owner's ear on the game's group: the frames of players whose sockets are on other processes."""
+    """The owner's ear on the game's group: the frames of players whose sockets are on other processes.
+
+    The hub hands this process's group messages over one at a time, from one task; applying an op
+    waits until its step is in the store and its frames are out (a Redis round trip or more). So
+    the listener only queues what it hears and applies it in a task of its own, one op after the
+    other in the order heard: one game's step does not hold up the ops of every other game of the
+    process, nor the deliveries and subscription markers behind it in the hub (with the players
+    of 250 games spread over two processes, new sockets timed out subscribing behind them)."""
 
     user_id = None
 
     def __init__(self, host, game_id: int) -> None:
         self.host, self.game_id = host, game_id
+        self.queued: deque[dict] = deque()
+        self.task: asyncio.Task | None = None
 
     async def hub_deliver(self, message: dict) -> None:
-        signal = message.get("signal")
-        if signal == SEAT_SIGNAL:
-            await self._seat(message.get("data", {}))
+        if message.get("signal") not in (SEAT_SIGNAL, OP_SIGNAL):
             return
-        if signal != OP_SIGNAL:
+        self.queued.append(message)
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._apply_queued())
+
+    async def _apply_queued(self) -> None:
+        try:
+            while self.queued:
+                await self._apply(self.queued.popleft())
+        finally:
+            self.task = None  # no await since the queue was last seen empty: nothing is left behind
+
+    async def _apply(self, message: dict) -> None:
+        if message.get("signal") == SEAT_SIGNAL:
+            await self._seat(message.get("data", {}))
             return
         data = message.get("data", {})
         try:

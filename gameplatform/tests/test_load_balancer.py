@@ -3,8 +3,9 @@ secrets, limits, log rotation and a clean ``check --deploy``), and the load bala
 configuration under the real nginx, over TLS, in front of two live server processes.
 
 The nginx test runs ``deploy/nginx/conf.d/gameplatform.conf`` as it is (its ``map``, log format,
-TLS settings, the http server's redirect and every ``location``); only the upstream
-(``upstream.conf`` resolves the compose service ``web``) is replaced by two live server processes
+TLS settings, the http server's redirect and every ``location``) and ``upstream.conf``'s upstreams
+(round robin, and the consistent hash of a game's sockets), whose servers (the compose service
+``web``, resolved by Docker's DNS) are replaced by two live server processes
 (uvicorn, or daphne in ``make test``'s second pass), the ``listen`` lines by free ports, and the
 certificate directory by one holding a self-signed certificate made with ``openssl``. The servers
 share one database and one Redis, trust forwarded headers from any address and run with the
@@ -245,8 +246,22 @@ class Nginx:
         assert site.count(TLS_DIR) == 2 and "/var/www/acme" in site
         return site.replace(TLS_DIR, str(self.certificate.parent)).replace("/var/www/acme", str(self.workdir / "acme"))
 
+    def upstream(self) -> str:
+        """The repo's upstreams (``upstream.conf``: round robin, and the games' consistent hash)
+        in front of this test's servers: each ``server web:8000 ...`` line becomes one line per
+        server, and Docker's resolver goes (the servers are addresses here)."""
+        text = (NGINX_DIR / "conf.d" / "upstream.conf").read_text()
+        text, resolvers = re.subn(r"^resolver\s[^;]*;", "", text, flags=re.M)
+        assert resolvers == 1
+
+        def servers(match: re.Match) -> str:
+            return "\n".join(f"{match.group('indent')}server {address};" for address in self.upstreams)
+
+        text, count = re.subn(r"^(?P<indent>\s*)server\s+web:8000\b[^;]*;", servers, text, flags=re.M)
+        assert count >= 2 and "hash $uri consistent;" in text
+        return text
+
     def config(self) -> str:
-        servers = "\n".join(f"        server {address};" for address in self.upstreams)
         user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
         temp = "\n".join(
             f"    {kind}_temp_path {self.workdir / kind};"
@@ -263,15 +278,13 @@ http {{
 {temp}
     # Which server answered, so the test can tell the two apart (nothing in the site sets headers).
     add_header X-Upstream-Addr $upstream_addr always;
-    upstream gameplatform {{
-{servers}
-        keepalive 8;
-    }}
+    include {self.workdir / "upstream.conf"};
     include {self.workdir / "gameplatform.conf"};
 }}
 """
 
     def start(self) -> "Nginx":
+        (self.workdir / "upstream.conf").write_text(self.upstream())
         (self.workdir / "gameplatform.conf").write_text(self.site())
         (self.workdir / "nginx.conf").write_text(self.config())
         self.log = open(self.access_log, "ab")  # noqa: SIM115 - the access log goes to stdout
@@ -445,6 +458,63 @@ async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_s
 
 @pytest.mark.live
 @requires_nginx
+async def test_the_sockets_of_one_game_meet_on_one_server_and_the_games_spread_over_both(balanced):
+    """``/ws/game/{id}/`` goes by a consistent hash of the path (upstream.conf): both players of a
+    game, however often they reconnect, land on the server process that runs its room, and play
+    there; different games still spread over both servers. (nginx says which server answered in
+    ``X-Upstream-Addr``: the two live servers are two processes on two ports.)"""
+    lb, one, two = balanced
+    upstreams = {f"127.0.0.1:{one.port}", f"127.0.0.1:{two.port}"}
+    async with httpx.AsyncClient(base_url=lb.https, verify=lb.tls, timeout=10) as http:
+        first, second = [await _register(http, f"lb_g{n}_{_run}") for n in (1, 2)]
+        queued = await http.post("/api/matchmaking/join/", json={"mode": "tictactoe"}, headers=bearer(first["access"]))
+        assert queued.status_code == 200 and queued.json()["status"] == "queued", queued.text
+        matched = await http.post(
+            "/api/matchmaking/join/", json={"mode": "tictactoe"}, headers=bearer(second["access"])
+        )
+        assert matched.status_code == 200 and matched.json()["status"] == "matched", matched.text
+    game_id = matched.json()["game_id"]
+    path = f"/ws/game/{game_id}/"
+
+    # Each player opens the game's socket twice (a reconnect): four handshakes, one server.
+    landed, sockets = [], []
+    try:
+        for player in (first, second, first, second):
+            ws = await _open(lb, path, player["access"])
+            sockets.append(ws)
+            landed.append(ws.response.headers["X-Upstream-Addr"])
+            await receive_type(ws, "game_state", id=game_id)
+        assert len(set(landed)) == 1 and landed[0] in upstreams, landed
+        ws1, ws2 = sockets[2], sockets[3]  # the newer sockets hold the seats
+        for ws in (ws1, ws2):
+            await ws.send(json.dumps({"type": "player_ready"}))
+        for ws in (ws1, ws2):
+            await receive_type(ws, "game_state", state="active")
+        await ws1.send(json.dumps({"type": "player_move", "movement": {"cell": 4}, "ref": 1}))
+        for ws in (ws1, ws2):
+            moved = await receive_type(ws, "player_move")
+            assert moved["user_id"] == first["id"] and moved["movement"] == {"cell": 4}
+    finally:
+        for ws in sockets:
+            await ws.close()
+
+    # Other games' sockets (the server closes those of no game with 4404; the handshake says
+    # where it went): both servers get some, each path always the same one.
+    where = {}
+    for other in range(1, 25):
+        ws = await _open(lb, f"/ws/game/{game_id + other}/", first["access"])
+        where[other] = ws.response.headers["X-Upstream-Addr"]
+        await ws.close()
+    assert set(where.values()) == upstreams, where
+    ws = await _open(lb, f"/ws/game/{game_id + 1}/", first["access"])
+    assert ws.response.headers["X-Upstream-Addr"] == where[1]
+    await ws.close()
+    for server in (one, two):
+        server.assert_alive()
+
+
+@pytest.mark.live
+@requires_nginx
 def test_plain_http_is_redirected_to_https_and_https_answers_with_hsts_and_secure_cookies(balanced):
     lb, one, two = balanced
     with httpx.Client(timeout=10) as http:
@@ -531,6 +601,15 @@ def test_servers_behind_the_balancer_count_login_failures_per_real_client_addres
     while not ("127.0.0.2 " in (lb_log := lb.access_log.read_text()) and "127.0.0.3 " in lb_log):
         assert time.monotonic() < deadline, lb_log[-2000:]
         time.sleep(0.1)
+
+
+async def _register(http: httpx.AsyncClient, name: str) -> dict:
+    """A new user through the balancer: ``{"id", "access"}``."""
+    password = "pass-w0rd-long-enough"
+    body = {"username": name, "email": f"{name}@example.com", "password": password, "password_confirm": password}
+    registered = await http.post("/api/auth/register/", json=body)
+    assert registered.status_code == 201, registered.text
+    return {"id": registered.json()["user"]["id"], "access": registered.json()["access"]}
 
 
 async def _receive_content(ws, content: str, timeout: float = 10) -> dict:

@@ -435,6 +435,17 @@ if APPLE_ENVIRONMENT not in ("Production", "Sandbox"):
 APPLE_APP_APPLE_ID = env_int("APPLE_APP_APPLE_ID", 0, minimum=0)  # the app's numeric id; required in Production
 # Ask Apple's OCSP responders whether the signing certificates were revoked (a network call per new chain).
 APPLE_ONLINE_CHECKS = env_bool("APPLE_ONLINE_CHECKS", True)
+# Google Play purchases: off unless both the package and the service account's key are set.
+GOOGLE_PLAY_PACKAGE = env_str("GOOGLE_PLAY_PACKAGE")  # the app's package name, e.g. com.example.game
+GOOGLE_PLAY_SERVICE_ACCOUNT = env_str("GOOGLE_PLAY_SERVICE_ACCOUNT")  # path of the service account's JSON key
+# Where the Play Developer API client sends its calls: Google's own unless a test points it elsewhere.
+GOOGLE_PLAY_API_BASE = env_str("GOOGLE_PLAY_API_BASE", "https://androidpublisher.googleapis.com/")
+# Real-time developer notifications (Pub/Sub push): off unless the push's audience is set.
+GOOGLE_PLAY_PUSH_AUDIENCE = env_str("GOOGLE_PLAY_PUSH_AUDIENCE")
+# The push subscription's service account (the id token's email); empty: any Google-signed push for the audience.
+GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT = env_str("GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT")
+# Google's public certificates that sign the push's id token: Google's own unless a test serves its own.
+GOOGLE_PLAY_PUSH_CERTS_URL = env_str("GOOGLE_PLAY_PUSH_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs")
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from gameplatform import serializers
 from gameplatform.schema import error_codes
-from payments import apple_gateway, selectors, services, stripe_gateway
+from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway
 from payments.serializers import ProductSerializer, StorePurchaseSerializer
 
 
@@ -167,4 +167,68 @@ class AppleNotificationApi(PaymentsApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = services.apple_notification_apply(signed_payload=data.validated_data["signedPayload"])
+        return Response({"outcome": outcome})
+
+
+class GoogleRedeemApi(PaymentsApi):
+    class InputSerializer(serializers.Serializer):
+        purchase_token = serializers.CharField(max_length=1000, help_text="the Play Billing purchase's purchaseToken")
+        product_id = serializers.CharField(max_length=64)
+
+    class OutputSerializer(serializers.Serializer):
+        purchase = StorePurchaseSerializer()
+        grants = serializers.DictField()
+
+    def require_configured(self) -> None:
+        google_gateway.google_require()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Redeem a Google Play purchase",
+        description="A Play Billing purchase token, verified through Google's Play Developer API "
+        "(purchases.products.get), grants its product once; the purchase is acknowledged afterwards.",
+    )
+    @error_codes(
+        {
+            400: ("invalid_receipt",),
+            404: ("not_configured", "product_not_found"),
+            409: ("already_redeemed",),
+            502: ("payment_provider_error",),
+        }
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        purchase = services.google_purchase_redeem(user=request.user, **data.validated_data)
+        return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
+
+
+class GoogleNotificationApi(PaymentsApi):
+    """Pub/Sub's pushes, authenticated by Google's signed id token (no token of ours)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    class OutputSerializer(serializers.Serializer):
+        outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")
+
+    def require_configured(self) -> None:
+        google_gateway.notifications_require()
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=["payments"],
+        summary="Receive Google Play's real-time developer notifications",
+        description="The push endpoint of the Pub/Sub subscription of the app's developer notifications topic, "
+        "with authentication on (its audience is GOOGLE_PLAY_PUSH_AUDIENCE). A voided purchase is taken back; "
+        "each message is applied once.",
+    )
+    @error_codes({400: ("bad_signature", "invalid"), 404: ("not_configured",), 502: ("payment_provider_error",)})
+    def post(self, request):
+        outcome = services.google_notification_apply(
+            authorization=request.headers.get("Authorization", ""), envelope=request.data
+        )
         return Response({"outcome": outcome})

@@ -29,6 +29,8 @@ class Product(models.Model):
     item_quantity = models.PositiveIntegerField(default=1)
     # The product's id in App Store Connect, when it differs from ``id``.
     apple_product_id = models.CharField(max_length=100, blank=True)
+    # The product's id in the Play Console, when it differs from ``id``.
+    google_product_id = models.CharField(max_length=100, blank=True)
     is_active = models.BooleanField(default=True)
     sort_order = models.IntegerField(default=0)
 
@@ -70,13 +72,15 @@ class Purchase(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_purchases")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchases")
     store = models.CharField(max_length=16, choices=Store.choices)
-    # Stripe: the Checkout session's id; the stores: their transaction id.
-    store_transaction_id = models.CharField(max_length=255)
-    # Stripe: the PaymentIntent, which refunds and disputes name.
+    # Stripe: the Checkout session's id; the App Store: its transaction id; Google Play: the
+    # purchase token (Google promises no length: room to spare).
+    store_transaction_id = models.CharField(max_length=1000)
+    # Stripe: the PaymentIntent, which refunds and disputes name; Google Play: the order id.
     store_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.GRANTED)
     amount = models.PositiveBigIntegerField(
-        help_text="What the store charged: minor units (Stripe), milliunits (App Store)."
+        help_text="What the store charged: minor units (Stripe), milliunits (App Store); Google Play: "
+        "the catalog's price (the Play Developer API does not say what the buyer paid)."
     )
     currency = models.CharField(max_length=3)
     # Gems a refund could not take back because they were spent (the balance never goes below 0).

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_premium_extend, user_premium_shorten
 from gameplatform.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, stripe_gateway
+from payments import apple_gateway, google_gateway, stripe_gateway
 from payments.models import Product, Purchase, Store, StoreEvent
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 
 def payments_require() -> None:
     """Products and purchases exist while at least one store is configured."""
-    if not (stripe_gateway.stripe_configured() or apple_gateway.apple_configured()):
+    if not (
+        stripe_gateway.stripe_configured() or apple_gateway.apple_configured() or google_gateway.google_configured()
+    ):
         raise NotFound("Payments are not configured on this server.", code="not_configured")
 
 
@@ -195,6 +197,79 @@ def apple_notification_apply(*, signed_payload: str) -> str:
         return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
 
     return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
+
+
+# --- Google Play -------------------------------------------------------------------------
+
+
+def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) -> Purchase:
+    """Grant the product a Google Play purchase token paid for, once: a token already redeemed,
+    by anyone, is 409 ``already_redeemed`` (the purchase's unique constraint decides, also between
+    two processes at once). Google is asked about the token first (``purchases.products.get``);
+    a purchase not yet acknowledged is acknowledged after the grant committed (Play refunds
+    purchases left unacknowledged for three days), on a replay too, so a failed acknowledgement
+    heals when the app retries."""
+    google_gateway.google_require()
+    product = Product.objects.select_related("item").filter(pk=product_id, is_active=True).first()
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    play_product_id = product.google_product_id or product.pk
+    paid = google_gateway.purchase_get(product_id=play_product_id, token=purchase_token)
+    if paid.get("productId", play_product_id) != play_product_id:
+        raise ApplicationError("The purchase is of another product.", code="invalid_receipt")
+    if paid.get("purchaseState") != google_gateway.PURCHASED:
+        raise ApplicationError("The purchase was canceled or is still pending.", code="invalid_receipt")
+    with transaction.atomic():
+        purchase, granted = purchase_grant(
+            user_id=user.pk,
+            product=product,
+            store=Store.GOOGLE,
+            transaction_id=purchase_token,
+            payment_id=str(paid.get("orderId") or ""),
+            amount=product.price,
+            currency=product.currency,
+        )
+    if paid.get("acknowledgementState") == google_gateway.NOT_ACKNOWLEDGED:
+        google_gateway.purchase_acknowledge(product_id=play_product_id, token=purchase_token)
+    if not granted:
+        raise Conflict("This purchase token was redeemed already.", code="already_redeemed")
+    return purchase
+
+
+# voidedPurchaseNotification.refundType: 1 the whole purchase, 2 part of a multi-quantity one
+# (left to the operator, as a partial Stripe refund is). Absent: voided without a refund type
+# (a chargeback or a cancellation), the whole purchase.
+GOOGLE_FULL_REFUND = 1
+
+
+def google_notification_apply(*, authorization: str, envelope: dict) -> str:
+    """Apply a real-time developer notification (a Pub/Sub push) once, by the Pub/Sub message's
+    id (a redelivery keeps it): a voided purchase is taken back; any other notification (a test,
+    a one-time product's or a subscription's) is recorded and changes nothing."""
+    google_gateway.notifications_require()
+    google_gateway.push_verify(authorization=authorization)
+    message = envelope.get("message") if isinstance(envelope, dict) else None
+    message_id = (message.get("messageId") or message.get("message_id")) if isinstance(message, dict) else None
+    if not isinstance(message_id, str) or not message_id or not isinstance(message.get("data"), str):
+        raise ApplicationError("The push is not a Pub/Sub message with data.", code="invalid")
+    notification = google_gateway.notification_decode(data=message["data"])
+    kind = next((key for key in notification if key.endswith("Notification")), "unknown")
+    voided = notification.get("voidedPurchaseNotification")
+
+    def apply() -> Outcome:
+        if notification.get("packageName") != settings.GOOGLE_PLAY_PACKAGE:
+            return "another_package", None
+        if not isinstance(voided, dict):
+            return "ignored", None
+        if voided.get("refundType", GOOGLE_FULL_REFUND) != GOOGLE_FULL_REFUND:
+            return "partial_refund", None
+        token = voided.get("purchaseToken")
+        purchase = Purchase.objects.filter(store=Store.GOOGLE, store_transaction_id=str(token or "-")).first()
+        if purchase is None:
+            return "no_purchase", None
+        return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+
+    return _event_apply(store=Store.GOOGLE, event_id=message_id[:255], event_type=kind, apply=apply)
 
 
 # --- Stripe's webhook ----------------------------------------------------------------

@@ -8,5 +8,7 @@ urlpatterns = [
     path("payments/stripe/webhook/", apis.StripeWebhookApi.as_view(), name="payments-stripe-webhook"),
     path("payments/apple/", apis.AppleRedeemApi.as_view(), name="payments-apple"),
     path("payments/apple/notifications/", apis.AppleNotificationApi.as_view(), name="payments-apple-notifications"),
+    path("payments/google/", apis.GoogleRedeemApi.as_view(), name="payments-google"),
+    path("payments/google/notifications/", apis.GoogleNotificationApi.as_view(), name="payments-google-notifications"),
     path("payments/purchases/", apis.PurchaseListApi.as_view(), name="payments-purchases"),
 ]

@@ -61,3 +61,26 @@ def apple(settings, tmp_path):
     settings.APPLE_ENVIRONMENT = "Sandbox"
     settings.APPLE_ONLINE_CHECKS = False  # nothing reaches Apple's OCSP responders from the tests
     return chain
+
+
+GOOGLE_PUSH_AUDIENCE = "https://game.example.com/api/payments/google/notifications/"
+
+
+@pytest.fixture
+def google(settings, tmp_path):
+    """A running stand-in of Google (token endpoint, Play Developer API, push certificates), and
+    the server configured with a service account key whose token endpoint is the stand-in's."""
+    import json
+
+    from payments.tests.google_standin import PACKAGE, PUSH_SERVICE_ACCOUNT, GoogleStandIn
+
+    with GoogleStandIn() as standin:
+        key = tmp_path / "play-service-account.json"
+        key.write_text(json.dumps(standin.service_account_key()))
+        settings.GOOGLE_PLAY_PACKAGE = PACKAGE
+        settings.GOOGLE_PLAY_SERVICE_ACCOUNT = str(key)
+        settings.GOOGLE_PLAY_API_BASE = standin.base
+        settings.GOOGLE_PLAY_PUSH_AUDIENCE = GOOGLE_PUSH_AUDIENCE
+        settings.GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT = PUSH_SERVICE_ACCOUNT
+        settings.GOOGLE_PLAY_PUSH_CERTS_URL = standin.base + "certs"
+        yield standin

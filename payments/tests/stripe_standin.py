@@ -49,8 +49,11 @@ def _lists(node):
 
 
 class StripeStandIn:
-    def __init__(self) -> None:
+    def __init__(self, *, local_checkout: bool = False) -> None:
+        """``local_checkout``: the sessions' ``url`` is a page this stand-in serves (for a browser
+        test that follows it) rather than Stripe's own address."""
         self.sessions: dict[str, dict] = {}
+        self.local_checkout = local_checkout
         self.requests: list[dict] = []
         standin = self
 
@@ -69,6 +72,18 @@ class StripeStandIn:
                         404, _error(f"Unrecognized request URL (POST: {self.path}).", "invalid_request_error")
                     )
                 self.answer(200, standin.create_session(params))
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                session = standin.sessions.get(self.path.removeprefix("/c/pay/"))
+                if session is None:
+                    return self.answer(404, _error("No such checkout page.", "invalid_request_error"))
+                page = f"<!doctype html><title>Stripe Checkout (stand-in)</title><h1>Pay {session['id']}</h1>"
+                data = page.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def answer(self, status: int, body: dict) -> None:
                 data = json.dumps(body).encode()
@@ -113,7 +128,7 @@ class StripeStandIn:
             "status": "open",
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
-            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+            "url": f"{self.base if self.local_checkout else 'https://checkout.stripe.com'}/c/pay/{session_id}",
         }
         self.sessions[session_id] = session
         return session

@@ -17,6 +17,7 @@ import {
   groupCalls,
   leaderboardCalls,
   lobbyCalls,
+  paymentCalls,
   storageCalls,
   tournamentCalls,
 } from "./meta.js";
@@ -509,6 +510,7 @@ export class Client {
   readonly groups = groupCalls(this);
   readonly leaderboards = leaderboardCalls(this);
   readonly tournaments = tournamentCalls(this);
+  readonly payments = paymentCalls(this);
   /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
   readonly storage = storageCalls(this);
 }

@@ -26,6 +26,9 @@ export type {
   Listing,
   Lobby,
   PageQuery,
+  Checkout,
+  Product,
+  StorePurchase,
   StoredObject,
   Tournament,
 } from "./meta.js";

@@ -1,6 +1,6 @@
 /**
  * Typed calls for the meta-game routes: lobbies and their chat, direct messages, friends,
- * groups, leaderboards, tournaments and per-user storage. Each is one route of the contract;
+ * groups, leaderboards, tournaments, per-user storage and payments. Each is one route of the contract;
  * `client.get/post/...` reach any other.
  */
 import type { Client, Query } from "./client.js";
@@ -243,6 +243,42 @@ export function leaderboardCalls(client: Client) {
       { aroundMe = false, limit, period }: { aroundMe?: boolean; limit?: number; period?: "previous" } = {},
     ): Promise<Listing<LeaderboardRecord>> =>
       client.get(`/api/leaderboards/${slug(id)}/records/`, { around_me: aroundMe ? 1 : undefined, limit, period }),
+  };
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  kind: "premium" | "gems" | "item";
+  /** In the currency's minor unit: 499 is 4.99. */
+  price: number;
+  currency: string;
+  grants: { premium_days?: number; gems?: number; item?: { id: Id; name: string }; quantity?: number };
+}
+
+export interface StorePurchase {
+  id: Id;
+  product: Product;
+  store: "stripe" | "apple" | "google";
+  status: "granted" | "refunded";
+  created_at: string;
+  refunded_at: string | null;
+}
+
+export interface Checkout {
+  /** Stripe's hosted Checkout page: send the buyer there. */
+  url: string;
+  session_id: string;
+}
+
+export function paymentCalls(client: Client) {
+  return {
+    /** What can be bought with money (404 `not_configured` when no store is). */
+    products: (): Promise<Product[]> => client.all("/api/payments/products/", { page_size: MAX_PAGE_SIZE }),
+    /** A Stripe Checkout session for one product; granted only once Stripe's webhook says it was paid. */
+    checkout: (productId: string): Promise<Checkout> => client.post("/api/payments/checkout/", { product_id: productId }),
+    /** My purchases, newest first, refunded ones included. */
+    purchases: (): Promise<StorePurchase[]> => client.all("/api/payments/purchases/", { page_size: MAX_PAGE_SIZE }),
   };
 }
 

@@ -1,5 +1,5 @@
 // The web client: log in, then one panel per area (lobbies, groups, friends, inbox, play, profile,
-// world, leaderboards, tournaments).
+// world, leaderboards, tournaments, store).
 // Each panel module exports setup(app) (binds the page once) and may export start() (a session
 // began) and show() (its tab was opened). Frames of the per-user sockets reach the modules
 // through app.on(type, fn). A tab may have more than one module (PARTS): Play has the live games
@@ -15,12 +15,13 @@ import * as lobbies from "./lobbies.js";
 import * as profile from "./profile.js";
 import * as replay from "./replay.js";
 import * as tournaments from "./tournaments.js";
+import * as store from "./store.js";
 import { $, $$, el, fill, onSubmit, setBadge, showError } from "./ui.js";
 import * as watch from "./watch.js";
 import * as world from "./world.js";
 
-const TABS = ["lobbies", "groups", "friends", "inbox", "play", "profile", "world", "leaderboards", "tournaments"];
-const MODULES = { lobbies, groups, friends, inbox, play: game, profile, world, leaderboards, tournaments };
+const TABS = ["lobbies", "groups", "friends", "inbox", "play", "profile", "world", "leaderboards", "tournaments", "store"];
+const MODULES = { lobbies, groups, friends, inbox, play: game, profile, world, leaderboards, tournaments, store };
 const PARTS = { play: [watch, replay] };
 const EVERY_MODULE = [...Object.values(MODULES), ...Object.values(PARTS).flat()];
 

@@ -231,6 +231,16 @@ function leaderboardCalls(client) {
     records: (id, { aroundMe = false, limit, period } = {}) => client.get(`/api/leaderboards/${slug(id)}/records/`, { around_me: aroundMe ? 1 : void 0, limit, period })
   };
 }
+function paymentCalls(client) {
+  return {
+    /** What can be bought with money (404 `not_configured` when no store is). */
+    products: () => client.all("/api/payments/products/", { page_size: MAX_PAGE_SIZE }),
+    /** A Stripe Checkout session for one product; granted only once Stripe's webhook says it was paid. */
+    checkout: (productId) => client.post("/api/payments/checkout/", { product_id: productId }),
+    /** My purchases, newest first, refunded ones included. */
+    purchases: () => client.all("/api/payments/purchases/", { page_size: MAX_PAGE_SIZE })
+  };
+}
 function tournamentCalls(client) {
   return {
     /** A page of the tournaments, the latest to start first. */
@@ -1356,6 +1366,7 @@ var Client = class {
   groups = groupCalls(this);
   leaderboards = leaderboardCalls(this);
   tournaments = tournamentCalls(this);
+  payments = paymentCalls(this);
   /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
   storage = storageCalls(this);
 };

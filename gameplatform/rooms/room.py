@@ -36,6 +36,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import orjson
+
 from gameplatform.modes.api import MAX_TIMERS, Context, Mode, Player, Reject, Result
 from gameplatform.modes.patch import patch_to
 from gameplatform.modes.schema import Invalid, check
@@ -110,9 +112,25 @@ class Grace:
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# What orjson must refuse rather than write: what the standard library's encoder refuses too.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def _encode(value) -> str:
+    """A frame (or a view) as JSON: orjson, several times faster than the standard library's
+    encoder, and the same text but for what JSON has no words for (NaN and infinities: null,
+    not the ``NaN`` a browser refuses) and exponents (``1e16``, not ``1e+16``). What orjson does
+    not take (keys that are not strings, integers past 64 bits, a string with a lone surrogate)
+    is written by the standard library's encoder, as before."""
+    try:
+        return orjson.dumps(value, option=_ORJSON).decode()
+    except TypeError:
+        return _ENCODER.encode(value)
+
+
+def _encode_state(value) -> str:
+    """A snapshot as JSON (the standard library's encoder: a state read back is the state written,
+    NaN included)."""
     return _ENCODER.encode(value)
 
 
@@ -908,9 +926,9 @@ class Room:
         state = self.ctx.random.getstate()
         if self._random_text is None or self._random_text[0] != state:
             version, internal, gauss = state
-            self._random_text = (state, _encode([version, list(internal), gauss]))
-        text = f'{_encode(self._snapshot_without_random())[:-1]},"random":{self._random_text[1]}}}'
+            self._random_text = (state, _encode_state([version, list(internal), gauss]))
+        text = f'{_encode_state(self._snapshot_without_random())[:-1]},"random":{self._random_text[1]}}}'
         self._base, self._since = text, []  # a step that fails from now on is undone from this
         if journal is None:
             return text
-        return f'{text[:-1]},"journal":{_encode(journal)}}}'
+        return f'{text[:-1]},"journal":{_encode_state(journal)}}}'

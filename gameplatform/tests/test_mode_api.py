@@ -360,6 +360,47 @@ def test_frames_drained_as_text_are_exactly_the_frames_encoded():
     assert any('"type":"state_patch"' in text for _, text in texts)
 
 
+class Odd(Ticker):
+    """A view of what JSON writers disagree on: number keys, a tuple, a huge integer, accents, exponents."""
+
+    name = "odd"
+
+    def view(self, state, player):  # at odd ticks only, what orjson leaves to the standard library
+        t = state["t"]
+        return {
+            "by_seat": {seat if t % 2 else str(seat): x for seat, x in enumerate(state["x"].values())},
+            "pair": (t, -t),
+            "big": 2**70 + t if t % 2 else t,
+            "name": "Zoë ✓",
+            "tiny": 1e-7 * t,
+            "huge": 1e17 * t,
+        }
+
+
+def test_frames_of_a_view_json_writers_disagree_on_mean_what_the_standard_encoder_writes():
+    room = ModeTester(Odd(), players=2, seed=4).room
+    texts = []
+    for pid in (1, 2):
+        room.connect(pid)
+        room.ready(pid)
+    texts += room.drain_encoded()
+    room.input(1, {"dx": 1})
+    for tick in range(1, 8):
+        room.advance(tick / 20)
+        texts += room.drain_encoded()
+    view = None
+    for to, text in texts:
+        frame = json.loads(text)
+        if to in (0, 1) and frame["type"] == "game_state":
+            view = frame["view"]
+        elif to in (0, 1) and frame["type"] == "state_patch":
+            view = apply(view, frame["ops"])
+    assert any(json.loads(text)["type"] == "state_patch" for _, text in texts)
+    assert view == json.loads(json.dumps(room.view_of(1))) == room.view_of(1)
+    assert view["big"] == 2**70 + room.state["t"] and view["name"] == "Zoë ✓" and view["pair"] == [7, -7]
+    assert view["by_seat"] == {"0": 7, "1": 0}
+
+
 def test_the_mode_api_page_describes_every_attribute_of_mode():
     from gameplatform.tests.live import ROOT
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from gameplatform.modes import Mode, Reject
 from gameplatform.modes.api import checked_label
-from gameplatform.modes.patch import PatchError, apply, diff
+from gameplatform.modes.patch import PatchError, apply, diff, patch_to
 from gameplatform.modes.schema import AnyObject, Choice, Float, Int, Invalid, List, Obj, Str, check
 from gameplatform.modes.testing import ModeTester
 from gameplatform.rooms import Grace, Room
@@ -99,6 +99,48 @@ def test_a_patch_does_not_share_values_with_the_documents():
     ops = diff({}, new)
     new["a"]["b"].append(2)
     assert apply({}, ops) == {"a": {"b": [1]}}
+
+
+# What a mode's ``view`` returns: JSON data as Python writes it (tuples, numbers as keys, floats).
+# No booleans: ``diff`` takes ``True`` for ``1`` inside an unchanged-looking list or object (see the
+# module), where ``patch_to`` may see the tuple and look closer: the patches would differ there.
+view_values = st.recursive(
+    st.none() | st.integers(-3, 3) | st.floats(-2, 2, allow_nan=False) | st.text(max_size=2),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=4).map(tuple)
+        | st.dictionaries(st.text(max_size=2) | st.integers(0, 3), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _as_sent(value):
+    return json.loads(json.dumps(value))
+
+
+@settings(max_examples=400, deadline=None)
+@given(view_values, view_values)
+def test_a_tick_patch_of_a_live_view_is_the_patch_of_its_json_and_leaves_the_last_view_as_it_was(before, now):
+    old = _as_sent(before)
+    kept = json.dumps(old)
+    ops, view = patch_to(old, now)
+    assert ops == diff(old, _as_sent(now))
+    assert view == _as_sent(now)
+    assert json.dumps(old) == kept
+    assert apply(old, ops) == view
+
+
+def test_a_tick_patch_shares_the_unchanged_view_and_nothing_of_the_modes_state():
+    state = {"size": 100, "players": {"7": {"x": 1.5, "y": 2.0}}, "gems": [(3, 4), (5, 6)]}
+    old = _as_sent(state)
+    assert patch_to(old, state) == ([], old)  # nothing changed: the same object, nothing made
+    state["players"]["7"]["x"] = 1.75
+    ops, view = patch_to(old, state)
+    assert ops == [{"op": "replace", "path": "/players/7/x", "value": 1.75}]
+    assert view["gems"] is old["gems"] and old["players"]["7"]["x"] == 1.5
+    state["players"]["7"]["y"] = 9.0  # the mode goes on changing its state in place
+    assert view == {"size": 100, "players": {"7": {"x": 1.75, "y": 2.0}}, "gems": [[3, 4], [5, 6]]}
 
 
 def test_a_patch_with_a_bad_path_is_refused():
@@ -316,6 +358,47 @@ def test_frames_drained_as_text_are_exactly_the_frames_encoded():
         texts = as_texts.drain_encoded()
         assert texts == [(to or 0, json.dumps(frame, separators=(",", ":"))) for to, frame in frames]
     assert any('"type":"state_patch"' in text for _, text in texts)
+
+
+class Odd(Ticker):
+    """A view of what JSON writers disagree on: number keys, a tuple, a huge integer, accents, exponents."""
+
+    name = "odd"
+
+    def view(self, state, player):  # at odd ticks only, what orjson leaves to the standard library
+        t = state["t"]
+        return {
+            "by_seat": {seat if t % 2 else str(seat): x for seat, x in enumerate(state["x"].values())},
+            "pair": (t, -t),
+            "big": 2**70 + t if t % 2 else t,
+            "name": "Zoë ✓",
+            "tiny": 1e-7 * t,
+            "huge": 1e17 * t,
+        }
+
+
+def test_frames_of_a_view_json_writers_disagree_on_mean_what_the_standard_encoder_writes():
+    room = ModeTester(Odd(), players=2, seed=4).room
+    texts = []
+    for pid in (1, 2):
+        room.connect(pid)
+        room.ready(pid)
+    texts += room.drain_encoded()
+    room.input(1, {"dx": 1})
+    for tick in range(1, 8):
+        room.advance(tick / 20)
+        texts += room.drain_encoded()
+    view = None
+    for to, text in texts:
+        frame = json.loads(text)
+        if to in (0, 1) and frame["type"] == "game_state":
+            view = frame["view"]
+        elif to in (0, 1) and frame["type"] == "state_patch":
+            view = apply(view, frame["ops"])
+    assert any(json.loads(text)["type"] == "state_patch" for _, text in texts)
+    assert view == json.loads(json.dumps(room.view_of(1))) == room.view_of(1)
+    assert view["big"] == 2**70 + room.state["t"] and view["name"] == "Zoë ✓" and view["pair"] == [7, -7]
+    assert view["by_seat"] == {"0": 7, "1": 0}
 
 
 def test_the_mode_api_page_describes_every_attribute_of_mode():

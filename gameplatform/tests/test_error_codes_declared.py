@@ -40,6 +40,8 @@ UNREACHABLE = {
     "POST /api/payments/apple/": CREDIT_ONLY,  # a purchase credits gems (or items, or premium)
     # A refund takes back at most what the wallet holds (payments.services.purchase_revoke).
     "POST /api/payments/apple/notifications/": CREDIT_ONLY,
+    "POST /api/payments/google/": CREDIT_ONLY,  # as the App Store's
+    "POST /api/payments/google/notifications/": CREDIT_ONLY,
     # Feeding pays gold; a purchase pays gold or gems (the input's choices); joining a battle
     # pays stamina: the other currency's refusal cannot happen.
     "POST /api/pets/feed/{pet_id}/": {(400, "not_enough_stamina")},

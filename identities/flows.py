@@ -204,6 +204,6 @@ def _openid_profile(provider: Provider, params: dict, *, callback_url: str) -> P
     if not hmac.compare_digest(fields.get("is_valid", ""), "true"):
         raise invalid_token("The provider did not confirm the assertion.")
     steam_id = claimed.removeprefix(STEAM_CLAIMED_ID)
-    if not steam_id.isdigit():
+    if not (steam_id.isascii() and steam_id.isdigit()):
         raise invalid_token("The claimed id is not a Steam id.")
     return Profile(provider=provider.id, subject=steam_id, username_hint=f"steam-{steam_id[-6:]}")

@@ -80,3 +80,13 @@ def test_a_steam_assertion_the_provider_did_not_make_is_refused(api_client, stea
     landed = api_client.get(f"{back.path}?{forged}")
     assert landed.status_code == 302 and landed["Location"].endswith("#signin_error=invalid_token")
     assert not Identity.objects.exists()
+
+
+def test_a_steam_id_of_digits_that_are_not_ascii_is_refused(api_client, steam):
+    """Steam ids are ASCII digits; a claimed id such as "²" (``str.isdigit`` says yes) is not one."""
+    steam.subject = "7656119796028793²"
+    start = api_client.get("/api/auth/providers/steam/start/")
+    back = urlparse(requests.get(start["Location"], allow_redirects=False, timeout=5).headers["Location"])
+    landed = api_client.get(f"{back.path}?{back.query}")
+    assert landed.status_code == 302 and landed["Location"].endswith("#signin_error=invalid_token")
+    assert not Identity.objects.exists()

@@ -625,10 +625,17 @@ class PresenceTracker:
             return None
 
     def vanish(self) -> None:
-        """Stop heartbeating without closing anything: what a killed process does (tests)."""
+        """Stop heartbeating without closing anything: what a killed process does (tests).
+
+        Store calls not yet sent are dropped too: a beat the heartbeat queued just before would
+        otherwise still push the sockets' deadlines forward after the "crash"."""
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         self.conns.clear()
+        pending, self._pending = self._pending, []
+        for _, _, done in pending:
+            if not done.done():
+                done.cancel()
 
 
 get_tracker = per_loop(PresenceTracker)

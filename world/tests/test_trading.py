@@ -16,7 +16,7 @@ from progression.models import InventoryItem, ItemTemplate, LedgerEntry, Player
 from progression.services import inventory_grant, player_ensure
 from world import areas
 from world.models import Location, Trade, TradeOffer
-from world.tests.test_world_socket import closed_with, drain, enter, make_character
+from world.tests.test_world_socket import closed_with, drain, enter, make_character, sweep_until_expired
 from world.trading import services as trading
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -353,8 +353,7 @@ async def test_a_trade_with_a_character_whose_process_died_is_cancelled_when_the
     trade = await db.run(trading.trade_request, character_id=borin.pk, to_character_id=aria.pk)
     assert (await receive_type(alice_ws, "trade_request"))["trade"]["id"] == trade.pk
 
-    await asyncio.sleep(1.3)
-    await db.run_always(kit_presence.sweep_and_announce)
+    assert await sweep_until_expired(lambda: db.run_always(kit_presence.sweep_and_announce)) == 3
     assert (await receive_type(alice_ws, "player_left_area"))["character_id"] == borin.pk
     cancelled = await receive_type(alice_ws, "trade_cancelled")
     assert cancelled["trade"]["id"] == trade.pk and cancelled["reason"] == "disconnected"

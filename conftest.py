@@ -76,7 +76,7 @@ def _session_redis() -> redis.Redis:
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
     """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
-    from gameplatform import presence
+    from gameplatform import presence, timers
     from gameplatform.rooms import store as rooms
 
     if settings.REDIS_URL:
@@ -87,6 +87,10 @@ def clean_shared_stores():
         ratelimit._local.hits.clear()
     presence._local_store.clear()
     rooms.clear_local_store()
+    # Every timer job due at once: a test that ran a round at a made-up time (``run_due(now)``) must not
+    # leave the jobs due only when this machine's monotonic clock (its uptime) reaches that time.
+    for job in timers.JOBS.values():
+        job.next_run = 0.0
     yield
 
 

@@ -162,20 +162,31 @@ def client_for():
 def ws_connect():
     """Open a socket on the real ASGI application (origin check and JWT middleware included).
 
-    ``user`` authenticates with a Bearer header; ``query`` is appended as-is.
+    ``user`` authenticates with a Bearer header; ``query`` is appended as-is; ``subprotocols`` are
+    offered in the handshake (the second value returned is then the one the server chose).
     Every communicator opened here is disconnected at the end of the test.
     """
     from gameplatform.asgi import application
 
     opened: list[WebsocketCommunicator] = []
 
-    async def connect(path: str, user=None, *, query: str = "", origin: str | None = "http://localhost", headers=None):
+    async def connect(
+        path: str,
+        user=None,
+        *,
+        query: str = "",
+        origin: str | None = "http://localhost",
+        headers=None,
+        subprotocols=None,
+    ):
         all_headers = list(headers or [])
         if origin is not None:
             all_headers.append((b"origin", origin.encode()))
         if user is not None:
             all_headers.append((b"authorization", f"Bearer {access_token_for(user)}".encode()))
-        communicator = WebsocketCommunicator(application, f"{path}?{query}" if query else path, headers=all_headers)
+        communicator = WebsocketCommunicator(
+            application, f"{path}?{query}" if query else path, headers=all_headers, subprotocols=subprotocols
+        )
         opened.append(communicator)
         connected, code = await communicator.connect(timeout=5)
         return communicator, connected, code

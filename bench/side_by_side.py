@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/side_by_side.py --rooms 25,50,100          # --warmup 10 --seconds 30
     .venv/bin/python bench/side_by_side.py --rooms 50 --seconds 10 --json out.json --plot out.png
+    .venv/bin/python bench/side_by_side.py --sides colyseus,platform,platform-msgpack   # + MessagePack clients
 
 For each size, N rooms of 4 players over real WebSockets, on one server process each, one after
 the other: the server pinned to the first core, the load generator to the second. Every player
@@ -13,6 +14,8 @@ sends a direction about 5 times a second; both rooms tick and patch at 20 Hz.
   platform   ``make serve WORKERS=1``: one uvicorn process with the Makefile's flags over PostgreSQL
              and a private Redis this script starts (``--redis-port``) and shuts down after; N
              arena games of 4 made with ``game_create``, each player on ``/ws/game/{id}/``.
+  platform-msgpack  the same, its players asking for the ``gameplatform.msgpack`` subprotocol
+             (binary MessagePack frames, docs/websocket-frames.md).
 
 The load generator is one Node program for both (``bench/colyseus/loadgen.mjs``: Colyseus's own
 client for Colyseus, ``ws`` for the platform), so the client's cost is alike. Printed, for both:
@@ -44,6 +47,7 @@ import time  # noqa: E402
 COLYSEUS = HERE / "colyseus"
 PREFIX = "bench_sbs"
 SERVER_CORE, CLIENT_CORE = 0, 1
+SIDES = ("colyseus", "platform", "platform-msgpack")
 TICK_RATE = 20
 
 
@@ -52,7 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rooms", default="25,50,100", help="comma list of room counts (4 players each)")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of play before the measured window")
     parser.add_argument("--seconds", type=float, default=30.0, help="the measured window")
-    parser.add_argument("--sides", default="colyseus,platform", help="which servers to run (both by default)")
+    parser.add_argument(
+        "--sides", default="colyseus,platform", help="which to run: colyseus, platform, platform-msgpack (comma list)"
+    )
     parser.add_argument("--plot", default=str(HERE / "results" / "side_by_side.png"), help="PNG path ('' for none)")
     parser.add_argument("--json", default="", help="write every figure to this JSON file")
     parser.add_argument("--port", type=int, default=8790, help="the platform's port")
@@ -63,8 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.sizes = [int(n) for n in args.rooms.split(",") if n]
     args.side_list = [s for s in args.sides.split(",") if s]
-    if set(args.side_list) - {"colyseus", "platform"} or not args.side_list:
-        parser.error("--sides takes colyseus and/or platform")
+    if set(args.side_list) - set(SIDES) or not args.side_list:
+        parser.error(f"--sides takes {', '.join(SIDES)}")
     if "127.0.0.1" not in args.database_url and "localhost" not in args.database_url:
         parser.error(f"{args.database_url}: this bench only talks to 127.0.0.1")
     return args
@@ -229,7 +235,7 @@ def run_colyseus(rooms: int, args) -> dict:
         log.close()
 
 
-def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path) -> dict:
+def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path, encoding: str = "json") -> dict:
     from figures import Server, drop_games_of, fresh_users, raise_open_files, retry
     from procstat import cpu_seconds
     from queue_fill import drop_users
@@ -255,7 +261,8 @@ def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path
         window = Window([server.proc.pid])
         redis_cpu = cpu_seconds([redis.pid])
         began = time.perf_counter()
-        result = window.run(loadgen("platform", f"ws://127.0.0.1:{args.port}", args, ["--games", str(games_file)]))
+        extra = ["--games", str(games_file), "--encoding", encoding]
+        result = window.run(loadgen("platform", f"ws://127.0.0.1:{args.port}", args, extra))
         redis_cores = (cpu_seconds([redis.pid]) - redis_cpu) / (time.perf_counter() - began)
     finally:
         server.stop()
@@ -297,12 +304,13 @@ def table(results: list[dict]) -> str:
     head = ["rooms of 4", "side", *(name for name, _, _ in COLUMNS)]
     rows = []
     for entry in results:
-        for side in ("colyseus", "platform"):
+        for side in SIDES:
             if side in entry:
                 rows.append([str(entry["rooms"]), side, *(cell(entry[side], k, f) for _, k, f in COLUMNS)])
-        if "colyseus" in entry and "platform" in entry:
-            c, p = entry["colyseus"], entry["platform"]
-            rows.append([str(entry["rooms"]), "platform / colyseus", *(ratio_cell(c, p, k) for _, k, _ in COLUMNS)])
+        for side in SIDES[1:]:
+            if "colyseus" in entry and side in entry:
+                c, p = entry["colyseus"], entry[side]
+                rows.append([str(entry["rooms"]), f"{side} / colyseus", *(ratio_cell(c, p, k) for _, k, _ in COLUMNS)])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines.append("-+-".join("-" * w for w in widths))
@@ -327,7 +335,7 @@ def write_plot(results: list[dict], path: str) -> None:
     ]
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for ax, (title, key) in zip(axes.flat, panels, strict=True):
-        for side, style in (("colyseus", "o-"), ("platform", "s-")):
+        for side, style in zip(SIDES, ("o-", "s-", "^-"), strict=True):
             points = [(e["rooms"], e[side][key]) for e in results if side in e]
             if points:
                 ax.plot(*zip(*points, strict=True), style, label=side)
@@ -372,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
             WEB_CONCURRENCY="1",  # make serve WORKERS=1
             DJANGO_SETTINGS_MODULE="gameplatform.settings",
         )
-        if "platform" in args.side_list:
+        if set(args.side_list) & {"platform", "platform-msgpack"}:
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
             os.environ.setdefault("LOG_LEVEL", "WARNING")
             ensure_database(args.database_url)
@@ -387,9 +395,10 @@ def main(argv: list[str] | None = None) -> int:
                 if "colyseus" in args.side_list:
                     entry["colyseus"] = run_colyseus(rooms, args)
                     print(f"{rooms} rooms, colyseus: {json.dumps(entry['colyseus'])}", flush=True)
-                if "platform" in args.side_list:
-                    entry["platform"] = run_platform(rooms, args, env, redis, run_dir)
-                    print(f"{rooms} rooms, platform: {json.dumps(entry['platform'])}", flush=True)
+                for side, encoding in (("platform", "json"), ("platform-msgpack", "msgpack")):
+                    if side in args.side_list:
+                        entry[side] = run_platform(rooms, args, env, redis, run_dir, encoding)
+                        print(f"{rooms} rooms, {side}: {json.dumps(entry[side])}", flush=True)
                 results.append(entry)
         finally:
             on_core(None)

@@ -41,7 +41,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from gameplatform import metrics, parsers, presence, serializers
+from gameplatform import binary, metrics, parsers, presence, serializers
 from gameplatform.db import Overloaded
 from gameplatform.errors import ApplicationError, RateLimited, Unavailable, is_outage
 from gameplatform.hub import CLIENT_GONE, get_hub
@@ -168,6 +168,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
     _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
+    uses_msgpack = False  # the client asked for MessagePack frames (``gameplatform.binary``)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -206,6 +207,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 pass
 
     async def connect(self) -> None:
+        self.uses_msgpack = binary.wanted(self.scope)  # MessagePack frames both ways (gameplatform.binary)
         self.conn_id = new_request_id()
         request_id_var.set(self.conn_id)
         self.groups_joined: set[str] = set()
@@ -262,6 +264,17 @@ class BaseConsumer(AsyncWebsocketConsumer):
             metrics.outage(exc, "socket")
             await self.leave_presence()
             await self._refuse_busy(Unavailable())
+
+    async def accept(self, subprotocol=None, headers=None) -> None:
+        """Accept the socket, naming the MessagePack subprotocol when the client asked for it."""
+        await super().accept(subprotocol=binary.SUBPROTOCOL if self.uses_msgpack else subprotocol, headers=headers)
+
+    async def send(self, text_data=None, bytes_data=None, close=False) -> None:
+        """Every frame goes out here: as MessagePack on a socket that asked for it (one conversion
+        per frame text, shared by the sockets it goes to), else as the JSON text it is."""
+        if text_data is not None and self.uses_msgpack:
+            text_data, bytes_data = None, binary.packed(text_data)
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def _refuse(self, code: int) -> None:
         # Accept, then close: a browser only sees close codes on an accepted socket.
@@ -488,7 +501,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         frame, ref = None, None
         try:
-            frame, refusal = self._parse(text_data)
+            frame, refusal = self._parse(self._text_of(text_data, bytes_data))
             ref = frame.get("ref")
             if refusal is not None:  # a NUL or a lone surrogate: refused, with the frame's ref
                 metrics.frame_in(metrics.OTHER)
@@ -518,6 +531,15 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 return
             logger.exception("frame handler failed", extra={"frame_type": (frame or {}).get("type")})
             await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
+
+    def _text_of(self, text_data, bytes_data) -> str | None:
+        """The frame as JSON text: a binary frame on a MessagePack socket is read as MessagePack."""
+        if text_data is not None or not self.uses_msgpack:
+            return text_data
+        try:
+            return binary.as_json(bytes_data)
+        except ValueError:
+            raise ApplicationError("The frame is not one MessagePack map JSON can carry.", code="bad_json") from None
 
     def _parse(self, text_data) -> tuple[dict, ApplicationError | None]:
         """The frame, and its refusal when it holds a NUL or a lone surrogate (``invalid``)."""

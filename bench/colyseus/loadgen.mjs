@@ -1,6 +1,7 @@
 // The load generator of bench/side_by_side.py, one for both servers so that the client's cost is the same:
 //   node loadgen.mjs --side colyseus --url ws://127.0.0.1:2567 --rooms 50 --warmup 10 --seconds 30
 //   node loadgen.mjs --side platform --url ws://127.0.0.1:8000 --games games.json --warmup 10 --seconds 30
+//   (--encoding msgpack: the platform's players ask for the gameplatform.msgpack subprotocol)
 // Colyseus's players use its own client (@colyseus/sdk, which decodes the schema patches); the
 // platform's use `ws` and parse its JSON frames (docs/websocket-frames.md: game_state, then
 // state_patch {tick, ops}). games.json: [{id, players: [{id, token}]}], four players a game.
@@ -14,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { Client } from "@colyseus/sdk";
+import { decode, encode } from "@msgpack/msgpack";
 
 const PATCH = 15; // Protocol.ROOM_STATE_PATCH, in the low 5 bits of a Colyseus message's first byte
 const PLATFORM_PATCH = '{"type":"state_patch"';
@@ -21,7 +23,7 @@ const INPUT_MS = 200;
 const codes = {}; // the platform's error frames, by code
 
 function options(argv) {
-  const out = { side: "", url: "", rooms: 0, games: "", warmup: 10, seconds: 30, batch: 10 };
+  const out = { side: "", url: "", rooms: 0, games: "", warmup: 10, seconds: 30, batch: 10, encoding: "json" };
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (argv[i] === "--help" || argv[i] === "-h") {
@@ -149,40 +151,57 @@ async function colyseusRoom(url, window) {
 
 // --- the platform -----------------------------------------------------------------------
 
-function platformPlayer(url, game, seat, window) {
+// My position in a state_patch's ops, where it changed: [x, y] (either may be undefined).
+function positionIn(ops, key) {
+  let x;
+  let y;
+  for (const op of ops) {
+    if (op.path === `/players/${key}/x`) x = op.value;
+    else if (op.path === `/players/${key}/y`) y = op.value;
+    else if (op.path === `/players/${key}` && op.value) ({ x, y } = op.value);
+    else if (op.path === "/players" && op.value && op.value[key]) ({ x, y } = op.value[key]);
+    else if (op.path === "" && op.value && op.value.players && op.value.players[key]) ({ x, y } = op.value.players[key]);
+  }
+  return [x, y];
+}
+
+function platformPlayer(url, game, seat, window, encoding) {
   return new Promise((resolve, reject) => {
     const me = new Player(window);
     const key = String(seat.id);
-    const ws = new WebSocket(`${url}/ws/game/${game.id}/`, {
+    const msgpack = encoding === "msgpack";
+    const ws = new WebSocket(`${url}/ws/game/${game.id}/`, msgpack ? ["gameplatform.msgpack"] : [], {
       headers: { Authorization: `Bearer ${seat.token}` },
       perMessageDeflate: false,
     });
     let started = false;
     let ready = false;
+    const send = (frame) => ws.send(msgpack ? encode(frame) : JSON.stringify(frame));
     ws.on("error", reject);
-    ws.on("message", (data) => {
+    ws.on("open", () => {
+      if (msgpack && ws.protocol !== "gameplatform.msgpack") reject(new Error("the server did not take gameplatform.msgpack"));
+    });
+    ws.on("message", (data, isBinary) => {
       const now = performance.now();
-      if (data.length > PLATFORM_PATCH.length && data.toString("latin1", 0, PLATFORM_PATCH.length) === PLATFORM_PATCH) {
+      let frame;
+      if (isBinary) {
+        frame = decode(data);
+      } else if (data.length > PLATFORM_PATCH.length && data.toString("latin1", 0, PLATFORM_PATCH.length) === PLATFORM_PATCH) {
+        frame = JSON.parse(data);
+      }
+      if (frame && frame.type === "state_patch") {
         me.patch(now, data.length);
-        let x;
-        let y;
-        for (const op of JSON.parse(data).ops) {
-          if (op.path === `/players/${key}/x`) x = op.value;
-          else if (op.path === `/players/${key}/y`) y = op.value;
-          else if (op.path === `/players/${key}` && op.value) ({ x, y } = op.value);
-          else if (op.path === "/players" && op.value && op.value[key]) ({ x, y } = op.value[key]);
-          else if (op.path === "" && op.value && op.value.players && op.value.players[key]) ({ x, y } = op.value.players[key]);
-        }
+        const [x, y] = positionIn(frame.ops, key);
         if (x !== undefined || y !== undefined) me.moved(now, x ?? me.x / 100, y ?? me.y / 100);
         return;
       }
-      const frame = JSON.parse(data);
+      frame = frame || JSON.parse(data);
       if (frame.type === "game_state") {
         const mine = frame.view && frame.view.players && frame.view.players[key];
         if (mine) me.moved(now, mine.x, mine.y);
         if (!ready) {
           ready = true;
-          ws.send(JSON.stringify({ type: "player_ready" }));
+          send({ type: "player_ready" });
         }
         if (!started && frame.state === "active") {
           started = true;
@@ -194,13 +213,13 @@ function platformPlayer(url, game, seat, window) {
         if (!started) reject(new Error(JSON.stringify(frame)));
       }
     });
-    me.send = (dir) => ws.send(JSON.stringify({ type: "input", data: dir }));
+    me.send = (dir) => send({ type: "input", data: dir });
     me.close = () => ws.close();
   });
 }
 
-async function platformRoom(url, game, window) {
-  return Promise.all(game.players.map((seat) => platformPlayer(url, game, seat, window)));
+async function platformRoom(url, game, window, encoding) {
+  return Promise.all(game.players.map((seat) => platformPlayer(url, game, seat, window, encoding)));
 }
 
 // --- the run ----------------------------------------------------------------------------
@@ -220,7 +239,7 @@ async function main() {
   for (let i = 0; i < groups.length; i += opts.batch) {
     const batch = groups.slice(i, i + opts.batch);
     const joined = await Promise.all(
-      batch.map((g) => (opts.side === "platform" ? platformRoom(opts.url, g, window) : colyseusRoom(opts.url, window))),
+      batch.map((g) => (opts.side === "platform" ? platformRoom(opts.url, g, window, opts.encoding) : colyseusRoom(opts.url, window))),
     );
     for (const room of joined) players.push(...room);
   }

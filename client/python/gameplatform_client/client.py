@@ -48,7 +48,9 @@ class GameClient:
     expires, and the socket reconnects with a fresh one).
     ``refresh_margin``: refresh the access token when fewer seconds than this (at most a
     quarter of its lifetime) remain before its ``exp``. ``ping_interval``: keepalive pings,
-    so a dead connection is noticed within twice this.
+    so a dead connection is noticed within twice this. ``encoding``: ``"json"`` (the default)
+    or ``"msgpack"``: every socket asks for the ``gameplatform.msgpack`` subprotocol, and its
+    frames travel as binary MessagePack (the same frames, fewer bytes).
     """
 
     def __init__(
@@ -63,10 +65,14 @@ class GameClient:
         http: httpx.AsyncClient | None = None,
         clock: Callable[[], float] = time.time,
         ws_auth: str = "ticket",
+        encoding: str = "json",
     ) -> None:
         if ws_auth not in ("ticket", "header"):
             raise ValueError("ws_auth is 'ticket' or 'header'")
+        if encoding not in ("json", "msgpack"):
+            raise ValueError("encoding is 'json' or 'msgpack'")
         self.ws_auth = ws_auth
+        self.encoding = encoding
         self.base_url = base_url.rstrip("/")
         scheme, rest = self.base_url.split("://", 1)
         self.ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}"

@@ -7,6 +7,10 @@ with its code, so this is where 4403 / 4404 show). A dropped socket reopens with
 backoff and jitter; close codes that mean "not allowed" (4403, 4404, 4400, 4409 replaced, a
 normal 1000 from the server) end it for good. After reopening, ``catch_up`` lets each kind of
 room fetch what it missed over REST (see the rooms in ``rooms.py``).
+
+With ``GameClient(encoding="msgpack")`` each socket offers the ``gameplatform.msgpack``
+subprotocol: frames travel both ways as binary MessagePack maps (the same frames, smaller). A
+server that does not name the subprotocol in its answer gets JSON text, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
@@ -37,6 +42,13 @@ logger = logging.getLogger("gameplatform_client")
 # Close codes after which reopening cannot help (the contract's list).
 FINAL_CLOSE_CODES = frozenset({1000, 4400, 4403, 4404, 4409})
 CLOSE_UNAUTHENTICATED = 4401
+MSGPACK = "gameplatform.msgpack"
+
+
+def decode(raw: str | bytes) -> dict:
+    """A frame as received: binary frames are MessagePack, text frames JSON."""
+    return msgpack.unpackb(raw) if isinstance(raw, bytes) else json.loads(raw)
+
 
 Predicate = Callable[[Frame], bool]
 
@@ -82,6 +94,7 @@ class Socket:
         self._task: asyncio.Task | None = None
         self._closing = False
         self.reconnects = 0
+        self.binary = False  # this connection speaks MessagePack (the server agreed to it)
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -140,7 +153,9 @@ class Socket:
             ping_timeout=self.client.ping_interval,
             max_queue=None,
             max_size=2**24,
+            subprotocols=[MSGPACK] if self.client.encoding == "msgpack" else None,
         )
+        self.binary = ws.subprotocol == MSGPACK
         try:
             await asyncio.wait_for(self._handshake(ws), self.client.timeout)
         except (ConnectionClosed, SocketClosed):
@@ -155,9 +170,9 @@ class Socket:
     async def _handshake(self, ws: ClientConnection) -> None:
         # The server accepts, sends the room's first frame(s), then answers a ping; a refused
         # socket is closed right after the accept, so its close code shows before any pong.
-        await ws.send(json.dumps({"type": "ping", "ref": "open"}))
+        await ws.send(self._encode({"type": "ping", "ref": "open"}))
         async for raw in ws:
-            frame = json.loads(raw)
+            frame = decode(raw)
             if frame.get("type") == "pong" and frame.get("ref") == "open":
                 return
             self._deliver(frame)
@@ -169,7 +184,7 @@ class Socket:
             try:
                 async for raw in ws:
                     try:
-                        self._deliver(json.loads(raw))
+                        self._deliver(decode(raw))
                     except Exception:  # a bad frame or a room's bug must not end the socket
                         logger.exception("frame on %s not handled", self.name)
             except ConnectionClosed:
@@ -348,7 +363,7 @@ class Socket:
                     raise NotConnected(f"{self.name} is not connected") from None
             ws = self._ws
             try:
-                await ws.send(json.dumps(frame))
+                await ws.send(self._encode(frame))
                 return
             except ConnectionClosed:
                 if self._ws is ws:  # the reader sees the drop and reopens; send again then
@@ -356,6 +371,9 @@ class Socket:
                 if self.closed_code is not None:
                     raise SocketClosed(self.closed_code) from None
         raise NotConnected(f"{self.name} is not connected")
+
+    def _encode(self, frame: dict) -> str | bytes:
+        return msgpack.packb(frame) if self.binary else json.dumps(frame)
 
     async def request(
         self, frame: dict, *, expect: Predicate | None = None, acked: bool = False, timeout: float | None = None

@@ -9,7 +9,14 @@
  */
 import type { Client, WebSocketLike } from "./client.js";
 import { closeReason, type CloseReason } from "./close.js";
-import { decodeMessage, encodeFrame, MSGPACK_SUBPROTOCOL, subprotocols, type Encoding } from "./encoding.js";
+import {
+  decodeMessage,
+  encodeFrame,
+  loadMessagePack,
+  MSGPACK_SUBPROTOCOL,
+  subprotocols,
+  type Encoding,
+} from "./encoding.js";
 import { errorFromFrame, GamePlatformError } from "./errors.js";
 import type { Frame } from "./frames.js";
 import { backoffDelay } from "./retry.js";
@@ -49,8 +56,8 @@ export class Socket<Frames extends object = Record<string, Frame>> {
 
   private statusNow: SocketStatus = "connecting";
   private ws: WebSocketLike | null = null;
-  // Encoded when sent (a later change to the fields is not sent), for the encoding asked for.
-  private readonly queue: (string | Uint8Array)[] = [];
+  // As JSON text, taken when sent (a later change to the fields is not sent).
+  private readonly queue: string[] = [];
   private readonly listeners = new Map<string, Set<Listener<any>>>();
   private readonly openListeners = new Set<Listener<{ reconnected: boolean }>>();
   private readonly closeListeners = new Set<Listener<CloseReason>>();
@@ -178,7 +185,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
       this.ws!.send(encodeFrame(frame, this.binary));
       return "sent";
     }
-    this.queue.push(encodeFrame(frame, this.options.encoding === "msgpack"));
+    this.queue.push(JSON.stringify(frame));
     if (this.queue.length > this.options.maxQueue) this.queue.shift();
     return "queued";
   }
@@ -227,6 +234,18 @@ export class Socket<Frames extends object = Record<string, Frame>> {
       return;
     }
     if (this.closedForGood) return;
+    if (this.options.encoding === "msgpack") {
+      try {
+        await loadMessagePack();
+      } catch (error) {
+        // Not installed, or a page's import map does not name it: trying again cannot help.
+        this.closedForGood = true;
+        const detail = error instanceof Error ? error.message : String(error);
+        this.finish({ ...closeReason(1006, `encoding "msgpack" needs @msgpack/msgpack: ${detail}`), reconnect: false });
+        return;
+      }
+      if (this.closedForGood) return;
+    }
     let ws: WebSocketLike;
     try {
       const protocols = subprotocols(this.options.encoding);
@@ -264,7 +283,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     // A server that does not know the subprotocol accepts with none: this connection speaks JSON.
     this.binary = this.options.encoding === "msgpack" && (ws.protocol ?? MSGPACK_SUBPROTOCOL) === MSGPACK_SUBPROTOCOL;
     this.setStatus("open");
-    for (const data of this.queue.splice(0)) ws.send(this.binary ? data : asText(data));
+    for (const text of this.queue.splice(0)) ws.send(this.binary ? encodeFrame(JSON.parse(text), true) : text);
     if (this.options.pingMs > 0) {
       const ping = encodeFrame({ type: "ping" }, this.binary);
       this.pingTimer = setInterval(() => this.isOpen && ws.send(ping), this.options.pingMs);
@@ -354,11 +373,6 @@ export class Socket<Frames extends object = Record<string, Frame>> {
 export interface WaitOptions<T> {
   match?: (frame: T) => boolean;
   timeoutMs?: number;
-}
-
-/** A frame queued as MessagePack, as JSON text (for a connection the server kept to JSON). */
-function asText(data: string | Uint8Array): string {
-  return typeof data === "string" ? data : JSON.stringify(decodeMessage(data));
 }
 
 /** A listener that throws must not stop the others, nor the socket. */

@@ -1,3 +1,4 @@
+import type { Encoding } from "./encoding.js";
 import { errorFromResponse, GamePlatformError } from "./errors.js";
 import type { Frame } from "./frames.js";
 import { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, IDEMPOTENT_METHODS, sleep, type RetryPolicy } from "./retry.js";
@@ -65,18 +66,26 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** Anything that builds a WebSocket the way browsers do: `new WebSocket(url)`. */
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+/**
+ * Anything that builds a WebSocket the way browsers do: `new WebSocket(url)`, and
+ * `new WebSocket(url, protocols)` for a socket whose `encoding` is `"msgpack"`.
+ */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** The part of the browser's WebSocket the SDK uses (the `ws` package's WebSocket has it too). */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** The subprotocol the server agreed to ("" for none); read on open by `msgpack` sockets. */
+  readonly protocol?: string;
+  /** Set to `"arraybuffer"` by `msgpack` sockets, so that binary messages arrive as `ArrayBuffer`s. */
+  binaryType?: string;
   onopen: ((event: any) => void) | null;
   // Handlers take `any`: each runtime's event types differ (the SDK reads `data`, `code`, `reason`).
   onmessage: ((event: any) => void) | null;
   onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
-  send(data: string): void;
+  /** Text for JSON frames; bytes (a `Uint8Array`) for MessagePack ones. */
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -91,6 +100,12 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** The WebSocket constructor (default the global one; in Node 20: `WebSocket` from the `ws` package). */
   WebSocket?: WebSocketConstructor;
+  /**
+   * How the sockets' frames travel (default `"json"`): `"msgpack"` offers the `gameplatform.msgpack`
+   * subprotocol and sends and receives binary MessagePack frames, the same objects in fewer bytes.
+   * A socket's own `encoding` option overrides it.
+   */
+  encoding?: Encoding;
   /** Retries of idempotent REST calls (GET, PUT, DELETE) after a network failure or a 5xx; false: none. */
   retry?: Partial<RetryPolicy> | false;
   /** How sockets come back after a drop. */
@@ -108,6 +123,8 @@ export class Client {
   readonly retryPolicy: RetryPolicy | null;
   readonly reconnectPolicy: RetryPolicy;
   readonly WebSocket: WebSocketConstructor | null;
+  /** The sockets' encoding unless a socket asks for its own. */
+  readonly encoding: Encoding;
   clock: () => number;
 
   private readonly sessionStore: SessionStorage;
@@ -132,6 +149,10 @@ export class Client {
     this.fetchImpl = fetchImpl.bind(globalThis);
     const globalWs = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     this.WebSocket = options.WebSocket ?? globalWs ?? null;
+    this.encoding = options.encoding ?? "json";
+    if (this.encoding !== "json" && this.encoding !== "msgpack") {
+      throw new TypeError(`new Client({ encoding }): "json" or "msgpack", not ${JSON.stringify(this.encoding)}`);
+    }
     this.retryPolicy = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.refreshMarginS = options.refreshMarginS ?? 60;

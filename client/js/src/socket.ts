@@ -3,10 +3,20 @@
  * go into URLs). What is sent before the socket opens, or while it is away, is queued and sent
  * in order once it is open. A drop reconnects after an exponential backoff with jitter (4401
  * refreshes the session first), keeping every listener; a close that reconnecting cannot mend
- * (4403, 4404, 4409, 4400, a normal close) ends it, and `onClose` says which, typed.
+ * (4403, 4404, 4409, 4400, a normal close) ends it, and `onClose` says which, typed. With
+ * `encoding: "msgpack"` it offers the `gameplatform.msgpack` subprotocol and, once the server
+ * agrees, sends and receives binary MessagePack frames: the same objects, fewer bytes.
  */
 import type { Client, WebSocketLike } from "./client.js";
 import { closeReason, type CloseReason } from "./close.js";
+import {
+  decodeMessage,
+  encodeFrame,
+  loadMessagePack,
+  MSGPACK_SUBPROTOCOL,
+  subprotocols,
+  type Encoding,
+} from "./encoding.js";
 import { errorFromFrame, GamePlatformError } from "./errors.js";
 import type { Frame } from "./frames.js";
 import { backoffDelay } from "./retry.js";
@@ -21,6 +31,8 @@ export interface SocketOptions {
   pingMs?: number;
   /** Frames kept while not open; past it the oldest are dropped (default 256). */
   maxQueue?: number;
+  /** How frames travel: JSON text, or MessagePack binary on its subprotocol (default: the client's). */
+  encoding?: Encoding;
 }
 
 type Listener<T> = (value: T) => void;
@@ -44,12 +56,15 @@ export class Socket<Frames extends object = Record<string, Frame>> {
 
   private statusNow: SocketStatus = "connecting";
   private ws: WebSocketLike | null = null;
+  // As JSON text, taken when sent (a later change to the fields is not sent).
   private readonly queue: string[] = [];
   private readonly listeners = new Map<string, Set<Listener<any>>>();
   private readonly openListeners = new Set<Listener<{ reconnected: boolean }>>();
   private readonly closeListeners = new Set<Listener<CloseReason>>();
   private readonly statusListeners = new Set<Listener<SocketStatus>>();
   private readonly options: Required<SocketOptions>;
+  // Whether the current connection speaks MessagePack (the server agreed to the subprotocol).
+  private binary = false;
   private attempt = 0;
   private openedAt = 0;
   private closedForGood = false;
@@ -60,7 +75,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
   constructor(client: Client, path: string, options: SocketOptions = {}) {
     this.client = client;
     this.path = path;
-    this.options = { reconnect: true, pingMs: 25_000, maxQueue: 256, ...options };
+    this.options = { reconnect: true, pingMs: 25_000, maxQueue: 256, encoding: client.encoding, ...options };
     if (!client.WebSocket) {
       const detail = "no WebSocket: pass { WebSocket } to new Client() (in Node 20: the ws package's)";
       throw new GamePlatformError({ status: 0, code: "no_websocket", detail });
@@ -75,6 +90,19 @@ export class Socket<Frames extends object = Record<string, Frame>> {
 
   get isOpen(): boolean {
     return this.ws !== null && this.ws.readyState === OPEN && this.statusNow === "open";
+  }
+
+  /** How this socket asked its frames to travel (`encoding`). */
+  get encoding(): Encoding {
+    return this.options.encoding;
+  }
+
+  /**
+   * The subprotocol the server agreed to on the current connection: `"gameplatform.msgpack"`
+   * when frames travel as MessagePack, `""` for JSON (or while not open).
+   */
+  get protocol(): string {
+    return this.isOpen && this.binary ? MSGPACK_SUBPROTOCOL : "";
   }
 
   /** Frames waiting for the socket to open. */
@@ -151,13 +179,13 @@ export class Socket<Frames extends object = Record<string, Frame>> {
    * a socket closed for good drops it ("dropped").
    */
   send(type: string, fields: Record<string, unknown> = {}): SendResult {
-    const text = JSON.stringify({ ...fields, type });
     if (this.closedForGood) return "dropped";
+    const frame = { ...fields, type };
     if (this.isOpen) {
-      this.ws!.send(text);
+      this.ws!.send(encodeFrame(frame, this.binary));
       return "sent";
     }
-    this.queue.push(text);
+    this.queue.push(JSON.stringify(frame));
     if (this.queue.length > this.options.maxQueue) this.queue.shift();
     return "queued";
   }
@@ -206,9 +234,23 @@ export class Socket<Frames extends object = Record<string, Frame>> {
       return;
     }
     if (this.closedForGood) return;
+    if (this.options.encoding === "msgpack") {
+      try {
+        await loadMessagePack();
+      } catch (error) {
+        // Not installed, or a page's import map does not name it: trying again cannot help.
+        this.closedForGood = true;
+        const detail = error instanceof Error ? error.message : String(error);
+        this.finish({ ...closeReason(1006, `encoding "msgpack" needs @msgpack/msgpack: ${detail}`), reconnect: false });
+        return;
+      }
+      if (this.closedForGood) return;
+    }
     let ws: WebSocketLike;
     try {
-      ws = new WebSocketImpl(url);
+      const protocols = subprotocols(this.options.encoding);
+      ws = protocols.length > 0 ? new WebSocketImpl(url, protocols) : new WebSocketImpl(url);
+      if (protocols.length > 0) ws.binaryType = "arraybuffer";
     } catch (error) {
       // A URL or a scheme the runtime refuses (a page on https asking for ws:): trying again cannot help.
       this.closedForGood = true;
@@ -238,10 +280,13 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     if (ws !== this.ws) return;
     this.opens += 1;
     this.openedAt = Date.now();
+    // A server that does not know the subprotocol accepts with none: this connection speaks JSON.
+    this.binary = this.options.encoding === "msgpack" && (ws.protocol ?? MSGPACK_SUBPROTOCOL) === MSGPACK_SUBPROTOCOL;
     this.setStatus("open");
-    for (const text of this.queue.splice(0)) ws.send(text);
+    for (const text of this.queue.splice(0)) ws.send(this.binary ? encodeFrame(JSON.parse(text), true) : text);
     if (this.options.pingMs > 0) {
-      this.pingTimer = setInterval(() => this.isOpen && ws.send('{"type":"ping"}'), this.options.pingMs);
+      const ping = encodeFrame({ type: "ping" }, this.binary);
+      this.pingTimer = setInterval(() => this.isOpen && ws.send(ping), this.options.pingMs);
       (this.pingTimer as { unref?: () => void }).unref?.();
     }
     for (const fn of this.openListeners) safely(fn, { reconnected: this.opens > 1 });
@@ -251,7 +296,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     if (ws !== this.ws) return;
     let frame: unknown;
     try {
-      frame = JSON.parse(String(data));
+      frame = decodeMessage(data);
     } catch {
       return;
     }

@@ -1,17 +1,21 @@
 // Matchmaking and game rooms against a live server: two players matched, a whole game played.
 import assert from "node:assert/strict";
 
-import { failure, liveTest, newClient, newPlayer, within } from "./live.js";
+import { CountingWebSocket, failure, liveTest, newClient, newPlayer, within } from "./live.js";
 
 const X_WINS = [0, 3, 1, 4, 2]; // X takes the top row; O plays 3 and 4
+/** @type {import("@gameplatform/client").Encoding[]} */
+const ENCODINGS = ["json", "msgpack"];
 
 /**
  * Two new players matched into one game of `mode`, each with the id of that game.
  * @param {string} mode
+ * @param {import("@gameplatform/client").ClientOptions} [aliceOptions]
+ * @param {import("@gameplatform/client").ClientOptions} [bobOptions]
  */
-async function matchedPair(mode) {
-  const alice = await newPlayer("alice");
-  const bob = await newPlayer("bob");
+async function matchedPair(mode, aliceOptions = {}, bobOptions = aliceOptions) {
+  const alice = await newPlayer("alice", aliceOptions);
+  const bob = await newPlayer("bob", bobOptions);
   const [a, b] = await within(Promise.all([alice.findMatch(mode), bob.findMatch(mode)]), "a match");
   assert.equal(a, b, "both players are in the same game");
   return { alice, bob, gameId: a };
@@ -19,8 +23,27 @@ async function matchedPair(mode) {
 
 /** @typedef {{board: (string | null)[]}} TicTacToeView */
 
-liveTest("two players queue for tic-tac-toe, get matched and play a game to its end", async () => {
-  const { alice, bob, gameId } = await matchedPair("tictactoe");
+/**
+ * Every connection made since `first` spoke `encoding`: the subprotocol the server agreed to, and
+ * the kind of every message it sent (MessagePack: binary only; JSON: text only).
+ * @param {number} first
+ * @param {import("@gameplatform/client").Encoding} encoding
+ */
+function assertSpoke(first, encoding) {
+  const made = CountingWebSocket.made.slice(first);
+  assert.ok(made.length >= 3, "the notification socket and two game sockets");
+  for (const ws of made) {
+    const binary = encoding === "msgpack";
+    assert.equal(ws.protocol, binary ? "gameplatform.msgpack" : "", "the subprotocol the server agreed to");
+    assert.ok((binary ? ws.binaryMessages : ws.textMessages) > 0, "frames arrived");
+    assert.equal(binary ? ws.textMessages : ws.binaryMessages, 0, `every frame was ${binary ? "binary" : "text"}`);
+  }
+}
+
+for (const encoding of ENCODINGS) {
+liveTest(`two players queue for tic-tac-toe, get matched and play a game to its end (${encoding} frames)`, async () => {
+  const first = CountingWebSocket.made.length;
+  const { alice, bob, gameId } = await matchedPair("tictactoe", { encoding, WebSocket: CountingWebSocket });
   /** @type {import("@gameplatform/client").GameRoom<TicTacToeView>} */
   const a = alice.gameRoom(gameId);
   /** @type {import("@gameplatform/client").GameRoom<TicTacToeView>} */
@@ -28,6 +51,7 @@ liveTest("two players queue for tic-tac-toe, get matched and play a game to its 
   // Ready before the sockets are open: the frames wait in the queue.
   await within(Promise.all([a.ready(), b.ready()]), "both players ready");
   await a.until((room) => room.state === "active");
+  assert.equal(a.socket.protocol, encoding === "msgpack" ? "gameplatform.msgpack" : "");
   const [x, o] = a.turn === alice.userId ? [a, b] : [b, a];
   /** @type {(TicTacToeView | null)[]} */
   const views = [];
@@ -50,12 +74,13 @@ liveTest("two players queue for tic-tac-toe, get matched and play a game to its 
   assert.deepEqual(views.at(-1), x.view, "onChange heard the last view");
   const history = await alice.games.get(gameId);
   assert.equal(history.winner_id, winner);
+  assertSpoke(first, encoding);
   alice.close();
   bob.close();
 });
 
-liveTest("the view patches built equals the fresh game_state a reconnection brings", async () => {
-  const { alice, bob, gameId } = await matchedPair("tictactoe");
+liveTest(`the view patches built equals the fresh game_state a reconnection brings (${encoding} frames)`, async () => {
+  const { alice, bob, gameId } = await matchedPair("tictactoe", { encoding });
   const a = alice.gameRoom(gameId);
   const b = bob.gameRoom(gameId);
   await Promise.all([a.ready(), b.ready()]);
@@ -72,6 +97,35 @@ liveTest("the view patches built equals the fresh game_state a reconnection brin
   await x.forfeit();
   const over = await x.gameOver();
   assert.equal(over.reason, "forfeit");
+  alice.close();
+  bob.close();
+});
+}
+
+liveTest("a player on JSON and one on MessagePack see the same arena, floats and all, tick by tick", async () => {
+  const { alice, bob, gameId } = await matchedPair("arena", { encoding: "json" }, { encoding: "msgpack" });
+  /** @typedef {{players: Record<string, {x: number, y: number, score: number}>}} ArenaView */
+  /** @type {import("@gameplatform/client").GameRoom<ArenaView>[]} */
+  const rooms = [alice.gameRoom(gameId), bob.gameRoom(gameId)];
+  /** @type {Map<number, string>[]} tick -> the view after it, per room */
+  const seen = rooms.map((room) => {
+    const views = new Map();
+    room.onChange((view) => room.tick !== null && views.set(room.tick, JSON.stringify(view)));
+    return views;
+  });
+  await within(Promise.all(rooms.map((room) => room.ready())), "both players ready");
+  await within(Promise.all(rooms.map((room) => room.until((r) => r.state === "active"))), "the start");
+  rooms[0].send({ dx: 0.5, dy: -0.25 }); // JSON text
+  rooms[1].send({ dx: -1, dy: 0.75 }); // MessagePack: an integer and a float64
+  const me = String(bob.userId);
+  const start = rooms[1].view?.players[me].x ?? 0;
+  await within(rooms[0].until((room) => (room.view?.players[me].x ?? start) < start - 8), "bob moving left");
+  await rooms[1].until((room) => (room.tick ?? 0) >= (rooms[0].tick ?? 0));
+  const common = [...seen[0].keys()].filter((tick) => seen[1].has(tick));
+  assert.ok(common.length >= 8, `both rooms saw the same ticks (${common.length})`);
+  for (const tick of common) assert.equal(seen[1].get(tick), seen[0].get(tick), `the view after tick ${tick}`);
+  await rooms[0].forfeit();
+  await within(Promise.all(rooms.map((room) => room.gameOver())), "game_over");
   alice.close();
   bob.close();
 });

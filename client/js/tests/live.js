@@ -40,6 +40,30 @@ export function newClient(options = {}) {
   return client;
 }
 
+/**
+ * The `ws` package's WebSocket, counting the binary and text messages each connection received
+ * (`Client({WebSocket: CountingWebSocket})`): what the server really sent, and on which subprotocol.
+ */
+export class CountingWebSocket extends WebSocket {
+  /** @type {CountingWebSocket[]} every connection made, in order */
+  static made = [];
+
+  /**
+   * @param {string} url
+   * @param {string | string[]} [protocols]
+   */
+  constructor(url, protocols) {
+    super(url, protocols);
+    this.binaryMessages = 0;
+    this.textMessages = 0;
+    this.addEventListener("message", (event) => {
+      if (typeof event.data === "string") this.textMessages += 1;
+      else this.binaryMessages += 1;
+    });
+    CountingWebSocket.made.push(this);
+  }
+}
+
 /** @type {Client[]} */
 const clients = [];
 // Whatever a test left open (it failed half-way) is closed, so that the test file's process ends.

@@ -19,6 +19,9 @@ let modes = []; // GET /api/game/modes/
 const FINISHED = new Set(["finished", "abandoned"]);
 const MARKS = { left: "X", right: "O" };
 const KEEP_FRAMES = 5000; // the text of the frames received, for the console and the browser tests
+// Game sockets carry a patch every tick: MessagePack frames (the gameplatform.msgpack subprotocol)
+// are smaller than JSON text, and the room hands the page the same objects.
+const GAME_SOCKET = { keepFrames: KEEP_FRAMES, encoding: "msgpack" };
 const DRAWN = new Set(["tictactoe", "battleship", "arena"]); // the modes with a page of their own here
 const COLORS = ["#2f5bd3", "#c0392b", "#1a9a52", "#8e44ad", "#d35400", "#16a0a0", "#b7950b", "#5d6d7e"];
 
@@ -168,13 +171,13 @@ function playing(gameId) {
 
 export function openGame(gameId) {
   if (playing(gameId)) return;
-  showRoom(app.gp.gameRoom(gameId, { keepFrames: KEEP_FRAMES }));
+  showRoom(app.gp.gameRoom(gameId, GAME_SOCKET));
 }
 
 /** Game ``gameId`` watched as a spectator: the spectators' view, read-only. */
 export function watchGame(gameId) {
   if (current?.id === gameId && current.kind === "watch") return;
-  showRoom(app.gp.gameRoom(gameId, { keepFrames: KEEP_FRAMES, watch: true }), { kind: "watch" });
+  showRoom(app.gp.gameRoom(gameId, { ...GAME_SOCKET, watch: true }), { kind: "watch" });
 }
 
 /** Whether the panel shows a game this page only looks at (watched, or played again). */

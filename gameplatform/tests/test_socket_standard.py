@@ -3,7 +3,8 @@
 Every route of the real routing (``collect_websocket_urlpatterns``) has a row below saying how
 to open it as a user who may; each test runs on every row: a flood closes 1008, a frame over
 ``WS_MAX_FRAME_BYTES`` closes 1009, ``ping`` is answered ``pong``, an unknown frame type gets
-``error`` ``unknown_type``. A route without a row fails here, so a new route cannot skip the
+``error`` ``unknown_type``, and a client that asks for the ``gameplatform.msgpack`` subprotocol gets
+every frame in MessagePack. A route without a row fails here, so a new route cannot skip the
 standard. The world socket's row holds only the kit's part (its own frames are tested in world/).
 """
 
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import msgpack
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -210,6 +212,26 @@ async def test_an_unknown_frame_type_is_answered_unknown_type(ws_connect, make_u
     await ws.send_json_to({"type": "no_such_frame", "ref": "u1"})
     error = await receive_type(ws, "error")
     assert (error["code"], error["ref"]) == ("unknown_type", "u1")
+    await ws.disconnect()
+
+
+@every_route
+async def test_every_route_speaks_messagepack_to_a_client_that_asks(ws_connect, make_user, pattern):
+    route = route_of(pattern)
+    if route.setup is None:
+        return
+    path, user = await database_sync_to_async(route.setup)(make_user)
+    ws, connected, chosen = await ws_connect(path, user, subprotocols=["gameplatform.msgpack"])
+    assert connected and chosen == "gameplatform.msgpack"
+    await ws.send_to(bytes_data=msgpack.packb({"type": "ping", "ref": "m1"}))
+    seen = []
+    while not seen or seen[-1].get("type") != "pong":
+        message = await ws.receive_output(timeout=3)
+        assert message["type"] == "websocket.send" and message.get("text") is None, message
+        seen.append(msgpack.unpackb(message["bytes"]))  # every frame binary, the opening one too
+    assert seen[-1] == {"type": "pong", "ref": "m1"}
+    if route.opening is not None:
+        assert seen[0]["type"] == route.opening
     await ws.disconnect()
 
 

@@ -9,7 +9,7 @@
  * ("first to 10"): a mode made with `startmode first_to_ten` is played as it is; one made under
  * another name, with `?bot=first_to_ten`. A studio adds its own mode's bot to `BOTS`.
  */
-import { Client, type GameOverFrame, type GameRoom, type GameSummary, type Id } from "@gameplatform/client";
+import { Client, GamePlatformError, type GameOverFrame, type GameRoom, type GameSummary, type Id } from "@gameplatform/client";
 
 /** Plays `room` (the game has started) until its game is over: the page readies, the bot moves. */
 export type Bot = (room: GameRoom<any>) => Promise<void>;
@@ -89,6 +89,23 @@ async function myTurn(room: GameRoom<any>): Promise<boolean> {
   return room.over === null;
 }
 
+/**
+ * A move, sent again after the server's `retry_after` when it was refused `rate_limited`: two bots
+ * answer each other within a round trip, faster than the mode's input rate allows (30 frames a
+ * second per player by default), as no person does.
+ */
+async function move(room: GameRoom<any>, movement: Record<string, unknown>): Promise<void> {
+  for (;;) {
+    try {
+      await room.move(movement);
+      return;
+    } catch (error) {
+      if (!(error instanceof GamePlatformError) || error.code !== "rate_limited") throw error;
+      await new Promise((resolve) => setTimeout(resolve, (error.retryAfter ?? 0.1) * 1000));
+    }
+  }
+}
+
 // --- the bots ---------------------------------------------------------------------------------
 
 interface TicTacToeView {
@@ -112,7 +129,7 @@ async function ticTacToe(room: GameRoom<TicTacToeView>): Promise<void> {
       completing(mine) ??
       completing(mine === "X" ? "O" : "X") ??
       [4, 0, 2, 6, 8, 1, 3, 5, 7].find((c) => board[c] === null)!;
-    await room.move({ cell });
+    await move(room, { cell });
   }
 }
 
@@ -149,7 +166,7 @@ async function battleship(room: GameRoom<BattleshipView>): Promise<void> {
       for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) if ((x + y) % 2 === parity) sweep.push([x, y]);
     }
     const [x, y] = around[0] ?? sweep.find(open)!;
-    await room.move({ x, y });
+    await move(room, { x, y });
   }
 }
 
@@ -222,7 +239,7 @@ async function firstToTen(room: GameRoom<FirstToTenView>): Promise<void> {
   while (await myTurn(room)) {
     const { total, target } = room.view!;
     const add = Math.min(3, target - total, (target - total) % 4 || 1);
-    await room.move({ add });
+    await move(room, { add });
   }
 }
 

@@ -13,7 +13,8 @@ server so no server meets another's presence) and shuts down at the end.
                      are what its ``auto`` picks): ``make serve``, the baseline
   uvicorn-wsproto    the same with ``--ws wsproto``
   uvicorn-websockets the same with ``--ws websockets`` (the legacy ``websockets`` protocol)
-  hypercorn          ``-k uvloop``, one worker
+  hypercorn          ``-k uvloop -w 0``: one process (``-w 1`` runs a daemonic worker, where the
+                     application's database worker process cannot start)
   granian            ``--interface asgi``, one worker, one runtime thread, uvloop (Rust HTTP and WebSocket)
   daphne             the Makefile's DAPHNE line (``WS_PRIVATE_CLOSE_CODES=1``)
 

@@ -341,11 +341,15 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.base = f"http://{HOST}:{port}"
 
-    def start(self, timeout: float = 90.0) -> "Server":
+    def command(self) -> list[str]:
+        """The server's command line (bench/asgi_servers.py gives other servers theirs)."""
         cmd = [str(UVICORN), *UVICORN_FLAGS]
         if self.workers:
             cmd += ["--workers", str(self.workers)]
-        cmd += ["--host", HOST, "--port", str(self.port), APP]
+        return cmd + ["--host", HOST, "--port", str(self.port), APP]
+
+    def start(self, timeout: float = 90.0) -> "Server":
+        cmd = self.command()
         if self.nofile:
             # Raise the server's open-file limit to what many sockets need (to the hard limit if lower).
             raise_limit = f'ulimit -n {self.nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"'

@@ -432,7 +432,6 @@ LOBBY_RATIOS = [
     "server_cores",
     "us_per_delivery",
     "us_per_delivery_with_redis",
-    "deliveries_per_s",
     "latency_p99_ms",
     "bytes_per_delivery",
     "rss_mib",

@@ -1,8 +1,9 @@
-"""The platform's arena against a Colyseus 0.18 room with the same rules, in one run.
+"""The platform's arena against a Colyseus 0.18 room with the same rules, in one run; or its lobby fan-out.
 
     .venv/bin/python bench/side_by_side.py --rooms 25,50,100          # --warmup 10 --seconds 30
     .venv/bin/python bench/side_by_side.py --rooms 50 --seconds 10 --json out.json --plot out.png
     .venv/bin/python bench/side_by_side.py --sides colyseus,platform,platform-msgpack   # + MessagePack clients
+    .venv/bin/python bench/side_by_side.py --scenario lobby           # --rooms 4 --members 50 --senders 10 --interval 1
 
 For each size, N rooms of 4 players over real WebSockets, on one server process each, one after
 the other: the server pinned to the first core, the load generator to the second. Every player
@@ -25,6 +26,19 @@ interval p50/p99 per client, patches missed (of 20 a second per client), input t
 message), server RSS; and the platform / Colyseus ratios. The machine may be shared: the ratio
 within one run is the figure to read. Traffic to 127.0.0.1 only; the bench's users and games are
 removed at the end.
+
+``--scenario lobby``: the lobby fan-out. ``--rooms`` lobbies (default 4) of ``--members`` (50), the
+first ``--senders`` (10) of each sending a chat message every ``--interval`` s (1.0; the platform's
+rate limit is 3 messages in any 2 s per user), every member (the sender too) receiving each.
+Colyseus serves ``bench/colyseus/chat_room.mjs`` (``onMessage("chat")`` broadcasts ``{from, text,
+at}`` to the room, nothing stored); the platform its lobby socket ``/ws/lobbies/{id}/`` (each
+message stored, one statement, then broadcast), lobbies and members made with the chat services.
+The load generator is ``bench/colyseus/lobby_loadgen.mjs``. The platform's server CPU is its
+uvicorn process plus its database worker process (``DB_PROCESSES``); its private Redis (channel
+layer, rate limit) is shown apart and in a "with Redis" column. Printed: server CPU (cores), µs of
+server CPU per delivery (each message to each member), deliveries/s, latency send -> receive
+p50/p99, lost (messages sent in the window that some member never got), bytes per delivery (the
+WebSocket message), server RSS, and the platform / Colyseus ratios.
 """
 
 import sys
@@ -46,20 +60,31 @@ import time  # noqa: E402
 
 COLYSEUS = HERE / "colyseus"
 PREFIX = "bench_sbs"
+LOBBY_PREFIX = "bench_sbslobby"
 SERVER_CORE, CLIENT_CORE = 0, 1
 SIDES = ("colyseus", "platform", "platform-msgpack")
+SCENARIOS = ("arena", "lobby")
+DEFAULT_SIZES = {"arena": "25,50,100", "lobby": "4"}
 TICK_RATE = 20
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rooms", default="25,50,100", help="comma list of room counts (4 players each)")
+    parser.add_argument("--scenario", default="arena", choices=SCENARIOS, help="arena (default) or lobby (fan-out)")
+    parser.add_argument(
+        "--rooms", default="", help="comma list of room counts (arena: 4 players each, 25,50,100; lobby: lobbies, 4)"
+    )
+    parser.add_argument("--members", type=int, default=50, help="lobby: members of each lobby (2..64)")
+    parser.add_argument("--senders", type=int, default=10, help="lobby: members of each lobby who send")
+    parser.add_argument("--interval", type=float, default=1.0, help="lobby: seconds between one sender's messages")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of play before the measured window")
     parser.add_argument("--seconds", type=float, default=30.0, help="the measured window")
     parser.add_argument(
         "--sides", default="colyseus,platform", help="which to run: colyseus, platform, platform-msgpack (comma list)"
     )
-    parser.add_argument("--plot", default=str(HERE / "results" / "side_by_side.png"), help="PNG path ('' for none)")
+    parser.add_argument(
+        "--plot", default=None, help="PNG path ('' for none; default bench/results/side_by_side[_lobby].png)"
+    )
     parser.add_argument("--json", default="", help="write every figure to this JSON file")
     parser.add_argument("--port", type=int, default=8790, help="the platform's port")
     parser.add_argument("--colyseus-port", type=int, default=2590)
@@ -67,7 +92,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/gp_side_by_side_bench")
     parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")
     args = parser.parse_args(argv)
-    args.sizes = [int(n) for n in args.rooms.split(",") if n]
+    args.sizes = [int(n) for n in (args.rooms or DEFAULT_SIZES[args.scenario]).split(",") if n]
+    if args.plot is None:
+        suffix = "" if args.scenario == "arena" else f"_{args.scenario}"
+        args.plot = str(HERE / "results" / f"side_by_side{suffix}.png")
+    if args.scenario == "lobby" and not (2 <= args.members <= 64 and 1 <= args.senders <= args.members):
+        parser.error("--members takes 2..64 (a lobby's largest size) and --senders 1..members")
+    if args.scenario == "lobby" and args.interval < 0.7:
+        parser.error("--interval under 0.7 s breaks the platform's rate limit (3 messages in any 2 s per user)")
     args.side_list = [s for s in args.sides.split(",") if s]
     if set(args.side_list) - set(SIDES) or not args.side_list:
         parser.error(f"--sides takes {', '.join(SIDES)}")
@@ -151,10 +183,13 @@ class PrivateRedis:
 
 
 class Window:
-    """The server's CPU and memory over the load generator's measured window (its two marker lines)."""
+    """The server's CPU and memory over the load generator's measured window (its two marker lines).
+    ``cores``: of ``pids`` together, the first the server itself (its RSS); ``split``: each of them;
+    ``aside_cores``: of ``aside`` (a private Redis), not counted in ``cores``."""
 
-    def __init__(self, pids: list[int]) -> None:
+    def __init__(self, pids: list[int], aside: list[int] | None = None) -> None:
         self.pids = pids
+        self.aside = aside or []
 
     def run(self, cmd: list[str]) -> dict:
         proc = subprocess.Popen(cmd, cwd=COLYSEUS, stdout=subprocess.PIPE, text=True)
@@ -172,14 +207,20 @@ class Window:
         from figures import rss_kib
         from procstat import cpu_seconds
 
+        def sample() -> list[float]:
+            return [cpu_seconds([pid]) for pid in self.pids + self.aside]
+
         result, start = None, None
         for line in proc.stdout:
             event = json.loads(line)
             if event.get("event") == "window_start":
-                start = (time.perf_counter(), cpu_seconds(self.pids))
+                start = (time.perf_counter(), sample())
             elif event.get("event") == "window_end" and start:
                 wall = time.perf_counter() - start[0]
-                self.cores = (cpu_seconds(self.pids) - start[1]) / wall
+                used = [(after - before) / wall for after, before in zip(sample(), start[1], strict=True)]
+                self.split = used[: len(self.pids)]
+                self.cores = sum(self.split)
+                self.aside_cores = sum(used[len(self.pids) :])
                 self.rss_mib = sum(rss_kib(pid) for pid in self.pids[:1]) / 1024
             elif "side" in event:
                 result = event
@@ -272,9 +313,100 @@ def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path
     return figures_of(result, window, rooms, {"redis_cores_whole_run": round(redis_cores, 3)})
 
 
+# --- the lobby fan-out ---------------------------------------------------------------------------
+
+
+def lobby_loadgen(side: str, url: str, args, extra: list[str]) -> list[str]:
+    return [
+        "taskset", "-c", str(CLIENT_CORE), "node", "lobby_loadgen.mjs", "--side", side, "--url", url,
+        "--senders", str(args.senders), "--interval", str(args.interval),
+        "--warmup", str(args.warmup), "--seconds", str(args.seconds), *extra,
+    ]  # fmt: skip
+
+
+def lobby_figures_of(result: dict, window: Window, lobbies: int, extra: dict | None = None) -> dict:
+    cores, aside = window.cores, window.aside_cores
+    per_s = result["deliveries"] / result["window_s"]
+    out = {
+        "rooms": lobbies,
+        "members": result["members"],
+        "senders": result["senders"],
+        "messages": result["messages"],
+        "server_cores": round(cores, 3),
+        "us_per_delivery": round(cores / per_s * 1e6, 1) if per_s else None,
+        "us_per_delivery_with_redis": round((cores + aside) / per_s * 1e6, 1) if per_s else None,
+        "deliveries_per_s": round(per_s, 1),
+        "latency_p50_ms": round(result["latency_p50_ms"] or 0, 2),
+        "latency_p99_ms": round(result["latency_p99_ms"] or 0, 2),
+        "lost": result["lost"],
+        "deliveries_missing": result["deliveries_missing"],
+        "bytes_per_delivery": round(result["bytes_per_delivery"] or 0, 1),
+        "rss_mib": round(window.rss_mib, 1),
+        "client_cores": round(result["client_cores"], 3),
+        "errors": result["errors"],
+        "error_codes": result.get("error_codes", {}),
+    }
+    return {**out, **(extra or {})}
+
+
+def run_colyseus_lobby(lobbies: int, args) -> dict:
+    on_core(SERVER_CORE)
+    log = open(Path(tempfile.gettempdir()) / "side-by-side-colyseus.log", "wb")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(
+        ["node", "server.mjs", str(args.colyseus_port)], cwd=COLYSEUS, stdout=log, stderr=subprocess.STDOUT
+    )
+    on_core(CLIENT_CORE)
+    try:
+        wait_port(args.colyseus_port, server)
+        window = Window([server.pid])
+        extra = ["--lobbies", str(lobbies), "--members", str(args.members)]
+        result = window.run(lobby_loadgen("colyseus", f"ws://127.0.0.1:{args.colyseus_port}", args, extra))
+        return lobby_figures_of(result, window, lobbies, {"redis_cores": 0.0})
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        log.close()
+
+
+def run_platform_lobby(
+    lobbies: int, args, env: dict, redis: PrivateRedis, run_dir: Path, encoding: str = "json"
+) -> dict:
+    from figures import Server, drop_lobbies, make_lobbies, raise_open_files, retry, spawned_children, wait_quiet
+
+    made = make_lobbies(LOBBY_PREFIX, lobbies, args.members)
+    lobbies_file = run_dir / f"lobbies-{lobbies}.json"
+    lobbies_file.write_text(json.dumps([{"id": lobby_id, "tokens": tokens} for lobby_id, tokens in made]))
+    on_core(SERVER_CORE)
+    try:
+        server = Server(
+            args.port, env, run_dir / f"platform-lobby-{lobbies}.log", workers=None, nofile=raise_open_files()
+        )
+        server.start()
+        same_priority(server.proc.pid)  # its database worker process shares its session
+    finally:
+        on_core(CLIENT_CORE)
+    try:
+        # The server and its database worker process(es), spawned at its start: both do the lobby's work.
+        pids = [server.proc.pid, *spawned_children(server.proc.pid)]
+        window = Window(pids, aside=[redis.pid])
+        extra = ["--file", str(lobbies_file), "--encoding", encoding]
+        result = window.run(lobby_loadgen("platform", f"ws://127.0.0.1:{args.port}", args, extra))
+        extra_figures = {
+            "server_process_cores": round(window.split[0], 3),
+            "db_worker_cores": round(sum(window.split[1:]), 3),
+            "db_worker_processes": len(pids) - 1,
+            "redis_cores": round(window.aside_cores, 3),
+        }
+    finally:
+        wait_quiet([server.proc.pid])  # the members' goodbyes are written before their rows go
+        server.stop()
+        retry(lambda: drop_lobbies(LOBBY_PREFIX, made))
+    return lobby_figures_of(result, window, lobbies, extra_figures)
+
+
 # --- the report -------------------------------------------------------------------------------
 
-COLUMNS = [
+ARENA_COLUMNS = [
     ("server cores", "server_cores", "{:.2f}"),
     ("µs/room-tick", "us_per_room_tick", "{:,.0f}"),
     ("patch p50/p99 ms", ("patch_p50_ms", "patch_p99_ms"), "{:.0f}/{:.0f}"),
@@ -284,7 +416,31 @@ COLUMNS = [
     ("RSS MiB", "rss_mib", "{:,.0f}"),
     ("client cores", "client_cores", "{:.2f}"),
 ]
-RATIOS = ["server_cores", "us_per_room_tick", "patch_p99_ms", "visible_p50_ms", "bytes_per_patch", "rss_mib"]
+ARENA_RATIOS = ["server_cores", "us_per_room_tick", "patch_p99_ms", "visible_p50_ms", "bytes_per_patch", "rss_mib"]
+LOBBY_COLUMNS = [
+    ("server cores", "server_cores", "{:.3f}"),
+    ("µs/delivery", "us_per_delivery", "{:,.1f}"),
+    ("µs/delivery with Redis", "us_per_delivery_with_redis", "{:,.1f}"),
+    ("deliveries/s", "deliveries_per_s", "{:,.0f}"),
+    ("latency p50/p99 ms", ("latency_p50_ms", "latency_p99_ms"), "{:.1f}/{:.1f}"),
+    ("lost", "lost", "{}"),
+    ("bytes/delivery", "bytes_per_delivery", "{:,.0f}"),
+    ("RSS MiB", "rss_mib", "{:,.0f}"),
+    ("client cores", "client_cores", "{:.2f}"),
+]
+LOBBY_RATIOS = [
+    "server_cores",
+    "us_per_delivery",
+    "us_per_delivery_with_redis",
+    "latency_p99_ms",
+    "bytes_per_delivery",
+    "rss_mib",
+]
+# scenario -> (the size column's heading, columns, the figures with a platform / colyseus ratio)
+REPORTS = {
+    "arena": ("rooms of 4", ARENA_COLUMNS, ARENA_RATIOS),
+    "lobby": ("lobbies", LOBBY_COLUMNS, LOBBY_RATIOS),
+}
 
 
 def cell(row: dict, key, form: str) -> str:
@@ -292,25 +448,27 @@ def cell(row: dict, key, form: str) -> str:
     return form.format(*(row[k] for k in keys))
 
 
-def ratio_cell(colyseus: dict, platform: dict, key) -> str:
-    """platform / colyseus of the column's figure in RATIOS (the p99 of a p50/p99 pair, say), else blank."""
-    keys = [k for k in (key if isinstance(key, tuple) else (key,)) if k in RATIOS]
+def ratio_cell(colyseus: dict, platform: dict, key, ratios: list[str] = ARENA_RATIOS) -> str:
+    """platform / colyseus of the column's figure in ``ratios`` (the p99 of a p50/p99 pair, say), else blank."""
+    keys = [k for k in (key if isinstance(key, tuple) else (key,)) if k in ratios]
     if not keys or not colyseus[keys[0]]:
         return ""
     return f"{platform[keys[0]] / colyseus[keys[0]]:.2f}×"
 
 
-def table(results: list[dict]) -> str:
-    head = ["rooms of 4", "side", *(name for name, _, _ in COLUMNS)]
+def table(results: list[dict], scenario: str = "arena") -> str:
+    size, columns, ratios = REPORTS[scenario]
+    head = [size, "side", *(name for name, _, _ in columns)]
     rows = []
     for entry in results:
         for side in SIDES:
             if side in entry:
-                rows.append([str(entry["rooms"]), side, *(cell(entry[side], k, f) for _, k, f in COLUMNS)])
+                rows.append([str(entry["rooms"]), side, *(cell(entry[side], k, f) for _, k, f in columns)])
         for side in SIDES[1:]:
             if "colyseus" in entry and side in entry:
                 c, p = entry["colyseus"], entry[side]
-                rows.append([str(entry["rooms"]), f"{side} / colyseus", *(ratio_cell(c, p, k) for _, k, _ in COLUMNS)])
+                ratio_row = [ratio_cell(c, p, k, ratios) for _, k, _ in columns]
+                rows.append([str(entry["rooms"]), f"{side} / colyseus", *ratio_row])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines.append("-+-".join("-" * w for w in widths))
@@ -318,7 +476,31 @@ def table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def write_plot(results: list[dict], path: str) -> None:
+PLOTS = {
+    "arena": (
+        [
+            ("server CPU (cores)", "server_cores"),
+            ("µs of server CPU per room-tick", "us_per_room_tick"),
+            ("patch interval p99 (ms)", "patch_p99_ms"),
+            ("input to visible p50 (ms)", "visible_p50_ms"),
+        ],
+        "rooms of 4 at 20 Hz, one server process",
+        "The arena side by side with Colyseus 0.18 (same run, same load generator)",
+    ),
+    "lobby": (
+        [
+            ("server CPU (cores)", "server_cores"),
+            ("µs of server CPU per delivery", "us_per_delivery"),
+            ("deliveries per second", "deliveries_per_s"),
+            ("latency send to receive p99 (ms)", "latency_p99_ms"),
+        ],
+        "lobbies, one server process",
+        "The lobby fan-out side by side with Colyseus 0.18 (same run, same load generator)",
+    ),
+}
+
+
+def write_plot(results: list[dict], path: str, scenario: str = "arena") -> None:
     try:
         import matplotlib
 
@@ -327,12 +509,7 @@ def write_plot(results: list[dict], path: str) -> None:
     except ImportError:
         print(f"note: matplotlib is not installed, no plot written ({path}); `pip install matplotlib` for it")
         return
-    panels = [
-        ("server CPU (cores)", "server_cores"),
-        ("µs of server CPU per room-tick", "us_per_room_tick"),
-        ("patch interval p99 (ms)", "patch_p99_ms"),
-        ("input to visible p50 (ms)", "visible_p50_ms"),
-    ]
+    panels, xlabel, title = PLOTS[scenario]
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for ax, (title, key) in zip(axes.flat, panels, strict=True):
         for side, style in zip(SIDES, ("o-", "s-", "^-"), strict=True):
@@ -340,10 +517,10 @@ def write_plot(results: list[dict], path: str) -> None:
             if points:
                 ax.plot(*zip(*points, strict=True), style, label=side)
         ax.set_title(title)
-        ax.set_xlabel("rooms of 4 at 20 Hz, one server process")
+        ax.set_xlabel(xlabel)
         ax.set_ylim(bottom=0)
         ax.legend()
-    fig.suptitle("The arena side by side with Colyseus 0.18 (same run, same load generator)")
+    fig.suptitle(title)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -389,25 +566,36 @@ def main(argv: list[str] | None = None) -> int:
             from queue_fill import django_setup
 
             django_setup()
+        lobby = args.scenario == "lobby"
+        colyseus, platform = (run_colyseus_lobby, run_platform_lobby) if lobby else (run_colyseus, run_platform)
+        unit = "lobbies" if lobby else "rooms"
         try:
             for rooms in args.sizes:
                 entry = {"rooms": rooms}
                 if "colyseus" in args.side_list:
-                    entry["colyseus"] = run_colyseus(rooms, args)
-                    print(f"{rooms} rooms, colyseus: {json.dumps(entry['colyseus'])}", flush=True)
+                    entry["colyseus"] = colyseus(rooms, args)
+                    print(f"{rooms} {unit}, colyseus: {json.dumps(entry['colyseus'])}", flush=True)
                 for side, encoding in (("platform", "json"), ("platform-msgpack", "msgpack")):
                     if side in args.side_list:
-                        entry[side] = run_platform(rooms, args, env, redis, run_dir, encoding)
-                        print(f"{rooms} rooms, {side}: {json.dumps(entry[side])}", flush=True)
+                        entry[side] = platform(rooms, args, env, redis, run_dir, encoding)
+                        print(f"{rooms} {unit}, {side}: {json.dumps(entry[side])}", flush=True)
                 results.append(entry)
         finally:
             on_core(None)
     print()
-    print(table(results))
+    print(table(results, args.scenario))
+    if args.scenario == "lobby":
+        print(
+            "platform server CPU: its uvicorn process and its database worker process together;"
+            " its private Redis apart (the 'with Redis' column)"
+        )
     if args.json:
-        Path(args.json).write_text(json.dumps({"warmup_s": args.warmup, "seconds": args.seconds, "results": results}))
+        payload = {"scenario": args.scenario, "warmup_s": args.warmup, "seconds": args.seconds, "results": results}
+        if args.scenario == "lobby":
+            payload.update(members=args.members, senders=args.senders, interval_s=args.interval)
+        Path(args.json).write_text(json.dumps(payload))
     if args.plot:
-        write_plot(results, args.plot)
+        write_plot(results, args.plot, args.scenario)
     return 0
 
 

@@ -1,7 +1,7 @@
-"""bench/side_by_side.py, the arena against Colyseus (docs/benchmarks.md): its command answers --help,
-its Node programs (the Colyseus room, its server, the load generator) parse, the Colyseus packages are
-pinned, and its table puts the platform / Colyseus ratio under each pair of rows. The bench itself
-(minutes, two cores, npm packages) is run by hand, not here."""
+"""bench/side_by_side.py, the arena and the lobby fan-out against Colyseus (docs/benchmarks.md): its
+command answers --help, its Node programs (the Colyseus rooms, its server, the load generators) parse,
+the Colyseus packages are pinned, and its tables put the platform / Colyseus ratio under each pair of
+rows. The bench itself (minutes, two cores, npm packages) is run by hand, not here."""
 
 import json
 import shutil
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bench.side_by_side import table
+from bench.side_by_side import parse_args, table
 from gameplatform.tests.live import ROOT
 
 COLYSEUS = ROOT / "bench" / "colyseus"
@@ -22,10 +22,25 @@ def test_the_command_explains_itself():
     )
     assert done.returncode == 0, done.stderr
     assert "Colyseus" in done.stdout and "--rooms" in done.stdout and "--warmup" in done.stdout
+    assert "--scenario" in done.stdout and "lobby" in done.stdout
+
+
+def test_the_arena_stays_the_default_scenario_and_the_lobby_has_its_own_sizes():
+    arena, lobby = parse_args([]), parse_args(["--scenario", "lobby"])
+    assert (arena.scenario, arena.sizes, arena.plot.endswith("side_by_side.png")) == ("arena", [25, 50, 100], True)
+    assert (lobby.sizes, lobby.members, lobby.senders, lobby.interval) == ([4], 50, 10, 1.0)
+    assert lobby.plot.endswith("side_by_side_lobby.png")
+
+
+def test_a_lobby_sender_faster_than_the_platforms_rate_limit_is_refused():
+    with pytest.raises(SystemExit):
+        parse_args(["--scenario", "lobby", "--interval", "0.5"])
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
-@pytest.mark.parametrize("program", ["arena_room.mjs", "server.mjs", "loadgen.mjs"])
+@pytest.mark.parametrize(
+    "program", ["arena_room.mjs", "chat_room.mjs", "server.mjs", "loadgen.mjs", "lobby_loadgen.mjs"]
+)
 def test_the_node_programs_parse(program):
     done = subprocess.run(["node", "--check", program], cwd=COLYSEUS, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
@@ -63,3 +78,28 @@ def test_the_table_gives_the_platform_over_colyseus_ratio():
     cells = [c.strip() for c in ratio_row.split("|")]
     assert cells[2:4] == ["3.00×", "3.00×"]  # server cores, µs per room-tick
     assert "7.00×" in cells  # bytes per patch
+
+
+def lobby_side(cores: float, deliveries_per_s: float, bytes_per_delivery: float) -> dict:
+    return {
+        "server_cores": cores,
+        "us_per_delivery": cores / deliveries_per_s * 1e6,
+        "us_per_delivery_with_redis": cores / deliveries_per_s * 1e6,
+        "deliveries_per_s": deliveries_per_s,
+        "latency_p50_ms": 1.0,
+        "latency_p99_ms": 4.0,
+        "lost": 0,
+        "bytes_per_delivery": bytes_per_delivery,
+        "rss_mib": 100.0,
+        "client_cores": 0.1,
+    }
+
+
+def test_the_lobby_table_gives_the_ratio_of_cpu_per_delivery():
+    colyseus, platform = lobby_side(0.044, 2000.0, 60.0), lobby_side(0.132, 2000.0, 180.0)
+    printed = table([{"rooms": 4, "colyseus": colyseus, "platform": platform}], "lobby")
+    assert printed.splitlines()[0].startswith("lobbies") and "µs/delivery" in printed.splitlines()[0]
+    cells = [c.strip() for c in printed.splitlines()[-1].split("|")]
+    assert cells[:2] == ["4", "platform / colyseus"]
+    assert cells[2:5] == ["3.00×", "3.00×", "3.00×"]  # server cores, µs per delivery, with Redis
+    assert "3.00×" in cells[8]  # bytes per delivery

@@ -57,6 +57,7 @@ import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 COLYSEUS = HERE / "colyseus"
 PREFIX = "bench_sbs"
@@ -257,7 +258,9 @@ def figures_of(result: dict, window: Window, rooms: int, extra: dict | None = No
     return {**out, **(extra or {})}
 
 
-def run_colyseus(rooms: int, args) -> dict:
+@contextmanager
+def colyseus_server(args):
+    """The Colyseus server (both scenarios' rooms) on the server's core, until the block ends."""
     on_core(SERVER_CORE)
     log = open(Path(tempfile.gettempdir()) / "side-by-side-colyseus.log", "wb")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
@@ -266,14 +269,19 @@ def run_colyseus(rooms: int, args) -> dict:
     on_core(CLIENT_CORE)
     try:
         wait_port(args.colyseus_port, server)
-        window = Window([server.pid])
-        extra = ["--rooms", str(rooms)]
-        result = window.run(loadgen("colyseus", f"ws://127.0.0.1:{args.colyseus_port}", args, extra))
-        return figures_of(result, window, rooms)
+        yield server
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
         log.close()
+
+
+def run_colyseus(rooms: int, args) -> dict:
+    with colyseus_server(args) as server:
+        window = Window([server.pid])
+        extra = ["--rooms", str(rooms)]
+        result = window.run(loadgen("colyseus", f"ws://127.0.0.1:{args.colyseus_port}", args, extra))
+        return figures_of(result, window, rooms)
 
 
 def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path, encoding: str = "json") -> dict:
@@ -350,22 +358,11 @@ def lobby_figures_of(result: dict, window: Window, lobbies: int, extra: dict | N
 
 
 def run_colyseus_lobby(lobbies: int, args) -> dict:
-    on_core(SERVER_CORE)
-    log = open(Path(tempfile.gettempdir()) / "side-by-side-colyseus.log", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        ["node", "server.mjs", str(args.colyseus_port)], cwd=COLYSEUS, stdout=log, stderr=subprocess.STDOUT
-    )
-    on_core(CLIENT_CORE)
-    try:
-        wait_port(args.colyseus_port, server)
+    with colyseus_server(args) as server:
         window = Window([server.pid])
         extra = ["--lobbies", str(lobbies), "--members", str(args.members)]
         result = window.run(lobby_loadgen("colyseus", f"ws://127.0.0.1:{args.colyseus_port}", args, extra))
         return lobby_figures_of(result, window, lobbies, {"redis_cores": 0.0})
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
-        log.close()
 
 
 def run_platform_lobby(

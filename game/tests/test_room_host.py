@@ -441,8 +441,8 @@ async def test_a_result_the_database_refused_is_recorded_when_it_is_back_and_onl
         assert records.results == []
         assert not any(f["type"] == "game_over" for f in records.frames_for(2))  # nobody hears of an unrecorded end
         assert 20 in host.rooms and host.running[20].unrecorded  # the room (and its lease) stay here meanwhile
-        for _ in range(40):  # tried again after 0.5 s, then 1 s
-            if records.results:
+        for _ in range(40):  # tried again after 0.5 s, then 1 s; the game_over goes out after the record
+            if records.results and all(records.frames_for(p)[-1]["type"] == "game_over" for p in (1, 2)):
                 break
             await asyncio.sleep(0.1)
         assert records.tries == 3
@@ -1002,8 +1002,8 @@ async def test_a_turn_based_rooms_timer_wakes_it_with_no_frame_from_anyone(short
     try:
         await start_game(host, 55)
         assert [f.get("timers") for f in records.frames_for(1) if f["type"] == "game_state"][-1] == {"alarm": 0.4}
-        for _ in range(40):
-            if records.results:
+        for _ in range(60):  # the result is recorded, then its game_over delivered: wait for both
+            if records.results and records.frames_for(2)[-1]["type"] == "game_over":
                 break
             await asyncio.sleep(0.05)
         assert [(g, r.reason) for g, r in records.results] == [(55, "draw")]

@@ -168,7 +168,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
     _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
-    uses_msgpack = False  # the client asked for MessagePack frames (``gameplatform.binary``)
+    frame_protocol: str | None = None  # the binary subprotocol the client asked for (``gameplatform.binary``)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -207,7 +207,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
                 pass
 
     async def connect(self) -> None:
-        self.uses_msgpack = binary.wanted(self.scope)  # MessagePack frames both ways (gameplatform.binary)
+        self.frame_protocol = binary.wanted(self.scope)  # MessagePack frames both ways (gameplatform.binary)
         self.conn_id = new_request_id()
         request_id_var.set(self.conn_id)
         self.groups_joined: set[str] = set()
@@ -266,14 +266,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self._refuse_busy(Unavailable())
 
     async def accept(self, subprotocol=None, headers=None) -> None:
-        """Accept the socket, naming the MessagePack subprotocol when the client asked for it."""
-        await super().accept(subprotocol=binary.SUBPROTOCOL if self.uses_msgpack else subprotocol, headers=headers)
+        """Accept the socket, naming the binary subprotocol the client asked for, if any."""
+        await super().accept(subprotocol=self.frame_protocol or subprotocol, headers=headers)
 
     async def send(self, text_data=None, bytes_data=None, close=False) -> None:
-        """Every frame goes out here: as MessagePack on a socket that asked for it (one conversion
+        """Every frame goes out here: in MessagePack on a socket that asked for it (one conversion
         per frame text, shared by the sockets it goes to), else as the JSON text it is."""
-        if text_data is not None and self.uses_msgpack:
-            text_data, bytes_data = None, binary.packed(text_data)
+        if text_data is not None and self.frame_protocol:
+            text_data, bytes_data = None, binary.encode(text_data, self.frame_protocol)
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def _refuse(self, code: int) -> None:
@@ -534,7 +534,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     def _text_of(self, text_data, bytes_data) -> str | None:
         """The frame as JSON text: a binary frame on a MessagePack socket is read as MessagePack."""
-        if text_data is not None or not self.uses_msgpack:
+        if text_data is not None or not self.frame_protocol:
             return text_data
         try:
             return binary.as_json(bytes_data)

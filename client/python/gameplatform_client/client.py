@@ -50,7 +50,10 @@ class GameClient:
     quarter of its lifetime) remain before its ``exp``. ``ping_interval``: keepalive pings,
     so a dead connection is noticed within twice this. ``encoding``: ``"json"`` (the default)
     or ``"msgpack"``: every socket asks for the ``gameplatform.msgpack`` subprotocol, and its
-    frames travel as binary MessagePack (the same frames, fewer bytes).
+    frames travel as binary MessagePack (the same frames, fewer bytes); or ``"compact"``: the
+    ``gameplatform.compact`` subprotocol, MessagePack with short decimals and compact state
+    patches (a 4-player arena patch in about 100 bytes, against 400 as JSON), decoded into the
+    same frames.
     """
 
     def __init__(
@@ -69,8 +72,8 @@ class GameClient:
     ) -> None:
         if ws_auth not in ("ticket", "header"):
             raise ValueError("ws_auth is 'ticket' or 'header'")
-        if encoding not in ("json", "msgpack"):
-            raise ValueError("encoding is 'json' or 'msgpack'")
+        if encoding not in ("json", "msgpack", "compact"):
+            raise ValueError("encoding is 'json', 'msgpack' or 'compact'")
         self.ws_auth = ws_auth
         self.encoding = encoding
         self.base_url = base_url.rstrip("/")

@@ -9,8 +9,10 @@ normal 1000 from the server) end it for good. After reopening, ``catch_up`` lets
 room fetch what it missed over REST (see the rooms in ``rooms.py``).
 
 With ``GameClient(encoding="msgpack")`` each socket offers the ``gameplatform.msgpack``
-subprotocol: frames travel both ways as binary MessagePack maps (the same frames, smaller). A
-server that does not name the subprotocol in its answer gets JSON text, as before.
+subprotocol: frames travel both ways as binary MessagePack maps (the same frames, smaller).
+``encoding="compact"`` offers ``gameplatform.compact``: MessagePack with short decimals and
+compact state patches from the server (``compact.py``), decoded into the same frames. A server
+that does not name the subprotocol in its answer gets JSON text, as before.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import msgpack
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from . import compact
 from .errors import ApiError, ConnectionFailed, NotConnected, SocketClosed, Unauthorized, error_from_frame
 from .frames import Disconnected, ErrorEvent, Frame, Reconnected, type_key
 
@@ -43,11 +46,15 @@ logger = logging.getLogger("gameplatform_client")
 FINAL_CLOSE_CODES = frozenset({1000, 4400, 4403, 4404, 4409})
 CLOSE_UNAUTHENTICATED = 4401
 MSGPACK = "gameplatform.msgpack"
+SUBPROTOCOLS = {"msgpack": MSGPACK, "compact": compact.COMPACT}
 
 
-def decode(raw: str | bytes) -> dict:
-    """A frame as received: binary frames are MessagePack, text frames JSON."""
-    return msgpack.unpackb(raw) if isinstance(raw, bytes) else json.loads(raw)
+def decode(raw: str | bytes, protocol: str | None = None) -> dict:
+    """A frame as received: binary frames are MessagePack (``compact`` on that subprotocol),
+    text frames JSON."""
+    if not isinstance(raw, bytes):
+        return json.loads(raw)
+    return compact.decode(raw) if protocol == compact.COMPACT else msgpack.unpackb(raw)
 
 
 Predicate = Callable[[Frame], bool]
@@ -94,7 +101,7 @@ class Socket:
         self._task: asyncio.Task | None = None
         self._closing = False
         self.reconnects = 0
-        self.binary = False  # this connection speaks MessagePack (the server agreed to it)
+        self.protocol: str | None = None  # the binary subprotocol the server agreed to, if any
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -139,6 +146,11 @@ class Socket:
         """Cut the current backoff wait short (e.g. the network is known to be back)."""
         self._wake.set()
 
+    @property
+    def binary(self) -> bool:
+        """This connection's frames travel as MessagePack (the server agreed to ``encoding``)."""
+        return self.protocol is not None
+
     async def _connect(self) -> ClientConnection:
         url, headers = f"{self.client.ws_url}{self.path}", None
         if self.client.ws_auth == "header":
@@ -153,9 +165,9 @@ class Socket:
             ping_timeout=self.client.ping_interval,
             max_queue=None,
             max_size=2**24,
-            subprotocols=[MSGPACK] if self.client.encoding == "msgpack" else None,
+            subprotocols=[SUBPROTOCOLS[self.client.encoding]] if self.client.encoding != "json" else None,
         )
-        self.binary = ws.subprotocol == MSGPACK
+        self.protocol = ws.subprotocol if ws.subprotocol in SUBPROTOCOLS.values() else None
         try:
             await asyncio.wait_for(self._handshake(ws), self.client.timeout)
         except (ConnectionClosed, SocketClosed):
@@ -172,7 +184,7 @@ class Socket:
         # socket is closed right after the accept, so its close code shows before any pong.
         await ws.send(self._encode({"type": "ping", "ref": "open"}))
         async for raw in ws:
-            frame = decode(raw)
+            frame = decode(raw, self.protocol)
             if frame.get("type") == "pong" and frame.get("ref") == "open":
                 return
             self._deliver(frame)
@@ -184,7 +196,7 @@ class Socket:
             try:
                 async for raw in ws:
                     try:
-                        self._deliver(decode(raw))
+                        self._deliver(decode(raw, self.protocol))
                     except Exception:  # a bad frame or a room's bug must not end the socket
                         logger.exception("frame on %s not handled", self.name)
             except ConnectionClosed:
@@ -373,7 +385,7 @@ class Socket:
         raise NotConnected(f"{self.name} is not connected")
 
     def _encode(self, frame: dict) -> str | bytes:
-        return msgpack.packb(frame) if self.binary else json.dumps(frame)
+        return msgpack.packb(frame) if self.protocol else json.dumps(frame)
 
     async def request(
         self, frame: dict, *, expect: Predicate | None = None, acked: bool = False, timeout: float | None = None

@@ -49,3 +49,29 @@ async def test_arena_patches_over_msgpack_keep_the_same_view_as_over_json_and_su
             await asyncio.sleep(0.1)
         await a.forfeit()
         assert (await b.until_over())["winner_id"] == bob.user_id
+
+
+async def test_a_compact_client_follows_an_arena_beside_a_json_client_and_reconnects_compact(server, make_client):
+    alice, bob = await make_client("alice", encoding="compact"), await make_client("bob")
+    game_id = await matched("arena", alice, bob)
+    async with alice.game(game_id) as a, bob.game(game_id) as b:
+        assert a.protocol == "gameplatform.compact" and b.protocol is None
+        await asyncio.gather(a.ready(), b.ready())
+        await a.until(lambda s: s["state"] == "active")
+        me = str(alice.user_id)
+        start = dict(a.view["players"][me])
+        await a.send_input({"dx": -1.0 if start["x"] > 50 else 1.0, "dy": 0.5})
+        began = time.monotonic()
+        while abs(a.view["players"][me]["x"] - start["x"]) < 5:
+            assert time.monotonic() - began < 10, "the position did not change"
+            await a.changed()
+        await a.send_input({"dx": 0.0, "dy": 0.0})
+        await reopened(a)
+        assert a.protocol == "gameplatform.compact"
+        began = time.monotonic()
+        while a.view != b.view or a.tick != b.tick:  # the decoded patches add up to the JSON player's view
+            assert time.monotonic() - began < 10, (a.view["players"], b.view["players"])
+            await asyncio.sleep(0.1)
+        assert isinstance(a.view["players"][me]["x"], float)
+        await a.forfeit()
+        assert (await b.until_over())["winner_id"] == bob.user_id

@@ -1,0 +1,158 @@
+"""The compact subprotocol (``gameplatform.compact``): MessagePack with short decimals and
+relative patch paths, decoding to exactly the frames JSON carries."""
+
+import json
+import math
+
+import msgpack
+import orjson
+import pytest
+from asgiref.sync import sync_to_async
+from gameplatform_client.compact import decode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from game.modes.builtin.arena import Arena
+from game.services import game_create
+from gameplatform import binary
+from gameplatform.modes.patch import apply, diff
+from gameplatform.modes.testing import ModeTester
+
+COMPACT = ["gameplatform.compact"]
+
+
+def wire(frame: dict) -> str:
+    return orjson.dumps(frame).decode()
+
+
+def test_a_four_player_arena_patch_fits_in_120_bytes_and_decodes_to_the_same_frame():
+    game = ModeTester(Arena(), players=4, seed=3)
+    game.start()
+    for pid, (dx, dy) in zip(game.ids, [(1, 0), (0, 1), (-0.6, 0.8), (0.7, -0.7)], strict=True):
+        game.input(pid, {"dx": dx, "dy": dy})
+    seen = len(game.frames(1))
+    game.advance(seconds=3)
+    sizes = []
+    for frame in game.frames(1)[seen:]:
+        data = binary.compacted(wire(frame))
+        assert decode(data) == frame  # the same keys, values and operations
+        if frame["type"] == "state_patch":
+            sizes.append(len(data))
+            assert len(data) < len(binary.packed(wire(frame))) / 2
+    sizes.sort()
+    assert len(sizes) == 60  # a patch a tick, 20 ticks a second
+    assert sizes[len(sizes) // 2] <= 120 and sizes[-1] <= 160, sizes  # a gem picked up adds a few
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_every_float_comes_back_as_the_same_double(value):
+    frame = {"type": "n", "v": value, "s": [value, -value]}
+    back = decode(binary.compacted(wire(frame)))
+    assert [math.copysign(1, x) for x in back["s"]] == [math.copysign(1, x) for x in frame["s"]]
+    assert back == frame and type(back["v"]) is float
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [(45.67, 4), (0.5, 3), (100.0, 4), (-12.25, 4), (123456.7, 6), (0.1 + 0.2, 9), (1e-7, 9), (-0.0, 9)],
+)
+def test_short_decimals_take_a_few_bytes_and_other_floats_their_usual_nine(value, size):
+    assert len(binary.compacted(wire({"v": value}))) - len(msgpack.packb({"v": None})) + 1 == size
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet="ab/~0-", max_size=3), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, json_values, st.none() | st.dictionaries(st.sampled_from(["round", "turn"]), st.floats(0, 60)))
+def test_a_patch_between_any_two_documents_decodes_to_the_same_operations(old, new, timers):
+    ops = diff(json.loads(json.dumps(old)), json.loads(json.dumps(new)))
+    frame = {"type": "state_patch", "tick": 7, "ops": ops, "turn": None, "turn_deadline": None}
+    if timers is not None:
+        frame["timers"] = timers
+    back = decode(binary.compacted(wire(frame)))
+    assert back == json.loads(wire(frame))
+    assert apply(json.loads(json.dumps(old)), back["ops"]) == json.loads(json.dumps(new))
+
+
+def test_a_patch_the_compact_form_cannot_hold_goes_as_a_map():
+    odd = [
+        {
+            "type": "state_patch",
+            "tick": 1,
+            "ops": [{"op": "move", "from": "/a", "path": "/b"}],
+            "turn": 1,
+            "turn_deadline": None,
+        },
+        {"type": "state_patch", "tick": 1, "ops": [], "turn": 1},  # no turn_deadline
+        {"type": "state_patch", "tick": 1, "ops": [], "turn": 1, "turn_deadline": None, "extra": 1},
+    ]
+    for frame in odd:
+        data = binary.compacted(wire(frame))
+        assert isinstance(msgpack.unpackb(data), dict) and decode(data) == frame
+
+
+def test_a_frame_text_is_compacted_once_and_the_kept_conversions_are_bounded():
+    binary.clear()
+    text = wire({"type": "state_patch", "tick": 3, "ops": [], "turn": None, "turn_deadline": None})
+    assert binary.compacted(text) is binary.compacted(text)
+    for i in range(binary.KEEP * 3):
+        binary.compacted(wire({"type": "n", "i": i}))
+    assert len(binary._compacted) == binary.KEEP  # noqa: SLF001 - the bound is what is tested
+    binary.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_arena_player_on_the_compact_subprotocol_sees_what_a_json_player_sees(alice, bob, ws_connect):
+    game = await sync_to_async(game_create)(mode="arena", players=[alice, bob])
+    ws_a, connected, chosen = await ws_connect(f"/ws/game/{game.pk}/", alice, subprotocols=COMPACT)
+    assert connected and chosen == "gameplatform.compact"
+    ws_b, _, chosen = await ws_connect(f"/ws/game/{game.pk}/", bob)
+    assert chosen is None
+    views = {}
+
+    async def follow(ws, read, player, until):
+        while True:
+            frame = await read(ws)
+            if frame["type"] == "game_state":
+                views[player] = frame["view"]
+            elif frame["type"] == "state_patch":
+                views[player] = apply(views[player], frame["ops"])
+            if until(frame):
+                return frame
+
+    async def read_compact(ws):
+        message = await ws.receive_output(timeout=5)
+        assert message.get("text") is None and isinstance(message["bytes"], bytes)
+        return decode(message["bytes"])
+
+    async def read_json(ws):
+        return await ws.receive_json_from(timeout=5)
+
+    def started(frame):
+        return frame["type"] == "game_start"
+
+    await ws_a.send_to(bytes_data=msgpack.packb({"type": "player_ready"}))  # clients send plain MessagePack
+    await ws_b.send_json_to({"type": "player_ready"})
+    await follow(ws_a, read_compact, "alice", started)
+    await follow(ws_b, read_json, "bob", started)
+    await ws_a.send_to(bytes_data=msgpack.packb({"type": "input", "data": {"dx": 0.6, "dy": -0.8}}))
+    await ws_b.send_json_to({"type": "input", "data": {"dx": -1, "dy": 0}})
+    last_a = await follow(ws_a, read_compact, "alice", lambda f: f["type"] == "state_patch" and f["tick"] >= 10)
+    last_b = await follow(ws_b, read_json, "bob", lambda f: f["type"] == "state_patch" and f["tick"] >= last_a["tick"])
+    assert last_a == last_b and views["alice"] == views["bob"]
+    me = views["alice"]["players"][str(alice.pk)]
+    assert isinstance(me["x"], float) and me != {"x": 85.0, "y": 50.0, "score": 0}  # she moved
+    for ws in (ws_a, ws_b):
+        await ws.disconnect()

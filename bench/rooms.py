@@ -510,7 +510,7 @@ class Tally:
         async def publish(game_id, delivery):
             if delivery.hello:
                 self.hellos.setdefault(game_id, time.perf_counter())
-            for _, text in delivery.frames:
+            for _, text, *_ in delivery.frames:
                 self.frames += 1
                 if text.startswith(PATCH_HEAD):
                     self.patches += 1

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs
 from game import rooms, selectors
 from game.events import game_state
 from game.registry import get_mode
-from gameplatform import db, serializers
+from gameplatform import binary, db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, Forbidden, RateLimited
 from gameplatform.groups import game_group, watch_group
@@ -157,9 +157,10 @@ class GameConsumer(BaseConsumer):
         if self.conn_id in data.get("replaced", ()):
             await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
             return
-        for to, text in data["frames"]:
+        compact = self.frame_protocol == binary.COMPACT
+        for to, text, *patch in data["frames"]:
             if not to or to == self.user_id:
-                await self.send(text_data=text)
+                await self.send(text_data=patch[0] if patch and compact else text)
         if data.get("over"):
             self.over = True
             self._leave_room()
@@ -175,9 +176,10 @@ class GameConsumer(BaseConsumer):
         if conn is not None:
             self.has_state = True
         if self.has_state:
-            for to, text in data["frames"]:
+            compact = self.frame_protocol == binary.COMPACT
+            for to, text, *patch in data["frames"]:
                 if to <= 0:
-                    await self.send(text_data=text)
+                    await self.send(text_data=patch[0] if patch and compact else text)
         if data.get("over"):
             self.over, self.joined_room = True, False
         elif data.get("hello") and self.joined_room:  # the room moved: ask it again for the state

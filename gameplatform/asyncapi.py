@@ -244,7 +244,10 @@ def asyncapi_document() -> dict:
             "description": (
                 "Every socket route and frame. Frames are JSON objects with a `type`; fields sit beside it. "
                 "Authenticate with `Authorization: Bearer <access>`, `?ticket=` (POST /api/auth/ws-ticket/) "
-                "or `?token=`. The REST API is at /api/schema/."
+                "or `?token=`. Frames are JSON text unless the client offers a WebSocket subprotocol: "
+                "`gameplatform.msgpack` carries the same frames as binary MessagePack maps, "
+                "`gameplatform.compact` as MessagePack with short decimals and compact `state_patch` arrays "
+                "(the manual's REST and sockets page). The REST API is at /api/schema/."
             ),
         },
         "defaultContentType": "application/json",

@@ -73,7 +73,7 @@ class Records:
         return Hooks(seating=seating, record_start=record_start, record_result=record_result, publish=publish)
 
     def frames_for(self, player_id: int) -> list[dict]:
-        return [json.loads(text) for _, sent in self.published for to, text in sent.frames if to in (0, player_id)]
+        return [json.loads(text) for _, sent in self.published for to, text, *_ in sent.frames if to in (0, player_id)]
 
 
 @pytest.fixture
@@ -654,7 +654,7 @@ async def test_a_slow_step_of_one_game_holds_up_no_other_games_frames_from_other
     host = RoomHost(replace(hooks, seating=seating, listen=listen, unlisten=unlisten), owner="a")
 
     def frames(game_id: int) -> list[dict]:
-        return [json.loads(text) for g, sent in records.published if g == game_id for _, text in sent.frames]
+        return [json.loads(text) for g, sent in records.published if g == game_id for _, text, *_ in sent.frames]
 
     async def acked(game_id: int, ref: str) -> bool:
         for _ in range(100):
@@ -701,7 +701,7 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
 
     async def publish(game_id, delivery):
         snapshot = json.loads(await store.load(game_id) or "null")
-        for _, text in delivery.frames:
+        for _, text, *_ in delivery.frames:
             frame = json.loads(text)
             if frame["type"] in ("player_move", "ack"):
                 heard_with_snapshot.append((frame, snapshot))

@@ -190,7 +190,7 @@ async def test_a_player_seated_while_the_game_runs_joins_the_room_and_plays(stor
         assert [p["id"] for p in records.frames_for(1)[-1]["players"]] == [1, 2, 3]
         await host.apply(44, 3, "connect")
         await host.apply(44, 3, "input", ({"step": 5},))
-        mine = [json.loads(text) for _, sent in records.published for to, text in sent.frames if to == 3]
+        mine = [json.loads(text) for _, sent in records.published for to, text, *_ in sent.frames if to == 3]
         assert mine[0]["type"] == "game_state" and room.state["step"] == 5  # their input is taken
         await host.list_once()
         await host.out.sent()
@@ -233,7 +233,7 @@ async def test_a_joiner_whose_seat_word_has_not_come_yet_is_seated_from_the_reco
         records.extra.append(late())  # in the record; the seat signal is still on its way
         await host.apply(46, 3, "connect")
         assert [p.id for p in host.room(46).players] == [1, 2, 3]
-        mine = [json.loads(text) for _, sent in records.published for to, text in sent.frames if to == 3]
+        mine = [json.loads(text) for _, sent in records.published for to, text, *_ in sent.frames if to == 3]
         assert mine[-1]["type"] == "game_state" and mine[-1]["view"]
     finally:
         await host.stop()

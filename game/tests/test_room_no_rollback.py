@@ -91,7 +91,7 @@ class Heard:
             return None
 
         async def publish(game_id, delivery):
-            for to, text in delivery.frames:
+            for to, text, *_ in delivery.frames:
                 for pid in [to] if to else list(self.frames):
                     self.frames[pid].append(json.loads(text))
 

@@ -859,7 +859,7 @@ class RoomHost:
         watch = self.spectators.get(game_id)
         if watch is None or not watch.conns:
             return frames
-        theirs = tuple((to, text) for to, text in frames if to <= 0)
+        theirs = tuple(frame for frame in frames if frame[0] <= 0)
         if not (theirs or over):
             return frames
         if not watch.delay:
@@ -870,7 +870,7 @@ class RoomHost:
             except Exception:
                 state = None
             watch.queue.append((time.monotonic() + watch.delay, theirs, state, over))
-        return [(to, text) for to, text in frames if to != SPECTATORS]
+        return [frame for frame in frames if frame[0] != SPECTATORS]
 
     def _release_spectators(self, now: float) -> bool:
         """The delayed spectators' frames now due go out (the driver's pass); True if any did."""

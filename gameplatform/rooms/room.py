@@ -79,7 +79,14 @@ def _step(method):
     def step(self, *args):
         if self._base is None:  # the room as it was made: what its first failed step is undone from
             self.encode_snapshot()
-        saved = (len(self._frames), self._sent.copy(), self._texts.copy(), self._dirty, self.version)
+        saved = (
+            len(self._frames),
+            self._sent.copy(),
+            self._texts.copy(),
+            self._patches.copy(),
+            self._dirty,
+            self.version,
+        )
         self._hook = "platform"
         try:
             method(self, *args)
@@ -174,6 +181,8 @@ class Room:
         self._dirty = False  # the view may have changed since the last sync
         self._random_text: tuple[tuple, str] | None = None  # the generator's state, as last encoded
         self._texts: dict[int, str] = {}  # id(frame) -> its JSON, for frames made with their text
+        # id(frame) -> the same state patch as JSON Patch ops, for one sent as the whole view
+        self._patches: dict[int, str] = {}
         self.errors = 0  # hooks that raised in this game
         self.steps = 0  # steps that changed the room (a journal entry each)
         # What a failed step is undone from: the last snapshot's text and the steps after it.
@@ -294,21 +303,26 @@ class Room:
         self._sync()
         frames, self._frames = self._frames, []
         self._texts.clear()
+        self._patches.clear()
         return frames
 
-    def drain_encoded(self) -> list[tuple[int, str]]:
+    def drain_encoded(self) -> list[tuple]:
         """``drain()`` as JSON texts: ``(player id, or 0 for everyone, text)``. A frame several
         players share (a shared view's patch) is encoded once; a patch's text is the one made
-        while checking its size."""
+        while checking its size. A state patch sent as the whole view, whose JSON Patch is under
+        twice its length, comes with that patch's text as a third item: the compact
+        subprotocol's sockets send it instead (``gameplatform.binary``)."""
         self._sync()
         frames, self._frames = self._frames, []
         texts, self._texts = self._texts, {}
+        patches, self._patches = self._patches, {}
         out = []
         for to, frame in frames:
             text = texts.get(id(frame))
             if text is None:
                 text = texts[id(frame)] = _encode(frame)
-            out.append((0 if to is None else to, text))
+            patch = patches.get(id(frame)) if patches else None
+            out.append((0 if to is None else to, text) if patch is None else (0 if to is None else to, text, patch))
         return out
 
     # --- steps ------------------------------------------------------------------------------
@@ -703,7 +717,7 @@ class Room:
     def _rebuild(self, saved: tuple) -> None:
         """Undo a step that raised: the room is rebuilt from its last snapshot and the steps taken
         after it, and keeps what the players were sent before the step."""
-        frames, sent, texts, dirty, version = saved
+        frames, sent, texts, patches, dirty, version = saved
         rebuilt = Room.restore(self.mode, json.loads(self._base), grace=self.grace, journal=self._since, seated=True)
         if rebuilt.steps != self.steps:
             logger.error("a room could not be rebuilt to its last step", extra={"game_id": self.game_id})
@@ -715,7 +729,7 @@ class Room:
         )
         self.away_since, self.seen, self.version = rebuilt.away_since, rebuilt.seen, version
         del self._frames[frames:]
-        self._sent, self._texts, self._dirty = sent, texts, dirty
+        self._sent, self._texts, self._patches, self._dirty = sent, texts, patches, dirty
 
     def _failed(self, error: Exception) -> HookFailed:
         """A step raised and was rolled back: counted, and the game aborted at the mode's limit."""
@@ -815,15 +829,18 @@ class Room:
                     unchanged.add(key)
                     if clock == sent[1]:
                         continue
-                # The whole view when it is under half the patch's length. Half, not equal: the
-                # compact subprotocol carries a patch in about a quarter of its JSON length but a
-                # view in two thirds, so a view only a little shorter than the patch in JSON is far
-                # longer there. The ops' encoded length is at least 26 characters each plus their
-                # paths, which often settles it without encoding.
+                # The whole view when it is shorter than the patch: the ops' encoded length is at
+                # least 26 characters each plus their paths, which often settles it without encoding.
+                # The patch is kept beside it when it is under twice the view's length: the compact
+                # subprotocol carries a patch in about a quarter of its JSON length but a view in two
+                # thirds, so its sockets take the patch (``drain_encoded``).
                 text = _encode(live) if len(ops) > 1 else None
-                smaller = len(ops) > 1 and sum(26 + len(op["path"]) for op in ops) > 2 * len(text)
-                ops_text = None if smaller else _encode(ops)
-                if smaller or (len(ops) > 1 and len(ops_text) > 2 * len(text)):
+                least = sum(26 + len(op["path"]) for op in ops) if text is not None else 0
+                ops_text = None if text is not None and least >= 2 * len(text) else _encode(ops)
+                patch_text = None
+                if text is not None and (least > len(text) or len(ops_text) > len(text)):
+                    if ops_text is not None and len(ops_text) < 2 * len(text):
+                        patch_text = ops_text
                     ops = [{"op": "replace", "path": "", "value": view}]
                     ops_text = f'[{{"op":"replace","path":"","value":{text}}}]'
                 frame = made[key] = {
@@ -841,11 +858,13 @@ class Room:
                 if timers is not None:
                     frame["timers"] = timers
                     text_timers = f',"timers":{_encode(timers)}'
-                self._texts[id(frame)] = (
-                    f'{{"type":"state_patch","tick":{_encode(frame["tick"])},"ops":{ops_text},'
-                    f'"turn":{_encode(frame["turn"])},"turn_deadline":{_encode(frame["turn_deadline"])}'
-                    f"{text_timers}}}"
+                rest = (
+                    f'"turn":{_encode(frame["turn"])},"turn_deadline":{_encode(frame["turn_deadline"])}{text_timers}}}'
                 )
+                head = f'{{"type":"state_patch","tick":{_encode(frame["tick"])},"ops":'
+                self._texts[id(frame)] = f"{head}{ops_text},{rest}"
+                if patch_text is not None:
+                    self._patches[id(frame)] = f"{head}{patch_text},{rest}"
             self._sent[viewer] = (frame["_view"], clock)
             self._frames.append((viewer, frame))
         for frame in made.values():
@@ -909,6 +928,7 @@ class Room:
         room.state = snap["state"]
         room.errors, room.steps, room._hook = snap.get("errors", 0), snap.get("steps", 0), "platform"
         room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
+        room._patches = {}
         room._state_view = ("", None)
         room._base, room._since, room._new_steps, room.journalled = None, [], [], False
         room.watched = False  # its spectators, if any, ask the room again (``watch``)

@@ -280,3 +280,8 @@ def test_server_frames_include_the_kit_frames_and_the_close_codes(route):
     assert {"error", "pong"} <= set(sent)
     assert "code" in sent["error"]["payload"]["required"]
     assert "4401" in channel_of(document, route)["description"]
+
+
+def test_the_document_names_both_binary_subprotocols():
+    description = asyncapi_document()["info"]["description"]
+    assert "`gameplatform.msgpack`" in description and "`gameplatform.compact`" in description

@@ -167,6 +167,10 @@ TIMER_DURATION = Histogram(
 # A mode's hook that raised (the room's step changed nothing): by mode and hook. Both are bounded:
 # the modes a server runs, and the hooks of the mode API (``view`` included).
 MODE_ERRORS = Counter("gameplatform_mode_errors_total", "Mode hooks that raised, by mode and hook.", ["mode", "hook"])
+# A player's frame from another process refused ``overloaded``: its game's owner had too many waiting.
+GAME_OPS_REFUSED = Counter(
+    "gameplatform_game_ops_refused_total", "Players' game frames refused at a room's owner that was too far behind."
+)
 
 # Reactions run once per scrape (on a database worker) to set gauges read from the database.
 on_scrape: Hook[[], None] = Hook("metrics_scrape")
@@ -251,6 +255,10 @@ def timer_ran(job: str, seconds: float, failed: bool) -> None:
 
 def mode_error(mode: str, hook: str) -> None:
     MODE_ERRORS.labels(mode, hook).inc()
+
+
+def game_op_refused() -> None:
+    GAME_OPS_REFUSED.inc()
 
 
 # --- outages ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ from gameplatform.modes.testing import seated
 from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_async_redis
 from gameplatform.rooms import Delivery, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
-from gameplatform.rooms.wire import OpListener
+from gameplatform.rooms.wire import QUEUED_OPS, OpListener
 
 
 class Counter(Mode):
@@ -1096,3 +1096,48 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
     finally:
         await a.stop()
         await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_an_owner_too_far_behind_refuses_a_games_further_ops_overloaded_and_applies_the_rest_in_order():
+    """Ops from players on other processes wait at the room's owner one after the other. While
+    ``QUEUED_OPS`` of a game wait, another is answered ``overloaded`` on the sender's socket (its
+    ``ref`` kept) instead of lining up without end; the waiting ones are all applied, in order."""
+    release, applied, heard = asyncio.Event(), [], []
+
+    class Stuck:  # a host whose steps wait (the owner is behind)
+        async def apply(self, game_id, player_id, op, args, ref, conn, *, seat=0, here=True):
+            applied.append(ref)
+            await release.wait()
+
+    class Socket:  # the sender's socket, on its own process
+        user_id = 2
+
+        async def hub_deliver(self, message):
+            heard.append(message)
+
+    listener, socket = OpListener(Stuck(), 9), Socket()
+    await get_hub().join(game_group(9), socket)
+    try:
+        for n in range(1 + QUEUED_OPS + 3):
+            op = {"player_id": 2, "op": "input", "args": [{"dx": 1}], "ref": n, "conn": None, "seat": 1}
+            await listener.hub_deliver({"type": "hub.message", "group": game_group(9), "signal": "op", "data": op})
+            if n == 0:
+                await asyncio.sleep(0.05)  # the first is being applied: it waits in the host
+        assert len(listener.queued) == QUEUED_OPS
+        for _ in range(100):
+            if len(heard) == 3:
+                break
+            await asyncio.sleep(0.02)
+        refused = [json.loads(text) for message in heard for to, text, *_ in message["data"]["frames"] if to == 2]
+        assert [(f["code"], f["ref"]) for f in refused] == [("overloaded", 1 + QUEUED_OPS + n) for n in range(3)]
+        release.set()
+        for _ in range(100):
+            if len(applied) == 1 + QUEUED_OPS:
+                break
+            await asyncio.sleep(0.02)
+        assert applied == list(range(1 + QUEUED_OPS)) and not listener.queued
+    finally:
+        release.set()
+        await get_hub().leave(game_group(9), socket)

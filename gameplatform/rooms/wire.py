@@ -12,10 +12,12 @@ listener turns into the room's ``join`` step.
 """
 
 import asyncio
+import json
 import logging
 from collections import deque
 from dataclasses import dataclass
 
+from gameplatform import metrics
 from gameplatform.groups import game_group, watch_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Player
@@ -26,6 +28,9 @@ logger = logging.getLogger(__name__)
 SIGNAL = "room"  # a room's delivery to its game's sockets
 OP_SIGNAL = "op"  # a player's frame to the room's owner, from a socket on another process
 SEAT_SIGNAL = "seat"  # a player seated while the game runs, to the room's owner wherever it is
+# The most ops of one game waiting at its owner for their turn: about a second of a busy
+# real-time game's inputs. An op beyond it is refused ``overloaded`` (``OpListener``).
+QUEUED_OPS = 256
 
 
 def seat_signal(player: Player) -> dict:
@@ -121,7 +126,11 @@ class OpListener:
         self.task: asyncio.Task | None = None
 
     async def hub_deliver(self, message: dict) -> None:
-        if message.get("signal") not in (SEAT_SIGNAL, OP_SIGNAL):
+        signal = message.get("signal")
+        if signal not in (SEAT_SIGNAL, OP_SIGNAL):
+            return
+        if signal == OP_SIGNAL and len(self.queued) >= QUEUED_OPS:
+            await self._refuse(message.get("data", {}))
             return
         self.queued.append(message)
         if self.task is None:
@@ -156,6 +165,18 @@ class OpListener:
             # published (a layer shard away) must not leave the room deaf, and its game stuck, for
             # good. The players missed those frames; a socket that reconnects gets the state.
             logger.warning("an op of game %s failed half-way", self.game_id, exc_info=True)
+
+    async def _refuse(self, data: dict) -> None:
+        """The room is ``QUEUED_OPS`` ops behind: the player's frame is answered ``overloaded`` (on
+        its socket's process, through the game's group) instead of waiting in an ever longer line."""
+        error = {"type": "error", "code": "overloaded", "message": "The game is busy; send it again later."}
+        if data.get("ref") is not None:
+            error["ref"] = data["ref"]
+        metrics.game_op_refused()
+        try:
+            await publish(self.game_id, Delivery(((data.get("player_id", 0), json.dumps(error)),)))
+        except Exception:
+            logger.warning("a refusal of game %s was not published", self.game_id, exc_info=True)
 
     async def _seat(self, data: dict) -> None:
         try:

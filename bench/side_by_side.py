@@ -3,6 +3,7 @@
     .venv/bin/python bench/side_by_side.py --rooms 25,50,100          # --warmup 10 --seconds 30
     .venv/bin/python bench/side_by_side.py --rooms 50 --seconds 10 --json out.json --plot out.png
     .venv/bin/python bench/side_by_side.py --sides colyseus,platform,platform-msgpack   # + MessagePack clients
+    .venv/bin/python bench/side_by_side.py --sides colyseus,platform-msgpack,platform-compact
     .venv/bin/python bench/side_by_side.py --scenario lobby           # --rooms 4 --members 50 --senders 10 --interval 1
 
 For each size, N rooms of 4 players over real WebSockets, on one server process each, one after
@@ -17,6 +18,9 @@ sends a direction about 5 times a second; both rooms tick and patch at 20 Hz.
              arena games of 4 made with ``game_create``, each player on ``/ws/game/{id}/``.
   platform-msgpack  the same, its players asking for the ``gameplatform.msgpack`` subprotocol
              (binary MessagePack frames, docs/websocket-frames.md).
+  platform-compact  the same on ``gameplatform.compact`` (MessagePack with short decimals and
+             state patches as arrays of relative paths, ``gameplatform/binary.py``), decoded back
+             into the JSON frames by the load generator (``bench/colyseus/compact.mjs``).
 
 The load generator is one Node program for both (``bench/colyseus/loadgen.mjs``: Colyseus's own
 client for Colyseus, ``ws`` for the platform), so the client's cost is alike. Printed, for both:
@@ -63,7 +67,9 @@ COLYSEUS = HERE / "colyseus"
 PREFIX = "bench_sbs"
 LOBBY_PREFIX = "bench_sbslobby"
 SERVER_CORE, CLIENT_CORE = 0, 1
-SIDES = ("colyseus", "platform", "platform-msgpack")
+SIDES = ("colyseus", "platform", "platform-msgpack", "platform-compact")
+# The platform's sides: the encoding their players ask for.
+ENCODINGS = {"platform": "json", "platform-msgpack": "msgpack", "platform-compact": "compact"}
 SCENARIOS = ("arena", "lobby")
 DEFAULT_SIZES = {"arena": "25,50,100", "lobby": "4"}
 TICK_RATE = 20
@@ -81,7 +87,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of play before the measured window")
     parser.add_argument("--seconds", type=float, default=30.0, help="the measured window")
     parser.add_argument(
-        "--sides", default="colyseus,platform", help="which to run: colyseus, platform, platform-msgpack (comma list)"
+        "--sides",
+        default="colyseus,platform",
+        help="which to run: colyseus, platform, platform-msgpack, platform-compact (comma list)",
     )
     parser.add_argument(
         "--plot", default=None, help="PNG path ('' for none; default bench/results/side_by_side[_lobby].png)"
@@ -509,7 +517,7 @@ def write_plot(results: list[dict], path: str, scenario: str = "arena") -> None:
     panels, xlabel, title = PLOTS[scenario]
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
     for ax, (title, key) in zip(axes.flat, panels, strict=True):
-        for side, style in zip(SIDES, ("o-", "s-", "^-"), strict=True):
+        for side, style in zip(SIDES, ("o-", "s-", "^-", "d-"), strict=True):
             points = [(e["rooms"], e[side][key]) for e in results if side in e]
             if points:
                 ax.plot(*zip(*points, strict=True), style, label=side)
@@ -554,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
             WEB_CONCURRENCY="1",  # make serve WORKERS=1
             DJANGO_SETTINGS_MODULE="gameplatform.settings",
         )
-        if set(args.side_list) & {"platform", "platform-msgpack"}:
+        if set(args.side_list) & ENCODINGS.keys():
             os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
             os.environ.setdefault("LOG_LEVEL", "WARNING")
             ensure_database(args.database_url)
@@ -572,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
                 if "colyseus" in args.side_list:
                     entry["colyseus"] = colyseus(rooms, args)
                     print(f"{rooms} {unit}, colyseus: {json.dumps(entry['colyseus'])}", flush=True)
-                for side, encoding in (("platform", "json"), ("platform-msgpack", "msgpack")):
+                for side, encoding in ENCODINGS.items():
                     if side in args.side_list:
                         entry[side] = platform(rooms, args, env, redis, run_dir, encoding)
                         print(f"{rooms} {unit}, {side}: {json.dumps(entry[side])}", flush=True)

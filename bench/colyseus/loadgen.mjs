@@ -1,7 +1,8 @@
 // The load generator of bench/side_by_side.py, one for both servers so that the client's cost is the same:
 //   node loadgen.mjs --side colyseus --url ws://127.0.0.1:2567 --rooms 50 --warmup 10 --seconds 30
 //   node loadgen.mjs --side platform --url ws://127.0.0.1:8000 --games games.json --warmup 10 --seconds 30
-//   (--encoding msgpack: the platform's players ask for the gameplatform.msgpack subprotocol)
+//   (--encoding msgpack | compact: the platform's players ask for the gameplatform.msgpack or
+//   gameplatform.compact subprotocol, compact.mjs, and send MessagePack)
 // Colyseus's players use its own client (@colyseus/sdk, which decodes the schema patches); the
 // platform's use `ws` and parse its JSON frames (docs/websocket-frames.md: game_state, then
 // state_patch {tick, ops}). games.json: [{id, players: [{id, token}]}], four players a game.
@@ -15,7 +16,9 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { Client } from "@colyseus/sdk";
-import { decode, encode } from "@msgpack/msgpack";
+import { encode } from "@msgpack/msgpack";
+
+import { decodeFrame, SUBPROTOCOLS } from "./compact.mjs";
 
 const PATCH = 15; // Protocol.ROOM_STATE_PATCH, in the low 5 bits of a Colyseus message's first byte
 const PLATFORM_PATCH = '{"type":"state_patch"';
@@ -27,13 +30,14 @@ function options(argv) {
   for (let i = 2; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (argv[i] === "--help" || argv[i] === "-h") {
-      console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(0, 12).join("\n"));
+      console.log(readFileSync(new URL(import.meta.url), "utf8").split("\n").slice(0, 14).join("\n"));
       process.exit(0);
     }
     if (!(key in out)) throw new Error(`unknown option ${argv[i]}`);
     out[key] = typeof out[key] === "number" ? Number(argv[i + 1]) : argv[i + 1];
   }
   if (!["colyseus", "platform"].includes(out.side) || !out.url) throw new Error("--side colyseus|platform and --url");
+  if (!["json", ...Object.keys(SUBPROTOCOLS)].includes(out.encoding)) throw new Error("--encoding json|msgpack|compact");
   return out;
 }
 
@@ -169,23 +173,23 @@ function platformPlayer(url, game, seat, window, encoding) {
   return new Promise((resolve, reject) => {
     const me = new Player(window);
     const key = String(seat.id);
-    const msgpack = encoding === "msgpack";
-    const ws = new WebSocket(`${url}/ws/game/${game.id}/`, msgpack ? ["gameplatform.msgpack"] : [], {
+    const protocol = SUBPROTOCOLS[encoding]; // undefined: JSON
+    const ws = new WebSocket(`${url}/ws/game/${game.id}/`, protocol ? [protocol] : [], {
       headers: { Authorization: `Bearer ${seat.token}` },
       perMessageDeflate: false,
     });
     let started = false;
     let ready = false;
-    const send = (frame) => ws.send(msgpack ? encode(frame) : JSON.stringify(frame));
+    const send = (frame) => ws.send(protocol ? encode(frame) : JSON.stringify(frame));
     ws.on("error", reject);
     ws.on("open", () => {
-      if (msgpack && ws.protocol !== "gameplatform.msgpack") reject(new Error("the server did not take gameplatform.msgpack"));
+      if (protocol && ws.protocol !== protocol) reject(new Error(`the server did not take ${protocol}`));
     });
     ws.on("message", (data, isBinary) => {
       const now = performance.now();
       let frame;
       if (isBinary) {
-        frame = decode(data);
+        frame = decodeFrame(data, encoding);
       } else if (data.length > PLATFORM_PATCH.length && data.toString("latin1", 0, PLATFORM_PATCH.length) === PLATFORM_PATCH) {
         frame = JSON.parse(data);
       }

@@ -1,8 +1,8 @@
 // The lobby fan-out load generator of bench/side_by_side.py --scenario lobby, one for both servers:
 //   node lobby_loadgen.mjs --side colyseus --url ws://127.0.0.1:2567 --lobbies 4 --members 50 --senders 10
 //   node lobby_loadgen.mjs --side platform --url ws://127.0.0.1:8000 --file lobbies.json --senders 10
-//   (--interval 1.0 s between one sender's messages, --warmup 10, --seconds 30; --encoding msgpack:
-//   the platform's members ask for the gameplatform.msgpack subprotocol)
+//   (--interval 1.0 s between one sender's messages, --warmup 10, --seconds 30; --encoding msgpack
+//   or compact: the platform's members ask for that subprotocol, compact.mjs)
 // Colyseus's members use its own client (@colyseus/sdk) in the bench's chat room (chat_room.mjs);
 // the platform's use `ws` on the lobby socket /ws/lobbies/{id}/ (docs/domains/chat.md).
 // lobbies.json: [{id, tokens: [...]}], the members' access tokens.
@@ -17,7 +17,9 @@ import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import WebSocket from "ws";
 import { Client } from "@colyseus/sdk";
-import { decode, encode } from "@msgpack/msgpack";
+import { encode } from "@msgpack/msgpack";
+
+import { decodeFrame, SUBPROTOCOLS } from "./compact.mjs";
 
 const ROOM_DATA = 13; // Protocol.ROOM_DATA, in the low 5 bits of a Colyseus message's first byte
 const MARK = "pbench "; // a message's text: MARK, its number, its send time (ms, this clock)
@@ -110,8 +112,8 @@ async function colyseusLobby(url, index, members, batch, tally) {
 
 function platformMember(url, lobby, token, tally, encoding) {
   return new Promise((resolve, reject) => {
-    const msgpack = encoding === "msgpack";
-    const ws = new WebSocket(`${url}/ws/lobbies/${lobby.id}/`, msgpack ? ["gameplatform.msgpack"] : [], {
+    const protocol = SUBPROTOCOLS[encoding]; // undefined: JSON
+    const ws = new WebSocket(`${url}/ws/lobbies/${lobby.id}/`, protocol ? [protocol] : [], {
       headers: { Authorization: `Bearer ${token}` },
       perMessageDeflate: false,
     });
@@ -119,18 +121,18 @@ function platformMember(url, lobby, token, tally, encoding) {
       lobby: lobby.id,
       send: (text) => {
         const frame = { type: "chat_message", message: text };
-        ws.send(msgpack ? encode(frame) : JSON.stringify(frame));
+        ws.send(protocol ? encode(frame) : JSON.stringify(frame));
       },
       close: () => ws.close(),
     };
     let ready = false;
     ws.on("error", reject);
     ws.on("open", () => {
-      if (msgpack && ws.protocol !== "gameplatform.msgpack") reject(new Error("the server did not take gameplatform.msgpack"));
+      if (protocol && ws.protocol !== protocol) reject(new Error(`the server did not take ${protocol}`));
     });
     ws.on("message", (data, isBinary) => {
       const now = performance.now();
-      const frame = isBinary ? decode(data) : JSON.parse(data);
+      const frame = isBinary ? decodeFrame(data, encoding) : JSON.parse(data);
       if (frame.type === "chat_message") {
         tally.frame(now, data.length);
         tally.received(now, frame.message && frame.message.content);

@@ -39,11 +39,43 @@ def test_a_lobby_sender_faster_than_the_platforms_rate_limit_is_refused():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
 @pytest.mark.parametrize(
-    "program", ["arena_room.mjs", "chat_room.mjs", "server.mjs", "loadgen.mjs", "lobby_loadgen.mjs"]
+    "program", ["arena_room.mjs", "chat_room.mjs", "server.mjs", "loadgen.mjs", "lobby_loadgen.mjs", "compact.mjs"]
 )
 def test_the_node_programs_parse(program):
     done = subprocess.run(["node", "--check", program], cwd=COLYSEUS, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_platform_sides_are_its_three_encodings():
+    args = parse_args(["--sides", "colyseus,platform-msgpack,platform-compact"])
+    assert args.side_list == ["colyseus", "platform-msgpack", "platform-compact"]
+    with pytest.raises(SystemExit):
+        parse_args(["--sides", "platform-cbor"])
+
+
+# The fixtures the server's encoder made for the TypeScript SDK (client/js/tests/test_compact_fixtures.py).
+DECODES_THE_FIXTURES = """
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { decodeFrame } from "./compact.mjs";
+const { frames } = JSON.parse(readFileSync(process.argv[1], "utf8"));
+for (const f of frames) {
+  assert.deepStrictEqual(decodeFrame(Buffer.from(f.compact, "hex"), "compact"), JSON.parse(f.json), f.name);
+}
+console.log(frames.length);
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
+@pytest.mark.skipif(
+    not (COLYSEUS / "node_modules" / "@msgpack" / "msgpack").is_dir(), reason="bench/colyseus has no npm ci yet"
+)
+def test_the_load_generators_compact_decoder_reads_the_frames_the_server_encodes():
+    fixtures = ROOT / "client" / "js" / "tests" / "compact-fixtures.json"
+    command = ["node", "--input-type=module", "--eval", DECODES_THE_FIXTURES, str(fixtures)]
+    done = subprocess.run(command, cwd=COLYSEUS, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(json.loads(fixtures.read_text())["frames"])
 
 
 def test_the_colyseus_peer_is_pinned_to_0_18_and_is_no_dependency_of_the_platform():

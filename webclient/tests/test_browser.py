@@ -504,8 +504,8 @@ def test_two_players_move_in_the_arena_and_the_page_interpolates_between_patches
         register(page, web.http, unique(prefix))
         page.on("dialog", lambda dialog: dialog.accept())
     start_game((ann, bob), "arena")
-    # The page's game sockets speak MessagePack (smaller frames); the room reads the same objects.
-    assert [page.evaluate(f"{ROOM}.room.socket.protocol") for page in (ann, bob)] == ["gameplatform.msgpack"] * 2
+    # The page's game sockets speak compact MessagePack (smaller frames); the room reads the same objects.
+    assert [page.evaluate(f"{ROOM}.room.socket.protocol") for page in (ann, bob)] == ["gameplatform.compact"] * 2
     ann_id = str(ann.evaluate("window.gameplatform.me.id"))
     ann.wait_for_selector("#arena-canvas[data-me-x]")
     ann.wait_for_selector(f"#arena-scores li[data-user-id='{ann_id}']")

@@ -1,4 +1,4 @@
-import type { Encoding } from "./encoding.js";
+import { ENCODINGS, type Encoding } from "./encoding.js";
 import { errorFromResponse, GamePlatformError } from "./errors.js";
 import type { Frame } from "./frames.js";
 import { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, IDEMPOTENT_METHODS, sleep, type RetryPolicy } from "./retry.js";
@@ -68,16 +68,16 @@ export interface RequestOptions {
 
 /**
  * Anything that builds a WebSocket the way browsers do: `new WebSocket(url)`, and
- * `new WebSocket(url, protocols)` for a socket whose `encoding` is `"msgpack"`.
+ * `new WebSocket(url, protocols)` for a socket whose `encoding` is `"msgpack"` or `"compact"`.
  */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** The part of the browser's WebSocket the SDK uses (the `ws` package's WebSocket has it too). */
 export interface WebSocketLike {
   readonly readyState: number;
-  /** The subprotocol the server agreed to ("" for none); read on open by `msgpack` sockets. */
+  /** The subprotocol the server agreed to ("" for none); read on open by `msgpack` and `compact` sockets. */
   readonly protocol?: string;
-  /** Set to `"arraybuffer"` by `msgpack` sockets, so that binary messages arrive as `ArrayBuffer`s. */
+  /** Set to `"arraybuffer"` by `msgpack` and `compact` sockets, so that binary messages arrive as `ArrayBuffer`s. */
   binaryType?: string;
   onopen: ((event: any) => void) | null;
   // Handlers take `any`: each runtime's event types differ (the SDK reads `data`, `code`, `reason`).
@@ -102,8 +102,10 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /**
    * How the sockets' frames travel (default `"json"`): `"msgpack"` offers the `gameplatform.msgpack`
-   * subprotocol and sends and receives binary MessagePack frames, the same objects in fewer bytes.
-   * A socket's own `encoding` option overrides it.
+   * subprotocol and sends and receives binary MessagePack frames, the same objects in fewer bytes;
+   * `"compact"` offers `gameplatform.compact`, whose frames from the server are smaller still
+   * (short decimals as small integers, state patches as arrays of relative paths), decoded into
+   * the same objects. A socket's own `encoding` option overrides it.
    */
   encoding?: Encoding;
   /** Retries of idempotent REST calls (GET, PUT, DELETE) after a network failure or a 5xx; false: none. */
@@ -150,8 +152,8 @@ export class Client {
     const globalWs = (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     this.WebSocket = options.WebSocket ?? globalWs ?? null;
     this.encoding = options.encoding ?? "json";
-    if (this.encoding !== "json" && this.encoding !== "msgpack") {
-      throw new TypeError(`new Client({ encoding }): "json" or "msgpack", not ${JSON.stringify(this.encoding)}`);
+    if (!ENCODINGS.includes(this.encoding)) {
+      throw new TypeError(`new Client({ encoding }): "json", "msgpack" or "compact", not ${JSON.stringify(this.encoding)}`);
     }
     this.retryPolicy = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };

@@ -4,7 +4,7 @@ export const VERSION = "1.0.0";
 export { Client } from "./client.js";
 export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
 export { GamePlatformError } from "./errors.js";
-export { MSGPACK_SUBPROTOCOL, type Encoding } from "./encoding.js";
+export { COMPACT_SUBPROTOCOL, MSGPACK_SUBPROTOCOL, type Encoding } from "./encoding.js";
 export { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { MemoryStorage, refreshDueAt, tokenClaims, type SessionStorage, type Tokens } from "./session.js";
 export type * from "./types.js";

@@ -5,18 +5,13 @@
  * refreshes the session first), keeping every listener; a close that reconnecting cannot mend
  * (4403, 4404, 4409, 4400, a normal close) ends it, and `onClose` says which, typed. With
  * `encoding: "msgpack"` it offers the `gameplatform.msgpack` subprotocol and, once the server
- * agrees, sends and receives binary MessagePack frames: the same objects, fewer bytes.
+ * agrees, sends and receives binary MessagePack frames: the same objects, fewer bytes. With
+ * `encoding: "compact"` it offers `gameplatform.compact`: it sends MessagePack as well, and
+ * receives smaller frames still, decoded into the same objects.
  */
 import type { Client, WebSocketLike } from "./client.js";
 import { closeReason, type CloseReason } from "./close.js";
-import {
-  decodeMessage,
-  encodeFrame,
-  loadMessagePack,
-  MSGPACK_SUBPROTOCOL,
-  subprotocols,
-  type Encoding,
-} from "./encoding.js";
+import { decodeMessage, encodeFrame, loadMessagePack, subprotocols, type Encoding } from "./encoding.js";
 import { errorFromFrame, GamePlatformError } from "./errors.js";
 import type { Frame } from "./frames.js";
 import { backoffDelay } from "./retry.js";
@@ -31,7 +26,7 @@ export interface SocketOptions {
   pingMs?: number;
   /** Frames kept while not open; past it the oldest are dropped (default 256). */
   maxQueue?: number;
-  /** How frames travel: JSON text, or MessagePack binary on its subprotocol (default: the client's). */
+  /** How frames travel: JSON text, or binary on a MessagePack subprotocol (default: the client's). */
   encoding?: Encoding;
 }
 
@@ -63,8 +58,8 @@ export class Socket<Frames extends object = Record<string, Frame>> {
   private readonly closeListeners = new Set<Listener<CloseReason>>();
   private readonly statusListeners = new Set<Listener<SocketStatus>>();
   private readonly options: Required<SocketOptions>;
-  // Whether the current connection speaks MessagePack (the server agreed to the subprotocol).
-  private binary = false;
+  // The binary subprotocol the server agreed to on the current connection ("": it speaks JSON).
+  private agreed = "";
   private attempt = 0;
   private openedAt = 0;
   private closedForGood = false;
@@ -98,11 +93,11 @@ export class Socket<Frames extends object = Record<string, Frame>> {
   }
 
   /**
-   * The subprotocol the server agreed to on the current connection: `"gameplatform.msgpack"`
-   * when frames travel as MessagePack, `""` for JSON (or while not open).
+   * The subprotocol the server agreed to on the current connection: `"gameplatform.msgpack"` or
+   * `"gameplatform.compact"` when frames travel as MessagePack, `""` for JSON (or while not open).
    */
   get protocol(): string {
-    return this.isOpen && this.binary ? MSGPACK_SUBPROTOCOL : "";
+    return this.isOpen ? this.agreed : "";
   }
 
   /** Frames waiting for the socket to open. */
@@ -182,7 +177,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     if (this.closedForGood) return "dropped";
     const frame = { ...fields, type };
     if (this.isOpen) {
-      this.ws!.send(encodeFrame(frame, this.binary));
+      this.ws!.send(encodeFrame(frame, this.agreed !== ""));
       return "sent";
     }
     this.queue.push(JSON.stringify(frame));
@@ -234,14 +229,15 @@ export class Socket<Frames extends object = Record<string, Frame>> {
       return;
     }
     if (this.closedForGood) return;
-    if (this.options.encoding === "msgpack") {
+    if (this.options.encoding !== "json") {
       try {
         await loadMessagePack();
       } catch (error) {
         // Not installed, or a page's import map does not name it: trying again cannot help.
         this.closedForGood = true;
         const detail = error instanceof Error ? error.message : String(error);
-        this.finish({ ...closeReason(1006, `encoding "msgpack" needs @msgpack/msgpack: ${detail}`), reconnect: false });
+        const needs = `encoding "${this.options.encoding}" needs @msgpack/msgpack: ${detail}`;
+        this.finish({ ...closeReason(1006, needs), reconnect: false });
         return;
       }
       if (this.closedForGood) return;
@@ -281,11 +277,13 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     this.opens += 1;
     this.openedAt = Date.now();
     // A server that does not know the subprotocol accepts with none: this connection speaks JSON.
-    this.binary = this.options.encoding === "msgpack" && (ws.protocol ?? MSGPACK_SUBPROTOCOL) === MSGPACK_SUBPROTOCOL;
+    const [offered = ""] = subprotocols(this.options.encoding);
+    this.agreed = offered !== "" && (ws.protocol ?? offered) === offered ? offered : "";
+    const binary = this.agreed !== "";
     this.setStatus("open");
-    for (const text of this.queue.splice(0)) ws.send(this.binary ? encodeFrame(JSON.parse(text), true) : text);
+    for (const text of this.queue.splice(0)) ws.send(binary ? encodeFrame(JSON.parse(text), true) : text);
     if (this.options.pingMs > 0) {
-      const ping = encodeFrame({ type: "ping" }, this.binary);
+      const ping = encodeFrame({ type: "ping" }, binary);
       this.pingTimer = setInterval(() => this.isOpen && ws.send(ping), this.options.pingMs);
       (this.pingTimer as { unref?: () => void }).unref?.();
     }
@@ -296,7 +294,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     if (ws !== this.ws) return;
     let frame: unknown;
     try {
-      frame = decodeMessage(data);
+      frame = decodeMessage(data, this.agreed);
     } catch {
       return;
     }

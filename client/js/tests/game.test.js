@@ -5,7 +5,9 @@ import { CountingWebSocket, failure, liveTest, newClient, newPlayer, within } fr
 
 const X_WINS = [0, 3, 1, 4, 2]; // X takes the top row; O plays 3 and 4
 /** @type {import("@gameplatform/client").Encoding[]} */
-const ENCODINGS = ["json", "msgpack"];
+const ENCODINGS = ["json", "msgpack", "compact"];
+/** The subprotocol the server names for each encoding ("": none, JSON). */
+const PROTOCOL = { json: "", msgpack: "gameplatform.msgpack", compact: "gameplatform.compact" };
 
 /**
  * Two new players matched into one game of `mode`, each with the id of that game.
@@ -25,7 +27,7 @@ async function matchedPair(mode, aliceOptions = {}, bobOptions = aliceOptions) {
 
 /**
  * Every connection made since `first` spoke `encoding`: the subprotocol the server agreed to, and
- * the kind of every message it sent (MessagePack: binary only; JSON: text only).
+ * the kind of every message it sent (MessagePack, compact or not: binary only; JSON: text only).
  * @param {number} first
  * @param {import("@gameplatform/client").Encoding} encoding
  */
@@ -33,8 +35,8 @@ function assertSpoke(first, encoding) {
   const made = CountingWebSocket.made.slice(first);
   assert.ok(made.length >= 3, "the notification socket and two game sockets");
   for (const ws of made) {
-    const binary = encoding === "msgpack";
-    assert.equal(ws.protocol, binary ? "gameplatform.msgpack" : "", "the subprotocol the server agreed to");
+    const binary = encoding !== "json";
+    assert.equal(ws.protocol, PROTOCOL[encoding], "the subprotocol the server agreed to");
     assert.ok((binary ? ws.binaryMessages : ws.textMessages) > 0, "frames arrived");
     assert.equal(binary ? ws.textMessages : ws.binaryMessages, 0, `every frame was ${binary ? "binary" : "text"}`);
   }
@@ -51,7 +53,7 @@ liveTest(`two players queue for tic-tac-toe, get matched and play a game to its 
   // Ready before the sockets are open: the frames wait in the queue.
   await within(Promise.all([a.ready(), b.ready()]), "both players ready");
   await a.until((room) => room.state === "active");
-  assert.equal(a.socket.protocol, encoding === "msgpack" ? "gameplatform.msgpack" : "");
+  assert.equal(a.socket.protocol, PROTOCOL[encoding]);
   const [x, o] = a.turn === alice.userId ? [a, b] : [b, a];
   /** @type {(TicTacToeView | null)[]} */
   const views = [];
@@ -91,6 +93,7 @@ liveTest(`the view patches built equals the fresh game_state a reconnection brin
   const fresh = x.socket.next("game_state");
   x.socket.reconnect();
   const state = await within(fresh, "a fresh game_state");
+  assert.equal(x.socket.protocol, PROTOCOL[encoding], "the new connection speaks the same encoding");
   assert.equal(JSON.stringify(state.view), patched);
   assert.equal(state.tick, tick);
   assert.equal(JSON.stringify(x.view), patched);
@@ -102,8 +105,11 @@ liveTest(`the view patches built equals the fresh game_state a reconnection brin
 });
 }
 
-liveTest("a player on JSON and one on MessagePack see the same arena, floats and all, tick by tick", async () => {
-  const { alice, bob, gameId } = await matchedPair("arena", { encoding: "json" }, { encoding: "msgpack" });
+for (const encoding of /** @type {const} */ (["msgpack", "compact"])) {
+liveTest(`a player on JSON and one on ${encoding} see the same arena, floats and all, tick by tick, across a reconnection`, async () => {
+  const first = CountingWebSocket.made.length;
+  const bobOptions = { encoding, WebSocket: CountingWebSocket };
+  const { alice, bob, gameId } = await matchedPair("arena", { encoding: "json" }, bobOptions);
   /** @typedef {{players: Record<string, {x: number, y: number, score: number}>}} ArenaView */
   /** @type {import("@gameplatform/client").GameRoom<ArenaView>[]} */
   const rooms = [alice.gameRoom(gameId), bob.gameRoom(gameId)];
@@ -113,22 +119,40 @@ liveTest("a player on JSON and one on MessagePack see the same arena, floats and
     room.onChange((view) => room.tick !== null && views.set(room.tick, JSON.stringify(view)));
     return views;
   });
+  /** The ticks both rooms saw after `since`: the same view after each. */
+  const sameViews = async (/** @type {number} */ since) => {
+    await rooms[1].until((room) => (room.tick ?? 0) >= (rooms[0].tick ?? 0));
+    const common = [...seen[0].keys()].filter((tick) => tick > since && seen[1].has(tick));
+    assert.ok(common.length >= 8, `both rooms saw the same ticks (${common.length})`);
+    for (const tick of common) assert.equal(seen[1].get(tick), seen[0].get(tick), `the view after tick ${tick}`);
+  };
   await within(Promise.all(rooms.map((room) => room.ready())), "both players ready");
   await within(Promise.all(rooms.map((room) => room.until((r) => r.state === "active"))), "the start");
+  assert.equal(rooms[1].socket.protocol, PROTOCOL[encoding]);
   rooms[0].send({ dx: 0.5, dy: -0.25 }); // JSON text
   rooms[1].send({ dx: -1, dy: 0.75 }); // MessagePack: an integer and a float64
   const me = String(bob.userId);
   const start = rooms[1].view?.players[me].x ?? 0;
   await within(rooms[0].until((room) => (room.view?.players[me].x ?? start) < start - 8), "bob moving left");
-  await rooms[1].until((room) => (room.tick ?? 0) >= (rooms[0].tick ?? 0));
-  const common = [...seen[0].keys()].filter((tick) => seen[1].has(tick));
-  assert.ok(common.length >= 8, `both rooms saw the same ticks (${common.length})`);
-  for (const tick of common) assert.equal(seen[1].get(tick), seen[0].get(tick), `the view after tick ${tick}`);
+  await sameViews(0);
+
+  // Bob's socket drops and comes back on the same subprotocol; his view still follows Alice's.
+  const fresh = rooms[1].socket.next("game_state");
+  rooms[1].socket.reconnect();
+  await within(fresh, "a fresh game_state");
+  assert.equal(rooms[1].socket.opens, 2, "a new connection");
+  assert.equal(rooms[1].socket.protocol, PROTOCOL[encoding], "the new connection speaks it too");
+  const back = rooms[1].tick ?? 0;
+  rooms[1].send({ dx: 1, dy: -0.5 });
+  await within(rooms[0].until((room) => (room.tick ?? 0) >= back + 12), "more ticks after the reconnection");
+  await sameViews(back);
   await rooms[0].forfeit();
   await within(Promise.all(rooms.map((room) => room.gameOver())), "game_over");
+  assertSpoke(first, encoding); // the connection before the reconnection and the one after
   alice.close();
   bob.close();
 });
+}
 
 liveTest("a match made before the notification socket opened is still reported, once", async () => {
   const alice = await newPlayer("alice");

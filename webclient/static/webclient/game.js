@@ -19,9 +19,10 @@ let modes = []; // GET /api/game/modes/
 const FINISHED = new Set(["finished", "abandoned"]);
 const MARKS = { left: "X", right: "O" };
 const KEEP_FRAMES = 5000; // the text of the frames received, for the console and the browser tests
-// Game sockets carry a patch every tick: MessagePack frames (the gameplatform.msgpack subprotocol)
-// are smaller than JSON text, and the room hands the page the same objects.
-const GAME_SOCKET = { keepFrames: KEEP_FRAMES, encoding: "msgpack" };
+// Game sockets carry a patch every tick: compact frames (the gameplatform.compact subprotocol:
+// MessagePack with short decimals and relative patch paths) are a fraction of JSON text, and the
+// room hands the page the same objects.
+const GAME_SOCKET = { keepFrames: KEEP_FRAMES, encoding: "compact" };
 const DRAWN = new Set(["tictactoe", "battleship", "arena"]); // the modes with a page of their own here
 const COLORS = ["#2f5bd3", "#c0392b", "#1a9a52", "#8e44ad", "#d35400", "#16a0a0", "#b7950b", "#5d6d7e"];
 

@@ -1628,6 +1628,119 @@ var init_dist = __esm({
   }
 });
 
+// dist/compact.js
+var COMPACT_SUBPROTOCOL = "gameplatform.compact";
+var REMOVE_TYPE = 0;
+var ADD_TYPE = 5;
+var REMOVE = /* @__PURE__ */ Symbol("remove");
+var Added = class {
+  value;
+  constructor(value) {
+    this.value = value;
+  }
+};
+function compactDecoder(msgpack) {
+  const codec = new msgpack.ExtensionCodec();
+  const decoder = new msgpack.Decoder({ extensionCodec: codec });
+  const encode2 = () => null;
+  for (const places of [1, 2, 3, 4]) {
+    const scale = 10 ** places;
+    codec.register({ type: places, encode: encode2, decode: (data) => signed(data) / scale });
+  }
+  codec.register({ type: REMOVE_TYPE, encode: encode2, decode: () => REMOVE });
+  codec.register({ type: ADD_TYPE, encode: encode2, decode: (data) => new Added(decoder.decode(data)) });
+  return (data) => expand(decoder.decode(data));
+}
+function signed(data) {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.byteLength === 1)
+    return view.getInt8(0);
+  if (data.byteLength === 2)
+    return view.getInt16(0);
+  if (data.byteLength === 4)
+    return view.getInt32(0);
+  throw new RangeError(`a decimal of ${data.byteLength} bytes (1, 2 or 4)`);
+}
+function expand(frame) {
+  if (!Array.isArray(frame))
+    return frame;
+  const [tick, changes, turn, deadline, ...rest] = frame;
+  if (!Array.isArray(changes))
+    throw new TypeError("a compact state_patch without changes");
+  const patch = { type: "state_patch", tick, ops: operations(changes), turn, turn_deadline: deadline };
+  if (rest.length > 0)
+    patch.timers = rest[0];
+  return patch;
+}
+function operations(changes) {
+  const ops = [];
+  let parent = [];
+  for (let i = 0; i + 1 < changes.length; i += 2) {
+    const path = changes[i];
+    let tokens2;
+    if (typeof path === "string") {
+      tokens2 = [...parent, path];
+    } else if (Array.isArray(path) && path.length === 0) {
+      tokens2 = parent = [];
+    } else if (Array.isArray(path) && Number.isInteger(path[0]) && path[0] >= 0 && path[0] <= parent.length) {
+      tokens2 = [...parent.slice(0, parent.length - path[0]), ...path.slice(1).map(String)];
+      parent = tokens2.slice(0, -1);
+    } else {
+      throw new TypeError(`a compact patch path that does not fit: ${JSON.stringify(path)}`);
+    }
+    ops.push(operation(pointer(tokens2), changes[i + 1]));
+  }
+  return ops;
+}
+function operation(path, value) {
+  if (value === REMOVE)
+    return { op: "remove", path };
+  if (value instanceof Added)
+    return { op: "add", path, value: value.value };
+  return { op: "replace", path, value };
+}
+function pointer(tokens2) {
+  return tokens2.map((token) => `/${token.replaceAll("~", "~0").replaceAll("/", "~1")}`).join("");
+}
+
+// dist/encoding.js
+var MSGPACK_SUBPROTOCOL = "gameplatform.msgpack";
+var ENCODINGS = ["json", "msgpack", "compact"];
+var messagePack = null;
+var loaded = null;
+var decodeCompact = null;
+async function loadMessagePack() {
+  messagePack ??= Promise.resolve().then(() => (init_dist(), dist_exports));
+  try {
+    loaded = await messagePack;
+  } catch (error) {
+    messagePack = null;
+    throw error;
+  }
+  decodeCompact ??= compactDecoder(loaded);
+}
+function subprotocols(encoding) {
+  if (encoding === "msgpack")
+    return [MSGPACK_SUBPROTOCOL];
+  if (encoding === "compact")
+    return [COMPACT_SUBPROTOCOL];
+  return [];
+}
+function encodeFrame(frame, binary) {
+  return binary ? loaded.encode(frame, { ignoreUndefined: true }) : JSON.stringify(frame);
+}
+function decodeMessage(data, protocol = "") {
+  if (typeof data === "string")
+    return JSON.parse(data);
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+    if (!loaded)
+      throw new TypeError("a binary frame on a socket that did not ask for MessagePack");
+    const bytes = data;
+    return protocol === COMPACT_SUBPROTOCOL ? decodeCompact(bytes) : loaded.decode(bytes);
+  }
+  return JSON.parse(String(data));
+}
+
 // dist/errors.js
 var GamePlatformError = class extends Error {
   status;
@@ -2331,36 +2444,6 @@ function closeReason(code, reason = "", byClient = false) {
   return { code, reason, byClient, ...meaning, reconnect: byClient ? false : meaning.reconnect };
 }
 
-// dist/encoding.js
-var MSGPACK_SUBPROTOCOL = "gameplatform.msgpack";
-var messagePack = null;
-var loaded = null;
-async function loadMessagePack() {
-  messagePack ??= Promise.resolve().then(() => (init_dist(), dist_exports));
-  try {
-    loaded = await messagePack;
-  } catch (error) {
-    messagePack = null;
-    throw error;
-  }
-}
-function subprotocols(encoding) {
-  return encoding === "msgpack" ? [MSGPACK_SUBPROTOCOL] : [];
-}
-function encodeFrame(frame, binary) {
-  return binary ? loaded.encode(frame, { ignoreUndefined: true }) : JSON.stringify(frame);
-}
-function decodeMessage(data) {
-  if (typeof data === "string")
-    return JSON.parse(data);
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-    if (!loaded)
-      throw new TypeError("a binary frame on a socket that did not ask for MessagePack");
-    return loaded.decode(data);
-  }
-  return JSON.parse(String(data));
-}
-
 // dist/socket.js
 var OPEN = 1;
 var STABLE_MS = 2e3;
@@ -2381,8 +2464,8 @@ var Socket = class {
   closeListeners = /* @__PURE__ */ new Set();
   statusListeners = /* @__PURE__ */ new Set();
   options;
-  // Whether the current connection speaks MessagePack (the server agreed to the subprotocol).
-  binary = false;
+  // The binary subprotocol the server agreed to on the current connection ("": it speaks JSON).
+  agreed = "";
   attempt = 0;
   openedAt = 0;
   closedForGood = false;
@@ -2410,11 +2493,11 @@ var Socket = class {
     return this.options.encoding;
   }
   /**
-   * The subprotocol the server agreed to on the current connection: `"gameplatform.msgpack"`
-   * when frames travel as MessagePack, `""` for JSON (or while not open).
+   * The subprotocol the server agreed to on the current connection: `"gameplatform.msgpack"` or
+   * `"gameplatform.compact"` when frames travel as MessagePack, `""` for JSON (or while not open).
    */
   get protocol() {
-    return this.isOpen && this.binary ? MSGPACK_SUBPROTOCOL : "";
+    return this.isOpen ? this.agreed : "";
   }
   /** Frames waiting for the socket to open. */
   get queued() {
@@ -2477,7 +2560,7 @@ var Socket = class {
       return "dropped";
     const frame = { ...fields, type };
     if (this.isOpen) {
-      this.ws.send(encodeFrame(frame, this.binary));
+      this.ws.send(encodeFrame(frame, this.agreed !== ""));
       return "sent";
     }
     this.queue.push(JSON.stringify(frame));
@@ -2532,13 +2615,14 @@ var Socket = class {
     }
     if (this.closedForGood)
       return;
-    if (this.options.encoding === "msgpack") {
+    if (this.options.encoding !== "json") {
       try {
         await loadMessagePack();
       } catch (error) {
         this.closedForGood = true;
         const detail = error instanceof Error ? error.message : String(error);
-        this.finish({ ...closeReason(1006, `encoding "msgpack" needs @msgpack/msgpack: ${detail}`), reconnect: false });
+        const needs = `encoding "${this.options.encoding}" needs @msgpack/msgpack: ${detail}`;
+        this.finish({ ...closeReason(1006, needs), reconnect: false });
         return;
       }
       if (this.closedForGood)
@@ -2576,12 +2660,14 @@ var Socket = class {
       return;
     this.opens += 1;
     this.openedAt = Date.now();
-    this.binary = this.options.encoding === "msgpack" && (ws.protocol ?? MSGPACK_SUBPROTOCOL) === MSGPACK_SUBPROTOCOL;
+    const [offered = ""] = subprotocols(this.options.encoding);
+    this.agreed = offered !== "" && (ws.protocol ?? offered) === offered ? offered : "";
+    const binary = this.agreed !== "";
     this.setStatus("open");
     for (const text of this.queue.splice(0))
-      ws.send(this.binary ? encodeFrame(JSON.parse(text), true) : text);
+      ws.send(binary ? encodeFrame(JSON.parse(text), true) : text);
     if (this.options.pingMs > 0) {
-      const ping = encodeFrame({ type: "ping" }, this.binary);
+      const ping = encodeFrame({ type: "ping" }, binary);
       this.pingTimer = setInterval(() => this.isOpen && ws.send(ping), this.options.pingMs);
       this.pingTimer.unref?.();
     }
@@ -2593,7 +2679,7 @@ var Socket = class {
       return;
     let frame;
     try {
-      frame = decodeMessage(data);
+      frame = decodeMessage(data, this.agreed);
     } catch {
       return;
     }
@@ -2713,8 +2799,8 @@ var Client = class {
     const globalWs = globalThis.WebSocket;
     this.WebSocket = options.WebSocket ?? globalWs ?? null;
     this.encoding = options.encoding ?? "json";
-    if (this.encoding !== "json" && this.encoding !== "msgpack") {
-      throw new TypeError(`new Client({ encoding }): "json" or "msgpack", not ${JSON.stringify(this.encoding)}`);
+    if (!ENCODINGS.includes(this.encoding)) {
+      throw new TypeError(`new Client({ encoding }): "json", "msgpack" or "compact", not ${JSON.stringify(this.encoding)}`);
     }
     this.retryPolicy = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };
@@ -3082,6 +3168,7 @@ function retryable(error) {
 var VERSION = "1.0.0";
 export {
   CLOSE_CODES,
+  COMPACT_SUBPROTOCOL,
   Client,
   DEFAULT_RECONNECT,
   DEFAULT_RETRY,

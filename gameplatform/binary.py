@@ -20,8 +20,9 @@ losing nothing (``compacted``):
   ``[up, k1, ..., kn]``: leave ``up`` levels of the previous change's parent, go down ``k1`` to
   ``k(n-1)``, change ``kn``; or ``[]``, the whole document. The first change starts at the root.
   Keys are JSON Pointer's tokens, unescaped. The value is an extension of type 0 (empty) for
-  ``remove``, of type 5 holding a MessagePack value for ``add``, and otherwise the ``replace``'s
-  value. A patch that does not fit this (never one the server makes) goes as a map.
+  ``remove``, of type 5 holding a value for ``add`` (itself in this encoding, decimals and all),
+  and otherwise the ``replace``'s value. A patch that does not fit this (never one the server
+  makes) goes as a map.
 
 The 4-player arena's patch, eight coordinates, is about 85 bytes this way (JSON text: 400).
 The clients send plain MessagePack maps on either subprotocol.
@@ -183,7 +184,7 @@ def _compact(text: str) -> bytes:
     if type(frame) is dict and frame.get("type") == "state_patch" and _PATCH_NEEDS <= frame.keys() <= _PATCH_KEYS:
         changes = _changes(frame.get("ops"))
         if changes is not None:
-            items = [frame["tick"], changes, frame["turn"], frame["turn_deadline"]]
+            items = [frame["tick"], changes, frame["turn"], _shrink(frame["turn_deadline"])]
             if "timers" in frame:
                 items.append(_shrink(frame["timers"]))
             return msgpack.packb(items)

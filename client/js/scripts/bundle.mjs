@@ -1,7 +1,7 @@
 // The browser build the site serves at /static/webclient/gameplatform-client.js: tsc's output
 // (dist/, `npm run build` first) in one ES module, so that `make run` needs no Node. Run by
 // `npm run bundle` (`make sdk-bundle` in the repository's root); the Python test
-// webclient/tests/test_sdk_bundle.py builds it again into a temporary file (the argument) and
+// client/js/tests/test_sdk_js_live.py builds it again into a temporary file (the argument) and
 // fails when the committed copy differs.
 import { build } from "esbuild";
 

@@ -1,5 +1,5 @@
 /** gameplatform's TypeScript client: see README.md. */
-export const VERSION = "1.0.0";
+export const VERSION = "1.1.0";
 
 export { Client } from "./client.js";
 export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";

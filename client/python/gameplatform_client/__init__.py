@@ -23,7 +23,7 @@ from .patch import PatchError, apply_patch
 from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, NotificationsSocket, WorldSocket
 from .sockets import ReconnectPolicy, Socket
 
-__version__ = "1.0.0"  # the server's version too (docs/versioning.md)
+__version__ = "1.1.0"  # the server's version too (docs/versioning.md)
 
 NetworkClient = GameClient  # seed 002's name
 

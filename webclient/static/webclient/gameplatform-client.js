@@ -3165,7 +3165,7 @@ function retryable(error) {
 }
 
 // dist/index.js
-var VERSION = "1.0.0";
+var VERSION = "1.1.0";
 export {
   CLOSE_CODES,
   COMPACT_SUBPROTOCOL,

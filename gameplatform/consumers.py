@@ -546,7 +546,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             raise ApplicationError("Frames must be JSON text, not binary.", code="bad_json")
         try:
-            frame, refusal = parsers.loads_checked(text_data)  # nesting limit, NUL and surrogate checks
+            # The nesting limit, NUL and surrogate checks; NaN and Infinity are no JSON (RFC 8259), as
+            # in a REST body and in MessagePack frames: a game's journal never holds one.
+            frame, refusal = parsers.loads_checked(text_data, strict_constants=True)
         except ValueError:
             raise ApplicationError("The frame is not valid JSON.", code="bad_json") from None
         if not isinstance(frame, dict):

@@ -25,9 +25,22 @@ import json
 import time
 from dataclasses import dataclass
 
+import orjson
 from django.conf import settings
 
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
+
+
+def _dumps(steps) -> bytes | str:
+    """Steps as JSON, with orjson (the journal is written with every batch: several times faster
+    than the standard library's encoder). Steps hold what the players' frames held, which has no
+    NaN or infinity (refused as ``bad_json``); what orjson does not take (integers past 64 bits)
+    is written by the standard library, as before."""
+    try:
+        return orjson.dumps(steps)
+    except TypeError:
+        return json.dumps(steps, separators=(",", ":"))
+
 
 SNAPSHOT_TTL_SECONDS = 24 * 3600
 # A listing its owner did not write again within this is gone (its process died, and nobody took
@@ -325,14 +338,14 @@ class RedisRoomStore(RoomStore):
     ) -> None:
         pipe = self._redis().pipeline(transaction=False)
         for game_id, entries in (logs or {}).items():  # one element a segment: a snapshot's steps since the last
-            pipe.rpush(self.log_key(game_id), json.dumps(entries, separators=(",", ":")))
+            pipe.rpush(self.log_key(game_id), _dumps(entries))
             pipe.expire(self.log_key(game_id), SNAPSHOT_TTL_SECONDS)
         if listings is not None:
             self._list(pipe, listings)
         if journal is not None:
             key = self.journal_key(journal.owner)
             if journal.steps:
-                steps = json.dumps([[g, entries] for g, entries in journal.steps.items()], separators=(",", ":"))
+                steps = _dumps([[g, entries] for g, entries in journal.steps.items()])
                 pipe.xadd(key, {"s": steps}, id=f"{journal.number}-1")
             if journal.refresh:
                 pipe.expire(key, SNAPSHOT_TTL_SECONDS)

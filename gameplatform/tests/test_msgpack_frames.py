@@ -127,3 +127,15 @@ def test_a_frame_text_is_converted_once_and_the_kept_conversions_are_bounded():
         binary.packed(f'{{"type":"n","i":{i}}}')
     assert len(binary._packed) == binary.KEEP  # noqa: SLF001 - the bound is what is tested
     binary.clear()
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_nan_and_infinity_in_a_json_frame_are_bad_json_as_in_a_rest_body_and_in_msgpack(
+    alice, ws_connect, constant
+):
+    ws, _, _ = await ws_connect("/ws/notifications/", alice)
+    await ws.send_to(text_data=f'{{"type": "ping", "ref": "n", "x": {constant}}}')
+    assert (await receive_type(ws, "error"))["code"] == "bad_json"
+    await ws.send_json_to({"type": "ping", "ref": "p"})
+    assert (await receive_type(ws, "pong"))["ref"] == "p"  # still open
+    await ws.disconnect()

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from gameplatform import serializers
 from gameplatform.schema import error_codes
 from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway
-from payments.serializers import ProductSerializer, StorePurchaseSerializer
+from payments.serializers import ProductSerializer, StorePurchaseSerializer, StoreRedemptionSerializer
 
 
 class PaymentsApi(APIView):
@@ -116,9 +116,7 @@ class AppleRedeemApi(PaymentsApi):
         signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
         product_id = serializers.CharField(max_length=64)
 
-    class OutputSerializer(serializers.Serializer):
-        purchase = StorePurchaseSerializer()
-        grants = serializers.DictField()
+    OutputSerializer = StoreRedemptionSerializer
 
     def require_configured(self) -> None:
         apple_gateway.apple_require()
@@ -175,9 +173,7 @@ class GoogleRedeemApi(PaymentsApi):
         purchase_token = serializers.CharField(max_length=1000, help_text="the Play Billing purchase's purchaseToken")
         product_id = serializers.CharField(max_length=64)
 
-    class OutputSerializer(serializers.Serializer):
-        purchase = StorePurchaseSerializer()
-        grants = serializers.DictField()
+    OutputSerializer = StoreRedemptionSerializer
 
     def require_configured(self) -> None:
         google_gateway.google_require()

@@ -23,3 +23,10 @@ class StorePurchaseSerializer(serializers.ModelSerializer):
         model = Purchase
         fields = ["id", "product", "store", "status", "created_at", "refunded_at"]
         read_only_fields = fields
+
+
+class StoreRedemptionSerializer(serializers.Serializer):
+    """A redeemed store purchase (App Store or Google Play): the purchase and what it granted."""
+
+    purchase = StorePurchaseSerializer()
+    grants = serializers.DictField()

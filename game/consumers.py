@@ -1,3 +1,4 @@
+import asyncio
 import logging
 import time
 from urllib.parse import parse_qs
@@ -9,6 +10,7 @@ from gameplatform import binary, db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, Forbidden, RateLimited
 from gameplatform.groups import game_group, watch_group
+from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.wire import SIGNAL
 
 logger = logging.getLogger(__name__)
@@ -97,6 +99,7 @@ class GameConsumer(BaseConsumer):
     seat = 0  # this socket's seat number: of two sockets of the player, the higher one holds the seat
     watching = False  # a spectator's socket (``?watch=1``)
     has_state = False  # a spectator's socket had its first ``game_state``: the frames after it are its own
+    _renewing: asyncio.Task | None = None  # a spectator's ``still_watching`` every WATCH_RENEW_SECONDS
 
     async def on_connect(self) -> None:
         self.game_id = int(self.scope["url_route"]["kwargs"]["game_id"])
@@ -125,6 +128,7 @@ class GameConsumer(BaseConsumer):
         if self.watching:  # the room, wherever it runs, sends this socket the spectators' state
             self.joined_room = True
             await self._submit("watch")
+            self._renewing = asyncio.get_running_loop().create_task(self._still_watching())
             return
         self.budget = InputBudget(get_mode(self.mode_name).input_rate)
         host = rooms.get_room_host()
@@ -133,7 +137,20 @@ class GameConsumer(BaseConsumer):
         await host.open(self.game_id)  # runs here unless another process already does
         await self._submit("connect")
 
+    async def _still_watching(self) -> None:
+        """Tell the room, wherever it runs, that this spectator still watches: a room forgets the
+        spectators it has not heard from in a while (their process died without an ``unwatch``)."""
+        while self.joined_room:
+            await asyncio.sleep(WATCH_RENEW_SECONDS)
+            try:
+                await self._submit("still_watching")
+            except Exception:  # the layer is away: the next one may get through; the socket stays
+                logger.warning("a spectator's renewal did not reach its room", exc_info=True)
+
     async def on_disconnect(self, code) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+            self._renewing = None
         if self.joined_room and self.watching:
             self.joined_room = False
             await self._submit("unwatch")

@@ -234,3 +234,58 @@ async def test_a_ticks_patch_reaches_the_players_before_the_spectators_however_m
         firsts.setdefault(tick, who)
     assert len(firsts) >= 5 and set(firsts.values()) == {"players"}, heard
     assert {tick for who, tick in heard if who == "spectators"} == set(firsts)  # and the spectators got each one
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_spectator_socket_says_it_still_watches_and_the_room_forgets_one_never_heard_from_again(
+    make_game, alice, bob, carol, start_game, ws_connect, monkeypatch
+):
+    """A spectator on a process that dies sends no ``unwatch``: the room would count it (the match
+    list's ``spectators``) and make spectators' frames for it for good. Live sockets renew their
+    watch every ``WATCH_RENEW_SECONDS``; the listing pass forgets a socket silent for
+    ``SPECTATOR_TTL_SECONDS`` and the renewal task ends with its socket."""
+    from asgiref.sync import sync_to_async
+
+    from game import consumers
+    from game.rooms import get_room_host
+    from gameplatform.rooms import host as host_module
+
+    monkeypatch.setattr(consumers, "WATCH_RENEW_SECONDS", 0.1)
+    game = await sync_to_async(make_game)(alice, bob)
+    await start_game(game.pk, alice, bob)
+    ws_c, connected, code = await ws_connect(f"/ws/game/{game.pk}/", carol, query="watch=1")
+    assert connected, code
+    await receive_type(ws_c, "game_state")
+    host = get_room_host()
+    ((conn, first),) = host.spectators[game.pk].conns.items()
+    await asyncio.sleep(0.35)
+    assert host.spectators[game.pk].conns[conn] > first  # renewed
+    # A socket of a process that died: watched once, never heard from again.
+    await host.spectate(game.pk, "dead-process-conn", True)
+    assert json_of(host.summary(game.pk, host.running[game.pk]))["spectators"] == 2
+    later = time.monotonic() + host_module.SPECTATOR_TTL_SECONDS + 1
+    host.spectators[game.pk].conns[conn] = later  # the live one keeps renewing meanwhile
+    assert host.forget_silent_spectators(now=later) == 1
+    assert list(host.spectators[game.pk].conns) == [conn]
+    assert json_of(host.summary(game.pk, host.running[game.pk]))["spectators"] == 1
+    # A renewal the room does not know (it forgot, or it was taken over) is taken as a new watch.
+    await host.spectate(game.pk, "dead-process-conn", True, renew=True)
+    assert len(host.spectators[game.pk].conns) == 2
+    socket = next(iter(get_hub_members(game.pk)))
+    renewing = socket._renewing
+    await ws_c.disconnect()
+    await asyncio.sleep(0)
+    assert renewing.done() and socket._renewing is None  # nothing of the socket keeps running
+
+
+def json_of(text: str) -> dict:
+    import json
+
+    return json.loads(text)
+
+
+def get_hub_members(game_id: int):
+    from gameplatform.groups import watch_group
+    from gameplatform.hub import get_hub
+
+    return get_hub().members[watch_group(game_id)]

@@ -67,6 +67,10 @@ RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # a result the database refused is 
 LIST_SECONDS = 1.0  # a room's summary in the match list changes at most this often
 LIST_REFRESH_SECONDS = 3.0  # and is written again this often when it did not (its listing's time to live)
 LIST_CHUNK = 200  # rooms summarised before the listing pass lets the loop's other work in
+# A spectator's socket says it still watches this often (``still_watching``, from any process); one
+# not heard from for ``SPECTATOR_TTL_SECONDS`` is forgotten (its process died without an ``unwatch``).
+WATCH_RENEW_SECONDS = 20.0
+SPECTATOR_TTL_SECONDS = 3 * WATCH_RENEW_SECONDS + 5.0
 
 
 @dataclass
@@ -172,7 +176,7 @@ class Spectators:
     what is on its way to them. Kept until its last delayed frame is out, past the room's end."""
 
     delay: float  # seconds behind the players (``Mode.spectator_delay``)
-    conns: set[str] = field(default_factory=set)
+    conns: dict[str, float] = field(default_factory=dict)  # their sockets: when last heard from (monotonic)
     # With a delay: (when due, the frames, the spectators' ``game_state`` after them, the end), in
     # order; what a new spectator is given first (the newest state released); who waits for one.
     queue: deque[tuple[float, tuple[tuple[int, str], ...], str | None, bool]] = field(default_factory=deque)
@@ -718,10 +722,10 @@ class RoomHost:
         ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
         socket is on this process (False for a frame that came through the game's group): the
         room's deliveries then go to every process until that player's seat is held from here
-        again or left. Returns once the step's frames are out. (``watch`` and ``unwatch`` are a
-        spectator's socket's, ``spectate``.)"""
-        if op in ("watch", "unwatch"):
-            return await self.spectate(game_id, conn, op == "watch")
+        again or left. Returns once the step's frames are out. (``watch``, ``still_watching`` and
+        ``unwatch`` are a spectator's socket's, ``spectate``.)"""
+        if op in ("watch", "still_watching", "unwatch"):
+            return await self.spectate(game_id, conn, op != "unwatch", renew=op == "still_watching")
         run = self.running.get(game_id)
         if run is None:
             return False
@@ -814,27 +818,26 @@ class RoomHost:
 
     # --- spectators ------------------------------------------------------------------------
 
-    async def spectate(self, game_id: int, conn: str, watching: bool) -> bool:
+    async def spectate(self, game_id: int, conn: str, watching: bool, *, renew: bool = False) -> bool:
         """A spectator's socket ``conn`` (on any process) starts or stops watching a room run here.
         A new one gets the spectators' ``game_state`` (with a delay, the newest one released, or
-        the first once there is one), then the patches all of them get. False when the room is
-        not run here."""
+        the first once there is one), then the patches all of them get. ``renew``: it still
+        watches (every ``WATCH_RENEW_SECONDS``); one the room does not know yet is taken as new.
+        False when the room is not run here."""
         run = self.running.get(game_id)
         if run is None:
             return False
         room, watch = run.room, self.spectators.get(game_id)
         if not watching:
             if watch is not None:
-                watch.conns.discard(conn)
-                watch.waiting.discard(conn)
-                if not watch.conns:
-                    room.watch(False)  # nobody watches: the room makes no spectators' frames
-                    if not watch.queue:
-                        del self.spectators[game_id]
+                self._unwatch(game_id, room, watch, conn)
+            return True
+        if renew and watch is not None and conn in watch.conns:
+            watch.conns[conn] = time.monotonic()
             return True
         if watch is None:
             watch = self.spectators[game_id] = Spectators(delay=room.mode.spectator_delay)
-        watch.conns.add(conn)
+        watch.conns[conn] = time.monotonic()
         try:
             started = None if room.watched else _text(room.watch(True))
             state = started or _text(room.game_state(SPECTATORS))
@@ -852,6 +855,27 @@ class RoomHost:
                 watch.queue.append((time.monotonic() + watch.delay, (), started, False))
         await self.out.sent()
         return True
+
+    def _unwatch(self, game_id: int, room: Room, watch: Spectators, conn: str) -> None:
+        watch.conns.pop(conn, None)
+        watch.waiting.discard(conn)
+        if not watch.conns:
+            room.watch(False)  # nobody watches: the room makes no spectators' frames
+            if not watch.queue:
+                del self.spectators[game_id]
+
+    def forget_silent_spectators(self, now: float | None = None) -> int:
+        """Forget the spectators not heard from for ``SPECTATOR_TTL_SECONDS`` (their process died
+        without telling the room; the listing pass runs this); how many."""
+        now = time.monotonic() if now is None else now
+        gone = 0
+        for game_id, watch in list(self.spectators.items()):
+            run = self.running.get(game_id)
+            for conn, heard in list(watch.conns.items()):
+                if now - heard > SPECTATOR_TTL_SECONDS and run is not None:
+                    self._unwatch(game_id, run.room, watch, conn)
+                    gone += 1
+        return gone
 
     def _to_spectators(self, game_id: int, room: Room, frames: list[tuple[int, str]], over: bool = False) -> list:
         """A step's frames: those for everyone and for the spectators go to them (now, or queued
@@ -1101,6 +1125,7 @@ class RoomHost:
         (or were not written for ``LIST_REFRESH_SECONDS``), for the outbox's next write; how many."""
         loop = asyncio.get_running_loop()
         queued = 0
+        self.forget_silent_spectators()
         for index, (game_id, run) in enumerate(list(self.running.items())):
             if index and index % LIST_CHUNK == 0:
                 await asyncio.sleep(0)  # thousands of rooms: the sockets and the driver go on meanwhile

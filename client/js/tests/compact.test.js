@@ -91,18 +91,6 @@ test("a compact socket sends plain MessagePack maps, queued frames too", async (
   client.close();
 });
 
-test("a compact socket whose server agrees to no subprotocol speaks JSON", async () => {
-  const client = offlineClient({ encoding: "compact" });
-  const socket = client.socket("/ws/game/7/");
-  socket.send("ping", { ref: "early" });
-  const ws = await madeSocket();
-  ws.accept("");
-  socket.send("ping", { ref: "open" });
-  assert.equal(socket.protocol, "");
-  assert.deepEqual(ws.sent, ['{"ref":"early","type":"ping"}', '{"ref":"open","type":"ping"}']);
-  client.close();
-});
-
 test("a compact frame that does not fit is ignored, and the socket reads the next", async () => {
   const { client, ws, heard } = await compactSocket();
   ws.receive(packed([1, [[5, "a"], 1], null, null])); // up 5 levels from the root

@@ -39,17 +39,19 @@ test("a msgpack socket offers the subprotocol, takes binary frames and sends Mes
   client.close();
 });
 
-test("a msgpack socket whose server agrees to no subprotocol speaks JSON, queued frames too", async () => {
-  const client = offlineClient({ encoding: "msgpack" });
-  const socket = client.socket("/ws/notifications/");
-  socket.send("ping", { ref: "early" });
-  const ws = await madeSocket();
-  ws.accept("");
-  socket.send("ping", { ref: "open" });
-  assert.equal(socket.protocol, "");
-  assert.deepEqual(ws.sent, ['{"ref":"early","type":"ping"}', '{"ref":"open","type":"ping"}']);
-  client.close();
-});
+for (const encoding of /** @type {const} */ (["msgpack", "compact"])) {
+  test(`a ${encoding} socket whose server agrees to no subprotocol speaks JSON, queued frames too`, async () => {
+    const client = offlineClient({ encoding });
+    const socket = client.socket("/ws/notifications/");
+    socket.send("ping", { ref: "early" });
+    const ws = await madeSocket();
+    ws.accept("");
+    socket.send("ping", { ref: "open" });
+    assert.equal(socket.protocol, "");
+    assert.deepEqual(ws.sent, ['{"ref":"early","type":"ping"}', '{"ref":"open","type":"ping"}']);
+    client.close();
+  });
+}
 
 test("a json socket (the default) offers no subprotocol and sends text", async () => {
   const client = offlineClient();

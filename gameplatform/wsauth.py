@@ -86,7 +86,9 @@ class JWTAuthMiddleware(BaseMiddleware):
                 raise
             logger.warning("socket credentials not checked during an outage: %r", exc)
             scope["user"], scope["auth_expires_at"], scope["overloaded"] = AnonymousUser(), None, Unavailable()
-        return await super().__call__(scope, receive, send)
+        # ``inner``, not ``super().__call__``: that copies the scope once more, and every copy lives
+        # as long as the socket (in the frame that awaits it).
+        return await self.inner(scope, receive, send)
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -152,10 +154,8 @@ class OriginCheck(OriginValidator):
         super().__init__(application, _allowed_hosts())
 
     async def __call__(self, scope, receive, send):
-        headers = dict(scope.get("headers", []))
-        if b"origin" in headers and not self.origin_allowed(
-            headers[b"origin"].decode("latin1"), headers.get(b"host"), socket_scheme(scope, headers)
-        ):
+        refused_origin = self.refused_origin(scope)
+        if refused_origin is not None:
             # The one line of a refused handshake, under any server (uvicorn's own, at INFO, is
             # off: settings.LOGGING); the query is redacted with the rest of the line.
             query = scope.get("query_string", b"").decode("latin1")
@@ -163,10 +163,21 @@ class OriginCheck(OriginValidator):
                 "websocket refused: origin not allowed: %s%s",
                 scope.get("path"),
                 f"?{query}" if query else "",
-                extra={"origin": headers[b"origin"].decode("latin1")},
+                extra={"origin": refused_origin},
             )
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
+
+    def refused_origin(self, scope) -> str | None:
+        """The socket's ``Origin`` when it is not allowed, else None. (A function of its own: the
+        headers' dict is freed here, not kept by the frame that awaits the socket's whole life.)"""
+        headers = dict(scope.get("headers", []))
+        if b"origin" not in headers:
+            return None
+        origin = headers[b"origin"].decode("latin1")
+        if self.origin_allowed(origin, headers.get(b"host"), socket_scheme(scope, headers)):
+            return None
+        return origin
 
     def origin_allowed(self, origin_header: str, host_header: bytes | None, scheme: str = "ws") -> bool:
         origin = parse_origin(origin_header)

@@ -516,14 +516,16 @@ def write_plot(results: list[dict], path: str, scenario: str = "arena") -> None:
         return
     panels, xlabel, title = PLOTS[scenario]
     fig, axes = plt.subplots(2, 2, figsize=(10, 7))
-    for ax, (title, key) in zip(axes.flat, panels, strict=True):
+    for ax, (panel_title, key) in zip(axes.flat, panels, strict=True):
+        highest = 0.0
         for side, style in zip(SIDES, ("o-", "s-", "^-", "d-"), strict=True):
             points = [(e["rooms"], e[side][key]) for e in results if side in e]
             if points:
                 ax.plot(*zip(*points, strict=True), style, label=side)
-        ax.set_title(title)
+                highest = max(highest, *(value for _, value in points))
+        ax.set_title(panel_title)
         ax.set_xlabel(xlabel)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, highest * 1.15 or 1)  # from zero, with room above the highest point
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()

@@ -634,8 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     problem = ensure_venv()
     if problem:
         print(f"asgi_servers: the bench's venv: {problem}", file=sys.stderr)
-    from figures import ensure_database, fresh_users, migrate, raise_open_files, retry, terminated
-    from queue_fill import django_setup, drop_users
+    from figures import fresh_users, prepare_platform, raise_open_files, retry, terminated
+    from queue_fill import drop_users
     from side_by_side import PrivateRedis
 
     signal.signal(signal.SIGTERM, terminated)  # stops the running server, then leaves
@@ -645,12 +645,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict] = {}
     with PrivateRedis(args.redis_port) as redis:
         env = server_environment(args, redis)
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        ensure_database(args.database_url)
-        if not migrate(env):
+        if not prepare_platform(env):
             return 1
-        django_setup()
         tokens = [token for _, token in fresh_users(PREFIX, WARMUP_SOCKETS + args.sockets + 2)]
         try:
             for name in args.server_list:

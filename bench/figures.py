@@ -1195,6 +1195,20 @@ def migrate(env: dict) -> bool:
     return done.returncode == 0
 
 
+def prepare_platform(env: dict) -> bool:
+    """This process on the servers' database, Redis and key (``env``), the database made if missing and
+    migrated, Django set up: for a bench that makes its users and games itself. False when migrate failed."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    ensure_database(env["DATABASE_URL"])
+    if not migrate(env):
+        return False
+    from queue_fill import django_setup
+
+    django_setup()
+    return True
+
+
 def server_environment(args) -> dict:
     """The servers' environment: the bench's database, Redis and key, DEBUG off; `--log-level` where a bench has it."""
     env = dict(os.environ)

@@ -547,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     if (os.cpu_count() or 1) < 2:
         print("side_by_side: needs 2 cores (the server on one, the load generator on the other)", file=sys.stderr)
         return 2
-    from figures import ensure_database, migrate
+    from figures import prepare_platform
 
     # SIGTERM (make, timeout) unwinds like Ctrl-C: every server and the private Redis are stopped on the way out.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -564,15 +564,8 @@ def main(argv: list[str] | None = None) -> int:
             WEB_CONCURRENCY="1",  # make serve WORKERS=1
             DJANGO_SETTINGS_MODULE="gameplatform.settings",
         )
-        if set(args.side_list) & ENCODINGS.keys():
-            os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
-            os.environ.setdefault("LOG_LEVEL", "WARNING")
-            ensure_database(args.database_url)
-            if not migrate(env):
-                return 1
-            from queue_fill import django_setup
-
-            django_setup()
+        if set(args.side_list) & ENCODINGS.keys() and not prepare_platform(env):
+            return 1
         lobby = args.scenario == "lobby"
         colyseus, platform = (run_colyseus_lobby, run_platform_lobby) if lobby else (run_colyseus, run_platform)
         unit = "lobbies" if lobby else "rooms"

@@ -98,8 +98,8 @@ def wait_for(path: Path, timeout: float = 120.0) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     import asgi_servers
-    from figures import HOST, ensure_database, fresh_users, migrate, raise_open_files, retry, run_async
-    from queue_fill import django_setup, drop_users
+    from figures import HOST, fresh_users, prepare_platform, raise_open_files, retry, run_async
+    from queue_fill import drop_users
     from side_by_side import PrivateRedis
 
     problem = asgi_servers.ensure_venv()
@@ -116,12 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     with PrivateRedis(args.redis_port) as redis:
         server_args = argparse.Namespace(database_url=args.database_url, secret_key=args.secret_key)
         env = asgi_servers.server_environment(server_args, redis)
-        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")})
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        ensure_database(args.database_url)
-        if not migrate(env):
+        if not prepare_platform(env):
             return 1
-        django_setup()
         tokens = [token for _, token in fresh_users(asgi_servers.PREFIX, WARMUP + args.sockets)]
         server = asgi_servers.make_server(spec, args.port, env, run_dir / "server.log")
         server.start(timeout=120)

@@ -1,5 +1,6 @@
 import asyncio
 import logging
+import math
 import time
 from urllib.parse import parse_qs
 
@@ -42,12 +43,16 @@ class InputBudget:
     def __init__(self, rate: float) -> None:
         self.rate, self.tokens, self.at = rate, rate, time.monotonic()
 
-    def spend(self) -> None:
-        now = time.monotonic()
+    def spend(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
         self.at = now
         if self.tokens < 1:
-            raise RateLimited(retry_after=round((1 - self.tokens) / self.rate, 3))
+            # Rounded up to the millisecond: a client that waits ``retry_after`` finds a whole unit.
+            # (Rounded to the nearest, it could be a hair short: refused again, and again, until the
+            # refusals closed the socket as a flood. Two bots playing battleship did so.)
+            # (The millionth of a millisecond keeps a float sum's last bit from undoing that.)
+            raise RateLimited(retry_after=math.ceil((1 - self.tokens) / self.rate * 1000 + 1e-6) / 1000)
         self.tokens -= 1
 
 

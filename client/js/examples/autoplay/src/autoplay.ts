@@ -63,12 +63,14 @@ async function run(page: Autoplay, options: AutoplayOptions, say: (text: string)
   const client = (page.client = new Client({ baseUrl: options.server, storageKey: "autoplay-example.auth" }));
   if (!client.loggedIn) await client.deviceLogin(deviceId());
   const modes = await client.games.modes();
-  if (!modes.some((mode) => mode.name === options.mode)) {
+  const mode = modes.find((m) => m.name === options.mode);
+  if (!mode) {
     throw new Error(`the server does not run ${options.mode} (it runs ${modes.map((m) => m.name).join(", ")})`);
   }
   say("waiting for another player…");
   const gameId = (page.gameId = await client.findMatch(options.mode));
   const room = (page.room = client.gameRoom(gameId));
+  paces.set(room, { gapMs: 1000 / (Number(mode.input_rate) || 30), lastAt: 0 });
   room.on("game_over", (frame) => (page.gameOver = frame));
   room.onChange((view) => (viewBox.textContent = JSON.stringify(view)));
   const playing = room.until((r) => r.state === "active" || r.over !== null).then(() => {
@@ -89,12 +91,22 @@ async function myTurn(room: GameRoom<any>): Promise<boolean> {
   return room.over === null;
 }
 
+/** Each room's pace: moves at most at the mode's `input_rate` (from the modes list), and when the last went. */
+const paces = new WeakMap<GameRoom<any>, { gapMs: number; lastAt: number }>();
+
 /**
- * A move, sent again after the server's `retry_after` when it was refused `rate_limited`: two bots
- * answer each other within a round trip, faster than the mode's input rate allows (30 frames a
- * second per player by default), as no person does.
+ * A move, at most at the mode's input rate: two bots answer each other within a round trip, faster
+ * than the mode allows (30 frames a second per player by default), as no person does. Past the
+ * rate each move would be refused `rate_limited`, and a user refused more than 10 times in 10 s is
+ * closed as a flood. A refused move is still sent again after the server's `retry_after`.
  */
 async function move(room: GameRoom<any>, movement: Record<string, unknown>): Promise<void> {
+  const pace = paces.get(room);
+  if (pace) {
+    const wait = pace.lastAt + pace.gapMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pace.lastAt = performance.now();
+  }
   for (;;) {
     try {
       await room.move(movement);

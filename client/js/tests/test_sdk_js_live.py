@@ -140,10 +140,12 @@ def packed_package(built_package, tmp_path_factory) -> Path:
 
 def installed_like_an_application(tmp_path: Path, package: Path) -> Path:
     """A folder whose node_modules holds the packed package, installed by npm from its tarball with
-    its dependencies (from npm's cache: ``npm ci`` filled it), and ws, as an application's would."""
+    its dependencies, and ws, as an application's would. The dependencies' tarballs come from npm's
+    cache (``npm ci`` filled it); their metadata, which ``npm ci`` never fetches (it reads the lock),
+    from the registry when the cache lacks it (``--prefer-offline``: a fresh machine's cache does)."""
     (tmp_path / "package.json").write_text(json.dumps({"name": "snippets", "private": True}))
     (tarball,) = package.parents[1].glob("*.tgz")
-    args = ("install", "--offline", "--no-audit", "--no-fund", "--no-save", str(tarball))
+    args = ("install", "--prefer-offline", "--no-audit", "--no-fund", "--no-save", str(tarball))
     done = subprocess.run([NPM, *args], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"npm install of the packed package failed:\n{done.stdout}\n{done.stderr}"
     (tmp_path / "node_modules" / "ws").symlink_to(PACKAGE / "node_modules" / "ws")

@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"socket_memory: the bench's venv: {problem}", file=sys.stderr)
         return 2
+    # SIGTERM (make, timeout) unwinds like Ctrl-C: the traced server, the bench's users and the
+    # private Redis are all cleaned up on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     raise_open_files()
     run_dir = Path(tempfile.mkdtemp(prefix="gp-socket-memory-"))
     prefix = run_dir / "snapshot"
@@ -120,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         tokens = [token for _, token in fresh_users(asgi_servers.PREFIX, WARMUP + args.sockets)]
         server = asgi_servers.make_server(spec, args.port, env, run_dir / "server.log")
-        server.start(timeout=120)
         try:
+            server.start(timeout=120)
             pid = next(p for p in server.pids() if "traced_server" in Path(f"/proc/{p}/cmdline").read_text())
             url = f"ws://{HOST}:{args.port}{asgi_servers.PATH}"
 

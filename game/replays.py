@@ -13,13 +13,16 @@ import functools
 import hashlib
 import inspect
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 from game.models import Game, GamePlayer, GameReplay
 from game.registry import modes
+from gameplatform import rawsql
 from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.modes import Mode, Player
 from gameplatform.rooms.room import Grace, Room, starting_players
@@ -47,16 +50,65 @@ def mode_version(mode: Mode) -> str:
     return _source_version(type(mode))
 
 
+@dataclass(frozen=True)
+class ReplayRecord:
+    """A recorded game's steps, as its room hands them over, and the grace it ran with."""
+
+    game_id: int
+    steps: list
+    grace: dict
+
+
 def replay_record(*, game_id: int, steps: list, grace: dict) -> bool:
     """Keep a recorded game's steps as its replay (once: a second owner's try changes nothing)."""
-    game = Game.objects.filter(pk=game_id).values_list("mode", flat=True).first()
-    mode = modes().get(game) if game else None
-    if mode is None or not settings.REPLAY_RETENTION_DAYS:
-        return False
-    _, made = GameReplay.objects.get_or_create(
-        game_id=game_id, defaults={"mode_version": mode_version(mode), "log": GameReplay.pack(steps), "grace": grace}
+    return replay_record_many(records=[ReplayRecord(game_id=game_id, steps=steps, grace=grace)])[0]
+
+
+def replay_record_many(*, records: list[ReplayRecord]) -> list[bool]:
+    """Several games' replays, each kept once: True for each one this call kept.
+
+    A server's rooms end many games a second and their replays come together (``game.rooms``
+    batches them, see ``gameplatform.batching``): two statements for one game or fifty (the games
+    with no replay yet and their modes, read by hand-written SQL, then the new replays inserted),
+    where one game at a time cost each its own read, check and insert. A replay kept meanwhile by
+    another owner (the insert skips a conflict) may be answered True here as well: it is kept
+    once all the same.
+    """
+    if not settings.REPLAY_RETENTION_DAYS:
+        return [False] * len(records)
+    first: dict[int, int] = {}  # a game listed twice is kept from its first record
+    for index, record in enumerate(records):
+        first.setdefault(record.game_id, index)
+    with connection.cursor() as cursor:  # each game with no replay yet, and its mode
+        cursor.execute(_unreplayed_sql(len(first)), list(first))
+        mode_of = dict(cursor.fetchall())
+    new = []
+    for game_id, index in first.items():
+        mode = modes().get(mode_of.get(game_id))
+        if mode is None:  # unknown, or its replay already kept
+            continue
+        record = records[index]
+        new.append(
+            GameReplay(
+                game_id=game_id, mode_version=mode_version(mode), log=GameReplay.pack(record.steps), grace=record.grace
+            )
+        )
+    GameReplay.objects.bulk_create(new, ignore_conflicts=True)
+    made = {replay.game_id for replay in new}
+    return [record.game_id in made and first[record.game_id] == index for index, record in enumerate(records)]
+
+
+@functools.lru_cache(maxsize=64)
+def _unreplayed_sql(count: int) -> str:
+    """The id and mode of each of ``count`` games that has no replay: hand-written
+    (``gameplatform.rawsql``), as a server's database worker reads it for every game it records."""
+    game, replay = Game._meta, GameReplay._meta
+    key, mode = rawsql.column(game.pk), rawsql.column(game.get_field("mode"))
+    replayed = rawsql.column(replay.get_field("game"))
+    return (
+        f'SELECT g.{key}, g.{mode} FROM "{game.db_table}" g LEFT JOIN "{replay.db_table}" r ON r.{replayed} = g.{key}'
+        f" WHERE g.{key} IN ({rawsql.placeholders(count)}) AND r.{replayed} IS NULL"
     )
-    return made
 
 
 def replay_for(*, game_id: int, user) -> dict:

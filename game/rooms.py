@@ -7,9 +7,9 @@ The socket (``game.consumers``) reaches the room through ``player_seat``, ``take
 host's ``submit``.
 
 The database sees a game three times, each written exactly once by a conditional update:
-created (by the matchmaker, a lobby or an invite), started, and its result. The seatings, starts
-and results of a process's rooms go in shared transactions (``gameplatform.batching``): those
-that come while one is on its way go together in the next.
+created (by the matchmaker, a lobby or an invite), started, and its result (then its replay).
+The seatings, starts, results and replays of a process's rooms go in shared transactions
+(``gameplatform.batching``): those that come while one is on its way go together in the next.
 """
 
 from gameplatform.batching import Batcher
@@ -63,16 +63,19 @@ def platform_hooks() -> Hooks:
     def grace() -> Grace:
         return Grace(reconnect=services.reconnect_grace_seconds(), first=services.first_connect_grace_seconds())
 
+    async def replays(records: list) -> list[bool]:
+        from game import replays
+
+        return await db.run_apart(replays.replay_record_many, records=records)
+
+    replay_batch = Batcher(replays)
+
     async def record_replay(game_id: int, steps: list) -> None:
         from game import replays
 
         ran_with = grace()
-        await db.run_apart(
-            replays.replay_record,
-            game_id=game_id,
-            steps=steps,
-            grace={"reconnect": ran_with.reconnect, "first": ran_with.first},
-        )
+        ran = {"reconnect": ran_with.reconnect, "first": ran_with.first}
+        await replay_batch.submit(replays.ReplayRecord(game_id=game_id, steps=steps, grace=ran))
 
     return Hooks(
         seating=seating,

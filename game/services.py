@@ -11,14 +11,12 @@ The state machine lives in ``TRANSITIONS``; nothing else assigns ``Game.state``.
 """
 
 import functools
-import operator
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from game import hooks
@@ -26,6 +24,7 @@ from game.elo import START_RATING, rating_changes
 from game.models import Game, GamePlayer, Rating
 from game.registry import get_mode, modes
 from game.selectors import users_in_unfinished_games
+from gameplatform import rawsql
 from gameplatform.errors import ApplicationError, Conflict, NotFound
 from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
@@ -158,32 +157,49 @@ def game_seating(*, game_id: int) -> dict | None:
 
 
 def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
-    """``game_seating`` of each game, in one query (a process opens a room for every game it runs)."""
+    """``game_seating`` of each game, in one query (a process opens a room for every game it runs).
+
+    Hand-written (``gameplatform.rawsql``): every room a server opens reads it, and the ORM's
+    join built on each call cost three times the CPU of the statement (``bench/game_boundaries.py``)."""
+    if not game_ids:
+        return []
     rows: dict[int, list] = {}
-    for row in (
-        GamePlayer.objects.filter(game_id__in=game_ids)
-        .order_by("game_id", "seat")
-        .values_list(
-            "game_id",
-            "game__mode",
-            "game__seed",
-            "game__lobby_id",
-            "game__state",
-            "game__started_at",
-            "user_id",
-            "user__username",
-            "seat",
-            "side",
-            "forfeited",
-        )
-    ):
-        rows.setdefault(row[0], []).append(row)
+    with connection.cursor() as cursor:
+        cursor.execute(_seatings_sql(len(game_ids)), list(game_ids))
+        for row in cursor.fetchall():
+            rows.setdefault(row[0], []).append(row)
     return [_seating(rows[game_id]) if game_id in rows else None for game_id in game_ids]
+
+
+@functools.lru_cache(maxsize=64)
+def _seatings_sql(count: int) -> str:
+    """The seats of ``count`` games with their game's and player's columns, by game and seat."""
+    seat, game = GamePlayer._meta, Game._meta
+    user = seat.get_field("user").related_model._meta
+
+    def col(meta, table: str, name: str) -> str:
+        return f"{table}.{rawsql.column(meta.get_field(name))}"
+
+    picked = [
+        col(seat, "s", "game"),
+        *(col(game, "g", name) for name in ("mode", "seed", "lobby_id", "state", "started_at")),
+        col(seat, "s", "user"),
+        col(user, "u", "username"),
+        *(col(seat, "s", name) for name in ("seat", "side", "forfeited")),
+    ]
+    return (
+        f'SELECT {", ".join(picked)} FROM "{seat.db_table}" s'
+        f' JOIN "{game.db_table}" g ON g.{rawsql.column(game.pk)} = {col(seat, "s", "game")}'
+        f' JOIN "{user.db_table}" u ON u.{rawsql.column(user.pk)} = {col(seat, "s", "user")}'
+        f" WHERE {col(seat, 's', 'game')} IN ({rawsql.placeholders(count)})"
+        f" ORDER BY {col(seat, 's', 'game')}, {col(seat, 's', 'seat')}"
+    )
 
 
 def _seating(rows: list) -> dict:
     # A game has its seats from its creation on: no seat, no game (None above).
     mode, seed, lobby_id, state, started_at = rows[0][1:6]
+    started_at = rawsql.aware(started_at)
     return {
         "mode": mode,
         "seed": seed,
@@ -191,7 +207,7 @@ def _seating(rows: list) -> dict:
         "over": state not in Game.UNFINISHED,
         "started_at": started_at.timestamp() if started_at else None,
         "players": [
-            Player(id=user_id, username=username, seat=seat, side=side, out=forfeited)
+            Player(id=user_id, username=username, seat=seat, side=side, out=bool(forfeited))
             for *_, user_id, username, seat, side, forfeited in rows
         ],
     }
@@ -205,14 +221,25 @@ def game_record_start(*, game_id: int) -> bool:
 def game_record_starts(*, game_ids: list[int]) -> int:
     """These games are active, each recorded once (from a waiting state only); how many this call started.
 
-    One statement. Several rows are locked in id order first (by its subquery), as
-    ``game_record_results`` locks them; one row needs no order and no transaction around it."""
-    waiting = Game.objects.filter(pk__in=game_ids, state__in=(State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY))
-    changes = {"state": State.ACTIVE, "started_at": timezone.now(), "version": F("version") + 1}
-    if len(set(game_ids)) <= 1:
-        return waiting.update(**changes)
-    with transaction.atomic():
-        return Game.objects.filter(pk__in=waiting.order_by("pk").select_for_update().values("pk")).update(**changes)
+    One hand-written statement (``gameplatform.rawsql``: every game a server's rooms run starts
+    here, and the ORM's update built on each call cost three times its CPU). Several rows are
+    locked in id order first (by its subquery), as ``game_record_results`` locks them; one row
+    needs no order. SQLite has no row locks: a write there takes the whole database."""
+    ids = sorted(set(game_ids))
+    if not ids:
+        return 0
+    meta = Game._meta
+    key, state, started, version = (
+        rawsql.column(field) for field in (meta.pk, *(meta.get_field(f) for f in ("state", "started_at", "version")))
+    )
+    where = f"{key} IN ({rawsql.placeholders(len(ids))}) AND {state} IN (%s, %s)"
+    if len(ids) > 1 and connection.features.has_select_for_update:
+        where = f'{key} IN (SELECT {key} FROM "{meta.db_table}" WHERE {where} ORDER BY {key} FOR UPDATE)'
+    sql = f'UPDATE "{meta.db_table}" SET {state} = %s, {started} = %s, {version} = {version} + 1 WHERE {where}'
+    now = meta.get_field("started_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [State.ACTIVE, now, *ids, State.WAITING_FOR_PLAYERS, State.WAITING_FOR_READY])
+        return cursor.rowcount
 
 
 @dataclass(frozen=True)
@@ -274,7 +301,7 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
     by_id = {game_id: records[index] for game_id, index in first.items()}
     ended: list[tuple[Game, ResultRecord]] = []
     now = timezone.now()
-    for game in Game.objects.select_for_update().filter(pk__in=by_id).order_by("pk"):
+    for game in _games_locked(list(by_id)):
         record = by_id[game.pk]
         abandoned = record.result.reason in (Game.Reason.ABANDONED, Game.Reason.ABORTED)
         to = State.ABANDONED if abandoned else State.FINISHED
@@ -298,7 +325,7 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
         return [False] * len(records)
     _update_each(Game, GAME_RESULT_FIELDS, [[getattr(g, f) for f in GAME_RESULT_FIELDS] + [g.pk] for g, _ in ended])
     seats_of: dict[int, list[GamePlayer]] = {}
-    for seat in GamePlayer.objects.filter(game_id__in=[g.pk for g, _ in ended]).order_by("game_id", "seat"):
+    for seat in _seats_of([g.pk for g, _ in ended]):
         seats_of.setdefault(seat.game_id, []).append(seat)
     for game, record in ended:
         by_player = {p.id: p for p in record.players}
@@ -335,6 +362,28 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
             hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
     recorded = {game.pk for game, _ in ended}
     return [record.game_id in recorded and first[record.game_id] == index for index, record in enumerate(records)]
+
+
+# The reads of a game's end, hand-written (``gameplatform.rawsql``): a server's database worker
+# records every game its rooms end, and built by the ORM these three reads cost more CPU than
+# the rest of the transaction (measured with ``bench/game_boundaries.py``).
+GAME_READ = ["id", "mode", "state", "lobby_id", "started_at", "version"]
+SEAT_READ = ["id", "game_id", "user_id", "seat", *(GamePlayer._meta.get_field(f).attname for f in SEAT_RESULT_FIELDS)]
+RATING_READ = ["id", "mode", "user_id", "rating", "wins", "draws", "losses"]
+
+
+def _games_locked(game_ids: list[int]) -> list[Game]:
+    """These games (what a result changes and reads), locked in id order."""
+    key = rawsql.column(Game._meta.pk)
+    where = f"{key} IN ({rawsql.placeholders(len(game_ids))})"
+    return rawsql.instances(Game, GAME_READ, where, game_ids, order_by=key, lock=True)
+
+
+def _seats_of(game_ids: list[int]) -> list[GamePlayer]:
+    """The seats of these games, by game and seat."""
+    game, seat = rawsql.column(GamePlayer._meta.get_field("game")), rawsql.column(GamePlayer._meta.get_field("seat"))
+    where = f"{game} IN ({rawsql.placeholders(len(game_ids))})"
+    return rawsql.instances(GamePlayer, SEAT_READ, where, game_ids, order_by=f"{game}, {seat}")
 
 
 def game_abandon_unclaimed(*, game_id: int) -> bool:
@@ -381,15 +430,15 @@ def _update_each(model, fields: list[str], rows: list[list]) -> None:
     A game's end writes a handful of seats and ratings, each row with its own values. Built
     through the ORM that is one ``UPDATE`` query per row (or bulk_update's ``CASE`` expressions),
     and building them cost more CPU than running them: at every game's end, on the process
-    that runs the rooms. The values go through each field's ``get_db_prep_save``, as the ORM's
-    saves do: a JSON field's None is SQL NULL, not JSON ``null``.
+    that runs the rooms. (One ``UPDATE ... FROM (VALUES ...)`` for all the rows, each value cast
+    to its column's type, measured slower still on PostgreSQL for one to four rows.) The values
+    go through each field's ``get_db_prep_save``, as the ORM's saves do: a JSON field's None is
+    SQL NULL, not JSON ``null``.
     """
     meta = model._meta
     columns = [meta.get_field(name) for name in fields]
-    # A column is named by ``db_column``, else the field's ``attname``; quoted the SQL standard's way.
-    assignments = ", ".join(f'"{column.db_column or column.attname}" = %s' for column in columns)
-    key = meta.pk.db_column or meta.pk.attname
-    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{key}" = %s'
+    assignments = ", ".join(f"{rawsql.column(column)} = %s" for column in columns)
+    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE {rawsql.column(meta.pk)} = %s'
     params = [
         [column.get_db_prep_save(value, connection) for column, value in zip(columns, row[:-1], strict=True)]
         + [row[-1]]
@@ -409,10 +458,11 @@ def _ratings_apply(ended: list[tuple[Game, list[GamePlayer]]]) -> None:
         wanted.setdefault(game.mode, set()).update(p.user_id for p in players_of[game.pk])
 
     def locked() -> dict[tuple[str, int], Rating]:  # by mode and player: concurrent results lock shared rows alike
-        rows = Rating.objects.select_for_update().filter(
-            functools.reduce(operator.or_, (Q(mode=mode, user_id__in=ids) for mode, ids in wanted.items()))
-        )
-        return {(r.mode, r.user_id): r for r in rows.order_by("mode", "user_id")}
+        mode, user = rawsql.column(Rating._meta.get_field("mode")), rawsql.column(Rating._meta.get_field("user"))
+        where = " OR ".join(f"({mode} = %s AND {user} IN ({rawsql.placeholders(len(ids))}))" for ids in wanted.values())
+        params = [value for name, ids in wanted.items() for value in (name, *sorted(ids))]
+        rows = rawsql.instances(Rating, RATING_READ, where, params, order_by=f"{mode}, {user}", lock=True)
+        return {(r.mode, r.user_id): r for r in rows}
 
     ratings = locked()
     if len(ratings) < sum(len(ids) for ids in wanted.values()):  # somebody's first rated game of a mode

@@ -191,6 +191,32 @@ async def test_a_replay_whose_modes_code_changed_is_unavailable_and_a_hidden_gam
 
 
 @pytest.mark.django_db
+def test_replays_recorded_together_keep_each_game_once_and_leave_an_already_kept_one_as_it_was(
+    make_game, alice, bob, settings
+):
+    from game.replays import ReplayRecord, replay_record_many
+
+    settings.REPLAY_RETENTION_DAYS = 30
+    kept, first, second = make_game(alice, bob), make_game(alice, bob), make_game(alice, bob)
+    grace = {"reconnect": 30, "first": 60}
+    GameReplay.objects.create(game=kept, mode_version="v", log=GameReplay.pack([["kept"]]), grace=grace)
+    step = [0, 0.0, "move", [1, {"cell": 4}], 1]
+    made = replay_record_many(
+        records=[
+            ReplayRecord(game_id=kept.pk, steps=[step], grace=grace),
+            ReplayRecord(game_id=first.pk, steps=[step], grace=grace),
+            ReplayRecord(game_id=second.pk, steps=[step, step], grace=grace),
+            ReplayRecord(game_id=first.pk, steps=[], grace=grace),  # listed twice: the first is kept
+            ReplayRecord(game_id=10**9, steps=[step], grace=grace),  # no such game
+        ]
+    )
+    assert made == [False, True, True, False, False]
+    steps = {replay.game_id: replay.steps for replay in GameReplay.objects.all()}
+    assert steps == {kept.pk: [["kept"]], first.pk: [step], second.pk: [step, step]}
+    assert all(replay.created_at is not None for replay in GameReplay.objects.all())
+
+
+@pytest.mark.django_db
 def test_replays_older_than_the_retention_are_dropped_by_the_hourly_timer(make_game, alice, bob, settings):
     from datetime import timedelta
 

@@ -1,0 +1,44 @@
+"""Hand-written reads (``gameplatform.rawsql``) give what the ORM's own reads give."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from game.models import Game, GamePlayer
+from game.services import game_create
+from gameplatform import rawsql
+
+
+@pytest.mark.django_db
+def test_instances_read_by_hand_equal_the_orms_for_the_fields_asked_and_defer_the_rest(alice, bob):
+    game = game_create(mode="tictactoe", players=[alice.pk, bob.pk])
+    GamePlayer.objects.filter(game=game, user=bob).update(forfeited=True, disconnected_at=timezone.now())
+    key, seat = rawsql.column(GamePlayer._meta.get_field("game")), rawsql.column(GamePlayer._meta.get_field("seat"))
+    names = ["id", "game_id", "user_id", "seat", "forfeited", "disconnected_at"]
+
+    read = rawsql.instances(GamePlayer, names, f"{key} IN ({rawsql.placeholders(1)})", [game.pk], order_by=seat)
+
+    by_orm = list(GamePlayer.objects.filter(game=game).order_by("seat"))
+    assert [[getattr(s, n) for n in names] for s in read] == [[getattr(s, n) for n in names] for s in by_orm]
+    assert [type(s.forfeited) for s in read] == [bool, bool]  # SQLite's 0 and 1 as booleans
+    assert timezone.is_aware(read[1].disconnected_at)  # as the ORM reads it, on SQLite too
+    with CaptureQueriesContext(connection) as deferred:
+        assert read[0].score == by_orm[0].score  # not asked for: read when first used, as after .only()
+    assert len(deferred) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_instances_locked_for_update_are_read_inside_the_transaction(alice, bob):
+    from django.db import transaction
+
+    games = [game_create(mode="tictactoe", players=[alice.pk, bob.pk]) for _ in range(3)]
+    key = rawsql.column(Game._meta.pk)
+    ids = [g.pk for g in reversed(games)]
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        read = rawsql.instances(
+            Game, ["id", "state"], f"{key} IN ({rawsql.placeholders(3)})", ids, order_by=key, lock=True
+        )
+    assert [g.pk for g in read] == sorted(ids)
+    assert [g.state for g in read] == [Game.State.WAITING_FOR_PLAYERS] * 3
+    assert queries[0]["sql"].endswith("FOR UPDATE") == connection.features.has_select_for_update

@@ -1,6 +1,5 @@
 import asyncio
 import logging
-import math
 import time
 from urllib.parse import parse_qs
 
@@ -11,6 +10,7 @@ from gameplatform import binary, db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, Forbidden, RateLimited
 from gameplatform.groups import game_group, watch_group
+from gameplatform.ratelimit import FrameBudget
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.wire import SIGNAL
 
@@ -34,26 +34,6 @@ class ActionInput(serializers.Serializer):
 
 class InputFrame(serializers.Serializer):
     data = serializers.JSONField()
-
-
-class InputBudget:
-    """The mode's input rate for one socket (one socket per player and game): a token bucket
-    of one second's worth, refilled continuously. Local: no round trip per frame."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate, self.tokens, self.at = rate, rate, time.monotonic()
-
-    def spend(self, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self.tokens = min(self.rate, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            # Rounded up to the millisecond: a client that waits ``retry_after`` finds a whole unit.
-            # (Rounded to the nearest, it could be a hair short: refused again, and again, until the
-            # refusals closed the socket as a flood. Two bots playing battleship did so.)
-            # (The millionth of a millisecond keeps a float sum's last bit from undoing that.)
-            raise RateLimited(retry_after=math.ceil((1 - self.tokens) / self.rate * 1000 + 1e-6) / 1000)
-        self.tokens -= 1
 
 
 class GameConsumer(BaseConsumer):
@@ -99,7 +79,7 @@ class GameConsumer(BaseConsumer):
         ),
     }
 
-    budget: InputBudget | None = None
+    budget: FrameBudget | None = None  # the mode's input_rate, per second
     joined_room = False
     seat = 0  # this socket's seat number: of two sockets of the player, the higher one holds the seat
     watching = False  # a spectator's socket (``?watch=1``)
@@ -135,7 +115,7 @@ class GameConsumer(BaseConsumer):
             await self._submit("watch")
             self._renewing = asyncio.get_running_loop().create_task(self._still_watching())
             return
-        self.budget = InputBudget(get_mode(self.mode_name).input_rate)
+        self.budget = FrameBudget(get_mode(self.mode_name).input_rate, 1.0)
         host = rooms.get_room_host()
         host.watch(self.game_id)
         self.joined_room = True
@@ -228,7 +208,9 @@ class GameConsumer(BaseConsumer):
         if self.over:  # the room is gone: answered here
             raise Conflict("The game is over.", code="game_over")
         if self.budget is not None:
-            self.budget.spend()
+            now = time.monotonic()
+            if not self.budget.spend(now):
+                raise RateLimited(retry_after=self.budget.wait(now))
 
     @receives(errors=("game_over", "not_a_player"))
     async def handle_player_ready(self, frame: dict) -> None:

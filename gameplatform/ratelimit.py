@@ -20,6 +20,7 @@ two numbers on the socket and checked with no I/O, for a rule that runs on every
 """
 
 import itertools
+import math
 import os
 import threading
 import time
@@ -280,31 +281,45 @@ class Budget:
 class FrameBudget:
     """At most ``limit`` units at once and ``limit`` per ``window`` seconds on average, for one owner.
 
-    A token bucket: it holds ``limit`` units, each ``spend`` takes one, and it refills
-    continuously at ``limit / window`` units per second. So a burst of ``limit`` units passes,
-    a steady stream passes while it stays under ``limit / window`` per second, and anything
-    faster runs out. Two floats and no lock: for a socket's frames, on its own event loop,
-    where a shared window (a Redis round trip per frame) would cost more than the frame.
-    ``now`` is the caller's monotonic clock (``time.monotonic()``), so tests can pass their own.
+    A token bucket: it holds ``limit`` units (at least one), each ``spend`` takes one, and it
+    refills continuously at ``limit / window`` units per second. So a burst of ``limit`` units
+    passes, a steady stream passes while it stays under ``limit / window`` per second, and
+    anything faster runs out; a budget of less than one unit a window still holds one, so it is
+    slow, never shut. Two floats and no lock: for a socket's frames (the flood rule, a mode's
+    ``input_rate``), on its own event loop, where a shared window (a Redis round trip per frame)
+    would cost more than the frame. ``now`` is the caller's monotonic clock (``time.monotonic()``),
+    so tests can pass their own.
     """
 
     __slots__ = ("limit", "rate", "tokens", "last")
 
-    def __init__(self, limit: int, window: float, *, now: float | None = None) -> None:
-        self.limit = float(limit)
+    def __init__(self, limit: float, window: float, *, now: float | None = None) -> None:
+        self.limit = max(float(limit), 1.0)
         self.rate = limit / window
         self.tokens = self.limit
         self.last = time.monotonic() if now is None else now
 
+    def _at(self, now: float) -> float:
+        return min(self.limit, self.tokens + (now - self.last) * self.rate)
+
     def spend(self, now: float) -> bool:
         """Take one unit if there is one; False (nothing taken) when the budget ran out."""
-        tokens = min(self.limit, self.tokens + (now - self.last) * self.rate)
+        tokens = self._at(now)
         self.last = now
         if tokens < 1.0:
             self.tokens = tokens
             return False
         self.tokens = tokens - 1.0
         return True
+
+    def wait(self, now: float) -> float:
+        """Seconds until a unit is there (0 when one is), rounded up to the millisecond, so that a
+        client told to wait this long finds a whole unit. (Rounded to the nearest, it could be a
+        hair short: refused again, and again, until the refusals closed the socket as a flood; two
+        bots playing battleship did so. The millionth of a millisecond keeps a float sum's last
+        bit from undoing the rounding.)"""
+        missing = 1.0 - self._at(now)
+        return 0.0 if missing <= 0 else math.ceil(missing / self.rate * 1000 + 1e-6) / 1000
 
 
 class SlidingWindowThrottle(BaseThrottle):

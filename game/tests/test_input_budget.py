@@ -1,33 +1,38 @@
-"""A player's input rate on a game socket (``InputBudget``): a frame past the mode's rate is refused
-``rate_limited`` with a ``retry_after``, and a client that waits exactly that long is let through."""
+"""A player's input rate on a game socket (the mode's ``input_rate``, a ``FrameBudget`` of one
+second): a frame past it is refused ``rate_limited`` with a ``retry_after``, and a client that
+waits exactly that long is let through."""
 
 import pytest
 
-from game.consumers import InputBudget
-from gameplatform.errors import RateLimited
+from gameplatform.ratelimit import FrameBudget
 
 
 @pytest.mark.parametrize("rate", [1, 3, 7, 20, 30, 60])
 def test_a_client_that_waits_the_retry_after_it_was_given_is_not_refused_again(rate):
-    budget = InputBudget(rate)
-    budget.at = now = 0.0
+    budget = FrameBudget(rate, 1.0, now=0.0)
+    now = 0.0
     for round_ in range(50):
         # Spend whatever there is, at uneven moments, until a frame is refused.
         now += (round_ % 7) / 97
-        with pytest.raises(RateLimited) as refused:
-            for _ in range(rate + 1):
-                budget.spend(now)
-        wait = refused.value.retry_after
+        while budget.spend(now):
+            pass
+        wait = budget.wait(now)
         assert 0 < wait <= 1 / rate + 0.001
-        budget.spend(now + wait)  # exactly the wait it was told: passes
+        assert budget.spend(now + wait)  # exactly the wait it was told: passes
         now += wait
 
 
 def test_a_full_budget_lets_the_modes_rate_through_at_once_and_refuses_the_next():
-    budget = InputBudget(30)
-    budget.at = 0.0
-    for _ in range(30):
-        budget.spend(0.0)
-    with pytest.raises(RateLimited) as refused:
-        budget.spend(0.0)
-    assert refused.value.retry_after == 0.034  # 1/30 s, rounded up to the millisecond
+    budget = FrameBudget(30, 1.0, now=0.0)
+    assert all(budget.spend(0.0) for _ in range(30))
+    assert budget.wait(0.0) == 0.034  # 1/30 s, rounded up to the millisecond
+    assert not budget.spend(0.0)
+
+
+def test_a_rate_under_one_a_second_lets_one_frame_through_each_period_instead_of_none():
+    budget = FrameBudget(0.5, 1.0, now=0.0)
+    assert budget.spend(0.0)
+    assert not budget.spend(1.0)
+    assert 1.0 <= budget.wait(1.0) <= 1.001  # two seconds a frame: half of one is there
+    assert budget.spend(2.0)
+    assert not budget.spend(2.5)

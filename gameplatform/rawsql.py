@@ -48,15 +48,20 @@ def placeholders(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def instances(model, names: list[str], where: str, params: list, *, order_by: str = "", lock: bool = False) -> list:
+def instances(
+    model, names: list[str], where: str, params: list, *, order_by: str = "", lock: bool = False, no_key: bool = False
+) -> list:
     """Instances of ``model`` read by one hand-written ``SELECT``, as the ORM would load them.
 
     ``names``: the fields to load (their ``attname``s), the others deferred (reading one later
     costs a query, as after ``.only()``); ``where`` and ``order_by``: SQL over the columns
     (``column``); ``lock``: ``FOR UPDATE`` where the database has it (PostgreSQL; SQLite locks
-    the whole database for a write transaction). The rows are made instances by ``Model.from_db``
-    (a documented API: the fields in ``_meta.concrete_fields`` order), datetimes as the ORM reads
-    them (``aware``) and booleans as booleans (SQLite gives 0 and 1).
+    the whole database for a write transaction), or with ``no_key`` ``FOR NO KEY UPDATE`` (as
+    ``select_for_update(no_key=True)``: rows that reference it may still be inserted). The rows
+    are made instances by ``Model.from_db`` (a documented API: the fields in
+    ``_meta.concrete_fields`` order), datetimes as the ORM reads them (``aware``) and booleans as
+    booleans (SQLite gives 0 and 1). No other conversion is made: a JSON column comes back as
+    the driver gives it, so leave JSON fields out (deferred).
 
     A server's database worker ends many games a second: the same reads built by the ORM cost
     three to four times the CPU of the statement's own round trip (``game.services``).
@@ -67,7 +72,7 @@ def instances(model, names: list[str], where: str, params: list, *, order_by: st
     if order_by:
         sql += f" ORDER BY {order_by}"
     if lock and connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+        sql += " FOR NO KEY UPDATE" if no_key and connection.features.has_select_for_no_key_update else " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

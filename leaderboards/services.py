@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from game import registry
+from gameplatform import rawsql
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from leaderboards import selectors
 from leaderboards.cron import CronError, next_reset
@@ -123,27 +124,38 @@ def record_write(
     order that crosses another's and deadlock. Behind the board's lock, one transaction at a
     time writes the board; a transaction writing several boards writes them in id order.
     """
-    board = _board_locked(board_id)
+    board, tournament = _board_locked(board_id)
     if board is None:
         raise NotFound("No such leaderboard.", code="not_found")
     if board.authoritative and actor is not None and not actor.is_staff:
         raise Forbidden("Only the game server writes this leaderboard.", code="authoritative")
-    return _record_upsert(board, user_id=user_id, score=score, metadata=metadata)
+    return _record_upsert(board, tournament=tournament, user_id=user_id, score=score, metadata=metadata)
 
 
-def _board_locked(board_id: str) -> Leaderboard | None:
-    """The board, its row locked until the transaction ends (see ``record_write``), or None."""
-    return (
-        Leaderboard.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk=board_id)
-        .select_related("tournament")
-        .first()
-    )
+# The board a write locks, and its tournament's window: read by hand (``gameplatform.rawsql``), as
+# every rated game's result locks its mode's board here, and the ORM built the locking join on
+# every call, about a fifth of a result's CPU (``bench/game_boundaries.py --board``). The board's
+# JSON ``metadata`` is left deferred: a cursor hands back its text, not the ORM's value.
+BOARD_READ = [f.attname for f in Leaderboard._meta.concrete_fields if f.name != "metadata"]
+TOURNAMENT_READ = ["board_id", "start", "end"]
 
 
-def _record_upsert(board: Leaderboard, *, user_id: int, score: int, metadata: dict | None) -> Record:
+def _board_locked(board_id: str) -> tuple[Leaderboard | None, Tournament | None]:
+    """The board, its row locked until the transaction ends (see ``record_write``), and its
+    tournament if it is one's; (None, None) for no such board."""
+    key = rawsql.column(Leaderboard._meta.pk)
+    found = rawsql.instances(Leaderboard, BOARD_READ, f"{key} = %s", [board_id], lock=True, no_key=True)
+    if not found:
+        return None, None
+    of_board = rawsql.column(Tournament._meta.get_field("board"))
+    tournament = rawsql.instances(Tournament, TOURNAMENT_READ, f"{of_board} = %s", [board_id])
+    return found[0], (tournament[0] if tournament else None)
+
+
+def _record_upsert(
+    board: Leaderboard, *, tournament: Tournament | None, user_id: int, score: int, metadata: dict | None
+) -> Record:
     """One player's score on a board already locked by this transaction, with its operator."""
-    tournament = getattr(board, "tournament", None)
     now = timezone.now()
     if tournament is not None:
         if not tournament.start <= now < tournament.end:
@@ -218,13 +230,14 @@ def game_result_feed(*, game_id: int, mode: str, winner: int | None, scores: dic
         writes = {winner: 1}
     if not writes:
         return
-    board = _board_locked(board_id)  # once for all the players, as record_write would each time
+    board, tournament = _board_locked(board_id)  # once for all the players, as record_write would each time
     if board is None:
         _warn_missing_board(board_id)
         return
     for user_id, score in sorted(writes.items()):
         try:  # a refusal comes before its write (or rolls its own write back): the others stand
-            _record_upsert(board, user_id=user_id, score=int(score), metadata={"game_id": game_id})
+            metadata = {"game_id": game_id}
+            _record_upsert(board, tournament=tournament, user_id=user_id, score=int(score), metadata=metadata)
         except ApplicationError as exc:
             logger.info("game %s: board %s refused user %s: %s", game_id, board_id, user_id, exc.code)
 

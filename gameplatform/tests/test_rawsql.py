@@ -42,3 +42,16 @@ def test_instances_locked_for_update_are_read_inside_the_transaction(alice, bob)
     assert [g.pk for g in read] == sorted(ids)
     assert [g.state for g in read] == [Game.State.WAITING_FOR_PLAYERS] * 3
     assert queries[0]["sql"].endswith("FOR UPDATE") == connection.features.has_select_for_update
+
+
+@pytest.mark.django_db(transaction=True)
+def test_instances_locked_with_no_key_leave_rows_that_reference_them_insertable(alice, bob):
+    from django.db import transaction
+
+    game = game_create(mode="tictactoe", players=[alice.pk, bob.pk])
+    key = rawsql.column(Game._meta.pk)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        read = rawsql.instances(Game, ["id"], f"{key} = %s", [game.pk], lock=True, no_key=True)
+    assert [g.pk for g in read] == [game.pk]
+    no_key = connection.features.has_select_for_update and connection.features.has_select_for_no_key_update
+    assert queries[0]["sql"].endswith("FOR NO KEY UPDATE") == no_key

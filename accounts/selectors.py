@@ -5,7 +5,7 @@ from django.db import connections
 from django.db.models import DateTimeField, Q, QuerySet
 
 from accounts.models import GuestDevice, User
-from gameplatform.rawsql import aware
+from gameplatform import rawsql
 
 # Every REST request and socket handshake loads its token's user: one hand-written SELECT
 # through a cursor, the row made an instance by ``Model.from_db`` (both documented Django
@@ -20,13 +20,11 @@ def _user_read() -> tuple[str, list[str], list[int]]:
     """The statement, the fields' names in ``from_db``'s order, and where its datetimes are.
 
     Every concrete field, in ``_meta.concrete_fields`` order (``from_db``'s documentation);
-    a column is named by ``db_column`` or else the field's name (``attname``: ``_id`` for a
-    foreign key), each quoted the SQL standard's way, which PostgreSQL and SQLite share.
+    each column named and quoted by ``rawsql.column``.
     """
     fields = User._meta.concrete_fields
-    columns = ", ".join(f'"{field.db_column or field.attname}"' for field in fields)
-    key = _KEY.db_column or _KEY.attname
-    sql = f'SELECT {columns} FROM "{User._meta.db_table}" WHERE "{key}" = %s'
+    columns = ", ".join(rawsql.column(field) for field in fields)
+    sql = f'SELECT {columns} FROM "{User._meta.db_table}" WHERE {rawsql.column(_KEY)} = %s'
     datetimes = [index for index, field in enumerate(fields) if isinstance(field, DateTimeField)]
     return sql, [field.attname for field in fields], datetimes
 
@@ -49,7 +47,7 @@ def _user_by_pk(user_id, using: str = "default") -> User | None:
     if datetimes:
         row = list(row)
         for index in datetimes:
-            row[index] = aware(row[index], using)
+            row[index] = rawsql.aware(row[index], using)
     return User.from_db(using, names, row)
 
 

@@ -30,7 +30,7 @@ from django.db import connection, models
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from gameplatform import db, presence
+from gameplatform import db, presence, rawsql
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import ApplicationError, Forbidden
 from gameplatform.ratelimit import Budget
@@ -158,15 +158,12 @@ class ChatRoom:
         """
         now = timezone.now()
         messages, memberships = self.message_model._meta, self.membership_model._meta
-        # Columns by the documented rule (``db_column``, else ``attname``), quoted the SQL way.
-        room_field = messages.get_field(self.room_field)
-        room_column = room_field.db_column or room_field.attname
-        member_room_field = memberships.get_field(self.room_field)
-        member_room_column = member_room_field.db_column or member_room_field.attname
+        room_column = rawsql.column(messages.get_field(self.room_field))
+        member_room_column = rawsql.column(memberships.get_field(self.room_field))
         sql = (
-            f'INSERT INTO "{messages.db_table}" ("{room_column}", sender_id, content, created_at) '
+            f'INSERT INTO "{messages.db_table}" ({room_column}, sender_id, content, created_at) '
             f"SELECT %s, %s, %s, %s WHERE EXISTS "
-            f'(SELECT 1 FROM "{memberships.db_table}" WHERE "{member_room_column}" = %s AND user_id = %s) RETURNING id'
+            f'(SELECT 1 FROM "{memberships.db_table}" WHERE {member_room_column} = %s AND user_id = %s) RETURNING id'
         )
         with connection.cursor() as cursor:
             created_at = messages.get_field("created_at").get_db_prep_value(now, connection)

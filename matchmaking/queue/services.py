@@ -44,6 +44,7 @@ from game import selectors as game_selectors
 from game.models import Game
 from game.registry import get_mode
 from game.services import game_create_many  # it also clears the players' queue entries
+from gameplatform import rawsql
 from gameplatform.cache import cache
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.realtime import send_to_user
@@ -171,9 +172,8 @@ def _enqueue(*, user_id: int, mode: str) -> None:
     rating = game_selectors.ratings_for(user_ids=[user_id], mode=mode)[user_id]
     opts = QueueEntry._meta
     table = f'"{opts.db_table}"'
-    # Columns by the documented rule (``db_column``, else ``attname``), quoted the SQL way.
     fields = [opts.get_field(name) for name in ("user", "mode", "rating", "joined_at")]
-    user, mode_, rating_, joined = (f'"{field.db_column or field.attname}"' for field in fields)
+    user, mode_, rating_, joined = (rawsql.column(field) for field in fields)
     with connection.cursor() as cursor:  # the same statement in PostgreSQL and SQLite
         cursor.execute(
             f"INSERT INTO {table} ({user}, {mode_}, {rating_}, {joined}) VALUES (%s, %s, %s, %s)"

@@ -132,6 +132,66 @@ async def test_a_room_whose_seat_read_outlasted_its_lease_runs_only_where_it_was
         await b.stop()
 
 
+class CountsLeaseCalls(RedisRoomStore):
+    """Redis, noting each lease and snapshot call a room's open makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    async def claim_and_load(self, game_id, owner):
+        self.calls.append("claim_and_load")
+        return await super().claim_and_load(game_id, owner)
+
+    async def claim(self, game_id, owner):
+        self.calls.append("claim")
+        return await super().claim(game_id, owner)
+
+    async def renew(self, game_ids, owner):
+        self.calls.append("renew")
+        return await super().renew(game_ids, owner)
+
+    async def load(self, game_id):
+        self.calls.append("load")
+        return await super().load(game_id)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_room_opened_well_within_its_lease_asks_redis_once_to_claim_and_load_it(short_lease):
+    records = Records(TicTacToe())
+    store = CountsLeaseCalls()
+    a = RoomHost(records.hooks(), store, owner="a")
+    try:
+        assert await a.open(1)
+        assert store.calls == ["claim_and_load"]
+        assert (await store.owners([1])) == {1: "a"}
+    finally:
+        await a.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_room_whose_seat_read_was_slow_checks_its_lease_and_reads_its_snapshot_again(short_lease):
+    """A seat read past half the lease: the lease is asked for again, and the snapshot read after
+    it (a process that ran the room meanwhile may have saved a newer one)."""
+    records = Records(TicTacToe())
+    slow_hooks = records.hooks()
+    read_seats = slow_hooks.seating
+
+    async def slow_seating(game_id):
+        await asyncio.sleep(0.6)  # past half the 1 s lease
+        return await read_seats(game_id)
+
+    store = CountsLeaseCalls()
+    a = RoomHost(replace(slow_hooks, seating=slow_seating), store, owner="a")
+    try:
+        assert await a.open(1)
+        assert store.calls == ["claim_and_load", "renew", "load"]
+    finally:
+        await a.stop()
+
+
 @requires_redis
 @pytest.mark.django_db
 async def test_a_room_whose_seat_read_outlasted_its_lease_still_runs_where_nobody_claimed_it(short_lease):

@@ -519,18 +519,32 @@ class RoomHost:
             del self._claiming[game_id]
 
     async def _open(self, game_id: int, player_id: int | None) -> bool:
-        if not await self.store.claim(game_id, self.owner):
+        asked = time.monotonic()
+        claimed, saved = await self.store.claim_and_load(game_id, self.owner)
+        if not claimed:
             return False
         try:
-            room, taken_over, started_at = await self._load(game_id, player_id)
+            seating = await self._seating(game_id, player_id)
+            if seating is not None and self._lease_may_have_lapsed(asked):
+                # The seat read was slow (a cold process's database workers): the room may have run
+                # elsewhere meanwhile, under a lease of its own. Run it only while the lease is this
+                # host's, from the snapshot as it is now.
+                asked = time.monotonic()  # a lease renewed or claimed again holds from here on
+                if not await self._still_holds(game_id):
+                    return False
+                saved = await self.store.load(game_id)
+            room, taken_over = (None, False) if seating is None else await self._load_seated(game_id, seating, saved)
         except BaseException:
             await self.store.release(game_id, self.owner)
             raise
         if room is None:
             await self.store.release(game_id, self.owner)
             return False
-        if not await self._still_holds(game_id):  # the load outlasted the lease: another process runs it now
-            return False
+        if self._lease_may_have_lapsed(asked) and not await self._still_holds(game_id):
+            return False  # the load outlasted the lease: another process runs it now
+        if taken_over:
+            self._seat_newcomers(room, seating.players)  # seated while nobody ran the room
+        started_at = seating.started_at
         room.journalled = True  # its steps go into this host's journal
         run = self.running[game_id] = Running(
             room,
@@ -552,6 +566,13 @@ class RoomHost:
             await self.out.sent()
         return True
 
+    @staticmethod
+    def _lease_may_have_lapsed(asked: float) -> bool:
+        """A lease claimed at ``asked`` or after (``time.monotonic``) holds for ``lease_seconds()``
+        from then: until half of it has gone by, it is surely still this host's, and asking Redis
+        again (``_still_holds``) would only cost a round trip on every room's open."""
+        return time.monotonic() - asked >= lease_seconds() / 2
+
     async def _still_holds(self, game_id: int) -> bool:
         """The lease this host claimed before loading the room is still its own: renewed, or taken
         again if it ran out with nobody taking it. A load can outlast the lease (the seat read of a
@@ -565,21 +586,18 @@ class RoomHost:
         logger.info("room claimed elsewhere while it was loaded here", extra={"game_id": game_id})
         return False
 
-    async def _load(self, game_id: int, player_id: int | None = None) -> tuple[Room | None, bool, float | None]:
-        """The room to run (None: nothing to run, or ``player_id`` has no seat), whether it was
-        taken over from a snapshot and its journal, and when its start was recorded."""
+    async def _seating(self, game_id: int, player_id: int | None = None) -> Seating | None:
+        """The game's seats (None: nothing to run, or ``player_id`` has no seat)."""
         seating = await self.hooks.seating(game_id)
         if seating is None:
-            return None, False, None
+            return None
         if player_id is not None and not any(p.id == player_id for p in seating.players):
-            return None, False, None
-        room, taken_over = await self._load_seated(game_id, seating)
-        if room is not None and taken_over:
-            self._seat_newcomers(room, seating.players)  # seated while nobody ran the room
-        return room, taken_over, seating.started_at
+            return None
+        return seating
 
-    async def _load_seated(self, game_id: int, seating: Seating) -> tuple[Room | None, bool]:
-        saved = await self.store.load(game_id)
+    async def _load_seated(self, game_id: int, seating: Seating, saved: str | None) -> tuple[Room | None, bool]:
+        """The room to run from its seats and ``saved``, its snapshot (None: a new room), and
+        whether it was taken over; None when there is nothing to run."""
         if saved is None:
             if seating.over:
                 return None, False

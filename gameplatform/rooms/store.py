@@ -21,11 +21,13 @@ one-process setup (``make run``). The host runs the same code on both; ``room_st
   their ``connect`` frames reach it in (one may come through another process).
 """
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
 
 import orjson
+import redis.exceptions
 from django.conf import settings
 
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
@@ -58,6 +60,18 @@ for i, key in ipairs(KEYS) do
 end
 return held
 """
+# KEYS[1] a room's lease, KEYS[2] its snapshot; ARGV[1] the owner, ARGV[2] milliseconds. {1, the
+# snapshot or false} when claimed, {0, false} when someone holds it.
+_CLAIM_AND_LOAD = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1, redis.call('GET', KEYS[2])} end
+return {0, false}
+"""
+# KEYS[1] a game's seat numbers; ARGV[1] the player, ARGV[2] seconds to live. The player's next number.
+_NEXT_SEAT = """
+local number = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return number
+"""
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 # KEYS[1] a room's listing, KEYS[2] the index of listings; ARGV[1] the owner, ARGV[2] the game.
 _UNLIST = """
@@ -70,6 +84,53 @@ return 0
 """
 
 
+# One store write (``RedisRoomStore.write``) as one script: every room's log, snapshot and listing
+# and the journal's batch, whatever their number, in one command with one reply. As a pipeline it
+# was three to six commands a room, and redis-py reads each reply under a timeout of its own: most
+# of a write's CPU in this process. A command that fails does not stop the others (as in the
+# pipeline before); the first failure is the script's error.
+# KEYS[1] the index of listings, then each operation's keys in order. ARGV[1] seconds to live
+# (snapshots, logs, the journal), ARGV[2] a listing's milliseconds to live, ARGV[3] when a listing
+# written now expires (ms, wall clock), ARGV[4] now (ms), ARGV[5] the listings' owner; then the
+# operations, each a name and its arguments.
+_WRITE = """
+local ttl, listing_ms, expires, now, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local k, a, failed = 2, 6, nil
+local function call(...)
+  local reply = redis.pcall(...)
+  if type(reply) == 'table' and reply.err and not failed then failed = reply.err end
+end
+while a <= #ARGV do
+  local op = ARGV[a]
+  if op == 'log' then
+    call('RPUSH', KEYS[k], ARGV[a + 1]); call('EXPIRE', KEYS[k], ttl); k, a = k + 1, a + 2
+  elseif op == 'set' then
+    call('SET', KEYS[k], ARGV[a + 1], 'EX', ttl); k, a = k + 1, a + 2
+  elseif op == 'drop' then
+    call('DEL', KEYS[k], KEYS[k + 1], KEYS[k + 2]); k, a = k + 3, a + 1
+  elseif op == 'list' then
+    call('HSET', KEYS[k], 'o', owner, 's', ARGV[a + 2]); call('PEXPIRE', KEYS[k], listing_ms)
+    call('ZADD', KEYS[1], expires, ARGV[a + 1]); k, a = k + 1, a + 3
+  elseif op == 'unlist' then
+    call('DEL', KEYS[k]); call('ZREM', KEYS[1], ARGV[a + 1]); k, a = k + 1, a + 2
+  elseif op == 'sweep' then
+    call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now); a = a + 1
+  elseif op == 'xadd' then
+    call('XADD', KEYS[k], ARGV[a + 1], 's', ARGV[a + 2]); k, a = k + 1, a + 3
+  elseif op == 'expire' then
+    call('EXPIRE', KEYS[k], ttl); k, a = k + 1, a + 1
+  elseif op == 'xtrim' then
+    call('XTRIM', KEYS[k], 'MINID', ARGV[a + 1]); k, a = k + 1, a + 2
+  else
+    return redis.error_reply('unknown room store operation ' .. tostring(op))
+  end
+end
+if failed then return redis.error_reply(failed) end
+return 1
+"""
+_WRITE_SHA = hashlib.sha1(_WRITE.encode()).hexdigest()
+
+
 def lease_seconds() -> float:
     return float(getattr(settings, "ROOM_LEASE_SECONDS", 3.0))
 
@@ -79,6 +140,12 @@ class RoomStore:
 
     async def claim(self, game_id: int, owner: str) -> bool:
         """Own ``game_id`` unless someone does: True when ``owner`` holds its lease now."""
+        raise NotImplementedError
+
+    async def claim_and_load(self, game_id: int, owner: str) -> tuple[bool, str | None]:
+        """``claim``, and the room's snapshot read in the same step (a room's open: one round
+        trip instead of two): whether ``owner`` holds the lease now, and the snapshot then (None
+        when there is none, or the claim failed)."""
         raise NotImplementedError
 
     async def claim_many(self, game_ids: list[int], owner: str) -> set[int]:
@@ -193,6 +260,11 @@ class MemoryRoomStore(RoomStore):
     async def claim(self, game_id: int, owner: str) -> bool:
         return _LOCAL_OWNER.setdefault(game_id, owner) == owner
 
+    async def claim_and_load(self, game_id: int, owner: str) -> tuple[bool, str | None]:
+        if not await self.claim(game_id, owner):
+            return False, None
+        return True, await self.load(game_id)
+
     async def claim_many(self, game_ids: list[int], owner: str) -> set[int]:
         return {g for g in game_ids if _LOCAL_OWNER.setdefault(g, owner) == owner}
 
@@ -302,6 +374,15 @@ class RedisRoomStore(RoomStore):
         ms = int(lease_seconds() * 1000)
         return bool(await self._redis().set(self.lease_key(game_id), owner, nx=True, px=ms))
 
+    async def claim_and_load(self, game_id: int, owner: str) -> tuple[bool, str | None]:
+        ms = int(lease_seconds() * 1000)
+        claimed, saved = await self._redis().eval(
+            _CLAIM_AND_LOAD, 2, self.lease_key(game_id), self.snapshot_key(game_id), owner, ms
+        )
+        if not claimed:
+            return False, None
+        return True, saved.decode() if isinstance(saved, bytes) else (saved or None)
+
     async def claim_many(self, game_ids: list[int], owner: str) -> set[int]:
         if not game_ids:
             return set()
@@ -336,42 +417,44 @@ class RedisRoomStore(RoomStore):
         listings: Listings | None = None,
         logs: dict | None = None,
     ) -> None:
-        pipe = self._redis().pipeline(transaction=False)
+        keys, ops = [self.listed_key()], []
         for game_id, entries in (logs or {}).items():  # one element a segment: a snapshot's steps since the last
-            pipe.rpush(self.log_key(game_id), _dumps(entries))
-            pipe.expire(self.log_key(game_id), SNAPSHOT_TTL_SECONDS)
+            keys.append(self.log_key(game_id))
+            ops += ("log", _dumps(entries))
         if listings is not None:
-            self._list(pipe, listings)
+            for game_id, summary in listings.summaries.items():
+                keys.append(self.listing_key(game_id))
+                ops += ("unlist", game_id) if summary is None else ("list", game_id, summary)
+            ops.append("sweep")  # the listings of processes that died: gone by now
         if journal is not None:
             key = self.journal_key(journal.owner)
             if journal.steps:
-                steps = _dumps([[g, entries] for g, entries in journal.steps.items()])
-                pipe.xadd(key, {"s": steps}, id=f"{journal.number}-1")
+                keys.append(key)
+                ops += ("xadd", f"{journal.number}-1", _dumps([[g, entries] for g, entries in journal.steps.items()]))
             if journal.refresh:
-                pipe.expire(key, SNAPSHOT_TTL_SECONDS)
+                keys.append(key)
+                ops.append("expire")
             if journal.keep_from is not None:
-                pipe.xtrim(key, minid=f"{journal.keep_from}-0", approximate=False)
+                keys.append(key)
+                ops += ("xtrim", f"{journal.keep_from}-0")
         for game_id, snapshot in snapshots.items():
             if snapshot is None:
-                pipe.delete(self.snapshot_key(game_id), self.seats_key(game_id), self.log_key(game_id))
+                keys += (self.snapshot_key(game_id), self.seats_key(game_id), self.log_key(game_id))
+                ops.append("drop")
             else:
-                pipe.set(self.snapshot_key(game_id), snapshot, ex=SNAPSHOT_TTL_SECONDS)
-        await pipe.execute()
-
-    def _list(self, pipe, listings: Listings) -> None:
+                keys.append(self.snapshot_key(game_id))
+                ops += ("set", snapshot)
+        if not ops:
+            return
         now_ms = int(time.time() * 1000)
         ttl_ms = int(LISTING_TTL_SECONDS * 1000)
-        index = self.listed_key()
-        for game_id, summary in listings.summaries.items():
-            key = self.listing_key(game_id)
-            if summary is None:
-                pipe.delete(key)
-                pipe.zrem(index, game_id)
-            else:
-                pipe.hset(key, mapping={"o": listings.owner, "s": summary})
-                pipe.pexpire(key, ttl_ms)
-                pipe.zadd(index, {game_id: now_ms + ttl_ms})
-        pipe.zremrangebyscore(index, "-inf", now_ms)  # the listings of processes that died: gone by now
+        owner = listings.owner if listings is not None else ""
+        args = (SNAPSHOT_TTL_SECONDS, ttl_ms, now_ms + ttl_ms, now_ms, owner, *ops)
+        client = self._redis()
+        try:
+            await client.evalsha(_WRITE_SHA, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # a new (or failed-over) Redis: EVAL caches it there
+            await client.eval(_WRITE, len(keys), *keys, *args)
 
     async def unlist(self, game_id: int, owner: str) -> None:
         await self._redis().eval(_UNLIST, 2, self.listing_key(game_id), self.listed_key(), owner, game_id)
@@ -402,12 +485,7 @@ class RedisRoomStore(RoomStore):
         return value.decode() if isinstance(value, bytes) else value
 
     async def next_seat_number(self, game_id: int, player_id: int) -> int:
-        key = self.seats_key(game_id)
-        async with self._redis().pipeline(transaction=False) as pipe:
-            pipe.hincrby(key, str(player_id), 1)
-            pipe.expire(key, SNAPSHOT_TTL_SECONDS)
-            number, _ = await pipe.execute()
-        return int(number)
+        return int(await self._redis().eval(_NEXT_SEAT, 1, self.seats_key(game_id), player_id, SNAPSHOT_TTL_SECONDS))
 
     def unclaimed(self, game_ids: list[int], *, idle_seconds: float) -> list[int]:
         if not game_ids:

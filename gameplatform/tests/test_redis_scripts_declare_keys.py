@@ -99,13 +99,60 @@ def test_rate_limit_and_lease_scripts_declare_every_key_they_touch(server, setti
     assert undeclared(lines) == []
 
 
-async def test_room_lease_scripts_declare_every_key_they_touch(server):
+async def test_room_lease_and_seat_scripts_declare_every_key_they_touch(server):
     client = redis.asyncio.Redis(host="127.0.0.1", port=server.port)
     store, owner = room_store(client=client, namespace="declared"), uuid.uuid4().hex
     watch = Watch(server)
     assert await store.claim(1, owner) and await store.claim(2, owner)
     assert await store.renew([1, 2, 3], owner) == {1, 2}
     await store.release(1, owner)
+    await client.set(store.snapshot_key(4), "saved")
+    assert await store.claim_and_load(4, owner) == (True, "saved")
+    assert await store.claim_and_load(4, "another") == (False, None)
+    assert await store.claim_and_load(5, owner) == (True, None)
+    assert [await store.next_seat_number(4, 7) for _ in range(2)] == [1, 2]
     lines = watch.stop()
     await client.aclose()
     assert undeclared(lines) == []
+
+
+async def test_a_room_store_write_declares_every_key_and_lands_each_part(server):
+    from gameplatform.rooms.store import JournalBatch, Listings
+
+    client = redis.asyncio.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
+    store = room_store(client=client, namespace="declared")
+    await store.write({3: "gone"}, logs={3: [["old"]]}, listings=Listings("o", {3: '{"id":3}'}))
+    await client.hset(store.seats_key(3), "30", 1)
+    watch = Watch(server)
+    await store.write(
+        {1: '{"snap":1}', 2: '{"snap":2}', 3: None},
+        JournalBatch("o", 7, {1: [["move", 1]]}, keep_from=7, refresh=True),
+        Listings("o", {1: '{"id":1}', 3: None}),
+        {1: [["move", 1]], 2: [["move", 2]]},
+    )
+    lines = watch.stop()
+
+    assert undeclared(lines) == []
+    sent = [w[0].upper() for origin, w in lines if origin != "lua" and w[0].upper() not in ("HELLO", "ECHO")]
+    assert sent == ["EVALSHA"]  # the whole write: one command
+    assert await store.load(1) == '{"snap":1}' and await store.load(3) is None
+    assert await store.read_log(2) == [["move", 2]] and await store.read_log(3) == []
+    assert not await client.exists(store.seats_key(3))
+    assert 0 < await client.ttl(store.snapshot_key(1)) <= 24 * 3600 and 0 < await client.ttl(store.log_key(1))
+    assert await store.journal("o") == [(7, {1: [["move", 1]]})]
+    assert await client.zrange(store.listed_key(), 0, -1) == ["1"]
+    assert await client.hgetall(store.listing_key(1)) == {"o": "o", "s": '{"id":1}'}
+    await client.aclose()
+
+
+async def test_a_room_store_write_with_a_failing_part_still_lands_the_others_and_says_it_failed(server):
+    from gameplatform.rooms.store import JournalBatch
+
+    client = redis.asyncio.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
+    store = room_store(client=client, namespace="failing")
+    await store.write({}, JournalBatch("o", 5, {1: [["a"]]}))
+    with pytest.raises(redis.exceptions.ResponseError):  # batch 4 after batch 5: the stream refuses it
+        await store.write({1: '{"snap":1}'}, JournalBatch("o", 4, {2: [["b"]]}), logs={1: [["a"]]})
+    assert await store.load(1) == '{"snap":1}' and await store.read_log(1) == [["a"]]
+    assert await store.journal("o") == [(5, {1: [["a"]]})]
+    await client.aclose()

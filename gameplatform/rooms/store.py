@@ -21,13 +21,11 @@ one-process setup (``make run``). The host runs the same code on both; ``room_st
   their ``connect`` frames reach it in (one may come through another process).
 """
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
 
 import orjson
-import redis.exceptions
 from django.conf import settings
 
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
@@ -128,7 +126,6 @@ end
 if failed then return redis.error_reply(failed) end
 return 1
 """
-_WRITE_SHA = hashlib.sha1(_WRITE.encode()).hexdigest()
 
 
 def lease_seconds() -> float:
@@ -450,11 +447,8 @@ class RedisRoomStore(RoomStore):
         ttl_ms = int(LISTING_TTL_SECONDS * 1000)
         owner = listings.owner if listings is not None else ""
         args = (SNAPSHOT_TTL_SECONDS, ttl_ms, now_ms + ttl_ms, now_ms, owner, *ops)
-        client = self._redis()
-        try:
-            await client.evalsha(_WRITE_SHA, len(keys), *keys, *args)
-        except redis.exceptions.NoScriptError:  # a new (or failed-over) Redis: EVAL caches it there
-            await client.eval(_WRITE, len(keys), *keys, *args)
+        # EVALSHA, and the script loaded first where Redis does not know it (a new or failed-over one)
+        await self._redis().register_script(_WRITE)(keys=keys, args=args)
 
     async def unlist(self, game_id: int, owner: str) -> None:
         await self._redis().eval(_UNLIST, 2, self.listing_key(game_id), self.listed_key(), owner, game_id)

@@ -126,13 +126,47 @@ def checked_label(label) -> dict:
     return label
 
 
+class SeededRandom(random.Random):
+    """``ctx.random``: a ``random.Random`` (the same numbers from the same seed) that knows whether
+    it was drawn from since ``drawn`` was last cleared. A room saves its generator's state (625
+    numbers, most of a small room's snapshot) with every snapshot; with this it copies and encodes
+    that state again only when the game drew since the last one.
+
+    Every draw goes through ``random()`` or ``getrandbits()`` (``randint``, ``choice``, ``shuffle``,
+    ``uniform``, ``randbytes``...), except ``gauss``, which also hands out a second number it kept."""
+
+    drawn = True
+    _draw = random.Random.random  # the generator's own methods, called without super()'s cost per draw
+    _draw_bits = random.Random.getrandbits
+
+    def seed(self, *args, **kwargs) -> None:
+        self.drawn = True
+        super().seed(*args, **kwargs)
+
+    def setstate(self, state) -> None:
+        self.drawn = True
+        super().setstate(state)
+
+    def random(self) -> float:
+        self.drawn = True
+        return self._draw()
+
+    def getrandbits(self, k: int) -> int:
+        self.drawn = True
+        return self._draw_bits(k)
+
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float:
+        self.drawn = True
+        return super().gauss(mu, sigma)
+
+
 class Context:
     """The room as a mode's hooks see it. Made by the platform (and by the test kit)."""
 
     def __init__(self, *, players: list[Player], seed: int, tick_rate: int) -> None:
         self.players = players
         self.seed = seed
-        self.random = random.Random(seed)
+        self.random = SeededRandom(seed)
         self.tick = 0
         self.now = 0.0  # seconds of game time since the room was made (the room's clock)
         self.tick_rate = tick_rate

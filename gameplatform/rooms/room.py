@@ -32,13 +32,14 @@ step all the same, so that a replay does what the room did.
 import functools
 import json
 import logging
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import orjson
 
-from gameplatform.modes.api import MAX_TIMERS, Context, Mode, Player, Reject, Result
+from gameplatform.modes.api import MAX_TIMERS, Context, Mode, Player, Reject, Result, SeededRandom
 from gameplatform.modes.patch import patch_to
 from gameplatform.modes.schema import Invalid, check
 
@@ -179,7 +180,7 @@ class Room:
         self._state_view: tuple[str, object] = ("", None)  # the last game_state's view, as text and data
         self._frames: list[tuple[int | None, dict]] = []
         self._dirty = False  # the view may have changed since the last sync
-        self._random_text: tuple[tuple, str] | None = None  # the generator's state, as last encoded
+        self._random_text: tuple[random.Random, str] | None = None  # the generator, its state as last encoded
         self._texts: dict[int, str] = {}  # id(frame) -> its JSON, for frames made with their text
         # id(frame) -> the same state patch as JSON Patch ops, for one sent as the whole view
         self._patches: dict[int, str] = {}
@@ -946,10 +947,13 @@ class Room:
         """``snapshot()`` as JSON, naming the ``journal`` that holds the steps after it. The
         generator's state (625 numbers, most of a small room's snapshot) is encoded again only when
         the game drew from it since the last snapshot."""
-        state = self.ctx.random.getstate()
-        if self._random_text is None or self._random_text[0] != state:
-            version, internal, gauss = state
-            self._random_text = (state, _encode_state([version, list(internal), gauss]))
+        rng = self.ctx.random
+        known = isinstance(rng, SeededRandom) and self._random_text is not None and self._random_text[0] is rng
+        if not known or rng.drawn:
+            version, internal, gauss = rng.getstate()
+            if isinstance(rng, SeededRandom):
+                rng.drawn = False
+            self._random_text = (rng, _encode_state([version, list(internal), gauss]))
         text = f'{_encode_state(self._snapshot_without_random())[:-1]},"random":{self._random_text[1]}}}'
         self._base, self._since = text, []  # a step that fails from now on is undone from this
         if journal is None:

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameplatform.modes import Mode, Reject
-from gameplatform.modes.api import checked_label
+from gameplatform.modes.api import SeededRandom, checked_label
 from gameplatform.modes.patch import PatchError, apply, diff, patch_to
 from gameplatform.modes.schema import AnyObject, Choice, Float, Int, Invalid, List, Obj, Str, check
 from gameplatform.modes.testing import ModeTester
-from gameplatform.rooms import Grace, Room
+from gameplatform.rooms import Grace, HookFailed, Room
 
 # --- schemas -----------------------------------------------------------------------------
 
@@ -337,6 +337,56 @@ def test_an_encoded_snapshot_is_the_snapshot_whether_or_not_the_game_drew_from_i
     assert json.loads(after) == room.snapshot() and after != first
     restored = Room.restore(Race(), json.loads(after))
     assert restored.ctx.random.random() == room.ctx.random.random() != drawn
+
+
+def test_the_games_generator_gives_pythons_numbers_for_the_same_seed():
+    # A game replays from its seed and inputs: games recorded before the generator tracked its
+    # draws replay the same.
+    def draws(rng: random.Random) -> list:
+        numbers = [rng.random(), rng.randint(1, 10**6), rng.choice("abcdefg"), rng.uniform(2, 5)]
+        numbers += [rng.gauss(0, 1), rng.gauss(0, 1), rng.randbytes(7), rng.getrandbits(70)]
+        numbers += [rng.sample(range(100), 5), rng.choices(range(9), k=4), rng.randrange(3, 999, 7)]
+        deck = list(range(52))
+        rng.shuffle(deck)
+        return [*numbers, deck, rng.getstate()]
+
+    for seed in (0, 7, 2**62 + 1):
+        assert draws(SeededRandom(seed)) == draws(random.Random(seed))
+
+
+class Gaussian(Race):
+    """Draws its secrets with ``gauss``, which hands out a second number it kept without drawing."""
+
+    name = "gaussian"
+
+    def setup(self, ctx):
+        return {"points": {str(p.id): 0 for p in ctx.players}, "secret": {str(p.id): 0.0 for p in ctx.players}}
+
+    def on_move(self, state, player, movement, ctx):
+        if movement["points"] == 2:
+            state["secret"][str(player.id)] = ctx.random.gauss(0, 1)
+            raise RuntimeError("drew, then failed")
+        super().on_move(state, player, movement, ctx)
+
+
+def test_a_snapshot_keeps_every_change_of_the_generator_and_none_of_a_step_that_failed():
+    room = ModeTester(Gaussian(), players=2, seed=5).room
+    first = room.encode_snapshot()
+    room.ctx.random.gauss()  # draws two numbers, keeps the second
+    kept = room.encode_snapshot()
+    room.ctx.random.gauss()  # hands out the kept one: nothing drawn, the state changed
+    handed_out = room.encode_snapshot()
+    assert len({first, kept, handed_out}) == 3 and json.loads(handed_out) == room.snapshot()
+    for pid in (1, 2):
+        room.step(0.0, "connect", pid)
+        room.step(0.0, "ready", pid)
+    before = room.ctx.random.getstate()
+    with pytest.raises(HookFailed):
+        room.step(0.0, "move", 1, {"points": 2})
+    assert room.ctx.random.getstate() == before
+    assert json.loads(room.encode_snapshot()) == room.snapshot()
+    restored = Room.restore(Gaussian(), json.loads(room.encode_snapshot()))
+    assert restored.ctx.random.getstate() == before
 
 
 def test_frames_drained_as_text_are_exactly_the_frames_encoded():

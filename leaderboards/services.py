@@ -188,6 +188,8 @@ def _record_upsert(
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [board.pk, board.period, user_id, score, encoded, now, now])
             record_id, kept, kept_metadata, reached_at, updated_at, inserted = cursor.fetchone()
+            if not isinstance(kept, int):  # SQLite turns a sum past 64 bits into a float where PostgreSQL refuses it
+                raise DataError("integer out of range")
             if inserted:  # counted with the insert; a reset in between zeroed the counter of a new period
                 Leaderboard.objects.filter(pk=board.pk, period=board.period).update(record_count=F("record_count") + 1)
     except DataError:

@@ -11,7 +11,7 @@ import random
 import pytest
 from asgiref.sync import sync_to_async
 
-from conftest import receive_type, requires_redis
+from conftest import receive_type, requires_postgres, requires_redis
 from game.models import GameReplay
 from game.modes.builtin.arena import Arena
 from game.modes.builtin.battleship import Battleship
@@ -21,6 +21,7 @@ from game.tests.test_room_host import Records, start_game
 from gameplatform.modes.testing import replayed, seated
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.room import Grace, Room
+from gameplatform.testing import run_at_once
 
 
 class QuickArena(Arena):
@@ -292,3 +293,20 @@ def test_a_user_asking_for_replays_too_fast_is_answered_429_rate_limited_and_oth
         assert body["detail"] == "At most 3 replay requests per minute."
         assert int(refused["Retry-After"]) >= 1
     assert client_for(alice).get(replay).status_code == 404  # her own budget
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_recording_a_games_replay_at_once_keep_one_whole_log(make_game, alice, bob, settings):
+    # A takeover in the last moments of a game: the old owner and the new one both record it.
+    from game.replays import replay_record
+
+    settings.REPLAY_RETENTION_DAYS = 30
+    grace = {"reconnect": 30, "first": 60}
+    for _ in range(5):
+        game = make_game(alice, bob)
+        logs = [[[n, 0.0, "move", [1, {"cell": n}], n] for n in range(owner, owner + 5)] for owner in (0, 10)]
+        owners = [lambda log=log, game=game.pk: replay_record(game_id=game, steps=log, grace=grace) for log in logs]
+        made = run_at_once(*owners)
+        assert all(isinstance(answer, bool) for answer in made), made  # neither owner saw an error
+        assert [replay.steps for replay in GameReplay.objects.filter(game=game)] in ([logs[0]], [logs[1]])

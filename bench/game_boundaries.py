@@ -6,10 +6,11 @@
 
 Every game a server's rooms run costs these on a database worker, besides its moves (which
 never touch the database): the room's seating, the start, the result (the game row, the seats,
-the ratings, the mode's leaderboard) and the replay (nine moves). For N fresh pairs of players it times each step with
-the thread's CPU clock (``time.thread_time``: the work the process's other threads wait for,
-not the database's), for a pair's first rated game (the ratings' rows are made) and for three
-later rounds, and prints the medians and p90 in milliseconds. ``--board`` makes the
+the ratings, the mode's leaderboard, and in the same transaction the replay: nine moves). For N
+fresh pairs of players it times each step with the thread's CPU clock (``time.thread_time``: the
+work the process's other threads wait for, not the database's), for a pair's first rated game
+(the ratings' rows are made) and for three later rounds, and prints the medians and p90 in
+milliseconds. ``--board`` makes the
 tic-tac-toe board (``tictactoe-wins``, as ``manage.py seed_demo`` does) for the run, so
 that each result also writes it; without it the mode's board does not exist. The bench's users,
 games and records are removed afterwards. Uses ``DATABASE_URL`` (PostgreSQL, migrated).
@@ -35,7 +36,6 @@ def one_round(pairs: list, times: dict, batch: int = 1) -> None:
     from django.db import close_old_connections
 
     from game import services
-    from game.replays import ReplayRecord, replay_record_many
     from gameplatform.modes import Player, Result
 
     def record(game, a, b) -> services.ResultRecord:
@@ -48,6 +48,8 @@ def one_round(pairs: list, times: dict, batch: int = 1) -> None:
             ],
             board=[0] * 9,
             version=9,
+            steps=[[n, n * 2.0, "move", [n % 2, {"cell": n}], n + 1] for n in range(9)],  # its replay: nine moves
+            grace={"reconnect": 30, "first": 60},
         )
 
     for at in range(0, len(pairs), batch):
@@ -56,13 +58,10 @@ def one_round(pairs: list, times: dict, batch: int = 1) -> None:
         ids = [g.pk for g in games]
         close_old_connections()
         records = [record(g, a, b) for g, (a, b) in zip(games, group, strict=True)]
-        log = [[n, n * 2.0, "move", [n % 2, {"cell": n}], n + 1] for n in range(9)]  # a game's nine moves
-        replays = [ReplayRecord(game_id=g.pk, steps=log, grace={"reconnect": 30, "first": 60}) for g in games]
         steps = {
             "seating": lambda ids=ids: services.game_seatings(game_ids=ids),
             "start": lambda ids=ids: services.game_record_starts(game_ids=ids),
-            "result": lambda records=records: services.game_record_results(records=records),
-            "replay": lambda replays=replays: replay_record_many(records=replays),
+            "result and replay": lambda records=records: services.game_record_results(records=records),
         }
         for name, step in steps.items():
             began = time.thread_time()

@@ -7,8 +7,8 @@ The socket (``game.consumers``) reaches the room through ``player_seat``, ``take
 host's ``submit``.
 
 The database sees a game three times, each written exactly once by a conditional update:
-created (by the matchmaker, a lobby or an invite), started, and its result (then its replay).
-The seatings, starts, results and replays of a process's rooms go in shared transactions
+created (by the matchmaker, a lobby or an invite), started, and its result (with its replay).
+The seatings, starts and results of a process's rooms go in shared transactions
 (``gameplatform.batching``): those that come while one is on its way go together in the next.
 """
 
@@ -55,33 +55,25 @@ def platform_hooks() -> Hooks:
     async def record_start(game_id: int) -> None:
         await start_batch.submit(game_id)
 
-    async def record_result(game_id: int, result: Result, players: list[Player], board, version: int) -> None:
-        await result_batch.submit(
-            services.ResultRecord(game_id=game_id, result=result, players=players, board=board, version=version)
-        )
-
     def grace() -> Grace:
         return Grace(reconnect=services.reconnect_grace_seconds(), first=services.first_connect_grace_seconds())
 
-    async def replays(records: list) -> list[bool]:
-        from game import replays
-
-        return await db.run_apart(replays.replay_record_many, records=records)
-
-    replay_batch = Batcher(replays)
-
-    async def record_replay(game_id: int, steps: list) -> None:
-        from game import replays
-
+    async def record_result(
+        game_id: int, result: Result, players: list[Player], board, version: int, steps: list | None
+    ) -> None:
+        # The replay goes with the result, in its transaction: one unit of work for both.
         ran_with = grace()
         ran = {"reconnect": ran_with.reconnect, "first": ran_with.first}
-        await replay_batch.submit(replays.ReplayRecord(game_id=game_id, steps=steps, grace=ran))
+        await result_batch.submit(
+            services.ResultRecord(
+                game_id=game_id, result=result, players=players, board=board, version=version, steps=steps, grace=ran
+            )
+        )
 
     return Hooks(
         seating=seating,
         record_start=record_start,
         record_result=record_result,
-        record_replay=record_replay,
         grace=grace,
         **hub_hooks(),
     )

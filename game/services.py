@@ -11,6 +11,7 @@ The state machine lives in ``TRANSITIONS``; nothing else assigns ``Game.state``.
 """
 
 import functools
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from game import hooks
+from game import hooks, replays
 from game.elo import START_RATING, rating_changes
 from game.models import Game, GamePlayer, Rating
 from game.registry import get_mode, modes
@@ -30,6 +31,8 @@ from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
 from gameplatform.realtime import signal_on_commit
 from gameplatform.rooms.wire import SEAT_SIGNAL, seat_signal
+
+logger = logging.getLogger(__name__)
 
 State = Game.State
 
@@ -245,13 +248,16 @@ def game_record_starts(*, game_ids: list[int]) -> int:
 @dataclass(frozen=True)
 class ResultRecord:
     """What a room hands over when its game ends: the result, the seats as the room left them,
-    the final board of a game everyone sees whole, and the room's last version."""
+    the final board of a game everyone sees whole, the room's last version, and every step of
+    the game with the grace the room ran with (its replay; None: none kept)."""
 
     game_id: int
     result: Result
     players: list[Player]
     board: object = None
     version: int = 0
+    steps: list | None = None
+    grace: dict | None = None
 
 
 GAME_RESULT_FIELDS = [
@@ -360,8 +366,30 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
             )
         if game.lobby_id is not None:
             hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
+    _replays_keep([record for _, record in ended if record.steps is not None])
     recorded = {game.pk for game, _ in ended}
     return [record.game_id in recorded and first[record.game_id] == index for index, record in enumerate(records)]
+
+
+def _replays_keep(records: list[ResultRecord]) -> None:
+    """The replays of the games a result transaction ends, in it: a game's replay is in the
+    database once its result is. In a savepoint: when the database refuses the batch, each
+    replay is tried again alone, and one it refuses is logged; the results stand either way."""
+    batch = [replays.ReplayRecord(game_id=r.game_id, steps=r.steps, grace=r.grace or {}) for r in records]
+    if batch and not _replays_kept(batch) and len(batch) > 1:
+        for one in batch:
+            _replays_kept([one])
+
+
+def _replays_kept(batch: list) -> bool:
+    try:
+        with transaction.atomic():
+            replays.replay_record_many(records=batch)
+    except Exception:
+        if len(batch) == 1:
+            logger.warning("game replay not recorded", exc_info=True, extra={"game_id": batch[0].game_id})
+        return False
+    return True
 
 
 # The reads of a game's end, hand-written (``gameplatform.rawsql``): a server's database worker

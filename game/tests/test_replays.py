@@ -1,12 +1,13 @@
 """Replays: every step of a game, kept with its snapshots across its owners, re-simulates it.
 
 A room's steps go to its game's log (in the store, with each snapshot); when the game is
-recorded the host hands the whole log to ``record_replay``. Run again from the game's seed and
+recorded the host hands the whole log to ``record_result`` with it. Run again from the game's seed and
 players, the log ends where the game ended, with the recorded result, whichever processes ran it.
 """
 
 import asyncio
 import random
+from dataclasses import replace
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -38,12 +39,13 @@ class Replays(Records):
 
     def hooks(self):
         hooks = super().hooks()
+        record = hooks.record_result
 
-        async def record_replay(game_id, steps):
+        async def record_result(game_id, result, players, board, version, steps):
+            await record(game_id, result, players, board, version, steps)
             self.replays[game_id] = steps
 
-        hooks.record_replay = record_replay
-        return hooks
+        return replace(hooks, record_result=record_result)
 
 
 async def until(done, seconds: float, *, thread: bool = False) -> None:
@@ -310,3 +312,23 @@ def test_two_owners_recording_a_games_replay_at_once_keep_one_whole_log(make_gam
         made = run_at_once(*owners)
         assert all(isinstance(answer, bool) for answer in made), made  # neither owner saw an error
         assert [replay.steps for replay in GameReplay.objects.filter(game=game)] in ([logs[0]], [logs[1]])
+
+
+@pytest.mark.django_db
+def test_a_result_is_recorded_with_its_replay_and_stands_when_the_replay_is_refused(make_game, alice, bob, settings):
+    from game.services import ResultRecord, game_record_results
+    from gameplatform.modes import Result
+
+    settings.REPLAY_RETENTION_DAYS = 30
+    kept, refused = make_game(alice, bob), make_game(alice, bob)
+    grace = {"reconnect": 30, "first": 60}
+    step = [1, 0.0, "move", [1, {"cell": 4}], 1]
+    made = game_record_results(
+        records=[
+            ResultRecord(game_id=kept.pk, result=Result(alice.pk, "win"), players=[], steps=[step], grace=grace),
+            ResultRecord(game_id=refused.pk, result=Result(bob.pk, "win"), players=[], steps=[[object()]], grace=grace),
+        ]
+    )
+    assert made == [True, True]  # both results, whatever became of the replays
+    assert [game.winner_id for game in (kept, refused) if game.refresh_from_db() is None] == [alice.pk, bob.pk]
+    assert [replay.steps for replay in GameReplay.objects.filter(game=kept)] == [[step]]

@@ -64,7 +64,7 @@ class Records:
         async def record_start(game_id):
             self.started.append(game_id)
 
-        async def record_result(game_id, result, players, board, version):
+        async def record_result(game_id, result, players, board, version, steps):
             self.results.append((game_id, result))
 
         async def publish(game_id, delivery):
@@ -479,12 +479,12 @@ class Flaky(Records):
         hooks = super().hooks()
         record = hooks.record_result
 
-        async def record_result(game_id, result, players, board, version):
+        async def record_result(game_id, result, players, board, version, steps):
             self.tries += 1
             await asyncio.sleep(self.slow)
             if self.tries <= self.failures:
                 raise ConnectionError("the database is away")
-            await record(game_id, result, players, board, version)
+            await record(game_id, result, players, board, version, steps)
 
         return replace(hooks, record_result=record_result)
 
@@ -967,8 +967,8 @@ class Announces(Records):
         hooks = super().hooks()
         record = hooks.record_result
 
-        async def record_result(game_id, result, players, board, version):
-            await record(game_id, result, players, board, version)
+        async def record_result(game_id, result, players, board, version, steps):
+            await record(game_id, result, players, board, version, steps)
             self.recorded.set()
             await asyncio.sleep(3600)  # the process is killed here, before it publishes
 

@@ -91,8 +91,9 @@ class Hooks:
 
     seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
     record_start: Callable[[int], Awaitable[None]]
-    # (game, result, players, the final board or None, the room's last version)
-    record_result: Callable[[int, Result, list[Player], object, int], Awaitable[None]]
+    # (game, result, players, the final board or None, the room's last version, every step of the
+    # game: its replay, with its seed and players; None when the store could not give it), once
+    record_result: Callable[[int, Result, list[Player], object, int, list | None], Awaitable[None]]
     publish: Callable[[int, Delivery], Awaitable[None]]  # to the game's sockets on every process
     # ``publish`` to this process's sockets only: for a room whose players' sockets are all here.
     publish_here: Callable[[int, Delivery], Awaitable[None]] | None = None
@@ -102,8 +103,6 @@ class Hooks:
     unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
     # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
     publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
-    # A game recorded: every step of it (its replay, with its seed and players), once
-    record_replay: Callable[[int, list], Awaitable[None]] | None = None
 
 
 class Lateness:
@@ -655,10 +654,8 @@ class RoomHost:
         """A room over as it is loaded: its result recorded (once), then announced to every socket
         of the game (the last ``game_state`` and ``game_over``), then its snapshot dropped."""
         run = Running(room, origin=0.0, snapshot_tick=room.ctx.tick, log=list(room.replayed_steps))
-        if not recorded:
+        if not recorded:  # else its owner recorded the result, and the replay with it, and died
             await self._record_result(game_id, run)
-        else:  # its owner recorded the result and died: the replay, if it did not get to it
-            await self._record_replay(game_id)
         self.out.deliver(game_id, Delivery(tuple(room.final_frames()), over=True), True)
         self.out.snapshot(game_id, None)
         self.out.listing(game_id, None)  # a dead owner's
@@ -1103,19 +1100,18 @@ class RoomHost:
         if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
             view = room.mode.view(room.state, None)
             board = view.get("board") if isinstance(view, dict) else None
-        await self.hooks.record_result(game_id, room.result, room.players, board, room.version)
-        await self._record_replay(game_id)
+        steps = await self._game_log(game_id)
+        await self.hooks.record_result(game_id, room.result, room.players, board, room.version, steps)
 
-    async def _record_replay(self, game_id: int) -> None:
-        """The game's log, every step from its first (what its owners added with their snapshots),
-        to the database as its replay. A replay that cannot be recorded is logged, and the game ends
-        all the same."""
-        if self.hooks.record_replay is None:
-            return
+    async def _game_log(self, game_id: int) -> list | None:
+        """The game's log, every step from its first (what its owners added with their snapshots):
+        its replay, recorded with its result. None when the store cannot give it: the result is
+        recorded without a replay, and the game ends all the same."""
         try:
-            await self.hooks.record_replay(game_id, await self.store.read_log(game_id))
+            return await self.store.read_log(game_id)
         except Exception:
             logger.warning("game replay not recorded", exc_info=True, extra={"game_id": game_id})
+            return None
 
     async def _let_go(self, game_id: int) -> None:
         """Forget the room: its record goes, and with it everything the host kept for it."""

@@ -332,3 +332,25 @@ def test_a_result_is_recorded_with_its_replay_and_stands_when_the_replay_is_refu
     assert made == [True, True]  # both results, whatever became of the replays
     assert [game.winner_id for game in (kept, refused) if game.refresh_from_db() is None] == [alice.pk, bob.pk]
     assert [replay.steps for replay in GameReplay.objects.filter(game=kept)] == [[step]]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_owners_recording_a_games_end_at_once_keep_one_result_with_its_own_replay(make_game, alice, bob, settings):
+    from game.services import ResultRecord, game_record_results
+    from gameplatform.modes import Result
+
+    settings.REPLAY_RETENTION_DAYS = 30
+    grace = {"reconnect": 30, "first": 60}
+    for _ in range(5):
+        game = make_game(alice, bob)
+        ends = [
+            ResultRecord(game_id=game.pk, result=Result(winner, "win"), players=[], steps=[[n, "move"]], grace=grace)
+            for n, winner in ((1, alice.pk), (2, bob.pk))
+        ]
+        made = run_at_once(*[lambda end=end: game_record_results(records=[end])[0] for end in ends])
+        assert sorted(made) == [False, True]  # one owner recorded it; the other found it over
+        recorder = ends[made.index(True)]
+        game.refresh_from_db()
+        assert game.winner_id == recorder.result.winner
+        assert [replay.steps for replay in GameReplay.objects.filter(game=game)] == [recorder.steps]

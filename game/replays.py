@@ -2,9 +2,10 @@
 
 The room engine keeps each game's log (``gameplatform.rooms``: every step, added to the store with
 each snapshot by whichever process owned the room then) and hands it over when the game is
-recorded; ``replay_record`` keeps it in the database beside the game, with the version of its
-mode's code. ``replay_for`` plays it again through the mode (modes are deterministic from their
-seed and inputs) and answers what the REST API shows: the players' inputs with the tick each one
+recorded; ``replay_record_many`` keeps it in the database beside the game, in the transaction
+that records the game's result (``game.services``), with the version of its mode's code.
+``replay_for`` plays it again through the mode (modes are deterministic from their seed and
+inputs) and answers what the REST API shows: the players' inputs with the tick each one
 landed in, and the result, which must be the recorded one. A mode whose code changed since, or
 that does not play the same way again, answers ``replay_unavailable`` rather than a wrong replay.
 """
@@ -57,11 +58,6 @@ class ReplayRecord:
     game_id: int
     steps: list
     grace: dict
-
-
-def replay_record(*, game_id: int, steps: list, grace: dict) -> bool:
-    """Keep a recorded game's steps as its replay (once: a second owner's try changes nothing)."""
-    return replay_record_many(records=[ReplayRecord(game_id=game_id, steps=steps, grace=grace)])[0]
 
 
 def replay_record_many(*, records: list[ReplayRecord]) -> list[bool]:

@@ -297,23 +297,6 @@ def test_a_user_asking_for_replays_too_fast_is_answered_429_rate_limited_and_oth
     assert client_for(alice).get(replay).status_code == 404  # her own budget
 
 
-@requires_postgres
-@pytest.mark.django_db(transaction=True)
-def test_two_owners_recording_a_games_replay_at_once_keep_one_whole_log(make_game, alice, bob, settings):
-    # A takeover in the last moments of a game: the old owner and the new one both record it.
-    from game.replays import replay_record
-
-    settings.REPLAY_RETENTION_DAYS = 30
-    grace = {"reconnect": 30, "first": 60}
-    for _ in range(5):
-        game = make_game(alice, bob)
-        logs = [[[n, 0.0, "move", [1, {"cell": n}], n] for n in range(owner, owner + 5)] for owner in (0, 10)]
-        owners = [lambda log=log, game=game.pk: replay_record(game_id=game, steps=log, grace=grace) for log in logs]
-        made = run_at_once(*owners)
-        assert all(isinstance(answer, bool) for answer in made), made  # neither owner saw an error
-        assert [replay.steps for replay in GameReplay.objects.filter(game=game)] in ([logs[0]], [logs[1]])
-
-
 @pytest.mark.django_db
 def test_a_result_is_recorded_with_its_replay_and_stands_when_the_replay_is_refused(make_game, alice, bob, settings):
     from game.services import ResultRecord, game_record_results

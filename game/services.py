@@ -26,7 +26,7 @@ from game.models import Game, GamePlayer, Rating
 from game.registry import get_mode, modes
 from game.selectors import users_in_unfinished_games
 from gameplatform import rawsql
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.errors import ApplicationError, Conflict, NotFound, is_outage
 from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
 from gameplatform.realtime import signal_on_commit
@@ -374,7 +374,8 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
 def _replays_keep(records: list[ResultRecord]) -> None:
     """The replays of the games a result transaction ends, in it: a game's replay is in the
     database once its result is. In a savepoint: when the database refuses the batch, each
-    replay is tried again alone, and one it refuses is logged; the results stand either way."""
+    replay is tried again alone, and one it refuses is logged; the results stand either way.
+    An outage is not a refusal: it fails the whole transaction at once."""
     batch = [replays.ReplayRecord(game_id=r.game_id, steps=r.steps, grace=r.grace or {}) for r in records]
     if batch and not _replays_kept(batch) and len(batch) > 1:
         for one in batch:
@@ -385,7 +386,12 @@ def _replays_kept(batch: list) -> bool:
     try:
         with transaction.atomic():
             replays.replay_record_many(records=batch)
-    except Exception:
+    except Exception as exc:
+        if is_outage(exc) or transaction.get_rollback():
+            # The database went away (or the savepoint could not be rolled back): the whole end
+            # fails at once, and its owner tries it again. Caught here, the transaction would end
+            # in a silent rollback and its results be answered as recorded.
+            raise
         if len(batch) == 1:
             logger.warning("game replay not recorded", exc_info=True, extra={"game_id": batch[0].game_id})
         return False

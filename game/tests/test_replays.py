@@ -337,3 +337,42 @@ def test_two_owners_recording_a_games_end_at_once_keep_one_result_with_its_own_r
         game.refresh_from_db()
         assert game.winner_id == recorder.result.winner
         assert [replay.steps for replay in GameReplay.objects.filter(game=game)] == [recorder.steps]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_games_end_whose_database_goes_away_at_the_replays_fails_once_as_an_outage_and_records_nothing(
+    make_game, alice, bob, settings
+):
+    import psycopg
+    from django.db import connection
+
+    from game.services import ResultRecord, game_record_results
+    from gameplatform.errors import is_outage
+    from gameplatform.modes import Result
+
+    settings.REPLAY_RETENTION_DAYS = 30
+    games = [make_game(alice, bob) for _ in range(3)]
+    step, grace = [1, 0.0, "move", [1, {"cell": 4}], 1], {"reconnect": 30, "first": 60}
+    won = Result(alice.pk, "win")
+    ends = [ResultRecord(game_id=g.pk, result=won, players=[], steps=[step], grace=grace) for g in games]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    db = connection.settings_dict
+    tries = []
+
+    def the_server_goes_away_at_the_replays(execute, sql, params, many, context):
+        if GameReplay._meta.db_table in sql:
+            tries.append(sql)
+            with psycopg.connect(dbname=db["NAME"], host=db["HOST"], port=db["PORT"], user=db["USER"]) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [backend])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(the_server_goes_away_at_the_replays), pytest.raises(Exception) as failed:
+        game_record_results(records=ends)
+    connection.close()
+    assert is_outage(failed.value)
+    assert len(tries) == 1  # not each replay tried again alone against a server that is gone
+    assert [g.winner_id for g in games if g.refresh_from_db() is None] == [None] * 3  # the host records it again
+    assert not GameReplay.objects.exists()

@@ -52,6 +52,10 @@ except ImportError:  # daphne is not installed: uvicorn's is an OSError
 # What a send raises when the client has gone: the socket is dropped from its groups quietly.
 CLIENT_GONE: tuple[type[Exception], ...] = (OSError, _AutobahnDisconnected)
 SYNC_TIMEOUT = 2.0
+# A subscription's marker is sent again after 50 ms, then after twice as long each time, at most
+# every 0.5 s, until it is heard or SYNC_TIMEOUT has passed: at most 7 markers a subscription.
+SYNC_RESEND_FIRST = 0.05
+SYNC_RESEND_MOST = 0.5
 
 # channels-redis's pub/sub layer reads a shard's subscriber connection only while that shard
 # has a subscription; an idle shard looks again every 0.1 s. With the layer's servers listed
@@ -212,12 +216,26 @@ class GroupHub:
         A marker published to the group and heard back proves the subscription is
         live, so a frame broadcast right after a socket joins is never missed.
         """
+        loop = asyncio.get_running_loop()
         nonce = uuid.uuid4().hex
-        heard = asyncio.get_running_loop().create_future()
+        heard = loop.create_future()
         self._syncs[nonce] = heard
+        deadline = loop.time() + SYNC_TIMEOUT
+        wait = SYNC_RESEND_FIRST
         try:
-            await self.layer.group_send(group, {"type": MESSAGE_TYPE, "group": group, "sync": nonce})
-            await asyncio.wait_for(heard, SYNC_TIMEOUT)
+            while True:
+                # Sent again until heard: a marker that overtook the SUBSCRIBE is gone, and
+                # waiting out the whole timeout for it held up the socket (and its next
+                # frames) for seconds. A late copy of an earlier marker finds no waiter.
+                await self.layer.group_send(group, {"type": MESSAGE_TYPE, "group": group, "sync": nonce})
+                left = deadline - loop.time()
+                if left > 0:
+                    await asyncio.wait((heard,), timeout=min(wait, left))
+                if heard.done():
+                    return
+                if loop.time() >= deadline:
+                    raise TimeoutError(f"group {group} not heard back")
+                wait = min(wait * 2, SYNC_RESEND_MOST)
         finally:
             self._syncs.pop(nonce, None)
 

@@ -607,15 +607,16 @@ def write_plot(results: dict[str, dict], path: str) -> None:
 
 
 def server_environment(args, redis) -> dict:
-    env = dict(os.environ)
+    """The benches' server environment (``figures.server_environment``) with this bench's own
+    Redis, one worker, no flood budget, and the bench's venv first on PATH."""
+    from figures import server_environment as bench_environment
+
+    env = bench_environment(
+        argparse.Namespace(database_url=args.database_url, redis_url=redis.url, secret_key=args.secret_key)
+    )
     env.update(
-        DATABASE_URL=args.database_url,
-        REDIS_URL=redis.url,
-        SECRET_KEY=args.secret_key,
-        DEBUG="0",
         WEB_CONCURRENCY="1",  # make serve WORKERS=1
         WS_FLOOD_FRAMES="1000000",  # the pingers go past the per-socket flood budget on purpose
-        DJANGO_SETTINGS_MODULE="gameplatform.settings",
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         VIRTUAL_ENV=str(VENV),
     )

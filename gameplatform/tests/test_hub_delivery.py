@@ -127,6 +127,8 @@ async def test_a_group_never_heard_back_is_an_outage_after_a_bounded_number_of_m
     hub = GroupHub(layer)
     with pytest.raises(Unavailable):
         await hub.join("game_1", Member(1))
-    assert layer.markers == 14  # two tries of 2 s, at most 7 markers each
+    # Two tries of 2 s, each sending its marker again at least once and at most 7 times (fewer
+    # when a busy machine wakes the waits late).
+    assert 4 <= layer.markers <= 14
     assert "game_1" not in hub.members
     await hub.close()

@@ -169,6 +169,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
     frame_protocol: str | None = None  # the binary subprotocol the client asked for (``gameplatform.binary``)
+    _expiry: asyncio.TimerHandle | None = None  # the socket's token expiry, once connected
 
     # --- life cycle ---------------------------------------------------------
 
@@ -201,10 +202,26 @@ class BaseConsumer(AsyncWebsocketConsumer):
             # closes the connection. Any other cancellation (the server stopping) goes on.
             if not self.stalled or self.own_task.uncancel() > 0:
                 raise
-            try:
-                await self.websocket_disconnect({"type": "websocket.disconnect", "code": CLOSE_ABNORMAL})
-            except StopConsumer:
-                pass
+            await self._ended()
+        except CLIENT_GONE as exc:
+            if isinstance(exc, TimeoutError):  # an OSError too, but not a send to a client that left
+                await self._ended()
+                raise
+            # The client left while the socket's own task wrote to it (e.g. a first frame sent
+            # as it was accepted): end as on its disconnect, which the server will not send now.
+            logger.info("client gone while its socket wrote to it: %r", exc)
+            await self._ended()
+        except Exception:
+            await self._ended()  # a bug: the server logs it; the socket's groups and presence go
+            raise
+
+    async def _ended(self) -> None:
+        """What a disconnect releases (groups, presence, the open-socket count), for a socket
+        whose own task ended otherwise; nothing twice."""
+        try:
+            await self.websocket_disconnect({"type": "websocket.disconnect", "code": CLOSE_ABNORMAL})
+        except StopConsumer:
+            pass
 
     async def connect(self) -> None:
         self.frame_protocol = binary.wanted(self.scope)  # MessagePack frames both ways (gameplatform.binary)

@@ -3,15 +3,21 @@
 import asyncio
 import gc
 import json
+import logging
 import time
 
 import pytest
+from asgiref.sync import sync_to_async
+from autobahn.exception import Disconnected
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 from rest_framework_simplejwt.tokens import AccessToken
+from uvicorn.protocols.utils import ClientDisconnected
 
 from conftest import access_token_for
+from gameplatform import presence
+from gameplatform.hub import get_hub
 from gameplatform.realtime import agroup_send
 from gameplatform.tests.consumers import EchoConsumer, test_urlpatterns
 from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck
@@ -284,3 +290,32 @@ async def test_ending_a_socket_says_why_once_then_closes_with_the_first_code(ali
     assert (error["type"], error["code"]) == ("error", "replaced")
     assert await closed_with(ws) == 4409
     assert await ws.receive_nothing(timeout=0.2)
+
+
+@pytest.mark.parametrize(
+    "gone",
+    [Disconnected("Attempt to send on a closed protocol"), ClientDisconnected()],
+    ids=["daphne's Disconnected", "uvicorn's ClientDisconnected"],
+)
+async def test_a_client_gone_as_its_socket_is_accepted_leaves_no_group_presence_or_error_behind(alice, gone, caplog):
+    # The friends socket sends its first frame (the friends' presence) as it is accepted; the
+    # client has just closed, and the server's send raises. The server sends no disconnect then.
+    from gameplatform.asgi import application as platform
+
+    async def client_left_before_the_first_frame(scope, receive, send):
+        async def send_until_gone(message):
+            if message["type"] == "websocket.send":
+                raise gone
+            await send(message)
+
+        await platform(scope, receive, send_until_gone)
+
+    headers = [(b"origin", b"http://localhost"), bearer(alice)]
+    communicator = WebsocketCommunicator(client_left_before_the_first_frame, "/ws/friends/status/", headers=headers)
+    with caplog.at_level(logging.INFO):
+        connected, _ = await communicator.connect(timeout=5)
+        assert connected
+        await communicator.wait(timeout=5)  # the socket's task ends, raising nothing
+    assert await sync_to_async(presence.online_ids)([alice.pk]) == set()  # it kept the user online
+    assert not any(member.user_id == alice.pk for members in get_hub().members.values() for member in members)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -1,7 +1,8 @@
 """Logging: one line per event, a request id on every line, no secrets.
 
 Access tokens and WebSocket tickets travel in query strings (``?token=``,
-``?ticket=``), passwords and refresh tokens in JSON bodies. One rule, ``redact``,
+``?ticket=``), and so do a sign-in callback's code, state and OpenID signature;
+passwords and refresh tokens in JSON bodies. One rule, ``redact``,
 keeps their values out of every line the process writes, whoever writes it (our
 loggers, uvicorn's, daphne's, Django's): ``RedactSecretsFilter`` applies it on the
 console handler to the formatted message, the exception text and the extra fields.
@@ -36,8 +37,13 @@ SECRET_WORDS = (
     "authorization", "access", "device_id",
 )  # fmt: skip
 SECRET_NAME = re.compile("|".join(SECRET_WORDS), re.IGNORECASE)
+# Names that are a secret's as a whole name of a query string or a form (``code=``, not
+# ``error_code=``, nor the ``"code"`` of an error body): an OAuth 2 callback's authorization
+# code and state, and an OpenID 2.0 assertion's signature (Steam's ``openid.sig``; the other
+# ``openid.*`` fields are public, and without the signature the provider confirms none).
+SECRET_PARAMS = frozenset({"code", "state", "openid.sig"})
 # A line holding none of these (nor a percent-encoded name) has nothing to redact: most lines.
-_MARKERS = (*SECRET_WORDS, "bearer", "eyj")
+_MARKERS = (*SECRET_WORDS, *(f"{name}=" for name in SECRET_PARAMS), "bearer", "eyj")
 _SECRETS = re.compile(
     # A JWT wherever it stands (both its first parts are base64 of JSON: "eyJ").
     r"(?P<jwt>eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*)"
@@ -64,7 +70,8 @@ def _redact_match(match: re.Match) -> str:
             return prefix + (f"{quote.group(0)}{REDACTED}{quote.group(0)}" if quote else REDACTED)
         return prefix + redact(value)
     key, value = match["key"], match["value"]
-    if SECRET_NAME.search(unquote_plus(key)):
+    name = unquote_plus(key)
+    if SECRET_NAME.search(name) or name.lower() in SECRET_PARAMS:
         return f"{key}={REDACTED}" if value else match.group(0)
     if "%" in value:  # a URL in a parameter (``next=/ws/%3Ftoken%3D...``): judged decoded
         decoded = unquote_plus(value)
@@ -75,8 +82,9 @@ def _redact_match(match: re.Match) -> str:
 
 def redact(text: str) -> str:
     """``text`` with the value of every secret replaced by ``[redacted]``: query strings and
-    forms (``token=…``, ``?ticket=…``, ``password=…``), JSON and Python reprs
-    (``"refresh": "…"``), ``Bearer …`` and any JWT-shaped string."""
+    forms (``token=…``, ``?ticket=…``, ``password=…``, an OAuth callback's ``code=…`` and
+    ``state=…``, ``openid.sig=…``), JSON and Python reprs (``"refresh": "…"``), ``Bearer …``
+    and any JWT-shaped string."""
     if not text:
         return text
     lowered = text.lower()

@@ -3,13 +3,17 @@ client posts. Each ends in a ``Profile`` (who the provider says this is); nothin
 our database, and every network call happens here, outside any transaction.
 """
 
+import hashlib
 import hmac
+import json
+import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urlparse
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2 import OAuth2Error
 from django.conf import settings
 
@@ -19,10 +23,25 @@ from gameplatform.wsauth import parse_origin
 from identities import providers
 from identities.providers import Provider, invalid_token, unavailable
 
+logger = logging.getLogger(__name__)
+
 STATE_PREFIX = "signin:state:"
 STATE_TTL_SECONDS = 600
 STEAM_CLAIMED_ID = "https://steamcommunity.com/openid/id/"
 OPENID_NS = "http://specs.openid.net/auth/2.0"
+
+
+# The latest expiry a spent token is kept until (a datetime holds no later one).
+LATEST_EXPIRY = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TokenUse:
+    """What signing in with a posted id token spends: ``key`` (hex SHA-256 of its issuer, its
+    subject and its nonce, else its ``jti``, else all its claims) until ``expires_at``."""
+
+    key: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,8 @@ class Profile:
     email: str = ""
     name: str = ""
     username_hint: str = ""
+    # Set for an id token a client posted: it signs in (or links) once.
+    spends: TokenUse | None = None
 
 
 def profile_from_claims(provider: Provider, claims: dict) -> Profile:
@@ -50,10 +71,27 @@ def profile_from_token(provider: Provider, *, token: str, nonce: str | None = No
     """Who a token a client holds says this is: an OpenID Connect id token (verified), or for
     an OAuth 2 provider (Discord) an access token its user API answers for."""
     if provider.kind == "oidc":
-        return profile_from_claims(provider, providers.id_token_verify(provider, token, nonce=nonce))
+        claims = providers.id_token_verify(provider, token, nonce=nonce)
+        return replace(profile_from_claims(provider, claims), spends=token_use(claims))
     if provider.kind == "oauth2":
         return _oauth2_profile(provider, token)
     raise invalid_token("This provider signs in through the browser only (GET .../start/).")
+
+
+def token_use(claims: dict) -> TokenUse:
+    """The one use of a verified id token. Its nonce is spent when it has one (a nonce is used
+    once, whichever token carries it), else its ``jti`` (Google's tokens have one), else its
+    claims (Apple's may have neither): the claims, not the token's text, which has other
+    spellings with the same signature (base64's spare bits, an ECDSA signature's twin)."""
+    if claims.get("nonce"):
+        once = ["nonce", str(claims["nonce"])]
+    elif claims.get("jti"):
+        once = ["jti", str(claims["jti"])]
+    else:
+        once = ["claims", json.dumps(claims, sort_keys=True, default=str)]
+    key = hashlib.sha256(json.dumps([claims["iss"], str(claims["sub"]), *once]).encode()).hexdigest()
+    expires = min(claims["exp"] + providers.CLOCK_LEEWAY_SECONDS, LATEST_EXPIRY.timestamp())
+    return TokenUse(key=key, expires_at=datetime.fromtimestamp(expires, UTC))
 
 
 def _oauth2_profile(provider: Provider, access_token: str) -> Profile:
@@ -159,8 +197,10 @@ def signin_finish(provider: Provider, record: dict, *, params: dict, callback_ur
         token = _session(provider, callback_url).fetch_token(
             endpoint, code=code, code_verifier=record["verifier"], timeout=settings.AUTH_PROVIDER_TIMEOUT_SECONDS
         )
-    except OAuth2Error as exc:
-        raise invalid_token(f"The provider refused the code: {exc.error}.") from None
+    except (OAuthError, OAuth2Error) as exc:  # the session raises OAuthError for an {"error": ...} answer
+        error = str(exc.error)[:64]
+        logger.warning("sign-in with %s: the provider refused the code: %r", provider.id, error)
+        raise invalid_token(f"The provider refused the code: {error}.") from None
     except (requests.RequestException, ValueError):
         raise unavailable("The identity provider did not answer.") from None
     if provider.kind == "oauth2":

@@ -25,3 +25,19 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.subject} of {self.user_id}"
+
+
+class SpentIdToken(models.Model):
+    """An id token a client posted and signed in (or linked) with, spent: its ``key`` is a
+    digest of the issuer, the subject and the token's nonce (else its ``jti``, else its claims).
+
+    The key is the primary key: of two posts of one token, on any server processes, at once,
+    one insert wins and the other is refused. Kept until the token expires (with the clock
+    leeway), when the token is refused anyway; then forgotten (``identities.forget_spent_tokens``).
+    """
+
+    key = models.CharField(max_length=64, primary_key=True, help_text="SHA-256, hex.")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,11 +1,12 @@
-"""Products are edited here; purchases and store events are records, read only (a purchase
-changes only through the webhook's services). Each user's page lists their purchases."""
+"""Products are edited here; purchases, store events and payments are records, read only (a
+purchase changes only through the webhook's services). Each user's page lists their purchases."""
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from payments.models import Product, Purchase, StoreEvent
+from payments.models import Product, Purchase, StoreEvent, StorePayment
 
 
 @admin.register(Product)
@@ -53,6 +54,30 @@ class StoreEventAdmin(ReadOnlyAdmin):
     list_display = ["id", "store", "event_id", "type", "outcome", "purchase", "received_at"]
     list_filter = ["store", "type", "outcome"]
     search_fields = ["event_id"]
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = "reversal without a purchase"
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "refunded or disputed, no purchase recorded")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        purchases = Purchase.objects.filter(store=OuterRef("store"), store_payment_id=OuterRef("payment_id"))
+        return queryset.exclude(reversal="").filter(~Exists(purchases))
+
+
+@admin.register(StorePayment)
+class StorePaymentAdmin(ReadOnlyAdmin):
+    """A refund or lost dispute that came before its purchase waits here (no purchase recorded);
+    so does one of a payment this server never sold (another integration on the account)."""
+
+    list_display = ["id", "store", "payment_id", "reversal", "reversed_at", "created_at"]
+    list_filter = ["store", "reversal", WaitingFilter]
+    search_fields = ["payment_id"]
 
 
 class PurchaseInline(admin.TabularInline):

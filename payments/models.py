@@ -1,13 +1,21 @@
 """What can be bought with money, what was bought, and which store events were applied.
 
 Exactly once is the database's job: a store's transaction id is unique per store (one purchase,
-one grant, whichever process or user presents it), and a store's event id is unique (a repeated
-webhook finds its row and changes nothing).
+one grant, whichever process or user presents it), a store's event id is unique (a repeated
+webhook finds its row and changes nothing), and a store's payment has one row that its purchase
+and its refunds meet on, whichever comes first.
 """
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+# The longest store event id kept (Stripe's are about 30 characters); a longer one is refused.
+EVENT_ID_MAX_LENGTH = 255
+# The longest store transaction id kept (Google Play's purchase tokens: Google promises no length).
+TRANSACTION_ID_MAX_LENGTH = 1000
+# The longest store payment id kept (Stripe's PaymentIntent ids are about 30 characters).
+PAYMENT_ID_MAX_LENGTH = 255
 
 
 class Product(models.Model):
@@ -74,9 +82,9 @@ class Purchase(models.Model):
     store = models.CharField(max_length=16, choices=Store.choices)
     # Stripe: the Checkout session's id; the App Store: its transaction id; Google Play: the
     # purchase token (Google promises no length: room to spare).
-    store_transaction_id = models.CharField(max_length=1000)
+    store_transaction_id = models.CharField(max_length=TRANSACTION_ID_MAX_LENGTH)
     # Stripe: the PaymentIntent, which refunds and disputes name; Google Play: the order id.
-    store_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
+    store_payment_id = models.CharField(max_length=PAYMENT_ID_MAX_LENGTH, blank=True, db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.GRANTED)
     amount = models.PositiveBigIntegerField(
         help_text="What the store charged: minor units (Stripe), milliunits (App Store); Google Play: "
@@ -108,7 +116,7 @@ class StoreEvent(models.Model):
     """A store's webhook event, recorded in the transaction that applied it."""
 
     store = models.CharField(max_length=16, choices=Store.choices)
-    event_id = models.CharField(max_length=255)
+    event_id = models.CharField(max_length=EVENT_ID_MAX_LENGTH)
     type = models.CharField(max_length=100)
     outcome = models.CharField(max_length=32, help_text="granted, revoked, or why nothing changed")
     purchase = models.ForeignKey(Purchase, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
@@ -120,3 +128,41 @@ class StoreEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} {self.type} {self.event_id}"
+
+
+class StorePayment(models.Model):
+    """One payment of a store (Stripe: a PaymentIntent), and whether it was taken back.
+
+    Stripe does not promise the order of events: a refund or a lost dispute may arrive before
+    the purchase it takes back. The purchase and the reversal each insert this row if it is
+    missing and lock it before they look for each other, so the one that comes second sees the
+    first, also when both arrive at once (the second insert waits on the unique index until the
+    first transaction ends). A reversal is kept here, and a purchase whose payment was reversed
+    before it landed is recorded as refunded and never granted.
+    """
+
+    class Reversal(models.TextChoices):
+        NONE = "", "none"
+        REFUND = "refund"
+        DISPUTE = "dispute", "lost dispute"
+
+    store = models.CharField(max_length=16, choices=Store.choices)
+    payment_id = models.CharField(max_length=PAYMENT_ID_MAX_LENGTH)
+    reversal = models.CharField(max_length=16, choices=Reversal.choices, blank=True, default="")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "payment_id"], name="payments_payment_once_per_store"),
+            models.CheckConstraint(condition=~Q(payment_id=""), name="payments_payment_id_not_empty"),
+            models.CheckConstraint(
+                condition=Q(reversal="", reversed_at__isnull=True)
+                | Q(reversal__in=["refund", "dispute"], reversed_at__isnull=False),
+                name="payments_payment_reversal_matches",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} payment {self.payment_id}"

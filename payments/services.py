@@ -7,12 +7,19 @@ to insert and changes nothing; if the first rolled back, nothing was recorded an
 applies it. A purchase is unique per (store, store's transaction id), so two different events of
 one Checkout session (``completed`` and ``async_payment_succeeded``) still grant once.
 
-Locks, in this order: the event row, the purchase row, then the user's premium or the player's
-wallet (through their own apps' services, which write the ledger).
+Whichever order a purchase and its refund (or lost dispute) arrive in, they meet on their
+payment's row (``StorePayment``, unique per store and payment id): each inserts it if it is
+missing and locks it before looking for the other. A refund that comes first is kept on that row,
+and its purchase, when it lands, is recorded as refunded and never granted; a refund that comes
+while its purchase is being granted waits for that transaction and takes the purchase back.
+
+Locks, in this order: the event row, the payment row, the purchase row, then the user's premium
+or the player's wallet (through their own apps' services, which write the ledger).
 """
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,7 +29,16 @@ from accounts.models import User
 from accounts.services import user_premium_extend, user_premium_shorten
 from gameplatform.errors import ApplicationError, Conflict, NotFound
 from payments import apple_gateway, google_gateway, stripe_gateway
-from payments.models import Product, Purchase, Store, StoreEvent
+from payments.models import (
+    EVENT_ID_MAX_LENGTH,
+    PAYMENT_ID_MAX_LENGTH,
+    TRANSACTION_ID_MAX_LENGTH,
+    Product,
+    Purchase,
+    Store,
+    StoreEvent,
+    StorePayment,
+)
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
 logger = logging.getLogger(__name__)
@@ -80,10 +96,21 @@ def _checkout_params(*, user: User, product: Product, return_base: str) -> dict:
 
 
 def purchase_grant(
-    *, user_id: int, product: Product, store: str, transaction_id: str, payment_id: str, amount: int, currency: str
+    *,
+    user_id: int,
+    product: Product,
+    store: str,
+    transaction_id: str,
+    payment_id: str,
+    amount: int,
+    currency: str,
+    reversed_at: datetime | None = None,
 ) -> tuple[Purchase, bool]:
     """Record the purchase and grant the product, in the caller's transaction: ``(purchase,
-    granted)``; ``granted`` is False when this store transaction was granted before."""
+    recorded)``; ``recorded`` is False when this store transaction was recorded before.
+
+    ``reversed_at``: the payment was refunded (or lost a dispute) then, before this purchase
+    landed; it is recorded as refunded at that time, and nothing is granted."""
     try:
         with transaction.atomic():
             purchase = Purchase.objects.create(
@@ -94,9 +121,13 @@ def purchase_grant(
                 store_payment_id=payment_id,
                 amount=amount,
                 currency=currency,
+                status=Purchase.Status.GRANTED if reversed_at is None else Purchase.Status.REFUNDED,
+                refunded_at=reversed_at,
             )
     except IntegrityError:
         return Purchase.objects.get(store=store, store_transaction_id=transaction_id), False
+    if reversed_at is not None:
+        return purchase, True
     reference = f"purchase:{purchase.pk}"
     if product.kind == Product.Kind.PREMIUM:
         user_premium_extend(user_id=user_id, days=product.premium_days)
@@ -284,6 +315,9 @@ def stripe_webhook_apply(*, payload: bytes, signature: str) -> str:
     obj = (event.get("data") or {}).get("object")
     if not isinstance(event_id, str) or not isinstance(event_type, str) or not isinstance(obj, dict):
         raise ApplicationError("The webhook's body is not a Stripe event.", code="invalid")
+    if not 0 < len(event_id) <= EVENT_ID_MAX_LENGTH:
+        # Checked before the event row is written: a longer id is no Stripe id, and would not fit.
+        raise ApplicationError(f"The event's id must have 1 to {EVENT_ID_MAX_LENGTH} characters.", code="invalid")
     handler = STRIPE_HANDLERS.get(event_type, _ignored)
     return _event_apply(store=Store.STRIPE, event_id=event_id, event_type=event_type, apply=lambda: handler(obj))
 
@@ -311,7 +345,9 @@ def _ignored(obj: dict) -> Outcome:
 
 def _session_paid(session: dict) -> Outcome:
     """``checkout.session.completed`` (paid now, or ``no_payment_required``) and
-    ``checkout.session.async_payment_succeeded`` (a bank debit that cleared later)."""
+    ``checkout.session.async_payment_succeeded`` (a bank debit that cleared later). A session
+    whose payment was refunded or lost a dispute before this event came is recorded as refunded,
+    and nothing is granted."""
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return "awaiting_payment", None
     product = (
@@ -321,16 +357,51 @@ def _session_paid(session: dict) -> Outcome:
     if product is None or user_id is None or not isinstance(session.get("id"), str):
         # Not a session this server made (another integration on the same Stripe account).
         return "not_ours", None
-    purchase, granted = purchase_grant(
+    _session_require_shape(session)
+    payment_id = session.get("payment_intent") or ""
+    # No PaymentIntent (nothing to pay): nothing can be refunded, no payment row to meet on.
+    payment = _payment_lock(store=Store.STRIPE, payment_id=payment_id) if payment_id else None
+    reversed_at = payment.reversed_at if payment is not None else None
+    purchase, recorded = purchase_grant(
         user_id=user_id,
         product=product,
         store=Store.STRIPE,
         transaction_id=session["id"],
-        payment_id=session.get("payment_intent") or "",
+        payment_id=payment_id,
         amount=session.get("amount_total") or 0,
         currency=session.get("currency") or product.currency,
+        reversed_at=reversed_at,
     )
-    return ("granted" if granted else "already_granted"), purchase.pk
+    if not recorded:
+        return "already_granted", purchase.pk
+    return ("granted" if reversed_at is None else "reversed_before_grant"), purchase.pk
+
+
+# The largest amount a purchase keeps (PostgreSQL's bigint).
+AMOUNT_MAX = 2**63 - 1
+
+
+def _session_require_shape(session: dict) -> None:
+    """400 ``invalid`` for a paid session whose fields the purchase keeps are not Stripe's shape
+    (the event is not recorded: its transaction rolls back). Stripe's ids are about 30 characters,
+    its currencies three letters, its amounts integers."""
+    amount, currency = session.get("amount_total"), session.get("currency")
+    payment_id = session.get("payment_intent")
+    if (
+        len(session["id"]) > TRANSACTION_ID_MAX_LENGTH
+        or not (payment_id is None or (isinstance(payment_id, str) and len(payment_id) <= PAYMENT_ID_MAX_LENGTH))
+        or not (currency is None or (isinstance(currency, str) and len(currency) == 3))
+        or not (amount is None or (type(amount) is int and 0 <= amount <= AMOUNT_MAX))
+    ):
+        raise ApplicationError("The checkout session is not a Stripe session.", code="invalid")
+
+
+def _payment_lock(*, store: str, payment_id: str) -> StorePayment:
+    """The payment's row, inserted if missing, locked until the caller's transaction ends. An
+    insert of a row another transaction inserted and has not committed waits for it (the unique
+    index), then does nothing; the lock then reads the row as that transaction left it."""
+    StorePayment.objects.bulk_create([StorePayment(store=store, payment_id=payment_id)], ignore_conflicts=True)
+    return StorePayment.objects.select_for_update().get(store=store, payment_id=payment_id)
 
 
 def _user_id(raw) -> int | None:
@@ -341,10 +412,20 @@ def _user_id(raw) -> int | None:
     return user_id if User.objects.filter(pk=user_id).exists() else None
 
 
-def _revoke_payment(payment_intent) -> Outcome:
-    purchase = Purchase.objects.filter(store=Store.STRIPE, store_payment_id=payment_intent or "-").first()
+def _revoke_payment(payment_intent, *, reversal: str) -> Outcome:
+    """Take back the purchase of a refunded or lost-dispute payment. With no purchase yet (its
+    event has not come: Stripe does not promise the order), the reversal is kept on the payment's
+    row and applied when the purchase lands (``_session_paid``)."""
+    if not isinstance(payment_intent, str) or not 0 < len(payment_intent) <= PAYMENT_ID_MAX_LENGTH:
+        return "no_purchase", None  # no payment of a session: nothing of ours was paid with it
+    payment = _payment_lock(store=Store.STRIPE, payment_id=payment_intent)
+    kept_before = bool(payment.reversal)
+    if not kept_before:
+        payment.reversal, payment.reversed_at = reversal, timezone.now()
+        payment.save(update_fields=["reversal", "reversed_at"])
+    purchase = Purchase.objects.filter(store=Store.STRIPE, store_payment_id=payment_intent).first()
     if purchase is None:
-        return "no_purchase", None
+        return ("already_kept" if kept_before else "kept_for_purchase"), None
     return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
 
 
@@ -353,14 +434,14 @@ def _charge_refunded(charge: dict) -> Outcome:
     a partial one is the operator's call, left to the admin."""
     if not charge.get("refunded"):
         return "partial_refund", None
-    return _revoke_payment(charge.get("payment_intent"))
+    return _revoke_payment(charge.get("payment_intent"), reversal=StorePayment.Reversal.REFUND)
 
 
 def _dispute_closed(dispute: dict) -> Outcome:
     """A dispute takes the goods back when it is lost; one still open or won changes nothing."""
     if dispute.get("status") != "lost":
         return f"dispute_{dispute.get('status') or 'closed'}"[:32], None
-    return _revoke_payment(dispute.get("payment_intent"))
+    return _revoke_payment(dispute.get("payment_intent"), reversal=StorePayment.Reversal.DISPUTE)
 
 
 STRIPE_HANDLERS: dict[str, Callable[[dict], Outcome]] = {

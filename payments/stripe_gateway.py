@@ -3,10 +3,14 @@
 ``StripeClient(base_addresses={"api": STRIPE_API_BASE})`` sends every call to Stripe, or to
 the local stand-in a test starts; ``stripe.Webhook.construct_event`` checks a webhook's
 ``Stripe-Signature`` (HMAC-SHA256 of ``"{t}.{payload}"`` with the endpoint's secret, and the
-timestamp within the library's tolerance of 5 minutes, so an old delivery cannot be replayed).
+timestamp no older than the tolerance, so an old delivery cannot be replayed). The library does
+not bound the timestamp the other way; ``event_verify`` does: a delivery stamped further ahead
+than the tolerance is refused too (a signature made ahead of time would otherwise be good for as
+long as its stamp is ahead, plus the tolerance).
 """
 
 import json
+import time
 
 import stripe
 from django.conf import settings
@@ -15,6 +19,10 @@ from gameplatform.errors import ApplicationError, NotFound
 
 # The library retries a call that failed on the network (with the same idempotency key).
 NETWORK_RETRIES = 2
+
+# How far a webhook's signed timestamp may be from this server's clock, either way: Stripe's
+# default, the library's own (seconds).
+SIGNATURE_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
 
 
 def stripe_configured() -> bool:
@@ -61,9 +69,33 @@ def event_verify(*, payload: bytes, signature: str) -> dict:
     if not isinstance(body, dict):
         raise ApplicationError("The webhook's body is not a Stripe event.", code="invalid")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        event = stripe.Webhook.construct_event(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=SIGNATURE_TOLERANCE
+        )
     except stripe.SignatureVerificationError as exc:
         raise ApplicationError("The Stripe-Signature header does not match.", code="bad_signature") from exc
     except ValueError as exc:  # signed, yet not an event (JSON the library cannot read)
         raise ApplicationError("The webhook's body is not a Stripe event.", code="invalid") from exc
+    if _stamped_ahead(signature, now=time.time()):
+        raise ApplicationError(
+            f"The Stripe-Signature header's timestamp is more than {SIGNATURE_TOLERANCE} seconds ahead.",
+            code="bad_signature",
+        )
     return event.to_dict()
+
+
+def _stamped_ahead(header: str, *, now: float) -> bool:
+    """Whether a timestamp (``t=``) of a ``Stripe-Signature`` header is further ahead of ``now``
+    than the tolerance. Stripe sends one; the library signs with the first. Every one is looked
+    at, read as the library reads them (``t=<integer>``), so no second ``t`` hides the signed one."""
+    for item in header.split(","):
+        key, *value = item.split("=")
+        if key.strip() != "t" or not value:
+            continue
+        try:
+            stamp = int(value[0])
+        except ValueError:
+            continue
+        if stamp > now + SIGNATURE_TOLERANCE:
+            return True
+    return False

@@ -44,6 +44,18 @@ PASSWORD = "correct-horse-battery"  # a name here: a stack or a traceback prints
         ("Authorization: Bearer abc.def.ghi", "Authorization: Bearer [redacted]"),
         (f"decoded {JWT} anywhere", "decoded [redacted] anywhere"),
         ("csrftoken=x; sessionid=y; theme=dark", "csrftoken=[redacted]; sessionid=[redacted]; theme=dark"),
+        # An OAuth callback's code and state, an OpenID 2.0 assertion's signature: by whole name.
+        (
+            "/api/auth/providers/google/callback/?state=S7aQ&code=4/0AeaY-hB&scope=email",
+            "/api/auth/providers/google/callback/?state=[redacted]&code=[redacted]&scope=email",
+        ),
+        (
+            "openid.mode=id_res&openid.sig=c2ln%2B64%3D&openid.claimed_id=https%3A%2F%2Fsteam%2Fid%2F7656",
+            "openid.mode=id_res&openid.sig=[redacted]&openid.claimed_id=https%3A%2F%2Fsteam%2Fid%2F7656",
+        ),
+        ("openid.return_to=http%3A%2F%2Fh%2Fcb%2F%3Fstate%3DS7aQ", "openid.return_to=http://h/cb/?state=[redacted]"),
+        ("country_code=fr&error_code=E1&statement=x", "country_code=fr&error_code=E1&statement=x"),
+        ('{"detail": "No.", "code": "invalid_token"}', '{"detail": "No.", "code": "invalid_token"}'),
         ("GET /api/lobbies/12/messages/ 200", "GET /api/lobbies/12/messages/ 200"),
         ("a=1, b=2", "a=1, b=2"),
     ],

@@ -1,10 +1,13 @@
 """Sign-in with identity providers, against a local provider the tests start (standin.py)."""
 
-from urllib.parse import parse_qs, urlparse
+import logging
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 import requests
 from django.test import override_settings
+from django.utils import timezone
 from joserfc.jwk import RSAKey
 from rest_framework.test import APIClient
 
@@ -12,9 +15,10 @@ from accounts.models import User
 from conftest import access_token_for, requires_postgres
 from gameplatform.testing import run_at_once
 from identities.flows import Profile
-from identities.models import Identity
+from identities.models import Identity, SpentIdToken
 from identities.services import identity_sign_in
 from identities.tests.standin import Provider
+from identities.timers import forget_spent_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +96,22 @@ def test_a_callback_state_works_once(api_client, configured):
     assert replay.status_code == 400 and replay.json()["code"] == "invalid_state"
 
 
+def test_a_code_the_provider_refuses_lands_on_next_with_signin_error(api_client, configured, caplog):
+    """The provider's token endpoint answers 400 ``invalid_grant`` (a code it never gave, or one
+    already traded): the browser lands on ``next`` with the error, as for any refused sign-in."""
+    start = api_client.get(f"{PROVIDERS}idp/start/", {"next": "/play/"})
+    back = urlparse(requests.get(start["Location"], allow_redirects=False, timeout=5).headers["Location"])
+    state = parse_qs(back.query)["state"][0]
+    with caplog.at_level(logging.INFO, logger="identities"):
+        landed = api_client.get(f"{back.path}?{urlencode({'code': 'a-code-it-never-gave', 'state': state})}")
+    assert landed.status_code == 302
+    assert landed["Location"] == "http://testserver/play/#signin_error=invalid_token"
+    assert not Identity.objects.exists()
+    (line,) = [record.getMessage() for record in caplog.records if record.name.startswith("identities")]
+    assert "idp" in line and "invalid_grant" in line
+    assert "a-code-it-never-gave" not in line and state not in line
+
+
 def test_next_outside_the_allowed_origins_is_refused(api_client, configured):
     for next_url in ("https://evil.example/steal", "//evil.example/", "javascript:alert(1)"):
         response = api_client.get(f"{PROVIDERS}idp/start/", {"next": next_url})
@@ -139,6 +159,46 @@ def test_a_nonce_given_must_match_the_id_tokens(api_client, configured):
     assert post_id_token(api_client, token, nonce="n-1").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"nonce": "n-once"}, id="spent-by-its-nonce"),
+        pytest.param({}, id="spent-by-its-jti"),
+        pytest.param({"jti": None}, id="spent-by-its-digest"),  # Apple's: no jti, the nonce optional
+    ],
+)
+def test_a_posted_id_token_signs_in_once(api_client, configured, claims):
+    token = configured.id_token(sub="sub-once", **claims)
+    first = post_id_token(api_client, token)
+    assert first.status_code == 200
+    replay = post_id_token(APIClient(), token)
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "invalid_token" and "access" not in replay.json()
+    fresh = post_id_token(APIClient(), configured.id_token(sub="sub-once"))
+    assert fresh.json()["user"]["id"] == first.json()["user"]["id"]
+
+
+def test_a_nonce_signs_in_once_whichever_token_carries_it(api_client, configured):
+    assert post_id_token(api_client, configured.id_token(nonce="n-7"), nonce="n-7").status_code == 200
+    again = post_id_token(api_client, configured.id_token(nonce="n-7"), nonce="n-7")
+    assert again.status_code == 400 and again.json()["code"] == "invalid_token"
+
+
+def test_a_token_that_linked_an_identity_does_not_sign_in_again(configured, alice):
+    token = configured.id_token(sub="sub-linked-once")
+    assert as_user(access_token_for(alice)).post("/api/auth/identities/idp/", {"id_token": token}).status_code == 200
+    replay = post_id_token(APIClient(), token)
+    assert replay.status_code == 400 and replay.json()["code"] == "invalid_token"
+
+
+def test_spent_tokens_are_forgotten_once_they_expired(api_client, configured):
+    assert post_id_token(api_client, configured.id_token(sub="sub-old")).status_code == 200
+    SpentIdToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert post_id_token(api_client, configured.id_token(sub="sub-old")).status_code == 200
+    assert forget_spent_tokens() == 1
+    assert SpentIdToken.objects.count() == 1
+
+
 def test_an_identity_links_to_me_and_then_signs_me_in(configured, alice):
     me = as_user(access_token_for(alice))
     linked = me.post("/api/auth/identities/idp/", {"id_token": configured.id_token(sub="sub-link")}, format="json")
@@ -151,6 +211,7 @@ def test_an_identity_links_to_me_and_then_signs_me_in(configured, alice):
 def test_an_identity_of_another_user_is_refused_never_merged(configured, alice, bob):
     token = configured.id_token(sub="sub-taken")
     assert as_user(access_token_for(alice)).post("/api/auth/identities/idp/", {"id_token": token}).status_code == 200
+    token = configured.id_token(sub="sub-taken")
     refused = as_user(access_token_for(bob)).post("/api/auth/identities/idp/", {"id_token": token})
     assert refused.status_code == 409 and refused.json()["code"] == "identity_in_use"
     assert Identity.objects.get(subject="sub-taken").user_id == alice.pk
@@ -194,3 +255,13 @@ def test_two_first_sign_ins_of_one_subject_at_once_make_one_user():
     assert sum(created for _, created in results) == 1
     assert User.objects.filter(username__startswith="racer").count() == 1
     assert Identity.objects.filter(subject="sub-race").count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_id_token_posted_four_times_at_once_signs_in_once(configured):
+    token = configured.id_token(sub="sub-race-token")
+    answers = run_at_once(*[lambda: post_id_token(APIClient(), token)] * 4)
+    assert sorted(answer.status_code for answer in answers) == [200, 400, 400, 400], answers
+    assert {answer.json()["code"] for answer in answers if answer.status_code == 400} == {"invalid_token"}
+    assert Identity.objects.filter(subject="sub-race-token").count() == 1

@@ -33,7 +33,7 @@ def test_the_admin_shows_a_users_purchases_on_their_page(admin_client, alice, st
     deliver(stripe.pay(session_id))
     page = admin_client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
     assert session_id in page and "100 gems" in page
-    for name in ["product", "purchase", "storeevent"]:
+    for name in ["product", "purchase", "storeevent", "storepayment"]:
         assert admin_client.get(f"/admin/payments/{name}/").status_code == 200
 
 
@@ -46,3 +46,14 @@ def test_the_admin_lists_refunds_whose_gems_were_spent(admin_client, alice, stri
     deliver(stripe.refund(session_id))
     listed = admin_client.get("/admin/payments/purchase/?unrecovered=yes").content.decode()
     assert "refunded after the gems were spent" in listed and ">90<" in listed
+
+
+def test_the_admin_lists_refunds_still_waiting_for_their_purchase(admin_client, alice, stripe, checkout, products):
+    waiting, done = checkout(alice, "gems-100"), checkout(alice, "gems-100")
+    stripe.pay(waiting)
+    deliver(stripe.refund(waiting))  # its purchase has not come
+    deliver(stripe.pay(done))
+    deliver(stripe.refund(done))
+    listed = admin_client.get("/admin/payments/storepayment/?waiting=yes").content.decode()
+    payment_of = {session: stripe.sessions[session]["payment_intent"] for session in (waiting, done)}
+    assert payment_of[waiting] in listed and payment_of[done] not in listed

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from conftest import requires_postgres
 from gameplatform import timers
 from gameplatform.testing import run_at_once
 from payments.models import Product, Purchase, StoreEvent
-from payments.tests.conftest import deliver
+from payments.tests import stripe_standin
+from payments.tests.conftest import WEBHOOK, deliver
 from progression.models import ItemTemplate, LedgerEntry
 from progression.rules import STARTING_GEMS
 from progression.services import player_grant, player_sync
@@ -103,14 +105,38 @@ def test_two_events_of_one_session_at_once_grant_once(make_user, stripe, checkou
     [
         {"secret": "whsec_not_the_endpoints"},
         {"at": int(time.time()) - 3600},  # an old delivery replayed: outside the 5 minute tolerance
+        {"at": int(time.time()) + 600},  # stamped ten minutes ahead: the tolerance holds both ways
     ],
-    ids=["wrong secret", "old timestamp"],
+    ids=["wrong secret", "old timestamp", "future timestamp"],
 )
 def test_a_badly_signed_event_is_refused_and_grants_nothing(alice, stripe, checkout, products, signing):
     response = deliver(stripe.pay(checkout(alice, "gems-100")), **signing)
     assert response.status_code == 400
     assert response.json()["code"] == "bad_signature"
     assert gems_of(alice) == STARTING_GEMS and not Purchase.objects.exists()
+
+
+@pytest.mark.parametrize("skew", [-240, 240], ids=["4 minutes old", "4 minutes ahead"])
+def test_a_delivery_stamped_within_the_tolerance_either_way_is_applied(alice, stripe, checkout, products, skew):
+    response = deliver(stripe.pay(checkout(alice, "gems-100")), at=int(time.time()) + skew)
+    assert response.json() == {"outcome": "granted"}
+    assert gems_of(alice) == STARTING_GEMS + 100
+
+
+def test_a_future_stamp_is_refused_even_beside_a_current_one(alice, stripe, checkout, products):
+    """The header's first ``t`` is the one its signature covers: a second, current ``t`` added to a
+    future-stamped header does not bring it within the tolerance."""
+    payload, signature = stripe_standin.signed(stripe.pay(checkout(alice, "gems-100")), at=int(time.time()) + 600)
+    stamp, mac = signature.split(",")
+    response = APIClient().post(
+        WEBHOOK,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=f"{stamp},t={int(time.time())},{mac}",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_signature"
+    assert not Purchase.objects.exists()
 
 
 def test_an_unsigned_event_is_refused(alice, stripe, checkout, products):
@@ -189,10 +215,18 @@ def test_an_event_for_a_session_this_server_did_not_make_changes_nothing(alice, 
     assert not Purchase.objects.exists()
 
 
-def test_a_refund_of_a_payment_without_a_purchase_changes_nothing(alice, stripe, products):
+def test_a_refund_of_a_payment_without_a_purchase_is_kept_and_changes_nothing(alice, stripe, products):
     foreign = stripe.create_session({"mode": "payment"})
     stripe.pay(foreign["id"])
-    assert deliver(stripe.refund(foreign["id"])).json() == {"outcome": "no_purchase"}
+    # Kept in case its purchase comes later (Stripe does not promise the order of events).
+    assert deliver(stripe.refund(foreign["id"])).json() == {"outcome": "kept_for_purchase"}
+    assert not Purchase.objects.exists() and gems_of(alice) == STARTING_GEMS
+
+
+def test_a_refund_of_a_charge_without_a_payment_intent_finds_no_purchase(stripe, products):
+    refund = stripe.refund(stripe.create_session({"mode": "payment"})["id"])  # never paid: no PaymentIntent
+    assert refund["data"]["object"]["payment_intent"] is None
+    assert deliver(refund).json() == {"outcome": "no_purchase"}
 
 
 def test_an_item_product_lands_in_the_inventory_and_a_refund_takes_it_back(client_for, alice, stripe, checkout):
@@ -239,3 +273,37 @@ def test_a_signed_body_that_is_no_event_is_400_invalid(stripe, body):
     )
     assert response.status_code == 400
     assert response.json()["code"] in ("invalid", "bad_signature")
+
+
+def test_a_signed_event_whose_id_is_too_long_is_400_invalid_and_records_nothing(alice, stripe, checkout, products):
+    event = stripe.pay(checkout(alice, "gems-100"))
+    event["id"] = "evt_" + "x" * 296  # 300 characters: no id of Stripe's, and more than an event id is kept
+    response = deliver(event)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert not StoreEvent.objects.exists() and not Purchase.objects.exists()
+    assert gems_of(alice) == STARTING_GEMS
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("id", "cs_" + "x" * 1000),
+        ("payment_intent", "pi_" + "x" * 300),
+        ("payment_intent", {"id": "pi_1"}),
+        ("currency", "dollars"),
+        ("amount_total", -1),
+        ("amount_total", "499"),
+        ("amount_total", 10**20),
+    ],
+)
+def test_a_signed_paid_session_out_of_shape_is_400_invalid_and_records_nothing(
+    alice, stripe, checkout, products, field, value
+):
+    event = stripe.pay(checkout(alice, "gems-100"))
+    event["data"]["object"][field] = value
+    response = deliver(event)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert not StoreEvent.objects.exists() and not Purchase.objects.exists()
+    assert gems_of(alice) == STARTING_GEMS

@@ -39,6 +39,9 @@ class Game(models.Model):
     lobby_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # The seed of the game's random numbers (``ctx.random``): with the inputs it replays the game.
     seed = models.BigIntegerField(default=0)
+    # How long its room waits for a player who has not come yet, when shorter than the first-connect
+    # grace (a queue match: MATCH_CONNECT_SECONDS); null: the grace.
+    connect_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     move_count = models.PositiveIntegerField(default=0)
     # Bumped on every change and sent in game_state, so a client keeps the newest state it saw.
     version = models.PositiveIntegerField(default=0)
@@ -107,6 +110,9 @@ class GamePlayer(models.Model):
     connected = models.BooleanField(default=False)
     # The socket that holds this seat; a newer socket replaces it (the old one closes 4409).
     connection_id = models.CharField(max_length=64, blank=True)
+    # When the player joined the queue that matched them into this game (queue games only): a
+    # match called off before its start puts them back in the queue with that wait.
+    queued_at = models.DateTimeField(null=True, blank=True)
     # Null until the player's first socket: until then the first-connect window applies, not the reconnect grace.
     first_connected_at = models.DateTimeField(null=True, blank=True)
     # The grace clock: since when the player is away; before their first connection, since the

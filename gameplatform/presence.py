@@ -17,7 +17,8 @@ Redis's clock:
   an event that arrives after a newer one; never below Redis's clock in ms, so it
   still grows after a Redis restart that lost it (an open socket would drop every
   later event of that user as old);
-- ``presence:at:<place>:<id>`` and ``presence:at:<place>``: the same two for each place.
+- ``presence:at:<place>:<id>`` and ``presence:at:<place>``: the same two for each place;
+- ``presence:proc:<process>``  a process's beacon (see ``live_ids`` below).
 
 Each process refreshes the deadlines of its own sockets with one script call
 every ``PRESENCE_TTL_SECONDS / 4`` seconds; a deadline is ``lifetime_seconds()``
@@ -27,7 +28,16 @@ does not (Redis restarted empty, or a sweep took the sockets of a process that
 stalled), it beats at once, so its open sockets are back and announced within a
 second, not a whole beat later. A process that dies stops refreshing; the
 ``presence.sweep`` timer removes its expired sockets and reports who went offline,
-everywhere and at each place. Every change
+everywhere and at each place: a killed process's users stay online until their sockets'
+deadlines pass (up to ``lifetime_seconds()``, 45 s with the default TTL, plus the sweep's second).
+
+A reader that cannot wait that long asks ``live_ids``: each process also keeps a beacon
+(``presence:proc:<process>``, ``PROCESS_SECONDS`` long) that it renews every second while it
+holds sockets, and every socket id starts with its process's name (``<process>.<socket>``); a
+user is live while one of their sockets belongs to a process whose beacon is up, so a killed
+process's users stop being live within ``PROCESS_SECONDS`` (the queue drops its players on it).
+A stall of that long (an event loop blocked for seconds) looks like a death to that reader;
+the process's next renewal makes its users live again. Every change
 (open, close, refresh, and the sweep's removal of the expired sockets it found) is
 one Lua script, so each transition is decided once, whichever process or timer
 runner gets there first: that is what makes "exactly once per real change" hold.
@@ -43,6 +53,7 @@ anywhere (kind ""), lobbies for ``lobby:`` places. This module knows none of the
 import asyncio
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,6 +73,8 @@ ONLINE, OFFLINE = "online", "offline"
 SWEEP_BATCH = 500
 OPEN_BATCH = 1000
 CHECK_SECONDS = 1.0
+# A process's beacon outlives its last renewal by this much; it is renewed every ``check_seconds()``.
+PROCESS_SECONDS = 5.0
 
 # A socket as the stores see it: (user id, conn id, places it stands at).
 Socket = tuple[int, str, tuple[str, ...]]
@@ -83,6 +96,17 @@ def user_key(place: str, user_id: int | str) -> str:
 def users_key(place: str) -> str:
     """Where the users at a place (anywhere for place '') are kept."""
     return "presence:online" if not place else f"presence:at:{place}"
+
+
+def process_key(process: str) -> str:
+    """A process's beacon: there while the process renews it (``live_ids``)."""
+    return f"presence:proc:{process}"
+
+
+def process_of(conn: str) -> str | None:
+    """The process a socket id belongs to (``<process>.<socket>``); None for an id without one."""
+    process, dot, _ = conn.partition(".")
+    return process if dot else None
 
 
 # Every key a script touches is passed in KEYS, as Redis requires of scripts (a server that
@@ -333,6 +357,32 @@ class RedisStore:
     def is_present(self, user_id: int, place: str) -> bool:
         return bool(self.client.sismember(users_key(place), user_id))
 
+    def keep_alive(self, process: str) -> None:
+        """Renew ``process``'s beacon for ``PROCESS_SECONDS``."""
+        self.client.set(process_key(process), 1, px=int(PROCESS_SECONDS * 1000))
+
+    def live(self, user_ids: list[int]) -> set[int]:
+        """Of ``user_ids``, those with a socket on a process whose beacon is up: two round trips.
+
+        A socket id without a process (written by a process older than the beacons) counts as live.
+        """
+        if not user_ids:
+            return set()
+        pipe = self.client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.zrange(user_key("", user_id), 0, -1)
+        conns = {uid: [_text(conn) for conn in found] for uid, found in zip(user_ids, pipe.execute(), strict=True)}
+        processes = sorted({p for found in conns.values() for conn in found if (p := process_of(conn))})
+        up = set()
+        if processes:
+            beacons = self.client.mget([process_key(p) for p in processes])
+            up = {p for p, there in zip(processes, beacons, strict=True) if there}
+        return {
+            uid
+            for uid, found in conns.items()
+            if any(process_of(conn) is None or process_of(conn) in up for conn in found)
+        }
+
 
 class LocalStore:
     """The embedded default: one process, so nothing can vanish without closing."""
@@ -406,6 +456,13 @@ class LocalStore:
         with self.lock:
             return bool(self.conns.get((place, user_id)))
 
+    def keep_alive(self, process: str) -> None:
+        pass  # one process: its sockets live while it does
+
+    def live(self, user_ids: list[int]) -> set[int]:
+        with self.lock:
+            return {uid for uid in user_ids if self.conns.get(("", uid))}
+
     def clear(self) -> None:
         with self.lock:
             self.conns.clear()
@@ -477,6 +534,9 @@ class PresenceTracker:
     def __init__(self, store=None, layer=None) -> None:
         self.store = store or get_store()
         self.layer = layer
+        # This process's name: the start of its socket ids and the name of its beacon.
+        self.process = uuid.uuid4().hex[:12]
+        self._beacon_due = 0.0  # when the beacon is next renewed (time.monotonic)
         self.conns: dict[str, tuple[int, tuple[str, ...]]] = {}
         # Store calls of this process, in the order they were asked for: one flusher
         # applies them in batches (a heartbeat in flight can never re-add a socket that
@@ -512,8 +572,23 @@ class PresenceTracker:
                 if not done.done():
                     done.set_result(None)
 
+    def _keep_alive(self) -> None:
+        """Renew the beacon unless it was renewed less than half a check ago (store calls come
+        in bursts: one renewal covers a burst)."""
+        now = time.monotonic()
+        if now >= self._beacon_due:
+            self.store.keep_alive(self.process)
+            self._beacon_due = now + check_seconds() / 2
+
+    def _check(self, socket: Socket) -> bool:
+        """The second's check: the beacon renewed, and whether the store still has ``socket``."""
+        self._keep_alive()
+        return self.store.holds(socket)
+
     def _apply(self, ops: list[tuple[str, list[Socket]]]) -> list[Change]:
         """Runs the ops in order, each run of one kind as one store call."""
+        if any(kind == "open" for kind, _ in ops):
+            self._keep_alive()  # before the sockets: a socket is never there without its live process
         changes: list[Change] = []
         run_kind, run = None, []
         for kind, sockets in [*ops, (None, [])]:
@@ -529,6 +604,9 @@ class PresenceTracker:
             return method(*args)
         return await asyncio.to_thread(method, *args)
 
+    def _new_conn(self) -> str:
+        return f"{self.process}.{uuid.uuid4().hex}"
+
     async def open(self, user_id: int, places: Iterable[str] = ()) -> str:
         """Count a socket in; its presence id for ``close``, even when the store cannot be reached.
 
@@ -538,7 +616,7 @@ class PresenceTracker:
         opened during a Redis outage kept its user online after it closed, as long as the
         process lived.
         """
-        conn = uuid.uuid4().hex
+        conn = self._new_conn()
         places = tuple(places)
         self.conns[conn] = (user_id, places)
         self._ensure_heartbeat()
@@ -562,7 +640,7 @@ class PresenceTracker:
         logged and the new id returned: the heartbeat brings the store up to date.
         """
         entry = self.conns.pop(conn, None)
-        new, places = uuid.uuid4().hex, tuple(places)
+        new, places = self._new_conn(), tuple(places)
         self.conns[new] = (user_id, places)
         done = asyncio.get_running_loop().create_future()
         self._pending.append(("open", [(user_id, new, places)], done))
@@ -620,7 +698,7 @@ class PresenceTracker:
             return True
         conn, (user_id, places) = next(iter(self.conns.items()))
         try:
-            return await self._call(self.store.holds, (user_id, conn, places))
+            return await self._call(self._check, (user_id, conn, places))
         except Exception:
             return None
 
@@ -689,6 +767,13 @@ def counts_at(places: list[str]) -> dict[str, int]:
 
 def is_present(*, user_id: int, place: str) -> bool:
     return get_store().is_present(user_id, place)
+
+
+def live_ids(user_ids: list[int]) -> set[int]:
+    """Of these users, those with a socket on a server process that is running (its beacon is
+    up): unlike ``online_ids``, a process killed without closing its sockets stops counting within
+    ``PROCESS_SECONDS``, not when its sockets' deadlines pass. Two Redis round trips for any number."""
+    return get_store().live(list(user_ids))
 
 
 def sweep() -> list[Change]:

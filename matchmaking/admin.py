@@ -5,7 +5,7 @@ from matchmaking.models import Invite, QueueEntry
 
 @admin.register(QueueEntry)
 class QueueEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "mode", "rating", "joined_at"]
+    list_display = ["id", "user", "mode", "rating", "joined_at", "seen_at"]
     list_filter = ["mode"]
     search_fields = ["user__username", "user__email"]
     raw_id_fields = ["user"]

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class QueueEntry(models.Model):
@@ -11,11 +12,21 @@ class QueueEntry(models.Model):
     mode = models.CharField(max_length=32)
     rating = models.IntegerField()  # the player's rating in ``mode`` when they joined
     joined_at = models.DateTimeField()
+    # The last sign that the player is still there: their join, a status request, or a socket of
+    # theirs found open (``matchmaking.queue.services.queue_drop_absent``).
+    seen_at = models.DateTimeField(default=timezone.now)
+    # When a look found no socket of theirs (None: not missed since last seen). One look is not
+    # enough to drop a player: their client may be reconnecting (a deploy) or Redis may have just
+    # come back empty; the next look at least ``QUEUE_MISS_SECONDS`` later decides.
+    missed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]
         verbose_name_plural = "queue entries"
-        indexes = [models.Index(fields=["mode", "joined_at", "id"], name="queue_mode_wait_idx")]
+        indexes = [
+            models.Index(fields=["mode", "joined_at", "id"], name="queue_mode_wait_idx"),
+            models.Index(fields=["seen_at", "id"], name="queue_seen_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} waiting for {self.mode}"

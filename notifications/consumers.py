@@ -29,6 +29,11 @@ class NotificationConsumer(BaseConsumer):
         "friend_removed": "`{user_id}`: a friendship ended.",
         "presence": "`{user_id, status}`: a friend came online or went offline.",
         "match_found": "`{game_id}`: the queue matched me; open `/ws/game/{game_id}/`.",
+        "match_cancelled": (
+            "`{game_id, reason}`: the queue's match `game_id` was called off before its start (`reason` "
+            "`no_show`: a player did not come, or left); I am queued again with my wait, and `match_found` "
+            "follows when the queue matches me again."
+        ),
         "dm_received": (
             "`{from_user_id, from_user: {id, username, display_name, is_premium}, message_id}`: a DM arrived "
             "while I was not on that conversation's socket."

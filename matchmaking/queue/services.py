@@ -20,6 +20,23 @@ once its seed has waited ``QUEUE_FILL_SECONDS`` (the fill window), fewer than
 ``min_players`` keep waiting. A timer re-runs the matcher every second, so widening gaps
 and ending fill windows take effect without anyone new joining.
 
+Only players who are still there are matched (``_present``): a player is there while a socket
+of theirs is open on a running server process (``gameplatform.presence.live_ids``: a killed
+process's sockets stop counting within seconds), or while their last join or status request is
+less than ``QUEUE_ALIVE_SECONDS`` old (a client that queued over REST and polls the status). The
+entry's ``seen_at`` is the last time either was known; the timer ``queue_drop_absent`` (every
+second) looks at the entries not seen for ``QUEUE_ALIVE_SECONDS`` and drops those whose player
+has no live socket, and the matcher checks its candidates the same way before it groups them.
+The drop is a conditional delete of rows no matcher holds (``skip_locked``: that player is being
+matched) that are still unseen (a status request just now keeps its player); it holds no row
+while it asks presence. A row that a status request or the drop is writing at the instant a
+matcher reads is skipped by that matcher like a leaving one: the next round (the timer's, a
+second later) takes it.
+
+A match whose room calls it off before the start (a player never came within the match's
+connect window, ``MATCH_CONNECT_SECONDS``, or left) puts the players who stayed back in the
+queue with the wait they had (``queue_take_back``): ahead of everyone who joined after them.
+
 A join never waits for the lock while holding a database connection that others
 need: when another matcher of the mode is running, the join raises a "run again"
 flag in the shared cache and returns. A matcher clears the flag right after
@@ -30,9 +47,10 @@ holds: every committed entry is seen by a matcher that starts after it.
 
 import bisect
 import heapq
+import logging
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -42,18 +60,22 @@ from django.utils import timezone
 from game import events as game_events
 from game import selectors as game_selectors
 from game.models import Game
-from game.registry import get_mode
+from game.registry import get_mode, modes
 from game.services import game_create_many  # it also clears the players' queue entries
-from gameplatform import rawsql
+from gameplatform import presence, rawsql
 from gameplatform.cache import cache
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.realtime import send_to_user
-from matchmaking.metrics import matches_made_on_commit
+from matchmaking.metrics import called_off_on_commit, matches_made_on_commit, queue_dropped_on_commit
 from matchmaking.models import QueueEntry
+
+logger = logging.getLogger(__name__)
 
 QUEUE_BASE_GAP = 100
 QUEUE_GAP_PER_SECOND = 20
 MATCH_CANDIDATES = 500
+ABSENT_BATCH = 500  # entries one pass of ``queue_drop_absent`` looks at
+SEEN_REFRESH_SECONDS = 1.0  # a status request refreshes ``seen_at`` at most this often
 _LOCK_NAMESPACE = 0x6D6D  # "mm": the advisory-lock namespace of the queue
 
 
@@ -172,14 +194,20 @@ def _enqueue(*, user_id: int, mode: str) -> None:
     rating = game_selectors.ratings_for(user_ids=[user_id], mode=mode)[user_id]
     opts = QueueEntry._meta
     table = f'"{opts.db_table}"'
-    fields = [opts.get_field(name) for name in ("user", "mode", "rating", "joined_at")]
-    user, mode_, rating_, joined = (rawsql.column(field) for field in fields)
+    fields = [opts.get_field(name) for name in ("user", "mode", "rating", "joined_at", "seen_at", "missed_at")]
+    user, mode_, rating_, joined, seen, missed = (rawsql.column(field) for field in fields)
+    now = fields[3].get_db_prep_value(timezone.now(), connection)
+
+    def when_other_mode(column: str) -> str:  # the new value for another mode, the kept one for the same
+        return f"CASE WHEN {table}.{mode_} <> excluded.{mode_} THEN excluded.{column} ELSE {table}.{column} END"
+
     with connection.cursor() as cursor:  # the same statement in PostgreSQL and SQLite
         cursor.execute(
-            f"INSERT INTO {table} ({user}, {mode_}, {rating_}, {joined}) VALUES (%s, %s, %s, %s)"
-            f" ON CONFLICT ({user}) DO UPDATE SET {mode_} = excluded.{mode_}, {rating_} = excluded.{rating_},"
-            f" {joined} = excluded.{joined} WHERE {table}.{mode_} <> excluded.{mode_}",
-            [user_id, mode, rating, fields[3].get_db_prep_value(timezone.now(), connection)],
+            f"INSERT INTO {table} ({user}, {mode_}, {rating_}, {joined}, {seen}) VALUES (%s, %s, %s, %s, %s)"
+            f" ON CONFLICT ({user}) DO UPDATE SET {rating_} = {when_other_mode(rating_)},"
+            f" {joined} = {when_other_mode(joined)}, {mode_} = excluded.{mode_}, {seen} = excluded.{seen},"
+            f" {missed} = NULL",
+            [user_id, mode, rating, now, now],
         )
 
 
@@ -205,6 +233,115 @@ def queue_leave(*, user_id: int) -> None:
 def queue_forget(*, user_ids: list[int]) -> None:
     """Players who got a game (the queue's own matcher, an invite, a lobby) leave the queue."""
     QueueEntry.objects.filter(user_id__in=user_ids).delete()
+
+
+# --- who is still there ------------------------------------------------------------------
+
+
+_presence_away = False  # the drop timer found presence unavailable at its last look (logged once)
+
+
+def _seen_before() -> datetime:
+    """Entries last seen before this need a live socket to stay (real time, whatever a test's ``now``)."""
+    return timezone.now() - timedelta(seconds=settings.QUEUE_ALIVE_SECONDS)
+
+
+def _present(entries: list[QueueEntry]) -> tuple[list[QueueEntry], list[QueueEntry]]:
+    """``entries`` split into the players still there and those gone (not seen for
+    ``QUEUE_ALIVE_SECONDS`` and no socket on a running process). The ones found by their socket
+    are seen now (``seen_at``), so each entry is asked about at most once per ``QUEUE_ALIVE_SECONDS``.
+    One presence read (two Redis round trips) for any number."""
+    cutoff = _seen_before()
+    unsure = [entry for entry in entries if entry.seen_at < cutoff]
+    if not unsure:
+        return entries, []
+    try:
+        live = presence.live_ids([entry.user_id for entry in unsure])
+    except Exception:  # Redis cannot be reached: nobody is taken for gone without a sign of it
+        logger.warning("presence unavailable: the matcher takes its candidates as there", exc_info=True)
+        return entries, []
+    seen = [entry.pk for entry in unsure if entry.user_id in live]
+    if seen:
+        QueueEntry.objects.filter(pk__in=seen).update(seen_at=timezone.now(), missed_at=None)
+    gone = {entry.pk for entry in unsure if entry.user_id not in live}
+    missed = [pk for pk in gone if next(e for e in entries if e.pk == pk).missed_at is None]
+    if missed:  # the timer's next look decides (``queue_drop_absent``)
+        QueueEntry.objects.filter(pk__in=missed).update(missed_at=timezone.now())
+    return [e for e in entries if e.pk not in gone], [e for e in entries if e.pk in gone]
+
+
+def queue_drop_absent() -> int:
+    """One pass of the timer: the entries not seen for ``QUEUE_ALIVE_SECONDS`` (at most
+    ``ABSENT_BATCH``, the longest unseen first) whose player has no live socket leave the queue.
+
+    The entries are read without a lock and presence is asked outside any transaction, so a
+    matcher never finds these rows held while Redis answers. Then two statements, each its own
+    transaction: the players found live are seen now, and the others are deleted only if they
+    are still unseen (a status request meanwhile keeps its player) and not held by a matcher
+    (``skip_locked``: that player is being matched; the next pass looks again if not). Returns
+    how many left."""
+    global _presence_away
+    entries = list(QueueEntry.objects.filter(seen_at__lt=_seen_before()).order_by("seen_at", "id")[:ABSENT_BATCH])
+    if not entries:
+        return 0
+    try:
+        live = presence.live_ids([entry.user_id for entry in entries])
+    except Exception:  # Redis away: nobody is taken for gone; said once an outage, not every second
+        if not _presence_away:
+            logger.warning("presence unavailable: nobody leaves the queue until it is back", exc_info=True)
+        _presence_away = True
+        return 0
+    _presence_away = False
+    now, cutoff = timezone.now(), _seen_before()
+    seen = [entry.pk for entry in entries if entry.user_id in live]
+    if seen:
+        QueueEntry.objects.filter(pk__in=seen, seen_at__lt=cutoff).update(seen_at=now, missed_at=None)
+    # A first look that finds no socket marks the entry; a second one at least QUEUE_MISS_SECONDS
+    # later drops it (a client reconnecting through a deploy, a Redis back empty keep their place).
+    first = [entry.pk for entry in entries if entry.user_id not in live and entry.missed_at is None]
+    if first:
+        QueueEntry.objects.filter(pk__in=first, seen_at__lt=cutoff, missed_at=None).update(missed_at=now)
+    missed_before = now - timedelta(seconds=settings.QUEUE_MISS_SECONDS)
+    gone = [
+        entry.pk
+        for entry in entries
+        if entry.user_id not in live and entry.missed_at is not None and entry.missed_at <= missed_before
+    ]
+    if not gone:
+        return 0
+    with transaction.atomic():
+        unheld = QueueEntry.objects.select_for_update(skip_locked=True).filter(
+            pk__in=gone, seen_at__lt=cutoff, missed_at__lte=missed_before
+        )
+        dropped = QueueEntry.objects.filter(pk__in=list(unheld.values_list("pk", flat=True))).delete()[0]
+        queue_dropped_on_commit(count=dropped)
+    return dropped
+
+
+def queue_take_back(*, game_id: int, mode: str, stayed: list[tuple[int, datetime | None]]) -> None:
+    """A match called off before its start (``game.hooks.game_called_off``): its players who
+    stayed go back to the queue with the wait they had (their ``joined_at``), so they come before
+    everyone who joined after them, and hear ``match_cancelled``; after commit the matcher runs
+    for the mode, so they are matched again at once when someone fits. The player who did not
+    come is not taken back; a seat the queue did not fill (``queued_at`` None) is left alone."""
+    back = {user_id: queued_at for user_id, queued_at in stayed if queued_at is not None}
+    if not back or mode not in modes():
+        return
+    ratings = game_selectors.ratings_for(user_ids=list(back), mode=mode)
+    # Taken back by the server is no sign of life: each stays while a socket of theirs is open
+    # (their client follows the match to the next one), not for a status request's window.
+    unseen = _seen_before() - timedelta(seconds=1)
+    QueueEntry.objects.bulk_create(
+        [
+            QueueEntry(user_id=uid, mode=mode, rating=ratings[uid], joined_at=joined, seen_at=unseen)
+            for uid, joined in sorted(back.items())
+        ],
+        ignore_conflicts=True,  # queued again meanwhile: that place stands
+    )
+    for user_id in sorted(back):
+        send_to_user(user_id, game_events.match_cancelled(game_id, "no_show"))
+    called_off_on_commit(mode=mode)
+    transaction.on_commit(lambda: queue_match_or_hand_over(mode=mode), robust=True)
 
 
 def _mode_lock(mode: str, *, wait: bool = True) -> bool:
@@ -277,6 +414,7 @@ def _match(*, mode: str, now: datetime | None, wait: bool) -> dict[int, Game] | 
     if busy:  # matched meanwhile by an invite or a lobby: not queued any more
         QueueEntry.objects.filter(pk__in=[e.pk for e in entries if e.user_id in busy]).delete()
         entries = [e for e in entries if e.user_id not in busy]
+    entries, _ = _present(entries)  # no socket of theirs: not matched (the timer drops them at a second look)
     groups = group_entries(
         entries,
         now=now or timezone.now(),
@@ -288,7 +426,12 @@ def _match(*, mode: str, now: datetime | None, wait: bool) -> dict[int, Game] | 
         return {}
     # The matched entries (locked above) are deleted in this transaction by game_create_many's
     # game_created hook (queue_forget), so each player lands in exactly one game.
-    games = game_create_many(mode=mode, groups=[[entry.user_id for entry in group] for group in groups])
+    games = game_create_many(
+        mode=mode,
+        groups=[[entry.user_id for entry in group] for group in groups],
+        connect_seconds=settings.MATCH_CONNECT_SECONDS,
+        queued_at={entry.user_id: entry.joined_at for group in groups for entry in group},
+    )
     seated: dict[int, Game] = {}
     for game, group in zip(games, groups, strict=True):
         for entry in group:
@@ -308,6 +451,11 @@ def queue_status(*, user_id: int) -> QueueStatus:
         .filter(Q(joined_at__lt=OuterRef("joined_at")) | Q(joined_at=OuterRef("joined_at"), id__lt=OuterRef("id")))
         .order_by()
         .values(n=Func(F("id"), function="COUNT"))
+    )
+    # Asking is a sign of life (a client that queued over REST and polls): at most one write a second.
+    now = timezone.now()
+    QueueEntry.objects.filter(user_id=user_id, seen_at__lt=now - timedelta(seconds=SEEN_REFRESH_SECONDS)).update(
+        seen_at=now, missed_at=None
     )
     entry = QueueEntry.objects.filter(user_id=user_id).values_list("mode", Subquery(ahead)).first()
     game = game_selectors.user_unfinished_game(user_id=user_id)

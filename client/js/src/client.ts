@@ -23,7 +23,7 @@ import {
   tournamentCalls,
 } from "./meta.js";
 import { Notifications } from "./notifications.js";
-import { GameRoom, type GameRoomOptions } from "./room.js";
+import { checkedTimeout, DEFAULT_REQUEST_TIMEOUT_MS, GameRoom, type GameRoomOptions } from "./room.js";
 import { Socket, type SocketOptions } from "./socket.js";
 import type {
   DeviceLoginAnswer,
@@ -112,6 +112,12 @@ export interface ClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** How sockets come back after a drop. */
   reconnect?: Partial<RetryPolicy>;
+  /**
+   * How long a game room's move, action, ready or forfeit waits for its answer, resends included,
+   * in milliseconds (default 10 000); past it the call fails with a `GamePlatformError` `timeout`.
+   * A room's own `requestTimeoutMs`, and a call's `timeoutMs`, override it.
+   */
+  requestTimeoutMs?: number;
   /** Refresh the access token this many seconds before it expires (a quarter of a short token's life at most). */
   refreshMarginS?: number;
   /** The clock, in milliseconds since the epoch (tests move it to make a token look expired). */
@@ -124,6 +130,8 @@ export class Client {
   readonly baseUrl: string;
   readonly retryPolicy: RetryPolicy | null;
   readonly reconnectPolicy: RetryPolicy;
+  /** How long a game room's call waits for its answer (`requestTimeoutMs`), in milliseconds. */
+  readonly requestTimeoutMs: number;
   readonly WebSocket: WebSocketConstructor | null;
   /** The sockets' encoding unless a socket asks for its own. */
   readonly encoding: Encoding;
@@ -138,6 +146,8 @@ export class Client {
   private readonly sessionListeners = new Set<SessionListener>();
   private notificationsNow: Notifications | null = null;
   private readonly sockets = new Set<Socket<any>>();
+  /** Game rooms `findMatch` opened to see every player come, until `gameRoom(id)` takes them. */
+  private readonly heldRooms = new Map<Id, GameRoom<any>>();
 
   constructor(options: ClientOptions = {}) {
     const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
@@ -157,6 +167,7 @@ export class Client {
     }
     this.retryPolicy = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.requestTimeoutMs = checkedTimeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, "new Client({ requestTimeoutMs })");
     this.refreshMarginS = options.refreshMarginS ?? 60;
     this.clock = options.clock ?? Date.now;
     this.tokensNow = readTokens(this.sessionStore, this.storageKey);
@@ -428,10 +439,21 @@ export class Client {
   close(): void {
     for (const socket of [...this.sockets]) socket.close();
     this.sockets.clear();
+    this.heldRooms.clear();
   }
 
-  /** The game socket of game `id` as a room: its view kept current, its inputs. */
+  /**
+   * The game socket of game `id` as a room: its view kept current, its inputs. The room of a match
+   * `findMatch` found is the one it opened (already open, the player already seated), when no
+   * options are given.
+   */
   gameRoom<View = unknown>(id: Id, options: GameRoomOptions = {}): GameRoom<View> {
+    const held = this.heldRooms.get(id);
+    if (held) {
+      this.heldRooms.delete(id);
+      if (held.status !== "closed" && Object.keys(options).length === 0) return held as GameRoom<View>;
+      held.close();
+    }
     return new GameRoom<View>(this, id, options);
   }
 
@@ -444,37 +466,108 @@ export class Client {
   }
 
   /**
-   * Queues for `mode` and resolves with the game id of my match: from the join's answer, or from
-   * `match_found` on the notification socket (opened first, so no match is missed).
+   * Queues for `mode` and resolves with the game id of a match every player came to. The match
+   * comes from the join's answer or from `match_found` on the notification socket (opened first,
+   * so no match is missed); `findMatch` opens its game socket and waits until every player is
+   * there (the game leaves `waiting_for_players`). A match called off on the way (a player never
+   * came: `match_cancelled`; the server queued me again with my wait) is closed and the next one
+   * waited for, and so is a match I came to too late (then I join the queue again), all within
+   * `timeoutMs`. While no match comes it asks the queue's status every 3 s: a match whose frame a
+   * drop lost is found there, and a queue that lost me (away longer than the server keeps an
+   * absent player) is joined again. The game socket stays open: `gameRoom(id)` hands it over.
    */
   async findMatch(mode = "tictactoe", { timeoutMs = 60_000 } = {}): Promise<Id> {
     const notifications = this.notifications();
-    let stop = (): void => undefined;
-    const found = new Promise<Id>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match within ${timeoutMs} ms` }));
-      }, timeoutMs);
-      const unsubscribe = notifications.on("match_found", (frame) => {
-        stop();
-        resolve(frame.game_id);
+    const deadline = Date.now() + timeoutMs;
+    const found: Id[] = []; // matches reported, in order, not looked at yet
+    const cancelled = new Set<Id>();
+    let wake = (): void => undefined;
+    /**
+     * The next thing findMatch hears of (a match, a call-off, a change of the room it watches), or
+     * `QUEUE_CHECK_MS` of nothing; rejects once the deadline has passed.
+     */
+    const nextEvent = (): Promise<void> => {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        return Promise.reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match within ${timeoutMs} ms` }));
+      }
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          wake = () => undefined;
+          resolve();
+        }, Math.min(left, QUEUE_CHECK_MS));
+        wake = () => {
+          wake = () => undefined;
+          clearTimeout(timer);
+          resolve();
+        };
       });
-      stop = () => {
-        clearTimeout(timer);
-        unsubscribe();
-      };
-    });
-    let answer: QueueAnswer;
+    };
+    const stops = [
+      notifications.on("match_found", (frame) => {
+        found.push(frame.game_id);
+        wake();
+      }),
+      notifications.on("match_cancelled", (frame) => {
+        cancelled.add(frame.game_id);
+        wake();
+      }),
+    ];
+    const report = (answer: QueueAnswer | QueueStatus): void => {
+      if (answer.status === "matched" && answer.game_id !== null) notifications.report(answer.game_id, true);
+    };
+    /** The queue's status: a match whose frame was lost is found there; a queue that lost me is joined again. */
+    const recheck = async (): Promise<void> => {
+      const status = await this.matchmaking.status();
+      report(status.status === "idle" ? await this.matchmaking.join(mode) : status);
+    };
+    let watching: GameRoom<unknown> | null = null; // the match's room while its players come
     try {
-      answer = await this.matchmaking.join(mode);
+      report(await this.matchmaking.join(mode));
+      for (;;) {
+        const gameId = found.shift();
+        if (gameId === undefined) {
+          await nextEvent();
+          if (found.length === 0) await recheck(); // every few seconds (asking also keeps me queued)
+          continue;
+        }
+        if (cancelled.has(gameId)) continue;
+        const room = (watching = this.gameRoom(gameId));
+        const stopChange = room.onChange(() => wake());
+        const stopClose = room.socket.onClose((reason) => reason.reconnect || wake());
+        let came = false;
+        try {
+          for (;;) {
+            if (cancelled.has(gameId) || room.state === "abandoned" || room.status === "closed") break;
+            if (room.state !== null && room.state !== "waiting_for_players") {
+              // Not a match I came too late to: a game of three or more goes on without a player
+              // who missed its window (their seat forfeited), and then I queue again.
+              came = !room.players.some((p) => p.id === this.userId && p.forfeited);
+              break;
+            }
+            await nextEvent();
+          }
+        } finally {
+          stopChange();
+          stopClose();
+        }
+        if (came) {
+          this.heldRooms.set(gameId, room);
+          watching = null;
+          return gameId;
+        }
+        room.close();
+        watching = null;
+        await recheck(); // came too late: out of the queue too, and in again
+      }
     } catch (error) {
-      stop();
+      // Given up (the deadline passed): out of the queue, so that nobody is matched with a client no longer looking.
+      await this.matchmaking.leave().catch(() => undefined);
       throw error;
+    } finally {
+      for (const stop of stops) stop();
+      watching?.close();
     }
-    if (answer.status !== "matched") return found;
-    stop();
-    notifications.report(answer.game_id, true);
-    return answer.game_id;
   }
 
   readonly users = {
@@ -537,6 +630,13 @@ export class Client {
   /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
   readonly storage = storageCalls(this);
 }
+
+/**
+ * While `findMatch` waits for a match it asks the queue's status this often, in milliseconds (the
+ * server keeps a queued player with no socket `QUEUE_ALIVE_SECONDS`, 5 by default, after their
+ * last request; a match whose frame a drop lost is found there too).
+ */
+const QUEUE_CHECK_MS = 3_000;
 
 /** `games.rooms`' filter as the query the server reads (`label.KEY=VALUE`). */
 function roomQuery({ mode, open, label = {} }: RoomFilter): Query {

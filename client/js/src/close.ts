@@ -1,8 +1,10 @@
 /**
  * Why a socket closed, for every close code the contract names, and whether coming back can help.
  * A socket reconnects by itself when `reconnect` is true; `4401` refreshes the session first.
- * Under daphne the server sends 1008 / 1009 / 1013 as 4008 / 4009 / 4013 (autobahn refuses to
- * send 1001-2999): both read the same here.
+ * Under daphne the server sends 1008 / 1009 / 1012 / 1013 as 4008 / 4009 / 4012 / 4013 (autobahn
+ * refuses to send 1001-2999): both read the same here. 1012 ("service restart") is a server
+ * stopping for a deploy: its games move to the other servers, and the socket comes back (through
+ * the load balancer, to one of them) after the usual backoff, whose jitter spreads the clients out.
  */
 export type CloseKind =
   | "normal"
@@ -11,6 +13,7 @@ export type CloseKind =
   | "policy_violation"
   | "too_large"
   | "server_error"
+  | "service_restart"
   | "try_again_later"
   | "unsupported_version"
   | "unauthenticated"
@@ -42,6 +45,11 @@ interface CodeMeaning {
 const NORMAL: CodeMeaning = { kind: "normal", reconnect: false, description: "closed normally" };
 const FLOODING: CodeMeaning = { kind: "policy_violation", reconnect: true, description: "policy violation (flooding)" };
 const TOO_LARGE: CodeMeaning = { kind: "too_large", reconnect: true, description: "a frame was too large" };
+const RESTART: CodeMeaning = {
+  kind: "service_restart",
+  reconnect: true,
+  description: "the server is restarting (a deploy): reconnect, to another server",
+};
 const LATER: CodeMeaning = {
   kind: "try_again_later",
   reconnect: true,
@@ -56,9 +64,11 @@ export const CLOSE_CODES: Readonly<Record<number, CodeMeaning>> = {
   1008: FLOODING,
   1009: TOO_LARGE,
   1011: { kind: "server_error", reconnect: true, description: "the server met an unexpected error" },
+  1012: RESTART,
   1013: LATER,
   4008: FLOODING,
   4009: TOO_LARGE,
+  4012: RESTART,
   4013: LATER,
   4400: { kind: "unsupported_version", reconnect: false, description: "unsupported protocol version" },
   4401: { kind: "unauthenticated", reconnect: true, description: "not authenticated, or the access token expired" },

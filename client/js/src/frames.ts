@@ -64,6 +64,8 @@ export interface GameOverFrame {
 export interface AckFrame {
   type: "ack";
   ref: string;
+  /** True when the server had taken this `ref` already (the frame was sent again): not applied twice. */
+  duplicate?: boolean;
 }
 
 export interface GameFrames {
@@ -87,6 +89,14 @@ export interface MatchFoundFrame {
   replayed?: boolean;
 }
 
+/** The queue's match `game_id` was called off before its start (a player never came); I am queued again. */
+export interface MatchCancelledFrame {
+  type: "match_cancelled";
+  game_id: Id;
+  /** `no_show`: a player of the match did not come, or left before the start. */
+  reason: string;
+}
+
 export interface BadgeFrame {
   type: "badge";
   unread_dms: number;
@@ -96,6 +106,7 @@ export interface BadgeFrame {
 
 export interface NotificationFrames {
   match_found: MatchFoundFrame;
+  match_cancelled: MatchCancelledFrame;
   badge: BadgeFrame;
   pong: PongFrame;
   presence: { type: "presence"; user_id: Id; status: "online" | "offline" };

@@ -13,7 +13,7 @@ export { Socket, type SendResult, type SocketOptions, type SocketStatus, type Wa
 export type * from "./frames.js";
 export { Notifications } from "./notifications.js";
 export { applyPatch, PatchError } from "./patch.js";
-export { GameRoom, type GameInfo, type GameRoomOptions } from "./room.js";
+export { DEFAULT_REQUEST_TIMEOUT_MS, GameRoom, type CallOptions, type GameInfo, type GameRoomOptions } from "./room.js";
 export type {
   ChatMessage,
   Conversation,

@@ -64,6 +64,49 @@ export class CountingWebSocket extends WebSocket {
   }
 }
 
+/**
+ * The `ws` package's WebSocket on a network that loses a frame when told to, and its connection
+ * with it (`Client({WebSocket: FaultyWebSocket})`): `loseSent` loses the next frame the client
+ * sends that it matches (the server never gets it), `loseReceived` the next frame the server sends
+ * that it matches (the server took what it answers); either way the TCP connection is cut right
+ * there, no close frame, as a network failure cuts it.
+ */
+export class FaultyWebSocket extends WebSocket {
+  /** @type {((frame: Record<string, any>) => boolean) | null} */
+  static loseSent = null;
+  /** @type {((frame: Record<string, any>) => boolean) | null} */
+  static loseReceived = null;
+
+  /**
+   * @param {any} data
+   * @param {any[]} rest
+   */
+  send(data, ...rest) {
+    const lose = FaultyWebSocket.loseSent;
+    if (lose && typeof data === "string" && lose(JSON.parse(data))) {
+      FaultyWebSocket.loseSent = null;
+      this.terminate();
+      return;
+    }
+    super.send(data, ...rest);
+  }
+
+  /**
+   * @param {string | symbol} event
+   * @param {any[]} args
+   */
+  emit(event, ...args) {
+    const lose = FaultyWebSocket.loseReceived;
+    // `ws` emits ("message", data, isBinary) before the `onmessage` handler sees it.
+    if (event === "message" && lose && !args[1] && lose(JSON.parse(String(args[0])))) {
+      FaultyWebSocket.loseReceived = null;
+      this.terminate();
+      return true;
+    }
+    return super.emit(event, ...args);
+  }
+}
+
 /** @type {Client[]} */
 const clients = [];
 // Whatever a test left open (it failed half-way) is closed, so that the test file's process ends.

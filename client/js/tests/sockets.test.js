@@ -107,8 +107,8 @@ test("every close code of the contract has a typed reason and says whether to re
     assert.deepEqual([closeReason(Number(code)).kind, closeReason(Number(code)).reconnect], [kind, false]);
   }
   const again = { 1001: "going_away", 1006: "abnormal", 1008: "policy_violation", 1009: "too_large",
-    1011: "server_error", 1013: "try_again_later", 4008: "policy_violation", 4009: "too_large",
-    4013: "try_again_later", 4401: "unauthenticated" };
+    1011: "server_error", 1012: "service_restart", 1013: "try_again_later", 4008: "policy_violation",
+    4009: "too_large", 4012: "service_restart", 4013: "try_again_later", 4401: "unauthenticated" };
   for (const [code, kind] of Object.entries(again)) {
     assert.deepEqual([closeReason(Number(code)).kind, closeReason(Number(code)).reconnect], [kind, true]);
   }

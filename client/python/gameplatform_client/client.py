@@ -15,6 +15,7 @@ import contextlib
 import inspect
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -28,6 +29,16 @@ from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, Notificat
 from .sockets import ReconnectPolicy, Socket
 
 logger = logging.getLogger("gameplatform_client")
+
+
+# While play() waits for a match it asks the queue's status this often (the server keeps a queued
+# player with no socket for QUEUE_ALIVE_SECONDS, 5 by default, after their last request).
+QUEUE_CHECK_SECONDS = 3.0
+
+
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (``time.monotonic``), never below a moment."""
+    return max(0.01, deadline - time.monotonic())
 
 
 def jwt_claims(token: str) -> dict:
@@ -54,6 +65,9 @@ class GameClient:
     ``gameplatform.compact`` subprotocol, MessagePack with short decimals and compact state
     patches (a 4-player arena patch in about 100 bytes, against 400 as JSON), decoded into the
     same frames.
+    ``request_timeout``: how long a socket request (a game room's ``ready``, ``move``, ``action``)
+    waits for its answer, resends included, before it raises ``RequestTimeout`` (default:
+    ``timeout``); each call's ``timeout=`` overrides it.
     """
 
     def __init__(
@@ -69,6 +83,7 @@ class GameClient:
         clock: Callable[[], float] = time.time,
         ws_auth: str = "ticket",
         encoding: str = "json",
+        request_timeout: float | None = None,
     ) -> None:
         if ws_auth not in ("ticket", "header"):
             raise ValueError("ws_auth is 'ticket' or 'header'")
@@ -80,6 +95,9 @@ class GameClient:
         scheme, rest = self.base_url.split("://", 1)
         self.ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}"
         self.timeout = timeout
+        self.request_timeout = timeout if request_timeout is None else request_timeout
+        if not 0 < self.request_timeout < math.inf:
+            raise ValueError("request_timeout is a number of seconds above 0")
         self.reconnect = reconnect or ReconnectPolicy()
         self.refresh_margin = refresh_margin
         self.ping_interval = ping_interval
@@ -95,6 +113,7 @@ class GameClient:
         self._tasks: set[asyncio.Task] = set()
         self._sockets: dict[str, Socket] = {}
         self._queued_mode: str | None = None
+        self._last_queue_mode: str | None = None  # the mode of my last join (a match called off queues me again)
         self.notifications: NotificationsSocket | None = None
         self.world: WorldSocket | None = None
 
@@ -468,6 +487,7 @@ class GameClient:
         """``{status: "queued", position}`` or ``{status: "matched", game_id}``."""
         answer = await self.post("/api/matchmaking/join/", {"mode": mode})
         self._queued_mode = mode if answer.get("status") == "queued" else None
+        self._last_queue_mode = mode
         return answer
 
     async def leave_queue(self) -> dict:
@@ -495,10 +515,77 @@ class GameClient:
         return self.notifications
 
     async def play(self, mode: str = "tictactoe", *, timeout: float = 30.0) -> GameRoom:
-        """Queue, wait for the match and open the game socket."""
+        """Queue, wait for the match and open the game socket; the room comes back once every
+        player of the match has come (the game left ``waiting_for_players``). A match called off
+        on the way (a player never came: ``match_cancelled``; the server queued me again with my
+        wait) is closed and the next one waited for, all within ``timeout``; so is a match I came
+        to too late (then I join the queue again)."""
+        deadline = time.monotonic() + timeout
         answer = await self.join_queue(mode)
         game_id = answer.get("game_id") if answer.get("status") == "matched" else None
-        return await self.join_game(game_id or await self.wait_for_match(timeout=timeout))
+        try:
+            while True:
+                room = await self.join_game(game_id or await self._next_match(mode, deadline, timeout))
+                if await self._match_holds(room, timeout=_left(deadline)):
+                    return room
+                await room.close()
+                game_id = None
+        except TimeoutError:
+            # Given up: out of the queue, so that nobody is matched with a client no longer looking.
+            with contextlib.suppress(Exception):
+                await self.leave_queue()
+            raise
+
+    async def _next_match(self, mode: str, deadline: float, timeout: float) -> int:
+        """My next match: ``match_found``, or the queue status, asked every ``QUEUE_CHECK_SECONDS``
+        meanwhile (a frame lost in a drop is found there, and asking keeps me queued without a
+        socket); a queue that no longer has me (I came to a match too late, or was away longer
+        than the server keeps an absent player) is joined again."""
+        notifications = self.notifications or await self._open_notifications()
+        while True:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"no match within {timeout} s")
+            waiting = asyncio.ensure_future(
+                notifications.wait_for("match_found", timeout=min(QUEUE_CHECK_SECONDS, _left(deadline)))
+            )
+            try:
+                await asyncio.sleep(0)
+                status = await self.queue_status()
+                if status.get("status") == "idle":
+                    status = await self.join_queue(mode)
+                if status.get("status") == "matched" and status.get("game_id"):
+                    self._queued_mode = None
+                    return int(status["game_id"])
+                with contextlib.suppress(TimeoutError):
+                    return int((await waiting)["game_id"])
+            finally:
+                waiting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await waiting
+
+    async def _match_holds(self, room: GameRoom, *, timeout: float) -> bool:
+        """True once every player of ``room``'s match has come; False when the match is called off
+        (``match_cancelled`` for it on the notification socket, or the game abandoned before its start)."""
+        notifications = self.notifications or await self._open_notifications()
+        called_off = asyncio.ensure_future(
+            notifications.wait_for("match_cancelled", where=lambda f: f.get("game_id") == room.game_id, timeout=timeout)
+        )
+        came = asyncio.ensure_future(room.until(lambda s: s.get("state") != "waiting_for_players", timeout=timeout))
+        try:
+            done, _ = await asyncio.wait({called_off, came}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in (called_off, came):
+                waiting.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await waiting
+        if came in done and came.exception() is None:
+            # Not a match I came too late to (a game of three or more goes on without a player
+            # who missed its window, their seat forfeited): that one is joined again.
+            mine = [p for p in room.players if p.get("id") == self.user_id]
+            return room.phase != "abandoned" and not (mine and mine[0].get("forfeited"))
+        if called_off in done and called_off.exception() is None:
+            return False
+        raise (came if came in done else called_off).exception()
 
     async def join_game(self, game_id: int) -> GameRoom:
         """Open the game's socket (players only); ``room.state`` is its ``game_state``, ``room.view`` my view."""

@@ -87,6 +87,19 @@ class NotConnected(GameplatformError):
     """A socket call was made while that socket is not open (and did not reopen in time)."""
 
 
+class RequestTimeout(GameplatformError, TimeoutError):
+    """A socket request got no answer within its ``timeout`` (seconds), resends included: ``code``
+    ``"timeout"``, the ``ref`` of the frame. A ``TimeoutError`` too, as before it was one."""
+
+    code = "timeout"
+
+    def __init__(self, detail: str, *, ref: str | None = None, timeout: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.ref = ref
+        self.timeout = timeout
+
+
 class SocketClosed(GameplatformError):
     """The server closed a socket for good (``code`` 4403 not allowed, 4404 no such room, 4409
     replaced, 4400 unsupported version, 1000 normal), or it could not be opened."""

@@ -163,6 +163,7 @@ class MessageType(StrEnum):
     # notifications and friends
     BADGE = "badge"
     MATCH_FOUND = "match_found"
+    MATCH_CANCELLED = "match_cancelled"
     NOTIFICATION = "notification"
     DM_RECEIVED = "dm_received"
     FRIEND_REQUEST = "friend_request"

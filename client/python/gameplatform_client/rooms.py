@@ -22,10 +22,14 @@ server; the client rebuilds what the platform stores):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from websockets.exceptions import ConnectionClosed
+
+from .errors import RequestTimeout, SocketClosed, error_from_frame
 from .frames import Frame
 from .patch import PatchError, apply_patch
 from .sockets import Socket
@@ -44,6 +48,8 @@ async def _newest_id(client, path: str) -> int:
 
 GAME_OVER_PHASES = ("finished", "abandoned")
 CHANGE_TYPES = ("game_state", "state_patch")
+# An ``unavailable`` answer without ``retry_after``: the wait before sending the frame again.
+UNAVAILABLE_RETRY_SECONDS = 1.0
 
 
 class GameRoom(Socket):
@@ -51,7 +57,15 @@ class GameRoom(Socket):
     ``state_patch`` frames since (its ``view``, ``board``, ``turn``, ``turn_deadline`` and ``tick``);
     ``view``, ``phase``, ``turn``, ``tick`` and ``players`` read it. ``on_change(fn)`` and
     ``changed()`` follow the view; ``ready``, ``move``, ``action``, ``send_input`` and ``forfeit``
-    play."""
+    play.
+
+    ``ready``, ``move`` and ``action`` wait for the server's answer, never longer than their
+    ``timeout`` (the client's ``request_timeout`` by default): past it they raise
+    ``RequestTimeout``. A frame whose connection closed before its answer is sent again, with the
+    same ``ref``, once the new connection has its ``game_state`` (the server takes a ref once: a
+    frame it already took is answered ``ack`` with ``duplicate``, and not applied twice). An
+    ``unavailable`` answer (the game's room is moving between server processes) is tried again
+    after its ``retry_after`` while the call's time allows."""
 
     def __init__(self, client: Any, game_id: int) -> None:
         super().__init__(client, f"/ws/game/{game_id}/", f"game:{game_id}")
@@ -59,6 +73,13 @@ class GameRoom(Socket):
         self.state: Frame | None = None
         self._over_seen = False
         self._change_handlers: list[Callable] = []
+        # The view is on this connection's game_state (patches apply to it); set by the first
+        # game_state of each connection, cleared by a drop.
+        self._has_state = False
+        # Open with its game_state: a frame may go out (or the socket is closed for good).
+        self._sendable = asyncio.Event()
+        # Set when the connection of the latest game_state drops (a new one for each connection).
+        self._gone = asyncio.Event()
 
     async def __aenter__(self) -> GameRoom:
         return self
@@ -112,8 +133,15 @@ class GameRoom(Socket):
             # Always the newest: frames come in order, and a socket's first one is fresh. (Its
             # ``version`` may go down: a finished game's state comes from its record, not its room.)
             self.state = frame
+            if not self._has_state:  # this connection's first: what waits for it may go out
+                self._has_state = True
+                self._gone = asyncio.Event()
+                if self.is_open:
+                    self._sendable.set()
             self._changed()
-        elif frame.type == "state_patch" and self.state is not None:
+        elif frame.type == "state_patch" and self.state is not None and self._has_state:
+            # (A patch before a new connection's game_state follows a view this client may not
+            # have had: the game_state replaces the view whole.)
             try:
                 view = apply_patch(self.state.get("view"), frame.get("ops") or [])
             except PatchError:
@@ -147,7 +175,19 @@ class GameRoom(Socket):
         await self.wait_for(where=lambda f: f.type in CHANGE_TYPES, timeout=timeout)
         return self.view
 
+    def on_drop(self) -> None:
+        self._has_state = False
+        self._sendable.clear()
+        self._gone.set()
+
+    def _finish(self, code: int | None, reason: str = "") -> None:
+        super()._finish(code, reason)
+        self._gone.set()  # what waits wakes, and finds the socket closed
+        self._sendable.set()
+
     async def on_open(self, *, first: bool) -> int:
+        if self._has_state:  # the game_state came with the opening handshake
+            self._sendable.set()
         if not first and self.is_over and not self._over_seen:
             self._deliver(
                 {"type": "game_over", "winner_id": self.state.get("winner_id"), "reason": self.state.get("reason")},
@@ -162,36 +202,105 @@ class GameRoom(Socket):
         me = self.client.user_id
         return next((p for p in self.players if p.get("id") == me), {})
 
-    async def _taken(self, frame: dict) -> Frame:
+    async def _taken(self, frame: dict, timeout: float | None = None) -> Frame:
         """Send ``frame`` and return ``state`` once the room took it (its ``ack``: the frames its
-        step made, patches included, came first), or raise the typed error it refused it with."""
-        await self.request(frame, acked=True)
-        return self.state
+        step made, patches included, came first), or raise the typed error it refused it with,
+        ``RequestTimeout`` past ``timeout``, ``SocketClosed`` if the socket closes for good first.
 
-    async def ready(self) -> None:
+        The frame goes out once this connection has its ``game_state``. If the connection drops
+        before the answer, the frame goes out again, with the same ``ref``, once the next one has
+        its ``game_state``; ``unavailable`` sends it again after ``retry_after``. A frame sent again
+        carries ``resent: true``: one the server took already is answered ``ack`` ``duplicate``."""
+        wait = self.client.request_timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        ref = self._new_ref()
+        sent = {**frame, "ref": ref}
+
+        def timed_out() -> RequestTimeout:
+            return RequestTimeout(f"no answer to {frame['type']} on {self.name} within {wait} s", ref=ref, timeout=wait)
+
+        while True:
+            if self.closed_code is not None:
+                raise SocketClosed(self.closed_code)
+            if not self._sendable.is_set():
+                try:
+                    await asyncio.wait_for(self._sendable.wait(), max(0.0, deadline - loop.time()))
+                except TimeoutError:
+                    raise timed_out() from None
+                continue
+            ws, gone = self._ws, self._gone
+            answer: asyncio.Future = loop.create_future()
+            entry = (lambda f: f.type in ("ack", "error") and f.get("ref") == ref, answer)
+            self._waiters.append(entry)
+            try:
+                try:
+                    await ws.send(self._encode(sent))
+                    # Any later send is the same frame again: the server answers it ``duplicate``
+                    # if it took the first (``resent``), rather than applying it twice.
+                    sent["resent"] = True
+                except ConnectionClosed:
+                    if self._ws is ws:  # the reader sees the drop and reopens: again after its game_state
+                        self._sendable.clear()
+                    continue
+                dropped = asyncio.ensure_future(gone.wait())
+                try:
+                    await asyncio.wait(
+                        {answer, dropped}, timeout=max(0.0, deadline - loop.time()), return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    dropped.cancel()
+            finally:
+                if entry in self._waiters:
+                    self._waiters.remove(entry)
+            if answer.done():
+                got = answer.result()  # SocketClosed if it closed for good
+                if got.type == "ack":  # ``duplicate``: taken before, from the frame sent earlier
+                    return self.state
+                error = error_from_frame(got)
+                if error.code == "unavailable":
+                    pause = (
+                        error.retry_after
+                        if error.retry_after is not None and error.retry_after >= 0
+                        else UNAVAILABLE_RETRY_SECONDS
+                    )
+                    if loop.time() + pause < deadline:
+                        await asyncio.sleep(pause)
+                        continue
+                raise error
+            if not gone.is_set():
+                raise timed_out()
+
+    async def ready(self, *, timeout: float | None = None) -> None:
         """Say I am ready (the game starts when every player is); returns once the server has it.
-        Raises the typed error it refuses with (``game_over``, ``forfeited`` ...)."""
+        Raises the typed error it refuses with (``game_over``, ``forfeited`` ...), or
+        ``RequestTimeout`` after ``timeout`` seconds (default: the client's ``request_timeout``)."""
         if self._seat().get("ready"):
             return
-        await self._taken({"type": "player_ready"})
+        await self._taken({"type": "player_ready"}, timeout)
 
-    async def move(self, movement: dict | None = None, *, cell: int | None = None) -> Frame:
+    async def move(
+        self, movement: dict | None = None, *, cell: int | None = None, timeout: float | None = None
+    ) -> Frame:
         """Play a move (``player_move {movement}``) and return ``state`` once the room took it (my
         view shows it then); raises the typed error (``not_your_turn``, ``illegal_move``,
-        ``invalid``, ``game_not_active`` ...) otherwise. ``cell`` is tic-tac-toe's shortcut."""
+        ``invalid``, ``game_not_active`` ...) otherwise, or ``RequestTimeout`` after ``timeout``
+        seconds. ``cell`` is tic-tac-toe's shortcut."""
         if movement is None:
             movement = {"cell": cell}
-        return await self._taken({"type": "player_move", "movement": movement})
+        return await self._taken({"type": "player_move", "movement": movement}, timeout)
 
-    async def action(self, action: str, data: dict | None = None, *, wait: bool = True) -> Frame | None:
+    async def action(
+        self, action: str, data: dict | None = None, *, wait: bool = True, timeout: float | None = None
+    ) -> Frame | None:
         """A mode's action (``game_action {action, data}``). ``wait``: return ``state`` once the room
-        took it (an emote changes nothing), or raise the typed error it refused the action with;
-        else only send it."""
+        took it (an emote changes nothing), or raise the typed error it refused the action with
+        (``RequestTimeout`` after ``timeout`` seconds); else only send it."""
         frame = {"type": "game_action", "action": action, "data": data or {}}
         if not wait:
             await self.send(frame)
             return None
-        return await self._taken(frame)
+        return await self._taken(frame, timeout)
 
     async def send_input(self, data: dict) -> None:
         """A real-time input (``input {data}``, e.g. arena's ``{dx, dy}``), fire-and-forget: its effect
@@ -395,6 +504,8 @@ class NotificationsSocket(Socket):
         elif frame.type == "match_found":
             self.matched_game_ids.add(frame.get("game_id"))
             self.client._queued_mode = None
+        elif frame.type == "match_cancelled":  # queued again: a match made while away is asked for on reconnect
+            self.client._queued_mode = self.client._last_queue_mode
 
     async def on_open(self, *, first: bool) -> int:
         if first:

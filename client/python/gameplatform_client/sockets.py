@@ -23,6 +23,7 @@ import itertools
 import json
 import logging
 import random
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -34,7 +35,15 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from . import compact
-from .errors import ApiError, ConnectionFailed, NotConnected, SocketClosed, Unauthorized, error_from_frame
+from .errors import (
+    ApiError,
+    ConnectionFailed,
+    NotConnected,
+    RequestTimeout,
+    SocketClosed,
+    Unauthorized,
+    error_from_frame,
+)
 from .frames import Disconnected, ErrorEvent, Frame, Reconnected, type_key
 
 if TYPE_CHECKING:
@@ -46,6 +55,9 @@ logger = logging.getLogger("gameplatform_client")
 FINAL_CLOSE_CODES = frozenset({1000, 4400, 4403, 4404, 4409})
 CLOSE_UNAUTHENTICATED = 4401
 MSGPACK = "gameplatform.msgpack"
+# Refs differ between processes (a bot started again counts from 1 again): the server takes a
+# game frame's ref once, and answers a ref it already took ``ack`` with ``duplicate``.
+REF_TAG = secrets.token_hex(4)
 SUBPROTOCOLS = {"msgpack": MSGPACK, "compact": compact.COMPACT}
 
 
@@ -384,6 +396,11 @@ class Socket:
                     raise SocketClosed(self.closed_code) from None
         raise NotConnected(f"{self.name} is not connected")
 
+    def _new_ref(self) -> str:
+        """A ``ref`` for a frame whose answer is awaited (its ``error`` is raised there, not
+        dispatched to ``"error"`` handlers)."""
+        return f"sdk{next(self._refs)}-{REF_TAG}"
+
     def _encode(self, frame: dict) -> str | bytes:
         return msgpack.packb(frame) if self.protocol else json.dumps(frame)
 
@@ -392,9 +409,10 @@ class Socket:
     ) -> Frame:
         """Send ``frame`` with a ``ref`` and wait for the first frame that ``expect`` accepts (with
         ``acked``: the server's ``ack`` of that ``ref``), or raise the typed error (``RateLimited``,
-        ``BadRequest`` ...) the server answered it with."""
-        ref = f"sdk{next(self._refs)}"
-        wait = self.client.timeout if timeout is None else timeout
+        ``BadRequest`` ...) the server answered it with; ``RequestTimeout`` after ``timeout``
+        (default: the client's ``request_timeout``)."""
+        ref = self._new_ref()
+        wait = self.client.request_timeout if timeout is None else timeout
 
         def answer(f: Frame) -> bool:
             if f.type in ("error", "ack"):
@@ -408,7 +426,12 @@ class Socket:
         except BaseException:
             waiting.cancel()
             raise
-        got = await waiting
+        try:
+            got = await waiting
+        except TimeoutError:
+            raise RequestTimeout(
+                f"no answer to {frame.get('type')} on {self.name} within {wait} s", ref=ref, timeout=wait
+            ) from None
         if got.type == "error":
             raise error_from_frame(got)
         return got

@@ -118,6 +118,39 @@ async def test_until_my_turn_waits_until_every_player_is_ready(server, make_clie
     assert (await o_room.until_over())["winner_id"] == o_room.client.user_id
 
 
+async def test_play_joins_the_queue_again_when_the_queue_lost_me_and_returns_the_match_everyone_came_to(
+    server, make_client
+):
+    """The server drops a queued player it has not heard of for a few seconds (a socket dropped too
+    long, or, as here, a leave from elsewhere): ``play()`` asks the queue's status every 3 s while it
+    waits and joins again."""
+    alice, bob = await make_client("alice"), await make_client("bob")
+    alice_plays = asyncio.ensure_future(alice.play("battleship", timeout=20))
+    for _ in range(50):
+        if (await alice.queue_status())["status"] == "queued":
+            break
+        await asyncio.sleep(0.1)
+    assert (await alice.post("/api/matchmaking/leave/"))["status"] == "left"  # the queue lost her; play() does not know
+    for _ in range(50):
+        if (await alice.queue_status())["status"] == "queued":
+            break
+        await asyncio.sleep(0.1)
+    assert (await alice.queue_status())["status"] == "queued", "play() did not join again"
+    bob_room = await bob.play("battleship", timeout=20)
+    alice_room = await alice_plays
+    assert alice_room.game_id == bob_room.game_id and alice_room.phase == "waiting_for_ready"
+    await alice_room.forfeit()
+    await alice_room.forfeit()
+
+
+async def test_play_that_finds_no_match_in_its_time_leaves_the_queue(server, make_client):
+    """A client that gave up looking is out of the queue: nobody is matched with it afterwards."""
+    carol = await make_client("carol")
+    with pytest.raises(TimeoutError):
+        await carol.play("relay", timeout=1.5)
+    assert (await carol.queue_status())["status"] == "idle"
+
+
 async def test_world_select_character_move_and_chat(server, make_client):
     alice, bob = await make_client("alice"), await make_client("bob")
     factions = await alice.get_factions()

@@ -85,5 +85,10 @@ def test_the_readme_gives_the_default_timeout_of_every_wait():
                 defaults[name] = timeout.default
     assert {"wait_for_match", "until_my_turn", "next"} <= set(defaults)
     said = {name: table.get(name) for name in defaults}
-    expected = {name: "the client's `timeout`" if d is None else f"{d:g} s" for name, d in defaults.items()}
+    # None: the client's ``request_timeout`` for what awaits an answer, its ``timeout`` for the rest.
+    answered = {"request", "ready", "move", "action"}
+    client_default = {name: "`request_timeout`" if name in answered else "`timeout`" for name in defaults}
+    expected = {
+        name: f"the client's {client_default[name]}" if d is None else f"{d:g} s" for name, d in defaults.items()
+    }
     assert said == expected

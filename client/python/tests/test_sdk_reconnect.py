@@ -7,13 +7,17 @@ caught up (``frame.replayed``) and what was lost.
 """
 
 import asyncio
+import json
 import signal
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from gameplatform_client import Disconnected, GameClient, Reconnected, ReconnectPolicy
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
 
 from gameplatform.tests.live import ROOT
 
@@ -244,3 +248,115 @@ async def test_every_socket_comes_back_after_a_server_restart(server, make_clien
     message = await room.next("chat_message", where=lambda f: f.message["content"] == "while alice was reconnecting")
     assert message.message["content"]
     assert (await alice.world.next("welcome"))["character"]["id"] == character["id"]
+
+
+# --- a frame lost with its connection ---------------------------------------------------------
+
+
+class LossyNetwork:
+    """A WebSocket relay between clients and the live server (``client.ws_url = network.url``), as
+    a network that loses a frame when told to, and the client's connection with it (cut, no close
+    frame): ``lose_sent`` loses the next frame a client sends that it matches (the server never
+    gets it), ``lose_received`` the next frame the server sends that it matches (the server took
+    what it answers). What it lost is in ``lost``."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.url = ""
+        self.lose_sent: Callable[[dict], bool] | None = None
+        self.lose_received: Callable[[dict], bool] | None = None
+        self.lost: list[dict] = []
+
+    async def __aenter__(self) -> "LossyNetwork":
+        self._server = await serve(self._relay, "127.0.0.1", 0)
+        self.url = f"ws://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _relay(self, client: ServerConnection) -> None:
+        async with connect(self.upstream + client.request.path, max_size=2**24) as server:
+            pumps = [
+                asyncio.ensure_future(self._pump(client, server, "lose_sent")),
+                asyncio.ensure_future(self._pump(server, client, "lose_received")),
+            ]
+            done, waiting = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+            for pump in waiting:
+                pump.cancel()
+            if any(pump.result() for pump in done):
+                client.transport.abort()
+            else:  # one side closed: the other hears the same
+                ended = server if server.close_code is not None else client
+                other = client if ended is server else server
+                await other.close(ended.close_code or 1000, ended.close_reason or "")
+
+    async def _pump(self, source, target, lose: str) -> bool:
+        """Frames from ``source`` to ``target``; True when one was lost (the connection is cut)."""
+        async for raw in source:
+            test = getattr(self, lose)
+            frame = json.loads(raw) if isinstance(raw, str) else None
+            if test is not None and frame is not None and test(frame):
+                setattr(self, lose, None)
+                self.lost.append(frame)
+                return True
+            await target.send(raw)
+        return False
+
+
+def acks_of(room) -> list:
+    acks: list = []
+    room.on("ack", acks.append)
+    return acks
+
+
+async def test_a_move_lost_with_its_connection_is_sent_again_after_the_reconnection_and_counts_once(
+    server, make_client
+):
+    async with LossyNetwork(server.ws) as network:
+        alice, bob = await make_client("alice"), await make_client("bob")
+        alice.ws_url = bob.ws_url = network.url
+        x_room, o_room = await start_game(alice, bob)
+        acks, moves_seen = acks_of(x_room), []
+        o_room.on("player_move", moves_seen.append)
+        network.lose_sent = lambda frame: frame.get("type") == "player_move"
+
+        state = await x_room.move(cell=4)
+        assert [f["type"] for f in network.lost] == ["player_move"], "the first frame was lost"
+        assert x_room.reconnects >= 1, "answered on a new connection"
+        assert state["board"][4] is not None
+        # Answered once, for the same ref (``duplicate`` or not: the server never had the first).
+        assert [ack["ref"] for ack in acks] == [network.lost[0]["ref"]]
+
+        # The game's state after: one mark, O's turn; O plays on it.
+        await o_room.until_my_turn()
+        assert [cell for cell in o_room.state["board"] if cell is not None] == [state["board"][4]]
+        assert [f["movement"] for f in moves_seen] == [{"cell": 4}], "the other player saw the move once"
+        await o_room.move(cell=0)
+        after = await x_room.until_my_turn()
+        assert sum(cell is not None for cell in after["board"]) == 2
+        await x_room.forfeit()
+
+
+async def test_a_ready_whose_answer_was_lost_is_sent_again_with_the_same_ref_and_taken_once(server, make_client):
+    async with LossyNetwork(server.ws) as network:
+        alice, bob = await make_client("alice"), await make_client("bob")
+        alice.ws_url = network.url
+        await alice.open_sockets(world=False)
+        await bob.open_sockets(world=False)
+        a, b = await asyncio.gather(alice.play(), bob.play())
+        acks, readies_seen = acks_of(a), []
+        b.on("player_ready", readies_seen.append)
+        # The server takes the frame and answers; the answer is lost with the connection.
+        network.lose_received = lambda frame: frame.get("type") == "ack"
+
+        await a.ready()
+        assert [f["type"] for f in network.lost] == ["ack"] and a.reconnects >= 1
+        # The server answers the frame sent again ``ack`` (with ``duplicate`` where it remembers
+        # the ref it took): either way the call returned, for the same ref.
+        assert [ack["ref"] for ack in acks] == [network.lost[0]["ref"]]
+        await b.ready()
+        await a.until(lambda s: s["state"] == "active")
+        assert [f["user_id"] for f in readies_seen] == [alice.user_id, bob.user_id], "alice's ready taken once"
+        await a.forfeit()

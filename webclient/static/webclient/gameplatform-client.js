@@ -2194,6 +2194,15 @@ function copy(value) {
 }
 
 // dist/room.js
+var DEFAULT_REQUEST_TIMEOUT_MS = 1e4;
+var MAX_TIMER_MS = 2 ** 31 - 1;
+var UNAVAILABLE_RETRY_MS = 1e3;
+function checkedTimeout(ms, where) {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new TypeError(`${where}: milliseconds above 0 and at most ${MAX_TIMER_MS}, not ${String(ms)}`);
+  }
+  return ms;
+}
 var OVER = /* @__PURE__ */ new Set(["finished", "abandoned", "aborted"]);
 var GameRoom = class {
   id;
@@ -2208,18 +2217,24 @@ var GameRoom = class {
   changeListeners = /* @__PURE__ */ new Set();
   pending = /* @__PURE__ */ new Map();
   refs = 0;
+  // Refs differ between rooms (a page loaded again makes a new room): the server takes a ref once.
+  refTag = Math.random().toString(36).slice(2, 10);
+  requestTimeoutMs;
+  /** The connection (its number in `socket.opens`) whose `game_state` the view is built on; 0: none yet. */
+  stateOn = 0;
   /** When the turn clock runs out, by the client's clock (milliseconds), or null. */
   deadlineAt = null;
   constructor(client, id, options = {}) {
-    const { watch = false, ...socketOptions } = options;
+    const { watch = false, requestTimeoutMs, ...socketOptions } = options;
     this.id = id;
     this.client = client;
+    this.requestTimeoutMs = requestTimeoutMs === void 0 ? client.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS : checkedTimeout(requestTimeoutMs, "gameRoom(id, { requestTimeoutMs })");
     this.socket = client.socket(`/ws/game/${id}/${watch ? "?watch=1" : ""}`, socketOptions);
     this.socket.on("game_state", (frame) => this.onState(frame));
     this.socket.on("state_patch", (frame) => this.onPatch(frame));
     this.socket.on("game_over", (frame) => this.onOver(frame));
-    this.socket.on("ack", (frame) => this.settle(frame.ref, null));
-    this.socket.on("error", (error) => error.ref && this.settle(error.ref, error));
+    this.socket.on("ack", (frame) => this.answered(frame));
+    this.socket.on("error", (error) => error.ref && this.refused(error.ref, error));
     this.socket.onClose((reason) => this.onClose(reason.reconnect));
   }
   get state() {
@@ -2298,18 +2313,22 @@ var GameRoom = class {
     return this.over;
   }
   // --- inputs ------------------------------------------------------------------------------
-  /** I am ready; the game starts once every player is. */
-  ready() {
-    return this.request("player_ready");
+  /**
+   * I am ready; the game starts once every player is. Each call below resolves once the server took
+   * its frame, or rejects with a `GamePlatformError`: the `error` the server refused it with,
+   * `timeout` past `timeoutMs`, `disconnected` when the socket closed for good before the answer.
+   */
+  ready(options = {}) {
+    return this.request("player_ready", {}, options);
   }
   /** A turn-based move (`player_move {movement}`); resolves with my view once the server took it. */
-  async move(movement) {
-    await this.request("player_move", { movement });
+  async move(movement, options = {}) {
+    await this.request("player_move", { movement }, options);
     return this.view;
   }
   /** A mode's action (`game_action {action, data}`); resolves with my view once the server took it. */
-  async action(action, data = {}) {
-    await this.request("game_action", { action, data });
+  async action(action, data = {}, options = {}) {
+    await this.request("game_action", { action, data }, options);
     return this.view;
   }
   /**
@@ -2319,49 +2338,115 @@ var GameRoom = class {
   send(data) {
     return this.socket.send("input", { data });
   }
-  forfeit() {
-    return this.request("forfeit");
+  forfeit(options = {}) {
+    return this.request("forfeit", {}, options);
   }
   close() {
     this.socket.close();
   }
-  request(type, fields = {}) {
+  /** Calls still waiting for their answer. */
+  get waiting() {
+    return this.pending.size;
+  }
+  request(type, fields, options) {
+    let timeoutMs = this.requestTimeoutMs;
+    try {
+      if (options.timeoutMs !== void 0)
+        timeoutMs = checkedTimeout(options.timeoutMs, `${type} { timeoutMs }`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.refs += 1;
-    const ref = `${type}-${this.refs}`;
+    const ref = `${type}-${this.refTag}-${this.refs}`;
     return new Promise((resolve, reject) => {
-      const result = this.socket.send(type, { ...fields, ref });
+      const detail = `no answer to ${type} within ${timeoutMs} ms`;
+      const deadline = setTimeout(() => this.fail(ref, new GamePlatformError({ status: 0, code: "timeout", detail, ref })), timeoutMs);
+      const pending = {
+        type,
+        fields: { ...fields, ref },
+        resolve,
+        reject,
+        connection: 0,
+        resend: false,
+        deadline,
+        endsAt: Date.now() + timeoutMs,
+        retry: null
+      };
+      this.pending.set(ref, pending);
+      const result = this.socket.send(type, pending.fields);
       if (result === "dropped") {
-        reject(new GamePlatformError({ status: 0, code: "socket_closed", detail: "the game's socket is closed" }));
+        this.fail(ref, new GamePlatformError({ status: 0, code: "socket_closed", detail: "the game's socket is closed", ref }));
         return;
       }
-      const connection = result === "sent" ? this.socket.opens : this.socket.opens + 1;
-      this.pending.set(ref, { resolve, reject, connection });
+      pending.connection = result === "sent" ? this.socket.opens : this.socket.opens + 1;
     });
   }
-  settle(ref, error) {
+  /** Sends a pending frame again (same ref) if this connection has its `game_state`; else at the next one. */
+  sendAgain(pending) {
+    if (!this.socket.isOpen || this.stateOn !== this.socket.opens) {
+      pending.resend = true;
+      return;
+    }
+    pending.resend = false;
+    this.socket.send(pending.type, { ...pending.fields, resent: true });
+    pending.connection = this.socket.opens;
+  }
+  answered(frame) {
+    const pending = this.settle(frame.ref);
+    pending?.resolve();
+  }
+  refused(ref, error) {
     const pending = this.pending.get(ref);
     if (!pending)
       return;
-    this.pending.delete(ref);
-    if (error)
-      pending.reject(error);
-    else
-      pending.resolve();
+    if (error.code === "unavailable") {
+      const wait = error.retryAfter !== null && error.retryAfter >= 0 ? error.retryAfter * 1e3 : UNAVAILABLE_RETRY_MS;
+      if (Date.now() + wait < pending.endsAt) {
+        if (pending.retry)
+          clearTimeout(pending.retry);
+        pending.retry = setTimeout(() => {
+          pending.retry = null;
+          if (this.pending.get(ref) === pending)
+            this.sendAgain(pending);
+        }, wait);
+        return;
+      }
+    }
+    this.fail(ref, error);
   }
-  // A frame that went out on a connection now gone may or may not have been taken: say so,
-  // rather than wait forever. Frames still queued go out on the next connection.
+  fail(ref, error) {
+    this.settle(ref)?.reject(error);
+  }
+  /** The pending call of `ref`, taken out with its timers stopped; undefined when none waits. */
+  settle(ref) {
+    const pending = this.pending.get(ref);
+    if (!pending)
+      return void 0;
+    this.pending.delete(ref);
+    clearTimeout(pending.deadline);
+    if (pending.retry)
+      clearTimeout(pending.retry);
+    return pending;
+  }
+  // A frame that went out on a connection now gone may or may not have been taken: it is sent
+  // again once the next connection has its game_state (a ref the server took is not applied
+  // twice). Frames still queued go out on the next connection. A socket closed for good fails them.
   onClose(comesBack) {
     for (const [ref, pending] of this.pending) {
-      if (comesBack && pending.connection > this.socket.opens)
-        continue;
-      this.pending.delete(ref);
-      const detail = "the connection closed before the server answered; the frame may or may not have been taken";
-      pending.reject(new GamePlatformError({ status: 0, code: "disconnected", detail }));
+      if (!comesBack) {
+        const detail = "the connection closed before the server answered; the frame may or may not have been taken";
+        this.fail(ref, new GamePlatformError({ status: 0, code: "disconnected", detail, ref }));
+      } else if (pending.retry === null && pending.connection <= this.socket.opens) {
+        pending.resend = true;
+      }
     }
   }
   // --- what the server sends ---------------------------------------------------------------
+  // Every connection's first game_state replaces the view whole (patches meanwhile were not
+  // applied: they follow a view this client may not have); the calls waiting for it go out again.
   onState(frame) {
     const { view, ...game } = frame;
+    this.stateOn = this.socket.opens;
     const same = this.game !== null && JSON.stringify([this.game, this.view]) === JSON.stringify([game, view ?? null]);
     this.game = game;
     this.view = view ?? null;
@@ -2371,9 +2456,12 @@ var GameRoom = class {
     }
     if (!same)
       this.changed();
+    for (const pending of [...this.pending.values()])
+      if (pending.resend)
+        this.sendAgain(pending);
   }
   onPatch(frame) {
-    if (!this.game)
+    if (!this.game || this.stateOn !== this.socket.opens)
       return;
     try {
       this.view = applyPatch(this.view, frame.ops ?? []);
@@ -2417,6 +2505,11 @@ var GameRoom = class {
 var NORMAL = { kind: "normal", reconnect: false, description: "closed normally" };
 var FLOODING = { kind: "policy_violation", reconnect: true, description: "policy violation (flooding)" };
 var TOO_LARGE = { kind: "too_large", reconnect: true, description: "a frame was too large" };
+var RESTART = {
+  kind: "service_restart",
+  reconnect: true,
+  description: "the server is restarting (a deploy): reconnect, to another server"
+};
 var LATER = {
   kind: "try_again_later",
   reconnect: true,
@@ -2429,9 +2522,11 @@ var CLOSE_CODES = {
   1008: FLOODING,
   1009: TOO_LARGE,
   1011: { kind: "server_error", reconnect: true, description: "the server met an unexpected error" },
+  1012: RESTART,
   1013: LATER,
   4008: FLOODING,
   4009: TOO_LARGE,
+  4012: RESTART,
   4013: LATER,
   4400: { kind: "unsupported_version", reconnect: false, description: "unsupported protocol version" },
   4401: { kind: "unauthenticated", reconnect: true, description: "not authenticated, or the access token expired" },
@@ -2771,6 +2866,8 @@ var Client = class {
   baseUrl;
   retryPolicy;
   reconnectPolicy;
+  /** How long a game room's call waits for its answer (`requestTimeoutMs`), in milliseconds. */
+  requestTimeoutMs;
   WebSocket;
   /** The sockets' encoding unless a socket asks for its own. */
   encoding;
@@ -2784,6 +2881,8 @@ var Client = class {
   sessionListeners = /* @__PURE__ */ new Set();
   notificationsNow = null;
   sockets = /* @__PURE__ */ new Set();
+  /** Game rooms `findMatch` opened to see every player come, until `gameRoom(id)` takes them. */
+  heldRooms = /* @__PURE__ */ new Map();
   constructor(options = {}) {
     const origin = globalThis.location?.origin;
     const baseUrl = options.baseUrl ?? origin;
@@ -2804,6 +2903,7 @@ var Client = class {
     }
     this.retryPolicy = options.retry === false ? null : { ...DEFAULT_RETRY, ...options.retry };
     this.reconnectPolicy = { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.requestTimeoutMs = checkedTimeout(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, "new Client({ requestTimeoutMs })");
     this.refreshMarginS = options.refreshMarginS ?? 60;
     this.clock = options.clock ?? Date.now;
     this.tokensNow = readTokens(this.sessionStore, this.storageKey);
@@ -3054,9 +3154,21 @@ var Client = class {
     for (const socket of [...this.sockets])
       socket.close();
     this.sockets.clear();
+    this.heldRooms.clear();
   }
-  /** The game socket of game `id` as a room: its view kept current, its inputs. */
+  /**
+   * The game socket of game `id` as a room: its view kept current, its inputs. The room of a match
+   * `findMatch` found is the one it opened (already open, the player already seated), when no
+   * options are given.
+   */
   gameRoom(id, options = {}) {
+    const held = this.heldRooms.get(id);
+    if (held) {
+      this.heldRooms.delete(id);
+      if (held.status !== "closed" && Object.keys(options).length === 0)
+        return held;
+      held.close();
+    }
     return new GameRoom(this, id, options);
   }
   /** My notification socket (one per client, opened on first use; again after `close()`). */
@@ -3067,38 +3179,105 @@ var Client = class {
     return this.notificationsNow;
   }
   /**
-   * Queues for `mode` and resolves with the game id of my match: from the join's answer, or from
-   * `match_found` on the notification socket (opened first, so no match is missed).
+   * Queues for `mode` and resolves with the game id of a match every player came to. The match
+   * comes from the join's answer or from `match_found` on the notification socket (opened first,
+   * so no match is missed); `findMatch` opens its game socket and waits until every player is
+   * there (the game leaves `waiting_for_players`). A match called off on the way (a player never
+   * came: `match_cancelled`; the server queued me again with my wait) is closed and the next one
+   * waited for, and so is a match I came to too late (then I join the queue again), all within
+   * `timeoutMs`. While no match comes it asks the queue's status every 3 s: a match whose frame a
+   * drop lost is found there, and a queue that lost me (away longer than the server keeps an
+   * absent player) is joined again. The game socket stays open: `gameRoom(id)` hands it over.
    */
   async findMatch(mode = "tictactoe", { timeoutMs = 6e4 } = {}) {
     const notifications = this.notifications();
-    let stop = () => void 0;
-    const found = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        stop();
-        reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match within ${timeoutMs} ms` }));
-      }, timeoutMs);
-      const unsubscribe = notifications.on("match_found", (frame) => {
-        stop();
-        resolve(frame.game_id);
+    const deadline = Date.now() + timeoutMs;
+    const found = [];
+    const cancelled = /* @__PURE__ */ new Set();
+    let wake = () => void 0;
+    const nextEvent = () => {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        return Promise.reject(new GamePlatformError({ status: 0, code: "timeout", detail: `no match within ${timeoutMs} ms` }));
+      }
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          wake = () => void 0;
+          resolve();
+        }, Math.min(left, QUEUE_CHECK_MS));
+        wake = () => {
+          wake = () => void 0;
+          clearTimeout(timer);
+          resolve();
+        };
       });
-      stop = () => {
-        clearTimeout(timer);
-        unsubscribe();
-      };
-    });
-    let answer;
+    };
+    const stops = [
+      notifications.on("match_found", (frame) => {
+        found.push(frame.game_id);
+        wake();
+      }),
+      notifications.on("match_cancelled", (frame) => {
+        cancelled.add(frame.game_id);
+        wake();
+      })
+    ];
+    const report = (answer) => {
+      if (answer.status === "matched" && answer.game_id !== null)
+        notifications.report(answer.game_id, true);
+    };
+    const recheck = async () => {
+      const status = await this.matchmaking.status();
+      report(status.status === "idle" ? await this.matchmaking.join(mode) : status);
+    };
+    let watching = null;
     try {
-      answer = await this.matchmaking.join(mode);
+      report(await this.matchmaking.join(mode));
+      for (; ; ) {
+        const gameId = found.shift();
+        if (gameId === void 0) {
+          await nextEvent();
+          if (found.length === 0)
+            await recheck();
+          continue;
+        }
+        if (cancelled.has(gameId))
+          continue;
+        const room = watching = this.gameRoom(gameId);
+        const stopChange = room.onChange(() => wake());
+        const stopClose = room.socket.onClose((reason) => reason.reconnect || wake());
+        let came = false;
+        try {
+          for (; ; ) {
+            if (cancelled.has(gameId) || room.state === "abandoned" || room.status === "closed")
+              break;
+            if (room.state !== null && room.state !== "waiting_for_players") {
+              came = !room.players.some((p) => p.id === this.userId && p.forfeited);
+              break;
+            }
+            await nextEvent();
+          }
+        } finally {
+          stopChange();
+          stopClose();
+        }
+        if (came) {
+          this.heldRooms.set(gameId, room);
+          watching = null;
+          return gameId;
+        }
+        room.close();
+        watching = null;
+        await recheck();
+      }
     } catch (error) {
-      stop();
+      await this.matchmaking.leave().catch(() => void 0);
       throw error;
+    } finally {
+      for (const stop of stops)
+        stop();
+      watching?.close();
     }
-    if (answer.status !== "matched")
-      return found;
-    stop();
-    notifications.report(answer.game_id, true);
-    return answer.game_id;
   }
   users = {
     search: (search) => this.get("/api/users/", { search }),
@@ -3150,6 +3329,7 @@ var Client = class {
   /** Per-user cloud storage (`/api/storage/`), not the session's storage. */
   storage = storageCalls(this);
 };
+var QUEUE_CHECK_MS = 3e3;
 function roomQuery({ mode, open, label = {} }) {
   const query = { mode, open: open === void 0 ? void 0 : open ? 1 : 0 };
   for (const [key, value] of Object.entries(label)) {
@@ -3171,6 +3351,7 @@ export {
   COMPACT_SUBPROTOCOL,
   Client,
   DEFAULT_RECONNECT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
   GamePlatformError,
   GameRoom,

@@ -8,7 +8,7 @@ from game.events import game_state
 from game.registry import get_mode
 from gameplatform import binary, db, serializers
 from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
-from gameplatform.errors import Conflict, Forbidden, RateLimited
+from gameplatform.errors import Conflict, Forbidden, RateLimited, Unavailable
 from gameplatform.groups import game_group, watch_group
 from gameplatform.ratelimit import FrameBudget
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
@@ -75,7 +75,9 @@ class GameConsumer(BaseConsumer):
         ),
         "ack": (
             "`{ref}`: the room took my frame sent with that `ref` (`player_ready`, `player_move`, `game_action`, "
-            "`input`, `forfeit`); the frames its step made came before it, so my view already shows it."
+            "`input`, `forfeit`); the frames its step made came before it, so my view already shows it. "
+            "`duplicate: true`: a frame sent again (`resent: true`) that the room had taken already: it counted "
+            "once, and is not applied again."
         ),
     }
 
@@ -94,6 +96,9 @@ class GameConsumer(BaseConsumer):
             self.mode_name, self.over = game["mode"], game["over"]
             await self.join_group(watch_group(self.game_id))
             return
+        # In the game's group first: the room, when this socket opens it here, hears the group
+        # from before its claim on (``RoomHost.open``) with no subscription of its own to make.
+        await self.join_group(game_group(self.game_id))
         seat = await rooms.player_seat(self.game_id, self.user_id)
         self.mode_name, self.over = seat["mode"], seat["over"]
         if not self.over:
@@ -103,7 +108,6 @@ class GameConsumer(BaseConsumer):
             # opened after another one's handshake completed always has the higher number, however
             # long either one's setup takes after it (a reconnect storm's late stragglers included).
             self.seat = await rooms.take_seat(self.game_id, self.user_id)
-        await self.join_group(game_group(self.game_id))
 
     async def on_accepted(self) -> None:
         if self.over:  # history: the game as it ended
@@ -153,6 +157,11 @@ class GameConsumer(BaseConsumer):
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal != SIGNAL:
             return
+        if data.get("took"):  # receipts of frames forwarded from this process
+            rooms.get_room_host().heard(data["took"])
+        if self.conn_id in data.get("unanswered", ()):  # no room answered this socket in time
+            await self._refuse_busy(Unavailable("The game's room did not answer; connect again."))
+            return
         if self.watching:
             await self._spectate(data)
             return
@@ -198,9 +207,14 @@ class GameConsumer(BaseConsumer):
             logger.warning("the game's room could not be opened here", exc_info=True, extra={"game_id": self.game_id})
         await self._submit("connect")
 
-    async def _submit(self, op: str, *args, ref=None) -> None:
+    async def _submit(self, op: str, *args, ref=None, frame: dict | None = None) -> None:
         host = rooms.get_room_host()
-        await host.submit(self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id, seat=self.seat)
+        # ``resent``: the client sends a frame again that got no answer before its last socket
+        # closed; a frame the room took already (its ``ref``) is acked ``duplicate``, not applied again.
+        resent = frame is not None and frame.get("resent") is True
+        await host.submit(
+            self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id, seat=self.seat, resent=resent
+        )
 
     def _spend(self) -> None:
         if self.watching:
@@ -216,7 +230,7 @@ class GameConsumer(BaseConsumer):
     async def handle_player_ready(self, frame: dict) -> None:
         """I am ready: when every player is, the game starts (`game_start`)."""
         self._spend()
-        await self._submit("ready", ref=frame.get("ref"))
+        await self._submit("ready", ref=frame.get("ref"), frame=frame)
 
     @receives(MoveInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_player_move(self, frame: dict) -> None:
@@ -224,23 +238,23 @@ class GameConsumer(BaseConsumer):
 
         Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`."""
         self._spend()
-        await self._submit("move", frame.get("movement"), ref=frame.get("ref"))
+        await self._submit("move", frame.get("movement"), ref=frame.get("ref"), frame=frame)
 
     @receives(ActionInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
         """`{action, data}`: a game-specific action (checked by the mode's `action_schemas`)."""
         self._spend()
-        await self._submit("action", frame.get("action"), frame.get("data", {}), ref=frame.get("ref"))
+        await self._submit("action", frame.get("action"), frame.get("data", {}), ref=frame.get("ref"), frame=frame)
 
     @receives(InputFrame, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
         """`{data}`: a real-time input (checked by the mode's `input_schema`); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
-        await self._submit("input", frame.get("data"), ref=frame.get("ref"))
+        await self._submit("input", frame.get("data"), ref=frame.get("ref"), frame=frame)
 
     @receives(errors=("game_over", "not_a_player"))
     async def handle_forfeit(self, frame: dict) -> None:
         """I give up: the mode decides what that means (by default the last player left wins)."""
         self._spend()
-        await self._submit("forfeit", ref=frame.get("ref"))
+        await self._submit("forfeit", ref=frame.get("ref"), frame=frame)

@@ -65,3 +65,7 @@ def game_over(winner_id: int | None, reason: str) -> dict:
 
 def match_found(game_id: int) -> dict:
     return {"type": "match_found", "game_id": game_id}
+
+
+def match_cancelled(game_id: int, reason: str) -> dict:
+    return {"type": "match_cancelled", "game_id": game_id, "reason": reason}

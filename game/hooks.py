@@ -11,6 +11,10 @@ change, so a reaction commits or rolls back with it.
 - ``game_result_recorded(game_id=, mode=, winner=, scores=, user_ids=)``: a game ended
   with a result (not abandoned): ``scores`` by player id as the mode reported them,
   ``user_ids`` the seated players, e.g. leaderboards write the mode's board.
+- ``game_called_off(game_id=, mode=, stayed=)``: a game's room ended it ``abandoned`` before
+  it started (a player never came, or left) while others were still in it: ``stayed``, as
+  ``(user id, queued_at)`` pairs (``queued_at``: when a queue match's player began to wait,
+  else None), e.g. the queue takes its players back at the front.
 """
 
 from gameplatform.hooks import Hook
@@ -18,3 +22,4 @@ from gameplatform.hooks import Hook
 game_created: Hook[[list[int]], None] = Hook("game_created")
 lobby_game_over: Hook[[int], None] = Hook("lobby_game_over")
 game_result_recorded: Hook[..., None] = Hook("game_result_recorded")
+game_called_off: Hook[..., None] = Hook("game_called_off")

@@ -50,20 +50,21 @@ def platform_hooks() -> Hooks:
             lobby_id=found["lobby_id"],
             over=found["over"],
             started_at=found["started_at"],
+            grace=Grace(**services.room_grace(found["connect_seconds"])) if found["connect_seconds"] else None,
         )
 
     async def record_start(game_id: int) -> None:
         await start_batch.submit(game_id)
 
     def grace() -> Grace:
-        return Grace(reconnect=services.reconnect_grace_seconds(), first=services.first_connect_grace_seconds())
+        return Grace(**services.room_grace())
 
     async def record_result(
         game_id: int, result: Result, players: list[Player], board, version: int, steps: list | None
     ) -> None:
-        # The replay goes with the result, in its transaction: one unit of work for both.
-        ran_with = grace()
-        ran = {"reconnect": ran_with.reconnect, "first": ran_with.first}
+        # The replay goes with the result, in its transaction: one unit of work for both. The
+        # grace of a game that has its own (``connect_seconds``) is completed there.
+        ran = services.room_grace()
         await result_batch.submit(
             services.ResultRecord(
                 game_id=game_id, result=result, players=players, board=board, version=version, steps=steps, grace=ran

@@ -13,7 +13,7 @@ The state machine lives in ``TRANSITIONS``; nothing else assigns ``Game.state``.
 import functools
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -68,17 +68,36 @@ def game_create(*, mode: str, players: list, lobby_id: int | None = None) -> Gam
 
 
 @transaction.atomic
-def game_create_many(*, mode: str, groups: list[list]) -> list[Game]:
+def game_create_many(
+    *,
+    mode: str,
+    groups: list[list],
+    connect_seconds: int | None = None,
+    queued_at: dict[int, datetime] | None = None,
+) -> list[Game]:
     """One game per group of players (users or user ids), in the order of ``groups``; as ``game_create``.
 
     A handful of statements whatever the number of games (one INSERT of the games, one of
     their seats, one ``game_created`` hook for all players): the
     matcher makes hundreds of games in one transaction. Nobody may be in two groups.
+
+    ``connect_seconds``: how long the room waits for a player who has not come yet, when
+    shorter than the first-connect grace (the queue's matches); ``queued_at``: since when each
+    player (by id) waited in the queue, kept on their seat (``game_called_off`` hands it back).
     """
-    return _games_create(mode=mode, groups=groups, lobby_id=None)
+    return _games_create(
+        mode=mode, groups=groups, lobby_id=None, connect_seconds=connect_seconds, queued_at=queued_at or {}
+    )
 
 
-def _games_create(*, mode: str, groups: list[list], lobby_id: int | None) -> list[Game]:
+def _games_create(
+    *,
+    mode: str,
+    groups: list[list],
+    lobby_id: int | None,
+    connect_seconds: int | None = None,
+    queued_at: dict[int, datetime] | None = None,
+) -> list[Game]:
     spec = get_mode(mode)
     seatings = [[getattr(p, "pk", p) for p in players] for players in groups]
     for user_ids in seatings:
@@ -95,11 +114,21 @@ def _games_create(*, mode: str, groups: list[list], lobby_id: int | None) -> lis
         return []
     now = timezone.now()
     # PostgreSQL and SQLite (3.35+) return the new ids from the one INSERT.
-    games = Game.objects.bulk_create([Game(mode=mode, lobby_id=lobby_id, seed=new_seed()) for _ in seatings])
+    if connect_seconds is not None and connect_seconds >= first_connect_grace_seconds():
+        connect_seconds = None  # no shorter than the grace: the grace it is
+    queued_at = queued_at or {}
+    games = Game.objects.bulk_create(
+        [Game(mode=mode, lobby_id=lobby_id, seed=new_seed(), connect_seconds=connect_seconds) for _ in seatings]
+    )
     GamePlayer.objects.bulk_create(
         [
             GamePlayer(
-                game=game, user_id=uid, seat=seat, side="left" if seat % 2 == 0 else "right", disconnected_at=now
+                game=game,
+                user_id=uid,
+                seat=seat,
+                side="left" if seat % 2 == 0 else "right",
+                disconnected_at=now,
+                queued_at=queued_at.get(uid),
             )
             for game, user_ids in zip(games, seatings, strict=True)
             for seat, uid in enumerate(user_ids)
@@ -155,7 +184,9 @@ def _start_first_connect_clock(*, game_ids: list[int]) -> None:
 
 
 def game_seating(*, game_id: int) -> dict | None:
-    """What a room needs to start: the mode's name, the seats in order, the seed; None for no such game."""
+    """What a room needs to start: the mode's name, the seats in order, the seed, how long it waits
+    for a player who has not come (``connect_seconds``, None: the first-connect grace); None for no
+    such game."""
     return game_seatings(game_ids=[game_id])[0]
 
 
@@ -185,7 +216,7 @@ def _seatings_sql(count: int) -> str:
 
     picked = [
         col(seat, "s", "game"),
-        *(col(game, "g", name) for name in ("mode", "seed", "lobby_id", "state", "started_at")),
+        *(col(game, "g", name) for name in ("mode", "seed", "lobby_id", "state", "started_at", "connect_seconds")),
         col(seat, "s", "user"),
         col(user, "u", "username"),
         *(col(seat, "s", name) for name in ("seat", "side", "forfeited")),
@@ -201,7 +232,7 @@ def _seatings_sql(count: int) -> str:
 
 def _seating(rows: list) -> dict:
     # A game has its seats from its creation on: no seat, no game (None above).
-    mode, seed, lobby_id, state, started_at = rows[0][1:6]
+    mode, seed, lobby_id, state, started_at, connect_seconds = rows[0][1:7]
     started_at = rawsql.aware(started_at)
     return {
         "mode": mode,
@@ -209,6 +240,7 @@ def _seating(rows: list) -> dict:
         "lobby_id": lobby_id,
         "over": state not in Game.UNFINISHED,
         "started_at": started_at.timestamp() if started_at else None,
+        "connect_seconds": connect_seconds,
         "players": [
             Player(id=user_id, username=username, seat=seat, side=side, out=bool(forfeited))
             for *_, user_id, username, seat, side, forfeited in rows
@@ -366,9 +398,23 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
             )
         if game.lobby_id is not None:
             hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
-    _replays_keep([record for _, record in ended if record.steps is not None])
+        if game.reason == Game.Reason.ABANDONED and game.started_at is None and record.players:
+            # Called off before the start by its room (a player never came, or left): those who
+            # stayed, e.g. the queue takes its players back (see game/hooks.py).
+            stayed = [(seat.user_id, seat.queued_at) for seat in seats_of.get(game.pk, []) if not seat.forfeited]
+            if stayed:
+                hooks.game_called_off(game_id=game.pk, mode=game.mode, stayed=stayed)
+    _replays_keep([_ran_with(game, record) for game, record in ended if record.steps is not None])
     recorded = {game.pk for game, _ in ended}
     return [record.game_id in recorded and first[record.game_id] == index for index, record in enumerate(records)]
+
+
+def _ran_with(game: Game, record: ResultRecord) -> ResultRecord:
+    """The record with the grace its room ran with: a game with its own first-connect window
+    (``connect_seconds``) ran with that one, whatever the settings' (its replay runs the same)."""
+    if game.connect_seconds is None or record.grace is None:
+        return record
+    return replace(record, grace={**record.grace, "first": game.connect_seconds})
 
 
 def _replays_keep(records: list[ResultRecord]) -> None:
@@ -401,8 +447,15 @@ def _replays_kept(batch: list) -> bool:
 # The reads of a game's end, hand-written (``gameplatform.rawsql``): a server's database worker
 # records every game its rooms end, and built by the ORM these three reads cost more CPU than
 # the rest of the transaction (measured with ``bench/game_boundaries.py``).
-GAME_READ = ["id", "mode", "state", "lobby_id", "started_at", "version"]
-SEAT_READ = ["id", "game_id", "user_id", "seat", *(GamePlayer._meta.get_field(f).attname for f in SEAT_RESULT_FIELDS)]
+GAME_READ = ["id", "mode", "state", "lobby_id", "started_at", "version", "connect_seconds"]
+SEAT_READ = [
+    "id",
+    "game_id",
+    "user_id",
+    "seat",
+    "queued_at",
+    *(GamePlayer._meta.get_field(f).attname for f in SEAT_RESULT_FIELDS),
+]
 RATING_READ = ["id", "mode", "user_id", "rating", "wins", "draws", "losses"]
 
 
@@ -440,6 +493,13 @@ def reconnect_grace_seconds() -> int:
 def first_connect_grace_seconds() -> int:
     """How long a player who has never connected keeps their seat: never shorter than the reconnect grace."""
     return max(settings.FIRST_CONNECT_GRACE_SECONDS, reconnect_grace_seconds())
+
+
+def room_grace(connect_seconds: int | None = None) -> dict[str, float]:
+    """The grace a game's room runs with (``gameplatform.rooms.Grace``'s fields): the settings',
+    with the game's own first-connect window when it has one (``Game.connect_seconds``)."""
+    first = first_connect_grace_seconds() if connect_seconds is None else connect_seconds
+    return {"reconnect": reconnect_grace_seconds(), "first": first}
 
 
 def unclaimed_before(now: datetime) -> datetime:

@@ -396,6 +396,16 @@ INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 # The queue's fill window: a group of a mode for more than two players that has min_players but
 # is not full starts once its longest-waiting player has waited this long (0: at once).
 QUEUE_FILL_SECONDS = env_float("QUEUE_FILL_SECONDS", 10.0, minimum=0)
+# A queued player with no socket on a running server process stays queued this long after their
+# join or their last GET /api/matchmaking/status/, then leaves the queue (a client that is gone).
+QUEUE_ALIVE_SECONDS = env_float("QUEUE_ALIVE_SECONDS", 5.0, minimum=1)
+# A queued player with no socket is dropped only when a second look, at least this long after the
+# first, finds none either (a client reconnecting through a deploy, a Redis back empty, keep their place).
+QUEUE_MISS_SECONDS = env_float("QUEUE_MISS_SECONDS", 3.0, minimum=0)
+# How long a queue match's room waits for a player who has not come yet, from its first player's
+# arrival; then the match is called off and the others queue again in front (never above the
+# first-connect grace, which lobby and invite games keep).
+MATCH_CONNECT_SECONDS = env_int("MATCH_CONNECT_SECONDS", 10, minimum=1)
 PRESENCE_TTL_SECONDS = env_int("PRESENCE_TTL_SECONDS", 60, minimum=2)
 RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)
 # Days a finished game's replay (its every step, ``GET /api/games/{id}/replay/``) is kept; 0 keeps none.

@@ -3,7 +3,7 @@ from importlib.util import find_spec
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
@@ -31,6 +31,12 @@ def api_not_found(request, *args, **kwargs):
     return JsonResponse({"detail": "No such API route.", "code": "not_found"}, status=404)
 
 
+def favicon(request):
+    """No icon, answered: a page that names none (the admin's) makes the browser ask for
+    /favicon.ico, whose 404 showed in its console. Kept a day, so it is not asked again."""
+    return HttpResponse(status=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 # An outage (Redis, database) outside DRF views answers a JSON 503, not an HTML 500; on API
 # paths (``/api`` in any case) every error Django answers itself is the contract's JSON.
 handler400 = "gameplatform.errors.bad_request"
@@ -40,6 +46,7 @@ handler500 = "gameplatform.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/status/", StatusApi.as_view(), name="status"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

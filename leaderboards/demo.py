@@ -26,7 +26,9 @@ CUP_REWARDS = [
 ]
 
 
-def seed(*, users, stdout) -> None:
+def prepare() -> None:
+    """The boards, before any app seeds: the demo games (``game.demo``) feed the modes' boards as
+    they are recorded."""
     now = timezone.now()
     for board_id, sort, operator, reset, authoritative in BOARDS:
         _, created = Leaderboard.objects.get_or_create(
@@ -40,9 +42,14 @@ def seed(*, users, stdout) -> None:
             },
         )
         if created and board_id == "tictactoe-wins":
-            # The demo games were recorded before this board existed: their wins, once.
+            # Games recorded before this board existed (a database seeded before it was made, or
+            # whose board was deleted): their wins, once.
             for rating in game_selectors.leaderboard(mode="tictactoe").filter(wins__gt=0):
                 record_write(board_id=board_id, user_id=rating.user_id, score=rating.wins)
+
+
+def seed(*, users, stdout) -> None:
+    now = timezone.now()
     for username, score in SCORES:
         record_write(board_id="high-scores", user_id=users[username].pk, score=score, metadata={"level": 3})
     if not Tournament.objects.filter(pk=CUP).exists():

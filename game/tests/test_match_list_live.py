@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from conftest import requires_postgres, requires_redis
-from game.tests.test_room_takeover_live import cluster, matched_game, open_game, owner, send  # noqa: F401
+from game.tests.test_room_takeover_live import cluster, matched_game, open_game, owner, pair, send  # noqa: F401
 from gameplatform.tests.live import LiveServer, bearer, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 

@@ -25,6 +25,7 @@ from game.tests.test_room_takeover_live import (  # noqa: F401
     matched_game,
     open_game,
     owner,
+    pair,
     send,
     start_on_two_servers,
 )

@@ -23,7 +23,7 @@ from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_async_redis
-from gameplatform.rooms import Delivery, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
+from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
 from gameplatform.rooms.wire import QUEUED_OPS, OpListener
 
 
@@ -127,6 +127,60 @@ async def test_a_room_whose_seat_read_outlasted_its_lease_runs_only_where_it_was
         assert not await opening
         assert a.room(1) is None and b.room(1) is not None
         assert (await b.store.owners([1])) == {1: "b"}
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+class Heard:
+    """A process's ear on a game's group, as the platform's hooks give it (``hub_hooks``)."""
+
+    def __init__(self) -> None:
+        self.listeners: dict[tuple[int, str], OpListener] = {}
+
+    async def listen(self, game_id, host):
+        listener = self.listeners[game_id, host.owner] = OpListener(host, game_id)
+        await get_hub().join(game_group(game_id), listener)
+
+    async def unlisten(self, game_id, host):
+        await get_hub().leave(game_group(game_id), self.listeners.pop((game_id, host.owner)))
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_player_whose_frames_reach_a_cold_owner_while_it_reads_the_seats_gets_the_game(short_lease):
+    """Two cold processes, one player on each, both sockets opened at once (a round robin balancer):
+    process a claims the room and reads the seats (slowly: its database workers start); process b
+    finds the room claimed and sends its player's ``connect`` and ``ready`` through the game's
+    group at once. Both reach the room: the player gets the game and the game starts. Before, the
+    owner heard the game's group only once the room was loaded, and the frames sent before that
+    were lost with nothing logged: that player never got a ``game_state``, and the game never started."""
+    records, heard = Records(TicTacToe()), Heard()
+    hooks = replace(records.hooks(), listen=heard.listen, unlisten=heard.unlisten)
+    read_seats = hooks.seating
+
+    async def slow_seating(game_id):
+        await asyncio.sleep(0.3)
+        return await read_seats(game_id)
+
+    a, b = RoomHost(replace(hooks, seating=slow_seating), owner="a"), RoomHost(hooks, owner="b")
+    try:
+        opening = asyncio.create_task(a.open(5, player_id=1))
+        await asyncio.sleep(0.05)  # a has claimed the room and reads its seats
+        assert not await b.open(5, player_id=2)
+        await b.submit(5, 2, "connect", conn="socket-2", seat=1)
+        await b.submit(5, 2, "ready", ref="r2", conn="socket-2", seat=1)
+        assert await opening
+        await a.apply(5, 1, "connect", conn="socket-1", seat=1)
+        await a.apply(5, 1, "ready", ref="r1", conn="socket-1", seat=1)
+        for _ in range(100):
+            if {"type": "ack", "ref": "r2"} in records.frames_for(2):
+                break
+            await asyncio.sleep(0.02)
+        theirs = records.frames_for(2)
+        assert theirs[0]["type"] == "game_state" and {"type": "ack", "ref": "r2"} in theirs
+        assert a.rooms[5].phase == "active" and records.started == [5]
+        assert b.room(5) is None
     finally:
         await a.stop()
         await b.stop()
@@ -265,6 +319,58 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
         await b.stop()
 
 
+def with_grace(hooks: Hooks, grace: Grace) -> Hooks:
+    """The hooks of a game with a grace of its own (a queue match's short first-connect window)."""
+    seating = hooks.seating
+
+    async def own(game_id):
+        return replace(await seating(game_id), grace=grace)
+
+    return replace(hooks, seating=own)
+
+
+@pytest.mark.django_db
+async def test_a_game_with_its_own_first_connect_window_is_called_off_when_a_player_never_comes():
+    records = Records(TicTacToe())
+    host = RoomHost(with_grace(records.hooks(), Grace(reconnect=60, first=0.5)), store=MemoryRoomStore())
+    try:
+        assert await host.open(4)
+        await host.apply(4, 1, "connect")
+        for _ in range(60):
+            if records.results:
+                break
+            await asyncio.sleep(0.05)
+        assert [(g, r.reason) for g, r in records.results] == [(4, "abandoned")]
+        assert records.frames_for(1)[-1] == {"type": "game_over", "winner_id": None, "reason": "abandoned"}
+    finally:
+        await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_room_taken_over_keeps_its_games_own_first_connect_window(short_lease):
+    records = Records(TicTacToe())
+    hooks = with_grace(records.hooks(), Grace(reconnect=60, first=2.5))
+    a, b = RoomHost(hooks, owner="a"), RoomHost(hooks, owner="b")
+    try:
+        assert await a.open(5)
+        await a.apply(5, 1, "connect")
+        b.watch(5)
+        await a.stop(release=False)  # a dies; b takes the room over, player 2 still has not come
+        while 5 not in b.rooms:
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+        assert b.rooms[5].grace == Grace(reconnect=60, first=2.5)
+        for _ in range(100):
+            if records.results:
+                break
+            await asyncio.sleep(0.05)
+        assert [(g, r.reason) for g, r in records.results] == [(5, "abandoned")]
+    finally:
+        await a.stop()
+        await b.stop()
+
+
 @requires_redis
 @pytest.mark.django_db
 async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_once_gets_the_game(short_lease):
@@ -338,7 +444,7 @@ class LosesCancellations(MemoryRoomStore):
         super().__init__()
         self.writing = asyncio.Event()
 
-    async def write(self, snapshots, journal=None, listings=None, logs=None):  # the driver's batch of a pass
+    async def write(self, snapshots, journal=None, listings=None, logs=None, **fence):  # the driver's batch of a pass
         self.writing.set()
         try:
             await asyncio.sleep(0.2)
@@ -412,9 +518,9 @@ class SlowStore(MemoryRoomStore):
 
     delay = 0.0
 
-    async def write(self, snapshots, journal=None, listings=None, logs=None):
+    async def write(self, snapshots, journal=None, listings=None, logs=None, **fence):
         await asyncio.sleep(self.delay)
-        await super().write(snapshots, journal, listings, logs)
+        return await super().write(snapshots, journal, listings, logs, **fence)
 
 
 @pytest.mark.django_db
@@ -555,11 +661,11 @@ class CountsWrites(MemoryRoomStore):
         super().__init__()
         self.writes: list[int] = []
 
-    async def write(self, snapshots, journal=None, listings=None, logs=None):
+    async def write(self, snapshots, journal=None, listings=None, logs=None, **fence):
         if snapshots or journal is not None:
             self.writes.append(len(snapshots))
         await asyncio.sleep(0.01)
-        await super().write(snapshots, journal, listings, logs)
+        return await super().write(snapshots, journal, listings, logs, **fence)
 
 
 @pytest.mark.django_db
@@ -1167,7 +1273,10 @@ async def test_an_owner_too_far_behind_refuses_a_games_further_ops_overloaded_an
     release, applied, heard = asyncio.Event(), [], []
 
     class Stuck:  # a host whose steps wait (the owner is behind)
-        async def apply(self, game_id, player_id, op, args, ref, conn, *, seat=0, here=True):
+        async def opening(self, game_id):
+            return True
+
+        async def apply(self, game_id, player_id, op, args, ref, conn, *, seat=0, here=True, **frame):
             applied.append(ref)
             await release.wait()
 

@@ -124,10 +124,10 @@ async def test_a_summary_is_written_at_most_once_a_second_however_fast_the_room_
     writes = []
     write = store.write
 
-    async def counted(snapshots, journal=None, listings=None, logs=None):
+    async def counted(snapshots, journal=None, listings=None, logs=None, **fence):
         if listings is not None:
             writes.append(dict(listings.summaries))
-        await write(snapshots, journal, listings, logs)
+        return await write(snapshots, journal, listings, logs, **fence)
 
     store.write = counted
     try:

@@ -17,17 +17,15 @@ import os
 import signal
 import time
 import uuid
-from urllib.parse import urlparse, urlunparse
 
 import httpx
 import pytest
-from django.conf import settings
 from websockets.asyncio.client import connect
 
 from conftest import requires_postgres, requires_redis
 from gameplatform.modes.patch import apply as apply_patch
-from gameplatform.tests.live import LiveServer, bearer, free_port, receive_type
-from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
+from gameplatform.tests.live import LiveServer, Pair, bearer, receive_type
+from gameplatform.tests.test_faults import requires_redis_server
 
 # Each test starts live servers: run again under daphne by `make test` (conftest.py).
 pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
@@ -38,29 +36,21 @@ _run = uuid.uuid4().hex[:6]
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def pair(tmp_path_factory):
+    with Pair(tmp_path_factory.mktemp("b"), "takeover") as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def cluster(pair):
     """The module's database and Redis, and server B on them (the survivor of every test)."""
-    redis_server = OwnRedis(free_port())
-    redis_server.start()
-    url = urlparse(settings.DATABASE_URL)
-    database = f"{settings.DATABASES['default']['NAME']}_takeover"[:60]
-    env = {"REDIS_URL": redis_server.url}
-    b = LiveServer(tmp_path_factory.mktemp("b"), database_url=urlunparse(url._replace(path=f"/{database}")), env=env)
-    try:
-        b.start()
-        yield b
-    finally:
-        b.stop()
-        redis_server.stop()
+    return pair.survivor
 
 
 @pytest.fixture
-def owner(cluster, tmp_path):
+def owner(pair, tmp_path):
     """Server A of one test, on B's database and Redis: it owns the room until the test kills it."""
-    a = LiveServer(
-        tmp_path, database_url=cluster.env["DATABASE_URL"], prepare=False, env={"REDIS_URL": cluster.env["REDIS_URL"]}
-    )
-    a.start()
+    a = pair.second(tmp_path)
     yield a
     a.stop()
 
@@ -256,7 +246,9 @@ async def _outcome(ws) -> dict:
             return frame
 
 
-async def test_a_forfeit_whose_owner_died_milliseconds_later_reaches_the_player_on_the_other_server(cluster, tmp_path):
+async def test_a_forfeit_whose_owner_died_milliseconds_later_reaches_the_player_on_the_other_server(
+    pair, cluster, tmp_path
+):
     """Arena: player 1, on the room's process A, forfeits, and A is killed 2 ms later. Player 2,
     on B, hears how the game stands within the takeover time, every round: ``game_over`` when the
     forfeit was taken (and the record says so), or the game going on when A died before it took
@@ -266,10 +258,7 @@ async def test_a_forfeit_whose_owner_died_milliseconds_later_reaches_the_player_
     for round_ in range(3):
         workdir = tmp_path / str(round_)
         workdir.mkdir()
-        a = LiveServer(
-            workdir, database_url=b.env["DATABASE_URL"], prepare=False, env={"REDIS_URL": b.env["REDIS_URL"]}
-        )
-        a.start()
+        a = pair.second(workdir)
         try:
             one, two, game_id, ws1, ws2, _ = await start_on_two_servers(a, b, "arena", tag=f"f{round_}")
             await send(ws1, {"type": "forfeit"})
@@ -400,3 +389,32 @@ async def test_a_result_whose_database_worker_was_killed_is_recorded_once_by_a_n
     for ws in (ws1, ws2):
         await ws.close()
     b.assert_alive()
+
+
+async def test_a_move_sent_while_the_owner_is_dead_is_answered_after_the_takeover_and_played_once(cluster, owner):
+    """Issue #55: what a player sends in a takeover's gap (the owner killed, its lease not yet run
+    out) got neither an ``ack`` nor an ``error``. Now the socket's server keeps the move and sends
+    it again until a process runs the room: here the survivor takes it over and plays it once."""
+    a, b = owner, cluster
+    offset = b.log_size()
+    one, two, game_id, ws1, ws2, active = await start_on_two_servers(a, b, "tictactoe", tag="gap")
+    if active["turn"] == one["id"]:  # player 1 (on A) opens, so that player 2 (on B) moves in the gap
+        await send(ws1, {"type": "player_move", "movement": {"cell": 0}, "ref": "first"})
+        await _board_with(ws2, 0)
+    await kill(a)
+    sent = time.monotonic()
+    await send(ws2, {"type": "player_move", "movement": {"cell": 4}, "ref": "in-the-gap"})
+    answer = await receive_type(ws2, "ack", timeout=TAKEOVER_LIMIT + 4, ref="in-the-gap")
+    waited = time.monotonic() - sent
+    print(f"\na move sent in the takeover's gap answered after {waited:.2f} s")
+    assert answer == {"type": "ack", "ref": "in-the-gap"} and waited < 6.0 + 1  # the bound: twice the lease
+    ws1.transport.abort()
+    ws1 = await open_game(b, game_id, one["access"])
+    state = await receive_type(ws1, "game_state", id=game_id)
+    assert state["board"][4] is not None
+    record_marks = [cell for cell in state["board"] if cell is not None]
+    assert len(record_marks) == (2 if active["turn"] == one["id"] else 1)  # the gap's move once, no more
+    for ws in (ws1, ws2):
+        await ws.close()
+    errors = b.errors_since(offset)
+    assert not errors, "the surviving server logged errors:\n" + "\n".join(errors)

@@ -14,6 +14,7 @@ from game.tests.test_room_takeover_live import (  # noqa: F401
     kill,
     open_game,
     owner,
+    pair,
     send,
     start_on_two_servers,
 )

@@ -41,11 +41,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from gameplatform import metrics
 from gameplatform.loops import per_loop
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.modes.api import checked_label
-from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room
+from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room, forwarded_key, ref_key
 from gameplatform.rooms.store import JournalBatch, Listings, RoomStore, lease_seconds, room_store
 from gameplatform.rooms.wire import Delivery, send_op
 
@@ -71,6 +73,44 @@ LIST_CHUNK = 200  # rooms summarised before the listing pass lets the loop's oth
 # not heard from for ``SPECTATOR_TTL_SECONDS`` is forgotten (its process died without an ``unwatch``).
 WATCH_RENEW_SECONDS = 20.0
 SPECTATOR_TTL_SECONDS = 3 * WATCH_RENEW_SECONDS + 5.0
+# A frame forwarded to the room's owner on another process is sent again every RESEND_SECONDS
+# until the owner's receipt comes (a room moving between processes hears nothing for a moment),
+# and answered ``unavailable`` here once ``answer_seconds()`` have passed without one.
+RESEND_SECONDS = 0.5
+FORWARDED_MOST = 10_000  # frames of this process's sockets waiting for a receipt; past it: ``overloaded``
+# An owner takes no forwarded frame this close to the moment its sender answers it ``unavailable``
+# (wall clock, shared by the processes to within this): a frame the client then sends again is
+# never overtaken by a late copy of the first, which the room would not know as the same frame.
+UNTIL_MARGIN = 0.5
+SPECTATOR_OPS = ("watch", "still_watching", "unwatch")
+PLAYER_FRAMES = ("ready", "move", "action", "input", "forfeit")
+
+
+def answer_seconds() -> float:
+    """How long a frame waits for a room that moves between processes before it is answered
+    ``unavailable``: ``ROOM_ANSWER_SECONDS``, by default twice the lease (6 s), past a takeover's
+    usual 4 to 5 s."""
+    return float(getattr(settings, "ROOM_ANSWER_SECONDS", None) or 2 * lease_seconds())
+
+
+@dataclass(eq=False)
+class Forwarded:
+    """A socket's frame sent to its room's owner on another process, waiting for the receipt."""
+
+    game_id: int
+    player_id: int
+    op: str
+    args: tuple
+    ref: object
+    conn: str | None
+    seat: int
+    resent: bool  # the client sent it again (a reconnect): taken before, it is not taken twice
+    until: float  # when it is answered ``unavailable`` here if no receipt came (wall clock)
+    last: float  # when it was last sent (monotonic)
+
+
+class RoomLost(Exception):
+    """The room stopped running here (its lease is another process's) while a step of it was on its way."""
 
 
 @dataclass
@@ -83,6 +123,7 @@ class Seating:
     lobby_id: int | None = None
     over: bool = False  # already finished or abandoned: nothing to run
     started_at: float | None = None  # when its start was recorded (Unix time), if it was
+    grace: Grace | None = None  # the game's own grace (a queue match's short first one); None: the host's
 
 
 @dataclass
@@ -225,10 +266,11 @@ class Outbox:
     of that moment. A write that fails is logged and its deliveries go out all the same: the
     players' views follow the room, which has the step."""
 
-    def __init__(self, store: RoomStore, owner: str, send) -> None:
+    def __init__(self, store: RoomStore, owner: str, send, fenced=None) -> None:
         # The journal's name: the owner's, and this outbox's own (an owner's name may be used
         # again by a later host: its batches start again from 1, in a journal of their own).
         self.store, self.send, self.owner = store, send, owner
+        self.fenced = fenced  # told the rooms whose lease the store found another's (``_write``)
         self.journal = f"{owner}.{uuid.uuid4().hex[:8]}"
         self.task: asyncio.Task | None = None
         self.written_at = 0.0  # when the last write started (the loop's clock)
@@ -295,12 +337,19 @@ class Outbox:
                 deliveries, done, listings = self.deliveries, self.done, self.listings
                 self._clear()
                 try:
-                    await self._write(steps, snapshots, listings, logs)
+                    refused = await self._write(steps, snapshots, listings, logs)
                 except asyncio.CancelledError:
                     done.cancel()
                     raise
                 except Exception:
                     logger.warning("room steps not saved; delivered all the same", exc_info=True)
+                    refused = set()
+                if refused:
+                    # Another process owns these rooms now (this one was slow or paused past its
+                    # lease): what they did here is not saved, so nobody hears of it.
+                    deliveries = [d for d in deliveries if d[0] not in refused]
+                    if self.fenced is not None:
+                        await self.fenced(refused)
                 try:
                     await self._send_all(deliveries)
                 except asyncio.CancelledError:
@@ -341,7 +390,8 @@ class Outbox:
         snapshots: dict[int, str | None],
         listings: dict[int, str | None],
         logs: dict[int, list],
-    ) -> None:
+    ) -> set[int]:
+        """One store write; the games whose lease another process holds (nothing of theirs written)."""
         number = self.number + 1
         for game_id in snapshots:
             self.since.pop(game_id, None)
@@ -361,9 +411,10 @@ class Outbox:
                 self.refreshed_at = now
         listed = Listings(self.owner, listings) if listings else None
         if logs:
-            await self.store.write(snapshots, journal, listed, logs)
-        elif journal is not None or snapshots or listed is not None:
-            await self.store.write(snapshots, journal, listed)
+            return await self.store.write(snapshots, journal, listed, logs, fence=self.owner)
+        if journal is not None or snapshots or listed is not None:
+            return await self.store.write(snapshots, journal, listed, fence=self.owner)
+        return set()
 
     async def sent(self) -> None:
         """``flush``, and wait until what was queued is out. Called from a delivery itself (a
@@ -397,11 +448,14 @@ class RoomHost:
         self.lateness = Lateness()  # how late each due wake ran (bench and tests)
         self._wakes: list[_Wake] = []
         self._claiming: dict[int, asyncio.Future] = {}
-        self.out = Outbox(self.store, self.owner, self._publish)
+        self.out = Outbox(self.store, self.owner, self._publish, self._fenced)
         self._journals: dict[str, tuple[float, dict[int, list]]] = {}  # dead owners' journals, read lately
         self._tasks: list[asyncio.Task] = []
         self._stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.draining = False  # handing its rooms over (the server is stopping): it takes none
+        # This process's sockets' frames sent to rooms owned elsewhere, by id, until their receipt
+        self.forwarded: dict[str, Forwarded] = {}
+        self._forwarded_count = 0
 
     @property
     def rooms(self) -> dict[int, Room]:
@@ -422,6 +476,7 @@ class RoomHost:
                 loop.create_task(self._drive()),
                 loop.create_task(self._keep_leases()),
                 loop.create_task(self._keep_listings()),
+                loop.create_task(self._keep_forwarded()),
             ]
             hosts_of_this_loop().add(self)
 
@@ -518,6 +573,37 @@ class RoomHost:
             del self._claiming[game_id]
 
     async def _open(self, game_id: int, player_id: int | None) -> bool:
+        # The room hears the game's group before it is claimed: a socket on another process sends
+        # its player's frames there as soon as it finds the room claimed, and a cold owner may
+        # still be reading the seats then (its database workers start). What it hears meanwhile
+        # waits for the room (``opening``); a process that does not get the room stops listening.
+        if self.hooks.listen is not None:
+            await self.hooks.listen(game_id, self)
+        try:
+            owned = await self._claim_and_run(game_id, player_id)
+        except BaseException:
+            await self._unlisten(game_id)
+            raise
+        if not owned:
+            await self._unlisten(game_id)
+        return owned
+
+    async def _unlisten(self, game_id: int) -> None:
+        if self.hooks.unlisten is not None and game_id not in self.running:
+            await self.hooks.unlisten(game_id, self)
+
+    async def opening(self, game_id: int) -> bool:
+        """Whether ``game_id`` runs here, once an open of it on its way here has its answer: the
+        frames its room heard from other processes while it was claimed and loaded wait for it."""
+        pending = self._claiming.get(game_id)
+        if pending is not None:
+            try:
+                await asyncio.shield(pending)
+            except Exception:
+                pass
+        return game_id in self.running
+
+    async def _claim_and_run(self, game_id: int, player_id: int | None) -> bool:
         asked = time.monotonic()
         claimed, saved = await self.store.claim_and_load(game_id, self.owner)
         if not claimed:
@@ -552,8 +638,6 @@ class RoomHost:
             started_at=started_at,
             log=list(room.replayed_steps),
         )
-        if self.hooks.listen is not None:
-            await self.hooks.listen(game_id, self)
         self.start()
         self._schedule(game_id)
         if taken_over:
@@ -606,10 +690,18 @@ class RoomHost:
                 players=seating.players,
                 seed=seating.seed,
                 lobby_id=seating.lobby_id,
-                grace=self.hooks.grace(),
+                grace=seating.grace or self.hooks.grace(),
             )
+            if seating.started_at is not None:
+                # Started, and its snapshot is gone (Redis lost its data, or the one process of
+                # ``make run`` restarted): what its players saw cannot be rebuilt, and the game
+                # played again from its first move would take it back. It ends abandoned.
+                logger.warning("a started game's room is gone; the game ends abandoned", extra={"game_id": game_id})
+                room.abandon()
+                await self._finish(game_id, room)
+                return None, False
             return room, False
-        room = await self._restore(seating.mode, game_id, json.loads(saved))
+        room = await self._restore(seating.mode, game_id, json.loads(saved), seating.grace)
         if seating.over:  # recorded, and its owner died before telling the players
             if room.over:
                 await self._finish(game_id, room, recorded=True)
@@ -624,13 +716,14 @@ class RoomHost:
             return None, False
         return room, True
 
-    async def _restore(self, mode: Mode, game_id: int, snap: dict) -> Room:
-        """The room of a snapshot and the steps its owner journalled after it."""
+    async def _restore(self, mode: Mode, game_id: int, snap: dict, grace: Grace | None = None) -> Room:
+        """The room of a snapshot and the steps its owner journalled after it, with ``grace`` (the
+        game's own; None: the host's)."""
         owner = snap.get("journal")
         steps = []
         if owner is not None and owner != self.out.journal:
             steps = await self._journal_of(owner, game_id)
-        return Room.restore(mode, snap, grace=self.hooks.grace(), journal=steps)
+        return Room.restore(mode, snap, grace=grace or self.hooks.grace(), journal=steps)
 
     async def _journal_of(self, owner: str, game_id: int) -> list:
         """``owner``'s journalled steps of ``game_id``. A dead owner's journal is read once for
@@ -655,7 +748,7 @@ class RoomHost:
         of the game (the last ``game_state`` and ``game_over``), then its snapshot dropped."""
         run = Running(room, origin=0.0, snapshot_tick=room.ctx.tick, log=list(room.replayed_steps))
         if not recorded:  # else its owner recorded the result, and the replay with it, and died
-            await self._record_result(game_id, run)
+            await self._record_result(game_id, run, running=False)
         self.out.deliver(game_id, Delivery(tuple(room.final_frames()), over=True), True)
         self.out.snapshot(game_id, None)
         self.out.listing(game_id, None)  # a dead owner's
@@ -710,11 +803,135 @@ class RoomHost:
         return await self.store.next_seat_number(game_id, player_id)
 
     async def submit(
-        self, game_id: int, player_id: int, op: str, args: tuple = (), *, ref=None, conn=None, seat: int = 0
+        self,
+        game_id: int,
+        player_id: int,
+        op: str,
+        args: tuple = (),
+        *,
+        ref=None,
+        conn=None,
+        seat: int = 0,
+        resent: bool = False,
     ) -> None:
-        """A player's frame to the game's room, wherever it runs: here, or on its owner through the game's group."""
-        if not await self.apply(game_id, player_id, op, args, ref, conn, seat=seat):
-            await send_op(game_id, player_id, op, args, ref, conn, seat)
+        """A player's frame to the game's room, wherever it runs: here, or on its owner through the
+        game's group, sent again until the owner's receipt comes (``forward``). ``resent``: the
+        client sends it again after a reconnect (a frame the room took is answered, not applied twice)."""
+        if not await self.apply(game_id, player_id, op, args, ref, conn, seat=seat, resent=resent):
+            await self.forward(game_id, player_id, op, args, ref, conn, seat, resent)
+
+    async def forward(self, game_id, player_id, op, args, ref, conn, seat, resent=False) -> None:
+        """Send a frame to the room's owner on another process, and keep it until the receipt: a
+        frame sent while the room moves (its owner died or stops, and nobody hears the game's group
+        for a moment) is sent again, to whoever owns the room then, or applied here if this process
+        takes the room; the owner knows it by its id and applies it once. Without a receipt within
+        ``answer_seconds()`` it is answered ``unavailable`` (``_unanswered``)."""
+        if len(self.forwarded) >= FORWARDED_MOST:
+            refused = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, 0.0, 0.0)
+            await self._unanswered(refused, "overloaded")
+            return
+        self._forwarded_count += 1
+        forwarded_id = f"{self.owner[:12]}.{self._forwarded_count}"  # short: rooms remember it a while
+        until = time.time() + answer_seconds()
+        forwarded = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, until, time.monotonic())
+        self.forwarded[forwarded_id] = forwarded
+        self.start()
+        await send_op(game_id, player_id, op, args, ref, conn, seat, forwarded=forwarded_id, resent=resent, until=until)
+
+    def heard(self, receipts) -> None:
+        """The owners took these forwarded frames (their ids, in a delivery's ``took``)."""
+        for forwarded_id in receipts:
+            self.forwarded.pop(forwarded_id, None)
+
+    async def _keep_forwarded(self) -> None:
+        while not self._stopping:
+            await asyncio.sleep(RESEND_SECONDS / 2)
+            if self.forwarded:
+                try:
+                    await self.resend_forwarded()
+                except Exception:
+                    logger.warning("forwarded frames not sent again", exc_info=True)
+
+    async def resend_forwarded(self) -> None:
+        """Send again the forwarded frames with no receipt for ``RESEND_SECONDS``, each socket's
+        in the order they were sent; answer those past ``answer_seconds()``."""
+        now, wall = time.monotonic(), time.time()
+        due = [(i, f) for i, f in self.forwarded.items() if now - f.last >= RESEND_SECONDS or wall >= f.until]
+        conns = {f.conn for _, f in due}
+        # Who owns the rooms of the frames going again: one read for them all, whatever their number.
+        games = sorted({f.game_id for f in self.forwarded.values() if f.conn in conns} - set(self.running))
+        owners = await self.store.owners(games) if games and not self.draining else {}
+        for forwarded_id, forwarded in list(self.forwarded.items()):
+            if forwarded.conn not in conns or self.forwarded.get(forwarded_id) is not forwarded:
+                continue  # (a socket's frames go again together, in order)
+            if wall >= forwarded.until:
+                del self.forwarded[forwarded_id]
+                await self._unanswered(forwarded, "unavailable")
+                continue
+            forwarded.last = now
+            if await self._take_over_for(forwarded, owners):
+                self.forwarded.pop(forwarded_id, None)
+                await self.apply(
+                    forwarded.game_id,
+                    forwarded.player_id,
+                    forwarded.op,
+                    forwarded.args,
+                    forwarded.ref,
+                    forwarded.conn,
+                    seat=forwarded.seat,
+                    forwarded=forwarded_id,
+                    resent=forwarded.resent,
+                )
+                continue
+            f = forwarded
+            await send_op(
+                f.game_id,
+                f.player_id,
+                f.op,
+                f.args,
+                f.ref,
+                f.conn,
+                f.seat,
+                forwarded=forwarded_id,
+                resent=f.resent,
+                until=f.until,
+            )
+
+    async def _take_over_for(self, forwarded: Forwarded, owners: dict[int, str | None]) -> bool:
+        """Whether the room of a frame waiting for its receipt runs here now: opened here when
+        nobody owns it (``owners``: its owner died and the lease ran out, or it was handed over)."""
+        game_id = forwarded.game_id
+        if game_id in self.running:
+            return True
+        if self.draining or game_id not in owners or owners[game_id] is not None:
+            return False
+        owners[game_id] = self.owner  # tried once a pass: the frames after it go where it went
+        try:
+            return await self.open(game_id)
+        except Exception:
+            logger.warning("a room could not be opened for a waiting frame", exc_info=True, extra={"game_id": game_id})
+            return False
+
+    async def _unanswered(self, forwarded: Forwarded, code: str) -> None:
+        """A forwarded frame with no receipt in time is answered here, never dropped in silence:
+        a player's frame ``error`` (``unavailable`` with ``retry_after``, its ``ref``); a socket
+        whose ``connect`` or ``watch`` got no answer is closed 1013 (the client connects again);
+        a ``disconnect`` is logged (the room's grace ends a seat nobody holds)."""
+        f = forwarded
+        logger.warning(
+            "a frame got no receipt from its room",
+            extra={"game_id": f.game_id, "op": f.op, "player_id": f.player_id, "answered": code},
+        )
+        if f.op in ("connect", "watch", "still_watching") and f.conn is not None:
+            await self._publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=f.op != "connect"), False)
+        elif f.op in PLAYER_FRAMES:
+            error = {"type": "error", "code": code, "message": "The game is moving between servers; send it again."}
+            if code == "overloaded":
+                error["message"] = "The server is busy; send it again later."
+            error["retry_after"] = 1
+            if f.ref is not None:
+                error["ref"] = f.ref
+            await self._publish(f.game_id, Delivery(((f.player_id, _text(error)),)), False)  # the sender's process
 
     async def apply(
         self,
@@ -727,6 +944,9 @@ class RoomHost:
         *,
         seat: int = 0,
         here: bool = True,
+        forwarded: str | None = None,
+        resent: bool = False,
+        until: float | None = None,
     ) -> bool:
         """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
         ``action``, ``input``) to a room owned here. False when this process does not own it.
@@ -738,13 +958,34 @@ class RoomHost:
         socket is on this process (False for a frame that came through the game's group): the
         room's deliveries then go to every process until that player's seat is held from here
         again or left. Returns once the step's frames are out. (``watch``, ``still_watching`` and
-        ``unwatch`` are a spectator's socket's, ``spectate``.)"""
-        if op in ("watch", "still_watching", "unwatch"):
-            return await self.spectate(game_id, conn, op != "unwatch", renew=op == "still_watching")
+        ``unwatch`` are a spectator's socket's, ``spectate``.)
+
+        ``forwarded``: the frame's id, for one forwarded by a socket's process (``forward``): its
+        receipt goes back with the step's frames, and a frame the room took already (sent again)
+        is answered, not applied twice; so is a frame the client sent again (``resent``) whose
+        ``ref`` the room took from this player. ``until``: when its sender answers it ``unavailable``
+        (wall clock): a forwarded frame that comes too close to that is not taken (``UNTIL_MARGIN``)."""
+        if until is not None and time.time() > until - UNTIL_MARGIN and self.running.get(game_id) is not None:
+            logger.info("a forwarded frame came too late to be taken", extra={"game_id": game_id, "op": op})
+            return True  # its sender answers it
+        if op in SPECTATOR_OPS:
+            taken = await self.spectate(game_id, conn, op != "unwatch", renew=op == "still_watching")
+            if taken and forwarded is not None:
+                self.out.deliver(game_id, Delivery(took=(forwarded,), watchers=True), True)
+                await self.out.sent()
+            return taken
         run = self.running.get(game_id)
-        if run is None:
+        if run is None or self.draining:  # handing its rooms over: what comes now goes to the next owner
             return False
         room = run.room
+        took = (forwarded,) if forwarded is not None else ()
+        if room.took(forwarded_key(forwarded)) or (resent and room.took(ref_key(player_id, ref))):
+            # Sent again (by the socket's process while the room moved, or by the client after a
+            # reconnect): taken once already, answered again.
+            reply = () if ref is None else ((player_id, _text({"type": "ack", "ref": ref, "duplicate": True})),)
+            self._deliver(game_id, Delivery(reply, took=took), everywhere=not here)
+            await self.out.sent()
+            return True
         if op == "connect" and not any(p.id == player_id for p in room.players):
             # Seated in the game's record after the room was made, and the word of it has not
             # come yet (the socket checked the seat in the database): the record says who sits.
@@ -754,6 +995,8 @@ class RoomHost:
             if seating is not None:
                 self._seat_newcomers(room, seating.players, now=self.now(game_id))  # goes out with the connect
         if conn is not None and not self._hold_seat(game_id, run, player_id, op, conn, seat, here):
+            if took:
+                self.out.deliver(game_id, Delivery(took=took), True)
             await self.out.sent()
             return True
         if op == "disconnect" or (here and op == "connect"):
@@ -761,8 +1004,9 @@ class RoomHost:
         elif not here:
             run.elsewhere.add(player_id)
         error = None
+        frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
-            room.step(self.now(game_id), op, player_id, *args)
+            room.step(self.now(game_id), op, player_id, *args, frame=frame)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:
@@ -780,7 +1024,7 @@ class RoomHost:
             if ref is not None:
                 error["ref"] = ref
             reply, snapshot = (player_id, _text(error)), room.over  # a failure may have aborted the game
-        await self._after_step(game_id, run, snapshot=snapshot, reply=reply, wait=True)
+        await self._after_step(game_id, run, snapshot=snapshot, reply=reply, wait=True, took=took)
         self._schedule(game_id)
         return True
 
@@ -1000,16 +1244,17 @@ class RoomHost:
             await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))
 
     async def _after_step(
-        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, reply: tuple | None = None
+        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, reply: tuple | None = None, took: tuple = ()
     ) -> None:
         """Queue what a step made: its frames (and ``reply``), with the room's snapshot when
-        ``snapshot``; ``wait``: until they are out. A game that just ended is recorded first."""
+        ``snapshot``; ``wait``: until they are out. A game that just ended is recorded first.
+        ``took``: the receipt of the forwarded frame the step took, with its frames."""
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
         room = run.room
         for entry in room.take_steps():  # into the journal: in the store before anyone hears of them
             self.out.log(game_id, entry)
-            run.log.append(entry)
+            run.log.append(entry[:5])  # the game's log (its replay) names no socket's frame
         frames = room.drain_encoded()
         if not room.over:  # an end reaches the spectators once it is recorded, as it reaches the players
             frames = self._to_spectators(game_id, room, frames)
@@ -1025,6 +1270,8 @@ class RoomHost:
                 run.started_at = run.started_at or time.time()
                 snapshot = True
         if room.over:
+            if took:  # taken: the sender waits no longer (its answer comes once the end is recorded)
+                self.out.deliver(game_id, Delivery(took=took), True)
             if not wait:  # the driver's pass: the other rooms' ticks do not wait for the database
                 self._end_soon(game_id, run, frames)
             else:
@@ -1037,11 +1284,11 @@ class RoomHost:
             # A real-time input shows in the next tick's patch, which waits for the next write: its
             # step goes into the store with that write, and its answer (when it asked for one, with
             # a ``ref``) needs to wait for nothing. Nor does the step: it hurries no write.
-            if reply is not None:
-                await self._publish(game_id, Delivery((reply,)), self._everywhere(game_id))
+            if reply is not None or took:
+                await self._publish(game_id, Delivery((reply,) if reply else (), took=took), self._everywhere(game_id))
             return
-        if frames:
-            self._deliver(game_id, Delivery(tuple(frames)))
+        if frames or took:
+            self._deliver(game_id, Delivery(tuple(frames), took=took))
         if wait:
             await self.out.sent()
 
@@ -1089,13 +1336,17 @@ class RoomHost:
         await self.out.sent()
         await self.store.release(game_id, self.owner)
 
-    async def _record_result(self, game_id: int, run: Running) -> None:
+    async def _record_result(self, game_id: int, run: Running, *, running: bool = True) -> None:
         # The snapshot first: a process that dies before the result is recorded leaves a room
         # that ends again where it is taken over (the conditional update records it once), and
         # one that dies after it leaves the end for that process to announce.
         room = run.room
         self.out.snapshot(game_id, room.encode_snapshot(), _take_log(run))
         await self.out.sent()
+        if running and self.running.get(game_id) is not run:
+            # The store refused the ended snapshot (another process holds the lease: ``_fenced``)
+            # or the room was let go meanwhile: this end is not the game's, and is not recorded.
+            raise RoomLost(game_id)
         board = None
         if room.mode.shared_view:  # the final board of a game everyone sees whole (tic-tac-toe) is kept
             view = room.mode.view(room.state, None)
@@ -1205,6 +1456,17 @@ class RoomHost:
                 await self.keep_leases_once()
             except Exception:
                 logger.warning("room leases not renewed", exc_info=True)
+
+    async def _fenced(self, game_ids: set[int]) -> None:
+        """The store refused these rooms' writes: another process holds their leases (this one was
+        too slow to renew them). They stop running here, and their sockets here take their seats
+        where the rooms run now (the frames they were not answered are sent again)."""
+        for game_id in game_ids:
+            if game_id in self.running:
+                logger.warning("room lease lost; its last steps here were not saved", extra={"game_id": game_id})
+                await self._let_go(game_id)
+                self.out.deliver(game_id, Delivery(hello=True), False)  # this process's sockets
+        self.out.flush()
 
     async def keep_leases_once(self) -> None:
         self._forget_journals(time.monotonic())

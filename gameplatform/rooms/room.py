@@ -21,7 +21,10 @@ JSON-serialisable copy of everything the room needs to go on in another process
 
 Every step (a client's frame, a connect, the clock's ``advance``) that changed the room is kept as
 ``(steps, now, op, args, version)``: what the room's owner journals, and what a room rebuilt from a
-snapshot replays (modes are deterministic from their seed and inputs). A hook that raises leaves
+snapshot replays (modes are deterministic from their seed and inputs). A step of a client's frame
+may name the frame, ``(forwarded id, ref)``, as a sixth item: the room remembers the frames it
+took in the last ``TAKEN_SECONDS`` (``took``), in its snapshot and through a replay, so a frame
+sent again is answered, not applied again. A hook that raises leaves
 the room exactly as it was before the step: it is rebuilt from its last snapshot and the steps
 after it, frames included; the failure is answered with ``HookFailed`` and counted, and after the
 mode's ``max_errors`` in one game the game ends ``aborted`` (unrated). A frame the rules refuse
@@ -30,6 +33,7 @@ step all the same, so that a replay does what the room did.
 """
 
 import functools
+import hashlib
 import json
 import logging
 import random
@@ -58,6 +62,13 @@ OVER = frozenset({FINISHED, ABANDONED})
 # What a step does after the clock (``Room.step``): the players' frames and the clock alone.
 OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"})
 REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
+# The frames a room remembers having taken (``Room.took``): a frame sent again (by a socket's
+# process while the room moved, within seconds, or by a client after a reconnect, within its
+# request's timeout) is not applied twice. Those of the last TAKEN_SECONDS of game time, at most
+# TAKEN_KEPT (a room taking thousands of remote inputs a minute keeps its newest).
+TAKEN_SECONDS = 30.0
+TAKEN_KEPT = 1024
+REF_KEPT_CHARS = 64  # a longer ref is remembered by its digest
 SNAPSHOT_VERSION = 1
 
 
@@ -113,7 +124,9 @@ def _required(value, field: str):
 
 @dataclass(frozen=True)
 class Grace:
-    """Seconds a player may be away: after having connected (``reconnect``), before ever connecting (``first``)."""
+    """Seconds a player may be away: after having connected (``reconnect``), before ever connecting
+    (``first``, counted from the room's opening or the player's join; it may be the shorter: a
+    queue match waits for a player who never comes less long than for one who dropped)."""
 
     reconnect: float = 60.0
     first: float = 60.0
@@ -140,6 +153,23 @@ def _encode_state(value) -> str:
     """A snapshot as JSON (the standard library's encoder: a state read back is the state written,
     NaN included)."""
     return _ENCODER.encode(value)
+
+
+def forwarded_key(forwarded: str | None) -> str | None:
+    """What ``Room.took`` knows a frame by when a socket's process forwarded it to the room's owner."""
+    return None if forwarded is None else f"f:{forwarded}"
+
+
+def ref_key(player_id, ref) -> str | None:
+    """What ``Room.took`` knows a player's frame by from its ``ref`` (a client sending it again).
+    A ``ref`` may be any JSON value: one longer than a short text is known by its digest, so a
+    client's large refs cost the room's memory and snapshots no more than small ones."""
+    if ref is None or not isinstance(player_id, int):
+        return None
+    text = json.dumps(ref, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > REF_KEPT_CHARS:
+        text = "#" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"r:{player_id}:{text}"
 
 
 def starting_players(players: list[Player], steps) -> list[Player]:
@@ -194,6 +224,7 @@ class Room:
         self._hook = "platform"  # the mode's hook running now (what a failure names)
         self.watched = False  # someone watches: every change makes the spectators' frames too (``watch``)
         self.replayed_steps: list = []  # the steps a takeover ran again (``replay``)
+        self.taken: dict[str, float] = {}  # the frames it took, oldest first, and when (``took``)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -328,12 +359,14 @@ class Room:
 
     # --- steps ------------------------------------------------------------------------------
 
-    def step(self, now: float, op: str, *args) -> bool:
+    def step(self, now: float, op: str, *args, frame: tuple | None = None) -> bool:
         """One step at game time ``now``: the clock runs to ``now`` (the ticks, turn clock and
         grace that are due), then ``op`` (one of ``OPS``; ``"advance"``: the clock alone) with its
         ``args``. Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
         changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
-        args)``, which ``replay`` applies again to the same effect (modes are deterministic)."""
+        args)``, which ``replay`` applies again to the same effect (modes are deterministic).
+        ``frame``: the client frame's ``(forwarded id, ref)``, either None: once the step changed
+        the room, ``took`` knows it."""
         if op not in OPS:
             raise ValueError(f"no such step: {op!r}")
         wake = self.next_wakeup()
@@ -346,19 +379,33 @@ class Room:
             self._apply(now, op, args, due)
         except Reject:
             if self._hook != "platform":  # refused by the mode, which may have changed something first
-                self._took(now, op, args)
+                self._took(now, op, args, frame)
             raise
-        self._took(now, op, args)
+        self._took(now, op, args, frame)
         return True
 
-    def _took(self, now: float, op: str, args: tuple) -> None:
+    def _took(self, now: float, op: str, args: tuple, frame: tuple | None = None) -> None:
         self.steps += 1
         entry = (self.steps, now, op, list(args), self.version)
+        if frame is not None and frame != (None, None):
+            forwarded, ref = frame
+            entry += ([forwarded, ref],)
+            taken, now = self.taken, self.ctx.now
+            for key in (forwarded_key(forwarded), ref_key(args[0] if args else None, ref)):
+                if key is not None:
+                    taken.pop(key, None)
+                    taken[key] = now
+            while taken and (len(taken) > TAKEN_KEPT or next(iter(taken.values())) < now - TAKEN_SECONDS):
+                del taken[next(iter(taken))]
         self._since.append(entry)
         if self.journalled:
             self._new_steps.append(entry)
         if len(self._since) >= REBASE_STEPS:  # a failure never replays more than this
             self.encode_snapshot()
+
+    def took(self, key: str | None) -> bool:
+        """Whether the room took the frame of ``key`` (``forwarded_key``, ``ref_key``) lately."""
+        return key is not None and key in self.taken
 
     def take_steps(self) -> list[tuple]:
         """The steps taken since the last call (once ``journalled`` is set): the owner's journal
@@ -380,13 +427,13 @@ class Room:
         how many it applied."""
         applied = 0
         self.replayed_steps = []  # what the takeover ran again: the game's log goes on from them
-        for steps, now, op, args, version in entries:
+        for steps, now, op, args, version, *named in entries:
             if steps <= self.steps:
                 continue
             if steps != self.steps + 1:
                 break
             try:
-                changed = self.step(now, op, *args)
+                changed = self.step(now, op, *args, frame=tuple(named[0]) if named else None)
             except Reject:  # refused by the mode then too (a refusal that changed something is kept)
                 changed = self.steps == steps
             except (Invalid, HookFailed):
@@ -395,7 +442,7 @@ class Room:
                 break
             self.version = version  # the patches the players were sent counted too
             applied += 1
-            self.replayed_steps.append([steps, now, op, args, version])
+            self.replayed_steps.append([steps, now, op, args, version])  # the game's log names no frame
             if each is not None:  # a replay's reader: the game after each step
                 each(op, now, args)
         self._new_steps.clear()
@@ -644,7 +691,7 @@ class Room:
         return min(times) if times else None
 
     def _grace_for(self, player_id: int) -> float:
-        return self.grace.reconnect if player_id in self.seen else max(self.grace.first, self.grace.reconnect)
+        return self.grace.reconnect if player_id in self.seen else self.grace.first
 
     def _turn_clock(self) -> None:
         if self.turn_deadline is None or self.phase != ACTIVE or self.ctx.now < self.turn_deadline:
@@ -902,6 +949,7 @@ class Room:
             "state": self.state,
             "errors": self.errors,
             "steps": self.steps,
+            "taken": [[key, at] for key, at in self.taken.items()],
         }
 
     @classmethod
@@ -928,6 +976,7 @@ class Room:
         room.recorded_start = snap["recorded_start"]
         room.state = snap["state"]
         room.errors, room.steps, room._hook = snap.get("errors", 0), snap.get("steps", 0), "platform"
+        room.taken = {key: at for key, at in snap.get("taken", ())}
         room._sent, room._frames, room._dirty, room._random_text, room._texts = {}, [], False, None, {}
         room._patches = {}
         room._state_view = ("", None)

@@ -87,20 +87,36 @@ return 0
 # was three to six commands a room, and redis-py reads each reply under a timeout of its own: most
 # of a write's CPU in this process. A command that fails does not stop the others (as in the
 # pipeline before); the first failure is the script's error.
+# Fenced: a room's snapshot, its drop and its log go in only while its lease is the writer's
+# (ARGV[6]; '' writes unfenced), or nobody's (then the writer takes it again, for ARGV[7] ms: a
+# lease that ran out with nobody taking it, or a Redis that lost its data); the games refused are
+# the reply (a process that lost a lease while it ran the room, slow or paused, never writes over
+# its new owner's room).
 # KEYS[1] the index of listings, then each operation's keys in order. ARGV[1] seconds to live
 # (snapshots, logs, the journal), ARGV[2] a listing's milliseconds to live, ARGV[3] when a listing
-# written now expires (ms, wall clock), ARGV[4] now (ms), ARGV[5] the listings' owner; then the
-# operations, each a name and its arguments.
+# written now expires (ms, wall clock), ARGV[4] now (ms), ARGV[5] the listings' owner, ARGV[6] the
+# fencing owner, ARGV[7] a lease's milliseconds; then the operations, each a name and its
+# arguments ('lease' fences the next one with the game's lease key and id).
 _WRITE = """
-local ttl, listing_ms, expires, now, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local k, a, failed = 2, 6, nil
+local ttl, listing_ms, expires, now, owner, fence = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local lease_ms = ARGV[7]
+local k, a, failed, refused, skip = 2, 8, nil, {}, false
 local function call(...)
+  if skip then return end
   local reply = redis.pcall(...)
   if type(reply) == 'table' and reply.err and not failed then failed = reply.err end
 end
 while a <= #ARGV do
   local op = ARGV[a]
-  if op == 'log' then
+  if op == 'lease' then
+    local holder = fence ~= '' and redis.call('GET', KEYS[k])
+    if holder == false then
+      redis.call('SET', KEYS[k], fence, 'PX', lease_ms)
+    end
+    skip = fence ~= '' and holder ~= false and holder ~= fence
+    if skip then table.insert(refused, ARGV[a + 1]) end
+    k, a = k + 1, a + 2
+  elseif op == 'log' then
     call('RPUSH', KEYS[k], ARGV[a + 1]); call('EXPIRE', KEYS[k], ttl); k, a = k + 1, a + 2
   elseif op == 'set' then
     call('SET', KEYS[k], ARGV[a + 1], 'EX', ttl); k, a = k + 1, a + 2
@@ -122,9 +138,10 @@ while a <= #ARGV do
   else
     return redis.error_reply('unknown room store operation ' .. tostring(op))
   end
+  if op ~= 'lease' then skip = false end
 end
 if failed then return redis.error_reply(failed) end
-return 1
+return refused
 """
 
 
@@ -166,11 +183,14 @@ class RoomStore:
         journal: "JournalBatch | None" = None,
         listings: "Listings | None" = None,
         logs: dict | None = None,
-    ) -> None:
+        *,
+        fence: str | None = None,
+    ) -> set[int]:
         """Several rooms' snapshots, one batch of an owner's journal and its rooms' listings, at
         once; a None snapshot drops the room's snapshot, its seat numbers and its log, a None
         listing the room's listing. ``logs``: steps to add to each game's log, the whole game's
-        steps in order (its replay, ``read_log``)."""
+        steps in order (its replay, ``read_log``). ``fence``: the writing owner; a room whose
+        lease is not its own gets neither its snapshot nor its log: the games refused."""
         raise NotImplementedError
 
     async def read_log(self, game_id: int) -> list:
@@ -281,9 +301,16 @@ class MemoryRoomStore(RoomStore):
         journal: JournalBatch | None = None,
         listings: Listings | None = None,
         logs: dict | None = None,
-    ) -> None:
+        *,
+        fence: str | None = None,
+    ) -> set[int]:
+        refused = set()
+        for game_id in {*snapshots, *(logs or {})} if fence is not None else ():
+            if _LOCAL_OWNER.setdefault(game_id, fence) != fence:  # nobody's: taken again
+                refused.add(game_id)
         for game_id, entries in (logs or {}).items():
-            _LOCAL_LOG.setdefault(game_id, []).extend(json.loads(json.dumps(entries)))
+            if game_id not in refused:
+                _LOCAL_LOG.setdefault(game_id, []).extend(json.loads(json.dumps(entries)))
         if listings is not None:
             expires = time.time() + LISTING_TTL_SECONDS
             for game_id, summary in listings.summaries.items():
@@ -301,12 +328,15 @@ class MemoryRoomStore(RoomStore):
             else:
                 _LOCAL_JOURNAL.pop(journal.owner, None)
         for game_id, snapshot in snapshots.items():
+            if game_id in refused:
+                continue
             if snapshot is None:
                 _LOCAL_SNAP.pop(game_id, None)
                 _LOCAL_LOG.pop(game_id, None)
                 _LOCAL_SEATS.pop(game_id, None)
             else:
                 _LOCAL_SNAP[game_id] = snapshot
+        return refused
 
     async def journal(self, owner: str) -> list[tuple[int, dict[int, list]]]:
         return list(_LOCAL_JOURNAL.get(owner, ()))
@@ -413,9 +443,18 @@ class RedisRoomStore(RoomStore):
         journal: JournalBatch | None = None,
         listings: Listings | None = None,
         logs: dict | None = None,
-    ) -> None:
+        *,
+        fence: str | None = None,
+    ) -> set[int]:
         keys, ops = [self.listed_key()], []
+
+        def fenced(game_id: int) -> None:
+            if fence is not None:
+                keys.append(self.lease_key(game_id))
+                ops.extend(("lease", game_id))
+
         for game_id, entries in (logs or {}).items():  # one element a segment: a snapshot's steps since the last
+            fenced(game_id)
             keys.append(self.log_key(game_id))
             ops += ("log", _dumps(entries))
         if listings is not None:
@@ -435,6 +474,7 @@ class RedisRoomStore(RoomStore):
                 keys.append(key)
                 ops += ("xtrim", f"{journal.keep_from}-0")
         for game_id, snapshot in snapshots.items():
+            fenced(game_id)
             if snapshot is None:
                 keys += (self.snapshot_key(game_id), self.seats_key(game_id), self.log_key(game_id))
                 ops.append("drop")
@@ -442,13 +482,15 @@ class RedisRoomStore(RoomStore):
                 keys.append(self.snapshot_key(game_id))
                 ops += ("set", snapshot)
         if not ops:
-            return
+            return set()
         now_ms = int(time.time() * 1000)
         ttl_ms = int(LISTING_TTL_SECONDS * 1000)
         owner = listings.owner if listings is not None else ""
-        args = (SNAPSHOT_TTL_SECONDS, ttl_ms, now_ms + ttl_ms, now_ms, owner, *ops)
+        lease_ms = int(lease_seconds() * 1000)
+        args = (SNAPSHOT_TTL_SECONDS, ttl_ms, now_ms + ttl_ms, now_ms, owner, fence or "", lease_ms, *ops)
         # EVALSHA, and the script loaded first where Redis does not know it (a new or failed-over one)
-        await self._redis().register_script(_WRITE)(keys=keys, args=args)
+        refused = await self._redis().register_script(_WRITE)(keys=keys, args=args)
+        return {int(g) for g in refused}
 
     async def unlist(self, game_id: int, owner: str) -> None:
         await self._redis().eval(_UNLIST, 2, self.listing_key(game_id), self.listed_key(), owner, game_id)

@@ -54,6 +54,10 @@ class Delivery:
     watchers: bool = False
     # The frames are for this one socket only (a spectator's first ``game_state``): the others pass them by.
     conn: str | None = None
+    # Receipts: the ids of frames forwarded from other processes (``RoomHost.forward``) the room took.
+    took: tuple[str, ...] = ()
+    # Sockets (connection ids) whose ``connect`` or ``watch`` no room answered in time: they close 1013.
+    unanswered: tuple[str, ...] = ()
 
     def as_signal(self) -> dict:
         """The signal's data, as the channel layer carries it."""
@@ -66,6 +70,10 @@ class Delivery:
             data["over"] = True
         if self.conn is not None:
             data["conn"] = self.conn
+        if self.took:
+            data["took"] = self.took
+        if self.unanswered:
+            data["unanswered"] = self.unanswered
         return data
 
     @classmethod
@@ -76,10 +84,12 @@ class Delivery:
             replaced=tuple(data.get("replaced", ())),
             over=bool(data.get("over")),
             conn=data.get("conn"),
+            took=tuple(data.get("took", ())),
+            unanswered=tuple(data.get("unanswered", ())),
         )
 
     def __bool__(self) -> bool:
-        return bool(self.frames or self.hello or self.replaced)
+        return bool(self.frames or self.hello or self.replaced or self.took or self.unanswered)
 
 
 # --- the game's group: deliveries out, other processes' frames in -------------------------
@@ -100,11 +110,35 @@ async def publish_here(game_id: int, delivery: Delivery) -> None:
     await agroup_signal_here(game_group(game_id), SIGNAL, **delivery.as_signal())
 
 
-async def send_op(game_id: int, player_id: int, op: str, args: tuple, ref, conn: str | None, seat: int) -> None:
+async def send_op(
+    game_id: int,
+    player_id: int,
+    op: str,
+    args: tuple,
+    ref,
+    conn: str | None,
+    seat: int,
+    *,
+    forwarded: str | None = None,
+    resent: bool = False,
+    until: float | None = None,
+) -> None:
     """A player's frame to the room's owner on another process, through the game's group: the
-    owner's listener applies it; the sockets there pass it by."""
+    owner's listener applies it and sends back its receipt (``forwarded``, the frame's id); the
+    sockets there pass it by."""
+    extra = {"forwarded": forwarded, "until": until} if forwarded is not None else {}
+    if resent:
+        extra["resent"] = True
     await agroup_signal(
-        game_group(game_id), OP_SIGNAL, player_id=player_id, op=op, args=list(args), ref=ref, conn=conn, seat=seat
+        game_group(game_id),
+        OP_SIGNAL,
+        player_id=player_id,
+        op=op,
+        args=list(args),
+        ref=ref,
+        conn=conn,
+        seat=seat,
+        **extra,
     )
 
 
@@ -144,6 +178,10 @@ class OpListener:
             self.task = None  # no await since the queue was last seen empty: nothing is left behind
 
     async def _apply(self, message: dict) -> None:
+        # Heard while the room is claimed and loaded here (the host listens before it claims):
+        # the frame waits for the room; if another process got it, that one heard it too.
+        if not await self.host.opening(self.game_id):
+            return
         if message.get("signal") == SEAT_SIGNAL:
             await self._seat(message.get("data", {}))
             return
@@ -158,6 +196,9 @@ class OpListener:
                 data.get("conn"),
                 seat=data.get("seat", 0),
                 here=False,
+                forwarded=data.get("forwarded"),
+                resent=bool(data.get("resent")),
+                until=data.get("until"),
             )
         except Exception:
             # The hub drops a member whose delivery raised (for a socket: it is gone). This is the
@@ -174,7 +215,8 @@ class OpListener:
             error["ref"] = data["ref"]
         metrics.game_op_refused()
         try:
-            await publish(self.game_id, Delivery(((data.get("player_id", 0), json.dumps(error)),)))
+            took = (data["forwarded"],) if data.get("forwarded") else ()  # answered: not sent again
+            await publish(self.game_id, Delivery(((data.get("player_id", 0), json.dumps(error)),), took=took))
         except Exception:
             logger.warning("a refusal of game %s was not published", self.game_id, exc_info=True)
 

@@ -34,12 +34,13 @@ SECRET_KEY = "live-server-test-secret-key-not-for-production-0123456789"
 
 
 # What a credential looks like in a log line, independently of the redaction rule it checks
-# (gameplatform.logs): a JWT; a value of token=, ticket=, refresh=, password= that is not
-# "[redacted]"; a JSON "access"/"refresh"/"token"/"ticket"/"password" string (quotes escaped
-# or not) that is not either.
+# (gameplatform.logs): a JWT; a value of token=, ticket=, refresh=, password=, or of the whole
+# names code=, state=, openid.sig= (a sign-in callback's), that is not "[redacted]"; a JSON
+# "access"/"refresh"/"token"/"ticket"/"password" string (quotes escaped or not) that is not either.
 CREDENTIAL = re.compile(
     r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"
     r"|\b(?:token|ticket|refresh|password)=(?!\[redacted\]|%5Bredacted%5D)[^&\s\"\\]+"
+    r"|(?<![\w%.-])(?:code|state|openid\.sig)=(?!\[redacted\]|%5Bredacted%5D)[^&\s\"\\]+"
     r'|\\?"(?:access|refresh|token|ticket|password)\\?"\s*:\s*\\?"(?!\[redacted\])',
     re.IGNORECASE,
 )
@@ -340,3 +341,45 @@ async def receive_type(ws, frame_type: str, timeout: float = 10, **match) -> dic
 
 def bearer(access: str) -> dict:
     return {"Authorization": f"Bearer {access}"}
+
+
+class Pair:
+    """Two server processes on one database and one redis-server of their own, as a deployment's
+    processes share them: ``survivor`` (B) lasts for a whole test module, each test starts the
+    other (``second``: A) on the same database and Redis, and may kill it. The redis-server is the
+    pair's own: game groups carry ids, and another live server of the session on the shared Redis
+    (another database, the same ids) would hear these games."""
+
+    def __init__(self, workdir: Path, suffix: str, env: dict | None = None) -> None:
+        from gameplatform.tests.test_faults import OwnRedis
+
+        self.redis = OwnRedis(free_port())
+        self.env = dict(env or {})
+        url = urlparse(settings.DATABASE_URL)
+        database = f"{settings.DATABASES['default']['NAME']}_{suffix}"[:60]
+        self.database_url = urlunparse(url._replace(path=f"/{database}"))
+        self.workdir = workdir
+        self.survivor: LiveServer | None = None
+
+    def __enter__(self) -> "Pair":
+        self.redis.start()
+        env = {"REDIS_URL": self.redis.url, **self.env}
+        self.survivor = LiveServer(self.workdir, database_url=self.database_url, env=env)
+        try:
+            self.survivor.start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self.survivor is not None:
+                self.survivor.stop()
+        finally:
+            self.redis.stop()
+
+    def second(self, workdir: Path) -> LiveServer:
+        """Another server on the survivor's database and Redis (not prepared again), started."""
+        env = {"REDIS_URL": self.redis.url, **self.env}
+        return LiveServer(workdir, database_url=self.database_url, prepare=False, env=env).start()

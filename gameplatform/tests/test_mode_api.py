@@ -280,6 +280,26 @@ def test_everyone_away_past_the_grace_abandons_the_game():
     assert game.result.reason == "abandoned"
 
 
+def test_a_first_connect_window_shorter_than_the_reconnect_grace_calls_the_game_off_when_a_player_never_comes():
+    """A queue match's room waits less for a player who never came than for one who dropped."""
+    game = ModeTester(Race(), grace=Grace(reconnect=30, first=5))
+    game.connect(1)
+    game.advance(4.5)
+    assert game.result is None
+    game.advance(1)
+    assert game.phase == "abandoned" and game.result.reason == "abandoned"
+    assert [p.out for p in game.room.players] == [False, True]  # the one who came is still in
+    assert game.frames(1, "forfeit") == [{"type": "forfeit", "user_id": 2}]
+
+
+def test_a_player_who_came_keeps_the_reconnect_grace_when_the_first_connect_window_is_shorter():
+    game = ModeTester(Race(), grace=Grace(reconnect=30, first=5))
+    game.start()
+    game.disconnect(2)
+    game.advance(20)
+    assert game.result is None and game.phase == "active"
+
+
 def test_a_real_time_room_ticks_at_its_rate_and_patches_once_per_tick():
     game = ModeTester(Ticker())
     game.start()

@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -8,6 +9,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from gameplatform.env import env_bool, env_int
+from leaderboards import services as leaderboard_services
+from leaderboards.models import Record
 
 
 def _start(env_overrides: dict) -> subprocess.CompletedProcess:
@@ -63,6 +66,18 @@ def test_seed_demo_is_idempotent_and_clear_recreates():
     assert demo.get(username="user_3").check_password("testpass123")
     call_command("seed_demo", "--clear", stdout=open(os.devnull, "w"))
     assert demo.count() == 7
+
+
+@pytest.mark.django_db
+def test_seed_demo_on_an_empty_database_logs_no_warning_and_its_games_feed_their_boards(caplog):
+    """``make run`` on a fresh database: the boards the modes feed are made before the demo games
+    are played (before, the first game warned that ``tictactoe-wins`` did not exist)."""
+    leaderboard_services._warn_missing_board.cache_clear()  # once per process: say it again here
+    with caplog.at_level("WARNING"):
+        call_command("seed_demo", stdout=open(os.devnull, "w"))
+    assert [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.WARNING] == []
+    wins = dict(Record.objects.filter(board_id="tictactoe-wins").values_list("user__username", "score"))
+    assert wins == {"user_1": 1}  # the one demo game of tic-tac-toe that was won
 
 
 @pytest.mark.django_db

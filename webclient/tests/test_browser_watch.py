@@ -132,6 +132,29 @@ def test_a_spectator_watches_a_running_game_from_the_live_list_sees_the_moves_an
     assert page.problems == [], page.problems
 
 
+def test_a_spectator_of_a_game_not_started_is_told_the_players_are_getting_ready_not_to_press_ready(
+    web, new_page, sockets
+):
+    ann, bob = web.register(unique("early")), web.register(unique("early"))
+    game_id = game_by_invite(web.http, ann, bob)
+    seats = [Seat(web, ann, game_id, sockets), Seat(web, bob, game_id, sockets)]
+    for seat in seats:
+        seat.receive("game_state")  # both connected, neither ready
+    page = new_page("spectator")
+    register(page, web.http, unique("fan"))
+    tab(page, "play")
+    page.locator(f"#live-games li[data-game-id='{game_id}'] button[data-watch]").click()
+
+    page.wait_for_selector(f"#game-panel[data-kind=watch][data-game-id='{game_id}'][data-state=waiting_for_ready]")
+    assert page.text_content("#game-status") == "Waiting for the players to get ready…"
+    assert page.locator("#game-ready").is_hidden()
+    for seat in seats:
+        seat.send({"type": "player_ready"})
+    page.wait_for_selector("#game-panel[data-state=active]")
+    assert page.text_content("#game-status").startswith("Spectating")
+    assert page.problems == [], page.problems
+
+
 @pytest.fixture
 def finished_game(web, sockets):
     """A game of tic-tac-toe played to X's win: ``(game_id, x, o)`` (users)."""

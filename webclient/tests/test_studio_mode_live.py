@@ -67,6 +67,51 @@ class Knobs(Mode):
             state["actions"].append({"action": action, "data": data})
 """
 
+# Rounds where everyone acts at once, each on a public clock: no turns. Two rounds, then the most
+# points win. Each player's pick is secret until the round ends; who has picked shows at once.
+ROUNDS = """
+from gameplatform.modes import Mode
+from gameplatform.modes.schema import Int, Obj
+
+
+class Rounds(Mode):
+    name = "rounds"
+    title = "Rounds"
+    description = "Everyone picks a number each round; two rounds, the most points win."
+    action_schemas = {"pick": Obj(n=Int(0, 9))}
+
+    def setup(self, ctx):
+        return {"round": 1, "picks": {}, "points": {str(p.id): 0 for p in ctx.players}}
+
+    def on_start(self, state, ctx):
+        ctx.after(ROUND_SECONDS, "round", public=True)
+
+    def on_action(self, state, player, action, data, ctx):
+        state["picks"][str(player.id)] = data["n"]
+        if len(state["picks"]) == len(ctx.players):
+            self.end_round(state, ctx)
+
+    def on_timer(self, state, name, data, ctx):
+        self.end_round(state, ctx)
+
+    def end_round(self, state, ctx):
+        for pid, n in state["picks"].items():
+            state["points"][pid] += n
+        state["picks"], state["round"] = {}, state["round"] + 1
+        if state["round"] > 2:
+            best = max(state["points"].values())
+            leaders = [int(pid) for pid, n in state["points"].items() if n == best]
+            ctx.finish(winner=leaders[0] if len(leaders) == 1 else None)
+        else:
+            ctx.after(ROUND_SECONDS, "round", public=True)  # replaces the running clock
+
+    def view(self, state, player):
+        return {"round": state["round"], "picked": sorted(state["picks"]), "points": state["points"]}
+
+
+ROUND_SECONDS = 20
+"""
+
 
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
@@ -82,7 +127,10 @@ def studio(tmp_path_factory):
     (outside / "knobs").mkdir()
     (outside / "knobs" / "__init__.py").touch()
     (outside / "knobs" / "mode.py").write_text(KNOBS)
-    game_modes = f"{said.group(2)},knobs.mode.Knobs"
+    (outside / "rounds").mkdir()
+    (outside / "rounds" / "__init__.py").touch()
+    (outside / "rounds" / "mode.py").write_text(ROUNDS)
+    game_modes = f"{said.group(2)},knobs.mode.Knobs,rounds.mode.Rounds"
     return {"dir": outside, "pythonpath": said.group(1), "game_modes": game_modes}
 
 
@@ -130,8 +178,8 @@ def test_the_generated_package_passes_its_own_tests_where_it_was_made(studio):
 def test_the_modes_route_lists_the_studio_mode_with_the_schemas_of_its_frames(served):
     listed = httpx.get(f"{served.http}/api/game/modes/", timeout=10).json()["results"]
 
-    assert [m["name"] for m in listed] == ["tictactoe", "relay", "battleship", "arena", NAME, "knobs"]
-    counter = listed[-2]
+    assert [m["name"] for m in listed] == ["tictactoe", "relay", "battleship", "arena", NAME, "knobs", "rounds"]
+    counter = listed[-3]
     assert (counter["title"], counter["min_players"], counter["max_players"]) == ("Counter", 2, 4)
     assert (counter["tick_rate"], counter["turn_seconds"], counter["input_rate"]) == (0, 30.0, 30.0)
     assert counter["messages"] == {"player_move": MOVE_SCHEMA, "game_action": {}, "input": None}
@@ -324,4 +372,54 @@ def test_the_generic_panel_draws_each_kind_of_field_and_sends_what_it_reads(serv
     bob.wait_for_selector("#game-status:has-text('You won')")
     ann.wait_for_selector("#game-status:has-text('You lost')")
     for page in (ann, bob):
+        assert page.problems == [], page.problems
+
+
+def round_clock(page) -> int:
+    """The seconds the generic panel shows left on the public timer ``round``."""
+    text = page.text_content("#generic-timers li[data-timer=round]")
+    match = re.fullmatch(r"round: (\d+) s left", text)
+    assert match, text
+    return int(match.group(1))
+
+
+def test_the_generic_panel_counts_down_a_modes_public_timers_and_says_a_mode_without_turns_has_none(served, new_page):
+    ann, bob = new_page("ann"), new_page("bob")
+    for page, prefix in ((ann, "rdann"), (bob, "rdbob")):
+        register(page, served.http, unique(prefix))
+    queue_for(ann, "rounds")
+    about = ann.text_content("#queue-mode-about")
+    assert "turn" not in about and "not real time" in about  # nothing said of turns it may not have
+    ann.wait_for_selector("#queue-status:has-text('In the queue')")
+    queue_for(bob, "rounds")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel:not([hidden]) #game-ready:visible")
+        page.click("#game-ready")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel[data-state=active][data-mode=rounds] #generic-timers li[data-timer=round]")
+        assert page.text_content("#game-status") == "The game is on: no turns, every player may act."
+        assert page.is_hidden("#game-clock")  # no turn clock
+
+    # The clock counts down between frames (none comes while nobody acts).
+    first = round_clock(ann)
+    assert 17 <= first <= 20
+    ann.wait_for_function(
+        "(first) => Number(/round: (\\d+) s/.exec(document.querySelector('#generic-timers').textContent)?.[1]) < first",
+        arg=first,
+    )
+    assert round_clock(ann) < first
+
+    # Both pick: the round ends at once, and its patch sets the clock of the next one.
+    for page, n in ((ann, 3), (bob, 5)):
+        page.locator("#generic-forms form[data-action=pick] input[name=n]").fill(str(n))
+        page.click("#generic-forms form[data-action=pick] button[type=submit]")
+    for page in (ann, bob):
+        page.wait_for_function("() => window.gameplatform.room.view.round === 2")
+        assert round_clock(page) >= 19
+    for page, n in ((ann, 1), (bob, 0)):
+        page.locator("#generic-forms form[data-action=pick] input[name=n]").fill(str(n))
+        page.click("#generic-forms form[data-action=pick] button[type=submit]")
+    bob.wait_for_selector("#game-status:has-text('You won')")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel[data-state=finished] #generic-timers", state="hidden")
         assert page.problems == [], page.problems

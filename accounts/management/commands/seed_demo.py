@@ -2,8 +2,10 @@
 
 An app adds its demo data by providing ``<app>/demo.py`` with
 ``seed(*, users: dict[str, User], stdout) -> None`` (idempotent) and
-``clear() -> None``. Apps run in ``PROJECT_APPS`` order; ``--clear`` clears
-them in reverse order first. ``--unless-seeded`` does nothing when every demo user exists (what
+``clear() -> None``, and optionally ``prepare() -> None`` (idempotent): what other apps' demo
+data writes into, made before any app seeds (the leaderboards the built-in modes feed, which
+the demo games write to as they are recorded). Apps run in ``PROJECT_APPS`` order; ``--clear``
+clears them in reverse order first. ``--unless-seeded`` does nothing when every demo user exists (what
 ``make dev`` runs before each start, so that a restart costs no seeding).
 """
 
@@ -72,6 +74,9 @@ class Command(BaseCommand):
                     user_delete(user=user)
                 self.stdout.write("Cleared the demo data.")
             users = seed_users()
+            for module in modules:
+                if hasattr(module, "prepare"):
+                    module.prepare()
             for module in modules:
                 module.seed(users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo users ready: {', '.join(users)} (password {DEMO_PASSWORD!r})."))

@@ -1,6 +1,7 @@
 // The queue and the game in progress: tic-tac-toe's board, battleship's two grids, the arena's
 // canvas; any other mode (a studio's own) in a generic panel: the player's view as JSON and forms
-// built from the schemas the mode declares (GET /api/game/modes/ `messages`). And the common
+// built from the schemas the mode declares (GET /api/game/modes/ `messages`), and its public timers
+// counting down (`timers` in game_state and state_patch). And the common
 // parts (players, whose turn, the turn clock, the room's events). The
 // game runs through the SDK's GameRoom: a full game_state on connect, then state_patch frames
 // applied to the player's view. The game in progress survives a reload: on start the client
@@ -16,6 +17,9 @@ import { closeText, outcome, outcomeShort } from "./words.js";
 let app;
 let current = null; // {id, room, kind}: kind "play", "watch" (a spectator) or "replay"
 let modes = []; // GET /api/game/modes/
+// The public timers of the game on screen: {name: seconds left} as the last frame that carried
+// them said, and when it came (performance.now()); counted down from there.
+let timers = { left: {}, at: 0 };
 const FINISHED = new Set(["finished", "abandoned"]);
 const MARKS = { left: "X", right: "O" };
 const KEEP_FRAMES = 5000; // the text of the frames received, for the console and the browser tests
@@ -43,7 +47,10 @@ export function setup(theApp) {
   for (const cell of $$("#board .cell")) cell.addEventListener("click", () => play(Number(cell.dataset.cell)));
   battleship.setup();
   arena.setup();
-  setInterval(renderClock, 250);
+  setInterval(() => {
+    renderClock();
+    renderTimers();
+  }, 250);
   app.on("match_found", (frame) => {
     // The SDK also announces, on every (re)connect, a match it has not announced: after a reload
     // that is often the game this page already reopened.
@@ -51,6 +58,11 @@ export function setup(theApp) {
     showInfo("Match found!");
     renderQueue({ status: "matched", game_id: frame.game_id });
     openFromEvent(frame.game_id);
+  });
+  app.on("match_cancelled", () => {
+    // A player of the match never came: the server queued me again with my wait; match_found follows.
+    showInfo("The other player did not come: back in the queue.");
+    show().catch(showError);
   });
   app.on("open_game", (frame) => openFromEvent(frame.game_id));
 }
@@ -91,7 +103,9 @@ function describeMode() {
   const mode = modes.find((m) => m.name === $("#queue-mode").value);
   if (!mode) return;
   const players = mode.min_players === mode.max_players ? `${mode.min_players} players` : `${mode.min_players}–${mode.max_players} players`;
-  const pace = mode.tick_rate ? `real time, ${mode.tick_rate} updates a second` : mode.turn_seconds ? `${mode.turn_seconds} s a turn` : "turn by turn";
+  // A mode says whether it keeps turns only in its games (`turn` in game_state): a mode with no
+  // ticks and no turn clock may be played turn by turn or by everyone at once.
+  const pace = mode.tick_rate ? `real time, ${mode.tick_rate} updates a second` : mode.turn_seconds ? `${mode.turn_seconds} s a turn` : "not real time";
   const fill = mode.max_players > 2 ? " The queue starts a full game at once, a smaller one after a short wait for more." : "";
   $("#queue-mode-about").textContent = `${mode.description} (${players}; ${pace}.)${fill}`;
 }
@@ -204,12 +218,16 @@ export function showRoom(room, { kind = "play" } = {}) {
   $("#replay-controls").hidden = kind !== "replay";
   $("#game-title").textContent = `Game ${gameId}`;
   $("#game-log").replaceChildren();
+  setTimers({});
   if (kind !== "replay") log("Connecting…");
   on("open", () => {
     log("Connected.");
     arena.reconnected();
   });
   room.onChange(() => current?.room === room && render());
+  // A game_state says every public timer (none: no field); a state_patch only when they changed.
+  on("game_state", (frame) => setTimers(frame.timers || {}));
+  on("state_patch", (frame) => "timers" in frame && setTimers(frame.timers || {}));
   on("player_ready", (frame) => log(`${name(frame.user_id)}: ready.`));
   on("game_start", () => {
     log("The game starts.");
@@ -304,6 +322,7 @@ function render() {
   $("#game-replay").hidden = !finished || current.kind === "replay" || room.state === "abandoned";
   $("#game-status").textContent = statusText(room, me);
   renderClock();
+  renderTimers();
 }
 
 function renderBoard(room, finished) {
@@ -325,18 +344,47 @@ function renderClock() {
   node.textContent = `${Math.ceil(left)} s left on ${whose}.`;
 }
 
+/** The public timers a frame carried, counted down from now. */
+function setTimers(left) {
+  timers = { left, at: performance.now() };
+  renderTimers();
+}
+
+/** The generic panel's public timers, each with its seconds left (while the game runs). */
+function renderTimers() {
+  const list = $("#generic-timers");
+  const room = current?.room;
+  const names = room?.state === "active" && !DRAWN.has(room.mode) ? Object.keys(timers.left) : [];
+  list.hidden = names.length === 0;
+  if (list.hidden) return list.replaceChildren();
+  const gone = (performance.now() - timers.at) / 1000;
+  fill(
+    list,
+    names.sort().map((timer) => el("li", { dataset: { timer } }, `${timer}: ${Math.ceil(Math.max(0, timers.left[timer] - gone))} s left`)),
+  );
+}
+
+/** Whether the mode runs in real time (ticks), not as its players act. */
+function realTime(room) {
+  return Boolean(modes.find((m) => m.name === room.mode)?.tick_rate);
+}
+
 function statusText(room, me) {
   const state = room.game;
   if (state.state === "waiting_for_players") return "Waiting for every player to connect…";
-  if (state.state === "waiting_for_ready") return me?.ready ? "Waiting for the others to get ready…" : "Press “I'm ready” to start.";
+  if (state.state === "waiting_for_ready") {
+    if (!me) return "Waiting for the players to get ready…"; // a spectator has no ready button
+    return me.ready ? "Waiting for the others to get ready…" : "Press “I'm ready” to start.";
+  }
   if (state.state === "active" && readOnly()) {
     const doing = current.kind === "watch" ? "Spectating" : "Replay";
-    return room.turn ? `${doing}: ${name(room.turn)}'s turn.` : `${doing}: the game is on.`;
+    if (room.turn) return `${doing}: ${name(room.turn)}'s turn.`;
+    return realTime(room) ? `${doing}: the game is on.` : `${doing}: no turns, every player may act.`;
   }
   if (state.state === "active") {
     if (room.mode === "arena") return "Go! Collect the gems.";
     if (room.mode === "tictactoe") return room.turn === app.me.id ? `Your turn (${MARKS[me?.side] || "?"}).` : "Opponent's turn…";
-    if (room.turn === null) return "The game is on.";
+    if (room.turn === null) return realTime(room) ? "The game is on." : "The game is on: no turns, every player may act.";
     if (room.mode === "battleship") return room.turn === app.me.id ? "Your turn: fire at their waters." : "Opponent's turn…";
     return room.turn === app.me.id ? "Your turn." : `${name(room.turn)}'s turn…`;
   }

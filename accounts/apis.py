@@ -45,7 +45,7 @@ class RegisterApi(APIView):
         refresh = serializers.CharField()
 
     @extend_schema(request=InputSerializer, responses={201: OutputSerializer}, tags=["auth"])
-    @error_codes({429: ("rate_limited",)})
+    @error_codes({400: ("text_refused",), 429: ("rate_limited",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -103,7 +103,7 @@ class LinkApi(APIView):
         user = MeSerializer()
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer}, tags=["auth"])
-    @error_codes({409: ("already_linked",)})
+    @error_codes({400: ("text_refused",), 409: ("already_linked",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -191,6 +191,7 @@ class MeApi(APIView):
         return Response(serializers.represent(MeSerializer, request.user))
 
     @extend_schema(request=InputSerializer, responses={200: MeSerializer}, tags=["accounts"])
+    @error_codes({400: ("text_refused",)})
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -17,7 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import hooks
 from accounts.models import GuestDevice, User, username_key
 from accounts.selectors import user_active_get
-from gameplatform import serializers
+from gameplatform import serializers, speech
 from gameplatform.cache import cache
 from gameplatform.errors import ApplicationError, Conflict
 from gameplatform.ratelimit import Budget
@@ -85,6 +85,8 @@ def credentials_validate(*, username: str, email: str, password: str, user: User
     others = User.objects.exclude(pk=user.pk) if user is not None else User.objects.all()
     errors = {}
     username, username_errors = username_normalize(username)
+    if not username_errors:
+        speech.name_checked(username, field="username")
     if username_errors:
         errors["username"] = username_errors
     elif others.filter(username_key=username_key(username)).exists():
@@ -331,7 +333,7 @@ def ws_ticket_redeem(*, ticket: str) -> User | None:
 def user_update_profile(*, user: User, display_name: str | None = None, email: str | None = None) -> User:
     fields = []
     if display_name is not None:
-        user.display_name = display_name
+        user.display_name = speech.name_checked(display_name, field="display_name")
         fields.append("display_name")
     if email is not None and email.lower() != user.email.lower():
         if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():

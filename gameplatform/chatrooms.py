@@ -30,7 +30,7 @@ from django.db import connection, models
 from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
-from gameplatform import db, presence, rawsql
+from gameplatform import db, presence, rawsql, speech
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
 from gameplatform.errors import ApplicationError, Forbidden
 from gameplatform.ratelimit import Budget
@@ -138,7 +138,7 @@ class ChatRoom:
         invalid text or a non-member does not use up the rate-limit budget. The
         socket spends the budget itself when the frame arrives (``budget_spent``).
         """
-        text = message_clean(content, max_length=self.message_max_length)
+        text = speech.said(user.pk, message_clean(content, max_length=self.message_max_length))
         if not budget_spent:
             self.require_member(room_id, user.pk)
             self.budget.spend(user.pk)

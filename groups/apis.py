@@ -113,7 +113,7 @@ class GroupsApi(ListAPIView):
         tags=TAGS,
         description="A new group; its creator is its `superadmin`. Names are unique in any case.",
     )
-    @error_codes({409: ("group_name_taken",)})
+    @error_codes({400: ("text_refused",), 409: ("group_name_taken",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -317,7 +317,7 @@ class GroupMessagesApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, responses={201: GroupMessageSerializer}, tags=TAGS)
-    @error_codes({403: ("not_member",), 404: ("group_not_found",), 429: ("rate_limited",)})
+    @error_codes({403: ("muted", "not_member"), 404: ("group_not_found",), 429: ("rate_limited",)})
     def post(self, request, group_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -40,7 +40,7 @@ class GroupConsumer(ChatRoomConsumer):
         group, memberships = state
         return events.group_state(group, memberships, online_user_ids)
 
-    @receives(ChatMessageInput, errors=("group_not_found", "not_member"))
+    @receives(ChatMessageInput, errors=("group_not_found", "muted", "not_member"))
     async def handle_chat_message(self, frame: dict) -> None:
         """`{message}`: post to the group (1–1000 characters; as lobby chat, 3 messages per 2 s, shared with REST)."""
         data = self.validate(ChatMessageInput, frame)

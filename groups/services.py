@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from gameplatform import chatrooms
+from gameplatform import chatrooms, speech
 from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import clan_group
@@ -149,6 +149,7 @@ def group_create(*, creator, name: str, description: str = "", open: bool = True
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX_LENGTH:
         raise _invalid("name", f"Give the group a name of 1 to {NAME_MAX_LENGTH} characters.")
+    speech.name_checked(name)
     if not MIN_MEMBERS <= max_members <= MAX_MEMBERS:
         raise _invalid("max_members", f"Between {MIN_MEMBERS} and {MAX_MEMBERS}.")
     try:
@@ -181,6 +182,8 @@ def group_update(*, group_id: int, **changes) -> Group:
     the group row locked, so a join cannot slip in between the check of ``max_members`` and the write."""
     if not changes.keys() <= EDITABLE:
         raise ValueError(f"not editable: {sorted(changes.keys() - EDITABLE)}")
+    if "name" in changes:
+        speech.name_checked(changes["name"])
     group = _lock_group(group_id)
     if "max_members" in changes:
         group_capacity_check(group=group, max_members=changes["max_members"])

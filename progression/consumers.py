@@ -50,7 +50,7 @@ class BattleConsumer(BaseConsumer):
         # Any "damage" the client sends is ignored: the service computes it.
         await db.run(services.battle_attack, user=self.user, battle_id=self.battle_id)
 
-    @receives(ChatInput)
+    @receives(ChatInput, errors=("muted",))
     async def handle_chat(self, frame: dict) -> None:
         """`{message}`: say something to the battle (up to 500 characters)."""
         data = self.validate(ChatInput, frame)

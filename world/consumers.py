@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from django.utils import timezone
 
 from chat.lobbies.services import CHAT_RATE
-from gameplatform import db, serializers
+from gameplatform import db, serializers, speech
 from gameplatform.consumers import CLOSE_NOT_FOUND, CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import ApplicationError, Forbidden
 from gameplatform.groups import area_group, faction_group, world_group, world_user_group
@@ -307,7 +307,7 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
 
     # --- chat --------------------------------------------------------------------------
 
-    @receives(ChatInput, errors=("not_in_party",))
+    @receives(ChatInput, errors=("muted", "not_in_party"))
     async def handle_chat(self, frame: dict) -> None:
         """`{channel, message}`: chat to `global`, `party` or `faction` (3 messages per 2 s, as every chat)."""
         data = self.validate(ChatInput, frame)
@@ -319,17 +319,19 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         }[channel]
         if group is None:
             raise ApplicationError("You are not in a party.", code="not_in_party")
+        text = await speech.asaid(self.user_id, data["message"])
         await CHAT_RATE.aspend(self.user_id)  # the chat rule, shared with the lobbies
-        message = events.chat(channel, self.character, data["message"], timezone.now().isoformat())
+        message = events.chat(channel, self.character, text, timezone.now().isoformat())
         await agroup_send(group, message)
 
-    @receives(WhisperInput, errors=("character_not_found", "forbidden"))
+    @receives(WhisperInput, errors=("character_not_found", "forbidden", "muted"))
     async def handle_whisper(self, frame: dict) -> None:
         """`{to, message}`: to one character by name; `forbidden` when either side blocks the other."""
         data = self.validate(WhisperInput, frame)
         target = await db.run(services.whisper_target, sender_user_id=self.user_id, name=data["to"])
+        text = await speech.asaid(self.user_id, data["message"])
         await CHAT_RATE.aspend(self.user_id)
-        message = events.whisper(self.character, target, data["message"], timezone.now().isoformat())
+        message = events.whisper(self.character, target, text, timezone.now().isoformat())
         await agroup_send(world_user_group(target.user_id), message)
         if target.user_id != self.user_id:
             await agroup_send(world_user_group(self.user_id), message)

@@ -12,7 +12,7 @@ class DmMessageInput(serializers.Serializer):
 
 
 # Both frames check the friendship again (it may have ended since the socket opened).
-DM_ERRORS = ("blocked", "not_found", "not_friends", "self_message")
+DM_ERRORS = ("blocked", "muted", "not_found", "not_friends", "self_message")
 
 
 class DirectMessageConsumer(BaseConsumer):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from chat.dms import events
 from chat.dms.selectors import dm_require_access
 from chat.models import DM_MAX_LENGTH, DirectMessage
-from gameplatform import presence
+from gameplatform import presence, speech
 from gameplatform.errors import ApplicationError
 from gameplatform.groups import dm_group
 from gameplatform.ratelimit import Budget
@@ -56,7 +56,7 @@ def dm_send(*, sender: User, recipient_id: int, content: str, budget_spent: bool
     """Send a DM to a friend. Not atomic as a whole on purpose: the rate limit is a Redis
     call and stays outside the transaction; the write itself is atomic (``_store``). The
     socket spends the budget itself when the frame arrives (``budget_spent``)."""
-    content = _clean(content)
+    content = speech.said(sender.pk, _clean(content))
     recipient = dm_require_access(user_id=sender.pk, peer_id=recipient_id)
     if not budget_spent:
         DM_RATE.spend(sender.pk)

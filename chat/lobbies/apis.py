@@ -121,7 +121,7 @@ class LobbiesApi(ListAPIView):
         responses={201: LobbyDetailSerializer},
         tags=TAGS,
     )
-    @error_codes({403: ("premium_required", "private_lobby"), 404: ("lobby_not_found",)})
+    @error_codes({400: ("text_refused",), 403: ("premium_required", "private_lobby"), 404: ("lobby_not_found",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -322,7 +322,7 @@ class LobbyMessagesApi(ListAPIView):
         responses={201: LobbyMessageSerializer},
         tags=TAGS,
     )
-    @error_codes({403: ("not_member",), 404: ("lobby_not_found",), 429: ("rate_limited",)})
+    @error_codes({403: ("muted", "not_member"), 404: ("lobby_not_found",), 429: ("rate_limited",)})
     def post(self, request, lobby_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -63,7 +63,7 @@ class LobbyConsumer(ChatRoomConsumer):
 
     # --- client frames ---------------------------------------------------------------
 
-    @receives(ChatMessageInput, errors=("lobby_not_found", "not_member"))
+    @receives(ChatMessageInput, errors=("lobby_not_found", "muted", "not_member"))
     async def handle_chat_message(self, frame: dict) -> None:
         """`{message}`: post to the lobby (1–1000 characters; 3 messages per 2 s, shared with REST)."""
         data = self.validate(ChatMessageInput, frame)

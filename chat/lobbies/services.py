@@ -26,7 +26,7 @@ from chat.models import (
 )
 from game.registry import get_mode
 from game.services import game_create
-from gameplatform import chatrooms
+from gameplatform import chatrooms, speech
 from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
@@ -154,6 +154,7 @@ def lobby_create(*, owner, name: str, is_public: bool = True, max_participants: 
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise _invalid("name", "Give the lobby a name of 1 to 100 characters.")
+    speech.name_checked(name)
     if not MIN_PARTICIPANTS <= max_participants <= MAX_PARTICIPANTS:
         raise _invalid("max_participants", f"Between {MIN_PARTICIPANTS} and {MAX_PARTICIPANTS}.")
     lobby = Lobby.objects.create(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from accounts.models import User
+from gameplatform import speech
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import battle_group
 from gameplatform.ratelimit import Budget
@@ -195,5 +196,6 @@ def _grant_loot(player: Player, entry: LootEntry, battle: Battle) -> dict:
 async def abattle_chat_post(*, battle_id: int, user: User, message: str) -> None:
     """Battle chat from a participant's socket: at most 3 messages in any 2 s per user (sliding
     window, shared store), counted on arrival; not stored, so no database work and no thread hop."""
+    message = await speech.asaid(user.pk, message)
     await CHAT_RATE.aspend(user.pk)
     await agroup_send(battle_group(battle_id), events.chat(user=user, message=message))

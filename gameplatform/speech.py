@@ -40,9 +40,7 @@ class Muted(Forbidden):
 
 class TextRefused(ApplicationError):
     def __init__(self, field: str) -> None:
-        super().__init__(
-            f"This {field} holds a word that is not allowed.", code="text_refused", extra={"field": field}
-        )
+        super().__init__(f"This {field} holds a word that is not allowed.", code="text_refused", extra={"field": field})
 
 
 def _provider(hook: Hook) -> Callable | None:

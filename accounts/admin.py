@@ -3,10 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
 from accounts.models import GuestDevice, User
+from gameplatform.admin import AuditedAdmin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = [
         "id",
         "username",
@@ -55,7 +56,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(GuestDevice)
-class GuestDeviceAdmin(admin.ModelAdmin):
+class GuestDeviceAdmin(AuditedAdmin):
     """Devices guests log in with: only the SHA-256 of each id is stored, so none can be read back."""
 
     list_display = ["id", "user", "device_hash", "created_at"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from game.models import Game, GamePlayer, GameReplay, Rating
+from gameplatform.admin import AuditedAdmin
 
 
 class GamePlayerInline(admin.TabularInline):
@@ -12,7 +13,7 @@ class GamePlayerInline(admin.TabularInline):
 
 
 @admin.register(Game)
-class GameAdmin(admin.ModelAdmin):
+class GameAdmin(AuditedAdmin):
     list_display = ["id", "mode", "state", "reason", "winner", "lobby_id", "move_count", "created_at", "finished_at"]
     list_filter = ["mode", "state", "reason"]
     search_fields = ["=id", "players__user__username"]
@@ -27,7 +28,7 @@ class GameAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(AuditedAdmin):
     list_display = ["user", "mode", "rating", "wins", "losses", "draws", "updated_at"]
     list_filter = ["mode"]
     search_fields = ["user__username"]
@@ -35,7 +36,7 @@ class RatingAdmin(admin.ModelAdmin):
 
 
 @admin.register(GameReplay)
-class GameReplayAdmin(admin.ModelAdmin):
+class GameReplayAdmin(AuditedAdmin):
     list_display = ["game", "mode_version", "created_at"]
     raw_id_fields = ["game"]
     readonly_fields = ["game", "mode_version", "grace", "created_at"]

@@ -41,6 +41,7 @@ WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS)
 # Apps of this project, in the order their URLs, sockets and demo data load.
 PROJECT_APPS = [
     "accounts",
+    "staff",  # staff roles (auth groups) and the append-only audit log, used by the apps that act on players
     "storage",
     "matchmaking",
     "game",

@@ -6,18 +6,19 @@ from django.db.models import Exists, OuterRef
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from gameplatform.admin import AuditedAdmin
 from payments.models import Product, Purchase, StoreEvent, StorePayment
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AuditedAdmin):
     list_display = ["id", "name", "kind", "price", "currency", "premium_days", "gems", "item", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["id", "name"]
     autocomplete_fields = ["item"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from gameplatform.admin import AuditedAdmin
 from progression import services
 from progression.models import (
     Battle,
@@ -29,14 +30,14 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(ItemTemplate)
-class ItemTemplateAdmin(admin.ModelAdmin):
+class ItemTemplateAdmin(AuditedAdmin):
     list_display = ["id", "name", "slot", "rarity", "strength", "agility", "intelligence", "vitality"]
     list_filter = ["slot", "rarity"]
     search_fields = ["name"]
 
 
 @admin.register(PetSpecies)
-class PetSpeciesAdmin(admin.ModelAdmin):
+class PetSpeciesAdmin(AuditedAdmin):
     list_display = ["id", "name", "rarity", "base_power"]
     list_filter = ["rarity"]
     search_fields = ["name"]
@@ -49,7 +50,7 @@ class LootEntryInline(admin.TabularInline):
 
 
 @admin.register(EnemyTemplate)
-class EnemyTemplateAdmin(admin.ModelAdmin):
+class EnemyTemplateAdmin(AuditedAdmin):
     list_display = ["id", "name", "level", "max_hp", "stamina_cost", "xp_reward", "max_participants"]
     search_fields = ["name"]
     inlines = [LootEntryInline]
@@ -63,7 +64,7 @@ class EnemyTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShopItem)
-class ShopItemAdmin(admin.ModelAdmin):
+class ShopItemAdmin(AuditedAdmin):
     list_display = ["id", "__str__", "price_gold", "price_gems", "stock", "is_active", "sort_order"]
     list_filter = ["is_active"]
     list_editable = ["price_gold", "price_gems", "stock", "is_active", "sort_order"]
@@ -78,7 +79,7 @@ class ParticipantInline(ReadOnlyInline):
 
 
 @admin.register(Battle)
-class BattleAdmin(admin.ModelAdmin):
+class BattleAdmin(AuditedAdmin):
     list_display = ["id", "enemy", "status", "hp", "max_hp", "stamina_cost", "created_at", "defeated_at"]
     list_filter = ["status", "enemy"]
     list_select_related = ["enemy"]
@@ -111,7 +112,7 @@ class PetInline(ReadOnlyInline):
 
 
 @admin.register(Player)
-class PlayerAdmin(admin.ModelAdmin):
+class PlayerAdmin(AuditedAdmin):
     """Balances are read-only here: they change only through services, which write the ledger."""
 
     list_display = ["user", "level", "xp", "gold", "gems", "stamina", "max_stamina"]
@@ -147,7 +148,7 @@ class PlayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(AuditedAdmin):
     """Every balance change, for browsing; nothing here can be edited."""
 
     list_display = ["id", "player", "currency", "amount", "balance_after", "reason", "reference", "created_at"]
@@ -166,7 +167,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin):
+class PurchaseAdmin(AuditedAdmin):
     list_display = ["id", "player", "shop_item", "quantity", "currency", "total_price", "created_at"]
     list_select_related = ["player__user", "shop_item__item", "shop_item__egg_species"]
 

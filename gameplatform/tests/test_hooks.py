@@ -119,7 +119,9 @@ def signal_connections() -> list[tuple[str, str]]:
 
 
 def test_the_only_django_signal_connected_is_the_one_the_docs_name():
-    # Lower apps let higher ones react through hooks; the one signal left resets the shared cache
-    # object when a test changes CACHES, and carries no rule of the platform.
-    assert signal_connections() == [("gameplatform/cache.py", "setting_changed")]
-    assert "`setting_changed`" in (ROOT / "docs" / "concepts.md").read_text()
+    # Lower apps let higher ones react through hooks; the signals left carry no rule of the
+    # platform: one resets the shared cache object when a test changes CACHES, the other gives the
+    # staff roles their permissions once migrate has made every app's.
+    assert signal_connections() == [("gameplatform/cache.py", "setting_changed"), ("staff/apps.py", "post_migrate")]
+    concepts = (ROOT / "docs" / "concepts.md").read_text()
+    assert "`setting_changed`" in concepts and "`post_migrate`" in concepts

@@ -1,0 +1,26 @@
+"""The audit log in the admin: read only for everyone, superusers included (the database would
+refuse a change or a deletion anyway, ``staff/models.py``)."""
+
+from django.contrib import admin
+
+from staff.models import AuditEntry
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["at", "staff_name", "action", "target_type", "target_id", "target"]
+    list_filter = ["action", "target_type", "at"]
+    search_fields = ["staff_name", "target", "=target_id"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+    fields = ["at", "staff_id", "staff_name", "action", "target_type", "target_id", "target", "detail"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

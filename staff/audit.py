@@ -1,0 +1,40 @@
+"""Writing the audit log: every staff action calls ``record`` in the transaction that makes
+the change, so a change that rolls back leaves no entry and a committed one always has its entry.
+
+    @transaction.atomic
+    def sanction_create(*, staff, user, action, ...) -> Sanction:
+        sanction = Sanction.objects.create(...)
+        audit.record(staff=staff, action=f"sanction.{action}", target_type="user",
+                     target_id=user.pk, target=user.username, detail={"sanction_id": sanction.pk})
+        return sanction
+"""
+
+from django.db.models import QuerySet
+
+from staff import selectors
+from staff.models import AuditEntry
+
+TARGET_MAX = AuditEntry._meta.get_field("target").max_length
+TARGET_ID_MAX = AuditEntry._meta.get_field("target_id").max_length
+
+
+def record(
+    *, staff, action: str, target_type: str, target_id, target: str = "", detail: dict | None = None
+) -> AuditEntry:
+    """Append one entry. ``staff`` is the acting user, or None for the system (a timer, a
+    command); ``target_id`` is any id (stored as text); ``target`` a name people read (cut to
+    200 characters); ``detail`` any JSON object. Runs in the caller's transaction."""
+    return AuditEntry.objects.create(
+        staff=staff,
+        staff_name=staff.get_username() if staff is not None else "",
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id)[:TARGET_ID_MAX],
+        target=str(target)[:TARGET_MAX],
+        detail=detail or {},
+    )
+
+
+def entries() -> QuerySet[AuditEntry]:
+    """Every entry, newest first (``staff.selectors.audit_entries`` filters them)."""
+    return selectors.audit_entries()

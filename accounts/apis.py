@@ -83,7 +83,14 @@ class DeviceLoginApi(APIView):
         responses={200: OutputSerializer},
         tags=["auth"],
     )
-    @error_codes({401: ("invalid_credentials",), 429: ("rate_limited",), 503: ("guest_name_unavailable",)})
+    @error_codes(
+        {
+            401: ("invalid_credentials",),
+            403: ("account_suspended",),
+            429: ("rate_limited",),
+            503: ("guest_name_unavailable",),
+        }
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -127,7 +134,7 @@ class LoginApi(APIView):
 
     # 429: the failure budgets are chosen at run time (per account and per address).
     @extend_schema(request=InputSerializer, responses={200: TokenPairOutput}, tags=["auth"])
-    @error_codes({401: ("invalid_credentials",), 429: ("rate_limited",)})
+    @error_codes({401: ("invalid_credentials",), 403: ("account_suspended",), 429: ("rate_limited",)})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -144,7 +151,7 @@ class RefreshApi(APIView):
     authentication_classes = []
 
     @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, tags=["auth"])
-    @error_codes({401: ("token_not_valid",)})
+    @error_codes({401: ("token_not_valid",), 403: ("account_suspended",)})
     def post(self, request):
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)

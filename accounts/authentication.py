@@ -15,6 +15,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
 
+from accounts import locks
 from accounts.selectors import user_by_token_get
 
 
@@ -24,9 +25,12 @@ class JWTAuthentication(SimpleJWTAuthentication):
             user_id = validated_token.get(api_settings.USER_ID_CLAIM)
             user = user_by_token_get(user_id=user_id) if user_id is not None else None
             if user is not None and (user.is_active or not api_settings.CHECK_USER_IS_ACTIVE):
+                locks.lock_check(user)  # a token issued before a suspension stops working at once
                 return user
         # Refused (or a setting the read does not cover): SimpleJWT's answer, its way.
-        return super().get_user(validated_token)
+        user = super().get_user(validated_token)
+        locks.lock_check(user)
+        return user
 
 
 class JWTScheme(SimpleJWTScheme):

@@ -7,9 +7,13 @@ will cascade with the user and commits or rolls back with the deletion.
 - ``user_deleting(user)``: a user is being deleted (by the admin, or the demo data's reset); the
   user's row is locked. E.g. the world's characters go through the world's own deletion (each
   leaves its party first), which a cascade would skip.
+- ``lock_details(user)``: what a suspended or banned account is told when it is refused.
 """
 
 from accounts.models import User
 from gameplatform.hooks import Hook
 
 user_deleting: Hook[[User], None] = Hook("user_deleting")
+# What a locked account is told beyond ``until`` (the safety app: ``sanction_id``, ``statement``,
+# ``appeal_token``): one provider, called only for a locked account.
+lock_details: Hook[[User], dict] = Hook("lock_details")

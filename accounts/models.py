@@ -39,6 +39,10 @@ class User(AbstractUser):
     is_guest = models.BooleanField(default=False)
     # username_key(username), set on save; unique, so look-alike names cannot coexist.
     username_key = models.CharField(max_length=USERNAME_KEY_MAX_LENGTH, editable=False, default="")
+    # Suspended or banned until then (a ban: LOCKED_FOREVER): no sign-in, no token works, no
+    # socket stays open. Written only by ``accounts.services.account_lock`` (the safety app's
+    # sanctions); read with the user's row on every request, so the check costs no query.
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = GameUserManager()
 

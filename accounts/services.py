@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import hooks
+from accounts import hooks, locks
 from accounts.models import GuestDevice, User, username_key
 from accounts.selectors import user_active_get
 from gameplatform import serializers, speech
@@ -26,6 +26,8 @@ TICKET_PREFIX = "wsticket:"
 
 
 def tokens_for(user: User) -> dict:
+    """A new token pair: every way in ends here, so a locked account gets none (``accounts.locks``)."""
+    locks.lock_check(user)
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
 

@@ -41,7 +41,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from gameplatform import binary, metrics, parsers, presence, serializers
+from gameplatform import binary, db, lockout, metrics, parsers, presence, serializers
 from gameplatform.db import Overloaded
 from gameplatform.errors import ApplicationError, RateLimited, Unavailable, is_outage
 from gameplatform.hub import CLIENT_GONE, get_hub
@@ -238,6 +238,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self._refuse(CLOSE_UNAUTHENTICATED)
             return
         self.user, self.user_id = user, user.pk
+        if lockout.locked(user):  # a suspended or banned account (gameplatform.lockout)
+            refusal = await db.run_always(lockout.refusal_for, user)
+            if refusal is not None:
+                await self.end(CLOSE_FORBIDDEN, refusal.code, refusal.message, **refusal.extra)
+                return
         try:
             await self.on_connect()
         except (Overloaded, Unavailable) as exc:
@@ -270,6 +275,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.counted_route = self.scope.get("route", metrics.UNROUTED)
         metrics.socket_opened(self.counted_route)
         self._schedule_expiry()
+        await lockout.get_gate().add(self)
         logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
         await self._user_presence_open()
         try:
@@ -339,6 +345,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if self.counted_route is not None:
                 metrics.socket_closed(self.counted_route)
                 self.counted_route = None
+            if self.user_id is not None:
+                lockout.get_gate().discard(self)
             await self.leave_all_groups()
             await self._user_presence_close()
         # Not Channels' websocket_disconnect: it would discard layer groups this socket never

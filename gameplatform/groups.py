@@ -43,6 +43,11 @@ def world_group() -> str:
     return "world_all"
 
 
+def accounts_group() -> str:
+    """One group every process listens on once (``gameplatform.lockout``): close a user's sockets."""
+    return "accounts_all"
+
+
 def world_user_group(user_id: int) -> str:
     """The world socket of one user (whispers, and the signal that replaces an older socket)."""
     return group_name("world", user_id)

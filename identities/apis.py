@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.locks import AccountSuspended
 from accounts.serializers import MeSerializer
 from accounts.services import tokens_for
 from gameplatform import serializers
@@ -128,9 +129,12 @@ class ProviderCallbackApi(APIView):
                 provider, record, params=dict(params.items()), callback_url=_callback_url(request, provider_id)
             )
             user, created = services.identity_sign_in(profile=profile)
+            fragment = urlencode({**tokens_for(user), "created": int(created)})
+        except AccountSuspended as exc:  # what the page needs to say why, and to appeal
+            told = {"signin_error": exc.code, **{k: v for k, v in exc.extra.items() if v is not None}}
+            return HttpResponseRedirect(f"{_base(record['next'])}#{urlencode(told)}")
         except ApplicationError as exc:
             return HttpResponseRedirect(f"{_base(record['next'])}#{urlencode({'signin_error': exc.code})}")
-        fragment = urlencode({**tokens_for(user), "created": int(created)})
         return HttpResponseRedirect(f"{_base(record['next'])}#{fragment}")
 
 
@@ -147,6 +151,7 @@ class ProviderTokenApi(APIView):
         {
             400: ("invalid_token",),
             401: ("invalid_credentials",),
+            403: ("account_suspended",),
             404: ("not_configured",),
             502: ("provider_unavailable",),
             503: ("username_unavailable",),

@@ -28,6 +28,7 @@ LAYERS = [
     "groups",
     "matchmaking",
     "world",
+    "safety",
     "webclient",
 ]
 

@@ -1,0 +1,315 @@
+"""Player safety over REST: reports and sanctions for players, the queue and decisions for staff."""
+
+import csv
+import io
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gameplatform import serializers
+from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.schema import error_codes
+from safety import appeals, reports, sanctions, selectors
+from safety.models import Appeal, Report, Sanction
+from staff.permissions import role_required
+from staff.roles import MODERATOR
+
+TAGS = ["player safety"]
+STAFF_TAGS = ["moderation"]
+Moderator = role_required(MODERATOR)
+
+
+class UserBrief(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class AppealOutput(serializers.Serializer):
+    status = serializers.CharField()
+    text = serializers.CharField()
+    statement = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class SanctionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = serializers.CharField()
+    statement = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True)
+    active = serializers.BooleanField()
+    appeal = AppealOutput(allow_null=True)
+
+    def to_representation(self, sanction):
+        return sanctions.payload(sanction)
+
+
+# --- players ------------------------------------------------------------------------------
+
+
+class ReportListApi(ListAPIView):
+    class InputSerializer(serializers.Serializer):
+        user_id = serializers.IntegerField(min_value=1)
+        reason = serializers.ChoiceField(choices=Report.Reason.choices)
+        comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        context = serializers.JSONField(
+            required=False, default=dict, help_text="`{lobby_id}`, `{game_id}`, `{group_id}` or `{dm_user_id}`"
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        user = UserBrief()
+        reason = serializers.CharField()
+        status = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    class FiledSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        return selectors.reports_of(reporter_id=self.request.user.pk)
+
+    @extend_schema(tags=TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: FiledSerializer, 200: FiledSerializer},
+        tags=TAGS,
+        description="Report a player; the server attaches the evidence. Again while the first is open: 200 with it.",
+    )
+    @error_codes({400: ("cannot_report_self",), 404: ("user_not_found",), 429: ("rate_limited",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report, created = reports.report_file(reporter=request.user, **data.validated_data)
+        return Response(
+            {"id": report.pk, "status": report.status},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class SanctionListApi(ListAPIView):
+    serializer_class = SanctionOutput
+
+    def get_queryset(self):
+        return selectors.sanctions_of(user_id=self.request.user.pk)
+
+    @extend_schema(tags=TAGS, description="My sanctions, newest first, with their statements and appeals.")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AppealApi(APIView):
+    """Logged in, or with the ``appeal_token`` a suspended or banned account was given (no login)."""
+
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=2000)
+        appeal_token = serializers.CharField(required=False, max_length=500)
+
+    @extend_schema(request=InputSerializer, responses={201: SanctionOutput}, tags=TAGS)
+    @error_codes({401: ("not_authenticated",), 404: ("not_found",), 409: ("appeal_exists", "appeal_window_closed")})
+    def post(self, request, sanction_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = data.validated_data.get("appeal_token")
+        if token:
+            sanction = sanctions.sanction_for_token(token)
+            if sanction.pk != sanction_id:
+                raise NotFound("No sanction for this appeal token.", code="not_found")
+        elif request.user.is_authenticated:
+            sanction = Sanction.objects.filter(pk=sanction_id, user_id=request.user.pk).first()
+            if sanction is None:
+                raise NotFound("No such sanction of yours.", code="not_found")
+        else:
+            raise ApplicationError("Log in, or give the appeal token.", code="not_authenticated", status_code=401)
+        appeal = appeals.appeal_file(sanction=sanction, text=data.validated_data["text"])
+        sanction.appeal = appeal
+        return Response(sanctions.payload(sanction), status=status.HTTP_201_CREATED)
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+class QueueReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reporter = UserBrief(allow_null=True)
+    user = UserBrief()
+    reason = serializers.CharField()
+    comment = serializers.CharField()
+    context = serializers.JSONField()
+    evidence = serializers.JSONField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    open_reports_against_user = serializers.IntegerField()
+
+
+class ModerationReportListApi(ListAPIView):
+    permission_classes = [Moderator]
+    serializer_class = QueueReportSerializer
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status", Report.Status.OPEN)
+        return selectors.report_queue(status=wanted if wanted in Report.Status.values else Report.Status.OPEN)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Report.Status.values, description="open (default)")],
+        tags=STAFF_TAGS,
+        description="The queue, oldest first, with each report's evidence and its user's open report count.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SanctionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=Sanction.Action.choices)
+    duration_hours = serializers.IntegerField(min_value=1, max_value=sanctions.MAX_HOURS, required=False)
+    statement = serializers.CharField(max_length=2000)
+
+
+class ModerationReportResolveApi(APIView):
+    permission_classes = [Moderator]
+
+    class InputSerializer(serializers.Serializer):
+        action = serializers.ChoiceField(choices=reports.RESOLUTIONS)
+        duration_hours = serializers.IntegerField(min_value=1, max_value=sanctions.MAX_HOURS, required=False)
+        statement = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: QueueReportSerializer}, tags=STAFF_TAGS)
+    @error_codes({404: ("report_not_found", "user_not_found"), 409: ("report_closed",)})
+    def post(self, request, report_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reports.report_resolve(staff=request.user, report_id=report_id, **data.validated_data)
+        report = selectors.report_queue(status=None).get(pk=report_id)
+        return Response(QueueReportSerializer(report).data)
+
+
+class ModerationReportClaimApi(APIView):
+    permission_classes = [Moderator]
+
+    @extend_schema(request=None, responses={200: QueueReportSerializer}, tags=STAFF_TAGS)
+    @error_codes({404: ("report_not_found",)})
+    def post(self, request, report_id: int):
+        reports.report_claim(staff=request.user, report_id=report_id)
+        return Response(QueueReportSerializer(selectors.report_queue(status=None).get(pk=report_id)).data)
+
+
+class ModerationSanctionApi(APIView):
+    permission_classes = [Moderator]
+
+    class InputSerializer(SanctionInput):
+        user_id = serializers.IntegerField(min_value=1)
+
+    @extend_schema(request=InputSerializer, responses={201: SanctionOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("user_not_found",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sanction = sanctions.sanction_impose(staff=request.user, **data.validated_data)
+        return Response(sanctions.payload(sanction), status=status.HTTP_201_CREATED)
+
+
+class ModerationAppealListApi(ListAPIView):
+    permission_classes = [Moderator]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        user = UserBrief(source="sanction.user")
+        sanction = SanctionOutput()
+        text = serializers.CharField()
+        status = serializers.CharField()
+        statement = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        decided_at = serializers.DateTimeField(allow_null=True)
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        wanted = self.request.query_params.get("status", Appeal.Status.OPEN)
+        return selectors.appeal_queue(status=wanted if wanted in Appeal.Status.values else Appeal.Status.OPEN)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Appeal.Status.values, description="open (default)")],
+        tags=STAFF_TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class ModerationAppealDecideApi(APIView):
+    permission_classes = [Moderator]
+
+    class InputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=appeals.DECISIONS)
+        statement = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=InputSerializer, responses={200: ModerationAppealListApi.OutputSerializer}, tags=STAFF_TAGS)
+    @error_codes({404: ("appeal_not_found",), 409: ("appeal_decided",)})
+    def post(self, request, appeal_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = appeals.appeal_decide(staff=request.user, appeal_id=appeal_id, **data.validated_data)
+        return Response(
+            ModerationAppealListApi.OutputSerializer(selectors.appeal_queue(status=None).get(pk=appeal.pk)).data
+        )
+
+
+class CountsCsvRenderer(BaseRenderer):
+    """The transparency counts as CSV (``?format=csv`` or ``Accept: text/csv``): ``section,name,value``."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if not isinstance(data, dict) or "reports" not in data:  # an error answer: its fields, one per row
+            return _rows([["field", "value"], *([k, v] for k, v in (data or {}).items())])
+        rows = [["section", "name", "value"]]
+        for section in ("reports", "actions"):
+            rows += [[section, name, value] for name, value in data[section].items()]
+        for name in ("median_hours_to_action", "appeals", "reversed"):
+            rows.append(["totals", name, "" if data[name] is None else data[name]])
+        return _rows(rows)
+
+
+def _rows(rows: list[list]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+class TransparencyApi(APIView):
+    permission_classes = [Moderator]
+    renderer_classes = [JSONRenderer, CountsCsvRenderer]
+
+    class FilterSerializer(serializers.Serializer):
+        since = serializers.DateTimeField(required=False)
+        until = serializers.DateTimeField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        reports = serializers.DictField(child=serializers.IntegerField())
+        actions = serializers.DictField(child=serializers.IntegerField())
+        median_hours_to_action = serializers.FloatField(allow_null=True)
+        appeals = serializers.IntegerField()
+        reversed = serializers.IntegerField()
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: OutputSerializer}, tags=STAFF_TAGS)
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params.dict())
+        filters.is_valid(raise_exception=True)
+        counts = selectors.transparency(
+            since=filters.validated_data.get("since"), until=filters.validated_data.get("until")
+        )
+        return Response(counts)

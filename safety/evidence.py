@@ -1,0 +1,124 @@
+"""The evidence a report keeps: what the context held when it was filed, and the target's past.
+
+Taken by the server at filing time, never sent by the reporter, and kept in the report, so a
+message deleted later (or a game whose room has gone) still shows. Bounded: the context's last
+``MESSAGES`` messages, a finished game's last ``INPUTS`` inputs, the target's last ``HISTORY``
+reports and sanctions.
+"""
+
+from chat.models import DirectMessage, Lobby, LobbyMessage
+from game.models import Game, GameReplay
+from game.replays import PLAYER_OPS
+from gameplatform.chatrooms import timestamp
+from gameplatform.errors import ApplicationError
+from groups.models import Group, GroupMessage
+from safety.models import Report, Sanction
+
+MESSAGES = 50
+INPUTS = 500
+HISTORY = 10
+CONTEXT_KINDS = ("lobby_id", "game_id", "group_id", "dm_user_id")
+
+
+def _invalid(message: str) -> ApplicationError:
+    return ApplicationError(message, code="invalid", extra={"fields": {"context": [message]}})
+
+
+def context_clean(context) -> dict:
+    """``{}`` or one of ``{lobby_id}``, ``{game_id}``, ``{group_id}``, ``{dm_user_id}`` with an integer id."""
+    if context in (None, {}):
+        return {}
+    if not isinstance(context, dict) or len(context) != 1:
+        raise _invalid(f"One of {', '.join('{' + k + '}' for k in CONTEXT_KINDS)}, or none.")
+    ((kind, value),) = context.items()
+    if kind not in CONTEXT_KINDS or isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _invalid(f"One of {', '.join('{' + k + '}' for k in CONTEXT_KINDS)} with a positive integer id.")
+    return {kind: value}
+
+
+def _messages(rows) -> list[dict]:
+    return [
+        {
+            "id": m.pk,
+            "sender_id": m.sender_id,
+            "sender": m.sender.username,
+            "content": m.content,
+            "created_at": timestamp(m.created_at),
+        }
+        for m in reversed(rows)
+    ]
+
+
+def _lobby(lobby_id: int) -> dict:
+    lobby = Lobby.objects.filter(pk=lobby_id).first()
+    if lobby is None:
+        raise _invalid("No such lobby.")
+    rows = list(LobbyMessage.objects.filter(lobby_id=lobby_id).select_related("sender").order_by("-id")[:MESSAGES])
+    return {"lobby": {"id": lobby.pk, "name": lobby.name}, "messages": _messages(rows)}
+
+
+def _group(group_id: int) -> dict:
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        raise _invalid("No such group.")
+    rows = list(GroupMessage.objects.filter(group_id=group_id).select_related("sender").order_by("-id")[:MESSAGES])
+    return {"group": {"id": group.pk, "name": group.name}, "messages": _messages(rows)}
+
+
+def _dm(reporter_id: int | None, peer_id: int) -> dict:
+    between = DirectMessage.objects.filter(sender_id=reporter_id, recipient_id=peer_id) | DirectMessage.objects.filter(
+        sender_id=peer_id, recipient_id=reporter_id
+    )
+    rows = list(between.select_related("sender").order_by("-id")[:MESSAGES])
+    return {"dm": {"between": [reporter_id, peer_id]}, "messages": _messages(rows)}
+
+
+def _game(game_id: int) -> dict:
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None:
+        raise _invalid("No such game.")
+    seats = game.players.select_related("user").order_by("seat")
+    evidence = {
+        "game": {"id": game.pk, "mode": game.mode, "state": game.state, "moves": game.move_count},
+        "players": [{"user_id": s.user_id, "username": s.user.username, "seat": s.seat} for s in seats],
+        "inputs": [],
+    }
+    replay = GameReplay.objects.filter(game_id=game_id).first()
+    if replay is not None:
+        inputs = [step for step in replay.steps if len(step) > 2 and step[2] in PLAYER_OPS]
+        evidence["inputs"] = inputs[-INPUTS:]
+    return evidence
+
+
+def _history(user_id: int) -> dict:
+    reports = Report.objects.filter(user_id=user_id).order_by("-id")[:HISTORY]
+    sanctions = Sanction.objects.filter(user_id=user_id).order_by("-id")[:HISTORY]
+    return {
+        "reports": [
+            {"id": r.pk, "reason": r.reason, "status": r.status, "created_at": timestamp(r.created_at)} for r in reports
+        ],
+        "sanctions": [
+            {
+                "id": s.pk,
+                "action": s.action,
+                "starts_at": timestamp(s.starts_at),
+                "ends_at": timestamp(s.ends_at),
+                "lifted": s.lifted_at is not None,
+            }
+            for s in sanctions
+        ],
+    }
+
+
+def evidence_take(*, reporter_id: int | None, user_id: int, context: dict) -> dict:
+    """The evidence of a report about ``user_id`` in ``context`` (cleaned), as it is now."""
+    taken: dict = {}
+    if "lobby_id" in context:
+        taken = _lobby(context["lobby_id"])
+    elif "group_id" in context:
+        taken = _group(context["group_id"])
+    elif "dm_user_id" in context:
+        taken = _dm(reporter_id, context["dm_user_id"])
+    elif "game_id" in context:
+        taken = _game(context["game_id"])
+    return {**taken, "history": _history(user_id)}

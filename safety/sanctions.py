@@ -1,0 +1,169 @@
+"""Sanctions: imposed by staff (from a report or on their own), told to the player with their
+statement, ended by themselves, lifted on a reversed appeal.
+
+- ``warn``: a statement, nothing restricted;
+- ``mute``: every chat way refuses the player's messages (``safety.mutes``, through the kit's
+  ``gameplatform.speech``) until ``ends_at``;
+- ``suspend`` (until ``ends_at``) and ``ban`` (no end): the account is locked
+  (``accounts.locks``): no sign-in, no token works, its sockets close 4403 on every process,
+  it leaves the matchmaking queue; a running game goes on without it and its rules decide
+  (a seat whose player does not come back within the reconnect grace forfeits).
+
+Every sanction reaches its player at once as a ``sanction`` notification with its statement,
+and is in the audit log. An appeal token lets a locked player appeal without logging in.
+"""
+
+from datetime import timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.locks import LOCKED_FOREVER, account_lock
+from accounts.models import User
+from gameplatform.chatrooms import timestamp
+from gameplatform.errors import ApplicationError, NotFound
+from matchmaking.queue.services import queue_forget
+from notifications.services import notify
+from safety.models import Sanction
+from safety.mutes import MUTES
+from staff import audit
+
+APPEAL_DAYS = 180
+APPEAL_TOKEN_SALT = "safety.appeal"
+LOCKS = (Sanction.Action.SUSPEND, Sanction.Action.BAN)
+LASTING = (Sanction.Action.MUTE, Sanction.Action.SUSPEND)
+MAX_HOURS = 24 * 365 * 10
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(message, code="invalid", extra={"fields": {field: [message]}})
+
+
+def is_active(sanction: Sanction, now=None) -> bool:
+    if sanction.lifted_at is not None or sanction.action == Sanction.Action.WARN:
+        return False
+    return sanction.ends_at is None or sanction.ends_at > (now or timezone.now())
+
+
+def appeal_token(sanction: Sanction) -> str:
+    """A signed token naming the sanction: the appeal route takes it in place of a login."""
+    return signing.dumps({"sanction": sanction.pk, "user": sanction.user_id}, salt=APPEAL_TOKEN_SALT)
+
+
+def sanction_for_token(token: str) -> Sanction:
+    try:
+        data = signing.loads(token, salt=APPEAL_TOKEN_SALT, max_age=timedelta(days=APPEAL_DAYS))
+        return Sanction.objects.get(pk=data["sanction"], user_id=data["user"])
+    except (signing.BadSignature, Sanction.DoesNotExist, KeyError, TypeError):
+        raise NotFound("No sanction for this appeal token.", code="not_found") from None
+
+
+def payload(sanction: Sanction) -> dict:
+    appeal = getattr(sanction, "appeal", None) if sanction.pk else None
+    return {
+        "id": sanction.pk,
+        "action": sanction.action,
+        "statement": sanction.statement,
+        "starts_at": timestamp(sanction.starts_at),
+        "ends_at": timestamp(sanction.ends_at),
+        "active": is_active(sanction),
+        "appeal": None
+        if appeal is None
+        else {
+            "status": appeal.status,
+            "text": appeal.text,
+            "statement": appeal.statement,
+            "decided_at": timestamp(appeal.decided_at),
+        },
+    }
+
+
+def _mutes_changed() -> None:
+    """This process reads the running mutes again at its next question, and again once the change
+    commits (a question in between would have read them without it); the others within a second."""
+    MUTES.forget()
+    transaction.on_commit(MUTES.forget)
+
+
+def _lock_end(user_id: int):
+    """The end of the user's longest running suspension or ban (LOCKED_FOREVER for a ban), or None."""
+    now = timezone.now()
+    running = Sanction.objects.filter(user_id=user_id, action__in=LOCKS, lifted_at__isnull=True)
+    ends = [LOCKED_FOREVER if s.ends_at is None else s.ends_at for s in running if is_active(s, now)]
+    return max(ends, default=None)
+
+
+def _relock(user_id: int) -> None:
+    account_lock(user_id=user_id, until=_lock_end(user_id))
+
+
+def lock_details(user: User) -> dict:
+    """What a locked account is told (``accounts.hooks.lock_details``): the sanction that locks
+    it longest, its statement, and an appeal token for it."""
+    now = timezone.now()
+    running = [
+        s
+        for s in Sanction.objects.filter(user_id=user.pk, action__in=LOCKS, lifted_at__isnull=True)
+        if is_active(s, now)
+    ]
+    if not running:
+        return {}
+    longest = max(running, key=lambda s: LOCKED_FOREVER if s.ends_at is None else s.ends_at)
+    return {"sanction_id": longest.pk, "statement": longest.statement, "appeal_token": appeal_token(longest)}
+
+
+@transaction.atomic
+def sanction_impose(
+    *, staff, user_id: int, action: str, statement: str, duration_hours: int | None = None, report=None
+) -> Sanction:
+    """Impose a sanction; it holds on every process once this commits (the caller's transaction)."""
+    if action not in Sanction.Action.values:
+        raise _invalid("action", f"One of {', '.join(Sanction.Action.values)}.")
+    statement = (statement or "").strip()
+    if not statement:
+        raise _invalid("statement", "Say why: the player reads this statement.")
+    if action in LASTING:
+        if duration_hours is None or not 1 <= duration_hours <= MAX_HOURS:
+            raise _invalid("duration_hours", f"A {action} lasts 1 to {MAX_HOURS} hours.")
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    now = timezone.now()
+    sanction = Sanction.objects.create(
+        user_id=user_id,
+        action=action,
+        statement=statement,
+        starts_at=now,
+        ends_at=now + timedelta(hours=duration_hours) if action in LASTING else None,
+        created_by=staff,
+    )
+    if action == Sanction.Action.MUTE:
+        _mutes_changed()
+    if action in LOCKS:
+        _relock(user_id)
+        queue_forget(user_ids=[user_id])
+    notify(user_id=user_id, kind="sanction", payload={"event": "imposed", "sanction": payload(sanction)})
+    audit.record(
+        staff=staff,
+        action=f"sanction.{action}",
+        target_type="user",
+        target_id=user_id,
+        target=user.username,
+        detail={"sanction_id": sanction.pk, "duration_hours": duration_hours, "report_id": getattr(report, "pk", None)},
+    )
+    return sanction
+
+
+@transaction.atomic
+def sanction_lift(*, sanction: Sanction) -> Sanction:
+    """Lift a sanction at once (a reversed appeal); the player is told by the caller."""
+    sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
+    if sanction.lifted_at is None:
+        sanction.lifted_at = timezone.now()
+        sanction.save(update_fields=["lifted_at"])
+        if sanction.action == Sanction.Action.MUTE:
+            _mutes_changed()
+        if sanction.action in LOCKS:
+            _relock(sanction.user_id)
+    return sanction

@@ -1,0 +1,32 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from staff.roles import MODERATOR, SUPPORT
+
+
+@pytest.fixture
+def moderator(make_user):
+    user = make_user("mod", is_staff=True)
+    user.groups.add(Group.objects.get(name=MODERATOR))
+    return user
+
+
+@pytest.fixture
+def support(make_user):
+    user = make_user("helpdesk", is_staff=True)
+    user.groups.add(Group.objects.get(name=SUPPORT))
+    return user
+
+
+@pytest.fixture
+def lobby_with(premium_owner):
+    """A lobby of ``premium_owner`` with the given users in it."""
+    from chat.lobbies.services import lobby_create, lobby_join
+
+    def make(*users):
+        lobby = lobby_create(owner=premium_owner, name="the lobby")
+        for user in users:
+            lobby_join(lobby_id=lobby.pk, user=user)
+        return lobby
+
+    return make

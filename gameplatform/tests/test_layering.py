@@ -16,6 +16,7 @@ LAYERS = [
     "gameplatform",
     "accounts",
     "identities",
+    "wordfilter",
     "storage",
     "notifications",
     "friends",

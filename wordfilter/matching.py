@@ -20,14 +20,15 @@ A list word compiles to a pattern over that text: each letter is a class with it
 at will (``e+``: "heeello"), with any run of separators between letters ("h.e.l.l.o"), and a
 letter written twice in the list word needs two in the text ("as" is not "ass"). A match is a
 whole word: no letter right before or after it ("class", "assassin" and "passage" do not hold
-"ass"). The words share one pattern, built as a trie (common prefixes written once), so a text
+"ass"), and it holds at least one letter (digits and symbols alone are a number, a score or a
+time: "455" is not "ass"). The words share one pattern, built as a trie (common prefixes written once), so a text
 costs one scan whatever the length of the list.
 """
 
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from confusable_homoglyphs import confusables
 
@@ -39,6 +40,7 @@ LEET = {"0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "
 APOSTROPHES = "'`\u2018\u2019\u02bc"
 WORD_LETTERS = "a-z" + OTHER_LETTER
 MIN_WORD, MAX_WORD = 2, 50
+LETTERLESS = re.compile(r"[^a-z]*")
 
 
 def _ascii_char(char: str) -> str:
@@ -201,7 +203,12 @@ class Matcher:
         self.pattern = compile_words(keys)
 
     def holds(self, text: str) -> bool:
-        return self.pattern is not None and self.pattern.search(normalise(text)[0]) is not None
+        return self.pattern is not None and next(self._matches(normalise(text)[0]), None) is not None
+
+    def _matches(self, folded: str) -> Iterator[re.Match]:
+        """The pattern's matches that hold a letter: digits and symbols alone are a number
+        ("1337", "7:35", a score), never a word."""
+        return (m for m in self.pattern.finditer(folded) if not LETTERLESS.fullmatch(m.group()))
 
     def mask(self, text: str) -> str:
         """``text`` with each match's original characters (separators inside it too) replaced
@@ -209,7 +216,7 @@ class Matcher:
         if self.pattern is None:
             return text
         folded, origin = normalise(text)
-        spans = [m.span() for m in self.pattern.finditer(folded)]
+        spans = [m.span() for m in self._matches(folded)]
         if not spans:
             return text
         out, done = [], 0

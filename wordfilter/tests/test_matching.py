@@ -47,6 +47,8 @@ PASSED = {
     "digit that is no letter": "he2llo",
     "other script letter before": "\u0436hello",
     "empty": "",
+    "digits alone are a number": "I scored 455 today",
+    "a time and a score": "at 7:35, 53-1 7",
 }
 
 

@@ -67,3 +67,17 @@ def test_a_player_gets_403_on_every_words_route(client_for, alice, moderator, li
 
 def test_anonymous_gets_401(api_client):
     assert api_client.get(WORDS).status_code == 401
+
+
+def test_staff_add_and_delete_a_word_in_the_admin_through_the_services(client, make_user):
+    admin_user = make_user("root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    added = client.post("/admin/wordfilter/filterword/add/", {"word": "H3LL0"})
+    assert added.status_code == 302
+    word = FilterWord.objects.get()
+    assert (word.word, word.created_by) == ("hello", admin_user)
+    again = client.post("/admin/wordfilter/filterword/add/", {"word": "hello"})
+    assert again.status_code == 200 and FilterWord.objects.count() == 1  # the form says why
+    deleted = client.post(f"/admin/wordfilter/filterword/{word.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302 and not FilterWord.objects.exists()
+    assert FilterListVersion.objects.get().version == 2

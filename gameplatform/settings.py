@@ -54,6 +54,7 @@ PROJECT_APPS = [
     "payments",  # Stripe Checkout: products sold for money, granted through progression and accounts
     "world",
     "identities",  # sign-in with identity providers (OpenID Connect, OAuth 2, OpenID 2.0)
+    "wordfilter",  # the word filter of text other players see (speech hooks), its list edited by staff
     "safety",  # reports with evidence, sanctions that hold everywhere, appeals, transparency counts
     "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
 ]

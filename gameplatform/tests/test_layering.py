@@ -17,6 +17,7 @@ LAYERS = [
     "accounts",
     "staff",
     "identities",
+    "wordfilter",
     "storage",
     "notifications",
     "friends",

@@ -1,7 +1,16 @@
 import pytest
 from django.contrib.auth.models import Group
 
+from safety.mutes import MUTES
 from staff.roles import MODERATOR, SUPPORT
+
+
+@pytest.fixture(autouse=True)
+def fresh_mutes():
+    """Each test reads the running mutes afresh: a mute of a rolled-back test never holds in the next."""
+    MUTES.forget()
+    yield
+    MUTES.forget()
 
 
 @pytest.fixture

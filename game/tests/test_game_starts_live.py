@@ -1,13 +1,15 @@
-"""A thousand game starts on two server processes, none silent (issue #55): bench/game_starts.py at CI's size.
+"""Five hundred game starts on two server processes, none silent (issue #55): bench/game_starts.py at CI's size.
 
 Two processes of the server under test (``LIVE_SERVER``: the Makefile's uvicorn line, then its
 daphne line in ``make test``'s second pass) over PostgreSQL and a redis-server of the test's own.
 Each game's two players have their sockets on different processes, as a round robin balancer
 spreads them, both opened at once and readied as soon as they open; the two processes are
-started again every 250 games, so four waves of games meet cold processes (the silent starts were
+started again every 125 games, so four waves of games meet cold processes (the silent starts were
 all among the first games after a start). Every player must get ``game_state`` and the ``ack`` of
 their ``player_ready``, and see the game active; then the game ends by a forfeit. Before the room
 heard its game's group from its claim on, 50 of 300 such starts were silent on this machine.
+(The bench's own default is 1,000 starts in four waves; CI runs half as many in as many waves:
+the cold starts, where the silent ones were, are the first games of each wave.)
 """
 
 import json
@@ -25,10 +27,11 @@ from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 
 pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
 
-STARTS = 1000
+STARTS = 500
+WAVE = 125
 
 
-def test_a_thousand_games_started_across_two_cold_processes_all_start_and_answer_every_ready(tmp_path):
+def test_five_hundred_games_started_across_two_cold_processes_all_start_and_answer_every_ready(tmp_path):
     redis_server = OwnRedis(free_port())
     redis_server.start()
     url = urlparse(settings.DATABASE_URL)
@@ -36,7 +39,7 @@ def test_a_thousand_games_started_across_two_cold_processes_all_start_and_answer
     out = tmp_path / "starts.json"
     try:
         done = subprocess.run(
-            [sys.executable, "bench/game_starts.py", "--games", str(STARTS), "--restart-every", "250"]
+            [sys.executable, "bench/game_starts.py", "--games", str(STARTS), "--restart-every", str(WAVE)]
             + ["--server", live_server_name(), "--port", str(free_port()), "--json", str(out)]
             + ["--database-url", urlunparse(url._replace(path=f"/{database}")), "--redis-url", redis_server.url],
             cwd=ROOT,

@@ -17,11 +17,12 @@ Each round, for a fresh target each:
 
 - **mute**: the target opens its notification socket and one socket per lobby, alternating
   between the processes, and sends a ``chat_message`` (with a ``ref``) every ``--interval`` s on
-  each lobby socket. After ``--warmup`` s the staff call ``POST /api/moderation/sanctions/``
-  ``{action: "mute"}`` on A (t0). Timed: from t0 to each socket's first ``muted`` refusal; the
-  round's figure is the last of them (the last socket to refuse). Counted: messages sent after
-  t0 that were still delivered, and any message delivered (to the crowd or back to the target)
-  that the target sent after its socket's first refusal: there must be none.
+  each lobby socket. After ``--warmup`` s and a random share of the mutes' refresh period (so
+  that the call falls anywhere in process B's second between two reads of the mutes), the staff
+  call ``POST /api/moderation/sanctions/`` ``{action: "mute"}`` on A (t0). Timed: from t0 to
+  each socket's first ``muted`` refusal; the round's figure is the last of them. Counted:
+  messages sent after t0 that were still delivered, and any message delivered (to the crowd or
+  back to the target) that the target sent after its socket's first refusal: there must be none.
 - **suspension**: the target opens the same sockets, idle; at t0 the staff call
   ``{action: "suspend"}`` on A while the target's old token asks ``GET /api/me/`` on B every
   ``--poll`` s. Timed: from t0 to each socket's close 4403 (after its ``account_suspended``
@@ -53,6 +54,7 @@ import asyncio  # noqa: E402
 import json  # noqa: E402
 import multiprocessing  # noqa: E402
 import os  # noqa: E402
+import random  # noqa: E402
 import signal  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -319,6 +321,12 @@ async def sanction(client: httpx.AsyncClient, base: str, staff_token: str, user_
 # --- a mute ------------------------------------------------------------------------------------------
 
 
+def refresh_period() -> float:
+    from safety.mutes import MUTES_REFRESH_SECONDS
+
+    return MUTES_REFRESH_SECONDS
+
+
 async def mute_round(bases, world: World, round_no: int, args) -> tuple[dict, list[TargetSocket], float]:
     user_id, token = world.targets[2 * round_no]
     sockets = await open_target(bases, world.lobby_ids, token, first=round_no % 2)
@@ -339,7 +347,9 @@ async def mute_round(bases, world: World, round_no: int, args) -> tuple[dict, li
             await asyncio.sleep(args.interval)
 
     senders = [asyncio.create_task(keep_sending(i, s)) for i, s in enumerate(lobby_sockets)]
-    await asyncio.sleep(args.warmup)
+    # The first message makes B read the running mutes; a fixed warm-up would impose every mute at the
+    # same point of B's refresh period. A random share of the period puts it anywhere in it.
+    await asyncio.sleep(args.warmup + args.rng.uniform(0, refresh_period()))
     async with httpx.AsyncClient(timeout=30) as client:
         t0 = time.monotonic()
         call_s = await sanction(client, bases[0], world.staff_token, user_id, "mute")
@@ -609,7 +619,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="200 sockets, 2 rounds")
     parser.add_argument("--lobbies", type=int, default=10, help="lobbies the targets are in")
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between a lobby socket's messages")
-    parser.add_argument("--warmup", type=float, default=0.5, help="seconds of sending before the staff's call")
+    parser.add_argument(
+        "--warmup", type=float, default=0.5, help="seconds of sending before the staff's call (plus 0-1 s at random)"
+    )
+    parser.add_argument("--seed", type=int, default=51, help="seeds the random share of the warm-up")
     parser.add_argument("--after", type=float, default=0.5, help="seconds of sending after the last first refusal")
     parser.add_argument("--poll", type=float, default=0.02, help="seconds between the old token's REST calls")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between measurements")
@@ -623,6 +636,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.sockets, args.rounds = 200, 2
+    args.rng = random.Random(args.seed)
     signal.signal(signal.SIGTERM, terminated)
     raise_open_files()
 

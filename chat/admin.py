@@ -3,7 +3,7 @@ from django.db.models import Count
 
 from chat.lobbies import services
 from chat.models import DirectMessage, Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
-from gameplatform.admin import MembersInline, ShortContentAdmin
+from gameplatform.admin import AuditedAdmin, MembersInline, ShortContentAdmin
 
 
 class MembershipInline(MembersInline):
@@ -11,7 +11,7 @@ class MembershipInline(MembersInline):
 
 
 @admin.register(Lobby)
-class LobbyAdmin(admin.ModelAdmin):
+class LobbyAdmin(AuditedAdmin):
     list_display = ["id", "name", "owner", "is_public", "status", "member_count", "max_participants", "created_at"]
     list_filter = ["status", "is_public"]
     search_fields = ["name", "owner__username"]
@@ -61,7 +61,7 @@ class LobbyMessageAdmin(ShortContentAdmin):
 
 
 @admin.register(LobbyBan)
-class LobbyBanAdmin(admin.ModelAdmin):
+class LobbyBanAdmin(AuditedAdmin):
     list_display = ["id", "lobby", "user", "banned_by", "reason", "created_at"]
     search_fields = ["user__username", "lobby__name", "reason"]
     list_select_related = ["lobby", "user", "banned_by"]
@@ -69,7 +69,7 @@ class LobbyBanAdmin(admin.ModelAdmin):
 
 
 @admin.register(LobbyEvent)
-class LobbyEventAdmin(admin.ModelAdmin):
+class LobbyEventAdmin(AuditedAdmin):
     """The moderation log: read only."""
 
     list_display = ["id", "created_at", "lobby", "kind", "actor", "target", "reason"]
@@ -89,7 +89,7 @@ class LobbyEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirectMessage)
-class DirectMessageAdmin(admin.ModelAdmin):
+class DirectMessageAdmin(AuditedAdmin):
     list_display = ["id", "sender", "recipient", "short_content", "created_at", "read_at"]
     list_filter = [("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["sender__username", "recipient__username", "content"]

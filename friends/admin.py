@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from friends.models import Block, FriendRequest, Friendship, LastSeen
+from gameplatform.admin import AuditedAdmin
 
 
 @admin.register(FriendRequest)
-class FriendRequestAdmin(admin.ModelAdmin):
+class FriendRequestAdmin(AuditedAdmin):
     list_display = ["id", "from_user", "to_user", "status", "created_at", "responded_at"]
     list_filter = ["status"]
     search_fields = ["from_user__username", "to_user__username"]
@@ -12,7 +13,7 @@ class FriendRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Friendship)
-class FriendshipAdmin(admin.ModelAdmin):
+class FriendshipAdmin(AuditedAdmin):
     """Rows come in pairs: use the services (accept, unfriend) rather than editing one side."""
 
     list_display = ["id", "user", "friend", "created_at"]
@@ -21,14 +22,14 @@ class FriendshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
+class BlockAdmin(AuditedAdmin):
     list_display = ["id", "blocker", "blocked", "created_at"]
     search_fields = ["blocker__username", "blocked__username"]
     raw_id_fields = ["blocker", "blocked"]
 
 
 @admin.register(LastSeen)
-class LastSeenAdmin(admin.ModelAdmin):
+class LastSeenAdmin(AuditedAdmin):
     list_display = ["user", "at"]
     search_fields = ["user__username"]
     raw_id_fields = ["user"]

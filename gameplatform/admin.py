@@ -26,14 +26,6 @@ class MembersInline(admin.TabularInline):
         return False
 
 
-class ShortContentAdmin(admin.ModelAdmin):
-    """A message list showing each message's text cut to 80 characters (with an ellipsis)."""
-
-    @admin.display(description="content")
-    def short_content(self, obj) -> str:
-        return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
-
-
 # --- Staff edits, told to whoever keeps the record -------------------------------------------------
 #
 # The admin's add, change and delete pages (and list_editable) already call ModelAdmin's
@@ -117,3 +109,11 @@ def audited_action(func, name: str):
             return func(modeladmin, request, queryset)
 
     return run
+
+
+class ShortContentAdmin(AuditedAdmin):
+    """A message list showing each message's text cut to 80 characters (with an ellipsis)."""
+
+    @admin.display(description="content")
+    def short_content(self, obj) -> str:
+        return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"

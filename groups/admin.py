@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.admin import MembersInline, ShortContentAdmin
+from gameplatform.admin import AuditedAdmin, MembersInline, ShortContentAdmin
 from gameplatform.errors import ApplicationError
 from groups import services
 from groups.models import Group, GroupBan, GroupJoinRequest, GroupMembership, GroupMessage
@@ -27,7 +27,7 @@ class GroupForm(forms.ModelForm):
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(AuditedAdmin):
     form = GroupForm
     list_display = ["id", "name", "open", "member_count", "max_members", "created_at"]
     list_filter = ["open"]
@@ -50,7 +50,7 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(GroupMembership)
-class GroupMembershipAdmin(admin.ModelAdmin):
+class GroupMembershipAdmin(AuditedAdmin):
     """Seats are taken, given up and ranked through the services (the count, the size limit, one
     superadmin, the broadcasts and the sockets): read only here."""
 
@@ -71,7 +71,7 @@ class GroupMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(GroupJoinRequest)
-class GroupJoinRequestAdmin(admin.ModelAdmin):
+class GroupJoinRequestAdmin(AuditedAdmin):
     list_display = ["id", "group", "user", "created_at"]
     search_fields = ["group__name", "user__username"]
     list_select_related = ["group", "user"]
@@ -79,7 +79,7 @@ class GroupJoinRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(GroupBan)
-class GroupBanAdmin(admin.ModelAdmin):
+class GroupBanAdmin(AuditedAdmin):
     list_display = ["id", "group", "user", "banned_by", "created_at"]
     search_fields = ["group__name", "user__username"]
     list_select_related = ["group", "user", "banned_by"]

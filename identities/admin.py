@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from gameplatform.admin import AuditedAdmin
 from identities.models import Identity
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(AuditedAdmin):
     """Each user's ways in through providers. Read-only: a user links and unlinks their own
     (the rules of ``identities.services``); deleting a row here unlinks it without them."""
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from gameplatform.admin import AuditedAdmin
 from gameplatform.errors import ApplicationError
 from leaderboards import services
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
@@ -20,7 +21,7 @@ class LeaderboardForm(forms.ModelForm):
 
 
 @admin.register(Leaderboard)
-class LeaderboardAdmin(admin.ModelAdmin):
+class LeaderboardAdmin(AuditedAdmin):
     form = LeaderboardForm
     list_display = ["id", "sort", "operator", "reset", "authoritative", "period", "next_reset_at"]
     list_filter = ["sort", "operator", "authoritative"]
@@ -51,7 +52,7 @@ class LeaderboardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Record)
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(AuditedAdmin):
     list_display = ["id", "board", "period", "user", "score", "reached_at", "updated_at"]
     list_filter = ["board"]
     search_fields = ["user__username", "board__id"]
@@ -67,13 +68,13 @@ class RecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tournament)
-class TournamentAdmin(admin.ModelAdmin):
+class TournamentAdmin(AuditedAdmin):
     list_display = ["board", "title", "start", "end", "entry_count", "max_entries", "entry_fee", "ended_at"]
     search_fields = ["board__id", "title"]
     readonly_fields = ["entry_count", "ended_at"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(AuditedAdmin):
     """Rows only a service writes: shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request) -> bool:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from gameplatform.admin import AuditedAdmin
 from matchmaking.models import Invite, QueueEntry
 
 
 @admin.register(QueueEntry)
-class QueueEntryAdmin(admin.ModelAdmin):
+class QueueEntryAdmin(AuditedAdmin):
     list_display = ["id", "user", "mode", "rating", "joined_at", "seen_at"]
     list_filter = ["mode"]
     search_fields = ["user__username", "user__email"]
@@ -13,7 +14,7 @@ class QueueEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invite)
-class InviteAdmin(admin.ModelAdmin):
+class InviteAdmin(AuditedAdmin):
     list_display = ["id", "from_user", "to_user", "kind", "mode", "lobby_id", "status", "game_id", "expires_at"]
     list_filter = ["status", "kind"]
     search_fields = ["from_user__username", "to_user__username"]

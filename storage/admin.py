@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
+from gameplatform.admin import AuditedAdmin
 from gameplatform.errors import ApplicationError
 from storage import services
 from storage.models import StorageObject
@@ -33,7 +34,7 @@ class StorageObjectForm(forms.ModelForm):
 
 
 @admin.register(StorageObject)
-class StorageObjectAdmin(admin.ModelAdmin):
+class StorageObjectAdmin(AuditedAdmin):
     form = StorageObjectForm
     list_display = ["id", "user", "collection", "key", "read", "version", "updated_at"]
     list_filter = ["read"]

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from gameplatform.admin import AuditedAdmin
 from world.models import (
     Character,
     Combat,
@@ -19,12 +20,12 @@ from world.services import NAME_PATTERN, NAME_RULE, character_remove
 
 
 @admin.register(Faction)
-class FactionAdmin(admin.ModelAdmin):
+class FactionAdmin(AuditedAdmin):
     list_display = ["id", "name", "home_location"]
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(AuditedAdmin):
     list_display = ["id", "name", "contested"]
     list_filter = ["contested"]
     filter_horizontal = ["neighbours"]
@@ -32,7 +33,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Shard)
-class ShardAdmin(admin.ModelAdmin):
+class ShardAdmin(AuditedAdmin):
     list_display = ["id", "name", "location", "owner_faction", "captured_at"]
     list_select_related = ["location", "owner_faction"]
 
@@ -52,7 +53,7 @@ class CharacterAdminForm(forms.ModelForm):
 
 
 @admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
+class CharacterAdmin(AuditedAdmin):
     form = CharacterAdminForm
     list_display = ["id", "name", "user", "faction", "level", "health", "max_health", "location", "selected"]
     list_filter = ["faction", "selected"]
@@ -70,13 +71,13 @@ class CharacterAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enemy)
-class EnemyAdmin(admin.ModelAdmin):
+class EnemyAdmin(AuditedAdmin):
     list_display = ["id", "name", "location", "level", "health", "max_health", "respawn_at"]
     list_filter = ["location"]
 
 
 @admin.register(WorldEvent)
-class WorldEventAdmin(admin.ModelAdmin):
+class WorldEventAdmin(AuditedAdmin):
     list_display = ["id", "kind", "created_at"]
     list_filter = ["kind"]
     date_hierarchy = "created_at"
@@ -86,7 +87,7 @@ class WorldEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorldState)
-class WorldStateAdmin(admin.ModelAdmin):
+class WorldStateAdmin(AuditedAdmin):
     list_display = ["current_reality", "changed_at"]
 
 
@@ -101,7 +102,7 @@ class PartyMemberInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(AuditedAdmin):
     """Parties change through ``world.parties.services`` only (the leader a member, ``member_count`` equal to
     the members under the party's lock, every member told): read only here."""
 
@@ -117,7 +118,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Combat)
-class CombatAdmin(admin.ModelAdmin):
+class CombatAdmin(AuditedAdmin):
     list_display = ["id", "kind", "status", "location", "attacker", "defender", "enemy", "winner", "started_at"]
     list_filter = ["kind", "status"]
     raw_id_fields = ["attacker", "defender", "enemy"]
@@ -141,7 +142,7 @@ class TradeOfferInline(admin.TabularInline):
 
 
 @admin.register(Trade)
-class TradeAdmin(admin.ModelAdmin):
+class TradeAdmin(AuditedAdmin):
     """Trades move items and gold through the world's services only: read only here."""
 
     list_display = ["id", "from_character", "to_character", "status", "created_at", "completed_at"]

@@ -326,6 +326,23 @@ class LiveServer:
         me = httpx.get(f"{self.http}/api/me/", headers=bearer(body["access"]), timeout=10).json()
         return {"id": me["id"], "username": username, "access": body["access"]}
 
+    def moderator(self) -> dict:
+        """A user in the ``moderator`` role (``is_staff``), made once per server: ``register``'s
+        dict with its ``password``. The role is given on the server's own database (``manage.py shell``)."""
+        if getattr(self, "_moderator", None) is None:
+            username, password = f"live_mod_{uuid.uuid4().hex[:8]}", "pass-w0rd-long-enough"
+            user = self.register(username, password)
+            code = (
+                "from django.contrib.auth.models import Group; from accounts.models import User; "
+                f"u = User.objects.get(pk={user['id']}); u.is_staff = True; u.save(update_fields=['is_staff']); "
+                "u.groups.add(Group.objects.get(name='moderator'))"
+            )
+            command = [sys.executable, "manage.py", "shell", "-c", code]
+            done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
+            assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
+            self._moderator = {**user, "password": password}
+        return self._moderator
+
     def online_users(self) -> int:
         return httpx.get(f"{self.http}/api/status/", timeout=10).json()["online_users"]
 

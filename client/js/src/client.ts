@@ -42,6 +42,11 @@ import type {
   QueueStatus,
   RegisterAnswer,
   Registration,
+  Report,
+  ReportContext,
+  ReportFiled,
+  ReportRequest,
+  Sanction,
   FrameRange,
   Replay,
   ReplayFrame,
@@ -610,6 +615,41 @@ export class Client {
     leaderboard: (mode = "tictactoe"): Promise<Page<LeaderboardRow>> => this.get("/api/leaderboard/", { mode }),
   };
 
+  // --- player safety ----------------------------------------------------------------------
+
+  /**
+   * Reports a player (`POST /api/reports/`): `{id, status: "open"}`; the server takes the evidence
+   * itself (the context's last messages, a game's inputs). A player I already reported, while that
+   * report is open, answers the first report. 400 `cannot_report_self`, 429 `rate_limited`.
+   */
+  report({ userId, reason, comment, context }: ReportRequest): Promise<ReportFiled> {
+    const body: Record<string, unknown> = { user_id: userId, reason };
+    if (comment) body.comment = comment;
+    if (context) body.context = reportContext(context);
+    return this.post("/api/reports/", body);
+  }
+
+  /** My reports, newest first, with their status (`open`, `actioned`, `dismissed`). */
+  myReports(): Promise<Report[]> {
+    return this.all("/api/reports/");
+  }
+
+  /** My sanctions, newest first, each with its statement, its end and my appeal of it. */
+  mySanctions(): Promise<Sanction[]> {
+    return this.all("/api/sanctions/");
+  }
+
+  /**
+   * Appeals a sanction once, within 180 days (409 `appeal_exists` / `appeal_window_closed`): the
+   * sanction with its appeal. Logged in, or with the `appealToken` of an `AccountSuspended` error
+   * (a locked account cannot log in): then no access token is sent.
+   */
+  appeal(sanctionId: Id, text: string, { appealToken }: { appealToken?: string } = {}): Promise<Sanction> {
+    const path = `/api/sanctions/${sanctionId}/appeal/`;
+    if (appealToken) return this.post(path, { text, appeal_token: appealToken }, { auth: false });
+    return this.post(path, { text });
+  }
+
   /** Persisted notifications (the `notification` frames kept by the server). */
   readonly inbox = {
     list: ({ unread = false } = {}): Promise<Page<PersistedNotification>> =>
@@ -645,6 +685,16 @@ function roomQuery({ mode, open, label = {} }: RoomFilter): Query {
     query[`label.${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }
   return query;
+}
+
+/** A report's context as the server reads it (`{lobby_id}`, `{game_id}`, `{group_id}`, `{dm_user_id}`). */
+function reportContext({ lobbyId, gameId, groupId, dmUserId }: ReportContext): Record<string, Id> {
+  const context: Record<string, Id> = {};
+  if (lobbyId !== undefined) context.lobby_id = lobbyId;
+  if (gameId !== undefined) context.game_id = gameId;
+  if (groupId !== undefined) context.group_id = groupId;
+  if (dmUserId !== undefined) context.dm_user_id = dmUserId;
+  return context;
 }
 
 function notLoggedIn(): GamePlatformError {

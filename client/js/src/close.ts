@@ -1,3 +1,5 @@
+import type { GamePlatformError } from "./errors.js";
+
 /**
  * Why a socket closed, for every close code the contract names, and whether coming back can help.
  * A socket reconnects by itself when `reconnect` is true; `4401` refreshes the session first.
@@ -34,6 +36,11 @@ export interface CloseReason {
   byClient: boolean;
   /** What the code means, in words. */
   description: string;
+  /**
+   * The `error` frame the server sent right before closing, which says why (`account_suspended`:
+   * an `AccountSuspended`; `kicked`...), or null. A socket of a locked account closes 4403 with one.
+   */
+  error?: GamePlatformError | null;
 }
 
 interface CodeMeaning {

@@ -1,5 +1,5 @@
 /** The frames of the contract's sockets (docs/websocket-frames.md has every one). */
-import type { GameOverReason, GamePhase, Id } from "./types.js";
+import type { GameOverReason, GamePhase, Id, SanctionNotice } from "./types.js";
 
 /** Any frame: a JSON object with a `type`, its fields beside it. */
 export interface Frame {
@@ -104,6 +104,27 @@ export interface BadgeFrame {
   pending_friend_requests: number;
 }
 
+/** A notification of any kind (`friend_request`, `invite`, `sanction`...), persisted unless `id` is null. */
+export interface NotificationFrame<Payload = Record<string, unknown>> {
+  type: "notification";
+  id: Id | null;
+  kind: string;
+  payload: Payload;
+  created_at: string;
+}
+
+/** A sanction imposed on me, or my appeal of one decided: its statement, its end, whether it holds. */
+export interface SanctionNotificationFrame extends NotificationFrame<SanctionNotice> {
+  kind: "sanction";
+}
+
+/** True for a `sanction` notification (a frame, or an inbox entry of `inbox.list()`). */
+export function isSanctionNotification<T extends { kind: string; payload: unknown }>(
+  notification: T,
+): notification is T & { kind: "sanction"; payload: SanctionNotice } {
+  return notification.kind === "sanction";
+}
+
 export interface NotificationFrames {
   match_found: MatchFoundFrame;
   match_cancelled: MatchCancelledFrame;
@@ -111,7 +132,7 @@ export interface NotificationFrames {
   pong: PongFrame;
   presence: { type: "presence"; user_id: Id; status: "online" | "offline" };
   dm_received: { type: "dm_received"; from_user_id: Id; message_id: Id };
-  notification: { type: "notification"; id: Id; kind: string; payload: Record<string, unknown>; created_at: string };
+  notification: NotificationFrame;
   invite_created: { type: "invite_created"; invite: Record<string, unknown> };
   invite_accepted: { type: "invite_accepted"; invite: Record<string, unknown> };
   invite_declined: { type: "invite_declined"; invite: Record<string, unknown> };

@@ -3,7 +3,7 @@ export const VERSION = "1.1.0";
 
 export { Client } from "./client.js";
 export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
-export { GamePlatformError } from "./errors.js";
+export { AccountSuspended, GamePlatformError, Muted } from "./errors.js";
 export { COMPACT_SUBPROTOCOL, MSGPACK_SUBPROTOCOL, type Encoding } from "./encoding.js";
 export { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";
 export { MemoryStorage, refreshDueAt, tokenClaims, type SessionStorage, type Tokens } from "./session.js";
@@ -11,6 +11,7 @@ export type * from "./types.js";
 export { CLOSE_CODES, closeReason, type CloseKind, type CloseReason } from "./close.js";
 export { Socket, type SendResult, type SocketOptions, type SocketStatus, type WaitOptions } from "./socket.js";
 export type * from "./frames.js";
+export { isSanctionNotification } from "./frames.js";
 export { Notifications } from "./notifications.js";
 export { applyPatch, PatchError } from "./patch.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS, GameRoom, type CallOptions, type GameInfo, type GameRoomOptions } from "./room.js";

@@ -8,7 +8,7 @@
  */
 import type { Client } from "./client.js";
 import { GamePlatformError } from "./errors.js";
-import type { MatchFoundFrame, NotificationFrames } from "./frames.js";
+import { isSanctionNotification, type MatchFoundFrame, type NotificationFrames, type SanctionNotificationFrame } from "./frames.js";
 import type { Socket, SocketOptions } from "./socket.js";
 import type { Id } from "./types.js";
 
@@ -33,6 +33,16 @@ export class Notifications {
     this.matchListeners.add(fn);
     return () => this.matchListeners.delete(fn);
   };
+
+  /**
+   * `fn(frame)` for each `sanction` notification: a sanction imposed on me (`payload.event`
+   * `"imposed"`) or my appeal of one decided (`"appeal_decided"`), with its `statement` and end.
+   */
+  onSanction(fn: (frame: SanctionNotificationFrame) => void): () => void {
+    return this.socket.on("notification", (frame) => {
+      if (isSanctionNotification(frame)) fn(frame as SanctionNotificationFrame);
+    });
+  }
 
   /** The next match reported from now on (live or replayed); rejects with `timeout` after `timeoutMs`. */
   nextMatch({ timeoutMs = 60_000 } = {}): Promise<MatchFoundFrame> {

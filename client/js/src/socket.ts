@@ -12,7 +12,7 @@
 import type { Client, WebSocketLike } from "./client.js";
 import { closeReason, type CloseReason } from "./close.js";
 import { decodeMessage, encodeFrame, loadMessagePack, subprotocols, type Encoding } from "./encoding.js";
-import { errorFromFrame, GamePlatformError } from "./errors.js";
+import { AccountSuspended, errorFromFrame, GamePlatformError } from "./errors.js";
 import type { Frame } from "./frames.js";
 import { backoffDelay } from "./retry.js";
 
@@ -60,6 +60,8 @@ export class Socket<Frames extends object = Record<string, Frame>> {
   private readonly options: Required<SocketOptions>;
   // The binary subprotocol the server agreed to on the current connection ("": it speaks JSON).
   private agreed = "";
+  // The last frame of this connection when it was an `error` (the server says why before it closes).
+  private lastError: GamePlatformError | null = null;
   private attempt = 0;
   private openedAt = 0;
   private closedForGood = false;
@@ -225,6 +227,12 @@ export class Socket<Frames extends object = Record<string, Frame>> {
         this.finish(closeReason(4401, "not logged in"));
         return;
       }
+      if (error instanceof AccountSuspended) {
+        // A locked account gets no ticket: as if the server had closed the socket 4403 saying so.
+        this.closedForGood = true;
+        this.finish({ ...closeReason(4403, error.detail), error });
+        return;
+      }
       this.retryLater();
       return;
     }
@@ -276,6 +284,7 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     if (ws !== this.ws) return;
     this.opens += 1;
     this.openedAt = Date.now();
+    this.lastError = null;
     // A server that does not know the subprotocol accepts with none: this connection speaks JSON.
     const [offered = ""] = subprotocols(this.options.encoding);
     this.agreed = offered !== "" && (ws.protocol ?? offered) === offered ? offered : "";
@@ -300,8 +309,10 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     }
     if (!frame || typeof frame !== "object" || typeof (frame as Frame).type !== "string") return;
     const typed = frame as Frame;
-    this.emit(typed.type, typed.type === "error" ? errorFromFrame(typed) : typed);
-    if (typed.type !== "error") this.emit("*", typed);
+    const error = typed.type === "error" ? errorFromFrame(typed) : null;
+    this.lastError = error;
+    this.emit(typed.type, error ?? typed);
+    if (!error) this.emit("*", typed);
   }
 
   private async closed(ws: WebSocketLike, code: number, reason: string): Promise<void> {
@@ -311,7 +322,10 @@ export class Socket<Frames extends object = Record<string, Frame>> {
     if (Date.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
     const dropped = this.dropping;
     this.dropping = false;
-    const why = dropped ? { ...closeReason(code, reason), reconnect: true } : closeReason(code, reason);
+    const error = this.lastError;
+    this.lastError = null;
+    const told = { ...closeReason(code, reason), error };
+    const why = dropped ? { ...told, reconnect: true } : told;
     const comesBack = why.reconnect && this.options.reconnect;
     this.lastClose = { ...why, reconnect: comesBack };
     if (!comesBack) {

@@ -204,3 +204,56 @@ export interface PersistedNotification {
   created_at: string;
   read?: boolean;
 }
+
+// --- player safety -------------------------------------------------------------------------
+
+export type ReportReason = "cheating" | "harassment" | "hate" | "spam" | "inappropriate_name" | "other";
+
+/** Where it happened (one at most): a lobby, a game, a group, or my DMs with a player. */
+export interface ReportContext {
+  lobbyId?: Id;
+  gameId?: Id;
+  groupId?: Id;
+  dmUserId?: Id;
+}
+
+export interface ReportRequest {
+  userId: Id;
+  reason: ReportReason;
+  /** At most 1,000 characters. */
+  comment?: string;
+  context?: ReportContext;
+}
+
+export interface ReportFiled {
+  id: Id;
+  status: "open";
+}
+
+export interface Report {
+  id: Id;
+  user: { id: Id; username: string };
+  reason: ReportReason;
+  status: "open" | "actioned" | "dismissed";
+  created_at: string;
+}
+
+export type SanctionAction = "warn" | "mute" | "suspend" | "ban";
+
+export interface Sanction {
+  id: Id;
+  action: SanctionAction;
+  /** Why, in the staff's words. */
+  statement: string;
+  starts_at: string;
+  /** null: no end (a ban; a warning has none either). */
+  ends_at: string | null;
+  active: boolean;
+  appeal: { status: "open" | "upheld" | "reversed"; text: string; statement: string; decided_at: string | null } | null;
+}
+
+/** The payload of a `sanction` notification: a sanction imposed, or my appeal of one decided. */
+export interface SanctionNotice {
+  event: "imposed" | "appeal_decided";
+  sanction: Sanction;
+}

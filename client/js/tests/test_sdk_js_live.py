@@ -63,8 +63,8 @@ def built_package() -> Path:
     return PACKAGE
 
 
-def node_tests(server: str, files: list[Path]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GAMEPLATFORM_URL": server}
+def node_tests(server: str, files: list[Path], env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GAMEPLATFORM_URL": server, **(env or {})}
     command = [NODE, "--test", *(str(f.relative_to(PACKAGE)) for f in files)]
     return subprocess.run(command, cwd=PACKAGE, env=env, capture_output=True, text=True, timeout=500)
 
@@ -83,7 +83,9 @@ def summary(output: str) -> dict[str, int]:
 def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, built_package):
     files = sorted((built_package / "tests").glob("*.test.js"))
     assert files, "client/js/tests has no *.test.js"
-    done = node_tests(live.http, files)
+    moderator = live.moderator()  # for tests/safety.test.js: staff suspend a player
+    staff = {"GAMEPLATFORM_MODERATOR": moderator["username"], "GAMEPLATFORM_MODERATOR_PASSWORD": moderator["password"]}
+    done = node_tests(live.http, files, staff)
     counts = summary(done.stdout)
     assert done.returncode == 0, f"node --test failed:\n{done.stdout[-12000:]}\n{done.stderr[-4000:]}"
     assert counts.get("pass", 0) > 0 and counts.get("fail") == 0, counts

@@ -2,6 +2,7 @@
 
 from .client import GameClient, jwt_claims
 from .errors import (
+    AccountSuspended,
     ApiError,
     BadRequest,
     Conflict,
@@ -9,6 +10,7 @@ from .errors import (
     Forbidden,
     GameplatformError,
     Gone,
+    Muted,
     NotConnected,
     NotFound,
     RateLimited,
@@ -29,6 +31,7 @@ __version__ = "1.1.0"  # the server's version too (docs/versioning.md)
 NetworkClient = GameClient  # seed 002's name
 
 __all__ = [
+    "AccountSuspended",
     "ApiError",
     "BadRequest",
     "BattleRoom",
@@ -46,6 +49,7 @@ __all__ = [
     "Gone",
     "LobbyRoom",
     "MessageType",
+    "Muted",
     "NetworkClient",
     "NotConnected",
     "NotFound",

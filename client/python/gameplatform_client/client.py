@@ -852,6 +852,51 @@ class GameClient:
     async def open_dm(self, user_id: int) -> DMRoom:
         return await self._start(DMRoom(self, user_id))
 
+    # --- player safety -------------------------------------------------------------------
+
+    async def report(
+        self,
+        user_id: int,
+        reason: str,
+        *,
+        comment: str = "",
+        lobby_id: int | None = None,
+        game_id: int | None = None,
+        group_id: int | None = None,
+        dm_user_id: int | None = None,
+    ) -> dict:
+        """Report a player: ``{id, status: "open"}``; the server takes the evidence itself. ``reason``:
+        cheating, harassment, hate, spam, inappropriate_name, other; where it happened: one of
+        ``lobby_id``, ``game_id``, ``group_id``, ``dm_user_id``. A player I already reported, while
+        that report is open, answers the first report. ``BadRequest`` ``cannot_report_self``,
+        ``RateLimited`` past 10 an hour."""
+        places = {"lobby_id": lobby_id, "game_id": game_id, "group_id": group_id, "dm_user_id": dm_user_id}
+        body: dict = {"user_id": user_id, "reason": reason}
+        if comment:
+            body["comment"] = comment
+        context = {key: value for key, value in places.items() if value is not None}
+        if context:
+            body["context"] = context
+        return await self.post("/api/reports/", body)
+
+    async def my_reports(self) -> list:
+        """My reports, with their status (open, actioned, dismissed): every page."""
+        return [report async for report in self.pages("/api/reports/")]
+
+    async def my_sanctions(self) -> list:
+        """My sanctions, newest first, each with its statement, its end and my appeal of it."""
+        return [sanction async for sanction in self.pages("/api/sanctions/")]
+
+    async def appeal(self, sanction_id: int, text: str, *, appeal_token: str | None = None) -> dict:
+        """Appeal a sanction once, within 180 days (``Conflict`` ``appeal_exists`` /
+        ``appeal_window_closed``); returns the sanction with its appeal. Logged in, or with the
+        ``appeal_token`` of an ``AccountSuspended`` (a locked account cannot log in): then no
+        access token is sent."""
+        path = f"/api/sanctions/{sanction_id}/appeal/"
+        if appeal_token:
+            return await self.request("POST", path, json={"text": text, "appeal_token": appeal_token}, auth=False)
+        return await self.post(path, {"text": text})
+
     async def list_notifications(self, *, unread: bool = False) -> list:
         return await self._list("/api/notifications/", {"unread": 1} if unread else None)
 

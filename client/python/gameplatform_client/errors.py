@@ -55,6 +55,45 @@ class Forbidden(ApiError):
     """403 (``premium_required``, ``not_friends``, ``blocked``, ``not_a_player`` ...)."""
 
 
+class AccountSuspended(Forbidden):
+    """403 ``account_suspended``: login, refresh and every call of a locked account (and the
+    ``error`` frame before its sockets close 4403). ``until``: the suspension's end (ISO 8601),
+    None for a ban; ``statement``: why; ``sanction_id`` and ``appeal_token``, for
+    ``client.appeal(sanction_id, text, appeal_token=...)`` without a login."""
+
+    @property
+    def _fields(self) -> dict:
+        return self.body if isinstance(self.body, dict) else {}
+
+    @property
+    def until(self) -> str | None:
+        return self._fields.get("until")
+
+    @property
+    def banned(self) -> bool:
+        return self.until is None
+
+    @property
+    def statement(self) -> str:
+        return str(self._fields.get("statement") or "")
+
+    @property
+    def sanction_id(self) -> int | None:
+        return self._fields.get("sanction_id")
+
+    @property
+    def appeal_token(self) -> str | None:
+        return self._fields.get("appeal_token")
+
+
+class Muted(Forbidden):
+    """403 ``muted`` (REST) or a ``muted`` error frame: my chat is refused until ``until`` (ISO 8601)."""
+
+    @property
+    def until(self) -> str | None:
+        return self.body.get("until") if isinstance(self.body, dict) else None
+
+
 class NotFound(ApiError):
     """404."""
 
@@ -102,12 +141,15 @@ class RequestTimeout(GameplatformError, TimeoutError):
 
 class SocketClosed(GameplatformError):
     """The server closed a socket for good (``code`` 4403 not allowed, 4404 no such room, 4409
-    replaced, 4400 unsupported version, 1000 normal), or it could not be opened."""
+    replaced, 4400 unsupported version, 1000 normal), or it could not be opened. ``error``: the
+    ``error`` frame the server sent right before closing (an ``AccountSuspended`` for a locked
+    account), when it sent one."""
 
-    def __init__(self, code: int | None, reason: str = "") -> None:
+    def __init__(self, code: int | None, reason: str = "", *, error: ApiError | None = None) -> None:
         super().__init__(f"socket closed ({code}){': ' + reason if reason else ''}")
         self.code = code
         self.reason = reason
+        self.error = error
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {
@@ -132,6 +174,8 @@ _BY_CODE: dict[str, type[ApiError]] = {
     "forbidden": Forbidden,
     "blocked": Forbidden,
     "not_friends": Forbidden,
+    "account_suspended": AccountSuspended,
+    "muted": Muted,
     "conflict": Conflict,
     "unavailable": Unavailable,
     "overloaded": Unavailable,

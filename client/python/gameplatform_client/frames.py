@@ -79,12 +79,15 @@ class ErrorEvent:
 
 @dataclass(frozen=True)
 class Disconnected:
-    """A socket dropped. ``will_retry`` false: it is closed for good (see ``code``)."""
+    """A socket dropped. ``will_retry`` false: it is closed for good (see ``code``). ``error``: the
+    ``error`` frame the server sent right before closing, which says why (an ``AccountSuspended``
+    for a locked account's 4403), or None."""
 
     source: str
     code: int | None
     reason: str
     will_retry: bool
+    error: ApiError | None = None
     type: str = "disconnected"
 
 
@@ -165,6 +168,7 @@ class MessageType(StrEnum):
     MATCH_FOUND = "match_found"
     MATCH_CANCELLED = "match_cancelled"
     NOTIFICATION = "notification"
+    SANCTION = "sanction"  # a ``notification`` frame of kind ``sanction``, dispatched under this name too
     DM_RECEIVED = "dm_received"
     FRIEND_REQUEST = "friend_request"
     FRIEND_ACCEPTED = "friend_accepted"
@@ -291,6 +295,23 @@ class Badge(TypedDict, total=False):
 class MatchFound(TypedDict, total=False):
     type: str
     game_id: int
+
+
+class Sanction(TypedDict, total=False):
+    id: int
+    action: str  # warn, mute, suspend, ban
+    statement: str
+    starts_at: str
+    ends_at: str | None  # None: no end
+    active: bool
+    appeal: dict | None  # {status, text, statement, decided_at}
+
+
+class SanctionNotice(TypedDict, total=False):
+    """The ``payload`` of a ``notification`` frame of kind ``sanction``."""
+
+    event: str  # imposed, appeal_decided
+    sanction: Sanction
 
 
 class ErrorFrame(TypedDict, total=False):

@@ -30,7 +30,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 
 from .errors import RequestTimeout, SocketClosed, error_from_frame
-from .frames import Frame
+from .frames import Frame, MessageType
 from .patch import PatchError, apply_patch
 from .sockets import Socket
 
@@ -494,6 +494,11 @@ class NotificationsSocket(Socket):
 
     def on_drop(self) -> None:
         self._live_ids.clear()
+
+    def _dispatch(self, kind: str, event: Any) -> None:
+        super()._dispatch(kind, event)
+        if kind == "notification" and event.get("kind") == "sanction":  # handlers of "sanction" too
+            super()._dispatch(MessageType.SANCTION.value, event)
 
     def observe(self, frame: Frame) -> None:
         if frame.type == "badge":

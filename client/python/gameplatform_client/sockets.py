@@ -36,6 +36,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from . import compact
 from .errors import (
+    AccountSuspended,
     ApiError,
     ConnectionFailed,
     NotConnected,
@@ -114,6 +115,8 @@ class Socket:
         self._closing = False
         self.reconnects = 0
         self.protocol: str | None = None  # the binary subprotocol the server agreed to, if any
+        # The last frame received, when it was an ``error``: why the server closed, if it then did.
+        self.last_error: ApiError | None = None
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -189,7 +192,7 @@ class Socket:
             raise TimeoutError(f"{self.name} did not answer its first ping") from None
         else:
             return ws
-        raise SocketClosed(ws.close_code, ws.close_reason or "")
+        raise SocketClosed(ws.close_code, ws.close_reason or "", error=self.last_error)
 
     async def _handshake(self, ws: ClientConnection) -> None:
         # The server accepts, sends the room's first frame(s), then answers a ping; a refused
@@ -200,7 +203,7 @@ class Socket:
             if frame.get("type") == "pong" and frame.get("ref") == "open":
                 return
             self._deliver(frame)
-        raise SocketClosed(ws.close_code, ws.close_reason or "")
+        raise SocketClosed(ws.close_code, ws.close_reason or "", error=self.last_error)
 
     async def _run(self) -> None:
         while True:
@@ -223,7 +226,8 @@ class Socket:
             if self.client.reconnect.max_attempts == 0:
                 self._finish(code, reason)
                 return
-            await self._emit(Disconnected(self.name, code, reason, will_retry=True))
+            await self._emit(Disconnected(self.name, code, reason, will_retry=True, error=self.last_error))
+            self.last_error = None
             if not await self._reopen():
                 return
 
@@ -253,6 +257,10 @@ class Socket:
             except Unauthorized as exc:  # the refresh token is dead too: log in again
                 self._finish(CLOSE_UNAUTHENTICATED, exc.detail)
                 return False
+            except AccountSuspended as exc:  # no ticket for a locked account: as the server's 4403 would
+                self.last_error = exc
+                self._finish(4403, exc.detail)
+                return False
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError, ApiError, ConnectionFailed) as exc:
                 logger.info("reconnect %s attempt %d failed: %r", self.name, attempt, exc)
                 continue
@@ -276,12 +284,13 @@ class Socket:
         self.closed_code = code if code is not None else 0
         self._open.clear()
         self._arrived.set()
+        error = None if self._closing else self.last_error
         for _, future in self._waiters:
             if not future.done():
-                future.set_exception(SocketClosed(code, reason))
+                future.set_exception(SocketClosed(code, reason, error=error))
         self._waiters.clear()
         if not self._closing:
-            asyncio.ensure_future(self._emit(Disconnected(self.name, code, reason, will_retry=False)))
+            asyncio.ensure_future(self._emit(Disconnected(self.name, code, reason, will_retry=False, error=error)))
 
     # --- room hooks (overridden by rooms) --------------------------------------------
 
@@ -299,6 +308,8 @@ class Socket:
 
     def _deliver(self, data: dict, *, replayed: bool = False) -> None:
         frame = Frame(data, self.name, replayed)
+        if not replayed:
+            self.last_error = error_from_frame(frame) if frame.type == "error" else None
         self.observe(frame)
         for entry in list(self._waiters):
             predicate, future = entry

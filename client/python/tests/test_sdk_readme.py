@@ -24,7 +24,7 @@ def block_defining(name: str) -> dict:
 
 
 def test_every_python_block_of_the_readme_is_run_here():
-    names = ["async def main(", "async def play_tictactoe(", "async def lobby_and_dm("]
+    names = ["async def main(", "async def play_tictactoe(", "async def lobby_and_dm(", "async def report_and_appeal("]
     blocks = python_blocks()
     assert len(blocks) == len(names)
     assert all(any(name in block for block in blocks) for name in names)
@@ -65,6 +65,14 @@ async def test_readme_lobby_and_dm_snippet(server, make_client):
         await lobby_and_dm(alice, lobby["id"], bob.user_id)
     assert [m["content"] for m in await bob.dm_history(alice.user_id)] == ["hi"]
     assert [m["content"] for m in (await alice.lobby_history(lobby["id"]))["results"]] == ["gg"]
+
+
+async def test_readme_report_and_appeal_snippet(server, make_client):
+    report_and_appeal = block_defining("report_and_appeal")["report_and_appeal"]
+    alice, bob = await make_client("alice"), await make_client("bob")
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        await report_and_appeal(alice, bob.user_id, None)
+    assert printed.getvalue().splitlines() == ["['open'] []"]
 
 
 def test_the_readme_gives_the_default_timeout_of_every_wait():

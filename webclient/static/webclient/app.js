@@ -14,6 +14,7 @@ import * as leaderboards from "./leaderboards.js";
 import * as lobbies from "./lobbies.js";
 import * as profile from "./profile.js";
 import * as replay from "./replay.js";
+import * as safety from "./safety.js";
 import * as tournaments from "./tournaments.js";
 import * as store from "./store.js";
 import { $, $$, el, fill, onSubmit, setBadge, showError } from "./ui.js";
@@ -23,7 +24,8 @@ import * as world from "./world.js";
 const TABS = ["lobbies", "groups", "friends", "inbox", "play", "profile", "world", "leaderboards", "tournaments", "store"];
 const MODULES = { lobbies, groups, friends, inbox, play: game, profile, world, leaderboards, tournaments, store };
 const PARTS = { play: [watch, replay] };
-const EVERY_MODULE = [...Object.values(MODULES), ...Object.values(PARTS).flat()];
+// Modules of no tab: the sanction banner and the report forms (safety.js).
+const EVERY_MODULE = [...Object.values(MODULES), ...Object.values(PARTS).flat(), safety];
 
 const listeners = new Map();
 

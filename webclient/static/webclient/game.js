@@ -11,6 +11,7 @@
 // played again (replay.js), read-only: ``showRoom(room, {kind})`` takes any object shaped like the
 // SDK's GameRoom.
 
+import { reportAction } from "./safety.js";
 import { $, $$, button, el, fill, showError, showInfo, time } from "./ui.js";
 import { closeText, outcome, outcomeShort } from "./words.js";
 
@@ -296,6 +297,17 @@ function play(cell) {
   room.move({ cell });
 }
 
+/** A Report action for each other player of the game, made again only when the players change
+ * (render runs on every patch: an open report form must stay). */
+function renderReports(room) {
+  const others = room.players.filter((p) => p.id !== app.me.id);
+  const key = `${room.gameId}:${others.map((p) => p.id).join(",")}`;
+  const box = $("#game-report");
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  fill(box, others.map((p) => el("span", { class: "player-report" }, p.username, " ", reportAction(p, { gameId: room.gameId }))));
+}
+
 function render() {
   const room = current.room;
   if (!room.game) return;
@@ -308,6 +320,7 @@ function render() {
   $("#game-players").textContent = room.players
     .map((p) => `${p.username}${MARKS[p.side] && room.mode === "tictactoe" ? ` (${MARKS[p.side]})` : ""}${p.connected ? "" : " · away"}${p.ready ? "" : " · not ready"}`)
     .join("  vs  ");
+  renderReports(room);
   $("#board").hidden = room.mode !== "tictactoe";
   $("#battleship").hidden = room.mode !== "battleship" || !(room.view?.mine || room.view?.players);
   $("#arena").hidden = room.mode !== "arena" || !room.view?.players;

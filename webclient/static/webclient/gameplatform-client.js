@@ -1763,6 +1763,42 @@ var GamePlatformError = class extends Error {
     this.ref = init.ref ?? null;
   }
 };
+var AccountSuspended = class extends GamePlatformError {
+  /** When the suspension ends (ISO 8601), or null for a ban. */
+  until;
+  /** Why, in the staff's words (the statement of reasons). */
+  statement;
+  sanctionId;
+  appealToken;
+  constructor(init, body = {}) {
+    super(init);
+    this.name = "AccountSuspended";
+    this.until = typeof body.until === "string" ? body.until : null;
+    this.statement = typeof body.statement === "string" ? body.statement : "";
+    this.sanctionId = typeof body.sanction_id === "number" ? body.sanction_id : null;
+    this.appealToken = typeof body.appeal_token === "string" ? body.appeal_token : null;
+  }
+  /** True for a ban (no end). */
+  get banned() {
+    return this.until === null;
+  }
+};
+var Muted = class extends GamePlatformError {
+  /** When the mute ends (ISO 8601). */
+  until;
+  constructor(init, body = {}) {
+    super(init);
+    this.name = "Muted";
+    this.until = typeof body.until === "string" ? body.until : null;
+  }
+};
+function coded(init, body) {
+  if (init.code === "account_suspended")
+    return new AccountSuspended(init, body);
+  if (init.code === "muted")
+    return new Muted(init, body);
+  return new GamePlatformError(init);
+}
 async function errorFromResponse(response) {
   const header = Number(response.headers.get("Retry-After"));
   const retryAfter = Number.isFinite(header) && header > 0 ? header : null;
@@ -1778,7 +1814,7 @@ async function errorFromResponse(response) {
     if (typeof record.detail === "string") {
       const code = typeof record.code === "string" ? record.code : `http_${status}`;
       const fields = isRecord(record.fields) ? record.fields : null;
-      return new GamePlatformError({ status, code, detail: record.detail, fields, retryAfter });
+      return coded({ status, code, detail: record.detail, fields, retryAfter }, record);
     }
     const detail = Object.entries(record).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`).join("; ");
     return new GamePlatformError({ status, code: "invalid", detail, fields: record, retryAfter });
@@ -1786,14 +1822,15 @@ async function errorFromResponse(response) {
   return new GamePlatformError({ status, code: `http_${status}`, detail: response.statusText, retryAfter });
 }
 function errorFromFrame(frame) {
-  return new GamePlatformError({
+  const init = {
     status: 0,
     code: typeof frame.code === "string" ? frame.code : "error",
     detail: typeof frame.message === "string" ? frame.message : "",
     fields: isRecord(frame.fields) ? frame.fields : null,
     retryAfter: typeof frame.retry_after === "number" ? frame.retry_after : null,
     ref: typeof frame.ref === "string" ? frame.ref : null
-  });
+  };
+  return coded(init, frame);
 }
 function isRecord(value) {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -2020,6 +2057,11 @@ function items(listing) {
   return Array.isArray(listing) ? listing : listing.results;
 }
 
+// dist/frames.js
+function isSanctionNotification(notification) {
+  return notification.kind === "sanction";
+}
+
 // dist/notifications.js
 var Notifications = class {
   socket;
@@ -2039,6 +2081,16 @@ var Notifications = class {
     this.matchListeners.add(fn);
     return () => this.matchListeners.delete(fn);
   };
+  /**
+   * `fn(frame)` for each `sanction` notification: a sanction imposed on me (`payload.event`
+   * `"imposed"`) or my appeal of one decided (`"appeal_decided"`), with its `statement` and end.
+   */
+  onSanction(fn) {
+    return this.socket.on("notification", (frame) => {
+      if (isSanctionNotification(frame))
+        fn(frame);
+    });
+  }
   /** The next match reported from now on (live or replayed); rejects with `timeout` after `timeoutMs`. */
   nextMatch({ timeoutMs = 6e4 } = {}) {
     return new Promise((resolve, reject) => {
@@ -2561,6 +2613,8 @@ var Socket = class {
   options;
   // The binary subprotocol the server agreed to on the current connection ("": it speaks JSON).
   agreed = "";
+  // The last frame of this connection when it was an `error` (the server says why before it closes).
+  lastError = null;
   attempt = 0;
   openedAt = 0;
   closedForGood = false;
@@ -2705,6 +2759,11 @@ var Socket = class {
         this.finish(closeReason(4401, "not logged in"));
         return;
       }
+      if (error instanceof AccountSuspended) {
+        this.closedForGood = true;
+        this.finish({ ...closeReason(4403, error.detail), error });
+        return;
+      }
       this.retryLater();
       return;
     }
@@ -2755,6 +2814,7 @@ var Socket = class {
       return;
     this.opens += 1;
     this.openedAt = Date.now();
+    this.lastError = null;
     const [offered = ""] = subprotocols(this.options.encoding);
     this.agreed = offered !== "" && (ws.protocol ?? offered) === offered ? offered : "";
     const binary = this.agreed !== "";
@@ -2781,8 +2841,10 @@ var Socket = class {
     if (!frame || typeof frame !== "object" || typeof frame.type !== "string")
       return;
     const typed = frame;
-    this.emit(typed.type, typed.type === "error" ? errorFromFrame(typed) : typed);
-    if (typed.type !== "error")
+    const error = typed.type === "error" ? errorFromFrame(typed) : null;
+    this.lastError = error;
+    this.emit(typed.type, error ?? typed);
+    if (!error)
       this.emit("*", typed);
   }
   async closed(ws, code, reason) {
@@ -2794,7 +2856,10 @@ var Socket = class {
       this.attempt = 0;
     const dropped = this.dropping;
     this.dropping = false;
-    const why = dropped ? { ...closeReason(code, reason), reconnect: true } : closeReason(code, reason);
+    const error = this.lastError;
+    this.lastError = null;
+    const told = { ...closeReason(code, reason), error };
+    const why = dropped ? { ...told, reconnect: true } : told;
     const comesBack = why.reconnect && this.options.reconnect;
     this.lastClose = { ...why, reconnect: comesBack };
     if (!comesBack) {
@@ -3313,6 +3378,39 @@ var Client = class {
     replayFrames: (id, { from: from2, to } = {}) => this.get(`/api/games/${id}/replay/frames/`, { from: from2, to }),
     leaderboard: (mode = "tictactoe") => this.get("/api/leaderboard/", { mode })
   };
+  // --- player safety ----------------------------------------------------------------------
+  /**
+   * Reports a player (`POST /api/reports/`): `{id, status: "open"}`; the server takes the evidence
+   * itself (the context's last messages, a game's inputs). A player I already reported, while that
+   * report is open, answers the first report. 400 `cannot_report_self`, 429 `rate_limited`.
+   */
+  report({ userId, reason, comment, context }) {
+    const body = { user_id: userId, reason };
+    if (comment)
+      body.comment = comment;
+    if (context)
+      body.context = reportContext(context);
+    return this.post("/api/reports/", body);
+  }
+  /** My reports, newest first, with their status (`open`, `actioned`, `dismissed`). */
+  myReports() {
+    return this.all("/api/reports/");
+  }
+  /** My sanctions, newest first, each with its statement, its end and my appeal of it. */
+  mySanctions() {
+    return this.all("/api/sanctions/");
+  }
+  /**
+   * Appeals a sanction once, within 180 days (409 `appeal_exists` / `appeal_window_closed`): the
+   * sanction with its appeal. Logged in, or with the `appealToken` of an `AccountSuspended` error
+   * (a locked account cannot log in): then no access token is sent.
+   */
+  appeal(sanctionId, text, { appealToken } = {}) {
+    const path = `/api/sanctions/${sanctionId}/appeal/`;
+    if (appealToken)
+      return this.post(path, { text, appeal_token: appealToken }, { auth: false });
+    return this.post(path, { text });
+  }
   /** Persisted notifications (the `notification` frames kept by the server). */
   inbox = {
     list: ({ unread = false } = {}) => this.get("/api/notifications/", unread ? { unread: 1 } : {}),
@@ -3337,6 +3435,18 @@ function roomQuery({ mode, open, label = {} }) {
   }
   return query;
 }
+function reportContext({ lobbyId, gameId, groupId, dmUserId }) {
+  const context = {};
+  if (lobbyId !== void 0)
+    context.lobby_id = lobbyId;
+  if (gameId !== void 0)
+    context.game_id = gameId;
+  if (groupId !== void 0)
+    context.group_id = groupId;
+  if (dmUserId !== void 0)
+    context.dm_user_id = dmUserId;
+  return context;
+}
 function notLoggedIn() {
   return new GamePlatformError({ status: 401, code: "not_authenticated", detail: "Not logged in." });
 }
@@ -3347,6 +3457,7 @@ function retryable(error) {
 // dist/index.js
 var VERSION = "1.1.0";
 export {
+  AccountSuspended,
   CLOSE_CODES,
   COMPACT_SUBPROTOCOL,
   Client,
@@ -3357,6 +3468,7 @@ export {
   GameRoom,
   MSGPACK_SUBPROTOCOL,
   MemoryStorage,
+  Muted,
   Notifications,
   PatchError,
   Socket,
@@ -3364,6 +3476,7 @@ export {
   applyPatch,
   backoffDelay,
   closeReason,
+  isSanctionNotification,
   items,
   refreshDueAt,
   tokenClaims

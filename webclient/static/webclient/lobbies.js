@@ -1,5 +1,6 @@
 // Lobbies: the list, joining, the chat with typing and presence, and moderation for owners/moderators.
 
+import { reportAction } from "./safety.js";
 import { $, addChatLine, addNotice as addChatNotice, button, el, fill, onSubmit, showError, showInfo } from "./ui.js";
 import { lobbyStatus } from "./words.js";
 
@@ -272,6 +273,7 @@ function renderMembers() {
         member.role !== "member" ? el("span", { class: "tag" }, member.role) : null,
         " ",
         ...actions,
+        user.id !== app.me.id ? reportAction(user, { lobbyId: lobby.id }) : null,
       );
     }),
   );
@@ -324,7 +326,9 @@ async function loadOlder() {
 function addMessage(message, { prepend = false } = {}) {
   if (!room) return;
   const { sender } = message;
-  addChatLine($("#lobby-messages"), room.seen, message, { sender: sender.username, mine: sender.id === app.me.id, prepend });
+  const mine = sender.id === app.me.id;
+  const actions = mine ? [] : [" ", reportAction(sender, { lobbyId: room.id })];
+  addChatLine($("#lobby-messages"), room.seen, message, { sender: sender.username, mine, prepend, actions });
 }
 
 function addNotice(text) {

@@ -58,6 +58,10 @@ export function showError(error) {
   clearTimeout(bannerTimer);
   bannerTimer = setTimeout(() => (banner.hidden = true), 8000);
   if (!error?.code) console.error(error);
+  // A sanction's refusal: safety.js shows what holds, why, until when (and the appeal).
+  if (error?.code === "muted" || error?.code === "account_suspended") {
+    document.dispatchEvent(new CustomEvent("gameplatform:refused", { detail: error }));
+  }
 }
 
 /** Shows a notice in the banner; ``about`` names what it is about, so that ``clearInfo(about)``
@@ -110,7 +114,7 @@ export function time(iso) {
 
 /** Puts a chat message in ``list`` once per id (``seen``), in id order whichever arrives first (a
  * live frame can beat the history page); ``prepend`` for an older page, which keeps the scroll. */
-export function addChatLine(list, seen, message, { sender, mine, prepend = false }) {
+export function addChatLine(list, seen, message, { sender, mine, prepend = false, actions = [] }) {
   if (seen.has(message.id)) return;
   seen.add(message.id);
   const later = prepend ? list.firstChild : [...list.querySelectorAll("li[data-message-id]")].find((li) => Number(li.dataset.messageId) > message.id);
@@ -122,6 +126,7 @@ export function addChatLine(list, seen, message, { sender, mine, prepend = false
       el("strong", {}, sender),
       ": ",
       el("span", { class: "content" }, message.content),
+      ...actions,
     ),
     later || null,
   );

@@ -140,10 +140,12 @@ def sanction_impose(
     )
     if action == Sanction.Action.MUTE:
         _mutes_changed()
+    # Told first: the notification goes out before the signal that closes a locked player's
+    # sockets (both after commit, in this order), so an open notification socket hears why.
+    notify(user_id=user_id, kind="sanction", payload={"event": "imposed", "sanction": payload(sanction)})
     if action in LOCKS:
         _relock(user_id)
         queue_forget(user_ids=[user_id])
-    notify(user_id=user_id, kind="sanction", payload={"event": "imposed", "sanction": payload(sanction)})
     audit.record(
         staff=staff,
         action=f"sanction.{action}",

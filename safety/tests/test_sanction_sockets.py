@@ -50,3 +50,16 @@ async def test_a_muted_player_s_chat_frame_is_refused_muted_and_others_hear_noth
     assert (error["code"], error["ref"]) == ("muted", 7)
     assert error["until"]
     await ws.disconnect()
+
+
+async def test_a_suspended_player_s_notification_socket_hears_the_sanction_before_it_closes(ws_connect, bob, make_user):
+    staff = await sync_to_async(make_user)("staffer", is_staff=True, is_superuser=True)
+    ws, connected, _ = await ws_connect("/ws/notifications/", bob)
+    assert connected
+    await sync_to_async(sanction_impose)(
+        staff=staff, user_id=bob.pk, action="suspend", duration_hours=2, statement="Cheating."
+    )
+    told = await receive_type(ws, "notification")
+    assert told["kind"] == "sanction"
+    assert told["payload"]["sanction"]["statement"] == "Cheating."
+    assert await closed_with(ws) == 4403

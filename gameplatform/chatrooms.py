@@ -138,7 +138,11 @@ class ChatRoom:
         invalid text or a non-member does not use up the rate-limit budget. The
         socket spends the budget itself when the frame arrives (``budget_spent``).
         """
-        text = speech.said(user.pk, message_clean(content, max_length=self.message_max_length))
+        text = speech.said(
+            user.pk,
+            message_clean(content, max_length=self.message_max_length),
+            where={f"{self.place_kind}_id": room_id},
+        )
         if not budget_spent:
             self.require_member(room_id, user.pk)
             self.budget.spend(user.pk)

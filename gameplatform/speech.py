@@ -15,6 +15,7 @@ The providers answer from a per-process cache (a mute or a list change reaches e
 within a second), so a message costs no database read here.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,11 +23,19 @@ from gameplatform import db
 from gameplatform.errors import ApplicationError, Forbidden
 from gameplatform.hooks import Hook
 
+logger = logging.getLogger(__name__)
+
 # When the user's mute ends (None: not muted): one provider.
 muted_until: Hook[[int], datetime | None] = Hook("muted_until")
 # The text with every filtered word masked, and whether a name holds one: one provider.
 masked: Hook[[str], str] = Hook("masked")
 refused: Hook[[str], bool] = Hook("refused")
+# Every message that passed, as the others get it: ``(user_id, text, where)``, ``where`` naming the
+# room as a report's context does (``{"lobby_id": 3}``, ``{"group_id": 5}``, ``{"dm_user_id": 7}``,
+# or ``{}``). For a slower classifier that only flags messages into the moderation queue: a
+# reaction hands the text to its own worker and returns at once; one that raises is logged and
+# the message goes on (it never holds a message back). Any number of reactions.
+heard: Hook[[int, str, dict], None] = Hook("heard")
 
 
 class Muted(Forbidden):
@@ -47,7 +56,7 @@ def _provider(hook: Hook) -> Callable | None:
     return hook.reactions[0] if hook.reactions else None
 
 
-def said(user_id: int, text: str) -> str:
+def said(user_id: int, text: str, *, where: dict | None = None) -> str:
     """``text`` as other players get it from ``user_id``, or ``Muted`` while they are muted."""
     until = _provider(muted_until)
     if until is not None:
@@ -55,12 +64,18 @@ def said(user_id: int, text: str) -> str:
         if ends is not None:
             raise Muted(ends)
     mask = _provider(masked)
-    return mask(text) if mask is not None else text
+    text = mask(text) if mask is not None else text
+    for reaction in heard.reactions:
+        try:
+            reaction(user_id, text, where or {})
+        except Exception:
+            logger.exception("a reaction to a message heard failed; the message goes on")
+    return text
 
 
-async def asaid(user_id: int, text: str) -> str:
+async def asaid(user_id: int, text: str, *, where: dict | None = None) -> str:
     """``said`` from the event loop (its cache may read the database once a second)."""
-    return await db.run(said, user_id, text)
+    return await db.run(said, user_id, text, where=where)
 
 
 def name_checked(text: str, *, field: str = "name") -> str:

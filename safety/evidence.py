@@ -117,8 +117,8 @@ def evidence_take(*, reporter_id: int | None, user_id: int, context: dict) -> di
         taken = _lobby(context["lobby_id"])
     elif "group_id" in context:
         taken = _group(context["group_id"])
-    elif "dm_user_id" in context:
-        taken = _dm(reporter_id, context["dm_user_id"])
+    elif "dm_user_id" in context:  # the reporter's conversation; the platform's flag: the reported player's
+        taken = _dm(reporter_id if reporter_id is not None else user_id, context["dm_user_id"])
     elif "game_id" in context:
         taken = _game(context["game_id"])
     return {**taken, "history": _history(user_id)}

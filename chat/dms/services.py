@@ -56,7 +56,7 @@ def dm_send(*, sender: User, recipient_id: int, content: str, budget_spent: bool
     """Send a DM to a friend. Not atomic as a whole on purpose: the rate limit is a Redis
     call and stays outside the transaction; the write itself is atomic (``_store``). The
     socket spends the budget itself when the frame arrives (``budget_spent``)."""
-    content = speech.said(sender.pk, _clean(content))
+    content = speech.said(sender.pk, _clean(content), where={"dm_user_id": recipient_id})
     recipient = dm_require_access(user_id=sender.pk, peer_id=recipient_id)
     if not budget_spent:
         DM_RATE.spend(sender.pk)

@@ -332,16 +332,20 @@ class LiveServer:
         if getattr(self, "_moderator", None) is None:
             username, password = f"live_mod_{uuid.uuid4().hex[:8]}", "pass-w0rd-long-enough"
             user = self.register(username, password)
-            code = (
+            self.shell(
                 "from django.contrib.auth.models import Group; from accounts.models import User; "
                 f"u = User.objects.get(pk={user['id']}); u.is_staff = True; u.save(update_fields=['is_staff']); "
                 "u.groups.add(Group.objects.get(name='moderator'))"
             )
-            command = [sys.executable, "manage.py", "shell", "-c", code]
-            done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
-            assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
             self._moderator = {**user, "password": password}
         return self._moderator
+
+    def shell(self, code: str) -> str:
+        """Run ``code`` with ``manage.py shell -c`` on the server's database; what it printed."""
+        command = [sys.executable, "manage.py", "shell", "-c", code]
+        done = subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True)
+        assert done.returncode == 0, f"manage.py shell failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
 
     def online_users(self) -> int:
         return httpx.get(f"{self.http}/api/status/", timeout=10).json()["online_users"]

@@ -1,0 +1,134 @@
+"""Sanctions hold on every process: two live servers on one PostgreSQL and one Redis.
+
+The moderator acts on server B; the player is on both. A suspension closes the player's sockets
+4403 on A and B and refuses their token on A within 2 s; they appeal on A with the appeal token
+(no login), and when the moderator reverses it on B they log in again on A. A mute on B refuses
+the player's lobby messages on A within 2 s (each process reads the running mutes once a second).
+"""
+
+import asyncio
+import json
+import time
+import uuid
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from conftest import requires_postgres, requires_redis
+from gameplatform.tests.live import Pair, bearer, receive_type
+from gameplatform.tests.test_faults import requires_redis_server
+
+pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
+
+WITHIN = 2.0  # seconds: the contract's bound for a sanction to hold everywhere
+_run = uuid.uuid4().hex[:6]
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    with Pair(tmp_path_factory.mktemp("b"), "sanctions") as pair:
+        a = pair.second(tmp_path_factory.mktemp("a"))
+        try:
+            yield a, pair.survivor
+        finally:
+            a.stop()
+
+
+async def post(server, path: str, access: str | None, **body) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        return await http.post(path, json=body, headers=bearer(access) if access else {})
+
+
+async def get(server, path: str, access: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.http, timeout=10) as http:
+        return await http.get(path, headers=bearer(access))
+
+
+async def notification_socket(server, access: str):
+    ws = await connect(f"{server.ws}/ws/notifications/", additional_headers=bearer(access), open_timeout=10)
+    await receive_type(ws, "badge")
+    return ws
+
+
+async def closed_code(ws, timeout: float) -> tuple[int, dict | None]:
+    """The close code, and the error frame sent before it."""
+    error = None
+    async with asyncio.timeout(timeout):
+        try:
+            while True:
+                frame = json.loads(await ws.recv())
+                if frame.get("type") == "error":
+                    error = frame
+        except Exception:
+            pass
+    return ws.close_code, error
+
+
+async def test_a_suspension_on_one_process_locks_the_player_out_of_both_and_a_reversed_appeal_lets_them_back(
+    servers,
+):
+    a, b = servers
+    moderator = await asyncio.to_thread(b.moderator)
+    player = await asyncio.to_thread(a.register, f"suspended_{_run}")
+    on_a, on_b = await notification_socket(a, player["access"]), await notification_socket(b, player["access"])
+
+    started = time.monotonic()
+    made = await post(
+        b, "/api/moderation/sanctions/", moderator["access"],
+        user_id=player["id"], action="suspend", duration_hours=24, statement="Cheating in ranked games.",
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    for ws in (on_a, on_b):
+        code, error = await closed_code(ws, WITHIN)
+        assert code == 4403 and error["code"] == "account_suspended"
+    refused = await get(a, "/api/me/", player["access"])
+    assert time.monotonic() - started < WITHIN
+    assert refused.status_code == 403 and refused.json()["code"] == "account_suspended"
+
+    login = await post(a, "/api/auth/login/", None, username=player["username"], password="pass-w0rd-long-enough")
+    assert login.status_code == 403
+    token = login.json()["appeal_token"]
+    appeal = await post(a, f"/api/sanctions/{made.json()['id']}/appeal/", None, text="Not me.", appeal_token=token)
+    assert appeal.status_code == 201, appeal.text
+
+    appeals = (await get(b, "/api/moderation/appeals/", moderator["access"])).json()["results"]
+    mine = next(x for x in appeals if x["sanction"]["id"] == made.json()["id"])
+    decided = await post(
+        b, f"/api/moderation/appeals/{mine['id']}/decide/", moderator["access"],
+        decision="reversed", statement="We could not confirm it.",
+    )  # fmt: skip
+    assert decided.status_code == 200, decided.text
+    login = await post(a, "/api/auth/login/", None, username=player["username"], password="pass-w0rd-long-enough")
+    assert login.status_code == 200, login.text
+
+
+async def test_a_mute_on_one_process_refuses_the_players_lobby_messages_on_the_other_within_two_seconds(servers):
+    a, b = servers
+    moderator = await asyncio.to_thread(b.moderator)
+    owner = await asyncio.to_thread(a.register, f"owner_{_run}")
+    player = await asyncio.to_thread(a.register, f"muted_{_run}")
+    # Only premium players make lobbies: the owner's lobby is made through the demo's shell.
+    code = (
+        "from accounts.models import User; from chat.lobbies.services import lobby_create, lobby_join; "
+        f"o = User.objects.get(pk={owner['id']}); o.is_premium = True; o.save(update_fields=['is_premium']); "
+        f"lobby = lobby_create(owner=o, name='live {_run}'); "
+        f"lobby_join(lobby_id=lobby.pk, user=User.objects.get(pk={player['id']})); "
+        "print(lobby.pk)"
+    )  # fmt: skip
+    lobby_id = int((await asyncio.to_thread(a.shell, code)).strip().splitlines()[-1])
+
+    started = time.monotonic()
+    made = await post(
+        b, "/api/moderation/sanctions/", moderator["access"],
+        user_id=player["id"], action="mute", duration_hours=1, statement="Spam.",
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    while True:  # at most 3 messages in 2 s: the chat's own rate limit
+        said = await post(a, f"/api/lobbies/{lobby_id}/messages/", player["access"], content="after")
+        if said.status_code == 403:
+            break
+        assert said.status_code == 201, said.text
+        assert time.monotonic() - started < WITHIN, "the mute did not hold on the other process"
+        await asyncio.sleep(0.6)
+    assert said.json()["code"] == "muted" and said.json()["until"]

@@ -130,6 +130,19 @@ def premium_owner(make_user):
 
 
 @pytest.fixture
+def make_staff(make_user):
+    """A staff user (``is_staff``) in the given roles (``staff.roles``: groups made by a migration)."""
+    from django.contrib.auth.models import Group
+
+    def make(username: str, *roles: str, superuser: bool = False):
+        user = make_user(username, is_staff=True, is_superuser=superuser)
+        user.groups.add(*Group.objects.filter(name__in=roles))
+        return user
+
+    return make
+
+
+@pytest.fixture
 def befriend():
     """Make two users friends (both directions), as accepting a request would."""
     from friends.services import friendship_create

@@ -24,6 +24,17 @@ class ReportDecisionForm(forms.ModelForm):
         fields = []
 
 
+def decide(model_admin, request, decision) -> None:
+    """Run a form's decision (a service call; nothing when the form kept it open) and say on the
+    page why it was refused, if it was: the form's save never writes the record itself."""
+    if not decision:
+        return
+    try:
+        decision()
+    except ApplicationError as exc:
+        model_admin.message_user(request, f"Not done: {exc.message} {exc.extra or ''}", level=messages.ERROR)
+
+
 def _messages_table(messages_: list[dict]) -> str:
     rows = format_html_join(
         "",
@@ -84,19 +95,15 @@ class ReportAdmin(admin.ModelAdmin):
             reports.report_claim(staff=request.user, report_id=report.pk)
 
     def save_model(self, request, obj, form, change):
-        decision = form.cleaned_data.get("decision")
-        if not decision:
-            return
-        try:
-            reports.report_resolve(
-                staff=request.user,
-                report_id=obj.pk,
-                action=decision,
-                statement=form.cleaned_data.get("statement") or "",
-                duration_hours=form.cleaned_data.get("duration_hours"),
-            )
-        except ApplicationError as exc:
-            self.message_user(request, f"Not done: {exc.message} {exc.extra or ''}", level=messages.ERROR)
+        data = form.cleaned_data
+        decide(
+            self,
+            request,
+            data.get("decision") and (lambda: reports.report_resolve(
+                staff=request.user, report_id=obj.pk, action=data["decision"],
+                statement=data.get("statement") or "", duration_hours=data.get("duration_hours"),
+            )),
+        )  # fmt: skip
 
 
 @admin.register(Sanction)
@@ -142,15 +149,12 @@ class AppealAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        decision = form.cleaned_data.get("decision")
-        if not decision:
-            return
-        try:
-            appeals.appeal_decide(
-                staff=request.user,
-                appeal_id=obj.pk,
-                decision=decision,
-                statement=form.cleaned_data.get("decision_statement") or "",
-            )
-        except ApplicationError as exc:
-            self.message_user(request, f"Not done: {exc.message} {exc.extra or ''}", level=messages.ERROR)
+        data = form.cleaned_data
+        decide(
+            self,
+            request,
+            data.get("decision") and (lambda: appeals.appeal_decide(
+                staff=request.user, appeal_id=obj.pk, decision=data["decision"],
+                statement=data.get("decision_statement") or "",
+            )),
+        )  # fmt: skip

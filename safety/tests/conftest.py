@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group
 
 from safety.mutes import MUTES
 from staff.roles import MODERATOR, SUPPORT
@@ -14,17 +13,13 @@ def fresh_mutes():
 
 
 @pytest.fixture
-def moderator(make_user):
-    user = make_user("mod", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATOR))
-    return user
+def moderator(make_staff):
+    return make_staff("mod", MODERATOR)
 
 
 @pytest.fixture
-def support(make_user):
-    user = make_user("helpdesk", is_staff=True)
-    user.groups.add(Group.objects.get(name=SUPPORT))
-    return user
+def support(make_staff):
+    return make_staff("helpdesk", SUPPORT)
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group
 
 from staff.roles import MODERATOR
 from wordfilter import cache
@@ -15,10 +14,8 @@ def fresh_cache():
 
 
 @pytest.fixture
-def moderator(make_user):
-    user = make_user("mod", is_staff=True)
-    user.groups.add(Group.objects.get(name=MODERATOR))
-    return user
+def moderator(make_staff):
+    return make_staff("mod", MODERATOR)
 
 
 @pytest.fixture

@@ -27,17 +27,23 @@ class ThrottledAdminSite(admin.AdminSite):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.pages: list[tuple[str, str, str, object]] = []  # (route, url name, title, view)
+        self.listed: list[str] = []  # the url names of the pages the index links
 
-    def add_page(self, route: str, view, *, name: str, title: str) -> None:
-        """Serve ``view`` at ``/admin/<route>`` to staff (``admin_view``), linked from the index as ``title``."""
+    def add_page(self, route: str, view, *, name: str, title: str, listed: bool = True) -> None:
+        """Serve ``view`` at ``/admin/<route>`` to staff (``admin_view``), linked from the index as
+        ``title`` unless not ``listed`` (a page of one object, ``<int:...>`` in its route, is
+        linked from another page)."""
         self.pages.append((route, name, title, view))
+        if listed:
+            self.listed.append(name)
 
     def get_urls(self):
         pages = [path(route, self.admin_view(view), name=name) for route, name, _, view in self.pages]
         return pages + super().get_urls()
 
     def index(self, request, extra_context=None):
-        extra = {"admin_pages": [(name, title) for _, name, title, _ in self.pages], **(extra_context or {})}
+        pages = [(name, title) for _, name, title, _ in self.pages if name in self.listed]
+        extra = {"admin_pages": pages, **(extra_context or {})}
         return super().index(request, extra)
 
     def login(self, request, extra_context=None):

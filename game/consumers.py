@@ -4,10 +4,10 @@ import time
 from urllib.parse import parse_qs
 
 from game import rooms, selectors
-from game.events import game_state
+from game.events import KICKED_SIGNAL, game_state
 from game.registry import get_mode
 from gameplatform import binary, db, serializers
-from gameplatform.consumers import CLOSE_REPLACED, BaseConsumer, receives
+from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer, receives
 from gameplatform.errors import Conflict, Forbidden, RateLimited, Unavailable
 from gameplatform.groups import game_group, watch_group
 from gameplatform.ratelimit import FrameBudget
@@ -155,6 +155,12 @@ class GameConsumer(BaseConsumer):
             self.joined_room = False
 
     async def on_signal(self, signal: str, data: dict) -> None:
+        if signal == KICKED_SIGNAL and data.get("user_id") == self.user_id and not self.watching:
+            # Staff made this player leave the game (``game.services.game_kick_player``): their room
+            # took the forfeit already; their sockets on this game close, on every process (each
+            # tells the room it went, as any socket that closes does).
+            await self.end(CLOSE_FORBIDDEN, "not_a_player", "Staff removed you from this game.")
+            return
         if signal != SIGNAL:
             return
         if data.get("took"):  # receipts of frames forwarded from this process

@@ -105,3 +105,9 @@ async def player_seat(game_id: int, player_id: int) -> dict:
 async def take_seat(game_id: int, player_id: int) -> int:
     """The seat number of a new socket of ``player_id`` (``RoomHost.take_seat_number``)."""
     return await get_room_host().take_seat_number(game_id, player_id)
+
+
+async def room_command(game_id: int, op: str, player_id: int = 0) -> bool:
+    """The platform's own step for a game's room, wherever it runs (``RoomHost.command``: ``forfeit``
+    for ``player_id``, ``abandon``): True once the room's owner took it."""
+    return await get_room_host().command(game_id, op, player_id)

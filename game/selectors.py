@@ -166,3 +166,44 @@ def _label_text(value) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value)
+
+
+INSPECT_STEPS = 20  # the room inspector's newest steps
+INSPECT_STATE_CHARS = 200_000  # a mode's state shown up to this (a big real-time world is cut)
+
+
+def game_inspection(*, game_id: int) -> dict:
+    """A game as the admin's room inspector shows it: the record (``game``, its ``seats``), and
+    its room as the store holds it now: ``owner`` (the process holding its lease, or None),
+    ``room`` (its last snapshot: ``{phase, tick, version, now, turn, ...}``, or None when no
+    snapshot is kept: not opened yet, or over), ``players`` (the snapshot's, with ``connected``,
+    ``ready``, ``out``, ``score``, ``away_since``; else the seats'), ``state`` (the mode's state,
+    indented JSON) and the newest ``steps`` (``[steps, now, op, args, version]``, newest last).
+    NotFound for an unknown game."""
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None:
+        raise NotFound("No such game.", code="game_not_found")
+    seats = list(GamePlayer.objects.filter(game_id=game_id).select_related("user").order_by("seat"))
+    record = room_store().inspect(game_id, steps=INSPECT_STEPS)
+    room = json.loads(record.snapshot) if record.snapshot else None
+    if room is not None:
+        away = room.get("away_since", {})
+        players = [{**p, "away_since": away.get(str(p["id"]))} for p in room["players"]]
+        state = json.dumps(room.get("state"), indent=2, sort_keys=True, ensure_ascii=False)
+    else:
+        players = [
+            {"id": s.user_id, "username": s.user.username, "seat": s.seat, "side": s.side, "connected": s.connected}
+            | {"ready": s.ready, "out": s.forfeited, "score": s.score, "away_since": None}
+            for s in seats
+        ]
+        state = ""
+    return {
+        "game": game,
+        "seats": seats,
+        "owner": record.owner,
+        "room": room,
+        "players": players,
+        "state": state[:INSPECT_STATE_CHARS],
+        "state_cut": len(state) > INSPECT_STATE_CHARS,
+        "steps": record.steps,
+    }

@@ -24,6 +24,15 @@ def request_roles(request) -> frozenset[str]:
     return roles
 
 
+def has_role(request, *roles: str) -> bool:
+    """Whether ``request.user`` is staff in one of ``roles`` (or ``admin``, or a superuser): the
+    rule of ``role_required``, for a plain Django view too (an admin page of its own)."""
+    user = request.user
+    if not (user and user.is_authenticated and user.is_staff):
+        return False
+    return user.is_superuser or bool((frozenset(roles) | {ADMIN}) & request_roles(request))
+
+
 def role_required(*roles: str) -> type[BasePermission]:
     """A DRF permission class letting staff in ``roles`` (or ``admin``, or superusers) through."""
     allowed = frozenset(roles) | {ADMIN}
@@ -32,10 +41,7 @@ def role_required(*roles: str) -> type[BasePermission]:
         message = "Staff only: this needs the role " + " or ".join(sorted(allowed)) + "."
 
         def has_permission(self, request, view) -> bool:
-            user = request.user
-            if not (user and user.is_authenticated and user.is_staff):
-                return False
-            return user.is_superuser or bool(allowed & request_roles(request))
+            return has_role(request, *allowed)
 
     RoleRequired.__name__ = RoleRequired.__qualname__ = "RoleRequired_" + "_".join(sorted(allowed))
     return RoleRequired

@@ -10,6 +10,13 @@ class WebclientConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from webclient.operations import operations_page
+        from webclient.operations import game_inspector_page, operations_page
 
         admin.site.add_page("operations/", operations_page, name="operations", title="Live operations")
+        admin.site.add_page(
+            "operations/games/<int:game_id>/",
+            game_inspector_page,
+            name="operations-game",
+            title="Room inspector",
+            listed=False,  # linked from each running game of the live page
+        )

@@ -47,9 +47,9 @@ from gameplatform import metrics
 from gameplatform.loops import per_loop
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.modes.api import checked_label
-from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room, forwarded_key, ref_key
+from gameplatform.rooms.room import PLATFORM_OPS, SPECTATORS, Grace, HookFailed, Room, forwarded_key, ref_key
 from gameplatform.rooms.store import JournalBatch, Listings, RoomStore, lease_seconds, room_store
-from gameplatform.rooms.wire import Delivery, send_op
+from gameplatform.rooms.wire import Delivery, Receipts, send_op
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ FORWARDED_MOST = 10_000  # frames of this process's sockets waiting for a receip
 UNTIL_MARGIN = 0.5
 SPECTATOR_OPS = ("watch", "still_watching", "unwatch")
 PLAYER_FRAMES = ("ready", "move", "action", "input", "forfeit")
+# What the platform itself may ask of a room, wherever it runs (``RoomHost.command``): a player's
+# ``forfeit`` made for them (staff kick them), and ``abandon`` (staff end the game).
+COMMANDS = ("forfeit", *PLATFORM_OPS)
 
 
 def answer_seconds() -> float:
@@ -830,13 +833,54 @@ class RoomHost:
             refused = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, 0.0, 0.0)
             await self._unanswered(refused, "overloaded")
             return
-        self._forwarded_count += 1
-        forwarded_id = f"{self.owner[:12]}.{self._forwarded_count}"  # short: rooms remember it a while
+        forwarded_id = self._forwarded_id()
         until = time.time() + answer_seconds()
         forwarded = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, until, time.monotonic())
         self.forwarded[forwarded_id] = forwarded
         self.start()
         await send_op(game_id, player_id, op, args, ref, conn, seat, forwarded=forwarded_id, resent=resent, until=until)
+
+    def _forwarded_id(self) -> str:
+        self._forwarded_count += 1
+        return f"{self.owner[:12]}.{self._forwarded_count}"  # short: rooms remember it a while
+
+    async def command(self, game_id: int, op: str, player_id: int = 0, *, timeout: float | None = None) -> bool:
+        """The platform's own step for a room, wherever it runs: ``forfeit`` for ``player_id``
+        (staff kick a player: they leave as if they had forfeited) or ``abandon`` (staff end the
+        game). True once the room has taken it (its step is in the store, its frames are out; a
+        step the rules refuse, such as a player already out, is taken too and changes nothing);
+        False when no process took it within ``timeout`` (by default ``answer_seconds()``).
+
+        Only the room's owner changes a room, so this goes the way of a player's frame from a
+        socket on another process: applied here when the room runs here, else sent to the owner
+        through the game's group with an id (``send_op``), and sent again every
+        ``RESEND_SECONDS`` until the owner's receipt comes back (heard on the game's group,
+        ``Receipts``: this process may hold no socket of the game). The room knows the id
+        (``Room.took``), so a copy sent again is answered, not applied twice, and the copies carry
+        the same ``until``: the owner takes none after this call has given up. It differs from a
+        player's frame in two ways: no socket sent it (it holds no seat, and no client's frame
+        ever names ``abandon``: ``apply`` refuses the platform's steps from a socket), and a room
+        that nobody runs at the moment (it moves between processes) is waited for, not opened
+        here: a staff page's process does not take games over."""
+        if op not in COMMANDS:
+            raise ValueError(f"no such command: {op!r}")
+        total = answer_seconds() if timeout is None else timeout
+        deadline, until = time.monotonic() + total, time.time() + total
+        forwarded_id = self._forwarded_id()
+        if await self.apply(game_id, player_id, op, forwarded=forwarded_id):
+            return True
+        async with Receipts(game_id) as receipts:
+            while (left := deadline - time.monotonic()) > 0:
+                owner = (await self.store.owners([game_id])).get(game_id)
+                if owner is None or owner == self.owner:  # moving (or being opened here): a moment
+                    await asyncio.sleep(min(RESEND_SECONDS, left))
+                else:
+                    await send_op(game_id, player_id, op, (), None, None, 0, forwarded=forwarded_id, until=until)
+                    if await receipts.wait(forwarded_id, min(RESEND_SECONDS, left)):
+                        return True
+                if await self.apply(game_id, player_id, op, forwarded=forwarded_id):  # it came here meanwhile
+                    return True
+        return False
 
     def heard(self, receipts) -> None:
         """The owners took these forwarded frames (their ids, in a delivery's ``took``)."""
@@ -965,6 +1009,8 @@ class RoomHost:
         is answered, not applied twice; so is a frame the client sent again (``resent``) whose
         ``ref`` the room took from this player. ``until``: when its sender answers it ``unavailable``
         (wall clock): a forwarded frame that comes too close to that is not taken (``UNTIL_MARGIN``)."""
+        if op in PLATFORM_OPS and conn is not None:
+            raise ValueError(f"{op!r} is the platform's step, never a socket's frame")
         if until is not None and time.time() > until - UNTIL_MARGIN and self.running.get(game_id) is not None:
             logger.info("a forwarded frame came too late to be taken", extra={"game_id": game_id, "op": op})
             return True  # its sender answers it
@@ -1006,7 +1052,8 @@ class RoomHost:
         error = None
         frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
-            room.step(self.now(game_id), op, player_id, *args, frame=frame)
+            who = () if op in PLATFORM_OPS else (player_id,)  # the platform's steps name no player
+            room.step(self.now(game_id), op, *who, *args, frame=frame)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:
@@ -1019,7 +1066,7 @@ class RoomHost:
             # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
             # made: a client knows its move was applied, and that its view already shows it.
             reply = None if ref is None else (player_id, _text({"type": "ack", "ref": ref}))
-            snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit")
+            snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit", *PLATFORM_OPS)
         else:
             if ref is not None:
                 error["ref"] = ref

@@ -60,7 +60,9 @@ ABANDONED = "abandoned"
 ABORTED = "aborted"  # the reason of a game whose mode kept failing (its phase is ``abandoned``)
 OVER = frozenset({FINISHED, ABANDONED})
 # What a step does after the clock (``Room.step``): the players' frames and the clock alone.
-OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"})
+OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join", "abandon"})
+# Of those, the steps only the platform takes, never a player's frame (``RoomHost.command``: staff end a game).
+PLATFORM_OPS = frozenset({"abandon"})
 REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
 # The frames a room remembers having taken (``Room.took``): a frame sent again (by a socket's
 # process while the room moved, within seconds, or by a client after a reconnect, within its
@@ -735,7 +737,13 @@ class Room:
 
     @_step
     def abandon(self) -> None:
-        """End the game ``abandoned`` (a mode that cannot resume after its process died)."""
+        """End the game ``abandoned`` (a mode that cannot resume after its process died), as no
+        step: the host records the end at once and nothing replays it."""
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """The ``abandon`` step (``step(now, "abandon")``, journalled and replayed like any step):
+        the game ends ``abandoned`` (staff ended it, ``RoomHost.command``); nothing when it is over."""
         if not self.over:
             self._end(Result(winner=None, reason="abandoned"))
 

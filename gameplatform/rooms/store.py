@@ -16,6 +16,8 @@ one-process setup (``make run``). The host runs the same code on both; ``room_st
   once a second and only when it changed, ``RoomHost``): kept for ``LISTING_TTL_SECONDS`` unless
   its owner writes it again, dropped when the game ends or its owner loses the lease. A reader
   (``GET /api/game/rooms/``) reads every live one in one command, whatever the rooms.
+- A room's **record** (``inspect``) is all of the above for one game, read at once for staff
+  (the admin's room inspector): its owner, its snapshot and its latest steps.
 - A **seat number** orders the sockets of one player in one game: each socket takes the next
   number when it opens, so the room knows which of two sockets is the newer whatever order
   their ``connect`` frames reach it in (one may come through another process).
@@ -145,6 +147,29 @@ return refused
 """
 
 
+INSPECT_LOG_SEGMENTS = 8  # the game's log's newest segments an inspection reads (one per snapshot)
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    """What the store holds of one game (``RoomStore.inspect``): the process that owns its room
+    (its lease; None: nobody runs it now), its last snapshot (the JSON of ``Room.snapshot()``, as
+    its owner last wrote it; None: none), and its newest steps, oldest first: those in the game's
+    log (added with each snapshot) and those its owner journalled after the snapshot, each
+    ``[steps, now, op, args, version]``."""
+
+    owner: str | None
+    snapshot: str | None
+    steps: list
+
+
+def _latest_steps(logged: list, journalled: list, snapshot: str | None, most: int) -> list:
+    """The newest ``most`` steps of a room: its log's, then its journal's after the snapshot."""
+    after = json.loads(snapshot).get("steps", 0) if snapshot else 0
+    steps = [list(entry[:5]) for entry in logged] + [list(e[:5]) for e in journalled if e[0] > after]
+    return steps[-most:] if most > 0 else []
+
+
 def lease_seconds() -> float:
     return float(getattr(settings, "ROOM_LEASE_SECONDS", 3.0))
 
@@ -223,6 +248,11 @@ class RoomStore:
 
     async def next_seat_number(self, game_id: int, player_id: int) -> int:
         """A number for a new socket of ``player_id`` in ``game_id``, larger than any before it."""
+        raise NotImplementedError
+
+    def inspect(self, game_id: int, *, steps: int = 20) -> RoomRecord:
+        """What the store holds of ``game_id`` now, with its newest ``steps`` steps (a thread's
+        call: the admin's room inspector). A read: it changes nothing, the room runs on."""
         raise NotImplementedError
 
     def unclaimed(self, game_ids: list[int], *, idle_seconds: float) -> list[int]:
@@ -362,6 +392,13 @@ class MemoryRoomStore(RoomStore):
         seats = _LOCAL_SEATS.setdefault(game_id, {})
         seats[player_id] = seats.get(player_id, 0) + 1
         return seats[player_id]
+
+    def inspect(self, game_id: int, *, steps: int = 20) -> RoomRecord:
+        snapshot = _LOCAL_SNAP.get(game_id)
+        journal = json.loads(snapshot).get("journal") if snapshot else None
+        journalled = [e for _, batch in list(_LOCAL_JOURNAL.get(journal, ())) for e in batch.get(game_id, ())]
+        logged = list(_LOCAL_LOG.get(game_id, ()))
+        return RoomRecord(_LOCAL_OWNER.get(game_id), snapshot, _latest_steps(logged, journalled, snapshot, steps))
 
     def unclaimed(self, game_ids: list[int], *, idle_seconds: float) -> list[int]:
         return [g for g in game_ids if g not in _LOCAL_OWNER and g not in _LOCAL_SNAP]
@@ -522,6 +559,22 @@ class RedisRoomStore(RoomStore):
 
     async def next_seat_number(self, game_id: int, player_id: int) -> int:
         return int(await self._redis().eval(_NEXT_SEAT, 1, self.seats_key(game_id), player_id, SNAPSHOT_TTL_SECONDS))
+
+    def inspect(self, game_id: int, *, steps: int = 20) -> RoomRecord:
+        redis = get_redis()
+        owner, snapshot = (
+            v.decode() if isinstance(v, bytes) else v
+            for v in redis.mget([self.lease_key(game_id), self.snapshot_key(game_id)])
+        )
+        segments = redis.lrange(self.log_key(game_id), -INSPECT_LOG_SEGMENTS, -1)
+        logged = [entry for segment in segments for entry in json.loads(segment)]
+        journal = json.loads(snapshot).get("journal") if snapshot else None
+        journalled = []
+        if journal is not None:  # the owner's journal: every room of it, trimmed to what they still need
+            for _, fields in redis.xrange(self.journal_key(journal)):
+                batch = fields.get(b"s", fields.get("s"))
+                journalled += [e for g, entries in json.loads(batch) if g == game_id for e in entries]
+        return RoomRecord(owner, snapshot, _latest_steps(logged, journalled, snapshot, steps))
 
     def unclaimed(self, game_ids: list[int], *, idle_seconds: float) -> list[int]:
         if not game_ids:

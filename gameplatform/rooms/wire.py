@@ -8,7 +8,9 @@ the stream: a socket does not look inside frame texts to find them.
 The other way, a socket on another process than the room's owner sends its player's frames to the
 game's group as ``op`` signals, which the owner's ``OpListener`` applies; and a player seated while
 the game runs is announced to the room as a ``seat`` signal (``seat_signal``), which the owner's
-listener turns into the room's ``join`` step.
+listener turns into the room's ``join`` step. A command of the platform's own (staff: a player
+made to forfeit, a game ended) goes the same way as a player's frame, without a socket, and its
+sender hears the receipt on the game's group (``Receipts``) whether or not it holds any socket.
 """
 
 import asyncio
@@ -225,6 +227,47 @@ class OpListener:
             await self.host.join(self.game_id, Player(**data["player"]))
         except Exception:  # as an op's: the room's ear must stay; its next connect reads the seats again
             logger.warning("a seat of game %s did not reach its room", self.game_id, exc_info=True)
+
+
+class Receipts:
+    """A process's ear on a game's group while it waits for the owner's receipt of a command it
+    forwarded (``RoomHost.command``): a process with no socket of the game hears none of the
+    game's deliveries otherwise. ``async with Receipts(game_id) as receipts``, then
+    ``await receipts.wait(forwarded_id, seconds)``."""
+
+    user_id = None
+
+    def __init__(self, game_id: int) -> None:
+        self.game_id = game_id
+        self.heard: set[str] = set()
+        self.changed = asyncio.Event()
+
+    async def __aenter__(self) -> "Receipts":
+        await get_hub().join(game_group(self.game_id), self)  # subscribed before anything is sent
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await get_hub().leave(game_group(self.game_id), self)
+
+    async def hub_deliver(self, message: dict) -> None:
+        if message.get("signal") == SIGNAL and message.get("data", {}).get("took"):
+            self.heard.update(message["data"]["took"])
+            self.changed.set()
+
+    async def wait(self, forwarded_id: str, seconds: float) -> bool:
+        """Whether the owner's receipt of ``forwarded_id`` came, waiting at most ``seconds``."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while forwarded_id not in self.heard:
+            left = until - loop.time()
+            if left <= 0:
+                return False
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                return forwarded_id in self.heard
+        return True
 
 
 def hub_hooks() -> dict:

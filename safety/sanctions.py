@@ -6,13 +6,15 @@ statement, ended by themselves, lifted on a reversed appeal.
   ``gameplatform.speech``) until ``ends_at``;
 - ``suspend`` (until ``ends_at``) and ``ban`` (no end): the account is locked
   (``accounts.locks``): no sign-in, no token works, its sockets close 4403 on every process,
-  it leaves the matchmaking queue; a running game goes on without it and its rules decide
-  (a seat whose player does not come back within the reconnect grace forfeits).
+  it leaves the matchmaking queue, and the game it plays takes its forfeit at once (by the room's
+  owner, under the mode's rules: by default the last player left wins).
 
 Every sanction reaches its player at once as a ``sanction`` notification with its statement,
 and is in the audit log. An appeal token lets a locked player appeal without logging in.
 """
 
+import functools
+import logging
 from datetime import timedelta
 
 from django.core import signing
@@ -21,13 +23,17 @@ from django.utils import timezone
 
 from accounts.locks import LOCKED_FOREVER, account_lock
 from accounts.models import User
+from game.selectors import user_unfinished_game_id
+from game.services import game_kick_player
 from gameplatform.chatrooms import timestamp
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable
 from matchmaking.queue.services import queue_forget
 from notifications.services import notify
 from safety.models import Sanction
 from safety.mutes import MUTES
 from staff import audit
+
+logger = logging.getLogger(__name__)
 
 APPEAL_DAYS = 180
 APPEAL_TOKEN_SALT = "safety.appeal"
@@ -98,6 +104,22 @@ def _relock(user_id: int) -> None:
     account_lock(user_id=user_id, until=_lock_end(user_id))
 
 
+def _forfeit_running_game(*, staff, user_id: int) -> None:
+    """A locked player leaves the game they play as if they had forfeited (the mode's rules say
+    what follows), applied by its room's owner: ``game.services.game_kick_player``, audited as a
+    kick. A game whose room nobody runs yet, or that ended meanwhile, is left to its own timers
+    (a seat nobody takes ends the game as unclaimed); a room that does not answer in time is logged."""
+    game_id = user_unfinished_game_id(user_id=user_id)
+    if game_id is None:
+        return
+    try:
+        game_kick_player(staff=staff, game_id=game_id, user_id=user_id)
+    except Conflict:
+        pass
+    except Unavailable:
+        logger.warning("a locked player's game %s did not answer its forfeit; its reconnect grace ends it", game_id)
+
+
 def lock_details(user: User) -> dict:
     """What a locked account is told (``accounts.hooks.lock_details``): the sanction that locks
     it longest, its statement, and an appeal token for it."""
@@ -146,6 +168,7 @@ def sanction_impose(
     if action in LOCKS:
         _relock(user_id)
         queue_forget(user_ids=[user_id])
+        transaction.on_commit(functools.partial(_forfeit_running_game, staff=staff, user_id=user_id), robust=True)
     audit.record(
         staff=staff,
         action=f"sanction.{action}",

@@ -166,3 +166,8 @@ def _label_text(value) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def finished_games_played(*, user_id: int) -> int:
+    """Games the user sat in as a player that ended finished (abandoned ones aside)."""
+    return GamePlayer.objects.filter(user_id=user_id, game__state=Game.State.FINISHED).count()

@@ -11,23 +11,26 @@ from accounts.models import User
 from gameplatform import serializers
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.groups import everyone_group
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.realtime import broadcast_later_on_commit
 from liveops import cache
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
 from liveops.validation import validate_name, validate_rules
 from staff import audit
 
 CHANGED_FRAME = {"type": "liveops_changed"}
+# The push waits until every process's cache has looked at the version since the commit (each
+# looks at most ``CHECK_SECONDS`` apart), so a client refetching on any process reads the change.
+PUSH_DELAY = cache.CHECK_SECONDS + 0.1
 CUSTOM_MAX_BYTES = 2048
 
 
 def liveops_changed() -> None:
-    """Raise the version and tell every connected player after the commit (in the caller's
-    transaction: a change that rolls back tells nobody)."""
+    """Raise the version and tell every connected player, ``PUSH_DELAY`` after the commit (in the
+    caller's transaction: a change that rolls back tells nobody)."""
     LiveopsVersion.objects.get_or_create(pk=1)
     LiveopsVersion.objects.filter(pk=1).update(version=F("version") + 1)
     transaction.on_commit(cache.expire)
-    broadcast_on_commit(everyone_group(), CHANGED_FRAME)
+    broadcast_later_on_commit(everyone_group(), CHANGED_FRAME, delay=PUSH_DELAY)
 
 
 def _flag_detail(flag: Flag) -> dict:

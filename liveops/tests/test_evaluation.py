@@ -159,3 +159,16 @@ def test_attributes_put_keeps_them_and_refuses_custom_over_2_kib(client_for, ali
 
 def test_attributes_need_a_player(api_client):
     assert api_client.put(URL + "attributes/", {"country": "FR"}, format="json").status_code == 401
+
+
+def test_a_players_answer_costs_a_few_queries_however_many_flags(
+    client_for, alice, make_flag, django_assert_max_num_queries
+):
+    for n in range(20):
+        make_flag(f"flag-{n}", n, [{"condition": {"country": "FR"}, "force": -n}, experiment(key=f"exp-{n}")])
+    client = client_for(alice)
+    client.get(URL)  # compiles the flags
+    # the user (the token's), their attributes, level, games played, spent, one exposure insert
+    with django_assert_max_num_queries(6):
+        answer = client.get(URL).json()
+    assert len(answer["flags"]) == 20 and len(answer["experiments"]) == 20

@@ -87,8 +87,13 @@ def test_without_a_token_it_is_401(api_client):
 
 
 def test_a_superuser_and_the_admin_role_pass(client_for, make_user):
+    from django.contrib.auth.models import Group
+
     root = make_user("root", is_staff=True, is_superuser=True)
+    admin = make_user("boss", is_staff=True)
+    admin.groups.add(Group.objects.get(name="admin"))
     assert client_for(root).get(URL).status_code == 200
+    assert client_for(admin).post(URL, body(), format="json").status_code == 201
 
 
 def test_create_update_delete_are_audited_with_the_flag(client_for, operator):

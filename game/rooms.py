@@ -50,6 +50,7 @@ def platform_hooks() -> Hooks:
             lobby_id=found["lobby_id"],
             over=found["over"],
             started_at=found["started_at"],
+            flags=found.get("flags"),
             grace=Grace(**services.room_grace(found["connect_seconds"])) if found["connect_seconds"] else None,
         )
 

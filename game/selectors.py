@@ -207,3 +207,8 @@ def game_inspection(*, game_id: int) -> dict:
         "state_cut": len(state) > INSPECT_STATE_CHARS,
         "steps": record.steps,
     }
+
+
+def finished_games_played(*, user_id: int) -> int:
+    """Games the user sat in as a player that ended finished (abandoned ones aside)."""
+    return GamePlayer.objects.filter(user_id=user_id, game__state=Game.State.FINISHED).count()

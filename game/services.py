@@ -31,6 +31,7 @@ from gameplatform import db, rawsql
 from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable, is_outage
 from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
+from gameplatform.modes.flags import flags_now
 from gameplatform.realtime import signal_on_commit
 from gameplatform.rooms import room_store
 from gameplatform.rooms.host import answer_seconds
@@ -207,7 +208,9 @@ def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
         cursor.execute(_seatings_sql(len(game_ids)), list(game_ids))
         for row in cursor.fetchall():
             rows.setdefault(row[0], []).append(row)
-    return [_seating(rows[game_id]) if game_id in rows else None for game_id in game_ids]
+    # The flags a room made now starts with (``ctx.flag``); a room taken over keeps its snapshot's.
+    flags = flags_now()
+    return [{**_seating(rows[game_id]), "flags": flags} if game_id in rows else None for game_id in game_ids]
 
 
 @functools.lru_cache(maxsize=64)

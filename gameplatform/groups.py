@@ -48,6 +48,13 @@ def accounts_group() -> str:
     return "accounts_all"
 
 
+def everyone_group() -> str:
+    """Every notifications socket: what every connected player hears (``liveops_changed``). The hub
+    subscribes a process to it once, with its first such socket: one subscription per process,
+    and a broadcast crosses Redis once per process, whatever the number of players."""
+    return "everyone_all"
+
+
 def world_user_group(user_id: int) -> str:
     """The world socket of one user (whispers, and the signal that replaces an older socket)."""
     return group_name("world", user_id)

@@ -15,6 +15,7 @@ import asyncio
 import contextvars
 import json
 import logging
+import threading
 import uuid
 
 from asgiref.sync import async_to_sync
@@ -84,22 +85,48 @@ outbox_var: contextvars.ContextVar[list | None] = contextvars.ContextVar("realti
 publish_layer_var: contextvars.ContextVar = contextvars.ContextVar("realtime_publish_layer", default=None)
 
 
+# Messages waiting for their delay (``broadcast_later_on_commit``): held so they are not collected.
+_waiting: set[asyncio.Task] = set()
+
+
+async def _publish_one(message: dict, layer) -> None:
+    try:
+        await _send(message["group"], message, layer)
+    except Exception:
+        logger.exception("publishing to %s failed", message["group"])
+
+
+async def _publish_later(message: dict, delay: float, layer) -> None:
+    await asyncio.sleep(delay)
+    await _publish_one(message, layer)
+
+
 async def publish(messages: list[dict], layer=None) -> None:
-    """Publish layer messages in order, from the event loop."""
+    """Publish layer messages in order, from the event loop (a delayed one on its own, later)."""
     layer = layer or publish_layer_var.get()
     for message in messages:
-        try:
-            await _send(message["group"], message, layer)
-        except Exception:
-            logger.exception("publishing to %s failed", message["group"])
+        delay = message.pop("delay", None)
+        if delay:
+            task = asyncio.get_running_loop().create_task(_publish_later(message, delay, layer))
+            _waiting.add(task)
+            task.add_done_callback(_waiting.discard)
+        else:
+            await _publish_one(message, layer)
 
 
 def _send_now(message: dict) -> None:
     outbox = outbox_var.get()
     if outbox is not None:
         outbox.append(message)
+        return
+    delay = message.pop("delay", None)
+    send = async_to_sync(get_channel_layer().group_send)
+    if delay:  # a command or a shell: no event loop of ours to wait on
+        timer = threading.Timer(delay, send, args=(message["group"], message))
+        timer.daemon = True
+        timer.start()
     else:
-        async_to_sync(get_channel_layer().group_send)(message["group"], message)
+        send(message["group"], message)
 
 
 def send_now(group: str, payload: dict) -> None:
@@ -114,6 +141,13 @@ def _on_commit(message: dict) -> None:
 def broadcast_on_commit(group: str, payload: dict, *, skip_user: int | None = None) -> None:
     """Send a frame to ``group`` once the current transaction commits (at once outside one)."""
     _on_commit(frame_message(group, payload, skip_user=skip_user))
+
+
+def broadcast_later_on_commit(group: str, payload: dict, *, delay: float) -> None:
+    """``broadcast_on_commit``, sent ``delay`` seconds after the commit: for a change that other
+    processes see only at their next look at a cache they check every ``delay`` seconds at most
+    (live operations' flags), so that a client told of it reads it from any process."""
+    _on_commit({**frame_message(group, payload), "delay": delay})
 
 
 def signal_on_commit(group: str, signal: str, **data) -> None:

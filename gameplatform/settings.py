@@ -56,6 +56,7 @@ PROJECT_APPS = [
     "identities",  # sign-in with identity providers (OpenID Connect, OAuth 2, OpenID 2.0)
     "wordfilter",  # the word filter of text other players see (speech hooks), its list edited by staff
     "safety",  # reports with evidence, sanctions that hold everywhere, appeals, transparency counts
+    "liveops",  # live operations: flags and experiments (GrowthBook's format), pushed to connected players
     "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
 ]
 

@@ -1,6 +1,6 @@
 from gameplatform import db
 from gameplatform.consumers import BaseConsumer
-from gameplatform.groups import user_group
+from gameplatform.groups import everyone_group, user_group
 from notifications import hooks
 from notifications.events import badge_frame
 from notifications.selectors import badge_counts
@@ -9,7 +9,8 @@ from notifications.selectors import badge_counts
 class NotificationConsumer(BaseConsumer):
     """The one per-user socket: it carries events that other apps send to the user's group.
 
-    On connect it sends the ``badge``. Group signals (friends' ``presence``) are read by
+    On connect it sends the ``badge``. Besides the user's own group it listens on the group of
+    every connected player (``everyone_group``: ``liveops_changed``). Group signals (friends' ``presence``) are read by
     the readers other apps registered (``hooks.signal_reader``); everything else is written
     as the sending app encoded it.
     """
@@ -34,6 +35,10 @@ class NotificationConsumer(BaseConsumer):
             "`no_show`: a player did not come, or left); I am queued again with my wait, and `match_found` "
             "follows when the queue matches me again."
         ),
+        "liveops_changed": (
+            "`{}`: what live operations show me changed (a flag, for every connected player); refetch "
+            "`GET /api/liveops/` (its `ETag` with `If-None-Match` answers 304 when nothing I see moved)."
+        ),
         "dm_received": (
             "`{from_user_id, from_user: {id, username, display_name, is_premium}, message_id}`: a DM arrived "
             "while I was not on that conversation's socket."
@@ -43,6 +48,8 @@ class NotificationConsumer(BaseConsumer):
     async def on_connect(self) -> None:
         self.signal_readers = hooks.signal_reader.answers()
         await self.join_group(user_group(self.user_id))
+        # What every connected player hears: the hub subscribes this process once, not per user.
+        await self.join_group(everyone_group())
 
     async def on_accepted(self) -> None:
         counts = await db.run(badge_counts, user_id=self.user_id)

@@ -97,3 +97,8 @@ def battle_get(*, battle_id: int) -> Battle:
 
 def battle_history(*, user: User) -> QuerySet[BattleParticipant]:
     return BattleParticipant.objects.filter(player_id=user.pk).select_related("battle__enemy").order_by("-battle_id")
+
+
+def player_level(*, user_id: int) -> int:
+    """The user's player level; 0 for a user who has no player yet."""
+    return Player.objects.filter(user_id=user_id).values_list("level", flat=True).first() or 0

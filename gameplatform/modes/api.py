@@ -163,8 +163,9 @@ class SeededRandom(random.Random):
 class Context:
     """The room as a mode's hooks see it. Made by the platform (and by the test kit)."""
 
-    def __init__(self, *, players: list[Player], seed: int, tick_rate: int) -> None:
+    def __init__(self, *, players: list[Player], seed: int, tick_rate: int, flags: dict | None = None) -> None:
         self.players = players
+        self.flags = dict(flags or {})  # live operations' flags, fixed when the room was made
         self.seed = seed
         self.random = SeededRandom(seed)
         self.tick = 0
@@ -174,6 +175,12 @@ class Context:
         self.result: Result | None = None
         self.outbox: list[tuple[tuple[int, ...] | None, dict]] = []  # (recipients or everyone, frame)
         self.timers: dict[str, tuple[float, object, bool]] = {}  # name -> (game time due, data, public)
+
+    def flag(self, name: str, default=None):
+        """The live operations flag ``name`` for no player (its rules read with no attributes, then
+        its default), or ``default`` when there is no such flag. Fixed when the game's room was
+        made, before ``setup``: a game's rules do not change under its players, a takeover included."""
+        return self.flags.get(name, default)
 
     @property
     def dt(self) -> float:

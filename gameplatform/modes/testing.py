@@ -74,9 +74,10 @@ class ModeTester:
         grace: Grace | None = None,
         check_sync: bool = True,
         raise_errors: bool = False,
+        flags: dict | None = None,
     ) -> None:
         self.mode = mode
-        self.room = Room(mode, game_id=1, players=seated(players), seed=seed, grace=grace)
+        self.room = Room(mode, game_id=1, players=seated(players), seed=seed, grace=grace, flags=flags)
         self.clock = 0.0
         self.check_sync = check_sync
         self.raise_errors = raise_errors

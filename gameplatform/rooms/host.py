@@ -127,6 +127,7 @@ class Seating:
     over: bool = False  # already finished or abandoned: nothing to run
     started_at: float | None = None  # when its start was recorded (Unix time), if it was
     grace: Grace | None = None  # the game's own grace (a queue match's short first one); None: the host's
+    flags: dict | None = None  # live operations' flags for the mode's ``ctx.flag`` (gameplatform.modes.flags)
 
 
 @dataclass
@@ -694,6 +695,7 @@ class RoomHost:
                 seed=seating.seed,
                 lobby_id=seating.lobby_id,
                 grace=seating.grace or self.hooks.grace(),
+                flags=seating.flags,
             )
             if seating.started_at is not None:
                 # Started, and its snapshot is gone (Redis lost its data, or the one process of

@@ -192,12 +192,13 @@ class Room:
         lobby_id: int | None = None,
         grace: Grace | None = None,
         now: float = 0.0,
+        flags: dict | None = None,
     ) -> None:
         self.mode = mode
         self.game_id = game_id
         self.lobby_id = lobby_id
         self.grace = grace or Grace()
-        self.ctx = Context(players=players, seed=seed, tick_rate=mode.tick_rate)
+        self.ctx = Context(players=players, seed=seed, tick_rate=mode.tick_rate, flags=flags)
         self.ctx.now = now
         self.phase = WAITING_FOR_PLAYERS
         self.version = 0
@@ -944,6 +945,7 @@ class Room:
             "phase": self.phase,
             "version": self.version,
             "seed": self.ctx.seed,
+            "flags": self.ctx.flags,
             "tick": self.ctx.tick,
             "now": self.ctx.now,
             "turn": self.ctx.turn,
@@ -971,7 +973,7 @@ class Room:
         room.mode, room.game_id, room.lobby_id = mode, snap["game_id"], snap["lobby_id"]
         room.grace = grace or Grace()
         players = [Player(**p) for p in snap["players"]]
-        room.ctx = Context(players=players, seed=snap["seed"], tick_rate=mode.tick_rate)
+        room.ctx = Context(players=players, seed=snap["seed"], tick_rate=mode.tick_rate, flags=snap.get("flags"))
         version, internal, gauss = snap["random"]
         room.ctx.random.setstate((version, tuple(internal), gauss))
         room.ctx.tick, room.ctx.now, room.ctx.turn = snap["tick"], snap["now"], snap["turn"]

@@ -30,6 +30,7 @@ LAYERS = [
     "matchmaking",
     "world",
     "safety",
+    "liveops",
     "webclient",
 ]
 

@@ -581,3 +581,29 @@ def test_a_player_who_joins_and_never_comes_is_out_after_the_first_connect_grace
 def test_a_label_that_is_not_a_small_dict_of_strings_numbers_and_booleans_is_refused(label):
     with pytest.raises(ValueError):
         checked_label(label)
+
+
+# --- live operations' flags ---------------------------------------------------------------
+
+
+class Flagged(Mode):
+    """Reads its target from a live operations flag at setup."""
+
+    name = "flagged"
+    min_players, max_players = 2, 2
+    move_schema = Obj(points=Int(1, 2))
+
+    def setup(self, ctx):
+        return {"target": ctx.flag("target", 3), "missing": ctx.flag("missing", "fallback")}
+
+
+def test_ctx_flag_reads_the_flags_the_room_started_with_or_the_default():
+    game = ModeTester(Flagged(), flags={"target": 5})
+    assert game.state == {"target": 5, "missing": "fallback"}
+    assert ModeTester(Flagged()).state["target"] == 3  # no flags: every flag reads its default
+
+
+def test_a_room_taken_over_keeps_the_flags_it_started_with():
+    room = ModeTester(Flagged(), flags={"target": 5}).room
+    copy = Room.restore(Flagged(), json.loads(room.encode_snapshot()))
+    assert copy.ctx.flag("target", 3) == 5 and copy.state["target"] == 5

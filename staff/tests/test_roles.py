@@ -45,8 +45,10 @@ def test_a_moderator_views_users_and_games_and_changes_neither():
     assert all(p.startswith(("safety.", "wordfilter.")) or ".view_" in p for p in moderator)
 
 
-def test_a_role_over_apps_not_installed_holds_nothing_until_they_are():
-    assert perms(LIVEOPS) == set()  # the liveops app is not installed in this branch
+def test_the_liveops_role_holds_every_permission_of_the_liveops_app_once_it_is_installed():
+    liveops = perms(LIVEOPS)
+    assert liveops and all(p.startswith("liveops.") for p in liveops)
+    assert {"liveops.change_flag", "liveops.view_exposure"} <= liveops
 
 
 def test_the_admin_role_holds_every_permission():

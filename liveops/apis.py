@@ -1,0 +1,184 @@
+"""Live operations over REST: what a player sees (``GET /api/liveops/``), what their client says
+about itself, and the flags for staff (role ``liveops``)."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gameplatform import serializers
+from gameplatform.errors import NotFound
+from gameplatform.schema import error_codes
+from liveops import evaluation, selectors, services
+from liveops.models import Flag, PlayerAttributes
+from staff.permissions import role_required
+from staff.roles import LIVEOPS
+
+TAGS = ["live operations"]
+STAFF_TAGS = ["live operations (staff)"]
+LiveopsStaff = role_required(LIVEOPS)
+
+
+class LiveopsOutput(serializers.Serializer):
+    flags = serializers.DictField(
+        child=serializers.JSONField(), help_text="`{name: value}`: every flag's value for me."
+    )
+    experiments = serializers.DictField(
+        child=serializers.IntegerField(), help_text="`{key: variation}`: the experiments I am in, by variation index."
+    )
+    live_events = serializers.ListField(child=serializers.DictField(), help_text="None yet (live events come later).")
+    messages_unread = serializers.IntegerField(help_text="0 until the inbox comes.")
+
+
+class LiveopsApi(APIView):
+    """Every flag's value for me and the experiments I am in (anonymous: every flag's default).
+
+    The answer has an ``ETag``; ``If-None-Match`` with it answers 304 while nothing I see changed.
+    ``live_events`` and ``messages_unread`` are filled by the live events and the inbox, which come
+    in their own releases (until then ``[]`` and ``0``).
+    """
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: LiveopsOutput, 304: OpenApiResponse(description="Not modified (`If-None-Match`).")},
+        parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
+        tags=TAGS,
+    )
+    def get(self, request):
+        answer = evaluation.liveops_for(user=request.user)
+        etag = evaluation.etag_of(answer)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if etag in _etags(request.headers.get("If-None-Match", "")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(answer, headers=headers)
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+class AttributesSerializer(serializers.Serializer):
+    country = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    platform = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    app_version = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    custom = serializers.JSONField(required=False, default=dict, help_text="A JSON object, at most 2 KiB as JSON.")
+
+
+class AttributesApi(APIView):
+    """What my client says about itself, read by the flags' rules with what the server knows."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=AttributesSerializer, responses={200: AttributesSerializer}, tags=TAGS)
+    def put(self, request):
+        data = AttributesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attributes = services.attributes_set(user=request.user, **data.validated_data)
+        return Response(_attributes_payload(attributes))
+
+    @extend_schema(responses={200: AttributesSerializer}, tags=TAGS)
+    def get(self, request):
+        attributes = selectors.attributes_of(user_id=request.user.pk) or PlayerAttributes(user=request.user)
+        return Response(_attributes_payload(attributes))
+
+
+def _attributes_payload(attributes: PlayerAttributes) -> dict:
+    return {
+        "country": attributes.country,
+        "platform": attributes.platform,
+        "app_version": attributes.app_version,
+        "custom": attributes.custom,
+    }
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+class FlagSerializer(serializers.Serializer):
+    """A flag in GrowthBook's feature format (``docs/liveops.md``)."""
+
+    name = serializers.CharField(max_length=100, help_text="A slug: letters, digits, `_` and `-`.")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    defaultValue = serializers.JSONField(required=False, allow_null=True, default=None)  # noqa: N815 (GrowthBook's name)
+    rules = serializers.JSONField(
+        required=False, default=list, help_text="GrowthBook rules: `{condition, force}` or an experiment."
+    )
+
+
+class FlagOutput(FlagSerializer):
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, flag: Flag) -> dict:
+        return {
+            "name": flag.name,
+            "description": flag.description,
+            "defaultValue": flag.default_value,
+            "rules": flag.rules,
+            "updated_at": serializers.DateTimeField().to_representation(flag.updated_at),
+        }
+
+
+class FlagListApi(ListAPIView):
+    """The flags (staff: liveops)."""
+
+    permission_classes = [LiveopsStaff]
+    serializer_class = FlagOutput
+
+    def get_queryset(self):
+        return selectors.flag_list()
+
+    @extend_schema(tags=STAFF_TAGS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=FlagSerializer, responses={201: FlagOutput}, tags=STAFF_TAGS)
+    @error_codes({409: ("flag_exists",)})
+    def post(self, request):
+        data = FlagSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        flag = services.flag_create(
+            staff=request.user,
+            name=data.validated_data["name"],
+            description=data.validated_data["description"],
+            default_value=data.validated_data["defaultValue"],
+            rules=data.validated_data["rules"],
+        )
+        return Response(FlagOutput(flag).data, status=status.HTTP_201_CREATED)
+
+
+class FlagApi(APIView):
+    """One flag (staff: liveops): read, replace whole, delete."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(responses={200: FlagOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("flag_not_found",)})
+    def get(self, request, name: str):
+        flag = selectors.flag_list().filter(name=name).first()
+        if flag is None:
+            raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
+        return Response(FlagOutput(flag).data)
+
+    @extend_schema(request=FlagSerializer, responses={200: FlagOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("flag_not_found",), 409: ("flag_exists",)})
+    def put(self, request, name: str):
+        data = FlagSerializer(data={"name": name, **request.data} if isinstance(request.data, dict) else request.data)
+        data.is_valid(raise_exception=True)
+        flag = services.flag_update(
+            staff=request.user,
+            name=name,
+            new_name=data.validated_data["name"],
+            description=data.validated_data["description"],
+            default_value=data.validated_data["defaultValue"],
+            rules=data.validated_data["rules"],
+        )
+        return Response(FlagOutput(flag).data)
+
+    @extend_schema(responses={204: None}, tags=STAFF_TAGS)
+    @error_codes({404: ("flag_not_found",)})
+    def delete(self, request, name: str):
+        services.flag_delete(staff=request.user, name=name)
+        return Response(status=status.HTTP_204_NO_CONTENT)

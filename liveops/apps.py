@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class LiveopsConfig(AppConfig):
+    name = "liveops"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "live operations"
+
+    def ready(self) -> None:
+        from gameplatform.modes import flags as mode_flags
+        from liveops import evaluation
+
+        # A game's mode reads flags through ``ctx.flag``: the values for no player, taken when its
+        # room is made (gameplatform.modes.flags; the kit knows no app).
+        mode_flags.flags_at_start.register(evaluation.flags_for_no_player)

@@ -1,0 +1,104 @@
+"""Changes to live operations. A flag change raises the version in its transaction (every process
+sees it at its next look, ``cache``), is audited in it, and after the commit every connected player
+is told ``liveops_changed`` on their notifications socket, on every process, and refetches."""
+
+import json
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from accounts.models import User
+from gameplatform import serializers
+from gameplatform.errors import Conflict, NotFound
+from gameplatform.groups import everyone_group
+from gameplatform.realtime import broadcast_later_on_commit
+from liveops import cache
+from liveops.models import Flag, LiveopsVersion, PlayerAttributes
+from liveops.validation import validate_name, validate_rules
+from staff import audit
+
+CHANGED_FRAME = {"type": "liveops_changed"}
+# The push waits until every process's cache has looked at the version since the commit (each
+# looks at most ``CHECK_SECONDS`` apart), so a client refetching on any process reads the change.
+PUSH_DELAY = cache.CHECK_SECONDS + 0.1
+CUSTOM_MAX_BYTES = 2048
+
+
+def liveops_changed() -> None:
+    """Raise the version and tell every connected player, ``PUSH_DELAY`` after the commit (in the
+    caller's transaction: a change that rolls back tells nobody)."""
+    LiveopsVersion.objects.get_or_create(pk=1)
+    LiveopsVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    transaction.on_commit(cache.expire)
+    broadcast_later_on_commit(everyone_group(), CHANGED_FRAME, delay=PUSH_DELAY)
+
+
+def _flag_detail(flag: Flag) -> dict:
+    return {"defaultValue": flag.default_value, "rules": flag.rules}
+
+
+def _audit(staff: User | None, action: str, flag: Flag, detail: dict) -> None:
+    audit.record(
+        staff=staff, action=action, target_type="liveops.flag", target_id=flag.pk, target=flag.name, detail=detail
+    )
+
+
+@transaction.atomic
+def flag_create(*, staff: User | None, name: str, description: str = "", default_value=None, rules=()) -> Flag:
+    """A new flag; 409 ``flag_exists`` when the name is taken."""
+    validate_name(name)
+    rules = list(rules) if isinstance(rules, list | tuple) else rules
+    validate_rules(rules)
+    try:
+        with transaction.atomic():
+            flag = Flag.objects.create(name=name, description=description, default_value=default_value, rules=rules)
+    except IntegrityError:
+        raise Conflict(f"A flag named {name!r} exists already.", code="flag_exists") from None
+    _audit(staff, "flag.create", flag, _flag_detail(flag))
+    liveops_changed()
+    return flag
+
+
+def _locked(name: str) -> Flag:
+    flag = Flag.objects.select_for_update().filter(name=name).first()
+    if flag is None:
+        raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
+    return flag
+
+
+@transaction.atomic
+def flag_update(*, staff: User | None, name: str, new_name: str, description: str, default_value, rules) -> Flag:
+    """Replace a flag whole (a PUT); renaming it to a taken name is 409 ``flag_exists``."""
+    flag = _locked(name)
+    validate_name(new_name)
+    validate_rules(rules)
+    before = _flag_detail(flag)
+    flag.name, flag.description, flag.default_value, flag.rules = new_name, description, default_value, rules
+    try:
+        with transaction.atomic():
+            flag.save(update_fields=["name", "description", "default_value", "rules", "updated_at"])
+    except IntegrityError:
+        raise Conflict(f"A flag named {new_name!r} exists already.", code="flag_exists") from None
+    _audit(staff, "flag.update", flag, {"before": before, "after": _flag_detail(flag), "renamed_from": name})
+    liveops_changed()
+    return flag
+
+
+@transaction.atomic
+def flag_delete(*, staff: User | None, name: str) -> None:
+    flag = _locked(name)
+    _audit(staff, "flag.delete", flag, _flag_detail(flag))
+    flag.delete()
+    liveops_changed()
+
+
+def attributes_set(*, user: User, country: str, platform: str, app_version: str, custom: dict) -> PlayerAttributes:
+    """Keep what the client says about itself; ``custom`` at most 2 KiB as JSON."""
+    if not isinstance(custom, dict):
+        raise serializers.ValidationError({"custom": ["Must be a JSON object."]})
+    if len(json.dumps(custom, separators=(",", ":"), ensure_ascii=False).encode()) > CUSTOM_MAX_BYTES:
+        raise serializers.ValidationError({"custom": [f"At most {CUSTOM_MAX_BYTES} bytes as JSON."]})
+    attributes, _ = PlayerAttributes.objects.update_or_create(
+        user=user, defaults={"country": country, "platform": platform, "app_version": app_version, "custom": custom}
+    )
+    return attributes

@@ -1,0 +1,174 @@
+"""What a player sees: audiences, experiments that keep a player in one variation, rollouts, the
+defaults for anonymous players, the ETag, and the attributes a client sends."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from liveops import cache
+from liveops.evaluation import evaluate
+from liveops.models import Exposure, PlayerAttributes
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/liveops/"
+
+
+def experiment(key: str = "exp", coverage: float = 1, **extra) -> dict:
+    return {
+        "variations": ["a", "b"],
+        "weights": [0.5, 0.5],
+        "key": key,
+        "hashAttribute": "id",
+        "coverage": coverage,
+        **extra,
+    }
+
+
+def features_of(**flags) -> dict:
+    return cache.compile_flags([(name, default, rules) for name, (default, rules) in flags.items()], 1, 0).features
+
+
+@pytest.mark.parametrize(
+    ("condition", "attributes", "forced"),
+    [
+        ({"country": "FR"}, {"country": "FR"}, True),
+        ({"country": "FR"}, {"country": "DE"}, False),
+        ({"platform": {"$in": ["ios", "android"]}}, {"platform": "ios"}, True),
+        ({"platform": {"$in": ["ios", "android"]}}, {"platform": "web"}, False),
+        ({"is_premium": True}, {"is_premium": True}, True),
+        ({"is_premium": True}, {"is_premium": False}, False),
+        ({"level": {"$gte": 10}, "country": "FR"}, {"level": 12, "country": "FR"}, True),
+        ({"level": {"$gte": 10}, "country": "FR"}, {"level": 9, "country": "FR"}, False),
+    ],
+)
+def test_a_force_rule_applies_to_its_audience_only(condition, attributes, forced):
+    features = features_of(speed=(1, [{"condition": condition, "force": 2}]))
+    values, experiments = evaluate(attributes={"id": 7, **attributes}, features=features)
+    assert values == {"speed": 2 if forced else 1} and experiments == {}
+
+
+def test_rules_apply_in_order_then_the_default():
+    rules = [{"condition": {"country": "FR"}, "force": "fr"}, {"condition": {"platform": "ios"}, "force": "ios"}]
+    features = features_of(skin=("plain", rules))
+    assert evaluate(attributes={"id": 1, "country": "FR", "platform": "ios"}, features=features)[0] == {"skin": "fr"}
+    assert evaluate(attributes={"id": 1, "country": "DE", "platform": "ios"}, features=features)[0] == {"skin": "ios"}
+    assert evaluate(attributes={"id": 1, "country": "DE"}, features=features)[0] == {"skin": "plain"}
+
+
+def test_a_50_50_experiment_keeps_each_player_in_one_variation_and_splits_about_half():
+    features = features_of(skin=("none", [experiment()]))
+    seen = {}
+    for player_id in range(1, 1001):
+        values, experiments = evaluate(attributes={"id": player_id}, features=features)
+        assert values["skin"] == ["a", "b"][experiments["exp"]]
+        seen[player_id] = values["skin"]
+    again = {
+        player_id: evaluate(attributes={"id": player_id}, features=features)[0]["skin"] for player_id in range(1, 1001)
+    }
+    assert again == seen
+    in_b = sum(1 for value in seen.values() if value == "b")
+    assert 430 <= in_b <= 570  # half of 1,000, give or take 4.4 standard deviations
+
+
+def test_coverage_0_leaves_everyone_on_the_default():
+    features = features_of(skin=("none", [experiment(coverage=0)]))
+    for player_id in range(1, 101):
+        assert evaluate(attributes={"id": player_id}, features=features) == ({"skin": "none"}, {})
+
+
+def test_anonymous_players_get_every_default(api_client, make_flag):
+    make_flag("speed", 1, [{"force": 9}])
+    make_flag("skin", "plain", [experiment()])
+    answer = api_client.get(URL).json()
+    assert answer == {
+        "flags": {"speed": 1, "skin": "plain"},
+        "experiments": {},
+        "live_events": [],
+        "messages_unread": 0,
+    }
+
+
+def test_a_player_sees_their_values_and_experiments_and_is_exposed_once(client_for, alice, make_flag):
+    make_flag("speed", 1, [{"condition": {"username": "alice"}, "force": 2}])
+    make_flag("skin", "plain", [experiment()])
+    client = client_for(alice)
+    answer = client.get(URL).json()
+    variation = answer["experiments"]["exp"]
+    assert answer["flags"] == {"speed": 2, "skin": ["a", "b"][variation]}
+    client.get(URL)
+    assert list(Exposure.objects.values_list("user_id", "key", "variation")) == [(alice.pk, "exp", variation)]
+
+
+def test_the_server_attributes_reach_the_rules(client_for, make_user, make_flag):
+    premium = make_user("gold", premium=True)
+    make_flag(
+        "shop",
+        "basic",
+        [{"condition": {"is_premium": True, "games_played": 0, "spent": 0, "level": 0}, "force": "vip"}],
+    )
+    assert client_for(premium).get(URL).json()["flags"] == {"shop": "vip"}
+
+
+def test_the_etag_answers_304_until_what_i_see_changes(client_for, alice, make_flag):
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}])
+    client = client_for(alice)
+    first = client.get(URL)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag
+    assert client.get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    client.put(URL + "attributes/", {"country": "FR"}, format="json")
+    changed = client.get(URL, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["flags"] == {"speed": 2} and changed["ETag"] != etag
+
+
+def test_a_flag_change_is_seen_at_once_by_the_process_that_made_it(
+    client_for, operator, alice, make_flag, django_capture_on_commit_callbacks
+):
+    make_flag("speed", 1)
+    client = client_for(alice)
+    assert client.get(URL).json()["flags"] == {"speed": 1}
+    body = {"name": "speed", "defaultValue": 3, "rules": []}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(operator).put("/api/liveops/admin/flags/speed/", body, format="json")
+    assert response.status_code == 200
+    assert client.get(URL).json()["flags"] == {"speed": 3}
+
+
+def test_flags_are_compiled_once_per_version(api_client, make_flag, monkeypatch):
+    make_flag("speed", 1)
+    api_client.get(URL)
+    monkeypatch.setattr(cache, "compile_flags", lambda *a: pytest.fail("compiled again"))
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(5):
+            api_client.get(URL)
+    assert len(queries) == 0  # the version is looked at once a second at most
+
+
+def test_attributes_put_keeps_them_and_refuses_custom_over_2_kib(client_for, alice):
+    client = client_for(alice)
+    sent = {"country": "FR", "platform": "ios", "app_version": "1.2.0", "custom": {"tier": "b"}}
+    response = client.put(URL + "attributes/", sent, format="json")
+    assert response.status_code == 200 and response.json() == sent
+    assert client.get(URL + "attributes/").json() == sent
+    big = client.put(URL + "attributes/", {**sent, "custom": {"x": "y" * 2048}}, format="json")
+    assert big.status_code == 400 and "custom" in big.json()
+    assert client.put(URL + "attributes/", {**sent, "custom": [1]}, format="json").status_code == 400
+    assert PlayerAttributes.objects.get(user=alice).custom == {"tier": "b"}
+
+
+def test_attributes_need_a_player(api_client):
+    assert api_client.put(URL + "attributes/", {"country": "FR"}, format="json").status_code == 401
+
+
+def test_a_players_answer_costs_a_few_queries_however_many_flags(
+    client_for, alice, make_flag, django_assert_max_num_queries
+):
+    for n in range(20):
+        make_flag(f"flag-{n}", n, [{"condition": {"country": "FR"}, "force": -n}, experiment(key=f"exp-{n}")])
+    client = client_for(alice)
+    client.get(URL)  # compiles the flags
+    # the user (the token's), their attributes, level, games played, spent, one exposure insert
+    with django_assert_max_num_queries(6):
+        answer = client.get(URL).json()
+    assert len(answer["flags"]) == 20 and len(answer["experiments"]) == 20

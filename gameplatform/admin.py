@@ -117,3 +117,16 @@ class ShortContentAdmin(AuditedAdmin):
     @admin.display(description="content")
     def short_content(self, obj) -> str:
         return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
+
+
+class ReadOnlyAdmin(AuditedAdmin):
+    """Records shown, never edited in the admin: they change through their services only."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

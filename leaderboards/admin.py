@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.admin import AuditedAdmin
+from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
 from gameplatform.errors import ApplicationError
 from leaderboards import services
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
@@ -72,19 +72,6 @@ class TournamentAdmin(AuditedAdmin):
     list_display = ["board", "title", "start", "end", "entry_count", "max_entries", "entry_fee", "ended_at"]
     search_fields = ["board__id", "title"]
     readonly_fields = ["entry_count", "ended_at"]
-
-
-class ReadOnlyAdmin(AuditedAdmin):
-    """Rows only a service writes: shown, never added, changed or deleted here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Entry)

@@ -3,18 +3,8 @@ shows them, the players' attributes and the exposures read only."""
 
 from django.contrib import admin
 
+from gameplatform.admin import ReadOnlyAdmin
 from liveops.models import Exposure, Flag, PlayerAttributes
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Flag)

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from gameplatform.admin import AuditedAdmin
+from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
 from payments.models import Product, Purchase, StoreEvent, StorePayment
 
 
@@ -16,17 +16,6 @@ class ProductAdmin(AuditedAdmin):
     list_filter = ["kind", "is_active"]
     search_fields = ["id", "name"]
     autocomplete_fields = ["item"]
-
-
-class ReadOnlyAdmin(AuditedAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class UnrecoveredFilter(admin.SimpleListFilter):

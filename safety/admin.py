@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
+from gameplatform.admin import ReadOnlyAdmin
 from gameplatform.errors import ApplicationError
 from safety import appeals, reports
 from safety.models import Appeal, Report, Sanction
@@ -107,20 +108,11 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(admin.ModelAdmin):
+class SanctionAdmin(ReadOnlyAdmin):
     list_display = ["id", "user", "action", "starts_at", "ends_at", "lifted_at", "created_by"]
     list_filter = ["action"]
     search_fields = ["user__username"]
     list_select_related = ["user", "created_by"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class AppealDecisionForm(forms.ModelForm):

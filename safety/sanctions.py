@@ -88,8 +88,8 @@ def payload(sanction: Sanction) -> dict:
 def _mutes_changed() -> None:
     """This process reads the running mutes again at its next question, and again once the change
     commits (a question in between would have read them without it); the others within a second."""
-    MUTES.forget()
-    transaction.on_commit(MUTES.forget)
+    MUTES.expire()
+    transaction.on_commit(MUTES.expire)
 
 
 def _lock_end(user_id: int):

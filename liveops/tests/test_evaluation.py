@@ -26,7 +26,7 @@ def experiment(key: str = "exp", coverage: float = 1, **extra) -> dict:
 
 
 def features_of(**flags) -> dict:
-    return cache.compile_flags([(name, default, rules) for name, (default, rules) in flags.items()], 1, 0).features
+    return cache.compile_flags([(name, default, rules) for name, (default, rules) in flags.items()]).features
 
 
 @pytest.mark.parametrize(

@@ -3,21 +3,25 @@
 GrowthBook's SDK does the rules (local evaluation of the compiled features, no network): for each
 flag its rules in order (an audience's forced value, or an experiment's or a rollout's bucket, the
 same player always in the same one), then its default. An experiment the player falls into is
-recorded as an ``Exposure`` the first time (one insert that ignores what is there already).
+recorded as an ``Exposure`` the first time (one insert that ignores what is there already). A
+running live event the player matches comes first: its overrides replace the flags' values
+(``liveops.schedule``).
 """
 
 import hashlib
 import json
 
+from django.utils import timezone
 from growthbook import GrowthBook
 
 from liveops import cache, selectors
 from liveops.models import Exposure
+from liveops.schedule import running
 
 
-def _answer(flags: dict, experiments: dict) -> dict:
-    # Live events and the inbox come with their own releases: none yet, nothing unread.
-    return {"flags": flags, "experiments": experiments, "live_events": [], "messages_unread": 0}
+def _answer(flags: dict, experiments: dict, live_events: list) -> dict:
+    # The inbox comes with its own release: nothing unread yet.
+    return {"flags": flags, "experiments": experiments, "live_events": live_events, "messages_unread": 0}
 
 
 def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
@@ -45,10 +49,18 @@ def liveops_for(*, user) -> dict:
     """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default)."""
     compiled = cache.flags()
     if user is None or not user.is_authenticated:
-        return _answer(dict(compiled.defaults), {})
-    values, experiments = evaluate(attributes=selectors.player_attributes(user=user), features=compiled.features)
+        events, overrides = running.live_events_for(user_id=None, attributes=None, at=timezone.now())
+        return _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
+    attributes = selectors.player_attributes(user=user)
+    values, experiments = evaluate(attributes=attributes, features=compiled.features)
     record_exposures(user_id=user.pk, experiments=experiments)
-    return _answer(values, experiments)
+    events, overrides = running.live_events_for(user_id=user.pk, attributes=attributes, at=timezone.now())
+    return _answer(_overridden(values, overrides), experiments, events)
+
+
+def _overridden(values: dict, overrides: dict) -> dict:
+    """A running live event's override comes before the flag's rules (of flags that exist)."""
+    return {name: overrides.get(name, value) for name, value in values.items()}
 
 
 def etag_of(answer: dict) -> str:

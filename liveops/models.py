@@ -66,3 +66,6 @@ class LiveopsVersion(models.Model):
 
     def __str__(self) -> str:
         return f"live operations version {self.version}"
+
+
+from liveops.schedule.models import LiveEvent, LiveEventJoin  # noqa: E402,F401 (live events: their own sub-package)

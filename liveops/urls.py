@@ -1,10 +1,18 @@
 from django.urls import path
 
 from liveops import apis
+from liveops.schedule import apis as schedule_apis
 
 urlpatterns = [
     path("liveops/", apis.LiveopsApi.as_view(), name="liveops"),
     path("liveops/attributes/", apis.AttributesApi.as_view(), name="liveops-attributes"),
     path("liveops/admin/flags/", apis.FlagListApi.as_view(), name="liveops-flags"),
     path("liveops/admin/flags/<str:name>/", apis.FlagApi.as_view(), name="liveops-flag"),
+    path("liveops/admin/live-events/", schedule_apis.LiveEventListApi.as_view(), name="liveops-live-events"),
+    path("liveops/admin/live-events/<int:event_id>/", schedule_apis.LiveEventApi.as_view(), name="liveops-live-event"),
+    path(
+        "liveops/live-events/<int:event_id>/join/",
+        schedule_apis.LiveEventJoinApi.as_view(),
+        name="liveops-live-event-join",
+    ),
 ]

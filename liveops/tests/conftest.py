@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from liveops import cache
+from liveops.schedule import running
 from staff.roles import LIVEOPS, MODERATOR, SUPPORT
 
 
@@ -9,8 +10,10 @@ from staff.roles import LIVEOPS, MODERATOR, SUPPORT
 def fresh_flags():
     """Each test compiles the flags afresh: a flag of a rolled-back test never shows in the next."""
     cache.forget()
+    running.forget()
     yield
     cache.forget()
+    running.forget()
 
 
 def _staff(make_user, username: str, role: str | None):

@@ -1,0 +1,112 @@
+"""Which live events run now: computed from each process's copy of the events not yet over.
+
+The copy is a ``gameplatform.copies.ProcessCopy`` keyed by the live-operations version (as the
+flags are, ``liveops.cache``): a staff change is seen within a second; what changes with time (an
+event starting, ending, an occurrence of a recurring one) is computed from the clock at each read,
+so a process needs no signal for it. The timer (``liveops.timers``) only tells the clients.
+"""
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from growthbook.core import evalCondition
+
+from gameplatform.copies import ProcessCopy
+from liveops import cache, selectors
+from liveops.schedule import cron
+from liveops.schedule import selectors as schedule_selectors
+from liveops.schedule.models import LiveEvent
+
+
+class Event(NamedTuple):
+    event: LiveEvent
+    cron: cron.Cron | None
+
+
+class Occurrence(NamedTuple):
+    event: LiveEvent
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _compile(events: list[LiveEvent]) -> tuple[Event, ...]:
+    return tuple(Event(e, cron.parse(e.recurrence) if e.recurrence else None) for e in events)
+
+
+EVENTS: ProcessCopy[tuple[Event, ...]] = ProcessCopy(
+    lambda: _compile(schedule_selectors.live_events_not_over()),
+    empty=(),
+    version=selectors.liveops_version,
+    every=cache.CHECK_SECONDS,
+    clock=lambda: cache.clock(),
+)
+
+
+def occurrence_at(compiled: Event, at: datetime) -> Occurrence | None:
+    """The occurrence of an event running at ``at`` (a one-off event's whole time), or None."""
+    event = compiled.event
+    if not event.starts_at <= at < event.ends_at:
+        return None
+    if compiled.cron is None:
+        return Occurrence(event, event.starts_at, event.ends_at)
+    duration = timedelta(seconds=event.duration_seconds or 0)
+    # The latest start whose occurrence is not over; occurrences of one event do not overlap.
+    start = cron.latest_at_or_before(compiled.cron, at, not_before=max(event.starts_at, at - duration))
+    if start is None or start + duration <= at:
+        return None
+    return Occurrence(event, start, min(start + duration, event.ends_at))
+
+
+def running(at: datetime) -> list[Occurrence]:
+    """Every occurrence running at ``at``, the latest started last."""
+    found = (occurrence_at(compiled, at) for compiled in EVENTS.get())
+    return sorted((o for o in found if o is not None), key=lambda o: (o.starts_at, o.event.pk))
+
+
+def running_keys(at: datetime) -> frozenset[tuple[int, datetime]]:
+    return frozenset((o.event.pk, o.starts_at) for o in running(at))
+
+
+def matches(event: LiveEvent, attributes: dict | None) -> bool:
+    """Whether ``event``'s condition (GrowthBook's, as a rule's) holds for a player's ``attributes``
+    (None: anonymous, who sees only the events without a condition)."""
+    if not event.condition:
+        return True
+    return attributes is not None and evalCondition(attributes, event.condition)
+
+
+def live_events_for(*, user_id: int | None, attributes: dict | None, at: datetime) -> tuple[list[dict], dict]:
+    """What ``GET /api/liveops/`` says of live events for a player (``user_id`` None: anonymous):
+    the occurrences running at ``at`` that they match, and the flags' values these override (the
+    latest started last, so it wins)."""
+    mine = [o for o in running(at) if matches(o.event, attributes)]
+    explicit = [(o.event.pk, o.starts_at) for o in mine if o.event.join == LiveEvent.EXPLICIT]
+    joined = (
+        schedule_selectors.joined_occurrences(user_id=user_id, occurrences=explicit) if user_id is not None else set()
+    )
+    overrides: dict = {}
+    for occurrence in mine:
+        overrides.update(occurrence.event.overrides)
+    return [_event_answer(o, joined) for o in mine], overrides
+
+
+def _event_answer(occurrence: Occurrence, joined: set) -> dict:
+    event = occurrence.event
+    return {
+        "id": event.pk,
+        "name": event.name,
+        "description": event.description,
+        "value": event.value,
+        "starts_at": occurrence.starts_at.isoformat().replace("+00:00", "Z"),
+        "ends_at": occurrence.ends_at.isoformat().replace("+00:00", "Z"),
+        "join": event.join,
+        "joined": event.join == LiveEvent.AUTO or (event.pk, occurrence.starts_at) in joined,
+    }
+
+
+def expire() -> None:
+    EVENTS.expire()
+
+
+def forget() -> None:
+    EVENTS.forget()

@@ -1,0 +1,139 @@
+"""Changes to live events. A staff change is validated, audited and raises the live-operations
+version in its transaction, and pushes ``liveops_changed`` after the commit (as a flag change
+does, ``liveops.services.liveops_changed``); a player joins an explicit event while it runs."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from gameplatform import serializers
+from gameplatform.errors import Conflict, NotFound
+from liveops import selectors, services
+from liveops.schedule import cron, running
+from liveops.schedule.models import LiveEvent, LiveEventJoin
+from liveops.validation import validate_name
+from staff import audit
+
+FIELDS = (
+    "name",
+    "description",
+    "value",
+    "starts_at",
+    "ends_at",
+    "recurrence",
+    "duration_seconds",
+    "condition",
+    "join",
+    "overrides",
+)
+MAX_DURATION = timedelta(days=7)  # bounds the walk back to an occurrence's start (``cron``)
+
+
+def _problem(fields: dict) -> tuple[str, str] | None:
+    if fields["ends_at"] <= fields["starts_at"]:
+        return "ends_at", "Must be after starts_at."
+    if not isinstance(fields["condition"], dict):
+        return "condition", "Must be a JSON object (a GrowthBook condition)."
+    if not isinstance(fields["overrides"], dict):
+        return "overrides", "Must be a JSON object: {flag name: value}."
+    if fields["recurrence"]:
+        try:
+            cron.parse(fields["recurrence"])
+        except ValueError as exc:
+            return "recurrence", str(exc)
+        if not fields["duration_seconds"]:
+            return "duration_seconds", "A recurring event needs its duration."
+        if timedelta(seconds=fields["duration_seconds"]) > MAX_DURATION:
+            return "duration_seconds", f"At most {int(MAX_DURATION.total_seconds())} seconds."
+    return None
+
+
+def _validate(fields: dict) -> None:
+    problem = _problem(fields)
+    if problem is not None:
+        raise serializers.ValidationError({problem[0]: [problem[1]]})
+    for name in fields["overrides"]:
+        try:
+            validate_name(name)
+        except serializers.ValidationError:
+            raise serializers.ValidationError({"overrides": [f"{name!r} is not a flag name."]}) from None
+
+
+def _detail(event: LiveEvent) -> dict:
+    return {f: v.isoformat() if isinstance(v, datetime) else v for f in FIELDS for v in [getattr(event, f)]}
+
+
+def _audit(staff: User | None, action: str, event: LiveEvent, detail: dict) -> None:
+    audit.record(
+        staff=staff,
+        action=action,
+        target_type="liveops.live_event",
+        target_id=event.pk,
+        target=event.name,
+        detail=detail,
+    )
+
+
+def _changed() -> None:
+    services.liveops_changed()
+    transaction.on_commit(running.expire)
+
+
+@transaction.atomic
+def live_event_create(*, staff: User | None, **fields) -> LiveEvent:
+    fields = {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
+    _validate(fields)
+    event = LiveEvent.objects.create(**fields)
+    _audit(staff, "live_event.create", event, _detail(event))
+    _changed()
+    return event
+
+
+def _locked(event_id: int) -> LiveEvent:
+    event = LiveEvent.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
+    return event
+
+
+@transaction.atomic
+def live_event_update(*, staff: User | None, event_id: int, **fields) -> LiveEvent:
+    """Replace an event whole (a PUT)."""
+    event = _locked(event_id)
+    fields = {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
+    _validate(fields)
+    before = _detail(event)
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.save(update_fields=[*fields, "updated_at"])
+    detail = {"before": before, "after": _detail(event)}
+    _audit(staff, "live_event.update", event, detail)
+    _changed()
+    return event
+
+
+@transaction.atomic
+def live_event_delete(*, staff: User | None, event_id: int) -> None:
+    event = _locked(event_id)
+    _audit(staff, "live_event.delete", event, _detail(event))
+    event.delete()
+    _changed()
+
+
+def live_event_join(*, user: User, event_id: int, at: datetime | None = None) -> running.Occurrence:
+    """Join the running occurrence of an event I see: 404 ``live_event_not_found`` when there is
+    none for me, 409 ``not_active`` outside its time. Joining twice is joining once."""
+    at = at or timezone.now()
+    event = LiveEvent.objects.filter(pk=event_id).first()
+    if event is None or not running.matches(event, selectors.player_attributes(user=user)):
+        raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
+    parsed = cron.parse(event.recurrence) if event.recurrence else None
+    occurrence = running.occurrence_at(running.Event(event, parsed), at)
+    if occurrence is None:
+        raise Conflict("This live event is not running now.", code="not_active")
+    LiveEventJoin.objects.bulk_create(
+        [LiveEventJoin(event=event, user=user, occurrence_start=occurrence.starts_at)], ignore_conflicts=True
+    )
+    return occurrence

@@ -1,0 +1,31 @@
+"""Live events start and end by the clock: each second, tell connected players when the set of
+running occurrences changed since the last look (``liveops.schedule.running``)."""
+
+from django.utils import timezone
+
+from gameplatform.groups import everyone_group
+from gameplatform.realtime import send_now
+from gameplatform.timers import periodic
+from liveops.schedule import running
+from liveops.services import CHANGED_FRAME
+
+
+class Seen:
+    # This runner's last look; None before its first (a runner that just took the lease over
+    # starts from what runs then: a boundary in the handover, at most the lease's seconds, is not
+    # pushed, and clients see it at their next read).
+    running: frozenset | None = None
+
+
+@periodic("liveops.live_events", every=1.0)
+def push_live_event_boundaries(now=None) -> bool:
+    """Push ``liveops_changed`` when an event (or an occurrence) started or ended since the last
+    look. The answers already change by themselves (they are computed from the clock, and the
+    ETag hashes the running occurrences); a look reads the process's copy of the events, one
+    version query a second at most. Returns whether it pushed."""
+    keys = running.running_keys(now or timezone.now())
+    changed = Seen.running is not None and keys != Seen.running
+    Seen.running = keys
+    if changed:
+        send_now(everyone_group(), CHANGED_FRAME)
+    return changed

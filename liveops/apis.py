@@ -28,16 +28,21 @@ class LiveopsOutput(serializers.Serializer):
     experiments = serializers.DictField(
         child=serializers.IntegerField(), help_text="`{key: variation}`: the experiments I am in, by variation index."
     )
-    live_events = serializers.ListField(child=serializers.DictField(), help_text="None yet (live events come later).")
+    live_events = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="The live events running now for me: `[{id, name, description, value, starts_at, ends_at, join, "
+        "joined}]` (a recurring one's current occurrence).",
+    )
     messages_unread = serializers.IntegerField(help_text="0 until the inbox comes.")
 
 
 class LiveopsApi(APIView):
-    """Every flag's value for me and the experiments I am in (anonymous: every flag's default).
+    """Every flag's value for me, the experiments I am in and the live events running for me
+    (anonymous: every flag's default and the events without a condition); a running live event's
+    override comes before the flag's rules.
 
     The answer has an ``ETag``; ``If-None-Match`` with it answers 304 while nothing I see changed.
-    ``live_events`` and ``messages_unread`` are filled by the live events and the inbox, which come
-    in their own releases (until then ``[]`` and ``0``).
+    ``messages_unread`` is filled by the inbox, which comes in its own release (until then ``0``).
     """
 
     permission_classes = [AllowAny]

@@ -66,3 +66,7 @@ class LiveopsVersion(models.Model):
 
     def __str__(self) -> str:
         return f"live operations version {self.version}"
+
+
+from liveops.analytics.models import AnalyticsEvent  # noqa: E402, F401
+from liveops.inbox.models import InboxEntry, Message  # noqa: E402, F401

@@ -29,15 +29,16 @@ class LiveopsOutput(serializers.Serializer):
         child=serializers.IntegerField(), help_text="`{key: variation}`: the experiments I am in, by variation index."
     )
     live_events = serializers.ListField(child=serializers.DictField(), help_text="None yet (live events come later).")
-    messages_unread = serializers.IntegerField(help_text="0 until the inbox comes.")
+    messages_unread = serializers.IntegerField(help_text="How many messages of my inbox I have not read (0 anonymous).")
 
 
 class LiveopsApi(APIView):
     """Every flag's value for me and the experiments I am in (anonymous: every flag's default).
 
     The answer has an ``ETag``; ``If-None-Match`` with it answers 304 while nothing I see changed.
-    ``live_events`` and ``messages_unread`` are filled by the live events and the inbox, which come
-    in their own releases (until then ``[]`` and ``0``).
+    ``messages_unread`` counts my unread inbox messages (it is in the ETag: a new message or a read
+    one changes it). ``live_events`` is filled by the live events, which come in their own release
+    (until then ``[]``).
     """
 
     permission_classes = [AllowAny]

@@ -12,12 +12,13 @@ import json
 from growthbook import GrowthBook
 
 from liveops import cache, selectors
+from liveops.inbox.selectors import unread_count
 from liveops.models import Exposure
 
 
-def _answer(flags: dict, experiments: dict) -> dict:
-    # Live events and the inbox come with their own releases: none yet, nothing unread.
-    return {"flags": flags, "experiments": experiments, "live_events": [], "messages_unread": 0}
+def _answer(flags: dict, experiments: dict, messages_unread: int = 0) -> dict:
+    # Live events come with their own release: none yet.
+    return {"flags": flags, "experiments": experiments, "live_events": [], "messages_unread": messages_unread}
 
 
 def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
@@ -48,7 +49,7 @@ def liveops_for(*, user) -> dict:
         return _answer(dict(compiled.defaults), {})
     values, experiments = evaluate(attributes=selectors.player_attributes(user=user), features=compiled.features)
     record_exposures(user_id=user.pk, experiments=experiments)
-    return _answer(values, experiments)
+    return _answer(values, experiments, unread_count(user_id=user.pk))
 
 
 def etag_of(answer: dict) -> str:

@@ -1,10 +1,14 @@
 from django.urls import path
 
 from liveops import apis
+from liveops.inbox import apis as inbox_apis
 
 urlpatterns = [
     path("liveops/", apis.LiveopsApi.as_view(), name="liveops"),
     path("liveops/attributes/", apis.AttributesApi.as_view(), name="liveops-attributes"),
     path("liveops/admin/flags/", apis.FlagListApi.as_view(), name="liveops-flags"),
     path("liveops/admin/flags/<str:name>/", apis.FlagApi.as_view(), name="liveops-flag"),
+    path("liveops/messages/", inbox_apis.InboxApi.as_view(), name="liveops-messages"),
+    path("liveops/messages/<int:message_id>/read/", inbox_apis.InboxReadApi.as_view(), name="liveops-message-read"),
+    path("liveops/admin/messages/", inbox_apis.MessageCreateApi.as_view(), name="liveops-admin-messages"),
 ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from liveops import apis
+from liveops.analytics import apis as analytics_apis
 from liveops.inbox import apis as inbox_apis
 
 urlpatterns = [
@@ -11,4 +12,10 @@ urlpatterns = [
     path("liveops/messages/", inbox_apis.InboxApi.as_view(), name="liveops-messages"),
     path("liveops/messages/<int:message_id>/read/", inbox_apis.InboxReadApi.as_view(), name="liveops-message-read"),
     path("liveops/admin/messages/", inbox_apis.MessageCreateApi.as_view(), name="liveops-admin-messages"),
+    path("liveops/events/", analytics_apis.EventsApi.as_view(), name="liveops-events"),
+    path(
+        "liveops/admin/experiments/<str:key>/results/",
+        analytics_apis.ExperimentResultsApi.as_view(),
+        name="liveops-experiment-results",
+    ),
 ]

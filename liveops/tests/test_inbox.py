@@ -119,3 +119,20 @@ def test_only_liveops_staff_make_messages(client_for, moderator, alice):
     for user in (moderator, alice):
         assert client_for(user).post(ADMIN_URL, {"title": "x"}, format="json").status_code == 403
     assert not Message.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_delivered_message_tells_connected_players_within_2_s(ws_connect, alice):
+    from asgiref.sync import sync_to_async
+
+    from conftest import receive_type
+
+    ws, connected, _ = await ws_connect("/ws/notifications/", alice)
+    assert connected
+    await sync_to_async(french)(alice)
+    await sync_to_async(message)()
+    await sync_to_async(deliver_messages)()
+    assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
+    await sync_to_async(deliver_messages)()  # nothing left to send: nothing said
+    assert await ws.receive_nothing(timeout=0.5)
+    await ws.disconnect()

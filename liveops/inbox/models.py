@@ -6,8 +6,8 @@ from django.db.models import Q
 
 
 class Message(models.Model):
-    """Delivered at ``send_at`` to every player whose attributes match ``condition`` (a GrowthBook
-    condition; ``{}`` matches everyone); ``sent_at`` is set once the delivery is done."""
+    """Delivered from ``send_at`` on to every player whose attributes match ``condition`` (a
+    GrowthBook condition; ``{}`` matches everyone); ``sent_at`` is set once the delivery is done."""
 
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
@@ -15,6 +15,8 @@ class Message(models.Model):
     condition = models.JSONField(default=dict, blank=True)
     send_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The id of the last player the delivery has tried: it goes on from there, a chunk a timer round.
+    delivered_through = models.BigIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

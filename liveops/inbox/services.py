@@ -1,9 +1,10 @@
 """Writes of the inbox. Staff make a message (audited); at its ``send_at`` a timer delivers it to
-every player whose attributes match its condition then, in chunks of ``BATCH`` players (memory
-stays bounded whatever the number of players). Delivery is idempotent: each player's entry is one
-``INSERT … ON CONFLICT DO NOTHING`` on the (message, user) constraint, so a rerun after a crash or
-two runners at once deliver nothing twice; only the runner whose conditional update marks the
-message sent tells the players (``liveops_changed``: their clients refetch ``messages_unread``)."""
+every player whose attributes match its condition then, ``BATCH`` players a timer round (memory
+and a round's time stay bounded whatever the number of players; the message keeps its cursor).
+Delivery is idempotent: each chunk's entries are one ``INSERT … ON CONFLICT DO NOTHING`` on the
+(message, user) constraint, so a rerun after a crash or two runners at once deliver nothing twice;
+only the runner whose conditional update marks the message sent tells the players
+(``liveops_changed``: their clients refetch ``messages_unread``)."""
 
 from datetime import datetime
 
@@ -59,25 +60,36 @@ def _deliver_chunk(message: Message, users: list[User]) -> None:
     InboxEntry.objects.bulk_create(entries, ignore_conflicts=True)
 
 
-def message_deliver(*, message_id: int) -> bool:
-    """Deliver one due message; True when this call marked it sent (and told the players)."""
+def message_deliver_chunk(*, message_id: int) -> bool:
+    """Deliver a due message to the next ``BATCH`` players; True once it is all delivered (the
+    call that marks it sent tells the players). A chunk tried twice (two runners, a crash before
+    the cursor moved) inserts nothing twice."""
     message = Message.objects.filter(pk=message_id, sent_at__isnull=True).first()
     if message is None:
-        return False
-    after = 0
-    while users := selectors.players_after(after_id=after, limit=BATCH):
+        return True
+    users = selectors.players_after(after_id=message.delivered_through, limit=BATCH)
+    if users:
         _deliver_chunk(message, users)
-        after = users[-1].pk
+        Message.objects.filter(pk=message_id, delivered_through=message.delivered_through).update(
+            delivered_through=users[-1].pk
+        )
+        return False
     with transaction.atomic():
-        if Message.objects.filter(pk=message_id, sent_at__isnull=True).update(sent_at=timezone.now()) != 1:
-            return False  # another runner finished it first, and told the players
-        broadcast_on_commit(everyone_group(), CHANGED_FRAME)
+        if Message.objects.filter(pk=message_id, sent_at__isnull=True).update(sent_at=timezone.now()) == 1:
+            broadcast_on_commit(everyone_group(), CHANGED_FRAME)  # only the runner that marked it
     return True
 
 
+def message_deliver(*, message_id: int) -> None:
+    """Deliver a message to every player it matches, chunk after chunk (a command, the tests)."""
+    while not message_deliver_chunk(message_id=message_id):
+        pass
+
+
 def messages_deliver_due(*, now: datetime | None = None) -> int:
-    """Deliver every message whose ``send_at`` has come (the timer); how many this call sent."""
-    return sum(message_deliver(message_id=pk) for pk in selectors.due_message_ids(now=now))
+    """One chunk of each message whose ``send_at`` has come (the timer: a round stays short
+    however many players there are); how many messages are now all delivered."""
+    return sum(message_deliver_chunk(message_id=pk) for pk in selectors.due_message_ids(now=now))
 
 
 def message_read(*, user: User, message_id: int) -> InboxEntry:

@@ -26,11 +26,21 @@ def message(**changes) -> Message:
     return services.message_create(staff=None, **fields)
 
 
+def deliver_all(now=None) -> None:
+    """Timer rounds until no message is due (each round delivers a chunk of each)."""
+    for _ in range(20):
+        if not services.selectors.due_message_ids(now=now):
+            return
+        services.messages_deliver_due(now=now)
+    raise AssertionError("the delivery did not end")
+
+
 def test_a_message_reaches_only_the_players_its_condition_matches(alice, bob, carol):
     french(alice)
     french(carol)
     sent = message()
-    assert deliver_messages() == 1
+    assert deliver_messages() == 0  # a chunk of players
+    assert deliver_messages() == 1  # none left: sent
     assert set(InboxEntry.objects.filter(message=sent).values_list("user__username", flat=True)) == {"alice", "carol"}
     sent.refresh_from_db()
     assert sent.sent_at is not None
@@ -40,26 +50,30 @@ def test_a_message_waits_for_its_send_time_and_matches_players_as_they_are_then(
     later = message(send_at=timezone.now() + timedelta(minutes=5))
     assert deliver_messages() == 0 and not InboxEntry.objects.exists()
     french(alice)  # matches by send time
-    assert services.messages_deliver_due(now=timezone.now() + timedelta(minutes=6)) == 1
+    deliver_all(now=timezone.now() + timedelta(minutes=6))
     assert InboxEntry.objects.filter(message=later, user=alice).exists()
 
 
-def test_a_message_delivered_twice_reaches_each_player_once(alice, bob, monkeypatch):
+def test_a_message_delivered_twice_reaches_each_player_once(alice, bob, carol, monkeypatch):
     french(alice)
     french(bob)
-    monkeypatch.setattr(services, "BATCH", 1)  # several chunks
+    monkeypatch.setattr(services, "BATCH", 1)  # a chunk a player
     sent = message()
-    services._deliver_chunk(sent, [alice])  # a runner that stopped midway
-    assert services.message_deliver(message_id=sent.pk) is True
-    assert services.message_deliver(message_id=sent.pk) is False
-    Message.objects.filter(pk=sent.pk).update(sent_at=None)  # as if two runners had both started
-    assert services.message_deliver(message_id=sent.pk) is True
-    assert InboxEntry.objects.filter(message=sent).count() == 2
+    services._deliver_chunk(sent, [alice])  # a runner that stopped before moving the cursor
+    assert services.message_deliver_chunk(message_id=sent.pk) is False  # alice again
+    Message.objects.filter(pk=sent.pk).update(delivered_through=0)  # a second runner on the same chunk
+    services.message_deliver(message_id=sent.pk)
+    sent.refresh_from_db()
+    assert sent.sent_at is not None
+    assert services.message_deliver_chunk(message_id=sent.pk) is True  # sent: nothing to do
+    Message.objects.filter(pk=sent.pk).update(sent_at=None, delivered_through=0)  # the whole delivery again
+    services.message_deliver(message_id=sent.pk)
+    assert sorted(InboxEntry.objects.filter(message=sent).values_list("user__username", flat=True)) == ["alice", "bob"]
 
 
 def test_an_empty_condition_reaches_everyone(alice, bob):
     message(condition={})
-    deliver_messages()
+    deliver_all()
     assert InboxEntry.objects.count() == 2
 
 
@@ -69,7 +83,7 @@ def test_the_unread_count_is_in_the_answer_and_its_etag_and_reading_lowers_it(cl
     before = client.get("/api/liveops/")
     assert before.json()["messages_unread"] == 0
     first, second = message(title="one"), message(title="two")
-    deliver_messages()
+    deliver_all()
     answer = client.get("/api/liveops/", HTTP_IF_NONE_MATCH=before.headers["ETag"])
     assert answer.status_code == 200 and answer.json()["messages_unread"] == 2
     inbox = client.get("/api/liveops/messages/").json()
@@ -92,7 +106,7 @@ def test_the_unread_count_is_in_the_answer_and_its_etag_and_reading_lowers_it(cl
 def test_reading_a_message_not_in_my_inbox_is_404(client_for, alice, bob):
     french(alice)
     sent = message()
-    deliver_messages()
+    deliver_all()
     response = client_for(bob).post(f"/api/liveops/messages/{sent.pk}/read/")
     assert response.status_code == 404 and response.json()["code"] == "message_not_found"
     assert client_for(bob).get("/api/liveops/messages/").json()["results"] == []
@@ -131,7 +145,7 @@ async def test_a_delivered_message_tells_connected_players_within_2_s(ws_connect
     assert connected
     await sync_to_async(french)(alice)
     await sync_to_async(message)()
-    await sync_to_async(deliver_messages)()
+    await sync_to_async(deliver_all)()
     assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
     await sync_to_async(deliver_messages)()  # nothing left to send: nothing said
     assert await ws.receive_nothing(timeout=0.5)

@@ -171,3 +171,18 @@ def test_the_chi_square_tail_matches_the_tables(x, dof, expected):
     assert chi2_sf(x, dof) == pytest.approx(expected, abs=1e-4)
     if dof == 1:
         assert chi2_sf(x, dof) == pytest.approx(math.erfc(math.sqrt(x / 2)))
+
+
+def test_batches_past_the_budget_are_429_rate_limited(client_for, alice, monkeypatch):
+    import uuid
+
+    from gameplatform.ratelimit import Budget
+    from liveops.analytics.apis import EventsThrottle
+
+    monkeypatch.setattr(EventsThrottle, "budget", Budget(f"liveops_events_{uuid.uuid4().hex}", limit=2, window=60))
+    client = client_for(alice)
+    for n in range(2):
+        assert client.post(URL, {"events": [event(f"e{n}")]}, format="json").status_code == 202
+    refused = client.post(URL, {"events": [event("e9")]}, format="json")
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert not AnalyticsEvent.objects.filter(client_id="e9").exists()

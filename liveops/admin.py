@@ -1,10 +1,11 @@
-"""Flags are changed through the staff API (validated, versioned, audited and pushed); the admin
-shows them, the players' attributes and the exposures read only."""
+"""Flags and inbox messages are made through the staff API (validated, versioned or delivered,
+audited and pushed); the admin shows them, the players' attributes, the exposures, the inbox
+entries and the analytics events read only."""
 
 from django.contrib import admin
 
 from gameplatform.admin import ReadOnlyAdmin
-from liveops.models import Exposure, Flag, PlayerAttributes
+from liveops.models import AnalyticsEvent, Exposure, Flag, InboxEntry, Message, PlayerAttributes
 
 
 @admin.register(Flag)
@@ -23,3 +24,22 @@ class PlayerAttributesAdmin(ReadOnlyAdmin):
 class ExposureAdmin(ReadOnlyAdmin):
     list_display = ("key", "variation", "user", "first_at")
     list_filter = ("key",)
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ("title", "send_at", "sent_at", "created_by")
+    search_fields = ("title",)
+
+
+@admin.register(InboxEntry)
+class InboxEntryAdmin(ReadOnlyAdmin):
+    list_display = ("message", "user", "created_at", "read_at")
+    search_fields = ("user__username",)
+
+
+@admin.register(AnalyticsEvent)
+class AnalyticsEventAdmin(ReadOnlyAdmin):
+    list_display = ("name", "user", "timestamp", "value", "received_at")
+    list_filter = ("name",)
+    search_fields = ("user__username",)

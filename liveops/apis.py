@@ -33,7 +33,7 @@ class LiveopsOutput(serializers.Serializer):
         help_text="The live events running now for me: `[{id, name, description, value, starts_at, ends_at, join, "
         "joined}]` (a recurring one's current occurrence).",
     )
-    messages_unread = serializers.IntegerField(help_text="0 until the inbox comes.")
+    messages_unread = serializers.IntegerField(help_text="How many messages of my inbox I have not read (0 anonymous).")
 
 
 class LiveopsApi(APIView):
@@ -42,7 +42,8 @@ class LiveopsApi(APIView):
     override comes before the flag's rules.
 
     The answer has an ``ETag``; ``If-None-Match`` with it answers 304 while nothing I see changed.
-    ``messages_unread`` is filled by the inbox, which comes in its own release (until then ``0``).
+    ``messages_unread`` counts my unread inbox messages (it is in the ETag: a new message or a read
+    one changes it).
     """
 
     permission_classes = [AllowAny]

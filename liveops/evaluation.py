@@ -15,13 +15,13 @@ from django.utils import timezone
 from growthbook import GrowthBook
 
 from liveops import cache, selectors
+from liveops.inbox.selectors import unread_count
 from liveops.models import Exposure
 from liveops.schedule import running
 
 
-def _answer(flags: dict, experiments: dict, live_events: list) -> dict:
-    # The inbox comes with its own release: nothing unread yet.
-    return {"flags": flags, "experiments": experiments, "live_events": live_events, "messages_unread": 0}
+def _answer(flags: dict, experiments: dict, live_events: list, messages_unread: int = 0) -> dict:
+    return {"flags": flags, "experiments": experiments, "live_events": live_events, "messages_unread": messages_unread}
 
 
 def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
@@ -55,7 +55,7 @@ def liveops_for(*, user) -> dict:
     values, experiments = evaluate(attributes=attributes, features=compiled.features)
     record_exposures(user_id=user.pk, experiments=experiments)
     events, overrides = running.live_events_for(user_id=user.pk, attributes=attributes, at=timezone.now())
-    return _answer(_overridden(values, overrides), experiments, events)
+    return _answer(_overridden(values, overrides), experiments, events, unread_count(user_id=user.pk))
 
 
 def _overridden(values: dict, overrides: dict) -> dict:

@@ -1,11 +1,13 @@
-"""Live events start and end by the clock: each second, tell connected players when the set of
-running occurrences changed since the last look (``liveops.schedule.running``)."""
+"""Live operations' timers: live events start and end by the clock (each second, tell connected
+players when the set of running occurrences changed since the last look,
+``liveops.schedule.running``), and inbox messages are delivered when their send time comes."""
 
 from django.utils import timezone
 
 from gameplatform.groups import everyone_group
 from gameplatform.realtime import send_now
 from gameplatform.timers import periodic
+from liveops.inbox.services import messages_deliver_due
 from liveops.schedule import running
 from liveops.services import CHANGED_FRAME
 
@@ -29,3 +31,9 @@ def push_live_event_boundaries(now=None) -> bool:
     if changed:
         send_now(everyone_group(), CHANGED_FRAME)
     return changed
+
+
+@periodic("liveops.deliver_messages", every=1.0)
+def deliver_messages() -> int:
+    """Inbox messages whose send time has come are delivered to the players they match."""
+    return messages_deliver_due()

@@ -1,6 +1,8 @@
 from django.urls import path
 
 from liveops import apis
+from liveops.analytics import apis as analytics_apis
+from liveops.inbox import apis as inbox_apis
 from liveops.schedule import apis as schedule_apis
 
 urlpatterns = [
@@ -14,5 +16,14 @@ urlpatterns = [
         "liveops/live-events/<int:event_id>/join/",
         schedule_apis.LiveEventJoinApi.as_view(),
         name="liveops-live-event-join",
+    ),
+    path("liveops/messages/", inbox_apis.InboxApi.as_view(), name="liveops-messages"),
+    path("liveops/messages/<int:message_id>/read/", inbox_apis.InboxReadApi.as_view(), name="liveops-message-read"),
+    path("liveops/admin/messages/", inbox_apis.MessageCreateApi.as_view(), name="liveops-admin-messages"),
+    path("liveops/events/", analytics_apis.EventsApi.as_view(), name="liveops-events"),
+    path(
+        "liveops/admin/experiments/<str:key>/results/",
+        analytics_apis.ExperimentResultsApi.as_view(),
+        name="liveops-experiment-results",
     ),
 ]

@@ -168,7 +168,8 @@ def test_a_players_answer_costs_a_few_queries_however_many_flags(
         make_flag(f"flag-{n}", n, [{"condition": {"country": "FR"}, "force": -n}, experiment(key=f"exp-{n}")])
     client = client_for(alice)
     client.get(URL)  # compiles the flags
-    # the user (the token's), their attributes, level, games played, spent, one exposure insert
-    with django_assert_max_num_queries(6):
+    # the user (the token's), their attributes, level, games played, spent, one exposure insert,
+    # the unread count
+    with django_assert_max_num_queries(7):
         answer = client.get(URL).json()
     assert len(answer["flags"]) == 20 and len(answer["experiments"]) == 20

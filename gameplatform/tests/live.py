@@ -329,16 +329,24 @@ class LiveServer:
     def moderator(self) -> dict:
         """A user in the ``moderator`` role (``is_staff``), made once per server: ``register``'s
         dict with its ``password``. The role is given on the server's own database (``manage.py shell``)."""
-        if getattr(self, "_moderator", None) is None:
-            username, password = f"live_mod_{uuid.uuid4().hex[:8]}", "pass-w0rd-long-enough"
+        return self._staff("moderator")
+
+    def liveops_staff(self) -> dict:
+        """A user in the ``liveops`` role (``is_staff``), made once per server, as ``moderator()``."""
+        return self._staff("liveops")
+
+    def _staff(self, role: str) -> dict:
+        made = self.__dict__.setdefault("_staff_users", {})
+        if role not in made:
+            username, password = f"live_{role[:4]}_{uuid.uuid4().hex[:8]}", "pass-w0rd-long-enough"
             user = self.register(username, password)
             self.shell(
                 "from django.contrib.auth.models import Group; from accounts.models import User; "
                 f"u = User.objects.get(pk={user['id']}); u.is_staff = True; u.save(update_fields=['is_staff']); "
-                "u.groups.add(Group.objects.get(name='moderator'))"
+                f"u.groups.add(Group.objects.get(name={role!r}))"
             )
-            self._moderator = {**user, "password": password}
-        return self._moderator
+            made[role] = {**user, "password": password}
+        return made[role]
 
     def shell(self, code: str) -> str:
         """Run ``code`` with ``manage.py shell -c`` on the server's database; what it printed."""

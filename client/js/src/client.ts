@@ -22,6 +22,7 @@ import {
   storageCalls,
   tournamentCalls,
 } from "./meta.js";
+import { LiveOps, type LiveOpsOptions } from "./liveops.js";
 import { Notifications } from "./notifications.js";
 import { checkedTimeout, DEFAULT_REQUEST_TIMEOUT_MS, GameRoom, type GameRoomOptions } from "./room.js";
 import { Socket, type SocketOptions } from "./socket.js";
@@ -69,6 +70,8 @@ export interface RequestOptions {
   /** Retry a failed idempotent call (default: the client's policy; false: never). */
   retry?: boolean;
   signal?: AbortSignal;
+  /** Sees each answer's response before its body is read (its headers: an `ETag`...). */
+  onResponse?: (response: Response) => void;
 }
 
 /**
@@ -150,6 +153,7 @@ export class Client {
   private refreshing: Promise<Tokens> | null = null;
   private readonly sessionListeners = new Set<SessionListener>();
   private notificationsNow: Notifications | null = null;
+  private liveopsNow: LiveOps | null = null;
   private readonly sockets = new Set<Socket<any>>();
   /** Game rooms `findMatch` opened to see every player come, until `gameRoom(id)` takes them. */
   private readonly heldRooms = new Map<Id, GameRoom<any>>();
@@ -348,6 +352,8 @@ export class Client {
       await this.refresh();
       return this.requestOnce<T>(method, path, options, false);
     }
+    options.onResponse?.(response);
+    if (response.status === 304) return null as T; // asked with If-None-Match: what the caller holds is current
     if (!response.ok) throw await errorFromResponse(response);
     if (response.status === 204 || response.status === 205) return null as T;
     const text = await response.text();
@@ -442,6 +448,7 @@ export class Client {
 
   /** Closes every socket this client opened (a bot's or a test's last call: nothing keeps Node running). */
   close(): void {
+    this.liveopsNow?.stop();
     for (const socket of [...this.sockets]) socket.close();
     this.sockets.clear();
     this.heldRooms.clear();
@@ -648,6 +655,17 @@ export class Client {
     const path = `/api/sanctions/${sanctionId}/appeal/`;
     if (appealToken) return this.post(path, { text, appeal_token: appealToken }, { auth: false });
     return this.post(path, { text });
+  }
+
+  // --- live operations (liveops.ts) ----------------------------------------------------------
+
+  /**
+   * Flags, experiments, live events, the liveops inbox and analytics events (one per client, made
+   * on first use; the options count then only).
+   */
+  liveops(options: LiveOpsOptions = {}): LiveOps {
+    this.liveopsNow ??= new LiveOps(this, options);
+    return this.liveopsNow;
   }
 
   /** Persisted notifications (the `notification` frames kept by the server). */

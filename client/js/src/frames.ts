@@ -140,4 +140,6 @@ export interface NotificationFrames {
   invite_expired: { type: "invite_expired"; invite: Record<string, unknown> };
   friend_request: { type: "friend_request"; request: Record<string, unknown> };
   friend_accepted: { type: "friend_accepted"; user: Record<string, unknown> };
+  /** Something I see of live operations changed: `GET /api/liveops/` again (`client.liveops().onChange`). */
+  liveops_changed: { type: "liveops_changed" };
 }

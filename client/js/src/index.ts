@@ -12,6 +12,7 @@ export { CLOSE_CODES, closeReason, type CloseKind, type CloseReason } from "./cl
 export { Socket, type SendResult, type SocketOptions, type SocketStatus, type WaitOptions } from "./socket.js";
 export type * from "./frames.js";
 export { isSanctionNotification } from "./frames.js";
+export { EVENT_BATCH_MAX, LiveOps, type LiveOpsOptions } from "./liveops.js";
 export { Notifications } from "./notifications.js";
 export { applyPatch, PatchError } from "./patch.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS, GameRoom, type CallOptions, type GameInfo, type GameRoomOptions } from "./room.js";

@@ -257,3 +257,56 @@ export interface SanctionNotice {
   event: "imposed" | "appeal_decided";
   sanction: Sanction;
 }
+
+// --- live operations -----------------------------------------------------------------------
+
+/** A live event running now for me (a recurring one's current occurrence). */
+export interface LiveEvent {
+  id: Id;
+  name: string;
+  description: string;
+  value: unknown;
+  starts_at: string;
+  ends_at: string;
+  /** `explicit`: I take part after `joinLiveEvent(id)`; `auto`: everyone it targets does. */
+  join: "auto" | "explicit";
+  joined: boolean;
+}
+
+/** `GET /api/liveops/`: what I see now (anonymous: every flag's default). */
+export interface LiveOpsAnswer {
+  /** `{name: value}`: every flag's value for me. */
+  flags: Record<string, unknown>;
+  /** `{key: variation}`: the experiments I am in, by variation index. */
+  experiments: Record<string, number>;
+  live_events: LiveEvent[];
+  messages_unread: number;
+}
+
+/** What my client says about itself (read by the flags' rules); `custom` at most 2 KiB as JSON. */
+export interface LiveOpsAttributes {
+  country?: string;
+  platform?: string;
+  appVersion?: string;
+  custom?: Record<string, unknown>;
+}
+
+/** A message of my liveops inbox (`GET /api/liveops/messages/`). */
+export interface InboxMessage {
+  id: Id;
+  title: string;
+  body: string;
+  data: unknown;
+  created_at: string;
+  read_at: string | null;
+}
+
+/** An analytics event as it travels (`POST /api/liveops/events/`). */
+export interface TrackedEvent {
+  /** The client's id (a resend counts once). */
+  id: string;
+  name: string;
+  timestamp: string;
+  value: number | null;
+  metadata: Record<string, unknown>;
+}

@@ -84,7 +84,13 @@ def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, 
     files = sorted((built_package / "tests").glob("*.test.js"))
     assert files, "client/js/tests has no *.test.js"
     moderator = live.moderator()  # for tests/safety.test.js: staff suspend a player
-    staff = {"GAMEPLATFORM_MODERATOR": moderator["username"], "GAMEPLATFORM_MODERATOR_PASSWORD": moderator["password"]}
+    liveops = live.liveops_staff()  # for tests/liveops.test.js: staff change a flag
+    staff = {
+        "GAMEPLATFORM_MODERATOR": moderator["username"],
+        "GAMEPLATFORM_MODERATOR_PASSWORD": moderator["password"],
+        "GAMEPLATFORM_LIVEOPS": liveops["username"],
+        "GAMEPLATFORM_LIVEOPS_PASSWORD": liveops["password"],
+    }
     done = node_tests(live.http, files, staff)
     counts = summary(done.stdout)
     assert done.returncode == 0, f"node --test failed:\n{done.stdout[-12000:]}\n{done.stderr[-4000:]}"

@@ -22,6 +22,7 @@ from .errors import (
     VersionConflict,
 )
 from .frames import Disconnected, ErrorEvent, Frame, MessageType, Reconnected
+from .liveops import LiveOps
 from .patch import PatchError, apply_patch
 from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, NotificationsSocket, WorldSocket
 from .sockets import ReconnectPolicy, Socket
@@ -46,6 +47,7 @@ __all__ = [
     "GameRoom",
     "GroupRoom",
     "GameplatformError",
+    "LiveOps",
     "Gone",
     "LobbyRoom",
     "MessageType",

@@ -25,6 +25,7 @@ import httpx
 
 from .errors import ConnectionFailed, NotConnected, Unauthorized, Unavailable, error_from_response
 from .frames import Frame, MessageType, type_key
+from .liveops import LiveOps
 from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, NotificationsSocket, WorldSocket
 from .sockets import ReconnectPolicy, Socket
 
@@ -116,6 +117,7 @@ class GameClient:
         self._last_queue_mode: str | None = None  # the mode of my last join (a match called off queues me again)
         self.notifications: NotificationsSocket | None = None
         self.world: WorldSocket | None = None
+        self._liveops: LiveOps | None = None
 
     async def __aenter__(self) -> GameClient:
         return self
@@ -178,11 +180,13 @@ class GameClient:
         headers: dict | None = None,
         auth: bool = True,
         retry: bool | None = None,
+        on_response: Callable[[httpx.Response], None] | None = None,
     ) -> Any:
         """One REST call; the decoded answer, or the contract's error as an ``ApiError``.
         A 503 (``unavailable`` / ``overloaded``: nothing was done) is retried after its
         ``Retry-After`` for reads and for writes carrying an ``Idempotency-Key``; a 401 on
-        an expired access token is refreshed once and retried."""
+        an expired access token is refreshed once and retried. ``on_response`` sees each answer
+        (its headers); a 304 (asked with ``If-None-Match``) returns None."""
         retry = (method == "GET" or bool(headers and "Idempotency-Key" in headers)) if retry is None else retry
         refreshed = False
         attempt = 0
@@ -194,6 +198,8 @@ class GameClient:
                 response = await self._http.request(method, path, json=json, params=params, headers=sent)
             except httpx.TransportError as exc:
                 raise ConnectionFailed(f"{method} {path}: {exc!r}") from exc
+            if on_response is not None:
+                on_response(response)
             if response.status_code < 400:
                 if response.status_code in (204, 205) or not response.content:
                     return None
@@ -294,7 +300,9 @@ class GameClient:
         self.access_token = self.refresh_token = None
 
     async def disconnect(self) -> None:
-        """Close every socket and the HTTP client."""
+        """Close every socket and the HTTP client (events ``liveops.track`` queued and not flushed are not sent)."""
+        if self._liveops is not None:
+            await self._liveops.close()
         for socket in list(self._sockets.values()):
             await socket.close()
         for task in list(self._tasks):
@@ -896,6 +904,15 @@ class GameClient:
         if appeal_token:
             return await self.request("POST", path, json={"text": text, "appeal_token": appeal_token}, auth=False)
         return await self.post(path, {"text": text})
+
+    # --- live operations (liveops.py) ---------------------------------------------------------
+
+    @property
+    def liveops(self) -> LiveOps:
+        """Flags, experiments, live events, the liveops inbox and analytics events (made on first use)."""
+        if self._liveops is None:
+            self._liveops = LiveOps(self)
+        return self._liveops
 
     async def list_notifications(self, *, unread: bool = False) -> list:
         return await self._list("/api/notifications/", {"unread": 1} if unread else None)

@@ -2057,6 +2057,211 @@ function items(listing) {
   return Array.isArray(listing) ? listing : listing.results;
 }
 
+// dist/liveops.js
+var EVENT_BATCH_MAX = 100;
+var EMPTY = { flags: {}, experiments: {}, live_events: [], messages_unread: 0 };
+var LiveOps = class {
+  /** The last answer of `GET /api/liveops/` (empty before the first `refresh()`). */
+  answer = EMPTY;
+  /** Events dropped because the queue was full, or refused by the server (a 4xx but 429). */
+  droppedEvents = 0;
+  client;
+  flushIntervalMs;
+  maxQueued;
+  timeoutMs;
+  etag = null;
+  queue = [];
+  flushing = null;
+  timer = null;
+  listeners = /* @__PURE__ */ new Set();
+  unwatch = null;
+  constructor(client, { flushIntervalMs = 5e3, maxQueuedEvents = 1e3, timeoutMs } = {}) {
+    this.client = client;
+    this.flushIntervalMs = flushIntervalMs;
+    this.maxQueued = maxQueuedEvents;
+    this.timeoutMs = timeoutMs ?? client.requestTimeoutMs;
+  }
+  // --- what I see ----------------------------------------------------------------------------
+  /** `GET /api/liveops/` (with `If-None-Match`: a 304 keeps the last answer); the answer now. */
+  async refresh() {
+    let etag = null;
+    const answer = await this.call("GET", "/api/liveops/", {
+      headers: this.etag ? { "If-None-Match": this.etag } : {},
+      onResponse: (response) => {
+        etag = response.headers.get("ETag");
+      }
+    });
+    if (answer !== null) {
+      this.answer = answer;
+      this.etag = etag;
+    }
+    return this.answer;
+  }
+  /** `{name: value}`: every flag's value for me, as of the last `refresh()`. */
+  get flags() {
+    return this.answer.flags;
+  }
+  /** A flag's value, or `fallback` when the server has no such flag (or before the first `refresh()`). */
+  flag(name, fallback) {
+    return Object.hasOwn(this.answer.flags, name) ? this.answer.flags[name] : fallback;
+  }
+  /** `{key: variation}`: the experiments I am in. */
+  get experiments() {
+    return this.answer.experiments;
+  }
+  /** The live events running now for me. */
+  get liveEvents() {
+    return this.answer.live_events;
+  }
+  /** How many messages of my liveops inbox I have not read. */
+  get messagesUnread() {
+    return this.answer.messages_unread;
+  }
+  /**
+   * `fn(answer)` after each change the server announces (`liveops_changed`), once `refresh()` has
+   * the new answer; opens the notification socket. Returns an unsubscribe.
+   */
+  onChange(fn) {
+    this.listeners.add(fn);
+    this.watch();
+    return () => {
+      this.listeners.delete(fn);
+      if (this.listeners.size === 0) {
+        this.unwatch?.();
+        this.unwatch = null;
+      }
+    };
+  }
+  // --- what I say and do -----------------------------------------------------------------------
+  /** `PUT /api/liveops/attributes/`: what my client says about itself, read by the flags' rules. */
+  setAttributes({ country, platform, appVersion, custom }) {
+    const body = {};
+    if (country !== void 0)
+      body.country = country;
+    if (platform !== void 0)
+      body.platform = platform;
+    if (appVersion !== void 0)
+      body.app_version = appVersion;
+    if (custom !== void 0)
+      body.custom = custom;
+    return this.call("PUT", "/api/liveops/attributes/", { body });
+  }
+  /** Takes part in an explicit live event while it runs (409 `not_active`). */
+  joinLiveEvent(id) {
+    return this.call("POST", `/api/liveops/live-events/${id}/join/`);
+  }
+  /** My liveops inbox, newest first (every page). */
+  inbox() {
+    return this.client.all("/api/liveops/messages/");
+  }
+  /** Marks a message of my inbox read (again: the first time is kept). */
+  markRead(id) {
+    return this.call("POST", `/api/liveops/messages/${id}/read/`);
+  }
+  // --- analytics ---------------------------------------------------------------------------
+  /** Queues an event (sent within `flushIntervalMs`); returns its id. */
+  track(name, { value, metadata } = {}) {
+    const id = newEventId();
+    this.queue.push({ id, name, timestamp: (/* @__PURE__ */ new Date()).toISOString(), value: value ?? null, metadata: metadata ?? {} });
+    const over = this.queue.length - this.maxQueued;
+    if (over > 0) {
+      this.queue.splice(0, over);
+      this.droppedEvents += over;
+    }
+    this.startTimer();
+    return id;
+  }
+  /** Events waiting to go out. */
+  get queuedEvents() {
+    return this.queue.length;
+  }
+  /**
+   * Sends every queued event now, in batches of at most 100; rejects with the first failure (the
+   * failed batch stays queued, ids and all, for the next flush). Concurrent callers share one flush.
+   */
+  flushEvents() {
+    this.flushing ??= this.flushAll().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+  /** Stops the flush timer and the change listening (`client.close()` calls it); queued events stay. */
+  stop() {
+    if (this.timer)
+      clearInterval(this.timer);
+    this.timer = null;
+    this.unwatch?.();
+    this.unwatch = null;
+  }
+  async flushAll() {
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, EVENT_BATCH_MAX);
+      try {
+        await this.call("POST", "/api/liveops/events/", { body: { events: batch } });
+      } catch (error) {
+        if (!refused(error))
+          throw error;
+        this.droppedEvents += batch.length;
+      }
+      const sent = new Set(batch.map((event) => event.id));
+      this.queue = this.queue.filter((event) => !sent.has(event.id));
+    }
+  }
+  startTimer() {
+    if (this.timer)
+      return;
+    this.timer = setInterval(() => {
+      if (this.queue.length > 0)
+        this.flushEvents().catch(() => void 0);
+    }, this.flushIntervalMs);
+    this.timer.unref?.();
+  }
+  watch() {
+    if (this.unwatch)
+      return;
+    const notifications = this.client.notifications();
+    const changed = () => {
+      this.refreshAndTell().catch(() => void 0);
+    };
+    const stops = [notifications.on("liveops_changed", changed), notifications.socket.onOpen(changed)];
+    this.unwatch = () => stops.forEach((stop) => stop());
+  }
+  async refreshAndTell() {
+    const before = this.answer;
+    const answer = await this.refresh();
+    if (answer === before)
+      return;
+    for (const fn of [...this.listeners]) {
+      try {
+        fn(answer);
+      } catch (error) {
+        console.error("gameplatform: a liveops onChange listener threw", error);
+      }
+    }
+  }
+  /** One call that gives up after `timeoutMs` (a `GamePlatformError` `timeout`). */
+  async call(method, path, options = {}) {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      return await this.client.request(method, path, { ...options, signal });
+    } catch (error) {
+      if (signal.aborted) {
+        throw new GamePlatformError({ status: 0, code: "timeout", detail: `${method} ${path}: no answer within ${this.timeoutMs} ms` });
+      }
+      throw error;
+    }
+  }
+};
+function refused(error) {
+  return error instanceof GamePlatformError && error.status >= 400 && error.status < 500 && error.status !== 429;
+}
+function newEventId() {
+  const uuid = globalThis.crypto?.randomUUID;
+  if (uuid)
+    return uuid.call(globalThis.crypto);
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+}
+
 // dist/frames.js
 function isSanctionNotification(notification) {
   return notification.kind === "sanction";
@@ -2945,6 +3150,7 @@ var Client = class {
   refreshing = null;
   sessionListeners = /* @__PURE__ */ new Set();
   notificationsNow = null;
+  liveopsNow = null;
   sockets = /* @__PURE__ */ new Set();
   /** Game rooms `findMatch` opened to see every player come, until `gameRoom(id)` takes them. */
   heldRooms = /* @__PURE__ */ new Map();
@@ -3136,6 +3342,9 @@ var Client = class {
       await this.refresh();
       return this.requestOnce(method, path, options, false);
     }
+    options.onResponse?.(response);
+    if (response.status === 304)
+      return null;
     if (!response.ok)
       throw await errorFromResponse(response);
     if (response.status === 204 || response.status === 205)
@@ -3216,6 +3425,7 @@ var Client = class {
   }
   /** Closes every socket this client opened (a bot's or a test's last call: nothing keeps Node running). */
   close() {
+    this.liveopsNow?.stop();
     for (const socket of [...this.sockets])
       socket.close();
     this.sockets.clear();
@@ -3411,6 +3621,15 @@ var Client = class {
       return this.post(path, { text, appeal_token: appealToken }, { auth: false });
     return this.post(path, { text });
   }
+  // --- live operations (liveops.ts) ----------------------------------------------------------
+  /**
+   * Flags, experiments, live events, the liveops inbox and analytics events (one per client, made
+   * on first use; the options count then only).
+   */
+  liveops(options = {}) {
+    this.liveopsNow ??= new LiveOps(this, options);
+    return this.liveopsNow;
+  }
   /** Persisted notifications (the `notification` frames kept by the server). */
   inbox = {
     list: ({ unread = false } = {}) => this.get("/api/notifications/", unread ? { unread: 1 } : {}),
@@ -3464,8 +3683,10 @@ export {
   DEFAULT_RECONNECT,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
+  EVENT_BATCH_MAX,
   GamePlatformError,
   GameRoom,
+  LiveOps,
   MSGPACK_SUBPROTOCOL,
   MemoryStorage,
   Muted,

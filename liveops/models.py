@@ -35,7 +35,7 @@ class PlayerAttributes(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name_plural = "player attributes"
+        verbose_name = "player attribute set"  # the admin's list: "player attribute sets"
 
     def __str__(self) -> str:
         return f"attributes of user {self.user_id}"

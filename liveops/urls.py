@@ -11,14 +11,14 @@ urlpatterns = [
     path("liveops/admin/flags/", apis.FlagListApi.as_view(), name="liveops-flags"),
     path("liveops/admin/flags/<str:name>/", apis.FlagApi.as_view(), name="liveops-flag"),
     path("liveops/admin/live-events/", schedule_apis.LiveEventListApi.as_view(), name="liveops-live-events"),
-    path("liveops/admin/live-events/<int:event_id>/", schedule_apis.LiveEventApi.as_view(), name="liveops-live-event"),
+    path("liveops/admin/live-events/<id:event_id>/", schedule_apis.LiveEventApi.as_view(), name="liveops-live-event"),
     path(
-        "liveops/live-events/<int:event_id>/join/",
+        "liveops/live-events/<id:event_id>/join/",
         schedule_apis.LiveEventJoinApi.as_view(),
         name="liveops-live-event-join",
     ),
     path("liveops/messages/", inbox_apis.InboxApi.as_view(), name="liveops-messages"),
-    path("liveops/messages/<int:message_id>/read/", inbox_apis.InboxReadApi.as_view(), name="liveops-message-read"),
+    path("liveops/messages/<id:message_id>/read/", inbox_apis.InboxReadApi.as_view(), name="liveops-message-read"),
     path("liveops/admin/messages/", inbox_apis.MessageCreateApi.as_view(), name="liveops-admin-messages"),
     path("liveops/events/", analytics_apis.EventsApi.as_view(), name="liveops-events"),
     path(

@@ -5,22 +5,22 @@ from safety import apis
 urlpatterns = [
     path("reports/", apis.ReportListApi.as_view(), name="report-list"),
     path("sanctions/", apis.SanctionListApi.as_view(), name="sanction-list"),
-    path("sanctions/<int:sanction_id>/appeal/", apis.AppealApi.as_view(), name="sanction-appeal"),
+    path("sanctions/<id:sanction_id>/appeal/", apis.AppealApi.as_view(), name="sanction-appeal"),
     path("moderation/reports/", apis.ModerationReportListApi.as_view(), name="moderation-reports"),
     path(
-        "moderation/reports/<int:report_id>/resolve/",
+        "moderation/reports/<id:report_id>/resolve/",
         apis.ModerationReportResolveApi.as_view(),
         name="moderation-report-resolve",
     ),
     path(
-        "moderation/reports/<int:report_id>/claim/",
+        "moderation/reports/<id:report_id>/claim/",
         apis.ModerationReportClaimApi.as_view(),
         name="moderation-report-claim",
     ),
     path("moderation/sanctions/", apis.ModerationSanctionApi.as_view(), name="moderation-sanctions"),
     path("moderation/appeals/", apis.ModerationAppealListApi.as_view(), name="moderation-appeals"),
     path(
-        "moderation/appeals/<int:appeal_id>/decide/",
+        "moderation/appeals/<id:appeal_id>/decide/",
         apis.ModerationAppealDecideApi.as_view(),
         name="moderation-appeal-decide",
     ),

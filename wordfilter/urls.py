@@ -4,5 +4,5 @@ from wordfilter import apis
 
 urlpatterns = [
     path("moderation/words/", apis.WordsApi.as_view(), name="moderation-words"),
-    path("moderation/words/<int:word_id>/", apis.WordApi.as_view(), name="moderation-word"),
+    path("moderation/words/<id:word_id>/", apis.WordApi.as_view(), name="moderation-word"),
 ]

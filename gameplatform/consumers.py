@@ -275,7 +275,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         self.counted_route = self.scope.get("route", metrics.UNROUTED)
         metrics.socket_opened(self.counted_route)
         self._schedule_expiry()
-        await lockout.get_gate().add(self)
+        lockout.get_gate().add(self)
         logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
         await self._user_presence_open()
         try:

@@ -11,6 +11,7 @@ The gate holds a socket from its acceptance to its disconnect; a user's entry go
 last socket, so it is bounded by the sockets open.
 """
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -51,16 +52,21 @@ class Gate:
 
     def __init__(self) -> None:
         self.sockets: dict[int, set] = {}
-        self.listening = False
+        self.listening: asyncio.Task | None = None
 
-    async def add(self, socket) -> None:
+    def add(self, socket) -> None:
+        """Hold ``socket`` until its disconnect. The process's one subscription is made off the
+        socket's way (a task, once): an accepted socket does not wait for it."""
         self.sockets.setdefault(socket.user_id, set()).add(socket)
-        if not self.listening:
-            try:
-                await get_hub().join(accounts_group(), self)
-                self.listening = True
-            except Exception:  # Redis away: the next socket tries again; a lock still refuses new ones
-                logger.warning("the account gate could not listen yet", exc_info=True)
+        if self.listening is None:
+            self.listening = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        try:
+            await get_hub().join(accounts_group(), self)
+        except Exception:  # Redis away: the next socket tries again; a lock still refuses new ones
+            logger.warning("the account gate could not listen yet", exc_info=True)
+            self.listening = None
 
     def discard(self, socket) -> None:
         held = self.sockets.get(socket.user_id)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from conftest import requires_postgres
+from gameplatform.groups import accounts_group, everyone_group
 from gameplatform.hub import IDLE_GROUP_PREFIX
 from gameplatform.tests.live import LiveServer, bearer, receive_type
 from gameplatform.tests.redis_servers import redis_servers, requires_sentinel  # noqa: F401
@@ -37,8 +38,13 @@ async def _chat(http: httpx.AsyncClient, auth: dict, lobby_id: int, content: str
 
 
 def idle_groups(server) -> set[bytes]:
-    """The hubs' idle groups on a layer server (they keep every shard read; nobody sends to them)."""
-    return set(server.client().pubsub_channels(f"*__group__{IDLE_GROUP_PREFIX}*"))
+    """The hubs' idle groups on a layer server (they keep every shard read; nobody sends to them),
+    and the process-wide groups a process joins once (the account gate's, everyone's)."""
+    client = server.client()
+    wide = {
+        name for group in (accounts_group(), everyone_group()) for name in client.pubsub_channels(f"*__group__{group}")
+    }
+    return set(client.pubsub_channels(f"*__group__{IDLE_GROUP_PREFIX}*")) | wide
 
 
 async def test_a_server_on_sentinel_and_a_sharded_layer_serves_chat_through_a_failover(

@@ -89,10 +89,11 @@ class AuditedAdmin(admin.ModelAdmin):
             admin_changed(AdminChange(request.user, "admin.delete", obj, {}))
         return super().log_deletions(request, queryset)
 
-    def get_actions(self, request):
+    def get_actions(self, request, *args, **kwargs):
+        # Whatever else Django passes (6.1 adds ``action_location``) goes on to its own method.
         return {
             name: (func if func is delete_selected else audited_action(func, name), name, description)
-            for name, (func, name, description) in super().get_actions(request).items()
+            for name, (func, name, description) in super().get_actions(request, *args, **kwargs).items()
         }
 
 

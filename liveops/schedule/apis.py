@@ -30,7 +30,12 @@ class LiveEventSerializer(serializers.Serializer):
         max_length=100, required=False, allow_blank=True, default="", help_text="Cron, five fields, UTC (a subset)."
     )
     duration_seconds = serializers.IntegerField(
-        required=False, allow_null=True, default=None, min_value=1, help_text="Each occurrence's, when recurring."
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=int(services.MAX_DURATION.total_seconds()),
+        help_text="Each occurrence's, when recurring.",
     )
     condition = serializers.JSONField(required=False, default=dict, help_text="A GrowthBook condition (an object).")
     join = serializers.ChoiceField(choices=[LiveEvent.AUTO, LiveEvent.EXPLICIT], required=False, default="auto")

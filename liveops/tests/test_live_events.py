@@ -187,3 +187,20 @@ async def test_the_timer_pushes_liveops_changed_when_an_event_starts(ws_connect,
     assert await sync_to_async(timers.push_live_event_boundaries)(now + timedelta(seconds=6)) is True
     assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
     await ws.disconnect()
+
+
+def test_a_duration_past_the_bound_is_refused_naming_the_field_not_a_server_error(client_for, operator):
+    """``duration_seconds`` of 10**15 overflowed ``timedelta`` (a 500); it is refused 400."""
+    answer = client_for(operator).post(
+        "/api/liveops/admin/live-events/",
+        {
+            "name": "huge",
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2027-01-01T00:00:00Z",
+            "recurrence": "0 * * * *",
+            "duration_seconds": 10**15,
+        },
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert "duration_seconds" in answer.json()

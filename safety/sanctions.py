@@ -182,7 +182,12 @@ def sanction_impose(
 
 @transaction.atomic
 def sanction_lift(*, sanction: Sanction) -> Sanction:
-    """Lift a sanction at once (a reversed appeal); the player is told by the caller."""
+    """Lift a sanction at once (a reversed appeal); the player is told by the caller. The user's
+    row is locked first, as ``sanction_impose`` locks it: two lifts, or a lift and an impose, of
+    one player's sanctions take turns, and each reads the others' committed state before it
+    writes the account's lock (else each saw the other still running and left a lock with no
+    sanction behind it)."""
+    User.objects.select_for_update().filter(pk=sanction.user_id).first()
     sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
     if sanction.lifted_at is None:
         sanction.lifted_at = timezone.now()

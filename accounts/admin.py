@@ -26,6 +26,15 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         ("Game", {"fields": ["display_name", "is_premium", "premium_until", "is_guest"]}),
     )
     actions = ["grant_premium", "grant_premium_30_days", "revoke_premium"]
+    # Who may do what in the staff: only a superuser gives or takes it (support, who may change
+    # users, could otherwise tick is_superuser on their own page).
+    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [field for field in self.PRIVILEGE_FIELDS if field not in fields]
+        return fields
 
     @admin.action(description="Grant premium")
     def grant_premium(self, request, queryset):

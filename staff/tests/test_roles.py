@@ -88,3 +88,25 @@ def test_role_required_lets_the_admin_role_and_superusers_through_but_only_staff
     former = make_user("former", is_superuser=True)  # no longer is_staff
     former.groups.add(Group.objects.get(name=MODERATOR))
     assert not allowed(former)
+
+
+def test_a_support_user_cannot_give_themselves_or_anyone_staff_powers_in_the_admin(supporter, make_user):
+    """Support may change users, not their privileges: is_superuser, is_staff, groups and permissions
+    are read only for everyone but superusers (a posted is_superuser is ignored)."""
+    from django.test import Client
+
+    from accounts.models import User
+
+    browser = Client()
+    browser.force_login(supporter)
+    page = browser.get(f"/admin/accounts/user/{supporter.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="is_superuser"' not in page.content and b'name="groups"' not in page.content
+    browser.post(
+        f"/admin/accounts/user/{supporter.pk}/change/",
+        {"username": supporter.username, "email": supporter.email, "is_superuser": "on", "is_staff": "on",
+         "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "is_active": "on"},
+    )  # fmt: skip
+    supporter.refresh_from_db()
+    assert not supporter.is_superuser
+    assert User.objects.filter(is_superuser=True).count() == 0

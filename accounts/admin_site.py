@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import path
 
-from accounts import services
+from accounts import locks, services
 from gameplatform.errors import RateLimited
 
 
@@ -36,6 +36,11 @@ class ThrottledAdminSite(admin.AdminSite):
         self.pages.append((route, name, title, view))
         if listed:
             self.listed.append(name)
+
+    def has_permission(self, request) -> bool:
+        """Staff whose account is suspended or banned lose the admin at once, their open session too
+        (``accounts.locks``): every admin page asks this."""
+        return super().has_permission(request) and not locks.is_locked(request.user)
 
     def get_urls(self):
         pages = [path(route, self.admin_view(view), name=name) for route, name, _, view in self.pages]

@@ -47,3 +47,12 @@ def test_a_support_user_sees_no_reports_page(make_user, support):
     assert b"Reports" not in browser.get("/admin/").content
     assert User.objects.filter(pk=support.pk).exists()
     assert not Report.objects.exists()
+
+
+def test_a_suspended_moderator_loses_the_admin_at_once_their_session_too(admin_as, moderator, make_user):
+    from safety.sanctions import sanction_impose
+
+    assert admin_as.get("/admin/safety/report/").status_code == 200
+    root = make_user("root", is_staff=True, is_superuser=True)
+    sanction_impose(staff=root, user_id=moderator.pk, action="suspend", duration_hours=1, statement="Abuse of powers.")
+    assert admin_as.get("/admin/safety/report/").status_code == 302  # to the login page

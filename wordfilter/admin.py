@@ -42,8 +42,8 @@ class FilterWordAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.word_remove(staff=request.user, word_id=obj.pk)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, *args, **kwargs):  # Django 6.1 passes action_location too
+        actions = super().get_actions(request, *args, **kwargs)
         actions.pop("delete_selected", None)  # the bulk delete skips delete_model
         return actions
 

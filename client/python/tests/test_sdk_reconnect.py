@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from gameplatform_client import Disconnected, GameClient, Reconnected, ReconnectPolicy
+from gameplatform_client import Disconnected, GameClient, Reconnected, ReconnectPolicy, RequestTimeout
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
@@ -258,13 +258,15 @@ class LossyNetwork:
     a network that loses a frame when told to, and the client's connection with it (cut, no close
     frame): ``lose_sent`` loses the next frame a client sends that it matches (the server never
     gets it), ``lose_received`` the next frame the server sends that it matches (the server took
-    what it answers). What it lost is in ``lost``."""
+    what it answers). What it lost is in ``lost``. ``silence_received`` drops every frame the server
+    sends that it matches while it is set, and keeps the connection: a server that never answers."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.url = ""
         self.lose_sent: Callable[[dict], bool] | None = None
         self.lose_received: Callable[[dict], bool] | None = None
+        self.silence_received: Callable[[dict], bool] | None = None
         self.lost: list[dict] = []
 
     async def __aenter__(self) -> "LossyNetwork":
@@ -280,7 +282,7 @@ class LossyNetwork:
         async with connect(self.upstream + client.request.path, max_size=2**24) as server:
             pumps = [
                 asyncio.ensure_future(self._pump(client, server, "lose_sent")),
-                asyncio.ensure_future(self._pump(server, client, "lose_received")),
+                asyncio.ensure_future(self._pump(server, client, "lose_received", "silence_received")),
             ]
             done, waiting = await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
             for pump in waiting:
@@ -292,15 +294,19 @@ class LossyNetwork:
                 other = client if ended is server else server
                 await other.close(ended.close_code or 1000, ended.close_reason or "")
 
-    async def _pump(self, source, target, lose: str) -> bool:
+    async def _pump(self, source, target, lose: str, silence: str | None = None) -> bool:
         """Frames from ``source`` to ``target``; True when one was lost (the connection is cut)."""
         async for raw in source:
             test = getattr(self, lose)
+            quiet = getattr(self, silence) if silence else None
             frame = json.loads(raw) if isinstance(raw, str) else None
             if test is not None and frame is not None and test(frame):
                 setattr(self, lose, None)
                 self.lost.append(frame)
                 return True
+            if quiet is not None and frame is not None and quiet(frame):
+                self.lost.append(frame)
+                continue
             await target.send(raw)
         return False
 
@@ -360,3 +366,55 @@ async def test_a_ready_whose_answer_was_lost_is_sent_again_with_the_same_ref_and
         await a.until(lambda s: s["state"] == "active")
         assert [f["user_id"] for f in readies_seen] == [alice.user_id, bob.user_id], "alice's ready taken once"
         await a.forfeit()
+
+
+async def test_a_move_whose_ack_was_lost_is_sent_again_answered_duplicate_and_played_once(server, make_client):
+    async with LossyNetwork(server.ws) as network:
+        alice, bob = await make_client("alice"), await make_client("bob")
+        alice.ws_url = bob.ws_url = network.url
+        x_room, o_room = await start_game(alice, bob)
+        acks, moves_seen = acks_of(x_room), []
+        o_room.on("player_move", moves_seen.append)
+        # The server takes the move and answers; the answer is lost with the connection.
+        network.lose_received = lambda frame: frame.get("type") == "ack"
+
+        state = await x_room.move(cell=4)
+        assert [f["type"] for f in network.lost] == ["ack"] and x_room.reconnects >= 1
+        assert [(ack["ref"], ack.get("duplicate")) for ack in acks] == [(network.lost[0]["ref"], True)]
+        assert [cell for cell in state["board"] if cell is not None] == [state["board"][4]], "one mark"
+        await o_room.until_my_turn()
+        assert [f["movement"] for f in moves_seen] == [{"cell": 4}], "the other player saw the move once"
+        await o_room.move(cell=0)
+        after = await x_room.until_my_turn()
+        assert sum(cell is not None for cell in after["board"]) == 2
+        await x_room.forfeit()
+
+
+async def test_a_move_the_server_never_answers_raises_request_timeout_in_its_time_and_the_view_keeps_up(
+    server, make_client
+):
+    async with LossyNetwork(server.ws) as network:
+        alice, bob = await make_client("alice"), await make_client("bob")
+        alice.ws_url = bob.ws_url = network.url
+        x_room, o_room = await start_game(alice, bob)
+        network.silence_received = lambda frame: frame.get("type") in ("ack", "error")
+
+        started = time.monotonic()
+        try:
+            await x_room.move(cell=4, timeout=1.0)
+        except RequestTimeout as error:
+            waited = time.monotonic() - started
+            assert (error.code, error.timeout) == ("timeout", 1.0) and error.ref
+        else:
+            raise AssertionError("a move with no answer returned")
+        assert 1.0 <= waited < 3.0, waited
+        assert [f["type"] for f in network.lost] == ["ack"], "the server took the move; its answer was dropped"
+        assert x_room.reconnects == 0, "a timeout does not cut the connection"
+
+        # The move counted on the server: the other player's view and then mine show it once.
+        network.silence_received = None
+        await o_room.until_my_turn()
+        await o_room.move(cell=0)
+        after = await x_room.until_my_turn()
+        assert [after["board"][4] is not None, sum(cell is not None for cell in after["board"])] == [True, 2]
+        await x_room.forfeit()

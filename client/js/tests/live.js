@@ -69,13 +69,16 @@ export class CountingWebSocket extends WebSocket {
  * with it (`Client({WebSocket: FaultyWebSocket})`): `loseSent` loses the next frame the client
  * sends that it matches (the server never gets it), `loseReceived` the next frame the server sends
  * that it matches (the server took what it answers); either way the TCP connection is cut right
- * there, no close frame, as a network failure cuts it.
+ * there, no close frame, as a network failure cuts it. `silenceReceived` drops every frame the
+ * server sends that it matches while it is set, and keeps the connection: a server that never answers.
  */
 export class FaultyWebSocket extends WebSocket {
   /** @type {((frame: Record<string, any>) => boolean) | null} */
   static loseSent = null;
   /** @type {((frame: Record<string, any>) => boolean) | null} */
   static loseReceived = null;
+  /** @type {((frame: Record<string, any>) => boolean) | null} */
+  static silenceReceived = null;
 
   /**
    * @param {any} data
@@ -103,6 +106,8 @@ export class FaultyWebSocket extends WebSocket {
       this.terminate();
       return true;
     }
+    const silence = FaultyWebSocket.silenceReceived;
+    if (event === "message" && silence && !args[1] && silence(JSON.parse(String(args[0])))) return true;
     return super.emit(event, ...args);
   }
 }

@@ -364,3 +364,58 @@ liveTest("a call whose answer was lost with its connection is sent again with th
   alice.close();
   bob.close();
 });
+
+liveTest("a move whose ack was lost with its connection is sent again, answered duplicate, and played once", async () => {
+  const { alice, bob, x, o } = await activeGame({ WebSocket: FaultyWebSocket });
+  const acks = acksOf(x);
+  /** @type {unknown[]} */
+  const movesSeen = [];
+  o.on("player_move", (frame) => movesSeen.push(frame.movement));
+  /** @type {string[]} */
+  const lost = [];
+  // The server takes the move and answers; the answer is lost with the connection.
+  FaultyWebSocket.loseReceived = (frame) => frame.type === "ack" && lost.push(frame.ref) > 0;
+  const before = x.socket.opens;
+
+  const view = await within(x.move({ cell: 4 }), "the move, its answer lost, sent again");
+  assert.equal(lost.length, 1, "the first answer was lost");
+  assert.ok(x.socket.opens > before, "answered on a new connection");
+  assert.deepEqual(acks.map((ack) => [ack.ref, ack.duplicate]), [[lost[0], true]], "taken before: duplicate");
+  assert.deepEqual(view?.board.filter((cell) => cell !== null), ["X"], "one mark");
+  await within(o.until((room) => room.myTurn), "O's turn");
+  assert.deepEqual(movesSeen, [{ cell: 4 }], "the other player saw the move once");
+  await o.move({ cell: 0 });
+  await x.until((room) => room.myTurn);
+  assert.deepEqual(x.view?.board, ["O", null, null, null, "X", null, null, null, null]);
+  await x.forfeit();
+  alice.close();
+  bob.close();
+});
+
+liveTest("a move the server never answers fails `timeout` in its time, the connection kept and the view in step", async () => {
+  const { alice, bob, x, o } = await activeGame({ WebSocket: FaultyWebSocket });
+  /** @type {string[]} */
+  const dropped = [];
+  FaultyWebSocket.silenceReceived = (frame) => ["ack", "error"].includes(frame.type) && dropped.push(frame.type) > 0;
+  const opens = x.socket.opens;
+  const started = Date.now();
+  try {
+    const error = await failure(x.move({ cell: 4 }, { timeoutMs: 1000 }));
+    const waited = Date.now() - started;
+    assert.equal(error.code, "timeout");
+    assert.ok(waited >= 1000 && waited < 3000, `failed after ${waited} ms`);
+    assert.deepEqual(dropped, ["ack"], "the server took the move; its answer was dropped");
+    assert.equal(x.waiting, 0, "nothing left waiting");
+    assert.equal(x.socket.opens, opens, "a timeout does not cut the connection");
+  } finally {
+    FaultyWebSocket.silenceReceived = null;
+  }
+  // The move counted on the server: O plays on it, and X's view shows both marks.
+  await within(o.until((room) => room.myTurn), "O's turn");
+  await o.move({ cell: 0 });
+  await within(x.until((room) => room.myTurn), "X's turn again");
+  assert.deepEqual(x.view?.board, ["O", null, null, null, "X", null, null, null, null]);
+  await x.forfeit();
+  alice.close();
+  bob.close();
+});

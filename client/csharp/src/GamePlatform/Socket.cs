@@ -1,0 +1,477 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+
+namespace GamePlatform
+{
+    /// <summary>
+    /// One WebSocket that stays connected. Each connection takes a fresh one-time ticket; frames sent
+    /// before it opens wait in a queue (at most <see cref="MaxQueued"/>) and go out once it does; a
+    /// connection that drops comes back after a backoff with jitter, keeping its handlers; a 4401
+    /// refreshes the session first. A close that coming back cannot help (4403, 4404, 4409, 1000, or
+    /// <see cref="Close"/>) ends it for good. Handlers run through <see cref="ClientOptions"/>'s
+    /// dispatcher on the thread that reads the socket (Unity: <c>MainThreadDispatcher</c>).
+    /// </summary>
+    public class Socket
+    {
+        /// <summary>Frames queued while the socket is away; past it the oldest is dropped.</summary>
+        public const int MaxQueued = 1000;
+
+        static readonly TimeSpan PingEvery = TimeSpan.FromSeconds(20);
+
+        readonly Client client;
+        readonly object gate = new object();
+        readonly Queue<string> queued = new Queue<string>();
+        readonly Dictionary<string, List<Action<JObject>>> handlers = new Dictionary<string, List<Action<JObject>>>();
+        readonly List<Action<JObject>> anyHandlers = new List<Action<JObject>>();
+        readonly SemaphoreSlim sending = new SemaphoreSlim(1, 1);
+        readonly CancellationTokenSource stopping = new CancellationTokenSource();
+        ClientWebSocket ws;
+        GamePlatformException lastError;
+
+        internal Socket(Client client, string path)
+        {
+            this.client = client;
+            Path = path;
+        }
+
+        /// <summary>The socket's path (<c>/ws/game/7/</c>).</summary>
+        public string Path { get; private set; }
+
+        /// <summary>True while a connection is open.</summary>
+        public bool IsOpen { get; private set; }
+
+        /// <summary>True once it closed for good.</summary>
+        public bool Closed { get; private set; }
+
+        /// <summary>How many times a connection opened (the first time included).</summary>
+        public int Opens { get; private set; }
+
+        /// <summary>Why the last connection closed (null before the first close).</summary>
+        public CloseReason LastClose { get; private set; }
+
+        /// <summary>Every connection's open (the first and each reconnection).</summary>
+        public event Action Opened;
+
+        /// <summary>Every close: <see cref="CloseReason.Reconnect"/> says whether it comes back.</summary>
+        public event Action<CloseReason> ClosedWith;
+
+        /// <summary>Calls <paramref name="handler"/> with every frame of <paramref name="type"/>; dispose the answer to stop.</summary>
+        public IDisposable On(string type, Action<JObject> handler)
+        {
+            lock (gate)
+            {
+                List<Action<JObject>> list;
+                if (!handlers.TryGetValue(type, out list))
+                {
+                    handlers[type] = list = new List<Action<JObject>>();
+                }
+                list.Add(handler);
+            }
+            return new Unsubscribe(() =>
+            {
+                lock (gate)
+                {
+                    handlers[type].Remove(handler);
+                }
+            });
+        }
+
+        /// <summary>Calls <paramref name="handler"/> with every frame.</summary>
+        public IDisposable OnAny(Action<JObject> handler)
+        {
+            lock (gate)
+            {
+                anyHandlers.Add(handler);
+            }
+            return new Unsubscribe(() =>
+            {
+                lock (gate)
+                {
+                    anyHandlers.Remove(handler);
+                }
+            });
+        }
+
+        /// <summary>The next frame of <paramref name="type"/> that <paramref name="where"/> accepts, or a <c>timeout</c> error.</summary>
+        public async Task<JObject> NextAsync(string type, Func<JObject, bool> where = null, TimeSpan? timeout = null)
+        {
+            var found = new TaskCompletionSource<JObject>();
+            using (On(type, frame =>
+            {
+                if (where == null || where(frame))
+                {
+                    found.TrySetResult(frame);
+                }
+            }))
+            {
+                var wait = timeout ?? client.Options.RequestTimeout;
+                if (await Task.WhenAny(found.Task, Task.Delay(wait)).ConfigureAwait(false) != found.Task)
+                {
+                    throw new GamePlatformException(0, "timeout", "no " + type + " on " + Path + " within " + wait.TotalSeconds + " s");
+                }
+                return found.Task.Result;
+            }
+        }
+
+        /// <summary>Sends <paramref name="frame"/> now, or once the socket is open (queued meanwhile).</summary>
+        public void Send(JObject frame)
+        {
+            var text = frame.ToString(Formatting.None);
+            lock (gate)
+            {
+                if (Closed)
+                {
+                    throw new GamePlatformException(0, "disconnected", Path + " is closed");
+                }
+                if (!IsOpen)
+                {
+                    if (queued.Count >= MaxQueued)
+                    {
+                        queued.Dequeue();
+                    }
+                    queued.Enqueue(text);
+                    return;
+                }
+            }
+            SendNow(ws, text).ContinueWith(t => { }, TaskContinuationOptions.OnlyOnFaulted);
+        }
+
+        /// <summary>Sends <paramref name="frame"/> on the connection open now; false (nothing sent) when there is none.</summary>
+        internal async Task<bool> SendIfOpenAsync(JObject frame)
+        {
+            ClientWebSocket current;
+            lock (gate)
+            {
+                current = IsOpen ? ws : null;
+            }
+            return current != null && await SendNow(current, frame.ToString(Formatting.None)).ConfigureAwait(false);
+        }
+
+        async Task<bool> SendNow(ClientWebSocket current, string text)
+        {
+            await sending.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (current.State != WebSocketState.Open)
+                {
+                    return false;
+                }
+                var bytes = Encoding.UTF8.GetBytes(text);
+                await current.SendAsync(new ArraySegment<byte>(bytes), WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception)
+            {
+                return false; // the reader sees the drop and reconnects
+            }
+            finally
+            {
+                sending.Release();
+            }
+        }
+
+        /// <summary>
+        /// Cuts the connection open now as a network failure does (no close frame): the socket then
+        /// comes back like after any drop (for testing a game's handling of it).
+        /// </summary>
+        public void Drop()
+        {
+            ClientWebSocket current;
+            lock (gate)
+            {
+                current = IsOpen ? ws : null;
+            }
+            if (current != null)
+            {
+                current.Abort();
+            }
+        }
+
+        /// <summary>Closes the socket for good (1000); it does not come back.</summary>
+        public void Close()
+        {
+            ClientWebSocket current;
+            lock (gate)
+            {
+                if (Closed)
+                {
+                    return;
+                }
+                Closed = true;
+                current = ws;
+            }
+            stopping.Cancel();
+            if (current != null)
+            {
+                try
+                {
+                    current.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).Wait(TimeSpan.FromSeconds(2));
+                }
+                catch (Exception)
+                {
+                }
+                current.Dispose();
+            }
+            client.Forget(this);
+        }
+
+        internal void Start()
+        {
+            Task.Run(() => Run());
+        }
+
+        async Task Run()
+        {
+            var attempt = 0;
+            while (!stopping.IsCancellationRequested)
+            {
+                CloseReason reason;
+                try
+                {
+                    var url = await client.SocketUrlAsync(Path).ConfigureAwait(false);
+                    var current = new ClientWebSocket();
+                    await current.ConnectAsync(url, stopping.Token).ConfigureAwait(false);
+                    attempt = 0;
+                    reason = await Connected(current).ConfigureAwait(false);
+                }
+                catch (GamePlatformException error)
+                {
+                    // No ticket: a locked account is as if the server had closed 4403 saying so.
+                    reason = error.Status == 403 ? CloseReason.For(4403, error.Detail, false, error)
+                        : error.Status == 401 ? CloseReason.For(4401, error.Detail, false, error)
+                        : CloseReason.For(1006, error.Detail);
+                }
+                catch (Exception error)
+                {
+                    if (stopping.IsCancellationRequested)
+                    {
+                        break;
+                    }
+                    reason = CloseReason.For(1006, error.Message);
+                }
+                if (stopping.IsCancellationRequested)
+                {
+                    reason = CloseReason.For(1000, "", true);
+                }
+                LastClose = reason;
+                if (!reason.Reconnect)
+                {
+                    lock (gate)
+                    {
+                        Closed = true;
+                    }
+                    client.Forget(this);
+                }
+                Dispatch(() =>
+                {
+                    var closed = ClosedWith;
+                    if (closed != null)
+                    {
+                        closed(reason);
+                    }
+                });
+                if (!reason.Reconnect)
+                {
+                    return;
+                }
+                if (reason.Code == 4401)
+                {
+                    try
+                    {
+                        await client.RefreshAsync().ConfigureAwait(false);
+                    }
+                    catch (GamePlatformException)
+                    {
+                        lock (gate)
+                        {
+                            Closed = true;
+                        }
+                        return; // the session is over: nothing to come back with
+                    }
+                }
+                try
+                {
+                    await Task.Delay(client.Options.Reconnect.Delay(attempt++, client.NextRandom), stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        async Task<CloseReason> Connected(ClientWebSocket current)
+        {
+            List<string> flush;
+            lock (gate)
+            {
+                ws = current;
+                IsOpen = true;
+                Opens++;
+                lastError = null;
+                flush = new List<string>(queued);
+                queued.Clear();
+            }
+            foreach (var text in flush)
+            {
+                await SendNow(current, text).ConfigureAwait(false);
+            }
+            Dispatch(() =>
+            {
+                var opened = Opened;
+                if (opened != null)
+                {
+                    opened();
+                }
+            });
+            using (var pings = new CancellationTokenSource())
+            {
+                var pinging = Ping(current, pings.Token);
+                try
+                {
+                    return await Read(current).ConfigureAwait(false);
+                }
+                finally
+                {
+                    pings.Cancel();
+                    await pinging.ConfigureAwait(false);
+                    lock (gate)
+                    {
+                        IsOpen = false;
+                    }
+                    current.Dispose();
+                }
+            }
+        }
+
+        async Task Ping(ClientWebSocket current, CancellationToken stop)
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(PingEvery, stop).ConfigureAwait(false);
+                    await SendNow(current, "{\"type\":\"ping\"}").ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        async Task<CloseReason> Read(ClientWebSocket current)
+        {
+            var buffer = new byte[16384];
+            while (true)
+            {
+                WebSocketReceiveResult result;
+                var message = new MemoryStream();
+                try
+                {
+                    do
+                    {
+                        result = await current.ReceiveAsync(new ArraySegment<byte>(buffer), stopping.Token).ConfigureAwait(false);
+                        message.Write(buffer, 0, result.Count);
+                    }
+                    while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
+                }
+                catch (Exception error)
+                {
+                    if (stopping.IsCancellationRequested)
+                    {
+                        return CloseReason.For(1000, "", true);
+                    }
+                    return CloseReason.For(1006, error.Message);
+                }
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    var code = result.CloseStatus.HasValue ? (int)result.CloseStatus.Value : 1005;
+                    return CloseReason.For(code, result.CloseStatusDescription, false, lastError);
+                }
+                if (result.MessageType != WebSocketMessageType.Text)
+                {
+                    continue; // JSON only: the binary subprotocols are the browser SDK's
+                }
+                JObject frame;
+                try
+                {
+                    frame = JToken.Parse(Encoding.UTF8.GetString(message.ToArray())) as JObject;
+                }
+                catch (JsonException)
+                {
+                    continue;
+                }
+                if (frame == null)
+                {
+                    continue;
+                }
+                if ((string)frame["type"] == "error")
+                {
+                    lastError = GamePlatformException.FromFrame(frame);
+                }
+                Deliver(frame);
+            }
+        }
+
+        void Deliver(JObject frame)
+        {
+            var type = (string)frame["type"] ?? "";
+            List<Action<JObject>> called;
+            lock (gate)
+            {
+                called = new List<Action<JObject>>(anyHandlers);
+                List<Action<JObject>> list;
+                if (handlers.TryGetValue(type, out list))
+                {
+                    called.AddRange(list);
+                }
+            }
+            Dispatch(() =>
+            {
+                foreach (var handler in called)
+                {
+                    handler(frame);
+                }
+            });
+        }
+
+        void Dispatch(Action action)
+        {
+            var dispatcher = client.Options.Dispatcher;
+            if (dispatcher != null)
+            {
+                dispatcher(action);
+            }
+            else
+            {
+                action();
+            }
+        }
+
+        sealed class Unsubscribe : IDisposable
+        {
+            Action action;
+
+            public Unsubscribe(Action action)
+            {
+                this.action = action;
+            }
+
+            public void Dispose()
+            {
+                var once = Interlocked.Exchange(ref action, null);
+                if (once != null)
+                {
+                    once();
+                }
+            }
+        }
+    }
+}

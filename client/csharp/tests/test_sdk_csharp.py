@@ -1,0 +1,54 @@
+"""The C# SDK (client/csharp): its .NET core built with Mono's ``mcs`` at C# 6 (what every Unity
+version compiles), its NUnit tests run offline, and its live tests against the live server
+(sign-in, a tic-tac-toe match played to its end through a cut connection, group chat, a flag staff
+set and an event tracked), under each server ``make test`` runs. Without Mono the tests skip; in CI
+(``CI`` or ``CLUSTER_REQUIRED``) they fail instead: ``.ci/run`` installs Mono."""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import requires_binaries
+
+PACKAGE = Path(__file__).resolve().parents[1]
+MISSING = [tool for tool in ("mcs", "mono", "nunit-console") if shutil.which(tool) is None]
+pytestmark = requires_binaries(f"Mono's {', '.join(MISSING)} (apt-get install mono-devel nunit-console)" if MISSING else None)
+
+
+def nunit(env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict[str, int]]:
+    """``make test`` of the package: its output and the counts of NUnit's summary lines."""
+    done = subprocess.run(
+        ["make", "-s", "-C", str(PACKAGE), "test"],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    counts = {name: int(n) for name, n in re.findall(r"\b(Tests run|Errors|Failures|Ignored|Not run): (\d+)", done.stdout)}
+    return done, counts
+
+
+def test_the_csharp_sdk_builds_with_mcs_at_csharp_6_and_passes_its_offline_tests():
+    env = {name: "" for name in ("GAMEPLATFORM_URL", "GAMEPLATFORM_LIVEOPS", "GAMEPLATFORM_LIVEOPS_PASSWORD")}
+    done, counts = nunit(env)
+    assert done.returncode == 0, f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    assert counts["Tests run"] >= 20 and counts["Errors"] == counts["Failures"] == 0, counts
+    assert counts["Ignored"] == 3, "only the live tests wait for a server"
+
+
+@pytest.mark.timeout(420)
+def test_the_csharp_sdk_passes_its_live_tests_against_the_live_server(live):
+    staff = live.liveops_staff()
+    env = {
+        "GAMEPLATFORM_URL": live.http,
+        "GAMEPLATFORM_LIVEOPS": staff["username"],
+        "GAMEPLATFORM_LIVEOPS_PASSWORD": staff["password"],
+    }
+    done, counts = nunit(env)
+    assert done.returncode == 0, f"{done.stdout[-8000:]}\n{done.stderr[-3000:]}"
+    assert counts["Errors"] == counts["Failures"] == counts["Ignored"] == 0, counts
+    assert counts["Tests run"] >= 23, counts

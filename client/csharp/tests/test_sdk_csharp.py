@@ -16,7 +16,10 @@ from conftest import requires_binaries
 
 PACKAGE = Path(__file__).resolve().parents[1]
 MISSING = [tool for tool in ("mcs", "mono", "nunit-console") if shutil.which(tool) is None]
-pytestmark = requires_binaries(f"Mono's {', '.join(MISSING)} (apt-get install mono-devel nunit-console)" if MISSING else None)
+pytestmark = requires_binaries(
+    f"Mono's {', '.join(MISSING)} (apt-get install mono-devel nunit-console)" if MISSING else None
+)
+SUMMARY = re.compile(r"\b(Tests run|Errors|Failures|Ignored|Not run): (\d+)")
 
 
 def nunit(env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict[str, int]]:
@@ -28,7 +31,7 @@ def nunit(env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict[st
         text=True,
         timeout=400,
     )
-    counts = {name: int(n) for name, n in re.findall(r"\b(Tests run|Errors|Failures|Ignored|Not run): (\d+)", done.stdout)}
+    counts = {name: int(n) for name, n in SUMMARY.findall(done.stdout)}
     return done, counts
 
 

@@ -46,7 +46,7 @@ DEV_WS = "ws://127.0.0.1:8000"
 RUNNABLE = {"python", "bash", "sh", "console"}
 IN_BROWSER = {"js", "javascript"}
 PARSED = {"json", "yaml"}
-EXEMPTABLE = {"nginx", "ini", "text", "toml"}
+EXEMPTABLE = {"nginx", "ini", "text", "toml", "csharp"}
 
 # A fence opens a line (after any indentation, as in a list item): three or more backticks or
 # tildes, then the info string (a backtick fence's has no backtick: ```` ```python ```` in a

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,50 @@ def test_the_csharp_sdk_passes_its_live_tests_against_the_live_server(live):
     assert done.returncode == 0, f"{done.stdout[-8000:]}\n{done.stderr[-3000:]}"
     assert counts["Errors"] == counts["Failures"] == counts["Ignored"] == 0, counts
     assert counts["Tests run"] >= 23, counts
+
+
+FIRST_SCRIPT_PAGE = PACKAGE.parents[1] / "docs" / "unity.md"
+
+
+def first_script() -> str:
+    """The C# block of docs/unity.md that this file checks (the one marked ``checked by`` it)."""
+    text = FIRST_SCRIPT_PAGE.read_text()
+    blocks = re.findall(
+        r"<!-- checked by: client/csharp/Tests~/test_sdk_csharp.py -->\n```csharp\n(.*?)```", text, re.S
+    )
+    assert len(blocks) == 1, "unity.md has one C# block checked here: the first script"
+    return blocks[0]
+
+
+@pytest.mark.timeout(300)
+def test_the_first_script_of_the_unity_page_compiles_and_two_copies_play_a_game_to_its_end(live, tmp_path):
+    done, _ = nunit({"GAMEPLATFORM_URL": ""})  # builds build/GamePlatform.dll
+    assert done.returncode == 0, done.stdout[-3000:]
+    source = tmp_path / "FirstScript.cs"
+    source.write_text(first_script())
+    program = PACKAGE / "build" / "FirstScript.exe"
+    newtonsoft = next(Path("/usr/lib/cli").glob("Newtonsoft.Json-*/Newtonsoft.Json.dll"))
+    built = subprocess.run(
+        ["mcs", "-langversion:6", "-warnaserror+", f"-out:{program}", "-r:System.Net.Http.dll",
+         f"-r:{newtonsoft}", f"-r:{PACKAGE / 'build' / 'GamePlatform.dll'}", str(source)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
+    names = [f"cs_first_{os.getpid()}_{n}" for n in range(2)]
+    players = [
+        subprocess.Popen(
+            ["mono", str(program), live.http, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for name in names
+    ]
+    outcomes = [player.communicate(timeout=120) for player in players]
+    for player, (out, err) in zip(players, outcomes, strict=True):
+        assert player.returncode == 0, err[-3000:]
+        assert out.strip() in ("win", "draw"), out
+
+
+def test_every_asset_of_the_unity_package_has_its_meta_file():
+    done = subprocess.run(
+        [sys.executable, str(PACKAGE / "unity_meta.py"), "--check"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, f"run `python client/csharp/unity_meta.py` and commit the .meta files:\n{done.stdout}"

@@ -188,3 +188,24 @@ class FlagApi(APIView):
     def delete(self, request, name: str):
         services.flag_delete(staff=request.user, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FlagRollbackInput(serializers.Serializer):
+    audit_id = serializers.IntegerField(
+        min_value=1, help_text="The audit entry of the change whose version to put back (the flag's history)."
+    )
+
+
+class FlagRollbackApi(APIView):
+    """Roll a flag back to the ``defaultValue`` and ``rules`` a change of its history left (staff:
+    liveops): a new change, audited as ``flag.rollback``, pushed to players as any change is."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(request=FlagRollbackInput, responses={200: FlagOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("flag_not_found", "version_not_found")})
+    def post(self, request, name: str):
+        data = FlagRollbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        flag = services.flag_rollback(staff=request.user, name=name, audit_id=data.validated_data["audit_id"])
+        return Response(FlagOutput(flag).data)

@@ -96,6 +96,28 @@ class LiveEventApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LiveEventRollbackInput(serializers.Serializer):
+    audit_id = serializers.IntegerField(
+        min_value=1, help_text="The audit entry of the change whose version to put back (the event's history)."
+    )
+
+
+class LiveEventRollbackApi(APIView):
+    """Roll a live event back to every field a change of its history left (staff: liveops): a new
+    change, audited as ``live_event.rollback``, pushed to players as any change is."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(request=LiveEventRollbackInput, responses={200: LiveEventOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("live_event_not_found", "version_not_found")})
+    def post(self, request, event_id: int):
+        data = LiveEventRollbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        audit_id = data.validated_data["audit_id"]
+        event = services.live_event_rollback(staff=request.user, event_id=event_id, audit_id=audit_id)
+        return Response(LiveEventOutput(event).data)
+
+
 class JoinOutput(serializers.Serializer):
     id = serializers.IntegerField()
     starts_at = serializers.DateTimeField(help_text="The occurrence joined.")

@@ -353,10 +353,17 @@ def test_rolling_back_a_live_event_restores_its_fields(ops_admin, operator):
     assert AuditEntry.objects.get(action="live_event.rollback").detail["audit_id"] == first.pk
 
 
-def test_a_flag_rolls_back_over_the_staff_api(client_for, operator, support, make_flag):
+def test_a_flag_rolls_back_over_the_staff_api_to_a_version_its_history_names(client_for, operator, support, make_flag):
     make_flag("price", 100)
-    first = AuditEntry.objects.get(action="flag.create")
     services.flag_update(staff=operator, name="price", new_name="price", description="", default_value=120, rules=[])
+    history = client_for(operator).get("/api/liveops/admin/flags/price/history/")
+    assert history.status_code == 200, history.content
+    assert [(c["action"], c["staff"], c["after"]) for c in history.json()] == [
+        ("flag.update", "ops", {"defaultValue": 120, "rules": []}),
+        ("flag.create", "system", {"defaultValue": 100, "rules": []}),
+    ]
+    assert client_for(support).get("/api/liveops/admin/flags/price/history/").status_code == 403
+    first = AuditEntry.objects.get(pk=history.json()[1]["audit_id"])
     url = "/api/liveops/admin/flags/price/rollback/"
     assert client_for(support).post(url, {"audit_id": first.pk}, format="json").status_code == 403
     answer = client_for(operator).post(url, {"audit_id": first.pk}, format="json")
@@ -374,6 +381,8 @@ def test_a_live_event_rolls_back_over_the_staff_api(client_for, operator):
     event = schedule_services.live_event_create(staff=operator, name="Double XP", **times)
     first = AuditEntry.objects.get(action="live_event.create")
     schedule_services.live_event_update(staff=operator, event_id=event.pk, name="Renamed", **times)
+    history = client_for(operator).get(f"/api/liveops/admin/live-events/{event.pk}/history/")
+    assert [c["action"] for c in history.json()] == ["live_event.update", "live_event.create"]
     url = f"/api/liveops/admin/live-events/{event.pk}/rollback/"
     answer = client_for(operator).post(url, {"audit_id": first.pk}, format="json")
     assert answer.status_code == 200, answer.content

@@ -6,9 +6,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.test import Client
 from django.utils import timezone
 
+from conftest import receive_type
 from liveops import evaluation, services
 from liveops.analytics.models import AnalyticsEvent
 from liveops.inbox.models import Message
@@ -16,6 +18,7 @@ from liveops.models import Exposure, Flag, PlayerAttributes
 from liveops.schedule import services as schedule_services
 from liveops.schedule.models import LiveEvent
 from liveops.selectors import liveops_version
+from liveops.tests.test_push import flag_made, notification_socket
 from staff.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -387,3 +390,25 @@ def test_a_live_event_rolls_back_over_the_staff_api(client_for, operator):
     answer = client_for(operator).post(url, {"audit_id": first.pk}, format="json")
     assert answer.status_code == 200, answer.content
     assert answer.json()["name"] == "Double XP"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_edit_and_a_rollback_in_the_admin_reach_a_connected_players_socket(
+    ws_connect, alice, operator, make_flag
+):
+    ws = await notification_socket(ws_connect, alice)
+    await flag_made(make_flag, ws, "speed", 1)
+    browser = Client()
+    await sync_to_async(browser.force_login)(operator)
+    flag = await Flag.objects.aget(name="speed")
+    form = {"name": "speed", "description": "", "default_value": "2", "rules": "[]"}
+    edited = await sync_to_async(browser.post)(f"{FLAGS}{flag.pk}/change/", form)
+    assert edited.status_code == 302
+    assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
+
+    first = await AuditEntry.objects.aget(action="flag.create", target_id=str(flag.pk))
+    rolled = await sync_to_async(browser.post)(f"{FLAGS}{flag.pk}/rollback/{first.pk}/")
+    assert rolled.status_code == 302
+    assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
+    assert (await Flag.objects.aget(pk=flag.pk)).default_value == 1
+    await ws.disconnect()

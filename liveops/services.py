@@ -83,7 +83,7 @@ def flag_update(*, staff: User | None, name: str, new_name: str, description: st
 @transaction.atomic
 def flag_rollback(*, staff: User | None, name: str, audit_id: int) -> Flag:
     """Put back the ``defaultValue`` and ``rules`` a flag had right after the change ``audit_id``
-    (an entry of its history, ``selectors.flag_history``): the flag's name and description stay.
+    (an entry of its history, ``selectors.change_history``): the flag's name and description stay.
     Audited as ``flag.rollback`` (before, after and the entry); 404 ``version_not_found`` for an
     entry that is not a version of this flag."""
     flag = _locked(name)

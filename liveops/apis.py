@@ -188,3 +188,53 @@ class FlagApi(APIView):
     def delete(self, request, name: str):
         services.flag_delete(staff=request.user, name=name)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChangeOutput(serializers.Serializer):
+    """One change of a flag's or a live event's history, from the audit log."""
+
+    audit_id = serializers.IntegerField(help_text="The audit entry: what a rollback names.")
+    at = serializers.DateTimeField()
+    staff = serializers.CharField(help_text="Who made it (`system`: a command or a timer).")
+    action = serializers.CharField(help_text="`flag.create`, `flag.update`, `flag.rollback`, ...")
+    before = serializers.JSONField(allow_null=True, help_text="The state before (null for a creation).")
+    after = serializers.JSONField(allow_null=True, help_text="The state it left (null for a deletion).")
+
+    def to_representation(self, change: selectors.Change) -> dict:
+        return super().to_representation(change._asdict())
+
+
+class FlagHistoryApi(APIView):
+    """A flag's changes, newest first (staff: liveops): who, when, before and after."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(responses={200: ChangeOutput(many=True)}, tags=STAFF_TAGS)
+    @error_codes({404: ("flag_not_found",)})
+    def get(self, request, name: str):
+        flag = selectors.flag_list().filter(name=name).first()
+        if flag is None:
+            raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
+        changes = selectors.change_history(target_type=services.FLAG_TARGET, target_id=flag.pk)
+        return Response(ChangeOutput(changes, many=True).data)
+
+
+class FlagRollbackInput(serializers.Serializer):
+    audit_id = serializers.IntegerField(
+        min_value=1, help_text="The audit entry of the change whose version to put back (the flag's history)."
+    )
+
+
+class FlagRollbackApi(APIView):
+    """Roll a flag back to the ``defaultValue`` and ``rules`` a change of its history left (staff:
+    liveops): a new change, audited as ``flag.rollback``, pushed to players as any change is."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(request=FlagRollbackInput, responses={200: FlagOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("flag_not_found", "version_not_found")})
+    def post(self, request, name: str):
+        data = FlagRollbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        flag = services.flag_rollback(staff=request.user, name=name, audit_id=data.validated_data["audit_id"])
+        return Response(FlagOutput(flag).data)

@@ -27,8 +27,14 @@ class Flags(NamedTuple):
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
 
 
+def _numbered(rules: list) -> list:
+    """Each rule with its index as GrowthBook's rule ``id``, which its evaluation gives back as the
+    ``ruleId`` of the rule that decided (the admin's preview says which); the id changes nothing else."""
+    return [{**rule, "id": str(index)} for index, rule in enumerate(rules)]
+
+
 def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
-    features = {name: Feature(defaultValue=default, rules=rules) for name, default, rules in rows}
+    features = {name: Feature(defaultValue=default, rules=_numbered(rules)) for name, default, rules in rows}
     growthbook = GrowthBook(attributes={}, features=features)
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}

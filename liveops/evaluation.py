@@ -10,9 +10,10 @@ running live event the player matches comes first: its overrides replace the fla
 
 import hashlib
 import json
+from typing import NamedTuple
 
 from django.utils import timezone
-from growthbook import GrowthBook
+from growthbook import FeatureResult, GrowthBook
 
 from liveops import cache, selectors
 from liveops.inbox.selectors import unread_count
@@ -24,16 +25,24 @@ def _answer(flags: dict, experiments: dict, live_events: list, messages_unread: 
     return {"flags": flags, "experiments": experiments, "live_events": live_events, "messages_unread": messages_unread}
 
 
+def _results(*, attributes: dict, features: dict) -> dict[str, FeatureResult]:
+    """GrowthBook's result of each flag for ``attributes`` (no tracking callback: nothing is recorded)."""
+    growthbook = GrowthBook(attributes=attributes, features=features)
+    return {name: growthbook.eval_feature(name) for name in features}
+
+
+def _in_experiment(result: FeatureResult) -> bool:
+    ran = result.experimentResult
+    return result.source == "experiment" and ran is not None and ran.inExperiment
+
+
 def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
     """``({flag: value}, {experiment key: variation})`` for a player with ``attributes``."""
-    growthbook = GrowthBook(attributes=attributes, features=features)
     values, experiments = {}, {}
-    for name in features:
-        result = growthbook.eval_feature(name)
+    for name, result in _results(attributes=attributes, features=features).items():
         values[name] = result.value
-        ran = result.experimentResult
-        if result.source == "experiment" and ran is not None and ran.inExperiment:
-            experiments[result.experiment.key] = ran.variationId
+        if _in_experiment(result):
+            experiments[result.experiment.key] = result.experimentResult.variationId
     return values, experiments
 
 
@@ -71,3 +80,61 @@ def etag_of(answer: dict) -> str:
 def flags_for_no_player() -> dict:
     """Every flag's value for empty attributes (the ``gameplatform.modes.flags`` provider)."""
     return dict(cache.flags().no_player)
+
+
+class Explained(NamedTuple):
+    """A flag's value for one player and why: ``source`` is ``live_event`` (a running event's
+    override), ``force`` (a rule's value for its audience), ``experiment`` (a rule's variation) or
+    ``defaultValue``; ``rule`` the index of the rule that decided, ``rules_value`` what the rules
+    give under an override."""
+
+    flag: str
+    value: object
+    source: str
+    rule: int | None = None
+    experiment: str = ""
+    variation: int | None = None
+    live_event: object = None
+    rules_value: object = None
+
+    @property
+    def value_json(self) -> str:
+        return json.dumps(self.value)
+
+    @property
+    def reason(self) -> str:
+        if self.source == "live_event":
+            event = self.live_event
+            return f"live event #{event.pk} {event.name!r} overrides it (its rules give {self.rules_value!r})"
+        if self.source == "force":
+            return f"rule {self.rule}: forced for its audience"
+        if self.source == "experiment":
+            return f"rule {self.rule}: experiment {self.experiment!r}, variation {self.variation}"
+        return "default value (no rule applies)"
+
+
+def _explained(name: str, result: FeatureResult) -> Explained:
+    rule = int(result.ruleId) if result.ruleId and result.ruleId.isdigit() else None
+    if _in_experiment(result):
+        key, variation = result.experiment.key, result.experimentResult.variationId
+        return Explained(name, result.value, "experiment", rule, key, variation)
+    if result.source == "force":
+        return Explained(name, result.value, "force", rule)
+    return Explained(name, result.value, "defaultValue")
+
+
+def explain(*, user, at=None) -> list[Explained]:
+    """Each flag's value for ``user`` and why, by flag name, as ``GET /api/liveops/`` would give it
+    now (the same compiled flags, rules and live events), without recording an exposure: the
+    admin's preview must not put a player in an experiment."""
+    attributes = selectors.player_attributes(user=user)
+    results = _results(attributes=attributes, features=cache.flags().features)
+    overrides = running.overrides_for(attributes=attributes, at=at or timezone.now())
+    explained = []
+    for name, result in results.items():
+        if name in overrides:
+            value, event = overrides[name]
+            explained.append(Explained(name, value, "live_event", live_event=event, rules_value=result.value))
+        else:
+            explained.append(_explained(name, result))
+    return explained

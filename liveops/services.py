@@ -12,7 +12,7 @@ from gameplatform import serializers
 from gameplatform.errors import Conflict, NotFound
 from gameplatform.groups import everyone_group
 from gameplatform.realtime import broadcast_later_on_commit
-from liveops import cache
+from liveops import cache, selectors
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
 from liveops.validation import validate_name, validate_rules
 from staff import audit
@@ -22,6 +22,7 @@ CHANGED_FRAME = {"type": "liveops_changed"}
 # looks at most ``CHECK_SECONDS`` apart), so a client refetching on any process reads the change.
 PUSH_DELAY = cache.CHECK_SECONDS + 0.1
 CUSTOM_MAX_BYTES = 2048
+FLAG_TARGET = "liveops.flag"  # the audit log's target_type of a flag's changes
 
 
 def liveops_changed() -> None:
@@ -39,7 +40,7 @@ def _flag_detail(flag: Flag) -> dict:
 
 def _audit(staff: User | None, action: str, flag: Flag, detail: dict) -> None:
     audit.record(
-        staff=staff, action=action, target_type="liveops.flag", target_id=flag.pk, target=flag.name, detail=detail
+        staff=staff, action=action, target_type=FLAG_TARGET, target_id=flag.pk, target=flag.name, detail=detail
     )
 
 
@@ -70,16 +71,44 @@ def _locked(name: str) -> Flag:
 def flag_update(*, staff: User | None, name: str, new_name: str, description: str, default_value, rules) -> Flag:
     """Replace a flag whole (a PUT); renaming it to a taken name is 409 ``flag_exists``."""
     flag = _locked(name)
-    validate_name(new_name)
-    validate_rules(rules)
+    return _replace(
+        staff,
+        flag,
+        "flag.update",
+        fields={"name": new_name, "description": description, "default_value": default_value, "rules": rules},
+        detail={"renamed_from": name},
+    )
+
+
+@transaction.atomic
+def flag_rollback(*, staff: User | None, name: str, audit_id: int) -> Flag:
+    """Put back the ``defaultValue`` and ``rules`` a flag had right after the change ``audit_id``
+    (an entry of its history, ``selectors.change_history``): the flag's name and description stay.
+    Audited as ``flag.rollback`` (before, after and the entry); 404 ``version_not_found`` for an
+    entry that is not a version of this flag."""
+    flag = _locked(name)
+    version = selectors.version_after(target_type=FLAG_TARGET, target_id=flag.pk, audit_id=audit_id)
+    if version is None:
+        raise NotFound(f"No version {audit_id} of the flag {name!r}.", code="version_not_found")
+    fields = {"name": flag.name, "description": flag.description}
+    fields |= {"default_value": version.get("defaultValue"), "rules": version.get("rules", [])}
+    return _replace(staff, flag, "flag.rollback", fields=fields, detail={"audit_id": audit_id})
+
+
+def _replace(staff: User | None, flag: Flag, action: str, *, fields: dict, detail: dict) -> Flag:
+    """Write ``fields`` over the locked ``flag``, validated, audited as ``action`` with before and
+    after, the version raised."""
+    validate_name(fields["name"])
+    validate_rules(fields["rules"])
     before = _flag_detail(flag)
-    flag.name, flag.description, flag.default_value, flag.rules = new_name, description, default_value, rules
+    for field, value in fields.items():
+        setattr(flag, field, value)
     try:
         with transaction.atomic():
-            flag.save(update_fields=["name", "description", "default_value", "rules", "updated_at"])
+            flag.save(update_fields=[*fields, "updated_at"])
     except IntegrityError:
-        raise Conflict(f"A flag named {new_name!r} exists already.", code="flag_exists") from None
-    _audit(staff, "flag.update", flag, {"before": before, "after": _flag_detail(flag), "renamed_from": name})
+        raise Conflict(f"A flag named {fields['name']!r} exists already.", code="flag_exists") from None
+    _audit(staff, action, flag, {"before": before, "after": _flag_detail(flag), **detail})
     liveops_changed()
     return flag
 

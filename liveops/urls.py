@@ -10,8 +10,20 @@ urlpatterns = [
     path("liveops/attributes/", apis.AttributesApi.as_view(), name="liveops-attributes"),
     path("liveops/admin/flags/", apis.FlagListApi.as_view(), name="liveops-flags"),
     path("liveops/admin/flags/<str:name>/", apis.FlagApi.as_view(), name="liveops-flag"),
+    path("liveops/admin/flags/<str:name>/history/", apis.FlagHistoryApi.as_view(), name="liveops-flag-history"),
+    path("liveops/admin/flags/<str:name>/rollback/", apis.FlagRollbackApi.as_view(), name="liveops-flag-rollback"),
     path("liveops/admin/live-events/", schedule_apis.LiveEventListApi.as_view(), name="liveops-live-events"),
     path("liveops/admin/live-events/<id:event_id>/", schedule_apis.LiveEventApi.as_view(), name="liveops-live-event"),
+    path(
+        "liveops/admin/live-events/<id:event_id>/history/",
+        schedule_apis.LiveEventHistoryApi.as_view(),
+        name="liveops-live-event-history",
+    ),
+    path(
+        "liveops/admin/live-events/<id:event_id>/rollback/",
+        schedule_apis.LiveEventRollbackApi.as_view(),
+        name="liveops-live-event-rollback",
+    ),
     path(
         "liveops/live-events/<id:event_id>/join/",
         schedule_apis.LiveEventJoinApi.as_view(),

@@ -21,6 +21,19 @@ def experiment_weights(*, key: str) -> list[float] | None:
     return None
 
 
+def experiment_keys(*, limit: int = 500) -> list[str]:
+    """The experiments: the keys of the flags' experiment rules and those players were exposed to
+    (a rule removed since), sorted."""
+    keys = {
+        rule["key"]
+        for _, _, rules in liveops_selectors.flag_rows()
+        for rule in (rules if isinstance(rules, list) else ())
+        if isinstance(rule, dict) and "variations" in rule and isinstance(rule.get("key"), str)
+    }
+    keys |= set(Exposure.objects.order_by("key").values_list("key", flat=True).distinct()[:limit])
+    return sorted(keys)[:limit]
+
+
 def exposure_counts(*, key: str, goal: str) -> dict[int, tuple[int, int]]:
     """``{variation: (players, converted)}``: a player converted when they sent ``goal`` (received
     by the server) at or after their first exposure."""

@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 from gameplatform import serializers
 from gameplatform.errors import NotFound
 from gameplatform.schema import error_codes
+from liveops import selectors as liveops_selectors
+from liveops.apis import ChangeOutput
 from liveops.schedule import selectors, services
 from liveops.schedule.models import LiveEvent
 from staff.permissions import role_required
@@ -94,6 +96,42 @@ class LiveEventApi(APIView):
     def delete(self, request, event_id: int):
         services.live_event_delete(staff=request.user, event_id=event_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LiveEventHistoryApi(APIView):
+    """A live event's changes, newest first (staff: liveops): who, when, before and after."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(responses={200: ChangeOutput(many=True)}, tags=STAFF_TAGS)
+    @error_codes({404: ("live_event_not_found",)})
+    def get(self, request, event_id: int):
+        if selectors.live_event_get(event_id=event_id) is None:
+            raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
+        changes = liveops_selectors.change_history(target_type=services.EVENT_TARGET, target_id=event_id)
+        return Response(ChangeOutput(changes, many=True).data)
+
+
+class LiveEventRollbackInput(serializers.Serializer):
+    audit_id = serializers.IntegerField(
+        min_value=1, help_text="The audit entry of the change whose version to put back (the event's history)."
+    )
+
+
+class LiveEventRollbackApi(APIView):
+    """Roll a live event back to every field a change of its history left (staff: liveops): a new
+    change, audited as ``live_event.rollback``, pushed to players as any change is."""
+
+    permission_classes = [LiveopsStaff]
+
+    @extend_schema(request=LiveEventRollbackInput, responses={200: LiveEventOutput}, tags=STAFF_TAGS)
+    @error_codes({404: ("live_event_not_found", "version_not_found")})
+    def post(self, request, event_id: int):
+        data = LiveEventRollbackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        audit_id = data.validated_data["audit_id"]
+        event = services.live_event_rollback(staff=request.user, event_id=event_id, audit_id=audit_id)
+        return Response(LiveEventOutput(event).data)
 
 
 class JoinOutput(serializers.Serializer):

@@ -84,10 +84,22 @@ def live_events_for(*, user_id: int | None, attributes: dict | None, at: datetim
     joined = (
         schedule_selectors.joined_occurrences(user_id=user_id, occurrences=explicit) if user_id is not None else set()
     )
+    overrides = {name: value for name, (value, _) in _overrides(mine).items()}
+    return [_event_answer(o, joined) for o in mine], overrides
+
+
+def _overrides(mine: list[Occurrence]) -> dict[str, tuple[object, LiveEvent]]:
+    """``{flag: (value, event)}``: the latest started occurrence's override wins."""
     overrides: dict = {}
     for occurrence in mine:
-        overrides.update(occurrence.event.overrides)
-    return [_event_answer(o, joined) for o in mine], overrides
+        overrides.update((name, (value, occurrence.event)) for name, value in occurrence.event.overrides.items())
+    return overrides
+
+
+def overrides_for(*, attributes: dict | None, at: datetime) -> dict[str, tuple[object, LiveEvent]]:
+    """Each flag a running event overrides for a player, with the value and the event that gives it
+    (the admin's preview: why a player gets a value)."""
+    return _overrides([o for o in running(at) if matches(o.event, attributes)])
 
 
 def _event_answer(occurrence: Occurrence, joined: set) -> dict:

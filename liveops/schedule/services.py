@@ -28,6 +28,7 @@ FIELDS = (
     "join",
     "overrides",
 )
+EVENT_TARGET = "liveops.live_event"  # the audit log's target_type of an event's changes
 MAX_DURATION = timedelta(days=7)  # bounds the walk back to an occurrence's start (``cron``)
 
 
@@ -50,7 +51,8 @@ def _problem(fields: dict) -> tuple[str, str] | None:
     return None
 
 
-def _validate(fields: dict) -> None:
+def live_event_validate(fields: dict) -> None:
+    """Refuse an event's fields as the API does, naming the field (the admin's form asks first)."""
     problem = _problem(fields)
     if problem is not None:
         raise serializers.ValidationError({problem[0]: [problem[1]]})
@@ -69,7 +71,7 @@ def _audit(staff: User | None, action: str, event: LiveEvent, detail: dict) -> N
     audit.record(
         staff=staff,
         action=action,
-        target_type="liveops.live_event",
+        target_type=EVENT_TARGET,
         target_id=event.pk,
         target=event.name,
         detail=detail,
@@ -84,7 +86,7 @@ def _changed() -> None:
 @transaction.atomic
 def live_event_create(*, staff: User | None, **fields) -> LiveEvent:
     fields = {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
-    _validate(fields)
+    live_event_validate(fields)
     event = LiveEvent.objects.create(**fields)
     _audit(staff, "live_event.create", event, _detail(event))
     _changed()
@@ -101,15 +103,33 @@ def _locked(event_id: int) -> LiveEvent:
 @transaction.atomic
 def live_event_update(*, staff: User | None, event_id: int, **fields) -> LiveEvent:
     """Replace an event whole (a PUT)."""
+    return _replace(staff, _locked(event_id), "live_event.update", fields, {})
+
+
+@transaction.atomic
+def live_event_rollback(*, staff: User | None, event_id: int, audit_id: int) -> LiveEvent:
+    """Put back every field an event had right after the change ``audit_id`` (an entry of its
+    history, ``liveops.selectors.change_history``), validated as an update is. Audited as
+    ``live_event.rollback`` (before, after and the entry); 404 ``version_not_found`` for an entry
+    that is not a version of this event."""
     event = _locked(event_id)
+    version = selectors.version_after(target_type=EVENT_TARGET, target_id=event.pk, audit_id=audit_id)
+    if version is None:
+        raise NotFound(f"No version {audit_id} of the live event {event_id}.", code="version_not_found")
+    fields = {name: version[name] for name in FIELDS if name in version}
+    for name in ("starts_at", "ends_at"):
+        fields[name] = datetime.fromisoformat(fields[name])
+    return _replace(staff, event, "live_event.rollback", fields, {"audit_id": audit_id})
+
+
+def _replace(staff: User | None, event: LiveEvent, action: str, fields: dict, detail: dict) -> LiveEvent:
     fields = {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
-    _validate(fields)
+    live_event_validate(fields)
     before = _detail(event)
     for name, value in fields.items():
         setattr(event, name, value)
     event.save(update_fields=[*fields, "updated_at"])
-    detail = {"before": before, "after": _detail(event)}
-    _audit(staff, "live_event.update", event, detail)
+    _audit(staff, action, event, {"before": before, "after": _detail(event), **detail})
     _changed()
     return event
 

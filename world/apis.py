@@ -169,8 +169,14 @@ class AnnouncementApi(APIView):
     class InputSerializer(serializers.Serializer):
         message = serializers.CharField(max_length=500)
 
-    @extend_schema(request=InputSerializer, responses={201: WorldEventSerializer}, tags=TAGS)
-    @error_codes({403: ("forbidden",)})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: WorldEventSerializer},
+        tags=TAGS,
+        description="Staff in the role `liveops` or `admin` (audited `world.announcement`): players get 403 "
+        "`forbidden`, staff without the role 403 `permission_denied`.",
+    )
+    @error_codes({403: ("forbidden", "permission_denied")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -21,6 +21,9 @@ from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import world_group, world_user_group
 from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+from staff import audit
+from staff.permissions import role_require
+from staff.roles import LIVEOPS
 from world import events
 from world.areas import users_in_area
 from world.models import (
@@ -143,10 +146,21 @@ def _event(kind: str, payload: dict) -> WorldEvent:
 
 @transaction.atomic
 def announcement_post(*, user: User, message: str) -> WorldEvent:
-    """Staff only: a ``world_announcement`` to every world socket, kept as an event."""
+    """Staff in the role ``liveops`` (or ``admin``): a ``world_announcement`` to every world
+    socket, kept as an event, and audited. A player is refused ``forbidden`` (as the contract's
+    socket frame says); staff without the role ``permission_denied``."""
     if not user.is_staff:
         raise Forbidden("Only staff make world announcements.", code="forbidden")
+    role_require(user, LIVEOPS)
     event = _event(WorldEvent.Kind.ANNOUNCEMENT, {"message": message, "from": user.username})
+    audit.record(
+        staff=user,
+        action="world.announcement",
+        target_type="world.worldevent",
+        target_id=event.pk,
+        target=message,
+        detail={"message": message},
+    )
     broadcast_on_commit(world_group(), events.world_announcement(event))
     return event
 

@@ -77,7 +77,7 @@ class CharactersApi(ListAPIView):
         responses={201: CharacterSerializer},
         tags=TAGS,
     )
-    @error_codes({409: ("name_taken", "too_many_characters")})
+    @error_codes({400: ("text_refused",), 409: ("name_taken", "too_many_characters")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

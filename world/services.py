@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from friends.selectors import is_blocked_between
+from gameplatform import speech
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import world_group, world_user_group
 from gameplatform.ratelimit import Budget
@@ -66,6 +67,7 @@ def faction_named(value: int | str) -> Faction | None:
 def character_create(*, user: User, name: str, faction: Faction) -> Character:
     if not NAME_PATTERN.match(name):
         raise ApplicationError(NAME_RULE, code="invalid")
+    speech.name_checked(name)  # other players see it: in their area, in chat, in whispers
     User.objects.select_for_update().filter(pk=user.pk).get()
     existing = Character.objects.filter(user=user).count()
     if existing >= MAX_CHARACTERS:

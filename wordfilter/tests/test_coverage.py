@@ -55,6 +55,31 @@ def test_a_group_description_edited_to_hold_a_listed_word_is_refused_and_kept(li
 
 
 @db
+def test_a_group_description_with_a_listed_word_is_a_form_error_in_the_admin(client, make_staff, listed, alice):
+    group = make_group(creator=alice, name="Night Owls", description="we play late")
+    listed("shit")
+    client.force_login(make_staff("root", superuser=True))
+    seat = group.memberships.get()
+    form = {
+        "name": "Night Owls",
+        "description": "sh1t players only",
+        "max_members": 100,
+        "open": "on",
+        "memberships-TOTAL_FORMS": 1,
+        "memberships-INITIAL_FORMS": 1,
+        "memberships-MIN_NUM_FORMS": 0,
+        "memberships-MAX_NUM_FORMS": 1000,
+        "memberships-0-id": seat.pk,
+        "memberships-0-group": group.pk,
+    }
+    refused = client.post(f"/admin/groups/group/{group.pk}/change/", form)
+    assert refused.status_code == 200  # the form again, with its error
+    assert "This description holds a word that is not allowed." in refused.content.decode()
+    group.refresh_from_db()
+    assert group.description == "we play late"
+
+
+@db
 def test_a_world_character_name_with_a_listed_word_is_400_text_refused(client_for, listed, alice):
     demo.seed(users={}, stdout=io.StringIO())
     listed("shit")

@@ -189,13 +189,32 @@ def username_from_hint(hint: str) -> str:
     return name[:30] or "player"
 
 
+EXTERNAL_FALLBACK_NAME = "player"
+
+
+def _passes_filter(name: str) -> bool:
+    try:
+        speech.name_checked(name)
+    except speech.TextRefused:
+        return False
+    return True
+
+
 def user_create_external(*, username_hint: str, display_name: str = "", email: str = "", suffix: bool = False) -> User:
     """A full account that signs in through an identity provider: no password, a username from
     ``username_hint`` (with a random suffix when ``suffix``), the email as given. Runs in the
-    caller's transaction; a name or email another account holds raises ``IntegrityError``."""
+    caller's transaction; a name or email another account holds raises ``IntegrityError``.
+
+    The provider's names pass the word filter as a player's own would, but the player did not
+    type them and cannot be asked again: a hint holding a listed word gives way to the generated
+    name ``player-<random>``, and such a display name is left blank (the username shows instead)."""
     username = username_from_hint(username_hint)
+    if not _passes_filter(username):
+        username, suffix = EXTERNAL_FALLBACK_NAME, True
     if suffix:
         username = f"{username}-{secrets.token_hex(3)}"
+    if display_name and not _passes_filter(display_name):
+        display_name = ""
     user = User(username=username, email=email, display_name=display_name)
     user.set_unusable_password()
     user.save()

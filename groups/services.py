@@ -150,6 +150,7 @@ def group_create(*, creator, name: str, description: str = "", open: bool = True
     if not name or len(name) > NAME_MAX_LENGTH:
         raise _invalid("name", f"Give the group a name of 1 to {NAME_MAX_LENGTH} characters.")
     speech.name_checked(name)
+    speech.name_checked(description, field="description")
     if not MIN_MEMBERS <= max_members <= MAX_MEMBERS:
         raise _invalid("max_members", f"Between {MIN_MEMBERS} and {MAX_MEMBERS}.")
     try:
@@ -184,6 +185,8 @@ def group_update(*, group_id: int, **changes) -> Group:
         raise ValueError(f"not editable: {sorted(changes.keys() - EDITABLE)}")
     if "name" in changes:
         speech.name_checked(changes["name"])
+    if "description" in changes:
+        speech.name_checked(changes["description"], field="description")
     group = _lock_group(group_id)
     if "max_members" in changes:
         group_capacity_check(group=group, max_members=changes["max_members"])

@@ -38,9 +38,10 @@ class LeaderboardListApi(ListAPIView):
         request=BoardInput,
         responses={201: BoardOutput},
         tags=["leaderboards"],
-        description="Admins only (403 `admin_only`).",
+        description="Staff in the role `liveops` or `admin` (audited `leaderboard.create`): players get 403 "
+        "`admin_only`, staff without the role 403 `permission_denied`.",
     )
-    @error_codes({400: ("invalid_cron",), 403: ("admin_only",), 409: ("leaderboard_exists",)})
+    @error_codes({400: ("invalid_cron",), 403: ("admin_only", "permission_denied"), 409: ("leaderboard_exists",)})
     def post(self, request):
         data = BoardInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -123,12 +124,13 @@ class RecordListApi(APIView):
         responses={200: BoardRecordOutput},
         tags=["leaderboards"],
         description="My record after the board's operator (best / set / incr). An `authoritative` board "
-        "takes writes from modes' results and admins only (403 `authoritative`).",
+        "takes writes from modes' results and staff in the role `liveops` or `admin` only (403 `authoritative`; "
+        "staff without the role 403 `permission_denied`; a staff write is audited `leaderboard.record`).",
     )
     @error_codes(
         {
             400: ("metadata_too_large", "score_out_of_range"),
-            403: ("authoritative", "not_entered"),
+            403: ("authoritative", "not_entered", "permission_denied"),
             409: ("tournament_closed",),
         }
     )
@@ -175,9 +177,17 @@ class TournamentListApi(ListAPIView):
         request=TournamentInput,
         responses={201: TournamentOutput},
         tags=["tournaments"],
-        description="Admins only (403 `admin_only`). Its standings: `/api/leaderboards/{id}/records/`.",
+        description="Staff in the role `liveops` or `admin` (audited `tournament.create`): players get 403 "
+        "`admin_only`, staff without the role 403 `permission_denied`. Its standings: "
+        "`/api/leaderboards/{id}/records/`.",
     )
-    @error_codes({400: ("invalid_cron", "invalid_window"), 403: ("admin_only",), 409: ("leaderboard_exists",)})
+    @error_codes(
+        {
+            400: ("invalid_cron", "invalid_window"),
+            403: ("admin_only", "permission_denied"),
+            409: ("leaderboard_exists",),
+        }
+    )
     def post(self, request):
         data = TournamentInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -25,6 +25,9 @@ from leaderboards.cron import CronError, next_reset
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
 from notifications.services import notify
 from progression.services import balance_change, player_lock
+from staff import audit
+from staff.permissions import role_require
+from staff.roles import LIVEOPS
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +45,18 @@ _NEW_SCORE = {
 }
 
 
-def _require_admin(user: User) -> None:
+def _require_liveops(user: User) -> None:
+    """Boards and tournaments are made by staff in the role ``liveops`` (or ``admin``): a player
+    is refused ``admin_only``, staff without the role ``permission_denied``."""
     if not user.is_staff:
         raise Forbidden("Only an admin does this.", code="admin_only")
+    role_require(user, LIVEOPS)
+
+
+def _audit(staff: User, action: str, target_type: str, target_id: str, detail: dict) -> None:
+    audit.record(
+        staff=staff, action=action, target_type=target_type, target_id=target_id, target=target_id, detail=detail
+    )
 
 
 def leaderboard_reset_clean(reset: str | None) -> str:
@@ -69,8 +81,20 @@ def leaderboard_create(
     authoritative: bool = False,
     metadata: dict | None = None,
 ) -> Leaderboard:
-    """A new board (admins only); 409 ``leaderboard_exists`` when the id is taken."""
-    _require_admin(actor)
+    """A new board (staff in the role ``liveops``, audited ``leaderboard.create``); 409
+    ``leaderboard_exists`` when the id is taken."""
+    _require_liveops(actor)
+    board = _board_create(
+        id=id, sort=sort, operator=operator, reset=reset, authoritative=authoritative, metadata=metadata
+    )
+    detail = {"sort": sort, "operator": operator, "reset": board.reset, "authoritative": authoritative}
+    _audit(actor, "leaderboard.create", "leaderboard", board.pk, detail)
+    return board
+
+
+def _board_create(
+    *, id: str, sort: str, operator: str, reset: str | None, authoritative: bool, metadata: dict | None
+) -> Leaderboard:
     reset = leaderboard_reset_clean(reset)
     if Leaderboard.objects.filter(pk=id).exists():
         raise Conflict(f"A leaderboard {id!r} exists.", code="leaderboard_exists")
@@ -115,8 +139,9 @@ def record_write(
 ) -> Record:
     """Write a score with the board's operator; ``actor`` None is the server (a mode's result).
 
-    A player writes an ``authoritative`` board only as an admin (403 ``authoritative``); a
-    tournament's board takes its entrants' records within [start, end) only.
+    A player writes an ``authoritative`` board only as staff in the role ``liveops`` (403
+    ``authoritative`` for players, ``permission_denied`` for staff without the role; audited
+    ``leaderboard.record``); a tournament's board takes its entrants' records within [start, end) only.
 
     The board's row is locked first (``FOR NO KEY UPDATE``, until the caller's transaction
     ends): a record's write locks its row and the rank buckets of its old and new score, and
@@ -127,9 +152,15 @@ def record_write(
     board, tournament = _board_locked(board_id)
     if board is None:
         raise NotFound("No such leaderboard.", code="not_found")
-    if board.authoritative and actor is not None and not actor.is_staff:
-        raise Forbidden("Only the game server writes this leaderboard.", code="authoritative")
-    return _record_upsert(board, tournament=tournament, user_id=user_id, score=score, metadata=metadata)
+    by_staff = board.authoritative and actor is not None
+    if by_staff:
+        if not actor.is_staff:
+            raise Forbidden("Only the game server writes this leaderboard.", code="authoritative")
+        role_require(actor, LIVEOPS)
+    record = _record_upsert(board, tournament=tournament, user_id=user_id, score=score, metadata=metadata)
+    if by_staff:
+        _audit(actor, "leaderboard.record", "leaderboard", board.pk, {"user_id": user_id, "score": score})
+    return record
 
 
 # The board a write locks, and its tournament's window: read by hand (``gameplatform.rawsql``), as
@@ -288,13 +319,15 @@ def tournament_create(
     entry_fee: int = 0,
     rewards: list[dict] | None = None,
 ) -> Tournament:
-    _require_admin(actor)
+    """A time-boxed board with its fee and rewards (staff in the role ``liveops``, audited
+    ``tournament.create`` with the rewards it will pay)."""
+    _require_liveops(actor)
     if end <= start:
         raise ApplicationError("end must be after start.", code="invalid_window")
-    board = leaderboard_create(
-        actor=actor, id=id, sort=sort, operator=operator, authoritative=authoritative, metadata=metadata
+    board = _board_create(
+        id=id, sort=sort, operator=operator, reset=None, authoritative=authoritative, metadata=metadata
     )
-    return Tournament.objects.create(
+    tournament = Tournament.objects.create(
         board=board,
         title=title,
         start=start,
@@ -303,6 +336,16 @@ def tournament_create(
         entry_fee=entry_fee,
         rewards=rewards or [],
     )
+    detail = {
+        "title": title,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "max_entries": max_entries,
+        "entry_fee": entry_fee,
+        "rewards": tournament.rewards,
+    }
+    _audit(actor, "tournament.create", "tournament", board.pk, detail)
+    return tournament
 
 
 @transaction.atomic

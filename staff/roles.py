@@ -30,6 +30,12 @@ ROLE_PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("accounts", "view_user"),
         ("game", VIEW),
         ("staff", "view_auditentry"),  # the audit route is theirs too (staff.apis)
+        # Lobby moderation by staff (chat.lobbies.services.message_delete checks the role).
+        ("chat", "view_lobby"),
+        ("chat", "view_lobbymessage"),
+        ("chat", "delete_lobbymessage"),
+        ("chat", "view_lobbyevent"),
+        ("chat", "view_lobbyban"),
     ),
     SUPPORT: (
         ("accounts", "view_user"),
@@ -37,7 +43,7 @@ ROLE_PERMISSIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("payments", VIEW),
         ("staff", "view_auditentry"),
     ),
-    LIVEOPS: (("liveops", ALL),),
+    LIVEOPS: (("liveops", ALL), ("leaderboards", ALL)),
     ADMIN: ((ALL, ALL),),
 }
 

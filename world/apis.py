@@ -77,7 +77,7 @@ class CharactersApi(ListAPIView):
         responses={201: CharacterSerializer},
         tags=TAGS,
     )
-    @error_codes({409: ("name_taken", "too_many_characters")})
+    @error_codes({400: ("text_refused",), 409: ("name_taken", "too_many_characters")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -169,8 +169,14 @@ class AnnouncementApi(APIView):
     class InputSerializer(serializers.Serializer):
         message = serializers.CharField(max_length=500)
 
-    @extend_schema(request=InputSerializer, responses={201: WorldEventSerializer}, tags=TAGS)
-    @error_codes({403: ("forbidden",)})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: WorldEventSerializer},
+        tags=TAGS,
+        description="Staff in the role `liveops` or `admin` (audited `world.announcement`): players get 403 "
+        "`forbidden`, staff without the role 403 `permission_denied`.",
+    )
+    @error_codes({403: ("forbidden", "permission_denied")})
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -336,9 +336,10 @@ class WorldConsumer(PartyFrames, CombatFrames, TradeFrames, BaseConsumer):
         if target.user_id != self.user_id:
             await agroup_send(world_user_group(self.user_id), message)
 
-    @receives(AnnouncementInput, errors=("forbidden",))
+    @receives(AnnouncementInput, errors=("forbidden", "permission_denied"))
     async def handle_world_announcement(self, frame: dict) -> None:
-        """`{message}`: staff only (`forbidden` for players): to every world socket."""
+        """`{message}`: staff in the role `liveops` or `admin` (`forbidden` for players,
+        `permission_denied` for staff without the role): to every world socket."""
         data = self.validate(AnnouncementInput, frame)
         await db.run(services.announcement_post, user=self.user, message=data["message"])
 

@@ -17,10 +17,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from friends.selectors import is_blocked_between
+from gameplatform import speech
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import world_group, world_user_group
 from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+from staff import audit
+from staff.permissions import role_require
+from staff.roles import LIVEOPS
 from world import events
 from world.areas import users_in_area
 from world.models import (
@@ -63,6 +67,7 @@ def faction_named(value: int | str) -> Faction | None:
 def character_create(*, user: User, name: str, faction: Faction) -> Character:
     if not NAME_PATTERN.match(name):
         raise ApplicationError(NAME_RULE, code="invalid")
+    speech.name_checked(name)  # other players see it: in their area, in chat, in whispers
     User.objects.select_for_update().filter(pk=user.pk).get()
     existing = Character.objects.filter(user=user).count()
     if existing >= MAX_CHARACTERS:
@@ -143,10 +148,21 @@ def _event(kind: str, payload: dict) -> WorldEvent:
 
 @transaction.atomic
 def announcement_post(*, user: User, message: str) -> WorldEvent:
-    """Staff only: a ``world_announcement`` to every world socket, kept as an event."""
+    """Staff in the role ``liveops`` (or ``admin``): a ``world_announcement`` to every world
+    socket, kept as an event, and audited. A player is refused ``forbidden`` (as the contract's
+    socket frame says); staff without the role ``permission_denied``."""
     if not user.is_staff:
         raise Forbidden("Only staff make world announcements.", code="forbidden")
+    role_require(user, LIVEOPS)
     event = _event(WorldEvent.Kind.ANNOUNCEMENT, {"message": message, "from": user.username})
+    audit.record(
+        staff=user,
+        action="world.announcement",
+        target_type="world.worldevent",
+        target_id=event.pk,
+        target=message,
+        detail={"message": message},
+    )
     broadcast_on_commit(world_group(), events.world_announcement(event))
     return event
 

@@ -131,7 +131,7 @@ class LobbiesApi(ListAPIView):
 
 class LobbyDetailApi(APIView):
     @extend_schema(responses={200: LobbyDetailSerializer}, tags=TAGS)
-    @error_codes({403: ("private_lobby",), 404: ("lobby_not_found",)})
+    @error_codes({403: ("permission_denied", "private_lobby"), 404: ("lobby_not_found",)})
     def get(self, request, lobby_id: int):
         return Response(_detail(lobby_id, request.user))
 
@@ -332,7 +332,7 @@ class LobbyMessagesApi(ListAPIView):
 
 class LobbyMessageDeleteApi(APIView):
     @extend_schema(responses={204: None}, tags=TAGS)
-    @error_codes({403: ("not_moderator",), 404: ("message_not_found",)})
+    @error_codes({403: ("not_moderator", "permission_denied"), 404: ("message_not_found",)})
     def delete(self, request, lobby_id: int, message_id: int):
         services.message_delete(message_id=message_id, actor=request.user, lobby_id=lobby_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -345,7 +345,7 @@ class LobbyEventsApi(ListAPIView):
         return selectors.lobby_events(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
 
     @extend_schema(tags=TAGS)
-    @error_codes({403: ("not_member", "not_moderator"), 404: ("lobby_not_found",)})
+    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -357,6 +357,6 @@ class LobbyBansApi(ListAPIView):
         return selectors.lobby_bans(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
 
     @extend_schema(tags=TAGS)
-    @error_codes({403: ("not_member", "not_moderator"), 404: ("lobby_not_found",)})
+    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

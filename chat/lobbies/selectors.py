@@ -5,6 +5,8 @@ from django.db.models import Q, QuerySet
 from chat.lobbies import events
 from chat.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
 from gameplatform.errors import Forbidden, NotFound
+from staff.permissions import role_require
+from staff.roles import MODERATOR
 
 
 def lobby_list(*, user, public: bool | None = None, status: str | None = None, search: str = "") -> QuerySet[Lobby]:
@@ -41,11 +43,14 @@ def lobby_role(*, lobby_id: int, user_id: int) -> str | None:
 
 
 def lobby_detail_for(*, lobby_id: int, user) -> dict:
-    """The lobby with its members; a private lobby shows itself to its members (and staff) only."""
+    """The lobby with its members; a private lobby shows itself to its members (and staff in the
+    role ``moderator``: other staff get 403 ``permission_denied``) only."""
     lobby = lobby_get(lobby_id=lobby_id)
     memberships = lobby_memberships(lobby_id=lobby_id)
-    if not lobby.is_public and not user.is_staff and all(m.user_id != user.pk for m in memberships):
-        raise Forbidden("This lobby is private.", code="private_lobby")
+    if not lobby.is_public and all(m.user_id != user.pk for m in memberships):
+        if not user.is_staff:
+            raise Forbidden("This lobby is private.", code="private_lobby")
+        role_require(user, MODERATOR)
     return events.lobby_detail_payload(lobby, memberships)
 
 
@@ -93,12 +98,18 @@ def lobby_messages(*, lobby_id: int, user) -> QuerySet[LobbyMessage]:
 
 
 def lobby_require_moderator(*, lobby_id: int, user) -> None:
+    """The lobby's owner and moderators pass, and staff in the role ``moderator`` for any lobby
+    (other staff: 403 ``permission_denied``); anyone else ``not_member`` or ``not_moderator``."""
+    role = lobby_role(lobby_id=lobby_id, user_id=user.pk)
+    if role in ("owner", "moderator"):
+        return
     if user.is_staff:
         lobby_get(lobby_id=lobby_id)
+        role_require(user, MODERATOR)
         return
-    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
-    if lobby_role(lobby_id=lobby_id, user_id=user.pk) not in ("owner", "moderator"):
-        raise Forbidden("Only the owner or a moderator may see this.", code="not_moderator")
+    if role is None:
+        lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
+    raise Forbidden("Only the owner or a moderator may see this.", code="not_moderator")
 
 
 def lobby_events(*, lobby_id: int, user) -> QuerySet[LobbyEvent]:

@@ -31,6 +31,9 @@ from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
 from gameplatform.realtime import broadcast_on_commit
+from staff import audit
+from staff.permissions import role_require
+from staff.roles import MODERATOR
 
 Role = Membership.Role
 Status = Lobby.Status
@@ -330,7 +333,10 @@ def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = Fals
 
 @transaction.atomic
 def message_delete(*, message_id: int, actor, lobby_id: int | None = None) -> None:
-    """Staff (admin) or the lobby's owner and moderators delete a message; the lobby hears ``message_deleted``."""
+    """The lobby's owner and moderators delete a message of their lobby; staff in the role
+    ``moderator`` (or ``admin``) one of any lobby, audited ``lobby.message_delete`` (staff without
+    the role: 403 ``permission_denied``; anyone else: ``not_moderator``). The lobby hears
+    ``message_deleted``."""
     messages = LobbyMessage.objects.select_for_update().select_related("lobby").filter(pk=message_id)
     if lobby_id is not None:
         messages = messages.filter(lobby_id=lobby_id)
@@ -338,9 +344,23 @@ def message_delete(*, message_id: int, actor, lobby_id: int | None = None) -> No
     if message is None:
         raise NotFound("No such message.", code="message_not_found")
     lobby = message.lobby
-    if not actor.is_staff:
-        _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
+    membership = _membership(lobby, actor.pk)
+    by_staff = membership is None or membership.role not in (Role.OWNER, Role.MODERATOR)
+    if by_staff:
+        if not actor.is_staff:
+            raise Forbidden("Only the owner or a moderator may do that.", code="not_moderator")
+        role_require(actor, MODERATOR)
     sender_id, content = message.sender_id, message.content
     message.delete()
     _log(lobby, Kind.MESSAGE_DELETED, actor=actor, message_id=message_id, sender_id=sender_id, content=content)
+    if by_staff:
+        detail = {"lobby_id": lobby.pk, "sender_id": sender_id, "content": content}
+        audit.record(
+            staff=actor,
+            action="lobby.message_delete",
+            target_type="chat.lobbymessage",
+            target_id=message_id,
+            target=lobby.name,
+            detail=detail,
+        )
     broadcast_on_commit(lobby_group(lobby.pk), events.message_deleted(message_id))

@@ -1,11 +1,13 @@
 import pytest
 
 from leaderboards.models import Leaderboard
+from staff.roles import LIVEOPS
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin", is_staff=True)
+def admin(make_staff):
+    """Staff in the role that makes boards and tournaments."""
+    return make_staff("admin", LIVEOPS)
 
 
 @pytest.fixture

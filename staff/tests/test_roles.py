@@ -42,13 +42,21 @@ def test_a_moderator_views_users_and_games_and_changes_neither():
     assert (
         not {"accounts.change_user", "accounts.delete_user", "game.change_game", "payments.view_purchase"} & moderator
     )
-    assert all(p.startswith(("safety.", "wordfilter.")) or ".view_" in p for p in moderator)
+    changes = {p for p in moderator if not p.startswith(("safety.", "wordfilter.")) and ".view_" not in p}
+    assert changes == {"chat.delete_lobbymessage"}
 
 
-def test_the_liveops_role_holds_every_permission_of_the_liveops_app_once_it_is_installed():
+def test_a_moderator_sees_lobbies_and_their_messages_but_no_direct_message():
+    moderator = perms(MODERATOR)
+    assert {"chat.view_lobby", "chat.view_lobbymessage", "chat.delete_lobbymessage", "chat.view_lobbyban"} <= moderator
+    assert not {"chat.view_directmessage", "chat.change_lobby", "chat.delete_lobby"} & moderator
+
+
+def test_the_liveops_role_holds_every_permission_of_the_liveops_and_leaderboards_apps():
     liveops = perms(LIVEOPS)
-    assert liveops and all(p.startswith("liveops.") for p in liveops)
+    assert liveops and all(p.startswith(("liveops.", "leaderboards.")) for p in liveops)
     assert {"liveops.change_flag", "liveops.view_exposure"} <= liveops
+    assert {"leaderboards.add_leaderboard", "leaderboards.add_tournament", "leaderboards.change_record"} <= liveops
 
 
 def test_the_admin_role_holds_every_permission():

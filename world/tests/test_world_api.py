@@ -2,6 +2,8 @@
 
 import pytest
 
+from staff.models import AuditEntry
+from staff.roles import LIVEOPS, MODERATOR
 from world.models import Location, Shard, WorldEvent
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +39,28 @@ def test_nobody_is_in_an_area_without_a_world_socket(world, client_for, alice):
     assert client_for(alice).get("/api/world/locations/999999/players/").status_code == 404
 
 
-def test_only_staff_announce_and_the_announcement_is_kept_as_an_event(world, client_for, alice, make_user):
+def test_only_staff_announce_and_the_announcement_is_kept_as_an_event(world, client_for, alice, make_staff):
     refused = client_for(alice).post("/api/world/announcements/", {"message": "Hello"}, format="json")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    staff = make_user("gm", is_staff=True)
+    staff = make_staff("gm", LIVEOPS)
     answer = client_for(staff).post("/api/world/announcements/", {"message": "Servers restart at noon"}, format="json")
     assert answer.status_code == 201
     assert WorldEvent.objects.get().payload["message"] == "Servers restart at noon"
     events = client_for(alice).get("/api/world/events/").json()
     assert [e["kind"] for e in events["results"]] == ["announcement"]
+
+
+def test_staff_without_the_liveops_role_cannot_announce(world, client_for, make_staff):
+    for user in (make_staff("rolf"), make_staff("mona", MODERATOR)):
+        refused = client_for(user).post("/api/world/announcements/", {"message": "Free gems"}, format="json")
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert not WorldEvent.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_an_announcement_is_in_the_audit_log_with_the_staff_member_who_made_it(world, client_for, make_staff):
+    gm = make_staff("gm", LIVEOPS)
+    answer = client_for(gm).post("/api/world/announcements/", {"message": "Servers restart at noon"}, format="json")
+    entry = AuditEntry.objects.get()
+    assert (entry.staff_id, entry.staff_name, entry.action) == (gm.pk, "gm", "world.announcement")
+    assert (entry.target_type, entry.target_id) == ("world.worldevent", str(answer.json()["id"]))
+    assert entry.detail == {"message": "Servers restart at noon"}

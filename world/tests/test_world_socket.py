@@ -9,6 +9,7 @@ from conftest import receive_type, requires_redis
 from friends.services import block_create
 from gameplatform import db
 from gameplatform import presence as kit_presence
+from staff.roles import LIVEOPS
 from world import areas, services
 from world.models import Character, Faction, Location
 
@@ -219,8 +220,8 @@ async def drain(ws) -> list[dict]:
     return frames
 
 
-async def test_only_staff_announce_over_the_socket(ws_connect, world, alice, make_user):
-    staff = await sync_to_async(make_user)("gm", is_staff=True)
+async def test_only_staff_announce_over_the_socket(ws_connect, world, alice, make_staff):
+    staff = await sync_to_async(make_staff)("gm", LIVEOPS)
     await sync_to_async(make_character)(alice, "Aria")
     await sync_to_async(make_character)(staff, "Keeper")
     alice_ws, _ = await enter(ws_connect, alice)

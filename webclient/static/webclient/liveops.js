@@ -31,8 +31,10 @@ async function draw() {
   const unread = liveops.messagesUnread;
   setBadge($("#badge-messages"), unread);
   setBadge($("#liveops-unread"), unread);
-  // A new message or one read elsewhere changes the count: the list follows.
-  if (listedUnread !== null && unread !== listedUnread) await refreshMessages();
+  // The list in view follows every change; out of view, only a changed count (a new message, one
+  // read elsewhere) makes it stale, and opening the tab loads it again anyway.
+  const inView = !$("[data-panel=inbox]").hidden;
+  if (listedUnread !== null && (inView || unread !== listedUnread)) await refreshMessages();
 }
 
 // --- the banner ----------------------------------------------------------------------------------

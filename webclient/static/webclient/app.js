@@ -3,7 +3,8 @@
 // Each panel module exports setup(app) (binds the page once) and may export start() (a session
 // began) and show() (its tab was opened). Frames of the per-user sockets reach the modules
 // through app.on(type, fn). A tab may have more than one module (PARTS): Play has the live games
-// (watch.js) and the replay viewer (replay.js) beside the game itself.
+// (watch.js) and the replay viewer (replay.js) beside the game itself; Inbox has the liveops
+// messages (liveops.js, which also draws the live events' banner on every tab).
 
 import { Client } from "./gameplatform.js";
 import * as friends from "./friends.js";
@@ -11,6 +12,7 @@ import * as game from "./game.js";
 import * as groups from "./groups.js";
 import * as inbox from "./inbox.js";
 import * as leaderboards from "./leaderboards.js";
+import * as liveops from "./liveops.js";
 import * as lobbies from "./lobbies.js";
 import * as profile from "./profile.js";
 import * as replay from "./replay.js";
@@ -23,7 +25,7 @@ import * as world from "./world.js";
 
 const TABS = ["lobbies", "groups", "friends", "inbox", "play", "profile", "world", "leaderboards", "tournaments", "store"];
 const MODULES = { lobbies, groups, friends, inbox, play: game, profile, world, leaderboards, tournaments, store };
-const PARTS = { play: [watch, replay] };
+const PARTS = { inbox: [liveops], play: [watch, replay] };
 // Modules of no tab: the sanction banner and the report forms (safety.js).
 const EVERY_MODULE = [...Object.values(MODULES), ...Object.values(PARTS).flat(), safety];
 
@@ -81,7 +83,7 @@ async function startSession() {
 }
 
 function openUserSockets() {
-  const notifications = app.gp.socket("/ws/notifications/");
+  const notifications = app.gp.notifications();
   notifications.on("*", (frame) => {
     if (frame?.type) app.emit(frame.type, frame);
   });

@@ -189,6 +189,7 @@ export class Client extends sdk.Client {
   // True while one of the package's own classes (a room, the notifications) opens its socket:
   // they get the package's Socket, the page gets the wrapper.
   #inner = false;
+  #notifications = null;
 
   constructor(options = {}) {
     super(options);
@@ -228,8 +229,13 @@ export class Client extends sdk.Client {
     return new Socket(notifications.socket, listen);
   }
 
+  /** The client's one notifications socket (a new one once it was closed), as the package's:
+   * the page and the package's own listeners (``liveops().onChange``) share it. */
   notifications(options = {}) {
-    return this.socket("/ws/notifications/", options);
+    if (!this.#notifications || this.#notifications.status === "closed") {
+      this.#notifications = this.socket("/ws/notifications/", options);
+    }
+    return this.#notifications;
   }
 
   /** The game socket of game ``gameId`` as a ``GameRoom``; ``{watch: true}`` watches it as a spectator. */

@@ -105,14 +105,13 @@ class ReportAdmin(admin.ModelAdmin):
     ordering = ["created_at", "id"]  # oldest first: the queue's order
     readonly_fields = ["user", "reporter", "reason", "comment", "context", "status", "claimed_by", "sanction",
                        "created_at", "resolved_at", "resolved_by", "evidence_messages", "evidence_game",
-                       "user_history", "user_sanctions_now", "one_click"]  # fmt: skip
+                       "user_history", "user_sanctions_now"]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["user", "reporter", "reason", "comment", "context", "status", "claimed_by", "created_at"]}),
         ("Evidence (as it was when reported)", {"fields": ["evidence_messages", "evidence_game", "user_history"]}),
         ("The user's sanctions now", {"fields": ["user_sanctions_now"]}),
-        ("Decision", {"fields": ["one_click", "decision", "duration_hours", "statement", "sanction", "resolved_at",
-                                "resolved_by"]}),
-    ]  # fmt: skip
+        ("Decision", {"fields": ["decision", "duration_hours", "statement", "sanction", "resolved_at", "resolved_by"]}),
+    ]
     actions = ["claim", "quick_dismiss", "quick_warn", "quick_mute_24h", "quick_suspend_7d"]
 
     def has_add_permission(self, request) -> bool:
@@ -146,16 +145,11 @@ class ReportAdmin(admin.ModelAdmin):
     def user_sanctions_now(self, report: Report) -> str:
         return _sanctions_table(report.user_id)
 
-    @admin.display(description="one click")
-    def one_click(self, report: Report) -> str:
-        """Buttons of this page's form: each posts the form with ``_quick`` (``save_model``)."""
-        if report.status != Report.Status.OPEN:
-            return "-"
-        return format_html_join(
-            " ",
-            '<button type="submit" name="_quick" value="{}" class="button">{}</button>',
-            QUICK_LABELS.items(),
-        )
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The one-click buttons of an open report (the page's template puts them after "Save")."""
+        report = self.get_object(request, object_id)
+        quick = list(QUICK_LABELS.items()) if report is not None and report.status == Report.Status.OPEN else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "quick_decisions": quick})
 
     def _each(self, request, queryset, done: str, call) -> None:
         """``call(report_id)`` for each selected report (a service; each in its own transaction),
@@ -172,7 +166,7 @@ class ReportAdmin(admin.ModelAdmin):
         if count:
             self.message_user(request, f"{done} {count} report(s).", level=messages.SUCCESS)
 
-    @admin.action(description="Claim the selected reports")
+    @admin.action(description="Claim the selected reports", permissions=["change"])
     def claim(self, request, queryset):
         self._each(request, queryset, "Claimed", lambda pk: reports.report_claim(staff=request.user, report_id=pk))
 
@@ -182,19 +176,19 @@ class ReportAdmin(admin.ModelAdmin):
     def _quick(self, request, queryset, quick: str) -> None:
         self._each(request, queryset, f"{QUICK_LABELS[quick]}:", lambda pk: self._resolve_quick(request, pk, quick))
 
-    @admin.action(description="Dismiss the selected reports")
+    @admin.action(description="Dismiss the selected reports", permissions=["change"])
     def quick_dismiss(self, request, queryset):
         self._quick(request, queryset, "dismiss")
 
-    @admin.action(description="Warn the reported users (the reason's statement)")
+    @admin.action(description="Warn the reported users (the reason's statement)", permissions=["change"])
     def quick_warn(self, request, queryset):
         self._quick(request, queryset, "warn")
 
-    @admin.action(description="Mute the reported users for 24 hours (the reason's statement)")
+    @admin.action(description="Mute the reported users for 24 hours (the reason's statement)", permissions=["change"])
     def quick_mute_24h(self, request, queryset):
         self._quick(request, queryset, "mute_24h")
 
-    @admin.action(description="Suspend the reported users for 7 days (the reason's statement)")
+    @admin.action(description="Suspend the reported users for 7 days (the reason's statement)", permissions=["change"])
     def quick_suspend_7d(self, request, queryset):
         self._quick(request, queryset, "suspend_7d")
 

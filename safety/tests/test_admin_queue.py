@@ -126,6 +126,7 @@ def test_one_click_on_the_reports_page_suspends_its_user_for_seven_days(admin_as
     report, _ = report_file(reporter=alice, user_id=bob.pk, reason="cheating")
     page = admin_as.get(f"/admin/safety/report/{report.pk}/change/").content.decode()
     assert 'name="_quick" value="suspend_7d"' in page
+    assert page.index('name="_save"') < page.index('name="_quick"')  # Enter in a field still saves the form
 
     answer = admin_as.post(f"/admin/safety/report/{report.pk}/change/", {"_quick": "suspend_7d"})
 

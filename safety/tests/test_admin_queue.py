@@ -1,12 +1,16 @@
 """A moderator works the queue in the admin: the evidence laid out, the decision in the report's form."""
 
+import functools
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
+from conftest import requires_postgres
+from gameplatform.testing import run_at_once
 from safety.models import Report, Sanction
-from safety.reports import report_file, report_resolve
+from safety.reports import report_claim, report_file, report_resolve
 from safety.sanctions import sanction_impose, sanction_lift
 from staff.models import AuditEntry
 from staff.roles import MODERATOR
@@ -191,3 +195,18 @@ def test_a_claim_over_the_api_holds_against_a_second_moderator_and_ends_with_the
     closed = mine.post(claim)
     assert (closed.status_code, closed.json()["code"]) == (409, "report_closed")
     assert other.post("/api/moderation/reports/999999/claim/").json()["code"] == "report_not_found"
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_moderators_claiming_one_report_at_once_leave_it_to_one(make_staff, alice, bob):
+    report, _ = report_file(reporter=alice, user_id=bob.pk, reason="spam")
+    staff = [make_staff(f"racer{n}", MODERATOR) for n in range(4)]
+
+    results = run_at_once(*[functools.partial(report_claim, staff=user, report_id=report.pk) for user in staff])
+
+    assert sorted(r if isinstance(r, str) else "claimed" for r in results) == ["claimed"] + ["report_claimed"] * 3
+    report.refresh_from_db()
+    (winner,) = [user for user, r in zip(staff, results, strict=True) if not isinstance(r, str)]
+    assert report.claimed_by == winner
+    assert AuditEntry.objects.filter(action="report.claim").count() == 1

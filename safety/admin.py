@@ -1,16 +1,22 @@
-"""The moderation queue in the admin: reports oldest first, the evidence laid out, the user's
-history, and the decision in the report's own form (dismiss, warn, mute, suspend, ban, with the
-statement the player reads). Sanctions are records, read only; appeals are decided in their form.
-Every decision goes through the services, so it is the same as over the API and is audited."""
+"""The moderation queue in the admin: open reports oldest first (the list shows the open ones
+unless another status is chosen), the evidence laid out beside the user's sanctions as they are
+now, a claim, and the decision: one click on the list or the report's page (dismiss, warn, mute
+24 h, suspend 7 d, with the reason's statement), or the report's own form (any action, duration
+and statement). Sanctions are records, read only; appeals are decided in their form. Every
+decision goes through the services, so it is the same as over the API and is audited."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
 from gameplatform.admin import ReadOnlyAdmin
+from gameplatform.chatrooms import timestamp
 from gameplatform.errors import ApplicationError
-from safety import appeals, reports
+from safety import appeals, reports, selectors
 from safety.models import Appeal, Report, Sanction
+from safety.sanctions import is_active
+
+QUICK_LABELS = {"dismiss": "Dismiss", "warn": "Warn", "mute_24h": "Mute 24 h", "suspend_7d": "Suspend 7 d"}
 
 
 class ReportDecisionForm(forms.ModelForm):
@@ -45,23 +51,68 @@ def _messages_table(messages_: list[dict]) -> str:
     return format_html("<table><tr><th>at</th><th>from</th><th>message</th></tr>{}</table>", rows)
 
 
+class QueueStatusFilter(admin.SimpleListFilter):
+    """The status, open unless another is chosen: the queue is what is left to do."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*Report.Status.choices, ("all", "All")]
+
+    def chosen(self) -> str:
+        return self.value() or Report.Status.OPEN
+
+    def queryset(self, request, queryset):
+        return queryset if self.chosen() == "all" else queryset.filter(status=self.chosen())
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.chosen() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+
+def _sanctions_table(user_id: int) -> str:
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (s.action, timestamp(s.starts_at), timestamp(s.ends_at) or "-", _sanction_state(s), s.statement)
+            for s in selectors.sanctions_of(user_id=user_id)[:20]
+        ),
+    )
+    return format_html(
+        "<table><tr><th>action</th><th>from</th><th>until</th><th>now</th><th>statement</th></tr>{}</table>", rows
+    )
+
+
+def _sanction_state(sanction: Sanction) -> str:
+    if sanction.lifted_at is not None:
+        return "lifted"
+    return "running" if is_active(sanction) else "ended"
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     form = ReportDecisionForm
     list_display = ["id", "created_at", "reason", "user", "reporter", "status", "claimed_by"]
-    list_filter = ["status", "reason"]
+    list_filter = [QueueStatusFilter, "reason"]
     search_fields = ["user__username", "reporter__username"]
     list_select_related = ["user", "reporter", "claimed_by"]
     ordering = ["created_at", "id"]  # oldest first: the queue's order
     readonly_fields = ["user", "reporter", "reason", "comment", "context", "status", "claimed_by", "sanction",
                        "created_at", "resolved_at", "resolved_by", "evidence_messages", "evidence_game",
-                       "user_history"]  # fmt: skip
+                       "user_history", "user_sanctions_now"]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["user", "reporter", "reason", "comment", "context", "status", "claimed_by", "created_at"]}),
         ("Evidence (as it was when reported)", {"fields": ["evidence_messages", "evidence_game", "user_history"]}),
+        ("The user's sanctions now", {"fields": ["user_sanctions_now"]}),
         ("Decision", {"fields": ["decision", "duration_hours", "statement", "sanction", "resolved_at", "resolved_by"]}),
     ]
-    actions = ["claim"]
+    actions = ["claim", "quick_dismiss", "quick_warn", "quick_mute_24h", "quick_suspend_7d"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -90,12 +141,62 @@ class ReportAdmin(admin.ModelAdmin):
         sanctioned = ", ".join(s["action"] for s in history.get("sanctions", [])) or "none"
         return f"reports: {earlier}; sanctions: {sanctioned}"
 
-    @admin.action(description="Claim the selected reports")
+    @admin.display(description="now")
+    def user_sanctions_now(self, report: Report) -> str:
+        return _sanctions_table(report.user_id)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The one-click buttons of an open report (the page's template puts them after "Save")."""
+        report = self.get_object(request, object_id)
+        quick = list(QUICK_LABELS.items()) if report is not None and report.status == Report.Status.OPEN else []
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), "quick_decisions": quick})
+
+    def _each(self, request, queryset, done: str, call) -> None:
+        """``call(report_id)`` for each selected report (a service; each in its own transaction),
+        then one message of what was done and one for each refusal."""
+        ids = list(queryset.order_by("created_at", "id").values_list("pk", flat=True))
+        count = 0
+        for report_id in ids:
+            try:
+                call(report_id)
+            except ApplicationError as exc:
+                self.message_user(request, f"Report {report_id} not done: {exc.message}", level=messages.ERROR)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, f"{done} {count} report(s).", level=messages.SUCCESS)
+
+    @admin.action(description="Claim the selected reports", permissions=["change"])
     def claim(self, request, queryset):
-        for report in queryset:
-            reports.report_claim(staff=request.user, report_id=report.pk)
+        self._each(request, queryset, "Claimed", lambda pk: reports.report_claim(staff=request.user, report_id=pk))
+
+    def _resolve_quick(self, request, report_id: int, quick: str) -> Report:
+        return reports.report_resolve_quick(staff=request.user, report_id=report_id, quick=quick)
+
+    def _quick(self, request, queryset, quick: str) -> None:
+        self._each(request, queryset, f"{QUICK_LABELS[quick]}:", lambda pk: self._resolve_quick(request, pk, quick))
+
+    @admin.action(description="Dismiss the selected reports", permissions=["change"])
+    def quick_dismiss(self, request, queryset):
+        self._quick(request, queryset, "dismiss")
+
+    @admin.action(description="Warn the reported users (the reason's statement)", permissions=["change"])
+    def quick_warn(self, request, queryset):
+        self._quick(request, queryset, "warn")
+
+    @admin.action(description="Mute the reported users for 24 hours (the reason's statement)", permissions=["change"])
+    def quick_mute_24h(self, request, queryset):
+        self._quick(request, queryset, "mute_24h")
+
+    @admin.action(description="Suspend the reported users for 7 days (the reason's statement)", permissions=["change"])
+    def quick_suspend_7d(self, request, queryset):
+        self._quick(request, queryset, "suspend_7d")
 
     def save_model(self, request, obj, form, change):
+        quick = request.POST.get("_quick")
+        if quick:  # a one-click button of the page: the form's own fields are not read
+            decide(self, request, lambda: self._resolve_quick(request, obj.pk, quick))
+            return
         data = form.cleaned_data
         decide(
             self,

@@ -199,8 +199,13 @@ class ModerationReportResolveApi(APIView):
 class ModerationReportClaimApi(APIView):
     permission_classes = [Moderator]
 
-    @extend_schema(request=None, responses={200: QueueReportSerializer}, tags=STAFF_TAGS)
-    @error_codes({404: ("report_not_found",)})
+    @extend_schema(
+        request=None,
+        responses={200: QueueReportSerializer},
+        tags=STAFF_TAGS,
+        description="Mark an open report as mine while I work it; another moderator's claim is refused.",
+    )
+    @error_codes({404: ("report_not_found",), 409: ("report_claimed", "report_closed")})
     def post(self, request, report_id: int):
         reports.report_claim(staff=request.user, report_id=report_id)
         return Response(QueueReportSerializer(selectors.report_queue(status=None).get(pk=report_id)).data)

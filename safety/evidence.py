@@ -2,13 +2,14 @@
 
 Taken by the server at filing time, never sent by the reporter, and kept in the report, so a
 message deleted later (or a game whose room has gone) still shows. Bounded: the context's last
-``MESSAGES`` messages, a finished game's last ``INPUTS`` inputs, the target's last ``HISTORY``
-reports and sanctions.
+``MESSAGES`` messages, a game's last ``INPUTS`` inputs (a finished game's from its replay, a
+running game's from its room as the room store holds it now: ``game.replays.game_log``), the
+target's last ``HISTORY`` reports and sanctions.
 """
 
 from chat.models import DirectMessage, Lobby, LobbyMessage
-from game.models import Game, GameReplay
-from game.replays import PLAYER_OPS
+from game.models import Game
+from game.replays import PLAYER_OPS, game_log
 from gameplatform.chatrooms import timestamp
 from gameplatform.errors import ApplicationError
 from groups.models import Group, GroupMessage
@@ -78,16 +79,12 @@ def _game(game_id: int) -> dict:
     if game is None:
         raise _invalid("No such game.")
     seats = game.players.select_related("user").order_by("seat")
-    evidence = {
+    inputs = [step for step in game_log(game_id=game_id) if len(step) > 2 and step[2] in PLAYER_OPS]
+    return {
         "game": {"id": game.pk, "mode": game.mode, "state": game.state, "moves": game.move_count},
         "players": [{"user_id": s.user_id, "username": s.user.username, "seat": s.seat} for s in seats],
-        "inputs": [],
+        "inputs": inputs[-INPUTS:],
     }
-    replay = GameReplay.objects.filter(game_id=game_id).first()
-    if replay is not None:
-        inputs = [step for step in replay.steps if len(step) > 2 and step[2] in PLAYER_OPS]
-        evidence["inputs"] = inputs[-INPUTS:]
-    return evidence
 
 
 def _history(user_id: int) -> dict:

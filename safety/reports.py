@@ -14,6 +14,16 @@ from staff import audit
 # Reports filed per reporter: 10 an hour (429 ``rate_limited`` past them).
 REPORTS_RATE = Budget("reports:user", limit=10, window=3600.0, what="reports")
 RESOLUTIONS = ("dismiss", "warn", "mute", "suspend", "ban")
+# The queue's one-click decisions: (action, duration_hours), with a statement made from the reason.
+QUICK = {"dismiss": ("dismiss", None), "warn": ("warn", None), "mute_24h": ("mute", 24), "suspend_7d": ("suspend", 168)}
+QUICK_STATEMENTS = {
+    Report.Reason.CHEATING: "Cheating in a game.",
+    Report.Reason.HARASSMENT: "Harassing another player.",
+    Report.Reason.HATE: "Hateful words towards other players.",
+    Report.Reason.SPAM: "Spam or advertising in chat.",
+    Report.Reason.INAPPROPRIATE_NAME: "A name that breaks the community rules.",
+    Report.Reason.OTHER: "Behaviour that breaks the community rules.",
+}
 
 
 def report_file(*, reporter, user_id: int, reason: str, comment: str = "", context=None) -> tuple[Report, bool]:
@@ -55,9 +65,18 @@ def report_file(*, reporter, user_id: int, reason: str, comment: str = "", conte
 
 @transaction.atomic
 def report_claim(*, staff, report_id: int) -> Report:
+    """Mark an open report as worked by ``staff``, so two moderators do not work it at once:
+    409 ``report_claimed`` when another holds it (claiming one's own again changes nothing),
+    409 ``report_closed`` once it is resolved. The row lock makes two claims at once take turns."""
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
         raise NotFound("No such report.", code="report_not_found")
+    if report.status != Report.Status.OPEN:
+        raise Conflict("This report is resolved already.", code="report_closed")
+    if report.claimed_by_id == staff.pk:
+        return report
+    if report.claimed_by_id is not None:
+        raise Conflict("Another moderator works this report.", code="report_claimed")
     report.claimed_by = staff
     report.save(update_fields=["claimed_by"])
     audit.record(staff=staff, action="report.claim", target_type="report", target_id=report.pk, target=str(report))
@@ -101,3 +120,21 @@ def report_resolve(
         detail={"action": action, "user_id": report.user_id},
     )
     return report
+
+
+def report_resolve_quick(*, staff, report_id: int, quick: str) -> Report:
+    """One of the queue's one-click decisions (``QUICK``), with the statement of the report's
+    reason: ``report_resolve`` as the decision form calls it."""
+    if quick not in QUICK:
+        raise ApplicationError(
+            "Unknown decision.", code="invalid", extra={"fields": {"quick": [f"One of {', '.join(QUICK)}."]}}
+        )
+    action, hours = QUICK[quick]
+    reason = Report.objects.filter(pk=report_id).values_list("reason", flat=True).first()
+    return report_resolve(
+        staff=staff,
+        report_id=report_id,
+        action=action,
+        duration_hours=hours,
+        statement="" if action == "dismiss" else QUICK_STATEMENTS.get(reason, QUICK_STATEMENTS["other"]),
+    )

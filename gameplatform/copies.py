@@ -10,9 +10,12 @@ only when the version moved; without one every look rebuilds it (a small set, su
 running mutes).
 
 The process that made a change looks again at its next read (``expire``, after the commit).
-The state is one tuple, replaced whole, so a reader takes no lock; one thread at a time looks
-and rebuilds, and the others go on with the copy they have (only the very first build is waited
-for). Reads run on database worker threads.
+The state is one tuple, replaced whole, so a reader takes no lock while the copy is fresh; when
+it is due for a look, one thread at a time looks (and rebuilds if the version moved), and the
+others due at that moment wait for its answer rather than serve the copy it is replacing: a
+client told of a change (live operations push ``liveops_changed`` once every process's copy is
+due) refetches with every other client at once, and each must read the change. Reads run on
+database worker threads.
 """
 
 import math
@@ -51,12 +54,8 @@ class ProcessCopy(Generic[T]):
         state = self.state
         if self.clock() - state.checked_at < self.every:
             return state.value
-        if not self.lock.acquire(blocking=state.version is NEVER):
-            return state.value  # another thread is looking
-        try:
+        with self.lock:  # another thread may be looking: its answer, not the copy it replaces
             return self._look().value
-        finally:
-            self.lock.release()
 
     def _look(self) -> _State:
         state, now = self.state, self.clock()

@@ -7,6 +7,10 @@ again only when it moved (as ``wordfilter.cache`` does for the word list). The p
 a change looks again at its next request (``expire``, after the commit). What is the same for
 every player is computed with the flags: the defaults (an anonymous answer) and the values for no
 player (``ctx.flag``).
+
+Each compiled rule gets its index as GrowthBook's rule ``id`` (``rule-0``, ``rule-1``: ids of our
+own, the API refuses a rule that brings one), so a result says which rule gave the value (the
+OpenFeature provider's variant, ``liveops.openfeature``).
 """
 
 import time
@@ -27,8 +31,16 @@ class Flags(NamedTuple):
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
 
 
+def rule_id(index: int) -> str:
+    return f"rule-{index}"
+
+
+def _with_ids(rules: list) -> list:
+    return [{**rule, "id": rule_id(index)} for index, rule in enumerate(rules)]
+
+
 def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
-    features = {name: Feature(defaultValue=default, rules=rules) for name, default, rules in rows}
+    features = {name: Feature(defaultValue=default, rules=_with_ids(rules)) for name, default, rules in rows}
     growthbook = GrowthBook(attributes={}, features=features)
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}

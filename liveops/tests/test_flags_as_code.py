@@ -1,12 +1,16 @@
 """Flags as code: ``liveops_push`` makes the flags what a JSON document says, through the staff
 services (validated, audited, versioned), and ``liveops_pull`` writes the document it reads."""
 
+import asyncio
 import io
 import json
 
 import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.core.management import CommandError, call_command
 
+from gameplatform.groups import everyone_group
 from liveops.models import Flag
 from liveops.selectors import liveops_version
 from staff.models import AuditEntry
@@ -178,3 +182,30 @@ def test_pull_writes_a_file_with_output(tmp_path, make_flag):
     make_flag("flag", "value")
     call_command("liveops_pull", "--output", str(tmp_path / "out.json"), stderr=io.StringIO())
     assert json.loads((tmp_path / "out.json").read_text()) == pull()
+
+
+async def _frames_after(action, wait: float = 2.5) -> list[dict]:
+    """What a listener of every notifications socket's group hears after ``action``."""
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(everyone_group(), channel)
+    await sync_to_async(action)()
+    heard = []
+    while True:
+        try:
+            heard.append(json.loads((await asyncio.wait_for(layer.receive(channel), wait))["text"]))
+        except TimeoutError:
+            return heard
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_tells_connected_players_once_however_many_flags_changed(tmp_path):
+    doc = document(a={"defaultValue": 1}, b={"defaultValue": 2}, c={"defaultValue": 3})
+    heard = async_to_sync(_frames_after)(lambda: push(tmp_path, doc))
+    assert heard == [{"type": "liveops_changed"}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_tells_nobody(tmp_path):
+    heard = async_to_sync(_frames_after)(lambda: push(tmp_path, document(a={"defaultValue": 1}), "--dry-run"))
+    assert heard == []

@@ -2,18 +2,23 @@
 JSON document says (``liveops.flags_as_code``), through the services the staff routes use.
 
 The document is checked whole first: a refusal exits non-zero naming its field
-(``flags.checkout-button.rules: rule 0: weights must sum to 1.``) and changes nothing.
+(``flags.checkout-button.rules: rule 0: weights must sum to 1.``) and changes nothing. Connected
+players are told once, however many flags changed, before the command returns.
 """
 
 import json
 import sys
+import time
 from pathlib import Path
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from gameplatform import serializers
 from gameplatform.errors import ApplicationError
+from gameplatform.realtime import outbox_var
 from liveops.flags_as_code import document_parse, flags_push
 from staff.roles import ADMIN, LIVEOPS
 from staff.selectors import user_roles
@@ -36,6 +41,20 @@ def staff_member(username: str) -> User:
     if not allowed:
         raise CommandError(f"--as: {user.username} is not staff with the role {LIVEOPS}")
     return user
+
+
+def tell_players(outbox: list[dict]) -> None:
+    """Send what the services' commits asked to send (``liveops_changed``, ``PUSH_DELAY`` after
+    the commit), each distinct message once: a push of fifty flags tells each player once, not
+    fifty times. The command waits for the delay itself: a process that exits drops the timers
+    a send outside a server waits on."""
+    unique = list({(message["group"], message.get("text")): message for message in outbox}.values())
+    if not unique:
+        return
+    time.sleep(max(message.pop("delay", 0) or 0 for message in unique))
+    send = async_to_sync(get_channel_layer().group_send)
+    for message in unique:
+        send(message["group"], message)
 
 
 class Command(BaseCommand):
@@ -63,13 +82,18 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: not JSON ({error})") from None
         except serializers.ValidationError as error:
             raise CommandError(_field_errors(error)) from None
+        outbox: list[dict] = []
+        token = outbox_var.set(outbox)
         try:
             plan = flags_push(staff=staff, wanted=wanted, prune=prune, dry_run=dry_run)
         except ApplicationError as error:
             raise CommandError(error.message) from None
         except serializers.ValidationError as error:
             raise CommandError(_field_errors(error)) from None
+        finally:
+            outbox_var.reset(token)
         self._report(plan, dry_run)
+        tell_players(outbox)
 
     def _report(self, plan, dry_run: bool) -> None:
         would = "would " if dry_run else ""

@@ -25,6 +25,7 @@ variation's index, recorded as an exposure as the API does). An unknown flag is
 caller's default. ``track`` records an analytics event for the player (an experiment's goal).
 """
 
+import logging
 import uuid
 from collections.abc import Mapping
 
@@ -47,6 +48,8 @@ SERVER_ATTRIBUTES = frozenset(
     {"id", "username", "is_guest", "is_premium", "created_days", "level", "games_played", "spent"}
 )
 DEFAULT_VARIANT = "default"
+
+logger = logging.getLogger(__name__)
 
 
 class InvalidContext(Exception):
@@ -81,8 +84,13 @@ class LiveopsProvider(AbstractProvider):
         tracking_event_details: TrackingEventDetails | None = None,
     ) -> None:
         """An analytics event of the context's player, named ``tracking_event_name`` (nothing
-        without a player): what an experiment's results count as its goal."""
-        user = _player(evaluation_context)
+        without a player, or with a targeting key that is none, logged): what an experiment's
+        results count as its goal."""
+        try:
+            user = _player(evaluation_context)
+        except InvalidContext as problem:
+            logger.warning("track(%r) recorded nothing: %s", tracking_event_name, problem)
+            return
         if user is None:
             return
         details = tracking_event_details or TrackingEventDetails()

@@ -187,3 +187,9 @@ def test_track_records_a_goal_event_that_the_experiments_results_count(client, m
     assert (event.name, event.value, event.metadata) == ("purchase", 4.99, {"sku": "gems_100"})
     results = experiment_results(key="price-test", goal="purchase")
     assert sum(row["converted"] for row in results["variations"]) == 1
+
+
+@pytest.mark.parametrize("context", [None, EvaluationContext(targeting_key="999999")])
+def test_track_without_a_player_records_nothing(client, context):
+    client.track("purchase", context)
+    assert not AnalyticsEvent.objects.exists()

@@ -48,6 +48,7 @@ SERVER_ATTRIBUTES = frozenset(
     {"id", "username", "is_guest", "is_premium", "created_days", "level", "games_played", "spent"}
 )
 DEFAULT_VARIANT = "default"
+USER_ID_DIGITS = 18  # a bigint's ids, and no query with a number the column cannot hold
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,8 @@ def _resolve(flag_key: str, default, context: EvaluationContext | None, flag_typ
         message = f"The flag {flag_key!r} is {type(details.value).__name__}, not {flag_type.value.lower()}."
         return _error(default, ErrorCode.TYPE_MISMATCH, message)
     details.value = value
+    if details.reason == Reason.SPLIT:  # given to the player: exposed, as the API records it
+        record_exposures(user_id=user.pk, experiments={details.flag_metadata["experiment"]: int(details.variant)})
     return details
 
 
@@ -131,7 +134,7 @@ def _player(context: EvaluationContext | None) -> User | None:
     key = context.targeting_key if context is not None else None
     if not key:
         return None
-    if not str(key).isdigit():
+    if not (key.isascii() and key.isdigit() and len(key) <= USER_ID_DIGITS):
         raise InvalidContext(f"The targeting key is a user id, not {key!r}.")
     user = User.objects.filter(pk=int(key), is_active=True).first()
     if user is None:
@@ -176,7 +179,6 @@ def _evaluated(flag_key: str, feature, user: User | None, attributes: dict | Non
     result = GrowthBook(attributes=attributes, features={flag_key: feature}).eval_feature(flag_key)
     ran = result.experimentResult
     if result.source == "experiment" and ran is not None and ran.inExperiment:
-        record_exposures(user_id=user.pk, experiments={result.experiment.key: ran.variationId})
         return FlagResolutionDetails(
             value=result.value,
             reason=Reason.SPLIT,

@@ -125,7 +125,7 @@ def test_without_a_targeting_key_the_answer_is_an_anonymous_clients(client, make
     assert (details.value, details.reason) == ("plain", Reason.DEFAULT)
 
 
-@pytest.mark.parametrize("key", ["alice", "999999"])
+@pytest.mark.parametrize("key", ["alice", "999999", "²", "9" * 30])
 def test_a_targeting_key_that_is_no_player_is_an_invalid_context(client, make_flag, key):
     make_flag("skin", "plain")
     details = client.get_string_details("skin", "none", EvaluationContext(targeting_key=key))
@@ -193,3 +193,10 @@ def test_track_records_a_goal_event_that_the_experiments_results_count(client, m
 def test_track_without_a_player_records_nothing(client, context):
     client.track("purchase", context)
     assert not AnalyticsEvent.objects.exists()
+
+
+def test_an_experiments_value_read_as_another_type_is_no_exposure(client, make_flag, alice):
+    make_flag("gem-price", 99, [experiment()])
+    details = client.get_string_details("gem-price", "none", of(alice))
+    assert (details.value, details.error_code) == ("none", ErrorCode.TYPE_MISMATCH)
+    assert not Exposure.objects.exists()

@@ -7,6 +7,10 @@ again only when it moved (as ``wordfilter.cache`` does for the word list). The p
 a change looks again at its next request (``expire``, after the commit). What is the same for
 every player is computed with the flags: the defaults (an anonymous answer) and the values for no
 player (``ctx.flag``).
+
+Each compiled rule gets its index as GrowthBook's rule ``id`` (``rule-0``, ``rule-1``: ids of our
+own, the API refuses a rule that brings one), so a result says which rule gave the value (the
+OpenFeature provider's variant, ``liveops.openfeature``).
 """
 
 import time
@@ -27,14 +31,24 @@ class Flags(NamedTuple):
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
 
 
-def _numbered(rules: list) -> list:
-    """Each rule with its index as GrowthBook's rule ``id``, which its evaluation gives back as the
-    ``ruleId`` of the rule that decided (the admin's preview says which); the id changes nothing else."""
-    return [{**rule, "id": str(index)} for index, rule in enumerate(rules)]
+def rule_id(index: int) -> str:
+    """Rule ``index``'s GrowthBook ``id``, which its evaluation gives back as the ``ruleId`` of the
+    rule that decided (the admin's preview and the OpenFeature variant name it); it changes nothing else."""
+    return f"rule-{index}"
+
+
+def rule_index(rule: str | None) -> int | None:
+    """The index a ``ruleId`` of ``rule_id`` names, or None (the default value decided)."""
+    number = (rule or "").removeprefix("rule-")
+    return int(number) if number.isdigit() else None
+
+
+def _with_ids(rules: list) -> list:
+    return [{**rule, "id": rule_id(index)} for index, rule in enumerate(rules)]
 
 
 def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
-    features = {name: Feature(defaultValue=default, rules=_numbered(rules)) for name, default, rules in rows}
+    features = {name: Feature(defaultValue=default, rules=_with_ids(rules)) for name, default, rules in rows}
     growthbook = GrowthBook(attributes={}, features=features)
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}

@@ -114,7 +114,7 @@ class Explained(NamedTuple):
 
 
 def _explained(name: str, result: FeatureResult) -> Explained:
-    rule = int(result.ruleId) if result.ruleId and result.ruleId.isdigit() else None
+    rule = cache.rule_index(result.ruleId)
     if _in_experiment(result):
         key, variation = result.experiment.key, result.experimentResult.variationId
         return Explained(name, result.value, "experiment", rule, key, variation)

@@ -1,12 +1,21 @@
 """Recording the analytics events a client sends. An event is kept once per player and client id:
 the ids already stored are read in one query, the new ones inserted in one ``INSERT … ON CONFLICT
 DO NOTHING`` (so two requests racing with the same ids still store each once: the unique
-constraint decides; only the counts they answer could then both call an event new)."""
+constraint decides; only the counts they answer could then both call an event new).
 
-from django.db import transaction
+A timer rolls each finished day up (``AnalyticsDay``) and another drops the raw events older than
+``ANALYTICS_RAW_DAYS`` once their day is rolled up: what was received before the roll-up's
+boundary (``AnalyticsRollup.raw_from``) is read from the roll-up, what came after from the raw
+events."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
-from liveops.analytics.models import AnalyticsEvent
+from liveops.analytics.models import AnalyticsDay, AnalyticsEvent, AnalyticsRollup
 
 
 @transaction.atomic
@@ -33,3 +42,108 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
     ]
     AnalyticsEvent.objects.bulk_create(new, ignore_conflicts=True)
     return len(new), len(events) - len(new)
+
+
+# --- the daily roll-up and the raw events' retention (docs/liveops.md, "How events are stored") ---
+
+DAY = timedelta(days=1)
+# A day is rolled up this long after its end: an event is stamped ``received_at`` before its
+# transaction commits, so one stamped 23:59:59.9 may still be on its way after midnight.
+ROLL_UP_GRACE = timedelta(hours=1)
+ROLL_UP_DAYS_PER_ROUND = 7
+FORGET_BATCH = 5000
+FORGET_BATCHES_PER_ROUND = 20
+
+# One statement per day, whatever its size: nothing goes through Python. Re-running a day
+# replaces its rows with the same counts (the upsert sets, it does not add).
+_ROLL_UP_SQL = """
+INSERT INTO {days} ({user}, {name}, {day}, {count}, {value_sum}, {last_at})
+SELECT {user}, {name}, %s, COUNT(*), SUM({value}), MAX({received_at}) FROM {events}
+WHERE {received_at} >= %s AND {received_at} < %s
+GROUP BY {user}, {name}
+ON CONFLICT ({user}, {name}, {day}) DO UPDATE
+SET {count} = excluded.{count}, {value_sum} = excluded.{value_sum}, {last_at} = excluded.{last_at}
+"""
+
+
+def _roll_up_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ("user", "name", "day", "count", "value_sum", "last_at", "value", "received_at")
+    names = {column: quote(column if column != "user" else "user_id") for column in columns}
+    tables = {"days": quote(AnalyticsDay._meta.db_table), "events": quote(AnalyticsEvent._meta.db_table)}
+    return _ROLL_UP_SQL.format(**names, **tables)
+
+
+def events_roll_up_day(*, day: date) -> int:
+    """Write ``day``'s roll-up (UTC) from its raw events; answer the rows written. Exact only while
+    the day's raw events are all kept: ``events_roll_up`` runs it before retention may drop them."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    params = [
+        connection.ops.adapt_datefield_value(day),
+        connection.ops.adapt_datetimefield_value(start),
+        connection.ops.adapt_datetimefield_value(start + DAY),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_roll_up_sql(), params)
+        return cursor.rowcount
+
+
+def _day_start(moment: datetime) -> datetime:
+    return datetime.combine(moment.astimezone(UTC).date(), time.min, tzinfo=UTC)
+
+
+def _next_raw_day(*, since: datetime | None) -> datetime | None:
+    """The start of the day of the first event received at or after ``since`` (any: None)."""
+    events = AnalyticsEvent.objects.filter(received_at__gte=since) if since else AnalyticsEvent.objects.all()
+    first = events.order_by("received_at").values_list("received_at", flat=True).first()
+    return None if first is None else _day_start(first)
+
+
+@transaction.atomic
+def events_roll_up_next(*, now: datetime) -> bool:
+    """Roll up the first day not rolled up yet if it ended ``ROLL_UP_GRACE`` ago, and move the
+    boundary past it (and past the empty days that follow, up to the last day that ended
+    ``ROLL_UP_GRACE`` ago), in one transaction that holds the roll-up's row: runners take turns,
+    and each day is rolled up once. Answers whether a day was done."""
+    AnalyticsRollup.objects.get_or_create(pk=1)
+    state = AnalyticsRollup.objects.select_for_update().get(pk=1)
+    start = _next_raw_day(since=state.raw_from)
+    if start is None or start + DAY + ROLL_UP_GRACE > now:
+        return False
+    events_roll_up_day(day=start.date())
+    following = _next_raw_day(since=start + DAY)
+    closed = _day_start(now - ROLL_UP_GRACE)  # every day before it ended ROLL_UP_GRACE ago
+    state.raw_from = max(start + DAY, min(following or closed, closed))
+    state.save(update_fields=["raw_from"])
+    return True
+
+
+def events_roll_up(*, now: datetime | None = None) -> int:
+    """The timer's round: up to ``ROLL_UP_DAYS_PER_ROUND`` due days, each in its own transaction.
+    Answers how many days were rolled up."""
+    now = now or timezone.now()
+    done = 0
+    while done < ROLL_UP_DAYS_PER_ROUND and events_roll_up_next(now=now):
+        done += 1
+    return done
+
+
+def events_forget(
+    *, now: datetime | None = None, batch: int = FORGET_BATCH, batches: int = FORGET_BATCHES_PER_ROUND
+) -> int:
+    """Drop the raw events older than ``ANALYTICS_RAW_DAYS`` whose day is rolled up, oldest first,
+    ``batch`` at a time (each a short statement of its own), at most ``batches`` times. Answers how
+    many went."""
+    now = now or timezone.now()
+    raw_from = AnalyticsRollup.objects.filter(pk=1).values_list("raw_from", flat=True).first()
+    if raw_from is None:
+        return 0
+    kept_from = now - timedelta(days=settings.ANALYTICS_RAW_DAYS)
+    old = AnalyticsEvent.objects.filter(received_at__lt=min(raw_from, kept_from))
+    forgotten = 0
+    for _ in range(batches):
+        pks = list(old.order_by("received_at").values_list("pk", flat=True)[:batch])
+        if not pks:
+            break
+        forgotten += AnalyticsEvent.objects.filter(pk__in=pks).delete()[0]
+    return forgotten

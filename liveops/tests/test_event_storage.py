@@ -2,12 +2,15 @@
 once, and the raw events go after ``ANALYTICS_RAW_DAYS``; experiment results and the event
 counts audiences read are the same before and after."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Max, Sum
 
 from accounts.models import User, username_key
+from conftest import requires_postgres
 from liveops import cache
 from liveops.analytics.services import events_forget, events_roll_up, events_roll_up_day
 from liveops.models import AnalyticsDay, AnalyticsEvent, AnalyticsRollup, Exposure
@@ -215,3 +218,30 @@ def test_a_players_answer_with_audience_events_costs_no_more_queries(
         answer = client.get("/api/liveops/").json()
     assert answer["flags"]["flag-3"] == -3 and answer["flags"]["flag-4"] == 4
     assert player_attributes(user=alice)["custom"] == {"tier": "b"}
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_runners_rolling_up_at_once_roll_each_day_up_once():
+    alice, bob = players(2)
+    for day in range(5):
+        received(alice, DAY_1 + timedelta(days=day, hours=1), value=1.0)
+        received(bob, DAY_1 + timedelta(days=day, hours=2))
+    barrier = threading.Barrier(4)
+    done: list[int] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            done.append(events_roll_up(now=DAY_1 + timedelta(days=10)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(done) == 5
+    for day in range(5):
+        assert rolled_counts((DAY_1 + timedelta(days=day)).date()) == raw_counts((DAY_1 + timedelta(days=day)).date())

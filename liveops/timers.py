@@ -47,7 +47,7 @@ def roll_up_events() -> int:
     return events_roll_up()
 
 
-@periodic("liveops.analytics_retention", every=60.0)
+@periodic("liveops.analytics_retention", every=10.0)
 def forget_old_events() -> int:
     """Raw analytics events older than ``ANALYTICS_RAW_DAYS`` go, once their day is rolled up."""
     return events_forget()

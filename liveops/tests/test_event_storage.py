@@ -81,13 +81,14 @@ def test_a_day_is_rolled_up_once_an_hour_after_it_ended_and_never_again():
     assert list(AnalyticsDay.objects.values_list("day", "count")) == [(DAY_1.date(), 1)]
 
 
-def test_a_runner_catches_up_a_week_of_days_with_events_a_round_and_skips_empty_days():
+def test_a_round_rolls_up_the_next_day_with_events_and_skips_the_empty_days():
     (alice,) = players(1)
     for day in [*range(10), 20]:
         received(alice, DAY_1 + timedelta(days=day, hours=1))
     now = DAY_1 + timedelta(days=30)
-    assert events_roll_up(now=now) == 7
-    assert events_roll_up(now=now) == 4
+    assert events_roll_up(now=now) == 1
+    assert events_roll_up(now=now, days=7) == 7
+    assert events_roll_up(now=now, days=7) == 3
     assert AnalyticsRollup.objects.get().raw_from == DAY_1 + timedelta(days=29)  # the last day that ended
     assert events_roll_up(now=now) == 0
     assert AnalyticsDay.objects.count() == 11
@@ -101,12 +102,12 @@ def test_retention_drops_only_rolled_up_raw_events_older_than_the_setting_in_bat
     old = [received(alice, DAY_1 + timedelta(days=day, hours=hour)) for day in range(4) for hour in range(3)]
     kept = [received(alice, now - timedelta(days=29)), received(alice, now - timedelta(hours=2))]
     assert events_forget(now=now) == 0  # nothing rolled up yet: nothing goes
-    events_roll_up(now=DAY_1 + timedelta(days=2, hours=1))  # days 1 and 2 only
+    events_roll_up(now=DAY_1 + timedelta(days=2, hours=1), days=7)  # days 1 and 2 only
     assert events_forget(now=now, batch=4, batches=1) == 4
     assert events_forget(now=now, batch=4, batches=5) == 2  # the rest of days 1 and 2
     remaining = set(AnalyticsEvent.objects.values_list("pk", flat=True))
     assert remaining == {event.pk for event in old[6:] + kept}
-    events_roll_up(now=now)
+    events_roll_up(now=now, days=30)
     assert events_forget(now=now, batch=4, batches=5) == 6
     assert set(AnalyticsEvent.objects.values_list("pk", flat=True)) == {event.pk for event in kept}
     assert AnalyticsDay.objects.aggregate(total=Sum("count"))["total"] == 12 + 1  # the day 29 ago is rolled up too
@@ -143,7 +144,7 @@ def test_results_are_the_same_from_raw_events_rolled_up_ones_and_both(client_for
     ]
     assert results(client) == expected
     now = DAY_1 + timedelta(days=2, hours=1)
-    assert events_roll_up(now=now) == 2  # the first two days rolled up, still kept raw
+    assert events_roll_up(now=now, days=7) == 2  # the first two days rolled up, still kept raw
     assert results(client) == expected
     assert events_forget(now=now) == 4  # the first day's raw events gone: read from the roll-up only
     assert results(client) == expected
@@ -163,7 +164,7 @@ def test_event_counts_are_the_same_before_and_after_the_roll_up_and_retention(se
     received(bob, DAY_1 + timedelta(days=2, hours=9), name="other")
     expected = {"purchase": 3, "level_up": 1, "never_sent": 0}
     assert player_attributes(user=alice)["events"] == expected
-    events_roll_up(now=DAY_1 + timedelta(days=2, hours=5))  # two of three days rolled up, all still raw
+    events_roll_up(now=DAY_1 + timedelta(days=2, hours=5), days=7)  # two of three days rolled up, all still raw
     assert player_attributes(user=alice)["events"] == expected
     events_forget(now=DAY_1 + timedelta(days=2, hours=5))
     assert AnalyticsEvent.objects.filter(user=alice).count() == 1
@@ -233,7 +234,7 @@ def test_runners_rolling_up_at_once_roll_each_day_up_once():
     def run() -> None:
         try:
             barrier.wait()
-            done.append(events_roll_up(now=DAY_1 + timedelta(days=10)))
+            done.append(events_roll_up(now=DAY_1 + timedelta(days=10), days=7))
         finally:
             connection.close()
 

@@ -425,6 +425,8 @@ ANALYTICS_RAW_DAYS = env_int("ANALYTICS_RAW_DAYS", 30, minimum=1)
 ANALYTICS_AUDIENCE_EVENTS = env_list("ANALYTICS_AUDIENCE_EVENTS")
 if len(ANALYTICS_AUDIENCE_EVENTS) > 20:
     raise ImproperlyConfigured(f"ANALYTICS_AUDIENCE_EVENTS: at most 20 names, not {len(ANALYTICS_AUDIENCE_EVENTS)}")
+if any("." in name for name in ANALYTICS_AUDIENCE_EVENTS):  # a condition's path would split it
+    raise ImproperlyConfigured(f"ANALYTICS_AUDIENCE_EVENTS: names without dots, not {ANALYTICS_AUDIENCE_EVENTS}")
 # The world's timer fires a world event (reality shift or aetherfall) this often; 0 turns it off.
 WORLD_EVENT_SECONDS = env_int("WORLD_EVENT_SECONDS", 900, minimum=0)
 FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum=0)

@@ -1,11 +1,11 @@
 """Flags and inbox messages are made through the staff API (validated, versioned or delivered,
 audited and pushed); the admin shows them, the players' attributes, the exposures, the inbox
-entries and the analytics events read only."""
+entries, the analytics events and their daily roll-up read only."""
 
 from django.contrib import admin
 
 from gameplatform.admin import ReadOnlyAdmin
-from liveops.models import AnalyticsEvent, Exposure, Flag, InboxEntry, Message, PlayerAttributes
+from liveops.models import AnalyticsDay, AnalyticsEvent, Exposure, Flag, InboxEntry, Message, PlayerAttributes
 
 
 @admin.register(Flag)
@@ -42,4 +42,10 @@ class InboxEntryAdmin(ReadOnlyAdmin):
 class AnalyticsEventAdmin(ReadOnlyAdmin):
     list_display = ("name", "user", "timestamp", "value", "received_at")
     list_filter = ("name",)
+    search_fields = ("user__username",)
+
+
+@admin.register(AnalyticsDay)
+class AnalyticsDayAdmin(ReadOnlyAdmin):
+    list_display = ("day", "name", "user", "count", "value_sum", "last_at")
     search_fields = ("user__username",)

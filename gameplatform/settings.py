@@ -417,8 +417,8 @@ REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30, minimum=0)
 # Requests of the two replay endpoints together, per user and minute: each may play a game again.
 REPLAY_RATE_LIMIT = env_int("REPLAY_RATE_LIMIT", 60, minimum=1)
 # Live operations' analytics events (docs/liveops.md, "How events are stored"): each event is kept
-# this many days (the timer ``liveops.analytics_retention`` drops older ones, once their day is in
-# the daily roll-up, which is kept for good).
+# this many days (the timer ``liveops.analytics_retention`` drops older ones once they are in the
+# daily roll-up, which is kept for good).
 ANALYTICS_RAW_DAYS = env_int("ANALYTICS_RAW_DAYS", 30, minimum=1)
 # The event names audiences read as ``events.<name>`` (each player's count of them, ever): a few,
 # each costs two index lookups in every player's attributes (env: a comma list).

@@ -43,11 +43,11 @@ def deliver_messages() -> int:
 
 @periodic("liveops.analytics_roll_up", every=60.0)
 def roll_up_events() -> int:
-    """Each finished day's analytics events are rolled up (per day, name and player), once."""
+    """Each finished hour's analytics events are added to their day's roll-up (per name and player), once."""
     return events_roll_up()
 
 
 @periodic("liveops.analytics_retention", every=10.0)
 def forget_old_events() -> int:
-    """Raw analytics events older than ``ANALYTICS_RAW_DAYS`` go, once their day is rolled up."""
+    """Raw analytics events older than ``ANALYTICS_RAW_DAYS`` go, once they are rolled up."""
     return events_forget()

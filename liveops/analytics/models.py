@@ -1,6 +1,7 @@
 """Analytics events the clients send, each kept once per player and client id, for
 ``ANALYTICS_RAW_DAYS``; and their daily roll-up, kept for good: per day, event name and player,
-how many, the sum of their values and the last one's time (``liveops.analytics.rollup``)."""
+how many, the sum of their values and the last one's time, added an hour at a time
+(``liveops.analytics.services``)."""
 
 from django.conf import settings
 from django.db import models
@@ -47,8 +48,8 @@ class AnalyticsDay(models.Model):
 
 
 class AnalyticsRollup(models.Model):
-    """One row: where the roll-up stands. Events received before ``raw_from`` (a UTC midnight) are
-    in ``AnalyticsDay``; later ones only in ``AnalyticsEvent``. It only moves forward."""
+    """One row: where the roll-up stands. Events received before ``raw_from`` (the start of an
+    hour) are in ``AnalyticsDay``; later ones only in ``AnalyticsEvent``. It only moves forward."""
 
     raw_from = models.DateTimeField(null=True, blank=True)  # null: nothing rolled up yet
 

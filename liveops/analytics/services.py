@@ -3,12 +3,12 @@ the ids already stored are read in one query, the new ones inserted in one ``INS
 DO NOTHING`` (so two requests racing with the same ids still store each once: the unique
 constraint decides; only the counts they answer could then both call an event new).
 
-A timer rolls each finished day up (``AnalyticsDay``) and another drops the raw events older than
-``ANALYTICS_RAW_DAYS`` once their day is rolled up: what was received before the roll-up's
-boundary (``AnalyticsRollup.raw_from``) is read from the roll-up, what came after from the raw
-events."""
+A timer adds each finished hour to its day's roll-up (``AnalyticsDay``) and another drops the
+raw events older than ``ANALYTICS_RAW_DAYS`` once they are rolled up: what was received before
+the roll-up's boundary (``AnalyticsRollup.raw_from``) is read from the roll-up, what came after
+from the raw events."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -47,23 +47,27 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
 
 # --- the daily roll-up and the raw events' retention (docs/liveops.md, "How events are stored") ---
 
-DAY = timedelta(days=1)
-# A day is rolled up this long after its end: an event is stamped ``received_at`` before its
-# transaction commits, so one stamped 23:59:59.9 may still be on its way after midnight.
+HOUR = timedelta(hours=1)
+# An hour is rolled up this long after its end: an event is stamped ``received_at`` before its
+# transaction commits, so one stamped at 11:59:59.9 may still be on its way after noon.
 ROLL_UP_GRACE = timedelta(hours=1)
-ROLL_UP_DAYS_PER_ROUND = 1  # a day of a million events is a 3 s statement: the other timers wait
+ROLL_UP_HOURS_PER_ROUND = 1  # a round stays short (the other timers wait for it)
 FORGET_BATCH = 5000
 FORGET_BATCHES_PER_ROUND = 1  # a round stays short (the other timers wait for it); it runs every 10 s
 
-# One statement per day, whatever its size: nothing goes through Python. Re-running a day
-# replaces its rows with the same counts (the upsert sets, it does not add).
+# One statement per hour, whatever its size: nothing goes through Python. It adds the hour to its
+# day's rows; each hour is added once, in the transaction that moves the boundary past it.
 _ROLL_UP_SQL = """
 INSERT INTO {days} ({user}, {name}, {day}, {count}, {value_sum}, {last_at})
 SELECT {user}, {name}, %s, COUNT(*), SUM({value}), MAX({received_at}) FROM {events}
 WHERE {received_at} >= %s AND {received_at} < %s
 GROUP BY {user}, {name}
-ON CONFLICT ({user}, {name}, {day}) DO UPDATE
-SET {count} = excluded.{count}, {value_sum} = excluded.{value_sum}, {last_at} = excluded.{last_at}
+ON CONFLICT ({user}, {name}, {day}) DO UPDATE SET
+{count} = {days}.{count} + excluded.{count},
+{value_sum} = CASE WHEN excluded.{value_sum} IS NULL THEN {days}.{value_sum}
+  WHEN {days}.{value_sum} IS NULL THEN excluded.{value_sum}
+  ELSE {days}.{value_sum} + excluded.{value_sum} END,
+{last_at} = CASE WHEN excluded.{last_at} > {days}.{last_at} THEN excluded.{last_at} ELSE {days}.{last_at} END
 """
 
 
@@ -75,56 +79,53 @@ def _roll_up_sql() -> str:
     return _ROLL_UP_SQL.format(**names, **tables)
 
 
-def events_roll_up_day(*, day: date) -> int:
-    """Write ``day``'s roll-up (UTC) from its raw events; answer the rows written. Exact only while
-    the day's raw events are all kept: ``events_roll_up`` runs it before retention may drop them."""
-    start = datetime.combine(day, time.min, tzinfo=UTC)
+def _add_hour(start: datetime) -> None:
+    """Add the raw events received in the hour from ``start`` to their day's rows."""
     params = [
-        connection.ops.adapt_datefield_value(day),
+        connection.ops.adapt_datefield_value(start.date()),
         connection.ops.adapt_datetimefield_value(start),
-        connection.ops.adapt_datetimefield_value(start + DAY),
+        connection.ops.adapt_datetimefield_value(start + HOUR),
     ]
     with connection.cursor() as cursor:
         cursor.execute(_roll_up_sql(), params)
-        return cursor.rowcount
 
 
-def _day_start(moment: datetime) -> datetime:
-    return datetime.combine(moment.astimezone(UTC).date(), time.min, tzinfo=UTC)
+def _hour_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _next_raw_day(*, since: datetime | None) -> datetime | None:
-    """The start of the day of the first event received at or after ``since`` (any: None)."""
+def _next_raw_hour(*, since: datetime | None) -> datetime | None:
+    """The start of the hour of the first event received at or after ``since`` (any: None)."""
     events = AnalyticsEvent.objects.filter(received_at__gte=since) if since else AnalyticsEvent.objects.all()
     first = events.order_by("received_at").values_list("received_at", flat=True).first()
-    return None if first is None else _day_start(first)
+    return None if first is None else _hour_start(first)
 
 
 @transaction.atomic
 def events_roll_up_next(*, now: datetime) -> bool:
-    """Roll up the first day not rolled up yet if it ended ``ROLL_UP_GRACE`` ago, and move the
-    boundary past it (and past the empty days that follow, up to the last day that ended
+    """Add the first hour not rolled up yet to the roll-up if it ended ``ROLL_UP_GRACE`` ago, and
+    move the boundary past it (and past the empty hours that follow, up to the last hour that ended
     ``ROLL_UP_GRACE`` ago), in one transaction that holds the roll-up's row: runners take turns,
-    and each day is rolled up once. Answers whether a day was done."""
+    and each hour is added once. Answers whether an hour was done."""
     AnalyticsRollup.objects.get_or_create(pk=1)
     state = AnalyticsRollup.objects.select_for_update().get(pk=1)
-    start = _next_raw_day(since=state.raw_from)
-    if start is None or start + DAY + ROLL_UP_GRACE > now:
+    start = _next_raw_hour(since=state.raw_from)
+    if start is None or start + HOUR + ROLL_UP_GRACE > now:
         return False
-    events_roll_up_day(day=start.date())
-    following = _next_raw_day(since=start + DAY)
-    closed = _day_start(now - ROLL_UP_GRACE)  # every day before it ended ROLL_UP_GRACE ago
-    state.raw_from = max(start + DAY, min(following or closed, closed))
+    _add_hour(start)
+    following = _next_raw_hour(since=start + HOUR)
+    closed = _hour_start(now - ROLL_UP_GRACE)  # every hour before it ended ROLL_UP_GRACE ago
+    state.raw_from = max(start + HOUR, min(following or closed, closed))
     state.save(update_fields=["raw_from"])
     return True
 
 
-def events_roll_up(*, now: datetime | None = None, days: int = ROLL_UP_DAYS_PER_ROUND) -> int:
-    """The timer's round: up to ``days`` due days, each in its own transaction. Answers how many
-    days were rolled up."""
+def events_roll_up(*, now: datetime | None = None, hours: int = ROLL_UP_HOURS_PER_ROUND) -> int:
+    """The timer's round: up to ``hours`` due hours, each in its own transaction. Answers how many
+    hours were rolled up."""
     now = now or timezone.now()
     done = 0
-    while done < days and events_roll_up_next(now=now):
+    while done < hours and events_roll_up_next(now=now):
         done += 1
     return done
 
@@ -132,7 +133,7 @@ def events_roll_up(*, now: datetime | None = None, days: int = ROLL_UP_DAYS_PER_
 def events_forget(
     *, now: datetime | None = None, batch: int = FORGET_BATCH, batches: int = FORGET_BATCHES_PER_ROUND
 ) -> int:
-    """Drop the raw events older than ``ANALYTICS_RAW_DAYS`` whose day is rolled up, oldest first,
+    """Drop the raw events older than ``ANALYTICS_RAW_DAYS`` once rolled up, oldest first,
     ``batch`` at a time (each a short statement of its own), at most ``batches`` times. Answers how
     many went."""
     now = now or timezone.now()

@@ -1,6 +1,6 @@
-"""How analytics events are stored: each finished day is rolled up (per day, name and player)
-once, and the raw events go after ``ANALYTICS_RAW_DAYS``; experiment results and the event
-counts audiences read are the same before and after."""
+"""How analytics events are stored: each finished hour is added to its day's roll-up (per name
+and player) once, and the raw events go after ``ANALYTICS_RAW_DAYS``; experiment results and the
+event counts audiences read are the same before and after."""
 
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Sum
 from accounts.models import User, username_key
 from conftest import requires_postgres
 from liveops import cache
-from liveops.analytics.services import events_forget, events_roll_up, events_roll_up_day
+from liveops.analytics.services import events_forget, events_roll_up
 from liveops.models import AnalyticsDay, AnalyticsEvent, AnalyticsRollup, Exposure
 from liveops.selectors import player_attributes
 
@@ -53,43 +53,45 @@ def rolled_counts(day: date) -> dict:
     return {(user, name): (count, value_sum, last_at) for user, name, count, value_sum, last_at in rows}
 
 
-def test_a_days_roll_up_equals_its_raw_counts_and_running_it_again_changes_nothing():
+def test_a_days_roll_up_hour_by_hour_equals_its_raw_counts_and_running_again_adds_nothing():
     alice, bob = players(2)
     for hour in range(3):
         received(alice, DAY_1 + timedelta(hours=hour), value=2.5)
+    received(alice, DAY_1 + timedelta(hours=2, minutes=30), value=None)
     received(alice, DAY_1 + timedelta(hours=5), name="level_up")
     received(bob, DAY_1 + timedelta(hours=23, minutes=59), value=1.0)
     received(bob, DAY_1 + timedelta(days=1))  # the next day: not in this one
-    events_roll_up_day(day=DAY_1.date())
+    now = DAY_1 + timedelta(days=2)
+    assert events_roll_up(now=now, hours=100) == 6  # the hours with events
     expected = raw_counts(DAY_1.date())
     assert rolled_counts(DAY_1.date()) == expected
-    assert expected[(alice.pk, "purchase")] == (3, 7.5, DAY_1 + timedelta(hours=2))
+    assert expected[(alice.pk, "purchase")] == (4, 7.5, DAY_1 + timedelta(hours=2, minutes=30))
     assert expected[(alice.pk, "level_up")][:2] == (1, None)
-    events_roll_up_day(day=DAY_1.date())
+    assert events_roll_up(now=now, hours=100) == 0
     assert rolled_counts(DAY_1.date()) == expected
-    assert AnalyticsDay.objects.count() == 3
+    assert AnalyticsDay.objects.count() == 4
 
 
-def test_a_day_is_rolled_up_once_an_hour_after_it_ended_and_never_again():
+def test_an_hour_is_rolled_up_once_an_hour_after_it_ended_and_never_again():
     (alice,) = players(1)
     received(alice, DAY_1 + timedelta(hours=12))
     received(alice, DAY_1 + timedelta(days=1, hours=12))
-    assert events_roll_up(now=DAY_1 + timedelta(days=1, minutes=59)) == 0
-    assert events_roll_up(now=DAY_1 + timedelta(days=1, hours=1)) == 1
-    assert AnalyticsRollup.objects.get().raw_from == DAY_1 + timedelta(days=1)
-    assert events_roll_up(now=DAY_1 + timedelta(days=1, hours=2)) == 0
+    assert events_roll_up(now=DAY_1 + timedelta(hours=13, minutes=59)) == 0
+    assert events_roll_up(now=DAY_1 + timedelta(hours=14)) == 1
+    assert AnalyticsRollup.objects.get().raw_from == DAY_1 + timedelta(hours=13)
+    assert events_roll_up(now=DAY_1 + timedelta(hours=20)) == 0
     assert list(AnalyticsDay.objects.values_list("day", "count")) == [(DAY_1.date(), 1)]
 
 
-def test_a_round_rolls_up_the_next_day_with_events_and_skips_the_empty_days():
+def test_a_round_rolls_up_the_next_hour_with_events_and_skips_the_empty_ones():
     (alice,) = players(1)
     for day in [*range(10), 20]:
         received(alice, DAY_1 + timedelta(days=day, hours=1))
     now = DAY_1 + timedelta(days=30)
     assert events_roll_up(now=now) == 1
-    assert events_roll_up(now=now, days=7) == 7
-    assert events_roll_up(now=now, days=7) == 3
-    assert AnalyticsRollup.objects.get().raw_from == DAY_1 + timedelta(days=29)  # the last day that ended
+    assert events_roll_up(now=now, hours=7) == 7
+    assert events_roll_up(now=now, hours=7) == 3
+    assert AnalyticsRollup.objects.get().raw_from == now - timedelta(hours=1)  # the last hour that ended
     assert events_roll_up(now=now) == 0
     assert AnalyticsDay.objects.count() == 11
     assert set(AnalyticsDay.objects.values_list("count", flat=True)) == {1}
@@ -102,15 +104,15 @@ def test_retention_drops_only_rolled_up_raw_events_older_than_the_setting_in_bat
     old = [received(alice, DAY_1 + timedelta(days=day, hours=hour)) for day in range(4) for hour in range(3)]
     kept = [received(alice, now - timedelta(days=29)), received(alice, now - timedelta(hours=2))]
     assert events_forget(now=now) == 0  # nothing rolled up yet: nothing goes
-    events_roll_up(now=DAY_1 + timedelta(days=2, hours=1), days=7)  # days 1 and 2 only
+    events_roll_up(now=DAY_1 + timedelta(days=2, hours=1), hours=100)  # days 1 and 2 only
     assert events_forget(now=now, batch=4, batches=1) == 4
     assert events_forget(now=now, batch=4, batches=5) == 2  # the rest of days 1 and 2
     remaining = set(AnalyticsEvent.objects.values_list("pk", flat=True))
     assert remaining == {event.pk for event in old[6:] + kept}
-    events_roll_up(now=now, days=30)
+    events_roll_up(now=now, hours=100)
     assert events_forget(now=now, batch=4, batches=5) == 6
     assert set(AnalyticsEvent.objects.values_list("pk", flat=True)) == {event.pk for event in kept}
-    assert AnalyticsDay.objects.aggregate(total=Sum("count"))["total"] == 12 + 1  # the day 29 ago is rolled up too
+    assert AnalyticsDay.objects.aggregate(total=Sum("count"))["total"] == 12 + 2  # the kept ones are rolled up too
 
 
 def exposed(user: User, variation: int, at: datetime) -> None:
@@ -144,11 +146,11 @@ def test_results_are_the_same_from_raw_events_rolled_up_ones_and_both(client_for
     ]
     assert results(client) == expected
     now = DAY_1 + timedelta(days=2, hours=1)
-    assert events_roll_up(now=now, days=7) == 2  # the first two days rolled up, still kept raw
+    assert events_roll_up(now=now, hours=100) == 4  # the first two days' hours rolled up, still kept raw
     assert results(client) == expected
     assert events_forget(now=now) == 4  # the first day's raw events gone: read from the roll-up only
     assert results(client) == expected
-    assert events_roll_up(now=DAY_1 + timedelta(days=10)) == 1  # the fourth day
+    assert events_roll_up(now=DAY_1 + timedelta(days=10)) == 1  # the fourth day's
     assert events_forget(now=DAY_1 + timedelta(days=10)) == 2
     assert not AnalyticsEvent.objects.exists()
     assert results(client) == expected
@@ -160,14 +162,16 @@ def test_event_counts_are_the_same_before_and_after_the_roll_up_and_retention(se
     alice, bob = players(2)
     for day in range(3):
         received(alice, DAY_1 + timedelta(days=day, hours=3))
+    received(alice, DAY_1 + timedelta(days=2, hours=10))
     received(alice, DAY_1 + timedelta(hours=4), name="level_up")
     received(bob, DAY_1 + timedelta(days=2, hours=9), name="other")
-    expected = {"purchase": 3, "level_up": 1, "never_sent": 0}
+    expected = {"purchase": 4, "level_up": 1, "never_sent": 0}
     assert player_attributes(user=alice)["events"] == expected
-    events_roll_up(now=DAY_1 + timedelta(days=2, hours=5), days=7)  # two of three days rolled up, all still raw
+    now = DAY_1 + timedelta(days=2, hours=5)
+    assert events_roll_up(now=now, hours=100) == 4  # all but the last purchase rolled up, all still raw
     assert player_attributes(user=alice)["events"] == expected
-    events_forget(now=DAY_1 + timedelta(days=2, hours=5))
-    assert AnalyticsEvent.objects.filter(user=alice).count() == 1
+    assert events_forget(now=now) == 3  # those of the first two days
+    assert AnalyticsEvent.objects.filter(user=alice).count() == 2  # one rolled up, one raw only
     assert player_attributes(user=alice)["events"] == expected
     assert player_attributes(user=bob)["events"] == {"purchase": 0, "level_up": 0, "never_sent": 0}
 
@@ -234,7 +238,7 @@ def test_runners_rolling_up_at_once_roll_each_day_up_once():
     def run() -> None:
         try:
             barrier.wait()
-            done.append(events_roll_up(now=DAY_1 + timedelta(days=10), days=7))
+            done.append(events_roll_up(now=DAY_1 + timedelta(days=10), hours=7))
         finally:
             connection.close()
 
@@ -243,6 +247,6 @@ def test_runners_rolling_up_at_once_roll_each_day_up_once():
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(done) == 5
+    assert sum(done) == 10
     for day in range(5):
         assert rolled_counts((DAY_1 + timedelta(days=day)).date()) == raw_counts((DAY_1 + timedelta(days=day)).date())

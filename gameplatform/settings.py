@@ -416,6 +416,17 @@ RECONNECT_GRACE_SECONDS = env_int("RECONNECT_GRACE_SECONDS", 30, minimum=0)
 REPLAY_RETENTION_DAYS = env_int("REPLAY_RETENTION_DAYS", 30, minimum=0)
 # Requests of the two replay endpoints together, per user and minute: each may play a game again.
 REPLAY_RATE_LIMIT = env_int("REPLAY_RATE_LIMIT", 60, minimum=1)
+# Live operations' analytics events (docs/liveops.md, "How events are stored"): each event is kept
+# this many days (the timer ``liveops.analytics_retention`` drops older ones once they are in the
+# daily roll-up, which is kept for good).
+ANALYTICS_RAW_DAYS = env_int("ANALYTICS_RAW_DAYS", 30, minimum=1)
+# The event names audiences read as ``events.<name>`` (each player's count of them, ever): a few,
+# each costs two index lookups in every player's attributes (env: a comma list).
+ANALYTICS_AUDIENCE_EVENTS = env_list("ANALYTICS_AUDIENCE_EVENTS")
+if len(ANALYTICS_AUDIENCE_EVENTS) > 20:
+    raise ImproperlyConfigured(f"ANALYTICS_AUDIENCE_EVENTS: at most 20 names, not {len(ANALYTICS_AUDIENCE_EVENTS)}")
+if any("." in name for name in ANALYTICS_AUDIENCE_EVENTS):  # a condition's path would split it
+    raise ImproperlyConfigured(f"ANALYTICS_AUDIENCE_EVENTS: names without dots, not {ANALYTICS_AUDIENCE_EVENTS}")
 # The world's timer fires a world event (reality shift or aetherfall) this often; 0 turns it off.
 WORLD_EVENT_SECONDS = env_int("WORLD_EVENT_SECONDS", 900, minimum=0)
 FIRST_CONNECT_GRACE_SECONDS = env_int("FIRST_CONNECT_GRACE_SECONDS", 60, minimum=0)

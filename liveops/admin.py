@@ -5,7 +5,8 @@ Flags, live events and inbox messages are edited here through the same services 
 same way, audited, the version raised and ``liveops_changed`` pushed. Around the flags: a preview
 ("what does player X get, and why", no exposure recorded), the experiments' results, and each
 flag's and event's history from the audit log with a "roll back to this version" button. The
-players' attributes, the exposures, the inbox entries and the analytics events are read only.
+players' attributes, the exposures, the inbox entries, the analytics events and their daily
+roll-up are read only.
 """
 
 from django import forms
@@ -24,7 +25,16 @@ from gameplatform.errors import ApplicationError
 from liveops import evaluation, selectors, services
 from liveops.analytics import selectors as analytics_selectors
 from liveops.inbox import services as inbox_services
-from liveops.models import AnalyticsEvent, Exposure, Flag, InboxEntry, LiveEvent, Message, PlayerAttributes
+from liveops.models import (
+    AnalyticsDay,
+    AnalyticsEvent,
+    Exposure,
+    Flag,
+    InboxEntry,
+    LiveEvent,
+    Message,
+    PlayerAttributes,
+)
 from liveops.schedule import services as schedule_services
 from staff.permissions import has_role
 from staff.roles import LIVEOPS
@@ -382,4 +392,10 @@ class InboxEntryAdmin(ReadOnlyAdmin):
 class AnalyticsEventAdmin(ReadOnlyAdmin):
     list_display = ("name", "user", "timestamp", "value", "received_at")
     list_filter = ("name",)
+    search_fields = ("user__username",)
+
+
+@admin.register(AnalyticsDay)
+class AnalyticsDayAdmin(ReadOnlyAdmin):
+    list_display = ("day", "name", "user", "count", "value_sum", "last_at")
     search_fields = ("user__username",)

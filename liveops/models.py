@@ -68,6 +68,6 @@ class LiveopsVersion(models.Model):
         return f"live operations version {self.version}"
 
 
-from liveops.analytics.models import AnalyticsEvent  # noqa: E402, F401
+from liveops.analytics.models import AnalyticsDay, AnalyticsEvent, AnalyticsRollup  # noqa: E402, F401
 from liveops.inbox.models import InboxEntry, Message  # noqa: E402, F401
 from liveops.schedule.models import LiveEvent, LiveEventJoin  # noqa: E402,F401 (live events: their own sub-package)

@@ -5,12 +5,14 @@ import json
 from datetime import datetime
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_by_token_get
 from game.selectors import finished_games_played
+from liveops.analytics.counts import event_count
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
 from payments.selectors import spent_cents
 from progression.selectors import player_level
@@ -46,10 +48,28 @@ def player_find(*, query: str) -> User | None:
     return found
 
 
+SENT = ("country", "platform", "app_version", "custom")
+
+
+def sent_and_events(*, user_id: int) -> tuple[dict, dict[str, int]]:
+    """What the client last sent (``{}`` before it sent anything) and ``{name: count}`` of the
+    events ``ANALYTICS_AUDIENCE_EVENTS`` names, in one query (a player's answer reads it)."""
+    names = settings.ANALYTICS_AUDIENCE_EVENTS
+    if not names:
+        sent = attributes_of(user_id=user_id)
+        return ({field: getattr(sent, field) for field in SENT} if sent else {}), {}
+    counts = {f"events_{n}": event_count(name=name) for n, name in enumerate(names)}
+    row = User.objects.filter(pk=user_id).values(*(f"playerattributes__{field}" for field in SENT), **counts).first()
+    row = row or {}
+    sent = {field: row.get(f"playerattributes__{field}") for field in SENT}
+    return sent, {name: row.get(f"events_{n}", 0) for n, name in enumerate(names)}
+
+
 def player_attributes(*, user) -> dict:
     """The attributes a rule's condition and bucketing read for ``user`` (GrowthBook's ``attributes``):
-    what the server knows, read now, and what the client last sent."""
-    sent = attributes_of(user_id=user.pk)
+    what the server knows, read now, what the client last sent, and the counts of the events
+    audiences read."""
+    sent, events = sent_and_events(user_id=user.pk)
     return {
         "id": user.pk,
         "username": user.username,
@@ -59,10 +79,11 @@ def player_attributes(*, user) -> dict:
         "level": player_level(user_id=user.pk),
         "games_played": finished_games_played(user_id=user.pk),
         "spent": spent_cents(user_id=user.pk),
-        "country": sent.country if sent else "",
-        "platform": sent.platform if sent else "",
-        "app_version": sent.app_version if sent else "",
-        "custom": sent.custom if sent else {},
+        "country": sent.get("country") or "",
+        "platform": sent.get("platform") or "",
+        "app_version": sent.get("app_version") or "",
+        "custom": sent.get("custom") or {},
+        "events": events,
     }
 
 

@@ -1,12 +1,14 @@
 """Live operations' timers: live events start and end by the clock (each second, tell connected
 players when the set of running occurrences changed since the last look,
-``liveops.schedule.running``), and inbox messages are delivered when their send time comes."""
+``liveops.schedule.running``), inbox messages are delivered when their send time comes, and
+analytics events are rolled up by day and their raw rows dropped after ``ANALYTICS_RAW_DAYS``."""
 
 from django.utils import timezone
 
 from gameplatform.groups import everyone_group
 from gameplatform.realtime import send_now
 from gameplatform.timers import periodic
+from liveops.analytics.services import events_forget, events_roll_up
 from liveops.inbox.services import messages_deliver_due
 from liveops.schedule import running
 from liveops.services import CHANGED_FRAME
@@ -37,3 +39,15 @@ def push_live_event_boundaries(now=None) -> bool:
 def deliver_messages() -> int:
     """Inbox messages whose send time has come are delivered to the players they match."""
     return messages_deliver_due()
+
+
+@periodic("liveops.analytics_roll_up", every=60.0)
+def roll_up_events() -> int:
+    """Each finished hour's analytics events are added to their day's roll-up (per name and player), once."""
+    return events_roll_up()
+
+
+@periodic("liveops.analytics_retention", every=10.0)
+def forget_old_events() -> int:
+    """Raw analytics events older than ``ANALYTICS_RAW_DAYS`` go, once they are rolled up."""
+    return events_forget()

@@ -1,12 +1,16 @@
 """Experiment results: the players exposed to each variation of an experiment, how many of them
 sent a goal event after their first exposure, and the sample-ratio-mismatch p-value of the split
-against the experiment's weights. One query counts everything (a group by variation with an
-``EXISTS`` per exposure), whatever the number of players."""
+against the experiment's weights. One query counts everything (a group by variation with two
+``EXISTS`` per exposure), whatever the number of players.
+
+A goal event is in the raw events, in the daily roll-up, or in both (a rolled-up day kept raw
+until its retention ends); the roll-up keeps each day's last ``received_at``, so "a goal at or
+after the exposure" reads the same from either: the latest goal event came after the exposure."""
 
 from django.db.models import Count, Exists, OuterRef, Q
 
 from liveops import selectors as liveops_selectors
-from liveops.analytics.models import AnalyticsEvent
+from liveops.analytics.models import AnalyticsDay, AnalyticsEvent
 from liveops.analytics.stats import srm_p_value
 from liveops.models import Exposure
 
@@ -37,13 +41,12 @@ def experiment_keys(*, limit: int = 500) -> list[str]:
 def exposure_counts(*, key: str, goal: str) -> dict[int, tuple[int, int]]:
     """``{variation: (players, converted)}``: a player converted when they sent ``goal`` (received
     by the server) at or after their first exposure."""
-    converted = AnalyticsEvent.objects.filter(
-        user_id=OuterRef("user_id"), name=goal, received_at__gte=OuterRef("first_at")
-    )
+    raw = AnalyticsEvent.objects.filter(user_id=OuterRef("user_id"), name=goal, received_at__gte=OuterRef("first_at"))
+    rolled = AnalyticsDay.objects.filter(user_id=OuterRef("user_id"), name=goal, last_at__gte=OuterRef("first_at"))
     rows = (
         Exposure.objects.filter(key=key)
         .values("variation")
-        .annotate(players=Count("pk"), converted=Count("pk", filter=Q(Exists(converted))))
+        .annotate(players=Count("pk"), converted=Count("pk", filter=Q(Exists(raw)) | Q(Exists(rolled))))
         .order_by("variation")
     )
     return {row["variation"]: (row["players"], row["converted"]) for row in rows}

@@ -1,12 +1,22 @@
 """Recording the analytics events a client sends. An event is kept once per player and client id:
 the ids already stored are read in one query, the new ones inserted in one ``INSERT … ON CONFLICT
 DO NOTHING`` (so two requests racing with the same ids still store each once: the unique
-constraint decides; only the counts they answer could then both call an event new)."""
+constraint decides; only the counts they answer could then both call an event new).
 
-from django.db import transaction
+A timer adds each finished hour to its day's roll-up (``AnalyticsDay``) and another drops the
+raw events older than ``ANALYTICS_RAW_DAYS`` once they are rolled up: what was received before
+the roll-up's boundary (``AnalyticsRollup.raw_from``) is read from the roll-up, what came after
+from the raw events."""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Subquery
+from django.utils import timezone
 
 from accounts.models import User
-from liveops.analytics.models import AnalyticsEvent
+from liveops.analytics.models import AnalyticsDay, AnalyticsEvent, AnalyticsRollup
 
 
 @transaction.atomic
@@ -33,3 +43,110 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
     ]
     AnalyticsEvent.objects.bulk_create(new, ignore_conflicts=True)
     return len(new), len(events) - len(new)
+
+
+# --- the daily roll-up and the raw events' retention (docs/liveops.md, "How events are stored") ---
+
+HOUR = timedelta(hours=1)
+# An hour is rolled up this long after its end: an event is stamped ``received_at`` before its
+# transaction commits, so one stamped at 11:59:59.9 may still be on its way after noon.
+ROLL_UP_GRACE = timedelta(hours=1)
+ROLL_UP_HOURS_PER_ROUND = 1  # a round stays short (the other timers wait for it)
+FORGET_BATCH = 5000
+FORGET_BATCHES_PER_ROUND = 1  # a round stays short (the other timers wait for it); it runs every 10 s
+
+# One statement per hour, whatever its size: nothing goes through Python. It adds the hour to its
+# day's rows; each hour is added once, in the transaction that moves the boundary past it.
+_ROLL_UP_SQL = """
+INSERT INTO {days} ({user}, {name}, {day}, {count}, {value_sum}, {last_at})
+SELECT {user}, {name}, %s, COUNT(*), SUM({value}), MAX({received_at}) FROM {events}
+WHERE {received_at} >= %s AND {received_at} < %s
+GROUP BY {user}, {name}
+ON CONFLICT ({user}, {name}, {day}) DO UPDATE SET
+{count} = {days}.{count} + excluded.{count},
+{value_sum} = CASE WHEN excluded.{value_sum} IS NULL THEN {days}.{value_sum}
+  WHEN {days}.{value_sum} IS NULL THEN excluded.{value_sum}
+  ELSE {days}.{value_sum} + excluded.{value_sum} END,
+{last_at} = CASE WHEN excluded.{last_at} > {days}.{last_at} THEN excluded.{last_at} ELSE {days}.{last_at} END
+"""
+
+
+def _roll_up_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ("user", "name", "day", "count", "value_sum", "last_at", "value", "received_at")
+    names = {column: quote(column if column != "user" else "user_id") for column in columns}
+    tables = {"days": quote(AnalyticsDay._meta.db_table), "events": quote(AnalyticsEvent._meta.db_table)}
+    return _ROLL_UP_SQL.format(**names, **tables)
+
+
+def _add_hour(start: datetime) -> None:
+    """Add the raw events received in the hour from ``start`` to their day's rows."""
+    params = [
+        connection.ops.adapt_datefield_value(start.date()),
+        connection.ops.adapt_datetimefield_value(start),
+        connection.ops.adapt_datetimefield_value(start + HOUR),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_roll_up_sql(), params)
+
+
+def _hour_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _next_raw_hour(*, since: datetime | None) -> datetime | None:
+    """The start of the hour of the first event received at or after ``since`` (any: None)."""
+    events = AnalyticsEvent.objects.filter(received_at__gte=since) if since else AnalyticsEvent.objects.all()
+    first = events.order_by("received_at").values_list("received_at", flat=True).first()
+    return None if first is None else _hour_start(first)
+
+
+@transaction.atomic
+def events_roll_up_next(*, now: datetime) -> bool:
+    """Add the first hour not rolled up yet to the roll-up if it ended ``ROLL_UP_GRACE`` ago, and
+    move the boundary past it (and past the empty hours that follow, up to the last hour that ended
+    ``ROLL_UP_GRACE`` ago), in one transaction that holds the roll-up's row: runners take turns,
+    and each hour is added once. Answers whether an hour was done."""
+    AnalyticsRollup.objects.get_or_create(pk=1)
+    state = AnalyticsRollup.objects.select_for_update().get(pk=1)
+    start = _next_raw_hour(since=state.raw_from)
+    if start is None or start + HOUR + ROLL_UP_GRACE > now:
+        return False
+    _add_hour(start)
+    following = _next_raw_hour(since=start + HOUR)
+    closed = _hour_start(now - ROLL_UP_GRACE)  # every hour before it ended ROLL_UP_GRACE ago
+    state.raw_from = max(start + HOUR, min(following or closed, closed))
+    state.save(update_fields=["raw_from"])
+    return True
+
+
+def events_roll_up(*, now: datetime | None = None, hours: int = ROLL_UP_HOURS_PER_ROUND) -> int:
+    """The timer's round: up to ``hours`` due hours, each in its own transaction. Answers how many
+    hours were rolled up."""
+    now = now or timezone.now()
+    done = 0
+    while done < hours and events_roll_up_next(now=now):
+        done += 1
+    return done
+
+
+def events_forget(
+    *, now: datetime | None = None, batch: int = FORGET_BATCH, batches: int = FORGET_BATCHES_PER_ROUND
+) -> int:
+    """Drop the raw events older than ``ANALYTICS_RAW_DAYS`` once rolled up, oldest first,
+    ``batch`` at a time (each a short statement of its own), at most ``batches`` times. Answers how
+    many went."""
+    now = now or timezone.now()
+    raw_from = AnalyticsRollup.objects.filter(pk=1).values_list("raw_from", flat=True).first()
+    if raw_from is None:
+        return 0
+    kept_from = now - timedelta(days=settings.ANALYTICS_RAW_DAYS)
+    old = AnalyticsEvent.objects.filter(received_at__lt=min(raw_from, kept_from))
+    forgotten = 0
+    for _ in range(batches):
+        oldest = old.order_by("received_at").values("pk")[:batch]
+        deleted = AnalyticsEvent.objects.filter(pk__in=Subquery(oldest)).delete()[0]
+        forgotten += deleted
+        if deleted < batch:
+            break
+    return forgotten

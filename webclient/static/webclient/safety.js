@@ -1,8 +1,9 @@
 // Player safety on the page: a Report action (a small form: the reason and a comment) where other
-// players show (lobby members and messages, a game's players), and the sanction banner: what was
-// imposed, why (the staff's statement) and until when, shown when a `sanction` notification
-// arrives or a call is refused `muted` / `account_suspended`. A locked account (suspended or
-// banned) cannot log in: its banner takes the appeal there and then, with the appeal token the
+// players show (lobby members and messages, group messages, direct messages, friends, a game's
+// players), and the sanction banner: what was imposed, why (the staff's statement) and until
+// when, shown when a `sanction` notification arrives or a call is refused `muted` /
+// `account_suspended`. A locked account (suspended or banned) cannot log in: its banner takes
+// the appeal there and then, with the appeal token the
 // refusal carried (no login needed).
 
 import { $, el, fill, onSubmit } from "./ui.js";

@@ -78,6 +78,12 @@ function showNotice({ event, sanction }) {
 }
 
 function showLock(error) {
+  if (error.sanctionId === null) {
+    // A socket closed as the lock is imposed says only that (no end, no sanction): the `sanction`
+    // notification beside it tells what, why and until when, so it never takes that banner's place.
+    if ($("#sanction-banner").hidden) showSanction({ action: "suspend", statement: error.detail });
+    return;
+  }
   const action = error.until ? "suspend" : "ban";
   showSanction({ action, statement: error.statement, until: error.until, appeal: error.appealToken ? error : null });
 }

@@ -44,7 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
@@ -73,6 +73,16 @@ def prepare(clients: int) -> tuple[int, list[str]]:
     for user in users[1:]:
         services.lobby_join(lobby_id=lobby.pk, user=user)
     return lobby.pk, [str(AccessToken.for_user(u)) for u in users]
+
+
+def on_database(work, *args):
+    """``work(*args)`` on a worker thread, its database connection handed back after: each run
+    has a new event loop and new threads, and a connection left with a finished thread is lost
+    to the pool (a bench of several runs ran out)."""
+    try:
+        return work(*args)
+    finally:
+        connection.close()
 
 
 class Client:
@@ -141,7 +151,7 @@ async def run(
     interval: float,
     pids: list[int],
 ) -> dict:
-    lobby_id, tokens = await asyncio.to_thread(prepare, clients)
+    lobby_id, tokens = await asyncio.to_thread(on_database, prepare, clients)
     urls = [f"{servers[n % len(servers)]}/ws/lobbies/{lobby_id}/" for n in range(clients)]
     peers = [Client(url, token, messages) for url, token in zip(urls, tokens, strict=True)]
     for batch in range(0, clients, 16):
@@ -171,7 +181,7 @@ async def run(
     for peer in peers:
         peer.reader.cancel()
         await peer.ws.close()
-    await asyncio.to_thread(lambda: Lobby.objects.filter(pk=lobby_id).delete())
+    await asyncio.to_thread(on_database, lambda: Lobby.objects.filter(pk=lobby_id).delete())
 
     latencies = sorted(lat for p in peers for lat in p.latencies)
     deliveries = len(latencies)

@@ -245,6 +245,8 @@ def pairs(servers: list[str], clients: int, senders: int, args, pids: list[int],
         for listed in order:
             result = measured(servers, clients, senders, args, pids, words, listed)
             cost[listed] = result["server_cpu_us_per_delivery"]
+            if result["deliveries"] != f"{args.messages * clients} of {args.messages * clients}":
+                print(f"     the run {'with' if listed else 'without'} the list: {result['deliveries']} deliveries")
         ratio = cost[True] / cost[False]
         ratios.append(ratio)
         said = "with-without" if order[0] else "without-with"

@@ -3,8 +3,8 @@
 // players), and the sanction banner: what was imposed, why (the staff's statement) and until
 // when, shown when a `sanction` notification arrives or a call is refused `muted` /
 // `account_suspended`. A locked account (suspended or banned) cannot log in: its banner takes
-// the appeal there and then, with the appeal token the
-// refusal carried (no login needed).
+// the appeal there and then, with the appeal token the refusal carried (no login needed). World
+// chat has no Report: its frames name a character, not the player behind it.
 
 import { $, el, fill, onSubmit } from "./ui.js";
 

@@ -1,5 +1,6 @@
 // Friends with presence, finding players, friend requests, blocks and direct messages.
 
+import { reportAction } from "./safety.js";
 import { $, addChatLine, bannerAbout, button, clearInfo, dot, el, fill, onSubmit, showError, showInfo } from "./ui.js";
 
 let app;
@@ -88,6 +89,7 @@ function renderFriends() {
           app.currentLobby ? button(`Invite to ${app.currentLobby.name}`, () => inviteToLobby(user), { class: "small" }) : null,
           button("Remove", () => removeFriend(user), { class: "small" }),
           button("Block", () => block(user), { class: "small" }),
+          reportAction(user),
         ),
       );
     }),
@@ -257,5 +259,6 @@ async function loadOlderDms() {
 function addDm(message, { prepend = false } = {}) {
   if (!dm) return;
   const mine = message.sender_id === app.me.id;
-  addChatLine($("#dm-messages"), dm.seen, message, { sender: mine ? app.me.username : dm.user.username, mine, prepend });
+  const actions = mine ? [] : [" ", reportAction(dm.user, { dmUserId: dm.user.id })];
+  addChatLine($("#dm-messages"), dm.seen, message, { sender: mine ? app.me.username : dm.user.username, mine, prepend, actions });
 }

@@ -1,6 +1,7 @@
 // Groups (clans): search and create, join or ask to join, the group's chat with presence,
 // members with their roles, and the actions a higher role has on a lower one.
 
+import { reportAction } from "./safety.js";
 import { $, addChatLine, addNotice as addChatNotice, button, el, fill, onSubmit, showError, showInfo } from "./ui.js";
 
 let app;
@@ -232,7 +233,9 @@ async function refreshRequests() {
 function addMessage(message) {
   if (!room) return;
   const { sender } = message;
-  addChatLine($("#group-messages"), room.seen, message, { sender: sender.username, mine: sender.id === app.me.id });
+  const mine = sender.id === app.me.id;
+  const actions = mine ? [] : [" ", reportAction(sender, { groupId: room.id })];
+  addChatLine($("#group-messages"), room.seen, message, { sender: sender.username, mine, actions });
 }
 
 function addNotice(text) {

@@ -1,9 +1,10 @@
 // Player safety on the page: a Report action (a small form: the reason and a comment) where other
-// players show (lobby members and messages, a game's players), and the sanction banner: what was
-// imposed, why (the staff's statement) and until when, shown when a `sanction` notification
-// arrives or a call is refused `muted` / `account_suspended`. A locked account (suspended or
-// banned) cannot log in: its banner takes the appeal there and then, with the appeal token the
-// refusal carried (no login needed).
+// players show (lobby members and messages, group messages, direct messages, friends, a game's
+// players), and the sanction banner: what was imposed, why (the staff's statement) and until
+// when, shown when a `sanction` notification arrives or a call is refused `muted` /
+// `account_suspended`. A locked account (suspended or banned) cannot log in: its banner takes
+// the appeal there and then, with the appeal token the refusal carried (no login needed). World
+// chat has no Report: its frames name a character, not the player behind it.
 
 import { $, el, fill, onSubmit } from "./ui.js";
 
@@ -77,6 +78,12 @@ function showNotice({ event, sanction }) {
 }
 
 function showLock(error) {
+  if (error.sanctionId === null) {
+    // A socket closed as the lock is imposed says only that (no end, no sanction): the `sanction`
+    // notification beside it tells what, why and until when, so it never takes that banner's place.
+    if ($("#sanction-banner").hidden) showSanction({ action: "suspend", statement: error.detail });
+    return;
+  }
   const action = error.until ? "suspend" : "ban";
   showSanction({ action, statement: error.statement, until: error.until, appeal: error.appealToken ? error : null });
 }

@@ -92,7 +92,13 @@ def test_the_first_script_of_the_unity_page_compiles_and_two_copies_play_a_game_
         )
         for name in names
     ]
-    outcomes = [player.communicate(timeout=120) for player in players]
+    try:
+        outcomes = [player.communicate(timeout=120) for player in players]
+    finally:  # a copy that did not finish in time is stopped, not left running
+        for player in players:
+            if player.poll() is None:
+                player.kill()
+                player.wait()
     for player, (out, err) in zip(players, outcomes, strict=True):
         assert player.returncode == 0, err[-3000:]
         assert out.strip() in ("win", "draw"), out

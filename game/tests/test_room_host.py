@@ -160,13 +160,17 @@ async def test_a_player_whose_frames_reach_a_cold_owner_while_it_reads_the_seats
     read_seats = hooks.seating
 
     async def slow_seating(game_id):
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(1.0)
         return await read_seats(game_id)
 
     a, b = RoomHost(replace(hooks, seating=slow_seating), owner="a"), RoomHost(hooks, owner="b")
     try:
         opening = asyncio.create_task(a.open(5, player_id=1))
-        await asyncio.sleep(0.05)  # a has claimed the room and reads its seats
+        for _ in range(100):  # a has claimed the room and reads its seats (a cold claim takes a moment)
+            if (await room_store().owners([5]))[5] == "a":
+                break
+            await asyncio.sleep(0.005)
+        assert not opening.done(), "a still reads the seats"
         assert not await b.open(5, player_id=2)
         await b.submit(5, 2, "connect", conn="socket-2", seat=1)
         await b.submit(5, 2, "ready", ref="r2", conn="socket-2", seat=1)

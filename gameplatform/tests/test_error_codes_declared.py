@@ -25,8 +25,20 @@ CREDIT_ONLY = {
 }
 # The callback answers a refused sign-in with a redirect to next#signin_error=CODE, never an error body.
 SIGNIN_REDIRECTS = {(401, "invalid_credentials"), (503, "username_unavailable")}
+# A provider's name holding a listed word gives way to a generated one (accounts.services.
+# user_create_external catches the filter's refusal): the player did not type it.
+PROVIDER_NAMES = {(400, "text_refused")}
+# The answer is the lobby as one of its members sees it (its creator, the player who just joined):
+# the role check that private lobbies make of staff who are not members cannot meet them.
+MEMBERS_DETAIL = {(403, "permission_denied")}
 UNREACHABLE = {
-    "GET /api/auth/providers/{provider_id}/callback/": SIGNIN_REDIRECTS,
+    "GET /api/auth/providers/{provider_id}/callback/": SIGNIN_REDIRECTS | PROVIDER_NAMES,
+    "POST /api/auth/providers/{provider_id}/token/": PROVIDER_NAMES,
+    "POST /api/lobbies/": MEMBERS_DETAIL,
+    "POST /api/lobbies/{lobby_id}/join/": MEMBERS_DETAIL,
+    # A rollback writes an earlier version's default and rules under the flag's own name: the
+    # rename's refusal of a name another flag holds cannot meet it.
+    "POST /api/liveops/admin/flags/{name}/rollback/": {(409, "flag_exists")},
     "GET /api/player/me/": CREDIT_ONLY,
     "GET /api/player/ledger/": CREDIT_ONLY,
     "POST /api/player/regenerate-stamina/": CREDIT_ONLY,

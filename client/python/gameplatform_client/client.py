@@ -303,8 +303,9 @@ class GameClient:
         """Close every socket and the HTTP client (events ``liveops.track`` queued and not flushed are not sent)."""
         if self._liveops is not None:
             await self._liveops.close()
-        for socket in list(self._sockets.values()):
-            await socket.close()
+        # Together: each close may wait up to websockets' close timeout for the server's half of
+        # the handshake, and one after another a client of three sockets could take 30 s to stop.
+        await asyncio.gather(*(socket.close() for socket in list(self._sockets.values())))
         for task in list(self._tasks):
             task.cancel()
         await self._http.aclose()

@@ -24,7 +24,7 @@ from django.db import connection
 
 from game.models import Game, GamePlayer, GameReplay
 from game.registry import modes
-from gameplatform import db, rawsql
+from gameplatform import rawsql
 from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.modes import Mode, Player
 from gameplatform.rooms import room_store
@@ -39,8 +39,6 @@ FRAMES_PAGE = 600  # frames of a replay's spectators' view in one answer
 FRAMES_CACHED_MAX = 6000
 FRAMES_CACHE_SECONDS = 600
 PLAYER_OPS = {"connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"}
-LOG_READ_SECONDS = 5.0  # a running game's log read from the room store
-JOURNAL_TAIL = 2000  # a running game's newest steps read beside its log: those after its last snapshot
 
 
 @functools.cache
@@ -113,24 +111,21 @@ def _unreplayed_sql(count: int) -> str:
     )
 
 
-def game_log(*, game_id: int) -> list:
-    """Every step of a game so far, oldest first, each ``[steps, now, op, args, version]``: its
-    replay's once it ended, else its room's as the room store holds it now (the log its owners
-    added with each snapshot, which its replay is made from at the end, then the steps journalled
-    after the last snapshot), so a running game has its steps too. ``[]`` for a game no room has
-    run, one whose steps were not kept, or when the store does not answer (logged)."""
+def game_log(*, game_id: int, most: int) -> list:
+    """A game's newest ``most`` steps, oldest first, each ``[steps, now, op, args, version]``: its
+    replay's once it ended, else its room's as the room store holds it now (``RoomStore.inspect``:
+    the newest segments of the log its owners added with each snapshot, then the steps journalled
+    after the last snapshot; a bounded read, whatever the game's length), so a running game has its
+    steps too. ``[]`` for a game no room has run, one whose steps were not kept, or when the store
+    does not answer (logged)."""
     replay = GameReplay.objects.filter(game_id=game_id).first()
     if replay is not None:
-        return replay.steps
-    store = room_store()
+        return replay.steps[-most:]
     try:
-        logged = db.await_on_loop(store.read_log(game_id), timeout=LOG_READ_SECONDS)
-        tail = store.inspect(game_id, steps=JOURNAL_TAIL).steps
+        return room_store().inspect(game_id, steps=most).steps
     except Exception:  # the store away: the caller goes on without the steps
         logger.warning("a running game's log could not be read", exc_info=True, extra={"game_id": game_id})
         return []
-    last = logged[-1][0] if logged else 0
-    return [*logged, *(step for step in tail if step[0] > last)]
 
 
 def replay_for(*, game_id: int, user) -> dict:

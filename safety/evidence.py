@@ -17,6 +17,7 @@ from safety.models import Report, Sanction
 
 MESSAGES = 50
 INPUTS = 500
+STEPS_READ = 4 * INPUTS  # a game's newest steps read for its inputs (the platform's own steps among them)
 HISTORY = 10
 CONTEXT_KINDS = ("lobby_id", "game_id", "group_id", "dm_user_id")
 
@@ -79,7 +80,8 @@ def _game(game_id: int) -> dict:
     if game is None:
         raise _invalid("No such game.")
     seats = game.players.select_related("user").order_by("seat")
-    inputs = [step for step in game_log(game_id=game_id) if len(step) > 2 and step[2] in PLAYER_OPS]
+    steps = game_log(game_id=game_id, most=STEPS_READ)
+    inputs = [step for step in steps if len(step) > 2 and step[2] in PLAYER_OPS]
     return {
         "game": {"id": game.pk, "mode": game.mode, "state": game.state, "moves": game.move_count},
         "players": [{"user_id": s.user_id, "username": s.user.username, "seat": s.seat} for s in seats],

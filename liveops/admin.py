@@ -59,9 +59,22 @@ class ServiceForm(forms.ModelForm):
     def through_service(self):
         raise NotImplementedError
 
+    def unchanged(self) -> bool:
+        """An existing object whose every field the form holds is as the database has it now
+        (compared as values: a JSON field's text may differ from how it was shown; the form's
+        instance already holds the posted values, so the row is read)."""
+        if self.instance.pk is None:
+            return False
+        columns = {field.name for field in self.instance._meta.concrete_fields}
+        names = [name for name in self.fields if name in self.cleaned_data and name in columns]
+        stored = type(self.instance).objects.filter(pk=self.instance.pk).values(*names).first()
+        return stored is not None and all(self.cleaned_data[name] == stored[name] for name in names)
+
     def is_valid(self) -> bool:
         if not super().is_valid():
             return False
+        if self.saved is None and self.unchanged():
+            self.saved = self.instance  # Save with nothing changed: no change to audit, version or push
         if self.saved is None:
             try:
                 self.saved = self.through_service()

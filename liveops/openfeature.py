@@ -45,7 +45,7 @@ from liveops.schedule import running
 
 CLIENT_ATTRIBUTES = {"country": str, "platform": str, "app_version": str, "custom": dict}
 SERVER_ATTRIBUTES = frozenset(
-    {"id", "username", "is_guest", "is_premium", "created_days", "level", "games_played", "spent"}
+    {"id", "username", "is_guest", "is_premium", "created_days", "level", "games_played", "spent", "events"}
 )
 DEFAULT_VARIANT = "default"
 USER_ID_DIGITS = 18  # a bigint's ids, and no query with a number the column cannot hold

@@ -114,6 +114,16 @@ def test_a_flag_change_in_the_admin_keeps_before_and_after_and_is_pushed(ops_adm
     assert evaluation.flags_for_no_player()["price"] == 120  # this process sees it at once
 
 
+def test_saving_a_flag_unchanged_in_the_admin_audits_nothing_and_pushes_nothing(ops_admin, make_flag):
+    flag = make_flag("price", 100)
+    version, audited = liveops_version(), AuditEntry.objects.count()
+    saved = ops_admin.post(
+        f"{FLAGS}{flag.pk}/change/", {"name": "price", "description": "", "default_value": "100", "rules": "[]"}
+    )
+    assert saved.status_code == 302, saved.content[:2000]
+    assert (liveops_version(), AuditEntry.objects.count()) == (version, audited)
+
+
 def test_a_flag_the_service_refuses_shows_the_field_error_and_writes_nothing(ops_admin, make_flag):
     flag = make_flag("price", 100)
     version, entries = liveops_version(), AuditEntry.objects.count()

@@ -80,6 +80,8 @@ def test_the_servers_own_attributes_are_read_from_the_database(client, make_flag
     assert (details.value, details.reason, details.error_code) == (False, Reason.ERROR, ErrorCode.INVALID_CONTEXT)
     assert "level" in details.error_message
     assert client.get_boolean_details("veteran", False, of(alice)).reason == Reason.DEFAULT
+    buyer = client.get_boolean_details("veteran", False, of(alice, events={"purchase": 99}))
+    assert (buyer.value, buyer.error_code) == (False, ErrorCode.INVALID_CONTEXT), "event counts are the server's"
 
 
 def test_an_experiment_is_a_split_agreeing_with_the_api_and_records_the_exposure(

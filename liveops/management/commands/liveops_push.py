@@ -20,8 +20,8 @@ from gameplatform import serializers
 from gameplatform.errors import ApplicationError
 from gameplatform.realtime import outbox_var
 from liveops.flags_as_code import document_parse, flags_push
-from staff.roles import ADMIN, LIVEOPS
-from staff.selectors import user_roles
+from staff.permissions import user_has_role
+from staff.roles import LIVEOPS
 
 
 def _field_errors(error: serializers.ValidationError) -> str:
@@ -37,8 +37,7 @@ def staff_member(username: str) -> User:
         user = User.objects.get_by_natural_key(username)
     except User.DoesNotExist:
         raise CommandError(f"--as: no user named {username!r}") from None
-    allowed = user.is_active and user.is_staff and (user.is_superuser or bool({LIVEOPS, ADMIN} & user_roles(user)))
-    if not allowed:
+    if not (user.is_active and user_has_role(user, LIVEOPS)):
         raise CommandError(f"--as: {user.username} is not staff with the role {LIVEOPS}")
     return user
 

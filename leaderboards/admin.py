@@ -5,6 +5,8 @@ from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
 from gameplatform.errors import ApplicationError
 from leaderboards import services
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
+from staff.permissions import has_role
+from staff.roles import LIVEOPS
 
 
 class LeaderboardForm(forms.ModelForm):
@@ -27,6 +29,10 @@ class LeaderboardAdmin(AuditedAdmin):
     list_filter = ["sort", "operator", "authoritative"]
     search_fields = ["id"]
     readonly_fields = ["period", "period_started_at", "next_reset_at", "record_count"]
+
+    def has_add_permission(self, request) -> bool:
+        # The service makes a board for staff in the role ``liveops`` only: the page offers no add it would refuse.
+        return has_role(request, LIVEOPS) and super().has_add_permission(request)
 
     def get_readonly_fields(self, request, obj=None):
         # The id names the board's records and the clients' routes: fixed once made, as through the API.

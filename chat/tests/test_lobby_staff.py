@@ -101,3 +101,15 @@ def test_a_private_lobby_shows_itself_to_a_staff_moderator_only(client_for, prem
         assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
     player = client_for(carol).get(f"/api/lobbies/{private.pk}/")
     assert player.status_code == 403 and player.json()["code"] == "private_lobby"
+
+
+def test_the_admin_offers_no_message_delete_to_staff_whose_permission_came_without_the_moderator_role(make_staff):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    rolf = make_staff("rolf")
+    rolf.user_permissions.add(*Permission.objects.filter(codename__in=["delete_lobbymessage", "view_lobbymessage"]))
+    browser = Client()
+    browser.force_login(rolf)
+    page = browser.get("/admin/chat/lobbymessage/")
+    assert page.status_code == 200 and b"delete_and_announce" not in page.content

@@ -90,3 +90,15 @@ def test_a_score_liveops_staff_write_on_a_server_only_board_is_audited(client_fo
         "arena",
         {"user_id": admin.pk, "score": 10},
     )
+
+
+def test_the_admin_offers_no_board_to_add_to_staff_whose_permission_came_without_the_role(make_staff):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    rolf = make_staff("rolf")
+    rolf.user_permissions.add(*Permission.objects.filter(codename__in=["add_leaderboard", "view_leaderboard"]))
+    browser = Client()
+    browser.force_login(rolf)
+    assert browser.get("/admin/leaderboards/leaderboard/add/").status_code == 403  # the service would refuse it
+    assert not Leaderboard.objects.exists()

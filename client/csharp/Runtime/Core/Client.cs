@@ -186,7 +186,10 @@ namespace GamePlatform
             {
                 if (refreshing == null)
                 {
-                    refreshing = RefreshOnce();
+                    var started = RefreshOnce();
+                    // A refresh that ended before it waited (no session) cleared nothing yet: keep none.
+                    refreshing = started.IsCompleted ? null : started;
+                    return started;
                 }
                 return refreshing;
             }

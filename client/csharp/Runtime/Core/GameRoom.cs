@@ -26,8 +26,8 @@ namespace GamePlatform
         readonly string refPrefix;
         int refs;
         bool hasState;
-        TaskCompletionSource<bool> sendable = new TaskCompletionSource<bool>();
-        TaskCompletionSource<bool> dropped = new TaskCompletionSource<bool>();
+        TaskCompletionSource<bool> sendable = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource<bool> dropped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         internal GameRoom(Client client, long gameId)
         {
@@ -51,10 +51,10 @@ namespace GamePlatform
                     hasState = false;
                     if (sendable.Task.IsCompleted)
                     {
-                        sendable = new TaskCompletionSource<bool>();
+                        sendable = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                     }
                     dropped.TrySetResult(true);
-                    dropped = new TaskCompletionSource<bool>();
+                    dropped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
             };
         }
@@ -150,7 +150,7 @@ namespace GamePlatform
         /// <summary>Waits until <paramref name="until"/> holds for the room (checked now and after every change).</summary>
         public async Task UntilAsync(Func<GameRoom, bool> until, TimeSpan? timeout = null)
         {
-            var met = new TaskCompletionSource<bool>();
+            var met = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             Action<GameRoom> check = room =>
             {
                 if (room.State != null && until(room))
@@ -235,7 +235,7 @@ namespace GamePlatform
                     await Task.WhenAny(canSend, Task.Delay(left)).ConfigureAwait(false);
                     continue;
                 }
-                var answer = new TaskCompletionSource<JObject>();
+                var answer = new TaskCompletionSource<JObject>(TaskCreationOptions.RunContinuationsAsynchronously);
                 Action<JObject> mine = f =>
                 {
                     if ((string)f["ref"] == reference)

@@ -33,12 +33,12 @@ namespace GamePlatform
         public async Task<long> FindMatchAsync(string mode = "tictactoe", TimeSpan? timeout = null)
         {
             var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-            var found = new TaskCompletionSource<long>();
+            var found = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
             using (Socket.On("match_found", frame => found.TrySetResult((long)frame["game_id"])))
             {
                 if (!Socket.IsOpen)
                 {
-                    var opened = new TaskCompletionSource<bool>();
+                    var opened = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                     Action open = () => opened.TrySetResult(true);
                     Socket.Opened += open;
                     try

@@ -102,7 +102,7 @@ namespace GamePlatform
         /// <summary>The next frame of <paramref name="type"/> that <paramref name="where"/> accepts, or a <c>timeout</c> error.</summary>
         public async Task<JObject> NextAsync(string type, Func<JObject, bool> where = null, TimeSpan? timeout = null)
         {
-            var found = new TaskCompletionSource<JObject>();
+            var found = new TaskCompletionSource<JObject>(TaskCreationOptions.RunContinuationsAsynchronously);
             using (On(type, frame =>
             {
                 if (where == null || where(frame))
@@ -237,7 +237,15 @@ namespace GamePlatform
                 {
                     var url = await client.SocketUrlAsync(Path).ConfigureAwait(false);
                     var current = new ClientWebSocket();
-                    await current.ConnectAsync(url, stopping.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await current.ConnectAsync(url, stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                        current.Dispose();
+                        throw;
+                    }
                     attempt = 0;
                     reason = await Connected(current).ConfigureAwait(false);
                 }
@@ -312,6 +320,11 @@ namespace GamePlatform
             List<string> flush;
             lock (gate)
             {
+                if (Closed)
+                {
+                    current.Dispose(); // closed for good while it connected
+                    return CloseReason.For(1000, "", true);
+                }
                 ws = current;
                 IsOpen = true;
                 Opens++;
@@ -319,9 +332,23 @@ namespace GamePlatform
                 flush = new List<string>(queued);
                 queued.Clear();
             }
-            foreach (var text in flush)
+            for (var i = 0; i < flush.Count; i++)
             {
-                await SendNow(current, text).ConfigureAwait(false);
+                if (!await SendNow(current, flush[i]).ConfigureAwait(false))
+                {
+                    lock (gate)
+                    {
+                        // The connection went as they were sent: the rest wait for the next one.
+                        var rest = flush.GetRange(i, flush.Count - i);
+                        rest.AddRange(queued);
+                        queued.Clear();
+                        foreach (var text in rest)
+                        {
+                            queued.Enqueue(text);
+                        }
+                    }
+                    break;
+                }
             }
             Dispatch(() =>
             {

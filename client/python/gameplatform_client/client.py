@@ -305,7 +305,10 @@ class GameClient:
             await self._liveops.close()
         # Together: each close may wait up to websockets' close timeout for the server's half of
         # the handshake, and one after another a client of three sockets could take 30 s to stop.
-        await asyncio.gather(*(socket.close() for socket in list(self._sockets.values())))
+        # One close that fails leaves the others to finish and the HTTP client still closed.
+        closed = await asyncio.gather(*(s.close() for s in list(self._sockets.values())), return_exceptions=True)
+        for failure in (c for c in closed if isinstance(c, BaseException)):
+            logger.warning("a socket did not close cleanly: %r", failure)
         for task in list(self._tasks):
             task.cancel()
         await self._http.aclose()

@@ -187,7 +187,7 @@ class ModerationReportResolveApi(APIView):
         statement = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={200: QueueReportSerializer}, tags=STAFF_TAGS)
-    @error_codes({404: ("report_not_found", "user_not_found"), 409: ("report_closed",)})
+    @error_codes({404: ("report_not_found", "user_not_found"), 409: ("report_claimed", "report_closed")})
     def post(self, request, report_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

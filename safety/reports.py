@@ -87,7 +87,8 @@ def report_claim(*, staff, report_id: int) -> Report:
 def report_resolve(
     *, staff, report_id: int, action: str, statement: str = "", duration_hours: int | None = None
 ) -> Report:
-    """Dismiss a report, or act on it with a sanction of its user; once (409 ``report_closed``)."""
+    """Dismiss a report, or act on it with a sanction of its user; once (409 ``report_closed``), and
+    by the moderator who claimed it, if one did (409 ``report_claimed`` for the others)."""
     if action not in RESOLUTIONS:
         raise ApplicationError(
             "Unknown action.", code="invalid", extra={"fields": {"action": [f"One of {', '.join(RESOLUTIONS)}."]}}
@@ -97,6 +98,8 @@ def report_resolve(
         raise NotFound("No such report.", code="report_not_found")
     if report.status != Report.Status.OPEN:
         raise Conflict("This report is resolved already.", code="report_closed")
+    if report.claimed_by_id not in (None, staff.pk):
+        raise Conflict("Another moderator works this report.", code="report_claimed")
     if action == "dismiss":
         report.status = Report.Status.DISMISSED
     else:

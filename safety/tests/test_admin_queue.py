@@ -191,7 +191,11 @@ def test_a_claim_over_the_api_holds_against_a_second_moderator_and_ends_with_the
     assert mine.post(claim).status_code == 200  # my own again: nothing changes
     assert AuditEntry.objects.filter(action="report.claim", target_id=str(report.pk)).count() == 1
 
-    mine.post(f"/api/moderation/reports/{report.pk}/resolve/", {"action": "dismiss"}, format="json")
+    resolve = f"/api/moderation/reports/{report.pk}/resolve/"
+    theirs = other.post(resolve, {"action": "mute", "duration_hours": 24}, format="json")
+    assert (theirs.status_code, theirs.json()["code"]) == (409, "report_claimed"), "a claimed report is its claimer's"
+    assert not Sanction.objects.filter(user=bob).exists()
+    mine.post(resolve, {"action": "dismiss"}, format="json")
     closed = mine.post(claim)
     assert (closed.status_code, closed.json()["code"]) == (409, "report_closed")
     assert other.post("/api/moderation/reports/999999/claim/").json()["code"] == "report_not_found"

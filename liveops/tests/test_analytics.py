@@ -2,12 +2,14 @@
 players, their conversions to a goal event after exposure, and the split's SRM p-value."""
 
 import math
+import threading
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import User, username_key
+from conftest import requires_postgres
 from liveops.analytics.stats import chi2_sf
 from liveops.models import AnalyticsEvent, Exposure
 from staff.models import AuditEntry
@@ -186,3 +188,32 @@ def test_batches_past_the_budget_are_429_rate_limited(client_for, alice, monkeyp
     refused = client.post(URL, {"events": [event("e9")]}, format="json")
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
     assert not AnalyticsEvent.objects.filter(client_id="e9").exists()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_racing_with_the_same_ids_store_and_count_each_event_once(make_user):
+    from django.db import connection
+
+    from liveops.analytics.services import events_record
+
+    alice = make_user("racer")
+    batch = [{**event(f"e{n}"), "timestamp": timezone.now()} for n in range(50)]
+    barrier = threading.Barrier(4)
+    answers: list[tuple[int, int]] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            answers.append(events_record(user=alice, events=batch))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(accepted for accepted, _ in answers) == 50  # each counted new by one request only
+    assert sum(duplicates for _, duplicates in answers) == 150
+    assert AnalyticsEvent.objects.filter(user=alice).count() == 50

@@ -1,7 +1,9 @@
 import json
 from datetime import UTC, datetime
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 
 from game.elo import START_RATING
 from game.models import Game, GamePlayer, Rating
@@ -209,6 +211,9 @@ def game_inspection(*, game_id: int) -> dict:
     }
 
 
-def finished_games_played(*, user_id: int) -> int:
-    """Games the user sat in as a player that ended finished (abandoned ones aside)."""
-    return GamePlayer.objects.filter(user_id=user_id, game__state=Game.State.FINISHED).count()
+def finished_games_played_of(*, user_ref: str = "pk") -> Expression:
+    """How many games the user ``OuterRef(user_ref)`` sat in as a player that ended finished
+    (abandoned ones aside), as an expression of a query over users."""
+    seats = GamePlayer.objects.filter(user_id=OuterRef(user_ref), game__state=Game.State.FINISHED)
+    seats = seats.values("user_id").annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(seats, output_field=IntegerField()), Value(0))

@@ -14,8 +14,10 @@ the ORM reads them back, in the ``TIME_ZONE`` of the ``DATABASES`` entry, or UTC
 the datetimes the ORM would.
 """
 
+import json
 from datetime import UTC, datetime, tzinfo
 from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -89,3 +91,53 @@ def instances(
                 row[i] = None if row[i] is None else bool(row[i])
         made.append(model.from_db(connection.alias, attnames, row))
     return made
+
+
+# Where a compiled read's value goes: the ORM writes the statement with this number in its place.
+MARKER = -7_340_216_951
+
+
+class Compiled(NamedTuple):
+    """A read the ORM wrote once (``compiled``): its SQL and its parameters, ``MARKER`` at ``places``."""
+
+    sql: str
+    params: tuple
+    places: tuple[int, ...]
+
+
+def compiled(queryset) -> Compiled:
+    """``queryset``'s statement as the ORM writes it, to run again and again (``first_row``) with
+    another value where the queryset has ``MARKER`` (a filter on it, ``pk=MARKER``).
+
+    For a read of many subqueries on a hot path: the ORM builds a query anew on every call, and
+    for a statement of six subqueries that costs many times the statement's own round trip. Each
+    concept's subquery stays where its app writes it (an expression of its selectors); the
+    statement is built from them once per process. ``Query.sql_with_params`` is what the ORM
+    itself runs; its ``str()`` would inline the parameters. Values come back as the driver gives
+    them: see ``first_row``."""
+    sql, params = queryset.query.sql_with_params()
+    places = tuple(i for i, param in enumerate(params) if param == MARKER)
+    if not places:
+        raise ValueError("the queryset has no MARKER: a compiled read needs the place of its value")
+    return Compiled(sql, tuple(params), places)
+
+
+def first_row(statement: Compiled, value) -> dict | None:
+    """The first row of ``statement`` run with ``value`` in ``MARKER``'s places, ``{column: value}``
+    (its columns named as the queryset's ``values()`` named them), or None.
+
+    Values are the driver's: JSON as text or decoded (``json_value``), booleans as 0 and 1 on
+    SQLite, datetimes as ``aware`` describes."""
+    params = list(statement.params)
+    for place in statement.places:
+        params[place] = value
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
+    return None if row is None else dict(zip(names, row, strict=True))
+
+
+def json_value(value):
+    """A JSON column's value from a cursor: decoded, whichever the driver gave."""
+    return json.loads(value) if isinstance(value, str | bytes) else value

@@ -6,7 +6,9 @@ database's version at most once a second (``CHECK_SECONDS``) and the flags are r
 again only when it moved (as ``wordfilter.cache`` does for the word list). The process that made
 a change looks again at its next request (``expire``, after the commit). What is the same for
 every player is computed with the flags: the defaults (an anonymous answer) and the values for no
-player (``ctx.flag``).
+player (``ctx.flag``). A player's evaluation is remembered with them, by the player's attributes
+(``answers``, the ``ANSWERS_KEPT`` most recent): a client that asks again while nothing it reads
+changed costs no evaluation, and a new version starts with none.
 
 Each compiled rule gets its index as GrowthBook's rule ``id`` (``rule-0``, ``rule-1``: ids of our
 own, the API refuses a rule that brings one), so a result says which rule gave the value (the
@@ -19,16 +21,22 @@ from typing import NamedTuple
 from growthbook import Feature, GrowthBook
 
 from gameplatform.copies import ProcessCopy
+from gameplatform.recent import Recent
 from liveops import selectors
 
 CHECK_SECONDS = 1.0
 clock = time.monotonic  # tests set another
 
 
+ANSWERS_KEPT = 2048  # players' answers remembered per version (``Flags.answers``)
+
+
 class Flags(NamedTuple):
     features: dict[str, Feature]  # GrowthBook's compiled features, by flag name
     defaults: dict[str, object]  # each flag's default value (anonymous players)
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
+    ruled: dict[str, Feature]  # the features with rules: only they need GrowthBook for a player
+    answers: Recent[bytes, tuple[dict, dict]]  # a player's evaluation by their attributes (``evaluation``)
 
 
 def rule_id(index: int) -> str:
@@ -52,7 +60,8 @@ def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
     growthbook = GrowthBook(attributes={}, features=features)
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}
-    return Flags(features, defaults, no_player)
+    ruled = {name: feature for (name, _, rules), feature in zip(rows, features.values(), strict=True) if rules}
+    return Flags(features, defaults, no_player, ruled, Recent(ANSWERS_KEPT))
 
 
 COMPILED: ProcessCopy[Flags] = ProcessCopy(

@@ -12,11 +12,12 @@ import hashlib
 import json
 from typing import NamedTuple
 
+import orjson
 from django.utils import timezone
 from growthbook import FeatureResult, GrowthBook
 
+from gameplatform.recent import Recent
 from liveops import cache, selectors
-from liveops.inbox.selectors import unread_count
 from liveops.models import Exposure
 from liveops.schedule import running
 
@@ -46,25 +47,57 @@ def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
     return values, experiments
 
 
+def evaluate_compiled(*, attributes: dict, compiled: cache.Flags) -> tuple[dict, dict]:
+    """``evaluate`` of the process's compiled flags, remembered by ``attributes`` for the version
+    (``cache.Flags.answers``); flags without rules are their default without asking GrowthBook.
+    What it gives is shared: not to be changed."""
+    key = orjson.dumps(attributes, option=orjson.OPT_SORT_KEYS)
+    found = compiled.answers.get(key)
+    if found is None:
+        ruled, experiments = evaluate(attributes=attributes, features=compiled.ruled)
+        values = {name: ruled[name] if name in ruled else compiled.defaults[name] for name in compiled.features}
+        found = (values, experiments)
+        compiled.answers.put(key, found)
+    return found
+
+
+# Exposures this process recorded (``(player, experiment, variation)``): each is inserted once per
+# process. The insert ignores a row that is there, so what this forgets (its bound, a restart,
+# another process) costs one insert, never a second exposure.
+_RECORDED: Recent[tuple[int, str, int], None] = Recent(100_000)
+
+
 def record_exposures(*, user_id: int, experiments: dict) -> None:
-    if experiments:
+    new = _RECORDED.new((user_id, key, variation) for key, variation in experiments.items())
+    if not new:
+        return
+    try:
         Exposure.objects.bulk_create(
-            [Exposure(user_id=user_id, key=key, variation=variation) for key, variation in experiments.items()],
+            [Exposure(user_id=user_id, key=key, variation=variation) for _, key, variation in new],
             ignore_conflicts=True,
         )
+    except BaseException:
+        _RECORDED.forget(new)
+        raise
+
+
+def forget_recorded() -> None:
+    """Forget which exposures this process recorded (tests that remove them)."""
+    _RECORDED.clear()
 
 
 def liveops_for(*, user) -> dict:
     """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default)."""
     compiled = cache.flags()
+    occurrences = running.running(timezone.now())
     if user is None or not user.is_authenticated:
-        events, overrides = running.live_events_for(user_id=None, attributes=None, at=timezone.now())
+        events, overrides = running.live_events_for(occurrences, attributes=None, joined=set())
         return _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
-    attributes = selectors.player_attributes(user=user)
-    values, experiments = evaluate(attributes=attributes, features=compiled.features)
+    attributes, joined, unread = selectors.player_read(user=user, occurrences=running.explicit(occurrences))
+    values, experiments = evaluate_compiled(attributes=attributes, compiled=compiled)
     record_exposures(user_id=user.pk, experiments=experiments)
-    events, overrides = running.live_events_for(user_id=user.pk, attributes=attributes, at=timezone.now())
-    return _answer(_overridden(values, overrides), experiments, events, unread_count(user_id=user.pk))
+    events, overrides = running.live_events_for(occurrences, attributes=attributes, joined=joined)
+    return _answer(_overridden(values, overrides), experiments, events, unread)
 
 
 def _overridden(values: dict, overrides: dict) -> dict:

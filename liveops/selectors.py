@@ -6,16 +6,20 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_by_token_get
-from game.selectors import finished_games_played
+from game.selectors import finished_games_played_of
+from gameplatform import rawsql
 from liveops.analytics.counts import event_count
+from liveops.inbox.selectors import unread_count_of
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
-from payments.selectors import spent_cents
-from progression.selectors import player_level
+from liveops.schedule.selectors import joined_of
+from payments.selectors import spent_cents_of
+from progression.selectors import player_level_of
 from staff.selectors import audit_entries
 
 HISTORY_LIMIT = 200  # the newest changes shown; older ones stay in the audit log
@@ -50,41 +54,66 @@ def player_find(*, query: str) -> User | None:
 
 SENT = ("country", "platform", "app_version", "custom")
 
-
-def sent_and_events(*, user_id: int) -> tuple[dict, dict[str, int]]:
-    """What the client last sent (``{}`` before it sent anything) and ``{name: count}`` of the
-    events ``ANALYTICS_AUDIENCE_EVENTS`` names, in one query (a player's answer reads it)."""
-    names = settings.ANALYTICS_AUDIENCE_EVENTS
-    if not names:
-        sent = attributes_of(user_id=user_id)
-        return ({field: getattr(sent, field) for field in SENT} if sent else {}), {}
-    counts = {f"events_{n}": event_count(name=name) for n, name in enumerate(names)}
-    row = User.objects.filter(pk=user_id).values(*(f"playerattributes__{field}" for field in SENT), **counts).first()
-    row = row or {}
-    sent = {field: row.get(f"playerattributes__{field}") for field in SENT}
-    return sent, {name: row.get(f"events_{n}", 0) for n, name in enumerate(names)}
+# The compiled reads of a player (``player_read``), by what shapes them; a handful at most: the
+# audience events are a setting and the explicit live events running change a few times a day.
+_READS: dict[tuple, rawsql.Compiled] = {}
+_READS_KEPT = 32
 
 
-def player_attributes(*, user) -> dict:
-    """The attributes a rule's condition and bucketing read for ``user`` (GrowthBook's ``attributes``):
-    what the server knows, read now, what the client last sent, and the counts of the events
-    audiences read."""
-    sent, events = sent_and_events(user_id=user.pk)
-    return {
+def _read_of(names: tuple[str, ...], occurrences: tuple[tuple[int, datetime], ...]) -> rawsql.Compiled:
+    key = (connection.vendor, names, occurrences)
+    statement = _READS.get(key)
+    if statement is None:
+        values = {f"sent_{field}": F(f"playerattributes__{field}") for field in SENT}
+        values |= {
+            "level": player_level_of(),
+            "games_played": finished_games_played_of(),
+            "spent": spent_cents_of(),
+            "unread": unread_count_of(),
+        }
+        values |= {f"events_{n}": event_count(name=name) for n, name in enumerate(names)}
+        values |= {f"joined_{n}": joined_of(event_id=e, occurrence_start=s) for n, (e, s) in enumerate(occurrences)}
+        statement = rawsql.compiled(User.objects.filter(pk=rawsql.MARKER).values(**values))
+        if len(_READS) >= _READS_KEPT:
+            _READS.clear()
+        _READS[key] = statement
+    return statement
+
+
+def player_read(*, user, occurrences=()) -> tuple[dict, set, int]:
+    """What a player's answer reads of the database, in one statement: the attributes a rule's
+    condition and bucketing read for ``user`` (GrowthBook's ``attributes``: what the server knows,
+    read now, what the client last sent, and the counts of the events audiences read), which of
+    the live events' ``occurrences`` (``(event id, occurrence start)``) they joined, and their
+    unread inbox messages.
+
+    Hot: every ``GET /api/liveops/`` runs it. The statement is written by the ORM from each app's
+    expression once per process and shape (``gameplatform.rawsql.compiled``), then only run."""
+    names = tuple(settings.ANALYTICS_AUDIENCE_EVENTS)
+    occurrences = tuple(occurrences)
+    row = rawsql.first_row(_read_of(names, occurrences), user.pk) or {}
+    attributes = {
         "id": user.pk,
         "username": user.username,
         "is_guest": bool(user.is_guest),
         "is_premium": bool(user.is_premium),
         "created_days": (timezone.now() - user.date_joined).days,
-        "level": player_level(user_id=user.pk),
-        "games_played": finished_games_played(user_id=user.pk),
-        "spent": spent_cents(user_id=user.pk),
-        "country": sent.get("country") or "",
-        "platform": sent.get("platform") or "",
-        "app_version": sent.get("app_version") or "",
-        "custom": sent.get("custom") or {},
-        "events": events,
+        "level": row.get("level") or 0,
+        "games_played": row.get("games_played") or 0,
+        "spent": row.get("spent") or 0,
+        "country": row.get("sent_country") or "",
+        "platform": row.get("sent_platform") or "",
+        "app_version": row.get("sent_app_version") or "",
+        "custom": rawsql.json_value(row.get("sent_custom")) or {},
+        "events": {name: row.get(f"events_{n}") or 0 for n, name in enumerate(names)},
     }
+    joined = {occurrence for n, occurrence in enumerate(occurrences) if row.get(f"joined_{n}")}
+    return attributes, joined, row.get("unread") or 0
+
+
+def player_attributes(*, user) -> dict:
+    """The attributes a rule's condition and bucketing read for ``user`` (``player_read``)."""
+    return player_read(user=user)[0]
 
 
 class Change(NamedTuple):

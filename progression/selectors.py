@@ -1,6 +1,8 @@
 """Every non-trivial read of the progression area."""
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from gameplatform.errors import NotFound
@@ -99,6 +101,8 @@ def battle_history(*, user: User) -> QuerySet[BattleParticipant]:
     return BattleParticipant.objects.filter(player_id=user.pk).select_related("battle__enemy").order_by("-battle_id")
 
 
-def player_level(*, user_id: int) -> int:
-    """The user's player level; 0 for a user who has no player yet."""
-    return Player.objects.filter(user_id=user_id).values_list("level", flat=True).first() or 0
+def player_level_of(*, user_ref: str = "pk") -> Expression:
+    """The player level of the user ``OuterRef(user_ref)`` (0 before they have a player), as an
+    expression of a query over users."""
+    level = Player.objects.filter(user_id=OuterRef(user_ref)).values("level")[:1]
+    return Coalesce(Subquery(level, output_field=IntegerField()), Value(0))

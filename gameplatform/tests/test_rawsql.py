@@ -55,3 +55,28 @@ def test_instances_locked_with_no_key_leave_rows_that_reference_them_insertable(
     assert [g.pk for g in read] == [game.pk]
     no_key = connection.features.has_select_for_update and connection.features.has_select_for_no_key_update
     assert queries[0]["sql"].endswith("FOR NO KEY UPDATE") == no_key
+
+
+@pytest.mark.django_db
+def test_a_compiled_read_gives_what_its_queryset_gives_for_any_value(alice, bob):
+    from django.db.models import Count, F
+
+    from accounts.models import User
+
+    game_create(mode="tictactoe", players=[alice.pk, bob.pk])
+    game_create(mode="tictactoe", players=[alice.pk, bob.pk])
+
+    def read(pk):
+        return User.objects.filter(pk=pk).values(name=F("username"), seats=Count("game_seats"))
+
+    statement = rawsql.compiled(read(rawsql.MARKER))
+    for user in (alice, bob):
+        assert rawsql.first_row(statement, user.pk) == read(user.pk).first()
+    assert rawsql.first_row(statement, -1) is None
+
+
+def test_a_queryset_without_the_marker_cannot_be_compiled():
+    from accounts.models import User
+
+    with pytest.raises(ValueError):
+        rawsql.compiled(User.objects.filter(pk=1).values("username"))

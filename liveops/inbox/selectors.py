@@ -1,6 +1,8 @@
 """Reads of the inbox: a player's messages and unread count, the messages due, the players to try."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.expressions import Expression
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -12,8 +14,18 @@ def inbox_of(*, user_id: int) -> QuerySet[InboxEntry]:
     return InboxEntry.objects.filter(user_id=user_id).select_related("message").order_by("-created_at", "-pk")
 
 
+def _unread(user_id) -> QuerySet[InboxEntry]:
+    return InboxEntry.objects.filter(user_id=user_id, read_at__isnull=True)
+
+
 def unread_count(*, user_id: int) -> int:
-    return InboxEntry.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    return _unread(user_id).count()
+
+
+def unread_count_of(*, user_ref: str = "pk") -> Expression:
+    """``unread_count`` of the user ``OuterRef(user_ref)``, as an expression of a query over users."""
+    unread = _unread(OuterRef(user_ref)).values("user_id").annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
 
 
 def due_message_ids(*, now=None) -> list[int]:

@@ -75,15 +75,17 @@ def matches(event: LiveEvent, attributes: dict | None) -> bool:
     return attributes is not None and evalCondition(attributes, event.condition)
 
 
-def live_events_for(*, user_id: int | None, attributes: dict | None, at: datetime) -> tuple[list[dict], dict]:
-    """What ``GET /api/liveops/`` says of live events for a player (``user_id`` None: anonymous):
-    the occurrences running at ``at`` that they match, and the flags' values these override (the
-    latest started last, so it wins)."""
-    mine = [o for o in running(at) if matches(o.event, attributes)]
-    explicit = [(o.event.pk, o.starts_at) for o in mine if o.event.join == LiveEvent.EXPLICIT]
-    joined = (
-        schedule_selectors.joined_occurrences(user_id=user_id, occurrences=explicit) if user_id is not None else set()
-    )
+def explicit(occurrences: list[Occurrence]) -> list[tuple[int, datetime]]:
+    """``(event id, occurrence start)`` of the ``occurrences`` a player joins explicitly: which of
+    them a player joined is read with their attributes (``liveops.selectors.player_read``)."""
+    return [(o.event.pk, o.starts_at) for o in occurrences if o.event.join == LiveEvent.EXPLICIT]
+
+
+def live_events_for(occurrences: list[Occurrence], *, attributes: dict | None, joined: set) -> tuple[list[dict], dict]:
+    """What ``GET /api/liveops/`` says of live events for a player (``attributes`` None:
+    anonymous): the ``occurrences`` running (``running``) that they match, and the flags' values
+    these override (the latest started last, so it wins); ``joined`` the explicit ones they joined."""
+    mine = [o for o in occurrences if matches(o.event, attributes)]
     overrides = {name: value for name, (value, _) in _overrides(mine).items()}
     return [_event_answer(o, joined) for o in mine], overrides
 

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import Expression
 from django.utils import timezone
 
 from liveops.schedule.models import LiveEvent, LiveEventJoin
@@ -21,11 +22,7 @@ def live_events_not_over() -> list[LiveEvent]:
     return list(LiveEvent.objects.filter(ends_at__gt=timezone.now()).order_by("id"))
 
 
-def joined_occurrences(*, user_id: int, occurrences: list[tuple[int, datetime]]) -> set[tuple[int, datetime]]:
-    """Which of ``(event id, occurrence start)`` the user joined."""
-    if not occurrences:
-        return set()
-    rows = LiveEventJoin.objects.filter(
-        user_id=user_id, event_id__in=[e for e, _ in occurrences], occurrence_start__in=[s for _, s in occurrences]
-    ).values_list("event_id", "occurrence_start")
-    return set(rows) & set(occurrences)
+def joined_of(*, event_id: int, occurrence_start: datetime, user_ref: str = "pk") -> Expression:
+    """Whether the user ``OuterRef(user_ref)`` joined an occurrence, as an expression of a query over users."""
+    user = OuterRef(user_ref)
+    return Exists(LiveEventJoin.objects.filter(user_id=user, event_id=event_id, occurrence_start=occurrence_start))

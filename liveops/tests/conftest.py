@@ -1,19 +1,22 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from liveops import cache
+from liveops import cache, evaluation
 from liveops.schedule import running
 from staff.roles import LIVEOPS, MODERATOR, SUPPORT
 
 
 @pytest.fixture(autouse=True)
 def fresh_flags():
-    """Each test compiles the flags afresh: a flag of a rolled-back test never shows in the next."""
+    """Each test compiles the flags afresh and records exposures afresh: a flag or an exposure of
+    a rolled-back test never shows in the next."""
     cache.forget()
     running.forget()
+    evaluation.forget_recorded()
     yield
     cache.forget()
     running.forget()
+    evaluation.forget_recorded()
 
 
 def _staff(make_user, username: str, role: str | None):

@@ -271,7 +271,7 @@ WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 # (``gc.freeze``: never scanned again) and runs the full collection after 1,000 collections of
 # the middle generation instead of 10. SERVER_GC_THRESHOLD is the youngest generation's
 # threshold (allocations between its collections), CPython's 700 by default: larger ones made
-# longer pauses (5,000: up to 120 ms; 50,000: 885 ms; docs/benchmarks.md). 0 keeps CPython's
+# longer pauses (5,000: up to 120 ms; 50,000: 885 ms; docs/benchmark-history.md). 0 keeps CPython's
 # collector as it is, nothing frozen.
 SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 700, minimum=0)
 SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)

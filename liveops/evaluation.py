@@ -106,8 +106,8 @@ def _overridden(values: dict, overrides: dict) -> dict:
 
 
 def etag_of(answer: dict) -> str:
-    text = json.dumps(answer, sort_keys=True, separators=(",", ":"), default=str)
-    return '"' + hashlib.blake2b(text.encode(), digest_size=16).hexdigest() + '"'
+    text = orjson.dumps(answer, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    return '"' + hashlib.blake2b(text, digest_size=16).hexdigest() + '"'
 
 
 def flags_for_no_player() -> dict:

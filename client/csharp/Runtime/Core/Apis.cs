@@ -57,9 +57,25 @@ namespace GamePlatform
             return client.AllAsync("/api/game/modes/");
         }
 
+        /// <summary>A finished game's replay: <c>{game_id, mode, mode_version, seed, players, inputs, result}</c> (409 <c>replay_unavailable</c> when the mode's code changed).</summary>
         public Task<JToken> ReplayAsync(long gameId)
         {
             return client.GetAsync("/api/games/" + gameId + "/replay/");
+        }
+
+        /// <summary>
+        /// What a spectator saw of a finished game, tick by tick (or turn by turn) from
+        /// <paramref name="from"/> to <paramref name="to"/>: a page, <c>{results: [{tick, view}], next}</c>,
+        /// at most 600 frames; <see cref="Client.Results"/> reads its frames.
+        /// </summary>
+        public Task<JToken> ReplayFramesAsync(long gameId, long from = 0, long? to = null)
+        {
+            var query = new Dictionary<string, string> { { "from", from.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+            if (to.HasValue)
+            {
+                query["to"] = to.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return client.GetAsync("/api/games/" + gameId + "/replay/frames/", query);
         }
     }
 

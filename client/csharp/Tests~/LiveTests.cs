@@ -305,5 +305,53 @@ namespace GamePlatform.Tests
                 CollectionAssert.AreEqual(new[] { 2, 3 }, middle.ConvertAll(f => (int)f["tick"]));
             }
         }
+    
+        [Test]
+        public void AMatchFoundAndAFriendRequestThatADropLostAreReplayedWhenTheNotificationsSocketComesBack()
+        {
+            // Alice's sockets come back 3 s after a drop: the match is made while hers is away.
+            var name = NewName("cs_alice");
+            using (var alice = new Client(server, new ClientOptions { Reconnect = new RetryPolicy(10, 3000, 3000, 0) }))
+            using (var bob = Within(NewPlayer("cs_bob"), "bob's account"))
+            {
+                Within(alice.RegisterAsync(name, name + "@example.com", Password), "alice's account");
+                var notifications = alice.Notifications();
+                var opened = new TaskCompletionSource<bool>();
+                notifications.Socket.Opened += () => opened.TrySetResult(true);
+                if (!notifications.Socket.IsOpen)
+                {
+                    Within(opened.Task, "alice's notifications socket");
+                }
+                var matched = new TaskCompletionSource<JObject>();
+                var requested = new TaskCompletionSource<JObject>();
+                notifications.On("match_found", frame => matched.TrySetResult(frame));
+                notifications.On("notification", frame =>
+                {
+                    if ((string)frame["kind"] == "friend_request")
+                    {
+                        requested.TrySetResult(frame);
+                    }
+                });
+                Assert.AreEqual("queued", (string)Within(alice.Matchmaking.JoinAsync("tictactoe"), "alice queues")["status"]);
+
+                var opens = notifications.Socket.Opens;
+                notifications.Socket.Drop();
+                var request = Within(bob.Friends.SendRequestAsync(alice.UserId.Value), "bob's friend request");
+                var bobs = Within(bob.Matchmaking.JoinAsync("tictactoe"), "bob queues: the match");
+                Assert.AreEqual("matched", (string)bobs["status"]);
+                Assert.AreEqual(opens, notifications.Socket.Opens, "the match was made while alice's socket was away");
+
+                var found = Within(matched.Task, "the match_found the drop lost");
+                Assert.AreEqual((long)bobs["game_id"], (long)found["game_id"]);
+                Assert.IsTrue((bool)found["replayed"]);
+                var notification = Within(requested.Task, "the friend request's notification");
+                Assert.IsTrue((bool)notification["replayed"]);
+                Assert.AreEqual((long)request["id"], (long)notification["payload"]["request"]["id"]);
+                Assert.IsNull(alice.Matchmaking.QueuedMode);
+                var room = alice.GameRoom((long)found["game_id"]);
+                Within(room.UntilAsync(r => r.State != null), "the game's state");
+                room.Dispose();
+            }
+        }
     }
 }

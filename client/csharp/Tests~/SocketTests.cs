@@ -188,6 +188,12 @@ namespace GamePlatform.Tests
                 }
             }
 
+            /// <summary>Cuts the connection as a network failure does: no close frame.</summary>
+            public void Abort()
+            {
+                tcp.Close();
+            }
+
             public Task SendText(string text)
             {
                 return Send(1, Encoding.UTF8.GetBytes(text));
@@ -398,6 +404,71 @@ namespace GamePlatform.Tests
                 Assert.AreEqual("token_not_valid", final.Task.Result.Error.Code);
                 Assert.IsNull(client.Session);
                 Assert.IsTrue(socket.Closed);
+            }
+        }
+    
+        [Test]
+        public void AfterADropTheNotificationsAndTheMatchTheGapLostAreReplayedAndAMatchIsReportedOnce()
+        {
+            using (var server = new SocketServer())
+            {
+                var connections = new List<SocketServer.Connection>();
+                var second = new TaskCompletionSource<SocketServer.Connection>();
+                server.Serve = connection =>
+                {
+                    lock (connections)
+                    {
+                        connections.Add(connection);
+                        if (connections.Count == 2)
+                        {
+                            second.TrySetResult(connection);
+                        }
+                    }
+                    return connection.ReadUntilClosed();
+                };
+                server.Rest = request =>
+                {
+                    var path = request.RequestUri.PathAndQuery;
+                    return path == "/api/notifications/?page_size=1" ? ScriptedServer.Json(200, "{\"results\": [{\"id\": 4}]}")
+                        : path.StartsWith("/api/notifications/?unread=1", StringComparison.Ordinal) ? ScriptedServer.Json(200,
+                            "{\"results\": [{\"id\": 6, \"kind\": \"invite\"}, {\"id\": 4, \"kind\": \"friend_request\"}, {\"id\": 7, \"kind\": \"friend_request\"}]}")
+                        : path == "/api/matchmaking/join/" ? ScriptedServer.Json(200, "{\"status\": \"queued\", \"mode\": \"tictactoe\", \"position\": 1}")
+                        : path == "/api/matchmaking/status/" ? ScriptedServer.Json(200, "{\"status\": \"matched\", \"game_id\": 9}")
+                        : ScriptedServer.Json(200, "{\"ticket\": \"t\"}");
+                };
+                var client = ClientOf(server);
+                var notifications = client.Notifications();
+                var frames = new List<JObject>();
+                var matches = new List<JObject>();
+                notifications.On("notification", frame => { lock (frames) { frames.Add(frame); } });
+                notifications.On("match_found", frame => { lock (matches) { matches.Add(frame); } });
+                Assert.IsTrue(SpinWait.SpinUntil(() => notifications.LastNotificationId == 4, Wait), "where the notifications stand");
+                client.Matchmaking.JoinAsync().Wait();
+                Assert.AreEqual("tictactoe", client.Matchmaking.QueuedMode);
+                connections[0].SendText("{\"type\": \"notification\", \"id\": 6, \"kind\": \"invite\"}").Wait(); // heard live
+
+                connections[0].Abort();
+                Assert.IsTrue(second.Task.Wait(Wait), "back");
+                Assert.IsTrue(SpinWait.SpinUntil(() => { lock (matches) { return matches.Count == 1; } }, Wait), "the match the gap lost");
+                Assert.AreEqual(9, (long)matches[0]["game_id"]);
+                Assert.IsTrue((bool)matches[0]["replayed"]);
+                Assert.IsNull(client.Matchmaking.QueuedMode, "matched: no longer queued");
+                lock (frames)
+                {
+                    CollectionAssert.AreEqual(new long[] { 6, 7 }, frames.ConvertAll(f => (long)f["id"]), "6 live, then 7 (of the gap) replayed; 4 was known before");
+                    Assert.IsNull(frames[0]["replayed"]);
+                    Assert.IsTrue((bool)frames[1]["replayed"]);
+                }
+
+                second.Task.Result.SendText("{\"type\": \"match_found\", \"game_id\": 9}").Wait(); // late: the same match
+                second.Task.Result.SendText("{\"type\": \"match_found\", \"game_id\": 10}").Wait();
+                Assert.IsTrue(SpinWait.SpinUntil(() => { lock (matches) { return matches.Count == 2; } }, Wait));
+                Thread.Sleep(100);
+                lock (matches)
+                {
+                    CollectionAssert.AreEqual(new long[] { 9, 10 }, matches.ConvertAll(f => (long)f["game_id"]), "each match once");
+                }
+                client.Dispose();
             }
         }
     }

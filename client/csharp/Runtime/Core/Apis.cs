@@ -14,15 +14,22 @@ namespace GamePlatform
             this.client = client;
         }
 
+        /// <summary>The mode I am queued for through <see cref="JoinAsync"/>, or null (matched, left or never queued).</summary>
+        public string QueuedMode { get; internal set; }
+
         /// <summary><c>{status: "queued", mode, position}</c> or <c>{status: "matched", game_id}</c>.</summary>
-        public Task<JToken> JoinAsync(string mode = "tictactoe")
+        public async Task<JToken> JoinAsync(string mode = "tictactoe")
         {
-            return client.PostAsync("/api/matchmaking/join/", new JObject { { "mode", mode } });
+            var answer = await client.PostAsync("/api/matchmaking/join/", new JObject { { "mode", mode } }).ConfigureAwait(false);
+            QueuedMode = (string)answer["status"] == "queued" ? mode : null;
+            return answer;
         }
 
-        public Task<JToken> LeaveAsync()
+        public async Task<JToken> LeaveAsync()
         {
-            return client.PostAsync("/api/matchmaking/leave/");
+            var answer = await client.PostAsync("/api/matchmaking/leave/").ConfigureAwait(false);
+            QueuedMode = null;
+            return answer;
         }
 
         public Task<JToken> StatusAsync()

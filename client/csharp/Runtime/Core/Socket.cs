@@ -494,6 +494,13 @@ namespace GamePlatform
             }
         }
 
+        /// <summary>Hands <paramref name="frame"/> to the handlers as if it came now, marked <c>replayed: true</c> (a frame a drop lost, caught up).</summary>
+        internal void Replay(JObject frame)
+        {
+            frame["replayed"] = true;
+            Deliver(frame);
+        }
+
         void Deliver(JObject frame)
         {
             var type = (string)frame["type"] ?? "";

@@ -353,5 +353,57 @@ namespace GamePlatform.Tests
                 room.Dispose();
             }
         }
+    
+        [Test]
+        public void AnArenaIsPlayedToItsEndByInputsTowardsTheNearestGemThroughACutConnection()
+        {
+            using (var alice = Within(NewPlayer("cs_alice"), "alice's account"))
+            using (var bob = Within(NewPlayer("cs_bob"), "bob's account"))
+            {
+                var ids = Within(Task.WhenAll(alice.Matchmaking.FindMatchAsync("arena"), bob.Matchmaking.FindMatchAsync("arena")), "an arena match");
+                Assert.AreEqual(ids[0], ids[1]);
+                using (var a = alice.GameRoom(ids[0]))
+                using (var b = bob.GameRoom(ids[0]))
+                {
+                    Within(Task.WhenAll(a.ReadyAsync(), b.ReadyAsync()), "both ready");
+                    Within(a.UntilAsync(r => r.Phase == "active" && r.View != null && r.View["players"] != null), "the start");
+                    var over = b.Socket.NextAsync("game_over", null, TimeSpan.FromSeconds(120));
+                    var me = alice.UserId.Value.ToString();
+                    var cut = false;
+                    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(110); // the arena ends by itself after 90 s
+                    while (!over.IsCompleted)
+                    {
+                        Assert.Less(DateTime.UtcNow, deadline, "the arena did not end");
+                        var view = a.View;
+                        var mine = view["players"][me];
+                        var x = (double)mine["x"];
+                        var y = (double)mine["y"];
+                        var gem = ((JArray)view["gems"]).OrderBy(g => Math.Pow((double)g[0] - x, 2) + Math.Pow((double)g[1] - y, 2)).First();
+                        var dx = (double)gem[0] - x;
+                        var dy = (double)gem[1] - y;
+                        var length = Math.Max(Math.Sqrt(dx * dx + dy * dy), 1e-9);
+                        if (a.Socket.IsOpen)
+                        {
+                            a.SendInput(new JObject { { "dx", Math.Round(dx / length, 3) }, { "dy", Math.Round(dy / length, 3) } });
+                        }
+                        if (!cut && (int)mine["score"] >= 3)
+                        {
+                            // A connection cut in the middle: the room comes back with the whole view and goes on.
+                            cut = true;
+                            var opens = a.Socket.Opens;
+                            a.Socket.Drop();
+                            Within(a.UntilAsync(r => r.Socket.Opens > opens && r.View != null), "alice back in the arena");
+                            Assert.GreaterOrEqual((int)a.View["players"][me]["score"], 3, "the score kept");
+                        }
+                        System.Threading.Thread.Sleep(100);
+                    }
+                    var end = over.Result;
+                    Assert.IsTrue(cut, "the connection was cut during the game");
+                    Assert.AreEqual(alice.UserId, (long)end["winner_id"], end.ToString());
+                    var scores = (JObject)b.View["players"];
+                    Assert.Greater((int)scores[me]["score"], (int)scores[bob.UserId.Value.ToString()]["score"]);
+                }
+            }
+        }
     }
 }

@@ -299,7 +299,7 @@ namespace GamePlatform.Tests
                 var clock = Stopwatch.StartNew();
                 socket.Close();
                 clock.Stop();
-                Assert.Less(clock.ElapsedMilliseconds, 100, "Close() returned at once though a frame was being sent");
+                Assert.Less(clock.ElapsedMilliseconds, 500, "Close() returned at once though a frame was being sent (it used to wait up to 2 s)");
                 Assert.IsTrue(socket.Closed);
 
                 reading.SetResult(true);

@@ -206,12 +206,24 @@ namespace GamePlatform.Tests
         public readonly Queue<Func<HttpRequestMessage, HttpResponseMessage>> Answers = new Queue<Func<HttpRequestMessage, HttpResponseMessage>>();
         public readonly List<string> Seen = new List<string>();
 
+        /// <summary>Each request as <c>METHOD path?query</c>, its JSON body (null without one) and its headers.</summary>
+        public readonly List<Sent> Requests = new List<Sent>();
+
+        public sealed class Sent
+        {
+            public string Line;
+            public JToken Body;
+            public System.Net.Http.Headers.HttpRequestHeaders Headers;
+        }
+
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancel)
         {
             var auth = request.Headers.Authorization == null ? "-" : request.Headers.Authorization.Parameter;
+            var body = request.Content == null ? null : JToken.Parse(request.Content.ReadAsStringAsync().Result);
             lock (Seen)
             {
                 Seen.Add(request.Method + " " + request.RequestUri.AbsolutePath + " " + auth);
+                Requests.Add(new Sent { Line = request.Method + " " + request.RequestUri.PathAndQuery, Body = body, Headers = request.Headers });
             }
             Func<HttpRequestMessage, HttpResponseMessage> answer;
             lock (Answers)
@@ -316,6 +328,124 @@ namespace GamePlatform.Tests
             Assert.AreEqual(7, client.LiveOps.Flag("missing", 7));
             Assert.AreEqual(false, client.LiveOps.Flag("off", false));
             Assert.AreEqual(5, client.LiveOps.Flag("banner", 5), "another type: the default");
+        }
+    }
+
+    [TestFixture]
+    public class TypedCallTests
+    {
+        static Client ClientOf(ScriptedServer server)
+        {
+            return new Client("http://game.test", new ClientOptions { HttpHandler = server, Retry = new RetryPolicy(0, 1, 1, 0) });
+        }
+
+        static void Answer(ScriptedServer server, int status, string body)
+        {
+            server.Answers.Enqueue(r => ScriptedServer.Json(status, body));
+        }
+
+        [Test]
+        public void FriendsAndDirectMessagesGoToTheContractsRoutesAndListsReadAsTheirItems()
+        {
+            var server = new ScriptedServer();
+            Answer(server, 201, "{\"id\": 5, \"to_user\": {\"id\": 9}}");
+            Answer(server, 200, "{\"count\": 1, \"next\": null, \"results\": [{\"id\": 5}]}");
+            Answer(server, 200, "{\"detail\": \"accepted\"}");
+            Answer(server, 200, "[{\"user\": {\"id\": 9}, \"online\": true}]");
+            Answer(server, 201, "{\"id\": 1, \"content\": \"hi\"}");
+            Answer(server, 200, "{\"results\": [{\"id\": 1, \"content\": \"hi\"}, {\"id\": 2, \"content\": \"yo\"}]}");
+            Answer(server, 204, "");
+            var client = ClientOf(server);
+
+            Assert.AreEqual(5, (int)client.Friends.SendRequestAsync(9).Result["id"]);
+            Assert.AreEqual(5, (int)client.Friends.RequestsAsync("outgoing").Result[0]["id"], "a page reads as its results");
+            client.Friends.AcceptRequestAsync(5).Wait();
+            Assert.IsTrue((bool)client.Friends.ListAsync().Result[0]["online"], "a bare list reads as itself");
+            Assert.AreEqual("hi", (string)client.Dm.SendAsync(9, "hi").Result["content"]);
+            CollectionAssert.AreEqual(new[] { "hi", "yo" }, client.Dm.HistoryAsync(9, 2).Result.ConvertAll(m => (string)m["content"]));
+            Assert.IsNull(client.Friends.RemoveAsync(9).Result, "204: no answer");
+
+            CollectionAssert.AreEqual(
+                new[]
+                {
+                    "POST /api/friends/requests/", "GET /api/friends/requests/?direction=outgoing", "POST /api/friends/requests/5/accept/",
+                    "GET /api/friends/", "POST /api/dm/9/messages/", "GET /api/dm/9/messages/?page_size=2", "DELETE /api/friends/9/",
+                },
+                server.Requests.ConvertAll(r => r.Line));
+            Assert.AreEqual(9, (int)server.Requests[0].Body["user_id"]);
+            Assert.AreEqual("hi", (string)server.Requests[4].Body["content"]);
+        }
+
+        [Test]
+        public void LeaderboardRecordsAndTournamentsCarryTheirQueryAndBody()
+        {
+            var server = new ScriptedServer();
+            Answer(server, 201, "{\"rank\": 3, \"score\": 1000, \"metadata\": {\"level\": 9}}");
+            Answer(server, 200, "[{\"rank\": 2, \"score\": 1200}, {\"rank\": 3, \"score\": 1000}]");
+            Answer(server, 200, "{\"next\": \"http://game.test/api/tournaments/?page=2&page_size=200\", \"results\": [{\"id\": \"weekly-cup\"}]}");
+            Answer(server, 200, "{\"next\": null, \"results\": [{\"id\": \"spring cup\"}]}");
+            Answer(server, 200, "{\"joined\": true, \"entry_count\": 4}");
+            var client = ClientOf(server);
+
+            var mine = client.Leaderboards.WriteRecordAsync("high-scores", 1000, new JObject { { "level", 9 } }).Result;
+            Assert.AreEqual(3, (int)mine["rank"]);
+            var around = client.Leaderboards.RecordsAsync("high-scores", aroundMe: true, limit: 3, period: "previous").Result;
+            Assert.AreEqual(new long[] { 1200, 1000 }, around.ConvertAll(r => (long)r["score"]).ToArray());
+            var cups = client.Tournaments.ListAsync().Result;
+            CollectionAssert.AreEqual(new[] { "weekly-cup", "spring cup" }, cups.ConvertAll(t => (string)t["id"]), "every page followed");
+            Assert.IsTrue((bool)client.Tournaments.JoinAsync("spring cup").Result["joined"]);
+
+            Assert.AreEqual("POST /api/leaderboards/high-scores/records/", server.Requests[0].Line);
+            Assert.IsTrue(JToken.DeepEquals(JObject.Parse("{\"score\": 1000, \"metadata\": {\"level\": 9}}"), server.Requests[0].Body));
+            Assert.AreEqual("GET /api/leaderboards/high-scores/records/?limit=3&around_me=1&period=previous", server.Requests[1].Line);
+            Assert.AreEqual("GET /api/tournaments/?page=2&page_size=200", server.Requests[3].Line);
+            Assert.AreEqual("POST /api/tournaments/spring%20cup/join/", server.Requests[4].Line, "an id is escaped in its path");
+        }
+
+        [Test]
+        public void AStorageWriteSendsTheVersionItReadAndAConflictCarriesItsCode()
+        {
+            var server = new ScriptedServer();
+            Answer(server, 200, "{\"collection\": \"saves\", \"key\": \"slot 1\", \"value\": {\"level\": 3}, \"version\": 2, \"read\": \"owner\"}");
+            Answer(server, 412, "{\"detail\": \"The object changed.\", \"code\": \"version_conflict\"}");
+            Answer(server, 200, "{\"version\": 1}");
+            Answer(server, 200, "{\"results\": [{\"key\": \"slot 1\"}]}");
+            var client = ClientOf(server);
+
+            var saved = client.Storage.PutAsync("saves", "slot 1", new JObject { { "level", 3 } }, version: 1).Result;
+            Assert.AreEqual(2, (long)saved["version"]);
+            var stale = Assert.Throws<AggregateException>(() => client.Storage.PutAsync("saves", "slot 1", new JObject(), version: 1).Wait()).InnerException as GamePlatformException;
+            Assert.AreEqual(412, stale.Status);
+            Assert.AreEqual("version_conflict", stale.Code);
+            client.Storage.PutAsync("saves", "new", 5, read: "public", createOnly: true).Wait();
+            Assert.AreEqual("slot 1", (string)client.Storage.ListAsync("saves", userId: 7).Result[0]["key"]);
+
+            Assert.AreEqual("PUT /api/storage/saves/slot%201/", server.Requests[0].Line);
+            Assert.AreEqual("\"1\"", string.Join(",", server.Requests[0].Headers.GetValues("If-Match")));
+            Assert.IsTrue(JToken.DeepEquals(JObject.Parse("{\"value\": {\"level\": 3}, \"read\": \"owner\"}"), server.Requests[0].Body));
+            Assert.AreEqual(2, server.Requests.FindAll(r => r.Line.StartsWith("PUT /api/storage/saves/slot")).Count, "a 412 is not retried");
+            Assert.AreEqual("*", string.Join(",", server.Requests[2].Headers.GetValues("If-None-Match")));
+            Assert.AreEqual("public", (string)server.Requests[2].Body["read"]);
+            Assert.AreEqual("GET /api/storage/saves/?user_id=7", server.Requests[3].Line);
+        }
+
+        [Test]
+        public void ReplayFramesAskTheirRangeAndAStoreReceiptIsRedeemedOnce()
+        {
+            var server = new ScriptedServer();
+            Answer(server, 200, "{\"next\": null, \"results\": [{\"tick\": 2, \"view\": {\"board\": []}}, {\"tick\": 3, \"view\": {\"board\": []}}]}");
+            Answer(server, 200, "{\"purchase\": {\"id\": 1, \"store\": \"google\", \"status\": \"granted\"}, \"grants\": {\"gems\": 100}}");
+            Answer(server, 409, "{\"detail\": \"Already redeemed.\", \"code\": \"already_redeemed\"}");
+            var client = ClientOf(server);
+
+            var frames = Client.Results(client.Games.ReplayFramesAsync(7, 2, 3).Result);
+            CollectionAssert.AreEqual(new[] { 2, 3 }, frames.ConvertAll(f => (int)f["tick"]));
+            Assert.AreEqual(100, (int)client.Payments.RedeemGoogleAsync("token-1", "gems_100").Result["grants"]["gems"]);
+            var again = Assert.Throws<AggregateException>(() => client.Payments.RedeemGoogleAsync("token-1", "gems_100").Wait()).InnerException as GamePlatformException;
+            Assert.AreEqual("already_redeemed", again.Code);
+
+            Assert.AreEqual("GET /api/games/7/replay/frames/?from=2&to=3", server.Requests[0].Line);
+            Assert.IsTrue(JToken.DeepEquals(JObject.Parse("{\"purchase_token\": \"token-1\", \"product_id\": \"gems_100\"}"), server.Requests[1].Body));
         }
     }
 }

@@ -41,7 +41,8 @@ def test_the_csharp_sdk_builds_with_mcs_at_csharp_6_and_passes_its_offline_tests
     done, counts = nunit(env)
     assert done.returncode == 0, f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
     assert counts["Tests run"] >= 20 and counts["Errors"] == counts["Failures"] == 0, counts
-    assert counts["Ignored"] == 3, "only the live tests wait for a server"
+    live_tests = (PACKAGE / "Tests~" / "LiveTests.cs").read_text().count("[Test]")
+    assert counts["Ignored"] == live_tests, "only the live tests wait for a server"
 
 
 @pytest.mark.timeout(420)

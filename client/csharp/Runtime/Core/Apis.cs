@@ -14,15 +14,22 @@ namespace GamePlatform
             this.client = client;
         }
 
+        /// <summary>The mode I am queued for through <see cref="JoinAsync"/>, or null (matched, left or never queued).</summary>
+        public string QueuedMode { get; internal set; }
+
         /// <summary><c>{status: "queued", mode, position}</c> or <c>{status: "matched", game_id}</c>.</summary>
-        public Task<JToken> JoinAsync(string mode = "tictactoe")
+        public async Task<JToken> JoinAsync(string mode = "tictactoe")
         {
-            return client.PostAsync("/api/matchmaking/join/", new JObject { { "mode", mode } });
+            var answer = await client.PostAsync("/api/matchmaking/join/", new JObject { { "mode", mode } }).ConfigureAwait(false);
+            QueuedMode = (string)answer["status"] == "queued" ? mode : null;
+            return answer;
         }
 
-        public Task<JToken> LeaveAsync()
+        public async Task<JToken> LeaveAsync()
         {
-            return client.PostAsync("/api/matchmaking/leave/");
+            var answer = await client.PostAsync("/api/matchmaking/leave/").ConfigureAwait(false);
+            QueuedMode = null;
+            return answer;
         }
 
         public Task<JToken> StatusAsync()
@@ -57,9 +64,25 @@ namespace GamePlatform
             return client.AllAsync("/api/game/modes/");
         }
 
+        /// <summary>A finished game's replay: <c>{game_id, mode, mode_version, seed, players, inputs, result}</c> (409 <c>replay_unavailable</c> when the mode's code changed).</summary>
         public Task<JToken> ReplayAsync(long gameId)
         {
             return client.GetAsync("/api/games/" + gameId + "/replay/");
+        }
+
+        /// <summary>
+        /// What a spectator saw of a finished game, tick by tick (or turn by turn) from
+        /// <paramref name="from"/> to <paramref name="to"/>: a page, <c>{results: [{tick, view}], next}</c>,
+        /// at most 600 frames; <see cref="Client.Results"/> reads its frames.
+        /// </summary>
+        public Task<JToken> ReplayFramesAsync(long gameId, long from = 0, long? to = null)
+        {
+            var query = new Dictionary<string, string> { { "from", from.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+            if (to.HasValue)
+            {
+                query["to"] = to.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return client.GetAsync("/api/games/" + gameId + "/replay/frames/", query);
         }
     }
 

@@ -73,6 +73,12 @@ namespace GamePlatform
             Groups = new GroupsApi(this);
             Games = new GamesApi(this);
             LiveOps = new LiveOps(this);
+            Friends = new FriendsApi(this);
+            Dm = new DirectMessagesApi(this);
+            Leaderboards = new LeaderboardsApi(this);
+            Tournaments = new TournamentsApi(this);
+            Storage = new StorageApi(this);
+            Payments = new PaymentsApi(this);
         }
 
         public ClientOptions Options { get; private set; }
@@ -101,6 +107,21 @@ namespace GamePlatform
         public GamesApi Games { get; private set; }
 
         public LiveOps LiveOps { get; private set; }
+
+        public FriendsApi Friends { get; private set; }
+
+        /// <summary>Direct messages between friends.</summary>
+        public DirectMessagesApi Dm { get; private set; }
+
+        public LeaderboardsApi Leaderboards { get; private set; }
+
+        public TournamentsApi Tournaments { get; private set; }
+
+        /// <summary>Per-user cloud storage.</summary>
+        public StorageApi Storage { get; private set; }
+
+        /// <summary>Products, purchases and the redemption of app-store receipts.</summary>
+        public PaymentsApi Payments { get; private set; }
 
         internal double NextRandom()
         {
@@ -258,7 +279,8 @@ namespace GamePlatform
         /// </summary>
         public async Task<JToken> RequestAsync(
             string method, string path, JToken body = null, bool auth = true, bool retry = true,
-            IDictionary<string, string> query = null, CancellationToken cancel = default(CancellationToken))
+            IDictionary<string, string> query = null, CancellationToken cancel = default(CancellationToken),
+            IDictionary<string, string> headers = null)
         {
             var policy = Options.Retry;
             var retries = retry && RetryPolicy.IsIdempotent(method) ? policy.Retries : 0;
@@ -266,7 +288,7 @@ namespace GamePlatform
             {
                 try
                 {
-                    return await RequestOnce(method, path, body, auth, query, true, cancel).ConfigureAwait(false);
+                    return await RequestOnce(method, path, body, auth, query, headers, true, cancel).ConfigureAwait(false);
                 }
                 catch (GamePlatformException error)
                 {
@@ -289,11 +311,19 @@ namespace GamePlatform
         }
 
         async Task<JToken> RequestOnce(
-            string method, string path, JToken body, bool auth, IDictionary<string, string> query, bool mayRefresh, CancellationToken cancel)
+            string method, string path, JToken body, bool auth, IDictionary<string, string> query, IDictionary<string, string> headers,
+            bool mayRefresh, CancellationToken cancel)
         {
             var withAuth = auth && Session != null;
             var message = new HttpRequestMessage(new HttpMethod(method), Url(path, query));
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (headers != null)
+            {
+                foreach (var header in headers)
+                {
+                    message.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
             if (body != null)
             {
                 message.Content = new StringContent(body.ToString(Formatting.None), Encoding.UTF8, "application/json");
@@ -329,7 +359,7 @@ namespace GamePlatform
             if (status == 401 && withAuth && mayRefresh)
             {
                 await RefreshAsync().ConfigureAwait(false);
-                return await RequestOnce(method, path, body, auth, query, false, cancel).ConfigureAwait(false);
+                return await RequestOnce(method, path, body, auth, query, headers, false, cancel).ConfigureAwait(false);
             }
             if (status == 304 || status == 204 || status == 205)
             {
@@ -407,6 +437,19 @@ namespace GamePlatform
                 }
                 page = await GetAsync((string)next).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>The items of one page of a list route (<c>results</c>, or the answer itself when it is a list).</summary>
+        public async Task<List<JToken>> ListAsync(string path, IDictionary<string, string> query = null)
+        {
+            return Results(await GetAsync(path, query).ConfigureAwait(false));
+        }
+
+        /// <summary>The items of an answer: its <c>results</c> when it is a page, itself when it is a list, none when empty.</summary>
+        public static List<JToken> Results(JToken answer)
+        {
+            var list = answer as JArray ?? (answer is JObject ? answer["results"] as JArray : null);
+            return list == null ? new List<JToken>() : list.ToList();
         }
 
         // --- accounts ------------------------------------------------------------------------

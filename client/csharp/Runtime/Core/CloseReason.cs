@@ -69,13 +69,18 @@ namespace GamePlatform
         };
 
         CloseReason(int code, string reason, bool byClient, Meaning meaning, GamePlatformException error)
+            : this(code, reason, byClient, meaning, error, !byClient && meaning.Reconnect)
+        {
+        }
+
+        CloseReason(int code, string reason, bool byClient, Meaning meaning, GamePlatformException error, bool reconnect)
         {
             Code = code;
             Reason = reason ?? "";
             ByClient = byClient;
             Kind = meaning.Kind;
             Description = meaning.Description;
-            Reconnect = !byClient && meaning.Reconnect;
+            Reconnect = reconnect;
             Error = error;
         }
 
@@ -108,6 +113,17 @@ namespace GamePlatform
                 meaning = new Meaning(CloseKind.Unknown, true, "close code " + code);
             }
             return new CloseReason(code, reason, byClient, meaning, error);
+        }
+
+        /// <summary>
+        /// The reason of a socket the client gave up on after a close with <paramref name="code"/>
+        /// (a 4401 whose session could not be refreshed): it does not come back; <paramref name="error"/> says why.
+        /// </summary>
+        public static CloseReason Final(int code, string reason, GamePlatformException error)
+        {
+            var reconnecting = For(code);
+            var meaning = new Meaning(reconnecting.Kind, false, reconnecting.Description);
+            return new CloseReason(code, reason, false, meaning, error, false);
         }
 
         public override string ToString()

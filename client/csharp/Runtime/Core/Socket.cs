@@ -25,6 +25,9 @@ namespace GamePlatform
 
         static readonly TimeSpan PingEvery = TimeSpan.FromSeconds(20);
 
+        /// <summary>How long <see cref="CloseAsync"/> waits for its close frame to go and for the server's answer.</summary>
+        public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
+
         readonly Client client;
         readonly object gate = new object();
         readonly Queue<string> queued = new Queue<string>();
@@ -34,6 +37,7 @@ namespace GamePlatform
         readonly CancellationTokenSource stopping = new CancellationTokenSource();
         ClientWebSocket ws;
         GamePlatformException lastError;
+        Task running = Task.FromResult(true);
 
         internal Socket(Client client, string path)
         {
@@ -194,8 +198,22 @@ namespace GamePlatform
             }
         }
 
-        /// <summary>Closes the socket for good (1000); it does not come back.</summary>
+        /// <summary>
+        /// Closes the socket for good (1000); it does not come back. It does not wait: the close frame
+        /// goes after any frame being sent (<see cref="CloseAsync"/> tells when it went), and
+        /// <see cref="ClosedWith"/> says <see cref="CloseReason.ByClient"/>.
+        /// </summary>
         public void Close()
+        {
+            CloseAsync().ContinueWith(t => { }, TaskContinuationOptions.OnlyOnFaulted);
+        }
+
+        /// <summary>
+        /// Closes the socket for good (1000): the close frame is sent in turn with the frames being
+        /// sent, and the server's answer awaited, each at most <see cref="CloseTimeout"/>; past that
+        /// the connection is cut. Completes once the socket is closed.
+        /// </summary>
+        public async Task CloseAsync()
         {
             ClientWebSocket current;
             lock (gate)
@@ -205,32 +223,52 @@ namespace GamePlatform
                     return;
                 }
                 Closed = true;
-                current = ws;
-            }
-            stopping.Cancel();
-            if (current != null)
-            {
-                try
-                {
-                    current.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).Wait(TimeSpan.FromSeconds(2));
-                }
-                catch (Exception)
-                {
-                }
-                current.Dispose();
+                current = IsOpen ? ws : null;
             }
             client.Forget(this);
+            if (current != null)
+            {
+                var sent = false;
+                if (await sending.WaitAsync(CloseTimeout).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        using (var timeout = new CancellationTokenSource(CloseTimeout))
+                        {
+                            if (current.State == WebSocketState.Open)
+                            {
+                                await current.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", timeout.Token).ConfigureAwait(false);
+                                sent = true;
+                            }
+                        }
+                    }
+                    catch (Exception)
+                    {
+                        // Gone meanwhile, or too slow: cut below.
+                    }
+                    finally
+                    {
+                        sending.Release();
+                    }
+                }
+                if (sent)
+                {
+                    await Task.WhenAny(running, Task.Delay(CloseTimeout)).ConfigureAwait(false); // the server's close answers it
+                }
+            }
+            stopping.Cancel();
+            await Task.WhenAny(running, Task.Delay(CloseTimeout)).ConfigureAwait(false);
         }
 
         internal void Start()
         {
-            Task.Run(() => Run());
+            running = Task.Run(() => Run());
         }
 
         async Task Run()
         {
             var attempt = 0;
-            while (!stopping.IsCancellationRequested)
+            while (true)
             {
                 CloseReason reason;
                 try
@@ -258,34 +296,16 @@ namespace GamePlatform
                 }
                 catch (Exception error)
                 {
-                    if (stopping.IsCancellationRequested)
-                    {
-                        break;
-                    }
-                    reason = CloseReason.For(1006, error.Message);
+                    reason = CloseReason.For(1006, error.Message); // or Close() while it connected: below
                 }
-                if (stopping.IsCancellationRequested)
+                lock (gate)
                 {
-                    reason = CloseReason.For(1000, "", true);
-                }
-                LastClose = reason;
-                if (!reason.Reconnect)
-                {
-                    lock (gate)
+                    if (Closed || stopping.IsCancellationRequested)
                     {
-                        Closed = true;
+                        reason = CloseReason.For(1000, "", true); // Close(): whatever the server answered
                     }
-                    client.Forget(this);
                 }
-                Dispatch(() =>
-                {
-                    var closed = ClosedWith;
-                    if (closed != null)
-                    {
-                        closed(reason);
-                    }
-                });
-                if (!reason.Reconnect)
+                if (Finish(reason))
                 {
                     return;
                 }
@@ -295,13 +315,12 @@ namespace GamePlatform
                     {
                         await client.RefreshAsync().ConfigureAwait(false);
                     }
-                    catch (GamePlatformException)
+                    catch (GamePlatformException error)
                     {
-                        lock (gate)
-                        {
-                            Closed = true;
-                        }
-                        return; // the session is over: nothing to come back with
+                        // No session to come back with (refused, or the refresh did not get through):
+                        // closed for good, and said so.
+                        Finish(CloseReason.Final(4401, "the session could not be refreshed: " + error.Detail, error));
+                        return;
                     }
                 }
                 try
@@ -310,9 +329,37 @@ namespace GamePlatform
                 }
                 catch (OperationCanceledException)
                 {
+                    Finish(CloseReason.For(1000, "", true)); // Close() while it waited to come back
                     return;
                 }
             }
+        }
+
+        /// <summary>
+        /// Records <paramref name="reason"/> and raises <see cref="ClosedWith"/>; true when the socket is
+        /// closed for good (a reason that does not come back).
+        /// </summary>
+        bool Finish(CloseReason reason)
+        {
+            var forGood = !reason.Reconnect;
+            LastClose = reason;
+            if (forGood)
+            {
+                lock (gate)
+                {
+                    Closed = true;
+                }
+                client.Forget(this);
+            }
+            Dispatch(() =>
+            {
+                var closed = ClosedWith;
+                if (closed != null)
+                {
+                    closed(reason);
+                }
+            });
+            return forGood;
         }
 
         async Task<CloseReason> Connected(ClientWebSocket current)
@@ -445,6 +492,13 @@ namespace GamePlatform
                 }
                 Deliver(frame);
             }
+        }
+
+        /// <summary>Hands <paramref name="frame"/> to the handlers as if it came now, marked <c>replayed: true</c> (a frame a drop lost, caught up).</summary>
+        internal void Replay(JObject frame)
+        {
+            frame["replayed"] = true;
+            Deliver(frame);
         }
 
         void Deliver(JObject frame)

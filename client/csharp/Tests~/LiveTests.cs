@@ -10,7 +10,8 @@ namespace GamePlatform.Tests
     /// <summary>
     /// Against a running server (<c>GAMEPLATFORM_URL</c>; skipped without it): sign-in, a match of
     /// tic-tac-toe played to its end with a connection cut in the middle, group chat, a flag staff set
-    /// (<c>GAMEPLATFORM_LIVEOPS</c> and <c>GAMEPLATFORM_LIVEOPS_PASSWORD</c>: a user of the liveops role).
+    /// (<c>GAMEPLATFORM_LIVEOPS</c> and <c>GAMEPLATFORM_LIVEOPS_PASSWORD</c>: a user of the liveops role),
+    /// lobby chat (<c>GAMEPLATFORM_PREMIUM</c> and <c>GAMEPLATFORM_PREMIUM_PASSWORD</c>: a premium player).
     /// </summary>
     [TestFixture]
     [Category("Live")]
@@ -131,6 +132,42 @@ namespace GamePlatform.Tests
                 alices.Send(new JObject { { "type", "chat_message" }, { "message", "hello from C#" } }); // queued until it opens
                 var frame1 = Within(heard.Task, "the message on bob's socket");
                 Assert.AreEqual(alice.UserId, (long)frame1["message"]["sender"]["id"]);
+            }
+        }
+
+        [Test]
+        public void APremiumPlayersLobbyIsJoinedAndAMessageSpokenThereIsHeard()
+        {
+            var premiumName = Environment.GetEnvironmentVariable("GAMEPLATFORM_PREMIUM");
+            if (string.IsNullOrEmpty(premiumName))
+            {
+                Assert.Ignore("GAMEPLATFORM_PREMIUM is not set: no premium player to make a lobby");
+            }
+            using (var alice = new Client(server))
+            using (var bob = Within(NewPlayer("cs_lobby"), "bob's account"))
+            {
+                Within(alice.LoginAsync(premiumName, Environment.GetEnvironmentVariable("GAMEPLATFORM_PREMIUM_PASSWORD")), "alice's login");
+                var lobby = Within(alice.Lobbies.CreateAsync(NewName("cs lobby"), 4), "a lobby");
+                var lobbyId = (long)lobby["id"];
+                Within(bob.Lobbies.JoinAsync(lobbyId), "bob joins");
+                var heard = new TaskCompletionSource<JObject>();
+                var state = new TaskCompletionSource<JObject>();
+                var bobs = bob.Lobbies.Socket(lobbyId);
+                bobs.On("lobby_state", frame => state.TrySetResult(frame));
+                bobs.On("chat_message", frame =>
+                {
+                    if ((string)frame["message"]["content"] == "hello lobby from C#")
+                    {
+                        heard.TrySetResult(frame);
+                    }
+                });
+                Assert.AreEqual(lobbyId, (long)Within(state.Task, "bob's lobby_state")["lobby"]["id"]);
+                var alices = alice.Lobbies.Socket(lobbyId);
+                alices.Send(new JObject { { "type", "chat_message" }, { "message", "hello lobby from C#" } }); // queued until it opens
+                var frame1 = Within(heard.Task, "the message on bob's socket");
+                Assert.AreEqual(alice.UserId, (long)frame1["message"]["sender"]["id"]);
+                Assert.IsTrue((bool)frame1["message"]["sender"]["is_premium"]);
+                Within(bob.Lobbies.LeaveAsync(lobbyId), "bob leaves");
             }
         }
 

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,8 @@ def nunit(env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict[st
 
 
 def test_the_csharp_sdk_builds_with_mcs_at_csharp_6_and_passes_its_offline_tests():
-    env = {name: "" for name in ("GAMEPLATFORM_URL", "GAMEPLATFORM_LIVEOPS", "GAMEPLATFORM_LIVEOPS_PASSWORD")}
+    names = ("GAMEPLATFORM_URL", "GAMEPLATFORM_LIVEOPS", "GAMEPLATFORM_LIVEOPS_PASSWORD", "GAMEPLATFORM_PREMIUM")
+    env = {name: "" for name in (*names, "GAMEPLATFORM_PREMIUM_PASSWORD")}
     done, counts = nunit(env)
     assert done.returncode == 0, f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
     assert counts["Tests run"] >= 20 and counts["Errors"] == counts["Failures"] == 0, counts
@@ -48,10 +50,15 @@ def test_the_csharp_sdk_builds_with_mcs_at_csharp_6_and_passes_its_offline_tests
 @pytest.mark.timeout(420)
 def test_the_csharp_sdk_passes_its_live_tests_against_the_live_server(live):
     staff = live.liveops_staff()
+    premium_name = f"cs_premium_{uuid.uuid4().hex[:8]}"
+    premium = live.register(premium_name)  # a lobby is made by a premium player
+    live.shell(f"from accounts.models import User; User.objects.filter(pk={premium['id']}).update(is_premium=True)")
     env = {
         "GAMEPLATFORM_URL": live.http,
         "GAMEPLATFORM_LIVEOPS": staff["username"],
         "GAMEPLATFORM_LIVEOPS_PASSWORD": staff["password"],
+        "GAMEPLATFORM_PREMIUM": premium["username"],
+        "GAMEPLATFORM_PREMIUM_PASSWORD": "pass-w0rd-long-enough",
     }
     done, counts = nunit(env)
     assert done.returncode == 0, f"{done.stdout[-8000:]}\n{done.stderr[-3000:]}"

@@ -345,6 +345,28 @@ namespace GamePlatform.Tests
         }
 
         [Test]
+        public void AProviderTokenSignsInAndAGuestIsLinkedAtTheContractsRoutes()
+        {
+            var server = new ScriptedServer();
+            Answer(server, 200, "{\"user\": {\"id\": 7, \"is_guest\": true}, \"access\": \"a1\", \"refresh\": \"r1\", \"created\": true}");
+            Answer(server, 200, "{\"id\": 7, \"username\": \"ann\", \"is_guest\": false}");
+            Answer(server, 400, "{\"detail\": \"The token is not valid.\", \"code\": \"invalid_token\"}");
+            var client = ClientOf(server);
+
+            Assert.IsTrue((bool)client.LoginWithProviderAsync("google", "eyJ.id.token").Result["created"]);
+            Assert.AreEqual("a1", client.Session.Access, "the provider's answer is the session");
+            Assert.IsFalse((bool)client.LinkAccountAsync("ann", "ann@example.com", "pass-w0rd-long-enough").Result["is_guest"]);
+            var refused = Assert.Throws<AggregateException>(() => client.LoginWithProviderAsync("google", "forged").Wait());
+            Assert.AreEqual("invalid_token", ((GamePlatformException)refused.InnerException).Code);
+
+            CollectionAssert.AreEqual(
+                new[] { "POST /api/auth/providers/google/token/", "POST /api/auth/link/", "POST /api/auth/providers/google/token/" },
+                server.Requests.ConvertAll(r => r.Line));
+            Assert.AreEqual("eyJ.id.token", (string)server.Requests[0].Body["id_token"]);
+            Assert.AreEqual("a1", server.Requests[1].Headers.Authorization.Parameter, "the link is made as the signed-in guest");
+        }
+
+        [Test]
         public void FriendsAndDirectMessagesGoToTheContractsRoutesAndListsReadAsTheirItems()
         {
             var server = new ScriptedServer();

@@ -178,6 +178,25 @@ namespace GamePlatform
             return answer;
         }
 
+        /// <summary><c>POST /api/auth/providers/{provider}/token/</c>: signs in with a token the provider
+        /// gave this device (Google's or Apple's id token, Steam's session ticket...); an account is made
+        /// on first use (<c>created</c>). 400 <c>invalid_token</c> when the provider's signature, issuer,
+        /// audience or expiry does not hold.</summary>
+        public async Task<JToken> LoginWithProviderAsync(string provider, string idToken)
+        {
+            var path = "/api/auth/providers/" + Uri.EscapeDataString(provider) + "/token/";
+            var answer = await RequestAsync("POST", path, new JObject { { "id_token", idToken } }, auth: false).ConfigureAwait(false);
+            TokensFrom(answer);
+            return answer;
+        }
+
+        /// <summary><c>POST /api/auth/link/</c>: this guest (device) account becomes a full account with
+        /// a username and password, keeping its id and everything it owns (409 <c>already_linked</c>).</summary>
+        public Task<JToken> LinkAccountAsync(string username, string email, string password)
+        {
+            return PostAsync("/api/auth/link/", new JObject { { "username", username }, { "email", email }, { "password", password } });
+        }
+
         /// <summary>Ends the session (the refresh token is revoked on the server) and closes every socket.</summary>
         public async Task LogoutAsync()
         {

@@ -69,6 +69,7 @@ RECORD_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # a result the database refused is 
 LIST_SECONDS = 1.0  # a room's summary in the match list changes at most this often
 LIST_REFRESH_SECONDS = 3.0  # and is written again this often when it did not (its listing's time to live)
 LIST_CHUNK = 200  # rooms summarised before the listing pass lets the loop's other work in
+LABELS_KEPT = 512  # a delayed room's labels on their way to the match list (one a listing pass at most)
 # A spectator's socket says it still watches this often (``still_watching``, from any process); one
 # not heard from for ``SPECTATOR_TTL_SECONDS`` is forgotten (its process died without an ``unwatch``).
 WATCH_RENEW_SECONDS = 20.0
@@ -212,6 +213,10 @@ class Running:
     started_at: float | None = None  # when its start was recorded (Unix time): the match list shows it
     listed: str | None = None  # its summary as last written to the match list, and when (the loop's clock)
     listed_at: float = float("-inf")
+    # A mode with a spectator delay: the label the match list shows (as it was that long ago), and
+    # the newer ones on their way, (when first read, the label), oldest first
+    label: dict = field(default_factory=dict)
+    labels: deque[tuple[float, dict]] = field(default_factory=lambda: deque(maxlen=LABELS_KEPT))
 
 
 @dataclass
@@ -1466,11 +1471,26 @@ class RoomHost:
                 "phase": room.phase,
                 "players": [{"id": p.id, "username": p.username} for p in room.players if not p.out],
                 "spectators": len(watch.conns) if (watch := self.spectators.get(game_id)) is not None else 0,
-                "label": self._label(room),
+                "label": self._listed_label(run),
                 "open": mode.join_in_progress and not room.over and len(room.players) < mode.max_players,
                 "started_at": run.started_at,
             }
         )
+
+    def _listed_label(self, run: Running) -> dict:
+        """The label the match list shows: the mode's; for a mode whose spectators watch behind the
+        players (``spectator_delay``), the one it had that long ago, and ``{}`` until the room has
+        one that old. Anyone reads the list: it must not tell what the delay hides."""
+        label = self._label(run.room)
+        delay = run.room.mode.spectator_delay
+        if not delay:
+            return label
+        now = time.monotonic()
+        if label != (run.labels[-1][1] if run.labels else run.label):
+            run.labels.append((now, label))
+        while run.labels and run.labels[0][0] <= now - delay:
+            run.label = run.labels.popleft()[1]
+        return run.label
 
     @staticmethod
     def _label(room: Room) -> dict:

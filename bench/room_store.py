@@ -6,7 +6,7 @@
 
 Every turn-based move, and every few ticks of a real-time room, reaches the store before any
 player hears of it: the outbox writes the snapshots and replay-log segments of the rooms that
-stepped meanwhile in one ``RedisRoomStore.write`` (``gameplatform/rooms/host.py``). A room's
+stepped meanwhile in one ``RedisRoomStore.write`` (``gameplatform/rooms/outbox.py``). A room's
 open claims its lease and reads its snapshot (``claim_and_load``), and each socket takes a seat
 number. This times those calls in this process with its CPU clock (``time.process_time``:
 redis-py's packing and reading and the event loop's part, not Redis's), over a client made as

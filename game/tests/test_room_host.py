@@ -1141,8 +1141,8 @@ async def test_rooms_that_end_leave_nothing_behind_in_their_host_or_their_store(
             await host.apply(game_id, 1, "forfeit")
             await host.apply(game_id, 2, "disconnect")
             host.unwatch(game_id)
-        assert list(host.running) == [1000] and host.watched == {} and host._claiming == {}
-        assert len(host._wakes) <= 2 + STALE_WAKES  # the ended rooms' wakes do not pile up
+        assert list(host.running) == [1000] and host.watched == {} and host.takeover.claiming == {}
+        assert host.driver.queued() <= 2 + STALE_WAKES  # the ended rooms' wakes do not pile up
         for game_id in games:
             assert await get_async_redis().keys(f"room:{store.ns}:{game_id}:*") == []  # no lease, snapshot, seats
         assert len(records.results) == len(games)

@@ -6,6 +6,7 @@ Hosts play server processes as in ``test_room_host``; the database is the in-mem
 
 import asyncio
 import json
+import time
 
 import pytest
 
@@ -35,6 +36,14 @@ class Busy(Drop):
 
     def label(self, state):
         return {"n": state["n"]}
+
+
+class Scouted(Busy):
+    """Its label changes at every tick, and its spectators watch two seconds behind the players."""
+
+    name = "scouted"
+    spectators = "everyone"
+    spectator_delay = 2.0
 
 
 class Wide(Drop):
@@ -137,6 +146,37 @@ async def test_a_summary_is_written_at_most_once_a_second_however_fast_the_room_
         assert listed(store)[41]["phase"] == "active"
     finally:
         await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_delayed_rooms_label_in_the_match_list_never_tells_more_than_its_spectators_see(store):
+    """Anyone reads the match list: the label of a room whose spectators watch ``spectator_delay``
+    behind is the one of that delayed view, hidden (``{}``) until the room has one that old."""
+    host = RoomHost(Records(Scouted()).hooks(), store, owner="a")
+    delay = Scouted.spectator_delay
+    counts: list[tuple[float, int]] = []  # (when, the room's count): what the players see by then
+    labels: list[tuple[float, dict]] = []  # (when, the label the match list shows)
+    try:
+        opened = time.monotonic()
+        await start_game(host, 43)
+        room = host.room(43)
+        while time.monotonic() < opened + 2 * delay + 0.5:
+            now = time.monotonic()
+            counts.append((now, room.state["n"]))
+            if 43 in listed(store):
+                labels.append((now, listed(store)[43]["label"]))
+            await asyncio.sleep(0.05)
+    finally:
+        await host.stop()
+    assert labels and labels[-1][1].get("n", 0) > 0  # shown once old enough
+    for at, label in labels:
+        if at < opened + delay:
+            assert label == {}, (at - opened, label)
+            continue
+        # The players' count ``delay`` ago (the first one read at that moment or after it): the
+        # most the spectators can have seen by ``at``.
+        seen = next(n for when, n in counts if when >= at - delay)
+        assert label.get("n", 0) <= seen, (at - opened, label, seen)
 
 
 @pytest.mark.django_db

@@ -18,6 +18,7 @@ from game.modes.builtin.arena import Arena
 from game.modes.builtin.battleship import Battleship
 from game.modes.builtin.relay import Relay
 from game.modes.builtin.tictactoe import TicTacToe
+from game.tests.conftest import play
 from game.tests.test_room_host import Records, start_game
 from gameplatform.modes import patch
 from gameplatform.modes.testing import SPECTATOR, ModeTester
@@ -289,3 +290,35 @@ def get_hub_members(game_id: int):
     from gameplatform.hub import get_hub
 
     return get_hub().members[watch_group(game_id)]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_spectator_who_comes_before_the_players_gets_the_state_at_once_and_the_end_and_is_counted(
+    make_game, alice, bob, carol, start_game, ws_connect
+):
+    """A spectator opens ``?watch=1`` before any player's socket: no room runs the game yet. They
+    get the waiting game's ``game_state`` within a moment (not at their first renewal 20 s later),
+    are counted in the match list from then on, and get every change and the game's end."""
+    from asgiref.sync import sync_to_async
+
+    from game.rooms import get_room_host
+
+    game = await sync_to_async(make_game)(alice, bob)
+    ws_c, connected, code = await ws_connect(f"/ws/game/{game.pk}/", carol, query="watch=1")
+    assert connected, code
+    waiting = await receive_type(ws_c, "game_state", timeout=4)
+    assert waiting["state"] == "waiting_for_players"
+    host = get_room_host()
+    assert json_of(host.summary(game.pk, host.running[game.pk]))["spectators"] == 1
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    while (state := await receive_type(ws_c, "game_state"))["state"] != "active":
+        pass
+    sockets = {alice.pk: ws_a, bob.pk: ws_b}
+    x = sockets[state["turn"]]
+    o = ws_b if x is ws_a else ws_a
+    for mover, other, cell in ((x, o, 0), (o, x, 3), (x, o, 1), (o, x, 4), (x, o, 2)):
+        await play(mover, other, cell)
+    over = await receive_type(ws_c, "game_over")
+    assert over["reason"] == "win" and over["winner_id"] == state["turn"]
+    for ws in (ws_a, ws_b):
+        await ws.disconnect()

@@ -1,8 +1,10 @@
 """The room engine: every running game of a server process, in one place.
 
 - ``room``: ``Room``, one game's mode, state and players with no I/O (what the test kit drives too);
-- ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), their driver,
-  leases, snapshots and takeover; the app gives it its I/O as ``Hooks``;
+- ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), a facade over
+  its parts, one job each: ``driver``, ``seats``, ``forwarding``, ``steps``, ``outbox``,
+  ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share); the
+  app gives it its I/O as ``Hooks``;
 - ``store``: ``RoomStore``, where leases, snapshots and seat numbers live (Redis, or this
   process's memory in the embedded setup);
 - ``wire``: ``Delivery``, what a room's step sends its game's sockets.
@@ -15,10 +17,10 @@ import importlib
 # Where each name lives. Imported when first asked for: the test kit imports ``room`` alone, with
 # no Django settings, Redis or hub behind it.
 _HOMES = {
-    "Hooks": "host",
+    "Hooks": "records",
     "RoomHost": "host",
-    "Running": "host",
-    "Seating": "host",
+    "Running": "records",
+    "Seating": "records",
     "Grace": "room",
     "HookFailed": "room",
     "Room": "room",

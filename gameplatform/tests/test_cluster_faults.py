@@ -476,7 +476,7 @@ def untolerated_5xx(players: list[Player], records: list[dict], nginx: list[tupl
 
 
 def games_taken_over(records: list[dict]) -> set[int]:
-    """The games a process restored from their snapshot after their owner was gone (``gameplatform/rooms/host.py``)."""
+    """The games a process restored from their snapshot after their owner died (``gameplatform/rooms/takeover.py``)."""
     return {r["game_id"] for r in records if r.get("message") == "room taken over" and "game_id" in r}
 
 

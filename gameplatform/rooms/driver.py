@@ -1,0 +1,161 @@
+"""The driver: one task per process that steps every room when its clock is due (ticks, turn
+clocks, timers), from one heap of wakes, not a task per room."""
+
+import asyncio
+import heapq
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gameplatform.rooms.room import HookFailed
+
+if TYPE_CHECKING:
+    from gameplatform.rooms.host import RoomHost
+
+logger = logging.getLogger(__name__)
+
+MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
+# The longest the driver steps rooms before it lets the loop's other work in (frames from sockets,
+# lease renewals, deliveries); an overloaded process runs late, it does not stop answering.
+PASS_SECONDS = 0.01
+STALE_WAKES = 64  # stale entries the driver's heap may hold beyond twice its rooms before it is compacted
+
+
+class Lateness:
+    """How late due wakes ran, in a fixed number of buckets: no list that grows per tick.
+
+    Buckets are 0.1 ms wide up to 0.5 s, then one for everything later; a percentile is read
+    to within a bucket, the maximum exactly."""
+
+    WIDTH = 0.0001
+    BUCKETS = 5000
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.counts = [0] * (self.BUCKETS + 1)
+        self.count = 0
+        self.max = 0.0
+
+    def add(self, seconds: float) -> None:
+        self.counts[min(int(seconds / self.WIDTH), self.BUCKETS)] += 1
+        self.count += 1
+        if seconds > self.max:
+            self.max = seconds
+
+    def at_least(self, seconds: float) -> int:
+        """How many wakes ran ``seconds`` late or later (to within a bucket)."""
+        return sum(self.counts[min(int(seconds / self.WIDTH), self.BUCKETS) :])
+
+    def percentile(self, q: float) -> float:
+        """The ``q`` quantile (0 to 1) in seconds, as the upper edge of its bucket; 0 with no wakes."""
+        if not self.count:
+            return 0.0
+        rank, seen = q * self.count, 0
+        for index, n in enumerate(self.counts):
+            seen += n
+            if seen >= rank and n:
+                return min((index + 1) * self.WIDTH, self.max)
+        return self.max
+
+
+@dataclass(order=True)
+class _Wake:
+    """A room's wake in the heap: when (``time.monotonic``), and which game."""
+
+    at: float
+    game_id: int = field(compare=False)
+
+
+class Driver:
+    """The rooms' clocks: owns the heap of wakes (each room's next tick, turn deadline or timer) and
+    how late they ran (``lateness``), and runs the pass that steps the rooms that are due, then
+    releases the delayed spectators' frames and has the outbox write what the pass made."""
+
+    def __init__(self, host: "RoomHost") -> None:
+        self.host = host
+        self.lateness = Lateness()  # how late each due wake ran (bench and tests)
+        self._wakes: list[_Wake] = []
+
+    def queued(self) -> int:
+        """How many wakes the heap holds, stale ones included."""
+        return len(self._wakes)
+
+    def clear(self) -> None:
+        self._wakes.clear()
+
+    def wake_at(self, at: float, game_id: int) -> None:
+        """Wake the room at ``at`` (``time.monotonic``) whatever its clock says: an end to record again."""
+        heapq.heappush(self._wakes, _Wake(at, game_id))
+
+    def schedule(self, game_id: int) -> None:
+        """The room's next wake in the heap, unless it is there already (an input changes nothing)."""
+        run = self.host.running.get(game_id)
+        at = run.room.next_wakeup() if run is not None else None
+        if at is None:
+            if run is not None:
+                run.next_wake = None
+            return
+        at += run.origin
+        if run.next_wake != at:
+            run.next_wake = at
+            heapq.heappush(self._wakes, _Wake(at, game_id))
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop the heap's stale wakes (rescheduled, or of rooms gone) once they outnumber the live
+        ones: the heap stays within twice the rooms running, whatever their clocks did."""
+        running = self.host.running
+        if len(self._wakes) <= 2 * len(running) + STALE_WAKES:
+            return
+        live = []
+        for wake in self._wakes:
+            run = running.get(wake.game_id)
+            if run is not None and (wake.at == run.next_wake or run.unrecorded):
+                live.append(wake)
+        heapq.heapify(live)
+        self._wakes = live
+
+    async def run(self) -> None:
+        host = self.host
+        while not host.stopping:
+            now = started = time.monotonic()
+            stepped = False
+            while self._wakes and self._wakes[0].at <= now and now - started < PASS_SECONDS:
+                wake = heapq.heappop(self._wakes)
+                run = host.running.get(wake.game_id)
+                if run is None:
+                    continue
+                room = run.room
+                if room.over:  # over but not recorded yet: try again
+                    if run.unrecorded:
+                        host.steps.end_soon(wake.game_id, run, [])
+                    continue
+                if run.next_wake != wake.at:
+                    continue  # rescheduled since (a frame moved the clock): a newer entry stands
+                run.next_wake = None  # popped: ``schedule`` below pushes the next one
+                self.lateness.add(now - wake.at)
+                try:
+                    room.step(host.now(wake.game_id), "advance")
+                except HookFailed as exc:
+                    host.steps.hook_failed(wake.game_id, room, exc)
+                try:
+                    due = room.mode.tick_rate == 0 or room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
+                    await host.steps.after_step(wake.game_id, run, snapshot=due, wait=False)
+                    stepped = True
+                except Exception:
+                    if host.stopping:
+                        return
+                    logger.exception("room step not delivered", extra={"game_id": wake.game_id})
+                self.schedule(wake.game_id)
+                now = time.monotonic()
+            if host.watchers.release(now):
+                stepped = True
+            if stepped:  # this pass's steps, snapshots and frames: one write, then the frames
+                host.out.flush()
+            # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
+            # its first tick or clock within that.
+            delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
+            await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))

@@ -1,0 +1,224 @@
+"""Frames for a room that runs on another process: sent to its owner through the game's group and
+kept until the owner's receipt comes, sent again meanwhile, and answered here when none comes."""
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from gameplatform.rooms.records import text
+from gameplatform.rooms.room import PLATFORM_OPS
+from gameplatform.rooms.store import lease_seconds
+from gameplatform.rooms.wire import Delivery, Receipts, send_op
+
+if TYPE_CHECKING:
+    from gameplatform.rooms.host import RoomHost
+
+logger = logging.getLogger(__name__)
+
+# A frame forwarded to the room's owner on another process is sent again every RESEND_SECONDS
+# until the owner's receipt comes (a room moving between processes hears nothing for a moment),
+# and answered ``unavailable`` here once ``answer_seconds()`` have passed without one.
+RESEND_SECONDS = 0.5
+FORWARDED_MOST = 10_000  # frames of this process's sockets waiting for a receipt; past it: ``overloaded``
+# An owner takes no forwarded frame this close to the moment its sender answers it ``unavailable``
+# (wall clock, shared by the processes to within this): a frame the client then sends again is
+# never overtaken by a late copy of the first, which the room would not know as the same frame.
+UNTIL_MARGIN = 0.5
+PLAYER_FRAMES = ("ready", "move", "action", "input", "forfeit")
+# What the platform itself may ask of a room, wherever it runs (``RoomHost.command``): a player's
+# ``forfeit`` made for them (staff kick them), and ``abandon`` (staff end the game).
+COMMANDS = ("forfeit", *PLATFORM_OPS)
+
+
+def answer_seconds() -> float:
+    """How long a frame waits for a room that moves between processes before it is answered
+    ``unavailable``: ``ROOM_ANSWER_SECONDS``, by default twice the lease (6 s), past a takeover's
+    usual 4 to 5 s."""
+    return float(getattr(settings, "ROOM_ANSWER_SECONDS", None) or 2 * lease_seconds())
+
+
+@dataclass(eq=False)
+class Forwarded:
+    """A socket's frame sent to its room's owner on another process, waiting for the receipt."""
+
+    game_id: int
+    player_id: int
+    op: str
+    args: tuple
+    ref: object
+    conn: str | None
+    seat: int
+    resent: bool  # the client sent it again (a reconnect): taken before, it is not taken twice
+    until: float  # when it is answered ``unavailable`` here if no receipt came (wall clock)
+    last: float  # when it was last sent (monotonic)
+
+
+class Forwarder:
+    """This process's frames for rooms owned elsewhere: owns them until their receipts
+    (``forwarded``, by id), sends them again every ``RESEND_SECONDS`` (or applies them here when
+    this process takes their room), answers those with no receipt in time, and the platform's own
+    commands for a room wherever it runs."""
+
+    def __init__(self, host: "RoomHost") -> None:
+        self.host = host
+        # This process's sockets' frames sent to rooms owned elsewhere, by id, until their receipt
+        self.forwarded: dict[str, Forwarded] = {}
+        self._count = 0
+
+    async def forward(self, game_id, player_id, op, args, ref, conn, seat, resent=False) -> None:
+        """Send a frame to the room's owner on another process, and keep it until the receipt: a
+        frame sent while the room moves (its owner died or stops, and nobody hears the game's group
+        for a moment) is sent again, to whoever owns the room then, or applied here if this process
+        takes the room; the owner knows it by its id and applies it once. Without a receipt within
+        ``answer_seconds()`` it is answered ``unavailable`` (``_unanswered``)."""
+        if len(self.forwarded) >= FORWARDED_MOST:
+            refused = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, 0.0, 0.0)
+            await self._unanswered(refused, "overloaded")
+            return
+        forwarded_id = self._forwarded_id()
+        until = time.time() + answer_seconds()
+        forwarded = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, until, time.monotonic())
+        self.forwarded[forwarded_id] = forwarded
+        self.host.start()
+        await send_op(game_id, player_id, op, args, ref, conn, seat, forwarded=forwarded_id, resent=resent, until=until)
+
+    def _forwarded_id(self) -> str:
+        self._count += 1
+        return f"{self.host.owner[:12]}.{self._count}"  # short: rooms remember it a while
+
+    async def command(self, game_id: int, op: str, player_id: int = 0, *, timeout: float | None = None) -> bool:
+        """The platform's own step for a room, wherever it runs: ``forfeit`` for ``player_id``
+        (staff kick a player: they leave as if they had forfeited) or ``abandon`` (staff end the
+        game). True once the room has taken it (its step is in the store, its frames are out; a
+        step the rules refuse, such as a player already out, is taken too and changes nothing);
+        False when no process took it within ``timeout`` (by default ``answer_seconds()``).
+
+        Only the room's owner changes a room, so this goes the way of a player's frame from a
+        socket on another process: applied here when the room runs here, else sent to the owner
+        through the game's group with an id (``send_op``), and sent again every
+        ``RESEND_SECONDS`` until the owner's receipt comes back (heard on the game's group,
+        ``Receipts``: this process may hold no socket of the game). The room knows the id
+        (``Room.took``), so a copy sent again is answered, not applied twice, and the copies carry
+        the same ``until``: the owner takes none after this call has given up. It differs from a
+        player's frame in two ways: no socket sent it (it holds no seat, and no client's frame
+        ever names ``abandon``: ``apply`` refuses the platform's steps from a socket), and a room
+        that nobody runs at the moment (it moves between processes) is waited for, not opened
+        here: a staff page's process does not take games over."""
+        if op not in COMMANDS:
+            raise ValueError(f"no such command: {op!r}")
+        total = answer_seconds() if timeout is None else timeout
+        deadline, until = time.monotonic() + total, time.time() + total
+        forwarded_id = self._forwarded_id()
+        if await self.host.apply(game_id, player_id, op, forwarded=forwarded_id):
+            return True
+        async with Receipts(game_id) as receipts:
+            while (left := deadline - time.monotonic()) > 0:
+                owner = (await self.host.store.owners([game_id])).get(game_id)
+                if owner is None or owner == self.host.owner:  # moving (or being opened here): a moment
+                    await asyncio.sleep(min(RESEND_SECONDS, left))
+                else:
+                    await send_op(game_id, player_id, op, (), None, None, 0, forwarded=forwarded_id, until=until)
+                    if await receipts.wait(forwarded_id, min(RESEND_SECONDS, left)):
+                        return True
+                if await self.host.apply(game_id, player_id, op, forwarded=forwarded_id):  # it came here meanwhile
+                    return True
+        return False
+
+    def heard(self, receipts) -> None:
+        """The owners took these forwarded frames (their ids, in a delivery's ``took``)."""
+        for forwarded_id in receipts:
+            self.forwarded.pop(forwarded_id, None)
+
+    async def keep(self) -> None:
+        while not self.host.stopping:
+            await asyncio.sleep(RESEND_SECONDS / 2)
+            if self.forwarded:
+                try:
+                    await self.resend()
+                except Exception:
+                    logger.warning("forwarded frames not sent again", exc_info=True)
+
+    async def resend(self) -> None:
+        """Send again the forwarded frames with no receipt for ``RESEND_SECONDS``, each socket's
+        in the order they were sent; answer those past ``answer_seconds()``."""
+        now, wall = time.monotonic(), time.time()
+        due = [(i, f) for i, f in self.forwarded.items() if now - f.last >= RESEND_SECONDS or wall >= f.until]
+        conns = {f.conn for _, f in due}
+        # Who owns the rooms of the frames going again: one read for them all, whatever their number.
+        games = sorted({f.game_id for f in self.forwarded.values() if f.conn in conns} - set(self.host.running))
+        owners = await self.host.store.owners(games) if games and not self.host.draining else {}
+        for forwarded_id, forwarded in list(self.forwarded.items()):
+            if forwarded.conn not in conns or self.forwarded.get(forwarded_id) is not forwarded:
+                continue  # (a socket's frames go again together, in order)
+            if wall >= forwarded.until:
+                del self.forwarded[forwarded_id]
+                await self._unanswered(forwarded, "unavailable")
+                continue
+            forwarded.last = now
+            if await self._take_over_for(forwarded, owners):
+                self.forwarded.pop(forwarded_id, None)
+                await self.host.apply(
+                    forwarded.game_id,
+                    forwarded.player_id,
+                    forwarded.op,
+                    forwarded.args,
+                    forwarded.ref,
+                    forwarded.conn,
+                    seat=forwarded.seat,
+                    forwarded=forwarded_id,
+                    resent=forwarded.resent,
+                )
+                continue
+            f = forwarded
+            await send_op(
+                f.game_id,
+                f.player_id,
+                f.op,
+                f.args,
+                f.ref,
+                f.conn,
+                f.seat,
+                forwarded=forwarded_id,
+                resent=f.resent,
+                until=f.until,
+            )
+
+    async def _take_over_for(self, forwarded: Forwarded, owners: dict[int, str | None]) -> bool:
+        """Whether the room of a frame waiting for its receipt runs here now: opened here when
+        nobody owns it (``owners``: its owner died and the lease ran out, or it was handed over)."""
+        game_id = forwarded.game_id
+        if game_id in self.host.running:
+            return True
+        if self.host.draining or game_id not in owners or owners[game_id] is not None:
+            return False
+        owners[game_id] = self.host.owner  # tried once a pass: the frames after it go where it went
+        try:
+            return await self.host.open(game_id)
+        except Exception:
+            logger.warning("a room could not be opened for a waiting frame", exc_info=True, extra={"game_id": game_id})
+            return False
+
+    async def _unanswered(self, forwarded: Forwarded, code: str) -> None:
+        """A forwarded frame with no receipt in time is answered here, never dropped in silence:
+        a player's frame ``error`` (``unavailable`` with ``retry_after``, its ``ref``); a socket
+        whose ``connect`` or ``watch`` got no answer is closed 1013 (the client connects again);
+        a ``disconnect`` is logged (the room's grace ends a seat nobody holds)."""
+        f = forwarded
+        logger.warning(
+            "a frame got no receipt from its room",
+            extra={"game_id": f.game_id, "op": f.op, "player_id": f.player_id, "answered": code},
+        )
+        if f.op in ("connect", "watch", "still_watching") and f.conn is not None:
+            await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=f.op != "connect"), False)
+        elif f.op in PLAYER_FRAMES:
+            error = {"type": "error", "code": code, "message": "The game is moving between servers; send it again."}
+            if code == "overloaded":
+                error["message"] = "The server is busy; send it again later."
+            error["retry_after"] = 1
+            if f.ref is not None:
+                error["ref"] = f.ref
+            await self.host.publish(f.game_id, Delivery(((f.player_id, text(error)),)), False)  # the sender's process

@@ -1,0 +1,224 @@
+"""The host's one road to the store and to the players (``Outbox``), and the hooks it sends through."""
+
+import asyncio
+import contextvars
+import logging
+import time
+import uuid
+
+from gameplatform.rooms.records import Hooks
+from gameplatform.rooms.store import JournalBatch, Listings, RoomStore
+from gameplatform.rooms.wire import Delivery
+
+logger = logging.getLogger(__name__)
+
+# The driver's writes go at most once in this many seconds: under load each carries the steps of
+# every room that ticked meanwhile (a driver with 2,000 room-ticks a second passes over about one
+# room at a time). A write someone waits for (a player's move) goes as soon as the one on its way is.
+WRITE_INTERVAL = 0.005
+JOURNAL_TRIM_SECONDS = 1.0  # a journal is trimmed to what its rooms still need at most this often
+JOURNAL_REFRESH_SECONDS = 60.0  # and its time to live (a day) started again
+
+# True inside the outbox's own deliveries: a socket that answers a delivery as the hub hands it over
+# (a ``hello``: it takes its seat again) must not wait for the outbox, which waits for it.
+_delivering: contextvars.ContextVar[bool] = contextvars.ContextVar("rooms_delivering", default=False)
+
+
+def sender(hooks: Hooks):
+    """How the outbox (and a frame answered unanswered) reaches the sockets: ``send(game_id,
+    delivery, everywhere)`` through the app's hooks; ``everywhere`` False: this process's only."""
+
+    async def send(game_id: int, delivery: Delivery, everywhere: bool) -> None:
+        if delivery.watchers:
+            if hooks.publish_watchers is not None:
+                await hooks.publish_watchers(game_id, delivery)
+            return
+        if everywhere or hooks.publish_here is None:
+            await hooks.publish(game_id, delivery)
+        else:
+            await hooks.publish_here(game_id, delivery)
+        if delivery.hello and hooks.publish_watchers is not None:  # the spectators ask again too
+            await hooks.publish_watchers(game_id, delivery)
+
+    return send
+
+
+class Outbox:
+    """The host's one road to the store and to the players, in the order the steps were taken.
+
+    A step queues its journal entry, the room's snapshot when one is due, and its delivery. One
+    task writes what has queued (one store write: a batch of the journal and the snapshots), then
+    publishes the deliveries queued with it, in order, then takes the next. So no player hears of a
+    step before the store has it, and a takeover never goes back behind what they saw; and a room's
+    deliveries keep their order whichever path made them (the driver, a player's frame). Under load
+    one write carries many rooms' steps: a move waits for a round trip shared with every other move
+    of that moment. A write that fails is logged and its deliveries go out all the same: the
+    players' views follow the room, which has the step."""
+
+    def __init__(self, store: RoomStore, owner: str, send, fenced=None) -> None:
+        # The journal's name: the owner's, and this outbox's own (an owner's name may be used
+        # again by a later host: its batches start again from 1, in a journal of their own).
+        self.store, self.send, self.owner = store, send, owner
+        self.fenced = fenced  # told the rooms whose lease the store found another's (``_write``)
+        self.journal = f"{owner}.{uuid.uuid4().hex[:8]}"
+        self.task: asyncio.Task | None = None
+        self.written_at = 0.0  # when the last write started (the loop's clock)
+        self.trimmed_at = self.refreshed_at = float("-inf")
+        self.number = 0  # the journal's last batch
+        self.kept_from = 1  # the journal's first batch still kept
+        self.since: dict[int, int] = {}  # game -> the first batch with its steps after its last snapshot
+        self._clear()
+
+    def _clear(self) -> None:
+        self.steps: dict[int, list] = {}
+        self.logs: dict[int, list] = {}
+        self.snapshots: dict[int, str | None] = {}
+        self.listings: dict[int, str | None] = {}
+        self.deliveries: list[tuple[int, Delivery, bool]] = []
+        self.done: asyncio.Future | None = None
+        self.waited = asyncio.Event()  # someone waits for what is queued: no lingering
+
+    def log(self, game_id: int, entry: tuple) -> None:
+        self.steps.setdefault(game_id, []).append(entry)
+
+    def snapshot(self, game_id: int, text: str | None, log: list | None = None) -> None:
+        """The room's snapshot (None: drop it), which holds its steps queued so far; ``log``: the
+        steps to add to the game's log with it."""
+        self.steps.pop(game_id, None)
+        self.snapshots[game_id] = text
+        if log:
+            self.logs.setdefault(game_id, []).extend(log)
+
+    def listing(self, game_id: int, summary: str | None) -> None:
+        """The room's summary for the match list (None: drop it), written with the next batch."""
+        self.listings[game_id] = summary
+
+    def deliver(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
+        self.deliveries.append((game_id, delivery, everywhere))
+
+    def forget(self, game_id: int) -> None:
+        """The room is no longer run here: its steps no longer hold the journal."""
+        self.since.pop(game_id, None)
+
+    def flush(self) -> asyncio.Future:
+        """Write and publish what is queued; done once its deliveries are out (or failed). Shared
+        by every step queued meanwhile: await it shielded (``sent``)."""
+        loop = asyncio.get_running_loop()
+        if self.done is None:
+            self.done = loop.create_future()
+        done = self.done
+        if self.task is None:
+            self.task = loop.create_task(self._run())
+        return done
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.done is not None:
+                wait = self.written_at + WRITE_INTERVAL - loop.time()
+                if wait > 0 and not self.waited.is_set():  # a write just went: the driver's steps linger
+                    try:
+                        await asyncio.wait_for(self.waited.wait(), wait)
+                    except TimeoutError:
+                        pass
+                self.written_at = loop.time()
+                steps, snapshots, logs = self.steps, self.snapshots, self.logs
+                deliveries, done, listings = self.deliveries, self.done, self.listings
+                self._clear()
+                try:
+                    refused = await self._write(steps, snapshots, listings, logs)
+                except asyncio.CancelledError:
+                    done.cancel()
+                    raise
+                except Exception:
+                    logger.warning("room steps not saved; delivered all the same", exc_info=True)
+                    refused = set()
+                if refused:
+                    # Another process owns these rooms now (this one was slow or paused past its
+                    # lease): what they did here is not saved, so nobody hears of it.
+                    deliveries = [d for d in deliveries if d[0] not in refused]
+                    if self.fenced is not None:
+                        await self.fenced(refused)
+                try:
+                    await self._send_all(deliveries)
+                except asyncio.CancelledError:
+                    done.cancel()
+                    raise
+                if not done.done():
+                    done.set_result(None)
+        finally:
+            self.task = None
+
+    async def _send_all(self, deliveries: list[tuple[int, Delivery, bool]]) -> None:
+        """A batch's deliveries: each game's in order, the games side by side (a socket slow to
+        take its frames holds up its own game's, not the others')."""
+        by_game: dict[int, list[tuple[Delivery, bool]]] = {}
+        for game_id, delivery, everywhere in deliveries:
+            by_game.setdefault(game_id, []).append((delivery, everywhere))
+        if len(by_game) == 1:
+            await self._send_game(*by_game.popitem())
+        elif by_game:
+            await asyncio.gather(*(self._send_game(game_id, queued) for game_id, queued in by_game.items()))
+
+    async def _send_game(self, game_id: int, queued: list[tuple[Delivery, bool]]) -> None:
+        _delivering.set(True)  # what the sockets do as they take it runs in here (see ``sent``)
+        # The players' deliveries before the spectators', each kind in its order: a thousand
+        # spectators' sockets take this process tens of milliseconds to write, which the players'
+        # frames of the same tick would otherwise wait behind. (Neither kind's sockets see the other's.)
+        for delivery, everywhere in sorted(queued, key=lambda item: item[0].watchers):
+            try:
+                await self.send(game_id, delivery, everywhere)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
+
+    async def _write(
+        self,
+        steps: dict[int, list],
+        snapshots: dict[int, str | None],
+        listings: dict[int, str | None],
+        logs: dict[int, list],
+    ) -> set[int]:
+        """One store write; the games whose lease another process holds (nothing of theirs written)."""
+        number = self.number + 1
+        for game_id in snapshots:
+            self.since.pop(game_id, None)
+        for game_id in steps:
+            self.since.setdefault(game_id, number)
+        now = time.monotonic()
+        keep_from = min(self.since.values(), default=number + 1)
+        trim = keep_from > self.kept_from and now - self.trimmed_at >= JOURNAL_TRIM_SECONDS
+        refresh = bool(steps) and now - self.refreshed_at >= JOURNAL_REFRESH_SECONDS
+        journal = None
+        if steps or trim:
+            journal = JournalBatch(self.journal, number, steps, keep_from if trim else None, refresh)
+            self.number = number
+            if trim:
+                self.kept_from, self.trimmed_at = keep_from, now
+            if refresh:
+                self.refreshed_at = now
+        listed = Listings(self.owner, listings) if listings else None
+        if logs:
+            return await self.store.write(snapshots, journal, listed, logs, fence=self.owner)
+        if journal is not None or snapshots or listed is not None:
+            return await self.store.write(snapshots, journal, listed, fence=self.owner)
+        return set()
+
+    async def sent(self) -> None:
+        """``flush``, and wait until what was queued is out. Called from a delivery itself (a
+        socket of this process answers ``hello`` with its ``connect`` as the hub hands it the
+        delivery), it does not wait: what it queued goes out right after the delivery's batch."""
+        done = self.flush()
+        if not _delivering.get():
+            self.waited.set()
+            await asyncio.shield(done)
+
+    async def stop(self) -> None:
+        task = self.task
+        if task is not None:
+            task.cancel()
+            await asyncio.wait([task], timeout=5)
+        if self.done is not None:
+            self.done.cancel()
+        self._clear()

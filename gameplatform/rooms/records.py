@@ -1,0 +1,99 @@
+"""What the parts of a room host share: the app's hooks and seatings, and one record per running room.
+
+``RoomHost`` (``gameplatform.rooms.host``) keeps one ``Running`` per room it runs; its parts (the
+driver, the seats, the spectators, the match list, takeover) read and update that record, and
+nothing of a room outlives it.
+"""
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from gameplatform.modes import Mode, Player, Result
+from gameplatform.rooms.room import Grace, Room
+from gameplatform.rooms.wire import Delivery
+
+if TYPE_CHECKING:
+    from gameplatform.rooms.host import RoomHost
+
+LABELS_KEPT = 512  # a delayed room's labels on their way to the match list (one a listing pass at most)
+
+
+class RoomLost(Exception):
+    """The room stopped running here (its lease is another process's) while a step of it was on its way."""
+
+
+@dataclass
+class Seating:
+    """What a new room needs from the game's record."""
+
+    mode: Mode
+    players: list[Player]
+    seed: int
+    lobby_id: int | None = None
+    over: bool = False  # already finished or abandoned: nothing to run
+    started_at: float | None = None  # when its start was recorded (Unix time), if it was
+    grace: Grace | None = None  # the game's own grace (a queue match's short first one); None: the host's
+    flags: dict | None = None  # live operations' flags for the mode's ``ctx.flag`` (gameplatform.modes.flags)
+
+
+@dataclass
+class Hooks:
+    """The host's I/O, given by the game app (and by tests): each one a coroutine function."""
+
+    seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
+    record_start: Callable[[int], Awaitable[None]]
+    # (game, result, players, the final board or None, the room's last version, every step of the
+    # game: its replay, with its seed and players; None when the store could not give it), once
+    record_result: Callable[[int, Result, list[Player], object, int, list | None], Awaitable[None]]
+    publish: Callable[[int, Delivery], Awaitable[None]]  # to the game's sockets on every process
+    # ``publish`` to this process's sockets only: for a room whose players' sockets are all here.
+    publish_here: Callable[[int, Delivery], Awaitable[None]] | None = None
+    grace: Callable[[], Grace] = Grace
+    # Hear the players' frames sent from other processes while this host owns the room, and stop.
+    listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
+    publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
+
+
+@dataclass(eq=False)
+class Running:
+    """One room this process runs, and everything the host keeps for it (gone with it)."""
+
+    room: Room
+    origin: float  # game time 0, on this loop's clock
+    snapshot_tick: int  # the tick of its last snapshot
+    next_wake: float | None = None  # its live entry in the driver's heap (older ones are skipped)
+    # player -> (the socket holding the seat, its seat number, whether that socket is on this process)
+    holders: dict[int, tuple[str, int, bool]] = field(default_factory=dict)
+    # players whose sockets are on other processes (their frames come through the game's group):
+    # while there are none, the room's deliveries go to this process's sockets only
+    elsewhere: set[int] = field(default_factory=set)
+    # over, and the database has not taken the result yet: the frames held back, the tries so far
+    unrecorded: bool = False
+    held: list[tuple[int, str]] = field(default_factory=list)
+    tries: int = 0
+    ending: asyncio.Task | None = None  # the driver's try at recording the result, running
+    # Steps since the game's log was last added to (with its last snapshot): the replay's next part
+    log: list = field(default_factory=list)
+    started_at: float | None = None  # when its start was recorded (Unix time): the match list shows it
+    listed: str | None = None  # its summary as last written to the match list, and when (the loop's clock)
+    listed_at: float = float("-inf")
+    # A mode with a spectator delay: the label the match list shows (as it was that long ago), and
+    # the newer ones on their way, (when first read, the label), oldest first
+    label: dict = field(default_factory=dict)
+    labels: deque[tuple[float, dict]] = field(default_factory=lambda: deque(maxlen=LABELS_KEPT))
+
+    def take_log(self) -> list:
+        """The room's steps not yet in its game's log, taken to go in with a snapshot."""
+        log, self.log = self.log, []
+        return log
+
+
+def text(frame: dict) -> str:
+    """A frame the host writes itself (an ``ack``, an ``error``, a summary) as JSON text."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)

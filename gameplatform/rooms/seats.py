@@ -1,0 +1,190 @@
+"""A room's seats and the frames its players send: who holds each seat, a player seated while the
+game runs, and one frame applied to the room here."""
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from gameplatform.modes import Invalid, Player, Reject
+from gameplatform.rooms.forwarding import UNTIL_MARGIN
+from gameplatform.rooms.records import Running, text
+from gameplatform.rooms.room import PLATFORM_OPS, HookFailed, Room, forwarded_key, ref_key
+from gameplatform.rooms.spectators import SPECTATOR_OPS
+from gameplatform.rooms.wire import Delivery
+
+if TYPE_CHECKING:
+    from gameplatform.rooms.host import RoomHost
+
+logger = logging.getLogger(__name__)
+
+
+class Seats:
+    """The frames of a room's players, applied here: owns the rule of one socket per seat (the
+    newest seat number holds it, the other is told it was replaced), which players' sockets are on
+    other processes (``Running.elsewhere``), the seating of players the game's record has and the
+    room does not, and the answer to each frame (its ``ack``, its ``error``, a copy taken once)."""
+
+    def __init__(self, host: "RoomHost") -> None:
+        self.host = host
+
+    def seat_here(self, game_id: int, player_id: int) -> str | None:
+        """The mode's name of a game whose room runs here and that ``player_id`` plays: a socket's
+        seat check without the database (the room's players are the game's seats). None when the
+        room is not here, is over, or has no such player: the database answers then."""
+        room = self.host.room(game_id)
+        if room is None or room.over or not any(p.id == player_id for p in room.players):
+            return None
+        return room.mode.name
+
+    async def join(self, game_id: int, player: Player) -> bool:
+        """``player`` was seated in the game's record while it runs (the mode's ``join_in_progress``):
+        the room seats them too, as a ``join`` step (journalled; the other players get a fresh
+        ``game_state``). False when the room does not run here."""
+        run = self.host.running.get(game_id)
+        if run is None:
+            return False
+        if self.seat_newcomers(run.room, [player], now=self.host.now(game_id)):
+            await self.host.steps.after_step(game_id, run, snapshot=True, wait=True)
+            self.host.driver.schedule(game_id)
+        return True
+
+    def seat_newcomers(self, room: Room, players: list[Player], *, now: float | None = None) -> bool:
+        """Seat in ``room`` those of ``players`` (the game's seats) it does not have: seats taken
+        while their message was on its way, or while no process ran the room. True when it took any."""
+        seated = {p.id for p in room.players}
+        took = False
+        for player in sorted(players, key=lambda p: p.seat):
+            if player.id in seated:
+                continue
+            seat = {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}
+            try:
+                room.step(room.ctx.now if now is None else now, "join", seat)
+            except (Reject, HookFailed) as exc:
+                logger.warning(
+                    "a seat taken in the game's record was refused by its room: %s",
+                    exc,
+                    extra={"game_id": room.game_id, "player_id": player.id},
+                )
+                continue
+            took = True
+        return took
+
+    async def take_seat_number(self, game_id: int, player_id: int) -> int:
+        """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
+        return await self.host.store.next_seat_number(game_id, player_id)
+
+    async def apply(
+        self,
+        game_id: int,
+        player_id: int,
+        op: str,
+        args: tuple = (),
+        ref=None,
+        conn: str | None = None,
+        *,
+        seat: int = 0,
+        here: bool = True,
+        forwarded: str | None = None,
+        resent: bool = False,
+        until: float | None = None,
+    ) -> bool:
+        """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
+        ``action``, ``input``) to a room owned here. False when this process does not own it.
+
+        ``conn`` names the socket and ``seat`` its seat number (``take_seat_number``): of two
+        sockets of one player the one with the higher number holds the seat, whichever's
+        ``connect`` came last, and the other is told it was replaced (it closes 4409). A
+        ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
+        socket is on this process (False for a frame that came through the game's group): the
+        room's deliveries then go to every process until that player's seat is held from here
+        again or left. Returns once the step's frames are out. (``watch``, ``still_watching`` and
+        ``unwatch`` are a spectator's socket's, ``spectate``.)
+
+        ``forwarded``: the frame's id, for one forwarded by a socket's process (``forward``): its
+        receipt goes back with the step's frames, and a frame the room took already (sent again)
+        is answered, not applied twice; so is a frame the client sent again (``resent``) whose
+        ``ref`` the room took from this player. ``until``: when its sender answers it ``unavailable``
+        (wall clock): a forwarded frame that comes too close to that is not taken (``UNTIL_MARGIN``)."""
+        if op in PLATFORM_OPS and conn is not None:
+            raise ValueError(f"{op!r} is the platform's step, never a socket's frame")
+        if until is not None and time.time() > until - UNTIL_MARGIN and self.host.running.get(game_id) is not None:
+            logger.info("a forwarded frame came too late to be taken", extra={"game_id": game_id, "op": op})
+            return True  # its sender answers it
+        if op in SPECTATOR_OPS:
+            taken = await self.host.watchers.spectate(game_id, conn, op != "unwatch", renew=op == "still_watching")
+            if taken and forwarded is not None:
+                self.host.out.deliver(game_id, Delivery(took=(forwarded,), watchers=True), True)
+                await self.host.out.sent()
+            return taken
+        run = self.host.running.get(game_id)
+        if run is None or self.host.draining:  # handing its rooms over: what comes now goes to the next owner
+            return False
+        room = run.room
+        took = (forwarded,) if forwarded is not None else ()
+        if room.took(forwarded_key(forwarded)) or (resent and room.took(ref_key(player_id, ref))):
+            # Sent again (by the socket's process while the room moved, or by the client after a
+            # reconnect): taken once already, answered again.
+            reply = () if ref is None else ((player_id, text({"type": "ack", "ref": ref, "duplicate": True})),)
+            self.host.steps.deliver(game_id, Delivery(reply, took=took), everywhere=not here)
+            await self.host.out.sent()
+            return True
+        if op == "connect" and not any(p.id == player_id for p in room.players):
+            # Seated in the game's record after the room was made, and the word of it has not
+            # come yet (the socket checked the seat in the database): the record says who sits.
+            seating = await self.host.hooks.seating(game_id)
+            if self.host.running.get(game_id) is not run:
+                return False
+            if seating is not None:
+                self.seat_newcomers(room, seating.players, now=self.host.now(game_id))  # goes out with the connect
+        if conn is not None and not self._hold_seat(game_id, run, player_id, op, conn, seat, here):
+            if took:
+                self.host.out.deliver(game_id, Delivery(took=took), True)
+            await self.host.out.sent()
+            return True
+        if op == "disconnect" or (here and op == "connect"):
+            run.elsewhere.discard(player_id)
+        elif not here:
+            run.elsewhere.add(player_id)
+        error = None
+        frame = None if forwarded is None and ref is None else (forwarded, ref)
+        try:
+            who = () if op in PLATFORM_OPS else (player_id,)  # the platform's steps name no player
+            room.step(self.host.now(game_id), op, *who, *args, frame=frame)
+        except Reject as exc:
+            error = {"type": "error", "code": exc.code, "message": exc.message}
+        except Invalid as exc:
+            error = {"type": "error", "code": "invalid", "message": "The frame has invalid fields."}
+            error["fields"] = exc.fields
+        except HookFailed as exc:
+            self.host.steps.hook_failed(game_id, room, exc)
+            error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
+        if error is None:
+            # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
+            # made: a client knows its move was applied, and that its view already shows it.
+            reply = None if ref is None else (player_id, text({"type": "ack", "ref": ref}))
+            snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit", *PLATFORM_OPS)
+        else:
+            if ref is not None:
+                error["ref"] = ref
+            reply, snapshot = (player_id, text(error)), room.over  # a failure may have aborted the game
+        await self.host.steps.after_step(game_id, run, snapshot=snapshot, reply=reply, wait=True, took=took)
+        self.host.driver.schedule(game_id)
+        return True
+
+    def _hold_seat(self, game_id: int, run: Running, player_id: int, op: str, conn: str, seat: int, here: bool) -> bool:
+        """Who holds ``player_id``'s seat after this ``op`` of socket ``conn``; False: the op is
+        a stale socket's and changes nothing."""
+        held = run.holders.get(player_id)
+        if op == "connect":
+            if held is not None and held[0] != conn:
+                if seat < held[1]:  # an older socket's connect, late: the newer one keeps the seat
+                    self.host.out.deliver(game_id, Delivery(replaced=(conn,)), not here)
+                    return False
+                # To the process of the replaced socket: this one's, or every one.
+                self.host.out.deliver(game_id, Delivery(replaced=(held[0],)), not held[2])
+            run.holders[player_id] = (conn, seat, here)
+        elif op == "disconnect":
+            if held is None or held[0] != conn:
+                return False
+            del run.holders[player_id]
+        return True

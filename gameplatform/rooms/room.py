@@ -37,13 +37,22 @@ import hashlib
 import json
 import logging
 import random
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import orjson
 
-from gameplatform.modes.api import MAX_TIMERS, Context, Mode, Player, Reject, Result, SeededRandom
+from gameplatform.modes.api import (
+    FRAME_MESSAGES,
+    MAX_TIMERS,
+    MESSAGE_TYPE,
+    Context,
+    Mode,
+    Player,
+    Reject,
+    Result,
+    SeededRandom,
+)
 from gameplatform.modes.patch import patch_to
 from gameplatform.modes.schema import Invalid, check
 
@@ -114,7 +123,8 @@ def _step(method):
     return step
 
 
-ACTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")  # a ``game_action``'s name
+ACTION_NAME = MESSAGE_TYPE  # a ``game_action``'s name
+FRAME_TYPES = {"move": "player_move", "action": "game_action", "input": "input"}  # client steps: their frames
 
 
 def _required(value, field: str):
@@ -420,7 +430,9 @@ class Room:
     def _apply(self, now: float, op: str, args: tuple, due: bool) -> None:
         if due:
             self._run_clock(now)
-        if op != "advance":
+        if op in FRAME_TYPES:
+            self._message(op, *args)
+        elif op != "advance":
             getattr(self, f"_{op}")(*args)
 
     def replay(self, entries, each=None) -> int:
@@ -588,35 +600,33 @@ class Room:
 
     # --- client frames -------------------------------------------------------------
 
-    def _move(self, player_id: int, movement) -> None:
-        schema = self.mode.move_schema
-        if schema is None:
-            raise Reject("unknown_type", "This game takes no player_move frames.")
-        movement = check(schema, _required(movement, "movement"), "movement")
+    def _message(self, op: str, player_id: int, *args) -> None:
+        """A client's message (the ``move``, ``action`` and ``input`` steps), dispatched once through
+        the mode's ``messages``: checked against its schema, then handed to its handler."""
+        action = None
+        if op == "action":
+            action, data = args
+            if not isinstance(action, str) or not ACTION_NAME.match(action):
+                raise Invalid({"action": ["Must be 1 to 32 lowercase letters, digits or _, starting with a letter."]})
+            declared = self.mode.messages.get(action) if action not in FRAME_MESSAGES else None
+            if declared is None:
+                declared = self.mode.messages.get("*")
+                if declared is None:
+                    raise Reject("unknown_action", f"This game has no action {action[:32]!r}.")
+            else:
+                action = None
+            data = check(declared.schema, data, "data")
+        else:
+            (data,) = args
+            declared = self.mode.messages.get(op)
+            if declared is None:
+                raise Reject("unknown_type", f"This game takes no {FRAME_TYPES[op]} frames.")
+            field = "movement" if op == "move" else "data"
+            data = check(declared.schema, _required(data, field), field)
         player = self._acting(player_id)
-        self._call(self.mode.on_move, player, movement)
-        self._after_frame()
-
-    def _action(self, player_id: int, action: str, data) -> None:
-        if not isinstance(action, str) or not ACTION_NAME.match(action):
-            raise Invalid({"action": ["Must be 1 to 32 lowercase letters, digits or _, starting with a letter."]})
-        schemas = self.mode.action_schemas
-        schema = schemas.get(action, schemas.get("*"))
-        if schema is None:
-            raise Reject("unknown_action", f"This game has no action {str(action)[:32]!r}.")
-        data = check(schema, data, "data")
-        player = self._acting(player_id)
-        self._call(self.mode.on_action, player, action, data)
-        self._after_frame()
-
-    def _input(self, player_id: int, data) -> None:
-        schema = self.mode.input_schema
-        if schema is None:
-            raise Reject("unknown_type", "This game takes no input frames.")
-        data = check(schema, _required(data, "data"), "data")
-        player = self._acting(player_id)
-        self._call(self.mode.on_input, player, data)
-        if self.mode.tick_rate == 0:  # real-time: the input shows in the next tick's patch
+        payload = (player, data) if action is None else (player, action, data)
+        self._run(declared.name, declared.handler, self.mode, self.state, *payload, self.ctx)
+        if op != "input" or not self.mode.tick_rate:  # real-time: an input shows in the next tick's patch
             self._after_frame()
 
     def _after_frame(self) -> None:
@@ -751,12 +761,13 @@ class Room:
     # --- the mode's hooks and what they leave ------------------------------------------
 
     def _call(self, hook, *args) -> None:
+        self._run(hook.__name__, hook, self.state, *args, self.ctx)
+
+    def _run(self, name: str, hook, *args) -> None:
+        """Call a hook of the mode (``name``): then its events go out, its turn and its result count."""
         turn = self.ctx.turn
-        self._hook = hook.__name__
-        if hook in (self.mode.on_start, self.mode.on_tick):
-            hook(self.state, self.ctx)
-        else:
-            hook(self.state, *args, self.ctx)
+        self._hook = name
+        hook(*args)
         for to, frame in self.ctx.outbox:
             if to is None:
                 self._emit(frame)

@@ -47,7 +47,7 @@ from gameplatform.modes.steps import (
     ref_key,
     starting_players,
 )
-from gameplatform.modes.views import Views, encode_json
+from gameplatform.modes.views import Views, encode_json, written_json
 
 __all__ = [
     "ABANDONED",
@@ -101,6 +101,7 @@ class Room(Steps, Clock):
     # How the room writes a frame as JSON text: the standard library's encoder here (the mode API
     # and its test kit need nothing else); the server's rooms write with orjson (gameplatform.rooms.room).
     encode = staticmethod(encode_json)
+    written = staticmethod(written_json)
 
     def __init__(
         self,

@@ -17,7 +17,6 @@ is looked up by the identity of a frame that may be gone.
 
 import json
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from gameplatform.modes.api import Mode, Player
 from gameplatform.modes.patch import patch_to
@@ -31,15 +30,17 @@ def encode_json(value) -> str:
     return _ENCODER.encode(value)
 
 
-class Outgoing(NamedTuple):
-    """A frame a room made: for ``to`` (a player id, ``SPECTATORS``, or None: everyone), with its
-    JSON ``text`` when it has been written, and for a state patch sent as the whole view, the
-    text of the same change as a JSON Patch (``patch``), which the compact subprotocol sends."""
+def written_json(text: str, data):
+    """A part of a frame already written as ``text`` (``Room.written``): the standard library
+    writes its ``data`` again; an encoder that can (orjson's ``Fragment``) takes the text as it is."""
+    return data
 
-    to: int | None
-    frame: dict
-    text: str | None = None
-    patch: str | None = None
+
+# A frame a room made, ``(to, frame, text, patch)``: for ``to`` (a player id, ``SPECTATORS``, or
+# None: everyone), with its JSON ``text`` once written, and for a state patch sent as the whole
+# view, the text of the same change as a JSON Patch (``patch``), which the compact subprotocol
+# sends. A plain tuple: a tick makes one per viewer.
+Outgoing = tuple
 
 
 class Views:
@@ -55,7 +56,7 @@ class Views:
         self._state_view: tuple[str, object] = ("", None)  # the last game_state's view: text, data
 
     def push(self, to: int | None, frame: dict) -> None:
-        self.pending.append(Outgoing(to, frame))
+        self.pending.append((to, frame, None, None))
 
     def save(self) -> tuple:
         """What a failed step puts back (``restore``): the frames made before it, what was sent."""
@@ -168,10 +169,11 @@ class Views:
                 if not ops:
                     unchanged.add(key)
                 out = made[key] = self._patch(ops, view, live, clock, sent[1])
-            self.sent[viewer] = (out.frame["view"], clock)
-            self.pending.append(out._replace(to=viewer))
+            _, frame, text, patch = out
+            self.sent[viewer] = (frame["view"], clock)
+            self.pending.append((viewer, frame, text, patch))
         for out in made.values():
-            del out.frame["view"]
+            del out[1]["view"]
         if made:
             room.version += 1
         return bool(made)
@@ -183,15 +185,17 @@ class Views:
         26 characters each plus their paths, which often settles it without encoding. The patch is
         kept beside it when it is under twice the view's length: the compact subprotocol carries a
         patch in about a quarter of its JSON length but a view in two thirds (``drain_encoded``)."""
-        encode = self.room.encode
+        encode, written = self.room.encode, self.room.written
         text = encode(live) if len(ops) > 1 else None
         least = sum(26 + len(op["path"]) for op in ops) if text is not None else 0
         ops_text = None if text is not None and least >= 2 * len(text) else encode(ops)
+        patch_ops = written(ops_text, ops) if ops_text is not None else None
         as_patch = None
         if text is not None and (least > len(text) or len(ops_text) > len(text)):
             if ops_text is not None and len(ops_text) < 2 * len(text):
-                as_patch = ops
+                as_patch = patch_ops
             ops = [{"op": "replace", "path": "", "value": view}]
+            patch_ops = [{"op": "replace", "path": "", "value": written(text, view)}]
         frame = {
             "type": "state_patch",
             "tick": self.room.ctx.tick,
@@ -201,8 +205,9 @@ class Views:
         }
         if clock[2] or sent_clock[2]:  # the public timers, while there are some and once gone
             frame["timers"] = self.timers_left()
+        # The texts from the parts already written (the ops, the view), not written again.
         patch = None if as_patch is None else encode({**frame, "ops": as_patch})
-        out = Outgoing(None, frame, encode(frame), patch)
+        out = (None, frame, encode({**frame, "ops": patch_ops}), patch)
         frame["view"] = view  # what the viewers were sent, until the sync is over
         return out
 
@@ -223,7 +228,7 @@ class Views:
         """The frames made since the last call, state patches last, as ``(to, frame)``."""
         self.sync()
         pending, self.pending = self.pending, []
-        return [(out.to, out.frame) for out in pending]
+        return [(to, frame) for to, frame, _, _ in pending]
 
     def drain_encoded(self) -> list[tuple]:
         """``drain()`` as JSON texts: ``(player id, or 0 for everyone, text)``, and a third item, the

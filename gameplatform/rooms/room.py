@@ -5,6 +5,8 @@ The room itself lives with the mode API, standard library only, so a mode's test
 code the server runs without the server; this module adds only what the server needs faster.
 """
 
+import json
+
 import orjson
 
 from gameplatform.modes import room as game_room
@@ -23,7 +25,6 @@ from gameplatform.modes.room import (
     WAITING_FOR_READY,
     Grace,
     HookFailed,
-    encode_json,
     forwarded_key,
     ref_key,
     starting_players,
@@ -55,6 +56,14 @@ __all__ = [
 _ORJSON = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
+# The standard library's encoder for what orjson does not take, a part already written included.
+_FALLBACK = json.JSONEncoder(
+    separators=(",", ":"),
+    ensure_ascii=False,
+    default=lambda part: json.loads(part.contents) if isinstance(part, orjson.Fragment) else None,
+)
+
+
 def encode_frame(value) -> str:
     """A frame (or a view) as JSON: orjson, several times faster than the standard library's
     encoder, and the same text but for what JSON has no words for (NaN and infinities: null,
@@ -64,10 +73,17 @@ def encode_frame(value) -> str:
     try:
         return orjson.dumps(value, option=_ORJSON).decode()
     except TypeError:
-        return encode_json(value)
+        return _FALLBACK.encode(value)
+
+
+def written_frame(text: str, data) -> orjson.Fragment:
+    """A part of a frame already written as ``text`` (a view, a patch's ops): it goes into the
+    frame's text as it is, not written again."""
+    return orjson.Fragment(text)
 
 
 class Room(game_room.Room):
     """A game's room as the server runs it: frames written with orjson (``encode_frame``)."""
 
     encode = staticmethod(encode_frame)
+    written = staticmethod(written_frame)

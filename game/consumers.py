@@ -240,7 +240,7 @@ class GameConsumer(BaseConsumer):
 
     @receives(MoveInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_player_move(self, frame: dict) -> None:
-        """`{movement}`: my move, checked by the mode's `move_schema` (tic-tac-toe `{cell: 0..8}`).
+        """`{movement}`: my move, checked by the schema of the mode's `move` message (tic-tac-toe `{cell: 0..8}`).
 
         Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`."""
         self._spend()
@@ -248,13 +248,14 @@ class GameConsumer(BaseConsumer):
 
     @receives(ActionInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
-        """`{action, data}`: a game-specific action (checked by the mode's `action_schemas`)."""
+        """`{action, data}`: a game-specific action (checked by the schema of the mode's message of that name,
+        or `*`)."""
         self._spend()
         await self._submit("action", frame.get("action"), frame.get("data", {}), ref=frame.get("ref"), frame=frame)
 
     @receives(InputFrame, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
-        """`{data}`: a real-time input (checked by the mode's `input_schema`); over the mode's
+        """`{data}`: a real-time input (checked by the schema of the mode's `input` message); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
         await self._submit("input", frame.get("data"), ref=frame.get("ref"), frame=frame)

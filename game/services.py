@@ -31,9 +31,9 @@ from gameplatform import db, rawsql
 from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable, is_outage
 from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
-from gameplatform.modes.flags import flags_now
 from gameplatform.realtime import signal_on_commit
 from gameplatform.rooms import room_store
+from gameplatform.rooms.flags import flags_now
 from gameplatform.rooms.host import answer_seconds
 from gameplatform.rooms.wire import SEAT_SIGNAL, seat_signal
 from staff import audit

@@ -7,9 +7,9 @@ class LiveopsConfig(AppConfig):
     verbose_name = "live operations"
 
     def ready(self) -> None:
-        from gameplatform.modes import flags as mode_flags
+        from gameplatform.rooms import flags as mode_flags
         from liveops import evaluation
 
         # A game's mode reads flags through ``ctx.flag``: the values for no player, taken when its
-        # room is made (gameplatform.modes.flags; the kit knows no app).
+        # room is made (gameplatform.rooms.flags; the kit knows no app).
         mode_flags.flags_at_start.register(evaluation.flags_for_no_player)

@@ -111,7 +111,7 @@ def etag_of(answer: dict) -> str:
 
 
 def flags_for_no_player() -> dict:
-    """Every flag's value for empty attributes (the ``gameplatform.modes.flags`` provider)."""
+    """Every flag's value for empty attributes (the ``gameplatform.rooms.flags`` provider)."""
     return dict(cache.flags().no_player)
 
 

@@ -22,10 +22,46 @@ the players who may not see it.
 import math
 import random
 import re
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from gameplatform.modes.schema import Field
+
+# A client message's type: what ``Mode.messages`` is keyed by. ``move`` is a ``player_move
+# {movement}`` frame, ``input`` an ``input {data}`` frame, any other name a ``game_action {action,
+# data}`` of that action; ``*`` stands for every action the map does not name.
+FRAME_MESSAGES = ("move", "input")
+MESSAGE_TYPE = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One kind of client message a mode takes: the ``schema`` its data is checked against, and
+    the ``handler`` that applies it, ``handler(mode, state, player, data, ctx)`` (a method of the
+    mode; under ``"*"``: ``handler(mode, state, player, action, data, ctx)``, named by the action)."""
+
+    schema: Field
+    handler: Callable
+
+    @property
+    def name(self) -> str:
+        """The handler's name: what a failure names (``HookFailed.hook``)."""
+        return getattr(self.handler, "__name__", "handler")
+
+
+def message(type: str, schema: Field) -> Callable:
+    """Put the method it decorates in its mode's ``messages`` map as the handler of ``type``::
+
+    @message("move", Obj(take=Int(1, 3)))
+    def take(self, state, player, data, ctx): ...
+    """
+
+    def mark(handler: Callable) -> Callable:
+        handler.__mode_message__ = (type, schema)
+        return handler
+
+    return mark
 
 
 class Reject(Exception):
@@ -281,10 +317,10 @@ class Mode:
     tick_rate: int = 0  # 0: turn-based (the room acts on each frame); else ticks per second
 
     # --- what clients may send ---------------------------------------------------------
-    move_schema: Field | None = None  # ``player_move {movement}``; None: the mode takes no moves
-    # ``game_action {action, data}``: each action's data; the key "*" stands for any other action name.
-    action_schemas: dict[str, Field] = {}
-    input_schema: Field | None = None  # ``input {data}`` (real-time modes)
+    # Message type -> ``Message(schema, handler)``: ``"move"`` (``player_move {movement}``),
+    # ``"input"`` (``input {data}``), an action's name (``game_action {action, data}``), ``"*"``
+    # (any other action). Filled from the class's own map, its ``@message`` methods and its bases'.
+    messages: dict[str, Message] = {}
     input_rate: float = 30.0  # frames a second per player; extras get ``rate_limited`` and are dropped
 
     # --- clocks and resumption ---------------------------------------------------------
@@ -352,16 +388,15 @@ class Mode:
         elif ctx.turn == player.id:
             ctx.turn = ctx.next_turn()
 
+    # Deprecated (1.1): the three verbs before ``messages``, called for a mode that declares
+    # ``move_schema``, ``action_schemas`` or ``input_schema`` (``_legacy_messages``).
     def on_move(self, state: dict, player: Player, movement: dict, ctx: Context) -> None:
-        """``player_move {movement}`` (already checked against ``move_schema``)."""
         raise Reject("not_supported", "This game takes no moves.")
 
     def on_action(self, state: dict, player: Player, action: str, data: dict, ctx: Context) -> None:
-        """``game_action {action, data}`` (``data`` checked against ``action_schemas[action]``)."""
         raise Reject("not_supported", "This game takes no such action.")
 
     def on_input(self, state: dict, player: Player, data: dict, ctx: Context) -> None:
-        """``input {data}`` (checked against ``input_schema``); usually kept in the state for ``on_tick``."""
         raise Reject("not_supported", "This game takes no inputs.")
 
     def on_tick(self, state: dict, ctx: Context) -> None:
@@ -395,6 +430,28 @@ class Mode:
         default is ``view(state, None)``, the view of a mode whose players all see the same."""
         return self.view(state, None)
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        messages: dict[str, Message] = {}
+        for base in reversed(cls.__mro__[1:]):
+            messages.update(base.__dict__.get("messages", {}))
+        for type_, declared in messages.items():  # a handler overridden by name handles its message still
+            override = cls.__dict__.get(declared.name)
+            if hasattr(declared.handler, "__mode_message__") and callable(override):
+                messages[type_] = Message(declared.schema, override)
+        messages.update(_legacy_messages(cls))
+        messages.update(cls.__dict__.get("messages", {}))
+        for handler in cls.__dict__.values():
+            if hasattr(handler, "__mode_message__"):
+                type_, schema = handler.__mode_message__
+                messages[type_] = Message(schema, handler)
+        for type_, declared in messages.items():
+            if type_ != "*" and not MESSAGE_TYPE.match(type_):
+                raise TypeError(f"{cls.__name__}: message type {type_!r}: 1 to 32 lowercase letters, digits or _")
+            if not isinstance(declared, Message):
+                raise TypeError(f"{cls.__name__}: messages[{type_!r}] is a Message(schema, handler)")
+        cls.messages = {type_: declared for type_, declared in messages.items() if declared.schema is not None}
+
     @classmethod
     def describe(cls) -> dict:
         """What ``GET /api/game/modes/`` lists."""
@@ -420,11 +477,70 @@ class Mode:
         ``data``; None (or no action) where the mode takes no such frame. A client can build its
         controls from them (the web client's panel for modes it has no page of its own for)."""
 
-        def schema(field: Field | None) -> dict | None:
-            return None if field is None else field.json_schema()
+        def schema(declared: Message | None) -> dict | None:
+            return None if declared is None else declared.schema.json_schema()
 
+        messages = cls.messages
         return {
-            "player_move": schema(cls.move_schema),
-            "game_action": {action: schema(field) for action, field in cls.action_schemas.items()},
-            "input": schema(cls.input_schema),
+            "player_move": schema(messages.get("move")),
+            "game_action": {name: schema(m) for name, m in messages.items() if name not in FRAME_MESSAGES},
+            "input": schema(messages.get("input")),
         }
+
+
+LEGACY_VERBS = ("move_schema", "action_schemas", "input_schema")
+
+
+def _legacy_messages(cls: type) -> dict[str, Message]:
+    """The ``messages`` of a mode declaring the verbs before them (``move_schema`` with ``on_move``,
+    ``action_schemas`` with ``on_action``, ``input_schema`` with ``on_input``): deprecated in 1.1,
+    they keep working until 2.0. A verb set to None (or ``{}``) takes away what a base declared,
+    as before (a ``Message`` of no schema is dropped)."""
+    declared = [verb for verb in LEGACY_VERBS if verb in cls.__dict__]
+    if not declared:
+        return {}
+    warnings.warn(
+        f"{cls.__name__}: {', '.join(declared)} (with on_move, on_action, on_input) is deprecated: "
+        "declare a messages map (gameplatform.modes.Message, or @message)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    messages: dict[str, Message] = {}
+    if "move_schema" in cls.__dict__:
+        messages["move"] = Message(cls.__dict__["move_schema"], _call_on_move)
+    if "input_schema" in cls.__dict__:
+        messages["input"] = Message(cls.__dict__["input_schema"], _call_on_input)
+    if "action_schemas" in cls.__dict__:
+        for base in cls.__mro__[1:]:  # the actions a base declared are replaced, as an attribute is
+            for name in base.__dict__.get("messages", {}):
+                if name not in FRAME_MESSAGES:
+                    messages.setdefault(name, Message(None, _call_on_action))
+        for name, schema in cls.__dict__["action_schemas"].items():
+            if name in FRAME_MESSAGES:
+                raise TypeError(f"{cls.__name__}: an action may not be named {name!r}: declare messages instead")
+            messages[name] = Message(schema, _call_on_action if name == "*" else _named_action(name))
+    return messages
+
+
+def _call_on_move(mode, state, player, data, ctx):
+    mode.on_move(state, player, data, ctx)
+
+
+def _call_on_input(mode, state, player, data, ctx):
+    mode.on_input(state, player, data, ctx)
+
+
+def _call_on_action(mode, state, player, action, data, ctx):
+    mode.on_action(state, player, action, data, ctx)
+
+
+def _named_action(action: str) -> Callable:
+    def on_action(mode, state, player, data, ctx):
+        mode.on_action(state, player, action, data, ctx)
+
+    return on_action
+
+
+_call_on_move.__name__ = "on_move"
+_call_on_input.__name__ = "on_input"
+_call_on_action.__name__ = "on_action"

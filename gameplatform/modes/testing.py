@@ -37,8 +37,8 @@ import json
 
 from gameplatform.modes.api import Mode, Player, Reject, checked_label
 from gameplatform.modes.patch import apply
+from gameplatform.modes.room import SPECTATORS, Grace, HookFailed, Room, starting_players
 from gameplatform.modes.schema import Invalid
-from gameplatform.rooms.room import SPECTATORS, Grace, HookFailed, Room, starting_players
 
 SPECTATOR = SPECTATORS  # ``watch()``'s spectator, where a player id goes: ``view(SPECTATOR)``, ``frames(SPECTATOR)``
 

@@ -1,6 +1,7 @@
 """The room engine: every running game of a server process, in one place.
 
-- ``room``: ``Room``, one game's mode, state and players with no I/O (what the test kit drives too);
+- ``room``: ``Room``, the mode API's room (``gameplatform.modes.room``: one game with no I/O, what the
+  test kit drives too) writing its frames with orjson; ``flags``: the flags a mode reads, by a hook;
 - ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), a facade over
   its parts, one job each: ``driver``, ``seats``, ``forwarding``, ``steps``, ``outbox``,
   ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share); the

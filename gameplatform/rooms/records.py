@@ -37,7 +37,7 @@ class Seating:
     over: bool = False  # already finished or abandoned: nothing to run
     started_at: float | None = None  # when its start was recorded (Unix time), if it was
     grace: Grace | None = None  # the game's own grace (a queue match's short first one); None: the host's
-    flags: dict | None = None  # live operations' flags for the mode's ``ctx.flag`` (gameplatform.modes.flags)
+    flags: dict | None = None  # live operations' flags for the mode's ``ctx.flag`` (gameplatform.rooms.flags)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 import pytest
 
 from game import services as games
-from gameplatform.modes.flags import flags_now
+from gameplatform.rooms.flags import flags_now
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ Only what changed in a tick is patched: with everyone standing still a tick send
 
 import math
 
-from gameplatform.modes import Mode
+from gameplatform.modes import Mode, message
 from gameplatform.modes.schema import Float, Obj
 
 
@@ -44,7 +44,6 @@ class Arena(Mode):
     min_players = 2
     max_players = 8
     tick_rate = 20
-    input_schema = Obj(dx=Float(-1, 1), dy=Float(-1, 1))
     shared_view = True  # nothing is hidden: one view for every player, made once a tick
     spectators = "everyone"  # they see what the players see
     input_rate = 30.0  # a client sends its stick's direction when it changes, at most 30 times a second
@@ -111,6 +110,7 @@ class Arena(Mode):
         state["players"][pid] = {"x": float(x), "y": float(y), "score": 0}
         state["dirs"][pid] = [0.0, 0.0]
 
+    @message("input", Obj(dx=Float(-1, 1), dy=Float(-1, 1)))
     def on_input(self, state, player, data, ctx):
         dx, dy = data["dx"], data["dy"]
         length = math.hypot(dx, dy)

@@ -35,7 +35,7 @@ never a fleet's other ships::
      "players": {"<user id>": {"shots": [{x, y, hit}], "sunk": [{x, y, length, horizontal}]}, ...}}
 """
 
-from gameplatform.modes import Context, Mode, Player, Reject
+from gameplatform.modes import Context, Mode, Player, Reject, message
 from gameplatform.modes.schema import Int, Obj
 
 SIZE = 10
@@ -77,7 +77,6 @@ class Battleship(Mode):
     title = "Battleship"
     description = "Two hidden fleets on 10×10 grids. One shot a turn; sink every enemy ship to win."
     min_players = max_players = 2
-    move_schema = Obj(x=Int(0, SIZE - 1), y=Int(0, SIZE - 1))
     turn_seconds = 30
     spectators = "everyone"  # each side's shots and the ships sunk, never a fleet (``spectator_view``)
     turn_timeout = "pass"
@@ -101,6 +100,7 @@ class Battleship(Mode):
     def on_start(self, state, ctx):
         ctx.turn = ctx.players[0].id
 
+    @message("move", Obj(x=Int(0, SIZE - 1), y=Int(0, SIZE - 1)))
     def on_move(self, state, player, movement, ctx):
         if ctx.turn != player.id:
             raise Reject("not_your_turn", "It is not your turn.")

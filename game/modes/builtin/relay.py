@@ -9,7 +9,7 @@ report again to correct theirs. The reports are in the state, so a room taken ov
 process still has them.
 """
 
-from gameplatform.modes import Mode, Reject
+from gameplatform.modes import Mode, Reject, message
 from gameplatform.modes.schema import AnyObject
 
 MAX_SCORE = 10**9
@@ -21,8 +21,6 @@ class Relay(Mode):
     description = "Client-simulated games: moves are relayed, the players report the scores and must agree."
     min_players = 2
     max_players = 64
-    move_schema = AnyObject()
-    action_schemas = {"*": AnyObject()}
     state_every_change = True  # the game socket's contract: game_state after every change
     shared_view = True  # nothing is hidden
     spectators = "everyone"  # they see what the players see
@@ -34,9 +32,11 @@ class Relay(Mode):
     def view(self, state, player):
         return {"reports": state["reports"]}
 
+    @message("move", AnyObject())
     def on_move(self, state, player, movement, ctx):
         ctx.relay({"type": "player_move", "user_id": player.id, "movement": movement})
 
+    @message("*", AnyObject())
     def on_action(self, state, player, action, data, ctx):
         if action == "report_score":
             scores = _parse_scores(data, ctx)

@@ -6,7 +6,7 @@ that is not an integer in range, or is taken, is ``illegal_move`` (so ``movement
 object here, checked by the rules rather than by a schema that would answer ``invalid``).
 """
 
-from gameplatform.modes import Mode, Reject
+from gameplatform.modes import Mode, Reject, message
 from gameplatform.modes.schema import AnyObject
 
 LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6))
@@ -18,8 +18,6 @@ class TicTacToe(Mode):
     title = "Tic-tac-toe"
     description = "Two players, three in a row wins. The server owns the board."
     min_players = max_players = 2
-    move_schema = AnyObject(max_bytes=256)
-    action_schemas = {"*": AnyObject()}  # emotes and the like are relayed; report_score is refused
     state_every_change = True  # the game socket's contract: game_state after every change
     shared_view = True  # nothing is hidden
     spectators = "everyone"  # they see what the players see
@@ -31,6 +29,7 @@ class TicTacToe(Mode):
     def on_start(self, state, ctx):
         ctx.turn = ctx.players[0].id
 
+    @message("move", AnyObject(max_bytes=256))
     def on_move(self, state, player, movement, ctx):
         if ctx.turn != player.id:
             raise Reject("not_your_turn", "It is not your turn.")
@@ -49,6 +48,7 @@ class TicTacToe(Mode):
         else:
             ctx.turn = ctx.next_turn()
 
+    @message("*", AnyObject())  # emotes and the like are relayed; report_score is refused
     def on_action(self, state, player, action, data, ctx):
         if action == "report_score":
             raise Reject("illegal_action", "Tic-tac-toe scores are kept by the server.")

@@ -1,0 +1,260 @@
+"""A room's steps: each change of a game is one step, whole or not at all, journalled and replayed.
+
+Every step (a client's message, a connect, the clock's ``advance``) that changed the room is kept as
+``(steps, now, op, args, version)``: what the room's owner journals, and what a room rebuilt from a
+snapshot replays (modes are deterministic from their seed and inputs). A step of a client's frame
+may name the frame, ``(forwarded id, ref)``, as a sixth item: the room remembers the frames it
+took in the last ``TAKEN_SECONDS`` (``took``), in its snapshot and through a replay, so a frame
+sent again is answered, not applied again. A hook that raises leaves the room exactly as it was
+before the step: it is rebuilt from its last snapshot and the steps after it, frames included; the
+failure is answered with ``HookFailed`` and counted, and after the mode's ``max_errors`` in one game
+the game ends ``aborted`` (unrated). A frame the rules refuse (``Reject`` from a hook, which the mode
+API asks to raise before changing anything) is kept as a step all the same, so that a replay does
+what the room did.
+"""
+
+import functools
+import hashlib
+import json
+import logging
+
+from gameplatform.modes.api import Player, Reject
+from gameplatform.modes.phases import ACTIVE
+from gameplatform.modes.schema import Invalid
+
+logger = logging.getLogger(__name__)
+
+# What a step does after the clock (``Room.step``): the players' frames and the clock alone.
+OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join", "abandon"})
+# Of those, the steps only the platform takes, never a player's frame (``RoomHost.command``: staff end a game).
+PLATFORM_OPS = frozenset({"abandon"})
+REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
+# The frames a room remembers having taken (``Room.took``): a frame sent again (by a socket's
+# process while the room moved, within seconds, or by a client after a reconnect, within its
+# request's timeout) is not applied twice. Those of the last TAKEN_SECONDS of game time, at most
+# TAKEN_KEPT (a room taking thousands of remote inputs a minute keeps its newest).
+TAKEN_SECONDS = 30.0
+TAKEN_KEPT = 1024
+REF_KEPT_CHARS = 64  # a longer ref is remembered by its digest
+FRAME_TYPES = {"move": "player_move", "action": "game_action", "input": "input"}  # client steps: their frames
+
+
+class HookFailed(Exception):
+    """A mode's hook (``view`` included) raised during a step: the room is as it was before it.
+
+    ``hook`` names the hook, ``error`` is what it raised. The room counts it (``Room.errors``)
+    and, at the mode's ``max_errors``, has ended the game ``aborted`` before this is raised."""
+
+    def __init__(self, hook: str, error: BaseException) -> None:
+        super().__init__(f"{hook} raised {error!r}")
+        self.hook = hook
+        self.error = error
+
+
+def atomic(method):
+    """A step of the room: all of it, or (a hook raised) none of it."""
+
+    @functools.wraps(method)
+    def step(self, *args):
+        if self._base is None:  # the room as it was made: what its first failed step is undone from
+            self.encode_snapshot()
+        saved = (self.views.save(), self.version)
+        self.hook = "platform"
+        try:
+            method(self, *args)
+            self.views.sync()  # the views too: a ``view`` that raises fails the step that changed them
+        except (Reject, Invalid):
+            raise
+        except Exception as exc:
+            self._rebuild(saved)
+            raise self._failed(exc) from exc
+
+    return step
+
+
+def forwarded_key(forwarded: str | None) -> str | None:
+    """What ``Room.took`` knows a frame by when a socket's process forwarded it to the room's owner."""
+    return None if forwarded is None else f"f:{forwarded}"
+
+
+def ref_key(player_id, ref) -> str | None:
+    """What ``Room.took`` knows a player's frame by from its ``ref`` (a client sending it again).
+    A ``ref`` may be any JSON value: one longer than a short text is known by its digest, so a
+    client's large refs cost the room's memory and snapshots no more than small ones."""
+    if ref is None or not isinstance(player_id, int):
+        return None
+    text = json.dumps(ref, separators=(",", ":"), ensure_ascii=False)
+    if len(text) > REF_KEPT_CHARS:
+        text = "#" + hashlib.sha256(text.encode()).hexdigest()[:32]
+    return f"r:{player_id}:{text}"
+
+
+def starting_players(players: list[Player], steps) -> list[Player]:
+    """Of a finished game's ``players``, those it started with: a player who joined while it ran
+    (a ``join`` step of its log) takes their seat again at that step when the game is replayed."""
+    joined = {entry[3][0]["id"] for entry in steps if entry[2] == "join"}
+    return [p for p in players if p.id not in joined]
+
+
+class Steps:
+    """The steps of a room (a mixin of ``Room``): taking one, journalling it, replaying a journal,
+    and undoing one that failed."""
+
+    def step(self, now: float, op: str, *args, frame: tuple | None = None) -> bool:
+        """One step at game time ``now``: the clock runs to ``now`` (the ticks, turn clock and
+        grace that are due), then ``op`` (one of ``OPS``; ``"advance"``: the clock alone) with its
+        ``args``. Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
+        changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
+        args)``, which ``replay`` applies again to the same effect (modes are deterministic).
+        ``frame``: the client frame's ``(forwarded id, ref)``, either None: once the step changed
+        the room, ``took`` knows it."""
+        if op not in OPS:
+            raise ValueError(f"no such step: {op!r}")
+        wake = self.next_wakeup()
+        due = wake is not None and now >= wake - 1e-9
+        if not due and not (self.phase == ACTIVE and self.mode.tick_rate):
+            self.ctx.now = max(self.ctx.now, now)  # nothing is due: only a turn-based room's clock moves
+        if op == "advance" and not due:
+            return False
+        try:
+            self._apply(now, op, args, due)
+        except Reject:
+            if self.hook != "platform":  # refused by the mode, which may have changed something first
+                self._took(now, op, args, frame)
+            raise
+        self._took(now, op, args, frame)
+        return True
+
+    def _took(self, now: float, op: str, args: tuple, frame: tuple | None = None) -> None:
+        self.steps += 1
+        entry = (self.steps, now, op, list(args), self.version)
+        if frame is not None and frame != (None, None):
+            forwarded, ref = frame
+            entry += ([forwarded, ref],)
+            taken, now = self.taken, self.ctx.now
+            for key in (forwarded_key(forwarded), ref_key(args[0] if args else None, ref)):
+                if key is not None:
+                    taken.pop(key, None)
+                    taken[key] = now
+            while taken and (len(taken) > TAKEN_KEPT or next(iter(taken.values())) < now - TAKEN_SECONDS):
+                del taken[next(iter(taken))]
+        self._since.append(entry)
+        if self.journalled:
+            self._new_steps.append(entry)
+        if len(self._since) >= REBASE_STEPS:  # a failure never replays more than this
+            self.encode_snapshot()
+
+    def took(self, key: str | None) -> bool:
+        """Whether the room took the frame of ``key`` (``forwarded_key``, ``ref_key``) lately."""
+        return key is not None and key in self.taken
+
+    def take_steps(self) -> list[tuple]:
+        """The steps taken since the last call (once ``journalled`` is set): the owner's journal
+        entries for this room."""
+        steps, self._new_steps = self._new_steps, []
+        return steps
+
+    @atomic
+    def _apply(self, now: float, op: str, args: tuple, due: bool) -> None:
+        if due:
+            self._run_clock(now)
+        if op in FRAME_TYPES:
+            self._message(op, *args)
+        elif op != "advance":
+            getattr(self, f"_{op}")(*args)
+
+    def replay(self, entries, each=None) -> int:
+        """Apply journalled steps ``(steps, now, op, args)`` newer than this room's, in order, and
+        drop their frames (every player gets a fresh ``game_state`` after a takeover). Stops at a
+        gap or at a step that does not go as it went (a mode that is not deterministic). Returns
+        how many it applied."""
+        applied = 0
+        self.replayed_steps = []  # what the takeover ran again: the game's log goes on from them
+        for steps, now, op, args, version, *named in entries:
+            if steps <= self.steps:
+                continue
+            if steps != self.steps + 1:
+                break
+            try:
+                changed = self.step(now, op, *args, frame=tuple(named[0]) if named else None)
+            except Reject:  # refused by the mode then too (a refusal that changed something is kept)
+                changed = self.steps == steps
+            except (Invalid, HookFailed):
+                break
+            if not changed:
+                break
+            self.version = version  # the patches the players were sent counted too
+            applied += 1
+            self.replayed_steps.append([steps, now, op, args, version])  # the game's log names no frame
+            if each is not None:  # a replay's reader: the game after each step
+                each(op, now, args)
+        self._new_steps.clear()
+        self.drain()
+        return applied
+
+    def advance(self, now: float) -> None:
+        """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
+        self.step(now, "advance")
+
+    def connect(self, player_id: int) -> None:
+        """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
+        self.step(self.ctx.now, "connect", player_id)
+
+    def disconnect(self, player_id: int) -> None:
+        """The socket holding the seat went away: the grace starts."""
+        self.step(self.ctx.now, "disconnect", player_id)
+
+    def ready(self, player_id: int) -> None:
+        self.step(self.ctx.now, "ready", player_id)
+
+    def forfeit(self, player_id: int) -> None:
+        self.step(self.ctx.now, "forfeit", player_id)
+
+    def move(self, player_id: int, movement) -> None:
+        self.step(self.ctx.now, "move", player_id, movement)
+
+    def action(self, player_id: int, action: str, data) -> None:
+        self.step(self.ctx.now, "action", player_id, action, data)
+
+    def input(self, player_id: int, data) -> None:
+        self.step(self.ctx.now, "input", player_id, data)
+
+    def join(self, player: Player) -> None:
+        """``player`` took a free seat of a game whose mode takes players in progress: seated
+        away, like a player who has not connected yet (the first-connect grace runs). Refused
+        with ``game_over``, ``not_joinable``, ``game_full`` or ``already_seated``."""
+        seat = {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}
+        self.step(self.ctx.now, "join", seat)
+
+    @atomic
+    def abandon(self) -> None:
+        """End the game ``abandoned`` (a mode that cannot resume after its process died), as no
+        step: the host records the end at once and nothing replays it."""
+        self._abandon()
+
+    # --- a step that fails -------------------------------------------------------------
+
+    def _rebuild(self, saved: tuple) -> None:
+        """Undo a step that raised: the room is rebuilt from its last snapshot and the steps taken
+        after it, and keeps what the players were sent before the step."""
+        views, version = saved
+        base = json.loads(self._base)
+        rebuilt = type(self).restore(self.mode, base, grace=self.grace, journal=self._since, seated=True)
+        if rebuilt.steps != self.steps:
+            logger.error("a room could not be rebuilt to its last step", extra={"game_id": self.game_id})
+        self.state, self.ctx, self.phase, self.turn_deadline = (
+            rebuilt.state,
+            rebuilt.ctx,
+            rebuilt.phase,
+            rebuilt.turn_deadline,
+        )
+        self.away_since, self.seen, self.version = rebuilt.away_since, rebuilt.seen, version
+        self.views.restore(views)
+
+    def _failed(self, error: Exception) -> HookFailed:
+        """A step raised and was rolled back: counted, and the game aborted at the mode's limit."""
+        failure = HookFailed(self.hook, error)
+        self.errors += 1
+        if self.errors >= self.mode.max_errors and not self.over:
+            self._abort()
+        return failure

@@ -4,6 +4,9 @@ An app describes its kind of room once, as a subclass of ``ChatRoom`` (its noun,
 place kind, message and membership models, message length, chat budget, channel and member
 check), and the pieces here do the rest the same way for every kind:
 
+- the tables: a room's memberships and messages are concrete subclasses of the abstract
+  ``RoomMembership`` and ``RoomMessage`` (``gameplatform.chatmodels``, which the apps' models
+  import: it imports nothing of the kit);
 - the frames: ``chat_message``, ``member_joined`` / ``member_left``, ``role_changed``,
   ``presence_join`` / ``presence_leave``, and the payloads in them (REST answers too);
 - posting a message (``ChatRoom.message_post``): trimmed, counted against the budget,

@@ -6,7 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
+from gameplatform import chatrooms, serializers
 from gameplatform.pagination import MessageCursorPagination
 from gameplatform.schema import error_codes
 from groups import events, selectors, services
@@ -189,7 +189,7 @@ class GroupMembersApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.member_payload(m) for m in page])
+        return self.get_paginated_response([chatrooms.member_payload(m) for m in page])
 
     @extend_schema(
         tags=TAGS, summary="List group members", description="Members, longest-standing first, a page at a time."
@@ -224,7 +224,7 @@ class GroupRequestAcceptApi(APIView):
     @error_codes({403: ("not_group_admin",), 404: ("group_not_found", "request_not_found"), 409: ("group_full",)})
     def post(self, request, group_id: int, user_id: int):
         membership = services.group_request_accept(group_id=group_id, actor=request.user, user_id=user_id)
-        return Response(events.member_payload(membership))
+        return Response(chatrooms.member_payload(membership))
 
 
 class GroupRequestDeclineApi(APIView):
@@ -250,7 +250,7 @@ class GroupPromoteApi(APIView):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.group_promote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(events.member_payload(membership))
+        return Response(chatrooms.member_payload(membership))
 
 
 class GroupDemoteApi(APIView):
@@ -266,7 +266,7 @@ class GroupDemoteApi(APIView):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.group_demote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(events.member_payload(membership))
+        return Response(chatrooms.member_payload(membership))
 
 
 class GroupKickApi(APIView):
@@ -309,7 +309,7 @@ class GroupMessagesApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.message_payload(m) for m in page])
+        return self.get_paginated_response([chatrooms.message_payload(m) for m in page])
 
     @extend_schema(responses={200: GroupMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("group_not_found",)})
@@ -322,4 +322,4 @@ class GroupMessagesApi(ListAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.message_post(group_id=group_id, user=request.user, content=data.validated_data["content"])
-        return Response(events.message_payload(message), status=status.HTTP_201_CREATED)
+        return Response(chatrooms.message_payload(message), status=status.HTTP_201_CREATED)

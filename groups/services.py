@@ -117,7 +117,7 @@ def _add_member(group: Group, user, role: str = Role.MEMBER) -> GroupMembership:
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     group.member_count += 1
     GroupJoinRequest.objects.filter(group=group, user=user).delete()
-    broadcast_on_commit(clan_group(group.pk), events.member_joined(membership))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -138,7 +138,7 @@ def _hand_over(group: Group) -> None:
         return
     heir.role = Role.SUPERADMIN
     heir.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), events.role_changed(heir.user, Role.SUPERADMIN))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(heir.user, Role.SUPERADMIN))
 
 
 # --- groups ------------------------------------------------------------------------
@@ -259,10 +259,10 @@ def group_promote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     if target.role == Role.ADMIN:
         actor_membership.role = Role.ADMIN
         actor_membership.save(update_fields=["role"])
-        broadcast_on_commit(clan_group(group.pk), events.role_changed(actor, Role.ADMIN))
+        broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(actor, Role.ADMIN))
     target.role = Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN
     target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), events.role_changed(target.user, target.role))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, target.role))
     return target
 
 
@@ -277,7 +277,7 @@ def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
         raise Conflict("That member holds no role to lose.", code="not_admin")
     target.role = Role.MEMBER
     target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), events.role_changed(target.user, Role.MEMBER))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, Role.MEMBER))
     return target
 
 

@@ -6,9 +6,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.lobbies import events, selectors, services
+from chat.lobbies import selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
-from gameplatform import serializers
+from gameplatform import chatrooms, serializers
 from gameplatform.pagination import MessageCursorPagination
 from gameplatform.schema import error_codes
 
@@ -284,7 +284,7 @@ class LobbyModeratorAddApi(APIView):
         membership = services.lobby_moderator_add(
             lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"]
         )
-        return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
+        return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
 
 
 class LobbyModeratorRemoveApi(APIView):
@@ -295,7 +295,7 @@ class LobbyModeratorRemoveApi(APIView):
     @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_moderator")})
     def delete(self, request, lobby_id: int, user_id: int):
         membership = services.lobby_moderator_remove(lobby_id=lobby_id, actor=request.user, user_id=user_id)
-        return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
+        return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
 
 
 class LobbyMessagesApi(ListAPIView):
@@ -310,7 +310,7 @@ class LobbyMessagesApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.message_payload(m) for m in page])
+        return self.get_paginated_response([chatrooms.message_payload(m) for m in page])
 
     @extend_schema(responses={200: LobbyMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})
@@ -327,7 +327,7 @@ class LobbyMessagesApi(ListAPIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = services.message_post(lobby_id=lobby_id, user=request.user, content=data.validated_data["content"])
-        return Response(events.message_payload(message), status=status.HTTP_201_CREATED)
+        return Response(chatrooms.message_payload(message), status=status.HTTP_201_CREATED)
 
 
 class LobbyMessageDeleteApi(APIView):

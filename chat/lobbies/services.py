@@ -126,7 +126,7 @@ def _hand_over(lobby: Lobby, *, previous_owner) -> None:
     lobby.owner = heir.user
     lobby.save(update_fields=["owner"])
     _log(lobby, Kind.OWNER_CHANGED, actor=previous_owner, target=heir.user)
-    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(heir.user, Role.OWNER))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(heir.user, Role.OWNER))
 
 
 def _check_moderation_target(actor: Membership, target: Membership | None) -> None:
@@ -186,7 +186,7 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
     membership = Membership.objects.create(lobby=lobby, user=user, role=Role.MEMBER)
     Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") + 1)
     _log(lobby, Kind.JOIN, actor=user, target=user, via_invite=via_invite)
-    broadcast_on_commit(lobby_group(lobby.pk), events.member_joined(membership))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -305,7 +305,7 @@ def lobby_moderator_add(*, lobby_id: int, actor, user_id: int) -> Membership:
     target.role = Role.MODERATOR
     target.save(update_fields=["role"])
     _log(lobby, Kind.MODERATOR_ADDED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(target.user, Role.MODERATOR))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MODERATOR))
     return target
 
 
@@ -319,7 +319,7 @@ def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
     target.role = Role.MEMBER
     target.save(update_fields=["role"])
     _log(lobby, Kind.MODERATOR_REMOVED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(target.user, Role.MEMBER))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MEMBER))
     return target
 
 

@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform import chatrooms, serializers
-from gameplatform.pagination import MessageCursorPagination
 from gameplatform.schema import error_codes
 from groups import events, selectors, services
 from groups.models import (
@@ -297,19 +296,16 @@ class GroupBanApi(APIView):
         return Response({"status": "banned", "user_id": data.validated_data["user_id"]})
 
 
-class GroupMessagesApi(ListAPIView):
+class GroupMessagesApi(chatrooms.RoomMessagesApi):
     serializer_class = GroupMessageSerializer
-    pagination_class = MessageCursorPagination
+    room = services.ROOM
+    room_kwarg = "group_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
 
-    def get_queryset(self):
-        return selectors.group_messages(group_id=self.kwargs["group_id"], user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([chatrooms.message_payload(m) for m in page])
+    def messages(self, room_id: int, user):
+        return selectors.group_messages(group_id=room_id, user=user)
 
     @extend_schema(responses={200: GroupMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("group_not_found",)})
@@ -319,7 +315,4 @@ class GroupMessagesApi(ListAPIView):
     @extend_schema(request=InputSerializer, responses={201: GroupMessageSerializer}, tags=TAGS)
     @error_codes({403: ("muted", "not_member"), 404: ("group_not_found",), 429: ("rate_limited",)})
     def post(self, request, group_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_post(group_id=group_id, user=request.user, content=data.validated_data["content"])
-        return Response(chatrooms.message_payload(message), status=status.HTTP_201_CREATED)
+        return self.post_answer(request, group_id)

@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 from chat.lobbies import selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
 from gameplatform import chatrooms, serializers
-from gameplatform.pagination import MessageCursorPagination
 from gameplatform.schema import error_codes
 
 TAGS = ["lobbies"]
@@ -298,19 +297,16 @@ class LobbyModeratorRemoveApi(APIView):
         return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
 
 
-class LobbyMessagesApi(ListAPIView):
+class LobbyMessagesApi(chatrooms.RoomMessagesApi):
     serializer_class = LobbyMessageSerializer
-    pagination_class = MessageCursorPagination
+    room = services.ROOM
+    room_kwarg = "lobby_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
 
-    def get_queryset(self):
-        return selectors.lobby_messages(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([chatrooms.message_payload(m) for m in page])
+    def messages(self, room_id: int, user):
+        return selectors.lobby_messages(lobby_id=room_id, user=user)
 
     @extend_schema(responses={200: LobbyMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})
@@ -324,10 +320,7 @@ class LobbyMessagesApi(ListAPIView):
     )
     @error_codes({403: ("muted", "not_member"), 404: ("lobby_not_found",), 429: ("rate_limited",)})
     def post(self, request, lobby_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_post(lobby_id=lobby_id, user=request.user, content=data.validated_data["content"])
-        return Response(chatrooms.message_payload(message), status=status.HTTP_201_CREATED)
+        return self.post_answer(request, lobby_id)
 
 
 class LobbyMessageDeleteApi(APIView):

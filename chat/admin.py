@@ -3,7 +3,7 @@ from django.db.models import Count
 
 from chat.lobbies import services
 from chat.models import DirectMessage, Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
-from gameplatform.admin import AuditedAdmin, MembersInline, ShortContentAdmin
+from gameplatform.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
 from gameplatform.errors import ApplicationError
 from staff.permissions import has_role
 from staff.roles import MODERATOR
@@ -86,7 +86,7 @@ class LobbyBanAdmin(AuditedAdmin):
 
 
 @admin.register(LobbyEvent)
-class LobbyEventAdmin(AuditedAdmin):
+class LobbyEventAdmin(ReadOnlyAdmin):
     """The moderation log: read only."""
 
     list_display = ["id", "created_at", "lobby", "kind", "actor", "target", "reason"]
@@ -94,15 +94,6 @@ class LobbyEventAdmin(AuditedAdmin):
     search_fields = ["lobby__name", "actor__username", "target__username", "reason"]
     list_select_related = ["lobby", "actor", "target"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(DirectMessage)

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
+from gameplatform.chatmodels import RoomMembership, RoomMessage
+
 MIN_PARTICIPANTS = 2
 MAX_PARTICIPANTS = 64
 MESSAGE_MAX_LENGTH = 1000
@@ -51,28 +53,20 @@ class Lobby(models.Model):
         return f"{self.name} (#{self.pk})"
 
 
-class Membership(models.Model):
+class Membership(RoomMembership):
     class Role(models.TextChoices):
         OWNER = "owner"
         MODERATOR = "moderator"
         MEMBER = "member"
 
+    room_field = "lobby"
     lobby = models.ForeignKey(Lobby, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lobby_memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["joined_at", "id"]
-        indexes = [models.Index(fields=["user"], name="lobby_membership_user_idx")]
-        constraints = [
-            models.UniqueConstraint(fields=["lobby", "user"], name="lobby_membership_unique"),
-            models.UniqueConstraint(fields=["lobby"], condition=models.Q(role="owner"), name="lobby_one_owner"),
-            models.CheckConstraint(condition=models.Q(role__in=["owner", "moderator", "member"]), name="lobby_role"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} in {self.lobby_id} ({self.role})"
+    class Meta(RoomMembership.Meta):
+        indexes = RoomMembership.room_indexes("lobby")
+        constraints = RoomMembership.room_constraints("lobby", roles=["owner", "moderator", "member"], top="owner")
 
 
 class LobbyBan(models.Model):
@@ -92,25 +86,14 @@ class LobbyBan(models.Model):
         return f"{self.user_id} banned from {self.lobby_id}"
 
 
-class LobbyMessage(models.Model):
+class LobbyMessage(RoomMessage):
+    room_field = "lobby"
     lobby = models.ForeignKey(Lobby, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lobby_messages")
-    content = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["lobby", "-id"], name="lobby_message_history_idx")]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(GreaterThanOrEqual(Length("content"), 1))
-                & models.Q(LessThanOrEqual(Length("content"), MESSAGE_MAX_LENGTH)),
-                name="lobby_message_length",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} by {self.sender_id} in {self.lobby_id}"
+    class Meta(RoomMessage.Meta):
+        indexes = RoomMessage.room_indexes("lobby")
+        constraints = RoomMessage.room_constraints("lobby", MESSAGE_MAX_LENGTH)
 
 
 class LobbyEvent(models.Model):

@@ -108,31 +108,21 @@ class GamePlayer(models.Model):
     score = models.IntegerField(default=0)
     ready = models.BooleanField(default=False)
     connected = models.BooleanField(default=False)
-    # The socket that holds this seat; a newer socket replaces it (the old one closes 4409).
-    connection_id = models.CharField(max_length=64, blank=True)
     # When the player joined the queue that matched them into this game (queue games only): a
     # match called off before its start puts them back in the queue with that wait.
     queued_at = models.DateTimeField(null=True, blank=True)
-    # Null until the player's first socket: until then the first-connect window applies, not the reconnect grace.
-    first_connected_at = models.DateTimeField(null=True, blank=True)
     # The grace clock: since when the player is away; before their first connection, since the
     # game was handed to the players (its creating transaction committed).
     disconnected_at = models.DateTimeField(null=True, blank=True)
-    # Refreshed by the socket's heartbeat: a server that died without closing its sockets
-    # leaves players "connected" only until this goes stale.
-    last_seen_at = models.DateTimeField(null=True, blank=True)
     forfeited = models.BooleanField(default=False)
     # Left (forfeit or grace) before the game started: out of the game and out of its rating.
     left_before_start = models.BooleanField(default=False)
-    # Relay mode: the scores this player reports ({user_id: score}); the game ends when all agree.
-    reported_scores = models.JSONField(null=True, blank=True)
     rating_change = models.IntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["seat"]
         indexes = [
             models.Index(fields=["connected", "disconnected_at"], name="gameplayer_absent_idx"),
-            models.Index(fields=["connected", "last_seen_at"], name="gameplayer_seen_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["game", "user"], name="gameplayer_once_per_game"),

@@ -181,9 +181,7 @@ def _start_first_connect_clock(*, game_ids: list[int]) -> None:
     """After commit: the first-connect window of the seats starts now, when the game is handed to the
     players (a matcher making many games in one long transaction does not eat into their time). If
     this fails (a robust hook), the window counts from creation: a little shorter, never longer."""
-    GamePlayer.objects.filter(game_id__in=game_ids, first_connected_at__isnull=True).update(
-        disconnected_at=timezone.now()
-    )
+    GamePlayer.objects.filter(game_id__in=game_ids).update(disconnected_at=timezone.now())
 
 
 # --- the room's records --------------------------------------------------------------

@@ -1,15 +1,22 @@
 """Chat rooms: what every members-only room with stored messages shares (lobbies, player groups).
 
-An app describes its kind of room once, as a subclass of ``ChatRoom`` (its noun, presence
-place kind, message and membership models, message length, chat budget, channel and member
-check), and the pieces here do the rest the same way for every kind:
+An app describes its kind of room once, as a subclass of ``ChatRoom`` (its message and
+membership models, whose ``room_field`` names the room, its member count column, message
+length, chat budget, channel and member check), and the pieces here do the rest the same way
+for every kind:
 
+- the tables: a room's memberships and messages are concrete subclasses of the abstract
+  ``RoomMembership`` and ``RoomMessage`` (``gameplatform.chatmodels``, which the apps' models
+  import: it imports nothing of the kit);
 - the frames: ``chat_message``, ``member_joined`` / ``member_left``, ``role_changed``,
   ``presence_join`` / ``presence_leave``, and the payloads in them (REST answers too);
 - posting a message (``ChatRoom.message_post``): trimmed, counted against the budget,
   stored only for a member in one statement, then broadcast after commit;
-- a member's removal (``ChatRoom.member_removed_on_commit``): the room hears ``member_left``
-  and the member's sockets on that room close (1000 for leaving, 4403 for a kick or ban);
+- members (``ChatRoom.membership``, ``member_or_404``, ``heir``): who is in, who takes over;
+  a member's removal (``ChatRoom.member_remove``): one seat fewer, the room hears
+  ``member_left`` and the member's sockets on that room close (1000 for leaving, 4403 for a
+  kick or ban);
+- the messages route (``RoomMessagesApi``): a page of messages, a message posted;
 - presence at the room's place (``<kind>:<id>``) and its announcer;
 - the socket (``ChatRoomConsumer``): membership checked on connect and again on
   acceptance, the room's state first, closing on removal.
@@ -28,11 +35,16 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.utils import timezone
+from rest_framework import status
 from rest_framework.fields import DateTimeField
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
 
 from gameplatform import db, presence, rawsql, speech
+from gameplatform.chatmodels import RoomMembership, RoomMessage
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
-from gameplatform.errors import ApplicationError, Forbidden
+from gameplatform.errors import ApplicationError, Forbidden, NotFound
+from gameplatform.pagination import MessageCursorPagination
 from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, signal_on_commit
 
@@ -104,24 +116,50 @@ def chat_budget(name: str) -> Budget:
     )
 
 
+def invalid(field: str, message: str) -> ApplicationError:
+    """400 ``invalid`` naming one field, as a serializer would."""
+    return ApplicationError(message, code="invalid", extra={"fields": {field: [message]}})
+
+
+def user_or_404(user_id: int):
+    """The user a moderator names (to ban, unban...), or 404 ``user_not_found``."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user
+
+
 def message_clean(content, *, max_length: int) -> str:
     text = content.strip() if isinstance(content, str) else ""
     if not 1 <= len(text) <= max_length:
-        message = f"A message has 1 to {max_length} characters (after trimming)."
-        raise ApplicationError(message, code="invalid", extra={"fields": {"content": [message]}})
+        raise invalid("content", f"A message has 1 to {max_length} characters (after trimming).")
     return text
 
 
 class ChatRoom:
-    """One kind of chat room; an app subclasses it once and keeps one instance (``ROOM``)."""
+    """One kind of chat room; an app subclasses it once and keeps one instance (``ROOM``).
 
-    noun: str  # "lobby": in refusals ("You are not a member of this lobby.")
-    place_kind: str  # the presence place kind: sockets stand at "<place_kind>:<id>"
-    message_model: type[models.Model]
-    membership_model: type[models.Model]
-    room_field: str  # the foreign key naming the room on both models ("lobby")
+    The room's name is its models' ``room_field`` ("lobby"): the foreign key naming the room on
+    both models, the noun in refusals ("You are not a member of this lobby.") and the presence
+    place kind (sockets stand at "lobby:<id>")."""
+
+    message_model: type[RoomMessage]
+    membership_model: type[RoomMembership]
+    count_field: str  # the room's column counting its members ("participant_count")
     message_max_length: int
     budget: Budget  # messages per user, REST and socket alike
+
+    @property
+    def room_field(self) -> str:
+        return self.message_model.room_field
+
+    @property
+    def noun(self) -> str:
+        return self.room_field
+
+    @property
+    def place_kind(self) -> str:
+        return self.room_field
 
     def channel(self, room_id: int) -> str:
         """The room's channel-layer group (``gameplatform.groups``)."""
@@ -130,6 +168,33 @@ class ChatRoom:
     def require_member(self, room_id: int, user_id: int) -> None:
         """404 for an unknown room, 403 ``not_member`` for everyone but members."""
         raise NotImplementedError
+
+    def membership(self, room_id: int, user_id: int):
+        """The user's membership of the room (with its user), or None."""
+        memberships = self.membership_model.objects.select_related("user")
+        return memberships.filter(**{f"{self.room_field}_id": room_id}, user_id=user_id).first()
+
+    def member_or_404(self, room_id: int, user_id: int):
+        """The membership a moderator acts on, or 404 ``not_member``."""
+        membership = self.membership(room_id, user_id)
+        if membership is None:
+            raise NotFound(f"That user is not a member of this {self.noun}.", code="not_member")
+        return membership
+
+    def heir(self, room_id: int, *, deputy: str):
+        """Who takes over a room its head left: the longest-standing ``deputy``, else the
+        longest-standing member; None when nobody is left. Called with the room row locked."""
+        remaining = self.membership_model.objects.select_related("user").filter(**{f"{self.room_field}_id": room_id})
+        heir = remaining.filter(role=deputy).order_by("joined_at", "id").first()
+        return heir or remaining.order_by("joined_at", "id").first()
+
+    def member_remove(self, room, membership, *, close_code: int) -> None:
+        """Remove a member (the room row locked): one seat fewer in the room's count, then after
+        commit ``member_left`` and the member's sockets on the room closed with ``close_code``."""
+        membership.delete()
+        type(room).objects.filter(pk=room.pk).update(**{self.count_field: models.F(self.count_field) - 1})
+        setattr(room, self.count_field, getattr(room, self.count_field) - 1)
+        self.member_removed_on_commit(room_id=room.pk, membership=membership, close_code=close_code)
 
     def message_post(self, *, room_id: int, user, content: str, budget_spent: bool = False):
         """Store a member's message and broadcast it; REST and the socket both come here.
@@ -191,6 +256,37 @@ class ChatRoom:
         channel = self.channel(room_id)
         broadcast_on_commit(channel, member_left(membership.user_id, membership.user.username))
         signal_on_commit(channel, MEMBER_REMOVED, user_id=membership.user_id, code=close_code)
+
+
+# --- the messages route ----------------------------------------------------------------
+
+
+# ``GET``/``POST`` a room's messages: a member reads them a page at a time (newest first, by
+# cursor) and posts one, answered as the socket's ``chat_message`` carries it. A subclass names
+# its ``room``, route kwarg, ``InputSerializer`` and the selector of a member's page
+# (``messages``), and declares ``get`` (``super().get``) and ``post`` (``self.post_answer``)
+# with its schema and error codes. (No docstring: a view's docstring is its operations'
+# description in the API reference.)
+class RoomMessagesApi(ListAPIView):
+    pagination_class = MessageCursorPagination
+    room: ChatRoom
+    room_kwarg = ""  # the route's id kwarg ("lobby_id")
+
+    def messages(self, room_id: int, user) -> models.QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.messages(int(self.kwargs[self.room_kwarg]), self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([message_payload(m) for m in page])
+
+    def post_answer(self, request, room_id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = self.room.message_post(room_id=room_id, user=request.user, content=data.validated_data["content"])
+        return Response(message_payload(message), status=status.HTTP_201_CREATED)
 
 
 # --- presence ------------------------------------------------------------------------

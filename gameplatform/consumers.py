@@ -43,7 +43,7 @@ from django.conf import settings
 
 from gameplatform import binary, db, lockout, metrics, parsers, presence, serializers
 from gameplatform.db import Overloaded
-from gameplatform.errors import ApplicationError, RateLimited, Unavailable, is_outage
+from gameplatform.errors import ApplicationError, RateLimited, Unavailable, dependency_of, is_outage
 from gameplatform.hub import CLIENT_GONE, get_hub
 from gameplatform.logs import new_request_id, request_id_var
 from gameplatform.ratelimit import Budget, FrameBudget
@@ -247,7 +247,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self.on_connect()
         except (Overloaded, Unavailable) as exc:
             if isinstance(exc, Unavailable):
-                metrics.outage(exc, "socket")
+                metrics.outage(dependency_of(exc), "socket")
             await self.leave_all_groups()
             await self._refuse_busy(exc)
             return
@@ -264,7 +264,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if not is_outage(exc):
                 raise
             logger.warning("socket refused during an outage: %r", exc)
-            metrics.outage(exc, "socket")
+            metrics.outage(dependency_of(exc), "socket")
             await self.leave_all_groups()
             await self._refuse_busy(Unavailable())
             return
@@ -284,7 +284,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             if not is_outage(exc):
                 raise
             logger.warning("socket closed during an outage: %r", exc)
-            metrics.outage(exc, "socket")
+            metrics.outage(dependency_of(exc), "socket")
             await self.leave_presence()
             await self._refuse_busy(Unavailable())
 
@@ -547,7 +547,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             if is_outage(exc):  # the socket stays open: the client may retry later
                 logger.warning("frame refused during an outage: %r", exc)
-                metrics.outage(exc, "socket")
+                metrics.outage(dependency_of(exc), "socket")
                 error = Unavailable()
                 await self._answer_quietly(error.code, error.message, ref=ref, **error.extra)
                 return
@@ -622,7 +622,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             if is_outage(exc):
                 logger.warning("ordered socket work refused during an outage: %r", exc)
-                metrics.outage(exc, "socket")
+                metrics.outage(dependency_of(exc), "socket")
                 error = Unavailable()
                 await self._answer_quietly(error.code, error.message, ref=ref, **error.extra)
                 return

@@ -16,6 +16,7 @@ from functools import partial
 import redis.exceptions
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import Error as DatabaseError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -139,6 +140,22 @@ def _outage_types() -> tuple[type[BaseException], ...]:
 OUTAGE_ERRORS = _outage_types()
 
 
+def dependency_of(exc: BaseException | None) -> str:
+    """Which dependency an outage is of, for the outage counter: "redis", "database" or "unknown"."""
+    bare_unavailable = False
+    for _ in range(6):
+        if exc is None:
+            break
+        if isinstance(exc, redis.exceptions.RedisError):
+            return "redis"
+        if isinstance(exc, DatabaseError) or type(exc).__module__.startswith(("psycopg", "psycopg_pool")):
+            return "database"
+        bare_unavailable = bare_unavailable or isinstance(exc, Unavailable)
+        exc = exc.__cause__ or exc.__context__
+    # The hub raises a bare Unavailable when the channel layer (Redis pub/sub) delivers nothing.
+    return "redis" if bare_unavailable else "unknown"
+
+
 def is_outage(exc: BaseException | None) -> bool:
     """True when ``exc`` (or what it was raised from) says Redis or the database cannot be reached."""
     for _ in range(4):
@@ -203,7 +220,7 @@ def server_error(request, *args, **kwargs):
     too; any other error is a JSON 500 on API paths."""
     exc = sys.exc_info()[1]
     if is_outage(exc):
-        metrics.outage(exc, "http")
+        metrics.outage(dependency_of(exc), "http")
         error = Unavailable()
         response = JsonResponse(error.as_dict(), status=error.status_code)
         response["Retry-After"] = str(error.retry_after)
@@ -223,7 +240,7 @@ def exception_handler(exc, context):
     """DRF exception handler: every error leaves as ``{"detail", "code"}`` or field errors."""
     if is_outage(exc):
         logger.warning("outage answered 503: %r", exc)
-        metrics.outage(exc, "http")
+        metrics.outage(dependency_of(exc), "http")
         return unavailable_response(exc)
     if isinstance(exc, ApplicationError):
         response = Response(exc.as_dict(), status=exc.status_code)

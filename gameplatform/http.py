@@ -40,7 +40,7 @@ from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 from gameplatform import db, metrics
-from gameplatform.errors import Unavailable, is_outage
+from gameplatform.errors import Unavailable, dependency_of, is_outage
 from gameplatform.logs import REQUEST_ID_KEY, log_access, request_id_from, request_id_var
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ class WSGIBridge:
             if not is_outage(exc):
                 raise
             logger.warning("outage answered 503 by the bridge: %r", exc)
-            metrics.outage(exc, "http")
+            metrics.outage(dependency_of(exc), "http")
             error = Unavailable()
             answer = _json_response(503, error.as_dict(), [(b"retry-after", str(error.retry_after).encode())])
             await self._answer_alone(send, scope, answer, request_id, started)

@@ -1,4 +1,4 @@
-"""One object per running event loop: the process's hub, presence tracker, game heartbeat.
+"""One object per running event loop: the process's hub, presence tracker, room host.
 
 A server process has one event loop; tests run one loop per test. Objects that
 hold tasks, locks or futures belong to the loop that made them, so they are

@@ -264,30 +264,11 @@ def game_op_refused() -> None:
 # --- outages ----------------------------------------------------------------------
 
 
-def _dependency_of(exc: BaseException | None) -> str:
-    import redis.exceptions
-    from django.db import Error as DatabaseError
-
-    from gameplatform.errors import Unavailable
-
-    bare_unavailable = False
-    for _ in range(6):
-        if exc is None:
-            break
-        if isinstance(exc, redis.exceptions.RedisError):
-            return "redis"
-        if isinstance(exc, DatabaseError) or type(exc).__module__.startswith(("psycopg", "psycopg_pool")):
-            return "database"
-        bare_unavailable = bare_unavailable or isinstance(exc, Unavailable)
-        exc = exc.__cause__ or exc.__context__
-    # The hub raises a bare Unavailable when the channel layer (Redis pub/sub) delivers nothing.
-    return "redis" if bare_unavailable else "unknown"
-
-
-def outage(exc: BaseException | None, surface: str) -> None:
-    """An outage answered: ``surface`` "http" (503 unavailable) or "socket" (error frame, close 1013)."""
+def outage(dependency: str, surface: str) -> None:
+    """An outage answered: ``dependency`` "redis", "database" or "unknown" (``errors.dependency_of``);
+    ``surface`` "http" (503 unavailable) or "socket" (error frame, close 1013)."""
     try:
-        DEPENDENCY_ERRORS.labels(_dependency_of(exc), surface).inc()
+        DEPENDENCY_ERRORS.labels(dependency, surface).inc()
     except Exception:  # a metric never turns an answered outage into a 500
         logger.exception("counting an outage failed")
 

@@ -62,10 +62,10 @@ from django.conf import settings
 
 from gameplatform import db
 from gameplatform.hooks import KeyedHook
+from gameplatform.jobs import periodic
 from gameplatform.loops import per_loop
 from gameplatform.realtime import publish_layer_var
 from gameplatform.redis import get_redis, redis_enabled
-from gameplatform.timers import periodic
 
 logger = logging.getLogger(__name__)
 

@@ -34,35 +34,18 @@ import time
 import uuid
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import import_module
 from importlib.util import find_spec
 
 from django.conf import settings
 
 from gameplatform import db, metrics
+from gameplatform.jobs import JOBS, Job, periodic
 from gameplatform.redis import get_async_redis, get_redis, redis_enabled
 
+__all__ = ["JOBS", "Job", "TimerLease", "discover", "periodic", "run_due", "run_forever", "start_in_server"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Job:
-    name: str
-    every: float
-    func: Callable[[], object]
-    next_run: float = 0.0
-
-
-JOBS: dict[str, Job] = {}
-
-
-def periodic(name: str, *, every: float):
-    def register(func):
-        JOBS[name] = Job(name=name, every=every, func=func)
-        return func
-
-    return register
 
 
 def discover() -> dict[str, Job]:

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from gameplatform import speech
-from gameplatform.admin import AuditedAdmin, MembersInline, ShortContentAdmin
+from gameplatform.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
 from gameplatform.errors import ApplicationError
 from groups import services
 from groups.models import Group, GroupBan, GroupJoinRequest, GroupMembership, GroupMessage
@@ -64,7 +64,7 @@ class GroupAdmin(AuditedAdmin):
 
 
 @admin.register(GroupMembership)
-class GroupMembershipAdmin(AuditedAdmin):
+class GroupMembershipAdmin(ReadOnlyAdmin):
     """Seats are taken, given up and ranked through the services (the count, the size limit, one
     superadmin, the broadcasts and the sockets): read only here."""
 
@@ -73,15 +73,6 @@ class GroupMembershipAdmin(AuditedAdmin):
     search_fields = ["group__name", "user__username"]
     list_select_related = ["group", "user"]
     raw_id_fields = ["group", "user"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(GroupJoinRequest)

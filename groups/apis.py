@@ -6,8 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.pagination import MessageCursorPagination
+from gameplatform import chatrooms, serializers
 from gameplatform.schema import error_codes
 from groups import events, selectors, services
 from groups.models import (
@@ -189,7 +188,7 @@ class GroupMembersApi(ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.member_payload(m) for m in page])
+        return self.get_paginated_response([chatrooms.member_payload(m) for m in page])
 
     @extend_schema(
         tags=TAGS, summary="List group members", description="Members, longest-standing first, a page at a time."
@@ -224,7 +223,7 @@ class GroupRequestAcceptApi(APIView):
     @error_codes({403: ("not_group_admin",), 404: ("group_not_found", "request_not_found"), 409: ("group_full",)})
     def post(self, request, group_id: int, user_id: int):
         membership = services.group_request_accept(group_id=group_id, actor=request.user, user_id=user_id)
-        return Response(events.member_payload(membership))
+        return Response(chatrooms.member_payload(membership))
 
 
 class GroupRequestDeclineApi(APIView):
@@ -250,7 +249,7 @@ class GroupPromoteApi(APIView):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.group_promote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(events.member_payload(membership))
+        return Response(chatrooms.member_payload(membership))
 
 
 class GroupDemoteApi(APIView):
@@ -266,7 +265,7 @@ class GroupDemoteApi(APIView):
         data = GroupTargetInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.group_demote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(events.member_payload(membership))
+        return Response(chatrooms.member_payload(membership))
 
 
 class GroupKickApi(APIView):
@@ -297,19 +296,16 @@ class GroupBanApi(APIView):
         return Response({"status": "banned", "user_id": data.validated_data["user_id"]})
 
 
-class GroupMessagesApi(ListAPIView):
+class GroupMessagesApi(chatrooms.RoomMessagesApi):
     serializer_class = GroupMessageSerializer
-    pagination_class = MessageCursorPagination
+    room = services.ROOM
+    room_kwarg = "group_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
 
-    def get_queryset(self):
-        return selectors.group_messages(group_id=self.kwargs["group_id"], user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.message_payload(m) for m in page])
+    def messages(self, room_id: int, user):
+        return selectors.group_messages(group_id=room_id, user=user)
 
     @extend_schema(responses={200: GroupMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("group_not_found",)})
@@ -319,7 +315,4 @@ class GroupMessagesApi(ListAPIView):
     @extend_schema(request=InputSerializer, responses={201: GroupMessageSerializer}, tags=TAGS)
     @error_codes({403: ("muted", "not_member"), 404: ("group_not_found",), 429: ("rate_limited",)})
     def post(self, request, group_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_post(group_id=group_id, user=request.user, content=data.validated_data["content"])
-        return Response(events.message_payload(message), status=status.HTTP_201_CREATED)
+        return self.post_answer(request, group_id)

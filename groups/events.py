@@ -5,29 +5,7 @@ The frames every chat room has (messages, members, roles, presence) are the kit'
 ``GET /api/groups/{id}/messages/`` equals the one broadcast.
 """
 
-from gameplatform.chatrooms import (
-    chat_message,
-    member_joined,
-    member_left,
-    member_payload,
-    message_payload,
-    presence_join,
-    presence_leave,
-    role_changed,
-    timestamp,
-    user_brief,
-)
-
-__all__ = [
-    "chat_message",
-    "member_joined",
-    "member_left",
-    "member_payload",
-    "message_payload",
-    "presence_join",
-    "presence_leave",
-    "role_changed",
-]
+from gameplatform.chatrooms import member_payload, timestamp, user_brief
 
 
 def group_payload(group) -> dict:

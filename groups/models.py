@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Length, Lower
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.functions import Lower
+
+from gameplatform.chatmodels import RoomMembership, RoomMessage
 
 MIN_MEMBERS = 2
 MAX_MEMBERS = 500
@@ -41,32 +42,24 @@ class Group(models.Model):
         return f"{self.name} (#{self.pk})"
 
 
-class GroupMembership(models.Model):
+class GroupMembership(RoomMembership):
     class Role(models.TextChoices):
         SUPERADMIN = "superadmin"
         ADMIN = "admin"
         MEMBER = "member"
 
+    room_field = "group"
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(RoomMembership.Meta):
         verbose_name = "group membership"
         verbose_name_plural = "group memberships"
-        ordering = ["joined_at", "id"]
-        indexes = [models.Index(fields=["user"], name="group_membership_user_idx")]
-        constraints = [
-            models.UniqueConstraint(fields=["group", "user"], name="group_membership_unique"),
-            models.UniqueConstraint(
-                fields=["group"], condition=models.Q(role="superadmin"), name="group_one_superadmin"
-            ),
-            models.CheckConstraint(condition=models.Q(role__in=["superadmin", "admin", "member"]), name="group_role"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} in {self.group_id} ({self.role})"
+        indexes = RoomMembership.room_indexes("group")
+        constraints = RoomMembership.room_constraints(
+            "group", roles=["superadmin", "admin", "member"], top="superadmin"
+        )
 
 
 class GroupJoinRequest(models.Model):
@@ -102,24 +95,13 @@ class GroupBan(models.Model):
         return f"{self.user_id} banned from {self.group_id}"
 
 
-class GroupMessage(models.Model):
+class GroupMessage(RoomMessage):
+    room_field = "group"
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_messages")
-    content = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(RoomMessage.Meta):
         verbose_name = "group message"
         verbose_name_plural = "group messages"
-        ordering = ["id"]
-        indexes = [models.Index(fields=["group", "-id"], name="group_message_history_idx")]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(GreaterThanOrEqual(Length("content"), 1))
-                & models.Q(LessThanOrEqual(Length("content"), MESSAGE_MAX_LENGTH)),
-                name="group_message_length",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} by {self.sender_id} in {self.group_id}"
+        indexes = RoomMessage.room_indexes("group")
+        constraints = RoomMessage.room_constraints("group", MESSAGE_MAX_LENGTH)

@@ -10,16 +10,15 @@ A superadmin who leaves hands the group to the oldest admin, else the oldest mem
 the last member to leave deletes the group (its name is free again).
 """
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from gameplatform import chatrooms, speech
 from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.groups import clan_group
 from gameplatform.realtime import broadcast_on_commit
-from groups import events, presence
+from groups import events
 from groups.models import (
     MAX_MEMBERS,
     MESSAGE_MAX_LENGTH,
@@ -41,13 +40,11 @@ CHAT_RATE = chatrooms.chat_budget("chat:group:user")
 
 
 class GroupChat(chatrooms.ChatRoom):
-    """The group as a chat room (``gameplatform.chatrooms``): messages, removals and the socket."""
+    """The group as a chat room (``gameplatform.chatrooms``): messages, members and the socket."""
 
-    noun = "group"
-    place_kind = presence.KIND
     message_model = GroupMessage
     membership_model = GroupMembership
-    room_field = "group"
+    count_field = "member_count"
     message_max_length = MESSAGE_MAX_LENGTH
     budget = CHAT_RATE
 
@@ -64,10 +61,6 @@ JOINED = "member"
 REQUESTED = "requested"
 
 
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(message, code="invalid", extra={"fields": {field: [message]}})
-
-
 def _lock_group(group_id: int) -> Group:
     try:
         return Group.objects.select_for_update().get(pk=group_id)
@@ -75,19 +68,8 @@ def _lock_group(group_id: int) -> Group:
         raise NotFound("No such group.", code="group_not_found")
 
 
-def _membership(group: Group, user_id: int) -> GroupMembership | None:
-    return GroupMembership.objects.select_related("user").filter(group=group, user_id=user_id).first()
-
-
-def _user_or_404(user_id: int):
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
-        raise NotFound("No such user.", code="user_not_found")
-    return user
-
-
 def _require_admin(group: Group, user) -> GroupMembership:
-    actor = _membership(group, user.pk)
+    actor = ROOM.membership(group.pk, user.pk)
     if actor is None or RANK[actor.role] < RANK[Role.ADMIN]:
         raise Forbidden("Only the group's admins may do that.", code="not_group_admin")
     return actor
@@ -102,13 +84,6 @@ def _require_outranks(actor: GroupMembership, target: GroupMembership | None) ->
         raise Forbidden("Only a higher role may act on this member.", code="insufficient_role")
 
 
-def _member_or_404(group: Group, user_id: int) -> GroupMembership:
-    membership = _membership(group, user_id)
-    if membership is None:
-        raise NotFound("That user is not a member of this group.", code="not_member")
-    return membership
-
-
 def _add_member(group: Group, user, role: str = Role.MEMBER) -> GroupMembership:
     """A seat, if one is left: called with the group row locked, so the last seat goes once."""
     if group.member_count >= group.max_members:
@@ -117,28 +92,19 @@ def _add_member(group: Group, user, role: str = Role.MEMBER) -> GroupMembership:
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     group.member_count += 1
     GroupJoinRequest.objects.filter(group=group, user=user).delete()
-    broadcast_on_commit(clan_group(group.pk), events.member_joined(membership))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.member_joined(membership))
     return membership
-
-
-def _remove_member(group: Group, membership: GroupMembership, *, close_code: int) -> None:
-    membership.delete()
-    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
-    group.member_count -= 1
-    ROOM.member_removed_on_commit(room_id=group.pk, membership=membership, close_code=close_code)
 
 
 def _hand_over(group: Group) -> None:
     """The superadmin left: the oldest admin, else the oldest member, takes over; nobody left deletes the group."""
-    remaining = GroupMembership.objects.select_related("user").filter(group=group)
-    heir = remaining.filter(role=Role.ADMIN).order_by("joined_at", "id").first()
-    heir = heir or remaining.order_by("joined_at", "id").first()
+    heir = ROOM.heir(group.pk, deputy=Role.ADMIN)
     if heir is None:
         group.delete()
         return
     heir.role = Role.SUPERADMIN
     heir.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), events.role_changed(heir.user, Role.SUPERADMIN))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(heir.user, Role.SUPERADMIN))
 
 
 # --- groups ------------------------------------------------------------------------
@@ -148,11 +114,11 @@ def group_create(*, creator, name: str, description: str = "", open: bool = True
     """A new group whose creator is its ``superadmin``; 409 ``group_name_taken`` for a name in use (any case)."""
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX_LENGTH:
-        raise _invalid("name", f"Give the group a name of 1 to {NAME_MAX_LENGTH} characters.")
+        raise chatrooms.invalid("name", f"Give the group a name of 1 to {NAME_MAX_LENGTH} characters.")
     speech.name_checked(name)
     speech.name_checked(description, field="description")
     if not MIN_MEMBERS <= max_members <= MAX_MEMBERS:
-        raise _invalid("max_members", f"Between {MIN_MEMBERS} and {MAX_MEMBERS}.")
+        raise chatrooms.invalid("max_members", f"Between {MIN_MEMBERS} and {MAX_MEMBERS}.")
     try:
         with transaction.atomic():
             group = Group.objects.create(
@@ -169,9 +135,11 @@ def group_create(*, creator, name: str, description: str = "", open: bool = True
 def group_capacity_check(*, group: Group, max_members: int) -> None:
     """A size limit in range and not below the members the group has; 400 ``invalid`` naming the field."""
     if not MIN_MEMBERS <= max_members <= MAX_MEMBERS:
-        raise _invalid("max_members", f"Between {MIN_MEMBERS} and {MAX_MEMBERS}.")
+        raise chatrooms.invalid("max_members", f"Between {MIN_MEMBERS} and {MAX_MEMBERS}.")
     if max_members < group.member_count:
-        raise _invalid("max_members", f"The group has {group.member_count} members: the limit cannot be lower.")
+        raise chatrooms.invalid(
+            "max_members", f"The group has {group.member_count} members: the limit cannot be lower."
+        )
 
 
 EDITABLE = frozenset({"name", "description", "open", "max_members"})
@@ -200,7 +168,7 @@ def group_update(*, group_id: int, **changes) -> Group:
 def group_join(*, group_id: int, user) -> str:
     """Join an open group at once (``member``) or ask to join a closed one (``requested``); again: the same answer."""
     group = _lock_group(group_id)
-    if _membership(group, user.pk) is not None:
+    if ROOM.membership(group.pk, user.pk) is not None:
         return JOINED
     if GroupBan.objects.filter(group=group, user_id=user.pk).exists():
         raise Forbidden("You are banned from this group.", code="banned")
@@ -214,13 +182,13 @@ def group_join(*, group_id: int, user) -> str:
 @transaction.atomic
 def group_leave(*, group_id: int, user) -> None:
     group = _lock_group(group_id)
-    membership = _membership(group, user.pk)
+    membership = ROOM.membership(group.pk, user.pk)
     if membership is None:
         withdrawn, _ = GroupJoinRequest.objects.filter(group=group, user_id=user.pk).delete()
         if withdrawn:  # leaving a closed group one asked to join withdraws the request
             return
         raise NotFound("You are not a member of this group.", code="not_member")
-    _remove_member(group, membership, close_code=CLOSE_LEFT)
+    ROOM.member_remove(group, membership, close_code=CLOSE_LEFT)
     if membership.role == Role.SUPERADMIN:
         _hand_over(group)
 
@@ -254,15 +222,15 @@ def group_promote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     promoter (the superadmin: only a higher role acts) steps down to admin."""
     group = _lock_group(group_id)
     actor_membership = _require_admin(group, actor)
-    target = _member_or_404(group, user_id)
+    target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
     if target.role == Role.ADMIN:
         actor_membership.role = Role.ADMIN
         actor_membership.save(update_fields=["role"])
-        broadcast_on_commit(clan_group(group.pk), events.role_changed(actor, Role.ADMIN))
+        broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(actor, Role.ADMIN))
     target.role = Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN
     target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), events.role_changed(target.user, target.role))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, target.role))
     return target
 
 
@@ -271,13 +239,13 @@ def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     """An admin becomes a member again (only the superadmin outranks an admin)."""
     group = _lock_group(group_id)
     actor_membership = _require_admin(group, actor)
-    target = _member_or_404(group, user_id)
+    target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
     if target.role != Role.ADMIN:
         raise Conflict("That member holds no role to lose.", code="not_admin")
     target.role = Role.MEMBER
     target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), events.role_changed(target.user, Role.MEMBER))
+    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, Role.MEMBER))
     return target
 
 
@@ -285,10 +253,10 @@ def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
 def group_kick(*, group_id: int, actor, user_id: int) -> GroupMembership:
     group = _lock_group(group_id)
     actor_membership = _require_admin(group, actor)
-    target = _member_or_404(group, user_id)
+    target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
     broadcast_on_commit(clan_group(group.pk), events.moderation("moderation_kick", target.user))
-    _remove_member(group, target, close_code=CLOSE_REMOVED)
+    ROOM.member_remove(group, target, close_code=CLOSE_REMOVED)
     return target
 
 
@@ -297,10 +265,10 @@ def group_ban(*, group_id: int, actor, user_id: int) -> GroupBan:
     """Ban a lower member (who is removed) or anyone else (who then cannot join or ask to)."""
     group = _lock_group(group_id)
     actor_membership = _require_admin(group, actor)
-    target_user = _user_or_404(user_id)
+    target_user = chatrooms.user_or_404(user_id)
     if target_user.pk == actor.pk:
         raise Forbidden("You cannot do that to yourself.", code="cannot_act_on_self")
-    target = _membership(group, user_id)
+    target = ROOM.membership(group.pk, user_id)
     _require_outranks(actor_membership, target)
     if GroupBan.objects.filter(group=group, user_id=user_id).exists():
         raise Conflict("That user is already banned.", code="already_banned")
@@ -308,7 +276,7 @@ def group_ban(*, group_id: int, actor, user_id: int) -> GroupBan:
     GroupJoinRequest.objects.filter(group=group, user_id=user_id).delete()
     broadcast_on_commit(clan_group(group.pk), events.moderation("moderation_ban", target_user))
     if target is not None:
-        _remove_member(group, target, close_code=CLOSE_REMOVED)
+        ROOM.member_remove(group, target, close_code=CLOSE_REMOVED)
     return ban
 
 

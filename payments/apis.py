@@ -10,7 +10,12 @@ from rest_framework.views import APIView
 from gameplatform import serializers
 from gameplatform.schema import error_codes
 from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway
-from payments.serializers import ProductSerializer, StorePurchaseSerializer, StoreRedemptionSerializer
+from payments.serializers import (
+    ProductSerializer,
+    StoreNotificationOutcomeSerializer,
+    StorePurchaseSerializer,
+    StoreRedemptionSerializer,
+)
 
 
 class PaymentsApi(APIView):
@@ -111,19 +116,46 @@ class PurchaseListApi(PaymentsApi, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class AppleRedeemApi(PaymentsApi):
+class StoreRedeemApi(PaymentsApi):
+    """Redeem a purchase of an app store (App Store, Google Play): a subclass names its store's
+    ``InputSerializer``, ``require_configured`` and ``redeem`` service, and declares its ``post``
+    (its schema and error codes) as ``return self.answer(request)``."""
+
+    InputSerializer: type[serializers.Serializer]
+    OutputSerializer = StoreRedemptionSerializer
+
+    def redeem(self, *, user, **data):
+        raise NotImplementedError
+
+    def answer(self, request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        purchase = self.redeem(user=request.user, **data.validated_data)
+        return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
+
+
+class StoreNotificationApi(PaymentsApi):
+    """A store's calls, authenticated by their signature (no token of ours)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    OutputSerializer = StoreNotificationOutcomeSerializer
+
+
+class AppleRedeemApi(StoreRedeemApi):
     class InputSerializer(serializers.Serializer):
         signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
         product_id = serializers.CharField(max_length=64)
 
-    OutputSerializer = StoreRedemptionSerializer
-
     def require_configured(self) -> None:
         apple_gateway.apple_require()
 
+    def redeem(self, *, user, **data):
+        return services.apple_transaction_redeem(user=user, **data)
+
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={200: StoreRedeemApi.OutputSerializer},
         tags=["payments"],
         summary="Redeem an App Store transaction",
         description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
@@ -131,30 +163,21 @@ class AppleRedeemApi(PaymentsApi):
     )
     @error_codes({400: ("invalid_receipt",), 404: ("not_configured", "product_not_found"), 409: ("already_redeemed",)})
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        purchase = services.apple_transaction_redeem(user=request.user, **data.validated_data)
-        return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
+        return self.answer(request)
 
 
-class AppleNotificationApi(PaymentsApi):
+class AppleNotificationApi(StoreNotificationApi):
     """Apple's calls, authenticated by their signature (no token)."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
 
     class InputSerializer(serializers.Serializer):
         signedPayload = serializers.CharField(max_length=100_000)  # noqa: N815 - Apple's name
-
-    class OutputSerializer(serializers.Serializer):
-        outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")
 
     def require_configured(self) -> None:
         apple_gateway.apple_require()
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={200: StoreNotificationApi.OutputSerializer},
         tags=["payments"],
         summary="Receive App Store Server Notifications",
         description="Set this address as the App Store Server Notifications V2 URL in App Store Connect. REFUND "
@@ -168,19 +191,20 @@ class AppleNotificationApi(PaymentsApi):
         return Response({"outcome": outcome})
 
 
-class GoogleRedeemApi(PaymentsApi):
+class GoogleRedeemApi(StoreRedeemApi):
     class InputSerializer(serializers.Serializer):
         purchase_token = serializers.CharField(max_length=1000, help_text="the Play Billing purchase's purchaseToken")
         product_id = serializers.CharField(max_length=64)
 
-    OutputSerializer = StoreRedemptionSerializer
-
     def require_configured(self) -> None:
         google_gateway.google_require()
 
+    def redeem(self, *, user, **data):
+        return services.google_purchase_redeem(user=user, **data)
+
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={200: StoreRedeemApi.OutputSerializer},
         tags=["payments"],
         summary="Redeem a Google Play purchase",
         description="A Play Billing purchase token, verified through Google's Play Developer API "
@@ -195,27 +219,18 @@ class GoogleRedeemApi(PaymentsApi):
         }
     )
     def post(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        purchase = services.google_purchase_redeem(user=request.user, **data.validated_data)
-        return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
+        return self.answer(request)
 
 
-class GoogleNotificationApi(PaymentsApi):
+class GoogleNotificationApi(StoreNotificationApi):
     """Pub/Sub's pushes, authenticated by Google's signed id token (no token of ours)."""
-
-    permission_classes = [AllowAny]
-    authentication_classes = []
-
-    class OutputSerializer(serializers.Serializer):
-        outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")
 
     def require_configured(self) -> None:
         google_gateway.notifications_require()
 
     @extend_schema(
         request=None,
-        responses={200: OutputSerializer},
+        responses={200: StoreNotificationApi.OutputSerializer},
         tags=["payments"],
         summary="Receive Google Play's real-time developer notifications",
         description="The push endpoint of the Pub/Sub subscription of the app's developer notifications topic, "

@@ -30,3 +30,9 @@ class StoreRedemptionSerializer(serializers.Serializer):
 
     purchase = StorePurchaseSerializer()
     grants = serializers.DictField()
+
+
+class StoreNotificationOutcomeSerializer(serializers.Serializer):
+    """What a store's notification did (App Store or Google Play)."""
+
+    outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")

@@ -6,10 +6,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chat.lobbies import events, selectors, services
+from chat.lobbies import selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
-from gameplatform import serializers
-from gameplatform.pagination import MessageCursorPagination
+from gameplatform import chatrooms, serializers
 from gameplatform.schema import error_codes
 
 TAGS = ["lobbies"]
@@ -284,7 +283,7 @@ class LobbyModeratorAddApi(APIView):
         membership = services.lobby_moderator_add(
             lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"]
         )
-        return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
+        return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
 
 
 class LobbyModeratorRemoveApi(APIView):
@@ -295,22 +294,19 @@ class LobbyModeratorRemoveApi(APIView):
     @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_moderator")})
     def delete(self, request, lobby_id: int, user_id: int):
         membership = services.lobby_moderator_remove(lobby_id=lobby_id, actor=request.user, user_id=user_id)
-        return Response(LobbyMemberSerializer(events.member_payload(membership)).data)
+        return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
 
 
-class LobbyMessagesApi(ListAPIView):
+class LobbyMessagesApi(chatrooms.RoomMessagesApi):
     serializer_class = LobbyMessageSerializer
-    pagination_class = MessageCursorPagination
+    room = services.ROOM
+    room_kwarg = "lobby_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
 
-    def get_queryset(self):
-        return selectors.lobby_messages(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.message_payload(m) for m in page])
+    def messages(self, room_id: int, user):
+        return selectors.lobby_messages(lobby_id=room_id, user=user)
 
     @extend_schema(responses={200: LobbyMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})
@@ -324,10 +320,7 @@ class LobbyMessagesApi(ListAPIView):
     )
     @error_codes({403: ("muted", "not_member"), 404: ("lobby_not_found",), 429: ("rate_limited",)})
     def post(self, request, lobby_id: int):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.message_post(lobby_id=lobby_id, user=request.user, content=data.validated_data["content"])
-        return Response(events.message_payload(message), status=status.HTTP_201_CREATED)
+        return self.post_answer(request, lobby_id)
 
 
 class LobbyMessageDeleteApi(APIView):

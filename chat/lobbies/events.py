@@ -6,29 +6,7 @@ every chat room has (messages, members, roles, presence) are the kit's
 (``gameplatform.chatrooms``), shared with player groups.
 """
 
-from gameplatform.chatrooms import (
-    chat_message,
-    member_joined,
-    member_left,
-    member_payload,
-    message_payload,
-    presence_join,
-    presence_leave,
-    role_changed,
-    timestamp,
-    user_brief,
-)
-
-__all__ = [
-    "chat_message",
-    "member_joined",
-    "member_left",
-    "member_payload",
-    "message_payload",
-    "presence_join",
-    "presence_leave",
-    "role_changed",
-]
+from gameplatform.chatrooms import member_payload, timestamp, user_brief
 
 
 def lobby_payload(lobby) -> dict:

@@ -8,11 +8,10 @@ Frames go out after commit (``broadcast_on_commit``), so nobody hears of a
 change that was rolled back.
 """
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 
-from chat.lobbies import events, presence
+from chat.lobbies import events
 from chat.lobbies.selectors import lobby_require_member
 from chat.models import (
     MAX_PARTICIPANTS,
@@ -46,13 +45,11 @@ CHAT_RATE = chatrooms.chat_budget("chat:lobby:user")
 
 
 class LobbyChat(chatrooms.ChatRoom):
-    """The lobby as a chat room (``gameplatform.chatrooms``): messages, removals and the socket."""
+    """The lobby as a chat room (``gameplatform.chatrooms``): messages, members and the socket."""
 
-    noun = "lobby"
-    place_kind = presence.KIND
     message_model = LobbyMessage
     membership_model = Membership
-    room_field = "lobby"
+    count_field = "participant_count"
     message_max_length = MESSAGE_MAX_LENGTH
     budget = CHAT_RATE
 
@@ -69,10 +66,6 @@ ROOM = LobbyChat()
 # --- helpers -------------------------------------------------------------------
 
 
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(message, code="invalid", extra={"fields": {field: [message]}})
-
-
 def _lock_lobby(lobby_id: int) -> Lobby:
     try:
         return Lobby.objects.select_for_update().select_related("owner").get(pk=lobby_id)
@@ -80,19 +73,8 @@ def _lock_lobby(lobby_id: int) -> Lobby:
         raise NotFound("No such lobby.", code="lobby_not_found")
 
 
-def _membership(lobby: Lobby, user_id: int) -> Membership | None:
-    return Membership.objects.select_related("user").filter(lobby=lobby, user_id=user_id).first()
-
-
-def _member_or_404(lobby: Lobby, user_id: int) -> Membership:
-    membership = _membership(lobby, user_id)
-    if membership is None:
-        raise NotFound("That user is not a member of this lobby.", code="not_member")
-    return membership
-
-
 def _require_role(lobby: Lobby, user, roles: tuple[str, ...], code: str) -> Membership:
-    membership = _membership(lobby, user.pk)
+    membership = ROOM.membership(lobby.pk, user.pk)
     if membership is None or membership.role not in roles:
         who = "the owner" if roles == (Role.OWNER,) else "the owner or a moderator"
         raise Forbidden(f"Only {who} may do that.", code=code)
@@ -103,18 +85,9 @@ def _log(lobby: Lobby, kind: str, *, actor=None, target=None, reason: str = "", 
     LobbyEvent.objects.create(lobby=lobby, kind=kind, actor=actor, target=target, reason=reason[:500], data=data)
 
 
-def _remove_member(lobby: Lobby, membership: Membership, *, close_code: int) -> None:
-    membership.delete()
-    Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") - 1)
-    lobby.participant_count -= 1
-    ROOM.member_removed_on_commit(room_id=lobby.pk, membership=membership, close_code=close_code)
-
-
 def _hand_over(lobby: Lobby, *, previous_owner) -> None:
     """The owner left: the longest-serving moderator, else the longest member, owns the lobby; else it closes."""
-    remaining = Membership.objects.select_related("user").filter(lobby=lobby)
-    heir = remaining.filter(role=Role.MODERATOR).order_by("joined_at", "id").first()
-    heir = heir or remaining.order_by("joined_at", "id").first()
+    heir = ROOM.heir(lobby.pk, deputy=Role.MODERATOR)
     if heir is None:
         lobby.status = Status.CLOSED
         lobby.save(update_fields=["status"])
@@ -126,7 +99,7 @@ def _hand_over(lobby: Lobby, *, previous_owner) -> None:
     lobby.owner = heir.user
     lobby.save(update_fields=["owner"])
     _log(lobby, Kind.OWNER_CHANGED, actor=previous_owner, target=heir.user)
-    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(heir.user, Role.OWNER))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(heir.user, Role.OWNER))
 
 
 def _check_moderation_target(actor: Membership, target: Membership | None) -> None:
@@ -140,13 +113,6 @@ def _check_moderation_target(actor: Membership, target: Membership | None) -> No
         raise Forbidden("Moderators cannot act on other moderators.", code="cannot_moderate_moderator")
 
 
-def _user_or_404(user_id: int):
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
-        raise NotFound("No such user.", code="user_not_found")
-    return user
-
-
 # --- lobbies -----------------------------------------------------------------------
 
 
@@ -156,10 +122,10 @@ def lobby_create(*, owner, name: str, is_public: bool = True, max_participants: 
         raise Forbidden("Only premium users can create lobbies.", code="premium_required")
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise _invalid("name", "Give the lobby a name of 1 to 100 characters.")
+        raise chatrooms.invalid("name", "Give the lobby a name of 1 to 100 characters.")
     speech.name_checked(name)
     if not MIN_PARTICIPANTS <= max_participants <= MAX_PARTICIPANTS:
-        raise _invalid("max_participants", f"Between {MIN_PARTICIPANTS} and {MAX_PARTICIPANTS}.")
+        raise chatrooms.invalid("max_participants", f"Between {MIN_PARTICIPANTS} and {MAX_PARTICIPANTS}.")
     lobby = Lobby.objects.create(
         name=name, owner=owner, is_public=is_public, max_participants=max_participants, participant_count=1
     )
@@ -172,7 +138,7 @@ def lobby_create(*, owner, name: str, is_public: bool = True, max_participants: 
 def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
     """Join a lobby; joining again returns the membership. ``via_invite`` lifts only the private check."""
     lobby = _lock_lobby(lobby_id)
-    existing = _membership(lobby, user.pk)
+    existing = ROOM.membership(lobby.pk, user.pk)
     if existing is not None:
         return existing
     if LobbyBan.objects.filter(lobby=lobby, user_id=user.pk).exists():
@@ -186,7 +152,7 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
     membership = Membership.objects.create(lobby=lobby, user=user, role=Role.MEMBER)
     Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") + 1)
     _log(lobby, Kind.JOIN, actor=user, target=user, via_invite=via_invite)
-    broadcast_on_commit(lobby_group(lobby.pk), events.member_joined(membership))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -194,10 +160,10 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
 def lobby_leave(*, lobby_id: int, user) -> None:
     """Leave; an owner who leaves hands the lobby on (see ``_hand_over``)."""
     lobby = _lock_lobby(lobby_id)
-    membership = _membership(lobby, user.pk)
+    membership = ROOM.membership(lobby.pk, user.pk)
     if membership is None:
         raise NotFound("You are not a member of this lobby.", code="not_member")
-    _remove_member(lobby, membership, close_code=CLOSE_LEFT)
+    ROOM.member_remove(lobby, membership, close_code=CLOSE_LEFT)
     _log(lobby, Kind.LEAVE, actor=user, target=user)
     if membership.role == Role.OWNER:
         _hand_over(lobby, previous_owner=user)
@@ -257,10 +223,10 @@ def lobby_game_finished(*, lobby_id: int) -> bool:
 def lobby_kick(*, lobby_id: int, actor, user_id: int, reason: str = "") -> Membership:
     lobby = _lock_lobby(lobby_id)
     actor_membership = _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
-    target = _member_or_404(lobby, user_id)
+    target = ROOM.member_or_404(lobby.pk, user_id)
     _check_moderation_target(actor_membership, target)
     broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_kick", target.user, reason))
-    _remove_member(lobby, target, close_code=CLOSE_REMOVED)
+    ROOM.member_remove(lobby, target, close_code=CLOSE_REMOVED)
     _log(lobby, Kind.KICK, actor=actor, target=target.user, reason=reason)
     return target
 
@@ -270,8 +236,8 @@ def lobby_ban(*, lobby_id: int, actor, user_id: int, reason: str = "") -> LobbyB
     """Ban a member (who is removed) or anyone else (who then cannot join)."""
     lobby = _lock_lobby(lobby_id)
     actor_membership = _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
-    target_user = _user_or_404(user_id)
-    target = _membership(lobby, user_id)
+    target_user = chatrooms.user_or_404(user_id)
+    target = ROOM.membership(lobby.pk, user_id)
     if target is None and target_user.pk == actor.pk:
         raise ApplicationError("You cannot do that to yourself.", code="cannot_moderate_self")
     _check_moderation_target(actor_membership, target)
@@ -280,7 +246,7 @@ def lobby_ban(*, lobby_id: int, actor, user_id: int, reason: str = "") -> LobbyB
     ban = LobbyBan.objects.create(lobby=lobby, user=target_user, banned_by=actor, reason=reason[:500])
     broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_ban", target_user, reason))
     if target is not None:
-        _remove_member(lobby, target, close_code=CLOSE_REMOVED)
+        ROOM.member_remove(lobby, target, close_code=CLOSE_REMOVED)
     _log(lobby, Kind.BAN, actor=actor, target=target_user, reason=reason)
     return ban
 
@@ -292,20 +258,20 @@ def lobby_unban(*, lobby_id: int, actor, user_id: int) -> None:
     deleted, _ = LobbyBan.objects.filter(lobby=lobby, user_id=user_id).delete()
     if not deleted:
         raise NotFound("That user is not banned here.", code="not_banned")
-    _log(lobby, Kind.UNBAN, actor=actor, target=_user_or_404(user_id))
+    _log(lobby, Kind.UNBAN, actor=actor, target=chatrooms.user_or_404(user_id))
 
 
 @transaction.atomic
 def lobby_moderator_add(*, lobby_id: int, actor, user_id: int) -> Membership:
     lobby = _lock_lobby(lobby_id)
     _require_role(lobby, actor, (Role.OWNER,), "not_owner")
-    target = _member_or_404(lobby, user_id)
+    target = ROOM.member_or_404(lobby.pk, user_id)
     if target.role != Role.MEMBER:
         raise Conflict(f"That user is already the {target.role}.", code="already_moderator")
     target.role = Role.MODERATOR
     target.save(update_fields=["role"])
     _log(lobby, Kind.MODERATOR_ADDED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(target.user, Role.MODERATOR))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MODERATOR))
     return target
 
 
@@ -313,13 +279,13 @@ def lobby_moderator_add(*, lobby_id: int, actor, user_id: int) -> Membership:
 def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
     lobby = _lock_lobby(lobby_id)
     _require_role(lobby, actor, (Role.OWNER,), "not_owner")
-    target = _membership(lobby, user_id)
+    target = ROOM.membership(lobby.pk, user_id)
     if target is None or target.role != Role.MODERATOR:
         raise NotFound("That user is not a moderator of this lobby.", code="not_moderator")
     target.role = Role.MEMBER
     target.save(update_fields=["role"])
     _log(lobby, Kind.MODERATOR_REMOVED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), events.role_changed(target.user, Role.MEMBER))
+    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MEMBER))
     return target
 
 
@@ -344,7 +310,7 @@ def message_delete(*, message_id: int, actor, lobby_id: int | None = None) -> No
     if message is None:
         raise NotFound("No such message.", code="message_not_found")
     lobby = message.lobby
-    membership = _membership(lobby, actor.pk)
+    membership = ROOM.membership(lobby.pk, actor.pk)
     by_staff = membership is None or membership.role not in (Role.OWNER, Role.MODERATOR)
     if by_staff:
         if not actor.is_staff:

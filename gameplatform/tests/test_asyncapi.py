@@ -43,12 +43,13 @@ def messages_of(document, address, action):
 
 def project_modules():
     # The apps, the room engine and the mode API, which build the game socket's frames (state_patch,
-    # ack, game_event...).
+    # ack, game_event...), and the chat rooms' frames.
     kit = [ROOT / "gameplatform" / "rooms", ROOT / "gameplatform" / "modes"]
     for folder in [*(ROOT / app for app in settings.PROJECT_APPS), *kit]:
         for path in sorted(folder.rglob("*.py")):
             if "tests" not in path.parts and "migrations" not in path.parts:
                 yield path
+    yield ROOT / "gameplatform" / "chatrooms.py"  # the frames every chat room has (lobbies, groups)
 
 
 def sent_frame_types() -> set[str]:

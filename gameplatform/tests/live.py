@@ -2,7 +2,9 @@
 
 ``LiveServer`` runs ``manage.py migrate`` and ``seed_demo`` on a database of its own (a SQLite
 file, or a throwaway PostgreSQL database beside the test database when ``DATABASE_URL`` is
-PostgreSQL), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
+PostgreSQL: there, the next server whose environment cannot make its data differ gets a copy of
+that database instead, made by PostgreSQL in a second or two where migrating and seeding take most
+of a minute), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
 ``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). A server a
 test starts shares the test's ``REDIS_URL`` (several servers of one test are one deployment, and
 the test reads their presence); the session's shared server (``session_server``) has a Redis
@@ -13,6 +15,7 @@ so does a credential in the log (``credentials_logged``, checked when the server
 """
 
 import asyncio
+import atexit
 import json
 import os
 import re
@@ -123,6 +126,35 @@ def session_redis_url() -> str:
     return urlunparse(url._replace(path=f"/{index ^ 1}"))
 
 
+# The environment variables only a running server reads: servers that differ in these alone share
+# one prepared database (``LiveServer.start``), where any other difference migrates and seeds afresh.
+RUNTIME_ONLY = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WEB_CONCURRENCY",
+        "DB_POOL_TIMEOUT",
+        "PRESENCE_TTL_SECONDS",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "FORWARDED_ALLOW_IPS",
+    }
+)
+
+# Each prepared database's key (``LiveServer._template_key``) -> a migrated and seeded copy of it;
+# each copy -> the address its DROP is sent to when the process ends.
+_prepared_templates: dict[tuple, str] = {}
+_template_admin_urls: dict[str, str] = {}
+
+
+@atexit.register
+def _drop_templates() -> None:
+    import psycopg
+
+    for template, admin_url in _template_admin_urls.items():
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+
+
 def session_server(workdir: Path) -> "LiveServer":
     """The server the session's ``live`` tests share (not started)."""
     return LiveServer(workdir, env={"REDIS_URL": session_redis_url()} if settings.REDIS_URL else None)
@@ -190,12 +222,15 @@ class LiveServer:
     def start(self) -> "LiveServer":
         if self.pg_database and self.prepare:
             self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
-            self._pg(f'CREATE DATABASE "{self.pg_database}"')
-        for command in (["migrate", "--noinput"], ["seed_demo"]) if self.prepare else ():
-            done = subprocess.run(
-                [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
-            )
-            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+            template = _prepared_templates.get(self._template_key())
+            if template is not None:
+                self._pg_copy(template_of=template, name=self.pg_database)
+            else:
+                self._pg(f'CREATE DATABASE "{self.pg_database}"')
+                self._migrate_and_seed()
+                self._keep_as_template()
+        elif self.prepare:
+            self._migrate_and_seed()
         args = [*makefile_server_args(self.server), *self.extra_args, *SERVERS[self.server]["bind"], str(self.port)]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the server's lifetime
         self.process = subprocess.Popen(
@@ -216,6 +251,46 @@ class LiveServer:
                 pass
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.1)
+
+    def _migrate_and_seed(self) -> None:
+        for command in (["migrate", "--noinput"], ["seed_demo"]):
+            done = subprocess.run(
+                [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+    def _template_key(self) -> tuple:
+        """What ``migrate`` and ``seed_demo`` write can depend on: the server's environment, but the
+        variables only a running server reads (``RUNTIME_ONLY``)."""
+        return tuple(sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
+
+    def _keep_as_template(self) -> None:
+        """A copy of the database just migrated and seeded, for the next prepared server of this
+        process with the same key (dropped at exit). Not kept if its sessions linger (the copy
+        needs none): the next server then migrates as this one did."""
+        template = f"{self.pg_database[:40]}_tpl_{uuid.uuid4().hex[:8]}"
+        if self._pg_copy(template_of=self.pg_database, name=template, required=False):
+            admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
+            _prepared_templates[self._template_key()] = template
+            _template_admin_urls[template] = admin_url
+
+    def _pg_copy(self, template_of: str, name: str, *, required: bool = True) -> bool:
+        """``CREATE DATABASE name TEMPLATE template_of``: PostgreSQL copies it file by file (a second or
+        two, where migrating and seeding take most of a minute). The source must have no session:
+        those of the processes that just ended it leave a moment after them."""
+        import psycopg
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self._pg(f'CREATE DATABASE "{name}" TEMPLATE "{template_of}"')
+                return True
+            except psycopg.errors.ObjectInUse:
+                if time.monotonic() > deadline:
+                    if required:
+                        raise
+                    return False
+                time.sleep(0.1)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -140,7 +140,8 @@ RUNTIME_ONLY = frozenset(
     }
 )
 
-# Each prepared database's key (``LiveServer._template_key``) -> a migrated and seeded copy of it;
+# (A prepared database's key (``LiveServer._template_key``), its steps done: 1 migrated, 2 seeded too)
+# -> a copy of such a database;
 # each copy -> the address its DROP is sent to when the process ends.
 _prepared_templates: dict[tuple, str] = {}
 _template_admin_urls: dict[str, str] = {}
@@ -220,17 +221,8 @@ class LiveServer:
     # --- life cycle -----------------------------------------------------------------
 
     def start(self) -> "LiveServer":
-        if self.pg_database and self.prepare:
-            self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
-            template = _prepared_templates.get(self._template_key())
-            if template is not None:
-                self._pg_copy(template_of=template, name=self.pg_database)
-            else:
-                self._pg(f'CREATE DATABASE "{self.pg_database}"')
-                self._migrate_and_seed()
-                self._keep_as_template()
-        elif self.prepare:
-            self._migrate_and_seed()
+        if self.prepare:
+            self.prepare_database()
         args = [*makefile_server_args(self.server), *self.extra_args, *SERVERS[self.server]["bind"], str(self.port)]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the server's lifetime
         self.process = subprocess.Popen(
@@ -252,26 +244,48 @@ class LiveServer:
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.1)
 
-    def _migrate_and_seed(self) -> None:
-        for command in (["migrate", "--noinput"], ["seed_demo"]):
-            done = subprocess.run(
-                [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
-            )
-            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+    def prepare_database(self, *, seed: bool = True) -> None:
+        """The server's database made afresh, migrated, then seeded unless ``seed`` is false (what
+        ``start`` does first when ``prepare``; a test calls it alone for a database a bench then
+        runs on). On PostgreSQL each step's result is kept as a template (``CREATE DATABASE ...
+        TEMPLATE``, a second or two where migrating and seeding take most of a minute): the next
+        database of this process with the same key (``_template_key``) is a copy of the furthest
+        step kept, and only the steps after it run."""
+        steps = [["migrate", "--noinput"], ["seed_demo"]][: 2 if seed else 1]
+        if not self.pg_database:
+            for step in steps:
+                self._manage(step)
+            return
+        self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+        key = self._template_key()
+        done = next((n for n in range(len(steps), 0, -1) if (key, n) in _prepared_templates), 0)
+        if done:
+            self._pg_copy(template_of=_prepared_templates[key, done], name=self.pg_database)
+        else:
+            self._pg(f'CREATE DATABASE "{self.pg_database}"')
+        for n, step in enumerate(steps[done:], start=done + 1):
+            self._manage(step)
+            self._keep_as_template((key, n))
+
+    def _manage(self, command: list[str]) -> None:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
 
     def _template_key(self) -> tuple:
         """What ``migrate`` and ``seed_demo`` write can depend on: the server's environment, but the
         variables only a running server reads (``RUNTIME_ONLY``)."""
         return tuple(sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
 
-    def _keep_as_template(self) -> None:
-        """A copy of the database just migrated and seeded, for the next prepared server of this
-        process with the same key (dropped at exit). Not kept if its sessions linger (the copy
-        needs none): the next server then migrates as this one did."""
+    def _keep_as_template(self, key: tuple) -> None:
+        """A copy of the database as it is now, for the next prepared database of this process with
+        the same key and step (dropped at exit). Not kept if the database's sessions linger (the copy
+        needs none): the next server then runs the step as this one did."""
         template = f"{self.pg_database[:40]}_tpl_{uuid.uuid4().hex[:8]}"
         if self._pg_copy(template_of=self.pg_database, name=template, required=False):
             admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
-            _prepared_templates[self._template_key()] = template
+            _prepared_templates[key] = template
             _template_admin_urls[template] = admin_url
 
     def _pg_copy(self, template_of: str, name: str, *, required: bool = True) -> bool:

@@ -137,6 +137,9 @@ RUNTIME_ONLY = frozenset(
         "PRESENCE_TTL_SECONDS",
         "PROMETHEUS_MULTIPROC_DIR",
         "FORWARDED_ALLOW_IPS",
+        "REDIS_SENTINELS",
+        "REDIS_SENTINEL_MASTER",
+        "CHANNEL_REDIS_URLS",
     }
 )
 
@@ -275,8 +278,10 @@ class LiveServer:
 
     def _template_key(self) -> tuple:
         """What ``migrate`` and ``seed_demo`` write can depend on: the server's environment, but the
-        variables only a running server reads (``RUNTIME_ONLY``)."""
-        return tuple(sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
+        variables only a running server reads (``RUNTIME_ONLY``); and the PostgreSQL server the
+        database is on (a test's own PostgreSQL has none of the others' templates)."""
+        admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
+        return (admin_url, *sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
 
     def _keep_as_template(self, key: tuple) -> None:
         """A copy of the database as it is now, for the next prepared database of this process with

@@ -10,6 +10,14 @@ their ``player_ready``, and see the game active; then the game ends by a forfeit
 heard its game's group from its claim on, 50 of 300 such starts were silent on this machine.
 (The bench's own default is 1,000 starts in four waves; CI runs half as many in as many waves:
 the cold starts, where the silent ones were, are the first games of each wave.)
+
+Under daphne (``make test``'s second pass) the test plays 100 starts, still in four waves: the
+four cold starts of both processes, and the first games of each wave that meet them, are all
+there (the silent starts were among the first five games after a start), so daphne's processes
+are held to every cold start uvicorn's are. What daphne's pass no longer shows is the warm tail of
+each wave past its 25th game (400 starts uvicorn's pass still plays); the rule that made starts
+silent lives in the room and the channel layer, below either server, and the 500 starts under
+uvicorn keep it. It saves about two minutes of CI.
 """
 
 import json
@@ -22,24 +30,27 @@ import pytest
 from django.conf import settings
 
 from conftest import requires_postgres, requires_redis
-from gameplatform.tests.live import ROOT, free_port, live_server_name
+from gameplatform.tests.live import ROOT, LiveServer, free_port, live_server_name
 from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 
 pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
 
-STARTS = 500
-WAVE = 125
+STARTS = 100 if live_server_name() == "daphne" else 500
+WAVES = 4
 
 
-def test_five_hundred_games_started_across_two_cold_processes_all_start_and_answer_every_ready(tmp_path):
+def test_games_started_across_two_cold_processes_four_times_all_start_and_answer_every_ready(tmp_path):
     redis_server = OwnRedis(free_port())
     redis_server.start()
     url = urlparse(settings.DATABASE_URL)
     database = f"{settings.DATABASES['default']['NAME']}_starts"[:60]
     out = tmp_path / "starts.json"
     try:
+        # Migrated as the bench would (its own migrate then finds nothing to do), or a copy of a
+        # database this process migrated already.
+        LiveServer(tmp_path, database_url=urlunparse(url._replace(path=f"/{database}"))).prepare_database(seed=False)
         done = subprocess.run(
-            [sys.executable, "bench/game_starts.py", "--games", str(STARTS), "--restart-every", str(WAVE)]
+            [sys.executable, "bench/game_starts.py", "--games", str(STARTS), "--restart-every", str(STARTS // WAVES)]
             + ["--server", live_server_name(), "--port", str(free_port()), "--json", str(out)]
             + ["--database-url", urlunparse(url._replace(path=f"/{database}")), "--redis-url", redis_server.url],
             cwd=ROOT,
@@ -56,6 +67,6 @@ def test_five_hundred_games_started_across_two_cold_processes_all_start_and_answ
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     assert done.returncode in (0, 1), f"the bench failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     figures = json.loads(out.read_text())
-    assert figures["starts"] == STARTS and figures["waves"] == 4
+    assert figures["starts"] == STARTS and figures["waves"] == WAVES
     assert figures["silent"] == 0, figures["silent_starts"]
     assert figures["unfinished"] == 0, done.stdout[-3000:]

@@ -2,7 +2,9 @@
 
 ``LiveServer`` runs ``manage.py migrate`` and ``seed_demo`` on a database of its own (a SQLite
 file, or a throwaway PostgreSQL database beside the test database when ``DATABASE_URL`` is
-PostgreSQL), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
+PostgreSQL: there, the next server whose environment cannot make its data differ gets a copy of
+that database instead, made by PostgreSQL in a second or two where migrating and seeding take most
+of a minute), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
 ``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). A server a
 test starts shares the test's ``REDIS_URL`` (several servers of one test are one deployment, and
 the test reads their presence); the session's shared server (``session_server``) has a Redis
@@ -13,6 +15,7 @@ so does a credential in the log (``credentials_logged``, checked when the server
 """
 
 import asyncio
+import atexit
 import json
 import os
 import re
@@ -123,6 +126,42 @@ def session_redis_url() -> str:
     return urlunparse(url._replace(path=f"/{index ^ 1}"))
 
 
+# The environment variables only a running server reads: servers that differ in these alone share
+# one prepared database (``LiveServer.start``), where any other difference migrates and seeds afresh.
+RUNTIME_ONLY = frozenset(
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "WEB_CONCURRENCY",
+        "DB_POOL_TIMEOUT",
+        "PRESENCE_TTL_SECONDS",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "FORWARDED_ALLOW_IPS",
+        "REDIS_SENTINELS",
+        "REDIS_SENTINEL_MASTER",
+        "CHANNEL_REDIS_URLS",
+    }
+)
+
+# (A prepared database's key (``LiveServer._template_key``), its steps done: 1 migrated, 2 seeded too)
+# -> a copy of such a database;
+# each copy -> the address its DROP is sent to when the process ends.
+_prepared_templates: dict[tuple, str] = {}
+_template_admin_urls: dict[str, str] = {}
+
+
+@atexit.register
+def _drop_templates() -> None:
+    import psycopg
+
+    for template, admin_url in _template_admin_urls.items():
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        except psycopg.OperationalError:
+            pass  # a test's own PostgreSQL, stopped with its test: the template went with it
+
+
 def session_server(workdir: Path) -> "LiveServer":
     """The server the session's ``live`` tests share (not started)."""
     return LiveServer(workdir, env={"REDIS_URL": session_redis_url()} if settings.REDIS_URL else None)
@@ -188,14 +227,8 @@ class LiveServer:
     # --- life cycle -----------------------------------------------------------------
 
     def start(self) -> "LiveServer":
-        if self.pg_database and self.prepare:
-            self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
-            self._pg(f'CREATE DATABASE "{self.pg_database}"')
-        for command in (["migrate", "--noinput"], ["seed_demo"]) if self.prepare else ():
-            done = subprocess.run(
-                [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
-            )
-            assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+        if self.prepare:
+            self.prepare_database()
         args = [*makefile_server_args(self.server), *self.extra_args, *SERVERS[self.server]["bind"], str(self.port)]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the server's lifetime
         self.process = subprocess.Popen(
@@ -216,6 +249,70 @@ class LiveServer:
                 pass
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.1)
+
+    def prepare_database(self, *, seed: bool = True) -> None:
+        """The server's database made afresh, migrated, then seeded unless ``seed`` is false (what
+        ``start`` does first when ``prepare``; a test calls it alone for a database a bench then
+        runs on). On PostgreSQL each step's result is kept as a template (``CREATE DATABASE ...
+        TEMPLATE``, a second or two where migrating and seeding take most of a minute): the next
+        database of this process with the same key (``_template_key``) is a copy of the furthest
+        step kept, and only the steps after it run."""
+        steps = [["migrate", "--noinput"], ["seed_demo"]][: 2 if seed else 1]
+        if not self.pg_database:
+            for step in steps:
+                self._manage(step)
+            return
+        self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+        key = self._template_key()
+        done = next((n for n in range(len(steps), 0, -1) if (key, n) in _prepared_templates), 0)
+        if done:
+            self._pg_copy(template_of=_prepared_templates[key, done], name=self.pg_database)
+        else:
+            self._pg(f'CREATE DATABASE "{self.pg_database}"')
+        for n, step in enumerate(steps[done:], start=done + 1):
+            self._manage(step)
+            self._keep_as_template((key, n))
+
+    def _manage(self, command: list[str]) -> None:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=self.env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"manage.py {command[0]} failed:\n{done.stdout}\n{done.stderr}"
+
+    def _template_key(self) -> tuple:
+        """What ``migrate`` and ``seed_demo`` write can depend on: the server's environment, but the
+        variables only a running server reads (``RUNTIME_ONLY``); and the PostgreSQL server the
+        database is on (a test's own PostgreSQL has none of the others' templates)."""
+        admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
+        return (admin_url, *sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
+
+    def _keep_as_template(self, key: tuple) -> None:
+        """A copy of the database as it is now, for the next prepared database of this process with
+        the same key and step (dropped at exit). Not kept if the database's sessions linger (the copy
+        needs none): the next server then runs the step as this one did."""
+        template = f"{self.pg_database[:40]}_tpl_{uuid.uuid4().hex[:8]}"
+        if self._pg_copy(template_of=self.pg_database, name=template, required=False):
+            admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
+            _prepared_templates[key] = template
+            _template_admin_urls[template] = admin_url
+
+    def _pg_copy(self, template_of: str, name: str, *, required: bool = True) -> bool:
+        """``CREATE DATABASE name TEMPLATE template_of``: PostgreSQL copies it file by file (a second or
+        two, where migrating and seeding take most of a minute). The source must have no session:
+        those of the processes that just ended it leave a moment after them."""
+        import psycopg
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self._pg(f'CREATE DATABASE "{name}" TEMPLATE "{template_of}"')
+                return True
+            except psycopg.errors.ObjectInUse:
+                if time.monotonic() > deadline:
+                    if required:
+                        raise
+                    return False
+                time.sleep(0.1)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

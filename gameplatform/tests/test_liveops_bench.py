@@ -15,7 +15,7 @@ from django.conf import settings
 
 from bench.liveops import EVENTS, FLAGS, event_bodies, flag_bodies
 from conftest import requires_postgres, requires_redis
-from gameplatform.tests.live import ROOT, free_port
+from gameplatform.tests.live import ROOT, LiveServer, free_port
 from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 from liveops.schedule.apis import LiveEventSerializer
 from liveops.validation import validate_name, validate_rules
@@ -58,6 +58,9 @@ def test_the_quick_run_reads_ingests_and_tells_every_socket(tmp_path):
     database = f"{settings.DATABASES['default']['NAME']}_liveops_bench"[:60]
     out = tmp_path / "liveops.json"
     try:
+        # Migrated as the bench would (its own migrate then finds nothing to do), or a copy of a
+        # database this process migrated already.
+        LiveServer(tmp_path, database_url=urlunparse(url._replace(path=f"/{database}"))).prepare_database(seed=False)
         done = subprocess.run(
             [sys.executable, "bench/liveops.py", "--quick", "--port", str(free_port()), "--json", str(out)]
             + ["--database-url", urlunparse(url._replace(path=f"/{database}")), "--redis-url", redis_server.url],

@@ -50,6 +50,13 @@ class Message:
         return getattr(self.handler, "__name__", "handler")
 
 
+def _by_name(handler: Callable, cls: type) -> bool:
+    """Whether ``handler`` is a method some base of ``cls`` holds under its own name (decorated, or an
+    override of one): a class that defines a method of that name, at any depth or in a mixin, replaces it."""
+    name = getattr(handler, "__name__", None)
+    return name is not None and any(base.__dict__.get(name) is handler for base in cls.__mro__[1:])
+
+
 def message(type: str, schema: Field) -> Callable:
     """Put the method it decorates in its mode's ``messages`` map as the handler of ``type``::
 
@@ -436,9 +443,10 @@ class Mode:
         for base in reversed(cls.__mro__[1:]):
             messages.update(base.__dict__.get("messages", {}))
         for type_, declared in messages.items():  # a handler overridden by name handles its message still
-            override = cls.__dict__.get(declared.name)
-            if hasattr(declared.handler, "__mode_message__") and callable(override):
-                messages[type_] = Message(declared.schema, override)
+            if _by_name(declared.handler, cls):
+                override = getattr(cls, declared.name, None)  # the class's own, a mixin's or a base's
+                if callable(override) and override is not declared.handler:
+                    messages[type_] = Message(declared.schema, override)
         messages.update(_legacy_messages(cls))
         messages.update(cls.__dict__.get("messages", {}))
         for handler in cls.__dict__.values():

@@ -143,3 +143,27 @@ def test_a_subclass_overriding_a_handler_by_name_handles_the_message():
     game.move(1, {"points": 3})
     assert Doubled.messages["move"].schema is MOVE
     assert game.result.winner == 1
+
+
+def test_an_override_by_name_at_any_depth_or_from_a_mixin_handles_the_message():
+    class Doubled(MappedRace):
+        def take(self, state, player, movement, ctx):
+            super().take(state, player, {"points": movement["points"] * 2}, ctx)
+
+    class Tripled(Doubled):  # overrides an override: the newest handles the move
+        def take(self, state, player, movement, ctx):
+            MappedRace.take(self, state, player, {"points": movement["points"] * 3}, ctx)
+
+    class Halving:
+        def take(self, state, player, movement, ctx):
+            MappedRace.take(self, state, player, {"points": 0}, ctx)
+
+    class Mixed(Halving, MappedRace):  # the mixin's take comes first in the order of bases
+        pass
+
+    assert Tripled.messages["move"].handler is Tripled.take
+    assert Mixed.messages["move"].handler is Halving.take
+    game = ModeTester(Tripled())
+    game.start()
+    game.move(1, {"points": 2})  # 6 points: past the 5 that win
+    assert game.result.winner == 1

@@ -161,7 +161,7 @@ class Forwarder:
             forwarded.last = now
             if await self._take_over_for(forwarded, owners):
                 self.forwarded.pop(forwarded_id, None)
-                await self.host.apply(
+                applied = await self.host.apply(
                     forwarded.game_id,
                     forwarded.player_id,
                     forwarded.op,
@@ -172,6 +172,8 @@ class Forwarder:
                     forwarded=forwarded_id,
                     resent=forwarded.resent,
                 )
+                if not applied:  # the room left this process meanwhile (a drain): answered, not dropped
+                    await self._unanswered(forwarded, "unavailable")
                 continue
             f = forwarded
             await send_op(

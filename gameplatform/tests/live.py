@@ -281,10 +281,20 @@ class LiveServer:
 
     def _template_key(self) -> tuple:
         """What ``migrate`` and ``seed_demo`` write can depend on: the server's environment, but the
-        variables only a running server reads (``RUNTIME_ONLY``); and the PostgreSQL server the
-        database is on (a test's own PostgreSQL has none of the others' templates)."""
+        variables only a running server reads (``RUNTIME_ONLY``); and the PostgreSQL cluster the
+        database is on, by its system identifier (a test's own PostgreSQL has none of the others'
+        templates, even on an address an earlier one had)."""
+        return (self._pg_cluster(), *sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
+
+    def _pg_cluster(self) -> tuple[str, int]:
+        """The PostgreSQL server's address and its cluster's system identifier (made by ``initdb``,
+        the same across restarts, different for every cluster)."""
+        import psycopg
+
         admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
-        return (admin_url, *sorted((k, v) for k, v in self.env.items() if k not in RUNTIME_ONLY))
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            (identifier,) = conn.execute("SELECT system_identifier FROM pg_control_system()").fetchone()
+        return admin_url, identifier
 
     def _keep_as_template(self, key: tuple) -> None:
         """A copy of the database as it is now, for the next prepared database of this process with

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -154,7 +155,11 @@ class LiveOps:
     # --- analytics --------------------------------------------------------------------------
 
     def track(self, name: str, *, value: float | None = None, metadata: dict | None = None) -> str:
-        """Queue an event (sent within ``flush_interval`` while a loop runs); its id."""
+        """Queue an event (sent within ``flush_interval`` while a loop runs); its id. A ``value`` that
+        is not a finite number raises ``ValueError`` here: the server refuses it, and with it the
+        whole batch it would have gone in."""
+        if value is not None and not math.isfinite(value):
+            raise ValueError(f"an event's value must be a finite number, not {value!r}")
         event_id = str(uuid.uuid4())
         timestamp = datetime.now(UTC).isoformat()
         self._queue.append(

@@ -49,6 +49,15 @@ async def test_refresh_sends_the_etag_back_and_a_304_keeps_the_answer():
     await client.disconnect()
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+async def test_track_refuses_a_value_the_server_would_refuse_before_it_spoils_a_batch(value):
+    client, requests = offline_client(lambda request: httpx.Response(202, json={"accepted": 1, "duplicates": 0}))
+    with pytest.raises(ValueError, match="finite number"):
+        client.liveops.track("tap", value=value)
+    assert client.liveops.queued_events == 0 and requests == []
+    await client.disconnect()
+
+
 async def test_track_batches_by_100_retries_with_the_same_ids_and_drops_the_oldest():
     failures = iter([True])
 

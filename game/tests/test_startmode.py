@@ -31,12 +31,13 @@ def test_startmode_writes_a_package_whose_own_tests_pass_without_django(tmp_path
 
     assert files_under(tmp_path / "first_to_ten") == FILES
     assert "class FirstToTen(Mode):" in (tmp_path / "first_to_ten" / "mode.py").read_text()
-    assert "-m pytest first_to_ten/tests" in out
+    assert "-m unittest discover -s first_to_ten -t ." in out
     assert "GAME_MODES=game.modes.builtin.tictactoe.TicTacToe,game.modes.builtin.relay.Relay," in out
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(django_settings.BASE_DIR)  # where gameplatform.modes imports from
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "first_to_ten/tests", "-q", "-p", "no:django", "-p", "no:cacheprovider"],
+        [sys.executable, "-W", "error::DeprecationWarning", "-m", "unittest"]
+        + ["discover", "-s", "first_to_ten", "-t", "."],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -44,7 +45,7 @@ def test_startmode_writes_a_package_whose_own_tests_pass_without_django(tmp_path
         timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "4 passed" in run.stdout
+    assert "Ran 4 tests" in run.stderr and run.stderr.rstrip().endswith("OK")
 
 
 @pytest.fixture

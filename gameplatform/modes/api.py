@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from gameplatform.modes.schema import Field
+from gameplatform.modes.schema import Field, check
 
 # A client message's type: what ``Mode.messages`` is keyed by. ``move`` is a ``player_move
 # {movement}`` frame, ``input`` an ``input {data}`` frame, any other name a ``game_action {action,
@@ -312,6 +312,25 @@ class Context:
         self.outbox.append((None if to is None else tuple(to), frame))
 
 
+class _DeprecatedVerb:
+    """``Mode.move_schema``, ``Mode.action_schemas``, ``Mode.input_schema`` read on a mode that
+    declares none of them (deprecated in 1.1, gone in 2.0): what its ``messages`` take, with a
+    ``DeprecationWarning``. A mode that declares one, in its class or on itself, reads its own."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, mode, owner: type | None = None):
+        warnings.warn(
+            f"Mode.{self.name} is deprecated (it goes in 2.0): read Mode.messages", DeprecationWarning, stacklevel=2
+        )
+        messages = (owner or type(mode)).messages if mode is None else mode.messages
+        if self.name == "action_schemas":
+            return _action_fields(messages)
+        declared = messages.get("move" if self.name == "move_schema" else "input")
+        return None if declared is None else declared.schema
+
+
 class Mode:
     """Subclass this; override what your game needs. See the module docstring for the rules of hooks."""
 
@@ -395,16 +414,33 @@ class Mode:
         elif ctx.turn == player.id:
             ctx.turn = ctx.next_turn()
 
-    # Deprecated (1.1): the three verbs before ``messages``, called for a mode that declares
-    # ``move_schema``, ``action_schemas`` or ``input_schema`` (``_legacy_messages``).
+    # Deprecated (1.1, gone in 2.0): the three verbs before ``messages``, called for a mode that
+    # declares ``move_schema``, ``action_schemas`` or ``input_schema`` (``_verb_messages``): in its
+    # class, or set on the mode itself (``__setattr__``). Read on a mode that declares none of them,
+    # each is what its ``messages`` map takes, with a ``DeprecationWarning``.
+    move_schema = _DeprecatedVerb()  # ``player_move {movement}``; None: the mode takes no moves
+    action_schemas = _DeprecatedVerb()  # each ``game_action``'s data by name; "*": any other name
+    input_schema = _DeprecatedVerb()  # ``input {data}`` (real-time modes)
+
     def on_move(self, state: dict, player: Player, movement: dict, ctx: Context) -> None:
+        """``player_move {movement}`` (already checked against ``move_schema``). Deprecated."""
         raise Reject("not_supported", "This game takes no moves.")
 
     def on_action(self, state: dict, player: Player, action: str, data: dict, ctx: Context) -> None:
+        """``game_action {action, data}`` (``data`` checked against ``action_schemas[action]``). Deprecated."""
         raise Reject("not_supported", "This game takes no such action.")
 
     def on_input(self, state: dict, player: Player, data: dict, ctx: Context) -> None:
+        """``input {data}`` (checked against ``input_schema``). Deprecated."""
         raise Reject("not_supported", "This game takes no inputs.")
+
+    def __setattr__(self, name: str, value) -> None:
+        super().__setattr__(name, value)
+        if name in LEGACY_VERBS:  # a verb set on the mode, as in its __init__: read as before
+            _warn_verbs(type(self).__name__, [name])
+            verbs = {verb: self.__dict__[verb] for verb in LEGACY_VERBS if verb in self.__dict__}
+            messages = {**type(self).messages, **_verb_messages(verbs, type(self).messages)}
+            super().__setattr__("messages", {t: m for t, m in messages.items() if m.schema is not None})
 
     def on_tick(self, state: dict, ctx: Context) -> None:
         """One step of a real-time game: ``ctx.dt`` seconds passed."""
@@ -447,17 +483,22 @@ class Mode:
                 override = getattr(cls, declared.name, None)  # the class's own, a mixin's or a base's
                 if callable(override) and override is not declared.handler:
                     messages[type_] = Message(declared.schema, override)
-        messages.update(_legacy_messages(cls))
+        declared_verbs = {verb: cls.__dict__[verb] for verb in LEGACY_VERBS if verb in cls.__dict__}
+        if declared_verbs:
+            _warn_verbs(cls.__name__, declared_verbs)
+            messages.update(_verb_messages(declared_verbs, messages))
         messages.update(cls.__dict__.get("messages", {}))
         for handler in cls.__dict__.values():
             if hasattr(handler, "__mode_message__"):
                 type_, schema = handler.__mode_message__
                 messages[type_] = Message(schema, handler)
         for type_, declared in messages.items():
-            if type_ != "*" and not MESSAGE_TYPE.match(type_):
-                raise TypeError(f"{cls.__name__}: message type {type_!r}: 1 to 32 lowercase letters, digits or _")
             if not isinstance(declared, Message):
                 raise TypeError(f"{cls.__name__}: messages[{type_!r}] is a Message(schema, handler)")
+            # An old action_schemas' name no client can send is listed and never called, as it was.
+            legacy = getattr(declared.handler, "legacy_verb", False)
+            if type_ != "*" and not legacy and not (isinstance(type_, str) and MESSAGE_TYPE.match(type_)):
+                raise TypeError(f"{cls.__name__}: message type {type_!r}: 1 to 32 lowercase letters, digits or _")
         cls.messages = {type_: declared for type_, declared in messages.items() if declared.schema is not None}
 
     @classmethod
@@ -491,7 +532,7 @@ class Mode:
         messages = cls.messages
         return {
             "player_move": schema(messages.get("move")),
-            "game_action": {name: schema(m) for name, m in messages.items() if name not in FRAME_MESSAGES},
+            "game_action": {name: _json(field) for name, field in _action_fields(messages).items()},
             "input": schema(messages.get("input")),
         }
 
@@ -499,35 +540,95 @@ class Mode:
 LEGACY_VERBS = ("move_schema", "action_schemas", "input_schema")
 
 
-def _legacy_messages(cls: type) -> dict[str, Message]:
-    """The ``messages`` of a mode declaring the verbs before them (``move_schema`` with ``on_move``,
-    ``action_schemas`` with ``on_action``, ``input_schema`` with ``on_input``): deprecated in 1.1,
-    they keep working until 2.0. A verb set to None (or ``{}``) takes away what a base declared,
-    as before (a ``Message`` of no schema is dropped)."""
-    declared = [verb for verb in LEGACY_VERBS if verb in cls.__dict__]
-    if not declared:
-        return {}
+def _warn_verbs(mode: str, verbs: Iterable[str]) -> None:
+    """The ``DeprecationWarning`` of a mode declaring the old verbs, pointing at the mode's code:
+    the class statement, or the line that set one on the mode."""
     warnings.warn(
-        f"{cls.__name__}: {', '.join(declared)} (with on_move, on_action, on_input) is deprecated: "
+        f"{mode}: {', '.join(verbs)} (with on_move, on_action, on_input) is deprecated: "
         "declare a messages map (gameplatform.modes.Message, or @message)",
         DeprecationWarning,
         stacklevel=3,
     )
+
+
+def _verb_messages(verbs: dict, inherited: dict[str, Message]) -> dict[str, Message]:
+    """The ``messages`` of the verbs before them (``verbs``: ``move_schema`` with ``on_move``,
+    ``action_schemas`` with ``on_action``, ``input_schema`` with ``on_input``, as a mode's class
+    or the mode itself declares them) over the map ``inherited``: deprecated in 1.1, they play as
+    before until 2.0. A verb set to None (or ``{}``) takes away what was declared before, as it
+    did (a ``Message`` of no schema is dropped). ``action_schemas`` replaces every action before
+    it. An action it names ``move`` or ``input`` (those names are the other frames' in the map) is
+    handled by the map's ``"*"``, which checks its data by its name; a name no client can send is
+    listed and never called, as before."""
     messages: dict[str, Message] = {}
-    if "move_schema" in cls.__dict__:
-        messages["move"] = Message(cls.__dict__["move_schema"], _call_on_move)
-    if "input_schema" in cls.__dict__:
-        messages["input"] = Message(cls.__dict__["input_schema"], _call_on_input)
-    if "action_schemas" in cls.__dict__:
-        for base in cls.__mro__[1:]:  # the actions a base declared are replaced, as an attribute is
-            for name in base.__dict__.get("messages", {}):
-                if name not in FRAME_MESSAGES:
-                    messages.setdefault(name, Message(None, _call_on_action))
-        for name, schema in cls.__dict__["action_schemas"].items():
-            if name in FRAME_MESSAGES:
-                raise TypeError(f"{cls.__name__}: an action may not be named {name!r}: declare messages instead")
-            messages[name] = Message(schema, _call_on_action if name == "*" else _named_action(name))
+    if "move_schema" in verbs:
+        messages["move"] = Message(verbs["move_schema"], _call_on_move)
+    if "input_schema" in verbs:
+        messages["input"] = Message(verbs["input_schema"], _call_on_input)
+    if "action_schemas" in verbs:
+        for name in inherited:  # the actions declared before are replaced, as an attribute is
+            if name not in FRAME_MESSAGES:
+                messages[name] = Message(None, _call_on_action)
+        actions = dict(verbs["action_schemas"] or {})
+        for name, schema in actions.items():
+            if name not in FRAME_MESSAGES:
+                messages[name] = Message(schema, _call_on_action if name == "*" else _named_action(name))
+        framed = {name: schema for name, schema in actions.items() if name in FRAME_MESSAGES}
+        if framed:  # "*" stands for them too
+            messages["*"] = Message(_ANY_DATA, _ActionsByName(framed, actions.get("*")))
     return messages
+
+
+class _AnyData(Field):
+    """What the ``"*"`` of an old ``action_schemas`` naming ``move`` or ``input`` takes: any data,
+    which its handler checks by the action's name (``_ActionsByName``)."""
+
+    def check(self, value, path, errors):
+        return value
+
+    def json_schema(self) -> dict:
+        return {}
+
+
+_ANY_DATA = _AnyData()
+
+
+class _ActionsByName:
+    """The ``"*"`` handler of a mode whose old ``action_schemas`` name an action ``move`` or
+    ``input``: a ``game_action`` of such a name (or any other, under its ``"*"``) is checked against
+    its schema and handed to ``on_action``, as before the map; one the mode does not name is
+    refused ``unknown_action``."""
+
+    legacy_verb = True
+    __name__ = "on_action"
+
+    def __init__(self, framed: dict[str, Field], other: Field | None) -> None:
+        self.framed, self.other = framed, other
+
+    def __call__(self, mode, state, player, action, data, ctx) -> None:
+        schema = self.framed.get(action, self.other) if action in FRAME_MESSAGES else self.other
+        if schema is None:
+            raise Reject("unknown_action", f"This game has no action {action[:32]!r}.")
+        mode.on_action(state, player, action, check(schema, data, "data"), ctx)
+
+    def listed(self) -> dict:
+        """The actions it stands for, as ``action_schemas`` named them."""
+        return {**self.framed, **({"*": self.other} if self.other is not None else {})}
+
+
+def _action_fields(messages: dict[str, Message]) -> dict:
+    """Each ``game_action``'s schema by name (``"*"``: any other), as ``messages`` takes them."""
+    fields = {}
+    for name, declared in messages.items():
+        if isinstance(declared.handler, _ActionsByName):
+            fields.update(declared.handler.listed())
+        elif name not in FRAME_MESSAGES:
+            fields[name] = declared.schema
+    return fields
+
+
+def _json(field: Field | None) -> dict | None:
+    return None if field is None else field.json_schema()
 
 
 def _call_on_move(mode, state, player, data, ctx):
@@ -546,9 +647,10 @@ def _named_action(action: str) -> Callable:
     def on_action(mode, state, player, data, ctx):
         mode.on_action(state, player, action, data, ctx)
 
+    on_action.legacy_verb = True
     return on_action
 
 
-_call_on_move.__name__ = "on_move"
-_call_on_input.__name__ = "on_input"
-_call_on_action.__name__ = "on_action"
+for _caller, _verb in ((_call_on_move, "on_move"), (_call_on_input, "on_input"), (_call_on_action, "on_action")):
+    _caller.__name__ = _verb
+    _caller.legacy_verb = True

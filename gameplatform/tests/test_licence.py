@@ -1,6 +1,6 @@
 """The licence: the MIT text at the root, the same text and the MIT metadata in every package
-built from the repository (the Python SDK and the TypeScript SDK; the platform itself is not
-packaged), and the README saying so."""
+built from the repository (the Python SDK, the mode API's package and the TypeScript SDK; the
+platform itself is not packaged), and the README saying so."""
 
 import json
 import subprocess
@@ -8,7 +8,7 @@ import sys
 
 from gameplatform.tests.live import ROOT
 
-PACKAGES = [ROOT / "client" / "python"]
+PACKAGES = [ROOT / "client" / "python", ROOT / "client" / "modes"]
 
 
 def test_the_root_licence_is_mit_by_the_gameplatform_authors():
@@ -21,15 +21,17 @@ def test_every_package_ships_the_licence_and_declares_mit_in_its_metadata(tmp_pa
     for package in PACKAGES:
         assert (package / "LICENSE").read_text() == (ROOT / "LICENSE").read_text(), f"{package}/LICENSE differs"
         # The metadata setuptools writes for the package (what PyPI and pip show).
+        egg_base = tmp_path / package.name
+        egg_base.mkdir()
         subprocess.run(
             [sys.executable, "-W", "ignore", "-c", "from setuptools import setup; setup()", "-q"]
-            + ["egg_info", "--egg-base", str(tmp_path)],
+            + ["egg_info", "--egg-base", str(egg_base)],
             cwd=package,
             check=True,
             capture_output=True,
             timeout=60,
         )
-        (info,) = tmp_path.glob("*.egg-info")
+        (info,) = egg_base.glob("*.egg-info")
         headers = (info / "PKG-INFO").read_text().split("\n\n", 1)[0].splitlines()
         assert "License: MIT" in headers
         assert "Classifier: License :: OSI Approved :: MIT License" in headers

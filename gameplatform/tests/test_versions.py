@@ -1,7 +1,7 @@
 """One version everywhere (docs/versioning.md): the server's ``gameplatform.__version__``, what
-``/api/status/`` and the API documents report, the Python SDK's package and module, the
-TypeScript SDK's package, its ``VERSION`` and the web client's committed bundle of it; and the
-changelog's newest release is that version."""
+``/api/status/`` and the API documents report, the Python SDK's package and module, the mode API's
+package (``client/modes``), the TypeScript SDK's package, its ``VERSION`` and the web client's
+committed bundle of it; and the changelog's newest release is that version."""
 
 import ast
 import json
@@ -44,6 +44,9 @@ def versions(status: dict) -> dict[str, str]:
             "version"
         ],
         "gameplatform_client.__version__": python_sdk_module_version(),
+        "client/modes/pyproject.toml": tomllib.loads((ROOT / "client/modes/pyproject.toml").read_text())["project"][
+            "version"
+        ],
         "client/js/package.json": json.loads((js / "package.json").read_text())["version"],
         "client/js/package-lock.json": lock["packages"][""]["version"],
         "client/js/src/index.ts VERSION": re.search(

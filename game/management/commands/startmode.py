@@ -3,7 +3,9 @@
 It writes ``NAME/`` (in the current directory, or in ``--directory``) from the templates in
 ``game/mode_template/`` (files ending ``-tpl``, rendered with Django's template engine): an
 example turn-based mode on the public mode API (``gameplatform.modes``), its tests on the test
-kit, and a README that says how to run the tests and register the mode with ``GAME_MODES``.
+kit (``unittest``: the standard library's), and a README that says how to run the tests where only
+the mode API is installed (``gameplatform-modes``, ``client/modes``) and register the mode with
+``GAME_MODES``.
 """
 
 import importlib.util
@@ -21,7 +23,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "mode_template"
 SUFFIX = "-tpl"
 NOTES = {
     "mode.py": "the mode: the rules of an example game, to make yours",
-    "tests/test_mode.py": "its tests, on gameplatform.modes.testing.ModeTester",
+    "tests/test_mode.py": "its tests (unittest), on gameplatform.modes.testing.ModeTester",
     "README.md": "how to run the tests and register the mode",
 }
 
@@ -83,8 +85,14 @@ class Command(BaseCommand):
 
         platform = Path(settings.BASE_DIR).resolve()
         self.stdout.write("\nNext steps:")
-        self.stdout.write("  1. Run its tests (no server or database needed):")
-        self.stdout.write(f"       cd {parent} && PYTHONPATH={platform} {sys.executable} -m pytest {name}/tests")
+        self.stdout.write("  1. Run its tests (no server or database needed), with the platform's Python:")
+        discover = f"-m unittest discover -s {name} -t ."
+        self.stdout.write(f"       cd {parent} && PYTHONPATH={platform} {sys.executable} {discover}")
+        self.stdout.write(
+            "     or in the mode's own environment, with the mode API alone (gameplatform-modes) installed:"
+        )
+        self.stdout.write(f"       pip install {platform / 'client' / 'modes'}")
+        self.stdout.write(f"       cd {parent} && python {discover}")
         self.stdout.write("  2. Register it: start the server with the package's directory on PYTHONPATH and the mode")
         self.stdout.write("     in GAME_MODES; GET /api/game/modes/ then lists it:")
         self.stdout.write(f"       PYTHONPATH={parent} GAME_MODES={context['game_modes']} make run")

@@ -11,7 +11,6 @@ the last member to leave deletes the group (its name is free again).
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from gameplatform import chatrooms, speech
 from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
@@ -88,11 +87,8 @@ def _add_member(group: Group, user, role: str = Role.MEMBER) -> GroupMembership:
     """A seat, if one is left: called with the group row locked, so the last seat goes once."""
     if group.member_count >= group.max_members:
         raise Conflict("This group is full.", code="group_full")
-    membership = GroupMembership.objects.create(group=group, user=user, role=role)
-    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
-    group.member_count += 1
+    membership = ROOM.member_add(group, user, role=role)
     GroupJoinRequest.objects.filter(group=group, user=user).delete()
-    broadcast_on_commit(clan_group(group.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -102,9 +98,7 @@ def _hand_over(group: Group) -> None:
     if heir is None:
         group.delete()
         return
-    heir.role = Role.SUPERADMIN
-    heir.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(heir.user, Role.SUPERADMIN))
+    ROOM.role_set(group.pk, heir, Role.SUPERADMIN)
 
 
 # --- groups ------------------------------------------------------------------------
@@ -225,12 +219,8 @@ def group_promote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
     if target.role == Role.ADMIN:
-        actor_membership.role = Role.ADMIN
-        actor_membership.save(update_fields=["role"])
-        broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(actor, Role.ADMIN))
-    target.role = Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN
-    target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, target.role))
+        ROOM.role_set(group.pk, actor_membership, Role.ADMIN)
+    ROOM.role_set(group.pk, target, Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN)
     return target
 
 
@@ -243,9 +233,7 @@ def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     _require_outranks(actor_membership, target)
     if target.role != Role.ADMIN:
         raise Conflict("That member holds no role to lose.", code="not_admin")
-    target.role = Role.MEMBER
-    target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, Role.MEMBER))
+    ROOM.role_set(group.pk, target, Role.MEMBER)
     return target
 
 

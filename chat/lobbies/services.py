@@ -9,7 +9,6 @@ change that was rolled back.
 """
 
 from django.db import transaction
-from django.db.models import F
 
 from chat.lobbies import events
 from chat.lobbies.selectors import lobby_require_member
@@ -94,12 +93,10 @@ def _hand_over(lobby: Lobby, *, previous_owner) -> None:
         _log(lobby, Kind.CLOSE, actor=previous_owner)
         broadcast_on_commit(lobby_group(lobby.pk), events.lobby_status(Status.CLOSED))
         return
-    heir.role = Role.OWNER
-    heir.save(update_fields=["role"])
+    ROOM.role_set(lobby.pk, heir, Role.OWNER)
     lobby.owner = heir.user
     lobby.save(update_fields=["owner"])
     _log(lobby, Kind.OWNER_CHANGED, actor=previous_owner, target=heir.user)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(heir.user, Role.OWNER))
 
 
 def _check_moderation_target(actor: Membership, target: Membership | None) -> None:
@@ -149,10 +146,8 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
         raise Forbidden("This lobby is private: join it by invite.", code="private_lobby")
     if lobby.participant_count >= lobby.max_participants:
         raise Conflict("This lobby is full.", code="lobby_full")
-    membership = Membership.objects.create(lobby=lobby, user=user, role=Role.MEMBER)
-    Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") + 1)
+    membership = ROOM.member_add(lobby, user, role=Role.MEMBER)
     _log(lobby, Kind.JOIN, actor=user, target=user, via_invite=via_invite)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -268,10 +263,8 @@ def lobby_moderator_add(*, lobby_id: int, actor, user_id: int) -> Membership:
     target = ROOM.member_or_404(lobby.pk, user_id)
     if target.role != Role.MEMBER:
         raise Conflict(f"That user is already the {target.role}.", code="already_moderator")
-    target.role = Role.MODERATOR
-    target.save(update_fields=["role"])
+    ROOM.role_set(lobby.pk, target, Role.MODERATOR)
     _log(lobby, Kind.MODERATOR_ADDED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MODERATOR))
     return target
 
 
@@ -282,10 +275,8 @@ def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
     target = ROOM.membership(lobby.pk, user_id)
     if target is None or target.role != Role.MODERATOR:
         raise NotFound("That user is not a moderator of this lobby.", code="not_moderator")
-    target.role = Role.MEMBER
-    target.save(update_fields=["role"])
+    ROOM.role_set(lobby.pk, target, Role.MEMBER)
     _log(lobby, Kind.MODERATOR_REMOVED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MEMBER))
     return target
 
 

@@ -16,7 +16,8 @@ for every kind:
   a member's arrival (``ChatRoom.member_add``): one seat more, the room hears ``member_joined``;
   a new role (``role_set``): the room hears ``role_changed``; a member's removal
   (``member_remove``): one seat fewer, the room hears ``member_left`` and the member's sockets
-  on that room close (1000 for leaving, 4403 for a kick or ban);
+  on that room close (1000 for leaving, 4403 for a kick or ban); bans (``banned``,
+  ``ban_add``) and kicks (``member_kick``), each heard as ``moderation_ban`` / ``moderation_kick``;
 - the REST shapes of those payloads (``RoomUserSerializer``, ``RoomMessageSerializer``,
   ``RoomMemberSerializer``), a moderator's input naming a user (``TargetInput``) and the answer
   of an act on one user (``MemberActionOutput``, ``MemberActionApi``);
@@ -47,9 +48,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform import db, presence, rawsql, serializers, speech
-from gameplatform.chatmodels import RoomMembership, RoomMessage
+from gameplatform.chatmodels import RoomBan, RoomMembership, RoomMessage
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
-from gameplatform.errors import ApplicationError, Forbidden, NotFound
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.pagination import MessageCursorPagination
 from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, signal_on_commit
@@ -101,6 +102,11 @@ def member_left(user_id: int, username: str) -> dict:
 
 def role_changed(user, role: str) -> dict:
     return {"type": "role_changed", "user_id": user.pk, "username": user.username, "role": role}
+
+
+def moderation(kind: str, target, **extra) -> dict:
+    """``moderation_kick`` / ``moderation_ban``: who was removed (a lobby adds the ``reason``)."""
+    return {"type": kind, "target_id": target.pk, "target_username": target.username, **extra}
 
 
 def presence_join(user) -> dict:
@@ -188,6 +194,7 @@ class ChatRoom:
 
     message_model: type[RoomMessage]
     membership_model: type[RoomMembership]
+    ban_model: type[RoomBan]
     count_field: str  # the room's column counting its members ("participant_count")
     message_max_length: int
     budget: Budget  # messages per user, REST and socket alike
@@ -245,6 +252,27 @@ class ChatRoom:
         membership.role = role
         membership.save(update_fields=["role"])
         broadcast_on_commit(self.channel(room_id), role_changed(membership.user, role))
+
+    def banned(self, room_id: int, user_id: int) -> bool:
+        return self.ban_model.objects.filter(**{f"{self.room_field}_id": room_id}, user_id=user_id).exists()
+
+    def member_kick(self, room, membership, **frame) -> None:
+        """A moderator removes a member (the room row locked, the moderator's right checked): the room hears
+        ``moderation_kick`` (with ``frame``'s fields), then the removal (4403)."""
+        broadcast_on_commit(self.channel(room.pk), moderation("moderation_kick", membership.user, **frame))
+        self.member_remove(room, membership, close_code=CLOSE_REMOVED)
+
+    def ban_add(self, room, user, *, by, membership=None, frame: dict | None = None, **fields):
+        """A moderator bans ``user`` (the room row locked, the moderator's right checked), 409
+        ``already_banned`` again: the room hears ``moderation_ban`` (with ``frame``'s fields) and
+        a member (``membership``) is removed (4403). ``fields``: the ban row's own (a reason)."""
+        if self.banned(room.pk, user.pk):
+            raise Conflict("That user is already banned.", code="already_banned")
+        ban = self.ban_model.objects.create(**{self.room_field: room}, user=user, banned_by=by, **fields)
+        broadcast_on_commit(self.channel(room.pk), moderation("moderation_ban", user, **(frame or {})))
+        if membership is not None:
+            self.member_remove(room, membership, close_code=CLOSE_REMOVED)
+        return ban
 
     def member_remove(self, room, membership, *, close_code: int) -> None:
         """Remove a member (the room row locked): one seat fewer in the room's count, then after
@@ -329,7 +357,18 @@ class ChatRoom:
         signal_on_commit(channel, MEMBER_REMOVED, user_id=membership.user_id, code=close_code)
 
 
-# --- the messages route ----------------------------------------------------------------
+# --- the routes ------------------------------------------------------------------------
+
+
+# A list route whose rows are written by ``payload`` (the function the frames use too, so REST
+# and the socket say the same); ``serializer_class`` then only describes them in the schema.
+class PayloadListApi(ListAPIView):
+    def payload(self, row) -> dict:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self.payload(row) for row in page])
 
 
 # ``GET``/``POST`` a room's messages: a member reads them a page at a time (newest first, by
@@ -338,7 +377,7 @@ class ChatRoom:
 # (``messages``), and declares ``get`` (``super().get``) and ``post`` (``self.post_answer``)
 # with its schema and error codes. (No docstring: a view's docstring is its operations'
 # description in the API reference.)
-class RoomMessagesApi(ListAPIView):
+class RoomMessagesApi(PayloadListApi):
     pagination_class = MessageCursorPagination
     room: ChatRoom
     room_kwarg = ""  # the route's id kwarg ("lobby_id")
@@ -349,9 +388,8 @@ class RoomMessagesApi(ListAPIView):
     def get_queryset(self):
         return self.messages(int(self.kwargs[self.room_kwarg]), self.request.user)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([message_payload(m) for m in page])
+    def payload(self, row) -> dict:
+        return message_payload(row)
 
     def post_answer(self, request, room_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -360,21 +398,24 @@ class RoomMessagesApi(ListAPIView):
         return Response(message_payload(message), status=status.HTTP_201_CREATED)
 
 
-# ``POST`` a moderator's act on one user (kick, ban, unban...), answered ``MemberActionOutput``:
-# ``done`` says what became of them. A subclass names its ``input`` serializer (one with
+# ``POST`` a moderator's act on one user. Kick, ban, unban...: answered ``MemberActionOutput``,
+# ``done`` saying what became of them. A new role (no ``done``): answered with the member as the
+# act left them (``member_payload``). A subclass names its ``input`` serializer (one with
 # ``user_id``), ``done`` and the service it calls (``act``), and declares ``post``
 # (``self.post_answer``) with its schema and error codes.
 class MemberActionApi(APIView):
     input = TargetInput
     done = ""  # "kicked"
 
-    def act(self, actor, room_id: int, **data) -> None:
+    def act(self, actor, room_id: int, **data):
         raise NotImplementedError
 
     def post_answer(self, request, room_id: int) -> Response:
         data = self.input(data=request.data)
         data.is_valid(raise_exception=True)
-        self.act(request.user, room_id, **data.validated_data)
+        membership = self.act(request.user, room_id, **data.validated_data)
+        if not self.done:
+            return Response(member_payload(membership))
         return Response({"status": self.done, "user_id": data.validated_data["user_id"]})
 
 

@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -53,7 +52,7 @@ def _group(group_id: int) -> dict:
     return events.group_payload(selectors.group_get(group_id=group_id))
 
 
-class GroupsApi(ListAPIView):
+class GroupsApi(chatrooms.PayloadListApi):
     serializer_class = GroupSerializer
 
     class FilterSerializer(serializers.Serializer):
@@ -70,9 +69,8 @@ class GroupsApi(ListAPIView):
         filters.is_valid(raise_exception=True)
         return selectors.group_list(**filters.validated_data)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.group_payload(g) for g in page])
+    def payload(self, row) -> dict:
+        return events.group_payload(row)
 
     @extend_schema(
         parameters=[FilterSerializer],
@@ -96,15 +94,14 @@ class GroupsApi(ListAPIView):
         return Response(events.group_payload(group), status=status.HTTP_201_CREATED)
 
 
-class GroupMineApi(ListAPIView):
+class GroupMineApi(chatrooms.PayloadListApi):
     serializer_class = MyGroupSerializer
 
     def get_queryset(self):
         return selectors.groups_of_user(user_id=self.request.user.pk)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([{**events.group_payload(m.group), "role": m.role} for m in page])
+    def payload(self, row) -> dict:
+        return {**events.group_payload(row.group), "role": row.role}
 
     @extend_schema(
         tags=TAGS,
@@ -156,15 +153,14 @@ class GroupLeaveApi(APIView):
         return Response({"status": "left"})
 
 
-class GroupMembersApi(ListAPIView):
+class GroupMembersApi(chatrooms.PayloadListApi):
     serializer_class = GroupMemberSerializer
 
     def get_queryset(self):
         return selectors.group_memberships(group_id=self.kwargs["group_id"])
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([chatrooms.member_payload(m) for m in page])
+    def payload(self, row) -> dict:
+        return chatrooms.member_payload(row)
 
     @extend_schema(
         tags=TAGS, summary="List group members", description="Members, longest-standing first, a page at a time."
@@ -174,15 +170,14 @@ class GroupMembersApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class GroupRequestsApi(ListAPIView):
+class GroupRequestsApi(chatrooms.PayloadListApi):
     serializer_class = GroupJoinRequestSerializer
 
     def get_queryset(self):
         return selectors.group_join_requests(group_id=self.kwargs["group_id"], user=self.request.user)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.request_payload(r) for r in page])
+    def payload(self, row) -> dict:
+        return events.request_payload(row)
 
     @extend_schema(
         tags=TAGS,
@@ -214,7 +209,10 @@ class GroupRequestDeclineApi(APIView):
 RANK_REFUSALS = {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin")}
 
 
-class GroupPromoteApi(APIView):
+class GroupPromoteApi(chatrooms.MemberActionApi):
+    def act(self, actor, room_id: int, **data):
+        return services.group_promote(group_id=room_id, actor=actor, **data)
+
     @extend_schema(
         request=chatrooms.TargetInput,
         responses={200: GroupMemberSerializer},
@@ -224,20 +222,17 @@ class GroupPromoteApi(APIView):
     )
     @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
     def post(self, request, group_id: int):
-        data = chatrooms.TargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.group_promote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(chatrooms.member_payload(membership))
+        return self.post_answer(request, group_id)
 
 
-class GroupDemoteApi(APIView):
+class GroupDemoteApi(chatrooms.MemberActionApi):
+    def act(self, actor, room_id: int, **data):
+        return services.group_demote(group_id=room_id, actor=actor, **data)
+
     @extend_schema(request=chatrooms.TargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
     @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member"), 409: ("not_admin",)})
     def post(self, request, group_id: int):
-        data = chatrooms.TargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.group_demote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(chatrooms.member_payload(membership))
+        return self.post_answer(request, group_id)
 
 
 class GroupKickApi(chatrooms.MemberActionApi):

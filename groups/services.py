@@ -13,11 +13,9 @@ the last member to leave deletes the group (its name is free again).
 from django.db import IntegrityError, transaction
 
 from gameplatform import chatrooms, speech
-from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
+from gameplatform.chatrooms import CLOSE_LEFT
 from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.groups import clan_group
-from gameplatform.realtime import broadcast_on_commit
-from groups import events
 from groups.models import (
     MAX_MEMBERS,
     MESSAGE_MAX_LENGTH,
@@ -43,6 +41,7 @@ class GroupChat(chatrooms.ChatRoom):
 
     message_model = GroupMessage
     membership_model = GroupMembership
+    ban_model = GroupBan
     count_field = "member_count"
     message_max_length = MESSAGE_MAX_LENGTH
     budget = CHAT_RATE
@@ -164,7 +163,7 @@ def group_join(*, group_id: int, user) -> str:
     group = _lock_group(group_id)
     if ROOM.membership(group.pk, user.pk) is not None:
         return JOINED
-    if GroupBan.objects.filter(group=group, user_id=user.pk).exists():
+    if ROOM.banned(group.pk, user.pk):
         raise Forbidden("You are banned from this group.", code="banned")
     if group.open:
         _add_member(group, user)
@@ -243,8 +242,7 @@ def group_kick(*, group_id: int, actor, user_id: int) -> GroupMembership:
     actor_membership = _require_admin(group, actor)
     target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
-    broadcast_on_commit(clan_group(group.pk), events.moderation("moderation_kick", target.user))
-    ROOM.member_remove(group, target, close_code=CLOSE_REMOVED)
+    ROOM.member_kick(group, target)
     return target
 
 
@@ -258,13 +256,8 @@ def group_ban(*, group_id: int, actor, user_id: int) -> GroupBan:
         raise Forbidden("You cannot do that to yourself.", code="cannot_act_on_self")
     target = ROOM.membership(group.pk, user_id)
     _require_outranks(actor_membership, target)
-    if GroupBan.objects.filter(group=group, user_id=user_id).exists():
-        raise Conflict("That user is already banned.", code="already_banned")
-    ban = GroupBan.objects.create(group=group, user=target_user, banned_by=actor)
+    ban = ROOM.ban_add(group, target_user, by=actor, membership=target)
     GroupJoinRequest.objects.filter(group=group, user_id=user_id).delete()
-    broadcast_on_commit(clan_group(group.pk), events.moderation("moderation_ban", target_user))
-    if target is not None:
-        ROOM.member_remove(group, target, close_code=CLOSE_REMOVED)
     return ban
 
 

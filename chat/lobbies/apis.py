@@ -223,16 +223,14 @@ class LobbyUnbanApi(chatrooms.MemberActionApi):
         return self.post_answer(request, lobby_id)
 
 
-class LobbyModeratorAddApi(APIView):
+class LobbyModeratorAddApi(chatrooms.MemberActionApi):
+    def act(self, actor, room_id: int, **data):
+        return services.lobby_moderator_add(lobby_id=room_id, actor=actor, **data)
+
     @extend_schema(request=chatrooms.TargetInput, responses={200: LobbyMemberSerializer}, tags=TAGS)
     @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_member"), 409: ("already_moderator",)})
     def post(self, request, lobby_id: int):
-        data = chatrooms.TargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.lobby_moderator_add(
-            lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"]
-        )
-        return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
+        return self.post_answer(request, lobby_id)
 
 
 class LobbyModeratorRemoveApi(APIView):

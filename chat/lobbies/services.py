@@ -25,7 +25,7 @@ from chat.models import (
 from game.registry import get_mode
 from game.services import game_create
 from gameplatform import chatrooms, speech
-from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
+from gameplatform.chatrooms import CLOSE_LEFT
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
 from gameplatform.realtime import broadcast_on_commit
@@ -48,6 +48,7 @@ class LobbyChat(chatrooms.ChatRoom):
 
     message_model = LobbyMessage
     membership_model = Membership
+    ban_model = LobbyBan
     count_field = "participant_count"
     message_max_length = MESSAGE_MAX_LENGTH
     budget = CHAT_RATE
@@ -138,7 +139,7 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
     existing = ROOM.membership(lobby.pk, user.pk)
     if existing is not None:
         return existing
-    if LobbyBan.objects.filter(lobby=lobby, user_id=user.pk).exists():
+    if ROOM.banned(lobby.pk, user.pk):
         raise Forbidden("You are banned from this lobby.", code="banned")
     if lobby.status != Status.OPEN:
         raise Conflict("This lobby is not open.", code="lobby_closed")
@@ -220,8 +221,7 @@ def lobby_kick(*, lobby_id: int, actor, user_id: int, reason: str = "") -> Membe
     actor_membership = _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
     target = ROOM.member_or_404(lobby.pk, user_id)
     _check_moderation_target(actor_membership, target)
-    broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_kick", target.user, reason))
-    ROOM.member_remove(lobby, target, close_code=CLOSE_REMOVED)
+    ROOM.member_kick(lobby, target, reason=reason)
     _log(lobby, Kind.KICK, actor=actor, target=target.user, reason=reason)
     return target
 
@@ -236,12 +236,7 @@ def lobby_ban(*, lobby_id: int, actor, user_id: int, reason: str = "") -> LobbyB
     if target is None and target_user.pk == actor.pk:
         raise ApplicationError("You cannot do that to yourself.", code="cannot_moderate_self")
     _check_moderation_target(actor_membership, target)
-    if LobbyBan.objects.filter(lobby=lobby, user_id=user_id).exists():
-        raise Conflict("That user is already banned.", code="already_banned")
-    ban = LobbyBan.objects.create(lobby=lobby, user=target_user, banned_by=actor, reason=reason[:500])
-    broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_ban", target_user, reason))
-    if target is not None:
-        ROOM.member_remove(lobby, target, close_code=CLOSE_REMOVED)
+    ban = ROOM.ban_add(lobby, target_user, by=actor, membership=target, frame={"reason": reason}, reason=reason[:500])
     _log(lobby, Kind.BAN, actor=actor, target=target_user, reason=reason)
     return ban
 

@@ -1,5 +1,8 @@
 """REST routes of the lobby area: one view per operation, thin over the services."""
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -278,25 +281,24 @@ class LobbyMessageDeleteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LobbyEventsApi(ListAPIView):
+# What a lobby's moderators (and staff) read: its event log, its bans (``rows``: the selector).
+class LobbyModeratorListApi(ListAPIView):
+    rows: Callable[..., QuerySet]
+
+    def get_queryset(self):
+        return self.rows(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    @extend_schema(tags=TAGS)
+    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class LobbyEventsApi(LobbyModeratorListApi):
     serializer_class = LobbyEventSerializer
-
-    def get_queryset(self):
-        return selectors.lobby_events(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
-
-    @extend_schema(tags=TAGS)
-    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    rows = staticmethod(selectors.lobby_events)
 
 
-class LobbyBansApi(ListAPIView):
+class LobbyBansApi(LobbyModeratorListApi):
     serializer_class = LobbyBanSerializer
-
-    def get_queryset(self):
-        return selectors.lobby_bans(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
-
-    @extend_schema(tags=TAGS)
-    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    rows = staticmethod(selectors.lobby_bans)

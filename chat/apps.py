@@ -8,8 +8,7 @@ class ChatConfig(AppConfig):
     def ready(self) -> None:
         from chat.dms.selectors import unread_dm_count
         from chat.dms.services import dm_access_revoke
-        from chat.lobbies import presence as lobby_presence
-        from chat.lobbies.services import lobby_game_finished
+        from chat.lobbies.services import ROOM, lobby_game_finished
         from friends import hooks as friends
         from game import hooks as game
         from gameplatform import presence
@@ -21,4 +20,4 @@ class ChatConfig(AppConfig):
         friends.friendship_ended.register(lambda a_id, b_id: dm_access_revoke(user_a_id=a_id, user_b_id=b_id))
         notifications.badge_count.register("unread_dms", unread_dm_count)
         # Lobby presence is the kit's presence at "lobby:<id>": the lobby hears who came and went.
-        presence.announcers.register(lobby_presence.KIND, lobby_presence.announce)
+        presence.announcers.register(ROOM.place_kind, ROOM.announcer())

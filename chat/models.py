@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
-from gameplatform.chatmodels import RoomMembership, RoomMessage
+from gameplatform.chatmodels import RoomBan, RoomMembership, RoomMessage
 
 MIN_PARTICIPANTS = 2
 MAX_PARTICIPANTS = 64
@@ -69,21 +69,14 @@ class Membership(RoomMembership):
         constraints = RoomMembership.room_constraints("lobby", roles=["owner", "moderator", "member"], top="owner")
 
 
-class LobbyBan(models.Model):
+class LobbyBan(RoomBan):
+    room_field = "lobby"
     lobby = models.ForeignKey(Lobby, on_delete=models.CASCADE, related_name="bans")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lobby_bans")
-    banned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["lobby", "user"], name="lobby_ban_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} banned from {self.lobby_id}"
+    class Meta(RoomBan.Meta):
+        constraints = RoomBan.room_constraints("lobby")
 
 
 class LobbyMessage(RoomMessage):

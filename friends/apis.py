@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -8,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import PublicUserSerializer
 from friends import selectors, services
+from friends.models import FriendRequest
 from friends.serializers import FriendRequestSerializer, UserIdInput
 from gameplatform import serializers
 from gameplatform.ratelimit import Budget, SlidingWindowThrottle
@@ -76,20 +79,24 @@ class FriendRequestListApi(ListAPIView):
         return Response(FriendRequestSerializer(friend_request).data, status=status.HTTP_201_CREATED)
 
 
-class FriendRequestAcceptApi(APIView):
+# The receiver answers a request (``answer``: the service that accepts or declines it); the
+# request as it then stands.
+class FriendRequestAnswerApi(APIView):
+    answer: Callable[..., FriendRequest]
+
     @extend_schema(request=None, responses={200: FriendRequestSerializer}, tags=["friends"])
     @error_codes({403: ("forbidden",), 409: ("not_pending",)})
     def post(self, request, request_id: int):
-        friend_request = services.friend_request_accept(request_id=request_id, user=request.user)
+        friend_request = self.answer(request_id=request_id, user=request.user)
         return Response(FriendRequestSerializer(friend_request).data)
 
 
-class FriendRequestDeclineApi(APIView):
-    @extend_schema(request=None, responses={200: FriendRequestSerializer}, tags=["friends"])
-    @error_codes({403: ("forbidden",), 409: ("not_pending",)})
-    def post(self, request, request_id: int):
-        friend_request = services.friend_request_decline(request_id=request_id, user=request.user)
-        return Response(FriendRequestSerializer(friend_request).data)
+class FriendRequestAcceptApi(FriendRequestAnswerApi):
+    answer = staticmethod(services.friend_request_accept)
+
+
+class FriendRequestDeclineApi(FriendRequestAnswerApi):
+    answer = staticmethod(services.friend_request_decline)
 
 
 class FriendRequestCancelApi(APIView):

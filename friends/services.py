@@ -59,10 +59,15 @@ def friend_request_send(*, from_user: User, to_user_id: int) -> FriendRequest:
     return request
 
 
-def _accept(request: FriendRequest) -> FriendRequest:
-    request.status = FriendRequest.Status.ACCEPTED
+def _respond(request: FriendRequest, status: str) -> None:
+    """The request is answered (accepted, declined, cancelled): its status, and when."""
+    request.status = status
     request.responded_at = timezone.now()
     request.save(update_fields=["status", "responded_at"])
+
+
+def _accept(request: FriendRequest) -> FriendRequest:
+    _respond(request, FriendRequest.Status.ACCEPTED)
     friendship_create(user_a=request.from_user, user_b=request.to_user)
     send_to_user(request.from_user_id, events.friend_accepted_frame(request.to_user))
     send_to_user(request.to_user_id, events.friend_accepted_frame(request.from_user))
@@ -85,44 +90,41 @@ def _pending_for_update(*, request_id: int, user: User) -> FriendRequest:
     return request
 
 
-def _require_pending(request: FriendRequest) -> None:
+def _answerable(*, request_id: int, user: User, side: str, verb: str) -> FriendRequest:
+    """The pending request ``user`` answers as its ``receiver`` or its ``sender`` (403 for the
+    other side, 409 ``not_pending`` once answered), with both users locked."""
+    request = _pending_for_update(request_id=request_id, user=user)
+    answerer_id = request.to_user_id if side == "receiver" else request.from_user_id
+    if answerer_id != user.pk:
+        raise Forbidden(f"Only the {side} {verb} a request.")
     if request.status != FriendRequest.Status.PENDING:
         raise Conflict(f"The request is already {request.status}.", code="not_pending")
+    return request
+
+
+def _cancel(request: FriendRequest) -> None:
+    _respond(request, FriendRequest.Status.CANCELLED)
+    send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
+    badge_push(user_id=request.to_user_id)
 
 
 @transaction.atomic
 def friend_request_accept(*, request_id: int, user: User) -> FriendRequest:
-    request = _pending_for_update(request_id=request_id, user=user)
-    if request.to_user_id != user.pk:
-        raise Forbidden("Only the receiver accepts a request.")
-    _require_pending(request)
-    return _accept(request)
+    return _accept(_answerable(request_id=request_id, user=user, side="receiver", verb="accepts"))
 
 
 @transaction.atomic
 def friend_request_decline(*, request_id: int, user: User) -> FriendRequest:
-    request = _pending_for_update(request_id=request_id, user=user)
-    if request.to_user_id != user.pk:
-        raise Forbidden("Only the receiver declines a request.")
-    _require_pending(request)
-    request.status = FriendRequest.Status.DECLINED
-    request.responded_at = timezone.now()
-    request.save(update_fields=["status", "responded_at"])
+    request = _answerable(request_id=request_id, user=user, side="receiver", verb="declines")
+    _respond(request, FriendRequest.Status.DECLINED)
     badge_push(user_id=request.to_user_id)
     return request
 
 
 @transaction.atomic
 def friend_request_cancel(*, request_id: int, user: User) -> FriendRequest:
-    request = _pending_for_update(request_id=request_id, user=user)
-    if request.from_user_id != user.pk:
-        raise Forbidden("Only the sender cancels a request.")
-    _require_pending(request)
-    request.status = FriendRequest.Status.CANCELLED
-    request.responded_at = timezone.now()
-    request.save(update_fields=["status", "responded_at"])
-    send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
-    badge_push(user_id=request.to_user_id)
+    request = _answerable(request_id=request_id, user=user, side="sender", verb="cancels")
+    _cancel(request)
     return request
 
 
@@ -156,11 +158,7 @@ def block_create(*, blocker: User, blocked_id: int) -> Block:
         status=FriendRequest.Status.PENDING,
     )
     for request in pending.select_related("from_user", "to_user"):
-        request.status = FriendRequest.Status.CANCELLED
-        request.responded_at = timezone.now()
-        request.save(update_fields=["status", "responded_at"])
-        send_to_user(request.to_user_id, events.friend_request_cancelled_frame(request))
-        badge_push(user_id=request.to_user_id)
+        _cancel(request)
     hooks.block_started(blocker.pk, blocked_id)
     block, _ = Block.objects.get_or_create(blocker=blocker, blocked=users[blocked_id])
     return block

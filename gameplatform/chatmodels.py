@@ -1,5 +1,5 @@
 """The tables every chat room has (lobbies, player groups): abstract models an app's concrete
-memberships and messages subclass, so both kinds of room have the same columns, indexes and
+memberships, bans and messages subclass, so both kinds of room have the same columns, indexes and
 constraints, named after the room (``lobby_message_history_idx``, ``group_message_history_idx``).
 
 It imports Django only: the apps' ``models.py`` import it while the models load, before the rest
@@ -8,6 +8,7 @@ of the kit (``gameplatform.chatrooms``, which reads these tables) can be importe
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -44,6 +45,34 @@ class RoomMembership(models.Model):
             models.UniqueConstraint(fields=[room], condition=models.Q(role=top), name=f"{room}_one_{top}"),
             models.CheckConstraint(condition=models.Q(role__in=roles), name=f"{room}_role"),
         ]
+
+
+class RoomBan(models.Model):
+    """Who may not join a room (a member banned is removed), and who said so. A subclass adds the
+    room's foreign key and the user's (with its related name), and takes its constraint from
+    ``room_constraints``."""
+
+    room_field: ClassVar[str]  # the room's foreign key ("lobby")
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} banned from {self.room_id}"
+
+    @property
+    def room_id(self) -> int:
+        return getattr(self, f"{self.room_field}_id")
+
+    @staticmethod
+    def room_constraints(room: str) -> list[models.BaseConstraint]:
+        """One ban per user and room."""
+        return [models.UniqueConstraint(fields=[room, "user"], name=f"{room}_ban_unique")]
 
 
 class RoomMessage(models.Model):

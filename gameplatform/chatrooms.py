@@ -13,11 +13,17 @@ for every kind:
 - posting a message (``ChatRoom.message_post``): trimmed, counted against the budget,
   stored only for a member in one statement, then broadcast after commit;
 - members (``ChatRoom.membership``, ``member_or_404``, ``heir``): who is in, who takes over;
-  a member's removal (``ChatRoom.member_remove``): one seat fewer, the room hears
-  ``member_left`` and the member's sockets on that room close (1000 for leaving, 4403 for a
-  kick or ban);
+  a member's arrival (``ChatRoom.member_add``): one seat more, the room hears ``member_joined``;
+  a new role (``role_set``): the room hears ``role_changed``; a member's removal
+  (``member_remove``): one seat fewer, the room hears ``member_left`` and the member's sockets
+  on that room close (1000 for leaving, 4403 for a kick or ban); bans (``banned``,
+  ``ban_add``) and kicks (``member_kick``), each heard as ``moderation_ban`` / ``moderation_kick``;
+- the REST shapes of those payloads (``RoomUserSerializer``, ``RoomMessageSerializer``,
+  ``RoomMemberSerializer``), a moderator's input naming a user (``TargetInput``) and the answer
+  of an act on one user (``MemberActionOutput``, ``MemberActionApi``);
 - the messages route (``RoomMessagesApi``): a page of messages, a message posted;
-- presence at the room's place (``<kind>:<id>``) and its announcer;
+- presence at the room's place (``<kind>:<id>``: ``ChatRoom.presence_place``,
+  ``online_user_ids``) and its announcer (``ChatRoom.announcer``, which the app registers);
 - the socket (``ChatRoomConsumer``): membership checked on connect and again on
   acceptance, the room's state first, closing on removal.
 
@@ -39,11 +45,12 @@ from rest_framework import status
 from rest_framework.fields import DateTimeField
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from gameplatform import db, presence, rawsql, speech
-from gameplatform.chatmodels import RoomMembership, RoomMessage
+from gameplatform import db, presence, rawsql, serializers, speech
+from gameplatform.chatmodels import RoomBan, RoomMembership, RoomMessage
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer
-from gameplatform.errors import ApplicationError, Forbidden, NotFound
+from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.pagination import MessageCursorPagination
 from gameplatform.ratelimit import Budget
 from gameplatform.realtime import broadcast_on_commit, signal_on_commit
@@ -97,12 +104,54 @@ def role_changed(user, role: str) -> dict:
     return {"type": "role_changed", "user_id": user.pk, "username": user.username, "role": role}
 
 
+def moderation(kind: str, target, **extra) -> dict:
+    """``moderation_kick`` / ``moderation_ban``: who was removed (a lobby adds the ``reason``)."""
+    return {"type": kind, "target_id": target.pk, "target_username": target.username, **extra}
+
+
 def presence_join(user) -> dict:
     return {"type": "presence_join", "user_id": user.pk, "username": user.username, "is_premium": user.is_premium}
 
 
 def presence_leave(user_id: int, username: str) -> dict:
     return {"type": "presence_leave", "user_id": user_id, "username": username}
+
+
+# --- the payloads' REST shapes ----------------------------------------------------------
+# (Comments, not docstrings: a serializer's docstring is its description in the API reference.)
+
+
+# ``user_brief``: a sender, a member.
+class RoomUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_premium = serializers.BooleanField()
+
+
+# ``message_payload``.
+class RoomMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content = serializers.CharField()
+    sender = RoomUserSerializer()
+    created_at = serializers.DateTimeField()
+
+
+# ``member_payload``; a room's subclass gives ``role`` its choices (an enum of its own).
+class RoomMemberSerializer(serializers.Serializer):
+    user = RoomUserSerializer()
+    role = serializers.CharField()
+    joined_at = serializers.DateTimeField()
+
+
+# The user a moderator acts on.
+class TargetInput(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
+
+
+# What became of the user a moderator acted on: ``{"status": "kicked", "user_id": 7}``.
+class MemberActionOutput(serializers.Serializer):
+    status = serializers.CharField()
+    user_id = serializers.IntegerField()
 
 
 # --- messages and removals (services) ------------------------------------------------
@@ -145,6 +194,7 @@ class ChatRoom:
 
     message_model: type[RoomMessage]
     membership_model: type[RoomMembership]
+    ban_model: type[RoomBan]
     count_field: str  # the room's column counting its members ("participant_count")
     message_max_length: int
     budget: Budget  # messages per user, REST and socket alike
@@ -187,6 +237,42 @@ class ChatRoom:
         remaining = self.membership_model.objects.select_related("user").filter(**{f"{self.room_field}_id": room_id})
         heir = remaining.filter(role=deputy).order_by("joined_at", "id").first()
         return heir or remaining.order_by("joined_at", "id").first()
+
+    def member_add(self, room, user, *, role: str):
+        """Seat a member (the room row locked, its capacity checked): one seat more in the room's
+        count, then after commit the room hears ``member_joined``."""
+        membership = self.membership_model.objects.create(**{self.room_field: room}, user=user, role=role)
+        type(room).objects.filter(pk=room.pk).update(**{self.count_field: models.F(self.count_field) + 1})
+        setattr(room, self.count_field, getattr(room, self.count_field) + 1)
+        broadcast_on_commit(self.channel(room.pk), member_joined(membership))
+        return membership
+
+    def role_set(self, room_id: int, membership, role: str) -> None:
+        """A member's new role; after commit the room hears ``role_changed``."""
+        membership.role = role
+        membership.save(update_fields=["role"])
+        broadcast_on_commit(self.channel(room_id), role_changed(membership.user, role))
+
+    def banned(self, room_id: int, user_id: int) -> bool:
+        return self.ban_model.objects.filter(**{f"{self.room_field}_id": room_id}, user_id=user_id).exists()
+
+    def member_kick(self, room, membership, **frame) -> None:
+        """A moderator removes a member (the room row locked, the moderator's right checked): the room hears
+        ``moderation_kick`` (with ``frame``'s fields), then the removal (4403)."""
+        broadcast_on_commit(self.channel(room.pk), moderation("moderation_kick", membership.user, **frame))
+        self.member_remove(room, membership, close_code=CLOSE_REMOVED)
+
+    def ban_add(self, room, user, *, by, membership=None, frame: dict | None = None, **fields):
+        """A moderator bans ``user`` (the room row locked, the moderator's right checked), 409
+        ``already_banned`` again: the room hears ``moderation_ban`` (with ``frame``'s fields) and
+        a member (``membership``) is removed (4403). ``fields``: the ban row's own (a reason)."""
+        if self.banned(room.pk, user.pk):
+            raise Conflict("That user is already banned.", code="already_banned")
+        ban = self.ban_model.objects.create(**{self.room_field: room}, user=user, banned_by=by, **fields)
+        broadcast_on_commit(self.channel(room.pk), moderation("moderation_ban", user, **(frame or {})))
+        if membership is not None:
+            self.member_remove(room, membership, close_code=CLOSE_REMOVED)
+        return ban
 
     def member_remove(self, room, membership, *, close_code: int) -> None:
         """Remove a member (the room row locked): one seat fewer in the room's count, then after
@@ -243,6 +329,19 @@ class ChatRoom:
         room = {f"{self.room_field}_id": room_id}
         return self.message_model(pk=row[0], **room, sender=user, content=text, created_at=now)
 
+    def presence_place(self, room_id: int) -> str:
+        """Where the room's sockets stand in the kit's presence: ``<place_kind>:<id>``."""
+        return place(self.place_kind, room_id)
+
+    def online_user_ids(self, room_id: int) -> list[int]:
+        """Who has a socket open on the room, on any process."""
+        return presence.present_at(self.presence_place(room_id))
+
+    def announcer(self) -> presence.Announcer:
+        """What the app registers for its place kind (``presence.announcers``): the room hears
+        ``presence_join`` / ``presence_leave`` once per real change."""
+        return presence_announcer(self.channel)
+
     async def achat_budget_spend(self, *, user_id: int) -> None:
         """Spend one message of the user's chat budget from the event loop, when a frame arrives.
 
@@ -258,7 +357,18 @@ class ChatRoom:
         signal_on_commit(channel, MEMBER_REMOVED, user_id=membership.user_id, code=close_code)
 
 
-# --- the messages route ----------------------------------------------------------------
+# --- the routes ------------------------------------------------------------------------
+
+
+# A list route whose rows are written by ``payload`` (the function the frames use too, so REST
+# and the socket say the same); ``serializer_class`` then only describes them in the schema.
+class PayloadListApi(ListAPIView):
+    def payload(self, row) -> dict:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([self.payload(row) for row in page])
 
 
 # ``GET``/``POST`` a room's messages: a member reads them a page at a time (newest first, by
@@ -267,7 +377,7 @@ class ChatRoom:
 # (``messages``), and declares ``get`` (``super().get``) and ``post`` (``self.post_answer``)
 # with its schema and error codes. (No docstring: a view's docstring is its operations'
 # description in the API reference.)
-class RoomMessagesApi(ListAPIView):
+class RoomMessagesApi(PayloadListApi):
     pagination_class = MessageCursorPagination
     room: ChatRoom
     room_kwarg = ""  # the route's id kwarg ("lobby_id")
@@ -278,15 +388,35 @@ class RoomMessagesApi(ListAPIView):
     def get_queryset(self):
         return self.messages(int(self.kwargs[self.room_kwarg]), self.request.user)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([message_payload(m) for m in page])
+    def payload(self, row) -> dict:
+        return message_payload(row)
 
     def post_answer(self, request, room_id: int) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = self.room.message_post(room_id=room_id, user=request.user, content=data.validated_data["content"])
         return Response(message_payload(message), status=status.HTTP_201_CREATED)
+
+
+# ``POST`` a moderator's act on one user. Kick, ban, unban...: answered ``MemberActionOutput``,
+# ``done`` saying what became of them. A new role (no ``done``): answered with the member as the
+# act left them (``member_payload``). A subclass names its ``input`` serializer (one with
+# ``user_id``), ``done`` and the service it calls (``act``), and declares ``post``
+# (``self.post_answer``) with its schema and error codes.
+class MemberActionApi(APIView):
+    input = TargetInput
+    done = ""  # "kicked"
+
+    def act(self, actor, room_id: int, **data):
+        raise NotImplementedError
+
+    def post_answer(self, request, room_id: int) -> Response:
+        data = self.input(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = self.act(request.user, room_id, **data.validated_data)
+        if not self.done:
+            return Response(member_payload(membership))
+        return Response({"status": self.done, "user_id": data.validated_data["user_id"]})
 
 
 # --- presence ------------------------------------------------------------------------
@@ -297,8 +427,8 @@ def place(kind: str, room_id: int) -> str:
 
 
 def presence_announcer(channel: Callable[[int], str]) -> presence.Announcer:
-    """The announcer of one place kind: each room hears who came or went (one query for
-    the names of everyone in the batch)."""
+    """The announcer of one place kind (``ChatRoom.announcer``): each room hears who came or
+    went (one query for the names of everyone in the batch)."""
 
     def announce(changes: list[presence.Change]) -> None:
         users = (
@@ -349,7 +479,7 @@ class ChatRoomConsumer(BaseConsumer):
         return int(self.scope["url_route"]["kwargs"][self.room_kwarg])
 
     def presence_places(self) -> tuple[str, ...]:
-        return (place(self.room.place_kind, self.room_id),)
+        return (self.room.presence_place(self.room_id),)
 
     async def on_accepted(self) -> None:
         try:
@@ -358,7 +488,7 @@ class ChatRoomConsumer(BaseConsumer):
         except ApplicationError as exc:  # removed (4403) or the room gone (4404) meanwhile
             await self.end(exc.close_code, exc.code, exc.message)
             return
-        online = await asyncio.to_thread(presence.present_at, place(self.room.place_kind, self.room_id))
+        online = await asyncio.to_thread(self.room.online_user_ids, self.room_id)
         await self.send_frame(self.state_frame(state, online))
 
     async def on_signal(self, signal: str, data: dict) -> None:

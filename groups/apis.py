@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,12 +20,6 @@ from groups.models import (
 TAGS = ["groups"]
 
 
-class GroupUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    is_premium = serializers.BooleanField()
-
-
 class GroupSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -42,10 +35,8 @@ class GroupRoleField(serializers.ChoiceField):
         super().__init__(choices=GroupMembership.Role.choices, **kwargs)
 
 
-class GroupMemberSerializer(serializers.Serializer):
-    user = GroupUserSerializer()
+class GroupMemberSerializer(chatrooms.RoomMemberSerializer):
     role = GroupRoleField()
-    joined_at = serializers.DateTimeField()
 
 
 class MyGroupSerializer(GroupSerializer):
@@ -53,31 +44,15 @@ class MyGroupSerializer(GroupSerializer):
 
 
 class GroupJoinRequestSerializer(serializers.Serializer):
-    user = GroupUserSerializer()
+    user = chatrooms.RoomUserSerializer()
     created_at = serializers.DateTimeField()
-
-
-class GroupMessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    content = serializers.CharField()
-    sender = GroupUserSerializer()
-    created_at = serializers.DateTimeField()
-
-
-class GroupTargetInput(serializers.Serializer):
-    user_id = serializers.IntegerField(min_value=1)
-
-
-class GroupActionOutput(serializers.Serializer):
-    status = serializers.CharField()
-    user_id = serializers.IntegerField()
 
 
 def _group(group_id: int) -> dict:
     return events.group_payload(selectors.group_get(group_id=group_id))
 
 
-class GroupsApi(ListAPIView):
+class GroupsApi(chatrooms.PayloadListApi):
     serializer_class = GroupSerializer
 
     class FilterSerializer(serializers.Serializer):
@@ -94,9 +69,8 @@ class GroupsApi(ListAPIView):
         filters.is_valid(raise_exception=True)
         return selectors.group_list(**filters.validated_data)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.group_payload(g) for g in page])
+    def payload(self, row) -> dict:
+        return events.group_payload(row)
 
     @extend_schema(
         parameters=[FilterSerializer],
@@ -120,15 +94,14 @@ class GroupsApi(ListAPIView):
         return Response(events.group_payload(group), status=status.HTTP_201_CREATED)
 
 
-class GroupMineApi(ListAPIView):
+class GroupMineApi(chatrooms.PayloadListApi):
     serializer_class = MyGroupSerializer
 
     def get_queryset(self):
         return selectors.groups_of_user(user_id=self.request.user.pk)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([{**events.group_payload(m.group), "role": m.role} for m in page])
+    def payload(self, row) -> dict:
+        return {**events.group_payload(row.group), "role": row.role}
 
     @extend_schema(
         tags=TAGS,
@@ -180,15 +153,14 @@ class GroupLeaveApi(APIView):
         return Response({"status": "left"})
 
 
-class GroupMembersApi(ListAPIView):
+class GroupMembersApi(chatrooms.PayloadListApi):
     serializer_class = GroupMemberSerializer
 
     def get_queryset(self):
         return selectors.group_memberships(group_id=self.kwargs["group_id"])
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([chatrooms.member_payload(m) for m in page])
+    def payload(self, row) -> dict:
+        return chatrooms.member_payload(row)
 
     @extend_schema(
         tags=TAGS, summary="List group members", description="Members, longest-standing first, a page at a time."
@@ -198,15 +170,14 @@ class GroupMembersApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class GroupRequestsApi(ListAPIView):
+class GroupRequestsApi(chatrooms.PayloadListApi):
     serializer_class = GroupJoinRequestSerializer
 
     def get_queryset(self):
         return selectors.group_join_requests(group_id=self.kwargs["group_id"], user=self.request.user)
 
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([events.request_payload(r) for r in page])
+    def payload(self, row) -> dict:
+        return events.request_payload(row)
 
     @extend_schema(
         tags=TAGS,
@@ -227,77 +198,69 @@ class GroupRequestAcceptApi(APIView):
 
 
 class GroupRequestDeclineApi(APIView):
-    @extend_schema(request=None, responses={200: GroupActionOutput}, tags=TAGS)
+    @extend_schema(request=None, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({403: ("not_group_admin",), 404: ("group_not_found", "request_not_found")})
     def post(self, request, group_id: int, user_id: int):
         services.group_request_decline(group_id=group_id, actor=request.user, user_id=user_id)
         return Response({"status": "declined", "user_id": user_id})
 
 
-class GroupPromoteApi(APIView):
+# The refusals of an act on another member (services._require_admin, _require_outranks).
+RANK_REFUSALS = {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin")}
+
+
+class GroupPromoteApi(chatrooms.MemberActionApi):
+    def act(self, actor, room_id: int, **data):
+        return services.group_promote(group_id=room_id, actor=actor, **data)
+
     @extend_schema(
-        request=GroupTargetInput,
+        request=chatrooms.TargetInput,
         responses={200: GroupMemberSerializer},
         tags=TAGS,
         description="A member becomes an admin; an admin, promoted by the superadmin, becomes the superadmin "
         "(the promoter becomes an admin). Only a higher role acts on a lower one.",
     )
-    @error_codes(
-        {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"), 404: ("group_not_found", "not_member")}
-    )
+    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
     def post(self, request, group_id: int):
-        data = GroupTargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.group_promote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(chatrooms.member_payload(membership))
+        return self.post_answer(request, group_id)
 
 
-class GroupDemoteApi(APIView):
-    @extend_schema(request=GroupTargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
-    @error_codes(
-        {
-            403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"),
-            404: ("group_not_found", "not_member"),
-            409: ("not_admin",),
-        }
-    )
+class GroupDemoteApi(chatrooms.MemberActionApi):
+    def act(self, actor, room_id: int, **data):
+        return services.group_demote(group_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=chatrooms.TargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
+    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member"), 409: ("not_admin",)})
     def post(self, request, group_id: int):
-        data = GroupTargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.group_demote(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response(chatrooms.member_payload(membership))
+        return self.post_answer(request, group_id)
 
 
-class GroupKickApi(APIView):
-    @extend_schema(request=GroupTargetInput, responses={200: GroupActionOutput}, tags=TAGS)
-    @error_codes(
-        {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"), 404: ("group_not_found", "not_member")}
-    )
+class GroupKickApi(chatrooms.MemberActionApi):
+    done = "kicked"
+
+    def act(self, actor, room_id: int, **data) -> None:
+        services.group_kick(group_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
+    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
     def post(self, request, group_id: int):
-        data = GroupTargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.group_kick(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response({"status": "kicked", "user_id": data.validated_data["user_id"]})
+        return self.post_answer(request, group_id)
 
 
-class GroupBanApi(APIView):
-    @extend_schema(request=GroupTargetInput, responses={200: GroupActionOutput}, tags=TAGS)
-    @error_codes(
-        {
-            403: ("cannot_act_on_self", "insufficient_role", "not_group_admin"),
-            404: ("group_not_found", "user_not_found"),
-            409: ("already_banned",),
-        }
-    )
+class GroupBanApi(chatrooms.MemberActionApi):
+    done = "banned"
+
+    def act(self, actor, room_id: int, **data) -> None:
+        services.group_ban(group_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
+    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "user_not_found"), 409: ("already_banned",)})
     def post(self, request, group_id: int):
-        data = GroupTargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.group_ban(group_id=group_id, actor=request.user, **data.validated_data)
-        return Response({"status": "banned", "user_id": data.validated_data["user_id"]})
+        return self.post_answer(request, group_id)
 
 
 class GroupMessagesApi(chatrooms.RoomMessagesApi):
-    serializer_class = GroupMessageSerializer
+    serializer_class = chatrooms.RoomMessageSerializer
     room = services.ROOM
     room_kwarg = "group_id"
 
@@ -307,12 +270,12 @@ class GroupMessagesApi(chatrooms.RoomMessagesApi):
     def messages(self, room_id: int, user):
         return selectors.group_messages(group_id=room_id, user=user)
 
-    @extend_schema(responses={200: GroupMessageSerializer(many=True)}, tags=TAGS)
+    @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("group_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=InputSerializer, responses={201: GroupMessageSerializer}, tags=TAGS)
+    @extend_schema(request=InputSerializer, responses={201: chatrooms.RoomMessageSerializer}, tags=TAGS)
     @error_codes({403: ("muted", "not_member"), 404: ("group_not_found",), 429: ("rate_limited",)})
     def post(self, request, group_id: int):
         return self.post_answer(request, group_id)

@@ -8,7 +8,7 @@ class GroupsConfig(AppConfig):
 
     def ready(self) -> None:
         from gameplatform import presence
-        from groups import presence as group_presence
+        from groups.services import ROOM
 
         # Group presence is the kit's presence at "group:<id>": the group hears who came and went.
-        presence.announcers.register(group_presence.KIND, group_presence.announce)
+        presence.announcers.register(ROOM.place_kind, ROOM.announcer())

@@ -14,7 +14,7 @@ class ChatMessageInput(serializers.Serializer):
 
 
 class GroupConsumer(ChatRoomConsumer):
-    """Presence in the group is the kit's presence at ``group:<id>`` (``groups.presence``):
+    """Presence in the group is the kit's presence at ``group:<id>`` (``ROOM.presence_place``):
     the group hears ``presence_join`` / ``presence_leave`` once per real change."""
 
     client_types = frozenset({"chat_message"})

@@ -27,8 +27,3 @@ def request_payload(join_request) -> dict:
 def group_state(group, memberships, online_user_ids: list[int]) -> dict:
     detail = {**group_payload(group), "members": [member_payload(m) for m in memberships]}
     return {"type": "group_state", "group": detail, "online_user_ids": online_user_ids}
-
-
-def moderation(kind: str, target) -> dict:
-    """``moderation_kick`` / ``moderation_ban``."""
-    return {"type": kind, "target_id": target.pk, "target_username": target.username}

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from gameplatform.chatmodels import RoomMembership, RoomMessage
+from gameplatform.chatmodels import RoomBan, RoomMembership, RoomMessage
 
 MIN_MEMBERS = 2
 MAX_MEMBERS = 500
@@ -77,22 +77,15 @@ class GroupJoinRequest(models.Model):
         return f"{self.user_id} asks to join {self.group_id}"
 
 
-class GroupBan(models.Model):
+class GroupBan(RoomBan):
+    room_field = "group"
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_bans")
-    banned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
+    class Meta(RoomBan.Meta):
         verbose_name = "group ban"
         verbose_name_plural = "group bans"
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["group", "user"], name="group_ban_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} banned from {self.group_id}"
+        constraints = RoomBan.room_constraints("group")
 
 
 class GroupMessage(RoomMessage):

@@ -11,14 +11,11 @@ the last member to leave deletes the group (its name is free again).
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from gameplatform import chatrooms, speech
-from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
+from gameplatform.chatrooms import CLOSE_LEFT
 from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.groups import clan_group
-from gameplatform.realtime import broadcast_on_commit
-from groups import events
 from groups.models import (
     MAX_MEMBERS,
     MESSAGE_MAX_LENGTH,
@@ -44,6 +41,7 @@ class GroupChat(chatrooms.ChatRoom):
 
     message_model = GroupMessage
     membership_model = GroupMembership
+    ban_model = GroupBan
     count_field = "member_count"
     message_max_length = MESSAGE_MAX_LENGTH
     budget = CHAT_RATE
@@ -88,11 +86,8 @@ def _add_member(group: Group, user, role: str = Role.MEMBER) -> GroupMembership:
     """A seat, if one is left: called with the group row locked, so the last seat goes once."""
     if group.member_count >= group.max_members:
         raise Conflict("This group is full.", code="group_full")
-    membership = GroupMembership.objects.create(group=group, user=user, role=role)
-    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
-    group.member_count += 1
+    membership = ROOM.member_add(group, user, role=role)
     GroupJoinRequest.objects.filter(group=group, user=user).delete()
-    broadcast_on_commit(clan_group(group.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -102,9 +97,7 @@ def _hand_over(group: Group) -> None:
     if heir is None:
         group.delete()
         return
-    heir.role = Role.SUPERADMIN
-    heir.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(heir.user, Role.SUPERADMIN))
+    ROOM.role_set(group.pk, heir, Role.SUPERADMIN)
 
 
 # --- groups ------------------------------------------------------------------------
@@ -170,7 +163,7 @@ def group_join(*, group_id: int, user) -> str:
     group = _lock_group(group_id)
     if ROOM.membership(group.pk, user.pk) is not None:
         return JOINED
-    if GroupBan.objects.filter(group=group, user_id=user.pk).exists():
+    if ROOM.banned(group.pk, user.pk):
         raise Forbidden("You are banned from this group.", code="banned")
     if group.open:
         _add_member(group, user)
@@ -225,12 +218,8 @@ def group_promote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
     if target.role == Role.ADMIN:
-        actor_membership.role = Role.ADMIN
-        actor_membership.save(update_fields=["role"])
-        broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(actor, Role.ADMIN))
-    target.role = Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN
-    target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, target.role))
+        ROOM.role_set(group.pk, actor_membership, Role.ADMIN)
+    ROOM.role_set(group.pk, target, Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN)
     return target
 
 
@@ -243,9 +232,7 @@ def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     _require_outranks(actor_membership, target)
     if target.role != Role.ADMIN:
         raise Conflict("That member holds no role to lose.", code="not_admin")
-    target.role = Role.MEMBER
-    target.save(update_fields=["role"])
-    broadcast_on_commit(clan_group(group.pk), chatrooms.role_changed(target.user, Role.MEMBER))
+    ROOM.role_set(group.pk, target, Role.MEMBER)
     return target
 
 
@@ -255,8 +242,7 @@ def group_kick(*, group_id: int, actor, user_id: int) -> GroupMembership:
     actor_membership = _require_admin(group, actor)
     target = ROOM.member_or_404(group.pk, user_id)
     _require_outranks(actor_membership, target)
-    broadcast_on_commit(clan_group(group.pk), events.moderation("moderation_kick", target.user))
-    ROOM.member_remove(group, target, close_code=CLOSE_REMOVED)
+    ROOM.member_kick(group, target)
     return target
 
 
@@ -270,13 +256,8 @@ def group_ban(*, group_id: int, actor, user_id: int) -> GroupBan:
         raise Forbidden("You cannot do that to yourself.", code="cannot_act_on_self")
     target = ROOM.membership(group.pk, user_id)
     _require_outranks(actor_membership, target)
-    if GroupBan.objects.filter(group=group, user_id=user_id).exists():
-        raise Conflict("That user is already banned.", code="already_banned")
-    ban = GroupBan.objects.create(group=group, user=target_user, banned_by=actor)
+    ban = ROOM.ban_add(group, target_user, by=actor, membership=target)
     GroupJoinRequest.objects.filter(group=group, user_id=user_id).delete()
-    broadcast_on_commit(clan_group(group.pk), events.moderation("moderation_ban", target_user))
-    if target is not None:
-        ROOM.member_remove(group, target, close_code=CLOSE_REMOVED)
     return ban
 
 

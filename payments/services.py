@@ -39,6 +39,7 @@ from payments.models import (
     StoreEvent,
     StorePayment,
 )
+from payments.selectors import product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
 logger = logging.getLogger(__name__)
@@ -55,14 +56,20 @@ def payments_require() -> None:
 # --- checkout -----------------------------------------------------------------------
 
 
+def _product_on_sale(product_id: str) -> Product:
+    """The product a store sells, with its item; 404 ``product_not_found`` for one not on sale."""
+    product = product_list().filter(pk=product_id).first()
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    return product
+
+
 def stripe_checkout_start(*, user: User, product_id: str, return_base: str) -> dict:
     """A Stripe Checkout session for one product: ``{url, session_id}``. Nothing is granted
     here: only the signed ``checkout.session.completed`` webhook grants (``stripe_webhook_apply``).
     ``return_base`` is this server's address, for the default success and cancel pages."""
     stripe_gateway.stripe_require()
-    product = Product.objects.filter(pk=product_id, is_active=True).first()
-    if product is None:
-        raise NotFound("No such product.", code="product_not_found")
+    product = _product_on_sale(product_id)
     session_id, url = stripe_gateway.checkout_session_create(
         params=_checkout_params(user=user, product=product, return_base=return_base)
     )
@@ -178,9 +185,7 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
     redeemed, by anyone, is 409 ``already_redeemed`` (the purchase's unique constraint decides,
     also between two processes at once)."""
     apple_gateway.apple_require()
-    product = Product.objects.select_related("item").filter(pk=product_id, is_active=True).first()
-    if product is None:
-        raise NotFound("No such product.", code="product_not_found")
+    product = _product_on_sale(product_id)
     paid = apple_gateway.transaction_verify(signed_transaction=signed_transaction)
     if paid.productId != (product.apple_product_id or product.pk):
         raise ApplicationError("The transaction paid for another product.", code="invalid_receipt")
@@ -241,9 +246,7 @@ def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) 
     purchases left unacknowledged for three days), on a replay too, so a failed acknowledgement
     heals when the app retries."""
     google_gateway.google_require()
-    product = Product.objects.select_related("item").filter(pk=product_id, is_active=True).first()
-    if product is None:
-        raise NotFound("No such product.", code="product_not_found")
+    product = _product_on_sale(product_id)
     play_product_id = product.google_product_id or product.pk
     paid = google_gateway.purchase_get(product_id=play_product_id, token=purchase_token)
     if paid.get("productId", play_product_id) != play_product_id:

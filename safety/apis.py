@@ -155,16 +155,25 @@ class QueueReportSerializer(serializers.Serializer):
     open_reports_against_user = serializers.IntegerField()
 
 
+def _queue_status(request, statuses) -> str:
+    """The ``status`` a queue is asked for: ``open`` when none or an unknown one is."""
+    wanted = request.query_params.get("status", statuses.OPEN)
+    return wanted if wanted in statuses.values else statuses.OPEN
+
+
+def _queue_status_parameter(statuses) -> OpenApiParameter:
+    return OpenApiParameter("status", str, enum=statuses.values, description="open (default)")
+
+
 class ModerationReportListApi(ListAPIView):
     permission_classes = [Moderator]
     serializer_class = QueueReportSerializer
 
     def get_queryset(self):
-        wanted = self.request.query_params.get("status", Report.Status.OPEN)
-        return selectors.report_queue(status=wanted if wanted in Report.Status.values else Report.Status.OPEN)
+        return selectors.report_queue(status=_queue_status(self.request, Report.Status))
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=Report.Status.values, description="open (default)")],
+        parameters=[_queue_status_parameter(Report.Status)],
         tags=STAFF_TAGS,
         description="The queue, oldest first, with each report's evidence and its user's open report count.",
     )
@@ -242,11 +251,10 @@ class ModerationAppealListApi(ListAPIView):
     serializer_class = OutputSerializer
 
     def get_queryset(self):
-        wanted = self.request.query_params.get("status", Appeal.Status.OPEN)
-        return selectors.appeal_queue(status=wanted if wanted in Appeal.Status.values else Appeal.Status.OPEN)
+        return selectors.appeal_queue(status=_queue_status(self.request, Appeal.Status))
 
     @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=Appeal.Status.values, description="open (default)")],
+        parameters=[_queue_status_parameter(Appeal.Status)],
         tags=STAFF_TAGS,
     )
     def get(self, request, *args, **kwargs):

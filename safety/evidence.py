@@ -51,20 +51,14 @@ def _messages(rows) -> list[dict]:
     ]
 
 
-def _lobby(lobby_id: int) -> dict:
-    lobby = Lobby.objects.filter(pk=lobby_id).first()
-    if lobby is None:
-        raise _invalid("No such lobby.")
-    rows = list(LobbyMessage.objects.filter(lobby_id=lobby_id).select_related("sender").order_by("-id")[:MESSAGES])
-    return {"lobby": {"id": lobby.pk, "name": lobby.name}, "messages": _messages(rows)}
-
-
-def _group(group_id: int) -> dict:
-    group = Group.objects.filter(pk=group_id).first()
-    if group is None:
-        raise _invalid("No such group.")
-    rows = list(GroupMessage.objects.filter(group_id=group_id).select_related("sender").order_by("-id")[:MESSAGES])
-    return {"group": {"id": group.pk, "name": group.name}, "messages": _messages(rows)}
+def _room(room_model, message_model, room_id: int) -> dict:
+    """A lobby's or a group's name and its last messages."""
+    kind = message_model.room_field
+    room = room_model.objects.filter(pk=room_id).first()
+    if room is None:
+        raise _invalid(f"No such {kind}.")
+    messages = message_model.objects.filter(**{f"{kind}_id": room_id}).select_related("sender")
+    return {kind: {"id": room.pk, "name": room.name}, "messages": _messages(list(messages.order_by("-id")[:MESSAGES]))}
 
 
 def _dm(reporter_id: int | None, peer_id: int) -> dict:
@@ -113,9 +107,9 @@ def evidence_take(*, reporter_id: int | None, user_id: int, context: dict) -> di
     """The evidence of a report about ``user_id`` in ``context`` (cleaned), as it is now."""
     taken: dict = {}
     if "lobby_id" in context:
-        taken = _lobby(context["lobby_id"])
+        taken = _room(Lobby, LobbyMessage, context["lobby_id"])
     elif "group_id" in context:
-        taken = _group(context["group_id"])
+        taken = _room(Group, GroupMessage, context["group_id"])
     elif "dm_user_id" in context:  # the reporter's conversation; the platform's flag: the reported player's
         taken = _dm(reporter_id if reporter_id is not None else user_id, context["dm_user_id"])
     elif "game_id" in context:

@@ -87,12 +87,19 @@ def character_create(*, user: User, name: str, faction: Faction) -> Character:
         raise Conflict("That name is taken.", code="name_taken") from exc
 
 
-@transaction.atomic
-def character_select(*, user: User, character_id: int) -> Character:
+def _own_character(*, user: User, character_id: int) -> Character:
+    """One of the user's characters, with the user's row locked (their characters change one at a
+    time); 404 ``character_not_found`` for anyone else's."""
     User.objects.select_for_update().filter(pk=user.pk).get()
     character = Character.objects.filter(pk=character_id, user=user).first()
     if character is None:
         raise NotFound("No such character.", code="character_not_found")
+    return character
+
+
+@transaction.atomic
+def character_select(*, user: User, character_id: int) -> Character:
+    character = _own_character(user=user, character_id=character_id)
     Character.objects.filter(user=user, selected=True).exclude(pk=character.pk).update(selected=False)
     if not character.selected:
         character.selected = True
@@ -103,10 +110,7 @@ def character_select(*, user: User, character_id: int) -> Character:
 
 @transaction.atomic
 def character_delete(*, user: User, character_id: int) -> None:
-    User.objects.select_for_update().filter(pk=user.pk).get()
-    character = Character.objects.filter(pk=character_id, user=user).first()
-    if character is None:
-        raise NotFound("No such character.", code="character_not_found")
+    character = _own_character(user=user, character_id=character_id)
     running_trade = Trade.objects.filter(
         Q(from_character=character) | Q(to_character=character),
         status__in=[Trade.Status.REQUESTED, Trade.Status.OPEN],

@@ -1,5 +1,8 @@
 """REST routes of the lobby area: one view per operation, thin over the services."""
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -24,16 +27,10 @@ class LobbyRoleField(serializers.ChoiceField):
         super().__init__(choices=Membership.Role.choices, **kwargs)
 
 
-class LobbyUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    is_premium = serializers.BooleanField()
-
-
 class LobbySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    owner = LobbyUserSerializer()
+    owner = chatrooms.RoomUserSerializer()
     is_public = serializers.BooleanField()
     max_participants = serializers.IntegerField()
     status = LobbyStatusField()
@@ -42,10 +39,8 @@ class LobbySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class LobbyMemberSerializer(serializers.Serializer):
-    user = LobbyUserSerializer()
+class LobbyMemberSerializer(chatrooms.RoomMemberSerializer):
     role = LobbyRoleField()
-    joined_at = serializers.DateTimeField()
 
 
 class LobbyDetailSerializer(LobbySerializer):
@@ -55,19 +50,12 @@ class LobbyDetailSerializer(LobbySerializer):
     members = LobbyMemberSerializer(many=True)
 
 
-class LobbyMessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    content = serializers.CharField()
-    sender = LobbyUserSerializer()
-    created_at = serializers.DateTimeField()
-
-
 class LobbyEventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     # Plain text, not an enum: see LobbyDetailSerializer.status.
     kind = serializers.CharField(help_text="create, join, leave, kick, ban, unban, moderator_added, ...")
-    actor = LobbyUserSerializer(allow_null=True)
-    target = LobbyUserSerializer(allow_null=True)
+    actor = chatrooms.RoomUserSerializer(allow_null=True)
+    target = chatrooms.RoomUserSerializer(allow_null=True)
     reason = serializers.CharField()
     data = serializers.DictField()
     created_at = serializers.DateTimeField()
@@ -75,17 +63,13 @@ class LobbyEventSerializer(serializers.Serializer):
 
 class LobbyBanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    user = LobbyUserSerializer()
-    banned_by = LobbyUserSerializer(allow_null=True)
+    user = chatrooms.RoomUserSerializer()
+    banned_by = chatrooms.RoomUserSerializer(allow_null=True)
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
-class TargetInput(serializers.Serializer):
-    user_id = serializers.IntegerField(min_value=1)
-
-
-class ModerationInput(TargetInput):
+class ModerationInput(chatrooms.TargetInput):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -197,93 +181,59 @@ class LobbyStartApi(APIView):
         return Response({"status": lobby.status, "game_id": lobby.game_id})
 
 
-class LobbyKickApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        status = serializers.CharField()
-        user_id = serializers.IntegerField()
+# The refusals of an act on a member (services._check_moderation_target).
+MODERATION_REFUSALS = {
+    400: ("cannot_moderate_self",),
+    403: ("cannot_moderate_moderator", "cannot_moderate_owner", "not_moderator"),
+}
 
-    @extend_schema(
-        request=ModerationInput,
-        responses={
-            200: OutputSerializer,
-        },
-        tags=TAGS,
-    )
-    @error_codes(
-        {
-            400: ("cannot_moderate_self",),
-            403: ("cannot_moderate_moderator", "cannot_moderate_owner", "not_moderator"),
-            404: ("lobby_not_found", "not_member"),
-        }
-    )
+
+class LobbyKickApi(chatrooms.MemberActionApi):
+    input = ModerationInput
+    done = "kicked"
+
+    def act(self, actor, room_id: int, **data) -> None:
+        services.lobby_kick(lobby_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=ModerationInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
+    @error_codes({**MODERATION_REFUSALS, 404: ("lobby_not_found", "not_member")})
     def post(self, request, lobby_id: int):
-        data = ModerationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.lobby_kick(lobby_id=lobby_id, actor=request.user, **data.validated_data)
-        return Response({"status": "kicked", "user_id": data.validated_data["user_id"]})
+        return self.post_answer(request, lobby_id)
 
 
-class LobbyBanApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        status = serializers.CharField()
-        user_id = serializers.IntegerField()
+class LobbyBanApi(chatrooms.MemberActionApi):
+    input = ModerationInput
+    done = "banned"
 
-    @extend_schema(
-        request=ModerationInput,
-        responses={
-            200: OutputSerializer,
-        },
-        tags=TAGS,
-    )
-    @error_codes(
-        {
-            400: ("cannot_moderate_self",),
-            403: ("cannot_moderate_moderator", "cannot_moderate_owner", "not_moderator"),
-            404: ("lobby_not_found", "user_not_found"),
-            409: ("already_banned",),
-        }
-    )
+    def act(self, actor, room_id: int, **data) -> None:
+        services.lobby_ban(lobby_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=ModerationInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
+    @error_codes({**MODERATION_REFUSALS, 404: ("lobby_not_found", "user_not_found"), 409: ("already_banned",)})
     def post(self, request, lobby_id: int):
-        data = ModerationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.lobby_ban(lobby_id=lobby_id, actor=request.user, **data.validated_data)
-        return Response({"status": "banned", "user_id": data.validated_data["user_id"]})
+        return self.post_answer(request, lobby_id)
 
 
-class LobbyUnbanApi(APIView):
-    class OutputSerializer(serializers.Serializer):
-        status = serializers.CharField()
-        user_id = serializers.IntegerField()
+class LobbyUnbanApi(chatrooms.MemberActionApi):
+    done = "unbanned"
 
-    @extend_schema(
-        request=TargetInput,
-        responses={200: OutputSerializer},
-        tags=TAGS,
-    )
+    def act(self, actor, room_id: int, **data) -> None:
+        services.lobby_unban(lobby_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({403: ("not_moderator",), 404: ("lobby_not_found", "not_banned", "user_not_found")})
     def post(self, request, lobby_id: int):
-        data = TargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.lobby_unban(lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"])
-        return Response({"status": "unbanned", "user_id": data.validated_data["user_id"]})
+        return self.post_answer(request, lobby_id)
 
 
-class LobbyModeratorAddApi(APIView):
-    @extend_schema(
-        request=TargetInput,
-        responses={
-            200: LobbyMemberSerializer,
-        },
-        tags=TAGS,
-    )
+class LobbyModeratorAddApi(chatrooms.MemberActionApi):
+    def act(self, actor, room_id: int, **data):
+        return services.lobby_moderator_add(lobby_id=room_id, actor=actor, **data)
+
+    @extend_schema(request=chatrooms.TargetInput, responses={200: LobbyMemberSerializer}, tags=TAGS)
     @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_member"), 409: ("already_moderator",)})
     def post(self, request, lobby_id: int):
-        data = TargetInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        membership = services.lobby_moderator_add(
-            lobby_id=lobby_id, actor=request.user, user_id=data.validated_data["user_id"]
-        )
-        return Response(LobbyMemberSerializer(chatrooms.member_payload(membership)).data)
+        return self.post_answer(request, lobby_id)
 
 
 class LobbyModeratorRemoveApi(APIView):
@@ -298,7 +248,7 @@ class LobbyModeratorRemoveApi(APIView):
 
 
 class LobbyMessagesApi(chatrooms.RoomMessagesApi):
-    serializer_class = LobbyMessageSerializer
+    serializer_class = chatrooms.RoomMessageSerializer
     room = services.ROOM
     room_kwarg = "lobby_id"
 
@@ -308,14 +258,14 @@ class LobbyMessagesApi(chatrooms.RoomMessagesApi):
     def messages(self, room_id: int, user):
         return selectors.lobby_messages(lobby_id=room_id, user=user)
 
-    @extend_schema(responses={200: LobbyMessageSerializer(many=True)}, tags=TAGS)
+    @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: LobbyMessageSerializer},
+        responses={201: chatrooms.RoomMessageSerializer},
         tags=TAGS,
     )
     @error_codes({403: ("muted", "not_member"), 404: ("lobby_not_found",), 429: ("rate_limited",)})
@@ -331,25 +281,24 @@ class LobbyMessageDeleteApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class LobbyEventsApi(ListAPIView):
+# What a lobby's moderators (and staff) read: its event log, its bans (``rows``: the selector).
+class LobbyModeratorListApi(ListAPIView):
+    rows: Callable[..., QuerySet]
+
+    def get_queryset(self):
+        return self.rows(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
+
+    @extend_schema(tags=TAGS)
+    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class LobbyEventsApi(LobbyModeratorListApi):
     serializer_class = LobbyEventSerializer
-
-    def get_queryset(self):
-        return selectors.lobby_events(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
-
-    @extend_schema(tags=TAGS)
-    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    rows = staticmethod(selectors.lobby_events)
 
 
-class LobbyBansApi(ListAPIView):
+class LobbyBansApi(LobbyModeratorListApi):
     serializer_class = LobbyBanSerializer
-
-    def get_queryset(self):
-        return selectors.lobby_bans(lobby_id=self.kwargs["lobby_id"], user=self.request.user)
-
-    @extend_schema(tags=TAGS)
-    @error_codes({403: ("not_member", "not_moderator", "permission_denied"), 404: ("lobby_not_found",)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    rows = staticmethod(selectors.lobby_bans)

@@ -26,7 +26,7 @@ class ChatMessageInput(serializers.Serializer):
 
 
 class LobbyConsumer(ChatRoomConsumer):
-    """Presence in the lobby is the kit's presence at ``lobby:<id>`` (``chat.lobbies.presence``):
+    """Presence in the lobby is the kit's presence at ``lobby:<id>`` (``ROOM.presence_place``):
     this socket stands there from its acceptance to its close, and the lobby hears
     ``presence_join`` / ``presence_leave`` once per real change."""
 

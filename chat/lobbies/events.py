@@ -39,11 +39,6 @@ def typing(kind: str, user) -> dict:
     return {"type": kind, "user_id": user.pk, "username": user.username}
 
 
-def moderation(kind: str, target, reason: str) -> dict:
-    """``moderation_kick`` / ``moderation_ban``."""
-    return {"type": kind, "target_id": target.pk, "target_username": target.username, "reason": reason}
-
-
 def lobby_started(game_id: int | None) -> dict:
     return {"type": "lobby_started", "game_id": game_id}
 

@@ -9,7 +9,6 @@ change that was rolled back.
 """
 
 from django.db import transaction
-from django.db.models import F
 
 from chat.lobbies import events
 from chat.lobbies.selectors import lobby_require_member
@@ -26,7 +25,7 @@ from chat.models import (
 from game.registry import get_mode
 from game.services import game_create
 from gameplatform import chatrooms, speech
-from gameplatform.chatrooms import CLOSE_LEFT, CLOSE_REMOVED
+from gameplatform.chatrooms import CLOSE_LEFT
 from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.groups import lobby_group
 from gameplatform.realtime import broadcast_on_commit
@@ -49,6 +48,7 @@ class LobbyChat(chatrooms.ChatRoom):
 
     message_model = LobbyMessage
     membership_model = Membership
+    ban_model = LobbyBan
     count_field = "participant_count"
     message_max_length = MESSAGE_MAX_LENGTH
     budget = CHAT_RATE
@@ -94,12 +94,10 @@ def _hand_over(lobby: Lobby, *, previous_owner) -> None:
         _log(lobby, Kind.CLOSE, actor=previous_owner)
         broadcast_on_commit(lobby_group(lobby.pk), events.lobby_status(Status.CLOSED))
         return
-    heir.role = Role.OWNER
-    heir.save(update_fields=["role"])
+    ROOM.role_set(lobby.pk, heir, Role.OWNER)
     lobby.owner = heir.user
     lobby.save(update_fields=["owner"])
     _log(lobby, Kind.OWNER_CHANGED, actor=previous_owner, target=heir.user)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(heir.user, Role.OWNER))
 
 
 def _check_moderation_target(actor: Membership, target: Membership | None) -> None:
@@ -141,7 +139,7 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
     existing = ROOM.membership(lobby.pk, user.pk)
     if existing is not None:
         return existing
-    if LobbyBan.objects.filter(lobby=lobby, user_id=user.pk).exists():
+    if ROOM.banned(lobby.pk, user.pk):
         raise Forbidden("You are banned from this lobby.", code="banned")
     if lobby.status != Status.OPEN:
         raise Conflict("This lobby is not open.", code="lobby_closed")
@@ -149,10 +147,8 @@ def lobby_join(*, lobby_id: int, user, via_invite: bool = False) -> Membership:
         raise Forbidden("This lobby is private: join it by invite.", code="private_lobby")
     if lobby.participant_count >= lobby.max_participants:
         raise Conflict("This lobby is full.", code="lobby_full")
-    membership = Membership.objects.create(lobby=lobby, user=user, role=Role.MEMBER)
-    Lobby.objects.filter(pk=lobby.pk).update(participant_count=F("participant_count") + 1)
+    membership = ROOM.member_add(lobby, user, role=Role.MEMBER)
     _log(lobby, Kind.JOIN, actor=user, target=user, via_invite=via_invite)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.member_joined(membership))
     return membership
 
 
@@ -225,8 +221,7 @@ def lobby_kick(*, lobby_id: int, actor, user_id: int, reason: str = "") -> Membe
     actor_membership = _require_role(lobby, actor, (Role.OWNER, Role.MODERATOR), "not_moderator")
     target = ROOM.member_or_404(lobby.pk, user_id)
     _check_moderation_target(actor_membership, target)
-    broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_kick", target.user, reason))
-    ROOM.member_remove(lobby, target, close_code=CLOSE_REMOVED)
+    ROOM.member_kick(lobby, target, reason=reason)
     _log(lobby, Kind.KICK, actor=actor, target=target.user, reason=reason)
     return target
 
@@ -241,12 +236,7 @@ def lobby_ban(*, lobby_id: int, actor, user_id: int, reason: str = "") -> LobbyB
     if target is None and target_user.pk == actor.pk:
         raise ApplicationError("You cannot do that to yourself.", code="cannot_moderate_self")
     _check_moderation_target(actor_membership, target)
-    if LobbyBan.objects.filter(lobby=lobby, user_id=user_id).exists():
-        raise Conflict("That user is already banned.", code="already_banned")
-    ban = LobbyBan.objects.create(lobby=lobby, user=target_user, banned_by=actor, reason=reason[:500])
-    broadcast_on_commit(lobby_group(lobby.pk), events.moderation("moderation_ban", target_user, reason))
-    if target is not None:
-        ROOM.member_remove(lobby, target, close_code=CLOSE_REMOVED)
+    ban = ROOM.ban_add(lobby, target_user, by=actor, membership=target, frame={"reason": reason}, reason=reason[:500])
     _log(lobby, Kind.BAN, actor=actor, target=target_user, reason=reason)
     return ban
 
@@ -268,10 +258,8 @@ def lobby_moderator_add(*, lobby_id: int, actor, user_id: int) -> Membership:
     target = ROOM.member_or_404(lobby.pk, user_id)
     if target.role != Role.MEMBER:
         raise Conflict(f"That user is already the {target.role}.", code="already_moderator")
-    target.role = Role.MODERATOR
-    target.save(update_fields=["role"])
+    ROOM.role_set(lobby.pk, target, Role.MODERATOR)
     _log(lobby, Kind.MODERATOR_ADDED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MODERATOR))
     return target
 
 
@@ -282,10 +270,8 @@ def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
     target = ROOM.membership(lobby.pk, user_id)
     if target is None or target.role != Role.MODERATOR:
         raise NotFound("That user is not a moderator of this lobby.", code="not_moderator")
-    target.role = Role.MEMBER
-    target.save(update_fields=["role"])
+    ROOM.role_set(lobby.pk, target, Role.MEMBER)
     _log(lobby, Kind.MODERATOR_REMOVED, actor=actor, target=target.user)
-    broadcast_on_commit(lobby_group(lobby.pk), chatrooms.role_changed(target.user, Role.MEMBER))
     return target
 
 

@@ -9,9 +9,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 
-from chat.lobbies import presence, services
+from chat.lobbies import services
 from chat.lobbies.factories import make_lobby
-from chat.lobbies.presence import lobby_place
 from chat.models import Membership
 from conftest import receive_type, requires_postgres, requires_redis
 from gameplatform import db
@@ -101,7 +100,7 @@ def test_concurrent_leaves_and_joins_keep_the_count_exact(premium_owner, make_us
 def test_presence_first_open_and_last_close_in_a_lobby_are_decided_once_across_processes():
     # Two processes (conn ids a*, b*) open sockets of one user in one lobby at the same moment.
     store = kit_presence.get_store()
-    place = lobby_place(1)
+    place = services.ROOM.presence_place(1)
     barrier = threading.Barrier(20)
 
     def joined(n: int, method) -> list:
@@ -111,12 +110,12 @@ def test_presence_first_open_and_last_close_in_a_lobby_are_decided_once_across_p
     with ThreadPoolExecutor(20) as pool:
         opened = [c for found in pool.map(lambda n: joined(n, store.open), range(20)) for c in found]
     assert [(c.user_id, c.status) for c in opened] == [(7, "online")]
-    assert presence.online_user_ids(lobby_id=1) == [7]
+    assert services.ROOM.online_user_ids(1) == [7]
 
     with ThreadPoolExecutor(20) as pool:
         closed = [c for found in pool.map(lambda n: joined(n, store.close), range(20)) for c in found]
     assert [(c.user_id, c.status) for c in closed] == [(7, "offline")]
-    assert presence.online_user_ids(lobby_id=1) == []
+    assert services.ROOM.online_user_ids(1) == []
 
 
 @requires_redis
@@ -128,7 +127,7 @@ async def test_a_crashed_process_lobby_sockets_expire_and_the_lobby_hears_it_onc
     settings.PRESENCE_TTL_SECONDS = 2  # sockets live 1 s past their last heartbeat
     # alice was in the lobby through a process that then crashed.
     crashed = kit_presence.PresenceTracker(store=kit_presence.RedisStore())
-    await crashed.open(alice.pk, [lobby_place(lobby.pk)])
+    await crashed.open(alice.pk, [services.ROOM.presence_place(lobby.pk)])
     crashed.vanish()
     ws, connected, _ = await ws_connect(f"/ws/lobbies/{lobby.pk}/", bob)
     state = await receive_type(ws, "lobby_state")
@@ -141,7 +140,7 @@ async def test_a_crashed_process_lobby_sockets_expire_and_the_lobby_hears_it_onc
     leave = await receive_type(ws, "presence_leave", timeout=3)
     assert leave == {"type": "presence_leave", "user_id": alice.pk, "username": "alice"}
     assert await ws.receive_nothing(timeout=0.3)
-    assert presence.online_user_ids(lobby_id=lobby.pk) == [bob.pk]
+    assert services.ROOM.online_user_ids(lobby.pk) == [bob.pk]
     await ws.disconnect()
 
 

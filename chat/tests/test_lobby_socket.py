@@ -6,7 +6,7 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.lobbies import presence, services
+from chat.lobbies import services
 from chat.lobbies.factories import make_lobby
 from chat.models import LobbyMessage
 from conftest import closed_with, receive_type
@@ -142,7 +142,7 @@ async def test_two_tabs_are_one_presence(ws_connect, room, alice, bob):
         "user_id": alice.pk,
         "username": "alice",
     }
-    assert await sync_to_async(presence.online_user_ids)(lobby_id=room.pk) == [bob.pk]
+    assert await sync_to_async(services.ROOM.online_user_ids)(room.pk) == [bob.pk]
     await bob_ws.disconnect()
 
 

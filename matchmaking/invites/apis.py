@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -90,19 +92,22 @@ class InviteAcceptApi(APIView):
         return Response(self.OutputSerializer(body).data)
 
 
-class InviteDeclineApi(APIView):
+# A pending invite is closed by its receiver (``close``: the service that declines it) or its
+# sender (cancels it); the invite as it then stands.
+class InviteCloseApi(APIView):
+    close: Callable[..., Invite]
+
     @extend_schema(request=None, responses={200: InviteSerializer}, tags=["invites"])
     @error_codes(
         {403: ("not_allowed",), 404: ("invite_not_found",), 409: ("invite_not_pending",), 410: ("invite_expired",)}
     )
     def post(self, request, invite_id: int):
-        return Response(InviteSerializer(services.invite_decline(invite_id=invite_id, user=request.user)).data)
+        return Response(InviteSerializer(self.close(invite_id=invite_id, user=request.user)).data)
 
 
-class InviteCancelApi(APIView):
-    @extend_schema(request=None, responses={200: InviteSerializer}, tags=["invites"])
-    @error_codes(
-        {403: ("not_allowed",), 404: ("invite_not_found",), 409: ("invite_not_pending",), 410: ("invite_expired",)}
-    )
-    def post(self, request, invite_id: int):
-        return Response(InviteSerializer(services.invite_cancel(invite_id=invite_id, user=request.user)).data)
+class InviteDeclineApi(InviteCloseApi):
+    close = staticmethod(services.invite_decline)
+
+
+class InviteCancelApi(InviteCloseApi):
+    close = staticmethod(services.invite_cancel)

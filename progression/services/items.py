@@ -1,7 +1,7 @@
 """Inventory and equipment, eggs and pets."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from accounts.models import User
 from gameplatform.errors import ApplicationError, Conflict, NotFound
@@ -35,11 +35,17 @@ def inventory_take(*, player: Player, template: ItemTemplate, quantity: int) -> 
     return taken
 
 
+def _owned(things: QuerySet, *, player: Player, pk: int, missing: str):
+    """One of the player's items, eggs or pets; 404 ``not_found`` (``missing``) for anyone else's."""
+    found = things.filter(pk=pk, player=player).first()
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
 def _own_item(*, player: Player, inventory_id: int) -> InventoryItem:
-    item = InventoryItem.objects.select_related("template").filter(pk=inventory_id, player=player).first()
-    if item is None:
-        raise NotFound("No such item in your inventory.")
-    return item
+    items = InventoryItem.objects.select_related("template")
+    return _owned(items, player=player, pk=inventory_id, missing="No such item in your inventory.")
 
 
 @transaction.atomic
@@ -75,18 +81,13 @@ def egg_grant(*, player: Player, species: PetSpecies, quantity: int = 1, source:
 def egg_hatch(*, user: User, egg_id: int) -> Pet:
     """Eggs hatch at once: the egg is used up and the pet appears, unequipped, at level 1."""
     player = player_lock(user_id=user.pk)
-    egg = Egg.objects.select_related("species").filter(pk=egg_id, player=player).first()
-    if egg is None:
-        raise NotFound("No such egg.")
+    egg = _owned(Egg.objects.select_related("species"), player=player, pk=egg_id, missing="No such egg.")
     egg.delete()
     return Pet.objects.create(player=player, species=egg.species)
 
 
 def _own_pet(*, player: Player, pet_id: int) -> Pet:
-    pet = Pet.objects.select_related("species").filter(pk=pet_id, player=player).first()
-    if pet is None:
-        raise NotFound("No such pet.")
-    return pet
+    return _owned(Pet.objects.select_related("species"), player=player, pk=pet_id, missing="No such pet.")
 
 
 @transaction.atomic

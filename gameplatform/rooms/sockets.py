@@ -1,0 +1,83 @@
+"""The sockets of a game's room: the kit writes each one its frames of the room's deliveries.
+
+A room's step reaches its game's sockets as one ``Delivery`` (``gameplatform.rooms.wire``, the hub
+signal ``room``). ``RoomSocket``, mixed into a ``BaseConsumer``, reads it for its socket: a
+player's socket writes the frames for everyone and for its player, a spectator's socket the
+spectators' frames once it has its first ``game_state``; and it acts on the words meant for it
+(replaced: close 4409; unanswered: close 1013). The app says what a socket of its game does when
+the game ends or its room moves (``on_room_over``, ``on_room_moved``), and which host its room
+runs on (``room_host``); it never reads a delivery's frames itself.
+"""
+
+from typing import TYPE_CHECKING
+
+from gameplatform.binary import COMPACT
+from gameplatform.consumers import CLOSE_REPLACED
+from gameplatform.errors import Unavailable
+from gameplatform.rooms.room import SPECTATORS
+from gameplatform.rooms.wire import SIGNAL
+
+if TYPE_CHECKING:
+    from gameplatform.rooms.host import RoomHost
+
+
+class RoomSocket:
+    """A mixin for the ``BaseConsumer`` of a game's sockets (``class GameConsumer(RoomSocket,
+    BaseConsumer)``): its ``on_signal`` takes the room's deliveries and passes other signals on."""
+
+    watching = False  # a spectator's socket: the spectators' frames, not a player's
+    has_state = False  # a spectator's socket had its first ``game_state``: the frames after it are its own
+
+    def room_host(self) -> "RoomHost":
+        """The host of this process the room's receipts go to (the app's)."""
+        raise NotImplementedError
+
+    async def on_room_over(self) -> None:
+        """The delivery's frames ended the game (its ``game_over`` was among them)."""
+
+    async def on_room_moved(self) -> None:
+        """The room runs on another process now (``hello``): take the seat, or watch, again there."""
+
+    async def on_signal(self, signal: str, data: dict) -> None:
+        if signal == SIGNAL:
+            await self.room_delivery(data)
+        else:
+            await super().on_signal(signal, data)
+
+    async def room_delivery(self, data: dict) -> None:
+        """One ``Delivery`` (as its signal's data) to this socket: its frames, then its words."""
+        if data.get("took"):  # receipts of frames forwarded from this process
+            self.room_host().heard(data["took"])
+        if self.conn_id in data.get("unanswered", ()):  # no room answered this socket in time
+            error = Unavailable("The game's room did not answer; connect again.")
+            await self.end(error.close_code, error.code, error.message, **error.extra)
+            return
+        if self.watching:
+            conn = data.get("conn")
+            if conn is not None:  # a spectator's first ``game_state``: the others pass it by
+                if conn != self.conn_id:
+                    return
+                self.has_state = True
+            if self.has_state:  # the frames before its first state are not on its base
+                await self.send_room_frames(data["frames"], SPECTATORS)
+        elif self.conn_id in data.get("replaced", ()):
+            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
+            return
+        else:
+            await self.send_room_frames(data["frames"], self.user_id)
+        if data.get("over"):
+            await self.on_room_over()
+        elif data.get("hello"):
+            if self.watching:
+                self.has_state = False  # the room's next owner sends the state again
+            await self.on_room_moved()
+
+    async def send_room_frames(self, frames, viewer: int) -> None:
+        """The frames of ``frames`` for ``viewer`` (a player, or ``SPECTATORS``): those for
+        everyone (0) and for them (a player's id; the spectators': any below 0). A state patch
+        sent as the whole view goes to a compact socket as its JSON Patch, which is shorter
+        there (``Delivery.frames``)."""
+        compact = self.frame_protocol == COMPACT
+        for to, text, *patch in frames:
+            if to == viewer or to == 0 or (to < 0 and viewer < 0):
+                await self.send(text_data=patch[0] if patch and compact else text)

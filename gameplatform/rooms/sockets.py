@@ -11,7 +11,6 @@ runs on (``room_host``); it never reads a delivery's frames itself.
 
 from typing import TYPE_CHECKING
 
-from gameplatform.binary import COMPACT
 from gameplatform.consumers import CLOSE_REPLACED
 from gameplatform.errors import Unavailable
 from gameplatform.rooms.room import SPECTATORS
@@ -75,9 +74,9 @@ class RoomSocket:
     async def send_room_frames(self, frames, viewer: int) -> None:
         """The frames of ``frames`` for ``viewer`` (a player, or ``SPECTATORS``): those for
         everyone (0) and for them (a player's id; the spectators': any below 0). A state patch
-        sent as the whole view goes to a compact socket as its JSON Patch, which is shorter
-        there (``Delivery.frames``)."""
-        compact = self.frame_protocol == COMPACT
+        sent as the whole view goes as its JSON Patch where the socket's codec prefers it (compact:
+        shorter there; ``Delivery.frames``)."""
+        patched = self.codec.prefers_patch
         for to, text, *patch in frames:
             if to == viewer or to == 0 or (to < 0 and viewer < 0):
-                await self.send(text_data=patch[0] if patch and compact else text)
+                await self.send(text_data=patch[0] if patch and patched else text)

@@ -9,15 +9,21 @@ the game ends or its room moves (``on_room_over``, ``on_room_moved``), and which
 runs on (``room_host``); it never reads a delivery's frames itself.
 """
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from gameplatform.consumers import CLOSE_REPLACED
 from gameplatform.errors import Unavailable
-from gameplatform.rooms.room import SPECTATORS
 from gameplatform.rooms.wire import SIGNAL
 
 if TYPE_CHECKING:
+    from gameplatform.codec import Codec
     from gameplatform.rooms.host import RoomHost
+
+# The spectators' frames of the last deliveries, as each codec writes them (``audience_frames``):
+# a room's spectators may be a thousand sockets of one process, each handed the same delivery by
+# the hub; the first of them of each codec writes its frames, the others send what it wrote.
+AUDIENCES_KEPT = 64
 
 
 class RoomSocket:
@@ -58,7 +64,8 @@ class RoomSocket:
                     return
                 self.has_state = True
             if self.has_state:  # the frames before its first state are not on its base
-                await self.send_room_frames(data["frames"], SPECTATORS)
+                for message in audience_frames(data["frames"], self.codec):
+                    await self.send(**message)
         elif self.conn_id in data.get("replaced", ()):
             await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
             return
@@ -71,12 +78,36 @@ class RoomSocket:
                 self.has_state = False  # the room's next owner sends the state again
             await self.on_room_moved()
 
-    async def send_room_frames(self, frames, viewer: int) -> None:
-        """The frames of ``frames`` for ``viewer`` (a player, or ``SPECTATORS``): those for
-        everyone (0) and for them (a player's id; the spectators': any below 0). A state patch
-        sent as the whole view goes as its JSON Patch where the socket's codec prefers it (compact:
-        shorter there; ``Delivery.frames``)."""
+    async def send_room_frames(self, frames, player_id: int) -> None:
+        """The frames of ``frames`` for everyone (0) and for ``player_id``, through this socket's
+        codec (which converts a frame once for all the sockets it goes to)."""
         patched = self.codec.prefers_patch
-        for to, text, *patch in frames:
-            if to == viewer or to == 0 or (to < 0 and viewer < 0):
-                await self.send(text_data=patch[0] if patch and patched else text)
+        for frame in frames:
+            to = frame[0]
+            if to == player_id or to == 0:
+                await self.send(text_data=frame[2] if patched and len(frame) > 2 else frame[1])
+
+
+_audiences: "OrderedDict[tuple[int, Codec], tuple[object, list[dict]]]" = OrderedDict()
+
+
+def audience_frames(frames, codec: "Codec") -> list[dict]:
+    """The spectators' frames of a delivery's ``frames`` (those for everyone, 0, and for the
+    spectators, below 0) as ``send`` arguments for a socket of ``codec``: written once per codec,
+    however many spectators' sockets of this process the delivery goes to. A state patch sent as
+    the whole view goes as its JSON Patch where the codec prefers it (``Codec.prefers_patch``:
+    compact, where the patch is shorter; ``Delivery.frames``)."""
+    key = (id(frames), codec)
+    kept = _audiences.get(key)
+    if kept is not None and kept[0] is frames:  # the same delivery (kept alive here: no id reused)
+        return kept[1]
+    patched = codec.prefers_patch
+    texts = [frame[2] if patched and len(frame) > 2 else frame[1] for frame in frames if frame[0] <= 0]
+    if codec.binary:
+        messages = [{"bytes_data": codec.encode(text)} for text in texts]
+    else:
+        messages = [{"text_data": text} for text in texts]
+    if len(_audiences) >= AUDIENCES_KEPT:
+        _audiences.popitem(last=False)
+    _audiences[key] = (frames, messages)
+    return messages

@@ -48,8 +48,8 @@ def seat_signal(player: Player) -> dict:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     # (player id, or 0 for every player, the frame's JSON text), in order; a state patch sent as
-    # the whole view may have a third item, the same patch as JSON Patch ops, which the compact
-    # subprotocol's sockets send instead (``Room.drain_encoded``)
+    # the whole view may have a third item, the same patch as JSON Patch ops, which the sockets
+    # whose codec prefers it send instead (``Codec.prefers_patch``; ``Room.drain_encoded``)
     frames: tuple[tuple, ...] = ()
     # The room is now run by another process: every socket of the game takes its seat again.
     hello: bool = False

@@ -44,13 +44,12 @@ class RoomSocket:
         """The room runs on another process now (``hello``): take the seat, or watch, again there."""
 
     async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == SIGNAL:
-            await self.room_delivery(data)
-        else:
+        """A room's ``Delivery`` (as its signal's data) to this socket: its frames, then its words
+        (other signals go on to the consumer's own ``on_signal``). Every socket of a game runs
+        this for every step of its room: one call, the frames written in place."""
+        if signal != SIGNAL:
             await super().on_signal(signal, data)
-
-    async def room_delivery(self, data: dict) -> None:
-        """One ``Delivery`` (as its signal's data) to this socket: its frames, then its words."""
+            return
         if data.get("took"):  # receipts of frames forwarded from this process
             self.room_host().heard(data["took"])
         if self.conn_id in data.get("unanswered", ()):  # no room answered this socket in time
@@ -63,9 +62,14 @@ class RoomSocket:
                 if conn != self.conn_id:
                     return
                 self.has_state = True
-            if self.has_state:  # the frames before its first state are not on its base
+            # The frames before its first state are not on its base: passed by.
+            if self.has_state and self.codec.binary:  # written once for the spectators of its codec
                 for message in audience_frames(data["frames"], self.codec):
-                    await self.send(**message)
+                    await self.send(None, message)
+            elif self.has_state:
+                for frame in data["frames"]:
+                    if frame[0] <= 0:
+                        await self.send(frame[1])
         elif self.conn_id in data.get("replaced", ()):
             await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
             return
@@ -88,25 +92,22 @@ class RoomSocket:
                 await self.send(text_data=frame[2] if patched and len(frame) > 2 else frame[1])
 
 
-_audiences: "OrderedDict[tuple[int, Codec], tuple[object, list[dict]]]" = OrderedDict()
+_audiences: "OrderedDict[tuple[int, Codec], tuple[object, list[bytes]]]" = OrderedDict()
 
 
-def audience_frames(frames, codec: "Codec") -> list[dict]:
+def audience_frames(frames, codec: "Codec") -> list[bytes]:
     """The spectators' frames of a delivery's ``frames`` (those for everyone, 0, and for the
-    spectators, below 0) as ``send`` arguments for a socket of ``codec``: written once per codec,
-    however many spectators' sockets of this process the delivery goes to. A state patch sent as
-    the whole view goes as its JSON Patch where the codec prefers it (``Codec.prefers_patch``:
-    compact, where the patch is shorter; ``Delivery.frames``)."""
+    spectators, below 0) as binary messages of ``codec``: written once per codec, however many
+    spectators' sockets of this process the delivery goes to. A state patch sent as the whole
+    view goes as its JSON Patch where the codec prefers it (``Codec.prefers_patch``: compact,
+    where the patch is shorter; ``Delivery.frames``)."""
     key = (id(frames), codec)
     kept = _audiences.get(key)
     if kept is not None and kept[0] is frames:  # the same delivery (kept alive here: no id reused)
         return kept[1]
     patched = codec.prefers_patch
     texts = [frame[2] if patched and len(frame) > 2 else frame[1] for frame in frames if frame[0] <= 0]
-    if codec.binary:
-        messages = [{"bytes_data": codec.encode(text)} for text in texts]
-    else:
-        messages = [{"text_data": text} for text in texts]
+    messages = [codec.encode(text) for text in texts]
     if len(_audiences) >= AUDIENCES_KEPT:
         _audiences.popitem(last=False)
     _audiences[key] = (frames, messages)

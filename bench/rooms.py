@@ -514,6 +514,16 @@ class Tally:
         async def nothing(*args):
             return None
 
+        return Hooks(
+            seating=seating,
+            record_start=nothing,
+            record_result=nothing,
+            grace=lambda: Grace(reconnect=600, first=600),
+        )
+
+    def wire(self):
+        from gameplatform.rooms import Wire
+
         async def publish(game_id, delivery):
             if delivery.hello:
                 self.hellos.setdefault(game_id, time.perf_counter())
@@ -526,13 +536,7 @@ class Tally:
                 elif text.startswith('{"type":"game_state"'):
                     self.full_bytes.append(len(text))
 
-        return Hooks(
-            seating=seating,
-            record_start=nothing,
-            record_result=nothing,
-            publish=publish,
-            grace=lambda: Grace(reconnect=600, first=600),
-        )
+        return Wire(publish=publish)
 
 
 DIRECTIONS = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0), (0.7, 0.7), (-0.7, 0.7), (0.5, -0.8), (0.0, 0.0)]
@@ -561,7 +565,7 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
 
     mode = Arena()
     tally = Tally(mode)
-    host = RoomHost(tally.hooks(), room_store(), owner=f"bench-{base_id}")
+    host = RoomHost(tally.hooks(), room_store(), wire=tally.wire(), owner=f"bench-{base_id}")
     ids = [base_id + i for i in range(n)]
     rng = random.Random(n)
     dt = 1.0 / mode.tick_rate
@@ -686,6 +690,7 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random, drain: 
     class Both:  # one hooks object per process, seating each game with its mode
         def __init__(self):
             self.a, self.t = tally_arena.hooks(), tally_ttt.hooks()
+            self.a_wire, self.t_wire = tally_arena.wire(), tally_ttt.wire()
 
         def hooks(self):
             from gameplatform.rooms import Hooks
@@ -693,20 +698,25 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random, drain: 
             async def seating(game_id):
                 return await (self.a if game_id == arena else self.t).seating(game_id)
 
-            async def publish(game_id, delivery):
-                await (self.a if game_id == arena else self.t).publish(game_id, delivery)
-
             return Hooks(
                 seating=seating,
                 record_start=self.a.record_start,
                 record_result=self.a.record_result,
-                publish=publish,
                 grace=self.a.grace,
             )
 
+        def wire(self):
+            from gameplatform.rooms import Wire
+
+            async def publish(game_id, delivery):
+                await (self.a_wire if game_id == arena else self.t_wire).publish(game_id, delivery)
+
+            return Wire(publish=publish)
+
     with override_settings(ROOM_LEASE_SECONDS=lease):
-        a = RoomHost(Both().hooks(), room_store(), owner=f"a-{base_id}")
-        b = RoomHost(Both().hooks(), room_store(), owner=f"b-{base_id}")
+        a_io, b_io = Both(), Both()
+        a = RoomHost(a_io.hooks(), room_store(), wire=a_io.wire(), owner=f"a-{base_id}")
+        b = RoomHost(b_io.hooks(), room_store(), wire=b_io.wire(), owner=f"b-{base_id}")
         try:
             for game_id, players in ((arena, 4), (ttt, 2)):
                 assert await a.open(game_id)

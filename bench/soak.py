@@ -75,16 +75,20 @@ class Soak:
         async def result(game_id, *args):
             self.finished += 1
 
-        async def publish(game_id, delivery):
-            return None
-
         return Hooks(
             seating=seating,
             record_start=nothing,
             record_result=result,
-            publish=publish,
             grace=lambda: Grace(reconnect=600, first=600),
         )
+
+    def wire(self):
+        from gameplatform.rooms import Wire
+
+        async def publish(game_id, delivery):
+            return None
+
+        return Wire(publish=publish)
 
     async def game(self, host, mode) -> None:
         """One game from its start to its end, its players' bots playing it; then the next one."""
@@ -152,7 +156,7 @@ class Soak:
     async def run(self) -> dict:
         from gameplatform.rooms import RoomHost, room_store
 
-        host = RoomHost(self.hooks(), room_store(), owner="soak")
+        host = RoomHost(self.hooks(), room_store(), wire=self.wire(), owner="soak")
         started = time.monotonic()
         games = [asyncio.create_task(self.game(host, self.arena)) for _ in range(self.args.arena_rooms)]
         games += [asyncio.create_task(self.game(host, self.ttt)) for _ in range(self.args.turn_games)]

@@ -6,13 +6,13 @@ from urllib.parse import parse_qs
 from game import rooms, selectors
 from game.events import KICKED_SIGNAL, game_state
 from game.registry import get_mode
-from gameplatform import binary, db, serializers
-from gameplatform.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED, BaseConsumer, receives
-from gameplatform.errors import Conflict, Forbidden, RateLimited, Unavailable
+from gameplatform import db, serializers
+from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
+from gameplatform.errors import Conflict, Forbidden, RateLimited
 from gameplatform.groups import game_group, watch_group
 from gameplatform.ratelimit import FrameBudget
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
-from gameplatform.rooms.wire import SIGNAL
+from gameplatform.rooms.sockets import RoomSocket
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +36,16 @@ class InputFrame(serializers.Serializer):
     data = serializers.JSONField()
 
 
-class GameConsumer(BaseConsumer):
+class GameConsumer(RoomSocket, BaseConsumer):
     """``/ws/game/<id>/``: a player's socket (one per player and game: a newer one replaces the
     older, 4409), or with ``?watch=1`` a spectator's (any signed-in user, for a mode that can be
     watched: the spectators' view, never a player's; it sends no game frames, ``not_a_player``).
 
     The socket parses frames and hands them to the game's room (``game.rooms``), which runs on
     one process; what the room says comes back as a ``Delivery`` (the hub signal ``room``) to the
-    game's group: its frames, and words for the sockets (take your seat again, you were replaced,
-    the game is over).
+    game's group, which the kit's ``RoomSocket`` writes to this socket: its frames, and words for
+    it (you were replaced, nobody answered); this app says what the socket does when the game is
+    over or its room moved (take the seat again, or watch again).
     """
 
     client_types = frozenset({"player_ready", "player_move", "game_action", "input", "forfeit"})
@@ -85,7 +86,6 @@ class GameConsumer(BaseConsumer):
     joined_room = False
     seat = 0  # this socket's seat number: of two sockets of the player, the higher one holds the seat
     watching = False  # a spectator's socket (``?watch=1``)
-    has_state = False  # a spectator's socket had its first ``game_state``: the frames after it are its own
     _renewing: asyncio.Task | None = None  # a spectator's ``still_watching`` every WATCH_RENEW_SECONDS
 
     async def on_connect(self) -> None:
@@ -161,47 +161,25 @@ class GameConsumer(BaseConsumer):
             # tells the room it went, as any socket that closes does).
             await self.end(CLOSE_FORBIDDEN, "not_a_player", "Staff removed you from this game.")
             return
-        if signal != SIGNAL:
-            return
-        if data.get("took"):  # receipts of frames forwarded from this process
-            rooms.get_room_host().heard(data["took"])
-        if self.conn_id in data.get("unanswered", ()):  # no room answered this socket in time
-            await self._refuse_busy(Unavailable("The game's room did not answer; connect again."))
-            return
-        if self.watching:
-            await self._spectate(data)
-            return
-        if self.conn_id in data.get("replaced", ()):
-            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
-            return
-        compact = self.frame_protocol == binary.COMPACT
-        for to, text, *patch in data["frames"]:
-            if not to or to == self.user_id:
-                await self.send(text_data=patch[0] if patch and compact else text)
-        if data.get("over"):
-            self.over = True
-            self._leave_room()
-        elif data.get("hello") and self.joined_room:  # the room moved: take the seat where it runs now
-            await self._take_seat_again()
+        await super().on_signal(signal, data)  # the room's deliveries: the kit writes their frames
 
-    async def _spectate(self, data: dict) -> None:
-        """A delivery to the game's spectators: frames for all of them, or this socket's first
-        ``game_state`` (the frames before it are not on its base, and are passed by)."""
-        conn = data.get("conn")
-        if conn is not None and conn != self.conn_id:
+    def room_host(self):
+        return rooms.get_room_host()
+
+    async def on_room_over(self) -> None:
+        self.over = True
+        if self.watching:
+            self.joined_room = False
+        else:
+            self._leave_room()
+
+    async def on_room_moved(self) -> None:
+        if not self.joined_room:
             return
-        if conn is not None:
-            self.has_state = True
-        if self.has_state:
-            compact = self.frame_protocol == binary.COMPACT
-            for to, text, *patch in data["frames"]:
-                if to <= 0:
-                    await self.send(text_data=patch[0] if patch and compact else text)
-        if data.get("over"):
-            self.over, self.joined_room = True, False
-        elif data.get("hello") and self.joined_room:  # the room moved: ask it again for the state
-            self.has_state = False
+        if self.watching:  # ask the room, where it runs now, for the state again
             await self._submit("watch")
+        else:  # take the seat where it runs now
+            await self._take_seat_again()
 
     async def _take_seat_again(self) -> None:
         """The room moved (taken over, or handed over by a stopping server): run it here if nobody

@@ -1,8 +1,9 @@
 """The game app's side of the room engine (``gameplatform.rooms``): its database and its sockets.
 
 The kit's ``RoomHost`` runs every game of a server process in memory; this module gives it the
-game app's database (``platform_hooks``): the seatings, starts and results through the database
-worker processes. Deliveries to the game's sockets are the kit's own (``gameplatform.rooms.wire``).
+game app's records (``platform_hooks``): the seatings, starts and results through the database
+worker processes, and the grace. Deliveries to the game's sockets are the kit's own
+(``gameplatform.rooms.wire``, written to each socket by ``gameplatform.rooms.sockets``).
 The socket (``game.consumers``) reaches the room through ``player_seat``, ``take_seat`` and the
 host's ``submit``.
 
@@ -16,11 +17,10 @@ from gameplatform.batching import Batcher
 from gameplatform.loops import per_loop
 from gameplatform.modes import Player, Result
 from gameplatform.rooms import Grace, Hooks, RoomHost, Seating
-from gameplatform.rooms.wire import hub_hooks
 
 
 def platform_hooks() -> Hooks:
-    """The game app's database, through the database workers; deliveries go over the hub (the kit's)."""
+    """The game app's records, through the database workers (the host delivers the frames itself)."""
     from game import services
     from game.registry import get_mode
     from gameplatform import db
@@ -72,13 +72,7 @@ def platform_hooks() -> Hooks:
             )
         )
 
-    return Hooks(
-        seating=seating,
-        record_start=record_start,
-        record_result=record_result,
-        grace=grace,
-        **hub_hooks(),
-    )
+    return Hooks(seating=seating, record_start=record_start, record_result=record_result, grace=grace)
 
 
 get_room_host = per_loop(lambda: RoomHost(platform_hooks()))

@@ -10,6 +10,8 @@ It owns what all sockets share, so app consumers stay thin:
   (``WS_FLOOD_FRAMES`` per ``WS_FLOOD_WINDOW_SECONDS``), and every frame refused
   ``rate_limited`` spends its user's refusal budget (``WS_FLOOD_REFUSALS`` per
   ``WS_FLOOD_REFUSAL_WINDOW_SECONDS``); over either, ``error`` ``flooding`` and close 1008;
+- codecs: each socket reads and writes its frames with the codec of the subprotocol its client
+  asked for (``gameplatform.codec``: JSON, MessagePack, compact), chosen as it connects;
 - client frames: size limit (``error`` ``frame_too_large``, close 1009), JSON object with a string ``type``,
   dispatch to ``handle_<type>`` for the types the subclass lists in
   ``client_types``, ``ping`` answered with ``pong``, and every failure answered
@@ -41,7 +43,8 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from gameplatform import binary, db, lockout, metrics, parsers, presence, serializers
+from gameplatform import db, lockout, metrics, parsers, presence, serializers
+from gameplatform.codec import JSON, Codec, for_scope
 from gameplatform.db import Overloaded
 from gameplatform.errors import ApplicationError, RateLimited, Unavailable, dependency_of, is_outage
 from gameplatform.hub import CLIENT_GONE, get_hub
@@ -168,7 +171,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
     _in_order: asyncio.Future | None = None  # the last piece of ordered work (then_in_order)
     _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
-    frame_protocol: str | None = None  # the binary subprotocol the client asked for (``gameplatform.binary``)
+    codec: Codec = JSON  # how this socket's frames are read and written (its subprotocol)
     _expiry: asyncio.TimerHandle | None = None  # the socket's token expiry, once connected
 
     # --- life cycle ---------------------------------------------------------
@@ -224,7 +227,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             pass
 
     async def connect(self) -> None:
-        self.frame_protocol = binary.wanted(self.scope)  # MessagePack frames both ways (gameplatform.binary)
+        self.codec = for_scope(self.scope)  # JSON, or MessagePack both ways (gameplatform.codec)
         self.conn_id = new_request_id()
         request_id_var.set(self.conn_id)
         self.groups_joined: set[str] = set()
@@ -289,14 +292,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
             await self._refuse_busy(Unavailable())
 
     async def accept(self, subprotocol=None, headers=None) -> None:
-        """Accept the socket, naming the binary subprotocol the client asked for, if any."""
-        await super().accept(subprotocol=self.frame_protocol or subprotocol, headers=headers)
+        """Accept the socket, naming the subprotocol of its codec, if the client asked for one."""
+        await super().accept(subprotocol=self.codec.subprotocol or subprotocol, headers=headers)
 
     async def send(self, text_data=None, bytes_data=None, close=False) -> None:
-        """Every frame goes out here: in MessagePack on a socket that asked for it (one conversion
-        per frame text, shared by the sockets it goes to), else as the JSON text it is."""
-        if text_data is not None and self.frame_protocol:
-            text_data, bytes_data = None, binary.encode(text_data, self.frame_protocol)
+        """Every frame goes out here: through the socket's codec (MessagePack: one conversion per
+        frame text, shared by the sockets it goes to), or as the JSON text it is."""
+        if text_data is not None and self.codec.binary:
+            text_data, bytes_data = None, self.codec.encode(text_data)
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def _refuse(self, code: int) -> None:
@@ -526,7 +529,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
             return
         frame, ref = None, None
         try:
-            frame, refusal = self._parse(self._text_of(text_data, bytes_data))
+            frame, refusal = self._parse(text_data, bytes_data)
             ref = frame.get("ref")
             if refusal is not None:  # a NUL or a lone surrogate: refused, with the frame's ref
                 metrics.frame_in(metrics.OTHER)
@@ -557,25 +560,10 @@ class BaseConsumer(AsyncWebsocketConsumer):
             logger.exception("frame handler failed", extra={"frame_type": (frame or {}).get("type")})
             await self._answer_quietly("server_error", "Something went wrong on the server.", ref=ref)
 
-    def _text_of(self, text_data, bytes_data) -> str | None:
-        """The frame as JSON text: a binary frame on a MessagePack socket is read as MessagePack."""
-        if text_data is not None or not self.frame_protocol:
-            return text_data
-        try:
-            return binary.as_json(bytes_data)
-        except ValueError:
-            raise ApplicationError("The frame is not one MessagePack map JSON can carry.", code="bad_json") from None
-
-    def _parse(self, text_data) -> tuple[dict, ApplicationError | None]:
-        """The frame, and its refusal when it holds a NUL or a lone surrogate (``invalid``)."""
-        if text_data is None:
-            raise ApplicationError("Frames must be JSON text, not binary.", code="bad_json")
-        try:
-            # The nesting limit, NUL and surrogate checks; NaN and Infinity are no JSON (RFC 8259), as
-            # in a REST body and in MessagePack frames: a game's journal never holds one.
-            frame, refusal = parsers.loads_checked(text_data, strict_constants=True)
-        except ValueError:
-            raise ApplicationError("The frame is not valid JSON.", code="bad_json") from None
+    def _parse(self, text_data, bytes_data) -> tuple[dict, ApplicationError | None]:
+        """The frame as the socket's codec reads it (``bad_json`` when it cannot), and its refusal
+        when it holds a NUL or a lone surrogate (``invalid``)."""
+        frame, refusal = self.codec.decode(text_data, bytes_data)
         if not isinstance(frame, dict):
             raise ApplicationError("The frame must be a JSON object.", code="bad_json")
         if refusal is not None:

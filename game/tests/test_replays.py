@@ -95,7 +95,7 @@ async def test_every_built_in_modes_finished_game_resimulated_from_its_replay_en
 ):
     settings.ROOM_LEASE_SECONDS = 1.0
     records = Replays(mode)
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     game_id = 5000 + len(mode.name)
     try:
         await start_game(host, game_id)
@@ -114,8 +114,8 @@ async def test_a_game_taken_over_half_way_replays_whole_from_the_log_of_both_its
     settings.ROOM_LEASE_SECONDS = 1.0
     mode = Battleship()
     records = Replays(mode)
-    a = RoomHost(records.hooks(), owner="a")
-    b = RoomHost(records.hooks(), owner="b")
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     game_id, rng = 6001, random.Random(6001)
     try:
         await start_game(a, game_id)

@@ -41,9 +41,9 @@ class Sockets(Records):
         self.lose = 0
         self.heard = Heard()
 
-    def hooks(self):
-        hooks = super().hooks()
-        record = hooks.publish
+    def wire(self):
+        wire = super().wire()
+        record = wire.publish
 
         async def publish(game_id, delivery):
             await record(game_id, delivery)
@@ -53,10 +53,10 @@ class Sockets(Records):
             for host in self.hosts:
                 host.heard(delivery.took)
 
-        return replace(hooks, publish=publish, listen=self.heard.listen, unlisten=self.heard.unlisten)
+        return replace(wire, publish=publish, listen=self.heard.listen, unlisten=self.heard.unlisten)
 
     def host(self, owner: str, **changes) -> RoomHost:
-        host = RoomHost(replace(self.hooks(), **changes), owner=owner)
+        host = RoomHost(replace(self.hooks(), **changes), wire=self.wire(), owner=owner)
         self.hosts.append(host)
         return host
 

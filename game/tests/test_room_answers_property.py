@@ -32,7 +32,7 @@ from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Hooks, RedisRoomStore, RoomHost, Seating, room_store
 from gameplatform.rooms.host import answer_seconds
-from gameplatform.rooms.wire import OpListener, publish, publish_here
+from gameplatform.rooms.wire import OpListener, Wire, publish, publish_here
 
 pytestmark = [requires_redis, pytest.mark.django_db]
 
@@ -88,16 +88,9 @@ class Process:
             self.check_alive()
             await publish_here(game_id, delivery)
 
-        hooks = Hooks(
-            seating=seating,
-            record_start=nothing,
-            record_result=nothing,
-            publish=publish_everywhere,
-            publish_here=publish_to_here,
-            listen=listen,
-            unlisten=unlisten,
-        )
-        self.host = RoomHost(hooks, ProcessStore(self), owner=name)
+        hooks = Hooks(seating=seating, record_start=nothing, record_result=nothing)
+        wire = Wire(publish=publish_everywhere, publish_here=publish_to_here, listen=listen, unlisten=unlisten)
+        self.host = RoomHost(hooks, ProcessStore(self), wire=wire, owner=name)
 
     def check_alive(self) -> None:
         """A killed process says nothing more: no Redis command, no publish (as SIGKILL)."""

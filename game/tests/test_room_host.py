@@ -24,7 +24,7 @@ from gameplatform.modes.testing import seated
 from gameplatform.realtime import agroup_signal
 from gameplatform.redis import get_async_redis
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
-from gameplatform.rooms.wire import QUEUED_OPS, OpListener
+from gameplatform.rooms.wire import QUEUED_OPS, OpListener, Wire
 
 
 class Counter(Mode):
@@ -67,10 +67,13 @@ class Records:
         async def record_result(game_id, result, players, board, version, steps):
             self.results.append((game_id, result))
 
+        return Hooks(seating=seating, record_start=record_start, record_result=record_result)
+
+    def wire(self) -> Wire:
         async def publish(game_id, delivery):
             self.published.append((game_id, delivery))
 
-        return Hooks(seating=seating, record_start=record_start, record_result=record_result, publish=publish)
+        return Wire(publish=publish)
 
     def frames_for(self, player_id: int) -> list[dict]:
         return [json.loads(text) for _, sent in self.published for to, text, *_ in sent.frames if to in (0, player_id)]
@@ -93,7 +96,8 @@ async def start_game(host: RoomHost, game_id: int, players=(1, 2)) -> None:
 @pytest.mark.django_db
 async def test_a_second_process_cannot_own_a_room_that_has_an_owner(short_lease):
     records = Records(TicTacToe())
-    a, b = RoomHost(records.hooks(), owner="a"), RoomHost(records.hooks(), owner="b")
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         assert await a.open(1)
         assert not await b.open(1)
@@ -118,8 +122,8 @@ async def test_a_room_whose_seat_read_outlasted_its_lease_runs_only_where_it_was
         await asyncio.sleep(1.5)  # past the 1 s lease
         return await read_seats(game_id)
 
-    a = RoomHost(replace(slow_hooks, seating=slow_seating), owner="a")
-    b = RoomHost(records.hooks(), owner="b")
+    a = RoomHost(replace(slow_hooks, seating=slow_seating), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         opening = asyncio.create_task(a.open(1))
         await asyncio.sleep(1.2)  # a's lease has run out; its seat read is still on its way
@@ -133,7 +137,7 @@ async def test_a_room_whose_seat_read_outlasted_its_lease_runs_only_where_it_was
 
 
 class Heard:
-    """A process's ear on a game's group, as the platform's hooks give it (``hub_hooks``)."""
+    """A process's ear on a game's group, as the kit's wire gives it (``hub_wire``)."""
 
     def __init__(self) -> None:
         self.listeners: dict[tuple[int, str], OpListener] = {}
@@ -156,14 +160,15 @@ async def test_a_player_whose_frames_reach_a_cold_owner_while_it_reads_the_seats
     owner heard the game's group only once the room was loaded, and the frames sent before that
     were lost with nothing logged: that player never got a ``game_state``, and the game never started."""
     records, heard = Records(TicTacToe()), Heard()
-    hooks = replace(records.hooks(), listen=heard.listen, unlisten=heard.unlisten)
+    hooks, wire = records.hooks(), replace(records.wire(), listen=heard.listen, unlisten=heard.unlisten)
     read_seats = hooks.seating
 
     async def slow_seating(game_id):
         await asyncio.sleep(1.0)
         return await read_seats(game_id)
 
-    a, b = RoomHost(replace(hooks, seating=slow_seating), owner="a"), RoomHost(hooks, owner="b")
+    a = RoomHost(replace(hooks, seating=slow_seating), wire=wire, owner="a")
+    b = RoomHost(hooks, wire=wire, owner="b")
     try:
         opening = asyncio.create_task(a.open(5, player_id=1))
         for _ in range(100):  # a has claimed the room and reads its seats (a cold claim takes a moment)
@@ -219,7 +224,7 @@ class CountsLeaseCalls(RedisRoomStore):
 async def test_a_room_opened_well_within_its_lease_asks_redis_once_to_claim_and_load_it(short_lease):
     records = Records(TicTacToe())
     store = CountsLeaseCalls()
-    a = RoomHost(records.hooks(), store, owner="a")
+    a = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         assert await a.open(1)
         assert store.calls == ["claim_and_load"]
@@ -242,7 +247,7 @@ async def test_a_room_whose_seat_read_was_slow_checks_its_lease_and_reads_its_sn
         return await read_seats(game_id)
 
     store = CountsLeaseCalls()
-    a = RoomHost(replace(slow_hooks, seating=slow_seating), store, owner="a")
+    a = RoomHost(replace(slow_hooks, seating=slow_seating), store, wire=records.wire(), owner="a")
     try:
         assert await a.open(1)
         assert store.calls == ["claim_and_load", "renew", "load"]
@@ -261,7 +266,7 @@ async def test_a_room_whose_seat_read_outlasted_its_lease_still_runs_where_nobod
         await asyncio.sleep(1.5)
         return await read_seats(game_id)
 
-    a = RoomHost(replace(slow_hooks, seating=slow_seating), owner="a")
+    a = RoomHost(replace(slow_hooks, seating=slow_seating), wire=records.wire(), owner="a")
     try:
         assert await a.open(1)
         assert (await a.store.owners([1])) == {1: "a"}
@@ -275,7 +280,7 @@ async def test_a_room_whose_seat_read_outlasted_its_lease_still_runs_where_nobod
 @pytest.mark.django_db
 async def test_a_turn_based_room_is_snapshotted_after_every_move_and_its_start_recorded_once(short_lease):
     records = Records(TicTacToe())
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 2)
         await host.apply(2, 1, "move", ({"cell": 4},))
@@ -294,7 +299,8 @@ async def test_a_turn_based_room_is_snapshotted_after_every_move_and_its_start_r
 @pytest.mark.django_db
 async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_played_to_the_end(short_lease):
     records = Records(TicTacToe())
-    a, b = RoomHost(records.hooks(), owner="a"), RoomHost(records.hooks(), owner="b")
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         await start_game(a, 3)
         for pid, cell in [(1, 0), (2, 3), (1, 1)]:
@@ -336,7 +342,8 @@ def with_grace(hooks: Hooks, grace: Grace) -> Hooks:
 @pytest.mark.django_db
 async def test_a_game_with_its_own_first_connect_window_is_called_off_when_a_player_never_comes():
     records = Records(TicTacToe())
-    host = RoomHost(with_grace(records.hooks(), Grace(reconnect=60, first=0.5)), store=MemoryRoomStore())
+    hooks = with_grace(records.hooks(), Grace(reconnect=60, first=0.5))
+    host = RoomHost(hooks, store=MemoryRoomStore(), wire=records.wire())
     try:
         assert await host.open(4)
         await host.apply(4, 1, "connect")
@@ -355,7 +362,7 @@ async def test_a_game_with_its_own_first_connect_window_is_called_off_when_a_pla
 async def test_a_room_taken_over_keeps_its_games_own_first_connect_window(short_lease):
     records = Records(TicTacToe())
     hooks = with_grace(records.hooks(), Grace(reconnect=60, first=2.5))
-    a, b = RoomHost(hooks, owner="a"), RoomHost(hooks, owner="b")
+    a, b = RoomHost(hooks, wire=records.wire(), owner="a"), RoomHost(hooks, wire=records.wire(), owner="b")
     try:
         assert await a.open(5)
         await a.apply(5, 1, "connect")
@@ -379,7 +386,7 @@ async def test_a_room_taken_over_keeps_its_games_own_first_connect_window(short_
 @pytest.mark.django_db
 async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_once_gets_the_game(short_lease):
     records = Records(TicTacToe())
-    hooks = records.hooks()
+    hooks, wire = records.hooks(), records.wire()
     group: list[RoomHost] = []  # who hears the game's group (players' frames from other processes)
     answers: list[dict] = []
 
@@ -390,15 +397,14 @@ async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_onc
         group.remove(host)
 
     async def publish(game_id, delivery):
-        await hooks.publish(game_id, delivery)
+        await wire.publish(game_id, delivery)
         if delivery.hello:
             # Player 2's socket is on a third process: its connect goes through the game's group.
             for host in list(group):
                 answers.append(await host.apply(game_id, 2, "connect"))  # taken by the room's owner
 
-    hooks = replace(hooks, listen=listen, unlisten=unlisten)
-    both = replace(hooks, publish=publish)
-    a, b = RoomHost(both, owner="a"), RoomHost(both, owner="b")
+    both = Wire(publish=publish, listen=listen, unlisten=unlisten)
+    a, b = RoomHost(hooks, wire=both, owner="a"), RoomHost(hooks, wire=both, owner="b")
     try:
         await start_game(a, 9)
         await a.apply(9, 1, "move", ({"cell": 4},))
@@ -426,7 +432,7 @@ async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_onc
 @pytest.mark.django_db
 async def test_a_real_time_room_ticks_at_its_rate_on_the_process_driver(short_lease):
     records = Records(Counter())
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 4)
         await asyncio.sleep(0.5)
@@ -461,7 +467,7 @@ async def test_a_host_stopped_while_its_driver_writes_a_snapshot_stops(short_lea
     settings.REDIS_URL = ""
     records = Records(Counter())
     store = LosesCancellations()
-    host = RoomHost(records.hooks(), store, owner="solo")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="solo")
     await start_game(host, 10)
     store.writing.clear()
     await asyncio.wait_for(store.writing.wait(), 3)  # the driver's snapshot, every 10 ticks
@@ -477,7 +483,8 @@ async def test_a_host_stopped_while_its_driver_writes_a_snapshot_stops(short_lea
 @pytest.mark.django_db
 async def test_a_mode_that_cannot_resume_ends_abandoned_when_its_owner_dies(short_lease):
     records = Records(Fragile())
-    a, b = RoomHost(records.hooks(), owner="a"), RoomHost(records.hooks(), owner="b")
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         await start_game(a, 5)
         await asyncio.sleep(0.6)  # a few ticks; a snapshot after the start
@@ -499,7 +506,7 @@ async def test_a_mode_that_cannot_resume_ends_abandoned_when_its_owner_dies(shor
 async def test_without_redis_the_one_process_owns_rooms_in_its_memory(settings):
     settings.REDIS_URL = ""
     records = Records(TicTacToe())
-    host = RoomHost(records.hooks(), room_store(), owner="solo")
+    host = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="solo")
     try:
         await start_game(host, 6)
         await host.apply(6, 1, "move", ({"cell": 0},))
@@ -532,7 +539,7 @@ async def test_rooms_ticking_together_are_not_late_when_snapshot_writes_are_slow
     settings.REDIS_URL = ""
     records = Records(Counter())
     store = SlowStore()
-    host = RoomHost(records.hooks(), store, owner="solo")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="solo")
     games = range(100, 112)
     try:
         for game_id in games:
@@ -563,7 +570,7 @@ class Heavy(Counter):
 async def test_an_overloaded_driver_runs_late_but_lets_the_rest_of_the_process_answer(settings):
     settings.REDIS_URL = ""
     records = Records(Heavy())
-    host = RoomHost(records.hooks(), owner="solo")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="solo")
     try:
         for game_id in range(200, 240):  # 40 rooms x 20 ticks x 4 ms: 3.2 s of work every second
             await start_game(host, game_id)
@@ -603,7 +610,7 @@ class Flaky(Records):
 @pytest.mark.django_db
 async def test_a_result_the_database_refused_is_recorded_when_it_is_back_and_only_then_announced(short_lease):
     records = Flaky(TicTacToe(), failures=2)
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 20)
         for player, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X takes the top row
@@ -642,7 +649,7 @@ class Sprint(Counter):
 @pytest.mark.django_db
 async def test_other_rooms_tick_on_time_while_a_slow_database_records_a_real_time_result(short_lease):
     records = Flaky(Sprint(), slow=1.0)
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 30)
         await asyncio.sleep(0.4)  # game 30 ends on its fifth tick and waits a second for the database
@@ -677,7 +684,7 @@ async def test_moves_made_at_the_same_moment_share_one_snapshot_write_and_each_r
     settings.REDIS_URL = ""
     records = Records(TicTacToe())
     store = CountsWrites()
-    host = RoomHost(records.hooks(), store, owner="solo")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="solo")
     games = range(40, 60)
     try:
         for game_id in games:
@@ -698,7 +705,7 @@ async def test_a_real_time_input_without_a_ref_hurries_no_write_and_its_patch_fo
     settings.REDIS_URL = ""
     records = Records(Arena(), players=2)
     store = CountsWrites()
-    host = RoomHost(records.hooks(), store, owner="solo")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="solo")
     try:
         await start_game(host, 70)
         await asyncio.sleep(0.1)
@@ -734,7 +741,7 @@ class SlowRenewals(RedisRoomStore):
 async def test_a_game_that_ends_while_its_lease_renewal_is_on_its_way_stays_let_go(short_lease, caplog):
     records = Records(TicTacToe())
     store = SlowRenewals()
-    a = RoomHost(records.hooks(), store, owner="a")
+    a = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         await start_game(a, 11)
         store.hold = True
@@ -757,24 +764,24 @@ async def test_a_room_still_hears_other_processes_after_one_step_could_not_be_pu
     """A layer shard away while a move from another process is applied: that step's frames are
     lost, but the room keeps hearing the players' frames afterwards (the game is not stuck)."""
     records = Records(TicTacToe())
-    hooks = records.hooks()
+    hooks, wire = records.hooks(), records.wire()
     shard_down = False
 
     async def publish(game_id, delivery):
         if shard_down:
             raise redis.ConnectionError("Error 111 connecting to the layer shard. Connection refused.")
-        await hooks.publish(game_id, delivery)
+        await wire.publish(game_id, delivery)
 
     listeners = {}
 
-    async def listen(game_id, host):  # as the platform's hooks: the room's ear for other processes
+    async def listen(game_id, host):  # as the kit's wire: the room's ear for other processes
         listeners[game_id] = OpListener(host, game_id)
         await get_hub().join(game_group(game_id), listeners[game_id])
 
     async def unlisten(game_id, host):
         await get_hub().leave(game_group(game_id), listeners.pop(game_id))
 
-    host = RoomHost(replace(hooks, publish=publish, listen=listen, unlisten=unlisten), owner="a")
+    host = RoomHost(hooks, wire=Wire(publish=publish, listen=listen, unlisten=unlisten), owner="a")
     try:
         await start_game(host, 7)
         shard_down = True  # X's move, from a socket on another process, is applied; its frames are lost
@@ -814,14 +821,15 @@ async def test_a_slow_step_of_one_game_holds_up_no_other_games_frames_from_other
 
     listeners = {}
 
-    async def listen(game_id, host):  # as the platform's hooks: the room's ear for other processes
+    async def listen(game_id, host):  # as the kit's wire: the room's ear for other processes
         listeners[game_id] = OpListener(host, game_id)
         await get_hub().join(game_group(game_id), listeners[game_id])
 
     async def unlisten(game_id, host):
         await get_hub().leave(game_group(game_id), listeners.pop(game_id))
 
-    host = RoomHost(replace(hooks, seating=seating, listen=listen, unlisten=unlisten), owner="a")
+    wire = replace(records.wire(), listen=listen, unlisten=unlisten)
+    host = RoomHost(replace(hooks, seating=seating), wire=wire, owner="a")
 
     def frames(game_id: int) -> list[dict]:
         return [json.loads(text) for g, sent in records.published if g == game_id for _, text, *_ in sent.frames]
@@ -876,7 +884,7 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
             if frame["type"] in ("player_move", "ack"):
                 heard_with_snapshot.append((frame, snapshot))
 
-    host = RoomHost(replace(records.hooks(), publish=publish), store, owner="solo")
+    host = RoomHost(records.hooks(), store, wire=Wire(publish=publish), owner="solo")
     try:
         await start_game(host, 12)
         await host.apply(12, 1, "move", ({"cell": 4},), "m1")
@@ -896,7 +904,7 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
 async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_of_the_taken(short_lease, caplog):
     records = Records(TicTacToe())
     store = room_store()
-    a = RoomHost(records.hooks(), store, owner="a")
+    a = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         for game_id in (21, 22, 23):
             await start_game(a, game_id)
@@ -914,7 +922,7 @@ async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_o
 @pytest.mark.django_db
 async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
     records = Records(TicTacToe())
-    a = RoomHost(records.hooks(), room_store(), owner="a")
+    a = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="a")
     try:
         assert a.seat_here(31, 1) is None  # no room here: the database answers
         await start_game(a, 31)
@@ -934,11 +942,11 @@ class Published(Records):
         super().__init__(mode)
         self.here: list[tuple[int, list]] = []
 
-    def hooks(self) -> Hooks:
+    def wire(self) -> Wire:
         async def publish_here(game_id, delivery):
             self.here.append((game_id, delivery))
 
-        return replace(super().hooks(), publish_here=publish_here)
+        return replace(super().wire(), publish_here=publish_here)
 
     def take(self) -> tuple[int, int]:
         """How many publishes went here only and everywhere since the last take."""
@@ -951,7 +959,7 @@ class Published(Records):
 @pytest.mark.django_db
 async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only():
     records = Published(TicTacToe())
-    a = RoomHost(records.hooks(), room_store(), owner="a")
+    a = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="a")
     try:
         await start_game(a, 41)
         records.take()
@@ -997,7 +1005,7 @@ async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_
     short_lease, caplog
 ):
     records = Records(Buggy())
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     counted = mode_errors("buggy", "on_action")
     try:
         await start_game(host, 50)
@@ -1025,7 +1033,7 @@ async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_
 @pytest.mark.django_db
 async def test_a_game_whose_mode_keeps_failing_ends_aborted_for_everyone_and_is_recorded_unrated(short_lease):
     records = Records(Buggy())
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 51)
         for n in range(Buggy.max_errors):
@@ -1046,7 +1054,7 @@ async def test_the_newest_socket_keeps_the_seat_whatever_order_the_connects_reac
     """A reconnect storm: sockets of one player open and close on two processes, and their
     connects reach the room in any order. The one with the highest seat number holds the seat."""
     records = Records(TicTacToe())
-    host = RoomHost(records.hooks(), room_store(), owner="a")
+    host = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 52)
         seats = [await host.take_seat_number(52, 1) for _ in range(4)]
@@ -1093,8 +1101,8 @@ async def test_an_end_its_owner_recorded_and_died_before_announcing_reaches_ever
     dying = Announces(TicTacToe())
     survivor = Records(TicTacToe())
     survivor.results = dying.results  # one database
-    a = RoomHost(dying.hooks(), owner="a")
-    b = RoomHost(survivor.hooks(), owner="b")
+    a = RoomHost(dying.hooks(), wire=dying.wire(), owner="a")
+    b = RoomHost(survivor.hooks(), wire=survivor.wire(), owner="b")
     try:
         await start_game(a, 53)
         b.watch(53)  # player 2's socket is on process b
@@ -1128,7 +1136,7 @@ async def test_rooms_that_end_leave_nothing_behind_in_their_host_or_their_store(
 
     records = Records(Counter())
     store = room_store()
-    host = RoomHost(records.hooks(), store, owner="a")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     games = range(60, 60 + 2 * STALE_WAKES)
     try:
         await start_game(host, 1000)  # one game goes on
@@ -1168,7 +1176,7 @@ class Alarm(TicTacToe):
 @pytest.mark.django_db
 async def test_a_turn_based_rooms_timer_wakes_it_with_no_frame_from_anyone(short_lease):
     records = Records(Alarm())
-    host = RoomHost(records.hooks(), owner="a")
+    host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 55)
         assert [f.get("timers") for f in records.frames_for(1) if f["type"] == "game_state"][-1] == {"alarm": 0.4}
@@ -1186,7 +1194,8 @@ async def test_a_turn_based_rooms_timer_wakes_it_with_no_frame_from_anyone(short
 @pytest.mark.django_db
 async def test_a_timer_survives_the_takeover_of_its_room(short_lease):
     records = Records(Alarm())
-    a, b = RoomHost(records.hooks(), owner="a"), RoomHost(records.hooks(), owner="b")
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         await start_game(a, 56)
         await a.apply(56, 1, "move", ({"cell": 4},))
@@ -1221,14 +1230,14 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
             return await records_for(game_id).hooks().seating(game_id)
 
         async def publish(game_id, delivery):
-            await records_for(game_id).hooks().publish(game_id, delivery)
+            await records_for(game_id).wire().publish(game_id, delivery)
             if delivery.hello and "b" in b_hooks:  # b's sockets of the game take their seats again
                 asyncio.get_running_loop().create_task(answer(game_id))
 
         async def nothing(*args):
             return None
 
-        return Hooks(seating=seating, record_start=nothing, record_result=nothing, publish=publish)
+        return Hooks(seating=seating, record_start=nothing, record_result=nothing), Wire(publish=publish)
 
     def records_for(game_id):
         return arena if game_id == 61 else ttt
@@ -1240,7 +1249,8 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
             await b.apply(game_id, pid, "connect")
         took.setdefault(game_id, asyncio.get_running_loop().time())
 
-    a, b = RoomHost(both(records_for), owner="a"), RoomHost(both(records_for), owner="b")
+    hooks, wire = both(records_for)
+    a, b = RoomHost(hooks, wire=wire, owner="a"), RoomHost(hooks, wire=wire, owner="b")
     b_hooks["b"] = b
     try:
         for game_id in (61, 62):

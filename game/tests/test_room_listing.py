@@ -100,7 +100,7 @@ def store(request, settings):
 @pytest.mark.django_db
 async def test_a_running_room_is_listed_by_its_owner_with_its_label_and_leaves_the_list_when_it_ends(store):
     records = Records(Drop())
-    host = RoomHost(records.hooks(), store, owner="a")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         await start_game(host, 40)
         assert await host.list_once() == 1
@@ -129,7 +129,7 @@ async def test_a_running_room_is_listed_by_its_owner_with_its_label_and_leaves_t
 @pytest.mark.django_db
 async def test_a_summary_is_written_at_most_once_a_second_however_fast_the_room_ticks(store):
     records = Records(Busy())
-    host = RoomHost(records.hooks(), store, owner="a")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     writes = []
     write = store.write
 
@@ -152,7 +152,8 @@ async def test_a_summary_is_written_at_most_once_a_second_however_fast_the_room_
 async def test_a_delayed_rooms_label_in_the_match_list_never_tells_more_than_its_spectators_see(store):
     """Anyone reads the match list: the label of a room whose spectators watch ``spectator_delay``
     behind is the one of that delayed view, hidden (``{}``) until the room has one that old."""
-    host = RoomHost(Records(Scouted()).hooks(), store, owner="a")
+    records = Records(Scouted())
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     delay = Scouted.spectator_delay
     counts: list[tuple[float, int]] = []  # (when, the room's count): what the players see by then
     labels: list[tuple[float, dict]] = []  # (when, the label the match list shows)
@@ -181,7 +182,8 @@ async def test_a_delayed_rooms_label_in_the_match_list_never_tells_more_than_its
 
 @pytest.mark.django_db
 async def test_a_label_that_fails_is_listed_empty_and_the_game_goes_on(store, caplog):
-    host = RoomHost(Records(Broken()).hooks(), store, owner="a")
+    records = Records(Broken())
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         await start_game(host, 42)
         await host.list_once()
@@ -198,7 +200,8 @@ async def test_a_lost_lease_drops_its_listing_but_never_the_new_owners(settings)
     settings.ROOM_LEASE_SECONDS = 1.0
     store = room_store()
     records = Records(Drop())
-    a, b = RoomHost(records.hooks(), store, owner="a"), RoomHost(records.hooks(), store, owner="b")
+    a = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), store, wire=records.wire(), owner="b")
     try:
         await start_game(a, 43)
         await a.list_once()
@@ -221,7 +224,7 @@ async def test_a_lost_lease_drops_its_listing_but_never_the_new_owners(settings)
 @pytest.mark.django_db
 async def test_a_player_seated_while_the_game_runs_joins_the_room_and_plays(store):
     records = Records(Drop())
-    host = RoomHost(records.hooks(), store, owner="a")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         await start_game(host, 44)
         assert await host.join(44, late())
@@ -246,7 +249,8 @@ async def test_a_player_seated_while_the_game_runs_joins_the_room_and_plays(stor
 async def test_a_room_taken_over_keeps_a_joined_player_and_seats_one_it_never_heard_of(settings):
     settings.ROOM_LEASE_SECONDS = 1.0
     records = Seats(Wide(), extra=[late(3, 2)])
-    a, b = RoomHost(records.hooks(), owner="a"), RoomHost(records.hooks(), owner="b")
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         await start_game(a, 45)
         await a.join(45, late(3, 2))  # journalled
@@ -267,7 +271,7 @@ async def test_a_room_taken_over_keeps_a_joined_player_and_seats_one_it_never_he
 @pytest.mark.django_db
 async def test_a_joiner_whose_seat_word_has_not_come_yet_is_seated_from_the_record_when_they_connect(store):
     records = Seats(Drop())
-    host = RoomHost(records.hooks(), store, owner="a")
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     try:
         await start_game(host, 46)
         records.extra.append(late())  # in the record; the seat signal is still on its way

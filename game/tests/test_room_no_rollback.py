@@ -24,7 +24,7 @@ from gameplatform.modes import Mode, Reject
 from gameplatform.modes.patch import apply as apply_patch
 from gameplatform.modes.schema import Choice, Obj
 from gameplatform.modes.testing import seated
-from gameplatform.rooms import Hooks, RoomHost, Seating, room_store
+from gameplatform.rooms import Hooks, RoomHost, Seating, Wire, room_store
 
 KILLS_PER_MODE = 25
 CHOICES = ("rock", "paper", "scissors")
@@ -90,12 +90,15 @@ class Heard:
         async def nothing(*args):
             return None
 
+        return Hooks(seating=seating, record_start=nothing, record_result=nothing)
+
+    def wire(self) -> Wire:
         async def publish(game_id, delivery):
             for to, text, *_ in delivery.frames:
                 for pid in [to] if to else list(self.frames):
                     self.frames[pid].append(json.loads(text))
 
-        return Hooks(seating=seating, record_start=nothing, record_result=nothing, publish=publish)
+        return Wire(publish=publish)
 
 
 def last_view(frames: list[dict]) -> tuple[int, object] | None:
@@ -149,8 +152,8 @@ async def kill_and_take_over(mode: Mode, game_id: int, seed: int) -> tuple[int, 
     players = 4 if mode.name == "arena" else 2
     heard_a, heard_b = Heard(mode, players), Heard(mode, players)
     store = room_store()
-    a = RoomHost(heard_a.hooks(), store, owner=f"a-{game_id}")
-    b = RoomHost(heard_b.hooks(), store, owner=f"b-{game_id}")
+    a = RoomHost(heard_a.hooks(), store, wire=heard_a.wire(), owner=f"a-{game_id}")
+    b = RoomHost(heard_b.hooks(), store, wire=heard_b.wire(), owner=f"b-{game_id}")
     bot = None
     try:
         assert await a.open(game_id)

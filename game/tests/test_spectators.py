@@ -8,7 +8,6 @@ frames, and with ``spectator_delay`` never sooner than that many seconds after t
 import asyncio
 import random
 import time
-from dataclasses import replace
 
 import pytest
 
@@ -22,7 +21,7 @@ from game.tests.conftest import play
 from game.tests.test_room_host import Records, start_game
 from gameplatform.modes import patch
 from gameplatform.modes.testing import SPECTATOR, ModeTester
-from gameplatform.rooms import RoomHost
+from gameplatform.rooms import RoomHost, Wire
 
 
 def _ships_in(value) -> list[dict]:
@@ -136,8 +135,7 @@ async def test_a_delayed_spectator_never_gets_a_tick_sooner_than_the_delay_after
     async def publish_watchers(game_id, delivery):
         watched.append((time.monotonic(), delivery))
 
-    hooks = records.hooks()
-    publish = hooks.publish
+    publish = records.wire().publish
 
     async def players(game_id, delivery):
         for _, text, *_ in delivery.frames:
@@ -145,8 +143,7 @@ async def test_a_delayed_spectator_never_gets_a_tick_sooner_than_the_delay_after
                 reached.setdefault(int(text.split('"tick":')[1].split(",")[0]), time.monotonic())
         await publish(game_id, delivery)
 
-    hooks = replace(hooks, publish=players, publish_watchers=publish_watchers)
-    host = RoomHost(hooks, owner="a")
+    host = RoomHost(records.hooks(), wire=Wire(publish=players, publish_watchers=publish_watchers), owner="a")
     try:
         await start_game(host, 77)
         assert await host.spectate(77, "watcher-1", True)
@@ -221,7 +218,7 @@ async def test_a_ticks_patch_reaches_the_players_before_the_spectators_however_m
     async def spectators(game_id, delivery):
         heard.extend(("spectators", tick) for tick in ticks(delivery))
 
-    host = RoomHost(replace(records.hooks(), publish=players, publish_watchers=spectators), owner="a")
+    host = RoomHost(records.hooks(), wire=Wire(publish=players, publish_watchers=spectators), owner="a")
     try:
         await start_game(host, 78)
         for n in range(50):

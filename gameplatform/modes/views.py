@@ -38,8 +38,8 @@ def written_json(text: str, data):
 
 # A frame a room made, ``(to, frame, text, patch)``: for ``to`` (a player id, ``SPECTATORS``, or
 # None: everyone), with its JSON ``text`` once written, and for a state patch sent as the whole
-# view, the text of the same change as a JSON Patch (``patch``), which the compact subprotocol
-# sends. A plain tuple: a tick makes one per viewer.
+# view, the text of the same change as a JSON Patch (``patch``), for the sockets whose encoding
+# carries a patch shorter than the view. A plain tuple: a tick makes one per viewer.
 Outgoing = tuple
 
 
@@ -183,8 +183,8 @@ class Views:
 
         The whole view goes when it is shorter than the patch: the ops' encoded length is at least
         26 characters each plus their paths, which often settles it without encoding. The patch is
-        kept beside it when it is under twice the view's length: the compact subprotocol carries a
-        patch in about a quarter of its JSON length but a view in two thirds (``drain_encoded``)."""
+        kept beside it when it is under twice the view's length: an encoding may carry a patch in
+        about a quarter of its JSON length but a view in two thirds (``drain_encoded``)."""
         encode, written = self.room.encode, self.room.written
         text = encode(live) if len(ops) > 1 else None
         least = sum(26 + len(op["path"]) for op in ops) if text is not None else 0
@@ -233,7 +233,7 @@ class Views:
     def drain_encoded(self) -> list[tuple]:
         """``drain()`` as JSON texts: ``(player id, or 0 for everyone, text)``, and a third item, the
         JSON Patch's text, for a state patch sent as the whole view whose patch is under twice its
-        length (the compact subprotocol's sockets send it instead, ``gameplatform.binary``)."""
+        length (the sockets whose encoding carries the patch shorter send it instead)."""
         self.sync()
         pending, self.pending = self.pending, []
         texts: dict[int, str] = {}  # one frame for several players is written once (they are all alive here)

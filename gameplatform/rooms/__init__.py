@@ -5,12 +5,15 @@
 - ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), a facade over
   its parts, one job each: ``driver``, ``seats``, ``forwarding``, ``steps``, ``outbox``,
   ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share); the
-  app gives it its I/O as ``Hooks``;
+  app gives it its game's records as ``Hooks`` (seating, start, result, grace);
 - ``store``: ``RoomStore``, where leases, snapshots and seat numbers live (Redis, or this
   process's memory in the embedded setup);
-- ``wire``: ``Delivery``, what a room's step sends its game's sockets.
+- ``wire``: ``Delivery``, what a room's step sends its game's sockets, and ``Wire``, how it goes
+  (over the process's hub unless a test gives its own);
+- ``sockets``: ``RoomSocket``, the mixin of a game's socket that writes it its frames of each delivery.
 
-The kit knows no app: the game app (``game.rooms``) gives the host its database and delivery.
+The kit knows no app: the game app (``game.rooms``) gives the host its database records, and its
+socket mixes in ``RoomSocket``; the deliveries are the kit's own.
 """
 
 import importlib
@@ -30,6 +33,8 @@ _HOMES = {
     "RoomStore": "store",
     "room_store": "store",
     "Delivery": "wire",
+    "Wire": "wire",
+    "RoomSocket": "sockets",
 }
 __all__ = sorted(_HOMES)
 

@@ -56,7 +56,7 @@ from gameplatform.rooms.spectators import SPECTATOR_TTL_SECONDS, WATCH_RENEW_SEC
 from gameplatform.rooms.steps import Steps
 from gameplatform.rooms.store import RoomStore, room_store
 from gameplatform.rooms.takeover import Takeover
-from gameplatform.rooms.wire import Delivery
+from gameplatform.rooms.wire import Delivery, Wire, hub_wire
 
 # Names other modules import from here (the app, the tests, the server's shutdown).
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "Running",
     "Seating",
     "Spectators",
+    "Wire",
     "answer_seconds",
     "drain_all",
 ]
@@ -93,14 +94,17 @@ class RoomHost:
     the seats, the forwarder, the steps, the outbox, takeover, the leases, the spectators and the
     match list. Every public method here is one of theirs, or the host's own life."""
 
-    def __init__(self, hooks: Hooks, store: RoomStore | None = None, *, owner: str | None = None) -> None:
-        self.hooks = hooks
+    def __init__(
+        self, hooks: Hooks, store: RoomStore | None = None, *, owner: str | None = None, wire: Wire | None = None
+    ) -> None:
+        self.hooks = hooks  # the game's records: the app's
+        self.wire = wire or hub_wire()  # the deliveries to the game's sockets: the kit's own
         self.store = store or room_store()
         self.owner = owner or uuid.uuid4().hex
         self.running: dict[int, Running] = {}
         self.stopping = False  # the tasks end at their next turn even if a cancellation got lost
         self.draining = False  # handing its rooms over (the server is stopping): it takes none
-        self.publish = sender(hooks)  # a delivery to the game's sockets, through the app's hooks
+        self.publish = sender(self.wire)  # a delivery to the game's sockets
         self.driver = Driver(self)
         self.seats = Seats(self)
         self.forwarder = Forwarder(self)
@@ -230,8 +234,8 @@ class RoomHost:
         if self.running.pop(game_id, None) is not None:
             self.out.forget(game_id)
             self.driver.compact()
-            if self.hooks.unlisten is not None:
-                await self.hooks.unlisten(game_id, self)
+            if self.wire.unlisten is not None:
+                await self.wire.unlisten(game_id, self)
 
     # --- owning a room (``Takeover``, ``Leases``) ------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The host's one road to the store and to the players (``Outbox``), and the hooks it sends through."""
+"""The host's one road to the store and to the players (``Outbox``), and the wire it sends through."""
 
 import asyncio
 import contextvars
@@ -6,9 +6,8 @@ import logging
 import time
 import uuid
 
-from gameplatform.rooms.records import Hooks
 from gameplatform.rooms.store import JournalBatch, Listings, RoomStore
-from gameplatform.rooms.wire import Delivery
+from gameplatform.rooms.wire import Delivery, Wire
 
 logger = logging.getLogger(__name__)
 
@@ -24,21 +23,21 @@ JOURNAL_REFRESH_SECONDS = 60.0  # and its time to live (a day) started again
 _delivering: contextvars.ContextVar[bool] = contextvars.ContextVar("rooms_delivering", default=False)
 
 
-def sender(hooks: Hooks):
+def sender(wire: Wire):
     """How the outbox (and a frame answered unanswered) reaches the sockets: ``send(game_id,
-    delivery, everywhere)`` through the app's hooks; ``everywhere`` False: this process's only."""
+    delivery, everywhere)`` through the host's wire; ``everywhere`` False: this process's only."""
 
     async def send(game_id: int, delivery: Delivery, everywhere: bool) -> None:
         if delivery.watchers:
-            if hooks.publish_watchers is not None:
-                await hooks.publish_watchers(game_id, delivery)
+            if wire.publish_watchers is not None:
+                await wire.publish_watchers(game_id, delivery)
             return
-        if everywhere or hooks.publish_here is None:
-            await hooks.publish(game_id, delivery)
+        if everywhere or wire.publish_here is None:
+            await wire.publish(game_id, delivery)
         else:
-            await hooks.publish_here(game_id, delivery)
-        if delivery.hello and hooks.publish_watchers is not None:  # the spectators ask again too
-            await hooks.publish_watchers(game_id, delivery)
+            await wire.publish_here(game_id, delivery)
+        if delivery.hello and wire.publish_watchers is not None:  # the spectators ask again too
+            await wire.publish_watchers(game_id, delivery)
 
     return send
 

@@ -1,4 +1,4 @@
-"""What the parts of a room host share: the app's hooks and seatings, and one record per running room.
+"""What the parts of a room host share: the app's records (``Hooks``) and seatings, and one record per running room.
 
 ``RoomHost`` (``gameplatform.rooms.host``) keeps one ``Running`` per room it runs; its parts (the
 driver, the seats, the spectators, the match list, takeover) read and update that record, and
@@ -10,14 +10,9 @@ import json
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from gameplatform.modes import Mode, Player, Result
 from gameplatform.rooms.room import Grace, Room
-from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 LABELS_KEPT = 512  # a delayed room's labels on their way to the match list (one a listing pass at most)
 
@@ -42,22 +37,15 @@ class Seating:
 
 @dataclass
 class Hooks:
-    """The host's I/O, given by the game app (and by tests): each one a coroutine function."""
+    """The game's records, given by the app (and by tests): each one a coroutine function but
+    ``grace``. The host's deliveries to the game's sockets are the kit's own (``wire.Wire``)."""
 
     seating: Callable[[int], Awaitable[Seating | None]]  # the game's record, or None if there is none
     record_start: Callable[[int], Awaitable[None]]
     # (game, result, players, the final board or None, the room's last version, every step of the
     # game: its replay, with its seed and players; None when the store could not give it), once
     record_result: Callable[[int, Result, list[Player], object, int, list | None], Awaitable[None]]
-    publish: Callable[[int, Delivery], Awaitable[None]]  # to the game's sockets on every process
-    # ``publish`` to this process's sockets only: for a room whose players' sockets are all here.
-    publish_here: Callable[[int, Delivery], Awaitable[None]] | None = None
     grace: Callable[[], Grace] = Grace
-    # Hear the players' frames sent from other processes while this host owns the room, and stop.
-    listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
-    unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
-    # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
-    publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
 
 
 @dataclass(eq=False)

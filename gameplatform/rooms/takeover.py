@@ -66,8 +66,8 @@ class Takeover:
         # its player's frames there as soon as it finds the room claimed, and a cold owner may
         # still be reading the seats then (its database workers start). What it hears meanwhile
         # waits for the room (``opening``); a process that does not get the room stops listening.
-        if self.host.hooks.listen is not None:
-            await self.host.hooks.listen(game_id, self.host)
+        if self.host.wire.listen is not None:
+            await self.host.wire.listen(game_id, self.host)
         try:
             owned = await self._claim_and_run(game_id, player_id)
         except BaseException:
@@ -78,8 +78,8 @@ class Takeover:
         return owned
 
     async def _unlisten(self, game_id: int) -> None:
-        if self.host.hooks.unlisten is not None and game_id not in self.host.running:
-            await self.host.hooks.unlisten(game_id, self.host)
+        if self.host.wire.unlisten is not None and game_id not in self.host.running:
+            await self.host.wire.unlisten(game_id, self.host)
 
     async def opening(self, game_id: int) -> bool:
         """Whether ``game_id`` runs here, once an open of it on its way here has its answer: the

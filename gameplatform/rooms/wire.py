@@ -17,13 +17,18 @@ import asyncio
 import json
 import logging
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gameplatform import metrics
 from gameplatform.groups import game_group, watch_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Player
 from gameplatform.realtime import agroup_signal, agroup_signal_here
+
+if TYPE_CHECKING:
+    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +48,8 @@ def seat_signal(player: Player) -> dict:
 @dataclass(frozen=True, slots=True)
 class Delivery:
     # (player id, or 0 for every player, the frame's JSON text), in order; a state patch sent as
-    # the whole view may have a third item, the same patch as JSON Patch ops, which the compact
-    # subprotocol's sockets send instead (``Room.drain_encoded``)
+    # the whole view may have a third item, the same patch as JSON Patch ops, which the sockets
+    # whose codec prefers it send instead (``Codec.prefers_patch``; ``Room.drain_encoded``)
     frames: tuple[tuple, ...] = ()
     # The room is now run by another process: every socket of the game takes its seat again.
     hello: bool = False
@@ -270,8 +275,24 @@ class Receipts:
         return True
 
 
-def hub_hooks() -> dict:
-    """The host's delivery hooks over this process's hub (``Hooks(..., **hub_hooks())``).
+@dataclass
+class Wire:
+    """How a room host reaches its games' sockets, and hears the frames of the sockets on other
+    processes: each one a coroutine function. The kit's own goes over this process's hub
+    (``hub_wire``), which the host takes when given none; tests and benches give theirs."""
+
+    publish: Callable[[int, Delivery], Awaitable[None]]  # to the game's sockets on every process
+    # ``publish`` to this process's sockets only: for a room whose players' sockets are all here.
+    publish_here: Callable[[int, Delivery], Awaitable[None]] | None = None
+    # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
+    publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
+    # Hear the players' frames sent from other processes while the host owns the room, and stop.
+    listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+
+
+def hub_wire() -> Wire:
+    """The host's deliveries over this process's hub, to the game's group and its spectators'.
 
     The room hears other processes' frames on the game's own group, which this process has
     subscribed already for the game's sockets here: no subscription of its own per game."""
@@ -286,10 +307,10 @@ def hub_hooks() -> dict:
         if listener is not None:
             await get_hub().leave(game_group(game_id), listener)
 
-    return {
-        "publish": publish,
-        "publish_here": publish_here,
-        "publish_watchers": publish_watchers,
-        "listen": listen,
-        "unlisten": unlisten,
-    }
+    return Wire(
+        publish=publish,
+        publish_here=publish_here,
+        publish_watchers=publish_watchers,
+        listen=listen,
+        unlisten=unlisten,
+    )

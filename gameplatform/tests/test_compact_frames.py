@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from game.modes.builtin.arena import Arena
 from game.services import game_create
-from gameplatform import binary
+from gameplatform import codec
 from gameplatform.groups import game_group
 from gameplatform.modes.patch import apply, diff
 from gameplatform.modes.testing import seated
@@ -44,7 +44,7 @@ def test_a_four_player_arena_patch_fits_in_120_bytes_and_adds_up_to_the_json_pla
             if to not in (0, 1):
                 continue
             frame = json.loads(text)
-            data = binary.compacted(patch[0] if patch else text)  # what a compact socket sends
+            data = codec.compacted(patch[0] if patch else text)  # what a compact socket sends
             decoded = decode(data)
             assert decoded == json.loads(patch[0] if patch else text)  # the same frame, decoded
             if frame["type"] == "game_state":
@@ -64,7 +64,7 @@ def test_a_four_player_arena_patch_fits_in_120_bytes_and_adds_up_to_the_json_pla
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_every_float_comes_back_as_the_same_double(value):
     frame = {"type": "n", "v": value, "s": [value, -value]}
-    back = decode(binary.compacted(wire(frame)))
+    back = decode(codec.compacted(wire(frame)))
     assert [math.copysign(1, x) for x in back["s"]] == [math.copysign(1, x) for x in frame["s"]]
     assert back == frame and type(back["v"]) is float
 
@@ -74,7 +74,7 @@ def test_every_float_comes_back_as_the_same_double(value):
     [(45.67, 4), (0.5, 3), (100.0, 4), (-12.25, 4), (123456.7, 6), (0.1 + 0.2, 9), (1e-7, 9), (-0.0, 9)],
 )
 def test_short_decimals_take_a_few_bytes_and_other_floats_their_usual_nine(value, size):
-    assert len(binary.compacted(wire({"v": value}))) - len(msgpack.packb({"v": None})) + 1 == size
+    assert len(codec.compacted(wire({"v": value}))) - len(msgpack.packb({"v": None})) + 1 == size
 
 
 json_values = st.recursive(
@@ -97,7 +97,7 @@ def test_a_patch_between_any_two_documents_decodes_to_the_same_operations(old, n
     frame = {"type": "state_patch", "tick": 7, "ops": ops, "turn": None, "turn_deadline": None}
     if timers is not None:
         frame["timers"] = timers
-    back = decode(binary.compacted(wire(frame)))
+    back = decode(codec.compacted(wire(frame)))
     assert back == json.loads(wire(frame))
     assert apply(json.loads(json.dumps(old)), back["ops"]) == json.loads(json.dumps(new))
 
@@ -115,18 +115,18 @@ def test_a_patch_the_compact_form_cannot_hold_goes_as_a_map():
         {"type": "state_patch", "tick": 1, "ops": [], "turn": 1, "turn_deadline": None, "extra": 1},
     ]
     for frame in odd:
-        data = binary.compacted(wire(frame))
+        data = codec.compacted(wire(frame))
         assert isinstance(msgpack.unpackb(data), dict) and decode(data) == frame
 
 
 def test_a_frame_text_is_compacted_once_and_the_kept_conversions_are_bounded():
-    binary.clear()
+    codec.clear()
     text = wire({"type": "state_patch", "tick": 3, "ops": [], "turn": None, "turn_deadline": None})
-    assert binary.compacted(text) is binary.compacted(text)
-    for i in range(binary.KEEP * 3):
-        binary.compacted(wire({"type": "n", "i": i}))
-    assert len(binary._compacted) == binary.KEEP  # noqa: SLF001 - the bound is what is tested
-    binary.clear()
+    assert codec.compacted(text) is codec.compacted(text)
+    for i in range(codec.KEEP * 3):
+        codec.compacted(wire({"type": "n", "i": i}))
+    assert len(codec._compacted) == codec.KEEP  # noqa: SLF001 - the bound is what is tested
+    codec.clear()
 
 
 @pytest.mark.django_db(transaction=True)

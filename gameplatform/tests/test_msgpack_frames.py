@@ -1,4 +1,4 @@
-"""The MessagePack subprotocol (``gameplatform.binary``): the same frames, in binary, both ways."""
+"""The MessagePack subprotocol (``gameplatform.codec``): the same frames, in binary, both ways."""
 
 import math
 
@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 
 from conftest import receive_type
 from game.services import game_create
-from gameplatform import binary
+from gameplatform import codec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,19 +114,19 @@ async def test_a_socket_offering_only_other_subprotocols_gets_json_text(alice, w
 
 
 def test_a_frame_text_is_converted_once_and_the_kept_conversions_are_bounded():
-    binary.clear()
+    codec.clear()
     text = '{"type":"state_patch","tick":3,"ops":[{"op":"replace","path":"/x","value":1.5}]}'
-    first = binary.packed(text)
-    assert binary.packed(text) is first  # the second socket of a delivery reuses it
+    first = codec.packed(text)
+    assert codec.packed(text) is first  # the second socket of a delivery reuses it
     assert msgpack.unpackb(first) == {
         "type": "state_patch",
         "tick": 3,
         "ops": [{"op": "replace", "path": "/x", "value": 1.5}],
     }
-    for i in range(binary.KEEP * 3):
-        binary.packed(f'{{"type":"n","i":{i}}}')
-    assert len(binary._packed) == binary.KEEP  # noqa: SLF001 - the bound is what is tested
-    binary.clear()
+    for i in range(codec.KEEP * 3):
+        codec.packed(f'{{"type":"n","i":{i}}}')
+    assert len(codec._packed) == codec.KEEP  # noqa: SLF001 - the bound is what is tested
+    codec.clear()
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])

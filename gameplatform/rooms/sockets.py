@@ -1,0 +1,114 @@
+"""The sockets of a game's room: the kit writes each one its frames of the room's deliveries.
+
+A room's step reaches its game's sockets as one ``Delivery`` (``gameplatform.rooms.wire``, the hub
+signal ``room``). ``RoomSocket``, mixed into a ``BaseConsumer``, reads it for its socket: a
+player's socket writes the frames for everyone and for its player, a spectator's socket the
+spectators' frames once it has its first ``game_state``; and it acts on the words meant for it
+(replaced: close 4409; unanswered: close 1013). The app says what a socket of its game does when
+the game ends or its room moves (``on_room_over``, ``on_room_moved``), and which host its room
+runs on (``room_host``); it never reads a delivery's frames itself.
+"""
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from gameplatform.consumers import CLOSE_REPLACED
+from gameplatform.errors import Unavailable
+from gameplatform.rooms.wire import SIGNAL
+
+if TYPE_CHECKING:
+    from gameplatform.codec import Codec
+    from gameplatform.rooms.host import RoomHost
+
+# The spectators' frames of the last deliveries, as each codec writes them (``audience_frames``):
+# a room's spectators may be a thousand sockets of one process, each handed the same delivery by
+# the hub; the first of them of each codec writes its frames, the others send what it wrote.
+AUDIENCES_KEPT = 64
+
+
+class RoomSocket:
+    """A mixin for the ``BaseConsumer`` of a game's sockets (``class GameConsumer(RoomSocket,
+    BaseConsumer)``): its ``on_signal`` takes the room's deliveries and passes other signals on."""
+
+    watching = False  # a spectator's socket: the spectators' frames, not a player's
+    has_state = False  # a spectator's socket had its first ``game_state``: the frames after it are its own
+
+    def room_host(self) -> "RoomHost":
+        """The host of this process the room's receipts go to (the app's)."""
+        raise NotImplementedError
+
+    async def on_room_over(self) -> None:
+        """The delivery's frames ended the game (its ``game_over`` was among them)."""
+
+    async def on_room_moved(self) -> None:
+        """The room runs on another process now (``hello``): take the seat, or watch, again there."""
+
+    async def on_signal(self, signal: str, data: dict) -> None:
+        """A room's ``Delivery`` (as its signal's data) to this socket: its frames, then its words
+        (other signals go on to the consumer's own ``on_signal``). Every socket of a game runs
+        this for every step of its room: one call, the frames written in place."""
+        if signal != SIGNAL:
+            await super().on_signal(signal, data)
+            return
+        if data.get("took"):  # receipts of frames forwarded from this process
+            self.room_host().heard(data["took"])
+        if self.conn_id in data.get("unanswered", ()):  # no room answered this socket in time
+            error = Unavailable("The game's room did not answer; connect again.")
+            await self.end(error.close_code, error.code, error.message, **error.extra)
+            return
+        if self.watching:
+            conn = data.get("conn")
+            if conn is not None:  # a spectator's first ``game_state``: the others pass it by
+                if conn != self.conn_id:
+                    return
+                self.has_state = True
+            # The frames before its first state are not on its base: passed by.
+            if self.has_state and self.codec.binary:  # written once for the spectators of its codec
+                for message in audience_frames(data["frames"], self.codec):
+                    await self.send(None, message)
+            elif self.has_state:
+                for frame in data["frames"]:
+                    if frame[0] <= 0:
+                        await self.send(frame[1])
+        elif self.conn_id in data.get("replaced", ()):
+            await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
+            return
+        else:
+            await self.send_room_frames(data["frames"], self.user_id)
+        if data.get("over"):
+            await self.on_room_over()
+        elif data.get("hello"):
+            if self.watching:
+                self.has_state = False  # the room's next owner sends the state again
+            await self.on_room_moved()
+
+    async def send_room_frames(self, frames, player_id: int) -> None:
+        """The frames of ``frames`` for everyone (0) and for ``player_id``, through this socket's
+        codec (which converts a frame once for all the sockets it goes to)."""
+        patched = self.codec.prefers_patch
+        for frame in frames:
+            to = frame[0]
+            if to == player_id or to == 0:
+                await self.send(text_data=frame[2] if patched and len(frame) > 2 else frame[1])
+
+
+_audiences: "OrderedDict[tuple[int, Codec], tuple[object, list[bytes]]]" = OrderedDict()
+
+
+def audience_frames(frames, codec: "Codec") -> list[bytes]:
+    """The spectators' frames of a delivery's ``frames`` (those for everyone, 0, and for the
+    spectators, below 0) as binary messages of ``codec``: written once per codec, however many
+    spectators' sockets of this process the delivery goes to. A state patch sent as the whole
+    view goes as its JSON Patch where the codec prefers it (``Codec.prefers_patch``: compact,
+    where the patch is shorter; ``Delivery.frames``)."""
+    key = (id(frames), codec)
+    kept = _audiences.get(key)
+    if kept is not None and kept[0] is frames:  # the same delivery (kept alive here: no id reused)
+        return kept[1]
+    patched = codec.prefers_patch
+    texts = [frame[2] if patched and len(frame) > 2 else frame[1] for frame in frames if frame[0] <= 0]
+    messages = [codec.encode(text) for text in texts]
+    if len(_audiences) >= AUDIENCES_KEPT:
+        _audiences.popitem(last=False)
+    _audiences[key] = (frames, messages)
+    return messages

@@ -37,6 +37,28 @@ class Flags(NamedTuple):
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
     ruled: dict[str, Feature]  # the features with rules: only they need GrowthBook for a player
     answers: Recent[bytes, tuple[dict, dict]]  # a player's evaluation by their attributes (``evaluation``)
+    reads: frozenset[str]  # the attribute names the rules may read (``names_in``)
+
+
+def names_in(documents) -> frozenset[str]:
+    """Every name by which GrowthBook ``documents`` (flags' rules, live events' conditions) may
+    read a player's attribute: each string in them, key or value, up to its first dot
+    (``events.purchase``: ``events``). More than they read (a value ``"level"`` counts too),
+    never fewer: a rule reads an attribute by naming it, as a condition's key at any depth (under
+    ``$or``, ``$not``, ...), a ``hashAttribute``, a ``fallbackAttribute`` or a filter's
+    ``attribute``, and GrowthBook's one unnamed read, ``id`` (the default ``hashAttribute``), is
+    of an attribute every player has. What no rule names need not be read (``liveops.selectors``)."""
+    found, stack = set(), [documents]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(str(key).partition(".")[0] for key in item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found.add(item.partition(".")[0])
+    return frozenset(found)
 
 
 def rule_id(index: int) -> str:
@@ -61,7 +83,8 @@ def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}
     ruled = {name: feature for (name, _, rules), feature in zip(rows, features.values(), strict=True) if rules}
-    return Flags(features, defaults, no_player, ruled, Recent(ANSWERS_KEPT))
+    reads = names_in([rules for _, _, rules in rows])
+    return Flags(features, defaults, no_player, ruled, Recent(ANSWERS_KEPT), reads)
 
 
 COMPILED: ProcessCopy[Flags] = ProcessCopy(

@@ -88,12 +88,14 @@ def forget_recorded() -> None:
 
 def liveops_for(*, user) -> dict:
     """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default)."""
-    compiled = cache.flags()
-    occurrences = running.running(timezone.now())
+    compiled, live = cache.flags(), running.current()
+    occurrences = running.running(timezone.now(), live)
     if user is None or not user.is_authenticated:
         events, overrides = running.live_events_for(occurrences, attributes=None, joined=set())
         return _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
-    attributes, joined, unread = selectors.player_read(user=user, occurrences=running.explicit(occurrences))
+    attributes, joined, unread = selectors.player_read(
+        user=user, occurrences=running.explicit(occurrences), reads=compiled.reads | live.reads
+    )
     values, experiments = evaluate_compiled(attributes=attributes, compiled=compiled)
     record_exposures(user_id=user.pk, experiments=experiments)
     events, overrides = running.live_events_for(occurrences, attributes=attributes, joined=joined)

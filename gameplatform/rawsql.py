@@ -98,11 +98,13 @@ MARKER = -7_340_216_951
 
 
 class Compiled(NamedTuple):
-    """A read the ORM wrote once (``compiled``): its SQL and its parameters, ``MARKER`` at ``places``."""
+    """A read the ORM wrote once (``compiled``): its SQL and its parameters, ``MARKER`` at
+    ``places``, and the names of its columns in order."""
 
     sql: str
     params: tuple
     places: tuple[int, ...]
+    names: tuple[str, ...]
 
 
 def compiled(queryset) -> Compiled:
@@ -114,12 +116,16 @@ def compiled(queryset) -> Compiled:
     concept's subquery stays where its app writes it (an expression of its selectors); the
     statement is built from them once per process. ``Query.sql_with_params`` is what the ORM
     itself runs; its ``str()`` would inline the parameters. Values come back as the driver gives
-    them: see ``first_row``."""
-    sql, params = queryset.query.sql_with_params()
+    them: see ``first_row``. The columns are named as ``values()`` names them, in the order
+    Django's own ``values()`` reads them (extra, then fields, then expressions): a run reads no
+    description of its result."""
+    query = queryset.query
+    sql, params = query.sql_with_params()
     places = tuple(i for i, param in enumerate(params) if param == MARKER)
     if not places:
         raise ValueError("the queryset has no MARKER: a compiled read needs the place of its value")
-    return Compiled(sql, tuple(params), places)
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    return Compiled(sql, tuple(params), places, names)
 
 
 def first_row(statement: Compiled, value) -> dict | None:
@@ -134,8 +140,7 @@ def first_row(statement: Compiled, value) -> dict | None:
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
-        names = [column[0] for column in cursor.description]
-    return None if row is None else dict(zip(names, row, strict=True))
+    return None if row is None else dict(zip(statement.names, row, strict=True))
 
 
 def json_value(value):

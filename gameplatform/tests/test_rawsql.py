@@ -67,7 +67,7 @@ def test_a_compiled_read_gives_what_its_queryset_gives_for_any_value(alice, bob)
     game_create(mode="tictactoe", players=[alice.pk, bob.pk])
 
     def read(pk):
-        return User.objects.filter(pk=pk).values(name=F("username"), seats=Count("game_seats"))
+        return User.objects.filter(pk=pk).values("email", name=F("username"), seats=Count("game_seats"))
 
     statement = rawsql.compiled(read(rawsql.MARKER))
     for user in (alice, bob):

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from liveops import cache, evaluation
 from liveops.evaluation import evaluate
@@ -243,3 +244,26 @@ def test_a_live_events_condition_naming_a_computed_attribute_reads_it(client_for
     assert client.get(URL).json()["live_events"] == []
     Player.objects.create(user=alice, level=3, stamina_updated_at=timezone.now())
     assert [event["name"] for event in client.get(URL).json()["live_events"]] == ["Veterans"]
+
+
+def test_a_remembered_answer_is_sent_as_rest_frameworks_json_and_indented_on_request(client_for, alice, make_flag):
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}, experiment()])
+    client = client_for(alice)
+    first, second = client.get(URL), client.get(URL)  # the second is the answer remembered
+    assert first.content == second.content == JSONRenderer().render(first.json())
+    assert first["Content-Type"] == "application/json" and first["ETag"] == second["ETag"]
+    indented = client.get(URL, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content == JSONRenderer().render(first.json(), "application/json; indent=2")
+
+
+def test_a_new_message_changes_the_remembered_answer_at_once(client_for, alice, make_flag):
+    from liveops.inbox.models import InboxEntry, Message
+
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}])
+    client = client_for(alice)
+    first = client.get(URL)
+    assert first.json()["messages_unread"] == 0
+    message = Message.objects.create(title="Hello", send_at=timezone.now(), sent_at=timezone.now())
+    InboxEntry.objects.create(user=alice, message=message)
+    changed = client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed.json()["messages_unread"] == 1

@@ -128,16 +128,36 @@ def compiled(queryset) -> Compiled:
     return Compiled(sql, tuple(params), places, names)
 
 
+def _server_bound_cursor():
+    """A cursor of Django's (its wrappers, its query log, its errors) over a psycopg cursor that
+    binds its parameters on the server, where the database is PostgreSQL; else Django's own.
+
+    Django's PostgreSQL cursors bind on the client (``server_side_binding`` off): psycopg writes
+    each parameter into the statement's text, in Python, at every run. A compiled read runs on
+    hot paths with a dozen parameters: sent apart, they cost the process less CPU. Nothing is
+    prepared (Django turns psycopg's preparing off unless ``prepare_threshold`` is set)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+
+
 def first_row(statement: Compiled, value) -> dict | None:
     """The first row of ``statement`` run with ``value`` in ``MARKER``'s places, ``{column: value}``
-    (its columns named as the queryset's ``values()`` named them), or None.
+    (its columns named as the queryset's ``values()`` named them), or None. On PostgreSQL its
+    parameters are bound on the server (``_server_bound_cursor``).
 
     Values are the driver's: JSON as text or decoded (``json_value``), booleans as 0 and 1 on
     SQLite, datetimes as ``aware`` describes."""
     params = list(statement.params)
     for place in statement.places:
         params[place] = value
-    with connection.cursor() as cursor:
+    with _server_bound_cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
     return None if row is None else dict(zip(statement.names, row, strict=True))

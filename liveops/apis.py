@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -36,6 +37,19 @@ class LiveopsOutput(serializers.Serializer):
     messages_unread = serializers.IntegerField(help_text="How many messages of my inbox I have not read (0 anonymous).")
 
 
+class AnswerRenderer(JSONRenderer):
+    """REST framework's JSON renderer that sends a player's answer (``evaluation.Answer``) as it was
+    rendered once with it: the same bytes, without rendering them again at each request (an
+    ``indent`` asked for in ``Accept`` renders them anew)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, evaluation.Answer):
+            if self.get_indent(accepted_media_type, renderer_context or {}) is None:
+                return data.content
+            data = data.body
+        return super().render(data, accepted_media_type, renderer_context)
+
+
 class LiveopsApi(APIView):
     """Every flag's value for me, the experiments I am in and the live events running for me
     (anonymous: every flag's default and the events without a condition); a running live event's
@@ -47,6 +61,7 @@ class LiveopsApi(APIView):
     """
 
     permission_classes = [AllowAny]
+    renderer_classes = [AnswerRenderer]
 
     @extend_schema(
         responses={200: LiveopsOutput, 304: OpenApiResponse(description="Not modified (`If-None-Match`).")},
@@ -54,10 +69,9 @@ class LiveopsApi(APIView):
         tags=TAGS,
     )
     def get(self, request):
-        answer = evaluation.liveops_for(user=request.user)
-        etag = evaluation.etag_of(answer)
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if etag in _etags(request.headers.get("If-None-Match", "")):
+        answer = evaluation.answer_for(user=request.user)
+        headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache"}
+        if answer.etag in _etags(request.headers.get("If-None-Match", "")):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(answer, headers=headers)
 

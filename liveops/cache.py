@@ -7,8 +7,10 @@ again only when it moved (as ``wordfilter.cache`` does for the word list). The p
 a change looks again at its next request (``expire``, after the commit). What is the same for
 every player is computed with the flags: the defaults (an anonymous answer) and the values for no
 player (``ctx.flag``). A player's evaluation is remembered with them, by the player's attributes
-(``answers``, the ``ANSWERS_KEPT`` most recent): a client that asks again while nothing it reads
-changed costs no evaluation, and a new version starts with none.
+(``evaluations``), and so is their whole answer with its ETag, by everything it is made of
+(``answers``: the attributes, the running live events, which of them the player joined, the unread
+count), the ``ANSWERS_KEPT`` most recent of each: a client that asks again while nothing it reads
+changed costs no evaluation and no answer built, and a new version starts with none.
 
 Each compiled rule gets its index as GrowthBook's rule ``id`` (``rule-0``, ``rule-1``: ids of our
 own, the API refuses a rule that brings one), so a result says which rule gave the value (the
@@ -28,7 +30,7 @@ CHECK_SECONDS = 1.0
 clock = time.monotonic  # tests set another
 
 
-ANSWERS_KEPT = 2048  # players' answers remembered per version (``Flags.answers``)
+ANSWERS_KEPT = 2048  # players' evaluations and answers remembered per version (``Flags``)
 
 
 class Flags(NamedTuple):
@@ -36,7 +38,30 @@ class Flags(NamedTuple):
     defaults: dict[str, object]  # each flag's default value (anonymous players)
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
     ruled: dict[str, Feature]  # the features with rules: only they need GrowthBook for a player
-    answers: Recent[bytes, tuple[dict, dict]]  # a player's evaluation by their attributes (``evaluation``)
+    reads: frozenset[str]  # the attribute names the rules may read (``names_in``)
+    evaluations: Recent[bytes, tuple[dict, dict]]  # a player's evaluation by their attributes (``evaluation``)
+    answers: Recent[bytes, object]  # a player's answer by what it is made of (``evaluation.answer_for``)
+
+
+def names_in(documents) -> frozenset[str]:
+    """Every name by which GrowthBook ``documents`` (flags' rules, live events' conditions) may
+    read a player's attribute: each string in them, key or value, up to its first dot
+    (``events.purchase``: ``events``). More than they read (a value ``"level"`` counts too),
+    never fewer: a rule reads an attribute by naming it, as a condition's key at any depth (under
+    ``$or``, ``$not``, ...), a ``hashAttribute``, a ``fallbackAttribute`` or a filter's
+    ``attribute``, and GrowthBook's one unnamed read, ``id`` (the default ``hashAttribute``), is
+    of an attribute every player has. What no rule names need not be read (``liveops.selectors``)."""
+    found, stack = set(), [documents]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(str(key).partition(".")[0] for key in item)
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found.add(item.partition(".")[0])
+    return frozenset(found)
 
 
 def rule_id(index: int) -> str:
@@ -61,7 +86,8 @@ def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}
     ruled = {name: feature for (name, _, rules), feature in zip(rows, features.values(), strict=True) if rules}
-    return Flags(features, defaults, no_player, ruled, Recent(ANSWERS_KEPT))
+    reads = names_in([rules for _, _, rules in rows])
+    return Flags(features, defaults, no_player, ruled, reads, Recent(ANSWERS_KEPT), Recent(ANSWERS_KEPT))
 
 
 COMPILED: ProcessCopy[Flags] = ProcessCopy(

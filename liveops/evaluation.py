@@ -15,6 +15,7 @@ from typing import NamedTuple
 import orjson
 from django.utils import timezone
 from growthbook import FeatureResult, GrowthBook
+from rest_framework.renderers import JSONRenderer
 
 from gameplatform.recent import Recent
 from liveops import cache, selectors
@@ -49,15 +50,15 @@ def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
 
 def evaluate_compiled(*, attributes: dict, compiled: cache.Flags) -> tuple[dict, dict]:
     """``evaluate`` of the process's compiled flags, remembered by ``attributes`` for the version
-    (``cache.Flags.answers``); flags without rules are their default without asking GrowthBook.
+    (``cache.Flags.evaluations``); flags without rules are their default without asking GrowthBook.
     What it gives is shared: not to be changed."""
     key = orjson.dumps(attributes, option=orjson.OPT_SORT_KEYS)
-    found = compiled.answers.get(key)
+    found = compiled.evaluations.get(key)
     if found is None:
         ruled, experiments = evaluate(attributes=attributes, features=compiled.ruled)
         values = {name: ruled[name] if name in ruled else compiled.defaults[name] for name in compiled.features}
         found = (values, experiments)
-        compiled.answers.put(key, found)
+        compiled.evaluations.put(key, found)
     return found
 
 
@@ -86,18 +87,56 @@ def forget_recorded() -> None:
     _RECORDED.clear()
 
 
-def liveops_for(*, user) -> dict:
-    """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default)."""
-    compiled = cache.flags()
-    occurrences = running.running(timezone.now())
+class Answer(NamedTuple):
+    """What ``GET /api/liveops/`` answers a player: the body, its ETag, the body as REST framework's
+    JSON renderer writes it (``content``: what the route sends), the experiments the player is in
+    (their exposures) and the live events' copy it was made from."""
+
+    body: dict
+    etag: str
+    content: bytes
+    experiments: dict
+    live: running.Events
+
+
+def _made(body: dict, experiments: dict, live: running.Events) -> Answer:
+    return Answer(body, etag_of(body), JSONRenderer().render(body), experiments, live)
+
+
+def answer_for(*, user) -> Answer:
+    """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default).
+
+    A player's answer is made of the compiled flags, their attributes, the live events running,
+    which of these they joined and their unread count: all but the flags and the live events'
+    copy are read at each request (``selectors.player_read``), so a change is seen at once, and
+    the answer made of them is remembered with the flags (``cache.Flags.answers``) for the next
+    request that reads the same, with the same copy of the live events. What it gives is shared:
+    not to be changed."""
+    compiled, live = cache.flags(), running.current()
+    occurrences = running.running(timezone.now(), live)
     if user is None or not user.is_authenticated:
         events, overrides = running.live_events_for(occurrences, attributes=None, joined=set())
-        return _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
-    attributes, joined, unread = selectors.player_read(user=user, occurrences=running.explicit(occurrences))
-    values, experiments = evaluate_compiled(attributes=attributes, compiled=compiled)
-    record_exposures(user_id=user.pk, experiments=experiments)
-    events, overrides = running.live_events_for(occurrences, attributes=attributes, joined=joined)
-    return _answer(_overridden(values, overrides), experiments, events, unread)
+        body = _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
+        return _made(body, {}, live)
+    attributes, joined, unread = selectors.player_read(
+        user=user, occurrences=running.explicit(occurrences), reads=compiled.reads | live.reads
+    )
+    running_now = [(o.event.pk, o.starts_at) for o in occurrences]
+    key = orjson.dumps([attributes, sorted(joined), unread, running_now], option=orjson.OPT_SORT_KEYS)
+    found = compiled.answers.get(key)
+    if found is None or found.live is not live:
+        values, experiments = evaluate_compiled(attributes=attributes, compiled=compiled)
+        events, overrides = running.live_events_for(occurrences, attributes=attributes, joined=joined)
+        body = _answer(_overridden(values, overrides), experiments, events, unread)
+        found = _made(body, experiments, live)
+        compiled.answers.put(key, found)
+    record_exposures(user_id=user.pk, experiments=found.experiments)
+    return found
+
+
+def liveops_for(*, user) -> dict:
+    """The body of ``GET /api/liveops/`` for ``user`` (``answer_for``)."""
+    return answer_for(user=user).body
 
 
 def _overridden(values: dict, overrides: dict) -> dict:

@@ -53,25 +53,32 @@ def player_find(*, query: str) -> User | None:
 
 
 SENT = ("country", "platform", "app_version", "custom")
+# The attributes the server computes from other apps' rows, each by a subquery of its own.
+COMPUTED = ("level", "games_played", "spent", "events")
 
 # The compiled reads of a player (``player_read``), by what shapes them; a handful at most: the
-# audience events are a setting and the explicit live events running change a few times a day.
+# attributes the rules read change with the flags, the audience events are a setting and the
+# explicit live events running change a few times a day.
 _READS: dict[tuple, rawsql.Compiled] = {}
 _READS_KEPT = 32
 
 
-def _read_of(names: tuple[str, ...], occurrences: tuple[tuple[int, datetime], ...]) -> rawsql.Compiled:
-    key = (connection.vendor, names, occurrences)
+def _read_of(
+    computed: tuple[str, ...], names: tuple[str, ...], occurrences: tuple[tuple[int, datetime], ...]
+) -> rawsql.Compiled:
+    key = (connection.vendor, computed, names, occurrences)
     statement = _READS.get(key)
     if statement is None:
         values = {f"sent_{field}": F(f"playerattributes__{field}") for field in SENT}
-        values |= {
-            "level": player_level_of(),
-            "games_played": finished_games_played_of(),
-            "spent": spent_cents_of(),
-            "unread": unread_count_of(),
+        expressions = {
+            "level": player_level_of,
+            "games_played": finished_games_played_of,
+            "spent": spent_cents_of,
         }
-        values |= {f"events_{n}": event_count(name=name) for n, name in enumerate(names)}
+        values |= {name: expressions[name]() for name in computed if name in expressions}
+        values["unread"] = unread_count_of()
+        if "events" in computed:
+            values |= {f"events_{n}": event_count(name=name) for n, name in enumerate(names)}
         values |= {f"joined_{n}": joined_of(event_id=e, occurrence_start=s) for n, (e, s) in enumerate(occurrences)}
         statement = rawsql.compiled(User.objects.filter(pk=rawsql.MARKER).values(**values))
         if len(_READS) >= _READS_KEPT:
@@ -80,33 +87,40 @@ def _read_of(names: tuple[str, ...], occurrences: tuple[tuple[int, datetime], ..
     return statement
 
 
-def player_read(*, user, occurrences=()) -> tuple[dict, set, int]:
+def player_read(*, user, occurrences=(), reads: frozenset[str] | None = None) -> tuple[dict, set, int]:
     """What a player's answer reads of the database, in one statement: the attributes a rule's
     condition and bucketing read for ``user`` (GrowthBook's ``attributes``: what the server knows,
     read now, what the client last sent, and the counts of the events audiences read), which of
     the live events' ``occurrences`` (``(event id, occurrence start)``) they joined, and their
     unread inbox messages.
 
+    ``reads``: the attribute names the rules may read (``cache.names_in``); of the attributes
+    computed from other apps' rows (``COMPUTED``), the others are neither read nor given (None:
+    every one). A player's answer reads only what the flags and live events name: a subquery the
+    rules never look at would cost each request its planning and its run for nothing.
+
     Hot: every ``GET /api/liveops/`` runs it. The statement is written by the ORM from each app's
     expression once per process and shape (``gameplatform.rawsql.compiled``), then only run."""
+    computed = COMPUTED if reads is None else tuple(name for name in COMPUTED if name in reads)
     names = tuple(settings.ANALYTICS_AUDIENCE_EVENTS)
     occurrences = tuple(occurrences)
-    row = rawsql.first_row(_read_of(names, occurrences), user.pk) or {}
+    row = rawsql.first_row(_read_of(computed, names, occurrences), user.pk) or {}
     attributes = {
         "id": user.pk,
         "username": user.username,
         "is_guest": bool(user.is_guest),
         "is_premium": bool(user.is_premium),
         "created_days": (timezone.now() - user.date_joined).days,
-        "level": row.get("level") or 0,
-        "games_played": row.get("games_played") or 0,
-        "spent": row.get("spent") or 0,
         "country": row.get("sent_country") or "",
         "platform": row.get("sent_platform") or "",
         "app_version": row.get("sent_app_version") or "",
         "custom": rawsql.json_value(row.get("sent_custom")) or {},
-        "events": {name: row.get(f"events_{n}") or 0 for n, name in enumerate(names)},
     }
+    for name in computed:
+        if name == "events":
+            attributes["events"] = {event: row.get(f"events_{n}") or 0 for n, event in enumerate(names)}
+        else:
+            attributes[name] = row.get(name) or 0
     joined = {occurrence for n, occurrence in enumerate(occurrences) if row.get(f"joined_{n}")}
     return attributes, joined, row.get("unread") or 0
 

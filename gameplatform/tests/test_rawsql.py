@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conftest import requires_postgres
 from game.models import Game, GamePlayer
 from game.services import game_create
 from gameplatform import rawsql
@@ -67,7 +68,7 @@ def test_a_compiled_read_gives_what_its_queryset_gives_for_any_value(alice, bob)
     game_create(mode="tictactoe", players=[alice.pk, bob.pk])
 
     def read(pk):
-        return User.objects.filter(pk=pk).values(name=F("username"), seats=Count("game_seats"))
+        return User.objects.filter(pk=pk).values("email", name=F("username"), seats=Count("game_seats"))
 
     statement = rawsql.compiled(read(rawsql.MARKER))
     for user in (alice, bob):
@@ -80,3 +81,18 @@ def test_a_queryset_without_the_marker_cannot_be_compiled():
 
     with pytest.raises(ValueError):
         rawsql.compiled(User.objects.filter(pk=1).values("username"))
+
+
+@requires_postgres
+@pytest.mark.django_db
+def test_a_compiled_read_binds_on_the_server_through_djangos_cursor_and_log(alice):
+    from django.db.models import Count, F
+
+    from accounts.models import User
+
+    statement = rawsql.compiled(
+        User.objects.filter(pk=rawsql.MARKER).values(name=F("username"), seats=Count("game_seats"))
+    )
+    with CaptureQueriesContext(connection) as queries:
+        rows = [rawsql.first_row(statement, alice.pk) for _ in range(3)]
+    assert rows == [{"name": alice.username, "seats": 0}] * 3 and len(queries) == 3

@@ -1,8 +1,7 @@
 """Reads of the inbox: a player's messages and unread count, the messages due, the players to try."""
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import Expression
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,9 +22,12 @@ def unread_count(*, user_id: int) -> int:
 
 
 def unread_count_of(*, user_ref: str = "pk") -> Expression:
-    """``unread_count`` of the user ``OuterRef(user_ref)``, as an expression of a query over users."""
-    unread = _unread(OuterRef(user_ref)).values("user_id").annotate(total=Count("pk")).values("total")
-    return Coalesce(Subquery(unread, output_field=IntegerField()), Value(0))
+    """``unread_count`` of the user ``OuterRef(user_ref)``, as an expression of a query over users.
+
+    A plain ``COUNT`` over the unread entries (one row, 0 for none), not the ORM's grouped
+    ``annotate(Count)``: PostgreSQL plans it in less time, and every ``GET /api/liveops/`` plans it."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(_unread(OuterRef(user_ref)).order_by().annotate(total=count).values("total"))
 
 
 def due_message_ids(*, now=None) -> list[int]:

@@ -23,19 +23,27 @@ class Event(NamedTuple):
     cron: cron.Cron | None
 
 
+class Events(NamedTuple):
+    """A process's copy of the live events not yet over, and what their conditions may read."""
+
+    events: tuple[Event, ...]
+    reads: frozenset[str]  # the attribute names their conditions may read (``cache.names_in``)
+
+
 class Occurrence(NamedTuple):
     event: LiveEvent
     starts_at: datetime
     ends_at: datetime
 
 
-def _compile(events: list[LiveEvent]) -> tuple[Event, ...]:
-    return tuple(Event(e, cron.parse(e.recurrence) if e.recurrence else None) for e in events)
+def _compile(events: list[LiveEvent]) -> Events:
+    compiled = tuple(Event(e, cron.parse(e.recurrence) if e.recurrence else None) for e in events)
+    return Events(compiled, cache.names_in([e.condition for e in events]))
 
 
-EVENTS: ProcessCopy[tuple[Event, ...]] = ProcessCopy(
+EVENTS: ProcessCopy[Events] = ProcessCopy(
     lambda: _compile(schedule_selectors.live_events_not_over()),
-    empty=(),
+    empty=_compile([]),
     version=selectors.liveops_version,
     every=cache.CHECK_SECONDS,
     clock=lambda: cache.clock(),
@@ -57,9 +65,15 @@ def occurrence_at(compiled: Event, at: datetime) -> Occurrence | None:
     return Occurrence(event, start, min(start + duration, event.ends_at))
 
 
-def running(at: datetime) -> list[Occurrence]:
-    """Every occurrence running at ``at``, the latest started last."""
-    found = (occurrence_at(compiled, at) for compiled in EVENTS.get())
+def current() -> Events:
+    """The process's copy of the live events, at most ``cache.CHECK_SECONDS`` behind the database."""
+    return EVENTS.get()
+
+
+def running(at: datetime, events: Events | None = None) -> list[Occurrence]:
+    """Every occurrence running at ``at`` (of ``events``, else the process's copy), the latest
+    started last."""
+    found = (occurrence_at(compiled, at) for compiled in (events or EVENTS.get()).events)
     return sorted((o for o in found if o is not None), key=lambda o: (o.starts_at, o.event.pk))
 
 

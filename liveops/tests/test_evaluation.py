@@ -1,9 +1,13 @@
 """What a player sees: audiences, experiments that keep a player in one variation, rollouts, the
 defaults for anonymous players, the ETag, and the attributes a client sends."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from liveops import cache, evaluation
 from liveops.evaluation import evaluate
@@ -169,7 +173,8 @@ def test_a_players_answer_costs_two_queries_however_many_flags_once_their_exposu
     client = client_for(alice)
     client.get(URL)  # compiles the flags, records the 20 exposures
     assert Exposure.objects.filter(user=alice).count() == 20
-    # the user (the token's), then one statement: attributes, level, games played, spent, unread
+    # the user (the token's), then one statement: attributes and unread count (level, games played
+    # and spent too when a rule names them)
     with django_assert_num_queries(2):
         answer = client.get(URL).json()
     assert len(answer["flags"]) == 20 and len(answer["experiments"]) == 20
@@ -193,3 +198,72 @@ def test_an_exposure_removed_is_recorded_again_by_another_process(client_for, al
     evaluation.forget_recorded()  # as a restart or another process, which insert again
     client.get(URL)
     assert Exposure.objects.filter(user=alice, key="price-test").count() == 1
+
+
+def test_every_name_a_rule_may_read_an_attribute_by_is_found():
+    rules = [
+        {"condition": {"$or": [{"level": {"$gte": 5}}, {"$not": {"events.purchase": {"$gte": 1}}}]}, "force": 1},
+        {"variations": [0, 1], "weights": [0.5, 0.5], "key": "k", "hashAttribute": "spent", "coverage": 1},
+    ]
+    names = cache.names_in([rules])
+    assert {"level", "events", "spent"} <= names and "games_played" not in names
+
+
+def test_a_player_reads_only_the_computed_attributes_a_rule_names(client_for, alice, make_flag):
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}])
+    client = client_for(alice)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).json()["flags"] == {"speed": 1}
+    statement = queries.captured_queries[-1]["sql"]
+    assert "inboxentry" in statement  # the unread count is in every answer
+    for table in ("progression_player", "game_gameplayer", "payments_purchase"):
+        assert table not in statement
+
+
+def test_a_rule_naming_a_computed_attribute_reads_it_at_once(client_for, alice, make_flag):
+    from progression.models import Player
+
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}])
+    client = client_for(alice)
+    assert client.get(URL).json()["flags"] == {"speed": 1}
+    make_flag("veteran", False, [{"condition": {"level": {"$gte": 3}}, "force": True}])
+    cache.expire()
+    assert client.get(URL).json()["flags"] == {"speed": 1, "veteran": False}
+    Player.objects.create(user=alice, level=3, stamina_updated_at=timezone.now())
+    assert client.get(URL).json()["flags"] == {"speed": 1, "veteran": True}
+
+
+def test_a_live_events_condition_naming_a_computed_attribute_reads_it(client_for, alice):
+    from liveops.schedule import services as schedule_services
+    from progression.models import Player
+
+    now = timezone.now()
+    window = {"starts_at": now - timedelta(hours=1), "ends_at": now + timedelta(hours=1)}
+    schedule_services.live_event_create(staff=None, name="Veterans", condition={"level": {"$gte": 3}}, **window)
+    client = client_for(alice)
+    assert client.get(URL).json()["live_events"] == []
+    Player.objects.create(user=alice, level=3, stamina_updated_at=timezone.now())
+    assert [event["name"] for event in client.get(URL).json()["live_events"]] == ["Veterans"]
+
+
+def test_a_remembered_answer_is_sent_as_rest_frameworks_json_and_indented_on_request(client_for, alice, make_flag):
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}, experiment()])
+    client = client_for(alice)
+    first, second = client.get(URL), client.get(URL)  # the second is the answer remembered
+    assert first.content == second.content == JSONRenderer().render(first.json())
+    assert first["Content-Type"] == "application/json" and first["ETag"] == second["ETag"]
+    indented = client.get(URL, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content == JSONRenderer().render(first.json(), "application/json; indent=2")
+
+
+def test_a_new_message_changes_the_remembered_answer_at_once(client_for, alice, make_flag):
+    from liveops.inbox.models import InboxEntry, Message
+
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}])
+    client = client_for(alice)
+    first = client.get(URL)
+    assert first.json()["messages_unread"] == 0
+    message = Message.objects.create(title="Hello", send_at=timezone.now(), sent_at=timezone.now())
+    InboxEntry.objects.create(user=alice, message=message)
+    changed = client.get(URL, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed.json()["messages_unread"] == 1

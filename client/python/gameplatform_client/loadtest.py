@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import math
 import sys
 import time
+import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -33,11 +35,11 @@ from typing import Any
 
 from .bots import BUILT_IN, Bot
 from .client import GameClient
-from .errors import ApiError, Conflict, RateLimited, SocketClosed
+from .errors import ApiError, Conflict, GameplatformError, RateLimited, SocketClosed
 from .rooms import GameRoom
 from .sockets import ReconnectPolicy
 
-# A bot whose game has not ended this long after it started gives up on it (an error, ``game_timeout``).
+# A bot whose game has not ended this long after it started gives up on it (an error, ``timeout``).
 GAME_TIMEOUT = 300.0
 # An input whose effect has not shown in the view this long after it was sent is no longer looked for.
 INPUT_VISIBLE_WITHIN = 5.0
@@ -106,7 +108,7 @@ class BotGame:
         self.room = room
         self._stats = stats
         self._pending: list[tuple[float, Callable[[Any], bool]]] = []  # inputs not yet seen in the view
-        self.stop = room.on_change(self._seen)
+        self.stop_timing = room.on_change(self._seen)  # (the load test calls it after the game)
 
     def _seen(self, view: Any) -> None:
         now = time.monotonic()
@@ -243,15 +245,16 @@ async def play_one(client: GameClient, options: Options, bot: Bot, stats: Stats,
         try:
             await asyncio.wait_for(bot(game), GAME_TIMEOUT)
             await room.until_over(timeout=GAME_TIMEOUT)
-            game.stop()
-        except TimeoutError:
-            stats.errors["game_timeout" if not room.is_over else "timeout"] += 1
-            return True
-        except (ApiError, SocketClosed) as exc:  # the bot's frame refused: counted, the game left
+        except Exception as exc:  # a refused frame, a wait run out, the bot's own bug: counted, the game left
             stats.error(exc)
+            if not isinstance(exc, (ApiError, SocketClosed, TimeoutError)) and stats.errors[error_code(exc)] == 1:
+                traceback.print_exception(exc, file=sys.stderr)  # a bug of the bot: shown once
             if not room.is_over and room.closed_code is None:
-                await room.forfeit()
+                with contextlib.suppress(Exception):
+                    await room.forfeit()
             return True
+        finally:
+            game.stop_timing()
         stats.games_finished.add(room.game_id)
         return True
     finally:
@@ -291,19 +294,23 @@ async def run_bot(index: int, options: Options, bot: Bot, stats: Stats, deadline
         await asyncio.sleep(options.ramp * index / options.bots)
     client = GameClient(options.url, reconnect=ReconnectPolicy(max_delay=2.0), timeout=15.0)
     try:
-        try:
-            await sign_in(client, options, index)
-            await client.open_sockets(world=False)  # the notifications socket: match_found comes there
-        except Exception as exc:
-            stats.error(exc)
-            return
+        while True:  # a server that refuses or is not up yet: counted, and tried again each second
+            try:
+                await sign_in(client, options, index)
+                await client.open_sockets(world=False)  # the notifications socket: match_found comes there
+                break
+            except (GameplatformError, TimeoutError, OSError) as exc:
+                stats.error(exc)
+                if time.monotonic() + 1.0 >= deadline:
+                    return
+                await asyncio.sleep(1.0)
         stats.opened()
         try:
             while time.monotonic() < deadline:
                 try:
                     if not await play_one(client, options, bot, stats, deadline):
                         return
-                except (ApiError, SocketClosed, TimeoutError, OSError) as exc:
+                except (GameplatformError, TimeoutError, OSError) as exc:
                     if await left_over_game_forfeited(client, exc, stats):
                         continue
                     stats.error(exc)

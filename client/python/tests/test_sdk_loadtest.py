@@ -3,6 +3,7 @@ built-in mode and of a mode ``manage.py startmode`` made (with the bot the docs 
 whole games, and the command prints its table, writes its figures and its plot, and reports no
 error."""
 
+import asyncio
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import sys
 import uuid
 
 import pytest
+from gameplatform_client import GameClient
 from gameplatform_client.loadtest import percentile, report, svg_plot
 
 from gameplatform.tests.live import ROOT
@@ -20,11 +22,11 @@ SDK = ROOT / "client" / "python"
 DOCS_PAGE = ROOT / "docs" / "sdks.md"
 
 
-def loadtest(url: str, *args: str, cwd=None, timeout: float = 40) -> subprocess.CompletedProcess:
+def loadtest(url: str, *args: str, cwd=None, prefix=None, timeout: float = 40) -> subprocess.CompletedProcess:
     """The command as a studio runs it (this repository's SDK first on the path)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(SDK), str(cwd or "")) if p)}
     # Guests of their own: a device id another test used may still be in a game.
-    prefix = f"lt{uuid.uuid4().hex[:10]}"
+    prefix = prefix or f"lt{uuid.uuid4().hex[:10]}"
     command = [sys.executable, "-m", "gameplatform_client.loadtest", "--url", url, "--device-prefix", prefix, *args]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -49,6 +51,47 @@ def test_eight_tictactoe_bots_finish_games_for_ten_seconds_without_an_error(live
     assert f"games      {result['games_finished']} finished" in done.stdout
     assert "errors     none" in done.stdout
     assert plot.read_text().startswith("<svg") and "polyline" in plot.read_text()
+
+
+def test_arena_bots_steer_to_gems_and_their_inputs_show_in_the_view(live, tmp_path):
+    figures = tmp_path / "run.json"
+
+    done = loadtest(live.http, "--mode", "arena", "--bots", "2", "--duration", "2", "--json", str(figures))
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(figures.read_text())
+    assert result["errors"] == {}
+    assert result["games_finished"] == 1  # to 10 gems (or 90 s): past the 2 s, played to its end
+    assert result["frame_round_trip"]["count"] == 0  # inputs get no answer
+    assert result["input_to_visible"]["count"] > 5
+    assert 0 < result["input_to_visible"]["p50_ms"] < 1000
+    assert re.search(r"^input to visible +\d+ +[\d.]+ ms", done.stdout, re.M), done.stdout
+
+
+async def test_a_guest_left_in_a_game_by_an_earlier_run_forfeits_it_and_plays_on(live, tmp_path):
+    prefix = f"lt{uuid.uuid4().hex[:10]}"
+    stuck = [GameClient(live.http), GameClient(live.http)]
+    try:
+        for n, client in enumerate(stuck):  # the load test's two first guests, matched and gone
+            await client.device_login(f"{prefix}-bot-{n:06d}")
+        await stuck[0].join_queue("tictactoe")
+        assert (await stuck[1].join_queue("tictactoe"))["status"] == "matched"
+    finally:
+        for client in stuck:
+            await client.disconnect()
+    figures = tmp_path / "run.json"
+
+    done = await asyncio.to_thread(
+        loadtest, live.http, "--mode", "tictactoe", "--bots", "2", "--duration", "3", "--json", str(figures),
+        prefix=prefix,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(figures.read_text())
+    # Both bots find the game (or the second finds it already over: the first forfeited it).
+    assert result["left_over_games"] in (1, 2) and result["errors"] == {}
+    assert result["games_finished"] >= 1
+    assert f"{result['left_over_games']} games of an earlier run forfeited" in done.stdout
 
 
 def documented_bot() -> str:

@@ -314,9 +314,7 @@ async def run_bot(index: int, options: Options, bot: Bot, stats: Stats, deadline
                     if await left_over_game_forfeited(client, exc, stats):
                         continue
                     stats.error(exc)
-                    await asyncio.sleep(
-                        1.0
-                    )  # not a tight loop against a refusing server  # not a tight loop against a refusing server
+                    await asyncio.sleep(1.0)  # not a tight loop against a refusing server
         finally:
             stats.sockets -= 1
     finally:
@@ -328,6 +326,10 @@ async def run(options: Options) -> Stats:
     bot = options.bot or BUILT_IN.get(options.mode)
     if bot is None:
         raise ValueError(f"no built-in bot for the mode {options.mode!r}: give one with --bot module:function")
+    async with GameClient(options.url) as probe:
+        served = [m["name"] for m in (await probe.request("GET", "/api/game/modes/", auth=False))["results"]]
+    if options.mode not in served:
+        raise ValueError(f"{options.url} does not run the mode {options.mode!r} (it runs {', '.join(served)})")
     stats = Stats()
     deadline = time.monotonic() + options.ramp + options.duration
     await asyncio.gather(*(run_bot(i, options, bot, stats, deadline) for i in range(options.bots)))
@@ -530,20 +532,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    options = Options(
-        url=args.url,
-        mode=args.mode,
-        bots=args.bots,
-        duration=args.duration,
-        ramp=args.ramp,
-        bot=load_bot(args.bot) if args.bot else None,
-        users=read_users(args.users_file) if args.users_file else None,
-        device_prefix=args.device_prefix or uuid.uuid4().hex,
-        match_timeout=args.match_timeout,
-    )
     try:
+        options = Options(
+            url=args.url,
+            mode=args.mode,
+            bots=args.bots,
+            duration=args.duration,
+            ramp=args.ramp,
+            bot=load_bot(args.bot) if args.bot else None,
+            users=read_users(args.users_file) if args.users_file else None,
+            device_prefix=args.device_prefix or uuid.uuid4().hex,
+            match_timeout=args.match_timeout,
+        )
         stats = asyncio.run(run(options))
-    except ValueError as exc:
+    except (ValueError, ImportError, OSError, GameplatformError) as exc:  # a bad option, no server: said, not traced
         print(f"error: {exc}", file=sys.stderr)
         return 2
     result = summary(stats, options)

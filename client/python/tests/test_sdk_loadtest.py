@@ -127,6 +127,15 @@ def test_a_mode_without_a_built_in_bot_asks_for_one(live):
     assert "no built-in bot for the mode 'nosuchbot': give one with --bot module:function" in done.stderr
 
 
+def test_a_mode_the_server_does_not_run_is_refused_before_any_bot_starts(live, tmp_path):
+    (tmp_path / "chess_bot.py").write_text("async def play(game):\n    pass\n")
+
+    done = loadtest(live.http, "--mode", "chess", "--bot", "chess_bot:play", "--duration", "1", cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert f"{live.http} does not run the mode 'chess' (it runs tictactoe, relay" in done.stderr
+
+
 def test_the_report_prints_percentiles_and_errors_by_code():
     result = {
         "mode": "arena", "bots": 2, "duration_s": 5, "ramp_s": 0, "url": "http://x", "elapsed_s": 5.2,

@@ -383,7 +383,7 @@ def report(result: dict) -> str:
         f"{result['mode']}: {result['bots']} bots for {result['duration_s']:g} s "
         f"(ramp {result['ramp_s']:g} s) against {result['url']}, {result['elapsed_s']:.1f} s in all",
         "",
-        f"{'':<18}{'count':>7}{'p50':>10}{'p90':>10}{'p99':>10}{'max':>10}",
+        f"{'':<18}{'count':>7}{'p50':>12}{'p90':>12}{'p99':>12}{'max':>12}",
     ]
     rows = (
         ("frame round trip", "frame_round_trip"),
@@ -394,7 +394,7 @@ def report(result: dict) -> str:
         row = result[key]
         if key == "input_to_visible" and not row["count"]:
             continue  # a mode without real-time inputs
-        cells = "".join(f"{row[k]:>7.1f} ms" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms"))
+        cells = "".join(f"{row[k]:>9.1f} ms" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms"))
         lines.append(f"{label:<18}{row['count']:>7}{cells}")
     errors = ", ".join(f"{code} {n}" for code, n in result["errors"].items()) or "none"
     lines += [

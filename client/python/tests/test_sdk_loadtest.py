@@ -150,7 +150,7 @@ def test_the_report_prints_percentiles_and_errors_by_code():
 
     printed = report(result)
 
-    assert "frame round trip        3    2.0 ms    3.0 ms    3.0 ms    3.0 ms" in printed
+    assert "frame round trip        3      2.0 ms      3.0 ms      3.0 ms      3.0 ms" in printed
     assert "errors     rate_limited 2" in printed
     assert "input to visible" not in printed  # no real-time inputs in this run
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0 and percentile([], 99) == 0.0

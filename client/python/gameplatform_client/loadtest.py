@@ -231,9 +231,15 @@ async def play_one(client: GameClient, options: Options, bot: Bot, stats: Stats,
     try:
         room = await client.play(options.mode, timeout=max(1.0, min(options.match_timeout, left)))
     except TimeoutError:
-        if time.monotonic() >= deadline:
-            return False  # the run is over: no more players coming
-        raise
+        if time.monotonic() < deadline:
+            raise
+        # The run is over. A match made as the wait ran out would keep its other players waiting
+        # for me until the server calls it off: I come and forfeit it, so that their game ends.
+        with contextlib.suppress(GameplatformError, TimeoutError, OSError):
+            status = await client.queue_status()
+            if status.get("status") == "matched" and isinstance(status.get("game_id"), int):
+                await forfeit_game(client, status["game_id"])
+        return False
     stats.opened()
     counter = room.on("*", lambda _frame: _count_in(stats))
     try:
@@ -276,17 +282,22 @@ async def left_over_game_forfeited(client: GameClient, exc: BaseException, stats
     if not isinstance(game_id, int):
         return False
     try:
-        room = await client.join_game(game_id)
-        try:
-            if not room.is_over:
-                await room.forfeit()
-                await room.until_over(timeout=TURN_TIMEOUT)
-        finally:
-            await room.close()
+        await forfeit_game(client, game_id)
     except (ApiError, SocketClosed, TimeoutError):
         return False
     stats.left_over_games += 1
     return True
+
+
+async def forfeit_game(client: GameClient, game_id: int) -> None:
+    """Come to a game I will not play, and forfeit it (its other players play on, or win)."""
+    room = await client.join_game(game_id)
+    try:
+        if not room.is_over:
+            await room.forfeit()
+            await room.until_over(timeout=TURN_TIMEOUT)
+    finally:
+        await room.close()
 
 
 async def run_bot(index: int, options: Options, bot: Bot, stats: Stats, deadline: float) -> None:

@@ -29,7 +29,7 @@ import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +104,13 @@ class BotGame:
     count as frame round trips; ``send_input`` is counted as sent; ``until_my_turn``, ``changed``
     and ``sleep`` wait."""
 
-    def __init__(self, room: GameRoom, stats: Stats) -> None:
+    def __init__(self, room: GameRoom, stats: Stats, *, send_interval: float = 0.0) -> None:
         self.room = room
         self._stats = stats
+        # The mode's ``input_rate`` (frames a second per player) kept: a frame waits its turn, as a
+        # client should, rather than be refused ``rate_limited``.
+        self._send_interval = send_interval
+        self._next_send = 0.0
         self._pending: list[tuple[float, Callable[[Any], bool]]] = []  # inputs not yet seen in the view
         self.stop_timing = room.on_change(self._seen)  # (the load test calls it after the game)
 
@@ -144,10 +148,17 @@ class BotGame:
     def is_over(self) -> bool:
         return self.room.is_over
 
+    async def _paced(self) -> None:
+        now = time.monotonic()
+        if now < self._next_send:
+            await asyncio.sleep(self._next_send - now)
+        self._next_send = max(now, self._next_send) + self._send_interval
+
     async def _timed(self, send) -> Any:
         """``send()`` and its round trip; a ``rate_limited`` answer is counted and the frame sent
         again after its ``retry_after`` (as a client should)."""
         while True:
+            await self._paced()
             self._stats.frames_out += 1
             began = time.monotonic()
             try:
@@ -171,6 +182,7 @@ class BotGame:
         """A real-time ``input {data}`` (no answer: its effect comes in a later patch). ``visible``:
         a test of the view that holds once the input shows in it; the time until then is measured
         (input to visible; not seen within ``INPUT_VISIBLE_WITHIN`` seconds: not counted)."""
+        await self._paced()
         self._stats.frames_out += 1
         if visible is not None:
             self._pending.append((time.monotonic(), visible))
@@ -197,6 +209,7 @@ class Options:
     users: list[tuple[str, str]] | None = None
     device_prefix: str = "loadtest"
     match_timeout: float = 60.0
+    send_interval: float = 0.0  # 1 / the mode's input_rate (from the server's listing)
 
 
 def load_bot(spec: str) -> Bot:
@@ -247,7 +260,7 @@ async def play_one(client: GameClient, options: Options, bot: Bot, stats: Stats,
         await room.ready()
         await room.until(lambda s: s.get("state") != "waiting_for_ready", timeout=TURN_TIMEOUT)
         stats.matches.append((stats.now(), time.monotonic() - began))
-        game = BotGame(room, stats)
+        game = BotGame(room, stats, send_interval=options.send_interval)
         try:
             await asyncio.wait_for(bot(game), GAME_TIMEOUT)
             await room.until_over(timeout=GAME_TIMEOUT)
@@ -338,9 +351,11 @@ async def run(options: Options) -> Stats:
     if bot is None:
         raise ValueError(f"no built-in bot for the mode {options.mode!r}: give one with --bot module:function")
     async with GameClient(options.url) as probe:
-        served = [m["name"] for m in (await probe.request("GET", "/api/game/modes/", auth=False))["results"]]
+        served = {m["name"]: m for m in (await probe.request("GET", "/api/game/modes/", auth=False))["results"]}
     if options.mode not in served:
         raise ValueError(f"{options.url} does not run the mode {options.mode!r} (it runs {', '.join(served)})")
+    rate = served[options.mode].get("input_rate") or 0
+    options = replace(options, send_interval=1 / rate if rate > 0 else 0.0)
     stats = Stats()
     deadline = time.monotonic() + options.ramp + options.duration
     await asyncio.gather(*(run_bot(i, options, bot, stats, deadline) for i in range(options.bots)))
@@ -418,6 +433,11 @@ def report(result: dict) -> str:
         + (f"; {result['left_over_games']} games of an earlier run forfeited" if result["left_over_games"] else ""),
         f"errors     {errors}",
     ]
+    if not result["games_started"]:
+        lines.append(
+            "note: no game started (a mode for more than two players waits up to the server's "
+            "QUEUE_FILL_SECONDS to fill a game: run longer, or with more bots)"
+        )
     return "\n".join(lines)
 
 
@@ -565,7 +585,7 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     if args.plot:
         print(write_plot(result, args.plot))
-    return 1 if result["errors"] else 0
+    return 1 if result["errors"] or not result["games_finished"] else 0
 
 
 if __name__ == "__main__":

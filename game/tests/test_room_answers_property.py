@@ -28,6 +28,7 @@ from conftest import requires_redis
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode
+from gameplatform.modes.commands import Action, Command, Connect
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Hooks, RedisRoomStore, RoomHost, Seating, room_store
@@ -162,7 +163,7 @@ class Player:
             await host.open(self.game_id)
         except Exception:
             pass
-        await self.submit("connect")
+        await self.submit(Connect(self.player_id))
 
     async def on_process(self, call, process: Process | None = None):
         """``call`` on the socket's process; nothing when that process is killed under it (its
@@ -177,10 +178,10 @@ class Player:
             if process.alive:
                 raise
 
-    async def submit(self, op: str, *args, ref=None, resent=False) -> None:
+    async def submit(self, command: Command, *, ref=None, resent=False) -> None:
         host = self.process.host
         await self.on_process(
-            host.submit(self.game_id, self.player_id, op, args, ref=ref, conn=self.conn, seat=self.seat, resent=resent)
+            host.submit(self.game_id, command, ref=ref, conn=self.conn, seat=self.seat, resent=resent)
         )
 
     async def connect(self, process: Process) -> None:
@@ -191,7 +192,7 @@ class Player:
         self.seat = await process.host.take_seat_number(self.game_id, self.player_id)
         process.host.watch(self.game_id)
         await self.on_process(process.host.open(self.game_id), process)
-        await self.submit("connect")
+        await self.submit(Connect(self.player_id))
 
     async def drop(self) -> None:
         await get_hub().leave(game_group(self.game_id), self)
@@ -204,7 +205,7 @@ class Player:
             while True:
                 ref = f"add-{self.player_id}-{n}"
                 sent_at = time.monotonic()
-                await self.submit("action", "add", {"n": n}, ref=ref, resent=resent)
+                await self.submit(Action(self.player_id, "add", {"n": n}), ref=ref, resent=resent)
                 answer = await self.answer(ref, sent_at)
                 if isinstance(answer, dict) and answer["type"] == "ack":
                     self.acked.append(n)

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import json
 import logging
+import warnings
 
 from gameplatform.modes.api import Player, Reject
 from gameplatform.modes.commands import (
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 # commands themselves, ``ROOM_COMMANDS`` and ``PLATFORM_COMMANDS``, say it now).
 OPS = frozenset(kind.op for kind in ROOM_COMMANDS)
 PLATFORM_OPS = frozenset(kind.op for kind in PLATFORM_COMMANDS)
+OP_STEP_DEPRECATED = "Room.step(now, op, *args) is deprecated: give it a command (gameplatform.modes.commands)"
 REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
 # The frames a room remembers having taken (``Room.took``): a frame sent again (by a socket's
 # process while the room moved, within seconds, or by a client after a reconnect, within its
@@ -142,6 +144,7 @@ class Steps:
         as an op and its ``args`` (``room.step(now, "move", 1, {"cell": 4})``), for one release."""
         if not isinstance(command, ROOM_COMMANDS):
             if not isinstance(command, Command):
+                warnings.warn(OP_STEP_DEPRECATED, DeprecationWarning, stacklevel=2)
                 command = command_from(command, args)
             if not isinstance(command, ROOM_COMMANDS):  # a spectator's: the host's, not the room's
                 raise ValueError(f"no such step: {command!r}")

@@ -155,7 +155,7 @@ def test_a_replay_names_each_step_by_its_command():
     assert seen[-1] == Move(1, {"points": 3})
 
 
-def test_a_room_step_still_takes_an_op_and_its_arguments():
+def test_a_room_step_still_takes_an_op_and_its_arguments_with_a_deprecation_warning():
     """``room.step(now, "move", 1, {...})``, as before commands: the same step as ``Move(1, {...})``."""
     by_op, by_command = fresh_room(), fresh_room()
     for room in (by_op, by_command):
@@ -164,7 +164,8 @@ def test_a_room_step_still_takes_an_op_and_its_arguments():
         room.connect(2)
         room.ready(1)
         room.ready(2)
-    by_op.step(0.0, "move", 1, {"points": 2})
+    with pytest.warns(DeprecationWarning, match="give it a command"):
+        by_op.step(0.0, "move", 1, {"points": 2})
     by_command.step(0.0, Move(1, {"points": 2}))
     assert by_op.take_steps() == by_command.take_steps()
     assert by_op.state == by_command.state
@@ -191,7 +192,7 @@ def test_a_room_takes_no_spectators_command_as_a_step():
     room = fresh_room()
     with pytest.raises(ValueError, match="no such step"):
         room.step(0.0, Watch())
-    with pytest.raises(ValueError, match="no such step"):
+    with pytest.raises(ValueError, match="no such step"), pytest.warns(DeprecationWarning):
         room.step(0.0, "watch")
     assert room.steps == 0
 

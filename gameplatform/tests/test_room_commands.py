@@ -205,3 +205,31 @@ def test_a_command_with_more_arguments_is_refused():
 def test_advance_with_nothing_due_is_no_step():
     room = fresh_room()
     assert not room.step(0.0, Advance()) and room.steps == 0
+
+
+# (player_id, op, args) of an ``op`` signal as the release before commands sent it
+PREVIOUS_RELEASE_SIGNALS = [
+    (Connect(2), (2, "connect", [])),
+    (Disconnect(2), (2, "disconnect", [])),
+    (Ready(1), (1, "ready", [])),
+    (Move(1, {"cell": 4}), (1, "move", [{"cell": 4}])),
+    (Action(1, "bonus", {"times": 2}), (1, "action", ["bonus", {"times": 2}])),
+    (Input(2, {"dx": 1}), (2, "input", [{"dx": 1}])),
+    (Forfeit(3), (3, "forfeit", [])),  # a player's, or staff's kick
+    (Abandon(), (0, "abandon", [])),  # staff end the game: no player
+]
+
+
+@pytest.mark.parametrize(("command", "signal"), PREVIOUS_RELEASE_SIGNALS, ids=lambda c: type(c).__name__)
+def test_a_forwarded_frame_is_sent_and_read_as_the_previous_release_did(command, signal):
+    """In a rolling deploy a process of either release reads the other's forwarded frames."""
+    assert command.wire() == signal
+    player_id, op, args = signal
+    assert command_from(op, args, player_id=player_id) == command
+
+
+def test_a_spectators_frame_of_the_previous_release_reads_back_whoever_it_names():
+    """That release named the spectator's user as the frame's player; the command names none."""
+    assert command_from("watch", [], player_id=5) == Watch()
+    assert command_from("still_watching", [], player_id=5) == StillWatching()
+    assert Unwatch().wire() == (0, "unwatch", [])

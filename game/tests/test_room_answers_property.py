@@ -28,7 +28,7 @@ from conftest import requires_redis
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode
-from gameplatform.modes.commands import Action, Command, Connect
+from gameplatform.modes.commands import Action, Command, Connect, Ready
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Hooks, RedisRoomStore, RoomHost, Seating, room_store
@@ -252,7 +252,7 @@ async def test_every_frame_is_answered_and_none_applied_twice_while_owners_are_k
             for player in pair:
                 await player.connect(player.process)
             for player in pair:
-                await player.submit("ready")
+                await player.submit(Ready(player.player_id))
             players += pair
         playing = [asyncio.ensure_future(p.play(10_000, processes, stop)) for p in players]
         while kills < KILLS or stops < STOPS:

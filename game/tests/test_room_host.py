@@ -7,6 +7,7 @@ are about ownership, the driver and the snapshots.
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import replace
 
@@ -1267,6 +1268,54 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
     finally:
         await a.stop()
         await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_an_owner_refuses_a_forwarded_frame_of_an_unknown_command_with_a_log_and_hears_the_next(caplog):
+    """A frame forwarded with an op this release does not know (a newer process's, in a rolling
+    deploy) is refused: logged, answered ``invalid`` on the sender's socket with its ``ref`` and
+    its receipt (not sent again); the room's ear stays, and the next frame reads back as its command."""
+    applied, heard = [], []
+
+    class Host:
+        async def opening(self, game_id):
+            return True
+
+        async def apply(self, game_id, command, ref, conn, *, seat=0, here=True, **frame):
+            applied.append((command, ref, frame["forwarded"]))
+
+    class Socket:  # the sender's socket, on its own process
+        user_id = 2
+
+        async def hub_deliver(self, message):
+            heard.append(message)
+
+    listener, socket = OpListener(Host(), 9), Socket()
+    await get_hub().join(game_group(9), socket)
+    try:
+        for op, args, ref in (("teleport", [{"x": 9}], "t1"), ("input", [{"dx": 1}], "i1")):
+            data = {"player_id": 2, "op": op, "args": args, "ref": ref, "conn": "c2", "seat": 1, "forwarded": ref}
+            with caplog.at_level(logging.WARNING, logger="gameplatform.rooms.wire"):
+                await listener.hub_deliver(
+                    {"type": "hub.message", "group": game_group(9), "signal": "op", "data": data}
+                )
+                for _ in range(100):
+                    if listener.task is None:
+                        break
+                    await asyncio.sleep(0.02)
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert "refused: no such command: 'teleport'" in caplog.text
+        (refusal,) = [message["data"] for message in heard]
+        assert refusal["took"] == ("t1",) or list(refusal["took"]) == ["t1"]
+        (error,) = [json.loads(text) for to, text, *_ in refusal["frames"] if to == 2]
+        assert (error["code"], error["ref"]) == ("invalid", "t1")
+        assert applied == [(Input(2, {"dx": 1}), "i1", "i1")]
+    finally:
+        await get_hub().leave(game_group(9), socket)
 
 
 @requires_redis

@@ -120,6 +120,8 @@ class Seats:
         is answered, not applied twice; so is a frame the client sent again (``resent``) whose
         ``ref`` the room took from this player. ``until``: when its sender answers it ``unavailable``
         (wall clock): a forwarded frame that comes too close to that is not taken (``UNTIL_MARGIN``)."""
+        if not isinstance(command, Command):  # (an op name, as before commands: refused here, not half-read)
+            raise TypeError(f"a command of gameplatform.modes.commands, not {command!r}")
         if isinstance(command, PLATFORM_COMMANDS) and conn is not None:
             raise ValueError(f"{command!r} is the platform's step, never a socket's frame")
         if until is not None and time.time() > until - UNTIL_MARGIN and self.host.running.get(game_id) is not None:

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 OPS = frozenset(kind.op for kind in ROOM_COMMANDS)
 PLATFORM_OPS = frozenset(kind.op for kind in PLATFORM_COMMANDS)
 OP_STEP_DEPRECATED = "Room.step(now, op, *args) is deprecated: give it a command (gameplatform.modes.commands)"
+_ROOM_KINDS = frozenset(ROOM_COMMANDS)  # (a step's check of its command: one lookup on every frame and tick)
 REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
 # The frames a room remembers having taken (``Room.took``): a frame sent again (by a socket's
 # process while the room moved, within seconds, or by a client after a reconnect, within its
@@ -142,7 +143,7 @@ class Steps:
         deterministic). ``frame``: the client frame's ``(forwarded id, ref)``, either None: once
         the step changed the room, ``took`` knows it. ``command`` may still be given serialized,
         as an op and its ``args`` (``room.step(now, "move", 1, {"cell": 4})``), for one release."""
-        if not isinstance(command, ROOM_COMMANDS):
+        if type(command) not in _ROOM_KINDS and not isinstance(command, ROOM_COMMANDS):
             if not isinstance(command, Command):
                 warnings.warn(OP_STEP_DEPRECATED, DeprecationWarning, stacklevel=2)
                 command = command_from(command, args)
@@ -167,7 +168,8 @@ class Steps:
 
     def _took(self, now: float, command: Command, frame: tuple | None = None) -> None:
         self.steps += 1
-        entry = (self.steps, now, *command.entry(), self.version)
+        op, args = command.entry()
+        entry = (self.steps, now, op, args, self.version)
         if frame is not None and frame != (None, None):
             forwarded, ref = frame
             entry += ([forwarded, ref],)

@@ -34,6 +34,7 @@ django.setup()
 from game.modes.builtin.arena import Arena  # noqa: E402
 from game.modes.builtin.tictactoe import TicTacToe  # noqa: E402
 from gameplatform.modes import Mode  # noqa: E402
+from gameplatform.modes.commands import Move  # noqa: E402
 from gameplatform.modes.testing import seated  # noqa: E402
 from gameplatform.rooms import Room  # noqa: E402
 
@@ -91,7 +92,7 @@ def run_moves(*, moves: int, seed: int) -> tuple[list[float], list[float]]:
             now += 2.0
             free = [cell for cell, mark in enumerate(room.state["board"]) if mark is None]
             start = time.perf_counter()
-            room.step(now, "move", room.ctx.turn, {"cell": rng.choice(free)})
+            room.step(now, Move(room.ctx.turn, {"cell": rng.choice(free)}))
             room.drain_encoded()
             made = time.perf_counter()
             room.encode_snapshot(journal="bench")

@@ -110,6 +110,8 @@ from figures import (  # noqa: E402
 from procstat import cpu_seconds, machine_cpu_seconds  # noqa: E402
 from queue_fill import percentile  # noqa: E402
 
+from gameplatform.modes.commands import Connect, Input, Move, Ready  # noqa: E402
+
 MEASUREMENTS = ["moves", "ticks", "takeover"]
 DRAW = [0, 1, 2, 4, 3, 5, 7, 6, 8]  # a tic-tac-toe game that fills the board: 9 moves
 PREFIX = "pbrooms"
@@ -550,7 +552,7 @@ async def bots(host, tally: Tally, game_id: int, players: int, rate: float, stop
     while not stop.is_set():
         dx, dy = rng.choice(DIRECTIONS)
         sent_at = time.perf_counter()
-        await host.apply(game_id, 1 + sent % players, "input", ({"dx": dx, "dy": dy},))
+        await host.apply(game_id, Input(1 + sent % players, {"dx": dx, "dy": dy}))
         room = host.room(game_id)
         if room is not None:  # the tick it was applied at (``apply`` runs any overdue tick first)
             tally.note_input(game_id, room.ctx.tick, sent_at)
@@ -576,12 +578,12 @@ async def tick_run(n: int, sizes: Sizes, base_id: int) -> dict:
         for i, game_id in enumerate(ids):  # games start at random phases of a tick, as they do
             assert await host.open(game_id), f"room {game_id} has an owner"
             for pid in range(1, 5):
-                await host.apply(game_id, pid, "connect")
+                await host.apply(game_id, Connect(pid))
             delay = began + dt * i / n - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
             for pid in range(1, 5):
-                await host.apply(game_id, pid, "ready")
+                await host.apply(game_id, Ready(pid))
             tasks.append(asyncio.create_task(bots(host, tally, game_id, 4, sizes.inputs_per_s, stop, rng)))
         await asyncio.sleep(sizes.tick_warmup)
         host.lateness.clear()
@@ -721,11 +723,11 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random, drain: 
             for game_id, players in ((arena, 4), (ttt, 2)):
                 assert await a.open(game_id)
                 for pid in range(1, players + 1):
-                    await a.apply(game_id, pid, "connect")
+                    await a.apply(game_id, Connect(pid))
                 for pid in range(1, players + 1):
-                    await a.apply(game_id, pid, "ready")
+                    await a.apply(game_id, Ready(pid))
                 b.watch(game_id)  # sockets of both games are open on process B too
-            await a.apply(ttt, 1, "move", ({"cell": 4},))
+            await a.apply(ttt, Move(1, {"cell": 4}))
             await asyncio.sleep(0.6 + rng.random() * lease / 3)  # a few ticks; the kill at any phase of a renewal
             killed = time.perf_counter()
             if drain:  # a server stopping for a deploy: it hands its rooms over
@@ -748,8 +750,8 @@ async def takeover_trial(lease: float, base_id: int, rng: random.Random, drain: 
                 if move_at is None and ttt in tally_ttt.hellos:
                     # The players' sockets answer the hello by taking their seats again; then O moves.
                     for pid in (1, 2):
-                        await b.apply(ttt, pid, "connect")
-                    if await b.apply(ttt, 2, "move", ({"cell": 0},)) and b.rooms[ttt].state["board"][0] == "O":
+                        await b.apply(ttt, Connect(pid))
+                    if await b.apply(ttt, Move(2, {"cell": 0})) and b.rooms[ttt].state["board"][0] == "O":
                         move_at = time.perf_counter()
                 await asyncio.sleep(0.001)
         finally:

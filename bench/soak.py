@@ -41,6 +41,8 @@ import time  # noqa: E402
 
 from figures import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensure_database, rss_kib  # noqa: E402
 
+from gameplatform.modes.commands import Connect, Input, Move, Ready  # noqa: E402
+
 TICK = 1 / 20
 
 
@@ -100,9 +102,9 @@ class Soak:
             try:
                 assert await host.open(game_id)
                 for pid in range(1, players + 1):
-                    await host.apply(game_id, pid, "connect")
+                    await host.apply(game_id, Connect(pid))
                 for pid in range(1, players + 1):
-                    await host.apply(game_id, pid, "ready")
+                    await host.apply(game_id, Ready(pid))
                 if mode is self.arena:
                     await self.arena_bots(host, game_id)
                 else:
@@ -117,7 +119,7 @@ class Soak:
             if room is None or room.over:
                 return
             data = {"dx": self.rng.uniform(-1, 1), "dy": self.rng.uniform(-1, 1)}
-            await host.apply(game_id, self.rng.randint(1, 4), "input", (data,))
+            await host.apply(game_id, Input(self.rng.randint(1, 4), data))
             await asyncio.sleep(gap * (0.5 + self.rng.random()))
 
     async def ttt_players(self, host, game_id: int) -> None:
@@ -127,7 +129,7 @@ class Soak:
             if room is None or room.over:
                 return
             free = [cell for cell, mark in enumerate(room.state["board"]) if mark is None]
-            await host.apply(game_id, room.ctx.turn, "move", ({"cell": self.rng.choice(free)},))
+            await host.apply(game_id, Move(room.ctx.turn, {"cell": self.rng.choice(free)}))
             await asyncio.sleep(1.5 + self.rng.random())
 
     async def sample(self, host, started: float) -> dict:

@@ -10,6 +10,19 @@ from gameplatform import db, serializers
 from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
 from gameplatform.errors import Conflict, Forbidden, RateLimited
 from gameplatform.groups import game_group, watch_group
+from gameplatform.modes.commands import (
+    Action,
+    Command,
+    Connect,
+    Disconnect,
+    Forfeit,
+    Input,
+    Move,
+    Ready,
+    StillWatching,
+    Unwatch,
+    Watch,
+)
 from gameplatform.ratelimit import FrameBudget
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.sockets import RoomSocket
@@ -116,7 +129,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
             return
         if self.watching:  # the room, wherever it runs, sends this socket the spectators' state
             self.joined_room = True
-            await self._submit("watch")
+            await self._submit(Watch())
             self._renewing = asyncio.get_running_loop().create_task(self._still_watching())
             return
         self.budget = FrameBudget(get_mode(self.mode_name).input_rate, 1.0)
@@ -124,7 +137,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         host.watch(self.game_id)
         self.joined_room = True
         await host.open(self.game_id)  # runs here unless another process already does
-        await self._submit("connect")
+        await self._submit(Connect(self.user_id))
 
     async def _still_watching(self) -> None:
         """Tell the room, wherever it runs, that this spectator still watches: a room forgets the
@@ -132,7 +145,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         while self.joined_room:
             await asyncio.sleep(WATCH_RENEW_SECONDS)
             try:
-                await self._submit("still_watching")
+                await self._submit(StillWatching())
             except Exception:  # the layer is away: the next one may get through; the socket stays
                 logger.warning("a spectator's renewal did not reach its room", exc_info=True)
 
@@ -142,10 +155,10 @@ class GameConsumer(RoomSocket, BaseConsumer):
             self._renewing = None
         if self.joined_room and self.watching:
             self.joined_room = False
-            await self._submit("unwatch")
+            await self._submit(Unwatch())
         elif self.joined_room:
             self._leave_room()
-            await self._submit("disconnect")
+            await self._submit(Disconnect(self.user_id))
 
     def _leave_room(self) -> None:
         """No watch on the game's room any more (its socket closed, or the game is over: a
@@ -177,7 +190,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         if not self.joined_room:
             return
         if self.watching:  # ask the room, where it runs now, for the state again
-            await self._submit("watch")
+            await self._submit(Watch())
         else:  # take the seat where it runs now
             await self._take_seat_again()
 
@@ -189,16 +202,14 @@ class GameConsumer(RoomSocket, BaseConsumer):
             await rooms.get_room_host().open(self.game_id)
         except Exception:  # the database or Redis away: the watch claims it when they are back
             logger.warning("the game's room could not be opened here", exc_info=True, extra={"game_id": self.game_id})
-        await self._submit("connect")
+        await self._submit(Connect(self.user_id))
 
-    async def _submit(self, op: str, *args, ref=None, frame: dict | None = None) -> None:
+    async def _submit(self, command: Command, *, ref=None, frame: dict | None = None) -> None:
         host = rooms.get_room_host()
         # ``resent``: the client sends a frame again that got no answer before its last socket
         # closed; a frame the room took already (its ``ref``) is acked ``duplicate``, not applied again.
         resent = frame is not None and frame.get("resent") is True
-        await host.submit(
-            self.game_id, self.user_id, op, args, ref=ref, conn=self.conn_id, seat=self.seat, resent=resent
-        )
+        await host.submit(self.game_id, command, ref=ref, conn=self.conn_id, seat=self.seat, resent=resent)
 
     def _spend(self) -> None:
         if self.watching:
@@ -214,7 +225,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
     async def handle_player_ready(self, frame: dict) -> None:
         """I am ready: when every player is, the game starts (`game_start`)."""
         self._spend()
-        await self._submit("ready", ref=frame.get("ref"), frame=frame)
+        await self._submit(Ready(self.user_id), ref=frame.get("ref"), frame=frame)
 
     @receives(MoveInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_player_move(self, frame: dict) -> None:
@@ -222,24 +233,25 @@ class GameConsumer(RoomSocket, BaseConsumer):
 
         Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`."""
         self._spend()
-        await self._submit("move", frame.get("movement"), ref=frame.get("ref"), frame=frame)
+        await self._submit(Move(self.user_id, frame.get("movement")), ref=frame.get("ref"), frame=frame)
 
     @receives(ActionInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
         """`{action, data}`: a game-specific action (checked by the schema of the mode's message of that name,
         or `*`)."""
         self._spend()
-        await self._submit("action", frame.get("action"), frame.get("data", {}), ref=frame.get("ref"), frame=frame)
+        command = Action(self.user_id, frame.get("action"), frame.get("data", {}))
+        await self._submit(command, ref=frame.get("ref"), frame=frame)
 
     @receives(InputFrame, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
         """`{data}`: a real-time input (checked by the schema of the mode's `input` message); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
-        await self._submit("input", frame.get("data"), ref=frame.get("ref"), frame=frame)
+        await self._submit(Input(self.user_id, frame.get("data")), ref=frame.get("ref"), frame=frame)
 
     @receives(errors=("game_over", "not_a_player"))
     async def handle_forfeit(self, frame: dict) -> None:
         """I give up: the mode decides what that means (by default the last player left wins)."""
         self._spend()
-        await self._submit("forfeit", ref=frame.get("ref"), frame=frame)
+        await self._submit(Forfeit(self.user_id), ref=frame.get("ref"), frame=frame)

@@ -27,6 +27,18 @@ from game.registry import modes
 from gameplatform import rawsql
 from gameplatform.errors import Conflict, Forbidden, NotFound
 from gameplatform.modes import Mode, Player
+from gameplatform.modes.commands import (
+    Action,
+    Command,
+    Connect,
+    Disconnect,
+    Forfeit,
+    Input,
+    Join,
+    Move,
+    PlayerCommand,
+    Ready,
+)
 from gameplatform.rooms import room_store
 from gameplatform.rooms.room import Grace, Room, starting_players
 
@@ -38,7 +50,9 @@ FRAMES_PAGE = 600  # frames of a replay's spectators' view in one answer
 # at most this many frames (a 20-tick game of 5 minutes), so the cache holds no giant entry.
 FRAMES_CACHED_MAX = 6000
 FRAMES_CACHE_SECONDS = 600
-PLAYER_OPS = {"connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join"}
+PLAYER_COMMANDS = (PlayerCommand, Join)  # the steps of a replay's ``inputs``: a player's, or their seat taken
+# Their ops, as a game's log names them (``Command.entry()``): one release more, for its readers.
+PLAYER_OPS = frozenset(kind.op for kind in (Connect, Disconnect, Ready, Forfeit, Move, Action, Input, Join))
 
 
 @functools.cache
@@ -134,12 +148,10 @@ def replay_for(*, game_id: int, user) -> dict:
     as it did and to say at which tick each input landed."""
     inputs = []
 
-    def landed(room: Room, op: str, now: float, args: list) -> None:
-        if op in PLAYER_OPS:
-            player = args[0]["id"] if op == "join" else args[0]  # a join's is the seat it took
-            inputs.append(
-                {"t": round(now, 3), "tick": room.ctx.tick, "player": player, "type": op, "data": _data(op, args)}
-            )
+    def landed(room: Room, command: Command, now: float) -> None:
+        if isinstance(command, PLAYER_COMMANDS):
+            at = {"t": round(now, 3), "tick": room.ctx.tick, "player": command.player_id, "type": command.op}
+            inputs.append({**at, "data": _data(command)})
 
     game, replay, players, room = _play_again(game_id, user, landed)
     result = room.result
@@ -187,7 +199,7 @@ def _all_frames(game, replay, seats, mode, *, start: int, end: int | None, keep:
     frames: list[dict] = []
     last = {"text": None, "turn": -1, "over": False}
 
-    def seen(room: Room, op: str, now: float, args: list) -> None:
+    def seen(room: Room, command: Command, now: float) -> None:
         view = room.mode.spectator_view(room.state)
         text = json.dumps(view, sort_keys=True)
         if text == last["text"]:
@@ -207,7 +219,7 @@ def _all_frames(game, replay, seats, mode, *, start: int, end: int | None, keep:
 
 
 def _play_again(game_id: int, user, each) -> tuple[Game, GameReplay, list[Player], Room]:
-    """The game played again from its replay, ``each(room, op, now, args)`` after every step;
+    """The game played again from its replay, ``each(room, command, now)`` after every step;
     refused as ``replay_for`` says."""
     game, replay, seats, mode = _checked(game_id, user)
     players, room = _play(game, replay, seats, mode, each)
@@ -242,7 +254,7 @@ def _play(game: Game, replay: GameReplay, seats: list[GamePlayer], mode: Mode, e
     grace = Grace(**replay.grace)
     first = starting_players(players, replay.steps)
     room = Room(mode, game_id=game.pk, players=first, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
-    applied = room.replay(replay.steps, each=lambda op, now, args: each(room, op, now, args))
+    applied = room.replay(replay.steps, each=lambda command, now: each(room, command, now))
     if applied != len(replay.steps) or room.result is None or room.result.winner != game.winner_id:
         raise Conflict(
             "This game does not play again as it went: its replay cannot be shown.", code="replay_unavailable"
@@ -250,9 +262,12 @@ def _play(game: Game, replay: GameReplay, seats: list[GamePlayer], mode: Mode, e
     return players, room
 
 
-def _data(op: str, args: list):
-    if op == "action":
-        return {"action": args[1], "data": args[2]}
-    if op in ("move", "input"):
-        return args[1]
+def _data(command: Command):
+    match command:
+        case Action(action=action, data=data):
+            return {"action": action, "data": data}
+        case Move(movement=movement):
+            return movement
+        case Input(data=data):
+            return data
     return None

@@ -16,6 +16,7 @@ The seatings, starts and results of a process's rooms go in shared transactions
 from gameplatform.batching import Batcher
 from gameplatform.loops import per_loop
 from gameplatform.modes import Player, Result
+from gameplatform.modes.commands import Command
 from gameplatform.rooms import Grace, Hooks, RoomHost, Seating
 
 
@@ -102,7 +103,7 @@ async def take_seat(game_id: int, player_id: int) -> int:
     return await get_room_host().take_seat_number(game_id, player_id)
 
 
-async def room_command(game_id: int, op: str, player_id: int = 0) -> bool:
-    """The platform's own step for a game's room, wherever it runs (``RoomHost.command``: ``forfeit``
-    for ``player_id``, ``abandon``): True once the room's owner took it."""
-    return await get_room_host().command(game_id, op, player_id)
+async def room_command(game_id: int, command: Command) -> bool:
+    """The platform's own step for a game's room, wherever it runs (``RoomHost.command``:
+    ``Forfeit(player_id)``, ``Abandon()``): True once the room's owner took it."""
+    return await get_room_host().command(game_id, command)

@@ -31,6 +31,7 @@ from gameplatform import db, rawsql
 from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable, is_outage
 from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
+from gameplatform.modes.commands import Abandon, Command, Forfeit
 from gameplatform.realtime import signal_on_commit
 from gameplatform.rooms import room_store
 from gameplatform.rooms.flags import flags_now
@@ -520,7 +521,7 @@ def game_kick_player(*, staff, game_id: int, user_id: int) -> str:
     seat = GamePlayer.objects.filter(game_id=game_id, user_id=user_id).select_related("user").first()
     if player is None or player.get("out") or seat is None:
         raise Conflict("This user does not play this game (or left it already).", code="not_a_player")
-    _room_command(game_id, "forfeit", user_id)
+    _room_command(game_id, Forfeit(user_id))
     with transaction.atomic():
         audit.record(
             staff=staff,
@@ -536,11 +537,11 @@ def game_kick_player(*, staff, game_id: int, user_id: int) -> str:
 
 def game_end_by_staff(*, staff, game_id: int) -> Game:
     """Staff end a running game: it ends ``abandoned`` (no winner, unrated), as a game nobody
-    could finish does, by its room's owner (``RoomHost.command``'s ``abandon``), which records it
+    could finish does, by its room's owner (``RoomHost.command``'s ``Abandon``), which records it
     as every result is recorded. The audit log has ``room.end``. Errors as ``game_kick_player``."""
     game = _running_game(game_id)
     _room_players(game_id)  # a room to talk to
-    _room_command(game_id, "abandon")
+    _room_command(game_id, Abandon())
     with transaction.atomic():
         audit.record(staff=staff, action="room.end", target_type="game", target_id=game_id, target=str(game))
     return game
@@ -564,12 +565,12 @@ def _room_players(game_id: int) -> list[dict]:
     return json.loads(record.snapshot)["players"] if record.snapshot else []
 
 
-def _room_command(game_id: int, op: str, player_id: int = 0) -> None:
-    """``op`` applied by the game's room wherever it runs, waited for (on the server's loop when
-    called from a unit of work: ``db.await_on_loop``)."""
+def _room_command(game_id: int, command: Command) -> None:
+    """``command`` applied by the game's room wherever it runs, waited for (on the server's loop
+    when called from a unit of work: ``db.await_on_loop``)."""
     from game import rooms
 
-    if not db.await_on_loop(rooms.room_command(game_id, op, player_id), timeout=answer_seconds() + 2.0):
+    if not db.await_on_loop(rooms.room_command(game_id, command), timeout=answer_seconds() + 2.0):
         raise Unavailable("The game's room did not answer (it may be moving between servers); nothing changed.")
 
 

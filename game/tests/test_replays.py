@@ -19,6 +19,7 @@ from game.modes.builtin.battleship import Battleship
 from game.modes.builtin.relay import Relay
 from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.test_room_host import Records, start_game
+from gameplatform.modes.commands import Action, Connect, Input, Move
 from gameplatform.modes.testing import replayed, seated
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.room import Grace, Room
@@ -73,17 +74,15 @@ async def play_on(host: RoomHost, game_id: int, mode, rng: random.Random) -> Non
             return
         if mode.name == "tictactoe":
             free = [i for i, mark in enumerate(room.state["board"]) if mark is None]
-            await host.apply(game_id, room.ctx.turn, "move", ({"cell": rng.choice(free)},))
+            await host.apply(game_id, Move(room.ctx.turn, {"cell": rng.choice(free)}))
         elif mode.name == "battleship":
             x, y = cells[room.ctx.turn].pop()
-            await host.apply(game_id, room.ctx.turn, "move", ({"x": x, "y": y},))
+            await host.apply(game_id, Move(room.ctx.turn, {"x": x, "y": y}))
         elif mode.name == "relay":
             for pid in (1, 2):
-                await host.apply(game_id, pid, "action", ("report_score", {"scores": {"1": 3, "2": 1}}))
+                await host.apply(game_id, Action(pid, "report_score", {"scores": {"1": 3, "2": 1}}))
         else:
-            await host.apply(
-                game_id, rng.randint(1, 2), "input", ({"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)},)
-            )
+            await host.apply(game_id, Input(rng.randint(1, 2), {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)}))
             await asyncio.sleep(0.03)
 
 
@@ -122,12 +121,12 @@ async def test_a_game_taken_over_half_way_replays_whole_from_the_log_of_both_its
         cells = [(x, y) for x in range(10) for y in range(10)]
         rng.shuffle(cells)
         for x, y in cells[:7]:  # seven shots on a, with its snapshots
-            await a.apply(game_id, a.rooms[game_id].ctx.turn, "move", ({"x": x, "y": y},))
+            await a.apply(game_id, Move(a.rooms[game_id].ctx.turn, {"x": x, "y": y}))
         await a.stop(release=False)  # a dies
         b.watch(game_id)
         await until(lambda: game_id in b.rooms, 5)
         for pid in (1, 2):
-            await b.apply(game_id, pid, "connect")
+            await b.apply(game_id, Connect(pid))
         await play_on(b, game_id, mode, rng)
         await until(lambda: game_id in records.replays, 10)
     finally:

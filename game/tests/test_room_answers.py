@@ -18,6 +18,7 @@ import pytest
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.test_room_host import Counter, Heard, Records, start_game
+from gameplatform.modes.commands import Connect, Forfeit, Input, Move, Ready
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.host import answer_seconds
 from gameplatform.rooms.room import forwarded_key
@@ -93,7 +94,7 @@ async def test_a_move_sent_while_the_rooms_owner_is_dead_is_taken_once_by_the_ne
         await start_game(a, 7)
         b.watch(7)  # player 1's socket is on b
         await a.stop(release=False)  # a dies: its lease runs out in 1 s
-        await b.submit(7, 1, "move", ({"cell": 4},), ref="m1", conn="socket-1", seat=1)
+        await b.submit(7, Move(1, {"cell": 4}), ref="m1", conn="socket-1", seat=1)
         assert b.forwarded  # nobody took it yet
         await taken_over(b, 7)
         assert await sockets.until(lambda: {"type": "ack", "ref": "m1"} in sockets.frames_for(1))
@@ -113,7 +114,7 @@ async def test_a_forwarded_move_whose_receipt_was_lost_is_sent_again_and_answere
     try:
         await start_game(a, 8)
         sockets.lose = 1  # the owner's first receipt never reaches b
-        await b.submit(8, 1, "move", ({"cell": 0},), ref="m1", conn="socket-1", seat=1)
+        await b.submit(8, Move(1, {"cell": 0}), ref="m1", conn="socket-1", seat=1)
         assert await sockets.until(lambda: not b.forwarded)
         acks = sockets.frames_of(1, "ack")
         assert acks == [{"type": "ack", "ref": "m1"}, {"type": "ack", "ref": "m1", "duplicate": True}]
@@ -133,7 +134,7 @@ async def test_a_frame_forwarded_to_an_owner_that_died_after_taking_it_is_not_ap
     try:
         await start_game(a, 9)
         sockets.lose = 1000  # no receipt reaches b while a lives
-        await b.submit(9, 1, "input", ({"step": 3},), ref="i1", conn="socket-1", seat=1)
+        await b.submit(9, Input(1, {"step": 3}), ref="i1", conn="socket-1", seat=1)
         (forwarded,) = b.forwarded
         assert await sockets.until(lambda: {"type": "ack", "ref": "i1"} in sockets.frames_for(1))
         await asyncio.sleep(0.1)  # the input's step is in a's journal (the next write)
@@ -165,8 +166,8 @@ async def test_a_frame_no_room_takes_within_the_bound_is_answered_unavailable_wi
         b.watch(10)
         loop = asyncio.get_running_loop()
         sent = loop.time()
-        await b.submit(10, 1, "connect", conn="socket-1", seat=1)
-        await b.submit(10, 1, "move", ({"cell": 4},), ref="m1", conn="socket-1", seat=1)
+        await b.submit(10, Connect(1), conn="socket-1", seat=1)
+        await b.submit(10, Move(1, {"cell": 4}), ref="m1", conn="socket-1", seat=1)
         assert await sockets.until(lambda: sockets.frames_of(1, "error"), answer_seconds() + 2)
         waited = loop.time() - sent
         (error,) = sockets.frames_of(1, "error")
@@ -187,13 +188,13 @@ async def test_a_frame_the_client_sends_again_after_a_reconnect_is_acked_once_mo
     a = sockets.host("a")
     try:
         await start_game(a, 11)
-        await a.apply(11, 1, "move", ({"cell": 0},), "m1", "socket-1", seat=1)
-        await a.apply(11, 1, "connect", conn="socket-2", seat=2)  # the client came back
-        await a.apply(11, 1, "move", ({"cell": 0},), "m1", "socket-2", seat=2, resent=True)
+        await a.apply(11, Move(1, {"cell": 0}), "m1", "socket-1", seat=1)
+        await a.apply(11, Connect(1), conn="socket-2", seat=2)  # the client came back
+        await a.apply(11, Move(1, {"cell": 0}), "m1", "socket-2", seat=2, resent=True)
         assert sockets.frames_of(1, "ack")[-1] == {"type": "ack", "ref": "m1", "duplicate": True}
         assert len(sockets.frames_of(2, "player_move")) == 1
-        await a.apply(11, 2, "move", ({"cell": 4},), "m1", "socket-3", seat=1)
-        await a.apply(11, 1, "move", ({"cell": 1},), "m1", "socket-2", seat=2)  # the ref again, a new move
+        await a.apply(11, Move(2, {"cell": 4}), "m1", "socket-3", seat=1)
+        await a.apply(11, Move(1, {"cell": 1}), "m1", "socket-2", seat=2)  # the ref again, a new move
         assert a.rooms[11].state["board"][:5] == ["X", "X", None, None, "O"]
     finally:
         await a.stop()
@@ -205,13 +206,13 @@ async def test_a_room_remembers_the_frames_of_its_last_seconds_at_most_a_bounded
 
     room = Room(TicTacToe(), game_id=1, players=seated(2), seed=1)
     for pid in (1, 2):
-        room.step(0.0, "connect", pid)
+        room.step(0.0, Connect(pid))
     for n in range(TAKEN_KEPT):  # two keys a frame: the newest TAKEN_KEPT keys are kept
-        room.step(1.0, "ready", 1, frame=(f"f{n}", n))
+        room.step(1.0, Ready(1), frame=(f"f{n}", n))
     assert len(room.taken) == TAKEN_KEPT
     restored = Room.restore(TicTacToe(), json.loads(room.encode_snapshot()))
     assert restored.took(ref_key(1, TAKEN_KEPT - 1)) and not restored.took(ref_key(1, 0))
-    room.step(1.0 + TAKEN_SECONDS + 1, "ready", 2, frame=(None, "late"))  # the others are older than that
+    room.step(1.0 + TAKEN_SECONDS + 1, Ready(2), frame=(None, "late"))  # the others are older than that
     assert list(room.taken) == [ref_key(2, "late")]
 
 
@@ -250,7 +251,7 @@ async def test_a_process_past_its_lease_writes_nothing_over_the_new_owner_and_te
         await start_game(a, 13)
         await a.store.release(13, "a")  # a's lease ran out while it stalled...
         assert await b.open(13)  # ...and b runs the room now
-        await a.apply(13, 1, "move", ({"cell": 4},), "late", "socket-1", seat=1)  # a does not know yet
+        await a.apply(13, Move(1, {"cell": 4}), "late", "socket-1", seat=1)  # a does not know yet
         assert a.room(13) is None and {"type": "ack", "ref": "late"} not in sockets.frames_for(1)
         assert not sockets.frames_of(2, "player_move")
         assert json.loads(await b.store.load(13))["state"]["board"][4] is None  # b's room, untouched
@@ -269,7 +270,7 @@ async def test_a_room_whose_lease_ran_out_with_nobody_taking_it_takes_it_again_w
         await start_game(a, 14)
         await a.store.release(13, "a")
         await a.store.release(14, "a")  # gone: nobody holds it
-        await a.apply(14, 1, "move", ({"cell": 4},), "after", "socket-1", seat=1)
+        await a.apply(14, Move(1, {"cell": 4}), "after", "socket-1", seat=1)
         assert {"type": "ack", "ref": "after"} in sockets.frames_for(1) and a.room(14) is not None
         assert (await a.store.owners([14])) == {14: "a"}
         assert json.loads(await a.store.load(14))["state"]["board"][4] == "X"
@@ -287,7 +288,7 @@ async def test_a_process_past_its_lease_records_no_result_for_an_end_its_room_di
         await start_game(a, 15)
         await a.store.release(15, "a")
         assert await b.open(15)
-        await a.apply(15, 1, "forfeit", (), "gone", "socket-1", seat=1)
+        await a.apply(15, Forfeit(1), "gone", "socket-1", seat=1)
         assert sockets.results == [] and not sockets.frames_of(2, "game_over")
         assert a.room(15) is None and b.room(15) is not None and not b.rooms[15].over
     finally:

@@ -28,6 +28,7 @@ from conftest import requires_redis
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode
+from gameplatform.modes.commands import Action, Command, Connect, Ready
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Hooks, RedisRoomStore, RoomHost, Seating, room_store
@@ -155,7 +156,7 @@ class Player:
             await host.open(self.game_id)
         except Exception:
             pass
-        await self.submit("connect")
+        await self.submit(Connect(self.player_id))
 
     async def on_process(self, call, process: Process | None = None):
         """``call`` on the socket's process; nothing when that process is killed under it (its
@@ -170,10 +171,10 @@ class Player:
             if process.alive:
                 raise
 
-    async def submit(self, op: str, *args, ref=None, resent=False) -> None:
+    async def submit(self, command: Command, *, ref=None, resent=False) -> None:
         host = self.process.host
         await self.on_process(
-            host.submit(self.game_id, self.player_id, op, args, ref=ref, conn=self.conn, seat=self.seat, resent=resent)
+            host.submit(self.game_id, command, ref=ref, conn=self.conn, seat=self.seat, resent=resent)
         )
 
     async def connect(self, process: Process) -> None:
@@ -184,7 +185,7 @@ class Player:
         self.seat = await process.host.take_seat_number(self.game_id, self.player_id)
         process.host.watch(self.game_id)
         await self.on_process(process.host.open(self.game_id), process)
-        await self.submit("connect")
+        await self.submit(Connect(self.player_id))
 
     async def drop(self) -> None:
         await get_hub().leave(game_group(self.game_id), self)
@@ -197,7 +198,7 @@ class Player:
             while True:
                 ref = f"add-{self.player_id}-{n}"
                 sent_at = time.monotonic()
-                await self.submit("action", "add", {"n": n}, ref=ref, resent=resent)
+                await self.submit(Action(self.player_id, "add", {"n": n}), ref=ref, resent=resent)
                 answer = await self.answer(ref, sent_at)
                 if isinstance(answer, dict) and answer["type"] == "ack":
                     self.acked.append(n)
@@ -244,7 +245,7 @@ async def test_every_frame_is_answered_and_none_applied_twice_while_owners_are_k
             for player in pair:
                 await player.connect(player.process)
             for player in pair:
-                await player.submit("ready")
+                await player.submit(Ready(player.player_id))
             players += pair
         playing = [asyncio.ensure_future(p.play(10_000, processes, stop)) for p in players]
         while kills < KILLS or stops < STOPS:

@@ -7,6 +7,7 @@ are about ownership, the driver and the snapshots.
 
 import asyncio
 import json
+import logging
 import time
 from dataclasses import replace
 
@@ -19,6 +20,7 @@ from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.groups import game_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Mode
+from gameplatform.modes.commands import Action, Connect, Disconnect, Forfeit, Input, Move, Ready
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.realtime import agroup_signal
@@ -87,9 +89,9 @@ def short_lease(settings):
 async def start_game(host: RoomHost, game_id: int, players=(1, 2)) -> None:
     assert await host.open(game_id)
     for pid in players:
-        await host.apply(game_id, pid, "connect")
+        await host.apply(game_id, Connect(pid))
     for pid in players:
-        await host.apply(game_id, pid, "ready")
+        await host.apply(game_id, Ready(pid))
 
 
 @requires_redis
@@ -101,7 +103,7 @@ async def test_a_second_process_cannot_own_a_room_that_has_an_owner(short_lease)
     try:
         assert await a.open(1)
         assert not await b.open(1)
-        assert not await b.apply(1, 1, "move", ({"cell": 0},))
+        assert not await b.apply(1, Move(1, {"cell": 0}))
     finally:
         await a.stop()
         await b.stop()
@@ -177,11 +179,11 @@ async def test_a_player_whose_frames_reach_a_cold_owner_while_it_reads_the_seats
             await asyncio.sleep(0.005)
         assert not opening.done(), "a still reads the seats"
         assert not await b.open(5, player_id=2)
-        await b.submit(5, 2, "connect", conn="socket-2", seat=1)
-        await b.submit(5, 2, "ready", ref="r2", conn="socket-2", seat=1)
+        await b.submit(5, Connect(2), conn="socket-2", seat=1)
+        await b.submit(5, Ready(2), ref="r2", conn="socket-2", seat=1)
         assert await opening
-        await a.apply(5, 1, "connect", conn="socket-1", seat=1)
-        await a.apply(5, 1, "ready", ref="r1", conn="socket-1", seat=1)
+        await a.apply(5, Connect(1), conn="socket-1", seat=1)
+        await a.apply(5, Ready(1), ref="r1", conn="socket-1", seat=1)
         for _ in range(100):
             if {"type": "ack", "ref": "r2"} in records.frames_for(2):
                 break
@@ -283,11 +285,11 @@ async def test_a_turn_based_room_is_snapshotted_after_every_move_and_its_start_r
     host = RoomHost(records.hooks(), wire=records.wire(), owner="a")
     try:
         await start_game(host, 2)
-        await host.apply(2, 1, "move", ({"cell": 4},))
+        await host.apply(2, Move(1, {"cell": 4}))
         snap = json.loads(await host.store.load(2))
         assert snap["state"]["board"][4] == "X"
         assert records.started == [2]
-        await host.apply(2, 1, "move", ({"cell": 5},), ref="r1")
+        await host.apply(2, Move(1, {"cell": 5}), ref="r1")
         error = records.frames_for(1)[-1]
         assert error == {"type": "error", "code": "not_your_turn", "message": "It is not your turn.", "ref": "r1"}
         assert not any(f["type"] == "error" for f in records.frames_for(2))  # the refusal is the mover's alone
@@ -304,7 +306,7 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
     try:
         await start_game(a, 3)
         for pid, cell in [(1, 0), (2, 3), (1, 1)]:
-            await a.apply(3, pid, "move", ({"cell": cell},))
+            await a.apply(3, Move(pid, {"cell": cell}))
         b.watch(3)  # a socket of game 3 is open on process b
         await a.stop(release=False)  # process a dies: no release, its lease runs out
         started = asyncio.get_running_loop().time()
@@ -316,11 +318,11 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
         assert took < 2.5  # the lease (1 s) plus a busy machine
         assert any(sent.hello for _, sent in records.published)  # every socket: take your seat here
         for pid in (1, 2):
-            await b.apply(3, pid, "connect")
+            await b.apply(3, Connect(pid))
         state = records.frames_for(2)[-1]
         assert state["type"] == "game_state" and state["board"][:4] == ["X", "X", None, "O"] and state["turn"] == 2
-        await b.apply(3, 2, "move", ({"cell": 4},))
-        await b.apply(3, 1, "move", ({"cell": 2},))
+        await b.apply(3, Move(2, {"cell": 4}))
+        await b.apply(3, Move(1, {"cell": 2}))
         assert [(g, r.winner, r.reason) for g, r in records.results] == [(3, 1, "win")]
         assert await b.store.load(3) is None  # recorded: the snapshot is gone
         assert records.started == [3]
@@ -346,7 +348,7 @@ async def test_a_game_with_its_own_first_connect_window_is_called_off_when_a_pla
     host = RoomHost(hooks, store=MemoryRoomStore(), wire=records.wire())
     try:
         assert await host.open(4)
-        await host.apply(4, 1, "connect")
+        await host.apply(4, Connect(1))
         for _ in range(60):
             if records.results:
                 break
@@ -365,7 +367,7 @@ async def test_a_room_taken_over_keeps_its_games_own_first_connect_window(short_
     a, b = RoomHost(hooks, wire=records.wire(), owner="a"), RoomHost(hooks, wire=records.wire(), owner="b")
     try:
         assert await a.open(5)
-        await a.apply(5, 1, "connect")
+        await a.apply(5, Connect(1))
         b.watch(5)
         await a.stop(release=False)  # a dies; b takes the room over, player 2 still has not come
         while 5 not in b.rooms:
@@ -401,13 +403,13 @@ async def test_a_player_on_a_third_process_who_answers_the_takeover_hello_at_onc
         if delivery.hello:
             # Player 2's socket is on a third process: its connect goes through the game's group.
             for host in list(group):
-                answers.append(await host.apply(game_id, 2, "connect"))  # taken by the room's owner
+                answers.append(await host.apply(game_id, Connect(2)))  # taken by the room's owner
 
     both = Wire(publish=publish, listen=listen, unlisten=unlisten)
     a, b = RoomHost(hooks, wire=both, owner="a"), RoomHost(hooks, wire=both, owner="b")
     try:
         await start_game(a, 9)
-        await a.apply(9, 1, "move", ({"cell": 4},))
+        await a.apply(9, Move(1, {"cell": 4}))
         b.watch(9)
         await a.stop(release=False)  # its lease runs out; process b holds a socket of the game
         records.published.clear()
@@ -509,7 +511,7 @@ async def test_without_redis_the_one_process_owns_rooms_in_its_memory(settings):
     host = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="solo")
     try:
         await start_game(host, 6)
-        await host.apply(6, 1, "move", ({"cell": 0},))
+        await host.apply(6, Move(1, {"cell": 0}))
         assert json.loads(await host.store.load(6))["state"]["board"][0] == "X"
     finally:
         await host.stop()
@@ -614,7 +616,7 @@ async def test_a_result_the_database_refused_is_recorded_when_it_is_back_and_onl
     try:
         await start_game(host, 20)
         for player, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X takes the top row
-            await host.apply(20, player, "move", ({"cell": cell},))
+            await host.apply(20, Move(player, {"cell": cell}))
         assert records.results == []
         assert not any(f["type"] == "game_over" for f in records.frames_for(2))  # nobody hears of an unrecorded end
         assert 20 in host.rooms and host.running[20].unrecorded  # the room (and its lease) stay here meanwhile
@@ -690,8 +692,8 @@ async def test_moves_made_at_the_same_moment_share_one_snapshot_write_and_each_r
         for game_id in games:
             await start_game(host, game_id)
         store.writes.clear()
-        await asyncio.gather(*(host.apply(game_id, 1, "move", ({"cell": 4},)) for game_id in games))
-        await asyncio.gather(*(host.apply(game_id, 2, "move", ({"cell": 0},)) for game_id in games))
+        await asyncio.gather(*(host.apply(game_id, Move(1, {"cell": 4})) for game_id in games))
+        await asyncio.gather(*(host.apply(game_id, Move(2, {"cell": 0})) for game_id in games))
         assert sum(store.writes) <= 2 * len(games) and len(store.writes) <= 6  # not a round trip per move
         for game_id in games:  # every move was in the store before its players heard of it
             board = json.loads(await store.load(game_id))["state"]["board"]
@@ -712,7 +714,7 @@ async def test_a_real_time_input_without_a_ref_hurries_no_write_and_its_patch_fo
         store.writes.clear()
         began = time.monotonic()
         for _ in range(20):  # a client sending directions as fast as it can, none with a ``ref``
-            await host.apply(70, 1, "input", ({"dx": 1.0, "dy": 0.0},))
+            await host.apply(70, Input(1, {"dx": 1.0, "dy": 0.0}))
         assert time.monotonic() - began < 0.15  # none of them waited for a write (each takes 10 ms here)
         assert len(store.writes) <= 1  # the driver's next write takes them all, not one each
         published = len(records.published)
@@ -748,7 +750,7 @@ async def test_a_game_that_ends_while_its_lease_renewal_is_on_its_way_stays_let_
         renewal = asyncio.ensure_future(a.keep_leases_once())  # takes the room's id, then waits
         await asyncio.sleep(0.05)
         for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X wins: recorded, lease released
-            await a.apply(11, pid, "move", ({"cell": cell},))
+            await a.apply(11, Move(pid, {"cell": cell}))
         assert 11 not in a.rooms and (await store.owners([11]))[11] is None
         store.go.set()
         await renewal
@@ -887,8 +889,8 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
     host = RoomHost(records.hooks(), store, wire=Wire(publish=publish), owner="solo")
     try:
         await start_game(host, 12)
-        await host.apply(12, 1, "move", ({"cell": 4},), "m1")
-        await host.apply(12, 2, "move", ({"cell": 0},), "m2")
+        await host.apply(12, Move(1, {"cell": 4}), "m1")
+        await host.apply(12, Move(2, {"cell": 0}), "m2")
         kinds = [frame["type"] for frame, _ in heard_with_snapshot]
         assert kinds == ["player_move", "ack", "player_move", "ack"]
         for frame, snapshot in heard_with_snapshot[:2]:
@@ -929,7 +931,7 @@ async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
         assert (a.seat_here(31, 1), a.seat_here(31, 2)) == ("tictactoe", "tictactoe")
         assert a.seat_here(31, 3) is None  # not a player: the database answers (4403)
         for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X wins: over, let go
-            await a.apply(31, pid, "move", ({"cell": cell},))
+            await a.apply(31, Move(pid, {"cell": cell}))
         assert a.seat_here(31, 1) is None
     finally:
         await a.stop()
@@ -963,18 +965,18 @@ async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only(
     try:
         await start_game(a, 41)
         records.take()
-        await a.apply(41, 1, "move", ({"cell": 0},))
+        await a.apply(41, Move(1, {"cell": 0}))
         assert records.take() == (1, 0)
         # Player 2's socket is on another process now: its frames come through the game's group.
-        await a.apply(41, 2, "connect", conn="elsewhere", here=False)
-        await a.apply(41, 2, "move", ({"cell": 3},), here=False)
+        await a.apply(41, Connect(2), conn="elsewhere", here=False)
+        await a.apply(41, Move(2, {"cell": 3}), here=False)
         assert records.take() == (0, 2)
-        await a.apply(41, 1, "move", ({"cell": 1},))  # player 1's move must reach player 2 there
+        await a.apply(41, Move(1, {"cell": 1}))  # player 1's move must reach player 2 there
         assert records.take() == (0, 1)
-        await a.apply(41, 2, "connect", conn="back here")  # player 2 holds the seat from here again
+        await a.apply(41, Connect(2), conn="back here")  # player 2 holds the seat from here again
         # The socket it replaced is on another process: only that word goes everywhere.
         assert records.published == [(41, Delivery(replaced=("elsewhere",)))]
-        await a.apply(41, 2, "move", ({"cell": 4},))
+        await a.apply(41, Move(2, {"cell": 4}))
         assert records.take() == (2, 1)
     finally:
         await a.stop()
@@ -1009,10 +1011,10 @@ async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_
     counted = mode_errors("buggy", "on_action")
     try:
         await start_game(host, 50)
-        await host.apply(50, 1, "move", ({"cell": 4},))
+        await host.apply(50, Move(1, {"cell": 4}))
         before = await host.store.load(50)
         records.published.clear()
-        await host.apply(50, 2, "action", ("boom", {}), "b1")
+        await host.apply(50, Action(2, "boom", {}), "b1")
         assert records.frames_for(2) == [
             {"type": "error", "code": "server_error", "message": "The game could not take this frame.", "ref": "b1"}
         ]
@@ -1022,7 +1024,7 @@ async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_
         failure = next(r for r in caplog.records if r.message.startswith("a mode's hook raised"))
         assert (failure.game_id, failure.mode, failure.hook) == (50, "buggy", "on_action")
         assert "a bug in the mode" in caplog.text  # the traceback is logged
-        await host.apply(50, 2, "move", ({"cell": 0},), "m2")  # the game goes on, from the state before
+        await host.apply(50, Move(2, {"cell": 0}), "m2")  # the game goes on, from the state before
         board = json.loads(await host.store.load(50))["state"]["board"]
         assert board[0] == "O" and board[8] is None
     finally:
@@ -1037,7 +1039,7 @@ async def test_a_game_whose_mode_keeps_failing_ends_aborted_for_everyone_and_is_
     try:
         await start_game(host, 51)
         for n in range(Buggy.max_errors):
-            await host.apply(51, 1, "action", ("boom", {}), f"b{n}")
+            await host.apply(51, Action(1, "boom", {}), f"b{n}")
         assert [(g, r.winner, r.reason) for g, r in records.results] == [(51, None, "aborted")]
         for player in (1, 2):
             assert [f for f in records.frames_for(player) if f["type"] == "game_over"] == [
@@ -1060,11 +1062,11 @@ async def test_the_newest_socket_keeps_the_seat_whatever_order_the_connects_reac
         seats = [await host.take_seat_number(52, 1) for _ in range(4)]
         assert seats == sorted(seats) and len(set(seats)) == 4
         newest = seats[-1]
-        await host.apply(52, 1, "connect", conn="newest", seat=newest)
+        await host.apply(52, Connect(1), conn="newest", seat=newest)
         records.published.clear()
         for n, seat in enumerate(seats[:-1]):  # older sockets' connects, late (through another process)
-            await host.apply(52, 1, "connect", conn=f"old{n}", seat=seat, here=False)
-            await host.apply(52, 1, "disconnect", conn=f"old{n}", seat=seat, here=False)
+            await host.apply(52, Connect(1), conn=f"old{n}", seat=seat, here=False)
+            await host.apply(52, Disconnect(1), conn=f"old{n}", seat=seat, here=False)
         replaced = [name for _, sent in records.published for name in sent.replaced]
         assert replaced == ["old0", "old1", "old2"]  # each late one is told to close, never the newest
         assert host.running[52].holders[1][0] == "newest"
@@ -1107,8 +1109,8 @@ async def test_an_end_its_owner_recorded_and_died_before_announcing_reaches_ever
         await start_game(a, 53)
         b.watch(53)  # player 2's socket is on process b
         for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4)]:
-            await a.apply(53, pid, "move", ({"cell": cell},))
-        winning = asyncio.ensure_future(a.apply(53, 1, "move", ({"cell": 2},)))
+            await a.apply(53, Move(pid, {"cell": cell}))
+        winning = asyncio.ensure_future(a.apply(53, Move(1, {"cell": 2})))
         await asyncio.wait_for(dying.recorded.wait(), 2)
         await a.stop(release=False)  # killed: its lease runs out, nothing more is published
         winning.cancel()
@@ -1146,8 +1148,8 @@ async def test_rooms_that_end_leave_nothing_behind_in_their_host_or_their_store(
             host.watch(game_id)
         await asyncio.sleep(0.3)  # ticks and snapshots
         for game_id in games:
-            await host.apply(game_id, 1, "forfeit")
-            await host.apply(game_id, 2, "disconnect")
+            await host.apply(game_id, Forfeit(1))
+            await host.apply(game_id, Disconnect(2))
             host.unwatch(game_id)
         assert list(host.running) == [1000] and host.watched == {} and host.takeover.claiming == {}
         assert host.driver.queued() <= 2 + STALE_WAKES  # the ended rooms' wakes do not pile up
@@ -1198,7 +1200,7 @@ async def test_a_timer_survives_the_takeover_of_its_room(short_lease):
     b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         await start_game(a, 56)
-        await a.apply(56, 1, "move", ({"cell": 4},))
+        await a.apply(56, Move(1, {"cell": 4}))
         b.watch(56)
         await a.stop(release=False)
         while 56 not in b.running:
@@ -1246,7 +1248,7 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
         b = b_hooks["b"]
         await b.open(game_id)
         for pid in (1, 2):
-            await b.apply(game_id, pid, "connect")
+            await b.apply(game_id, Connect(pid))
         took.setdefault(game_id, asyncio.get_running_loop().time())
 
     hooks, wire = both(records_for)
@@ -1256,7 +1258,7 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
         for game_id in (61, 62):
             await start_game(a, game_id)
             b.watch(game_id)
-        await a.apply(62, 1, "move", ({"cell": 4},))
+        await a.apply(62, Move(1, {"cell": 4}))
         await asyncio.sleep(0.3)  # the counter ticks
         seen_tick = a.room(61).ctx.tick
         started = asyncio.get_running_loop().time()
@@ -1270,12 +1272,60 @@ async def test_a_stopping_server_hands_its_rooms_over_at_once_and_no_game_ends_o
         assert max(took.values()) - started <= 0.5  # no lease to wait for
         assert b.room(61).ctx.tick >= seen_tick and b.room(61).state["n"] == b.room(61).ctx.tick
         assert b.room(62).state["board"][4] == "X" and not b.room(62).over
-        await b.apply(62, 2, "move", ({"cell": 0},))  # the games go on, on b
+        await b.apply(62, Move(2, {"cell": 0}))  # the games go on, on b
         assert b.room(62).state["board"][0] == "O"
         assert ttt.results == [] and arena.results == []
     finally:
         await a.stop()
         await b.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_an_owner_refuses_a_forwarded_frame_of_an_unknown_command_with_a_log_and_hears_the_next(caplog):
+    """A frame forwarded with an op this release does not know (a newer process's, in a rolling
+    deploy) is refused: logged, answered ``invalid`` on the sender's socket with its ``ref`` and
+    its receipt (not sent again); the room's ear stays, and the next frame reads back as its command."""
+    applied, heard = [], []
+
+    class Host:
+        async def opening(self, game_id):
+            return True
+
+        async def apply(self, game_id, command, ref, conn, *, seat=0, here=True, **frame):
+            applied.append((command, ref, frame["forwarded"]))
+
+    class Socket:  # the sender's socket, on its own process
+        user_id = 2
+
+        async def hub_deliver(self, message):
+            heard.append(message)
+
+    listener, socket = OpListener(Host(), 9), Socket()
+    await get_hub().join(game_group(9), socket)
+    try:
+        for op, args, ref in (("teleport", [{"x": 9}], "t1"), ("input", [{"dx": 1}], "i1")):
+            data = {"player_id": 2, "op": op, "args": args, "ref": ref, "conn": "c2", "seat": 1, "forwarded": ref}
+            with caplog.at_level(logging.WARNING, logger="gameplatform.rooms.wire"):
+                await listener.hub_deliver(
+                    {"type": "hub.message", "group": game_group(9), "signal": "op", "data": data}
+                )
+                for _ in range(100):
+                    if listener.task is None:
+                        break
+                    await asyncio.sleep(0.02)
+        for _ in range(100):
+            if heard:
+                break
+            await asyncio.sleep(0.02)
+        assert "refused: no such command: 'teleport'" in caplog.text
+        (refusal,) = [message["data"] for message in heard]
+        assert refusal["took"] == ("t1",) or list(refusal["took"]) == ["t1"]
+        (error,) = [json.loads(text) for to, text, *_ in refusal["frames"] if to == 2]
+        assert (error["code"], error["ref"]) == ("invalid", "t1")
+        assert applied == [(Input(2, {"dx": 1}), "i1", "i1")]
+    finally:
+        await get_hub().leave(game_group(9), socket)
 
 
 @requires_redis
@@ -1290,7 +1340,7 @@ async def test_an_owner_too_far_behind_refuses_a_games_further_ops_overloaded_an
         async def opening(self, game_id):
             return True
 
-        async def apply(self, game_id, player_id, op, args, ref, conn, *, seat=0, here=True, **frame):
+        async def apply(self, game_id, command, ref, conn, *, seat=0, here=True, **frame):
             applied.append(ref)
             await release.wait()
 

@@ -16,6 +16,7 @@ from conftest import closed_with, receive_type
 from game import rooms
 from game.models import Game
 from game.tests.conftest import db
+from gameplatform.modes.commands import Forfeit
 from staff.models import AuditEntry
 from staff.roles import MODERATOR, SUPPORT
 
@@ -110,7 +111,7 @@ async def test_staff_end_a_game_abandoned(make_game, start_game, staff_client, a
 async def test_a_command_to_a_room_run_here_is_applied_here(make_game, start_game, alice, bob):
     game = await db(make_game)(alice, bob)
     ws_a, ws_b = await start_game(game.pk, alice, bob)
-    assert await asyncio.wait_for(rooms.room_command(game.pk, "forfeit", bob.pk), 5)
+    assert await asyncio.wait_for(rooms.room_command(game.pk, Forfeit(bob.pk)), 5)
     over = await game_over(ws_a)
     assert (over["winner_id"], over["reason"]) == (alice.pk, "forfeit")
     await ws_a.disconnect()

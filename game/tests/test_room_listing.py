@@ -13,6 +13,7 @@ import pytest
 from conftest import requires_redis
 from game.tests.test_room_host import Counter, Records, start_game
 from gameplatform.modes import Player
+from gameplatform.modes.commands import Connect, Forfeit, Input
 from gameplatform.redis import get_async_redis
 from gameplatform.rooms import RedisRoomStore, RoomHost, room_store
 from gameplatform.rooms.store import Listings
@@ -118,7 +119,7 @@ async def test_a_running_room_is_listed_by_its_owner_with_its_label_and_leaves_t
         }
         assert room["started_at"] > 0
         assert await host.list_once() == 0  # nothing changed: nothing written
-        await host.apply(40, 1, "forfeit")
+        await host.apply(40, Forfeit(1))
         assert listed(store) == {}
         if isinstance(store, RedisRoomStore):
             assert await get_async_redis().keys(f"room:{store.ns}:*") == []  # no listing, no index
@@ -231,8 +232,8 @@ async def test_a_player_seated_while_the_game_runs_joins_the_room_and_plays(stor
         room = host.room(44)
         assert [p.id for p in room.players] == [1, 2, 3] and room.phase == "active"
         assert [p["id"] for p in records.frames_for(1)[-1]["players"]] == [1, 2, 3]
-        await host.apply(44, 3, "connect")
-        await host.apply(44, 3, "input", ({"step": 5},))
+        await host.apply(44, Connect(3))
+        await host.apply(44, Input(3, {"step": 5}))
         mine = [json.loads(text) for _, sent in records.published for to, text, *_ in sent.frames if to == 3]
         assert mine[0]["type"] == "game_state" and room.state["step"] == 5  # their input is taken
         await host.list_once()
@@ -275,7 +276,7 @@ async def test_a_joiner_whose_seat_word_has_not_come_yet_is_seated_from_the_reco
     try:
         await start_game(host, 46)
         records.extra.append(late())  # in the record; the seat signal is still on its way
-        await host.apply(46, 3, "connect")
+        await host.apply(46, Connect(3))
         assert [p.id for p in host.room(46).players] == [1, 2, 3]
         mine = [json.loads(text) for _, sent in records.published for to, text, *_ in sent.frames if to == 3]
         assert mine[-1]["type"] == "game_state" and mine[-1]["view"]

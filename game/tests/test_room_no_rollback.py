@@ -21,6 +21,7 @@ import pytest
 from conftest import requires_redis
 from game.modes.builtin.arena import Arena
 from gameplatform.modes import Mode, Reject
+from gameplatform.modes.commands import Action, Connect, Input, Ready
 from gameplatform.modes.patch import apply as apply_patch
 from gameplatform.modes.schema import Choice, Obj
 from gameplatform.modes.testing import seated
@@ -115,13 +116,13 @@ def last_view(frames: list[dict]) -> tuple[int, object] | None:
 async def arena_bot(host: RoomHost, game_id: int, rng: random.Random) -> None:
     while True:
         data = {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)}
-        await host.apply(game_id, rng.randint(1, 4), "input", (data,))
+        await host.apply(game_id, Input(rng.randint(1, 4), data))
         await asyncio.sleep(rng.uniform(0.0, 0.03))
 
 
 async def pick_bot(host: RoomHost, game_id: int, rng: random.Random) -> None:
     while True:
-        await host.apply(game_id, rng.randint(1, 2), "action", ("pick", {"choice": rng.choice(CHOICES)}))
+        await host.apply(game_id, Action(rng.randint(1, 2), "pick", {"choice": rng.choice(CHOICES)}))
         await asyncio.sleep(rng.uniform(0.0, 0.15))
 
 
@@ -158,9 +159,9 @@ async def kill_and_take_over(mode: Mode, game_id: int, seed: int) -> tuple[int, 
     try:
         assert await a.open(game_id)
         for pid in range(1, players + 1):
-            await a.apply(game_id, pid, "connect")
+            await a.apply(game_id, Connect(pid))
         for pid in range(1, players + 1):
-            await a.apply(game_id, pid, "ready")
+            await a.apply(game_id, Ready(pid))
         b.watch(game_id)  # the players' sockets are on b too
         bot = asyncio.ensure_future((arena_bot if mode.name == "arena" else pick_bot)(a, game_id, rng))
         await asyncio.sleep(rng.uniform(0.05, 0.7))
@@ -175,7 +176,7 @@ async def kill_and_take_over(mode: Mode, game_id: int, seed: int) -> tuple[int, 
         assert game_id in b.running, "nobody took the room over"
         replayed = b.room(game_id).replayed
         for pid in range(1, players + 1):
-            await b.apply(game_id, pid, "connect")  # each player takes the seat on b
+            await b.apply(game_id, Connect(pid))  # each player takes the seat on b
         for pid, before in seen.items():
             after = last_view([f for f in heard_b.frames[pid] if f["type"] == "game_state"][:1])
             assert after is not None, f"player {pid} got no game_state after the takeover"

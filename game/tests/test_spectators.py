@@ -20,6 +20,7 @@ from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.conftest import play
 from game.tests.test_room_host import Records, start_game
 from gameplatform.modes import patch
+from gameplatform.modes.commands import Input
 from gameplatform.modes.testing import SPECTATOR, ModeTester
 from gameplatform.rooms import RoomHost, Wire
 
@@ -147,7 +148,7 @@ async def test_a_delayed_spectator_never_gets_a_tick_sooner_than_the_delay_after
     try:
         await start_game(host, 77)
         assert await host.spectate(77, "watcher-1", True)
-        await host.apply(77, 1, "input", ({"dx": 0.3, "dy": 0.0},))  # player 1 runs: every tick changes the view
+        await host.apply(77, Input(1, {"dx": 0.3, "dy": 0.0}))  # player 1 runs: every tick changes the view
         await asyncio.sleep(1.5)
         first = [d for _, d in watched if d.conn == "watcher-1"]
         assert first and first[0].frames[0][1].startswith('{"type":"game_state"')
@@ -223,7 +224,7 @@ async def test_a_ticks_patch_reaches_the_players_before_the_spectators_however_m
         await start_game(host, 78)
         for n in range(50):
             assert await host.spectate(78, f"watcher-{n}", True)
-        await host.apply(78, 1, "input", ({"dx": 1.0, "dy": 0.2},))  # every tick changes the view
+        await host.apply(78, Input(1, {"dx": 1.0, "dy": 0.2}))  # every tick changes the view
         await asyncio.sleep(0.6)
     finally:
         await host.stop()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from gameplatform.modes import snapshots
 from gameplatform.modes.api import FRAME_MESSAGES, MESSAGE_TYPE, Context, Mode, Player, Reject, Result
 from gameplatform.modes.clock import Clock
+from gameplatform.modes.commands import Action, ClientMessage, Input, Join, Move
 from gameplatform.modes.phases import (
     ABANDONED,
     ABORTED,
@@ -35,7 +36,6 @@ from gameplatform.modes.phases import (
 )
 from gameplatform.modes.schema import Invalid, check
 from gameplatform.modes.steps import (
-    FRAME_TYPES,
     OPS,
     PLATFORM_OPS,
     REF_KEPT_CHARS,
@@ -213,16 +213,16 @@ class Room(Steps, Clock):
             self._changed(full=True, skip=player_id)
         self.views.push(player_id, self.game_state(player_id))
 
-    def _join(self, seat: dict) -> None:
+    def _join(self, join: Join) -> None:
         if self.over:
             raise Reject("game_over", "The game is over.")
         if not self.mode.join_in_progress:
             raise Reject("not_joinable", "This game takes no players once it is made.")
-        if any(p.id == seat["id"] for p in self.players):
+        if any(p.id == join.player_id for p in self.players):
             raise Reject("already_seated", "This player has a seat in this game.")
         if len(self.players) >= self.mode.max_players:
             raise Reject("game_full", "This game has no free seat.")
-        player = Player(id=seat["id"], username=seat["username"], seat=seat["seat"], side=seat["side"])
+        player = Player(id=join.player_id, username=join.username, seat=join.seat, side=join.side)
         self.ctx.players.append(player)
         self.away_since[player.id] = self.ctx.now
         self._changed(full=True)  # the others' game_state lists the new player
@@ -296,12 +296,12 @@ class Room(Steps, Clock):
 
     # --- client frames -------------------------------------------------------------
 
-    def _message(self, op: str, player_id: int, *args) -> None:
-        """A client's message (the ``move``, ``action`` and ``input`` steps), dispatched once through
-        the mode's ``messages``: checked against its schema, then handed to its handler."""
+    def _message(self, message: ClientMessage) -> None:
+        """A client's message (a ``Move``, ``Action`` or ``Input``), dispatched once through the
+        mode's ``messages``: checked against its schema, then handed to its handler."""
         action = None
-        if op == "action":
-            action, data = args
+        if isinstance(message, Action):
+            action, data = message.action, message.data
             if not isinstance(action, str) or not ACTION_NAME.match(action):
                 raise Invalid({"action": ["Must be 1 to 32 lowercase letters, digits or _, starting with a letter."]})
             declared = self.mode.messages.get(action) if action not in FRAME_MESSAGES else None
@@ -313,16 +313,17 @@ class Room(Steps, Clock):
                 action = None
             data = check(declared.schema, data, "data")
         else:
-            (data,) = args
-            declared = self.mode.messages.get(op)
+            moved = isinstance(message, Move)
+            data = message.movement if moved else message.data
+            declared = self.mode.messages.get(message.op)
             if declared is None:
-                raise Reject("unknown_type", f"This game takes no {FRAME_TYPES[op]} frames.")
-            field = "movement" if op == "move" else "data"
+                raise Reject("unknown_type", f"This game takes no {message.frame_type} frames.")
+            field = "movement" if moved else "data"
             data = check(declared.schema, _required(data, field), field)
-        player = self._acting(player_id)
+        player = self._acting(message.player_id)
         payload = (player, data) if action is None else (player, action, data)
         self._run(declared.name, declared.handler, self.mode, self.state, *payload, self.ctx)
-        if op != "input" or not self.mode.tick_rate:  # real-time: an input shows in the next tick's patch
+        if not isinstance(message, Input) or not self.mode.tick_rate:  # real-time: shown in the next tick's patch
             self._after_frame()
 
     def _after_frame(self) -> None:
@@ -342,7 +343,7 @@ class Room(Steps, Clock):
         return player
 
     def _abandon(self) -> None:
-        """The ``abandon`` step (``step(now, "abandon")``, journalled and replayed like any step):
+        """The ``Abandon`` step (``step(now, Abandon())``, journalled and replayed like any step):
         the game ends ``abandoned`` (staff ended it, ``RoomHost.command``); nothing when it is over."""
         if not self.over:
             self._end(Result(winner=None, reason="abandoned"))

@@ -1,8 +1,9 @@
 """A room's steps: each change of a game is one step, whole or not at all, journalled and replayed.
 
-Every step (a client's message, a connect, the clock's ``advance``) that changed the room is kept as
-``(steps, now, op, args, version)``: what the room's owner journals, and what a room rebuilt from a
-snapshot replays (modes are deterministic from their seed and inputs). A step of a client's frame
+Every step takes one command (``gameplatform.modes.commands``: a client's message, a connect, the
+clock's ``Advance``...). One that changed the room is kept as ``(steps, now, op, args, version)``,
+the command serialized (``Command.entry()``): what the room's owner journals, and what a room
+rebuilt from a snapshot replays (modes are deterministic from their seed and inputs). A step of a client's frame
 may name the frame, ``(forwarded id, ref)``, as a sixth item: the room remembers the frames it
 took in the last ``TAKEN_SECONDS`` (``took``), in its snapshot and through a replay, so a frame
 sent again is answered, not applied again. A hook that raises leaves the room exactly as it was
@@ -17,17 +18,39 @@ import functools
 import hashlib
 import json
 import logging
+import warnings
 
 from gameplatform.modes.api import Player, Reject
+from gameplatform.modes.commands import (
+    ADVANCE,
+    PLATFORM_COMMANDS,
+    ROOM_COMMANDS,
+    Abandon,
+    Action,
+    Advance,
+    Command,
+    Connect,
+    Disconnect,
+    Forfeit,
+    Input,
+    Join,
+    Move,
+    PlayerCommand,
+    Ready,
+    UnknownCommand,
+    command_from,
+)
 from gameplatform.modes.phases import ACTIVE
 from gameplatform.modes.schema import Invalid
 
 logger = logging.getLogger(__name__)
 
-# What a step does after the clock (``Room.step``): the players' frames and the clock alone.
-OPS = frozenset({"advance", "connect", "disconnect", "ready", "forfeit", "move", "action", "input", "join", "abandon"})
-# Of those, the steps only the platform takes, never a player's frame (``RoomHost.command``: staff end a game).
-PLATFORM_OPS = frozenset({"abandon"})
+# The ops of the commands a step takes, and of those the platform's alone (one release more: the
+# commands themselves, ``ROOM_COMMANDS`` and ``PLATFORM_COMMANDS``, say it now).
+OPS = frozenset(kind.op for kind in ROOM_COMMANDS)
+PLATFORM_OPS = frozenset(kind.op for kind in PLATFORM_COMMANDS)
+OP_STEP_DEPRECATED = "Room.step(now, op, *args) is deprecated: give it a command (gameplatform.modes.commands)"
+_ROOM_KINDS = frozenset(ROOM_COMMANDS)  # (a step's check of its command: one lookup on every frame and tick)
 REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes a new one itself
 # The frames a room remembers having taken (``Room.took``): a frame sent again (by a socket's
 # process while the room moved, within seconds, or by a client after a reconnect, within its
@@ -36,7 +59,6 @@ REBASE_STEPS = 64  # steps a room keeps after its last snapshot before it takes 
 TAKEN_SECONDS = 30.0
 TAKEN_KEPT = 1024
 REF_KEPT_CHARS = 64  # a longer ref is remembered by its digest
-FRAME_TYPES = {"move": "player_move", "action": "game_action", "input": "input"}  # client steps: their frames
 
 
 class HookFailed(Exception):
@@ -92,47 +114,68 @@ def ref_key(player_id, ref) -> str | None:
 def starting_players(players: list[Player], steps) -> list[Player]:
     """Of a finished game's ``players``, those it started with: a player who joined while it ran
     (a ``join`` step of its log) takes their seat again at that step when the game is replayed."""
-    joined = {entry[3][0]["id"] for entry in steps if entry[2] == "join"}
+    joined = set()
+    for entry in steps:
+        match _command_of(entry):
+            case Join(player_id=player_id):
+                joined.add(player_id)
     return [p for p in players if p.id not in joined]
+
+
+def _command_of(entry) -> Command | None:
+    """The command of a journal entry or game log step; None for one this release does not know."""
+    try:
+        return command_from(entry[2], entry[3])
+    except UnknownCommand:
+        return None
 
 
 class Steps:
     """The steps of a room (a mixin of ``Room``): taking one, journalling it, replaying a journal,
     and undoing one that failed."""
 
-    def step(self, now: float, op: str, *args, frame: tuple | None = None) -> bool:
+    def step(self, now: float, command: Command | str, *args, frame: tuple | None = None) -> bool:
         """One step at game time ``now``: the clock runs to ``now`` (the ticks, turn clock and
-        grace that are due), then ``op`` (one of ``OPS``; ``"advance"``: the clock alone) with its
-        ``args``. Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
+        grace that are due), then ``command`` (one of ``ROOM_COMMANDS``; ``Advance``: the clock
+        alone). Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
         changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
-        args)``, which ``replay`` applies again to the same effect (modes are deterministic).
-        ``frame``: the client frame's ``(forwarded id, ref)``, either None: once the step changed
-        the room, ``took`` knows it."""
-        if op not in OPS:
-            raise ValueError(f"no such step: {op!r}")
+        args)`` (``Command.entry()``), which ``replay`` applies again to the same effect (modes are
+        deterministic). ``frame``: the client frame's ``(forwarded id, ref)``, either None: once
+        the step changed the room, ``took`` knows it. ``command`` may still be given serialized,
+        as an op and its ``args`` (``room.step(now, "move", 1, {"cell": 4})``), for one release."""
+        if type(command) not in _ROOM_KINDS and not isinstance(command, ROOM_COMMANDS):
+            if not isinstance(command, Command):
+                warnings.warn(OP_STEP_DEPRECATED, DeprecationWarning, stacklevel=2)
+                command = command_from(command, args)
+            if not isinstance(command, ROOM_COMMANDS):  # a spectator's: the host's, not the room's
+                raise ValueError(f"no such step: {command!r}")
+        elif args:
+            raise TypeError("a command takes no more arguments")
         wake = self.next_wakeup()
         due = wake is not None and now >= wake - 1e-9
         if not due and not (self.phase == ACTIVE and self.mode.tick_rate):
             self.ctx.now = max(self.ctx.now, now)  # nothing is due: only a turn-based room's clock moves
-        if op == "advance" and not due:
+        if not due and type(command) is Advance:
             return False
         try:
-            self._apply(now, op, args, due)
+            self._apply(now, command, due)
         except Reject:
             if self.hook != "platform":  # refused by the mode, which may have changed something first
-                self._took(now, op, args, frame)
+                self._took(now, command, frame)
             raise
-        self._took(now, op, args, frame)
+        self._took(now, command, frame)
         return True
 
-    def _took(self, now: float, op: str, args: tuple, frame: tuple | None = None) -> None:
+    def _took(self, now: float, command: Command, frame: tuple | None = None) -> None:
         self.steps += 1
-        entry = (self.steps, now, op, list(args), self.version)
+        op, args = command.entry()
+        entry = (self.steps, now, op, args, self.version)
         if frame is not None and frame != (None, None):
             forwarded, ref = frame
             entry += ([forwarded, ref],)
             taken, now = self.taken, self.ctx.now
-            for key in (forwarded_key(forwarded), ref_key(args[0] if args else None, ref)):
+            player_id = command.player_id if isinstance(command, PlayerCommand) else None
+            for key in (forwarded_key(forwarded), ref_key(player_id, ref)):
                 if key is not None:
                     taken.pop(key, None)
                     taken[key] = now
@@ -155,19 +198,33 @@ class Steps:
         return steps
 
     @atomic
-    def _apply(self, now: float, op: str, args: tuple, due: bool) -> None:
+    def _apply(self, now: float, command: Command, due: bool) -> None:
         if due:
             self._run_clock(now)
-        if op in FRAME_TYPES:
-            self._message(op, *args)
-        elif op != "advance":
-            getattr(self, f"_{op}")(*args)
+        match command:
+            case Advance():
+                pass
+            case Input() | Move() | Action():
+                self._message(command)
+            case Connect(player_id=player_id):
+                self._connect(player_id)
+            case Disconnect(player_id=player_id):
+                self._disconnect(player_id)
+            case Ready(player_id=player_id):
+                self._ready(player_id)
+            case Forfeit(player_id=player_id):
+                self._forfeit(player_id)
+            case Join():
+                self._join(command)
+            case Abandon():
+                self._abandon()
 
     def replay(self, entries, each=None) -> int:
-        """Apply journalled steps ``(steps, now, op, args)`` newer than this room's, in order, and
-        drop their frames (every player gets a fresh ``game_state`` after a takeover). Stops at a
-        gap or at a step that does not go as it went (a mode that is not deterministic). Returns
-        how many it applied."""
+        """Apply journalled steps ``(steps, now, op, args, version)`` newer than this room's, in
+        order, and drop their frames (every player gets a fresh ``game_state`` after a takeover).
+        Stops at a gap, at a step that does not go as it went (a mode that is not deterministic)
+        or at one whose command this release does not know. ``each(command, now)``, when given,
+        is called after each step. Returns how many it applied."""
         applied = 0
         self.replayed_steps = []  # what the takeover ran again: the game's log goes on from them
         for steps, now, op, args, version, *named in entries:
@@ -176,7 +233,12 @@ class Steps:
             if steps != self.steps + 1:
                 break
             try:
-                changed = self.step(now, op, *args, frame=tuple(named[0]) if named else None)
+                command = command_from(op, args)
+            except UnknownCommand:
+                logger.warning("a journalled step names no command this release knows", extra={"op": repr(op)[:64]})
+                break
+            try:
+                changed = self.step(now, command, frame=tuple(named[0]) if named else None)
             except Reject:  # refused by the mode then too (a refusal that changed something is kept)
                 changed = self.steps == steps
             except (Invalid, HookFailed):
@@ -187,44 +249,43 @@ class Steps:
             applied += 1
             self.replayed_steps.append([steps, now, op, args, version])  # the game's log names no frame
             if each is not None:  # a replay's reader: the game after each step
-                each(op, now, args)
+                each(command, now)
         self._new_steps.clear()
         self.drain()
         return applied
 
     def advance(self, now: float) -> None:
         """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
-        self.step(now, "advance")
+        self.step(now, ADVANCE)
 
     def connect(self, player_id: int) -> None:
         """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
-        self.step(self.ctx.now, "connect", player_id)
+        self.step(self.ctx.now, Connect(player_id))
 
     def disconnect(self, player_id: int) -> None:
         """The socket holding the seat went away: the grace starts."""
-        self.step(self.ctx.now, "disconnect", player_id)
+        self.step(self.ctx.now, Disconnect(player_id))
 
     def ready(self, player_id: int) -> None:
-        self.step(self.ctx.now, "ready", player_id)
+        self.step(self.ctx.now, Ready(player_id))
 
     def forfeit(self, player_id: int) -> None:
-        self.step(self.ctx.now, "forfeit", player_id)
+        self.step(self.ctx.now, Forfeit(player_id))
 
     def move(self, player_id: int, movement) -> None:
-        self.step(self.ctx.now, "move", player_id, movement)
+        self.step(self.ctx.now, Move(player_id, movement))
 
     def action(self, player_id: int, action: str, data) -> None:
-        self.step(self.ctx.now, "action", player_id, action, data)
+        self.step(self.ctx.now, Action(player_id, action, data))
 
     def input(self, player_id: int, data) -> None:
-        self.step(self.ctx.now, "input", player_id, data)
+        self.step(self.ctx.now, Input(player_id, data))
 
     def join(self, player: Player) -> None:
         """``player`` took a free seat of a game whose mode takes players in progress: seated
         away, like a player who has not connected yet (the first-connect grace runs). Refused
         with ``game_over``, ``not_joinable``, ``game_full`` or ``already_seated``."""
-        seat = {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}
-        self.step(self.ctx.now, "join", seat)
+        self.step(self.ctx.now, Join(player.id, player.username, player.seat, player.side))
 
     @atomic
     def abandon(self) -> None:

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from gameplatform.modes.commands import ADVANCE
 from gameplatform.rooms.room import HookFailed
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class Driver:
                 run.next_wake = None  # popped: ``schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
                 try:
-                    room.step(host.now(wake.game_id), "advance")
+                    room.step(host.now(wake.game_id), ADVANCE)
                 except HookFailed as exc:
                     host.steps.hook_failed(wake.game_id, room, exc)
                 try:

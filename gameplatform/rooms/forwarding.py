@@ -9,8 +9,20 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from gameplatform.modes.commands import (
+    STAFF_COMMANDS,
+    Action,
+    Command,
+    Connect,
+    Forfeit,
+    Input,
+    Move,
+    PlayerCommand,
+    Ready,
+    StillWatching,
+    Watch,
+)
 from gameplatform.rooms.records import text
-from gameplatform.rooms.room import PLATFORM_OPS
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery, Receipts, send_op
 
@@ -28,10 +40,9 @@ FORWARDED_MOST = 10_000  # frames of this process's sockets waiting for a receip
 # (wall clock, shared by the processes to within this): a frame the client then sends again is
 # never overtaken by a late copy of the first, which the room would not know as the same frame.
 UNTIL_MARGIN = 0.5
-PLAYER_FRAMES = ("ready", "move", "action", "input", "forfeit")
-# What the platform itself may ask of a room, wherever it runs (``RoomHost.command``): a player's
-# ``forfeit`` made for them (staff kick them), and ``abandon`` (staff end the game).
-COMMANDS = ("forfeit", *PLATFORM_OPS)
+PLAYER_FRAMES = (Ready, Move, Action, Input, Forfeit)  # a player's frames, answered with an error when unanswered
+# A socket's commands whose missing answer closes it (1013: the client connects again).
+SOCKET_OPENINGS = (Connect, Watch, StillWatching)
 
 
 def answer_seconds() -> float:
@@ -46,15 +57,18 @@ class Forwarded:
     """A socket's frame sent to its room's owner on another process, waiting for the receipt."""
 
     game_id: int
-    player_id: int
-    op: str
-    args: tuple
+    command: Command
     ref: object
     conn: str | None
     seat: int
     resent: bool  # the client sent it again (a reconnect): taken before, it is not taken twice
     until: float  # when it is answered ``unavailable`` here if no receipt came (wall clock)
     last: float  # when it was last sent (monotonic)
+
+    @property
+    def player_id(self) -> int:
+        """The player the frame is from (0: a spectator's socket, or the platform)."""
+        return self.command.player_id if isinstance(self.command, PlayerCommand) else 0
 
 
 class Forwarder:
@@ -69,32 +83,33 @@ class Forwarder:
         self.forwarded: dict[str, Forwarded] = {}
         self._count = 0
 
-    async def forward(self, game_id, player_id, op, args, ref, conn, seat, resent=False) -> None:
+    async def forward(self, game_id: int, command: Command, ref, conn, seat: int, resent: bool = False) -> None:
         """Send a frame to the room's owner on another process, and keep it until the receipt: a
         frame sent while the room moves (its owner died or stops, and nobody hears the game's group
         for a moment) is sent again, to whoever owns the room then, or applied here if this process
         takes the room; the owner knows it by its id and applies it once. Without a receipt within
         ``answer_seconds()`` it is answered ``unavailable`` (``_unanswered``)."""
         if len(self.forwarded) >= FORWARDED_MOST:
-            refused = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, 0.0, 0.0)
+            refused = Forwarded(game_id, command, ref, conn, seat, resent, 0.0, 0.0)
             await self._unanswered(refused, "overloaded")
             return
         forwarded_id = self._forwarded_id()
         until = time.time() + answer_seconds()
-        forwarded = Forwarded(game_id, player_id, op, args, ref, conn, seat, resent, until, time.monotonic())
+        forwarded = Forwarded(game_id, command, ref, conn, seat, resent, until, time.monotonic())
         self.forwarded[forwarded_id] = forwarded
         self.host.start()
-        await send_op(game_id, player_id, op, args, ref, conn, seat, forwarded=forwarded_id, resent=resent, until=until)
+        await send_op(game_id, command, ref, conn, seat, forwarded=forwarded_id, resent=resent, until=until)
 
     def _forwarded_id(self) -> str:
         self._count += 1
         return f"{self.host.owner[:12]}.{self._count}"  # short: rooms remember it a while
 
-    async def command(self, game_id: int, op: str, player_id: int = 0, *, timeout: float | None = None) -> bool:
-        """The platform's own step for a room, wherever it runs: ``forfeit`` for ``player_id``
-        (staff kick a player: they leave as if they had forfeited) or ``abandon`` (staff end the
-        game). True once the room has taken it (its step is in the store, its frames are out; a
-        step the rules refuse, such as a player already out, is taken too and changes nothing);
+    async def command(self, game_id: int, command: Command, *, timeout: float | None = None) -> bool:
+        """The platform's own step for a room, wherever it runs: ``Forfeit(player_id)`` (staff
+        kick a player: they leave as if they had forfeited) or ``Abandon()`` (staff end the
+        game), one of ``STAFF_COMMANDS``. True once the room has taken it (its step is in the
+        store, its frames are out; a step the rules refuse, such as a player already out, is
+        taken too and changes nothing);
         False when no process took it within ``timeout`` (by default ``answer_seconds()``).
 
         Only the room's owner changes a room, so this goes the way of a player's frame from a
@@ -105,15 +120,15 @@ class Forwarder:
         (``Room.took``), so a copy sent again is answered, not applied twice, and the copies carry
         the same ``until``: the owner takes none after this call has given up. It differs from a
         player's frame in two ways: no socket sent it (it holds no seat, and no client's frame
-        ever names ``abandon``: ``apply`` refuses the platform's steps from a socket), and a room
+        ever is an ``Abandon``: ``apply`` refuses the platform's steps from a socket), and a room
         that nobody runs at the moment (it moves between processes) is waited for, not opened
         here: a staff page's process does not take games over."""
-        if op not in COMMANDS:
-            raise ValueError(f"no such command: {op!r}")
+        if not isinstance(command, STAFF_COMMANDS):
+            raise ValueError(f"not a command of the platform's: {command!r}")
         total = answer_seconds() if timeout is None else timeout
         deadline, until = time.monotonic() + total, time.time() + total
         forwarded_id = self._forwarded_id()
-        if await self.host.apply(game_id, player_id, op, forwarded=forwarded_id):
+        if await self.host.apply(game_id, command, forwarded=forwarded_id):
             return True
         async with Receipts(game_id) as receipts:
             while (left := deadline - time.monotonic()) > 0:
@@ -121,10 +136,10 @@ class Forwarder:
                 if owner is None or owner == self.host.owner:  # moving (or being opened here): a moment
                     await asyncio.sleep(min(RESEND_SECONDS, left))
                 else:
-                    await send_op(game_id, player_id, op, (), None, None, 0, forwarded=forwarded_id, until=until)
+                    await send_op(game_id, command, None, None, 0, forwarded=forwarded_id, until=until)
                     if await receipts.wait(forwarded_id, min(RESEND_SECONDS, left)):
                         return True
-                if await self.host.apply(game_id, player_id, op, forwarded=forwarded_id):  # it came here meanwhile
+                if await self.host.apply(game_id, command, forwarded=forwarded_id):  # it came here meanwhile
                     return True
         return False
 
@@ -163,9 +178,7 @@ class Forwarder:
                 self.forwarded.pop(forwarded_id, None)
                 applied = await self.host.apply(
                     forwarded.game_id,
-                    forwarded.player_id,
-                    forwarded.op,
-                    forwarded.args,
+                    forwarded.command,
                     forwarded.ref,
                     forwarded.conn,
                     seat=forwarded.seat,
@@ -177,16 +190,7 @@ class Forwarder:
                 continue
             f = forwarded
             await send_op(
-                f.game_id,
-                f.player_id,
-                f.op,
-                f.args,
-                f.ref,
-                f.conn,
-                f.seat,
-                forwarded=forwarded_id,
-                resent=f.resent,
-                until=f.until,
+                f.game_id, f.command, f.ref, f.conn, f.seat, forwarded=forwarded_id, resent=f.resent, until=f.until
             )
 
     async def _take_over_for(self, forwarded: Forwarded, owners: dict[int, str | None]) -> bool:
@@ -212,11 +216,12 @@ class Forwarder:
         f = forwarded
         logger.warning(
             "a frame got no receipt from its room",
-            extra={"game_id": f.game_id, "op": f.op, "player_id": f.player_id, "answered": code},
+            extra={"game_id": f.game_id, "op": f.command.op, "player_id": f.player_id, "answered": code},
         )
-        if f.op in ("connect", "watch", "still_watching") and f.conn is not None:
-            await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=f.op != "connect"), False)
-        elif f.op in PLAYER_FRAMES:
+        if isinstance(f.command, SOCKET_OPENINGS) and f.conn is not None:
+            watchers = not isinstance(f.command, Connect)
+            await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=watchers), False)
+        elif isinstance(f.command, PLAYER_FRAMES):
             error = {"type": "error", "code": code, "message": "The game is moving between servers; send it again."}
             if code == "overloaded":
                 error["message"] = "The server is busy; send it again later."

@@ -44,6 +44,7 @@ import weakref
 
 from gameplatform.loops import per_loop
 from gameplatform.modes import Player
+from gameplatform.modes.commands import Command
 from gameplatform.rooms.driver import STALE_WAKES, Driver, Lateness
 from gameplatform.rooms.forwarding import Forwarded, Forwarder, answer_seconds
 from gameplatform.rooms.leases import Leases
@@ -274,27 +275,24 @@ class RoomHost:
     async def submit(
         self,
         game_id: int,
-        player_id: int,
-        op: str,
-        args: tuple = (),
+        command: Command,
         *,
         ref=None,
         conn=None,
         seat: int = 0,
         resent: bool = False,
     ) -> None:
-        """A player's frame to the game's room, wherever it runs: here, or on its owner through the
+        """A socket's frame, as a command (``gameplatform.modes.commands``: ``Connect``, ``Move``,
+        ``Watch``...), to the game's room, wherever it runs: here, or on its owner through the
         game's group, sent again until the owner's receipt comes (``forward``). ``resent``: the
         client sends it again after a reconnect (a frame the room took is answered, not applied twice)."""
-        if not await self.apply(game_id, player_id, op, args, ref, conn, seat=seat, resent=resent):
-            await self.forward(game_id, player_id, op, args, ref, conn, seat, resent)
+        if not await self.apply(game_id, command, ref, conn, seat=seat, resent=resent):
+            await self.forward(game_id, command, ref, conn, seat, resent)
 
     async def apply(
         self,
         game_id: int,
-        player_id: int,
-        op: str,
-        args: tuple = (),
+        command: Command,
         ref=None,
         conn: str | None = None,
         *,
@@ -307,15 +305,16 @@ class RoomHost:
         """Apply a player's (or a spectator's socket's) frame to a room owned here; False when this
         process does not own it (``Seats.apply`` says what each argument does)."""
         options = {"seat": seat, "here": here, "forwarded": forwarded, "resent": resent, "until": until}
-        return await self.seats.apply(game_id, player_id, op, args, ref, conn, **options)
+        return await self.seats.apply(game_id, command, ref, conn, **options)
 
-    async def forward(self, game_id, player_id, op, args, ref, conn, seat, resent=False) -> None:
+    async def forward(self, game_id: int, command: Command, ref, conn, seat: int, resent: bool = False) -> None:
         """Send a frame to the room's owner on another process until its receipt (``Forwarder``)."""
-        await self.forwarder.forward(game_id, player_id, op, args, ref, conn, seat, resent)
+        await self.forwarder.forward(game_id, command, ref, conn, seat, resent)
 
-    async def command(self, game_id: int, op: str, player_id: int = 0, *, timeout: float | None = None) -> bool:
-        """The platform's own step for a room, wherever it runs (``Forwarder.command``)."""
-        return await self.forwarder.command(game_id, op, player_id, timeout=timeout)
+    async def command(self, game_id: int, command: Command, *, timeout: float | None = None) -> bool:
+        """The platform's own step for a room, wherever it runs: ``Forfeit(player_id)`` or
+        ``Abandon()`` (``Forwarder.command``)."""
+        return await self.forwarder.command(game_id, command, timeout=timeout)
 
     def heard(self, receipts) -> None:
         """The owners took these forwarded frames (their ids, in a delivery's ``took``)."""

@@ -6,16 +6,31 @@ import time
 from typing import TYPE_CHECKING
 
 from gameplatform.modes import Invalid, Player, Reject
+from gameplatform.modes.commands import (
+    PLATFORM_COMMANDS,
+    SPECTATOR_COMMANDS,
+    Command,
+    Connect,
+    Disconnect,
+    Forfeit,
+    Join,
+    PlayerCommand,
+    Ready,
+    StillWatching,
+    Unwatch,
+)
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
 from gameplatform.rooms.records import Running, text
-from gameplatform.rooms.room import PLATFORM_OPS, HookFailed, Room, forwarded_key, ref_key
-from gameplatform.rooms.spectators import SPECTATOR_OPS
+from gameplatform.rooms.room import HookFailed, Room, forwarded_key, ref_key
 from gameplatform.rooms.wire import Delivery
 
 if TYPE_CHECKING:
     from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
+
+# The steps after which the room's snapshot is written at once, whatever its mode's pace.
+SNAPSHOT_AFTER = (Connect, Disconnect, Ready, Forfeit, *PLATFORM_COMMANDS)
 
 
 class Seats:
@@ -56,9 +71,9 @@ class Seats:
         for player in sorted(players, key=lambda p: p.seat):
             if player.id in seated:
                 continue
-            seat = {"id": player.id, "username": player.username, "seat": player.seat, "side": player.side}
+            join = Join(player.id, player.username, player.seat, player.side)
             try:
-                room.step(room.ctx.now if now is None else now, "join", seat)
+                room.step(room.ctx.now if now is None else now, join)
             except (Reject, HookFailed) as exc:
                 logger.warning(
                     "a seat taken in the game's record was refused by its room: %s",
@@ -76,9 +91,7 @@ class Seats:
     async def apply(
         self,
         game_id: int,
-        player_id: int,
-        op: str,
-        args: tuple = (),
+        command: Command,
         ref=None,
         conn: str | None = None,
         *,
@@ -88,8 +101,9 @@ class Seats:
         resent: bool = False,
         until: float | None = None,
     ) -> bool:
-        """Apply a player's operation (``connect``, ``disconnect``, ``ready``, ``forfeit``, ``move``,
-        ``action``, ``input``) to a room owned here. False when this process does not own it.
+        """Apply a player's command (``Connect``, ``Disconnect``, ``Ready``, ``Forfeit``, ``Move``,
+        ``Action``, ``Input``; ``gameplatform.modes.commands``) to a room owned here. False when
+        this process does not own it.
 
         ``conn`` names the socket and ``seat`` its seat number (``take_seat_number``): of two
         sockets of one player the one with the higher number holds the seat, whichever's
@@ -97,21 +111,25 @@ class Seats:
         ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
         socket is on this process (False for a frame that came through the game's group): the
         room's deliveries then go to every process until that player's seat is held from here
-        again or left. Returns once the step's frames are out. (``watch``, ``still_watching`` and
-        ``unwatch`` are a spectator's socket's, ``spectate``.)
+        again or left. Returns once the step's frames are out. (``Watch``, ``StillWatching`` and
+        ``Unwatch`` are a spectator's socket's, ``spectate``; ``Abandon`` is the platform's, from
+        no socket.)
 
         ``forwarded``: the frame's id, for one forwarded by a socket's process (``forward``): its
         receipt goes back with the step's frames, and a frame the room took already (sent again)
         is answered, not applied twice; so is a frame the client sent again (``resent``) whose
         ``ref`` the room took from this player. ``until``: when its sender answers it ``unavailable``
         (wall clock): a forwarded frame that comes too close to that is not taken (``UNTIL_MARGIN``)."""
-        if op in PLATFORM_OPS and conn is not None:
-            raise ValueError(f"{op!r} is the platform's step, never a socket's frame")
+        if not isinstance(command, Command):  # (an op name, as before commands: refused here, not half-read)
+            raise TypeError(f"a command of gameplatform.modes.commands, not {command!r}")
+        if isinstance(command, PLATFORM_COMMANDS) and conn is not None:
+            raise ValueError(f"{command!r} is the platform's step, never a socket's frame")
         if until is not None and time.time() > until - UNTIL_MARGIN and self.host.running.get(game_id) is not None:
-            logger.info("a forwarded frame came too late to be taken", extra={"game_id": game_id, "op": op})
+            logger.info("a forwarded frame came too late to be taken", extra={"game_id": game_id, "op": command.op})
             return True  # its sender answers it
-        if op in SPECTATOR_OPS:
-            taken = await self.host.watchers.spectate(game_id, conn, op != "unwatch", renew=op == "still_watching")
+        if isinstance(command, SPECTATOR_COMMANDS):
+            watching, renew = not isinstance(command, Unwatch), isinstance(command, StillWatching)
+            taken = await self.host.watchers.spectate(game_id, conn, watching, renew=renew)
             if taken and forwarded is not None:
                 self.host.out.deliver(game_id, Delivery(took=(forwarded,), watchers=True), True)
                 await self.host.out.sent()
@@ -120,6 +138,7 @@ class Seats:
         if run is None or self.host.draining:  # handing its rooms over: what comes now goes to the next owner
             return False
         room = run.room
+        player_id = command.player_id if isinstance(command, PlayerCommand) else 0  # 0: the platform's
         took = (forwarded,) if forwarded is not None else ()
         if room.took(forwarded_key(forwarded)) or (resent and room.took(ref_key(player_id, ref))):
             # Sent again (by the socket's process while the room moved, or by the client after a
@@ -128,7 +147,7 @@ class Seats:
             self.host.steps.deliver(game_id, Delivery(reply, took=took), everywhere=not here)
             await self.host.out.sent()
             return True
-        if op == "connect" and not any(p.id == player_id for p in room.players):
+        if isinstance(command, Connect) and not any(p.id == player_id for p in room.players):
             # Seated in the game's record after the room was made, and the word of it has not
             # come yet (the socket checked the seat in the database): the record says who sits.
             seating = await self.host.hooks.seating(game_id)
@@ -136,20 +155,19 @@ class Seats:
                 return False
             if seating is not None:
                 self.seat_newcomers(room, seating.players, now=self.host.now(game_id))  # goes out with the connect
-        if conn is not None and not self._hold_seat(game_id, run, player_id, op, conn, seat, here):
+        if conn is not None and not self._hold_seat(game_id, run, command, conn, seat, here):
             if took:
                 self.host.out.deliver(game_id, Delivery(took=took), True)
             await self.host.out.sent()
             return True
-        if op == "disconnect" or (here and op == "connect"):
+        if isinstance(command, Disconnect) or (here and isinstance(command, Connect)):
             run.elsewhere.discard(player_id)
         elif not here:
             run.elsewhere.add(player_id)
         error = None
         frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
-            who = () if op in PLATFORM_OPS else (player_id,)  # the platform's steps name no player
-            room.step(self.host.now(game_id), op, *who, *args, frame=frame)
+            room.step(self.host.now(game_id), command, frame=frame)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:
@@ -162,7 +180,7 @@ class Seats:
             # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
             # made: a client knows its move was applied, and that its view already shows it.
             reply = None if ref is None else (player_id, text({"type": "ack", "ref": ref}))
-            snapshot = room.mode.tick_rate == 0 or op in ("connect", "disconnect", "ready", "forfeit", *PLATFORM_OPS)
+            snapshot = room.mode.tick_rate == 0 or isinstance(command, SNAPSHOT_AFTER)
         else:
             if ref is not None:
                 error["ref"] = ref
@@ -171,20 +189,27 @@ class Seats:
         self.host.driver.schedule(game_id)
         return True
 
-    def _hold_seat(self, game_id: int, run: Running, player_id: int, op: str, conn: str, seat: int, here: bool) -> bool:
-        """Who holds ``player_id``'s seat after this ``op`` of socket ``conn``; False: the op is
-        a stale socket's and changes nothing."""
-        held = run.holders.get(player_id)
-        if op == "connect":
-            if held is not None and held[0] != conn:
-                if seat < held[1]:  # an older socket's connect, late: the newer one keeps the seat
-                    self.host.out.deliver(game_id, Delivery(replaced=(conn,)), not here)
+    def _hold_seat(self, game_id: int, run: Running, command: Command, conn: str, seat: int, here: bool) -> bool:
+        """Who holds the player's seat after this ``command`` of socket ``conn``; False: the
+        command is a stale socket's and changes nothing."""
+        match command:
+            case Connect(player_id=player_id):
+                return self._connecting(game_id, run, player_id, conn, seat, here)
+            case Disconnect(player_id=player_id):
+                held = run.holders.get(player_id)
+                if held is None or held[0] != conn:
                     return False
-                # To the process of the replaced socket: this one's, or every one.
-                self.host.out.deliver(game_id, Delivery(replaced=(held[0],)), not held[2])
-            run.holders[player_id] = (conn, seat, here)
-        elif op == "disconnect":
-            if held is None or held[0] != conn:
+                del run.holders[player_id]
+        return True
+
+    def _connecting(self, game_id: int, run: Running, player_id: int, conn: str, seat: int, here: bool) -> bool:
+        """Socket ``conn`` (seat number ``seat``) takes ``player_id``'s seat, unless a newer one holds it."""
+        held = run.holders.get(player_id)
+        if held is not None and held[0] != conn:
+            if seat < held[1]:  # an older socket's connect, late: the newer one keeps the seat
+                self.host.out.deliver(game_id, Delivery(replaced=(conn,)), not here)
                 return False
-            del run.holders[player_id]
+            # To the process of the replaced socket: this one's, or every one.
+            self.host.out.deliver(game_id, Delivery(replaced=(held[0],)), not held[2])
+        run.holders[player_id] = (conn, seat, here)
         return True

@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 # not heard from for ``SPECTATOR_TTL_SECONDS`` is forgotten (its process died without an ``unwatch``).
 WATCH_RENEW_SECONDS = 20.0
 SPECTATOR_TTL_SECONDS = 3 * WATCH_RENEW_SECONDS + 5.0
-SPECTATOR_OPS = ("watch", "still_watching", "unwatch")
 
 
 @dataclass

@@ -6,7 +6,9 @@ player, and acts on the words meant for it. The words are fields of their own, n
 the stream: a socket does not look inside frame texts to find them.
 
 The other way, a socket on another process than the room's owner sends its player's frames to the
-game's group as ``op`` signals, which the owner's ``OpListener`` applies; and a player seated while
+game's group as ``op`` signals (a command, ``gameplatform.modes.commands``, serialized: the player,
+the op and its arguments, ``Command.wire()``), which the owner's ``OpListener`` reads back
+(``command_from``) and applies; and a player seated while
 the game runs is announced to the room as a ``seat`` signal (``seat_signal``), which the owner's
 listener turns into the room's ``join`` step. A command of the platform's own (staff: a player
 made to forfeit, a game ended) goes the same way as a player's frame, without a socket, and its
@@ -25,6 +27,7 @@ from gameplatform import metrics
 from gameplatform.groups import game_group, watch_group
 from gameplatform.hub import get_hub
 from gameplatform.modes import Player
+from gameplatform.modes.commands import Command, UnknownCommand, command_from
 from gameplatform.realtime import agroup_signal, agroup_signal_here
 
 if TYPE_CHECKING:
@@ -119,9 +122,7 @@ async def publish_here(game_id: int, delivery: Delivery) -> None:
 
 async def send_op(
     game_id: int,
-    player_id: int,
-    op: str,
-    args: tuple,
+    command: Command,
     ref,
     conn: str | None,
     seat: int,
@@ -132,7 +133,9 @@ async def send_op(
 ) -> None:
     """A player's frame to the room's owner on another process, through the game's group: the
     owner's listener applies it and sends back its receipt (``forwarded``, the frame's id); the
-    sockets there pass it by."""
+    sockets there pass it by. The signal's shape (``player_id``, ``op``, ``args``) is the one the
+    releases before commands sent and read: either release reads the other's."""
+    player_id, op, args = command.wire()
     extra = {"forwarded": forwarded, "until": until} if forwarded is not None else {}
     if resent:
         extra["resent"] = True
@@ -141,7 +144,7 @@ async def send_op(
         OP_SIGNAL,
         player_id=player_id,
         op=op,
-        args=list(args),
+        args=args,
         ref=ref,
         conn=conn,
         seat=seat,
@@ -194,11 +197,17 @@ class OpListener:
             return
         data = message.get("data", {})
         try:
+            command = command_from(data.get("op"), data.get("args", ()), player_id=data.get("player_id", 0))
+        except UnknownCommand as exc:
+            # A process of a newer release (a rolling deploy) may send a command this one does not
+            # know: refused, and said, and the room keeps listening.
+            logger.warning("a forwarded frame of game %s was refused: %s", self.game_id, exc)
+            await self._refuse(data, "invalid", "This server does not know this frame; send it again.")
+            return
+        try:
             await self.host.apply(
                 self.game_id,
-                data["player_id"],
-                data["op"],
-                tuple(data.get("args", ())),
+                command,
                 data.get("ref"),
                 data.get("conn"),
                 seat=data.get("seat", 0),
@@ -214,16 +223,22 @@ class OpListener:
             # good. The players missed those frames; a socket that reconnects gets the state.
             logger.warning("an op of game %s failed half-way", self.game_id, exc_info=True)
 
-    async def _refuse(self, data: dict) -> None:
+    async def _refuse(
+        self, data: dict, code: str = "overloaded", message: str = "The game is busy; send it again later."
+    ) -> None:
         """The room is ``QUEUED_OPS`` ops behind: the player's frame is answered ``overloaded`` (on
-        its socket's process, through the game's group) instead of waiting in an ever longer line."""
-        error = {"type": "error", "code": "overloaded", "message": "The game is busy; send it again later."}
+        its socket's process, through the game's group) instead of waiting in an ever longer line.
+        (Or with another ``code``: a frame the room cannot read.)"""
+        error = {"type": "error", "code": code, "message": message}
         if data.get("ref") is not None:
             error["ref"] = data["ref"]
-        metrics.game_op_refused()
+        if code == "overloaded":
+            metrics.game_op_refused()
         try:
             took = (data["forwarded"],) if data.get("forwarded") else ()  # answered: not sent again
-            await publish(self.game_id, Delivery(((data.get("player_id", 0), json.dumps(error)),), took=took))
+            player_id = data.get("player_id") or 0  # 0: no player's (every player's frames: none sent)
+            frames = ((player_id, json.dumps(error)),) if player_id else ()
+            await publish(self.game_id, Delivery(frames, took=took))
         except Exception:
             logger.warning("a refusal of game %s was not published", self.game_id, exc_info=True)
 

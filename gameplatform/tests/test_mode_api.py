@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gameplatform.modes import Mode, Reject
 from gameplatform.modes.api import SeededRandom, checked_label
+from gameplatform.modes.commands import Connect, Move, Ready
 from gameplatform.modes.patch import PatchError, apply, diff, patch_to
 from gameplatform.modes.schema import AnyObject, Choice, Float, Int, Invalid, List, Obj, Str, check
 from gameplatform.modes.testing import ModeTester
@@ -398,11 +399,11 @@ def test_a_snapshot_keeps_every_change_of_the_generator_and_none_of_a_step_that_
     handed_out = room.encode_snapshot()
     assert len({first, kept, handed_out}) == 3 and json.loads(handed_out) == room.snapshot()
     for pid in (1, 2):
-        room.step(0.0, "connect", pid)
-        room.step(0.0, "ready", pid)
+        room.step(0.0, Connect(pid))
+        room.step(0.0, Ready(pid))
     before = room.ctx.random.getstate()
     with pytest.raises(HookFailed):
-        room.step(0.0, "move", 1, {"points": 2})
+        room.step(0.0, Move(1, {"points": 2}))
     assert room.ctx.random.getstate() == before
     assert json.loads(room.encode_snapshot()) == room.snapshot()
     restored = Room.restore(Gaussian(), json.loads(room.encode_snapshot()))

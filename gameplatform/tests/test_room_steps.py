@@ -7,6 +7,7 @@ same failures through a room host, where the sender gets ``server_error`` and th
 import pytest
 
 from gameplatform.modes import Mode, Reject
+from gameplatform.modes.commands import Advance, Input
 from gameplatform.modes.schema import AnyObject, Int, Obj
 from gameplatform.modes.testing import ModeTester, seated
 from gameplatform.rooms import HookFailed
@@ -179,9 +180,9 @@ def test_a_room_restored_from_a_snapshot_and_the_steps_after_it_is_the_room_itse
     for n in range(400):
         now += rng.choice([0.0, 0.01, 0.03, 0.05, 0.12])
         if rng.random() < 0.5:
-            room.step(now, "input", rng.randint(1, 4), {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)})
+            room.step(now, Input(rng.randint(1, 4), {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)}))
         else:
-            room.step(now, "advance")
+            room.step(now, Advance())
         journal += room.take_steps()  # what the owner journals
         room.drain()
         if n == 150:

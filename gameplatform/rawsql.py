@@ -98,13 +98,11 @@ MARKER = -7_340_216_951
 
 
 class Compiled(NamedTuple):
-    """A read the ORM wrote once (``compiled``): its SQL and its parameters, ``MARKER`` at
-    ``places``, and the names of its columns in order."""
+    """A read the ORM wrote once (``compiled``): its SQL and its parameters, ``MARKER`` at ``places``."""
 
     sql: str
     params: tuple
     places: tuple[int, ...]
-    names: tuple[str, ...]
 
 
 def compiled(queryset) -> Compiled:
@@ -116,51 +114,28 @@ def compiled(queryset) -> Compiled:
     concept's subquery stays where its app writes it (an expression of its selectors); the
     statement is built from them once per process. ``Query.sql_with_params`` is what the ORM
     itself runs; its ``str()`` would inline the parameters. Values come back as the driver gives
-    them: see ``first_row``. The columns are named as ``values()`` names them, in the order
-    Django's own ``values()`` reads them (extra, then fields, then expressions): a run reads no
-    description of its result."""
-    query = queryset.query
-    sql, params = query.sql_with_params()
+    them: see ``first_row``."""
+    sql, params = queryset.query.sql_with_params()
     places = tuple(i for i, param in enumerate(params) if param == MARKER)
     if not places:
         raise ValueError("the queryset has no MARKER: a compiled read needs the place of its value")
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    return Compiled(sql, tuple(params), places, names)
-
-
-def _server_bound_cursor():
-    """A cursor of Django's (its wrappers, its query log, its errors) over a psycopg cursor that
-    binds its parameters on the server, where the database is PostgreSQL; else Django's own.
-
-    Django's PostgreSQL cursors bind on the client (``server_side_binding`` off): psycopg writes
-    each parameter into the statement's text, in Python, at every run. A compiled read runs on
-    hot paths with a dozen parameters: sent apart, they cost the process less CPU. Nothing is
-    prepared (Django turns psycopg's preparing off unless ``prepare_threshold`` is set)."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    import psycopg
-
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        cursor = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    return Compiled(sql, tuple(params), places)
 
 
 def first_row(statement: Compiled, value) -> dict | None:
     """The first row of ``statement`` run with ``value`` in ``MARKER``'s places, ``{column: value}``
-    (its columns named as the queryset's ``values()`` named them), or None. On PostgreSQL its
-    parameters are bound on the server (``_server_bound_cursor``).
+    (its columns named as the queryset's ``values()`` named them), or None.
 
     Values are the driver's: JSON as text or decoded (``json_value``), booleans as 0 and 1 on
     SQLite, datetimes as ``aware`` describes."""
     params = list(statement.params)
     for place in statement.places:
         params[place] = value
-    with _server_bound_cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
-    return None if row is None else dict(zip(statement.names, row, strict=True))
+        names = [column[0] for column in cursor.description]
+    return None if row is None else dict(zip(names, row, strict=True))
 
 
 def json_value(value):

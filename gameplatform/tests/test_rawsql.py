@@ -85,7 +85,7 @@ def test_a_queryset_without_the_marker_cannot_be_compiled():
 
 @requires_postgres
 @pytest.mark.django_db
-def test_a_compiled_read_binds_on_the_server_through_djangos_cursor_and_log(alice):
+def test_a_compiled_read_runs_through_djangos_cursor_and_its_query_log(alice):
     from django.db.models import Count, F
 
     from accounts.models import User

@@ -312,4 +312,6 @@ def main() -> int:
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gameplatform.settings")
-    sys.exit(main())
+    from figures import exit_with
+
+    exit_with(main)

@@ -65,7 +65,9 @@ def test_games_started_across_two_cold_processes_four_times_all_start_and_answer
 
         with psycopg.connect(urlunparse(url._replace(path="/postgres")), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    assert done.returncode in (0, 1), f"the bench failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    told = f"\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode in (0, 1), f"the bench failed (exit {done.returncode}):{told}"
+    assert out.exists(), f"the bench left no figures (exit {done.returncode}):{told}"
     figures = json.loads(out.read_text())
     assert figures["starts"] == STARTS and figures["waves"] == WAVES
     assert figures["silent"] == 0, figures["silent_starts"]

@@ -381,7 +381,7 @@ RUN_TIMERS_IN_SERVER = env_bool("RUN_TIMERS_IN_SERVER", True)
 # over this long after the holder stopped renewing it (gameplatform/timers.py).
 TIMER_LEASE_SECONDS = env_float("TIMER_LEASE_SECONDS", 3.0, minimum=0.5)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=128)
-# Flooding closes a socket with 1008 (gameplatform.consumers.BaseConsumer), on every route: more
+# Flooding closes a socket with 1008 (gameplatform.receiving, in every BaseConsumer), on every route: more
 # frames than WS_FLOOD_FRAMES at once or per WS_FLOOD_WINDOW_SECONDS on average on one socket (the
 # fastest legitimate sender, a relay game at 60 frames/s, uses half), or more frames refused
 # ``rate_limited`` than WS_FLOOD_REFUSALS per WS_FLOOD_REFUSAL_WINDOW_SECONDS per user.

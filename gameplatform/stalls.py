@@ -7,13 +7,13 @@ stops reading would hold up its whole group, or a room's every frame, for as lon
 ASGI has no way to ask whether a send would wait, nor to drop a connection without a close
 frame that would wait the same way.
 
-So every send of a socket is timed (``BaseConsumer.send_to_client``): it is entered here before
-the server's ``send`` is awaited and removed when that returns, about half a microsecond in all
-when nothing waits. A watch task per event loop looks at the sends still waiting every quarter
-of ``WS_STALL_SECONDS``; a socket with a send that has waited longer is cut off
-(``BaseConsumer.cut_off``): the waiting tasks are cancelled, which the socket turns into
-``ClientStalled`` for the hub or room that sent, and the socket's own task ends as on a
-disconnect, so the server closes the connection. A per-send timer (``asyncio.timeout``) would
+So every send of a socket is timed (``TimedSends.send_to_client``, below, mixed into
+``BaseConsumer``): it is entered here before the server's ``send`` is awaited and removed when that
+returns, about half a microsecond in all when nothing waits. A watch task per event loop looks
+at the sends still waiting every quarter of ``WS_STALL_SECONDS``; a socket with a send that has
+waited longer is cut off (``TimedSends.cut_off``): the waiting tasks are cancelled, which the
+socket turns into ``ClientStalled`` for the hub or room that sent, and the socket's own task ends
+as on a disconnect, so the server closes the connection. A per-send timer (``asyncio.timeout``) would
 do the same at about 5 µs a send, a tenth of a lobby delivery's whole cost.
 """
 
@@ -22,6 +22,7 @@ import logging
 
 from django.conf import settings
 
+from gameplatform import metrics
 from gameplatform.loops import per_loop
 
 logger = logging.getLogger(__name__)
@@ -72,3 +73,54 @@ class SendWatch:
 
 get_send_watch = per_loop(lambda: SendWatch(settings.WS_STALL_SECONDS))
 """The running loop's watch (one per server process)."""
+
+
+class TimedSends:
+    """The socket's side, mixed into ``BaseConsumer``: its sends timed by the watch, and its cut-off.
+
+    ``BaseConsumer.__call__`` sets ``server_send`` (the server's ``send``), ``send_watch`` (the
+    loop's watch) and ``own_task`` (the socket's task) before anything is sent.
+    """
+
+    stalled = False  # cut off: the client stopped reading (``cut_off``)
+
+    async def send_to_client(self, message: dict) -> None:
+        """The server's ``send``, timed: a send still waiting after ``WS_STALL_SECONDS`` cuts
+        the socket off and raises ``ClientStalled`` in its sender."""
+        if self.stalled:
+            raise ClientStalled()
+        task = asyncio.current_task()
+        waiting = self.send_watch.waiting
+        waiting[task] = (self, self.send_watch.loop.time())
+        try:
+            await self.server_send(message)
+        except asyncio.CancelledError:
+            # Cancelled by the watch (``cut_off``), in a hub's or room's task: that sender goes
+            # on to its next socket. The socket's own task ends in ``__call__``.
+            if not self.stalled or task is self.own_task or task.uncancel() > 0:
+                raise
+            raise ClientStalled() from None
+        finally:
+            waiting.pop(task, None)
+
+    # Where Channels' ``send`` (and so ``accept``, ``send`` and ``close``) writes; named on the
+    # class, not stored on the socket as a bound method, which would be a reference cycle.
+    base_send = send_to_client
+
+    def cut_off(self, waiting: list[asyncio.Task]) -> None:
+        """The client stopped reading: cancel the sends waiting on it, and end the socket.
+
+        Nothing more is written to it; its own task ends as on a disconnect (``on_disconnect``,
+        groups, presence) and returns, and the server closes the connection without a close
+        frame, which would wait behind the unread frames. Called by the send watch.
+        """
+        first = not self.stalled
+        self.stalled = self.closing = True
+        for task in waiting:
+            task.cancel()
+        if not first:
+            return
+        logger.warning("client stopped reading; cutting the socket off", extra={"user_id": self.user_id})
+        metrics.cut_off(self.scope.get("route", metrics.UNROUTED))
+        if self.own_task not in waiting and not self.own_task.done():
+            self.own_task.cancel()

@@ -206,26 +206,23 @@ class MeApi(APIView):
         return Response(MeSerializer(user).data)
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "search",
+            OpenApiTypes.STR,
+            OpenApiParameter.QUERY,
+            required=False,
+            description="Only users whose username or display name contains this text (any case).",
+        )
+    ],
+    tags=["accounts"],
+)
 class UserListApi(ListAPIView):
     serializer_class = PublicUserSerializer
 
     def get_queryset(self):
         return selectors.user_search(query=self.request.query_params.get("search", ""))
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "search",
-                OpenApiTypes.STR,
-                OpenApiParameter.QUERY,
-                required=False,
-                description="Only users whose username or display name contains this text (any case).",
-            )
-        ],
-        tags=["accounts"],
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class UserDetailApi(APIView):

@@ -21,6 +21,7 @@ class FriendRequestThrottle(SlidingWindowThrottle):
     budget = Budget("friend_request", limit=30, window=60.0, what="friend requests")
 
 
+@extend_schema(tags=["friends"])
 class FriendListApi(ListAPIView):
     class OutputSerializer(serializers.Serializer):
         user = PublicUserSerializer()
@@ -37,10 +38,6 @@ class FriendListApi(ListAPIView):
         page = self.paginate_queryset(self.get_queryset())
         rows = selectors.friend_rows(friendships=list(page))
         return self.get_paginated_response(self.OutputSerializer(rows, many=True).data)
-
-    @extend_schema(tags=["friends"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class FriendRequestListApi(ListAPIView):

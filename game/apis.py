@@ -38,15 +38,12 @@ class GameOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
+@extend_schema(tags=["game"], description="My games, newest first.")
 class GameListApi(ListAPIView):
     serializer_class = GameOutput
 
     def get_queryset(self):
         return selectors.games_for_user(user_id=self.request.user.pk)
-
-    @extend_schema(tags=["game"], description="My games, newest first.")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class GameDetailApi(APIView):
@@ -268,6 +265,7 @@ class ModeMessagesOutput(serializers.Serializer):
     )
 
 
+@extend_schema(tags=["game"], description="Every game mode this server runs, in the order of `GAME_MODES`.")
 class ModeListApi(ListAPIView):
     """The modes this platform runs (the setting ``GAME_MODES``): what a lobby or the queue may start."""
 
@@ -293,7 +291,3 @@ class ModeListApi(ListAPIView):
 
     def get_queryset(self):
         return [mode.describe() for mode in registry.modes().values()]
-
-    @extend_schema(tags=["game"], description="Every game mode this server runs, in the order of `GAME_MODES`.")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)

@@ -94,6 +94,11 @@ class GroupsApi(chatrooms.PayloadListApi):
         return Response(events.group_payload(group), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    tags=TAGS,
+    description="The groups I am in, with my role, the oldest membership first, a page at a time "
+    "(`page`, `page_size`).",
+)
 class GroupMineApi(chatrooms.PayloadListApi):
     serializer_class = MyGroupSerializer
 
@@ -102,14 +107,6 @@ class GroupMineApi(chatrooms.PayloadListApi):
 
     def payload(self, row) -> dict:
         return {**events.group_payload(row.group), "role": row.role}
-
-    @extend_schema(
-        tags=TAGS,
-        description="The groups I am in, with my role, the oldest membership first, a page at a time "
-        "(`page`, `page_size`).",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class GroupDetailApi(APIView):

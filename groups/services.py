@@ -82,6 +82,15 @@ def _require_outranks(actor: GroupMembership, target: GroupMembership | None) ->
         raise Forbidden("Only a higher role may act on this member.", code="insufficient_role")
 
 
+def _lock_admin_and_member(group_id: int, actor, user_id: int) -> tuple[Group, GroupMembership, GroupMembership]:
+    """The locked group, the acting admin's seat and the member's seat it acts on, which it must outrank."""
+    group = _lock_group(group_id)
+    actor_membership = _require_admin(group, actor)
+    target = ROOM.member_or_404(group.pk, user_id)
+    _require_outranks(actor_membership, target)
+    return group, actor_membership, target
+
+
 def _add_member(group: Group, user, role: str = Role.MEMBER) -> GroupMembership:
     """A seat, if one is left: called with the group row locked, so the last seat goes once."""
     if group.member_count >= group.max_members:
@@ -213,10 +222,7 @@ def group_request_decline(*, group_id: int, actor, user_id: int) -> None:
 def group_promote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     """A member becomes an admin (any admin may); an admin becomes the superadmin, whose
     promoter (the superadmin: only a higher role acts) steps down to admin."""
-    group = _lock_group(group_id)
-    actor_membership = _require_admin(group, actor)
-    target = ROOM.member_or_404(group.pk, user_id)
-    _require_outranks(actor_membership, target)
+    group, actor_membership, target = _lock_admin_and_member(group_id, actor, user_id)
     if target.role == Role.ADMIN:
         ROOM.role_set(group.pk, actor_membership, Role.ADMIN)
     ROOM.role_set(group.pk, target, Role.ADMIN if target.role == Role.MEMBER else Role.SUPERADMIN)
@@ -226,10 +232,7 @@ def group_promote(*, group_id: int, actor, user_id: int) -> GroupMembership:
 @transaction.atomic
 def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
     """An admin becomes a member again (only the superadmin outranks an admin)."""
-    group = _lock_group(group_id)
-    actor_membership = _require_admin(group, actor)
-    target = ROOM.member_or_404(group.pk, user_id)
-    _require_outranks(actor_membership, target)
+    group, _, target = _lock_admin_and_member(group_id, actor, user_id)
     if target.role != Role.ADMIN:
         raise Conflict("That member holds no role to lose.", code="not_admin")
     ROOM.role_set(group.pk, target, Role.MEMBER)
@@ -238,10 +241,7 @@ def group_demote(*, group_id: int, actor, user_id: int) -> GroupMembership:
 
 @transaction.atomic
 def group_kick(*, group_id: int, actor, user_id: int) -> GroupMembership:
-    group = _lock_group(group_id)
-    actor_membership = _require_admin(group, actor)
-    target = ROOM.member_or_404(group.pk, user_id)
-    _require_outranks(actor_membership, target)
+    group, _, target = _lock_admin_and_member(group_id, actor, user_id)
     ROOM.member_kick(group, target)
     return target
 

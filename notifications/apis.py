@@ -9,6 +9,10 @@ from notifications import selectors, services
 from notifications.models import Notification
 
 
+@extend_schema(
+    parameters=[OpenApiParameter("unread", str, enum=["1", "0"], description="1: unread ones only")],
+    tags=["notifications"],
+)
 class NotificationListApi(ListAPIView):
     class OutputSerializer(ModelSerializer):
         read = serializers.SerializerMethodField()
@@ -25,13 +29,6 @@ class NotificationListApi(ListAPIView):
     def get_queryset(self):
         unread_only = self.request.query_params.get("unread") in ("1", "true")
         return selectors.notification_list(user_id=self.request.user.pk, unread_only=unread_only)
-
-    @extend_schema(
-        parameters=[OpenApiParameter("unread", str, enum=["1", "0"], description="1: unread ones only")],
-        tags=["notifications"],
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class NotificationReadApi(APIView):

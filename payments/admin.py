@@ -18,15 +18,28 @@ class ProductAdmin(AuditedAdmin):
     autocomplete_fields = ["item"]
 
 
-class UnrecoveredFilter(admin.SimpleListFilter):
-    title = "gems not recovered"
-    parameter_name = "unrecovered"
+class YesFilter(admin.SimpleListFilter):
+    """A filter of one choice, "yes" (labelled ``yes``): ``matching`` narrows the list to it."""
+
+    yes: str
 
     def lookups(self, request, model_admin):
-        return [("yes", "refunded after the gems were spent")]
+        return [("yes", self.yes)]
 
     def queryset(self, request, queryset):
-        return queryset.filter(unrecovered_gems__gt=0) if self.value() == "yes" else queryset
+        return self.matching(queryset) if self.value() == "yes" else queryset
+
+    def matching(self, queryset):
+        raise NotImplementedError
+
+
+class UnrecoveredFilter(YesFilter):
+    title = "gems not recovered"
+    parameter_name = "unrecovered"
+    yes = "refunded after the gems were spent"
+
+    def matching(self, queryset):
+        return queryset.filter(unrecovered_gems__gt=0)
 
 
 @admin.register(Purchase)
@@ -46,16 +59,12 @@ class StoreEventAdmin(ReadOnlyAdmin):
     search_fields = ["event_id"]
 
 
-class WaitingFilter(admin.SimpleListFilter):
+class WaitingFilter(YesFilter):
     title = "reversal without a purchase"
     parameter_name = "waiting"
+    yes = "refunded or disputed, no purchase recorded"
 
-    def lookups(self, request, model_admin):
-        return [("yes", "refunded or disputed, no purchase recorded")]
-
-    def queryset(self, request, queryset):
-        if self.value() != "yes":
-            return queryset
+    def matching(self, queryset):
         purchases = Purchase.objects.filter(store=OuterRef("store"), store_payment_id=OuterRef("payment_id"))
         return queryset.exclude(reversal="").filter(~Exists(purchases))
 

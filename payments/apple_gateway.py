@@ -6,7 +6,9 @@ marker extensions on the leaf and the intermediate, the ES256 signature with the
 bundle id and the environment; with online checks, the certificates' OCSP status too.
 """
 
+import contextlib
 import functools
+from collections.abc import Iterator
 
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
@@ -51,22 +53,23 @@ def _verifier() -> SignedDataVerifier:
     )
 
 
+@contextlib.contextmanager
+def _refused_as(what: str, *, code: str) -> Iterator[None]:
+    """What Apple's library does not verify, as a 400 ``code`` naming ``what`` and the library's reason."""
+    try:
+        yield
+    except VerificationException as exc:
+        raise ApplicationError(f"The App Store {what} does not verify ({exc.status.name.lower()}).", code=code) from exc
+
+
 def transaction_verify(*, signed_transaction: str) -> JWSTransactionDecodedPayload:
     """The transaction Apple signed; 400 ``invalid_receipt`` when it does not verify."""
-    try:
+    with _refused_as("transaction", code="invalid_receipt"):
         return _verifier().verify_and_decode_signed_transaction(signed_transaction)
-    except VerificationException as exc:
-        raise ApplicationError(
-            f"The App Store transaction does not verify ({exc.status.name.lower()}).", code="invalid_receipt"
-        ) from exc
 
 
 def notification_verify(*, signed_payload: str) -> ResponseBodyV2DecodedPayload:
     """An App Store Server Notification V2 (its ``signedPayload``), checked as a transaction is;
     400 ``bad_signature`` when it does not verify."""
-    try:
+    with _refused_as("notification", code="bad_signature"):
         return _verifier().verify_and_decode_notification(signed_payload)
-    except VerificationException as exc:
-        raise ApplicationError(
-            f"The App Store notification does not verify ({exc.status.name.lower()}).", code="bad_signature"
-        ) from exc

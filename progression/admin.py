@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from gameplatform.admin import AuditedAdmin
+from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
 from progression import services
 from progression.models import (
     Battle,
@@ -148,22 +148,13 @@ class PlayerAdmin(AuditedAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(AuditedAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     """Every balance change, for browsing; nothing here can be edited."""
 
     list_display = ["id", "player", "currency", "amount", "balance_after", "reason", "reference", "created_at"]
     list_filter = ["currency", "reason"]
     search_fields = ["player__user__username", "reference"]
     list_select_related = ["player__user"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Purchase)

@@ -104,15 +104,12 @@ class PlayerLedgerApi(ListAPIView):
 # --- inventory --------------------------------------------------------------
 
 
+@extend_schema(tags=["inventory"])
 class InventoryListApi(ListAPIView):
     serializer_class = InventoryItemSerializer
 
     def get_queryset(self):
         return selectors.inventory_for(user=self.request.user)
-
-    @extend_schema(tags=["inventory"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class InventoryEquipApi(WriteApi):
@@ -195,15 +192,12 @@ class PetUnequipApi(WriteApi):
 # --- shop -------------------------------------------------------------------
 
 
+@extend_schema(tags=["shop"])
 class ShopItemListApi(ListAPIView):
     serializer_class = ShopItemSerializer
 
     def get_queryset(self):
         return selectors.shop_catalog()
-
-    @extend_schema(tags=["shop"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class ShopPurchaseApi(WriteApi):
@@ -262,15 +256,12 @@ class ShopPurchaseApi(WriteApi):
 # --- battles ----------------------------------------------------------------
 
 
+@extend_schema(tags=["battles"])
 class BattleAvailableApi(ListAPIView):
     serializer_class = BattleSerializer
 
     def get_queryset(self):
         return selectors.battles_available()
-
-    @extend_schema(tags=["battles"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class BattleDetailApi(APIView):
@@ -318,12 +309,9 @@ class BattleClaimLootApi(WriteApi):
         return Response(self.OutputSerializer({"battle_id": battle_id, "loot": participant.loot, "gold": gold}).data)
 
 
+@extend_schema(tags=["battles"])
 class BattleHistoryApi(ListAPIView):
     serializer_class = BattleHistorySerializer
 
     def get_queryset(self):
         return selectors.battle_history(user=self.request.user)
-
-    @extend_schema(tags=["battles"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)

@@ -98,15 +98,12 @@ class ReportListApi(ListAPIView):
         )
 
 
+@extend_schema(tags=TAGS, description="My sanctions, newest first, with their statements and appeals.")
 class SanctionListApi(ListAPIView):
     serializer_class = SanctionOutput
 
     def get_queryset(self):
         return selectors.sanctions_of(user_id=self.request.user.pk)
-
-    @extend_schema(tags=TAGS, description="My sanctions, newest first, with their statements and appeals.")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class AppealApi(APIView):
@@ -165,20 +162,17 @@ def _queue_status_parameter(statuses) -> OpenApiParameter:
     return OpenApiParameter("status", str, enum=statuses.values, description="open (default)")
 
 
+@extend_schema(
+    parameters=[_queue_status_parameter(Report.Status)],
+    tags=STAFF_TAGS,
+    description="The queue, oldest first, with each report's evidence and its user's open report count.",
+)
 class ModerationReportListApi(ListAPIView):
     permission_classes = [Moderator]
     serializer_class = QueueReportSerializer
 
     def get_queryset(self):
         return selectors.report_queue(status=_queue_status(self.request, Report.Status))
-
-    @extend_schema(
-        parameters=[_queue_status_parameter(Report.Status)],
-        tags=STAFF_TAGS,
-        description="The queue, oldest first, with each report's evidence and its user's open report count.",
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class SanctionInput(serializers.Serializer):
@@ -235,6 +229,10 @@ class ModerationSanctionApi(APIView):
         return Response(sanctions.payload(sanction), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    parameters=[_queue_status_parameter(Appeal.Status)],
+    tags=STAFF_TAGS,
+)
 class ModerationAppealListApi(ListAPIView):
     permission_classes = [Moderator]
 
@@ -252,13 +250,6 @@ class ModerationAppealListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.appeal_queue(status=_queue_status(self.request, Appeal.Status))
-
-    @extend_schema(
-        parameters=[_queue_status_parameter(Appeal.Status)],
-        tags=STAFF_TAGS,
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class ModerationAppealDecideApi(APIView):

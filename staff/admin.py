@@ -3,11 +3,12 @@ refuse a change or a deletion anyway, ``staff/models.py``)."""
 
 from django.contrib import admin
 
+from gameplatform.admin import ReadOnlyAdmin
 from staff.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "staff_name", "action", "target_type", "target_id", "target"]
     list_filter = ["action", "target_type", "at"]
     search_fields = ["staff_name", "target", "=target_id"]
@@ -15,12 +16,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ordering = ["-at", "-id"]
     fields = ["at", "staff_id", "staff_name", "action", "target_type", "target_id", "target", "detail"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

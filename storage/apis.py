@@ -131,6 +131,7 @@ class StorageObjectApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(parameters=[USER_ID], tags=["storage"])
 class StorageListApi(ListAPIView):
     serializer_class = StorageObjectSerializer
 
@@ -140,7 +141,3 @@ class StorageListApi(ListAPIView):
         return selectors.storage_object_list(
             owner_id=owner_id_of(self.request), collection=collection, reader_id=self.request.user.pk
         )
-
-    @extend_schema(parameters=[USER_ID], tags=["storage"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)

@@ -91,6 +91,16 @@ class WorldStateAdmin(AuditedAdmin):
     list_display = ["current_reality", "changed_at"]
 
 
+class ServiceWrittenAdmin(AuditedAdmin):
+    """Records only the world's services write: shown and deletable here, never added or changed."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class PartyMemberInline(admin.TabularInline):
     model = PartyMember
     extra = 0
@@ -102,7 +112,7 @@ class PartyMemberInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(AuditedAdmin):
+class PartyAdmin(ServiceWrittenAdmin):
     """Parties change through ``world.parties.services`` only (the leader a member, ``member_count`` equal to
     the members under the party's lock, every member told): read only here."""
 
@@ -110,25 +120,13 @@ class PartyAdmin(AuditedAdmin):
     list_select_related = ["leader"]
     inlines = [PartyMemberInline]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Combat)
-class CombatAdmin(AuditedAdmin):
+class CombatAdmin(ServiceWrittenAdmin):
     list_display = ["id", "kind", "status", "location", "attacker", "defender", "enemy", "winner", "started_at"]
     list_filter = ["kind", "status"]
     raw_id_fields = ["attacker", "defender", "enemy"]
     list_select_related = ["location", "attacker", "defender", "enemy"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TradeOfferInline(admin.TabularInline):
@@ -142,16 +140,10 @@ class TradeOfferInline(admin.TabularInline):
 
 
 @admin.register(Trade)
-class TradeAdmin(AuditedAdmin):
+class TradeAdmin(ServiceWrittenAdmin):
     """Trades move items and gold through the world's services only: read only here."""
 
     list_display = ["id", "from_character", "to_character", "status", "created_at", "completed_at"]
     list_filter = ["status"]
     list_select_related = ["from_character", "to_character"]
     inlines = [TradeOfferInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -25,15 +25,12 @@ from world.serializers import (
 TAGS = ["world"]
 
 
+@extend_schema(tags=TAGS)
 class FactionListApi(ListAPIView):
     serializer_class = FactionSerializer
 
     def get_queryset(self):
         return selectors.faction_list()
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
@@ -116,39 +113,31 @@ class WorldStateApi(APIView):
         return Response(WorldStateSerializer(selectors.world_state_view()).data)
 
 
+@extend_schema(tags=TAGS)
 class ShardListApi(ListAPIView):
     serializer_class = ShardSerializer
 
     def get_queryset(self):
         return selectors.shard_list()
 
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema(tags=TAGS)
 class EventListApi(ListAPIView):
     serializer_class = WorldEventSerializer
 
     def get_queryset(self):
         return selectors.event_list()
 
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema(tags=TAGS)
 class LocationListApi(ListAPIView):
     serializer_class = LocationSerializer
 
     def get_queryset(self):
         return selectors.location_list()
 
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
-
+@extend_schema(tags=TAGS)
 class LocationPlayersApi(ListAPIView):
     """The characters in that area now ("nearby players")."""
 
@@ -159,10 +148,6 @@ class LocationPlayersApi(ListAPIView):
         if selectors.location_get(location_id=location_id) is None:
             raise NotFound("No such location.")
         return selectors.characters_in_area(location_id=location_id)
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class AnnouncementApi(APIView):

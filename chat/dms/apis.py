@@ -20,6 +20,7 @@ class DirectMessageSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema(tags=["direct messages"])
 class DmConversationListApi(ListAPIView):
     """My conversations, the most recent first."""
 
@@ -37,10 +38,6 @@ class DmConversationListApi(ListAPIView):
         rows = self.paginate_queryset(self.get_queryset())
         conversations = selectors.dm_conversations_hydrate(rows=rows)
         return self.get_paginated_response(self.OutputSerializer(conversations, many=True).data)
-
-    @extend_schema(tags=["direct messages"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class DmMessagesApi(ListAPIView):

@@ -40,6 +40,7 @@ class InboxEntryOutput(serializers.Serializer):
         )
 
 
+@extend_schema(tags=TAGS)
 class InboxApi(ListAPIView):
     """My inbox, newest first (a page)."""
 
@@ -48,10 +49,6 @@ class InboxApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.inbox_of(user_id=self.request.user.pk)
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
 
 class InboxReadApi(APIView):

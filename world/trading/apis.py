@@ -44,6 +44,7 @@ class TradeSerializer(serializers.Serializer):
         return trade_payload(instance)
 
 
+@extend_schema(tags=TAGS)
 class TradeListApi(ListAPIView):
     """My trades (of any of my characters), newest first."""
 
@@ -51,7 +52,3 @@ class TradeListApi(ListAPIView):
 
     def get_queryset(self):
         return trade_list(user_id=self.request.user.pk)
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)

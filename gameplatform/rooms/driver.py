@@ -139,7 +139,7 @@ class Driver:
                 run.next_wake = None  # popped: ``schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
                 try:
-                    room.step(host.now(wake.game_id), ADVANCE)
+                    room.step(run.now(), ADVANCE)
                 except HookFailed as exc:
                     host.steps.hook_failed(wake.game_id, room, exc)
                 try:

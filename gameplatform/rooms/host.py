@@ -38,7 +38,6 @@ The parts, each in its module of this package:
 
 import asyncio
 import logging
-import time
 import uuid
 import weakref
 
@@ -224,10 +223,6 @@ class RoomHost:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         self._tasks = []
-
-    def now(self, game_id: int) -> float:
-        """The room's game time."""
-        return time.monotonic() - self.running[game_id].origin
 
     async def let_go(self, game_id: int) -> None:
         """Forget the room: its record goes, and with it everything the host kept for it."""

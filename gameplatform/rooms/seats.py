@@ -58,7 +58,7 @@ class Seats:
         run = self.host.running.get(game_id)
         if run is None:
             return False
-        if self.seat_newcomers(run.room, [player], now=self.host.now(game_id)):
+        if self.seat_newcomers(run.room, [player], now=run.now()):
             await self.host.steps.after_step(game_id, run, snapshot=True, wait=True)
             self.host.driver.schedule(game_id)
         return True
@@ -154,7 +154,7 @@ class Seats:
             if self.host.running.get(game_id) is not run:
                 return False
             if seating is not None:
-                self.seat_newcomers(room, seating.players, now=self.host.now(game_id))  # goes out with the connect
+                self.seat_newcomers(room, seating.players, now=run.now())  # goes out with the connect
         if conn is not None and not self._hold_seat(game_id, run, command, conn, seat, here):
             if took:
                 self.host.out.deliver(game_id, Delivery(took=took), True)
@@ -167,7 +167,7 @@ class Seats:
         error = None
         frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
-            room.step(self.host.now(game_id), command, frame=frame)
+            room.step(run.now(), command, frame=frame)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:

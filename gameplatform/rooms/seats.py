@@ -33,6 +33,28 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_AFTER = (Connect, Disconnect, Ready, Forfeit, *PLATFORM_COMMANDS)
 
 
+def seat_newcomers(room: Room, players: list[Player], *, now: float | None = None) -> bool:
+    """Seat in ``room`` those of ``players`` (the game's seats) it does not have: seats taken
+    while their message was on its way, or while no process ran the room. True when it took any."""
+    seated = {p.id for p in room.players}
+    took = False
+    for player in sorted(players, key=lambda p: p.seat):
+        if player.id in seated:
+            continue
+        join = Join(player.id, player.username, player.seat, player.side)
+        try:
+            room.step(room.ctx.now if now is None else now, join)
+        except (Reject, HookFailed) as exc:
+            logger.warning(
+                "a seat taken in the game's record was refused by its room: %s",
+                exc,
+                extra={"game_id": room.game_id, "player_id": player.id},
+            )
+            continue
+        took = True
+    return took
+
+
 class Seats:
     """The frames of a room's players, applied here: owns the rule of one socket per seat (the
     newest seat number holds it, the other is told it was replaced), which players' sockets are on
@@ -58,31 +80,10 @@ class Seats:
         run = self.host.running.get(game_id)
         if run is None:
             return False
-        if self.seat_newcomers(run.room, [player], now=run.now()):
+        if seat_newcomers(run.room, [player], now=run.now()):
             await self.host.steps.after_step(game_id, run, snapshot=True, wait=True)
             self.host.driver.schedule(game_id)
         return True
-
-    def seat_newcomers(self, room: Room, players: list[Player], *, now: float | None = None) -> bool:
-        """Seat in ``room`` those of ``players`` (the game's seats) it does not have: seats taken
-        while their message was on its way, or while no process ran the room. True when it took any."""
-        seated = {p.id for p in room.players}
-        took = False
-        for player in sorted(players, key=lambda p: p.seat):
-            if player.id in seated:
-                continue
-            join = Join(player.id, player.username, player.seat, player.side)
-            try:
-                room.step(room.ctx.now if now is None else now, join)
-            except (Reject, HookFailed) as exc:
-                logger.warning(
-                    "a seat taken in the game's record was refused by its room: %s",
-                    exc,
-                    extra={"game_id": room.game_id, "player_id": player.id},
-                )
-                continue
-            took = True
-        return took
 
     async def take_seat_number(self, game_id: int, player_id: int) -> int:
         """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
@@ -154,7 +155,7 @@ class Seats:
             if self.host.running.get(game_id) is not run:
                 return False
             if seating is not None:
-                self.seat_newcomers(room, seating.players, now=run.now())  # goes out with the connect
+                seat_newcomers(room, seating.players, now=run.now())  # goes out with the connect
         if conn is not None and not self._hold_seat(game_id, run, command, conn, seat, here):
             if took:
                 self.host.out.deliver(game_id, Delivery(took=took), True)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from gameplatform.modes import Mode
 from gameplatform.rooms.records import Running, Seating
 from gameplatform.rooms.room import Grace, Room
+from gameplatform.rooms.seats import seat_newcomers
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery
 
@@ -117,7 +118,7 @@ class Takeover:
         if self._lease_may_have_lapsed(asked) and not await self._still_holds(game_id):
             return False  # the load outlasted the lease: another process runs it now
         if taken_over:
-            self.host.seats.seat_newcomers(room, seating.players)  # seated while nobody ran the room
+            seat_newcomers(room, seating.players)  # seated while nobody ran the room
         started_at = seating.started_at
         room.journalled = True  # its steps go into this host's journal
         run = self.host.running[game_id] = Running(

@@ -25,6 +25,7 @@ once by a conditional update: created (before the room), started, and its result
 The parts, each in its module of this package:
 
 - ``records``: ``Running``, the one record per room every part reads, and the app's ``Hooks``;
+- ``parts``: ``Host``, what the parts use of this host (they import it, never this module);
 - ``driver``: ``Driver``, the wakes of every room's clock and the pass that steps them;
 - ``seats``: ``Seats``, a player's frame applied here, one socket per seat, players seated late;
 - ``forwarding``: ``Forwarder``, frames for rooms owned elsewhere, kept until their receipt;

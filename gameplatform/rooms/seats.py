@@ -3,7 +3,6 @@ game runs, and one frame applied to the room here."""
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from gameplatform.modes import Invalid, Player, Reject
 from gameplatform.modes.commands import (
@@ -20,12 +19,10 @@ from gameplatform.modes.commands import (
     Unwatch,
 )
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, text
 from gameplatform.rooms.room import HookFailed, Room, forwarded_key, ref_key
 from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +58,7 @@ class Seats:
     other processes (``Running.elsewhere``), the seating of players the game's record has and the
     room does not, and the answer to each frame (its ``ack``, its ``error``, a copy taken once)."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
 
     def seat_here(self, game_id: int, player_id: int) -> str | None:

@@ -169,7 +169,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
 
     async def on_signal(self, signal: str, data: dict) -> None:
         if signal == KICKED_SIGNAL and data.get("user_id") == self.user_id and not self.watching:
-            # Staff made this player leave the game (``game.services.game_kick_player``): their room
+            # Staff made this player leave the game (``game.rooms.game_kick_player``): their room
             # took the forfeit already; their sockets on this game close, on every process (each
             # tells the room it went, as any socket that closes does).
             await self.end(CLOSE_FORBIDDEN, "not_a_player", "Staff removed you from this game.")

@@ -11,20 +11,35 @@ The database sees a game three times, each written exactly once by a conditional
 created (by the matchmaker, a lobby or an invite), started, and its result (with its replay).
 The seatings, starts and results of a process's rooms go in shared transactions
 (``gameplatform.batching``): those that come while one is on its way go together in the next.
+
+Staff's steps in a running game (``game_kick_player``, ``game_end_by_staff``) are here too: the
+room's owner takes them (``room_command``), wherever it runs. This module is above
+``game.services`` (the game's rules and records): it imports them, they never import it.
 """
 
+import json
+
+from django.db import transaction
+
+from game import selectors, services
+from game.events import KICKED_SIGNAL
+from game.models import Game, GamePlayer
+from game.registry import get_mode
+from gameplatform import db
 from gameplatform.batching import Batcher
+from gameplatform.errors import Conflict, NotFound, Unavailable
+from gameplatform.groups import game_group
 from gameplatform.loops import per_loop
 from gameplatform.modes import Player, Result
-from gameplatform.modes.commands import Command
-from gameplatform.rooms import Grace, Hooks, RoomHost, Seating
+from gameplatform.modes.commands import Abandon, Command, Forfeit
+from gameplatform.realtime import signal_on_commit
+from gameplatform.rooms import Grace, Hooks, RoomHost, Seating, room_store
+from gameplatform.rooms.host import answer_seconds
+from staff import audit
 
 
 def platform_hooks() -> Hooks:
     """The game app's records, through the database workers (the host delivers the frames itself)."""
-    from game import services
-    from game.registry import get_mode
-    from gameplatform import db
 
     # The database work of many rooms goes together (``gameplatform.batching``): under load the
     # games that open, start or end during one transaction share the next one.
@@ -86,9 +101,6 @@ async def player_seat(game_id: int, player_id: int) -> dict:
     is opened here for this player first (the room's own seating read is the check, so a game's
     first socket costs one read of its seats, not two). Otherwise, and for a user it does not
     seat, the database answers."""
-    from game import selectors
-    from gameplatform import db
-
     host = get_room_host()
     mode = host.seat_here(game_id, player_id)
     if mode is None and game_id not in host.running and await host.open(game_id, player_id=player_id):
@@ -107,3 +119,69 @@ async def room_command(game_id: int, command: Command) -> bool:
     """The platform's own step for a game's room, wherever it runs (``RoomHost.command``:
     ``Forfeit(player_id)``, ``Abandon()``): True once the room's owner took it."""
     return await get_room_host().command(game_id, command)
+
+
+# --- staff in a running game (the admin's room inspector) ----------------------------
+
+
+def game_kick_player(*, staff, game_id: int, user_id: int) -> str:
+    """Staff make a player leave a running game as if they had forfeited (the mode's rules say
+    what follows: by default the last player left wins). The room's owner applies it, wherever it
+    runs (``RoomHost.command``): nothing here writes the game's record. Then the player's sockets
+    on the game close 4403 and the audit log has ``room.kick``. Conflict ``game_over``,
+    ``not_a_player`` (no seat, or out already), ``room_not_running``; Unavailable when the room
+    did not answer in time (it changed nothing). Returns the player's username."""
+    game = _running_game(game_id)
+    player = next((p for p in _room_players(game_id) if p["id"] == user_id), None)
+    seat = GamePlayer.objects.filter(game_id=game_id, user_id=user_id).select_related("user").first()
+    if player is None or player.get("out") or seat is None:
+        raise Conflict("This user does not play this game (or left it already).", code="not_a_player")
+    _room_command(game_id, Forfeit(user_id))
+    with transaction.atomic():
+        audit.record(
+            staff=staff,
+            action="room.kick",
+            target_type="game",
+            target_id=game_id,
+            target=str(game),
+            detail={"user_id": user_id, "username": seat.user.username},
+        )
+        signal_on_commit(game_group(game_id), KICKED_SIGNAL, user_id=user_id)
+    return seat.user.username
+
+
+def game_end_by_staff(*, staff, game_id: int) -> Game:
+    """Staff end a running game: it ends ``abandoned`` (no winner, unrated), as a game nobody
+    could finish does, by its room's owner (``RoomHost.command``'s ``Abandon``), which records it
+    as every result is recorded. The audit log has ``room.end``. Errors as ``game_kick_player``."""
+    game = _running_game(game_id)
+    _room_players(game_id)  # a room to talk to
+    _room_command(game_id, Abandon())
+    with transaction.atomic():
+        audit.record(staff=staff, action="room.end", target_type="game", target_id=game_id, target=str(game))
+    return game
+
+
+def _running_game(game_id: int) -> Game:
+    game = Game.objects.filter(pk=game_id).first()
+    if game is None:
+        raise NotFound("No such game.", code="game_not_found")
+    if game.is_over:
+        raise Conflict("The game is over.", code="game_over")
+    return game
+
+
+def _room_players(game_id: int) -> list[dict]:
+    """The players as the room last saved them (Conflict ``room_not_running`` when no room holds
+    the game: nobody has connected to it yet, and the ``game.unclaimed`` timer ends it)."""
+    record = room_store().inspect(game_id, steps=0)
+    if record.snapshot is None and record.owner is None:
+        raise Conflict("No server runs this game's room: nobody has connected to it yet.", code="room_not_running")
+    return json.loads(record.snapshot)["players"] if record.snapshot else []
+
+
+def _room_command(game_id: int, command: Command) -> None:
+    """``command`` applied by the game's room wherever it runs, waited for (on the server's loop
+    when called from a unit of work: ``db.await_on_loop``)."""
+    if not db.await_on_loop(room_command(game_id, command), timeout=answer_seconds() + 2.0):
+        raise Unavailable("The game's room did not answer (it may be moving between servers); nothing changed.")

@@ -11,7 +11,6 @@ The state machine lives in ``TRANSITIONS``; nothing else assigns ``Game.state``.
 """
 
 import functools
-import json
 import logging
 import secrets
 from dataclasses import dataclass, replace
@@ -23,19 +22,15 @@ from django.utils import timezone
 
 from game import hooks, replays, selectors
 from game.elo import START_RATING, rating_changes
-from game.events import KICKED_SIGNAL
 from game.models import Game, GamePlayer, Rating
 from game.registry import get_mode, modes
 from game.selectors import users_in_unfinished_games
-from gameplatform import db, rawsql
-from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable, is_outage
+from gameplatform import rawsql
+from gameplatform.errors import ApplicationError, Conflict, NotFound, is_outage
 from gameplatform.groups import game_group
 from gameplatform.modes import Player, Result
-from gameplatform.modes.commands import Abandon, Command, Forfeit
 from gameplatform.realtime import signal_on_commit
-from gameplatform.rooms import room_store
 from gameplatform.rooms.flags import flags_now
-from gameplatform.rooms.host import answer_seconds
 from gameplatform.rooms.wire import SEAT_SIGNAL, seat_signal
 from staff import audit
 
@@ -507,71 +502,6 @@ def game_inspect(*, staff, game_id: int) -> dict:
         detail={"owner": found["owner"], "phase": room.get("phase"), "version": room.get("version")},
     )
     return found
-
-
-def game_kick_player(*, staff, game_id: int, user_id: int) -> str:
-    """Staff make a player leave a running game as if they had forfeited (the mode's rules say
-    what follows: by default the last player left wins). The room's owner applies it, wherever it
-    runs (``RoomHost.command``): nothing here writes the game's record. Then the player's sockets
-    on the game close 4403 and the audit log has ``room.kick``. Conflict ``game_over``,
-    ``not_a_player`` (no seat, or out already), ``room_not_running``; Unavailable when the room
-    did not answer in time (it changed nothing). Returns the player's username."""
-    game = _running_game(game_id)
-    player = next((p for p in _room_players(game_id) if p["id"] == user_id), None)
-    seat = GamePlayer.objects.filter(game_id=game_id, user_id=user_id).select_related("user").first()
-    if player is None or player.get("out") or seat is None:
-        raise Conflict("This user does not play this game (or left it already).", code="not_a_player")
-    _room_command(game_id, Forfeit(user_id))
-    with transaction.atomic():
-        audit.record(
-            staff=staff,
-            action="room.kick",
-            target_type="game",
-            target_id=game_id,
-            target=str(game),
-            detail={"user_id": user_id, "username": seat.user.username},
-        )
-        signal_on_commit(game_group(game_id), KICKED_SIGNAL, user_id=user_id)
-    return seat.user.username
-
-
-def game_end_by_staff(*, staff, game_id: int) -> Game:
-    """Staff end a running game: it ends ``abandoned`` (no winner, unrated), as a game nobody
-    could finish does, by its room's owner (``RoomHost.command``'s ``Abandon``), which records it
-    as every result is recorded. The audit log has ``room.end``. Errors as ``game_kick_player``."""
-    game = _running_game(game_id)
-    _room_players(game_id)  # a room to talk to
-    _room_command(game_id, Abandon())
-    with transaction.atomic():
-        audit.record(staff=staff, action="room.end", target_type="game", target_id=game_id, target=str(game))
-    return game
-
-
-def _running_game(game_id: int) -> Game:
-    game = Game.objects.filter(pk=game_id).first()
-    if game is None:
-        raise NotFound("No such game.", code="game_not_found")
-    if game.is_over:
-        raise Conflict("The game is over.", code="game_over")
-    return game
-
-
-def _room_players(game_id: int) -> list[dict]:
-    """The players as the room last saved them (Conflict ``room_not_running`` when no room holds
-    the game: nobody has connected to it yet, and the ``game.unclaimed`` timer ends it)."""
-    record = room_store().inspect(game_id, steps=0)
-    if record.snapshot is None and record.owner is None:
-        raise Conflict("No server runs this game's room: nobody has connected to it yet.", code="room_not_running")
-    return json.loads(record.snapshot)["players"] if record.snapshot else []
-
-
-def _room_command(game_id: int, command: Command) -> None:
-    """``command`` applied by the game's room wherever it runs, waited for (on the server's loop
-    when called from a unit of work: ``db.await_on_loop``)."""
-    from game import rooms
-
-    if not db.await_on_loop(rooms.room_command(game_id, command), timeout=answer_seconds() + 2.0):
-        raise Unavailable("The game's room did not answer (it may be moving between servers); nothing changed.")
 
 
 # --- grace -------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from accounts.locks import LOCKED_FOREVER, account_lock
 from accounts.models import User
+from game.rooms import game_kick_player
 from game.selectors import user_unfinished_game_id
-from game.services import game_kick_player
 from gameplatform.chatrooms import timestamp
 from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable
 from matchmaking.queue.services import queue_forget
@@ -106,7 +106,7 @@ def _relock(user_id: int) -> None:
 
 def _forfeit_running_game(*, staff, user_id: int) -> None:
     """A locked player leaves the game they play as if they had forfeited (the mode's rules say
-    what follows), applied by its room's owner: ``game.services.game_kick_player``, audited as a
+    what follows), applied by its room's owner: ``game.rooms.game_kick_player``, audited as a
     kick. A game whose room nobody runs yet, or that ended meanwhile, is left to its own timers
     (a seat nobody takes ends the game as unclaimed); a room that does not answer in time is logged."""
     game_id = user_unfinished_game_id(user_id=user_id)

@@ -23,8 +23,9 @@ from accounts.selectors import users_by_id
 from chat.lobbies.selectors import open_lobbies
 from game.models import Game
 from game.registry import mode_names
+from game.rooms import game_end_by_staff, game_kick_player
 from game.selectors import running_game_counts, running_games
-from game.services import game_end_by_staff, game_inspect, game_kick_player
+from game.services import game_inspect
 from gameplatform import ops, presence
 from gameplatform.errors import ApplicationError, NotFound
 from matchmaking.queue.selectors import queue_lengths

@@ -4,8 +4,9 @@
   test kit drives too) writing its frames with orjson; ``flags``: the flags a mode reads, by a hook;
 - ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), a facade over
   its parts, one job each: ``driver``, ``seats``, ``forwarding``, ``steps``, ``outbox``,
-  ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share); the
-  app gives it its game's records as ``Hooks`` (seating, start, result, grace);
+  ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share,
+  ``parts`` what they use of the host, which they never import); the app gives it its game's
+  records as ``Hooks`` (seating, start, result, grace);
 - ``store``: ``RoomStore``, where leases, snapshots and seat numbers live (Redis, or this
   process's memory in the embedded setup);
 - ``wire``: ``Delivery``, what a room's step sends its game's sockets, and ``Wire``, how it goes

@@ -6,13 +6,10 @@ import heapq
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from gameplatform.modes.commands import ADVANCE
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.room import HookFailed
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +72,7 @@ class Driver:
     how late they ran (``lateness``), and runs the pass that steps the rooms that are due, then
     releases the delayed spectators' frames and has the outbox write what the pass made."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
         self.lateness = Lateness()  # how late each due wake ran (bench and tests)
         self._wakes: list[_Wake] = []
@@ -139,7 +136,7 @@ class Driver:
                 run.next_wake = None  # popped: ``schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
                 try:
-                    room.step(host.now(wake.game_id), ADVANCE)
+                    room.step(run.now(), ADVANCE)
                 except HookFailed as exc:
                     host.steps.hook_failed(wake.game_id, room, exc)
                 try:

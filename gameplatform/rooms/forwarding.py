@@ -5,7 +5,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -22,12 +21,10 @@ from gameplatform.modes.commands import (
     StillWatching,
     Watch,
 )
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import text
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery, Receipts, send_op
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +74,7 @@ class Forwarder:
     this process takes their room), answers those with no receipt in time, and the platform's own
     commands for a room wherever it runs."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
         # This process's sockets' frames sent to rooms owned elsewhere, by id, until their receipt
         self.forwarded: dict[str, Forwarded] = {}

@@ -25,6 +25,7 @@ once by a conditional update: created (before the room), started, and its result
 The parts, each in its module of this package:
 
 - ``records``: ``Running``, the one record per room every part reads, and the app's ``Hooks``;
+- ``parts``: ``Host``, what the parts use of this host (they import it, never this module);
 - ``driver``: ``Driver``, the wakes of every room's clock and the pass that steps them;
 - ``seats``: ``Seats``, a player's frame applied here, one socket per seat, players seated late;
 - ``forwarding``: ``Forwarder``, frames for rooms owned elsewhere, kept until their receipt;
@@ -38,7 +39,6 @@ The parts, each in its module of this package:
 
 import asyncio
 import logging
-import time
 import uuid
 import weakref
 
@@ -224,10 +224,6 @@ class RoomHost:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
         self._tasks = []
-
-    def now(self, game_id: int) -> float:
-        """The room's game time."""
-        return time.monotonic() - self.running[game_id].origin
 
     async def let_go(self, game_id: int) -> None:
         """Forget the room: its record goes, and with it everything the host kept for it."""

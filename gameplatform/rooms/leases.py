@@ -4,13 +4,10 @@ on the games it holds sockets of, whose rooms it takes over when their owner goe
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +18,7 @@ class Leases:
     claimed back, rooms another process holds now are let go, orphaned watched games are opened
     here) and what a fenced write means (the store found a room's lease another's)."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
         self.watched: dict[int, int] = {}  # games with sockets here: how many
 

@@ -3,15 +3,12 @@
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from gameplatform import metrics
 from gameplatform.modes.api import checked_label
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, text
 from gameplatform.rooms.room import Room
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +23,7 @@ class MatchList:
     as its spectators). Summaries go to the store with the outbox's next write; a room's end and a
     lost lease drop them elsewhere (``Steps``, ``Leases``)."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
 
     async def keep(self) -> None:

@@ -7,6 +7,7 @@ nothing of a room outlives it.
 
 import asyncio
 import json
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ class Running:
     # the newer ones on their way, (when first read, the label), oldest first
     label: dict = field(default_factory=dict)
     labels: deque[tuple[float, dict]] = field(default_factory=lambda: deque(maxlen=LABELS_KEPT))
+
+    def now(self) -> float:
+        """The room's game time."""
+        return time.monotonic() - self.origin
 
     def take_log(self) -> list:
         """The room's steps not yet in its game's log, taken to go in with a snapshot."""

@@ -3,7 +3,6 @@ game runs, and one frame applied to the room here."""
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from gameplatform.modes import Invalid, Player, Reject
 from gameplatform.modes.commands import (
@@ -20,17 +19,37 @@ from gameplatform.modes.commands import (
     Unwatch,
 )
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, text
 from gameplatform.rooms.room import HookFailed, Room, forwarded_key, ref_key
 from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
 # The steps after which the room's snapshot is written at once, whatever its mode's pace.
 SNAPSHOT_AFTER = (Connect, Disconnect, Ready, Forfeit, *PLATFORM_COMMANDS)
+
+
+def seat_newcomers(room: Room, players: list[Player], *, now: float | None = None) -> bool:
+    """Seat in ``room`` those of ``players`` (the game's seats) it does not have: seats taken
+    while their message was on its way, or while no process ran the room. True when it took any."""
+    seated = {p.id for p in room.players}
+    took = False
+    for player in sorted(players, key=lambda p: p.seat):
+        if player.id in seated:
+            continue
+        join = Join(player.id, player.username, player.seat, player.side)
+        try:
+            room.step(room.ctx.now if now is None else now, join)
+        except (Reject, HookFailed) as exc:
+            logger.warning(
+                "a seat taken in the game's record was refused by its room: %s",
+                exc,
+                extra={"game_id": room.game_id, "player_id": player.id},
+            )
+            continue
+        took = True
+    return took
 
 
 class Seats:
@@ -39,7 +58,7 @@ class Seats:
     other processes (``Running.elsewhere``), the seating of players the game's record has and the
     room does not, and the answer to each frame (its ``ack``, its ``error``, a copy taken once)."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
 
     def seat_here(self, game_id: int, player_id: int) -> str | None:
@@ -58,31 +77,10 @@ class Seats:
         run = self.host.running.get(game_id)
         if run is None:
             return False
-        if self.seat_newcomers(run.room, [player], now=self.host.now(game_id)):
+        if seat_newcomers(run.room, [player], now=run.now()):
             await self.host.steps.after_step(game_id, run, snapshot=True, wait=True)
             self.host.driver.schedule(game_id)
         return True
-
-    def seat_newcomers(self, room: Room, players: list[Player], *, now: float | None = None) -> bool:
-        """Seat in ``room`` those of ``players`` (the game's seats) it does not have: seats taken
-        while their message was on its way, or while no process ran the room. True when it took any."""
-        seated = {p.id for p in room.players}
-        took = False
-        for player in sorted(players, key=lambda p: p.seat):
-            if player.id in seated:
-                continue
-            join = Join(player.id, player.username, player.seat, player.side)
-            try:
-                room.step(room.ctx.now if now is None else now, join)
-            except (Reject, HookFailed) as exc:
-                logger.warning(
-                    "a seat taken in the game's record was refused by its room: %s",
-                    exc,
-                    extra={"game_id": room.game_id, "player_id": player.id},
-                )
-                continue
-            took = True
-        return took
 
     async def take_seat_number(self, game_id: int, player_id: int) -> int:
         """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
@@ -154,7 +152,7 @@ class Seats:
             if self.host.running.get(game_id) is not run:
                 return False
             if seating is not None:
-                self.seat_newcomers(room, seating.players, now=self.host.now(game_id))  # goes out with the connect
+                seat_newcomers(room, seating.players, now=run.now())  # goes out with the connect
         if conn is not None and not self._hold_seat(game_id, run, command, conn, seat, here):
             if took:
                 self.host.out.deliver(game_id, Delivery(took=took), True)
@@ -167,7 +165,7 @@ class Seats:
         error = None
         frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
-            room.step(self.host.now(game_id), command, frame=frame)
+            room.step(run.now(), command, frame=frame)
         except Reject as exc:
             error = {"type": "error", "code": exc.code, "message": exc.message}
         except Invalid as exc:

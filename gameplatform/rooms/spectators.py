@@ -5,14 +5,11 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import text
 from gameplatform.rooms.room import SPECTATORS, Room
 from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +38,7 @@ class Watchers:
     (``rooms``), takes a socket's ``watch``, renewal and ``unwatch``, forgets the silent ones, and
     sends a step's spectators' frames through the host's outbox, at once or when their delay is up."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
         self.rooms: dict[int, Spectators] = {}  # rooms run here that someone watches
 

@@ -4,15 +4,12 @@ players and spectators in order; and a game's end, recorded before anyone hears 
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from gameplatform import metrics
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import RoomLost, Running
 from gameplatform.rooms.room import HookFailed, Room
 from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +22,7 @@ class Steps:
     the spectators through the outbox) and a game's end (its result recorded once, retried while
     the database is away, then its last frames and the room let go)."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
 
     async def after_step(

@@ -5,16 +5,14 @@ import asyncio
 import json
 import logging
 import time
-from typing import TYPE_CHECKING
 
 from gameplatform.modes import Mode
+from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, Seating
 from gameplatform.rooms.room import Grace, Room
+from gameplatform.rooms.seats import seat_newcomers
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +26,7 @@ class Takeover:
     against a lease that may have lapsed meanwhile, then run (``RoomHost.running``) and, when taken
     over, announced to its sockets (``hello``)."""
 
-    def __init__(self, host: "RoomHost") -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
         self.claiming: dict[int, asyncio.Future] = {}  # games being opened here: the open's answer
         self._journals: dict[str, tuple[float, dict[int, list]]] = {}  # dead owners' journals, read lately
@@ -117,7 +115,7 @@ class Takeover:
         if self._lease_may_have_lapsed(asked) and not await self._still_holds(game_id):
             return False  # the load outlasted the lease: another process runs it now
         if taken_over:
-            self.host.seats.seat_newcomers(room, seating.players)  # seated while nobody ran the room
+            seat_newcomers(room, seating.players)  # seated while nobody ran the room
         started_at = seating.started_at
         room.journalled = True  # its steps go into this host's journal
         run = self.host.running[game_id] = Running(

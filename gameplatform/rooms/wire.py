@@ -21,7 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from gameplatform import metrics
 from gameplatform.groups import game_group, watch_group
@@ -29,9 +29,6 @@ from gameplatform.hub import get_hub
 from gameplatform.modes import Player
 from gameplatform.modes.commands import Command, UnknownCommand, command_from
 from gameplatform.realtime import agroup_signal, agroup_signal_here
-
-if TYPE_CHECKING:
-    from gameplatform.rooms.host import RoomHost
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +149,28 @@ async def send_op(
     )
 
 
+class RoomOwner(Protocol):
+    """The host that owns a room, as its ``OpListener`` hands it what it heard (``RoomHost``)."""
+
+    async def opening(self, game_id: int) -> bool: ...
+
+    async def join(self, game_id: int, player: Player) -> bool: ...
+
+    async def apply(
+        self,
+        game_id: int,
+        command: Command,
+        ref=None,
+        conn: str | None = None,
+        *,
+        seat: int = 0,
+        here: bool = True,
+        forwarded: str | None = None,
+        resent: bool = False,
+        until: float | None = None,
+    ) -> bool: ...
+
+
 class OpListener:
     """The owner's ear on the game's group: the frames of players whose sockets are on other processes.
 
@@ -164,7 +183,7 @@ class OpListener:
 
     user_id = None
 
-    def __init__(self, host, game_id: int) -> None:
+    def __init__(self, host: RoomOwner, game_id: int) -> None:
         self.host, self.game_id = host, game_id
         self.queued: deque[dict] = deque()
         self.task: asyncio.Task | None = None
@@ -302,8 +321,8 @@ class Wire:
     # ``publish`` to the game's spectators (None: the game has none anywhere: tests, benches)
     publish_watchers: Callable[[int, Delivery], Awaitable[None]] | None = None
     # Hear the players' frames sent from other processes while the host owns the room, and stop.
-    listen: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
-    unlisten: Callable[[int, "RoomHost"], Awaitable[None]] | None = None
+    listen: Callable[[int, RoomOwner], Awaitable[None]] | None = None
+    unlisten: Callable[[int, RoomOwner], Awaitable[None]] | None = None
 
 
 def hub_wire() -> Wire:
@@ -313,11 +332,11 @@ def hub_wire() -> Wire:
     subscribed already for the game's sockets here: no subscription of its own per game."""
     listeners: dict[int, OpListener] = {}
 
-    async def listen(game_id: int, host) -> None:
+    async def listen(game_id: int, host: RoomOwner) -> None:
         listener = listeners[game_id] = OpListener(host, game_id)
         await get_hub().join(game_group(game_id), listener)
 
-    async def unlisten(game_id: int, host) -> None:
+    async def unlisten(game_id: int, host: RoomOwner) -> None:
         listener = listeners.pop(game_id, None)
         if listener is not None:
             await get_hub().leave(game_group(game_id), listener)

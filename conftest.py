@@ -13,8 +13,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from gameplatform import ratelimit
-from gameplatform.redis import get_redis
+from gameplatform.data import ratelimit
+from gameplatform.data.redis import get_redis
 from gameplatform.tests.live import live_server_name, session_redis_url, session_server
 
 _usernames = itertools.count(1)
@@ -42,7 +42,7 @@ def close_db_pool_before_teardown(django_db_setup, django_db_blocker):
     yield
     from django.db import connections
 
-    from gameplatform import db
+    from gameplatform.data import db
 
     db.reset_processes()
 
@@ -76,8 +76,9 @@ def _session_redis() -> redis.Redis:
 @pytest.fixture(autouse=True)
 def clean_shared_stores():
     """Each test starts with an empty cache, rate-limit windows and presence (Redis or process memory)."""
-    from gameplatform import presence, timers
+    from gameplatform.operations import timers
     from gameplatform.rooms import store as rooms
+    from gameplatform.sockets import presence
 
     if settings.REDIS_URL:
         get_redis().flushdb()

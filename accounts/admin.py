@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
 from accounts.models import GuestDevice, User
-from gameplatform.admin import AuditedAdmin
+from gameplatform.chat.admin import AuditedAdmin
 
 
 @admin.register(User)

@@ -12,7 +12,7 @@ from django.http import JsonResponse
 from django.urls import path
 
 from accounts import locks, services
-from gameplatform.errors import RateLimited
+from gameplatform.core.errors import RateLimited
 
 
 class ThrottledAdminSite(admin.AdminSite):

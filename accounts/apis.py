@@ -8,9 +8,9 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.serializers import MeSerializer, PublicUserSerializer
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import NotFound
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 
 TokenPairOutput = inline_serializer(
     "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}

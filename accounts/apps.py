@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import locks, selectors, services
-        from gameplatform import lockout, wsauth
+        from gameplatform.sockets import lockout, wsauth
 
         # Sockets authenticate through the kit, which looks users up through us.
         wsauth.user_by_id.register(lambda user_id: selectors.user_active_get(user_id=user_id))

@@ -1,4 +1,4 @@
-"""What accounts let higher apps react to, without knowing them (``gameplatform.hooks``).
+"""What accounts let higher apps react to, without knowing them (``gameplatform.core.hooks``).
 
 Apps above accounts register their reactions in their ``AppConfig.ready``; ``user_delete`` calls
 them inside its transaction, before the user's row goes, so a reaction still sees the rows that
@@ -11,7 +11,7 @@ will cascade with the user and commits or rolls back with the deletion.
 """
 
 from accounts.models import User
-from gameplatform.hooks import Hook
+from gameplatform.core.hooks import Hook
 
 user_deleting: Hook[[User], None] = Hook("user_deleting")
 # What a locked account is told beyond ``until`` (the safety app: ``sanction_id``, ``statement``,

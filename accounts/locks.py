@@ -6,9 +6,9 @@ It is read with the user's row, which every way in reads anyway:
 
 - login, refresh, a guest's device login, provider sign-in: ``tokens_for`` refuses;
 - every REST request with a token issued before: ``accounts.authentication``;
-- a socket connecting: the kit asks ``gameplatform.lockout.account_refusal`` (registered here);
+- a socket connecting: the kit asks ``gameplatform.sockets.lockout.account_refusal`` (registered here);
 - the sockets already open, on every process: ``account_lock`` signals the kit's gate
-  (``gameplatform.lockout``), which closes them 4403 with ``account_suspended``.
+  (``gameplatform.sockets.lockout``), which closes them 4403 with ``account_suspended``.
 
 The refusal is 403 ``account_suspended`` with ``until`` (null for a ban) and what the
 ``lock_details`` hook adds (the safety app: the sanction, its statement, an appeal token).
@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from accounts import hooks
 from accounts.models import User
-from gameplatform import lockout
-from gameplatform.errors import Forbidden
+from gameplatform.core.errors import Forbidden
+from gameplatform.sockets import lockout
 
 # A ban's end: PostgreSQL and SQLite both keep the year 9999.
 LOCKED_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)

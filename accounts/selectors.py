@@ -5,7 +5,7 @@ from django.db import connections
 from django.db.models import DateTimeField, Q, QuerySet
 
 from accounts.models import GuestDevice, User
-from gameplatform import rawsql
+from gameplatform.data import rawsql
 
 # Every REST request and socket handshake loads its token's user: one hand-written SELECT
 # through a cursor, the row made an instance by ``Model.from_db`` (both documented Django

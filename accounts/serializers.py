@@ -1,5 +1,5 @@
 from accounts.models import User
-from gameplatform.serializers import ModelSerializer
+from gameplatform.http.serializers import ModelSerializer
 
 
 class PublicUserSerializer(ModelSerializer):

@@ -17,10 +17,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import hooks, locks
 from accounts.models import GuestDevice, User, username_key
 from accounts.selectors import user_active_get
-from gameplatform import serializers, speech
-from gameplatform.cache import cache
-from gameplatform.errors import ApplicationError, Conflict
-from gameplatform.ratelimit import Budget
+from gameplatform.chat import speech
+from gameplatform.core.cache import cache
+from gameplatform.core.errors import ApplicationError, Conflict
+from gameplatform.data.ratelimit import Budget
+from gameplatform.http import serializers
 
 TICKET_PREFIX = "wsticket:"
 

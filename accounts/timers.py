@@ -1,5 +1,5 @@
 from accounts.services import users_expire_premium
-from gameplatform.timers import periodic
+from gameplatform.operations.timers import periodic
 
 
 @periodic("accounts.expire_premium", every=5)

@@ -4,7 +4,7 @@ Measures deliveries per second at the clients, frames lost, and the server's CPU
 delivery (from /proc, so pass the server's pid). Two targets:
 
   hub       our path: sockets on /ws/notifications/ of one user (one group), events sent
-            with gameplatform.realtime.agroup_send through Redis (the pub/sub layer)
+            with gameplatform.broadcast.realtime.agroup_send through Redis (the pub/sub layer)
   textbook  bench/textbook_asgi.py: a room where every socket is a group member of the
             default channels-redis layer and re-encodes JSON per socket
 
@@ -42,8 +42,8 @@ from channels.layers import get_channel_layer  # noqa: E402
 from procstat import cpu_seconds  # noqa: E402
 from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
 
-from gameplatform.groups import user_group  # noqa: E402
-from gameplatform.realtime import agroup_send  # noqa: E402
+from gameplatform.broadcast.groups import user_group  # noqa: E402
+from gameplatform.broadcast.realtime import agroup_send  # noqa: E402
 
 
 def bench_user():

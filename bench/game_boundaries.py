@@ -32,7 +32,7 @@ BOARD = "tictactoe-wins"  # TicTacToe.leaderboard
 
 def one_round(pairs: list, times: dict, batch: int = 1) -> None:
     """Each pair plays one game; its steps run ``batch`` games at a time, as a busy server's rooms
-    hand them over (``gameplatform.batching``), and each game is charged its share."""
+    hand them over (``gameplatform.data.batching``), and each game is charged its share."""
     from django.db import close_old_connections
 
     from game import services

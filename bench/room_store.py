@@ -10,7 +10,7 @@ stepped meanwhile in one ``RedisRoomStore.write`` (``gameplatform/rooms/outbox.p
 open claims its lease and reads its snapshot (``claim_and_load``), and each socket takes a seat
 number. This times those calls in this process with its CPU clock (``time.process_time``:
 redis-py's packing and reading and the event loop's part, not Redis's), over a client made as
-the server makes its own (``REDIS_SOCKET_TIMEOUT`` and the rest, ``gameplatform.redis``), and
+the server makes its own (``REDIS_SOCKET_TIMEOUT`` and the rest, ``gameplatform.data.redis``), and
 prints the median of the rounds in µs per room (a write) or per call. The keys live under a
 namespace of their own and are deleted afterwards; nothing else in that Redis is touched.
 """
@@ -81,7 +81,7 @@ def _figure(values: list[float]) -> str:
 
 
 async def main(args) -> None:
-    from gameplatform.redis import get_async_redis
+    from gameplatform.data.redis import get_async_redis
     from gameplatform.rooms.store import RedisRoomStore
 
     client = get_async_redis()

@@ -19,7 +19,7 @@ sends a direction about 5 times a second; both rooms tick and patch at 20 Hz.
   platform-msgpack  the same, its players asking for the ``gameplatform.msgpack`` subprotocol
              (binary MessagePack frames, docs/websocket-frames.md).
   platform-compact  the same on ``gameplatform.compact`` (MessagePack with short decimals and
-             state patches as arrays of relative paths, ``gameplatform/codec.py``), decoded back
+             state patches as arrays of relative paths, ``gameplatform/sockets/codec.py``), decoded back
              into the JSON frames by the load generator (``bench/colyseus/compact.mjs``).
 
 The load generator is one Node program for both (``bench/colyseus/loadgen.mjs``: Colyseus's own

@@ -133,7 +133,7 @@ class Soak:
             await asyncio.sleep(1.5 + self.rng.random())
 
     async def sample(self, host, started: float) -> dict:
-        from gameplatform.redis import get_async_redis
+        from gameplatform.data.redis import get_async_redis
 
         keys = 0
         async for _ in get_async_redis().scan_iter(match=f"room:{host.store.ns}:*", count=1000):

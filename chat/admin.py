@@ -3,8 +3,8 @@ from django.db.models import Count
 
 from chat.lobbies import services
 from chat.models import DirectMessage, Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
-from gameplatform.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
-from gameplatform.errors import ApplicationError
+from gameplatform.chat.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
+from gameplatform.core.errors import ApplicationError
 from staff.permissions import has_role
 from staff.roles import MODERATOR
 

@@ -11,7 +11,7 @@ class ChatConfig(AppConfig):
         from chat.lobbies.services import ROOM, lobby_game_finished
         from friends import hooks as friends
         from game import hooks as game
-        from gameplatform import presence
+        from gameplatform.sockets import presence
         from notifications import hooks as notifications
 
         # A lobby's game is over: the lobby opens again for its members.

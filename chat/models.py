@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
-from gameplatform.chatmodels import RoomBan, RoomMembership, RoomMessage
+from gameplatform.chat.models import RoomBan, RoomMembership, RoomMessage
 
 MIN_PARTICIPANTS = 2
 MAX_PARTICIPANTS = 64

@@ -12,9 +12,9 @@ from accounts.serializers import PublicUserSerializer
 from friends import selectors, services
 from friends.models import FriendRequest
 from friends.serializers import FriendRequestSerializer, UserIdInput
-from gameplatform import serializers
-from gameplatform.ratelimit import Budget, SlidingWindowThrottle
-from gameplatform.schema import error_codes
+from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 
 
 class FriendRequestThrottle(SlidingWindowThrottle):

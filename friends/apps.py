@@ -9,7 +9,7 @@ class FriendsConfig(AppConfig):
         from friends.events import PresenceFilter
         from friends.presence import announce
         from friends.selectors import pending_request_count
-        from gameplatform import presence
+        from gameplatform.sockets import presence
         from notifications import hooks as notifications
 
         # The kit decides presence transitions; the friend graph decides who hears of them.

@@ -1,8 +1,8 @@
 from friends import events
 from friends.selectors import presence_snapshot
-from gameplatform import db
-from gameplatform.consumers import BaseConsumer
-from gameplatform.groups import user_group
+from gameplatform.broadcast.groups import user_group
+from gameplatform.data import db
+from gameplatform.sockets.consumers import BaseConsumer
 
 
 class FriendStatusConsumer(BaseConsumer):

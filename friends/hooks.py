@@ -1,4 +1,4 @@
-"""What the friend graph lets higher apps react to, without knowing them (``gameplatform.hooks``).
+"""What the friend graph lets higher apps react to, without knowing them (``gameplatform.core.hooks``).
 
 Apps above friends (direct messages, invites) register their reactions in their
 ``AppConfig.ready``; the friend services call them inside the transaction that made
@@ -10,7 +10,7 @@ the change, so a reaction commits or rolls back with it.
   pending invites between them are cancelled.
 """
 
-from gameplatform.hooks import Hook
+from gameplatform.core.hooks import Hook
 
 friendship_ended: Hook[[int, int], None] = Hook("friendship_ended")
 block_started: Hook[[int, int], None] = Hook("block_started")

@@ -1,6 +1,6 @@
 """Telling accepted friends when a user comes online or goes offline.
 
-``gameplatform.presence`` decides the transitions (once each, in Redis); this is
+``gameplatform.sockets.presence`` decides the transitions (once each, in Redis); this is
 the announcer it calls for a user's presence anywhere (registered in
 ``FriendsConfig.ready``). The event travels as a ``presence`` signal on each
 friend's user group, so both the friends status socket and the notification
@@ -10,9 +10,9 @@ arrives after a newer one (``version``).
 
 from friends.selectors import friend_ids_of
 from friends.services import last_seen_record
-from gameplatform.groups import user_group
-from gameplatform.presence import OFFLINE, Change
-from gameplatform.realtime import signal_on_commit
+from gameplatform.broadcast.groups import user_group
+from gameplatform.broadcast.realtime import signal_on_commit
+from gameplatform.sockets.presence import OFFLINE, Change
 
 
 def announce(changes: list[Change]) -> None:

@@ -4,8 +4,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from friends.models import Block, FriendRequest, Friendship, LastSeen
-from gameplatform import presence
-from gameplatform.rawsql import aware
+from gameplatform.data.rawsql import aware
+from gameplatform.sockets import presence
 
 
 def are_friends(*, user_a_id: int, user_b_id: int) -> bool:

@@ -1,7 +1,7 @@
 """Serializers shared by several friend routes (one schema component each)."""
 
 from accounts.serializers import PublicUserSerializer
-from gameplatform import serializers
+from gameplatform.http import serializers
 
 
 class FriendRequestSerializer(serializers.Serializer):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from friends import events, hooks
 from friends.models import Block, FriendRequest, Friendship, LastSeen
 from friends.selectors import are_friends, is_blocked_between
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.realtime import send_to_user
+from gameplatform.broadcast.realtime import send_to_user
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from notifications.services import badge_push, notify
 
 User = get_user_model()

@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game import registry, replays, selectors, services
-from gameplatform import serializers
-from gameplatform.ratelimit import Budget, SlidingWindowThrottle
-from gameplatform.schema import error_codes
+from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 
 
 class GamePlayerOutput(serializers.Serializer):

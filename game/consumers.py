@@ -6,10 +6,11 @@ from urllib.parse import parse_qs
 from game import rooms, selectors
 from game.events import KICKED_SIGNAL, game_state
 from game.registry import get_mode
-from gameplatform import db, serializers
-from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
-from gameplatform.errors import Conflict, Forbidden, RateLimited
-from gameplatform.groups import game_group, watch_group
+from gameplatform.broadcast.groups import game_group, watch_group
+from gameplatform.core.errors import Conflict, Forbidden, RateLimited
+from gameplatform.data import db
+from gameplatform.data.ratelimit import FrameBudget
+from gameplatform.http import serializers
 from gameplatform.modes.commands import (
     Action,
     Command,
@@ -23,9 +24,9 @@ from gameplatform.modes.commands import (
     Unwatch,
     Watch,
 )
-from gameplatform.ratelimit import FrameBudget
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.sockets import RoomSocket
+from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""What the game app lets higher apps react to, without knowing them (``gameplatform.hooks``).
+"""What the game app lets higher apps react to, without knowing them (``gameplatform.core.hooks``).
 
 Apps above the game (the matchmaking queue, lobbies) register their reactions in
 their ``AppConfig.ready``; the game calls them inside the transaction that made the
@@ -17,7 +17,7 @@ change, so a reaction commits or rolls back with it.
   else None), e.g. the queue takes its players back at the front.
 """
 
-from gameplatform.hooks import Hook
+from gameplatform.core.hooks import Hook
 
 game_created: Hook[[list[int]], None] = Hook("game_created")
 lobby_game_over: Hook[[int], None] = Hook("lobby_game_over")

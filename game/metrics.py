@@ -4,7 +4,7 @@ from prometheus_client import Gauge
 
 from game.registry import mode_names
 from game.selectors import active_game_counts
-from gameplatform.metrics import on_scrape
+from gameplatform.core.metrics import on_scrape
 
 # Set by whichever process serves the scrape; the newest value is the truth.
 GAMES_ACTIVE = Gauge(

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from gameplatform.modes import Mode
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")

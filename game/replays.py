@@ -24,8 +24,8 @@ from django.db import connection
 
 from game.models import Game, GamePlayer, GameReplay
 from game.registry import modes
-from gameplatform import rawsql
-from gameplatform.errors import Conflict, Forbidden, NotFound
+from gameplatform.core.errors import Conflict, Forbidden, NotFound
+from gameplatform.data import rawsql
 from gameplatform.modes import Mode, Player
 from gameplatform.modes.commands import (
     Action,
@@ -82,7 +82,7 @@ def replay_record_many(*, records: list[ReplayRecord]) -> list[bool]:
     """Several games' replays, each kept once: True for each one this call kept.
 
     A server's rooms end many games a second and their replays come together (``game.rooms``
-    batches them, see ``gameplatform.batching``): two statements for one game or fifty (the games
+    batches them, see ``gameplatform.data.batching``): two statements for one game or fifty (the games
     with no replay yet and their modes, read by hand-written SQL, then the new replays inserted),
     where one game at a time cost each its own read, check and insert. A replay kept meanwhile by
     another owner (the insert skips a conflict) may be answered True here as well: it is kept
@@ -115,7 +115,7 @@ def replay_record_many(*, records: list[ReplayRecord]) -> list[bool]:
 @functools.lru_cache(maxsize=64)
 def _unreplayed_sql(count: int) -> str:
     """The id and mode of each of ``count`` games that has no replay: hand-written
-    (``gameplatform.rawsql``), as a server's database worker reads it for every game it records."""
+    (``gameplatform.data.rawsql``), as a server's database worker reads it for every game it records."""
     game, replay = Game._meta, GameReplay._meta
     key, mode = rawsql.column(game.pk), rawsql.column(game.get_field("mode"))
     replayed = rawsql.column(replay.get_field("game"))

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 
 from game.elo import START_RATING
 from game.models import Game, GamePlayer, Rating
-from gameplatform.errors import Forbidden, NotFound
+from gameplatform.core.errors import Forbidden, NotFound
 from gameplatform.rooms import room_store
 
 

@@ -25,11 +25,11 @@ from game.elo import START_RATING, rating_changes
 from game.models import Game, GamePlayer, Rating
 from game.registry import get_mode, modes
 from game.selectors import users_in_unfinished_games
-from gameplatform import rawsql
-from gameplatform.errors import ApplicationError, Conflict, NotFound, is_outage
-from gameplatform.groups import game_group
+from gameplatform.broadcast.groups import game_group
+from gameplatform.broadcast.realtime import signal_on_commit
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound, is_outage
+from gameplatform.data import rawsql
 from gameplatform.modes import Player, Result
-from gameplatform.realtime import signal_on_commit
 from gameplatform.rooms.flags import flags_now
 from gameplatform.rooms.wire import SEAT_SIGNAL, seat_signal
 from staff import audit
@@ -193,7 +193,7 @@ def game_seating(*, game_id: int) -> dict | None:
 def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
     """``game_seating`` of each game, in one query (a process opens a room for every game it runs).
 
-    Hand-written (``gameplatform.rawsql``): every room a server opens reads it, and the ORM's
+    Hand-written (``gameplatform.data.rawsql``): every room a server opens reads it, and the ORM's
     join built on each call cost three times the CPU of the statement (``bench/game_boundaries.py``)."""
     if not game_ids:
         return []
@@ -258,7 +258,7 @@ def game_record_start(*, game_id: int) -> bool:
 def game_record_starts(*, game_ids: list[int]) -> int:
     """These games are active, each recorded once (from a waiting state only); how many this call started.
 
-    One hand-written statement (``gameplatform.rawsql``: every game a server's rooms run starts
+    One hand-written statement (``gameplatform.data.rawsql``: every game a server's rooms run starts
     here, and the ORM's update built on each call cost three times its CPU). Several rows are
     locked in id order first (by its subquery), as ``game_record_results`` locks them; one row
     needs no order. SQLite has no row locks: a write there takes the whole database."""
@@ -331,7 +331,7 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
     ended, False for one already over (another process recorded it first), unknown, or listed twice.
 
     A server's rooms end many games a second (``game.rooms`` hands them over together, see
-    ``gameplatform.batching``): the queries below are the same for one game or fifty. The rows
+    ``gameplatform.data.batching``): the queries below are the same for one game or fifty. The rows
     are locked in a fixed order (the games by id, then the ratings by mode and player), so
     concurrent calls never wait for each other in a cycle.
     """
@@ -446,7 +446,7 @@ def _replays_kept(batch: list) -> bool:
     return True
 
 
-# The reads of a game's end, hand-written (``gameplatform.rawsql``): a server's database worker
+# The reads of a game's end, hand-written (``gameplatform.data.rawsql``): a server's database worker
 # records every game its rooms end, and built by the ORM these three reads cost more CPU than
 # the rest of the transaction (measured with ``bench/game_boundaries.py``).
 GAME_READ = ["id", "mode", "state", "lobby_id", "started_at", "version", "connect_seconds"]

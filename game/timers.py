@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from game import services
 from game.models import Game, GameReplay
+from gameplatform.operations.timers import periodic
 from gameplatform.rooms import room_store
-from gameplatform.timers import periodic
 
 BATCH = 500
 

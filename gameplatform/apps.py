@@ -5,4 +5,4 @@ class GameplatformConfig(AppConfig):
     name = "gameplatform"
 
     def ready(self) -> None:
-        from gameplatform import converters  # noqa: F401 (registers <id:...>, before any urls or routing module)
+        from gameplatform.core import converters  # noqa: F401 (registers <id:...>, before any urls or routing module)

@@ -24,22 +24,23 @@ if settings.SHARED_STORES_MISSING:
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from gameplatform import db, ops, timers  # noqa: E402
-from gameplatform.http import WSGIBridge  # noqa: E402
-from gameplatform.metrics import routes_labelled  # noqa: E402
-from gameplatform.paths import WebSocketTrailingSlash  # noqa: E402
+from gameplatform.core.metrics import routes_labelled  # noqa: E402
+from gameplatform.data import db  # noqa: E402
+from gameplatform.http.handler import WSGIBridge  # noqa: E402
+from gameplatform.http.paths import WebSocketTrailingSlash  # noqa: E402
+from gameplatform.operations import ops, timers  # noqa: E402
 from gameplatform.rooms.host import drain_all  # noqa: E402
-from gameplatform.routing import collect_websocket_urlpatterns  # noqa: E402
-from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
+from gameplatform.sockets.routing import collect_websocket_urlpatterns  # noqa: E402
+from gameplatform.sockets.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 router = ProtocolTypeRouter(
     {
-        # /healthz, /readyz, /metrics (gameplatform.ops); REST, admin and static files:
+        # /healthz, /readyz, /metrics (gameplatform.operations.ops); REST, admin and static files:
         # Django's WSGI handler on the database workers.
         "http": ops.OpsEndpoints(WSGIBridge()),
-        # Trailing slash optional on every socket route (gameplatform.paths); each route's
+        # Trailing slash optional on every socket route (gameplatform.http.paths); each route's
         # pattern goes into the scope, for the socket metrics. Credentials are read before
         # anything can refuse the handshake: a ticket is spent by every handshake that
         # presents it, the ones the Origin check refuses included.

@@ -18,8 +18,9 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from gameplatform import __version__, redisconf
-from gameplatform.env import env_bool, env_float, env_int, env_list, env_str
+from gameplatform import __version__
+from gameplatform.core.env import env_bool, env_float, env_int, env_list, env_str
+from gameplatform.data import redisconf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VERSION = __version__
@@ -35,7 +36,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CORS_ALLOWED_ORIGINS = env_list("CORS_ORIGINS")
 # Origins (scheme://host[:port]) whose pages may open sockets, besides the server's own
-# origin (the Host header's host and port, that host in ALLOWED_HOSTS): gameplatform.wsauth.
+# origin (the Host header's host and port, that host in ALLOWED_HOSTS): gameplatform.sockets.wsauth.
 WS_ALLOWED_ORIGINS = env_list("WS_ALLOWED_ORIGINS", CORS_ALLOWED_ORIGINS)
 
 # Apps of this project, in the order their URLs, sockets and demo data load.
@@ -47,7 +48,7 @@ PROJECT_APPS = [
     "game",
     "leaderboards",
     "chat",
-    "groups",  # player groups (clans) with a chat socket; the kit's channel-group names are gameplatform.groups
+    "groups",  # player groups (clans) with a chat socket; the kit's group names: gameplatform.broadcast.groups
     "friends",
     "notifications",
     "progression",
@@ -80,31 +81,31 @@ INSTALLED_APPS = [
 ]
 
 # The middlewares of cookies and static files (WhiteNoise, sessions, the cookie user, messages)
-# are the libraries' own through gameplatform.middleware, which API requests (API_PATH_PREFIXES)
+# are the libraries' own through gameplatform.http.middleware, which API requests (API_PATH_PREFIXES)
 # pass by: the REST API authenticates by bearer token, never by cookie (docs/concepts.md, "How a
 # process runs its work").
 MIDDLEWARE = [
-    "gameplatform.logs.RequestLogMiddleware",
-    "gameplatform.http.RouteMiddleware",
-    "gameplatform.paths.TrailingSlashMiddleware",
+    "gameplatform.core.logs.RequestLogMiddleware",
+    "gameplatform.http.handler.RouteMiddleware",
+    "gameplatform.http.paths.TrailingSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "gameplatform.middleware.WhiteNoiseMiddleware",
+    "gameplatform.http.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "gameplatform.middleware.SessionMiddleware",
+    "gameplatform.http.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "gameplatform.middleware.AuthenticationMiddleware",
-    "gameplatform.middleware.MessageMiddleware",
+    "gameplatform.http.middleware.AuthenticationMiddleware",
+    "gameplatform.http.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "gameplatform.middleware.QueryNulMiddleware",
-    "gameplatform.middleware.ContentSecurityPolicyMiddleware",
+    "gameplatform.http.middleware.QueryNulMiddleware",
+    "gameplatform.http.middleware.ContentSecurityPolicyMiddleware",
 ]
 # Requests whose path starts with one of these pass by the middlewares of cookies and static
 # files: the REST API and API docs, and the seed's matchmaking routes outside /api/.
 API_PATH_PREFIXES = ("/api/", "/game/")
 
 ROOT_URLCONF = "gameplatform.urls"
-# No redirect to the slashed path (it would drop a POST body): gameplatform.paths serves both.
+# No redirect to the slashed path (it would drop a POST body): gameplatform.http.paths serves both.
 APPEND_SLASH = False
 ASGI_APPLICATION = "gameplatform.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
@@ -125,7 +126,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
-# Database work runs on DB_WORKERS threads per process (gameplatform/db.py), each
+# Database work runs on DB_WORKERS threads per process (gameplatform/data/db.py), each
 # giving its connection back after every unit of work (CONN_MAX_AGE = 0). With
 # PostgreSQL the connections come from psycopg's pool, sized for those workers
 # plus a few for timers and management work, so a worker never waits for one.
@@ -139,7 +140,7 @@ DB_WORKERS = env_int("DB_WORKERS", 1 if not DATABASE_URL or DATABASE_URL.startsw
 DB_QUEUE_LIMIT = env_int("DB_QUEUE_LIMIT", 2000, minimum=0)
 # The rooms' database work (a batch of games' seats read, starts or results recorded) runs in
 # DB_PROCESSES worker processes per server process, out of the interpreter the sockets and rooms
-# run in (gameplatform/db.py, run_apart). With PostgreSQL and Redis only (a worker is another
+# run in (gameplatform/data/db.py, run_apart). With PostgreSQL and Redis only (a worker is another
 # process: the cache and presence must be shared); 0 runs it on the DB_WORKERS threads.
 # Measured here, 1,000 games moving: move round trip p99 73-83 ms on threads, 31-34 ms with one
 # worker process (at 0.3 of a core), the same with two. Each costs about 110 MB of memory.
@@ -159,14 +160,14 @@ if DATABASE_URL:
         # A pooled connection is checked before it is handed out: after a database restart
         # the broken ones are replaced instead of failing one request each (503 unavailable)
         # until all have been tried. The pool's public ``check`` callable runs on each
-        # getconn(); the kit's (gameplatform/pgpool.py) polls the socket and sends an empty
+        # getconn(); the kit's (gameplatform/data/pgpool.py) polls the socket and sends an empty
         # query only when something arrived on it. Django takes a ``check`` in the pool options
         # from 6.1 on; the locked 5.2 passes its own and refuses a second one (TypeError), so
         # there the check is Django's CONN_HEALTH_CHECKS: psycopg's, one round trip per unit.
         _db["CONN_HEALTH_CHECKS"] = False
         if DB_POOL_CHECK:
             if django.VERSION >= (6, 1):
-                from gameplatform.pgpool import check_pooled_connection
+                from gameplatform.data.pgpool import check_pooled_connection
 
                 _db["OPTIONS"]["pool"]["check"] = check_pooled_connection
             else:
@@ -198,7 +199,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer, cache, rate limits, tickets, presence ----------
 REDIS_URL = env_str("REDIS_URL")
 REDIS_MAX_CONNECTIONS = env_int("REDIS_MAX_CONNECTIONS", 50, minimum=2)
-# Short socket timeouts on every Redis client (cache, gameplatform.redis, channel layer):
+# Short socket timeouts on every Redis client (cache, gameplatform.data.redis, channel layer):
 # when Redis is down or unreachable a request fails fast with 503 ``unavailable``
 # instead of hanging on a connect or a read.
 REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 2.0, minimum=0.1)
@@ -220,7 +221,7 @@ if REDIS_SENTINELS and not (REDIS_URL and REDIS_SENTINEL_MASTER):
 # rate limits, tickets, leases and the cache stay on REDIS_URL: their scripts and transactions
 # touch several keys at once, which needs them on one server.
 CHANNEL_REDIS_URLS = env_list("CHANNEL_REDIS_URLS")
-# Publishing connections per layer server (see gameplatform.redisconf.channel_layer): the same
+# Publishing connections per layer server (see gameplatform.data.redisconf.channel_layer): the same
 # number on every process.
 CHANNEL_LAYER_CONNECTIONS = env_int("CHANNEL_LAYER_CONNECTIONS", 8, minimum=1)
 if CHANNEL_REDIS_URLS and not REDIS_URL:
@@ -279,7 +280,7 @@ SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
 # --- HTTPS (behind the TLS balancer of deploy/nginx/) ---------------------------
 # All off by default (`make run` serves plain http on localhost); docker-compose.yml turns them
 # on, and `manage.py check --deploy` is clean with its environment (docs/operations/deploy.md, "HTTPS").
-# /healthz, /readyz and /metrics answer before Django (gameplatform.ops): never redirected, so
+# /healthz, /readyz and /metrics answer before Django (gameplatform.operations.ops): never redirected, so
 # probes and Prometheus reach each replica over plain http.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
@@ -375,13 +376,13 @@ AUTH_CALLBACK_BASE_URL = env_str("AUTH_CALLBACK_BASE_URL").rstrip("/")
 AUTH_PROVIDER_TIMEOUT_SECONDS = env_float("AUTH_PROVIDER_TIMEOUT_SECONDS", 5.0, minimum=0.1)
 
 # --- Real time ---------------------------------------------------------------
-# Background timers run inside each server process (see gameplatform/timers.py).
+# Background timers run inside each server process (see gameplatform/operations/timers.py).
 RUN_TIMERS_IN_SERVER = env_bool("RUN_TIMERS_IN_SERVER", True)
 # With Redis one runner at a time holds the timers' lease and runs the rounds; another takes
-# over this long after the holder stopped renewing it (gameplatform/timers.py).
+# over this long after the holder stopped renewing it (gameplatform/operations/timers.py).
 TIMER_LEASE_SECONDS = env_float("TIMER_LEASE_SECONDS", 3.0, minimum=0.5)
 WS_MAX_FRAME_BYTES = env_int("WS_MAX_FRAME_BYTES", 64 * 1024, minimum=128)
-# Flooding closes a socket with 1008 (gameplatform.receiving, in every BaseConsumer), on every route: more
+# Flooding closes a socket with 1008 (gameplatform.sockets.receiving, in every BaseConsumer), on every route: more
 # frames than WS_FLOOD_FRAMES at once or per WS_FLOOD_WINDOW_SECONDS on average on one socket (the
 # fastest legitimate sender, a relay game at 60 frames/s, uses half), or more frames refused
 # ``rate_limited`` than WS_FLOOD_REFUSALS per WS_FLOOD_REFUSAL_WINDOW_SECONDS per user.
@@ -474,7 +475,7 @@ GOOGLE_PLAY_PUSH_CERTS_URL = env_str("GOOGLE_PLAY_PUSH_CERTS_URL", "https://www.
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 
-# --- Operations: /healthz, /readyz, /metrics (gameplatform/ops.py) ---------
+# --- Operations: /healthz, /readyz, /metrics (gameplatform/operations/ops.py) ---------
 # /metrics answers callers from METRICS_ALLOWED_IPS (addresses or networks) and any caller
 # sending ``Authorization: Bearer <METRICS_TOKEN>`` (when set); everyone else gets 404/403.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
@@ -485,7 +486,7 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {exc}") from None
 # Each /readyz check (database, Redis, channel layer) must answer within this many seconds.
 READYZ_TIMEOUT_SECONDS = env_float("READYZ_TIMEOUT_SECONDS", 2.0, minimum=0.1)
-# Several processes on one host write their metrics to files there (gameplatform/metrics.py).
+# Several processes on one host write their metrics to files there (gameplatform/core/metrics.py).
 # prometheus_client opens them as the metrics are defined, so a missing directory would fail
 # start-up halfway through with an error that does not name it. It is not created here: the
 # operator empties it before the servers start, which no one process can do for the others.
@@ -502,14 +503,14 @@ REST_FRAMEWORK = {
         "accounts.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "gameplatform.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "gameplatform.http.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "gameplatform.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "gameplatform.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "gameplatform.http.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "gameplatform.core.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON with a nesting limit and no NUL in strings (gameplatform/parsers.py).
+    # JSON with a nesting limit and no NUL in strings (gameplatform/core/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
-        "gameplatform.parsers.JSONParser",
+        "gameplatform.core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -530,7 +531,7 @@ SPECTACULAR_SETTINGS = {
     # Operation ids and tags without the "api" every path starts with: `auth_login_create`, tag `auth`.
     "SCHEMA_PATH_PREFIX": r"/api/",
     "ENUM_NAME_OVERRIDES": {"HealthEnum": ["ok", "error"]},
-    # The `<id:...>` of every route (gameplatform/converters.py) is an integer, as Django's `int` would be.
+    # The `<id:...>` of every route (gameplatform/core/converters.py) is an integer, as Django's `int` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
 }
 
@@ -555,17 +556,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "gameplatform.logs.RequestIdFilter"},
-        # One redaction rule for every line, whoever logs it (gameplatform.logs.redact).
-        "redact": {"()": "gameplatform.logs.RedactSecretsFilter"},
+        "request_id": {"()": "gameplatform.core.logs.RequestIdFilter"},
+        # One redaction rule for every line, whoever logs it (gameplatform.core.logs.redact).
+        "redact": {"()": "gameplatform.core.logs.RedactSecretsFilter"},
     },
     "formatters": {
-        "json": {"()": "gameplatform.logs.JsonFormatter"},
+        "json": {"()": "gameplatform.core.logs.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
         "console": {
-            "()": "gameplatform.logs.BackgroundStreamHandler",
+            "()": "gameplatform.core.logs.BackgroundStreamHandler",
             "filters": ["request_id", "redact"],
             "formatter": "plain" if DEBUG else "json",
         },
@@ -583,7 +584,7 @@ LOGGING = {
         # mail to ADMINS with the full URL): every line goes through the console handler above.
         "django": {"handlers": [], "propagate": True},
         # ERROR and a traceback for every request with a foreign Host: one warning instead
-        # (gameplatform.errors.bad_request).
+        # (gameplatform.core.errors.bad_request).
         "django.security.DisallowedHost": {"handlers": ["drop"], "propagate": False},
         # SQL with its parameters (refresh tokens among them, token_blacklist) at DEBUG: never.
         "django.db.backends": {"level": "INFO"},

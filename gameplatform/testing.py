@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.db import connection
 
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 
 
 def run_at_once(*calls: Callable, timeout: float = 60) -> list:

@@ -9,10 +9,10 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from gameplatform.asyncapi import asyncapi_json_view, asyncapi_view
-from gameplatform.middleware import REDOC_CONTENT_SECURITY_POLICY
-from gameplatform.paths import API_NOT_FOUND, by_first_segment
-from gameplatform.system import StatusApi
+from gameplatform.http.middleware import REDOC_CONTENT_SECURITY_POLICY
+from gameplatform.http.paths import API_NOT_FOUND, by_first_segment
+from gameplatform.operations.system import StatusApi
+from gameplatform.reference.asyncapi import asyncapi_json_view, asyncapi_view
 
 
 class RedocView(SpectacularRedocView):
@@ -39,10 +39,10 @@ def favicon(request):
 
 # An outage (Redis, database) outside DRF views answers a JSON 503, not an HTML 500; on API
 # paths (``/api`` in any case) every error Django answers itself is the contract's JSON.
-handler400 = "gameplatform.errors.bad_request"
-handler403 = "gameplatform.errors.permission_denied"
-handler404 = "gameplatform.errors.page_not_found"
-handler500 = "gameplatform.errors.server_error"
+handler400 = "gameplatform.core.errors.bad_request"
+handler403 = "gameplatform.core.errors.permission_denied"
+handler404 = "gameplatform.core.errors.page_not_found"
+handler500 = "gameplatform.core.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

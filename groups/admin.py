@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform import speech
-from gameplatform.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
-from gameplatform.errors import ApplicationError
+from gameplatform.chat import speech
+from gameplatform.chat.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
+from gameplatform.core.errors import ApplicationError
 from groups import services
 from groups.models import Group, GroupBan, GroupJoinRequest, GroupMembership, GroupMessage
 

@@ -5,8 +5,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import chatrooms, serializers
-from gameplatform.schema import error_codes
+from gameplatform.chat import rooms as chatrooms
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from groups import events, selectors, services
 from groups.models import (
     DESCRIPTION_MAX_LENGTH,

@@ -7,7 +7,7 @@ class GroupsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gameplatform import presence
+        from gameplatform.sockets import presence
         from groups.services import ROOM
 
         # Group presence is the kit's presence at "group:<id>": the group hears who came and went.

@@ -1,8 +1,8 @@
 """``WS /ws/groups/{group_id}/``: group chat and presence for members, as the lobby socket."""
 
-from gameplatform import serializers
-from gameplatform.chatrooms import ChatRoomConsumer
-from gameplatform.consumers import receives
+from gameplatform.chat.rooms import ChatRoomConsumer
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import receives
 from groups import events
 from groups.models import MESSAGE_MAX_LENGTH, Group, GroupMembership
 from groups.selectors import group_state_for_member

@@ -1,11 +1,11 @@
 """Payloads of the group socket's server frames and the REST answers (pure functions, no database access).
 
 The frames every chat room has (messages, members, roles, presence) are the kit's
-(``gameplatform.chatrooms``), as for lobbies: a message read from
+(``gameplatform.chat.rooms``), as for lobbies: a message read from
 ``GET /api/groups/{id}/messages/`` equals the one broadcast.
 """
 
-from gameplatform.chatrooms import member_payload, timestamp, user_brief
+from gameplatform.chat.rooms import member_payload, timestamp, user_brief
 
 
 def group_payload(group) -> dict:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from gameplatform.chatmodels import RoomBan, RoomMembership, RoomMessage
+from gameplatform.chat.models import RoomBan, RoomMembership, RoomMessage
 
 MIN_MEMBERS = 2
 MAX_MEMBERS = 500

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from gameplatform.errors import Forbidden, NotFound
+from gameplatform.core.errors import Forbidden, NotFound
 from groups.models import Group, GroupJoinRequest, GroupMembership, GroupMessage
 
 Role = GroupMembership.Role

@@ -12,10 +12,11 @@ the last member to leave deletes the group (its name is free again).
 
 from django.db import IntegrityError, transaction
 
-from gameplatform import chatrooms, speech
-from gameplatform.chatrooms import CLOSE_LEFT
-from gameplatform.errors import Conflict, Forbidden, NotFound
-from gameplatform.groups import clan_group
+from gameplatform.broadcast.groups import clan_group
+from gameplatform.chat import rooms as chatrooms
+from gameplatform.chat import speech
+from gameplatform.chat.rooms import CLOSE_LEFT
+from gameplatform.core.errors import Conflict, Forbidden, NotFound
 from groups.models import (
     MAX_MEMBERS,
     MESSAGE_MAX_LENGTH,
@@ -37,7 +38,7 @@ CHAT_RATE = chatrooms.chat_budget("chat:group:user")
 
 
 class GroupChat(chatrooms.ChatRoom):
-    """The group as a chat room (``gameplatform.chatrooms``): messages, members and the socket."""
+    """The group as a chat room (``gameplatform.chat.rooms``): messages, members and the socket."""
 
     message_model = GroupMessage
     membership_model = GroupMembership
@@ -265,5 +266,5 @@ def group_ban(*, group_id: int, actor, user_id: int) -> GroupBan:
 
 
 def message_post(*, group_id: int, user, content: str, budget_spent: bool = False) -> GroupMessage:
-    """Store a member's message and broadcast it, as lobby chat (``gameplatform.chatrooms.ChatRoom.message_post``)."""
+    """Store a member's message and broadcast it, as lobby chat (``gameplatform.chat.rooms.ChatRoom.message_post``)."""
     return ROOM.message_post(room_id=group_id, user=user, content=content, budget_spent=budget_spent)

@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from accounts.locks import AccountSuspended
 from accounts.serializers import MeSerializer
 from accounts.services import tokens_for
-from gameplatform import serializers
-from gameplatform.errors import ApplicationError
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import ApplicationError
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from identities import flows, providers, selectors, services
 
 

@@ -17,9 +17,9 @@ from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2 import OAuth2Error
 from django.conf import settings
 
-from gameplatform.cache import cache
-from gameplatform.errors import ApplicationError
-from gameplatform.wsauth import parse_origin
+from gameplatform.core.cache import cache
+from gameplatform.core.errors import ApplicationError
+from gameplatform.sockets.wsauth import parse_origin
 from identities import providers
 from identities.providers import Provider, invalid_token, unavailable
 

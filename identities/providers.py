@@ -22,7 +22,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet
 
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.core.errors import ApplicationError, NotFound
 
 ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
 # Published metadata and keys are kept this long; an unknown key id fetches the keys again

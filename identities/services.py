@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_has_guest_device
 from accounts.services import user_create_external
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from identities import selectors
 from identities.flows import Profile
 from identities.models import Identity, SpentIdToken

@@ -1,4 +1,4 @@
-from gameplatform.timers import periodic
+from gameplatform.operations.timers import periodic
 from identities.services import spent_id_tokens_forget
 
 

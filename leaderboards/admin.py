@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
-from gameplatform.errors import ApplicationError
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.core.errors import ApplicationError
 from leaderboards import services
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
 from staff.permissions import has_role

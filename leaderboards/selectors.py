@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.core.errors import ApplicationError, NotFound
 from leaderboards.models import Entry, Leaderboard, Record, Tournament
 
 

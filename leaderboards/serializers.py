@@ -1,4 +1,4 @@
-from gameplatform import serializers
+from gameplatform.http import serializers
 from leaderboards.models import SLUG, Leaderboard
 
 INT64 = {"min_value": -(2**63), "max_value": 2**63 - 1}

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from game import registry
-from gameplatform import rawsql
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.data import rawsql
 from leaderboards import selectors
 from leaderboards.cron import CronError, next_reset
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
@@ -163,7 +163,7 @@ def record_write(
     return record
 
 
-# The board a write locks, and its tournament's window: read by hand (``gameplatform.rawsql``), as
+# The board a write locks, and its tournament's window: read by hand (``gameplatform.data.rawsql``), as
 # every rated game's result locks its mode's board here, and the ORM built the locking join on
 # every call, about a fifth of a result's CPU (``bench/game_boundaries.py --board``). The board's
 # JSON ``metadata`` is left deferred: a cursor hands back its text, not the ORM's value.

@@ -1,4 +1,4 @@
-from gameplatform.timers import periodic
+from gameplatform.operations.timers import periodic
 from leaderboards.services import leaderboards_reset_due, tournaments_end_due
 
 

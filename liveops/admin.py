@@ -19,9 +19,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from gameplatform import serializers
-from gameplatform.admin import ReadOnlyAdmin
-from gameplatform.errors import ApplicationError
+from gameplatform.chat.admin import ReadOnlyAdmin
+from gameplatform.core.errors import ApplicationError
+from gameplatform.http import serializers
 from liveops import evaluation, selectors, services
 from liveops.analytics import selectors as analytics_selectors
 from liveops.inbox import services as inbox_services

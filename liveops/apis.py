@@ -9,9 +9,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import NotFound
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from liveops import evaluation, selectors, services
 from liveops.models import Flag, PlayerAttributes
 from staff.permissions import role_required

@@ -1,7 +1,7 @@
 """The flags, compiled once per server process and version, rebuilt when they change.
 
 Each process keeps GrowthBook ``Feature`` objects built from the flag rows as a
-``gameplatform.copies.ProcessCopy`` keyed by the live-operations version: a request looks at the
+``gameplatform.core.copies.ProcessCopy`` keyed by the live-operations version: a request looks at the
 database's version at most once a second (``CHECK_SECONDS``) and the flags are read and compiled
 again only when it moved (as ``wordfilter.cache`` does for the word list). The process that made
 a change looks again at its next request (``expire``, after the commit). What is the same for
@@ -22,8 +22,8 @@ from typing import NamedTuple
 
 from growthbook import Feature, GrowthBook
 
-from gameplatform.copies import ProcessCopy
-from gameplatform.recent import Recent
+from gameplatform.core.copies import ProcessCopy
+from gameplatform.core.recent import Recent
 from liveops import selectors
 
 CHECK_SECONDS = 1.0

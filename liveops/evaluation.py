@@ -17,7 +17,7 @@ from django.utils import timezone
 from growthbook import FeatureResult, GrowthBook
 from rest_framework.renderers import JSONRenderer
 
-from gameplatform.recent import Recent
+from gameplatform.core.recent import Recent
 from liveops import cache, selectors
 from liveops.models import Exposure
 from liveops.schedule import running

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from django.db import transaction
 
 from accounts.models import User
-from gameplatform import serializers
+from gameplatform.http import serializers
 from liveops import services
 from liveops.models import Flag
 from liveops.validation import validate_name, validate_rules

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import user_by_token_get
 from game.selectors import finished_games_played_of
-from gameplatform import rawsql
+from gameplatform.data import rawsql
 from liveops.analytics.counts import event_count
 from liveops.inbox.selectors import unread_count_of
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
@@ -100,7 +100,7 @@ def player_read(*, user, occurrences=(), reads: frozenset[str] | None = None) ->
     rules never look at would cost each request its planning and its run for nothing.
 
     Hot: every ``GET /api/liveops/`` runs it. The statement is written by the ORM from each app's
-    expression once per process and shape (``gameplatform.rawsql.compiled``), then only run."""
+    expression once per process and shape (``gameplatform.data.rawsql.compiled``), then only run."""
     computed = COMPUTED if reads is None else tuple(name for name in COMPUTED if name in reads)
     names = tuple(settings.ANALYTICS_AUDIENCE_EVENTS)
     occurrences = tuple(occurrences)

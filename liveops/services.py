@@ -8,10 +8,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.errors import Conflict, NotFound
-from gameplatform.groups import everyone_group
-from gameplatform.realtime import broadcast_later_on_commit
+from gameplatform.broadcast.groups import everyone_group
+from gameplatform.broadcast.realtime import broadcast_later_on_commit
+from gameplatform.core.errors import Conflict, NotFound
+from gameplatform.http import serializers
 from liveops import cache, selectors
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
 from liveops.validation import validate_name, validate_rules

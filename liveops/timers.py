@@ -5,9 +5,9 @@ analytics events are rolled up by day and their raw rows dropped after ``ANALYTI
 
 from django.utils import timezone
 
-from gameplatform.groups import everyone_group
-from gameplatform.realtime import send_now
-from gameplatform.timers import periodic
+from gameplatform.broadcast.groups import everyone_group
+from gameplatform.broadcast.realtime import send_now
+from gameplatform.operations.timers import periodic
 from liveops.analytics.services import events_forget, events_roll_up
 from liveops.inbox.services import messages_deliver_due
 from liveops.schedule import running

@@ -14,7 +14,7 @@ import math
 
 from django.core.validators import slug_re
 
-from gameplatform import serializers
+from gameplatform.http import serializers
 
 FORCE_KEYS = frozenset({"condition", "force"})
 EXPERIMENT_KEYS = frozenset({"condition", "variations", "weights", "key", "hashAttribute", "coverage"})

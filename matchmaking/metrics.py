@@ -5,7 +5,7 @@ from django.db import transaction
 from prometheus_client import Counter, Gauge
 
 from game.registry import mode_names
-from gameplatform.metrics import on_scrape
+from gameplatform.core.metrics import on_scrape
 from matchmaking.queue.selectors import queue_lengths
 
 QUEUE_LENGTH = Gauge(

@@ -5,7 +5,7 @@ Each due invite is expired by a conditional update, so with several runners
 exactly one emits ``invite_expired`` for it.
 """
 
-from gameplatform.timers import periodic
+from gameplatform.operations.timers import periodic
 from matchmaking.invites.services import invites_expire_due
 from matchmaking.queue.selectors import modes_with_waiting_pairs
 from matchmaking.queue.services import queue_drop_absent, queue_match

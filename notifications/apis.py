@@ -3,8 +3,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.serializers import ModelSerializer
+from gameplatform.http import serializers
+from gameplatform.http.serializers import ModelSerializer
 from notifications import selectors, services
 from notifications.models import Notification
 

@@ -1,6 +1,6 @@
-from gameplatform import db
-from gameplatform.consumers import BaseConsumer
-from gameplatform.groups import everyone_group, user_group
+from gameplatform.broadcast.groups import everyone_group, user_group
+from gameplatform.data import db
+from gameplatform.sockets.consumers import BaseConsumer
 from notifications import hooks
 from notifications.events import badge_frame
 from notifications.selectors import badge_counts

@@ -1,5 +1,5 @@
 """What the notification socket and the badge let higher apps plug in, without knowing them
-(``gameplatform.hooks``).
+(``gameplatform.core.hooks``).
 
 Notifications sit low: friends, direct messages and invites send through them. So the counts
 behind the ``badge`` frame and the group signals the per-user socket turns into frames are
@@ -15,7 +15,7 @@ registered by the apps that own them, in their ``AppConfig.ready``, one function
 
 from collections.abc import Callable
 
-from gameplatform.hooks import KeyedHook
+from gameplatform.core.hooks import KeyedHook
 
 SignalReader = Callable[[dict], dict | None]
 

@@ -11,8 +11,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from gameplatform.groups import user_group
-from gameplatform.realtime import send_now, send_to_user
+from gameplatform.broadcast.groups import user_group
+from gameplatform.broadcast.realtime import send_now, send_to_user
 from notifications import events
 from notifications.models import Notification
 from notifications.selectors import badge_counts

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
 from payments.models import Product, Purchase, StoreEvent, StorePayment
 
 

@@ -7,8 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.schema import error_codes
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway
 from payments.serializers import (
     ProductSerializer,

@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.core.errors import ApplicationError, NotFound
 
 
 def apple_configured() -> bool:

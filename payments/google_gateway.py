@@ -30,7 +30,7 @@ from googleapiclient import discovery
 from googleapiclient import errors as api_errors
 from googleapiclient import http as api_http
 
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.core.errors import ApplicationError, NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import user_premium_extend, user_premium_shorten
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from payments import apple_gateway, google_gateway, stripe_gateway
 from payments.models import (
     EVENT_ID_MAX_LENGTH,

@@ -15,7 +15,7 @@ import time
 import stripe
 from django.conf import settings
 
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.core.errors import ApplicationError, NotFound
 
 # The library retries a call that failed on the network (with the same idempotency key).
 NETWORK_RETRIES = 2

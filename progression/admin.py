@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from gameplatform.admin import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
 from progression import services
 from progression.models import (
     Battle,

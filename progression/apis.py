@@ -7,9 +7,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.ratelimit import Budget, SlidingWindowThrottle
-from gameplatform.schema import error_codes
+from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from progression import selectors, services
 from progression.models import Player
 from progression.serializers import (

@@ -1,9 +1,10 @@
 """``/ws/battle/{battle_id}/``: participants only; attacks and chat go through the services."""
 
-from gameplatform import db, serializers
-from gameplatform.consumers import BaseConsumer, receives
-from gameplatform.groups import battle_group
-from gameplatform.realtime import agroup_send
+from gameplatform.broadcast.groups import battle_group
+from gameplatform.broadcast.realtime import agroup_send
+from gameplatform.data import db
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import BaseConsumer, receives
 from progression import events, selectors, services
 from progression.serializers import BattleSerializer
 

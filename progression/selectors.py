@@ -5,7 +5,7 @@ from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from gameplatform.errors import NotFound
+from gameplatform.core.errors import NotFound
 from progression import rules
 from progression.models import (
     STAT_NAMES,

@@ -1,6 +1,6 @@
 """Output shapes shared by several progression endpoints and the battle socket."""
 
-from gameplatform import serializers
+from gameplatform.http import serializers
 from progression.models import Currency, Rarity, Slot
 
 

@@ -1,4 +1,4 @@
-from gameplatform.timers import periodic
+from gameplatform.operations.timers import periodic
 from progression.services import battles_reopen, idempotency_keys_expire
 
 

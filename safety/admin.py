@@ -9,9 +9,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 
-from gameplatform.admin import ReadOnlyAdmin
-from gameplatform.chatrooms import timestamp
-from gameplatform.errors import ApplicationError
+from gameplatform.chat.admin import ReadOnlyAdmin
+from gameplatform.chat.rooms import timestamp
+from gameplatform.core.errors import ApplicationError
 from safety import appeals, reports, selectors
 from safety.models import Appeal, Report, Sanction
 from safety.sanctions import is_active

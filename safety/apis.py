@@ -11,9 +11,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.errors import ApplicationError, NotFound
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import ApplicationError, NotFound
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from safety import appeals, reports, sanctions, selectors
 from safety.models import Appeal, Report, Sanction
 from staff.permissions import role_required

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from notifications.services import notify
 from safety.models import Appeal, Sanction
 from safety.sanctions import APPEAL_DAYS, payload, sanction_lift

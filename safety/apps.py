@@ -8,10 +8,10 @@ class SafetyConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks as account_hooks
-        from gameplatform import speech
+        from gameplatform.chat import speech
         from safety import mutes, sanctions
 
-        # Every chat way asks the kit whether the sender is muted (gameplatform.speech); a locked
+        # Every chat way asks the kit whether the sender is muted (gameplatform.chat.speech); a locked
         # account is told its sanction and how to appeal (accounts.locks).
         speech.muted_until.register(mutes.muted_until)
         account_hooks.lock_details.register(sanctions.lock_details)

@@ -10,8 +10,8 @@ target's last ``HISTORY`` reports and sanctions.
 from chat.models import DirectMessage, Lobby, LobbyMessage
 from game.models import Game
 from game.replays import PLAYER_OPS, game_log
-from gameplatform.chatrooms import timestamp
-from gameplatform.errors import ApplicationError
+from gameplatform.chat.rooms import timestamp
+from gameplatform.core.errors import ApplicationError
 from groups.models import Group, GroupMessage
 from safety.models import Report, Sanction
 

@@ -1,6 +1,6 @@
 """Who is muted, as every process sees it: the running mutes, read at most once a second.
 
-Every chat message asks ``muted_until`` (through ``gameplatform.speech``), so the answer comes
+Every chat message asks ``muted_until`` (through ``gameplatform.chat.speech``), so the answer comes
 from this process's memory: the running mutes (there are few) are a ``ProcessCopy`` read again
 from the database when it is older than ``MUTES_REFRESH_SECONDS``. A mute imposed or lifted on
 any process so holds on every process within that time, with no signal to miss; the process that
@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from gameplatform.copies import ProcessCopy
+from gameplatform.core.copies import ProcessCopy
 from safety.models import Sanction
 
 MUTES_REFRESH_SECONDS = 1.0

@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from gameplatform.errors import ApplicationError, Conflict, NotFound
-from gameplatform.ratelimit import Budget
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
+from gameplatform.data.ratelimit import Budget
 from safety.evidence import context_clean, evidence_take
 from safety.models import Report
 from safety.sanctions import sanction_impose

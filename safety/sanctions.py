@@ -3,7 +3,7 @@ statement, ended by themselves, lifted on a reversed appeal.
 
 - ``warn``: a statement, nothing restricted;
 - ``mute``: every chat way refuses the player's messages (``safety.mutes``, through the kit's
-  ``gameplatform.speech``) until ``ends_at``;
+  ``gameplatform.chat.speech``) until ``ends_at``;
 - ``suspend`` (until ``ends_at``) and ``ban`` (no end): the account is locked
   (``accounts.locks``): no sign-in, no token works, its sockets close 4403 on every process,
   it leaves the matchmaking queue, and the game it plays takes its forfeit at once (by the room's
@@ -25,8 +25,8 @@ from accounts.locks import LOCKED_FOREVER, account_lock
 from accounts.models import User
 from game.rooms import game_kick_player
 from game.selectors import user_unfinished_game_id
-from gameplatform.chatrooms import timestamp
-from gameplatform.errors import ApplicationError, Conflict, NotFound, Unavailable
+from gameplatform.chat.rooms import timestamp
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound, Unavailable
 from matchmaking.queue.services import queue_forget
 from notifications.services import notify
 from safety.models import Sanction

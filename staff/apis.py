@@ -3,8 +3,8 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework.generics import ListAPIView
 
-from gameplatform import serializers
-from gameplatform.schema import error_codes
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from staff import selectors
 from staff.permissions import role_required
 from staff.roles import MODERATOR, SUPPORT

@@ -12,10 +12,10 @@ class StaffConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gameplatform.admin import admin_changed
+        from gameplatform.chat.admin import admin_changed
         from staff import services
 
-        # The admin's edits of the ModelAdmins built on gameplatform.admin.AuditedAdmin.
+        # The admin's edits of the ModelAdmins built on gameplatform.chat.admin.AuditedAdmin.
         admin_changed.register(services.admin_change_record)
         # Model permissions are made by django.contrib.auth on post_migrate, for each app in
         # turn: the roles' groups get theirs once every app's exist. Infrastructure, not a rule

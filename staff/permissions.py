@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 from rest_framework.permissions import BasePermission
 
-from gameplatform.errors import Forbidden
+from gameplatform.core.errors import Forbidden
 from staff import selectors
 from staff.roles import ADMIN
 

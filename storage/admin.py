@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
-from gameplatform.admin import AuditedAdmin
-from gameplatform.errors import ApplicationError
+from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.core.errors import ApplicationError
 from storage import services
 from storage.models import StorageObject
 

@@ -5,9 +5,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import NotFound
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from storage import selectors, services
 from storage.models import StorageObject
 from storage.serializers import StorageObjectSerializer

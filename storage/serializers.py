@@ -1,4 +1,4 @@
-from gameplatform import serializers
+from gameplatform.http import serializers
 from storage.models import StorageObject
 
 

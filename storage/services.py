@@ -16,8 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
+from gameplatform.http import serializers
 from storage.models import StorageObject
 
 NAME = re.compile(r"[A-Za-z0-9_-]{1,128}\Z")

@@ -26,8 +26,9 @@ from game.registry import mode_names
 from game.rooms import game_end_by_staff, game_kick_player
 from game.selectors import running_game_counts, running_games
 from game.services import game_inspect
-from gameplatform import ops, presence
-from gameplatform.errors import ApplicationError, NotFound
+from gameplatform.core.errors import ApplicationError, NotFound
+from gameplatform.operations import ops
+from gameplatform.sockets import presence
 from matchmaking.queue.selectors import queue_lengths
 from staff.permissions import has_role
 from staff.roles import MODERATOR

@@ -4,8 +4,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.schema import error_codes
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from staff.permissions import role_required
 from staff.roles import MODERATOR
 from wordfilter import selectors, services

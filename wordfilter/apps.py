@@ -7,7 +7,7 @@ class WordfilterConfig(AppConfig):
     verbose_name = "word filter"
 
     def ready(self) -> None:
-        from gameplatform import speech
+        from gameplatform.chat import speech
         from wordfilter import cache
 
         # Chat messages are delivered masked; names with a listed word are refused (text_refused).

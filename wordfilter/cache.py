@@ -1,6 +1,6 @@
 """The compiled list, one per server process, rebuilt when the list changes.
 
-Each process keeps its ``Matcher`` as a ``gameplatform.copies.ProcessCopy`` keyed by the list's
+Each process keeps its ``Matcher`` as a ``gameplatform.core.copies.ProcessCopy`` keyed by the list's
 version: a message looks at the database's version at most once a second (``CHECK_SECONDS``) and
 the list is read and compiled again only when the version moved. A change reaches every process
 within about a second, with no signal between them, and a message costs no database read.
@@ -8,7 +8,7 @@ within about a second, with no signal between them, and a message costs no datab
 
 import time
 
-from gameplatform.copies import ProcessCopy
+from gameplatform.core.copies import ProcessCopy
 from wordfilter import selectors
 from wordfilter.matching import Matcher
 

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.errors import Conflict, NotFound
+from gameplatform.core.errors import Conflict, NotFound
+from gameplatform.http import serializers
 from staff import audit
 from wordfilter import cache
 from wordfilter.matching import MAX_WORD, MIN_WORD, word_key

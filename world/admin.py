@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.admin import AuditedAdmin
+from gameplatform.chat.admin import AuditedAdmin
 from world.models import (
     Character,
     Combat,

@@ -7,9 +7,9 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import NotFound
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from world import selectors, services
 from world.models import CHARACTER_NAME_MAX
 from world.serializers import (

@@ -7,7 +7,7 @@ class WorldConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.hooks import user_deleting
-        from gameplatform import presence
+        from gameplatform.sockets import presence
         from matchmaking.invites.hooks import invite_kind_accept, invite_kind_check
         from world import areas, arrivals
         from world.parties.services import party_invite_accept, party_invite_check

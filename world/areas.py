@@ -1,4 +1,4 @@
-"""Who is where right now: a view of the kit's presence (``gameplatform.presence``).
+"""Who is where right now: a view of the kit's presence (``gameplatform.sockets.presence``).
 
 A world socket stands at two places: ``world`` (every world socket) and
 ``area:<location id>`` (the area its character is in). Moving re-places the socket;
@@ -6,7 +6,7 @@ a socket that dies with its process leaves both with the presence sweep, so
 ``player_left_area`` goes out once, within ``PRESENCE_TTL_SECONDS``.
 """
 
-from gameplatform import presence
+from gameplatform.sockets import presence
 
 WORLD = "world"
 AREA = "area"

@@ -6,9 +6,9 @@ process (the presence sweep), so this is also where a character that vanished le
 and fights.
 """
 
-from gameplatform import presence
-from gameplatform.groups import area_group
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.broadcast.groups import area_group
+from gameplatform.broadcast.realtime import broadcast_on_commit
+from gameplatform.sockets import presence
 from world import events
 from world.combat.services import combats_end_for
 from world.models import Character

@@ -14,12 +14,14 @@ from urllib.parse import parse_qs
 from django.utils import timezone
 
 from chat.lobbies.services import CHAT_RATE
-from gameplatform import db, serializers, speech
-from gameplatform.consumers import CLOSE_NOT_FOUND, CLOSE_REPLACED, BaseConsumer, receives
-from gameplatform.errors import ApplicationError, Forbidden
-from gameplatform.groups import area_group, faction_group, world_group, world_user_group
-from gameplatform.hub import CLIENT_GONE
-from gameplatform.realtime import agroup_send, agroup_signal
+from gameplatform.broadcast.groups import area_group, faction_group, world_group, world_user_group
+from gameplatform.broadcast.hub import CLIENT_GONE
+from gameplatform.broadcast.realtime import agroup_send, agroup_signal
+from gameplatform.chat import speech
+from gameplatform.core.errors import ApplicationError, Forbidden
+from gameplatform.data import db
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import CLOSE_NOT_FOUND, CLOSE_REPLACED, BaseConsumer, receives
 from world import areas, events, selectors, services
 from world.combat.consumers import CombatFrames
 from world.parties.consumers import PartyFrames

@@ -1,4 +1,4 @@
-from gameplatform import serializers
+from gameplatform.http import serializers
 
 
 class FactionSerializer(serializers.Serializer):

@@ -17,11 +17,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from friends.selectors import is_blocked_between
-from gameplatform import speech
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.groups import world_group, world_user_group
-from gameplatform.ratelimit import Budget
-from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.broadcast.groups import world_group, world_user_group
+from gameplatform.broadcast.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.chat import speech
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.data.ratelimit import Budget
 from staff import audit
 from staff.permissions import role_require
 from staff.roles import LIVEOPS

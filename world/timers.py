@@ -1,7 +1,7 @@
 """The world's timers: world events every ``WORLD_EVENT_SECONDS`` (exactly once across runners)
 and enemies coming back after their respawn time."""
 
-from gameplatform.timers import periodic
+from gameplatform.operations.timers import periodic
 from world.services import enemies_respawn_due, world_event_due
 
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.test import override_settings
 
 from accounts.models import User
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

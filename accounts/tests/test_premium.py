@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import User
-from gameplatform import timers
+from gameplatform.operations import timers
 
 pytestmark = pytest.mark.django_db
 

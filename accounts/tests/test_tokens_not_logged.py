@@ -1,7 +1,7 @@
 """No access token, refresh token or WebSocket ticket reaches any log line, of any logger.
 
 Every record the root logger sees at DEBUG (and caplog's) is rendered by the JSON
-formatter of ``gameplatform.logs``, by the plain (DEBUG) format, and with every attribute
+formatter of ``gameplatform.core.logs``, by the plain (DEBUG) format, and with every attribute
 the record carries; the secrets of the requests and sockets below appear in none.
 """
 
@@ -14,7 +14,7 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from accounts import services
-from gameplatform.logs import JsonFormatter, RequestIdFilter
+from gameplatform.core.logs import JsonFormatter, RequestIdFilter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -2,7 +2,7 @@
 // what each offers, and how its frames decode. gameplatform.compact's frames become the frames JSON
 // carries: short decimals (extensions 1..4) as doubles, a state_patch sent as an array
 // [tick, changes, turn, turn_deadline(, timers)] as {type, tick, ops, turn, turn_deadline(, timers)}
-// with RFC 6902 ops. The spec is the module text of gameplatform/codec.py; this is the decoder of
+// with RFC 6902 ops. The spec is the module text of gameplatform/sockets/codec.py; this is the decoder of
 // client/js/src/compact.ts without its checks (the SDK is TypeScript and needs a build).
 import { decode, Decoder, ExtensionCodec } from "@msgpack/msgpack";
 

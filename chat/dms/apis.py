@@ -7,10 +7,10 @@ from rest_framework.views import APIView
 from accounts.serializers import PublicUserSerializer
 from chat.dms import selectors, services
 from chat.models import DM_MAX_LENGTH, DirectMessage
-from gameplatform import serializers
-from gameplatform.pagination import MessageCursorPagination
-from gameplatform.schema import error_codes
-from gameplatform.serializers import ModelSerializer
+from gameplatform.http import serializers
+from gameplatform.http.pagination import MessageCursorPagination
+from gameplatform.http.schema import error_codes
+from gameplatform.http.serializers import ModelSerializer
 
 
 class DirectMessageSerializer(ModelSerializer):

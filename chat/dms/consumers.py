@@ -1,10 +1,11 @@
 from chat.dms.selectors import dm_require_access
 from chat.dms.services import adm_budget_spend, dm_mark_read, dm_place, dm_send
 from chat.models import DM_MAX_LENGTH
-from gameplatform import db, serializers
-from gameplatform.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
-from gameplatform.errors import Forbidden
-from gameplatform.groups import dm_group
+from gameplatform.broadcast.groups import dm_group
+from gameplatform.core.errors import Forbidden
+from gameplatform.data import db
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
 
 
 class DmMessageInput(serializers.Serializer):

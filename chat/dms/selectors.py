@@ -3,7 +3,7 @@ from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Whe
 
 from chat.models import DirectMessage
 from friends.selectors import are_friends, is_blocked_between
-from gameplatform.errors import ApplicationError, Forbidden, NotFound
+from gameplatform.core.errors import ApplicationError, Forbidden, NotFound
 
 User = get_user_model()
 

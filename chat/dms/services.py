@@ -16,11 +16,12 @@ from django.utils import timezone
 from chat.dms import events
 from chat.dms.selectors import dm_require_access
 from chat.models import DM_MAX_LENGTH, DirectMessage
-from gameplatform import presence, speech
-from gameplatform.errors import ApplicationError
-from gameplatform.groups import dm_group
-from gameplatform.ratelimit import Budget
-from gameplatform.realtime import broadcast_on_commit, send_to_user, signal_on_commit
+from gameplatform.broadcast.groups import dm_group
+from gameplatform.broadcast.realtime import broadcast_on_commit, send_to_user, signal_on_commit
+from gameplatform.chat import speech
+from gameplatform.core.errors import ApplicationError
+from gameplatform.data.ratelimit import Budget
+from gameplatform.sockets import presence
 from notifications.services import badge_push, notify
 
 User = get_user_model()

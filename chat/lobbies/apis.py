@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from chat.lobbies import selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
-from gameplatform import chatrooms, serializers
-from gameplatform.schema import error_codes
+from gameplatform.chat import rooms as chatrooms
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 
 TAGS = ["lobbies"]
 

@@ -7,14 +7,15 @@ from chat.lobbies import events
 from chat.lobbies.selectors import lobby_id_for_name, lobby_state_for_member
 from chat.lobbies.services import ROOM
 from chat.models import MESSAGE_MAX_LENGTH
-from gameplatform import db, serializers
-from gameplatform.chatrooms import ChatRoomConsumer
-from gameplatform.consumers import receives
-from gameplatform.errors import RateLimited
-from gameplatform.ratelimit import describe
-from gameplatform.realtime import agroup_send
+from gameplatform.broadcast.realtime import agroup_send
+from gameplatform.chat.rooms import ChatRoomConsumer
+from gameplatform.core.errors import RateLimited
+from gameplatform.data import db
+from gameplatform.data.ratelimit import describe
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import receives
 
-# Flooding (1008) is the kit's rule, as on every socket (gameplatform.consumers).
+# Flooding (1008) is the kit's rule, as on every socket (gameplatform.sockets.consumers).
 # Typing frames are relayed, not stored: a per-socket cap keeps a stuck key from
 # flooding the lobby (excess frames are answered with rate_limited, not relayed).
 TYPING_LIMIT = 10

@@ -3,10 +3,10 @@
 The REST serializers and these builders produce the same shapes, so a message
 read from ``GET /api/lobbies/{id}/messages/`` equals the one broadcast. The frames
 every chat room has (messages, members, roles, presence) are the kit's
-(``gameplatform.chatrooms``), shared with player groups.
+(``gameplatform.chat.rooms``), shared with player groups.
 """
 
-from gameplatform.chatrooms import member_payload, timestamp, user_brief
+from gameplatform.chat.rooms import member_payload, timestamp, user_brief
 
 
 def lobby_payload(lobby) -> dict:

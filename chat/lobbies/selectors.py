@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 
 from chat.lobbies import events
 from chat.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
-from gameplatform.errors import Forbidden, NotFound
+from gameplatform.core.errors import Forbidden, NotFound
 from staff.permissions import role_require
 from staff.roles import MODERATOR
 

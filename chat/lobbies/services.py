@@ -24,11 +24,12 @@ from chat.models import (
 )
 from game.registry import get_mode
 from game.services import game_create
-from gameplatform import chatrooms, speech
-from gameplatform.chatrooms import CLOSE_LEFT
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.groups import lobby_group
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.broadcast.groups import lobby_group
+from gameplatform.broadcast.realtime import broadcast_on_commit
+from gameplatform.chat import rooms as chatrooms
+from gameplatform.chat import speech
+from gameplatform.chat.rooms import CLOSE_LEFT
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from staff import audit
 from staff.permissions import role_require
 from staff.roles import MODERATOR
@@ -44,7 +45,7 @@ CHAT_RATE = chatrooms.chat_budget("chat:lobby:user")
 
 
 class LobbyChat(chatrooms.ChatRoom):
-    """The lobby as a chat room (``gameplatform.chatrooms``): messages, members and the socket."""
+    """The lobby as a chat room (``gameplatform.chat.rooms``): messages, members and the socket."""
 
     message_model = LobbyMessage
     membership_model = Membership
@@ -279,7 +280,7 @@ def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
 
 
 def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = False) -> LobbyMessage:
-    """Store a member's message and broadcast it (``gameplatform.chatrooms.ChatRoom.message_post``)."""
+    """Store a member's message and broadcast it (``gameplatform.chat.rooms.ChatRoom.message_post``)."""
     return ROOM.message_post(room_id=lobby_id, user=user, content=content, budget_spent=budget_spent)
 
 

@@ -169,7 +169,7 @@ async def test_socket_and_rest_share_one_rate_budget(ws_connect, friends, client
 
 
 async def test_a_block_closes_the_open_dm_socket_and_refuses_later_messages(ws_connect, friends):
-    from gameplatform.errors import ApplicationError
+    from gameplatform.core.errors import ApplicationError
 
     alice, bob = friends
     ws, _, _ = await ws_connect(f"/ws/dm/{bob.pk}/", alice)

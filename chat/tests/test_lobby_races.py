@@ -13,13 +13,13 @@ from chat.lobbies import services
 from chat.lobbies.factories import make_lobby
 from chat.models import Membership
 from conftest import receive_type, requires_postgres, requires_redis
-from gameplatform import db
-from gameplatform import presence as kit_presence
-from gameplatform.chatrooms import MEMBER_REMOVED
-from gameplatform.errors import ApplicationError
-from gameplatform.groups import lobby_group
-from gameplatform.hub import GroupHub
-from gameplatform.realtime import agroup_send, agroup_signal
+from gameplatform.broadcast.groups import lobby_group
+from gameplatform.broadcast.hub import GroupHub
+from gameplatform.broadcast.realtime import agroup_send, agroup_signal
+from gameplatform.chat.rooms import MEMBER_REMOVED
+from gameplatform.core.errors import ApplicationError
+from gameplatform.data import db
+from gameplatform.sockets import presence as kit_presence
 
 
 class Recorder:

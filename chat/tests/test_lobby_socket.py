@@ -241,7 +241,7 @@ async def test_rate_limit_is_shared_between_rest_and_socket(ws_connect, client_f
 
 
 async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alice, settings):
-    from gameplatform.consumers import CLOSE_FLOODING, FLOOD_REFUSALS
+    from gameplatform.sockets.consumers import CLOSE_FLOODING, FLOOD_REFUSALS
 
     # A window longer than the test, so a slow machine cannot let the window slide mid-burst.
     settings.CHAT_RATE_WINDOW = 60.0
@@ -284,7 +284,7 @@ async def test_a_sender_keeping_to_the_limit_is_not_refused_when_its_messages_wa
     """The budget is counted when a frame arrives, not when its database work gets a worker."""
     import threading
 
-    from gameplatform import db
+    from gameplatform.data import db
 
     db.reset_pool()
     settings.DB_WORKERS = 1

@@ -9,10 +9,11 @@ from django.conf import settings as django_settings
 
 from conftest import requires_redis
 from friends.models import LastSeen
-from gameplatform import db, presence
-from gameplatform.groups import user_group
-from gameplatform.presence import PresenceTracker, RedisStore
-from gameplatform.realtime import agroup_signal
+from gameplatform.broadcast.groups import user_group
+from gameplatform.broadcast.realtime import agroup_signal
+from gameplatform.data import db
+from gameplatform.sockets import presence
+from gameplatform.sockets.presence import PresenceTracker, RedisStore
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -100,7 +101,7 @@ async def test_people_who_are_not_friends_hear_nothing(ws_connect, friends_ab, b
 
 
 async def test_status_socket_carries_presence_only(ws_connect, friends_ab, alice):
-    from gameplatform.realtime import asend_to_user
+    from gameplatform.broadcast.realtime import asend_to_user
 
     watcher, _ = await status_socket(ws_connect, alice)
     await asend_to_user(alice.pk, {"type": "match_found", "game_id": 3})
@@ -236,7 +237,7 @@ def test_one_heartbeat_refreshes_thousands_of_sockets_in_chunks():
 
 
 def test_sweep_is_a_registered_timer():
-    from gameplatform.timers import discover
+    from gameplatform.operations.timers import discover
 
     assert discover()["presence.sweep"].func is presence.sweep_and_announce
 

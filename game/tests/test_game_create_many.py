@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from game.models import Game, GamePlayer
 from game.services import game_create_many
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from matchmaking.models import QueueEntry
 
 pytestmark = pytest.mark.django_db

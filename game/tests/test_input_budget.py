@@ -4,7 +4,7 @@ waits exactly that long is let through."""
 
 import pytest
 
-from gameplatform.ratelimit import FrameBudget
+from gameplatform.data.ratelimit import FrameBudget
 
 
 @pytest.mark.parametrize("rate", [1, 3, 7, 20, 30, 60])

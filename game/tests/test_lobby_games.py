@@ -9,7 +9,7 @@ from game import registry
 from game.models import Game
 from game.modes.builtin.relay import Relay
 from game.offline import game_play_offline, start_all
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from game import services
 from game.models import GamePlayer, Rating
 from game.rooms import get_room_host
 from game.tests.conftest import db
+from gameplatform.data.redis import get_async_redis
 from gameplatform.modes import Player, Result
-from gameplatform.redis import get_async_redis
 from gameplatform.rooms import room_store
 from gameplatform.testing import run_at_once
 

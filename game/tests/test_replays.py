@@ -350,7 +350,7 @@ def test_a_games_end_whose_database_goes_away_at_the_replays_fails_once_as_an_ou
     from django.db import connection
 
     from game.services import ResultRecord, game_record_results
-    from gameplatform.errors import is_outage
+    from gameplatform.core.errors import is_outage
     from gameplatform.modes import Result
 
     settings.REPLAY_RETENTION_DAYS = 30

@@ -25,8 +25,8 @@ import pytest
 import redis
 
 from conftest import requires_redis
-from gameplatform.groups import game_group
-from gameplatform.hub import get_hub
+from gameplatform.broadcast.groups import game_group
+from gameplatform.broadcast.hub import get_hub
 from gameplatform.modes import Mode
 from gameplatform.modes.commands import Action, Command, Connect, Ready
 from gameplatform.modes.schema import Int, Obj

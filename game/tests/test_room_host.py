@@ -17,14 +17,14 @@ import redis
 from conftest import requires_redis
 from game.modes.builtin.arena import Arena
 from game.modes.builtin.tictactoe import TicTacToe
-from gameplatform.groups import game_group
-from gameplatform.hub import get_hub
+from gameplatform.broadcast.groups import game_group
+from gameplatform.broadcast.hub import get_hub
+from gameplatform.broadcast.realtime import agroup_signal
+from gameplatform.data.redis import get_async_redis
 from gameplatform.modes import Mode
 from gameplatform.modes.commands import Action, Connect, Disconnect, Forfeit, Input, Move, Ready
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
-from gameplatform.realtime import agroup_signal
-from gameplatform.redis import get_async_redis
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
 from gameplatform.rooms.wire import QUEUED_OPS, OpListener, Wire
 

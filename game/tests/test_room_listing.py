@@ -12,9 +12,9 @@ import pytest
 
 from conftest import requires_redis
 from game.tests.test_room_host import Counter, Records, start_game
+from gameplatform.data.redis import get_async_redis
 from gameplatform.modes import Player
 from gameplatform.modes.commands import Connect, Forfeit, Input
-from gameplatform.redis import get_async_redis
 from gameplatform.rooms import RedisRoomStore, RoomHost, room_store
 from gameplatform.rooms.store import Listings
 

@@ -176,8 +176,8 @@ async def test_a_spectator_who_leaves_while_a_frame_is_on_its_way_gets_nothing_a
     from asgiref.sync import sync_to_async
 
     from game.rooms import get_room_host
-    from gameplatform.groups import watch_group
-    from gameplatform.hub import get_hub
+    from gameplatform.broadcast.groups import watch_group
+    from gameplatform.broadcast.hub import get_hub
     from gameplatform.rooms.room import SPECTATORS
     from gameplatform.rooms.wire import SIGNAL, Delivery
 
@@ -284,8 +284,8 @@ def json_of(text: str) -> dict:
 
 
 def get_hub_members(game_id: int):
-    from gameplatform.groups import watch_group
-    from gameplatform.hub import get_hub
+    from gameplatform.broadcast.groups import watch_group
+    from gameplatform.broadcast.hub import get_hub
 
     return get_hub().members[watch_group(game_id)]
 

@@ -5,7 +5,7 @@ in its ``AppConfig.ready``). Without a provider a game has no flags and ``ctx.fl
 default. The values are kept in the room's snapshot, so a takeover plays on with the same ones.
 """
 
-from gameplatform.hooks import Hook
+from gameplatform.core.hooks import Hook
 
 # Every flag's value for no player, ``{name: value}`` (sync: it may read the database). One provider.
 flags_at_start: Hook[[], dict] = Hook("flags_at_start")

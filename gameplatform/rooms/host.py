@@ -42,7 +42,7 @@ import logging
 import uuid
 import weakref
 
-from gameplatform.loops import per_loop
+from gameplatform.core.loops import per_loop
 from gameplatform.modes import Player
 from gameplatform.modes.commands import Command
 from gameplatform.rooms.driver import STALE_WAKES, Driver, Lateness

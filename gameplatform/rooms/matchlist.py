@@ -4,7 +4,7 @@ import asyncio
 import logging
 import time
 
-from gameplatform import metrics
+from gameplatform.core import metrics
 from gameplatform.modes.api import checked_label
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, text

@@ -12,13 +12,13 @@ runs on (``room_host``); it never reads a delivery's frames itself.
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from gameplatform.consumers import CLOSE_REPLACED
-from gameplatform.errors import Unavailable
+from gameplatform.core.errors import Unavailable
 from gameplatform.rooms.wire import SIGNAL
+from gameplatform.sockets.consumers import CLOSE_REPLACED
 
 if TYPE_CHECKING:
-    from gameplatform.codec import Codec
     from gameplatform.rooms.host import RoomHost
+    from gameplatform.sockets.codec import Codec
 
 # The spectators' frames of the last deliveries, as each codec writes them (``audience_frames``):
 # a room's spectators may be a thousand sockets of one process, each handed the same delivery by

@@ -5,7 +5,7 @@ import asyncio
 import logging
 import time
 
-from gameplatform import metrics
+from gameplatform.core import metrics
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import RoomLost, Running
 from gameplatform.rooms.room import HookFailed, Room

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import orjson
 from django.conf import settings
 
-from gameplatform.redis import get_async_redis, get_redis, redis_enabled
+from gameplatform.data.redis import get_async_redis, get_redis, redis_enabled
 
 
 def _dumps(steps) -> bytes | str:

@@ -23,12 +23,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from gameplatform import metrics
-from gameplatform.groups import game_group, watch_group
-from gameplatform.hub import get_hub
+from gameplatform.broadcast.groups import game_group, watch_group
+from gameplatform.broadcast.hub import get_hub
+from gameplatform.broadcast.realtime import agroup_signal, agroup_signal_here
+from gameplatform.core import metrics
 from gameplatform.modes import Player
 from gameplatform.modes.commands import Command, UnknownCommand, command_from
-from gameplatform.realtime import agroup_signal, agroup_signal_here
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import logging
 from channels.testing import HttpCommunicator
 from prometheus_client.parser import text_string_to_metric_families
 
-from gameplatform.logs import RequestIdFilter
+from gameplatform.core.logs import RequestIdFilter
 
 LOOPBACK = ("127.0.0.1", 40000)
 OUTSIDER = ("203.0.113.9", 40000)

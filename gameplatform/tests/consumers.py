@@ -4,9 +4,9 @@ import weakref
 
 from django.urls import path
 
-from gameplatform import serializers
-from gameplatform.consumers import BaseConsumer
-from gameplatform.errors import Forbidden
+from gameplatform.core.errors import Forbidden
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import BaseConsumer
 
 
 class EchoInput(serializers.Serializer):

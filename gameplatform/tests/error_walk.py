@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import Http404
 from rest_framework import exceptions as drf_exceptions
 
-from gameplatform.errors import ApplicationError, RateLimited, Unavailable
+from gameplatform.core.errors import ApplicationError, RateLimited, Unavailable
 
 SEARCH_DEPTH = 5
 

@@ -37,7 +37,7 @@ SECRET_KEY = "live-server-test-secret-key-not-for-production-0123456789"
 
 
 # What a credential looks like in a log line, independently of the redaction rule it checks
-# (gameplatform.logs): a JWT; a value of token=, ticket=, refresh=, password=, or of the whole
+# (gameplatform.core.logs): a JWT; a value of token=, ticket=, refresh=, password=, or of the whole
 # names code=, state=, openid.sig= (a sign-in callback's), that is not "[redacted]"; a JSON
 # "access"/"refresh"/"token"/"ticket"/"password" string (quotes escaped or not) that is not either.
 CREDENTIAL = re.compile(

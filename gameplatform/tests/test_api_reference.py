@@ -1,8 +1,8 @@
 """The docs site's API reference pages (docs/reference/) are what the code generates now, and they
 name every route, socket and frame of the two documents the server serves."""
 
-from gameplatform import reference
-from gameplatform.asyncapi import asyncapi_document
+from gameplatform.reference import pages as reference
+from gameplatform.reference.asyncapi import asyncapi_document
 
 
 def test_the_committed_reference_pages_are_what_the_code_generates():

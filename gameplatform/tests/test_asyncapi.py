@@ -9,9 +9,9 @@ import pytest
 import yaml
 from django.conf import settings
 
-from gameplatform.asyncapi import asyncapi_document, channel_address
-from gameplatform.consumers import KIT_ERROR_CODES, client_frame_of
-from gameplatform.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
+from gameplatform.reference.asyncapi import asyncapi_document, channel_address
+from gameplatform.sockets.consumers import KIT_ERROR_CODES, client_frame_of
+from gameplatform.sockets.routing import UnknownRouteConsumer, collect_websocket_urlpatterns
 from gameplatform.tests.error_walk import function_of, is_project_code, owner_of, raised_errors, resolve
 
 ROOT = Path(settings.BASE_DIR)
@@ -49,7 +49,7 @@ def project_modules():
         for path in sorted(folder.rglob("*.py")):
             if "tests" not in path.parts and "migrations" not in path.parts:
                 yield path
-    yield ROOT / "gameplatform" / "chatrooms.py"  # the frames every chat room has (lobbies, groups)
+    yield ROOT / "gameplatform" / "chat" / "rooms.py"  # the frames every chat room has (lobbies, groups)
 
 
 def sent_frame_types() -> set[str]:

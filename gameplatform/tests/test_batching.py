@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from gameplatform.batching import Batcher
-from gameplatform.errors import Unavailable
+from gameplatform.core.errors import Unavailable
+from gameplatform.data.batching import Batcher
 
 
 class Writes:

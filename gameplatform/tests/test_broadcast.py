@@ -8,8 +8,8 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 
 from conftest import access_token_for, requires_redis
-from gameplatform.hub import GroupHub, get_hub
-from gameplatform.realtime import agroup_send, agroup_signal
+from gameplatform.broadcast.hub import GroupHub, get_hub
+from gameplatform.broadcast.realtime import agroup_send, agroup_signal
 
 pytestmark = requires_redis
 
@@ -111,7 +111,7 @@ async def test_rest_style_sync_broadcast_reaches_socket_on_commit(ws_connect, al
     from asgiref.sync import sync_to_async
     from django.db import transaction
 
-    from gameplatform.realtime import send_to_user
+    from gameplatform.broadcast.realtime import send_to_user
 
     ws, _, _ = await ws_connect("/ws/notifications/", alice)
     assert (await ws.receive_json_from(timeout=3))["type"] == "badge"  # sent on connect

@@ -7,8 +7,8 @@ import redis
 from django.conf import settings
 
 from conftest import requires_redis
-from gameplatform import db
-from gameplatform.cache import cache
+from gameplatform.core.cache import cache
+from gameplatform.data import db
 
 pytestmark = [requires_redis, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,4 @@
-"""The codecs at the edge (``gameplatform.codec``): one per subprotocol, chosen as a socket connects;
+"""The codecs at the edge (``gameplatform.sockets.codec``): one per subprotocol, chosen as a socket connects;
 a MessagePack frame is read straight to a value and answered exactly as the same frame in JSON."""
 
 import json
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameplatform import codec
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
+from gameplatform.sockets import codec
 
 
 @pytest.mark.parametrize(

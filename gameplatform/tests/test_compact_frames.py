@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from game.modes.builtin.arena import Arena
 from game.services import game_create
-from gameplatform import codec
-from gameplatform.groups import game_group
+from gameplatform.broadcast.groups import game_group
+from gameplatform.broadcast.realtime import agroup_signal_here
 from gameplatform.modes.patch import apply, diff
 from gameplatform.modes.testing import seated
-from gameplatform.realtime import agroup_signal_here
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import SIGNAL
+from gameplatform.sockets import codec
 
 COMPACT = ["gameplatform.compact"]
 

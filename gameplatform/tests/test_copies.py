@@ -1,10 +1,10 @@
-"""A process's copy of what the database holds (``gameplatform.copies.ProcessCopy``): a reader that
+"""A process's copy of what the database holds (``gameplatform.core.copies.ProcessCopy``): a reader that
 comes while another thread is looking at a newer version waits for that look, and reads the new
 copy, not the one being replaced (every client told of a live-operations change refetches at once)."""
 
 import threading
 
-from gameplatform.copies import ProcessCopy
+from gameplatform.core.copies import ProcessCopy
 
 
 def test_a_reader_due_for_a_look_while_another_thread_rebuilds_reads_the_new_copy():

@@ -16,8 +16,8 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 
 from conftest import requires_postgres, requires_redis
-from gameplatform import db
-from gameplatform.errors import Conflict, Unavailable
+from gameplatform.core.errors import Conflict, Unavailable
+from gameplatform.data import db
 from gameplatform.tests import units
 
 pytestmark = [requires_postgres, requires_redis, pytest.mark.django_db(transaction=True)]
@@ -116,7 +116,7 @@ def test_worker_processes_end_when_their_server_is_killed(tmp_path):
         import django
         os.environ["DB_PROCESSES"] = "2"
         django.setup()
-        from gameplatform import db
+        from gameplatform.data import db
         from gameplatform.tests import units
 
         async def main():

@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db import DataError, connection, transaction
 
 from conftest import access_token_for, requires_postgres
-from gameplatform import db, timers
-from gameplatform.errors import ApplicationError
-from gameplatform.realtime import broadcast_on_commit, outbox_var
+from gameplatform.broadcast.realtime import broadcast_on_commit, outbox_var
+from gameplatform.core.errors import ApplicationError
+from gameplatform.data import db
+from gameplatform.operations import timers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -193,7 +194,7 @@ def _post(group: str, fail: bool) -> str:
 
 
 async def test_broadcasts_of_a_unit_leave_from_the_loop_after_commit_and_never_after_a_rollback(monkeypatch):
-    from gameplatform.hub import get_hub
+    from gameplatform.broadcast.hub import get_hub
 
     class Member:
         user_id = 1

@@ -339,7 +339,7 @@ def test_code_block_runs_as_written_against_a_live_server(block, live, tmp_path)
 
 
 def test_the_websocket_frames_page_names_every_route_and_frame_of_the_asyncapi_document():
-    from gameplatform.asyncapi import asyncapi_document
+    from gameplatform.reference.asyncapi import asyncapi_document
 
     page = (ROOT / "docs" / "websocket-frames.md").read_text()
     document = asyncapi_document()

@@ -19,9 +19,10 @@ from django.db import OperationalError
 
 from chat.lobbies.factories import make_lobby
 from conftest import receive_type, requires_binaries
-from gameplatform import presence, ratelimit
-from gameplatform.errors import Unavailable, exception_handler, is_outage
-from gameplatform.redis import reset_redis
+from gameplatform.core.errors import Unavailable, exception_handler, is_outage
+from gameplatform.data import ratelimit
+from gameplatform.data.redis import reset_redis
+from gameplatform.sockets import presence
 
 requires_redis_server = requires_binaries(None if shutil.which("redis-server") else "needs redis-server on PATH")
 

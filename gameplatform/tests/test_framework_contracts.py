@@ -11,7 +11,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.testing import WebsocketCommunicator
 
-from gameplatform.consumers import ASGI_HANDLERS, BaseConsumer
+from gameplatform.sockets.consumers import ASGI_HANDLERS, BaseConsumer
 
 # --- Channels: BaseConsumer.__call__ / dispatch -----------------------------------------
 # The base consumer runs its own loop (no channel-layer channel per socket, no asyncio.wait per

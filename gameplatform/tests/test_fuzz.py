@@ -27,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from gameplatform.routing import collect_websocket_urlpatterns
+from gameplatform.sockets.routing import collect_websocket_urlpatterns
 from gameplatform.tests.live import bearer
 from gameplatform.tests.test_socket_endings import lobby_with_member, new_name
 

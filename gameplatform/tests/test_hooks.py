@@ -8,7 +8,7 @@ import ast
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from gameplatform.hooks import Hook, KeyedHook
+from gameplatform.core.hooks import Hook, KeyedHook
 from gameplatform.tests.test_layering import LAYERS, ROOT
 
 
@@ -122,6 +122,9 @@ def test_the_only_django_signal_connected_is_the_one_the_docs_name():
     # Lower apps let higher ones react through hooks; the signals left carry no rule of the
     # platform: one resets the shared cache object when a test changes CACHES, the other gives the
     # staff roles their permissions once migrate has made every app's.
-    assert signal_connections() == [("gameplatform/cache.py", "setting_changed"), ("staff/apps.py", "post_migrate")]
+    assert signal_connections() == [
+        ("gameplatform/core/cache.py", "setting_changed"),
+        ("staff/apps.py", "post_migrate"),
+    ]
     concepts = (ROOT / "docs" / "concepts.md").read_text()
     assert "`setting_changed`" in concepts and "`post_migrate`" in concepts

@@ -1,6 +1,6 @@
 """How the HTTP bridge passes request headers on to Django."""
 
-from gameplatform.http import build_environ
+from gameplatform.http.handler import build_environ
 
 
 def scope_with(headers: list[tuple[bytes, bytes]]) -> dict:

@@ -9,8 +9,8 @@ import pytest
 from autobahn.exception import Disconnected
 from channels.layers import InMemoryChannelLayer
 
-from gameplatform.errors import Unavailable
-from gameplatform.hub import GroupHub
+from gameplatform.broadcast.hub import GroupHub
+from gameplatform.core.errors import Unavailable
 
 
 class Member:
@@ -39,7 +39,7 @@ async def deliver_to(members: list[Member]) -> GroupHub:
 )
 async def test_a_socket_closed_under_a_broadcast_is_dropped_quietly_and_the_others_hear(gone, caplog):
     closed, listening = Member(1, fails_with=gone), Member(2)
-    with caplog.at_level(logging.ERROR, logger="gameplatform.hub"):
+    with caplog.at_level(logging.ERROR, logger="gameplatform.broadcast.hub"):
         hub = await deliver_to([closed, listening])
     assert listening.heard == ["hello"]
     assert hub.members["world_all"] == {listening}
@@ -48,7 +48,7 @@ async def test_a_socket_closed_under_a_broadcast_is_dropped_quietly_and_the_othe
 
 async def test_any_other_failure_of_a_delivery_is_logged_and_drops_the_socket(caplog):
     broken, listening = Member(1, fails_with=ValueError("a bug")), Member(2)
-    with caplog.at_level(logging.ERROR, logger="gameplatform.hub"):
+    with caplog.at_level(logging.ERROR, logger="gameplatform.broadcast.hub"):
         hub = await deliver_to([broken, listening])
     assert listening.heard == ["hello"]
     assert hub.members["world_all"] == {listening}

@@ -9,9 +9,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from conftest import receive_type, requires_redis
-from gameplatform import presence
-from gameplatform.hub import GroupHub
-from gameplatform.realtime import agroup_send
+from gameplatform.broadcast.hub import GroupHub
+from gameplatform.broadcast.realtime import agroup_send
+from gameplatform.sockets import presence
 from gameplatform.tests.test_broadcast import Counter, new_process_layer, wait_for
 from gameplatform.tests.test_faults import own_redis, requires_redis_server  # noqa: F401 (a fixture)
 

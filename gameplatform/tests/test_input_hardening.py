@@ -9,7 +9,7 @@ from chat.lobbies.factories import make_lobby
 from chat.models import DirectMessage, LobbyMessage
 from conftest import receive_type, requires_postgres
 from friends.services import friendship_create
-from gameplatform.parsers import MAX_JSON_DEPTH, nul_path, too_deep
+from gameplatform.core.parsers import MAX_JSON_DEPTH, nul_path, too_deep
 from gameplatform.tests.live import ROOT
 from gameplatform.tests.test_websocket_kit import closed_with
 
@@ -250,7 +250,7 @@ async def test_a_socket_path_id_beyond_64_bits_closes_4404(ws_connect, alice):
 
 
 def test_no_route_takes_an_id_through_djangos_int_which_has_no_length_limit():
-    # Only ``<id:...>`` (gameplatform/converters.py) keeps a 25-digit id from reaching a query.
+    # Only ``<id:...>`` (gameplatform/core/converters.py) keeps a 25-digit id from reaching a query.
     routes = sorted(ROOT.glob("*/urls.py")) + sorted(ROOT.glob("*/routing.py"))
     assert len(routes) > 10
     unbounded = [str(path.relative_to(ROOT)) for path in routes if "<int:" in path.read_text()]

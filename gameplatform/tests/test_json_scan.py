@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from gameplatform.parsers import loads, too_deep
+from gameplatform.core.parsers import loads, too_deep
 
 
 def test_an_unterminated_string_full_of_escaped_quotes_is_scanned_in_linear_time():

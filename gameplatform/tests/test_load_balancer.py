@@ -183,7 +183,7 @@ def test_check_deploy_is_clean_with_the_compose_environment():
     done = _check_deploy(plain)
     assert done.returncode != 0
     # W010: SESSION_COOKIE_SECURE, asked for by the sessions app (the session middleware is
-    # Django's through gameplatform.middleware, which Django's check does not name).
+    # Django's through gameplatform.http.middleware, which Django's check does not name).
     for warning in ("security.W004", "security.W008", "security.W010", "security.W016"):
         assert warning in done.stderr, done.stderr
     # HSTS for subdomains and preloading are asked about until an operator decides (compose: 0).

@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from gameplatform.logs import BackgroundStreamHandler
+from gameplatform.core.logs import BackgroundStreamHandler
 
 
 class StalledStream(io.StringIO):

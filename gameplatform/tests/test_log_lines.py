@@ -7,7 +7,7 @@ import logging.config
 import pytest
 from django.conf import settings
 
-from gameplatform.logs import BackgroundStreamHandler
+from gameplatform.core.logs import BackgroundStreamHandler
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory
 
-from gameplatform.logs import BackgroundStreamHandler, JsonFormatter, RedactSecretsFilter, redact
+from gameplatform.core.logs import BackgroundStreamHandler, JsonFormatter, RedactSecretsFilter, redact
 
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyX2lkIjo0Mn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"
 TICKET = "OHwxXjiUG487Z3KoThN67YIYu8SuB-degzCkNgzdB3I"
@@ -147,7 +147,7 @@ def handlers_reached(name: str) -> list[logging.Handler]:
         "uvicorn.access",
         "daphne.server",
         "daphne.ws_protocol",
-        "gameplatform.consumers",
+        "gameplatform.sockets.consumers",
         "chat.services",
     ],
 )

@@ -20,9 +20,10 @@ from django.db import OperationalError
 from django.utils import timezone
 from websockets.asyncio.client import connect
 
-from gameplatform import db, ratelimit, timers
-from gameplatform.realtime import asend_to_user
-from gameplatform.redis import reset_redis
+from gameplatform.broadcast.realtime import asend_to_user
+from gameplatform.data import db, ratelimit
+from gameplatform.data.redis import reset_redis
+from gameplatform.operations import timers
 from gameplatform.tests.asgi_http import LOOPBACK, OUTSIDER, http, parse
 from gameplatform.tests.live import ROOT, LiveServer
 
@@ -333,7 +334,7 @@ async def test_two_processes_sharing_a_multiprocess_dir_are_scraped_as_one_servi
 def test_the_grafana_dashboard_charts_every_metric_and_names_only_real_ones():
     from prometheus_client import REGISTRY
 
-    from gameplatform import ops
+    from gameplatform.operations import ops
 
     ops.discover()  # the apps' metrics modules
     ours = {family.name for family in REGISTRY.collect() if family.name.startswith("gameplatform_")}

@@ -1,4 +1,4 @@
-"""The MessagePack subprotocol (``gameplatform.codec``): the same frames, in binary, both ways."""
+"""The MessagePack subprotocol (``gameplatform.sockets.codec``): the same frames, in binary, both ways."""
 
 import math
 
@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 
 from conftest import receive_type
 from game.services import game_create
-from gameplatform import codec
+from gameplatform.sockets import codec
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

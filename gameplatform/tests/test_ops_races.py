@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from gameplatform import metrics, realtime
+from gameplatform.broadcast import realtime
+from gameplatform.core import metrics
 from gameplatform.tests.asgi_http import http
 
 

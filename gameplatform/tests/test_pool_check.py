@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from conftest import requires_postgres
-from gameplatform import db
-from gameplatform.pgpool import check_pooled_connection
+from gameplatform.data import db
+from gameplatform.data.pgpool import check_pooled_connection
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

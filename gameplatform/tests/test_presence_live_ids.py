@@ -8,8 +8,8 @@ wait that long (the matchmaking queue) sees them go within ``PROCESS_SECONDS``.
 import asyncio
 
 from conftest import requires_redis
-from gameplatform import presence
-from gameplatform.presence import PROCESS_SECONDS, LocalStore, PresenceTracker, RedisStore
+from gameplatform.sockets import presence
+from gameplatform.sockets.presence import PROCESS_SECONDS, LocalStore, PresenceTracker, RedisStore
 
 
 @requires_redis

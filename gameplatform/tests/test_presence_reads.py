@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import requires_redis
-from gameplatform.presence import LocalStore, RedisStore
+from gameplatform.sockets.presence import LocalStore, RedisStore
 
 
 def stores():

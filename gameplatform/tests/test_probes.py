@@ -8,8 +8,8 @@ import time
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from gameplatform import ratelimit
-from gameplatform.redis import reset_redis
+from gameplatform.data import ratelimit
+from gameplatform.data.redis import reset_redis
 from gameplatform.tests.asgi_http import OUTSIDER, http
 
 

@@ -4,9 +4,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from conftest import requires_redis
-from gameplatform import ratelimit
-from gameplatform.errors import RateLimited
-from gameplatform.ratelimit import Budget, LocalWindow, RedisWindow, describe
+from gameplatform.core.errors import RateLimited
+from gameplatform.data import ratelimit
+from gameplatform.data.ratelimit import Budget, LocalWindow, RedisWindow, describe
 
 
 @requires_redis

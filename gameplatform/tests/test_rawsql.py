@@ -1,4 +1,4 @@
-"""Hand-written reads (``gameplatform.rawsql``) give what the ORM's own reads give."""
+"""Hand-written reads (``gameplatform.data.rawsql``) give what the ORM's own reads give."""
 
 import pytest
 from django.db import connection
@@ -8,7 +8,7 @@ from django.utils import timezone
 from conftest import requires_postgres
 from game.models import Game, GamePlayer
 from game.services import game_create
-from gameplatform import rawsql
+from gameplatform.data import rawsql
 
 
 @pytest.mark.django_db

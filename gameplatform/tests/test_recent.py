@@ -1,8 +1,8 @@
-"""``gameplatform.recent.Recent``: a process's bounded memory of derived values."""
+"""``gameplatform.core.recent.Recent``: a process's bounded memory of derived values."""
 
 import pytest
 
-from gameplatform.recent import Recent
+from gameplatform.core.recent import Recent
 
 
 def test_it_keeps_at_most_its_bound_forgetting_the_least_recently_used():

@@ -13,12 +13,12 @@ import pytest
 import redis
 import redis.asyncio
 
-from gameplatform import presence
-from gameplatform.ratelimit import RedisWindow
+from gameplatform.data.ratelimit import RedisWindow
+from gameplatform.operations.timers import TimerLease
 from gameplatform.rooms import room_store
+from gameplatform.sockets import presence
 from gameplatform.tests.redis_servers import redis_servers  # noqa: F401
 from gameplatform.tests.test_faults import requires_redis_server
-from gameplatform.timers import TimerLease
 
 pytestmark = requires_redis_server
 

@@ -18,12 +18,13 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
-from gameplatform import db, presence, ratelimit, redisconf
-from gameplatform.redis import SentinelBlockingPool, get_redis
+from gameplatform.data import db, ratelimit, redisconf
+from gameplatform.data.redis import SentinelBlockingPool, get_redis
+from gameplatform.operations.timers import TimerLease, lease_key
 from gameplatform.rooms import room_store
+from gameplatform.sockets import presence
 from gameplatform.tests.redis_servers import redis_servers, requires_sentinel, wait_until  # noqa: F401
 from gameplatform.tests.test_faults import reset_redis_clients
-from gameplatform.timers import TimerLease, lease_key
 
 pytestmark = [requires_sentinel, pytest.mark.timeout(90)]
 

@@ -9,7 +9,7 @@ from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform.errors import Unavailable
+from gameplatform.core.errors import Unavailable
 from gameplatform.tests.asgi_http import http, root_records
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -5,9 +5,9 @@ import msgpack
 import pytest
 from gameplatform_client.compact import decode
 
-from gameplatform import codec
 from gameplatform.rooms.sockets import RoomSocket
 from gameplatform.rooms.wire import Delivery
+from gameplatform.sockets import codec
 
 VIEW = (
     '{"type":"state_patch","tick":9,"ops":[{"op":"replace","path":"","value":{"n":[1.5]}}],'

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from conftest import requires_postgres
-from gameplatform.groups import accounts_group, everyone_group
-from gameplatform.hub import IDLE_GROUP_PREFIX
+from gameplatform.broadcast.groups import accounts_group, everyone_group
+from gameplatform.broadcast.hub import IDLE_GROUP_PREFIX
 from gameplatform.tests.live import LiveServer, bearer, receive_type
 from gameplatform.tests.redis_servers import redis_servers, requires_sentinel  # noqa: F401
 from gameplatform.tests.test_faults_live import open_socket, receive_chat, statuses_logged

@@ -45,7 +45,7 @@ def test_sentinels_point_the_layer_and_the_cache_at_the_named_primary_with_the_u
     [host] = shown["layer_hosts"]
     assert host["master_name"] == "gpmaster" and host["db"] == 3 and host["password"] == "secret"
     assert host["sentinels"] == [["10.0.0.1", 26379], ["10.0.0.2", 26379], ["10.0.0.3", 26380]]
-    assert shown["cache_pool"] == "gameplatform.redis.SentinelBlockingPool"
+    assert shown["cache_pool"] == "gameplatform.data.redis.SentinelBlockingPool"
     assert shown["prefix"] == "gp3:"
 
 

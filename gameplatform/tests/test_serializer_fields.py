@@ -1,4 +1,4 @@
-"""The kit's serializers (``gameplatform.serializers``): strict string fields, 64-bit integer
+"""The kit's serializers (``gameplatform.http.serializers``): strict string fields, 64-bit integer
 fields, every serializer of the project built with them, and ModelSerializer fields built once
 per class with each instance binding its own copies."""
 
@@ -13,8 +13,8 @@ from django.conf import settings
 from rest_framework import serializers as drf
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.serializers import ModelSerializer
+from gameplatform.http import serializers
+from gameplatform.http.serializers import ModelSerializer
 
 # --- strict strings and 64-bit integers ----------------------------------------------------
 
@@ -108,7 +108,7 @@ def project_serializer_classes() -> list[type]:
         for cls in pending.pop().__subclasses__():
             pending.append(cls)
             parts = cls.__module__.split(".")
-            if parts[0] in roots and "tests" not in parts and cls.__module__ != "gameplatform.serializers":
+            if parts[0] in roots and "tests" not in parts and cls.__module__ != "gameplatform.http.serializers":
                 found.append(cls)
     return found
 

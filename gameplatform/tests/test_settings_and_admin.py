@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 from accounts.models import User
-from gameplatform.env import env_bool, env_int
+from gameplatform.core.env import env_bool, env_int
 from leaderboards import services as leaderboard_services
 from leaderboards.models import Record
 

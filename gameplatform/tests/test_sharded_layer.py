@@ -11,9 +11,9 @@ import json
 import pytest
 from django.conf import settings
 
-from gameplatform import redisconf
-from gameplatform.hub import IDLE_GROUP_PREFIX, GroupHub
-from gameplatform.realtime import agroup_send
+from gameplatform.broadcast.hub import IDLE_GROUP_PREFIX, GroupHub
+from gameplatform.broadcast.realtime import agroup_send
+from gameplatform.data import redisconf
 from gameplatform.tests.redis_servers import redis_servers  # noqa: F401
 from gameplatform.tests.test_broadcast import Counter, new_process_layer, wait_for
 from gameplatform.tests.test_faults import requires_redis_server

@@ -18,11 +18,12 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.lobbies import services as lobbies
 from conftest import access_token_for
-from gameplatform import db, presence
-from gameplatform.consumers import BaseConsumer
-from gameplatform.groups import lobby_group
-from gameplatform.realtime import agroup_send, agroup_signal, encode
-from gameplatform.stalls import get_send_watch
+from gameplatform.broadcast.groups import lobby_group
+from gameplatform.broadcast.realtime import agroup_send, agroup_signal, encode
+from gameplatform.data import db
+from gameplatform.sockets import presence
+from gameplatform.sockets.consumers import BaseConsumer
+from gameplatform.sockets.stalls import get_send_watch
 from gameplatform.tests.live import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)

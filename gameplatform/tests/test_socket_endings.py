@@ -20,7 +20,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from gameplatform import presence
+from gameplatform.sockets import presence
 from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer, session_redis_url
 
 _names = itertools.count(1)

@@ -20,8 +20,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from conftest import receive_type
-from gameplatform.ratelimit import FrameBudget
-from gameplatform.routing import collect_websocket_urlpatterns
+from gameplatform.data.ratelimit import FrameBudget
+from gameplatform.sockets.routing import collect_websocket_urlpatterns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

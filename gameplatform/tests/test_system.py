@@ -3,7 +3,7 @@ import json
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from gameplatform.logs import redact_query
+from gameplatform.core.logs import redact_query
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_secrets_in_query_strings_are_redacted():
 def test_a_request_logged_by_django_shows_no_token(api_client, caplog):
     import logging
 
-    from gameplatform.logs import JsonFormatter
+    from gameplatform.core.logs import JsonFormatter
 
     with caplog.at_level(logging.WARNING, logger="django.request"):
         response = api_client.get("/api/me/?token=very-secret-access-token")

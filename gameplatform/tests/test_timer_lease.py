@@ -8,7 +8,7 @@ import redis.asyncio
 from django.conf import settings
 
 from conftest import requires_redis
-from gameplatform.timers import TimerLease, lease_key
+from gameplatform.operations.timers import TimerLease, lease_key
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ async def test_without_a_reachable_redis_every_runner_runs_the_rounds_and_says_s
     unreachable = "redis://127.0.0.1:1/0"
     in_thread = TimerLease(client=redis.Redis.from_url(unreachable, socket_connect_timeout=0.5))
     on_loop = TimerLease(async_client=redis.asyncio.Redis.from_url(unreachable, socket_connect_timeout=0.5))
-    with caplog.at_level("WARNING", logger="gameplatform.timers"):
+    with caplog.at_level("WARNING", logger="gameplatform.operations.timers"):
         assert all(in_thread.held() for _ in range(3))
         assert all([await on_loop.aheld() for _ in range(3)])
     # One warning per runner for the outage, not one per round (rounds run twice a second).

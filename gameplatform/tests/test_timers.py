@@ -3,7 +3,7 @@ import asyncio
 import pytest
 from django.test import override_settings
 
-from gameplatform import timers
+from gameplatform.operations import timers
 
 
 @pytest.fixture
@@ -17,8 +17,8 @@ def only_a_ticking_job(monkeypatch):
 # No database worker processes: their start and stop would stretch the lifespan the ticks are counted over.
 @override_settings(RUN_TIMERS_IN_SERVER=True, DB_PROCESSES=0)
 async def test_server_starts_its_timers_at_lifespan_startup_once(only_a_ticking_job):
-    from gameplatform import db
     from gameplatform.asgi import application
+    from gameplatform.data import db
 
     await asyncio.to_thread(db.reset_processes)  # those an earlier test of this process started
 

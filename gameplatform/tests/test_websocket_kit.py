@@ -16,11 +16,11 @@ from rest_framework_simplejwt.tokens import AccessToken
 from uvicorn.protocols.utils import ClientDisconnected
 
 from conftest import access_token_for
-from gameplatform import presence
-from gameplatform.hub import get_hub
-from gameplatform.realtime import agroup_send
+from gameplatform.broadcast.hub import get_hub
+from gameplatform.broadcast.realtime import agroup_send
+from gameplatform.sockets import presence
+from gameplatform.sockets.wsauth import JWTAuthMiddleware, OriginCheck
 from gameplatform.tests.consumers import EchoConsumer, test_urlpatterns
-from gameplatform.wsauth import JWTAuthMiddleware, OriginCheck
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -257,7 +257,7 @@ async def test_unknown_socket_route_closes_4404(ws_connect, alice):
 
 
 async def test_notification_socket_receives_user_events(ws_connect, alice):
-    from gameplatform.realtime import asend_to_user
+    from gameplatform.broadcast.realtime import asend_to_user
 
     ws, connected, _ = await ws_connect("/ws/notifications/", alice)
     assert connected

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from gameplatform.errors import Conflict
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.broadcast.realtime import broadcast_on_commit
+from gameplatform.core.errors import Conflict
 
 
 def whose_process() -> int:

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from conftest import requires_postgres
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from groups import services
 from groups.factories import make_group
 from groups.models import Group, GroupMembership

@@ -13,7 +13,7 @@ import requests
 from django.conf import settings
 from django.test import override_settings
 
-from gameplatform.logs import BackgroundStreamHandler, JsonFormatter
+from gameplatform.core.logs import BackgroundStreamHandler, JsonFormatter
 from identities.tests.standin import Provider
 
 pytestmark = pytest.mark.django_db

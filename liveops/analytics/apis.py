@@ -6,10 +6,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.ratelimit import Budget, SlidingWindowThrottle
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import NotFound
+from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from liveops.analytics import selectors, services
 from liveops.analytics.models import CLIENT_ID_MAX
 from staff.permissions import role_required

@@ -7,8 +7,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.schema import error_codes
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from liveops.inbox import selectors, services
 from liveops.inbox.models import InboxEntry, Message
 from staff.permissions import role_required

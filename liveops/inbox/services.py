@@ -13,10 +13,10 @@ from django.utils import timezone
 from growthbook.core import evalCondition
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.groups import everyone_group
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.broadcast.groups import everyone_group
+from gameplatform.broadcast.realtime import broadcast_on_commit
+from gameplatform.core.errors import NotFound
+from gameplatform.http import serializers
 from liveops.inbox import selectors
 from liveops.inbox.models import InboxEntry, Message
 from liveops.selectors import player_attributes

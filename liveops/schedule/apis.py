@@ -7,9 +7,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform import serializers
-from gameplatform.errors import NotFound
-from gameplatform.schema import error_codes
+from gameplatform.core.errors import NotFound
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from liveops import selectors as liveops_selectors
 from liveops.apis import ChangeOutput
 from liveops.schedule import selectors, services

@@ -1,6 +1,6 @@
 """Which live events run now: computed from each process's copy of the events not yet over.
 
-The copy is a ``gameplatform.copies.ProcessCopy`` keyed by the live-operations version (as the
+The copy is a ``gameplatform.core.copies.ProcessCopy`` keyed by the live-operations version (as the
 flags are, ``liveops.cache``): a staff change is seen within a second; what changes with time (an
 event starting, ending, an occurrence of a recurring one) is computed from the clock at each read,
 so a process needs no signal for it. The timer (``liveops.timers``) only tells the clients.
@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from growthbook.core import evalCondition
 
-from gameplatform.copies import ProcessCopy
+from gameplatform.core.copies import ProcessCopy
 from liveops import cache, selectors
 from liveops.schedule import cron
 from liveops.schedule import selectors as schedule_selectors

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.errors import Conflict, NotFound
+from gameplatform.core.errors import Conflict, NotFound
+from gameplatform.http import serializers
 from liveops import selectors, services
 from liveops.schedule import cron, running
 from liveops.schedule.models import LiveEvent, LiveEventJoin

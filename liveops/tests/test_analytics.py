@@ -178,7 +178,7 @@ def test_the_chi_square_tail_matches_the_tables(x, dof, expected):
 def test_batches_past_the_budget_are_429_rate_limited(client_for, alice, monkeypatch):
     import uuid
 
-    from gameplatform.ratelimit import Budget
+    from gameplatform.data.ratelimit import Budget
     from liveops.analytics.apis import EventsThrottle
 
     monkeypatch.setattr(EventsThrottle, "budget", Budget(f"liveops_events_{uuid.uuid4().hex}", limit=2, window=60))

@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.core.management import CommandError, call_command
 
-from gameplatform.groups import everyone_group
+from gameplatform.broadcast.groups import everyone_group
 from liveops.models import Flag
 from liveops.selectors import liveops_version
 from staff.models import AuditEntry

@@ -53,7 +53,7 @@ async def test_the_push_waits_for_every_processs_cache_and_comes_within_2_s(ws_c
     looked at the version since the commit: a client refetching on any process reads the change."""
     import time
 
-    from gameplatform import db
+    from gameplatform.data import db
     from liveops import services
 
     ws = await notification_socket(ws_connect, alice)

@@ -1,7 +1,7 @@
 """Payload builders for invite frames (pure functions)."""
 
 from accounts.serializers import PublicUserSerializer
-from gameplatform.serializers import ModelSerializer
+from gameplatform.http.serializers import ModelSerializer
 from matchmaking.models import Invite
 
 

@@ -1,5 +1,5 @@
 """Invite kinds that higher apps add to the invites lifecycle, without matchmaking knowing them
-(``gameplatform.hooks``).
+(``gameplatform.core.hooks``).
 
 The ``game`` and ``lobby`` kinds are matchmaking's own. Another kind (the world's ``party``) is
 registered by its app in ``AppConfig.ready``, on both hooks under the kind's name::
@@ -18,7 +18,7 @@ A registered kind needs no friendship between sender and receiver; a block alway
 
 from typing import Any
 
-from gameplatform.hooks import KeyedHook
+from gameplatform.core.hooks import KeyedHook
 
 invite_kind_check: KeyedHook[[Any, int], None] = KeyedHook("invite_kind_check")
 invite_kind_accept: KeyedHook[[Any], dict] = KeyedHook("invite_kind_accept")

@@ -2,7 +2,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from friends.models import Block
-from gameplatform.errors import NotFound
+from gameplatform.core.errors import NotFound
 from matchmaking.models import Invite
 
 BOXES = ("inbox", "sent")

@@ -30,9 +30,9 @@ from chat.lobbies.services import lobby_join
 from friends.selectors import are_friends, is_blocked_between
 from game.registry import get_mode
 from game.services import game_create
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.ratelimit import Budget
-from gameplatform.realtime import send_to_user
+from gameplatform.broadcast.realtime import send_to_user
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.data.ratelimit import Budget
 from matchmaking.invites import events
 from matchmaking.invites.hooks import invite_kind_accept, invite_kind_check
 from matchmaking.invites.selectors import invite_get_for_party, invite_ids_due

@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game.registry import default_mode
-from gameplatform import serializers
-from gameplatform.schema import error_codes
+from gameplatform.http import serializers
+from gameplatform.http.schema import error_codes
 from matchmaking.queue import services
 
 

@@ -21,7 +21,7 @@ once its seed has waited ``QUEUE_FILL_SECONDS`` (the fill window), fewer than
 and ending fill windows take effect without anyone new joining.
 
 Only players who are still there are matched (``_present``): a player is there while a socket
-of theirs is open on a running server process (``gameplatform.presence.live_ids``: a killed
+of theirs is open on a running server process (``gameplatform.sockets.presence.live_ids``: a killed
 process's sockets stop counting within seconds), or while their last join or status request is
 less than ``QUEUE_ALIVE_SECONDS`` old (a client that queued over REST and polls the status). The
 entry's ``seen_at`` is the last time either was known; the timer ``queue_drop_absent`` (every
@@ -62,10 +62,11 @@ from game import selectors as game_selectors
 from game.models import Game
 from game.registry import get_mode, modes
 from game.services import game_create_many  # it also clears the players' queue entries
-from gameplatform import presence, rawsql
-from gameplatform.cache import cache
-from gameplatform.errors import Conflict, NotFound
-from gameplatform.realtime import send_to_user
+from gameplatform.broadcast.realtime import send_to_user
+from gameplatform.core.cache import cache
+from gameplatform.core.errors import Conflict, NotFound
+from gameplatform.data import rawsql
+from gameplatform.sockets import presence
 from matchmaking.metrics import called_off_on_commit, matches_made_on_commit, queue_dropped_on_commit
 from matchmaking.models import QueueEntry
 

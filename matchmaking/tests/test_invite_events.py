@@ -9,7 +9,7 @@ from django.db import connection
 from conftest import receive_type, requires_redis
 from friends.services import friendship_create
 from game.models import Game
-from gameplatform import timers
+from gameplatform.operations import timers
 from matchmaking.invites.services import invite_accept, invite_cancel, invite_create, invite_decline
 from matchmaking.models import Invite
 from matchmaking.timers import expire_due_invites

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from conftest import requires_postgres, requires_redis
 from game.models import Game, GamePlayer
-from gameplatform.presence import RedisStore
+from gameplatform.sockets.presence import RedisStore
 from gameplatform.testing import run_at_once
 from gameplatform.tests.test_faults import own_redis, requires_redis_server  # noqa: F401 - the fixture
 from matchmaking.models import QueueEntry

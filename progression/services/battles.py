@@ -12,11 +12,11 @@ from datetime import timedelta
 from django.db import transaction
 
 from accounts.models import User
-from gameplatform import speech
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.groups import battle_group
-from gameplatform.ratelimit import Budget
-from gameplatform.realtime import agroup_send, broadcast_on_commit
+from gameplatform.broadcast.groups import battle_group
+from gameplatform.broadcast.realtime import agroup_send, broadcast_on_commit
+from gameplatform.chat import speech
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.data.ratelimit import Budget
 from progression import clock, events, rules
 from progression.models import Battle, BattleParticipant, EnemyTemplate, LootEntry, Player
 from progression.selectors import player_combat_stats

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from accounts.models import User
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from progression import rules
 from progression.models import Egg, InventoryItem, ItemTemplate, Pet, PetSpecies, Player, Slot
 from progression.services.players import balance_change, player_lock

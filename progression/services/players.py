@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from progression import clock, rules
 from progression.models import STAT_NAMES, Currency, LedgerEntry, Player
 

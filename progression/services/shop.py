@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import User
-from gameplatform.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from progression import clock
 from progression.models import IdempotencyKey, Purchase, ShopItem
 from progression.services.items import egg_grant, inventory_grant

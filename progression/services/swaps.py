@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 
-from gameplatform.errors import ApplicationError, Conflict
+from gameplatform.core.errors import ApplicationError, Conflict
 from progression.models import InventoryItem, Player
 from progression.services.items import inventory_grant
 from progression.services.players import balance_change, player_lock

@@ -220,7 +220,7 @@ def test_stored_answers_expire_after_a_day(client_for, alice, make_shop_item, fr
 
 
 def test_writes_are_rate_limited_per_user(client_for, alice, make_shop_item, monkeypatch):
-    from gameplatform.ratelimit import Budget
+    from gameplatform.data.ratelimit import Budget
     from progression.apis import ProgressionWriteThrottle
 
     monkeypatch.setattr(ProgressionWriteThrottle, "budget", Budget("progression_write", limit=2, window=60.0))

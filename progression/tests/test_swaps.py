@@ -2,7 +2,7 @@
 
 import pytest
 
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from progression.models import InventoryItem, LedgerEntry, Player
 from progression.services import Gift, inventory_grant, player_ensure, trade_swap
 

@@ -3,7 +3,7 @@ and never holds a message back."""
 
 import pytest
 
-from gameplatform import speech
+from gameplatform.chat import speech
 from safety.models import Report
 from safety.reports import report_file
 

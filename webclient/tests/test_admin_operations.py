@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from chat.models import Lobby
 from game.services import game_create
-from gameplatform import metrics, presence
+from gameplatform.core import metrics
+from gameplatform.sockets import presence
 from matchmaking.models import QueueEntry
 from world import demo
 from world.areas import places_for

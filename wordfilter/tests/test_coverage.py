@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from conftest import receive_type
-from gameplatform.speech import TextRefused
+from gameplatform.chat.speech import TextRefused
 from groups import services as groups
 from groups.factories import make_group
 from identities.flows import Profile

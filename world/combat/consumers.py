@@ -6,8 +6,9 @@ moves it in the database and signals its world socket (``combat_respawn``), whic
 its groups and presence as a move would.
 """
 
-from gameplatform import db, serializers
-from gameplatform.consumers import receives
+from gameplatform.data import db
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import receives
 from world.combat import services
 
 

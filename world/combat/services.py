@@ -20,10 +20,10 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.groups import area_group, world_user_group
-from gameplatform.ratelimit import Budget
-from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.broadcast.groups import area_group, world_user_group
+from gameplatform.broadcast.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from gameplatform.data.ratelimit import Budget
 from progression.models import Player
 from progression.selectors import player_combat_stats
 from progression.services.players import player_grant

@@ -8,8 +8,8 @@ socket joins or leaves the group then, and only then sends the ``party_update`` 
 come through their world groups (``world_user_group``), so none needs the party group.
 """
 
-from gameplatform import db
-from gameplatform.groups import party_group
+from gameplatform.broadcast.groups import party_group
+from gameplatform.data import db
 from world.parties import services
 
 PARTY_SIGNALS = frozenset({"party_joined", "party_left"})

@@ -20,9 +20,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from gameplatform.errors import Conflict, Forbidden, NotFound
-from gameplatform.groups import world_user_group
-from gameplatform.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.broadcast.groups import world_user_group
+from gameplatform.broadcast.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.core.errors import Conflict, Forbidden, NotFound
 from world.models import PARTY_MAX, Character, Party, PartyMember
 
 User = get_user_model()

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from conftest import receive_type, requires_postgres
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from gameplatform.testing import run_at_once
 from progression.models import LedgerEntry
 from world import services

@@ -6,10 +6,10 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from conftest import receive_type, requires_redis
-from gameplatform.errors import NotFound
-from gameplatform.groups import world_user_group
-from gameplatform.hub import GroupHub
-from gameplatform.realtime import agroup_signal
+from gameplatform.broadcast.groups import world_user_group
+from gameplatform.broadcast.hub import GroupHub
+from gameplatform.broadcast.realtime import agroup_signal
+from gameplatform.core.errors import NotFound
 from world import services
 from world.models import Character, Shard, Trade
 from world.tests.test_trading import open_trade

@@ -8,9 +8,9 @@ from asgiref.sync import sync_to_async
 from django.db.models import Sum
 
 from conftest import receive_type, requires_postgres, requires_redis
-from gameplatform import db
-from gameplatform import presence as kit_presence
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
+from gameplatform.data import db
+from gameplatform.sockets import presence as kit_presence
 from gameplatform.testing import run_at_once
 from progression.models import InventoryItem, ItemTemplate, LedgerEntry, Player
 from progression.services import inventory_grant, player_ensure

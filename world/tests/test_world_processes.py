@@ -6,9 +6,9 @@ from django.conf import settings
 
 from chat.tests.test_lobby_races import Recorder, wait_for
 from conftest import receive_type, requires_redis
-from gameplatform.groups import area_group, world_group
-from gameplatform.hub import GroupHub
-from gameplatform.realtime import agroup_send
+from gameplatform.broadcast.groups import area_group, world_group
+from gameplatform.broadcast.hub import GroupHub
+from gameplatform.broadcast.realtime import agroup_send
 from world.models import Character, Location
 from world.tests.test_world_socket import enter, make_character
 

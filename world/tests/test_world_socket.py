@@ -7,8 +7,8 @@ from asgiref.sync import sync_to_async
 
 from conftest import receive_type, requires_redis
 from friends.services import block_create
-from gameplatform import db
-from gameplatform import presence as kit_presence
+from gameplatform.data import db
+from gameplatform.sockets import presence as kit_presence
 from staff.roles import LIVEOPS
 from world import areas, services
 from world.models import Character, Faction, Location

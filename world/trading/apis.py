@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 
-from gameplatform import serializers
+from gameplatform.http import serializers
 from world.trading.events import trade_payload
 from world.trading.services import trade_list
 

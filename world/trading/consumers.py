@@ -3,8 +3,9 @@
 The work is ``world.trading.services``'; its frames reach both sides' world sockets after commit.
 """
 
-from gameplatform import db, serializers
-from gameplatform.consumers import receives
+from gameplatform.data import db
+from gameplatform.http import serializers
+from gameplatform.sockets.consumers import receives
 from world.trading import services
 
 MAX_GOLD = 10**12

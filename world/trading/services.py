@@ -13,9 +13,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from friends.selectors import is_blocked_between
-from gameplatform.errors import ApplicationError, Conflict, Forbidden, NotFound
-from gameplatform.groups import world_user_group
-from gameplatform.realtime import broadcast_on_commit
+from gameplatform.broadcast.groups import world_user_group
+from gameplatform.broadcast.realtime import broadcast_on_commit
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from progression.services import Gift, OfferUnavailable, offer_check, trade_swap
 from world.areas import users_in_area
 from world.models import Character, Trade, TradeOffer

@@ -5,7 +5,7 @@
  * the number of places, holding the scaled integer, big-endian and signed, in 1, 2 or 4 bytes)
  * and each `state_patch` as an array `[tick, changes, turn, turn_deadline(, timers)]` whose flat
  * `changes`, `[path, value, ...]`, are the JSON Patch operations with their paths relative to the
- * previous one's parent (the spec: the server's `gameplatform/codec.py`). `compactDecoder` gives
+ * previous one's parent (the spec: the server's `gameplatform/sockets/codec.py`). `compactDecoder` gives
  * back the frame JSON would have carried: the same keys, values and ops.
  */
 import type { Decoder } from "@msgpack/msgpack";

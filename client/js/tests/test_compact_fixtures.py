@@ -1,7 +1,7 @@
 """The TypeScript SDK's ``gameplatform.compact`` fixtures are what the server's encoder makes now.
 
 client/js/tests/compact-fixtures.json holds JSON frame texts and their bytes on
-``gameplatform.compact`` (in hex), made by ``gameplatform.codec.compacted``; compact.test.js
+``gameplatform.compact`` (in hex), made by ``gameplatform.sockets.codec.compacted``; compact.test.js
 decodes the bytes with the SDK and expects the object ``JSON.parse`` makes of the text. This test
 makes the bytes again from the server's encoder and fails when they differ, so the server and
 the SDK cannot drift apart unnoticed. After a change to the encoder (or to the frames below):
@@ -18,11 +18,12 @@ import msgpack
 import orjson
 from gameplatform_client.compact import decode
 
-from gameplatform import codec
+from gameplatform.sockets import codec
 
 FIXTURES = Path(__file__).with_name("compact-fixtures.json")
 ABOUT = (
-    "Made by client/js/tests/test_compact_fixtures.py from the server's encoder (gameplatform.codec.compacted): "
+    "Made by client/js/tests/test_compact_fixtures.py from the server's encoder "
+    "(gameplatform.sockets.codec.compacted): "
     "do not edit. compact.test.js decodes each frame's compact bytes (hex) and expects JSON.parse(json)."
 )
 
@@ -168,7 +169,7 @@ def test_the_compact_fixtures_of_the_typescript_sdk_are_what_the_server_encodes_
     again = "PYTHONPATH=. .venv/bin/python client/js/tests/test_compact_fixtures.py, then the SDK's tests (npm test)"
     assert FIXTURES.is_file(), f"client/js/tests/{FIXTURES.name} is missing: run {again}"
     assert FIXTURES.read_text() == as_text(made_now()), (
-        f"client/js/tests/{FIXTURES.name} differs from what gameplatform.codec makes now: run {again}"
+        f"client/js/tests/{FIXTURES.name} differs from what gameplatform.sockets.codec makes now: run {again}"
     )
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from gameplatform import reference
+from gameplatform.reference import pages as reference
 
 
 class Command(BaseCommand):

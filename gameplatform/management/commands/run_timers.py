@@ -2,7 +2,7 @@ import signal
 
 from django.core.management.base import BaseCommand
 
-from gameplatform import timers
+from gameplatform.operations import timers
 
 
 class Command(BaseCommand):

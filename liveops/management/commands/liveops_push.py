@@ -16,9 +16,9 @@ from channels.layers import get_channel_layer
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from gameplatform import serializers
-from gameplatform.errors import ApplicationError
-from gameplatform.realtime import outbox_var
+from gameplatform.broadcast.realtime import outbox_var
+from gameplatform.core.errors import ApplicationError
+from gameplatform.http import serializers
 from liveops.flags_as_code import document_parse, flags_push
 from staff.permissions import user_has_role
 from staff.roles import LIVEOPS

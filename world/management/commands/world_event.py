@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from gameplatform.errors import ApplicationError
+from gameplatform.core.errors import ApplicationError
 from world.services import WORLD_EVENT_KINDS, world_event_fire
 
 

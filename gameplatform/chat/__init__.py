@@ -1,0 +1,2 @@
+"""What every chat room has (lobbies, player groups): abstract models, services and APIs, speech, admin
+pieces."""

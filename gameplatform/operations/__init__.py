@@ -1,0 +1,1 @@
+"""Running the platform: the operations endpoints, the system routes, the timers."""

@@ -1,0 +1,2 @@
+"""The reference the docs site shows: the AsyncAPI document of every socket and the API reference
+pages."""

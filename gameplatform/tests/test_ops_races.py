@@ -49,7 +49,7 @@ def _sockets_open(path) -> list[float]:
 def test_forgetting_a_dead_process_that_another_scrape_forgot_first_is_no_error(tmp_path, monkeypatch):
     # A server process that held a socket open, then died without closing it.
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    script = "from gameplatform import metrics; metrics.SOCKETS_OPEN.labels(route='ws/x/').inc()"
+    script = "from gameplatform.core import metrics; metrics.SOCKETS_OPEN.labels(route='ws/x/').inc()"
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
     assert _sockets_open(tmp_path) == [1.0]
     real_remove = os.remove

@@ -135,7 +135,7 @@ def test_every_serializer_of_the_project_declares_the_kits_strict_fields():
         if issubclass(cls, drf.ListSerializer):
             continue  # a list of a child serializer, itself in the list
         lax.extend(lax_fields(cls(), f"{cls.__module__}.{cls.__qualname__}"))
-    assert not lax, "use `from gameplatform import serializers` (strict fields), not DRF's:\n" + "\n".join(
+    assert not lax, "use `from gameplatform.http import serializers` (strict fields), not DRF's:\n" + "\n".join(
         f"{path}: {cls.__module__}.{cls.__qualname__}" for path, cls in lax
     )
 

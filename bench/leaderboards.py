@@ -145,9 +145,9 @@ def result_hook(ids: list[int], count: int) -> None:
 
     from game import hooks
     from game.registry import get_mode
-    from leaderboards.cron import next_reset
     from leaderboards.demo import BOARDS
     from leaderboards.models import Leaderboard
+    from leaderboards.services import next_reset
 
     for board_id, sort, operator, reset, authoritative in BOARDS:
         Leaderboard.objects.get_or_create(

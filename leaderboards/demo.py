@@ -6,9 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from game import selectors as game_selectors
-from leaderboards.cron import next_reset
 from leaderboards.models import Leaderboard, Tournament
-from leaderboards.services import record_write
+from leaderboards.services import next_reset, record_write
 
 # id, sort, operator, reset, authoritative
 BOARDS = [

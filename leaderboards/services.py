@@ -18,10 +18,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from game import registry
+from gameplatform.core.cron import Cron, CronError
 from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.data import rawsql
 from leaderboards import selectors
-from leaderboards.cron import CronError, next_reset
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
 from notifications.services import notify
 from progression.services import balance_change, player_lock
@@ -43,6 +43,12 @@ _NEW_SCORE = {
     ("incr", "desc"): "r.score + EXCLUDED.score",
     ("incr", "asc"): "r.score + EXCLUDED.score",
 }
+
+
+def next_reset(expression: str, after: datetime) -> datetime | None:
+    """A board's next reset after ``after`` (None: a board that never resets); ``CronError`` when
+    the expression is outside the cron subset (``gameplatform.core.cron``) or never matches."""
+    return Cron.parse(expression).next_after(after) if expression else None
 
 
 def _require_liveops(user: User) -> None:

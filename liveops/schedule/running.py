@@ -12,15 +12,15 @@ from typing import NamedTuple
 from growthbook.core import evalCondition
 
 from gameplatform.core.copies import ProcessCopy
+from gameplatform.core.cron import Cron
 from liveops import cache, selectors
-from liveops.schedule import cron
 from liveops.schedule import selectors as schedule_selectors
 from liveops.schedule.models import LiveEvent
 
 
 class Event(NamedTuple):
     event: LiveEvent
-    cron: cron.Cron | None
+    cron: Cron | None
 
 
 class Events(NamedTuple):
@@ -37,7 +37,7 @@ class Occurrence(NamedTuple):
 
 
 def _compile(events: list[LiveEvent]) -> Events:
-    compiled = tuple(Event(e, cron.parse(e.recurrence) if e.recurrence else None) for e in events)
+    compiled = tuple(Event(e, Cron.parse(e.recurrence) if e.recurrence else None) for e in events)
     return Events(compiled, cache.names_in([e.condition for e in events]))
 
 
@@ -59,7 +59,7 @@ def occurrence_at(compiled: Event, at: datetime) -> Occurrence | None:
         return Occurrence(event, event.starts_at, event.ends_at)
     duration = timedelta(seconds=event.duration_seconds or 0)
     # The latest start whose occurrence is not over; occurrences of one event do not overlap.
-    start = cron.latest_at_or_before(compiled.cron, at, not_before=max(event.starts_at, at - duration))
+    start = compiled.cron.latest_at_or_before(at, not_before=max(event.starts_at, at - duration))
     if start is None or start + duration <= at:
         return None
     return Occurrence(event, start, min(start + duration, event.ends_at))

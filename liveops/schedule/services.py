@@ -8,10 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from gameplatform.core.cron import Cron, CronError
 from gameplatform.core.errors import Conflict, NotFound
 from gameplatform.http import serializers
 from liveops import selectors, services
-from liveops.schedule import cron, running
+from liveops.schedule import running
 from liveops.schedule.models import LiveEvent, LiveEventJoin
 from liveops.validation import validate_name
 from staff import audit
@@ -41,8 +42,8 @@ def _problem(fields: dict) -> tuple[str, str] | None:
         return "overrides", "Must be a JSON object: {flag name: value}."
     if fields["recurrence"]:
         try:
-            cron.parse(fields["recurrence"])
-        except ValueError as exc:
+            Cron.parse(fields["recurrence"])
+        except CronError as exc:
             return "recurrence", str(exc)
         if not fields["duration_seconds"]:
             return "duration_seconds", "A recurring event needs its duration."
@@ -149,7 +150,7 @@ def live_event_join(*, user: User, event_id: int, at: datetime | None = None) ->
     event = LiveEvent.objects.filter(pk=event_id).first()
     if event is None or not running.matches(event, selectors.player_attributes(user=user)):
         raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
-    parsed = cron.parse(event.recurrence) if event.recurrence else None
+    parsed = Cron.parse(event.recurrence) if event.recurrence else None
     occurrence = running.occurrence_at(running.Event(event, parsed), at)
     if occurrence is None:
         raise Conflict("This live event is not running now.", code="not_active")

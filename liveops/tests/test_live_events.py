@@ -1,7 +1,7 @@
 """Live events: validation, overrides before the rules for the players they match, explicit joins,
 recurring occurrences, the push at a start, and the staff's routes."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -10,7 +10,7 @@ from django.utils import timezone
 from conftest import receive_type
 from liveops import timers
 from liveops.models import PlayerAttributes
-from liveops.schedule import cron, running, services
+from liveops.schedule import running, services
 from liveops.schedule.models import LiveEventJoin
 from liveops.tests.test_push import notification_socket
 from staff.models import AuditEntry
@@ -117,17 +117,6 @@ def test_joining_outside_its_time_is_409_and_an_unknown_event_404(client_for, al
     assert client.post(f"/api/liveops/live-events/{later.pk}/join/").status_code == 409
     assert client.post(f"/api/liveops/live-events/{hidden.pk}/join/").status_code == 404
     assert client.post("/api/liveops/live-events/999999/join/").json()["code"] == "live_event_not_found"
-
-
-def test_cron_finds_the_latest_time_at_or_before():
-    every_evening = cron.parse("0 18 * * 1-5")  # weekdays at 18:00
-    friday_night = datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
-    sunday = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-    assert cron.latest_at_or_before(every_evening, friday_night, not_before=friday_night - timedelta(days=3)) == (
-        datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
-    )
-    assert cron.latest_at_or_before(every_evening, sunday, not_before=sunday - timedelta(hours=30)) is None
-    assert cron.parse("*/15 9-10 1,15 * *").minutes == (45, 30, 15, 0)
 
 
 @pytest.mark.django_db

@@ -1,8 +1,8 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leaderboards.cron import Cron, CronError
+from gameplatform.core.cron import Cron, CronError
 
 
 def at(text: str) -> datetime:
@@ -39,3 +39,18 @@ def test_malformed_expressions_are_refused(expression):
 def test_a_date_that_never_comes_is_refused():
     with pytest.raises(CronError):
         Cron.parse("0 0 31 2 *").next_after(at("2026-01-01T00:00:00"))
+
+
+def test_the_latest_time_at_or_before_is_found_within_its_window():
+    every_evening = Cron.parse("0 18 * * 1-5")  # weekdays at 18:00
+    friday_night, sunday = at("2026-11-27T23:00:00"), at("2026-11-29T12:00:00")
+    assert every_evening.latest_at_or_before(friday_night, not_before=friday_night - timedelta(days=3)) == at(
+        "2026-11-27T18:00:00"
+    )
+    assert every_evening.latest_at_or_before(sunday, not_before=sunday - timedelta(hours=30)) is None
+    assert Cron.parse("*/15 9-10 1,15 * *").minutes == (0, 15, 30, 45)
+
+
+def test_a_refusal_names_the_field():
+    with pytest.raises(CronError, match=r"^hour: '24' is outside 0-23$"):
+        Cron.parse("0 24 * * *")

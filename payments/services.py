@@ -177,6 +177,14 @@ def purchase_revoke(*, purchase_id: int) -> bool:
     return True
 
 
+def _store_purchase_revoke(*, store: str, transaction_id: str) -> "Outcome":
+    """A store's refund notification applied: the purchase of that store transaction taken back."""
+    purchase = Purchase.objects.filter(store=store, store_transaction_id=transaction_id).first()
+    if purchase is None:
+        return "no_purchase", None
+    return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+
+
 # --- the App Store ---------------------------------------------------------------------
 
 
@@ -227,10 +235,7 @@ def apple_notification_apply(*, signed_payload: str) -> str:
     def apply() -> Outcome:
         if transaction_id is None:
             return "ignored", None
-        purchase = Purchase.objects.filter(store=Store.APPLE, store_transaction_id=transaction_id).first()
-        if purchase is None:
-            return "no_purchase", None
-        return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+        return _store_purchase_revoke(store=Store.APPLE, transaction_id=transaction_id)
 
     return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
 
@@ -297,11 +302,7 @@ def google_notification_apply(*, authorization: str, envelope: dict) -> str:
             return "ignored", None
         if voided.get("refundType", GOOGLE_FULL_REFUND) != GOOGLE_FULL_REFUND:
             return "partial_refund", None
-        token = voided.get("purchaseToken")
-        purchase = Purchase.objects.filter(store=Store.GOOGLE, store_transaction_id=str(token or "-")).first()
-        if purchase is None:
-            return "no_purchase", None
-        return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
+        return _store_purchase_revoke(store=Store.GOOGLE, transaction_id=str(voided.get("purchaseToken") or "-"))
 
     return _event_apply(store=Store.GOOGLE, event_id=message_id[:255], event_type=kind, apply=apply)
 

@@ -42,8 +42,25 @@ def _locked_trade(*, trade_id: int, character_id: int) -> Trade:
     return trade
 
 
+def _locked_request(*, trade_id: int, character_id: int, answer: str) -> Trade:
+    """The trade locked, still waiting for this character's ``answer`` (only the one asked answers)."""
+    trade = _locked_trade(trade_id=trade_id, character_id=character_id)
+    if trade.to_character_id != character_id:
+        raise Forbidden(f"Only the character asked can {answer}.", code="forbidden")
+    if trade.status != Trade.Status.REQUESTED:
+        raise Conflict("This trade is not waiting for an answer.", code="trade_not_requested")
+    return trade
+
+
 def _fresh(trade: Trade) -> Trade:
     return _trade_query().get(pk=trade.pk)
+
+
+def _told(trade: Trade, frame_of, *args) -> Trade:
+    """The trade read again, and the frame ``frame_of`` builds of it sent to both sides."""
+    trade = _fresh(trade)
+    _tell_both(trade, frame_of(trade, *args))
+    return trade
 
 
 class _Cancelled(Exception):
@@ -66,8 +83,7 @@ def _same_area_or_cancel(trade: Trade) -> None:
 def _cancel(trade: Trade, *, reason: str) -> None:
     trade.status = Trade.Status.CANCELLED
     trade.save(update_fields=["status"])
-    trade = _fresh(trade)
-    _tell_both(trade, events.trade_cancelled(trade, reason))
+    _told(trade, events.trade_cancelled, reason)
 
 
 def _then_raise(fn):
@@ -118,38 +134,24 @@ def trade_request(*, character_id: int, to_character_id: int) -> Trade:
         raise Conflict("You already have a trade with that character.", code="trade_exists")
     trade = Trade.objects.create(from_character=me, to_character=other)
     TradeOffer.objects.bulk_create([TradeOffer(trade=trade, character=me), TradeOffer(trade=trade, character=other)])
-    trade = _fresh(trade)
-    _tell_both(trade, events.trade_request(trade))
-    return trade
+    return _told(trade, events.trade_request)
 
 
 @_then_raise
 def trade_accept(*, character_id: int, trade_id: int) -> Trade:
-    trade = _locked_trade(trade_id=trade_id, character_id=character_id)
-    if trade.to_character_id != character_id:
-        raise Forbidden("Only the character asked can accept.", code="forbidden")
-    if trade.status != Trade.Status.REQUESTED:
-        raise Conflict("This trade is not waiting for an answer.", code="trade_not_requested")
+    trade = _locked_request(trade_id=trade_id, character_id=character_id, answer="accept")
     _same_area_or_cancel(trade)
     trade.status = Trade.Status.OPEN
     trade.save(update_fields=["status"])
-    trade = _fresh(trade)
-    _tell_both(trade, events.trade_update(trade))
-    return trade
+    return _told(trade, events.trade_update)
 
 
 @transaction.atomic
 def trade_decline(*, character_id: int, trade_id: int) -> Trade:
-    trade = _locked_trade(trade_id=trade_id, character_id=character_id)
-    if trade.to_character_id != character_id:
-        raise Forbidden("Only the character asked can decline.", code="forbidden")
-    if trade.status != Trade.Status.REQUESTED:
-        raise Conflict("This trade is not waiting for an answer.", code="trade_not_requested")
+    trade = _locked_request(trade_id=trade_id, character_id=character_id, answer="decline")
     trade.status = Trade.Status.DECLINED
     trade.save(update_fields=["status"])
-    trade = _fresh(trade)
-    _tell_both(trade, events.trade_declined(trade))
-    return trade
+    return _told(trade, events.trade_declined)
 
 
 def _require_open(trade: Trade) -> None:
@@ -186,9 +188,7 @@ def trade_update(*, character_id: int, trade_id: int, items: list[dict], gold: i
     ]
     TradeOffer.objects.filter(trade=trade, character_id=character_id).update(items=stored, gold=gold)
     TradeOffer.objects.filter(trade=trade).update(confirmed=False)
-    trade = _fresh(trade)
-    _tell_both(trade, events.trade_update(trade))
-    return trade
+    return _told(trade, events.trade_update)
 
 
 @_then_raise
@@ -200,9 +200,7 @@ def trade_confirm(*, character_id: int, trade_id: int) -> Trade:
     TradeOffer.objects.filter(trade=trade, character_id=character_id).update(confirmed=True)
     offers = list(TradeOffer.objects.filter(trade=trade))
     if not all(offer.confirmed for offer in offers):
-        trade = _fresh(trade)
-        _tell_both(trade, events.trade_update(trade))
-        return trade
+        return _told(trade, events.trade_update)
     users = {trade.from_character_id: trade.from_character.user_id, trade.to_character_id: trade.to_character.user_id}
     first, second = (
         Gift(
@@ -221,9 +219,7 @@ def trade_confirm(*, character_id: int, trade_id: int) -> Trade:
     trade.status = Trade.Status.COMPLETED
     trade.completed_at = timezone.now()
     trade.save(update_fields=["status", "completed_at"])
-    trade = _fresh(trade)
-    _tell_both(trade, events.trade_complete(trade))
-    return trade
+    return _told(trade, events.trade_complete)
 
 
 @transaction.atomic

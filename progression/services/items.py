@@ -86,15 +86,16 @@ def egg_hatch(*, user: User, egg_id: int) -> Pet:
     return Pet.objects.create(player=player, species=egg.species)
 
 
-def _own_pet(*, player: Player, pet_id: int) -> Pet:
-    return _owned(Pet.objects.select_related("species"), player=player, pk=pet_id, missing="No such pet.")
+def _locked_own_pet(*, user: User, pet_id: int) -> tuple[Player, Pet]:
+    """The player, its row locked (which serialises its pets' changes), and its pet ``pet_id``."""
+    player = player_lock(user_id=user.pk)
+    return player, _owned(Pet.objects.select_related("species"), player=player, pk=pet_id, missing="No such pet.")
 
 
 @transaction.atomic
 def pet_feed(*, user: User, pet_id: int) -> Pet:
     """Feeding costs ``PET_FEED_COST_GOLD`` gold and gives ``PET_FEED_XP`` pet XP."""
-    player = player_lock(user_id=user.pk)
-    pet = _own_pet(player=player, pet_id=pet_id)
+    player, pet = _locked_own_pet(user=user, pet_id=pet_id)
     if pet.level >= rules.PET_MAX_LEVEL:
         raise Conflict("This pet is at its highest level.", code="pet_max_level")
     balance_change(player=player, gold=-rules.PET_FEED_COST_GOLD, reason="pet_feed", reference=f"pet:{pet.pk}")
@@ -111,8 +112,7 @@ def pet_feed(*, user: User, pet_id: int) -> Pet:
 @transaction.atomic
 def pet_equip(*, user: User, pet_id: int) -> Pet:
     """Up to ``PETS_EQUIPPED_MAX`` pets at once (the player's row lock serialises the count)."""
-    player = player_lock(user_id=user.pk)
-    pet = _own_pet(player=player, pet_id=pet_id)
+    player, pet = _locked_own_pet(user=user, pet_id=pet_id)
     if pet.equipped:
         return pet
     if Pet.objects.filter(player=player, equipped=True).count() >= rules.PETS_EQUIPPED_MAX:
@@ -124,8 +124,7 @@ def pet_equip(*, user: User, pet_id: int) -> Pet:
 
 @transaction.atomic
 def pet_unequip(*, user: User, pet_id: int) -> Pet:
-    player = player_lock(user_id=user.pk)
-    pet = _own_pet(player=player, pet_id=pet_id)
+    _, pet = _locked_own_pet(user=user, pet_id=pet_id)
     if pet.equipped:
         pet.equipped = False
         pet.save(update_fields=["equipped"])

@@ -493,14 +493,8 @@ def game_inspect(*, staff, game_id: int) -> dict:
     staff action like any other, in the audit log (``room.inspect``)."""
     found = selectors.game_inspection(game_id=game_id)
     room = found["room"] or {}
-    audit.record(
-        staff=staff,
-        action="room.inspect",
-        target_type="game",
-        target_id=game_id,
-        target=str(found["game"]),
-        detail={"owner": found["owner"], "phase": room.get("phase"), "version": room.get("version")},
-    )
+    detail = {"owner": found["owner"], "phase": room.get("phase"), "version": room.get("version")}
+    audit.record_on(found["game"], staff=staff, action="room.inspect", target_type="game", detail=detail)
     return found
 
 

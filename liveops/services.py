@@ -39,9 +39,7 @@ def _flag_detail(flag: Flag) -> dict:
 
 
 def _audit(staff: User | None, action: str, flag: Flag, detail: dict) -> None:
-    audit.record(
-        staff=staff, action=action, target_type=FLAG_TARGET, target_id=flag.pk, target=flag.name, detail=detail
-    )
+    audit.record_on(flag, staff=staff, action=action, target_type=FLAG_TARGET, detail=detail)
 
 
 @transaction.atomic

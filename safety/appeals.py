@@ -56,12 +56,7 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
     notify(
         user_id=sanction.user_id, kind="sanction", payload={"event": "appeal_decided", "sanction": payload(sanction)}
     )
-    audit.record(
-        staff=staff,
-        action=f"appeal.{decision}",
-        target_type="sanction",
-        target_id=sanction.pk,
-        target=str(sanction),
-        detail={"appeal_id": appeal.pk},
+    audit.record_on(
+        sanction, staff=staff, action=f"appeal.{decision}", target_type="sanction", detail={"appeal_id": appeal.pk}
     )
     return appeal

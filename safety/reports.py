@@ -79,7 +79,7 @@ def report_claim(*, staff, report_id: int) -> Report:
         raise Conflict("Another moderator works this report.", code="report_claimed")
     report.claimed_by = staff
     report.save(update_fields=["claimed_by"])
-    audit.record(staff=staff, action="report.claim", target_type="report", target_id=report.pk, target=str(report))
+    audit.record_on(report, staff=staff, action="report.claim", target_type="report")
     return report
 
 
@@ -114,14 +114,8 @@ def report_resolve(
         report.status = Report.Status.ACTIONED
     report.resolved_at, report.resolved_by = timezone.now(), staff
     report.save(update_fields=["status", "sanction", "resolved_at", "resolved_by"])
-    audit.record(
-        staff=staff,
-        action=f"report.{report.status}",
-        target_type="report",
-        target_id=report.pk,
-        target=str(report),
-        detail={"action": action, "user_id": report.user_id},
-    )
+    detail = {"action": action, "user_id": report.user_id}
+    audit.record_on(report, staff=staff, action=f"report.{report.status}", target_type="report", detail=detail)
     return report
 
 

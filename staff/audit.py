@@ -35,6 +35,12 @@ def record(
     )
 
 
+def record_on(obj, *, staff, action: str, target_type: str, detail: dict | None = None) -> AuditEntry:
+    """``record`` of an action on the model object ``obj``: its pk is the ``target_id``, its
+    ``str`` the ``target``."""
+    return record(staff=staff, action=action, target_type=target_type, target_id=obj.pk, target=str(obj), detail=detail)
+
+
 def entries() -> QuerySet[AuditEntry]:
     """Every entry, newest first (``staff.selectors.audit_entries`` filters them)."""
     return selectors.audit_entries()

@@ -16,13 +16,8 @@ def admin_change_record(change: AdminChange) -> AuditEntry:
     on the object (``target_type`` ``user`` for a player, as the other apps' entries say, else
     the model's ``app.model`` label: ``game.game``, ``payments.purchase``)."""
     obj = change.obj
-    return audit.record(
-        staff=change.user,
-        action=change.action,
-        target_type=target_type_of(obj),
-        target_id=obj.pk,
-        target=str(obj),
-        detail=change.detail,
+    return audit.record_on(
+        obj, staff=change.user, action=change.action, target_type=target_type_of(obj), detail=change.detail
     )
 
 

@@ -40,14 +40,8 @@ def message_create(
     message = Message.objects.create(
         title=title, body=body, data=data, condition=condition, send_at=send_at or timezone.now(), created_by=staff
     )
-    audit.record(
-        staff=staff,
-        action="message.create",
-        target_type="liveops.message",
-        target_id=message.pk,
-        target=title,
-        detail={"condition": condition, "send_at": message.send_at.isoformat(), "data": data},
-    )
+    detail = {"condition": condition, "send_at": message.send_at.isoformat(), "data": data}
+    audit.record_on(message, staff=staff, action="message.create", target_type="liveops.message", detail=detail)
     return message
 
 

@@ -69,14 +69,7 @@ def _detail(event: LiveEvent) -> dict:
 
 
 def _audit(staff: User | None, action: str, event: LiveEvent, detail: dict) -> None:
-    audit.record(
-        staff=staff,
-        action=action,
-        target_type=EVENT_TARGET,
-        target_id=event.pk,
-        target=event.name,
-        detail=detail,
-    )
+    audit.record_on(event, staff=staff, action=action, target_type=EVENT_TARGET, detail=detail)
 
 
 def _changed() -> None:

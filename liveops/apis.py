@@ -141,6 +141,7 @@ class FlagOutput(FlagSerializer):
         }
 
 
+@extend_schema(tags=STAFF_TAGS)
 class FlagListApi(ListAPIView):
     """The flags (staff: liveops)."""
 
@@ -149,10 +150,6 @@ class FlagListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.flag_list()
-
-    @extend_schema(tags=STAFF_TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=FlagSerializer, responses={201: FlagOutput}, tags=STAFF_TAGS)
     @error_codes({409: ("flag_exists",)})

@@ -52,6 +52,7 @@ class SanctionOutput(serializers.Serializer):
 # --- players ------------------------------------------------------------------------------
 
 
+@extend_schema(tags=TAGS)
 class ReportListApi(ListAPIView):
     class InputSerializer(serializers.Serializer):
         user_id = serializers.IntegerField(min_value=1)
@@ -76,10 +77,6 @@ class ReportListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.reports_of(reporter_id=self.request.user.pk)
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=InputSerializer,

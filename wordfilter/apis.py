@@ -21,6 +21,7 @@ class WordOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+@extend_schema(tags=TAGS)
 class WordsApi(ListAPIView):
     """The word filter's list (staff: moderators)."""
 
@@ -32,10 +33,6 @@ class WordsApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.word_list()
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, responses={201: WordOutput}, tags=TAGS)
     @error_codes({409: ("word_exists",)})

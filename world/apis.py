@@ -51,6 +51,7 @@ class FactionField(serializers.Field):
         return value.name
 
 
+@extend_schema(tags=TAGS)
 class CharactersApi(ListAPIView):
     serializer_class = CharacterSerializer
 
@@ -64,10 +65,6 @@ class CharactersApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.character_list(user_id=self.request.user.pk)
-
-    @extend_schema(tags=TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=InputSerializer,

@@ -49,6 +49,7 @@ class LiveEventOutput(LiveEventSerializer):
     updated_at = serializers.DateTimeField()
 
 
+@extend_schema(tags=STAFF_TAGS)
 class LiveEventListApi(ListAPIView):
     """The live events, latest start first (staff: liveops)."""
 
@@ -57,10 +58,6 @@ class LiveEventListApi(ListAPIView):
 
     def get_queryset(self):
         return selectors.live_event_list()
-
-    @extend_schema(tags=STAFF_TAGS)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=LiveEventSerializer, responses={201: LiveEventOutput}, tags=STAFF_TAGS)
     def post(self, request):

@@ -63,16 +63,22 @@ def report_file(*, reporter, user_id: int, reason: str, comment: str = "", conte
     return report, True
 
 
-@transaction.atomic
-def report_claim(*, staff, report_id: int) -> Report:
-    """Mark an open report as worked by ``staff``, so two moderators do not work it at once:
-    409 ``report_claimed`` when another holds it (claiming one's own again changes nothing),
-    409 ``report_closed`` once it is resolved. The row lock makes two claims at once take turns."""
+def _locked_open(report_id: int) -> Report:
+    """The report, its row locked: 404 ``report_not_found``, 409 ``report_closed`` once resolved."""
     report = Report.objects.select_for_update().filter(pk=report_id).first()
     if report is None:
         raise NotFound("No such report.", code="report_not_found")
     if report.status != Report.Status.OPEN:
         raise Conflict("This report is resolved already.", code="report_closed")
+    return report
+
+
+@transaction.atomic
+def report_claim(*, staff, report_id: int) -> Report:
+    """Mark an open report as worked by ``staff``, so two moderators do not work it at once:
+    409 ``report_claimed`` when another holds it (claiming one's own again changes nothing),
+    409 ``report_closed`` once it is resolved. The row lock makes two claims at once take turns."""
+    report = _locked_open(report_id)
     if report.claimed_by_id == staff.pk:
         return report
     if report.claimed_by_id is not None:
@@ -93,11 +99,7 @@ def report_resolve(
         raise ApplicationError(
             "Unknown action.", code="invalid", extra={"fields": {"action": [f"One of {', '.join(RESOLUTIONS)}."]}}
         )
-    report = Report.objects.select_for_update().filter(pk=report_id).first()
-    if report is None:
-        raise NotFound("No such report.", code="report_not_found")
-    if report.status != Report.Status.OPEN:
-        raise Conflict("This report is resolved already.", code="report_closed")
+    report = _locked_open(report_id)
     if report.claimed_by_id not in (None, staff.pk):
         raise Conflict("Another moderator works this report.", code="report_claimed")
     if action == "dismiss":

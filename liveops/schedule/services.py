@@ -52,6 +52,11 @@ def _problem(fields: dict) -> tuple[str, str] | None:
     return None
 
 
+def _with_optional(fields: dict) -> dict:
+    """``fields`` with what an event may be written without (a create and a replace alike)."""
+    return {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
+
+
 def live_event_validate(fields: dict) -> None:
     """Refuse an event's fields as the API does, naming the field (the admin's form asks first)."""
     problem = _problem(fields)
@@ -79,7 +84,7 @@ def _changed() -> None:
 
 @transaction.atomic
 def live_event_create(*, staff: User | None, **fields) -> LiveEvent:
-    fields = {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
+    fields = _with_optional(fields)
     live_event_validate(fields)
     event = LiveEvent.objects.create(**fields)
     _audit(staff, "live_event.create", event, _detail(event))
@@ -117,7 +122,7 @@ def live_event_rollback(*, staff: User | None, event_id: int, audit_id: int) -> 
 
 
 def _replace(staff: User | None, event: LiveEvent, action: str, fields: dict, detail: dict) -> LiveEvent:
-    fields = {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
+    fields = _with_optional(fields)
     live_event_validate(fields)
     before = _detail(event)
     for name, value in fields.items():

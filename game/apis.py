@@ -171,9 +171,8 @@ class LeaderboardApi(ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class RoomPlayerOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+class RoomPlayerOutput(serializers.UserReference):
+    pass
 
 
 class RoomListApi(ListAPIView):

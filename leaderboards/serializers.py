@@ -4,9 +4,8 @@ from leaderboards.models import SLUG, Leaderboard
 INT64 = {"min_value": -(2**63), "max_value": 2**63 - 1}
 
 
-class BoardUserOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+class BoardUserOutput(serializers.UserReference):
+    pass
 
 
 class BoardFieldsInput(serializers.Serializer):

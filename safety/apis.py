@@ -24,9 +24,8 @@ STAFF_TAGS = ["moderation"]
 Moderator = role_required(MODERATOR)
 
 
-class UserBrief(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+class UserBrief(serializers.UserReference):
+    pass
 
 
 class AppealOutput(serializers.Serializer):

@@ -90,6 +90,7 @@ __all__ = [
     "StrictString",
     "URLField",
     "UUIDField",
+    "UserReference",
     "ValidationError",
 ]
 
@@ -153,6 +154,14 @@ class IntegerField(BoundedInteger, drf.IntegerField):
 
 class BigIntegerField(BoundedInteger, drf.BigIntegerField):
     pass
+
+
+class UserReference(Serializer):
+    # A user as another object names them, ``{id, username}`` (a report's user, a leaderboard
+    # row's, a room's players). An API subclasses it under its own name, which stays its schema
+    # component's; no docstring here, since the schema would give it to every subclass.
+    id = IntegerField()
+    username = CharField()
 
 
 _STRICT = {

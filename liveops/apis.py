@@ -141,6 +141,13 @@ class FlagOutput(FlagSerializer):
         }
 
 
+def _flag_or_404(name: str) -> Flag:
+    flag = selectors.flag_list().filter(name=name).first()
+    if flag is None:
+        raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
+    return flag
+
+
 @extend_schema(tags=STAFF_TAGS)
 class FlagListApi(ListAPIView):
     """The flags (staff: liveops)."""
@@ -174,9 +181,7 @@ class FlagApi(APIView):
     @extend_schema(responses={200: FlagOutput}, tags=STAFF_TAGS)
     @error_codes({404: ("flag_not_found",)})
     def get(self, request, name: str):
-        flag = selectors.flag_list().filter(name=name).first()
-        if flag is None:
-            raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
+        flag = _flag_or_404(name)
         return Response(FlagOutput(flag).data)
 
     @extend_schema(request=FlagSerializer, responses={200: FlagOutput}, tags=STAFF_TAGS)
@@ -223,9 +228,7 @@ class FlagHistoryApi(APIView):
     @extend_schema(responses={200: ChangeOutput(many=True)}, tags=STAFF_TAGS)
     @error_codes({404: ("flag_not_found",)})
     def get(self, request, name: str):
-        flag = selectors.flag_list().filter(name=name).first()
-        if flag is None:
-            raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
+        flag = _flag_or_404(name)
         changes = selectors.change_history(target_type=services.FLAG_TARGET, target_id=flag.pk)
         return Response(ChangeOutput(changes, many=True).data)
 

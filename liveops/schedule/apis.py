@@ -49,6 +49,13 @@ class LiveEventOutput(LiveEventSerializer):
     updated_at = serializers.DateTimeField()
 
 
+def _event_or_404(event_id: int) -> LiveEvent:
+    event = selectors.live_event_get(event_id=event_id)
+    if event is None:
+        raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
+    return event
+
+
 @extend_schema(tags=STAFF_TAGS)
 class LiveEventListApi(ListAPIView):
     """The live events, latest start first (staff: liveops)."""
@@ -75,10 +82,7 @@ class LiveEventApi(APIView):
     @extend_schema(responses={200: LiveEventOutput}, tags=STAFF_TAGS)
     @error_codes({404: ("live_event_not_found",)})
     def get(self, request, event_id: int):
-        event = selectors.live_event_get(event_id=event_id)
-        if event is None:
-            raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
-        return Response(LiveEventOutput(event).data)
+        return Response(LiveEventOutput(_event_or_404(event_id)).data)
 
     @extend_schema(request=LiveEventSerializer, responses={200: LiveEventOutput}, tags=STAFF_TAGS)
     @error_codes({404: ("live_event_not_found",)})
@@ -103,8 +107,7 @@ class LiveEventHistoryApi(APIView):
     @extend_schema(responses={200: ChangeOutput(many=True)}, tags=STAFF_TAGS)
     @error_codes({404: ("live_event_not_found",)})
     def get(self, request, event_id: int):
-        if selectors.live_event_get(event_id=event_id) is None:
-            raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
+        _event_or_404(event_id)
         changes = liveops_selectors.change_history(target_type=services.EVENT_TARGET, target_id=event_id)
         return Response(ChangeOutput(changes, many=True).data)
 

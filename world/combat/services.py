@@ -100,24 +100,22 @@ def _combat_locked_view(combat_id: int) -> Combat:
     return Combat.objects.select_related("attacker__faction", "defender__faction", "enemy").get(pk=combat_id)
 
 
-def _hit_enemy(enemy_id: int, amount: int, location_id: int) -> Hit | None:
-    updated = Enemy.objects.filter(pk=enemy_id, location_id=location_id, health__gt=0, respawn_at__isnull=True).update(
-        health=Greatest(F("health") - amount, 0)
-    )
+def _hit(model: type[Enemy] | type[Character], pk: int, amount: int, **standing) -> Hit | None:
+    """Take ``amount`` off the health of row ``pk`` (down to 0), if it is alive and ``standing``
+    still holds (in the area); None when it is not."""
+    updated = model.objects.filter(pk=pk, health__gt=0, **standing).update(health=Greatest(F("health") - amount, 0))
     if not updated:
         return None
-    health = Enemy.objects.values_list("health", flat=True).get(pk=enemy_id)
+    health = model.objects.values_list("health", flat=True).get(pk=pk)
     return Hit(amount, health, health == 0)
+
+
+def _hit_enemy(enemy_id: int, amount: int, location_id: int) -> Hit | None:
+    return _hit(Enemy, enemy_id, amount, location_id=location_id, respawn_at__isnull=True)
 
 
 def _hit_character(character_id: int, amount: int, location_id: int) -> Hit | None:
-    updated = Character.objects.filter(pk=character_id, location_id=location_id, health__gt=0).update(
-        health=Greatest(F("health") - amount, 0)
-    )
-    if not updated:
-        return None
-    health = Character.objects.values_list("health", flat=True).get(pk=character_id)
-    return Hit(amount, health, health == 0)
+    return _hit(Character, character_id, amount, location_id=location_id)
 
 
 def _character_defeated(character_id: int) -> bool:

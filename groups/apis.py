@@ -258,15 +258,11 @@ class GroupBanApi(chatrooms.MemberActionApi):
 
 
 class GroupMessagesApi(chatrooms.RoomMessagesApi):
-    serializer_class = chatrooms.RoomMessageSerializer
     room = services.ROOM
     room_kwarg = "group_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-    def messages(self, room_id: int, user):
-        return selectors.group_messages(group_id=room_id, user=user)
 
     @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("group_not_found",)})

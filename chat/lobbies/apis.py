@@ -249,15 +249,11 @@ class LobbyModeratorRemoveApi(APIView):
 
 
 class LobbyMessagesApi(chatrooms.RoomMessagesApi):
-    serializer_class = chatrooms.RoomMessageSerializer
     room = services.ROOM
     room_kwarg = "lobby_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-    def messages(self, room_id: int, user):
-        return selectors.lobby_messages(lobby_id=room_id, user=user)
 
     @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})

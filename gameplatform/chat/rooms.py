@@ -406,19 +406,18 @@ class RoomMessagesApi(PayloadListApi):
 # ``POST`` a moderator's act on one user. Kick, ban, unban...: answered ``MemberActionOutput``,
 # ``done`` saying what became of them. A new role (no ``done``): answered with the member as the
 # act left them (``member_payload``). A subclass names its ``input`` serializer (one with
-# ``user_id``), ``done`` and the service it calls (``act``), and declares ``post``
-# (``self.post_answer``) with its schema and error codes.
+# ``user_id``), ``done`` and the service it calls (``act = staticmethod(services.lobby_kick)``:
+# called with the route's room id, ``actor`` and the input's fields), and declares ``post``
+# (``self.post_answer(request, lobby_id=lobby_id)``) with its schema and error codes.
 class MemberActionApi(APIView):
     input = TargetInput
     done = ""  # "kicked"
+    act: Callable[..., Any]
 
-    def act(self, actor, room_id: int, **data):
-        raise NotImplementedError
-
-    def post_answer(self, request, room_id: int) -> Response:
+    def post_answer(self, request, **room) -> Response:
         data = self.input(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = self.act(request.user, room_id, **data.validated_data)
+        membership = self.act(**room, actor=request.user, **data.validated_data)
         if not self.done:
             return Response(member_payload(membership))
         return Response({"status": self.done, "user_id": data.validated_data["user_id"]})

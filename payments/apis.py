@@ -38,6 +38,11 @@ class StripeApi(PaymentsApi):
         stripe_gateway.stripe_require()
 
 
+class AppleApi(PaymentsApi):
+    def require_configured(self) -> None:
+        apple_gateway.apple_require()
+
+
 class ProductListApi(PaymentsApi, ListAPIView):
     serializer_class = ProductSerializer
     permission_classes = [AllowAny]
@@ -144,13 +149,10 @@ class StoreNotificationApi(PaymentsApi):
     OutputSerializer = StoreNotificationOutcomeSerializer
 
 
-class AppleRedeemApi(StoreRedeemApi):
+class AppleRedeemApi(AppleApi, StoreRedeemApi):
     class InputSerializer(serializers.Serializer):
         signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
         product_id = serializers.CharField(max_length=64)
-
-    def require_configured(self) -> None:
-        apple_gateway.apple_require()
 
     redeem = staticmethod(services.apple_transaction_redeem)
 
@@ -167,14 +169,11 @@ class AppleRedeemApi(StoreRedeemApi):
         return self.answer(request)
 
 
-class AppleNotificationApi(StoreNotificationApi):
+class AppleNotificationApi(AppleApi, StoreNotificationApi):
     """Apple's calls, authenticated by their signature (no token)."""
 
     class InputSerializer(serializers.Serializer):
         signedPayload = serializers.CharField(max_length=100_000)  # noqa: N815 - Apple's name
-
-    def require_configured(self) -> None:
-        apple_gateway.apple_require()
 
     @extend_schema(
         request=InputSerializer,

@@ -4,6 +4,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -130,36 +131,66 @@ def device_login(*, device_id: str, address: str | None = None) -> tuple[User, b
     same device at once, the unique device hash lets one insert win; the other reads its user.
     """
     digest = device_hash(device_id)
-    user = _device_user(digest)
+
+    def guest_make(attempt: int) -> User:
+        user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True)
+        user.set_unusable_password()
+        user.save()
+        GuestDevice.objects.create(device_hash=digest, user=user)
+        # Spent by the call that made the guest only (the racers that lost made none);
+        # refused, the guest is rolled back.
+        if address is not None:
+            REGISTRATIONS_PER_ADDRESS.spend(address)
+        return user
+
+    # A clash: the device was taken by a concurrent first call, or the drawn name exists.
+    found = user_found_or_made(
+        find=lambda: _device_user(digest),
+        make=guest_make,
+        attempts=GUEST_NAME_ATTEMPTS,
+        disabled="This device's account is disabled.",
+    )
+    if found is None:
+        raise ApplicationError("Could not name a new guest; try again.", code="guest_name_unavailable", status_code=503)
+    return found
+
+
+def user_found_or_made(
+    *, find: Callable[[], User | None], make: Callable[[int], User], attempts: int, disabled: str
+) -> tuple[User, bool] | None:
+    """The user a sign-in by a key (a device, a provider account) finds or makes, and whether it
+    was made now; None when each of the ``attempts`` to make one clashed with another account.
+
+    ``find`` reads the user the key signs in, if any (a disabled one: 401 ``invalid_credentials``,
+    saying ``disabled``); else ``make`` (given the attempt's number, from 0) writes a new one with
+    its key, in a savepoint. Of two first calls at once, the unique key lets one insert win; the
+    other's savepoint rolls back and it reads the winner's user. Any other clash (a name taken)
+    tries again.
+    """
+
+    def found() -> User | None:
+        user = find()
+        if user is not None and not user.is_active:
+            raise ApplicationError(disabled, code="invalid_credentials", status_code=401)
+        return user
+
+    user = found()
     if user is not None:
         return user, False
-    for _ in range(GUEST_NAME_ATTEMPTS):
+    for attempt in range(attempts):
         try:
             with transaction.atomic():
-                user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True)
-                user.set_unusable_password()
-                user.save()
-                GuestDevice.objects.create(device_hash=digest, user=user)
-                # Spent by the call that made the guest only (the racers that lost made none);
-                # refused, the guest is rolled back.
-                if address is not None:
-                    REGISTRATIONS_PER_ADDRESS.spend(address)
-                return user, True
+                return make(attempt), True
         except IntegrityError:
-            # The device was taken by a concurrent first call, or the drawn name exists.
-            user = _device_user(digest)
+            user = found()
             if user is not None:
                 return user, False
-    raise ApplicationError("Could not name a new guest; try again.", code="guest_name_unavailable", status_code=503)
+    return None
 
 
 def _device_user(digest: str) -> User | None:
     device = GuestDevice.objects.filter(device_hash=digest).select_related("user").first()
-    if device is None:
-        return None
-    if not device.user.is_active:
-        raise ApplicationError("This device's account is disabled.", code="invalid_credentials", status_code=401)
-    return device.user
+    return device.user if device is not None else None
 
 
 @transaction.atomic

@@ -208,8 +208,7 @@ RANK_REFUSALS = {403: ("cannot_act_on_self", "insufficient_role", "not_group_adm
 
 
 class GroupPromoteApi(chatrooms.MemberActionApi):
-    def act(self, actor, room_id: int, **data):
-        return services.group_promote(group_id=room_id, actor=actor, **data)
+    act = staticmethod(services.group_promote)
 
     @extend_schema(
         request=chatrooms.TargetInput,
@@ -220,53 +219,44 @@ class GroupPromoteApi(chatrooms.MemberActionApi):
     )
     @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
     def post(self, request, group_id: int):
-        return self.post_answer(request, group_id)
+        return self.post_answer(request, group_id=group_id)
 
 
 class GroupDemoteApi(chatrooms.MemberActionApi):
-    def act(self, actor, room_id: int, **data):
-        return services.group_demote(group_id=room_id, actor=actor, **data)
+    act = staticmethod(services.group_demote)
 
     @extend_schema(request=chatrooms.TargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
     @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member"), 409: ("not_admin",)})
     def post(self, request, group_id: int):
-        return self.post_answer(request, group_id)
+        return self.post_answer(request, group_id=group_id)
 
 
 class GroupKickApi(chatrooms.MemberActionApi):
     done = "kicked"
-
-    def act(self, actor, room_id: int, **data) -> None:
-        services.group_kick(group_id=room_id, actor=actor, **data)
+    act = staticmethod(services.group_kick)
 
     @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
     def post(self, request, group_id: int):
-        return self.post_answer(request, group_id)
+        return self.post_answer(request, group_id=group_id)
 
 
 class GroupBanApi(chatrooms.MemberActionApi):
     done = "banned"
-
-    def act(self, actor, room_id: int, **data) -> None:
-        services.group_ban(group_id=room_id, actor=actor, **data)
+    act = staticmethod(services.group_ban)
 
     @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "user_not_found"), 409: ("already_banned",)})
     def post(self, request, group_id: int):
-        return self.post_answer(request, group_id)
+        return self.post_answer(request, group_id=group_id)
 
 
 class GroupMessagesApi(chatrooms.RoomMessagesApi):
-    serializer_class = chatrooms.RoomMessageSerializer
     room = services.ROOM
     room_kwarg = "group_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-    def messages(self, room_id: int, user):
-        return selectors.group_messages(group_id=room_id, user=user)
 
     @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("group_not_found",)})

@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from gameplatform.core.errors import Forbidden, NotFound
-from groups.models import Group, GroupJoinRequest, GroupMembership, GroupMessage
+from groups.models import Group, GroupJoinRequest, GroupMembership
 
 Role = GroupMembership.Role
 RANK = {Role.MEMBER: 0, Role.ADMIN: 1, Role.SUPERADMIN: 2}
@@ -55,11 +55,6 @@ def group_state_for_member(*, group_id: int, user_id: int) -> tuple[Group, list[
     if all(m.user_id != user_id for m in memberships):
         raise Forbidden("You are not a member of this group.", code="not_member")
     return group, memberships
-
-
-def group_messages(*, group_id: int, user) -> QuerySet[GroupMessage]:
-    group_require_member(group_id=group_id, user_id=user.pk)
-    return GroupMessage.objects.filter(group_id=group_id).select_related("sender")
 
 
 def group_join_requests(*, group_id: int, user) -> QuerySet[GroupJoinRequest]:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import user_has_guest_device
-from accounts.services import user_create_external
+from accounts.services import user_create_external, user_found_or_made
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from identities import selectors
 from identities.flows import Profile
@@ -56,28 +56,29 @@ def identity_sign_in(*, profile: Profile) -> tuple[User, bool]:
     is never merged with another by its email.
     """
     _token_spend(profile)
-    user = _identity_user(profile)
-    if user is not None:
-        return user, False
-    for attempt in range(NEW_USER_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                user = user_create_external(
-                    username_hint=profile.username_hint or profile.provider,
-                    display_name=profile.name[:64],
-                    # After a clash, maybe the email was the taken part: go on without it.
-                    email=profile.email if attempt == 0 else "",
-                    suffix=attempt > 0,
-                )
-                Identity.objects.create(
-                    user=user, provider=profile.provider, subject=profile.subject, email=profile.email
-                )
-                return user, True
-        except IntegrityError:
-            user = _identity_user(profile)
-            if user is not None:
-                return user, False
-    raise ApplicationError("Could not name the new account; try again.", code="username_unavailable", status_code=503)
+
+    def user_make(attempt: int) -> User:
+        user = user_create_external(
+            username_hint=profile.username_hint or profile.provider,
+            display_name=profile.name[:64],
+            # After a clash, maybe the email was the taken part: go on without it.
+            email=profile.email if attempt == 0 else "",
+            suffix=attempt > 0,
+        )
+        _identity_create(user=user, profile=profile)
+        return user
+
+    found = user_found_or_made(
+        find=lambda: _identity_user(profile),
+        make=user_make,
+        attempts=NEW_USER_ATTEMPTS,
+        disabled="This account is disabled.",
+    )
+    if found is None:
+        raise ApplicationError(
+            "Could not name the new account; try again.", code="username_unavailable", status_code=503
+        )
+    return found
 
 
 def _identity_create(*, user: User, profile: Profile) -> Identity:
@@ -86,11 +87,7 @@ def _identity_create(*, user: User, profile: Profile) -> Identity:
 
 def _identity_user(profile: Profile) -> User | None:
     identity = selectors.identity_get(provider=profile.provider, subject=profile.subject)
-    if identity is None:
-        return None
-    if not identity.user.is_active:
-        raise ApplicationError("This account is disabled.", code="invalid_credentials", status_code=401)
-    return identity.user
+    return identity.user if identity is not None else None
 
 
 @transaction.atomic
@@ -113,9 +110,7 @@ def identity_link(*, user: User, profile: Profile) -> Identity:
         raise Conflict("You already linked another account of this provider; unlink it first.", code="identity_in_use")
     try:
         with transaction.atomic():
-            return Identity.objects.create(
-                user=user, provider=profile.provider, subject=profile.subject, email=profile.email
-            )
+            return _identity_create(user=user, profile=profile)
     except IntegrityError:  # the same provider account, linked or signed in elsewhere meanwhile
         raise Conflict("This provider account already signs in another user.", code="identity_in_use") from None
 

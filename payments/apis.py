@@ -1,5 +1,7 @@
 """REST views of payments: thin; the rules are in services."""
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -10,6 +12,7 @@ from rest_framework.views import APIView
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
 from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway
+from payments.models import Purchase
 from payments.serializers import (
     ProductSerializer,
     StoreNotificationOutcomeSerializer,
@@ -33,6 +36,11 @@ class PaymentsApi(APIView):
 class StripeApi(PaymentsApi):
     def require_configured(self) -> None:
         stripe_gateway.stripe_require()
+
+
+class AppleApi(PaymentsApi):
+    def require_configured(self) -> None:
+        apple_gateway.apple_require()
 
 
 class ProductListApi(PaymentsApi, ListAPIView):
@@ -118,14 +126,13 @@ class PurchaseListApi(PaymentsApi, ListAPIView):
 
 class StoreRedeemApi(PaymentsApi):
     """Redeem a purchase of an app store (App Store, Google Play): a subclass names its store's
-    ``InputSerializer``, ``require_configured`` and ``redeem`` service, and declares its ``post``
-    (its schema and error codes) as ``return self.answer(request)``."""
+    ``InputSerializer``, ``require_configured`` and ``redeem`` service (called with the user and
+    the input's fields), and declares its ``post`` (its schema and error codes) as
+    ``return self.answer(request)``."""
 
     InputSerializer: type[serializers.Serializer]
     OutputSerializer = StoreRedemptionSerializer
-
-    def redeem(self, *, user, **data):
-        raise NotImplementedError
+    redeem: Callable[..., Purchase]
 
     def answer(self, request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -142,16 +149,12 @@ class StoreNotificationApi(PaymentsApi):
     OutputSerializer = StoreNotificationOutcomeSerializer
 
 
-class AppleRedeemApi(StoreRedeemApi):
+class AppleRedeemApi(AppleApi, StoreRedeemApi):
     class InputSerializer(serializers.Serializer):
         signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
         product_id = serializers.CharField(max_length=64)
 
-    def require_configured(self) -> None:
-        apple_gateway.apple_require()
-
-    def redeem(self, *, user, **data):
-        return services.apple_transaction_redeem(user=user, **data)
+    redeem = staticmethod(services.apple_transaction_redeem)
 
     @extend_schema(
         request=InputSerializer,
@@ -166,14 +169,11 @@ class AppleRedeemApi(StoreRedeemApi):
         return self.answer(request)
 
 
-class AppleNotificationApi(StoreNotificationApi):
+class AppleNotificationApi(AppleApi, StoreNotificationApi):
     """Apple's calls, authenticated by their signature (no token)."""
 
     class InputSerializer(serializers.Serializer):
         signedPayload = serializers.CharField(max_length=100_000)  # noqa: N815 - Apple's name
-
-    def require_configured(self) -> None:
-        apple_gateway.apple_require()
 
     @extend_schema(
         request=InputSerializer,
@@ -199,8 +199,7 @@ class GoogleRedeemApi(StoreRedeemApi):
     def require_configured(self) -> None:
         google_gateway.google_require()
 
-    def redeem(self, *, user, **data):
-        return services.google_purchase_redeem(user=user, **data)
+    redeem = staticmethod(services.google_purchase_redeem)
 
     @extend_schema(
         request=InputSerializer,

@@ -20,6 +20,7 @@ or the player's wallet (through their own apps' services, which write the ledger
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -185,13 +186,44 @@ def _store_purchase_revoke(*, store: str, transaction_id: str) -> "Outcome":
     return ("revoked" if purchase_revoke(purchase_id=purchase.pk) else "already_revoked"), purchase.pk
 
 
+class StoreReceipt(NamedTuple):
+    """What an app store says was paid, verified: the purchase's ids and price in that store."""
+
+    transaction_id: str  # unique per store: redeemed once
+    payment_id: str
+    amount: int
+    currency: str
+
+
+def _store_purchase_redeem(
+    *,
+    user: User,
+    product: Product,
+    store: str,
+    receipt: StoreReceipt,
+    what: str,
+    then: Callable[[], None] | None = None,
+) -> Purchase:
+    """Grant the product an app store's verified receipt paid for, once, in a transaction of its
+    own: a store transaction already redeemed, by anyone, is 409 ``already_redeemed`` (the
+    purchase's unique constraint decides, also between two processes at once). ``then`` runs
+    after the grant committed, on a replay too, before the refusal (``what``: the receipt's
+    name in it, "transaction")."""
+    with transaction.atomic():
+        purchase, granted = purchase_grant(user_id=user.pk, product=product, store=store, **receipt._asdict())
+    if then is not None:
+        then()
+    if not granted:
+        raise Conflict(f"This {what} was redeemed already.", code="already_redeemed")
+    return purchase
+
+
 # --- the App Store ---------------------------------------------------------------------
 
 
 def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase:
     """Grant the product a StoreKit 2 signed transaction paid for, once: a transaction id already
-    redeemed, by anyone, is 409 ``already_redeemed`` (the purchase's unique constraint decides,
-    also between two processes at once)."""
+    redeemed, by anyone, is 409 ``already_redeemed`` (``_store_purchase_redeem``)."""
     apple_gateway.apple_require()
     product = _product_on_sale(product_id)
     paid = apple_gateway.transaction_verify(signed_transaction=signed_transaction)
@@ -199,19 +231,13 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
         raise ApplicationError("The transaction paid for another product.", code="invalid_receipt")
     if paid.revocationDate is not None:
         raise ApplicationError("Apple refunded or revoked this transaction.", code="invalid_receipt")
-    with transaction.atomic():
-        purchase, granted = purchase_grant(
-            user_id=user.pk,
-            product=product,
-            store=Store.APPLE,
-            transaction_id=str(paid.transactionId),
-            payment_id=str(paid.originalTransactionId or ""),
-            amount=max(paid.price or 0, 0),
-            currency=(paid.currency or "").lower()[:3],
-        )
-        if not granted:
-            raise Conflict("This transaction was redeemed already.", code="already_redeemed")
-    return purchase
+    receipt = StoreReceipt(
+        transaction_id=str(paid.transactionId),
+        payment_id=str(paid.originalTransactionId or ""),
+        amount=max(paid.price or 0, 0),
+        currency=(paid.currency or "").lower()[:3],
+    )
+    return _store_purchase_redeem(user=user, product=product, store=Store.APPLE, receipt=receipt, what="transaction")
 
 
 # Notification types that take an App Store purchase back: Apple refunded it, or revoked it
@@ -245,11 +271,10 @@ def apple_notification_apply(*, signed_payload: str) -> str:
 
 def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) -> Purchase:
     """Grant the product a Google Play purchase token paid for, once: a token already redeemed,
-    by anyone, is 409 ``already_redeemed`` (the purchase's unique constraint decides, also between
-    two processes at once). Google is asked about the token first (``purchases.products.get``);
-    a purchase not yet acknowledged is acknowledged after the grant committed (Play refunds
-    purchases left unacknowledged for three days), on a replay too, so a failed acknowledgement
-    heals when the app retries."""
+    by anyone, is 409 ``already_redeemed`` (``_store_purchase_redeem``). Google is asked about the
+    token first (``purchases.products.get``); a purchase not yet acknowledged is acknowledged after
+    the grant committed (Play refunds purchases left unacknowledged for three days), on a replay
+    too, so a failed acknowledgement heals when the app retries."""
     google_gateway.google_require()
     product = _product_on_sale(product_id)
     play_product_id = product.google_product_id or product.pk
@@ -258,21 +283,20 @@ def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) 
         raise ApplicationError("The purchase is of another product.", code="invalid_receipt")
     if paid.get("purchaseState") != google_gateway.PURCHASED:
         raise ApplicationError("The purchase was canceled or is still pending.", code="invalid_receipt")
-    with transaction.atomic():
-        purchase, granted = purchase_grant(
-            user_id=user.pk,
-            product=product,
-            store=Store.GOOGLE,
-            transaction_id=purchase_token,
-            payment_id=str(paid.get("orderId") or ""),
-            amount=product.price,
-            currency=product.currency,
-        )
-    if paid.get("acknowledgementState") == google_gateway.NOT_ACKNOWLEDGED:
-        google_gateway.purchase_acknowledge(product_id=play_product_id, token=purchase_token)
-    if not granted:
-        raise Conflict("This purchase token was redeemed already.", code="already_redeemed")
-    return purchase
+    receipt = StoreReceipt(
+        transaction_id=purchase_token,
+        payment_id=str(paid.get("orderId") or ""),
+        amount=product.price,
+        currency=product.currency,
+    )
+
+    def acknowledge() -> None:
+        if paid.get("acknowledgementState") == google_gateway.NOT_ACKNOWLEDGED:
+            google_gateway.purchase_acknowledge(product_id=play_product_id, token=purchase_token)
+
+    return _store_purchase_redeem(
+        user=user, product=product, store=Store.GOOGLE, receipt=receipt, what="purchase token", then=acknowledge
+    )
 
 
 # voidedPurchaseNotification.refundType: 1 the whole purchase, 2 part of a multi-quantity one

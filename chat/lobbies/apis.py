@@ -192,49 +192,42 @@ MODERATION_REFUSALS = {
 class LobbyKickApi(chatrooms.MemberActionApi):
     input = ModerationInput
     done = "kicked"
-
-    def act(self, actor, room_id: int, **data) -> None:
-        services.lobby_kick(lobby_id=room_id, actor=actor, **data)
+    act = staticmethod(services.lobby_kick)
 
     @extend_schema(request=ModerationInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({**MODERATION_REFUSALS, 404: ("lobby_not_found", "not_member")})
     def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id)
+        return self.post_answer(request, lobby_id=lobby_id)
 
 
 class LobbyBanApi(chatrooms.MemberActionApi):
     input = ModerationInput
     done = "banned"
-
-    def act(self, actor, room_id: int, **data) -> None:
-        services.lobby_ban(lobby_id=room_id, actor=actor, **data)
+    act = staticmethod(services.lobby_ban)
 
     @extend_schema(request=ModerationInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({**MODERATION_REFUSALS, 404: ("lobby_not_found", "user_not_found"), 409: ("already_banned",)})
     def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id)
+        return self.post_answer(request, lobby_id=lobby_id)
 
 
 class LobbyUnbanApi(chatrooms.MemberActionApi):
     done = "unbanned"
-
-    def act(self, actor, room_id: int, **data) -> None:
-        services.lobby_unban(lobby_id=room_id, actor=actor, **data)
+    act = staticmethod(services.lobby_unban)
 
     @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
     @error_codes({403: ("not_moderator",), 404: ("lobby_not_found", "not_banned", "user_not_found")})
     def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id)
+        return self.post_answer(request, lobby_id=lobby_id)
 
 
 class LobbyModeratorAddApi(chatrooms.MemberActionApi):
-    def act(self, actor, room_id: int, **data):
-        return services.lobby_moderator_add(lobby_id=room_id, actor=actor, **data)
+    act = staticmethod(services.lobby_moderator_add)
 
     @extend_schema(request=chatrooms.TargetInput, responses={200: LobbyMemberSerializer}, tags=TAGS)
     @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_member"), 409: ("already_moderator",)})
     def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id)
+        return self.post_answer(request, lobby_id=lobby_id)
 
 
 class LobbyModeratorRemoveApi(APIView):
@@ -249,15 +242,11 @@ class LobbyModeratorRemoveApi(APIView):
 
 
 class LobbyMessagesApi(chatrooms.RoomMessagesApi):
-    serializer_class = chatrooms.RoomMessageSerializer
     room = services.ROOM
     room_kwarg = "lobby_id"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-    def messages(self, room_id: int, user):
-        return selectors.lobby_messages(lobby_id=room_id, user=user)
 
     @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
     @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})

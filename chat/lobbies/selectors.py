@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from chat.lobbies import events
-from chat.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
+from chat.models import Lobby, LobbyBan, LobbyEvent, Membership
 from gameplatform.core.errors import Forbidden, NotFound
 from staff.permissions import role_require
 from staff.roles import MODERATOR
@@ -90,11 +90,6 @@ def lobby_state_for_member(*, lobby_id: int, user_id: int) -> dict:
     if all(m.user_id != user_id for m in memberships):
         raise Forbidden("You are not a member of this lobby.", code="not_member")
     return events.lobby_detail_payload(lobby, memberships)
-
-
-def lobby_messages(*, lobby_id: int, user) -> QuerySet[LobbyMessage]:
-    lobby_require_member(lobby_id=lobby_id, user_id=user.pk)
-    return LobbyMessage.objects.filter(lobby_id=lobby_id).select_related("sender")
 
 
 def lobby_require_moderator(*, lobby_id: int, user) -> None:

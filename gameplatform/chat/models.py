@@ -14,12 +14,24 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
 
-class RoomMembership(models.Model):
+class RoomRow(models.Model):
+    """A row of one room: its subclass's ``room_field`` names the room's foreign key."""
+
+    room_field: ClassVar[str]  # "lobby"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def room_id(self) -> int:
+        return getattr(self, f"{self.room_field}_id")
+
+
+class RoomMembership(RoomRow):
     """A member of a room and their role. A subclass adds the room's foreign key, the user's (with
     its related name) and ``role`` (its ``Role`` choices), and takes its indexes and constraints from
     ``room_constraints``."""
 
-    room_field: ClassVar[str]  # the room's foreign key ("lobby")
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,10 +40,6 @@ class RoomMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.room_id} ({self.role})"
-
-    @property
-    def room_id(self) -> int:
-        return getattr(self, f"{self.room_field}_id")
 
     @staticmethod
     def room_indexes(room: str) -> list[models.Index]:
@@ -47,12 +55,11 @@ class RoomMembership(models.Model):
         ]
 
 
-class RoomBan(models.Model):
+class RoomBan(RoomRow):
     """Who may not join a room (a member banned is removed), and who said so. A subclass adds the
     room's foreign key and the user's (with its related name), and takes its constraint from
     ``room_constraints``."""
 
-    room_field: ClassVar[str]  # the room's foreign key ("lobby")
     banned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -65,21 +72,16 @@ class RoomBan(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} banned from {self.room_id}"
 
-    @property
-    def room_id(self) -> int:
-        return getattr(self, f"{self.room_field}_id")
-
     @staticmethod
     def room_constraints(room: str) -> list[models.BaseConstraint]:
         """One ban per user and room."""
         return [models.UniqueConstraint(fields=[room, "user"], name=f"{room}_ban_unique")]
 
 
-class RoomMessage(models.Model):
+class RoomMessage(RoomRow):
     """A message of a room. A subclass adds the room's foreign key and the sender's (with its related
     name), and takes its index and length constraint from ``room_indexes`` and ``room_constraints``."""
 
-    room_field: ClassVar[str]  # the room's foreign key ("lobby")
     content = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -89,10 +91,6 @@ class RoomMessage(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} by {self.sender_id} in {self.room_id}"
-
-    @property
-    def room_id(self) -> int:
-        return getattr(self, f"{self.room_field}_id")
 
     @staticmethod
     def room_indexes(room: str) -> list[models.Index]:

@@ -21,7 +21,7 @@ for every kind:
 - the REST shapes of those payloads (``RoomUserSerializer``, ``RoomMessageSerializer``,
   ``RoomMemberSerializer``), a moderator's input naming a user (``TargetInput``) and the answer
   of an act on one user (``MemberActionOutput``, ``MemberActionApi``);
-- the messages route (``RoomMessagesApi``): a page of messages, a message posted;
+- the messages route (``RoomMessagesApi``): a member's page of messages (``ChatRoom.messages``), a message posted;
 - presence at the room's place (``<kind>:<id>``: ``ChatRoom.presence_place``,
   ``online_user_ids``) and its announcer (``ChatRoom.announcer``, which the app registers);
 - the socket (``ChatRoomConsumer``): membership checked on connect and again on
@@ -227,6 +227,11 @@ class ChatRoom:
         memberships = self.membership_model.objects.select_related("user")
         return memberships.filter(**{f"{self.room_field}_id": room_id}, user_id=user_id).first()
 
+    def messages(self, room_id: int, user) -> models.QuerySet:
+        """The room's messages (with their senders), for a member only (``require_member``)."""
+        self.require_member(room_id, user.pk)
+        return self.message_model.objects.filter(**{f"{self.room_field}_id": room_id}).select_related("sender")
+
     def member_or_404(self, room_id: int, user_id: int):
         """The membership a moderator acts on, or 404 ``not_member``."""
         membership = self.membership(room_id, user_id)
@@ -376,20 +381,17 @@ class PayloadListApi(ListAPIView):
 
 # ``GET``/``POST`` a room's messages: a member reads them a page at a time (newest first, by
 # cursor) and posts one, answered as the socket's ``chat_message`` carries it. A subclass names
-# its ``room``, route kwarg, ``InputSerializer`` and the selector of a member's page
-# (``messages``), and declares ``get`` (``super().get``) and ``post`` (``self.post_answer``)
-# with its schema and error codes. (No docstring: a view's docstring is its operations'
-# description in the API reference.)
+# its ``room``, route kwarg and ``InputSerializer``, and declares ``get`` (``super().get``) and
+# ``post`` (``self.post_answer``) with its schema and error codes. (No docstring: a view's
+# docstring is its operations' description in the API reference.)
 class RoomMessagesApi(PayloadListApi):
+    serializer_class = RoomMessageSerializer
     pagination_class = MessageCursorPagination
     room: ChatRoom
     room_kwarg = ""  # the route's id kwarg ("lobby_id")
 
-    def messages(self, room_id: int, user) -> models.QuerySet:
-        raise NotImplementedError
-
     def get_queryset(self):
-        return self.messages(int(self.kwargs[self.room_kwarg]), self.request.user)
+        return self.room.messages(int(self.kwargs[self.room_kwarg]), self.request.user)
 
     def payload(self, row) -> dict:
         return message_payload(row)
@@ -404,19 +406,18 @@ class RoomMessagesApi(PayloadListApi):
 # ``POST`` a moderator's act on one user. Kick, ban, unban...: answered ``MemberActionOutput``,
 # ``done`` saying what became of them. A new role (no ``done``): answered with the member as the
 # act left them (``member_payload``). A subclass names its ``input`` serializer (one with
-# ``user_id``), ``done`` and the service it calls (``act``), and declares ``post``
-# (``self.post_answer``) with its schema and error codes.
+# ``user_id``), ``done`` and the service it calls (``act = staticmethod(services.lobby_kick)``:
+# called with the route's room id, ``actor`` and the input's fields), and declares ``post``
+# (``self.post_answer(request, lobby_id=lobby_id)``) with its schema and error codes.
 class MemberActionApi(APIView):
     input = TargetInput
     done = ""  # "kicked"
+    act: Callable[..., Any]
 
-    def act(self, actor, room_id: int, **data):
-        raise NotImplementedError
-
-    def post_answer(self, request, room_id: int) -> Response:
+    def post_answer(self, request, **room) -> Response:
         data = self.input(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = self.act(request.user, room_id, **data.validated_data)
+        membership = self.act(**room, actor=request.user, **data.validated_data)
         if not self.done:
             return Response(member_payload(membership))
         return Response({"status": self.done, "user_id": data.validated_data["user_id"]})

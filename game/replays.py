@@ -39,8 +39,9 @@ from gameplatform.modes.commands import (
     PlayerCommand,
     Ready,
 )
+from gameplatform.modes.room import Grace, starting_players
 from gameplatform.rooms import room_store
-from gameplatform.rooms.room import Grace, Room, starting_players
+from gameplatform.rooms.room import Room
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 # The game's frames are checked once, by the room, with the mode's schemas (and the action's name
-# with ``gameplatform.rooms.room.ACTION_NAME``); these serializers describe their shape for the
+# with ``gameplatform.modes.room.ACTION_NAME``); these serializers describe their shape for the
 # documentation.
 ROOM_CHECKS = "the game's room, with the mode's schemas"
 

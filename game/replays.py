@@ -27,20 +27,10 @@ from game.registry import modes
 from gameplatform.core.errors import Conflict, Forbidden, NotFound
 from gameplatform.data import rawsql
 from gameplatform.modes import Mode, Player
-from gameplatform.modes.commands import (
-    Action,
-    Command,
-    Connect,
-    Disconnect,
-    Forfeit,
-    Input,
-    Join,
-    Move,
-    PlayerCommand,
-    Ready,
-)
+from gameplatform.modes.commands import ROOM_COMMANDS, Action, Command, Input, Join, Move, PlayerCommand
+from gameplatform.modes.room import Grace, starting_players
 from gameplatform.rooms import room_store
-from gameplatform.rooms.room import Grace, Room, starting_players
+from gameplatform.rooms.room import Room
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +42,7 @@ FRAMES_CACHED_MAX = 6000
 FRAMES_CACHE_SECONDS = 600
 PLAYER_COMMANDS = (PlayerCommand, Join)  # the steps of a replay's ``inputs``: a player's, or their seat taken
 # Their ops, as a game's log names them (``Command.entry()``): one release more, for its readers.
-PLAYER_OPS = frozenset(kind.op for kind in (Connect, Disconnect, Ready, Forfeit, Move, Action, Input, Join))
+PLAYER_OPS = frozenset(kind.op for kind in ROOM_COMMANDS if issubclass(kind, PLAYER_COMMANDS))
 
 
 @functools.cache

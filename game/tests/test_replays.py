@@ -20,9 +20,10 @@ from game.modes.builtin.relay import Relay
 from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.test_room_host import Records, start_game
 from gameplatform.modes.commands import Action, Connect, Input, Move
+from gameplatform.modes.room import Grace
 from gameplatform.modes.testing import replayed, seated
 from gameplatform.rooms import RoomHost
-from gameplatform.rooms.room import Grace, Room
+from gameplatform.rooms.room import Room
 from gameplatform.testing import run_at_once
 
 

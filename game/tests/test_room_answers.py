@@ -19,9 +19,9 @@ from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.test_room_host import Counter, Heard, Records, start_game
 from gameplatform.modes.commands import Connect, Forfeit, Input, Move, Ready
+from gameplatform.modes.room import forwarded_key
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.host import answer_seconds
-from gameplatform.rooms.room import forwarded_key
 
 pytestmark = [requires_redis, pytest.mark.django_db]
 
@@ -201,8 +201,9 @@ async def test_a_frame_the_client_sends_again_after_a_reconnect_is_acked_once_mo
 
 
 async def test_a_room_remembers_the_frames_of_its_last_seconds_at_most_a_bounded_number_and_snapshots_them():
+    from gameplatform.modes.room import TAKEN_KEPT, TAKEN_SECONDS, ref_key
     from gameplatform.modes.testing import seated
-    from gameplatform.rooms.room import TAKEN_KEPT, TAKEN_SECONDS, Room, ref_key
+    from gameplatform.rooms.room import Room
 
     room = Room(TicTacToe(), game_id=1, players=seated(2), seed=1)
     for pid in (1, 2):
@@ -297,7 +298,7 @@ async def test_a_process_past_its_lease_records_no_result_for_an_end_its_room_di
 
 
 def test_a_large_ref_is_remembered_by_its_digest():
-    from gameplatform.rooms.room import REF_KEPT_CHARS, ref_key
+    from gameplatform.modes.room import REF_KEPT_CHARS, ref_key
 
     big = {"trace": "x" * 10_000}
     assert len(ref_key(1, big)) < 2 * REF_KEPT_CHARS

@@ -6,6 +6,7 @@ are about ownership, the driver and the snapshots.
 """
 
 import asyncio
+import inspect
 import json
 import logging
 import time
@@ -26,7 +27,8 @@ from gameplatform.modes.commands import Action, Connect, Disconnect, Forfeit, In
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
-from gameplatform.rooms.wire import QUEUED_OPS, OpListener, Wire
+from gameplatform.rooms.seats import Seats
+from gameplatform.rooms.wire import QUEUED_OPS, ApplyOptions, OpListener, Wire
 
 
 class Counter(Mode):
@@ -1374,3 +1376,9 @@ async def test_an_owner_too_far_behind_refuses_a_games_further_ops_overloaded_an
     finally:
         release.set()
         await get_hub().leave(game_group(9), socket)
+
+
+def test_the_keywords_a_host_takes_for_a_frame_are_those_its_seats_apply():
+    """``RoomHost.apply`` hands ``ApplyOptions`` on to ``Seats.apply``: the same names."""
+    keywords = inspect.signature(Seats.apply).parameters.values()
+    assert {p.name for p in keywords if p.kind is p.KEYWORD_ONLY} == set(ApplyOptions.__annotations__)

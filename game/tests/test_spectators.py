@@ -178,7 +178,7 @@ async def test_a_spectator_who_leaves_while_a_frame_is_on_its_way_gets_nothing_a
     from game.rooms import get_room_host
     from gameplatform.broadcast.groups import watch_group
     from gameplatform.broadcast.hub import get_hub
-    from gameplatform.rooms.room import SPECTATORS
+    from gameplatform.modes.room import SPECTATORS
     from gameplatform.rooms.wire import SIGNAL, Delivery
 
     game = await sync_to_async(make_game)(alice, bob)  # tic-tac-toe: no clock, nothing sent unasked

@@ -96,24 +96,20 @@ _safe = echoable
 
 
 def nul_error(path: str):
-    from gameplatform.core.errors import ApplicationError
-
-    path = _safe(path)
-    return ApplicationError(
-        f"Null characters (\\u0000) are not allowed: {path!r}.",
-        code="invalid",
-        extra={"fields": {path: [NUL_MESSAGE]}},
-    )
+    return _refused_characters(path, "Null characters (\\u0000)", NUL_MESSAGE)
 
 
 def surrogate_error(path: str):
+    return _refused_characters(path, "Lone surrogates (\\ud800-\\udfff)", SURROGATE_MESSAGE)
+
+
+def _refused_characters(path: str, characters: str, field_message: str):
+    """The ``invalid`` error of a field (at ``path``) that holds ``characters``."""
     from gameplatform.core.errors import ApplicationError
 
     path = _safe(path)
     return ApplicationError(
-        f"Lone surrogates (\\ud800-\\udfff) are not allowed: {path!r}.",
-        code="invalid",
-        extra={"fields": {path: [SURROGATE_MESSAGE]}},
+        f"{characters} are not allowed: {path!r}.", code="invalid", extra={"fields": {path: [field_message]}}
     )
 
 

@@ -92,19 +92,11 @@ def field_schema(field: serializers.Field) -> dict:
     elif isinstance(field, serializers.BooleanField):
         schema = {"type": "boolean"}
     elif isinstance(field, serializers.IntegerField):
-        schema = {"type": "integer"}
-        if field.min_value is not None:
-            schema["minimum"] = field.min_value
-        if field.max_value is not None:
-            schema["maximum"] = field.max_value
+        schema = _bounded({"type": "integer"}, field, minimum="min_value", maximum="max_value")
     elif isinstance(field, serializers.FloatField | serializers.DecimalField):
         schema = {"type": "number"}
     elif isinstance(field, serializers.CharField):
-        schema = {"type": "string"}
-        if field.max_length is not None:
-            schema["maxLength"] = field.max_length
-        if field.min_length is not None:
-            schema["minLength"] = field.min_length
+        schema = _bounded({"type": "string"}, field, maxLength="max_length", minLength="min_length")
     elif isinstance(field, serializers.ListSerializer | serializers.ListField):
         child = field.child
         schema = {"type": "array", "items": field_schema(child) if child is not None else {}}
@@ -118,6 +110,15 @@ def field_schema(field: serializers.Field) -> dict:
         schema["description"] = str(field.help_text)
     if getattr(field, "allow_null", False):
         schema = {"oneOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def _bounded(schema: dict, field: serializers.Field, **bounds: str) -> dict:
+    """``schema`` with the field's bounds that are set: each JSON Schema keyword from its attribute."""
+    for keyword, attribute in bounds.items():
+        value = getattr(field, attribute)
+        if value is not None:
+            schema[keyword] = value
     return schema
 
 

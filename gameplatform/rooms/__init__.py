@@ -19,23 +19,24 @@ socket mixes in ``RoomSocket``; the deliveries are the kit's own.
 
 import importlib
 
-# Where each name lives. Imported when first asked for: the test kit imports ``room`` alone, with
-# no Django settings, Redis or hub behind it.
+# Where each name lives (a module of this package, or the mode API's room for the names it owns).
+# Imported when first asked for: the test kit imports ``room`` alone, with no Django settings,
+# Redis or hub behind it.
 _HOMES = {
-    "Hooks": "records",
-    "RoomHost": "host",
-    "Running": "records",
-    "Seating": "records",
-    "Grace": "room",
-    "HookFailed": "room",
-    "Room": "room",
-    "MemoryRoomStore": "store",
-    "RedisRoomStore": "store",
-    "RoomStore": "store",
-    "room_store": "store",
-    "Delivery": "wire",
-    "Wire": "wire",
-    "RoomSocket": "sockets",
+    "Hooks": ".records",
+    "RoomHost": ".host",
+    "Running": ".records",
+    "Seating": ".records",
+    "Grace": "..modes.room",
+    "HookFailed": "..modes.room",
+    "Room": ".room",
+    "MemoryRoomStore": ".store",
+    "RedisRoomStore": ".store",
+    "RoomStore": ".store",
+    "room_store": ".store",
+    "Delivery": ".wire",
+    "Wire": ".wire",
+    "RoomSocket": ".sockets",
 }
 __all__ = sorted(_HOMES)
 
@@ -43,4 +44,4 @@ __all__ = sorted(_HOMES)
 def __getattr__(name: str):
     if name not in _HOMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    return getattr(importlib.import_module(_HOMES[name], __name__), name)

@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass, field
 
 from gameplatform.modes.commands import ADVANCE
+from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.room import HookFailed
 
 logger = logging.getLogger(__name__)
 

@@ -41,6 +41,7 @@ import asyncio
 import logging
 import uuid
 import weakref
+from typing import Unpack
 
 from gameplatform.core.loops import per_loop
 from gameplatform.modes import Player
@@ -57,7 +58,7 @@ from gameplatform.rooms.spectators import SPECTATOR_TTL_SECONDS, WATCH_RENEW_SEC
 from gameplatform.rooms.steps import Steps
 from gameplatform.rooms.store import RoomStore, room_store
 from gameplatform.rooms.takeover import Takeover
-from gameplatform.rooms.wire import Delivery, Wire, hub_wire
+from gameplatform.rooms.wire import ApplyOptions, Delivery, Wire, hub_wire
 
 # Names other modules import from here (the app, the tests, the server's shutdown).
 __all__ = [
@@ -286,21 +287,10 @@ class RoomHost:
             await self.forward(game_id, command, ref, conn, seat, resent)
 
     async def apply(
-        self,
-        game_id: int,
-        command: Command,
-        ref=None,
-        conn: str | None = None,
-        *,
-        seat: int = 0,
-        here: bool = True,
-        forwarded: str | None = None,
-        resent: bool = False,
-        until: float | None = None,
+        self, game_id: int, command: Command, ref=None, conn: str | None = None, **options: Unpack[ApplyOptions]
     ) -> bool:
         """Apply a player's (or a spectator's socket's) frame to a room owned here; False when this
         process does not own it (``Seats.apply`` says what each argument does)."""
-        options = {"seat": seat, "here": here, "forwarded": forwarded, "resent": resent, "until": until}
         return await self.seats.apply(game_id, command, ref, conn, **options)
 
     async def forward(self, game_id: int, command: Command, ref, conn, seat: int, resent: bool = False) -> None:

@@ -10,9 +10,10 @@ sibling only through the host; the ``...Part`` protocols below name what it call
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.outbox import Outbox
 from gameplatform.rooms.records import Hooks, Running
-from gameplatform.rooms.room import HookFailed, Room
+from gameplatform.rooms.room import Room
 from gameplatform.rooms.store import RoomStore
 from gameplatform.rooms.wire import Delivery, RoomOwner, Wire
 

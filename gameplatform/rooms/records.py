@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from gameplatform.modes import Mode, Player, Result
-from gameplatform.rooms.room import Grace, Room
+from gameplatform.modes.room import Grace
+from gameplatform.rooms.room import Room
 
 LABELS_KEPT = 512  # a delayed room's labels on their way to the match list (one a listing pass at most)
 

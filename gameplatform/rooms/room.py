@@ -10,47 +10,10 @@ import json
 import orjson
 
 from gameplatform.modes import room as game_room
-from gameplatform.modes.room import (
-    ABANDONED,
-    ACTION_NAME,
-    ACTIVE,
-    FINISHED,
-    OPS,
-    PLATFORM_OPS,
-    REF_KEPT_CHARS,
-    SPECTATORS,
-    TAKEN_KEPT,
-    TAKEN_SECONDS,
-    WAITING_FOR_PLAYERS,
-    WAITING_FOR_READY,
-    Grace,
-    HookFailed,
-    forwarded_key,
-    ref_key,
-    starting_players,
-)
 
-__all__ = [
-    "ABANDONED",
-    "ACTION_NAME",
-    "ACTIVE",
-    "FINISHED",
-    "OPS",
-    "PLATFORM_OPS",
-    "REF_KEPT_CHARS",
-    "SPECTATORS",
-    "TAKEN_KEPT",
-    "TAKEN_SECONDS",
-    "WAITING_FOR_PLAYERS",
-    "WAITING_FOR_READY",
-    "Grace",
-    "HookFailed",
-    "Room",
-    "encode_frame",
-    "forwarded_key",
-    "ref_key",
-    "starting_players",
-]
+# The room's phases, seats, steps and their names are the mode API's (``gameplatform.modes.room``):
+# imported from there, not through here.
+__all__ = ["Room", "encode_frame"]
 
 # What orjson must refuse rather than write: what the standard library's encoder refuses too.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME

@@ -18,10 +18,11 @@ from gameplatform.modes.commands import (
     StillWatching,
     Unwatch,
 )
+from gameplatform.modes.room import HookFailed, forwarded_key, ref_key
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, text
-from gameplatform.rooms.room import HookFailed, Room, forwarded_key, ref_key
+from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
 logger = logging.getLogger(__name__)

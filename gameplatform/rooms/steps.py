@@ -6,9 +6,10 @@ import logging
 import time
 
 from gameplatform.core import metrics
+from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import RoomLost, Running
-from gameplatform.rooms.room import HookFailed, Room
+from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
 logger = logging.getLogger(__name__)

@@ -7,9 +7,10 @@ import logging
 import time
 
 from gameplatform.modes import Mode
+from gameplatform.modes.room import Grace
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, Seating
-from gameplatform.rooms.room import Grace, Room
+from gameplatform.rooms.room import Room
 from gameplatform.rooms.seats import seat_newcomers
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery

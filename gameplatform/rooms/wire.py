@@ -21,7 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from gameplatform.broadcast.groups import game_group, watch_group
 from gameplatform.broadcast.hub import get_hub
@@ -149,6 +149,17 @@ async def send_op(
     )
 
 
+class ApplyOptions(TypedDict, total=False):
+    """How a frame came to the room that applies it, by keyword (``Seats.apply`` says what each
+    means, and its default)."""
+
+    seat: int
+    here: bool
+    forwarded: str | None
+    resent: bool
+    until: float | None
+
+
 class RoomOwner(Protocol):
     """The host that owns a room, as its ``OpListener`` hands it what it heard (``RoomHost``)."""
 
@@ -157,17 +168,7 @@ class RoomOwner(Protocol):
     async def join(self, game_id: int, player: Player) -> bool: ...
 
     async def apply(
-        self,
-        game_id: int,
-        command: Command,
-        ref=None,
-        conn: str | None = None,
-        *,
-        seat: int = 0,
-        here: bool = True,
-        forwarded: str | None = None,
-        resent: bool = False,
-        until: float | None = None,
+        self, game_id: int, command: Command, ref=None, conn: str | None = None, **options: Unpack[ApplyOptions]
     ) -> bool: ...
 
 

@@ -34,6 +34,7 @@ The names apps import from here (``BaseConsumer``, ``receives``, the close codes
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -214,13 +215,9 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
             await self._refuse(code)
             return
         except Exception as exc:
-            # Redis or the database cannot be reached: accept, ``error`` unavailable, close 1013.
             if not is_outage(exc):
                 raise
-            logger.warning("socket refused during an outage: %r", exc)
-            metrics.outage(dependency_of(exc), "socket")
-            await self.leave_all_groups()
-            await self._refuse_busy(Unavailable())
+            await self._refuse_outage(exc, "socket refused during an outage: %r", self.leave_all_groups)
             return
         # Accepted only now: by the time a client sees the socket open, it is in
         # its groups and will hear every broadcast that follows.
@@ -237,10 +234,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
         except Exception as exc:
             if not is_outage(exc):
                 raise
-            logger.warning("socket closed during an outage: %r", exc)
-            metrics.outage(dependency_of(exc), "socket")
-            await self.leave_presence()
-            await self._refuse_busy(Unavailable())
+            await self._refuse_outage(exc, "socket closed during an outage: %r", self.leave_presence)
 
     async def _refuse(self, code: int) -> None:
         # Accept, then close: a browser only sees close codes on an accepted socket.
@@ -250,6 +244,14 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
     async def _refuse_busy(self, exc: ApplicationError) -> None:
         """Overloaded or a needed service unavailable: say so, then close 1013 (try again later)."""
         await self.end(exc.close_code, exc.code, exc.message, **exc.extra)
+
+    async def _refuse_outage(self, exc: Exception, logged: str, leave: Callable[[], Awaitable[None]]) -> None:
+        """Redis or the database cannot be reached (``exc``): counted, what the socket joined is
+        left (``leave``), then ``error`` unavailable and close 1013."""
+        logger.warning(logged, exc)
+        metrics.outage(dependency_of(exc), "socket")
+        await leave()
+        await self._refuse_busy(Unavailable())
 
     async def end(self, code: int, error_code: str, message: str, *, ref=None, **extra) -> None:
         """End this socket and say why: an ``error`` frame ``error_code``, then the close ``code``.

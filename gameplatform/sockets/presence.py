@@ -159,9 +159,15 @@ return changed
 """
 )
 
-# Shared by close and sweep: drop a socket at each of its places (its keys from KEYS[k] on) and
-# settle the user there: gone when none of their sockets is left. Returns the next key's index.
-_DROP = """
+# The start of close and sweep: ``drop`` drops a socket at each of its places (its keys from
+# KEYS[k] on) and settles the user there: gone when none of their sockets is left; it returns the
+# next key's index. ``drop_each`` walks the sockets of ARGV, triples (user id, conn id, places), and
+# drops those ``leaves`` lets go of (given the socket's member of CONNS); it returns
+# {uid, place, version, ...} of users gone.
+_DROP = (
+    _NOW_MS
+    + _KEYS
+    + """
 local function drop(uid, conn, places, k, changed)
   for _, place in ipairs(places_of(places)) do
     local sockets, users = KEYS[k], KEYS[k + 1]
@@ -174,21 +180,29 @@ local function drop(uid, conn, places, k, changed)
   end
   return k
 end
-"""
-
-# ARGV: triples (user id, conn id, places). Returns {uid, place, version, ...} of users gone.
-_CLOSE = (
-    _NOW_MS
-    + _KEYS
-    + _DROP
-    + """
-local changed = {}
-local k = 3
-for i = 1, #ARGV, 3 do
-  redis.call('ZREM', CONNS, ARGV[i] .. '|' .. ARGV[i + 1] .. '|' .. ARGV[i + 2])
-  k = drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], k, changed)
+local function drop_each(leaves)
+  local changed = {}
+  local k = 3
+  for i = 1, #ARGV, 3 do
+    if leaves(ARGV[i] .. '|' .. ARGV[i + 1] .. '|' .. ARGV[i + 2]) then
+      k = drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], k, changed)
+    else
+      k = k + 2 * #places_of(ARGV[i + 2])
+    end
+  end
+  return changed
 end
-return changed
+"""
+)
+
+# ARGV: triples (user id, conn id, places). Every socket is dropped.
+_CLOSE = (
+    _DROP
+    + """
+return drop_each(function(member)
+  redis.call('ZREM', CONNS, member)
+  return true
+end)
 """
 )
 
@@ -202,24 +216,14 @@ return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(AR
 
 # The sweep's second step, on the sockets the first found: each is dropped only if it is still
 # expired (a heartbeat in between kept it) and still there (another sweeper took it first), so
-# every socket's end is decided, and announced, once. Returns {uid, place, version, ...} gone.
+# every socket's end is decided, and announced, once.
 _SWEEP = (
-    _NOW_MS
-    + _KEYS
-    + _DROP
+    _DROP
     + """
-local changed = {}
-local k = 3
-for i = 1, #ARGV, 3 do
-  local member = ARGV[i] .. '|' .. ARGV[i + 1] .. '|' .. ARGV[i + 2]
+return drop_each(function(member)
   local deadline = redis.call('ZSCORE', CONNS, member)
-  if deadline and tonumber(deadline) <= now and redis.call('ZREM', CONNS, member) == 1 then
-    k = drop(ARGV[i], ARGV[i + 1], ARGV[i + 2], k, changed)
-  else
-    k = k + 2 * #places_of(ARGV[i + 2])
-  end
-end
-return changed
+  return deadline and tonumber(deadline) <= now and redis.call('ZREM', CONNS, member) == 1
+end)
 """
 )
 

@@ -44,6 +44,7 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -331,6 +332,23 @@ def spawned_children(pid: int) -> list[int]:
 
 
 RUNNING: list["Server"] = []  # servers to kill if this script is terminated
+
+
+def server_ports(first: int, count: int) -> list[int]:
+    """The ports of ``count`` servers: ``first`` and the ones after it, or, with ``first`` 0, ports
+    the system has free now, asked for together so they differ. A test gives 0: a fixed port, or
+    the one after a free one, may be any client's ephemeral port at that moment (one was: "address
+    already in use" under load)."""
+    if first:
+        return [first + k for k in range(count)]
+    held = [socket.socket() for _ in range(count)]
+    try:
+        for held_socket in held:
+            held_socket.bind((HOST, 0))
+        return [held_socket.getsockname()[1] for held_socket in held]
+    finally:
+        for held_socket in held:
+            held_socket.close()
 
 
 class Server:

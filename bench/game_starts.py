@@ -250,7 +250,9 @@ def main() -> int:
     parser.add_argument("--placement", choices=("spread", "together"), default="spread")
     parser.add_argument("--server", choices=("uvicorn", "daphne"), default="uvicorn")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds a start may take")
-    parser.add_argument("--port", type=int, default=8960)
+    parser.add_argument(
+        "--port", type=int, default=8960, help="the first server; the second on the next; 0: free ports"
+    )
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--secret-key", default="bench-secret-key-not-for-production-0123456789")
@@ -260,7 +262,7 @@ def main() -> int:
     games_total = 100 if args.quick else args.games
     signal.signal(signal.SIGTERM, terminated)
 
-    from figures import server_environment
+    from figures import server_environment, server_ports
 
     env = server_environment(args)
     env["LOG_LEVEL"] = "WARNING"
@@ -276,8 +278,8 @@ def main() -> int:
         for first in range(0, games_total, args.restart_every):
             wave = games[first : first + args.restart_every]
             servers = [
-                MakefileServer(args.server, args.port + k, env, run_dir / f"server-{waves}-{k}.log").start()
-                for k in range(2)
+                MakefileServer(args.server, port, env, run_dir / f"server-{waves}-{k}.log").start()
+                for k, port in enumerate(server_ports(args.port, 2))
             ]
             waves += 1
             try:

@@ -573,7 +573,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--only", default="", help=f"comma list of: {','.join(MEASUREMENTS)}")
     parser.add_argument("--sockets", type=int, default=0, help="push: the notification sockets (default 5,000)")
     parser.add_argument("--rounds", type=int, default=0, help="push: flag changes timed (default 5)")
-    parser.add_argument("--port", type=int, default=8980, help="process A; B on the next")
+    parser.add_argument("--port", type=int, default=8980, help="process A; B on the next; 0: free ports")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--secret-key", default="bench-secret-key-not-for-production-0123456789")
@@ -599,7 +599,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, terminated)
     raise_open_files()
 
-    from figures import prepare_platform, server_environment
+    from figures import prepare_platform, server_environment, server_ports
     from game_starts import MakefileServer
 
     env = server_environment(args)
@@ -612,8 +612,8 @@ def main() -> int:
     try:
         retry(drop_world)
         staff_token = make_staff()
-        for k in range(2):
-            server = MakefileServer("uvicorn", args.port + k, env, run_dir / f"server-{'AB'[k]}.log")
+        for k, port in enumerate(server_ports(args.port, 2)):
+            server = MakefileServer("uvicorn", port, env, run_dir / f"server-{'AB'[k]}.log")
             server.nofile = 16384
             servers.append(server.start())
         configure(servers[0].base, staff_token)

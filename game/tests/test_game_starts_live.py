@@ -51,7 +51,7 @@ def test_games_started_across_two_cold_processes_four_times_all_start_and_answer
         LiveServer(tmp_path, database_url=urlunparse(url._replace(path=f"/{database}"))).prepare_database(seed=False)
         done = subprocess.run(
             [sys.executable, "bench/game_starts.py", "--games", str(STARTS), "--restart-every", str(STARTS // WAVES)]
-            + ["--server", live_server_name(), "--port", str(free_port()), "--json", str(out)]
+            + ["--server", live_server_name(), "--port", "0", "--json", str(out)]
             + ["--database-url", urlunparse(url._replace(path=f"/{database}")), "--redis-url", redis_server.url],
             cwd=ROOT,
             capture_output=True,

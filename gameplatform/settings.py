@@ -172,6 +172,14 @@ if DATABASE_URL:
                 _db["OPTIONS"]["pool"]["check"] = check_pooled_connection
             else:
                 _db["CONN_HEALTH_CHECKS"] = True
+        # Statements are bound on the server (psycopg's server-side binding, a documented Django
+        # option) and a statement a pooled connection has run 5 times is prepared there (psycopg's
+        # prepare_threshold; at most psycopg's 100 per connection, the least used deallocated): its
+        # plan is made once per connection, not at every run. A hot read of several subqueries
+        # (GET /api/liveops/'s, liveops.selectors.player_read) spends about four fifths of its
+        # database time planning (docs/liveops.md, "What a player reads").
+        _db["OPTIONS"]["server_side_binding"] = True
+        _db["OPTIONS"]["prepare_threshold"] = 5
         if DB_PGBOUNCER:
             # DATABASE_URL is pgbouncer in transaction mode: each transaction may run on another
             # server connection, so nothing may outlive one. No prepared statements (psycopg

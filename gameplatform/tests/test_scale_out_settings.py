@@ -16,6 +16,7 @@ print(json.dumps({
     "cache_pool": settings.CACHES["default"]["OPTIONS"]["pool_class"],
     "prepare_threshold": database["OPTIONS"].get("prepare_threshold", "unset"),
     "server_side_cursors_off": database.get("DISABLE_SERVER_SIDE_CURSORS", False),
+    "server_side_binding": database["OPTIONS"].get("server_side_binding", False),
 }))
 """
 
@@ -80,9 +81,10 @@ def test_each_layer_server_is_listed_as_many_shards_as_channel_layer_connections
     assert [host["address"] for host in default["layer_hosts"]] == ["redis://10.0.0.9:6379/2"] * 8
 
 
-def test_db_pgbouncer_turns_off_prepared_statements_and_server_side_cursors():
+def test_postgresql_prepares_hot_statements_and_db_pgbouncer_turns_that_and_server_side_cursors_off():
     database = {"DATABASE_URL": "postgres://postgres@127.0.0.1:6432/gameplatform", "REDIS_URL": "redis://x/0"}
     shown = _shown({**database, "DB_PGBOUNCER": "1"})
     assert shown["prepare_threshold"] is None and shown["server_side_cursors_off"] is True
     direct = _shown(database)
-    assert direct["prepare_threshold"] == "unset" and direct["server_side_cursors_off"] is False
+    assert direct["prepare_threshold"] == 5 and direct["server_side_cursors_off"] is False
+    assert shown["server_side_binding"] is True and direct["server_side_binding"] is True

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from conftest import requires_postgres
 from liveops import cache, evaluation
 from liveops.evaluation import evaluate
 from liveops.models import Exposure, PlayerAttributes
@@ -218,6 +219,24 @@ def test_a_player_reads_only_the_computed_attributes_a_rule_names(client_for, al
     assert "inboxentry" in statement  # the unread count is in every answer
     for table in ("progression_player", "game_gameplayer", "payments_purchase"):
         assert table not in statement
+
+
+@requires_postgres
+def test_a_players_statement_is_planned_once_per_connection_after_five_runs(client_for, alice, make_flag):
+    """The statement of ``GET /api/liveops/`` is prepared on the connection that ran it five times
+    (the settings' ``prepare_threshold``): PostgreSQL then runs the plan it kept, where planning it
+    again cost about four times its run."""
+    make_flag("speed", 1, [{"condition": {"country": "FR"}, "force": 2}])
+    client = client_for(alice)
+    for _ in range(7):
+        assert client.get(URL).json()["flags"] == {"speed": 1}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%liveops_inboxentry%"],
+        )
+        [(runs,)] = cursor.fetchall()
+    assert runs >= 2  # prepared at the fifth run, run again at the sixth and seventh
 
 
 def test_a_rule_naming_a_computed_attribute_reads_it_at_once(client_for, alice, make_flag):

@@ -440,12 +440,17 @@ BROKE = 3
 
 
 def exit_with(main) -> None:
-    """Leave with ``main()``'s code, or with BROKE and the traceback if it raised."""
+    """Leave with ``main()``'s code, or with BROKE and the traceback if it raised; either way with
+    no server of ours left running (one that started before another failed to was, once, until the
+    machine stopped: it held its port and its database connections)."""
     try:
         code = main()
     except Exception:
         traceback.print_exc()
         code = BROKE
+    finally:
+        for server in list(RUNNING):
+            server.stop(timeout=5)
     sys.exit(code)
 
 

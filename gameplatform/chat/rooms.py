@@ -125,9 +125,7 @@ def presence_leave(user_id: int, username: str) -> dict:
 
 
 # ``user_brief``: a sender, a member.
-class RoomUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
+class RoomUserSerializer(serializers.UserReference):
     is_premium = serializers.BooleanField()
 
 

@@ -149,6 +149,7 @@ HTTP_MAX_BODY_BYTES = env_int("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1
 # DATABASE_URL points at pgbouncer in transaction mode (docs/operations/past-one-machine.md).
 DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
 DB_POOL_CHECK = env_bool("DB_POOL_CHECK", True)
+DB_PREPARE = env_bool("DB_PREPARE", True)
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
     if _db["ENGINE"] == "django.db.backends.postgresql":
@@ -178,8 +179,10 @@ if DATABASE_URL:
         # plan is made once per connection, not at every run. A hot read of several subqueries
         # (GET /api/liveops/'s, liveops.selectors.player_read) spends about four fifths of its
         # database time planning (docs/liveops.md, "What a player reads").
+        # DB_PREPARE=0 turns preparing off (a release whose migration changes a column's type: an
+        # old process's statement prepared over it fails until its connection is replaced).
         _db["OPTIONS"]["server_side_binding"] = True
-        _db["OPTIONS"]["prepare_threshold"] = 5
+        _db["OPTIONS"]["prepare_threshold"] = 5 if DB_PREPARE else None
         if DB_PGBOUNCER:
             # DATABASE_URL is pgbouncer in transaction mode: each transaction may run on another
             # server connection, so nothing may outlive one. No prepared statements (psycopg

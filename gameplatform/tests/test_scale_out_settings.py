@@ -88,3 +88,4 @@ def test_postgresql_prepares_hot_statements_and_db_pgbouncer_turns_that_and_serv
     direct = _shown(database)
     assert direct["prepare_threshold"] == 5 and direct["server_side_cursors_off"] is False
     assert shown["server_side_binding"] is True and direct["server_side_binding"] is True
+    assert _shown({**database, "DB_PREPARE": "0"})["prepare_threshold"] is None

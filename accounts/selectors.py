@@ -29,26 +29,49 @@ def _user_read() -> tuple[str, list[str], list[int]]:
     return sql, [field.attname for field in fields], datetimes
 
 
-def _user_by_pk(user_id, using: str = "default") -> User | None:
-    """The user with this key, as ``User.objects.get(pk=user_id)`` loads it, else None
-    (also for a key that is no integer, as a token's claim may be)."""
+def user_key(claim) -> int | None:
+    """A token's claim as a user's key, None for a claim no row can have (not an integer, or out
+    of the key's range)."""
     try:
-        pk = _KEY.to_python(user_id)
+        pk = _KEY.to_python(claim)
     except ValidationError:
         return None
     if pk is None or not 1 <= pk <= _KEY_MAX:
         return None  # no row has it (and SQLite could not even bind it: OverflowError)
-    sql, names, datetimes = _user_read()
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+    return pk
+
+
+def user_columns() -> list[str]:
+    """The names of a user's columns as ``user_from_columns`` takes them: to read a user in a
+    statement of one's own (``values(*user_columns(), ...)``)."""
+    return _user_read()[1]
+
+
+def user_from_columns(values: dict, using: str = "default") -> User:
+    """The user whose ``user_columns()`` a statement read (as ``User.objects.get`` loads it)."""
+    _, names, datetimes = _user_read()
+    return _user_of_row(using, names, datetimes, [values[name] for name in names])
+
+
+def _user_of_row(using: str, names: list[str], datetimes: list[int], row) -> User:
     if datetimes:
         row = list(row)
         for index in datetimes:
             row[index] = rawsql.aware(row[index], using)
     return User.from_db(using, names, row)
+
+
+def _user_by_pk(user_id, using: str = "default") -> User | None:
+    """The user with this key, as ``User.objects.get(pk=user_id)`` loads it, else None
+    (also for a key that is no integer, as a token's claim may be)."""
+    pk = user_key(user_id)
+    if pk is None:
+        return None
+    sql, names, datetimes = _user_read()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    return None if row is None else _user_of_row(using, names, datetimes, row)
 
 
 def user_by_token_get(*, user_id) -> User | None:

@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import JWTAuthentication
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
@@ -62,6 +63,10 @@ class LiveopsApi(APIView):
 
     permission_classes = [AllowAny]
     renderer_classes = [AnswerRenderer]
+
+    def get_authenticators(self):
+        # The token checked here, its user read with the player's own read: one statement.
+        return [JWTAuthentication(read_user=False)]
 
     @extend_schema(
         responses={200: LiveopsOutput, 304: OpenApiResponse(description="Not modified (`If-None-Match`).")},

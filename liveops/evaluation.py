@@ -104,7 +104,8 @@ def _made(body: dict, experiments: dict, live: running.Events) -> Answer:
 
 
 def answer_for(*, user) -> Answer:
-    """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default).
+    """The answer of ``GET /api/liveops/`` for ``user`` (anonymous: every flag's default; a
+    ``TokenUser`` is admitted as ``selectors.player_read`` says, or refused).
 
     A player's answer is made of the compiled flags, their attributes, the live events running,
     which of these they joined and their unread count: all but the flags and the live events'
@@ -118,7 +119,7 @@ def answer_for(*, user) -> Answer:
         events, overrides = running.live_events_for(occurrences, attributes=None, joined=set())
         body = _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
         return _made(body, {}, live)
-    attributes, joined, unread = selectors.player_read(
+    user, attributes, joined, unread = selectors.player_read(
         user=user, occurrences=running.explicit(occurrences), reads=compiled.reads | live.reads
     )
     running_now = [(o.event.pk, o.starts_at) for o in occurrences]

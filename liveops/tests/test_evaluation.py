@@ -166,7 +166,7 @@ def test_attributes_need_a_player(api_client):
     assert api_client.put(URL + "attributes/", {"country": "FR"}, format="json").status_code == 401
 
 
-def test_a_players_answer_costs_two_queries_however_many_flags_once_their_exposures_are_recorded(
+def test_a_players_answer_costs_one_query_however_many_flags_once_their_exposures_are_recorded(
     client_for, alice, make_flag, django_assert_num_queries
 ):
     for n in range(20):
@@ -174,11 +174,42 @@ def test_a_players_answer_costs_two_queries_however_many_flags_once_their_exposu
     client = client_for(alice)
     client.get(URL)  # compiles the flags, records the 20 exposures
     assert Exposure.objects.filter(user=alice).count() == 20
-    # the user (the token's), then one statement: attributes and unread count (level, games played
-    # and spent too when a rule names them)
-    with django_assert_num_queries(2):
+    # one statement: the token's user, the attributes and the unread count (level, games played and
+    # spent too when a rule names them)
+    with django_assert_num_queries(1):
         answer = client.get(URL).json()
     assert len(answer["flags"]) == 20 and len(answer["experiments"]) == 20
+
+
+@pytest.mark.parametrize("case", ["deleted", "inactive", "suspended", "banned"])
+def test_a_token_refused_on_other_routes_is_refused_here_with_the_same_answer(client_for, make_user, case):
+    # the user is read with the player's own read, not by the authentication: the same rules apply
+    from accounts.locks import LOCKED_FOREVER, account_lock
+    from accounts.models import User
+
+    user = make_user("refused")
+    client = client_for(user)
+    if case == "deleted":
+        User.objects.filter(pk=user.pk).delete()
+    elif case == "inactive":
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        account_lock(user_id=user.pk, until=LOCKED_FOREVER if case == "banned" else timezone.now() + timedelta(days=1))
+    here, there = client.get(URL), client.get("/api/me/")
+    assert here.status_code == there.status_code == (401 if case in ("deleted", "inactive") else 403)
+    assert here.json() == there.json()
+    assert here.headers.get("WWW-Authenticate") == there.headers.get("WWW-Authenticate")
+
+
+def test_a_token_whose_claim_is_no_user_key_is_refused_here_and_elsewhere(api_client):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken()
+    token["user_id"] = "not-a-key"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    for url in (URL, "/api/me/"):  # SimpleJWT's own look-up would raise ValueError: a 500
+        answer = api_client.get(url)
+        assert answer.status_code == 401 and answer.json()["code"] == "user_not_found"
 
 
 def test_a_player_whose_attributes_changed_is_evaluated_again(client_for, alice, make_flag):

@@ -6,13 +6,14 @@ event starting, ending, an occurrence of a recurring one) is computed from the c
 so a process needs no signal for it. The timer (``liveops.timers``) only tells the clients.
 """
 
-from datetime import datetime, timedelta
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from growthbook.core import evalCondition
 
 from gameplatform.core.copies import ProcessCopy
-from gameplatform.core.cron import Cron
+from gameplatform.core.cron import Cron, CronError
 from liveops import cache, selectors
 from liveops.schedule import selectors as schedule_selectors
 from liveops.schedule.models import LiveEvent
@@ -70,11 +71,48 @@ def current() -> Events:
     return EVENTS.get()
 
 
+class _Window(NamedTuple):
+    """What runs from ``since`` until ``until`` (the first moment it may change) of ``events``."""
+
+    events: Events
+    since: datetime
+    until: datetime
+    occurrences: list[Occurrence]
+
+
+# The last window computed: every player's request asks what runs now, and it changes only at an
+# event's start or end or a recurrence's next start.
+_window: _Window | None = None
+
+
 def running(at: datetime, events: Events | None = None) -> list[Occurrence]:
     """Every occurrence running at ``at`` (of ``events``, else the process's copy), the latest
-    started last."""
-    found = (occurrence_at(compiled, at) for compiled in (events or EVENTS.get()).events)
-    return sorted((o for o in found if o is not None), key=lambda o: (o.starts_at, o.event.pk))
+    started last. What it gives is shared: not to be changed."""
+    global _window
+    events = events or EVENTS.get()
+    window = _window
+    if window is not None and window.events is events and window.since <= at < window.until:
+        return window.occurrences
+    found = (occurrence_at(compiled, at) for compiled in events.events)
+    occurrences = sorted((o for o in found if o is not None), key=lambda o: (o.starts_at, o.event.pk))
+    _window = _Window(events, at, _next_change(events, at), occurrences)
+    return occurrences
+
+
+def _next_change(events: Events, at: datetime) -> datetime:
+    """The first moment after ``at`` at which what runs of ``events`` may change (or later than
+    any: the end of time): an event's start or end, an occurrence's end, a recurrence's next start."""
+    moments = []
+    for compiled in events.events:
+        event = compiled.event
+        moments += [event.starts_at, event.ends_at]
+        if compiled.cron is not None and at < event.ends_at:
+            with suppress(CronError):  # one that never matches starts nothing
+                moments.append(compiled.cron.next_after(at))
+            occurrence = occurrence_at(compiled, at)
+            if occurrence is not None:
+                moments.append(occurrence.ends_at)
+    return min((moment for moment in moments if moment > at), default=datetime.max.replace(tzinfo=UTC))
 
 
 def running_keys(at: datetime) -> frozenset[tuple[int, datetime]]:

@@ -142,6 +142,27 @@ def test_a_recurring_event_shows_its_current_occurrence(client_for, alice):
 
 
 @pytest.mark.django_db
+def test_what_runs_is_remembered_only_until_the_next_start_or_end():
+    now = timezone.now().replace(second=0, microsecond=0)
+    make_event(name="one-off", starts_at=now + timedelta(minutes=5), ends_at=now + timedelta(minutes=50))
+    make_event(
+        name="hourly",
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(hours=3),
+        recurrence=f"{(now + timedelta(minutes=20)).minute} * * * *",
+        duration_seconds=600,
+    )
+    events = running.current()
+    boundaries = [now + timedelta(minutes=m) for m in (5, 20, 30, 50, 80, 90, 140, 180)]
+    moments = sorted({b + timedelta(microseconds=d) for b in boundaries for d in (-1, 0, 1)})
+    # each computed from a copy of its own, then each asked of the process's one copy in turn
+    fresh = {at: running.running(at, running._compile([e.event for e in events.events])) for at in moments}  # noqa: SLF001
+    for at in [*moments, *reversed(moments)]:  # the clock forward, then back
+        assert running.running(at, events) == fresh[at], at
+    assert [o.event.name for o in running.running(now + timedelta(minutes=21))] == ["one-off", "hourly"]
+
+
+@pytest.mark.django_db
 def test_staff_changes_are_audited(client_for, operator):
     client = client_for(operator)
     created = client.post(URL, body(overrides={"xp": 2}), format="json")

@@ -1,15 +1,19 @@
 """Admin pieces the apps share: read-only members and short messages for rooms with members and
-messages (lobbies, player groups), and ``AuditedAdmin``, whose edits reach the audit log; nothing
-registered here."""
+messages (lobbies, player groups), ``AuditedAdmin``, whose edits reach the audit log, and
+``refusal_as_form_error`` for forms that ask a service; nothing registered here."""
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.db import models, router, transaction
 
+from gameplatform.core.errors import ApplicationError
 from gameplatform.core.hooks import Hook
 
 
@@ -131,3 +135,13 @@ class ReadOnlyAdmin(AuditedAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@contextmanager
+def refusal_as_form_error() -> Iterator[None]:
+    """A service's refusal (``ApplicationError``) in the block, raised again as the form's error:
+    the API's message and code on the page, not a 500 from ``save_model``."""
+    try:
+        yield
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from None

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from progression import services
 from progression.models import (
     Battle,
@@ -16,17 +16,6 @@ from progression.models import (
     Purchase,
     ShopItem,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ItemTemplate)

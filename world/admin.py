@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyInline
 from world.models import (
     Character,
     Combat,
@@ -101,14 +101,9 @@ class ServiceWrittenAdmin(AuditedAdmin):
         return False
 
 
-class PartyMemberInline(admin.TabularInline):
+class PartyMemberInline(ReadOnlyInline):
     model = PartyMember
-    extra = 0
-    can_delete = False
     readonly_fields = ["character", "joined_at"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Party)
@@ -129,14 +124,9 @@ class CombatAdmin(ServiceWrittenAdmin):
     list_select_related = ["location", "attacker", "defender", "enemy"]
 
 
-class TradeOfferInline(admin.TabularInline):
+class TradeOfferInline(ReadOnlyInline):
     model = TradeOffer
-    extra = 0
-    can_delete = False
     readonly_fields = ["character", "items", "gold", "confirmed"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Trade)

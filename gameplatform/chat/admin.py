@@ -1,5 +1,5 @@
-"""Admin pieces the apps share: read-only members and short messages for rooms with members and
-messages (lobbies, player groups), ``AuditedAdmin``, whose edits reach the audit log, and
+"""Admin pieces the apps share: read-only inlines (a room's members among them) and short messages
+for rooms with members and messages (lobbies, player groups), ``AuditedAdmin``, whose edits reach the audit log, and
 ``refusal_as_form_error`` for forms that ask a service; nothing registered here."""
 
 import functools
@@ -17,17 +17,26 @@ from gameplatform.core.errors import ApplicationError
 from gameplatform.core.hooks import Hook
 
 
-class MembersInline(admin.TabularInline):
-    """A room's members, shown read only: seats are taken and given up through the services
-    (the size limit, the count, the broadcasts), never here. Subclasses name the ``model``."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, never added, changed or deleted there: they change through
+    their services only. Subclasses name the ``model`` and the fields shown."""
 
     extra = 0
-    fields = ["user", "role", "joined_at"]
-    readonly_fields = ["user", "role", "joined_at"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembersInline(ReadOnlyInline):
+    """A room's members: seats are taken and given up through the services (the size limit, the
+    count, the broadcasts), never here. Subclasses name the ``model``."""
+
+    fields = ["user", "role", "joined_at"]
+    readonly_fields = ["user", "role", "joined_at"]
 
 
 # --- Staff edits, told to whoever keeps the record -------------------------------------------------

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyInline
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyInline, ServiceWrittenAdmin
 from world.models import (
     Character,
     Combat,
@@ -89,16 +89,6 @@ class WorldEventAdmin(AuditedAdmin):
 @admin.register(WorldState)
 class WorldStateAdmin(AuditedAdmin):
     list_display = ["current_reality", "changed_at"]
-
-
-class ServiceWrittenAdmin(AuditedAdmin):
-    """Records only the world's services write: shown and deletable here, never added or changed."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class PartyMemberInline(ReadOnlyInline):

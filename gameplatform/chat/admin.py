@@ -133,14 +133,18 @@ class ShortContentAdmin(AuditedAdmin):
         return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
 
 
-class ReadOnlyAdmin(AuditedAdmin):
-    """Records shown, never edited in the admin: they change through their services only."""
+class ServiceWrittenAdmin(AuditedAdmin):
+    """Records only their services write: shown and deletable here, never added or changed."""
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ServiceWrittenAdmin):
+    """Records shown, never edited in the admin: they change through their services only."""
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -2,8 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from gameplatform.chat import speech
-from gameplatform.chat.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
-from gameplatform.core.errors import ApplicationError
+from gameplatform.chat.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin, refusal_as_form_error
 from groups import services
 from groups.models import Group, GroupBan, GroupJoinRequest, GroupMembership, GroupMessage
 
@@ -24,19 +23,15 @@ class GroupForm(forms.ModelForm):
         return self._filtered("description")
 
     def _filtered(self, field: str) -> str:
-        """The word filter's refusal, as the API's, but as a form error (not a 500 from save_model)."""
-        try:
+        """The word filter's refusal, as the API's, but as a form error."""
+        with refusal_as_form_error():
             return speech.name_checked(self.cleaned_data[field], field=field)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
 
     def clean_max_members(self) -> int:
         """Not below the members the group has (the count's constraint would refuse the write)."""
         max_members = self.cleaned_data["max_members"]
-        try:
+        with refusal_as_form_error():
             services.group_capacity_check(group=self.instance, max_members=max_members)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
         return max_members
 
 

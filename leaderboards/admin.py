@@ -1,8 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
-from gameplatform.core.errors import ApplicationError
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, refusal_as_form_error
 from leaderboards import services
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
 from staff.permissions import has_role
@@ -16,10 +15,8 @@ class LeaderboardForm(forms.ModelForm):
 
     def clean_reset(self) -> str:
         """The API's check: a cron the reset timer can schedule, or a form error."""
-        try:
+        with refusal_as_form_error():
             return services.leaderboard_reset_clean(self.cleaned_data.get("reset"))
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 @admin.register(Leaderboard)

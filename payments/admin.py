@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from payments.models import Product, Purchase, StoreEvent, StorePayment
 
 
@@ -79,11 +79,9 @@ class StorePaymentAdmin(ReadOnlyAdmin):
     search_fields = ["payment_id"]
 
 
-class PurchaseInline(admin.TabularInline):
+class PurchaseInline(ReadOnlyInline):
     model = Purchase
     fk_name = "user"
-    extra = 0
-    can_delete = False
     fields = [
         "product",
         "store",
@@ -95,9 +93,6 @@ class PurchaseInline(admin.TabularInline):
         "created_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class UserWithPurchasesAdmin(UserAdmin):

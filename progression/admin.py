@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ServiceWrittenAdmin
 from progression import services
 from progression.models import (
     Battle,
@@ -16,17 +16,6 @@ from progression.models import (
     Purchase,
     ShopItem,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ItemTemplate)
@@ -158,12 +147,6 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(AuditedAdmin):
+class PurchaseAdmin(ServiceWrittenAdmin):
     list_display = ["id", "player", "shop_item", "quantity", "currency", "total_price", "created_at"]
     list_select_related = ["player__user", "shop_item__item", "shop_item__egg_species"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -95,6 +95,17 @@ def _sanction_state(sanction: Sanction) -> str:
     return "running" if is_active(sanction) else "ended"
 
 
+def quick_action(quick: str, description: str):
+    """The list's action that decides each selected report with the one-click decision ``quick``."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(model_admin, request, queryset):
+        model_admin._quick(request, queryset, quick)
+
+    action.__name__ = f"quick_{quick}"
+    return action
+
+
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     form = ReportDecisionForm
@@ -176,21 +187,10 @@ class ReportAdmin(admin.ModelAdmin):
     def _quick(self, request, queryset, quick: str) -> None:
         self._each(request, queryset, f"{QUICK_LABELS[quick]}:", lambda pk: self._resolve_quick(request, pk, quick))
 
-    @admin.action(description="Dismiss the selected reports", permissions=["change"])
-    def quick_dismiss(self, request, queryset):
-        self._quick(request, queryset, "dismiss")
-
-    @admin.action(description="Warn the reported users (the reason's statement)", permissions=["change"])
-    def quick_warn(self, request, queryset):
-        self._quick(request, queryset, "warn")
-
-    @admin.action(description="Mute the reported users for 24 hours (the reason's statement)", permissions=["change"])
-    def quick_mute_24h(self, request, queryset):
-        self._quick(request, queryset, "mute_24h")
-
-    @admin.action(description="Suspend the reported users for 7 days (the reason's statement)", permissions=["change"])
-    def quick_suspend_7d(self, request, queryset):
-        self._quick(request, queryset, "suspend_7d")
+    quick_dismiss = quick_action("dismiss", "Dismiss the selected reports")
+    quick_warn = quick_action("warn", "Warn the reported users (the reason's statement)")
+    quick_mute_24h = quick_action("mute_24h", "Mute the reported users for 24 hours (the reason's statement)")
+    quick_suspend_7d = quick_action("suspend_7d", "Suspend the reported users for 7 days (the reason's statement)")
 
     def save_model(self, request, obj, form, change):
         quick = request.POST.get("_quick")

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.chat.admin import AuditedAdmin, ReadOnlyInline, ServiceWrittenAdmin
 from world.models import (
     Character,
     Combat,
@@ -91,24 +91,9 @@ class WorldStateAdmin(AuditedAdmin):
     list_display = ["current_reality", "changed_at"]
 
 
-class ServiceWrittenAdmin(AuditedAdmin):
-    """Records only the world's services write: shown and deletable here, never added or changed."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class PartyMemberInline(admin.TabularInline):
+class PartyMemberInline(ReadOnlyInline):
     model = PartyMember
-    extra = 0
-    can_delete = False
     readonly_fields = ["character", "joined_at"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Party)
@@ -129,14 +114,9 @@ class CombatAdmin(ServiceWrittenAdmin):
     list_select_related = ["location", "attacker", "defender", "enemy"]
 
 
-class TradeOfferInline(admin.TabularInline):
+class TradeOfferInline(ReadOnlyInline):
     model = TradeOffer
-    extra = 0
-    can_delete = False
     readonly_fields = ["character", "items", "gold", "confirmed"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Trade)

@@ -1,29 +1,42 @@
-"""Admin pieces the apps share: read-only members and short messages for rooms with members and
-messages (lobbies, player groups), and ``AuditedAdmin``, whose edits reach the audit log; nothing
-registered here."""
+"""Admin pieces the apps share: read-only inlines (a room's members among them) and short messages
+for rooms with members and messages (lobbies, player groups), ``AuditedAdmin``, whose edits reach the audit log, and
+``refusal_as_form_error`` for forms that ask a service; nothing registered here."""
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.db import models, router, transaction
 
+from gameplatform.core.errors import ApplicationError
 from gameplatform.core.hooks import Hook
 
 
-class MembersInline(admin.TabularInline):
-    """A room's members, shown read only: seats are taken and given up through the services
-    (the size limit, the count, the broadcasts), never here. Subclasses name the ``model``."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, never added, changed or deleted there: they change through
+    their services only. Subclasses name the ``model`` and the fields shown."""
 
     extra = 0
-    fields = ["user", "role", "joined_at"]
-    readonly_fields = ["user", "role", "joined_at"]
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembersInline(ReadOnlyInline):
+    """A room's members: seats are taken and given up through the services (the size limit, the
+    count, the broadcasts), never here. Subclasses name the ``model``."""
+
+    fields = ["user", "role", "joined_at"]
+    readonly_fields = ["user", "role", "joined_at"]
 
 
 # --- Staff edits, told to whoever keeps the record -------------------------------------------------
@@ -120,8 +133,8 @@ class ShortContentAdmin(AuditedAdmin):
         return obj.content if len(obj.content) <= 80 else obj.content[:79] + "…"
 
 
-class ReadOnlyAdmin(AuditedAdmin):
-    """Records shown, never edited in the admin: they change through their services only."""
+class ServiceWrittenAdmin(AuditedAdmin):
+    """Records only their services write: shown and deletable here, never added or changed."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -129,5 +142,19 @@ class ReadOnlyAdmin(AuditedAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+
+class ReadOnlyAdmin(ServiceWrittenAdmin):
+    """Records shown, never edited in the admin: they change through their services only."""
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@contextmanager
+def refusal_as_form_error() -> Iterator[None]:
+    """A service's refusal (``ApplicationError``) in the block, raised again as the form's error:
+    the API's message and code on the page, not a 500 from ``save_model``."""
+    try:
+        yield
+    except ApplicationError as exc:
+        raise forms.ValidationError(exc.message, code=exc.code) from None

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class ChatConfig(AppConfig):
     name = "chat"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from chat.dms.selectors import unread_dm_count

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class FriendsConfig(AppConfig):
     name = "friends"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from friends.events import PresenceFilter

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class GameConfig(AppConfig):
     name = "game"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from game import registry

@@ -4,7 +4,6 @@ from django.apps import AppConfig
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = "Player groups"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from gameplatform.sockets import presence

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class LeaderboardsConfig(AppConfig):
     name = "leaderboards"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from game import hooks as game_hooks

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class LiveopsConfig(AppConfig):
     name = "liveops"
-    default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "live operations"
 
     def ready(self) -> None:

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class MatchmakingConfig(AppConfig):
     name = "matchmaking"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from friends import hooks as friends

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class SafetyConfig(AppConfig):
     name = "safety"
-    default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "player safety"
 
     def ready(self) -> None:

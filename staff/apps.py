@@ -9,7 +9,6 @@ class StaffConfig(AppConfig):
 
     name = "staff"
     verbose_name = "staff and audit log"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from gameplatform.chat.admin import admin_changed

@@ -5,7 +5,6 @@ class WebclientConfig(AppConfig):
     """The browser client: static files (the SDK and the page's script) and the pages that load them."""
 
     name = "webclient"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from django.contrib import admin

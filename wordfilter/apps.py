@@ -2,7 +2,6 @@ from django.apps import AppConfig
 
 
 class WordfilterConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
     name = "wordfilter"
     verbose_name = "word filter"
 

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class WorldConfig(AppConfig):
     name = "world"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from accounts.hooks import user_deleting

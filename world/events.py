@@ -30,14 +30,18 @@ def world_announcement(event: WorldEvent) -> dict:
     }
 
 
-def nearby_payload(character: Character) -> dict:
+def character_brief(character: Character) -> dict:
+    """A character as other players see it: in an area's list, or fighting in a combat."""
     return {
         "character_id": character.pk,
         "name": character.name,
         "faction": character.faction.name,
         "level": character.level,
-        "position": character.position,
     }
+
+
+def nearby_payload(character: Character) -> dict:
+    return {**character_brief(character), "position": character.position}
 
 
 def location_payload(location) -> dict:

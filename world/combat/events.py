@@ -1,17 +1,12 @@
 """The combat frames of the world socket (one function per frame type)."""
 
+from world.events import character_brief
+
 
 def _fighter(character) -> dict | None:
     if character is None:
         return None
-    return {
-        "character_id": character.pk,
-        "name": character.name,
-        "faction": character.faction.name,
-        "level": character.level,
-        "health": character.health,
-        "max_health": character.max_health,
-    }
+    return {**character_brief(character), "health": character.health, "max_health": character.max_health}
 
 
 def combat_payload(combat) -> dict:

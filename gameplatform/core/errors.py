@@ -68,36 +68,28 @@ def _rebuild_error(cls: type[ApplicationError], args: tuple, state: dict) -> App
     return error
 
 
-class _DefaultedError(ApplicationError):
-    """An error whose message and code have defaults, its class's."""
-
-    default_message: str
-    default_code: str
-
-    def __init__(self, message: str | None = None, *, code: str | None = None, **kwargs) -> None:
-        message = self.default_message if message is None else message
-        super().__init__(message, code=self.default_code if code is None else code, **kwargs)
-
-
-class NotFound(_DefaultedError):
+class NotFound(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     close_code = 4404
-    default_message = "Not found."
-    default_code = "not_found"
+
+    def __init__(self, message: str = "Not found.", *, code: str = "not_found", **kwargs) -> None:
+        super().__init__(message, code=code, **kwargs)
 
 
-class Forbidden(_DefaultedError):
+class Forbidden(ApplicationError):
     status_code = status.HTTP_403_FORBIDDEN
     close_code = 4403
-    default_message = "Not allowed."
-    default_code = "forbidden"
+
+    def __init__(self, message: str = "Not allowed.", *, code: str = "forbidden", **kwargs) -> None:
+        super().__init__(message, code=code, **kwargs)
 
 
-class Conflict(_DefaultedError):
+class Conflict(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     close_code = 4409
-    default_message = "Conflict."
-    default_code = "conflict"
+
+    def __init__(self, message: str = "Conflict.", *, code: str = "conflict", **kwargs) -> None:
+        super().__init__(message, code=code, **kwargs)
 
 
 class RateLimited(ApplicationError):

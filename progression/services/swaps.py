@@ -23,8 +23,8 @@ from progression.services.players import balance_change, player_lock
 
 
 class OfferUnavailable(Conflict):
-    default_message = "Part of an offer is no longer available."
-    default_code = "offer_unavailable"
+    def __init__(self, message: str = "Part of an offer is no longer available.") -> None:
+        super().__init__(message, code="offer_unavailable")
 
 
 @dataclass

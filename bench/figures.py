@@ -354,14 +354,25 @@ def server_ports(first: int, count: int) -> list[int]:
 class Server:
     """uvicorn on HOST:port in a process group of its own; ``workers=None``: one process, no supervisor."""
 
-    def __init__(self, port: int, env: dict, log_path: Path, workers: int | None = 2, nofile: int | None = None):
+    def __init__(
+        self,
+        port: int,
+        env: dict,
+        log_path: Path,
+        workers: int | None = 2,
+        nofile: int | None = None,
+        ws: str | None = None,
+    ):
         self.port, self.env, self.log_path, self.workers, self.nofile = port, env, log_path, workers, nofile
+        self.ws = ws  # another WebSocket protocol than the Makefile's (uvicorn's ``--ws``)
         self.proc: subprocess.Popen | None = None
         self.base = f"http://{HOST}:{port}"
 
     def command(self) -> list[str]:
         """The server's command line (bench/asgi_servers.py gives other servers theirs)."""
         cmd = [str(UVICORN), *UVICORN_FLAGS]
+        if self.ws:
+            cmd[cmd.index("--ws") + 1] = self.ws
         if self.workers:
             cmd += ["--workers", str(self.workers)]
         return cmd + ["--host", HOST, "--port", str(self.port), APP]

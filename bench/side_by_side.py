@@ -100,6 +100,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis-port", type=int, default=6394, help="the private Redis of the platform side")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/gp_side_by_side_bench")
     parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")
+    parser.add_argument(
+        "--ws", default=None, help="the platform's WebSocket protocol, uvicorn's --ws (default: the Makefile's)"
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(n) for n in (args.rooms or DEFAULT_SIZES[args.scenario]).split(",") if n]
     if args.plot is None:
@@ -309,7 +312,9 @@ def run_platform(rooms: int, args, env: dict, redis: PrivateRedis, run_dir: Path
     games_file.write_text(json.dumps(games))
     on_core(SERVER_CORE)
     try:
-        server = Server(args.port, env, run_dir / f"platform-{rooms}.log", workers=None, nofile=raise_open_files())
+        server = Server(
+            args.port, env, run_dir / f"platform-{rooms}.log", workers=None, nofile=raise_open_files(), ws=args.ws
+        )
         server.start()
         same_priority(server.proc.pid)  # its database worker process shares its session
     finally:
@@ -384,7 +389,12 @@ def run_platform_lobby(
     on_core(SERVER_CORE)
     try:
         server = Server(
-            args.port, env, run_dir / f"platform-lobby-{lobbies}.log", workers=None, nofile=raise_open_files()
+            args.port,
+            env,
+            run_dir / f"platform-lobby-{lobbies}.log",
+            workers=None,
+            nofile=raise_open_files(),
+            ws=args.ws,
         )
         server.start()
         same_priority(server.proc.pid)  # its database worker process shares its session

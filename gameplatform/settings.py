@@ -404,6 +404,9 @@ WS_FLOOD_REFUSAL_WINDOW_SECONDS = env_float("WS_FLOOD_REFUSAL_WINDOW_SECONDS", 1
 # A send to a client that waits longer than this (the client stopped reading and the server's
 # buffer for it is full) cuts the socket off, so that it holds up neither its group nor a room.
 WS_STALL_SECONDS = env_float("WS_STALL_SECONDS", 0.5, minimum=0.01)
+# Under the platform's own WebSocket protocol a frame never waits: a connection whose unread
+# frames hold more than this is cut off as soon as it does (``gameplatform.sockets.stalls``).
+WS_STALL_BYTES = env_int("WS_STALL_BYTES", 1024 * 1024, minimum=64 * 1024)
 # Close with 4008 / 4009 / 4013 where the contract says 1008 / 1009 / 1013 (any 1001-1999 becomes
 # that code + 3000). For daphne only: autobahn, its WebSocket library, refuses to send close codes
 # 1001-2999 for the application (django/daphne#374). `make serve-daphne` sets it; uvicorn needs it not.

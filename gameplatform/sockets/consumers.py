@@ -180,6 +180,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
 
     async def connect(self) -> None:
         self.codec = for_scope(self.scope)  # JSON, or MessagePack both ways (gameplatform.sockets.codec)
+        self.take_extensions(self.scope)  # frames at wire cost, when the server offers them
         self.conn_id = new_request_id()
         request_id_var.set(self.conn_id)
         self.groups_joined: set[str] = set()

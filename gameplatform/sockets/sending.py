@@ -4,6 +4,17 @@
 codec (``gameplatform.sockets.codec``: JSON, MessagePack, compact, chosen as it connects) names its
 subprotocol on ``accept`` and writes every frame on ``send``; ``send_frame`` and ``send_error``
 are how the kit and the apps send a frame and an error in the contract's shape.
+
+Frames at wire cost: under the platform's own WebSocket protocol for uvicorn
+(``gameplatform.sockets.wire``, what ``make serve`` runs), a socket's scope offers the
+``gameplatform.prepared_frames`` extension: a ``prepare`` that makes a whole WebSocket frame of
+a message, and the connection's ``sink``, which writes such bytes to the connection in the call.
+A frame most often goes to many sockets (a broadcast, a room's patch): ``prepared`` frames its
+message once, by the message object itself, and every socket of the audience hands the same
+bytes to its sink, with no ASGI message, no await on the server and no framing of its own.
+Under another server (daphne) the socket has no sink, and every frame takes the ASGI ``send``.
+A client that stops reading is cut off here too (``TimedSends.backlogged``): a prepared write
+never waits, so its sink's backlog is what is bounded.
 """
 
 from gameplatform.broadcast.hub import CLIENT_GONE
@@ -11,11 +22,40 @@ from gameplatform.broadcast.realtime import encode
 from gameplatform.core import metrics
 from gameplatform.sockets.codec import JSON, Codec
 
+PREPARED_FRAMES = "gameplatform.prepared_frames"  # the ASGI extension of ``gameplatform.sockets.wire``
+
+# The last frames made, by the id of their message (kept alive here, so no other message takes
+# its id while it is kept): the sockets of one delivery ask one after another, so a few dozen
+# entries suffice; nothing is kept beyond ``KEEP``.
+KEEP = 64
+_prepared: dict[int, tuple[str | bytes, bytes]] = {}
+
+
+def prepared(message: str | bytes, prepare) -> bytes:
+    """``message`` as a whole WebSocket frame (``prepare``: the server's), made once for all the
+    sockets it goes to."""
+    kept = _prepared.get(id(message))
+    if kept is not None and kept[0] is message:
+        return kept[1]
+    frame = prepare(message)
+    if len(_prepared) >= KEEP:
+        del _prepared[next(iter(_prepared))]
+    _prepared[id(message)] = (message, frame)
+    return frame
+
 
 class FrameWriter:
     """The way out of a ``BaseConsumer``: Channels' ``accept`` and ``send`` through the socket's codec."""
 
     codec: Codec = JSON  # how this socket's frames are read and written (its subprotocol)
+    sink = None  # the connection's prepared-frames sink, when its server offers one
+    prepare = None  # and the server's framing of a message
+
+    def take_extensions(self, scope) -> None:
+        """Use the server's prepared frames (``PREPARED_FRAMES``), if it offers them."""
+        offered = scope.get("extensions", {}).get(PREPARED_FRAMES)
+        if offered is not None:
+            self.sink, self.prepare = offered["sink"], offered["prepare"]
 
     async def accept(self, subprotocol=None, headers=None) -> None:
         """Accept the socket, naming the subprotocol of its codec, if the client asked for one."""
@@ -26,6 +66,14 @@ class FrameWriter:
         frame text, shared by the sockets it goes to), or as the JSON text it is."""
         if text_data is not None and self.codec.binary:
             text_data, bytes_data = None, self.codec.encode(text_data)
+        sink = self.sink
+        if sink is not None and not close:
+            # Written in the call; False: not open for frames (not accepted yet, closing or
+            # closed), and the ASGI send says so as before.
+            if sink.write(prepared(bytes_data if text_data is None else text_data, self.prepare)):
+                if self.backlogged(sink):
+                    self.cut_off_sink(sink)
+                return
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def send_frame(self, payload: dict) -> None:

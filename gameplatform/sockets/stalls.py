@@ -15,6 +15,12 @@ waited longer is cut off (``TimedSends.cut_off``): the waiting tasks are cancell
 socket turns into ``ClientStalled`` for the hub or room that sent, and the socket's own task ends
 as on a disconnect, so the server closes the connection. A per-send timer (``asyncio.timeout``) would
 do the same at about 5 µs a send, a tenth of a lobby delivery's whole cost.
+
+A frame written through the server's prepared-frames sink (``gameplatform.sockets.sending``)
+never waits: the connection's buffer takes it. After each such write the socket looks at its
+sink (``TimedSends.backlogged``): a buffer over its high-water mark for ``WS_STALL_SECONDS``, or
+holding more than ``WS_STALL_BYTES``, cuts the socket off at once (``cut_off_sink``): the
+connection is dropped without a close frame, and the socket ends on the disconnect that follows.
 """
 
 import asyncio
@@ -102,6 +108,25 @@ class TimedSends:
             raise ClientStalled() from None
         finally:
             waiting.pop(task, None)
+
+    def backlogged(self, sink) -> bool:
+        """Whether the client behind ``sink`` stopped reading: its buffer has been over its
+        high-water mark for ``WS_STALL_SECONDS``, or holds more than ``WS_STALL_BYTES``."""
+        if sink.buffered > settings.WS_STALL_BYTES:
+            return True
+        since = sink.paused_since
+        return since is not None and self.send_watch.loop.time() - since >= self.send_watch.limit
+
+    def cut_off_sink(self, sink) -> None:
+        """The client behind ``sink`` stopped reading: its connection is dropped at once (no close
+        frame, which would wait behind the unread frames), and ``ClientStalled`` raised in the
+        sender, which goes on to its next socket. The socket ends on the server's disconnect."""
+        if not self.stalled:
+            self.stalled = self.closing = True
+            logger.warning("client stopped reading; cutting the socket off", extra={"user_id": self.user_id})
+            metrics.cut_off(self.scope.get("route", metrics.UNROUTED))
+            sink.abort()
+        raise ClientStalled()
 
     # Where Channels' ``send`` (and so ``accept``, ``send`` and ``close``) writes; named on the
     # class, not stored on the socket as a bound method, which would be a reference cycle.

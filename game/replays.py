@@ -27,7 +27,7 @@ from game.registry import modes
 from gameplatform.core.errors import Conflict, Forbidden, NotFound
 from gameplatform.data import rawsql
 from gameplatform.modes import Mode, Player
-from gameplatform.modes.commands import ROOM_COMMANDS, Action, Command, Input, Join, Move, PlayerCommand
+from gameplatform.modes.commands import ROOM_COMMANDS, Action, Command, Input, Inputs, Join, Move, PlayerCommand
 from gameplatform.modes.room import Grace, starting_players
 from gameplatform.rooms import room_store
 from gameplatform.rooms.room import Room
@@ -41,8 +41,9 @@ FRAMES_PAGE = 600  # frames of a replay's spectators' view in one answer
 FRAMES_CACHED_MAX = 6000
 FRAMES_CACHE_SECONDS = 600
 PLAYER_COMMANDS = (PlayerCommand, Join)  # the steps of a replay's ``inputs``: a player's, or their seat taken
-# Their ops, as a game's log names them (``Command.entry()``): one release more, for its readers.
-PLAYER_OPS = frozenset(kind.op for kind in ROOM_COMMANDS if issubclass(kind, PLAYER_COMMANDS))
+# Their ops, as a game's log names them (``Command.entry()``): one release more, for its readers;
+# and a real-time tick's inputs, taken as one step (``Inputs``).
+PLAYER_OPS = frozenset(kind.op for kind in ROOM_COMMANDS if issubclass(kind, PLAYER_COMMANDS)) | {Inputs.op}
 
 
 @functools.cache
@@ -139,9 +140,11 @@ def replay_for(*, game_id: int, user) -> dict:
     inputs = []
 
     def landed(room: Room, command: Command, now: float) -> None:
-        if isinstance(command, PLAYER_COMMANDS):
-            at = {"t": round(now, 3), "tick": room.ctx.tick, "player": command.player_id, "type": command.op}
-            inputs.append({**at, "data": _data(command)})
+        # A tick's inputs, taken as one step, each at that tick: the one whose patch showed them.
+        for each in command.inputs if isinstance(command, Inputs) else (command,):
+            if isinstance(each, PLAYER_COMMANDS):
+                at = {"t": round(now, 3), "tick": room.ctx.tick, "player": each.player_id, "type": each.op}
+                inputs.append({**at, "data": _data(each)})
 
     game, replay, players, room = _play_again(game_id, user, landed)
     result = room.result

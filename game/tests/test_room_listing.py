@@ -234,6 +234,10 @@ async def test_a_player_seated_while_the_game_runs_joins_the_room_and_plays(stor
         assert [p["id"] for p in records.frames_for(1)[-1]["players"]] == [1, 2, 3]
         await host.apply(44, Connect(3))
         await host.apply(44, Input(3, {"step": 5}))
+        for _ in range(50):  # a real-time input is taken by the room's next tick
+            if room.state["step"] == 5:
+                break
+            await asyncio.sleep(0.01)
         mine = [json.loads(text) for _, sent in records.published for to, text, *_ in sent.frames if to == 3]
         assert mine[0]["type"] == "game_state" and room.state["step"] == 5  # their input is taken
         await host.list_once()

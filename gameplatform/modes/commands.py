@@ -134,6 +134,26 @@ class Input(PlayerCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class Inputs(Command):
+    """The ``input`` frames a real-time room got since its last tick, in arrival order, taken as
+    one step at the tick (as Nakama's match loop takes a tick's messages): each input checked
+    and applied whole or not at all, in order, then the tick, which shows them. ``frames``: each
+    input's ``(forwarded id, ref)`` (None: neither), as ``Room.step``'s ``frame`` of one input;
+    they stay out of the arguments (a journal entry's sixth item, never in a game's log)."""
+
+    op: ClassVar[str] = "inputs"
+    inputs: tuple[Input, ...]
+    frames: tuple[tuple | None, ...] = ()
+
+    def entry(self) -> tuple[str, list]:
+        return self.op, [[command.player_id, command.data] for command in self.inputs]
+
+    @classmethod
+    def from_args(cls, args: list) -> "Inputs":
+        return cls(tuple(Input(player_id, data) for player_id, data in args))
+
+
+@dataclass(frozen=True, slots=True)
 class Join(Command):
     """The platform seats a player in a game that runs (the mode's ``join_in_progress``)."""
 
@@ -185,7 +205,7 @@ class Unwatch(Command):
 # A client's message to the mode (checked against the schema of its ``messages`` entry, then handled).
 ClientMessage: TypeAlias = Move | Action | Input
 # What ``Room.step`` takes, and of those what only the platform takes (never a socket's frame).
-ROOM_COMMANDS = (Advance, Connect, Disconnect, Ready, Forfeit, Move, Action, Input, Join, Abandon)
+ROOM_COMMANDS = (Advance, Connect, Disconnect, Ready, Forfeit, Move, Action, Input, Inputs, Join, Abandon)
 PLATFORM_COMMANDS = (Abandon,)
 # What staff may ask of a room wherever it runs (``RoomHost.command``): a player's forfeit made
 # for them (a kick), and the end of the game.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from gameplatform.modes import snapshots
 from gameplatform.modes.api import FRAME_MESSAGES, MESSAGE_TYPE, Context, Mode, Player, Reject, Result
 from gameplatform.modes.clock import Clock
-from gameplatform.modes.commands import Action, ClientMessage, Input, Join, Move
+from gameplatform.modes.commands import Action, ClientMessage, Input, Inputs, Join, Move
 from gameplatform.modes.phases import (
     ABANDONED,
     ABORTED,
@@ -41,6 +41,7 @@ from gameplatform.modes.steps import (
     REF_KEPT_CHARS,
     TAKEN_KEPT,
     TAKEN_SECONDS,
+    Batch,
     HookFailed,
     Steps,
     forwarded_key,
@@ -143,6 +144,8 @@ class Room(Steps, Clock):
         self.hook = "platform"  # the mode's hook running now (what a failure names)
         self.watched = False  # someone watches: every change makes the spectators' frames too (``watch``)
         self.replayed_steps: list = []  # the steps a takeover ran again (``replay``)
+        self.batch: Batch | None = None  # the last ``Inputs`` step: how each of its inputs went
+        self._taking: Inputs | None = None  # the ``Inputs`` step being taken (a failure keeps its inputs so far)
 
     # --- reading ---------------------------------------------------------------------
 

@@ -12,6 +12,15 @@ failure is answered with ``HookFailed`` and counted, and after the mode's ``max_
 the game ends ``aborted`` (unrated). A frame the rules refuse (``Reject`` from a hook, which the mode
 API asks to raise before changing anything) is kept as a step all the same, so that a replay does
 what the room did.
+
+A real-time room's runtime may hand it the inputs that came since its last tick as one step,
+``Inputs`` (as Nakama's match loop takes a tick's messages): each input is its own atomic unit,
+checked and applied in arrival order (one refused or failed changes nothing, and the others
+still apply), then the tick runs and shows them. Its entry, ``(steps, now, "inputs", [[player,
+data], ...], version[, [[forwarded, ref] or None, ...]])``, holds the inputs that changed the
+room, exactly those that were each an entry before (taken, or refused by the mode's hook), so
+a replay applies each of them as it went, then the tick. A tick whose hook failed is undone
+alone: the entry is then the inputs' alone, at the time before the tick.
 """
 
 import functools
@@ -19,6 +28,7 @@ import hashlib
 import json
 import logging
 import warnings
+from dataclasses import dataclass, field
 
 from gameplatform.modes.api import Player, Reject
 from gameplatform.modes.commands import (
@@ -33,6 +43,7 @@ from gameplatform.modes.commands import (
     Disconnect,
     Forfeit,
     Input,
+    Inputs,
     Join,
     Move,
     PlayerCommand,
@@ -92,6 +103,27 @@ def atomic(method):
             raise self._failed(exc) from exc
 
     return step
+
+
+@dataclass
+class Batch:
+    """The ``Inputs`` step a room is taking: the game time before it (a failure is undone to the
+    inputs taken so far, with no tick), each input's outcome (None: applied; else the ``Reject``,
+    ``Invalid`` or ``HookFailed`` that refused it, having changed nothing), and which inputs the
+    step keeps in its entry (applied, or refused by the mode's hook)."""
+
+    before: float
+    outcomes: list = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
+
+    def entry(self, steps: int, batch: Inputs, version: int) -> tuple:
+        """What the room is so far, as a journal entry after ``steps``: the kept inputs, no tick."""
+        return steps + 1, self.before, *self.taken(batch).entry(), version
+
+    def taken(self, batch: Inputs) -> Inputs:
+        """The inputs of ``batch`` its entry keeps, with their frames."""
+        frames = batch.frames or (None,) * len(batch.inputs)
+        return Inputs(tuple(batch.inputs[i] for i in self.kept), tuple(frames[i] for i in self.kept))
 
 
 def forwarded_key(forwarded: str | None) -> str | None:
@@ -157,6 +189,8 @@ class Steps:
             self.ctx.now = max(self.ctx.now, now)  # nothing is due: only a turn-based room's clock moves
         if not due and type(command) is Advance:
             return False
+        if type(command) is Inputs:
+            return self._take_batch(now, command, due)
         try:
             self._apply(now, command, due)
         except Reject:
@@ -166,26 +200,67 @@ class Steps:
         self._took(now, command, frame)
         return True
 
+    def _take_batch(self, now: float, batch: Inputs, due: bool) -> bool:
+        """The ``Inputs`` step: each input whole or not at all, in order, then the tick when it is
+        due (``batch.outcomes`` says how each input went). A tick that fails is undone alone."""
+        self.batch = Batch(before=self.ctx.now)
+        self._taking = batch
+        try:
+            self._apply(now, batch, False)
+            if due:  # the tick after the inputs: its patch shows them
+                self._apply(now, ADVANCE, True)
+        except Reject:
+            if self.hook != "platform":  # the tick's hook refused, and may have changed something
+                self._took(now, batch)
+            raise
+        except HookFailed:
+            if self.batch.kept:  # the tick is undone, the inputs stay: a step at the time before it
+                self._took(self.batch.before, batch)
+            raise
+        finally:
+            self._taking = None
+        if not due and not self.batch.kept:
+            return False
+        self._took(now, batch)
+        return True
+
     def _took(self, now: float, command: Command, frame: tuple | None = None) -> None:
+        frames: tuple = () if frame is None or frame == (None, None) else (frame,)
+        if type(command) is Inputs:  # the inputs that changed the room; none: the tick alone
+            command = self.batch.taken(command)
+            frames = command.frames if any(command.frames) else ()
+            if not command.inputs:
+                command = ADVANCE
         self.steps += 1
         op, args = command.entry()
         entry = (self.steps, now, op, args, self.version)
-        if frame is not None and frame != (None, None):
-            forwarded, ref = frame
-            entry += ([forwarded, ref],)
-            taken, now = self.taken, self.ctx.now
-            player_id = command.player_id if isinstance(command, PlayerCommand) else None
-            for key in (forwarded_key(forwarded), ref_key(player_id, ref)):
-                if key is not None:
-                    taken.pop(key, None)
-                    taken[key] = now
-            while taken and (len(taken) > TAKEN_KEPT or next(iter(taken.values())) < now - TAKEN_SECONDS):
-                del taken[next(iter(taken))]
+        if frames:
+            if type(command) is Inputs:
+                entry += ([None if f is None else list(f) for f in frames],)
+                named = zip(frames, command.inputs, strict=True)
+            else:
+                entry += (list(frame),)
+                named = ((frame, command),)
+            for frame_of, taken_command in named:
+                if frame_of is not None:
+                    self._remember(frame_of, taken_command)
         self._since.append(entry)
         if self.journalled:
             self._new_steps.append(entry)
         if len(self._since) >= REBASE_STEPS:  # a failure never replays more than this
             self.encode_snapshot()
+
+    def _remember(self, frame: tuple, command: Command) -> None:
+        """``took`` knows the frame ``(forwarded id, ref)`` of ``command`` from now on."""
+        forwarded, ref = frame
+        taken, now = self.taken, self.ctx.now
+        player_id = command.player_id if isinstance(command, PlayerCommand) else None
+        for key in (forwarded_key(forwarded), ref_key(player_id, ref)):
+            if key is not None:
+                taken.pop(key, None)
+                taken[key] = now
+        while taken and (len(taken) > TAKEN_KEPT or next(iter(taken.values())) < now - TAKEN_SECONDS):
+            del taken[next(iter(taken))]
 
     def took(self, key: str | None) -> bool:
         """Whether the room took the frame of ``key`` (``forwarded_key``, ``ref_key``) lately."""
@@ -206,6 +281,8 @@ class Steps:
                 pass
             case Input() | Move() | Action():
                 self._message(command)
+            case Inputs():
+                self._inputs(command)
             case Connect(player_id=player_id):
                 self._connect(player_id)
             case Disconnect(player_id=player_id):
@@ -218,6 +295,26 @@ class Steps:
                 self._join(command)
             case Abandon():
                 self._abandon()
+
+    def _inputs(self, batch: Inputs) -> None:
+        """Each input of an ``Inputs`` step in order, each its own atomic unit: one refused or
+        failed changed nothing, and the next goes on from the room as the ones before left it."""
+        taking = self.batch
+        for index, command in enumerate(batch.inputs):
+            outcome, kept = None, True
+            try:
+                self._input(command)
+            except Reject as exc:  # kept when the mode's hook refused it (it may have changed something)
+                outcome, kept = exc, self.hook != "platform"
+            except (Invalid, HookFailed) as exc:
+                outcome, kept = exc, False
+            taking.outcomes.append(outcome)
+            if kept:
+                taking.kept.append(index)
+
+    @atomic
+    def _input(self, command: Input) -> None:
+        self._message(command)
 
     def replay(self, entries, each=None) -> int:
         """Apply journalled steps ``(steps, now, op, args, version)`` newer than this room's, in
@@ -237,13 +334,16 @@ class Steps:
             except UnknownCommand:
                 logger.warning("a journalled step names no command this release knows", extra={"op": repr(op)[:64]})
                 break
+            frame = tuple(named[0]) if named else None
+            if type(command) is Inputs and named:  # each input's frame
+                command, frame = Inputs(command.inputs, tuple(f and tuple(f) for f in named[0])), None
             try:
-                changed = self.step(now, command, frame=tuple(named[0]) if named else None)
+                changed = self.step(now, command, frame=frame)
             except Reject:  # refused by the mode then too (a refusal that changed something is kept)
                 changed = self.steps == steps
             except (Invalid, HookFailed):
                 break
-            if not changed:
+            if not changed or (type(command) is Inputs and len(self.batch.kept) != len(command.inputs)):
                 break
             self.version = version  # the patches the players were sent counted too
             applied += 1
@@ -300,8 +400,11 @@ class Steps:
         after it, and keeps what the players were sent before the step."""
         views, version = saved
         base = json.loads(self._base)
-        rebuilt = type(self).restore(self.mode, base, grace=self.grace, journal=self._since, seated=True)
-        if rebuilt.steps != self.steps:
+        journal, steps = self._since, self.steps
+        if self._taking is not None and self.batch.kept:  # an ``Inputs`` step's inputs taken so far stay
+            journal, steps = [*journal, self.batch.entry(self.steps, self._taking, self.version)], steps + 1
+        rebuilt = type(self).restore(self.mode, base, grace=self.grace, journal=journal, seated=True)
+        if rebuilt.steps != steps:
             logger.error("a room could not be rebuilt to its last step", extra={"game_id": self.game_id})
         self.state, self.ctx, self.phase, self.turn_deadline = (
             rebuilt.state,

@@ -7,8 +7,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from gameplatform.modes.commands import ADVANCE
-from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
 
 logger = logging.getLogger(__name__)
@@ -135,13 +133,10 @@ class Driver:
                     continue  # rescheduled since (a frame moved the clock): a newer entry stands
                 run.next_wake = None  # popped: ``schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
-                try:
-                    room.step(run.now(), ADVANCE)
-                except HookFailed as exc:
-                    host.steps.hook_failed(wake.game_id, room, exc)
+                replies, took = host.steps.tick(wake.game_id, run)  # the inputs since the last tick, then the tick
                 try:
                     due = room.mode.tick_rate == 0 or room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
-                    await host.steps.after_step(wake.game_id, run, snapshot=due, wait=False)
+                    await host.steps.after_step(wake.game_id, run, snapshot=due, wait=False, replies=replies, took=took)
                     stepped = True
                 except Exception:
                     if host.stopping:

@@ -175,6 +175,10 @@ class RoomHost:
         self.draining = True
         self.stopping = True
         await self._cancel_tasks()
+        for game_id, run in list(self.running.items()):
+            if run.inputs:  # the inputs that came before the handover: taken and answered here
+                replies, took = self.steps.take_inputs(game_id, run)
+                await self.steps.after_step(game_id, run, snapshot=False, wait=False, replies=replies, took=took)
         endings = [run.ending for run in self.running.values() if run.ending is not None]
         if endings:  # results on their way to the database: a moment to land
             await asyncio.wait(endings, timeout=2)
@@ -227,9 +231,12 @@ class RoomHost:
         self._tasks = []
 
     async def let_go(self, game_id: int) -> None:
-        """Forget the room: its record goes, and with it everything the host kept for it."""
+        """Forget the room: its record goes, and with it everything the host kept for it (its
+        queued inputs too: never answered, a forwarded one is sent again to the next owner)."""
         self.watchers.let_go(game_id)
-        if self.running.pop(game_id, None) is not None:
+        run = self.running.pop(game_id, None)
+        if run is not None:
+            run.inputs.clear()
             self.out.forget(game_id)
             self.driver.compact()
             if self.wire.unlisten is not None:

@@ -12,8 +12,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from gameplatform.modes import Mode, Player, Result
+from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.modes.room import Grace
+from gameplatform.rooms.inputs import InputQueue
 from gameplatform.rooms.room import Room
 
 LABELS_KEPT = 512  # a delayed room's labels on their way to the match list (one a listing pass at most)
@@ -77,6 +78,8 @@ class Running:
     # the newer ones on their way, (when first read, the label), oldest first
     label: dict = field(default_factory=dict)
     labels: deque[tuple[float, dict]] = field(default_factory=lambda: deque(maxlen=LABELS_KEPT))
+    # A real-time room's inputs since its last tick, for the next tick to take as one step
+    inputs: InputQueue = field(default_factory=InputQueue)
 
     def now(self) -> float:
         """The room's game time."""
@@ -91,3 +94,24 @@ class Running:
 def text(frame: dict) -> str:
     """A frame the host writes itself (an ``ack``, an ``error``, a summary) as JSON text."""
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+def answer(player_id: int, ref, refused: BaseException | None) -> tuple[int, str] | None:
+    """The answer to a player's frame its room took (``refused`` None) or refused: ``ack`` when
+    it came with a ``ref`` (None without one), else its ``error``, with its ``ref`` when given."""
+    if refused is None:
+        return None if ref is None else (player_id, text({"type": "ack", "ref": ref}))
+    if isinstance(refused, Reject):
+        error = {"type": "error", "code": refused.code, "message": refused.message}
+    elif isinstance(refused, Invalid):
+        error = {
+            "type": "error",
+            "code": "invalid",
+            "message": "The frame has invalid fields.",
+            "fields": refused.fields,
+        }
+    else:  # a hook that failed (``HookFailed``): the step was undone
+        error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
+    if ref is not None:
+        error["ref"] = ref
+    return player_id, text(error)

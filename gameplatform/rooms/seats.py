@@ -12,16 +12,19 @@ from gameplatform.modes.commands import (
     Connect,
     Disconnect,
     Forfeit,
+    Input,
+    Inputs,
     Join,
     PlayerCommand,
     Ready,
     StillWatching,
     Unwatch,
 )
-from gameplatform.modes.room import HookFailed, forwarded_key, ref_key
+from gameplatform.modes.room import ACTIVE, HookFailed, forwarded_key, ref_key
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
+from gameplatform.rooms.inputs import QueuedInput
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import Running, text
+from gameplatform.rooms.records import Running, answer, text
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
@@ -123,6 +126,8 @@ class Seats:
             raise TypeError(f"a command of gameplatform.modes.commands, not {command!r}")
         if isinstance(command, PLATFORM_COMMANDS) and conn is not None:
             raise ValueError(f"{command!r} is the platform's step, never a socket's frame")
+        if isinstance(command, Inputs):
+            raise ValueError("Inputs is the driver's step of queued inputs, never a frame")
         if until is not None and time.time() > until - UNTIL_MARGIN and self.host.running.get(game_id) is not None:
             logger.info("a forwarded frame came too late to be taken", extra={"game_id": game_id, "op": command.op})
             return True  # its sender answers it
@@ -163,30 +168,57 @@ class Seats:
             run.elsewhere.discard(player_id)
         elif not here:
             run.elsewhere.add(player_id)
-        error = None
+        if isinstance(command, Input) and room.mode.tick_rate and room.phase == ACTIVE:
+            await self._queue(game_id, run, QueuedInput(command, ref, forwarded), resent)
+            return True
+        # The inputs queued before this frame go first (one step, answered with this one's frames).
+        replies, queued_took = self.host.steps.take_inputs(game_id, run) if run.inputs else ([], ())
+        refused = None
         frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
             room.step(run.now(), command, frame=frame)
-        except Reject as exc:
-            error = {"type": "error", "code": exc.code, "message": exc.message}
-        except Invalid as exc:
-            error = {"type": "error", "code": "invalid", "message": "The frame has invalid fields."}
-            error["fields"] = exc.fields
+        except (Reject, Invalid) as exc:
+            refused = exc
         except HookFailed as exc:
             self.host.steps.hook_failed(game_id, room, exc)
-            error = {"type": "error", "code": "server_error", "message": "The game could not take this frame."}
-        if error is None:
-            # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
-            # made: a client knows its move was applied, and that its view already shows it.
-            reply = None if ref is None else (player_id, text({"type": "ack", "ref": ref}))
+            refused = exc
+        # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
+        # made: a client knows its move was applied, and that its view already shows it.
+        reply = answer(player_id, ref, refused)
+        if reply is not None:
+            replies.append(reply)
+        if refused is None:
             snapshot = room.mode.tick_rate == 0 or isinstance(command, SNAPSHOT_AFTER)
         else:
-            if ref is not None:
-                error["ref"] = ref
-            reply, snapshot = (player_id, text(error)), room.over  # a failure may have aborted the game
-        await self.host.steps.after_step(game_id, run, snapshot=snapshot, reply=reply, wait=True, took=took)
+            snapshot = room.over  # a failure may have aborted the game
+        took = queued_took + took
+        await self.host.steps.after_step(game_id, run, snapshot=snapshot, replies=replies, wait=True, took=took)
         self.host.driver.schedule(game_id)
         return True
+
+    async def _queue(self, game_id: int, run: Running, queued: QueuedInput, resent: bool) -> None:
+        """An input of an active real-time room waits for the room's next tick, which takes it
+        with the others as one step and answers it (``gameplatform.rooms.inputs``). A copy of an
+        input queued already is not queued again (its first copy's answer answers it); one past
+        its player's share of a tick is answered ``rate_limited``."""
+        player_id, forwarded = queued.command.player_id, queued.forwarded
+        if run.inputs.holds(player_id, queued.ref, forwarded, resent=resent):
+            if forwarded is not None:
+                self.host.out.deliver(game_id, Delivery(took=(forwarded,)), True)
+            return
+        if run.inputs.offer(queued):
+            return
+        error = {
+            "type": "error",
+            "code": "rate_limited",
+            "message": "Too many inputs before the game's next tick.",
+            "retry_after": round(1 / run.room.mode.tick_rate, 3),
+        }
+        if queued.ref is not None:
+            error["ref"] = queued.ref
+        took = () if forwarded is None else (forwarded,)
+        delivery = Delivery(((player_id, text(error)),), took=took)
+        await self.host.publish(game_id, delivery, self.host.steps.everywhere(game_id))
 
     def _hold_seat(self, game_id: int, run: Running, command: Command, conn: str, seat: int, here: bool) -> bool:
         """Who holds the player's seat after this ``command`` of socket ``conn``; False: the

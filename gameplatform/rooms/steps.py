@@ -6,9 +6,11 @@ import logging
 import time
 
 from gameplatform.core import metrics
+from gameplatform.modes import Invalid, Reject
+from gameplatform.modes.commands import ADVANCE
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import RoomLost, Running
+from gameplatform.rooms.records import RoomLost, Running, answer
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
@@ -26,12 +28,49 @@ class Steps:
     def __init__(self, host: Host) -> None:
         self.host = host
 
+    def tick(self, game_id: int, run: Running) -> tuple[list, tuple]:
+        """The driver's step of a room whose clock is due: the inputs queued since its last tick
+        and that tick as one step (``take_inputs``), or the clock alone. Returns the inputs'
+        answers and receipts, to go out with the step's frames (``after_step``)."""
+        if run.inputs:
+            return self.take_inputs(game_id, run)
+        try:
+            run.room.step(run.now(), ADVANCE)
+        except HookFailed as exc:
+            self.hook_failed(game_id, run.room, exc)
+        return [], ()
+
+    def take_inputs(self, game_id: int, run: Running) -> tuple[list, tuple]:
+        """The room's queued inputs as one ``Inputs`` step now, with the tick when it is due, the
+        queue emptied. Returns each input's answer (its ``ack`` when it came with a ``ref``, its
+        ``error`` as its own step would have had it), in arrival order, and the receipts of the
+        forwarded ones: they go out with the step's frames, once the step is in the store."""
+        queued, batch = run.inputs.take()
+        room = run.room
+        try:
+            room.step(run.now(), batch)
+        except HookFailed as exc:  # the tick's hook: the tick is undone, the inputs stand
+            self.hook_failed(game_id, room, exc)
+        except (Reject, Invalid) as exc:  # the tick's hook refused: a step all the same
+            logger.warning("a tick's hook refused it: %s", exc, extra={"game_id": game_id})
+        outcomes = room.batch.outcomes if room.batch is not None else []
+        replies = []
+        for index, taken in enumerate(queued):
+            refused = outcomes[index] if index < len(outcomes) else HookFailed("platform", RuntimeError("not taken"))
+            if isinstance(refused, HookFailed):
+                self.hook_failed(game_id, room, refused)
+            reply = answer(taken.command.player_id, taken.ref, refused)
+            if reply is not None:
+                replies.append(reply)
+        return replies, tuple(q.forwarded for q in queued if q.forwarded is not None)
+
     async def after_step(
-        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, reply: tuple | None = None, took: tuple = ()
+        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, replies: tuple | list = (), took: tuple = ()
     ) -> None:
-        """Queue what a step made: its frames (and ``reply``), with the room's snapshot when
-        ``snapshot``; ``wait``: until they are out. A game that just ended is recorded first.
-        ``took``: the receipt of the forwarded frame the step took, with its frames."""
+        """Queue what a step made: its frames (then ``replies``, the answers to the frames it
+        took), with the room's snapshot when ``snapshot``; ``wait``: until they are out. A game
+        that just ended is recorded first. ``took``: the receipts of the forwarded frames the
+        step took, with its frames."""
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
         host, out, room = self.host, self.host.out, run.room
@@ -41,8 +80,8 @@ class Steps:
         frames = room.drain_encoded()
         if not room.over:  # an end reaches the spectators once it is recorded, as it reaches the players
             frames = host.watchers.to_spectators(game_id, room, frames)
-        if reply is not None:
-            frames.append(reply)
+        made = len(frames)
+        frames.extend(replies)
         if room.phase == "active" and not room.recorded_start:
             try:
                 await host.hooks.record_start(game_id)
@@ -63,12 +102,13 @@ class Steps:
         if snapshot:
             run.snapshot_tick = room.ctx.tick
             out.snapshot(game_id, room.encode_snapshot(journal=out.journal), run.take_log())
-        elif wait and frames == ([reply] if reply else []) and room.mode.tick_rate and room.phase == "active":
-            # A real-time input shows in the next tick's patch, which waits for the next write: its
-            # step goes into the store with that write, and its answer (when it asked for one, with
-            # a ``ref``) needs to wait for nothing. Nor does the step: it hurries no write.
-            if reply is not None or took:
-                await host.publish(game_id, Delivery((reply,) if reply else (), took=took), self.everywhere(game_id))
+        elif wait and not made and room.mode.tick_rate and room.phase == "active":
+            # A real-time room's step that made no frame (a refused frame, an input of a room not
+            # queueing them) shows in the next tick's patch, which waits for the next write: its
+            # step goes into the store with that write, and its answers need to wait for nothing.
+            # Nor does the step: it hurries no write.
+            if replies or took:
+                await host.publish(game_id, Delivery(tuple(replies), took=took), self.everywhere(game_id))
             return
         if frames or took:
             self.deliver(game_id, Delivery(tuple(frames), took=took))

@@ -1,0 +1,238 @@
+"""A real-time room's inputs between two ticks, on the room host: queued, taken by the next tick
+as one step (one journal entry), and each answered as its own step was (``ack`` or ``error`` with
+its ``ref``), after the patch that shows them.
+
+The database is played by the in-memory recorder of ``test_room_host``; a takeover plays two
+processes on one Redis.
+"""
+
+import asyncio
+import json
+
+import pytest
+
+from conftest import requires_redis
+from game.tests.test_room_host import Records, short_lease  # noqa: F401 - the fixture
+from gameplatform.modes import Mode, Reject
+from gameplatform.modes.commands import Connect, Forfeit, Input, Ready
+from gameplatform.modes.schema import Int, Obj
+from gameplatform.rooms import MemoryRoomStore, RoomHost
+from gameplatform.rooms.inputs import INPUTS_PER_TICK
+
+
+class Tally(Mode):
+    """Keeps every input it took, in order; its tick shows them. ``add`` 0 is refused by the
+    rules, 7 wins the game. Its steps stay in the journal (a takeover replays them)."""
+
+    name = "tally"
+    tick_rate = 20
+    snapshot_ticks = 100_000
+    input_schema = Obj(add=Int(0, 9))
+
+    def setup(self, ctx):
+        return {"taken": [], "shown": []}
+
+    def on_input(self, state, player, data, ctx):
+        if data["add"] == 0:
+            raise Reject("nothing_to_add", "Add something.")
+        state["taken"].append([player.id, data["add"]])
+        if data["add"] == 7:
+            ctx.finish(winner=player.id)
+
+    def on_tick(self, state, ctx):
+        state["shown"] = list(state["taken"])
+
+
+async def started(host: RoomHost, game_id: int) -> None:
+    assert await host.open(game_id)
+    for pid in (1, 2):
+        await host.apply(game_id, Connect(pid))
+    for pid in (1, 2):
+        await host.apply(game_id, Ready(pid))
+
+
+async def journalled(host: RoomHost, game_id: int) -> list:
+    await host.out.sent()
+    return [e for _, batch in await host.store.journal(host.out.journal) for e in batch.get(game_id, ())]
+
+
+async def until(test, seconds: float = 2.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if test():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("it never happened")
+
+
+def answers(records: Records, player_id: int) -> list[dict]:
+    return [f for f in records.frames_for(player_id) if f["type"] in ("ack", "error")]
+
+
+@pytest.fixture
+def solo(settings):
+    settings.REDIS_URL = ""
+    records = Records(Tally())
+    return records, RoomHost(records.hooks(), MemoryRoomStore(), wire=records.wire(), owner="solo")
+
+
+@pytest.mark.django_db
+async def test_three_inputs_between_two_ticks_make_one_journal_entry_and_all_show_in_the_next_patch(solo):
+    records, host = solo
+    try:
+        await started(host, 80)
+        await asyncio.sleep(0.06)
+        for pid, add, ref in [(1, 1, "a"), (2, 2, "b"), (1, 3, "c")]:  # no tick between them
+            await host.apply(80, Input(pid, {"add": add}), ref)
+        assert len(host.running[80].inputs) == 3 and host.rooms[80].state["taken"] == []
+        await until(lambda: [a["ref"] for a in answers(records, 1)] == ["a", "c"])
+        frames = records.frames_for(1)
+        shown = next(i for i, f in enumerate(frames) if f["type"] == "state_patch" and "shown" in json.dumps(f["ops"]))
+        assert frames.index(answers(records, 1)[0]) > shown  # acked after the patch that shows it
+        assert host.rooms[80].state["shown"][:3] == [[1, 1], [2, 2], [1, 3]]
+        ops = [e[2] for e in await journalled(host, 80)]
+        assert ops.count("inputs") == 1 and "input" not in ops
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_refused_input_among_them_gets_its_error_with_its_ref_and_the_others_apply(solo):
+    records, host = solo
+    try:
+        await started(host, 81)
+        await host.apply(81, Input(1, {"add": 1}), "ok-1")
+        await host.apply(81, Input(1, {"add": 0}), "zero")
+        await host.apply(81, Input(1, {"add": "lots"}), "bad")
+        await host.apply(81, Input(1, {"add": 2}), "ok-2")
+        await until(lambda: len(answers(records, 1)) == 4)
+        got = {a["ref"]: (a["type"], a.get("code")) for a in answers(records, 1)}
+        assert got == {
+            "ok-1": ("ack", None),
+            "zero": ("error", "nothing_to_add"),
+            "bad": ("error", "invalid"),
+            "ok-2": ("ack", None),
+        }
+        assert host.rooms[81].state["taken"] == [[1, 1], [1, 2]]
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_players_inputs_past_their_share_of_a_tick_are_answered_rate_limited(solo):
+    records, host = solo
+    try:
+        await started(host, 82)
+        for n in range(INPUTS_PER_TICK + 1):
+            await host.apply(82, Input(1, {"add": 1}), n)
+        (limited,) = [a for a in answers(records, 1) if a["type"] == "error"]
+        assert limited["code"] == "rate_limited" and limited["ref"] == INPUTS_PER_TICK and limited["retry_after"] > 0
+        await until(lambda: len(host.rooms[82].state["taken"]) == INPUTS_PER_TICK)
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_resent_input_is_not_applied_twice_before_or_after_its_tick(solo):
+    records, host = solo
+    try:
+        await started(host, 83)
+        await host.apply(83, Input(1, {"add": 1}), "once", here=False, forwarded="f-1")
+        await host.apply(83, Input(1, {"add": 1}), "once", here=False, forwarded="f-1")  # the same forwarded frame
+        await host.apply(83, Input(1, {"add": 1}), "once", resent=True)  # the client, after a reconnect
+        await until(lambda: host.rooms[83].state["shown"])
+        await host.apply(83, Input(1, {"add": 1}), "once", here=False, forwarded="f-1")  # after the tick
+        await host.apply(83, Input(1, {"add": 1}), "once", resent=True)
+        await asyncio.sleep(0.12)
+        assert host.rooms[83].state["taken"] == [[1, 1]]
+        assert any(a.get("duplicate") for a in answers(records, 1))
+        assert any("f-1" in sent.took for _, sent in records.published)
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_the_queue_is_empty_once_the_game_ends_and_the_inputs_after_the_winning_one_are_refused(solo):
+    records, host = solo
+    try:
+        await started(host, 84)
+        run = host.running[84]
+        await host.apply(84, Input(1, {"add": 7}), "win")
+        await host.apply(84, Input(2, {"add": 1}), "late")
+        await until(lambda: records.results)
+        assert [(g, r.winner) for g, r in records.results] == [(84, 1)]
+        await until(lambda: 84 not in host.running)
+        assert len(run.inputs) == 0
+        late = next(a for a in answers(records, 2) if a["ref"] == "late")
+        assert late["code"] == "game_over"
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_forfeit_takes_the_inputs_queued_before_it_first(solo):
+    records, host = solo
+    try:
+        await started(host, 85)
+        run = host.running[85]
+        await host.apply(85, Input(2, {"add": 3}), "before")
+        await host.apply(85, Forfeit(1))
+        assert len(run.inputs) == 0 and [(g, r.winner) for g, r in records.results] == [(85, 2)]
+        assert run.room.state["taken"] == [[2, 3]]
+        assert [a["type"] for a in answers(records, 2) if a.get("ref") == "before"] == ["ack"]
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_an_input_before_the_game_starts_is_answered_at_once_not_queued(solo):
+    records, host = solo
+    try:
+        assert await host.open(86)
+        await host.apply(86, Connect(1))
+        await host.apply(86, Input(1, {"add": 1}), "early")
+        assert len(host.running[86].inputs) == 0
+        assert [a["code"] for a in answers(records, 1)] == ["game_not_active"]
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_room_let_go_drops_its_queue(solo):
+    records, host = solo
+    await started(host, 87)
+    run = host.running[87]
+    await host.apply(87, Input(1, {"add": 1}), "lost")
+    await host.stop(release=False)
+    assert len(run.inputs) == 0 and 87 not in host.running
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_takeover_replays_a_tick_of_inputs_to_the_same_room_and_knows_its_frames(short_lease):  # noqa: F811
+    records = Records(Tally())
+    a = RoomHost(records.hooks(), wire=records.wire(), owner="a")
+    b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
+    try:
+        await started(a, 88)
+        await a.apply(88, Input(1, {"add": 1}), "x", here=False, forwarded="f-1")
+        await a.apply(88, Input(2, {"add": 0}), "refused")
+        await a.apply(88, Input(2, {"add": 2}), "y")
+        await until(lambda: a.rooms[88].state["shown"])
+        assert "inputs" in [e[2] for e in await journalled(a, 88)]
+        taken = a.rooms[88].state["taken"]
+        b.watch(88)
+        await a.stop(release=False)  # process a dies; b replays its snapshot's journal
+        for _ in range(100):
+            if 88 in b.rooms:
+                break
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+        after = b.rooms[88]
+        assert after.replayed and after.state["taken"] == taken == [[1, 1], [2, 2]]
+        assert after.took("f:f-1")
+        await b.apply(88, Input(1, {"add": 1}), "x", here=False, forwarded="f-1")  # its process sends it again
+        await asyncio.sleep(0.12)
+        assert b.rooms[88].state["taken"] == [[1, 1], [2, 2]]
+    finally:
+        await a.stop()
+        await b.stop()

@@ -1,0 +1,71 @@
+"""A real-time room's ``input`` frames between two ticks: queued here, taken by the next tick as one step.
+
+While a room with a tick rate is active, a player's ``input`` is not a step of its own: it waits
+in the room's record (``Running.inputs``) and the driver's next step of the room hands every input
+that came since the last one to the room as one ``Inputs`` step (as Nakama's match loop takes a
+tick's messages), then answers each as its own step would have been answered. The patch of that
+tick shows them, as it showed an input applied on arrival: input-to-visible stays within the tick.
+"""
+
+from dataclasses import dataclass, field
+
+from gameplatform.modes.commands import Input, Inputs
+from gameplatform.modes.room import forwarded_key, ref_key
+
+# A player's inputs one tick takes (a 20 Hz room: 160 a second, more than a socket's flood budget
+# lets through on average); one more before the tick is answered ``rate_limited``, not queued.
+# So a room's queue holds at most this many inputs a seat.
+INPUTS_PER_TICK = 8
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedInput:
+    """One input frame waiting for its room's tick, with what its answer needs."""
+
+    command: Input
+    ref: object = None
+    forwarded: str | None = None  # its id, when a socket's process forwarded it here
+
+    @property
+    def frame(self) -> tuple | None:
+        return None if self.forwarded is None and self.ref is None else (self.forwarded, self.ref)
+
+
+@dataclass(eq=False)
+class InputQueue:
+    """A room's inputs since its last tick, in arrival order: owns the per-player bound and the
+    frames it holds (a copy of one of them, sent again before the tick, is not queued twice)."""
+
+    queued: list[QueuedInput] = field(default_factory=list)
+    per_player: dict[int, int] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.queued)
+
+    def holds(self, player_id: int, ref, forwarded: str | None, *, resent: bool) -> bool:
+        """Whether this frame is queued already (sent again before the tick: its first copy's
+        answer and receipt answer it too)."""
+        return forwarded_key(forwarded) in self.keys or (resent and ref_key(player_id, ref) in self.keys)
+
+    def offer(self, queued: QueuedInput) -> bool:
+        """Queue ``queued``; False when its player has ``INPUTS_PER_TICK`` inputs waiting already."""
+        player_id = queued.command.player_id
+        count = self.per_player.get(player_id, 0)
+        if count >= INPUTS_PER_TICK:
+            return False
+        self.per_player[player_id] = count + 1
+        self.queued.append(queued)
+        for key in (forwarded_key(queued.forwarded), ref_key(player_id, queued.ref)):
+            if key is not None:
+                self.keys.add(key)
+        return True
+
+    def take(self) -> tuple[list[QueuedInput], Inputs]:
+        """Every input queued, emptied: what they are and the room's ``Inputs`` step of them."""
+        queued = self.queued
+        self.clear()
+        return queued, Inputs(tuple(q.command for q in queued), tuple(q.frame for q in queued))
+
+    def clear(self) -> None:
+        self.queued, self.per_player, self.keys = [], {}, set()

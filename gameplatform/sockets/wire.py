@@ -506,12 +506,18 @@ class PreparedFramesProtocol(asyncio.Protocol):
         self.scope = None
 
     def close_after_app(self, code: int) -> None:
-        """The app is done: refuse a handshake it left open (500), close an open socket with ``code``."""
+        """The app is done: refuse a handshake it left open (500), close an open socket with ``code``.
+
+        Except a socket whose client is not reading (the transport is paused): a close frame would
+        wait behind the unread frames, so the TCP connection is closed without one (the client sees
+        1006), as uvicorn's websockets-sansio does for every socket; the kit's cut-off of a stalled
+        client (``gameplatform.sockets.stalls``) ends its socket this way."""
         if self.lost:
             return
         if self.phase is HANDSHAKE:
             self.refuse(HTTPStatus.INTERNAL_SERVER_ERROR)
-        elif self.phase is DENYING:
+        elif self.phase is DENYING or (self.phase is OPEN and self.sink.paused_since is not None):
+            self.end(1006, "")
             self.transport.close()
         elif self.phase is OPEN:
             self.conn.send_close(code)

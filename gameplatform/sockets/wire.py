@@ -32,7 +32,6 @@ import asyncio
 import email.utils
 import logging
 import os
-from collections import deque
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, unquote
@@ -42,6 +41,7 @@ from websockets.exceptions import InvalidState
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 PREPARED_FRAMES = "gameplatform.prepared_frames"
@@ -159,7 +159,8 @@ class PreparedFramesProtocol(asyncio.Protocol):
         self.denial: tuple[int, list[tuple[str, str]], list[bytes]] | None = None
         self.phase = HANDSHAKE
         self.lost = False
-        self.inbox: deque[dict] = deque()
+        # A list, not a deque (a deque's first block is 760 bytes): it holds at most ws_max_queue + 2.
+        self.inbox: list[dict] = []
         self.inbox_waiter: asyncio.Future | None = None
         self.ended: dict | None = None  # the disconnect message, once queued
         self.fragments: list[bytes] = []
@@ -345,7 +346,7 @@ class PreparedFramesProtocol(asyncio.Protocol):
                 await self.inbox_waiter
             finally:
                 self.inbox_waiter = None
-        message = self.inbox.popleft()
+        message = self.inbox.pop(0)
         if not self.inbox:
             self.resume_reading()
         return message
@@ -404,6 +405,10 @@ class PreparedFramesProtocol(asyncio.Protocol):
         self.log_outcome("[accepted]")
         self.conn.send_response(response)
         self.flush()
+        if not self.conn.extensions:
+            # A fresh websockets protocol for the frames: the handshake's keeps the request (its
+            # headers, about 2.5 KiB) alive as long as the connection, in its parser's frame.
+            self.conn = ServerProtocol(state=State.OPEN, max_size=self.config.ws_max_size, logger=logger)
         self.phase = OPEN
         self.sink.transport = self.transport
         self.schedule_ping(self.config.ws_ping_interval)

@@ -31,6 +31,7 @@ class App:
 
     def __init__(self) -> None:
         self.reports: asyncio.Queue = asyncio.Queue()
+        self.go = asyncio.Event()
 
     async def report(self, what: str) -> object:
         return await asyncio.wait_for(self.reports.get(), 10)
@@ -78,6 +79,24 @@ class App:
 
     async def ws_returns(self, scope, receive, send) -> None:
         await send({"type": "websocket.accept"})
+
+    async def ws_lazy(self, scope, receive, send) -> None:
+        """Accept, then read nothing until the test sets ``go``; then report every text received."""
+        await send({"type": "websocket.accept"})
+        await self.go.wait()
+        texts = []
+        while (message := await receive())["type"] == "websocket.receive":
+            texts.append(message["text"])
+        self.reports.put_nowait(texts)
+
+    async def ws_slow_accept(self, scope, receive, send) -> None:
+        """Report, then wait for the test before accepting, then report what a receive gives."""
+        self.reports.put_nowait("waiting")
+        await self.go.wait()
+        try:
+            await send({"type": "websocket.accept"})
+        except OSError as exc:
+            self.reports.put_nowait(exc)
 
     async def ws_record(self, scope, receive, send) -> None:
         """Accept, then report the disconnect and what a send after it raises."""
@@ -329,6 +348,32 @@ async def test_a_stopping_server_closes_open_sockets_1012(serve, app):
     server.should_exit = True  # what uvicorn's SIGTERM handler does; it then calls shutdown() on each socket
     assert await close_code(ws) == 1012
     assert (await app.report("disconnect"))["code"] == 1012
+
+
+async def test_a_stopping_server_refuses_a_socket_still_in_its_handshake(serve, app):
+    server = await serve()
+    opening = asyncio.ensure_future(client(server.url + "/slow-accept"))
+    assert await app.report("handshake under way") == "waiting"
+    server.should_exit = True
+    with pytest.raises(InvalidStatus) as refused:
+        await asyncio.wait_for(opening, 10)
+    assert refused.value.response.status_code == 503
+    app.go.set()
+    assert isinstance(await app.report("accept after"), ClientGone)
+
+
+async def test_reading_pauses_while_more_than_ws_max_queue_messages_wait_and_nothing_is_lost(serve, app):
+    server = await serve(ws_max_queue=4)
+    async with client(server.url + "/lazy") as ws:
+        (protocol,) = server.server_state.connections
+        for n in range(200):
+            await ws.send(str(n))
+        await asyncio.sleep(0.3)
+        assert not protocol.transport.is_reading()
+        app.go.set()
+        await asyncio.sleep(0.3)
+        assert protocol.transport.is_reading()
+    assert await app.report("texts") == [str(n) for n in range(200)]
 
 
 async def test_a_closed_socket_is_freed_by_refcounting(serve, app):

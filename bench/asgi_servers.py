@@ -11,6 +11,8 @@ server so no server meets another's presence) and shuts down at the end.
 
   uvicorn            the Makefile's UVICORN flags (``--ws websockets-sansio``; uvloop and httptools
                      are what its ``auto`` picks): ``make serve``, the baseline
+  uvicorn-prepared   the same with ``--ws gameplatform.sockets.wire:PreparedFramesProtocol``, our own
+                     protocol on websockets' Sans-I/O API (issue #54; on trial, not yet the Makefile's)
   uvicorn-wsproto    the same with ``--ws wsproto``
   uvicorn-websockets the same with ``--ws websockets`` (the legacy ``websockets`` protocol)
   hypercorn          ``-k uvloop -w 0``: one process (``-w 1`` runs a daemonic worker, where the
@@ -107,6 +109,12 @@ UVICORN = (
 SPECS = [
     Spec(
         "uvicorn", (*UVICORN, "--ws", "websockets-sansio"), "uvicorn", ("uvicorn", "uvloop", "httptools", "websockets")
+    ),
+    Spec(
+        "uvicorn-prepared",
+        (*UVICORN, "--ws", "gameplatform.sockets.wire:PreparedFramesProtocol"),
+        "uvicorn",
+        ("uvicorn", "uvloop", "httptools", "websockets"),
     ),
     Spec("uvicorn-wsproto", (*UVICORN, "--ws", "wsproto"), "uvicorn", ("uvicorn", "uvloop", "httptools", "wsproto")),
     Spec(

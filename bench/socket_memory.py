@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/socket_memory.py                     # 2,000 sockets
     .venv/bin/python bench/socket_memory.py --sockets 500 --top 30 --json out.json
+    .venv/bin/python bench/socket_memory.py --server uvicorn-prepared   # our own WebSocket protocol
 
 One uvicorn process with ``make serve``'s flags (``bench/asgi_servers.py``'s ``uvicorn``, from the
 same bench venv ``bench/.asgi-venv``), started under Python's ``tracemalloc``
@@ -40,6 +41,7 @@ STDLIB = sysconfig.get_paths()["stdlib"]
 LOOP_FRAMES = ("asyncio/runners.py", "uvicorn/_compat.py", "uvicorn/server.py")
 # Who made an object: the first of these in the allocating frame's path, from the innermost frame out.
 OWNERS = (
+    ("our protocol", "/gameplatform/sockets/wire.py"),  # --server uvicorn-prepared: the server's part too
     ("uvicorn", "/uvicorn/"),
     ("websockets", "/websockets/"),
     ("Channels", "/channels/"),
@@ -48,7 +50,7 @@ OWNERS = (
     ("psycopg", "/psycopg"),
     ("redis-py", "/redis/"),
 )
-SERVER = ("uvicorn", "websockets", "the event loop")
+SERVER = ("our protocol", "uvicorn", "websockets", "the event loop")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,6 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sockets", type=int, default=2000, help="idle sockets opened after the warm-up")
     parser.add_argument("--top", type=int, default=15, help="lines of the biggest allocation sites")
     parser.add_argument("--json", default="", help="write the figures to this JSON file")
+    parser.add_argument(
+        "--server",
+        default="uvicorn",
+        help="which of bench/asgi_servers.py's uvicorn lines to trace: uvicorn (websockets-sansio) or uvicorn-prepared",
+    )
     parser.add_argument("--port", type=int, default=8797)
     parser.add_argument("--redis-port", type=int, default=6397, help="the private Redis")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/gp_asgi_bench")
@@ -112,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     raise_open_files()
     run_dir = Path(tempfile.mkdtemp(prefix="gp-socket-memory-"))
     prefix = run_dir / "snapshot"
-    uvicorn = asgi_servers.SPEC_BY_NAME["uvicorn"]
+    uvicorn = asgi_servers.SPEC_BY_NAME[args.server]
+    assert uvicorn.bind == "uvicorn", f"--server {args.server}: only uvicorn's lines run under the tracer"
     spec = asgi_servers.Spec(
         "traced uvicorn", ("python", str(HERE / "traced_server.py"), str(prefix), *uvicorn.argv[1:]), "uvicorn", ()
     )

@@ -116,6 +116,17 @@ def makefile_uvicorn_args() -> list[str]:
     return makefile_server_args("uvicorn")
 
 
+def live_server_args(server: str) -> list[str]:
+    """The Makefile's flags, with uvicorn's ``--ws`` replaced by ``LIVE_UVICORN_WS`` when it is set
+    (``gameplatform.sockets.wire:PreparedFramesProtocol``: our protocol, on trial before the
+    Makefile takes it)."""
+    args = makefile_server_args(server)
+    ws = os.environ.get("LIVE_UVICORN_WS")
+    if server == "uvicorn" and ws:
+        args[args.index("--ws") + 1] = ws
+    return args
+
+
 def session_redis_url() -> str:
     """The Redis database of the session's shared live server: ``LIVE_REDIS_URL``, or the suite's
     ``REDIS_URL`` with the database next to it (0 and 1, 14 and 15: give concurrent runs even numbers)."""
@@ -229,7 +240,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         if self.prepare:
             self.prepare_database()
-        args = [*makefile_server_args(self.server), *self.extra_args, *SERVERS[self.server]["bind"], str(self.port)]
+        args = [*live_server_args(self.server), *self.extra_args, *SERVERS[self.server]["bind"], str(self.port)]
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - open for the server's lifetime
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.server, *args, "gameplatform.asgi:application"],

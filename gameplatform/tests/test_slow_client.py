@@ -32,8 +32,9 @@ FRAMES = 4000
 PADDING = "x" * 4000  # 4000 frames of 4 KB: far more than the kernel and the transport buffer
 
 
-@pytest.fixture
-async def server():
+@pytest.fixture(params=["websockets-sansio", "gameplatform.sockets.wire:PreparedFramesProtocol"])
+async def server(request):
+    """uvicorn in this loop, with its own WebSocket protocol and with ours (``gameplatform.sockets.wire``)."""
     from gameplatform.asgi import application
 
     port = free_port()
@@ -41,7 +42,7 @@ async def server():
         application,
         host="127.0.0.1",
         port=port,
-        ws="websockets-sansio",
+        ws=request.param,
         ws_per_message_deflate=False,
         log_level="warning",
         lifespan="off",

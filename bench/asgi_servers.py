@@ -9,10 +9,11 @@ generator) pinned to the second, over a PostgreSQL database of the bench's own (
 if missing) and a private Redis it starts (``--redis-port``, nothing saved; emptied before each
 server so no server meets another's presence) and shuts down at the end.
 
-  uvicorn            the Makefile's UVICORN flags (``--ws websockets-sansio``; uvloop and httptools
-                     are what its ``auto`` picks): ``make serve``, the baseline
-  uvicorn-prepared   the same with ``--ws gameplatform.sockets.wire:PreparedFramesProtocol``, our own
-                     protocol on websockets' Sans-I/O API (issue #54; on trial, not yet the Makefile's)
+  uvicorn            the Makefile's UVICORN flags with uvicorn's own ``--ws websockets-sansio`` (uvloop
+                     and httptools are what its ``auto`` picks): ``make serve`` until 2026-11-27
+  uvicorn-prepared   the Makefile's UVICORN line, ``make serve``: ``--ws
+                     gameplatform.sockets.wire:PreparedFramesProtocol``, our own protocol on
+                     websockets' Sans-I/O API (issue #54)
   uvicorn-wsproto    the same with ``--ws wsproto``
   uvicorn-websockets the same with ``--ws websockets`` (the legacy ``websockets`` protocol)
   hypercorn          ``-k uvloop -w 0``: one process (``-w 1`` runs a daemonic worker, where the

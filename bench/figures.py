@@ -61,9 +61,10 @@ APP = "gameplatform.asgi:application"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
 UVICORN = VENV_BIN / "uvicorn"
+WS_PROTOCOL = "gameplatform.sockets.wire:PreparedFramesProtocol"
 # The flags of the Makefile's UVICORN (``make serve``).
 UVICORN_FLAGS = (
-    "--no-access-log --ws websockets-sansio --ws-per-message-deflate false"
+    f"--no-access-log --ws {WS_PROTOCOL} --ws-per-message-deflate false"
     " --ws-max-size 16777216 --timeout-graceful-shutdown 10"
 ).split()
 WRK = shutil.which("wrk") or "/usr/bin/wrk"

@@ -21,8 +21,7 @@ from gameplatform.broadcast.hub import CLIENT_GONE
 from gameplatform.broadcast.realtime import encode
 from gameplatform.core import metrics
 from gameplatform.sockets.codec import JSON, Codec
-
-PREPARED_FRAMES = "gameplatform.prepared_frames"  # the ASGI extension of ``gameplatform.sockets.wire``
+from gameplatform.sockets.wire import PREPARED_FRAMES
 
 # The last frames made, by the id of their message (kept alive here, so no other message takes
 # its id while it is kept): the sockets of one delivery ask one after another, so a few dozen

@@ -112,10 +112,10 @@ class TimedSends:
     def backlogged(self, sink) -> bool:
         """Whether the client behind ``sink`` stopped reading: its buffer has been over its
         high-water mark for ``WS_STALL_SECONDS``, or holds more than ``WS_STALL_BYTES``."""
-        if sink.buffered > settings.WS_STALL_BYTES:
-            return True
-        since = sink.paused_since
-        return since is not None and self.send_watch.loop.time() - since >= self.send_watch.limit
+        since = sink.paused_since  # set while the buffer is over its high-water mark: rarely
+        if since is None:
+            return False
+        return sink.buffered > settings.WS_STALL_BYTES or self.send_watch.loop.time() - since >= self.send_watch.limit
 
     def cut_off_sink(self, sink) -> None:
         """The client behind ``sink`` stopped reading: its connection is dropped at once (no close

@@ -90,6 +90,13 @@ class FrameSink:
         transport = self.transport
         return 0 if transport is None else transport.get_write_buffer_size()
 
+    def abort(self) -> None:
+        """Drop the connection now, without a close frame (which would wait behind the unread
+        frames): for a client that stopped reading. The application hears a disconnect (1006)."""
+        transport = self.transport
+        if transport is not None:
+            transport.abort()
+
 
 # The connection's phases. Sends are checked against them; a lost connection is always CLOSED too.
 HANDSHAKE, DENYING, OPEN, CLOSED = "handshake", "denying", "open", "closed"

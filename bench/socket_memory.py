@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/socket_memory.py                     # 2,000 sockets
     .venv/bin/python bench/socket_memory.py --sockets 500 --top 30 --json out.json
-    .venv/bin/python bench/socket_memory.py --server uvicorn-prepared   # our own WebSocket protocol
+    .venv/bin/python bench/socket_memory.py --server uvicorn            # uvicorn's websockets-sansio
 
-One uvicorn process with ``make serve``'s flags (``bench/asgi_servers.py``'s ``uvicorn``, from the
+One uvicorn process with ``make serve``'s flags (``bench/asgi_servers.py``'s ``uvicorn-prepared``, from the
 same bench venv ``bench/.asgi-venv``), started under Python's ``tracemalloc``
 (``bench/traced_server.py``), over a PostgreSQL database and a private Redis of the bench's own.
 50 sockets on ``/ws/friends/status/`` warm it up (pools, caches, first-use imports), then a
@@ -41,7 +41,7 @@ STDLIB = sysconfig.get_paths()["stdlib"]
 LOOP_FRAMES = ("asyncio/runners.py", "uvicorn/_compat.py", "uvicorn/server.py")
 # Who made an object: the first of these in the allocating frame's path, from the innermost frame out.
 OWNERS = (
-    ("our protocol", "/gameplatform/sockets/wire.py"),  # --server uvicorn-prepared: the server's part too
+    ("our protocol", "/gameplatform/sockets/wire/"),  # --server uvicorn-prepared: the server's part too
     ("uvicorn", "/uvicorn/"),
     ("websockets", "/websockets/"),
     ("Channels", "/channels/"),
@@ -60,8 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", default="", help="write the figures to this JSON file")
     parser.add_argument(
         "--server",
-        default="uvicorn",
-        help="which of bench/asgi_servers.py's uvicorn lines to trace: uvicorn (websockets-sansio) or uvicorn-prepared",
+        default="uvicorn-prepared",
+        help="which of bench/asgi_servers.py's uvicorn lines to trace: uvicorn-prepared (make serve's) or uvicorn"
+        " (websockets-sansio)",
     )
     parser.add_argument("--port", type=int, default=8797)
     parser.add_argument("--redis-port", type=int, default=6397, help="the private Redis")

@@ -70,7 +70,9 @@ _packed: dict[int, tuple[str, bytes]] = {}
 _compacted: dict[int, tuple[str, bytes]] = {}
 
 
-def _kept(cache: dict, text: str, convert) -> bytes:
+def converted_once(cache: dict, text: str | bytes, convert) -> bytes:
+    """``convert(text)``, remembered in ``cache`` by the text object itself (at most ``KEEP``):
+    the sockets of one delivery share one conversion."""
     kept = cache.get(id(text))
     if kept is not None and kept[0] is text:
         return kept[1]
@@ -83,13 +85,13 @@ def _kept(cache: dict, text: str, convert) -> bytes:
 
 def packed(text: str) -> bytes:
     """The JSON frame ``text`` as MessagePack, converted once however many sockets it goes to."""
-    return _kept(_packed, text, _pack)
+    return converted_once(_packed, text, _pack)
 
 
 def compacted(text: str) -> bytes:
     """The JSON frame ``text`` in ``gameplatform.compact``, converted once however many sockets
     it goes to."""
-    return _kept(_compacted, text, _compact)
+    return converted_once(_compacted, text, _compact)
 
 
 def _pack(text: str) -> bytes:

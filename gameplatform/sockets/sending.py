@@ -20,27 +20,16 @@ never waits, so its sink's backlog is what is bounded.
 from gameplatform.broadcast.hub import CLIENT_GONE
 from gameplatform.broadcast.realtime import encode
 from gameplatform.core import metrics
-from gameplatform.sockets.codec import JSON, Codec
+from gameplatform.sockets.codec import JSON, Codec, converted_once
 from gameplatform.sockets.wire import PREPARED_FRAMES
 
-# The last frames made, by the id of their message (kept alive here, so no other message takes
-# its id while it is kept): the sockets of one delivery ask one after another, so a few dozen
-# entries suffice; nothing is kept beyond ``KEEP``.
-KEEP = 64
-_prepared: dict[int, tuple[str | bytes, bytes]] = {}
+_prepared: dict[int, tuple[str | bytes, bytes]] = {}  # the last frames made, by their message (``converted_once``)
 
 
 def prepared(message: str | bytes, prepare) -> bytes:
     """``message`` as a whole WebSocket frame (``prepare``: the server's), made once for all the
     sockets it goes to."""
-    kept = _prepared.get(id(message))
-    if kept is not None and kept[0] is message:
-        return kept[1]
-    frame = prepare(message)
-    if len(_prepared) >= KEEP:
-        del _prepared[next(iter(_prepared))]
-    _prepared[id(message)] = (message, frame)
-    return frame
+    return converted_once(_prepared, message, prepare)
 
 
 class FrameWriter:

@@ -13,34 +13,17 @@ import pytest
 
 from conftest import requires_redis
 from game.tests.test_room_host import Records, short_lease  # noqa: F401 - the fixture
-from gameplatform.modes import Mode, Reject
 from gameplatform.modes.commands import Connect, Forfeit, Input, Ready
-from gameplatform.modes.schema import Int, Obj
 from gameplatform.rooms import MemoryRoomStore, RoomHost
 from gameplatform.rooms.inputs import INPUTS_PER_TICK
+from gameplatform.tests import test_room_inputs_per_tick as tally
 
 
-class Tally(Mode):
-    """Keeps every input it took, in order; its tick shows them. ``add`` 0 is refused by the
-    rules, 7 wins the game. Its steps stay in the journal (a takeover replays them)."""
+class Tally(tally.Tally):
+    """``gameplatform/tests``' tally (its tick shows the inputs it took; ``add`` 0 is refused by
+    the rules, 7 wins the game), its steps kept in the journal (a takeover replays them)."""
 
-    name = "tally"
-    tick_rate = 20
     snapshot_ticks = 100_000
-    input_schema = Obj(add=Int(0, 9))
-
-    def setup(self, ctx):
-        return {"taken": [], "shown": []}
-
-    def on_input(self, state, player, data, ctx):
-        if data["add"] == 0:
-            raise Reject("nothing_to_add", "Add something.")
-        state["taken"].append([player.id, data["add"]])
-        if data["add"] == 7:
-            ctx.finish(winner=player.id)
-
-    def on_tick(self, state, ctx):
-        state["shown"] = list(state["taken"])
 
 
 async def started(host: RoomHost, game_id: int) -> None:

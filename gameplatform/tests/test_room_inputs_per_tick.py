@@ -7,7 +7,7 @@ is the room itself; a journal of one entry per input (the release before) still 
 
 import json
 
-from gameplatform.modes import Mode, Reject
+from gameplatform.modes import Mode, Reject, message
 from gameplatform.modes.commands import Input, Inputs
 from gameplatform.modes.patch import apply
 from gameplatform.modes.room import HookFailed, Room, ref_key
@@ -21,11 +21,11 @@ class Tally(Mode):
 
     name = "tally"
     tick_rate = 20
-    input_schema = Obj(add=Int(0, 9))
 
     def setup(self, ctx):
         return {"taken": [], "shown": []}
 
+    @message("input", Obj(add=Int(0, 9)))
     def on_input(self, state, player, data, ctx):
         if data["add"] == 0:
             raise Reject("nothing_to_add", "Add something.")

@@ -429,3 +429,25 @@ async def test_no_prepared_frames_are_offered_with_permessage_deflate(serve, app
         assert ws.response.headers["Sec-WebSocket-Extensions"].startswith("permessage-deflate")
     assert PREPARED_FRAMES not in scope["extensions"]
     assert "websocket.http.response" in scope["extensions"]
+
+
+@pytest.mark.parametrize("length", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_a_prepared_frame_reads_back_as_its_message_at_every_length_encoding(length):
+    """``prepare`` frames by RFC 6455 itself: websockets' client protocol (its public Sans-I/O API)
+    reads each prepared frame back as the one message it holds, text and binary, for each of the
+    three ways a length is written (7, 16 and 64 bits)."""
+    from websockets.client import ClientProtocol
+    from websockets.frames import Opcode
+    from websockets.protocol import State
+    from websockets.uri import parse_uri
+
+    client = ClientProtocol(parse_uri("ws://127.0.0.1/"), state=State.OPEN, max_size=None)
+    text, data = (
+        "é" * (length // 2) + "x" * (length % 2),
+        bytes(range(256)) * (length // 256) + b"\x07" * (length % 256),
+    )
+    client.receive_data(prepare(text) + prepare(data))
+    frames = client.events_received()
+    assert [(f.opcode, f.fin) for f in frames] == [(Opcode.TEXT, True), (Opcode.BINARY, True)]
+    assert bytes(frames[0].data).decode() == text
+    assert bytes(frames[1].data) == data

@@ -4,8 +4,9 @@ socket by its ``FrameSink``; and ``ClientGone``, what a send to a closed connect
 from __future__ import annotations
 
 import asyncio
+import struct
 
-from websockets.frames import Frame, Opcode
+from websockets.frames import Opcode
 
 PREPARED_FRAMES = "gameplatform.prepared_frames"
 
@@ -16,10 +17,24 @@ class ClientGone(OSError):
 
 def prepare(data: str | bytes) -> bytes:
     """The whole frame for ``data`` (text for str, binary for bytes; FIN, unmasked), as sent from a
-    server: made once for a whole audience and written to each socket by its ``FrameSink``."""
+    server: made once for a whole audience and written to each socket by its ``FrameSink``.
+
+    Framed here, by RFC 6455 section 5.2: ``websockets`` frames a message only inside a connection's
+    protocol object (its public ``send_text``), and its ``Frame.serialize`` is not part of its
+    documented API. A server's frame is its header, FIN and the opcode, then the payload's length
+    (7 bits; 126 and 16 bits; or 127 and 64 bits), no mask, then the payload."""
     if isinstance(data, str):
-        return Frame(Opcode.TEXT, data.encode()).serialize(mask=False)
-    return Frame(Opcode.BINARY, data).serialize(mask=False)
+        payload, first = data.encode(), 0x80 | Opcode.TEXT
+    else:
+        payload, first = bytes(data), 0x80 | Opcode.BINARY
+    length = len(payload)
+    if length < 126:
+        header = struct.pack("!BB", first, length)
+    elif length < 1 << 16:
+        header = struct.pack("!BBH", first, 126, length)
+    else:
+        header = struct.pack("!BBQ", first, 127, length)
+    return header + payload
 
 
 class FrameSink:

@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 from websockets.server import ServerProtocol
 
 from gameplatform.sockets.wire.frames import PREPARED_FRAMES, ClientGone, FrameSink, prepare
@@ -114,7 +115,7 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
                 self.handshake_received(event)
             else:
                 self.frame_received(event)
-        if conn.parser_exc is not None and self.phase is not CLOSED:
+        if self.phase is OPEN and conn.state is not State.OPEN:
             # websockets failed the connection (1009 over ws_max_size, 1002, 1007): its close frame
             # is in data_to_send; the app learns the same code.
             close = conn.close_sent

@@ -9,11 +9,9 @@ from http import HTTPStatus
 from websockets.datastructures import Headers
 from websockets.exceptions import InvalidState
 from websockets.http11 import Response
-from websockets.protocol import State
-from websockets.server import ServerProtocol
 
 from gameplatform.sockets.wire.frames import ClientGone
-from gameplatform.sockets.wire.phases import CLOSE_TIMEOUT, DENYING, HANDSHAKE, OPEN, logger
+from gameplatform.sockets.wire.phases import CLOSE_TIMEOUT, DENYING, HANDSHAKE, OPEN
 
 
 class AppSends:
@@ -69,10 +67,6 @@ class AppSends:
         self.log_outcome("[accepted]")
         self.conn.send_response(response)
         self.flush()
-        if not self.conn.extensions:
-            # A fresh websockets protocol for the frames: the handshake's keeps the request (its
-            # headers, about 2.5 KiB) alive as long as the connection, in its parser's frame.
-            self.conn = ServerProtocol(state=State.OPEN, max_size=self.config.ws_max_size, logger=logger)
         self.phase = OPEN
         self.sink.transport = self.transport
         self.schedule_ping(self.config.ws_ping_interval)

@@ -47,7 +47,7 @@ lock: ## re-compile requirements/*.txt from requirements/*.in (UPGRADE="pkg ..."
 # uvicorn (uvloop + httptools) serves REST and WebSockets; our own access log replaces its.
 # Its WebSockets are the kit's own protocol (gameplatform/sockets/wire/, on websockets' Sans-I/O
 # API): a broadcast is framed once and written to each socket in the call, and an idle socket holds
-# about 10 KiB less than under uvicorn's websockets-sansio.
+# about 7 KiB less than under uvicorn's websockets-sansio.
 # No per-message deflate: it costs far more memory per socket than our small frames save.
 UVICORN := $(BIN)/uvicorn --no-access-log --ws gameplatform.sockets.wire:PreparedFramesProtocol --ws-per-message-deflate false \
 	--ws-max-size 16777216 --timeout-graceful-shutdown 10

@@ -42,6 +42,7 @@ from django.conf import settings
 
 from gameplatform.broadcast.hub import CLIENT_GONE
 from gameplatform.core import metrics
+from gameplatform.core.deadlines import PerLoop
 from gameplatform.core.errors import ApplicationError, Unavailable, dependency_of, is_outage
 from gameplatform.core.logs import new_request_id, request_id_var
 from gameplatform.data import db
@@ -101,6 +102,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
+def _token_expired(consumer: "BaseConsumer") -> None:
+    asyncio.get_running_loop().create_task(consumer._expire())
+
+
+# Every socket's token expiry on this process, one loop timer for them all (a socket closes at
+# most half a second after its token's ``exp``).
+EXPIRIES = PerLoop(_token_expired, grain=0.5)
+
 # The ASGI WebSocket events a server sends the application, and the handlers of Channels'
 # ``AsyncWebsocketConsumer`` for them (Channels' rule: the type with dots as underscores).
 ASGI_HANDLERS = {
@@ -124,7 +134,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
     closing = False  # we sent a close: nothing more goes out
     _leaving: asyncio.Task | None = None  # leaving presence after ``end``
     counted_route: str | None = None  # the route this socket is counted open under (metrics)
-    _expiry: asyncio.TimerHandle | None = None  # the socket's token expiry, once connected
+    _expiry: int | None = None  # the slot of the socket's token expiry among the process's (``EXPIRIES``)
 
     # --- life cycle ---------------------------------------------------------
 
@@ -184,7 +194,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
         self.conn_id = new_request_id()
         request_id_var.set(self.conn_id)
         self.groups_joined: set[str] = set()
-        self._expiry: asyncio.TimerHandle | None = None
+        self._expiry: int | None = None
         self.frame_budget = FrameBudget(settings.WS_FLOOD_FRAMES, settings.WS_FLOOD_WINDOW_SECONDS)
         user = self.scope.get("user")
         if self.scope.get("overloaded") is not None:
@@ -280,7 +290,8 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
     async def websocket_disconnect(self, message) -> None:
         try:
             if self._expiry is not None:
-                self._expiry.cancel()
+                EXPIRIES.of(asyncio.get_running_loop()).discard(self, self._expiry)
+                self._expiry = None
             if self.connected:
                 self.connected = False
                 try:
@@ -315,8 +326,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
         if not expires_at:
             return
         delay = max(0.0, float(expires_at) - time.time())
-        loop = asyncio.get_running_loop()
-        self._expiry = loop.call_later(delay, lambda: loop.create_task(self._expire()))
+        self._expiry = EXPIRIES.of(asyncio.get_running_loop()).add(self, delay)
 
     async def close(self, code=None, reason=None) -> None:
         if self.closing:
@@ -325,6 +335,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
         await super().close(code=close_code_sent(code), reason=reason)
 
     async def _expire(self) -> None:
+        self._expiry = None
         if self.connected:
             await self.end(CLOSE_UNAUTHENTICATED, "token_expired", "Access token expired.")
 

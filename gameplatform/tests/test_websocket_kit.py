@@ -19,6 +19,7 @@ from conftest import access_token_for
 from gameplatform.broadcast.hub import get_hub
 from gameplatform.broadcast.realtime import agroup_send
 from gameplatform.sockets import presence
+from gameplatform.sockets.consumers import EXPIRIES
 from gameplatform.sockets.wsauth import JWTAuthMiddleware, OriginCheck
 from gameplatform.tests.consumers import EchoConsumer, test_urlpatterns
 
@@ -141,6 +142,16 @@ async def test_socket_closes_4401_when_its_token_expires(alice):
     frame = await ws.receive_json_from(timeout=4)
     assert frame["code"] == "token_expired"
     assert await closed_with(ws) == 4401
+
+
+async def test_a_closed_socket_leaves_no_token_expiry_behind(alice):
+    expiries = EXPIRIES.of(asyncio.get_running_loop())
+    token = AccessToken.for_user(alice)
+    ws, connected, _ = await open_echo(query=f"token={token}")
+    assert connected
+    assert len(expiries) == 1
+    await ws.disconnect()
+    assert len(expiries) == 0 and expiries.timer is None
 
 
 async def test_foreign_origin_is_refused(alice):

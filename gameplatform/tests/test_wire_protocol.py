@@ -21,6 +21,7 @@ from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
 from gameplatform.sockets.wire import PREPARED_FRAMES, ClientGone, prepare
+from gameplatform.sockets.wire.keepalive import KEEPALIVE
 from gameplatform.tests.live import free_port
 
 WS = "gameplatform.sockets.wire:PreparedFramesProtocol"
@@ -376,10 +377,12 @@ async def test_reading_pauses_while_more_than_ws_max_queue_messages_wait_and_not
     assert await app.report("texts") == [str(n) for n in range(200)]
 
 
-async def test_a_closed_socket_is_freed_by_refcounting(serve, app):
+async def test_a_closed_socket_is_freed_by_refcounting_and_leaves_no_keepalive_deadline(serve, app):
     server = await serve()
     ws = await client(server.url + "/echo")
     (protocol,) = server.server_state.connections
+    keepalive = KEEPALIVE.of(asyncio.get_running_loop())
+    assert len(keepalive) == 1  # its next ping
     freed = weakref.ref(protocol)
     del protocol
     gc.disable()
@@ -389,6 +392,7 @@ async def test_a_closed_socket_is_freed_by_refcounting(serve, app):
         for _ in range(20):
             await asyncio.sleep(0.01)
         assert freed() is None
+        assert len(keepalive) == 0 and keepalive.timer is None
     finally:
         gc.enable()
 

@@ -1,23 +1,41 @@
-"""Keepalive: a ping every ``ws_ping_interval``; no pong within ``ws_ping_timeout`` fails the connection (1011)."""
+"""Keepalive: a ping every ``ws_ping_interval``; no pong within ``ws_ping_timeout`` fails the connection (1011).
+
+A socket's next keepalive step (its ping, or the end of its wait for the pong) is a deadline among
+every socket's of the process (``gameplatform.core.deadlines``): one loop timer for them all, not
+two timers a socket."""
 
 from __future__ import annotations
 
 import os
 
+from gameplatform.core.deadlines import PerLoop
 from gameplatform.sockets.wire.phases import OPEN
+
+GRAIN = 0.25  # seconds a ping or a missing pong's end may come late
+
+
+def _due(protocol: Keepalive) -> None:
+    protocol.keepalive_slot = None
+    if protocol.ping_payload is None:
+        protocol.send_ping()
+    else:
+        protocol.pong_missing()
+
+
+KEEPALIVE = PerLoop(_due, grain=GRAIN)
 
 
 class Keepalive:
-    """A mixin of ``PreparedFramesProtocol``: its ping and pong timers."""
+    """A mixin of ``PreparedFramesProtocol``: when it pings, and how long it waits for the pong."""
 
     __slots__ = ()
 
-    def schedule_ping(self, delay: float | None) -> None:
+    def keepalive_in(self, delay: float | None) -> None:
+        """The next keepalive step in ``delay`` seconds (None or 0: none)."""
         if delay is not None and delay > 0:
-            self.ping_timer = self.loop.call_later(delay, self.send_ping)
+            self.keepalive_slot = KEEPALIVE.of(self.loop).add(self, delay)
 
     def send_ping(self) -> None:
-        self.ping_timer = None
         if self.phase is not OPEN:
             return
         self.ping_payload = os.urandom(4)  # a pong must carry it: stale or unsolicited pongs are ignored
@@ -25,26 +43,28 @@ class Keepalive:
         self.flush()
         timeout = self.config.ws_ping_timeout
         if timeout is not None:
-            self.pong_timer = self.loop.call_later(timeout, self.pong_missing)
+            self.keepalive_in(timeout)
         else:
-            self.schedule_ping(self.config.ws_ping_interval)
+            self.ping_payload = None  # no pong awaited: the next step is the next ping
+            self.keepalive_in(self.config.ws_ping_interval)
 
     def pong_received(self, payload: bytes) -> None:
         if self.ping_payload is None or payload != self.ping_payload:
             return
         self.ping_payload = None
-        if self.pong_timer is not None:
-            self.pong_timer.cancel()
-            self.pong_timer = None
-            self.schedule_ping(self.config.ws_ping_interval)
+        self.stop_keepalive()
+        self.keepalive_in(self.config.ws_ping_interval)
 
     def pong_missing(self) -> None:
-        self.pong_timer = None
         if self.phase is OPEN:
             self.fail(1011, "keepalive ping timeout")
 
+    def stop_keepalive(self) -> None:
+        KEEPALIVE.of(self.loop).discard(self, self.keepalive_slot)
+        self.keepalive_slot = None
+
     def stop_timers(self) -> None:
-        for timer in (self.ping_timer, self.pong_timer, self.close_timer):
-            if timer is not None:
-                timer.cancel()
-        self.ping_timer = self.pong_timer = self.close_timer = None
+        self.stop_keepalive()
+        if self.close_timer is not None:
+            self.close_timer.cancel()
+            self.close_timer = None

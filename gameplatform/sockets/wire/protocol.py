@@ -49,8 +49,7 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
         "read_paused",
         "drain_waiters",
         "ping_payload",
-        "ping_timer",
-        "pong_timer",
+        "keepalive_slot",
         "close_timer",
     )
 

@@ -69,7 +69,7 @@ class AppSends:
         self.flush()
         self.phase = OPEN
         self.sink.transport = self.transport
-        self.schedule_ping(self.config.ws_ping_interval)
+        self.keepalive_in(self.config.ws_ping_interval)
 
     def refuse(self, status: HTTPStatus) -> None:
         """An HTTP refusal of the handshake: 403 for a close before accept, 500 for an app error."""

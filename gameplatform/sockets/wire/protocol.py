@@ -91,8 +91,7 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
         self.read_paused = False
         self.drain_waiters: list[asyncio.Future] = []
         self.ping_payload: bytes | None = None
-        self.ping_timer: asyncio.TimerHandle | None = None
-        self.pong_timer: asyncio.TimerHandle | None = None
+        self.keepalive_slot: int | None = None  # its next ping's or pong wait's (``Keepalive``)
         self.close_timer: asyncio.TimerHandle | None = None
 
     # --- the transport's side -------------------------------------------------------------
@@ -171,6 +170,10 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
             return
         self.response = response
         self.scope = self.make_scope(request)
+        # The scope has its own copy of the headers. websockets' parser keeps the request it parsed
+        # for as long as the connection is open (a local of its reading generator): its headers,
+        # about 2.7 KiB a socket, go now (``Headers.clear``, the mapping's own method).
+        request.headers.clear()
         self.inbox.append({"type": "websocket.connect"})
         task = self.loop.create_task(self.run_asgi())
         self.tasks.add(task)
@@ -197,9 +200,7 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
             "raw_path": root_path.encode("ascii") + raw_path.encode("ascii", "surrogateescape"),
             "query_string": query.encode("ascii", "surrogateescape"),
             # websockets keeps non-ASCII header values as ISO-8859-1 text (17.0 and later).
-            "headers": [
-                (name.lower().encode("ascii"), value.encode("latin-1")) for name, value in request.headers.raw_items()
-            ],
+            "headers": [(_header_name(name), value.encode("latin-1")) for name, value in request.headers.raw_items()],
             "subprotocols": [token for token in subprotocols if token],
             "state": self.app_state.copy(),
             "extensions": extensions,
@@ -330,6 +331,21 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
         client = "{}:{}".format(*scope["client"]) if scope["client"] else ""
         path = quote(scope["path"]) + (f"?{scope['query_string'].decode('ascii')}" if scope["query_string"] else "")
         logger.info('%s - "WebSocket %s" %s', client, path, outcome)
+
+
+# Header names as the scope has them, one bytes object for every socket (each socket's scope lives
+# as long as it does): at most _NAMES_KEPT names, the first ones seen (a handshake's usual ones).
+_NAMES: dict[str, bytes] = {}
+_NAMES_KEPT = 64
+
+
+def _header_name(name: str) -> bytes:
+    lowered = _NAMES.get(name)
+    if lowered is None:
+        lowered = name.lower().encode("ascii")
+        if len(_NAMES) < _NAMES_KEPT:
+            _NAMES[name] = lowered
+    return lowered
 
 
 def _address(transport: asyncio.BaseTransport, name: str) -> tuple[str, int] | None:

@@ -22,7 +22,7 @@ from gameplatform.modes.commands import (
     Watch,
 )
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import text
+from gameplatform.rooms.records import not_taken
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery, Receipts, send_op
 
@@ -219,10 +219,5 @@ class Forwarder:
             watchers = not isinstance(f.command, Connect)
             await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=watchers), False)
         elif isinstance(f.command, PLAYER_FRAMES):
-            error = {"type": "error", "code": code, "message": "The game is moving between servers; send it again."}
-            if code == "overloaded":
-                error["message"] = "The server is busy; send it again later."
-            error["retry_after"] = 1
-            if f.ref is not None:
-                error["ref"] = f.ref
-            await self.host.publish(f.game_id, Delivery(((f.player_id, text(error)),)), False)  # the sender's process
+            reply = not_taken(f.player_id, f.ref, code)
+            await self.host.publish(f.game_id, Delivery((reply,)), False)  # the sender's process

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import requires_redis
 from game.tests.test_room_host import Records, short_lease  # noqa: F401 - the fixture
-from gameplatform.modes.commands import Connect, Forfeit, Input, Ready
+from gameplatform.modes.commands import Abandon, Connect, Forfeit, Input, Ready
 from gameplatform.rooms import MemoryRoomStore, RoomHost
 from gameplatform.rooms.inputs import INPUTS_PER_TICK
 from gameplatform.tests import test_room_inputs_per_tick as tally
@@ -180,13 +180,65 @@ async def test_an_input_before_the_game_starts_is_answered_at_once_not_queued(so
 
 
 @pytest.mark.django_db
-async def test_a_room_let_go_drops_its_queue(solo):
+@pytest.mark.parametrize("way", ["lease lost", "host stopping"])
+async def test_a_room_let_go_between_two_ticks_answers_its_sockets_queued_inputs_unavailable(solo, way):
+    """Its sockets here are the only ones who would answer them: nothing sends them again."""
     records, host = solo
     await started(host, 87)
     run = host.running[87]
-    await host.apply(87, Input(1, {"add": 1}), "lost")
+    await host.apply(87, Input(1, {"add": 1}), "queued")
+    await host.apply(87, Input(2, {"add": 2}))  # no ref: answered all the same
+    if way == "lease lost":
+        await host.leases.fenced({87})
     await host.stop(release=False)
-    assert len(run.inputs) == 0 and 87 not in host.running
+    assert len(run.inputs) == 0 and 87 not in host.running and run.room.state["taken"] == []
+    (error,) = answers(records, 1)
+    assert error == {
+        "type": "error",
+        "code": "unavailable",
+        "message": "The game is moving between servers; send it again.",
+        "retry_after": 1,
+        "ref": "queued",
+    }
+    assert [(a["code"], "ref" in a) for a in answers(records, 2)] == [("unavailable", False)]
+
+
+@pytest.mark.django_db
+async def test_a_forwarded_input_queued_when_its_room_is_let_go_is_answered_by_whoever_keeps_it(solo):
+    """Another process's frame, and one of this process's still waiting for its receipt, go
+    again to the room's next owner from their sender's forwarder; one of this process's that its
+    forwarder keeps no more (it applied it here when the room came here) is answered here."""
+    records, host = solo
+    try:
+        await started(host, 89)
+        for ref in ("kept", "applied here"):
+            await host.forward(89, Input(1, {"add": 1}), ref, "conn-1", 0)
+        kept, applied_here = list(host.forwarded)
+        del host.forwarded[applied_here]  # as its resend does when the room is here
+        await host.apply(89, Input(1, {"add": 1}), "elsewhere", here=False, forwarded="other-process.1")
+        await host.apply(89, Input(1, {"add": 1}), "kept", here=False, forwarded=kept)
+        await host.apply(89, Input(1, {"add": 1}), "applied here", "conn-1", forwarded=applied_here)
+        await host.leases.fenced({89})
+        assert [(a["code"], a["ref"]) for a in answers(records, 1)] == [("unavailable", "applied here")]
+        assert list(host.forwarded) == [kept]
+    finally:
+        host.forwarded.clear()
+        await host.stop(release=False)
+
+
+@pytest.mark.django_db
+async def test_inputs_still_queued_when_an_ended_room_is_let_go_are_answered_game_over_as_later_ones_are(solo):
+    records, host = solo
+    try:
+        await started(host, 90)
+        run = host.running[90]
+        await host.apply(90, Input(1, {"add": 1}), "queued")
+        run.room.step(run.now(), Abandon())  # ended by a step that took no queue first (none does)
+        await host.let_go(90)
+        (error,) = answers(records, 1)
+        assert (error["code"], error["ref"], error["message"]) == ("game_over", "queued", "The game is over.")
+    finally:
+        await host.stop(release=False)
 
 
 @requires_redis

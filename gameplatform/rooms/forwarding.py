@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from gameplatform.modes import Reject
 from gameplatform.modes.commands import (
     STAFF_COMMANDS,
     Action,
@@ -21,8 +22,9 @@ from gameplatform.modes.commands import (
     StillWatching,
     Watch,
 )
+from gameplatform.rooms.inputs import QueuedInput
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import text
+from gameplatform.rooms.records import answer, not_taken
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery, Receipts, send_op
 
@@ -40,6 +42,7 @@ UNTIL_MARGIN = 0.5
 PLAYER_FRAMES = (Ready, Move, Action, Input, Forfeit)  # a player's frames, answered with an error when unanswered
 # A socket's commands whose missing answer closes it (1013: the client connects again).
 SOCKET_OPENINGS = (Connect, Watch, StillWatching)
+GAME_OVER = Reject("game_over", "The game is over.")  # as the room refuses a frame after the end
 
 
 def answer_seconds() -> float:
@@ -99,7 +102,38 @@ class Forwarder:
 
     def _forwarded_id(self) -> str:
         self._count += 1
-        return f"{self.host.owner[:12]}.{self._count}"  # short: rooms remember it a while
+        return f"{self._prefix}{self._count}"
+
+    @property
+    def _prefix(self) -> str:
+        return f"{self.host.owner[:12]}."  # short: rooms remember the ids a while
+
+    def keeps(self, forwarded_id: str | None) -> bool:
+        """Whether a frame's sender answers it if the room that has it queued lets it go: another
+        process's forwarder keeps its frames until their receipts, and this one keeps those it
+        still waits for (not one it applied here itself when the frame's room came here)."""
+        if forwarded_id is None:  # a socket's frame on the room's own process
+            return False
+        return not forwarded_id.startswith(self._prefix) or forwarded_id in self.forwarded
+
+    async def untaken(self, game_id: int, queued: list[QueuedInput], *, over: bool) -> None:
+        """The inputs a room had queued for its next tick when it was let go (its lease lost, the
+        host stopping), answered here, never dropped in silence: ``unavailable`` with
+        ``retry_after``, as a frame with no receipt in time (the client sends it again, to the
+        room's next owner), or ``game_over`` in a room that ended, as an input after the end is.
+        Those whose sender's forwarder ``keeps`` them go again to the next owner instead."""
+        answers = tuple(
+            answer(q.command.player_id, q.ref, GAME_OVER) if over else not_taken(q.command.player_id, q.ref)
+            for q in queued
+            if not self.keeps(q.forwarded)
+        )
+        if not answers:
+            return
+        logger.info("a room let go answered its queued inputs", extra={"game_id": game_id, "answered": len(answers)})
+        try:
+            await self.host.publish(game_id, Delivery(answers), False)  # their sockets are here
+        except Exception:
+            logger.warning("queued inputs not answered", exc_info=True, extra={"game_id": game_id})
 
     async def command(self, game_id: int, command: Command, *, timeout: float | None = None) -> bool:
         """The platform's own step for a room, wherever it runs: ``Forfeit(player_id)`` (staff
@@ -219,10 +253,5 @@ class Forwarder:
             watchers = not isinstance(f.command, Connect)
             await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=watchers), False)
         elif isinstance(f.command, PLAYER_FRAMES):
-            error = {"type": "error", "code": code, "message": "The game is moving between servers; send it again."}
-            if code == "overloaded":
-                error["message"] = "The server is busy; send it again later."
-            error["retry_after"] = 1
-            if f.ref is not None:
-                error["ref"] = f.ref
-            await self.host.publish(f.game_id, Delivery(((f.player_id, text(error)),)), False)  # the sender's process
+            reply = not_taken(f.player_id, f.ref, code)
+            await self.host.publish(f.game_id, Delivery((reply,)), False)  # the sender's process

@@ -231,14 +231,17 @@ class RoomHost:
         self._tasks = []
 
     async def let_go(self, game_id: int) -> None:
-        """Forget the room: its record goes, and with it everything the host kept for it (its
-        queued inputs too: never answered, a forwarded one is sent again to the next owner)."""
+        """Forget the room: its record goes, and with it everything the host kept for it. The
+        inputs it had queued for its next tick are answered, not taken (``Forwarder.untaken``:
+        ``unavailable``, or ``game_over`` if it ended); a forwarded one whose sender still keeps
+        it is sent again by that sender to the room's next owner."""
         self.watchers.let_go(game_id)
         run = self.running.pop(game_id, None)
         if run is not None:
-            run.inputs.clear()
+            queued = run.inputs.drop()
             self.out.forget(game_id)
             self.driver.compact()
+            await self.forwarder.untaken(game_id, queued, over=run.room.over)
             if self.wire.unlisten is not None:
                 await self.wire.unlisten(game_id, self)
 

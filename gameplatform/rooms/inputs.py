@@ -5,6 +5,7 @@ in the room's record (``Running.inputs``) and the driver's next step of the room
 that came since the last one to the room as one ``Inputs`` step (as Nakama's match loop takes a
 tick's messages), then answers each as its own step would have been answered. The patch of that
 tick shows them, as it showed an input applied on arrival: input-to-visible stays within the tick.
+A room let go before its tick answers them instead (``RoomHost.let_go``).
 """
 
 from dataclasses import dataclass, field
@@ -63,9 +64,11 @@ class InputQueue:
 
     def take(self) -> tuple[list[QueuedInput], Inputs]:
         """Every input queued, emptied: what they are and the room's ``Inputs`` step of them."""
-        queued = self.queued
-        self.clear()
+        queued = self.drop()
         return queued, Inputs(tuple(q.command for q in queued), tuple(q.frame for q in queued))
 
-    def clear(self) -> None:
+    def drop(self) -> list[QueuedInput]:
+        """Every input queued, emptied, and no step of them (the room is let go: they are answered)."""
+        queued = self.queued
         self.queued, self.per_player, self.keys = [], {}, set()
+        return queued

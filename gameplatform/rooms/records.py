@@ -96,6 +96,23 @@ def text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
+# Why a player's frame no room took is answered with an error to send it again (``not_taken``)
+NOT_TAKEN = {
+    "unavailable": "The game is moving between servers; send it again.",
+    "overloaded": "The server is busy; send it again later.",
+}
+
+
+def not_taken(player_id: int, ref, code: str = "unavailable") -> tuple[int, str]:
+    """The answer to a player's frame that no room took and none will (its room moved between
+    processes before taking it; ``overloaded``: too many frames wait here): ``error`` with
+    ``retry_after`` (1 s) and its ``ref`` when given, which the client sends again."""
+    error = {"type": "error", "code": code, "message": NOT_TAKEN[code], "retry_after": 1}
+    if ref is not None:
+        error["ref"] = ref
+    return player_id, text(error)
+
+
 def answer(player_id: int, ref, refused: BaseException | None) -> tuple[int, str] | None:
     """The answer to a player's frame its room took (``refused`` None) or refused: ``ack`` when
     it came with a ``ref`` (None without one), else its ``error``, with its ``ref`` when given."""

@@ -923,6 +923,45 @@ async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_o
         await a.stop()
 
 
+@requires_redis
+@pytest.mark.django_db
+@pytest.mark.parametrize("sender", ["a socket here", "another process"])
+async def test_a_move_whose_write_another_owner_fences_off_is_answered_unavailable_and_never_shown(sender):
+    """The process was paused past its lease and another took the room: the move's step is not
+    saved, so nobody sees it. Its socket here is answered ``unavailable`` with its ref (the client
+    sends it again, to the room's new owner); another process's frame gets no receipt, and its
+    sender, which keeps it until one comes, sends it there itself."""
+    records = Records(TicTacToe())
+    store = room_store()
+    a = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
+    try:
+        await start_game(a, 24)
+        await get_async_redis().set(store.lease_key(24), "b")
+        records.published.clear()
+        forwarded = {"here": False, "forwarded": "b.1"} if sender == "another process" else {}
+        await a.apply(24, Move(1, {"cell": 4}), "m1", **forwarded)
+        await a.out.sent()  # the sockets here take their seats again (the next batch)
+        assert 24 not in a.rooms
+        assert json.loads(await store.load(24))["state"]["board"][4] is None
+        assert records.frames_for(2) == []  # no player_move, no patch
+        assert not any(sent.took for _, sent in records.published)
+        assert any(sent.hello for _, sent in records.published)
+        if sender == "another process":
+            assert records.frames_for(1) == []
+        else:
+            assert records.frames_for(1) == [
+                {
+                    "type": "error",
+                    "code": "unavailable",
+                    "message": "The game is moving between servers; send it again.",
+                    "retry_after": 1,
+                    "ref": "m1",
+                }
+            ]
+    finally:
+        await a.stop()
+
+
 @pytest.mark.django_db
 async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
     records = Records(TicTacToe())

@@ -13,8 +13,9 @@ import pytest
 
 from conftest import requires_redis
 from game.tests.test_room_host import Records, short_lease  # noqa: F401 - the fixture
+from gameplatform.data.redis import get_async_redis
 from gameplatform.modes.commands import Abandon, Connect, Forfeit, Input, Ready
-from gameplatform.rooms import MemoryRoomStore, RoomHost
+from gameplatform.rooms import MemoryRoomStore, RoomHost, room_store
 from gameplatform.rooms.inputs import INPUTS_PER_TICK
 from gameplatform.tests import test_room_inputs_per_tick as tally
 
@@ -239,6 +240,39 @@ async def test_inputs_still_queued_when_an_ended_room_is_let_go_are_answered_gam
         assert (error["code"], error["ref"], error["message"]) == ("game_over", "queued", "The game is over.")
     finally:
         await host.stop(release=False)
+
+
+class Snapshotted(Tally):
+    """The tally with a snapshot every tick: each tick's write is fenced by the room's lease."""
+
+    snapshot_ticks = 1
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_tick_whose_write_another_owner_fences_off_answers_its_sockets_inputs_unavailable():
+    """The process was paused past the room's lease and another took the room: the tick that took
+    the inputs is not saved. Its sockets' inputs here are answered ``unavailable`` with their ref,
+    not ``ack``; another process's input gets no receipt (its sender sends it again)."""
+    records = Records(Snapshotted())
+    host = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="a")
+    try:
+        await started(host, 91)
+        await host.out.sent()
+        records.published.clear()
+        await get_async_redis().set(host.store.lease_key(91), "b")
+        await host.apply(91, Input(1, {"add": 1}), "queued")
+        await host.apply(91, Input(2, {"add": 2}), "elsewhere", here=False, forwarded="b.1")
+        await until(lambda: 91 not in host.running)
+        await host.out.sent()
+        assert [(a["type"], a.get("code"), a["ref"]) for a in answers(records, 1)] == [
+            ("error", "unavailable", "queued")
+        ]
+        assert answers(records, 2) == []
+        assert not any(sent.took for _, sent in records.published)
+        assert [f["type"] for f in records.frames_for(1) + records.frames_for(2)] == ["error"]
+    finally:
+        await host.stop()
 
 
 @requires_redis

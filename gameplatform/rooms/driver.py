@@ -133,10 +133,10 @@ class Driver:
                     continue  # rescheduled since (a frame moved the clock): a newer entry stands
                 run.next_wake = None  # popped: ``schedule`` below pushes the next one
                 self.lateness.add(now - wake.at)
-                replies, took = host.steps.tick(wake.game_id, run)  # the inputs since the last tick, then the tick
+                answers = host.steps.tick(wake.game_id, run)  # the inputs since the last tick, then the tick
                 try:
                     due = room.mode.tick_rate == 0 or room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
-                    await host.steps.after_step(wake.game_id, run, snapshot=due, wait=False, replies=replies, took=took)
+                    await host.steps.after_step(wake.game_id, run, snapshot=due, wait=False, answers=answers)
                     stepped = True
                 except Exception:
                     if host.stopping:

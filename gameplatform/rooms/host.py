@@ -177,8 +177,8 @@ class RoomHost:
         await self._cancel_tasks()
         for game_id, run in list(self.running.items()):
             if run.inputs:  # the inputs that came before the handover: taken and answered here
-                replies, took = self.steps.take_inputs(game_id, run)
-                await self.steps.after_step(game_id, run, snapshot=False, wait=False, replies=replies, took=took)
+                answers = self.steps.take_inputs(game_id, run)
+                await self.steps.after_step(game_id, run, snapshot=False, wait=False, answers=answers)
         endings = [run.ending for run in self.running.values() if run.ending is not None]
         if endings:  # results on their way to the database: a moment to land
             await asyncio.wait(endings, timeout=2)

@@ -44,9 +44,10 @@ class Leases:
 
     async def fenced(self, game_ids: set[int]) -> None:
         """The store refused these rooms' writes: another process holds their leases (this one was
-        too slow to renew them). They stop running here (their queued inputs answered
-        ``unavailable``, ``RoomHost.let_go``; the frames forwarded to them go again from their
-        senders), and their sockets here take their seats where the rooms run now."""
+        too slow to renew them). They stop running here (the frames their refused steps took
+        from this process's sockets and their queued inputs are answered ``unavailable``:
+        ``outbox.unsaved``, ``RoomHost.let_go``; the frames forwarded to them go again from
+        their senders), and their sockets here take their seats where the rooms run now."""
         for game_id in game_ids:
             if game_id in self.host.running:
                 logger.warning("room lease lost; its last steps here were not saved", extra={"game_id": game_id})

@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 
+from gameplatform.rooms.records import not_taken
 from gameplatform.rooms.store import JournalBatch, Listings, RoomStore
 from gameplatform.rooms.wire import Delivery, Wire
 
@@ -42,6 +43,23 @@ def sender(wire: Wire):
     return send
 
 
+def unsaved(deliveries: list[tuple[int, Delivery, bool]], refused: set[int]) -> list[tuple[int, Delivery, bool]]:
+    """A batch's deliveries once the store refused the writes of the rooms ``refused``: another
+    process owns them now (this one was slow or paused past their leases), and what they did here
+    is not saved. Nobody hears of it: their frames are dropped, and the answers among them to the
+    frames of this process's players go out ``unavailable`` instead (``Delivery.unsaved``), which
+    the clients send again to the rooms' next owner. (A forwarded frame's receipt is dropped with
+    the rest: its sender sends it again.)"""
+    kept = []
+    for game_id, delivery, everywhere in deliveries:
+        if game_id not in refused:
+            kept.append((game_id, delivery, everywhere))
+        elif delivery.unsaved:
+            answers = tuple(not_taken(player_id, ref) for player_id, ref in delivery.unsaved)
+            kept.append((game_id, Delivery(answers), everywhere))
+    return kept
+
+
 class Outbox:
     """The host's one road to the store and to the players, in the order the steps were taken.
 
@@ -52,7 +70,9 @@ class Outbox:
     deliveries keep their order whichever path made them (the driver, a player's frame). Under load
     one write carries many rooms' steps: a move waits for a round trip shared with every other move
     of that moment. A write that fails is logged and its deliveries go out all the same: the
-    players' views follow the room, which has the step."""
+    players' views follow the room, which has the step. A room whose write the store refuses
+    (another process holds its lease) did not take those steps: its players hear none of them,
+    and the frames they answered are answered ``unavailable`` instead (``unsaved``)."""
 
     def __init__(self, store: RoomStore, owner: str, send, fenced=None) -> None:
         # The journal's name: the owner's, and this outbox's own (an owner's name may be used
@@ -133,9 +153,7 @@ class Outbox:
                     logger.warning("room steps not saved; delivered all the same", exc_info=True)
                     refused = set()
                 if refused:
-                    # Another process owns these rooms now (this one was slow or paused past its
-                    # lease): what they did here is not saved, so nobody hears of it.
-                    deliveries = [d for d in deliveries if d[0] not in refused]
+                    deliveries = unsaved(deliveries, refused)
                     if self.fenced is not None:
                         await self.fenced(refused)
                 try:

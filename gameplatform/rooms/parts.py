@@ -12,7 +12,7 @@ from typing import Protocol
 
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.outbox import Outbox
-from gameplatform.rooms.records import Hooks, Running
+from gameplatform.rooms.records import Answers, Hooks, Running
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.store import RoomStore
 from gameplatform.rooms.wire import Delivery, RoomOwner, Wire
@@ -30,12 +30,12 @@ class StepsPart(Protocol):
     """A step's way out and a game's end (``Steps``), as the driver, the seats and takeover use them."""
 
     async def after_step(
-        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, replies: tuple = (), took: tuple = ()
+        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, answers: Answers | None = None
     ) -> None: ...
 
-    def tick(self, game_id: int, run: Running) -> tuple[list, tuple]: ...
+    def tick(self, game_id: int, run: Running) -> Answers: ...
 
-    def take_inputs(self, game_id: int, run: Running) -> tuple[list, tuple]: ...
+    def take_inputs(self, game_id: int, run: Running) -> Answers: ...
 
     def everywhere(self, game_id: int) -> bool: ...
 
@@ -62,6 +62,12 @@ class WatchersPart(Protocol):
     def release(self, now: float) -> bool: ...
 
 
+class ForwarderPart(Protocol):
+    """The forwarder (``Forwarder``), as the seats and the steps use it."""
+
+    def keeps(self, forwarded_id: str | None) -> bool: ...
+
+
 class TakeoverPart(Protocol):
     """Takeover (``Takeover``), as the leases' renewal pass uses it."""
 
@@ -83,6 +89,7 @@ class Host(RoomOwner, Protocol):
     publish: Callable[[int, Delivery, bool], Awaitable[None]]
     out: Outbox
     driver: DriverPart
+    forwarder: ForwarderPart
     steps: StepsPart
     watchers: WatchersPart
     takeover: TakeoverPart

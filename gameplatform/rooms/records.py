@@ -113,6 +113,30 @@ def not_taken(player_id: int, ref, code: str = "unavailable") -> tuple[int, str]
     return player_id, text(error)
 
 
+@dataclass
+class Answers:
+    """What a step says to the frames it took, to go out after its frames once the step is in the
+    store: each frame's answer (``answer``), the receipts of the forwarded ones (``took``), and
+    the player and ``ref`` of each answer whose frame no forwarder keeps (``unsaved``): should
+    the store refuse the step (``Outbox``), those are answered ``unavailable`` instead."""
+
+    frames: list[tuple[int, str]] = field(default_factory=list)
+    took: list[str] = field(default_factory=list)
+    unsaved: list[tuple[int, object]] = field(default_factory=list)
+
+    def add(self, player_id: int, ref, refused: BaseException | None, forwarded: str | None, kept: bool) -> None:
+        """A frame the step took (``refused`` None) or refused; ``forwarded``: its id, for one
+        forwarded by a socket's process; ``kept``: its sender sends it again if no receipt comes
+        (``Forwarder.keeps``), so it is not answered here should the step not be saved."""
+        reply = answer(player_id, ref, refused)
+        if reply is not None:
+            self.frames.append(reply)
+            if not kept:
+                self.unsaved.append((player_id, ref))
+        if forwarded is not None:
+            self.took.append(forwarded)
+
+
 def answer(player_id: int, ref, refused: BaseException | None) -> tuple[int, str] | None:
     """The answer to a player's frame its room took (``refused`` None) or refused: ``ack`` when
     it came with a ``ref`` (None without one), else its ``error``, with its ``ref`` when given."""

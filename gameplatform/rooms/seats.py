@@ -24,7 +24,7 @@ from gameplatform.modes.room import ACTIVE, HookFailed, forwarded_key, ref_key
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
 from gameplatform.rooms.inputs import QueuedInput
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import Running, answer, text
+from gameplatform.rooms.records import Answers, Running, text
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
@@ -148,7 +148,8 @@ class Seats:
             # Sent again (by the socket's process while the room moved, or by the client after a
             # reconnect): taken once already, answered again.
             reply = () if ref is None else ((player_id, text({"type": "ack", "ref": ref, "duplicate": True})),)
-            self.host.steps.deliver(game_id, Delivery(reply, took=took), everywhere=not here)
+            unsaved = ((player_id, ref),) if reply and not self.host.forwarder.keeps(forwarded) else ()
+            self.host.steps.deliver(game_id, Delivery(reply, took=took, unsaved=unsaved), everywhere=not here)
             await self.host.out.sent()
             return True
         if isinstance(command, Connect) and not any(p.id == player_id for p in room.players):
@@ -172,7 +173,7 @@ class Seats:
             await self._queue(game_id, run, QueuedInput(command, ref, forwarded), resent)
             return True
         # The inputs queued before this frame go first (one step, answered with this one's frames).
-        replies, queued_took = self.host.steps.take_inputs(game_id, run) if run.inputs else ([], ())
+        answers = self.host.steps.take_inputs(game_id, run) if run.inputs else Answers()
         refused = None
         frame = None if forwarded is None and ref is None else (forwarded, ref)
         try:
@@ -184,15 +185,12 @@ class Seats:
             refused = exc
         # A frame sent with a ``ref`` is answered ``ack`` once taken, after the frames its step
         # made: a client knows its move was applied, and that its view already shows it.
-        reply = answer(player_id, ref, refused)
-        if reply is not None:
-            replies.append(reply)
+        answers.add(player_id, ref, refused, forwarded, self.host.forwarder.keeps(forwarded))
         if refused is None:
             snapshot = room.mode.tick_rate == 0 or isinstance(command, SNAPSHOT_AFTER)
         else:
             snapshot = room.over  # a failure may have aborted the game
-        took = queued_took + took
-        await self.host.steps.after_step(game_id, run, snapshot=snapshot, replies=replies, wait=True, took=took)
+        await self.host.steps.after_step(game_id, run, snapshot=snapshot, wait=True, answers=answers)
         self.host.driver.schedule(game_id)
         return True
 

@@ -10,7 +10,7 @@ from gameplatform.modes import Invalid, Reject
 from gameplatform.modes.commands import ADVANCE
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import RoomLost, Running, answer
+from gameplatform.rooms.records import Answers, RoomLost, Running
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
@@ -28,7 +28,7 @@ class Steps:
     def __init__(self, host: Host) -> None:
         self.host = host
 
-    def tick(self, game_id: int, run: Running) -> tuple[list, tuple]:
+    def tick(self, game_id: int, run: Running) -> Answers:
         """The driver's step of a room whose clock is due: the inputs queued since its last tick
         and that tick as one step (``take_inputs``), or the clock alone. Returns the inputs'
         answers and receipts, to go out with the step's frames (``after_step``)."""
@@ -38,9 +38,9 @@ class Steps:
             run.room.step(run.now(), ADVANCE)
         except HookFailed as exc:
             self.hook_failed(game_id, run.room, exc)
-        return [], ()
+        return Answers()
 
-    def take_inputs(self, game_id: int, run: Running) -> tuple[list, tuple]:
+    def take_inputs(self, game_id: int, run: Running) -> Answers:
         """The room's queued inputs as one ``Inputs`` step now, with the tick when it is due, the
         queue emptied. Returns each input's answer (its ``ack`` when it came with a ``ref``, its
         ``error`` as its own step would have had it), in arrival order, and the receipts of the
@@ -54,26 +54,26 @@ class Steps:
         except (Reject, Invalid) as exc:  # the tick's hook refused: a step all the same
             logger.warning("a tick's hook refused it: %s", exc, extra={"game_id": game_id})
         outcomes = room.batch.outcomes if room.batch is not None else []
-        replies = []
+        answers = Answers()
         for index, taken in enumerate(queued):
             refused = outcomes[index] if index < len(outcomes) else HookFailed("platform", RuntimeError("not taken"))
             if isinstance(refused, HookFailed):
                 self.hook_failed(game_id, room, refused)
-            reply = answer(taken.command.player_id, taken.ref, refused)
-            if reply is not None:
-                replies.append(reply)
-        return replies, tuple(q.forwarded for q in queued if q.forwarded is not None)
+            kept = self.host.forwarder.keeps(taken.forwarded)
+            answers.add(taken.command.player_id, taken.ref, refused, taken.forwarded, kept)
+        return answers
 
     async def after_step(
-        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, replies: tuple | list = (), took: tuple = ()
+        self, game_id: int, run: Running, *, snapshot: bool, wait: bool, answers: Answers | None = None
     ) -> None:
-        """Queue what a step made: its frames (then ``replies``, the answers to the frames it
-        took), with the room's snapshot when ``snapshot``; ``wait``: until they are out. A game
-        that just ended is recorded first. ``took``: the receipts of the forwarded frames the
-        step took, with its frames."""
+        """Queue what a step made: its frames, then ``answers`` (to the frames it took, with the
+        receipts of the forwarded ones), with the room's snapshot when ``snapshot``; ``wait``:
+        until they are out. A game that just ended is recorded first."""
         # The database first, then the players: a client that sees ``game_over`` (or the start)
         # and asks the REST API finds it recorded.
         host, out, room = self.host, self.host.out, run.room
+        answers = answers if answers is not None else Answers()
+        replies, took = answers.frames, tuple(answers.took)
         for entry in room.take_steps():  # into the journal: in the store before anyone hears of them
             out.log(game_id, entry)
             run.log.append(entry[:5])  # the game's log (its replay) names no socket's frame
@@ -110,8 +110,8 @@ class Steps:
             if replies or took:
                 await host.publish(game_id, Delivery(tuple(replies), took=took), self.everywhere(game_id))
             return
-        if frames or took:
-            self.deliver(game_id, Delivery(tuple(frames), took=took))
+        if frames or took:  # should the store refuse the step, its answers go out ``unavailable``
+            self.deliver(game_id, Delivery(tuple(frames), took=took, unsaved=tuple(answers.unsaved)))
         if wait:
             await out.sent()
 

@@ -65,6 +65,10 @@ class Delivery:
     took: tuple[str, ...] = ()
     # Sockets (connection ids) whose ``connect`` or ``watch`` no room answered in time: they close 1013.
     unanswered: tuple[str, ...] = ()
+    # The outbox's own, never sent: (player id, ref) of each answer among ``frames`` to a frame no
+    # forwarder sends again. If the store refuses the step (another process holds the room's lease),
+    # its frames are dropped and these frames answered ``unavailable`` instead (``Outbox``).
+    unsaved: tuple[tuple[int, object], ...] = ()
 
     def as_signal(self) -> dict:
         """The signal's data, as the channel layer carries it."""

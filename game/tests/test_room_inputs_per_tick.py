@@ -15,7 +15,7 @@ from conftest import requires_redis
 from game.tests.test_room_host import Records, short_lease  # noqa: F401 - the fixture
 from gameplatform.data.redis import get_async_redis
 from gameplatform.modes.commands import Abandon, Connect, Forfeit, Input, Ready
-from gameplatform.rooms import MemoryRoomStore, RoomHost, room_store
+from gameplatform.rooms import MemoryRoomStore, RedisRoomStore, RoomHost, room_store
 from gameplatform.rooms.inputs import INPUTS_PER_TICK
 from gameplatform.tests import test_room_inputs_per_tick as tally
 
@@ -202,6 +202,37 @@ async def test_a_room_let_go_between_two_ticks_answers_its_sockets_queued_inputs
         "ref": "queued",
     }
     assert [(a["code"], "ref" in a) for a in answers(records, 2)] == [("unavailable", False)]
+
+
+class HeldWrites(RedisRoomStore):
+    """The Redis store, whose writes wait while ``open`` is clear (a Redis slow to answer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open = asyncio.Event()
+        self.open.set()
+
+    async def write(self, *args, **kwargs):
+        await self.open.wait()
+        return await super().write(*args, **kwargs)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_host_stopped_while_a_ticks_answers_wait_for_their_write_sends_them_first():
+    records = Records(Tally())
+    store = HeldWrites()
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
+    await started(host, 92)
+    store.open.clear()
+    await host.apply(92, Input(1, {"add": 1}), "taken")
+    await until(lambda: not host.running[92].inputs)  # the tick took it; its write waits
+    stopping = asyncio.ensure_future(host.stop())
+    await asyncio.sleep(0.05)
+    store.open.set()
+    await asyncio.wait_for(stopping, 5)
+    assert [(a["type"], a["ref"]) for a in answers(records, 1)] == [("ack", "taken")]
+    assert [e[2] for e in await journalled(host, 92)].count("inputs") == 1
 
 
 @pytest.mark.django_db

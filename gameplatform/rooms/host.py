@@ -80,6 +80,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+STOP_SEND_SECONDS = 2.0  # the longest a stopping host waits for its outbox's last write and deliveries
+
 hosts_of_this_loop = per_loop(weakref.WeakSet)
 """The room hosts that run on the running event loop (the server process's: ``drain_all``)."""
 
@@ -202,16 +204,24 @@ class RoomHost:
         return len(games)
 
     async def stop(self, *, release: bool = True) -> None:
-        """Stop driving (``release=False`` plays a process that died: its leases just run out).
+        """Stop driving (``release=False`` plays a process that died: its leases just run out,
+        and what its outbox had not sent yet is lost with it, as a dead process's is).
 
         The tasks are cancelled and also told to stop: a cancellation that lands in a Redis
         command (a snapshot, a renewal) can be lost in the client (redis-py's asyncio client
-        was seen to return normally), and the loop must not go round again for ever."""
+        was seen to return normally), and the loop must not go round again for ever. With
+        ``release``, what the outbox holds (the steps so far, a tick's answers) is written and
+        sent first, for at most ``STOP_SEND_SECONDS``: no answer of a step taken is dropped."""
         self.stopping = True
         for run in self.running.values():
             if run.ending is not None:
                 run.ending.cancel()
         await self._cancel_tasks()
+        if release:
+            try:
+                await asyncio.wait_for(self.out.sent(), STOP_SEND_SECONDS)
+            except Exception:
+                logger.warning("rooms' last steps not sent before the host stopped", exc_info=True)
         await self.out.stop()
         self.stopping = False
         for game_id in list(self.running):

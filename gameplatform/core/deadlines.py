@@ -5,7 +5,8 @@ A loop timer (``loop.call_later``) is a handle, a bound method and an arguments 
 KiB each, and a socket held two for as long as it was open. ``Deadlines`` keeps each item in the
 bucket of the ``grain``-wide slot its deadline falls in, a set per slot, and runs one loop timer for
 the earliest slot: an item costs its place in a set, and is called at most one ``grain`` late.
-``PerLoop`` gives each event loop its own (the tests run many loops; each goes with its loop).
+Each event loop has its own (``gameplatform.core.loops.per_loop``: the tests run many loops); it
+goes with its loop once it holds nothing (while an item is due, its timer holds the loop).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class Deadlines:
     __slots__ = ("__weakref__", "loop", "due", "grain", "buckets", "slots", "queued", "timer", "timer_slot")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, due: Callable[[Hashable], None], *, grain: float) -> None:
-        self.loop = weakref.ref(loop)  # not the loop itself: ``PerLoop`` keys it weakly
+        self.loop = weakref.ref(loop)  # not the loop itself: ``per_loop`` keys it weakly
         self.due = due
         self.grain = grain
         self.buckets: dict[int, set] = {}
@@ -97,20 +98,3 @@ class Deadlines:
                     logger.exception("a deadline's handler failed")
         if slots:
             self._arm(slots[0])
-
-
-class PerLoop:
-    """One ``Deadlines`` per event loop, made on first use and gone with its loop."""
-
-    __slots__ = ("due", "grain", "by_loop")
-
-    def __init__(self, due: Callable[[Hashable], None], *, grain: float) -> None:
-        self.due = due
-        self.grain = grain
-        self.by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = weakref.WeakKeyDictionary()
-
-    def of(self, loop: asyncio.AbstractEventLoop) -> Deadlines:
-        deadlines = self.by_loop.get(loop)
-        if deadlines is None:
-            deadlines = self.by_loop[loop] = Deadlines(loop, self.due, grain=self.grain)
-        return deadlines

@@ -42,9 +42,10 @@ from django.conf import settings
 
 from gameplatform.broadcast.hub import CLIENT_GONE
 from gameplatform.core import metrics
-from gameplatform.core.deadlines import PerLoop
+from gameplatform.core.deadlines import Deadlines
 from gameplatform.core.errors import ApplicationError, Unavailable, dependency_of, is_outage
 from gameplatform.core.logs import new_request_id, request_id_var
+from gameplatform.core.loops import per_loop
 from gameplatform.data import db
 from gameplatform.data.db import Overloaded
 from gameplatform.data.ratelimit import FrameBudget
@@ -109,7 +110,7 @@ def _token_expired(consumer: "BaseConsumer") -> None:
 
 # Every socket's token expiry on this process, one loop timer for them all (a socket closes at
 # most half a second after its token's ``exp``).
-EXPIRIES = PerLoop(_token_expired, grain=0.5)
+EXPIRIES = per_loop(lambda: Deadlines(asyncio.get_running_loop(), _token_expired, grain=0.5))
 
 # The ASGI WebSocket events a server sends the application, and the handlers of Channels'
 # ``AsyncWebsocketConsumer`` for them (Channels' rule: the type with dots as underscores).
@@ -290,7 +291,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
     async def websocket_disconnect(self, message) -> None:
         try:
             if self._expiry is not None:
-                EXPIRIES.of(asyncio.get_running_loop()).discard(self, self._expiry)
+                EXPIRIES().discard(self, self._expiry)
                 self._expiry = None
             if self.connected:
                 self.connected = False
@@ -326,7 +327,7 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
         if not expires_at:
             return
         delay = max(0.0, float(expires_at) - time.time())
-        self._expiry = EXPIRIES.of(asyncio.get_running_loop()).add(self, delay)
+        self._expiry = EXPIRIES().add(self, delay)
 
     async def close(self, code=None, reason=None) -> None:
         if self.closing:

@@ -3,8 +3,9 @@
 import asyncio
 import gc
 import logging
+import weakref
 
-from gameplatform.core.deadlines import Deadlines, PerLoop
+from gameplatform.core.deadlines import Deadlines
 
 GRAIN = 0.05
 
@@ -88,13 +89,18 @@ async def test_the_timer_stops_when_the_last_item_is_discarded():
     assert deadlines.timer is None
 
 
-def test_each_loop_has_its_own_deadlines_and_they_go_with_it():
-    per_loop = PerLoop(lambda item: None, grain=GRAIN)
-    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
-    assert per_loop.of(first) is per_loop.of(first)
-    assert per_loop.of(first) is not per_loop.of(second)
-    first.close()
-    second.close()
-    del first, second
+def test_a_loops_deadlines_go_with_their_loop_once_their_items_are_gone():
+    per_loop_deadlines = weakref.WeakKeyDictionary()
+
+    async def made() -> None:
+        loop = asyncio.get_running_loop()
+        deadlines = per_loop_deadlines[loop] = Deadlines(loop, lambda item: None, grain=GRAIN)
+        item = Item("closed before its loop")
+        deadlines.discard(item, deadlines.add(item, 60))
+
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(made())
+    loop.close()
+    del loop
     gc.collect()
-    assert len(per_loop.by_loop) == 0
+    assert len(per_loop_deadlines) == 0

@@ -145,7 +145,7 @@ async def test_socket_closes_4401_when_its_token_expires(alice):
 
 
 async def test_a_closed_socket_leaves_no_token_expiry_behind(alice):
-    expiries = EXPIRIES.of(asyncio.get_running_loop())
+    expiries = EXPIRIES()
     token = AccessToken.for_user(alice)
     ws, connected, _ = await open_echo(query=f"token={token}")
     assert connected

@@ -381,7 +381,7 @@ async def test_a_closed_socket_is_freed_by_refcounting_and_leaves_no_keepalive_d
     server = await serve()
     ws = await client(server.url + "/echo")
     (protocol,) = server.server_state.connections
-    keepalive = KEEPALIVE.of(asyncio.get_running_loop())
+    keepalive = KEEPALIVE()
     assert len(keepalive) == 1  # its next ping
     freed = weakref.ref(protocol)
     del protocol

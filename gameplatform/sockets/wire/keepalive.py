@@ -6,9 +6,11 @@ two timers a socket."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
-from gameplatform.core.deadlines import PerLoop
+from gameplatform.core.deadlines import Deadlines
+from gameplatform.core.loops import per_loop
 from gameplatform.sockets.wire.phases import OPEN
 
 GRAIN = 0.25  # seconds a ping or a missing pong's end may come late
@@ -22,7 +24,7 @@ def _due(protocol: Keepalive) -> None:
         protocol.pong_missing()
 
 
-KEEPALIVE = PerLoop(_due, grain=GRAIN)
+KEEPALIVE = per_loop(lambda: Deadlines(asyncio.get_running_loop(), _due, grain=GRAIN))
 
 
 class Keepalive:
@@ -33,7 +35,7 @@ class Keepalive:
     def keepalive_in(self, delay: float | None) -> None:
         """The next keepalive step in ``delay`` seconds (None or 0: none)."""
         if delay is not None and delay > 0:
-            self.keepalive_slot = KEEPALIVE.of(self.loop).add(self, delay)
+            self.keepalive_slot = KEEPALIVE().add(self, delay)
 
     def send_ping(self) -> None:
         if self.phase is not OPEN:
@@ -60,7 +62,7 @@ class Keepalive:
             self.fail(1011, "keepalive ping timeout")
 
     def stop_keepalive(self) -> None:
-        KEEPALIVE.of(self.loop).discard(self, self.keepalive_slot)
+        KEEPALIVE().discard(self, self.keepalive_slot)
         self.keepalive_slot = None
 
     def stop_timers(self) -> None:

@@ -962,6 +962,46 @@ async def test_a_move_whose_write_another_owner_fences_off_is_answered_unavailab
         await a.stop()
 
 
+@requires_redis
+@pytest.mark.django_db
+@pytest.mark.parametrize("sender", ["a socket here", "another process"])
+async def test_a_winning_move_whose_end_another_owner_fences_off_is_answered_unavailable_and_never_shown(sender):
+    """The game's last move: its step and the end wait for the ended room's snapshot, which the
+    store refuses (another process took the room meanwhile), so the game did not end and nobody
+    hears that it did. Its socket here is answered ``unavailable`` with its ref, as any fenced
+    move is; another process's frame gets no receipt, and its sender sends it there itself."""
+    records = Records(TicTacToe())
+    store = room_store()
+    a = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
+    try:
+        await start_game(a, 25)
+        for player, cell in [(1, 0), (2, 3), (1, 1), (2, 4)]:
+            await a.apply(25, Move(player, {"cell": cell}))
+        await get_async_redis().set(store.lease_key(25), "b")
+        records.published.clear()
+        forwarded = {"here": False, "forwarded": "b.1"} if sender == "another process" else {}
+        await a.apply(25, Move(1, {"cell": 2}), "win", **forwarded)  # X takes the top row
+        await a.out.sent()
+        assert 25 not in a.rooms and records.results == []
+        assert json.loads(await store.load(25))["state"]["board"][2] is None
+        assert records.frames_for(2) == []  # no player_move, no game_over
+        assert not any(sent.took for _, sent in records.published)
+        if sender == "another process":
+            assert records.frames_for(1) == []
+        else:
+            assert records.frames_for(1) == [
+                {
+                    "type": "error",
+                    "code": "unavailable",
+                    "message": "The game is moving between servers; send it again.",
+                    "retry_after": 1,
+                    "ref": "win",
+                }
+            ]
+    finally:
+        await a.stop()
+
+
 @pytest.mark.django_db
 async def test_a_room_running_here_answers_the_seat_check_of_its_players_only():
     records = Records(TicTacToe())

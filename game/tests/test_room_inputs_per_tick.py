@@ -308,6 +308,35 @@ async def test_a_tick_whose_write_another_owner_fences_off_answers_its_sockets_i
 
 @requires_redis
 @pytest.mark.django_db
+async def test_a_tick_that_ends_the_game_whose_end_another_owner_fences_off_answers_its_sockets_inputs_unavailable():
+    """The tick that took the winning input ended the game; the ended room's snapshot, written
+    before anyone hears of the end, is refused (another process took the room). The game did not
+    end: nobody hears ``game_over``, and the tick's inputs from sockets here are answered
+    ``unavailable`` with their ref, not ``ack``; another process's input gets no receipt."""
+    records = Records(Tally())
+    host = RoomHost(records.hooks(), room_store(), wire=records.wire(), owner="a")
+    try:
+        await started(host, 92)
+        await host.out.sent()
+        records.published.clear()
+        await get_async_redis().set(host.store.lease_key(92), "b")
+        await host.apply(92, Input(1, {"add": 7}), "win")
+        await host.apply(92, Input(2, {"add": 0}), "refused")
+        await host.apply(92, Input(2, {"add": 2}), "elsewhere", here=False, forwarded="b.1")
+        await until(lambda: 92 not in host.running)
+        await until(lambda: answers(records, 1) and answers(records, 2))
+        assert [(a["type"], a.get("code"), a["ref"]) for a in answers(records, 1)] == [("error", "unavailable", "win")]
+        assert [(a["type"], a.get("code"), a["ref"]) for a in answers(records, 2)] == [
+            ("error", "unavailable", "refused")
+        ]
+        assert records.results == [] and not any(sent.took for _, sent in records.published)
+        assert [f["type"] for f in records.frames_for(1) + records.frames_for(2)] == ["error", "error"]
+    finally:
+        await host.stop()
+
+
+@requires_redis
+@pytest.mark.django_db
 async def test_a_takeover_replays_a_tick_of_inputs_to_the_same_room_and_knows_its_frames(short_lease):  # noqa: F811
     records = Records(Tally())
     a = RoomHost(records.hooks(), wire=records.wire(), owner="a")

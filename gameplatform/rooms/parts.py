@@ -7,7 +7,7 @@ typed by this module: ``host`` imports the parts, and no part imports ``host``. 
 sibling only through the host; the ``...Part`` protocols below name what it calls of each.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from gameplatform.modes.room import HookFailed
@@ -39,7 +39,9 @@ class StepsPart(Protocol):
 
     def everywhere(self, game_id: int) -> bool: ...
 
-    def end_soon(self, game_id: int, run: Running, frames: list[tuple[int, str]]) -> None: ...
+    def end_soon(
+        self, game_id: int, run: Running, frames: list[tuple[int, str]], unsaved: Sequence[tuple[int, object]] = ()
+    ) -> None: ...
 
     async def record_result(self, game_id: int, run: Running, *, running: bool = True) -> None: ...
 

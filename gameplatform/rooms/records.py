@@ -64,9 +64,12 @@ class Running:
     # players whose sockets are on other processes (their frames come through the game's group):
     # while there are none, the room's deliveries go to this process's sockets only
     elsewhere: set[int] = field(default_factory=set)
-    # over, and the database has not taken the result yet: the frames held back, the tries so far
+    # over, and the database has not taken the result yet: the frames held back (and the player
+    # and ref of each answer among them whose frame no forwarder keeps: ``Answers.unsaved``), the
+    # tries so far
     unrecorded: bool = False
     held: list[tuple[int, str]] = field(default_factory=list)
+    unsaved: list[tuple[int, object]] = field(default_factory=list)
     tries: int = 0
     ending: asyncio.Task | None = None  # the driver's try at recording the result, running
     # Steps since the game's log was last added to (with its last snapshot): the replay's next part
@@ -118,7 +121,8 @@ class Answers:
     """What a step says to the frames it took, to go out after its frames once the step is in the
     store: each frame's answer (``answer``), the receipts of the forwarded ones (``took``), and
     the player and ``ref`` of each answer whose frame no forwarder keeps (``unsaved``): should
-    the store refuse the step (``Outbox``), those are answered ``unavailable`` instead."""
+    the store refuse the step (``Outbox``; a game's end: ``Steps._end``), those are answered
+    ``unavailable`` instead."""
 
     frames: list[tuple[int, str]] = field(default_factory=list)
     took: list[str] = field(default_factory=list)

@@ -4,13 +4,14 @@ players and spectators in order; and a game's end, recorded before anyone hears 
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 
 from gameplatform.core import metrics
 from gameplatform.modes import Invalid, Reject
 from gameplatform.modes.commands import ADVANCE
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
-from gameplatform.rooms.records import Answers, RoomLost, Running
+from gameplatform.rooms.records import Answers, RoomLost, Running, not_taken
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.wire import Delivery
 
@@ -95,9 +96,9 @@ class Steps:
             if took:  # taken: the sender waits no longer (its answer comes once the end is recorded)
                 out.deliver(game_id, Delivery(took=took), True)
             if not wait:  # the driver's pass: the other rooms' ticks do not wait for the database
-                self.end_soon(game_id, run, frames)
+                self.end_soon(game_id, run, frames, answers.unsaved)
             else:
-                await self._end(game_id, run, frames)
+                await self._end(game_id, run, frames, answers.unsaved)
             return
         if snapshot:
             run.snapshot_tick = room.ctx.tick
@@ -115,36 +116,51 @@ class Steps:
         if wait:
             await out.sent()
 
-    def end_soon(self, game_id: int, run: Running, frames: list[tuple[int, str]]) -> None:
-        """``_end`` in a task of its own (one at a time per game; frames made meanwhile wait with it)."""
+    def end_soon(
+        self, game_id: int, run: Running, frames: list[tuple[int, str]], unsaved: Sequence[tuple[int, object]] = ()
+    ) -> None:
+        """``_end`` in a task of its own (one at a time per game; frames made meanwhile wait with
+        it, and so do their ``unsaved``)."""
         if run.ending is not None:
             run.held.extend(frames)
+            run.unsaved.extend(unsaved)
             return
-        run.ending = asyncio.get_running_loop().create_task(self._end(game_id, run, frames))
+        run.ending = asyncio.get_running_loop().create_task(self._end(game_id, run, frames, unsaved))
 
         def done(_) -> None:
             run.ending = None
 
         run.ending.add_done_callback(done)
 
-    async def _end(self, game_id: int, run: Running, frames: list[tuple[int, str]]) -> None:
+    async def _end(
+        self, game_id: int, run: Running, frames: list[tuple[int, str]], unsaved: Sequence[tuple[int, object]] = ()
+    ) -> None:
         """Record the result, then publish the last frames and let the room go.
 
         Until the database takes the result (it may be away), nobody hears of the end: the frames
         wait here and the driver tries again (``RECORD_RETRY_SECONDS``) while this process keeps
         the room's lease. A process that dies meanwhile leaves the over room's snapshot, and the
-        process that takes it over records it (once: the update is conditional) and announces it."""
+        process that takes it over records it (once: the update is conditional) and announces it.
+        A room let go meanwhile (the store refused its ended snapshot: another process holds its
+        lease, and there the game did not end; or the host stopped) drops its frames, and answers
+        ``unavailable`` those among them that answer this process's sockets' frames (``unsaved``,
+        as ``outbox.unsaved`` does): the clients send them again to the room's next owner."""
         host, out = self.host, self.host.out
         frames, run.held = run.held + frames, []
+        unsaved, run.unsaved = [*run.unsaved, *unsaved], []
         run.unrecorded = False
         try:
             await self.record_result(game_id, run)
         except Exception:
-            if host.running.get(game_id) is not run:  # let go meanwhile (the host stopped): its snapshot has the end
+            if host.running.get(game_id) is not run:
+                if unsaved:  # their sockets are here
+                    out.deliver(game_id, Delivery(tuple(not_taken(p, ref) for p, ref in unsaved)), False)
+                    await out.sent()
                 return
             run.tries += 1
             delay = RECORD_RETRY_SECONDS[min(run.tries, len(RECORD_RETRY_SECONDS)) - 1]
             run.held[:0] = frames  # before the frames that came while this try ran
+            run.unsaved[:0] = unsaved
             run.unrecorded = True
             host.driver.wake_at(time.monotonic() + delay, game_id)
             logger.warning(

@@ -146,6 +146,8 @@ async def test_the_queue_is_empty_once_the_game_ends_and_the_inputs_after_the_wi
         assert [(g, r.winner) for g, r in records.results] == [(84, 1)]
         await until(lambda: 84 not in host.running)
         assert len(run.inputs) == 0
+        # The room is let go before its last frames are sent (``Steps._end``): wait for the answer.
+        await until(lambda: any(a.get("ref") == "late" for a in answers(records, 2)))
         late = next(a for a in answers(records, 2) if a["ref"] == "late")
         assert late["code"] == "game_over"
     finally:

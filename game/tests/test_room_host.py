@@ -923,6 +923,17 @@ async def test_a_host_late_for_its_leases_takes_back_the_free_ones_and_lets_go_o
         await a.stop()
 
 
+def unavailable(ref: str) -> dict:
+    """The answer to a frame whose step another owner fenced off: send it again."""
+    return {
+        "type": "error",
+        "code": "unavailable",
+        "message": "The game is moving between servers; send it again.",
+        "retry_after": 1,
+        "ref": ref,
+    }
+
+
 @requires_redis
 @pytest.mark.django_db
 @pytest.mark.parametrize("sender", ["a socket here", "another process"])
@@ -949,15 +960,7 @@ async def test_a_move_whose_write_another_owner_fences_off_is_answered_unavailab
         if sender == "another process":
             assert records.frames_for(1) == []
         else:
-            assert records.frames_for(1) == [
-                {
-                    "type": "error",
-                    "code": "unavailable",
-                    "message": "The game is moving between servers; send it again.",
-                    "retry_after": 1,
-                    "ref": "m1",
-                }
-            ]
+            assert records.frames_for(1) == [unavailable("m1")]
     finally:
         await a.stop()
 
@@ -989,15 +992,7 @@ async def test_a_winning_move_whose_end_another_owner_fences_off_is_answered_una
         if sender == "another process":
             assert records.frames_for(1) == []
         else:
-            assert records.frames_for(1) == [
-                {
-                    "type": "error",
-                    "code": "unavailable",
-                    "message": "The game is moving between servers; send it again.",
-                    "retry_after": 1,
-                    "ref": "win",
-                }
-            ]
+            assert records.frames_for(1) == [unavailable("win")]
     finally:
         await a.stop()
 

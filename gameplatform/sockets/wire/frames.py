@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import struct
 
-from websockets.frames import Opcode
+from websockets import Opcode
 
 PREPARED_FRAMES = "gameplatform.prepared_frames"
 
@@ -19,10 +19,10 @@ def prepare(data: str | bytes) -> bytes:
     """The whole frame for ``data`` (text for str, binary for bytes; FIN, unmasked), as sent from a
     server: made once for a whole audience and written to each socket by its ``FrameSink``.
 
-    Framed here, by RFC 6455 section 5.2: ``websockets`` frames a message only inside a connection's
-    protocol object (its public ``send_text``), and its ``Frame.serialize`` is not part of its
-    documented API. A server's frame is its header, FIN and the opcode, then the payload's length
-    (7 bits; 126 and 16 bits; or 127 and 64 bits), no mask, then the payload."""
+    Framed here, by RFC 6455 section 5.2: the public API of ``websockets`` frames a message only
+    inside a connection's protocol object (its ``send_text``), for that connection. A server's
+    frame is its header, FIN and the opcode, then the payload's length (7 bits; 126 and 16 bits; or
+    127 and 64 bits), no mask, then the payload."""
     if isinstance(data, str):
         payload, first = data.encode(), 0x80 | Opcode.TEXT
     else:

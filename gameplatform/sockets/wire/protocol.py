@@ -7,11 +7,8 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, unquote
 
+from websockets import Frame, Opcode, Request, Response, ServerProtocol, State
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import Frame, Opcode
-from websockets.http11 import Request, Response
-from websockets.protocol import State
-from websockets.server import ServerProtocol
 
 from gameplatform.sockets.wire.frames import PREPARED_FRAMES, ClientGone, FrameSink, prepare
 from gameplatform.sockets.wire.keepalive import Keepalive

@@ -6,9 +6,7 @@ from __future__ import annotations
 import email.utils
 from http import HTTPStatus
 
-from websockets.datastructures import Headers
-from websockets.exceptions import InvalidState
-from websockets.http11 import Response
+from websockets import Headers, InvalidState, Response
 
 from gameplatform.sockets.wire.frames import ClientGone
 from gameplatform.sockets.wire.phases import CLOSE_TIMEOUT, DENYING, HANDSHAKE, OPEN

@@ -207,63 +207,38 @@ class GroupRequestDeclineApi(APIView):
 RANK_REFUSALS = {403: ("cannot_act_on_self", "insufficient_role", "not_group_admin")}
 
 
+@extend_schema(
+    description="A member becomes an admin; an admin, promoted by the superadmin, becomes the superadmin "
+    "(the promoter becomes an admin). Only a higher role acts on a lower one.",
+)
 class GroupPromoteApi(chatrooms.MemberActionApi):
+    member = GroupMemberSerializer
     act = staticmethod(services.group_promote)
-
-    @extend_schema(
-        request=chatrooms.TargetInput,
-        responses={200: GroupMemberSerializer},
-        tags=TAGS,
-        description="A member becomes an admin; an admin, promoted by the superadmin, becomes the superadmin "
-        "(the promoter becomes an admin). Only a higher role acts on a lower one.",
-    )
-    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
-    def post(self, request, group_id: int):
-        return self.post_answer(request, group_id=group_id)
+    error_codes = {**RANK_REFUSALS, 404: ("group_not_found", "not_member")}
 
 
 class GroupDemoteApi(chatrooms.MemberActionApi):
+    member = GroupMemberSerializer
     act = staticmethod(services.group_demote)
-
-    @extend_schema(request=chatrooms.TargetInput, responses={200: GroupMemberSerializer}, tags=TAGS)
-    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member"), 409: ("not_admin",)})
-    def post(self, request, group_id: int):
-        return self.post_answer(request, group_id=group_id)
+    error_codes = {**RANK_REFUSALS, 404: ("group_not_found", "not_member"), 409: ("not_admin",)}
 
 
 class GroupKickApi(chatrooms.MemberActionApi):
     done = "kicked"
     act = staticmethod(services.group_kick)
-
-    @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
-    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "not_member")})
-    def post(self, request, group_id: int):
-        return self.post_answer(request, group_id=group_id)
+    error_codes = {**RANK_REFUSALS, 404: ("group_not_found", "not_member")}
 
 
 class GroupBanApi(chatrooms.MemberActionApi):
     done = "banned"
     act = staticmethod(services.group_ban)
-
-    @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
-    @error_codes({**RANK_REFUSALS, 404: ("group_not_found", "user_not_found"), 409: ("already_banned",)})
-    def post(self, request, group_id: int):
-        return self.post_answer(request, group_id=group_id)
+    error_codes = {**RANK_REFUSALS, 404: ("group_not_found", "user_not_found"), 409: ("already_banned",)}
 
 
 class GroupMessagesApi(chatrooms.RoomMessagesApi):
     room = services.ROOM
     room_kwarg = "group_id"
+    not_found = "group_not_found"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-    @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
-    @error_codes({403: ("not_member",), 404: ("group_not_found",)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(request=InputSerializer, responses={201: chatrooms.RoomMessageSerializer}, tags=TAGS)
-    @error_codes({403: ("muted", "not_member"), 404: ("group_not_found",), 429: ("rate_limited",)})
-    def post(self, request, group_id: int):
-        return self.post_answer(request, group_id)

@@ -193,41 +193,26 @@ class LobbyKickApi(chatrooms.MemberActionApi):
     input = ModerationInput
     done = "kicked"
     act = staticmethod(services.lobby_kick)
-
-    @extend_schema(request=ModerationInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
-    @error_codes({**MODERATION_REFUSALS, 404: ("lobby_not_found", "not_member")})
-    def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id=lobby_id)
+    error_codes = {**MODERATION_REFUSALS, 404: ("lobby_not_found", "not_member")}
 
 
 class LobbyBanApi(chatrooms.MemberActionApi):
     input = ModerationInput
     done = "banned"
     act = staticmethod(services.lobby_ban)
-
-    @extend_schema(request=ModerationInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
-    @error_codes({**MODERATION_REFUSALS, 404: ("lobby_not_found", "user_not_found"), 409: ("already_banned",)})
-    def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id=lobby_id)
+    error_codes = {**MODERATION_REFUSALS, 404: ("lobby_not_found", "user_not_found"), 409: ("already_banned",)}
 
 
 class LobbyUnbanApi(chatrooms.MemberActionApi):
     done = "unbanned"
     act = staticmethod(services.lobby_unban)
-
-    @extend_schema(request=chatrooms.TargetInput, responses={200: chatrooms.MemberActionOutput}, tags=TAGS)
-    @error_codes({403: ("not_moderator",), 404: ("lobby_not_found", "not_banned", "user_not_found")})
-    def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id=lobby_id)
+    error_codes = {403: ("not_moderator",), 404: ("lobby_not_found", "not_banned", "user_not_found")}
 
 
 class LobbyModeratorAddApi(chatrooms.MemberActionApi):
+    member = LobbyMemberSerializer
     act = staticmethod(services.lobby_moderator_add)
-
-    @extend_schema(request=chatrooms.TargetInput, responses={200: LobbyMemberSerializer}, tags=TAGS)
-    @error_codes({403: ("not_owner",), 404: ("lobby_not_found", "not_member"), 409: ("already_moderator",)})
-    def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id=lobby_id)
+    error_codes = {403: ("not_owner",), 404: ("lobby_not_found", "not_member"), 409: ("already_moderator",)}
 
 
 class LobbyModeratorRemoveApi(APIView):
@@ -244,23 +229,10 @@ class LobbyModeratorRemoveApi(APIView):
 class LobbyMessagesApi(chatrooms.RoomMessagesApi):
     room = services.ROOM
     room_kwarg = "lobby_id"
+    not_found = "lobby_not_found"
 
     class InputSerializer(serializers.Serializer):
         content = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, trim_whitespace=True)
-
-    @extend_schema(responses={200: chatrooms.RoomMessageSerializer(many=True)}, tags=TAGS)
-    @error_codes({403: ("not_member",), 404: ("lobby_not_found",)})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(
-        request=InputSerializer,
-        responses={201: chatrooms.RoomMessageSerializer},
-        tags=TAGS,
-    )
-    @error_codes({403: ("muted", "not_member"), 404: ("lobby_not_found",), 429: ("rate_limited",)})
-    def post(self, request, lobby_id: int):
-        return self.post_answer(request, lobby_id)
 
 
 class LobbyMessageDeleteApi(APIView):

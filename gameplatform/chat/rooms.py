@@ -41,6 +41,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.fields import DateTimeField
 from rest_framework.generics import ListAPIView
@@ -55,6 +56,7 @@ from gameplatform.data import db, rawsql
 from gameplatform.data.ratelimit import Budget
 from gameplatform.http import serializers
 from gameplatform.http.pagination import MessageCursorPagination
+from gameplatform.http.schema import error_codes
 from gameplatform.sockets import presence
 from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, BaseConsumer
 
@@ -379,43 +381,75 @@ class PayloadListApi(ListAPIView):
 
 # ``GET``/``POST`` a room's messages: a member reads them a page at a time (newest first, by
 # cursor) and posts one, answered as the socket's ``chat_message`` carries it. A subclass names
-# its ``room``, route kwarg and ``InputSerializer``, and declares ``get`` (``super().get``) and
-# ``post`` (``self.post_answer``) with its schema and error codes. (No docstring: a view's
-# docstring is its operations' description in the API reference.)
+# its ``room``, route kwarg, ``InputSerializer`` and the code of its room's 404 (``not_found``);
+# the schema and error codes of both operations are made from them, on the subclass's own copy of
+# each handler (drf-spectacular's ``extend_schema_view``), and tagged by the route's first segment
+# (drf-spectacular's default: ``lobbies``, ``groups``). (No docstrings: a view's docstring is its
+# operations' description in the API reference, a handler's their summary.)
 class RoomMessagesApi(PayloadListApi):
     serializer_class = RoomMessageSerializer
     pagination_class = MessageCursorPagination
     room: ChatRoom
     room_kwarg = ""  # the route's id kwarg ("lobby_id")
+    not_found = ""  # "lobby_not_found"
+    InputSerializer: type[serializers.Serializer]
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(
+            get=[
+                extend_schema(responses={200: RoomMessageSerializer(many=True)}),
+                error_codes({403: ("not_member",), 404: (cls.not_found,)}),
+            ],
+            post=[
+                extend_schema(request=cls.InputSerializer, responses={201: RoomMessageSerializer}),
+                error_codes({403: ("muted", "not_member"), 404: (cls.not_found,), 429: ("rate_limited",)}),
+            ],
+        )(cls)
+
+    def room_id(self) -> int:
+        return int(self.kwargs[self.room_kwarg])
 
     def get_queryset(self):
-        return self.room.messages(int(self.kwargs[self.room_kwarg]), self.request.user)
+        return self.room.messages(self.room_id(), self.request.user)
 
     def payload(self, row) -> dict:
         return message_payload(row)
 
-    def post_answer(self, request, room_id: int) -> Response:
+    def post(self, request, *args, **kwargs) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = self.room.message_post(room_id=room_id, user=request.user, content=data.validated_data["content"])
+        content = data.validated_data["content"]
+        message = self.room.message_post(room_id=self.room_id(), user=request.user, content=content)
         return Response(message_payload(message), status=status.HTTP_201_CREATED)
 
 
 # ``POST`` a moderator's act on one user. Kick, ban, unban...: answered ``MemberActionOutput``,
 # ``done`` saying what became of them. A new role (no ``done``): answered with the member as the
-# act left them (``member_payload``). A subclass names its ``input`` serializer (one with
-# ``user_id``), ``done`` and the service it calls (``act = staticmethod(services.lobby_kick)``:
-# called with the route's room id, ``actor`` and the input's fields), and declares ``post``
-# (``self.post_answer(request, lobby_id=lobby_id)``) with its schema and error codes.
+# act left them (``member_payload``, described by the app's ``member`` serializer, with its roles'
+# enum). A subclass names its ``input`` serializer (one with ``user_id``), ``done``, the service it
+# calls (``act = staticmethod(services.lobby_kick)``: called with the route's room id by name,
+# ``actor`` and the input's fields) and the ``error_codes`` it answers (``{status: codes}``, as
+# ``@error_codes`` takes them); the operation's schema is made from them as ``RoomMessagesApi``'s
+# is. A subclass that needs a description gives it with ``@extend_schema`` on the class.
 class MemberActionApi(APIView):
     input = TargetInput
     done = ""  # "kicked"
+    member = RoomMemberSerializer
     act: Callable[..., Any]
+    error_codes: dict[int, tuple[str, ...]]
 
-    def post_answer(self, request, **room) -> Response:
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        answer = MemberActionOutput if cls.done else cls.member
+        extend_schema_view(
+            post=[extend_schema(request=cls.input, responses={200: answer}), error_codes(cls.error_codes)]
+        )(cls)
+
+    def post(self, request, **route) -> Response:
         data = self.input(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = self.act(**room, actor=request.user, **data.validated_data)
+        membership = self.act(**route, actor=request.user, **data.validated_data)
         if not self.done:
             return Response(member_payload(membership))
         return Response({"status": self.done, "user_id": data.validated_data["user_id"]})

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -126,15 +126,26 @@ class PurchaseListApi(PaymentsApi, ListAPIView):
 
 class StoreRedeemApi(PaymentsApi):
     """Redeem a purchase of an app store (App Store, Google Play): a subclass names its store's
-    ``InputSerializer``, ``require_configured`` and ``redeem`` service (called with the user and
-    the input's fields), and declares its ``post`` (its schema and error codes) as
-    ``return self.answer(request)``."""
+    ``InputSerializer``, ``require_configured``, ``redeem`` service (called with the user and the
+    input's fields) and the ``error_codes`` it answers, and gives its summary and description with
+    ``@extend_schema`` on the class; the rest of the operation's schema is made here, on the
+    subclass's own copy of ``post`` (``extend_schema_view``)."""
 
     InputSerializer: type[serializers.Serializer]
     OutputSerializer = StoreRedemptionSerializer
     redeem: Callable[..., Purchase]
+    error_codes: dict[int, tuple[str, ...]]
 
-    def answer(self, request) -> Response:
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        extend_schema_view(
+            post=[
+                extend_schema(request=cls.InputSerializer, responses={200: cls.OutputSerializer}, tags=["payments"]),
+                error_codes(cls.error_codes),
+            ]
+        )(cls)
+
+    def post(self, request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         purchase = self.redeem(user=request.user, **data.validated_data)
@@ -149,24 +160,18 @@ class StoreNotificationApi(PaymentsApi):
     OutputSerializer = StoreNotificationOutcomeSerializer
 
 
+@extend_schema(
+    summary="Redeem an App Store transaction",
+    description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
+    "the configured root certificates, grants its product once.",
+)
 class AppleRedeemApi(AppleApi, StoreRedeemApi):
     class InputSerializer(serializers.Serializer):
         signed_transaction = serializers.CharField(max_length=20000, help_text="StoreKit 2's jwsRepresentation")
         product_id = serializers.CharField(max_length=64)
 
     redeem = staticmethod(services.apple_transaction_redeem)
-
-    @extend_schema(
-        request=InputSerializer,
-        responses={200: StoreRedeemApi.OutputSerializer},
-        tags=["payments"],
-        summary="Redeem an App Store transaction",
-        description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
-        "the configured root certificates, grants its product once.",
-    )
-    @error_codes({400: ("invalid_receipt",), 404: ("not_configured", "product_not_found"), 409: ("already_redeemed",)})
-    def post(self, request):
-        return self.answer(request)
+    error_codes = {400: ("invalid_receipt",), 404: ("not_configured", "product_not_found"), 409: ("already_redeemed",)}
 
 
 class AppleNotificationApi(AppleApi, StoreNotificationApi):
@@ -191,6 +196,11 @@ class AppleNotificationApi(AppleApi, StoreNotificationApi):
         return Response({"outcome": outcome})
 
 
+@extend_schema(
+    summary="Redeem a Google Play purchase",
+    description="A Play Billing purchase token, verified through Google's Play Developer API "
+    "(purchases.products.get), grants its product once; the purchase is acknowledged afterwards.",
+)
 class GoogleRedeemApi(StoreRedeemApi):
     class InputSerializer(serializers.Serializer):
         purchase_token = serializers.CharField(max_length=1000, help_text="the Play Billing purchase's purchaseToken")
@@ -200,25 +210,12 @@ class GoogleRedeemApi(StoreRedeemApi):
         google_gateway.google_require()
 
     redeem = staticmethod(services.google_purchase_redeem)
-
-    @extend_schema(
-        request=InputSerializer,
-        responses={200: StoreRedeemApi.OutputSerializer},
-        tags=["payments"],
-        summary="Redeem a Google Play purchase",
-        description="A Play Billing purchase token, verified through Google's Play Developer API "
-        "(purchases.products.get), grants its product once; the purchase is acknowledged afterwards.",
-    )
-    @error_codes(
-        {
-            400: ("invalid_receipt",),
-            404: ("not_configured", "product_not_found"),
-            409: ("already_redeemed",),
-            502: ("payment_provider_error",),
-        }
-    )
-    def post(self, request):
-        return self.answer(request)
+    error_codes = {
+        400: ("invalid_receipt",),
+        404: ("not_configured", "product_not_found"),
+        409: ("already_redeemed",),
+        502: ("payment_provider_error",),
+    }
 
 
 class GoogleNotificationApi(StoreNotificationApi):

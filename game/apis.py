@@ -7,35 +7,45 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from game import registry, replays, selectors, services
+from game.models import Game, GamePlayer, Rating
 from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
 
 
-class GamePlayerOutput(serializers.Serializer):
+class GamePlayerOutput(serializers.ModelSerializer):
     id = serializers.IntegerField(source="user_id")
     username = serializers.CharField(source="user.username")
-    score = serializers.IntegerField()
-    side = serializers.CharField()
-    ready = serializers.BooleanField()
-    connected = serializers.BooleanField()
-    forfeited = serializers.BooleanField()
-    rating_change = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = GamePlayer
+        fields = ["id", "username", "score", "side", "ready", "connected", "forfeited", "rating_change"]
+        read_only_fields = fields
 
 
-class GameOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    mode = serializers.CharField()
-    state = serializers.CharField()
+class GameOutput(serializers.ModelSerializer):
     players = GamePlayerOutput(many=True)
-    board = serializers.JSONField(allow_null=True)
     turn = serializers.IntegerField(source="turn_id", allow_null=True)
-    winner_id = serializers.IntegerField(allow_null=True)
+    # Declared: as a read-only model field, its enum would leave out the "" of a game still playing.
     reason = serializers.CharField(help_text="win, draw, forfeit or abandoned; empty while playing")
-    lobby_id = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    started_at = serializers.DateTimeField(allow_null=True)
-    finished_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Game
+        fields = [
+            "id",
+            "mode",
+            "state",
+            "players",
+            "board",
+            "turn",
+            "winner_id",
+            "reason",
+            "lobby_id",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
 
 
 @extend_schema(tags=["game"], description="My games, newest first.")
@@ -139,13 +149,14 @@ class ReplayBoundsInput(serializers.Serializer):
 
 
 class LeaderboardApi(ListAPIView):
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(serializers.ModelSerializer):
         rank = serializers.IntegerField()
         user = serializers.SerializerMethodField()
-        rating = serializers.IntegerField()
-        wins = serializers.IntegerField()
-        losses = serializers.IntegerField()
-        draws = serializers.IntegerField()
+
+        class Meta:
+            model = Rating
+            fields = ["rank", "user", "rating", "wins", "losses", "draws"]
+            read_only_fields = fields
 
         def get_user(self, rating) -> dict:
             return {"id": rating.user_id, "username": rating.user.username}

@@ -544,7 +544,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Operation ids and tags without the "api" every path starts with: `auth_login_create`, tag `auth`.
     "SCHEMA_PATH_PREFIX": r"/api/",
-    "ENUM_NAME_OVERRIDES": {"HealthEnum": ["ok", "error"]},
+    # Enums whose field name ("status") other choice sets share, named after their model.
+    "ENUM_NAME_OVERRIDES": {
+        "HealthEnum": ["ok", "error"],
+        "ReportStatusEnum": "safety.models.Report.Status",
+        "AppealStatusEnum": "safety.models.Appeal.Status",
+    },
     # The `<id:...>` of every route (gameplatform/core/converters.py) is an integer, as Django's `int` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": int},
 }

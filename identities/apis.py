@@ -16,6 +16,7 @@ from gameplatform.core.errors import ApplicationError
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
 from identities import flows, providers, selectors, services
+from identities.models import Identity
 
 
 class ProviderOutput(serializers.Serializer):
@@ -164,10 +165,11 @@ class ProviderTokenApi(APIView):
         return Response({"user": MeSerializer(user).data, **tokens_for(user), "created": created})
 
 
-class IdentityOutput(serializers.Serializer):
-    provider = serializers.CharField()
-    subject = serializers.CharField()
-    linked_at = serializers.DateTimeField()
+class IdentityOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Identity
+        fields = ["provider", "subject", "linked_at"]
+        read_only_fields = fields
 
 
 class IdentityListApi(APIView):

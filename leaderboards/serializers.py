@@ -22,17 +22,25 @@ class BoardInput(BoardFieldsInput):
     )
 
 
-class BoardOutput(serializers.Serializer):
-    id = serializers.CharField()
-    sort = serializers.CharField()
-    operator = serializers.CharField()
+class BoardOutput(serializers.ModelSerializer):
     reset = serializers.SerializerMethodField()
-    authoritative = serializers.BooleanField()
-    metadata = serializers.JSONField()
-    period = serializers.IntegerField(help_text="How many resets happened; records of earlier periods are archived")
-    period_started_at = serializers.DateTimeField()
-    next_reset_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
+
+    class Meta:
+        model = Leaderboard
+        fields = [
+            "id",
+            "sort",
+            "operator",
+            "reset",
+            "authoritative",
+            "metadata",
+            "period",
+            "period_started_at",
+            "next_reset_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"period": {"help_text": "How many resets happened; records of earlier periods are archived"}}
 
     def get_reset(self, board) -> str | None:
         return board.reset or None

@@ -1,7 +1,18 @@
 """Output shapes shared by several progression endpoints and the battle socket."""
 
 from gameplatform.http import serializers
-from progression.models import Currency, Rarity, Slot
+from progression.models import (
+    Battle,
+    Egg,
+    EnemyTemplate,
+    InventoryItem,
+    ItemTemplate,
+    LedgerEntry,
+    Pet,
+    PetSpecies,
+    Purchase,
+    ShopItem,
+)
 
 
 class StatsSerializer(serializers.Serializer):
@@ -27,48 +38,47 @@ class PlayerProfileSerializer(serializers.Serializer):
     damage_range = serializers.ListField(child=serializers.IntegerField(), help_text="[lowest, highest] damage.")
 
 
-class LedgerEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    currency = serializers.ChoiceField(choices=Currency.choices)
-    amount = serializers.IntegerField()
-    balance_after = serializers.IntegerField()
-    reason = serializers.CharField()
-    reference = serializers.CharField()
-    created_at = serializers.DateTimeField()
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "currency", "amount", "balance_after", "reason", "reference", "created_at"]
+        read_only_fields = fields
 
 
-class ItemTemplateSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    slot = serializers.ChoiceField(choices=Slot.choices)
-    rarity = serializers.ChoiceField(choices=Rarity.choices)
+class ItemTemplateSerializer(serializers.ModelSerializer):
     stats = StatsSerializer()
-    description = serializers.CharField()
+
+    class Meta:
+        model = ItemTemplate
+        fields = ["id", "name", "slot", "rarity", "stats", "description"]
+        read_only_fields = fields
 
 
-class InventoryItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class InventoryItemSerializer(serializers.ModelSerializer):
     item = ItemTemplateSerializer(source="template")
-    quantity = serializers.IntegerField()
-    equipped = serializers.BooleanField()
+
+    class Meta:
+        model = InventoryItem
+        fields = ["id", "item", "quantity", "equipped"]
+        read_only_fields = fields
 
 
-class PetSpeciesSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    rarity = serializers.ChoiceField(choices=Rarity.choices)
-    base_power = serializers.IntegerField()
+class PetSpeciesSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PetSpecies
+        fields = ["id", "name", "rarity", "base_power"]
+        read_only_fields = fields
 
 
-class PetSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class PetSerializer(serializers.ModelSerializer):
     species = PetSpeciesSerializer()
-    level = serializers.IntegerField()
-    xp = serializers.IntegerField()
     xp_to_next_level = serializers.SerializerMethodField()
     power = serializers.SerializerMethodField()
-    equipped = serializers.BooleanField()
-    hatched_at = serializers.DateTimeField()
+
+    class Meta:
+        model = Pet
+        fields = ["id", "species", "level", "xp", "xp_to_next_level", "power", "equipped", "hatched_at"]
+        read_only_fields = fields
 
     def get_xp_to_next_level(self, pet) -> int:
         from progression.rules import pet_xp_to_next_level
@@ -81,39 +91,42 @@ class PetSerializer(serializers.Serializer):
         return pet_power(base_power=pet.species.base_power, level=pet.level)
 
 
-class EggSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class EggSerializer(serializers.ModelSerializer):
     species = PetSpeciesSerializer()
-    source = serializers.CharField(help_text="`shop`, `loot` or `demo`.")
-    acquired_at = serializers.DateTimeField()
+
+    class Meta:
+        model = Egg
+        fields = ["id", "species", "source", "acquired_at"]
+        read_only_fields = fields
+        extra_kwargs = {"source": {"help_text": "`shop`, `loot` or `demo`."}}
 
 
-class ShopItemSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class ShopItemSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(help_text="`item` or `egg`.")
-    name = serializers.CharField()
     item = ItemTemplateSerializer(allow_null=True, help_text="The item sold (null for an egg).")
     egg = PetSpeciesSerializer(source="egg_species", allow_null=True, help_text="What the egg hatches into.")
-    price_gold = serializers.IntegerField(allow_null=True)
-    price_gems = serializers.IntegerField(allow_null=True)
-    stock = serializers.IntegerField(allow_null=True, help_text="Null: unlimited.")
+
+    class Meta:
+        model = ShopItem
+        fields = ["id", "kind", "name", "item", "egg", "price_gold", "price_gems", "stock"]
+        read_only_fields = fields
+        extra_kwargs = {"stock": {"help_text": "Null: unlimited."}}
 
 
-class PurchaseSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class PurchaseSerializer(serializers.ModelSerializer):
     shop_item = ShopItemSerializer()
-    quantity = serializers.IntegerField()
-    currency = serializers.ChoiceField(choices=Currency.choices)
-    total_price = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+
+    class Meta:
+        model = Purchase
+        fields = ["id", "shop_item", "quantity", "currency", "total_price", "created_at"]
+        read_only_fields = fields
 
 
-class EnemySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    level = serializers.IntegerField()
-    max_hp = serializers.IntegerField()
-    xp_reward = serializers.IntegerField()
+class EnemySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EnemyTemplate
+        fields = ["id", "name", "level", "max_hp", "xp_reward"]
+        read_only_fields = fields
 
 
 class ParticipantSerializer(serializers.Serializer):
@@ -122,18 +135,27 @@ class ParticipantSerializer(serializers.Serializer):
     damage = serializers.IntegerField(source="damage_dealt")
 
 
-class BattleSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class BattleSerializer(serializers.ModelSerializer):
     enemy = EnemySerializer()
-    status = serializers.CharField(help_text="`open` or `defeated`.")
-    hp = serializers.IntegerField()
-    max_hp = serializers.IntegerField()
-    stamina_cost = serializers.IntegerField()
-    max_participants = serializers.IntegerField()
     participants = ParticipantSerializer(many=True)
     participant_count = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
-    defeated_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Battle
+        fields = [
+            "id",
+            "enemy",
+            "status",
+            "hp",
+            "max_hp",
+            "stamina_cost",
+            "max_participants",
+            "participants",
+            "participant_count",
+            "created_at",
+            "defeated_at",
+        ]
+        read_only_fields = fields
 
     def get_participant_count(self, battle) -> int:
         return len(battle.participants.all())

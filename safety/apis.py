@@ -61,12 +61,13 @@ class ReportListApi(ListAPIView):
             required=False, default=dict, help_text="`{lobby_id}`, `{game_id}`, `{group_id}` or `{dm_user_id}`"
         )
 
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+    class OutputSerializer(serializers.ModelSerializer):
         user = UserBrief()
-        reason = serializers.CharField()
-        status = serializers.CharField()
-        created_at = serializers.DateTimeField()
+
+        class Meta:
+            model = Report
+            fields = ["id", "user", "reason", "status", "created_at"]
+            read_only_fields = fields
 
     class FiledSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -135,17 +136,26 @@ class AppealApi(APIView):
 # --- staff -------------------------------------------------------------------------------
 
 
-class QueueReportSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+class QueueReportSerializer(serializers.ModelSerializer):
     reporter = UserBrief(allow_null=True)
     user = UserBrief()
-    reason = serializers.CharField()
-    comment = serializers.CharField()
-    context = serializers.JSONField()
-    evidence = serializers.JSONField()
-    status = serializers.CharField()
-    created_at = serializers.DateTimeField()
     open_reports_against_user = serializers.IntegerField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "reporter",
+            "user",
+            "reason",
+            "comment",
+            "context",
+            "evidence",
+            "status",
+            "created_at",
+            "open_reports_against_user",
+        ]
+        read_only_fields = fields
 
 
 def _queue_status(request, statuses) -> str:
@@ -232,15 +242,14 @@ class ModerationSanctionApi(APIView):
 class ModerationAppealListApi(ListAPIView):
     permission_classes = [Moderator]
 
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+    class OutputSerializer(serializers.ModelSerializer):
         user = UserBrief(source="sanction.user")
         sanction = SanctionOutput()
-        text = serializers.CharField()
-        status = serializers.CharField()
-        statement = serializers.CharField()
-        created_at = serializers.DateTimeField()
-        decided_at = serializers.DateTimeField(allow_null=True)
+
+        class Meta:
+            model = Appeal
+            fields = ["id", "user", "sanction", "text", "status", "statement", "created_at", "decided_at"]
+            read_only_fields = fields
 
     serializer_class = OutputSerializer
 

@@ -1,39 +1,50 @@
 from gameplatform.http import serializers
+from world.models import Character, Enemy, Faction, Location, Shard, WorldEvent
 
 
-class FactionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class FactionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Faction
+        fields = ["id", "name"]
+        read_only_fields = fields
 
 
-class CharacterSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class CharacterSerializer(serializers.ModelSerializer):
     faction = serializers.CharField(source="faction.name")
-    level = serializers.IntegerField()
-    xp = serializers.IntegerField()
-    health = serializers.IntegerField()
-    max_health = serializers.IntegerField()
-    location_id = serializers.IntegerField()
-    selected = serializers.BooleanField()
-    created_at = serializers.DateTimeField()
+
+    class Meta:
+        model = Character
+        fields = [
+            "id",
+            "name",
+            "faction",
+            "level",
+            "xp",
+            "health",
+            "max_health",
+            "location_id",
+            "selected",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
-class WorldEnemySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    level = serializers.IntegerField()
-    health = serializers.IntegerField()
-    max_health = serializers.IntegerField()
+class WorldEnemySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enemy
+        fields = ["id", "name", "level", "health", "max_health"]
+        read_only_fields = fields
 
 
-class LocationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class LocationSerializer(serializers.ModelSerializer):
     neighbours = serializers.SerializerMethodField()
-    contested = serializers.BooleanField()
     shard_id = serializers.SerializerMethodField()
     enemies = WorldEnemySerializer(many=True, source="alive_enemies")
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "neighbours", "contested", "shard_id", "enemies"]
+        read_only_fields = fields
 
     def get_neighbours(self, location) -> list[int]:
         return sorted(n.pk for n in location.neighbours.all())
@@ -43,19 +54,22 @@ class LocationSerializer(serializers.Serializer):
         return shard.pk if shard is not None else None
 
 
-class ShardSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    location_id = serializers.IntegerField()
+class ShardSerializer(serializers.ModelSerializer):
     owner_faction = serializers.CharField(source="owner_faction.name", allow_null=True, default=None)
-    captured_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Shard
+        fields = ["id", "name", "location_id", "owner_faction", "captured_at"]
+        read_only_fields = fields
 
 
-class WorldEventSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.CharField()
+class WorldEventSerializer(serializers.ModelSerializer):
     payload = serializers.DictField()
-    created_at = serializers.DateTimeField()
+
+    class Meta:
+        model = WorldEvent
+        fields = ["id", "kind", "payload", "created_at"]
+        read_only_fields = fields
 
 
 class NearbyCharacterSerializer(serializers.Serializer):

@@ -73,18 +73,11 @@ class MessageInput(serializers.Serializer):
     send_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Now when absent.")
 
 
-class MessageOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    body = serializers.CharField()
-    data = serializers.JSONField()
-    condition = serializers.JSONField()
-    send_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
-
-    def to_representation(self, message: Message) -> dict:
-        fields = ("id", "title", "body", "data", "condition", "send_at", "sent_at")
-        return super().to_representation({name: getattr(message, name) for name in fields})
+class MessageOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "title", "body", "data", "condition", "send_at", "sent_at"]
+        read_only_fields = fields
 
 
 class MessageCreateApi(APIView):

@@ -238,29 +238,24 @@ CHANNEL_LAYER_CONNECTIONS = env_int("CHANNEL_LAYER_CONNECTIONS", 8, minimum=1)
 if CHANNEL_REDIS_URLS and not REDIS_URL:
     raise ImproperlyConfigured("CHANNEL_REDIS_URLS needs REDIS_URL (presence, rate limits, tickets, cache)")
 if REDIS_URL:
+    # The server, its sentinels and timeouts, as the layer and the cache both reach REDIS_URL.
+    _redis = {
+        "redis_url": REDIS_URL,
+        "sentinels": REDIS_SENTINELS,
+        "connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    }
     CHANNEL_LAYERS = {
         "default": redisconf.channel_layer(
-            redis_url=REDIS_URL,
-            sentinels=REDIS_SENTINELS,
+            **_redis,
             master=REDIS_SENTINEL_MASTER,
             sentinel_password=REDIS_SENTINEL_PASSWORD,
             shard_urls=CHANNEL_REDIS_URLS,
             connections=CHANNEL_LAYER_CONNECTIONS,
-            connect_timeout=REDIS_CONNECT_TIMEOUT,
-            socket_timeout=REDIS_SOCKET_TIMEOUT,
             retry=REDIS_ASYNC_RETRY,
         )
     }
-    CACHES = {
-        "default": redisconf.cache(
-            redis_url=REDIS_URL,
-            sentinels=REDIS_SENTINELS,
-            max_connections=REDIS_MAX_CONNECTIONS,
-            connect_timeout=REDIS_CONNECT_TIMEOUT,
-            socket_timeout=REDIS_SOCKET_TIMEOUT,
-            retry=REDIS_RETRY,
-        )
-    }
+    CACHES = {"default": redisconf.cache(**_redis, max_connections=REDIS_MAX_CONNECTIONS, retry=REDIS_RETRY)}
 else:
     CHANNEL_LAYERS = {
         "default": {

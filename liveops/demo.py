@@ -34,29 +34,31 @@ def _flag() -> None:
 
 
 def _events(now) -> None:
-    if not LiveEvent.objects.filter(name=WEEKEND).exists():
-        schedule_services.live_event_create(
-            staff=None,
-            name=WEEKEND,
-            description="Every weekend, from Saturday 00:00 UTC to Monday 00:00 UTC.",
-            value={"title": "Double XP weekend", "text": "Every game earns twice the XP until Monday."},
-            # Begun a week ago, so that a demo seeded on a Sunday has its weekend running.
-            starts_at=now - timedelta(days=7),
-            ends_at=now + YEAR,
-            recurrence="0 0 * * 6",
-            duration_seconds=2 * 24 * 3600,
-            overrides={FLAG: 2},
-        )
-    if not LiveEvent.objects.filter(name=FESTIVAL).exists():
-        schedule_services.live_event_create(
-            staff=None,
-            name=FESTIVAL,
-            description="The launch of the demo server: join to take part.",
-            value={"title": "Launch festival", "text": "Join the festival: a game a day, a prize at the end."},
-            starts_at=now,
-            ends_at=now + YEAR,
-            join=LiveEvent.EXPLICIT,
-        )
+    _event(
+        WEEKEND,
+        description="Every weekend, from Saturday 00:00 UTC to Monday 00:00 UTC.",
+        value={"title": "Double XP weekend", "text": "Every game earns twice the XP until Monday."},
+        # Begun a week ago, so that a demo seeded on a Sunday has its weekend running.
+        starts_at=now - timedelta(days=7),
+        ends_at=now + YEAR,
+        recurrence="0 0 * * 6",
+        duration_seconds=2 * 24 * 3600,
+        overrides={FLAG: 2},
+    )
+    _event(
+        FESTIVAL,
+        description="The launch of the demo server: join to take part.",
+        value={"title": "Launch festival", "text": "Join the festival: a game a day, a prize at the end."},
+        starts_at=now,
+        ends_at=now + YEAR,
+        join=LiveEvent.EXPLICIT,
+    )
+
+
+def _event(name: str, **fields) -> None:
+    """The live event ``name``, made by staff nobody unless a run before made it."""
+    if not LiveEvent.objects.filter(name=name).exists():
+        schedule_services.live_event_create(staff=None, name=name, **fields)
 
 
 def _welcome(usernames: list[str]) -> None:

@@ -6,8 +6,33 @@ are given, so point ``REDIS_URL`` at a database of its own.
 """
 
 import os
+from urllib.parse import urlparse, urlunparse
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+
+
+def _worker_deployment(worker: str) -> None:
+    """Under pytest-xdist (``make test`` runs several workers) each worker is a deployment of its own:
+    its database name carries the worker's id (so does every database a test derives from it: a live
+    server's, a cluster's) and it takes two Redis databases of its own, its tests' and its live
+    server's (``gameplatform.tests.live.session_redis_url``): from ``REDIS_URL``'s database on, two a
+    worker, downwards from 8 and above (15 and 14, 13 and 12, ...), upwards below it. Written to the
+    environment, which every server process a test starts inherits."""
+    n = int(worker.removeprefix("gw"))
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        url = urlparse(os.environ["DATABASE_URL"])
+        os.environ["DATABASE_URL"] = urlunparse(url._replace(path=f"{url.path.rstrip('/')}_{worker}"))
+    if os.environ.get("REDIS_URL"):
+        url = urlparse(os.environ["REDIS_URL"])
+        base = int(url.path.lstrip("/") or 0)
+        index = base - 2 * n if base >= 8 else base + 2 * n
+        assert 0 <= index <= 15, f"REDIS_URL's database {base} leaves no two databases for worker {worker}"
+        os.environ["REDIS_URL"] = urlunparse(url._replace(path=f"/{index}"))
+
+
+if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("TEST_WORKER_DEPLOYMENT"):
+    _worker_deployment(os.environ["PYTEST_XDIST_WORKER"])
+    os.environ["TEST_WORKER_DEPLOYMENT"] = "1"  # once per process (settings can be imported again)
 
 from gameplatform.settings import *  # noqa: E402,F403
 

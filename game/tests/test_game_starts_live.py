@@ -33,7 +33,8 @@ from conftest import requires_postgres, requires_redis
 from gameplatform.tests.live import ROOT, LiveServer, free_port, live_server_name
 from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 
-pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = [pytest.mark.serial, pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
 
 STARTS = 100 if live_server_name() == "daphne" else 500
 WAVES = 4

@@ -538,6 +538,7 @@ class SlowStore(MemoryRoomStore):
         return await super().write(snapshots, journal, listings, logs, **fence)
 
 
+@pytest.mark.serial  # a tick's lateness against a bound: alone, not beside other workers
 @pytest.mark.django_db
 async def test_rooms_ticking_together_are_not_late_when_snapshot_writes_are_slow(settings):
     settings.REDIS_URL = ""
@@ -570,6 +571,7 @@ class Heavy(Counter):
         super().on_tick(state, ctx)
 
 
+@pytest.mark.serial  # a tick's lateness against a bound: alone, not beside other workers
 @pytest.mark.django_db
 async def test_an_overloaded_driver_runs_late_but_lets_the_rest_of_the_process_answer(settings):
     settings.REDIS_URL = ""

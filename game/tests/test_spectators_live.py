@@ -22,7 +22,8 @@ from gameplatform.modes.patch import apply as apply_patch
 from gameplatform.tests.live import LiveServer, bearer, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 
-pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = [pytest.mark.contract, pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
 
 
 async def watch_game(server: LiveServer, game_id: int, access: str):

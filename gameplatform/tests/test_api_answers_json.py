@@ -12,7 +12,8 @@ import pytest
 from gameplatform.tests.asgi_http import http, root_records
 from gameplatform.tests.live import ROOT
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 
 FOREIGN_HOST = [(b"host", b"evil.example")]
 

@@ -5,7 +5,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from gameplatform.tests.live import ROOT
+
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
 
 
 def test_the_bench_prints_a_tick_of_each_mode_and_a_tictactoe_move_with_its_snapshot():

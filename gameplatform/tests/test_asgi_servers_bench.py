@@ -6,8 +6,13 @@ cores, a venv of its own) is run by hand, not here."""
 import subprocess
 import sys
 
+import pytest
+
 from bench.asgi_servers import EXTRA, SPEC_BY_NAME, log_problems, table
 from gameplatform.tests.live import ROOT
+
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
 
 
 def test_the_command_explains_itself():

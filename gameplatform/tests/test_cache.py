@@ -10,7 +10,9 @@ from conftest import requires_redis
 from gameplatform.core.cache import cache
 from gameplatform.data import db
 
-pytestmark = [requires_redis, pytest.mark.django_db(transaction=True)]
+# Counts the connections the whole Redis server received: `make test` runs it alone (marker
+# `serial`), where no other worker's tests connect meanwhile.
+pytestmark = [pytest.mark.serial, requires_redis, pytest.mark.django_db(transaction=True)]
 
 
 def _connections_received() -> int:

@@ -76,7 +76,9 @@ def cluster_unavailable() -> str | None:
     return f"the cluster needs {', '.join(missing)}" if missing else _pgbouncer_unavailable()
 
 
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
 pytestmark = [
+    pytest.mark.serial,
     requires_postgres,
     pytest.mark.cluster,
     requires_binaries(cluster_unavailable()),

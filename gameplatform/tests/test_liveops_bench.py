@@ -20,6 +20,9 @@ from gameplatform.tests.test_faults import OwnRedis, requires_redis_server
 from liveops.schedule.apis import LiveEventSerializer
 from liveops.validation import validate_name, validate_rules
 
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
+
 
 def test_the_command_explains_itself():
     done = subprocess.run(

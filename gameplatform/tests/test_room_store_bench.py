@@ -6,10 +6,14 @@ import os
 import subprocess
 import sys
 
+import pytest
 import redis
 
 from conftest import requires_redis
 from gameplatform.tests.live import ROOT
+
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
 
 
 @requires_redis

@@ -13,6 +13,9 @@ import pytest
 from bench.side_by_side import parse_args, table
 from gameplatform.tests.live import ROOT
 
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
+
 COLYSEUS = ROOT / "bench" / "colyseus"
 
 

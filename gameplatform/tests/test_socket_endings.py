@@ -23,6 +23,9 @@ from websockets.exceptions import ConnectionClosed
 from gameplatform.sockets import presence
 from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer, session_redis_url
 
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
+
 _names = itertools.count(1)
 _run = uuid.uuid4().hex[:6]
 

@@ -7,8 +7,13 @@ import sys
 import sysconfig
 import tracemalloc
 
+import pytest
+
 from bench.socket_memory import owner
 from gameplatform.tests.live import ROOT
+
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
 
 STDLIB = sysconfig.get_paths()["stdlib"]
 SITE = f"{ROOT}/.venv/lib/python3.11/site-packages"

@@ -15,6 +15,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from accounts.services import ws_ticket_issue
 from gameplatform.tests.live import bearer
 
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
+
 FOREIGN_ORIGIN = "http://evil.example"
 # Paths outside the socket routes: the site, the API, the web client, a near miss of /ws/.
 NOWHERE = ["/", "/api/me/", "/play/", "/wsx/", "/static/app.js", "/ws-nothing"]

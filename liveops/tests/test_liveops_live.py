@@ -23,7 +23,15 @@ from gameplatform.tests.live import Pair, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 from safety.tests.test_sanctions_live import notification_socket
 
-pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server, pytest.mark.timeout(300)]
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = [
+    pytest.mark.contract,
+    pytest.mark.live,
+    requires_postgres,
+    requires_redis,
+    requires_redis_server,
+    pytest.mark.timeout(300),
+]
 
 WITHIN = 2.0  # seconds: the contract's bound for a change to reach every connected player
 IOS_PLAYERS, ANDROID_PLAYERS = 40, 10

@@ -27,7 +27,8 @@ from gameplatform.tests.live import LiveServer, Pair, bearer, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 
 # Each test starts live servers: run again under daphne by `make test` (conftest.py).
-pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = [pytest.mark.contract, pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
 
 ALIVE_SECONDS = 5  # QUEUE_ALIVE_SECONDS's default
 MATCH_WINDOW = 3  # MATCH_CONNECT_SECONDS of these servers

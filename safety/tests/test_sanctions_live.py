@@ -19,7 +19,8 @@ from conftest import requires_postgres, requires_redis
 from gameplatform.tests.live import Pair, bearer, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 
-pytestmark = [pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = [pytest.mark.contract, pytest.mark.live, requires_postgres, requires_redis, requires_redis_server]
 
 WITHIN = 2.0  # seconds: the contract's bound for a sanction to hold everywhere
 _run = uuid.uuid4().hex[:6]

@@ -2,7 +2,12 @@
 
 import sys
 
+import pytest
+
 from gameplatform.tests.live import ROOT
+
+# Times itself or loads the whole machine: `make test` runs it alone, after the tests it runs side by side.
+pytestmark = pytest.mark.serial
 
 sys.path.insert(0, str(ROOT / "bench"))  # the bench scripts import each other by module name
 

@@ -8,6 +8,9 @@ from gameplatform_client import BadRequest, Conflict, Forbidden, Gone, NotFound,
 from .conftest import new_name
 from .test_sdk_live import befriend
 
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
+
 
 async def test_progression_shop_inventory_pets_and_battles(server, make_client):
     alice = await make_client("shopper")

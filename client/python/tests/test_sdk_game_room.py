@@ -8,6 +8,9 @@ from gameplatform_client import BadRequest, GameClient, Reconnected, ValidationE
 
 from .test_sdk_live import X_WINS
 
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
+
 
 async def matched(mode: str, *clients: GameClient) -> int:
     """Queue every client for ``mode``; the game id they were matched into."""

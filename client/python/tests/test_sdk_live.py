@@ -19,6 +19,9 @@ from gameplatform_client.errors import ApiError
 
 from .conftest import PASSWORD, new_name
 
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
+
 # X (the ``left`` seat) wins on the top row: X 0, O 3, X 1, O 4, X 2.
 X_WINS = [0, 3, 1, 4, 2]
 

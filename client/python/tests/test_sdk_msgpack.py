@@ -4,8 +4,13 @@ subprotocol and a game plays the same as over JSON, beside a player who uses JSO
 import asyncio
 import time
 
+import pytest
+
 from .test_sdk_game_room import matched, reopened
 from .test_sdk_live import X_WINS
+
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
 
 
 async def test_a_msgpack_client_and_a_json_client_play_tictactoe_to_the_end(server, make_client):

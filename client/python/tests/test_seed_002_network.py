@@ -35,6 +35,9 @@ from network import InsecureTransportError, MessageType, NetworkClient, NotSuppo
 
 from .conftest import PASSWORD, new_name
 
+# Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
+pytestmark = pytest.mark.contract
+
 CLIENT_DIR = pathlib.Path(__file__).resolve().parents[1]
 REPOSITORY = CLIENT_DIR.parents[1]
 SEEDS = pathlib.Path(os.environ.get("SEEDS_DIR") or REPOSITORY.parent / "shared" / "seeds")

@@ -186,6 +186,9 @@ class GameConsumer(RoomSocket, BaseConsumer):
             self.joined_room = False
         else:
             self._leave_room()
+        # This process's frames of the game still on their way to its room (another socket's
+        # ``disconnect`` as the game ended) are answered here: the room is gone.
+        await rooms.get_room_host().game_over(self.game_id)
 
     async def on_room_moved(self) -> None:
         if not self.joined_room:

@@ -11,6 +11,7 @@ answered ``unavailable`` where it was sent.
 
 import asyncio
 import json
+import logging
 from dataclasses import replace
 
 import pytest
@@ -18,10 +19,14 @@ import pytest
 from conftest import requires_redis
 from game.modes.builtin.tictactoe import TicTacToe
 from game.tests.test_room_host import Counter, Heard, Records, start_game
-from gameplatform.modes.commands import Connect, Forfeit, Input, Move, Ready
+from gameplatform.broadcast.groups import game_group
+from gameplatform.broadcast.hub import get_hub
+from gameplatform.core.logs import RequestIdFilter, request_id_var
+from gameplatform.modes.commands import Connect, Disconnect, Forfeit, Input, Move, Ready
 from gameplatform.modes.room import forwarded_key
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.host import answer_seconds
+from gameplatform.rooms.wire import OP_SIGNAL
 
 pytestmark = [requires_redis, pytest.mark.django_db]
 
@@ -304,3 +309,113 @@ def test_a_large_ref_is_remembered_by_its_digest():
     assert len(ref_key(1, big)) < 2 * REF_KEPT_CHARS
     assert ref_key(1, big) == ref_key(1, dict(big)) != ref_key(1, {"trace": "y" * 10_000})
     assert ref_key(1, "move-7") == 'r:1:"move-7"'
+
+
+class OpsSent:
+    """Every copy of a forwarded frame sent to a game's group (``op`` signals), as its owner would
+    hear them: ``async with OpsSent(game_id) as ops``, then ``ops.heard``."""
+
+    user_id = None
+
+    def __init__(self, game_id: int) -> None:
+        self.game_id = game_id
+        self.heard: list[dict] = []
+
+    async def __aenter__(self) -> "OpsSent":
+        await get_hub().join(game_group(self.game_id), self)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await get_hub().leave(game_group(self.game_id), self)
+
+    async def hub_deliver(self, message: dict) -> None:
+        if message.get("signal") == OP_SIGNAL:
+            self.heard.append(message["data"])
+
+
+async def test_a_finished_games_frames_from_another_process_are_settled_at_once_never_sent_again_nor_warned(
+    short_lease, caplog
+):
+    """The game ended on process a, which let its room go; a socket of it on process b closes
+    (its ``disconnect`` was on its way as the game ended) and another sends a move. Nobody will
+    ever take them: the disconnect is dropped and the move answered ``game_over``, as the room
+    answers a frame after the end, each sent once, not again every half second until it is
+    warned of as a frame that got no receipt."""
+    sockets = Sockets(TicTacToe())
+    a, b = sockets.host("a"), sockets.host("b")
+    try:
+        await start_game(a, 16)
+        for pid, cell in [(1, 0), (2, 3), (1, 1), (2, 4), (1, 2)]:  # X takes the top row
+            await a.apply(16, Move(pid, {"cell": cell}))
+        assert [g for g, _ in sockets.results] == [16]
+        assert await sockets.until(lambda: 16 not in a.running)
+        for _ in range(100):  # its lease released once its last frames are out
+            if (await a.store.owners([16]))[16] is None:
+                break
+            await asyncio.sleep(0.02)
+        with caplog.at_level(logging.INFO, logger="gameplatform.rooms"):
+            async with OpsSent(16) as ops:
+                await b.submit(16, Disconnect(1), conn="socket-1", seat=1)
+                await b.submit(16, Move(2, {"cell": 5}), ref="late", conn="socket-2", seat=1)
+                assert await sockets.until(lambda: not b.forwarded, answer_seconds() + 2)
+                assert await sockets.until(lambda: len(ops.heard) >= 2)
+        assert [op["op"] for op in ops.heard] == ["disconnect", "move"]  # each sent once
+        (late,) = [e for e in sockets.frames_of(2, "error") if e.get("ref") == "late"]
+        assert (late["code"], late["message"]) == ("game_over", "The game is over.")
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+async def test_a_frame_no_room_answers_is_logged_with_its_own_sockets_request_id(short_lease, caplog):
+    """Socket 0's frame started the process's forwarding (its tasks); socket 1's frame, waiting
+    with it, is logged with socket 1's request id when it gets no receipt, not socket 0's."""
+    sockets = Sockets(TicTacToe())
+    records_seating = sockets.hooks().seating
+
+    async def seating(game_id):
+        return None if game_id == 17 else await records_seating(game_id)
+
+    b = sockets.host("b", seating=seating)
+    caplog.handler.addFilter(RequestIdFilter())
+    token = request_id_var.set("socket-0")  # as a socket's own task has its id
+    try:
+        await b.submit(17, Connect(2), conn="socket-0", seat=1)
+        request_id_var.set("socket-1")
+        await b.submit(17, Move(1, {"cell": 4}), ref="m1", conn="socket-1", seat=1)
+        assert await sockets.until(lambda: sockets.frames_of(1, "error"), answer_seconds() + 2)
+        warned = [
+            (r.op, r.request_id) for r in caplog.records if r.getMessage() == "a frame got no receipt from its room"
+        ]
+        assert warned == [("connect", "socket-0"), ("move", "socket-1")]
+    finally:
+        request_id_var.reset(token)
+        await b.stop()
+
+
+async def test_a_process_whose_socket_hears_its_game_end_answers_the_frames_it_still_forwards_at_once(short_lease):
+    """A socket on process b hears the game's last delivery (``game_over``) while b still waits
+    for the receipts of other frames of the game: they are settled then (a move answered
+    ``game_over``, a disconnect dropped), and a frame of the game after that is answered at once,
+    never sent."""
+    sockets = Sockets(TicTacToe())
+    a, b = sockets.host("a"), sockets.host("b")
+    try:
+        await start_game(a, 18)
+        await a.stop(release=False)  # nobody hears the game's group: no receipt comes
+        await b.submit(18, Disconnect(1), conn="socket-1", seat=1)
+        await b.submit(18, Move(2, {"cell": 5}), ref="late", conn="socket-2", seat=1)
+        assert len(b.forwarded) == 2
+        async with OpsSent(18) as ops:
+            await b.game_over(18)
+            assert not b.forwarded
+            await b.submit(18, Move(2, {"cell": 6}), ref="later", conn="socket-2", seat=1)
+            assert not b.forwarded
+            await b.submit(18, Disconnect(2), conn="socket-2", seat=1)
+        assert ops.heard == []  # nothing more went to the group
+        refs = [(e["code"], e.get("ref")) for e in sockets.frames_of(2, "error")]
+        assert refs == [("game_over", "late"), ("game_over", "later")]
+    finally:
+        await a.stop()
+        await b.stop()

@@ -16,7 +16,7 @@ from game.tests.test_room_host import Records, short_lease  # noqa: F401 - the f
 from gameplatform.data.redis import get_async_redis
 from gameplatform.modes.commands import Abandon, Connect, Forfeit, Input, Ready
 from gameplatform.rooms import MemoryRoomStore, RedisRoomStore, RoomHost, room_store
-from gameplatform.rooms.inputs import INPUTS_PER_TICK
+from gameplatform.rooms.inputs import inputs_waiting_most
 from gameplatform.tests import test_room_inputs_per_tick as tally
 
 
@@ -25,6 +25,7 @@ class Tally(tally.Tally):
     the rules, 7 wins the game), its steps kept in the journal (a takeover replays them)."""
 
     snapshot_ticks = 100_000
+    input_rate = 30.0  # as the arena's: a burst of 30 inputs at once passes a player's socket
 
 
 async def started(host: RoomHost, game_id: int) -> None:
@@ -102,15 +103,40 @@ async def test_a_refused_input_among_them_gets_its_error_with_its_ref_and_the_ot
 
 
 @pytest.mark.django_db
-async def test_a_players_inputs_past_their_share_of_a_tick_are_answered_rate_limited(solo):
+async def test_a_burst_of_one_seconds_worth_of_the_modes_input_rate_waits_whole_for_the_next_tick_and_is_acked(solo):
+    """The mode's ``input_rate`` (30, as the arena's) lets a player's socket send a burst of 30
+    inputs at once: the room queues all of them for its next tick, and each is acked."""
+    records, host = solo
+    try:
+        await started(host, 93)
+        burst = int(Tally.input_rate)
+        for n in range(burst):  # no tick between them
+            await host.apply(93, Input(1, {"add": 1}), n)
+        assert len(host.running[93].inputs) == burst
+        await until(lambda: len(answers(records, 1)) == burst)
+        assert [(a["type"], a["ref"]) for a in answers(records, 1)] == [("ack", n) for n in range(burst)]
+        assert host.rooms[93].state["taken"] == [[1, 1]] * burst
+        assert [e[2] for e in await journalled(host, 93)].count("inputs") == 1
+    finally:
+        await host.stop()
+
+
+@pytest.mark.django_db
+async def test_a_players_inputs_past_the_bound_the_modes_input_rate_gives_their_queue_are_answered_rate_limited(solo):
+    """The queue holds twice the burst the mode's rate lets through (for memory: a room holds at
+    most that many inputs a seat); one more before the tick is answered ``rate_limited``."""
     records, host = solo
     try:
         await started(host, 82)
-        for n in range(INPUTS_PER_TICK + 1):
+        most = inputs_waiting_most(Tally())
+        assert most == 2 * int(Tally.input_rate)
+        for n in range(most + 1):
             await host.apply(82, Input(1, {"add": 1}), n)
         (limited,) = [a for a in answers(records, 1) if a["type"] == "error"]
-        assert limited["code"] == "rate_limited" and limited["ref"] == INPUTS_PER_TICK and limited["retry_after"] > 0
-        await until(lambda: len(host.rooms[82].state["taken"]) == INPUTS_PER_TICK)
+        assert limited["code"] == "rate_limited" and limited["ref"] == most and limited["retry_after"] > 0
+        await until(lambda: len(host.rooms[82].state["taken"]) == most)
+        await until(lambda: len(answers(records, 1)) == most + 1)
+        assert [a["type"] for a in answers(records, 1)].count("ack") == most
     finally:
         await host.stop()
 

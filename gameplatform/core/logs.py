@@ -17,13 +17,16 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Awaitable
 from contextvars import ContextVar
+from typing import TypeVar
 from urllib.parse import unquote_plus
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+T = TypeVar("T")
 access_logger = logging.getLogger("gameplatform.access")
 
 # The environ key where the HTTP bridge leaves the id it gave the request (gameplatform.http.handler).
@@ -106,6 +109,16 @@ def new_request_id() -> str:
 def request_id_from(header: str | None) -> str:
     """The client's ``X-Request-ID`` (its first 64 characters) when printable, else a new id."""
     return header[:64] if header and header.isprintable() else new_request_id()
+
+
+async def no_request(awaitable: Awaitable[T]) -> T:
+    """``awaitable`` as the process's own work, run in a task of its own (``create_task(no_request(
+    ...))``): its log lines carry no request id. A task takes a copy of the context it is made in,
+    and a background task (a room host's driver, its forwarder) made by a socket's frame would
+    otherwise log every line of its life with that socket's request id. (A line about one
+    request's or socket's work says whose with ``extra={"request_id": ...}``.)"""
+    request_id_var.set("-")
+    return await awaitable
 
 
 def log_access(*, request_id: str, method: str, path: str, query: str, status: int, started: float) -> None:

@@ -1,9 +1,11 @@
 """Frames for a room that runs on another process: sent to its owner through the game's group and
-kept until the owner's receipt comes, sent again meanwhile, and answered here when none comes."""
+kept until the owner's receipt comes, sent again meanwhile, and answered here when none comes, or
+at once when the game is known to have ended (its room let go: nobody will take them)."""
 
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -14,12 +16,14 @@ from gameplatform.modes.commands import (
     Action,
     Command,
     Connect,
+    Disconnect,
     Forfeit,
     Input,
     Move,
     PlayerCommand,
     Ready,
     StillWatching,
+    Unwatch,
     Watch,
 )
 from gameplatform.rooms.inputs import QueuedInput
@@ -42,7 +46,11 @@ UNTIL_MARGIN = 0.5
 PLAYER_FRAMES = (Ready, Move, Action, Input, Forfeit)  # a player's frames, answered with an error when unanswered
 # A socket's commands whose missing answer closes it (1013: the client connects again).
 SOCKET_OPENINGS = (Connect, Watch, StillWatching)
+# A socket's frames nobody waits for an answer to: a lost one changes nothing (the room's grace
+# ends a seat nobody holds, and forgets a spectator it stops hearing from).
+NO_ANSWER = (Disconnect, Unwatch)
 GAME_OVER = Reject("game_over", "The game is over.")  # as the room refuses a frame after the end
+ENDED_KEPT = 4096  # games this process knows ended lately: their frames are settled here, not forwarded
 
 
 def answer_seconds() -> float:
@@ -81,6 +89,9 @@ class Forwarder:
         self.host = host
         # This process's sockets' frames sent to rooms owned elsewhere, by id, until their receipt
         self.forwarded: dict[str, Forwarded] = {}
+        # Games known to have ended (their room finished here, or was found over as it was opened
+        # here): a frame for one is settled at once (``_game_over``), never sent to a room that is gone
+        self._ended: OrderedDict[int, None] = OrderedDict()
         self._count = 0
 
     async def forward(self, game_id: int, command: Command, ref, conn, seat: int, resent: bool = False) -> None:
@@ -89,6 +100,9 @@ class Forwarder:
         for a moment) is sent again, to whoever owns the room then, or applied here if this process
         takes the room; the owner knows it by its id and applies it once. Without a receipt within
         ``answer_seconds()`` it is answered ``unavailable`` (``_unanswered``)."""
+        if game_id in self._ended:
+            await self._game_over(Forwarded(game_id, command, ref, conn, seat, resent, 0.0, 0.0))
+            return
         if len(self.forwarded) >= FORWARDED_MOST:
             refused = Forwarded(game_id, command, ref, conn, seat, resent, 0.0, 0.0)
             await self._unanswered(refused, "overloaded")
@@ -107,6 +121,22 @@ class Forwarder:
     @property
     def _prefix(self) -> str:
         return f"{self.host.owner[:12]}."  # short: rooms remember the ids a while
+
+    def ended(self, game_id: int) -> None:
+        """The game ended (its result is recorded): a frame of it is answered here from now on,
+        as its room would have answered it (``_game_over``), and never sent again."""
+        self._ended[game_id] = None
+        self._ended.move_to_end(game_id)
+        if len(self._ended) > ENDED_KEPT:
+            self._ended.popitem(last=False)
+
+    async def game_over(self, game_id: int) -> None:
+        """The game ended, as a socket here heard (its room's last delivery): its frames still
+        waiting for a receipt are settled now, not sent again to a room that is gone."""
+        self.ended(game_id)
+        for forwarded_id, forwarded in list(self.forwarded.items()):
+            if forwarded.game_id == game_id and self.forwarded.pop(forwarded_id, None) is not None:
+                await self._game_over(forwarded)
 
     def keeps(self, forwarded_id: str | None) -> bool:
         """Whether a frame's sender answers it if the room that has it queued lets it go: another
@@ -190,7 +220,8 @@ class Forwarder:
 
     async def resend(self) -> None:
         """Send again the forwarded frames with no receipt for ``RESEND_SECONDS``, each socket's
-        in the order they were sent; answer those past ``answer_seconds()``."""
+        in the order they were sent; answer those past ``answer_seconds()``, and settle at once
+        those of a game that ended (``_game_over``): its room is gone, and nobody would take them."""
         now, wall = time.monotonic(), time.time()
         due = [(i, f) for i, f in self.forwarded.items() if now - f.last >= RESEND_SECONDS or wall >= f.until]
         conns = {f.conn for _, f in due}
@@ -200,12 +231,23 @@ class Forwarder:
         for forwarded_id, forwarded in list(self.forwarded.items()):
             if forwarded.conn not in conns or self.forwarded.get(forwarded_id) is not forwarded:
                 continue  # (a socket's frames go again together, in order)
+            if forwarded.game_id in self._ended:  # (found over as its room was opened for a frame before it)
+                del self.forwarded[forwarded_id]
+                await self._game_over(forwarded)
+                continue
             if wall >= forwarded.until:
                 del self.forwarded[forwarded_id]
                 await self._unanswered(forwarded, "unavailable")
                 continue
             forwarded.last = now
-            if await self._take_over_for(forwarded, owners):
+            took_over = await self._take_over_for(forwarded, owners)
+            if not took_over and forwarded.game_id in self._ended:
+                # Nobody owned the room, and opened here it was over: its owner let it go at
+                # the end. Nobody will take the frame: settled now, not sent again.
+                self.forwarded.pop(forwarded_id, None)
+                await self._game_over(forwarded)
+                continue
+            if took_over:
                 self.forwarded.pop(forwarded_id, None)
                 applied = await self.host.apply(
                     forwarded.game_id,
@@ -239,15 +281,41 @@ class Forwarder:
             logger.warning("a room could not be opened for a waiting frame", exc_info=True, extra={"game_id": game_id})
             return False
 
+    async def _game_over(self, forwarded: Forwarded) -> None:
+        """A frame of a game that ended, settled here at once, as its room answered frames after
+        the end: a player's frame ``error`` ``game_over`` (with its ``ref``); a socket whose
+        ``connect`` or ``watch`` came after the end is closed 1013 (connected again, it gets the
+        game as it ended); a ``disconnect`` or ``unwatch`` is dropped: nobody waits for it."""
+        f = forwarded
+        logger.debug(
+            "a frame of an ended game settled here",
+            extra={"game_id": f.game_id, "op": f.command.op, "request_id": f.conn or "-"},
+        )
+        if isinstance(f.command, SOCKET_OPENINGS) and f.conn is not None:
+            watchers = not isinstance(f.command, Connect)
+            await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=watchers), False)
+        elif isinstance(f.command, PLAYER_FRAMES):
+            reply = answer(f.player_id, f.ref, GAME_OVER)
+            await self.host.publish(f.game_id, Delivery((reply,)), False)  # the sender's process
+
     async def _unanswered(self, forwarded: Forwarded, code: str) -> None:
         """A forwarded frame with no receipt in time is answered here, never dropped in silence:
         a player's frame ``error`` (``unavailable`` with ``retry_after``, its ``ref``); a socket
         whose ``connect`` or ``watch`` got no answer is closed 1013 (the client connects again);
-        a ``disconnect`` is logged (the room's grace ends a seat nobody holds)."""
+        a ``disconnect`` or ``unwatch`` is only said (nobody waits for it: the room's grace ends
+        a seat nobody holds). The line carries the request id of the socket that sent the frame
+        (the forwarder's task is nobody's)."""
         f = forwarded
-        logger.warning(
+        logger.log(
+            logging.INFO if isinstance(f.command, NO_ANSWER) else logging.WARNING,
             "a frame got no receipt from its room",
-            extra={"game_id": f.game_id, "op": f.command.op, "player_id": f.player_id, "answered": code},
+            extra={
+                "game_id": f.game_id,
+                "op": f.command.op,
+                "player_id": f.player_id,
+                "answered": code,
+                "request_id": f.conn or "-",
+            },
         )
         if isinstance(f.command, SOCKET_OPENINGS) and f.conn is not None:
             watchers = not isinstance(f.command, Connect)

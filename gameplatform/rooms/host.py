@@ -43,6 +43,7 @@ import uuid
 import weakref
 from typing import Unpack
 
+from gameplatform.core.logs import no_request
 from gameplatform.core.loops import per_loop
 from gameplatform.modes import Player
 from gameplatform.modes.commands import Command
@@ -157,11 +158,12 @@ class RoomHost:
         if not self._tasks and not self.draining:
             loop = asyncio.get_running_loop()
             self.stopping = False
+            # The process's own work, whichever socket's frame started it: no request id of theirs.
             self._tasks = [
-                loop.create_task(self.driver.run()),
-                loop.create_task(self.leases.keep()),
-                loop.create_task(self.matchlist.keep()),
-                loop.create_task(self.forwarder.keep()),
+                loop.create_task(no_request(self.driver.run())),
+                loop.create_task(no_request(self.leases.keep())),
+                loop.create_task(no_request(self.matchlist.keep())),
+                loop.create_task(no_request(self.forwarder.keep())),
             ]
             hosts_of_this_loop().add(self)
 
@@ -325,6 +327,11 @@ class RoomHost:
     def heard(self, receipts) -> None:
         """The owners took these forwarded frames (their ids, in a delivery's ``took``)."""
         self.forwarder.heard(receipts)
+
+    async def game_over(self, game_id: int) -> None:
+        """A socket here heard its game end (the room's last delivery): this process's frames of
+        it still waiting for a receipt are answered now, and later ones at once (``Forwarder.game_over``)."""
+        await self.forwarder.game_over(game_id)
 
     async def resend_forwarded(self) -> None:
         await self.forwarder.resend()

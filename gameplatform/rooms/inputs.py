@@ -8,15 +8,22 @@ tick shows them, as it showed an input applied on arrival: input-to-visible stay
 A room let go before its tick answers them instead (``RoomHost.let_go``).
 """
 
+import math
 from dataclasses import dataclass, field
 
+from gameplatform.modes import Mode
 from gameplatform.modes.commands import Input, Inputs
 from gameplatform.modes.room import forwarded_key, ref_key
 
-# A player's inputs one tick takes (a 20 Hz room: 160 a second, more than a socket's flood budget
-# lets through on average); one more before the tick is answered ``rate_limited``, not queued.
-# So a room's queue holds at most this many inputs a seat.
-INPUTS_PER_TICK = 8
+
+def inputs_waiting_most(mode: Mode) -> int:
+    """The most inputs of one player a room of ``mode`` holds for its next tick; one more is
+    answered ``rate_limited``, not queued. A player's socket lets through a burst of one second's
+    worth of the mode's ``input_rate`` (at least one frame), then frames at that rate: the queue
+    holds twice that burst, so neither a whole burst nor the frames that follow it while a tick
+    runs late ever meet the bound; it is there for memory (a room holds at most this many inputs
+    a seat), derived from what the mode declares, not from a tick's share."""
+    return math.ceil(2 * max(float(mode.input_rate), 1.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +56,12 @@ class InputQueue:
         answer and receipt answer it too)."""
         return forwarded_key(forwarded) in self.keys or (resent and ref_key(player_id, ref) in self.keys)
 
-    def offer(self, queued: QueuedInput) -> bool:
-        """Queue ``queued``; False when its player has ``INPUTS_PER_TICK`` inputs waiting already."""
+    def offer(self, queued: QueuedInput, most: int) -> bool:
+        """Queue ``queued``; False when its player has ``most`` inputs waiting already
+        (``inputs_waiting_most``)."""
         player_id = queued.command.player_id
         count = self.per_player.get(player_id, 0)
-        if count >= INPUTS_PER_TICK:
+        if count >= most:
             return False
         self.per_player[player_id] = count + 1
         self.queued.append(queued)

@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 
+from gameplatform.core.logs import no_request
 from gameplatform.rooms.records import not_taken
 from gameplatform.rooms.store import JournalBatch, Listings, RoomStore
 from gameplatform.rooms.wire import Delivery, Wire
@@ -127,7 +128,7 @@ class Outbox:
             self.done = loop.create_future()
         done = self.done
         if self.task is None:
-            self.task = loop.create_task(self._run())
+            self.task = loop.create_task(no_request(self._run()))  # every room's, not one socket's
         return done
 
     async def _run(self) -> None:

@@ -65,9 +65,11 @@ class WatchersPart(Protocol):
 
 
 class ForwarderPart(Protocol):
-    """The forwarder (``Forwarder``), as the seats and the steps use it."""
+    """The forwarder (``Forwarder``), as the seats, the steps and takeover use it."""
 
     def keeps(self, forwarded_id: str | None) -> bool: ...
+
+    def ended(self, game_id: int) -> None: ...
 
 
 class TakeoverPart(Protocol):

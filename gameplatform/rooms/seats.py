@@ -22,7 +22,7 @@ from gameplatform.modes.commands import (
 )
 from gameplatform.modes.room import ACTIVE, HookFailed, forwarded_key, ref_key
 from gameplatform.rooms.forwarding import UNTIL_MARGIN
-from gameplatform.rooms.inputs import QueuedInput
+from gameplatform.rooms.inputs import QueuedInput, inputs_waiting_most
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Answers, Running, text
 from gameplatform.rooms.room import Room
@@ -198,13 +198,14 @@ class Seats:
         """An input of an active real-time room waits for the room's next tick, which takes it
         with the others as one step and answers it (``gameplatform.rooms.inputs``). A copy of an
         input queued already is not queued again (its first copy's answer answers it); one past
-        its player's share of a tick is answered ``rate_limited``."""
+        the bound of its player's queue (``inputs_waiting_most``: twice what the mode's
+        ``input_rate`` lets through at once) is answered ``rate_limited``."""
         player_id, forwarded = queued.command.player_id, queued.forwarded
         if run.inputs.holds(player_id, queued.ref, forwarded, resent=resent):
             if forwarded is not None:
                 self.host.out.deliver(game_id, Delivery(took=(forwarded,)), True)
             return
-        if run.inputs.offer(queued):
+        if run.inputs.offer(queued, inputs_waiting_most(run.room.mode)):
             return
         error = {
             "type": "error",

@@ -171,6 +171,7 @@ class Steps:
         frames = host.watchers.to_spectators(game_id, run.room, frames, over=True)
         self.deliver(game_id, Delivery(tuple(frames), over=True))
         await host.let_go(game_id)
+        host.forwarder.ended(game_id)  # a frame of it from a socket here now is answered here
         out.snapshot(game_id, None)  # after any older snapshot of it: the outbox keeps the order
         out.listing(game_id, None)  # and after any summary of it: out of the match list
         await out.sent()

@@ -111,6 +111,8 @@ class Takeover:
             await self.host.store.release(game_id, self.host.owner)
             raise
         if room is None:
+            if seating is not None:  # over (its record says so, or it ended as it was loaded)
+                self.host.forwarder.ended(game_id)
             await self.host.store.release(game_id, self.host.owner)
             return False
         if self._lease_may_have_lapsed(asked) and not await self._still_holds(game_id):

@@ -27,6 +27,7 @@ from gameplatform.broadcast.groups import game_group, watch_group
 from gameplatform.broadcast.hub import get_hub
 from gameplatform.broadcast.realtime import agroup_signal, agroup_signal_here
 from gameplatform.core import metrics
+from gameplatform.core.logs import no_request
 from gameplatform.modes import Player
 from gameplatform.modes.commands import Command, UnknownCommand, command_from
 
@@ -202,7 +203,7 @@ class OpListener:
             return
         self.queued.append(message)
         if self.task is None:
-            self.task = asyncio.get_running_loop().create_task(self._apply_queued())
+            self.task = asyncio.get_running_loop().create_task(no_request(self._apply_queued()))
 
     async def _apply_queued(self) -> None:
         try:

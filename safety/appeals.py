@@ -1,5 +1,6 @@
 """Appeals: once per sanction, within 180 days of it, also from a player who cannot log in
-(the appeal token); staff decide, and a reversal lifts the sanction at once."""
+(the appeal token); staff decide, and a reversal lifts the sanction at once, with the other
+running sanctions of the same case (``sanctions.sanction_reverse``)."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from notifications.services import notify
 from safety.models import Appeal, Sanction
-from safety.sanctions import APPEAL_DAYS, payload, sanction_lift
+from safety.sanctions import APPEAL_DAYS, payload, player_lock, sanction_reverse
 from staff import audit
 
 DECISIONS = (Appeal.Status.UPHELD, Appeal.Status.REVERSED)
@@ -41,9 +42,13 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
         raise ApplicationError(
             "Say why.", code="invalid", extra={"fields": {"statement": ["The player reads this statement."]}}
         )
-    appeal = Appeal.objects.select_for_update().select_related("sanction").filter(pk=appeal_id).first()
-    if appeal is None:
+    user_id = Appeal.objects.filter(pk=appeal_id).values_list("sanction__user_id", flat=True).first()
+    if user_id is None:
         raise NotFound("No such appeal.", code="appeal_not_found")
+    # The player's row first, as every write of their sanctions locks it (``player_lock``): a
+    # reversal and a staff lift of the same sanction take turns.
+    player_lock(user_id)
+    appeal = Appeal.objects.select_for_update().select_related("sanction").get(pk=appeal_id)
     if appeal.status != Appeal.Status.OPEN:
         raise Conflict("This appeal is decided already.", code="appeal_decided")
     appeal.status, appeal.statement = decision, statement
@@ -51,7 +56,7 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
     appeal.save(update_fields=["status", "statement", "decided_at", "decided_by"])
     sanction = appeal.sanction
     if decision == Appeal.Status.REVERSED:
-        sanction = sanction_lift(sanction=sanction)
+        sanction, _ = sanction_reverse(staff=staff, sanction_id=sanction.pk, statement=statement, appeal_id=appeal.pk)
         sanction.appeal = appeal
     notify(
         user_id=sanction.user_id, kind="sanction", payload={"event": "appeal_decided", "sanction": payload(sanction)}

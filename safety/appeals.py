@@ -42,13 +42,14 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
         raise ApplicationError(
             "Say why.", code="invalid", extra={"fields": {"statement": ["The player reads this statement."]}}
         )
+    # The player's row first, as every write of their sanctions locks it (``player_lock``), then
+    # the appeal's and its sanction's: a reversal and a staff lift of the sanction take turns.
     user_id = Appeal.objects.filter(pk=appeal_id).values_list("sanction__user_id", flat=True).first()
-    if user_id is None:
+    if user_id is not None:
+        player_lock(user_id)
+    appeal = Appeal.objects.select_for_update().select_related("sanction").filter(pk=appeal_id).first()
+    if appeal is None:
         raise NotFound("No such appeal.", code="appeal_not_found")
-    # The player's row first, as every write of their sanctions locks it (``player_lock``): a
-    # reversal and a staff lift of the same sanction take turns.
-    player_lock(user_id)
-    appeal = Appeal.objects.select_for_update().select_related("sanction").get(pk=appeal_id)
     if appeal.status != Appeal.Status.OPEN:
         raise Conflict("This appeal is decided already.", code="appeal_decided")
     appeal.status, appeal.statement = decision, statement
@@ -56,7 +57,7 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
     appeal.save(update_fields=["status", "statement", "decided_at", "decided_by"])
     sanction = appeal.sanction
     if decision == Appeal.Status.REVERSED:
-        sanction, _ = sanction_reverse(staff=staff, sanction_id=sanction.pk, statement=statement, appeal_id=appeal.pk)
+        sanction_reverse(staff=staff, sanction=sanction, statement=statement, appeal_id=appeal.pk)
         sanction.appeal = appeal
     notify(
         user_id=sanction.user_id, kind="sanction", payload={"event": "appeal_decided", "sanction": payload(sanction)}

@@ -59,12 +59,9 @@ def _statement(statement: str) -> str:
     return statement
 
 
-def player_lock(user_id: int) -> User:
-    """The player's row, locked: the first lock of every write of their sanctions (404 ``user_not_found``)."""
-    user = User.objects.select_for_update().filter(pk=user_id).first()
-    if user is None:
-        raise NotFound("No such user.", code="user_not_found")
-    return user
+def player_lock(user_id: int) -> User | None:
+    """The player's row, locked (None: no such user): the first lock of every write of their sanctions."""
+    return User.objects.select_for_update().filter(pk=user_id).first()
 
 
 def is_active(sanction: Sanction, now=None) -> bool:
@@ -170,6 +167,8 @@ def sanction_impose(
         if duration_hours is None or not 1 <= duration_hours <= MAX_HOURS:
             raise _invalid("duration_hours", f"A {action} lasts 1 to {MAX_HOURS} hours.")
     user = player_lock(user_id)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
     now = timezone.now()
     sanction = Sanction.objects.create(
         user_id=user_id,
@@ -226,10 +225,11 @@ def _told_lifted(sanction: Sanction, *, staff, user: User, detail: dict) -> None
 def _locked_sanction(sanction_id: int) -> tuple[Sanction, User]:
     """The sanction and its player, both rows locked, the player's first (``player_lock``)."""
     user_id = Sanction.objects.filter(pk=sanction_id).values_list("user_id", flat=True).first()
-    if user_id is None:
+    user = player_lock(user_id) if user_id is not None else None
+    sanction = Sanction.objects.select_for_update().filter(pk=sanction_id).first() if user is not None else None
+    if sanction is None:  # none, or its player's account was deleted meanwhile (and its sanctions with it)
         raise NotFound("No such sanction.", code="sanction_not_found")
-    user = player_lock(user_id)
-    return Sanction.objects.select_for_update().get(pk=sanction_id), user
+    return sanction, user
 
 
 @transaction.atomic
@@ -271,18 +271,19 @@ def _same_case(sanction: Sanction) -> list[int]:
 
 
 @transaction.atomic
-def sanction_reverse(*, staff, sanction_id: int, statement: str, appeal_id: int) -> tuple[Sanction, list[Sanction]]:
-    """A reversed appeal (``appeals.appeal_decide``): the sanction is lifted whatever its state
-    (the record says it was reversed; the caller tells its player of the decision), and so is
-    every other running sanction of the same case (``_same_case``: the decision on those facts
-    was wrong), each told and audited as a lift. Returns the sanction and the others it lifted."""
-    sanction, user = _locked_sanction(sanction_id)
+def sanction_reverse(*, staff, sanction: Sanction, statement: str, appeal_id: int) -> list[Sanction]:
+    """A reversed appeal (``appeals.appeal_decide``, which locked the player's row, then the
+    appeal's and the sanction's): the sanction is lifted whatever its state (the record says it
+    was reversed; the caller tells its player of the decision), and so is every other running
+    sanction of the same case (``_same_case``: the decision on those facts was wrong), each told
+    and audited as a lift. Returns the others it lifted."""
     if sanction.lifted_at is None:
         _end(sanction, staff=staff, statement=statement)
+    user = User.objects.get(pk=sanction.user_id)
     lifted = []
     for other in Sanction.objects.select_for_update().filter(pk__in=_same_case(sanction)).order_by("pk"):
         if is_active(other):
             _end(other, staff=staff, statement=statement)
             _told_lifted(other, staff=staff, user=user, detail={"appeal_id": appeal_id, "case_of": sanction.pk})
             lifted.append(other)
-    return sanction, lifted
+    return lifted

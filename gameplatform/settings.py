@@ -407,6 +407,9 @@ WS_STALL_BYTES = env_int("WS_STALL_BYTES", 1024 * 1024, minimum=64 * 1024)
 # 1001-2999 for the application (django/daphne#374). `make serve-daphne` sets it; uvicorn needs it not.
 WS_PRIVATE_CLOSE_CODES = env_bool("WS_PRIVATE_CLOSE_CODES", False)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
+# A moderator's claim on a report (the queue's claim) lapses this long after it was made: the
+# report is open to every moderator again (docs/player-safety.md).
+REPORT_CLAIM_MINUTES = env_int("REPORT_CLAIM_MINUTES", 30, minimum=1)
 # The queue's fill window: a group of a mode for more than two players that has min_players but
 # is not full starts once its longest-waiting player has waited this long (0: at once).
 QUEUE_FILL_SECONDS = env_float("QUEUE_FILL_SECONDS", 10.0, minimum=0)

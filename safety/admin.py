@@ -2,19 +2,24 @@
 unless another status is chosen), the evidence laid out beside the user's sanctions as they are
 now, a claim, and the decision: one click on the list or the report's page (dismiss, warn, mute
 24 h, suspend 7 d, with the reason's statement), or the report's own form (any action, duration
-and statement). Sanctions are records, read only; appeals are decided in their form. Every
-decision goes through the services, so it is the same as over the API and is audited."""
+and statement); a claim is released by its claimer or a superuser, and lapses by itself.
+Sanctions are records, read only but for their lift (an action with its statement); appeals are
+decided in their form. Every decision goes through the services, so it is the same as over the
+API and is audited."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html, format_html_join
 
 from gameplatform.chat.admin import ReadOnlyAdmin
 from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError
-from safety import appeals, reports, selectors
+from safety import appeals, reports, sanctions, selectors
 from safety.models import Appeal, Report, Sanction
 from safety.sanctions import is_active
+from staff.permissions import user_has_role
+from staff.roles import MODERATOR
 
 QUICK_LABELS = {"dismiss": "Dismiss", "warn": "Warn", "mute_24h": "Mute 24 h", "suspend_7d": "Suspend 7 d"}
 
@@ -109,27 +114,34 @@ def quick_action(quick: str, description: str):
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     form = ReportDecisionForm
-    list_display = ["id", "created_at", "reason", "user", "reporter", "status", "claimed_by"]
+    list_display = ["id", "created_at", "reason", "user", "reporter", "status", "claim_now"]
     list_filter = [QueueStatusFilter, "reason"]
     search_fields = ["user__username", "reporter__username"]
     list_select_related = ["user", "reporter", "claimed_by"]
     ordering = ["created_at", "id"]  # oldest first: the queue's order
-    readonly_fields = ["user", "reporter", "reason", "comment", "context", "status", "claimed_by", "sanction",
+    readonly_fields = ["user", "reporter", "reason", "comment", "context", "status", "claim_now", "sanction",
                        "created_at", "resolved_at", "resolved_by", "evidence_messages", "evidence_game",
                        "user_history", "user_sanctions_now"]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["user", "reporter", "reason", "comment", "context", "status", "claimed_by", "created_at"]}),
+        (None, {"fields": ["user", "reporter", "reason", "comment", "context", "status", "claim_now", "created_at"]}),
         ("Evidence (as it was when reported)", {"fields": ["evidence_messages", "evidence_game", "user_history"]}),
         ("The user's sanctions now", {"fields": ["user_sanctions_now"]}),
         ("Decision", {"fields": ["decision", "duration_hours", "statement", "sanction", "resolved_at", "resolved_by"]}),
     ]
-    actions = ["claim", "quick_dismiss", "quick_warn", "quick_mute_24h", "quick_suspend_7d"]
+    actions = ["claim", "unclaim", "quick_dismiss", "quick_warn", "quick_mute_24h", "quick_suspend_7d"]
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="claimed by")
+    def claim_now(self, report: Report) -> str:
+        """The claim that holds now (a lapsed one is nobody's), and until when."""
+        if reports.claim_holder_id(report) is None:
+            return "-"
+        return f"{report.claimed_by} until {timestamp(reports.claim_ends_at(report))}"
 
     @admin.display(description="messages")
     def evidence_messages(self, report: Report) -> str:
@@ -181,6 +193,10 @@ class ReportAdmin(admin.ModelAdmin):
     def claim(self, request, queryset):
         self._each(request, queryset, "Claimed", lambda pk: reports.report_claim(staff=request.user, report_id=pk))
 
+    @admin.action(description="Release the claims of the selected reports", permissions=["change"])
+    def unclaim(self, request, queryset):
+        self._each(request, queryset, "Released", lambda pk: reports.report_unclaim(staff=request.user, report_id=pk))
+
     def _resolve_quick(self, request, report_id: int, quick: str) -> Report:
         return reports.report_resolve_quick(staff=request.user, report_id=report_id, quick=quick)
 
@@ -208,12 +224,42 @@ class ReportAdmin(admin.ModelAdmin):
         )  # fmt: skip
 
 
+class LiftForm(ActionForm):
+    """The list's action bar with the lift's statement beside the action (Django's ``action_form``)."""
+
+    statement = forms.CharField(required=False, max_length=2000, help_text="lift: why (the player reads it)")
+
+
 @admin.register(Sanction)
 class SanctionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "user", "action", "starts_at", "ends_at", "lifted_at", "created_by"]
+    list_display = ["id", "user", "action", "starts_at", "ends_at", "lifted_at", "created_by", "lifted_by"]
     list_filter = ["action"]
     search_fields = ["user__username"]
-    list_select_related = ["user", "created_by"]
+    list_select_related = ["user", "created_by", "lifted_by"]
+    action_form = LiftForm
+    actions = ["lift"]
+
+    def has_lift_permission(self, request) -> bool:
+        """The gate of the API's moderation routes: staff in the ``moderator`` role (or ``admin``, or a superuser)."""
+        return user_has_role(request.user, MODERATOR)
+
+    @admin.action(description="Lift the selected sanctions (with the statement beside)", permissions=["lift"])
+    def lift(self, request, queryset):
+        """``sanctions.sanction_lift`` for each selected sanction (a savepoint each, in the action's
+        one transaction), in the order of their players, so two such actions at once lock the
+        players in one order; one message of what was lifted and one for each refusal
+        (``sanction_not_active``, a missing statement)."""
+        statement = request.POST.get("statement", "")
+        lifted = 0
+        for sanction_id in queryset.order_by("user_id", "pk").values_list("pk", flat=True):
+            try:
+                sanctions.sanction_lift(staff=request.user, sanction_id=sanction_id, statement=statement)
+            except ApplicationError as exc:
+                self.message_user(request, f"Sanction {sanction_id} not lifted: {exc.message}", level=messages.ERROR)
+            else:
+                lifted += 1
+        if lifted:
+            self.message_user(request, f"Lifted {lifted} sanction(s).", level=messages.SUCCESS)
 
 
 class AppealDecisionForm(forms.ModelForm):

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -42,6 +42,8 @@ class SanctionOutput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(allow_null=True)
     active = serializers.BooleanField()
+    lifted_at = serializers.DateTimeField(allow_null=True, help_text="When staff lifted it, or an appeal reversed it")
+    lift_statement = serializers.CharField(help_text="Why it was lifted (empty while it was not)")
     appeal = AppealOutput(allow_null=True)
 
     def to_representation(self, sanction):
@@ -140,6 +142,18 @@ class QueueReportSerializer(serializers.ModelSerializer):
     reporter = UserBrief(allow_null=True)
     user = UserBrief()
     open_reports_against_user = serializers.IntegerField()
+    claimed_by = serializers.SerializerMethodField(help_text="The moderator whose claim holds now; null: nobody's")
+    claim_ends_at = serializers.SerializerMethodField(help_text="When that claim lapses (REPORT_CLAIM_MINUTES)")
+
+    @extend_schema_field(UserBrief(allow_null=True))
+    def get_claimed_by(self, report: Report):
+        return UserBrief(report.claimed_by).data if reports.claim_holder_id(report) is not None else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_claim_ends_at(self, report: Report):
+        if reports.claim_holder_id(report) is None:
+            return None
+        return serializers.DateTimeField().to_representation(reports.claim_ends_at(report))
 
     class Meta:
         model = Report
@@ -154,6 +168,8 @@ class QueueReportSerializer(serializers.ModelSerializer):
             "status",
             "created_at",
             "open_reports_against_user",
+            "claimed_by",
+            "claim_ends_at",
         ]
         read_only_fields = fields
 
@@ -220,6 +236,25 @@ class ModerationReportClaimApi(APIView):
         return Response(QueueReportSerializer(selectors.report_queue(status=None).get(pk=report_id)).data)
 
 
+class ModerationReportUnclaimApi(APIView):
+    permission_classes = [Moderator]
+
+    @extend_schema(
+        request=None,
+        responses={200: QueueReportSerializer},
+        tags=STAFF_TAGS,
+        description=(
+            "Release a report's claim: it is open to every moderator again. Its claimer or a superuser may "
+            "(another moderator: 403 `not_claimer` while the claim holds); a claim also lapses by itself "
+            "`REPORT_CLAIM_MINUTES` after it was made."
+        ),
+    )
+    @error_codes({403: ("not_claimer",), 404: ("report_not_found",), 409: ("report_closed",)})
+    def post(self, request, report_id: int):
+        reports.report_unclaim(staff=request.user, report_id=report_id)
+        return Response(QueueReportSerializer(selectors.report_queue(status=None).get(pk=report_id)).data)
+
+
 class ModerationSanctionApi(APIView):
     permission_classes = [Moderator]
 
@@ -233,6 +268,30 @@ class ModerationSanctionApi(APIView):
         data.is_valid(raise_exception=True)
         sanction = sanctions.sanction_impose(staff=request.user, **data.validated_data)
         return Response(sanctions.payload(sanction), status=status.HTTP_201_CREATED)
+
+
+class ModerationSanctionLiftApi(APIView):
+    permission_classes = [Moderator]
+
+    class InputSerializer(serializers.Serializer):
+        statement = serializers.CharField(max_length=2000, help_text="Why it is lifted: the player reads it")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: SanctionOutput},
+        tags=STAFF_TAGS,
+        description=(
+            "Lift a running sanction now: a mute stops on every chat way of every process, a suspension or ban "
+            "lets the player sign in again; the player is told (a `sanction` notification, `event: lifted`); audited "
+            "as `sanction.lift`. A sanction that ended, was lifted already, or is a warning: 409 `sanction_not_active`."
+        ),
+    )
+    @error_codes({404: ("sanction_not_found",), 409: ("sanction_not_active",)})
+    def post(self, request, sanction_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sanction = sanctions.sanction_lift(staff=request.user, sanction_id=sanction_id, **data.validated_data)
+        return Response(sanctions.payload(sanction))
 
 
 @extend_schema(

@@ -1,5 +1,6 @@
 """Appeals: once per sanction, within 180 days of it, also from a player who cannot log in
-(the appeal token); staff decide, and a reversal lifts the sanction at once."""
+(the appeal token); staff decide, and a reversal lifts the sanction at once, with the other
+running sanctions of the same case (``sanctions.sanction_reverse``)."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from notifications.services import notify
 from safety.models import Appeal, Sanction
-from safety.sanctions import APPEAL_DAYS, payload, sanction_lift
+from safety.sanctions import APPEAL_DAYS, payload, player_lock, sanction_reverse
 from staff import audit
 
 DECISIONS = (Appeal.Status.UPHELD, Appeal.Status.REVERSED)
@@ -41,6 +42,11 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
         raise ApplicationError(
             "Say why.", code="invalid", extra={"fields": {"statement": ["The player reads this statement."]}}
         )
+    # The player's row first, as every write of their sanctions locks it (``player_lock``), then
+    # the appeal's and its sanction's: a reversal and a staff lift of the sanction take turns.
+    user_id = Appeal.objects.filter(pk=appeal_id).values_list("sanction__user_id", flat=True).first()
+    if user_id is not None:
+        player_lock(user_id)
     appeal = Appeal.objects.select_for_update().select_related("sanction").filter(pk=appeal_id).first()
     if appeal is None:
         raise NotFound("No such appeal.", code="appeal_not_found")
@@ -51,7 +57,7 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
     appeal.save(update_fields=["status", "statement", "decided_at", "decided_by"])
     sanction = appeal.sanction
     if decision == Appeal.Status.REVERSED:
-        sanction = sanction_lift(sanction=sanction)
+        sanction_reverse(staff=staff, sanction=sanction, statement=statement, appeal_id=appeal.pk)
         sanction.appeal = appeal
     notify(
         user_id=sanction.user_id, kind="sanction", payload={"event": "appeal_decided", "sanction": payload(sanction)}

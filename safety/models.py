@@ -3,7 +3,9 @@
 A report keeps its evidence as it was when it was filed (``evidence``: the context's last
 messages, a game's players and inputs, the target's history), so a message deleted later still
 shows. A sanction is the one record of a restriction: its end is its own (``ends_at``), so it
-ends by itself; a reversal on appeal lifts it (``lifted_at``). Appeals: one per sanction.
+ends by itself; staff lift it sooner, or a reversal on appeal does (``lifted_at``, with who
+lifted it and why). Appeals: one per sanction. A claim on a report holds for
+``REPORT_CLAIM_MINUTES`` from ``claimed_at`` (``safety.reports``), then lapses by itself.
 """
 
 from django.conf import settings
@@ -44,6 +46,7 @@ class Report(models.Model):
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    claimed_at = models.DateTimeField(null=True, blank=True)  # the claim lapses REPORT_CLAIM_MINUTES after
     sanction = models.ForeignKey("Sanction", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
 
     class Meta:
@@ -72,10 +75,14 @@ class Sanction(models.Model):
     starts_at = models.DateTimeField(db_index=True)
     # Null: a warning (nothing to end) or a ban (no end).
     ends_at = models.DateTimeField(null=True, blank=True)
-    lifted_at = models.DateTimeField(null=True, blank=True)  # reversed on appeal
+    lifted_at = models.DateTimeField(null=True, blank=True)  # lifted by staff, or reversed on appeal
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_statement = models.TextField(max_length=2000, blank=True)  # why it was lifted: the player reads it
 
     class Meta:
         ordering = ["-starts_at", "-id"]

@@ -1,10 +1,19 @@
-"""Reports: a player reports a player; staff work the queue and resolve each report."""
+"""Reports: a player reports a player; staff work the queue and resolve each report.
 
+A moderator claims a report while working it, so two do not work it at once. A claim ends when
+the report is resolved, when its claimer (or a superuser) releases it, or by itself
+``REPORT_CLAIM_MINUTES`` after it was made (a moderator who went home leaves no report stuck);
+claiming one's own again renews it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from gameplatform.core.errors import ApplicationError, Conflict, NotFound
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.data.ratelimit import Budget
 from safety.evidence import context_clean, evidence_take
 from safety.models import Report
@@ -73,19 +82,64 @@ def _locked_open(report_id: int) -> Report:
     return report
 
 
+def claim_ends_at(report: Report):
+    """When the report's claim lapses (None: it has no claim, or one of unknown age, made before
+    claims lapsed: that one has lapsed)."""
+    if report.claimed_by_id is None or report.claimed_at is None:
+        return None
+    return report.claimed_at + timedelta(minutes=settings.REPORT_CLAIM_MINUTES)
+
+
+def claim_holder_id(report: Report, now=None) -> int | None:
+    """Who holds the report's claim now: its claimer until the claim lapses, then nobody."""
+    ends = claim_ends_at(report)
+    return report.claimed_by_id if ends is not None and ends > (now or timezone.now()) else None
+
+
+def _claimed_by_another(report: Report, staff) -> Conflict | None:
+    holder = claim_holder_id(report)
+    if holder in (None, staff.pk):
+        return None
+    return Conflict("Another moderator works this report.", code="report_claimed")
+
+
 @transaction.atomic
 def report_claim(*, staff, report_id: int) -> Report:
     """Mark an open report as worked by ``staff``, so two moderators do not work it at once:
-    409 ``report_claimed`` when another holds it (claiming one's own again changes nothing),
-    409 ``report_closed`` once it is resolved. The row lock makes two claims at once take turns."""
+    409 ``report_claimed`` while another holds it (claiming one's own again renews it, with no
+    new audit entry), 409 ``report_closed`` once it is resolved. The row lock makes two claims at
+    once take turns."""
     report = _locked_open(report_id)
-    if report.claimed_by_id == staff.pk:
+    refusal = _claimed_by_another(report, staff)
+    if refusal is not None:
+        raise refusal
+    renewed = claim_holder_id(report) == staff.pk
+    report.claimed_by, report.claimed_at = staff, timezone.now()
+    report.save(update_fields=["claimed_by", "claimed_at"])
+    if not renewed:
+        audit.record_on(report, staff=staff, action="report.claim", target_type="report")
+    return report
+
+
+@transaction.atomic
+def report_unclaim(*, staff, report_id: int) -> Report:
+    """Release a report's claim: the report is open to every moderator again. Its claimer or a
+    superuser may; another moderator gets 403 ``not_claimer`` while the claim holds. A report
+    nobody holds (never claimed, or the claim lapsed) is released by anyone (a lapsed claim's
+    name is cleared, audited; a report never claimed changes nothing). 409 ``report_closed``
+    once it is resolved."""
+    report = _locked_open(report_id)
+    holder = claim_holder_id(report)
+    if holder not in (None, staff.pk) and not staff.is_superuser:
+        raise Forbidden(
+            "Only the moderator who claimed this report, or a superuser, may release it.", code="not_claimer"
+        )
+    if report.claimed_by_id is None:
         return report
-    if report.claimed_by_id is not None:
-        raise Conflict("Another moderator works this report.", code="report_claimed")
-    report.claimed_by = staff
-    report.save(update_fields=["claimed_by"])
-    audit.record_on(report, staff=staff, action="report.claim", target_type="report")
+    detail = {"claimed_by": report.claimed_by_id, "lapsed": holder is None}
+    report.claimed_by, report.claimed_at = None, None
+    report.save(update_fields=["claimed_by", "claimed_at"])
+    audit.record_on(report, staff=staff, action="report.unclaim", target_type="report", detail=detail)
     return report
 
 
@@ -94,14 +148,15 @@ def report_resolve(
     *, staff, report_id: int, action: str, statement: str = "", duration_hours: int | None = None
 ) -> Report:
     """Dismiss a report, or act on it with a sanction of its user; once (409 ``report_closed``), and
-    by the moderator who claimed it, if one did (409 ``report_claimed`` for the others)."""
+    by the moderator who holds its claim, if one does (409 ``report_claimed`` for the others)."""
     if action not in RESOLUTIONS:
         raise ApplicationError(
             "Unknown action.", code="invalid", extra={"fields": {"action": [f"One of {', '.join(RESOLUTIONS)}."]}}
         )
     report = _locked_open(report_id)
-    if report.claimed_by_id not in (None, staff.pk):
-        raise Conflict("Another moderator works this report.", code="report_claimed")
+    refusal = _claimed_by_another(report, staff)
+    if refusal is not None:
+        raise refusal
     if action == "dismiss":
         report.status = Report.Status.DISMISSED
     else:

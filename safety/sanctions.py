@@ -1,5 +1,5 @@
 """Sanctions: imposed by staff (from a report or on their own), told to the player with their
-statement, ended by themselves, lifted on a reversed appeal.
+statement, ended by themselves, lifted sooner by staff or by a reversed appeal.
 
 - ``warn``: a statement, nothing restricted;
 - ``mute``: every chat way refuses the player's messages (``safety.mutes``, through the kit's
@@ -10,7 +10,13 @@ statement, ended by themselves, lifted on a reversed appeal.
   owner, under the mode's rules: by default the last player left wins).
 
 Every sanction reaches its player at once as a ``sanction`` notification with its statement,
-and is in the audit log. An appeal token lets a locked player appeal without logging in.
+and is in the audit log; so is its lift (``event: lifted``, with the lift's statement). An
+appeal token lets a locked player appeal without logging in.
+
+Every write of a player's sanctions locks the player's row first (``player_lock``), then the
+sanctions' rows: an impose and a lift, or two lifts, of one player's sanctions take turns, and
+each reads the others' committed state before it writes the account's lock (else each saw the
+other still running and left a lock with no sanction behind it, or none with one).
 """
 
 import functools
@@ -29,7 +35,7 @@ from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound, Unavailable
 from matchmaking.queue.services import queue_forget
 from notifications.services import notify
-from safety.models import Sanction
+from safety.models import Report, Sanction
 from safety.mutes import MUTES
 from staff import audit
 
@@ -44,6 +50,18 @@ MAX_HOURS = 24 * 365 * 10
 
 def _invalid(field: str, message: str) -> ApplicationError:
     return ApplicationError(message, code="invalid", extra={"fields": {field: [message]}})
+
+
+def _statement(statement: str) -> str:
+    statement = (statement or "").strip()
+    if not statement:
+        raise _invalid("statement", "Say why: the player reads this statement.")
+    return statement
+
+
+def player_lock(user_id: int) -> User | None:
+    """The player's row, locked (None: no such user): the first lock of every write of their sanctions."""
+    return User.objects.select_for_update().filter(pk=user_id).first()
 
 
 def is_active(sanction: Sanction, now=None) -> bool:
@@ -74,6 +92,8 @@ def payload(sanction: Sanction) -> dict:
         "starts_at": timestamp(sanction.starts_at),
         "ends_at": timestamp(sanction.ends_at),
         "active": is_active(sanction),
+        "lifted_at": timestamp(sanction.lifted_at),
+        "lift_statement": sanction.lift_statement,
         "appeal": None
         if appeal is None
         else {
@@ -142,13 +162,11 @@ def sanction_impose(
     """Impose a sanction; it holds on every process once this commits (the caller's transaction)."""
     if action not in Sanction.Action.values:
         raise _invalid("action", f"One of {', '.join(Sanction.Action.values)}.")
-    statement = (statement or "").strip()
-    if not statement:
-        raise _invalid("statement", "Say why: the player reads this statement.")
+    statement = _statement(statement)
     if action in LASTING:
         if duration_hours is None or not 1 <= duration_hours <= MAX_HOURS:
             raise _invalid("duration_hours", f"A {action} lasts 1 to {MAX_HOURS} hours.")
-    user = User.objects.select_for_update().filter(pk=user_id).first()
+    user = player_lock(user_id)
     if user is None:
         raise NotFound("No such user.", code="user_not_found")
     now = timezone.now()
@@ -180,20 +198,92 @@ def sanction_impose(
     return sanction
 
 
+def _end(sanction: Sanction, *, staff, statement: str) -> None:
+    """Lift ``sanction`` now (its player's row and its own locked by the caller) and undo what it
+    held: a mute stops on every process at once (``safety.mutes``), a lock ends with the account's
+    longest other lock still running (none: the player signs in again)."""
+    sanction.lifted_at, sanction.lifted_by, sanction.lift_statement = timezone.now(), staff, statement
+    sanction.save(update_fields=["lifted_at", "lifted_by", "lift_statement"])
+    if sanction.action == Sanction.Action.MUTE:
+        _mutes_changed()
+    if sanction.action in LOCKS:
+        _relock(sanction.user_id)
+
+
+def _told_lifted(sanction: Sanction, *, staff, user: User, detail: dict) -> None:
+    notify(user_id=user.pk, kind="sanction", payload={"event": "lifted", "sanction": payload(sanction)})
+    audit.record(
+        staff=staff,
+        action="sanction.lift",
+        target_type="user",
+        target_id=user.pk,
+        target=user.username,
+        detail={"sanction_id": sanction.pk, "action": sanction.action, "statement": sanction.lift_statement, **detail},
+    )
+
+
+def _locked_sanction(sanction_id: int) -> tuple[Sanction, User]:
+    """The sanction and its player, both rows locked, the player's first (``player_lock``)."""
+    user_id = Sanction.objects.filter(pk=sanction_id).values_list("user_id", flat=True).first()
+    user = player_lock(user_id) if user_id is not None else None
+    sanction = Sanction.objects.select_for_update().filter(pk=sanction_id).first() if user is not None else None
+    if sanction is None:  # none, or its player's account was deleted meanwhile (and its sanctions with it)
+        raise NotFound("No such sanction.", code="sanction_not_found")
+    return sanction, user
+
+
 @transaction.atomic
-def sanction_lift(*, sanction: Sanction) -> Sanction:
-    """Lift a sanction at once (a reversed appeal); the player is told by the caller. The user's
-    row is locked first, as ``sanction_impose`` locks it: two lifts, or a lift and an impose, of
-    one player's sanctions take turns, and each reads the others' committed state before it
-    writes the account's lock (else each saw the other still running and left a lock with no
-    sanction behind it)."""
-    User.objects.select_for_update().filter(pk=sanction.user_id).first()
-    sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
-    if sanction.lifted_at is None:
-        sanction.lifted_at = timezone.now()
-        sanction.save(update_fields=["lifted_at"])
-        if sanction.action == Sanction.Action.MUTE:
-            _mutes_changed()
-        if sanction.action in LOCKS:
-            _relock(sanction.user_id)
+def sanction_lift(*, staff, sanction_id: int, statement: str) -> Sanction:
+    """Lift a running sanction before its end (staff): it stops holding at once on every process,
+    the player is told with ``statement`` (a ``sanction`` notification, ``event: lifted``), and it
+    is audited (``sanction.lift``). 409 ``sanction_not_active`` for one that has ended, was lifted
+    already, or is a warning (it restricts nothing)."""
+    statement = _statement(statement)
+    sanction, user = _locked_sanction(sanction_id)
+    if not is_active(sanction):
+        raise Conflict(
+            "This sanction is not running: it has ended, was lifted already, or is a warning.",
+            code="sanction_not_active",
+        )
+    _end(sanction, staff=staff, statement=statement)
+    _told_lifted(sanction, staff=staff, user=user, detail={})
     return sanction
+
+
+def _same_case(sanction: Sanction) -> list[int]:
+    """The other sanctions imposed on reports of the same case as ``sanction``: reports of its
+    player about the same place (a lobby, a game, a group, a DM thread) that were in the queue
+    together with one of its own reports (one incident that several players reported, each
+    report decided on its own). A report that names no place makes no case with another."""
+    found: set[int] = set()
+    for report in sanction.reports.exclude(context={}).exclude(resolved_at__isnull=True):
+        found.update(
+            Report.objects.filter(
+                user_id=sanction.user_id,
+                context=report.context,
+                sanction__isnull=False,
+                created_at__lte=report.resolved_at,
+                resolved_at__gte=report.created_at,
+            ).values_list("sanction_id", flat=True)
+        )
+    found.discard(sanction.pk)
+    return sorted(found)
+
+
+@transaction.atomic
+def sanction_reverse(*, staff, sanction: Sanction, statement: str, appeal_id: int) -> list[Sanction]:
+    """A reversed appeal (``appeals.appeal_decide``, which locked the player's row, then the
+    appeal's and the sanction's): the sanction is lifted whatever its state (the record says it
+    was reversed; the caller tells its player of the decision), and so is every other running
+    sanction of the same case (``_same_case``: the decision on those facts was wrong), each told
+    and audited as a lift. Returns the others it lifted."""
+    if sanction.lifted_at is None:
+        _end(sanction, staff=staff, statement=statement)
+    user = User.objects.get(pk=sanction.user_id)
+    lifted = []
+    for other in Sanction.objects.select_for_update().filter(pk__in=_same_case(sanction)).order_by("pk"):
+        if is_active(other):
+            _end(other, staff=staff, statement=statement)
+            _told_lifted(other, staff=staff, user=user, detail={"appeal_id": appeal_id, "case_of": sanction.pk})
+            lifted.append(other)
+    return lifted

@@ -26,7 +26,7 @@ def report_queue(*, status: str | None = Report.Status.OPEN) -> QuerySet[Report]
         .annotate(n=Count("id"))
         .values("n")
     )
-    reports = Report.objects.select_related("reporter", "user").annotate(
+    reports = Report.objects.select_related("reporter", "user", "claimed_by").annotate(
         open_reports_against_user=Coalesce(Subquery(open_against), 0)
     )
     if status:

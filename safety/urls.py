@@ -17,7 +17,17 @@ urlpatterns = [
         apis.ModerationReportClaimApi.as_view(),
         name="moderation-report-claim",
     ),
+    path(
+        "moderation/reports/<id:report_id>/unclaim/",
+        apis.ModerationReportUnclaimApi.as_view(),
+        name="moderation-report-unclaim",
+    ),
     path("moderation/sanctions/", apis.ModerationSanctionApi.as_view(), name="moderation-sanctions"),
+    path(
+        "moderation/sanctions/<id:sanction_id>/lift/",
+        apis.ModerationSanctionLiftApi.as_view(),
+        name="moderation-sanction-lift",
+    ),
     path("moderation/appeals/", apis.ModerationAppealListApi.as_view(), name="moderation-appeals"),
     path(
         "moderation/appeals/<id:appeal_id>/decide/",

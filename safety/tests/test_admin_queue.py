@@ -149,7 +149,7 @@ def test_the_reports_page_shows_the_users_sanctions_as_they_are_now_beside_the_e
 ):
     earlier = sanction_impose(staff=moderator, user_id=bob.pk, action="mute", duration_hours=1, statement="Old spam.")
     report, _ = report_file(reporter=alice, user_id=bob.pk, reason="hate")
-    sanction_lift(sanction=earlier)
+    sanction_lift(staff=moderator, sanction_id=earlier.pk, statement="Served enough.")
     sanction_impose(staff=moderator, user_id=bob.pk, action="warn", statement="Mind your words.")
     sanction_impose(staff=moderator, user_id=bob.pk, action="mute", duration_hours=2, statement="Slurs in chat.")
 

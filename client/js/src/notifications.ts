@@ -36,7 +36,8 @@ export class Notifications {
 
   /**
    * `fn(frame)` for each `sanction` notification: a sanction imposed on me (`payload.event`
-   * `"imposed"`) or my appeal of one decided (`"appeal_decided"`), with its `statement` and end.
+   * `"imposed"`), lifted by staff (`"lifted"`, its `lift_statement` saying why) or my appeal of
+   * one decided (`"appeal_decided"`), with its `statement` and end.
    */
   onSanction(fn: (frame: SanctionNotificationFrame) => void): () => void {
     return this.socket.on("notification", (frame) => {

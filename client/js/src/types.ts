@@ -249,12 +249,16 @@ export interface Sanction {
   /** null: no end (a ban; a warning has none either). */
   ends_at: string | null;
   active: boolean;
+  /** When staff lifted it or an appeal reversed it; null while it was not. */
+  lifted_at: string | null;
+  /** Why it was lifted, in the staff's words ("" while it was not). */
+  lift_statement: string;
   appeal: { status: "open" | "upheld" | "reversed"; text: string; statement: string; decided_at: string | null } | null;
 }
 
-/** The payload of a `sanction` notification: a sanction imposed, or my appeal of one decided. */
+/** The payload of a `sanction` notification: a sanction imposed, lifted by staff, or my appeal of one decided. */
 export interface SanctionNotice {
-  event: "imposed" | "appeal_decided";
+  event: "imposed" | "lifted" | "appeal_decided";
   sanction: Sanction;
 }
 

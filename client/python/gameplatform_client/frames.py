@@ -304,13 +304,15 @@ class Sanction(TypedDict, total=False):
     starts_at: str
     ends_at: str | None  # None: no end
     active: bool
+    lifted_at: str | None  # lifted by staff or reversed on appeal
+    lift_statement: str  # why it was lifted ("" while it was not)
     appeal: dict | None  # {status, text, statement, decided_at}
 
 
 class SanctionNotice(TypedDict, total=False):
     """The ``payload`` of a ``notification`` frame of kind ``sanction``."""
 
-    event: str  # imposed, appeal_decided
+    event: str  # imposed, lifted, appeal_decided
     sanction: Sanction
 
 

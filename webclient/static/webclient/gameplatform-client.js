@@ -2288,7 +2288,8 @@ var Notifications = class {
   };
   /**
    * `fn(frame)` for each `sanction` notification: a sanction imposed on me (`payload.event`
-   * `"imposed"`) or my appeal of one decided (`"appeal_decided"`), with its `statement` and end.
+   * `"imposed"`), lifted by staff (`"lifted"`, its `lift_statement` saying why) or my appeal of
+   * one decided (`"appeal_decided"`), with its `statement` and end.
    */
   onSanction(fn) {
     return this.socket.on("notification", (frame) => {

@@ -69,6 +69,10 @@ function reportForm(user, context, box) {
 }
 
 function showNotice({ event, sanction }) {
+  if (event === "lifted") {
+    const title = `${ACTIONS[sanction.action] || sanction.action}: lifted by the moderators.`;
+    return showSanction({ action: sanction.action, statement: sanction.lift_statement, title });
+  }
   if (event === "appeal_decided") {
     const decided = sanction.appeal?.status === "reversed" ? "Your appeal was upheld: the sanction is lifted." : "Your appeal was decided: the sanction stands.";
     return showSanction({ action: sanction.action, statement: sanction.appeal?.statement || sanction.statement, until: sanction.ends_at, title: decided });

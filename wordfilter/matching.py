@@ -50,6 +50,8 @@ steps against the rule above read literally.
 """
 
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -175,9 +177,7 @@ CLASSES = {chr(c): chr(c) for c in range(ord("a"), ord("z") + 1)} | {
 }
 CLASSES |= {symbol: "I" for symbol, letters in LEET.items() if set(letters) & {"i", "l"}} | {"i": "I", "l": "I"}
 CLASS_TABLE = str.maketrans(CLASSES | {SEPARATOR: SEPARATOR, NON_SEPARATOR: BREAK, OTHER_LETTER: BREAK})
-REPEATED = re.compile(r"(?<=(.))\1+", re.DOTALL)  # a run's characters after its first
-ANY_RUN = re.compile(r"(.)\1*", re.DOTALL)
-NOT_SEPARATOR = re.compile(r"[^ ]")
+RUN = re.compile(r"(.)\1+", re.DOTALL)
 # A normalised character's kind: "0" a letter, "1" anything else.
 KIND_TABLE = str.maketrans({c: "0" if c in WORD_LETTERS else "1" for c in [*CLASSES, " ", "#", OTHER_LETTER]})
 
@@ -223,23 +223,25 @@ class _Text:
 
     def __init__(self, folded: str) -> None:
         self.folded = folded
-        self.places = [m.start() for m in NOT_SEPARATOR.finditer(folded)]
-        self.run_starts = [m.start() for m in ANY_RUN.finditer(_packed(folded))] + [len(self.places)]
-        # For each character, "1" when a match may start there (no letter right before it), and
-        # when one may end there (no letter right after).
-        kinds = folded.translate(KIND_TABLE)
-        before, after = "1" + kinds[:-1], kinds[1:] + "1"
-        self.may_start = "".join([before[p] for p in self.places])
-        self.may_end = "".join([after[p] for p in self.places])
+        # itertools.compress over flags: these lists are made in C, not a Python loop a character.
+        self.places = list(itertools.compress(range(len(folded)), folded.replace(SEPARATOR, "\0").encode("latin-1")))
+        packed = _packed(folded)
+        self.run_starts = [*itertools.compress(range(len(packed)), map(operator.ne, packed, "\0" + packed))]
+        self.run_starts.append(len(packed))
+        # "1" where a match may start or end: no letter right before, or right after ("0": a letter).
+        self.kinds = "1" + folded.translate(KIND_TABLE) + "1"
 
     def bounded(self, first_run: int, last_run: int) -> bool:
         """Whether a match may start in the first run and end in the last (most occurrences of an
-        outline are inside a longer word: "class" holds the outline of "ass")."""
-        runs = self.run_starts
-        return (
-            "1" in self.may_start[runs[first_run] : runs[first_run + 1]]
-            and "1" in self.may_end[runs[last_run] : runs[last_run + 1]]
-        )
+        outline are inside a longer word: "class" holds the outline of "ass"). A character of a
+        run may start one if what comes before the run's first is no letter, or if anything
+        between the run's characters is no letter (a separator, a leet symbol); the same for ends."""
+        runs, places, kinds = self.run_starts, self.places, self.kinds  # kinds[p + 1] is position p's
+        first, last = places[runs[first_run]], places[runs[first_run + 1] - 1]
+        if "1" not in kinds[first : last + 1]:
+            return False
+        first, last = places[runs[last_run]], places[runs[last_run + 1] - 1]
+        return "1" in kinds[first + 2 : last + 3]
 
     def chars(self, first: int, last: int, keep: int) -> list[Char]:
         """The characters ``first`` to ``last`` (indices in ``places``), the middle of each long
@@ -342,7 +344,11 @@ def _packed(folded: str) -> str:
 
 def outline(folded: str) -> str:
     """A normalised text's outline: its classes, no separators, each run of a class written once."""
-    return REPEATED.sub("", _packed(folded))
+    return RUN.sub(_first, _packed(folded))
+
+
+def _first(run: re.Match) -> str:
+    return run[1]  # a function, not r"\1": Python 3.11 expands a template in Python, slower
 
 
 class Matcher:
@@ -362,8 +368,6 @@ class Matcher:
     def _checked(self, folded: str) -> Iterator[tuple[_Words, list[Char], list[tuple[int, int]]]]:
         """For each outline the text's holds, the characters its occurrences cover (every match of
         its words lies among them; occurrences that overlap or touch read once) and their states."""
-        if self.automaton is None:
-            return
         found: dict[_Words, list[tuple[int, int]]] = {}
         text = None
         for end, (length, words) in self.automaton.iter(outline(folded)):
@@ -376,11 +380,15 @@ class Matcher:
                 yield words, chars, _forward(words, chars)
 
     def holds(self, text: str) -> bool:
+        if self.automaton is None:
+            return False
         return any(_accepted(*checked) for checked in self._checked(normalise(text)[0]))
 
     def mask(self, text: str) -> str:
         """``text`` with each match's original characters (separators inside it too) replaced
         by ``*``, one per character; the rest exactly as sent."""
+        if self.automaton is None:
+            return text
         folded, origin = normalise(text)
         spans = [span for checked in self._checked(folded) if _accepted(*checked) for span in _spans(*checked)]
         if not spans:

@@ -84,7 +84,7 @@ class Stats:
     peak_sockets: int = 0
     left_over_games: int = 0
     restarts: int = 0  # sockets closed 1012 ("service restart") that the SDK opened again
-    restart_refusals: int = 0  # openings refused 503 by a stopping server, tried again
+    restart_refusals: int = 0  # openings refused (503, or closed 1012) by a stopping server, tried again
     # Games still under way when the run's time (duration and grace) was up, forfeited (a bot still
     # going then, cancelled, as ``bot <n>``).
     cut_off: set = field(default_factory=set)
@@ -239,8 +239,12 @@ class BotGame:
 
 
 def refused_by_a_stopping_server(exc: BaseException) -> bool:
-    """A socket's handshake answered 503: uvicorn refuses one that comes while it stops (a deploy)."""
-    return isinstance(exc, InvalidStatus) and exc.response.status_code == 503
+    """A socket that could not open because its server was stopping (a deploy): its handshake
+    answered 503 (uvicorn refuses one that comes while it stops), or closed 1012 ("service
+    restart") before it was open (a socket open already is reopened by the SDK, never raised)."""
+    if isinstance(exc, InvalidStatus):
+        return exc.response.status_code == 503
+    return isinstance(exc, SocketClosed) and exc.code == CLOSE_SERVICE_RESTART
 
 
 def run_prefix() -> str:
@@ -551,7 +555,7 @@ def report(result: dict) -> str:
     if restarts.get("sockets_reopened") or restarts.get("openings_refused"):
         lines.append(
             f"restarts   handled: {restarts['sockets_reopened']} sockets closed 1012 (service restart) and reopened, "
-            f"{restarts['openings_refused']} openings refused 503 by a stopping server and tried again"
+            f"{restarts['openings_refused']} openings refused by a stopping server (503, 1012) and tried again"
         )
     if result.get("cut_off_games"):
         lines.append(

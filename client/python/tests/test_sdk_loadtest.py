@@ -149,7 +149,7 @@ def test_a_rolling_restart_during_a_run_is_reported_as_restarts_handled_not_as_c
         )
         run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + 30
-        while server.log_path.read_text(errors="replace").count('"socket open"') < 16:  # the bots are playing
+        while server.online_users() < 8:  # the bots are in
             assert run.poll() is None and time.monotonic() < deadline, run.communicate()[0]
             time.sleep(0.1)
 

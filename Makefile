@@ -45,12 +45,18 @@ lock: ## re-compile requirements/*.txt from requirements/*.in (UPGRADE="pkg ..."
 	$(PIP_COMPILE) -o requirements/dev.txt requirements/dev.in
 
 # uvicorn (uvloop + httptools) serves REST and WebSockets; our own access log replaces its.
+# Several workers (make serve): uvicorn's parent process logs through --log-config (JSON, its errors
+# counted in gameplatform_uvicorn_errors_total: gameplatform/operations/uvicorn_parent.py), and on
+# SIGHUP waits up to --timeout-worker-healthcheck seconds for each new worker to be ready before it
+# stops the old one; past that it keeps the old one and aborts the restart. 30 s: a worker took up to
+# 7 s to start under load on a 2-core machine (docs/operations/deploy.md, "Rolling restarts").
 # Its WebSockets are the kit's own protocol (gameplatform/sockets/wire/, on websockets' Sans-I/O
 # API): a broadcast is framed once and written to each socket in the call, and an idle socket holds
 # about 7 KiB less than under uvicorn's websockets-sansio.
 # No per-message deflate: it costs far more memory per socket than our small frames save.
 UVICORN := $(BIN)/uvicorn --no-access-log --ws gameplatform.sockets.wire:PreparedFramesProtocol --ws-per-message-deflate false \
-	--ws-max-size 16777216 --timeout-graceful-shutdown 10
+	--ws-max-size 16777216 --timeout-graceful-shutdown 10 --timeout-worker-healthcheck 30 \
+	--log-config gameplatform/operations/uvicorn-logging.json
 
 # daphne, still supported: the same application. Its access log is off (ours replaces it). Its
 # message and frame limits are the same 16 MiB as uvicorn's, not its default 1 MiB: below them
@@ -105,8 +111,14 @@ superuser: venv ## create an admin account (asks; or from DJANGO_SUPERUSER_USERN
 # More server processes (WORKERS, default 2) on one port: needs DATABASE_URL and REDIS_URL, or
 # each process would have a database and a channel layer of its own. WORKERS=1 runs without them.
 # uvicorn reads the worker count from WEB_CONCURRENCY, and so does the application (settings).
+# Their metrics (and the parent's count of aborted restarts) add up in one directory: PROMETHEUS_MULTIPROC_DIR,
+# or when it is unset one of make serve's own per port, emptied at each start (docs/operations/monitoring.md).
 serve: serve-check venv ## WORKERS uvicorn processes on one port (needs DATABASE_URL and REDIS_URL past 1)
-	WEB_CONCURRENCY=$(WORKERS) $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
+	@if [ "$(WORKERS)" != 1 ] && [ -z "$$PROMETHEUS_MULTIPROC_DIR" ]; then \
+		export PROMETHEUS_MULTIPROC_DIR="$${TMPDIR:-/tmp}/gameplatform-metrics-$(PORT)"; \
+		rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
+		echo "==> the processes' metrics add up in $$PROMETHEUS_MULTIPROC_DIR (emptied; PROMETHEUS_MULTIPROC_DIR)"; fi; \
+	WEB_CONCURRENCY=$(WORKERS) exec $(UVICORN) --host $(HOST) --port $(PORT) gameplatform.asgi:application
 
 serve-check: ## refuse several workers without PostgreSQL and Redis (run by serve)
 	@if [ "$(WORKERS)" != 1 ] && { [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; }; then \

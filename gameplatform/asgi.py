@@ -5,6 +5,7 @@ import asyncio
 import gc
 import logging
 import os
+import time
 
 import django
 
@@ -34,6 +35,18 @@ from gameplatform.sockets.routing import collect_websocket_urlpatterns  # noqa: 
 from gameplatform.sockets.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
 logger = logging.getLogger(__name__)
+
+
+def process_age_seconds() -> float | None:
+    """Seconds since this process started (Linux: its start time in ``/proc``); None elsewhere."""
+    try:
+        with open(f"/proc/{os.getpid()}/stat") as stat:
+            # Field 22, after the command's name in parentheses (which may hold spaces): clock ticks since boot.
+            started = int(stat.read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+        return round(time.clock_gettime(time.CLOCK_BOOTTIME) - started, 2)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
 
 router = ProtocolTypeRouter(
     {
@@ -87,7 +100,9 @@ async def _lifespan(receive, send) -> None:
             db.get_processes()
             await send({"type": "lifespan.startup.complete"})
             # uvicorn's start-up banners are INFO lines of "uvicorn.error", off (settings.LOGGING).
-            logger.info("server started", extra={"pid": os.getpid()})
+            # ready_in_s: from the process's start to here, what a rolling restart waits for
+            # (uvicorn's --timeout-worker-healthcheck; docs/operations/deploy.md measures it).
+            logger.info("server started", extra={"pid": os.getpid(), "ready_in_s": process_age_seconds()})
         elif message["type"] == "lifespan.shutdown":
             # The sockets are closed (1012, "service restart": clients reconnect to another
             # process); the rooms this process runs go to the other processes before it exits.

@@ -610,8 +610,9 @@ LOGGING = {
         # logger names and levels only, never by what a message says: "uvicorn.error" writes its
         # warnings and errors; its INFO lines are start-up banners and one to three lines per
         # socket (``"WebSocket /path?query" [accepted]``, ``... 403``, the `websockets` library's
-        # ``connection open``), said once by the kit instead (``socket open``; OriginCheck's
-        # ``websocket refused``; ``server started`` at lifespan start-up).
+        # ``connection open``), said once by the kit instead (``socket open``, at DEBUG; OriginCheck's
+        # ``websocket refused``; ``server started`` at lifespan start-up). uvicorn's parent process
+        # (several workers) never loads these settings: --log-config (gameplatform/operations/uvicorn_parent.py).
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "uvicorn.error": {"level": LOG_LEVEL if LOG_LEVEL in {"ERROR", "CRITICAL"} else "WARNING"},
         # One line per request is ours (RequestLogMiddleware: a request id, the query redacted).

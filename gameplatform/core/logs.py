@@ -122,8 +122,12 @@ async def no_request(awaitable: Awaitable[T]) -> T:
 
 
 def log_access(*, request_id: str, method: str, path: str, query: str, status: int, started: float) -> None:
-    """The one access line of a request (``started``: its ``time.perf_counter()``)."""
-    access_logger.info(
+    """The one access line of a request (``started``: its ``time.perf_counter()``): at INFO when
+    it was refused or failed (4xx, 5xx), at DEBUG when it was answered (below 400), so that a
+    production log at INFO holds what went wrong, not a line for every request
+    (docs/operations/monitoring.md, "Log lines")."""
+    access_logger.log(
+        logging.INFO if status >= 400 else logging.DEBUG,
         "%s %s %s",
         method,
         path,

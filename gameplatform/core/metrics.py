@@ -166,6 +166,14 @@ TIMER_DURATION = Histogram(
 )
 # A mode's hook that raised (the room's step changed nothing): by mode and hook. Both are bounded:
 # the modes a server runs, and the hooks of the mode API (``view`` included).
+# uvicorn's own errors where the platform's logging does not reach (gameplatform.operations.uvicorn_parent):
+# its parent process (a rolling restart aborted: a new worker not ready within --timeout-worker-healthcheck)
+# and a worker before the application loaded.
+UVICORN_ERRORS = Counter(
+    "gameplatform_uvicorn_errors_total",
+    "Errors uvicorn logged outside the application: its parent process (a rolling restart aborted, a worker"
+    " that failed to start) and a worker before the application loaded.",
+)
 MODE_ERRORS = Counter("gameplatform_mode_errors_total", "Mode hooks that raised, by mode and hook.", ["mode", "hook"])
 # A player's frame from another process refused ``overloaded``: its game's owner had too many waiting.
 GAME_OPS_REFUSED = Counter(

@@ -242,6 +242,7 @@ ERROR_COUNTERS = (
     ("gameplatform_timer_failures_total", "Timer job runs that raised", "timer", None),
     ("gameplatform_mode_errors_total", "Game mode hooks that raised", "mode", None),
     ("gameplatform_db_work_refused_total", "Database work refused as overloaded", None, None),
+    ("gameplatform_uvicorn_errors_total", "uvicorn errors (a rolling restart aborted...)", None, None),
 )
 
 

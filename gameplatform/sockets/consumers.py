@@ -239,7 +239,8 @@ class BaseConsumer(FrameReader, FrameWriter, GroupMember, SocketPresence, TimedS
         metrics.socket_opened(self.counted_route)
         self._schedule_expiry()
         lockout.get_gate().add(self)
-        logger.info("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
+        # DEBUG: one a socket is the busiest line of all (docs/operations/monitoring.md, "Log lines").
+        logger.debug("socket open", extra={"path": self.scope.get("path"), "user_id": self.user_id})
         await self._user_presence_open()
         try:
             await self.on_accepted()

@@ -46,6 +46,19 @@ def test_a_client_error_is_logged_as_one_line(client, console, path, status):
     assert str(status) in lines[0]
 
 
+@pytest.mark.django_db
+def test_an_answered_request_is_logged_at_debug_only_so_info_holds_what_went_wrong(client, console):
+    """At INFO (production's default) a request answered below 400 writes no line; a refused one
+    does (above). At DEBUG every request has its access line."""
+    assert client.get("/api/status/").status_code == 200
+    assert lines_about(console, "/api/status/") == []
+
+    logging.getLogger().setLevel(logging.DEBUG)
+    assert client.get("/api/status/").status_code == 200
+    (line,) = lines_about(console, "/api/status/")
+    assert "GET /api/status/ 200" in line
+
+
 def test_a_server_error_is_still_logged_by_django(console):
     logging.getLogger("django.request").error("Internal Server Error: %s", "/api/broken/")
     assert len(lines_about(console, "/api/broken/")) == 1

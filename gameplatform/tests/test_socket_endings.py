@@ -21,7 +21,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from gameplatform.sockets import presence
-from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, bearer, session_redis_url
+from gameplatform.tests.live import DAPHNE_DROPS_OVER_ITS_LIMIT, SECRET_KEY, LiveServer, bearer, session_redis_url
 
 # Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
 pytestmark = pytest.mark.contract
@@ -296,19 +296,46 @@ async def test_a_client_that_leaves_while_its_frame_is_handled_costs_no_error(li
     await wait_offline(live, user["id"])
 
 
-async def test_the_server_log_has_one_json_line_per_socket_and_none_of_uvicorns_chatter(live):
-    user = live.register(new_name("logged"))
+async def test_the_server_log_at_debug_has_one_json_line_per_socket_and_none_of_uvicorns_chatter(tmp_path):
+    server = LiveServer(tmp_path, env={"LOG_LEVEL": "DEBUG"}).start()  # "socket open" is a DEBUG line
+    try:
+        user = server.register(new_name("logged"))
+        offset = server.log_size()
+        ws = await open_socket(server, "/ws/friends/status/", user["access"])
+        assert json.loads(await ws.recv())["type"] == "presence_snapshot"
+        await ws.close()
+        await wait_online(server, 0)
+        for _ in range(50):  # lines are written by the log thread, a moment later
+            text = server.log_path.read_bytes()[offset:].decode()
+            if '"socket open"' in text:
+                break
+            await asyncio.sleep(0.05)
+        records = [json.loads(line) for line in text.splitlines()]  # every line is JSON
+        opened = [r for r in records if r["message"] == "socket open" and r.get("user_id") == user["id"]]
+        assert len(opened) == 1 and opened[0]["path"] == "/ws/friends/status/"
+        assert not [r for r in records if "connection open" in r["message"] or "[accepted]" in r["message"]]
+    finally:
+        server.stop()
+
+
+async def test_the_server_log_at_info_has_no_line_for_a_socket_or_an_answered_request(live):
+    """Production's default level: a socket opened and closed, and a request answered 200, write
+    nothing; a request answered 404 (written after them: the marker that the writer got that far) does."""
+    user = live.register(new_name("quiet"))
     offset = live.log_size()
     ws = await open_socket(live, "/ws/friends/status/", user["access"])
     assert json.loads(await ws.recv())["type"] == "presence_snapshot"
     await ws.close()
     await wait_offline(live, user["id"])
-    for _ in range(50):  # lines are written by the log thread, a moment later
+    marker = f"/api/no-such-route-{uuid.uuid4().hex[:8]}/"
+    async with httpx.AsyncClient(base_url=live.http, timeout=10) as http:
+        assert (await http.get("/api/me/", headers=bearer(user["access"]))).status_code == 200
+        assert (await http.get(marker)).status_code == 404
+    for _ in range(100):  # lines are written by the log thread, a moment later
         text = live.log_path.read_bytes()[offset:].decode()
-        if '"socket open"' in text:
+        if marker in text:
             break
         await asyncio.sleep(0.05)
-    records = [json.loads(line) for line in text.splitlines()]  # every line is JSON
-    opened = [r for r in records if r["message"] == "socket open" and r.get("user_id") == user["id"]]
-    assert len(opened) == 1 and opened[0]["path"] == "/ws/friends/status/"
-    assert not [r for r in records if "connection open" in r["message"] or "[accepted]" in r["message"]]
+    records = [json.loads(line) for line in text.splitlines()]
+    assert [r["path"] for r in records if r["logger"] == "gameplatform.access"] == [marker]
+    assert not [r for r in records if r["message"] == "socket open"]

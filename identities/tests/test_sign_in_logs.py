@@ -27,8 +27,8 @@ def idp():
 
 @pytest.fixture
 def console():
-    """The process's console handler writing production's JSON lines to a buffer, at INFO (the
-    level of the access lines; the tests' settings keep only warnings)."""
+    """The process's console handler writing production's JSON lines to a buffer, at DEBUG (the
+    level of an answered request's access line; the tests' settings keep only warnings)."""
     import gameplatform.asgi  # noqa: F401 - its django.setup() configures logging again: before we look
 
     logging.config.dictConfig(settings.LOGGING)
@@ -37,7 +37,7 @@ def console():
     stream, formatter, level = handler.stream, handler.formatter, root.level
     handler.stream = io.StringIO()
     handler.setFormatter(JsonFormatter())
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.DEBUG)
     try:
         yield handler
     finally:

@@ -55,9 +55,9 @@ async def arena(game: BotGame) -> None:
     me = str(game.me)
     last: tuple[float, float] | None = None
     while not game.is_over:
-        view = game.view
-        mine = view["players"].get(me)
-        if mine is not None and view["gems"]:
+        view = game.view or {}
+        mine = (view.get("players") or {}).get(me)  # a view without players: between a drop and the next state
+        if mine is not None and view.get("gems"):
             gx, gy = min(view["gems"], key=lambda g: (g[0] - mine["x"]) ** 2 + (g[1] - mine["y"]) ** 2)
             dx, dy = gx - mine["x"], gy - mine["y"]
             length = math.hypot(dx, dy) or 1.0

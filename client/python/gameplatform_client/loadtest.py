@@ -6,7 +6,13 @@
 Each bot signs in (a guest of its own device id, or a user of ``--users-file``), queues for the
 mode, says ready, plays the game to its end with its behaviour (``--bot module:function``; the
 built-in modes have one, ``bots.py``), and queues again until ``--duration`` has passed (a game
-under way then is played to its end). Bots start evenly over ``--ramp`` seconds.
+under way then is played to its end within ``--grace`` seconds, else forfeited: the run's time
+limit holds). Bots start evenly over ``--ramp`` seconds. Each run's guests have device ids of their
+own (``--device-prefix``, random by default), so two runs at once from one machine never share a player.
+
+A deploy during a run is part of the check: a socket the server closes 1012 ("service restart")
+that the SDK opens again, and an opening a stopping server refuses 503 that the bot tries again,
+are reported as restarts handled, not as errors.
 
 Measured: a frame's round trip (a ``player_move`` or ``game_action`` sent with a ``ref``, to its
 ``ack``), the time to a match (queue to an active game), games finished, errors by code, frames
@@ -33,6 +39,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+
 from .bots import BUILT_IN, Bot
 from .client import GameClient
 from .errors import ApiError, Conflict, GameplatformError, RateLimited, SocketClosed
@@ -45,6 +53,10 @@ GAME_TIMEOUT = 300.0
 INPUT_VISIBLE_WITHIN = 5.0
 # The longest a bot waits for its turn or a change before it counts ``timeout``.
 TURN_TIMEOUT = 60.0
+# "Service restart": a stopping server's sockets close with it, and the SDK opens them again.
+CLOSE_SERVICE_RESTART = 1012
+# How long the bots get, past the run's end, to close their sockets before they are cancelled.
+CLOSING_TIME = 10.0
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -71,6 +83,11 @@ class Stats:
     sockets: int = 0
     peak_sockets: int = 0
     left_over_games: int = 0
+    restarts: int = 0  # sockets closed 1012 ("service restart") that the SDK opened again
+    restart_refusals: int = 0  # openings refused (503, or closed 1012) by a stopping server, tried again
+    # Games still under way when the run's time (duration and grace) was up, forfeited (a bot still
+    # going then, cancelled, as ``bot <n>``).
+    cut_off: set = field(default_factory=set)
     ended: float | None = None
 
     def now(self) -> float:
@@ -83,12 +100,35 @@ class Stats:
     def error(self, exc: BaseException) -> None:
         self.errors[error_code(exc)] += 1
 
+    def watch_restarts(self, socket: Any) -> Callable[[], None]:
+        """Counts each time ``socket`` closes 1012 and the SDK opens it again; returns an unsubscribe."""
+        closed = []
+
+        def disconnected(event: Any) -> None:
+            if event.code == CLOSE_SERVICE_RESTART and event.will_retry:
+                closed.append(event)
+
+        def reconnected(_event: Any) -> None:
+            if closed:
+                closed.clear()
+                self.restarts += 1
+
+        stops = [socket.on("disconnected", disconnected), socket.on("reconnected", reconnected)]
+
+        def unwatch() -> None:
+            for stop in stops:
+                stop()
+
+        return unwatch
+
 
 def error_code(exc: BaseException) -> str:
     """The contract's code of an SDK error, ``closed_<code>`` for a socket closed for good,
-    ``timeout``, else the exception's class."""
+    ``handshake_<status>`` for a socket refused with an HTTP status, ``timeout``, else the exception's class."""
     if isinstance(exc, SocketClosed):
         return f"closed_{exc.code}"
+    if isinstance(exc, InvalidStatus):
+        return f"handshake_{exc.response.status_code}"
     if isinstance(exc, ApiError) and exc.code:
         return str(exc.code)
     if isinstance(exc, TimeoutError):
@@ -198,6 +238,20 @@ class BotGame:
         await asyncio.sleep(seconds)
 
 
+def refused_by_a_stopping_server(exc: BaseException) -> bool:
+    """A socket that could not open because its server was stopping (a deploy): its handshake
+    answered 503 (uvicorn refuses one that comes while it stops), or closed 1012 ("service
+    restart") before it was open (a socket open already is reopened by the SDK, never raised)."""
+    if isinstance(exc, InvalidStatus):
+        return exc.response.status_code == 503
+    return isinstance(exc, SocketClosed) and exc.code == CLOSE_SERVICE_RESTART
+
+
+def run_prefix() -> str:
+    """A run's own device-id prefix: ``lt`` and 8 random hex digits."""
+    return f"lt{uuid.uuid4().hex[:8]}"
+
+
 @dataclass
 class Options:
     url: str
@@ -205,9 +259,10 @@ class Options:
     bots: int = 10
     duration: float = 60.0
     ramp: float = 0.0
+    grace: float = 30.0  # past the duration, for games under way to end
     bot: Bot | None = None
     users: list[tuple[str, str]] | None = None
-    device_prefix: str = "loadtest"
+    device_prefix: str = field(default_factory=run_prefix)
     match_timeout: float = 60.0
     send_interval: float = 0.0  # 1 / the mode's input_rate (from the server's listing)
 
@@ -232,39 +287,57 @@ async def sign_in(client: GameClient, options: Options, index: int) -> None:
         username, password = options.users[index % len(options.users)]
         await client.login(username, password)
     else:
-        # The same device ids run after run: the guests are made once (new guests count against
-        # the server's REGISTRATIONS_PER_ADDRESS), then logged into.
+        # The run's own device ids (``--device-prefix``, random unless given): another run at the
+        # same time has other guests. A prefix given again logs into the guests made before (new
+        # guests count against the server's REGISTRATIONS_PER_ADDRESS).
         await client.device_login(f"{options.device_prefix}-bot-{index:06d}".ljust(16, "0"))
 
 
-async def play_one(client: GameClient, options: Options, bot: Bot, stats: Stats, deadline: float) -> bool:
-    """Queue, play one game to its end; False when the run ended before a match came."""
+async def play_one(
+    client: GameClient, options: Options, bot: Bot, stats: Stats, deadline: float, *, game_id: int | None = None
+) -> bool:
+    """Queue, play one game to its end; False when the run ended before a match came. ``game_id``:
+    the match the bot already has (its socket was refused by a stopping server): joined, not queued."""
     began = time.monotonic()
     left = deadline - began
-    try:
-        room = await client.play(options.mode, timeout=max(1.0, min(options.match_timeout, left)))
-    except TimeoutError:
-        if time.monotonic() < deadline:
-            raise
-        # The run is over. A match made as the wait ran out would keep its other players waiting
-        # for me until the server calls it off: I come and forfeit it, so that their game ends.
-        with contextlib.suppress(GameplatformError, TimeoutError, OSError):
-            status = await client.queue_status()
-            if status.get("status") == "matched" and isinstance(status.get("game_id"), int):
-                await forfeit_game(client, status["game_id"])
-        return False
+    end = deadline + options.grace  # no game goes on past it
+    if game_id is not None:
+        room = await client.join_game(game_id)
+    else:
+        try:
+            room = await client.play(options.mode, timeout=max(1.0, min(options.match_timeout, left)))
+        except TimeoutError:
+            if time.monotonic() < deadline:
+                raise
+            # The run is over. A match made as the wait ran out would keep its other players waiting
+            # for me until the server calls it off: I come and forfeit it, so that their game ends.
+            with contextlib.suppress(GameplatformError, TimeoutError, OSError, InvalidHandshake):
+                status = await client.queue_status()
+                if status.get("status") == "matched" and isinstance(status.get("game_id"), int):
+                    await forfeit_game(client, status["game_id"])
+            return False
     stats.opened()
     counter = room.on("*", lambda _frame: _count_in(stats))
+    unwatch = stats.watch_restarts(room)
     try:
         stats.games_started.add(room.game_id)
         await room.ready()
-        await room.until(lambda s: s.get("state") != "waiting_for_ready", timeout=TURN_TIMEOUT)
+        await room.until(
+            lambda s: s.get("state") not in ("waiting_for_players", "waiting_for_ready"),
+            timeout=max(0.1, min(TURN_TIMEOUT, end - time.monotonic())),
+        )
         stats.matches.append((stats.now(), time.monotonic() - began))
         game = BotGame(room, stats, send_interval=options.send_interval)
         try:
-            await asyncio.wait_for(bot(game), GAME_TIMEOUT)
-            await room.until_over(timeout=GAME_TIMEOUT)
+            await asyncio.wait_for(bot(game), max(0.1, min(GAME_TIMEOUT, end - time.monotonic())))
+            await room.until_over(timeout=max(0.1, min(GAME_TIMEOUT, end - time.monotonic())))
         except Exception as exc:  # a refused frame, a wait run out, the bot's own bug: counted, the game left
+            if isinstance(exc, TimeoutError) and time.monotonic() >= end - 0.2:
+                stats.cut_off.add(room.game_id)  # the run's time is up: forfeited, not an error
+                with contextlib.suppress(Exception):
+                    if not room.is_over and room.closed_code is None:
+                        await room.forfeit()
+                return False
             stats.error(exc)
             if not isinstance(exc, (ApiError, SocketClosed, TimeoutError)) and stats.errors[error_code(exc)] == 1:
                 traceback.print_exception(exc, file=sys.stderr)  # a bug of the bot: shown once
@@ -278,6 +351,7 @@ async def play_one(client: GameClient, options: Options, bot: Bot, stats: Stats,
         return True
     finally:
         counter()
+        unwatch()
         await room.close()
         stats.sockets -= 1
 
@@ -286,17 +360,24 @@ def _count_in(stats: Stats) -> None:
     stats.frames_in += 1
 
 
+def in_game(exc: BaseException) -> int | None:
+    """The game of a queue join refused ``already_in_game``, else None."""
+    if isinstance(exc, Conflict) and exc.code == "already_in_game" and isinstance(exc.body, dict):
+        game_id = exc.body.get("game_id")
+        return game_id if isinstance(game_id, int) else None
+    return None
+
+
 async def left_over_game_forfeited(client: GameClient, exc: BaseException, stats: Stats) -> bool:
-    """A bot refused the queue ``already_in_game`` sits in a game of an earlier run (its guests are
-    the same run after run) that was never played: it forfeits that game (counted apart) and queues."""
-    if not (isinstance(exc, Conflict) and exc.code == "already_in_game" and isinstance(exc.body, dict)):
-        return False
-    game_id = exc.body.get("game_id")
-    if not isinstance(game_id, int):
+    """A bot refused the queue ``already_in_game`` sits in a game of an earlier run (a
+    ``--device-prefix`` given again: the same guests) that was never played: it forfeits that
+    game (counted apart) and queues."""
+    game_id = in_game(exc)
+    if game_id is None:
         return False
     try:
         await forfeit_game(client, game_id)
-    except (ApiError, SocketClosed, TimeoutError):
+    except (ApiError, SocketClosed, TimeoutError, InvalidHandshake):
         return False
     stats.left_over_games += 1
     return True
@@ -323,23 +404,43 @@ async def run_bot(index: int, options: Options, bot: Bot, stats: Stats, deadline
                 await sign_in(client, options, index)
                 await client.open_sockets(world=False)  # the notifications socket: match_found comes there
                 break
-            except (GameplatformError, TimeoutError, OSError) as exc:
-                stats.error(exc)
+            except (GameplatformError, TimeoutError, OSError, InvalidHandshake) as exc:
+                if refused_by_a_stopping_server(exc):
+                    stats.restart_refusals += 1
+                else:
+                    stats.error(exc)
                 if time.monotonic() + 1.0 >= deadline:
                     return
                 await asyncio.sleep(1.0)
         stats.opened()
+        unwatch = stats.watch_restarts(client.notifications)
+        refused = False  # my last game's socket was refused by a stopping server: the match is still mine
+        rejoin: int | None = None
         try:
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline or rejoin is not None:
                 try:
-                    if not await play_one(client, options, bot, stats, deadline):
+                    if not await play_one(client, options, bot, stats, deadline, game_id=rejoin):
                         return
-                except (GameplatformError, TimeoutError, OSError) as exc:
+                    rejoin = None
+                except (GameplatformError, TimeoutError, OSError, InvalidHandshake) as exc:
+                    if refused_by_a_stopping_server(exc):
+                        stats.restart_refusals += 1
+                        refused = True
+                        await asyncio.sleep(0.25)  # the next opening reaches a process that serves
+                        continue
+                    if refused and (game_id := in_game(exc)) is not None:
+                        refused, rejoin = False, game_id  # that match: join it, as the SDK would have
+                        continue
+                    rejoin = None
+                    if isinstance(exc, TimeoutError) and time.monotonic() >= deadline + options.grace - 0.2:
+                        stats.cut_off.add(f"bot {index}")  # a game that never got going in the run's time
+                        return
                     if await left_over_game_forfeited(client, exc, stats):
                         continue
                     stats.error(exc)
                     await asyncio.sleep(1.0)  # not a tight loop against a refusing server
         finally:
+            unwatch()
             stats.sockets -= 1
     finally:
         await client.disconnect()
@@ -358,7 +459,20 @@ async def run(options: Options) -> Stats:
     options = replace(options, send_interval=1 / rate if rate > 0 else 0.0)
     stats = Stats()
     deadline = time.monotonic() + options.ramp + options.duration
-    await asyncio.gather(*(run_bot(i, options, bot, stats, deadline) for i in range(options.bots)))
+    bots = [asyncio.ensure_future(run_bot(i, options, bot, stats, deadline)) for i in range(options.bots)]
+    # The time limit holds: past the duration, the grace and the time to close, a bot still going
+    # (stuck in a call the server never answers) is cancelled, its game counted cut off.
+    _, stuck = await asyncio.wait(bots, timeout=deadline + options.grace + CLOSING_TIME - time.monotonic())
+    for n, task in enumerate(bots):
+        if task in stuck:
+            task.cancel()
+            stats.cut_off.add(f"bot {n}")
+    results = await asyncio.gather(*bots, return_exceptions=True)
+    for result in results:
+        if isinstance(result, Exception):  # not one the bots count themselves: counted here, not a crash
+            stats.error(result)
+            if stats.errors[error_code(result)] == 1:
+                traceback.print_exception(result, file=sys.stderr)
     stats.ended = stats.now()
     return stats
 
@@ -384,6 +498,7 @@ def summary(stats: Stats, options: Options) -> dict:
         "bots": options.bots,
         "duration_s": options.duration,
         "ramp_s": options.ramp,
+        "grace_s": options.grace,
         "elapsed_s": round(elapsed, 2),
         "frame_round_trip": spread(stats.round_trips),
         "input_to_visible": spread(stats.inputs_visible),
@@ -397,6 +512,9 @@ def summary(stats: Stats, options: Options) -> dict:
         "frames_out_per_s": round(stats.frames_out / elapsed, 1) if elapsed else 0.0,
         "peak_sockets": stats.peak_sockets,
         "left_over_games": stats.left_over_games,
+        "device_prefix": options.device_prefix if not options.users else None,
+        "restarts": {"sockets_reopened": stats.restarts, "openings_refused": stats.restart_refusals},
+        "cut_off_games": len(stats.cut_off),
         "errors": dict(stats.errors.most_common()),
         "round_trips": [[round(t, 3), round(s * 1000, 2)] for t, s in stats.round_trips],
         "inputs_visible": [[round(t, 3), round(s * 1000, 2)] for t, s in stats.inputs_visible],
@@ -408,6 +526,7 @@ def report(result: dict) -> str:
     lines = [
         f"{result['mode']}: {result['bots']} bots for {result['duration_s']:g} s "
         f"(ramp {result['ramp_s']:g} s) against {result['url']}, {result['elapsed_s']:.1f} s in all",
+        *([f"guests     device ids {result['device_prefix']}-bot-..."] if result.get("device_prefix") else []),
         "",
         f"{'':<18}{'count':>7}{'p50':>12}{'p90':>12}{'p99':>12}{'max':>12}",
     ]
@@ -423,6 +542,7 @@ def report(result: dict) -> str:
         cells = "".join(f"{row[k]:>9.1f} ms" for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms"))
         lines.append(f"{label:<18}{row['count']:>7}{cells}")
     errors = ", ".join(f"{code} {n}" for code, n in result["errors"].items()) or "none"
+    restarts = result.get("restarts") or {}
     lines += [
         "",
         f"games      {result['games_finished']} finished of {result['games_started']} started, "
@@ -431,8 +551,18 @@ def report(result: dict) -> str:
         f"{result['frames_out']} out ({result['frames_out_per_s']:g}/s)",
         f"sockets    {result['peak_sockets']} open at the peak"
         + (f"; {result['left_over_games']} games of an earlier run forfeited" if result["left_over_games"] else ""),
-        f"errors     {errors}",
     ]
+    if restarts.get("sockets_reopened") or restarts.get("openings_refused"):
+        lines.append(
+            f"restarts   handled: {restarts['sockets_reopened']} sockets closed 1012 (service restart) and reopened, "
+            f"{restarts['openings_refused']} openings refused by a stopping server (503, 1012) and tried again"
+        )
+    if result.get("cut_off_games"):
+        lines.append(
+            f"cut off    {result['cut_off_games']} games still under way {result['grace_s']:g} s past the end:"
+            " forfeited"
+        )
+    lines += [f"errors     {errors}"]
     if not result["games_started"]:
         lines.append(
             "note: no game started (a mode for more than two players waits up to the server's "
@@ -554,7 +684,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the bots start (default 0)")
     parser.add_argument("--bot", help="module:function, an async function(game) that plays one game")
     parser.add_argument("--users-file", help="username:password lines to log in with, instead of guests")
-    parser.add_argument("--device-prefix", default="loadtest", help="guests' device ids start with it")
+    parser.add_argument(
+        "--device-prefix",
+        help="guests' device ids start with it (default: random, a run's own; give one to reuse its guests)",
+    )
+    parser.add_argument(
+        "--grace", type=float, default=30.0, help="seconds past the duration for games under way to end (default 30)"
+    )
     parser.add_argument("--match-timeout", type=float, default=60.0, help="seconds a bot waits for a match")
     parser.add_argument("--json", help="write every figure (and each round trip) to this file")
     parser.add_argument("--plot", help="draw the round trips over time to this file (.svg; .png needs matplotlib)")
@@ -570,9 +706,10 @@ def main(argv: list[str] | None = None) -> int:
             bots=args.bots,
             duration=args.duration,
             ramp=args.ramp,
+            grace=args.grace,
             bot=load_bot(args.bot) if args.bot else None,
             users=read_users(args.users_file) if args.users_file else None,
-            device_prefix=args.device_prefix or uuid.uuid4().hex,
+            device_prefix=args.device_prefix or run_prefix(),
             match_timeout=args.match_timeout,
         )
         stats = asyncio.run(run(options))

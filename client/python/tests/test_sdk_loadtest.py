@@ -7,27 +7,33 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
 from gameplatform_client import GameClient
 from gameplatform_client.loadtest import percentile, report, svg_plot
 
-from gameplatform.tests.live import ROOT
+from gameplatform.tests.live import ROOT, LiveServer, live_server_name
 from webclient.tests.test_studio_mode_live import NAME, studio, studio_server  # noqa: F401 (fixtures)
 
 SDK = ROOT / "client" / "python"
 DOCS_PAGE = ROOT / "docs" / "sdks.md"
 
 
-def loadtest(url: str, *args: str, cwd=None, prefix=None, timeout: float = 40) -> subprocess.CompletedProcess:
-    """The command as a studio runs it (this repository's SDK first on the path)."""
+def loadtest_command(url: str, *args: str, cwd=None, prefix=None) -> tuple[list[str], dict]:
+    """The command as a studio runs it (this repository's SDK first on the path), and its environment.
+    ``prefix``: the guests' ``--device-prefix`` (None: the command's own, random for each run)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(SDK), str(cwd or "")) if p)}
-    # Guests of their own: a device id another test used may still be in a game.
-    prefix = prefix or f"lt{uuid.uuid4().hex[:10]}"
-    command = [sys.executable, "-m", "gameplatform_client.loadtest", "--url", url, "--device-prefix", prefix, *args]
+    command = [sys.executable, "-m", "gameplatform_client.loadtest", "--url", url, *args]
+    return command + (["--device-prefix", prefix] if prefix else []), env
+
+
+def loadtest(url: str, *args: str, cwd=None, prefix=None, timeout: float = 40) -> subprocess.CompletedProcess:
+    command, env = loadtest_command(url, *args, cwd=cwd, prefix=prefix)
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -92,6 +98,72 @@ async def test_a_guest_left_in_a_game_by_an_earlier_run_forfeits_it_and_plays_on
     assert result["left_over_games"] in (1, 2) and result["errors"] == {}, done.stdout
     assert result["games_finished"] >= 1, done.stdout
     assert f"{result['left_over_games']} games of an earlier run forfeited" in done.stdout
+
+
+def test_two_runs_at_once_from_one_machine_each_play_with_guests_of_their_own(live, tmp_path):
+    """No ``--device-prefix``: each run draws its own, so the two runs never log in as one guest
+    (which closed the other's sockets 4409 and played its games)."""
+    runs = []
+    for n in (1, 2):
+        command, env = loadtest_command(
+            live.http, "--mode", "tictactoe", "--bots", "4", "--duration", "5", "--json", str(tmp_path / f"{n}.json")
+        )
+        runs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [run.communicate(timeout=60)[0] for run in runs]
+
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    results = [json.loads((tmp_path / f"{n}.json").read_text()) for n in (1, 2)]
+    assert all(r["errors"] == {} and r["games_finished"] >= 2 for r in results), outputs
+    prefixes = [r["device_prefix"] for r in results]
+    assert prefixes[0] != prefixes[1] and all(re.fullmatch(r"lt[0-9a-f]{8}", p) for p in prefixes), prefixes
+    assert all(f"guests     device ids {p}-bot-..." in out for p, out in zip(prefixes, outputs, strict=True))
+
+
+def test_a_run_ends_within_its_duration_and_grace_forfeiting_a_game_still_under_way(live, tmp_path):
+    """An arena game lasts to 10 gems, far past a run of 1 s with 1 s of grace: the run still ends
+    on time, and that game is reported cut off (forfeited), not as an error."""
+    figures = tmp_path / "run.json"
+
+    done = loadtest(
+        live.http, "--mode", "arena", "--bots", "2", "--duration", "1", "--grace", "1", "--json", str(figures)
+    )
+
+    assert done.returncode == 1, done.stdout + done.stderr  # no game finished: said with 1, as ever
+    result = json.loads(figures.read_text())
+    assert result["elapsed_s"] < 2 + 5, result["elapsed_s"]  # duration and grace, and the time to forfeit and close
+    assert result["errors"] == {}
+    assert result["cut_off_games"] == 1 and "1 games still under way 1 s past the end: forfeited" in done.stdout
+
+
+@pytest.mark.live
+@pytest.mark.skipif(live_server_name() != "uvicorn", reason="a rolling restart is uvicorn's (make serve's workers)")
+def test_a_rolling_restart_during_a_run_is_reported_as_restarts_handled_not_as_closed_sockets(tmp_path):
+    """``kill -HUP`` on a two-worker server while the bots play: every socket the restart closes
+    (1012, "service restart") the SDK opens again, and the report counts those as restarts handled;
+    no bot loses a socket for good (``closed_<code>``) or is refused one (``handshake_<status>``)."""
+    server = LiveServer(tmp_path, env={"WEB_CONCURRENCY": "2"}).start()
+    try:
+        figures = tmp_path / "run.json"
+        command, env = loadtest_command(
+            server.http, "--mode", "tictactoe", "--bots", "8", "--duration", "25", "--json", str(figures)
+        )
+        run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 30
+        while server.online_users() < 8:  # the bots are in
+            assert run.poll() is None and time.monotonic() < deadline, run.communicate()[0]
+            time.sleep(0.1)
+
+        server.process.send_signal(signal.SIGHUP)
+        output = run.communicate(timeout=120)[0]
+
+        result = json.loads(figures.read_text())
+        assert result["restarts"]["sockets_reopened"] >= 1, output
+        assert "restarts   handled: " in output
+        assert not [code for code in result["errors"] if code.startswith(("closed_", "handshake_"))], output
+        assert result["games_finished"] >= 8, output
+        server.assert_alive()
+    finally:
+        server.stop()
 
 
 def documented_bot() -> str:

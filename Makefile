@@ -147,20 +147,25 @@ bench: venv ## every platform figure against its target (ARGS=--quick for a smok
 #    whole machine), one at a time, alone;
 # 3. the live tests marked `contract` again under daphne, side by side: both servers are held to
 #    the one contract, each route and frame family of it once more.
-# Each run writes a JUnit report to test-reports/; the runs' times and the slowest tests print at
-# the end. Exit 5 is "no test ran" (ARGS chose none of a run's tests). TEST_WORKERS=0: one process.
+# All three run even when one fails (then make test fails at the end). Each run writes a JUnit
+# report to test-reports/; the runs' times and the slowest tests print at the end. Exit 5 is "no
+# test ran" (ARGS chose none of a run's tests). TEST_WORKERS=0: one process.
 TEST_WORKERS ?= 3
 REPORTS := test-reports
-PYTEST_SIDE_BY_SIDE = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+PYTEST_SIDE_BY_SIDE = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 test: venv ## the whole suite: side by side (TEST_WORKERS), the serial tests, the contract under daphne (ARGS=)
-	@rm -rf $(REPORTS) && mkdir -p $(REPORTS)
-	@echo "==> the suite on $(TEST_WORKERS) workers side by side, but the serial tests (pytest -m 'not serial')"
-	LIVE_SERVER=uvicorn $(PYTEST_SIDE_BY_SIDE) -m "not serial" --junitxml=$(REPORTS)/1-side-by-side.xml $(ARGS) || [ $$? -eq 5 ]
-	@echo "==> the serial tests, one at a time (pytest -m serial)"
-	LIVE_SERVER=uvicorn $(BIN)/pytest -m serial --junitxml=$(REPORTS)/2-serial.xml $(ARGS) || [ $$? -eq 5 ]
-	@echo "==> the contract's live tests again, under daphne (LIVE_SERVER=daphne pytest -m 'contract and live')"
-	LIVE_SERVER=daphne $(PYTEST_SIDE_BY_SIDE) -m "contract and live" --junitxml=$(REPORTS)/3-daphne.xml $(ARGS) || [ $$? -eq 5 ]
-	@$(BIN)/python .ci/timings.py $(REPORTS)
+	@rm -rf $(REPORTS) && mkdir -p $(REPORTS); failed=; \
+	echo "==> 1. the suite on $(TEST_WORKERS) workers side by side, but the serial tests (pytest -m 'not serial')"; \
+	LIVE_SERVER=uvicorn $(PYTEST_SIDE_BY_SIDE) -m "not serial" --junitxml=$(REPORTS)/1-side-by-side.xml $(ARGS) \
+		|| [ $$? -eq 5 ] || failed="$$failed 1"; \
+	echo "==> 2. the serial tests, one at a time (pytest -m serial)"; \
+	LIVE_SERVER=uvicorn $(BIN)/pytest -m serial --junitxml=$(REPORTS)/2-serial.xml $(ARGS) \
+		|| [ $$? -eq 5 ] || failed="$$failed 2"; \
+	echo "==> 3. the contract's live tests again, under daphne (LIVE_SERVER=daphne pytest -m 'contract and live')"; \
+	LIVE_SERVER=daphne $(PYTEST_SIDE_BY_SIDE) -m "contract and live" --junitxml=$(REPORTS)/3-daphne.xml $(ARGS) \
+		|| [ $$? -eq 5 ] || failed="$$failed 3"; \
+	$(BIN)/python .ci/timings.py $(REPORTS); \
+	if [ -n "$$failed" ]; then echo "==> make test: run(s)$$failed failed" >&2; exit 1; fi
 
 # The local cluster (deploy/cluster/cluster.py, docs/operations/past-one-machine.md): four
 # uvicorn processes behind nginx, the channel layer on three Redis servers, Redis through Sentinel
@@ -222,10 +227,10 @@ canary: $(CANARY)/.installed ## part of the suite on the newest Django, DRF, Cha
 	@$(CANARY)/bin/python -c "import sys; from importlib.metadata import version; \
 		print('==> the canary: Python', sys.version.split()[0] + ',', ', '.join(p + ' ' + version(p) for p in sys.argv[1:]))" \
 		$(CANARY_PACKAGES)
-	LIVE_SERVER=uvicorn $(CANARY)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --junitxml=$(REPORTS)/4-canary.xml \
+	LIVE_SERVER=uvicorn $(CANARY)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --junitxml=$(REPORTS)/4-canary.xml \
 		$(CANARY_TESTS) $(ARGS)
 	@echo "==> the canary's contract tests again, under daphne"
-	LIVE_SERVER=daphne $(CANARY)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup -m "contract and live" \
+	LIVE_SERVER=daphne $(CANARY)/bin/pytest -n $(TEST_WORKERS) --dist loadfile -m "contract and live" \
 		--junitxml=$(REPORTS)/5-canary-daphne.xml $(CANARY_TESTS) $(ARGS) || [ $$? -eq 5 ]
 
 lint: venv ## ruff check and ruff format --check

@@ -275,24 +275,16 @@ def pytest_runtest_setup(item):
         pytest.skip(missing)
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """Every test on the session's live server is a ``live`` test (tests that start servers of
     their own carry the marker themselves). Under daphne, ``daphne_differs`` tests are expected
     to fail, each with its reason in the summary, and run last: whatever such a failure leaves on
-    the shared server (a user still online) cannot disturb the tests that pass.
-
-    Run side by side (pytest-xdist's ``--dist loadgroup``, as ``make test`` does), a module's tests
-    stay on one worker: a test module is the unit that shares module fixtures (a pair of servers,
-    a built package), and a module may name a group of its own (``xdist_group``) to share one worker
-    with others that use the same files. First here, before xdist reads the groups."""
+    the shared server (a user still online) cannot disturb the tests that pass."""
     daphne = live_server_name() == "daphne"
     differing = []
     for item in items:
         if "live_server_process" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.live)
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
         differs = item.get_closest_marker("daphne_differs")
         if daphne and differs is not None:
             item.add_marker(pytest.mark.xfail(reason=f"daphne: {differs.args[0]}", strict=True))

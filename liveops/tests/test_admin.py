@@ -264,6 +264,28 @@ def test_the_preview_finds_a_player_by_id_and_names_the_overriding_live_event(op
     assert row.reason == f"live event #{event.pk} 'Double XP' overrides it (its rules give 1)"
 
 
+def test_the_preview_applies_an_explicit_events_override_only_once_the_player_joined_it(ops_admin, alice, make_flag):
+    make_flag("xp-multiplier", 1)
+    now = timezone.now()
+    event = schedule_services.live_event_create(
+        staff=None,
+        name="Boss rush",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=1),
+        overrides={"xp-multiplier": 3},
+        join=LiveEvent.EXPLICIT,
+    )
+    (row,) = ops_admin.get(f"{FLAGS}preview/", {"player": "alice"}).context["explained"]
+    assert (row.value, row.source) == (1, "defaultValue")
+    assert row.reason == (
+        f"default value (no rule applies); live event #{event.pk} 'Boss rush' would override it with 3 "
+        "once the player joins it"
+    )
+    schedule_services.live_event_join(user=alice, event_id=event.pk)
+    (row,) = ops_admin.get(f"{FLAGS}preview/", {"player": "alice"}).context["explained"]
+    assert (row.value, row.reason) == (3, f"live event #{event.pk} 'Boss rush' overrides it (its rules give 1)")
+
+
 def test_the_preview_of_nobody_says_so(ops_admin):
     page = ops_admin.get(f"{FLAGS}preview/", {"player": "nobody-here"})
     assert page.status_code == 200

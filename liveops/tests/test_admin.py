@@ -187,6 +187,23 @@ def test_a_message_added_in_the_admin_is_audited_and_delivered_by_the_timer(ops_
     assert AuditEntry.objects.get(action="message.create").target == "Welcome"
 
 
+def test_a_message_with_gifts_and_an_expiry_is_added_in_the_admin(ops_admin):
+    form = {"title": "Sorry", "body": "", "data": "{}", "condition": "{}", "grants": '{"gems": 50}'}
+    expiry = {"expires_at_0": at(60 * 24)["0"], "expires_at_1": at(60 * 24)["1"]}
+    answer = ops_admin.post("/admin/liveops/message/add/", {**form, **expiry, "send_at_0": "", "send_at_1": ""})
+    assert answer.status_code == 302, answer.content[:3000]
+    message = Message.objects.get()
+    assert message.grants == {"gold": 0, "gems": 50, "items": []} and message.expires_at is not None
+
+
+def test_gifts_of_a_wrong_shape_are_an_error_on_the_grants(ops_admin):
+    form = {"title": "Sorry", "body": "", "data": "{}", "condition": "{}", "grants": '{"gems": -5}'}
+    answer = ops_admin.post("/admin/liveops/message/add/", {**form, "send_at_0": "", "send_at_1": ""})
+    assert answer.status_code == 200
+    assert form_errors(answer)["grants"] == ["gems must be a whole number from 0 to 1000000."]
+    assert not Message.objects.exists()
+
+
 def test_a_message_condition_that_is_no_object_is_an_error_on_the_condition(ops_admin):
     form = {"title": "Welcome", "body": "", "data": "{}", "condition": "[1]", "send_at_0": "", "send_at_1": ""}
     answer = ops_admin.post("/admin/liveops/message/add/", form)

@@ -344,13 +344,20 @@ class LiveEventAdmin(HistoryAdmin):
 
 class MessageForm(ServiceForm):
     send_at = forms.SplitDateTimeField(required=False, widget=widgets.AdminSplitDateTime, help_text="Now when empty.")
+    expires_at = forms.SplitDateTimeField(
+        required=False,
+        widget=widgets.AdminSplitDateTime,
+        help_text="When its gifts can no longer be claimed; empty: never.",
+    )
 
     class Meta:
         model = Message
-        fields = ["title", "body", "data", "condition", "send_at"]
+        fields = ["title", "body", "data", "condition", "send_at", "grants", "expires_at"]
         help_texts = {
             "data": "JSON: an object the client reads.",
             "condition": "JSON: a GrowthBook condition over the player's attributes ({} for everyone).",
+            "grants": 'JSON: gifts each player claims once, e.g. {"gold": 100, "gems": 5, '
+            '"items": [{"item_id": 3, "quantity": 1}]}; empty for none.',
         }
 
     def through_service(self) -> Message:
@@ -362,6 +369,8 @@ class MessageForm(ServiceForm):
             data=data["data"],
             condition=data["condition"],
             send_at=data["send_at"],
+            grants=data["grants"],
+            expires_at=data["expires_at"],
         )
 
 
@@ -370,7 +379,7 @@ class MessageAdmin(ServiceAdmin):
     """A message is written once (the timer delivers it at its send time): added here, then read only."""
 
     form = MessageForm
-    list_display = ("title", "send_at", "sent_at", "created_by")
+    list_display = ("title", "send_at", "sent_at", "expires_at", "created_by")
     search_fields = ("title",)
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -397,7 +406,7 @@ class ExposureAdmin(ReadOnlyAdmin):
 
 @admin.register(InboxEntry)
 class InboxEntryAdmin(ReadOnlyAdmin):
-    list_display = ("message", "user", "created_at", "read_at")
+    list_display = ("message", "user", "created_at", "read_at", "claimed_at")
     search_fields = ("user__username",)
 
 

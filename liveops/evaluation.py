@@ -159,7 +159,8 @@ class Explained(NamedTuple):
     """A flag's value for one player and why: ``source`` is ``live_event`` (a running event's
     override), ``force`` (a rule's value for its audience), ``experiment`` (a rule's variation) or
     ``defaultValue``; ``rule`` the index of the rule that decided, ``rules_value`` what the rules
-    give under an override."""
+    give under an override; ``waiting`` a running explicit event the player has not joined that
+    would override the flag once they do (``running.Override``)."""
 
     flag: str
     value: object
@@ -169,6 +170,7 @@ class Explained(NamedTuple):
     variation: int | None = None
     live_event: object = None
     rules_value: object = None
+    waiting: running.Override | None = None
 
     @property
     def value_json(self) -> str:
@@ -176,6 +178,13 @@ class Explained(NamedTuple):
 
     @property
     def reason(self) -> str:
+        why = self._why()
+        if self.waiting is None:
+            return why
+        event, value = self.waiting.event, self.waiting.value
+        return f"{why}; live event #{event.pk} {event.name!r} would override it with {value!r} once the player joins it"
+
+    def _why(self) -> str:
         if self.source == "live_event":
             event = self.live_event
             return f"live event #{event.pk} {event.name!r} overrides it (its rules give {self.rules_value!r})"
@@ -198,16 +207,19 @@ def _explained(name: str, result: FeatureResult) -> Explained:
 
 def explain(*, user, at=None) -> list[Explained]:
     """Each flag's value for ``user`` and why, by flag name, as ``GET /api/liveops/`` would give it
-    now (the same compiled flags, rules and live events), without recording an exposure: the
-    admin's preview must not put a player in an experiment."""
-    attributes = selectors.player_attributes(user=user)
-    results = _results(attributes=attributes, features=cache.flags().features)
-    overrides = running.overrides_for(attributes=attributes, at=at or timezone.now())
+    now (the same compiled flags, rules and live events, and the explicit ones the player joined),
+    without recording an exposure: the admin's preview must not put a player in an experiment."""
+    at = at or timezone.now()
+    read = selectors.player_read(user=user, occurrences=running.explicit(running.running(at)))
+    results = _results(attributes=read.attributes, features=cache.flags().features)
+    overrides = running.overrides_for(attributes=read.attributes, joined=read.joined, at=at)
     explained = []
     for name, result in results.items():
-        if name in overrides:
-            value, event = overrides[name]
-            explained.append(Explained(name, value, "live_event", live_event=event, rules_value=result.value))
+        override = overrides.get(name)
+        if override is not None and override.joined:
+            explained.append(
+                Explained(name, override.value, "live_event", live_event=override.event, rules_value=result.value)
+            )
         else:
-            explained.append(_explained(name, result))
+            explained.append(_explained(name, result)._replace(waiting=override))
     return explained

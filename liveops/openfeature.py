@@ -115,7 +115,7 @@ def _resolve(flag_key: str, default, context: EvaluationContext | None, flag_typ
         attributes = _attributes(user, context) if user is not None else None
     except InvalidContext as problem:
         return _error(default, ErrorCode.INVALID_CONTEXT, str(problem))
-    details = _overridden(flag_key, attributes) or _evaluated(flag_key, feature, user, attributes, compiled)
+    details = _overridden(flag_key, user, attributes) or _evaluated(flag_key, feature, user, attributes, compiled)
     value = _typed(details.value, flag_type)
     if value is None:
         message = f"The flag {flag_key!r} is {type(details.value).__name__}, not {flag_type.value.lower()}."
@@ -154,15 +154,22 @@ def _attributes(user: User, context: EvaluationContext) -> dict:
     return {**selectors.player_attributes(user=user), **extra}
 
 
-def _overridden(flag_key: str, attributes: dict | None) -> FlagResolutionDetails | None:
-    """A running live event's override of the flag, the one started last winning (as the API)."""
-    found = None
-    for occurrence in running.running(timezone.now()):
-        event = occurrence.event
-        if flag_key in event.overrides and running.matches(event, attributes):
-            found = event
-    if found is None:
+def _overridden(flag_key: str, user: User | None, attributes: dict | None) -> FlagResolutionDetails | None:
+    """A running live event's override of the flag, the one started last winning, an explicit
+    event's only once the player joined it (as the API)."""
+    mine = [
+        occurrence
+        for occurrence in running.running(timezone.now())
+        if flag_key in occurrence.event.overrides and running.matches(occurrence.event, attributes)
+    ]
+    explicit = running.explicit(mine)
+    joined = set()
+    if explicit and user is not None:
+        joined = selectors.player_read(user=user, occurrences=explicit, reads=frozenset()).joined
+    applying = [occurrence for occurrence in mine if running.applies(occurrence, joined)]
+    if not applying:
         return None
+    found = applying[-1].event
     return FlagResolutionDetails(
         value=found.overrides[flag_key],
         reason=Reason.TARGETING_MATCH,

@@ -31,6 +31,7 @@ urlpatterns = [
     ),
     path("liveops/messages/", inbox_apis.InboxApi.as_view(), name="liveops-messages"),
     path("liveops/messages/<id:message_id>/read/", inbox_apis.InboxReadApi.as_view(), name="liveops-message-read"),
+    path("liveops/messages/<id:message_id>/claim/", inbox_apis.InboxClaimApi.as_view(), name="liveops-message-claim"),
     path("liveops/admin/messages/", inbox_apis.MessageCreateApi.as_view(), name="liveops-admin-messages"),
     path("liveops/events/", analytics_apis.EventsApi.as_view(), name="liveops-events"),
     path(

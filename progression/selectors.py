@@ -13,6 +13,7 @@ from progression.models import (
     BattleParticipant,
     Egg,
     InventoryItem,
+    ItemTemplate,
     LedgerEntry,
     Pet,
     Player,
@@ -63,6 +64,11 @@ def ledger_totals(*, user_id: int) -> dict:
 
 def inventory_for(*, user: User) -> QuerySet[InventoryItem]:
     return InventoryItem.objects.filter(player_id=user.pk).select_related("template").order_by("id")
+
+
+def item_templates_by_id(*, ids) -> dict[int, ItemTemplate]:
+    """The item templates of ``ids`` that exist, by id (other apps' grants name items by id)."""
+    return ItemTemplate.objects.in_bulk(list(ids))
 
 
 def pets_for(*, user: User) -> QuerySet[Pet]:

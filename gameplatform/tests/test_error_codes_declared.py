@@ -53,6 +53,7 @@ UNREACHABLE = {
     # A refund takes back at most what the wallet holds (payments.services.purchase_revoke).
     "POST /api/payments/apple/notifications/": CREDIT_ONLY,
     "POST /api/payments/google/": CREDIT_ONLY,  # as the App Store's
+    "POST /api/liveops/messages/{message_id}/claim/": CREDIT_ONLY,  # an inbox gift credits (grants_clean: >= 0)
     "POST /api/payments/google/notifications/": CREDIT_ONLY,
     # Feeding pays gold; a purchase pays gold or gems (the input's choices); joining a battle
     # pays stamina: the other currency's refusal cannot happen.

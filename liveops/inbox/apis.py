@@ -1,4 +1,5 @@
-"""The inbox over REST: my messages, marking one read, and staff's new message (role ``liveops``)."""
+"""The inbox over REST: my messages, marking one read, claiming its gifts, and staff's new message
+(role ``liveops``)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -25,6 +26,11 @@ class InboxEntryOutput(serializers.Serializer):
     data = serializers.JSONField()
     created_at = serializers.DateTimeField(help_text="When it reached my inbox.")
     read_at = serializers.DateTimeField(allow_null=True)
+    grants = serializers.JSONField(
+        allow_null=True, help_text="Gifts to claim: `{gold, gems, items: [{item_id, quantity}]}`; null for none."
+    )
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="Its gifts cannot be claimed from then on.")
+    claimed_at = serializers.DateTimeField(allow_null=True, help_text="When I claimed its gifts.")
 
     def to_representation(self, entry: InboxEntry) -> dict:
         message = entry.message
@@ -36,6 +42,9 @@ class InboxEntryOutput(serializers.Serializer):
                 "data": message.data,
                 "created_at": entry.created_at,
                 "read_at": entry.read_at,
+                "grants": message.grants,
+                "expires_at": message.expires_at,
+                "claimed_at": entry.claimed_at,
             }
         )
 
@@ -63,6 +72,24 @@ class InboxReadApi(APIView):
         return Response(InboxEntryOutput(entry).data)
 
 
+class ClaimOutput(serializers.Serializer):
+    grants = serializers.JSONField(help_text="What was granted: `{gold, gems, items: [{item_id, quantity}]}`.")
+    gold = serializers.IntegerField(help_text="My gold after the claim.")
+    gems = serializers.IntegerField(help_text="My gems after the claim.")
+
+
+class InboxClaimApi(APIView):
+    """Claim the gifts of a message of my inbox, once, before it expires (granted through the ledger)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: ClaimOutput}, tags=TAGS)
+    @error_codes({404: ("message_not_found",), 409: ("already_claimed", "nothing_to_claim"), 410: ("expired",)})
+    def post(self, request, message_id: int):
+        claimed = services.message_claim(user=request.user, message_id=message_id)
+        return Response(ClaimOutput(claimed._asdict()).data)
+
+
 class MessageInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(required=False, allow_blank=True, default="")
@@ -71,12 +98,21 @@ class MessageInput(serializers.Serializer):
         required=False, default=dict, help_text="A GrowthBook condition over the player's attributes (`{}`: everyone)."
     )
     send_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="Now when absent.")
+    grants = serializers.JSONField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Gifts each player may claim once: `{gold, gems, items: [{item_id, quantity}]}`.",
+    )
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="The gifts cannot be claimed from then on."
+    )
 
 
 class MessageOutput(serializers.ModelSerializer):
     class Meta:
         model = Message
-        fields = ["id", "title", "body", "data", "condition", "send_at", "sent_at"]
+        fields = ["id", "title", "body", "data", "condition", "send_at", "sent_at", "grants", "expires_at"]
         read_only_fields = fields
 
 

@@ -133,12 +133,20 @@ def explicit(occurrences: list[Occurrence]) -> list[tuple[int, datetime]]:
     return [(o.event.pk, o.starts_at) for o in occurrences if o.event.join == LiveEvent.EXPLICIT]
 
 
+def applies(occurrence: Occurrence, joined: set) -> bool:
+    """Whether an occurrence's overrides apply to a player: an auto event's to every player it
+    matches, an explicit one's only once they joined it (``joined``: ``(event id, occurrence start)``)."""
+    event = occurrence.event
+    return event.join == LiveEvent.AUTO or (event.pk, occurrence.starts_at) in joined
+
+
 def live_events_for(occurrences: list[Occurrence], *, attributes: dict | None, joined: set) -> tuple[list[dict], dict]:
     """What ``GET /api/liveops/`` says of live events for a player (``attributes`` None:
     anonymous): the ``occurrences`` running (``running``) that they match, and the flags' values
-    these override (the latest started last, so it wins); ``joined`` the explicit ones they joined."""
+    these override (the latest started last, so it wins); ``joined`` the explicit ones they joined,
+    whose overrides alone of the explicit ones apply."""
     mine = [o for o in occurrences if matches(o.event, attributes)]
-    overrides = {name: value for name, (value, _) in _overrides(mine).items()}
+    overrides = {name: value for name, (value, _) in _overrides([o for o in mine if applies(o, joined)]).items()}
     return [_event_answer(o, joined) for o in mine], overrides
 
 
@@ -150,10 +158,25 @@ def _overrides(mine: list[Occurrence]) -> dict[str, tuple[object, LiveEvent]]:
     return overrides
 
 
-def overrides_for(*, attributes: dict | None, at: datetime) -> dict[str, tuple[object, LiveEvent]]:
+class Override(NamedTuple):
+    """A running event's override of a flag for one player (the admin's preview): ``joined`` False
+    for an explicit event they have not joined, whose override applies once they join it."""
+
+    value: object
+    event: LiveEvent
+    joined: bool
+
+
+def overrides_for(*, attributes: dict | None, joined: set, at: datetime) -> dict[str, Override]:
     """Each flag a running event overrides for a player, with the value and the event that gives it
-    (the admin's preview: why a player gets a value)."""
-    return _overrides([o for o in running(at) if matches(o.event, attributes)])
+    (the admin's preview: why a player gets a value). An override that applies wins; a flag only
+    an unjoined explicit event overrides gets that one, ``joined`` False."""
+    mine = [o for o in running(at) if matches(o.event, attributes)]
+    waiting = [o for o in mine if not applies(o, joined)]
+    found = {name: Override(value, event, False) for name, (value, event) in _overrides(waiting).items()}
+    applying = [o for o in mine if applies(o, joined)]
+    found.update((name, Override(value, event, True)) for name, (value, event) in _overrides(applying).items())
+    return found
 
 
 def _event_answer(occurrence: Occurrence, joined: set) -> dict:

@@ -187,6 +187,23 @@ def test_a_message_added_in_the_admin_is_audited_and_delivered_by_the_timer(ops_
     assert AuditEntry.objects.get(action="message.create").target == "Welcome"
 
 
+def test_a_message_with_gifts_and_an_expiry_is_added_in_the_admin(ops_admin):
+    form = {"title": "Sorry", "body": "", "data": "{}", "condition": "{}", "grants": '{"gems": 50}'}
+    expiry = {"expires_at_0": at(60 * 24)["0"], "expires_at_1": at(60 * 24)["1"]}
+    answer = ops_admin.post("/admin/liveops/message/add/", {**form, **expiry, "send_at_0": "", "send_at_1": ""})
+    assert answer.status_code == 302, answer.content[:3000]
+    message = Message.objects.get()
+    assert message.grants == {"gold": 0, "gems": 50, "items": []} and message.expires_at is not None
+
+
+def test_gifts_of_a_wrong_shape_are_an_error_on_the_grants(ops_admin):
+    form = {"title": "Sorry", "body": "", "data": "{}", "condition": "{}", "grants": '{"gems": -5}'}
+    answer = ops_admin.post("/admin/liveops/message/add/", {**form, "send_at_0": "", "send_at_1": ""})
+    assert answer.status_code == 200
+    assert form_errors(answer)["grants"] == ["gems must be a whole number from 0 to 1000000."]
+    assert not Message.objects.exists()
+
+
 def test_a_message_condition_that_is_no_object_is_an_error_on_the_condition(ops_admin):
     form = {"title": "Welcome", "body": "", "data": "{}", "condition": "[1]", "send_at_0": "", "send_at_1": ""}
     answer = ops_admin.post("/admin/liveops/message/add/", form)
@@ -262,6 +279,28 @@ def test_the_preview_finds_a_player_by_id_and_names_the_overriding_live_event(op
     (row,) = page.context["explained"]
     assert row.value == 2
     assert row.reason == f"live event #{event.pk} 'Double XP' overrides it (its rules give 1)"
+
+
+def test_the_preview_applies_an_explicit_events_override_only_once_the_player_joined_it(ops_admin, alice, make_flag):
+    make_flag("xp-multiplier", 1)
+    now = timezone.now()
+    event = schedule_services.live_event_create(
+        staff=None,
+        name="Boss rush",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=1),
+        overrides={"xp-multiplier": 3},
+        join=LiveEvent.EXPLICIT,
+    )
+    (row,) = ops_admin.get(f"{FLAGS}preview/", {"player": "alice"}).context["explained"]
+    assert (row.value, row.source) == (1, "defaultValue")
+    assert row.reason == (
+        f"default value (no rule applies); live event #{event.pk} 'Boss rush' would override it with 3 "
+        "once the player joins it"
+    )
+    schedule_services.live_event_join(user=alice, event_id=event.pk)
+    (row,) = ops_admin.get(f"{FLAGS}preview/", {"player": "alice"}).context["explained"]
+    assert (row.value, row.reason) == (3, f"live event #{event.pk} 'Boss rush' overrides it (its rules give 1)")
 
 
 def test_the_preview_of_nobody_says_so(ops_admin):

@@ -95,6 +95,9 @@ def test_the_unread_count_is_in_the_answer_and_its_etag_and_reading_lowers_it(cl
         "data": {"gift": 5},
         "created_at": inbox["results"][0]["created_at"],
         "read_at": None,
+        "grants": None,
+        "expires_at": None,
+        "claimed_at": None,
     }
     read = client.post(f"/api/liveops/messages/{first.pk}/read/")
     assert read.status_code == 200 and read.json()["read_at"] is not None

@@ -108,6 +108,20 @@ def test_an_explicit_event_is_joined_once_while_it_runs(client_for, alice):
 
 
 @pytest.mark.django_db
+def test_an_explicit_events_overrides_apply_only_once_the_player_joined_it(
+    api_client, client_for, make_flag, alice, bob
+):
+    make_flag("xp", 1)
+    event = make_event(join="explicit", overrides={"xp": 2})
+    alice_client, bob_client = client_for(alice), client_for(bob)
+    assert alice_client.get("/api/liveops/").json()["flags"]["xp"] == 1
+    assert alice_client.post(f"/api/liveops/live-events/{event.pk}/join/").status_code == 200
+    assert alice_client.get("/api/liveops/").json()["flags"]["xp"] == 2
+    assert bob_client.get("/api/liveops/").json()["flags"]["xp"] == 1  # bob has not joined
+    assert api_client.get("/api/liveops/").json()["flags"]["xp"] == 1  # nor anyone anonymous
+
+
+@pytest.mark.django_db
 def test_joining_outside_its_time_is_409_and_an_unknown_event_404(client_for, alice):
     now = timezone.now()
     later = make_event(join="explicit", starts_at=now + timedelta(hours=1), ends_at=now + timedelta(hours=2))

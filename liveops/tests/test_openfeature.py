@@ -121,6 +121,23 @@ def test_a_running_live_events_override_comes_before_the_rules(client, make_flag
     assert details.flag_metadata == {"live_event": event.pk}
 
 
+def test_an_explicit_live_events_override_comes_only_once_the_player_joined_it(client, make_flag, alice):
+    make_flag("xp-multiplier", 1)
+    now = timezone.now()
+    event = schedule_services.live_event_create(
+        staff=None,
+        name="Boss rush",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+        overrides={"xp-multiplier": 3},
+        join="explicit",
+    )
+    assert client.get_integer_details("xp-multiplier", 0, of(alice)).value == 1
+    schedule_services.live_event_join(user=alice, event_id=event.pk)
+    details = client.get_integer_details("xp-multiplier", 0, of(alice))
+    assert (details.value, details.variant) == (3, f"live-event-{event.pk}")
+
+
 def test_without_a_targeting_key_the_answer_is_an_anonymous_clients(client, make_flag):
     make_flag("skin", "plain", [{"force": "gold"}])
     details = client.get_string_details("skin", "none")

@@ -104,3 +104,34 @@ def test_staff_changes_reach_the_banner_and_the_inbox_live_and_opening_a_message
         f"#liveops-banner .live-event[data-event-id='{made.json()['id']}']", state="detached", timeout=PUSHED
     )
     assert ann.problems == [], ann.problems
+
+
+def test_a_gift_in_the_inbox_is_claimed_once_with_its_button(web, new_page):
+    ann = new_page("ann")
+    register(ann, web.http, unique("loann"))
+    ann_id = ann.evaluate("window.gameplatform.me.id")
+    tab(ann, "inbox")
+    ann.wait_for_selector("#liveops-messages li")
+    ops = web.liveops_staff()
+    staff = auth(web.login(ops["username"], ops["password"]))
+    sent = httpx.post(
+        f"{web.http}/api/liveops/admin/messages/",
+        json={
+            "title": "Sorry for the downtime",
+            "condition": {"id": ann_id},
+            "grants": {"gold": 100, "gems": 5},
+            "expires_at": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+        },
+        headers=staff,
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    line = ann.locator(f"#liveops-messages li[data-message-id='{sent.json()['id']}']")
+    line.locator(".message-gift:has-text('Gift: 100 gold, 5 gems')").wait_for(timeout=PUSHED)
+    line.locator(".claim-gift").click()
+    ann.locator(f"#liveops-messages li.read[data-message-id='{sent.json()['id']}'] .tag.claimed").wait_for()
+    assert ann.locator(f"#liveops-messages li[data-message-id='{sent.json()['id']}'] .claim-gift").count() == 0
+    ann.reload()  # claimed it stays
+    tab(ann, "inbox")
+    ann.locator(f"#liveops-messages li[data-message-id='{sent.json()['id']}'] .tag.claimed").wait_for()
+    assert ann.problems == [], ann.problems

@@ -12,7 +12,7 @@
  */
 import type { Client } from "./client.js";
 import { GamePlatformError } from "./errors.js";
-import type { Id, InboxMessage, LiveEvent, LiveOpsAnswer, LiveOpsAttributes, TrackedEvent } from "./types.js";
+import type { Id, InboxClaim, InboxMessage, LiveEvent, LiveOpsAnswer, LiveOpsAttributes, TrackedEvent } from "./types.js";
 
 export interface LiveOpsOptions {
   /** How often queued events go out, in milliseconds (default 5 000). */
@@ -138,6 +138,11 @@ export class LiveOps {
   /** Marks a message of my inbox read (again: the first time is kept). */
   markRead(id: Id): Promise<InboxMessage> {
     return this.call("POST", `/api/liveops/messages/${id}/read/`);
+  }
+
+  /** Claims the gifts of a message of my inbox, once (409 `already_claimed`, 410 `expired`). */
+  claim(id: Id): Promise<InboxClaim> {
+    return this.call("POST", `/api/liveops/messages/${id}/claim/`);
   }
 
   // --- analytics ---------------------------------------------------------------------------

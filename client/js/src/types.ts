@@ -303,6 +303,25 @@ export interface InboxMessage {
   data: unknown;
   created_at: string;
   read_at: string | null;
+  /** Gifts to claim (`LiveOps.claim`), null for none. */
+  grants: InboxGrants | null;
+  /** Its gifts cannot be claimed from then on (null: never). */
+  expires_at: string | null;
+  claimed_at: string | null;
+}
+
+/** What an inbox message gives (`grants`). */
+export interface InboxGrants {
+  gold: number;
+  gems: number;
+  items: { item_id: Id; quantity: number }[];
+}
+
+/** The answer of a claim: what was granted and my balances after it. */
+export interface InboxClaim {
+  grants: InboxGrants;
+  gold: number;
+  gems: number;
 }
 
 /** An analytics event as it travels (`POST /api/liveops/events/`). */

@@ -53,6 +53,14 @@ test("refresh sends the ETag back and a 304 keeps the answer; flag() falls back 
   client.close();
 });
 
+test("claim posts to the message's claim route and answers what was granted", async () => {
+  const granted = { grants: { gold: 100, gems: 0, items: [] }, gold: 350, gems: 10 };
+  const { client, calls } = recordingClient(() => [200, granted]);
+  assert.deepEqual(await client.liveops().claim(7), granted);
+  assert.deepEqual([calls[0].init.method, new URL(calls[0].url).pathname], ["POST", "/api/liveops/messages/7/claim/"]);
+  client.close();
+});
+
 test("setAttributes sends the server's names", async () => {
   const { client, calls } = recordingClient(() => [200, {}]);
   await client.liveops().setAttributes({ country: "FR", appVersion: "1.2.0", custom: { cohort: "a" } });

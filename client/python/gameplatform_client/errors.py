@@ -103,7 +103,7 @@ class Conflict(ApiError):
 
 
 class Gone(ApiError):
-    """410 (``invite_expired``)."""
+    """410 (``invite_expired``, ``expired``)."""
 
 
 class VersionConflict(ApiError):

@@ -152,6 +152,11 @@ class LiveOps:
         """Mark a message of my inbox read (again: the first time is kept)."""
         return await self.client.post(f"/api/liveops/messages/{message_id}/read/")
 
+    async def claim(self, message_id: int) -> dict:
+        """Claim the gifts of a message of my inbox (its ``grants``), once: ``{grants, gold, gems}``
+        (``Conflict`` ``already_claimed``, ``Gone`` ``expired``)."""
+        return await self.client.post(f"/api/liveops/messages/{message_id}/claim/")
+
     # --- analytics --------------------------------------------------------------------------
 
     def track(self, name: str, *, value: float | None = None, metadata: dict | None = None) -> str:

@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from gameplatform_client import ConnectionFailed, GameClient, Unavailable
+from gameplatform_client import Conflict, ConnectionFailed, GameClient, Gone, Unavailable
 
 from .conftest import new_name
 
@@ -46,6 +46,28 @@ async def test_refresh_sends_the_etag_back_and_a_304_keeps_the_answer():
     assert [r.headers.get("If-None-Match") for r in requests] == [None, '"v1"']
     await liveops.set_attributes(country="FR", app_version="1.2.0")
     assert json.loads(requests[-1].content) == {"country": "FR", "app_version": "1.2.0"}
+    await client.disconnect()
+
+
+async def test_claim_posts_to_the_message_and_says_already_claimed_and_expired_as_errors():
+    granted = {"grants": {"gold": 100, "gems": 0, "items": []}, "gold": 350, "gems": 10}
+    answers = iter(
+        [
+            httpx.Response(200, json=granted),
+            httpx.Response(409, json={"detail": "Claimed.", "code": "already_claimed"}),
+            httpx.Response(410, json={"detail": "Expired.", "code": "expired"}),
+        ]
+    )
+    client, requests = offline_client(lambda request: next(answers))
+    assert await client.liveops.claim(7) == granted
+    with pytest.raises(Conflict) as claimed:
+        await client.liveops.claim(7)
+    with pytest.raises(Gone) as expired:
+        await client.liveops.claim(8)
+    assert (claimed.value.code, expired.value.code) == ("already_claimed", "expired")
+    assert [(r.method, r.url.path) for r in requests] == [("POST", "/api/liveops/messages/7/claim/")] * 2 + [
+        ("POST", "/api/liveops/messages/8/claim/")
+    ]
     await client.disconnect()
 
 

@@ -2158,6 +2158,10 @@ var LiveOps = class {
   markRead(id) {
     return this.call("POST", `/api/liveops/messages/${id}/read/`);
   }
+  /** Claims the gifts of a message of my inbox, once (409 `already_claimed`, 410 `expired`). */
+  claim(id) {
+    return this.call("POST", `/api/liveops/messages/${id}/claim/`);
+  }
   // --- analytics ---------------------------------------------------------------------------
   /** Queues an event (sent within `flushIntervalMs`); returns its id. */
   track(name, { value, metadata } = {}) {

@@ -1,9 +1,9 @@
 // Live operations (the SDK's client.liveops()): the banner of the live events running for me, on
-// every tab, and the messages of my liveops inbox under Inbox, with their unread count. Both are
-// drawn again whenever the server says liveops_changed (the SDK's onChange refetches
+// every tab, and the messages of my liveops inbox under Inbox, with their unread count (a message
+// with gifts has a Claim button until it is claimed or expires). Both are drawn again whenever the server says liveops_changed (the SDK's onChange refetches
 // GET /api/liveops/ and calls us when what I see changed).
 
-import { $, button, el, fill, setBadge, showError, time } from "./ui.js";
+import { $, button, el, fill, setBadge, showError, showInfo, time } from "./ui.js";
 
 let app;
 let liveops;
@@ -109,7 +109,36 @@ function messageLine(message) {
     el("span", { class: "time" }, time(message.created_at)),
     el("button", { type: "button", class: "link message-open", "aria-expanded": String(open), onclick: () => toggle(message) }, message.title),
     open && message.body ? el("p", { class: "message-body" }, message.body) : null,
+    message.grants ? giftLine(message) : null,
   );
+}
+
+/** ``{gold, gems, items}`` -> "100 gold, 5 gems, 2 items". */
+function gifts(grants) {
+  const count = grants.items.reduce((sum, item) => sum + item.quantity, 0);
+  const parts = [grants.gold && `${grants.gold} gold`, grants.gems && `${grants.gems} gems`, count && `${count} item${count === 1 ? "" : "s"}`];
+  return parts.filter(Boolean).join(", ");
+}
+
+function giftLine(message) {
+  const expired = message.expires_at !== null && new Date(message.expires_at) <= new Date();
+  const state = message.claimed_at
+    ? el("span", { class: "tag claimed" }, "claimed")
+    : expired
+      ? el("span", { class: "tag expired" }, "expired")
+      : button("Claim", () => claim(message), { class: "small claim-gift" });
+  const until = message.expires_at && !message.claimed_at && !expired ? el("span", { class: "muted" }, ` (until ${time(message.expires_at)})`) : null;
+  return el("div", { class: "message-gift" }, `Gift: ${gifts(message.grants)} `, until, state);
+}
+
+/** Claiming grants the gifts once (the server says already_claimed or expired otherwise) and reads the message. */
+async function claim(message) {
+  const body = await liveops.claim(message.id);
+  showInfo(`Claimed ${gifts(body.grants)}: ${body.gold} gold, ${body.gems} gems now.`);
+  await liveops.refresh();
+  setBadge($("#badge-messages"), liveops.messagesUnread);
+  setBadge($("#liveops-unread"), liveops.messagesUnread);
+  await refreshMessages();
 }
 
 /** Opening a message shows its text and marks it read (the count goes down at once). */

@@ -1,7 +1,8 @@
 """Player safety at /play/ in headless Chromium: a player reports a lobby message's sender, a
 direct message's sender and a group message's sender from the page (each report filed with its
 conversation as its context), a sanction reaches the page as its banner, and a suspended player
-appeals from the signed-out page with the appeal token the refused login carried."""
+appeals from the signed-out page with the appeal token the refused login carried, with no
+"Play as guest" to come back by."""
 
 import httpx
 
@@ -178,6 +179,21 @@ def test_a_suspended_player_sees_why_and_appeals_from_the_signed_out_page_with_t
     appeals = appeals["results"] if isinstance(appeals, dict) else appeals
     [appeal] = [a for a in appeals if a["sanction"]["id"] == sanction_id]
     assert appeal["text"] == "I was quoting a film line, not threatening anyone."
+
+    # No way back as a guest: the page offers none under the banner, and the server makes none on
+    # this browser (the page sent its device id when it registered).
+    assert ann.locator("#guest-login").is_hidden()
+    guest = ann.evaluate(
+        """async () => {
+          const answer = await fetch("/api/auth/device/", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ device_id: localStorage.getItem("gameplatform.device") }),
+          });
+          return [answer.status, (await answer.json()).code];
+        }"""
+    )
+    assert guest == [403, "account_suspended"]
     # The browser logs each refused request (the token's refresh, the login): nothing else went wrong.
     forbidden = "console: Failed to load resource: the server responded with a status of 403 (Forbidden)"
     assert [p for p in ann.problems if p != forbidden] == [], ann.problems

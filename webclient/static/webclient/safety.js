@@ -86,6 +86,7 @@ function showLock(error) {
   // No way back as a guest: the server makes none on this browser while the lock holds (403
   // account_suspended), so the page offers none under the banner.
   $("#guest-offer").hidden = true;
+  app.emit("account_locked", error); // game.js: the running game was forfeited on the server
   if (error.sanctionId === null) {
     // A socket closed as the lock is imposed says only that (no end, no sanction): the `sanction`
     // notification beside it tells what, why and until when, so it never takes that banner's place.

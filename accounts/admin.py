@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
-from accounts.models import GuestDevice, User
+from accounts.models import AccountDevice, GuestDevice, User
 from gameplatform.chat.admin import AuditedAdmin
 
 
@@ -75,3 +75,17 @@ class GuestDeviceAdmin(AuditedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # a device is registered by logging in with it
+
+
+@admin.register(AccountDevice)
+class AccountDeviceAdmin(AuditedAdmin):
+    """Devices accounts signed in from (a login, a registration, a provider's token that named one):
+    the SHA-256 of each id. While an account is suspended or banned, none of them makes a guest."""
+
+    list_display = ["id", "user", "device_hash", "first_seen_at", "last_seen_at"]
+    search_fields = ["user__username", "device_hash"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["device_hash", "first_seen_at", "last_seen_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a device is noted by signing in from it

@@ -4,15 +4,33 @@
 ``django.contrib.admin``, so ``admin.site`` (and every ``@admin.register``) is this site.
 
 A higher app adds a page of its own to the site with ``admin.site.add_page`` (in its
-``AppConfig.ready``): served staff-only under ``/admin/<route>`` and linked from the index.
+``AppConfig.ready``): served staff-only under ``/admin/<route>`` and linked from the index;
+with ``allowed`` (e.g. a staff role check), only to the staff it allows: the others get 403
+and no link.
 """
 
+from collections.abc import Callable
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.urls import path
 
 from accounts import locks, services
 from gameplatform.core.errors import RateLimited
+
+
+def _anyone(request) -> bool:
+    return True
+
+
+def _gated(view, allowed: Callable[..., bool]):
+    def gated(request, *args, **kwargs):
+        if not allowed(request):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return gated
 
 
 class ThrottledAdminSite(admin.AdminSite):
@@ -28,11 +46,25 @@ class ThrottledAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
         self.pages: list[tuple[str, str, str, object]] = []  # (route, url name, title, view)
         self.listed: list[str] = []  # the url names of the pages the index links
+        self.page_allowed: dict[str, Callable] = {}  # url name -> who may open it (request -> bool)
 
-    def add_page(self, route: str, view, *, name: str, title: str, listed: bool = True) -> None:
+    def add_page(
+        self,
+        route: str,
+        view,
+        *,
+        name: str,
+        title: str,
+        listed: bool = True,
+        allowed: Callable[..., bool] | None = None,
+    ) -> None:
         """Serve ``view`` at ``/admin/<route>`` to staff (``admin_view``), linked from the index as
         ``title`` unless not ``listed`` (a page of one object, ``<int:...>`` in its route, is
-        linked from another page)."""
+        linked from another page). ``allowed(request)``: whether this staff member may open it
+        (else 403 and no link on the index); without it, any staff member may."""
+        if allowed is not None:
+            self.page_allowed[name] = allowed
+            view = _gated(view, allowed)
         self.pages.append((route, name, title, view))
         if listed:
             self.listed.append(name)
@@ -47,7 +79,11 @@ class ThrottledAdminSite(admin.AdminSite):
         return pages + super().get_urls()
 
     def index(self, request, extra_context=None):
-        pages = [(name, title) for _, name, title, _ in self.pages if name in self.listed]
+        pages = [
+            (name, title)
+            for _, name, title, _ in self.pages
+            if name in self.listed and self.page_allowed.get(name, _anyone)(request)
+        ]
         extra = {"admin_pages": pages, **(extra_context or {})}
         return super().index(request, extra)
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.serializers import MeSerializer, PublicUserSerializer
+from accounts.serializers import DEVICE_NOTED, MeSerializer, PublicUserSerializer, device_id_field
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
@@ -33,6 +33,7 @@ class RegisterApi(APIView):
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         password_confirm = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+        device_id = device_id_field(required=False, help_text=DEVICE_NOTED)
 
         def validate(self, attrs):
             if attrs["password"] != attrs["password_confirm"]:
@@ -54,6 +55,7 @@ class RegisterApi(APIView):
             email=data.validated_data["email"],
             password=data.validated_data["password"],
             address=request.META.get("REMOTE_ADDR", "unknown"),
+            device_id=data.validated_data.get("device_id"),
         )
         body = {"user": MeSerializer(user).data, **services.tokens_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
@@ -64,11 +66,8 @@ class DeviceLoginApi(APIView):
     authentication_classes = []
 
     class InputSerializer(serializers.Serializer):
-        device_id = serializers.CharField(
-            min_length=16,
-            max_length=128,
-            trim_whitespace=False,
-            help_text="A random id the client keeps (e.g. in localStorage); whoever knows it logs in.",
+        device_id = device_id_field(
+            help_text="A random id the client keeps (e.g. in localStorage); whoever knows it logs in."
         )
 
     class OutputSerializer(serializers.Serializer):
@@ -126,6 +125,7 @@ class LoginApi(APIView):
         username = serializers.CharField(max_length=254, required=False, help_text="Username or email.")
         email = serializers.CharField(max_length=254, required=False, help_text="Instead of username (seed 001).")
         password = serializers.CharField(trim_whitespace=False, max_length=128)
+        device_id = device_id_field(required=False, help_text=DEVICE_NOTED)
 
         def validate(self, attrs):
             if "username" not in attrs and "email" not in attrs:
@@ -142,6 +142,7 @@ class LoginApi(APIView):
             identifier=data.validated_data.get("username", data.validated_data.get("email")),
             password=data.validated_data["password"],
             address=request.META.get("REMOTE_ADDR", "unknown"),
+            device_id=data.validated_data.get("device_id"),
         )
         return Response(tokens)
 

@@ -95,3 +95,29 @@ class GuestDevice(models.Model):
 
     def __str__(self) -> str:
         return f"device {self.device_hash[:12]}… of {self.user_id}"
+
+
+class AccountDevice(models.Model):
+    """A device an account signed in from (a password login, a registration, a provider's id
+    token that sent the client's ``device_id``), by the SHA-256 of its id as ``GuestDevice``.
+
+    It signs nobody in: it only tells ``POST /api/auth/device/`` that the device belongs to
+    an account, so that a suspended or banned player cannot make a fresh guest on it
+    (``accounts.services.device_lock_check``). Deleted with the account.
+    """
+
+    device_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "account device"
+        verbose_name_plural = "account devices"
+        constraints = [
+            models.UniqueConstraint(fields=["device_hash", "user"], name="accounts_accountdevice_unique"),
+        ]
+        indexes = [models.Index(fields=["device_hash"], name="accounts_accountdevice_hash")]
+
+    def __str__(self) -> str:
+        return f"device {self.device_hash[:12]}… seen on {self.user_id}"

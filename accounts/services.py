@@ -10,13 +10,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import hooks, locks
-from accounts.models import GuestDevice, User, username_key
+from accounts.models import AccountDevice, GuestDevice, User, username_key
 from accounts.selectors import user_active_get
 from gameplatform.chat import speech
 from gameplatform.core.cache import cache
@@ -67,15 +67,21 @@ REGISTRATIONS_PER_ADDRESS = Budget(
 
 
 @transaction.atomic
-def user_register(*, username: str, email: str, password: str, address: str | None = None) -> User:
+def user_register(
+    *, username: str, email: str, password: str, address: str | None = None, device_id: str | None = None
+) -> User:
     """Create an account. Raises DRF ``ValidationError`` with field errors, or ``RateLimited``
-    (429) past ``REGISTRATIONS_PER_ADDRESS`` attempts from ``address`` in the window."""
+    (429) past ``REGISTRATIONS_PER_ADDRESS`` attempts from ``address`` in the window.
+    ``device_id``: the client's device, noted for the account (``device_note``)."""
     if address is not None:
         REGISTRATIONS_PER_ADDRESS.spend(address)
     username = credentials_validate(username=username, email=email, password=password)
     try:
         with transaction.atomic():
-            return User.objects.create_user(username=username, email=email, password=password)
+            user = User.objects.create_user(username=username, email=email, password=password)
+            if device_id is not None:
+                device_note(user=user, device_id=device_id)
+            return user
     except IntegrityError:
         raise credentials_taken(username=username) from None
 
@@ -122,6 +128,31 @@ def device_hash(device_id: str) -> str:
 GUEST_NAME_ATTEMPTS = 5
 
 
+def device_note(*, user: User, device_id: str) -> None:
+    """Remember that ``user`` signed in from the device ``device_id`` (its hash only), so that
+    the device cannot make a guest while the account is locked (``device_lock_check``).
+    Called once the credentials are proven, before a lock refuses the tokens: a suspended
+    player's refused login on a new browser marks that browser too."""
+    AccountDevice.objects.update_or_create(device_hash=device_hash(device_id), user=user)
+
+
+def device_lock_check(digest: str) -> None:
+    """403 ``account_suspended`` when an account the device was used by (its guest, or an
+    account that signed in from it) is suspended or banned: the refusal that account's login
+    gets (its end, the statement, the sanction and an appeal token). Of several, the lock
+    that ends last."""
+    locked = (
+        User.objects.filter(
+            models.Q(guest_device__device_hash=digest) | models.Q(devices__device_hash=digest),
+            locked_until__gt=timezone.now(),
+        )
+        .order_by("-locked_until", "pk")
+        .first()
+    )
+    if locked is not None:
+        locks.lock_check(locked)
+
+
 def device_login(*, device_id: str, address: str | None = None) -> tuple[User, bool]:
     """The account of a device, and whether it was made now.
 
@@ -129,8 +160,11 @@ def device_login(*, device_id: str, address: str | None = None) -> tuple[User, b
     ``REGISTRATIONS_PER_ADDRESS`` window as registrations (429 past it). A device whose guest
     was linked keeps logging into that account, now a full one. Of two first calls with the
     same device at once, the unique device hash lets one insert win; the other reads its user.
+    A device a suspended or banned account used makes no guest and logs nobody in: 403
+    ``account_suspended`` (``device_lock_check``).
     """
     digest = device_hash(device_id)
+    device_lock_check(digest)
 
     def guest_make(attempt: int) -> User:
         user = User(username=f"guest-{secrets.token_hex(4)}", is_guest=True)
@@ -319,8 +353,9 @@ def login_succeeded(budgets) -> None:
     budget.reset(ident)
 
 
-def user_login(*, identifier: str, password: str, address: str) -> dict:
-    """Tokens for a username-or-email and password.
+def user_login(*, identifier: str, password: str, address: str, device_id: str | None = None) -> dict:
+    """Tokens for a username-or-email and password (``device_id``: the client's device, noted
+    for the account once the password is right, even when a lock then refuses the tokens).
 
     Failed attempts are counted per account (whatever identifier named it) and per
     address in the shared window; past ``LOGIN_FAILURE_LIMIT`` failures in the window
@@ -335,6 +370,8 @@ def user_login(*, identifier: str, password: str, address: str) -> dict:
         login_failed(budgets)
         raise ApplicationError("Wrong username/email or password.", code="invalid_credentials", status_code=401)
     login_succeeded(budgets)
+    if device_id is not None:
+        device_note(user=user, device_id=device_id)
     return tokens_for(user)
 
 

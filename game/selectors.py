@@ -179,7 +179,8 @@ def game_inspection(*, game_id: int) -> dict:
     its room as the store holds it now: ``owner`` (the process holding its lease, or None),
     ``room`` (its last snapshot: ``{phase, tick, version, now, turn, ...}``, or None when no
     snapshot is kept: not opened yet, or over), ``players`` (the snapshot's, with ``connected``,
-    ``ready``, ``out``, ``score``, ``away_since``; else the seats'), ``state`` (the mode's state,
+    ``ready``, ``out``, ``score``, ``away_since``; else the seats'; none connected once the game
+    is over), ``state`` (the mode's state,
     indented JSON) and the newest ``steps`` (``[steps, now, op, args, version]``, newest last).
     NotFound for an unknown game."""
     game = Game.objects.filter(pk=game_id).first()
@@ -199,6 +200,10 @@ def game_inspection(*, game_id: int) -> dict:
             for s in seats
         ]
         state = ""
+    if game.is_over:
+        # A socket left open on a game that ended connects its player to nothing: no seat is
+        # connected (the record's flags and the last snapshot keep what they were at the end).
+        players = [{**p, "connected": False, "away_since": None} for p in players]
     return {
         "game": game,
         "seats": seats,

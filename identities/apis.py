@@ -10,8 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.locks import AccountSuspended
-from accounts.serializers import MeSerializer
-from accounts.services import tokens_for
+from accounts.serializers import DEVICE_NOTED, MeSerializer, device_id_field
+from accounts.services import device_note, tokens_for
 from gameplatform.core.errors import ApplicationError
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
@@ -45,6 +45,10 @@ class TokenInput(serializers.Serializer):
         if "id_token" not in attrs and "access_token" not in attrs:
             raise serializers.ValidationError({"id_token": ["This field is required."]})
         return attrs
+
+
+class SignInInput(TokenInput):
+    device_id = device_id_field(required=False, help_text=DEVICE_NOTED)
 
 
 def _profile(provider_id: str, data: dict) -> flows.Profile:
@@ -147,7 +151,7 @@ class ProviderTokenApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=TokenInput, responses={200: SignInOutput}, tags=["auth"])
+    @extend_schema(request=SignInInput, responses={200: SignInOutput}, tags=["auth"])
     @error_codes(
         {
             400: ("invalid_token",),
@@ -159,9 +163,11 @@ class ProviderTokenApi(APIView):
         }
     )
     def post(self, request, provider_id: str):
-        data = TokenInput(data=request.data)
+        data = SignInInput(data=request.data)
         data.is_valid(raise_exception=True)
         user, created = services.identity_sign_in(profile=_profile(provider_id, data.validated_data))
+        if "device_id" in data.validated_data:
+            device_note(user=user, device_id=data.validated_data["device_id"])
         return Response({"user": MeSerializer(user).data, **tokens_for(user), "created": created})
 
 

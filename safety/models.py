@@ -59,7 +59,8 @@ class Report(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"report {self.pk}: {self.reason} against user {self.user_id}"
+        # The admin's heading for the report: the player by name, as staff know them.
+        return f"report {self.pk}: {self.reason} against {self.user.username}"
 
 
 class Sanction(models.Model):
@@ -96,7 +97,7 @@ class Sanction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} of user {self.user_id}"
+        return f"{self.action} of {self.user.username}"
 
 
 class Appeal(models.Model):

@@ -9,9 +9,11 @@ class WebclientConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from webclient.operations import game_inspector_page, operations_page
+        from webclient.operations import game_inspector_page, operations_allowed, operations_page
 
-        admin.site.add_page("operations/", operations_page, name="operations", title="Live operations")
+        admin.site.add_page(
+            "operations/", operations_page, name="operations", title="Live operations", allowed=operations_allowed
+        )
         admin.site.add_page(
             "operations/games/<int:game_id>/",
             game_inspector_page,

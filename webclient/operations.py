@@ -1,5 +1,8 @@
-"""The admin's live operations page (``/admin/operations/``, staff only): who is online, the
-queues, running games, open lobbies, the world's population and the error counters.
+"""The admin's live operations page (``/admin/operations/``): who is online, the queues,
+running games, open lobbies (private ones by name), the world's population and the error
+counters. Players' whereabouts are not for every staff account: the page opens to the roles
+that run the live game, ``moderator`` and ``liveops`` (and ``admin``, and superusers); other
+staff (``support``, or no role) get 403 and no link on the admin index.
 
 Every figure comes from the selector of the app that owns it, the same reads ``/metrics`` makes
 (presence, the queue and game counts of the scrape reactions, the registry's error counters).
@@ -31,7 +34,7 @@ from gameplatform.operations import ops
 from gameplatform.sockets import presence
 from matchmaking.queue.selectors import queue_lengths
 from staff.permissions import has_role
-from staff.roles import MODERATOR
+from staff.roles import LIVEOPS, MODERATOR
 from world.selectors import population_by_area
 
 REFRESH_SECONDS = 5
@@ -60,6 +63,14 @@ def figures() -> dict:
         "errors": ops.error_counts(),
         "list_limit": LIST_LIMIT,
     }
+
+
+# Who opens the live page: moderators (it links each game's room inspector, theirs) and liveops.
+OPERATIONS_ROLES = (MODERATOR, LIVEOPS)
+
+
+def operations_allowed(request) -> bool:
+    return has_role(request, *OPERATIONS_ROLES)
 
 
 @require_safe

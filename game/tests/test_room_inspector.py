@@ -143,3 +143,18 @@ def test_a_game_nobody_runs_shows_its_seats_and_refuses_actions(make_game, staff
     assert "(room_not_running)" in answer.content.decode()
     assert list(AuditEntry.objects.values_list("action", flat=True).order_by("id")) == ["room.inspect", "room.inspect"]
     assert mia.get(page(10**9)).status_code == 404
+
+
+async def test_a_finished_game_shows_no_seat_connected(make_game, start_game, staff_client, alice, bob):
+    game = await db(make_game)(alice, bob)
+    ws_a, ws_b = await start_game(game.pk, alice, bob)
+    mia = await db(staff_client)("mia", MODERATOR)
+    await ws_a.send_json_to({"type": "forfeit"})
+    await game_over(ws_b)
+    # Bob's socket is still open, but the game is over: no seat of it is connected to anything.
+    html = (await db(mia.get)(page(game.pk))).content.decode()
+    seats = html.split('id="seats"', 1)[1].split("</table>", 1)[0]
+    assert "<td>connected</td>" not in seats
+    assert seats.count("<td>game over</td>") == 2
+    await ws_a.disconnect()
+    await ws_b.disconnect()

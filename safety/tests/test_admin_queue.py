@@ -48,6 +48,16 @@ def test_a_moderator_sees_the_evidence_and_mutes_from_the_reports_page(admin_as,
     assert Sanction.objects.get(user=bob).action == "mute"
 
 
+def test_a_report_s_and_a_sanction_s_pages_name_the_player_by_username(admin_as, moderator, alice, bob):
+    report, _ = report_file(reporter=alice, user_id=bob.pk, reason="spam")
+    heading = admin_as.get(f"/admin/safety/report/{report.pk}/change/").content.decode()
+    assert f"<h2>report {report.pk}: spam against bob</h2>" in heading
+    assert f"against user {bob.pk}" not in heading
+    sanction = sanction_impose(staff=moderator, user_id=bob.pk, action="warn", statement="No spam.")
+    heading = admin_as.get(f"/admin/safety/sanction/{sanction.pk}/change/").content.decode()
+    assert "<h2>warn of bob</h2>" in heading
+
+
 def test_a_support_user_sees_no_reports_page(make_user, support):
     browser = Client()
     browser.force_login(support)

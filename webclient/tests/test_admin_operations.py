@@ -9,6 +9,7 @@ from game.services import game_create
 from gameplatform.core import metrics
 from gameplatform.sockets import presence
 from matchmaking.models import QueueEntry
+from staff.roles import ADMIN, LIVEOPS, MODERATOR, SUPPORT
 from world import demo
 from world.areas import places_for
 from world.models import Faction
@@ -102,6 +103,32 @@ def test_a_player_who_is_not_staff_is_sent_to_the_admin_login(client, alice):
     page = client.get(PAGE)
     assert page.status_code == 302
     assert page["Location"] == f"/admin/login/?next={PAGE}"
+
+
+@pytest.mark.django_db
+def test_staff_without_a_role_are_refused_the_page_and_not_shown_its_link(client, make_staff, busy_platform):
+    # Online players, running games and private lobby names are not for every staff account.
+    client.force_login(make_staff("no_role"))
+    page = client.get(PAGE)
+    assert page.status_code == 403
+    assert "Friday night" not in page.content.decode()
+    assert "Live operations" not in client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_support_staff_are_refused_the_page(client, make_staff):
+    client.force_login(make_staff("helpdesk", SUPPORT))
+    assert client.get(PAGE).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [MODERATOR, LIVEOPS, ADMIN])
+def test_moderators_liveops_and_admins_open_the_page_from_the_index(client, make_staff, busy_platform, alice, role):
+    client.force_login(make_staff(f"staff_{role}", role))
+    page = client.get(PAGE)
+    assert page.status_code == 200
+    assert_page_shows(page.content.decode(), busy_platform, alice)
+    assert f'href="{PAGE}">Live operations</a>' in client.get("/admin/").content.decode()
 
 
 @pytest.mark.django_db

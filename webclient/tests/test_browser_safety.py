@@ -1,7 +1,8 @@
 """Player safety at /play/ in headless Chromium: a player reports a lobby message's sender, a
 direct message's sender and a group message's sender from the page (each report filed with its
 conversation as its context), a sanction reaches the page as its banner, and a suspended player
-appeals from the signed-out page with the appeal token the refused login carried."""
+appeals from the signed-out page with the appeal token the refused login carried, with no
+"Play as guest" to come back by."""
 
 import httpx
 
@@ -178,6 +179,62 @@ def test_a_suspended_player_sees_why_and_appeals_from_the_signed_out_page_with_t
     appeals = appeals["results"] if isinstance(appeals, dict) else appeals
     [appeal] = [a for a in appeals if a["sanction"]["id"] == sanction_id]
     assert appeal["text"] == "I was quoting a film line, not threatening anyone."
+
+    # No way back as a guest: the page offers none under the banner, and the server makes none on
+    # this browser (the page sent its device id when it registered).
+    assert ann.locator("#guest-login").is_hidden()
+    guest = ann.evaluate(
+        """async () => {
+          const answer = await fetch("/api/auth/device/", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ device_id: localStorage.getItem("gameplatform.device") }),
+          });
+          return [answer.status, (await answer.json()).code];
+        }"""
+    )
+    assert guest == [403, "account_suspended"]
     # The browser logs each refused request (the token's refresh, the login): nothing else went wrong.
     forbidden = "console: Failed to load resource: the server responded with a status of 403 (Forbidden)"
     assert [p for p in ann.problems if p != forbidden] == [], ann.problems
+
+
+def test_a_suspended_player_s_game_panel_and_games_list_show_the_game_forfeited(web, new_page):
+    ann, bob = new_page("ann"), new_page("bob")
+    register(ann, web.http, unique("gsann"))
+    register(bob, web.http, unique("gsbob"))
+    for page in (ann, bob):
+        tab(page, "play")
+        page.click("#queue-join")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel:not([hidden]) #game-ready:visible")
+        page.click("#game-ready")
+    for page in (ann, bob):
+        page.wait_for_selector("#game-panel[data-state=active]")
+    game_id = ann.get_attribute("#game-panel", "data-game-id")
+    ann.wait_for_selector(f"#game-history li[data-game-id='{game_id}']")
+
+    ann_id = ann.evaluate("window.gameplatform.me.id")
+    suspended = httpx.post(
+        f"{web.http}/api/moderation/sanctions/",
+        json={"user_id": ann_id, "action": "suspend", "duration_hours": 24, "statement": "Win trading."},
+        headers=staff_headers(web),
+        timeout=10,
+    )
+    assert suspended.status_code == 201, suspended.text
+
+    # The server forfeits the game: the opponent wins, and the suspended player's page says so too,
+    # with nothing left to play (no Forfeit, no "Opponent's turn…"), though it can read nothing more.
+    # Whether their socket closes before the game_over reaches it is a race: either way the page
+    # says the game ended by their forfeit.
+    bob.wait_for_selector("#game-status:has-text('You won')")
+    forfeited = "^(You lost|Your account is suspended: you left this game) by forfeit"
+    ann.wait_for_selector(f"#game-status:text-matches('{forfeited}')")
+    assert ann.locator("#game-forfeit").is_hidden()
+    assert ann.locator("#game-close").is_visible()
+    assert ann.locator("#board .cell:not([disabled])").count() == 0
+    line = ann.locator(f"#game-history li[data-game-id='{game_id}']")
+    assert line.locator(".outcome").text_content() == "forfeited"
+    assert line.locator("button:has-text('Open')").count() == 0
+    assert ann.text_content("#queue-status") == "No games while the account is suspended or banned."
+    assert ann.locator("#queue-join").is_hidden()

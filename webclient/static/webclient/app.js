@@ -131,7 +131,9 @@ document.addEventListener("securitypolicyviolation", (event) => {
 const DEVICE_KEY = "gameplatform.device";
 
 /** This browser's device id: made once, kept after logging out, so "Play as guest" always
- * comes back to the same account (the guest's, or the full account it became). */
+ * comes back to the same account (the guest's, or the full account it became). Logging in and
+ * registering send it too: while an account that used this browser is suspended or banned, the
+ * server makes no guest on it (403 account_suspended, the banner's appeal). */
 function deviceId() {
   let id = localStorage.getItem(DEVICE_KEY);
   if (!id) {
@@ -180,11 +182,13 @@ function setup() {
   for (const tab of $$("#tabs button")) tab.addEventListener("click", () => showTab(tab.dataset.tab));
   window.addEventListener("hashchange", () => app.me && showTab(location.hash.slice(1)));
   onSubmit($("#login-form"), async ({ username, password }) => {
-    await app.gp.login(username.trim(), password);
+    // The SDK's login() with the device id beside the credentials.
+    const body = { username: username.trim(), password, device_id: deviceId() };
+    app.gp.useTokens(await app.gp.request("POST", "/api/auth/login/", { body, auth: false }));
   });
   $("#guest-login").addEventListener("click", () => app.gp.deviceLogin(deviceId()).catch(showError));
   onSubmit($("#register-form"), async (fields) => {
-    await app.gp.register({ ...fields, username: fields.username.trim() });
+    await app.gp.register({ ...fields, username: fields.username.trim(), device_id: deviceId() });
   });
   $("#logout").addEventListener("click", () => app.gp.logout());
   takeProviderSignIn();

@@ -7,6 +7,9 @@
 // applied to the player's view. The game in progress survives a reload: on start the client
 // looks for an unfinished game of the player (GET /api/games/) and reconnects to it; the server
 // keeps the seat for RECONNECT_GRACE_SECONDS and resends the full game_state.
+// A player who leaves a game by the server's hand (a suspension or a ban forfeits their running
+// game; staff may remove them from it) sees it at once: their socket closes 4403 saying why, and
+// a locked account can read nothing more, so the panel and "My games" say it themselves.
 // The same panel and renderers show a game watched as a spectator (watch.js) and a finished game
 // played again (replay.js), read-only: ``showRoom(room, {kind})`` takes any object shaped like the
 // SDK's GameRoom.
@@ -16,7 +19,14 @@ import { $, $$, button, el, fill, showError, showInfo, time } from "./ui.js";
 import { closeText, outcome, outcomeShort } from "./words.js";
 
 let app;
-let current = null; // {id, room, kind}: kind "play", "watch" (a spectator) or "replay"
+let current = null; // {id, room, kind, left}: kind "play", "watch" (a spectator) or "replay"; left: why I left it
+// The games I left by the server's hand (game id -> what to say), shown so by "My games".
+const leftGames = new Map();
+// Why the server ended my part in a game: the code of the error before its socket closed 4403.
+const LEFT_BY = {
+  account_suspended: "Your account is suspended: you left this game by forfeit.",
+  not_a_player: "Staff removed you from this game: you left it by forfeit.",
+};
 let modes = []; // GET /api/game/modes/
 // The public timers of the game on screen: {name: seconds left} as the last frame that carried
 // them said, and when it came (performance.now()); counted down from there.
@@ -66,6 +76,32 @@ export function setup(theApp) {
     show().catch(showError);
   });
   app.on("open_game", (frame) => openFromEvent(frame.game_id));
+  // A locked account (safety.js's banner): its running games were forfeited on the server.
+  app.on("account_locked", () => {
+    // The server took the player out of the queue too, and lets them join none.
+    $("#queue-status").textContent = "No games while the account is suspended or banned.";
+    $("#queue-join").hidden = $("#queue-leave").hidden = true;
+    for (const item of $$("#game-history li[data-state]")) leftGame(Number(item.dataset.gameId), LEFT_BY.account_suspended);
+    if (current?.kind === "play") leftGame(current.id, LEFT_BY.account_suspended);
+  });
+}
+
+/** Say that I left game ``gameId`` by the server's hand (``why``): its panel, if open, ends my part
+ * (no Forfeit, a Close), and "My games" shows it forfeited. */
+function leftGame(gameId, why) {
+  if (leftGames.has(gameId)) return;
+  leftGames.set(gameId, why);
+  if (current?.id === gameId && current.kind === "play") {
+    current.left = why;
+    log(why);
+    if (current.room.game) render();
+  }
+  const item = $(`#game-history li[data-game-id="${gameId}"][data-state]`);
+  if (item) {
+    item.querySelector(".outcome").textContent = "forfeited";
+    item.querySelector(".open-game")?.remove();
+    delete item.dataset.state;
+  }
 }
 
 function openFromEvent(gameId) {
@@ -122,18 +158,27 @@ export async function show() {
   fill(
     $("#game-history"),
     games.results.slice(0, 10).map((g) =>
-      el(
-        "li",
-        { dataset: { gameId: g.id } },
-        `#${g.id} ${modeTitle(g.mode)}: ${g.players.map((p) => p.username).join(" vs ")} · ${outcomeText(g)} `,
-        FINISHED.has(g.state) ? button("Replay", () => app.emit("open_replay", { game_id: g.id }), { class: "small" }) : null,
-        FINISHED.has(g.state) || playing(g.id) ? null : button("Open", () => openGame(g.id), { class: "small" }),
-      ),
+      historyItem(g),
     ),
   );
   fill(
     $("#leaderboard"),
     board.results.slice(0, 10).map((row) => el("li", {}, `${row.user.username}: ${row.rating} (${row.wins}W ${row.losses}L ${row.draws}D)`)),
+  );
+}
+
+/** A line of "My games": an unfinished game (``data-state``) I have not left says its state. */
+function historyItem(g) {
+  const finished = FINISHED.has(g.state);
+  const left = !finished && leftGames.has(g.id);
+  return el(
+    "li",
+    { dataset: finished || left ? { gameId: g.id } : { gameId: g.id, state: g.state } },
+    `#${g.id} ${modeTitle(g.mode)}: ${g.players.map((p) => p.username).join(" vs ")} · `,
+    el("span", { class: "outcome" }, left ? "forfeited" : outcomeText(g)),
+    " ",
+    finished ? button("Replay", () => app.emit("open_replay", { game_id: g.id }), { class: "small" }) : null,
+    finished || left || playing(g.id) ? null : button("Open", () => openGame(g.id), { class: "small open-game" }),
   );
 }
 
@@ -254,8 +299,9 @@ export function showRoom(room, { kind = "play" } = {}) {
     $("#game-panel").dataset.connection = status;
     if (status === "reconnecting") log("Connection lost, reconnecting…");
   });
-  on("close", ({ code, final }) => {
-    if (final && code === 4409) log("This game was opened in another window.");
+  on("close", ({ code, final, error }) => {
+    if (final && code === 4403 && LEFT_BY[error?.code] && kind === "play") leftGame(gameId, LEFT_BY[error.code]);
+    else if (final && code === 4409) log("This game was opened in another window.");
     else if (final && code !== 1000) log(closeText(code));
   });
 }
@@ -312,9 +358,10 @@ function render() {
   const room = current.room;
   if (!room.game) return;
   const me = readOnly() ? null : room.players.find((p) => p.id === app.me.id);
-  const finished = FINISHED.has(room.state);
+  // A game I left by the server's hand is over for me, whatever the last state I was sent.
+  const finished = FINISHED.has(room.state) || Boolean(current.left);
   const panel = $("#game-panel");
-  panel.dataset.state = room.state;
+  panel.dataset.state = current.left && !FINISHED.has(room.state) ? "left" : room.state;
   panel.dataset.mode = room.mode;
   $("#game-title").textContent = `${modeTitle(room.mode)} · game ${room.gameId}`;
   $("#game-players").textContent = room.players
@@ -384,6 +431,7 @@ function realTime(room) {
 
 function statusText(room, me) {
   const state = room.game;
+  if (current.left && !FINISHED.has(state.state)) return current.left;
   if (state.state === "waiting_for_players") return "Waiting for every player to connect…";
   if (state.state === "waiting_for_ready") {
     if (!me) return "Waiting for the players to get ready…"; // a spectator has no ready button

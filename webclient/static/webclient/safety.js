@@ -3,7 +3,8 @@
 // players), and the sanction banner: what was imposed, why (the staff's statement) and until
 // when, shown when a `sanction` notification arrives or a call is refused `muted` /
 // `account_suspended`. A locked account (suspended or banned) cannot log in: its banner takes
-// the appeal there and then, with the appeal token the refusal carried (no login needed). World
+// the appeal there and then, with the appeal token the refusal carried (no login needed), and
+// the page offers no "Play as guest" under it. World
 // chat has no Report: its frames name a character, not the player behind it.
 
 import { $, el, fill, onSubmit } from "./ui.js";
@@ -82,6 +83,10 @@ function showNotice({ event, sanction }) {
 }
 
 function showLock(error) {
+  // No way back as a guest: the server makes none on this browser while the lock holds (403
+  // account_suspended), so the page offers none under the banner.
+  $("#guest-offer").hidden = true;
+  app.emit("account_locked", error); // game.js: the running game was forfeited on the server
   if (error.sanctionId === null) {
     // A socket closed as the lock is imposed says only that (no end, no sanction): the `sanction`
     // notification beside it tells what, why and until when, so it never takes that banner's place.

@@ -83,6 +83,12 @@ class Sanction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     lift_statement = models.TextField(max_length=2000, blank=True)  # why it was lifted: the player reads it
+    # Its statement of reasons beside ``statement`` (DSA Art. 17, ``safety.rules``): the rule broken
+    # (its key and its text as it was then), the facts it concerns, and whether automated means decided it.
+    rule = models.CharField(max_length=64, blank=True)
+    ground = models.TextField(max_length=1000, blank=True)
+    facts = models.TextField(max_length=2000, blank=True)
+    automated = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

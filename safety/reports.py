@@ -175,10 +175,19 @@ def report_unclaim(*, staff, report_id: int) -> Report:
 
 @transaction.atomic
 def report_resolve(
-    *, staff, report_id: int, action: str, statement: str = "", duration_hours: int | None = None
+    *,
+    staff,
+    report_id: int,
+    action: str,
+    statement: str = "",
+    duration_hours: int | None = None,
+    rule: str = "",
+    facts: str = "",
 ) -> Report:
     """Dismiss a report, or act on it with a sanction of its user; once (409 ``report_closed``), and
-    by the moderator who holds its claim, if one does (409 ``report_claimed`` for the others)."""
+    by the moderator who holds its claim, if one does (409 ``report_claimed`` for the others). The
+    sanction's ground is ``rule`` (none: the report's reason), its facts ``facts`` (none: the
+    report's evidence, ``rules.facts_from_report``)."""
     if action not in RESOLUTIONS:
         raise ApplicationError(
             "Unknown action.", code="invalid", extra={"fields": {"action": [f"One of {', '.join(RESOLUTIONS)}."]}}
@@ -197,6 +206,8 @@ def report_resolve(
             statement=statement,
             duration_hours=duration_hours,
             report=report,
+            rule=rule,
+            facts=facts,
         )
         report.status = Report.Status.ACTIONED
     report.resolved_at, report.resolved_by = timezone.now(), staff

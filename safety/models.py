@@ -4,7 +4,9 @@ A report keeps its evidence as it was when it was filed (``evidence``: the conte
 messages, a game's players and inputs, the target's history), so a message deleted later still
 shows. A sanction is the one record of a restriction: its end is its own (``ends_at``), so it
 ends by itself; staff lift it sooner, or a reversal on appeal does (``lifted_at``, with who
-lifted it and why). Appeals: one per sanction. A claim on a report holds for
+lifted it and why); it keeps its statement of reasons (``rule``, ``ground``, ``facts``,
+``automated``: ``safety.rules``). A reporter's later reports of the same user, while the first is
+open, are added to its evidence (``evidence["added"]``). Appeals: one per sanction. A claim on a report holds for
 ``REPORT_CLAIM_MINUTES`` from ``claimed_at`` (``safety.reports``), then lapses by itself.
 """
 

@@ -2,6 +2,7 @@
 player adds its evidence and comment to the first; a lobby's deleted messages stay in the evidence
 staff read (never in the chat players read) for the appeal window."""
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -10,10 +11,14 @@ from django.utils import timezone
 from chat.dms.services import dm_send
 from chat.lobbies.services import lobby_join, lobby_leave, message_delete, message_post
 from chat.models import LobbyEvent
+from conftest import requires_postgres
 from game.services import game_create
+from gameplatform.data.ratelimit import reset
+from gameplatform.testing import run_at_once
 from groups.factories import make_group
 from groups.services import message_post as group_post
 from safety.models import Report
+from safety.reports import REPORTS_RATE, report_file
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +164,24 @@ def test_a_message_deleted_longer_ago_than_the_appeal_window_is_not_evidence(
     answer = report(client_for(premium_owner), bob, context={"lobby_id": lobby.pk})
 
     assert contents(Report.objects.get(pk=answer.json()["id"]).evidence) == []
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_reports_of_the_same_player_filed_at_once_make_one_report_that_keeps_every_comment(alice, bob):
+    for round_ in range(3):
+        reset(REPORTS_RATE.key(alice.pk))  # the race, not the hourly budget
+        comments = [f"round {round_} comment {n}" for n in range(4)]
+
+        results = run_at_once(
+            *[
+                functools.partial(report_file, reporter=alice, user_id=bob.pk, reason="harassment", comment=c)
+                for c in comments
+            ]
+        )
+
+        assert all(isinstance(r, tuple) for r in results), results
+        (report,) = Report.objects.filter(status="open")
+        kept = [report.comment] + [a["comment"] for a in report.evidence.get("added", [])]
+        assert sorted(kept) == sorted(comments), round_
+        Report.objects.filter(pk=report.pk).update(status="dismissed")

@@ -222,3 +222,8 @@ def finished_games_played_of(*, user_ref: str = "pk") -> Expression:
     seats = GamePlayer.objects.filter(user_id=OuterRef(user_ref), game__state=Game.State.FINISHED)
     seats = seats.values("user_id").annotate(total=Count("pk")).values("total")
     return Coalesce(Subquery(seats, output_field=IntegerField()), Value(0))
+
+
+def game_was_player(*, game_id: int, user_id: int) -> bool:
+    """Whether the user played (or plays) the game: a seat of theirs."""
+    return GamePlayer.objects.filter(game_id=game_id, user_id=user_id).exists()

@@ -19,7 +19,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from gameplatform import __version__
-from gameplatform.core.env import env_bool, env_float, env_int, env_list, env_str
+from gameplatform.core.env import env_bool, env_float, env_int, env_list, env_str, env_text_map
 from gameplatform.data import redisconf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -410,6 +410,9 @@ INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 # A moderator's claim on a report (the queue's claim) lapses this long after it was made: the
 # report is open to every moderator again (docs/player-safety.md).
 REPORT_CLAIM_MINUTES = env_int("REPORT_CLAIM_MINUTES", 30, minimum=1)
+# The studio's community rules, the grounds a sanction names in its statement of reasons: a JSON
+# object of rule key -> text, over the defaults (one rule per report reason: ``safety.rules``).
+MODERATION_RULES = env_text_map("MODERATION_RULES")
 # The queue's fill window: a group of a mode for more than two players that has min_players but
 # is not full starts once its longest-waiting player has waited this long (0: at once).
 QUEUE_FILL_SECONDS = env_float("QUEUE_FILL_SECONDS", 10.0, minimum=0)

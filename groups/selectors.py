@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from gameplatform.core.errors import Forbidden, NotFound
-from groups.models import Group, GroupJoinRequest, GroupMembership
+from groups.models import Group, GroupJoinRequest, GroupMembership, GroupMessage
 
 Role = GroupMembership.Role
 RANK = {Role.MEMBER: 0, Role.ADMIN: 1, Role.SUPERADMIN: 2}
@@ -65,3 +65,12 @@ def group_join_requests(*, group_id: int, user) -> QuerySet[GroupJoinRequest]:
             raise Forbidden("Only the group's admins may see its join requests.", code="not_group_admin")
     group_get(group_id=group_id)
     return GroupJoinRequest.objects.filter(group_id=group_id).select_related("user").order_by("created_at", "id")
+
+
+def group_was_member(*, group_id: int, user_id: int) -> bool:
+    """Whether the user is a member of the group, or was one who wrote in it (a group keeps no log
+    of who left)."""
+    return (
+        GroupMembership.objects.filter(group_id=group_id, user_id=user_id).exists()
+        or GroupMessage.objects.filter(group_id=group_id, sender_id=user_id).exists()
+    )

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from gameplatform.chat.admin import ReadOnlyAdmin
 from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError
-from safety import appeals, reports, sanctions, selectors
+from safety import appeals, reports, rules, sanctions, selectors
 from safety.models import Appeal, Report, Sanction
 from safety.sanctions import is_active
 from staff.permissions import user_has_role
@@ -30,10 +30,22 @@ class ReportDecisionForm(forms.ModelForm):
     statement = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="the player reads it"
     )
+    rule = forms.ChoiceField(required=False, help_text="the rule broken (none: the report's reason)")
+    facts = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="what it concerns, told to the player (none: the player's messages quoted from the evidence)",
+    )
 
     class Meta:
         model = Report
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].choices = [("", "(the report's reason)")] + [
+            (key, f"{key}: {text}") for key, text in rules.rules().items()
+        ]
 
 
 def decide(model_admin, request, decision) -> None:
@@ -47,13 +59,48 @@ def decide(model_admin, request, decision) -> None:
         model_admin.message_user(request, f"Not done: {exc.message} {exc.extra or ''}", level=messages.ERROR)
 
 
+def _deleted_note(message: dict) -> str:
+    deleted = message.get("deleted")
+    if not deleted:
+        return ""
+    return f"deleted {deleted.get('at')} by {'its author' if deleted.get('by_author') else 'a moderator'}"
+
+
 def _messages_table(messages_: list[dict]) -> str:
+    """A context's messages; one deleted before the report says so (players no longer see it)."""
     rows = format_html_join(
         "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((m.get("created_at", ""), m.get("sender", ""), m.get("content", "")) for m in messages_),
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((m.get("created_at", ""), m.get("sender", ""), m.get("content", ""), _deleted_note(m)) for m in messages_),
     )
-    return format_html("<table><tr><th>at</th><th>from</th><th>message</th></tr>{}</table>", rows)
+    return format_html("<table><tr><th>at</th><th>from</th><th>message</th><th></th></tr>{}</table>", rows)
+
+
+def _game_line(evidence: dict) -> str:
+    game = evidence.get("game")
+    if not game:
+        return ""
+    players = ", ".join(p["username"] for p in evidence.get("players", []))
+    kept = len(evidence.get("inputs", []))
+    return f"game {game['id']} ({game['mode']}, {game['state']}): {players}; {kept} inputs kept"
+
+
+def _evidence_tables(report: Report) -> str:
+    """A report's evidence, then what the reporter's later reports added, each with its context and comment."""
+    parts = [format_html("{}{}", _game_line(report.evidence), _messages_table(report.evidence.get("messages", [])))]
+    for added in report.evidence.get("added", []):
+        parts.append(
+            format_html(
+                "<p>added {} ({}, {}): {}</p>{}{}",
+                added.get("at"),
+                added.get("reason"),
+                added.get("context") or "no context",
+                added.get("comment") or "-",
+                _game_line(added),
+                _messages_table(added.get("messages", [])),
+            )  # fmt: skip
+        )
+    return format_html_join("", "{}", ((p,) for p in parts))
 
 
 class QueueStatusFilter(admin.SimpleListFilter):
@@ -80,13 +127,13 @@ class QueueStatusFilter(admin.SimpleListFilter):
             }
 
 
-def _sanctions_table(user_id: int) -> str:
+def _sanctions_table(user_id: int, exclude: int | None = None) -> str:
     rows = format_html_join(
         "",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (s.action, timestamp(s.starts_at), timestamp(s.ends_at) or "-", _sanction_state(s), s.statement)
-            for s in selectors.sanctions_of(user_id=user_id)[:20]
+            for s in selectors.sanctions_of(user_id=user_id).exclude(pk=exclude)[:20]
         ),
     )
     return format_html(
@@ -121,12 +168,29 @@ class ReportAdmin(admin.ModelAdmin):
     ordering = ["created_at", "id"]  # oldest first: the queue's order
     readonly_fields = ["user", "reporter", "reason", "comment", "context", "status", "claim_now", "sanction",
                        "created_at", "resolved_at", "resolved_by", "evidence_messages", "evidence_game",
-                       "user_history", "user_sanctions_now"]  # fmt: skip
+                       "evidence_added", "user_history", "user_sanctions_now"]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["user", "reporter", "reason", "comment", "context", "status", "claim_now", "created_at"]}),
-        ("Evidence (as it was when reported)", {"fields": ["evidence_messages", "evidence_game", "user_history"]}),
+        (
+            "Evidence (as it was when reported)",
+            {"fields": ["evidence_messages", "evidence_game", "evidence_added", "user_history"]},
+        ),
         ("The user's sanctions now", {"fields": ["user_sanctions_now"]}),
-        ("Decision", {"fields": ["decision", "duration_hours", "statement", "sanction", "resolved_at", "resolved_by"]}),
+        (
+            "Decision",
+            {
+                "fields": [
+                    "decision",
+                    "duration_hours",
+                    "statement",
+                    "rule",
+                    "facts",
+                    "sanction",
+                    "resolved_at",
+                    "resolved_by",
+                ]
+            },
+        ),
     ]
     actions = ["claim", "unclaim", "quick_dismiss", "quick_warn", "quick_mute_24h", "quick_suspend_7d"]
 
@@ -150,12 +214,19 @@ class ReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="game")
     def evidence_game(self, report: Report) -> str:
-        game = report.evidence.get("game")
-        if not game:
+        return _game_line(report.evidence) or "-"
+
+    @admin.display(description="added by later reports")
+    def evidence_added(self, report: Report) -> str:
+        added = report.evidence.get("added", [])
+        if not added:
             return "-"
-        players = ", ".join(p["username"] for p in report.evidence.get("players", []))
-        kept = len(report.evidence.get("inputs", []))
-        return f"game {game['id']} ({game['mode']}, {game['state']}): {players}; {kept} inputs kept"
+        return format_html_join(
+            "",
+            "<p>{} ({}, {}): {}</p>{}{}",
+            ((a.get("at"), a.get("reason"), a.get("context") or "no context", a.get("comment") or "-",
+              _game_line(a), _messages_table(a.get("messages", []))) for a in added),
+        )  # fmt: skip
 
     @admin.display(description="the user's history")
     def user_history(self, report: Report) -> str:
@@ -220,6 +291,7 @@ class ReportAdmin(admin.ModelAdmin):
             data.get("decision") and (lambda: reports.report_resolve(
                 staff=request.user, report_id=obj.pk, action=data["decision"],
                 statement=data.get("statement") or "", duration_hours=data.get("duration_hours"),
+                rule=data.get("rule") or "", facts=data.get("facts") or "",
             )),
         )  # fmt: skip
 
@@ -275,11 +347,53 @@ class AppealDecisionForm(forms.ModelForm):
 
 @admin.register(Appeal)
 class AppealAdmin(admin.ModelAdmin):
+    """An appeal's page shows what its review reads (EU DSA Art. 20): the sanction's statement of
+    reasons and who imposed it, the reports it was decided on with their evidence, the player's
+    other sanctions. Its decision is another moderator's (``same_moderator``)."""
+
     form = AppealDecisionForm
-    list_display = ["id", "sanction", "status", "created_at", "decided_at"]
+    list_display = ["id", "sanction", "status", "imposed_by", "created_at", "decided_at"]
     list_filter = ["status"]
+    list_select_related = ["sanction", "sanction__created_by"]
     ordering = ["created_at", "id"]
-    readonly_fields = ["sanction", "text", "status", "statement", "created_at", "decided_at", "decided_by"]
+    readonly_fields = ["sanction", "imposed_by", "reasons", "decided_on", "player_history", "text", "status",
+                       "statement", "created_at", "decided_at", "decided_by"]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["sanction", "imposed_by", "text", "status", "created_at"]}),
+        ("The sanction's statement of reasons", {"fields": ["reasons"]}),
+        ("The reports it was decided on, with their evidence", {"fields": ["decided_on"]}),
+        ("The player's other sanctions", {"fields": ["player_history"]}),
+        ("Decision (by another moderator than the one who imposed it)",
+         {"fields": ["decision", "decision_statement", "statement", "decided_at", "decided_by"]}),
+    ]  # fmt: skip
+
+    @admin.display(description="imposed by")
+    def imposed_by(self, appeal: Appeal) -> str:
+        return str(appeal.sanction.created_by or "-")
+
+    @admin.display(description="reasons")
+    def reasons(self, appeal: Appeal) -> str:
+        s = appeal.sanction
+        rows = [("action", f"{s.action} from {timestamp(s.starts_at)} until {timestamp(s.ends_at) or '-'}"),
+                ("statement", s.statement), ("ground", f"{s.rule}: {s.ground}" if s.rule else "-"),
+                ("facts", s.facts or "-"), ("automated", "yes" if s.automated else "no"),
+                ("appeal until", timestamp(sanctions.appeal_until(s)))]  # fmt: skip
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.display(description="reports")
+    def decided_on(self, appeal: Appeal) -> str:
+        found = list(appeal.sanction.reports.select_related("reporter").order_by("id"))
+        if not found:
+            return "- (imposed without a report)"
+        return format_html_join(
+            "",
+            "<p>report {} by {} ({}): {}</p>{}",
+            ((r.pk, r.reporter or "the platform", r.reason, r.comment or "-", _evidence_tables(r)) for r in found),
+        )
+
+    @admin.display(description="sanctions")
+    def player_history(self, appeal: Appeal) -> str:
+        return _sanctions_table(appeal.sanction.user_id, exclude=appeal.sanction_id)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -44,6 +44,11 @@ class SanctionOutput(serializers.Serializer):
     active = serializers.BooleanField()
     lifted_at = serializers.DateTimeField(allow_null=True, help_text="When staff lifted it, or an appeal reversed it")
     lift_statement = serializers.CharField(help_text="Why it was lifted (empty while it was not)")
+    rule = serializers.CharField(help_text="The key of the rule broken in the rules list (`MODERATION_RULES`)")
+    ground = serializers.CharField(help_text="The rule broken, its text as it was when the sanction was imposed")
+    facts = serializers.CharField(help_text="The content it concerns, quoted, or what was seen")
+    automated = serializers.BooleanField(help_text="Whether automated means decided it")
+    appeal_until = serializers.DateTimeField(help_text="The end of its appeal window (180 days)")
     appeal = AppealOutput(allow_null=True)
 
     def to_representation(self, sanction):
@@ -84,9 +89,14 @@ class ReportListApi(ListAPIView):
         request=InputSerializer,
         responses={201: FiledSerializer, 200: FiledSerializer},
         tags=TAGS,
-        description="Report a player; the server attaches the evidence. Again while the first is open: 200 with it.",
+        description=(
+            "Report a player from a context I was in (else 403 `not_in_context`); the server attaches the evidence. "
+            "Again while the first is open: 200 with it, its context's evidence and comment added to it."
+        ),
     )
-    @error_codes({400: ("cannot_report_self",), 404: ("user_not_found",), 429: ("rate_limited",)})
+    @error_codes(
+        {400: ("cannot_report_self",), 403: ("not_in_context",), 404: ("user_not_found",), 429: ("rate_limited",)}
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -197,7 +207,26 @@ class ModerationReportListApi(ListAPIView):
         return selectors.report_queue(status=_queue_status(self.request, Report.Status))
 
 
-class SanctionInput(serializers.Serializer):
+class GroundsInput(serializers.Serializer):
+    """A decision's statement of reasons beyond its statement (``safety.rules``)."""
+
+    rule = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The rule broken (a key of `MODERATION_RULES`); none: the report's reason, or `other`",
+    )
+    facts = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What it concerns, told to the player; none: quoted from the report's evidence, else the statement",
+    )
+
+
+class SanctionInput(GroundsInput):
     action = serializers.ChoiceField(choices=Sanction.Action.choices)
     duration_hours = serializers.IntegerField(min_value=1, max_value=sanctions.MAX_HOURS, required=False)
     statement = serializers.CharField(max_length=2000)
@@ -206,7 +235,7 @@ class SanctionInput(serializers.Serializer):
 class ModerationReportResolveApi(APIView):
     permission_classes = [Moderator]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(GroundsInput):
         action = serializers.ChoiceField(choices=reports.RESOLUTIONS)
         duration_hours = serializers.IntegerField(min_value=1, max_value=sanctions.MAX_HOURS, required=False)
         statement = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -294,9 +323,22 @@ class ModerationSanctionLiftApi(APIView):
         return Response(sanctions.payload(sanction))
 
 
+class AppealReportSerializer(serializers.ModelSerializer):
+    reporter = UserBrief(allow_null=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "reporter", "reason", "comment", "context", "evidence", "created_at", "resolved_at"]
+        read_only_fields = fields
+
+
 @extend_schema(
     parameters=[_queue_status_parameter(Appeal.Status)],
     tags=STAFF_TAGS,
+    description=(
+        "The appeals, oldest first, each with what its review reads: the sanction's statement of reasons, who "
+        "imposed it, the reports it was decided on with their evidence, and the player's other sanctions."
+    ),
 )
 class ModerationAppealListApi(ListAPIView):
     permission_classes = [Moderator]
@@ -304,10 +346,22 @@ class ModerationAppealListApi(ListAPIView):
     class OutputSerializer(serializers.ModelSerializer):
         user = UserBrief(source="sanction.user")
         sanction = SanctionOutput()
+        imposed_by = UserBrief(source="sanction.created_by", allow_null=True, help_text="null: automated, or gone")
+        decided_by = UserBrief(allow_null=True)
+        reports = AppealReportSerializer(
+            source="sanction.reports", many=True, help_text="The reports it was decided on, with their evidence"
+        )
+        history = serializers.SerializerMethodField(help_text="The player's other sanctions, newest first")
+
+        @extend_schema_field(SanctionOutput(many=True))
+        def get_history(self, appeal: Appeal):
+            others = [s for s in appeal.sanction.user.sanctions.all() if s.pk != appeal.sanction_id]
+            return SanctionOutput(others, many=True).data
 
         class Meta:
             model = Appeal
-            fields = ["id", "user", "sanction", "text", "status", "statement", "created_at", "decided_at"]
+            fields = ["id", "user", "sanction", "imposed_by", "reports", "history", "text", "status", "statement",
+                      "created_at", "decided_at", "decided_by"]  # fmt: skip
             read_only_fields = fields
 
     serializer_class = OutputSerializer
@@ -324,7 +378,7 @@ class ModerationAppealDecideApi(APIView):
         statement = serializers.CharField(max_length=2000)
 
     @extend_schema(request=InputSerializer, responses={200: ModerationAppealListApi.OutputSerializer}, tags=STAFF_TAGS)
-    @error_codes({404: ("appeal_not_found",), 409: ("appeal_decided",)})
+    @error_codes({404: ("appeal_not_found",), 409: ("appeal_decided", "same_moderator")})
     def post(self, request, appeal_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

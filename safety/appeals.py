@@ -1,6 +1,8 @@
 """Appeals: once per sanction, within 180 days of it, also from a player who cannot log in
-(the appeal token); staff decide, and a reversal lifts the sanction at once, with the other
-running sanctions of the same case (``sanctions.sanction_reverse``)."""
+(the appeal token); staff other than whoever imposed the sanction decide (409 ``same_moderator``:
+EU DSA Art. 20 asks for a review by appropriately qualified staff, not solely by automated means,
+and a review by the one who decided is no review), and a reversal lifts the sanction at once,
+with the other running sanctions of the same case (``sanctions.sanction_reverse``)."""
 
 from datetime import timedelta
 
@@ -52,6 +54,9 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
         raise NotFound("No such appeal.", code="appeal_not_found")
     if appeal.status != Appeal.Status.OPEN:
         raise Conflict("This appeal is decided already.", code="appeal_decided")
+    if appeal.sanction.created_by_id is not None and appeal.sanction.created_by_id == staff.pk:
+        # DSA Art. 20: a complaint is reviewed afresh, so not by whoever made the decision.
+        raise Conflict("Another moderator decides an appeal of a sanction you imposed.", code="same_moderator")
     appeal.status, appeal.statement = decision, statement
     appeal.decided_at, appeal.decided_by = timezone.now(), staff
     appeal.save(update_fields=["status", "statement", "decided_at", "decided_by"])

@@ -4,7 +4,9 @@ A report keeps its evidence as it was when it was filed (``evidence``: the conte
 messages, a game's players and inputs, the target's history), so a message deleted later still
 shows. A sanction is the one record of a restriction: its end is its own (``ends_at``), so it
 ends by itself; staff lift it sooner, or a reversal on appeal does (``lifted_at``, with who
-lifted it and why). Appeals: one per sanction. A claim on a report holds for
+lifted it and why); it keeps its statement of reasons (``rule``, ``ground``, ``facts``,
+``automated``: ``safety.rules``). A reporter's later reports of the same user, while the first is
+open, are added to its evidence (``evidence["added"]``). Appeals: one per sanction. A claim on a report holds for
 ``REPORT_CLAIM_MINUTES`` from ``claimed_at`` (``safety.reports``), then lapses by itself.
 """
 
@@ -84,6 +86,12 @@ class Sanction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     lift_statement = models.TextField(max_length=2000, blank=True)  # why it was lifted: the player reads it
+    # Its statement of reasons beside ``statement`` (DSA Art. 17, ``safety.rules``): the rule broken
+    # (its key and its text as it was then), the facts it concerns, and whether automated means decided it.
+    rule = models.CharField(max_length=64, blank=True)
+    ground = models.TextField(max_length=1000, blank=True)
+    facts = models.TextField(max_length=2000, blank=True)
+    automated = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-starts_at", "-id"]

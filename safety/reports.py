@@ -13,15 +13,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.data.ratelimit import Budget
-from safety.evidence import context_clean, evidence_take
+from safety.evidence import context_clean, context_require_reporter_in, evidence_take
 from safety.models import Report
 from safety.sanctions import sanction_impose
 from staff import audit
 
 # Reports filed per reporter: 10 an hour (429 ``rate_limited`` past them).
 REPORTS_RATE = Budget("reports:user", limit=10, window=3600.0, what="reports")
+# Additions a report keeps from its reporter's later reports of the same user (``_add``).
+ADDED_MOST = 20
 RESOLUTIONS = ("dismiss", "warn", "mute", "suspend", "ban")
 # The queue's one-click decisions: (action, duration_hours), with a statement made from the reason.
 QUICK = {"dismiss": ("dismiss", None), "warn": ("warn", None), "mute_24h": ("mute", 24), "suspend_7d": ("suspend", 168)}
@@ -36,9 +39,11 @@ QUICK_STATEMENTS = {
 
 
 def report_file(*, reporter, user_id: int, reason: str, comment: str = "", context=None) -> tuple[Report, bool]:
-    """File a report with its evidence taken now; ``(report, created)``. A second open report of
-    the same user by the same reporter answers the first (created False) and spends nothing.
-    ``reporter`` None: the platform's own flag (a classifier), never rate-limited."""
+    """File a report with its evidence taken now; ``(report, created)``. The context must be one
+    the reporter was in (403 ``not_in_context``). A second open report of the same user by the
+    same reporter answers the first (created False) and adds to it its context's evidence and
+    its comment (``_add``), spending from the same budget. ``reporter`` None: the platform's own
+    flag (a classifier), in every context, never rate-limited."""
     reporter_id = getattr(reporter, "pk", None)
     if reporter_id is not None and reporter_id == user_id:
         raise ApplicationError("You cannot report yourself.", code="cannot_report_self")
@@ -51,25 +56,50 @@ def report_file(*, reporter, user_id: int, reason: str, comment: str = "", conte
             extra={"fields": {"reason": [f"One of {', '.join(Report.Reason.values)}."]}},
         )
     context = context_clean(context)
+    comment = (comment or "")[:1000]
     if reporter_id is not None:
-        open_one = Report.objects.filter(reporter_id=reporter_id, user_id=user_id, status=Report.Status.OPEN).first()
-        if open_one is not None:
-            return open_one, False
         REPORTS_RATE.spend(reporter_id)
+    context_require_reporter_in(reporter_id=reporter_id, context=context)
+    # Taken before any row is locked: a game's inputs are read from its room's store.
     evidence = evidence_take(reporter_id=reporter_id, user_id=user_id, context=context)
+    if reporter_id is not None:
+        added = _add(reporter_id, user_id, reason=reason, comment=comment, context=context, evidence=evidence)
+        if added is not None:
+            return added, False
     try:
         with transaction.atomic():
             report = Report.objects.create(
-                reporter_id=reporter_id,
-                user_id=user_id,
-                reason=reason,
-                comment=(comment or "")[:1000],
-                context=context,
+                reporter_id=reporter_id, user_id=user_id, reason=reason, comment=comment, context=context,
                 evidence=evidence,
-            )
-    except IntegrityError:  # the same report filed twice at once: the first one wins
-        return Report.objects.get(reporter_id=reporter_id, user_id=user_id, status=Report.Status.OPEN), False
+            )  # fmt: skip
+    except IntegrityError:  # the same report filed twice at once: the first one wins, the second adds to it
+        added = _add(reporter_id, user_id, reason=reason, comment=comment, context=context, evidence=evidence)
+        if added is None:  # resolved meanwhile as well: a new report, then
+            return report_file(reporter=reporter, user_id=user_id, reason=reason, comment=comment, context=context)
+        return added, False
     return report, True
+
+
+@transaction.atomic
+def _add(reporter_id: int, user_id: int, *, reason: str, comment: str, context: dict, evidence: dict) -> Report | None:
+    """Add a second report's comment and its context's evidence to the reporter's open report of
+    the user (its row locked, so two additions at once both stay); None: there is none open. Past
+    ``ADDED_MOST`` additions the report answers as it is (the budget keeps them few an hour)."""
+    report = (
+        Report.objects.select_for_update()
+        .filter(reporter_id=reporter_id, user_id=user_id, status=Report.Status.OPEN)
+        .first()
+    )
+    if report is None:
+        return None
+    added = report.evidence.get("added", [])
+    if len(added) >= ADDED_MOST:
+        return report
+    taken = {key: value for key, value in evidence.items() if key != "history"}
+    entry = {"at": timestamp(timezone.now()), "reason": reason, "comment": comment, "context": context, **taken}
+    report.evidence = {**report.evidence, "added": [*added, entry]}
+    report.save(update_fields=["evidence"])
+    return report
 
 
 def _locked_open(report_id: int) -> Report:
@@ -145,10 +175,19 @@ def report_unclaim(*, staff, report_id: int) -> Report:
 
 @transaction.atomic
 def report_resolve(
-    *, staff, report_id: int, action: str, statement: str = "", duration_hours: int | None = None
+    *,
+    staff,
+    report_id: int,
+    action: str,
+    statement: str = "",
+    duration_hours: int | None = None,
+    rule: str = "",
+    facts: str = "",
 ) -> Report:
     """Dismiss a report, or act on it with a sanction of its user; once (409 ``report_closed``), and
-    by the moderator who holds its claim, if one does (409 ``report_claimed`` for the others)."""
+    by the moderator who holds its claim, if one does (409 ``report_claimed`` for the others). The
+    sanction's ground is ``rule`` (none: the report's reason), its facts ``facts`` (none: the
+    report's evidence, ``rules.facts_from_report``)."""
     if action not in RESOLUTIONS:
         raise ApplicationError(
             "Unknown action.", code="invalid", extra={"fields": {"action": [f"One of {', '.join(RESOLUTIONS)}."]}}
@@ -167,6 +206,8 @@ def report_resolve(
             statement=statement,
             duration_hours=duration_hours,
             report=report,
+            rule=rule,
+            facts=facts,
         )
         report.status = Report.Status.ACTIONED
     report.resolved_at, report.resolved_by = timezone.now(), staff

@@ -35,6 +35,7 @@ from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound, Unavailable
 from matchmaking.queue.services import queue_forget
 from notifications.services import notify
+from safety import rules
 from safety.models import Report, Sanction
 from safety.mutes import MUTES
 from staff import audit
@@ -70,6 +71,11 @@ def is_active(sanction: Sanction, now=None) -> bool:
     return sanction.ends_at is None or sanction.ends_at > (now or timezone.now())
 
 
+def appeal_until(sanction: Sanction):
+    """The end of the sanction's appeal window (``APPEAL_DAYS`` after it started)."""
+    return sanction.starts_at + timedelta(days=APPEAL_DAYS) if sanction.starts_at else None
+
+
 def appeal_token(sanction: Sanction) -> str:
     """A signed token naming the sanction: the appeal route takes it in place of a login."""
     return signing.dumps({"sanction": sanction.pk, "user": sanction.user_id}, salt=APPEAL_TOKEN_SALT)
@@ -94,6 +100,11 @@ def payload(sanction: Sanction) -> dict:
         "active": is_active(sanction),
         "lifted_at": timestamp(sanction.lifted_at),
         "lift_statement": sanction.lift_statement,
+        "rule": sanction.rule,
+        "ground": sanction.ground,
+        "facts": sanction.facts,
+        "automated": sanction.automated,
+        "appeal_until": timestamp(appeal_until(sanction)),
         "appeal": None
         if appeal is None
         else {
@@ -157,12 +168,27 @@ def lock_details(user: User) -> dict:
 
 @transaction.atomic
 def sanction_impose(
-    *, staff, user_id: int, action: str, statement: str, duration_hours: int | None = None, report=None
+    *,
+    staff,
+    user_id: int,
+    action: str,
+    statement: str,
+    duration_hours: int | None = None,
+    report=None,
+    rule: str = "",
+    facts: str = "",
+    automated: bool = False,
 ) -> Sanction:
-    """Impose a sanction; it holds on every process once this commits (the caller's transaction)."""
+    """Impose a sanction; it holds on every process once this commits (the caller's transaction).
+    Its statement of reasons: ``rule`` (a key of ``safety.rules``; none: the report's reason, else
+    ``other``), whose text it keeps as its ground; ``facts`` (none: those of the report's evidence,
+    ``rules.facts_from_report``, else the statement); ``automated``: whether automated means decided it."""
     if action not in Sanction.Action.values:
         raise _invalid("action", f"One of {', '.join(Sanction.Action.values)}.")
     statement = _statement(statement)
+    rule = rule or (report.reason if report is not None else Report.Reason.OTHER)
+    ground = rules.rule_text(rule)
+    facts = (facts or "").strip() or (rules.facts_from_report(report) if report is not None else statement)
     if action in LASTING:
         if duration_hours is None or not 1 <= duration_hours <= MAX_HOURS:
             raise _invalid("duration_hours", f"A {action} lasts 1 to {MAX_HOURS} hours.")
@@ -177,6 +203,10 @@ def sanction_impose(
         starts_at=now,
         ends_at=now + timedelta(hours=duration_hours) if action in LASTING else None,
         created_by=staff,
+        rule=rule,
+        ground=ground,
+        facts=facts,
+        automated=automated,
     )
     if action == Sanction.Action.MUTE:
         _mutes_changed()

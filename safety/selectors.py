@@ -3,7 +3,7 @@
 import statistics
 from datetime import datetime
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from safety.models import Appeal, Report, Sanction
@@ -35,7 +35,15 @@ def report_queue(*, status: str | None = Report.Status.OPEN) -> QuerySet[Report]
 
 
 def appeal_queue(*, status: str | None = Appeal.Status.OPEN) -> QuerySet[Appeal]:
-    appeals = Appeal.objects.select_related("sanction", "sanction__user")
+    """Oldest first, each with what its review reads: the sanction's statement of reasons, the
+    reports it was decided on (their evidence), and its player's sanctions."""
+    history = Sanction.objects.select_related("appeal").order_by("-starts_at", "-id")
+    appeals = Appeal.objects.select_related(
+        "sanction", "sanction__user", "sanction__created_by", "decided_by"
+    ).prefetch_related(
+        Prefetch("sanction__reports", queryset=Report.objects.select_related("reporter", "user").order_by("id")),
+        Prefetch("sanction__user__sanctions", queryset=history),
+    )
     if status:
         appeals = appeals.filter(status=status)
     return appeals.order_by("created_at", "id")

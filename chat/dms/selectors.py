@@ -63,3 +63,10 @@ def dm_conversations_hydrate(*, rows: list[dict]) -> list[dict]:
         {"user": users[row["peer_id"]], "last_message": messages[row["last_id"]], "unread_count": row["unread_count"]}
         for row in rows
     ]
+
+
+def dm_thread_exists(*, user_id: int, peer_id: int) -> bool:
+    """Whether the two users have a conversation: a message either way."""
+    return DirectMessage.objects.filter(
+        Q(sender_id=user_id, recipient_id=peer_id) | Q(sender_id=peer_id, recipient_id=user_id)
+    ).exists()

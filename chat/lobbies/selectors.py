@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from chat.lobbies import events
-from chat.models import Lobby, LobbyBan, LobbyEvent, Membership
+from chat.models import Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
 from gameplatform.core.errors import Forbidden, NotFound
 from staff.permissions import role_require
 from staff.roles import MODERATOR
@@ -122,3 +122,35 @@ def open_lobbies(*, limit: int) -> tuple[int, list[Lobby]]:
     """(how many lobbies are open, public or not; the newest ``limit`` of them with their owners)."""
     lobbies = Lobby.objects.filter(status=Lobby.Status.OPEN)
     return lobbies.count(), list(lobbies.select_related("owner").order_by("-created_at", "-id")[:limit])
+
+
+def lobby_was_member(*, lobby_id: int, user_id: int) -> bool:
+    """Whether the user is, or ever was, a member of the lobby: a member now, its creator or a
+    joiner in its log (a member who left or was kicked is still there), or a writer in it."""
+    return (
+        Membership.objects.filter(lobby_id=lobby_id, user_id=user_id).exists()
+        or LobbyEvent.objects.filter(
+            lobby_id=lobby_id, kind__in=(LobbyEvent.Kind.CREATE, LobbyEvent.Kind.JOIN), actor_id=user_id
+        ).exists()
+        or LobbyMessage.objects.filter(lobby_id=lobby_id, sender_id=user_id).exists()
+    )
+
+
+def lobby_deleted_messages(*, lobby_id: int, since, most: int) -> list[dict]:
+    """The lobby's messages deleted since ``since``, newest ``most`` of them, oldest first, as its
+    moderation log keeps them (``message_delete`` logs each with its content): what staff read in a
+    report's evidence; players never see them again. ``deleted_by_author``: the sender deleted it."""
+    logged = LobbyEvent.objects.filter(
+        lobby_id=lobby_id, kind=LobbyEvent.Kind.MESSAGE_DELETED, created_at__gte=since
+    ).order_by("-id")[:most]
+    return [
+        {
+            "id": event.data.get("message_id"),
+            "sender_id": event.data.get("sender_id"),
+            "content": event.data.get("content", ""),
+            "created_at": event.data.get("created_at"),
+            "deleted_at": event.created_at,
+            "deleted_by_author": event.actor_id is not None and event.actor_id == event.data.get("sender_id"),
+        }
+        for event in reversed(list(logged))
+    ]

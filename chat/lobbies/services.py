@@ -28,7 +28,7 @@ from gameplatform.broadcast.groups import lobby_group
 from gameplatform.broadcast.realtime import broadcast_on_commit
 from gameplatform.chat import rooms as chatrooms
 from gameplatform.chat import speech
-from gameplatform.chat.rooms import CLOSE_LEFT
+from gameplatform.chat.rooms import CLOSE_LEFT, timestamp
 from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from staff import audit
 from staff.permissions import role_require
@@ -303,9 +303,19 @@ def message_delete(*, message_id: int, actor, lobby_id: int | None = None) -> No
         if not actor.is_staff:
             raise Forbidden("Only the owner or a moderator may do that.", code="not_moderator")
         role_require(actor, MODERATOR)
-    sender_id, content = message.sender_id, message.content
+    sender_id, content, written_at = message.sender_id, message.content, timestamp(message.created_at)
     message.delete()
-    _log(lobby, Kind.MESSAGE_DELETED, actor=actor, message_id=message_id, sender_id=sender_id, content=content)
+    # The log keeps what was deleted: staff read it in a report's evidence for the appeal window
+    # (``lobby_deleted_messages``), however the lobby's own chat no longer shows it.
+    _log(
+        lobby,
+        Kind.MESSAGE_DELETED,
+        actor=actor,
+        message_id=message_id,
+        sender_id=sender_id,
+        content=content,
+        created_at=written_at,
+    )
     if by_staff:
         detail = {"lobby_id": lobby.pk, "sender_id": sender_id, "content": content}
         audit.record(

@@ -4,6 +4,7 @@ Each helper fails loudly on a value it does not understand, so a typo in a
 deployment stops start-up instead of silently picking a default.
 """
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -55,3 +56,18 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_text_map(name: str) -> dict[str, str]:
+    """A JSON object of texts (``{"spam": "No advertising."}``); ``{}`` when unset."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a JSON object of texts; got {raw!r}") from None
+    texts = isinstance(value, dict) and all(isinstance(v, str) and v.strip() for v in value.values())
+    if not texts:
+        raise ImproperlyConfigured(f"{name} must be a JSON object of non-empty texts; got {raw!r}")
+    return value

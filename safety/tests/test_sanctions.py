@@ -12,6 +12,7 @@ from notifications.models import Notification
 from safety.models import Sanction
 from safety.mutes import MUTES
 from staff.models import AuditEntry
+from staff.roles import MODERATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +121,7 @@ def test_a_suspension_ends_by_itself(client_for, bob, moderator):
 
 
 def test_a_locked_player_appeals_without_logging_in_once_and_a_reversal_lets_them_back(
-    client_for, api_client, bob, moderator
+    client_for, api_client, bob, moderator, make_staff
 ):
     made = sanction(client_for(moderator), bob, "ban").json()
     token = api_client.post(
@@ -136,7 +137,7 @@ def test_a_locked_player_appeals_without_logging_in_once_and_a_reversal_lets_the
     )
     assert again.status_code == 409 and again.json()["code"] == "appeal_exists"
 
-    staff = client_for(moderator)
+    staff = client_for(make_staff("reviewer", MODERATOR))  # another moderator than the one who imposed it
     queue = staff.get("/api/moderation/appeals/").json()["results"]
     assert [a["text"] for a in queue] == ["It was my brother."]
     decided = staff.post(

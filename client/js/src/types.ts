@@ -253,6 +253,16 @@ export interface Sanction {
   lifted_at: string | null;
   /** Why it was lifted, in the staff's words ("" while it was not). */
   lift_statement: string;
+  /** The statement of reasons (EU DSA Art. 17): the key of the rule broken in the studio's rules list. */
+  rule: string;
+  /** The rule broken, in words. */
+  ground: string;
+  /** What it concerns: my own content quoted, or what was seen. */
+  facts: string;
+  /** Whether automated means decided it. */
+  automated: boolean;
+  /** The end of its appeal window. */
+  appeal_until: string;
   appeal: { status: "open" | "upheld" | "reversed"; text: string; statement: string; decided_at: string | null } | null;
 }
 

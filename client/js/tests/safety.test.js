@@ -108,10 +108,13 @@ test("onSanction hears sanction notifications only, typed", async () => {
 
 const MODERATOR = process.env.GAMEPLATFORM_MODERATOR ?? "";
 const MODERATOR_PASSWORD = process.env.GAMEPLATFORM_MODERATOR_PASSWORD ?? "";
+// Another moderator decides the appeal: not the one who imposed the sanction (409 same_moderator).
+const REVIEWER = process.env.GAMEPLATFORM_REVIEWER ?? "";
+const REVIEWER_PASSWORD = process.env.GAMEPLATFORM_REVIEWER_PASSWORD ?? "";
 
 const skip = !SERVER
   ? "GAMEPLATFORM_URL is not set (tests/test_sdk_js_live.py sets it to a live server)"
-  : !MODERATOR && "GAMEPLATFORM_MODERATOR is not set (tests/test_sdk_js_live.py makes one)";
+  : (!MODERATOR || !REVIEWER) && "GAMEPLATFORM_MODERATOR or GAMEPLATFORM_REVIEWER is not set (tests/test_sdk_js_live.py makes them)";
 
 test("a report, a suspension the player meets as AccountSuspended, an appeal by token, the sanction listed", { skip, timeout: 60_000 }, async () => {
   /** @type {number[]} */
@@ -153,7 +156,9 @@ test("a report, a suspension the player meets as AccountSuspended, an appeal by 
   /** @type {{id: number, sanction: {id: number}}[]} */
   const appeals = await staff.all("/api/moderation/appeals/");
   const appeal = appeals.find((a) => a.sanction.id === locked.sanctionId);
-  await staff.post(`/api/moderation/appeals/${appeal?.id}/decide/`, { decision: "reversed", statement: "Upon review." });
+  const reviewer = newClient();
+  await reviewer.login(REVIEWER, REVIEWER_PASSWORD);
+  await reviewer.post(`/api/moderation/appeals/${appeal?.id}/decide/`, { decision: "reversed", statement: "Upon review." });
 
   const [sanction] = await bob.mySanctions();
   assert.deepEqual([sanction.id, sanction.action, sanction.active, sanction.appeal?.status], [locked.sanctionId, "suspend", false, "reversed"]);

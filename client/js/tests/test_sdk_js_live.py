@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import uuid
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlencode
@@ -79,15 +80,31 @@ def summary(output: str) -> dict[str, int]:
     return counts
 
 
+def another_moderator(live) -> tuple[str, str]:
+    """(username, password) of a user in the ``moderator`` role other than ``live.moderator()``:
+    an appeal is decided by another moderator than the one who imposed the sanction."""
+    username, password = f"live_review_{uuid.uuid4().hex[:8]}", "pass-w0rd-long-enough"
+    user = live.register(username, password)
+    live.shell(
+        "from django.contrib.auth.models import Group; from accounts.models import User; "
+        f"u = User.objects.get(pk={user['id']}); u.is_staff = True; u.save(update_fields=['is_staff']); "
+        "u.groups.add(Group.objects.get(name='moderator'))"
+    )
+    return username, password
+
+
 @pytest.mark.timeout(600)
 def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, built_package):
     files = sorted((built_package / "tests").glob("*.test.js"))
     assert files, "client/js/tests has no *.test.js"
     moderator = live.moderator()  # for tests/safety.test.js: staff suspend a player
+    reviewer = another_moderator(live)  # ... and another moderator decides the appeal
     liveops = live.liveops_staff()  # for tests/liveops.test.js: staff change a flag
     staff = {
         "GAMEPLATFORM_MODERATOR": moderator["username"],
         "GAMEPLATFORM_MODERATOR_PASSWORD": moderator["password"],
+        "GAMEPLATFORM_REVIEWER": reviewer[0],
+        "GAMEPLATFORM_REVIEWER_PASSWORD": reviewer[1],
         "GAMEPLATFORM_LIVEOPS": liveops["username"],
         "GAMEPLATFORM_LIVEOPS_PASSWORD": liveops["password"],
     }

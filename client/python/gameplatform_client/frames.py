@@ -306,6 +306,11 @@ class Sanction(TypedDict, total=False):
     active: bool
     lifted_at: str | None  # lifted by staff or reversed on appeal
     lift_statement: str  # why it was lifted ("" while it was not)
+    rule: str  # the key of the rule broken in the studio's rules list
+    ground: str  # the rule broken, in words
+    facts: str  # what it concerns: my content quoted, or what was seen
+    automated: bool  # whether automated means decided it
+    appeal_until: str  # the end of its appeal window
     appeal: dict | None  # {status, text, statement, decided_at}
 
 

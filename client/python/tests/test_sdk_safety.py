@@ -32,6 +32,18 @@ def test_account_suspended_and_muted_carry_their_fields():
     assert isinstance(muted, Muted) and muted.until == "2030-01-01T00:00:00Z"
 
 
+def second_moderator(server) -> tuple[str, str]:
+    """(username, password) of another user in the ``moderator`` role than ``server.moderator()``."""
+    username, password = new_name("mod2"), "pass-w0rd-long-enough"
+    user = server.register(username, password)
+    server.shell(
+        "from django.contrib.auth.models import Group; from accounts.models import User; "
+        f"u = User.objects.get(pk={user['id']}); u.is_staff = True; u.save(update_fields=['is_staff']); "
+        "u.groups.add(Group.objects.get(name='moderator'))"
+    )
+    return username, password
+
+
 async def test_a_report_a_suspension_and_an_appeal_by_token(server, make_client):
     alice, bob = await make_client("alice"), await make_client("bob")
     answers = []
@@ -82,7 +94,11 @@ async def test_a_report_a_suspension_and_an_appeal_by_token(server, make_client)
         assert appealed["appeal"]["status"] == "open"
         appeals = [a async for a in staff.pages("/api/moderation/appeals/")]
         appeal_id = next(a["id"] for a in appeals if a["sanction"]["id"] == error.sanction_id)
-        await staff.post(f"/api/moderation/appeals/{appeal_id}/decide/", {"decision": "reversed", "statement": "Ok."})
+    async with GameClient(server.http) as reviewer:  # another moderator than the one who imposed it
+        await reviewer.login(*second_moderator(server))
+        await reviewer.post(
+            f"/api/moderation/appeals/{appeal_id}/decide/", {"decision": "reversed", "statement": "Ok."}
+        )
 
     sanctions = {s["action"]: s for s in await bob.my_sanctions()}
     assert (sanctions["suspend"]["active"], sanctions["suspend"]["appeal"]["status"]) == (False, "reversed")

@@ -38,6 +38,7 @@ from openfeature.provider import AbstractProvider, Metadata
 from openfeature.track import TrackingEventDetails
 
 from accounts.models import User
+from gameplatform.core.errors import ApplicationError
 from liveops import cache, conditions, selectors
 from liveops.analytics.services import events_record
 from liveops.evaluation import record_exposures
@@ -102,7 +103,10 @@ class LiveopsProvider(AbstractProvider):
             "value": details.value,
             "metadata": dict(details.attributes),
         }
-        events_record(user=user, events=[event])
+        try:
+            events_record(user=user, events=[event])
+        except ApplicationError as refused:  # metadata over the bound: as the API, nothing recorded
+            logger.warning("track(%r) recorded nothing: %s", tracking_event_name, refused.message)
 
 
 def _resolve(flag_key: str, default, context: EvaluationContext | None, flag_type: FlagType) -> FlagResolutionDetails:

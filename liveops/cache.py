@@ -12,6 +12,9 @@ player (``ctx.flag``). A player's evaluation is remembered with them, by the pla
 count), the ``ANSWERS_KEPT`` most recent of each: a client that asks again while nothing it reads
 changed costs no evaluation and no answer built, and a new version starts with none.
 
+A rule's condition is compiled by ``liveops.conditions``: its regular expressions become saved
+groups (``groups``), computed with RE2 for each evaluation, so GrowthBook never runs a pattern.
+
 Each compiled rule gets its index as GrowthBook's rule ``id`` (``rule-0``, ``rule-1``: ids of our
 own, the API refuses a rule that brings one), so a result says which rule gave the value (the
 OpenFeature provider's variant, ``liveops.openfeature``).
@@ -24,7 +27,7 @@ from growthbook import Feature, GrowthBook
 
 from gameplatform.core.copies import ProcessCopy
 from gameplatform.core.recent import Recent
-from liveops import selectors
+from liveops import conditions, selectors
 
 CHECK_SECONDS = 1.0
 clock = time.monotonic  # tests set another
@@ -39,6 +42,7 @@ class Flags(NamedTuple):
     no_player: dict[str, object]  # each flag's value for empty attributes (``ctx.flag``)
     ruled: dict[str, Feature]  # the features with rules: only they need GrowthBook for a player
     reads: frozenset[str]  # the attribute names the rules may read (``names_in``)
+    groups: dict[str, conditions.Group]  # the rules' patterns as saved groups (``liveops.conditions``)
     evaluations: Recent[bytes, tuple[dict, dict]]  # a player's evaluation by their attributes (``evaluation``)
     answers: Recent[bytes, object]  # a player's answer by what it is made of (``evaluation.answer_for``)
 
@@ -76,18 +80,30 @@ def rule_index(rule: str | None) -> int | None:
     return int(number) if number.isdigit() else None
 
 
+def _compiled_rule(rule, index: int):
+    if not isinstance(rule, dict):
+        return rule
+    compiled = {**rule, "id": rule_id(index)}
+    if "condition" in rule:
+        compiled["condition"] = conditions.compile_condition(rule["condition"])
+    return compiled
+
+
 def _with_ids(rules: list) -> list:
-    return [{**rule, "id": rule_id(index)} for index, rule in enumerate(rules)]
+    """The rules as GrowthBook is given them: each with its ``id``, its condition compiled."""
+    return [_compiled_rule(rule, index) for index, rule in enumerate(rules)]
 
 
 def compile_flags(rows: list[tuple[str, object, list]]) -> Flags:
-    features = {name: Feature(defaultValue=default, rules=_with_ids(rules)) for name, default, rules in rows}
-    growthbook = GrowthBook(attributes={}, features=features)
+    compiled = {name: _with_ids(rules) for name, _, rules in rows}
+    features = {name: Feature(defaultValue=default, rules=compiled[name]) for name, default, _ in rows}
+    groups = conditions.groups_in(list(compiled.values()))
+    growthbook = GrowthBook(attributes={}, features=features, savedGroups=conditions.saved_groups({}, groups))
     no_player = {name: growthbook.eval_feature(name).value for name in features}
     defaults = {name: default for name, default, _ in rows}
     ruled = {name: feature for (name, _, rules), feature in zip(rows, features.values(), strict=True) if rules}
     reads = names_in([rules for _, _, rules in rows])
-    return Flags(features, defaults, no_player, ruled, reads, Recent(ANSWERS_KEPT), Recent(ANSWERS_KEPT))
+    return Flags(features, defaults, no_player, ruled, reads, groups, Recent(ANSWERS_KEPT), Recent(ANSWERS_KEPT))
 
 
 COMPILED: ProcessCopy[Flags] = ProcessCopy(

@@ -18,7 +18,7 @@ from growthbook import FeatureResult, GrowthBook
 from rest_framework.renderers import JSONRenderer
 
 from gameplatform.core.recent import Recent
-from liveops import cache, selectors
+from liveops import cache, conditions, selectors
 from liveops.models import Exposure
 from liveops.schedule import running
 
@@ -27,9 +27,14 @@ def _answer(flags: dict, experiments: dict, live_events: list, messages_unread: 
     return {"flags": flags, "experiments": experiments, "live_events": live_events, "messages_unread": messages_unread}
 
 
-def _results(*, attributes: dict, features: dict) -> dict[str, FeatureResult]:
-    """GrowthBook's result of each flag for ``attributes`` (no tracking callback: nothing is recorded)."""
-    growthbook = GrowthBook(attributes=attributes, features=features)
+def _results(*, attributes: dict, features: dict, groups: dict | None = None) -> dict[str, FeatureResult]:
+    """GrowthBook's result of each flag for ``attributes`` (no tracking callback: nothing is
+    recorded); the features' patterns matched by RE2 (``liveops.conditions``: ``groups``, or
+    those the features name)."""
+    if groups is None:
+        groups = conditions.groups_in([feature.to_dict() for feature in features.values()])
+    saved = conditions.saved_groups(attributes, groups)
+    growthbook = GrowthBook(attributes=attributes, features=features, savedGroups=saved)
     return {name: growthbook.eval_feature(name) for name in features}
 
 
@@ -38,10 +43,10 @@ def _in_experiment(result: FeatureResult) -> bool:
     return result.source == "experiment" and ran is not None and ran.inExperiment
 
 
-def evaluate(*, attributes: dict, features: dict) -> tuple[dict, dict]:
+def evaluate(*, attributes: dict, features: dict, groups: dict | None = None) -> tuple[dict, dict]:
     """``({flag: value}, {experiment key: variation})`` for a player with ``attributes``."""
     values, experiments = {}, {}
-    for name, result in _results(attributes=attributes, features=features).items():
+    for name, result in _results(attributes=attributes, features=features, groups=groups).items():
         values[name] = result.value
         if _in_experiment(result):
             experiments[result.experiment.key] = result.experimentResult.variationId
@@ -55,7 +60,7 @@ def evaluate_compiled(*, attributes: dict, compiled: cache.Flags) -> tuple[dict,
     key = orjson.dumps(attributes, option=orjson.OPT_SORT_KEYS)
     found = compiled.evaluations.get(key)
     if found is None:
-        ruled, experiments = evaluate(attributes=attributes, features=compiled.ruled)
+        ruled, experiments = evaluate(attributes=attributes, features=compiled.ruled, groups=compiled.groups)
         values = {name: ruled[name] if name in ruled else compiled.defaults[name] for name in compiled.features}
         found = (values, experiments)
         compiled.evaluations.put(key, found)
@@ -211,7 +216,8 @@ def explain(*, user, at=None) -> list[Explained]:
     without recording an exposure: the admin's preview must not put a player in an experiment."""
     at = at or timezone.now()
     read = selectors.player_read(user=user, occurrences=running.explicit(running.running(at)))
-    results = _results(attributes=read.attributes, features=cache.flags().features)
+    compiled = cache.flags()
+    results = _results(attributes=read.attributes, features=compiled.features, groups=compiled.groups)
     overrides = running.overrides_for(attributes=read.attributes, joined=read.joined, at=at)
     explained = []
     for name, result in results.items():

@@ -38,7 +38,8 @@ from openfeature.provider import AbstractProvider, Metadata
 from openfeature.track import TrackingEventDetails
 
 from accounts.models import User
-from liveops import cache, selectors
+from gameplatform.core.errors import ApplicationError
+from liveops import cache, conditions, selectors
 from liveops.analytics.services import events_record
 from liveops.evaluation import record_exposures
 from liveops.schedule import running
@@ -102,7 +103,10 @@ class LiveopsProvider(AbstractProvider):
             "value": details.value,
             "metadata": dict(details.attributes),
         }
-        events_record(user=user, events=[event])
+        try:
+            events_record(user=user, events=[event])
+        except ApplicationError as refused:  # metadata over the bound: as the API, nothing recorded
+            logger.warning("track(%r) recorded nothing: %s", tracking_event_name, refused.message)
 
 
 def _resolve(flag_key: str, default, context: EvaluationContext | None, flag_type: FlagType) -> FlagResolutionDetails:
@@ -183,7 +187,8 @@ def _evaluated(flag_key: str, feature, user: User | None, attributes: dict | Non
     if user is None:
         reason = Reason.STATIC if static else Reason.DEFAULT
         return FlagResolutionDetails(value=compiled.defaults[flag_key], reason=reason, variant=DEFAULT_VARIANT)
-    result = GrowthBook(attributes=attributes, features={flag_key: feature}).eval_feature(flag_key)
+    saved = conditions.saved_groups(attributes, compiled.groups)  # patterns by RE2 (``liveops.conditions``)
+    result = GrowthBook(attributes=attributes, features={flag_key: feature}, savedGroups=saved).eval_feature(flag_key)
     ran = result.experimentResult
     if result.source == "experiment" and ran is not None and ran.inExperiment:
         return FlagResolutionDetails(

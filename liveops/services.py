@@ -21,7 +21,7 @@ CHANGED_FRAME = {"type": "liveops_changed"}
 # The push waits until every process's cache has looked at the version since the commit (each
 # looks at most ``CHECK_SECONDS`` apart), so a client refetching on any process reads the change.
 PUSH_DELAY = cache.CHECK_SECONDS + 0.1
-CUSTOM_MAX_BYTES = 2048
+CUSTOM_MAX_BYTES = 2048  # a player's custom attributes, and an analytics event's metadata, as JSON
 FLAG_TARGET = "liveops.flag"  # the audit log's target_type of a flag's changes
 
 
@@ -119,11 +119,16 @@ def flag_delete(*, staff: User | None, name: str) -> None:
     liveops_changed()
 
 
+def json_size(value) -> int:
+    """Bytes of ``value`` as compact JSON in UTF-8: what ``CUSTOM_MAX_BYTES`` bounds."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
 def attributes_set(*, user: User, country: str, platform: str, app_version: str, custom: dict) -> PlayerAttributes:
     """Keep what the client says about itself; ``custom`` at most 2 KiB as JSON."""
     if not isinstance(custom, dict):
         raise serializers.ValidationError({"custom": ["Must be a JSON object."]})
-    if len(json.dumps(custom, separators=(",", ":"), ensure_ascii=False).encode()) > CUSTOM_MAX_BYTES:
+    if json_size(custom) > CUSTOM_MAX_BYTES:
         raise serializers.ValidationError({"custom": [f"At most {CUSTOM_MAX_BYTES} bytes as JSON."]})
     attributes, _ = PlayerAttributes.objects.update_or_create(
         user=user, defaults={"country": country, "platform": platform, "app_version": app_version, "custom": custom}

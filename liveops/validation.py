@@ -7,7 +7,9 @@ A rule is one of two shapes:
 - an experiment or a percentage rollout: ``{variations, weights, key, hashAttribute, coverage,
   condition?}``, the weights summing to 1.
 
-Every refusal names its field, as DRF's validation errors do: ``{"rules": ["rule 1: ..."]}``.
+A rule's condition is checked by ``liveops.conditions`` (its operators and their values, its
+regular expressions by RE2). Every refusal names its field, as DRF's validation errors do:
+``{"rules": ["rule 1: ..."]}``.
 """
 
 import math
@@ -15,6 +17,7 @@ import math
 from django.core.validators import slug_re
 
 from gameplatform.http import serializers
+from liveops import conditions
 
 FORCE_KEYS = frozenset({"condition", "force"})
 EXPERIMENT_KEYS = frozenset({"condition", "variations", "weights", "key", "hashAttribute", "coverage"})
@@ -52,8 +55,10 @@ def _experiment_problem(rule: dict) -> str | None:
 def _rule_problem(rule) -> str | None:
     if not isinstance(rule, dict):
         return "a rule must be an object."
-    if "condition" in rule and not isinstance(rule["condition"], dict):
-        return "condition must be an object."
+    if "condition" in rule:
+        found = conditions.problem(rule["condition"])
+        if found is not None:
+            return f"condition {found}"
     keys = rule.keys()
     if "force" in keys and keys <= FORCE_KEYS:
         return None

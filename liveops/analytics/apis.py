@@ -31,7 +31,9 @@ class EventInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     timestamp = serializers.DateTimeField(help_text="When it happened, by the client's clock.")
     value = serializers.FloatField(required=False, allow_null=True, default=None)
-    metadata = serializers.JSONField(required=False, default=dict, help_text="A JSON object.")
+    metadata = serializers.JSONField(
+        required=False, default=dict, help_text="A JSON object, at most 2 KiB as JSON (400 `metadata_too_large`)."
+    )
 
     def validate_metadata(self, metadata):
         if not isinstance(metadata, dict):
@@ -55,7 +57,7 @@ class EventsApi(APIView):
     throttle_classes = [EventsThrottle]
 
     @extend_schema(request=EventsInput, responses={202: EventsOutput}, tags=TAGS)
-    @error_codes({429: ("rate_limited",)})
+    @error_codes({400: ("metadata_too_large",), 429: ("rate_limited",)})
     def post(self, request):
         data = EventsInput(data=request.data)
         data.is_valid(raise_exception=True)

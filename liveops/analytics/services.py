@@ -17,7 +17,11 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from gameplatform.core.errors import ApplicationError
 from liveops.analytics.models import AnalyticsDay, AnalyticsEvent, AnalyticsRollup
+from liveops.services import CUSTOM_MAX_BYTES, json_size
+
+METADATA_MAX_BYTES = CUSTOM_MAX_BYTES  # an event's metadata as JSON, as a player's custom attributes
 
 # One statement a batch, the batch its one parameter (a JSON array, expanded by the database): the
 # new events inserted, the stored ids skipped by the unique constraint, and the inserted ids
@@ -57,7 +61,16 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
 
     Hot (every client sends its events): one hand-written statement through a cursor, whose one
     parameter is the batch as JSON (datetimes as the database's backend adapts them); the ORM's
-    ``bulk_create`` and a read of the stored ids cost five times the CPU (docs/benchmarks.md)."""
+    ``bulk_create`` and a read of the stored ids cost five times the CPU (docs/benchmarks.md).
+
+    An event whose metadata is over ``METADATA_MAX_BYTES`` as JSON refuses the batch: 400
+    ``metadata_too_large``, naming it."""
+    for event in events:
+        if json_size(event.get("metadata") or {}) > METADATA_MAX_BYTES:
+            raise ApplicationError(
+                f"Event {event['id']!r}: metadata is larger than {METADATA_MAX_BYTES} bytes of JSON.",
+                code="metadata_too_large",
+            )
     fresh: dict[str, dict] = {}
     for event in events:
         fresh.setdefault(event["id"], event)

@@ -18,13 +18,13 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from growthbook.core import evalCondition
 
 from accounts.models import User
 from gameplatform.broadcast.groups import everyone_group
 from gameplatform.broadcast.realtime import broadcast_on_commit
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from gameplatform.http import serializers
+from liveops import conditions
 from liveops.inbox import selectors
 from liveops.inbox.models import InboxEntry, Message
 from liveops.selectors import player_attributes
@@ -117,6 +117,7 @@ def message_create(
         raise serializers.ValidationError({"data": ["Must be a JSON object."]})
     if not isinstance(condition, dict):
         raise serializers.ValidationError({"condition": ["Must be a JSON object (a GrowthBook condition)."]})
+    conditions.validate(condition)
     grants = grants_clean(grants)
     if expires_at is not None and expires_at <= send_at:
         raise serializers.ValidationError({"expires_at": ["Must be after the send time."]})
@@ -138,10 +139,11 @@ def message_create(
 
 
 def _deliver_chunk(message: Message, users: list[User]) -> None:
+    condition = conditions.compiled(message.condition)
     entries = [
         InboxEntry(message=message, user=user)
         for user in users
-        if evalCondition(player_attributes(user=user), message.condition)
+        if conditions.matches(player_attributes(user=user), condition)
     ]
     InboxEntry.objects.bulk_create(entries, ignore_conflicts=True)
 

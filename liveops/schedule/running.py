@@ -10,11 +10,9 @@ from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from growthbook.core import evalCondition
-
 from gameplatform.core.copies import ProcessCopy
 from gameplatform.core.cron import Cron, CronError
-from liveops import cache, selectors
+from liveops import cache, conditions, selectors
 from liveops.schedule import selectors as schedule_selectors
 from liveops.schedule.models import LiveEvent
 
@@ -124,7 +122,7 @@ def matches(event: LiveEvent, attributes: dict | None) -> bool:
     (None: anonymous, who sees only the events without a condition)."""
     if not event.condition:
         return True
-    return attributes is not None and evalCondition(attributes, event.condition)
+    return attributes is not None and conditions.matches(attributes, conditions.compiled(event.condition))
 
 
 def explicit(occurrences: list[Occurrence]) -> list[tuple[int, datetime]]:

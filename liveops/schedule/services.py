@@ -11,7 +11,7 @@ from accounts.models import User
 from gameplatform.core.cron import Cron, CronError
 from gameplatform.core.errors import Conflict, NotFound
 from gameplatform.http import serializers
-from liveops import selectors, services
+from liveops import conditions, selectors, services
 from liveops.schedule import running
 from liveops.schedule.models import LiveEvent, LiveEventJoin
 from liveops.validation import validate_name
@@ -38,6 +38,9 @@ def _problem(fields: dict) -> tuple[str, str] | None:
         return "ends_at", "Must be after starts_at."
     if not isinstance(fields["condition"], dict):
         return "condition", "Must be a JSON object (a GrowthBook condition)."
+    found = conditions.problem(fields["condition"])
+    if found is not None:
+        return "condition", f"condition {found}"
     if not isinstance(fields["overrides"], dict):
         return "overrides", "Must be a JSON object: {flag name: value}."
     if fields["recurrence"]:

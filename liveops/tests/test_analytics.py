@@ -217,3 +217,14 @@ def test_two_requests_racing_with_the_same_ids_store_and_count_each_event_once(m
     assert sum(accepted for accepted, _ in answers) == 50  # each counted new by one request only
     assert sum(duplicates for _, duplicates in answers) == 150
     assert AnalyticsEvent.objects.filter(user=alice).count() == 50
+
+
+def test_an_events_metadata_over_2_kib_is_400_metadata_too_large_and_nothing_is_stored(client_for, alice):
+    client = client_for(alice)
+    big = {"blob": "é" * 1100}  # 2,200 bytes of UTF-8 in JSON: over the bound, as custom attributes are
+    response = client.post(URL, {"events": [event("e1"), event("e2", metadata=big)]}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "metadata_too_large" and "e2" in response.json()["detail"]
+    assert not AnalyticsEvent.objects.exists()
+    at_the_bound = {"blob": "x" * (2048 - len('{"blob":""}'))}
+    assert client.post(URL, {"events": [event("e3", metadata=at_the_bound)]}, format="json").status_code == 202

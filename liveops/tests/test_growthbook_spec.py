@@ -28,7 +28,7 @@ import pytest
 from growthbook.core import chooseVariation, evalCondition, gbhash, getBucketRanges, getEqualWeights
 from rest_framework.exceptions import ValidationError
 
-from liveops import cache
+from liveops import cache, conditions
 from liveops.evaluation import evaluate
 from liveops.tests.spec_cases import TABLE, with_sdk_defaults
 from liveops.validation import validate_rules
@@ -70,6 +70,15 @@ def test_the_table_names_its_source():
 @pytest.mark.parametrize(("name", "condition", "attributes", "expected"), cases("evalCondition"))
 def test_condition(name, condition, attributes, expected):
     assert evalCondition(attributes, condition) is expected
+
+
+@pytest.mark.parametrize(("name", "condition", "attributes", "expected"), cases("evalCondition"))
+def test_condition_through_our_path_or_refused_when_saved(name, condition, attributes, expected):
+    """Our own path (``liveops.conditions``: the patterns run by RE2) answers as the spec, or the
+    condition is one ``liveops.conditions`` refuses when it is saved (a 400): never a silent never."""
+    if conditions.problem(condition) is not None:
+        return
+    assert conditions.matches(attributes, conditions.compiled(condition)) is expected
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ timers: venv ## the background timers, for servers started with RUN_TIMERS_IN_SE
 bench: venv ## every platform figure against its target (ARGS=--quick for a smoke run; needs wrk)
 	$(BIN)/python bench/figures.py $(ARGS)
 
-# The whole suite in three runs (docs/development.md, "Running the tests"):
+# The whole suite in three runs (docs/development.md, "Running the tests side by side"):
 # 1. every test but the `serial` ones, on TEST_WORKERS processes side by side (pytest-xdist; each
 #    worker a deployment of its own, gameplatform/test_settings.py), a module's tests on one worker;
 # 2. the `serial` tests (a bench's quick run, a cluster's faults: they time themselves or load the

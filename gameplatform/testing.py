@@ -54,3 +54,12 @@ async def eventually(check: Callable, *, timeout: float = 10.0, what: str = "", 
             return answer
         assert time.monotonic() < deadline, f"not within {timeout} s: {what or check}"
         await asyncio.sleep(every)
+
+
+def wait_until(check: Callable, *, timeout: float = 10.0, what: str = "", every: float = 0.05):
+    """``eventually`` for a test outside an event loop (a thread of its own, a synchronous test)."""
+    deadline = time.monotonic() + timeout
+    while not (answer := check()):
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what or check}"
+        time.sleep(every)
+    return answer

@@ -161,7 +161,7 @@ async def test_postgres_restart_answers_503_keeps_sockets_recovers_without_resta
     own_postgres, tmp_path
 ):
     """A PostgreSQL restart under a live server: 503 meanwhile, sockets kept, recovered without a
-    restart, nothing lost. It takes about 35 s: it makes a PostgreSQL cluster of its own
+    restart, nothing lost. It takes tens of seconds: it makes a PostgreSQL cluster of its own
     (``initdb``), starts a server migrated onto it, then stops that cluster and starts it again,
     waiting for REST to recover."""
     server = LiveServer(

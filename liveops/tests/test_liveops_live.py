@@ -96,7 +96,7 @@ async def test_a_flag_staged_to_ten_percent_of_ios_players_reaches_both_processe
     servers,
 ):
     """A flag staged to 10 % of iOS players reaches both processes within 2 s, then every iOS
-    player. It takes about 30 s: it registers 50 players (Argon2id hashes, four at a time) and
+    player. It takes tens of seconds: it registers 50 players (Argon2id hashes, four at a time) and
     opens a socket for each on the two processes, so that a 10 % rollout has players on both
     sides of it; as the module's first test it also starts the two servers and their
     redis-server."""

@@ -297,7 +297,7 @@ def two_browsers(browser):
 @pytest.mark.skipif(live_server_name() == "daphne", reason="the arena example's page is tested under uvicorn only")
 @pytest.mark.timeout(300)
 def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(studio_server, studio_origin, two_browsers):
-    """Two pages of the arena example play, and a held key moves my dot on both. It takes about 30 s
+    """Two pages of the arena example play, and a held key moves my dot on both. It takes tens of seconds
     as the first of the module's page tests: it installs the packed package into the studio's
     site and starts the studio's server and Chromium, then the two pages are matched and play
     until the held key shows."""

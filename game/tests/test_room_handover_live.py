@@ -177,7 +177,7 @@ async def test_make_serve_restarting_its_processes_one_by_one_ends_no_game_and_l
     ready before the old one stops), with a game of every built-in mode in progress and each
     player's client reconnecting as soon as its socket closes. Every game is still running
     afterwards with the last frame it took before the restart, and plays on.
-    It takes tens of seconds (two minutes on a loaded machine): it starts a server of its own, and uvicorn
+    It takes tens of seconds (about a minute on a loaded machine): it starts a server of its own, and uvicorn
     replaces each worker only once its successor has started and is ready, one after the other;
     that wait is the behaviour under test."""
     server = LiveServer(tmp_path, env={"WEB_CONCURRENCY": "2"}).start()

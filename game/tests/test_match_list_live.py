@@ -45,6 +45,9 @@ async def listed_as(server: LiveServer, access: str, game_id: int, test, **param
 
 
 async def test_a_game_running_on_one_server_is_listed_by_the_other_and_joined_through_it(cluster, owner):  # noqa: F811
+    """A game running on one server is listed by the other and joined through it. It takes tens of
+    seconds: it starts the module's server B with its redis-server and then server A, and waits for the
+    list to show each change (a room publishes its summary at most once a second)."""
     a, b = owner, cluster
     offset = b.log_size()
     one, two, game_id = await matched_game(b, "arena", tag="list")

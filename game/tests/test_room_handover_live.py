@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from conftest import requires_postgres, requires_redis
 from game.tests.test_room_takeover_live import (  # noqa: F401
@@ -29,6 +30,7 @@ from game.tests.test_room_takeover_live import (  # noqa: F401
     send,
     start_on_two_servers,
 )
+from gameplatform.testing import eventually
 from gameplatform.tests.live import LiveServer, bearer, live_server_name, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 
@@ -139,21 +141,27 @@ def _alive(pid: int) -> bool:
         return False
 
 
-async def _read_to_the_end(ws) -> None:
+async def _read_to_the_end(ws, served: set) -> None:
+    """Every frame of ``ws`` until it closes; ``ws`` is in ``served`` from its first frame on."""
     try:
         async for _ in ws:
-            pass
+            served.add(ws)
     except ConnectionClosed:
         pass
+    finally:
+        served.discard(ws)
 
 
-async def keep_a_socket(server: LiveServer, game_id: int, access: str, done: asyncio.Event, closes: list) -> None:
+async def keep_a_socket(
+    server: LiveServer, game_id: int, access: str, done: asyncio.Event, closes: list, served: set
+) -> None:
     """A player's client through a restart: whenever the server closes its socket, it opens a
-    new one at once (wherever the port sends it), until ``done``; each close code is kept."""
+    new one at once (wherever the port sends it), until ``done``; each close code is kept. The
+    socket is in ``served`` while it is open and a process has answered it."""
     while True:
         ws = await open_game(server, game_id, access)
 
-        reading, finished = asyncio.ensure_future(_read_to_the_end(ws)), asyncio.ensure_future(done.wait())
+        reading, finished = asyncio.ensure_future(_read_to_the_end(ws, served)), asyncio.ensure_future(done.wait())
         await asyncio.wait({reading, finished}, return_when=asyncio.FIRST_COMPLETED)
         if finished.done():
             reading.cancel()
@@ -168,7 +176,10 @@ async def test_make_serve_restarting_its_processes_one_by_one_ends_no_game_and_l
     """``make serve``'s two processes replaced one by one (uvicorn's SIGHUP: each new process
     ready before the old one stops), with a game of every built-in mode in progress and each
     player's client reconnecting as soon as its socket closes. Every game is still running
-    afterwards with the last frame it took before the restart, and plays on."""
+    afterwards with the last frame it took before the restart, and plays on.
+    It takes tens of seconds (about a minute on a loaded machine): it starts a server of its own, and uvicorn
+    replaces each worker only once its successor has started and is ready, one after the other;
+    that wait is the behaviour under test."""
     server = LiveServer(tmp_path, env={"WEB_CONCURRENCY": "2"}).start()
     try:
         games = {}
@@ -188,9 +199,9 @@ async def test_make_serve_restarting_its_processes_one_by_one_ends_no_game_and_l
 
         old = await asyncio.to_thread(server.database_workers)  # uvicorn's worker processes (spawned)
         assert len(old) == 2
-        done, closes = asyncio.Event(), []
+        done, closes, served = asyncio.Event(), [], set()
         clients = [
-            asyncio.ensure_future(keep_a_socket(server, game_id, player["access"], done, closes))
+            asyncio.ensure_future(keep_a_socket(server, game_id, player["access"], done, closes, served))
             for one, two, game_id, _, _ in games.values()
             for player in (one, two)
         ]
@@ -198,7 +209,13 @@ async def test_make_serve_restarting_its_processes_one_by_one_ends_no_game_and_l
         async with asyncio.timeout(90):  # each replacement waits for its new process to be ready
             while any(_alive(pid) for pid in old) or len(await asyncio.to_thread(server.database_workers)) < 2:  # noqa: ASYNC110 - another process's state
                 await asyncio.sleep(0.1)
-        await asyncio.sleep(1.0)  # the last reconnects land on the new processes
+        # The last reconnects have landed on the new processes: every client has an open socket
+        # that one of them answered (the old processes are gone, so none of theirs is left open).
+        await eventually(
+            lambda: len(served) == len(clients) and all(ws.state is State.OPEN for ws in served),
+            timeout=30,
+            what="every client reconnected and answered",
+        )
         done.set()
         await asyncio.gather(*clients)
         assert closes and set(closes) <= {1012}, closes  # "service restart": the clients came back

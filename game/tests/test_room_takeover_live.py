@@ -253,7 +253,9 @@ async def test_a_forfeit_whose_owner_died_milliseconds_later_reaches_the_player_
     on B, hears how the game stands within the takeover time, every round: ``game_over`` when the
     forfeit was taken (and the record says so), or the game going on when A died before it took
     it (and nothing is recorded). Before the room engine kept its steps, player 2 heard nothing
-    for 15 s, though the result was recorded."""
+    for 15 s, though the result was recorded.
+    It takes tens of seconds: three rounds, each starting a server A of its own, killing it, and waiting
+    up to the takeover time (the room's lease is 3 s) for player 2 to hear."""
     b = cluster
     for round_ in range(3):
         workdir = tmp_path / str(round_)

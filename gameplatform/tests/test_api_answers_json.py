@@ -62,7 +62,10 @@ def raw_request(address: str, request: bytes) -> tuple[bytes, bytes]:
 def test_a_control_character_in_if_match_gets_the_answer_the_manual_gives(live):
     """RFC 9110 forbids control characters in a header's value. uvicorn's parser refuses such a
     request before the application sees it, in plain text: no JSON can be given there, and the
-    manual says so where it describes If-Match. daphne passes it on, and the tag names no version."""
+    manual says so where it describes If-Match. daphne passes it on, and the tag names no version.
+    The request takes milliseconds: the only test of this module on the session's live server, it
+    also starts that server (migrations and the demo data) when it is the first on its worker to ask
+    for it."""
     user = live.register(f"ctl{time.time_ns() % 10**9}")
     body = b'{"value": {"level": 1}}'
     head, answer = raw_request(

@@ -160,6 +160,10 @@ def statuses_logged(server: LiveServer) -> list[int]:
 async def test_postgres_restart_answers_503_keeps_sockets_recovers_without_restart_and_loses_nothing(
     own_postgres, tmp_path
 ):
+    """A PostgreSQL restart under a live server: 503 meanwhile, sockets kept, recovered without a
+    restart, nothing lost. It takes tens of seconds: it makes a PostgreSQL cluster of its own
+    (``initdb``), starts a server migrated onto it, then stops that cluster and starts it again,
+    waiting for REST to recover."""
     server = LiveServer(
         tmp_path,
         database_url=own_postgres.url("gp_restart"),

@@ -49,6 +49,9 @@ class OutOfTime(Exception):
 
 
 def test_fuzz_rest_schema_operations_never_answer_5xx(live):
+    """Every operation of the schema, fuzzed, never answers a 5xx. It takes about 45 s by design:
+    schemathesis sends up to ``FUZZ_EXAMPLES`` valid and invalid requests to each operation
+    within a budget of ``REST_BUDGET_SECONDS`` (45 s) shared between them."""
     user = live.register(new_name("fuzz_rest"))
     headers = bearer(user["access"])
     schema = schemathesis.openapi.from_url(f"{live.http}/api/schema/", headers=headers, timeout=30)
@@ -296,6 +299,9 @@ async def until_pong(ws) -> int:
 
 
 async def test_fuzz_random_frames_on_every_websocket_route(live):
+    """Random frames on every WebSocket route get ``error`` frames, never a server error or a
+    dropped socket. It takes about 40 s by design: ``WS_SECONDS_PER_ROUTE`` (3 s) of frames on
+    each of the dozen routes, then a ping on each socket to see it still answers."""
     owner, routes = await asyncio.to_thread(websocket_paths, live)
     rng = random.Random(SEED)
     report = {}

@@ -385,6 +385,9 @@ async def _open_on(lb: Nginx, upstream: str, path: str, access: str, **kwargs):
 @pytest.mark.live
 @requires_nginx
 async def test_rest_and_sockets_through_the_balancer_reach_both_servers_as_one_service(balanced):
+    """REST and sockets through the balancer reach both servers as one service. Its own requests
+    take seconds; as the module's first live test it starts the ``balanced`` fixture: two live
+    servers (one migrating a database of its own) and nginx with a fresh certificate."""
     lb, one, two = balanced
     upstreams = {f"127.0.0.1:{one.port}", f"127.0.0.1:{two.port}"}
     async with httpx.AsyncClient(base_url=lb.https, verify=lb.tls, timeout=10) as http:
@@ -523,6 +526,11 @@ async def test_the_sockets_of_one_game_meet_on_one_server_and_the_games_spread_o
 @pytest.mark.live
 @requires_nginx
 def test_plain_http_is_redirected_to_https_and_https_answers_with_hsts_and_secure_cookies(balanced):
+    """Plain http is redirected to https, and https answers with HSTS and secure cookies. Its own
+    steps take seconds (``createsuperuser`` runs as a process of its own); the rest of its time
+    is the module's ``balanced`` fixture (two live servers, one migrating a database of its own,
+    and nginx with a fresh certificate), started by the first test of the module on a worker and
+    stopped after the last."""
     lb, one, two = balanced
     with httpx.Client(timeout=10) as http:
         moved = http.get(f"{lb.http}/api/lobbies/?page=2")
@@ -577,7 +585,10 @@ def test_plain_http_is_redirected_to_https_and_https_answers_with_hsts_and_secur
 @requires_nginx
 def test_servers_behind_the_balancer_count_login_failures_per_real_client_address(balanced):
     """Each client's own address reaches the servers (not the balancer's), and a client cannot
-    choose it with its own X-Forwarded-For: the per-address login lock holds one client and no other."""
+    choose it with its own X-Forwarded-For: the per-address login lock holds one client and no other.
+    Its own logins take seconds; the rest of its time is the module's ``balanced`` fixture (two live
+    servers and nginx), started by the first test of the module on a worker and stopped after the
+    last."""
     lb, one, two = balanced
 
     def client(address: str) -> httpx.Client:

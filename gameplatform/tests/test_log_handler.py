@@ -10,13 +10,16 @@ from gameplatform.core.logs import BackgroundStreamHandler
 
 
 class StalledStream(io.StringIO):
-    """A stream whose writes wait until ``release`` is set (a full pipe, a stuck terminal)."""
+    """A stream whose writes wait until ``release`` is set (a full pipe, a stuck terminal);
+    ``writing`` is set once a write is waiting."""
 
     def __init__(self) -> None:
         super().__init__()
         self.release = threading.Event()
+        self.writing = threading.Event()
 
     def write(self, text: str) -> int:
+        self.writing.set()
         self.release.wait(10)
         return super().write(text)
 
@@ -72,8 +75,8 @@ def test_a_stalled_stream_never_blocks_the_caller_and_drops_are_counted():
     stream = StalledStream()
     handler = BackgroundStreamHandler(stream, interval=0.01, limit=100)
     logger = logger_with(handler, "stalled")
-    logger.warning("first")  # the writer takes it and blocks in write
-    time.sleep(0.2)
+    logger.warning("first")
+    assert stream.writing.wait(5), "the writer never took the first line"  # it blocks in write now
     began = time.perf_counter()
     for n in range(1_000):
         logger.info("line %s", n)

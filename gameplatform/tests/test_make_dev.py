@@ -112,6 +112,9 @@ def studio(tmp_path):
 
 
 def test_an_edit_of_a_studio_mode_is_served_in_seconds_and_a_restart_prepares_nothing(studio):
+    """An edit of a studio's mode is served in seconds, and a restart prepares nothing. It takes
+    tens of seconds: it runs ``make dev`` twice, first on a fresh SQLite database (migrated and
+    seeded) with an edit reloaded by the autoreloader, then again on that prepared database."""
     with DevServer(studio["dir"], studio["env"]) as dev:
         dev.until_title("Doodle", within=START_SECONDS)
         assert "==> migrating the database" in dev.said()  # a fresh database: migrated and seeded

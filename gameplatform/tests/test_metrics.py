@@ -24,6 +24,7 @@ from gameplatform.broadcast.realtime import asend_to_user
 from gameplatform.data import db, ratelimit
 from gameplatform.data.redis import reset_redis
 from gameplatform.operations import timers
+from gameplatform.testing import eventually
 from gameplatform.tests.asgi_http import LOOPBACK, OUTSIDER, http, parse
 from gameplatform.tests.live import ROOT, LiveServer
 
@@ -89,13 +90,14 @@ async def test_a_socket_session_shows_as_open_socket_and_frames_by_declared_type
     assert (await ws.receive_json_from()) == {"type": "match_found", "game_id": 7}
     during = await scrape()
     await ws.disconnect()
-    await asyncio.sleep(0.05)
-    after = await scrape()
-
     route = "ws/notifications/"
     opened = "gameplatform_ws_connections_open"
+
+    async def closed() -> bool:  # the socket's disconnect has run: the gauge is back
+        return grew(before, await scrape(), opened, route=route) == 0
+
+    await eventually(closed, timeout=5, what="the open-sockets gauge back down")
     assert grew(before, during, opened, route=route) == 1
-    assert grew(before, after, opened, route=route) == 0
 
     def delta(name, **labels):
         return grew(before, during, name, **labels)

@@ -9,6 +9,7 @@ from django.db import connection
 from conftest import requires_postgres
 from gameplatform.data import db
 from gameplatform.data.pgpool import check_pooled_connection
+from gameplatform.testing import eventually, wait_until
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +17,12 @@ pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 def _dsn() -> str:
     keys = ("dbname", "user", "password", "host", "port")
     return psycopg.conninfo.make_conninfo(**{k: v for k, v in connection.get_connection_params().items() if k in keys})
+
+
+def _gone(admin: psycopg.Connection, pids) -> bool:
+    """None of the backends ``pids`` runs any more: each has sent its goodbye and exited."""
+    running = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+    return running.fetchone()[0] == 0
 
 
 def _backend_pid() -> int:
@@ -49,7 +56,7 @@ async def test_units_after_every_pooled_connection_was_terminated_all_succeed():
     pids = set(await asyncio.gather(*(db.run(_backend_pid) for _ in range(20))))
     with psycopg.connect(_dsn(), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [list(pids)])
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _gone(admin, pids), timeout=10, what="the terminated backends exited")
     # Every unit gets a working connection: the broken ones are dropped, none fails a unit.
     after = await asyncio.gather(*(db.run(_backend_pid) for _ in range(20)))
     assert not pids & set(after)
@@ -66,6 +73,6 @@ def test_a_pool_with_the_check_hands_out_a_working_connection_after_its_idle_one
             pids = [a.info.backend_pid, b.info.backend_pid]
         with psycopg.connect(_dsn(), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [pids])
-            admin.execute("SELECT pg_sleep(0.2)")
+            wait_until(lambda: _gone(admin, pids), timeout=10, what="the terminated backends exited")
         with pool.connection() as conn:
             assert conn.execute("SELECT pg_backend_pid()").fetchone()[0] not in pids

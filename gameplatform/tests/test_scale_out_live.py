@@ -52,6 +52,10 @@ async def test_a_server_on_sentinel_and_a_sharded_layer_serves_chat_through_a_fa
     tmp_path,
     capsys,
 ):
+    """A server on Sentinel and a sharded layer serves chat through a failover. It takes tens of seconds:
+    it starts a Redis primary, a replica, the Sentinels, three shards and a server on them, waits
+    out the chat's rate limit while posting in six lobbies, and waits for Sentinel to promote the
+    replica (down-after 1 s) and the server to serve again."""
     primary, replica, sentinels = await asyncio.to_thread(sentinel_cluster, redis_servers)
     shards = [redis_servers.redis() for _ in range(3)]
     env = {

@@ -164,6 +164,10 @@ def studio_package(context: Path, dependencies: str = "") -> None:
 
 @pytest.mark.live
 def test_a_mode_package_installed_by_the_images_step_is_served_by_a_server_that_lists_it(tmp_path):
+    """A studio's package installed by the Dockerfile's step is served by a server that lists its
+    mode. It takes tens of seconds: pip resolves the package under the platform's pins for real, then
+    a server of its own starts (migrations and the demo data) with the installed mode on its
+    path."""
     context, target = tmp_path / "context", tmp_path / "build" / "site"
     studio_package(context)
     done = run_install_step(context, target, "./studio/mygames")

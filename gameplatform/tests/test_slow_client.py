@@ -83,7 +83,7 @@ async def test_a_client_that_stops_reading_is_cut_off_and_the_group_gets_every_f
         max_queue=1,
         max_size=None,
     )
-    received, left = 0, asyncio.Event()
+    received, joined, left = 0, asyncio.Event(), asyncio.Event()
 
     async def read_all() -> None:
         nonlocal received
@@ -91,13 +91,16 @@ async def test_a_client_that_stops_reading_is_cut_off_and_the_group_gets_every_f
             frame = json.loads(raw)
             if frame.get("type") == "bulk":
                 received += 1
+            elif frame.get("type") == "presence_join" and frame.get("user_id") == premium_owner.pk:
+                joined.set()
             elif frame.get("type") == "presence_leave" and frame.get("user_id") == premium_owner.pk:
                 left.set()
             if received == FRAMES and left.is_set():
                 return
 
     reading = asyncio.ensure_future(read_all())
-    await asyncio.sleep(0.3)  # both sockets in the group, initial frames sent
+    # The group heard the stalled member arrive: both sockets are in it, their first frames sent.
+    await asyncio.wait_for(joined.wait(), 10)
     started = time.monotonic()
     for n in range(FRAMES):
         await agroup_send(lobby_group(lobby_id), {"type": "bulk", "n": n, "pad": PADDING})

@@ -22,6 +22,7 @@ from websockets.uri import parse_uri
 
 from gameplatform.sockets.wire import PREPARED_FRAMES, ClientGone, prepare
 from gameplatform.sockets.wire.keepalive import KEEPALIVE
+from gameplatform.testing import eventually
 from gameplatform.tests.live import free_port
 
 WS = "gameplatform.sockets.wire:PreparedFramesProtocol"
@@ -369,11 +370,9 @@ async def test_reading_pauses_while_more_than_ws_max_queue_messages_wait_and_not
         (protocol,) = server.server_state.connections
         for n in range(200):
             await ws.send(str(n))
-        await asyncio.sleep(0.3)
-        assert not protocol.transport.is_reading()
+        await eventually(lambda: not protocol.transport.is_reading(), timeout=5, what="reading paused")
         app.go.set()
-        await asyncio.sleep(0.3)
-        assert protocol.transport.is_reading()
+        await eventually(protocol.transport.is_reading, timeout=5, what="reading resumed")
     assert await app.report("texts") == [str(n) for n in range(200)]
 
 

@@ -95,6 +95,11 @@ def growthbook_value(player: dict, flag: str, feature: dict):
 async def test_a_flag_staged_to_ten_percent_of_ios_players_reaches_both_processes_live_and_then_every_ios_player(
     servers,
 ):
+    """A flag staged to 10 % of iOS players reaches both processes within 2 s, then every iOS
+    player. It takes tens of seconds: it registers 50 players (Argon2id hashes, four at a time) and
+    opens a socket for each on the two processes, so that a 10 % rollout has players on both
+    sides of it; as the module's first test it also starts the two servers and their
+    redis-server."""
     a, b = servers
     staff = await asyncio.to_thread(a.liveops_staff)
     flag = f"new_shop_{_run}"
@@ -143,6 +148,10 @@ async def running_events(server, access: str) -> list[int]:
 
 
 async def test_a_live_event_starts_and_ends_by_itself_and_both_processes_tell_their_sockets(servers):
+    """A live event starts and ends by itself, and both processes tell their sockets. Slow by the
+    rule it checks: the event starts 2 s and ends 6 s after it is made, and the test waits for
+    each boundary on both processes; the first test of the module on a worker also starts the two
+    servers and their redis-server."""
     a, b = servers
     staff = await asyncio.to_thread(a.liveops_staff)
     one, other = (

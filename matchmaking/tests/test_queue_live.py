@@ -100,6 +100,10 @@ async def queued_behind(server: LiveServer, ghost: dict) -> tuple[dict, object]:
 
 
 async def test_a_queued_client_whose_socket_drops_without_a_close_is_out_of_the_queue_within_seconds(cluster):
+    """A queued client whose socket drops without a close is out of the queue within seconds. Slow
+    by the rule it checks: the ghost must first outlive its join's window
+    (``QUEUE_ALIVE_SECONDS``, 5 s) on its socket alone, then the queue has up to ``GONE_WITHIN``
+    (14 s) to drop it; as the module's first test it also starts server B and its redis-server."""
     b = cluster
     offset = b.log_size()
     ghost = await user(b, "ghost")
@@ -120,6 +124,10 @@ async def test_a_queued_client_whose_socket_drops_without_a_close_is_out_of_the_
 
 
 async def test_a_queued_client_whose_server_is_killed_is_out_of_the_queue_within_seconds(cluster, doomed):
+    """A queued client whose server process is killed is out of the queue within seconds. Slow by
+    the rule it checks: the ghost first outlives its join's window (5 s), then the queue needs
+    the killed process's beacon (5 s) and the timers' lease (3 s) to drop it; it also starts
+    server A, the one it kills."""
     a, b = doomed, cluster
     offset = b.log_size()
     ghost = await user(a, "ghost")
@@ -144,6 +152,10 @@ async def test_a_queued_client_whose_server_is_killed_is_out_of_the_queue_within
 
 
 async def test_a_live_player_matched_with_a_no_show_gets_a_new_match_instead_of_a_game_that_never_starts(cluster):
+    """A live player matched with a no-show gets a new match instead of a game that never starts.
+    Slow by the rules it checks: the match with the ghost must run out its window
+    (``MATCH_CONNECT_SECONDS``, 3 s) before it is called off, and the queue's timers act once a
+    second; the first test of the module on a worker also starts server B and its redis-server."""
     b = cluster
     offset = b.log_size()
     ghost = await user(b, "ghost")  # queues over REST, then its client dies before the game

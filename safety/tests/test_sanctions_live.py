@@ -70,6 +70,9 @@ async def closed_code(ws, timeout: float) -> tuple[int, dict | None]:
 async def test_a_suspension_on_one_process_locks_the_player_out_of_both_and_a_reversed_appeal_lets_them_back(
     servers,
 ):
+    """A suspension on one process locks the player out of both, and a reversed appeal lets them
+    back. Its own steps take seconds (closes within 2 s, an appeal, two logins); as the module's
+    first test it also starts the two servers and their redis-server."""
     a, b = servers
     moderator = await asyncio.to_thread(b.moderator)
     player = await asyncio.to_thread(a.register, f"suspended_{_run}")

@@ -28,6 +28,9 @@ def server_with_provider(idp, tmp_path_factory):
 
 
 def test_a_new_player_signs_in_to_play_with_a_configured_provider(server_with_provider, idp, new_page):
+    """A new player signs in through the configured OpenID Connect provider and plays. It takes
+    tens of seconds: it starts a server of its own (a database migrated and seeded from scratch, with
+    the provider configured) and a headless Chromium, then follows the provider's redirects."""
     idp.subject = "sub-chromium"
     page = new_page("newcomer")
     page.goto(f"{server_with_provider.http}/play/")

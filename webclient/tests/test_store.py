@@ -34,6 +34,9 @@ def server_with_stripe(stripe, tmp_path_factory):
 
 
 def test_the_store_lists_the_products_and_buy_goes_to_stripe_checkout(server_with_stripe, stripe, new_page):
+    """The Store tab lists the products, and Buy goes to Stripe Checkout. Its own steps take
+    seconds; as the module's first test it starts the Stripe stand-in, a server of its own
+    (migrated and seeded from scratch) and Chromium."""
     page = new_page("buyer")
     register(page, server_with_stripe.http, "buyer_1")
     tab(page, "store")
@@ -53,6 +56,10 @@ def test_the_store_lists_the_products_and_buy_goes_to_stripe_checkout(server_wit
 
 
 def test_coming_back_from_checkout_says_what_happens_next(server_with_stripe, new_page):
+    """Coming back from Stripe Checkout, the store says what happens next. Its own steps take
+    seconds (a registration, one page); the rest of its time is the module's fixtures (the Stripe
+    stand-in, a server of its own migrated and seeded from scratch, Chromium), started by the
+    first test of the module on a worker and stopped after the last."""
     page = new_page("returning")
     register(page, server_with_stripe.http, "buyer_2")
     page.goto(f"{server_with_stripe.http}/play/?checkout=cancel#store")

@@ -176,6 +176,9 @@ def test_the_generated_package_passes_its_own_tests_where_it_was_made(studio):
 
 
 def test_the_modes_route_lists_the_studio_mode_with_the_schemas_of_its_frames(served):
+    """The modes route lists the studio's mode with the schemas of its frames. The request takes
+    milliseconds; as the module's first test on the module's server it also starts that server
+    (the studio's modes on its path, a database migrated and seeded from scratch)."""
     listed = httpx.get(f"{served.http}/api/game/modes/", timeout=10).json()["results"]
 
     assert [m["name"] for m in listed] == ["tictactoe", "relay", "battleship", "arena", NAME, "knobs", "rounds"]
@@ -316,6 +319,10 @@ def test_two_browser_players_play_the_studio_mode_in_the_generic_panel(served, n
 
 
 def test_the_generic_panel_draws_each_kind_of_field_and_sends_what_it_reads(served, new_page):
+    """The generic panel draws each kind of field a mode declares and sends what it reads. It takes
+    tens of seconds: two Chromium pages register, queue, are matched, ready and play, some twenty
+    round trips through the browser; the first test of the module on a worker also starts the
+    module's server."""
     ann, bob = new_page("ann"), new_page("bob")
     for page, prefix in ((ann, "knann"), (bob, "knbob")):
         register(page, served.http, unique(prefix))

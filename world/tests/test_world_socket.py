@@ -9,6 +9,7 @@ from conftest import receive_type, requires_redis
 from friends.services import block_create
 from gameplatform.data import db
 from gameplatform.sockets import presence as kit_presence
+from gameplatform.testing import eventually
 from staff.roles import LIVEOPS
 from world import areas, services
 from world.models import Character, Faction, Location
@@ -159,8 +160,11 @@ async def test_positions_reach_the_area_at_most_ten_a_second_newest_last_and_are
     assert seen[-1] == 19.0
     assert (await sync_to_async(Character.objects.get)(pk=aria.pk)).position == {}  # nothing per frame
     await alice_ws.disconnect()
-    await asyncio.sleep(0.2)
-    assert (await sync_to_async(Character.objects.get)(pk=aria.pk)).position == {"x": 19.0, "y": 0.0, "z": 0.0}
+
+    async def stored() -> bool:  # the socket's goodbye wrote the last position
+        return (await sync_to_async(Character.objects.get)(pk=aria.pk)).position == {"x": 19.0, "y": 0.0, "z": 0.0}
+
+    await eventually(stored, timeout=5, what="the last position stored on close")
     await bob_ws.disconnect()
 
 

@@ -49,6 +49,9 @@ def test_the_csharp_sdk_builds_with_mcs_at_csharp_6_and_passes_its_offline_tests
 
 @pytest.mark.timeout(420)
 def test_the_csharp_sdk_passes_its_live_tests_against_the_live_server(live):
+    """The C# SDK's live tests pass against the live server. It takes tens of seconds: ``make test`` of
+    the package compiles the SDK with ``mcs`` and runs its NUnit live tests in Mono, a
+    tic-tac-toe match played to its end through a cut connection among them."""
     staff = live.liveops_staff()
     premium_name = f"cs_premium_{uuid.uuid4().hex[:8]}"
     premium = live.register(premium_name)  # a lobby is made by a premium player

@@ -95,6 +95,9 @@ def another_moderator(live) -> tuple[str, str]:
 
 @pytest.mark.timeout(600)
 def test_the_typescript_sdk_passes_its_node_tests_against_the_live_server(live, built_package):
+    """The SDK's own Node tests pass against the live server. It takes about a minute: the whole
+    ``node --test`` suite (games played, sockets cut and reconnected) runs against the live
+    server, after the package's ``npm ci`` (when its lock changed) and ``tsc`` build."""
     files = sorted((built_package / "tests").glob("*.test.js"))
     assert files, "client/js/tests has no *.test.js"
     moderator = live.moderator()  # for tests/safety.test.js: staff suspend a player
@@ -311,6 +314,10 @@ def two_browsers(browser):
 @pytest.mark.skipif(live_server_name() == "daphne", reason="the arena example's page is tested under uvicorn only")
 @pytest.mark.timeout(300)
 def test_two_pages_of_the_arena_example_play_and_a_held_key_moves_my_dot(studio_server, studio_origin, two_browsers):
+    """Two pages of the arena example play, and a held key moves my dot on both. It takes tens of seconds
+    as the first of the module's page tests: it installs the packed package into the studio's
+    site and starts the studio's server and Chromium, then the two pages are matched and play
+    until the held key shows."""
     pages, problems = two_browsers
     url = f"{studio_origin}/arena/index.html?server={studio_server.http}"
     for page in pages:
@@ -348,7 +355,11 @@ def test_two_pages_on_the_packed_package_play_a_whole_game_of_the_mode_and_both_
 ):
     """examples/autoplay, installed as a studio would, in two browsers: both are matched into one
     game, a bot plays each side by the mode's rules, and both hear ``game_over`` with the same
-    result the server recorded."""
+    result the server recorded.
+    Each game is played to its end through the queue: arena in real time until a bot has 10 gems (at
+    most 90 s of game time), the turn-based games in seconds; the first of the module's page tests
+    on a worker also builds the studio's site on the packed package and starts the studio's server
+    and Chromium."""
     pages, problems = two_browsers
     listed = [m["name"] for m in httpx.get(f"{studio_server.http}/api/game/modes/").json()["results"]]
     assert mode in listed, listed

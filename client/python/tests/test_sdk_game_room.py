@@ -6,6 +6,8 @@ import time
 import pytest
 from gameplatform_client import BadRequest, GameClient, Reconnected, ValidationError
 
+from gameplatform.testing import eventually
+
 from .test_sdk_live import X_WINS
 
 # Holds a route or frame family of the contract to the server: `make test` runs it under daphne too.
@@ -146,7 +148,7 @@ async def test_arena_inputs_move_my_player_in_the_view_through_patches(server, m
         a.on("error", errors.append)
         await a.send_input({"dx": 2, "dy": 0})  # out of range: refused, fire-and-forget
         await a.ping()
-        await asyncio.sleep(0.2)
+        await eventually(lambda: errors, timeout=5, what="the refusal of the input")
         assert [e.code for e in errors] == ["invalid"]
         await a.send_input({"dx": 0.0, "dy": 0.0})
         await a.forfeit()

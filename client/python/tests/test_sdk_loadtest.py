@@ -176,6 +176,9 @@ def documented_bot() -> str:
 
 @pytest.mark.live
 def test_bots_play_a_startmode_mode_with_the_bot_the_docs_show(studio_server, tmp_path):  # noqa: F811
+    """The load test's bots play a ``startmode`` mode with the bot the docs show. It takes tens of
+    seconds: the load test runs as a process of its own for ``--duration 8`` seconds with 4 bots, on
+    the studio's server, which the module's first test of it also starts."""
     (tmp_path / "studio_bot.py").write_text(documented_bot())
     figures = tmp_path / "run.json"
 

@@ -58,7 +58,9 @@ async def test_a_burst_of_inputs_within_the_arenas_rate_is_taken_and_only_the_in
             answered[frame["ref"]] = frame
     acked = [n for n, frame in answered.items() if frame["type"] == "ack"]
     refused = [frame for frame in answered.values() if frame["type"] == "error"]
-    assert len(acked) >= 29 and acked == list(range(len(acked)))  # the first ones, a second's worth
+    # The first ones, a second's worth, all taken. The budget refills at the rate, so on a busy
+    # machine (the burst itself taking tens of milliseconds) an input past the refusals may be taken.
+    assert acked[:29] == list(range(29))
     assert refused and {(e["code"], e["message"]) for e in refused} == {("rate_limited", "Too many requests.")}
     await ws_a.disconnect()
     await ws_b.disconnect()

@@ -29,6 +29,25 @@ class GameUserManager(UserManager):
         return user
 
 
+class AgeBand(models.TextChoices):
+    """The bands the stores hand apps (Apple's Declared Age Range, Google Play's Age Signals) and
+    the law's thresholds use."""
+
+    UNDER_13 = "under_13"
+    FROM_13_TO_15 = "13_15"
+    FROM_16_TO_17 = "16_17"
+    ADULT = "adult"
+    UNKNOWN = "unknown"
+
+
+class AgeSource(models.TextChoices):
+    NONE = "", "none"
+    DECLARED = "declared"
+    APPLE = "apple"
+    GOOGLE = "google"
+    STAFF = "staff"
+
+
 class User(AbstractUser):
     display_name = models.CharField(max_length=64, blank=True)
     is_premium = models.BooleanField(default=False, db_index=True)
@@ -43,6 +62,18 @@ class User(AbstractUser):
     # socket stays open. Written only by ``accounts.services.account_lock`` (the safety app's
     # sanctions); read with the user's row on every request, so the check costs no query.
     locked_until = models.DateTimeField(null=True, blank=True)
+    # The address was proven by a link mailed to it (POST /api/auth/email/verify/).
+    email_verified = models.BooleanField(default=False)
+    # The player asked for deletion (POST /api/me/delete/): the account is deleted at this time
+    # unless they cancel first; empty otherwise.
+    delete_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The age band the stores and the law act on, and who said it (see docs/accounts.md).
+    age_band = models.CharField(max_length=16, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    age_source = models.CharField(max_length=16, choices=AgeSource.choices, default=AgeSource.NONE)
+    # Declared by the player: kept so that a declared band grows up with them (13_15 → 16_17 → adult).
+    birth_date = models.DateField(null=True, blank=True)
+    # Staff recorded a parent's consent for an under-13 account (free-text chat allowed).
+    parental_consent_at = models.DateTimeField(null=True, blank=True)
 
     objects = GameUserManager()
 

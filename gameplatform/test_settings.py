@@ -39,12 +39,6 @@ from gameplatform.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"]["level"] = os.environ.get("LOG_LEVEL", "WARNING")  # noqa: F405
 
-# The test runner empties every table after a transactional test, on PostgreSQL with one TRUNCATE,
-# which the audit log refuses unless the session allows it (staff/migrations/0002_append_only.py).
-if IS_POSTGRES:  # noqa: F405
-    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
-    _options["options"] = (_options.get("options", "") + " -c gameplatform.audit_truncate=allow").strip()
-
 # Tests run timer jobs themselves, at the moment they choose.
 RUN_TIMERS_IN_SERVER = False
 

@@ -12,7 +12,7 @@ class StaffConfig(AppConfig):
 
     def ready(self) -> None:
         from gameplatform.chat.admin import admin_changed
-        from staff import services
+        from staff import checks, services  # noqa: F401 (checks: registered on import)
 
         # The admin's edits of the ModelAdmins built on gameplatform.chat.admin.AuditedAdmin.
         admin_changed.register(services.admin_change_record)

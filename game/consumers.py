@@ -1,16 +1,19 @@
 import asyncio
 import logging
 import time
+from functools import lru_cache
 from urllib.parse import parse_qs
 
 from game import rooms, selectors
 from game.events import KICKED_SIGNAL, game_state
 from game.registry import get_mode
 from gameplatform.broadcast.groups import game_group, watch_group
+from gameplatform.chat import speech
 from gameplatform.core.errors import Conflict, Forbidden, RateLimited
 from gameplatform.data import db
 from gameplatform.data.ratelimit import FrameBudget
 from gameplatform.http import serializers
+from gameplatform.modes.api import Message
 from gameplatform.modes.commands import (
     Action,
     Command,
@@ -24,6 +27,7 @@ from gameplatform.modes.commands import (
     Unwatch,
     Watch,
 )
+from gameplatform.modes.schema import holds_text, spoken
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.sockets import RoomSocket
 from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
@@ -48,6 +52,11 @@ class ActionInput(serializers.Serializer):
 
 class InputFrame(serializers.Serializer):
     data = serializers.JSONField()
+
+
+@lru_cache(maxsize=1024)  # one entry per declared message: bounded by the modes' code
+def _may_hold_text(message: Message, relayed_text: bool) -> bool:
+    return holds_text(message.schema, relayed_text=relayed_text)
 
 
 class GameConsumer(RoomSocket, BaseConsumer):
@@ -231,28 +240,55 @@ class GameConsumer(RoomSocket, BaseConsumer):
         self._spend()
         await self._submit(Ready(self.user_id), ref=frame.get("ref"), frame=frame)
 
-    @receives(MoveInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
+    async def _heard(self, message_type: str, value, *, relayed_text: bool = False):
+        """``value`` as the other players get it: each text in it that they read (the message's
+        ``Text`` fields; with ``relayed_text``, every string of data relayed as sent) through the
+        platform's speech, as chat is (filtered; ``muted`` while the player is). A message with
+        no text costs a lookup."""
+        messages = get_mode(self.mode_name).messages
+        message = messages.get(message_type) or (messages.get("*") if relayed_text else None)
+        if message is None or not _may_hold_text(message, relayed_text):
+            return value
+        texts = []
+        spoken(message.schema, value, lambda text: texts.append(text) or text, relayed_text=relayed_text)
+        if not texts:
+            return value
+        where = {"game_id": self.game_id}
+        return await db.run(
+            spoken,
+            message.schema,
+            value,
+            lambda text: speech.said(self.user_id, text, where=where),
+            relayed_text=relayed_text,
+        )
+
+    @receives(MoveInput, errors=("game_over", "muted", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_player_move(self, frame: dict) -> None:
         """`{movement}`: my move, checked by the schema of the mode's `move` message (tic-tac-toe `{cell: 0..8}`).
 
-        Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`."""
+        Refused with the mode's code (`illegal_move`, `not_your_turn`), `invalid`, or `rate_limited`; a move
+        with text (the message's `Text` fields) from a muted player `muted`."""
         self._spend()
-        await self._submit(Move(self.user_id, frame.get("movement")), ref=frame.get("ref"), frame=frame)
+        movement = await self._heard("move", frame.get("movement"))
+        await self._submit(Move(self.user_id, movement), ref=frame.get("ref"), frame=frame)
 
-    @receives(ActionInput, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
+    @receives(ActionInput, errors=("game_over", "muted", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
         """`{action, data}`: a game-specific action (checked by the schema of the mode's message of that name,
-        or `*`)."""
+        or `*`). Its text goes through the word filter, and a muted player's is refused `muted`: the message's
+        `Text` fields, or every string of data the mode relays as sent (`AnyObject`)."""
         self._spend()
-        command = Action(self.user_id, frame.get("action"), frame.get("data", {}))
-        await self._submit(command, ref=frame.get("ref"), frame=frame)
+        action = frame.get("action")
+        data = await self._heard(action, frame.get("data", {}), relayed_text=True)
+        await self._submit(Action(self.user_id, action, data), ref=frame.get("ref"), frame=frame)
 
-    @receives(InputFrame, errors=("game_over", "not_a_player"), checked_by=ROOM_CHECKS)
+    @receives(InputFrame, errors=("game_over", "muted", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
         """`{data}`: a real-time input (checked by the schema of the mode's `input` message); over the mode's
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
-        await self._submit(Input(self.user_id, frame.get("data")), ref=frame.get("ref"), frame=frame)
+        data = await self._heard("input", frame.get("data"))
+        await self._submit(Input(self.user_id, data), ref=frame.get("ref"), frame=frame)
 
     @receives(errors=("game_over", "not_a_player"))
     async def handle_forfeit(self, frame: dict) -> None:

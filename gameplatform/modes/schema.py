@@ -119,6 +119,15 @@ class Str(Field):
         return {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
 
 
+class Text(Str):
+    """A string other players read (a player's sign, a team name, a line of a game's chat): the
+    server filters it and refuses it from a muted player as it does chat (``spoken``). A ``Str``
+    is for what players do not read as someone's words (a cell's name, a card's id)."""
+
+    def json_schema(self) -> dict:
+        return {**super().json_schema(), "description": "text other players read: filtered, and refused while muted"}
+
+
 def Choice(*choices: str) -> Str:  # noqa: N802 - reads as a type in a schema
     """One of the given strings, listed in the order given (in ``enum`` and in a refusal)."""
     return Str(max(len(c) for c in choices), choices=choices)
@@ -195,3 +204,47 @@ def check(schema: Field, value, path: str = ""):
     if errors:
         raise Invalid(errors)
     return clean
+
+
+def holds_text(schema: Field, *, relayed_text: bool = False) -> bool:
+    """Whether a frame of ``schema`` may carry text other players read: a ``Text`` anywhere in it,
+    or, with ``relayed_text``, an ``AnyObject`` (data relayed as sent: every string in it is read)."""
+    if isinstance(schema, Text):
+        return True
+    if isinstance(schema, AnyObject):
+        return relayed_text
+    if isinstance(schema, List):
+        return holds_text(schema.of, relayed_text=relayed_text)
+    if isinstance(schema, Obj):
+        return any(holds_text(field, relayed_text=relayed_text) for field in schema.fields.values())
+    return False
+
+
+def spoken(schema: Field, value, say, *, relayed_text: bool = False):
+    """``value`` with each text other players read replaced by ``say(text)`` (which may raise: a
+    muted player's text). The text is what ``holds_text`` names: each non-empty ``Text`` value, and
+    with ``relayed_text`` each non-empty string (keys excepted) anywhere in an ``AnyObject``'s data.
+    Values of any other field, and values not of their field's shape (``check`` refuses them), are
+    left as they are. Nothing is called for a value that holds no text."""
+    if isinstance(schema, Text):
+        return say(value) if isinstance(value, str) and value else value
+    if isinstance(schema, AnyObject):
+        return _every_string(value, say) if relayed_text else value
+    if isinstance(schema, List) and isinstance(value, list):
+        return [spoken(schema.of, item, say, relayed_text=relayed_text) for item in value]
+    if isinstance(schema, Obj) and isinstance(value, dict):
+        return {
+            name: spoken(schema.fields[name], item, say, relayed_text=relayed_text) if name in schema.fields else item
+            for name, item in value.items()
+        }
+    return value
+
+
+def _every_string(value, say):
+    if isinstance(value, str):
+        return say(value) if value else value
+    if isinstance(value, list):
+        return [_every_string(item, say) for item in value]
+    if isinstance(value, dict):
+        return {key: _every_string(item, say) for key, item in value.items()}
+    return value

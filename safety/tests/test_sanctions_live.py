@@ -53,6 +53,15 @@ async def notification_socket(server, access: str):
     return ws
 
 
+async def answer_to(ws, ref, timeout: float = 10) -> dict:
+    """The ``ack`` or ``error`` frame answering the frame sent with ``ref``."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame.get("type") in ("ack", "error") and frame.get("ref") == ref:
+                return frame
+
+
 async def closed_code(ws, timeout: float) -> tuple[int, dict | None]:
     """The close code, and the error frame sent before it."""
     error = None
@@ -171,3 +180,59 @@ async def test_a_mute_lifted_on_one_process_lets_the_player_speak_on_the_other_a
     # The direct messages' own rate limit: nothing of it spent by the lobby messages above.
     spoken = await post(a, f"/api/dm/{friend['id']}/messages/", player["access"], content="thanks")
     assert spoken.status_code == 201, spoken.text
+
+
+async def test_a_mute_on_one_process_refuses_the_players_game_text_on_the_other_and_their_moves_still_play(servers):
+    """Game frames hold the filter and the mute as chat does: a listed word added on B is masked in
+    a tic-tac-toe emote relayed on A; a mute on B refuses the player's emote text on A within 2 s,
+    while their move is taken."""
+    a, b = servers
+    moderator = await asyncio.to_thread(b.moderator)
+    one = await asyncio.to_thread(a.register, f"tx1_{_run}")
+    two = await asyncio.to_thread(a.register, f"tx2_{_run}")
+    word = "zorb" + "".join(chr(ord("a") + int(c, 16)) for c in _run[:4])  # letters only: a word of its own
+    added = await post(b, "/api/moderation/words/", moderator["access"], word=word)
+    assert added.status_code == 201, added.text
+    for player in (one, two):
+        joined = await post(a, "/api/matchmaking/join/", player["access"], mode="tictactoe")
+        assert joined.status_code == 200, joined.text
+    game_id = joined.json()["game_id"]
+    sockets = []
+    for player in (one, two):
+        ws = await connect(f"{a.ws}/ws/game/{game_id}/", additional_headers=bearer(player["access"]), open_timeout=10)
+        await receive_type(ws, "game_state")
+        sockets.append(ws)
+    for ws in sockets:
+        await ws.send(json.dumps({"type": "player_ready"}))
+    for ws in sockets:
+        await receive_type(ws, "game_state", state="active")
+    mover, other = sockets
+
+    started = time.monotonic()
+    while True:  # the new word reaches A within a second
+        await mover.send(json.dumps({"type": "game_action", "action": "emote", "data": {"say": f"hi {word}"}}))
+        heard = await receive_type(other, "game_action")
+        if heard["data"]["say"] == "hi " + "*" * len(word):
+            break
+        assert time.monotonic() - started < WITHIN, "the word did not reach the other process"
+        await asyncio.sleep(0.3)
+
+    made = await post(
+        b, "/api/moderation/sanctions/", moderator["access"],
+        user_id=one["id"], action="mute", duration_hours=1, statement="Spam.",
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    started = time.monotonic()
+    while True:
+        await mover.send(json.dumps({"type": "game_action", "action": "emote", "data": {"say": "buy gold"}, "ref": 1}))
+        answer = await answer_to(mover, 1)
+        if answer["type"] == "error":
+            break
+        assert time.monotonic() - started < WITHIN, "the mute did not hold on the other process"
+        await asyncio.sleep(0.3)
+    assert (answer["code"], answer["ref"]) == ("muted", 1) and answer["until"]
+    await mover.send(json.dumps({"type": "player_move", "movement": {"cell": 4}, "ref": 2}))
+    played = await answer_to(mover, 2)  # taken, or refused by the rules (the other's turn): not muted
+    assert played["type"] == "ack" or played["code"] == "not_your_turn", played
+    for ws in sockets:
+        await ws.close()

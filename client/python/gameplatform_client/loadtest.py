@@ -85,6 +85,7 @@ class Stats:
     left_over_games: int = 0
     restarts: int = 0  # sockets closed 1012 ("service restart") that the SDK opened again
     restart_refusals: int = 0  # openings refused (503, or closed 1012) by a stopping server, tried again
+    unanswered: int = 0  # frames sent with a ``ref`` whose answer never came (the SDK's call timed out)
     # Games still under way when the run's time (duration and grace) was up, forfeited (a bot still
     # going then, cancelled, as ``bot <n>``).
     cut_off: set = field(default_factory=set)
@@ -207,6 +208,9 @@ class BotGame:
                 self._stats.error(refused)
                 await asyncio.sleep(refused.retry_after or 1.0)
                 continue
+            except TimeoutError:
+                self._stats.unanswered += 1
+                raise
             self._stats.round_trips.append((self._stats.now(), time.monotonic() - began))
             return result
 
@@ -515,6 +519,7 @@ def summary(stats: Stats, options: Options) -> dict:
         "device_prefix": options.device_prefix if not options.users else None,
         "restarts": {"sockets_reopened": stats.restarts, "openings_refused": stats.restart_refusals},
         "cut_off_games": len(stats.cut_off),
+        "frames_unanswered": stats.unanswered,
         "errors": dict(stats.errors.most_common()),
         "round_trips": [[round(t, 3), round(s * 1000, 2)] for t, s in stats.round_trips],
         "inputs_visible": [[round(t, 3), round(s * 1000, 2)] for t, s in stats.inputs_visible],
@@ -562,6 +567,8 @@ def report(result: dict) -> str:
             f"cut off    {result['cut_off_games']} games still under way {result['grace_s']:g} s past the end:"
             " forfeited"
         )
+    if result.get("frames_unanswered"):
+        lines.append(f"unanswered {result['frames_unanswered']} frames sent with a ref got no answer in time")
     lines += [f"errors     {errors}"]
     if not result["games_started"]:
         lines.append(

@@ -73,6 +73,14 @@ def uid_decode(uid: str) -> int | None:
     return value if 1 <= value <= 2**63 - 1 else None
 
 
+def link_user(*, uid: str, token: str, tokens: PasswordResetTokenGenerator) -> User | None:
+    """The active account a link names when its token holds (``tokens``: which kind), else None.
+    A read only: the services check again under the account's row lock when they act."""
+    user_id = uid_decode(uid)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id is not None else None
+    return user if user is not None and tokens.check_token(user, token) else None
+
+
 def _link(base: str, path: str, user: User, token: str) -> str:
     return f"{base}{path}?{urlencode({'uid': uid_encode(user), 'token': token})}"
 

@@ -28,7 +28,7 @@ def test_reset_page_sets_the_password_once_and_signs_every_device_out(client, al
     page = client.get(RESET_PAGE, link)
     assert page.status_code == 200
     assert b'id="reset-form"' in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
     done = client.post(RESET_PAGE, {**link, "new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD})
     assert done.status_code == 200

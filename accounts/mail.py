@@ -3,8 +3,8 @@
 Tokens are Django's ``PasswordResetTokenGenerator``'s: an HMAC of the account's state (its
 password hash, last login and email) and a timestamp, signed with ``SECRET_KEY``, valid
 ``PASSWORD_RESET_TIMEOUT`` seconds (``PASSWORD_RESET_MINUTES``). Nothing is stored: a reset
-link stops working once the password changes (it was used) or the account signs in; a
-verification link once the address changes. The two kinds have their own salts, so one kind's
+link stops working once the password changes (it was used); a verification link once the
+address changes. The two kinds have their own salts, so one kind's
 token is never the other's.
 
 A mail is built once the change that asks for it has committed, then handed to a delivery

@@ -22,7 +22,7 @@ def _password_field(**kwargs) -> serializers.CharField:
     return serializers.CharField(write_only=True, trim_whitespace=False, max_length=128, **kwargs)
 
 
-class LinkInput(serializers.Serializer):
+class MailLinkSerializer(serializers.Serializer):
     uid = serializers.CharField(max_length=64, help_text="The `uid` of the link in the mail.")
     token = serializers.CharField(max_length=128, help_text="The `token` of the link in the mail.")
 
@@ -38,6 +38,7 @@ class PasswordResetApi(APIView):
         request=InputSerializer,
         responses={202: Accepted},
         tags=["auth"],
+        summary="Ask for a password reset link by mail",
         description="Mails a single-use reset link to the account with this address, if there is one. "
         "The answer is the same whatever the address.",
     )
@@ -56,13 +57,14 @@ class PasswordResetConfirmApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    class InputSerializer(LinkInput):
+    class InputSerializer(MailLinkSerializer):
         new_password = _password_field()
 
     @extend_schema(
         request=InputSerializer,
         responses={200: Done},
         tags=["auth"],
+        summary="Set a new password with a reset link",
         description="Sets the new password; every refresh token of the account stops working.",
     )
     @error_codes({400: ("invalid_token",), 404: ("not_configured",), 429: ("rate_limited",)})
@@ -86,6 +88,7 @@ class PasswordChangeApi(APIView):
         request=InputSerializer,
         responses={200: OutputSerializer},
         tags=["auth"],
+        summary="Change my password",
         description="Every refresh token the account had stops working; this answer's pair is the one that works.",
     )
     @error_codes({400: ("invalid_password",)})
@@ -100,17 +103,29 @@ class EmailVerifyApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=LinkInput, responses={200: Done}, tags=["auth"])
+    @extend_schema(
+        request=MailLinkSerializer,
+        responses={200: Done},
+        tags=["auth"],
+        summary="Verify my email address with the link mailed to it",
+        description="`GET /api/me/` then shows `email_verified: true`.",
+    )
     @error_codes({400: ("invalid_token",), 404: ("not_configured",)})
     def post(self, request):
-        data = LinkInput(data=request.data)
+        data = MailLinkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         recovery.email_verify(**data.validated_data)
         return Response({"detail": "Your email address is verified."})
 
 
 class EmailVerifyResendApi(APIView):
-    @extend_schema(request=None, responses={202: Accepted}, tags=["auth"])
+    @extend_schema(
+        request=None,
+        responses={202: Accepted},
+        tags=["auth"],
+        summary="Mail me another verification link",
+        description="At most 5 an hour (429 `rate_limited`); nothing is mailed once the address is verified.",
+    )
     @error_codes({400: ("no_email",), 404: ("not_configured",), 429: ("rate_limited",)})
     def post(self, request):
         recovery.email_verification_resend(user=request.user, link_base=mail.link_base(request))

@@ -291,3 +291,25 @@ def test_one_link_used_twice_at_once_sets_one_password(alice):
     assert outcomes.count("invalid_token") == 1
     alice.refresh_from_db()
     assert alice.check_password(winner)
+
+
+def test_debug_without_a_mail_server_still_mails_for_the_console(api_client, post, alice, settings):
+    """``DEBUG=1`` and no ``EMAIL_HOST``: the routes work and the mail goes to the console backend
+    (under the tests, Django's locmem backend stands in for it)."""
+    settings.EMAIL_HOST, settings.DEBUG = "", True
+    assert post(api_client, RESET, {"email": alice.email}).status_code == 202
+    assert len(django_mail.outbox) == 1
+
+
+def test_a_mail_the_server_cannot_deliver_is_logged_without_its_link(api_client, post, alice, settings, caplog):
+    from gameplatform.tests.live import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens there
+    with caplog.at_level("WARNING", logger="accounts.mail"):
+        assert post(api_client, RESET, {"email": alice.email}).status_code == 202
+    [record] = [r for r in caplog.records if r.name == "accounts.mail"]
+    assert record.getMessage() == "mail not delivered"
+    assert (record.kind, record.user_id) == ("password_reset", alice.pk)
+    logged = repr(vars(record))
+    assert "/account/reset/" not in logged and mail.reset_tokens.make_token(alice) not in logged

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import mail, recovery, selectors, services
 from accounts.serializers import DEVICE_NOTED, MeSerializer, PublicUserSerializer, device_id_field
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
@@ -57,6 +57,7 @@ class RegisterApi(APIView):
             address=request.META.get("REMOTE_ADDR", "unknown"),
             device_id=data.validated_data.get("device_id"),
         )
+        recovery.email_verification_send(user=user, link_base=mail.link_base(request))
         body = {"user": MeSerializer(user).data, **services.tokens_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -203,7 +204,7 @@ class MeApi(APIView):
     def patch(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **data.validated_data)
+        user = services.user_update_profile(user=request.user, **data.validated_data, link_base=mail.link_base(request))
         return Response(MeSerializer(user).data)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import hooks, locks
+from accounts import hooks, locks, recovery
 from accounts.models import AccountDevice, GuestDevice, User, username_key
 from accounts.selectors import user_active_get
 from gameplatform.chat import speech
@@ -420,7 +420,10 @@ def ws_ticket_redeem(*, ticket: str) -> User | None:
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str | None = None, email: str | None = None) -> User:
+def user_update_profile(
+    *, user: User, display_name: str | None = None, email: str | None = None, link_base: str | None = None
+) -> User:
+    """A new email is not verified: a verification link is mailed to it (links start with ``link_base``)."""
     fields = []
     if display_name is not None:
         user.display_name = speech.name_checked(display_name, field="display_name")
@@ -428,8 +431,10 @@ def user_update_profile(*, user: User, display_name: str | None = None, email: s
     if email is not None and email.lower() != user.email.lower():
         if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
             raise serializers.ValidationError({"email": [EMAIL_TAKEN]})
-        user.email = email
-        fields.append("email")
+        user.email, user.email_verified = email, False
+        fields += ["email", "email_verified"]
+        if link_base is not None:
+            recovery.email_verification_send(user=user, link_base=link_base)
     if fields:
         user.save(update_fields=fields)
     return user

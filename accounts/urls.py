@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import apis
+from accounts import apis, recovery_apis
 
 urlpatterns = [
     path("auth/register/", apis.RegisterApi.as_view(), name="auth-register"),
@@ -10,6 +10,15 @@ urlpatterns = [
     path("auth/refresh/", apis.RefreshApi.as_view(), name="auth-refresh"),
     path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
     path("auth/ws-ticket/", apis.WsTicketApi.as_view(), name="auth-ws-ticket"),
+    path("auth/password/reset/", recovery_apis.PasswordResetApi.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        recovery_apis.PasswordResetConfirmApi.as_view(),
+        name="auth-password-reset-confirm",
+    ),
+    path("auth/password/change/", recovery_apis.PasswordChangeApi.as_view(), name="auth-password-change"),
+    path("auth/email/verify/", recovery_apis.EmailVerifyApi.as_view(), name="auth-email-verify"),
+    path("auth/email/verify/resend/", recovery_apis.EmailVerifyResendApi.as_view(), name="auth-email-verify-resend"),
     path("me/", apis.MeApi.as_view(), name="me"),
     path("users/", apis.UserListApi.as_view(), name="user-list"),
     path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),

@@ -337,6 +337,27 @@ LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
 REGISTRATIONS_PER_ADDRESS = env_int("REGISTRATIONS_PER_ADDRESS", 10, minimum=1)
 REGISTRATION_WINDOW_SECONDS = env_int("REGISTRATION_WINDOW_SECONDS", 3600, minimum=1)
+# Mail (password reset, email verification: docs/domains/accounts.md, "Password reset and email
+# verification"): Django's email settings. Without EMAIL_HOST those routes answer 404 not_configured;
+# with DEBUG and no EMAIL_HOST the mail is printed to the server's output instead (development only).
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not EMAIL_HOST
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+# The site's address as players reach it (https://play.example.com), the start of every link in a
+# mail; empty: the request's own scheme and host.
+PUBLIC_URL = env_str("PUBLIC_URL").rstrip("/")
+# A password reset link works this long, once (Django's PasswordResetTokenGenerator reads the timeout).
+PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60, minimum=1)
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_MINUTES * 60
 # Cloud storage: objects one user may keep (a new one past it: 409 storage_full).
 STORAGE_MAX_OBJECTS_PER_USER = env_int("STORAGE_MAX_OBJECTS_PER_USER", 1000, minimum=1)
 

@@ -10,6 +10,7 @@ def test_me_returns_own_profile(client_for, alice):
         "id",
         "username",
         "email",
+        "email_verified",
         "display_name",
         "is_premium",
         "premium_until",

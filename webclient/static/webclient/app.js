@@ -19,7 +19,7 @@ import * as replay from "./replay.js";
 import * as safety from "./safety.js";
 import * as tournaments from "./tournaments.js";
 import * as store from "./store.js";
-import { $, $$, el, fill, onSubmit, setBadge, showError } from "./ui.js";
+import { $, $$, el, fill, onSubmit, setBadge, showError, showInfo } from "./ui.js";
 import * as watch from "./watch.js";
 import * as world from "./world.js";
 
@@ -187,6 +187,19 @@ function setup() {
     app.gp.useTokens(await app.gp.request("POST", "/api/auth/login/", { body, auth: false }));
   });
   $("#guest-login").addEventListener("click", () => app.gp.deviceLogin(deviceId()).catch(showError));
+  $("#forgot-open").addEventListener("click", () => {
+    $("#forgot-form").hidden = false;
+    $("#forgot-form input[name=email]").focus();
+  });
+  onSubmit(
+    $("#forgot-form"),
+    async ({ email }) => {
+      const body = { email: email.trim() };
+      const answer = await app.gp.request("POST", "/api/auth/password/reset/", { body, auth: false });
+      showInfo(answer.detail);
+    },
+    { reset: true },
+  );
   onSubmit($("#register-form"), async (fields) => {
     await app.gp.register({ ...fields, username: fields.username.trim(), device_id: deviceId() });
   });

@@ -11,6 +11,7 @@ urlpatterns = [
     path("auth/logout/", apis.LogoutApi.as_view(), name="auth-logout"),
     path("auth/ws-ticket/", apis.WsTicketApi.as_view(), name="auth-ws-ticket"),
     path("me/", apis.MeApi.as_view(), name="me"),
+    path("me/age/", apis.AgeApi.as_view(), name="me-age"),
     path("users/", apis.UserListApi.as_view(), name="user-list"),
     path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),
     # Seed 004's addresses for the same views (kept out of the schema: schema=None).

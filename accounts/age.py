@@ -59,15 +59,27 @@ def _locked(user_id: int) -> User:
     return User.objects.select_for_update().get(pk=user_id)
 
 
+def _declared_band(birth_date: date | None) -> str:
+    if birth_date is None or birth_date > timezone.localdate():
+        raise serializers.ValidationError({"birth_date": ["A birth date in the past is needed."]})
+    return policy.band_from_birth_date(birth_date)
+
+
+def age_declare_at_registration(*, user: User, birth_date: date) -> User:
+    """The birth date a new account declared (in the registration's transaction): its band."""
+    user.birth_date, user.age_band, user.age_source = birth_date, _declared_band(birth_date), AgeSource.DECLARED
+    user.save(update_fields=["birth_date", "age_band", "age_source"])
+    _changed()
+    return user
+
+
 @transaction.atomic
 def age_set(*, user: User, source: str, birth_date: date | None = None, band: str | None = None) -> User:
     """Record the player's age: a ``birth_date`` they declare (``source`` ``declared``), or the
     ``band`` a store or staff gave (``source`` ``apple``, ``google``, ``staff``)."""
     user = _locked(user.pk)
     if source == AgeSource.DECLARED:
-        if birth_date is None or birth_date > timezone.localdate():
-            raise serializers.ValidationError({"birth_date": ["A birth date in the past is needed."]})
-        band = policy.band_from_birth_date(birth_date)
+        band = _declared_band(birth_date)
         if policy.is_raise(policy.band_of(user), band):
             raise Conflict("Your age was set already; it cannot be raised by declaring again.", code="age_locked")
     elif source in STORE_SOURCES:

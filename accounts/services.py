@@ -16,7 +16,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import age, hooks, locks
-from accounts.models import AccountDevice, AgeSource, GuestDevice, User, username_key
+from accounts.models import AccountDevice, GuestDevice, User, username_key
 from accounts.selectors import user_active_get
 from gameplatform.chat import speech
 from gameplatform.core.cache import cache
@@ -91,7 +91,7 @@ def user_register(
     except IntegrityError:
         raise credentials_taken(username=username) from None
     if birth_date is not None:
-        user = age.age_set(user=user, source=AgeSource.DECLARED, birth_date=birth_date)
+        user = age.age_declare_at_registration(user=user, birth_date=birth_date)
     return user
 
 

@@ -553,6 +553,7 @@ SPECTACULAR_SETTINGS = {
         "HealthEnum": ["ok", "error"],
         "ReportStatusEnum": "safety.models.Report.Status",
         "AppealStatusEnum": "safety.models.Appeal.Status",
+        "AgeBandEnum": "accounts.models.AgeBand",
     },
     # The `<id:...>` of every route (gameplatform/core/converters.py) is an integer, as Django's `int` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": int},

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import policy
+from accounts import hooks, policy
 from accounts.models import AgeBand, AgeSource, User
 from gameplatform.core.copies import ProcessCopy
 from gameplatform.core.errors import Conflict, NotFound
@@ -73,11 +73,25 @@ def age_declare_at_registration(*, user: User, birth_date: date) -> User:
     return user
 
 
-@transaction.atomic
-def age_set(*, user: User, source: str, birth_date: date | None = None, band: str | None = None) -> User:
+def age_set(
+    *,
+    user: User,
+    source: str,
+    birth_date: date | None = None,
+    band: str | None = None,
+    app_transaction: str | None = None,
+) -> User:
     """Record the player's age: a ``birth_date`` they declare (``source`` ``declared``), or the
-    ``band`` a store or staff gave (``source`` ``apple``, ``google``, ``staff``)."""
-    user = _locked(user.pk)
+    ``band`` a store or staff gave (``source`` ``apple``, ``google``, ``staff``). With Apple's
+    band, ``app_transaction`` (the app's signed AppTransaction, verified before the transaction)
+    ties the account to the install a ``RESCIND_CONSENT`` notification will name."""
+    install = hooks.app_transaction_id.one()(app_transaction) if app_transaction else None
+    return _age_write(user_id=user.pk, source=source, birth_date=birth_date, band=band, install=install)
+
+
+@transaction.atomic
+def _age_write(*, user_id: int, source: str, birth_date: date | None, band: str | None, install: str | None) -> User:
+    user = _locked(user_id)
     if source == AgeSource.DECLARED:
         band = _declared_band(birth_date)
         if policy.is_raise(policy.band_of(user), band):
@@ -89,7 +103,11 @@ def age_set(*, user: User, source: str, birth_date: date | None = None, band: st
     else:
         raise serializers.ValidationError({"source": ["No such age source."]})
     user.birth_date, user.age_band, user.age_source = birth_date, band, source
-    user.save(update_fields=["birth_date", "age_band", "age_source"])
+    fields = ["birth_date", "age_band", "age_source"]
+    if install is not None:
+        user.apple_app_transaction_id = install
+        fields.append("apple_app_transaction_id")
+    user.save(update_fields=fields)
     _changed()
     return user
 
@@ -108,16 +126,29 @@ def parental_consent_record(*, user_id: int) -> User:
 
 
 @transaction.atomic
+def consent_rescind_for_install(*, app_transaction_id: str) -> int:
+    """Apple's ``RESCIND_CONSENT`` for an install: ``consent_rescind`` of every account that sent
+    that install's AppTransaction with its age range. How many there were."""
+    user_ids = list(
+        User.objects.filter(apple_app_transaction_id=app_transaction_id).order_by("pk").values_list("pk", flat=True)
+    )
+    for user_id in user_ids:
+        consent_rescind(user_id=user_id)
+    return len(user_ids)
+
+
+@transaction.atomic
 def consent_rescind(*, user_id: int) -> User | None:
     """A parent withdrew consent: the account's sessions end (every refresh token blacklisted,
     every socket closed 4403 ``consent_rescinded`` on every process) and what consent allowed goes
-    (the band back to unknown, the birth date and the consent removed). None for no such user."""
+    (the band back to unknown; the birth date, the consent and the install's id removed). None for
+    no such user."""
     user = User.objects.select_for_update().filter(pk=user_id).first()
     if user is None:
         return None
-    user.birth_date, user.parental_consent_at = None, None
+    user.birth_date, user.parental_consent_at, user.apple_app_transaction_id = None, None, ""
     user.age_band, user.age_source = AgeBand.UNKNOWN, AgeSource.NONE
-    user.save(update_fields=["birth_date", "parental_consent_at", "age_band", "age_source"])
+    user.save(update_fields=["birth_date", "parental_consent_at", "apple_app_transaction_id", "age_band", "age_source"])
     sessions_end(user_id=user.pk)
     lockout.close_sockets_on_commit(
         user.pk, code="consent_rescinded", message="A parent withdrew their consent: sign in again."

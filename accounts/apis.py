@@ -225,14 +225,22 @@ class AgeApi(APIView):
             required=False,
             help_text="apple: Declared Age Range; google: Play Age Signals. Only with band.",
         )
+        app_transaction = serializers.CharField(
+            required=False,
+            max_length=16384,
+            help_text="With source apple: the app's signed AppTransaction (StoreKit's AppTransaction.shared "
+            "jwsRepresentation), so that Apple's RESCIND_CONSENT notification ends this account's sessions.",
+        )
 
         def validate(self, attrs):
             if "birth_date" in attrs:
-                if "band" in attrs or "source" in attrs:
+                if attrs.keys() & {"band", "source", "app_transaction"}:
                     raise serializers.ValidationError({"birth_date": ["Give a birth date, or a band and its source."]})
                 return {"source": AgeSource.DECLARED, "birth_date": attrs["birth_date"]}
             if "band" not in attrs or "source" not in attrs:
                 raise serializers.ValidationError({"band": ["Give a birth date, or a band and its source."]})
+            if "app_transaction" in attrs and attrs["source"] != AgeSource.APPLE:
+                raise serializers.ValidationError({"app_transaction": ["Only with source apple."]})
             return attrs
 
     @extend_schema(
@@ -242,7 +250,7 @@ class AgeApi(APIView):
         description="Set my age: a declared birth date (the band follows it as I grow up), or the band a store gave "
         "the app. A declaration never raises a band already set: 409 `age_locked`; a store's band may.",
     )
-    @error_codes({409: ("age_locked",)})
+    @error_codes({400: ("invalid_receipt",), 404: ("not_configured",), 409: ("age_locked",)})
     def put(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -216,7 +216,7 @@ class AgeApi(APIView):
     class InputSerializer(serializers.Serializer):
         birth_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, declared by the player.")
         band = serializers.ChoiceField(
-            choices=[band for band in AgeBand.values],
+            choices=AgeBand.choices,
             required=False,
             help_text="The band a store gave the app (with source): under_13, 13_15, 16_17, adult, unknown.",
         )

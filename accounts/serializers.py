@@ -7,7 +7,7 @@ AGE_BAND_HELP = "under_13, 13_15, 16_17, adult or unknown: today's, from a decla
 
 
 class AgeSerializer(serializers.Serializer):
-    age_band = serializers.ChoiceField(choices=AgeBand.values, help_text=AGE_BAND_HELP)
+    age_band = serializers.ChoiceField(choices=AgeBand.choices, help_text=AGE_BAND_HELP)
     age_source = serializers.CharField(help_text="declared, apple, google, staff, or empty (unknown).")
 
 

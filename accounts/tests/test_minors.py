@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts import policy
 from accounts.age import CHAT_REFUSED, age_set
 from chat.lobbies.factories import make_lobby
-from conftest import receive_type
+from conftest import receive_type, requires_postgres
 from game.services import game_create
+from gameplatform.testing import run_at_once
 from groups.factories import make_group
 from staff.models import AuditEntry
 from staff.roles import MODERATOR
@@ -177,3 +179,32 @@ def test_without_age_required_an_unknown_band_plays_and_chats(client_for, alice,
     client = client_for(alice)
     assert client.post("/api/matchmaking/join/", {}, format="json").status_code == 200
     assert client.post(f"/api/lobbies/{lobby.pk}/messages/", {"content": "hi"}, format="json").status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_under_13_s_world_chat_gets_the_chat_restricted_error_frame(ws_connect, child):
+    import io
+
+    from world import demo
+    from world.tests.test_world_socket import enter, make_character
+
+    await sync_to_async(demo.seed)(users={}, stdout=io.StringIO())
+    await sync_to_async(make_character)(child, "Kid")
+    ws, _ = await enter(ws_connect, child)
+    await ws.send_json_to({"type": "chat", "channel": "global", "message": "hi", "ref": 5})
+    error = await receive_type(ws, "error")
+    assert (error["code"], error["ref"]) == ("chat_restricted", 5)
+    await ws.disconnect()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_declarations_at_once_never_leave_a_child_older_than_they_first_said(make_user):
+    """Declared 10 and 30 at once, on PostgreSQL: whichever comes first, the band ends under_13
+    (10 first: 30 is refused age_locked; 30 first: 10 lowers it). Each declaration locks the row."""
+    born = [date(date.today().year - years, 1, 1) for years in (10, 30)]
+    for _ in range(5):
+        user = make_user()
+        run_at_once(*[lambda day=day, user=user: age_set(user=user, source="declared", birth_date=day) for day in born])
+        user.refresh_from_db()
+        assert policy.band_of(user) == "under_13"

@@ -6,8 +6,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import mail, recovery, selectors, services
-from accounts.serializers import DEVICE_NOTED, MeSerializer, PublicUserSerializer, device_id_field
+from accounts import age, mail, policy, recovery, selectors, services
+from accounts.models import AgeBand, AgeSource
+from accounts.serializers import DEVICE_NOTED, AgeSerializer, MeSerializer, PublicUserSerializer, device_id_field
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
@@ -34,6 +35,9 @@ class RegisterApi(APIView):
         password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         password_confirm = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
         device_id = device_id_field(required=False, help_text=DEVICE_NOTED)
+        birth_date = serializers.DateField(
+            required=False, help_text="Optional, YYYY-MM-DD, declared by the player: the account's age band."
+        )
 
         def validate(self, attrs):
             if attrs["password"] != attrs["password_confirm"]:
@@ -56,6 +60,7 @@ class RegisterApi(APIView):
             password=data.validated_data["password"],
             address=request.META.get("REMOTE_ADDR", "unknown"),
             device_id=data.validated_data.get("device_id"),
+            birth_date=data.validated_data.get("birth_date"),
         )
         recovery.email_verification_send(user=user, link_base=mail.link_base(request))
         body = {"user": MeSerializer(user).data, **services.tokens_for(user)}
@@ -206,6 +211,52 @@ class MeApi(APIView):
         data.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **data.validated_data, link_base=mail.link_base(request))
         return Response(MeSerializer(user).data)
+
+
+class AgeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        birth_date = serializers.DateField(required=False, help_text="YYYY-MM-DD, declared by the player.")
+        band = serializers.ChoiceField(
+            choices=AgeBand.choices,
+            required=False,
+            help_text="The band a store gave the app (with source): under_13, 13_15, 16_17, adult, unknown.",
+        )
+        source = serializers.ChoiceField(
+            choices=[AgeSource.APPLE, AgeSource.GOOGLE],
+            required=False,
+            help_text="apple: Declared Age Range; google: Play Age Signals. Only with band.",
+        )
+        app_transaction = serializers.CharField(
+            required=False,
+            max_length=16384,
+            help_text="With source apple: the app's signed AppTransaction (StoreKit's AppTransaction.shared "
+            "jwsRepresentation), so that Apple's RESCIND_CONSENT notification ends this account's sessions.",
+        )
+
+        def validate(self, attrs):
+            if "birth_date" in attrs:
+                if attrs.keys() & {"band", "source", "app_transaction"}:
+                    raise serializers.ValidationError({"birth_date": ["Give a birth date, or a band and its source."]})
+                return {"source": AgeSource.DECLARED, "birth_date": attrs["birth_date"]}
+            if "band" not in attrs or "source" not in attrs:
+                raise serializers.ValidationError({"band": ["Give a birth date, or a band and its source."]})
+            if "app_transaction" in attrs and attrs["source"] != AgeSource.APPLE:
+                raise serializers.ValidationError({"app_transaction": ["Only with source apple."]})
+            return attrs
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: AgeSerializer},
+        tags=["accounts"],
+        description="Set my age: a declared birth date (the band follows it as I grow up), or the band a store gave "
+        "the app. A declaration never raises a band already set: 409 `age_locked`; a store's band may.",
+    )
+    @error_codes({400: ("invalid_receipt",), 404: ("not_configured",), 409: ("age_locked",)})
+    def put(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = age.age_set(user=request.user, **data.validated_data)
+        return Response({"age_band": policy.band_of(user), "age_source": user.age_source})
 
 
 @extend_schema(

@@ -5,7 +5,8 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import locks, selectors, services
+        from accounts import age, locks, selectors, services
+        from gameplatform.chat import speech
         from gameplatform.sockets import lockout, wsauth
 
         # Sockets authenticate through the kit, which looks users up through us.
@@ -14,3 +15,6 @@ class AccountsConfig(AppConfig):
         # A suspended or banned account's sockets are refused 4403 (accounts.locks).
         lockout.account_locked.register(locks.is_locked)
         lockout.account_refusal.register(locks.lock_refusal)
+        # Every chat way asks whether the sender may speak at all (accounts.policy: under 13
+        # without a parent's consent; AGE_REQUIRED and no band).
+        speech.speaker_refusal.register(age.chat_refusal)

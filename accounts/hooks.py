@@ -8,6 +8,11 @@ will cascade with the user and commits or rolls back with the deletion.
   user's row is locked. E.g. the world's characters go through the world's own deletion (each
   leaves its party first), which a cascade would skip.
 - ``lock_details(user)``: what a suspended or banned account is told when it is refused.
+- ``app_transaction_id(signed)``: the App Store's verified ``appTransactionId`` of a signed
+  AppTransaction the app sent with Apple's age range (the payments app verifies it with Apple's
+  library); raises the store's refusal when it does not verify. One provider.
+- ``met(user_a_id, user_b_id)``: whether two players shared a room of the app that answers (a game,
+  a lobby, a group); any answer True is enough (``accounts.policy.contact_require``).
 """
 
 from accounts.models import User
@@ -17,3 +22,6 @@ user_deleting: Hook[[User], None] = Hook("user_deleting")
 # What a locked account is told beyond ``until`` (the safety app: ``sanction_id``, ``statement``,
 # ``appeal_token``): one provider, called only for a locked account.
 lock_details: Hook[[User], dict] = Hook("lock_details")
+# Whether two users shared a game, lobby or group: any number of providers, one per app.
+met: Hook[[int, int], bool] = Hook("met")
+app_transaction_id: Hook[[str], str] = Hook("app_transaction_id")

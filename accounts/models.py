@@ -74,6 +74,9 @@ class User(AbstractUser):
     birth_date = models.DateField(null=True, blank=True)
     # Staff recorded a parent's consent for an under-13 account (free-text chat allowed).
     parental_consent_at = models.DateTimeField(null=True, blank=True)
+    # The App Store's id of this app's install (AppTransaction.appTransactionId), verified, sent with
+    # Apple's age range: a RESCIND_CONSENT notification names it (accounts.age.consent_rescind).
+    apple_app_transaction_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     objects = GameUserManager()
 

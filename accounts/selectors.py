@@ -86,7 +86,11 @@ def user_active_get(*, user_id) -> User | None:
 
 
 def user_search(*, query: str = "") -> QuerySet[User]:
-    users = User.objects.filter(is_active=True).order_by("username", "id")
+    """Active users by name; minors are never listed (``accounts.policy``: private by default)."""
+    # Imported here: the policy's errors import DRF, whose settings import this module.
+    from accounts.policy import minors_q
+
+    users = User.objects.filter(is_active=True).exclude(minors_q()).order_by("username", "id")
     query = query.strip()
     if query:
         users = users.filter(Q(username__icontains=query) | Q(display_name__icontains=query))

@@ -1,6 +1,14 @@
-from accounts.models import User
+from accounts import policy
+from accounts.models import AgeBand, User
 from gameplatform.http import serializers
 from gameplatform.http.serializers import ModelSerializer
+
+AGE_BAND_HELP = "under_13, 13_15, 16_17, adult or unknown: today's, from a declared birth date when one was given."
+
+
+class AgeSerializer(serializers.Serializer):
+    age_band = serializers.ChoiceField(choices=AgeBand.choices, help_text=AGE_BAND_HELP)
+    age_source = serializers.CharField(help_text="declared, apple, google, staff, or empty (unknown).")
 
 
 class PublicUserSerializer(ModelSerializer):
@@ -11,6 +19,8 @@ class PublicUserSerializer(ModelSerializer):
 
 
 class MeSerializer(ModelSerializer):
+    age_band = serializers.SerializerMethodField(help_text=AGE_BAND_HELP)
+
     class Meta:
         model = User
         fields = [
@@ -23,6 +33,8 @@ class MeSerializer(ModelSerializer):
             "premium_until",
             "is_guest",
             "date_joined",
+            "age_band",
+            "age_source",
         ]
         read_only_fields = [
             "id",
@@ -32,7 +44,11 @@ class MeSerializer(ModelSerializer):
             "premium_until",
             "is_guest",
             "date_joined",
+            "age_source",
         ]
+
+    def get_age_band(self, user: User) -> str:
+        return policy.band_of(user)
 
 
 def device_id_field(*, required: bool = True, help_text: str) -> serializers.CharField:

@@ -5,7 +5,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -15,7 +15,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import hooks, locks, recovery
+from accounts import age, hooks, locks, recovery
 from accounts.models import AccountDevice, GuestDevice, User, username_key
 from accounts.selectors import user_active_get
 from gameplatform.chat import speech
@@ -68,11 +68,18 @@ REGISTRATIONS_PER_ADDRESS = Budget(
 
 @transaction.atomic
 def user_register(
-    *, username: str, email: str, password: str, address: str | None = None, device_id: str | None = None
+    *,
+    username: str,
+    email: str,
+    password: str,
+    address: str | None = None,
+    device_id: str | None = None,
+    birth_date: date | None = None,
 ) -> User:
     """Create an account. Raises DRF ``ValidationError`` with field errors, or ``RateLimited``
     (429) past ``REGISTRATIONS_PER_ADDRESS`` attempts from ``address`` in the window.
-    ``device_id``: the client's device, noted for the account (``device_note``)."""
+    ``device_id``: the client's device, noted for the account (``device_note``); ``birth_date``:
+    declared by the player, the account's age band (``accounts.age``)."""
     if address is not None:
         REGISTRATIONS_PER_ADDRESS.spend(address)
     username = credentials_validate(username=username, email=email, password=password)
@@ -81,9 +88,11 @@ def user_register(
             user = User.objects.create_user(username=username, email=email, password=password)
             if device_id is not None:
                 device_note(user=user, device_id=device_id)
-            return user
     except IntegrityError:
         raise credentials_taken(username=username) from None
+    if birth_date is not None:
+        user = age.age_declare_at_registration(user=user, birth_date=birth_date)
+    return user
 
 
 EMAIL_TAKEN = "A user with that email already exists."

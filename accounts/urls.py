@@ -20,6 +20,7 @@ urlpatterns = [
     path("auth/email/verify/", recovery_apis.EmailVerifyApi.as_view(), name="auth-email-verify"),
     path("auth/email/verify/resend/", recovery_apis.EmailVerifyResendApi.as_view(), name="auth-email-verify-resend"),
     path("me/", apis.MeApi.as_view(), name="me"),
+    path("me/age/", apis.AgeApi.as_view(), name="me-age"),
     path("users/", apis.UserListApi.as_view(), name="user-list"),
     path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),
     # Seed 004's addresses for the same views (kept out of the schema: schema=None).

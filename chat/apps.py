@@ -5,8 +5,10 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
+        from accounts import hooks as accounts
         from chat.dms.selectors import unread_dm_count
         from chat.dms.services import dm_access_revoke
+        from chat.lobbies.selectors import users_share_lobby
         from chat.lobbies.services import ROOM, lobby_game_finished
         from friends import hooks as friends
         from game import hooks as game
@@ -20,3 +22,5 @@ class ChatConfig(AppConfig):
         notifications.badge_count.register("unread_dms", unread_dm_count)
         # Lobby presence is the kit's presence at "lobby:<id>": the lobby hears who came and went.
         presence.announcers.register(ROOM.place_kind, ROOM.announcer())
+        # A minor takes friend requests from players they met: a member of a lobby of theirs.
+        accounts.met.register(users_share_lobby)

@@ -67,7 +67,12 @@ class FriendRequestListApi(ListAPIView):
         tags=["friends"],
     )
     @error_codes(
-        {400: ("self_request",), 403: ("blocked",), 404: ("not_found",), 409: ("already_friends", "duplicate_request")}
+        {
+            400: ("self_request",),
+            403: ("blocked", "not_allowed"),
+            404: ("not_found",),
+            409: ("already_friends", "duplicate_request"),
+        }
     )
     def post(self, request):
         data = UserIdInput(data=request.data)

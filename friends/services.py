@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import policy
 from friends import events, hooks
 from friends.models import Block, FriendRequest, Friendship, LastSeen
 from friends.selectors import are_friends, is_blocked_between
@@ -52,6 +53,8 @@ def friend_request_send(*, from_user: User, to_user_id: int) -> FriendRequest:
     theirs = pending.filter(from_user_id=to_user_id, to_user=from_user).select_related("from_user", "to_user").first()
     if theirs is not None:
         return _accept(theirs)
+    # A minor takes requests only from players they met (their own request, above, is accepted).
+    policy.contact_require(sender_id=from_user.pk, recipient=users[to_user_id])
     request = FriendRequest.objects.create(from_user=from_user, to_user=users[to_user_id])
     send_to_user(request.to_user_id, events.friend_request_frame(request))
     notify(user_id=request.to_user_id, kind="friend_request", payload={"request": events.request_payload(request)})

@@ -5,6 +5,10 @@ class GameConfig(AppConfig):
     name = "game"
 
     def ready(self) -> None:
+        from accounts import hooks as accounts
         from game import registry
+        from game.selectors import users_played_together
 
         registry.modes()  # a wrong GAME_MODES entry stops start-up here, with its name
+        # A minor takes friend requests from players they met: one who sat in a game with them.
+        accounts.met.register(users_played_together)

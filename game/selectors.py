@@ -227,3 +227,10 @@ def finished_games_played_of(*, user_ref: str = "pk") -> Expression:
 def game_was_player(*, game_id: int, user_id: int) -> bool:
     """Whether the user played (or plays) the game: a seat of theirs."""
     return GamePlayer.objects.filter(game_id=game_id, user_id=user_id).exists()
+
+
+def users_played_together(user_a_id: int, user_b_id: int) -> bool:
+    """Whether the two ever sat in the same game (``accounts.hooks.met``)."""
+    return GamePlayer.objects.filter(
+        user_id=user_a_id, game__in=GamePlayer.objects.filter(user_id=user_b_id).values("game_id")
+    ).exists()

@@ -428,6 +428,9 @@ WS_STALL_BYTES = env_int("WS_STALL_BYTES", 1024 * 1024, minimum=64 * 1024)
 # 1001-2999 for the application (django/daphne#374). `make serve-daphne` sets it; uvicorn needs it not.
 WS_PRIVATE_CLOSE_CODES = env_bool("WS_PRIVATE_CLOSE_CODES", False)
 INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
+# A player whose age band is unknown gets 403 age_required from matchmaking, chat and the shop
+# until they set one (PUT /api/me/age/): for studios that must ask first (docs/accounts-and-the-law.md).
+AGE_REQUIRED = env_bool("AGE_REQUIRED", False)
 # A moderator's claim on a report (the queue's claim) lapses this long after it was made: the
 # report is open to every moderator again (docs/player-safety.md).
 REPORT_CLAIM_MINUTES = env_int("REPORT_CLAIM_MINUTES", 30, minimum=1)
@@ -571,6 +574,7 @@ SPECTACULAR_SETTINGS = {
         "HealthEnum": ["ok", "error"],
         "ReportStatusEnum": "safety.models.Report.Status",
         "AppealStatusEnum": "safety.models.Appeal.Status",
+        "AgeBandEnum": "accounts.models.AgeBand",
     },
     # The `<id:...>` of every route (gameplatform/core/converters.py) is an integer, as Django's `int` would be.
     "PATH_CONVERTER_OVERRIDES": {"id": int},

@@ -74,3 +74,10 @@ def group_was_member(*, group_id: int, user_id: int) -> bool:
         GroupMembership.objects.filter(group_id=group_id, user_id=user_id).exists()
         or GroupMessage.objects.filter(group_id=group_id, sender_id=user_id).exists()
     )
+
+
+def users_share_group(user_a_id: int, user_b_id: int) -> bool:
+    """Whether the two are members of one group (``accounts.hooks.met``)."""
+    return GroupMembership.objects.filter(
+        user_id=user_a_id, group__in=GroupMembership.objects.filter(user_id=user_b_id).values("group_id")
+    ).exists()

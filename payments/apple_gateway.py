@@ -73,3 +73,15 @@ def notification_verify(*, signed_payload: str) -> ResponseBodyV2DecodedPayload:
     400 ``bad_signature`` when it does not verify."""
     with _refused_as("notification", code="bad_signature"):
         return _verifier().verify_and_decode_notification(signed_payload)
+
+
+def app_transaction_id(signed_app_transaction: str) -> str:
+    """The ``appTransactionId`` of a signed AppTransaction (the app's install, as StoreKit gives it
+    or a ``RESCIND_CONSENT`` notification names it), checked as a transaction is; 404
+    ``not_configured`` without Apple's settings, 400 ``invalid_receipt`` when it does not verify."""
+    apple_require()
+    with _refused_as("app transaction", code="invalid_receipt"):
+        found = _verifier().verify_and_decode_app_transaction(signed_app_transaction).appTransactionId
+    if not found:
+        raise ApplicationError("The app transaction has no appTransactionId.", code="invalid_receipt")
+    return str(found)

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import age
 from accounts.models import User
 from accounts.services import user_premium_extend, user_premium_shorten
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
@@ -257,13 +258,24 @@ def apple_notification_apply(*, signed_payload: str) -> str:
         transaction_id = str(apple_gateway.transaction_verify(signed_transaction=signed_transaction).transactionId)
     if not notification.notificationUUID:
         raise ApplicationError("The notification has no notificationUUID.", code="invalid")
+    install = _rescinded_install(notification) if kind == "RESCIND_CONSENT" else None
 
     def apply() -> Outcome:
+        if install is not None:
+            return (
+                "consent_rescinded" if age.consent_rescind_for_install(app_transaction_id=install) else "no_account"
+            ), None
         if transaction_id is None:
             return "ignored", None
         return _store_purchase_revoke(store=Store.APPLE, transaction_id=transaction_id)
 
     return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
+
+
+def _rescinded_install(notification) -> str | None:
+    """The install a ``RESCIND_CONSENT`` names (its signed AppTransaction, verified), None if none."""
+    signed = notification.appData.signedAppTransactionInfo if notification.appData else None
+    return apple_gateway.app_transaction_id(signed) if signed else None
 
 
 # --- Google Play -------------------------------------------------------------------------

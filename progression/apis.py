@@ -233,6 +233,7 @@ class ShopPurchaseApi(WriteApi):
     @error_codes(
         {
             400: ("insufficient_funds", "not_for_sale_in_currency", "out_of_stock"),
+            403: ("age_required",),
             404: ("not_found",),
             409: ("idempotency_key_reused",),
         }

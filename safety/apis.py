@@ -11,10 +11,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from gameplatform.core.errors import ApplicationError, NotFound
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
-from safety import appeals, reports, sanctions, selectors
+from safety import appeals, consent, reports, sanctions, selectors
 from safety.models import Appeal, Report, Sanction
 from staff.permissions import role_required
 from staff.roles import MODERATOR
@@ -435,3 +436,28 @@ class TransparencyApi(APIView):
             since=filters.validated_data.get("since"), until=filters.validated_data.get("until")
         )
         return Response(counts)
+
+
+class ModerationConsentApi(APIView):
+    permission_classes = [Moderator]
+
+    class OutputSerializer(serializers.Serializer):
+        user_id = serializers.IntegerField()
+        age_band = serializers.CharField()
+        parental_consent_at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer},
+        tags=STAFF_TAGS,
+        description=(
+            "Record that a parent consented for this (under-13) account: its free-text chat opens at once on "
+            "every process (docs/accounts-and-the-law.md). Audited as `age.consent`."
+        ),
+    )
+    @error_codes({404: ("not_found",)})
+    def post(self, request, user_id: int):
+        user = consent.parental_consent_record(staff=request.user, user_id=user_id)
+        return Response(
+            {"user_id": user.pk, "age_band": policy.band_of(user), "parental_consent_at": user.parental_consent_at}
+        )

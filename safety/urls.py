@@ -35,4 +35,5 @@ urlpatterns = [
         name="moderation-appeal-decide",
     ),
     path("moderation/transparency/", apis.TransparencyApi.as_view(), name="moderation-transparency"),
+    path("moderation/users/<id:user_id>/consent/", apis.ModerationConsentApi.as_view(), name="moderation-consent"),
 ]

@@ -60,7 +60,13 @@ class DmMessagesApi(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=InputSerializer, responses={201: DirectMessageSerializer}, tags=["direct messages"])
-    @error_codes({400: ("self_message",), 403: ("blocked", "muted", "not_friends"), 429: ("rate_limited",)})
+    @error_codes(
+        {
+            400: ("self_message",),
+            403: ("age_required", "blocked", "chat_restricted", "muted", "not_friends"),
+            429: ("rate_limited",),
+        }
+    )
     def post(self, request, user_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -154,3 +154,10 @@ def lobby_deleted_messages(*, lobby_id: int, since, most: int) -> list[dict]:
         }
         for event in reversed(list(logged))
     ]
+
+
+def users_share_lobby(user_a_id: int, user_b_id: int) -> bool:
+    """Whether the two are members of one lobby (``accounts.hooks.met``)."""
+    return Membership.objects.filter(
+        user_id=user_a_id, lobby__in=Membership.objects.filter(user_id=user_b_id).values("lobby_id")
+    ).exists()

@@ -403,7 +403,13 @@ class RoomMessagesApi(PayloadListApi):
             ],
             post=[
                 extend_schema(request=cls.InputSerializer, responses={201: RoomMessageSerializer}),
-                error_codes({403: ("muted", "not_member"), 404: (cls.not_found,), 429: ("rate_limited",)}),
+                error_codes(
+                    {
+                        403: ("age_required", "chat_restricted", "muted", "not_member"),
+                        404: (cls.not_found,),
+                        429: ("rate_limited",),
+                    }
+                ),
             ],
         )(cls)
 

@@ -7,7 +7,8 @@ display names, lobby and group names) goes through ``name_checked``. The rules t
 a higher app's (``safety``: mutes and the word filter), registered on the hooks below in its
 ``AppConfig.ready``; the kit knows no app. Without a provider a text passes as it is.
 
-- ``said(user_id, text)``: ``Muted`` (403 ``muted``, with ``until``) while the user is muted,
+- ``said(user_id, text)``: a ``speaker_refusal`` provider's refusal (403 ``chat_restricted``,
+  ``age_required``), ``Muted`` (403 ``muted``, with ``until``) while the user is muted,
   else the text with every filtered word masked by ``*``;
 - ``name_checked(text)``: ``TextRefused`` (400 ``text_refused``) for a name with a filtered word.
 
@@ -25,6 +26,9 @@ from gameplatform.data import db
 
 logger = logging.getLogger(__name__)
 
+# Why the user may not speak at all (an Exception to raise, None: they may), asked before the mute:
+# any number of providers (accounts: an under-13 account without a parent's consent).
+speaker_refusal: Hook[[int], Exception | None] = Hook("speaker_refusal")
 # When the user's mute ends (None: not muted): one provider.
 muted_until: Hook[[int], datetime | None] = Hook("muted_until")
 # The text with every filtered word masked, and whether a name holds one: one provider.
@@ -57,7 +61,12 @@ def _provider(hook: Hook) -> Callable | None:
 
 
 def said(user_id: int, text: str, *, where: dict | None = None) -> str:
-    """``text`` as other players get it from ``user_id``, or ``Muted`` while they are muted."""
+    """``text`` as other players get it from ``user_id``, or ``Muted`` while they are muted
+    (or the refusal a ``speaker_refusal`` provider gives)."""
+    for refuses in speaker_refusal.reactions:
+        refusal = refuses(user_id)
+        if refusal is not None:
+            raise refusal
     until = _provider(muted_until)
     if until is not None:
         ends = until(user_id)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from game.registry import default_mode
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
@@ -30,10 +31,17 @@ class MatchmakingJoinApi(APIView):
         description="Join the queue (idempotent). 409 `already_in_game` (with `game_id`) while in an unfinished game; "
         "400 `invalid_mode`.",
     )
-    @error_codes({400: ("invalid_mode", "invalid_player_count", "invalid_players"), 409: ("already_in_game",)})
+    @error_codes(
+        {
+            400: ("invalid_mode", "invalid_player_count", "invalid_players"),
+            403: ("age_required",),
+            409: ("already_in_game",),
+        }
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        policy.require(request.user, "play")  # AGE_REQUIRED: a band first
         status = services.queue_join(user_id=request.user.pk, mode=data.validated_data["mode"])
         return Response(QueueStatusOutput(asdict(status)).data)
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from accounts import policy
 from accounts.models import User
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from progression import clock
@@ -19,8 +20,10 @@ from progression.services.players import balance_change, player_lock
 def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with: str | None = None) -> Purchase:
     """Check and debit funds, take stock, grant the goods and write the ledger, all or nothing.
 
-    An item priced in both currencies is paid in gold unless ``pay_with="gems"``.
+    An item priced in both currencies is paid in gold unless ``pay_with="gems"``. With
+    ``AGE_REQUIRED`` an account without an age band is refused 403 ``age_required``.
     """
+    policy.require(user, "shop")
     shop_item = ShopItem.objects.select_related("item", "egg_species").filter(pk=shop_item_id, is_active=True).first()
     if shop_item is None:
         raise NotFound("No such shop item.")

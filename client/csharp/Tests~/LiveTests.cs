@@ -105,6 +105,25 @@ namespace GamePlatform.Tests
         }
 
         [Test]
+        public void ADeclaredBirthDateThenAStoresBandSetTheAgeAndADeclarationCannotRaiseIt()
+        {
+            using (var alice = Within(NewPlayer("cs_aged"), "alice's account"))
+            {
+                var tenYearsAgo = (DateTime.UtcNow.Year - 10) + "-01-01";
+                var declared = Within(alice.SetBirthDateAsync(tenYearsAgo), "a declared birth date");
+                Assert.AreEqual("under_13", (string)declared["age_band"]);
+                Assert.AreEqual("declared", (string)declared["age_source"]);
+                var locked = Assert.Throws<AggregateException>(() => alice.SetBirthDateAsync("1990-01-01").Wait(Wait)).InnerException as GamePlatformException;
+                Assert.IsNotNull(locked);
+                Assert.AreEqual(409, locked.Status);
+                Assert.AreEqual("age_locked", locked.Code);
+                var store = Within(alice.SetAgeAsync("16_17", "google"), "a store's band");
+                Assert.AreEqual("16_17", (string)store["age_band"]);
+                Assert.AreEqual("16_17", (string)Within(alice.MeAsync(), "me")["age_band"]);
+            }
+        }
+
+        [Test]
         public void APlayerSpeaksInAGroupsChatAndTheOtherHearsIt()
         {
             using (var alice = Within(NewPlayer("cs_alice"), "alice's account"))

@@ -27,6 +27,8 @@ import { Notifications } from "./notifications.js";
 import { checkedTimeout, DEFAULT_REQUEST_TIMEOUT_MS, GameRoom, type GameRoomOptions } from "./room.js";
 import { Socket, type SocketOptions } from "./socket.js";
 import type {
+  Age,
+  AgeInput,
   DeviceLoginAnswer,
   GameMode,
   GameSummary,
@@ -426,6 +428,16 @@ export class Client {
 
   updateMe(fields: { display_name?: string; email?: string }): Promise<Me> {
     return this.patch("/api/me/", fields);
+  }
+
+  /**
+   * `PUT /api/me/age/`: my age, as a birth date I declare (`{ birth_date: "2012-05-01" }`) or as the
+   * band a store gave the app (`{ band: "13_15", source: "apple" }` from Declared Age Range, with
+   * `app_transaction`: AppTransaction's JWS; `source: "google"` from Play Age Signals). A declaration
+   * never raises a band already set (409 `age_locked`).
+   */
+  setAge(age: AgeInput): Promise<Age> {
+    return this.put("/api/me/age/", age);
   }
 
   /** A one-time WebSocket ticket (30 s); sockets take one per connection by themselves. */

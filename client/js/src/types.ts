@@ -23,6 +23,21 @@ export interface Me extends PublicUser {
   date_joined: string;
   premium_until?: string | null;
   is_guest?: boolean;
+  age_band?: AgeBand;
+  age_source?: string;
+}
+
+/** The bands the stores and the law use (docs/accounts-and-the-law.md). */
+export type AgeBand = "under_13" | "13_15" | "16_17" | "adult" | "unknown";
+
+/** What `setAge` sends: a declared birth date (YYYY-MM-DD), or a store's band and its source. */
+export type AgeInput =
+  | { birth_date: string }
+  | { band: AgeBand; source: "apple" | "google"; app_transaction?: string };
+
+export interface Age {
+  age_band: AgeBand;
+  age_source: string;
 }
 
 export interface Registration {

@@ -148,3 +148,14 @@ liveTest("the server's status is read without a session and names its version", 
   assert.equal(typeof status.version, "string");
   assert.ok(SERVER.startsWith("http"));
 });
+
+liveTest("setAge passes a declared birth date, then a store's band, and a declaration cannot raise it", async () => {
+  const alice = await newPlayer("alice");
+  const tenYearsAgo = `${new Date().getFullYear() - 10}-01-01`;
+  assert.deepEqual(await alice.setAge({ birth_date: tenYearsAgo }), { age_band: "under_13", age_source: "declared" });
+  const locked = await failure(alice.setAge({ birth_date: "1990-03-01" }));
+  assert.equal(locked.status, 409);
+  assert.equal(locked.code, "age_locked");
+  assert.deepEqual(await alice.setAge({ band: "16_17", source: "google" }), { age_band: "16_17", age_source: "google" });
+  assert.equal((await alice.me()).age_band, "16_17");
+});

@@ -327,6 +327,21 @@ class GameClient:
     async def update_me(self, **fields: Any) -> dict:
         return await self.request("PATCH", "/api/me/", json=fields)
 
+    async def set_age(
+        self,
+        *,
+        birth_date: str | None = None,
+        band: str | None = None,
+        source: str | None = None,
+        app_transaction: str | None = None,
+    ) -> dict:
+        """``PUT /api/me/age/``: a birth date the player declares (``"2012-05-01"``), or the band a
+        store gave the app (``band="13_15", source="apple"`` from Declared Age Range, with
+        ``app_transaction``, the AppTransaction's JWS; ``source="google"`` from Play Age Signals).
+        ``{age_band, age_source}``; ``Conflict`` ``age_locked`` when a declaration would raise the band."""
+        fields = {"birth_date": birth_date, "band": band, "source": source, "app_transaction": app_transaction}
+        return await self.request("PUT", "/api/me/age/", json={k: v for k, v in fields.items() if v is not None})
+
     async def search_users(self, search: str) -> list:
         return await self._list("/api/users/", {"search": search})
 

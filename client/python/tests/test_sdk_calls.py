@@ -1,6 +1,7 @@
 """Every REST wrapper of the SDK against the live server once: the routes and shapes it assumes."""
 
 import asyncio
+import datetime
 
 import pytest
 from gameplatform_client import BadRequest, Conflict, Forbidden, Gone, NotFound, SocketClosed, Unauthorized
@@ -46,6 +47,17 @@ async def test_progression_shop_inventory_pets_and_battles(server, make_client):
         await alice.claim_loot(battle["id"])
     assert not_over.value.code == "battle_not_over"
     assert (await alice.battle_history())[0]["battle_id"] == battle["id"]
+
+
+async def test_set_age_passes_a_declared_birth_date_and_a_store_s_band(server, make_client):
+    alice = await make_client("aged")
+    ten_years_ago = f"{datetime.date.today().year - 10}-01-01"
+    assert await alice.set_age(birth_date=ten_years_ago) == {"age_band": "under_13", "age_source": "declared"}
+    with pytest.raises(Conflict) as locked:
+        await alice.set_age(birth_date="1990-03-01")
+    assert locked.value.code == "age_locked"
+    assert await alice.set_age(band="adult", source="apple") == {"age_band": "adult", "age_source": "apple"}
+    assert (await alice.me())["age_band"] == "adult"
 
 
 async def test_accounts_friends_invites_notifications_and_parties(server, make_client):

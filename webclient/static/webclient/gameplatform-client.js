@@ -3413,6 +3413,15 @@ var Client = class {
   updateMe(fields) {
     return this.patch("/api/me/", fields);
   }
+  /**
+   * `PUT /api/me/age/`: my age, as a birth date I declare (`{ birth_date: "2012-05-01" }`) or as the
+   * band a store gave the app (`{ band: "13_15", source: "apple" }` from Declared Age Range, with
+   * `app_transaction`: AppTransaction's JWS; `source: "google"` from Play Age Signals). A declaration
+   * never raises a band already set (409 `age_locked`).
+   */
+  setAge(age) {
+    return this.put("/api/me/age/", age);
+  }
   /** A one-time WebSocket ticket (30 s); sockets take one per connection by themselves. */
   wsTicket() {
     return this.post("/api/auth/ws-ticket/");

@@ -485,6 +485,23 @@ namespace GamePlatform
             return GetAsync("/api/me/");
         }
 
+        /// <summary><c>PUT /api/me/age/</c> with a birth date the player declares (<c>"2012-05-01"</c>): <c>{age_band, age_source}</c>. A declaration never raises a band already set (409 <c>age_locked</c>).</summary>
+        public Task<JToken> SetBirthDateAsync(string birthDate)
+        {
+            return PutAsync("/api/me/age/", new JObject { { "birth_date", birthDate } });
+        }
+
+        /// <summary><c>PUT /api/me/age/</c> with the band a store gave the app: <paramref name="source"/> <c>"apple"</c> (Declared Age Range; <paramref name="appTransaction"/>: the AppTransaction's JWS, so that Apple's RESCIND_CONSENT reaches this account) or <c>"google"</c> (Play Age Signals); bands <c>under_13</c>, <c>13_15</c>, <c>16_17</c>, <c>adult</c>, <c>unknown</c>.</summary>
+        public Task<JToken> SetAgeAsync(string band, string source, string appTransaction = null)
+        {
+            var body = new JObject { { "band", band }, { "source", source } };
+            if (appTransaction != null)
+            {
+                body["app_transaction"] = appTransaction;
+            }
+            return PutAsync("/api/me/age/", body);
+        }
+
         // --- sockets -----------------------------------------------------------------------
 
         /// <summary>A socket on <paramref name="path"/> (<c>/ws/lobbies/3/</c>...) that connects at once, queues what is sent before it opens and reconnects by itself.</summary>

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterator
 
 from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.JWSRenewalInfoDecodedPayload import JWSRenewalInfoDecodedPayload
 from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
 from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier, VerificationException
@@ -73,3 +74,9 @@ def notification_verify(*, signed_payload: str) -> ResponseBodyV2DecodedPayload:
     400 ``bad_signature`` when it does not verify."""
     with _refused_as("notification", code="bad_signature"):
         return _verifier().verify_and_decode_notification(signed_payload)
+
+
+def renewal_info_verify(*, signed_renewal_info: str) -> JWSRenewalInfoDecodedPayload:
+    """A subscription's signed renewal info (in a notification's data); 400 ``bad_signature``."""
+    with _refused_as("renewal info", code="bad_signature"):
+        return _verifier().verify_and_decode_renewal_info(signed_renewal_info)

@@ -27,7 +27,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import user_premium_extend, user_premium_shorten
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
 from payments import apple_gateway, google_gateway, stripe_gateway
 from payments.models import (
@@ -40,6 +39,7 @@ from payments.models import (
     StoreEvent,
     StorePayment,
 )
+from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.selectors import product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
@@ -138,7 +138,7 @@ def purchase_grant(
         return purchase, True
     reference = f"purchase:{purchase.pk}"
     if product.kind == Product.Kind.PREMIUM:
-        user_premium_extend(user_id=user_id, days=product.premium_days)
+        entitlement_grant(user_id=user_id, name=PREMIUM, days=product.premium_days)
     elif product.kind == Product.Kind.GEMS:
         balance_change(
             player=player_lock(user_id=user_id), reason="store_purchase", reference=reference, gems=product.gems
@@ -162,7 +162,7 @@ def purchase_revoke(*, purchase_id: int) -> bool:
         return False
     product = purchase.product
     if product.kind == Product.Kind.PREMIUM:
-        user_premium_shorten(user_id=purchase.user_id, days=product.premium_days)
+        entitlement_shorten(user_id=purchase.user_id, name=PREMIUM, days=product.premium_days)
     elif product.kind == Product.Kind.GEMS:
         player = player_lock(user_id=purchase.user_id)
         taken = min(product.gems, player.gems)

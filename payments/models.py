@@ -7,6 +7,7 @@ and its refunds meet on, whichever comes first.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -37,7 +38,14 @@ class Product(models.Model):
     )
     item_quantity = models.PositiveIntegerField(default=1)
     # A subscription's billing period (ISO 8601: P1M, P1Y, P7D) and the entitlement it holds.
-    period = models.CharField(max_length=16, blank=True, help_text="ISO 8601 duration, e.g. P1M (subscriptions)")
+    period = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(r"^(P[0-9]{1,3}[DWMY])?$", "An ISO 8601 period of days, weeks, months or years: P1M.")
+        ],
+        help_text="ISO 8601 duration, e.g. P1M (subscriptions)",
+    )
     entitlement = models.SlugField(max_length=32, blank=True, help_text="e.g. premium (subscriptions)")
     # The product's id in App Store Connect, when it differs from ``id``.
     apple_product_id = models.CharField(max_length=100, blank=True)

@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, google_gateway, stripe_gateway
+from payments import apple_gateway, google_gateway, stripe_gateway, subscriptions
+from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.models import (
     EVENT_ID_MAX_LENGTH,
     PAYMENT_ID_MAX_LENGTH,
@@ -39,7 +40,6 @@ from payments.models import (
     StoreEvent,
     StorePayment,
 )
-from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.selectors import product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
@@ -78,6 +78,8 @@ def stripe_checkout_start(*, user: User, product_id: str, return_base: str) -> d
 
 
 def _checkout_params(*, user: User, product: Product, return_base: str) -> dict:
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        return _subscription_checkout_params(user=user, product=product, return_base=return_base)
     play = return_base.rstrip("/") + "/play/"
     return {
         "mode": "payment",
@@ -95,6 +97,32 @@ def _checkout_params(*, user: User, product: Product, return_base: str) -> dict:
         "client_reference_id": str(user.pk),
         "metadata": {"product_id": product.pk},
         "payment_intent_data": {"metadata": {"product_id": product.pk, "user_id": str(user.pk)}},
+        "success_url": settings.STRIPE_SUCCESS_URL or f"{play}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": settings.STRIPE_CANCEL_URL or f"{play}?checkout=cancel",
+    }
+
+
+def _subscription_checkout_params(*, user: User, product: Product, return_base: str) -> dict:
+    """Checkout in subscription mode: Stripe Billing renews it every ``period``; the subscription
+    carries the buyer and the product in its metadata, which every later event's read returns."""
+    play = return_base.rstrip("/") + "/play/"
+    owner = {"product_id": product.pk, "user_id": str(user.pk)}
+    return {
+        "mode": "subscription",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": product.currency,
+                    "unit_amount": product.price,
+                    "product_data": {"name": product.name},
+                    "recurring": subscriptions.stripe_recurring(product.period),
+                },
+            }
+        ],
+        "client_reference_id": str(user.pk),
+        "metadata": {"product_id": product.pk},
+        "subscription_data": {"metadata": owner},
         "success_url": settings.STRIPE_SUCCESS_URL or f"{play}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": settings.STRIPE_CANCEL_URL or f"{play}?checkout=cancel",
     }
@@ -376,6 +404,8 @@ def _session_paid(session: dict) -> Outcome:
     ``checkout.session.async_payment_succeeded`` (a bank debit that cleared later). A session
     whose payment was refunded or lost a dispute before this event came is recorded as refunded,
     and nothing is granted."""
+    if session.get("mode") == "subscription":
+        return subscriptions.stripe_subscription_sync(session.get("subscription"))
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return "awaiting_payment", None
     product = (
@@ -472,9 +502,23 @@ def _dispute_closed(dispute: dict) -> Outcome:
     return _revoke_payment(dispute.get("payment_intent"), reversal=StorePayment.Reversal.DISPUTE)
 
 
+def _subscription_event(subscription: dict) -> Outcome:
+    return subscriptions.stripe_subscription_sync(subscription.get("id"))
+
+
+def _invoice_event(invoice: dict) -> Outcome:
+    return subscriptions.stripe_subscription_sync(subscriptions.stripe_invoice_subscription(invoice))
+
+
 STRIPE_HANDLERS: dict[str, Callable[[dict], Outcome]] = {
     "checkout.session.completed": _session_paid,
     "checkout.session.async_payment_succeeded": _session_paid,
     "charge.refunded": _charge_refunded,
     "charge.dispute.closed": _dispute_closed,
+    # Subscriptions: each applies Stripe's latest state of the subscription, whatever the order.
+    "customer.subscription.created": _subscription_event,
+    "customer.subscription.updated": _subscription_event,
+    "customer.subscription.deleted": _subscription_event,
+    "invoice.paid": _invoice_event,
+    "invoice.payment_failed": _invoice_event,
 }

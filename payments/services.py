@@ -19,7 +19,7 @@ or the player's wallet (through their own apps' services, which write the ledger
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -39,6 +39,7 @@ from payments.models import (
     Store,
     StoreEvent,
     StorePayment,
+    Subscription,
 )
 from payments.selectors import product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
@@ -249,7 +250,7 @@ def _store_purchase_redeem(
 # --- the App Store ---------------------------------------------------------------------
 
 
-def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase:
+def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase | Subscription:
     """Grant the product a StoreKit 2 signed transaction paid for, once: a transaction id already
     redeemed, by anyone, is 409 ``already_redeemed`` (``_store_purchase_redeem``)."""
     apple_gateway.apple_require()
@@ -259,6 +260,13 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
         raise ApplicationError("The transaction paid for another product.", code="invalid_receipt")
     if paid.revocationDate is not None:
         raise ApplicationError("Apple refunded or revoked this transaction.", code="invalid_receipt")
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        signed_at = datetime.fromtimestamp(paid.signedDate / 1000, tz=UTC) if paid.signedDate else None
+        with transaction.atomic():
+            row, _outcome = subscriptions.apple_subscription_apply(
+                transaction=paid, renewal=None, signed_at=signed_at, user_id=user.pk
+            )
+        return row
     receipt = StoreReceipt(
         transaction_id=str(paid.transactionId),
         payment_id=str(paid.originalTransactionId or ""),
@@ -268,28 +276,51 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
     return _store_purchase_redeem(user=user, product=product, store=Store.APPLE, receipt=receipt, what="transaction")
 
 
-# Notification types that take an App Store purchase back: Apple refunded it, or revoked it
-# (Family Sharing ended). REFUND_REVERSED (a refund undone) is left to the operator.
-APPLE_REVOKING = {"REFUND", "REVOKE"}
+def _apple_revoke(notification, transaction) -> "Outcome":
+    """A refund or revocation (Family Sharing ended) of a one-time purchase: taken back.
+    REFUND_REVERSED (a refund undone) is left to the operator."""
+    return _store_purchase_revoke(store=Store.APPLE, transaction_id=str(transaction.transactionId))
+
+
+# What each App Store notification type does to a one-time purchase; any other type is recorded
+# and changes nothing. A subscription's notifications (any type) go to ``_apple_subscription``.
+APPLE_HANDLERS: dict[str, Callable[..., "Outcome"]] = {
+    "REFUND": _apple_revoke,
+    "REVOKE": _apple_revoke,
+}
+
+
+def _apple_subscription(notification, transaction) -> "Outcome":
+    """SUBSCRIBED, DID_RENEW, DID_FAIL_TO_RENEW (GRACE_PERIOD), GRACE_PERIOD_EXPIRED, EXPIRED,
+    REFUND, REVOKE, DID_CHANGE_RENEWAL_STATUS...: the state the signed data says, newest wins."""
+    signed_renewal = notification.data.signedRenewalInfo
+    renewal = apple_gateway.renewal_info_verify(signed_renewal_info=signed_renewal) if signed_renewal else None
+    signed_at = datetime.fromtimestamp(notification.signedDate / 1000, tz=UTC) if notification.signedDate else None
+    _row, outcome = subscriptions.apple_subscription_apply(
+        transaction=transaction, renewal=renewal, signed_at=signed_at
+    )
+    return outcome[:32], None
 
 
 def apple_notification_apply(*, signed_payload: str) -> str:
-    """Apply an App Store Server Notification V2 once (by its ``notificationUUID``): a refund or
-    revocation takes the purchase back; any other type is recorded and changes nothing."""
+    """Apply an App Store Server Notification V2 once (by its ``notificationUUID``): a dispatch by
+    what it is about (a subscription) and its type (``APPLE_HANDLERS``)."""
     apple_gateway.apple_require()
     notification = apple_gateway.notification_verify(signed_payload=signed_payload)
     kind = notification.rawNotificationType or ""
-    signed_transaction = notification.data.signedTransactionInfo if notification.data else None
-    transaction_id = None
-    if kind in APPLE_REVOKING and signed_transaction:
-        transaction_id = str(apple_gateway.transaction_verify(signed_transaction=signed_transaction).transactionId)
     if not notification.notificationUUID:
         raise ApplicationError("The notification has no notificationUUID.", code="invalid")
+    signed_transaction = notification.data.signedTransactionInfo if notification.data else None
+    transaction_info = (
+        apple_gateway.transaction_verify(signed_transaction=signed_transaction) if signed_transaction else None
+    )
+    if transaction_info is not None and subscriptions.apple_product(transaction_info.productId) is not None:
+        handler = _apple_subscription
+    else:
+        handler = APPLE_HANDLERS.get(kind) if transaction_info is not None else None
 
     def apply() -> Outcome:
-        if transaction_id is None:
-            return "ignored", None
-        return _store_purchase_revoke(store=Store.APPLE, transaction_id=transaction_id)
+        return ("ignored", None) if handler is None else handler(notification, transaction_info)
 
     return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
 

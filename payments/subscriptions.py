@@ -153,6 +153,53 @@ def _fresh_apply(*, store: str, read: Callable[[], StoreSubscription | None]) ->
 Outcome = tuple[str, None]
 
 
+# --- the App Store -----------------------------------------------------------------------
+
+
+def _ms(value) -> datetime | None:
+    return datetime.fromtimestamp(value / 1000, tz=UTC) if isinstance(value, int) else None
+
+
+def apple_product(product_id) -> Product | None:
+    """The subscription product of an App Store product id (its ``apple_product_id``, else its id)."""
+    subscriptions = Product.objects.filter(kind=Product.Kind.SUBSCRIPTION)
+    return (
+        subscriptions.filter(apple_product_id=product_id).first()
+        or subscriptions.filter(apple_product_id="", pk=product_id).first()
+    )
+
+
+def apple_state(transaction, renewal, *, signed_at: datetime | None) -> SubscriptionState:
+    """The App Store's signed data in our statuses: revoked (a refund, Family Sharing ended) is
+    ``refunded``; before ``expiresDate`` ``active``; then ``grace`` until the renewal info's
+    ``gracePeriodExpiresDate``, ``past_due`` while Apple retries billing, else ``expired``."""
+    expires, now = _ms(transaction.expiresDate) or timezone.now(), timezone.now()
+    grace = _ms(renewal.gracePeriodExpiresDate) if renewal is not None else None
+    grace_until = None
+    if transaction.revocationDate is not None:
+        status = Status.REFUNDED
+    elif expires > now:
+        status = Status.ACTIVE
+    elif grace is not None and grace > now:
+        status, grace_until = Status.GRACE, grace
+    elif renewal is not None and renewal.isInBillingRetryPeriod:
+        status = Status.PAST_DUE
+    else:
+        status = Status.EXPIRED
+    renews = renewal is None or renewal.rawAutoRenewStatus == 1
+    will_renew = renews and status in (Status.ACTIVE, Status.GRACE, Status.PAST_DUE)
+    return SubscriptionState(status, expires, will_renew, grace_until, signed_at)
+
+
+def apple_subscription_apply(*, transaction, renewal, signed_at: datetime | None, user_id: int | None = None):
+    """An App Store subscription's signed data (a notification's, or the app's redemption), in the
+    caller's transaction; data older (``signedDate``) than the row's changes nothing (``stale``)."""
+    product = apple_product(transaction.productId)
+    original = str(transaction.originalTransactionId or transaction.transactionId)
+    found = StoreSubscription(original, product, apple_state(transaction, renewal, signed_at=signed_at), user_id)
+    return subscription_apply(store=Store.APPLE, found=found, user_id=user_id)
+
+
 # --- Stripe ------------------------------------------------------------------------------
 
 

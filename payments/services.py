@@ -328,7 +328,7 @@ def apple_notification_apply(*, signed_payload: str) -> str:
 # --- Google Play -------------------------------------------------------------------------
 
 
-def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) -> Purchase:
+def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) -> Purchase | Subscription:
     """Grant the product a Google Play purchase token paid for, once: a token already redeemed,
     by anyone, is 409 ``already_redeemed`` (``_store_purchase_redeem``). Google is asked about the
     token first (``purchases.products.get``); a purchase not yet acknowledged is acknowledged after
@@ -336,6 +336,8 @@ def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) 
     too, so a failed acknowledgement heals when the app retries."""
     google_gateway.google_require()
     product = _product_on_sale(product_id)
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        return subscriptions.google_subscription_redeem(user=user, product=product, token=purchase_token)
     play_product_id = product.google_product_id or product.pk
     paid = google_gateway.purchase_get(product_id=play_product_id, token=purchase_token)
     if paid.get("productId", play_product_id) != play_product_id:
@@ -362,6 +364,20 @@ def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) 
 # (left to the operator, as a partial Stripe refund is). Absent: voided without a refund type
 # (a chargeback or a cancellation), the whole purchase.
 GOOGLE_FULL_REFUND = 1
+# subscriptionNotification.notificationType 12: SUBSCRIPTION_REVOKED (refunded, access ends now);
+# voidedPurchaseNotification.productType 1: a subscription's purchase voided.
+GOOGLE_SUBSCRIPTION_REVOKED = 12
+GOOGLE_PRODUCT_TYPE_SUBSCRIPTION = 1
+
+
+def _google_subscription(notification: dict) -> "Outcome":
+    """Every subscription notification (purchased, renewed, in grace, on hold, recovered, canceled,
+    expired, revoked...): Google's latest read of the subscription applied."""
+    change = notification["subscriptionNotification"]
+    if not isinstance(change, dict):
+        return "invalid", None
+    revoked = change.get("notificationType") == GOOGLE_SUBSCRIPTION_REVOKED
+    return subscriptions.google_subscription_sync(change.get("purchaseToken"), revoked=revoked)
 
 
 def google_notification_apply(*, authorization: str, envelope: dict) -> str:
@@ -381,6 +397,10 @@ def google_notification_apply(*, authorization: str, envelope: dict) -> str:
     def apply() -> Outcome:
         if notification.get("packageName") != settings.GOOGLE_PLAY_PACKAGE:
             return "another_package", None
+        if kind == "subscriptionNotification":
+            return _google_subscription(notification)
+        if isinstance(voided, dict) and voided.get("productType") == GOOGLE_PRODUCT_TYPE_SUBSCRIPTION:
+            return subscriptions.google_subscription_sync(voided.get("purchaseToken"), revoked=True)
         if not isinstance(voided, dict):
             return "ignored", None
         if voided.get("refundType", GOOGLE_FULL_REFUND) != GOOGLE_FULL_REFUND:

@@ -23,8 +23,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from gameplatform.core.errors import Conflict, NotFound
-from payments import hooks, stripe_gateway
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound
+from payments import google_gateway, hooks, stripe_gateway
 from payments.entitlements import entitlement_refresh
 from payments.models import Product, Store, Subscription
 
@@ -198,6 +198,103 @@ def apple_subscription_apply(*, transaction, renewal, signed_at: datetime | None
     original = str(transaction.originalTransactionId or transaction.transactionId)
     found = StoreSubscription(original, product, apple_state(transaction, renewal, signed_at=signed_at), user_id)
     return subscription_apply(store=Store.APPLE, found=found, user_id=user_id)
+
+
+# --- Google Play ---------------------------------------------------------------------------
+
+# SubscriptionPurchaseV2.subscriptionState in our statuses (CANCELED: auto-renew off, still
+# running until its expiry; see ``google_state``).
+GOOGLE_STATES = {
+    "SUBSCRIPTION_STATE_ACTIVE": Status.ACTIVE,
+    "SUBSCRIPTION_STATE_IN_GRACE_PERIOD": Status.GRACE,
+    "SUBSCRIPTION_STATE_ON_HOLD": Status.PAST_DUE,
+    "SUBSCRIPTION_STATE_PAUSED": Status.PAST_DUE,
+    "SUBSCRIPTION_STATE_PENDING": Status.PAST_DUE,
+    "SUBSCRIPTION_STATE_CANCELED": Status.ACTIVE,
+    "SUBSCRIPTION_STATE_EXPIRED": Status.EXPIRED,
+    "SUBSCRIPTION_STATE_PENDING_PURCHASE_CANCELED": Status.CANCELLED,
+}
+
+
+def google_product(product_id) -> Product | None:
+    """The subscription product of a Play Console product id (its ``google_product_id``, else its id)."""
+    subscriptions = Product.objects.filter(kind=Product.Kind.SUBSCRIPTION)
+    return (
+        subscriptions.filter(google_product_id=product_id).first()
+        or subscriptions.filter(google_product_id="", pk=product_id).first()
+    )
+
+
+def _rfc3339(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def google_state(purchase: dict, *, revoked: bool = False) -> SubscriptionState:
+    """Google's SubscriptionPurchaseV2 in our statuses. In grace, Google's ``expiryTime`` is the
+    grace's end. A revocation (a refund) is ``refunded``; the read then says only ``EXPIRED``."""
+    item = (purchase.get("lineItems") or [{}])[0]
+    expiry, now = _rfc3339(item.get("expiryTime")) or timezone.now(), timezone.now()
+    status = GOOGLE_STATES.get(purchase.get("subscriptionState"), Status.PAST_DUE)
+    if status == Status.ACTIVE and expiry <= now:
+        status = Status.EXPIRED
+    if revoked:
+        status = Status.REFUNDED
+    will_renew = bool((item.get("autoRenewingPlan") or {}).get("autoRenewEnabled")) and status != Status.REFUNDED
+    return SubscriptionState(status, expiry, will_renew, expiry if status == Status.GRACE else None)
+
+
+def _google_read(token: str, *, revoked: bool = False, acknowledge: list | None = None):
+    def read() -> StoreSubscription | None:
+        purchase = google_gateway.subscription_get(token=token)
+        play_id = ((purchase.get("lineItems") or [{}])[0]).get("productId")
+        product = google_product(play_id)
+        if product is None:
+            return None
+        if acknowledge is not None and purchase.get("acknowledgementState") == "ACKNOWLEDGEMENT_STATE_PENDING":
+            acknowledge[:] = [play_id]
+        return StoreSubscription(token, product, google_state(purchase, revoked=revoked))
+
+    return read
+
+
+def _acknowledge_after_commit(pending: list, token: str) -> None:
+    """Play refunds a subscription not acknowledged within three days: acknowledged once the
+    state is committed (a failure is logged; the next notification or redemption retries)."""
+    if pending:
+        transaction.on_commit(lambda: google_gateway.subscription_acknowledge(product_id=pending[0], token=token))
+
+
+def google_subscription_sync(token, *, revoked: bool = False) -> Outcome:
+    """A subscription's developer notification, in the caller's transaction: Google's latest
+    read of it (``subscriptionsv2.get``) applied, then acknowledged if it was not."""
+    if not isinstance(token, str) or not token:
+        return "no_subscription", None
+    pending: list = []
+    outcome = _fresh_apply(store=Store.GOOGLE, read=_google_read(token, revoked=revoked, acknowledge=pending))
+    _acknowledge_after_commit(pending, token)
+    return outcome
+
+
+def google_subscription_redeem(*, user: User, product: Product, token: str) -> Subscription:
+    """The app presents a Play subscription's purchase token: Google's read of it, owned by the
+    player from now on (409 ``already_redeemed`` when another player has it)."""
+    pending: list = []
+    read = _google_read(token, acknowledge=pending)
+    first = read()
+    if first is None or first.product.pk != product.pk:
+        raise ApplicationError("The purchase is of another product.", code="invalid_receipt")
+    if first.state.status == Status.CANCELLED:
+        raise ApplicationError("The purchase was canceled or is still pending.", code="invalid_receipt")
+    with transaction.atomic():
+        row, inserted = _subscription_lock(first, store=Store.GOOGLE)
+        found = read() or first
+        row, _outcome = _apply_locked(row, found, user_id=user.pk, inserted=inserted)
+    if pending:  # committed: acknowledged now (a replay by the owner retries a failed one)
+        google_gateway.subscription_acknowledge(product_id=pending[0], token=token)
+    return row
 
 
 # --- Stripe ------------------------------------------------------------------------------

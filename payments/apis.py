@@ -102,8 +102,9 @@ class StripeWebhookApi(StripeApi):
         tags=["payments"],
         summary="Receive Stripe's webhook events",
         description="Register this address as a webhook endpoint in Stripe (events: checkout.session.completed, "
-        "checkout.session.async_payment_succeeded, charge.refunded, charge.dispute.closed). Each event is applied "
-        "once; a repeat answers 200 and changes nothing.",
+        "checkout.session.async_payment_succeeded, charge.refunded, charge.dispute.closed, "
+        "customer.subscription.created/updated/deleted, invoice.paid, invoice.payment_failed). Each event is "
+        "applied once; a repeat answers 200 and changes nothing.",
     )
     @error_codes({400: ("bad_signature", "invalid"), 404: ("not_configured",)})
     def post(self, request):
@@ -217,7 +218,8 @@ class StoreNotificationApi(PaymentsApi):
 @extend_schema(
     summary="Redeem an App Store transaction",
     description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
-    "the configured root certificates, grants its product once.",
+    "the configured root certificates, grants its product once (a subscription's: the subscription, owned by the "
+    "player).",
 )
 class AppleRedeemApi(AppleApi, StoreRedeemApi):
     class InputSerializer(serializers.Serializer):

@@ -30,7 +30,10 @@ def entitlement_held(*, user: User, name: str) -> bool:
     """Whether the user holds ``name`` now (any subscription active or in grace, or a one-time
     grant running): the one question the rest of the platform asks."""
     entitlement = Entitlement.objects.filter(user=user, name=name).first()
-    return entitlement is not None and entitlement.until is not None and entitlement.until > timezone.now()
+    if entitlement is not None and entitlement.until is not None and entitlement.until > timezone.now():
+        return True
+    # An operator's premium without an end lives on the account only (accounts knows no payments).
+    return name == "premium" and User.objects.filter(pk=user.pk, is_premium=True, premium_until__isnull=True).exists()
 
 
 def subscriptions_for(*, user: User) -> QuerySet[Subscription]:

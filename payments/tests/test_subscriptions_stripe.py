@@ -159,3 +159,12 @@ def test_a_subscriptions_events_at_once_and_twice_apply_once_to_stripes_latest(m
     row = Subscription.objects.get()
     assert (row.status, row.user_id) == ("active", alice.pk)
     assert premium(alice) == (True, at(stripe.period_end(sub_id)))
+
+
+def test_premium_without_an_end_is_held_and_outlives_a_subscription(alice, subscribed, stripe):
+    """An operator's premium without an end (on the account) holds the entitlement, and the
+    subscription ending beside it takes nothing away."""
+    User.objects.filter(pk=alice.pk).update(is_premium=True, premium_until=None)
+    applied(stripe.end(subscribed, early=True))
+    assert premium(alice) == (True, None)
+    assert entitlement_held(user=alice, name="premium")

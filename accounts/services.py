@@ -5,7 +5,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
@@ -489,6 +489,19 @@ def user_premium_shorten(*, user_id: int, days: int) -> User:
         user.is_premium, user.premium_until = False, None
     else:
         user.premium_until = until
+    user.save(update_fields=["is_premium", "premium_until"])
+    return user
+
+
+@transaction.atomic
+def user_premium_follow(*, user_id: int, until: datetime | None) -> User:
+    """Premium as an entitlement says (payments' ``premium``): held until ``until``, or not held
+    when it is None or past. Premium without an end (an operator's grant) is left alone."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.is_premium and user.premium_until is None:
+        return user
+    held = until is not None and until > timezone.now()
+    user.is_premium, user.premium_until = held, until if held else None
     user.save(update_fields=["is_premium", "premium_until"])
     return user
 

@@ -488,6 +488,8 @@ STRIPE_API_BASE = env_str("STRIPE_API_BASE", "https://api.stripe.com")
 # Where Checkout sends the buyer back; empty: this server's /play/ (with ?checkout=success or cancel).
 STRIPE_SUCCESS_URL = env_str("STRIPE_SUCCESS_URL")
 STRIPE_CANCEL_URL = env_str("STRIPE_CANCEL_URL")
+# Days a Stripe subscription whose renewal failed keeps its entitlement while Stripe retries.
+STRIPE_GRACE_DAYS = env_int("STRIPE_GRACE_DAYS", 3, minimum=0)
 # App Store (StoreKit 2) signed transactions: off unless both the roots and the bundle id are set.
 # Paths of Apple's root certificates (DER or PEM; https://www.apple.com/certificateauthority/).
 APPLE_ROOT_CERTIFICATES = env_list("APPLE_ROOT_CERTIFICATES")

@@ -7,12 +7,14 @@ from django.db.models import Exists, OuterRef
 from accounts.admin import UserAdmin
 from accounts.models import User
 from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
-from payments.models import Product, Purchase, StoreEvent, StorePayment
+from payments.models import Entitlement, Product, Purchase, StoreEvent, StorePayment, Subscription
 
 
 @admin.register(Product)
 class ProductAdmin(AuditedAdmin):
-    list_display = ["id", "name", "kind", "price", "currency", "premium_days", "gems", "item", "is_active"]
+    list_display = [
+        "id", "name", "kind", "price", "currency", "premium_days", "gems", "item", "period", "entitlement", "is_active"
+    ]  # fmt: skip
     list_filter = ["kind", "is_active"]
     search_fields = ["id", "name"]
     autocomplete_fields = ["item"]
@@ -77,6 +79,28 @@ class StorePaymentAdmin(ReadOnlyAdmin):
     list_display = ["id", "store", "payment_id", "reversal", "reversed_at", "created_at"]
     list_filter = ["store", "reversal", WaitingFilter]
     search_fields = ["payment_id"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    """A subscription changes only through its store's events (and the player's cancel)."""
+
+    list_display = [
+        "id", "user", "product", "store", "status", "current_period_end", "grace_until", "will_renew", "updated_at"
+    ]  # fmt: skip
+    list_filter = ["store", "status", "will_renew"]
+    search_fields = ["user__username", "store_subscription_id", "store_customer_id"]
+    list_select_related = ["user", "product"]
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(ReadOnlyAdmin):
+    """What each user holds, and from which source: one-time grants, subscriptions."""
+
+    list_display = ["id", "user", "name", "granted_until", "subscribed_until", "updated_at"]
+    list_filter = ["name"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
 
 
 class PurchaseInline(ReadOnlyInline):

@@ -11,13 +11,14 @@ from rest_framework.views import APIView
 
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
-from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway
-from payments.models import Purchase
+from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway, subscriptions
+from payments.models import Purchase, Subscription
 from payments.serializers import (
     ProductSerializer,
     StoreNotificationOutcomeSerializer,
     StorePurchaseSerializer,
     StoreRedemptionSerializer,
+    SubscriptionSerializer,
 )
 
 
@@ -101,8 +102,9 @@ class StripeWebhookApi(StripeApi):
         tags=["payments"],
         summary="Receive Stripe's webhook events",
         description="Register this address as a webhook endpoint in Stripe (events: checkout.session.completed, "
-        "checkout.session.async_payment_succeeded, charge.refunded, charge.dispute.closed). Each event is applied "
-        "once; a repeat answers 200 and changes nothing.",
+        "checkout.session.async_payment_succeeded, charge.refunded, charge.dispute.closed, "
+        "customer.subscription.created/updated/deleted, invoice.paid, invoice.payment_failed). Each event is "
+        "applied once; a repeat answers 200 and changes nothing.",
     )
     @error_codes({400: ("bad_signature", "invalid"), 404: ("not_configured",)})
     def post(self, request):
@@ -124,6 +126,56 @@ class PurchaseListApi(PaymentsApi, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class SubscriptionListApi(PaymentsApi, ListAPIView):
+    serializer_class = SubscriptionSerializer
+
+    def get_queryset(self):
+        return selectors.subscriptions_for(user=self.request.user)
+
+    @extend_schema(
+        tags=["payments"],
+        summary="List my subscriptions",
+        description="Newest first, in every store: active and grace hold their entitlement.",
+    )
+    @error_codes({404: ("not_configured",)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SubscriptionCancelApi(PaymentsApi):
+    @extend_schema(
+        request=None,
+        responses={200: SubscriptionSerializer},
+        tags=["payments"],
+        summary="Stop a subscription renewing",
+        description="A Stripe subscription runs to its period's end and is not renewed (will_renew false). "
+        "One of the App Store or Google Play is cancelled by the player in the store: 409 cancel_in_store.",
+    )
+    @error_codes(
+        {404: ("not_configured", "subscription_not_found"), 409: ("cancel_in_store",), 502: ("payment_provider_error",)}
+    )
+    def post(self, request, subscription_id: int):
+        row = subscriptions.subscription_cancel(user=request.user, subscription_id=subscription_id)
+        return Response(SubscriptionSerializer(row).data)
+
+
+class PortalApi(StripeApi):
+    class OutputSerializer(serializers.Serializer):
+        url = serializers.URLField(help_text="Stripe's customer portal: send the player there")
+
+    @extend_schema(
+        request=None,
+        responses={201: OutputSerializer},
+        tags=["payments"],
+        summary="Open Stripe's customer portal",
+        description="Where the player changes their card, sees their invoices and cancels.",
+    )
+    @error_codes({404: ("not_configured", "no_subscription"), 502: ("payment_provider_error",)})
+    def post(self, request):
+        answer = subscriptions.portal_start(user=request.user, return_base=request.build_absolute_uri("/"))
+        return Response(self.OutputSerializer(answer).data, status=status.HTTP_201_CREATED)
+
+
 class StoreRedeemApi(PaymentsApi):
     """Redeem a purchase of an app store (App Store, Google Play): a subclass names its store's
     ``InputSerializer``, ``require_configured``, ``redeem`` service (called with the user and the
@@ -133,7 +185,7 @@ class StoreRedeemApi(PaymentsApi):
 
     InputSerializer: type[serializers.Serializer]
     OutputSerializer = StoreRedemptionSerializer
-    redeem: Callable[..., Purchase]
+    redeem: Callable[..., Purchase | Subscription]
     error_codes: dict[int, tuple[str, ...]]
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -149,6 +201,9 @@ class StoreRedeemApi(PaymentsApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         purchase = self.redeem(user=request.user, **data.validated_data)
+        if isinstance(purchase, Subscription):
+            body = {"subscription": SubscriptionSerializer(purchase).data, "grants": purchase.product.grants}
+            return Response(body)
         return Response({"purchase": StorePurchaseSerializer(purchase).data, "grants": purchase.product.grants})
 
 
@@ -163,7 +218,8 @@ class StoreNotificationApi(PaymentsApi):
 @extend_schema(
     summary="Redeem an App Store transaction",
     description="A StoreKit 2 signed transaction, verified with Apple's App Store Server Library against "
-    "the configured root certificates, grants its product once.",
+    "the configured root certificates, grants its product once (a subscription's: the subscription, owned by the "
+    "player).",
 )
 class AppleRedeemApi(AppleApi, StoreRedeemApi):
     class InputSerializer(serializers.Serializer):

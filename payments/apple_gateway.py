@@ -11,6 +11,7 @@ import functools
 from collections.abc import Iterator
 
 from appstoreserverlibrary.models.Environment import Environment
+from appstoreserverlibrary.models.JWSRenewalInfoDecodedPayload import JWSRenewalInfoDecodedPayload
 from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
 from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier, VerificationException
@@ -85,3 +86,9 @@ def app_transaction_id(signed_app_transaction: str) -> str:
     if not found:
         raise ApplicationError("The app transaction has no appTransactionId.", code="invalid_receipt")
     return str(found)
+
+
+def renewal_info_verify(*, signed_renewal_info: str) -> JWSRenewalInfoDecodedPayload:
+    """A subscription's signed renewal info (in a notification's data); 400 ``bad_signature``."""
+    with _refused_as("renewal info", code="bad_signature"):
+        return _verifier().verify_and_decode_renewal_info(signed_renewal_info)

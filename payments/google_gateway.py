@@ -79,12 +79,12 @@ def _client(key_path: str, api_base: str) -> tuple:
     return service, credentials
 
 
-def _execute(build_request):
+def _execute(build_request, *, resource=lambda service: service.purchases().products()):
     service, credentials = _client(settings.GOOGLE_PLAY_SERVICE_ACCOUNT, settings.GOOGLE_PLAY_API_BASE)
     # httplib2 connections are not thread-safe: every call gets its own, authorized with the
     # shared credentials (the library's documented way: execute(http=...)).
     http = google_auth_httplib2.AuthorizedHttp(credentials, http=api_http.build_http())
-    return build_request(service.purchases().products()).execute(http=http, num_retries=NETWORK_RETRIES)
+    return build_request(resource(service)).execute(http=http, num_retries=NETWORK_RETRIES)
 
 
 def purchase_get(*, product_id: str, token: str) -> dict:
@@ -158,3 +158,38 @@ def notification_decode(*, data: str) -> dict:
     if not isinstance(notification, dict):
         raise ApplicationError("The message's data is not a developer notification.", code="invalid")
     return notification
+
+
+def subscription_get(*, token: str) -> dict:
+    """``purchases.subscriptionsv2.get``: the SubscriptionPurchaseV2 Google holds now for this
+    token (its ``subscriptionState``, line items with their expiry, acknowledgement). 400
+    ``invalid_receipt`` when Google knows no such subscription; 502 when it cannot be asked."""
+    package = settings.GOOGLE_PLAY_PACKAGE
+    try:
+        return _execute(
+            lambda subs: subs.get(packageName=package, token=token),
+            resource=lambda service: service.purchases().subscriptionsv2(),
+        )
+    except api_errors.HttpError as exc:
+        if exc.status_code in RECEIPT_REFUSED:
+            raise ApplicationError(
+                f"Google Play knows no such subscription ({exc.status_code}).", code="invalid_receipt"
+            ) from exc
+        raise _provider_error(exc) from exc
+    except _TRANSPORT_ERRORS as exc:
+        raise _provider_error(exc) from exc
+
+
+def subscription_acknowledge(*, product_id: str, token: str) -> bool:
+    """``purchases.subscriptions.acknowledge`` (Play refunds a subscription left unacknowledged for
+    three days); False (and a log line) when it failed: the next redemption or notification retries."""
+    package = settings.GOOGLE_PLAY_PACKAGE
+    try:
+        _execute(
+            lambda subs: subs.acknowledge(packageName=package, subscriptionId=product_id, token=token, body={}),
+            resource=lambda service: service.purchases().subscriptions(),
+        )
+    except (api_errors.HttpError, *_TRANSPORT_ERRORS):
+        logger.exception("Google Play did not acknowledge a subscription of %s", product_id)
+        return False
+    return True

@@ -7,6 +7,7 @@ and its refunds meet on, whichever comes first.
 """
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +24,7 @@ class Product(models.Model):
         PREMIUM = "premium"
         GEMS = "gems"
         ITEM = "item"
+        SUBSCRIPTION = "subscription"
 
     id = models.SlugField(primary_key=True, max_length=64, help_text="e.g. premium-30d, gems-100")
     name = models.CharField(max_length=100)
@@ -35,6 +37,16 @@ class Product(models.Model):
         "progression.ItemTemplate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     item_quantity = models.PositiveIntegerField(default=1)
+    # A subscription's billing period (ISO 8601: P1M, P1Y, P7D) and the entitlement it holds.
+    period = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[
+            RegexValidator(r"^(P[0-9]{1,3}[DWMY])?$", "An ISO 8601 period of days, weeks, months or years: P1M.")
+        ],
+        help_text="ISO 8601 duration, e.g. P1M (subscriptions)",
+    )
+    entitlement = models.SlugField(max_length=32, blank=True, help_text="e.g. premium (subscriptions)")
     # The product's id in App Store Connect, when it differs from ``id``.
     apple_product_id = models.CharField(max_length=100, blank=True)
     # The product's id in the Play Console, when it differs from ``id``.
@@ -48,7 +60,10 @@ class Product(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="premium", premium_days__gte=1, gems=0, item__isnull=True)
                 | Q(kind="gems", gems__gte=1, premium_days=0, item__isnull=True)
-                | Q(kind="item", item__isnull=False, item_quantity__gte=1, premium_days=0, gems=0),
+                | Q(kind="item", item__isnull=False, item_quantity__gte=1, premium_days=0, gems=0)
+                | Q(kind="subscription", premium_days=0, gems=0, item__isnull=True)
+                & ~Q(period="")
+                & ~Q(entitlement=""),
                 name="payments_product_grants_match_kind",
             ),
             models.CheckConstraint(condition=Q(price__gte=1), name="payments_product_price_gte_1"),
@@ -63,6 +78,8 @@ class Product(models.Model):
             return {"premium_days": self.premium_days}
         if self.kind == self.Kind.GEMS:
             return {"gems": self.gems}
+        if self.kind == self.Kind.SUBSCRIPTION:
+            return {"entitlement": self.entitlement, "period": self.period}
         return {"item": {"id": self.item_id, "name": self.item.name}, "quantity": self.item_quantity}
 
 
@@ -166,3 +183,86 @@ class StorePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store} payment {self.payment_id}"
+
+
+class Subscription(models.Model):
+    """One subscription in one store, as that store last said it was.
+
+    Unique per (store, the store's id: Stripe's subscription id, the App Store's original
+    transaction id, Google Play's purchase token), so every event of it meets on this row,
+    whichever comes first. A store notification may come before the app presents the purchase
+    (the App Store, Google Play): the row then has no user until the app redeems it.
+    ``state_at`` is the store's time of the data applied last (the App Store's ``signedDate``):
+    older data never overwrites newer.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        GRACE = "grace"  # a renewal failed; the store retries and the entitlement still holds
+        PAST_DUE = "past_due"  # a renewal failed and the grace period (if any) is over
+        CANCELLED = "cancelled"  # ended before its period's end
+        EXPIRED = "expired"  # ran to its period's end and was not renewed
+        REFUNDED = "refunded"  # refunded or revoked by the store
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
+    store = models.CharField(max_length=16, choices=Store.choices)
+    store_subscription_id = models.CharField(max_length=TRANSACTION_ID_MAX_LENGTH)
+    # Stripe: the customer (for the billing portal).
+    store_customer_id = models.CharField(max_length=PAYMENT_ID_MAX_LENGTH, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    current_period_end = models.DateTimeField()
+    # Until when a failed renewal still holds the entitlement (status ``grace``).
+    grace_until = models.DateTimeField(null=True, blank=True)
+    will_renew = models.BooleanField(default=True)
+    state_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "-id"], name="payments_subscription_user_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "store_subscription_id"], name="payments_subscription_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "grace", "past_due", "cancelled", "expired", "refunded"]),
+                name="payments_subscription_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="grace") | Q(grace_until__isnull=False),
+                name="payments_subscription_grace_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} subscription {self.pk} of {self.product_id}"
+
+
+class Entitlement(models.Model):
+    """What a user holds by name (``premium``), whichever source holds it: one row per user and
+    name, the one place the platform asks (``payments.selectors.entitlement_held``).
+
+    ``granted_until``: one-time grants (a ``premium-30d`` purchase, an operator's days);
+    ``subscribed_until``: the latest end among the user's subscriptions that hold it (``active``
+    until their period's end, ``grace`` until the grace's end). Held while either is in the future.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entitlements")
+    name = models.SlugField(max_length=32)
+    granted_until = models.DateTimeField(null=True, blank=True)
+    subscribed_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="payments_entitlement_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of user {self.user_id}"
+
+    @property
+    def until(self):
+        ends = [end for end in (self.granted_until, self.subscribed_until) if end is not None]
+        return max(ends) if ends else None

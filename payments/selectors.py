@@ -3,9 +3,10 @@
 from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
-from payments.models import Product, Purchase
+from payments.models import Entitlement, Product, Purchase, Subscription
 
 
 def product_list() -> QuerySet[Product]:
@@ -23,3 +24,17 @@ def spent_cents_of(*, user_ref: str = "pk") -> Expression:
     total = Purchase.objects.filter(user_id=OuterRef(user_ref), status=Purchase.Status.GRANTED)
     total = total.values("user_id").annotate(total=Sum("product__price")).values("total")
     return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def entitlement_held(*, user: User, name: str) -> bool:
+    """Whether the user holds ``name`` now (any subscription active or in grace, or a one-time
+    grant running): the one question the rest of the platform asks."""
+    entitlement = Entitlement.objects.filter(user=user, name=name).first()
+    if entitlement is not None and entitlement.until is not None and entitlement.until > timezone.now():
+        return True
+    # An operator's premium without an end lives on the account only (accounts knows no payments).
+    return name == "premium" and User.objects.filter(pk=user.pk, is_premium=True, premium_until__isnull=True).exists()
+
+
+def subscriptions_for(*, user: User) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user=user).select_related("product__item").order_by("-id")

@@ -1,15 +1,16 @@
 from gameplatform.http import serializers
-from payments.models import Product, Purchase
+from payments.models import Product, Purchase, Subscription
 
 
 class ProductSerializer(serializers.ModelSerializer):
     grants = serializers.SerializerMethodField(
-        help_text="what buying it gives: {premium_days}, {gems} or {item: {id, name}, quantity}"
+        help_text="what buying it gives: {premium_days}, {gems}, {item: {id, name}, quantity} "
+        "or (a subscription) {entitlement, period}"
     )
 
     class Meta:
         model = Product
-        fields = ["id", "name", "kind", "price", "currency", "grants"]
+        fields = ["id", "name", "kind", "price", "currency", "grants", "period", "entitlement"]
         read_only_fields = fields
 
     def get_grants(self, product: Product) -> dict:
@@ -36,3 +37,12 @@ class StoreNotificationOutcomeSerializer(serializers.Serializer):
     """What a store's notification did (App Store or Google Play)."""
 
     outcome = serializers.CharField(help_text="revoked, ignored, duplicate (a repeat: nothing changed), ...")
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    product = ProductSerializer()
+
+    class Meta:
+        model = Subscription
+        fields = ["id", "product", "store", "status", "current_period_end", "will_renew"]
+        read_only_fields = fields

@@ -17,9 +17,10 @@ Locks, in this order: the event row, the payment row, the purchase row, then the
 or the player's wallet (through their own apps' services, which write the ledger).
 """
 
+import functools
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.conf import settings
@@ -28,9 +29,9 @@ from django.utils import timezone
 
 from accounts import age
 from accounts.models import User
-from accounts.services import user_premium_extend, user_premium_shorten
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, google_gateway, stripe_gateway
+from payments import apple_gateway, google_gateway, stripe_gateway, subscriptions
+from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.models import (
     EVENT_ID_MAX_LENGTH,
     PAYMENT_ID_MAX_LENGTH,
@@ -40,6 +41,7 @@ from payments.models import (
     Store,
     StoreEvent,
     StorePayment,
+    Subscription,
 )
 from payments.selectors import product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
@@ -79,6 +81,8 @@ def stripe_checkout_start(*, user: User, product_id: str, return_base: str) -> d
 
 
 def _checkout_params(*, user: User, product: Product, return_base: str) -> dict:
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        return _subscription_checkout_params(user=user, product=product, return_base=return_base)
     play = return_base.rstrip("/") + "/play/"
     return {
         "mode": "payment",
@@ -96,6 +100,32 @@ def _checkout_params(*, user: User, product: Product, return_base: str) -> dict:
         "client_reference_id": str(user.pk),
         "metadata": {"product_id": product.pk},
         "payment_intent_data": {"metadata": {"product_id": product.pk, "user_id": str(user.pk)}},
+        "success_url": settings.STRIPE_SUCCESS_URL or f"{play}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": settings.STRIPE_CANCEL_URL or f"{play}?checkout=cancel",
+    }
+
+
+def _subscription_checkout_params(*, user: User, product: Product, return_base: str) -> dict:
+    """Checkout in subscription mode: Stripe Billing renews it every ``period``; the subscription
+    carries the buyer and the product in its metadata, which every later event's read returns."""
+    play = return_base.rstrip("/") + "/play/"
+    owner = {"product_id": product.pk, "user_id": str(user.pk)}
+    return {
+        "mode": "subscription",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": product.currency,
+                    "unit_amount": product.price,
+                    "product_data": {"name": product.name},
+                    "recurring": subscriptions.stripe_recurring(product.period),
+                },
+            }
+        ],
+        "client_reference_id": str(user.pk),
+        "metadata": {"product_id": product.pk},
+        "subscription_data": {"metadata": owner},
         "success_url": settings.STRIPE_SUCCESS_URL or f"{play}?checkout=success&session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": settings.STRIPE_CANCEL_URL or f"{play}?checkout=cancel",
     }
@@ -139,7 +169,7 @@ def purchase_grant(
         return purchase, True
     reference = f"purchase:{purchase.pk}"
     if product.kind == Product.Kind.PREMIUM:
-        user_premium_extend(user_id=user_id, days=product.premium_days)
+        entitlement_grant(user_id=user_id, name=PREMIUM, days=product.premium_days)
     elif product.kind == Product.Kind.GEMS:
         balance_change(
             player=player_lock(user_id=user_id), reason="store_purchase", reference=reference, gems=product.gems
@@ -163,7 +193,7 @@ def purchase_revoke(*, purchase_id: int) -> bool:
         return False
     product = purchase.product
     if product.kind == Product.Kind.PREMIUM:
-        user_premium_shorten(user_id=purchase.user_id, days=product.premium_days)
+        entitlement_shorten(user_id=purchase.user_id, name=PREMIUM, days=product.premium_days)
     elif product.kind == Product.Kind.GEMS:
         player = player_lock(user_id=purchase.user_id)
         taken = min(product.gems, player.gems)
@@ -222,7 +252,7 @@ def _store_purchase_redeem(
 # --- the App Store ---------------------------------------------------------------------
 
 
-def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase:
+def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id: str) -> Purchase | Subscription:
     """Grant the product a StoreKit 2 signed transaction paid for, once: a transaction id already
     redeemed, by anyone, is 409 ``already_redeemed`` (``_store_purchase_redeem``)."""
     apple_gateway.apple_require()
@@ -232,6 +262,13 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
         raise ApplicationError("The transaction paid for another product.", code="invalid_receipt")
     if paid.revocationDate is not None:
         raise ApplicationError("Apple refunded or revoked this transaction.", code="invalid_receipt")
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        signed_at = datetime.fromtimestamp(paid.signedDate / 1000, tz=UTC) if paid.signedDate else None
+        with transaction.atomic():
+            row, _outcome = subscriptions.apple_subscription_apply(
+                transaction=paid, renewal=None, signed_at=signed_at, user_id=user.pk
+            )
+        return row
     receipt = StoreReceipt(
         transaction_id=str(paid.transactionId),
         payment_id=str(paid.originalTransactionId or ""),
@@ -241,35 +278,61 @@ def apple_transaction_redeem(*, user: User, signed_transaction: str, product_id:
     return _store_purchase_redeem(user=user, product=product, store=Store.APPLE, receipt=receipt, what="transaction")
 
 
-# Notification types that take an App Store purchase back: Apple refunded it, or revoked it
-# (Family Sharing ended). REFUND_REVERSED (a refund undone) is left to the operator.
-APPLE_REVOKING = {"REFUND", "REVOKE"}
+def _apple_revoke(notification, transaction) -> "Outcome":
+    """A refund or revocation (Family Sharing ended) of a one-time purchase: taken back.
+    REFUND_REVERSED (a refund undone) is left to the operator."""
+    return _store_purchase_revoke(store=Store.APPLE, transaction_id=str(transaction.transactionId))
+
+
+# What each App Store notification type does to a one-time purchase; any other type is recorded
+# and changes nothing. A subscription's notifications (any type) go to ``_apple_subscription``.
+APPLE_HANDLERS: dict[str, Callable[..., "Outcome"]] = {
+    "REFUND": _apple_revoke,
+    "REVOKE": _apple_revoke,
+}
+
+
+def _apple_subscription(notification, transaction) -> "Outcome":
+    """SUBSCRIBED, DID_RENEW, DID_FAIL_TO_RENEW (GRACE_PERIOD), GRACE_PERIOD_EXPIRED, EXPIRED,
+    REFUND, REVOKE, DID_CHANGE_RENEWAL_STATUS...: the state the signed data says, newest wins."""
+    signed_renewal = notification.data.signedRenewalInfo
+    renewal = apple_gateway.renewal_info_verify(signed_renewal_info=signed_renewal) if signed_renewal else None
+    signed_at = datetime.fromtimestamp(notification.signedDate / 1000, tz=UTC) if notification.signedDate else None
+    _row, outcome = subscriptions.apple_subscription_apply(
+        transaction=transaction, renewal=renewal, signed_at=signed_at
+    )
+    return outcome[:32], None
 
 
 def apple_notification_apply(*, signed_payload: str) -> str:
-    """Apply an App Store Server Notification V2 once (by its ``notificationUUID``): a refund or
-    revocation takes the purchase back; any other type is recorded and changes nothing."""
+    """Apply an App Store Server Notification V2 once (by its ``notificationUUID``): a dispatch by
+    what it is about (a subscription) and its type (``APPLE_HANDLERS``)."""
     apple_gateway.apple_require()
     notification = apple_gateway.notification_verify(signed_payload=signed_payload)
     kind = notification.rawNotificationType or ""
-    signed_transaction = notification.data.signedTransactionInfo if notification.data else None
-    transaction_id = None
-    if kind in APPLE_REVOKING and signed_transaction:
-        transaction_id = str(apple_gateway.transaction_verify(signed_transaction=signed_transaction).transactionId)
     if not notification.notificationUUID:
         raise ApplicationError("The notification has no notificationUUID.", code="invalid")
+    signed_transaction = notification.data.signedTransactionInfo if notification.data else None
+    transaction_info = (
+        apple_gateway.transaction_verify(signed_transaction=signed_transaction) if signed_transaction else None
+    )
     install = _rescinded_install(notification) if kind == "RESCIND_CONSENT" else None
+    if install is not None:
+        handler = functools.partial(_apple_consent_rescinded, install)
+    elif transaction_info is not None and subscriptions.apple_product(transaction_info.productId) is not None:
+        handler = _apple_subscription
+    else:
+        handler = APPLE_HANDLERS.get(kind) if transaction_info is not None else None
 
     def apply() -> Outcome:
-        if install is not None:
-            return (
-                "consent_rescinded" if age.consent_rescind_for_install(app_transaction_id=install) else "no_account"
-            ), None
-        if transaction_id is None:
-            return "ignored", None
-        return _store_purchase_revoke(store=Store.APPLE, transaction_id=transaction_id)
+        return ("ignored", None) if handler is None else handler(notification, transaction_info)
 
     return _event_apply(store=Store.APPLE, event_id=notification.notificationUUID, event_type=kind, apply=apply)
+
+
+def _apple_consent_rescinded(install: str, notification, transaction_info) -> "Outcome":
+    """``RESCIND_CONSENT``: the install's accounts lose their sessions and consent-scoped data."""
+    return ("consent_rescinded" if age.consent_rescind_for_install(app_transaction_id=install) else "no_account"), None
 
 
 def _rescinded_install(notification) -> str | None:
@@ -281,7 +344,7 @@ def _rescinded_install(notification) -> str | None:
 # --- Google Play -------------------------------------------------------------------------
 
 
-def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) -> Purchase:
+def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) -> Purchase | Subscription:
     """Grant the product a Google Play purchase token paid for, once: a token already redeemed,
     by anyone, is 409 ``already_redeemed`` (``_store_purchase_redeem``). Google is asked about the
     token first (``purchases.products.get``); a purchase not yet acknowledged is acknowledged after
@@ -289,6 +352,8 @@ def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) 
     too, so a failed acknowledgement heals when the app retries."""
     google_gateway.google_require()
     product = _product_on_sale(product_id)
+    if product.kind == Product.Kind.SUBSCRIPTION:
+        return subscriptions.google_subscription_redeem(user=user, product=product, token=purchase_token)
     play_product_id = product.google_product_id or product.pk
     paid = google_gateway.purchase_get(product_id=play_product_id, token=purchase_token)
     if paid.get("productId", play_product_id) != play_product_id:
@@ -315,6 +380,20 @@ def google_purchase_redeem(*, user: User, purchase_token: str, product_id: str) 
 # (left to the operator, as a partial Stripe refund is). Absent: voided without a refund type
 # (a chargeback or a cancellation), the whole purchase.
 GOOGLE_FULL_REFUND = 1
+# subscriptionNotification.notificationType 12: SUBSCRIPTION_REVOKED (refunded, access ends now);
+# voidedPurchaseNotification.productType 1: a subscription's purchase voided.
+GOOGLE_SUBSCRIPTION_REVOKED = 12
+GOOGLE_PRODUCT_TYPE_SUBSCRIPTION = 1
+
+
+def _google_subscription(notification: dict) -> "Outcome":
+    """Every subscription notification (purchased, renewed, in grace, on hold, recovered, canceled,
+    expired, revoked...): Google's latest read of the subscription applied."""
+    change = notification["subscriptionNotification"]
+    if not isinstance(change, dict):
+        return "invalid", None
+    revoked = change.get("notificationType") == GOOGLE_SUBSCRIPTION_REVOKED
+    return subscriptions.google_subscription_sync(change.get("purchaseToken"), revoked=revoked)
 
 
 def google_notification_apply(*, authorization: str, envelope: dict) -> str:
@@ -334,6 +413,10 @@ def google_notification_apply(*, authorization: str, envelope: dict) -> str:
     def apply() -> Outcome:
         if notification.get("packageName") != settings.GOOGLE_PLAY_PACKAGE:
             return "another_package", None
+        if kind == "subscriptionNotification":
+            return _google_subscription(notification)
+        if isinstance(voided, dict) and voided.get("productType") == GOOGLE_PRODUCT_TYPE_SUBSCRIPTION:
+            return subscriptions.google_subscription_sync(voided.get("purchaseToken"), revoked=True)
         if not isinstance(voided, dict):
             return "ignored", None
         if voided.get("refundType", GOOGLE_FULL_REFUND) != GOOGLE_FULL_REFUND:
@@ -388,6 +471,8 @@ def _session_paid(session: dict) -> Outcome:
     ``checkout.session.async_payment_succeeded`` (a bank debit that cleared later). A session
     whose payment was refunded or lost a dispute before this event came is recorded as refunded,
     and nothing is granted."""
+    if session.get("mode") == "subscription":
+        return subscriptions.stripe_subscription_sync(session.get("subscription"))
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return "awaiting_payment", None
     product = (
@@ -484,9 +569,23 @@ def _dispute_closed(dispute: dict) -> Outcome:
     return _revoke_payment(dispute.get("payment_intent"), reversal=StorePayment.Reversal.DISPUTE)
 
 
+def _subscription_event(subscription: dict) -> Outcome:
+    return subscriptions.stripe_subscription_sync(subscription.get("id"))
+
+
+def _invoice_event(invoice: dict) -> Outcome:
+    return subscriptions.stripe_subscription_sync(subscriptions.stripe_invoice_subscription(invoice))
+
+
 STRIPE_HANDLERS: dict[str, Callable[[dict], Outcome]] = {
     "checkout.session.completed": _session_paid,
     "checkout.session.async_payment_succeeded": _session_paid,
     "charge.refunded": _charge_refunded,
     "charge.dispute.closed": _dispute_closed,
+    # Subscriptions: each applies Stripe's latest state of the subscription, whatever the order.
+    "customer.subscription.created": _subscription_event,
+    "customer.subscription.updated": _subscription_event,
+    "customer.subscription.deleted": _subscription_event,
+    "invoice.paid": _invoice_event,
+    "invoice.payment_failed": _invoice_event,
 }

@@ -99,3 +99,38 @@ def _stamped_ahead(header: str, *, now: float) -> bool:
         if stamp > now + SIGNATURE_TOLERANCE:
             return True
     return False
+
+
+def _call(what: str, call):
+    """A Stripe API call; Stripe refusing or not answering is a 502 ``payment_provider_error``."""
+    try:
+        return call(_client())
+    except stripe.StripeError as exc:
+        raise ApplicationError(
+            f"Stripe did not {what}: {exc.user_message or type(exc).__name__}",
+            code="payment_provider_error",
+            status_code=502,
+        ) from exc
+
+
+def subscription_retrieve(*, subscription_id: str) -> dict:
+    """``GET /v1/subscriptions/{id}``: the subscription as Stripe holds it now (events may come in
+    any order; the state applied is always Stripe's latest)."""
+    return _call("return the subscription", lambda c: c.v1.subscriptions.retrieve(subscription_id)).to_dict()
+
+
+def subscription_stop_renewing(*, subscription_id: str) -> dict:
+    """``POST /v1/subscriptions/{id}`` with ``cancel_at_period_end``: it runs to its period's end."""
+    return _call(
+        "cancel the subscription",
+        lambda c: c.v1.subscriptions.update(subscription_id, params={"cancel_at_period_end": True}),
+    ).to_dict()
+
+
+def portal_session_create(*, customer_id: str, return_url: str) -> str:
+    """``POST /v1/billing_portal/sessions``: the customer portal's address for this customer."""
+    session = _call(
+        "open the customer portal",
+        lambda c: c.v1.billing_portal.sessions.create(params={"customer": customer_id, "return_url": return_url}),
+    )
+    return session.url

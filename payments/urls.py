@@ -11,4 +11,11 @@ urlpatterns = [
     path("payments/google/", apis.GoogleRedeemApi.as_view(), name="payments-google"),
     path("payments/google/notifications/", apis.GoogleNotificationApi.as_view(), name="payments-google-notifications"),
     path("payments/purchases/", apis.PurchaseListApi.as_view(), name="payments-purchases"),
+    path("payments/subscriptions/", apis.SubscriptionListApi.as_view(), name="payments-subscriptions"),
+    path(
+        "payments/subscriptions/<int:subscription_id>/cancel/",
+        apis.SubscriptionCancelApi.as_view(),
+        name="payments-subscription-cancel",
+    ),
+    path("payments/portal/", apis.PortalApi.as_view(), name="payments-portal"),
 ]

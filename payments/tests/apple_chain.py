@@ -112,12 +112,45 @@ class AppleChain:
         }
         return self.sign(payload)
 
-    def notification(self, kind: str, signed_transaction: str, **overrides) -> str:
-        """An App Store Server Notification V2's ``signedPayload`` about one transaction."""
+    def subscription_transaction(self, product_id: str, original_id: str, *, expires_ms: int, **overrides) -> str:
+        """A signed transaction of an auto-renewable subscription: one period, ending ``expires_ms``."""
+        now_ms = int(time.time() * 1000)
+        return self.transaction(
+            product_id,
+            originalTransactionId=original_id,
+            type="Auto-Renewable Subscription",
+            expiresDate=expires_ms,
+            subscriptionGroupIdentifier="21000000",
+            webOrderLineItemId=str(uuid.uuid4().int)[:16],
+            **{"signedDate": now_ms, **overrides},
+        )
+
+    def renewal_info(self, product_id: str, original_id: str, **overrides) -> str:
+        """A subscription's signed renewal info (JWSRenewalInfo), auto-renew on unless overridden."""
+        payload = {
+            "originalTransactionId": original_id,
+            "autoRenewProductId": product_id,
+            "productId": product_id,
+            "autoRenewStatus": 1,
+            "signedDate": int(time.time() * 1000),
+            "environment": "Sandbox",
+            **overrides,
+        }
+        return self.sign(payload)
+
+    def notification(
+        self, kind: str, signed_transaction: str, *, renewal: str | None = None, subtype: str | None = None, **overrides
+    ) -> str:
+        """An App Store Server Notification V2's ``signedPayload`` about one transaction (and, for a
+        subscription, its renewal info and the notification's subtype)."""
+        data = {"bundleId": BUNDLE_ID, "environment": "Sandbox", "signedTransactionInfo": signed_transaction}
+        if renewal is not None:
+            data["signedRenewalInfo"] = renewal
         payload = {
             "notificationType": kind,
+            **({"subtype": subtype} if subtype else {}),
             "notificationUUID": str(uuid.uuid4()),
-            "data": {"bundleId": BUNDLE_ID, "environment": "Sandbox", "signedTransactionInfo": signed_transaction},
+            "data": data,
             "version": "2.0",
             "signedDate": int(time.time() * 1000),
             **overrides,

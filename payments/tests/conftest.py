@@ -27,6 +27,14 @@ def products(db):
             id="premium-30d", name="Premium for 30 days", kind="premium", price=499, premium_days=30
         ),
         "gems-100": Product.objects.create(id="gems-100", name="100 gems", kind="gems", price=199, gems=100),
+        "premium-monthly": Product.objects.create(
+            id="premium-monthly",
+            name="Premium, monthly",
+            kind="subscription",
+            price=499,
+            period="P1M",
+            entitlement="premium",
+        ),
     }
 
 

@@ -10,6 +10,9 @@ It speaks Google's documented protocols, so Google's own libraries talk to it un
 - ``GET /androidpublisher/v3/applications/{package}/purchases/products/{product}/tokens/{token}``
   answers the ProductPurchase resource; ``POST ...:acknowledge`` acknowledges it. Both want the
   access token; a token unknown for that package and product is Google's 400 error body.
+- ``GET .../purchases/subscriptionsv2/tokens/{token}`` answers the SubscriptionPurchaseV2 resource
+  as it is now (``subscribe`` and ``subscription_move`` change it as Play would), and
+  ``POST .../purchases/subscriptions/{subscriptionId}/tokens/{token}:acknowledge`` acknowledges it.
 - ``GET /certs`` serves ``{key id: PEM certificate}`` (the format of Google's
   ``oauth2/v1/certs``); ``push_token`` signs id tokens with that key as Google signs a push's.
 """
@@ -76,6 +79,8 @@ class GoogleStandIn:
         self.push_key_id = secrets.token_hex(20)
         self.push_certificate = _certificate_pem(self.push_key, "standin-push-signer")
         self.purchases: dict[tuple[str, str, str], dict] = {}
+        self.subscriptions: dict[tuple[str, str], dict] = {}
+        self.lock = threading.Lock()
         self.access_tokens: set[str] = set()
         self.requests: list[tuple[str, str]] = []
         self.unavailable = False  # answer the API with 503s (Google down)
@@ -184,9 +189,64 @@ class GoogleStandIn:
     def purchase(self, product_id: str, token: str, *, package: str = PACKAGE) -> dict:
         return self.purchases[(package, product_id, token)]
 
+    # --- subscriptions -----------------------------------------------------------------------
+
+    def subscribe(self, product_id: str, *, days: int = 30, package: str = PACKAGE) -> str:
+        """A player subscribed in the app: the purchase token of an active, auto-renewing
+        subscription not yet acknowledged."""
+        token = secrets.token_urlsafe(90) + ".AO-J1O" + secrets.token_urlsafe(40)
+        self.subscriptions[(package, token)] = {
+            "kind": "androidpublisher#subscriptionPurchaseV2",
+            "regionCode": "US",
+            "startTime": _rfc3339(time.time()),
+            "subscriptionState": "SUBSCRIPTION_STATE_ACTIVE",
+            "latestOrderId": f"GPA.3300-{next(_orders):04d}-0000-00000",
+            "acknowledgementState": "ACKNOWLEDGEMENT_STATE_PENDING",
+            "lineItems": [
+                {
+                    "productId": product_id,
+                    "expiryTime": _rfc3339(time.time() + days * 86400),
+                    "autoRenewingPlan": {"autoRenewEnabled": True},
+                }
+            ],
+        }
+        return token
+
+    def subscription_move(self, token: str, state: str, *, expires_in: float, auto_renew: bool = True) -> None:
+        """Play moved the subscription on (renewed, in grace, on hold, canceled, expired): its
+        ``subscriptionState`` and its line item's ``expiryTime`` ``expires_in`` seconds from now."""
+        with self.lock:
+            subscription = self.subscriptions[(PACKAGE, token)]
+            subscription["subscriptionState"] = state
+            item = subscription["lineItems"][0]
+            item["expiryTime"] = _rfc3339(time.time() + expires_in)
+            item["autoRenewingPlan"] = {"autoRenewEnabled": auto_renew}
+
+    def subscription(self, token: str) -> dict:
+        with self.lock:
+            return json.loads(json.dumps(self.subscriptions[(PACKAGE, token)]))
+
+    def subscription_call(self, method: str, parts: list[str]) -> tuple[int, dict | None]:
+        package = unquote(parts[0])
+        if method == "GET" and len(parts) == 5 and parts[1:4] == ["purchases", "subscriptionsv2", "tokens"]:
+            token = unquote(parts[4])
+        elif method == "POST" and len(parts) == 6 and parts[1:3] == ["purchases", "subscriptions"]:
+            token = unquote(parts[5])
+        else:
+            return 404, _error(404, "Not found.", "notFound")
+        if (package, token) not in self.subscriptions:
+            return 400, _error(400, "The purchase token is invalid.", "purchaseTokenInvalid")
+        if method == "POST":
+            with self.lock:
+                self.subscriptions[(package, token)]["acknowledgementState"] = "ACKNOWLEDGEMENT_STATE_ACKNOWLEDGED"
+            return 204, None
+        return 200, self.subscription(token)
+
     def purchase_call(self, method: str, path: str) -> tuple[int, dict | None]:
         acknowledge = method == "POST" and path.endswith(":acknowledge")
         parts = path.removeprefix(API_PREFIX).removesuffix(":acknowledge").split("/")
+        if path.startswith(API_PREFIX) and len(parts) > 2 and parts[2] in ("subscriptionsv2", "subscriptions"):
+            return self.subscription_call(method, parts)
         if not path.startswith(API_PREFIX) or len(parts) != 6 or parts[1:3] != ["purchases", "products"]:
             return 404, _error(404, "Not found.", "notFound")
         package, product_id, token = unquote(parts[0]), unquote(parts[3]), unquote(parts[5])
@@ -215,6 +275,12 @@ class GoogleStandIn:
         } | claims
         signer = crypt.RSASigner.from_string(_private_pem(key or self.push_key), self.push_key_id)
         return google_jwt.encode(signer, payload).decode()
+
+
+def _rfc3339(seconds: float) -> str:
+    return (
+        datetime.datetime.fromtimestamp(seconds, datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
 
 
 def _error(code: int, message: str, reason: str) -> dict:

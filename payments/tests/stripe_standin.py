@@ -1,6 +1,13 @@
 """A local stand-in for Stripe, started by the tests: its API's Checkout sessions, and webhook
 events signed as Stripe signs them.
 
+Stripe Billing too: Checkout in subscription mode makes a subscription (``GET /v1/subscriptions/{id}``
+returns it as it is now, ``POST /v1/subscriptions/{id}`` updates ``cancel_at_period_end``), and
+``POST /v1/billing_portal/sessions`` opens the customer portal; ``subscribe``, ``renew``,
+``fail_renewal`` and ``end`` move a subscription through its life and return the events Stripe
+sends for each step (the current period on the subscription's items, as API versions since
+2025-03-31 put it).
+
 The stand-in answers ``POST /v1/checkout/sessions`` as Stripe does (a form-encoded body with
 nested ``a[b][c]`` keys, a bearer secret key, a JSON session object back), so the stripe library
 parses its answer unchanged. Webhook deliveries carry ``Stripe-Signature: t=<unix time>,v1=<hex
@@ -53,6 +60,8 @@ class StripeStandIn:
         """``local_checkout``: the sessions' ``url`` is a page this stand-in serves (for a browser
         test that follows it) rather than Stripe's own address."""
         self.sessions: dict[str, dict] = {}
+        self.subscriptions: dict[str, dict] = {}
+        self.lock = threading.Lock()
         self.local_checkout = local_checkout
         self.requests: list[dict] = []
         standin = self
@@ -67,13 +76,26 @@ class StripeStandIn:
                 standin.requests.append({"path": self.path, "headers": dict(self.headers), "params": params})
                 if self.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
                     return self.answer(401, _error("Invalid API Key provided.", "invalid_request_error"))
-                if self.path != "/v1/checkout/sessions":
+                if self.path == "/v1/checkout/sessions":
+                    return self.answer(200, standin.create_session(params))
+                if self.path == "/v1/billing_portal/sessions":
+                    return self.answer(200, standin.portal_session(params))
+                if self.path.startswith("/v1/subscriptions/"):
                     return self.answer(
-                        404, _error(f"Unrecognized request URL (POST: {self.path}).", "invalid_request_error")
+                        *standin.subscription_update(self.path.removeprefix("/v1/subscriptions/"), params)
                     )
-                self.answer(200, standin.create_session(params))
+                self.answer(404, _error(f"Unrecognized request URL (POST: {self.path}).", "invalid_request_error"))
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if self.path.startswith("/v1/"):
+                    standin.requests.append({"path": self.path, "headers": dict(self.headers), "params": {}})
+                    if self.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
+                        return self.answer(401, _error("Invalid API Key provided.", "invalid_request_error"))
+                    subscription = standin.subscriptions.get(self.path.removeprefix("/v1/subscriptions/"))
+                    if subscription is None:
+                        return self.answer(404, _error("No such subscription.", "invalid_request_error"))
+                    with standin.lock:
+                        return self.answer(200, json.loads(json.dumps(subscription)))
                 session = standin.sessions.get(self.path.removeprefix("/c/pay/"))
                 if session is None:
                     return self.answer(404, _error("No such checkout page.", "invalid_request_error"))
@@ -125,6 +147,8 @@ class StripeStandIn:
             "mode": params.get("mode"),
             "payment_intent": None,
             "payment_status": "unpaid",
+            "subscription": None,
+            "subscription_data": params.get("subscription_data") or {},
             "status": "open",
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
@@ -167,6 +191,107 @@ class StripeStandIn:
             "status": status,
         }
         return event("charge.dispute.closed", dispute)
+
+    # --- Stripe Billing ------------------------------------------------------------------
+
+    def subscribe(self, session_id: str, *, period_days: int = 30) -> list[dict]:
+        """The buyer paid a subscription's Checkout: the subscription, active for its first
+        period; the events Stripe sends (session completed, subscription created, invoice paid)."""
+        session = self.sessions[session_id]
+        now = int(time.time())
+        subscription = {
+            "id": new_id("sub"),
+            "object": "subscription",
+            "customer": new_id("cus"),
+            "status": "active",
+            "cancel_at_period_end": False,
+            "ended_at": None,
+            "metadata": session["subscription_data"].get("metadata") or {},
+            "items": {
+                "object": "list",
+                "data": [
+                    {"id": new_id("si"), "current_period_start": now, "current_period_end": now + period_days * 86400}
+                ],
+            },
+        }
+        self.subscriptions[subscription["id"]] = subscription
+        session.update(status="complete", payment_status="paid", subscription=subscription["id"])
+        return [
+            event("checkout.session.completed", dict(session)),
+            event("customer.subscription.created", self.subscription(subscription["id"])),
+            event("invoice.paid", self._invoice(subscription, paid=True)),
+        ]
+
+    def subscription(self, subscription_id: str) -> dict:
+        with self.lock:
+            return json.loads(json.dumps(self.subscriptions[subscription_id]))
+
+    def period_end(self, subscription_id: str) -> int:
+        return self.subscriptions[subscription_id]["items"]["data"][0]["current_period_end"]
+
+    def _new_period(self, subscription: dict, *, days: int = 30) -> None:
+        now = int(time.time())
+        subscription["items"]["data"][0].update(current_period_start=now, current_period_end=now + days * 86400)
+
+    def _invoice(self, subscription: dict, *, paid: bool) -> dict:
+        return {
+            "id": new_id("in"),
+            "object": "invoice",
+            "customer": subscription["customer"],
+            "status": "paid" if paid else "open",
+            "parent": {"type": "subscription_details", "subscription_details": {"subscription": subscription["id"]}},
+        }
+
+    def renew(self, subscription_id: str) -> list[dict]:
+        """The period came round and the card paid: a new period; invoice paid, subscription updated."""
+        with self.lock:
+            subscription = self.subscriptions[subscription_id]
+            self._new_period(subscription)
+            subscription["status"] = "active"
+        return [
+            event("invoice.paid", self._invoice(subscription, paid=True)),
+            event("customer.subscription.updated", self.subscription(subscription_id)),
+        ]
+
+    def fail_renewal(self, subscription_id: str) -> list[dict]:
+        """The period came round and the card was declined: Stripe starts the new period, marks the
+        subscription ``past_due`` and retries; invoice payment failed, subscription updated."""
+        with self.lock:
+            subscription = self.subscriptions[subscription_id]
+            self._new_period(subscription)
+            subscription["status"] = "past_due"
+        return [
+            event("invoice.payment_failed", self._invoice(subscription, paid=False)),
+            event("customer.subscription.updated", self.subscription(subscription_id)),
+        ]
+
+    def end(self, subscription_id: str, *, early: bool = False) -> list[dict]:
+        """The subscription ends: at its period's end (the period ran out: it is over now), or
+        ``early`` (cancelled at once from the Dashboard); subscription deleted."""
+        with self.lock:
+            subscription = self.subscriptions[subscription_id]
+            now = int(time.time())
+            if not early:
+                subscription["items"]["data"][0]["current_period_end"] = now
+            subscription.update(status="canceled", ended_at=now)
+        return [event("customer.subscription.deleted", self.subscription(subscription_id))]
+
+    def subscription_update(self, subscription_id: str, params: dict) -> tuple[int, dict]:
+        if subscription_id not in self.subscriptions:
+            return 404, _error("No such subscription.", "invalid_request_error")
+        with self.lock:
+            if "cancel_at_period_end" in params:
+                self.subscriptions[subscription_id]["cancel_at_period_end"] = params["cancel_at_period_end"] == "true"
+        return 200, self.subscription(subscription_id)
+
+    def portal_session(self, params: dict) -> dict:
+        return {
+            "id": new_id("bps"),
+            "object": "billing_portal.session",
+            "customer": params.get("customer"),
+            "return_url": params.get("return_url"),
+            "url": f"https://billing.stripe.com/p/session/{new_id('test')}",
+        }
 
 
 def _error(message: str, kind: str) -> dict:

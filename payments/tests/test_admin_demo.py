@@ -57,3 +57,11 @@ def test_the_admin_lists_refunds_still_waiting_for_their_purchase(admin_client, 
     listed = admin_client.get("/admin/payments/storepayment/?waiting=yes").content.decode()
     payment_of = {session: stripe.sessions[session]["payment_intent"] for session in (waiting, done)}
     assert payment_of[waiting] in listed and payment_of[done] not in listed
+
+
+def test_the_admin_lists_subscriptions_and_entitlements(admin_client, alice, stripe, checkout, products):
+    for event in stripe.subscribe(checkout(alice, "premium-monthly")):
+        deliver(event)
+    for name, shown in [("subscription", "Premium, monthly"), ("entitlement", "premium")]:
+        page = admin_client.get(f"/admin/payments/{name}/")
+        assert page.status_code == 200 and shown in page.content.decode() and "alice" in page.content.decode()

@@ -16,6 +16,8 @@ def test_products_list_what_can_be_bought_with_what_it_grants(stripe, products):
             "price": 199,
             "currency": "usd",
             "grants": {"gems": 100},
+            "period": "",
+            "entitlement": "",
         },
         {
             "id": "premium-30d",
@@ -24,6 +26,18 @@ def test_products_list_what_can_be_bought_with_what_it_grants(stripe, products):
             "price": 499,
             "currency": "usd",
             "grants": {"premium_days": 30},
+            "period": "",
+            "entitlement": "",
+        },
+        {
+            "id": "premium-monthly",
+            "name": "Premium, monthly",
+            "kind": "subscription",
+            "price": 499,
+            "currency": "usd",
+            "grants": {"entitlement": "premium", "period": "P1M"},
+            "period": "P1M",
+            "entitlement": "premium",
         },
     ]
 

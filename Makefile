@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .PHONY: help run dev test canary venv install lock lint format serve serve-check serve-daphne timers bench superuser docs docs-serve
-.PHONY: sdk-bundle
+.PHONY: sdk-bundle k8s-check
 .PHONY: cluster cluster-test
 .DEFAULT_GOAL := help
 
@@ -166,6 +166,9 @@ test: venv ## the whole suite: side by side (TEST_WORKERS), the serial tests, th
 		|| [ $$? -eq 5 ] || failed="$$failed 3"; \
 	$(BIN)/python .ci/timings.py $(REPORTS); \
 	if [ -n "$$failed" ]; then echo "==> make test: run(s)$$failed failed" >&2; exit 1; fi
+
+k8s-check: venv ## render deploy/kubernetes/'s overlays, validate them against the Kubernetes schemas, check the invariants
+	$(BIN)/python deploy/kubernetes/check.py
 
 # The local cluster (deploy/cluster/cluster.py, docs/operations/past-one-machine.md): four
 # uvicorn processes behind nginx, the channel layer on three Redis servers, Redis through Sentinel

@@ -82,6 +82,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 STOP_SEND_SECONDS = 2.0  # the longest a stopping host waits for its outbox's last write and deliveries
+ENDINGS_SECONDS = 2.0  # the longest a draining host waits for its games' results to reach the database
 
 hosts_of_this_loop = per_loop(weakref.WeakSet)
 """The room hosts that run on the running event loop (the server process's: ``drain_all``)."""
@@ -185,7 +186,7 @@ class RoomHost:
                 await self.steps.after_step(game_id, run, snapshot=False, wait=False, answers=answers)
         endings = [run.ending for run in self.running.values() if run.ending is not None]
         if endings:  # results on their way to the database: a moment to land
-            await asyncio.wait(endings, timeout=2)
+            await asyncio.wait(endings, timeout=ENDINGS_SECONDS)
         games = list(self.running)
         for game_id in games:
             run = self.running[game_id]

@@ -29,7 +29,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import user_premium_extend, user_premium_shorten
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, google_gateway, stripe_gateway
+from payments import apple_gateway, google_gateway, hooks, stripe_gateway
 from payments.models import (
     EVENT_ID_MAX_LENGTH,
     PAYMENT_ID_MAX_LENGTH,
@@ -145,6 +145,7 @@ def purchase_grant(
         )
     else:
         inventory_grant(player=player_lock(user_id=user_id), template=product.item, quantity=product.item_quantity)
+    hooks.purchase_granted(purchase)
     return purchase, True
 
 
@@ -175,6 +176,7 @@ def purchase_revoke(*, purchase_id: int) -> bool:
         )
     purchase.status, purchase.refunded_at = Purchase.Status.REFUNDED, timezone.now()
     purchase.save(update_fields=["status", "refunded_at", "unrecovered_gems"])
+    hooks.purchase_refunded(purchase)
     return True
 
 

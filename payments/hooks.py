@@ -1,0 +1,20 @@
+"""What payments lets higher apps react to, without knowing them (``gameplatform.core.hooks``).
+
+Called inside the change's transaction, so what a reaction writes (a webhook's outbox row)
+commits or rolls back with it.
+
+- ``purchase_granted(purchase)``: a store purchase was recorded and its product granted, once.
+- ``purchase_refunded(purchase)``: a granted purchase was taken back (refund, lost dispute), once.
+- ``subscription_changed(subscription)``: a subscription's state changed (started, renewed,
+  cancelled, expired, refunded). Declared for the subscriptions feature to call from its
+  transitions; the ``webhooks`` app sends it as ``subscription.changed``.
+"""
+
+from typing import Any
+
+from gameplatform.core.hooks import Hook
+from payments.models import Purchase
+
+purchase_granted: Hook[[Purchase], None] = Hook("purchase_granted")
+purchase_refunded: Hook[[Purchase], None] = Hook("purchase_refunded")
+subscription_changed: Hook[[Any], None] = Hook("subscription_changed")

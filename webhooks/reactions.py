@@ -1,0 +1,92 @@
+"""What each lower app's hook becomes: an event of the outbox (``services.event_emit``), written in
+the transaction of the change. Registered once at start-up (``WebhooksConfig.ready``).
+
+- liveops ``flag_changed`` → ``flag.changed``; the live events' starts and ends are found by the
+  ``webhooks.live_events`` timer (``live_events``), since nothing is written when one starts.
+- safety ``sanction_imposed`` / ``sanction_lifted`` / ``report_filed`` → ``sanction.imposed`` /
+  ``sanction.lifted`` / ``report.filed``.
+- payments ``purchase_granted`` / ``purchase_refunded`` / ``subscription_changed`` →
+  ``purchase.granted`` / ``purchase.refunded`` / ``subscription.changed``.
+- accounts ``user_deleting`` → ``account.deleted``.
+
+Payloads carry ids and states, never a name, an email, a comment or an address (a receiver
+looks a player up by id, and a deleted one's id stays anonymous).
+"""
+
+from accounts import hooks as accounts_hooks
+from gameplatform.chat.rooms import timestamp
+from liveops import hooks as liveops_hooks
+from payments import hooks as payments_hooks
+from safety import hooks as safety_hooks
+from webhooks.services import check_configuration, event_emit
+
+
+def sanction_data(sanction) -> dict:
+    return {
+        "sanction": {
+            "id": sanction.pk,
+            "user_id": sanction.user_id,
+            "action": sanction.action,
+            "rule": sanction.rule,
+            "automated": sanction.automated,
+            "starts_at": timestamp(sanction.starts_at),
+            "ends_at": timestamp(sanction.ends_at),
+            "lifted_at": timestamp(sanction.lifted_at),
+        }
+    }
+
+
+def report_data(report) -> dict:
+    return {
+        "report": {
+            "id": report.pk,
+            "reporter_id": report.reporter_id,
+            "user_id": report.user_id,
+            "reason": report.reason,
+            "context": report.context,
+            "created_at": timestamp(report.created_at),
+        }
+    }
+
+
+def purchase_data(purchase) -> dict:
+    return {
+        "purchase": {
+            "id": purchase.pk,
+            "user_id": purchase.user_id,
+            "product_id": purchase.product_id,
+            "store": purchase.store,
+            "status": purchase.status,
+            "amount": purchase.amount,
+            "currency": purchase.currency,
+            "created_at": timestamp(purchase.created_at),
+            "refunded_at": timestamp(purchase.refunded_at),
+        }
+    }
+
+
+def subscription_data(subscription) -> dict:
+    """A subscription as its feature describes it: its ``webhook_data()`` when it has one, else
+    its id, player, state and period end."""
+    if hasattr(subscription, "webhook_data"):
+        return {"subscription": subscription.webhook_data()}
+    fields = ("id", "user_id", "product_id", "status", "current_period_end")
+    found = {name: getattr(subscription, name, None) for name in fields}
+    found["current_period_end"] = timestamp(found["current_period_end"])
+    return {"subscription": found}
+
+
+def register() -> None:
+    check_configuration()
+    liveops_hooks.flag_changed.register(
+        lambda name, action, flag: event_emit(type="flag.changed", data={"action": action, "flag": flag})
+    )
+    safety_hooks.sanction_imposed.register(lambda s: event_emit(type="sanction.imposed", data=sanction_data(s)))
+    safety_hooks.sanction_lifted.register(lambda s: event_emit(type="sanction.lifted", data=sanction_data(s)))
+    safety_hooks.report_filed.register(lambda r: event_emit(type="report.filed", data=report_data(r)))
+    payments_hooks.purchase_granted.register(lambda p: event_emit(type="purchase.granted", data=purchase_data(p)))
+    payments_hooks.purchase_refunded.register(lambda p: event_emit(type="purchase.refunded", data=purchase_data(p)))
+    payments_hooks.subscription_changed.register(
+        lambda s: event_emit(type="subscription.changed", data=subscription_data(s))
+    )
+    accounts_hooks.user_deleting.register(lambda user: event_emit(type="account.deleted", data={"user_id": user.pk}))

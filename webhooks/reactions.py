@@ -76,17 +76,46 @@ def subscription_data(subscription) -> dict:
     return {"subscription": found}
 
 
+def flag_changed(name: str, action: str, flag: dict) -> None:
+    event_emit(type="flag.changed", data={"action": action, "flag": flag})
+
+
+def sanction_imposed(sanction) -> None:
+    event_emit(type="sanction.imposed", data=sanction_data(sanction))
+
+
+def sanction_lifted(sanction) -> None:
+    event_emit(type="sanction.lifted", data=sanction_data(sanction))
+
+
+def report_filed(report) -> None:
+    event_emit(type="report.filed", data=report_data(report))
+
+
+def purchase_granted(purchase) -> None:
+    event_emit(type="purchase.granted", data=purchase_data(purchase))
+
+
+def purchase_refunded(purchase) -> None:
+    event_emit(type="purchase.refunded", data=purchase_data(purchase))
+
+
+def subscription_changed(subscription) -> None:
+    event_emit(type="subscription.changed", data=subscription_data(subscription))
+
+
+def account_deleted(user) -> None:
+    event_emit(type="account.deleted", data={"user_id": user.pk})
+
+
 def register() -> None:
+    """Each reaction once (a hook adds a function registered again nothing)."""
     check_configuration()
-    liveops_hooks.flag_changed.register(
-        lambda name, action, flag: event_emit(type="flag.changed", data={"action": action, "flag": flag})
-    )
-    safety_hooks.sanction_imposed.register(lambda s: event_emit(type="sanction.imposed", data=sanction_data(s)))
-    safety_hooks.sanction_lifted.register(lambda s: event_emit(type="sanction.lifted", data=sanction_data(s)))
-    safety_hooks.report_filed.register(lambda r: event_emit(type="report.filed", data=report_data(r)))
-    payments_hooks.purchase_granted.register(lambda p: event_emit(type="purchase.granted", data=purchase_data(p)))
-    payments_hooks.purchase_refunded.register(lambda p: event_emit(type="purchase.refunded", data=purchase_data(p)))
-    payments_hooks.subscription_changed.register(
-        lambda s: event_emit(type="subscription.changed", data=subscription_data(s))
-    )
-    accounts_hooks.user_deleting.register(lambda user: event_emit(type="account.deleted", data={"user_id": user.pk}))
+    liveops_hooks.flag_changed.register(flag_changed)
+    safety_hooks.sanction_imposed.register(sanction_imposed)
+    safety_hooks.sanction_lifted.register(sanction_lifted)
+    safety_hooks.report_filed.register(report_filed)
+    payments_hooks.purchase_granted.register(purchase_granted)
+    payments_hooks.purchase_refunded.register(purchase_refunded)
+    payments_hooks.subscription_changed.register(subscription_changed)
+    accounts_hooks.user_deleting.register(account_deleted)

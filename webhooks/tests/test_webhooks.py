@@ -201,3 +201,26 @@ def test_two_deliverers_at_once_send_each_id_once(receiver, alice):
     assert sorted(ids) == sorted(Event.objects.values_list("pk", flat=True))
     assert len(ids) == len(set(ids)) == 30
     assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_purchase_granted_then_refunded_sends_both(receiver, alice):
+    """A store purchase recorded (and granted) and then taken back sends ``purchase.granted`` then
+    ``purchase.refunded``; a repeat of the same store transaction sends nothing more."""
+    from payments.models import Product
+    from payments.services import purchase_grant, purchase_revoke
+    from progression.services import player_ensure
+
+    player_ensure(user_id=alice.pk)
+    product = Product.objects.create(id="gems-100", name="100 gems", kind="gems", price=199, gems=100)
+    receipt = {"store": "stripe", "transaction_id": "cs_1", "payment_id": "pi_1", "amount": 199, "currency": "usd"}
+    with transaction.atomic():
+        purchase, _ = purchase_grant(user_id=alice.pk, product=product, **receipt)
+    with transaction.atomic():
+        purchase_grant(user_id=alice.pk, product=product, **receipt)
+    with transaction.atomic():
+        purchase_revoke(purchase_id=purchase.pk)
+    services.deliveries_send_due()
+    granted, refunded = bodies(receiver)
+    assert (granted["type"], refunded["type"]) == ("purchase.granted", "purchase.refunded")
+    assert granted["data"]["purchase"]["id"] == purchase.pk
+    assert refunded["data"]["purchase"]["status"] == "refunded"

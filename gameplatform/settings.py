@@ -58,6 +58,7 @@ PROJECT_APPS = [
     "wordfilter",  # the word filter of text other players see (speech hooks), its list edited by staff
     "safety",  # reports with evidence, sanctions that hold everywhere, appeals, transparency counts
     "liveops",  # live operations: flags and experiments (GrowthBook's format), pushed to connected players
+    "webhooks",  # signed webhooks out: an outbox written with each change, delivered by a timer, retried 24 h
     "webclient",  # the browser client at /play/ and the admin's live operations page (reads every app)
 ]
 
@@ -652,3 +653,30 @@ LOGGING = {
         "uvicorn.access": {"handlers": [], "propagate": False},
     },
 }
+
+
+# --- Webhooks out (webhooks app; docs/webhooks.md) --------------------------------
+def _webhooks(raw: str) -> list[dict]:
+    """WEBHOOKS: a JSON list of {url, secret, events} (events: the types the endpoint receives);
+    a value that is not one stops start-up (the types are checked by the webhooks app)."""
+    import json
+
+    try:
+        entries = json.loads(raw or "[]")
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"WEBHOOKS is not JSON: {exc}") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ImproperlyConfigured("WEBHOOKS must be a JSON list of objects.")
+    for entry in entries:
+        if not isinstance(entry.get("url"), str) or not entry["url"].startswith(("http://", "https://")):
+            raise ImproperlyConfigured(f"WEBHOOKS entry {entry.get('url')!r}: url must be an http(s) URL.")
+        if not isinstance(entry.get("secret"), str) or not entry["secret"]:
+            raise ImproperlyConfigured(f"WEBHOOKS entry {entry['url']!r} lacks a secret.")
+        if not isinstance(entry.get("events"), list) or not all(isinstance(t, str) for t in entry["events"]):
+            raise ImproperlyConfigured(f"WEBHOOKS entry {entry['url']!r}: events must be a list of types.")
+    return entries
+
+
+WEBHOOKS = _webhooks(env_str("WEBHOOKS"))
+# One attempt's longest wait for a receiver's answer (connecting, then reading), in seconds.
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 5.0, minimum=0.1)

@@ -12,7 +12,7 @@ from gameplatform.broadcast.groups import everyone_group
 from gameplatform.broadcast.realtime import broadcast_later_on_commit
 from gameplatform.core.errors import Conflict, NotFound
 from gameplatform.http import serializers
-from liveops import cache, selectors
+from liveops import cache, hooks, selectors
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
 from liveops.validation import validate_name, validate_rules
 from staff import audit
@@ -40,6 +40,13 @@ def _flag_detail(flag: Flag) -> dict:
 
 def _audit(staff: User | None, action: str, flag: Flag, detail: dict) -> None:
     audit.record_on(flag, staff=staff, action=action, target_type=FLAG_TARGET, detail=detail)
+    # Higher apps (webhooks' flag.changed) hear of every flag change in its transaction.
+    changed = {"flag.create": "created", "flag.update": "updated", "flag.rollback": "rolled_back"}
+    hooks.flag_changed(
+        flag.name,
+        changed.get(action, "deleted"),
+        {"name": flag.name, "description": flag.description, **_flag_detail(flag)},
+    )
 
 
 @transaction.atomic

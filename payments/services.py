@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts import age
 from accounts.models import User
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, google_gateway, stripe_gateway, subscriptions
+from payments import apple_gateway, google_gateway, hooks, stripe_gateway, subscriptions
 from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.models import (
     EVENT_ID_MAX_LENGTH,
@@ -176,6 +176,7 @@ def purchase_grant(
         )
     else:
         inventory_grant(player=player_lock(user_id=user_id), template=product.item, quantity=product.item_quantity)
+    hooks.purchase_granted(purchase)
     return purchase, True
 
 
@@ -206,6 +207,7 @@ def purchase_revoke(*, purchase_id: int) -> bool:
         )
     purchase.status, purchase.refunded_at = Purchase.Status.REFUNDED, timezone.now()
     purchase.save(update_fields=["status", "refunded_at", "unrecovered_gems"])
+    hooks.purchase_refunded(purchase)
     return True
 
 

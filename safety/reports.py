@@ -16,6 +16,7 @@ from accounts.models import User
 from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
 from gameplatform.data.ratelimit import Budget
+from safety import hooks
 from safety.evidence import context_clean, context_require_reporter_in, evidence_take
 from safety.models import Report
 from safety.sanctions import sanction_impose
@@ -72,6 +73,7 @@ def report_file(*, reporter, user_id: int, reason: str, comment: str = "", conte
                 reporter_id=reporter_id, user_id=user_id, reason=reason, comment=comment, context=context,
                 evidence=evidence,
             )  # fmt: skip
+            hooks.report_filed(report)  # in the report's transaction (webhooks' outbox row)
     except IntegrityError:  # the same report filed twice at once: the first one wins, the second adds to it
         added = _add(reporter_id, user_id, reason=reason, comment=comment, context=context, evidence=evidence)
         if added is None:  # resolved meanwhile as well: a new report, then

@@ -35,7 +35,7 @@ from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound, Unavailable
 from matchmaking.queue.services import queue_forget
 from notifications.services import notify
-from safety import rules
+from safety import hooks, rules
 from safety.models import Report, Sanction
 from safety.mutes import MUTES
 from staff import audit
@@ -225,6 +225,7 @@ def sanction_impose(
         target=user.username,
         detail={"sanction_id": sanction.pk, "duration_hours": duration_hours, "report_id": getattr(report, "pk", None)},
     )
+    hooks.sanction_imposed(sanction)
     return sanction
 
 
@@ -238,6 +239,7 @@ def _end(sanction: Sanction, *, staff, statement: str) -> None:
         _mutes_changed()
     if sanction.action in LOCKS:
         _relock(sanction.user_id)
+    hooks.sanction_lifted(sanction)
 
 
 def _told_lifted(sanction: Sanction, *, staff, user: User, detail: dict) -> None:

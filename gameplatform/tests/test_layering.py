@@ -31,6 +31,7 @@ LAYERS = [
     "world",
     "safety",
     "liveops",
+    "webhooks",
     "webclient",
 ]
 

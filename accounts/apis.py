@@ -207,6 +207,36 @@ class MeApi(APIView):
         return Response(MeSerializer(user).data)
 
 
+class MeDeleteApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        password = serializers.CharField(
+            required=False,
+            trim_whitespace=False,
+            max_length=128,
+            help_text="The account's password; an account without one (a guest, a provider-only account) sends none.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        delete_at = serializers.DateTimeField(help_text="When the account is deleted, unless cancelled first.")
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer}, tags=["accounts"])
+    @error_codes({400: ("invalid_password",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        delete_at = services.user_delete_request(user=request.user, password=data.validated_data.get("password"))
+        return Response(self.OutputSerializer({"delete_at": delete_at}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MeDeleteCancelApi(APIView):
+    @extend_schema(request=None, responses={200: MeSerializer}, tags=["accounts"])
+    @error_codes({409: ("not_pending",)})
+    def post(self, request):
+        services.user_delete_cancel(user=request.user)
+        request.user.refresh_from_db()
+        return Response(MeSerializer(request.user).data)
+
+
 @extend_schema(
     parameters=[
         OpenApiParameter(

@@ -7,6 +7,8 @@ will cascade with the user and commits or rolls back with the deletion.
 - ``user_deleting(user)``: a user is being deleted (by the admin, or the demo data's reset); the
   user's row is locked. E.g. the world's characters go through the world's own deletion (each
   leaves its party first), which a cascade would skip.
+- ``user_deleted(user_id)``: the user's row is gone (same transaction; act after commit with
+  ``transaction.on_commit``). The place an outbound ``account.deleted`` event is sent from.
 - ``lock_details(user)``: what a suspended or banned account is told when it is refused.
 """
 
@@ -14,6 +16,7 @@ from accounts.models import User
 from gameplatform.core.hooks import Hook
 
 user_deleting: Hook[[User], None] = Hook("user_deleting")
+user_deleted: Hook[[int], None] = Hook("user_deleted")
 # What a locked account is told beyond ``until`` (the safety app: ``sanction_id``, ``statement``,
 # ``appeal_token``): one provider, called only for a locked account.
 lock_details: Hook[[User], dict] = Hook("lock_details")

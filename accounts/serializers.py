@@ -13,8 +13,32 @@ class PublicUserSerializer(ModelSerializer):
 class MeSerializer(ModelSerializer):
     class Meta:
         model = User
-        fields = ["id", "username", "email", "display_name", "is_premium", "premium_until", "is_guest", "date_joined"]
-        read_only_fields = ["id", "username", "is_premium", "premium_until", "is_guest", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "display_name",
+            "is_premium",
+            "premium_until",
+            "is_guest",
+            "date_joined",
+            "email_verified",
+            "delete_at",
+            "age_band",
+            "age_source",
+        ]
+        read_only_fields = [
+            "id",
+            "username",
+            "is_premium",
+            "premium_until",
+            "is_guest",
+            "date_joined",
+            "email_verified",
+            "delete_at",
+            "age_band",
+            "age_source",
+        ]
 
 
 def device_id_field(*, required: bool = True, help_text: str) -> serializers.CharField:

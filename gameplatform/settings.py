@@ -410,6 +410,9 @@ INVITE_TTL_SECONDS = env_int("INVITE_TTL_SECONDS", 60, minimum=1)
 # A moderator's claim on a report (the queue's claim) lapses this long after it was made: the
 # report is open to every moderator again (docs/player-safety.md).
 REPORT_CLAIM_MINUTES = env_int("REPORT_CLAIM_MINUTES", 30, minimum=1)
+# A player's own deletion (POST /api/me/delete/) happens this many days later, unless they cancel
+# first; 0: at once (docs/domains/accounts.md).
+ACCOUNT_DELETE_GRACE_DAYS = env_int("ACCOUNT_DELETE_GRACE_DAYS", 7, minimum=0)
 # The studio's community rules, the grounds a sanction names in its statement of reasons: a JSON
 # object of rule key -> text, over the defaults (one rule per report reason: ``safety.rules``).
 MODERATION_RULES = env_text_map("MODERATION_RULES")

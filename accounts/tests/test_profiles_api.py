@@ -15,6 +15,10 @@ def test_me_returns_own_profile(client_for, alice):
         "premium_until",
         "is_guest",
         "date_joined",
+        "email_verified",
+        "delete_at",
+        "age_band",
+        "age_source",
     }
 
 

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import exports, selectors, services
 from accounts.serializers import DEVICE_NOTED, MeSerializer, PublicUserSerializer, device_id_field
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
@@ -226,6 +226,18 @@ class MeDeleteApi(APIView):
         data.is_valid(raise_exception=True)
         delete_at = services.user_delete_request(user=request.user, password=data.validated_data.get("password"))
         return Response(self.OutputSerializer({"delete_at": delete_at}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MeExportApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["accounts"],
+        description="Everything the platform holds about me: one key per domain, each app's own part "
+        "(docs/domains/accounts.md#export). At most 3 a day.",
+    )
+    @error_codes({429: ("rate_limited",)})
+    def get(self, request):
+        return Response(exports.user_export(user=request.user))
 
 
 class MeDeleteCancelApi(APIView):

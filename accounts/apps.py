@@ -5,7 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import locks, selectors, services
+        from accounts import exports, locks, selectors, services
         from gameplatform.sockets import lockout, wsauth
 
         # Sockets authenticate through the kit, which looks users up through us.
@@ -14,3 +14,4 @@ class AccountsConfig(AppConfig):
         # A suspended or banned account's sockets are refused 4403 (accounts.locks).
         lockout.account_locked.register(locks.is_locked)
         lockout.account_refusal.register(locks.lock_refusal)
+        exports.register_own_parts()

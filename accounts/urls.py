@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/ws-ticket/", apis.WsTicketApi.as_view(), name="auth-ws-ticket"),
     path("me/", apis.MeApi.as_view(), name="me"),
     path("me/delete/", apis.MeDeleteApi.as_view(), name="me-delete"),
+    path("me/export/", apis.MeExportApi.as_view(), name="me-export"),
     path("me/delete/cancel/", apis.MeDeleteCancelApi.as_view(), name="me-delete-cancel"),
     path("users/", apis.UserListApi.as_view(), name="user-list"),
     path("users/<id:user_id>/", apis.UserDetailApi.as_view(), name="user-detail"),

@@ -5,6 +5,11 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from chat.exports import PARTS
+
+        register_parts(PARTS)
+
         from chat.dms.selectors import unread_dm_count
         from chat.dms.services import dm_access_revoke
         from chat.lobbies.services import ROOM, lobby_game_finished

@@ -6,6 +6,11 @@ class GroupsConfig(AppConfig):
     verbose_name = "Player groups"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from groups.exports import PARTS
+
+        register_parts(PARTS)
+
         from gameplatform.sockets import presence
         from groups.services import ROOM
 

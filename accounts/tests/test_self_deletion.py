@@ -121,3 +121,29 @@ async def test_the_deletion_closes_the_player_s_open_sockets_4401(ws_connect, al
     error = await receive_type(notifications, "error")
     assert error["code"] == "account_deleted"
     assert await closed_with(notifications) == 4401
+
+
+@pytest.mark.django_db
+def test_what_the_player_wrote_goes_and_the_moderation_log_keeps_no_text_of_theirs(
+    client_for, premium_owner, alice, bob
+):
+    """Chosen: a deleted player's messages are removed (lobby, DM, group), and the lobby log's copy
+    of a message a moderator deleted loses its text and sender; the log entry itself stays."""
+    from chat.lobbies.factories import make_lobby
+    from chat.lobbies.services import message_delete
+    from chat.models import LobbyEvent, LobbyMessage
+
+    lobby = make_lobby(owner=premium_owner, members=[alice, bob], name="room")
+    kept = LobbyMessage.objects.create(lobby=lobby, sender=alice, content="still here")
+    removed = LobbyMessage.objects.create(lobby=lobby, sender=alice, content="my secret")
+    message_delete(message_id=removed.pk, actor=premium_owner)
+    assert LobbyEvent.objects.filter(data__content="my secret").exists()
+
+    client_for(alice).post("/api/me/delete/", {"password": PASSWORD}, format="json")
+    _grace_passes(alice)
+    assert _delete_due() == 1
+
+    assert not LobbyMessage.objects.filter(pk=kept.pk).exists()
+    event = LobbyEvent.objects.get(kind=LobbyEvent.Kind.MESSAGE_DELETED, data__message_id=removed.pk)
+    assert event.data["content"] == "" and event.data["sender_id"] is None
+    assert event.actor_id == premium_owner.pk

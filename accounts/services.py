@@ -533,6 +533,21 @@ def user_delete_request(*, user: User, password: str | None) -> datetime:
     return locked.delete_at
 
 
+def user_delete_request_signed_in(*, identifier: str, password: str, address: str) -> datetime:
+    """The web page's deletion (``/account/delete/``, for a player whose app is gone): a username
+    or email and the password, counted against the login's failure budgets (429 past them),
+    401 ``invalid_credentials`` when wrong; then ``user_delete_request``."""
+    account = login_account(identifier)
+    budgets = login_budgets(identifier, address, account)
+    login_attempt_reserve(budgets)
+    user = authenticate(username=account.username if account is not None else identifier, password=password)
+    if user is None:
+        login_failed(budgets)
+        raise ApplicationError("Wrong username/email or password.", code="invalid_credentials", status_code=401)
+    login_succeeded(budgets)
+    return user_delete_request(user=user, password=password)
+
+
 def user_delete_cancel(*, user: User) -> None:
     """Keep the account: only while its deletion is ahead (409 ``not_pending`` otherwise). A
     conditional update, so a cancel and the timer's deletion cannot both win."""

@@ -10,4 +10,5 @@ urlpatterns: list = []
 root_urlpatterns = [
     path("", views.front_page, name="front-page"),
     path("play/", views.play, name="play"),
+    path("account/delete/", views.account_delete, name="account-delete"),
 ]

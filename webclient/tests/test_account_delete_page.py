@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from webclient.tests.test_browser import auth, unique
+from webclient.tests.test_browser import auth, register, tab, unique
 
 PASSWORD = "pass-w0rd-long-enough"  # the live server's ``register``
 
@@ -28,6 +28,24 @@ def test_a_player_deletes_their_account_from_the_web_page_in_chromium(web, new_p
     page.locator("#delete-scheduled").wait_for()
     me = httpx.get(f"{web.http}/api/me/", headers=auth(player), timeout=10).json()
     assert me["delete_at"] is not None  # the grace runs: the player may still sign in and cancel
+
+
+def test_a_player_deletes_their_account_from_play_then_keeps_it(web, new_page):
+    """/play/'s Profile tab: "Delete my account" with the password (confirmed) schedules the
+    deletion and shows when; "Keep my account" cancels it."""
+    page = new_page("player")
+    username = unique("playdel")
+    register(page, web.http, username)
+    page.on("dialog", lambda dialog: dialog.accept())
+    tab(page, "profile")
+    form = page.locator("#delete-account-form")
+    form.locator("input[name=password]").fill("a-long-pass-phrase-42")  # register()'s
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#delete-pending:not([hidden])")
+    assert page.evaluate("window.gameplatform.me.delete_at") is not None
+    page.click("#delete-cancel")
+    page.wait_for_selector("#delete-account-form:not([hidden])")
+    assert page.evaluate("window.gameplatform.me.delete_at") is None
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import age, mail, policy, recovery, selectors, services
+from accounts import age, exports, mail, policy, recovery, selectors, services
 from accounts.models import AgeBand, AgeSource
 from accounts.serializers import DEVICE_NOTED, AgeSerializer, MeSerializer, PublicUserSerializer, device_id_field
 from gameplatform.core.errors import NotFound
@@ -257,6 +257,48 @@ class AgeApi(APIView):
         data.is_valid(raise_exception=True)
         user = age.age_set(user=request.user, **data.validated_data)
         return Response({"age_band": policy.band_of(user), "age_source": user.age_source})
+
+
+class MeDeleteApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        password = serializers.CharField(
+            required=False,
+            trim_whitespace=False,
+            max_length=128,
+            help_text="The account's password; an account without one (a guest, a provider-only account) sends none.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        delete_at = serializers.DateTimeField(help_text="When the account is deleted, unless cancelled first.")
+
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer}, tags=["accounts"])
+    @error_codes({400: ("invalid_password",)})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        delete_at = services.user_delete_request(user=request.user, password=data.validated_data.get("password"))
+        return Response(self.OutputSerializer({"delete_at": delete_at}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class MeExportApi(APIView):
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["accounts"],
+        description="Everything the platform holds about me: one key per domain, each app's own part "
+        "(docs/domains/accounts.md#export). At most 3 a day.",
+    )
+    @error_codes({429: ("rate_limited",)})
+    def get(self, request):
+        return Response(exports.user_export(user=request.user))
+
+
+class MeDeleteCancelApi(APIView):
+    @extend_schema(request=None, responses={200: MeSerializer}, tags=["accounts"])
+    @error_codes({409: ("not_pending",)})
+    def post(self, request):
+        services.user_delete_cancel(user=request.user)
+        request.user.refresh_from_db()
+        return Response(MeSerializer(request.user).data)
 
 
 @extend_schema(

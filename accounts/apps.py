@@ -5,7 +5,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from accounts import age, locks, selectors, services
+        from accounts import age, exports, locks, selectors, services
         from gameplatform.chat import speech
         from gameplatform.sockets import lockout, wsauth
 
@@ -18,3 +18,4 @@ class AccountsConfig(AppConfig):
         # Every chat way asks whether the sender may speak at all (accounts.policy: under 13
         # without a parent's consent; AGE_REQUIRED and no band).
         speech.speaker_refusal.register(age.chat_refusal)
+        exports.register_own_parts()

@@ -33,6 +33,7 @@ class MeSerializer(ModelSerializer):
             "premium_until",
             "is_guest",
             "date_joined",
+            "delete_at",
             "age_band",
             "age_source",
         ]
@@ -44,6 +45,7 @@ class MeSerializer(ModelSerializer):
             "premium_until",
             "is_guest",
             "date_joined",
+            "delete_at",
             "age_source",
         ]
 

@@ -23,6 +23,8 @@ from gameplatform.core.cache import cache
 from gameplatform.core.errors import ApplicationError, Conflict
 from gameplatform.data.ratelimit import Budget
 from gameplatform.http import serializers
+from gameplatform.sockets import lockout
+from gameplatform.sockets.closecodes import CLOSE_UNAUTHENTICATED
 
 TICKET_PREFIX = "wsticket:"
 
@@ -521,4 +523,79 @@ def user_delete(*, user: User) -> None:
     Every deletion of a user goes through here (the admin's included); a raw ``delete()`` skips it."""
     User.objects.select_for_update().filter(pk=user.pk).get()
     hooks.user_deleting(user)
+    user_id = user.pk
     user.delete()
+    # Its tokens already fail (no row to read them against); its open sockets end with 4401 on
+    # every process once the deletion commits.
+    lockout.close_sockets_on_commit(
+        user_id, code="account_deleted", message="This account was deleted.", close_code=CLOSE_UNAUTHENTICATED
+    )
+    # The one place an ``account.deleted`` event (outbound webhooks) is to be sent from.
+    hooks.user_deleted(user_id)
+
+
+def delete_grace() -> timedelta:
+    return timedelta(days=settings.ACCOUNT_DELETE_GRACE_DAYS)
+
+
+@transaction.atomic
+def user_delete_request(*, user: User, password: str | None) -> datetime:
+    """The player asks for their account's deletion: it is deleted ``ACCOUNT_DELETE_GRACE_DAYS``
+    from now (by the ``accounts.delete_due`` timer), or at once with a grace of 0. An account with
+    a usable password proves it is theirs with it (400 ``invalid_password``); one without (a
+    guest, a provider-only account) needs nothing beyond its access token. Asking again while a
+    deletion is pending changes nothing and answers the time already set."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.has_usable_password() and not (password and locked.check_password(password)):
+        raise ApplicationError("The password is not right.", code="invalid_password", status_code=400)
+    now = timezone.now()
+    if locked.delete_at is not None:
+        return locked.delete_at
+    grace = delete_grace()
+    if not grace:
+        user_delete(user=locked)
+        return now
+    locked.delete_at = now + grace
+    locked.save(update_fields=["delete_at"])
+    return locked.delete_at
+
+
+def user_delete_request_signed_in(*, identifier: str, password: str, address: str) -> datetime:
+    """The web page's deletion (``/account/delete/``, for a player whose app is gone): a username
+    or email and the password, counted against the login's failure budgets (429 past them),
+    401 ``invalid_credentials`` when wrong; then ``user_delete_request``."""
+    account = login_account(identifier)
+    budgets = login_budgets(identifier, address, account)
+    login_attempt_reserve(budgets)
+    user = authenticate(username=account.username if account is not None else identifier, password=password)
+    if user is None:
+        login_failed(budgets)
+        raise ApplicationError("Wrong username/email or password.", code="invalid_credentials", status_code=401)
+    login_succeeded(budgets)
+    return user_delete_request(user=user, password=password)
+
+
+def user_delete_cancel(*, user: User) -> None:
+    """Keep the account: only while its deletion is ahead (409 ``not_pending`` otherwise). A
+    conditional update, so a cancel and the timer's deletion cannot both win."""
+    if not User.objects.filter(pk=user.pk, delete_at__gt=timezone.now()).update(delete_at=None):
+        raise Conflict("No deletion of this account is pending.", code="not_pending")
+
+
+def users_delete_due() -> int:
+    """Delete every account whose grace has passed, each in its own transaction (one failure
+    leaves the others done). A row another runner holds is skipped (it is being deleted); a
+    cancel that committed first cleared ``delete_at``, which the locked read sees."""
+    deleted = 0
+    due = list(User.objects.filter(delete_at__lte=timezone.now()).values_list("pk", flat=True)[:100])
+    for user_id in due:
+        with transaction.atomic():
+            user = (
+                User.objects.select_for_update(skip_locked=True)
+                .filter(pk=user_id, delete_at__lte=timezone.now())
+                .first()
+            )
+            if user is not None:
+                user_delete(user=user)
+                deleted += 1
+    return deleted

@@ -1,4 +1,4 @@
-from accounts.services import users_expire_premium
+from accounts.services import users_delete_due, users_expire_premium
 from gameplatform.operations.timers import periodic
 
 
@@ -6,3 +6,9 @@ from gameplatform.operations.timers import periodic
 def expire_premium() -> int:
     """Premium bought for a period (or granted for days) ends within seconds of its end."""
     return users_expire_premium()
+
+
+@periodic("accounts.delete_due", every=60)
+def delete_due() -> int:
+    """Accounts whose deletion's grace has passed are deleted (``user_delete``, every app's part)."""
+    return users_delete_due()

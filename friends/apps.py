@@ -5,6 +5,11 @@ class FriendsConfig(AppConfig):
     name = "friends"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from friends.exports import PARTS
+
+        register_parts(PARTS)
+
         from friends.events import PresenceFilter
         from friends.presence import announce
         from friends.selectors import pending_request_count

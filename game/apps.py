@@ -6,6 +6,11 @@ class GameConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks as accounts
+        from accounts.exports import register_parts
+        from game.exports import PARTS
+
+        register_parts(PARTS)
+
         from game import registry
         from game.selectors import users_played_together
 

@@ -435,6 +435,9 @@ AGE_REQUIRED = env_bool("AGE_REQUIRED", False)
 # A moderator's claim on a report (the queue's claim) lapses this long after it was made: the
 # report is open to every moderator again (docs/player-safety.md).
 REPORT_CLAIM_MINUTES = env_int("REPORT_CLAIM_MINUTES", 30, minimum=1)
+# A player's own deletion (POST /api/me/delete/) happens this many days later, unless they cancel
+# first; 0: at once (docs/domains/accounts.md).
+ACCOUNT_DELETE_GRACE_DAYS = env_int("ACCOUNT_DELETE_GRACE_DAYS", 7, minimum=0)
 # The studio's community rules, the grounds a sanction names in its statement of reasons: a JSON
 # object of rule key -> text, over the defaults (one rule per report reason: ``safety.rules``).
 MODERATION_RULES = env_text_map("MODERATION_RULES")

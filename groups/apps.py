@@ -7,6 +7,11 @@ class GroupsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import hooks as accounts
+        from accounts.exports import register_parts
+        from groups.exports import PARTS
+
+        register_parts(PARTS)
+
         from gameplatform.sockets import presence
         from groups.selectors import users_share_group
         from groups.services import ROOM

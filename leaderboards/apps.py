@@ -5,6 +5,11 @@ class LeaderboardsConfig(AppConfig):
     name = "leaderboards"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from leaderboards.exports import PARTS
+
+        register_parts(PARTS)
+
         from game import hooks as game_hooks
         from leaderboards.services import game_result_feed
 

@@ -6,6 +6,11 @@ class LiveopsConfig(AppConfig):
     verbose_name = "live operations"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from liveops.exports import PARTS
+
+        register_parts(PARTS)
+
         from gameplatform.rooms import flags as mode_flags
         from liveops import evaluation
 

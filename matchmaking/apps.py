@@ -5,6 +5,11 @@ class MatchmakingConfig(AppConfig):
     name = "matchmaking"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from matchmaking.exports import PARTS
+
+        register_parts(PARTS)
+
         from friends import hooks as friends
         from game import hooks as game
         from matchmaking.invites.selectors import pending_invite_count

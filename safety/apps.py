@@ -6,6 +6,11 @@ class SafetyConfig(AppConfig):
     verbose_name = "player safety"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from safety.exports import PARTS
+
+        register_parts(PARTS)
+
         from accounts import hooks as account_hooks
         from gameplatform.chat import speech
         from safety import mutes, sanctions

@@ -11,6 +11,11 @@ class StaffConfig(AppConfig):
     verbose_name = "staff and audit log"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from staff.exports import PARTS
+
+        register_parts(PARTS)
+
         from gameplatform.chat.admin import admin_changed
         from staff import checks, services  # noqa: F401 (checks: registered on import)
 

@@ -12,4 +12,5 @@ root_urlpatterns = [
     path("play/", views.play, name="play"),
     path("account/reset/", account_pages.account_reset, name="account-reset"),
     path("account/verify/", account_pages.account_verify, name="account-verify"),
+    path("account/delete/", views.account_delete, name="account-delete"),
 ]

@@ -6,6 +6,11 @@ class WordfilterConfig(AppConfig):
     verbose_name = "word filter"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from wordfilter.exports import PARTS
+
+        register_parts(PARTS)
+
         from gameplatform.chat import speech
         from wordfilter import cache
 

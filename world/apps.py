@@ -5,6 +5,11 @@ class WorldConfig(AppConfig):
     name = "world"
 
     def ready(self) -> None:
+        from accounts.exports import register_parts
+        from world.exports import PARTS
+
+        register_parts(PARTS)
+
         from accounts.hooks import user_deleting
         from gameplatform.sockets import presence
         from matchmaking.invites.hooks import invite_kind_accept, invite_kind_check

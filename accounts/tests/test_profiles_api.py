@@ -16,6 +16,7 @@ def test_me_returns_own_profile(client_for, alice):
         "premium_until",
         "is_guest",
         "date_joined",
+        "delete_at",
         "age_band",
         "age_source",
     }

@@ -327,3 +327,15 @@ def message_delete(*, message_id: int, actor, lobby_id: int | None = None) -> No
             detail=detail,
         )
     broadcast_on_commit(lobby_group(lobby.pk), events.message_deleted(message_id))
+
+
+def lobby_log_forget_user(user) -> None:
+    """A user is being deleted (accounts' ``user_deleting`` hook): the moderation log's copies of
+    their deleted messages lose their text and their sender, like the messages themselves (which
+    go with the user). The log's entries stay (what was done, by whom, when), naming no one gone."""
+    logged = LobbyEvent.objects.select_for_update().filter(
+        kind=LobbyEvent.Kind.MESSAGE_DELETED, data__sender_id=user.pk
+    )
+    for event in logged:
+        event.data = {**event.data, "sender_id": None, "content": ""}
+        event.save(update_fields=["data"])

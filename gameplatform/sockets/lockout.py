@@ -81,7 +81,11 @@ class Gate:
         data = message.get("data", {})
         for socket in tuple(self.sockets.get(data.get("user_id"), ())):
             try:
-                await socket.end(CLOSE_FORBIDDEN, data.get("code", "forbidden"), data.get("message", "Not allowed."))
+                await socket.end(
+                    data.get("close_code", CLOSE_FORBIDDEN),
+                    data.get("code", "forbidden"),
+                    data.get("message", "Not allowed."),
+                )
             except Exception:  # a client gone meanwhile: its disconnect releases it; the others still close
                 logger.info("a locked account's socket could not be ended", exc_info=True)
 
@@ -89,6 +93,9 @@ class Gate:
 get_gate = per_loop(Gate)
 
 
-def close_sockets_on_commit(user_id: int, *, code: str, message: str) -> None:
-    """Close every open socket of ``user_id``, on every process, once the transaction commits."""
-    signal_on_commit(accounts_group(), CLOSE_SOCKETS, user_id=user_id, code=code, message=message)
+def close_sockets_on_commit(user_id: int, *, code: str, message: str, close_code: int = CLOSE_FORBIDDEN) -> None:
+    """Close every open socket of ``user_id``, on every process, once the transaction commits
+    (with 4403, or ``close_code``: a deleted account's sockets close 4401)."""
+    signal_on_commit(
+        accounts_group(), CLOSE_SOCKETS, user_id=user_id, code=code, message=message, close_code=close_code
+    )

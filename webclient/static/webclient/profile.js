@@ -28,6 +28,23 @@ export function setup(theApp) {
     $("#link-form").hidden = true;
     showInfo(`Your account is saved: log in as ${user.username} with your password from now on.`);
   });
+  // Deleting the account (POST /api/me/delete/): after the grace; cancelled meanwhile.
+  onSubmit($("#delete-account-form"), async ({ password }) => {
+    if (!window.confirm("Delete your account and everything in it?")) return;
+    await app.gp.post("/api/me/delete/", app.me.is_guest ? {} : { password });
+    app.me = await app.gp.get("/api/me/");
+    $("#delete-account-form").reset();
+    showDeletion();
+  });
+  $("#delete-cancel").addEventListener("click", async () => {
+    try {
+      app.me = await app.gp.post("/api/me/delete/cancel/");
+      showDeletion();
+      showInfo("Your account is kept.");
+    } catch (error) {
+      showError(error);
+    }
+  });
   $("#stamina-regen").addEventListener("click", async () => {
     try {
       await app.gp.post("/api/player/regenerate-stamina/");
@@ -46,7 +63,16 @@ export function setup(theApp) {
 export async function show() {
   $("#profile-form").elements.display_name.value = app.me.display_name || "";
   $("#link-form").hidden = !app.me.is_guest;
+  showDeletion();
   await Promise.all([refreshPlayer(), refreshInventory(), refreshPets(), refreshShop(), refreshBattles()]);
+}
+
+function showDeletion() {
+  const pending = Boolean(app.me.delete_at);
+  $("#delete-account-form").hidden = pending;
+  $("#delete-account-form").elements.password.hidden = app.me.is_guest;
+  $("#delete-pending").hidden = !pending;
+  if (pending) $("#delete-pending time").textContent = new Date(app.me.delete_at).toLocaleString();
 }
 
 async function refreshPlayer() {

@@ -40,7 +40,7 @@ from payments.models import (
     StoreEvent,
     StorePayment,
 )
-from payments.selectors import product_list
+from payments.selectors import payments_configured, product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,7 @@ logger = logging.getLogger(__name__)
 
 def payments_require() -> None:
     """Products and purchases exist while at least one store is configured."""
-    if not (
-        stripe_gateway.stripe_configured() or apple_gateway.apple_configured() or google_gateway.google_configured()
-    ):
+    if not payments_configured():
         raise NotFound("Payments are not configured on this server.", code="not_configured")
 
 

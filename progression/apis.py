@@ -238,7 +238,7 @@ class ShopPurchaseApi(WriteApi):
     )
     @error_codes(
         {
-            400: ("insufficient_funds", "not_for_sale_in_currency", "out_of_stock"),
+            400: ("insufficient_funds", "not_for_sale", "not_for_sale_in_currency", "out_of_stock"),
             403: ("not_allowed_in_country", "not_allowed_for_age"),
             404: ("not_found",),
             409: ("idempotency_key_reused",),

@@ -191,6 +191,8 @@ class PurchaseSerializer(serializers.ModelSerializer):
     outcomes = serializers.SerializerMethodField(help_text="A random box's draws, one per unit; empty for others.")
 
     def get_outcomes(self, obj: Purchase) -> list[str]:
+        if not obj.shop_item.box_name:
+            return []  # not a box: no draws to read
         return [draw.outcome.label for draw in obj.draws.select_related("outcome__item")]
 
 

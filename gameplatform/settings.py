@@ -519,6 +519,21 @@ GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT = env_str("GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT")
 GOOGLE_PLAY_PUSH_CERTS_URL = env_str("GOOGLE_PLAY_PUSH_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs")
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
+# Paid random boxes by country (docs/payments.md, "The shop and the law"): a JSON object, ISO 3166-1
+# alpha-2 country -> "none" (refused), "adults" (only players whose age band is "adult"), or "all".
+# A country not listed: "all".
+LOOTBOX_RULES = env_str("LOOTBOX_RULES", '{"BE": "none", "NL": "none", "BR": "adults"}')
+try:
+    import json as _json
+
+    LOOTBOX_RULES = {str(k).upper(): v for k, v in _json.loads(LOOTBOX_RULES).items()}
+    if any(v not in ("none", "adults", "all") for v in LOOTBOX_RULES.values()):
+        raise ValueError("each country's rule must be none, adults or all")
+except (ValueError, AttributeError) as exc:
+    raise ImproperlyConfigured(f"LOOTBOX_RULES: {exc}") from None
+# The request header in which the load balancer names the client's country (e.g. CF-IPCountry,
+# X-Country-Code); empty: the player's liveops ``country`` attribute alone decides.
+GEO_COUNTRY_HEADER = env_str("GEO_COUNTRY_HEADER")
 
 # --- Operations: /healthz, /readyz, /metrics (gameplatform/operations/ops.py) ---------
 # /metrics answers callers from METRICS_ALLOWED_IPS (addresses or networks) and any caller

@@ -12,8 +12,12 @@ class LiveopsConfig(AppConfig):
         register_parts(PARTS)
 
         from gameplatform.rooms import flags as mode_flags
-        from liveops import evaluation
+        from liveops import evaluation, selectors
+        from progression import hooks as progression
 
         # A game's mode reads flags through ``ctx.flag``: the values for no player, taken when its
         # room is made (gameplatform.rooms.flags; the kit knows no app).
         mode_flags.flags_at_start.register(evaluation.flags_for_no_player)
+        # The shop's random boxes follow LOOTBOX_RULES by the country the player's client declared,
+        # when the balancer sent none.
+        progression.player_country.register(selectors.country_of)

@@ -44,6 +44,11 @@ def attributes_of(*, user_id: int) -> PlayerAttributes | None:
     return PlayerAttributes.objects.filter(user_id=user_id).first()
 
 
+def country_of(user_id: int) -> str:
+    """The country the player's client last sent (``PUT /api/liveops/attributes/``), or ""."""
+    return PlayerAttributes.objects.filter(user_id=user_id).values_list("country", flat=True).first() or ""
+
+
 def player_find(*, query: str) -> User | None:
     """A player by username (any case) or, failing that, by id: whom the admin's preview shows."""
     query = query.strip()

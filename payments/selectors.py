@@ -6,11 +6,27 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from payments import apple_gateway, google_gateway, stripe_gateway
 from payments.models import Entitlement, Product, Purchase, Subscription
+from progression.hooks import GemPack
 
 
 def product_list() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True).select_related("item")
+
+
+def payments_configured() -> bool:
+    """At least one store is configured (else products and purchases answer 404 ``not_configured``)."""
+    return stripe_gateway.stripe_configured() or apple_gateway.apple_configured() or google_gateway.google_configured()
+
+
+def gem_packs() -> list[GemPack]:
+    """The gem packs sold for money (the shop's real prices come from them); none while no store is
+    configured (nothing could be bought)."""
+    if not payments_configured():
+        return []
+    rows = product_list().filter(kind=Product.Kind.GEMS).values_list("pk", "gems", "price", "currency")
+    return [GemPack(*row) for row in rows]
 
 
 def purchases_for(*, user: User) -> QuerySet[Purchase]:

@@ -43,7 +43,7 @@ from payments.models import (
     StorePayment,
     Subscription,
 )
-from payments.selectors import product_list
+from payments.selectors import payments_configured, product_list
 from progression.services import balance_change, inventory_grant, inventory_take, player_lock
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,7 @@ logger = logging.getLogger(__name__)
 
 def payments_require() -> None:
     """Products and purchases exist while at least one store is configured."""
-    if not (
-        stripe_gateway.stripe_configured() or apple_gateway.apple_configured() or google_gateway.google_configured()
-    ):
+    if not payments_configured():
         raise NotFound("Payments are not configured on this server.", code="not_configured")
 
 

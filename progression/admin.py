@@ -5,6 +5,7 @@ from progression import services
 from progression.models import (
     Battle,
     BattleParticipant,
+    BoxOutcome,
     EnemyTemplate,
     InventoryItem,
     ItemTemplate,
@@ -52,8 +53,18 @@ class EnemyTemplateAdmin(AuditedAdmin):
         self.message_user(request, f"Opened {queryset.count()} battle(s).", messages.SUCCESS)
 
 
+class BoxOutcomeInline(admin.TabularInline):
+    """A random box's outcomes: the odds the shop serves are each weight over their total."""
+
+    model = BoxOutcome
+    fields = ["item", "quantity", "weight"]
+    autocomplete_fields = ["item"]
+    extra = 0
+
+
 @admin.register(ShopItem)
 class ShopItemAdmin(AuditedAdmin):
+    inlines = [BoxOutcomeInline]
     list_display = ["id", "__str__", "price_gold", "price_gems", "stock", "is_active", "sort_order"]
     list_filter = ["is_active"]
     list_editable = ["price_gold", "price_gems", "stock", "is_active", "sort_order"]

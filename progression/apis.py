@@ -1,5 +1,6 @@
 """REST views: one per operation, thin: parse, call a service or selector, answer."""
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -199,6 +200,11 @@ class ShopItemListApi(ListAPIView):
     def get_queryset(self):
         return selectors.shop_catalog()
 
+    def get_serializer_context(self):
+        services.player_ensure(user_id=self.request.user.pk)  # a new player's starting gems count
+        gems = Player.objects.values_list("gems", flat=True).get(pk=self.request.user.pk)
+        return {**super().get_serializer_context(), "gem_packs": selectors.gem_packs_by_value(), "gems": gems}
+
 
 class ShopPurchaseApi(WriteApi):
     class InputSerializer(serializers.Serializer):
@@ -232,8 +238,8 @@ class ShopPurchaseApi(WriteApi):
     )
     @error_codes(
         {
-            400: ("insufficient_funds", "not_for_sale_in_currency", "out_of_stock"),
-            403: ("age_required",),
+            400: ("insufficient_funds", "not_for_sale", "not_for_sale_in_currency", "out_of_stock"),
+            403: ("age_required", "not_allowed_in_country", "not_allowed_for_age"),
             404: ("not_found",),
             409: ("idempotency_key_reused",),
         }
@@ -243,11 +249,13 @@ class ShopPurchaseApi(WriteApi):
         data.is_valid(raise_exception=True)
         args = dict(data.validated_data)
         key = request.headers.get("Idempotency-Key", "").strip() or None  # any length: the whole key counts
+        header = settings.GEO_COUNTRY_HEADER
+        country = request.headers.get(header, "")[:8] if header else ""
 
         def run():
-            purchase = services.shop_purchase(user=request.user, **args)
+            purchase = services.shop_purchase(user=request.user, country=country, **args)
             balances = Player.objects.values("gold", "gems").get(pk=request.user.pk)
-            body = {"purchase": PurchaseSerializer(purchase).data, **balances}
+            body = {"purchase": purchase, **balances}
             return status.HTTP_201_CREATED, self.OutputSerializer(body).data
 
         status_code, body = services.idempotent(user=request.user, key=key, payload=args, run=run)

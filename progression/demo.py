@@ -6,6 +6,7 @@ from django.db.models import Q
 from progression import services
 from progression.models import (
     Battle,
+    BoxOutcome,
     Egg,
     EnemyTemplate,
     InventoryItem,
@@ -19,6 +20,9 @@ from progression.models import (
 )
 
 # name, slot, rarity, (strength, agility, intelligence, vitality), gold price, gem price, stock
+# A random box (docs/payments.md, "The shop and the law"): its name, gem price, and outcomes with weights.
+BOX = ("Mystery Chest", 15, [("Iron Sword", 60), ("Mage Circlet", 30), ("Dragonfang", 10)])
+
 ITEMS = [
     ("Wooden Sword", "weapon", "common", (3, 0, 0, 0), 50, None, None),
     ("Leather Cap", "head", "common", (0, 0, 0, 2), 40, None, None),
@@ -98,6 +102,12 @@ def seed(*, users, stdout) -> None:
         ShopItem.objects.get_or_create(
             egg_species=species[name], defaults=dict(price_gold=gold, price_gems=gems, stock=stock, sort_order=order)
         )
+    box, created = ShopItem.objects.get_or_create(
+        box_name=BOX[0], defaults=dict(price_gems=BOX[1], sort_order=order + 1)
+    )
+    if created:
+        for name, weight in BOX[2]:
+            BoxOutcome.objects.create(shop_item=box, item=items[name], weight=weight)
     for name, level, hp, cost, xp, loot in ENEMIES:
         enemy, created = EnemyTemplate.objects.get_or_create(
             name=name, defaults=dict(level=level, max_hp=hp, stamina_cost=cost, xp_reward=xp, keep_open=True)
@@ -139,12 +149,15 @@ def clear() -> None:
     Battle.objects.filter(enemy__in=enemies).delete()
     enemies.delete()
     item_names, pet_names = [i[0] for i in ITEMS], [p[0] for p in PETS]
+    ShopItem.objects.filter(box_name=BOX[0]).exclude(pk__in=Purchase.objects.values("shop_item_id")).delete()
     ShopItem.objects.filter(Q(item__name__in=item_names) | Q(egg_species__name__in=pet_names)).exclude(
         pk__in=Purchase.objects.values("shop_item_id")
     ).delete()
     ItemTemplate.objects.filter(name__in=item_names).exclude(
         pk__in=InventoryItem.objects.values("template_id")
-    ).exclude(pk__in=ShopItem.objects.values("item_id")).exclude(pk__in=LootEntry.objects.values("item_id")).delete()
+    ).exclude(pk__in=ShopItem.objects.values("item_id")).exclude(pk__in=LootEntry.objects.values("item_id")).exclude(
+        pk__in=BoxOutcome.objects.values("item_id")
+    ).delete()
     PetSpecies.objects.filter(name__in=pet_names).exclude(pk__in=Pet.objects.values("species_id")).exclude(
         pk__in=Egg.objects.values("species_id")
     ).exclude(pk__in=ShopItem.objects.filter(egg_species__isnull=False).values("egg_species_id")).exclude(

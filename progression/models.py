@@ -182,8 +182,12 @@ class Pet(models.Model):
 
 
 class ShopItem(models.Model):
-    """A catalog entry selling either an item or an egg, for gold and/or gems."""
+    """A catalog entry selling an item, an egg or a random box, for gold and/or gems.
 
+    A random box (``box_name`` set, no item nor egg) grants one of its ``outcomes`` per unit,
+    drawn by their declared weights (docs/payments.md, "The shop and the law")."""
+
+    box_name = models.CharField(max_length=100, blank=True, help_text="Set: a random box of its outcomes.")
     item = models.ForeignKey(ItemTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     egg_species = models.ForeignKey(PetSpecies, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     price_gold = models.PositiveIntegerField(null=True, blank=True)
@@ -196,9 +200,10 @@ class ShopItem(models.Model):
         ordering = ["sort_order", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(item__isnull=False) & Q(egg_species__isnull=True))
-                | (Q(item__isnull=True) & Q(egg_species__isnull=False)),
-                name="progression_shop_item_or_egg",
+                condition=(Q(item__isnull=False) & Q(egg_species__isnull=True) & Q(box_name=""))
+                | (Q(item__isnull=True) & Q(egg_species__isnull=False) & Q(box_name=""))
+                | (Q(item__isnull=True) & Q(egg_species__isnull=True) & ~Q(box_name="")),
+                name="progression_shop_item_egg_or_box",
             ),
             models.CheckConstraint(
                 condition=Q(price_gold__isnull=False) | Q(price_gems__isnull=False), name="progression_shop_has_price"
@@ -213,11 +218,50 @@ class ShopItem(models.Model):
 
     @property
     def kind(self) -> str:
-        return "item" if self.item_id else "egg"
+        return "box" if self.box_name else "item" if self.item_id else "egg"
 
     @property
     def name(self) -> str:
+        if self.box_name:
+            return self.box_name
         return self.item.name if self.item_id else f"{self.egg_species.name} Egg"
+
+
+class BoxOutcome(models.Model):
+    """One outcome a random box declares: an item and quantity, drawn with ``weight`` / the box's total."""
+
+    shop_item = models.ForeignKey(ShopItem, on_delete=models.CASCADE, related_name="outcomes")
+    item = models.ForeignKey(ItemTemplate, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(default=1)
+    weight = models.PositiveIntegerField(help_text="The outcome's probability is its weight over the box's total.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=1), name="progression_box_outcome_weight_gte_1"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="progression_box_outcome_quantity_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.item.name if self.quantity == 1 else f"{self.item.name} x{self.quantity}"
+
+
+class BoxDraw(models.Model):
+    """What a random box gave: one row per unit bought, written with the purchase's ledger rows."""
+
+    purchase = models.ForeignKey("Purchase", on_delete=models.CASCADE, related_name="draws")
+    outcome = models.ForeignKey(BoxOutcome, on_delete=models.PROTECT, related_name="draws")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"draw {self.pk} of purchase {self.purchase_id}"
 
 
 class Purchase(models.Model):

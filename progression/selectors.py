@@ -1,16 +1,20 @@
 """Every non-trivial read of the progression area."""
 
+from fractions import Fraction
+
 from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import Expression
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from gameplatform.core.errors import NotFound
-from progression import rules
+from progression import hooks, rules
+from progression.hooks import GemPack
 from progression.models import (
     STAT_NAMES,
     Battle,
     BattleParticipant,
+    BoxOutcome,
     Egg,
     InventoryItem,
     ItemTemplate,
@@ -80,7 +84,57 @@ def eggs_for(*, user: User) -> list[Egg]:
 
 
 def shop_catalog() -> QuerySet[ShopItem]:
-    return ShopItem.objects.filter(is_active=True).select_related("item", "egg_species").order_by("sort_order", "id")
+    return (
+        ShopItem.objects.filter(is_active=True)
+        .select_related("item", "egg_species")
+        .prefetch_related(Prefetch("outcomes", queryset=BoxOutcome.objects.select_related("item")))
+        .order_by("sort_order", "id")
+    )
+
+
+def box_odds(*, shop_item: ShopItem) -> list[dict] | None:
+    """A random box's outcomes and their probabilities (weight over the total); None for anything else."""
+    if not shop_item.box_name:
+        return None
+    outcomes = list(shop_item.outcomes.all())
+    total = sum(outcome.weight for outcome in outcomes)
+    return [{"outcome": outcome.label, "probability": round(outcome.weight / total, 6)} for outcome in outcomes]
+
+
+def gem_packs_by_value() -> list[GemPack]:
+    """The gem packs on sale, cheapest per gem first (the currency's minor unit per gem)."""
+    packs = hooks.ask(hooks.gem_packs, default=[])
+    return sorted(packs, key=lambda pack: (Fraction(pack.price, pack.gems), pack.gems))
+
+
+def real_price(*, gems: int, packs: list[GemPack]) -> dict | None:
+    """What ``gems`` cost in money at the cheapest gem pack: ``{amount, currency}``, the amount in the
+    currency's minor unit, rounded half up; None without gem packs."""
+    if not packs:
+        return None
+    cheapest = packs[0]
+    amount = Fraction(gems * cheapest.price, cheapest.gems)
+    return {"amount": int(amount + Fraction(1, 2)), "currency": cheapest.currency}
+
+
+def gem_offer(*, price_gems: int, balance: int, packs: list[GemPack]) -> dict | None:
+    """The gem pack a player who lacks gems for an item is offered: the smallest pack that covers what
+    is missing, with the gems left over after the purchase; the largest pack when none covers it
+    (``packs_needed`` of them). None when the player has enough, or nothing is on sale."""
+    missing = price_gems - balance
+    if missing <= 0 or not packs:
+        return None
+    covering = [pack for pack in packs if pack.gems >= missing]
+    pack = min(covering, key=lambda p: (p.gems, p.price)) if covering else max(packs, key=lambda p: p.gems)
+    count = -(-missing // pack.gems)
+    return {
+        "product_id": pack.product_id,
+        "gems": pack.gems,
+        "packs_needed": count,
+        "missing": missing,
+        "leftover": count * pack.gems - missing,
+        "price": {"amount": pack.price * count, "currency": pack.currency},
+    }
 
 
 def _with_participants(battles: QuerySet[Battle]) -> QuerySet[Battle]:

@@ -1,6 +1,9 @@
 """Output shapes shared by several progression endpoints and the battle socket."""
 
+from drf_spectacular.utils import extend_schema_field
+
 from gameplatform.http import serializers
+from progression import selectors
 from progression.models import (
     Battle,
     Egg,
@@ -101,16 +104,80 @@ class EggSerializer(serializers.ModelSerializer):
         extra_kwargs = {"source": {"help_text": "`shop`, `loot` or `demo`."}}
 
 
+class MoneySerializer(serializers.Serializer):
+    amount = serializers.IntegerField(help_text="In the currency's minor unit (cents): 499 is 4.99.")
+    currency = serializers.CharField(help_text="ISO 4217, lower case.")
+
+
+class OddsSerializer(serializers.Serializer):
+    outcome = serializers.CharField()
+    probability = serializers.FloatField(help_text="0 to 1; a box's probabilities sum to 1.")
+
+
+class GemOfferSerializer(serializers.Serializer):
+    product_id = serializers.CharField(help_text="The gem pack (``POST /api/payments/checkout/``'s product_id).")
+    gems = serializers.IntegerField(help_text="Gems in one pack.")
+    packs_needed = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="Gems the player lacks for one unit of the item.")
+    leftover = serializers.IntegerField(help_text="Gems left over after buying the packs and the item.")
+    price = MoneySerializer(help_text="What the packs cost.")
+
+
 class ShopItemSerializer(serializers.ModelSerializer):
-    kind = serializers.CharField(help_text="`item` or `egg`.")
-    item = ItemTemplateSerializer(allow_null=True, help_text="The item sold (null for an egg).")
+    """A shop entry with the disclosures consumer law asks for (docs/payments.md, "The shop and the law").
+
+    The list view puts ``gem_packs`` (cheapest per gem first) and ``gems`` (the player's balance) in
+    the context; without them (a purchase's answer) the real price is computed alone and no offer made."""
+
+    kind = serializers.CharField(help_text="`item`, `egg` or `box` (a random box: see `odds`).")
+    item = ItemTemplateSerializer(allow_null=True, help_text="The item sold (null for an egg or a box).")
     egg = PetSpeciesSerializer(source="egg_species", allow_null=True, help_text="What the egg hatches into.")
+    real_price = serializers.SerializerMethodField(
+        help_text="A gem price in money at the cheapest gem pack; null when not priced in gems or no pack is sold."
+    )
+    gem_offer = serializers.SerializerMethodField(
+        help_text="The gem pack to buy when the player lacks gems for this item (null otherwise)."
+    )
+    odds = serializers.SerializerMethodField(help_text="A box's outcomes and probabilities; null for others.")
 
     class Meta:
         model = ShopItem
-        fields = ["id", "kind", "name", "item", "egg", "price_gold", "price_gems", "stock"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "item",
+            "egg",
+            "price_gold",
+            "price_gems",
+            "real_price",
+            "gem_offer",
+            "odds",
+            "stock",
+        ]
         read_only_fields = fields
         extra_kwargs = {"stock": {"help_text": "Null: unlimited."}}
+
+    def _packs(self) -> list:
+        if "gem_packs" not in self.context:
+            self.context["gem_packs"] = selectors.gem_packs_by_value()
+        return self.context["gem_packs"]
+
+    @extend_schema_field(MoneySerializer(allow_null=True))
+    def get_real_price(self, obj: ShopItem) -> dict | None:
+        if obj.price_gems is None:
+            return None
+        return selectors.real_price(gems=obj.price_gems, packs=self._packs())
+
+    @extend_schema_field(GemOfferSerializer(allow_null=True))
+    def get_gem_offer(self, obj: ShopItem) -> dict | None:
+        if obj.price_gems is None or "gems" not in self.context:
+            return None
+        return selectors.gem_offer(price_gems=obj.price_gems, balance=self.context["gems"], packs=self._packs())
+
+    @extend_schema_field(OddsSerializer(many=True, allow_null=True))
+    def get_odds(self, obj: ShopItem) -> list | None:
+        return selectors.box_odds(shop_item=obj)
 
 
 class PurchaseSerializer(serializers.ModelSerializer):
@@ -118,8 +185,15 @@ class PurchaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Purchase
-        fields = ["id", "shop_item", "quantity", "currency", "total_price", "created_at"]
+        fields = ["id", "shop_item", "quantity", "currency", "total_price", "outcomes", "created_at"]
         read_only_fields = fields
+
+    outcomes = serializers.SerializerMethodField(help_text="A random box's draws, one per unit; empty for others.")
+
+    def get_outcomes(self, obj: Purchase) -> list[str]:
+        if not obj.shop_item.box_name:
+            return []  # not a box: no draws to read
+        return [draw.outcome.label for draw in obj.draws.select_related("outcome__item")]
 
 
 class EnemySerializer(serializers.ModelSerializer):

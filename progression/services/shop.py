@@ -2,31 +2,66 @@
 
 import hashlib
 import json
+import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts import policy
 from accounts.models import User
-from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from progression import clock
-from progression.models import IdempotencyKey, Purchase, ShopItem
+from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
+from progression import clock, hooks
+from progression.models import BoxDraw, BoxOutcome, IdempotencyKey, Purchase, ShopItem
 from progression.services.items import egg_grant, inventory_grant
 from progression.services.players import balance_change, player_lock
 
 
+def lootbox_allowed(*, user: User, country: str) -> None:
+    """403 where ``LOOTBOX_RULES`` forbids paid random boxes: ``not_allowed_in_country`` (rule
+    ``none``), ``not_allowed_for_age`` (rule ``adults`` and the player's age band is not ``adult``:
+    an ``unknown`` band counts as a minor). ``country``: the balancer's header, else "" (then the
+    player's own ``country`` attribute decides)."""
+    country = (country or hooks.ask(hooks.player_country, user.pk, default="") or "").strip().upper()
+    if policy.may_buy_random_rewards(user, country, settings.LOOTBOX_RULES):
+        return
+    if settings.LOOTBOX_RULES.get(country, "all") == "none":
+        raise Forbidden("Paid random boxes are not sold in your country.", code="not_allowed_in_country")
+    raise Forbidden("Paid random boxes are sold to adults only in your country.", code="not_allowed_for_age")
+
+
+def box_draw(*, shop_item: ShopItem) -> BoxOutcome:
+    """One outcome of a random box, drawn by the declared weights with the operating system's
+    secure random source (``secrets``): nobody can predict or replay a draw."""
+    outcomes = list(shop_item.outcomes.select_related("item"))
+    if not outcomes:
+        raise ApplicationError("This box has no outcomes.", code="not_for_sale")
+    point = secrets.randbelow(sum(outcome.weight for outcome in outcomes))
+    for outcome in outcomes:
+        if point < outcome.weight:
+            return outcome
+        point -= outcome.weight
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 @transaction.atomic
-def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with: str | None = None) -> Purchase:
+def shop_purchase(
+    *, user: User, shop_item_id: int, quantity: int = 1, pay_with: str | None = None, country: str = ""
+) -> Purchase:
     """Check and debit funds, take stock, grant the goods and write the ledger, all or nothing.
 
     An item priced in both currencies is paid in gold unless ``pay_with="gems"``. With
-    ``AGE_REQUIRED`` an account without an age band is refused 403 ``age_required``.
+    ``AGE_REQUIRED`` an account without an age band is refused 403 ``age_required``. A random box
+    is refused where ``LOOTBOX_RULES`` says (``lootbox_allowed``); each unit's draw is kept as a
+    ``BoxDraw`` of the purchase, in the transaction of its ledger rows.
     """
     policy.require(user, "shop")
     shop_item = ShopItem.objects.select_related("item", "egg_species").filter(pk=shop_item_id, is_active=True).first()
     if shop_item is None:
         raise NotFound("No such shop item.")
+    if shop_item.box_name:
+        lootbox_allowed(user=user, country=country)
     currency = pay_with or ("gold" if shop_item.price_gold is not None else "gems")
     unit_price = shop_item.price_gold if currency == "gold" else shop_item.price_gems
     if unit_price is None:
@@ -44,7 +79,12 @@ def shop_purchase(*, user: User, shop_item_id: int, quantity: int = 1, pay_with:
     )
     if total:
         balance_change(player=player, reason="purchase", reference=f"purchase:{purchase.pk}", **{currency: -total})
-    if shop_item.item_id:
+    if shop_item.box_name:
+        for _ in range(quantity):
+            outcome = box_draw(shop_item=shop_item)
+            BoxDraw.objects.create(purchase=purchase, outcome=outcome)
+            inventory_grant(player=player, template=outcome.item, quantity=outcome.quantity)
+    elif shop_item.item_id:
         inventory_grant(player=player, template=shop_item.item, quantity=quantity)
     else:
         egg_grant(player=player, species=shop_item.egg_species, quantity=quantity, source="shop")

@@ -17,7 +17,19 @@ def test_catalog_lists_items_and_eggs_with_prices_and_stock(client_for, alice, m
     make_shop_item(egg_species=make_species("Fox", "rare"), price_gold=None, price_gems=5, stock=3)
     body = client_for(alice).get("/api/shop/items/").json()
     item, egg = body["results"]
-    assert set(item) == {"id", "kind", "name", "item", "egg", "price_gold", "price_gems", "stock"}
+    assert set(item) == {
+        "id",
+        "kind",
+        "name",
+        "item",
+        "egg",
+        "price_gold",
+        "price_gems",
+        "real_price",
+        "gem_offer",
+        "odds",
+        "stock",
+    }
     assert (item["kind"], item["item"]["name"], item["price_gold"], item["stock"]) == ("item", "Sword", 50, None)
     assert (egg["kind"], egg["name"], egg["egg"]["rarity"], egg["price_gems"], egg["stock"]) == (
         "egg",

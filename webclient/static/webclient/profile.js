@@ -146,22 +146,45 @@ async function refreshShop() {
     $("#shop-list"),
     offers.map((offer) => {
       const thing = offer.item || offer.egg || {};
-      const price = [offer.price_gold ? `${offer.price_gold} gold` : null, offer.price_gems ? `${offer.price_gems} gems` : null].filter(Boolean).join(" / ");
+      const gems = offer.price_gems ? `${offer.price_gems} gems${offer.real_price ? ` (${money(offer.real_price)})` : ""}` : null;
+      const price = [offer.price_gold ? `${offer.price_gold} gold` : null, gems].filter(Boolean).join(" / ");
+      const kind = offer.item ? offer.item.slot : offer.kind === "box" ? "random box" : "egg";
+      const gemOffer = offer.gem_offer
+        ? el(
+            "div",
+            { class: "muted gem-offer" },
+            `You need ${offer.gem_offer.missing} more gems: ${offer.gem_offer.packs_needed} × ${offer.gem_offer.product_id} ` +
+              `(${money(offer.gem_offer.price)}) leaves ${offer.gem_offer.leftover} gems over.`,
+          )
+        : null;
+      const odds = offer.odds
+        ? el("ul", { class: "odds" }, ...offer.odds.map((o) => el("li", {}, `${o.outcome}: ${(o.probability * 100).toFixed(2)} %`)))
+        : null;
       return el(
         "li",
         { dataset: { shopItemId: offer.id } },
         el("span", { class: `rarity ${thing.rarity || offer.item?.rarity || ""}` }, offer.name || thing.name),
-        el("span", { class: "muted" }, ` ${offer.item ? offer.item.slot : "egg"} · ${price}${offer.stock !== null && offer.stock !== undefined ? ` · ${offer.stock} left` : ""} `),
+        el("span", { class: "muted" }, ` ${kind} · ${price}${offer.stock !== null && offer.stock !== undefined ? ` · ${offer.stock} left` : ""} `),
         button("Buy", () => buy(offer), { class: "small" }),
+        ...[gemOffer, odds].filter(Boolean),
       );
     }),
   );
 }
 
+function money({ amount, currency }) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() }).format(amount / 100);
+  } catch {
+    return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}
+
 async function buy(offer) {
   const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
   const body = await app.gp.post("/api/shop/purchase/", { shop_item_id: offer.id, quantity: 1 }, { headers: { "Idempotency-Key": key } });
-  showInfo(`Bought ${offer.name || "it"}: ${body.gold} gold, ${body.gems} gems left.`);
+  const drawn = body.purchase.outcomes?.length ? ` You got ${body.purchase.outcomes.join(", ")}.` : "";
+  showInfo(`Bought ${offer.name || "it"}: ${body.gold} gold, ${body.gems} gems left.${drawn}`);
   await Promise.all([afterChange(), refreshShop()]);
 }
 

@@ -94,7 +94,10 @@ class Purchase(models.Model):
         GRANTED = "granted"
         REFUNDED = "refunded"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_purchases")
+    # Kept when the player deletes their account (a sale is a record the law keeps), without them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="store_purchases"
+    )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="purchases")
     store = models.CharField(max_length=16, choices=Store.choices)
     # Stripe: the Checkout session's id; the App Store: its transaction id; Google Play: the
@@ -205,7 +208,7 @@ class Subscription(models.Model):
         REFUNDED = "refunded"  # refunded or revoked by the store
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriptions"
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
     store = models.CharField(max_length=16, choices=Store.choices)

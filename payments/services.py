@@ -191,7 +191,9 @@ def purchase_revoke(*, purchase_id: int) -> bool:
     if purchase.status == Purchase.Status.REFUNDED:
         return False
     product = purchase.product
-    if product.kind == Product.Kind.PREMIUM:
+    if purchase.user_id is None:  # its buyer deleted their account: the record says refunded, nothing to take
+        purchase.unrecovered_gems = product.gems if product.kind == Product.Kind.GEMS else 0
+    elif product.kind == Product.Kind.PREMIUM:
         entitlement_shorten(user_id=purchase.user_id, name=PREMIUM, days=product.premium_days)
     elif product.kind == Product.Kind.GEMS:
         player = player_lock(user_id=purchase.user_id)

@@ -107,7 +107,8 @@ class Player(models.Model):
 class LedgerEntry(models.Model):
     """One change of one balance, written in the transaction that made it."""
 
-    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="ledger")
+    # Kept when the player deletes their account (the accounts of what was bought and spent), without them.
+    player = models.ForeignKey(Player, null=True, on_delete=models.SET_NULL, related_name="ledger")
     currency = models.CharField(max_length=8, choices=Currency.choices)
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()
@@ -265,7 +266,8 @@ class BoxDraw(models.Model):
 
 
 class Purchase(models.Model):
-    player = models.ForeignKey(Player, on_delete=models.CASCADE, related_name="purchases")
+    # Kept when the player deletes their account, without them (as the ledger's rows).
+    player = models.ForeignKey(Player, null=True, on_delete=models.SET_NULL, related_name="purchases")
     shop_item = models.ForeignKey(ShopItem, on_delete=models.PROTECT, related_name="purchases")
     quantity = models.PositiveIntegerField()
     currency = models.CharField(max_length=8, choices=Currency.choices)

@@ -47,8 +47,9 @@ def appeal_decide(*, staff, appeal_id: int, decision: str, statement: str) -> Ap
     # The player's row first, as every write of their sanctions locks it (``player_lock``), then
     # the appeal's and its sanction's: a reversal and a staff lift of the sanction take turns.
     user_id = Appeal.objects.filter(pk=appeal_id).values_list("sanction__user_id", flat=True).first()
-    if user_id is not None:
-        player_lock(user_id)
+    if user_id is None:  # no such appeal, or its player deleted their account: nobody to decide for
+        raise NotFound("No such appeal.", code="appeal_not_found")
+    player_lock(user_id)
     appeal = Appeal.objects.select_for_update().select_related("sanction").filter(pk=appeal_id).first()
     if appeal is None:
         raise NotFound("No such appeal.", code="appeal_not_found")

@@ -72,7 +72,8 @@ class Sanction(models.Model):
         SUSPEND = "suspend"
         BAN = "ban"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions")
+    # Kept when the player deletes their account (the DSA's record of decisions), without them.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="sanctions")
     action = models.CharField(max_length=16, choices=Action.choices)
     statement = models.TextField(max_length=2000)
     starts_at = models.DateTimeField(db_index=True)
@@ -105,7 +106,7 @@ class Sanction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action} of {self.user.username}"
+        return f"{self.action} of {self.user.username if self.user_id else 'a deleted player'}"
 
 
 class Appeal(models.Model):

@@ -46,7 +46,8 @@ def appeal_queue(*, status: str | None = Appeal.Status.OPEN) -> QuerySet[Appeal]
     )
     if status:
         appeals = appeals.filter(status=status)
-    return appeals.order_by("created_at", "id")
+    # A deleted account's sanctions are kept, without it: its appeals have nobody to decide for.
+    return appeals.filter(sanction__user__isnull=False).order_by("created_at", "id")
 
 
 def transparency(*, since: datetime | None, until: datetime | None) -> dict:

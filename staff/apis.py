@@ -18,7 +18,15 @@ class AuditStaffSerializer(serializers.Serializer):
 class AuditTargetSerializer(serializers.Serializer):
     type = serializers.CharField(source="target_type", help_text='"user", "game", "flag", ...')
     id = serializers.CharField(source="target_id")
-    name = serializers.CharField(source="target", help_text="The target, for people")
+    name = serializers.SerializerMethodField(
+        help_text="The target, for people: a player's name while their account exists (the log keeps "
+        "none of theirs), a flag's or a word's as written; empty for a target named by its id only"
+    )
+
+    def get_name(self, entry) -> str:
+        if entry.target_type == "user":
+            return self.context.get("user_names", {}).get(entry.target_id, "")
+        return entry.target
 
 
 class AuditListApi(ListAPIView):
@@ -40,6 +48,12 @@ class AuditListApi(ListAPIView):
 
     serializer_class = OutputSerializer
     permission_classes = [role_required(MODERATOR, SUPPORT)]
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        names = selectors.user_names([entry.target_id for entry in page if entry.target_type == "user"])
+        context = {**self.get_serializer_context(), "user_names": names}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
     def get_queryset(self):
         params = self.request.query_params

@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 
+from accounts.models import User
 from staff.models import AuditEntry
 from staff.roles import ROLES
 
@@ -14,6 +15,12 @@ def audit_entries(*, action: str = "", target_type: str = "", target_id: str = "
     if target_id:
         found = found.filter(target_id=target_id)
     return found
+
+
+def user_names(ids: list[str]) -> dict[str, str]:
+    """The names of the accounts of these ids (as text, an audit entry's ``target_id``) that exist."""
+    found = User.objects.filter(pk__in=[int(i) for i in ids if i.isdigit()]).values_list("pk", "username")
+    return {str(pk): username for pk, username in found}
 
 
 def user_roles(user) -> frozenset[str]:

@@ -98,7 +98,7 @@ def test_the_player_is_told_of_the_lift_and_it_is_audited(client_for, bob, moder
     assert (told.payload["sanction"]["id"], told.payload["sanction"]["active"]) == (made["id"], False)
     assert told.payload["sanction"]["lift_statement"] == "Muted by mistake."
     entry = AuditEntry.objects.get(action="sanction.lift")
-    assert (entry.staff, entry.target_type, entry.target_id, entry.target) == (moderator, "user", str(bob.pk), "bob")
+    assert (entry.staff, entry.target_type, entry.target_id, entry.target) == (moderator, "user", str(bob.pk), "")
     assert entry.detail == {"sanction_id": made["id"], "action": "mute", "statement": "Muted by mistake."}
     logged = client_for(moderator).get("/api/moderation/audit/", {"action": "sanction.lift"}).json()["results"]
     assert [e["detail"]["sanction_id"] for e in logged] == [made["id"]]

@@ -27,7 +27,8 @@ def entry(moderator, alice):
 
 def unchanged(entry) -> bool:
     row = AuditEntry.objects.get(pk=entry.pk)
-    return (row.action, row.target, row.detail, row.staff_name) == ("sanction.mute", "alice", {"h": 1}, "mona")
+    kept = (row.action, row.target_id, row.detail, row.staff_name)
+    return kept == ("sanction.mute", entry.target_id, {"h": 1}, "mona")
 
 
 def refused(statement) -> None:
@@ -127,3 +128,38 @@ def test_the_sqlite_triggers_let_an_in_memory_database_of_the_tests_be_emptied()
     database = sqlite_audit_table(":memory:")
     database.execute("DELETE FROM staff_auditentry")
     assert database.execute("SELECT count(*) FROM staff_auditentry").fetchone() == (0,)
+
+
+def test_an_entry_about_a_player_keeps_no_name_of_theirs_and_the_api_names_them_while_they_exist(
+    moderator, alice, client_for
+):
+    audit.record(staff=moderator, action="sanction.warn", target_type="user", target_id=alice.pk, target="alice")
+    audit.record(staff=moderator, action="flag.update", target_type="liveops.flag", target_id="f", target="turn-sec")
+    assert sorted(AuditEntry.objects.values_list("target", flat=True)) == ["", "turn-sec"]
+    names = [e["target"]["name"] for e in client_for(moderator).get("/api/moderation/audit/").json()["results"]]
+    assert names == ["turn-sec", "alice"]
+    user_delete(user=alice)
+    names = [e["target"]["name"] for e in client_for(moderator).get("/api/moderation/audit/").json()["results"]]
+    assert names == ["turn-sec", ""]
+
+
+@requires_postgres
+def test_the_migration_empties_the_names_of_players_in_entries_written_before_it(moderator):
+    from django.apps import apps
+
+    forget = import_module("staff.migrations.0005_no_player_names").forget_player_names
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO staff_auditentry (staff_name, action, target_type, target_id, target, detail, at) VALUES"
+            " ('mona', 'sanction.warn', 'user', '7', 'alice', '{}', now()),"
+            " ('mona', 'report.claim', 'report', '3', 'report 3: spam against alice', '{}', now()),"
+            " ('mona', 'word.add', 'word', '1', 'gronk', '{}', now())"
+        )
+    with connection.schema_editor() as editor:
+        forget(apps, editor)
+    assert sorted(AuditEntry.objects.values_list("target_type", "target")) == [
+        ("report", ""),
+        ("user", ""),
+        ("word", "gronk"),
+    ]
+    refused(lambda: AuditEntry.objects.update(target="x"))  # the triggers are back

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from gameplatform.testing import wait_until
 from gameplatform.tests.live import ROOT
 from liveops import demo
 from webclient.tests.test_browser import auth, register, tab, unique
@@ -37,6 +38,24 @@ def test_the_seeded_festival_shows_in_the_banner_and_a_player_joins_it(web, new_
     # The page asks the server again: joined it stays.
     ann.reload()
     ann.locator("#liveops-banner .live-event[data-joined=true]", has_text="Launch festival").wait_for()
+    assert ann.problems == [], ann.problems
+
+
+def test_the_web_client_tells_the_server_it_is_the_web_with_the_players_language_and_time_zone(web, new_page):
+    """A "web players" segment (``platform: web``) holds every browser player from their first page."""
+    name = unique("loweb")
+    ann = new_page("ann")
+    register(ann, web.http, name)
+    login = httpx.post(
+        f"{web.http}/api/auth/login/", json={"username": name, "password": "a-long-pass-phrase-42"}, timeout=10
+    )
+
+    def attributes() -> dict | None:
+        said = httpx.get(f"{web.http}/api/liveops/attributes/", headers=auth(login.json()), timeout=10).json()
+        return said if said["platform"] == "web" else None
+
+    said = wait_until(attributes, what="the web client's attributes")
+    assert said["custom"]["locale"] and "/" in said["custom"]["timezone"] or said["custom"]["timezone"] == "UTC"
     assert ann.problems == [], ann.problems
 
 

@@ -17,6 +17,12 @@ export function setup(theApp) {
 export async function start() {
   liveops = app.gp.liveops();
   liveops.onChange(() => draw().catch(showError));
+  // What this client is, for the flags' rules and segments ("web players"): its platform, the
+  // player's language and time zone, sent at each sign-in before the flags are read.
+  await liveops.setAttributes({
+    platform: "web",
+    custom: { locale: navigator.language || "", timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "" },
+  });
   await liveops.refresh();
   await draw();
 }

@@ -224,3 +224,30 @@ def test_a_purchase_granted_then_refunded_sends_both(receiver, alice):
     assert (granted["type"], refunded["type"]) == ("purchase.granted", "purchase.refunded")
     assert granted["data"]["purchase"]["id"] == purchase.pk
     assert refunded["data"]["purchase"]["status"] == "refunded"
+
+
+def test_a_subscriptions_change_is_sent_from_the_subscriptions_transitions(receiver, alice):
+    """A subscription that starts, and later is cancelled, sends ``subscription.changed`` each time
+    with its state; the same state read again sends nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.models import Product
+    from payments.subscriptions import StoreSubscription, SubscriptionState, subscription_apply
+
+    product = Product.objects.create(
+        id="premium-monthly", name="Premium", kind="subscription", price=499, period="P1M", entitlement="premium"
+    )
+    ends = timezone.now() + timedelta(days=30)
+
+    def read(status: str, will_renew: bool) -> StoreSubscription:
+        return StoreSubscription("sub_1", product, SubscriptionState(status, ends, will_renew), alice.pk)
+
+    for found in (read("active", True), read("active", True), read("active", False)):
+        with transaction.atomic():
+            subscription_apply(store="stripe", found=found)
+    services.deliveries_send_due()
+    changes = [body for body in bodies(receiver) if body["type"] == "subscription.changed"]
+    assert [c["data"]["subscription"]["will_renew"] for c in changes] == [True, False]
+    assert {c["data"]["subscription"]["user_id"] for c in changes} == {alice.pk}

@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 2
 
 .PHONY: help run dev test canary venv install lock lint format serve serve-check serve-daphne timers bench superuser docs docs-serve
-.PHONY: sdk-bundle k8s-check
+.PHONY: sdk-bundle kubernetes-check
 .PHONY: cluster cluster-test
 .DEFAULT_GOAL := help
 
@@ -167,7 +167,7 @@ test: venv ## the whole suite: side by side (TEST_WORKERS), the serial tests, th
 	$(BIN)/python .ci/timings.py $(REPORTS); \
 	if [ -n "$$failed" ]; then echo "==> make test: run(s)$$failed failed" >&2; exit 1; fi
 
-k8s-check: venv ## render deploy/kubernetes/'s overlays, validate them against the Kubernetes schemas, check the invariants
+kubernetes-check: venv ## render deploy/kubernetes/'s overlays, validate them against the Kubernetes schemas, check the invariants
 	$(BIN)/python deploy/kubernetes/check.py
 
 # The local cluster (deploy/cluster/cluster.py, docs/operations/past-one-machine.md): four

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 
 from game import rooms, selectors
 from game.events import KICKED_SIGNAL, game_state
-from game.registry import get_mode
+from game.registry import get_mode, modes
 from gameplatform.broadcast.groups import game_group, watch_group
 from gameplatform.chat import speech
 from gameplatform.core.errors import Conflict, Forbidden, RateLimited
@@ -245,7 +245,8 @@ class GameConsumer(RoomSocket, BaseConsumer):
         ``Text`` fields; with ``relayed_text``, every string of data relayed as sent) through the
         platform's speech, as chat is (filtered; ``muted`` while the player is). A message with
         no text costs a lookup."""
-        messages = get_mode(self.mode_name).messages
+        mode = modes().get(self.mode_name)  # the socket's game's mode: listed (on_connect found it)
+        messages = mode.messages if mode is not None else {}
         message = messages.get(message_type) or (messages.get("*") if relayed_text else None)
         if message is None or not _may_hold_text(message, relayed_text):
             return value

@@ -289,7 +289,13 @@ class GoogleNotificationApi(StoreNotificationApi):
         "with authentication on (its audience is GOOGLE_PLAY_PUSH_AUDIENCE). A voided purchase is taken back; "
         "each message is applied once.",
     )
-    @error_codes({400: ("bad_signature", "invalid"), 404: ("not_configured",), 502: ("payment_provider_error",)})
+    @error_codes(
+        {
+            400: ("bad_signature", "invalid", "invalid_receipt"),
+            404: ("not_configured",),
+            502: ("payment_provider_error",),
+        }
+    )
     def post(self, request):
         outcome = services.google_notification_apply(
             authorization=request.headers.get("Authorization", ""), envelope=request.data

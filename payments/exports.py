@@ -1,7 +1,7 @@
 """This app's part of the player's data export (``accounts.exports``)."""
 
 from accounts.exports import ExportPart, rows
-from payments.models import Purchase
+from payments.models import Entitlement, Purchase, Subscription
 
 
 def purchases_part(user) -> list[dict]:
@@ -9,11 +9,15 @@ def purchases_part(user) -> list[dict]:
 
 
 def subscriptions_part(user) -> list[dict]:
-    """No subscription model yet: an empty list, so the key is there for clients."""
-    return []
+    return rows(Subscription.objects.filter(user=user))
+
+
+def entitlements_part(user) -> list[dict]:
+    return rows(Entitlement.objects.filter(user=user))
 
 
 PARTS = {
     "purchases": ExportPart(purchases_part, covers=("payments.Purchase.user",)),
-    "subscriptions": ExportPart(subscriptions_part, covers=()),
+    "subscriptions": ExportPart(subscriptions_part, covers=("payments.Subscription.user",)),
+    "entitlements": ExportPart(entitlements_part, covers=("payments.Entitlement.user",)),
 }

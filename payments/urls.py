@@ -13,7 +13,7 @@ urlpatterns = [
     path("payments/purchases/", apis.PurchaseListApi.as_view(), name="payments-purchases"),
     path("payments/subscriptions/", apis.SubscriptionListApi.as_view(), name="payments-subscriptions"),
     path(
-        "payments/subscriptions/<int:subscription_id>/cancel/",
+        "payments/subscriptions/<id:subscription_id>/cancel/",
         apis.SubscriptionCancelApi.as_view(),
         name="payments-subscription-cancel",
     ),

@@ -1,7 +1,7 @@
 """Render every overlay of deploy/kubernetes/ and check it: the Kubernetes schemas accept every
 object, and the invariants a rolling upgrade of the platform relies on hold.
 
-    .venv/bin/python deploy/kubernetes/check.py          # make k8s-check
+    .venv/bin/python deploy/kubernetes/check.py          # make kubernetes-check
 
 Needs ``kubectl`` (it renders with its built-in kustomize, no cluster) and kubernetes-validate
 (the schemas of each Kubernetes release, from PyPI). The invariants:

@@ -50,11 +50,12 @@ UNREACHABLE = {
     "POST /api/pets/hatch/{egg_id}/": CREDIT_ONLY,
     "POST /api/battles/claim-loot/{battle_id}/": CREDIT_ONLY,
     "POST /api/payments/apple/": CREDIT_ONLY,  # a purchase credits gems (or items, or premium)
-    # A refund takes back at most what the wallet holds (payments.services.purchase_revoke).
-    "POST /api/payments/apple/notifications/": CREDIT_ONLY,
     "POST /api/payments/google/": CREDIT_ONLY,  # as the App Store's
     "POST /api/liveops/messages/{message_id}/claim/": CREDIT_ONLY,  # an inbox gift credits (grants_clean: >= 0)
-    "POST /api/payments/google/notifications/": CREDIT_ONLY,
+    # A notification names no player, and a cancel is of a subscription the player holds: the
+    # refusal of a subscription another player redeemed first cannot meet either.
+    "POST /api/payments/google/notifications/": CREDIT_ONLY | {(409, "already_redeemed")},
+    "POST /api/payments/subscriptions/{subscription_id}/cancel/": {(409, "already_redeemed")},
     # Feeding pays gold; a purchase pays gold or gems (the input's choices); joining a battle
     # pays stamina: the other currency's refusal cannot happen.
     "POST /api/pets/feed/{pet_id}/": {(400, "not_enough_stamina")},

@@ -200,10 +200,17 @@ class ShopItemListApi(ListAPIView):
     def get_queryset(self):
         return selectors.shop_catalog()
 
+    shop_context: dict = {}
+
+    def list(self, request, *args, **kwargs):
+        services.player_ensure(user_id=request.user.pk)  # a new player's starting gems count
+        gems = Player.objects.values_list("gems", flat=True).get(pk=request.user.pk)
+        self.shop_context = {"gem_packs": selectors.gem_packs_by_value(), "gems": gems}
+        return super().list(request, *args, **kwargs)
+
     def get_serializer_context(self):
-        services.player_ensure(user_id=self.request.user.pk)  # a new player's starting gems count
-        gems = Player.objects.values_list("gems", flat=True).get(pk=self.request.user.pk)
-        return {**super().get_serializer_context(), "gem_packs": selectors.gem_packs_by_value(), "gems": gems}
+        # Filled by a request (``list``); the API document's generator asks without one.
+        return {**super().get_serializer_context(), **self.shop_context}
 
 
 class ShopPurchaseApi(WriteApi):

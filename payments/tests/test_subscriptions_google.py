@@ -114,6 +114,9 @@ def test_notifications_and_the_redemption_at_once_apply_once(client_for, make_us
     calls = [lambda: redeem(client_for(alice), token).status_code]
     calls += [lambda: changed(google, token, 4, message_id="purchased-1") for _ in range(3)]
     results = run_at_once(*calls)
-    assert results[0] == 200 and sorted(results[1:])[-1] in ("active", "active_unclaimed", "unchanged")
+    # One push applies it (or finds the redemption did); the others find it applied or a duplicate.
+    pushed = results[1:]
+    assert results[0] == 200 and set(pushed) <= {"active", "active_unclaimed", "unchanged", "duplicate"}
+    assert any(outcome != "duplicate" for outcome in pushed)
     assert StoreEvent.objects.count() == 1 and Subscription.objects.count() == 1
     assert premium(alice) == (True, expiry(google, token))

@@ -373,14 +373,7 @@ def user_login(*, identifier: str, password: str, address: str, device_id: str |
     every attempt is refused with 429 until the window slides, right password or not.
     Usernames match in any case and width (``User_1`` logs in ``user_1``).
     """
-    account = login_account(identifier)
-    budgets = login_budgets(identifier, address, account)
-    login_attempt_reserve(budgets)
-    user = authenticate(username=account.username if account is not None else identifier, password=password)
-    if user is None:
-        login_failed(budgets)
-        raise ApplicationError("Wrong username/email or password.", code="invalid_credentials", status_code=401)
-    login_succeeded(budgets)
+    user = credentials_checked(identifier=identifier, password=password, address=address)
     if device_id is not None:
         device_note(user=user, device_id=device_id)
     return tokens_for(user)
@@ -560,10 +553,9 @@ def user_delete_request(*, user: User, password: str | None) -> datetime:
     return locked.delete_at
 
 
-def user_delete_request_signed_in(*, identifier: str, password: str, address: str) -> datetime:
-    """The web page's deletion (``/account/delete/``, for a player whose app is gone): a username
-    or email and the password, counted against the login's failure budgets (429 past them),
-    401 ``invalid_credentials`` when wrong; then ``user_delete_request``."""
+def credentials_checked(*, identifier: str, password: str, address: str) -> User:
+    """The account a username (or email) and password name, counted against the login's failure
+    budgets (429 past them); 401 ``invalid_credentials`` when they name none."""
     account = login_account(identifier)
     budgets = login_budgets(identifier, address, account)
     login_attempt_reserve(budgets)
@@ -572,6 +564,14 @@ def user_delete_request_signed_in(*, identifier: str, password: str, address: st
         login_failed(budgets)
         raise ApplicationError("Wrong username/email or password.", code="invalid_credentials", status_code=401)
     login_succeeded(budgets)
+    return user
+
+
+def user_delete_request_signed_in(*, identifier: str, password: str, address: str) -> datetime:
+    """The web page's deletion (``/account/delete/``, for a player whose app is gone): a username
+    or email and the password, counted against the login's failure budgets (429 past them),
+    401 ``invalid_credentials`` when wrong; then ``user_delete_request``."""
+    user = credentials_checked(identifier=identifier, password=password, address=address)
     return user_delete_request(user=user, password=password)
 
 

@@ -52,6 +52,7 @@ async def test_a_muted_player_s_chat_frame_is_refused_muted_and_others_hear_noth
     await ws.disconnect()
 
 
+@pytest.mark.serial  # a bound of seconds from the sanction to the close: alone, off the loaded side-by-side run
 async def test_a_suspended_player_s_notification_socket_hears_the_sanction_before_it_closes(ws_connect, bob, make_user):
     staff = await sync_to_async(make_user)("staffer", is_staff=True, is_superuser=True)
     ws, connected, _ = await ws_connect("/ws/notifications/", bob)

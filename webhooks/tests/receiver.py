@@ -11,6 +11,7 @@ class Receiver:
         self.received: list[tuple[dict, bytes]] = []
         self.script: deque[int] = deque()
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified at each request
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -19,6 +20,7 @@ class Receiver:
                 with receiver.lock:
                     receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
                     status = receiver.script.popleft() if receiver.script else 200
+                    receiver.arrived.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -29,6 +31,11 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        """True once ``count`` requests came (woken by each one), False after ``timeout`` seconds."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.received) >= count, timeout)
 
     def __enter__(self) -> "Receiver":
         self.thread.start()

@@ -3,7 +3,6 @@ answers 500, the server is killed (SIGKILL, nothing shut down) before it retries
 the same database sends the same event again, signed, once the receiver answers 200."""
 
 import json
-import time
 
 import httpx
 import pytest
@@ -18,10 +17,7 @@ pytestmark = [pytest.mark.live, requires_postgres]
 
 
 def wait_for(receiver: Receiver, count: int, seconds: float = 40) -> None:
-    deadline = time.monotonic() + seconds
-    while len(receiver.received) < count:
-        assert time.monotonic() < deadline, f"{len(receiver.received)} requests, waited for {count}"
-        time.sleep(0.05)
+    assert receiver.wait_for(count, seconds), f"{len(receiver.received)} requests, waited for {count}"
 
 
 def test_a_webhook_answered_500_is_sent_again_by_a_fresh_server_after_a_kill(tmp_path):

@@ -229,9 +229,12 @@ class StripeStandIn:
     def period_end(self, subscription_id: str) -> int:
         return self.subscriptions[subscription_id]["items"]["data"][0]["current_period_end"]
 
-    def _new_period(self, subscription: dict, *, days: int = 30) -> None:
-        now = int(time.time())
-        subscription["items"]["data"][0].update(current_period_start=now, current_period_end=now + days * 86400)
+    def _new_period(self, subscription: dict, *, days: int = 30, started: int | None = None) -> None:
+        """A new period from ``started`` (now by default): always a later start than the last one, so
+        two renewals within one second are still two periods, as they are at Stripe."""
+        item = subscription["items"]["data"][0]
+        start = started if started is not None else max(int(time.time()), item["current_period_start"] + 1)
+        item.update(current_period_start=start, current_period_end=start + days * 86400)
 
     def _invoice(self, subscription: dict, *, paid: bool) -> dict:
         return {
@@ -253,12 +256,13 @@ class StripeStandIn:
             event("customer.subscription.updated", self.subscription(subscription_id)),
         ]
 
-    def fail_renewal(self, subscription_id: str) -> list[dict]:
-        """The period came round and the card was declined: Stripe starts the new period, marks the
-        subscription ``past_due`` and retries; invoice payment failed, subscription updated."""
+    def fail_renewal(self, subscription_id: str, *, tried_at: int | None = None) -> list[dict]:
+        """The period came round (at ``tried_at``, now by default) and the card was declined: Stripe
+        starts the new period, marks the subscription ``past_due`` and retries; invoice payment
+        failed, subscription updated."""
         with self.lock:
             subscription = self.subscriptions[subscription_id]
-            self._new_period(subscription)
+            self._new_period(subscription, started=tried_at)
             subscription["status"] = "past_due"
         return [
             event("invoice.payment_failed", self._invoice(subscription, paid=False)),

@@ -3,6 +3,7 @@ subscription through its life, and the player's premium follows it exactly; ever
 once, in whatever order, at once on two connections too."""
 
 import random
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -89,7 +90,8 @@ def test_a_subscription_bought_renewed_failing_in_grace_cancelled_and_expiring(c
 
 def test_a_failed_renewal_past_its_grace_is_past_due_and_ends_premium(alice, subscribed, stripe, settings):
     settings.STRIPE_GRACE_DAYS = 0
-    assert applied(stripe.fail_renewal(subscribed)) == ["past_due", "unchanged"]
+    a_minute_ago = int(time.time()) - 60  # the renewal failed then; with no grace it is past due now
+    assert applied(stripe.fail_renewal(subscribed, tried_at=a_minute_ago)) == ["past_due", "unchanged"]
     assert premium(alice) == (False, None)
 
 

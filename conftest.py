@@ -206,7 +206,9 @@ def ws_connect():
             application, f"{path}?{query}" if query else path, headers=all_headers, subprotocols=subprotocols
         )
         opened.append(communicator)
-        connected, code = await communicator.connect(timeout=5)
+        # A bound for a failure, not a wait: a connect takes about 0.15 s here, and several
+        # seconds on a 2-core machine running three workers and their servers.
+        connected, code = await communicator.connect(timeout=15)
         return communicator, connected, code
 
     yield connect
@@ -262,6 +264,16 @@ def pytest_configure(config):
         "daphne_differs(reason): daphne cannot do what this live test asks, for the reason given;"
         " with LIVE_SERVER=daphne the test is an expected failure (strict: it fails once daphne passes it)",
     )
+
+
+def pytest_runtest_logreport(report):
+    """Under ``FAILED_TESTS=FILE`` (``make test``'s side-by-side runs), each failed test's id goes
+    to FILE, once, from the process that prints the run's results (pytest-xdist's controller, not
+    its workers): ``.ci/alone.py`` then runs them once more alone."""
+    path = os.environ.get("FAILED_TESTS")
+    if path and report.failed and not os.environ.get("PYTEST_XDIST_WORKER"):
+        with open(path, "a") as failed:
+            failed.write(f"{report.nodeid}\n")
 
 
 def pytest_runtest_setup(item):

@@ -75,6 +75,11 @@ def main() -> int:
     print(f"==> the {args.slowest} slowest tests")
     for seconds, name in sorted(every, reverse=True)[: args.slowest]:
         print(f"  {seconds:7.1f} s  {name}")
+    flaky = args.reports / "flaky.txt" if args.reports.is_dir() else None
+    if flaky is not None and flaky.exists():  # .ci/alone.py's list
+        print("==> failed side by side, passed alone (flaky under load: fix them)")
+        for test_id in flaky.read_text().split():
+            print(f"  {test_id}")
     return 0
 
 

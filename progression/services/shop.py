@@ -31,12 +31,17 @@ def lootbox_allowed(*, user: User, country: str) -> None:
     raise Forbidden("Paid random boxes are sold to adults only in your country.", code="not_allowed_for_age")
 
 
-def box_draw(*, shop_item: ShopItem) -> BoxOutcome:
-    """One outcome of a random box, drawn by the declared weights with the operating system's
-    secure random source (``secrets``): nobody can predict or replay a draw."""
+def box_outcomes(*, shop_item: ShopItem) -> list[BoxOutcome]:
+    """A random box's declared outcomes with their items, read once for all of a purchase's draws."""
     outcomes = list(shop_item.outcomes.select_related("item"))
     if not outcomes:
         raise ApplicationError("This box has no outcomes.", code="not_for_sale")
+    return outcomes
+
+
+def box_draw(outcomes: list[BoxOutcome]) -> BoxOutcome:
+    """One outcome of a random box, drawn by the declared weights with the operating system's
+    secure random source (``secrets``): nobody can predict or replay a draw."""
     point = secrets.randbelow(sum(outcome.weight for outcome in outcomes))
     for outcome in outcomes:
         if point < outcome.weight:
@@ -80,8 +85,9 @@ def shop_purchase(
     if total:
         balance_change(player=player, reason="purchase", reference=f"purchase:{purchase.pk}", **{currency: -total})
     if shop_item.box_name:
+        outcomes = box_outcomes(shop_item=shop_item)
         for _ in range(quantity):
-            outcome = box_draw(shop_item=shop_item)
+            outcome = box_draw(outcomes)
             BoxDraw.objects.create(purchase=purchase, outcome=outcome)
             inventory_grant(player=player, template=outcome.item, quantity=outcome.quantity)
     elif shop_item.item_id:

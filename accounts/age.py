@@ -19,10 +19,10 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import hooks, policy
 from accounts.models import AgeBand, AgeSource, User
+from accounts.sessions import sessions_end
 from gameplatform.core.copies import ProcessCopy
 from gameplatform.core.errors import Conflict, NotFound
 from gameplatform.http import serializers
@@ -149,17 +149,9 @@ def consent_rescind(*, user_id: int) -> User | None:
     user.birth_date, user.parental_consent_at, user.apple_app_transaction_id = None, None, ""
     user.age_band, user.age_source = AgeBand.UNKNOWN, AgeSource.NONE
     user.save(update_fields=["birth_date", "parental_consent_at", "apple_app_transaction_id", "age_band", "age_source"])
-    sessions_end(user_id=user.pk)
+    sessions_end(user_id=user.pk, close_sockets=False)  # closed 4403 below, with the reason
     lockout.close_sockets_on_commit(
         user.pk, code="consent_rescinded", message="A parent withdrew their consent: sign in again."
     )
     _changed()
     return user
-
-
-def sessions_end(*, user_id: int) -> None:
-    """Blacklist every refresh token the account holds (SimpleJWT's blacklist app)."""
-    outstanding = OutstandingToken.objects.filter(user_id=user_id).exclude(blacklistedtoken__isnull=False)
-    BlacklistedToken.objects.bulk_create(
-        [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
-    )

@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
         from gameplatform.sockets import lockout, wsauth
 
         # Sockets authenticate through the kit, which looks users up through us.
-        wsauth.user_by_id.register(lambda user_id: selectors.user_active_get(user_id=user_id))
+        wsauth.user_by_token.register(
+            lambda user_id, issued_at: selectors.user_by_access_token(user_id=user_id, issued_at=issued_at)
+        )
         wsauth.user_by_ticket.register(lambda ticket: services.ws_ticket_redeem(ticket=ticket))
         # A suspended or banned account's sockets are refused 4403 (accounts.locks).
         lockout.account_locked.register(locks.is_locked)

@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from accounts import locks
 from accounts.models import User
-from accounts.selectors import user_by_token_get, user_from_columns, user_key
+from accounts.selectors import token_current, user_by_token_get, user_from_columns, user_key
 
 
 def _read_here() -> bool:
@@ -48,12 +49,19 @@ class JWTAuthentication(SimpleJWTAuthentication):
                 return api_settings.TOKEN_USER_CLASS(validated_token)  # the route reads the user: admitted
             user = user_by_token_get(user_id=user_id) if user_id is not None else None
             if user is not None and (user.is_active or not api_settings.CHECK_USER_IS_ACTIVE):
-                locks.lock_check(user)  # a token issued before a suspension stops working at once
-                return user
+                return _still_holds(user, validated_token)
         # Refused (or a setting the read does not cover): SimpleJWT's answer, its way.
-        user = super().get_user(validated_token)
-        locks.lock_check(user)
-        return user
+        return _still_holds(super().get_user(validated_token), validated_token)
+
+
+def _still_holds(user: User, token) -> User:
+    """``user`` when the token still holds for them: refused 401 ``token_not_valid`` when their
+    sessions ended after it was issued (a reset, a password change: ``accounts.sessions``), 403
+    when the account is locked (a token issued before a suspension stops working at once)."""
+    if not token_current(user, token.get("iat")):
+        raise InvalidToken(_("This session has ended: sign in again."))
+    locks.lock_check(user)
+    return user
 
 
 def admitted(claim, columns: dict | None) -> User:
@@ -64,8 +72,7 @@ def admitted(claim, columns: dict | None) -> User:
     user = user_from_columns(columns) if columns is not None else None
     if user is None or not (user.is_active or not api_settings.CHECK_USER_IS_ACTIVE):
         user = SimpleJWTAuthentication().get_user(claim.token)  # SimpleJWT's refusal, its way
-    locks.lock_check(user)
-    return user
+    return _still_holds(user, claim.token)
 
 
 class JWTScheme(SimpleJWTScheme):

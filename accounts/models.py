@@ -62,6 +62,9 @@ class User(AbstractUser):
     # socket stays open. Written only by ``accounts.services.account_lock`` (the safety app's
     # sanctions); read with the user's row on every request, so the check costs no query.
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Access tokens issued before this second are refused (a reset, a password change, a parent's
+    # withdrawn consent ended every session: ``accounts.sessions``); read with the user's row.
+    sessions_ended_at = models.DateTimeField(null=True, blank=True)
     # The address was proven by a link mailed to it (POST /api/auth/email/verify/).
     email_verified = models.BooleanField(default=False)
     # The player asked for deletion (POST /api/me/delete/): the account is deleted at this time

@@ -12,11 +12,10 @@ import hashlib
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts import mail
 from accounts.models import User
+from accounts.sessions import sessions_end
 from gameplatform.core.errors import ApplicationError
 from gameplatform.data.ratelimit import Budget
 from gameplatform.http import serializers
@@ -34,14 +33,6 @@ INVALID_TOKEN = "This link is invalid or has expired; ask for a new one."
 
 def _invalid_token() -> ApplicationError:
     return ApplicationError(INVALID_TOKEN, code="invalid_token", status_code=400)
-
-
-def refresh_tokens_revoke(*, user: User) -> int:
-    """Blacklist every refresh token issued to ``user`` that is not expired yet; how many."""
-    live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
-    rows = [BlacklistedToken(token=token) for token in live]
-    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent revocation wrote some
-    return len(rows)
 
 
 def _email_key(email: str) -> str:
@@ -84,21 +75,23 @@ def password_reset_confirm(*, uid: str, token: str, new_password: str, address: 
     user.set_password(new_password)
     user.email_verified = True  # the link reached the inbox: the address is the player's
     user.save(update_fields=["password", "email_verified"])
-    refresh_tokens_revoke(user=user)
+    sessions_end(user_id=user.pk)  # whoever knew the old password is signed out everywhere
     return user
 
 
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> User:
     """A signed-in player's new password: 400 ``invalid_password`` when ``old_password`` is not the
-    current one. Every refresh token of the account dies (the caller issues a fresh pair)."""
+    current one. Every session of the account ends (the caller issues a fresh pair)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.check_password(old_password):
         raise ApplicationError("The current password is wrong.", code="invalid_password", status_code=400)
     _password_checked(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    refresh_tokens_revoke(user=user)
+    # Every session ends, this one's too (the caller answers with a fresh pair); the sockets stay
+    # open until their token expires (the device that changed it keeps playing).
+    sessions_end(user_id=user.pk, close_sockets=False)
     return user
 
 

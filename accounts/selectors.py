@@ -85,6 +85,26 @@ def user_active_get(*, user_id) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+def token_current(user: User, issued_at) -> bool:
+    """Whether an access token issued at ``issued_at`` (its ``iat``, seconds since the epoch)
+    still holds for ``user``: issued in or after the second their sessions last ended. A token
+    without ``iat`` holds only for an account whose sessions never ended."""
+    ended = user.sessions_ended_at
+    if ended is None:
+        return True
+    try:
+        return int(issued_at) >= int(ended.timestamp())
+    except (TypeError, ValueError):
+        return False
+
+
+def user_by_access_token(*, user_id, issued_at) -> User | None:
+    """The active user an access token names (a socket's), while the token holds for them:
+    None once their sessions ended after it was issued (``accounts.sessions``)."""
+    user = user_active_get(user_id=user_id)
+    return user if user is not None and token_current(user, issued_at) else None
+
+
 def user_search(*, query: str = "") -> QuerySet[User]:
     """Active users by name; minors are never listed (``accounts.policy``: private by default)."""
     # Imported here: the policy's errors import DRF, whose settings import this module.

@@ -73,6 +73,7 @@ class LiveopsApi(APIView):
         parameters=[OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER, required=False)],
         tags=TAGS,
     )
+    @error_codes({401: ("token_not_valid",)})  # a token whose sessions ended (accounts.sessions)
     def get(self, request):
         answer = evaluation.answer_for(user=request.user)
         headers = {"ETag": answer.etag, "Cache-Control": "private, no-cache"}

@@ -43,7 +43,9 @@ def _credentials(scope) -> tuple[str, str] | None:
 # How a socket's credentials become a user: the accounts app registers one function on each
 # (``AccountsConfig.ready``), so the kit knows no app. Without one, a socket's authentication
 # raises ImproperlyConfigured naming the hook.
-user_by_id: Hook[[object], "AbstractBaseUser | None"] = Hook("user_by_id")  # an active user by id (an access token's)
+# An access token's active user (its ``user_id`` and ``iat`` claims), None once the token no longer
+# holds for them (their sessions ended after it was issued).
+user_by_token: Hook[[object, object], "AbstractBaseUser | None"] = Hook("user_by_token")
 user_by_ticket: Hook[[str], "AbstractBaseUser | None"] = Hook("user_by_ticket")  # a one-time ticket's user, once
 
 
@@ -52,7 +54,7 @@ def _user_for_token(raw: str):
         token = AccessToken(raw)
     except TokenError:
         return None, None
-    return user_by_id.one()(token.get("user_id")), token.get("exp")
+    return user_by_token.one()(token.get("user_id"), token.get("iat")), token.get("exp")
 
 
 def _user_for_ticket(raw: str):

@@ -17,3 +17,8 @@ class GameConfig(AppConfig):
         registry.modes()  # a wrong GAME_MODES entry stops start-up here, with its name
         # A minor takes friend requests from players they met: one who sat in a game with them.
         accounts.met.register(users_played_together)
+
+        from game.rooms import games_forfeit_on_deletion
+
+        # A deleted player forfeits the games they still play (once the deletion commits).
+        accounts.user_deleting.register(games_forfeit_on_deletion)

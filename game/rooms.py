@@ -17,7 +17,9 @@ room's owner takes them (``room_command``), wherever it runs. This module is abo
 ``game.services`` (the game's rules and records): it imports them, they never import it.
 """
 
+import functools
 import json
+import logging
 
 from django.db import transaction
 
@@ -26,7 +28,7 @@ from game.events import KICKED_SIGNAL
 from game.models import Game, GamePlayer
 from gameplatform.broadcast.groups import game_group
 from gameplatform.broadcast.realtime import signal_on_commit
-from gameplatform.core.errors import Conflict, NotFound, Unavailable
+from gameplatform.core.errors import ApplicationError, Conflict, NotFound, Unavailable
 from gameplatform.core.loops import per_loop
 from gameplatform.data import db
 from gameplatform.data.batching import Batcher
@@ -35,6 +37,8 @@ from gameplatform.modes.commands import Abandon, Command, Forfeit
 from gameplatform.rooms import Grace, Hooks, RoomHost, Seating, room_store
 from gameplatform.rooms.host import answer_seconds
 from staff import audit
+
+logger = logging.getLogger(__name__)
 
 
 def platform_hooks() -> Hooks:
@@ -164,6 +168,27 @@ def game_end_by_staff(*, staff, game_id: int) -> Game:
     with transaction.atomic():
         audit.record(staff=staff, action="room.end", target_type="game", target_id=game_id, target=str(game))
     return game
+
+
+# --- a player whose account is deleted ----------------------------------------------
+
+
+def games_forfeit_on_deletion(user) -> None:
+    """A player is being deleted (accounts' ``user_deleting``, in the deletion's transaction): once
+    it commits, they forfeit every game they still play, through its room wherever it runs (the
+    mode's rules say what follows: by default the last player left wins), rather than the game
+    waiting out their away grace with a seat nobody can take again. A room no server runs (nobody
+    connected yet) is left to the ``game.unclaimed`` timer."""
+    playing = GamePlayer.objects.filter(user_id=user.pk, forfeited=False, game__state__in=Game.UNFINISHED)
+    for game_id in playing.values_list("game_id", flat=True):
+        transaction.on_commit(functools.partial(_forfeit_for_deleted, game_id, user.pk))
+
+
+def _forfeit_for_deleted(game_id: int, user_id: int) -> None:
+    try:
+        _room_command(game_id, Forfeit(user_id))
+    except ApplicationError as refused:  # over meanwhile, no room, or a room moving between servers
+        logger.info("a deleted player's game was not forfeited: %s", refused.code, extra={"game_id": game_id})
 
 
 def _running_game(game_id: int) -> Game:

@@ -279,7 +279,8 @@ def _passes_filter(name: str) -> bool:
 
 def user_create_external(*, username_hint: str, display_name: str = "", email: str = "", suffix: bool = False) -> User:
     """A full account that signs in through an identity provider: no password, a username from
-    ``username_hint`` (with a random suffix when ``suffix``), the email as given. Runs in the
+    ``username_hint`` (with a random suffix when ``suffix``), the email as given: one the provider
+    says it verified (the only kind a provider's profile carries), so ``email_verified``. Runs in the
     caller's transaction; a name or email another account holds raises ``IntegrityError``.
 
     The provider's names pass the word filter as a player's own would, but the player did not
@@ -292,7 +293,7 @@ def user_create_external(*, username_hint: str, display_name: str = "", email: s
         username = f"{username}-{secrets.token_hex(3)}"
     if display_name and not _passes_filter(display_name):
         display_name = ""
-    user = User(username=username, email=email, display_name=display_name)
+    user = User(username=username, email=email, display_name=display_name, email_verified=bool(email))
     user.set_unusable_password()
     user.save()
     return user

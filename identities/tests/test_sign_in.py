@@ -121,6 +121,19 @@ def test_next_outside_the_allowed_origins_is_refused(api_client, configured):
         assert response.status_code == 302
 
 
+def test_an_email_the_provider_verified_is_verified_and_one_it_did_not_is_not_taken(api_client, configured):
+    """The provider vouched for the address (``email_verified``): the new account's address is
+    verified and no verification mail is needed. An address it did not verify is not taken."""
+    vouched = post_id_token(api_client, configured.id_token(sub="sub-vouched")).json()
+    me = as_user(vouched["access"]).get("/api/me/").json()
+    assert (me["email"], me["email_verified"]) == (configured.email, True)
+    unverified = post_id_token(
+        api_client, configured.id_token(sub="sub-unverified", email="other@example.com", email_verified=False)
+    ).json()
+    me = as_user(unverified["access"]).get("/api/me/").json()
+    assert (me["email"], me["email_verified"]) == ("", False)
+
+
 def test_a_client_posting_an_id_token_gets_the_platforms_tokens(api_client, configured):
     response = post_id_token(api_client, configured.id_token(sub="sub-native"))
     assert response.status_code == 200

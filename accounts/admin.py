@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
-from accounts.models import AccountDevice, GuestDevice, User
+from accounts.models import AccountDevice, GuestDevice, Mail, User
 from gameplatform.chat.admin import AuditedAdmin
 
 
@@ -89,3 +89,20 @@ class AccountDeviceAdmin(AuditedAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # a device is noted by signing in from it
+
+
+@admin.register(Mail)
+class MailAdmin(AuditedAdmin):
+    """The mails owed and sent (the outbox, ``accounts.mail``): what, to whom, how it went. Read
+    only: the platform writes them, and a mail holds no link (it is made when sent)."""
+
+    list_display = ["id", "kind", "user", "status", "attempts", "created_at", "sent_at", "last_error"]
+    list_filter = ["kind", "status"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

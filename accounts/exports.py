@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from accounts.models import AccountDevice, GuestDevice, User
+from accounts.models import AccountDevice, GuestDevice, Mail, User
 from gameplatform.data.ratelimit import Budget
 
 # Three exports a day per account, on every process (the shared store's window).
@@ -63,6 +63,11 @@ def account_part(user: User) -> dict:
         # Devices are kept as their SHA-256 only: the export says when, not the hash.
         "devices": rows(AccountDevice.objects.filter(user=user), leave_out=("device_hash", "user_id")),
         "guest_devices": rows(GuestDevice.objects.filter(user=user), leave_out=("device_hash", "user_id")),
+        # The mails sent to the account (a reset, a verification): what, where and when.
+        "mails": rows(
+            Mail.objects.filter(user=user).order_by("pk"),
+            leave_out=("user_id", "link_base", "attempts", "next_attempt_at", "give_up_at", "last_error"),
+        ),
     }
 
 
@@ -91,6 +96,7 @@ def register_own_parts() -> None:
             covers=(
                 "accounts.AccountDevice.user",
                 "accounts.GuestDevice.user",
+                "accounts.Mail.user",
                 # Django's own: the admin's change log (staff only) and the issued refresh tokens
                 # (secrets, never exported).
                 "admin.LogEntry.user",

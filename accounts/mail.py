@@ -7,25 +7,29 @@ link stops working once the password changes (it was used); a verification link 
 address changes. The two kinds have their own salts, so one kind's
 token is never the other's.
 
-A mail is built once the change that asks for it has committed, then handed to a delivery
-thread: the request answers without waiting for the mail server, so a reset asked for an
-address with no account takes as long as one with an account (no timing tells them apart), and
-a slow or unreachable mail server holds no request. Delivery failures are logged (the kind and
-the account's id, never the link). No token is ever logged.
+A mail is a row first (``Mail``, an outbox), written in the transaction of the change that asks
+for it; once that commits, a delivery thread builds and sends it: the request answers without
+waiting for the mail server, and a slow or unreachable mail server holds no request. A failure is
+logged (the kind and the account's id, never the link) and tried again by the ``accounts.mail_due``
+timer with backoff until the link would be dead. No token is ever logged or stored.
 """
 
 import logging
+import random
+import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import close_old_connections, transaction
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from accounts.models import User
+from accounts.models import Mail, User
 from gameplatform.core.errors import NotFound
 
 logger = logging.getLogger(__name__)
@@ -110,35 +114,135 @@ def verify_message(*, user: User, base: str) -> EmailMessage:
     return EmailMessage("Confirm your email address", body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-# One thread: mails go out in the order asked, none holds a request.
+# --- the outbox: a row first, sent after commit, again after a failure -------------------
+
+BACKOFF_FIRST_SECONDS = 15.0  # the wait after a first failure, doubling (with jitter) up to
+BACKOFF_MOST_SECONDS = 300.0
+CLAIM_MARGIN_SECONDS = 5.0
+ROUND_SECONDS = 2.0  # how long one timer round sends before it leaves the rest to the next
+
+BUILDERS = {Mail.Kind.PASSWORD_RESET: reset_message, Mail.Kind.EMAIL_VERIFY: verify_message}
+
+# One thread: a mail asked for in a request goes out right after its commit, none holds a request.
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
 _pending: set[Future] = set()
 
 
-def _deliver(build, kind: str, user_id: int) -> None:
-    try:
-        build().send()
-    except Exception as exc:  # the mail server's failure is logged, never raised into a request
-        logger.warning("mail not delivered", extra={"kind": kind, "user_id": user_id, "error": type(exc).__name__})
-
-
-def send_on_commit(*, kind: str, user: User, build) -> None:
-    """Once the current transaction commits, build the mail (``build()``: from the account as it
-    is in memory, no query) and deliver it on the delivery thread. The request does no more work
-    for an address with an account than for one without. Nothing is sent for a change that
-    rolled back, nor from a server without mail."""
+def mail_queue(*, kind: str, user: User, base: str) -> Mail | None:
+    """Owe ``user`` a mail of ``kind`` to their address, in the caller's transaction; once it
+    commits, the delivery thread sends it (the request does not wait for the mail server), and
+    the ``accounts.mail_due`` timer sends it again after a failure, with backoff, until its link
+    would be dead (``PASSWORD_RESET_MINUTES``). Nothing on a server without mail."""
     if not mail_configured():
-        return
+        return None
+    now = timezone.now()
+    # Written as claimed by this process's delivery thread (its first attempt): the timer takes it
+    # only if that attempt failed, or never happened (the process died first).
+    mail = Mail.objects.create(
+        user=user,
+        kind=kind,
+        address=user.email,
+        link_base=base,
+        created_at=now,
+        attempts=1,
+        next_attempt_at=now + _claim_time(),
+        give_up_at=now + timedelta(minutes=settings.PASSWORD_RESET_MINUTES),
+    )
 
     def submit() -> None:
-        future = _executor.submit(_deliver, build, kind, user.pk)
+        future = _executor.submit(_send_now, mail)
         _pending.add(future)
         future.add_done_callback(_pending.discard)
 
     transaction.on_commit(submit)
+    return mail
+
+
+def _send_now(mail: Mail) -> None:
+    try:
+        _attempt(mail)
+    finally:
+        close_old_connections()  # the delivery thread's connection is its own
+
+
+def _claim_time() -> timedelta:
+    """How long an attempt may take at most: a claimed mail is due again after that."""
+    return timedelta(seconds=(settings.EMAIL_TIMEOUT or 30) + CLAIM_MARGIN_SECONDS)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """The wait after the ``attempts``-th failed attempt: doubling, capped, with jitter."""
+    ceiling = min(BACKOFF_MOST_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _claim(now: datetime) -> Mail | None:
+    """Take the longest-due pending mail no other sender holds, in a transaction of its own: its
+    next attempt is pushed past this attempt's longest time, so one runner sends it."""
+    with transaction.atomic():
+        due = Mail.objects.select_for_update(skip_locked=True, of=("self",))
+        due = due.filter(status=Mail.Status.PENDING, next_attempt_at__lte=now)
+        mail = due.order_by("next_attempt_at", "pk").select_related("user").first()
+        if mail is None:
+            return None
+        if mail.give_up_at <= now:
+            mail.status = Mail.Status.FAILED
+            mail.save(update_fields=["status"])
+            return None
+        mail.attempts += 1
+        mail.next_attempt_at = now + _claim_time()
+        mail.save(update_fields=["attempts", "next_attempt_at"])
+    return mail
+
+
+def _attempt(mail: Mail) -> None:
+    """Send ``mail`` once: built now (its link's token from the account as it is now), with a
+    Message-ID of its own, so a mail sent twice (a sender that died after the server took it)
+    is one mail to the player's client. Not sent when the account's address is no longer the
+    one it was asked for (a new address gets its own verification mail)."""
+    user = mail.user
+    if user.email != mail.address or not user.is_active:
+        _record(mail, sent=False, error="the address changed", final=True)
+        return
+    message = BUILDERS[mail.kind](user=user, base=mail.link_base)
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("<> ") or "localhost"
+    message.extra_headers["Message-ID"] = f"<gameplatform-mail-{mail.pk}@{domain}>"
+    try:
+        message.send()
+    except Exception as exc:  # the mail server's failure: logged (never the link) and tried again
+        logger.warning(
+            "mail not delivered",
+            extra={"kind": mail.kind, "user_id": mail.user_id, "mail_id": mail.pk, "error": type(exc).__name__},
+        )
+        _record(mail, sent=False, error=type(exc).__name__)
+        return
+    _record(mail, sent=True)
+
+
+def _record(mail: Mail, *, sent: bool, error: str = "", final: bool = False) -> None:
+    now = timezone.now()
+    if sent:
+        Mail.objects.filter(pk=mail.pk).update(status=Mail.Status.SENT, sent_at=now, last_error="")
+        return
+    retry_at = now + timedelta(seconds=backoff_seconds(mail.attempts))
+    status = Mail.Status.FAILED if final or retry_at >= mail.give_up_at else Mail.Status.PENDING
+    Mail.objects.filter(pk=mail.pk).update(status=status, next_attempt_at=retry_at, last_error=error[:200])
+
+
+def mails_send_due(*, now: datetime | None = None, budget_seconds: float = ROUND_SECONDS) -> int:
+    """Send the mails that are due (a failed attempt's retry, or one whose sender died), each by
+    one runner, for at most ``budget_seconds``; how many were attempted."""
+    started, attempted = time.monotonic(), 0
+    while time.monotonic() - started < budget_seconds:
+        mail = _claim(now or timezone.now())
+        if mail is None:
+            break
+        _attempt(mail)
+        attempted += 1
+    return attempted
 
 
 def deliveries_wait(timeout: float = 10.0) -> bool:
-    """Wait until every mail handed over so far was delivered (or failed); whether all were."""
+    """Wait until every mail handed to the delivery thread so far was attempted; whether all were."""
     done, not_done = wait(list(_pending), timeout=timeout)
     return not not_done

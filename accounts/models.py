@@ -158,3 +158,47 @@ class AccountDevice(models.Model):
 
     def __str__(self) -> str:
         return f"device {self.device_hash[:12]}… seen on {self.user_id}"
+
+
+class Mail(models.Model):
+    """A mail the platform owes a player (a reset link, a verification link): written in the
+    transaction of the change that asks for it, so a change that commits is mailed and one that
+    rolls back is not; sent once it commits, and again after a failure until its link would be
+    dead (``accounts.mail``). It holds no credential: the link's token is made when the mail is
+    sent, from the account as it is then (Django's token generators store nothing)."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset"
+        EMAIL_VERIFY = "email_verify"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SENT = "sent"
+        FAILED = "failed"  # its link would be dead by now: given up
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mails")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    address = models.EmailField()  # where it goes: the account's address when it was asked for
+    link_base = models.CharField(max_length=500)  # where its link starts (PUBLIC_URL or the request's origin)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    # The next attempt's time; a claimed mail's is pushed past its attempt's longest time, so a
+    # sender that dies mid-attempt leaves it due again.
+    next_attempt_at = models.DateTimeField()
+    give_up_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)  # the failure's kind, never the link
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False), name="accounts_mail_sent_has_time"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="accounts_mail_due_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} mail #{self.pk} to account {self.user_id} ({self.status})"

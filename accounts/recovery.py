@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from accounts import mail
-from accounts.models import User
+from accounts.models import Mail, User
 from accounts.sessions import sessions_end
 from gameplatform.core.errors import ApplicationError
 from gameplatform.data.ratelimit import Budget
@@ -50,7 +50,7 @@ def password_reset_request(*, email: str, address: str, link_base: str) -> None:
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).exclude(email="").first()
     if user is None or not user.has_usable_password():
         return
-    mail.send_on_commit(kind="password_reset", user=user, build=lambda: mail.reset_message(user=user, base=link_base))
+    mail.mail_queue(kind=Mail.Kind.PASSWORD_RESET, user=user, base=link_base)
 
 
 def _password_checked(password: str, user: User) -> None:
@@ -115,7 +115,7 @@ def email_verification_send(*, user: User, link_base: str) -> None:
     nothing for an account without an address, one already proven, or a server without mail."""
     if not user.email or user.email_verified:
         return
-    mail.send_on_commit(kind="email_verify", user=user, build=lambda: mail.verify_message(user=user, base=link_base))
+    mail.mail_queue(kind=Mail.Kind.EMAIL_VERIFY, user=user, base=link_base)
 
 
 def email_verification_resend(*, user: User, link_base: str) -> None:

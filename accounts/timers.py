@@ -1,3 +1,4 @@
+from accounts.mail import mails_send_due
 from accounts.services import users_delete_due, users_expire_premium
 from gameplatform.operations.timers import periodic
 
@@ -12,3 +13,9 @@ def expire_premium() -> int:
 def delete_due() -> int:
     """Accounts whose deletion's grace has passed are deleted (``user_delete``, every app's part)."""
     return users_delete_due()
+
+
+@periodic("accounts.mail_due", every=5)
+def mail_due() -> int:
+    """Mails whose first attempt failed are sent again, with backoff (``accounts.mail``)."""
+    return mails_send_due()

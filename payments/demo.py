@@ -1,4 +1,5 @@
-"""Demo data: the two products the contract names, sold through Stripe Checkout when it is configured."""
+"""Demo data: the two products the contract names and a monthly premium subscription, sold through
+Stripe Checkout when it is configured."""
 
 from payments.models import Product, Purchase
 
@@ -6,6 +7,13 @@ from payments.models import Product, Purchase
 PRODUCTS = [
     ("premium-30d", "Premium for 30 days", Product.Kind.PREMIUM, 499, {"premium_days": 30}),
     ("gems-100", "100 gems", Product.Kind.GEMS, 199, {"gems": 100}),
+    (
+        "premium-monthly",
+        "Premium, monthly",
+        Product.Kind.SUBSCRIPTION,
+        499,
+        {"period": "P1M", "entitlement": "premium"},
+    ),
 ]
 
 

@@ -96,10 +96,13 @@ class StripeStandIn:
                         return self.answer(404, _error("No such subscription.", "invalid_request_error"))
                     with standin.lock:
                         return self.answer(200, json.loads(json.dumps(subscription)))
-                session = standin.sessions.get(self.path.removeprefix("/c/pay/"))
-                if session is None:
-                    return self.answer(404, _error("No such checkout page.", "invalid_request_error"))
-                page = f"<!doctype html><title>Stripe Checkout (stand-in)</title><h1>Pay {session['id']}</h1>"
+                if self.path.startswith("/p/session/"):
+                    page = "<!doctype html><title>Stripe customer portal (stand-in)</title><h1>Billing</h1>"
+                else:
+                    session = standin.sessions.get(self.path.removeprefix("/c/pay/"))
+                    if session is None:
+                        return self.answer(404, _error("No such checkout page.", "invalid_request_error"))
+                    page = f"<!doctype html><title>Stripe Checkout (stand-in)</title><h1>Pay {session['id']}</h1>"
                 data = page.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -289,12 +292,13 @@ class StripeStandIn:
         return 200, self.subscription(subscription_id)
 
     def portal_session(self, params: dict) -> dict:
+        page = f"/p/session/{new_id('test')}"
         return {
             "id": new_id("bps"),
             "object": "billing_portal.session",
             "customer": params.get("customer"),
             "return_url": params.get("return_url"),
-            "url": f"https://billing.stripe.com/p/session/{new_id('test')}",
+            "url": f"{self.base}{page}" if self.local_checkout else f"https://billing.stripe.com{page}",
         }
 
 

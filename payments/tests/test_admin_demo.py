@@ -17,15 +17,16 @@ def admin_client(client, make_user):
     return client
 
 
-def test_seed_demo_creates_the_premium_and_gem_products():
+def test_seed_demo_creates_the_premium_gem_and_subscription_products():
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())  # idempotent
     assert {p.pk: p.grants for p in Product.objects.all()} == {
         "premium-30d": {"premium_days": 30},
         "gems-100": {"gems": 100},
+        "premium-monthly": {"entitlement": "premium", "period": "P1M"},
     }
     call_command("seed_demo", "--clear", stdout=io.StringIO())
-    assert Product.objects.count() == 2
+    assert Product.objects.count() == 3
 
 
 def test_the_admin_shows_a_users_purchases_on_their_page(admin_client, alice, stripe, checkout, products):

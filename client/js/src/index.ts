@@ -32,6 +32,7 @@ export type {
   Checkout,
   Product,
   StorePurchase,
+  Subscription,
   StoredObject,
   Tournament,
 } from "./meta.js";

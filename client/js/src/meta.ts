@@ -249,11 +249,25 @@ export function leaderboardCalls(client: Client) {
 export interface Product {
   id: string;
   name: string;
-  kind: "premium" | "gems" | "item";
-  /** In the currency's minor unit: 499 is 4.99. */
+  kind: "premium" | "gems" | "item" | "subscription";
+  /** In the currency's minor unit: 499 is 4.99 (a subscription's: each period). */
   price: number;
   currency: string;
   grants: { premium_days?: number; gems?: number; item?: { id: Id; name: string }; quantity?: number };
+  /** A subscription's period, ISO 8601 (`P1M`: a month). */
+  period?: string;
+  /** What a subscription holds while it runs (`premium`). */
+  entitlement?: string;
+}
+
+export interface Subscription {
+  id: Id;
+  product: Product;
+  store: "stripe" | "apple" | "google";
+  /** `active` and `grace` hold the entitlement. */
+  status: "active" | "grace" | "past_due" | "cancelled" | "expired" | "refunded";
+  current_period_end: string;
+  will_renew: boolean;
 }
 
 export interface StorePurchase {
@@ -279,6 +293,13 @@ export function paymentCalls(client: Client) {
     checkout: (productId: string): Promise<Checkout> => client.post("/api/payments/checkout/", { product_id: productId }),
     /** My purchases, newest first, refunded ones included. */
     purchases: (): Promise<StorePurchase[]> => client.all("/api/payments/purchases/", { page_size: MAX_PAGE_SIZE }),
+    /** My subscriptions in every store, newest first. */
+    subscriptions: (): Promise<Subscription[]> =>
+      client.all("/api/payments/subscriptions/", { page_size: MAX_PAGE_SIZE }),
+    /** Stop a Stripe subscription renewing (it runs to its period's end); 409 `cancel_in_store` for the stores' own. */
+    cancelSubscription: (id: Id): Promise<Subscription> => client.post(`/api/payments/subscriptions/${id}/cancel/`),
+    /** Stripe's customer portal (card, invoices, cancel): send the player to `url`. */
+    portal: (): Promise<{ url: string }> => client.post("/api/payments/portal/"),
   };
 }
 

@@ -997,6 +997,34 @@ class GameClient:
         key = idempotency_key or uuid.uuid4().hex
         return await self.post("/api/shop/purchase/", body, headers={"Idempotency-Key": key})
 
+    # --- the store: money (Stripe, and the App Store's and Google Play's subscriptions) -------
+
+    async def products(self) -> list:
+        """What can be bought with money, subscriptions included (404 ``not_configured`` when no store is)."""
+        return [item async for item in self.pages("/api/payments/products/")]
+
+    async def checkout(self, product_id: str) -> dict:
+        """A Stripe Checkout session for a product: ``{url, session_id}``; send the buyer to ``url``.
+        Granted once Stripe's webhook says it was paid, never here."""
+        return await self.post("/api/payments/checkout/", {"product_id": product_id})
+
+    async def purchases(self) -> list:
+        """My purchases in every store, newest first, refunded ones included."""
+        return [item async for item in self.pages("/api/payments/purchases/")]
+
+    async def subscriptions(self) -> list:
+        """My subscriptions in every store, newest first (``active`` and ``grace`` hold their entitlement)."""
+        return [item async for item in self.pages("/api/payments/subscriptions/")]
+
+    async def cancel_subscription(self, subscription_id: int) -> dict:
+        """Stop a Stripe subscription renewing (it runs to its period's end); 409 ``cancel_in_store``
+        for an App Store or Google Play one (the player cancels it in the store)."""
+        return await self.post(f"/api/payments/subscriptions/{subscription_id}/cancel/")
+
+    async def billing_portal(self) -> dict:
+        """Stripe's customer portal (card, invoices, cancel): ``{url}``."""
+        return await self.post("/api/payments/portal/")
+
     async def available_battles(self) -> list:
         return await self._list("/api/battles/available/")
 

@@ -2015,7 +2015,13 @@ function paymentCalls(client) {
     /** A Stripe Checkout session for one product; granted only once Stripe's webhook says it was paid. */
     checkout: (productId) => client.post("/api/payments/checkout/", { product_id: productId }),
     /** My purchases, newest first, refunded ones included. */
-    purchases: () => client.all("/api/payments/purchases/", { page_size: MAX_PAGE_SIZE })
+    purchases: () => client.all("/api/payments/purchases/", { page_size: MAX_PAGE_SIZE }),
+    /** My subscriptions in every store, newest first. */
+    subscriptions: () => client.all("/api/payments/subscriptions/", { page_size: MAX_PAGE_SIZE }),
+    /** Stop a Stripe subscription renewing (it runs to its period's end); 409 `cancel_in_store` for the stores' own. */
+    cancelSubscription: (id) => client.post(`/api/payments/subscriptions/${id}/cancel/`),
+    /** Stripe's customer portal (card, invoices, cancel): send the player to `url`. */
+    portal: () => client.post("/api/payments/portal/")
   };
 }
 function tournamentCalls(client) {

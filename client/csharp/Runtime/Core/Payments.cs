@@ -18,7 +18,7 @@ namespace GamePlatform
             this.client = client;
         }
 
-        /// <summary><c>[{id, name, kind (premium/gems/item), price, currency, grants}]</c>; <c>price</c> in the currency's minor unit.</summary>
+        /// <summary><c>[{id, name, kind (premium/gems/item/subscription), price, currency, grants}]</c>; <c>price</c> in the currency's minor unit; a subscription's also <c>period</c> (ISO 8601, <c>P1M</c>) and <c>entitlement</c>.</summary>
         public Task<List<JToken>> ProductsAsync()
         {
             return client.AllAsync("/api/payments/products/", new Dictionary<string, string> { { "page_size", "200" } });
@@ -28,6 +28,27 @@ namespace GamePlatform
         public Task<List<JToken>> PurchasesAsync()
         {
             return client.AllAsync("/api/payments/purchases/", new Dictionary<string, string> { { "page_size", "200" } });
+        }
+
+        /// <summary>
+        /// My subscriptions in every store, newest first: <c>[{id, product, store, status, current_period_end, will_renew}]</c>;
+        /// <c>active</c> and <c>grace</c> hold their entitlement (a store's own subscription arrives by redeeming its purchase).
+        /// </summary>
+        public Task<List<JToken>> SubscriptionsAsync()
+        {
+            return client.AllAsync("/api/payments/subscriptions/", new Dictionary<string, string> { { "page_size", "200" } });
+        }
+
+        /// <summary>Stops a Stripe subscription renewing (it runs to its period's end); 409 <c>cancel_in_store</c> for an App Store or Google Play one.</summary>
+        public Task<JToken> CancelSubscriptionAsync(long subscriptionId)
+        {
+            return client.PostAsync("/api/payments/subscriptions/" + subscriptionId + "/cancel/", new JObject());
+        }
+
+        /// <summary>Stripe's customer portal (card, invoices, cancel), <c>{url}</c>: open it.</summary>
+        public Task<JToken> PortalAsync()
+        {
+            return client.PostAsync("/api/payments/portal/", new JObject());
         }
 
         /// <summary>A Stripe Checkout session for one product, <c>{url, session_id}</c>: open its <c>url</c>; granted once Stripe says it was paid.</summary>

@@ -138,6 +138,37 @@ def _apply_locked(
     return row, row.status if row.user_id is not None else f"{row.status}_unclaimed"
 
 
+GRACE_BATCH = 100  # subscriptions moved out of an ended grace per transaction
+
+
+def graces_end(*, now: datetime | None = None) -> int:
+    """Subscriptions whose grace ended with no word from their store (the renewal still failing)
+    are ``past_due`` now, as the store's next word would say: one batch at a time, each row locked
+    (``skip_locked``: a notification being applied to it goes first and decides), the entitlement
+    recounted and ``hooks.subscription_changed`` called as for any change. Premium itself ended on
+    time already (the entitlement's end is the grace's end); this keeps the listed status true.
+    How many moved."""
+    now = now or timezone.now()
+    moved = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Subscription.objects.select_for_update(skip_locked=True)
+                .filter(status=Status.GRACE, grace_until__lte=now)
+                .select_related("product")
+                .order_by("pk")[:GRACE_BATCH]
+            )
+            for row in rows:
+                row.status, row.grace_until = Status.PAST_DUE, None
+                row.save(update_fields=["status", "grace_until", "updated_at"])
+                if row.user_id is not None:
+                    entitlement_refresh(user_id=row.user_id, name=row.product.entitlement)
+                hooks.subscription_changed(row)
+        moved += len(rows)
+        if len(rows) < GRACE_BATCH:
+            return moved
+
+
 def _fresh_apply(*, store: str, read: Callable[[], StoreSubscription | None]) -> "Outcome":
     """Stripe and Google: read the store, lock the row (inserting it from that read), read again
     under the lock and apply the second read, so of two processes the later read is applied last."""

@@ -4,7 +4,7 @@ once, in whatever order, at once on two connections too."""
 
 import random
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from conftest import requires_postgres
 from gameplatform.testing import run_at_once
 from payments.models import Entitlement, StoreEvent, Subscription
 from payments.selectors import entitlement_held
+from payments.subscriptions import graces_end
 from payments.tests.conftest import deliver
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,18 @@ def test_premium_without_an_end_is_held_and_outlives_a_subscription(alice, subsc
     applied(stripe.end(subscribed, early=True))
     assert premium(alice) == (True, None)
     assert entitlement_held(user=alice, name="premium")
+
+
+def test_a_grace_that_ends_without_a_word_from_the_store_is_past_due(alice, subscribed, stripe, client_for):
+    """The renewal failed and Stripe said no more: once the grace is over, the listed status is
+    ``past_due`` (premium ended on time already: it was held until the grace's end)."""
+    assert applied(stripe.fail_renewal(subscribed)) == ["grace", "unchanged"]
+    row = Subscription.objects.get()
+    assert graces_end(now=row.grace_until - timedelta(seconds=1)) == 0  # still in grace
+    assert graces_end(now=row.grace_until) == 1
+    row.refresh_from_db()
+    assert (row.status, row.grace_until) == ("past_due", None)
+    listed = client_for(alice).get(SUBSCRIPTIONS).json()["results"][0]
+    assert listed["status"] == "past_due"
+    assert not entitlement_held(user=alice, name="premium")
+    assert graces_end(now=row.updated_at + timedelta(days=30)) == 0  # moved once

@@ -75,6 +75,10 @@ class ReplayOutput(serializers.Serializer):
     mode = serializers.CharField()
     mode_version = serializers.CharField()
     seed = serializers.IntegerField()
+    flags = serializers.JSONField(
+        help_text="the live operations flags its rules read (ctx.flag), as it started: {room: {flag: value}, "
+        "players: {user id: {flag: value}}}; with the seed, what plays it again"
+    )
     players = serializers.JSONField()
     inputs = InputOutput(many=True)
     steps = serializers.JSONField(help_text="every step the room took, [step, t, op, args, version]: to play it again")

@@ -39,6 +39,9 @@ class Game(models.Model):
     lobby_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     # The seed of the game's random numbers (``ctx.random``): with the inputs it replays the game.
     seed = models.BigIntegerField(default=0)
+    # The live operations flags its rules read (``ctx.flag``), fixed when its room was made:
+    # ``{"room": {flag: value}, "players": {user id: {flag: value}}}``; with the seed, the replay's.
+    flags = models.JSONField(default=dict, blank=True)
     # How long its room waits for a player who has not come yet, when shorter than the first-connect
     # grace (a queue match: MATCH_CONNECT_SECONDS); null: the grace.
     connect_seconds = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -153,6 +153,7 @@ def replay_for(*, game_id: int, user) -> dict:
         "mode": game.mode,
         "mode_version": replay.mode_version,
         "seed": game.seed,
+        "flags": {"room": {}, "players": {}, **(game.flags or {})},  # what its rules read: with the seed, to replay it
         "players": [{"id": p.id, "username": p.username, "seat": p.seat, "side": p.side} for p in players],
         "inputs": inputs,
         "steps": replay.steps,  # every step, clock steps included: to play it again exactly, offline
@@ -246,7 +247,17 @@ def _play(game: Game, replay: GameReplay, seats: list[GamePlayer], mode: Mode, e
     players = [Player(id=s.user_id, username=s.user.username, seat=s.seat, side=s.side) for s in seats]
     grace = Grace(**replay.grace)
     first = starting_players(players, replay.steps)
-    room = Room(mode, game_id=game.pk, players=first, seed=game.seed, lobby_id=game.lobby_id, grace=grace)
+    flags = game.flags or {}  # what its rules read (``ctx.flag``), as it started
+    room = Room(
+        mode,
+        game_id=game.pk,
+        players=first,
+        seed=game.seed,
+        lobby_id=game.lobby_id,
+        grace=grace,
+        flags=flags.get("room"),
+        player_flags=flags.get("players"),
+    )
     applied = room.replay(replay.steps, each=lambda command, now: each(room, command, now))
     if applied != len(replay.steps) or room.result is None or room.result.winner != game.winner_id:
         raise Conflict(

@@ -35,6 +35,7 @@ from gameplatform.data.batching import Batcher
 from gameplatform.modes import Player, Result
 from gameplatform.modes.commands import Abandon, Command, Forfeit
 from gameplatform.rooms import Grace, Hooks, RoomHost, Seating, room_store
+from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.host import answer_seconds
 from staff import audit
 
@@ -74,7 +75,6 @@ def platform_hooks() -> Hooks:
             lobby_id=found["lobby_id"],
             over=found["over"],
             started_at=found["started_at"],
-            flags=found.get("flags"),
             grace=Grace(**services.room_grace(found["connect_seconds"])) if found["connect_seconds"] else None,
         )
 
@@ -96,7 +96,10 @@ def platform_hooks() -> Hooks:
             )
         )
 
-    return Hooks(seating=seating, record_start=record_start, record_result=record_result, grace=grace)
+    async def flags(game_id: int, player_ids: list[int]) -> GameFlags:
+        return await db.run(services.game_flags_fix, game_id=game_id, player_ids=player_ids)
+
+    return Hooks(seating=seating, record_start=record_start, record_result=record_result, grace=grace, flags=flags)
 
 
 get_room_host = per_loop(lambda: RoomHost(platform_hooks()))

@@ -30,7 +30,7 @@ from gameplatform.broadcast.realtime import signal_on_commit
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound, is_outage
 from gameplatform.data import rawsql
 from gameplatform.modes import Player, Result
-from gameplatform.rooms.flags import flags_now
+from gameplatform.rooms.flags import GameFlags, flags_now
 from gameplatform.rooms.wire import SEAT_SIGNAL, seat_signal
 from staff import audit
 
@@ -202,9 +202,17 @@ def game_seatings(*, game_ids: list[int]) -> list[dict | None]:
         cursor.execute(_seatings_sql(len(game_ids)), list(game_ids))
         for row in cursor.fetchall():
             rows.setdefault(row[0], []).append(row)
-    # The flags a room made now starts with (``ctx.flag``); a room taken over keeps its snapshot's.
-    flags = flags_now()
-    return [{**_seating(rows[game_id]), "flags": flags} if game_id in rows else None for game_id in game_ids]
+    return [_seating(rows[game_id]) if game_id in rows else None for game_id in game_ids]
+
+
+def game_flags_fix(*, game_id: int, player_ids: list[int]) -> GameFlags:
+    """The flags a new room of the game starts with (``ctx.flag``: the game's own, each player's;
+    ``gameplatform.rooms.flags``), kept on the game's record for its replay. A room taken over
+    keeps its snapshot's and does not ask."""
+    flags = flags_now(game_id, player_ids)
+    players = {str(player): values for player, values in flags.players.items()}
+    Game.objects.filter(pk=game_id).update(flags={"room": flags.room, "players": players})
+    return flags
 
 
 @functools.lru_cache(maxsize=64)

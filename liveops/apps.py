@@ -15,9 +15,9 @@ class LiveopsConfig(AppConfig):
         from liveops import evaluation, selectors
         from progression import hooks as progression
 
-        # A game's mode reads flags through ``ctx.flag``: the values for no player, taken when its
-        # room is made (gameplatform.rooms.flags; the kit knows no app).
-        mode_flags.flags_at_start.register(evaluation.flags_for_no_player)
+        # A game's mode reads flags through ``ctx.flag``: the game's values and each player's, taken
+        # when its room is made (gameplatform.rooms.flags; the kit knows no app).
+        mode_flags.flags_at_start.register(evaluation.flags_of_game)
         # The shop's random boxes follow LOOTBOX_RULES by the country the player's client declared,
         # when the balancer sent none.
         progression.player_country.register(selectors.country_of)

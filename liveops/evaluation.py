@@ -17,7 +17,9 @@ from django.utils import timezone
 from growthbook import FeatureResult, GrowthBook
 from rest_framework.renderers import JSONRenderer
 
+from accounts.models import User
 from gameplatform.core.recent import Recent
+from gameplatform.rooms.flags import GameFlags
 from liveops import cache, conditions, selectors
 from liveops.models import Exposure
 from liveops.schedule import running
@@ -156,8 +158,35 @@ def etag_of(answer: dict) -> str:
 
 
 def flags_for_no_player() -> dict:
-    """Every flag's value for empty attributes (the ``gameplatform.rooms.flags`` provider)."""
+    """Every flag's value for empty attributes."""
     return dict(cache.flags().no_player)
+
+
+def flags_of_game(game_id: int, player_ids: list[int]) -> GameFlags:
+    """A new game's flags (the ``gameplatform.rooms.flags`` provider: ``ctx.flag``).
+
+    The game's own: each flag's rules read with ``{"game_id": id}`` as the only attribute (a rule
+    for an audience of everyone applies; an experiment hashed by ``game_id`` gives the game its
+    variation; one hashed by a player's attribute does not apply), then a running live event's
+    override for everyone (an event with a condition or one to join is a player's). Each player
+    who plays a variation of a game's experiment is exposed to it (the results read games through
+    their players). Each player's: their own answer of ``GET /api/liveops/`` now (their audience,
+    variation and joined events, their exposures recorded), ``flags_of_players``."""
+    compiled, live = cache.flags(), running.current()
+    ruled, experiments = evaluate(attributes={"game_id": game_id}, features=compiled.ruled, groups=compiled.groups)
+    values = {name: ruled[name] if name in ruled else compiled.defaults[name] for name in compiled.features}
+    _events, overrides = running.live_events_for(running.running(timezone.now(), live), attributes=None, joined=set())
+    for player_id in player_ids:
+        record_exposures(user_id=player_id, experiments=experiments)
+    return GameFlags(room=_overridden(values, overrides), players=flags_of_players(player_ids))
+
+
+def flags_of_players(user_ids: list[int]) -> dict[int, dict]:
+    """Each player's flags as ``GET /api/liveops/`` gives them now (``answer_for``: their audience,
+    experiment variation, joined live events; exposures recorded), by id; a player who is no more
+    is left out."""
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    return {user.pk: answer_for(user=user).body["flags"] for user in users}
 
 
 class Explained(NamedTuple):

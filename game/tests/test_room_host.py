@@ -27,6 +27,7 @@ from gameplatform.modes.commands import Action, Connect, Disconnect, Forfeit, In
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
+from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.seats import Seats
 from gameplatform.rooms.wire import QUEUED_OPS, ApplyOptions, OpListener, Wire
 
@@ -328,6 +329,52 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
         assert [(g, r.winner, r.reason) for g, r in records.results] == [(3, 1, "win")]
         assert await b.store.load(3) is None  # recorded: the snapshot is gone
         assert records.started == [3]
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+class FlagRead(Counter):
+    """Its tick adds the game's ``step`` flag, and an input the player's own ``step`` flag."""
+
+    name = "flag-read"
+
+    def setup(self, ctx):
+        return {"n": 0, "step": ctx.flag("step", 1)}
+
+    def on_input(self, state, player, data, ctx):
+        state["step"] = ctx.flag("step", 1, player=player)
+
+
+@requires_redis
+@pytest.mark.django_db
+async def test_a_room_taken_over_keeps_the_flags_it_started_with_and_asks_for_none(short_lease):
+    """The flags are asked once, when the room is made; the next owner plays on with the
+    snapshot's, the game's and each player's, even after they changed."""
+    records = Records(FlagRead())
+    asked: list[tuple[int, list[int]]] = []
+    values = {"game": 2, "players": {1: {"step": 3}, 2: {"step": 4}}}
+
+    async def flags(game_id, player_ids):
+        asked.append((game_id, player_ids))
+        return GameFlags(room={"step": values["game"]}, players=values["players"])
+
+    hooks = replace(records.hooks(), flags=flags)
+    a, b = RoomHost(hooks, wire=records.wire(), owner="a"), RoomHost(hooks, wire=records.wire(), owner="b")
+    try:
+        await start_game(a, 21)
+        assert asked == [(21, [1, 2])] and a.rooms[21].state["step"] == 2
+        b.watch(21)
+        await a.stop(release=False)
+        values.update(game=7, players={1: {"step": 5}})  # changed since: the game goes on with its own
+        started = asyncio.get_running_loop().time()
+        while 21 not in b.rooms:
+            await b.keep_leases_once()
+            await asyncio.sleep(0.05)
+            assert asyncio.get_running_loop().time() - started < 10, "nobody took the room over"
+        room = b.rooms[21]
+        assert asked == [(21, [1, 2])]  # not asked again
+        assert (room.ctx.flag("step"), room.ctx.flag("step", player=1), room.ctx.flag("step", player=2)) == (2, 3, 4)
     finally:
         await a.stop()
         await b.stop()

@@ -206,9 +206,19 @@ class SeededRandom(random.Random):
 class Context:
     """The room as a mode's hooks see it. Made by the platform (and by the test kit)."""
 
-    def __init__(self, *, players: list[Player], seed: int, tick_rate: int, flags: dict | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        players: list[Player],
+        seed: int,
+        tick_rate: int,
+        flags: dict | None = None,
+        player_flags: dict[int, dict] | None = None,
+    ) -> None:
         self.players = players
-        self.flags = dict(flags or {})  # live operations' flags, fixed when the room was made
+        self.flags = dict(flags or {})  # live operations' flags for the game, fixed when the room was made
+        # and each player's own, by id (``ctx.flag(name, default, player=id)``)
+        self.player_flags = {int(player): dict(values) for player, values in (player_flags or {}).items()}
         self.seed = seed
         self.random = SeededRandom(seed)
         self.tick = 0
@@ -219,10 +229,21 @@ class Context:
         self.outbox: list[tuple[tuple[int, ...] | None, dict]] = []  # (recipients or everyone, frame)
         self.timers: dict[str, tuple[float, object, bool]] = {}  # name -> (game time due, data, public)
 
-    def flag(self, name: str, default=None):
-        """The live operations flag ``name`` for no player (its rules read with no attributes, then
-        its default), or ``default`` when there is no such flag. Fixed when the game's room was
-        made, before ``setup``: a game's rules do not change under its players, a takeover included."""
+    def flag(self, name: str, default=None, *, player: int | None = None):
+        """The live operations flag ``name`` for this game, or ``default`` when there is no such flag.
+
+        Without ``player``: the game's own value (a running live event's override, else the
+        flag's rules read with the game's id as their only attribute: an experiment whose
+        ``hashAttribute`` is ``game_id`` splits games, not players; else its default). With
+        ``player=id``: that player's value as their own read of the flags gave it when the game
+        started (their audience, their experiment's variation, the live events they joined); a
+        player seated after the start reads the game's value. Both are fixed when the room is
+        made, before ``setup``: a game's rules do not change under its players, a takeover
+        included. A read is a dictionary look-up."""
+        if player is not None:
+            values = self.player_flags.get(player)
+            if values is not None and name in values:
+                return values[name]
         return self.flags.get(name, default)
 
     @property

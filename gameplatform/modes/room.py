@@ -115,10 +115,11 @@ class Room(Steps, Clock):
         grace: Grace | None = None,
         now: float = 0.0,
         flags: dict | None = None,
+        player_flags: dict[int, dict] | None = None,
     ) -> None:
         self.mode, self.game_id, self.lobby_id = mode, game_id, lobby_id
         self.grace = grace or Grace()
-        self.ctx = Context(players=players, seed=seed, tick_rate=mode.tick_rate, flags=flags)
+        self.ctx = Context(players=players, seed=seed, tick_rate=mode.tick_rate, flags=flags, player_flags=player_flags)
         self.ctx.now = now
         self.phase = WAITING_FOR_PLAYERS
         self.version = 0

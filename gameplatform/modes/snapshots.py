@@ -32,6 +32,7 @@ def _without_random(room) -> dict:
         "version": room.version,
         "seed": ctx.seed,
         "flags": ctx.flags,
+        "player_flags": {str(player): values for player, values in ctx.player_flags.items()},
         "tick": ctx.tick,
         "now": ctx.now,
         "turn": ctx.turn,
@@ -56,7 +57,13 @@ def load(room, snap: dict) -> None:
         raise ValueError("not a snapshot of this mode")
     room.game_id, room.lobby_id = snap["game_id"], snap["lobby_id"]
     players = [Player(**p) for p in snap["players"]]
-    ctx = room.ctx = Context(players=players, seed=snap["seed"], tick_rate=mode.tick_rate, flags=snap.get("flags"))
+    ctx = room.ctx = Context(
+        players=players,
+        seed=snap["seed"],
+        tick_rate=mode.tick_rate,
+        flags=snap.get("flags"),
+        player_flags=snap.get("player_flags"),
+    )
     version, internal, gauss = snap["random"]
     ctx.random.setstate((version, tuple(internal), gauss))
     ctx.tick, ctx.now, ctx.turn = snap["tick"], snap["now"], snap["turn"]

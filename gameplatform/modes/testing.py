@@ -58,7 +58,16 @@ def replayed(mode: Mode, replay: dict) -> Room:
     players = [Player(id=p["id"], username=p["username"], seat=p["seat"], side=p["side"]) for p in replay["players"]]
     grace = Grace(**replay["grace"]) if "grace" in replay else None
     first = starting_players(players, replay["steps"])  # who joined later takes their seat at their step
-    room = Room(mode, game_id=replay["game_id"], players=first, seed=replay["seed"], grace=grace)
+    flags = replay.get("flags") or {}  # what the game's rules read (``ctx.flag``), as it started
+    room = Room(
+        mode,
+        game_id=replay["game_id"],
+        players=first,
+        seed=replay["seed"],
+        grace=grace,
+        flags=flags.get("room"),
+        player_flags=flags.get("players"),
+    )
     if room.replay(replay["steps"]) != len(replay["steps"]):
         raise ValueError("the replay does not play again with this mode's code")
     return room
@@ -75,9 +84,12 @@ class ModeTester:
         check_sync: bool = True,
         raise_errors: bool = False,
         flags: dict | None = None,
+        player_flags: dict[int, dict] | None = None,
     ) -> None:
         self.mode = mode
-        self.room = Room(mode, game_id=1, players=seated(players), seed=seed, grace=grace, flags=flags)
+        self.room = Room(
+            mode, game_id=1, players=seated(players), seed=seed, grace=grace, flags=flags, player_flags=player_flags
+        )
         self.clock = 0.0
         self.check_sync = check_sync
         self.raise_errors = raise_errors

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.modes.room import Grace
+from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.inputs import InputQueue
 from gameplatform.rooms.room import Room
 
@@ -35,7 +36,6 @@ class Seating:
     over: bool = False  # already finished or abandoned: nothing to run
     started_at: float | None = None  # when its start was recorded (Unix time), if it was
     grace: Grace | None = None  # the game's own grace (a queue match's short first one); None: the host's
-    flags: dict | None = None  # live operations' flags for the mode's ``ctx.flag`` (gameplatform.rooms.flags)
 
 
 @dataclass
@@ -49,6 +49,9 @@ class Hooks:
     # game: its replay, with its seed and players; None when the store could not give it), once
     record_result: Callable[[int, Result, list[Player], object, int, list | None], Awaitable[None]]
     grace: Callable[[], Grace] = Grace
+    # A new room's flags for the mode's ``ctx.flag`` (the room's, each player's: ``gameplatform.rooms.flags``),
+    # asked once, when the room is made (not on a takeover: the snapshot keeps them); None: no flags.
+    flags: Callable[[int, list[int]], Awaitable[GameFlags]] | None = None
 
 
 @dataclass(eq=False)

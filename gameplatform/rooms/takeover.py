@@ -8,6 +8,7 @@ import time
 
 from gameplatform.modes import Mode
 from gameplatform.modes.room import Grace
+from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, Seating
 from gameplatform.rooms.room import Room
@@ -168,12 +169,19 @@ class Takeover:
             return None
         return seating
 
+    async def _flags(self, game_id: int, seating: Seating) -> GameFlags:
+        """A new room's flags (``Hooks.flags``), none without the hook or for a game that is over."""
+        if self.host.hooks.flags is None or seating.over:
+            return GameFlags()
+        return await self.host.hooks.flags(game_id, [player.id for player in seating.players])
+
     async def _load_seated(self, game_id: int, seating: Seating, saved: str | None) -> tuple[Room | None, bool]:
         """The room to run from its seats and ``saved``, its snapshot (None: a new room), and
         whether it was taken over; None when there is nothing to run."""
         if saved is None:
             if seating.over:
                 return None, False
+            flags = await self._flags(game_id, seating)
             room = Room(
                 seating.mode,
                 game_id=game_id,
@@ -181,7 +189,8 @@ class Takeover:
                 seed=seating.seed,
                 lobby_id=seating.lobby_id,
                 grace=seating.grace or self.host.hooks.grace(),
-                flags=seating.flags,
+                flags=flags.room,
+                player_flags=flags.players,
             )
             if seating.started_at is not None:
                 # Started, and its snapshot is gone (Redis lost its data, or the one process of

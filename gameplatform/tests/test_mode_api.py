@@ -605,6 +605,58 @@ def test_ctx_flag_reads_the_flags_the_room_started_with_or_the_default():
 
 
 def test_a_room_taken_over_keeps_the_flags_it_started_with():
-    room = ModeTester(Flagged(), flags={"target": 5}).room
+    room = ModeTester(Flagged(), flags={"target": 5}, player_flags={2: {"target": 9}}).room
     copy = Room.restore(Flagged(), json.loads(room.encode_snapshot()))
     assert copy.ctx.flag("target", 3) == 5 and copy.state["target"] == 5
+    assert copy.ctx.flag("target", 3, player=2) == 9  # each player's too (JSON's keys come back as ids)
+
+
+class PerPlayerBonus(Mode):
+    """A move scores the player's own ``bonus`` flag (an experiment on players, a joined event)."""
+
+    name = "bonus"
+    min_players, max_players = 2, 2
+    move_schema = Obj(points=Int(1, 2))
+
+    def setup(self, ctx):
+        return {"scores": {p.id: 0 for p in ctx.players}}
+
+    def on_move(self, ctx, state, player_id, move):
+        state["scores"][player_id] += move["points"] * ctx.flag("bonus", 1, player=player_id)
+        return state
+
+
+def test_ctx_flag_with_a_player_reads_that_players_value_else_the_games_then_the_default():
+    game = ModeTester(PerPlayerBonus(), flags={"bonus": 2}, player_flags={1: {"bonus": 10}})
+    ctx = game.room.ctx
+    assert (ctx.flag("bonus", 1, player=1), ctx.flag("bonus", 1, player=2), ctx.flag("bonus", 1)) == (10, 2, 2)
+    assert ctx.flag("missing", "fallback", player=1) == "fallback"
+    game = ModeTester(PerPlayerBonus(), player_flags={1: {"bonus": 10}})
+    assert (game.room.ctx.flag("bonus", 1, player=1), game.room.ctx.flag("bonus", 1, player=2)) == (10, 1)
+
+
+class Rounds(Mode):
+    """docs/liveops.md's worked example: a round lasts the game's ``round-seconds``."""
+
+    name = "rounds"
+    min_players, max_players = 2, 2
+
+    def setup(self, ctx):
+        return {"round": 1}
+
+    def on_start(self, state, ctx):
+        ctx.after(ctx.flag("round-seconds", 60), "round", public=True)
+
+    def on_timer(self, state, name, data, ctx):
+        state["round"] += 1
+        ctx.after(ctx.flag("round-seconds", 60), "round", public=True)
+
+
+def test_the_manuals_round_length_experiment_plays_each_games_own_round_length():
+    for seconds in (60, 90):
+        game = ModeTester(Rounds(), flags={"round-seconds": seconds})
+        game.start()
+        game.advance(seconds - 1)
+        assert game.state["round"] == 1
+        game.advance(1)
+        assert game.state["round"] == 2

@@ -17,6 +17,7 @@ from django.utils import timezone
 from growthbook import FeatureResult, GrowthBook
 from rest_framework.renderers import JSONRenderer
 
+from accounts.models import User
 from gameplatform.core.recent import Recent
 from liveops import cache, conditions, selectors
 from liveops.models import Exposure
@@ -153,6 +154,14 @@ def _overridden(values: dict, overrides: dict) -> dict:
 def etag_of(answer: dict) -> str:
     text = orjson.dumps(answer, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
     return '"' + hashlib.blake2b(text, digest_size=16).hexdigest() + '"'
+
+
+def flags_of_players(user_ids: list[int]) -> dict[int, dict]:
+    """Each player's flags as ``GET /api/liveops/`` gives them now (``answer_for``: their audience,
+    experiment variation, joined live events; exposures recorded), by id; a player who is no more
+    is left out (the ``game.hooks.player_flags`` provider)."""
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    return {user.pk: answer_for(user=user).body["flags"] for user in users}
 
 
 def flags_for_no_player() -> dict:

@@ -27,8 +27,7 @@ def _xp_declared_right(xp) -> bool:
     if xp is None:
         return True
     return isinstance(xp, dict) and all(
-        key in OUTCOMES and isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_XP
-        for key, n in xp.items()
+        key in OUTCOMES and isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_XP for key, n in xp.items()
     )
 
 

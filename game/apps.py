@@ -11,7 +11,11 @@ class GameConfig(AppConfig):
 
         register_parts(PARTS)
 
-        from game import registry
+        from game import hooks, registry, rewards
+
+        # A game that ends with a result grants its players XP, in the transaction that records it.
+        hooks.game_result_recorded.register(rewards.game_xp_grant)
+
         from game.selectors import users_played_together
 
         registry.modes()  # a wrong GAME_MODES entry stops start-up here, with its name

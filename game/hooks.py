@@ -15,6 +15,13 @@ change, so a reaction commits or rolls back with it.
   it started (a player never came, or left) while others were still in it: ``stayed``, as
   ``(user id, queued_at)`` pairs (``queued_at``: when a queue match's player began to wait,
   else None), e.g. the queue takes its players back at the front.
+- ``player_flags(user_ids)``: each player's flags as they read them now (``GET /api/liveops/``:
+  their audience, experiment variation and joined live events), ``{user id: {flag: value}}``;
+  liveops answers it. Nobody registered: no flags (``game.rewards`` then uses each default).
+- ``player_rewarded(game_id=, mode=, user_id=, outcome=, xp=)``: a player got the XP of a game
+  that ended with a result (``outcome``: ``win`` / ``draw`` / ``loss``; ``xp`` after the
+  multiplier, 0 when it gave none), once per game and player, e.g. liveops records the goal event
+  ``game_finished`` that experiments are read by.
 """
 
 from gameplatform.core.hooks import Hook
@@ -23,3 +30,5 @@ game_created: Hook[[list[int]], None] = Hook("game_created")
 lobby_game_over: Hook[[int], None] = Hook("lobby_game_over")
 game_result_recorded: Hook[..., None] = Hook("game_result_recorded")
 game_called_off: Hook[..., None] = Hook("game_called_off")
+player_flags: Hook[[list[int]], dict[int, dict]] = Hook("player_flags")
+player_rewarded: Hook[..., None] = Hook("player_rewarded")

@@ -19,6 +19,16 @@ from gameplatform.modes import Mode
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}\Z")
 MAX_TICK_RATE = 60
 MAX_SPECTATOR_DELAY = 300  # seconds: what a room keeps for its spectators is bounded by it
+OUTCOMES = ("win", "draw", "loss")  # a player's outcome of a game, the keys of ``Mode.xp``
+MAX_XP = 1_000_000  # a game's XP for one player, before the multiplier
+
+
+def _xp_declared_right(xp) -> bool:
+    if xp is None:
+        return True
+    return isinstance(xp, dict) and all(
+        key in OUTCOMES and isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_XP for key, n in xp.items()
+    )
 
 
 def _load(path: str) -> Mode:
@@ -43,6 +53,8 @@ def _load(path: str) -> Mode:
         problems.append('spectators must be "everyone" or "nobody"')
     if not 0 <= cls.spectator_delay <= MAX_SPECTATOR_DELAY:
         problems.append(f"spectator_delay must be 0 to {MAX_SPECTATOR_DELAY} seconds")
+    if not _xp_declared_right(cls.xp):
+        problems.append(f"xp must be None or map some of {list(OUTCOMES)} to whole numbers from 0 to {MAX_XP}")
     if problems:
         raise ImproperlyConfigured(f"GAME_MODES: {path!r}: " + "; ".join(problems))
     return cls()

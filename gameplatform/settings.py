@@ -19,7 +19,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from gameplatform import __version__
-from gameplatform.core.env import env_bool, env_float, env_int, env_list, env_str, env_text_map
+from gameplatform.core.env import env_bool, env_count_map, env_float, env_int, env_list, env_str, env_text_map
 from gameplatform.data import redisconf
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -484,6 +484,9 @@ BUILTIN_GAME_MODES = [
     "game.modes.builtin.arena.Arena",
 ]
 GAME_MODES = env_list("GAME_MODES") or BUILTIN_GAME_MODES
+# The XP each player earns when a game ends with a result, by outcome, for a mode that declares
+# none (``Mode.xp``); times the player's ``xp_multiplier`` flag (env: a JSON object over these).
+GAME_XP = env_count_map("GAME_XP", {"win": 30, "draw": 15, "loss": 10})
 # --- Payments (payments/, docs/payments.md): off unless both Stripe secrets are set ---------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")

@@ -11,8 +11,10 @@ class LiveopsConfig(AppConfig):
 
         register_parts(PARTS)
 
+        from game import hooks as game
         from gameplatform.rooms import flags as mode_flags
         from liveops import evaluation, selectors
+        from liveops.analytics import services as analytics
         from progression import hooks as progression
 
         # A game's mode reads flags through ``ctx.flag``: the game's values and each player's, taken
@@ -21,3 +23,7 @@ class LiveopsConfig(AppConfig):
         # The shop's random boxes follow LOOTBOX_RULES by the country the player's client declared,
         # when the balancer sent none.
         progression.player_country.register(selectors.country_of)
+        # A finished game's XP is each player's xp_multiplier times the mode's (game.rewards), and
+        # each player's game_finished goal event records it (experiments on XP are read by it).
+        game.player_flags.register(evaluation.flags_of_players)
+        game.player_rewarded.register(analytics.game_finished_record)

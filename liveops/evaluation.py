@@ -157,6 +157,14 @@ def etag_of(answer: dict) -> str:
     return '"' + hashlib.blake2b(text, digest_size=16).hexdigest() + '"'
 
 
+def flags_of_players(user_ids: list[int]) -> dict[int, dict]:
+    """Each player's flags as ``GET /api/liveops/`` gives them now (``answer_for``: their audience,
+    experiment variation, joined live events; exposures recorded), by id; a player who is no more
+    is left out (the ``game.hooks.player_flags`` provider)."""
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    return {user.pk: answer_for(user=user).body["flags"] for user in users}
+
+
 def flags_for_no_player() -> dict:
     """Every flag's value for empty attributes."""
     return dict(cache.flags().no_player)
@@ -179,14 +187,6 @@ def flags_of_game(game_id: int, player_ids: list[int]) -> GameFlags:
     for player_id in player_ids:
         record_exposures(user_id=player_id, experiments=experiments)
     return GameFlags(room=_overridden(values, overrides), players=flags_of_players(player_ids))
-
-
-def flags_of_players(user_ids: list[int]) -> dict[int, dict]:
-    """Each player's flags as ``GET /api/liveops/`` gives them now (``answer_for``: their audience,
-    experiment variation, joined live events; exposures recorded), by id; a player who is no more
-    is left out."""
-    users = User.objects.filter(pk__in=user_ids, is_active=True)
-    return {user.pk: answer_for(user=user).body["flags"] for user in users}
 
 
 class Explained(NamedTuple):

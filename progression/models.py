@@ -34,6 +34,12 @@ class Currency(models.TextChoices):
 
 
 STAT_NAMES = ("strength", "agility", "intelligence", "vitality")
+# What a ledger row counts: a balance, or XP (earned, never spent: its ``balance_after`` is the
+# player's XP in all, ``rules.total_xp``).
+XP = "xp"
+LEDGER_CURRENCIES = [*Currency.choices, (XP, "XP")]
+# Grants that happen once per reference (a game's XP: ``game:<id>``): the database refuses a second.
+ONCE_REASONS = ("game_xp",)
 
 
 class ItemTemplate(models.Model):
@@ -109,7 +115,7 @@ class LedgerEntry(models.Model):
 
     # Kept when the player deletes their account (the accounts of what was bought and spent), without them.
     player = models.ForeignKey(Player, null=True, on_delete=models.SET_NULL, related_name="ledger")
-    currency = models.CharField(max_length=8, choices=Currency.choices)
+    currency = models.CharField(max_length=8, choices=LEDGER_CURRENCIES)
     amount = models.BigIntegerField()
     balance_after = models.BigIntegerField()
     reason = models.CharField(max_length=32)
@@ -122,6 +128,11 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="progression_ledger_amount_not_0"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="progression_ledger_balance_gte_0"),
+            models.UniqueConstraint(
+                fields=["player", "currency", "reason", "reference"],
+                condition=Q(reason__in=ONCE_REASONS),
+                name="progression_ledger_once",
+            ),
         ]
         verbose_name_plural = "ledger entries"
 

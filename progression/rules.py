@@ -45,6 +45,11 @@ def apply_xp(*, level: int, xp: int, gained: int) -> tuple[int, int, int]:
     return level, xp, level - start
 
 
+def total_xp(*, level: int, xp: int) -> int:
+    """All the XP a player at ``level`` with ``xp`` within it has earned."""
+    return 100 * level * (level - 1) // 2 + xp
+
+
 def pet_xp_to_next_level(level: int) -> int:
     return 50 * level
 

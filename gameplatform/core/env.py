@@ -71,3 +71,21 @@ def env_text_map(name: str) -> dict[str, str]:
     if not texts:
         raise ImproperlyConfigured(f"{name} must be a JSON object of non-empty texts; got {raw!r}")
     return value
+
+
+def env_count_map(name: str, default: dict[str, int]) -> dict[str, int]:
+    """``default`` with the whole numbers (0 or more) of a JSON object over it (``{"win": 50}``):
+    its keys are ``default``'s, any other refuses start-up; unset: ``default``."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return dict(default)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a JSON object; got {raw!r}") from None
+    counts = isinstance(value, dict) and all(
+        key in default and isinstance(n, int) and not isinstance(n, bool) and n >= 0 for key, n in value.items()
+    )
+    if not counts:
+        raise ImproperlyConfigured(f"{name} must map {sorted(default)} to whole numbers from 0; got {raw!r}")
+    return {**default, **value}

@@ -398,6 +398,10 @@ class Mode:
     # ``authoritative``): each player's ``Result.scores`` entry is written with the board's
     # operator; a result without scores gives the winner 1 (a win count on an ``incr`` board).
     leaderboard: str | None = None
+    # The XP each player earns when a game of this mode ends with a result (not abandoned), by
+    # outcome: ``{"win": 30, "draw": 15, "loss": 10}`` (a key left out: the setting ``GAME_XP``'s);
+    # None: ``GAME_XP``. The server multiplies it by the player's ``xp_multiplier`` flag.
+    xp: dict[str, int] | None = None
 
     # --- the match list (GET /api/game/rooms/) -------------------------------------------
     # Players may take a free seat while the game runs (``POST /api/game/rooms/{id}/join/``), as

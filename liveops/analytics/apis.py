@@ -35,6 +35,16 @@ class EventInput(serializers.Serializer):
         required=False, default=dict, help_text="A JSON object, at most 2 KiB as JSON (400 `metadata_too_large`)."
     )
 
+    def validate_id(self, client_id):
+        if client_id.startswith(services.SERVER_ID_PREFIX):
+            raise serializers.ValidationError(f"Ids starting {services.SERVER_ID_PREFIX!r} are the server's.")
+        return client_id
+
+    def validate_name(self, name):
+        if name in services.SERVER_EVENTS:
+            raise serializers.ValidationError(f"{name!r} is recorded by the server itself.")
+        return name
+
     def validate_metadata(self, metadata):
         if not isinstance(metadata, dict):
             raise serializers.ValidationError("Must be a JSON object.")

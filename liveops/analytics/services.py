@@ -55,6 +55,26 @@ def _insert_sql() -> str:
     return _INSERT_SQL[connection.vendor].format(events=quote(meta.db_table), **columns)
 
 
+# What the server records itself (a client may not send these names, nor ids with this prefix).
+SERVER_EVENTS = ("game_finished",)
+SERVER_ID_PREFIX = "server:"
+
+
+def game_finished_record(*, game_id: int, mode: str, user_id: int, outcome: str, xp: int) -> None:
+    """The goal event ``game_finished`` of a player whose game ended with a result, once per game
+    (its id ``server:game:<id>``): its value the XP the game gave them, so an experiment on XP is
+    read by ``goal=game_finished`` (the ``game.hooks.player_rewarded`` reaction, in the game's
+    transaction)."""
+    event = {
+        "id": f"{SERVER_ID_PREFIX}game:{game_id}",
+        "name": "game_finished",
+        "timestamp": timezone.now(),
+        "value": xp,
+        "metadata": {"game_id": game_id, "mode": mode, "outcome": outcome},
+    }
+    _insert(user_id=user_id, events=[event])
+
+
 def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
     """Store ``events`` (each ``{id, name, timestamp, value, metadata}``, validated); answer
     ``(accepted, duplicates)``: an id stored before, or repeated in the batch, is a duplicate.
@@ -71,11 +91,17 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
                 f"Event {event['id']!r}: metadata is larger than {METADATA_MAX_BYTES} bytes of JSON.",
                 code="metadata_too_large",
             )
+    accepted = _insert(user_id=user.pk, events=events)
+    return accepted, len(events) - accepted
+
+
+def _insert(*, user_id: int, events: list[dict]) -> int:
+    """Store ``events`` of a player, each id once: how many were new."""
     fresh: dict[str, dict] = {}
     for event in events:
         fresh.setdefault(event["id"], event)
     if not fresh:
-        return 0, len(events)
+        return 0
     adapt = connection.ops.adapt_datetimefield_value
     batch = [
         {
@@ -88,9 +114,8 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
         for client_id, event in fresh.items()
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), [user.pk, adapt(timezone.now()), orjson.dumps(batch).decode()])
-        accepted = len(cursor.fetchall())
-    return accepted, len(events) - accepted
+        cursor.execute(_insert_sql(), [user_id, adapt(timezone.now()), orjson.dumps(batch).decode()])
+        return len(cursor.fetchall())
 
 
 # --- the daily roll-up and the raw events' retention (docs/liveops.md, "How events are stored") ---

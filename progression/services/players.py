@@ -9,7 +9,7 @@ from django.db.models import F
 from accounts.models import User
 from gameplatform.core.errors import ApplicationError
 from progression import clock, rules
-from progression.models import STAT_NAMES, Currency, LedgerEntry, Player
+from progression.models import STAT_NAMES, XP, Currency, LedgerEntry, Player
 
 
 def player_ensure(*, user_id: int) -> None:
@@ -174,3 +174,31 @@ def player_add_xp(*, player: Player, xp: int) -> int:
         fields += ["stat_points", "max_stamina"]
     player.save(update_fields=fields)
     return gained
+
+
+@transaction.atomic
+def player_xp_grant(*, user_id: int, xp: int, reason: str, reference: str) -> bool:
+    """Give ``xp`` to a player, in the ledger (a row of currency ``xp``, its ``balance_after`` the
+    player's XP in all): False when it gave nothing, ``xp`` not above 0, or a grant of a ``reason``
+    the ledger takes once per reference (``ONCE_REASONS``: a game's XP) made before.
+
+    The player's row is locked first, so grants of one player wait for each other; the ledger's
+    constraint refuses a second row of a once-only grant whatever path wrote the first."""
+    if xp <= 0:
+        return False
+    player = player_lock(user_id=user_id)
+    level, within, _ = rules.apply_xp(level=player.level, xp=player.xp, gained=xp)
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.create(
+                player_id=player.pk,
+                currency=XP,
+                amount=xp,
+                balance_after=rules.total_xp(level=level, xp=within),
+                reason=reason,
+                reference=reference,
+            )
+    except IntegrityError:
+        return False  # granted before (ONCE_REASONS)
+    player_add_xp(player=player, xp=xp)
+    return True

@@ -324,11 +324,13 @@ def test_the_results_page_shows_players_converted_rate_and_srm(ops_admin, make_f
     assert b"price-test" in listed.content
     page = ops_admin.get(f"{FLAGS}experiments/price-test/", {"goal": "purchase"})
     assert page.status_code == 200
-    assert page.context["results"]["variations"] == [
+    keys = ("variation", "players", "converted", "rate")
+    assert [{key: row[key] for key in keys} for row in page.context["results"]["variations"]] == [
         {"variation": 0, "players": 2, "converted": 1, "rate": 0.5},
         {"variation": 1, "players": 2, "converted": 0, "rate": 0.0},
     ]
-    assert b"<td>0</td><td>2</td><td>1</td><td>0.5000</td>" in page.content
+    assert b"<td>0 (control)</td><td>" in page.content and b"<td>2</td><td>1</td><td>0.5000</td>" in page.content
+    assert b"p-value" in page.content
     assert b"Sample-ratio-mismatch p-value: 1.0000" in page.content
 
 

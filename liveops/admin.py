@@ -294,7 +294,9 @@ class LiveEventForm(ServiceForm):
         model = LiveEvent
         fields = list(schedule_services.FIELDS)
         help_texts = {
-            "recurrence": "Cron, five fields, UTC; empty for a one-off event.",
+            "recurrence": "Cron, five fields, read in the time zone below; empty for a one-off event.",
+            "timezone": 'Where the recurrence is read: an IANA name (Europe/Paris, Asia/Tokyo, UTC), or "player": '
+            "each player's own (their custom.timezone attribute; UTC without one), for auto events only.",
             "duration_seconds": "Each occurrence's, when recurring.",
             "condition": "JSON: a GrowthBook condition over the player's attributes ({} for everyone).",
             "overrides": "JSON: {flag name: value} while it runs.",
@@ -317,6 +319,7 @@ class LiveEventForm(ServiceForm):
         for name in ("condition", "overrides"):
             fields[name] = {} if fields[name] is None else fields[name]
         fields["recurrence"] = fields["recurrence"] or ""
+        fields["timezone"] = fields["timezone"] or "UTC"
         return fields
 
     def through_service(self) -> LiveEvent:

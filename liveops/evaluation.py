@@ -118,15 +118,17 @@ def answer_for(*, user) -> Answer:
     the answer made of them is remembered with the flags (``cache.Flags.answers``) for the next
     request that reads the same, with the same copy of the live events. What it gives is shared:
     not to be changed."""
-    compiled, live = cache.flags(), running.current()
-    occurrences = running.running(timezone.now(), live)
+    compiled, live, now = cache.flags(), running.current(), timezone.now()
+    occurrences = running.running(now, live)
     if user is None or not user.is_authenticated:
+        occurrences = running.for_player(occurrences, None, now, live)
         events, overrides = running.live_events_for(occurrences, attributes=None, joined=set())
         body = _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
         return _made(body, {}, live)
     user, attributes, joined, unread = selectors.player_read(
         user=user, occurrences=running.explicit(occurrences), reads=compiled.reads | live.reads
     )
+    occurrences = running.for_player(occurrences, attributes, now, live)  # those in the player's own time zone
     running_now = [(o.event.pk, o.starts_at) for o in occurrences]
     key = orjson.dumps([attributes, sorted(joined), unread, running_now], option=orjson.OPT_SORT_KEYS)
     found = compiled.answers.get(key)

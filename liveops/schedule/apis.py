@@ -29,7 +29,11 @@ class LiveEventSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(help_text="After `starts_at`; a recurring event's occurrences start before it.")
     recurrence = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="Cron, five fields, UTC (a subset)."
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Cron, five fields (a subset), read in `timezone`.",
     )
     duration_seconds = serializers.IntegerField(
         required=False,
@@ -38,6 +42,13 @@ class LiveEventSerializer(serializers.Serializer):
         min_value=1,
         max_value=int(services.MAX_DURATION.total_seconds()),
         help_text="Each occurrence's, when recurring.",
+    )
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="UTC",
+        help_text="Where `recurrence` is read: an IANA name (`Europe/Paris`), or `player`: each player's own "
+        "(their `custom.timezone` attribute; UTC without one). Auto events only.",
     )
     condition = serializers.JSONField(required=False, default=dict, help_text="A GrowthBook condition (an object).")
     join = serializers.ChoiceField(choices=[LiveEvent.AUTO, LiveEvent.EXPLICIT], required=False, default="auto")

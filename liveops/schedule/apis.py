@@ -1,6 +1,6 @@
 """Live events over REST: staff manage them (role ``liveops``); a player joins an explicit one."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -11,8 +11,8 @@ from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
 from liveops import selectors as liveops_selectors
-from liveops.apis import ChangeOutput
-from liveops.schedule import selectors, services
+from liveops.apis import WARNINGS_HELP, ChangeOutput, WarningsOfAPage
+from liveops.schedule import conflicts, selectors, services
 from liveops.schedule.models import LiveEvent
 from staff.permissions import role_required
 from staff.roles import LIVEOPS
@@ -58,6 +58,14 @@ class LiveEventSerializer(serializers.Serializer):
 class LiveEventOutput(LiveEventSerializer):
     id = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+    warnings = serializers.SerializerMethodField(help_text=WARNINGS_HELP)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, event: LiveEvent) -> list[str]:
+        warnings = self.context.get("warnings")
+        if warnings is None:  # one event: its own read
+            warnings = conflicts.event_warnings([event])
+        return warnings.get(event.pk, [])
 
 
 def _event_or_404(event_id: int) -> LiveEvent:
@@ -68,11 +76,12 @@ def _event_or_404(event_id: int) -> LiveEvent:
 
 
 @extend_schema(tags=STAFF_TAGS)
-class LiveEventListApi(ListAPIView):
+class LiveEventListApi(WarningsOfAPage, ListAPIView):
     """The live events, latest start first (staff: liveops)."""
 
     permission_classes = [LiveopsStaff]
     serializer_class = LiveEventOutput
+    warnings_of = conflicts.event_warnings
 
     def get_queryset(self):
         return selectors.live_event_list()

@@ -463,3 +463,26 @@ async def test_an_edit_and_a_rollback_in_the_admin_reach_a_connected_players_soc
     assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
     assert (await Flag.objects.aget(pk=flag.pk)).default_value == 1
     await ws.disconnect()
+
+
+# --- a live event over an experiment -------------------------------------------------------------
+
+
+def test_saving_a_live_event_over_an_experiments_flag_warns_that_it_spoils_the_experiment(ops_admin, make_flag):
+    make_flag("gem-price", 100, [EXPERIMENT])
+    answer = ops_admin.post(f"{EVENTS}add/", event_form("Sale", -1, 60, overrides='{"gem-price": 50}'), follow=True)
+    shown = [(m.level_tag, str(m)) for m in answer.context["messages"]]
+    assert any(level == "warning" and "'price-test'" in text and "spoiled" in text for level, text in shown), shown
+    event = LiveEvent.objects.get()
+    opened = ops_admin.get(f"{EVENTS}{event.pk}/change/")
+    assert any("spoiled" in str(m) for m in opened.context["messages"])
+    flag_page = ops_admin.get(f"{FLAGS}{Flag.objects.get().pk}/change/")
+    assert any("'Sale'" in str(m) for m in flag_page.context["messages"])
+
+
+def test_a_live_event_over_a_flag_without_an_experiment_saves_without_a_warning(ops_admin, make_flag):
+    make_flag("xp-multiplier", 1)
+    answer = ops_admin.post(
+        f"{EVENTS}add/", event_form("Double XP", -1, 60, overrides='{"xp-multiplier": 2}'), follow=True
+    )
+    assert not [m for m in answer.context["messages"] if m.level_tag == "warning"]

@@ -31,6 +31,11 @@ class LiveopsOutput(serializers.Serializer):
     experiments = serializers.DictField(
         child=serializers.IntegerField(), help_text="`{key: variation}`: the experiments I am in, by variation index."
     )
+    variation_names = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="`{key: name}`: of the experiments I am in whose variations are strings, my variation's "
+        "(`experiments` keeps its index).",
+    )
     live_events = serializers.ListField(
         child=serializers.DictField(),
         help_text="The live events running now for me: `[{id, name, description, value, starts_at, ends_at, join, "

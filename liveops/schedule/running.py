@@ -4,6 +4,10 @@ The copy is a ``gameplatform.core.copies.ProcessCopy`` keyed by the live-operati
 flags are, ``liveops.cache``): a staff change is seen within a second; what changes with time (an
 event starting, ending, an occurrence of a recurring one) is computed from the clock at each read,
 so a process needs no signal for it. The timer (``liveops.timers``) only tells the clients.
+
+A recurrence is read in the event's time zone (``timezone``: an IANA name), or, for ``player``,
+in each player's own (``for_player``): such an event is not in what runs for everyone
+(``running``), but in each player's answer, read with their attributes.
 """
 
 from contextlib import suppress

@@ -35,6 +35,7 @@ from liveops.models import (
     Message,
     PlayerAttributes,
 )
+from liveops.schedule import conflicts
 from liveops.schedule import services as schedule_services
 from staff.permissions import has_role
 from staff.roles import LIVEOPS
@@ -125,6 +126,19 @@ class ServiceAdmin(LiveopsRoleAdmin):
     def save_model(self, request, obj, form, change) -> None:
         # The service wrote it (``ServiceForm.is_valid``); the admin's record and redirect need its id.
         obj.pk = form.saved.pk
+        for warning in self.warnings_of(form.saved):
+            self.message_user(request, warning, messages.WARNING)
+
+    def warnings_of(self, obj) -> list[str]:
+        """What the staff should know of ``obj`` once saved, and when they open it (none here)."""
+        return []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, object_id)
+            for warning in self.warnings_of(obj) if obj is not None else ():
+                self.message_user(request, warning, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj) -> None:
         self.delete_through_service(request, obj)
@@ -236,6 +250,9 @@ class FlagAdmin(HistoryAdmin):
     def delete_through_service(self, request, obj) -> None:
         services.flag_delete(staff=request.user, name=obj.name)
 
+    def warnings_of(self, obj) -> list[str]:
+        return conflicts.flag_warnings([obj]).get(obj.name, [])
+
     def rollback(self, request, obj, audit_id: int) -> None:
         services.flag_rollback(staff=request.user, name=obj.name, audit_id=audit_id)
 
@@ -294,7 +311,9 @@ class LiveEventForm(ServiceForm):
         model = LiveEvent
         fields = list(schedule_services.FIELDS)
         help_texts = {
-            "recurrence": "Cron, five fields, UTC; empty for a one-off event.",
+            "recurrence": "Cron, five fields, read in the time zone below; empty for a one-off event.",
+            "timezone": 'Where the recurrence is read: an IANA name (Europe/Paris, Asia/Tokyo, UTC), or "player": '
+            "each player's own (their custom.timezone attribute; UTC without one), for auto events only.",
             "duration_seconds": "Each occurrence's, when recurring.",
             "condition": "JSON: a GrowthBook condition over the player's attributes ({} for everyone).",
             "overrides": "JSON: {flag name: value} while it runs.",
@@ -317,6 +336,7 @@ class LiveEventForm(ServiceForm):
         for name in ("condition", "overrides"):
             fields[name] = {} if fields[name] is None else fields[name]
         fields["recurrence"] = fields["recurrence"] or ""
+        fields["timezone"] = fields["timezone"] or "UTC"
         return fields
 
     def through_service(self) -> LiveEvent:
@@ -334,6 +354,9 @@ class LiveEventAdmin(HistoryAdmin):
 
     def delete_through_service(self, request, obj) -> None:
         schedule_services.live_event_delete(staff=request.user, event_id=obj.pk)
+
+    def warnings_of(self, obj) -> list[str]:
+        return conflicts.event_warnings([obj]).get(obj.pk, [])
 
     def rollback(self, request, obj, audit_id: int) -> None:
         schedule_services.live_event_rollback(staff=request.user, event_id=obj.pk, audit_id=audit_id)

@@ -15,6 +15,7 @@ from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
 from liveops import evaluation, selectors, services
 from liveops.models import Flag, PlayerAttributes
+from liveops.schedule import conflicts
 from staff.permissions import role_required
 from staff.roles import LIVEOPS
 
@@ -29,6 +30,11 @@ class LiveopsOutput(serializers.Serializer):
     )
     experiments = serializers.DictField(
         child=serializers.IntegerField(), help_text="`{key: variation}`: the experiments I am in, by variation index."
+    )
+    variation_names = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="`{key: name}`: of the experiments I am in whose variations are strings, my variation's "
+        "(`experiments` keeps its index).",
     )
     live_events = serializers.ListField(
         child=serializers.DictField(),
@@ -134,16 +140,27 @@ class FlagSerializer(serializers.Serializer):
     )
 
 
+WARNINGS_HELP = (
+    "What spoils an experiment: a live event not over that overrides a flag an experiment runs on "
+    '(docs/liveops.md, "A live event over an experiment"); empty when nothing does.'
+)
+
+
 class FlagOutput(FlagSerializer):
     updated_at = serializers.DateTimeField()
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=WARNINGS_HELP)
 
     def to_representation(self, flag: Flag) -> dict:
+        warnings = self.context.get("warnings")
+        if warnings is None:  # one flag: its own read
+            warnings = conflicts.flag_warnings([flag])
         return {
             "name": flag.name,
             "description": flag.description,
             "defaultValue": flag.default_value,
             "rules": flag.rules,
             "updated_at": serializers.DateTimeField().to_representation(flag.updated_at),
+            "warnings": warnings.get(flag.name, []),
         }
 
 
@@ -154,12 +171,27 @@ def _flag_or_404(name: str) -> Flag:
     return flag
 
 
+class WarningsOfAPage:
+    """A list view whose items' ``warnings`` (``liveops.schedule.conflicts``) are read in one
+    query for the page, not one per item: ``warnings_of`` maps the page to ``{key: [warning]}``."""
+
+    warnings_of = None
+
+    def get_serializer(self, *args, **kwargs):
+        if kwargs.get("many") and args:
+            items = list(args[0])
+            context = {**self.get_serializer_context(), "warnings": type(self).warnings_of(items)}
+            return self.get_serializer_class()(items, *args[1:], **{**kwargs, "context": context})
+        return super().get_serializer(*args, **kwargs)
+
+
 @extend_schema(tags=STAFF_TAGS)
-class FlagListApi(ListAPIView):
+class FlagListApi(WarningsOfAPage, ListAPIView):
     """The flags (staff: liveops)."""
 
     permission_classes = [LiveopsStaff]
     serializer_class = FlagOutput
+    warnings_of = conflicts.flag_warnings
 
     def get_queryset(self):
         return selectors.flag_list()

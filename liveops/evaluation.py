@@ -25,8 +25,42 @@ from liveops.models import Exposure
 from liveops.schedule import running
 
 
-def _answer(flags: dict, experiments: dict, live_events: list, messages_unread: int = 0) -> dict:
-    return {"flags": flags, "experiments": experiments, "live_events": live_events, "messages_unread": messages_unread}
+def _answer(flags: dict, experiments: dict, live_events: list, messages_unread: int = 0, names=None) -> dict:
+    return {
+        "flags": flags,
+        "experiments": experiments,
+        "variation_names": names or {},
+        "live_events": live_events,
+        "messages_unread": messages_unread,
+    }
+
+
+# The experiments' variations of the last compiled flags: ``{key: variations}``.
+_variations: tuple[cache.Flags, dict[str, list]] | None = None
+
+
+def _variations_of(compiled: cache.Flags) -> dict[str, list]:
+    global _variations
+    found = _variations
+    if found is None or found[0] is not compiled:
+        table: dict[str, list] = {}
+        for feature in compiled.features.values():
+            for rule in feature.rules:
+                if rule.key and rule.variations:
+                    table.setdefault(rule.key, rule.variations)
+        found = _variations = (compiled, table)
+    return found[1]
+
+
+def variation_names(experiments: dict, compiled: cache.Flags) -> dict[str, str]:
+    """``{key: name}`` of the ``experiments`` (``{key: variation index}``) whose variations are
+    strings: the variation's own value (``"fast"`` rather than ``1``); the others have none."""
+    table, names = _variations_of(compiled), {}
+    for key, index in experiments.items():
+        variations = table.get(key) or ()
+        if 0 <= index < len(variations) and isinstance(variations[index], str):
+            names[key] = variations[index]
+    return names
 
 
 def _results(*, attributes: dict, features: dict, groups: dict | None = None) -> dict[str, FeatureResult]:
@@ -120,22 +154,25 @@ def answer_for(*, user) -> Answer:
     the answer made of them is remembered with the flags (``cache.Flags.answers``) for the next
     request that reads the same, with the same copy of the live events. What it gives is shared:
     not to be changed."""
-    compiled, live = cache.flags(), running.current()
-    occurrences = running.running(timezone.now(), live)
+    compiled, live, now = cache.flags(), running.current(), timezone.now()
+    occurrences = running.running(now, live)
     if user is None or not user.is_authenticated:
+        occurrences = running.for_player(occurrences, None, now, live)
         events, overrides = running.live_events_for(occurrences, attributes=None, joined=set())
         body = _answer(_overridden(dict(compiled.defaults), overrides), {}, events)
         return _made(body, {}, live)
     user, attributes, joined, unread = selectors.player_read(
         user=user, occurrences=running.explicit(occurrences), reads=compiled.reads | live.reads
     )
+    occurrences = running.for_player(occurrences, attributes, now, live)  # those in the player's own time zone
     running_now = [(o.event.pk, o.starts_at) for o in occurrences]
     key = orjson.dumps([attributes, sorted(joined), unread, running_now], option=orjson.OPT_SORT_KEYS)
     found = compiled.answers.get(key)
     if found is None or found.live is not live:
         values, experiments = evaluate_compiled(attributes=attributes, compiled=compiled)
         events, overrides = running.live_events_for(occurrences, attributes=attributes, joined=joined)
-        body = _answer(_overridden(values, overrides), experiments, events, unread)
+        names = variation_names(experiments, compiled)
+        body = _answer(_overridden(values, overrides), experiments, events, unread, names)
         found = _made(body, experiments, live)
         compiled.answers.put(key, found)
     record_exposures(user_id=user.pk, experiments=found.experiments)

@@ -161,9 +161,10 @@ def _attributes(user: User, context: EvaluationContext) -> dict:
 def _overridden(flag_key: str, user: User | None, attributes: dict | None) -> FlagResolutionDetails | None:
     """A running live event's override of the flag, the one started last winning, an explicit
     event's only once the player joined it (as the API)."""
+    now = timezone.now()
     mine = [
         occurrence
-        for occurrence in running.running(timezone.now())
+        for occurrence in running.for_player(running.running(now), attributes, now)
         if flag_key in occurrence.event.overrides and running.matches(occurrence.event, attributes)
     ]
     explicit = running.explicit(mine)

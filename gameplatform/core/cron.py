@@ -1,5 +1,5 @@
-"""Five-field cron, read in UTC: a leaderboard's reset (``next_after``) and a recurring live
-event's occurrences (``latest_at_or_before``).
+"""Five-field cron: a leaderboard's reset (``next_after``, read in its moment's time zone) and a
+recurring live event's occurrences (``latest_at_or_before``, read in UTC or the zone it is given).
 
 ``minute hour day-of-month month day-of-week`` (0-59, 0-23, 1-31, 1-12, 0-7 with 0 and 7 Sunday);
 each field ``*``, a number, a range ``a-b``, a step ``*/n`` or ``a-b/n`` (``a/n``: from a to the
@@ -11,7 +11,7 @@ read of a player's live state, from an expression parsed once per process; docs/
 ("Recurrence") measures the walk below against cronsim's, which parses at every walk.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import NamedTuple
 
 FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
@@ -92,16 +92,19 @@ class Cron(NamedTuple):
             day += timedelta(days=1)
         raise CronError("This cron expression never matches.")
 
-    def latest_at_or_before(self, at: datetime, *, not_before: datetime) -> datetime | None:
-        """The latest matching minute in ``[not_before, at]`` (UTC), or None. Walks back a day at a
-        time: its cost is the number of days in the window, not of minutes."""
+    def latest_at_or_before(self, at: datetime, *, not_before: datetime, tz: tzinfo = UTC) -> datetime | None:
+        """The latest matching minute in ``[not_before, at]``, the expression read as wall-clock
+        time in ``tz`` (UTC unless given), as a UTC datetime; or None. Walks back a day at a time:
+        its cost is the number of days in the window, not of minutes. A wall-clock time a daylight
+        saving change skips is read with the offset before the change (02:30 on a spring-forward
+        night in Paris is 01:30 UTC, 03:30 there); one it repeats, at its first occurrence."""
         at, not_before = at.astimezone(UTC), not_before.astimezone(UTC)
-        day = at.date()
-        while day >= not_before.date():
+        day = at.astimezone(tz).date()
+        while day >= not_before.astimezone(tz).date():
             if self.matches_day(day):
                 for hour in reversed(self.hours):
                     for minute in reversed(self.minutes):
-                        moment = datetime.combine(day, time(hour, minute), tzinfo=UTC)
+                        moment = datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC)
                         if moment <= at:
                             return moment if moment >= not_before else None
             day -= timedelta(days=1)

@@ -80,10 +80,27 @@ class ResultsQuery(serializers.Serializer):
 
 
 class VariationOutput(serializers.Serializer):
-    variation = serializers.IntegerField()
+    variation = serializers.IntegerField(help_text="Its index in the rule's `variations`; 0 is the control.")
+    value = serializers.JSONField(allow_null=True, help_text="The flag's value for it (null: its rule is gone).")
     players = serializers.IntegerField(help_text="Players exposed to it.")
     converted = serializers.IntegerField(help_text="Of them, those who sent the goal event after their exposure.")
     rate = serializers.FloatField(allow_null=True, help_text="converted / players (null with no players).")
+    rate_interval = serializers.ListField(
+        child=serializers.FloatField(), allow_null=True, help_text="`[low, high]`: the rate's 95 % Wilson interval."
+    )
+    difference = serializers.FloatField(
+        allow_null=True, help_text="rate − the control's rate (null for the control, or without players)."
+    )
+    difference_interval = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="`[low, high]`: the difference's 95 % interval (Newcombe's, from the two Wilson intervals).",
+    )
+    p_value = serializers.FloatField(
+        allow_null=True, help_text="The two-sided p-value of the two-proportion z-test against the control."
+    )
+    value_sum = serializers.FloatField(help_text="The sum of the `value`s of its players' goal events after exposure.")
+    value_per_player = serializers.FloatField(allow_null=True, help_text="value_sum / players (revenue per player).")
 
 
 class ResultsOutput(serializers.Serializer):

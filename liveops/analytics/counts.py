@@ -15,7 +15,7 @@ from liveops.analytics.models import AnalyticsDay, AnalyticsEvent, AnalyticsRoll
 _BEFORE_EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _raw_from() -> Expression:
+def raw_from() -> Expression:
     boundary = AnalyticsRollup.objects.filter(pk=1).values("raw_from")
     return Coalesce(Subquery(boundary), Value(_BEFORE_EVERYTHING))
 
@@ -29,7 +29,7 @@ def event_count(*, name: str, user_ref: str = "pk") -> Expression:
         .values("total")
     )
     raw = (
-        AnalyticsEvent.objects.filter(user_id=OuterRef(user_ref), name=name, received_at__gte=_raw_from())
+        AnalyticsEvent.objects.filter(user_id=OuterRef(user_ref), name=name, received_at__gte=raw_from())
         .values("user_id")
         .annotate(total=Count("pk"))
         .values("total")

@@ -1,6 +1,6 @@
 """Live events over REST: staff manage them (role ``liveops``); a player joins an explicit one."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -11,8 +11,8 @@ from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
 from gameplatform.http.schema import error_codes
 from liveops import selectors as liveops_selectors
-from liveops.apis import ChangeOutput
-from liveops.schedule import selectors, services
+from liveops.apis import WARNINGS_HELP, ChangeOutput, WarningsOfAPage
+from liveops.schedule import conflicts, selectors, services
 from liveops.schedule.models import LiveEvent
 from staff.permissions import role_required
 from staff.roles import LIVEOPS
@@ -29,7 +29,11 @@ class LiveEventSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(help_text="After `starts_at`; a recurring event's occurrences start before it.")
     recurrence = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="Cron, five fields, UTC (a subset)."
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Cron, five fields (a subset), read in `timezone`.",
     )
     duration_seconds = serializers.IntegerField(
         required=False,
@@ -39,6 +43,13 @@ class LiveEventSerializer(serializers.Serializer):
         max_value=int(services.MAX_DURATION.total_seconds()),
         help_text="Each occurrence's, when recurring.",
     )
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        default="UTC",
+        help_text="Where `recurrence` is read: an IANA name (`Europe/Paris`), or `player`: each player's own "
+        "(their `custom.timezone` attribute; UTC without one). Auto events only.",
+    )
     condition = serializers.JSONField(required=False, default=dict, help_text="A GrowthBook condition (an object).")
     join = serializers.ChoiceField(choices=[LiveEvent.AUTO, LiveEvent.EXPLICIT], required=False, default="auto")
     overrides = serializers.JSONField(required=False, default=dict, help_text="`{flag name: value}` while it runs.")
@@ -47,6 +58,14 @@ class LiveEventSerializer(serializers.Serializer):
 class LiveEventOutput(LiveEventSerializer):
     id = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+    warnings = serializers.SerializerMethodField(help_text=WARNINGS_HELP)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, event: LiveEvent) -> list[str]:
+        warnings = self.context.get("warnings")
+        if warnings is None:  # one event: its own read
+            warnings = conflicts.event_warnings([event])
+        return warnings.get(event.pk, [])
 
 
 def _event_or_404(event_id: int) -> LiveEvent:
@@ -57,11 +76,12 @@ def _event_or_404(event_id: int) -> LiveEvent:
 
 
 @extend_schema(tags=STAFF_TAGS)
-class LiveEventListApi(ListAPIView):
+class LiveEventListApi(WarningsOfAPage, ListAPIView):
     """The live events, latest start first (staff: liveops)."""
 
     permission_classes = [LiveopsStaff]
     serializer_class = LiveEventOutput
+    warnings_of = conflicts.event_warnings
 
     def get_queryset(self):
         return selectors.live_event_list()

@@ -6,8 +6,9 @@ from django.db import models
 
 class LiveEvent(models.Model):
     """A time when players matching ``condition`` see ``value`` and the flags' ``overrides``: once,
-    from ``starts_at`` to ``ends_at``, or, with a ``recurrence`` (cron, UTC), for
-    ``duration_seconds`` from each of its times between ``starts_at`` and ``ends_at``."""
+    from ``starts_at`` to ``ends_at``, or, with a ``recurrence`` (cron, read in ``timezone``: an
+    IANA name, or ``player`` for each player's own), for ``duration_seconds`` from each of its
+    times between ``starts_at`` and ``ends_at``."""
 
     AUTO, EXPLICIT = "auto", "explicit"
     JOIN_CHOICES = [(AUTO, "auto"), (EXPLICIT, "explicit")]
@@ -19,6 +20,9 @@ class LiveEvent(models.Model):
     ends_at = models.DateTimeField()
     recurrence = models.CharField(max_length=100, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    timezone = models.CharField(
+        max_length=64, default="UTC", blank=True
+    )  # blank: UTC; where ``recurrence`` is read (``running``)
     condition = models.JSONField(default=dict, blank=True)
     join = models.CharField(max_length=8, choices=JOIN_CHOICES, default=AUTO)
     overrides = models.JSONField(default=dict, blank=True)

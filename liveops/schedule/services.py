@@ -25,6 +25,7 @@ FIELDS = (
     "ends_at",
     "recurrence",
     "duration_seconds",
+    "timezone",
     "condition",
     "join",
     "overrides",
@@ -43,6 +44,11 @@ def _problem(fields: dict) -> tuple[str, str] | None:
         return "condition", f"condition {found}"
     if not isinstance(fields["overrides"], dict):
         return "overrides", "Must be a JSON object: {flag name: value}."
+    zone = fields["timezone"]
+    if zone != running.PLAYER_ZONE and running.zone_named(zone) is None:
+        return "timezone", f'{zone!r} is no IANA time zone name (Europe/Paris, Asia/Tokyo, UTC) nor "player".'
+    if zone == running.PLAYER_ZONE and fields.get("join") == LiveEvent.EXPLICIT:
+        return "timezone", "An explicit event's occurrence is the one its players join together: name a time zone."
     if fields["recurrence"]:
         try:
             Cron.parse(fields["recurrence"])
@@ -57,7 +63,8 @@ def _problem(fields: dict) -> tuple[str, str] | None:
 
 def _with_optional(fields: dict) -> dict:
     """``fields`` with what an event may be written without (a create and a replace alike)."""
-    return {"recurrence": "", "duration_seconds": None, "condition": {}, "overrides": {}, **fields}
+    optional = {"recurrence": "", "duration_seconds": None, "timezone": "UTC", "condition": {}, "overrides": {}}
+    return {**optional, **fields}
 
 
 def live_event_validate(fields: dict) -> None:
@@ -151,8 +158,7 @@ def live_event_join(*, user: User, event_id: int, at: datetime | None = None) ->
     event = LiveEvent.objects.filter(pk=event_id).first()
     if event is None or not running.matches(event, selectors.player_attributes(user=user)):
         raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
-    parsed = Cron.parse(event.recurrence) if event.recurrence else None
-    occurrence = running.occurrence_at(running.Event(event, parsed), at)
+    occurrence = running.occurrence_at(running.compiled_event(event), at)
     if occurrence is None:
         raise Conflict("This live event is not running now.", code="not_active")
     LiveEventJoin.objects.bulk_create(

@@ -324,11 +324,13 @@ def test_the_results_page_shows_players_converted_rate_and_srm(ops_admin, make_f
     assert b"price-test" in listed.content
     page = ops_admin.get(f"{FLAGS}experiments/price-test/", {"goal": "purchase"})
     assert page.status_code == 200
-    assert page.context["results"]["variations"] == [
+    keys = ("variation", "players", "converted", "rate")
+    assert [{key: row[key] for key in keys} for row in page.context["results"]["variations"]] == [
         {"variation": 0, "players": 2, "converted": 1, "rate": 0.5},
         {"variation": 1, "players": 2, "converted": 0, "rate": 0.0},
     ]
-    assert b"<td>0</td><td>2</td><td>1</td><td>0.5000</td>" in page.content
+    assert b"<td>0 (control)</td><td>" in page.content and b"<td>2</td><td>1</td><td>0.5000</td>" in page.content
+    assert b"p-value" in page.content
     assert b"Sample-ratio-mismatch p-value: 1.0000" in page.content
 
 
@@ -461,3 +463,26 @@ async def test_an_edit_and_a_rollback_in_the_admin_reach_a_connected_players_soc
     assert await receive_type(ws, "liveops_changed", timeout=2) == {"type": "liveops_changed"}
     assert (await Flag.objects.aget(pk=flag.pk)).default_value == 1
     await ws.disconnect()
+
+
+# --- a live event over an experiment -------------------------------------------------------------
+
+
+def test_saving_a_live_event_over_an_experiments_flag_warns_that_it_spoils_the_experiment(ops_admin, make_flag):
+    make_flag("gem-price", 100, [EXPERIMENT])
+    answer = ops_admin.post(f"{EVENTS}add/", event_form("Sale", -1, 60, overrides='{"gem-price": 50}'), follow=True)
+    shown = [(m.level_tag, str(m)) for m in answer.context["messages"]]
+    assert any(level == "warning" and "'price-test'" in text and "spoiled" in text for level, text in shown), shown
+    event = LiveEvent.objects.get()
+    opened = ops_admin.get(f"{EVENTS}{event.pk}/change/")
+    assert any("spoiled" in str(m) for m in opened.context["messages"])
+    flag_page = ops_admin.get(f"{FLAGS}{Flag.objects.get().pk}/change/")
+    assert any("'Sale'" in str(m) for m in flag_page.context["messages"])
+
+
+def test_a_live_event_over_a_flag_without_an_experiment_saves_without_a_warning(ops_admin, make_flag):
+    make_flag("xp-multiplier", 1)
+    answer = ops_admin.post(
+        f"{EVENTS}add/", event_form("Double XP", -1, 60, overrides='{"xp-multiplier": 2}'), follow=True
+    )
+    assert not [m for m in answer.context["messages"] if m.level_tag == "warning"]

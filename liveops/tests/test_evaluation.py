@@ -89,6 +89,7 @@ def test_anonymous_players_get_every_default(api_client, make_flag):
     assert answer == {
         "flags": {"speed": 1, "skin": "plain"},
         "experiments": {},
+        "variation_names": {},
         "live_events": [],
         "messages_unread": 0,
     }
@@ -103,6 +104,15 @@ def test_a_player_sees_their_values_and_experiments_and_is_exposed_once(client_f
     assert answer["flags"] == {"speed": 2, "skin": ["a", "b"][variation]}
     client.get(URL)
     assert list(Exposure.objects.values_list("user_id", "key", "variation")) == [(alice.pk, "exp", variation)]
+
+
+def test_an_experiment_of_string_variations_is_named_by_its_variation(client_for, alice, make_flag):
+    make_flag("skin", "plain", [experiment()])  # variations "a" and "b"
+    make_flag("speed", 1, [experiment(key="speed-test", variations=[10, 20])])
+    answer = client_for(alice).get(URL).json()
+    assert answer["experiments"].keys() == {"exp", "speed-test"}  # indexes, as before
+    assert answer["variation_names"] == {"exp": ["a", "b"][answer["experiments"]["exp"]]}  # numbers: no name
+    assert answer["flags"]["skin"] == answer["variation_names"]["exp"]
 
 
 def test_the_server_attributes_reach_the_rules(client_for, make_user, make_flag):

@@ -123,7 +123,8 @@ def exposed(user: User, variation: int, at: datetime) -> None:
 def results(client) -> list[dict]:
     answer = client.get("/api/liveops/admin/experiments/shop-2026/results/", {"goal": "purchase"})
     assert answer.status_code == 200, answer.content
-    return answer.json()["variations"]
+    keys = ("variation", "players", "converted", "rate")
+    return [{name: row[name] for name in keys} for row in answer.json()["variations"]]
 
 
 def test_results_are_the_same_from_raw_events_rolled_up_ones_and_both(client_for, operator, make_flag, settings):
@@ -251,3 +252,31 @@ def test_runners_rolling_up_at_once_roll_each_day_up_once():
     assert sum(done) == 10
     for day in range(5):
         assert rolled_counts((DAY_1 + timedelta(days=day)).date()) == raw_counts((DAY_1 + timedelta(days=day)).date())
+
+
+def test_revenue_per_player_is_the_same_from_raw_events_and_rolled_up_ones(client_for, operator, make_flag, settings):
+    settings.ANALYTICS_RAW_DAYS = 1
+    make_flag("shop", "a", [EXPERIMENT])
+    people = players(4)
+    noon = DAY_1 + timedelta(hours=12)
+    for n, person in enumerate(people):
+        exposed(person, n % 2, noon)
+    received(people[0], noon - timedelta(hours=1), value=7.0)  # before the exposure: never counted
+    received(people[0], noon + timedelta(hours=1), value=1.0)  # the exposure's day, after it
+    received(people[0], noon + timedelta(days=1), value=2.0)  # the next day
+    received(people[2], noon + timedelta(days=3), value=5.0)
+    received(people[1], noon + timedelta(days=1, hours=1), value=4.0)
+    client = client_for(operator)
+
+    def sums() -> list:
+        answer = client.get("/api/liveops/admin/experiments/shop-2026/results/", {"goal": "purchase"}).json()
+        return [row["value_sum"] for row in answer["variations"]]
+
+    assert sums() == [8.0, 4.0]
+    now = DAY_1 + timedelta(days=2, hours=14)
+    assert events_roll_up(now=now, hours=100) == 4  # the first two days' four hours rolled up, all still raw
+    assert sums() == [8.0, 4.0]
+    events_forget(now=now)  # the first day's raw events gone: the later days read from the roll-up
+    # The exposure's own day, rolled up, mixes what came before the exposure with what came after:
+    # once its raw events are gone, it is left out rather than counting what came before.
+    assert sums() == [7.0, 4.0]

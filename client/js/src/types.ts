@@ -308,6 +308,8 @@ export interface LiveOpsAnswer {
   flags: Record<string, unknown>;
   /** `{key: variation}`: the experiments I am in, by variation index. */
   experiments: Record<string, number>;
+  /** `{key: name}`: of those experiments whose variations are strings, my variation's value. */
+  variation_names?: Record<string, string>;
   live_events: LiveEvent[];
   messages_unread: number;
 }

@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts import age
 from accounts.models import User
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, google_gateway, hooks, stripe_gateway, subscriptions
+from payments import apple_gateway, google_gateway, hooks, refunds, stripe_gateway, subscriptions
 from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.models import (
     EVENT_ID_MAX_LENGTH,
@@ -286,11 +286,18 @@ def _apple_revoke(notification, transaction) -> "Outcome":
     return _store_purchase_revoke(store=Store.APPLE, transaction_id=str(transaction.transactionId))
 
 
+def _apple_consumption_request(notification, transaction) -> "Outcome":
+    """A customer asked Apple for a refund: answered with Send Consumption Information once this
+    notification is committed (``refunds``)."""
+    return refunds.apple_consumption_request_record(notification=notification, transaction_info=transaction)
+
+
 # What each App Store notification type does to a one-time purchase; any other type is recorded
 # and changes nothing. A subscription's notifications (any type) go to ``_apple_subscription``.
 APPLE_HANDLERS: dict[str, Callable[..., "Outcome"]] = {
     "REFUND": _apple_revoke,
     "REVOKE": _apple_revoke,
+    "CONSUMPTION_REQUEST": _apple_consumption_request,
 }
 
 

@@ -513,8 +513,9 @@ APPLE_IAP_ISSUER_ID = env_str("APPLE_IAP_ISSUER_ID")
 APPLE_IAP_PRIVATE_KEY = env_str("APPLE_IAP_PRIVATE_KEY")  # the .p8 key's PEM text
 # Apple takes consumption data only with the customer's consent: set it once the app asks for it.
 APPLE_CONSUMPTION_CONSENT = env_bool("APPLE_CONSUMPTION_CONSENT", False)
-# Whether the studio showed a free sample, a trial or what the product does before it was bought.
-APPLE_SAMPLE_CONTENT_PROVIDED = env_bool("APPLE_SAMPLE_CONTENT_PROVIDED", False)
+# Whether the studio showed a free sample, a trial or what the product does before it was bought
+# (both stores' refund answers carry it).
+REFUND_SAMPLE_CONTENT_PROVIDED = env_bool("REFUND_SAMPLE_CONTENT_PROVIDED", False)
 # The studio's preferred outcome of a refund request: none (no preference sent), grant, prorated, decline.
 APPLE_REFUND_PREFERENCE = env_str("APPLE_REFUND_PREFERENCE", "none")
 if APPLE_REFUND_PREFERENCE not in ("none", "grant", "prorated", "decline"):
@@ -532,6 +533,12 @@ GOOGLE_PLAY_PUSH_AUDIENCE = env_str("GOOGLE_PLAY_PUSH_AUDIENCE")
 GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT = env_str("GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT")
 # Google's public certificates that sign the push's id token: Google's own unless a test serves its own.
 GOOGLE_PLAY_PUSH_CERTS_URL = env_str("GOOGLE_PLAY_PUSH_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs")
+# The studio's preferred outcome of a Play refund review (orders.reviewrefund): neutral, approve, decline.
+GOOGLE_REFUND_PREFERENCE = env_str("GOOGLE_REFUND_PREFERENCE", "neutral")
+if GOOGLE_REFUND_PREFERENCE not in ("neutral", "approve", "decline"):
+    raise ImproperlyConfigured(
+        f"GOOGLE_REFUND_PREFERENCE must be neutral, approve or decline; got {GOOGLE_REFUND_PREFERENCE!r}"
+    )
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 # Paid random boxes by country (docs/payments.md, "The shop and the law"): a JSON object, ISO 3166-1

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 
 from gameplatform.core.errors import ApplicationError, NotFound
+from payments.gateway_errors import StoreAnswerFailed
 
 
 def apple_configured() -> bool:
@@ -106,14 +107,6 @@ def api_configured() -> bool:
     return apple_configured() and bool(
         settings.APPLE_IAP_KEY_ID and settings.APPLE_IAP_ISSUER_ID and settings.APPLE_IAP_PRIVATE_KEY
     )
-
-
-class StoreAnswerFailed(Exception):
-    """The App Store did not accept a call: ``status`` says what it answered (or that it did not)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 def consumption_send(*, transaction_id: str, body: dict) -> str:

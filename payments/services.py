@@ -407,8 +407,8 @@ def _google_subscription(notification: dict) -> "Outcome":
 
 def google_notification_apply(*, authorization: str, envelope: dict) -> str:
     """Apply a real-time developer notification (a Pub/Sub push) once, by the Pub/Sub message's
-    id (a redelivery keeps it): a voided purchase is taken back; any other notification (a test,
-    a one-time product's or a subscription's) is recorded and changes nothing."""
+    id (a redelivery keeps it): a voided purchase is taken back, a refund review is answered
+    (``refunds``); any other notification (a test, a one-time product's) is recorded and changes nothing."""
     google_gateway.notifications_require()
     google_gateway.push_verify(authorization=authorization)
     message = envelope.get("message") if isinstance(envelope, dict) else None
@@ -424,6 +424,8 @@ def google_notification_apply(*, authorization: str, envelope: dict) -> str:
             return "another_package", None
         if kind == "subscriptionNotification":
             return _google_subscription(notification)
+        if kind == "pendingRefundReviewNotification":
+            return refunds.google_refund_review_record(notification=notification)
         if isinstance(voided, dict) and voided.get("productType") == GOOGLE_PRODUCT_TYPE_SUBSCRIPTION:
             return subscriptions.google_subscription_sync(voided.get("purchaseToken"), revoked=True)
         if not isinstance(voided, dict):

@@ -92,7 +92,7 @@ def test_the_studios_refund_preference_and_all_spent_are_sent(
     client_for, alice, apple, appstore, products, settings, django_capture_on_commit_callbacks
 ):
     settings.APPLE_REFUND_PREFERENCE = "decline"
-    settings.APPLE_SAMPLE_CONTENT_PROVIDED = True
+    settings.REFUND_SAMPLE_CONTENT_PROVIDED = True
     signed, _ = bought_gems(client_for, alice, apple)
     spend(alice, 105)  # more than the purchase granted: all of it was spent
     with django_capture_on_commit_callbacks(execute=True):
@@ -210,3 +210,89 @@ def test_one_request_delivered_to_two_processes_at_once_is_answered_once(
     assert len(appstore.wait_for(1)) == 1
     assert RefundRequest.objects.get().status == "sent"
     assert len(appstore.received) == 1
+
+
+# --- Google Play: a refund review (a chargeback Google asks the developer about) -------------
+
+
+def refund_review(order_id: str, review_token: str, *, event_ms: int | None = None) -> dict:
+    import time
+
+    from payments.tests.google_standin import PACKAGE
+
+    return {
+        "version": "1.0",
+        "packageName": PACKAGE,
+        "eventTimeMillis": str(event_ms or int(time.time() * 1000)),
+        "pendingRefundReviewNotification": {
+            "version": "1.0",
+            "pendingRefundToken": review_token,
+            "orderId": order_id,
+            "refundReason": 1,
+        },
+    }
+
+
+def bought_on_play(client_for, user, google) -> str:
+    """``user`` bought gems-100 on Google Play: the order id."""
+    token = google.buy("gems-100")
+    response = client_for(user).post(
+        "/api/payments/google/", {"purchase_token": token, "product_id": "gems-100"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return google.purchase("gems-100", token)["orderId"]
+
+
+def test_a_play_refund_review_is_answered_once_with_what_the_ledger_says_was_spent(
+    client_for, alice, google, products, settings, django_capture_on_commit_callbacks
+):
+    from payments.tests.test_google import push, push_envelope
+
+    settings.GOOGLE_REFUND_PREFERENCE = "decline"
+    order_id = bought_on_play(client_for, alice, google)
+    spend(alice, 40)
+    review = google.chargeback(order_id)
+    envelope = push_envelope(refund_review(order_id, review))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert push(google, envelope).json() == {"outcome": "answer_pending"}
+    assert google.refund_reviews == [
+        (
+            order_id,
+            {
+                "pendingRefundToken": review,
+                "sampleContentProvided": False,
+                "refundPreference": "DECLINE",
+                "consumptionPercentageMilliunits": 40_000,
+            },
+        )
+    ]
+    row = RefundRequest.objects.get()
+    assert (row.store, row.status, row.store_status, row.purchase.store_payment_id) == (
+        "google",
+        "sent",
+        "accepted",
+        order_id,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert push(google, envelope).json() == {"outcome": "duplicate"}  # Pub/Sub redelivers
+        # Play publishes the same review again (a new message): answered already, nothing sent.
+        assert push(google, push_envelope(refund_review(order_id, review))).json() == {"outcome": "already_answered"}
+    assert len(google.refund_reviews) == 1 and google.refund_reviews_ignored == 0
+
+
+def test_a_play_refund_review_google_could_not_take_is_sent_again_by_the_timer(
+    client_for, alice, google, products, django_capture_on_commit_callbacks
+):
+    from payments.tests.test_google import push, push_envelope
+
+    order_id = bought_on_play(client_for, alice, google)
+    google.unavailable = True
+    with django_capture_on_commit_callbacks(execute=True):
+        push(google, push_envelope(refund_review(order_id, google.chargeback(order_id))))
+    row = RefundRequest.objects.get()
+    assert (row.status, row.store_status) == ("pending", "503")
+    google.unavailable = False
+    RefundRequest.objects.filter(pk=row.pk).update(next_attempt_at=row.received_at)  # the backoff passes
+    assert timers.discover()["payments.refund_answers_due"].func() == 1
+    [(_, body)] = google.refund_reviews
+    assert (body["refundPreference"], body["consumptionPercentageMilliunits"]) == ("NEUTRAL", 0)

@@ -509,6 +509,22 @@ if APPLE_ENVIRONMENT not in ("Production", "Sandbox"):
 APPLE_APP_APPLE_ID = env_int("APPLE_APP_APPLE_ID", 0, minimum=0)  # the app's numeric id; required in Production
 # Ask Apple's OCSP responders whether the signing certificates were revoked (a network call per new chain).
 APPLE_ONLINE_CHECKS = env_bool("APPLE_ONLINE_CHECKS", True)
+# The App Store Server API (answers to refund requests: docs/payments.md, "Refund requests"): an
+# In-App Purchase key from App Store Connect (Users and Access, Integrations), its id and the issuer id.
+APPLE_IAP_KEY_ID = env_str("APPLE_IAP_KEY_ID")
+APPLE_IAP_ISSUER_ID = env_str("APPLE_IAP_ISSUER_ID")
+APPLE_IAP_PRIVATE_KEY = env_str("APPLE_IAP_PRIVATE_KEY")  # the .p8 key's PEM text
+# Apple takes consumption data only with the customer's consent: set it once the app asks for it.
+APPLE_CONSUMPTION_CONSENT = env_bool("APPLE_CONSUMPTION_CONSENT", False)
+# Whether the studio showed a free sample, a trial or what the product does before it was bought
+# (both stores' refund answers carry it).
+REFUND_SAMPLE_CONTENT_PROVIDED = env_bool("REFUND_SAMPLE_CONTENT_PROVIDED", False)
+# The studio's preferred outcome of a refund request: none (no preference sent), grant, prorated, decline.
+APPLE_REFUND_PREFERENCE = env_str("APPLE_REFUND_PREFERENCE", "none")
+if APPLE_REFUND_PREFERENCE not in ("none", "grant", "prorated", "decline"):
+    raise ImproperlyConfigured(
+        f"APPLE_REFUND_PREFERENCE must be none, grant, prorated or decline; got {APPLE_REFUND_PREFERENCE!r}"
+    )
 # Google Play purchases: off unless both the package and the service account's key are set.
 GOOGLE_PLAY_PACKAGE = env_str("GOOGLE_PLAY_PACKAGE")  # the app's package name, e.g. com.example.game
 GOOGLE_PLAY_SERVICE_ACCOUNT = env_str("GOOGLE_PLAY_SERVICE_ACCOUNT")  # path of the service account's JSON key
@@ -520,6 +536,12 @@ GOOGLE_PLAY_PUSH_AUDIENCE = env_str("GOOGLE_PLAY_PUSH_AUDIENCE")
 GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT = env_str("GOOGLE_PLAY_PUSH_SERVICE_ACCOUNT")
 # Google's public certificates that sign the push's id token: Google's own unless a test serves its own.
 GOOGLE_PLAY_PUSH_CERTS_URL = env_str("GOOGLE_PLAY_PUSH_CERTS_URL", "https://www.googleapis.com/oauth2/v1/certs")
+# The studio's preferred outcome of a Play refund review (orders.reviewrefund): neutral, approve, decline.
+GOOGLE_REFUND_PREFERENCE = env_str("GOOGLE_REFUND_PREFERENCE", "neutral")
+if GOOGLE_REFUND_PREFERENCE not in ("neutral", "approve", "decline"):
+    raise ImproperlyConfigured(
+        f"GOOGLE_REFUND_PREFERENCE must be neutral, approve or decline; got {GOOGLE_REFUND_PREFERENCE!r}"
+    )
 STAMINA_REGEN_INTERVAL = env_int("STAMINA_REGEN_INTERVAL", 300, minimum=1)
 STAMINA_REGEN_PERCENT = env_float("STAMINA_REGEN_PERCENT", 10.0, minimum=0)
 # Paid random boxes by country (docs/payments.md, "The shop and the law"): a JSON object, ISO 3166-1

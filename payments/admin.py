@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from accounts.admin import UserAdmin
 from accounts.models import User
 from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
-from payments.models import Entitlement, Product, Purchase, StoreEvent, StorePayment, Subscription
+from payments.models import Entitlement, Product, Purchase, RefundRequest, StoreEvent, StorePayment, Subscription
 
 
 @admin.register(Product)
@@ -101,6 +101,25 @@ class EntitlementAdmin(ReadOnlyAdmin):
     list_filter = ["name"]
     search_fields = ["user__username"]
     list_select_related = ["user"]
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnlyAdmin):
+    """A store's refund request (the App Store's CONSUMPTION_REQUEST), what was sent, when, and
+    what the store answered; only the notification and the timer change it."""
+
+    list_display = [
+        "id", "store", "request_id", "purchase", "customer_reason", "status", "consumption", "store_status",
+        "attempts", "received_at", "deadline", "sent_at",
+    ]  # fmt: skip
+    list_filter = ["store", "status", "customer_reason"]
+    search_fields = ["request_id", "transaction_id", "purchase__user__username"]
+    list_select_related = ["purchase__product"]
+
+    @admin.display(description="consumed")
+    def consumption(self, obj: RefundRequest) -> str:
+        share = obj.body.get("consumptionPercentage") if isinstance(obj.body, dict) else None
+        return "-" if share is None else f"{share / 1000:g}%"
 
 
 class PurchaseInline(ReadOnlyInline):

@@ -10,9 +10,13 @@ import contextlib
 import functools
 from collections.abc import Iterator
 
+from appstoreserverlibrary.api_client import APIException, AppStoreServerAPIClient
+from appstoreserverlibrary.models.ConsumptionRequest import ConsumptionRequest
+from appstoreserverlibrary.models.DeliveryStatus import DeliveryStatus
 from appstoreserverlibrary.models.Environment import Environment
 from appstoreserverlibrary.models.JWSRenewalInfoDecodedPayload import JWSRenewalInfoDecodedPayload
 from appstoreserverlibrary.models.JWSTransactionDecodedPayload import JWSTransactionDecodedPayload
+from appstoreserverlibrary.models.RefundPreference import RefundPreference
 from appstoreserverlibrary.models.ResponseBodyV2DecodedPayload import ResponseBodyV2DecodedPayload
 from appstoreserverlibrary.signed_data_verifier import SignedDataVerifier, VerificationException
 from cryptography import x509
@@ -20,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 
 from gameplatform.core.errors import ApplicationError, NotFound
+from payments.gateway_errors import StoreAnswerFailed
 
 
 def apple_configured() -> bool:
@@ -92,3 +97,41 @@ def renewal_info_verify(*, signed_renewal_info: str) -> JWSRenewalInfoDecodedPay
     """A subscription's signed renewal info (in a notification's data); 400 ``bad_signature``."""
     with _refused_as("renewal info", code="bad_signature"):
         return _verifier().verify_and_decode_renewal_info(signed_renewal_info)
+
+
+# --- the App Store Server API ----------------------------------------------------------
+
+
+def api_configured() -> bool:
+    """The App Store Server API can be called: Apple's settings and an In-App Purchase key."""
+    return apple_configured() and bool(
+        settings.APPLE_IAP_KEY_ID and settings.APPLE_IAP_ISSUER_ID and settings.APPLE_IAP_PRIVATE_KEY
+    )
+
+
+def consumption_send(*, transaction_id: str, body: dict) -> str:
+    """Send Consumption Information (``PUT /inApps/v2/transactions/consumption/{transactionId}``)
+    through Apple's library, which signs the call's bearer token (ES256) with the In-App Purchase
+    key; ``body`` has the fields of the library's ``ConsumptionRequest`` (Apple's JSON names).
+    Returns the store's answer (``accepted``); raises ``StoreAnswerFailed`` otherwise."""
+    client = AppStoreServerAPIClient(
+        settings.APPLE_IAP_PRIVATE_KEY.encode(),
+        settings.APPLE_IAP_KEY_ID,
+        settings.APPLE_IAP_ISSUER_ID,
+        settings.APPLE_BUNDLE_ID,
+        Environment(settings.APPLE_ENVIRONMENT),
+    )
+    request = ConsumptionRequest(
+        customerConsented=body["customerConsented"],
+        sampleContentProvided=body["sampleContentProvided"],
+        deliveryStatus=DeliveryStatus(body["deliveryStatus"]),
+        consumptionPercentage=body.get("consumptionPercentage"),
+        refundPreference=RefundPreference(body["refundPreference"]) if body.get("refundPreference") else None,
+    )
+    try:
+        client.send_consumption_information(transaction_id, request)
+    except APIException as exc:
+        raise StoreAnswerFailed(f"{exc.http_status_code} {exc.raw_api_error or ''}".strip()) from exc
+    except OSError as exc:  # requests' connection errors and timeouts are OSErrors
+        raise StoreAnswerFailed(f"unreachable: {type(exc).__name__}") from exc
+    return "accepted"

@@ -31,6 +31,7 @@ from googleapiclient import errors as api_errors
 from googleapiclient import http as api_http
 
 from gameplatform.core.errors import ApplicationError, NotFound
+from payments.gateway_errors import StoreAnswerFailed
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +194,20 @@ def subscription_acknowledge(*, product_id: str, token: str) -> bool:
         logger.exception("Google Play did not acknowledge a subscription of %s", product_id)
         return False
     return True
+
+
+def refund_review(*, order_id: str, body: dict) -> str:
+    """``orders.reviewrefund``: the studio's answer to a Play refund review (a chargeback Google
+    asks the developer about), ``body`` an OrdersReviewRefundRequest. Google records the first
+    answer to a review and ignores later ones. Returns ``accepted``; raises ``StoreAnswerFailed``."""
+    package = settings.GOOGLE_PLAY_PACKAGE
+    try:
+        _execute(
+            lambda orders: orders.reviewrefund(packageName=package, orderId=order_id, body=body),
+            resource=lambda service: service.orders(),
+        )
+    except api_errors.HttpError as exc:
+        raise StoreAnswerFailed(str(exc.status_code)) from exc
+    except _TRANSPORT_ERRORS as exc:
+        raise StoreAnswerFailed(f"unreachable: {type(exc).__name__}") from exc
+    return "accepted"

@@ -269,3 +269,58 @@ class Entitlement(models.Model):
     def until(self):
         ends = [end for end in (self.granted_until, self.subscribed_until) if end is not None]
         return max(ends) if ends else None
+
+
+class RefundRequest(models.Model):
+    """A store's question before it decides a refund (the App Store's ``CONSUMPTION_REQUEST``,
+    Google Play's ``pendingRefundReviewNotification``), and the platform's answer: one row per
+    request (Apple: its ``notificationUUID``; Google: a hash of its ``pendingRefundToken``), written in the
+    transaction that recorded the notification, so a resent notification finds it and answers
+    nothing new. The answer is sent after that transaction commits, and again by the timer
+    ``payments.refund_answers_due`` while it failed and the store's window is open; ``body`` is
+    what was sent (or would be), ``store_status`` what the store answered."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # to send (again, after a failure) before ``deadline``
+        SENDING = "sending"  # claimed by one process; sent or back to pending within seconds
+        SENT = "sent"  # the store accepted the answer
+        EXPIRED = "expired"  # the window closed before the store accepted one
+        NOT_SENT = "not_sent"  # nothing to send: not configured, no consent (``reason`` says)
+
+    store = models.CharField(max_length=16, choices=Store.choices)
+    request_id = models.CharField(
+        max_length=EVENT_ID_MAX_LENGTH, help_text="Apple: the notificationUUID; Google: sha256 of the review's token"
+    )
+    # Apple: the transaction the request is about; Google Play: the order id.
+    transaction_id = models.CharField(max_length=TRANSACTION_ID_MAX_LENGTH)
+    # Google Play: the pendingRefundToken its answer must carry (Google promises no length).
+    review_token = models.TextField(blank=True)
+    purchase = models.ForeignKey(
+        Purchase, null=True, blank=True, on_delete=models.SET_NULL, related_name="refund_requests"
+    )
+    customer_reason = models.CharField(
+        max_length=32, blank=True, help_text="Apple: consumptionRequestReason; Google: refundReason"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=64, blank=True, help_text="why nothing was sent, or the last failure")
+    body = models.JSONField(default=dict, blank=True, help_text="what was sent (the last attempt's)")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    store_status = models.CharField(max_length=64, blank=True, help_text="the store's answer: HTTP status, error")
+    received_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(help_text="the store's window: Apple waits 12 hours, Google 24")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="payments_refundreq_due_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "request_id"], name="payments_refund_request_once"),
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | (~Q(status="sent") & Q(sent_at__isnull=True)),
+                name="payments_refund_request_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store} refund request {self.request_id}"

@@ -9,6 +9,8 @@ from accounts.models import User
 from payments import apple_gateway, google_gateway, stripe_gateway
 from payments.models import Entitlement, Product, Purchase, Subscription
 from progression.hooks import GemPack
+from progression.models import Currency
+from progression.selectors import ledger_for
 
 
 def product_list() -> QuerySet[Product]:
@@ -54,3 +56,32 @@ def entitlement_held(*, user: User, name: str) -> bool:
 
 def subscriptions_for(*, user: User) -> QuerySet[Subscription]:
     return Subscription.objects.filter(user=user).select_related("product__item").order_by("-id")
+
+
+# Apple's and Google's unit for a share of a purchase: milliunits of a percent (100000 is 100%).
+CONSUMED_ALL = 100_000
+
+
+def purchase_consumption(*, purchase: Purchase) -> int | None:
+    """How much of what ``purchase`` granted was used, in milliunits (0 to 100000), from the
+    platform's own records; None where the records cannot say (an item, a subscription, a
+    purchase of a deleted account).
+
+    Gems: of the gems the purchase put in the wallet (its ``store_purchase`` row in progression's
+    ledger), the player's spending of gems since that row, at most all of them (a refund's own
+    take-back is no spending). Premium days: the share of the days elapsed since the purchase."""
+    product = purchase.product
+    if purchase.user_id is None:
+        return None
+    if product.kind == Product.Kind.PREMIUM:
+        elapsed = (timezone.now() - purchase.created_at).total_seconds()
+        return min(CONSUMED_ALL, max(0, int(CONSUMED_ALL * elapsed / (product.premium_days * 86_400))))
+    if product.kind != Product.Kind.GEMS:
+        return None
+    ledger = ledger_for(user=purchase.user).filter(currency=Currency.GEMS)
+    grant = ledger.filter(reason="store_purchase", reference=f"purchase:{purchase.pk}").order_by("id").first()
+    if grant is None:
+        return None
+    spending = ledger.filter(id__gt=grant.pk, amount__lt=0).exclude(reason="store_refund")
+    spent = -(spending.aggregate(total=Sum("amount"))["total"] or 0)
+    return CONSUMED_ALL * min(spent, grant.amount) // grant.amount

@@ -30,7 +30,7 @@ from django.utils import timezone
 from accounts import age
 from accounts.models import User
 from gameplatform.core.errors import ApplicationError, Conflict, NotFound
-from payments import apple_gateway, google_gateway, hooks, stripe_gateway, subscriptions
+from payments import apple_gateway, google_gateway, hooks, refunds, stripe_gateway, subscriptions
 from payments.entitlements import PREMIUM, entitlement_grant, entitlement_shorten
 from payments.models import (
     EVENT_ID_MAX_LENGTH,
@@ -286,11 +286,18 @@ def _apple_revoke(notification, transaction) -> "Outcome":
     return _store_purchase_revoke(store=Store.APPLE, transaction_id=str(transaction.transactionId))
 
 
+def _apple_consumption_request(notification, transaction) -> "Outcome":
+    """A customer asked Apple for a refund: answered with Send Consumption Information once this
+    notification is committed (``refunds``)."""
+    return refunds.apple_consumption_request_record(notification=notification, transaction_info=transaction)
+
+
 # What each App Store notification type does to a one-time purchase; any other type is recorded
 # and changes nothing. A subscription's notifications (any type) go to ``_apple_subscription``.
 APPLE_HANDLERS: dict[str, Callable[..., "Outcome"]] = {
     "REFUND": _apple_revoke,
     "REVOKE": _apple_revoke,
+    "CONSUMPTION_REQUEST": _apple_consumption_request,
 }
 
 
@@ -400,8 +407,8 @@ def _google_subscription(notification: dict) -> "Outcome":
 
 def google_notification_apply(*, authorization: str, envelope: dict) -> str:
     """Apply a real-time developer notification (a Pub/Sub push) once, by the Pub/Sub message's
-    id (a redelivery keeps it): a voided purchase is taken back; any other notification (a test,
-    a one-time product's or a subscription's) is recorded and changes nothing."""
+    id (a redelivery keeps it): a voided purchase is taken back, a refund review is answered
+    (``refunds``); any other notification (a test, a one-time product's) is recorded and changes nothing."""
     google_gateway.notifications_require()
     google_gateway.push_verify(authorization=authorization)
     message = envelope.get("message") if isinstance(envelope, dict) else None
@@ -417,6 +424,8 @@ def google_notification_apply(*, authorization: str, envelope: dict) -> str:
             return "another_package", None
         if kind == "subscriptionNotification":
             return _google_subscription(notification)
+        if kind == "pendingRefundReviewNotification":
+            return refunds.google_refund_review_record(notification=notification)
         if isinstance(voided, dict) and voided.get("productType") == GOOGLE_PRODUCT_TYPE_SUBSCRIPTION:
             return subscriptions.google_subscription_sync(voided.get("purchaseToken"), revoked=True)
         if not isinstance(voided, dict):

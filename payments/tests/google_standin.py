@@ -13,6 +13,8 @@ It speaks Google's documented protocols, so Google's own libraries talk to it un
 - ``GET .../purchases/subscriptionsv2/tokens/{token}`` answers the SubscriptionPurchaseV2 resource
   as it is now (``subscribe`` and ``subscription_move`` change it as Play would), and
   ``POST .../purchases/subscriptions/{subscriptionId}/tokens/{token}:acknowledge`` acknowledges it.
+- ``POST .../orders/{orderId}:reviewrefund`` takes the answer to a refund review
+  (``chargeback`` opens one), records the first per order and answers later ones OK, as Google does.
 - ``GET /certs`` serves ``{key id: PEM certificate}`` (the format of Google's
   ``oauth2/v1/certs``); ``push_token`` signs id tokens with that key as Google signs a push's.
 """
@@ -84,6 +86,9 @@ class GoogleStandIn:
         self.access_tokens: set[str] = set()
         self.requests: list[tuple[str, str]] = []
         self.unavailable = False  # answer the API with 503s (Google down)
+        self.pending_refunds: dict[str, str] = {}  # pendingRefundToken -> order id (a chargeback under review)
+        self.refund_reviews: list[tuple[str, dict]] = []  # (order id, body) of each answer Google recorded
+        self.refund_reviews_ignored = 0  # later answers to a review: OK, and ignored
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -101,15 +106,18 @@ class GoogleStandIn:
                 standin.requests.append(("POST", self.path))
                 if self.path == "/token":
                     return self.answer(*standin.token(dict(parse_qsl(body))))
-                self.api("POST")
+                self.api("POST", body)
 
-            def api(self, method: str) -> None:
+            def api(self, method: str, body: str = "") -> None:
                 if standin.unavailable:
                     return self.answer(503, _error(503, "The service is currently unavailable.", "backendError"))
                 auth = self.headers.get("Authorization", "")
                 if auth.removeprefix("Bearer ") not in standin.access_tokens:
                     return self.answer(401, _error(401, "Request had invalid authentication credentials.", "authError"))
-                self.answer(*standin.purchase_call(method, urlsplit(self.path).path))
+                path = urlsplit(self.path).path
+                if method == "POST" and path.endswith(":reviewrefund"):
+                    return self.answer(*standin.review_refund_call(path, body))
+                self.answer(*standin.purchase_call(method, path))
 
             def answer(self, status: int, body: dict | None) -> None:
                 data = b"" if body is None else json.dumps(body).encode()
@@ -257,6 +265,42 @@ class GoogleStandIn:
             purchase["acknowledgementState"] = 1
             return 204, None
         return 200, dict(purchase)
+
+    # --- refund reviews (orders.reviewrefund) -----------------------------------------------
+
+    def chargeback(self, order_id: str) -> str:
+        """A buyer's bank charged an order back and Play asks the developer: the review's token (as
+        the pendingRefundReviewNotification carries it)."""
+        token = secrets.token_urlsafe(60)
+        self.pending_refunds[token] = order_id
+        return token
+
+    def review_refund_call(self, path: str, raw: str) -> tuple[int, dict | None]:
+        """``POST .../orders/{orderId}:reviewrefund``: an OrdersReviewRefundRequest for a pending
+        review of that order; Google records the first and answers later ones OK without recording."""
+        parts = path.removeprefix(API_PREFIX).removesuffix(":reviewrefund").split("/")
+        if not path.startswith(API_PREFIX) or len(parts) != 3 or parts[1] != "orders" or unquote(parts[0]) != PACKAGE:
+            return 404, _error(404, "Not found.", "notFound")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return 400, _error(400, "Invalid JSON payload received.", "badRequest")
+        order_id = unquote(parts[2])
+        if not isinstance(body, dict) or self.pending_refunds.get(body.get("pendingRefundToken")) != order_id:
+            return 400, _error(400, "The pending refund token is invalid.", "invalid")
+        share = body.get("consumptionPercentageMilliunits")
+        if (
+            body.get("refundPreference") not in ("APPROVE", "DECLINE", "NEUTRAL")
+            or not isinstance(body.get("sampleContentProvided"), bool)
+            or (share is not None and not (type(share) is int and 0 <= share <= 100_000))
+        ):
+            return 400, _error(400, "Request contains an invalid argument.", "invalid")
+        with self.lock:
+            if any(order == order_id for order, _ in self.refund_reviews):
+                self.refund_reviews_ignored += 1
+            else:
+                self.refund_reviews.append((order_id, body))
+        return 200, {}
 
     # --- Pub/Sub push ------------------------------------------------------------------------
 

@@ -112,7 +112,7 @@ def test_an_app_store_refund_takes_the_gems_back_once(client_for, alice, apple, 
 def test_other_app_store_notifications_change_nothing(client_for, alice, apple, products):
     signed = apple.transaction("gems-100")
     redeem(client_for(alice), signed)
-    assert notify(apple.notification("CONSUMPTION_REQUEST", signed)).json() == {"outcome": "ignored"}
+    assert notify(apple.notification("REFUND_DECLINED", signed)).json() == {"outcome": "ignored"}
     assert player_sync(user_id=alice.pk).gems == STARTING_GEMS + 100
 
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Text;
@@ -271,6 +272,32 @@ namespace GamePlatform.Tests
             Assert.AreEqual(3, (int)me["id"]);
             CollectionAssert.AreEqual(new[] { "GET /api/me/ " + old, "POST /api/auth/refresh/ -", "GET /api/me/ " + fresh }, server.Seen);
             Assert.AreEqual("refresh-2", Tokens.Read(storage, Tokens.StorageKey).Refresh, "the rotated pair is stored");
+        }
+
+        [Test]
+        public void ASignInSaysWhatTheClientIsWhenGivenAndAFailureKeepsTheSignIn()
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var access = SessionTests.Jwt(3, now, now + 3600);
+            var server = new ScriptedServer();
+            server.Answers.Enqueue(r => ScriptedServer.Json(200, "{\"access\": \"" + access + "\", \"refresh\": \"r\"}"));
+            server.Answers.Enqueue(r => ScriptedServer.Json(503, "{\"detail\": \"down\", \"code\": \"unavailable\"}"));
+            server.Answers.Enqueue(r => ScriptedServer.Json(503, "{\"detail\": \"down\", \"code\": \"unavailable\"}"));
+            server.Answers.Enqueue(r => ScriptedServer.Json(503, "{\"detail\": \"down\", \"code\": \"unavailable\"}"));
+            var client = new Client("http://game.test", new ClientOptions
+            {
+                HttpHandler = server,
+                Retry = new RetryPolicy(2, 1, 1, 0),
+                ClientAttributes = new ClientAttributes { Platform = "ios", AppVersion = "2.1.0", Locale = "fr-FR", TimeZone = "Europe/Paris" },
+            });
+
+            client.LoginAsync("ann", "a-long-pass-phrase").Wait();
+
+            Assert.IsNotNull(client.Session, "the sign-in holds though the server did not take the attributes");
+            var said = server.Requests.First(r => r.Line == "PUT /api/liveops/attributes/");
+            Assert.IsTrue(JToken.DeepEquals(
+                JToken.Parse("{\"custom\": {\"locale\": \"fr-FR\", \"timezone\": \"Europe/Paris\"}, \"platform\": \"ios\", \"app_version\": \"2.1.0\"}"),
+                said.Body), said.Body.ToString());
         }
 
         [Test]

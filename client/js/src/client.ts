@@ -132,6 +132,35 @@ export interface ClientOptions {
   refreshMarginS?: number;
   /** The clock, in milliseconds since the epoch (tests move it to make a token look expired). */
   clock?: () => number;
+  /**
+   * What this client says about itself after each sign-in (`PUT /api/liveops/attributes/`), for
+   * the flags' rules, experiments and live events: `platform` (default `"web"` in a browser,
+   * `"node"` elsewhere), `appVersion`, and `custom.locale` and `custom.timezone` (default the
+   * runtime's: `navigator.language` or `Intl`'s locale, and `Intl`'s time zone). `false` sends
+   * nothing. A failure to send does not fail the sign-in. A game with custom attributes of its own
+   * sends them with `liveops().setAttributes` after the sign-in.
+   */
+  clientAttributes?: ClientAttributes | false;
+}
+
+export interface ClientAttributes {
+  platform?: string;
+  appVersion?: string;
+  locale?: string;
+  timezone?: string;
+}
+
+/** The attributes a client sends at sign-in: the runtime's own, then what the game gave. */
+function attributesAtSignIn(given: ClientAttributes): Record<string, unknown> {
+  const intl = Intl.DateTimeFormat().resolvedOptions();
+  const browser = typeof (globalThis as { document?: unknown }).document !== "undefined";
+  const language = (globalThis as { navigator?: { language?: string } }).navigator?.language;
+  const body: Record<string, unknown> = {
+    platform: given.platform ?? (browser ? "web" : "node"),
+    custom: { locale: given.locale ?? language ?? intl.locale ?? "", timezone: given.timezone ?? intl.timeZone ?? "" },
+  };
+  if (given.appVersion) body.app_version = given.appVersion;
+  return body;
 }
 
 type SessionListener = (loggedIn: boolean) => void;
@@ -159,6 +188,7 @@ export class Client {
   private readonly sockets = new Set<Socket<any>>();
   /** Game rooms `findMatch` opened to see every player come, until `gameRoom(id)` takes them. */
   private readonly heldRooms = new Map<Id, GameRoom<any>>();
+  private readonly clientAttributes: ClientAttributes | false;
 
   constructor(options: ClientOptions = {}) {
     const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
@@ -182,6 +212,7 @@ export class Client {
     this.refreshMarginS = options.refreshMarginS ?? 60;
     this.clock = options.clock ?? Date.now;
     this.tokensNow = readTokens(this.sessionStore, this.storageKey);
+    this.clientAttributes = options.clientAttributes ?? {};
   }
 
   // --- the session ---------------------------------------------------------------------
@@ -219,6 +250,7 @@ export class Client {
     const body = { ...fields, password_confirm: fields.password_confirm ?? fields.password };
     const answer = await this.request<RegisterAnswer>("POST", "/api/auth/register/", { body, auth: false });
     this.useTokens(answer);
+    await this.sayWhoIAm();
     return answer;
   }
 
@@ -229,6 +261,7 @@ export class Client {
       auth: false,
     });
     this.useTokens(answer);
+    await this.sayWhoIAm();
     return answer;
   }
 
@@ -239,7 +272,19 @@ export class Client {
       auth: false,
     });
     this.useTokens(answer);
+    await this.sayWhoIAm();
     return answer;
+  }
+
+  /** After a sign-in: what this client is (`clientAttributes`), for the flags' rules; never fails it. */
+  private async sayWhoIAm(): Promise<void> {
+    if (this.clientAttributes === false) return;
+    try {
+      const body = attributesAtSignIn(this.clientAttributes);
+      await this.request("PUT", "/api/liveops/attributes/", { body, retry: false });
+    } catch {
+      // The sign-in holds: a server without live operations, or a moment's failure, changes nothing.
+    }
   }
 
   /** This guest becomes a full account (same id, everything it owns kept). */

@@ -2,7 +2,7 @@
 export const VERSION = "1.1.0";
 
 export { Client } from "./client.js";
-export type { ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
+export type { ClientAttributes, ClientOptions, HttpMethod, Query, RequestOptions, WebSocketConstructor, WebSocketLike } from "./client.js";
 export { AccountSuspended, GamePlatformError, Muted } from "./errors.js";
 export { COMPACT_SUBPROTOCOL, MSGPACK_SUBPROTOCOL, type Encoding } from "./encoding.js";
 export { backoffDelay, DEFAULT_RECONNECT, DEFAULT_RETRY, type RetryPolicy } from "./retry.js";

@@ -68,6 +68,37 @@ test("setAttributes sends the server's names", async () => {
   client.close();
 });
 
+test("a sign-in says what the client is; clientAttributes false says nothing; a failure keeps the sign-in", async () => {
+  /** @param {import("@gameplatform/client").ClientOptions["clientAttributes"]} clientAttributes */
+  async function signIn(clientAttributes, attributesStatus = 200) {
+    /** @type {{url: string, init: RequestInit}[]} */
+    const calls = [];
+    /** @type {typeof globalThis.fetch} */
+    const answering = async (url, init = {}) => {
+      calls.push({ url: String(url), init });
+      const path = new URL(String(url)).pathname;
+      const [status, body] = path === "/api/auth/login/" ? [200, { access: "a.b.c", refresh: "r" }] : [attributesStatus, {}];
+      return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
+    };
+    const client = new Client({ baseUrl: "http://game.test", storage: new MemoryStorage(), fetch: answering, clientAttributes });
+    await client.login("ann", PASSWORD);
+    client.close();
+    return { client, said: calls.filter((c) => new URL(c.url).pathname === "/api/liveops/attributes/") };
+  }
+
+  const { said } = await signIn({ platform: "ios", appVersion: "2.1.0", locale: "fr-FR", timezone: "Europe/Paris" });
+  assert.deepEqual(said.map((c) => [c.init.method, bodyOf(c.init)]), [
+    ["PUT", { platform: "ios", app_version: "2.1.0", custom: { locale: "fr-FR", timezone: "Europe/Paris" } }],
+  ]);
+  const runtime = bodyOf((await signIn(undefined)).said[0].init);
+  assert.equal(runtime.platform, "node");
+  assert.equal(runtime.custom.timezone, Intl.DateTimeFormat().resolvedOptions().timeZone);
+  assert.equal((await signIn(false)).said.length, 0);
+  const failed = await signIn({}, 503);
+  assert.equal(failed.said.length, 1);
+  assert.equal(failed.client.loggedIn, true, "the sign-in holds");
+});
+
 test("track batches by 100, a failed batch goes again with the same ids, the queue drops its oldest past its bound", async () => {
   let fail = true;
   const { client, calls } = recordingClient(() => {

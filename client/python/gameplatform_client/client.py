@@ -14,8 +14,10 @@ import base64
 import contextlib
 import inspect
 import json
+import locale
 import logging
 import math
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -30,6 +32,21 @@ from .rooms import BattleRoom, DMRoom, GameRoom, GroupRoom, LobbyRoom, Notificat
 from .sockets import ReconnectPolicy, Socket
 
 logger = logging.getLogger("gameplatform_client")
+
+
+def system_locale() -> str:
+    """The system's locale as a language tag (``fr_FR`` → ``fr-FR``), empty when it has none."""
+    name = locale.getlocale()[0] or ""
+    return "" if name in ("C", "POSIX") else name.replace("_", "-")
+
+
+def system_timezone() -> str:
+    """The system's IANA time zone (``TZ``, else ``/etc/localtime``'s link), else its abbreviation."""
+    zone = os.environ.get("TZ", "").lstrip(":")
+    if not zone:
+        with contextlib.suppress(OSError):
+            zone = os.path.realpath("/etc/localtime").partition("/zoneinfo/")[2]
+    return zone or time.tzname[0]
 
 
 # While play() waits for a match it asks the queue's status this often (the server keeps a queued
@@ -85,6 +102,7 @@ class GameClient:
         ws_auth: str = "ticket",
         encoding: str = "json",
         request_timeout: float | None = None,
+        client_attributes: dict | None = None,
     ) -> None:
         if ws_auth not in ("ticket", "header"):
             raise ValueError("ws_auth is 'ticket' or 'header'")
@@ -92,6 +110,10 @@ class GameClient:
             raise ValueError("encoding is 'json', 'msgpack' or 'compact'")
         self.ws_auth = ws_auth
         self.encoding = encoding
+        # What this client says about itself after each sign-in (``PUT /api/liveops/attributes/``):
+        # ``platform``, ``app_version``, ``locale``, ``timezone`` (the last two default to the
+        # system's). None: nothing (the SDK's bots and tools; a game client passes its own).
+        self.client_attributes = client_attributes
         self.base_url = base_url.rstrip("/")
         scheme, rest = self.base_url.split("://", 1)
         self.ws_url = f"{'wss' if scheme == 'https' else 'ws'}://{rest}"
@@ -252,6 +274,7 @@ class GameClient:
             auth=False,
         )
         self.use_tokens(body["access"], body["refresh"])
+        await self._say_who_i_am()
         self.username = body["user"]["username"]
         return body["user"]
 
@@ -261,6 +284,7 @@ class GameClient:
             "POST", "/api/auth/login/", json={"username": username, "password": password}, auth=False
         )
         self.use_tokens(body["access"], body["refresh"])
+        await self._say_who_i_am()
         self.username = username
         return body
 
@@ -269,8 +293,29 @@ class GameClient:
         returns ``{user, created}``. After ``link_account`` the device logs into the full account."""
         body = await self.request("POST", "/api/auth/device/", json={"device_id": device_id}, auth=False)
         self.use_tokens(body["access"], body["refresh"])
+        await self._say_who_i_am()
         self.username = body["user"]["username"]
         return {"user": body["user"], "created": body["created"]}
+
+    async def _say_who_i_am(self) -> None:
+        """After a sign-in: what this client is (``client_attributes``), for the flags' rules and
+        live events. A failure to send never fails the sign-in."""
+        if self.client_attributes is None:
+            return
+        given = self.client_attributes
+        body: dict = {
+            "platform": given.get("platform", "python"),
+            "custom": {
+                "locale": given.get("locale", system_locale()),
+                "timezone": given.get("timezone", system_timezone()),
+            },
+        }
+        if given.get("app_version"):
+            body["app_version"] = given["app_version"]
+        try:
+            await self.request("PUT", "/api/liveops/attributes/", json=body)
+        except Exception:  # a server without live operations, or a moment's failure: the sign-in holds
+            logger.info("the client's attributes were not sent after the sign-in", exc_info=True)
 
     async def link_account(self, username: str, password: str, *, email: str) -> dict:
         """Make this guest a full account (the same user id and everything it owns); returns the user.

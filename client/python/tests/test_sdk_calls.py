@@ -60,6 +60,16 @@ async def test_set_age_passes_a_declared_birth_date_and_a_store_s_band(server, m
     assert (await alice.me())["age_band"] == "adult"
 
 
+async def test_a_sign_in_says_what_the_client_is_when_it_is_given(server, make_client):
+    said = {"platform": "android", "app_version": "3.0.0", "timezone": "Asia/Tokyo"}
+    told = await make_client("attrs", client_attributes=said)
+    attributes = await told.get("/api/liveops/attributes/")
+    assert (attributes["platform"], attributes["app_version"]) == ("android", "3.0.0")
+    assert attributes["custom"]["timezone"] == "Asia/Tokyo" and "locale" in attributes["custom"]
+    silent = await make_client("quiet")  # a bot or a tool: nothing said unless given
+    assert (await silent.get("/api/liveops/attributes/"))["platform"] == ""
+
+
 async def test_accounts_friends_invites_notifications_and_parties(server, make_client):
     alice, bob = await make_client("alice"), await make_client("bob")
     assert (await alice.update_me(display_name="Alice A"))["display_name"] == "Alice A"

@@ -32,7 +32,8 @@ const EVERY_MODULE = [...Object.values(MODULES), ...Object.values(PARTS).flat(),
 const listeners = new Map();
 
 export const app = {
-  gp: new Client(),
+  // The page says what it is itself (liveops.js, at each start, a restored session included).
+  gp: new Client({ clientAttributes: false }),
   me: null,
   online: new Set(), // ids of friends online now
   sockets: {},

@@ -3143,6 +3143,18 @@ function safely(fn, value) {
 }
 
 // dist/client.js
+function attributesAtSignIn(given) {
+  const intl = Intl.DateTimeFormat().resolvedOptions();
+  const browser = typeof globalThis.document !== "undefined";
+  const language = globalThis.navigator?.language;
+  const body = {
+    platform: given.platform ?? (browser ? "web" : "node"),
+    custom: { locale: given.locale ?? language ?? intl.locale ?? "", timezone: given.timezone ?? intl.timeZone ?? "" }
+  };
+  if (given.appVersion)
+    body.app_version = given.appVersion;
+  return body;
+}
 var Client = class {
   baseUrl;
   retryPolicy;
@@ -3165,6 +3177,7 @@ var Client = class {
   sockets = /* @__PURE__ */ new Set();
   /** Game rooms `findMatch` opened to see every player come, until `gameRoom(id)` takes them. */
   heldRooms = /* @__PURE__ */ new Map();
+  clientAttributes;
   constructor(options = {}) {
     const origin = globalThis.location?.origin;
     const baseUrl = options.baseUrl ?? origin;
@@ -3189,6 +3202,7 @@ var Client = class {
     this.refreshMarginS = options.refreshMarginS ?? 60;
     this.clock = options.clock ?? Date.now;
     this.tokensNow = readTokens(this.sessionStore, this.storageKey);
+    this.clientAttributes = options.clientAttributes ?? {};
   }
   // --- the session ---------------------------------------------------------------------
   /** True while there is a session (restored from storage, or after a login). */
@@ -3221,6 +3235,7 @@ var Client = class {
     const body = { ...fields, password_confirm: fields.password_confirm ?? fields.password };
     const answer = await this.request("POST", "/api/auth/register/", { body, auth: false });
     this.useTokens(answer);
+    await this.sayWhoIAm();
     return answer;
   }
   /** `username` may be an email address too. */
@@ -3230,6 +3245,7 @@ var Client = class {
       auth: false
     });
     this.useTokens(answer);
+    await this.sayWhoIAm();
     return answer;
   }
   /** The guest account of a device id (16-128 characters the app keeps), made on first use. */
@@ -3239,7 +3255,18 @@ var Client = class {
       auth: false
     });
     this.useTokens(answer);
+    await this.sayWhoIAm();
     return answer;
+  }
+  /** After a sign-in: what this client is (`clientAttributes`), for the flags' rules; never fails it. */
+  async sayWhoIAm() {
+    if (this.clientAttributes === false)
+      return;
+    try {
+      const body = attributesAtSignIn(this.clientAttributes);
+      await this.request("PUT", "/api/liveops/attributes/", { body, retry: false });
+    } catch {
+    }
   }
   /** This guest becomes a full account (same id, everything it owns kept). */
   linkAccount(fields) {

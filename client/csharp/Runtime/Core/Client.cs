@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -43,6 +44,41 @@ namespace GamePlatform
         /// passes its main thread's queue (<c>MainThreadDispatcher.Enqueue</c>).
         /// </summary>
         public Action<Action> Dispatcher;
+
+        /// <summary>
+        /// What this client says about itself after each sign-in (<c>PUT /api/liveops/attributes/</c>),
+        /// for the flags' rules, experiments and live events; null (the default) says nothing. A
+        /// failure to send never fails the sign-in.
+        /// </summary>
+        public ClientAttributes ClientAttributes;
+    }
+
+    /// <summary>
+    /// What a client says about itself at sign-in: <see cref="Platform"/> (<c>ios</c>, <c>android</c>,
+    /// <c>windows</c>...; Unity: from <c>Application.platform</c>), <see cref="AppVersion"/> (Unity:
+    /// <c>Application.version</c>), and the player's <see cref="Locale"/> and <see cref="TimeZone"/>
+    /// (by default the system's: <c>CultureInfo.CurrentCulture</c>, <c>TimeZoneInfo.Local</c>).
+    /// </summary>
+    public sealed class ClientAttributes
+    {
+        public string Platform;
+        public string AppVersion;
+        public string Locale = CultureInfo.CurrentCulture.Name;
+        public string TimeZone = TimeZoneInfo.Local.Id;
+
+        internal JObject Body()
+        {
+            var body = new JObject { { "custom", new JObject { { "locale", Locale ?? "" }, { "timezone", TimeZone ?? "" } } } };
+            if (!string.IsNullOrEmpty(Platform))
+            {
+                body["platform"] = Platform;
+            }
+            if (!string.IsNullOrEmpty(AppVersion))
+            {
+                body["app_version"] = AppVersion;
+            }
+            return body;
+        }
     }
 
     /// <summary>
@@ -160,6 +196,7 @@ namespace GamePlatform
             var body = new JObject { { "username", username }, { "email", email }, { "password", password }, { "password_confirm", password } };
             var answer = await RequestAsync("POST", "/api/auth/register/", body, auth: false).ConfigureAwait(false);
             TokensFrom(answer);
+            await SayWhoIAmAsync().ConfigureAwait(false);
             return answer;
         }
 
@@ -168,6 +205,7 @@ namespace GamePlatform
         {
             var body = new JObject { { "username", username }, { "password", password } };
             TokensFrom(await RequestAsync("POST", "/api/auth/login/", body, auth: false).ConfigureAwait(false));
+            await SayWhoIAmAsync().ConfigureAwait(false);
         }
 
         /// <summary><c>POST /api/auth/device/</c>: a guest account tied to this device's id (made on first use).</summary>
@@ -175,6 +213,7 @@ namespace GamePlatform
         {
             var answer = await RequestAsync("POST", "/api/auth/device/", new JObject { { "device_id", deviceId } }, auth: false).ConfigureAwait(false);
             TokensFrom(answer);
+            await SayWhoIAmAsync().ConfigureAwait(false);
             return answer;
         }
 
@@ -187,7 +226,26 @@ namespace GamePlatform
             var path = "/api/auth/providers/" + Uri.EscapeDataString(provider) + "/token/";
             var answer = await RequestAsync("POST", path, new JObject { { "id_token", idToken } }, auth: false).ConfigureAwait(false);
             TokensFrom(answer);
+            await SayWhoIAmAsync().ConfigureAwait(false);
             return answer;
+        }
+
+        /// <summary>After a sign-in: what this client is (<see cref="ClientOptions.ClientAttributes"/>); never fails it.</summary>
+        async Task SayWhoIAmAsync()
+        {
+            var said = Options.ClientAttributes;
+            if (said == null)
+            {
+                return;
+            }
+            try
+            {
+                await RequestAsync("PUT", "/api/liveops/attributes/", said.Body()).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // The sign-in holds: a server without live operations, or a moment's failure, changes nothing.
+            }
         }
 
         /// <summary><c>POST /api/auth/link/</c>: this guest (device) account becomes a full account with

@@ -621,9 +621,8 @@ class PerPlayerBonus(Mode):
     def setup(self, ctx):
         return {"scores": {p.id: 0 for p in ctx.players}}
 
-    def on_move(self, ctx, state, player_id, move):
-        state["scores"][player_id] += move["points"] * ctx.flag("bonus", 1, player=player_id)
-        return state
+    def on_move(self, state, player, movement, ctx):
+        state["scores"][player.id] += movement["points"] * ctx.flag("bonus", 1, player=player.id)
 
 
 def test_ctx_flag_with_a_player_reads_that_players_value_else_the_games_then_the_default():
@@ -633,6 +632,9 @@ def test_ctx_flag_with_a_player_reads_that_players_value_else_the_games_then_the
     assert ctx.flag("missing", "fallback", player=1) == "fallback"
     game = ModeTester(PerPlayerBonus(), player_flags={1: {"bonus": 10}})
     assert (game.room.ctx.flag("bonus", 1, player=1), game.room.ctx.flag("bonus", 1, player=2)) == (10, 1)
+    game.start()
+    game.move(1, {"points": 2})
+    assert game.state["scores"][1] == 20  # the mover's own bonus
 
 
 class Rounds(Mode):

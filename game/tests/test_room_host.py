@@ -380,6 +380,33 @@ async def test_a_room_taken_over_keeps_the_flags_it_started_with_and_asks_for_no
         await b.stop()
 
 
+@pytest.mark.django_db
+async def test_a_started_game_whose_room_is_gone_ends_abandoned_without_asking_for_its_flags_again():
+    """The flags are the game's as it started (kept on its record, its players exposed then): a
+    started game whose snapshot Redis lost ends abandoned, and is not given today's values (which
+    would overwrite its record and expose its players again)."""
+    records = Records(FlagRead())
+    asked: list[int] = []
+
+    async def flags(game_id, player_ids):
+        asked.append(game_id)
+        return GameFlags(room={"step": 2})
+
+    seating = records.hooks().seating
+
+    async def started(game_id):
+        return replace(await seating(game_id), started_at=time.time() - 60)
+
+    hooks = replace(records.hooks(), seating=started, flags=flags)
+    host = RoomHost(hooks, store=MemoryRoomStore(), wire=records.wire())
+    try:
+        assert not await host.open(22)
+        assert [(g, r.reason) for g, r in records.results] == [(22, "abandoned")]
+        assert asked == []
+    finally:
+        await host.stop()
+
+
 def with_grace(hooks: Hooks, grace: Grace) -> Hooks:
     """The hooks of a game with a grace of its own (a queue match's short first-connect window)."""
     seating = hooks.seating

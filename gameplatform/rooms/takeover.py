@@ -170,8 +170,10 @@ class Takeover:
         return seating
 
     async def _flags(self, game_id: int, seating: Seating) -> GameFlags:
-        """A new room's flags (``Hooks.flags``), none without the hook or for a game that is over."""
-        if self.host.hooks.flags is None or seating.over:
+        """A new room's flags (``Hooks.flags``), none without the hook, for a game that is over,
+        or for one that started (its room is gone: it ends abandoned, and its flags stay the ones
+        it started with, not today's)."""
+        if self.host.hooks.flags is None or seating.over or seating.started_at is not None:
             return GameFlags()
         return await self.host.hooks.flags(game_id, [player.id for player in seating.players])
 

@@ -64,9 +64,11 @@ def test_an_experiment_hashed_by_game_splits_games_and_each_game_keeps_one_value
     assert set(values.values()) == {60, 90}  # games in both variations
     assert all(flags_now(game_id, []).room["round_seconds"] == value for game_id, value in values.items())
     game_id = next(g for g, v in values.items() if v == 90)
-    flags_now(game_id, [alice.pk, bob.pk])
+    flags = flags_now(game_id, [alice.pk, bob.pk])
     exposed = set(Exposure.objects.filter(key="round-length").values_list("user_id", "variation"))
     assert exposed == {(alice.pk, 1), (bob.pk, 1)}  # the game's players, in its variation
+    # a player's own read carries no game: the game's experiment is the game's value only
+    assert flags.players[alice.pk]["round_seconds"] == 60
 
 
 def test_each_players_value_is_their_own_read_with_its_exposure(make_flag, alice, bob):

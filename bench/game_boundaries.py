@@ -5,8 +5,10 @@
     ... bench/game_boundaries.py --batch 8               # eight games a transaction, each charged 1/8
 
 Every game a server's rooms run costs these on a database worker, besides its moves (which
-never touch the database): the room's seating, the start, the result (the game row, the seats,
-the ratings, the mode's leaderboard, and in the same transaction the replay: nine moves). For N
+never touch the database): the room's seating, its flags (each player's read of the live
+operations, kept on the game's record), the start, the result (the game row, the seats, the
+ratings, the mode's leaderboard, each player's XP and goal event, and in the same transaction
+the replay: nine moves). For N
 fresh pairs of players it times each step with the thread's CPU clock (``time.thread_time``: the
 work the process's other threads wait for, not the database's), for a pair's first rated game
 (the ratings' rows are made) and for three later rounds, and prints the medians and p90 in
@@ -60,6 +62,11 @@ def one_round(pairs: list, times: dict, batch: int = 1) -> None:
         records = [record(g, a, b) for g, (a, b) in zip(games, group, strict=True)]
         steps = {
             "seating": lambda ids=ids: services.game_seatings(game_ids=ids),
+            # A new room's flags (ctx.flag: the game's, each player's read, kept on the record).
+            "flags": lambda group=group, ids=ids: [
+                services.game_flags_fix(game_id=game_id, player_ids=[a.pk, b.pk])
+                for game_id, (a, b) in zip(ids, group, strict=True)
+            ],
             "start": lambda ids=ids: services.game_record_starts(game_ids=ids),
             "result and replay": lambda records=records: services.game_record_results(records=records),
         }

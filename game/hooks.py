@@ -8,16 +8,14 @@ change, so a reaction commits or rolls back with it.
   queue drops their entries so nobody is matched into a second game.
 - ``lobby_game_over(lobby_id)``: the game a lobby started is over, e.g. the lobby
   opens again.
-- ``game_result_recorded(game_id=, mode=, winner=, scores=, user_ids=)``: a game ended
+- ``game_result_recorded(game_id=, mode=, winner=, scores=, user_ids=, flags=)``: a game ended
   with a result (not abandoned): ``scores`` by player id as the mode reported them,
-  ``user_ids`` the seated players, e.g. leaderboards write the mode's board.
+  ``user_ids`` the seated players, ``flags`` the flags the game fixed when its room was made
+  (``Game.flags``), e.g. leaderboards write the mode's board, ``game.rewards`` grants XP.
 - ``game_called_off(game_id=, mode=, stayed=)``: a game's room ended it ``abandoned`` before
   it started (a player never came, or left) while others were still in it: ``stayed``, as
   ``(user id, queued_at)`` pairs (``queued_at``: when a queue match's player began to wait,
   else None), e.g. the queue takes its players back at the front.
-- ``player_flags(user_ids)``: each player's flags as they read them now (``GET /api/liveops/``:
-  their audience, experiment variation and joined live events), ``{user id: {flag: value}}``;
-  liveops answers it. Nobody registered: no flags (``game.rewards`` then uses each default).
 - ``player_rewarded(game_id=, mode=, user_id=, outcome=, xp=)``: a player got the XP of a game
   that ended with a result (``outcome``: ``win`` / ``draw`` / ``loss``; ``xp`` after the
   multiplier, 0 when it gave none), once per game and player, e.g. liveops records the goal event
@@ -30,5 +28,4 @@ game_created: Hook[[list[int]], None] = Hook("game_created")
 lobby_game_over: Hook[[int], None] = Hook("lobby_game_over")
 game_result_recorded: Hook[..., None] = Hook("game_result_recorded")
 game_called_off: Hook[..., None] = Hook("game_called_off")
-player_flags: Hook[[list[int]], dict[int, dict]] = Hook("player_flags")
 player_rewarded: Hook[..., None] = Hook("player_rewarded")

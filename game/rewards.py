@@ -2,7 +2,8 @@
 
 Each player's XP is their mode's declaration for their outcome (``Mode.xp``; else the setting
 ``GAME_XP``: win 30, draw 15, loss 10) times their value of the flag ``xp_multiplier`` (default
-1) as they read it now (``hooks.player_flags``: a double-XP live event, an experiment on XP),
+1) as the game fixed it when its room was made (``Game.flags``, the kit's ``flags_at_start``: a
+double-XP live event, an experiment on XP; no live read while the result is recorded),
 rounded. It is granted through progression's ledger under the reference ``game:<id>``: the
 ledger's constraint refuses a second grant of one game to one player, whatever calls this twice.
 
@@ -46,16 +47,24 @@ def multiplier_of(flags: dict) -> float:
     return value
 
 
-def game_xp_grant(*, game_id: int, mode: str, winner: int | None, user_ids: list[int], **_) -> dict[int, int]:
+def flags_of_player(flags: dict, user_id: int) -> dict:
+    """A player's flags as the game fixed them when its room was made (``Game.flags``: their own
+    read, else the game's own values for a player seated later), empty for a game that has none."""
+    return flags.get("players", {}).get(str(user_id)) or flags.get("room") or {}
+
+
+def game_xp_grant(
+    *, game_id: int, mode: str, winner: int | None, user_ids: list[int], flags: dict | None = None, **_
+) -> dict[int, int]:
     """Grant each of ``user_ids`` the XP of game ``game_id``: ``{user id: XP granted now}`` (0 for
-    a player granted before, or whose XP is 0). Players in id order: their rows are locked so."""
+    a player granted before, or whose XP is 0), each multiplied by their ``xp_multiplier`` as the
+    game fixed it (``flags``: the game's record). Players in id order: their rows are locked so."""
     players = sorted(set(user_ids))
-    asked = hooks.player_flags.reactions
-    flags = hooks.player_flags.one()(players) if asked else {}
     granted = {}
     for user_id in players:
         outcome = outcome_of(user_id=user_id, winner=winner)
-        xp = math.floor(xp_of(mode=mode, outcome=outcome) * multiplier_of(flags.get(user_id, {})) + 0.5)
+        multiplier = multiplier_of(flags_of_player(flags or {}, user_id))
+        xp = math.floor(xp_of(mode=mode, outcome=outcome) * multiplier + 0.5)
         done = player_xp_grant(user_id=user_id, xp=xp, reason=REASON, reference=f"game:{game_id}")
         granted[user_id] = xp if done else 0
         if done or xp == 0:

@@ -395,6 +395,10 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
         _ratings_apply(rated)
     seats = [seat for game, _ in ended for seat in seats_of.get(game.pk, [])]
     _update_each(GamePlayer, SEAT_RESULT_FIELDS, [[getattr(s, f) for f in SEAT_RESULT_FIELDS] + [s.pk] for s in seats])
+    # The flags each rated game fixed when its room was made (what its XP is multiplied by): one
+    # read for the batch, through the ORM (a JSON column, which the hand-written read leaves out).
+    rated = [game.pk for game, _ in ended if game.rated]
+    flags_of = dict(Game.objects.filter(pk__in=rated).values_list("pk", "flags")) if rated else {}
     # The hooks by mode, then game: a mode's board is locked in the same order by every batch.
     for game, record in sorted(ended, key=lambda pair: (pair[0].mode, pair[0].pk)):
         if game.rated:  # e.g. the mode's leaderboard takes the scores (see game/hooks.py)
@@ -405,6 +409,7 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
                 winner=game.winner_id,
                 scores={seat.user_id: seat.score for seat in game_seats if seat.user_id in record.result.scores},
                 user_ids=[seat.user_id for seat in game_seats if not seat.left_before_start],
+                flags=flags_of.get(game.pk) or {},
             )
         if game.lobby_id is not None:
             hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again

@@ -250,7 +250,7 @@ def _warn_missing_board(board_id: str) -> None:
     logger.warning("mode leaderboard %r does not exist: game results are not recorded on it", board_id)
 
 
-def game_result_feed(*, game_id: int, mode: str, winner: int | None, scores: dict[int, int], user_ids: list[int]):
+def game_result_feed(*, game_id: int, mode: str, winner: int | None, scores: dict[int, int], user_ids: list[int], **_):
     """A finished game's players on the board their mode names (``Mode.leaderboard``).
 
     With scores in the result, each player's score is written with the board's operator;

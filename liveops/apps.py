@@ -23,7 +23,6 @@ class LiveopsConfig(AppConfig):
         # The shop's random boxes follow LOOTBOX_RULES by the country the player's client declared,
         # when the balancer sent none.
         progression.player_country.register(selectors.country_of)
-        # A finished game's XP is each player's xp_multiplier times the mode's (game.rewards), and
-        # each player's game_finished goal event records it (experiments on XP are read by it).
-        game.player_flags.register(evaluation.flags_of_players)
+        # A finished game's XP (game.rewards, each player's xp_multiplier as the game fixed it) is
+        # recorded as their game_finished goal event (experiments on XP are read by it).
         game.player_rewarded.register(analytics.game_finished_record)

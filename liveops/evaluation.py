@@ -197,7 +197,7 @@ def etag_of(answer: dict) -> str:
 def flags_of_players(user_ids: list[int]) -> dict[int, dict]:
     """Each player's flags as ``GET /api/liveops/`` gives them now (``answer_for``: their audience,
     experiment variation, joined live events; exposures recorded), by id; a player who is no more
-    is left out (the ``game.hooks.player_flags`` provider)."""
+    is left out (a new game's players: ``flags_of_game``)."""
     users = User.objects.filter(pk__in=user_ids, is_active=True)
     return {user.pk: answer_for(user=user).body["flags"] for user in users}
 

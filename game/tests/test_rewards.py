@@ -52,8 +52,10 @@ def seats(*users) -> list[Player]:
 
 
 def finish(game, result: Result) -> bool:
-    services.game_record_start(game_id=game.pk)
+    """The game's room is made (its flags fixed, as ``Hooks.flags`` does), it starts, it ends."""
     users = [seat.user for seat in game.players.select_related("user").order_by("seat")]
+    services.game_flags_fix(game_id=game.pk, player_ids=[user.pk for user in users])
+    services.game_record_start(game_id=game.pk)
     return services.game_record_result(game_id=game.pk, result=result, players=seats(*users))
 
 
@@ -146,6 +148,27 @@ def test_a_running_double_xp_event_doubles_the_xp_of_the_players_it_matches(make
     game = make_game(alice, bob)
     assert finish(game, Result(bob.pk, "win"))
     assert game_xp_rows(game) == {alice.pk: 20, bob.pk: 30}
+
+
+def test_a_game_started_inside_a_double_xp_event_gives_double_xp_after_the_event_is_gone(make_game, alice, bob):
+    """The multiplier is the one the game fixed when its room was made, not the one at its end."""
+    flag_create(staff=None, name="xp_multiplier", default_value=1)
+    now = timezone.now()
+    event = schedule_services.live_event_create(
+        staff=None,
+        name="Double XP",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+        overrides={"xp_multiplier": 2},
+    )
+    game = make_game(alice, bob)
+    users = [alice.pk, bob.pk]
+    services.game_flags_fix(game_id=game.pk, player_ids=users)  # its room is made inside the event
+    event.delete()
+    running.forget()
+    services.game_record_start(game_id=game.pk)
+    assert services.game_record_result(game_id=game.pk, result=Result(alice.pk, "win"), players=seats(alice, bob))
+    assert game_xp_rows(game) == {alice.pk: 60, bob.pk: 20}
 
 
 def test_a_multiplier_that_is_not_a_number_counts_as_1(make_game, alice, bob):

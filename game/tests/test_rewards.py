@@ -15,29 +15,17 @@ from game import hooks, registry, services
 from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.modes import Player, Result
 from gameplatform.testing import run_at_once
-from liveops import cache, evaluation
 from liveops.models import AnalyticsEvent
 from liveops.schedule import running
 from liveops.schedule import services as schedule_services
 from liveops.services import flag_create
+from liveops.tests.conftest import fresh_flags  # noqa: F401 - the liveops tests' autouse fixture, here too
 from progression.models import LedgerEntry
 from progression.models import Player as Profile
 from progression.services import player_ensure
 from staff.roles import LIVEOPS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_flags():
-    """The flags compiled and the exposures recorded afresh: a rolled-back test's never show."""
-    cache.forget()
-    running.forget()
-    evaluation.forget_recorded()
-    yield
-    cache.forget()
-    running.forget()
-    evaluation.forget_recorded()
 
 
 @pytest.fixture

@@ -120,6 +120,8 @@ BACKOFF_FIRST_SECONDS = 15.0  # the wait after a first failure, doubling (with j
 BACKOFF_MOST_SECONDS = 300.0
 CLAIM_MARGIN_SECONDS = 5.0
 ROUND_SECONDS = 2.0  # how long one timer round sends before it leaves the rest to the next
+MAILS_KEPT_DAYS = 30  # a sent or given-up mail's row is kept this long (the admin, the export), then deleted
+FORGET_BATCH = 500
 
 BUILDERS = {Mail.Kind.PASSWORD_RESET: reset_message, Mail.Kind.EMAIL_VERIFY: verify_message}
 
@@ -240,6 +242,15 @@ def mails_send_due(*, now: datetime | None = None, budget_seconds: float = ROUND
         _attempt(mail)
         attempted += 1
     return attempted
+
+
+def mails_forget(*, now: datetime | None = None) -> int:
+    """Delete the rows of mails sent or given up more than ``MAILS_KEPT_DAYS`` ago, a batch at a
+    time: the outbox holds what is owed and a month of what was done, not every mail ever. How many."""
+    before = (now or timezone.now()) - timedelta(days=MAILS_KEPT_DAYS)
+    done = Mail.objects.exclude(status=Mail.Status.PENDING).filter(created_at__lt=before)
+    keys = list(done.order_by("pk").values_list("pk", flat=True)[:FORGET_BATCH])
+    return Mail.objects.filter(pk__in=keys).delete()[0] if keys else 0
 
 
 def deliveries_wait(timeout: float = 10.0) -> bool:

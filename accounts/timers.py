@@ -1,4 +1,4 @@
-from accounts.mail import mails_send_due
+from accounts.mail import mails_forget, mails_send_due
 from accounts.services import users_delete_due, users_expire_premium
 from gameplatform.operations.timers import periodic
 
@@ -17,5 +17,6 @@ def delete_due() -> int:
 
 @periodic("accounts.mail_due", every=5)
 def mail_due() -> int:
-    """Mails whose first attempt failed are sent again, with backoff (``accounts.mail``)."""
-    return mails_send_due()
+    """Mails whose first attempt failed are sent again, with backoff (``accounts.mail``); the rows
+    of mails done a month ago are deleted."""
+    return mails_send_due() + mails_forget()

@@ -122,3 +122,27 @@ def test_two_runners_at_once_send_each_due_mail_once(make_user, settings):
     ids = [message.extra_headers["Message-ID"] for message in django_mail.outbox]
     assert len(ids) == len(set(ids)) == 20
     assert Mail.objects.filter(status="sent").count() == 20
+
+
+@pytest.mark.django_db
+def test_the_rows_of_mails_done_a_month_ago_are_deleted_and_owed_ones_kept(alice):
+    now = timezone.now()
+
+    def row(status: str, days_ago: int) -> Mail:
+        at = now - timedelta(days=days_ago)
+        return Mail.objects.create(
+            user=alice,
+            kind=Mail.Kind.PASSWORD_RESET,
+            address=alice.email,
+            link_base="https://play.example.com",
+            status=status,
+            created_at=at,
+            next_attempt_at=at,
+            give_up_at=at + timedelta(hours=1),
+            sent_at=at if status == "sent" else None,
+        )
+
+    row("sent", 31), row("failed", 31)
+    recent, owed = row("sent", 2), row("pending", 31)
+    assert mail.mails_forget() == 2
+    assert set(Mail.objects.values_list("pk", flat=True)) == {recent.pk, owed.pk}

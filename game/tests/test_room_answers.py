@@ -12,6 +12,7 @@ answered ``unavailable`` where it was sent.
 import asyncio
 import json
 import logging
+import time
 from dataclasses import replace
 
 import pytest
@@ -22,8 +23,10 @@ from game.tests.test_room_host import Counter, Heard, Records, start_game
 from gameplatform.broadcast.groups import game_group
 from gameplatform.broadcast.hub import get_hub
 from gameplatform.core.logs import RequestIdFilter, request_id_var
-from gameplatform.modes.commands import Connect, Disconnect, Forfeit, Input, Move, Ready
+from gameplatform.modes import Mode
+from gameplatform.modes.commands import Action, Connect, Disconnect, Forfeit, Input, Move, Ready
 from gameplatform.modes.room import forwarded_key
+from gameplatform.modes.schema import Int, Obj
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.host import answer_seconds
 from gameplatform.rooms.wire import OP_SIGNAL
@@ -201,6 +204,48 @@ async def test_a_frame_the_client_sends_again_after_a_reconnect_is_acked_once_mo
         await a.apply(11, Move(2, {"cell": 4}), "m1", "socket-3", seat=1)
         await a.apply(11, Move(1, {"cell": 1}), "m1", "socket-2", seat=2)  # the ref again, a new move
         assert a.rooms[11].state["board"][:5] == ["X", "X", None, None, "O"]
+    finally:
+        await a.stop()
+
+
+class Tally(Mode):
+    """Every action a player's frames made, in order: one applied twice shows."""
+
+    name = "tally"
+    min_players = max_players = 2
+    action_schemas = {"add": Obj(n=Int(0, 100))}
+
+    def setup(self, ctx):
+        return {"added": []}
+
+    def on_action(self, state, player, action, data, ctx):
+        state["added"].append(data["n"])
+
+
+async def test_a_dead_sockets_frame_that_arrives_after_the_client_sent_it_again_on_its_new_socket_is_not_applied(
+    short_lease,
+):
+    """The socket's process forwarded a frame and died with it still on its way (the owner was
+    busy, or opening the room). The client connected again on another process and sent the frame
+    again (``resent``), which the room took. The dead socket's copy, arriving last, is not the
+    first sending of a new frame: its socket's seat is held by a newer one, so it changes nothing,
+    and the old socket is told it was replaced (the issue-#55 property test caught this under load:
+    an action applied twice)."""
+    sockets = Sockets(Tally())
+    a = sockets.host("a")
+    try:
+        await start_game(a, 12)
+        await a.apply(12, Connect(1), conn="b-socket", seat=1, here=False)  # on process b
+        # b forwards the frame and dies; its copy is still on its way to a.
+        await a.apply(12, Connect(1), conn="a-socket", seat=2)  # the client came back, on a
+        await a.apply(12, Action(1, "add", {"n": 7}), "n7", "a-socket", seat=2, resent=True)
+        until = time.time() + answer_seconds()
+        late = Action(1, "add", {"n": 7})
+        await a.apply(12, late, "n7", "b-socket", seat=1, here=False, forwarded="b.1", until=until)
+        assert a.rooms[12].state["added"] == [7]
+        assert sockets.frames_of(1, "ack") == [{"type": "ack", "ref": "n7"}]
+        assert any("b-socket" in delivery.replaced for _, delivery in sockets.published)
+        assert any("b.1" in delivery.took for _, delivery in sockets.published)  # b's forwarder is done with it
     finally:
         await a.stop()
 

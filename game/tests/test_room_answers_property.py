@@ -289,7 +289,8 @@ async def test_every_frame_is_answered_and_none_applied_twice_while_owners_are_k
     assert (kills, stops) == (KILLS, STOPS)
     for player in players:
         added = [n for pid, n in states[player.game_id] if pid == player.player_id]
-        assert added == list(range(1, len(added) + 1)), f"game {player.game_id} player {player.player_id}: {added}"
+        said = f"game {player.game_id} player {player.player_id}: {added}; answers past the bound: {player.late}"
+        assert added == list(range(1, len(added) + 1)), said
         assert player.acked == added, (player.acked[-5:], added[-5:])
         assert not player.late, f"answers past the bound: {player.late[:5]}"
     assert sum(len(p.acked) for p in players) > 10 * KILLS  # they kept playing through it all

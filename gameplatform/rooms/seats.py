@@ -221,7 +221,14 @@ class Seats:
 
     def _hold_seat(self, game_id: int, run: Running, command: Command, conn: str, seat: int, here: bool) -> bool:
         """Who holds the player's seat after this ``command`` of socket ``conn``; False: the
-        command is a stale socket's and changes nothing."""
+        command is a stale socket's and changes nothing.
+
+        A frame of a socket older than the one holding the seat (a lower seat number) is such a
+        one: its socket's process forwarded it and then died, or the owner heard it late, while the
+        client connected again and sent its unanswered frames again, marked ``resent``. Taken, the
+        late copy would be a second sending of a frame the room took, as the first sending of a
+        new one (a copy not marked ``resent`` is never matched by its ``ref``). The old socket is
+        told it was replaced (it closes 4409), as its late ``connect`` would be."""
         match command:
             case Connect(player_id=player_id):
                 return self._connecting(game_id, run, player_id, conn, seat, here)
@@ -230,6 +237,11 @@ class Seats:
                 if held is None or held[0] != conn:
                     return False
                 del run.holders[player_id]
+            case PlayerCommand(player_id=player_id):
+                held = run.holders.get(player_id)
+                if held is not None and held[0] != conn and seat < held[1]:
+                    self.host.out.deliver(game_id, Delivery(replaced=(conn,)), not here)
+                    return False
         return True
 
     def _connecting(self, game_id: int, run: Running, player_id: int, conn: str, seat: int, here: bool) -> bool:

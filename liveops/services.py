@@ -4,7 +4,7 @@ is told ``liveops_changed`` on their notifications socket, on every process, and
 
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 
 from accounts.models import User
@@ -12,10 +12,10 @@ from gameplatform.broadcast.groups import everyone_group
 from gameplatform.broadcast.realtime import broadcast_later_on_commit
 from gameplatform.core.errors import Conflict, NotFound
 from gameplatform.http import serializers
-from liveops import cache, hooks, selectors
+from liveops import cache, hooks
 from liveops.models import Flag, LiveopsVersion, PlayerAttributes
+from liveops.records import Versioned
 from liveops.validation import validate_name, validate_rules
-from staff import audit
 
 CHANGED_FRAME = {"type": "liveops_changed"}
 # The push waits until every process's cache has looked at the version since the commit (each
@@ -38,51 +38,47 @@ def _flag_detail(flag: Flag) -> dict:
     return {"defaultValue": flag.default_value, "rules": flag.rules}
 
 
-def _audit(staff: User | None, action: str, flag: Flag, detail: dict) -> None:
-    audit.record_on(flag, staff=staff, action=action, target_type=FLAG_TARGET, detail=detail)
+def _flag_fields(fields: dict) -> dict:
+    validate_name(fields["name"])
+    rules = fields["rules"]
+    fields = {**fields, "rules": list(rules) if isinstance(rules, list | tuple) else rules}
+    validate_rules(fields["rules"])
+    return fields
+
+
+def _flag_changed(flag: Flag, action: str) -> None:
     # Higher apps (webhooks' flag.changed) hear of every flag change in its transaction.
     changed = {"flag.create": "created", "flag.update": "updated", "flag.rollback": "rolled_back"}
-    hooks.flag_changed(
-        flag.name,
-        changed.get(action, "deleted"),
-        {"name": flag.name, "description": flag.description, **_flag_detail(flag)},
-    )
+    detail = {"name": flag.name, "description": flag.description, **_flag_detail(flag)}
+    hooks.flag_changed(flag.name, changed.get(action, "deleted"), detail)
+    liveops_changed()
+
+
+FLAGS = Versioned(
+    model=Flag,
+    target_type=FLAG_TARGET,
+    prefix="flag",
+    detail=_flag_detail,
+    validate=_flag_fields,
+    changed=_flag_changed,
+    not_found=lambda name: NotFound(f"No flag named {name!r}.", code="flag_not_found"),
+    conflict=lambda fields: Conflict(f"A flag named {fields['name']!r} exists already.", code="flag_exists"),
+)
 
 
 @transaction.atomic
 def flag_create(*, staff: User | None, name: str, description: str = "", default_value=None, rules=()) -> Flag:
     """A new flag; 409 ``flag_exists`` when the name is taken."""
-    validate_name(name)
-    rules = list(rules) if isinstance(rules, list | tuple) else rules
-    validate_rules(rules)
-    try:
-        with transaction.atomic():
-            flag = Flag.objects.create(name=name, description=description, default_value=default_value, rules=rules)
-    except IntegrityError:
-        raise Conflict(f"A flag named {name!r} exists already.", code="flag_exists") from None
-    _audit(staff, "flag.create", flag, _flag_detail(flag))
-    liveops_changed()
-    return flag
-
-
-def _locked(name: str) -> Flag:
-    flag = Flag.objects.select_for_update().filter(name=name).first()
-    if flag is None:
-        raise NotFound(f"No flag named {name!r}.", code="flag_not_found")
-    return flag
+    return FLAGS.create(
+        staff, {"name": name, "description": description, "default_value": default_value, "rules": rules}
+    )
 
 
 @transaction.atomic
 def flag_update(*, staff: User | None, name: str, new_name: str, description: str, default_value, rules) -> Flag:
     """Replace a flag whole (a PUT); renaming it to a taken name is 409 ``flag_exists``."""
-    flag = _locked(name)
-    return _replace(
-        staff,
-        flag,
-        "flag.update",
-        fields={"name": new_name, "description": description, "default_value": default_value, "rules": rules},
-        detail={"renamed_from": name},
-    )
+    fields = {"name": new_name, "description": description, "default_value": default_value, "rules": rules}
+    return FLAGS.replace(staff, FLAGS.locked(name=name), "update", fields, {"renamed_from": name})
 
 
 @transaction.atomic
@@ -91,39 +87,16 @@ def flag_rollback(*, staff: User | None, name: str, audit_id: int) -> Flag:
     (an entry of its history, ``selectors.change_history``): the flag's name and description stay.
     Audited as ``flag.rollback`` (before, after and the entry); 404 ``version_not_found`` for an
     entry that is not a version of this flag."""
-    flag = _locked(name)
-    version = selectors.version_after(target_type=FLAG_TARGET, target_id=flag.pk, audit_id=audit_id)
-    if version is None:
-        raise NotFound(f"No version {audit_id} of the flag {name!r}.", code="version_not_found")
+    flag = FLAGS.locked(name=name)
+    version = FLAGS.version(flag, audit_id, f"the flag {name!r}")
     fields = {"name": flag.name, "description": flag.description}
     fields |= {"default_value": version.get("defaultValue"), "rules": version.get("rules", [])}
-    return _replace(staff, flag, "flag.rollback", fields=fields, detail={"audit_id": audit_id})
-
-
-def _replace(staff: User | None, flag: Flag, action: str, *, fields: dict, detail: dict) -> Flag:
-    """Write ``fields`` over the locked ``flag``, validated, audited as ``action`` with before and
-    after, the version raised."""
-    validate_name(fields["name"])
-    validate_rules(fields["rules"])
-    before = _flag_detail(flag)
-    for field, value in fields.items():
-        setattr(flag, field, value)
-    try:
-        with transaction.atomic():
-            flag.save(update_fields=[*fields, "updated_at"])
-    except IntegrityError:
-        raise Conflict(f"A flag named {fields['name']!r} exists already.", code="flag_exists") from None
-    _audit(staff, action, flag, {"before": before, "after": _flag_detail(flag), **detail})
-    liveops_changed()
-    return flag
+    return FLAGS.replace(staff, flag, "rollback", fields, {"audit_id": audit_id})
 
 
 @transaction.atomic
 def flag_delete(*, staff: User | None, name: str) -> None:
-    flag = _locked(name)
-    _audit(staff, "flag.delete", flag, _flag_detail(flag))
-    flag.delete()
-    liveops_changed()
+    FLAGS.delete(staff, FLAGS.locked(name=name))
 
 
 def json_size(value) -> int:

@@ -12,10 +12,10 @@ from gameplatform.core.cron import Cron, CronError
 from gameplatform.core.errors import Conflict, NotFound
 from gameplatform.http import serializers
 from liveops import conditions, selectors, services
+from liveops.records import Versioned
 from liveops.schedule import running
 from liveops.schedule.models import LiveEvent, LiveEventJoin
 from liveops.validation import validate_name
-from staff import audit
 
 FIELDS = (
     "name",
@@ -83,36 +83,37 @@ def _detail(event: LiveEvent) -> dict:
     return {f: v.isoformat() if isinstance(v, datetime) else v for f in FIELDS for v in [getattr(event, f)]}
 
 
-def _audit(staff: User | None, action: str, event: LiveEvent, detail: dict) -> None:
-    audit.record_on(event, staff=staff, action=action, target_type=EVENT_TARGET, detail=detail)
+def _event_fields(fields: dict) -> dict:
+    fields = _with_optional(fields)
+    live_event_validate(fields)
+    return fields
 
 
-def _changed() -> None:
+def _changed(event: LiveEvent, action: str) -> None:
     services.liveops_changed()
     transaction.on_commit(running.expire)
 
 
+EVENTS = Versioned(
+    model=LiveEvent,
+    target_type=EVENT_TARGET,
+    prefix="live_event",
+    detail=_detail,
+    validate=_event_fields,
+    changed=_changed,
+    not_found=lambda event_id: NotFound(f"No live event {event_id}.", code="live_event_not_found"),
+)
+
+
 @transaction.atomic
 def live_event_create(*, staff: User | None, **fields) -> LiveEvent:
-    fields = _with_optional(fields)
-    live_event_validate(fields)
-    event = LiveEvent.objects.create(**fields)
-    _audit(staff, "live_event.create", event, _detail(event))
-    _changed()
-    return event
-
-
-def _locked(event_id: int) -> LiveEvent:
-    event = LiveEvent.objects.select_for_update().filter(pk=event_id).first()
-    if event is None:
-        raise NotFound(f"No live event {event_id}.", code="live_event_not_found")
-    return event
+    return EVENTS.create(staff, fields)
 
 
 @transaction.atomic
 def live_event_update(*, staff: User | None, event_id: int, **fields) -> LiveEvent:
     """Replace an event whole (a PUT)."""
-    return _replace(staff, _locked(event_id), "live_event.update", fields, {})
+    return EVENTS.replace(staff, EVENTS.locked(pk=event_id), "update", fields, {})
 
 
 @transaction.atomic
@@ -121,34 +122,17 @@ def live_event_rollback(*, staff: User | None, event_id: int, audit_id: int) -> 
     history, ``liveops.selectors.change_history``), validated as an update is. Audited as
     ``live_event.rollback`` (before, after and the entry); 404 ``version_not_found`` for an entry
     that is not a version of this event."""
-    event = _locked(event_id)
-    version = selectors.version_after(target_type=EVENT_TARGET, target_id=event.pk, audit_id=audit_id)
-    if version is None:
-        raise NotFound(f"No version {audit_id} of the live event {event_id}.", code="version_not_found")
+    event = EVENTS.locked(pk=event_id)
+    version = EVENTS.version(event, audit_id, f"the live event {event_id}")
     fields = {name: version[name] for name in FIELDS if name in version}
     for name in ("starts_at", "ends_at"):
         fields[name] = datetime.fromisoformat(fields[name])
-    return _replace(staff, event, "live_event.rollback", fields, {"audit_id": audit_id})
-
-
-def _replace(staff: User | None, event: LiveEvent, action: str, fields: dict, detail: dict) -> LiveEvent:
-    fields = _with_optional(fields)
-    live_event_validate(fields)
-    before = _detail(event)
-    for name, value in fields.items():
-        setattr(event, name, value)
-    event.save(update_fields=[*fields, "updated_at"])
-    _audit(staff, action, event, {"before": before, "after": _detail(event), **detail})
-    _changed()
-    return event
+    return EVENTS.replace(staff, event, "rollback", fields, {"audit_id": audit_id})
 
 
 @transaction.atomic
 def live_event_delete(*, staff: User | None, event_id: int) -> None:
-    event = _locked(event_id)
-    _audit(staff, "live_event.delete", event, _detail(event))
-    event.delete()
-    _changed()
+    EVENTS.delete(staff, EVENTS.locked(pk=event_id))
 
 
 def live_event_join(*, user: User, event_id: int, at: datetime | None = None) -> running.Occurrence:

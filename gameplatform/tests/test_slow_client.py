@@ -53,7 +53,7 @@ async def server(request):
         await asyncio.sleep(0.02)
     yield f"ws://127.0.0.1:{port}"
     instance.should_exit = True
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)  # (a loaded machine's server takes seconds to close its sockets)
 
 
 def _lobby_with(owner, member) -> int:
@@ -110,7 +110,10 @@ async def test_a_client_that_stops_reading_is_cut_off_and_the_group_gets_every_f
     assert received == FRAMES
     assert left.is_set()  # the group heard the stalled member leave
     assert await asyncio.to_thread(presence.online_ids, [premium_owner.pk]) == set()
-    assert sending < 10  # the broadcasts waited on the stalled client once, not for each frame
+    # The broadcasts waited on the stalled client a few times at most, not once a frame (that would
+    # be FRAMES x WS_STALL_SECONDS, 2,000 s). The sending alone takes about 3 s on a quiet machine
+    # and 11 s beside two other test workers: the bound is for failure, not a measure.
+    assert sending < 30
     # The stalled client reads again: what was buffered for it, then the end of the connection.
     got = 0
     with pytest.raises(ConnectionClosed) as closed:

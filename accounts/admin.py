@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts import services
 from accounts.models import AccountDevice, GuestDevice, Mail, User
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.backoffice import AuditedAdmin
 
 
 @admin.register(User)

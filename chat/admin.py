@@ -3,7 +3,8 @@ from django.db.models import Count
 
 from chat.lobbies import services
 from chat.models import DirectMessage, Lobby, LobbyBan, LobbyEvent, LobbyMessage, Membership
-from gameplatform.chat.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin
+from gameplatform.backoffice import AuditedAdmin, ReadOnlyAdmin
+from gameplatform.chat.admin import MembersInline, ShortContentAdmin
 from gameplatform.core.errors import ApplicationError
 from staff.permissions import has_role
 from staff.roles import MODERATOR

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from friends.models import Block, FriendRequest, Friendship, LastSeen
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.backoffice import AuditedAdmin
 
 
 @admin.register(FriendRequest)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from game.models import Game, GamePlayer, GameReplay, Rating
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.backoffice import AuditedAdmin
 
 
 class GamePlayerInline(admin.TabularInline):

@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
 
+from gameplatform.backoffice import AuditedAdmin, ReadOnlyAdmin, refusal_as_form_error
 from gameplatform.chat import speech
-from gameplatform.chat.admin import AuditedAdmin, MembersInline, ReadOnlyAdmin, ShortContentAdmin, refusal_as_form_error
+from gameplatform.chat.admin import MembersInline, ShortContentAdmin
 from groups import services
 from groups.models import Group, GroupBan, GroupJoinRequest, GroupMembership, GroupMessage
 

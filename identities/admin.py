@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.backoffice import AuditedAdmin
 from identities.models import Identity
 
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, refusal_as_form_error
+from gameplatform.backoffice import AuditedAdmin, ReadOnlyAdmin, refusal_as_form_error
 from leaderboards import services
 from leaderboards.models import Entry, Leaderboard, Payout, Record, Tournament
 from staff.permissions import has_role

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from gameplatform.chat.admin import ReadOnlyAdmin
+from gameplatform.backoffice import ReadOnlyAdmin
 from gameplatform.core.errors import ApplicationError
 from gameplatform.http import serializers
 from liveops import evaluation, selectors, services

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
+from gameplatform.backoffice import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from payments.models import Entitlement, Product, Purchase, RefundRequest, StoreEvent, StorePayment, Subscription
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ServiceWrittenAdmin
+from gameplatform.backoffice import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline, ServiceWrittenAdmin
 from progression import services
 from progression.models import (
     Battle,

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html, format_html_join
 
-from gameplatform.chat.admin import ReadOnlyAdmin
+from gameplatform.backoffice import ReadOnlyAdmin
 from gameplatform.chat.rooms import timestamp
 from gameplatform.core.errors import ApplicationError
 from safety import appeals, reports, rules, sanctions, selectors

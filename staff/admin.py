@@ -3,7 +3,7 @@ refuse a change or a deletion anyway, ``staff/models.py``)."""
 
 from django.contrib import admin
 
-from gameplatform.chat.admin import ReadOnlyAdmin
+from gameplatform.backoffice import ReadOnlyAdmin
 from staff.models import AuditEntry
 
 

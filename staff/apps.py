@@ -16,10 +16,10 @@ class StaffConfig(AppConfig):
 
         register_parts(PARTS)
 
-        from gameplatform.chat.admin import admin_changed
+        from gameplatform.backoffice import admin_changed
         from staff import checks, services  # noqa: F401 (checks: registered on import)
 
-        # The admin's edits of the ModelAdmins built on gameplatform.chat.admin.AuditedAdmin.
+        # The admin's edits of the ModelAdmins built on gameplatform.backoffice.AuditedAdmin.
         admin_changed.register(services.admin_change_record)
         # Model permissions are made by django.contrib.auth on post_migrate, for each app in
         # turn: the roles' groups get theirs once every app's exist. Infrastructure, not a rule

@@ -1,11 +1,11 @@
-"""What staff writes: the audit entries of the admin's edits (``gameplatform.chat.admin.AuditedAdmin``).
+"""What staff writes: the audit entries of the admin's edits (``gameplatform.backoffice.AuditedAdmin``).
 
 Staff actions of other apps call ``staff.audit.record`` themselves, in their own transaction.
 """
 
 from django.contrib.auth import get_user_model
 
-from gameplatform.chat.admin import AdminChange
+from gameplatform.backoffice import AdminChange
 from staff import audit
 from staff.models import AuditEntry
 

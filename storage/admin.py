@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from rest_framework.exceptions import ValidationError as DrfValidationError
 
-from gameplatform.chat.admin import AuditedAdmin
+from gameplatform.backoffice import AuditedAdmin
 from gameplatform.core.errors import ApplicationError
 from storage import services
 from storage.models import StorageObject

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from gameplatform.chat.admin import AuditedAdmin, ReadOnlyInline, ServiceWrittenAdmin
+from gameplatform.backoffice import AuditedAdmin, ReadOnlyInline, ServiceWrittenAdmin
 from world.models import (
     Character,
     Combat,

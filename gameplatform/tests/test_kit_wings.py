@@ -16,7 +16,19 @@ from gameplatform.tests.test_layering import cycles
 ROOT = Path(__file__).resolve().parents[2]
 KIT = ROOT / "gameplatform"
 
-WINGS = ["modes", "core", "broadcast", "data", "http", "sockets", "operations", "rooms", "chat", "reference"]
+WINGS = [
+    "modes",
+    "core",
+    "broadcast",
+    "data",
+    "http",
+    "backoffice",
+    "sockets",
+    "operations",
+    "rooms",
+    "chat",
+    "reference",
+]
 
 
 def modules(*packages: str) -> dict[str, Path]:

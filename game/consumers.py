@@ -5,7 +5,7 @@ from functools import lru_cache
 from urllib.parse import parse_qs
 
 from game import rooms, selectors
-from game.events import KICKED_SIGNAL, game_state
+from game.events import game_state
 from game.registry import get_mode, modes
 from gameplatform.broadcast.groups import game_group, watch_group
 from gameplatform.chat import speech
@@ -30,7 +30,7 @@ from gameplatform.modes.commands import (
 from gameplatform.modes.schema import holds_text, spoken
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.sockets import RoomSocket
-from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, BaseConsumer, receives
+from gameplatform.sockets.consumers import BaseConsumer, receives
 
 logger = logging.getLogger(__name__)
 
@@ -176,15 +176,6 @@ class GameConsumer(RoomSocket, BaseConsumer):
         if self.joined_room:
             rooms.get_room_host().unwatch(self.game_id)
             self.joined_room = False
-
-    async def on_signal(self, signal: str, data: dict) -> None:
-        if signal == KICKED_SIGNAL and data.get("user_id") == self.user_id and not self.watching:
-            # Staff made this player leave the game (``game.rooms.game_kick_player``): their room
-            # took the forfeit already; their sockets on this game close, on every process (each
-            # tells the room it went, as any socket that closes does).
-            await self.end(CLOSE_FORBIDDEN, "not_a_player", "Staff removed you from this game.")
-            return
-        await super().on_signal(signal, data)  # the room's deliveries: the kit writes their frames
 
     def room_host(self):
         return rooms.get_room_host()

@@ -2,10 +2,6 @@
 
 from game.models import Game, GamePlayer
 
-# The hub signal to a game's group that closes a kicked player's sockets on it (4403), on every
-# process (``game.rooms.game_kick_player``; ``GameConsumer.on_signal``).
-KICKED_SIGNAL = "kicked"
-
 
 def player_payload(player: GamePlayer) -> dict:
     return {

@@ -24,7 +24,6 @@ import logging
 from django.db import transaction
 
 from game import selectors, services
-from game.events import KICKED_SIGNAL
 from game.models import Game, GamePlayer
 from gameplatform.broadcast.groups import game_group
 from gameplatform.broadcast.realtime import signal_on_commit
@@ -37,6 +36,7 @@ from gameplatform.modes.commands import Abandon, Command, Forfeit
 from gameplatform.rooms import Grace, Hooks, RoomHost, Seating, room_store
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.host import answer_seconds
+from gameplatform.rooms.wire import SIGNAL, Delivery
 from staff import audit
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,8 @@ def game_kick_player(*, staff, game_id: int, user_id: int) -> str:
             target=str(game),
             detail={"user_id": user_id, "username": seat.user.username},
         )
-        signal_on_commit(game_group(game_id), KICKED_SIGNAL, user_id=user_id)
+        # Their sockets on the game close 4403, on every process (a room delivery of no frames).
+        signal_on_commit(game_group(game_id), SIGNAL, **Delivery(removed=(user_id,)).as_signal())
     return seat.user.username
 
 

@@ -4,9 +4,10 @@ A room's step reaches its game's sockets as one ``Delivery`` (``gameplatform.roo
 signal ``room``). ``RoomSocket``, mixed into a ``BaseConsumer``, reads it for its socket: a
 player's socket writes the frames for everyone and for its player, a spectator's socket the
 spectators' frames once it has its first ``game_state``; and it acts on the words meant for it
-(replaced: close 4409; unanswered: close 1013). The app says what a socket of its game does when
-the game ends or its room moves (``on_room_over``, ``on_room_moved``), and which host its room
-runs on (``room_host``); it never reads a delivery's frames itself.
+(replaced: close 4409; unanswered: close 1013; removed by staff: close 4403). The app says what a
+socket of its game does when the game ends or its room moves (``on_room_over``,
+``on_room_moved``), and which host its room runs on (``room_host``); it never reads a delivery's
+frames itself.
 """
 
 from collections import OrderedDict
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from gameplatform.core.errors import Unavailable
 from gameplatform.rooms.wire import SIGNAL
-from gameplatform.sockets.consumers import CLOSE_REPLACED
+from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED
 
 if TYPE_CHECKING:
     from gameplatform.rooms.host import RoomHost
@@ -72,6 +73,9 @@ class RoomSocket:
                         await self.send(frame[1])
         elif self.conn_id in data.get("replaced", ()):
             await self.end(CLOSE_REPLACED, "replaced", "A newer socket of yours took this seat.")
+            return
+        elif self.user_id in data.get("removed", ()):  # the room took their forfeit: every socket of theirs goes
+            await self.end(CLOSE_FORBIDDEN, "not_a_player", "Staff removed you from this game.")
             return
         else:
             await self.send_room_frames(data["frames"], self.user_id)

@@ -66,6 +66,8 @@ class Delivery:
     took: tuple[str, ...] = ()
     # Sockets (connection ids) whose ``connect`` or ``watch`` no room answered in time: they close 1013.
     unanswered: tuple[str, ...] = ()
+    # Players staff removed from the game (their room took the ``Forfeit``): their sockets close 4403.
+    removed: tuple[int, ...] = ()
     # The outbox's own, never sent: (player id, ref) of each answer among ``frames`` to a frame no
     # forwarder sends again. If the store refuses the step (another process holds the room's lease),
     # its frames are dropped and these frames answered ``unavailable`` instead (``Outbox``).
@@ -86,6 +88,8 @@ class Delivery:
             data["took"] = self.took
         if self.unanswered:
             data["unanswered"] = self.unanswered
+        if self.removed:
+            data["removed"] = self.removed
         return data
 
     @classmethod
@@ -98,10 +102,11 @@ class Delivery:
             conn=data.get("conn"),
             took=tuple(data.get("took", ())),
             unanswered=tuple(data.get("unanswered", ())),
+            removed=tuple(data.get("removed", ())),
         )
 
     def __bool__(self) -> bool:
-        return bool(self.frames or self.hello or self.replaced or self.took or self.unanswered)
+        return bool(self.frames or self.hello or self.replaced or self.took or self.unanswered or self.removed)
 
 
 # --- the game's group: deliveries out, other processes' frames in -------------------------

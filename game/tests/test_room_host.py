@@ -30,6 +30,7 @@ from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoo
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.seats import Seats
 from gameplatform.rooms.wire import QUEUED_OPS, ApplyOptions, OpListener, Wire
+from gameplatform.testing import eventually
 
 
 class Counter(Mode):
@@ -319,7 +320,8 @@ async def test_a_room_whose_owner_dies_is_taken_over_from_its_snapshot_and_playe
             assert asyncio.get_running_loop().time() - started < 5, "nobody took the room over"
         took = asyncio.get_running_loop().time() - started
         assert took < 2.5  # the lease (1 s) plus a busy machine
-        assert any(sent.hello for _, sent in records.published)  # every socket: take your seat here
+        # Every socket: take your seat here (the hello goes out once the room runs on b).
+        await eventually(lambda: any(sent.hello for _, sent in records.published), what="the takeover's hello")
         for pid in (1, 2):
             await b.apply(3, Connect(pid))
         state = records.frames_for(2)[-1]
@@ -1306,8 +1308,12 @@ async def test_rooms_that_end_leave_nothing_behind_in_their_host_or_their_store(
             host.unwatch(game_id)
         assert list(host.running) == [1000] and host.watched == {} and host.takeover.claiming == {}
         assert host.driver.queued() <= 2 + STALE_WAKES  # the ended rooms' wakes do not pile up
-        for game_id in games:
-            assert await get_async_redis().keys(f"room:{store.ns}:{game_id}:*") == []  # no lease, snapshot, seats
+
+        async def left_nothing(game_id: int) -> bool:  # no lease, snapshot, seats
+            return await get_async_redis().keys(f"room:{store.ns}:{game_id}:*") == []
+
+        for game_id in games:  # (dropped with the result, which is recorded after the end)
+            await eventually(lambda game_id=game_id: left_nothing(game_id), what=f"game {game_id}'s keys gone")
         assert len(records.results) == len(games)
     finally:
         await host.stop()

@@ -11,11 +11,7 @@ class GameConfig(AppConfig):
 
         register_parts(PARTS)
 
-        from game import hooks, registry, rewards
-
-        # A game that ends with a result grants its players XP, in the transaction that records it.
-        hooks.game_result_recorded.register(rewards.game_xp_grant)
-
+        from game import registry
         from game.selectors import users_played_together
 
         registry.modes()  # a wrong GAME_MODES entry stops start-up here, with its name

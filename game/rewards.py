@@ -7,8 +7,8 @@ double-XP live event, an experiment on XP; no live read while the result is reco
 rounded. It is granted through progression's ledger under the reference ``game:<id>``: the
 ledger's constraint refuses a second grant of one game to one player, whatever calls this twice.
 
-Registered on ``game_result_recorded`` (``GameConfig.ready``), so it runs in the transaction
-that records the result: the XP commits or rolls back with it.
+Called by ``game.services`` once for the games a result transaction ends (``games_xp_grant``), so
+it runs in the transaction that records the results: the XP commits or rolls back with them.
 """
 
 import logging
@@ -17,7 +17,7 @@ import math
 from django.conf import settings
 
 from game import hooks, registry
-from progression.services import player_xp_grant
+from progression.services import players_xp_grant
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +53,29 @@ def flags_of_player(flags: dict, user_id: int) -> dict:
     return flags.get("players", {}).get(str(user_id)) or flags.get("room") or {}
 
 
-def game_xp_grant(
-    *, game_id: int, mode: str, winner: int | None, user_ids: list[int], flags: dict | None = None, **_
-) -> dict[int, int]:
-    """Grant each of ``user_ids`` the XP of game ``game_id``: ``{user id: XP granted now}`` (0 for
-    a player granted before, or whose XP is 0), each multiplied by their ``xp_multiplier`` as the
-    game fixed it (``flags``: the game's record). Players in id order: their rows are locked so."""
-    players = sorted(set(user_ids))
+def games_xp_grant(games: list[dict]) -> dict[tuple[int, int], int]:
+    """Grant the XP of the games a result transaction ends: each of ``games`` is ``{game_id, mode,
+    winner, user_ids, flags}`` (``flags``: the game's record, which the multipliers are read from).
+    Answers ``{(game id, user id): XP granted now}`` (0 for a player granted before, or whose XP
+    is 0). One grant for the whole batch (``players_xp_grant``: the same statements for one game
+    or fifty), then each player's ``player_rewarded``."""
+    grants = []  # (game, user id, outcome, xp)
+    for game in games:
+        flags = game.get("flags") or {}
+        for user_id in sorted(set(game["user_ids"])):
+            outcome = outcome_of(user_id=user_id, winner=game["winner"])
+            multiplier = multiplier_of(flags_of_player(flags, user_id))
+            xp = math.floor(xp_of(mode=game["mode"], outcome=outcome) * multiplier + 0.5)
+            grants.append((game, user_id, outcome, xp))
+    done = players_xp_grant(
+        grants=[(user_id, xp, f"game:{game['game_id']}") for game, user_id, _, xp in grants], reason=REASON
+    )
     granted = {}
-    for user_id in players:
-        outcome = outcome_of(user_id=user_id, winner=winner)
-        multiplier = multiplier_of(flags_of_player(flags or {}, user_id))
-        xp = math.floor(xp_of(mode=mode, outcome=outcome) * multiplier + 0.5)
-        done = player_xp_grant(user_id=user_id, xp=xp, reason=REASON, reference=f"game:{game_id}")
-        granted[user_id] = xp if done else 0
-        if done or xp == 0:
-            hooks.player_rewarded(game_id=game_id, mode=mode, user_id=user_id, outcome=outcome, xp=granted[user_id])
+    for game, user_id, outcome, xp in grants:
+        now = (user_id, f"game:{game['game_id']}") in done
+        granted[game["game_id"], user_id] = xp if now else 0
+        if now or xp == 0:
+            hooks.player_rewarded(
+                game_id=game["game_id"], mode=game["mode"], user_id=user_id, outcome=outcome, xp=xp if now else 0
+            )
     return granted

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from game import hooks, replays, selectors
+from game import hooks, replays, rewards, selectors
 from game.elo import START_RATING, rating_changes
 from game.models import Game, GamePlayer, Rating
 from game.registry import get_mode, modes
@@ -400,17 +400,20 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
     rated = [game.pk for game, _ in ended if game.rated]
     flags_of = dict(Game.objects.filter(pk__in=rated).values_list("pk", "flags")) if rated else {}
     # The hooks by mode, then game: a mode's board is locked in the same order by every batch.
+    earned = []  # the rated games' XP, granted for the batch at once after them (players locked by id)
     for game, record in sorted(ended, key=lambda pair: (pair[0].mode, pair[0].pk)):
         if game.rated:  # e.g. the mode's leaderboard takes the scores (see game/hooks.py)
             game_seats = seats_of.get(game.pk, [])
-            hooks.game_result_recorded(
-                game_id=game.pk,
-                mode=game.mode,
-                winner=game.winner_id,
-                scores={seat.user_id: seat.score for seat in game_seats if seat.user_id in record.result.scores},
-                user_ids=[seat.user_id for seat in game_seats if not seat.left_before_start],
-                flags=flags_of.get(game.pk) or {},
-            )
+            played = {
+                "game_id": game.pk,
+                "mode": game.mode,
+                "winner": game.winner_id,
+                "user_ids": [seat.user_id for seat in game_seats if not seat.left_before_start],
+                "flags": flags_of.get(game.pk) or {},
+            }
+            scores = {seat.user_id: seat.score for seat in game_seats if seat.user_id in record.result.scores}
+            hooks.game_result_recorded(**played, scores=scores)
+            earned.append(played)
         if game.lobby_id is not None:
             hooks.lobby_game_over(game.lobby_id)  # e.g. the lobby opens again
         if game.reason == Game.Reason.ABANDONED and game.started_at is None and record.players:
@@ -419,6 +422,8 @@ def game_record_results(*, records: list[ResultRecord]) -> list[bool]:
             stayed = [(seat.user_id, seat.queued_at) for seat in seats_of.get(game.pk, []) if not seat.forfeited]
             if stayed:
                 hooks.game_called_off(game_id=game.pk, mode=game.mode, stayed=stayed)
+    if earned:
+        rewards.games_xp_grant(earned)
     _replays_keep([_ran_with(game, record) for game, record in ended if record.steps is not None])
     recorded = {game.pk for game, _ in ended}
     return [record.game_id in recorded and first[record.game_id] == index for index, record in enumerate(records)]

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conftest import requires_postgres
-from game import hooks, registry, services
+from game import registry, rewards, services
 from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.modes import Player, Result
 from gameplatform.testing import run_at_once
@@ -74,6 +74,48 @@ def test_a_won_game_grants_the_winner_30_xp_and_the_loser_10_once_in_the_ledger(
     ]
     assert not finish(game, Result(bob.pk, "win"))  # recorded once: nothing more
     assert (xp_seen(client_for, alice), xp_seen(client_for, bob)) == (30, 10)
+
+
+def test_a_batch_of_results_grants_each_players_xp_once_with_the_same_statements_for_two_games_or_eight(
+    make_game, make_user
+):
+    """A busy server's rooms hand their results over together: the XP of the whole batch is one
+    grant (the players locked in id order, one insert of ledger rows, one update of their XP), and
+    a player in two of its games gets both."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def batch(n: int) -> tuple[list, int]:
+        users = [make_user(f"xp{n}-{i}") for i in range(n + 1)]
+        for user in users:
+            player_ensure(user_id=user.pk)
+        games = [make_game(users[i], users[i + 1]) for i in range(n)]  # a chain: each player in two games
+        for game in games:
+            services.game_flags_fix(game_id=game.pk, player_ids=[s.user_id for s in game.players.all()])
+            services.game_record_start(game_id=game.pk)
+        records = [
+            services.ResultRecord(
+                game_id=game.pk,
+                result=Result(users[i].pk, "win"),
+                players=seats(users[i], users[i + 1]),
+                board=None,
+                version=1,
+            )
+            for i, game in enumerate(games)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            assert services.game_record_results(records=records) == [True] * n
+        xp_queries = [q for q in queries.captured_queries if "progression_" in q["sql"]]
+        return users, len(xp_queries)
+
+    users, two = batch(2)
+    assert dict(Profile.objects.filter(pk__in=[u.pk for u in users]).values_list("pk", "xp")) == {
+        users[0].pk: 30,
+        users[1].pk: 10 + 30,
+        users[2].pk: 10,
+    }
+    _, eight = batch(8)
+    assert eight == two
 
 
 def test_a_draw_grants_15_each_and_a_game_called_off_nothing(make_game, client_for, alice, bob, make_user):
@@ -201,15 +243,15 @@ def test_clients_cannot_send_the_events_the_server_records(client_for, alice):
 
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_result_hook_applied_twice_at_once_grants_the_xp_once(make_game, alice, bob):
+def test_a_games_xp_granted_three_times_at_once_is_granted_once(make_game, alice, bob):
     for user in (alice, bob):
         player_ensure(user_id=user.pk)
     game = make_game(alice, bob)
 
     def recorded() -> str:
         with transaction.atomic():
-            hooks.game_result_recorded(
-                game_id=game.pk, mode="tictactoe", winner=alice.pk, scores={}, user_ids=[bob.pk, alice.pk]
+            rewards.games_xp_grant(
+                [{"game_id": game.pk, "mode": "tictactoe", "winner": alice.pk, "user_ids": [bob.pk, alice.pk]}]
             )
         return "ok"
 

@@ -30,7 +30,7 @@ from progression.services.players import (
     player_lock,
     player_regenerate_stamina,
     player_sync,
-    player_xp_grant,
+    players_xp_grant,
 )
 from progression.services.shop import idempotency_keys_expire, idempotent, shop_purchase
 from progression.services.swaps import Gift, OfferUnavailable, offer_check, trade_swap
@@ -66,7 +66,7 @@ __all__ = [
     "player_lock",
     "player_regenerate_stamina",
     "player_sync",
-    "player_xp_grant",
+    "players_xp_grant",
     "shop_purchase",
     "trade_swap",
 ]

@@ -159,8 +159,12 @@ def player_regenerate_stamina(*, user: User) -> Player:
     return player_lock(user_id=user.pk)
 
 
-def player_add_xp(*, player: Player, xp: int) -> int:
-    """Add XP to a locked player; level-ups grant stat points and max stamina. Returns levels gained."""
+XP_FIELDS = ["level", "xp", "stamina_updated_at", "stat_points", "max_stamina"]  # what XP changes
+
+
+def _add_xp(player: Player, xp: int) -> list[str]:
+    """Add XP to a locked player, unsaved; level-ups grant stat points and max stamina. Returns the
+    fields it changed."""
     level, remaining, gained = rules.apply_xp(level=player.level, xp=player.xp, gained=xp)
     player.level, player.xp = level, remaining
     fields = ["level", "xp"]
@@ -172,33 +176,66 @@ def player_add_xp(*, player: Player, xp: int) -> int:
         player.stat_points += gained * rules.STAT_POINTS_PER_LEVEL
         player.max_stamina += gained * rules.MAX_STAMINA_PER_LEVEL
         fields += ["stat_points", "max_stamina"]
-    player.save(update_fields=fields)
-    return gained
+    return fields
+
+
+def player_add_xp(*, player: Player, xp: int) -> int:
+    """Add XP to a locked player; level-ups grant stat points and max stamina. Returns levels gained."""
+    level = player.level
+    player.save(update_fields=_add_xp(player, xp))
+    return player.level - level
 
 
 @transaction.atomic
-def player_xp_grant(*, user_id: int, xp: int, reason: str, reference: str) -> bool:
-    """Give ``xp`` to a player, in the ledger (a row of currency ``xp``, its ``balance_after`` the
-    player's XP in all): False when it gave nothing, ``xp`` not above 0, or a grant of a ``reason``
-    the ledger takes once per reference (``ONCE_REASONS``: a game's XP) made before.
+def players_xp_grant(*, grants: list[tuple[int, int, str]], reason: str) -> set[tuple[int, str]]:
+    """Give players XP, in the ledger (a row of currency ``xp`` each, its ``balance_after`` the
+    player's XP in all), for a ``reason`` the ledger takes once per reference (``ONCE_REASONS``: the
+    XP of the games a result transaction ends): ``grants`` are ``(user id, xp, reference)``; answers
+    the ``(user id, reference)`` granted now (not those granted before, nor an ``xp`` not above 0).
 
-    The player's row is locked first, so grants of one player wait for each other; the ledger's
-    constraint refuses a second row of a once-only grant whatever path wrote the first."""
-    if xp <= 0:
-        return False
-    player = player_lock(user_id=user_id)
-    level, within, _ = rules.apply_xp(level=player.level, xp=player.xp, gained=xp)
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.create(
-                player_id=player.pk,
-                currency=XP,
-                amount=xp,
-                balance_after=rules.total_xp(level=level, xp=within),
-                reason=reason,
-                reference=reference,
+    The same statements for one grant or a hundred: the players' rows locked in id order (so two
+    batches sharing players wait, never in a cycle), the references they were granted before read
+    under those locks (every grant of a player locks their row first), the new ledger rows in one
+    insert (the constraint still refuses a second one), the players' XP in one update."""
+    grants = [(user_id, xp, reference) for user_id, xp, reference in grants if xp > 0]
+    if not grants:
+        return set()
+    user_ids = sorted({user_id for user_id, _, _ in grants})
+    players = _players_locked(user_ids)
+    granted = set(
+        LedgerEntry.objects.filter(
+            player_id__in=user_ids, currency=XP, reason=reason, reference__in={ref for _, _, ref in grants}
+        ).values_list("player_id", "reference")
+    )
+    rows, changed = [], {}
+    for user_id, xp, reference in grants:
+        if (user_id, reference) in granted:
+            continue
+        granted.add((user_id, reference))
+        player = players[user_id]
+        _add_xp(player, xp)
+        changed[user_id] = player
+        balance = rules.total_xp(level=player.level, xp=player.xp)
+        rows.append(
+            LedgerEntry(
+                player_id=user_id, currency=XP, amount=xp, balance_after=balance, reason=reason, reference=reference
             )
-    except IntegrityError:
-        return False  # granted before (ONCE_REASONS)
-    player_add_xp(player=player, xp=xp)
-    return True
+        )
+    if not rows:
+        return set()
+    LedgerEntry.objects.bulk_create(rows)
+    Player.objects.bulk_update(list(changed.values()), XP_FIELDS)
+    return {(row.player_id, row.reference) for row in rows}
+
+
+def _players_locked(user_ids: list[int]) -> dict[int, Player]:
+    """The players' rows of ``user_ids`` (in id order), locked, made on first use, stamina regenerated."""
+    players = {p.pk: p for p in Player.objects.select_for_update().filter(pk__in=user_ids).order_by("pk")}
+    missing = [user_id for user_id in user_ids if user_id not in players]
+    for user_id in missing:  # (a player's first game: rare)
+        player_ensure(user_id=user_id)
+    if missing:
+        players |= {p.pk: p for p in Player.objects.select_for_update().filter(pk__in=missing).order_by("pk")}
+    for player in players.values():
+        _regenerate(player)
+    return players

@@ -11,15 +11,17 @@ change, so a reaction commits or rolls back with it.
 - ``game_result_recorded(game_id=, mode=, winner=, scores=, user_ids=, flags=)``: a game ended
   with a result (not abandoned): ``scores`` by player id as the mode reported them,
   ``user_ids`` the seated players, ``flags`` the flags the game fixed when its room was made
-  (``Game.flags``), e.g. leaderboards write the mode's board, ``game.rewards`` grants XP.
+  (``Game.flags``), e.g. leaderboards write the mode's board (the XP is the game's own step:
+  ``game.rewards``).
 - ``game_called_off(game_id=, mode=, stayed=)``: a game's room ended it ``abandoned`` before
   it started (a player never came, or left) while others were still in it: ``stayed``, as
   ``(user id, queued_at)`` pairs (``queued_at``: when a queue match's player began to wait,
   else None), e.g. the queue takes its players back at the front.
-- ``player_rewarded(game_id=, mode=, user_id=, outcome=, xp=)``: a player got the XP of a game
-  that ended with a result (``outcome``: ``win`` / ``draw`` / ``loss``; ``xp`` after the
-  multiplier, 0 when it gave none), once per game and player, e.g. liveops records the goal event
-  ``game_finished`` that experiments are read by.
+- ``players_rewarded(rewards)``: the players of a result batch got the XP of their games, once
+  for the batch: ``rewards`` a list of ``{game_id, mode, user_id, outcome, xp}`` (``outcome``:
+  ``win`` / ``draw`` / ``loss``; ``xp`` after the multiplier, 0 when it gave none), each game and
+  player once, e.g. liveops records the goal events ``game_finished`` that experiments are read by
+  (one statement for the batch).
 """
 
 from gameplatform.core.hooks import Hook
@@ -28,4 +30,4 @@ game_created: Hook[[list[int]], None] = Hook("game_created")
 lobby_game_over: Hook[[int], None] = Hook("lobby_game_over")
 game_result_recorded: Hook[..., None] = Hook("game_result_recorded")
 game_called_off: Hook[..., None] = Hook("game_called_off")
-player_rewarded: Hook[..., None] = Hook("player_rewarded")
+players_rewarded: Hook[[list[dict]], None] = Hook("players_rewarded")

@@ -58,7 +58,7 @@ def games_xp_grant(games: list[dict]) -> dict[tuple[int, int], int]:
     winner, user_ids, flags}`` (``flags``: the game's record, which the multipliers are read from).
     Answers ``{(game id, user id): XP granted now}`` (0 for a player granted before, or whose XP
     is 0). One grant for the whole batch (``players_xp_grant``: the same statements for one game
-    or fifty), then each player's ``player_rewarded``."""
+    or fifty), then one ``players_rewarded`` for the batch."""
     grants = []  # (game, user id, outcome, xp)
     for game in games:
         flags = game.get("flags") or {}
@@ -70,12 +70,14 @@ def games_xp_grant(games: list[dict]) -> dict[tuple[int, int], int]:
     done = players_xp_grant(
         grants=[(user_id, xp, f"game:{game['game_id']}") for game, user_id, _, xp in grants], reason=REASON
     )
-    granted = {}
+    granted, rewarded = {}, []
     for game, user_id, outcome, xp in grants:
         now = (user_id, f"game:{game['game_id']}") in done
         granted[game["game_id"], user_id] = xp if now else 0
         if now or xp == 0:
-            hooks.player_rewarded(
-                game_id=game["game_id"], mode=game["mode"], user_id=user_id, outcome=outcome, xp=xp if now else 0
+            rewarded.append(
+                {"game_id": game["game_id"], "mode": game["mode"], "user_id": user_id, "outcome": outcome, "xp": xp}
             )
+    if rewarded:
+        hooks.players_rewarded(rewarded)
     return granted

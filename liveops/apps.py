@@ -24,5 +24,5 @@ class LiveopsConfig(AppConfig):
         # when the balancer sent none.
         progression.player_country.register(selectors.country_of)
         # A finished game's XP (game.rewards, each player's xp_multiplier as the game fixed it) is
-        # recorded as their game_finished goal event (experiments on XP are read by it).
-        game.player_rewarded.register(analytics.game_finished_record)
+        # recorded as their game_finished goal event (experiments on XP are read by it), one insert a batch.
+        game.players_rewarded.register(analytics.games_finished_record)

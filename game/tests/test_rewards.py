@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import requires_postgres
@@ -259,3 +261,41 @@ def test_a_games_xp_granted_three_times_at_once_is_granted_once(make_game, alice
     assert game_xp_rows(game) == {alice.pk: 30, bob.pk: 10}
     assert dict(Profile.objects.filter(pk__in=[alice.pk, bob.pk]).values_list("pk", "xp")) == {alice.pk: 30, bob.pk: 10}
     assert AnalyticsEvent.objects.filter(name="game_finished").count() == 2
+
+
+def test_a_batch_of_games_grants_each_player_once_in_as_many_queries_as_one_game(make_game, make_user):
+    """The XP of a result batch, its ledger rows and goal events cost the same statements for one
+    game or eight (players of the batch's games locked once, in id order)."""
+    users = [make_user() for _ in range(4)]
+    for user in users:
+        player_ensure(user_id=user.pk)
+
+    def played(game, first, second) -> dict:
+        return {"game_id": game.pk, "mode": "tictactoe", "winner": first.pk, "user_ids": [second.pk, first.pk]}
+
+    def granted_in_queries(games: list[dict]) -> int:
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            rewards.games_xp_grant(games)
+        return len(queries)
+
+    one = [played(make_game(users[0], users[1]), users[0], users[1])]
+    pairs = [(users[i % 4], users[(i + 1) % 4]) for i in range(8)]  # each player in four games
+    eight = [played(make_game(first, second), first, second) for first, second in pairs]
+    first_time = granted_in_queries(one)
+    assert granted_in_queries(eight) == first_time
+    assert granted_in_queries(eight) < first_time  # granted before: no insert, no goal event
+    for game, (first, second) in zip(eight, pairs, strict=True):
+        rows = LedgerEntry.objects.filter(reason="game_xp", reference=f"game:{game['game_id']}")
+        assert sorted(rows.values_list("player_id", "amount")) == sorted([(first.pk, 30), (second.pk, 10)])
+    events = AnalyticsEvent.objects.filter(name="game_finished")
+    assert events.count() == 18
+    earned = {u.pk: 2 * 30 + 2 * 10 for u in users} | {users[0].pk: 110, users[1].pk: 90}
+    assert (
+        dict(
+            LedgerEntry.objects.filter(reason="game_xp")
+            .values("player_id")
+            .annotate(xp=Sum("amount"))
+            .values_list("player_id", "xp")
+        )
+        == earned
+    )

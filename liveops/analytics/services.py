@@ -23,23 +23,24 @@ from liveops.services import CUSTOM_MAX_BYTES, json_size
 
 METADATA_MAX_BYTES = CUSTOM_MAX_BYTES  # an event's metadata as JSON, as a player's custom attributes
 
-# One statement a batch, the batch its one parameter (a JSON array, expanded by the database): the
+# One statement a batch, the batch its one parameter (a JSON array, expanded by the database, each
+# event with its player: a client's batch is one player's, a result batch's goal events many): the
 # new events inserted, the stored ids skipped by the unique constraint, and the inserted ids
 # returned, so the answer's counts are exact even when two requests race. SQLite's INSERT … SELECT
 # needs a WHERE before ON CONFLICT (its documented parsing rule).
 _INSERT_SQL = {
     "postgresql": """
 INSERT INTO {events} ({user}, {client_id}, {name}, {timestamp}, {value}, {metadata}, {received_at})
-SELECT %s, e.id, e.name, e.timestamp, e.value, e.metadata, %s
+SELECT e.user_id, e.id, e.name, e.timestamp, e.value, e.metadata, %s
 FROM jsonb_to_recordset(%s::jsonb)
-  AS e(id text, name text, timestamp timestamptz, value double precision, metadata jsonb)
+  AS e(user_id bigint, id text, name text, timestamp timestamptz, value double precision, metadata jsonb)
 ON CONFLICT ({user}, {client_id}) DO NOTHING
 RETURNING {client_id}
 """,
     "sqlite": """
 INSERT INTO {events} ({user}, {client_id}, {name}, {timestamp}, {value}, {metadata}, {received_at})
-SELECT %s, json_extract(e.value, '$.id'), json_extract(e.value, '$.name'), json_extract(e.value, '$.timestamp'),
-json_extract(e.value, '$.value'), json_extract(e.value, '$.metadata'), %s
+SELECT json_extract(e.value, '$.user_id'), json_extract(e.value, '$.id'), json_extract(e.value, '$.name'),
+json_extract(e.value, '$.timestamp'), json_extract(e.value, '$.value'), json_extract(e.value, '$.metadata'), %s
 FROM json_each(%s) AS e WHERE true
 ON CONFLICT ({user}, {client_id}) DO NOTHING
 RETURNING {client_id}
@@ -60,19 +61,26 @@ SERVER_EVENTS = ("game_finished",)
 SERVER_ID_PREFIX = "server:"
 
 
-def game_finished_record(*, game_id: int, mode: str, user_id: int, outcome: str, xp: int) -> None:
-    """The goal event ``game_finished`` of a player whose game ended with a result, once per game
-    (its id ``server:game:<id>``): its value the XP the game gave them, so an experiment on XP is
-    read by ``goal=game_finished`` (the ``game.hooks.player_rewarded`` reaction, in the game's
-    transaction)."""
-    event = {
-        "id": f"{SERVER_ID_PREFIX}game:{game_id}",
-        "name": "game_finished",
-        "timestamp": timezone.now(),
-        "value": xp,
-        "metadata": {"game_id": game_id, "mode": mode, "outcome": outcome},
-    }
-    _insert(user_id=user_id, events=[event])
+def games_finished_record(rewards: list[dict]) -> None:
+    """The goal events ``game_finished`` of the players of a result batch (each of ``rewards``
+    ``{game_id, mode, user_id, outcome, xp}``), once per game and player (its id
+    ``server:game:<id>``): its value the XP the game gave them, so an experiment on XP is read by
+    ``goal=game_finished`` (the ``game.hooks.players_rewarded`` reaction, in the results'
+    transaction): one insert for the batch."""
+    now = timezone.now()
+    _insert(
+        events=[
+            {
+                "user_id": reward["user_id"],
+                "id": f"{SERVER_ID_PREFIX}game:{reward['game_id']}",
+                "name": "game_finished",
+                "timestamp": now,
+                "value": reward["xp"],
+                "metadata": {"game_id": reward["game_id"], "mode": reward["mode"], "outcome": reward["outcome"]},
+            }
+            for reward in rewards
+        ]
+    )
 
 
 def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
@@ -91,30 +99,31 @@ def events_record(*, user: User, events: list[dict]) -> tuple[int, int]:
                 f"Event {event['id']!r}: metadata is larger than {METADATA_MAX_BYTES} bytes of JSON.",
                 code="metadata_too_large",
             )
-    accepted = _insert(user_id=user.pk, events=events)
+    accepted = _insert(events=[{**event, "user_id": user.pk} for event in events])
     return accepted, len(events) - accepted
 
 
-def _insert(*, user_id: int, events: list[dict]) -> int:
-    """Store ``events`` of a player, each id once: how many were new."""
-    fresh: dict[str, dict] = {}
+def _insert(*, events: list[dict]) -> int:
+    """Store ``events`` (each with its ``user_id``), each player's id once: how many were new."""
+    fresh: dict[tuple[int, str], dict] = {}
     for event in events:
-        fresh.setdefault(event["id"], event)
+        fresh.setdefault((event["user_id"], event["id"]), event)
     if not fresh:
         return 0
     adapt = connection.ops.adapt_datetimefield_value
     batch = [
         {
+            "user_id": user_id,
             "id": client_id,
             "name": event["name"],
             "timestamp": str(adapt(event["timestamp"])),
             "value": event.get("value"),
             "metadata": event.get("metadata") or {},
         }
-        for client_id, event in fresh.items()
+        for (user_id, client_id), event in fresh.items()
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(), [user_id, adapt(timezone.now()), orjson.dumps(batch).decode()])
+        cursor.execute(_insert_sql(), [adapt(timezone.now()), orjson.dumps(batch).decode()])
         return len(cursor.fetchall())
 
 

@@ -36,9 +36,6 @@ UNREACHABLE = {
     "POST /api/auth/providers/{provider_id}/token/": PROVIDER_NAMES,
     "POST /api/lobbies/": MEMBERS_DETAIL,
     "POST /api/lobbies/{lobby_id}/join/": MEMBERS_DETAIL,
-    # A rollback writes an earlier version's default and rules under the flag's own name: the
-    # rename's refusal of a name another flag holds cannot meet it.
-    "POST /api/liveops/admin/flags/{name}/rollback/": {(409, "flag_exists")},
     "GET /api/player/me/": CREDIT_ONLY,
     "GET /api/player/ledger/": CREDIT_ONLY,
     "POST /api/player/regenerate-stamina/": CREDIT_ONLY,

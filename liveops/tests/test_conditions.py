@@ -136,6 +136,7 @@ def test_an_adversarial_regex_rule_answers_a_long_attribute_fast_over_the_api(cl
     assert client.get("/api/liveops/").json()["flags"]["speed"] == 2
 
 
+@pytest.mark.serial  # CPU time against a bound: alone, not beside other workers
 def test_an_adversarial_regex_is_fast_in_live_events_and_inbox_messages(alice):
     attributes_set(user=alice, country="", platform="", app_version="", custom={"name": EVIL_NAME})
     now, hour = timezone.now(), timedelta(hours=1)

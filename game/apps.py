@@ -22,3 +22,9 @@ class GameConfig(AppConfig):
 
         # A deleted player forfeits the games they still play (once the deletion commits).
         accounts.user_deleting.register(games_forfeit_on_deletion)
+
+        from game.rooms import get_room_host
+        from gameplatform.rooms.placement import room_hosts
+
+        # The process's room host reports its load from the server's start: new rooms are placed on it.
+        room_hosts.register(get_room_host)

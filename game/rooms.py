@@ -109,12 +109,12 @@ get_room_host = per_loop(lambda: RoomHost(platform_hooks()))
 async def player_seat(game_id: int, player_id: int) -> dict:
     """``{mode, over}`` of a game this user plays (``selectors.game_player_seat``'s answer and
     refusals). The room knows its seats: when it runs here it answers; when nobody runs it, it
-    is opened here for this player first (the room's own seating read is the check, so a game's
-    first socket costs one read of its seats, not two). Otherwise, and for a user it does not
-    seat, the database answers."""
+    is opened for this player first, here or, when it is new, on a clearly less-loaded process
+    (``RoomHost.place``; the room's own seating read is the check, so a game's first socket costs
+    one read of its seats, not two). Otherwise, and for a user it does not seat, the database answers."""
     host = get_room_host()
     mode = host.seat_here(game_id, player_id)
-    if mode is None and game_id not in host.running and await host.open(game_id, player_id=player_id):
+    if mode is None and game_id not in host.running and await host.place(game_id, player_id=player_id):
         mode = host.seat_here(game_id, player_id)
     if mode is not None:
         return {"mode": mode, "over": False}

@@ -25,12 +25,14 @@ if settings.SHARED_STORES_MISSING:
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from gameplatform.core.loops import per_loop  # noqa: E402
 from gameplatform.core.metrics import routes_labelled  # noqa: E402
 from gameplatform.data import db  # noqa: E402
 from gameplatform.http.handler import WSGIBridge  # noqa: E402
 from gameplatform.http.paths import WebSocketTrailingSlash  # noqa: E402
 from gameplatform.operations import ops, timers  # noqa: E402
 from gameplatform.rooms.host import drain_all  # noqa: E402
+from gameplatform.rooms.placement import serve_at_start  # noqa: E402
 from gameplatform.sockets.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.sockets.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
@@ -88,7 +90,16 @@ async def application(scope, receive, send):
         timers.start_in_server()
     ops.start_sampler()
     db.get_processes()  # started here when the server runs no lifespan (daphne)
+    _place_rooms()  # likewise
     return await router(scope, receive, send)
+
+
+_placing = per_loop(lambda: asyncio.ensure_future(serve_at_start()))
+
+
+def _place_rooms() -> None:
+    """This process's room hosts report their loads from its start (once per loop: ``_placing``)."""
+    _placing()
 
 
 async def _lifespan(receive, send) -> None:
@@ -98,6 +109,7 @@ async def _lifespan(receive, send) -> None:
             if settings.RUN_TIMERS_IN_SERVER:
                 timers.start_in_server()
             db.get_processes()
+            _place_rooms()
             await send({"type": "lifespan.startup.complete"})
             # uvicorn's start-up banners are INFO lines of "uvicorn.error", off (settings.LOGGING).
             # ready_in_s: from the process's start to here, what a rolling restart waits for

@@ -283,6 +283,16 @@ WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 1)
 # collector as it is, nothing frozen.
 SERVER_GC_THRESHOLD = env_int("SERVER_GC_THRESHOLD", 700, minimum=0)
 SHARED_STORES_MISSING = WEB_CONCURRENCY > 1 and not (DATABASE_URL and REDIS_URL)
+# Where a new game's room runs (gameplatform/rooms/placement.py, docs/operations/past-one-machine.md):
+# ``load``, on the least-loaded live process when another runs clearly fewer rooms than the one
+# its first socket reached (each process reports its load through Redis); ``local``, always where
+# its first socket is. Without Redis (one process) rooms are local either way.
+ROOM_PLACEMENT = env_str("ROOM_PLACEMENT", "load")
+if ROOM_PLACEMENT not in ("load", "local"):
+    raise ImproperlyConfigured(f"ROOM_PLACEMENT must be load or local; got {ROOM_PLACEMENT!r}")
+# A file whose existence says this process is leaving (the Kubernetes package's preStop writes it):
+# it takes no new room from then on, and places its own new games' rooms elsewhere. Empty: none.
+ROOM_LEAVING_FILE = env_str("ROOM_LEAVING_FILE", "")
 
 # --- HTTPS (behind the TLS balancer of deploy/nginx/) ---------------------------
 # All off by default (`make run` serves plain http on localhost); docker-compose.yml turns them

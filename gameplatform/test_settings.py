@@ -45,3 +45,8 @@ RUN_TIMERS_IN_SERVER = False
 # Two players queued for a mode of more (relay, the arena) are matched at once, as before the
 # queue had a fill window; the window's own tests set it (matchmaking/tests/test_queue_groups.py).
 QUEUE_FILL_SECONDS = 0
+
+# In-process tests open a game's room where its socket is, as the tests of the rooms expect; the
+# placement's own tests set ``load`` (game/tests/test_room_placement.py). The live servers a test
+# starts read their settings from the environment: ``load`` unless a test says otherwise.
+ROOM_PLACEMENT = "local"

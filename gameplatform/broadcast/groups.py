@@ -5,7 +5,7 @@ builds a group name by hand, so a typo cannot split a room in two.
 """
 
 GROUP_KINDS = frozenset(
-    {"user", "lobby", "game", "watch", "dm", "battle", "world", "area", "party", "faction", "room", "clan"}
+    {"user", "lobby", "game", "watch", "dm", "battle", "world", "area", "party", "faction", "room", "clan", "host"}
 )
 
 
@@ -32,6 +32,12 @@ def game_group(game_id: int) -> str:
 def watch_group(game_id: int) -> str:
     """A game's spectators' sockets, on every process (the players' are in ``game_group``)."""
     return group_name("watch", game_id)
+
+
+def host_group(number: int) -> str:
+    """One server process's room host, by its number (``gameplatform.rooms.placement``): the rooms
+    other processes ask it to open."""
+    return group_name("host", number)
 
 
 def battle_group(battle_id: int) -> str:

@@ -179,6 +179,11 @@ MODE_ERRORS = Counter("gameplatform_mode_errors_total", "Mode hooks that raised,
 GAME_OPS_REFUSED = Counter(
     "gameplatform_game_ops_refused_total", "Players' game frames refused at a room's owner that was too far behind."
 )
+# New rooms a process asked a less-loaded one to run (``gameplatform.rooms.placement``): taken
+# there (``there``), or opened by the asker after all (``fallback``: refused, or no answer in time).
+ROOMS_PLACED = Counter(
+    "gameplatform_rooms_placed_total", "New rooms placed on another process, by outcome: there, fallback.", ["where"]
+)
 
 # Reactions run once per scrape (on a database worker) to set gauges read from the database.
 on_scrape: Hook[[], None] = Hook("metrics_scrape")
@@ -267,6 +272,10 @@ def mode_error(mode: str, hook: str) -> None:
 
 def game_op_refused() -> None:
     GAME_OPS_REFUSED.inc()
+
+
+def room_placed(where: str) -> None:
+    ROOMS_PLACED.labels(where).inc()
 
 
 # --- outages ----------------------------------------------------------------------

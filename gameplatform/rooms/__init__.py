@@ -7,8 +7,10 @@
   ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share,
   ``parts`` what they use of the host, which they never import); the app gives it its game's
   records as ``Hooks`` (seating, start, result, grace);
-- ``store``: ``RoomStore``, where leases, snapshots and seat numbers live (Redis, or this
-  process's memory in the embedded setup);
+- ``store``: ``RoomStore``, where leases, snapshots, seat numbers and the processes' load reports
+  live (Redis, or this process's memory in the embedded setup);
+- ``placement``: ``Placement``, where a new room runs (the least-loaded live process, never one
+  that is leaving), each host's part, started at the server's start (``serve_at_start``);
 - ``wire``: ``Delivery``, what a room's step sends its game's sockets, and ``Wire``, how it goes
   (over the process's hub unless a test gives its own);
 - ``sockets``: ``RoomSocket``, the mixin of a game's socket that writes it its frames of each delivery.

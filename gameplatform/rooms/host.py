@@ -34,7 +34,9 @@ The parts, each in its module of this package:
 - ``takeover``: ``Takeover``, a room claimed, made or restored, and run here;
 - ``leases``: ``Leases``, renewals, fencing and the watched games' orphans;
 - ``spectators``: ``Watchers``, who watches each room and their (delayed) frames;
-- ``matchlist``: ``MatchList``, each room's summary in the match list.
+- ``matchlist``: ``MatchList``, each room's summary in the match list;
+- ``placement``: ``Placement``, this process's load reports and the new rooms placed on the
+  least-loaded process (``place``).
 """
 
 import asyncio
@@ -52,6 +54,7 @@ from gameplatform.rooms.forwarding import Forwarded, Forwarder, answer_seconds
 from gameplatform.rooms.leases import Leases
 from gameplatform.rooms.matchlist import MatchList
 from gameplatform.rooms.outbox import Outbox, sender
+from gameplatform.rooms.placement import Placement
 from gameplatform.rooms.records import Hooks, RoomLost, Running, Seating
 from gameplatform.rooms.room import Room
 from gameplatform.rooms.seats import Seats
@@ -119,6 +122,7 @@ class RoomHost:
         self.leases = Leases(self)
         self.watchers = Watchers(self)
         self.matchlist = MatchList(self)
+        self.placement = Placement(self)
         self.out = Outbox(self.store, self.owner, self.publish, self.leases.fenced)
         self._tasks: list[asyncio.Task] = []
 
@@ -179,6 +183,7 @@ class RoomHost:
         next owner records. Returns how many rooms it handed over."""
         self.draining = True
         self.stopping = True
+        await self.placement.leave()  # no process places a room here from now on
         await self._cancel_tasks()
         for game_id, run in list(self.running.items()):
             if run.inputs:  # the inputs that came before the handover: taken and answered here
@@ -219,6 +224,7 @@ class RoomHost:
         for run in self.running.values():
             if run.ending is not None:
                 run.ending.cancel()
+        await self.placement.close()
         await self._cancel_tasks()
         if release:
             try:
@@ -263,6 +269,16 @@ class RoomHost:
     async def open(self, game_id: int, *, player_id: int | None = None) -> bool:
         """Own ``game_id`` here if nobody does: True when this process runs it now (``Takeover.open``)."""
         return await self.takeover.open(game_id, player_id=player_id)
+
+    async def place(self, game_id: int, *, player_id: int) -> bool:
+        """A game's first socket here (``player_id``'s): open the room here, or, when it is new and
+        another live process runs clearly fewer rooms, there (``Placement``). True when it runs here."""
+        if game_id in self.running:
+            return True
+        there = await self.placement.where(game_id)
+        if there is not None and await self.placement.ask(there, game_id, player_id):
+            return False
+        return await self.open(game_id, player_id=player_id)
 
     async def opening(self, game_id: int) -> bool:
         """Whether ``game_id`` runs here, once an open of it on its way here has its answer."""

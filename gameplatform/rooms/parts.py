@@ -2,7 +2,7 @@
 other through it.
 
 The parts (``driver``, ``seats``, ``forwarding``, ``steps``, ``takeover``, ``leases``,
-``spectators``, ``matchlist``) each hold a back reference to the host that owns and wires them,
+``spectators``, ``matchlist``, ``placement``) each hold a back reference to the host that owns and wires them,
 typed by this module: ``host`` imports the parts, and no part imports ``host``. A part reaches a
 sibling only through the host; the ``...Part`` protocols below name what it calls of each.
 """
@@ -97,6 +97,9 @@ class Host(RoomOwner, Protocol):
     steps: StepsPart
     watchers: WatchersPart
     takeover: TakeoverPart
+
+    @property
+    def watched(self) -> dict[int, int]: ...
 
     def start(self) -> None: ...
 

@@ -72,6 +72,16 @@ local number = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return number
 """
+# KEYS[1] the index of the processes' load reports; ARGV: the key prefix of one report. The live
+# reports' texts; the members whose report ran out (their process died) leave the index.
+_LOADS = """
+local live = {}
+for _, owner in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local text = redis.call('GET', ARGV[1] .. owner)
+  if text then table.insert(live, text) else redis.call('SREM', KEYS[1], owner) end
+end
+return live
+"""
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 # KEYS[1] a room's listing, KEYS[2] the index of listings; ARGV[1] the owner, ARGV[2] the game.
 _UNLIST = """
@@ -260,6 +270,25 @@ class RoomStore:
         or one older than ``idle_seconds`` (a thread's call: the timers)."""
         raise NotImplementedError
 
+    # --- the processes' loads (``gameplatform.rooms.placement``) ---------------------------
+
+    shared = False  # whether other processes read this store (a new room may be placed on one of them)
+
+    async def new_room(self, game_id: int) -> bool:
+        """Whether ``game_id``'s room never ran: no owner and no snapshot."""
+        raise NotImplementedError
+
+    async def report_load(self, owner: str, text: str, seconds: float) -> None:
+        """``owner``'s load report, kept for ``seconds`` unless reported again."""
+        raise NotImplementedError
+
+    async def loads(self, seconds: float) -> list[str]:
+        """Every live process's last load report (those of the last ``seconds``)."""
+        raise NotImplementedError
+
+    async def forget_load(self, owner: str) -> None:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class JournalBatch:
@@ -289,6 +318,7 @@ _LOCAL_SEATS: dict[int, dict[int, int]] = {}
 _LOCAL_JOURNAL: dict[str, list[tuple[int, dict[int, list]]]] = {}
 _LOCAL_LOG: dict[int, list] = {}
 _LOCAL_LISTED: dict[int, tuple[str, str, float]] = {}  # game -> (owner, summary, wall-clock expiry)
+_LOCAL_LOADS: dict[str, tuple[float, str]] = {}  # owner -> (monotonic expiry, its load report)
 
 
 def clear_local_store() -> None:
@@ -299,6 +329,7 @@ def clear_local_store() -> None:
     _LOCAL_JOURNAL.clear()
     _LOCAL_LOG.clear()
     _LOCAL_LISTED.clear()
+    _LOCAL_LOADS.clear()
 
 
 class MemoryRoomStore(RoomStore):
@@ -403,6 +434,21 @@ class MemoryRoomStore(RoomStore):
     def unclaimed(self, game_ids: list[int], *, idle_seconds: float) -> list[int]:
         return [g for g in game_ids if g not in _LOCAL_OWNER and g not in _LOCAL_SNAP]
 
+    # One process: its own report is the only one, and no room is placed elsewhere (``shared``).
+
+    async def new_room(self, game_id: int) -> bool:
+        return game_id not in _LOCAL_OWNER and game_id not in _LOCAL_SNAP
+
+    async def report_load(self, owner: str, text: str, seconds: float) -> None:
+        _LOCAL_LOADS[owner] = (time.monotonic() + seconds, text)
+
+    async def loads(self, seconds: float) -> list[str]:
+        now = time.monotonic()
+        return [text for until, text in _LOCAL_LOADS.values() if until > now]
+
+    async def forget_load(self, owner: str) -> None:
+        _LOCAL_LOADS.pop(owner, None)
+
 
 class RedisRoomStore(RoomStore):
     """Redis, shared by every server process. Keys live under the database's name, so two
@@ -433,6 +479,14 @@ class RedisRoomStore(RoomStore):
     def listed_key(self) -> str:
         """The index of listings: game -> its listing's expiry (milliseconds, wall clock)."""
         return f"room:{self.ns}:listed"
+
+    def load_key(self, owner: str) -> str:
+        return f"room:{self.ns}:load:{owner}"
+
+    def loads_key(self) -> str:
+        """The index of the processes that report their loads (their reports expire; the index
+        loses a member when its report is found gone)."""
+        return f"room:{self.ns}:loads"
 
     async def claim(self, game_id: int, owner: str) -> bool:
         ms = int(lease_seconds() * 1000)
@@ -591,6 +645,30 @@ class RedisRoomStore(RoomStore):
             if not owned and (age is None or age > idle_seconds):
                 found.append(game_id)
         return found
+
+    # --- the processes' loads: a key each with its own expiry (no clock shared between
+    # machines is needed), and an index of them ---------------------------------------------
+
+    shared = True
+
+    async def new_room(self, game_id: int) -> bool:
+        return not await self._redis().exists(self.lease_key(game_id), self.snapshot_key(game_id))
+
+    async def report_load(self, owner: str, text: str, seconds: float) -> None:
+        async with self._redis().pipeline(transaction=False) as pipe:
+            pipe.set(self.load_key(owner), text, px=int(seconds * 1000))
+            pipe.sadd(self.loads_key(), owner)
+            await pipe.execute()
+
+    async def loads(self, seconds: float) -> list[str]:
+        texts = await self._redis().eval(_LOADS, 1, self.loads_key(), self.load_key(""))
+        return [t.decode() if isinstance(t, bytes) else t for t in texts]
+
+    async def forget_load(self, owner: str) -> None:
+        async with self._redis().pipeline(transaction=False) as pipe:
+            pipe.delete(self.load_key(owner))
+            pipe.srem(self.loads_key(), owner)
+            await pipe.execute()
 
 
 def room_store(client=None, namespace: str | None = None) -> RoomStore:

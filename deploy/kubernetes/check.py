@@ -127,7 +127,8 @@ def invariant_problems(objects: list[dict]) -> list[str]:
     spec = web["spec"]["template"]["spec"]
     container = next(c for c in spec["containers"] if c["name"] == "web")
     pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
-    waits = float(pre_stop[1]) if pre_stop[:1] == ["sleep"] else 0.0
+    slept = re.search(r"\bsleep (\d+(?:\.\d+)?)\b", " ".join(pre_stop))  # ["sleep", "5"] or ["sh", "-c", "... sleep 5"]
+    waits = float(slept.group(1)) if slept else 0.0
     needed = waits + handover_seconds() + GRACE_MARGIN
     if spec.get("terminationGracePeriodSeconds", 30) < needed:
         problems.append(f"web: terminationGracePeriodSeconds under {needed:g} s (preStop, shutdown, handover, margin)")

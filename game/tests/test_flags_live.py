@@ -27,7 +27,8 @@ _run = uuid.uuid4().hex[:6]
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    with Pair(tmp_path_factory.mktemp("flags_b"), "flags", env={"GAME_MODES": MODES}) as servers:
+    env = {"GAME_MODES": MODES, "ROOM_PLACEMENT": "local"}  # the room runs on A, where its first socket is
+    with Pair(tmp_path_factory.mktemp("flags_b"), "flags", env=env) as servers:
         yield servers
 
 

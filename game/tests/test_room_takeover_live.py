@@ -37,7 +37,9 @@ _run = uuid.uuid4().hex[:6]
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
-    with Pair(tmp_path_factory.mktemp("b"), "takeover") as servers:
+    # A new room opens where its first socket is (``local``): these tests make A own it. Where a
+    # new room runs by load is tested in test_room_placement.py.
+    with Pair(tmp_path_factory.mktemp("b"), "takeover", env={"ROOM_PLACEMENT": "local"}) as servers:
         yield servers
 
 

@@ -39,11 +39,13 @@ async def _chat(http: httpx.AsyncClient, auth: dict, lobby_id: int, content: str
 
 def idle_groups(server) -> set[bytes]:
     """The hubs' idle groups on a layer server (they keep every shard read; nobody sends to them),
-    and the process-wide groups a process joins once (the account gate's, everyone's)."""
+    and the process-wide groups a process joins once (the account gate's, everyone's, its room
+    host's own: the rooms other processes place on it)."""
     client = server.client()
     wide = {
         name for group in (accounts_group(), everyone_group()) for name in client.pubsub_channels(f"*__group__{group}")
     }
+    wide |= set(client.pubsub_channels("*__group__host_*"))
     return set(client.pubsub_channels(f"*__group__{IDLE_GROUP_PREFIX}*")) | wide
 
 

@@ -132,6 +132,7 @@ class Placement:
         self.host = host
         self.number = uuid.uuid4().int >> 65  # its group's number: 63 bits, unique in practice
         self.serving = False
+        self.listening = False  # joined its own group on the hub
         self.leaving_reported = False
         self._task: asyncio.Task | None = None
         self._loads: list[Load] = []
@@ -150,8 +151,7 @@ class Placement:
         if self.serving or placement_mode() != "load" or not self.host.store.shared:
             return
         self.serving = True
-        await get_hub().join(host_group(self.number), self)
-        await self.report_once()
+        await self._round()
         self._task = asyncio.get_running_loop().create_task(no_request(self._keep()))
 
     async def close(self) -> None:
@@ -166,7 +166,9 @@ class Placement:
         for task in list(self._opens):
             task.cancel()
         try:
-            await get_hub().leave(host_group(self.number), self)
+            if self.listening:
+                self.listening = False
+                await get_hub().leave(host_group(self.number), self)
             await self.host.store.forget_load(self.host.owner)
         except Exception:  # Redis away: the report runs out by itself within a lease
             logger.warning("room placement report not withdrawn", exc_info=True)
@@ -174,10 +176,18 @@ class Placement:
     async def _keep(self) -> None:
         while self.serving:
             await asyncio.sleep(lease_seconds() / 3)
-            try:
-                await self.report_once()
-            except Exception:
-                logger.warning("room load not reported", exc_info=True)
+            await self._round()
+
+    async def _round(self) -> None:
+        """Listen on this process's group (until it does: Redis may be away at start-up), then
+        report: a process reports only once it hears the opens asked of it."""
+        try:
+            if not self.listening:
+                await get_hub().join(host_group(self.number), self)
+                self.listening = True
+            await self.report_once()
+        except Exception:  # the next round tries again; meanwhile its last report runs out
+            logger.warning("room load not reported", exc_info=True)
 
     # --- reports ------------------------------------------------------------------------
 

@@ -2,9 +2,11 @@
 
 ``LiveServer`` runs ``manage.py migrate`` and ``seed_demo`` on a database of its own (a SQLite
 file, or a throwaway PostgreSQL database beside the test database when ``DATABASE_URL`` is
-PostgreSQL: there, the next server whose environment cannot make its data differ gets a copy of
-that database instead, made by PostgreSQL in a second or two where migrating and seeding take most
-of a minute), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
+PostgreSQL: there the database is a copy, made by PostgreSQL in a second or two, of one migrated
+database every test process shares (``migrated_template``: migrating takes about 13 s of CPU, and
+a suite's processes and server environments used to migrate afresh several dozen times), then
+seeded, and the next server of the process whose environment cannot make its data differ gets a
+copy of the seeded one), then the exact ``UVICORN`` command line of the Makefile, or its ``DAPHNE`` line when
 ``LIVE_SERVER=daphne`` (``make test`` runs the ``live`` tests a second time that way). A server a
 test starts shares the test's ``REDIS_URL`` (several servers of one test are one deployment, and
 the test reads their presence); the session's shared server (``session_server``) has a Redis
@@ -154,11 +156,82 @@ RUNTIME_ONLY = frozenset(
     }
 )
 
-# (A prepared database's key (``LiveServer._template_key``), its steps done: 1 migrated, 2 seeded too)
-# -> a copy of such a database;
+# A prepared database's key (``LiveServer._template_key``) -> a copy of such a database, seeded;
 # each copy -> the address its DROP is sent to when the process ends.
 _prepared_templates: dict[tuple, str] = {}
 _template_admin_urls: dict[str, str] = {}
+
+# The shared migrated databases' names: this prefix, then a digest of what migrating writes.
+MIGRATED_PREFIX = "gp_migrated_"
+
+
+def migrations_digest() -> str:
+    """What a migrated database depends on: Django's version and every migration file of the
+    project (their names and contents). Settings and the environment play no part: no migration
+    reads them but for the user model, which is fixed, and the database, which is PostgreSQL here."""
+    import hashlib
+
+    import django
+
+    digest = hashlib.sha256(django.get_version().encode())
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def migrated_template(admin_url: str, env: dict) -> str:
+    """The name of a database on ``admin_url``'s PostgreSQL with every migration applied and nothing
+    else, shared by every test process of every run on that server while the migrations stay as
+    they are (``migrations_digest``): the first process to ask migrates it (``manage.py migrate``
+    with ``env``), under an advisory lock that the others wait on, and renames it into place, so no
+    process ever copies a half-migrated one. Copies of it are made with ``CREATE DATABASE ...
+    TEMPLATE``. Shared ones of other migrations are dropped when a new one is made (one that is
+    being copied at that moment refuses the drop and stays until the next). ``.ci/run`` drops
+    them all at its start."""
+    import psycopg
+
+    name = f"{MIGRATED_PREFIX}{migrations_digest()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [MIGRATED_PREFIX])
+        try:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return name
+            building = f"{name}_building"
+            conn.execute(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{building}"')
+            url = urlparse(admin_url)._replace(path=f"/{building}").geturl()
+            done = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                cwd=ROOT,
+                env={**env, "DATABASE_URL": url},
+                capture_output=True,
+                text=True,
+            )
+            assert done.returncode == 0, f"manage.py migrate failed:\n{done.stdout}\n{done.stderr}"
+            _wait_for_no_sessions(conn, building)
+            conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+            stale = conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                [MIGRATED_PREFIX.replace("_", r"\_") + "%", name],
+            ).fetchall()
+            for (old,) in stale:
+                try:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{old}"')
+                except psycopg.errors.ObjectInUse:
+                    pass  # being copied by a run of other migrations: dropped by the next new one
+            return name
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [MIGRATED_PREFIX])
+
+
+def _wait_for_no_sessions(conn, database: str, seconds: float = 10.0) -> None:
+    """A process that ended leaves its database a moment after it: the server side of a
+    connection ends after its client. A database is renamed or copied only with no session."""
+    deadline = time.monotonic() + seconds
+    while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [database]).fetchone()[0]:
+        assert time.monotonic() < deadline, f"sessions still open on {database}"
+        time.sleep(0.05)
 
 
 @atexit.register
@@ -264,25 +337,25 @@ class LiveServer:
     def prepare_database(self, *, seed: bool = True) -> None:
         """The server's database made afresh, migrated, then seeded unless ``seed`` is false (what
         ``start`` does first when ``prepare``; a test calls it alone for a database a bench then
-        runs on). On PostgreSQL each step's result is kept as a template (``CREATE DATABASE ...
-        TEMPLATE``, a second or two where migrating and seeding take most of a minute): the next
-        database of this process with the same key (``_template_key``) is a copy of the furthest
-        step kept, and only the steps after it run."""
-        steps = [["migrate", "--noinput"], ["seed_demo"]][: 2 if seed else 1]
+        runs on). On PostgreSQL it is a copy (``CREATE DATABASE ... TEMPLATE``, a second or two) of
+        the migrated database every test process shares (``migrated_template``), then seeded; the
+        seeded database is kept as a template too, and the next server of this process with the
+        same key (``_template_key``) gets a copy of it, seeded already."""
         if not self.pg_database:
-            for step in steps:
-                self._manage(step)
+            self._manage(["migrate", "--noinput"])
+            if seed:
+                self._manage(["seed_demo"])
             return
         self._pg(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
         key = self._template_key()
-        done = next((n for n in range(len(steps), 0, -1) if (key, n) in _prepared_templates), 0)
-        if done:
-            self._pg_copy(template_of=_prepared_templates[key, done], name=self.pg_database)
-        else:
-            self._pg(f'CREATE DATABASE "{self.pg_database}"')
-        for n, step in enumerate(steps[done:], start=done + 1):
-            self._manage(step)
-            self._keep_as_template((key, n))
+        if seed and key in _prepared_templates:
+            self._pg_copy(template_of=_prepared_templates[key], name=self.pg_database)
+            return
+        admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()
+        self._pg_copy(template_of=migrated_template(admin_url, self.env), name=self.pg_database)
+        if seed:
+            self._manage(["seed_demo"])
+            self._keep_as_template(key)
 
     def _manage(self, command: list[str]) -> None:
         done = subprocess.run(
@@ -308,9 +381,9 @@ class LiveServer:
         return admin_url, identifier
 
     def _keep_as_template(self, key: tuple) -> None:
-        """A copy of the database as it is now, for the next prepared database of this process with
-        the same key and step (dropped at exit). Not kept if the database's sessions linger (the copy
-        needs none): the next server then runs the step as this one did."""
+        """A copy of the database as it is now (seeded), for the next prepared database of this process
+        with the same key (dropped at exit). Not kept if the database's sessions linger (the copy
+        needs none): the next server then seeds as this one did."""
         template = f"{self.pg_database[:40]}_tpl_{uuid.uuid4().hex[:8]}"
         if self._pg_copy(template_of=self.pg_database, name=template, required=False):
             admin_url = urlparse(self.env["DATABASE_URL"])._replace(path="/postgres").geturl()

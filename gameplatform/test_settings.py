@@ -50,3 +50,7 @@ QUEUE_FILL_SECONDS = 0
 # placement's own tests set ``load`` (game/tests/test_room_placement.py). The live servers a test
 # starts read their settings from the environment: ``load`` unless a test says otherwise.
 ROOM_PLACEMENT = "local"
+
+# The test-only app whose ``flush`` empties only what a test filled (gameplatform/tests/quickflush):
+# first, so its command is the one ``TransactionTestCase`` calls after each test.
+INSTALLED_APPS = ["gameplatform.tests.quickflush", *INSTALLED_APPS]  # noqa: F405

@@ -199,14 +199,17 @@ cluster-test: venv ## kill each part of the cluster in turn under players; print
 # (3.11's had), which the licence test builds the SDK's metadata with: installed beside the lock.
 # CANARY_TESTS chooses the tests (docs/development.md, "The upgrade canary", says which and why):
 # the kit's tests but the infrastructure ones (balancer, pgbouncer, sentinel, the local cluster, faults,
-# fuzzing, the manual, make dev, the image's mode packages...) and two slow ones of its own code, one module or two of each app, the SDK's calls;
-# its live tests then run again under daphne. `make canary CANARY_TESTS=` runs the whole suite; ARGS= adds pytest options.
+# fuzzing, the manual, make dev, the image's mode packages, the rolling restart...) and slow ones of its own
+# code, one module or two of each app, the SDK's calls; not the serial ones (benches' quick runs). Each test
+# runs once: the live ones marked `contract` under daphne, the rest (other live ones too) under uvicorn.
+# `make canary CANARY_TESTS=` runs the whole suite; ARGS= adds pytest options.
 CANARY := .venv-canary
 CANARY_PACKAGES := Django djangorestframework djangorestframework-simplejwt channels channels-redis uvicorn daphne
 CANARY_PYTHON ?=
 CANARY_KIT_SKIPS := test_fuzz.py test_faults.py test_faults_live.py test_load_balancer.py test_scale_out_live.py \
 	test_cluster_faults.py test_metrics.py test_seed_routes.py test_docs.py test_pgbouncer.py test_redis_sentinel.py test_hub_restart.py \
-	test_makefile.py test_make_dev.py test_ship_modes.py test_ws_origin.py test_db_workers.py
+	test_makefile.py test_make_dev.py test_make_cluster.py test_ship_modes.py test_ws_origin.py test_db_workers.py \
+	test_db_processes.py test_rolling_restart_live.py test_room_placement_bench.py test_scale_out_settings.py
 CANARY_TESTS ?= gameplatform/tests $(addprefix --ignore=gameplatform/tests/,$(CANARY_KIT_SKIPS)) \
 	accounts/tests/test_auth_api.py accounts/tests/test_token_user.py chat/tests/test_dm_api.py \
 	chat/tests/test_lobby_admin_demo.py friends/tests/test_requests_api.py game/tests/test_game_api.py \
@@ -239,10 +242,10 @@ canary: $(CANARY)/.installed ## part of the suite on the newest Django, DRF, Cha
 		$(CANARY_PACKAGES)
 	@mkdir -p $(REPORTS) && rm -f $(REPORTS)/4-failed.txt $(REPORTS)/5-failed.txt
 	LIVE_SERVER=uvicorn FAILED_TESTS=$(REPORTS)/4-failed.txt $(CANARY)/bin/pytest -n $(TEST_WORKERS) --dist loadfile \
-		--junitxml=$(REPORTS)/4-canary.xml $(CANARY_TESTS) $(ARGS) \
+		-m "not serial and not (contract and live)" --junitxml=$(REPORTS)/4-canary.xml $(CANARY_TESTS) $(ARGS) \
 		|| LIVE_SERVER=uvicorn $(CANARY)/bin/python .ci/alone.py $(REPORTS)/4-failed.txt -- \
 			$(CANARY)/bin/pytest --junitxml=$(REPORTS)/4-alone.xml
-	@echo "==> the canary's contract tests again, under daphne"
+	@echo "==> the canary's contract tests, under daphne"
 	LIVE_SERVER=daphne FAILED_TESTS=$(REPORTS)/5-failed.txt $(CANARY)/bin/pytest -n $(TEST_WORKERS) --dist loadfile \
 		-m "contract and live" --junitxml=$(REPORTS)/5-canary-daphne.xml $(CANARY_TESTS) $(ARGS) || [ $$? -eq 5 ] \
 		|| LIVE_SERVER=daphne $(CANARY)/bin/python .ci/alone.py $(REPORTS)/5-failed.txt -- \

@@ -117,6 +117,12 @@ class Driver:
     async def run(self) -> None:
         host = self.host
         while not host.stopping:
+            if host.out.stalled:
+                # The rooms' last steps wait for a store that is away: the rooms take no more until
+                # they are written (their wakes wait, and run late after), so the steps and frames
+                # waiting in this process stay what they were, however long the store is away.
+                await asyncio.sleep(MAX_SLEEP)
+                continue
             now = started = time.monotonic()
             stepped = False
             while self._wakes and self._wakes[0].at <= now and now - started < PASS_SECONDS:

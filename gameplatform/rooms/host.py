@@ -197,8 +197,8 @@ class RoomHost:
             run = self.running[game_id]
             if not run.room.over:
                 self.out.snapshot(game_id, run.room.encode_snapshot(journal=self.out.journal), run.take_log())
-        try:
-            await self.out.sent()
+        try:  # bounded: a write the store does not take (Redis away) is tried again, not dropped
+            await asyncio.wait_for(self.out.sent(), STOP_SEND_SECONDS)
         except Exception:
             logger.warning("rooms not saved before their handover", exc_info=True, extra={"rooms": len(games)})
         for game_id in games:

@@ -48,7 +48,9 @@ class Leases:
         from this process's sockets and their queued inputs are answered ``unavailable``:
         ``outbox.unsaved``, ``RoomHost.let_go``; the frames forwarded to them go again from
         their senders), and their sockets here take their seats where the rooms run now."""
-        for game_id in game_ids:
+        running = {game_id for game_id in game_ids if game_id in self.host.running}
+        self.host.out.lost(running)  # their steps queued after the refused ones: refused as well
+        for game_id in running:
             if game_id in self.host.running:
                 logger.warning("room lease lost; its last steps here were not saved", extra={"game_id": game_id})
                 await self.host.let_go(game_id)
@@ -68,6 +70,7 @@ class Leases:
             if game_id not in claimed:
                 if game_id in self.host.running:
                     logger.warning("room lease lost", extra={"game_id": game_id})
+                    self.host.out.lost({game_id})  # what it did here and the store has not: not the game's
                     await self.host.let_go(game_id)
                     await self.host.store.unlist(game_id, self.host.owner)  # unless its new owner listed it already
             elif game_id not in self.host.running:  # it ended (its lease released) while the claim was on its way

@@ -2,9 +2,11 @@
 
 import asyncio
 import contextvars
+import dataclasses
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 
 from gameplatform.core.logs import no_request
 from gameplatform.rooms.records import not_taken
@@ -19,6 +21,10 @@ logger = logging.getLogger(__name__)
 WRITE_INTERVAL = 0.005
 JOURNAL_TRIM_SECONDS = 1.0  # a journal is trimmed to what its rooms still need at most this often
 JOURNAL_REFRESH_SECONDS = 60.0  # and its time to live (a day) started again
+# A write that raised is tried again after these (then every last one): short, so a Redis that
+# comes back (a restart, a failover) is written to within a second, and bounded, so one that
+# stays away costs a try a second.
+RETRY_SECONDS = (0.05, 0.1, 0.2, 0.5, 1.0)
 
 # True inside the outbox's own deliveries: a socket that answers a delivery as the hub hands it over
 # (a ``hello``: it takes its seat again) must not wait for the outbox, which waits for it.
@@ -61,6 +67,36 @@ def unsaved(deliveries: list[tuple[int, Delivery, bool]], refused: set[int]) -> 
     return kept
 
 
+@dataclass(eq=False)
+class Batch:
+    """One store write, as it is tried (again, the same, until it goes through), and the
+    deliveries of the steps it holds, which wait for it; ``done``: theirs, once they are out."""
+
+    snapshots: dict[int, str | None]
+    journal: JournalBatch | None
+    listings: Listings | None
+    logs: dict[int, list]
+    deliveries: list[tuple[int, Delivery, bool]]
+    done: asyncio.Future
+    tries: int = 0  # the writes of it that raised so far
+
+    def games(self) -> set[int]:
+        return {*self.snapshots, *self.logs, *(self.journal.steps if self.journal is not None else ())}
+
+    def drop(self, game_ids: set[int]) -> None:
+        """Nothing of these rooms is written with it: their leases are another's now."""
+        for game_id in game_ids:
+            self.snapshots.pop(game_id, None)
+            self.logs.pop(game_id, None)
+        if self.journal is not None:
+            steps = {g: entries for g, entries in self.journal.steps.items() if g not in game_ids}
+            self.journal = dataclasses.replace(self.journal, steps=steps)
+        if self.listings is not None:
+            summaries = {g: text for g, text in self.listings.summaries.items() if g not in game_ids}
+            self.listings = Listings(self.listings.owner, summaries) if summaries else None
+        self.deliveries = unsaved(self.deliveries, game_ids)
+
+
 class Outbox:
     """The host's one road to the store and to the players, in the order the steps were taken.
 
@@ -70,10 +106,14 @@ class Outbox:
     step before the store has it, and a takeover never goes back behind what they saw; and a room's
     deliveries keep their order whichever path made them (the driver, a player's frame). Under load
     one write carries many rooms' steps: a move waits for a round trip shared with every other move
-    of that moment. A write that fails is logged and its deliveries go out all the same: the
-    players' views follow the room, which has the step. A room whose write the store refuses
-    (another process holds its lease) did not take those steps: its players hear none of them,
-    and the frames they answered are answered ``unavailable`` instead (``unsaved``)."""
+    of that moment. A write that raises (Redis away, a timeout) is kept and tried again, the same
+    write, after a short wait (``RETRY_SECONDS``), and its deliveries wait for it, with every step
+    queued after it: nobody hears of a step the store may not have. Meanwhile the host's rooms
+    take no steps of their clocks (``stalled``: the driver waits), so what waits here stays what
+    it was when the store went away. A room whose write the store refuses (another process holds
+    its lease: it took the room while this one could not write) did not take those steps: its
+    players hear none of them, and the frames they answered are answered ``unavailable`` instead
+    (``unsaved``), as are those of a room whose lease this process found lost (``lost``)."""
 
     def __init__(self, store: RoomStore, owner: str, send, fenced=None) -> None:
         # The journal's name: the owner's, and this outbox's own (an owner's name may be used
@@ -87,6 +127,7 @@ class Outbox:
         self.number = 0  # the journal's last batch
         self.kept_from = 1  # the journal's first batch still kept
         self.since: dict[int, int] = {}  # game -> the first batch with its steps after its last snapshot
+        self.batch: Batch | None = None  # the write on its way, or kept to be tried again
         self._clear()
 
     def _clear(self) -> None:
@@ -116,6 +157,22 @@ class Outbox:
     def deliver(self, game_id: int, delivery: Delivery, everywhere: bool) -> None:
         self.deliveries.append((game_id, delivery, everywhere))
 
+    @property
+    def stalled(self) -> bool:
+        """A write raised and waits to be tried again: the store is away, and the rooms wait for it."""
+        return self.batch is not None and self.batch.tries > 0
+
+    def lost(self, game_ids: set[int]) -> None:
+        """These rooms' leases are another process's now: nothing of theirs not written yet will
+        be (the batch on its way, what queued after it), and nobody hears of it; the frames of
+        their players it answered are answered ``unavailable`` (``unsaved``)."""
+        if self.batch is not None:
+            self.batch.drop(game_ids)
+        for game_id in game_ids:
+            for queued in (self.steps, self.snapshots, self.logs, self.listings):
+                queued.pop(game_id, None)
+        self.deliveries = unsaved(self.deliveries, game_ids)
+
     def forget(self, game_id: int) -> None:
         """The room is no longer run here: its steps no longer hold the journal."""
         self.since.pop(game_id, None)
@@ -134,25 +191,33 @@ class Outbox:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while self.done is not None:
-                wait = self.written_at + WRITE_INTERVAL - loop.time()
-                if wait > 0 and not self.waited.is_set():  # a write just went: the driver's steps linger
-                    try:
-                        await asyncio.wait_for(self.waited.wait(), wait)
-                    except TimeoutError:
-                        pass
-                self.written_at = loop.time()
-                steps, snapshots, logs = self.steps, self.snapshots, self.logs
-                deliveries, done, listings = self.deliveries, self.done, self.listings
-                self._clear()
+            while self.batch is not None or self.done is not None:
+                if self.batch is None:
+                    wait = self.written_at + WRITE_INTERVAL - loop.time()
+                    if wait > 0 and not self.waited.is_set():  # a write just went: the driver's steps linger
+                        try:
+                            await asyncio.wait_for(self.waited.wait(), wait)
+                        except TimeoutError:
+                            pass
+                    self.written_at = loop.time()
+                    self.batch = self._take()
+                batch = self.batch
                 try:
-                    refused = await self._write(steps, snapshots, listings, logs)
+                    refused = await self._write(batch)
                 except asyncio.CancelledError:
-                    done.cancel()
+                    batch.done.cancel()
                     raise
                 except Exception:
-                    logger.warning("room steps not saved; delivered all the same", exc_info=True)
-                    refused = set()
+                    batch.tries += 1
+                    logger.warning(
+                        "room steps not saved; nobody hears of them before they are",
+                        exc_info=batch.tries == 1,  # the first error says why; the next warnings, that it lasts
+                        extra={"tries": batch.tries, "rooms": len(batch.games())},
+                    )
+                    await asyncio.sleep(RETRY_SECONDS[min(batch.tries, len(RETRY_SECONDS)) - 1])
+                    continue
+                self.batch = None
+                deliveries = batch.deliveries
                 if refused:
                     deliveries = unsaved(deliveries, refused)
                     if self.fenced is not None:
@@ -160,12 +225,27 @@ class Outbox:
                 try:
                     await self._send_all(deliveries)
                 except asyncio.CancelledError:
-                    done.cancel()
+                    batch.done.cancel()
                     raise
-                if not done.done():
-                    done.set_result(None)
+                if not batch.done.done():
+                    batch.done.set_result(None)
         finally:
             self.task = None
+
+    def _take(self) -> Batch:
+        """What is queued, as the next write: its journal's batch numbered once, so the write
+        tried again is the same write."""
+        steps, snapshots, logs, listings = self.steps, self.snapshots, self.logs, self.listings
+        batch = Batch(
+            snapshots,
+            self._journal(steps, snapshots),
+            Listings(self.owner, listings) if listings else None,
+            logs,
+            self.deliveries,
+            self.done,
+        )
+        self._clear()
+        return batch
 
     async def _send_all(self, deliveries: list[tuple[int, Delivery, bool]]) -> None:
         """A batch's deliveries: each game's in order, the games side by side (a socket slow to
@@ -191,14 +271,8 @@ class Outbox:
             except Exception:
                 logger.warning("a room's delivery failed", exc_info=True, extra={"game_id": game_id})
 
-    async def _write(
-        self,
-        steps: dict[int, list],
-        snapshots: dict[int, str | None],
-        listings: dict[int, str | None],
-        logs: dict[int, list],
-    ) -> set[int]:
-        """One store write; the games whose lease another process holds (nothing of theirs written)."""
+    def _journal(self, steps: dict[int, list], snapshots: dict[int, str | None]) -> JournalBatch | None:
+        """The journal's next batch of these steps (None: nothing to write to the journal)."""
         number = self.number + 1
         for game_id in snapshots:
             self.since.pop(game_id, None)
@@ -208,19 +282,21 @@ class Outbox:
         keep_from = min(self.since.values(), default=number + 1)
         trim = keep_from > self.kept_from and now - self.trimmed_at >= JOURNAL_TRIM_SECONDS
         refresh = bool(steps) and now - self.refreshed_at >= JOURNAL_REFRESH_SECONDS
-        journal = None
-        if steps or trim:
-            journal = JournalBatch(self.journal, number, steps, keep_from if trim else None, refresh)
-            self.number = number
-            if trim:
-                self.kept_from, self.trimmed_at = keep_from, now
-            if refresh:
-                self.refreshed_at = now
-        listed = Listings(self.owner, listings) if listings else None
-        if logs:
-            return await self.store.write(snapshots, journal, listed, logs, fence=self.owner)
-        if journal is not None or snapshots or listed is not None:
-            return await self.store.write(snapshots, journal, listed, fence=self.owner)
+        if not steps and not trim:
+            return None
+        self.number = number
+        if trim:
+            self.kept_from, self.trimmed_at = keep_from, now
+        if refresh:
+            self.refreshed_at = now
+        return JournalBatch(self.journal, number, steps, keep_from if trim else None, refresh)
+
+    async def _write(self, batch: Batch) -> set[int]:
+        """One store write; the games whose lease another process holds (nothing of theirs written)."""
+        if batch.logs:
+            return await self.store.write(batch.snapshots, batch.journal, batch.listings, batch.logs, fence=self.owner)
+        if batch.journal is not None or batch.snapshots or batch.listings is not None:
+            return await self.store.write(batch.snapshots, batch.journal, batch.listings, fence=self.owner)
         return set()
 
     async def sent(self) -> None:
@@ -237,6 +313,9 @@ class Outbox:
         if task is not None:
             task.cancel()
             await asyncio.wait([task], timeout=5)
+        if self.batch is not None:  # a write that never went through: lost, as a dead process's
+            self.batch.done.cancel()
+            self.batch = None
         if self.done is not None:
             self.done.cancel()
         self._clear()

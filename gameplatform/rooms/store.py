@@ -109,6 +109,9 @@ return 0
 # written now expires (ms, wall clock), ARGV[4] now (ms), ARGV[5] the listings' owner, ARGV[6] the
 # fencing owner, ARGV[7] a lease's milliseconds; then the operations, each a name and its
 # arguments ('lease' fences the next one with the game's lease key and id).
+# A write that raised may have landed all the same (its reply lost with the connection): the
+# outbox writes it again, the same, so a game's log segment is not added twice in a row and a
+# journal batch already there is not added again (the stream would refuse its number).
 _WRITE = """
 local ttl, listing_ms, expires, now, owner, fence = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local lease_ms = ARGV[7]
@@ -129,7 +132,8 @@ while a <= #ARGV do
     if skip then table.insert(refused, ARGV[a + 1]) end
     k, a = k + 1, a + 2
   elseif op == 'log' then
-    call('RPUSH', KEYS[k], ARGV[a + 1]); call('EXPIRE', KEYS[k], ttl); k, a = k + 1, a + 2
+    if skip or redis.call('LINDEX', KEYS[k], -1) ~= ARGV[a + 1] then call('RPUSH', KEYS[k], ARGV[a + 1]) end
+    call('EXPIRE', KEYS[k], ttl); k, a = k + 1, a + 2
   elseif op == 'set' then
     call('SET', KEYS[k], ARGV[a + 1], 'EX', ttl); k, a = k + 1, a + 2
   elseif op == 'drop' then
@@ -142,7 +146,9 @@ while a <= #ARGV do
   elseif op == 'sweep' then
     call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now); a = a + 1
   elseif op == 'xadd' then
-    call('XADD', KEYS[k], ARGV[a + 1], 's', ARGV[a + 2]); k, a = k + 1, a + 3
+    local id = ARGV[a + 1]
+    if #redis.call('XRANGE', KEYS[k], id, id) == 0 then call('XADD', KEYS[k], id, 's', ARGV[a + 2]) end
+    k, a = k + 1, a + 3
   elseif op == 'expire' then
     call('EXPIRE', KEYS[k], ttl); k, a = k + 1, a + 1
   elseif op == 'xtrim' then

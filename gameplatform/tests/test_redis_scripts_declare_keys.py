@@ -156,3 +156,22 @@ async def test_a_room_store_write_with_a_failing_part_still_lands_the_others_and
     assert await store.load(1) == '{"snap":1}' and await store.read_log(1) == [["a"]]
     assert await store.journal("o") == [(5, {1: [["a"]]})]
     await client.aclose()
+
+
+async def test_a_room_store_write_made_again_after_it_landed_lands_once(server):
+    """The outbox writes a batch again, the same, when its write raised; it may have landed all
+    the same (its reply lost with the connection): the journal batch and the log segment stay one."""
+    from gameplatform.rooms.store import JournalBatch
+
+    client = redis.asyncio.Redis(host="127.0.0.1", port=server.port, decode_responses=True)
+    store = room_store(client=client, namespace="again")
+    assert await store.claim(1, "o")
+    write = ({1: '{"snap":1}'}, JournalBatch("o", 3, {2: [["b"]]}), None, {1: [["a"]]})
+    for _ in range(2):
+        assert await store.write(*write, fence="o") == set()
+    assert await store.journal("o") == [(3, {2: [["b"]]})]
+    assert await store.read_log(1) == [["a"]]
+    await store.write({1: '{"snap":2}'}, JournalBatch("o", 4, {2: [["c"]]}), None, {1: [["c"]]}, fence="o")
+    assert await store.read_log(1) == [["a"], ["c"]]
+    assert [number for number, _ in await store.journal("o")] == [3, 4]
+    await client.aclose()

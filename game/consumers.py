@@ -30,6 +30,7 @@ from gameplatform.modes.commands import (
 from gameplatform.modes.schema import holds_text, spoken
 from gameplatform.rooms.host import WATCH_RENEW_SECONDS
 from gameplatform.rooms.sockets import RoomSocket
+from gameplatform.rooms.wire import Sending
 from gameplatform.sockets.consumers import BaseConsumer, receives
 
 logger = logging.getLogger(__name__)
@@ -213,7 +214,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         # ``resent``: the client sends a frame again that got no answer before its last socket
         # closed; a frame the room took already (its ``ref``) is acked ``duplicate``, not applied again.
         resent = frame is not None and frame.get("resent") is True
-        await host.submit(self.game_id, command, ref=ref, conn=self.conn_id, seat=self.seat, resent=resent)
+        await host.submit(self.game_id, command, Sending(ref, self.conn_id, self.seat, resent=resent))
 
     def _spend(self) -> None:
         if self.watching:

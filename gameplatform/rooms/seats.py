@@ -26,7 +26,7 @@ from gameplatform.rooms.inputs import QueuedInput, inputs_waiting_most
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Answers, Running, text
 from gameplatform.rooms.room import Room
-from gameplatform.rooms.wire import Delivery
+from gameplatform.rooms.wire import HERE, Delivery, Sending
 
 logger = logging.getLogger(__name__)
 
@@ -90,38 +90,22 @@ class Seats:
         """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
         return await self.host.store.next_seat_number(game_id, player_id)
 
-    async def apply(
-        self,
-        game_id: int,
-        command: Command,
-        ref=None,
-        conn: str | None = None,
-        *,
-        seat: int = 0,
-        here: bool = True,
-        forwarded: str | None = None,
-        resent: bool = False,
-        until: float | None = None,
-    ) -> bool:
+    async def apply(self, game_id: int, command: Command, sending: Sending = HERE) -> bool:
         """Apply a player's command (``Connect``, ``Disconnect``, ``Ready``, ``Forfeit``, ``Move``,
-        ``Action``, ``Input``; ``gameplatform.modes.commands``) to a room owned here. False when
-        this process does not own it.
+        ``Action``, ``Input``; ``gameplatform.modes.commands``) to a room owned here, as
+        ``sending`` says it came (``Sending``: its socket, seat number, ``ref``...). False when
+        this process does not own it. Returns once the step's frames are out.
 
-        ``conn`` names the socket and ``seat`` its seat number (``take_seat_number``): of two
-        sockets of one player the one with the higher number holds the seat, whichever's
-        ``connect`` came last, and the other is told it was replaced (it closes 4409). A
-        ``disconnect`` of a socket that does not hold the seat changes nothing. ``here``: the
-        socket is on this process (False for a frame that came through the game's group): the
-        room's deliveries then go to every process until that player's seat is held from here
-        again or left. Returns once the step's frames are out. (``Watch``, ``StillWatching`` and
-        ``Unwatch`` are a spectator's socket's, ``spectate``; ``Abandon`` is the platform's, from
-        no socket.)
-
-        ``forwarded``: the frame's id, for one forwarded by a socket's process (``forward``): its
-        receipt goes back with the step's frames, and a frame the room took already (sent again)
-        is answered, not applied twice; so is a frame the client sent again (``resent``) whose
-        ``ref`` the room took from this player. ``until``: when its sender answers it ``unavailable``
-        (wall clock): a forwarded frame that comes too close to that is not taken (``UNTIL_MARGIN``)."""
+        Of two sockets of one player the one with the higher seat number holds the seat,
+        whichever's ``connect`` came last, and the other is told it was replaced (it closes 4409).
+        A ``disconnect`` of a socket that does not hold the seat changes nothing. A frame from
+        another process (``here`` False) turns the room's deliveries to every process until that
+        player's seat is held from here again or left. A frame the room took already (sent again
+        by the forwarder, or by the client: ``resent``) is answered, not applied twice. (``Watch``,
+        ``StillWatching`` and ``Unwatch`` are a spectator's socket's, ``spectate``; ``Abandon`` is
+        the platform's, from no socket.)"""
+        ref, conn, seat, here = sending.ref, sending.conn, sending.seat, sending.here
+        forwarded, resent, until = sending.forwarded, sending.resent, sending.until
         if not isinstance(command, Command):  # (an op name, as before commands: refused here, not half-read)
             raise TypeError(f"a command of gameplatform.modes.commands, not {command!r}")
         if isinstance(command, PLATFORM_COMMANDS) and conn is not None:

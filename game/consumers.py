@@ -6,17 +6,17 @@ from urllib.parse import parse_qs
 
 from game import rooms, selectors
 from game.events import game_state
-from game.registry import get_mode, modes
+from game.registry import get_mode
 from gameplatform.broadcast.groups import game_group, watch_group
 from gameplatform.chat import speech
 from gameplatform.core.errors import Conflict, Forbidden, RateLimited
 from gameplatform.data import db
 from gameplatform.data.ratelimit import FrameBudget
 from gameplatform.http import serializers
-from gameplatform.modes.api import Message
+from gameplatform.modes import Mode
+from gameplatform.modes.api import FRAME_MESSAGES, Message
 from gameplatform.modes.commands import (
     Action,
-    Command,
     Connect,
     Disconnect,
     Forfeit,
@@ -107,8 +107,13 @@ class GameConsumer(RoomSocket, BaseConsumer):
 
     budget: FrameBudget | None = None  # the mode's input_rate, per second
     joined_room = False
-    seat = 0  # this socket's seat number: of two sockets of the player, the higher one holds the seat
     watching = False  # a spectator's socket (``?watch=1``)
+    # What the mode's messages say of their text (``_heard``), read once as the player takes
+    # the seat: the frames' messages (``move``, ``input``) and the actions' (``*`` included) that
+    # may hold text, and every message type the mode declares.
+    texted_frames: dict[str, Message] = {}
+    texted_actions: dict[str, Message] = {}
+    declared: frozenset[str] = frozenset()
     _renewing: asyncio.Task | None = None  # a spectator's ``still_watching`` every WATCH_RENEW_SECONDS
 
     async def on_connect(self) -> None:
@@ -139,15 +144,25 @@ class GameConsumer(RoomSocket, BaseConsumer):
             return
         if self.watching:  # the room, wherever it runs, sends this socket the spectators' state
             self.joined_room = True
-            await self._submit(Watch())
+            await self.to_room(Watch())
             self._renewing = asyncio.get_running_loop().create_task(self._still_watching())
             return
-        self.budget = FrameBudget(get_mode(self.mode_name).input_rate, 1.0)
+        self._read_mode(get_mode(self.mode_name))
         host = rooms.get_room_host()
         host.watch(self.game_id)
         self.joined_room = True
         await host.open(self.game_id)  # runs here unless another process already does
-        await self._submit(Connect(self.user_id))
+        await self.to_room(Connect(self.user_id))
+
+    def _read_mode(self, mode: Mode) -> None:
+        """What a player's socket needs of its mode for each frame, read once: its input budget,
+        and which of its messages may hold text (a frame of one that may not costs no lookup)."""
+        self.budget = FrameBudget(mode.input_rate, 1.0)
+        messages = mode.messages
+        frames = {t: messages[t] for t in FRAME_MESSAGES if t in messages}
+        self.texted_frames = {t: m for t, m in frames.items() if _may_hold_text(m, False)}
+        self.texted_actions = {t: m for t, m in messages.items() if _may_hold_text(m, True)}
+        self.declared = frozenset(messages)
 
     async def _still_watching(self) -> None:
         """Tell the room, wherever it runs, that this spectator still watches: a room forgets the
@@ -155,7 +170,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         while self.joined_room:
             await asyncio.sleep(WATCH_RENEW_SECONDS)
             try:
-                await self._submit(StillWatching())
+                await self.to_room(StillWatching())
             except Exception:  # the layer is away: the next one may get through; the socket stays
                 logger.warning("a spectator's renewal did not reach its room", exc_info=True)
 
@@ -165,10 +180,10 @@ class GameConsumer(RoomSocket, BaseConsumer):
             self._renewing = None
         if self.joined_room and self.watching:
             self.joined_room = False
-            await self._submit(Unwatch())
+            await self.to_room(Unwatch())
         elif self.joined_room:
             self._leave_room()
-            await self._submit(Disconnect(self.user_id))
+            await self.to_room(Disconnect(self.user_id))
 
     def _leave_room(self) -> None:
         """No watch on the game's room any more (its socket closed, or the game is over: a
@@ -194,7 +209,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         if not self.joined_room:
             return
         if self.watching:  # ask the room, where it runs now, for the state again
-            await self._submit(Watch())
+            await self.to_room(Watch())
         else:  # take the seat where it runs now
             await self._take_seat_again()
 
@@ -206,14 +221,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
             await rooms.get_room_host().open(self.game_id)
         except Exception:  # the database or Redis away: the watch claims it when they are back
             logger.warning("the game's room could not be opened here", exc_info=True, extra={"game_id": self.game_id})
-        await self._submit(Connect(self.user_id))
-
-    async def _submit(self, command: Command, *, ref=None, frame: dict | None = None) -> None:
-        host = rooms.get_room_host()
-        # ``resent``: the client sends a frame again that got no answer before its last socket
-        # closed; a frame the room took already (its ``ref``) is acked ``duplicate``, not applied again.
-        resent = frame is not None and frame.get("resent") is True
-        await host.submit(self.game_id, command, ref=ref, conn=self.conn_id, seat=self.seat, resent=resent)
+        await self.to_room(Connect(self.user_id))
 
     def _spend(self) -> None:
         if self.watching:
@@ -229,17 +237,18 @@ class GameConsumer(RoomSocket, BaseConsumer):
     async def handle_player_ready(self, frame: dict) -> None:
         """I am ready: when every player is, the game starts (`game_start`)."""
         self._spend()
-        await self._submit(Ready(self.user_id), ref=frame.get("ref"), frame=frame)
+        await self.to_room(Ready(self.user_id), frame)
 
     async def _heard(self, message_type: str, value, *, relayed_text: bool = False):
         """``value`` as the other players get it: each text in it that they read (the message's
         ``Text`` fields; with ``relayed_text``, every string of data relayed as sent) through the
         platform's speech, as chat is (filtered; ``muted`` while the player is). A message with
         no text costs a lookup."""
-        mode = modes().get(self.mode_name)  # the socket's game's mode: listed (on_connect found it)
-        messages = mode.messages if mode is not None else {}
-        message = messages.get(message_type) or (messages.get("*") if relayed_text else None)
-        if message is None or not _may_hold_text(message, relayed_text):
+        if not relayed_text:
+            message = self.texted_frames.get(message_type)
+        else:
+            message = self.texted_actions.get(message_type if message_type in self.declared else "*")
+        if message is None:
             return value
         texts = []
         spoken(message.schema, value, lambda text: texts.append(text) or text, relayed_text=relayed_text)
@@ -262,7 +271,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         with text (the message's `Text` fields) from a muted player `muted`."""
         self._spend()
         movement = await self._heard("move", frame.get("movement"))
-        await self._submit(Move(self.user_id, movement), ref=frame.get("ref"), frame=frame)
+        await self.to_room(Move(self.user_id, movement), frame)
 
     @receives(ActionInput, errors=("game_over", "muted", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_game_action(self, frame: dict) -> None:
@@ -272,7 +281,7 @@ class GameConsumer(RoomSocket, BaseConsumer):
         self._spend()
         action = frame.get("action")
         data = await self._heard(action, frame.get("data", {}), relayed_text=True)
-        await self._submit(Action(self.user_id, action, data), ref=frame.get("ref"), frame=frame)
+        await self.to_room(Action(self.user_id, action, data), frame)
 
     @receives(InputFrame, errors=("game_over", "muted", "not_a_player"), checked_by=ROOM_CHECKS)
     async def handle_input(self, frame: dict) -> None:
@@ -280,10 +289,10 @@ class GameConsumer(RoomSocket, BaseConsumer):
         `input_rate` it is answered `rate_limited` and dropped."""
         self._spend()
         data = await self._heard("input", frame.get("data"))
-        await self._submit(Input(self.user_id, data), ref=frame.get("ref"), frame=frame)
+        await self.to_room(Input(self.user_id, data), frame)
 
     @receives(errors=("game_over", "not_a_player"))
     async def handle_forfeit(self, frame: dict) -> None:
         """I give up: the mode decides what that means (by default the last player left wins)."""
         self._spend()
-        await self._submit(Forfeit(self.user_id), ref=frame.get("ref"), frame=frame)
+        await self.to_room(Forfeit(self.user_id), frame)

@@ -29,7 +29,7 @@ from gameplatform.modes.room import forwarded_key
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.rooms import RoomHost
 from gameplatform.rooms.host import answer_seconds
-from gameplatform.rooms.wire import OP_SIGNAL
+from gameplatform.rooms.wire import OP_SIGNAL, Sending
 
 pytestmark = [requires_redis, pytest.mark.django_db]
 
@@ -102,7 +102,7 @@ async def test_a_move_sent_while_the_rooms_owner_is_dead_is_taken_once_by_the_ne
         await start_game(a, 7)
         b.watch(7)  # player 1's socket is on b
         await a.stop(release=False)  # a dies: its lease runs out in 1 s
-        await b.submit(7, Move(1, {"cell": 4}), ref="m1", conn="socket-1", seat=1)
+        await b.submit(7, Move(1, {"cell": 4}), Sending(ref="m1", conn="socket-1", seat=1))
         assert b.forwarded  # nobody took it yet
         await taken_over(b, 7)
         assert await sockets.until(lambda: {"type": "ack", "ref": "m1"} in sockets.frames_for(1))
@@ -122,7 +122,7 @@ async def test_a_forwarded_move_whose_receipt_was_lost_is_sent_again_and_answere
     try:
         await start_game(a, 8)
         sockets.lose = 1  # the owner's first receipt never reaches b
-        await b.submit(8, Move(1, {"cell": 0}), ref="m1", conn="socket-1", seat=1)
+        await b.submit(8, Move(1, {"cell": 0}), Sending(ref="m1", conn="socket-1", seat=1))
         assert await sockets.until(lambda: not b.forwarded)
         acks = sockets.frames_of(1, "ack")
         assert acks == [{"type": "ack", "ref": "m1"}, {"type": "ack", "ref": "m1", "duplicate": True}]
@@ -142,7 +142,7 @@ async def test_a_frame_forwarded_to_an_owner_that_died_after_taking_it_is_not_ap
     try:
         await start_game(a, 9)
         sockets.lose = 1000  # no receipt reaches b while a lives
-        await b.submit(9, Input(1, {"step": 3}), ref="i1", conn="socket-1", seat=1)
+        await b.submit(9, Input(1, {"step": 3}), Sending(ref="i1", conn="socket-1", seat=1))
         (forwarded,) = b.forwarded
         assert await sockets.until(lambda: {"type": "ack", "ref": "i1"} in sockets.frames_for(1))
         await asyncio.sleep(0.1)  # the input's step is in a's journal (the next write)
@@ -174,8 +174,8 @@ async def test_a_frame_no_room_takes_within_the_bound_is_answered_unavailable_wi
         b.watch(10)
         loop = asyncio.get_running_loop()
         sent = loop.time()
-        await b.submit(10, Connect(1), conn="socket-1", seat=1)
-        await b.submit(10, Move(1, {"cell": 4}), ref="m1", conn="socket-1", seat=1)
+        await b.submit(10, Connect(1), Sending(conn="socket-1", seat=1))
+        await b.submit(10, Move(1, {"cell": 4}), Sending(ref="m1", conn="socket-1", seat=1))
         assert await sockets.until(lambda: sockets.frames_of(1, "error"), answer_seconds() + 2)
         waited = loop.time() - sent
         (error,) = sockets.frames_of(1, "error")
@@ -196,13 +196,13 @@ async def test_a_frame_the_client_sends_again_after_a_reconnect_is_acked_once_mo
     a = sockets.host("a")
     try:
         await start_game(a, 11)
-        await a.apply(11, Move(1, {"cell": 0}), "m1", "socket-1", seat=1)
-        await a.apply(11, Connect(1), conn="socket-2", seat=2)  # the client came back
-        await a.apply(11, Move(1, {"cell": 0}), "m1", "socket-2", seat=2, resent=True)
+        await a.apply(11, Move(1, {"cell": 0}), Sending("m1", "socket-1", seat=1))
+        await a.apply(11, Connect(1), Sending(conn="socket-2", seat=2))  # the client came back
+        await a.apply(11, Move(1, {"cell": 0}), Sending("m1", "socket-2", seat=2, resent=True))
         assert sockets.frames_of(1, "ack")[-1] == {"type": "ack", "ref": "m1", "duplicate": True}
         assert len(sockets.frames_of(2, "player_move")) == 1
-        await a.apply(11, Move(2, {"cell": 4}), "m1", "socket-3", seat=1)
-        await a.apply(11, Move(1, {"cell": 1}), "m1", "socket-2", seat=2)  # the ref again, a new move
+        await a.apply(11, Move(2, {"cell": 4}), Sending("m1", "socket-3", seat=1))
+        await a.apply(11, Move(1, {"cell": 1}), Sending("m1", "socket-2", seat=2))  # the ref again, a new move
         assert a.rooms[11].state["board"][:5] == ["X", "X", None, None, "O"]
     finally:
         await a.stop()
@@ -235,13 +235,13 @@ async def test_a_dead_sockets_frame_that_arrives_after_the_client_sent_it_again_
     a = sockets.host("a")
     try:
         await start_game(a, 12)
-        await a.apply(12, Connect(1), conn="b-socket", seat=1, here=False)  # on process b
+        await a.apply(12, Connect(1), Sending(conn="b-socket", seat=1, here=False))  # on process b
         # b forwards the frame and dies; its copy is still on its way to a.
-        await a.apply(12, Connect(1), conn="a-socket", seat=2)  # the client came back, on a
-        await a.apply(12, Action(1, "add", {"n": 7}), "n7", "a-socket", seat=2, resent=True)
+        await a.apply(12, Connect(1), Sending(conn="a-socket", seat=2))  # the client came back, on a
+        await a.apply(12, Action(1, "add", {"n": 7}), Sending("n7", "a-socket", seat=2, resent=True))
         until = time.time() + answer_seconds()
         late = Action(1, "add", {"n": 7})
-        await a.apply(12, late, "n7", "b-socket", seat=1, here=False, forwarded="b.1", until=until)
+        await a.apply(12, late, Sending("n7", "b-socket", seat=1, here=False, forwarded="b.1", until=until))
         assert a.rooms[12].state["added"] == [7]
         assert sockets.frames_of(1, "ack") == [{"type": "ack", "ref": "n7"}]
         assert any("b-socket" in delivery.replaced for _, delivery in sockets.published)
@@ -302,7 +302,7 @@ async def test_a_process_past_its_lease_writes_nothing_over_the_new_owner_and_te
         await start_game(a, 13)
         await a.store.release(13, "a")  # a's lease ran out while it stalled...
         assert await b.open(13)  # ...and b runs the room now
-        await a.apply(13, Move(1, {"cell": 4}), "late", "socket-1", seat=1)  # a does not know yet
+        await a.apply(13, Move(1, {"cell": 4}), Sending("late", "socket-1", seat=1))  # a does not know yet
         assert a.room(13) is None and {"type": "ack", "ref": "late"} not in sockets.frames_for(1)
         assert not sockets.frames_of(2, "player_move")
         assert json.loads(await b.store.load(13))["state"]["board"][4] is None  # b's room, untouched
@@ -321,7 +321,7 @@ async def test_a_room_whose_lease_ran_out_with_nobody_taking_it_takes_it_again_w
         await start_game(a, 14)
         await a.store.release(13, "a")
         await a.store.release(14, "a")  # gone: nobody holds it
-        await a.apply(14, Move(1, {"cell": 4}), "after", "socket-1", seat=1)
+        await a.apply(14, Move(1, {"cell": 4}), Sending("after", "socket-1", seat=1))
         assert {"type": "ack", "ref": "after"} in sockets.frames_for(1) and a.room(14) is not None
         assert (await a.store.owners([14])) == {14: "a"}
         assert json.loads(await a.store.load(14))["state"]["board"][4] == "X"
@@ -339,7 +339,7 @@ async def test_a_process_past_its_lease_records_no_result_for_an_end_its_room_di
         await start_game(a, 15)
         await a.store.release(15, "a")
         assert await b.open(15)
-        await a.apply(15, Forfeit(1), "gone", "socket-1", seat=1)
+        await a.apply(15, Forfeit(1), Sending("gone", "socket-1", seat=1))
         assert sockets.results == [] and not sockets.frames_of(2, "game_over")
         assert a.room(15) is None and b.room(15) is not None and not b.rooms[15].over
     finally:
@@ -400,8 +400,8 @@ async def test_a_finished_games_frames_from_another_process_are_settled_at_once_
             await asyncio.sleep(0.02)
         with caplog.at_level(logging.INFO, logger="gameplatform.rooms"):
             async with OpsSent(16) as ops:
-                await b.submit(16, Disconnect(1), conn="socket-1", seat=1)
-                await b.submit(16, Move(2, {"cell": 5}), ref="late", conn="socket-2", seat=1)
+                await b.submit(16, Disconnect(1), Sending(conn="socket-1", seat=1))
+                await b.submit(16, Move(2, {"cell": 5}), Sending(ref="late", conn="socket-2", seat=1))
                 assert await sockets.until(lambda: not b.forwarded, answer_seconds() + 2)
                 assert await sockets.until(lambda: len(ops.heard) >= 2)
         assert [op["op"] for op in ops.heard] == ["disconnect", "move"]  # each sent once
@@ -426,9 +426,9 @@ async def test_a_frame_no_room_answers_is_logged_with_its_own_sockets_request_id
     caplog.handler.addFilter(RequestIdFilter())
     token = request_id_var.set("socket-0")  # as a socket's own task has its id
     try:
-        await b.submit(17, Connect(2), conn="socket-0", seat=1)
+        await b.submit(17, Connect(2), Sending(conn="socket-0", seat=1))
         request_id_var.set("socket-1")
-        await b.submit(17, Move(1, {"cell": 4}), ref="m1", conn="socket-1", seat=1)
+        await b.submit(17, Move(1, {"cell": 4}), Sending(ref="m1", conn="socket-1", seat=1))
         assert await sockets.until(lambda: sockets.frames_of(1, "error"), answer_seconds() + 2)
         warned = [
             (r.op, r.request_id) for r in caplog.records if r.getMessage() == "a frame got no receipt from its room"
@@ -449,15 +449,15 @@ async def test_a_process_whose_socket_hears_its_game_end_answers_the_frames_it_s
     try:
         await start_game(a, 18)
         await a.stop(release=False)  # nobody hears the game's group: no receipt comes
-        await b.submit(18, Disconnect(1), conn="socket-1", seat=1)
-        await b.submit(18, Move(2, {"cell": 5}), ref="late", conn="socket-2", seat=1)
+        await b.submit(18, Disconnect(1), Sending(conn="socket-1", seat=1))
+        await b.submit(18, Move(2, {"cell": 5}), Sending(ref="late", conn="socket-2", seat=1))
         assert len(b.forwarded) == 2
         async with OpsSent(18) as ops:
             await b.game_over(18)
             assert not b.forwarded
-            await b.submit(18, Move(2, {"cell": 6}), ref="later", conn="socket-2", seat=1)
+            await b.submit(18, Move(2, {"cell": 6}), Sending(ref="later", conn="socket-2", seat=1))
             assert not b.forwarded
-            await b.submit(18, Disconnect(2), conn="socket-2", seat=1)
+            await b.submit(18, Disconnect(2), Sending(conn="socket-2", seat=1))
         assert ops.heard == []  # nothing more went to the group
         refs = [(e["code"], e.get("ref")) for e in sockets.frames_of(2, "error")]
         assert refs == [("game_over", "late"), ("game_over", "later")]

@@ -33,7 +33,7 @@ from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Hooks, RedisRoomStore, RoomHost, Seating, room_store
 from gameplatform.rooms.host import answer_seconds
-from gameplatform.rooms.wire import OpListener, Wire, publish, publish_here
+from gameplatform.rooms.wire import OpListener, Sending, Wire, publish, publish_here
 
 pytestmark = [requires_redis, pytest.mark.django_db]
 
@@ -174,7 +174,7 @@ class Player:
     async def submit(self, command: Command, *, ref=None, resent=False) -> None:
         host = self.process.host
         await self.on_process(
-            host.submit(self.game_id, command, ref=ref, conn=self.conn, seat=self.seat, resent=resent)
+            host.submit(self.game_id, command, Sending(ref=ref, conn=self.conn, seat=self.seat, resent=resent))
         )
 
     async def connect(self, process: Process) -> None:

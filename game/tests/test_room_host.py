@@ -6,7 +6,6 @@ are about ownership, the driver and the snapshots.
 """
 
 import asyncio
-import inspect
 import json
 import logging
 import time
@@ -28,8 +27,7 @@ from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
 from gameplatform.rooms.flags import GameFlags
-from gameplatform.rooms.seats import Seats
-from gameplatform.rooms.wire import QUEUED_OPS, ApplyOptions, OpListener, Wire
+from gameplatform.rooms.wire import QUEUED_OPS, OpListener, Sending, Wire
 from gameplatform.testing import eventually
 
 
@@ -183,11 +181,11 @@ async def test_a_player_whose_frames_reach_a_cold_owner_while_it_reads_the_seats
             await asyncio.sleep(0.005)
         assert not opening.done(), "a still reads the seats"
         assert not await b.open(5, player_id=2)
-        await b.submit(5, Connect(2), conn="socket-2", seat=1)
-        await b.submit(5, Ready(2), ref="r2", conn="socket-2", seat=1)
+        await b.submit(5, Connect(2), Sending(conn="socket-2", seat=1))
+        await b.submit(5, Ready(2), Sending(ref="r2", conn="socket-2", seat=1))
         assert await opening
-        await a.apply(5, Connect(1), conn="socket-1", seat=1)
-        await a.apply(5, Ready(1), ref="r1", conn="socket-1", seat=1)
+        await a.apply(5, Connect(1), Sending(conn="socket-1", seat=1))
+        await a.apply(5, Ready(1), Sending(ref="r1", conn="socket-1", seat=1))
         for _ in range(100):
             if {"type": "ack", "ref": "r2"} in records.frames_for(2):
                 break
@@ -293,7 +291,7 @@ async def test_a_turn_based_room_is_snapshotted_after_every_move_and_its_start_r
         snap = json.loads(await host.store.load(2))
         assert snap["state"]["board"][4] == "X"
         assert records.started == [2]
-        await host.apply(2, Move(1, {"cell": 5}), ref="r1")
+        await host.apply(2, Move(1, {"cell": 5}), Sending(ref="r1"))
         error = records.frames_for(1)[-1]
         assert error == {"type": "error", "code": "not_your_turn", "message": "It is not your turn.", "ref": "r1"}
         assert not any(f["type"] == "error" for f in records.frames_for(2))  # the refusal is the mover's alone
@@ -970,8 +968,8 @@ async def test_a_move_is_in_the_rooms_snapshot_before_any_player_hears_of_it(sho
     host = RoomHost(records.hooks(), store, wire=Wire(publish=publish), owner="solo")
     try:
         await start_game(host, 12)
-        await host.apply(12, Move(1, {"cell": 4}), "m1")
-        await host.apply(12, Move(2, {"cell": 0}), "m2")
+        await host.apply(12, Move(1, {"cell": 4}), Sending("m1"))
+        await host.apply(12, Move(2, {"cell": 0}), Sending("m2"))
         kinds = [frame["type"] for frame, _ in heard_with_snapshot]
         assert kinds == ["player_move", "ack", "player_move", "ack"]
         for frame, snapshot in heard_with_snapshot[:2]:
@@ -1029,7 +1027,7 @@ async def test_a_move_whose_write_another_owner_fences_off_is_answered_unavailab
         await get_async_redis().set(store.lease_key(24), "b")
         records.published.clear()
         forwarded = {"here": False, "forwarded": "b.1"} if sender == "another process" else {}
-        await a.apply(24, Move(1, {"cell": 4}), "m1", **forwarded)
+        await a.apply(24, Move(1, {"cell": 4}), Sending("m1", **forwarded))
         await a.out.sent()  # the sockets here take their seats again (the next batch)
         assert 24 not in a.rooms
         assert json.loads(await store.load(24))["state"]["board"][4] is None
@@ -1062,7 +1060,7 @@ async def test_a_winning_move_whose_end_another_owner_fences_off_is_answered_una
         await get_async_redis().set(store.lease_key(25), "b")
         records.published.clear()
         forwarded = {"here": False, "forwarded": "b.1"} if sender == "another process" else {}
-        await a.apply(25, Move(1, {"cell": 2}), "win", **forwarded)  # X takes the top row
+        await a.apply(25, Move(1, {"cell": 2}), Sending("win", **forwarded))  # X takes the top row
         await a.out.sent()
         assert 25 not in a.rooms and records.results == []
         assert json.loads(await store.load(25))["state"]["board"][2] is None
@@ -1123,12 +1121,12 @@ async def test_a_room_whose_players_are_all_here_publishes_to_this_process_only(
         await a.apply(41, Move(1, {"cell": 0}))
         assert records.take() == (1, 0)
         # Player 2's socket is on another process now: its frames come through the game's group.
-        await a.apply(41, Connect(2), conn="elsewhere", here=False)
-        await a.apply(41, Move(2, {"cell": 3}), here=False)
+        await a.apply(41, Connect(2), Sending(conn="elsewhere", here=False))
+        await a.apply(41, Move(2, {"cell": 3}), Sending(here=False))
         assert records.take() == (0, 2)
         await a.apply(41, Move(1, {"cell": 1}))  # player 1's move must reach player 2 there
         assert records.take() == (0, 1)
-        await a.apply(41, Connect(2), conn="back here")  # player 2 holds the seat from here again
+        await a.apply(41, Connect(2), Sending(conn="back here"))  # player 2 holds the seat from here again
         # The socket it replaced is on another process: only that word goes everywhere.
         assert records.published == [(41, Delivery(replaced=("elsewhere",)))]
         await a.apply(41, Move(2, {"cell": 4}))
@@ -1169,7 +1167,7 @@ async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_
         await host.apply(50, Move(1, {"cell": 4}))
         before = await host.store.load(50)
         records.published.clear()
-        await host.apply(50, Action(2, "boom", {}), "b1")
+        await host.apply(50, Action(2, "boom", {}), Sending("b1"))
         assert records.frames_for(2) == [
             {"type": "error", "code": "server_error", "message": "The game could not take this frame.", "ref": "b1"}
         ]
@@ -1179,7 +1177,7 @@ async def test_a_frame_whose_hook_raises_gets_server_error_with_its_ref_and_the_
         failure = next(r for r in caplog.records if r.message.startswith("a mode's hook raised"))
         assert (failure.game_id, failure.mode, failure.hook) == (50, "buggy", "on_action")
         assert "a bug in the mode" in caplog.text  # the traceback is logged
-        await host.apply(50, Move(2, {"cell": 0}), "m2")  # the game goes on, from the state before
+        await host.apply(50, Move(2, {"cell": 0}), Sending("m2"))  # the game goes on, from the state before
         board = json.loads(await host.store.load(50))["state"]["board"]
         assert board[0] == "O" and board[8] is None
     finally:
@@ -1194,7 +1192,7 @@ async def test_a_game_whose_mode_keeps_failing_ends_aborted_for_everyone_and_is_
     try:
         await start_game(host, 51)
         for n in range(Buggy.max_errors):
-            await host.apply(51, Action(1, "boom", {}), f"b{n}")
+            await host.apply(51, Action(1, "boom", {}), Sending(f"b{n}"))
         assert [(g, r.winner, r.reason) for g, r in records.results] == [(51, None, "aborted")]
         for player in (1, 2):
             assert [f for f in records.frames_for(player) if f["type"] == "game_over"] == [
@@ -1217,11 +1215,11 @@ async def test_the_newest_socket_keeps_the_seat_whatever_order_the_connects_reac
         seats = [await host.take_seat_number(52, 1) for _ in range(4)]
         assert seats == sorted(seats) and len(set(seats)) == 4
         newest = seats[-1]
-        await host.apply(52, Connect(1), conn="newest", seat=newest)
+        await host.apply(52, Connect(1), Sending(conn="newest", seat=newest))
         records.published.clear()
         for n, seat in enumerate(seats[:-1]):  # older sockets' connects, late (through another process)
-            await host.apply(52, Connect(1), conn=f"old{n}", seat=seat, here=False)
-            await host.apply(52, Disconnect(1), conn=f"old{n}", seat=seat, here=False)
+            await host.apply(52, Connect(1), Sending(conn=f"old{n}", seat=seat, here=False))
+            await host.apply(52, Disconnect(1), Sending(conn=f"old{n}", seat=seat, here=False))
         replaced = [name for _, sent in records.published for name in sent.replaced]
         assert replaced == ["old0", "old1", "old2"]  # each late one is told to close, never the newest
         assert host.running[52].holders[1][0] == "newest"
@@ -1455,8 +1453,8 @@ async def test_an_owner_refuses_a_forwarded_frame_of_an_unknown_command_with_a_l
         async def opening(self, game_id):
             return True
 
-        async def apply(self, game_id, command, ref, conn, *, seat=0, here=True, **frame):
-            applied.append((command, ref, frame["forwarded"]))
+        async def apply(self, game_id, command, sending):
+            applied.append((command, sending.ref, sending.forwarded))
 
     class Socket:  # the sender's socket, on its own process
         user_id = 2
@@ -1503,8 +1501,8 @@ async def test_an_owner_too_far_behind_refuses_a_games_further_ops_overloaded_an
         async def opening(self, game_id):
             return True
 
-        async def apply(self, game_id, command, ref, conn, *, seat=0, here=True, **frame):
-            applied.append(ref)
+        async def apply(self, game_id, command, sending):
+            applied.append(sending.ref)
             await release.wait()
 
     class Socket:  # the sender's socket, on its own process
@@ -1537,9 +1535,3 @@ async def test_an_owner_too_far_behind_refuses_a_games_further_ops_overloaded_an
     finally:
         release.set()
         await get_hub().leave(game_group(9), socket)
-
-
-def test_the_keywords_a_host_takes_for_a_frame_are_those_its_seats_apply():
-    """``RoomHost.apply`` hands ``ApplyOptions`` on to ``Seats.apply``: the same names."""
-    keywords = inspect.signature(Seats.apply).parameters.values()
-    assert {p.name for p in keywords if p.kind is p.KEYWORD_ONLY} == set(ApplyOptions.__annotations__)

@@ -17,6 +17,7 @@ from gameplatform.data.redis import get_async_redis
 from gameplatform.modes.commands import Abandon, Connect, Forfeit, Input, Ready
 from gameplatform.rooms import MemoryRoomStore, RedisRoomStore, RoomHost, room_store
 from gameplatform.rooms.inputs import inputs_waiting_most
+from gameplatform.rooms.wire import Sending
 from gameplatform.tests import test_room_inputs_per_tick as tally
 
 
@@ -67,7 +68,7 @@ async def test_three_inputs_between_two_ticks_make_one_journal_entry_and_all_sho
         await started(host, 80)
         await asyncio.sleep(0.06)
         for pid, add, ref in [(1, 1, "a"), (2, 2, "b"), (1, 3, "c")]:  # no tick between them
-            await host.apply(80, Input(pid, {"add": add}), ref)
+            await host.apply(80, Input(pid, {"add": add}), Sending(ref))
         assert len(host.running[80].inputs) == 3 and host.rooms[80].state["taken"] == []
         await until(lambda: [a["ref"] for a in answers(records, 1)] == ["a", "c"])
         frames = records.frames_for(1)
@@ -85,10 +86,10 @@ async def test_a_refused_input_among_them_gets_its_error_with_its_ref_and_the_ot
     records, host = solo
     try:
         await started(host, 81)
-        await host.apply(81, Input(1, {"add": 1}), "ok-1")
-        await host.apply(81, Input(1, {"add": 0}), "zero")
-        await host.apply(81, Input(1, {"add": "lots"}), "bad")
-        await host.apply(81, Input(1, {"add": 2}), "ok-2")
+        await host.apply(81, Input(1, {"add": 1}), Sending("ok-1"))
+        await host.apply(81, Input(1, {"add": 0}), Sending("zero"))
+        await host.apply(81, Input(1, {"add": "lots"}), Sending("bad"))
+        await host.apply(81, Input(1, {"add": 2}), Sending("ok-2"))
         await until(lambda: len(answers(records, 1)) == 4)
         got = {a["ref"]: (a["type"], a.get("code")) for a in answers(records, 1)}
         assert got == {
@@ -111,7 +112,7 @@ async def test_a_burst_of_one_seconds_worth_of_the_modes_input_rate_waits_whole_
         await started(host, 93)
         burst = int(Tally.input_rate)
         for n in range(burst):  # no tick between them
-            await host.apply(93, Input(1, {"add": 1}), n)
+            await host.apply(93, Input(1, {"add": 1}), Sending(n))
         assert len(host.running[93].inputs) == burst
         await until(lambda: len(answers(records, 1)) == burst)
         assert [(a["type"], a["ref"]) for a in answers(records, 1)] == [("ack", n) for n in range(burst)]
@@ -131,7 +132,7 @@ async def test_a_players_inputs_past_the_bound_the_modes_input_rate_gives_their_
         most = inputs_waiting_most(Tally())
         assert most == 2 * int(Tally.input_rate)
         for n in range(most + 1):
-            await host.apply(82, Input(1, {"add": 1}), n)
+            await host.apply(82, Input(1, {"add": 1}), Sending(n))
         (limited,) = [a for a in answers(records, 1) if a["type"] == "error"]
         assert limited["code"] == "rate_limited" and limited["ref"] == most and limited["retry_after"] > 0
         await until(lambda: len(host.rooms[82].state["taken"]) == most)
@@ -146,12 +147,13 @@ async def test_a_resent_input_is_not_applied_twice_before_or_after_its_tick(solo
     records, host = solo
     try:
         await started(host, 83)
-        await host.apply(83, Input(1, {"add": 1}), "once", here=False, forwarded="f-1")
-        await host.apply(83, Input(1, {"add": 1}), "once", here=False, forwarded="f-1")  # the same forwarded frame
-        await host.apply(83, Input(1, {"add": 1}), "once", resent=True)  # the client, after a reconnect
+        await host.apply(83, Input(1, {"add": 1}), Sending("once", here=False, forwarded="f-1"))
+        # the same forwarded frame again
+        await host.apply(83, Input(1, {"add": 1}), Sending("once", here=False, forwarded="f-1"))
+        await host.apply(83, Input(1, {"add": 1}), Sending("once", resent=True))  # the client, after a reconnect
         await until(lambda: host.rooms[83].state["shown"])
-        await host.apply(83, Input(1, {"add": 1}), "once", here=False, forwarded="f-1")  # after the tick
-        await host.apply(83, Input(1, {"add": 1}), "once", resent=True)
+        await host.apply(83, Input(1, {"add": 1}), Sending("once", here=False, forwarded="f-1"))  # after the tick
+        await host.apply(83, Input(1, {"add": 1}), Sending("once", resent=True))
         await asyncio.sleep(0.12)
         assert host.rooms[83].state["taken"] == [[1, 1]]
         assert any(a.get("duplicate") for a in answers(records, 1))
@@ -166,8 +168,8 @@ async def test_the_queue_is_empty_once_the_game_ends_and_the_inputs_after_the_wi
     try:
         await started(host, 84)
         run = host.running[84]
-        await host.apply(84, Input(1, {"add": 7}), "win")
-        await host.apply(84, Input(2, {"add": 1}), "late")
+        await host.apply(84, Input(1, {"add": 7}), Sending("win"))
+        await host.apply(84, Input(2, {"add": 1}), Sending("late"))
         await until(lambda: records.results)
         assert [(g, r.winner) for g, r in records.results] == [(84, 1)]
         await until(lambda: 84 not in host.running)
@@ -186,7 +188,7 @@ async def test_a_forfeit_takes_the_inputs_queued_before_it_first(solo):
     try:
         await started(host, 85)
         run = host.running[85]
-        await host.apply(85, Input(2, {"add": 3}), "before")
+        await host.apply(85, Input(2, {"add": 3}), Sending("before"))
         await host.apply(85, Forfeit(1))
         assert len(run.inputs) == 0 and [(g, r.winner) for g, r in records.results] == [(85, 2)]
         assert run.room.state["taken"] == [[2, 3]]
@@ -201,7 +203,7 @@ async def test_an_input_before_the_game_starts_is_answered_at_once_not_queued(so
     try:
         assert await host.open(86)
         await host.apply(86, Connect(1))
-        await host.apply(86, Input(1, {"add": 1}), "early")
+        await host.apply(86, Input(1, {"add": 1}), Sending("early"))
         assert len(host.running[86].inputs) == 0
         assert [a["code"] for a in answers(records, 1)] == ["game_not_active"]
     finally:
@@ -215,7 +217,7 @@ async def test_a_room_let_go_between_two_ticks_answers_its_sockets_queued_inputs
     records, host = solo
     await started(host, 87)
     run = host.running[87]
-    await host.apply(87, Input(1, {"add": 1}), "queued")
+    await host.apply(87, Input(1, {"add": 1}), Sending("queued"))
     await host.apply(87, Input(2, {"add": 2}))  # no ref: answered all the same
     if way == "lease lost":
         await host.leases.fenced({87})
@@ -253,7 +255,7 @@ async def test_a_host_stopped_while_a_ticks_answers_wait_for_their_write_sends_t
     host = RoomHost(records.hooks(), store, wire=records.wire(), owner="a")
     await started(host, 92)
     store.open.clear()
-    await host.apply(92, Input(1, {"add": 1}), "taken")
+    await host.apply(92, Input(1, {"add": 1}), Sending("taken"))
     await until(lambda: not host.running[92].inputs)  # the tick took it; its write waits
     stopping = asyncio.ensure_future(host.stop())
     await asyncio.sleep(0.05)
@@ -272,12 +274,12 @@ async def test_a_forwarded_input_queued_when_its_room_is_let_go_is_answered_by_w
     try:
         await started(host, 89)
         for ref in ("kept", "applied here"):
-            await host.forward(89, Input(1, {"add": 1}), ref, "conn-1", 0)
+            await host.forward(89, Input(1, {"add": 1}), Sending(ref, "conn-1", 0))
         kept, applied_here = list(host.forwarded)
         del host.forwarded[applied_here]  # as its resend does when the room is here
-        await host.apply(89, Input(1, {"add": 1}), "elsewhere", here=False, forwarded="other-process.1")
-        await host.apply(89, Input(1, {"add": 1}), "kept", here=False, forwarded=kept)
-        await host.apply(89, Input(1, {"add": 1}), "applied here", "conn-1", forwarded=applied_here)
+        await host.apply(89, Input(1, {"add": 1}), Sending("elsewhere", here=False, forwarded="other-process.1"))
+        await host.apply(89, Input(1, {"add": 1}), Sending("kept", here=False, forwarded=kept))
+        await host.apply(89, Input(1, {"add": 1}), Sending("applied here", "conn-1", forwarded=applied_here))
         await host.leases.fenced({89})
         assert [(a["code"], a["ref"]) for a in answers(records, 1)] == [("unavailable", "applied here")]
         assert list(host.forwarded) == [kept]
@@ -292,7 +294,7 @@ async def test_inputs_still_queued_when_an_ended_room_is_let_go_are_answered_gam
     try:
         await started(host, 90)
         run = host.running[90]
-        await host.apply(90, Input(1, {"add": 1}), "queued")
+        await host.apply(90, Input(1, {"add": 1}), Sending("queued"))
         run.room.step(run.now(), Abandon())  # ended by a step that took no queue first (none does)
         await host.let_go(90)
         (error,) = answers(records, 1)
@@ -320,8 +322,8 @@ async def test_a_tick_whose_write_another_owner_fences_off_answers_its_sockets_i
         await host.out.sent()
         records.published.clear()
         await get_async_redis().set(host.store.lease_key(91), "b")
-        await host.apply(91, Input(1, {"add": 1}), "queued")
-        await host.apply(91, Input(2, {"add": 2}), "elsewhere", here=False, forwarded="b.1")
+        await host.apply(91, Input(1, {"add": 1}), Sending("queued"))
+        await host.apply(91, Input(2, {"add": 2}), Sending("elsewhere", here=False, forwarded="b.1"))
         await until(lambda: 91 not in host.running)
         await host.out.sent()
         assert [(a["type"], a.get("code"), a["ref"]) for a in answers(records, 1)] == [
@@ -348,9 +350,9 @@ async def test_a_tick_that_ends_the_game_whose_end_another_owner_fences_off_answ
         await host.out.sent()
         records.published.clear()
         await get_async_redis().set(host.store.lease_key(92), "b")
-        await host.apply(92, Input(1, {"add": 7}), "win")
-        await host.apply(92, Input(2, {"add": 0}), "refused")
-        await host.apply(92, Input(2, {"add": 2}), "elsewhere", here=False, forwarded="b.1")
+        await host.apply(92, Input(1, {"add": 7}), Sending("win"))
+        await host.apply(92, Input(2, {"add": 0}), Sending("refused"))
+        await host.apply(92, Input(2, {"add": 2}), Sending("elsewhere", here=False, forwarded="b.1"))
         await until(lambda: 92 not in host.running)
         await until(lambda: answers(records, 1) and answers(records, 2))
         assert [(a["type"], a.get("code"), a["ref"]) for a in answers(records, 1)] == [("error", "unavailable", "win")]
@@ -371,9 +373,9 @@ async def test_a_takeover_replays_a_tick_of_inputs_to_the_same_room_and_knows_it
     b = RoomHost(records.hooks(), wire=records.wire(), owner="b")
     try:
         await started(a, 88)
-        await a.apply(88, Input(1, {"add": 1}), "x", here=False, forwarded="f-1")
-        await a.apply(88, Input(2, {"add": 0}), "refused")
-        await a.apply(88, Input(2, {"add": 2}), "y")
+        await a.apply(88, Input(1, {"add": 1}), Sending("x", here=False, forwarded="f-1"))
+        await a.apply(88, Input(2, {"add": 0}), Sending("refused"))
+        await a.apply(88, Input(2, {"add": 2}), Sending("y"))
         await until(lambda: a.rooms[88].state["shown"])
         assert "inputs" in [e[2] for e in await journalled(a, 88)]
         taken = a.rooms[88].state["taken"]
@@ -387,7 +389,7 @@ async def test_a_takeover_replays_a_tick_of_inputs_to_the_same_room_and_knows_it
         after = b.rooms[88]
         assert after.replayed and after.state["taken"] == taken == [[1, 1], [2, 2]]
         assert after.took("f:f-1")
-        await b.apply(88, Input(1, {"add": 1}), "x", here=False, forwarded="f-1")  # its process sends it again
+        await b.apply(88, Input(1, {"add": 1}), Sending("x", here=False, forwarded="f-1"))  # its process sends it again
         await asyncio.sleep(0.12)
         assert b.rooms[88].state["taken"] == [[1, 1], [2, 2]]
     finally:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 
@@ -30,7 +30,7 @@ from gameplatform.rooms.inputs import QueuedInput
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import answer, not_taken
 from gameplatform.rooms.store import lease_seconds
-from gameplatform.rooms.wire import Delivery, Receipts, send_op
+from gameplatform.rooms.wire import Delivery, Receipts, Sending, send_op
 
 logger = logging.getLogger(__name__)
 
@@ -66,11 +66,9 @@ class Forwarded:
 
     game_id: int
     command: Command
-    ref: object
-    conn: str | None
-    seat: int
-    resent: bool  # the client sent it again (a reconnect): taken before, it is not taken twice
-    until: float  # when it is answered ``unavailable`` here if no receipt came (wall clock)
+    # As its socket sent it, with its id (``forwarded``) and when it is answered ``unavailable``
+    # here if no receipt came (``until``, wall clock)
+    sending: Sending
     last: float  # when it was last sent (monotonic)
 
     @property
@@ -94,25 +92,23 @@ class Forwarder:
         self._ended: OrderedDict[int, None] = OrderedDict()
         self._count = 0
 
-    async def forward(self, game_id: int, command: Command, ref, conn, seat: int, resent: bool = False) -> None:
+    async def forward(self, game_id: int, command: Command, sending: Sending) -> None:
         """Send a frame to the room's owner on another process, and keep it until the receipt: a
         frame sent while the room moves (its owner died or stops, and nobody hears the game's group
         for a moment) is sent again, to whoever owns the room then, or applied here if this process
         takes the room; the owner knows it by its id and applies it once. Without a receipt within
         ``answer_seconds()`` it is answered ``unavailable`` (``_unanswered``)."""
         if game_id in self._ended:
-            await self._game_over(Forwarded(game_id, command, ref, conn, seat, resent, 0.0, 0.0))
+            await self._game_over(Forwarded(game_id, command, sending, 0.0))
             return
         if len(self.forwarded) >= FORWARDED_MOST:
-            refused = Forwarded(game_id, command, ref, conn, seat, resent, 0.0, 0.0)
-            await self._unanswered(refused, "overloaded")
+            await self._unanswered(Forwarded(game_id, command, sending, 0.0), "overloaded")
             return
         forwarded_id = self._forwarded_id()
-        until = time.time() + answer_seconds()
-        forwarded = Forwarded(game_id, command, ref, conn, seat, resent, until, time.monotonic())
-        self.forwarded[forwarded_id] = forwarded
+        sending = replace(sending, forwarded=forwarded_id, until=time.time() + answer_seconds())
+        self.forwarded[forwarded_id] = Forwarded(game_id, command, sending, time.monotonic())
         self.host.start()
-        await send_op(game_id, command, ref, conn, seat, forwarded=forwarded_id, resent=resent, until=until)
+        await send_op(game_id, command, sending)
 
     def _forwarded_id(self) -> str:
         self._count += 1
@@ -189,7 +185,8 @@ class Forwarder:
         total = answer_seconds() if timeout is None else timeout
         deadline, until = time.monotonic() + total, time.time() + total
         forwarded_id = self._forwarded_id()
-        if await self.host.apply(game_id, command, forwarded=forwarded_id):
+        here, sent = Sending(forwarded=forwarded_id), Sending(forwarded=forwarded_id, until=until)
+        if await self.host.apply(game_id, command, here):
             return True
         async with Receipts(game_id) as receipts:
             while (left := deadline - time.monotonic()) > 0:
@@ -197,10 +194,10 @@ class Forwarder:
                 if owner is None or owner == self.host.owner:  # moving (or being opened here): a moment
                     await asyncio.sleep(min(RESEND_SECONDS, left))
                 else:
-                    await send_op(game_id, command, None, None, 0, forwarded=forwarded_id, until=until)
+                    await send_op(game_id, command, sent)
                     if await receipts.wait(forwarded_id, min(RESEND_SECONDS, left)):
                         return True
-                if await self.host.apply(game_id, command, forwarded=forwarded_id):  # it came here meanwhile
+                if await self.host.apply(game_id, command, here):  # it came here meanwhile
                     return True
         return False
 
@@ -223,19 +220,19 @@ class Forwarder:
         in the order they were sent; answer those past ``answer_seconds()``, and settle at once
         those of a game that ended (``_game_over``): its room is gone, and nobody would take them."""
         now, wall = time.monotonic(), time.time()
-        due = [(i, f) for i, f in self.forwarded.items() if now - f.last >= RESEND_SECONDS or wall >= f.until]
-        conns = {f.conn for _, f in due}
+        due = [(i, f) for i, f in self.forwarded.items() if now - f.last >= RESEND_SECONDS or wall >= f.sending.until]
+        conns = {f.sending.conn for _, f in due}
         # Who owns the rooms of the frames going again: one read for them all, whatever their number.
-        games = sorted({f.game_id for f in self.forwarded.values() if f.conn in conns} - set(self.host.running))
+        games = sorted({f.game_id for f in self.forwarded.values() if f.sending.conn in conns} - set(self.host.running))
         owners = await self.host.store.owners(games) if games and not self.host.draining else {}
         for forwarded_id, forwarded in list(self.forwarded.items()):
-            if forwarded.conn not in conns or self.forwarded.get(forwarded_id) is not forwarded:
+            if forwarded.sending.conn not in conns or self.forwarded.get(forwarded_id) is not forwarded:
                 continue  # (a socket's frames go again together, in order)
             if forwarded.game_id in self._ended:  # (found over as its room was opened for a frame before it)
                 del self.forwarded[forwarded_id]
                 await self._game_over(forwarded)
                 continue
-            if wall >= forwarded.until:
+            if wall >= forwarded.sending.until:
                 del self.forwarded[forwarded_id]
                 await self._unanswered(forwarded, "unavailable")
                 continue
@@ -249,22 +246,13 @@ class Forwarder:
                 continue
             if took_over:
                 self.forwarded.pop(forwarded_id, None)
-                applied = await self.host.apply(
-                    forwarded.game_id,
-                    forwarded.command,
-                    forwarded.ref,
-                    forwarded.conn,
-                    seat=forwarded.seat,
-                    forwarded=forwarded_id,
-                    resent=forwarded.resent,
-                )
+                # Applied by its own sender: no ``until`` to keep, it is answered now either way.
+                sending = replace(forwarded.sending, until=None)
+                applied = await self.host.apply(forwarded.game_id, forwarded.command, sending)
                 if not applied:  # the room left this process meanwhile (a drain): answered, not dropped
                     await self._unanswered(forwarded, "unavailable")
                 continue
-            f = forwarded
-            await send_op(
-                f.game_id, f.command, f.ref, f.conn, f.seat, forwarded=forwarded_id, resent=f.resent, until=f.until
-            )
+            await send_op(forwarded.game_id, forwarded.command, forwarded.sending)
 
     async def _take_over_for(self, forwarded: Forwarded, owners: dict[int, str | None]) -> bool:
         """Whether the room of a frame waiting for its receipt runs here now: opened here when
@@ -289,13 +277,13 @@ class Forwarder:
         f = forwarded
         logger.debug(
             "a frame of an ended game settled here",
-            extra={"game_id": f.game_id, "op": f.command.op, "request_id": f.conn or "-"},
+            extra={"game_id": f.game_id, "op": f.command.op, "request_id": f.sending.conn or "-"},
         )
-        if isinstance(f.command, SOCKET_OPENINGS) and f.conn is not None:
+        if isinstance(f.command, SOCKET_OPENINGS) and f.sending.conn is not None:
             watchers = not isinstance(f.command, Connect)
-            await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=watchers), False)
+            await self.host.publish(f.game_id, Delivery(unanswered=(f.sending.conn,), watchers=watchers), False)
         elif isinstance(f.command, PLAYER_FRAMES):
-            reply = answer(f.player_id, f.ref, GAME_OVER)
+            reply = answer(f.player_id, f.sending.ref, GAME_OVER)
             await self.host.publish(f.game_id, Delivery((reply,)), False)  # the sender's process
 
     async def _unanswered(self, forwarded: Forwarded, code: str) -> None:
@@ -314,12 +302,12 @@ class Forwarder:
                 "op": f.command.op,
                 "player_id": f.player_id,
                 "answered": code,
-                "request_id": f.conn or "-",
+                "request_id": f.sending.conn or "-",
             },
         )
-        if isinstance(f.command, SOCKET_OPENINGS) and f.conn is not None:
+        if isinstance(f.command, SOCKET_OPENINGS) and f.sending.conn is not None:
             watchers = not isinstance(f.command, Connect)
-            await self.host.publish(f.game_id, Delivery(unanswered=(f.conn,), watchers=watchers), False)
+            await self.host.publish(f.game_id, Delivery(unanswered=(f.sending.conn,), watchers=watchers), False)
         elif isinstance(f.command, PLAYER_FRAMES):
-            reply = not_taken(f.player_id, f.ref, code)
+            reply = not_taken(f.player_id, f.sending.ref, code)
             await self.host.publish(f.game_id, Delivery((reply,)), False)  # the sender's process

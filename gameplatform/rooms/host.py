@@ -43,7 +43,6 @@ import asyncio
 import logging
 import uuid
 import weakref
-from typing import Unpack
 
 from gameplatform.core.logs import no_request
 from gameplatform.core.loops import per_loop
@@ -62,7 +61,7 @@ from gameplatform.rooms.spectators import SPECTATOR_TTL_SECONDS, WATCH_RENEW_SEC
 from gameplatform.rooms.steps import Steps
 from gameplatform.rooms.store import RoomStore, room_store
 from gameplatform.rooms.takeover import Takeover
-from gameplatform.rooms.wire import ApplyOptions, Delivery, Wire, hub_wire
+from gameplatform.rooms.wire import HERE, Delivery, Sending, Wire, hub_wire
 
 # Names other modules import from here (the app, the tests, the server's shutdown).
 __all__ = [
@@ -76,6 +75,7 @@ __all__ = [
     "RoomLost",
     "Running",
     "Seating",
+    "Sending",
     "Spectators",
     "Wire",
     "answer_seconds",
@@ -308,33 +308,22 @@ class RoomHost:
         """The number of a new socket of ``player_id``: the room seats the highest it has heard of."""
         return await self.seats.take_seat_number(game_id, player_id)
 
-    async def submit(
-        self,
-        game_id: int,
-        command: Command,
-        *,
-        ref=None,
-        conn=None,
-        seat: int = 0,
-        resent: bool = False,
-    ) -> None:
+    async def submit(self, game_id: int, command: Command, sending: Sending) -> None:
         """A socket's frame, as a command (``gameplatform.modes.commands``: ``Connect``, ``Move``,
         ``Watch``...), to the game's room, wherever it runs: here, or on its owner through the
-        game's group, sent again until the owner's receipt comes (``forward``). ``resent``: the
-        client sends it again after a reconnect (a frame the room took is answered, not applied twice)."""
-        if not await self.apply(game_id, command, ref, conn, seat=seat, resent=resent):
-            await self.forward(game_id, command, ref, conn, seat, resent)
+        game's group, sent again until the owner's receipt comes (``forward``). ``sending``: its
+        socket, seat number, ``ref`` and whether the client sent it again (``Sending``)."""
+        if not await self.seats.apply(game_id, command, sending):
+            await self.forwarder.forward(game_id, command, sending)
 
-    async def apply(
-        self, game_id: int, command: Command, ref=None, conn: str | None = None, **options: Unpack[ApplyOptions]
-    ) -> bool:
-        """Apply a player's (or a spectator's socket's) frame to a room owned here; False when this
-        process does not own it (``Seats.apply`` says what each argument does)."""
-        return await self.seats.apply(game_id, command, ref, conn, **options)
+    async def apply(self, game_id: int, command: Command, sending: Sending = HERE) -> bool:
+        """Apply a player's (or a spectator's socket's, or the platform's) command to a room owned
+        here; False when this process does not own it (``Seats.apply``)."""
+        return await self.seats.apply(game_id, command, sending)
 
-    async def forward(self, game_id: int, command: Command, ref, conn, seat: int, resent: bool = False) -> None:
+    async def forward(self, game_id: int, command: Command, sending: Sending) -> None:
         """Send a frame to the room's owner on another process until its receipt (``Forwarder``)."""
-        await self.forwarder.forward(game_id, command, ref, conn, seat, resent)
+        await self.forwarder.forward(game_id, command, sending)
 
     async def command(self, game_id: int, command: Command, *, timeout: float | None = None) -> bool:
         """The platform's own step for a room, wherever it runs: ``Forfeit(player_id)`` or

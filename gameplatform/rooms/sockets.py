@@ -4,20 +4,22 @@ A room's step reaches its game's sockets as one ``Delivery`` (``gameplatform.roo
 signal ``room``). ``RoomSocket``, mixed into a ``BaseConsumer``, reads it for its socket: a
 player's socket writes the frames for everyone and for its player, a spectator's socket the
 spectators' frames once it has its first ``game_state``; and it acts on the words meant for it
-(replaced: close 4409; unanswered: close 1013; removed by staff: close 4403). The app says what a
-socket of its game does when the game ends or its room moves (``on_room_over``,
-``on_room_moved``), and which host its room runs on (``room_host``); it never reads a delivery's
-frames itself.
+(replaced: close 4409; unanswered: close 1013; removed by staff: close 4403). The other way,
+``to_room`` hands the room a command of the socket's (its client's frame, or its own connect or
+watch) with how it came (``Sending``). The app says what a socket of its game does when the game
+ends or its room moves (``on_room_over``, ``on_room_moved``), and which host its room runs on
+(``room_host``, asked once); it never reads a delivery's frames itself.
 """
 
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from gameplatform.core.errors import Unavailable
-from gameplatform.rooms.wire import SIGNAL
+from gameplatform.rooms.wire import SIGNAL, Sending
 from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, CLOSE_REPLACED
 
 if TYPE_CHECKING:
+    from gameplatform.modes.commands import Command
     from gameplatform.rooms.host import RoomHost
     from gameplatform.sockets.codec import Codec
 
@@ -31,12 +33,41 @@ class RoomSocket:
     """A mixin for the ``BaseConsumer`` of a game's sockets (``class GameConsumer(RoomSocket,
     BaseConsumer)``): its ``on_signal`` takes the room's deliveries and passes other signals on."""
 
+    game_id: int  # the socket's game (the app's, from its route)
+    seat = 0  # this socket's seat number: of two sockets of a player, the higher one holds the seat
     watching = False  # a spectator's socket: the spectators' frames, not a player's
     has_state = False  # a spectator's socket had its first ``game_state``: the frames after it are its own
+    host: "RoomHost | None" = None  # ``room_host()``, asked once: a socket lives on its host's event loop
+    # How this socket's frames with no ``ref`` come (a real-time input, fire and forget; its own
+    # connect or watch): one record for them all, made at the first, after the seat number
+    own_sending: Sending | None = None
 
     def room_host(self) -> "RoomHost":
-        """The host of this process the room's receipts go to (the app's)."""
+        """The host of this process the socket's frames and the room's receipts go to (the app's)."""
         raise NotImplementedError
+
+    async def to_room(self, command: "Command", frame: dict | None = None) -> None:
+        """This socket's ``command`` to its game's room, wherever it runs (``RoomHost.submit``):
+        made of its client's ``frame`` (answered with its ``ref``; ``resent``: the client sends a
+        frame again that got no answer before its last socket closed, and one the room took is
+        acked ``duplicate``, not applied again), or with none the socket's own (a connect, a watch).
+        The app builds the command; the socket's name and seat number, and the frame's ``ref``
+        and ``resent``, are the kit's: one call from the app per frame, and a record only for a
+        frame with a ``ref`` (a real-time input, which has none, makes nothing)."""
+        host = self.host or self._room_host()
+        if frame is None or (frame.get("ref") is None and frame.get("resent") is not True):
+            sending = self.own_sending or self._own_sending()
+        else:
+            sending = Sending(frame.get("ref"), self.conn_id, self.seat, resent=frame.get("resent") is True)
+        await host.submit(self.game_id, command, sending)
+
+    def _room_host(self) -> "RoomHost":
+        self.host = self.room_host()
+        return self.host
+
+    def _own_sending(self) -> Sending:
+        self.own_sending = Sending(conn=self.conn_id, seat=self.seat)
+        return self.own_sending
 
     async def on_room_over(self) -> None:
         """The delivery's frames ended the game (its ``game_over`` was among them)."""
@@ -52,7 +83,7 @@ class RoomSocket:
             await super().on_signal(signal, data)
             return
         if data.get("took"):  # receipts of frames forwarded from this process
-            self.room_host().heard(data["took"])
+            (self.host or self._room_host()).heard(data["took"])
         if self.conn_id in data.get("unanswered", ()):  # no room answered this socket in time
             error = Unavailable("The game's room did not answer; connect again.")
             await self.end(error.close_code, error.code, error.message, **error.extra)

@@ -21,7 +21,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol, TypedDict, Unpack
+from typing import Protocol
 
 from gameplatform.broadcast.groups import game_group, watch_group
 from gameplatform.broadcast.hub import get_hub
@@ -127,24 +127,44 @@ async def publish_here(game_id: int, delivery: Delivery) -> None:
     await agroup_signal_here(game_group(game_id), SIGNAL, **delivery.as_signal())
 
 
-async def send_op(
-    game_id: int,
-    command: Command,
-    ref,
-    conn: str | None,
-    seat: int,
-    *,
-    forwarded: str | None = None,
-    resent: bool = False,
-    until: float | None = None,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class Sending:
+    """How a frame came to the room that applies it: one record, made once where the frame
+    enters the host (a socket, the forwarder, the owner's listener, the platform) and read, not
+    copied, by every part it goes through (``RoomHost.submit``, ``Seats.apply``, ``Forwarder``).
+    The default, ``HERE``, is a frame of nobody's socket on this process: the platform's own."""
+
+    # The client's ``ref``: the frame is answered ``ack`` (or its ``error``) with it, once taken.
+    ref: object = None
+    # The socket that sent it, and its seat number (``RoomHost.take_seat_number``): of two sockets
+    # of one player the one with the higher number holds the seat (``Seats._hold_seat``).
+    conn: str | None = None
+    seat: int = 0
+    # The socket is on the room's process (False: the frame came through the game's group, and the
+    # room's deliveries go to every process until that player's seat is held from here again).
+    here: bool = True
+    # The frame's id, for one forwarded by a socket's process (``Forwarder``): its receipt goes
+    # back with the step's frames, and a copy sent again is answered, not applied twice.
+    forwarded: str | None = None
+    # The client sent it again after a reconnect: a ``ref`` the room took from this player is
+    # answered, not applied twice.
+    resent: bool = False
+    # When its sender answers it ``unavailable`` (wall clock): a forwarded frame that comes too
+    # close to that is not taken (``UNTIL_MARGIN``).
+    until: float | None = None
+
+
+HERE = Sending()
+
+
+async def send_op(game_id: int, command: Command, sending: Sending) -> None:
     """A player's frame to the room's owner on another process, through the game's group: the
-    owner's listener applies it and sends back its receipt (``forwarded``, the frame's id); the
-    sockets there pass it by. The signal's shape (``player_id``, ``op``, ``args``) is the one the
-    releases before commands sent and read: either release reads the other's."""
+    owner's listener applies it and sends back its receipt (``sending.forwarded``, the frame's id);
+    the sockets there pass it by. The signal's shape (``player_id``, ``op``, ``args``) is the one
+    the releases before commands sent and read: either release reads the other's."""
     player_id, op, args = command.wire()
-    extra = {"forwarded": forwarded, "until": until} if forwarded is not None else {}
-    if resent:
+    extra = {"forwarded": sending.forwarded, "until": sending.until} if sending.forwarded is not None else {}
+    if sending.resent:
         extra["resent"] = True
     await agroup_signal(
         game_group(game_id),
@@ -152,22 +172,11 @@ async def send_op(
         player_id=player_id,
         op=op,
         args=args,
-        ref=ref,
-        conn=conn,
-        seat=seat,
+        ref=sending.ref,
+        conn=sending.conn,
+        seat=sending.seat,
         **extra,
     )
-
-
-class ApplyOptions(TypedDict, total=False):
-    """How a frame came to the room that applies it, by keyword (``Seats.apply`` says what each
-    means, and its default)."""
-
-    seat: int
-    here: bool
-    forwarded: str | None
-    resent: bool
-    until: float | None
 
 
 class RoomOwner(Protocol):
@@ -177,9 +186,7 @@ class RoomOwner(Protocol):
 
     async def join(self, game_id: int, player: Player) -> bool: ...
 
-    async def apply(
-        self, game_id: int, command: Command, ref=None, conn: str | None = None, **options: Unpack[ApplyOptions]
-    ) -> bool: ...
+    async def apply(self, game_id: int, command: Command, sending: Sending = HERE) -> bool: ...
 
 
 class OpListener:
@@ -235,17 +242,16 @@ class OpListener:
             await self._refuse(data, "invalid", "This server does not know this frame; send it again.")
             return
         try:
-            await self.host.apply(
-                self.game_id,
-                command,
+            sending = Sending(
                 data.get("ref"),
                 data.get("conn"),
-                seat=data.get("seat", 0),
+                data.get("seat", 0),
                 here=False,
                 forwarded=data.get("forwarded"),
                 resent=bool(data.get("resent")),
                 until=data.get("until"),
             )
+            await self.host.apply(self.game_id, command, sending)
         except Exception:
             # The hub drops a member whose delivery raised (for a socket: it is gone). This is the
             # room's only ear for players on other processes: one step whose frames could not be

@@ -16,6 +16,7 @@ from game.tests.test_room_host import Records, start_game
 from game.tests.test_room_inputs_per_tick import Tally, answers
 from gameplatform.modes.commands import Input, Move
 from gameplatform.rooms import RedisRoomStore, RoomHost
+from gameplatform.rooms.wire import Sending
 from gameplatform.testing import eventually
 from gameplatform.tests.redis_servers import redis_servers  # noqa: F401 - the fixture
 from gameplatform.tests.test_faults import requires_redis_server
@@ -62,10 +63,10 @@ async def test_moves_made_while_redis_is_away_are_heard_only_once_it_has_them_an
         await host.out.sent()
         records.published.clear()
         server.kill()
-        moves.append(asyncio.ensure_future(host.apply(1, Move(1, {"cell": 0}), "x")))
+        moves.append(asyncio.ensure_future(host.apply(1, Move(1, {"cell": 0}), Sending("x"))))
         await eventually(lambda: records.published or tries_failed(host, 1)(), timeout=10, what="the write to fail")
         assert records.published == []
-        moves.append(asyncio.ensure_future(host.apply(1, Move(2, {"cell": 4}), "o")))
+        moves.append(asyncio.ensure_future(host.apply(1, Move(2, {"cell": 4}), Sending("o"))))
         await eventually(tries_failed(host, 3), timeout=10, what="the write to be tried again")
         assert records.published == [] and not any(move.done() for move in moves)
 
@@ -100,7 +101,7 @@ async def test_a_real_time_room_takes_no_tick_while_its_last_steps_wait_for_redi
         await eventually(tries_failed(host, 1), timeout=10, what="a tick's write to fail")
         records.published.clear()
         tick = host.rooms[2].ctx.tick
-        await host.apply(2, Input(1, {"add": 1}), "queued")
+        await host.apply(2, Input(1, {"add": 1}), Sending("queued"))
         await eventually(tries_failed(host, 4), timeout=10, what="the write to be tried again")
         assert host.rooms[2].ctx.tick == tick and len(host.running[2].inputs) == 1
         assert records.published == []
@@ -132,7 +133,7 @@ async def test_a_step_kept_while_redis_was_away_whose_room_another_process_took_
         # This process's connections are refused (the others' are not) until the password goes.
         admin.config_set("requirepass", "away")
         admin.client_kill_filter(_type="normal", skipme=True)
-        move = asyncio.ensure_future(host.apply(3, Move(1, {"cell": 0}), "x"))
+        move = asyncio.ensure_future(host.apply(3, Move(1, {"cell": 0}), Sending("x")))
         await eventually(tries_failed(host, 2), timeout=10, what="the write to fail")
         assert records.published == []
         admin.set(store.lease_key(3), "b")  # another process took the room

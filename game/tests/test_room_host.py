@@ -30,7 +30,7 @@ from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoo
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.seats import Seats
 from gameplatform.rooms.wire import QUEUED_OPS, ApplyOptions, OpListener, Wire
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 
 
 class Counter(Mode):

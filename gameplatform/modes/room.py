@@ -1,7 +1,7 @@
 """One running game: a mode, its state and its players, with no I/O at all.
 
 ``Room`` is what the server runs for every game and what the test kit drives in unit tests: the
-same code in both places (the server's writes its frames with orjson, ``gameplatform.rooms.room``).
+same code in both places (the server's writes its frames with orjson, ``gameplatform.rooms.server_room``).
 It is made of one part per job, each in its module:
 
 - ``room`` (here): the life cycle of the contract (``waiting_for_players`` → ``waiting_for_ready``
@@ -118,7 +118,7 @@ class Room:
     steps (``journal``), frames (``views``) and snapshots (``snapshots``) are parts it holds."""
 
     # How the room writes a frame as JSON text: the standard library's encoder here (the mode API
-    # and its test kit need nothing else); the server's rooms write with orjson (gameplatform.rooms.room).
+    # and its test kit need nothing else); the server's rooms write with orjson (gameplatform.rooms.server_room).
     encode = staticmethod(encode_json)
     written = staticmethod(written_json)
 

@@ -11,8 +11,8 @@ from gameplatform.modes.room import Grace
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, Seating
-from gameplatform.rooms.room import Room
 from gameplatform.rooms.seats import seat_newcomers
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery
 

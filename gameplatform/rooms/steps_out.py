@@ -12,7 +12,7 @@ from gameplatform.modes.commands import ADVANCE
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Answers, RoomLost, Running, not_taken
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.wire import Delivery
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from accounts.models import AgeBand, AgeSource
 from accounts.serializers import DEVICE_NOTED, AgeSerializer, MeSerializer, PublicUserSerializer, device_id_field
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 
 TokenPairOutput = inline_serializer(
     "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}

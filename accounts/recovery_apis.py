@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import mail, recovery, services
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 
 Accepted = inline_serializer("Accepted", {"detail": serializers.CharField()})
 Done = inline_serializer("Done", {"detail": serializers.CharField()})

@@ -14,7 +14,7 @@ from friends.models import FriendRequest
 from friends.serializers import FriendRequestSerializer, UserIdInput
 from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 
 
 class FriendRequestThrottle(SlidingWindowThrottle):

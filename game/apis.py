@@ -10,7 +10,7 @@ from game import registry, replays, selectors, services
 from game.models import Game, GamePlayer, Rating
 from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 
 
 class GamePlayerOutput(serializers.ModelSerializer):

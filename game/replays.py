@@ -30,7 +30,7 @@ from gameplatform.modes import Mode, Player
 from gameplatform.modes.commands import ROOM_COMMANDS, Action, Command, Input, Inputs, Join, Move, PlayerCommand
 from gameplatform.modes.room import Grace, starting_players
 from gameplatform.rooms import room_store
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 
 logger = logging.getLogger(__name__)
 

@@ -600,7 +600,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "gameplatform.http.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "gameplatform.http.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "gameplatform.http.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gameplatform.core.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON with a nesting limit and no NUL in strings (gameplatform/core/parsers.py).

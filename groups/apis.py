@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from gameplatform.chat import rooms as chatrooms
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from groups import events, selectors, services
 from groups.models import (
     DESCRIPTION_MAX_LENGTH,

@@ -14,7 +14,7 @@ from accounts.serializers import DEVICE_NOTED, MeSerializer, device_id_field
 from accounts.services import device_note, tokens_for
 from gameplatform.core.errors import ApplicationError
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from identities import flows, providers, selectors, services
 from identities.models import Identity
 

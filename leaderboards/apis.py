@@ -5,7 +5,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from leaderboards import selectors, services
 from leaderboards.serializers import (
     BoardInput,

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.authentication import JWTAuthentication
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from liveops import evaluation, selectors, services
 from liveops.models import Flag, PlayerAttributes
 from liveops.schedule import conflicts

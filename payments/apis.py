@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from payments import apple_gateway, google_gateway, selectors, services, stripe_gateway, subscriptions
 from payments.models import Purchase, Subscription
 from payments.serializers import (

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from progression import selectors, services
 from progression.models import Player
 from progression.serializers import (

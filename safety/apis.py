@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts import policy
 from gameplatform.core.errors import ApplicationError, NotFound
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from safety import appeals, consent, reports, sanctions, selectors
 from safety.models import Appeal, Report, Sanction
 from staff.permissions import role_required

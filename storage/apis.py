@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from storage import selectors, services
 from storage.models import StorageObject
 from storage.serializers import StorageObjectSerializer

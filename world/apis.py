@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from world import selectors, services
 from world.models import CHARACTER_NAME_MAX
 from world.serializers import (

@@ -155,7 +155,7 @@ def test_ws_ticket_requires_authentication(api_client):
 def test_concurrent_registrations_with_one_email_create_one_account(api_client):
     from rest_framework.test import APIClient
 
-    from gameplatform.testing import run_at_once
+    from gameplatform.testhelpers import run_at_once
 
     def register_as(name):
         body = {
@@ -177,7 +177,7 @@ def test_concurrent_registrations_with_one_email_create_one_account(api_client):
 def test_concurrent_registrations_of_look_alike_names_create_one_account():
     from rest_framework.test import APIClient
 
-    from gameplatform.testing import run_at_once
+    from gameplatform.testhelpers import run_at_once
 
     def register_as(n, name):
         body = {

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from accounts.models import GuestDevice, User
 from accounts.services import device_hash
 from conftest import access_token_for, requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 
 pytestmark = pytest.mark.django_db
 

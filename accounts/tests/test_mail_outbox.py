@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts import mail
 from accounts.models import Mail
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from gameplatform.tests.live import free_port
 
 RESET = "/api/auth/password/reset/"

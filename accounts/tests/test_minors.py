@@ -12,7 +12,7 @@ from accounts.age import CHAT_REFUSED, age_set
 from chat.lobbies.factories import make_lobby
 from conftest import receive_type, requires_postgres
 from game.services import game_create
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from groups.factories import make_group
 from staff.models import AuditEntry
 from staff.roles import MODERATOR

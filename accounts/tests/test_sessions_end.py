@@ -13,7 +13,7 @@ from accounts.sessions import sessions_end
 from conftest import closed_with, receive_type
 from gameplatform.broadcast.groups import accounts_group
 from gameplatform.broadcast.hub import get_hub
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 
 ME = "/api/me/"
 PASSWORD = "pass-w0rd-long"

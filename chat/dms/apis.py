@@ -8,8 +8,8 @@ from accounts.serializers import PublicUserSerializer
 from chat.dms import selectors, services
 from chat.models import DM_MAX_LENGTH, DirectMessage
 from gameplatform.http import serializers
+from gameplatform.http.openapi import error_codes
 from gameplatform.http.pagination import MessageCursorPagination
-from gameplatform.http.schema import error_codes
 from gameplatform.http.serializers import ModelSerializer
 
 

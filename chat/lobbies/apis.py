@@ -13,7 +13,7 @@ from chat.lobbies import selectors, services
 from chat.models import MAX_PARTICIPANTS, MESSAGE_MAX_LENGTH, MIN_PARTICIPANTS, Lobby, Membership
 from gameplatform.chat import rooms as chatrooms
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 
 TAGS = ["lobbies"]
 

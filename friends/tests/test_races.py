@@ -5,7 +5,7 @@ import pytest
 from conftest import requires_postgres
 from friends import services
 from friends.models import Block, FriendRequest, Friendship
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ from game import services
 from game.models import Game, GamePlayer, Rating
 from game.timers import abandon_unclaimed_games
 from gameplatform.modes import Player, Result
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), requires_postgres]
 

@@ -4,8 +4,8 @@ Two processes of the server under test (``LIVE_SERVER``: the Makefile's uvicorn 
 daphne line) over PostgreSQL and a redis-server of the test's own.
 Each game's two players have their sockets on different processes, as a round robin balancer
 spreads them, both opened at once and readied as soon as they open; the two processes are
-started again at the start of each quarter of the games, so four waves of games meet cold processes (the silent starts were
-all among the first games after a start). Every player must get ``game_state`` and the ``ack`` of
+started again at each quarter of the games, so four waves of games meet cold processes (the
+silent starts were all among the first games after a start). Every player must get ``game_state`` and the ``ack`` of
 their ``player_ready``, and see the game active; then the game ends by a forfeit. Before the room
 heard its game's group from its claim on, 50 of 300 such starts were silent on this machine.
 (The bench's own default is 1,000 starts in four waves; CI runs 200 in as many waves, 50 a wave:

@@ -14,7 +14,7 @@ from game.tests.conftest import db
 from gameplatform.data.redis import get_async_redis
 from gameplatform.modes import Player, Result
 from gameplatform.rooms import room_store
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

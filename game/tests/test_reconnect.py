@@ -1,6 +1,6 @@
 """Reconnection within the grace, forfeit after it, over the real ASGI application.
 
-The room keeps the clocks (``gameplatform.rooms.room``; its own tests run them on a fake clock):
+The room keeps the clocks (``gameplatform.rooms.server_room``; its own tests run them on a fake clock):
 these tests check that the sockets and the records follow them.
 """
 

@@ -23,8 +23,8 @@ from gameplatform.modes.commands import Action, Connect, Input, Move
 from gameplatform.modes.room import Grace
 from gameplatform.modes.testing import replayed, seated
 from gameplatform.rooms import RoomHost
-from gameplatform.rooms.room import Room
-from gameplatform.testing import run_at_once
+from gameplatform.rooms.server_room import Room
+from gameplatform.testhelpers import run_at_once
 
 
 class QuickArena(Arena):

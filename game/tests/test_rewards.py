@@ -16,7 +16,7 @@ from conftest import requires_postgres
 from game import registry, rewards, services
 from game.modes.builtin.tictactoe import TicTacToe
 from gameplatform.modes import Player, Result
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from liveops.models import AnalyticsEvent
 from liveops.schedule import running
 from liveops.schedule import services as schedule_services

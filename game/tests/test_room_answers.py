@@ -253,7 +253,7 @@ async def test_a_dead_sockets_frame_that_arrives_after_the_client_sent_it_again_
 async def test_a_room_remembers_the_frames_of_its_last_seconds_at_most_a_bounded_number_and_snapshots_them():
     from gameplatform.modes.room import TAKEN_KEPT, TAKEN_SECONDS, ref_key
     from gameplatform.modes.testing import seated
-    from gameplatform.rooms.room import Room
+    from gameplatform.rooms.server_room import Room
 
     room = Room(TicTacToe(), game_id=1, players=seated(2), seed=1)
     for pid in (1, 2):

@@ -30,7 +30,7 @@ from game.tests.test_room_takeover_live import (  # noqa: F401
     send,
     start_on_two_servers,
 )
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 from gameplatform.tests.live import LiveServer, bearer, live_server_name, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 

@@ -28,7 +28,7 @@ from gameplatform.modes.testing import seated
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.wire import QUEUED_OPS, OpListener, Sending, Wire
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 
 
 class Counter(Mode):

@@ -23,7 +23,7 @@ from gameplatform.broadcast.hub import get_hub
 from gameplatform.data.redis import get_redis
 from gameplatform.rooms import RedisRoomStore, RoomHost
 from gameplatform.rooms.placement import PLACE_SECONDS, Load, choose
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 from gameplatform.tests.live import LiveServer, Pair, receive_type
 from gameplatform.tests.test_faults import requires_redis_server
 

@@ -17,7 +17,7 @@ from game.tests.test_room_inputs_per_tick import Tally, answers
 from gameplatform.modes.commands import Input, Move
 from gameplatform.rooms import RedisRoomStore, RoomHost
 from gameplatform.rooms.wire import Sending
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 from gameplatform.tests.redis_servers import redis_servers  # noqa: F401 - the fixture
 from gameplatform.tests.test_faults import requires_redis_server
 

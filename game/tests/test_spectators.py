@@ -23,7 +23,7 @@ from gameplatform.modes import patch
 from gameplatform.modes.commands import Input
 from gameplatform.modes.testing import SPECTATOR, ModeTester
 from gameplatform.rooms import RoomHost, Wire
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 
 
 def _ships_in(value) -> list[dict]:

@@ -55,8 +55,8 @@ from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotF
 from gameplatform.data import db, rawsql
 from gameplatform.data.ratelimit import Budget
 from gameplatform.http import serializers
+from gameplatform.http.openapi import error_codes
 from gameplatform.http.pagination import MessageCursorPagination
-from gameplatform.http.schema import error_codes
 from gameplatform.sockets import presence
 from gameplatform.sockets.consumers import CLOSE_FORBIDDEN, BaseConsumer
 

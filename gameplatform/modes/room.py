@@ -1,16 +1,23 @@
 """One running game: a mode, its state and its players, with no I/O at all.
 
 ``Room`` is what the server runs for every game and what the test kit drives in unit tests: the
-same code in both places (the server's writes its frames with orjson, ``gameplatform.rooms.room``).
+same code in both places (the server's writes its frames with orjson, ``gameplatform.rooms.server_room``).
 It is made of one part per job, each in its module:
 
 - ``room`` (here): the life cycle of the contract (``waiting_for_players`` → ``waiting_for_ready``
   → ``active`` → ``finished`` or ``abandoned``), the seats, and the client's messages, each checked
   against the mode's schema (``Mode.messages``) before its handler sees it;
-- ``clock``: the ticks of a real-time mode, the mode's timers, the turn clock and the grace;
-- ``steps``: every change as one step, whole or not at all, journalled and replayed;
-- ``views``: what each viewer sees, their ``game_state`` and ``state_patch`` frames, and the texts;
-- ``snapshots``: the room as data and text, to go on in another process (``Room.restore``).
+- ``clock`` (``room.clock``): the ticks of a real-time mode, the mode's timers, the turn clock
+  and the grace;
+- ``steps`` (``room.journal``): every change as one step, whole or not at all, journalled and
+  replayed;
+- ``views`` (``room.views``): what each viewer sees, their ``game_state`` and ``state_patch``
+  frames, and the texts;
+- ``snapshots`` (``room.snapshots``): the room as data and text, to go on in another process
+  (``Room.restore``).
+
+The game itself (its phase, state, clock times, seats, step count) is the room's, one record that
+its snapshot copies whole; each part holds the room and keeps only what is this process's alone.
 
 Each step returns nothing; ``drain()`` hands over the frames made since the last call, as
 ``(player_id, frame)`` pairs (``player_id`` None: every connected player).
@@ -23,7 +30,19 @@ from dataclasses import dataclass
 from gameplatform.modes import snapshots
 from gameplatform.modes.api import FRAME_MESSAGES, MESSAGE_TYPE, Context, Mode, Player, Reject, Result
 from gameplatform.modes.clock import Clock
-from gameplatform.modes.commands import Action, ClientMessage, Input, Inputs, Join, Move
+from gameplatform.modes.commands import (
+    ADVANCE,
+    Action,
+    ClientMessage,
+    Command,
+    Connect,
+    Disconnect,
+    Forfeit,
+    Input,
+    Join,
+    Move,
+    Ready,
+)
 from gameplatform.modes.phases import (
     ABANDONED,
     ABORTED,
@@ -41,9 +60,8 @@ from gameplatform.modes.steps import (
     REF_KEPT_CHARS,
     TAKEN_KEPT,
     TAKEN_SECONDS,
-    Batch,
     HookFailed,
-    Steps,
+    Journal,
     forwarded_key,
     ref_key,
     starting_players,
@@ -94,13 +112,13 @@ class Grace:
     first: float = 60.0
 
 
-class Room(Steps, Clock):
+class Room:
     """One game: its mode, state, players and phase. It owns the seats and the life cycle, and
-    dispatches each client message once through the mode's ``messages``; its clock (``Clock``),
-    steps (``Steps``), frames (``views``) and snapshots (``snapshots``) are parts of their own."""
+    dispatches each client message once through the mode's ``messages``; its clock (``clock``),
+    steps (``journal``), frames (``views``) and snapshots (``snapshots``) are parts it holds."""
 
     # How the room writes a frame as JSON text: the standard library's encoder here (the mode API
-    # and its test kit need nothing else); the server's rooms write with orjson (gameplatform.rooms.room).
+    # and its test kit need nothing else); the server's rooms write with orjson (gameplatform.rooms.server_room).
     encode = staticmethod(encode_json)
     written = staticmethod(written_json)
 
@@ -135,18 +153,12 @@ class Room(Steps, Clock):
 
     def fresh_parts(self) -> None:
         """What a room keeps only while it runs in this process (none of it in its snapshot)."""
+        self.clock = Clock(self)
+        self.journal = Journal(self)
         self.views = Views(self)
         self.snapshots = snapshots.Snapshots(self)
-        # What a failed step is undone from: the last snapshot's text and the steps after it.
-        self._base: str | None = None
-        self._since: list[tuple] = []
-        self._new_steps: list[tuple] = []  # steps not yet taken by the owner's journal (``take_steps``)
-        self.journalled = False  # an owner takes the steps (``take_steps``): keep them for it
         self.hook = "platform"  # the mode's hook running now (what a failure names)
         self.watched = False  # someone watches: every change makes the spectators' frames too (``watch``)
-        self.replayed_steps: list = []  # the steps a takeover ran again (``replay``)
-        self.batch: Batch | None = None  # the last ``Inputs`` step: how each of its inputs went
-        self._taking: Inputs | None = None  # the ``Inputs`` step being taken (a failure keeps its inputs so far)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -197,6 +209,73 @@ class Room(Steps, Clock):
     def final_frames(self) -> Iterator[tuple[int, str]]:
         """A game that is over, told again to every player (``Views.final_frames``)."""
         return self.views.final_frames()
+
+    def took(self, key: str | None) -> bool:
+        """Whether the room took the frame of ``key`` (``forwarded_key``, ``ref_key``) lately."""
+        return key is not None and key in self.taken
+
+    def next_wakeup(self) -> float | None:
+        """When this room next needs ``advance`` (game time), or None while nothing is due."""
+        return self.clock.next_wakeup()
+
+    # --- steps ---------------------------------------------------------------------------
+
+    def step(self, now: float, command: Command | str, *args, frame: tuple | None = None) -> bool:
+        """One step at game time ``now``: the clock runs to ``now`` (the ticks, turn clock and
+        grace that are due), then ``command`` (one of ``ROOM_COMMANDS``; ``Advance``: the clock
+        alone). Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
+        changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
+        args)`` (``Command.entry()``), which ``replay`` applies again to the same effect (modes are
+        deterministic). ``frame``: the client frame's ``(forwarded id, ref)``, either None: once
+        the step changed the room, ``took`` knows it. ``command`` may still be given serialized,
+        as an op and its ``args`` (``room.step(now, "move", 1, {"cell": 4})``), for one release."""
+        return self.journal.step(now, command, *args, frame=frame)
+
+    def replay(self, entries, each=None) -> int:
+        """Apply journalled steps ``(steps, now, op, args, version)`` newer than this room's, in
+        order, and drop their frames (every player gets a fresh ``game_state`` after a takeover).
+        Stops at a gap, at a step that does not go as it went (a mode that is not deterministic)
+        or at one whose command this release does not know. ``each(command, now)``, when given,
+        is called after each step. Returns how many it applied."""
+        return self.journal.replay(entries, each)
+
+    def advance(self, now: float) -> None:
+        """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
+        self.journal.step(now, ADVANCE)
+
+    def connect(self, player_id: int) -> None:
+        """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
+        self.journal.step(self.ctx.now, Connect(player_id))
+
+    def disconnect(self, player_id: int) -> None:
+        """The socket holding the seat went away: the grace starts."""
+        self.journal.step(self.ctx.now, Disconnect(player_id))
+
+    def ready(self, player_id: int) -> None:
+        self.journal.step(self.ctx.now, Ready(player_id))
+
+    def forfeit(self, player_id: int) -> None:
+        self.journal.step(self.ctx.now, Forfeit(player_id))
+
+    def move(self, player_id: int, movement) -> None:
+        self.journal.step(self.ctx.now, Move(player_id, movement))
+
+    def action(self, player_id: int, action: str, data) -> None:
+        self.journal.step(self.ctx.now, Action(player_id, action, data))
+
+    def input(self, player_id: int, data) -> None:
+        self.journal.step(self.ctx.now, Input(player_id, data))
+
+    def join(self, player: Player) -> None:
+        """``player`` took a free seat of a game whose mode takes players in progress: seated
+        away, like a player who has not connected yet (the first-connect grace runs). Refused
+        with ``game_over``, ``not_joinable``, ``game_full`` or ``already_seated``."""
+        self.journal.step(self.ctx.now, Join(player.id, player.username, player.seat, player.side))
+
+    def abandon(self) -> None:
+        """End the game ``abandoned`` (a mode that cannot resume after its process died), as no
+        step: the host records the end at once and nothing replays it."""
+        self.journal.abandon()
 
     # --- connection and life cycle -----------------------------------------------------
 
@@ -276,7 +355,7 @@ class Room(Steps, Clock):
             self.phase = ACTIVE
             self._emit({"type": "game_start"})
             self._call(self.mode.on_start)
-            self._arm_turn_clock(None)
+            self.clock.arm_turn(None)
 
     def _eliminate(self, leaving: list[Player]) -> None:
         """Players leave for good. Before the start it costs nothing (under two left: abandoned);
@@ -370,7 +449,7 @@ class Room(Steps, Clock):
                     self.views.push(player_id, frame)
         self.ctx.outbox.clear()
         if self.ctx.turn != turn:
-            self._arm_turn_clock(turn)
+            self.clock.arm_turn(turn)
         if self.ctx.result is not None and not self.over:
             self._end(self.ctx.result)
 
@@ -428,7 +507,7 @@ class Room(Steps, Clock):
         """``snapshot()`` as JSON, naming the ``journal`` that holds the steps after it. A step that
         fails from now on is undone from it."""
         text = self.snapshots.encode()
-        self._base, self._since = text, []
+        self.journal.rebase(text)
         return text if journal is None else snapshots.with_journal(text, journal)
 
     @classmethod

@@ -85,17 +85,18 @@ class HookFailed(Exception):
 
 
 def atomic(method):
-    """A step of the room: all of it, or (a hook raised) none of it."""
+    """A step of the room (a method of its ``Journal``): all of it, or (a hook raised) none of it."""
 
     @functools.wraps(method)
     def step(self, *args):
-        if self._base is None:  # the room as it was made: what its first failed step is undone from
-            self.encode_snapshot()
-        saved = (self.views.save(), self.version)
-        self.hook = "platform"
+        room = self.room
+        if self.base is None:  # the room as it was made: what its first failed step is undone from
+            room.encode_snapshot()
+        saved = (room.views.save(), room.version)
+        room.hook = "platform"
         try:
             method(self, *args)
-            self.views.sync()  # the views too: a ``view`` that raises fails the step that changed them
+            room.views.sync()  # the views too: a ``view`` that raises fails the step that changed them
         except (Reject, Invalid):
             raise
         except Exception as exc:
@@ -162,31 +163,46 @@ def _command_of(entry) -> Command | None:
         return None
 
 
-class Steps:
-    """The steps of a room (a mixin of ``Room``): taking one, journalling it, replaying a journal,
-    and undoing one that failed."""
+class Journal:
+    """The steps of one room (``room.journal``): taking one, journalling it, replaying a journal,
+    and undoing one that failed.
+
+    What it keeps is this process's alone, none of it in the room's snapshot: the last snapshot's
+    text and the steps after it (what a failed step is undone from), the steps its owner has not
+    taken yet, and how the last ``Inputs`` step went. The game itself (its step count, errors and
+    the frames it took) is the room's."""
+
+    def __init__(self, room) -> None:
+        self.room = room
+        # What a failed step is undone from: the last snapshot's text and the steps after it.
+        self.base: str | None = None
+        self.since: list[tuple] = []
+        self._new_steps: list[tuple] = []  # steps not yet taken by the owner's journal (``take_steps``)
+        self.owned = False  # an owner takes the steps (``take_steps``): keep them for it
+        self.replayed_steps: list = []  # the steps a takeover ran again (``replay``)
+        self.batch: Batch | None = None  # the last ``Inputs`` step: how each of its inputs went
+        self._taking: Inputs | None = None  # the ``Inputs`` step being taken (a failure keeps its inputs so far)
+
+    def rebase(self, text: str) -> None:
+        """The room's snapshot is ``text`` now: a step that fails is undone from it."""
+        self.base, self.since = text, []
 
     def step(self, now: float, command: Command | str, *args, frame: tuple | None = None) -> bool:
-        """One step at game time ``now``: the clock runs to ``now`` (the ticks, turn clock and
-        grace that are due), then ``command`` (one of ``ROOM_COMMANDS``; ``Advance``: the clock
-        alone). Whole or nothing: refused (``Reject``, ``Invalid``) or failed (``HookFailed``), it
-        changed nothing. True when it changed the room: a step to journal, as ``(steps, now, op,
-        args)`` (``Command.entry()``), which ``replay`` applies again to the same effect (modes are
-        deterministic). ``frame``: the client frame's ``(forwarded id, ref)``, either None: once
-        the step changed the room, ``took`` knows it. ``command`` may still be given serialized,
-        as an op and its ``args`` (``room.step(now, "move", 1, {"cell": 4})``), for one release."""
+        """``Room.step``: the clock to ``now``, then ``command``, whole or nothing; True when it
+        changed the room (a journal entry, ``take_steps``)."""
         if type(command) not in _ROOM_KINDS and not isinstance(command, ROOM_COMMANDS):
             if not isinstance(command, Command):
-                warnings.warn(OP_STEP_DEPRECATED, DeprecationWarning, stacklevel=2)
+                warnings.warn(OP_STEP_DEPRECATED, DeprecationWarning, stacklevel=3)  # where ``Room.step`` was called
                 command = command_from(command, args)
             if not isinstance(command, ROOM_COMMANDS):  # a spectator's: the host's, not the room's
                 raise ValueError(f"no such step: {command!r}")
         elif args:
             raise TypeError("a command takes no more arguments")
-        wake = self.next_wakeup()
+        room = self.room
+        wake = room.clock.next_wakeup()
         due = wake is not None and now >= wake - 1e-9
-        if not due and not (self.phase == ACTIVE and self.mode.tick_rate):
-            self.ctx.now = max(self.ctx.now, now)  # nothing is due: only a turn-based room's clock moves
+        if not due and not (room.phase == ACTIVE and room.mode.tick_rate):
+            room.ctx.now = max(room.ctx.now, now)  # nothing is due: only a turn-based room's clock moves
         if not due and type(command) is Advance:
             return False
         if type(command) is Inputs:
@@ -194,7 +210,7 @@ class Steps:
         try:
             self._apply(now, command, due)
         except Reject:
-            if self.hook != "platform":  # refused by the mode, which may have changed something first
+            if room.hook != "platform":  # refused by the mode, which may have changed something first
                 self._took(now, command, frame)
             raise
         self._took(now, command, frame)
@@ -203,14 +219,14 @@ class Steps:
     def _take_batch(self, now: float, batch: Inputs, due: bool) -> bool:
         """The ``Inputs`` step: each input whole or not at all, in order, then the tick when it is
         due (``batch.outcomes`` says how each input went). A tick that fails is undone alone."""
-        self.batch = Batch(before=self.ctx.now)
+        self.batch = Batch(before=self.room.ctx.now)
         self._taking = batch
         try:
             self._apply(now, batch, False)
             if due:  # the tick after the inputs: its patch shows them
                 self._apply(now, ADVANCE, True)
         except Reject:
-            if self.hook != "platform":  # the tick's hook refused, and may have changed something
+            if self.room.hook != "platform":  # the tick's hook refused, and may have changed something
                 self._took(now, batch)
             raise
         except HookFailed:
@@ -225,15 +241,16 @@ class Steps:
         return True
 
     def _took(self, now: float, command: Command, frame: tuple | None = None) -> None:
+        room = self.room
         frames: tuple = () if frame is None or frame == (None, None) else (frame,)
         if type(command) is Inputs:  # the inputs that changed the room; none: the tick alone
             command = self.batch.taken(command)
             frames = command.frames if any(command.frames) else ()
             if not command.inputs:
                 command = ADVANCE
-        self.steps += 1
+        room.steps += 1
         op, args = command.entry()
-        entry = (self.steps, now, op, args, self.version)
+        entry = (room.steps, now, op, args, room.version)
         if frames:
             if type(command) is Inputs:
                 entry += ([None if f is None else list(f) for f in frames],)
@@ -244,16 +261,16 @@ class Steps:
             for frame_of, taken_command in named:
                 if frame_of is not None:
                     self._remember(frame_of, taken_command)
-        self._since.append(entry)
-        if self.journalled:
+        self.since.append(entry)
+        if self.owned:
             self._new_steps.append(entry)
-        if len(self._since) >= REBASE_STEPS:  # a failure never replays more than this
-            self.encode_snapshot()
+        if len(self.since) >= REBASE_STEPS:  # a failure never replays more than this
+            room.encode_snapshot()
 
     def _remember(self, frame: tuple, command: Command) -> None:
-        """``took`` knows the frame ``(forwarded id, ref)`` of ``command`` from now on."""
+        """``Room.took`` knows the frame ``(forwarded id, ref)`` of ``command`` from now on."""
         forwarded, ref = frame
-        taken, now = self.taken, self.ctx.now
+        taken, now = self.room.taken, self.room.ctx.now
         player_id = command.player_id if isinstance(command, PlayerCommand) else None
         for key in (forwarded_key(forwarded), ref_key(player_id, ref)):
             if key is not None:
@@ -262,39 +279,36 @@ class Steps:
         while taken and (len(taken) > TAKEN_KEPT or next(iter(taken.values())) < now - TAKEN_SECONDS):
             del taken[next(iter(taken))]
 
-    def took(self, key: str | None) -> bool:
-        """Whether the room took the frame of ``key`` (``forwarded_key``, ``ref_key``) lately."""
-        return key is not None and key in self.taken
-
     def take_steps(self) -> list[tuple]:
-        """The steps taken since the last call (once ``journalled`` is set): the owner's journal
+        """The steps taken since the last call (once ``owned`` is set): the owner's journal
         entries for this room."""
         steps, self._new_steps = self._new_steps, []
         return steps
 
     @atomic
     def _apply(self, now: float, command: Command, due: bool) -> None:
+        room = self.room
         if due:
-            self._run_clock(now)
+            room.clock.run(now)
         match command:
             case Advance():
                 pass
             case Input() | Move() | Action():
-                self._message(command)
+                room._message(command)
             case Inputs():
                 self._inputs(command)
             case Connect(player_id=player_id):
-                self._connect(player_id)
+                room._connect(player_id)
             case Disconnect(player_id=player_id):
-                self._disconnect(player_id)
+                room._disconnect(player_id)
             case Ready(player_id=player_id):
-                self._ready(player_id)
+                room._ready(player_id)
             case Forfeit(player_id=player_id):
-                self._forfeit(player_id)
+                room._forfeit(player_id)
             case Join():
-                self._join(command)
+                room._join(command)
             case Abandon():
-                self._abandon()
+                room._abandon()
 
     def _inputs(self, batch: Inputs) -> None:
         """Each input of an ``Inputs`` step in order, each its own atomic unit: one refused or
@@ -305,7 +319,7 @@ class Steps:
             try:
                 self._input(command)
             except Reject as exc:  # kept when the mode's hook refused it (it may have changed something)
-                outcome, kept = exc, self.hook != "platform"
+                outcome, kept = exc, self.room.hook != "platform"
             except (Invalid, HookFailed) as exc:
                 outcome, kept = exc, False
             taking.outcomes.append(outcome)
@@ -314,20 +328,17 @@ class Steps:
 
     @atomic
     def _input(self, command: Input) -> None:
-        self._message(command)
+        self.room._message(command)
 
     def replay(self, entries, each=None) -> int:
-        """Apply journalled steps ``(steps, now, op, args, version)`` newer than this room's, in
-        order, and drop their frames (every player gets a fresh ``game_state`` after a takeover).
-        Stops at a gap, at a step that does not go as it went (a mode that is not deterministic)
-        or at one whose command this release does not know. ``each(command, now)``, when given,
-        is called after each step. Returns how many it applied."""
+        """``Room.replay``: the journalled steps newer than the room's, in order; how many it applied."""
+        room = self.room
         applied = 0
         self.replayed_steps = []  # what the takeover ran again: the game's log goes on from them
         for steps, now, op, args, version, *named in entries:
-            if steps <= self.steps:
+            if steps <= room.steps:
                 continue
-            if steps != self.steps + 1:
+            if steps != room.steps + 1:
                 break
             try:
                 command = command_from(op, args)
@@ -338,87 +349,55 @@ class Steps:
             if type(command) is Inputs and named:  # each input's frame
                 command, frame = Inputs(command.inputs, tuple(f and tuple(f) for f in named[0])), None
             try:
-                changed = self.step(now, command, frame=frame)
+                changed = room.step(now, command, frame=frame)
             except Reject:  # refused by the mode then too (a refusal that changed something is kept)
-                changed = self.steps == steps
+                changed = room.steps == steps
             except (Invalid, HookFailed):
                 break
             if not changed or (type(command) is Inputs and len(self.batch.kept) != len(command.inputs)):
                 break
-            self.version = version  # the patches the players were sent counted too
+            room.version = version  # the patches the players were sent counted too
             applied += 1
             self.replayed_steps.append([steps, now, op, args, version])  # the game's log names no frame
             if each is not None:  # a replay's reader: the game after each step
                 each(command, now)
         self._new_steps.clear()
-        self.drain()
+        room.drain()
         return applied
-
-    def advance(self, now: float) -> None:
-        """Game time is ``now``: run the ticks that are due, the turn clock and the grace."""
-        self.step(now, ADVANCE)
-
-    def connect(self, player_id: int) -> None:
-        """A socket of ``player_id`` holds the seat now (a fresh ``game_state`` goes to them)."""
-        self.step(self.ctx.now, Connect(player_id))
-
-    def disconnect(self, player_id: int) -> None:
-        """The socket holding the seat went away: the grace starts."""
-        self.step(self.ctx.now, Disconnect(player_id))
-
-    def ready(self, player_id: int) -> None:
-        self.step(self.ctx.now, Ready(player_id))
-
-    def forfeit(self, player_id: int) -> None:
-        self.step(self.ctx.now, Forfeit(player_id))
-
-    def move(self, player_id: int, movement) -> None:
-        self.step(self.ctx.now, Move(player_id, movement))
-
-    def action(self, player_id: int, action: str, data) -> None:
-        self.step(self.ctx.now, Action(player_id, action, data))
-
-    def input(self, player_id: int, data) -> None:
-        self.step(self.ctx.now, Input(player_id, data))
-
-    def join(self, player: Player) -> None:
-        """``player`` took a free seat of a game whose mode takes players in progress: seated
-        away, like a player who has not connected yet (the first-connect grace runs). Refused
-        with ``game_over``, ``not_joinable``, ``game_full`` or ``already_seated``."""
-        self.step(self.ctx.now, Join(player.id, player.username, player.seat, player.side))
 
     @atomic
     def abandon(self) -> None:
-        """End the game ``abandoned`` (a mode that cannot resume after its process died), as no
-        step: the host records the end at once and nothing replays it."""
-        self._abandon()
+        """``Room.abandon``: the game ends ``abandoned``, as no step."""
+        self.room._abandon()
 
     # --- a step that fails -------------------------------------------------------------
 
     def _rebuild(self, saved: tuple) -> None:
         """Undo a step that raised: the room is rebuilt from its last snapshot and the steps taken
         after it, and keeps what the players were sent before the step."""
+        room = self.room
         views, version = saved
-        base = json.loads(self._base)
-        journal, steps = self._since, self.steps
+        base = json.loads(self.base)
+        journal, steps = self.since, room.steps
         if self._taking is not None and self.batch.kept:  # an ``Inputs`` step's inputs taken so far stay
-            journal, steps = [*journal, self.batch.entry(self.steps, self._taking, self.version)], steps + 1
-        rebuilt = type(self).restore(self.mode, base, grace=self.grace, journal=journal, seated=True)
+            journal, steps = [*journal, self.batch.entry(room.steps, self._taking, room.version)], steps + 1
+        rebuilt = type(room).restore(room.mode, base, grace=room.grace, journal=journal, seated=True)
         if rebuilt.steps != steps:
-            logger.error("a room could not be rebuilt to its last step", extra={"game_id": self.game_id})
-        self.state, self.ctx, self.phase, self.turn_deadline = (
+            logger.error("a room could not be rebuilt to its last step", extra={"game_id": room.game_id})
+        room.state, room.ctx, room.phase, room.turn_deadline = (
             rebuilt.state,
             rebuilt.ctx,
             rebuilt.phase,
             rebuilt.turn_deadline,
         )
-        self.away_since, self.seen, self.version = rebuilt.away_since, rebuilt.seen, version
-        self.views.restore(views)
+        room.away_since, room.seen, room.version = rebuilt.away_since, rebuilt.seen, version
+        room.views.restore(views)
 
     def _failed(self, error: Exception) -> HookFailed:
         """A step raised and was rolled back: counted, and the game aborted at the mode's limit."""
-        failure = HookFailed(self.hook, error)
-        self.errors += 1
-        if self.errors >= self.mode.max_errors and not self.over:
-            self._abort()
+        room = self.room
+        failure = HookFailed(room.hook, error)
+        room.errors += 1
+        if room.errors >= room.mode.max_errors and not room.over:
+            room._abort()
         return failure

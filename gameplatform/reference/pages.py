@@ -1,6 +1,6 @@
 """The docs site's API reference pages, generated from the two documents the server serves.
 
-- ``docs/reference/rest.md``: the OpenAPI document (drf-spectacular, ``gameplatform/http/schema.py``),
+- ``docs/reference/rest.md``: the OpenAPI document (drf-spectacular, ``gameplatform/http/openapi.py``),
   one section per tag and one per operation: method and path, summary, authentication,
   parameters, the request body's fields, every answer with its status and error codes; then every
   schema the operations name, with its fields.

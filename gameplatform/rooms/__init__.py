@@ -1,9 +1,9 @@
 """The room engine: every running game of a server process, in one place.
 
-- ``room``: ``Room``, the mode API's room (``gameplatform.modes.room``: one game with no I/O, what the
+- ``server_room``: ``Room``, the mode API's room (``gameplatform.modes.room``: one game with no I/O, what the
   test kit drives too) writing its frames with orjson; ``flags``: the flags a mode reads, by a hook;
 - ``host``: ``RoomHost``, the rooms a process owns (one ``Running`` record each), a facade over
-  its parts, one job each: ``driver``, ``seats``, ``forwarding``, ``steps``, ``outbox``,
+  its parts, one job each: ``driver``, ``seats``, ``forwarding``, ``steps_out``, ``outbox``,
   ``takeover``, ``leases``, ``spectators``, ``matchlist`` (``records`` holds what they share,
   ``parts`` what they use of the host, which they never import); the app gives it its game's
   records as ``Hooks`` (seating, start, result, grace);
@@ -22,7 +22,7 @@ socket mixes in ``RoomSocket``; the deliveries are the kit's own.
 import importlib
 
 # Where each name lives (a module of this package, or the mode API's room for the names it owns).
-# Imported when first asked for: the test kit imports ``room`` alone, with no Django settings,
+# Imported when first asked for: the test kit imports ``server_room`` alone, with no Django settings,
 # Redis or hub behind it.
 _HOMES = {
     "Hooks": ".records",
@@ -31,7 +31,7 @@ _HOMES = {
     "Seating": ".records",
     "Grace": "..modes.room",
     "HookFailed": "..modes.room",
-    "Room": ".room",
+    "Room": ".server_room",
     "MemoryRoomStore": ".store",
     "RedisRoomStore": ".store",
     "RoomStore": ".store",

@@ -1,7 +1,7 @@
 """The rooms one server process owns: ``RoomHost``, the face the app and the sockets see, and the
 parts it owns and wires, one job each.
 
-The owner holds each game's ``Room`` (``gameplatform.rooms.room``) and runs it: client frames are
+The owner holds each game's ``Room`` (``gameplatform.rooms.server_room``) and runs it: client frames are
 applied as they come, real-time rooms tick at their mode's rate from one driver task per process
 (not a task per room), and nothing touches the database between a game's start and its end. What
 a step produces goes out as one ``Delivery`` (``gameplatform.rooms.wire``) to the game's group:
@@ -29,7 +29,7 @@ The parts, each in its module of this package:
 - ``driver``: ``Driver``, the wakes of every room's clock and the pass that steps them;
 - ``seats``: ``Seats``, a player's frame applied here, one socket per seat, players seated late;
 - ``forwarding``: ``Forwarder``, frames for rooms owned elsewhere, kept until their receipt;
-- ``steps``: ``Steps``, a step's journal, snapshot and frames in order, and a game's end;
+- ``steps_out``: ``Steps``, a step's journal, snapshot and frames in order, and a game's end;
 - ``outbox``: ``Outbox``, one store write for many steps, then their deliveries;
 - ``takeover``: ``Takeover``, a room claimed, made or restored, and run here;
 - ``leases``: ``Leases``, renewals, fencing and the watched games' orphans;
@@ -55,10 +55,10 @@ from gameplatform.rooms.matchlist import MatchList
 from gameplatform.rooms.outbox import Outbox, sender
 from gameplatform.rooms.placement import Placement
 from gameplatform.rooms.records import Hooks, RoomLost, Running, Seating
-from gameplatform.rooms.room import Room
 from gameplatform.rooms.seats import Seats
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.spectators import SPECTATOR_TTL_SECONDS, WATCH_RENEW_SECONDS, Spectators, Watchers
-from gameplatform.rooms.steps import Steps
+from gameplatform.rooms.steps_out import Steps
 from gameplatform.rooms.store import RoomStore, room_store
 from gameplatform.rooms.takeover import Takeover
 from gameplatform.rooms.wire import HERE, Delivery, Sending, Wire, hub_wire

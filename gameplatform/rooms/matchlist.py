@@ -8,7 +8,7 @@ from gameplatform.core import metrics
 from gameplatform.modes.api import checked_label
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, text
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 
 logger = logging.getLogger(__name__)
 

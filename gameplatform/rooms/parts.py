@@ -1,7 +1,7 @@
 """The room host as its parts see it: ``Host``, exactly what they use of ``RoomHost``, and of each
 other through it.
 
-The parts (``driver``, ``seats``, ``forwarding``, ``steps``, ``takeover``, ``leases``,
+The parts (``driver``, ``seats``, ``forwarding``, ``steps_out``, ``takeover``, ``leases``,
 ``spectators``, ``matchlist``, ``placement``) each hold a back reference to the host that owns and wires them,
 typed by this module: ``host`` imports the parts, and no part imports ``host``. A part reaches a
 sibling only through the host; the ``...Part`` protocols below name what it calls of each.
@@ -13,7 +13,7 @@ from typing import Protocol
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.outbox import Outbox
 from gameplatform.rooms.records import Answers, Hooks, Running
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.store import RoomStore
 from gameplatform.rooms.wire import Delivery, RoomOwner, Wire
 

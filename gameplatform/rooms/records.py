@@ -16,7 +16,7 @@ from gameplatform.modes import Invalid, Mode, Player, Reject, Result
 from gameplatform.modes.room import Grace
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.inputs import InputQueue
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 
 LABELS_KEPT = 512  # a delayed room's labels on their way to the match list (one a listing pass at most)
 

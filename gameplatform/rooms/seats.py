@@ -25,7 +25,7 @@ from gameplatform.rooms.forwarding import UNTIL_MARGIN
 from gameplatform.rooms.inputs import QueuedInput, inputs_waiting_most
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Answers, Running, text
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.wire import HERE, Delivery, Sending
 
 logger = logging.getLogger(__name__)

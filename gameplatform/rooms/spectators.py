@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from gameplatform.modes.room import SPECTATORS
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import text
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.wire import Delivery
 
 logger = logging.getLogger(__name__)

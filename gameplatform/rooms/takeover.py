@@ -11,8 +11,8 @@ from gameplatform.modes.room import Grace
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Running, Seating
-from gameplatform.rooms.room import Room
 from gameplatform.rooms.seats import seat_newcomers
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.store import lease_seconds
 from gameplatform.rooms.wire import Delivery
 
@@ -121,13 +121,13 @@ class Takeover:
         if taken_over:
             seat_newcomers(room, seating.players)  # seated while nobody ran the room
         started_at = seating.started_at
-        room.journalled = True  # its steps go into this host's journal
+        room.journal.owned = True  # its steps go into this host's journal
         run = self.host.running[game_id] = Running(
             room,
             origin=time.monotonic() - room.ctx.now,
             snapshot_tick=room.ctx.tick,
             started_at=started_at,
-            log=list(room.replayed_steps),
+            log=list(room.journal.replayed_steps),
         )
         self.host.start()
         self.host.driver.schedule(game_id)
@@ -248,7 +248,7 @@ class Takeover:
     async def _finish(self, game_id: int, room: Room, *, recorded: bool = False) -> None:
         """A room over as it is loaded: its result recorded (once), then announced to every socket
         of the game (the last ``game_state`` and ``game_over``), then its snapshot dropped."""
-        run = Running(room, origin=0.0, snapshot_tick=room.ctx.tick, log=list(room.replayed_steps))
+        run = Running(room, origin=0.0, snapshot_tick=room.ctx.tick, log=list(room.journal.replayed_steps))
         if not recorded:  # else its owner recorded the result, and the replay with it, and died
             await self.host.steps.record_result(game_id, run, running=False)
         self.host.out.deliver(game_id, Delivery(tuple(room.final_frames()), over=True), True)

@@ -18,7 +18,7 @@ from gameplatform.broadcast.groups import game_group
 from gameplatform.broadcast.realtime import agroup_signal_here
 from gameplatform.modes.patch import apply, diff
 from gameplatform.modes.testing import seated
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.wire import SIGNAL
 from gameplatform.sockets import codec
 

@@ -1,6 +1,6 @@
 """Every error code a REST operation can answer is declared, so the schema lists it.
 
-The operations declare their codes on their handlers (``@error_codes``, ``gameplatform/http/schema.py``);
+The operations declare their codes on their handlers (``@error_codes``, ``gameplatform/http/openapi.py``);
 this test reads the source each handler reaches (``error_walk``) and fails when it can raise a
 code that its operation does not document: a service that gains a ``raise Conflict(...,
 code="x")`` must be followed by the views that call it.

@@ -65,7 +65,7 @@ def test_every_folder_of_the_kit_is_a_wing_and_no_module_is_left_flat_but_the_to
     folders = {p.name for p in KIT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert folders - {"tests", "management"} == set(WINGS)
     flat = {p.stem for p in KIT.glob("*.py")}
-    assert flat == {"__init__", "apps", "asgi", "settings", "test_settings", "testing", "urls"}
+    assert flat == {"__init__", "apps", "asgi", "settings", "test_settings", "testhelpers", "urls"}
 
 
 def test_no_wing_imports_a_wing_above_it_or_the_kits_top():

@@ -24,7 +24,7 @@ from gameplatform.broadcast.realtime import asend_to_user
 from gameplatform.data import db, ratelimit
 from gameplatform.data.redis import reset_redis
 from gameplatform.operations import timers
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 from gameplatform.tests.asgi_http import LOOPBACK, OUTSIDER, http, parse
 from gameplatform.tests.live import ROOT, LiveServer
 

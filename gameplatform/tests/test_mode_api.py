@@ -553,10 +553,10 @@ def test_a_joined_player_is_kept_by_a_room_rebuilt_from_its_snapshot_and_journal
     game = ModeTester(Drop())
     game.start()
     snapshot = json.loads(game.room.encode_snapshot())
-    game.room.journalled = True
+    game.room.journal.owned = True
     late = game.join()
     game.connect(late)
-    copy = Room.restore(Drop(), snapshot, journal=game.room.take_steps())
+    copy = Room.restore(Drop(), snapshot, journal=game.room.journal.take_steps())
     assert [p.id for p in copy.players] == [1, 2, late] and copy.state == game.state
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from conftest import requires_postgres
 from gameplatform.data import db
 from gameplatform.data.pgpool import check_pooled_connection
-from gameplatform.testing import eventually, wait_until
+from gameplatform.testhelpers import eventually, wait_until
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
 

@@ -143,9 +143,9 @@ def test_a_game_log_of_the_previous_release_replays_to_the_same_end():
 
 def test_the_journal_a_room_writes_with_commands_is_the_previous_releases():
     room = fresh_room()
-    room.journalled = True
+    room.journal.owned = True
     play(room)
-    assert json.loads(json.dumps(room.take_steps())) == PREVIOUS_RELEASE_LOG
+    assert json.loads(json.dumps(room.journal.take_steps())) == PREVIOUS_RELEASE_LOG
 
 
 def test_a_replay_names_each_step_by_its_command():
@@ -159,7 +159,7 @@ def test_a_room_step_still_takes_an_op_and_its_arguments_with_a_deprecation_warn
     """``room.step(now, "move", 1, {...})``, as before commands: the same step as ``Move(1, {...})``."""
     by_op, by_command = fresh_room(), fresh_room()
     for room in (by_op, by_command):
-        room.journalled = True
+        room.journal.owned = True
         room.connect(1)
         room.connect(2)
         room.ready(1)
@@ -167,7 +167,7 @@ def test_a_room_step_still_takes_an_op_and_its_arguments_with_a_deprecation_warn
     with pytest.warns(DeprecationWarning, match="give it a command"):
         by_op.step(0.0, "move", 1, {"points": 2})
     by_command.step(0.0, Move(1, {"points": 2}))
-    assert by_op.take_steps() == by_command.take_steps()
+    assert by_op.journal.take_steps() == by_command.journal.take_steps()
     assert by_op.state == by_command.state
 
 

@@ -45,8 +45,8 @@ def started(mode: Mode | None = None) -> Room:
         room.connect(pid)
     for pid in (1, 2):
         room.ready(pid)
-    room.journalled = True
-    room.take_steps()
+    room.journal.owned = True
+    room.journal.take_steps()
     room.drain()
     return room
 
@@ -62,13 +62,13 @@ def patches_of(room: Room, player_id: int) -> list[dict]:
 def test_three_inputs_between_two_ticks_are_one_journal_entry_and_all_show_in_the_next_patch():
     room = started()
     room.advance(0.05)
-    room.take_steps()
+    room.journal.take_steps()
     patches_of(room, 1)
     seen = room.view_of(1)
     assert room.step(0.1, batch((1, 1), (2, 2), (1, 3)))
-    (entry,) = room.take_steps()
+    (entry,) = room.journal.take_steps()
     assert entry[2:4] == ("inputs", [[1, {"add": 1}], [2, {"add": 2}], [1, {"add": 3}]])
-    assert room.ctx.tick == 2 and room.batch.outcomes == [None, None, None]
+    assert room.ctx.tick == 2 and room.journal.batch.outcomes == [None, None, None]
     (patch,) = patches_of(room, 1)
     assert patch["tick"] == 2
     assert apply(seen, patch["ops"])["shown"] == [[1, 1], [2, 2], [1, 3]]
@@ -79,12 +79,12 @@ def test_a_refused_input_among_them_changes_nothing_and_the_others_apply():
     inputs = batch((1, 1), (2, 0), (1, 8), (2, 9), (1, 3), frames=[(None, "a"), (None, "b"), None, (None, "d"), None])
     inputs = Inputs(inputs.inputs[:2] + (Input(1, {"add": "many"}),) + inputs.inputs[3:], inputs.frames)
     assert room.step(0.05, inputs)
-    refused = room.batch.outcomes
+    refused = room.journal.batch.outcomes
     assert refused[0] is None and refused[4] is None
     assert isinstance(refused[1], Reject) and refused[1].code == "nothing_to_add"
     assert isinstance(refused[2], Invalid) and isinstance(refused[3], HookFailed)
     assert room.state["shown"] == [[1, 1], [1, 3]]  # the broken hook's change was undone, the others kept
-    (entry,) = room.take_steps()
+    (entry,) = room.journal.take_steps()
     # What changed the room, as each input was an entry before: the rules' refusal is kept (its
     # hook ran), the invalid frame and the failed hook are not.
     assert entry[3] == [[1, {"add": 1}], [2, {"add": 0}], [1, {"add": 3}]]
@@ -99,7 +99,7 @@ def test_a_replay_of_a_batch_entry_is_the_room_itself_frames_taken_included():
     room.step(0.1, batch((1, 1), (2, 9), (2, 2), frames=[("f1", None), ("f2", None), (None, "r")]))
     room.step(0.15, batch((1, 4)))
     room.advance(0.2)
-    journal = room.take_steps()
+    journal = room.journal.take_steps()
     again = Room.restore(Tally(), json.loads(base), journal=journal, seated=True)
     assert again.replayed == len(journal) == 4
     assert (again.state, again.ctx.tick, again.steps, again.version) == (
@@ -126,7 +126,7 @@ def test_a_tick_whose_hook_fails_is_undone_alone_and_its_inputs_stay():
     else:
         raise AssertionError("the tick's failure is said")
     assert room.state["taken"] == [[1, 1], [2, 2]] and room.ctx.tick == 0
-    (entry,) = room.take_steps()
+    (entry,) = room.journal.take_steps()
     assert entry[1] == 0.0 and entry[2] == "inputs"  # at the time before the tick: a replay runs no tick
     again = Room.restore(BadTick(), json.loads(base), journal=[entry], seated=True)
     assert again.state == room.state and again.ctx.tick == 0
@@ -136,7 +136,7 @@ def test_an_input_that_ends_the_game_leaves_the_later_ones_of_its_tick_refused_g
     room = started()
     room.step(0.05, batch((1, 1), (1, 7), (2, 2)))
     assert room.over and room.result.winner == 1
-    assert [getattr(r, "code", None) for r in room.batch.outcomes] == [None, None, "game_over"]
+    assert [getattr(r, "code", None) for r in room.journal.batch.outcomes] == [None, None, "game_over"]
 
 
 def test_a_journal_of_one_entry_per_input_from_the_release_before_still_replays():
@@ -145,7 +145,7 @@ def test_a_journal_of_one_entry_per_input_from_the_release_before_still_replays(
     room.step(room.ctx.now, Input(1, {"add": 1}), frame=(None, "a"))
     room.step(room.ctx.now, Input(2, {"add": 2}))
     room.advance(0.05)
-    journal = room.take_steps()
+    journal = room.journal.take_steps()
     assert [e[2] for e in journal] == ["input", "input", "advance"]
     again = Room.restore(Tally(), json.loads(base), journal=journal, seated=True)
     assert again.state == room.state == {"taken": [[1, 1], [2, 2]], "shown": [[1, 1], [2, 2]]}

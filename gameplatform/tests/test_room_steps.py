@@ -172,7 +172,7 @@ def test_a_room_restored_from_a_snapshot_and_the_steps_after_it_is_the_room_itse
     rng = random.Random(3)
     players = seated(4)
     room = Room(Arena(), game_id=1, players=players, seed=11)
-    room.journalled = True  # as its owner sets it
+    room.journal.owned = True  # as its owner sets it
     journal, snapshot, now = [], None, 0.0
     for pid in (1, 2, 3, 4):
         for op in ("connect", "ready"):
@@ -183,7 +183,7 @@ def test_a_room_restored_from_a_snapshot_and_the_steps_after_it_is_the_room_itse
             room.step(now, Input(rng.randint(1, 4), {"dx": rng.uniform(-1, 1), "dy": rng.uniform(-1, 1)}))
         else:
             room.step(now, Advance())
-        journal += room.take_steps()  # what the owner journals
+        journal += room.journal.take_steps()  # what the owner journals
         room.drain()
         if n == 150:
             snapshot = json.loads(room.encode_snapshot())

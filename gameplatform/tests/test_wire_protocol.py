@@ -22,7 +22,7 @@ from websockets.uri import parse_uri
 
 from gameplatform.sockets.wire import PREPARED_FRAMES, ClientGone, prepare
 from gameplatform.sockets.wire.keepalive import KEEPALIVE
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 from gameplatform.tests.live import free_port
 
 WS = "gameplatform.sockets.wire:PreparedFramesProtocol"

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from conftest import access_token_for, requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from identities.flows import Profile
 from identities.models import Identity, SpentIdToken
 from identities.services import identity_sign_in

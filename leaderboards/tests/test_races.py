@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from conftest import requires_postgres
 from game import hooks as game_hooks
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from leaderboards import selectors, services
 from leaderboards.models import Entry, Leaderboard, Payout, RankBucket, Record, Tournament
 from notifications.models import Notification

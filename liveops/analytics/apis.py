@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from gameplatform.core.errors import NotFound
 from gameplatform.data.ratelimit import Budget, SlidingWindowThrottle
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from liveops.analytics import selectors, services
 from liveops.analytics.models import CLIENT_ID_MAX
 from staff.permissions import role_required

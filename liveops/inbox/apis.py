@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from liveops.inbox import selectors, services
 from liveops.inbox.models import InboxEntry, Message
 from staff.permissions import role_required

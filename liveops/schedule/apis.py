@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from gameplatform.core.errors import NotFound
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from liveops import selectors as liveops_selectors
 from liveops.apis import WARNINGS_HELP, ChangeOutput, WarningsOfAPage
 from liveops.schedule import conflicts, selectors, services

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from liveops.inbox import services
 from liveops.models import Message
 from progression.models import InventoryItem, ItemTemplate, LedgerEntry, Player

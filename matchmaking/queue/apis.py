@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from accounts import policy
 from game.registry import default_mode
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from matchmaking.queue import services
 
 

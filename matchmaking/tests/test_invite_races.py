@@ -12,7 +12,7 @@ from conftest import requires_postgres
 from friends.services import friendship_create
 from game.models import Game
 from game.services import game_create
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from matchmaking.invites.services import invite_accept, invite_cancel, invite_create
 from matchmaking.models import Invite
 from matchmaking.timers import expire_due_invites

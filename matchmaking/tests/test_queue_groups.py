@@ -12,7 +12,7 @@ from conftest import requires_postgres
 from game import registry
 from game.models import Game, GamePlayer, Rating
 from game.modes.builtin.relay import Relay
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from matchmaking.models import QueueEntry
 from matchmaking.queue.services import allowed_gap, group_entries, pair_entries, queue_join, queue_match
 from matchmaking.timers import match_waiting_players as match_job

@@ -21,7 +21,7 @@ from django.utils import timezone
 from conftest import requires_postgres, requires_redis
 from game.models import Game, GamePlayer
 from gameplatform.sockets.presence import RedisStore
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from gameplatform.tests.test_faults import own_redis, requires_redis_server  # noqa: F401 - the fixture
 from matchmaking.models import QueueEntry
 from matchmaking.queue.services import ABSENT_BATCH, queue_drop_absent, queue_join, queue_match, queue_status

@@ -12,7 +12,7 @@ from django.utils import timezone
 from conftest import requires_postgres
 from game.models import Game, GamePlayer
 from gameplatform.core.errors import ApplicationError
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from matchmaking.models import QueueEntry
 from matchmaking.queue.services import _mode_lock, _rerun_key, queue_join, queue_leave, queue_match_or_hand_over
 

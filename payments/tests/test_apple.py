@@ -4,7 +4,7 @@ certificate chain the tests make, grants its product once, whoever presents it."
 import pytest
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import Purchase
 from payments.tests.apple_chain import AppleChain
 from progression.rules import STARTING_GEMS

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import Product, Purchase
 from payments.tests.conftest import deliver
 from progression.models import ItemTemplate, LedgerEntry, Player

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import Purchase
 from payments.tests.conftest import GOOGLE_PUSH_AUDIENCE
 from payments.tests.google_standin import PACKAGE, _new_key

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from conftest import requires_postgres
 from gameplatform.operations import timers
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import RefundRequest
 from payments.tests.apple_chain import BUNDLE_ID
 from payments.tests.appstore_standin import AppStoreStandIn, _ec_key, _pem

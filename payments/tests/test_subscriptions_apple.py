@@ -9,7 +9,7 @@ import pytest
 
 from accounts.models import User
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import Subscription
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import User
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import StoreEvent, Subscription
 from payments.tests.google_standin import PACKAGE
 from payments.tests.test_google import push, push_envelope

@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import User
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import Entitlement, StoreEvent, Subscription
 from payments.selectors import entitlement_held
 from payments.subscriptions import graces_end

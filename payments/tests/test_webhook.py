@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from conftest import requires_postgres
 from gameplatform.operations import timers
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from payments.models import Product, Purchase, StoreEvent
 from payments.tests import stripe_standin
 from payments.tests.conftest import WEBHOOK, deliver

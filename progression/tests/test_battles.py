@@ -1,7 +1,7 @@
 import pytest
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from progression import rules
 from progression.models import Battle, BattleParticipant, Egg, InventoryItem, LedgerEntry, Player
 from progression.services import AttackResult, battle_attack, battle_claim_loot, battle_join, player_ensure

@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from progression.models import IdempotencyKey, InventoryItem, LedgerEntry, Player, Purchase, ShopItem
 from progression.services import player_ensure, shop_purchase
 from progression.tests.conftest import assert_ledger_matches

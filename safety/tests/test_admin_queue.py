@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from safety.models import Report, Sanction
 from safety.reports import report_claim, report_file, report_resolve
 from safety.sanctions import sanction_impose, sanction_lift

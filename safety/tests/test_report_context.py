@@ -14,7 +14,7 @@ from chat.models import LobbyEvent
 from conftest import requires_postgres
 from game.services import game_create
 from gameplatform.data.ratelimit import reset
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from groups.factories import make_group
 from groups.services import message_post as group_post
 from safety.models import Report

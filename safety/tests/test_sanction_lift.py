@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from conftest import receive_type, requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from notifications.models import Notification
 from safety.models import Sanction
 from safety.reports import report_file, report_resolve

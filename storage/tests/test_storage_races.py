@@ -4,7 +4,7 @@ import pytest
 from django.test import override_settings
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from storage.models import StorageObject
 from storage.services import storage_object_delete, storage_object_put
 

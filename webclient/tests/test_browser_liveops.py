@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from gameplatform.testing import wait_until
+from gameplatform.testhelpers import wait_until
 from gameplatform.tests.live import ROOT
 from liveops import demo
 from webclient.tests.test_browser import auth, register, tab, unique

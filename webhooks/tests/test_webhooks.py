@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.services import user_delete
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from liveops.schedule import running
 from liveops.schedule.services import live_event_create
 from liveops.services import flag_create

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from gameplatform.http import serializers
-from gameplatform.http.schema import error_codes
+from gameplatform.http.openapi import error_codes
 from matchmaking.invites.events import InviteSerializer
 from world.parties import services
 

@@ -3,7 +3,7 @@
 import pytest
 
 from conftest import requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from world import services
 from world.models import Character, Combat, Enemy, Faction, Trade
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conftest import receive_type, requires_postgres
 from gameplatform.core.errors import ApplicationError
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from progression.models import LedgerEntry
 from world import services
 from world.combat import services as combat

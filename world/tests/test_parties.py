@@ -9,7 +9,7 @@ from django.test import Client
 
 from conftest import receive_type, requires_postgres
 from friends.services import block_create
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from matchmaking.invites.services import invite_accept, invite_decline
 from matchmaking.models import Invite
 from world.models import PARTY_MAX, Party, PartyMember

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conftest import receive_type, requires_postgres
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from world import services
 from world.models import Enemy, Faction, Shard, WorldEvent, WorldState
 from world.tests.test_world_socket import enter, make_character

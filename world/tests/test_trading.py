@@ -11,7 +11,7 @@ from conftest import receive_type, requires_postgres, requires_redis
 from gameplatform.core.errors import ApplicationError
 from gameplatform.data import db
 from gameplatform.sockets import presence as kit_presence
-from gameplatform.testing import run_at_once
+from gameplatform.testhelpers import run_at_once
 from progression.models import InventoryItem, ItemTemplate, LedgerEntry, Player
 from progression.services import inventory_grant, player_ensure
 from world import areas

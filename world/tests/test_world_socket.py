@@ -9,7 +9,7 @@ from conftest import receive_type, requires_redis
 from friends.services import block_create
 from gameplatform.data import db
 from gameplatform.sockets import presence as kit_presence
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 from staff.roles import LIVEOPS
 from world import areas, services
 from world.models import Character, Faction, Location

@@ -6,7 +6,7 @@ import time
 import pytest
 from gameplatform_client import BadRequest, GameClient, Reconnected, ValidationError
 
-from gameplatform.testing import eventually
+from gameplatform.testhelpers import eventually
 
 from .test_sdk_live import X_WINS
 

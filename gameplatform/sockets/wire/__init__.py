@@ -22,7 +22,7 @@ two kinds interleave. A ``send`` then waits while the transport is paused (backp
 The package, a job a module: ``frames`` (the extension's pieces: ``prepare``, ``FrameSink``,
 ``ClientGone``), ``protocol`` (``PreparedFramesProtocol``: the transport's side, the client's
 frames, the application's receive and task), ``sends`` (the application's send, the handshake's
-answer and backpressure), ``keepalive`` (pings and their pongs), ``phases`` (the connection's
+answer and backpressure), ``keepalive`` (pings and their pongs), ``connection`` (the connection's
 phases and what the modules share).
 
 Lifetime: the protocol holds the transport and the app's task holds the protocol, not the other
@@ -32,8 +32,8 @@ its application returns. (websockets' ``ServerProtocol`` keeps a cycle of its ow
 parser generator; it holds no object of ours and the garbage collector takes it.)
 """
 
+from gameplatform.sockets.wire.connection import HTTP_RESPONSE
 from gameplatform.sockets.wire.frames import PREPARED_FRAMES, ClientGone, FrameSink, prepare
-from gameplatform.sockets.wire.phases import HTTP_RESPONSE
 from gameplatform.sockets.wire.protocol import PreparedFramesProtocol
 
 __all__ = ["HTTP_RESPONSE", "PREPARED_FRAMES", "ClientGone", "FrameSink", "PreparedFramesProtocol", "prepare"]

@@ -11,7 +11,7 @@ import os
 
 from gameplatform.core.deadlines import Deadlines
 from gameplatform.core.loops import per_loop
-from gameplatform.sockets.wire.phases import OPEN
+from gameplatform.sockets.wire.connection import OPEN
 
 GRAIN = 0.25  # seconds a ping or a missing pong's end may come late
 

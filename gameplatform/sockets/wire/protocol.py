@@ -10,9 +10,9 @@ from urllib.parse import quote, unquote
 from websockets import Frame, Opcode, Request, Response, ServerProtocol, State
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
+from gameplatform.sockets.wire.connection import CLOSE_TIMEOUT, CLOSED, DENYING, HANDSHAKE, HTTP_RESPONSE, OPEN, logger
 from gameplatform.sockets.wire.frames import PREPARED_FRAMES, ClientGone, FrameSink, prepare
 from gameplatform.sockets.wire.keepalive import Keepalive
-from gameplatform.sockets.wire.phases import CLOSE_TIMEOUT, CLOSED, DENYING, HANDSHAKE, HTTP_RESPONSE, OPEN, logger
 from gameplatform.sockets.wire.sends import AppSends
 
 

@@ -12,7 +12,7 @@ from gameplatform.modes.commands import ADVANCE
 from gameplatform.modes.room import HookFailed
 from gameplatform.rooms.parts import Host
 from gameplatform.rooms.records import Answers, RoomLost, Running, not_taken
-from gameplatform.rooms.room import Room
+from gameplatform.rooms.server_room import Room
 from gameplatform.rooms.wire import Delivery
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ class Steps:
             self.hook_failed(game_id, room, exc)
         except (Reject, Invalid) as exc:  # the tick's hook refused: a step all the same
             logger.warning("a tick's hook refused it: %s", exc, extra={"game_id": game_id})
-        outcomes = room.batch.outcomes if room.batch is not None else []
+        went = room.journal.batch
+        outcomes = went.outcomes if went is not None else []
         answers = Answers()
         for index, taken in enumerate(queued):
             refused = outcomes[index] if index < len(outcomes) else HookFailed("platform", RuntimeError("not taken"))
@@ -75,7 +76,7 @@ class Steps:
         host, out, room = self.host, self.host.out, run.room
         answers = answers if answers is not None else Answers()
         replies, took = answers.frames, tuple(answers.took)
-        for entry in room.take_steps():  # into the journal: in the store before anyone hears of them
+        for entry in room.journal.take_steps():  # into the journal: in the store before anyone hears of them
             out.log(game_id, entry)
             run.log.append(entry[:5])  # the game's log (its replay) names no socket's frame
         frames = room.drain_encoded()

@@ -48,7 +48,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 # The flags of the Makefile's UVICORN line (gameplatform/tests/test_load_balancer.py keeps them equal).
 # Behind a proxy set FORWARDED_ALLOW_IPS to the proxy's addresses so client addresses are the real ones.
-CMD ["uvicorn", "--no-access-log", "--ws", "gameplatform.sockets.wire:PreparedFramesProtocol", "--ws-per-message-deflate", "false", \
+CMD ["uvicorn", "--no-access-log", "--ws", "preparedws:PreparedFramesProtocol", "--ws-per-message-deflate", "false", \
      "--ws-max-size", "16777216", "--timeout-graceful-shutdown", "10", "--timeout-worker-healthcheck", "30", \
      "--log-config", "gameplatform/operations/uvicorn-logging.json", \
      "--host", "0.0.0.0", "--port", "8000", "gameplatform.asgi:application"]

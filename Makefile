@@ -50,11 +50,11 @@ lock: ## re-compile requirements/*.txt from requirements/*.in (UPGRADE="pkg ..."
 # SIGHUP waits up to --timeout-worker-healthcheck seconds for each new worker to be ready before it
 # stops the old one; past that it keeps the old one and aborts the restart. 30 s: a worker took up to
 # 7 s to start under load on a 2-core machine (docs/operations/deploy.md, "Rolling restarts").
-# Its WebSockets are the kit's own protocol (gameplatform/sockets/wire/, on websockets' Sans-I/O
+# Its WebSockets are the project's own protocol (preparedws/, a package of its own on websockets' Sans-I/O
 # API): a broadcast is framed once and written to each socket in the call, and an idle socket holds
 # about 7 KiB less than under uvicorn's websockets-sansio.
 # No per-message deflate: it costs far more memory per socket than our small frames save.
-UVICORN := $(BIN)/uvicorn --no-access-log --ws gameplatform.sockets.wire:PreparedFramesProtocol --ws-per-message-deflate false \
+UVICORN := $(BIN)/uvicorn --no-access-log --ws preparedws:PreparedFramesProtocol --ws-per-message-deflate false \
 	--ws-max-size 16777216 --timeout-graceful-shutdown 10 --timeout-worker-healthcheck 30 \
 	--log-config gameplatform/operations/uvicorn-logging.json
 

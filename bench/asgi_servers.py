@@ -12,7 +12,7 @@ server so no server meets another's presence) and shuts down at the end.
   uvicorn            the Makefile's UVICORN flags with uvicorn's own ``--ws websockets-sansio`` (uvloop
                      and httptools are what its ``auto`` picks): ``make serve`` until 2026-11-27
   uvicorn-prepared   the Makefile's UVICORN line, ``make serve``: ``--ws
-                     gameplatform.sockets.wire:PreparedFramesProtocol``, our own protocol on
+                     preparedws:PreparedFramesProtocol``, our own protocol on
                      websockets' Sans-I/O API (issue #54)
   uvicorn-wsproto    the same with ``--ws wsproto``
   uvicorn-websockets the same with ``--ws websockets`` (the legacy ``websockets`` protocol)
@@ -113,7 +113,7 @@ SPECS = [
     ),
     Spec(
         "uvicorn-prepared",
-        (*UVICORN, "--ws", "gameplatform.sockets.wire:PreparedFramesProtocol"),
+        (*UVICORN, "--ws", "preparedws:PreparedFramesProtocol"),
         "uvicorn",
         ("uvicorn", "uvloop", "httptools", "websockets"),
     ),

@@ -61,7 +61,7 @@ APP = "gameplatform.asgi:application"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
 UVICORN = VENV_BIN / "uvicorn"
-WS_PROTOCOL = "gameplatform.sockets.wire:PreparedFramesProtocol"
+WS_PROTOCOL = "preparedws:PreparedFramesProtocol"
 # The flags of the Makefile's UVICORN (``make serve``).
 UVICORN_FLAGS = (
     f"--no-access-log --ws {WS_PROTOCOL} --ws-per-message-deflate false"

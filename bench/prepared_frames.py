@@ -9,7 +9,7 @@ tiny ASGI app of this file (no Django, no Redis), this script's clients on the s
 ``--sockets`` idle sockets, ``--concurrency`` at a time: handshakes per second, server CPU ms per
 handshake, server RSS KiB per socket. Then the app broadcasts ``--broadcasts`` frames of ``--size``
 bytes to every socket, timed inside the server: through ASGI ``websocket.send`` (what the kit does
-today) and, under ours, through ``gameplatform.prepared_frames`` (one ``prepare``, a ``sink.write``
+today) and, under ours, through ``preparedws.prepared_frames`` (one ``prepare``, a ``sink.write``
 per socket). The clients read every frame. Traffic to 127.0.0.1 only.
 """
 
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTOCOLS = {"websockets-sansio": "websockets-sansio", "ours": "gameplatform.sockets.wire:PreparedFramesProtocol"}
-PREPARED = "gameplatform.prepared_frames"
+PROTOCOLS = {"websockets-sansio": "websockets-sansio", "ours": "preparedws:PreparedFramesProtocol"}
+PREPARED = "preparedws.prepared_frames"  # preparedws.PREPARED_FRAMES (this script runs without the package)
 
 # --- the server's side: a tiny app ------------------------------------------------------------------
 

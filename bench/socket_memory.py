@@ -41,7 +41,7 @@ STDLIB = sysconfig.get_paths()["stdlib"]
 LOOP_FRAMES = ("asyncio/runners.py", "uvicorn/_compat.py", "uvicorn/server.py")
 # Who made an object: the first of these in the allocating frame's path, from the innermost frame out.
 OWNERS = (
-    ("our protocol", "/gameplatform/sockets/wire/"),  # --server uvicorn-prepared: the server's part too
+    ("our protocol", "/preparedws/"),  # --server uvicorn-prepared: the server's part too
     ("uvicorn", "/uvicorn/"),
     ("websockets", "/websockets/"),
     ("Channels", "/channels/"),

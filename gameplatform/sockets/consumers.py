@@ -42,7 +42,6 @@ from django.conf import settings
 
 from gameplatform.broadcast.hub import CLIENT_GONE
 from gameplatform.core import metrics
-from gameplatform.core.deadlines import Deadlines
 from gameplatform.core.errors import ApplicationError, Unavailable, dependency_of, is_outage
 from gameplatform.core.logs import new_request_id, request_id_var
 from gameplatform.core.loops import per_loop
@@ -77,6 +76,7 @@ from gameplatform.sockets.sending import FrameWriter
 from gameplatform.sockets.socket_groups import GroupMember
 from gameplatform.sockets.socket_presence import SocketPresence
 from gameplatform.sockets.stalls import TimedSends, get_send_watch
+from preparedws.deadlines import Deadlines
 
 # Names apps, the kit and the tests import from here, wherever they are defined.
 __all__ = [

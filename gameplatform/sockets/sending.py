@@ -5,9 +5,9 @@ codec (``gameplatform.sockets.codec``: JSON, MessagePack, compact, chosen as it 
 subprotocol on ``accept`` and writes every frame on ``send``; ``send_frame`` and ``send_error``
 are how the kit and the apps send a frame and an error in the contract's shape.
 
-Frames at wire cost: under the platform's own WebSocket protocol for uvicorn
-(``gameplatform.sockets.wire``, what ``make serve`` runs), a socket's scope offers the
-``gameplatform.prepared_frames`` extension: a ``prepare`` that makes a whole WebSocket frame of
+Frames at wire cost: under the project's own WebSocket protocol for uvicorn
+(``preparedws``, what ``make serve`` runs), a socket's scope offers the
+``preparedws.prepared_frames`` extension: a ``prepare`` that makes a whole WebSocket frame of
 a message, and the connection's ``sink``, which writes such bytes to the connection in the call.
 A frame most often goes to many sockets (a broadcast, a room's patch): ``prepared`` frames its
 message once, by the message object itself, and every socket of the audience hands the same
@@ -21,7 +21,7 @@ from gameplatform.broadcast.hub import CLIENT_GONE
 from gameplatform.broadcast.realtime import encode
 from gameplatform.core import metrics
 from gameplatform.sockets.codec import JSON, Codec, converted_once
-from gameplatform.sockets.wire import PREPARED_FRAMES
+from preparedws import PREPARED_FRAMES
 
 _prepared: dict[int, tuple[str | bytes, bytes]] = {}  # the last frames made, by their message (``converted_once``)
 

@@ -120,8 +120,8 @@ def makefile_uvicorn_args() -> list[str]:
 
 def live_server_args(server: str) -> list[str]:
     """The Makefile's flags, with uvicorn's ``--ws`` replaced by ``LIVE_UVICORN_WS`` when it is set
-    (``websockets-sansio``: uvicorn's own protocol, where the Makefile runs the kit's,
-    ``gameplatform.sockets.wire``)."""
+    (``websockets-sansio``: uvicorn's own protocol, where the Makefile runs the project's,
+    ``preparedws``)."""
     args = makefile_server_args(server)
     ws = os.environ.get("LIVE_UVICORN_WS")
     if server == "uvicorn" and ws:

@@ -32,9 +32,9 @@ FRAMES = 4000
 PADDING = "x" * 4000  # 4000 frames of 4 KB: far more than the kernel and the transport buffer
 
 
-@pytest.fixture(params=["websockets-sansio", "gameplatform.sockets.wire:PreparedFramesProtocol"])
+@pytest.fixture(params=["websockets-sansio", "preparedws:PreparedFramesProtocol"])
 async def server(request):
-    """uvicorn in this loop, with its own WebSocket protocol and with ours (``gameplatform.sockets.wire``)."""
+    """uvicorn in this loop, with its own WebSocket protocol and with ours (``preparedws``)."""
     from gameplatform.asgi import application
 
     port = free_port()

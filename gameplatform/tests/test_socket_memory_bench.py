@@ -39,6 +39,7 @@ def test_an_object_counts_for_the_innermost_code_outside_the_standard_library():
     assert made_by(f"{SITE}/websockets/datastructures.py:196", f"{SITE}/uvicorn/x.py:1") == "websockets"
     assert made_by(f"{SITE}/channels/routing.py:118", f"{ROOT}/gameplatform/sockets/wsauth.py:89") == "Channels"
     assert made_by(f"{ROOT}/gameplatform/sockets/consumers.py:252", f"{SITE}/channels/consumer.py:95") == "the platform"
+    assert made_by(f"{ROOT}/preparedws/protocol.py:160", f"{SITE}/uvicorn/server.py:1") == "our protocol"
     assert made_by(f"{SITE}/msgpack/fallback.py:3") == "other libraries"
 
 

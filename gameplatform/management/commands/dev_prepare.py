@@ -38,10 +38,10 @@ def package_dir(module: str) -> Path | None:
 
 
 def reload_dirs() -> list[Path]:
-    """The project's packages (the kit and every project app), then each listed mode's package
-    that lies outside them, in the setting's order, once each."""
+    """The project's packages (the kit, its WebSocket protocol and every project app), then each
+    listed mode's package that lies outside them, in the setting's order, once each."""
     base = Path(settings.BASE_DIR).resolve()
-    dirs = [base / "gameplatform", *(base / app for app in settings.PROJECT_APPS)]
+    dirs = [base / "gameplatform", base / "preparedws", *(base / app for app in settings.PROJECT_APPS)]
     for path in settings.GAME_MODES:
         found = package_dir(path.rpartition(".")[0])
         if found is not None and not any(found == d or d in found.parents for d in dirs):

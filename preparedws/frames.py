@@ -1,4 +1,4 @@
-"""The ``gameplatform.prepared_frames`` extension: a frame made once (``prepare``), written to each
+"""The ``preparedws.prepared_frames`` extension: a frame made once (``prepare``), written to each
 socket by its ``FrameSink``; and ``ClientGone``, what a send to a closed connection raises."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import struct
 
 from websockets import Opcode
 
-PREPARED_FRAMES = "gameplatform.prepared_frames"
+PREPARED_FRAMES = "preparedws.prepared_frames"  # its key in a scope's "extensions"
 
 
 class ClientGone(OSError):

@@ -5,8 +5,8 @@ A loop timer (``loop.call_later``) is a handle, a bound method and an arguments 
 KiB each, and a socket held two for as long as it was open. ``Deadlines`` keeps each item in the
 bucket of the ``grain``-wide slot its deadline falls in, a set per slot, and runs one loop timer for
 the earliest slot: an item costs its place in a set, and is called at most one ``grain`` late.
-Each event loop has its own (``gameplatform.core.loops.per_loop``: the tests run many loops); it
-goes with its loop once it holds nothing (while an item is due, its timer holds the loop).
+Each event loop has its own (a server runs one loop, tests many); it goes with its loop once it
+holds nothing (while an item is due, its timer holds the loop).
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""``gameplatform.core.deadlines``: many deadlines on one loop timer, each called once, none kept."""
+"""``preparedws.deadlines``: many deadlines on one loop timer, each called once, none kept."""
 
 import asyncio
 import gc
 import logging
 import weakref
 
-from gameplatform.core.deadlines import Deadlines
+from preparedws.deadlines import Deadlines
 
 GRAIN = 0.05
 
@@ -54,7 +54,7 @@ async def test_a_failing_handler_is_logged_and_the_others_of_its_slot_still_go(c
     deadlines = Deadlines(loop, due, grain=GRAIN)
     for name in ("bad", "good", "fine"):
         deadlines.add(Item(name), 0.05)
-    with caplog.at_level(logging.ERROR, logger="gameplatform.core.deadlines"):
+    with caplog.at_level(logging.ERROR, logger="preparedws.deadlines"):
         await asyncio.sleep(0.2)
     assert sorted(called) == ["bad", "fine", "good"]
     assert "a deadline's handler failed" in caplog.text

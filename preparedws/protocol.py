@@ -10,10 +10,10 @@ from urllib.parse import quote, unquote
 from websockets import Frame, Opcode, Request, Response, ServerProtocol, State
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
-from gameplatform.sockets.wire.connection import CLOSE_TIMEOUT, CLOSED, DENYING, HANDSHAKE, HTTP_RESPONSE, OPEN, logger
-from gameplatform.sockets.wire.frames import PREPARED_FRAMES, ClientGone, FrameSink, prepare
-from gameplatform.sockets.wire.keepalive import Keepalive
-from gameplatform.sockets.wire.sends import AppSends
+from preparedws.connection import CLOSE_TIMEOUT, CLOSED, DENYING, HANDSHAKE, HTTP_RESPONSE, OPEN, logger
+from preparedws.frames import PREPARED_FRAMES, ClientGone, FrameSink, prepare
+from preparedws.keepalive import Keepalive
+from preparedws.sends import AppSends
 
 
 class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
@@ -303,8 +303,8 @@ class PreparedFramesProtocol(AppSends, Keepalive, asyncio.Protocol):
 
         Except a socket whose client is not reading (the transport is paused): a close frame would
         wait behind the unread frames, so the TCP connection is closed without one (the client sees
-        1006), as uvicorn's websockets-sansio does for every socket; the kit's cut-off of a stalled
-        client (``gameplatform.sockets.stalls``) ends its socket this way."""
+        1006), as uvicorn's websockets-sansio does for every socket; an application that cuts off a
+        client that stopped reading (``FrameSink.paused_since``) ends its socket this way."""
         if self.lost:
             return
         if self.phase is HANDSHAKE:

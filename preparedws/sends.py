@@ -8,8 +8,8 @@ from http import HTTPStatus
 
 from websockets import Headers, InvalidState, Response
 
-from gameplatform.sockets.wire.connection import CLOSE_TIMEOUT, DENYING, HANDSHAKE, OPEN
-from gameplatform.sockets.wire.frames import ClientGone
+from preparedws.connection import CLOSE_TIMEOUT, DENYING, HANDSHAKE, OPEN
+from preparedws.frames import ClientGone
 
 
 class AppSends:

@@ -1,17 +1,17 @@
 """Keepalive: a ping every ``ws_ping_interval``; no pong within ``ws_ping_timeout`` fails the connection (1011).
 
 A socket's next keepalive step (its ping, or the end of its wait for the pong) is a deadline among
-every socket's of the process (``gameplatform.core.deadlines``): one loop timer for them all, not
-two timers a socket."""
+every socket's of the event loop (``preparedws.deadlines``): one loop timer for them all, not two
+timers a socket."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 
-from gameplatform.core.deadlines import Deadlines
-from gameplatform.core.loops import per_loop
-from gameplatform.sockets.wire.connection import OPEN
+from preparedws.connection import OPEN
+from preparedws.deadlines import Deadlines
 
 GRAIN = 0.25  # seconds a ping or a missing pong's end may come late
 
@@ -24,7 +24,16 @@ def _due(protocol: Keepalive) -> None:
         protocol.pong_missing()
 
 
-KEEPALIVE = per_loop(lambda: Deadlines(asyncio.get_running_loop(), _due, grain=GRAIN))
+_LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = weakref.WeakKeyDictionary()
+
+
+def keepalives() -> Deadlines:
+    """The running loop's keepalive deadlines, made on first use and gone with their loop."""
+    loop = asyncio.get_running_loop()
+    deadlines = _LOOPS.get(loop)
+    if deadlines is None:
+        deadlines = _LOOPS[loop] = Deadlines(loop, _due, grain=GRAIN)
+    return deadlines
 
 
 class Keepalive:
@@ -35,7 +44,7 @@ class Keepalive:
     def keepalive_in(self, delay: float | None) -> None:
         """The next keepalive step in ``delay`` seconds (None or 0: none)."""
         if delay is not None and delay > 0:
-            self.keepalive_slot = KEEPALIVE().add(self, delay)
+            self.keepalive_slot = keepalives().add(self, delay)
 
     def send_ping(self) -> None:
         if self.phase is not OPEN:
@@ -62,7 +71,7 @@ class Keepalive:
             self.fail(1011, "keepalive ping timeout")
 
     def stop_keepalive(self) -> None:
-        KEEPALIVE().discard(self, self.keepalive_slot)
+        keepalives().discard(self, self.keepalive_slot)
         self.keepalive_slot = None
 
     def stop_timers(self) -> None:

@@ -1,15 +1,17 @@
-"""Our uvicorn WebSocket protocol (``gameplatform.sockets.wire``) as a client sees it, over a real uvicorn.
+"""The protocol (``preparedws``) as a client sees it, over a real uvicorn.
 
 Each test starts uvicorn in this test's event loop with ``ws=`` our class's import string (what
-``--ws gameplatform.sockets.wire:PreparedFramesProtocol`` loads) and a tiny ASGI app, no Django: the
-app reports what it saw on a queue the test reads. Clients are websockets' own, or a raw socket
-where a client must misbehave (not read, not answer pings, send a bad handshake).
+``--ws preparedws:PreparedFramesProtocol`` loads) and a tiny ASGI app, no Django: the app reports
+what it saw on a queue the test reads. Clients are websockets' own, or a raw socket where a client
+must misbehave (not read, not answer pings, send a bad handshake). Like the package, the tests use
+uvicorn, websockets, pytest and the standard library only.
 """
 
 import asyncio
 import gc
 import logging
 import socket
+import time
 import weakref
 
 import pytest
@@ -20,12 +22,24 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.frames import Frame, Opcode
 from websockets.uri import parse_uri
 
-from gameplatform.sockets.wire import PREPARED_FRAMES, ClientGone, prepare
-from gameplatform.sockets.wire.keepalive import KEEPALIVE
-from gameplatform.testhelpers import eventually
-from gameplatform.tests.live import free_port
+from preparedws import PREPARED_FRAMES, ClientGone, prepare
+from preparedws.keepalive import keepalives
 
-WS = "gameplatform.sockets.wire:PreparedFramesProtocol"
+WS = "preparedws:PreparedFramesProtocol"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def eventually(check, *, what: str, timeout: float = 5.0) -> None:
+    """Until ``check()`` is true, asked every 20 ms: for a transport's flag, which has no event."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+        await asyncio.sleep(0.02)
 
 
 class App:
@@ -370,9 +384,9 @@ async def test_reading_pauses_while_more_than_ws_max_queue_messages_wait_and_not
         (protocol,) = server.server_state.connections
         for n in range(200):
             await ws.send(str(n))
-        await eventually(lambda: not protocol.transport.is_reading(), timeout=5, what="reading paused")
+        await eventually(lambda: not protocol.transport.is_reading(), what="reading paused")
         app.go.set()
-        await eventually(protocol.transport.is_reading, timeout=5, what="reading resumed")
+        await eventually(protocol.transport.is_reading, what="reading resumed")
     assert await app.report("texts") == [str(n) for n in range(200)]
 
 
@@ -380,7 +394,7 @@ async def test_a_closed_socket_is_freed_by_refcounting_and_leaves_no_keepalive_d
     server = await serve()
     ws = await client(server.url + "/echo")
     (protocol,) = server.server_state.connections
-    keepalive = KEEPALIVE()
+    keepalive = keepalives()
     assert len(keepalive) == 1  # its next ping
     freed = weakref.ref(protocol)
     del protocol

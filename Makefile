@@ -191,7 +191,7 @@ cluster-test: venv ## kill each part of the cluster in turn under players; print
 	$(BIN)/pytest -m cluster $(ARGS)
 
 # The upgrade canary: part of the suite on the newest releases of the frameworks the kit is built
-# on (CANARY_PACKAGES), the rest of the lock as it is, in a venv of its own (.venv-canary). The
+# on (CANARY_PACKAGES; websockets for preparedws, the WebSocket protocol), the rest of the lock as it is, in a venv of its own (.venv-canary). The
 # venv is installed from the lock (hash-checked) when the lock changes; then every run upgrades
 # CANARY_PACKAGES to their newest release (unlocked, unhashed: a warning light, never a build).
 # The newest Django needs Python 3.12 or newer: CANARY_PYTHON, else the first python3.12,
@@ -200,11 +200,12 @@ cluster-test: venv ## kill each part of the cluster in turn under players; print
 # CANARY_TESTS chooses the tests (docs/development.md, "The upgrade canary", says which and why):
 # the kit's tests but the infrastructure ones (balancer, pgbouncer, sentinel, the local cluster, faults,
 # fuzzing, the manual, make dev, the image's mode packages, the rolling restart...) and slow ones of its own
-# code, one module or two of each app, the SDK's calls; not the serial ones (benches' quick runs). Each test
+# code, one module or two of each app, the SDK's calls, preparedws's own tests (the protocol under the newest
+# uvicorn and websockets); not the serial ones (benches' quick runs). Each test
 # runs once: the live ones marked `contract` under daphne, the rest (other live ones too) under uvicorn.
 # `make canary CANARY_TESTS=` runs the whole suite; ARGS= adds pytest options.
 CANARY := .venv-canary
-CANARY_PACKAGES := Django djangorestframework djangorestframework-simplejwt channels channels-redis uvicorn daphne
+CANARY_PACKAGES := Django djangorestframework djangorestframework-simplejwt channels channels-redis uvicorn websockets daphne
 CANARY_PYTHON ?=
 CANARY_KIT_SKIPS := test_fuzz.py test_faults.py test_faults_live.py test_load_balancer.py test_scale_out_live.py \
 	test_cluster_faults.py test_metrics.py test_seed_routes.py test_docs.py test_pgbouncer.py test_redis_sentinel.py test_hub_restart.py \
@@ -216,7 +217,7 @@ CANARY_TESTS ?= gameplatform/tests $(addprefix --ignore=gameplatform/tests/,$(CA
 	groups/tests/test_group_api.py leaderboards/tests/test_leaderboards.py matchmaking/tests/test_queue.py \
 	notifications/tests/test_socket.py progression/tests/test_battle_socket.py storage/tests/test_storage_api.py \
 	world/tests/test_characters_api.py webclient/tests/test_admin_operations.py \
-	client/python/tests/test_sdk_live.py client/python/tests/test_sdk_calls.py
+	client/python/tests/test_sdk_live.py client/python/tests/test_sdk_calls.py preparedws/tests
 
 $(CANARY)/.installed: requirements/dev.txt client/python/pyproject.toml
 	@py="$(CANARY_PYTHON)"; \
@@ -233,7 +234,7 @@ $(CANARY)/.installed: requirements/dev.txt client/python/pyproject.toml
 	$(CANARY)/bin/pip install --disable-pip-version-check -q --no-deps -e ./client/python
 	@touch $@
 
-canary: $(CANARY)/.installed ## part of the suite on the newest Django, DRF, Channels, uvicorn, daphne... (CANARY_TESTS=, ARGS=)
+canary: $(CANARY)/.installed ## part of the suite on the newest Django, DRF, Channels, uvicorn, websockets, daphne... (CANARY_TESTS=, ARGS=)
 	@echo "==> upgrading $(CANARY_PACKAGES) to their newest releases"
 	$(CANARY)/bin/pip install --disable-pip-version-check -q --upgrade $(CANARY_PACKAGES)
 	$(CANARY)/bin/pip check

@@ -525,6 +525,39 @@ async def test_a_real_time_room_ticks_at_its_rate_on_the_process_driver(short_le
         await host.stop()
 
 
+class KeepsJournals(MemoryRoomStore):
+    """A store that keeps, for each write, which rooms' steps it carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.journals: list[set[int]] = []
+
+    async def write(self, snapshots, journal=None, listings=None, logs=None, **fence):
+        if journal is not None and journal.steps:
+            self.journals.append(set(journal.steps))
+        return await super().write(snapshots, journal, listings, logs, **fence)
+
+
+@pytest.mark.django_db
+async def test_real_time_rooms_started_apart_tick_together_in_one_write(settings):
+    settings.REDIS_URL = ""
+    records = Records(Counter())
+    store = KeepsJournals()
+    host = RoomHost(records.hooks(), store, wire=records.wire(), owner="solo")
+    games = {300, 301, 302}
+    try:
+        for game_id in sorted(games):
+            await start_game(host, game_id)
+            await asyncio.sleep(0.017)  # a third of a tick apart: each began its ticks in its own phase
+        ticked = len(store.journals)
+        await eventually(lambda: len(store.journals) >= ticked + 10)
+        together = [steps for steps in store.journals[ticked:] if steps == games]
+        # Each tick's steps of all three go in one write (a busy machine may split a pass now and then).
+        assert len(together) >= 0.7 * len(store.journals[ticked:])
+    finally:
+        await host.stop()
+
+
 class LosesCancellations(MemoryRoomStore):
     """A store whose snapshot write returns normally when its task is cancelled meanwhile, as
     redis-py's asyncio client was seen to do: the host must stop all the same."""

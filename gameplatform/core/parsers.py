@@ -119,6 +119,10 @@ def refuse_constant(name: str):
     raise ValueError(f"Out of range float values are not JSON compliant: {name!r}")
 
 
+# A decoder made once: ``json.loads`` given a keyword makes a new one for every call.
+_STRICT_DECODER = json.JSONDecoder(parse_constant=refuse_constant)
+
+
 def loads(text: str, *, strict_constants: bool = False):
     """``json.loads`` with the nesting limit and the NUL check; ValueError if not JSON.
 
@@ -136,7 +140,7 @@ def loads_checked(text: str, *, strict_constants: bool = False):
     needs to answer (a socket frame's ``ref``); ``(value, None)`` when it is clean."""
     if too_deep(text):
         raise too_deep_error()
-    value = json.loads(text, parse_constant=refuse_constant if strict_constants else None)
+    value = _STRICT_DECODER.decode(text) if strict_constants else json.loads(text)
     if "\\u0000" in text:
         path = nul_path(value)
         if path is not None:

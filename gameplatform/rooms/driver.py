@@ -1,11 +1,18 @@
 """The driver: one task per process that steps every room when its clock is due (ticks, turn
-clocks, timers), from one heap of wakes, not a task per room."""
+clocks, timers), from one heap of wakes, not a task per room.
+
+One tick for the whole process: a real-time room's ticks are put on the process's grid of its
+tick period (whole multiples of the period on the loop's clock), so every room of one tick rate is
+due at the same instant and one pass steps them together, in the order of their game ids (the same
+place in the pass every tick: an even patch interval), then one write to the store carries all
+their steps and one pass writes their frames. Without it each room ticked in its own phase (from
+the moment its game started), and the driver woke, wrote and sent once per room-tick."""
 
 import asyncio
 import heapq
 import logging
+import math
 import time
-from dataclasses import dataclass, field
 
 from gameplatform.rooms.parts import Host
 
@@ -16,6 +23,9 @@ MAX_SLEEP = 0.05  # the driver's longest sleep (seconds)
 # lease renewals, deliveries); an overloaded process runs late, it does not stop answering.
 PASS_SECONDS = 0.01
 STALE_WAKES = 64  # stale entries the driver's heap may hold beyond twice its rooms before it is compacted
+# A wake this close to a grid line (a share of the period) is on it: game time adds up its ticks in
+# floating point, so a room on the grid drifts off it by a few ulps, never by this much.
+ON_GRID = 1e-6
 
 
 class Lateness:
@@ -57,12 +67,10 @@ class Lateness:
         return self.max
 
 
-@dataclass(order=True)
-class _Wake:
-    """A room's wake in the heap: when (``time.monotonic``), and which game."""
-
-    at: float
-    game_id: int = field(compare=False)
+def on_grid(at: float, period: float) -> float:
+    """The latest whole multiple of ``period`` not after ``at`` (or ``at``'s own, if it lies a hair
+    before it): where a wake at ``at`` moves to on the process's grid."""
+    return math.floor(at / period + ON_GRID) * period
 
 
 class Driver:
@@ -72,8 +80,12 @@ class Driver:
 
     def __init__(self, host: Host) -> None:
         self.host = host
-        self.lateness = Lateness()  # how late each due wake ran (bench and tests)
-        self._wakes: list[_Wake] = []
+        # How late the driver began the pass that stepped each due wake (bench and tests): the rooms
+        # of one tick are stepped back to back in a pass, and their place in it is not lateness.
+        self.lateness = Lateness()
+        # (when on the loop's clock, game id): a heap of tuples, so rooms due at one instant are
+        # stepped in the order of their ids
+        self._wakes: list[tuple[float, int]] = []
 
     def queued(self) -> int:
         """How many wakes the heap holds, stale ones included."""
@@ -84,7 +96,7 @@ class Driver:
 
     def wake_at(self, at: float, game_id: int) -> None:
         """Wake the room at ``at`` (``time.monotonic``) whatever its clock says: an end to record again."""
-        heapq.heappush(self._wakes, _Wake(at, game_id))
+        heapq.heappush(self._wakes, (at, game_id))
 
     def schedule(self, game_id: int) -> None:
         """The room's next wake in the heap, unless it is there already (an input changes nothing)."""
@@ -95,9 +107,16 @@ class Driver:
                 run.next_wake = None
             return
         at += run.origin
+        rate = run.room.mode.tick_rate
+        if rate:
+            # On the process's grid: the room's game time moves ahead by what its wake lay past the
+            # grid's line before it (less than a tick, once; never back), so it ticks with the others.
+            ahead = at - (at := on_grid(at, 1.0 / rate))
+            if ahead > 0:
+                run.origin -= ahead
         if run.next_wake != at:
             run.next_wake = at
-            heapq.heappush(self._wakes, _Wake(at, game_id))
+            heapq.heappush(self._wakes, (at, game_id))
             self.compact()
 
     def compact(self) -> None:
@@ -108,8 +127,8 @@ class Driver:
             return
         live = []
         for wake in self._wakes:
-            run = running.get(wake.game_id)
-            if run is not None and (wake.at == run.next_wake or run.unrecorded):
+            run = running.get(wake[1])
+            if run is not None and (wake[0] == run.next_wake or run.unrecorded):
                 live.append(wake)
         heapq.heapify(live)
         self._wakes = live
@@ -125,30 +144,30 @@ class Driver:
                 continue
             now = started = time.monotonic()
             stepped = False
-            while self._wakes and self._wakes[0].at <= now and now - started < PASS_SECONDS:
-                wake = heapq.heappop(self._wakes)
-                run = host.running.get(wake.game_id)
+            while self._wakes and self._wakes[0][0] <= now and now - started < PASS_SECONDS:
+                at, game_id = heapq.heappop(self._wakes)
+                run = host.running.get(game_id)
                 if run is None:
                     continue
                 room = run.room
                 if room.over:  # over but not recorded yet: try again
                     if run.unrecorded:
-                        host.steps.end_soon(wake.game_id, run, [])
+                        host.steps.end_soon(game_id, run, [])
                     continue
-                if run.next_wake != wake.at:
+                if run.next_wake != at:
                     continue  # rescheduled since (a frame moved the clock): a newer entry stands
                 run.next_wake = None  # popped: ``schedule`` below pushes the next one
-                self.lateness.add(now - wake.at)
-                answers = host.steps.tick(wake.game_id, run)  # the inputs since the last tick, then the tick
+                self.lateness.add(max(0.0, started - at))  # (due during the pass: on time)
+                answers = host.steps.tick(game_id, run)  # the inputs since the last tick, then the tick
                 try:
                     due = room.mode.tick_rate == 0 or room.ctx.tick - run.snapshot_tick >= room.mode.snapshot_ticks
-                    await host.steps.after_step(wake.game_id, run, snapshot=due, wait=False, answers=answers)
+                    await host.steps.after_step(game_id, run, snapshot=due, wait=False, answers=answers)
                     stepped = True
                 except Exception:
                     if host.stopping:
                         return
-                    logger.exception("room step not delivered", extra={"game_id": wake.game_id})
-                self.schedule(wake.game_id)
+                    logger.exception("room step not delivered", extra={"game_id": game_id})
+                self.schedule(game_id)
                 now = time.monotonic()
             if host.watchers.release(now):
                 stepped = True
@@ -156,5 +175,5 @@ class Driver:
                 host.out.flush()
             # Until the earliest wake, but never more than MAX_SLEEP: a room made meanwhile gets
             # its first tick or clock within that.
-            delay = self._wakes[0].at - time.monotonic() if self._wakes else MAX_SLEEP
+            delay = self._wakes[0][0] - time.monotonic() if self._wakes else MAX_SLEEP
             await asyncio.sleep(max(0.0, min(delay, MAX_SLEEP)))

@@ -594,7 +594,7 @@ class ChatRoomConsumer(BaseConsumer):
             raise
         try:
             await self.room.amessage_broadcast(message, age=time.monotonic() - arrived)
-        except BaseException:  # refused or unsent: taken back, and the sender told why
+        except Exception:  # refused or unsent: taken back, and the sender told why
             self._chat_forget(arrived)
             await db.run_always(self.room.message_unstore, message_id=message.pk)
             raise

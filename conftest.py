@@ -78,14 +78,16 @@ def django_db_keepdb(request):
 
 @pytest.fixture(scope="session", autouse=True)
 def close_db_pool_before_teardown(django_db_setup, django_db_blocker, request):
-    """Pooled connections opened by consumer threads, and the database worker processes
-    (``DB_PROCESSES``), would keep the test database busy at drop time."""
+    """Pooled connections opened by consumer threads, the connections the database worker
+    threads keep, and the worker processes (``DB_PROCESSES``), would keep the test database
+    busy at drop time."""
     yield
     from django.db import connections
 
     from gameplatform.data import db
 
     db.reset_processes()
+    db.reset_pool()  # each worker thread gives back the connection it keeps between units
 
     for conn in connections.all():
         if hasattr(conn, "close_pool"):

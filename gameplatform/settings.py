@@ -128,9 +128,11 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 # Database work runs on DB_WORKERS threads per process (gameplatform/data/db.py), each
-# giving its connection back after every unit of work (CONN_MAX_AGE = 0). With
-# PostgreSQL the connections come from psycopg's pool, sized for those workers
-# plus a few for timers and management work, so a worker never waits for one.
+# keeping one pooled connection between units of work, checked before each (Django's own
+# persistent connections stay off, CONN_MAX_AGE = 0: its pool requires it, and a REST
+# request still gives its connection back at its end). With PostgreSQL the connections come
+# from psycopg's pool, sized for those workers plus a few for timers and management work,
+# so a worker never waits for one.
 # Past DB_WORKERS + DB_QUEUE_LIMIT units waiting, a process answers 503 overloaded.
 DATABASE_URL = env_str("DATABASE_URL")
 # Four workers: measured here, more threads only contend for the GIL (1,000 games moving:

@@ -265,6 +265,6 @@ def group_ban(*, group_id: int, actor, user_id: int) -> GroupBan:
 # --- chat --------------------------------------------------------------------------
 
 
-def message_post(*, group_id: int, user, content: str, budget_spent: bool = False) -> GroupMessage:
+def message_post(*, group_id: int, user, content: str) -> GroupMessage:
     """Store a member's message and broadcast it, as lobby chat (``gameplatform.chat.rooms.ChatRoom.message_post``)."""
-    return ROOM.message_post(room_id=group_id, user=user, content=content, budget_spent=budget_spent)
+    return ROOM.message_post(room_id=group_id, user=user, content=content)

@@ -279,9 +279,9 @@ def lobby_moderator_remove(*, lobby_id: int, actor, user_id: int) -> Membership:
 # --- messages ----------------------------------------------------------------------
 
 
-def message_post(*, lobby_id: int, user, content: str, budget_spent: bool = False) -> LobbyMessage:
+def message_post(*, lobby_id: int, user, content: str) -> LobbyMessage:
     """Store a member's message and broadcast it (``gameplatform.chat.rooms.ChatRoom.message_post``)."""
-    return ROOM.message_post(room_id=lobby_id, user=user, content=content, budget_spent=budget_spent)
+    return ROOM.message_post(room_id=lobby_id, user=user, content=content)
 
 
 @transaction.atomic

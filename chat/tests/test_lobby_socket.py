@@ -240,6 +240,47 @@ async def test_rate_limit_is_shared_between_rest_and_socket(ws_connect, client_f
     await ws.disconnect()
 
 
+async def test_a_message_the_users_other_tab_left_no_budget_for_is_refused_unstored_and_heard_by_nobody(
+    ws_connect, room, alice, bob, settings
+):
+    settings.CHAT_RATE_WINDOW = 60.0  # longer than the test: the window cannot slide mid-test
+    first_tab, _ = await open_member(ws_connect, room, alice)
+    second_tab, _ = await open_member(ws_connect, room, alice)
+    bob_ws, _ = await open_member(ws_connect, room, bob)
+    for n in range(2):
+        await first_tab.send_json_to({"type": "chat_message", "message": f"tab one {n}"})
+        await receive_type(first_tab, "chat_message")
+    await second_tab.send_json_to({"type": "chat_message", "message": "tab two 0", "ref": "a"})
+    await receive_type(second_tab, "chat_message")
+    # This tab sent one of three: it lets the next through to the shared budget, which refuses it.
+    await second_tab.send_json_to({"type": "chat_message", "message": "tab two 1", "ref": "b"})
+    error = await receive_type(second_tab, "error")
+    assert error["code"] == "rate_limited" and error["ref"] == "b" and 0 < error["retry_after"] <= 60
+
+    heard = [(await receive_type(bob_ws, "chat_message"))["message"]["content"] for _ in range(3)]
+    assert heard == ["tab one 0", "tab one 1", "tab two 0"]
+    assert await bob_ws.receive_nothing(timeout=0.3)  # each once, the refused one never
+    contents = await sync_to_async(lambda: sorted(LobbyMessage.objects.values_list("content", flat=True)))()
+    assert contents == ["tab one 0", "tab one 1", "tab two 0"]
+    for ws in (first_tab, second_tab, bob_ws):
+        await ws.disconnect()
+
+
+async def test_a_message_past_what_this_socket_sent_is_refused_at_once_and_never_stored(
+    ws_connect, room, alice, settings
+):
+    settings.CHAT_RATE_WINDOW = 60.0
+    ws, _ = await open_member(ws_connect, room, alice)
+    for n in range(4):  # sent together: the fourth is refused on arrival, before the three are stored
+        await ws.send_json_to({"type": "chat_message", "message": f"burst {n}", "ref": n})
+    error = await receive_type(ws, "error")
+    assert error["code"] == "rate_limited" and error["ref"] == 3 and 59 < error["retry_after"] <= 60
+    contents = [(await receive_type(ws, "chat_message"))["message"]["content"] for _ in range(3)]
+    assert contents == ["burst 0", "burst 1", "burst 2"]
+    assert await sync_to_async(LobbyMessage.objects.count)() == 3
+    await ws.disconnect()
+
+
 async def test_flooding_after_refusals_closes_socket_1008(ws_connect, room, alice, settings):
     from gameplatform.sockets.consumers import CLOSE_FLOODING, FLOOD_REFUSALS
 

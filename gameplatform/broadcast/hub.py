@@ -32,14 +32,17 @@ import asyncio
 import logging
 import uuid
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 
 from gameplatform.core import metrics
 from gameplatform.core.errors import Unavailable
 from gameplatform.core.loops import per_loop
+from gameplatform.data.ratelimit import Publish
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,17 @@ def idle_group_names() -> list[str]:
     return [f"{IDLE_GROUP_PREFIX}{i}" for i in range(IDLE_GROUPS_PER_HOST * len(hosts))] if len(hosts) > 1 else []
 
 
+def layer_group_channel_prefix(layer) -> str | None:
+    """What channels-redis's pub/sub layer puts before a group's name to make the Redis channel
+    it publishes the group's messages on, when that layer is the default one on the platform's
+    Redis (``GroupHub.layer_publish``); None for any other layer or place."""
+    if not isinstance(layer, RedisPubSubChannelLayer) or layer is not get_channel_layer():
+        return None
+    if not settings.REDIS_URL or settings.CHANNEL_REDIS_URLS:
+        return None
+    return f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'asgi')}__group__"
+
+
 class HubMember(Protocol):
     user_id: int | None
 
@@ -97,6 +111,7 @@ class GroupHub:
         self.broken = False
         self._restart_lock = asyncio.Lock()
         self.origin = uuid.uuid4().hex  # marks the broadcasts this hub delivered itself
+        self.group_channel_prefix = layer_group_channel_prefix(layer)
 
     async def send(self, group: str, message: dict) -> None:
         """Broadcast ``message`` to ``group`` on every process: this process's sockets first,
@@ -105,6 +120,35 @@ class GroupHub:
             message = {**message, "origin": self.origin}
             await self.dispatch(message)
         await self.layer.group_send(group, message)
+
+    async def send_spending(self, group: str, message: dict, spend: Callable[[Publish | None], Awaitable]) -> None:
+        """``send``, once ``spend`` allowed it; when it raises (a budget refused), nothing is sent.
+
+        ``spend`` is given the layer's own publish of ``message`` when the budget's Redis can make
+        it (``layer_publish``): the budget's script then publishes it when it allows the spend,
+        and the spend and the broadcast are one Redis round trip. Given None, it only spends, and
+        the message goes through the layer as ``send`` sends it. This process's sockets get it
+        from here either way, once the spend is allowed."""
+        here = group in self.members and not self.broken
+        if here:
+            message = {**message, "origin": self.origin}
+        publish = self.layer_publish(group, message)
+        await spend(publish)
+        if here:
+            await self.dispatch(message)
+        if publish is None:
+            await self.layer.group_send(group, message)
+
+    def layer_publish(self, group: str, message: dict) -> Publish | None:
+        """``message`` as the layer publishes it to ``group``, for a script on the platform's Redis
+        to publish in its stead; None unless the layer is channels-redis's pub/sub layer on that
+        same Redis (no ``CHANNEL_REDIS_URLS``). The channel is the layer's name for the group,
+        ``<prefix>__group__<group>``: the name every process of a deployment subscribes to, so
+        it is the layer's wire format, not a detail of one process
+        (``test_a_message_published_by_the_budget_reaches_every_process_hub``)."""
+        if self.group_channel_prefix is None:
+            return None
+        return Publish(f"{self.group_channel_prefix}{group}", self.layer.serialize(message))
 
     async def send_here(self, group: str, message: dict) -> bool:
         """``send`` to this process's sockets of ``group`` only, for a sender that knows no other

@@ -25,6 +25,7 @@ from django.db import transaction
 
 from gameplatform.broadcast.groups import user_group
 from gameplatform.broadcast.hub import MESSAGE_TYPE, get_hub
+from gameplatform.data.ratelimit import Budget, Publish
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,17 @@ async def _send(group: str, message: dict, layer) -> None:
 async def agroup_send(group: str, payload: dict, *, skip_user: int | None = None, layer=None) -> None:
     """Send one frame to every socket in ``group`` on every server process."""
     await _send(group, frame_message(group, payload, skip_user=skip_user), layer)
+
+
+async def agroup_send_spending(group: str, payload: dict, budget: Budget, *idents, age: float = 0.0) -> None:
+    """``agroup_send``, only when ``budget`` allows one more unit for ``idents``, counted as of
+    ``age`` seconds ago; ``RateLimited`` otherwise, and nothing is sent. With Redis the budget's
+    own script publishes the frame when it allows it: one round trip (``GroupHub.send_spending``)."""
+
+    async def spend(publish: Publish | None) -> None:
+        await budget.aspend(*idents, age=age, publish=publish)
+
+    await get_hub().send_spending(group, frame_message(group, payload), spend)
 
 
 async def agroup_signal(group: str, signal: str, layer=None, **data) -> None:

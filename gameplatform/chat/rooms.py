@@ -10,8 +10,11 @@ for every kind:
   import: it imports nothing of the kit);
 - the frames: ``chat_message``, ``member_joined`` / ``member_left``, ``role_changed``,
   ``presence_join`` / ``presence_leave``, and the payloads in them (REST answers too);
-- posting a message (``ChatRoom.message_post``): trimmed, counted against the budget,
-  stored only for a member in one statement, then broadcast after commit;
+- posting a message: trimmed, stored only for a member in one statement, and counted
+  against the budget: from REST (``ChatRoom.message_post``) the budget is spent first and
+  the message broadcast after commit; from a socket (``message_store``, then
+  ``amessage_broadcast``) the budget is spent as of the frame's arrival and the message
+  broadcast in one Redis round trip, a refused message taken back;
 - members (``ChatRoom.membership``, ``member_or_404``, ``heir``): who is in, who takes over;
   a member's arrival (``ChatRoom.member_add``): one seat more, the room hears ``member_joined``;
   a new role (``role_set``): the room hears ``role_changed``; a member's removal
@@ -35,6 +38,8 @@ and checks that the view declares their codes.
 """
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -48,7 +53,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gameplatform.broadcast.realtime import broadcast_on_commit, signal_on_commit
+from gameplatform.broadcast.realtime import agroup_send_spending, broadcast_on_commit, signal_on_commit
 from gameplatform.chat import speech
 from gameplatform.chat.models import RoomBan, RoomMembership, RoomMessage
 from gameplatform.core.errors import ApplicationError, Conflict, Forbidden, NotFound
@@ -290,26 +295,50 @@ class ChatRoom:
         setattr(room, self.count_field, getattr(room, self.count_field) - 1)
         self.member_removed_on_commit(room_id=room.pk, membership=membership, close_code=close_code)
 
-    def message_post(self, *, room_id: int, user, content: str, budget_spent: bool = False):
-        """Store a member's message and broadcast it; REST and the socket both come here.
+    def message_post(self, *, room_id: int, user, content: str):
+        """Store a member's message and broadcast it after commit: REST's way (a socket's is
+        ``message_store``, then ``amessage_broadcast``).
 
         Checks run cheapest-first and nothing is spent on a refused message: an
-        invalid text or a non-member does not use up the rate-limit budget. The
-        socket spends the budget itself when the frame arrives (``budget_spent``).
+        invalid text or a non-member does not use up the rate-limit budget.
         """
+        message = self._store(room_id=room_id, user=user, content=content, spend=True)
+        broadcast_on_commit(self.channel(room_id), chat_message(message))
+        return message
+
+    def message_store(self, *, room_id: int, user, content: str):
+        """A socket's message, checked and stored for a member, not yet broadcast: the socket
+        then spends the budget and broadcasts it in one Redis round trip (``amessage_broadcast``),
+        and takes it back (``message_unstore``) when the budget refuses it."""
+        return self._store(room_id=room_id, user=user, content=content, spend=False)
+
+    def message_unstore(self, *, message_id: int) -> None:
+        """A socket's stored message that the budget refused (or whose broadcast failed) is
+        deleted: nobody heard of it, and its sender is told it was refused."""
+        self.message_model.objects.filter(pk=message_id).delete()
+
+    async def amessage_broadcast(self, message, *, age: float) -> None:
+        """Spend one message of the sender's budget, counted as of ``age`` seconds ago (when the
+        frame arrived), and when it fits broadcast ``message`` to the room: one Redis round trip
+        (``agroup_send_spending``). ``RateLimited`` otherwise, nothing sent."""
+        room_id = getattr(message, f"{self.room_field}_id")
+        await agroup_send_spending(
+            self.channel(room_id), chat_message(message), self.budget, int(message.sender_id), age=age
+        )
+
+    def _store(self, *, room_id: int, user, content: str, spend: bool):
         text = speech.said(
             user.pk,
             message_clean(content, max_length=self.message_max_length),
             where={f"{self.place_kind}_id": room_id},
         )
-        if not budget_spent:
+        if spend:
             self.require_member(room_id, user.pk)
             self.budget.spend(user.pk)
         message = self._message_insert_if_member(room_id=room_id, user=user, text=text)
         if message is None:  # not (or no longer) a member: say why
             self.require_member(room_id, user.pk)
             raise Forbidden(f"You are not a member of this {self.noun}.", code="not_member")
-        broadcast_on_commit(self.channel(room_id), chat_message(message))
         return message
 
     def _message_insert_if_member(self, *, room_id: int, user, text: str):
@@ -349,14 +378,6 @@ class ChatRoom:
         """What the app registers for its place kind (``presence.announcers``): the room hears
         ``presence_join`` / ``presence_leave`` once per real change."""
         return presence_announcer(self.channel)
-
-    async def achat_budget_spend(self, *, user_id: int) -> None:
-        """Spend one message of the user's chat budget from the event loop, when a frame arrives.
-
-        A socket spends its budget on arrival, before any database work, so a sender who
-        keeps to the limit is never refused because its frames waited behind others' work.
-        """
-        await self.budget.aspend(int(user_id))
 
     def member_removed_on_commit(self, *, room_id: int, membership, close_code: int) -> None:
         """After commit, the room hears ``member_left`` and the member's sockets on it close with ``close_code``."""
@@ -511,6 +532,7 @@ class ChatRoomConsumer(BaseConsumer):
         raise NotImplementedError
 
     async def on_connect(self) -> None:
+        self._chat_sent: deque[float] = deque()  # arrivals of this socket's messages in the budget's window
         self.room_id = await self.room_id_of_route()
         self.channel = self.room.channel(self.room_id)
         # In the channel before the check: a kick committed after the check reaches us.
@@ -545,11 +567,38 @@ class ChatRoomConsumer(BaseConsumer):
         self._leaving = asyncio.get_running_loop().create_task(self.leave_presence())
 
     async def post_chat_message(self, text: str, *, ref=None) -> None:
-        """Spend the budget on arrival, then store and broadcast in arrival order."""
-        await self.room.achat_budget_spend(user_id=self.user_id)
-        self.then_in_order(
-            lambda: db.run(
-                self.room.message_post, room_id=self.room_id, user=self.user, content=text, budget_spent=True
-            ),
-            ref=ref,
-        )
+        """Store, then spend the budget and broadcast in one Redis round trip, in arrival order.
+
+        The budget counts the message as of its arrival, so a sender who keeps to the limit is
+        never refused because its frames waited behind others' work. A message this socket's own
+        recent ones already leave no room for is refused at once, with no I/O; one the shared
+        budget refuses (the user's other sockets, REST, world chat spent it) is taken back."""
+        arrived = time.monotonic()
+        self._chat_admit(arrived)
+        self.then_in_order(lambda: self._chat_post(text, arrived), ref=ref)
+
+    def _chat_admit(self, now: float) -> None:
+        budget, sent = self.room.budget, self._chat_sent
+        window = budget.window
+        while sent and sent[0] <= now - window:
+            sent.popleft()
+        if len(sent) >= budget.limit:
+            raise budget.refusal(sent[0] + window - now)
+        sent.append(now)  # at most ``limit`` arrivals: allowed, or waiting for their turn
+
+    async def _chat_post(self, text: str, arrived: float) -> None:
+        try:
+            message = await db.run(self.room.message_store, room_id=self.room_id, user=self.user, content=text)
+        except BaseException:
+            self._chat_forget(arrived)
+            raise
+        try:
+            await self.room.amessage_broadcast(message, age=time.monotonic() - arrived)
+        except Exception:  # refused or unsent: taken back, and the sender told why
+            self._chat_forget(arrived)
+            await db.run_always(self.room.message_unstore, message_id=message.pk)
+            raise
+
+    def _chat_forget(self, arrived: float) -> None:
+        if arrived in self._chat_sent:
+            self._chat_sent.remove(arrived)

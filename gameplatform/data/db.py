@@ -7,11 +7,19 @@ Django work through ``run``. Three rules make that safe and fast:
   work side by side (Channels' default sends every consumer's database work of a
   process to one thread). The pool of database connections is sized from the
   same setting, so a worker never waits for a connection.
-- **Every connection goes back after each unit.** Django keeps a connection per
-  thread; a worker thread lives for the whole process, so a unit that ended
-  without closing kept its connection checked out of the pool for good (this is
-  how pooled connections leaked before). ``_unit`` closes in ``finally``,
-  whatever the unit did.
+- **A worker keeps its connection, checked, between units.** Each worker thread
+  takes one connection from the pool and keeps it from one unit to the next: no
+  pool checkout, check and Django connection set-up per unit. Before each unit
+  the kept connection is checked without a round trip (``gameplatform.data.pgpool``:
+  its socket polled, psycopg's check only when something arrived): one the server
+  closed (a restart, a terminated backend, a failover) goes back to the pool,
+  which drops it, and the unit's first query takes another. After a unit a
+  connection goes back unless it is idle in autocommit, as a unit must leave it,
+  and at the latest ``KEEP_SECONDS`` after it was taken, so the pool's own ageing
+  still applies. A worker that stops gives its connection back (``reset_pool``):
+  the workers are a plain loop each (``WorkerThreads``), so that this happens on
+  the thread that holds it. A REST request's own Django signals still close its
+  connection at its end (``CONN_MAX_AGE = 0``, which the pool requires).
 - **Busy is not broken.** Units wait in a queue of at most ``DB_QUEUE_LIMIT``
   per process; past that ``run`` raises ``Overloaded`` at once (a 503 on REST,
   an ``error`` frame on a socket), before anything has changed.
@@ -27,20 +35,24 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
+from psycopg.pq import TransactionStatus
 
 from gameplatform.broadcast.realtime import outbox_var, publish
 from gameplatform.core import metrics
 from gameplatform.core.errors import ApplicationError, Unavailable, is_outage
 from gameplatform.data import process_start
+from gameplatform.data.pgpool import check_pooled_connection
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +70,67 @@ class Overloaded(ApplicationError):
         self.retry_after = retry_after
 
 
+class WorkerThreads(Executor):
+    """``count`` threads, each a plain loop over one queue of units, for ``run_in_executor``.
+
+    Not a ``ThreadPoolExecutor``: a worker keeps its database connection between units, and
+    Django's connections belong to the thread that opened them, so only the worker itself can
+    give its connection back. Each does so when it stops (``shutdown``), whatever stopped it."""
+
+    def __init__(self, count: int, name: str = "db") -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._threads = [threading.Thread(target=self._work, name=f"{name}_{n}", daemon=True) for n in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("the database workers have stopped")
+            self._queue.put((future, fn, args, kwargs))
+        return future
+
+    def _work(self) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                future, fn, args, kwargs = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(fn(*args, **kwargs))
+                except BaseException as exc:  # handed to whoever waits on the future
+                    future.set_exception(exc)
+        finally:
+            close_connections()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._stopped = True
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in self._threads:
+            self._queue.put(None)  # each worker takes one and ends, giving its connection back
+        if wait:
+            for thread in self._threads:
+                thread.join()
+
+
 class WorkPool:
     """The worker threads of one process and the count of units waiting or running."""
 
     def __init__(self, workers: int, queue_limit: int) -> None:
         self.workers = workers
         self.limit = workers + queue_limit
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="db")
+        self.executor = WorkerThreads(workers)
         # SQLite (one process, one writer): units run on asgiref's one sync thread, the thread
         # every other sync_to_async call of the process uses, so no two connections ever
         # meet on SQLite's shared in-memory test database (which refuses, not waits).
@@ -111,30 +177,84 @@ def reset_pool() -> None:
         pool.shutdown()
 
 
+def _close(conn) -> None:
+    try:
+        conn.close()
+    except Exception:
+        logger.exception("closing a database connection failed")
+
+
 def close_connections() -> None:
     """Give this thread's database connections back (to the pool, with PostgreSQL)."""
     for conn in connections.all(initialized_only=True):
+        _close(conn)
+
+
+# How long a worker keeps one connection at most: then it goes back to the pool, which
+# replaces it once it reaches the pool's ``max_lifetime`` (psycopg_pool's default, an hour).
+KEEP_SECONDS = 60.0
+# This thread's kept connections: alias -> (the DB-API connection, when it was first kept).
+_kept = threading.local()
+
+
+def _check_kept() -> None:
+    """Before a unit: a kept connection the server closed meanwhile (a restart, a terminated
+    backend) goes back to the pool, which drops it; the unit's first query takes another."""
+    for conn in connections.all(initialized_only=True):
+        raw = conn.connection
+        if raw is None or conn.vendor != "postgresql":
+            continue
         try:
-            conn.close()
-        except Exception:
-            logger.exception("closing a database connection failed")
+            check_pooled_connection(raw)
+        except Exception:  # noqa: BLE001 - broken in any way: given back, replaced by the pool
+            _close(conn)
+
+
+def _keep_or_close(keep: bool) -> None:
+    """After a unit: keep each connection that is as a unit must leave it (idle, in autocommit)
+    for the next unit on this thread, for at most ``KEEP_SECONDS``; give back any other."""
+    kept = _kept.__dict__
+    now = time.monotonic()
+    for conn in connections.all(initialized_only=True):
+        raw = conn.connection
+        if raw is None:
+            kept.pop(conn.alias, None)
+            continue
+        previous, since = kept.get(conn.alias, (None, now))
+        if previous is not raw:
+            since = now
+        if keep and conn.vendor == "postgresql" and now - since < KEEP_SECONDS and _idle(conn, raw):
+            kept[conn.alias] = (raw, since)
+            continue
+        kept.pop(conn.alias, None)
+        _close(conn)
+
+
+def _idle(conn, raw) -> bool:
+    try:
+        return conn.get_autocommit() and raw.info.transaction_status == TransactionStatus.IDLE
+    except Exception:  # noqa: BLE001 - a connection that cannot say is not kept
+        return False
 
 
 # The event loop that handed the current unit to its worker; None outside a unit.
 _loop_var: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar("db_loop", default=None)
 
 
-def _unit(loop, fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, list]:
+def _unit(loop, fn: Callable, args: tuple, kwargs: dict, keep: bool = True) -> tuple[Any, BaseException | None, list]:
+    """One unit on the calling thread: its result or error and its outbox. ``keep``: the
+    thread may keep its connection for its next unit (a worker; not asgiref's sync thread)."""
     outbox: list = []
     token, loop_token = outbox_var.set(outbox), _loop_var.set(loop)
     try:
+        _check_kept()
         return fn(*args, **kwargs), None, outbox
     except BaseException as exc:  # handed back to the loop, raised there
         return None, exc, outbox
     finally:
         outbox_var.reset(token)
         _loop_var.reset(loop_token)
-        close_connections()
+        _keep_or_close(keep)
 
 
 def await_on_loop(coroutine, timeout: float) -> Any:
@@ -172,7 +292,7 @@ async def run_always(fn: Callable, /, *args, **kwargs) -> Any:
 async def _run(pool: WorkPool, fn: Callable, args: tuple, kwargs: dict) -> Any:
     loop = asyncio.get_running_loop()
     if pool.on_sync_thread:
-        result, error, outbox = await sync_to_async(_unit, thread_sensitive=True)(loop, fn, args, kwargs)
+        result, error, outbox = await sync_to_async(_unit, thread_sensitive=True)(loop, fn, args, kwargs, False)
     else:
         context = contextvars.copy_context()
         result, error, outbox = await loop.run_in_executor(pool.executor, context.run, _unit, loop, fn, args, kwargs)

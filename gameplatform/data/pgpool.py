@@ -17,6 +17,9 @@ polled first, without waiting, and only a readable, closed or not-idle connectio
 psycopg's check. A host that vanishes without closing anything is not caught here: the unit's
 first statement then fails with a connection error, answered 503 ``unavailable``.
 
+A database worker checks the connection it keeps between units the same way before each unit
+(``gameplatform.data.db``), whatever the pool's own check is.
+
 Django takes a ``check`` in ``OPTIONS["pool"]`` from 6.1 on; before, it passes its own
 ``check`` argument and another is a ``TypeError``: see ``pool_check_options`` in the settings.
 """

@@ -38,25 +38,30 @@ from gameplatform.data.redis import get_async_redis, get_redis, redis_enabled
 
 KEY_PREFIX = "rl:"
 
-# KEYS[1] the window; ARGV: limit, window in microseconds, a unique member, cost (0 = peek).
+# KEYS[1] the window; ARGV: limit, window in microseconds, a unique member, cost (0 = peek),
+# and optionally: how long ago the hit happened in microseconds (it counts as of then: a frame
+# that waited for its turn is counted when it arrived), then a pub/sub channel and a message
+# published there when the hit is allowed (the spend and the broadcast in one round trip).
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local cost = tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local at = now - tonumber(ARGV[5] or '0')
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', at - window)
 local used = redis.call('ZCARD', KEYS[1])
 if used + math.max(cost, 1) <= limit then
   for i = 1, cost do
-    redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i)
+    redis.call('ZADD', KEYS[1], at, ARGV[3] .. ':' .. i)
   end
   if cost > 0 then redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1) end
+  if ARGV[6] then redis.call('PUBLISH', ARGV[6], ARGV[7]) end
   return {1, limit - used - cost, 0}
 end
 local retry = 0
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if oldest[2] then retry = tonumber(oldest[2]) + window - now end
+if oldest[2] then retry = math.max(tonumber(oldest[2]) + window - now, 0) end
 return {0, limit - used, retry}
 """
 
@@ -106,17 +111,18 @@ class LocalWindow:
         self.hits: dict[str, deque] = defaultdict(deque)
         self.lock = threading.Lock()
 
-    def hit(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+    def hit(self, key: str, limit: int, window: float, cost: int = 1, age: float = 0.0) -> Decision:
         now = time.monotonic()
+        at = now - age
         with self.lock:
             hits = self.hits[key]
-            while hits and hits[0] <= now - window:
+            while hits and hits[0] <= at - window:
                 hits.popleft()
             used = len(hits)
             if used + max(cost, 1) <= limit:
-                hits.extend([now] * cost)
+                hits.extend([at] * cost)
                 return Decision(True, limit - used - cost, 0.0)
-            retry = hits[0] + window - now if hits else 0.0
+            retry = max(hits[0] + window - now, 0.0) if hits else 0.0
             return Decision(False, limit - used, retry)
 
     def reset(self, key: str) -> None:
@@ -151,28 +157,47 @@ def reset(key: str) -> None:
     _window().reset(key)
 
 
+@dataclass(frozen=True)
+class Publish:
+    """A message for a Redis pub/sub ``channel``, published by the budget's own script when
+    the hit is allowed (``ahit``'s ``publish``): the spend and the broadcast in one round trip."""
+
+    channel: str
+    data: bytes
+
+
 class AsyncRedisWindow:
     """The same window for the event loop: the script runs on the loop's own Redis client."""
 
     def __init__(self) -> None:
         self.client = self.script = None
 
-    async def hit(self, key: str, limit: int, window: float, cost: int = 1) -> Decision:
+    async def hit(
+        self, key: str, limit: int, window: float, cost: int = 1, age: float = 0.0, publish: Publish | None = None
+    ) -> Decision:
         client = get_async_redis()
         if client is not self.client:  # the first hit, or after ``reset_redis``
             self.client, self.script = client, client.register_script(_SLIDING_WINDOW)
         args = [limit, int(window * 1_000_000), _member(), cost]
+        if age > 0 or publish is not None:
+            args.append(max(int(age * 1_000_000), 0))
+        if publish is not None:
+            args += [publish.channel, publish.data]
         return _decision(await self.script(keys=[KEY_PREFIX + key], args=args))
 
 
 _async_window = per_loop(AsyncRedisWindow)
 
 
-async def ahit(key: str, *, limit: int, window: float, cost: int = 1) -> Decision:
-    """``hit`` from the event loop: one Redis round trip on the loop, no worker thread."""
+async def ahit(key: str, *, limit: int, window: float, cost: int = 1, age: float = 0.0, publish=None) -> Decision:
+    """``hit`` from the event loop: one Redis round trip on the loop, no worker thread.
+
+    ``age``: the hit happened that many seconds ago and counts as of then. ``publish``: a
+    ``Publish`` sent, when the hit is allowed, in the same round trip (Redis only: without it
+    there is no pub/sub, and the caller sends its message itself)."""
     if not redis_enabled():
-        return _local.hit(key, limit, window, cost)  # in memory, no I/O
-    return await _async_window().hit(key, limit, window, cost)
+        return _local.hit(key, limit, window, cost, age)  # in memory, no I/O
+    return await _async_window().hit(key, limit, window, cost, age, publish)
 
 
 def _units(count: int, what: str) -> str:
@@ -258,10 +283,12 @@ class Budget:
         limit, window = self.limit, self.window
         return self._require(hit(self.key(*idents), limit=limit, window=window, cost=cost), limit, window)
 
-    async def aspend(self, *idents, cost: int = 1) -> Decision:
-        """``spend`` from the event loop."""
+    async def aspend(self, *idents, cost: int = 1, age: float = 0.0, publish: Publish | None = None) -> Decision:
+        """``spend`` from the event loop; ``age`` and ``publish`` as ``ahit`` takes them (nothing
+        is published when the budget refuses)."""
         limit, window = self.limit, self.window
-        return self._require(await ahit(self.key(*idents), limit=limit, window=window, cost=cost), limit, window)
+        decision = await ahit(self.key(*idents), limit=limit, window=window, cost=cost, age=age, publish=publish)
+        return self._require(decision, limit, window)
 
     def check(self, *idents) -> Decision:
         """Raise ``RateLimited`` if the budget is used up, spending nothing."""
@@ -270,6 +297,12 @@ class Budget:
 
     def reset(self, *idents) -> None:
         reset(self.key(*idents))
+
+    def refusal(self, retry_after: float) -> RateLimited:
+        """The budget's refusal, counted: for a caller that knows, without asking the store,
+        that the budget is used up (a socket's own messages fill it)."""
+        metrics.rate_limited(self.name)
+        return RateLimited(retry_after, self.message)
 
     def _require(self, decision: Decision, limit: int, window: float) -> Decision:
         if not decision.allowed:

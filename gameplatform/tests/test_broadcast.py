@@ -8,8 +8,10 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 
 from conftest import access_token_for, requires_redis
-from gameplatform.broadcast.hub import GroupHub, get_hub
-from gameplatform.broadcast.realtime import agroup_send, agroup_signal
+from gameplatform.broadcast.hub import MESSAGE_TYPE, GroupHub, get_hub
+from gameplatform.broadcast.realtime import agroup_send, agroup_send_spending, agroup_signal
+from gameplatform.core.errors import RateLimited
+from gameplatform.data.ratelimit import Budget
 
 pytestmark = requires_redis
 
@@ -58,6 +60,32 @@ async def test_two_layer_instances_deliver_group_messages_to_each_other():
         await hub.close()
     await layer_a.flush()
     await layer_b.flush()
+
+
+async def test_a_message_published_by_the_budget_reaches_every_process_hub():
+    """The budget's script publishes the frame itself on the layer's channel for the group:
+    another process's hub hears it, this process's members get it at once, each once; a
+    frame the budget refuses is heard nowhere."""
+    budget = Budget("test:spend-and-send", limit=1, window=60.0, what="messages")
+    budget.reset("u1")
+    hub, other = get_hub(), GroupHub(new_process_layer())
+    here, there = Counter(1), Counter(2)
+    await hub.join("lobby_6", here)
+    await other.join("lobby_6", there)
+    assert hub.layer_publish("lobby_6", {"type": MESSAGE_TYPE}) is not None  # the one-round-trip way
+
+    await agroup_send_spending("lobby_6", {"type": "chat", "n": 1}, budget, "u1")
+    with pytest.raises(RateLimited):
+        await agroup_send_spending("lobby_6", {"type": "chat", "n": 2}, budget, "u1")
+    await agroup_send("lobby_6", {"type": "end"})  # after it, nothing more can arrive
+
+    expected = ['{"type":"chat","n":1}', '{"type":"end"}']
+    await wait_for(lambda: len(there.texts) == 2)
+    await wait_for(lambda: len(here.texts) == 2)
+    assert here.texts == there.texts == expected
+    await hub.leave("lobby_6", here)
+    await other.close()
+    await other.layer.flush()
 
 
 async def test_burst_to_a_large_group_across_two_processes_loses_nothing():

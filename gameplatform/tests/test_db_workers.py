@@ -1,4 +1,4 @@
-"""Database work from the event loop: concurrent, bounded, every connection given back, 503 when busy."""
+"""Database work from the event loop: concurrent, bounded, a connection kept per worker and checked, 503 when busy."""
 
 import asyncio
 import json
@@ -52,20 +52,103 @@ def _count_users() -> int:
     return get_user_model().objects.count()
 
 
+def _in_use(pool) -> int:
+    stats = pool.get_stats()
+    return stats["pool_size"] - stats["pool_available"]
+
+
 @requires_postgres
-async def test_thousands_of_units_leave_every_pooled_connection_in_the_pool():
+async def test_thousands_of_units_hold_one_connection_per_worker_and_stopping_gives_them_back():
     pool = connection.pool
-    before = pool.get_stats()
-    in_use_before = before["pool_size"] - before["pool_available"]  # the test's own connection
+    db.reset_pool()
+    in_use_before = _in_use(pool)  # the test's own connection
     results = []
     for _ in range(10):
         results += await asyncio.gather(*(db.run(_count_users) for _ in range(200)))
     assert results == [0] * 2000
 
-    stats = pool.get_stats()
-    # Every connection a worker used is back in the pool, idle; no request waited in vain.
-    assert stats["pool_size"] - stats["pool_available"] == in_use_before
-    assert stats.get("requests_errors", 0) == 0
+    # Each worker keeps one connection between units, never more; no request waited in vain.
+    assert in_use_before < _in_use(pool) <= in_use_before + db.get_pool().workers
+    assert pool.get_stats().get("requests_errors", 0) == 0
+    db.reset_pool()
+    # Stopped, every worker gave its connection back: the pool is whole.
+    assert _in_use(pool) == in_use_before
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+@requires_postgres
+async def test_a_workers_second_unit_reuses_its_connection_without_asking_the_pool(small_pool):
+    first = await db.run(_backend_pid)
+    requests = connection.pool.get_stats().get("requests_num", 0)
+    later = {await db.run(_backend_pid) for _ in range(50)}
+    assert later == {first}
+    assert connection.pool.get_stats().get("requests_num", 0) == requests  # no checkout per unit
+
+
+def _terminate(pid: int) -> None:
+    import psycopg
+
+    from gameplatform.testhelpers import wait_until
+
+    keys = ("dbname", "user", "password", "host", "port")
+    params = {k: v for k, v in connection.get_connection_params().items() if k in keys}
+    with psycopg.connect(psycopg.conninfo.make_conninfo(**params), autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        gone = "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s"
+        wait_until(lambda: admin.execute(gone, [pid]).fetchone()[0], timeout=10, what="the backend exited")
+
+
+@requires_postgres
+async def test_a_kept_connection_terminated_between_units_is_replaced_and_the_next_unit_succeeds(small_pool):
+    pid = await db.run(_backend_pid)
+    await asyncio.to_thread(_terminate, pid)
+    again = await db.run(_backend_pid)
+    assert again != pid
+    assert await db.run(_backend_pid) == again  # and the new one is kept in turn
+
+
+def _leave_a_transaction_open() -> None:
+    connection.set_autocommit(False)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE left_behind (n int)")
+
+
+def _state() -> tuple[bool, bool]:
+    from psycopg.pq import TransactionStatus
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'left_behind'")
+        leftover = cursor.fetchone()[0] > 0
+    return connection.get_autocommit() and connection.connection.info.transaction_status == TransactionStatus.IDLE, (
+        leftover
+    )
+
+
+@requires_postgres
+async def test_a_unit_that_leaves_a_transaction_open_passes_nothing_to_the_next_unit(small_pool):
+    await db.run(_leave_a_transaction_open)
+    clean, leftover = await db.run(_state)
+    assert clean and not leftover  # given back and rolled back, not kept
+
+
+@requires_postgres
+async def test_a_unit_answered_unavailable_when_the_database_refuses_and_the_next_one_succeeds(small_pool):
+    from django.db import OperationalError
+
+    pid = await db.run(_backend_pid)
+
+    def terminate_own_backend() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    with pytest.raises(OperationalError):  # what the kit answers 503 ``unavailable`` (errors.is_outage)
+        await db.run(terminate_own_backend)
+    assert await db.run(_backend_pid) != pid
 
 
 def _fail_inside_a_transaction() -> None:
@@ -85,8 +168,8 @@ def _refuse_inside_a_transaction() -> None:
 @requires_postgres
 async def test_a_long_run_of_timers_faults_and_sockets_leaves_the_pool_whole(ws_connect, alice):
     pool = connection.pool
-    before = pool.get_stats()
-    in_use_before = before["pool_size"] - before["pool_available"]
+    db.reset_pool()
+    in_use_before = _in_use(pool)
     timers.discover()
     for n in range(20):
         await db.run_always(timers.run_due, n * 100.0)  # every job, as a server's timer round runs them
@@ -98,10 +181,12 @@ async def test_a_long_run_of_timers_faults_and_sockets_leaves_the_pool_whole(ws_
         assert connected
         await ws.receive_json_from(timeout=5)  # the badge: a unit of database work
         await ws.disconnect()
-    stats = pool.get_stats()
-    # Every connection is back, idle, and the pool still serves: nothing was lost to a fault.
-    assert stats["pool_size"] - stats["pool_available"] == in_use_before
+    # At most a connection per worker is kept, the pool still serves, and stopped, the workers
+    # give every connection back: nothing was lost to a fault.
+    assert _in_use(pool) <= in_use_before + db.get_pool().workers
     assert await db.run(_count_users) >= 1
+    db.reset_pool()
+    assert _in_use(pool) == in_use_before
 
 
 @requires_postgres  # SQLite runs every unit on the one sync thread

@@ -38,6 +38,19 @@ async def test_a_budget_spent_on_the_event_loop_and_in_a_thread_is_one_window():
     assert (await budget.ahit("u2")).remaining == 2  # another key, its own window
 
 
+@pytest.mark.parametrize("window_kind", ["local", "redis"])
+async def test_a_hit_counts_as_of_its_age(window_kind, settings):
+    if window_kind == "local":
+        settings.REDIS_URL = ""
+    elif not settings.REDIS_URL:
+        pytest.skip("needs Redis (set REDIS_URL)")
+    budget = Budget(f"test:age:{window_kind}", limit=1, window=60.0, what="messages")
+    budget.reset("u1")
+    await budget.aspend("u1", age=59.0)  # a frame that waited 59 s for its turn
+    refused = await budget.ahit("u1")
+    assert not refused.allowed and 0 < refused.retry_after <= 1.0  # its minute ends in a second
+
+
 def test_hits_have_distinct_members_so_a_burst_counts_every_hit():
     members = {ratelimit._member() for _ in range(1000)}
     assert len(members) == 1000

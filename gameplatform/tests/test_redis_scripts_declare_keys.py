@@ -23,6 +23,7 @@ from gameplatform.tests.test_faults import requires_redis_server
 pytestmark = requires_redis_server
 
 KEYLESS = {"TIME"}  # the only script commands here that take no key
+CHANNELS = {"PUBLISH"}  # script commands whose first argument is a pub/sub channel, not a key
 
 
 ARGUMENT = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -58,7 +59,7 @@ def undeclared(commands: list[tuple[str, list[str]]]) -> list[list[str]]:
         if words[0].upper() in ("EVAL", "EVALSHA"):
             scripts += 1
             declared = set(words[3 : 3 + int(words[2])])
-        elif origin == "lua" and words[0].upper() not in KEYLESS and words[1] not in declared:
+        elif origin == "lua" and words[0].upper() not in KEYLESS | CHANNELS and words[1] not in declared:
             found.append(words)
     assert scripts, "no script ran"
     return found
@@ -97,6 +98,28 @@ def test_rate_limit_and_lease_scripts_declare_every_key_they_touch(server, setti
     assert TimerLease(client=client).held()
     lines = watch.stop()
     assert undeclared(lines) == []
+
+
+async def test_a_chat_budget_spent_with_its_broadcast_is_one_command_that_declares_its_key(server, settings):
+    from gameplatform.data.ratelimit import Publish, ahit
+    from gameplatform.data.redis import reset_redis
+
+    settings.REDIS_URL = f"redis://127.0.0.1:{server.port}/0"
+    reset_redis()
+    try:
+        await ahit("warm", limit=1, window=60)  # the script loaded once (NOSCRIPT, SCRIPT LOAD) before watching
+        watch = Watch(server)
+        message = Publish("gp0:__group__lobby_1", b"frame")
+        assert (await ahit("declared", limit=1, window=60, age=0.5, publish=message)).allowed
+        assert not (await ahit("declared", limit=1, window=60, publish=message)).allowed
+        lines = watch.stop()
+    finally:
+        reset_redis()
+    assert undeclared(lines) == []
+    sent = [w[0].upper() for origin, w in lines if origin != "lua" and w[0].upper() not in ("HELLO", "ECHO")]
+    assert sent.count("EVALSHA") == 2 and "PUBLISH" not in sent  # each spend and its broadcast: one command
+    published = [w for origin, w in lines if origin == "lua" and w[0].upper() == "PUBLISH"]
+    assert published == [["PUBLISH", "gp0:__group__lobby_1", "frame"]]  # the allowed one only
 
 
 async def test_room_lease_and_seat_scripts_declare_every_key_they_touch(server):

@@ -80,11 +80,14 @@ class UserCache:
         self.epoch = 0
         self.hearing = False  # the listener is subscribed and answering
         self.listener: Listener | None = None
-        self.hits = self.misses = 0
-        _CACHES.add(self)
+        with _CACHES_LOCK:
+            _CACHES.add(self)
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    def __bool__(self) -> bool:  # a cache is a cache, empty or not (``if cache:`` means "there is one")
+        return True
 
     def begin(self) -> int:
         """Before a read of the database: the epoch to ``put`` the row with."""
@@ -99,11 +102,7 @@ class UserCache:
         with self._lock:
             self._drop_expired(now)
             held = self._rows.get(user_id)
-        if held is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return held[1]
+        return None if held is None else held[1]
 
     def put(self, user_id: int, row, epoch: int) -> bool:
         """Keep ``row`` (read after ``begin`` returned ``epoch``); not when anything was forgotten
@@ -250,6 +249,7 @@ async def _close(pubsub, client) -> None:
 
 
 _CACHES: "weakref.WeakSet[UserCache]" = weakref.WeakSet()  # every cache of this process
+_CACHES_LOCK = threading.Lock()  # a database worker's ``forget`` may meet a loop's first handshake
 
 
 def _new_cache() -> UserCache | None:
@@ -274,7 +274,9 @@ def forget(user_id: int | None = None) -> None:
     """Drop ``user_id`` (None: every user) from every cache of this process now, and publish it
     to the others. A publish that fails is logged: the others then drop it when its
     entry expires (``WS_USER_CACHE_SECONDS``), or at once if they lost Redis too."""
-    for cache in tuple(_CACHES):
+    with _CACHES_LOCK:
+        caches = tuple(_CACHES)
+    for cache in caches:
         if user_id is None:
             cache.forget_all()
         else:

@@ -503,9 +503,11 @@ def user_premium_follow(*, user_id: int, until: datetime | None) -> User:
 
 
 def users_expire_premium() -> int:
-    """End every premium whose time is up: one conditional update, so any number of runners may
-    run it (a renewal committed first moved the end, and the update's condition sees that)."""
-    ended = list(User.objects.filter(is_premium=True, premium_until__lte=timezone.now()).values_list("pk", flat=True))
+    """End every premium whose time is up: a conditional update of the accounts found due, so any
+    number of runners may run it (a renewal committed first moved the end, and the update's
+    condition sees that); each found is dropped from the sockets' copies of user rows."""
+    due = User.objects.filter(is_premium=True, premium_until__lte=timezone.now())
+    ended = list(due.values_list("pk", flat=True))
     if not ended:
         return 0
     changed = User.objects.filter(pk__in=ended, is_premium=True, premium_until__lte=timezone.now()).update(

@@ -6,7 +6,9 @@ It is read with the user's row, which every way in reads anyway:
 
 - login, refresh, a guest's device login, provider sign-in: ``tokens_for`` refuses;
 - every REST request with a token issued before: ``accounts.authentication``;
-- a socket connecting: the kit asks ``gameplatform.sockets.lockout.account_refusal`` (registered here);
+- a socket connecting: the kit asks ``gameplatform.sockets.lockout.account_refusal`` (registered here),
+  on the row its handshake read (a process's copy of it, ``gameplatform.sockets.usercache``,
+  which ``account_lock`` drops on every process, a lock or its lift alike);
 - the sockets already open, on every process: ``account_lock`` signals the kit's gate
   (``gameplatform.sockets.lockout``), which closes them 4403 with ``account_suspended``.
 
@@ -21,7 +23,7 @@ from django.utils import timezone
 from accounts import hooks
 from accounts.models import User
 from gameplatform.core.errors import Forbidden
-from gameplatform.sockets import lockout
+from gameplatform.sockets import lockout, usercache
 
 # A ban's end: PostgreSQL and SQLite both keep the year 9999.
 LOCKED_FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
@@ -60,5 +62,6 @@ def account_lock(*, user_id: int, until: datetime | None) -> None:
     """Lock the account until ``until`` (None: unlock). A lock closes the account's open sockets
     on every process once the transaction commits; tokens already issued stop working at once."""
     User.objects.filter(pk=user_id).update(locked_until=until)
+    usercache.forget_on_commit(user_id)  # every process's copy of the row, for sockets' handshakes
     if until is not None and until > timezone.now():
         lockout.close_sockets_on_commit(user_id, code="account_suspended", message="This account is suspended.")

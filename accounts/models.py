@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from gameplatform.sockets import usercache
+
 USERNAME_KEY_MAX_LENGTH = 255
 
 
@@ -111,7 +113,10 @@ class User(AbstractUser):
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "username_key"}
+        changed = not self._state.adding
         super().save(*args, **kwargs)
+        if changed:  # sockets' handshakes read the row from a copy per process: every process drops it
+            usercache.forget_on_commit(self.pk)
 
 
 class GuestDevice(models.Model):

@@ -53,25 +53,37 @@ def user_from_columns(values: dict, using: str = "default") -> User:
     return _user_of_row(using, names, datetimes, [values[name] for name in names])
 
 
-def _user_of_row(using: str, names: list[str], datetimes: list[int], row) -> User:
+def _aware_row(using: str, datetimes: list[int], row) -> tuple:
+    """A row as read, its datetimes made aware (as the ORM makes them)."""
     if datetimes:
         row = list(row)
         for index in datetimes:
             row[index] = rawsql.aware(row[index], using)
-    return User.from_db(using, names, row)
+    return tuple(row)
+
+
+def _user_of_row(using: str, names: list[str], datetimes: list[int], row) -> User:
+    return User.from_db(using, names, _aware_row(using, datetimes, row))
+
+
+def _row_by_pk(user_id, using: str = "default") -> tuple | None:
+    """The row of the user with this key, as ``User.from_db`` takes it (its datetimes aware), else
+    None (also for a key that is no integer, as a token's claim may be)."""
+    pk = user_key(user_id)
+    if pk is None:
+        return None
+    sql, _, datetimes = _user_read()
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    return None if row is None else _aware_row(using, datetimes, row)
 
 
 def _user_by_pk(user_id, using: str = "default") -> User | None:
     """The user with this key, as ``User.objects.get(pk=user_id)`` loads it, else None
     (also for a key that is no integer, as a token's claim may be)."""
-    pk = user_key(user_id)
-    if pk is None:
-        return None
-    sql, names, datetimes = _user_read()
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
-    return None if row is None else _user_of_row(using, names, datetimes, row)
+    row = _row_by_pk(user_id, using)
+    return None if row is None else User.from_db(using, _user_read()[1], row)
 
 
 def user_by_token_get(*, user_id) -> User | None:
@@ -98,11 +110,18 @@ def token_current(user: User, issued_at) -> bool:
         return False
 
 
-def user_by_access_token(*, user_id, issued_at) -> User | None:
-    """The active user an access token names (a socket's), while the token holds for them:
-    None once their sessions ended after it was issued (``accounts.sessions``)."""
-    user = user_active_get(user_id=user_id)
-    return user if user is not None and token_current(user, issued_at) else None
+def token_user_row(*, user_id) -> tuple | None:
+    """The row of the user an access token names, active or not, as ``token_user`` takes it (a
+    socket's handshake: ``gameplatform.sockets.usercache`` keeps it as it is for a while)."""
+    return _row_by_pk(user_id)
+
+
+def token_user(*, row: tuple, issued_at) -> User | None:
+    """The user of ``row`` (``token_user_row``) when an access token issued at ``issued_at`` holds
+    for them: active, and issued after their sessions last ended (``accounts.sessions``); else None.
+    A new instance each call (a socket may keep and change its own); reads nothing."""
+    user = User.from_db("default", _user_read()[1], row)
+    return user if user.is_active and token_current(user, issued_at) else None
 
 
 def user_search(*, query: str = "") -> QuerySet[User]:

@@ -23,7 +23,7 @@ from gameplatform.core.cache import cache
 from gameplatform.core.errors import ApplicationError, Conflict
 from gameplatform.data.ratelimit import Budget
 from gameplatform.http import serializers
-from gameplatform.sockets import lockout
+from gameplatform.sockets import lockout, usercache
 from gameplatform.sockets.closecodes import CLOSE_UNAUTHENTICATED
 
 TICKET_PREFIX = "wsticket:"
@@ -503,11 +503,19 @@ def user_premium_follow(*, user_id: int, until: datetime | None) -> User:
 
 
 def users_expire_premium() -> int:
-    """End every premium whose time is up: one conditional update, so any number of runners may
-    run it (a renewal committed first moved the end, and the update's condition sees that)."""
-    return User.objects.filter(is_premium=True, premium_until__lte=timezone.now()).update(
+    """End every premium whose time is up: a conditional update of the accounts found due, so any
+    number of runners may run it (a renewal committed first moved the end, and the update's
+    condition sees that); each found is dropped from the sockets' copies of user rows."""
+    due = User.objects.filter(is_premium=True, premium_until__lte=timezone.now())
+    ended = list(due.values_list("pk", flat=True))
+    if not ended:
+        return 0
+    changed = User.objects.filter(pk__in=ended, is_premium=True, premium_until__lte=timezone.now()).update(
         is_premium=False, premium_until=None
     )
+    for user_id in ended:  # the sockets' copies of their rows (gameplatform.sockets.usercache)
+        usercache.forget_on_commit(user_id)
+    return changed
 
 
 @transaction.atomic
@@ -519,8 +527,9 @@ def user_delete(*, user: User) -> None:
     hooks.user_deleting(user)
     user_id = user.pk
     user.delete()
-    # Its tokens already fail (no row to read them against); its open sockets end with 4401 on
-    # every process once the deletion commits.
+    # Its tokens already fail (no row to read them against, once every process dropped its copy of
+    # the row); its open sockets end with 4401 on every process once the deletion commits.
+    usercache.forget_on_commit(user_id)
     lockout.close_sockets_on_commit(
         user_id, code="account_deleted", message="This account was deleted.", close_code=CLOSE_UNAUTHENTICATED
     )
@@ -581,6 +590,7 @@ def user_delete_cancel(*, user: User) -> None:
     conditional update, so a cancel and the timer's deletion cannot both win."""
     if not User.objects.filter(pk=user.pk, delete_at__gt=timezone.now()).update(delete_at=None):
         raise Conflict("No deletion of this account is pending.", code="not_pending")
+    usercache.forget_on_commit(user.pk)
 
 
 def users_delete_due() -> int:

@@ -7,7 +7,8 @@ A session is a refresh token and the access tokens issued from it. Ending them:
 - ``User.sessions_ended_at`` is set to now: an access token issued before that second is refused
   (``selectors.token_current``, read with the user's row, so the check costs no query: 401
   ``token_not_valid`` on REST; a socket's handshake is refused, the socket closes 4401) instead
-  of working until it expires;
+  of working until it expires; every process drops its copy of the row that sockets' handshakes
+  read (``gameplatform.sockets.usercache``) once the end commits;
 - the sockets open on every process close (``close_sockets``; a caller that ends them its own way,
   the rescinded consent's 4403, says so).
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
-from gameplatform.sockets import lockout
+from gameplatform.sockets import lockout, usercache
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -30,6 +31,7 @@ def sessions_end(*, user_id: int, close_sockets: bool = True) -> int:
     ``close_sockets`` is False."""
     now = timezone.now()
     User.objects.filter(pk=user_id).update(sessions_ended_at=now)
+    usercache.forget_on_commit(user_id)  # every process's copy of the row, for sockets' handshakes
     live = OutstandingToken.objects.filter(user_id=user_id, expires_at__gt=now, blacklistedtoken__isnull=True)
     rows = [BlacklistedToken(token=token) for token in live]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent end wrote some

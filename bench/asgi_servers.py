@@ -31,6 +31,9 @@ that fails is reported with the reason and not measured, never silently skipped.
   idle    ``--sockets`` authenticated sockets on ``/ws/friends/status/``, ``--concurrency`` at a
           time, after a warm-up of 50: handshakes per second, server CPU ms per handshake, server
           RSS KiB per socket (RSS with every socket open minus RSS before, over the sockets)
+  return  every one of those sockets closed (2 s to settle), then opened again with the same
+          token, ``--concurrency`` at a time: the handshakes of users the server saw seconds ago
+          (a client reconnecting, a page opening its sockets), per second and in server CPU ms
   frames  with those sockets open, ``--pingers`` of them send ``{"type":"ping"}`` and wait for the
           ``pong`` in a loop for ``--frame-seconds``: server CPU µs per ping/pong (a frame in and one out)
   stop    SIGTERM with every socket open: seconds to exit, the close codes the sockets saw (1012
@@ -395,6 +398,30 @@ async def open_idle(url: str, tokens: list[str], concurrency: int) -> tuple[list
     return sockets, failures
 
 
+async def open_returning(server, url: str, sockets: list, concurrency: int) -> tuple[list, Counter, dict]:
+    """``sockets`` closed, then opened again with the same tokens (their users come back): the new
+    sockets, the failures, and the figures of the opening (from the closes settled to the last open)."""
+    from figures import close_all, own_cpu_seconds
+
+    tokens = [ws.request.headers["Authorization"].removeprefix("Bearer ") for ws in sockets]
+    await close_all(sockets)
+    await asyncio.sleep(2.0)  # the closes settle (presence, last seen) before the clock starts
+    before, client_cpu = Snapshot(server.pids()), own_cpu_seconds()
+    reopened, failures = await open_idle(url, tokens, concurrency)
+    after, client_cpu = Snapshot(server.pids()), own_cpu_seconds() - client_cpu
+    count = len(reopened)
+    return (
+        reopened,
+        failures,
+        {
+            "returned": count,
+            "returning_handshakes_per_s": round(count / (after.at - before.at), 1) if count else None,
+            "returning_cpu_ms_per_handshake": round(after.total_cpu_since(before) / count * 1000, 2) if count else None,
+            "returning_client_cpu_ms_per_handshake": round(client_cpu / count * 1000, 2) if count else None,
+        },
+    )
+
+
 async def ping_loop(sockets: list, seconds: float) -> tuple[int, Counter, list[float]]:
     """Each socket: ping, wait for its pong, again, until ``seconds`` are over. Round trips, failures, latencies."""
     from figures import next_frame
@@ -457,6 +484,9 @@ async def measure(server, tokens: list[str], args) -> dict:
         "processes": {f"{pid} {proc_name(pid)}": round(cpu, 2) for pid, cpu in opened.cpu_since(before).items()},
         "socket_process": f"{holder} {proc_name(holder)}" if holder else None,
     }
+    sockets, returning_failures, returning = await open_returning(server, url, sockets, args.concurrency)
+    result.update(returning)
+    failures.update({f"returning {key}": count for key, count in returning_failures.items()})
     pingers = sockets[: args.pingers]
     before, client_cpu = Snapshot(server.pids()), own_cpu_seconds()
     trips, ping_failures, latencies = await ping_loop(pingers, args.frame_seconds)
@@ -555,6 +585,8 @@ def log_excerpt(path: Path) -> str:
 COLUMNS = [
     ("handshakes/s", "handshakes_per_s", "{:,.0f}"),
     ("CPU ms/handshake", "cpu_ms_per_handshake", "{:.2f}"),
+    ("returning/s", "returning_handshakes_per_s", "{:,.0f}"),
+    ("CPU ms/returning", "returning_cpu_ms_per_handshake", "{:.2f}"),
     ("KiB/socket", "kib_per_socket", "{:.1f}"),
     ("µs CPU/ping-pong", "us_per_ping_pong", "{:,.0f}"),
     ("ping-pongs/s", "round_trips_per_s", "{:,.0f}"),
@@ -598,8 +630,8 @@ def write_plot(results: dict[str, dict], path: str) -> None:
     measured = {name: r for name, r in results.items() if r.get("status") == "measured"}
     if not measured:
         return
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
-    for ax, (title, key, _) in zip(axes.flat, COLUMNS[:4], strict=True):
+    fig, axes = plt.subplots(2, 3, figsize=(15, 7))
+    for ax, (title, key, _) in zip(axes.flat, COLUMNS[:6], strict=True):
         names = list(measured)
         ax.bar(names, [measured[n].get(key) or 0 for n in names], color="tab:blue")
         ax.set_title(title)

@@ -4,7 +4,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from friends.models import Block, FriendRequest, Friendship, LastSeen
-from gameplatform.data.rawsql import aware
+from gameplatform.data.rawsql import aware, placeholders
 from gameplatform.sockets import presence
 
 
@@ -19,11 +19,32 @@ def is_blocked_between(*, user_a_id: int, user_b_id: int) -> bool:
     ).exists()
 
 
+# The rows of ``Friendship.objects.filter(user_id__in=...).values_list("user_id", "friend_id")``,
+# in its order, written out: every socket that brings its user online and every last socket that
+# closes reads them (``friends.presence.announce``), and building that query through the ORM cost
+# more CPU than running it (measured per call on PostgreSQL: 390 µs of CPU through the ORM, 80 µs
+# here). PostgreSQL takes the ids as one array (one statement text, prepared once per connection,
+# for any number of ids); SQLite as an ``IN`` list.
+_FRIEND_IDS = (
+    f'SELECT "user_id", "friend_id" FROM "{Friendship._meta.db_table}" WHERE "user_id" {{}}'
+    ' ORDER BY "created_at" DESC, "id" DESC'
+)
+
+
 def friend_ids_of(*, user_ids: list[int]) -> dict[int, list[int]]:
-    """Each user's friends, in one query."""
+    """Each user's friends, in one query (none for no users)."""
+    if not user_ids:
+        return {}
+    ids = [int(user_id) for user_id in user_ids]
+    if connection.vendor == "postgresql":
+        sql, params = _FRIEND_IDS.format("= ANY(%s)"), [ids]
+    else:
+        sql, params = _FRIEND_IDS.format(f"IN ({placeholders(len(ids))})"), ids
     friends: dict[int, list[int]] = {}
-    for user_id, friend_id in Friendship.objects.filter(user_id__in=user_ids).values_list("user_id", "friend_id"):
-        friends.setdefault(user_id, []).append(friend_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for user_id, friend_id in cursor.fetchall():
+            friends.setdefault(user_id, []).append(friend_id)
     return friends
 
 

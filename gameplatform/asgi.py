@@ -33,6 +33,7 @@ from gameplatform.http.paths import WebSocketTrailingSlash  # noqa: E402
 from gameplatform.operations import ops, timers  # noqa: E402
 from gameplatform.rooms.host import drain_all  # noqa: E402
 from gameplatform.rooms.placement import serve_at_start  # noqa: E402
+from gameplatform.sockets import usercache  # noqa: E402
 from gameplatform.sockets.routing import collect_websocket_urlpatterns  # noqa: E402
 from gameplatform.sockets.wsauth import JWTAuthMiddleware, OriginCheck  # noqa: E402
 
@@ -91,6 +92,7 @@ async def application(scope, receive, send):
     ops.start_sampler()
     db.get_processes()  # started here when the server runs no lifespan (daphne)
     _place_rooms()  # likewise
+    usercache.listen_here()  # likewise (once per loop)
     return await router(scope, receive, send)
 
 
@@ -110,6 +112,8 @@ async def _lifespan(receive, send) -> None:
                 timers.start_in_server()
             db.get_processes()
             _place_rooms()
+            # Listening before the first socket, so its user's row is kept for the next.
+            usercache.listen_here()
             await send({"type": "lifespan.startup.complete"})
             # uvicorn's start-up banners are INFO lines of "uvicorn.error", off (settings.LOGGING).
             # ready_in_s: from the process's start to here, what a rolling restart waits for

@@ -346,6 +346,12 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 WS_TICKET_TTL_SECONDS = 30
+# A socket's handshake takes its token's user from a per-process copy of the user's row, read at
+# most this many seconds ago and forgotten at once on every process when the row changes (a ban,
+# a logout everywhere, a deletion: gameplatform/sockets/usercache.py), holding at most
+# WS_USER_CACHE_SIZE users. Only with Redis (the invalidations travel through it); 0 turns it off.
+WS_USER_CACHE_SECONDS = env_float("WS_USER_CACHE_SECONDS", 30.0, minimum=0)
+WS_USER_CACHE_SIZE = env_int("WS_USER_CACHE_SIZE", 10_000, minimum=1)
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300, minimum=1)
 REGISTRATIONS_PER_ADDRESS = env_int("REGISTRATIONS_PER_ADDRESS", 10, minimum=1)

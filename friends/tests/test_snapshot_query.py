@@ -1,6 +1,7 @@
-"""The presence snapshot reads friends and their last-seen times through one hand-written
-statement: the rows the ORM's query gives, in its order, with its types (run on PostgreSQL, or
-on SQLite without ``DATABASE_URL``, where a cursor's datetimes are naive until made aware)."""
+"""The presence snapshot reads friends and their last-seen times, and a presence change its user's
+friends, each through one hand-written statement: the rows the ORM's query gives, in its order,
+with its types (run on PostgreSQL, or on SQLite without ``DATABASE_URL``, where a cursor's
+datetimes are naive until made aware)."""
 
 from datetime import UTC, datetime
 
@@ -9,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from friends.models import Friendship, LastSeen
-from friends.selectors import _friends_last_seen, presence_snapshot
+from friends.selectors import _friends_last_seen, friend_ids_of, presence_snapshot
 from friends.services import friendship_create
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +55,21 @@ def test_the_snapshot_is_one_statement(alice_with_friends):
     with CaptureQueriesContext(connection) as queries:
         _friends_last_seen(user_id=alice.pk)
     assert len(queries) == 1
+
+
+def test_friend_ids_are_the_orms_rows_in_its_order_in_one_statement(alice_with_friends, make_user):
+    """What a user's coming online reads (``friends.presence.announce``), written out."""
+    alice, bob, carol = alice_with_friends
+    dave = make_user("dave")
+    friendship_create(user_a=dave, user_b=bob)
+    users = [alice.pk, bob.pk, carol.pk, dave.pk, 10**9]  # and an id with no friends (no row)
+    orm: dict[int, list[int]] = {}
+    for user_id, friend_id in Friendship.objects.filter(user_id__in=users).values_list("user_id", "friend_id"):
+        orm.setdefault(user_id, []).append(friend_id)
+    with CaptureQueriesContext(connection) as queries:
+        assert friend_ids_of(user_ids=users) == orm
+    assert len(queries) == 1
+    assert orm[alice.pk] == [carol.pk, bob.pk] and sorted(orm[bob.pk]) == sorted([alice.pk, dave.pk])
+    with CaptureQueriesContext(connection) as queries:
+        assert friend_ids_of(user_ids=[]) == {}
+    assert len(queries) == 0

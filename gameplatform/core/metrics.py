@@ -120,6 +120,11 @@ FRAMES_IN = Counter("gameplatform_ws_frames_in_total", "Client frames received, 
 FRAMES_OUT = Counter(
     "gameplatform_ws_frames_out_total", "Frames written to sockets, by type (broadcasts included).", ["type"]
 )
+WS_USER_ROWS = Counter(
+    "gameplatform_ws_user_rows_total",
+    "Socket handshakes with an access token, by where its user's row came from: cache or database.",
+    ["source"],
+)
 DELIVERIES = Counter(
     "gameplatform_ws_deliveries_total", "Broadcast frames written to sockets by the process hubs (one per socket)."
 )
@@ -253,6 +258,14 @@ def delivered(frame_type, count: int) -> None:
 
 def cut_off(route: str) -> None:
     CUT_OFF.labels(route).inc()
+
+
+_user_rows: dict[str, object] = {}
+
+
+def user_row_read(source: str) -> None:
+    """A socket handshake's user row came from ``source``: ``cache`` or ``database``."""
+    _cached(WS_USER_ROWS, _user_rows, source).inc()
 
 
 def rate_limited(budget: str) -> None:

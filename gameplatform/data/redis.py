@@ -18,6 +18,8 @@ import redis.asyncio
 import redis.asyncio.sentinel
 import redis.sentinel
 from django.conf import settings
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 
 from gameplatform.core.loops import per_loop
 from gameplatform.data import redisconf
@@ -88,6 +90,15 @@ def _async_client() -> redis.asyncio.Redis:
 
 # For coroutines on the server's event loop: a command costs one round trip and no thread hop.
 get_async_redis = per_loop(_async_client)
+
+
+def pubsub_client() -> redis.asyncio.Redis:
+    """A client of its own for one pub/sub subscriber that must see every failure of its
+    connection (``gameplatform.sockets.usercache``): no retries, so redis-py never reconnects and
+    subscribes again behind its back, when messages published in between would be lost unseen.
+    The caller closes it and its pool (``aclose(close_connection_pool=True)``)."""
+    pool = _pool(redis.asyncio.BlockingConnectionPool, AsyncSentinelBlockingPool, AsyncRetry(NoBackoff(), 0))
+    return redis.asyncio.Redis(connection_pool=pool)
 
 
 def reset_redis() -> None:

@@ -5,6 +5,10 @@ Bearer`` header, then ``?ticket=`` (one-time, from ``POST /api/auth/ws-ticket/``
 then ``?token=``. The first one present decides; a bad one leaves the socket
 anonymous (the base consumer then closes it with 4401). ``scope["auth_expires_at"]``
 carries the access token's expiry so the consumer can close with 4401 when it passes.
+
+An access token is checked on the event loop (its signature and expiry: CPU only); its user's row
+comes from this process's short-lived cache when it holds it (``gameplatform.sockets.usercache``:
+no database worker, no query), else from the database.
 """
 
 import logging
@@ -19,9 +23,11 @@ from django.http.request import split_domain_port, validate_host
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
+from gameplatform.core import metrics
 from gameplatform.core.errors import Unavailable, is_outage
 from gameplatform.core.hooks import Hook
 from gameplatform.data import db
+from gameplatform.sockets import usercache
 
 logger = logging.getLogger(__name__)
 
@@ -43,30 +49,72 @@ def _credentials(scope) -> tuple[str, str] | None:
 # How a socket's credentials become a user: the accounts app registers one function on each
 # (``AccountsConfig.ready``), so the kit knows no app. Without one, a socket's authentication
 # raises ImproperlyConfigured naming the hook.
-# An access token's active user (its ``user_id`` and ``iat`` claims), None once the token no longer
-# holds for them (their sessions ended after it was issued).
-user_by_token: Hook[[object, object], "AbstractBaseUser | None"] = Hook("user_by_token")
+# An access token's user is read as a row, in the provider's own form (None: no account has that
+# id), and kept as it is for a while (``gameplatform.sockets.usercache``); ``token_user`` makes the
+# user of a row for a token issued at ``iat``: None when the token does not hold for them (not
+# active, or their sessions ended after it was issued). It reads nothing: it runs on the event loop.
+token_user_row: Hook[[object], object] = Hook("token_user_row")
+token_user: Hook[[object, object], "AbstractBaseUser | None"] = Hook("token_user")
 user_by_ticket: Hook[[str], "AbstractBaseUser | None"] = Hook("user_by_ticket")  # a one-time ticket's user, once
 
 
-def _user_for_token(raw: str):
+def _access_token(raw: str) -> AccessToken | None:
     try:
-        token = AccessToken(raw)
+        return AccessToken(raw)
     except TokenError:
+        return None
+
+
+def _cache_key(claim) -> int | None:
+    """A ``user_id`` claim as the cache's key: SimpleJWT writes the id as a string of digits
+    (an integer in older tokens). Anything else is read from the database, whose provider
+    decides what it names (usually no one)."""
+    if type(claim) is int:
+        return claim
+    if type(claim) is str and 0 < len(claim) < 20 and claim.isascii() and claim.isdigit():
+        return int(claim)
+    return None
+
+
+async def _row_for(claim):
+    """The row of the user ``claim`` names: from this process's cache when it holds it (no
+    database worker, no query), else read on a database worker (and kept)."""
+    cache, key = usercache.get_user_cache(), _cache_key(claim)
+    if cache is None or key is None:
+        metrics.user_row_read("database")
+        return await db.run(token_user_row.one(), claim)
+    row = cache.get(key)
+    if row is not None:
+        metrics.user_row_read("cache")
+        return row
+    metrics.user_row_read("database")
+    cache.listen()  # once: the first handshakes read the database until it hears
+    epoch = cache.begin()
+    row = await db.run(token_user_row.one(), key)
+    if row is not None:
+        cache.put(key, row, epoch)
+    return row
+
+
+async def _user_for_token(raw: str):
+    token = _access_token(raw)
+    if token is None:
         return None, None
-    return user_by_token.one()(token.get("user_id"), token.get("iat")), token.get("exp")
+    row = await _row_for(token.get("user_id"))
+    user = None if row is None else token_user.one()(row, token.get("iat"))
+    return user, token.get("exp")
 
 
 def _user_for_ticket(raw: str):
     return user_by_ticket.one()(raw), None
 
 
-def authenticate(scope):
+async def authenticate(scope):
     found = _credentials(scope)
     if found is None:
         return AnonymousUser(), None
     kind, raw = found
-    user, expires_at = _user_for_token(raw) if kind == "token" else _user_for_ticket(raw)
+    user, expires_at = await (_user_for_token(raw) if kind == "token" else db.run(_user_for_ticket, raw))
     if user is None:
         logger.info("websocket credentials refused", extra={"credential": kind, "path": scope.get("path")})
         return AnonymousUser(), None
@@ -77,7 +125,7 @@ class JWTAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
         try:
-            scope["user"], scope["auth_expires_at"] = await db.run(authenticate, scope)
+            scope["user"], scope["auth_expires_at"] = await authenticate(scope)
         except db.Overloaded as exc:
             # The consumer accepts, sends the error frame and closes (gameplatform.sockets.consumers).
             scope["user"], scope["auth_expires_at"], scope["overloaded"] = AnonymousUser(), None, exc

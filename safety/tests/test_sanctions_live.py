@@ -236,3 +236,40 @@ async def test_a_mute_on_one_process_refuses_the_players_game_text_on_the_other_
     assert played["type"] == "ack" or played["code"] == "not_your_turn", played
     for ws in sockets:
         await ws.close()
+
+
+def handshakes_from_cache(server) -> float:
+    """How many socket handshakes ``server`` took their user from its copy of the row
+    (``gameplatform_ws_user_rows_total{source="cache"}`` on its ``/metrics``)."""
+    body = httpx.get(f"{server.http}/metrics", timeout=10).text
+    for line in body.splitlines():
+        if line.startswith('gameplatform_ws_user_rows_total{source="cache"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def test_a_ban_on_one_process_refuses_the_next_handshake_on_the_other_which_kept_the_players_row(servers):
+    """A keeps the row of a user whose sockets it let in (``gameplatform.sockets.usercache``); a ban
+    made on B reaches A through Redis before the player's next handshake there."""
+    a, b = servers
+    moderator = await asyncio.to_thread(b.moderator)
+    player = await asyncio.to_thread(a.register, f"kept_{_run}")
+
+    async def served_from_the_copy() -> bool:
+        before = await asyncio.to_thread(handshakes_from_cache, a)
+        ws = await notification_socket(a, player["access"])
+        await ws.close()
+        return await asyncio.to_thread(handshakes_from_cache, a) > before
+
+    started = time.monotonic()
+    while not await served_from_the_copy():  # the first handshake reads the row (and A keeps it)
+        assert time.monotonic() - started < 10, "A never served the player's row from its copy"
+
+    made = await post(
+        b, "/api/moderation/sanctions/", moderator["access"],
+        user_id=player["id"], action="ban", statement="Cheating in ranked games.",
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    ws = await connect(f"{a.ws}/ws/notifications/", additional_headers=bearer(player["access"]), open_timeout=10)
+    code, error = await closed_code(ws, 5)
+    assert (code, error["code"]) == (4403, "account_suspended")

@@ -33,6 +33,7 @@ import logging
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from channels.layers import get_channel_layer
@@ -42,7 +43,6 @@ from django.conf import settings
 from gameplatform.core import metrics
 from gameplatform.core.errors import Unavailable
 from gameplatform.core.loops import per_loop
-from gameplatform.data.ratelimit import Publish
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,16 @@ def layer_group_channel_prefix(layer) -> str | None:
     if not settings.REDIS_URL or settings.CHANNEL_REDIS_URLS:
         return None
     return f"{settings.CHANNEL_LAYERS['default']['CONFIG'].get('prefix', 'asgi')}__group__"
+
+
+@dataclass(frozen=True)
+class Publish:
+    """A message for a Redis pub/sub ``channel``, published by a budget's own script when the
+    hit is allowed (``gameplatform.data.ratelimit``'s ``publish``): the spend and the broadcast
+    in one round trip (``GroupHub.send_spending``)."""
+
+    channel: str
+    data: bytes
 
 
 class HubMember(Protocol):

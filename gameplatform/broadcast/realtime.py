@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 import uuid
+from typing import Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -24,8 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from gameplatform.broadcast.groups import user_group
-from gameplatform.broadcast.hub import MESSAGE_TYPE, get_hub
-from gameplatform.data.ratelimit import Budget, Publish
+from gameplatform.broadcast.hub import MESSAGE_TYPE, Publish, get_hub
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,13 @@ async def agroup_send(group: str, payload: dict, *, skip_user: int | None = None
     await _send(group, frame_message(group, payload, skip_user=skip_user), layer)
 
 
-async def agroup_send_spending(group: str, payload: dict, budget: Budget, *idents, age: float = 0.0) -> None:
+class Spends(Protocol):
+    """A budget that can publish as it spends (``gameplatform.data.ratelimit.Budget``)."""
+
+    async def aspend(self, *idents, cost: int = 1, age: float = 0.0, publish: Publish | None = None) -> object: ...
+
+
+async def agroup_send_spending(group: str, payload: dict, budget: Spends, *idents, age: float = 0.0) -> None:
     """``agroup_send``, only when ``budget`` allows one more unit for ``idents``, counted as of
     ``age`` seconds ago; ``RateLimited`` otherwise, and nothing is sent. With Redis the budget's
     own script publishes the frame when it allows it: one round trip (``GroupHub.send_spending``)."""

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from gameplatform.broadcast.hub import Publish
 from gameplatform.core import metrics
 from gameplatform.core.errors import RateLimited
 from gameplatform.core.loops import per_loop
@@ -155,15 +156,6 @@ def peek(key: str, *, limit: int, window: float) -> Decision:
 
 def reset(key: str) -> None:
     _window().reset(key)
-
-
-@dataclass(frozen=True)
-class Publish:
-    """A message for a Redis pub/sub ``channel``, published by the budget's own script when
-    the hit is allowed (``ahit``'s ``publish``): the spend and the broadcast in one round trip."""
-
-    channel: str
-    data: bytes
 
 
 class AsyncRedisWindow:

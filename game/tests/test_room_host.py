@@ -26,6 +26,7 @@ from gameplatform.modes.commands import Action, Connect, Disconnect, Forfeit, In
 from gameplatform.modes.schema import Int, Obj
 from gameplatform.modes.testing import seated
 from gameplatform.rooms import Delivery, Grace, Hooks, MemoryRoomStore, RedisRoomStore, RoomHost, Seating, room_store
+from gameplatform.rooms.driver import PHASES
 from gameplatform.rooms.flags import GameFlags
 from gameplatform.rooms.wire import QUEUED_OPS, OpListener, Sending, Wire
 from gameplatform.testhelpers import eventually
@@ -544,7 +545,7 @@ async def test_real_time_rooms_started_apart_tick_together_in_one_write(settings
     records = Records(Counter())
     store = KeepsJournals()
     host = RoomHost(records.hooks(), store, wire=records.wire(), owner="solo")
-    games = {300, 301, 302}
+    games = {300, 300 + PHASES, 300 + 2 * PHASES}  # rooms of one phase group
     try:
         for game_id in sorted(games):
             await start_game(host, game_id)

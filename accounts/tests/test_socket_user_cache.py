@@ -91,7 +91,9 @@ async def hearing():
 def queries_on_every_thread():
     """The statements run while inside, on any thread's connection (the database workers' too,
     where ``CaptureQueriesContext`` of the test's thread sees nothing). The workers are replaced
-    after, with the connections the recorder was put on."""
+    before (a worker keeps its connection between units: one kept from an earlier handshake would
+    run its statements unseen) and after, with the connections the recorder was put on."""
+    db.reset_pool()
     seen: list[str] = []
     recording = True
 

@@ -42,7 +42,11 @@ uvicorn process plus its database worker process (``DB_PROCESSES``); its private
 layer, rate limit) is shown apart and in a "with Redis" column. Printed: server CPU (cores), µs of
 server CPU per delivery (each message to each member), deliveries/s, latency send -> receive
 p50/p99, lost (messages sent in the window that some member never got), bytes per delivery (the
-WebSocket message), server RSS, and the platform / Colyseus ratios.
+WebSocket message), server RSS, and the platform / Colyseus ratios. ``--workers 2``: the platform
+as ``make serve``'s default runs it, two uvicorn worker processes on the one core (a lobby's members
+spread over both by the kernel, each message broadcast to both through Redis); its server CPU is then
+both workers and their database worker processes (the supervisor, which serves nothing, aside), its
+RSS the first worker's.
 """
 
 import sys
@@ -101,6 +105,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/gp_side_by_side_bench")
     parser.add_argument("--secret-key", default="platform-bench-secret-key-of-32-bytes-or-more")
     parser.add_argument(
+        "--workers", type=int, default=1, help="lobby: the platform's uvicorn worker processes (make serve WORKERS=)"
+    )
+    parser.add_argument(
         "--ws", default=None, help="the platform's WebSocket protocol, uvicorn's --ws (default: the Makefile's)"
     )
     args = parser.parse_args(argv)
@@ -112,6 +119,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--members takes 2..64 (a lobby's largest size) and --senders 1..members")
     if args.scenario == "lobby" and args.interval < 0.7:
         parser.error("--interval under 0.7 s breaks the platform's rate limit (3 messages in any 2 s per user)")
+    if args.workers < 1 or (args.workers > 1 and args.scenario != "lobby"):
+        parser.error("--workers takes 1 or more, and more than 1 only with --scenario lobby")
     args.side_list = [s for s in args.sides.split(",") if s]
     if set(args.side_list) - set(SIDES) or not args.side_list:
         parser.error(f"--sides takes {', '.join(SIDES)}")
@@ -392,7 +401,7 @@ def run_platform_lobby(
             args.port,
             env,
             run_dir / f"platform-lobby-{lobbies}.log",
-            workers=None,
+            workers=None if args.workers == 1 else args.workers,
             nofile=raise_open_files(),
             ws=args.ws,
         )
@@ -401,15 +410,18 @@ def run_platform_lobby(
     finally:
         on_core(CLIENT_CORE)
     try:
-        # The server and its database worker process(es), spawned at its start: both do the lobby's work.
-        pids = [server.proc.pid, *spawned_children(server.proc.pid)]
+        # The server's worker process(es) and their database worker processes, spawned at their start:
+        # all do the lobby's work (with --workers 2, uvicorn's supervisor serves nothing: not counted).
+        workers = server.pids()
+        pids = [*workers, *(kid for worker in workers for kid in spawned_children(worker))]
         window = Window(pids, aside=[redis.pid])
         extra = ["--file", str(lobbies_file), "--encoding", encoding]
         result = window.run(lobby_loadgen("platform", f"ws://127.0.0.1:{args.port}", args, extra))
         extra_figures = {
-            "server_process_cores": round(window.split[0], 3),
-            "db_worker_cores": round(sum(window.split[1:]), 3),
-            "db_worker_processes": len(pids) - 1,
+            "server_process_cores": round(sum(window.split[: len(workers)]), 3),
+            "server_processes": len(workers),
+            "db_worker_cores": round(sum(window.split[len(workers) :]), 3),
+            "db_worker_processes": len(pids) - len(workers),
             "redis_cores": round(window.aside_cores, 3),
         }
     finally:
@@ -571,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
             REDIS_URL=redis.url,
             SECRET_KEY=args.secret_key,
             DEBUG="0",
-            WEB_CONCURRENCY="1",  # make serve WORKERS=1
+            WEB_CONCURRENCY=str(args.workers),  # make serve WORKERS=
             DJANGO_SETTINGS_MODULE="gameplatform.settings",
         )
         if set(args.side_list) & ENCODINGS.keys() and not prepare_platform(env):
@@ -596,7 +608,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, args.scenario))
     if args.scenario == "lobby":
         print(
-            "platform server CPU: its uvicorn process and its database worker process together;"
+            f"platform server CPU: its uvicorn process{'es' if args.workers > 1 else ''} ({args.workers})"
+            " and their database worker processes together;"
             " its private Redis apart (the 'with Redis' column)"
         )
     if args.json:

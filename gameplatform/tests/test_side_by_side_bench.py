@@ -40,6 +40,13 @@ def test_a_lobby_sender_faster_than_the_platforms_rate_limit_is_refused():
         parse_args(["--scenario", "lobby", "--interval", "0.5"])
 
 
+def test_two_workers_are_a_lobby_figure_and_the_arena_keeps_one_process():
+    assert parse_args(["--scenario", "lobby", "--workers", "2"]).workers == 2
+    assert parse_args([]).workers == 1
+    with pytest.raises(SystemExit):
+        parse_args(["--workers", "2"])  # an arena room lives on one process: two would split the rooms
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node is not installed")
 @pytest.mark.parametrize(
     "program", ["arena_room.mjs", "chat_room.mjs", "server.mjs", "loadgen.mjs", "lobby_loadgen.mjs", "compact.mjs"]

@@ -463,6 +463,7 @@ class RedisRoomStore(RoomStore):
     def __init__(self, client=None, namespace: str | None = None) -> None:
         self.client = client
         self.ns = namespace or settings.DATABASES["default"]["NAME"]
+        self._writes = (None, None)  # (the client, its write script): made once per client, not per write
 
     def _redis(self):
         return self.client if self.client is not None else get_async_redis()
@@ -586,7 +587,10 @@ class RedisRoomStore(RoomStore):
         lease_ms = int(lease_seconds() * 1000)
         args = (SNAPSHOT_TTL_SECONDS, ttl_ms, now_ms + ttl_ms, now_ms, owner, fence or "", lease_ms, *ops)
         # EVALSHA, and the script loaded first where Redis does not know it (a new or failed-over one)
-        refused = await self._redis().register_script(_WRITE)(keys=keys, args=args)
+        client = self._redis()
+        if self._writes[0] is not client:  # the first write, or another loop's client
+            self._writes = (client, client.register_script(_WRITE))
+        refused = await self._writes[1](keys=keys, args=args)
         return {int(g) for g in refused}
 
     async def unlist(self, game_id: int, owner: str) -> None:

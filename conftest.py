@@ -76,6 +76,31 @@ def django_db_keepdb(request):
     return bool(request.config.getvalue("reuse_db")) or settings.IS_POSTGRES
 
 
+@pytest.fixture(autouse=True)
+def database_connections_given_back():
+    """After each test, every connection of this process's pool is back: the database worker
+    threads give back the ones they keep between units (a later test's threads need the pool's
+    places: four kept, with a race's threads, left none), and a pool that still lends out more
+    than the test's own thread holds (a thread that ended holding one) is made anew, so one
+    test's leftovers never time out the next test's ("couldn't get a connection")."""
+    yield
+    from django.db import connections
+
+    from gameplatform.data import db
+
+    db.reset_pool()
+    if not settings.IS_POSTGRES:
+        return
+    default = connections["default"]
+    if not hasattr(default, "close_pool") or "pool" not in default.settings_dict.get("OPTIONS", {}):
+        return
+    stats = default.pool.get_stats()  # psycopg_pool's figures: connections made, and idle in the pool
+    lent = stats.get("pool_size", 0) - stats.get("pool_available", 0)
+    if lent > (1 if default.connection is not None else 0):
+        default.close()
+        default.close_pool()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def close_db_pool_before_teardown(django_db_setup, django_db_blocker, request):
     """Pooled connections opened by consumer threads, the connections the database worker

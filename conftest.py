@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests: people, authenticated clients, sockets, clean stores."""
 
+import asyncio
 import functools
 import itertools
 import os
@@ -89,6 +90,11 @@ def database_connections_given_back():
     from gameplatform.data import db
 
     db.reset_pool()
+    try:
+        asyncio.get_running_loop()
+        return  # a loop runs on this thread (a browser's sync API): Django refuses connection work here
+    except RuntimeError:
+        pass
     if not settings.IS_POSTGRES:
         return
     default = connections["default"]
